@@ -1,0 +1,60 @@
+# Thin wrapper around CMake: the two commands a force's systems team needs.
+#   make run   install what is missing, build, create ./var, start musterd
+#   make test  install what is missing, build with sanitizers, run every test
+#   make bench build release binaries and run the benchmark (tests/bench)
+
+BUILD      ?= build/release
+TESTBUILD  ?= build/test
+VAR        ?= var
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+CONTROL    ?= tcp://127.0.0.1:7710
+FEED       ?= tcp://127.0.0.1:7711
+
+DEB_PKGS = build-essential cmake pkg-config libuv1-dev libzmq3-dev libjansson-dev \
+           libyaml-dev libsqlite3-dev libsodium-dev libcmocka-dev clang
+SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps build run test bench check-plans clean
+
+all: build
+
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing:$$missing"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF >/dev/null
+	cmake --build $(BUILD) -j $(JOBS)
+
+$(VAR)/keys/server.key: | build
+	mkdir -p $(VAR)
+	$(BUILD)/muster keys init --keys $(VAR)/keys --plans plans
+
+run: build $(VAR)/keys/server.key
+	@echo
+	@echo "musterd is starting on $(CONTROL) (control) and $(FEED) (feed)."
+	@echo "In a second terminal, from $(CURDIR):"
+	@echo "  $(BUILD)/muster plan list"
+	@echo "  $(BUILD)/muster incident standup --plan cambridgeshire --level 1 --exercise --operation TEST"
+	@echo "  $(BUILD)/muster incident list"
+	@echo "Stop with Ctrl-C."
+	@echo
+	$(BUILD)/musterd --plans plans --db $(VAR)/muster.db --keys $(VAR)/keys \
+	    --control $(CONTROL) --feed $(FEED)
+
+test: deps
+	cmake -S . -B $(TESTBUILD) -DCMAKE_BUILD_TYPE=Debug -DMUSTER_SANITIZE=ON >/dev/null
+	cmake --build $(TESTBUILD) -j $(JOBS)
+	cd $(TESTBUILD) && ctest --output-on-failure -j $(JOBS)
+
+check-plans: build
+	$(BUILD)/musterd --check-plan plans/*.yaml
+
+clean:
+	rm -rf build

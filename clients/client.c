@@ -1,0 +1,229 @@
+/*
+ * clients/client.c - the control-socket client library (see client.h).
+ *
+ * A socket monitor watches the CURVE handshake, so that a key the daemon
+ * does not know is reported at once as a refusal instead of a time-out.
+ */
+#include "client.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+#include <zmq.h>
+
+struct mclient {
+    void *ctx;
+    void *sock;
+    void *monitor;
+    int timeout_ms;
+    int auth_failed;
+};
+
+static int set_curve(void *sock, const struct mclient_opts *o)
+{
+    if (zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, o->server_pub, 40) != 0 ||
+        zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, o->me->public_z85, 40) != 0 ||
+        zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, o->me->secret_z85, 40) != 0)
+        return -errno;
+    return 0;
+}
+
+static int open_monitor(struct mclient *c)
+{
+    char ep[64];
+    snprintf(ep, sizeof(ep), "inproc://monitor-%p", (void *)c);
+    if (zmq_socket_monitor(c->sock, ep,
+                           ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) != 0)
+        return -errno;
+    c->monitor = zmq_socket(c->ctx, ZMQ_PAIR);
+    if (!c->monitor || zmq_connect(c->monitor, ep) != 0)
+        return -errno;
+    return 0;
+}
+
+int mclient_open(const struct mclient_opts *o, struct mclient **out, char *err, size_t errlen)
+{
+    struct mclient *c = calloc(1, sizeof(*c));
+    if (!c)
+        return -ENOMEM;
+    c->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 10000;
+    c->ctx = zmq_ctx_new();
+    c->sock = c->ctx ? zmq_socket(c->ctx, ZMQ_DEALER) : NULL;
+    int linger = 0, rc = c->sock ? 0 : -errno;
+    int64_t maxmsg = -1;
+    if (rc == 0 && (zmq_setsockopt(c->sock, ZMQ_LINGER, &linger, sizeof(linger)) != 0 ||
+                    zmq_setsockopt(c->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg)) != 0))
+        rc = -errno;
+    if (rc == 0)
+        rc = set_curve(c->sock, o);
+    if (rc == 0)
+        rc = open_monitor(c);
+    if (rc == 0 && zmq_connect(c->sock, o->endpoint) != 0)
+        rc = -errno;
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot connect to %s: %s", o->endpoint, zmq_strerror(-rc));
+        mclient_close(c);
+        return rc;
+    }
+    *out = c;
+    return 0;
+}
+
+void mclient_close(struct mclient *c)
+{
+    if (!c)
+        return;
+    if (c->sock)
+        zmq_socket_monitor(c->sock, NULL, 0);
+    if (c->monitor)
+        zmq_close(c->monitor);
+    if (c->sock)
+        zmq_close(c->sock);
+    if (c->ctx)
+        zmq_ctx_term(c->ctx);
+    free(c);
+}
+
+void *mclient_socket(struct mclient *c)
+{
+    return c->sock;
+}
+
+void mclient_new_id(char buf[33])
+{
+    unsigned char raw[16];
+    randombytes_buf(raw, sizeof(raw));
+    sodium_bin2hex(buf, 33, raw, sizeof(raw));
+}
+
+/* Read one monitor event; note an authentication failure. */
+static void read_monitor(struct mclient *c)
+{
+    zmq_msg_t m;
+    zmq_msg_init(&m);
+    if (zmq_msg_recv(&m, c->monitor, ZMQ_DONTWAIT) >= 0 && zmq_msg_size(&m) >= 6) {
+        uint16_t event;
+        memcpy(&event, zmq_msg_data(&m), sizeof(event));
+        if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+            c->auth_failed = 1;
+        else
+            c->auth_failed = c->auth_failed ? c->auth_failed : 2;
+    }
+    zmq_msg_close(&m);
+    while (zmq_msg_init(&m) == 0 && zmq_msg_recv(&m, c->monitor, ZMQ_DONTWAIT) >= 0 &&
+           zmq_msg_more(&m))
+        zmq_msg_close(&m);
+    zmq_msg_close(&m);
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait for a reply frame; *text is malloc'd. */
+static int wait_reply(struct mclient *c, char **text, char *err, size_t errlen)
+{
+    zmq_pollitem_t items[] = {{c->sock, 0, ZMQ_POLLIN, 0}, {c->monitor, 0, ZMQ_POLLIN, 0}};
+    int64_t deadline = now_ms() + c->timeout_ms, remaining;
+    while ((remaining = deadline - now_ms()) > 0) {
+        int n = zmq_poll(items, 2, (long)remaining);
+        if (n < 0)
+            return -errno;
+        if (items[1].revents & ZMQ_POLLIN) {
+            read_monitor(c);
+            if (c->auth_failed == 1) {
+                snprintf(err, errlen, "musterd refused our key: it is not in the keyring");
+                return -EACCES;
+            }
+        }
+        if (items[0].revents & ZMQ_POLLIN) {
+            zmq_msg_t m;
+            zmq_msg_init(&m);
+            if (zmq_msg_recv(&m, c->sock, 0) < 0)
+                return -errno;
+            *text = strndup(zmq_msg_data(&m), zmq_msg_size(&m));
+            zmq_msg_close(&m);
+            return *text ? 0 : -ENOMEM;
+        }
+    }
+    snprintf(err, errlen, "no reply from musterd within %d ms (is it running? is the "
+             "endpoint right?)", c->timeout_ms);
+    return -ETIMEDOUT;
+}
+
+int mclient_call_raw(struct mclient *c, const void *buf, size_t len, char **reply, char *err,
+                     size_t errlen)
+{
+    if (zmq_send(c->sock, buf, len, 0) < 0) {
+        snprintf(err, errlen, "send failed: %s", zmq_strerror(errno));
+        return -errno;
+    }
+    return wait_reply(c, reply, err, errlen);
+}
+
+int mclient_call(struct mclient *c, const char *req_id, const char *cmd, json_t *args,
+                 json_t **reply, char *err, size_t errlen)
+{
+    char id[33];
+    if (!req_id) {
+        mclient_new_id(id);
+        req_id = id;
+    }
+    json_t *req = json_pack("{s:s, s:s, s:o}", "id", req_id, "cmd", cmd, "args",
+                            args ? args : json_object());
+    char *text = json_dumps(req, JSON_COMPACT), *rtext = NULL;
+    json_decref(req);
+    int rc = text ? mclient_call_raw(c, text, strlen(text), &rtext, err, errlen) : -ENOMEM;
+    free(text);
+    /* a DEALER may still hold a late reply to an earlier call: skip those */
+    while (rc == 0) {
+        json_error_t jerr;
+        *reply = json_loads(rtext, 0, &jerr);
+        free(rtext);
+        rtext = NULL;
+        if (!*reply) {
+            snprintf(err, errlen, "unreadable reply: %s", jerr.text);
+            return -EPROTO;
+        }
+        const char *rid = json_string_value(json_object_get(*reply, "id"));
+        if (!rid || !strcmp(rid, req_id))
+            return 0;
+        json_decref(*reply);
+        rc = wait_reply(c, &rtext, err, errlen);
+    }
+    return rc;
+}
+
+static int read_server_pub(const char *keys_dir, char server_pub[41], char *err, size_t errlen)
+{
+    char path[4096];
+    struct keypair kp;
+    snprintf(path, sizeof(path), "%s/server.pub", keys_dir);
+    int rc = keys_read(path, &kp, err, errlen);
+    if (rc == 0)
+        memcpy(server_pub, kp.public_z85, 41);
+    return rc;
+}
+
+int mclient_keys_for(const char *keys_dir, const char *principal, struct keypair *me,
+                     char server_pub[41], char *err, size_t errlen)
+{
+    char name[128], path[4096];
+    keys_file_name(principal, ".key", name, sizeof(name));
+    snprintf(path, sizeof(path), "%s/%s", keys_dir, name);
+    int rc = keys_read(path, me, err, errlen);
+    if (rc == 0 && !me->secret_z85[0]) {
+        snprintf(err, errlen, "%s holds no secret key", path);
+        rc = -EINVAL;
+    }
+    return rc ? rc : read_server_pub(keys_dir, server_pub, err, errlen);
+}

@@ -1,0 +1,442 @@
+/*
+ * clients/muster.c - the muster command-line client: git-style subcommands
+ * that send one request to musterd and print the reply for people (or as
+ * JSON with --json).  Exit codes: 0 done, 1 musterd refused or failed the
+ * request, 2 usage error, 3 musterd not reachable, 4 our key was refused,
+ * 5 a local key or file problem.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <dirent.h>
+#include <unistd.h>
+
+#include "cli_out.h"
+#include "client.h"
+#include "keys.h"
+#include "plan.h"
+
+enum { EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3, EXIT_AUTH = 4, EXIT_LOCAL = 5 };
+
+struct cli {
+    const char *keys_dir;
+    const char *key_file;
+    const char *as;
+    const char *endpoint;
+    const char *request_id;
+    int timeout_ms;
+    bool json;
+};
+
+typedef void print_fn(json_t *result);
+
+static int die_usage(const char *msg)
+{
+    fprintf(stderr, "muster: %s (see muster help)\n", msg);
+    return EXIT_USAGE;
+}
+
+/* The principal whose key we use: --as, $MUSTER_AS, the command's natural
+ * role if its key is present, or the only client key in the directory. */
+static int choose_principal(const struct cli *cli, const char *natural, char *out, size_t len)
+{
+    const char *as = cli->as ? cli->as : getenv("MUSTER_AS");
+    if (as) {
+        snprintf(out, len, "%s", as);
+        return 0;
+    }
+    char name[128], path[4096];
+    keys_file_name(natural, ".key", name, sizeof(name));
+    snprintf(path, sizeof(path), "%s/%s", cli->keys_dir, name);
+    if (access(path, R_OK) == 0) {
+        snprintf(out, len, "%s", natural);
+        return 0;
+    }
+    DIR *d = opendir(cli->keys_dir);
+    int found = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        size_t n = strlen(e->d_name);
+        if (n > 4 && !strcmp(e->d_name + n - 4, ".key") && strcmp(e->d_name, "server.key")) {
+            found++;
+            snprintf(out, len, "%.*s", (int)(n - 4), e->d_name);
+        }
+    }
+    if (d)
+        closedir(d);
+    char *dot = strchr(out, '.');
+    if (found == 1 && dot && !strncmp(out, "agency.", 7))
+        *dot = ':';
+    return found == 1 ? 0 : -ENOENT;
+}
+
+static int load_keys(const struct cli *cli, const char *natural, struct keypair *me,
+                     char server_pub[41])
+{
+    char err[512], principal[64] = "";
+    int rc;
+    if (cli->key_file) {
+        struct keypair sk;
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/server.pub", cli->keys_dir);
+        rc = keys_read(cli->key_file, me, err, sizeof(err));
+        if (rc == 0 && (rc = keys_read(path, &sk, err, sizeof(err))) == 0)
+            memcpy(server_pub, sk.public_z85, 41);
+    } else if (choose_principal(cli, natural, principal, sizeof(principal)) != 0) {
+        snprintf(err, sizeof(err), "no key for %s in %s: use --as ROLE or --key FILE", natural,
+                 cli->keys_dir);
+        rc = -ENOENT;
+    } else {
+        rc = mclient_keys_for(cli->keys_dir, principal, me, server_pub, err, sizeof(err));
+    }
+    if (rc != 0)
+        fprintf(stderr, "muster: %s\n", err);
+    return rc;
+}
+
+static int report_error(json_t *reply)
+{
+    json_t *e = json_object_get(reply, "error");
+    fprintf(stderr, "muster: %s: %s\n", json_string_value(json_object_get(e, "code")),
+            json_string_value(json_object_get(e, "message")));
+    return EXIT_REFUSED;
+}
+
+/* Send cmd with args (stolen) as the natural role and print the result. */
+static int call(const struct cli *cli, const char *natural, const char *cmd, json_t *args,
+                print_fn *print)
+{
+    struct keypair me;
+    char server_pub[41], err[512];
+    if (load_keys(cli, natural, &me, server_pub) != 0) {
+        json_decref(args);
+        return EXIT_LOCAL;
+    }
+    struct mclient_opts o = {cli->endpoint, &me, server_pub, cli->timeout_ms};
+    struct mclient *c = NULL;
+    json_t *reply = NULL;
+    int rc = mclient_open(&o, &c, err, sizeof(err));
+    if (rc == 0)
+        rc = mclient_call(c, cli->request_id, cmd, args, &reply, err, sizeof(err));
+    else
+        json_decref(args);
+    mclient_close(c);
+    if (rc != 0) {
+        fprintf(stderr, "muster: %s\n", err);
+        return rc == -EACCES ? EXIT_AUTH : EXIT_UNREACHABLE;
+    }
+    int code = 0;
+    if (!json_is_true(json_object_get(reply, "ok")))
+        code = report_error(reply);
+    else if (cli->json || !print)
+        cli_print_json(stdout, json_object_get(reply, "result"));
+    else
+        print(json_object_get(reply, "result"));
+    json_decref(reply);
+    return code;
+}
+
+/* getopt_long over a subcommand's own arguments (argv[0] is the action). */
+#define SUBOPTS_BEGIN(longopts)                                                                    \
+    optind = 0;                                                                                    \
+    int ch;                                                                                        \
+    while ((ch = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {                           \
+        switch (ch) {
+#define SUBOPTS_END                                                                                \
+    default:                                                                                       \
+        return EXIT_USAGE;                                                                         \
+        }                                                                                          \
+        }
+
+static int cmd_standup(struct cli *cli, int argc, char **argv)
+{
+    static const struct option o[] = {{"plan", 1, NULL, 'p'},     {"level", 1, NULL, 'l'},
+                                      {"exercise", 0, NULL, 'x'}, {"live", 0, NULL, 'L'},
+                                      {"operation", 1, NULL, 'o'}, {"note", 1, NULL, 'n'},
+                                      {NULL, 0, NULL, 0}};
+    const char *plan = NULL, *op = NULL, *note = NULL, *level = NULL;
+    int exercise = -1;
+    SUBOPTS_BEGIN(o)
+    case 'p': plan = optarg; break;
+    case 'l': level = optarg; break;
+    case 'x': exercise = 1; break;
+    case 'L': exercise = 0; break;
+    case 'o': op = optarg; break;
+    case 'n': note = optarg; break;
+    SUBOPTS_END
+    if (!plan || !level || !op)
+        return die_usage("incident standup needs --plan ID --level N --operation NAME");
+    if (exercise < 0)
+        return die_usage("say --exercise or --live: muster never guesses which");
+    char *end;
+    long lv = strtol(level, &end, 10);
+    if (*end || end == level)
+        return die_usage("--level must be a number");
+    json_t *args = json_pack("{s:s, s:I, s:b, s:s, s:s?}", "plan", plan, "level", (json_int_t)lv,
+                             "exercise", exercise, "operation", op, "note", note);
+    return call(cli, "gold", "incident.standup", args, cli_print_standup);
+}
+
+static int cmd_standdown(struct cli *cli, int argc, char **argv)
+{
+    static const struct option o[] = {{"note", 1, NULL, 'n'}, {NULL, 0, NULL, 0}};
+    const char *note = NULL;
+    SUBOPTS_BEGIN(o)
+    case 'n': note = optarg; break;
+    SUBOPTS_END
+    if (optind != argc - 1)
+        return die_usage("usage: muster incident standdown REF [--note TEXT]");
+    return call(cli, "gold", "incident.standdown",
+                json_pack("{s:s, s:s?}", "ref", argv[optind], "note", note), NULL);
+}
+
+static int cmd_list(struct cli *cli, int argc, char **argv)
+{
+    static const struct option o[] = {{"active", 0, NULL, 'a'}, {"stood-down", 0, NULL, 's'},
+                                      {NULL, 0, NULL, 0}};
+    const char *state = "all";
+    SUBOPTS_BEGIN(o)
+    case 'a': state = "active"; break;
+    case 's': state = "stood_down"; break;
+    SUBOPTS_END
+    return call(cli, "gold", "incident.list", json_pack("{s:s}", "state", state),
+                cli_print_incident_list);
+}
+
+static int cmd_show(struct cli *cli, int argc, char **argv)
+{
+    static const struct option o[] = {{"plan-source", 0, NULL, 'p'}, {NULL, 0, NULL, 0}};
+    int source = 0;
+    SUBOPTS_BEGIN(o)
+    case 'p': source = 1; break;
+    SUBOPTS_END
+    if (optind != argc - 1)
+        return die_usage("usage: muster incident show REF [--plan-source]");
+    return call(cli, "gold", "incident.show",
+                json_pack("{s:s, s:b}", "ref", argv[optind], "plan_source", source),
+                cli_print_incident);
+}
+
+static int cmd_plan_list(struct cli *cli, int argc, char **argv)
+{
+    return argc != 1 ? die_usage("usage: muster plan list")
+                     : call(cli, "duty", "plan.list", NULL, cli_print_plan_list);
+}
+
+static int cmd_plan_show(struct cli *cli, int argc, char **argv)
+{
+    if (argc != 2)
+        return die_usage("usage: muster plan show PLAN");
+    return call(cli, "duty", "plan.show", json_pack("{s:s}", "plan", argv[1]), cli_print_plan);
+}
+
+static int cmd_whoami(struct cli *cli, int argc, char **argv)
+{
+    return call(cli, "gold", "session.whoami", NULL, NULL);
+}
+
+static int cmd_request(struct cli *cli, int argc, char **argv)
+{
+    if (argc < 2 || argc > 3)
+        return die_usage("usage: muster request COMMAND ['{json args}']");
+    json_t *args = NULL;
+    if (argc == 3) {
+        json_error_t e;
+        args = json_loads(argv[2], 0, &e);
+        if (!json_is_object(args)) {
+            json_decref(args);
+            return die_usage("the arguments must be a JSON object");
+        }
+    }
+    cli->json = true;
+    return call(cli, "gold", argv[1], args, NULL);
+}
+
+/* ---- keys ---- */
+
+static int write_pair(const char *dir, const char *principal, bool add_to_ring)
+{
+    struct keypair kp;
+    char name[128], path[4096];
+    keys_file_name(principal, ".key", name, sizeof(name));
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    int rc = keys_generate(principal, &kp);
+    if (rc == 0)
+        rc = keys_write(path, &kp, false);
+    if (rc == 0 && add_to_ring) {
+        snprintf(path, sizeof(path), "%s/keyring", dir);
+        rc = keyring_append(path, principal, kp.public_z85);
+    }
+    if (rc == 0 && !strcmp(principal, "server")) {
+        snprintf(path, sizeof(path), "%s/server.pub", dir);
+        rc = keys_write(path, &kp, true);
+    }
+    if (rc != 0)
+        fprintf(stderr, "muster: %s: %s\n", path, strerror(-rc));
+    return rc;
+}
+
+static int plan_principals(const char *plans_dir, char ***out, size_t *n)
+{
+    struct planset *set = NULL;
+    struct plan_errors errs = {0};
+    int rc = planset_load_dir(plans_dir, &set, &errs);
+    for (size_t i = 0; i < errs.count; i++)
+        fprintf(stderr, "%s\n", errs.msg[i]);
+    plan_errors_free(&errs);
+    if (rc != 0)
+        return rc;
+    *n = 0;
+    for (size_t p = 0; p < set->count; p++)
+        *n += set->plans[p]->nagencies;
+    *out = calloc(*n + 1, sizeof(char *));
+    size_t k = 0;
+    for (size_t p = 0; p < set->count; p++)
+        for (size_t a = 0; a < set->plans[p]->nagencies; a++) {
+            char buf[64];
+            snprintf(buf, sizeof(buf), "agency:%s", set->plans[p]->agencies[a].id);
+            bool dup = false;
+            for (size_t j = 0; j < k; j++)
+                dup = dup || !strcmp((*out)[j], buf);
+            if (!dup)
+                (*out)[k++] = strdup(buf);
+        }
+    *n = k;
+    planset_free(set);
+    return 0;
+}
+
+static int cmd_keys_init(struct cli *cli, int argc, char **argv)
+{
+    static const struct option o[] = {{"plans", 1, NULL, 'p'}, {"keys", 1, NULL, 'k'},
+                                      {NULL, 0, NULL, 0}};
+    const char *plans = "plans";
+    SUBOPTS_BEGIN(o)
+    case 'p': plans = optarg; break;
+    case 'k': cli->keys_dir = optarg; break;
+    SUBOPTS_END
+    if (optind != argc)
+        return die_usage("usage: muster keys init [--keys DIR] [--plans DIR]");
+    char **agencies = NULL;
+    size_t n = 0;
+    if (plan_principals(plans, &agencies, &n) != 0)
+        return EXIT_LOCAL;
+    int rc = mkdir(cli->keys_dir, 0700) == 0 || errno == EEXIST ? 0 : -errno;
+    rc = rc ? rc : write_pair(cli->keys_dir, "server", false);
+    const char *fixed[] = {"gold", "duty", "intake"};
+    for (size_t i = 0; rc == 0 && i < 3; i++)
+        rc = write_pair(cli->keys_dir, fixed[i], true);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = write_pair(cli->keys_dir, agencies[i], true);
+    for (size_t i = 0; i < n; i++)
+        free(agencies[i]);
+    free(agencies);
+    if (rc != 0)
+        return EXIT_LOCAL;
+    printf("keys for the server, gold, duty, intake and %zu agencies written to %s\n", n,
+           cli->keys_dir);
+    return 0;
+}
+
+static int cmd_keys_add(struct cli *cli, int argc, char **argv)
+{
+    static const struct option o[] = {{"keys", 1, NULL, 'k'}, {NULL, 0, NULL, 0}};
+    SUBOPTS_BEGIN(o)
+    case 'k': cli->keys_dir = optarg; break;
+    SUBOPTS_END
+    if (optind != argc - 1 || !keys_principal_valid(argv[optind]))
+        return die_usage("usage: muster keys add [--keys DIR] gold|duty|intake|agency:ID");
+    if (write_pair(cli->keys_dir, argv[optind], true) != 0)
+        return EXIT_LOCAL;
+    printf("key for %s added to %s/keyring; send SIGHUP to musterd to accept it\n",
+           argv[optind], cli->keys_dir);
+    return 0;
+}
+
+struct subcmd {
+    const char *group, *action;
+    int (*fn)(struct cli *, int, char **);
+    const char *help;
+};
+
+static const struct subcmd subcmds[] = {
+    {"incident", "standup", cmd_standup,
+     "--plan ID --level N --exercise|--live --operation NAME [--note TEXT]"},
+    {"incident", "standdown", cmd_standdown, "REF [--note TEXT]"},
+    {"incident", "list", cmd_list, "[--active|--stood-down]"},
+    {"incident", "show", cmd_show, "REF [--plan-source]"},
+    {"plan", "list", cmd_plan_list, ""},
+    {"plan", "show", cmd_plan_show, "PLAN"},
+    {"keys", "init", cmd_keys_init, "[--keys DIR] [--plans DIR]"},
+    {"keys", "add", cmd_keys_add, "[--keys DIR] gold|duty|intake|agency:ID"},
+    {"whoami", NULL, cmd_whoami, ""},
+    {"request", NULL, cmd_request, "COMMAND ['{json args}']"},
+};
+
+static void help(FILE *f)
+{
+    fprintf(f, "usage: muster [--keys DIR] [--as ROLE | --key FILE] [--connect EP] [--json]\n"
+               "              [--timeout SECONDS] [--request-id ID] COMMAND...\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof(subcmds) / sizeof(subcmds[0]); i++)
+        fprintf(f, "  %s %s %s\n", subcmds[i].group, subcmds[i].action ? subcmds[i].action : "",
+                subcmds[i].help);
+    fprintf(f, "\nexit codes: 0 done, 1 refused by musterd, 2 usage, 3 musterd not reachable,\n"
+               "            4 key refused, 5 local key or file problem\n");
+}
+
+static int global_opts(struct cli *cli, int argc, char **argv)
+{
+    static const struct option o[] = {
+        {"keys", 1, NULL, 'k'},    {"key", 1, NULL, 'K'},     {"as", 1, NULL, 'a'},
+        {"connect", 1, NULL, 'c'}, {"json", 0, NULL, 'j'},    {"timeout", 1, NULL, 't'},
+        {"request-id", 1, NULL, 'r'}, {"help", 0, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    int ch;
+    while ((ch = getopt_long(argc, argv, "+h", o, NULL)) != -1) {
+        switch (ch) {
+        case 'k': cli->keys_dir = optarg; break;
+        case 'K': cli->key_file = optarg; break;
+        case 'a': cli->as = optarg; break;
+        case 'c': cli->endpoint = optarg; break;
+        case 'j': cli->json = true; break;
+        case 't': cli->timeout_ms = atoi(optarg) * 1000; break;
+        case 'r': cli->request_id = optarg; break;
+        case 'h': help(stdout); exit(0);
+        default: return -1;
+        }
+    }
+    return optind;
+}
+
+int main(int argc, char **argv)
+{
+    const char *env_keys = getenv("MUSTER_KEYS"), *env_ep = getenv("MUSTER_CONNECT");
+    struct cli cli = {.keys_dir = env_keys ? env_keys : "var/keys",
+                      .endpoint = env_ep ? env_ep : "tcp://127.0.0.1:7710",
+                      .timeout_ms = 10000};
+    int first = global_opts(&cli, argc, argv);
+    if (first < 0 || first >= argc) {
+        help(stderr);
+        return EXIT_USAGE;
+    }
+    if (!strcmp(argv[first], "help")) {
+        help(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof(subcmds) / sizeof(subcmds[0]); i++) {
+        const struct subcmd *s = &subcmds[i];
+        if (strcmp(s->group, argv[first]))
+            continue;
+        if (!s->action)
+            return s->fn(&cli, argc - first, argv + first);
+        if (first + 1 < argc && !strcmp(s->action, argv[first + 1]))
+            return s->fn(&cli, argc - first - 1, argv + first + 1);
+    }
+    fprintf(stderr, "muster: unknown command \"%s%s%s\"\n", argv[first],
+            first + 1 < argc ? " " : "", first + 1 < argc ? argv[first + 1] : "");
+    help(stderr);
+    return EXIT_USAGE;
+}

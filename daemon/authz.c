@@ -1,0 +1,56 @@
+/*
+ * daemon/authz.c - the authorization policy (see authz.h).
+ */
+#include "authz.h"
+
+#include <string.h>
+
+#include "keys.h"
+
+struct policy {
+    const char *cmd;
+    unsigned roles;
+};
+
+/* Keep in step with docs/protocol.md. */
+static const struct policy policy[] = {
+    {"session.whoami", ROLE_ANY},
+    {"plan.list", ROLE_ANY},
+    {"plan.show", ROLE_ANY},
+    {"incident.standup", ROLE_GOLD},
+    {"incident.standdown", ROLE_GOLD},
+    {"incident.list", ROLE_ANY},
+    {"incident.show", ROLE_ANY},
+};
+
+enum authz_role authz_role_of(const char *principal)
+{
+    if (!principal || !keys_principal_valid(principal))
+        return ROLE_NONE;
+    if (!strcmp(principal, "gold"))
+        return ROLE_GOLD;
+    if (!strcmp(principal, "duty"))
+        return ROLE_DUTY;
+    if (!strcmp(principal, "intake"))
+        return ROLE_INTAKE;
+    return ROLE_AGENCY;
+}
+
+const char *authz_agency_id(const char *principal)
+{
+    return authz_role_of(principal) == ROLE_AGENCY ? principal + strlen("agency:") : NULL;
+}
+
+unsigned authz_roles_for(const char *cmd)
+{
+    for (size_t i = 0; i < sizeof(policy) / sizeof(policy[0]); i++)
+        if (!strcmp(policy[i].cmd, cmd))
+            return policy[i].roles;
+    return ROLE_NONE;
+}
+
+bool authz_allows(const char *principal, const char *cmd)
+{
+    enum authz_role role = authz_role_of(principal);
+    return role != ROLE_NONE && (authz_roles_for(cmd) & role) != 0;
+}

@@ -1,0 +1,148 @@
+/*
+ * daemon/dispatch.c - command lookup and the execution of one request
+ * (see dispatch.h).
+ */
+#include "dispatch.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "authz.h"
+#include "feed.h"
+#include "log.h"
+#include "server.h"
+#include "store.h"
+
+static int cmd_whoami(struct cmd_ctx *c)
+{
+    c->result = json_pack("{s:s, s:s, s:i}", "principal", c->principal, "version", MUSTER_VERSION,
+                          "schema", store_schema_version());
+    return 0;
+}
+
+static const char *const no_args[] = {NULL};
+
+static const struct command session_commands[] = {
+    {"session.whoami", cmd_whoami, false, no_args},
+    {NULL, NULL, false, NULL},
+};
+
+static const struct command *const tables[] = {session_commands, plan_commands,
+                                               incident_commands};
+
+const struct command *dispatch_find(const char *name)
+{
+    for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
+        for (const struct command *c = tables[t]; c->name; c++)
+            if (!strcmp(c->name, name))
+                return c;
+    return NULL;
+}
+
+const struct command *dispatch_table(size_t *count)
+{
+    static struct command all[64];
+    static size_t n;
+    if (n == 0)
+        for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
+            for (const struct command *c = tables[t]; c->name && n < 64; c++)
+                all[n++] = *c;
+    *count = n;
+    return all;
+}
+
+static int storage_error(struct proto_error *e, int rc)
+{
+    return proto_fail(e, ERR_UNAVAILABLE, "the change could not be saved (%s); nothing was recorded",
+                      strerror(-rc));
+}
+
+static void audit(struct cmd_ctx *c, const char *cmd, const char *outcome)
+{
+    struct store_audit a = {c->now, c->principal, c->req_id, cmd,
+                            c->target[0] ? c->target : NULL, outcome, NULL};
+    int rc = store_audit_add(c->m->store, &a);
+    if (rc != 0)
+        log_error("dispatch: audit row for %s by %s not written: %s", cmd, c->principal,
+                  strerror(-rc));
+}
+
+static char *reply_for(struct cmd_ctx *c, int rc)
+{
+    if (rc != 0)
+        return proto_reply_error(c->req_id, &c->err);
+    json_t *result = c->result;
+    c->result = NULL;
+    return proto_reply_ok(c->req_id, result);
+}
+
+/* A state-changing command: savepoint, handler, stored reply, audit row. */
+static char *run_mutating(struct cmd_ctx *c, const struct command *cmd)
+{
+    struct store *st = c->m->store;
+    char *reply = NULL;
+    int rc = store_in_txn(st) ? 0 : store_begin(st);
+    if (rc == 0 && store_reply_get(st, c->principal, c->req_id, &reply) == 0)
+        return reply;
+    if (rc != 0 || (rc = store_savepoint(st)) != 0) {
+        storage_error(&c->err, rc);
+        return proto_reply_error(c->req_id, &c->err);
+    }
+    size_t mark = c->outbox->count;
+    rc = cmd->fn(c);
+    if (rc != 0) {
+        store_savepoint_rollback(st);
+        feed_outbox_truncate(c->outbox, mark);
+        audit(c, cmd->name, c->err.code);
+        return reply_for(c, rc);
+    }
+    reply = reply_for(c, 0);
+    int src = store_reply_put(st, c->principal, c->req_id, c->now, reply);
+    if (src == 0)
+        audit(c, cmd->name, "ok");
+    if (src == 0 && (src = store_savepoint_release(st)) == 0)
+        return reply;
+    free(reply);
+    store_savepoint_rollback(st);
+    feed_outbox_truncate(c->outbox, mark);
+    storage_error(&c->err, src);
+    return proto_reply_error(c->req_id, &c->err);
+}
+
+/* A refused command is audited when it would have changed state. */
+static char *refuse(struct cmd_ctx *c, const struct command *cmd)
+{
+    proto_fail(&c->err, ERR_FORBIDDEN, "%s may not run %s", c->principal, cmd->name);
+    log_warnx("dispatch: refused %s for %s", cmd->name, c->principal);
+    if (cmd->mutating && (store_in_txn(c->m->store) || store_begin(c->m->store) == 0))
+        audit(c, cmd->name, ERR_FORBIDDEN);
+    return proto_reply_error(c->req_id, &c->err);
+}
+
+char *dispatch_request(struct muster *m, struct feed_outbox *ob, const char *principal,
+                       const struct proto_request *req)
+{
+    struct cmd_ctx c = {.m = m,
+                        .principal = principal,
+                        .req_id = req->id,
+                        .args = req->args,
+                        .now = server_now(m),
+                        .outbox = ob};
+    const struct command *cmd = dispatch_find(req->cmd);
+    char *reply;
+    if (!cmd) {
+        proto_fail(&c.err, ERR_UNKNOWN_COMMAND, "unknown command \"%s\"", req->cmd);
+        reply = proto_reply_error(req->id, &c.err);
+    } else if (!authz_allows(principal, cmd->name)) {
+        reply = refuse(&c, cmd);
+    } else if (proto_args_known(req->args, cmd->args, &c.err) != 0) {
+        reply = proto_reply_error(req->id, &c.err);
+    } else if (cmd->mutating) {
+        reply = run_mutating(&c, cmd);
+    } else {
+        reply = reply_for(&c, cmd->fn(&c));
+    }
+    json_decref(c.result);
+    return reply;
+}

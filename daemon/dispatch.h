@@ -1,0 +1,62 @@
+/*
+ * daemon/dispatch.h - the command table and the execution of one request.
+ *
+ * Every command is a row: name, handler, whether it changes state, and the
+ * arguments it accepts.  A state-changing command runs inside the batch's
+ * transaction under its own savepoint, with its reply stored for
+ * idempotency and an audit row written, all committed together.
+ */
+#ifndef MUSTER_DISPATCH_H
+#define MUSTER_DISPATCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "proto.h"
+
+struct muster;
+struct feed_outbox;
+
+/* What a handler gets and fills in. */
+struct cmd_ctx {
+    struct muster *m;
+    const char *principal; /* from the ZAP User-Id */
+    const char *req_id;
+    json_t *args; /* an object; unknown arguments already refused */
+    int64_t now;  /* ms since the epoch */
+    struct feed_outbox *outbox;
+    json_t *result;     /* set by the handler on success (owned by ctx) */
+    struct proto_error err;
+    char target[96];    /* what the command acted on, for the audit row */
+};
+
+typedef int cmd_fn(struct cmd_ctx *c);
+
+struct command {
+    const char *name;
+    cmd_fn *fn;
+    bool mutating;
+    const char *const *args; /* NULL-terminated list of accepted argument names */
+};
+
+/* Look a command up by name; NULL when unknown. */
+const struct command *dispatch_find(const char *name);
+
+/* All commands, for tests and documentation: sets *count. */
+const struct command *dispatch_table(size_t *count);
+
+/*
+ * Run one decoded request from principal.  A mutating command opens the
+ * store's transaction if none is open; the caller commits it after the
+ * batch.  Returns the reply text (malloc'd), never NULL.
+ */
+char *dispatch_request(struct muster *m, struct feed_outbox *ob, const char *principal,
+                       const struct proto_request *req);
+
+/* Command tables of the modules (incident.c, plan_cmd.c). */
+extern const struct command incident_commands[];
+extern const struct command plan_commands[];
+
+#endif

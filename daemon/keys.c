@@ -1,0 +1,229 @@
+/*
+ * daemon/keys.c - CURVE key files and the keyring (see keys.h).
+ *
+ * The daemon keeps the keyring in memory as a sorted array of binary public
+ * keys so that each ZAP request is a binary search; it is rebuilt whole on
+ * SIGHUP and swapped in only when the new file is valid.
+ */
+#include "keys.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <zmq.h>
+
+struct keyring_entry {
+    uint8_t key[32];
+    char principal[KEYS_PRINCIPAL_MAX + 1];
+};
+
+struct keyring {
+    struct keyring_entry *entries;
+    size_t count;
+};
+
+static bool id_valid(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > max)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!(islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]) || s[i] == '-'))
+            return false;
+    return true;
+}
+
+bool keys_principal_valid(const char *p)
+{
+    if (!strcmp(p, "gold") || !strcmp(p, "duty") || !strcmp(p, "intake"))
+        return true;
+    return !strncmp(p, "agency:", 7) && id_valid(p + 7, 40);
+}
+
+void keys_file_name(const char *principal, const char *suffix, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s%s", principal, suffix);
+    char *colon = strchr(buf, ':');
+    if (colon)
+        *colon = '.';
+}
+
+int keys_generate(const char *principal, struct keypair *kp)
+{
+    memset(kp, 0, sizeof(*kp));
+    if (!keys_principal_valid(principal) && strcmp(principal, "server"))
+        return -EINVAL;
+    snprintf(kp->principal, sizeof(kp->principal), "%s", principal);
+    if (zmq_curve_keypair(kp->public_z85, kp->secret_z85) != 0)
+        return -errno;
+    return 0;
+}
+
+int keys_write(const char *path, const struct keypair *kp, bool public_only)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, public_only ? 0644 : 0600);
+    if (fd < 0)
+        return -errno;
+    char buf[256];
+    int n = snprintf(buf, sizeof(buf), "# muster CURVE key%s\nprincipal %s\npublic %s\n",
+                     public_only ? " (public part)" : ": keep secret", kp->principal,
+                     kp->public_z85);
+    if (!public_only)
+        n += snprintf(buf + n, sizeof(buf) - (size_t)n, "secret %s\n", kp->secret_z85);
+    int rc = 0;
+    if (write(fd, buf, (size_t)n) != n || fsync(fd) != 0)
+        rc = errno ? -errno : -EIO;
+    close(fd);
+    return rc;
+}
+
+static bool z85_valid(const char *s)
+{
+    uint8_t bin[32];
+    return strlen(s) == KEYS_Z85_LEN && zmq_z85_decode(bin, s) != NULL;
+}
+
+static int keys_parse_line(char *line, struct keypair *kp)
+{
+    char field[16], value[64];
+    if (line[0] == '#' || line[strspn(line, " \t\r\n")] == '\0')
+        return 0;
+    if (sscanf(line, "%15s %63s", field, value) != 2)
+        return -1;
+    if (!strcmp(field, "principal") && strlen(value) <= KEYS_PRINCIPAL_MAX)
+        strcpy(kp->principal, value);
+    else if (!strcmp(field, "public") && z85_valid(value))
+        strcpy(kp->public_z85, value);
+    else if (!strcmp(field, "secret") && z85_valid(value))
+        strcpy(kp->secret_z85, value);
+    else
+        return -1;
+    return 0;
+}
+
+int keys_read(const char *path, struct keypair *kp, char *err, size_t errlen)
+{
+    memset(kp, 0, sizeof(*kp));
+    FILE *f = fopen(path, "re");
+    if (!f) {
+        int rc = -errno;
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return rc;
+    }
+    char line[256];
+    int rc = 0, lineno = 0;
+    while (rc == 0 && fgets(line, sizeof(line), f)) {
+        lineno++;
+        if (keys_parse_line(line, kp) != 0) {
+            snprintf(err, errlen, "%s:%d: not a valid key line", path, lineno);
+            rc = -EINVAL;
+        }
+    }
+    fclose(f);
+    if (rc == 0 && (!kp->principal[0] || !kp->public_z85[0])) {
+        snprintf(err, errlen, "%s: missing principal or public key", path);
+        rc = -EINVAL;
+    }
+    return rc;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+    return memcmp(((const struct keyring_entry *)a)->key, ((const struct keyring_entry *)b)->key,
+                  32);
+}
+
+static int keyring_add_line(struct keyring *ring, char *line, const char *path, int lineno,
+                            char *err, size_t errlen)
+{
+    char principal[64], pub[64];
+    if (line[0] == '#' || line[strspn(line, " \t\r\n")] == '\0')
+        return 0;
+    if (sscanf(line, "%63s %63s", principal, pub) != 2 || !keys_principal_valid(principal) ||
+        !z85_valid(pub)) {
+        snprintf(err, errlen, "%s:%d: expected \"principal public-key\"", path, lineno);
+        return -EINVAL;
+    }
+    struct keyring_entry *e = realloc(ring->entries, (ring->count + 1) * sizeof(*e));
+    if (!e)
+        return -ENOMEM;
+    ring->entries = e;
+    e += ring->count++;
+    zmq_z85_decode(e->key, pub);
+    memcpy(e->principal, principal, strlen(principal) + 1); /* valid: <= 47 chars */
+    return 0;
+}
+
+int keyring_load(const char *path, struct keyring **out, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "re");
+    if (!f) {
+        int rc = -errno;
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return rc;
+    }
+    struct keyring *ring = calloc(1, sizeof(*ring));
+    char line[512];
+    int rc = ring ? 0 : -ENOMEM, lineno = 0;
+    while (rc == 0 && fgets(line, sizeof(line), f))
+        rc = keyring_add_line(ring, line, path, ++lineno, err, errlen);
+    fclose(f);
+    if (rc != 0) {
+        keyring_free(ring);
+        return rc;
+    }
+    qsort(ring->entries, ring->count, sizeof(*ring->entries), entry_cmp);
+    for (size_t i = 1; i < ring->count; i++) {
+        if (entry_cmp(&ring->entries[i - 1], &ring->entries[i]) == 0) {
+            snprintf(err, errlen, "%s: one public key is listed for both %s and %s", path,
+                     ring->entries[i - 1].principal, ring->entries[i].principal);
+            keyring_free(ring);
+            return -EINVAL;
+        }
+    }
+    *out = ring;
+    return 0;
+}
+
+void keyring_free(struct keyring *ring)
+{
+    if (!ring)
+        return;
+    free(ring->entries);
+    free(ring);
+}
+
+size_t keyring_count(const struct keyring *ring)
+{
+    return ring->count;
+}
+
+const char *keyring_lookup(const struct keyring *ring, const uint8_t key[32])
+{
+    struct keyring_entry probe;
+    memcpy(probe.key, key, 32);
+    const struct keyring_entry *e =
+        bsearch(&probe, ring->entries, ring->count, sizeof(probe), entry_cmp);
+    return e ? e->principal : NULL;
+}
+
+int keyring_append(const char *path, const char *principal, const char *public_z85)
+{
+    if (!keys_principal_valid(principal) || !z85_valid(public_z85))
+        return -EINVAL;
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -errno;
+    char buf[128];
+    int n = snprintf(buf, sizeof(buf), "%s %s\n", principal, public_z85);
+    int rc = 0;
+    if (write(fd, buf, (size_t)n) != n || fsync(fd) != 0)
+        rc = errno ? -errno : -EIO;
+    close(fd);
+    return rc;
+}

@@ -1,0 +1,124 @@
+/*
+ * daemon/main.c - musterd: arguments, plans, store, keys, sockets, signals,
+ * run, and teardown in reverse.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zmq.h>
+
+#include "log.h"
+#include "plan.h"
+#include "server.h"
+#include "store.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: musterd [options]\n"
+               "       musterd --check-plan FILE...\n"
+               "  --plans DIR        plan directory (default: plans)\n"
+               "  --db FILE          SQLite database (default: var/muster.db)\n"
+               "  --keys DIR         server.key and keyring (default: var/keys)\n"
+               "  --control EP       control endpoint (default: tcp://127.0.0.1:7710)\n"
+               "  --feed EP          status feed endpoint (default: tcp://127.0.0.1:7711)\n"
+               "  --check-plan       validate the plan files named and exit 0 or 1\n"
+               "  -v, -q             more or less logging\n"
+               "  --version, --help\n");
+}
+
+/* musterd --check-plan FILE...: like nginx -t. */
+static int check_plans(int argc, char **argv)
+{
+    int bad = 0;
+    for (int i = 0; i < argc; i++) {
+        struct plan *p = NULL;
+        struct plan_errors errs = {0};
+        if (plan_load_file(argv[i], &p, &errs) == 0) {
+            printf("%s: plan OK\n", argv[i]);
+            plan_free(p);
+        } else {
+            bad = 1;
+            for (size_t j = 0; j < errs.count; j++)
+                fprintf(stderr, "%s\n", errs.msg[j]);
+        }
+        plan_errors_free(&errs);
+    }
+    return bad;
+}
+
+struct args {
+    struct server_config cfg;
+    bool check;
+    int verbosity;
+};
+
+static int parse_args(int argc, char **argv, struct args *a)
+{
+    static const struct option opts[] = {
+        {"plans", required_argument, NULL, 'p'},   {"db", required_argument, NULL, 'd'},
+        {"keys", required_argument, NULL, 'k'},    {"control", required_argument, NULL, 'c'},
+        {"feed", required_argument, NULL, 'f'},    {"check-plan", no_argument, NULL, 'C'},
+        {"clock-offset", required_argument, NULL, 'O'}, {"version", no_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+    int ch;
+    while ((ch = getopt_long(argc, argv, "vqh", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'p': a->cfg.plans_dir = optarg; break;
+        case 'd': a->cfg.db_path = optarg; break;
+        case 'k': a->cfg.keys_dir = optarg; break;
+        case 'c': a->cfg.control_ep = optarg; break;
+        case 'f': a->cfg.feed_ep = optarg; break;
+        case 'C': a->check = true; break;
+        case 'O': a->cfg.clock_offset_ms = strtoll(optarg, NULL, 10); break;
+        case 'v': a->verbosity++; break;
+        case 'q': a->verbosity--; break;
+        case 'V': printf("musterd %s\n", MUSTER_VERSION); exit(0);
+        case 'h': usage(stdout); exit(0);
+        default: usage(stderr); exit(2);
+        }
+    }
+    return optind;
+}
+
+int main(int argc, char **argv)
+{
+    struct args a = {.cfg = {"plans", "var/muster.db", "var/keys", "tcp://127.0.0.1:7710",
+                             "tcp://127.0.0.1:7711", 0},
+                     .verbosity = 2};
+    int first = parse_args(argc, argv, &a);
+    log_init(a.verbosity);
+    if (a.check) {
+        if (first >= argc)
+            fatalx("--check-plan needs at least one plan file");
+        return check_plans(argc - first, argv + first);
+    }
+    if (first < argc)
+        fatalx("unexpected argument \"%s\" (see --help)", argv[first]);
+
+    uv_loop_t loop;
+    struct muster m = {.cfg = &a.cfg, .loop = &loop};
+    if (uv_loop_init(&loop) != 0)
+        fatalx("cannot create the event loop");
+    if (server_plans_load(&m) != 0)
+        fatalx("refusing to start with invalid plans (check with musterd --check-plan)");
+    int rc = store_open(a.cfg.db_path, &m.store);
+    if (rc != 0)
+        fatalx("cannot open the database %s: %s", a.cfg.db_path, strerror(-rc));
+    if (server_keys_load(&m) != 0)
+        fatalx("cannot load keys from %s", a.cfg.keys_dir);
+    if ((rc = server_sockets_open(&m)) != 0)
+        fatalx("cannot open sockets: %s", zmq_strerror(-rc));
+    if ((rc = server_signals_start(&m)) != 0)
+        fatalx("cannot handle signals: %s", uv_strerror(rc));
+
+    log_info("musterd %s ready: control %s, feed %s, %zu plans", MUSTER_VERSION,
+             a.cfg.control_ep, a.cfg.feed_ep, m.plans->count);
+    server_notify("READY=1");
+    uv_run(&loop, UV_RUN_DEFAULT);
+
+    log_info("musterd stopped");
+    server_free(&m);
+    return uv_loop_close(&loop) == 0 ? 0 : 1;
+}

@@ -1,0 +1,125 @@
+/*
+ * daemon/plan.h - county incident plans: strict YAML loading and validation.
+ *
+ * A plan is an immutable object, built whole from one YAML file (or buffer),
+ * validated whole, and only then handed out.  Every problem is reported as
+ * "file:line:column: message" (1-based line and column, libyaml marks + 1).
+ * The struct fields below are read-only for everyone but plan.c.
+ */
+#ifndef MUSTER_PLAN_H
+#define MUSTER_PLAN_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+/* Hard limits on hostile input. */
+#define PLAN_MAX_BYTES (1024 * 1024) /* larger files are refused unread */
+#define PLAN_MAX_DEPTH 8             /* nesting of mappings/sequences */
+#define PLAN_MAX_ERRORS 50           /* further errors are summarised */
+
+enum plan_channel {
+    PLAN_CHANNEL_ZMQ,     /* agency's authenticated muster session */
+    PLAN_CHANNEL_EXEC,    /* run a command, page on stdin/environment */
+    PLAN_CHANNEL_WEBHOOK, /* HTTP(S) POST of the page as JSON */
+    PLAN_CHANNEL_EMAIL,   /* SMTP */
+};
+
+/* One step of an agency's escalation ladder. */
+struct plan_contact {
+    char *name;                /* "Duty senior nurse" */
+    enum plan_channel channel; /* how to reach them */
+    char *target;              /* zmq: agency id; exec: command path; webhook: URL; email: address */
+    int after_s;               /* seconds after the previous step (0 for the first) */
+    int repeat;                /* extra attempts at this step before moving on (0..10) */
+};
+
+struct plan_agency {
+    char *id;   /* [a-z0-9-]{1,40}; the principal is "agency:<id>" */
+    char *name; /* display name */
+    char *role; /* what the agency does in the response, free text */
+    int activate_level; /* activated when the incident level >= this level */
+    struct plan_contact *contacts;
+    size_t ncontacts; /* >= 1 */
+};
+
+struct plan_level {
+    int level; /* 1.. ; levels are unique and listed in increasing order */
+    char *name;
+    char *description;
+};
+
+struct plan_hub {
+    char *name;
+    char *lead_agency; /* id of an agency in this plan */
+    char *address;     /* may be NULL */
+    char *phone;       /* may be NULL */
+};
+
+struct plan {
+    char *path;       /* file name the plan was loaded from (as given) */
+    char *source;     /* the YAML text, NUL-terminated, kept for frozen copies */
+    size_t source_len;
+    char *id;         /* [a-z0-9-]{1,40} */
+    char *name;
+    char *version;
+    char *ref_prefix; /* [A-Z]{2,8}, starts incident references */
+    int retention_days;
+    struct plan_level *levels;
+    size_t nlevels;
+    struct plan_hub hub;
+    struct plan_agency *agencies;
+    size_t nagencies;
+};
+
+/* Collected "file:line:column: message" strings. */
+struct plan_errors {
+    char **msg;
+    size_t count;
+};
+
+void plan_errors_free(struct plan_errors *errs);
+
+/*
+ * Load and validate one plan from a file.  On success returns 0 and sets *out
+ * (the caller owns it, free with plan_free).  On failure returns a negative
+ * errno (-EINVAL for an invalid plan, -EFBIG for an oversize file, -ENOENT...)
+ * and appends at least one message to errs (the caller frees with
+ * plan_errors_free).
+ */
+int plan_load_file(const char *path, struct plan **out, struct plan_errors *errs);
+
+/* The same from a buffer; name is used in messages.  buf need not be
+ * NUL-terminated. */
+int plan_load_buffer(const char *name, const char *buf, size_t len, struct plan **out,
+                     struct plan_errors *errs);
+
+void plan_free(struct plan *plan);
+
+const struct plan_agency *plan_agency_find(const struct plan *plan, const char *id);
+const struct plan_level *plan_level_find(const struct plan *plan, int level);
+
+/* Number of agencies activated at the given level. */
+size_t plan_agencies_at_level(const struct plan *plan, int level);
+
+const char *plan_channel_name(enum plan_channel channel);
+
+/* A JSON rendering of the whole plan (new reference, caller owns). */
+json_t *plan_to_json(const struct plan *plan);
+
+/*
+ * A set of plans loaded from every "*.yaml" file of a directory, in file
+ * name order.  Plan ids must be unique across the set.
+ */
+struct planset {
+    struct plan **plans;
+    size_t count;
+};
+
+/* Returns 0 and sets *out when every file is valid; otherwise a negative
+ * errno with messages in errs and *out untouched. */
+int planset_load_dir(const char *dir, struct planset **out, struct plan_errors *errs);
+void planset_free(struct planset *set);
+const struct plan *planset_find(const struct planset *set, const char *id);
+
+#endif

@@ -1,0 +1,178 @@
+/*
+ * daemon/proto.c - request decoding, argument validation and reply
+ * encoding (see proto.h).
+ */
+#include "proto.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+int proto_fail(struct proto_error *e, const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    e->code = code;
+    vsnprintf(e->message, sizeof(e->message), fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+bool proto_id_valid(const char *id)
+{
+    size_t n = strlen(id);
+    if (n == 0 || n > PROTO_MAX_ID)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (id[i] < 0x21 || id[i] > 0x7e)
+            return false;
+    return true;
+}
+
+static int decode_envelope(struct proto_request *req, struct proto_error *e)
+{
+    json_t *id = json_object_get(req->root, "id");
+    json_t *cmd = json_object_get(req->root, "cmd");
+    json_t *args = json_object_get(req->root, "args");
+    if (!json_is_string(id) || !proto_id_valid(json_string_value(id)))
+        return proto_fail(e, ERR_BAD_REQUEST,
+                          "\"id\" must be a string of 1 to %d printable characters", PROTO_MAX_ID);
+    req->id = json_string_value(id);
+    const char *key;
+    json_t *value;
+    json_object_foreach(req->root, key, value)
+    {
+        if (strcmp(key, "id") && strcmp(key, "cmd") && strcmp(key, "args"))
+            return proto_fail(e, ERR_BAD_REQUEST, "unknown envelope field \"%s\"", key);
+    }
+    if (!json_is_string(cmd) || json_string_length(cmd) == 0 ||
+        json_string_length(cmd) > PROTO_MAX_CMD)
+        return proto_fail(e, ERR_BAD_REQUEST, "\"cmd\" must be a non-empty string");
+    if (args && !json_is_object(args))
+        return proto_fail(e, ERR_BAD_REQUEST, "\"args\" must be an object");
+    req->cmd = json_string_value(cmd);
+    if (!args) {
+        args = json_object();
+        json_object_set_new(req->root, "args", args);
+    }
+    req->args = args;
+    return 0;
+}
+
+int proto_request_decode(const void *buf, size_t len, struct proto_request *req,
+                         struct proto_error *e)
+{
+    memset(req, 0, sizeof(*req));
+    if (len > PROTO_MAX_FRAME)
+        return proto_fail(e, ERR_TOO_LARGE, "request of %zu bytes is over the %d byte limit", len,
+                          PROTO_MAX_FRAME);
+    json_error_t jerr;
+    req->root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!req->root)
+        return proto_fail(e, ERR_BAD_JSON, "malformed JSON at line %d column %d: %s", jerr.line,
+                          jerr.column, jerr.text);
+    if (!json_is_object(req->root))
+        return proto_fail(e, ERR_BAD_JSON, "a request must be a JSON object");
+    return decode_envelope(req, e);
+}
+
+void proto_request_clear(struct proto_request *req)
+{
+    json_decref(req->root);
+    memset(req, 0, sizeof(*req));
+}
+
+static char *reply_dump(json_t *reply)
+{
+    char *text = json_dumps(reply, JSON_COMPACT);
+    json_decref(reply);
+    return text;
+}
+
+char *proto_reply_ok(const char *id, json_t *result)
+{
+    json_t *r = json_pack("{s:s?, s:b, s:o}", "id", id, "ok", 1, "result",
+                          result ? result : json_object());
+    return reply_dump(r);
+}
+
+char *proto_reply_error(const char *id, const struct proto_error *e)
+{
+    json_t *r = json_pack("{s:s?, s:b, s:{s:s, s:s}}", "id", id, "ok", 0, "error", "code",
+                          e->code ? e->code : ERR_INTERNAL, "message", e->message);
+    return reply_dump(r);
+}
+
+int proto_args_known(json_t *args, const char *const *names, struct proto_error *e)
+{
+    const char *key;
+    json_t *value;
+    json_object_foreach(args, key, value)
+    {
+        const char *const *n = names;
+        while (*n && strcmp(*n, key))
+            n++;
+        if (!*n)
+            return proto_fail(e, ERR_BAD_ARGUMENT, "unknown argument \"%s\"", key);
+    }
+    return 0;
+}
+
+static json_t *arg_get(json_t *args, const char *name, bool required, struct proto_error *e,
+                       int *rc)
+{
+    json_t *v = json_object_get(args, name);
+    *rc = 0;
+    if ((!v || json_is_null(v)) && required)
+        *rc = proto_fail(e, ERR_BAD_ARGUMENT, "missing required argument \"%s\"", name);
+    return json_is_null(v) ? NULL : v;
+}
+
+int proto_arg_str(json_t *args, const char *name, bool required, size_t maxlen, const char **out,
+                  struct proto_error *e)
+{
+    int rc;
+    json_t *v = arg_get(args, name, required, e, &rc);
+    if (!v)
+        return rc;
+    if (!json_is_string(v))
+        return proto_fail(e, ERR_BAD_ARGUMENT, "\"%s\" must be a string", name);
+    size_t n = json_string_length(v);
+    const char *s = json_string_value(v);
+    if (n == 0 || n > maxlen)
+        return proto_fail(e, ERR_BAD_ARGUMENT, "\"%s\" must be 1 to %zu characters", name, maxlen);
+    if (strlen(s) != n)
+        return proto_fail(e, ERR_BAD_ARGUMENT, "\"%s\" must not contain NUL characters", name);
+    *out = s;
+    return 0;
+}
+
+int proto_arg_int(json_t *args, const char *name, bool required, int64_t min, int64_t max,
+                  int64_t *out, struct proto_error *e)
+{
+    int rc;
+    json_t *v = arg_get(args, name, required, e, &rc);
+    if (!v)
+        return rc;
+    if (!json_is_integer(v))
+        return proto_fail(e, ERR_BAD_ARGUMENT, "\"%s\" must be an integer", name);
+    int64_t n = json_integer_value(v);
+    if (n < min || n > max)
+        return proto_fail(e, ERR_BAD_ARGUMENT, "\"%s\" must be between %lld and %lld", name,
+                          (long long)min, (long long)max);
+    *out = n;
+    return 0;
+}
+
+int proto_arg_bool(json_t *args, const char *name, bool required, bool *out,
+                   struct proto_error *e)
+{
+    int rc;
+    json_t *v = arg_get(args, name, required, e, &rc);
+    if (!v)
+        return rc;
+    if (!json_is_boolean(v))
+        return proto_fail(e, ERR_BAD_ARGUMENT, "\"%s\" must be true or false", name);
+    *out = json_is_true(v);
+    return 0;
+}

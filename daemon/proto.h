@@ -1,0 +1,84 @@
+/*
+ * daemon/proto.h - the wire protocol: request envelopes in, replies out.
+ *
+ * A request is one ZeroMQ frame holding a JSON object:
+ *     {"id": "<client request id>", "cmd": "<command>", "args": {...}}
+ * and its reply one frame:
+ *     {"id": "...", "ok": true,  "result": {...}}
+ *     {"id": "...", "ok": false, "error": {"code": "FORBIDDEN", "message": "..."}}
+ * docs/protocol.md is the reference.  This module validates envelopes and
+ * arguments (size and type first) and builds replies; it knows nothing of
+ * commands.
+ */
+#ifndef MUSTER_PROTO_H
+#define MUSTER_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#define PROTO_MAX_FRAME (1024 * 1024) /* larger request frames get TOO_LARGE */
+#define PROTO_MAX_ID 64               /* request id length */
+#define PROTO_MAX_CMD 64
+
+/* Stable error codes (documented in docs/protocol.md). */
+#define ERR_BAD_JSON "BAD_JSON"               /* not a JSON object */
+#define ERR_BAD_REQUEST "BAD_REQUEST"         /* envelope malformed */
+#define ERR_TOO_LARGE "TOO_LARGE"             /* frame over PROTO_MAX_FRAME */
+#define ERR_UNKNOWN_COMMAND "UNKNOWN_COMMAND" /* no such command */
+#define ERR_BAD_ARGUMENT "BAD_ARGUMENT"       /* missing/unknown/wrong-typed argument */
+#define ERR_FORBIDDEN "FORBIDDEN"             /* principal may not do this */
+#define ERR_NOT_FOUND "NOT_FOUND"             /* no such incident, plan... */
+#define ERR_CONFLICT "CONFLICT"               /* state does not allow it */
+#define ERR_UNAVAILABLE "UNAVAILABLE"         /* storage failed; nothing recorded */
+#define ERR_INTERNAL "INTERNAL"               /* a bug; nothing recorded */
+
+/* An error on its way to a reply. */
+struct proto_error {
+    const char *code; /* one of the ERR_* strings, NULL when no error */
+    char message[256];
+};
+
+/* Set e and return -1, so handlers can "return proto_fail(...)". */
+int proto_fail(struct proto_error *e, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* A decoded request.  root owns everything; the pointers point into it. */
+struct proto_request {
+    json_t *root;
+    const char *id;  /* never NULL after a successful decode */
+    const char *cmd; /* never NULL after a successful decode */
+    json_t *args;    /* a JSON object, never NULL after a successful decode */
+};
+
+/*
+ * Decode and validate one request frame.  Returns 0, or -1 with e set; in
+ * both cases req->id is the request id when one could be read (else NULL),
+ * so the error reply can carry it.  Release with proto_request_clear.
+ */
+int proto_request_decode(const void *buf, size_t len, struct proto_request *req,
+                         struct proto_error *e);
+void proto_request_clear(struct proto_request *req);
+
+/* Reply text (malloc'd, caller frees).  proto_reply_ok steals result. */
+char *proto_reply_ok(const char *id, json_t *result);
+char *proto_reply_error(const char *id, const struct proto_error *e);
+
+/* A request id is 1..PROTO_MAX_ID printable ASCII characters. */
+bool proto_id_valid(const char *id);
+
+/*
+ * Argument checks.  Each returns 0 and sets *out (left untouched when the
+ * argument is absent and not required), or -1 with e set to BAD_ARGUMENT.
+ */
+int proto_args_known(json_t *args, const char *const *names, struct proto_error *e);
+int proto_arg_str(json_t *args, const char *name, bool required, size_t maxlen, const char **out,
+                  struct proto_error *e);
+int proto_arg_int(json_t *args, const char *name, bool required, int64_t min, int64_t max,
+                  int64_t *out, struct proto_error *e);
+int proto_arg_bool(json_t *args, const char *name, bool required, bool *out,
+                   struct proto_error *e);
+
+#endif

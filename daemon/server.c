@@ -1,0 +1,192 @@
+/*
+ * daemon/server.c - assembling and tearing down a running musterd: plans,
+ * keys, sockets, signals, readiness (see server.h).
+ */
+#include "server.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <zmq.h>
+
+#include "control.h"
+#include "feed.h"
+#include "log.h"
+#include "plan.h"
+#include "store.h"
+#include "zap.h"
+
+int64_t server_now(const struct muster *m)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + m->cfg->clock_offset_ms;
+}
+
+int server_plans_load(struct muster *m)
+{
+    struct planset *set = NULL;
+    struct plan_errors errs = {0};
+    int rc = planset_load_dir(m->cfg->plans_dir, &set, &errs);
+    for (size_t i = 0; i < errs.count; i++)
+        log_error("%s", errs.msg[i]);
+    plan_errors_free(&errs);
+    if (rc != 0) {
+        log_error("plans in %s not loaded; %s", m->cfg->plans_dir,
+                  m->plans ? "keeping the plans already loaded" : "no plans");
+        planset_free(set);
+        return rc;
+    }
+    planset_free(m->plans);
+    m->plans = set;
+    for (size_t i = 0; i < set->count; i++)
+        log_info("plan %s (%s, version %s) loaded from %s", set->plans[i]->id,
+                 set->plans[i]->name, set->plans[i]->version, set->plans[i]->path);
+    return 0;
+}
+
+static int keyring_reload(struct muster *m)
+{
+    char path[4096], err[512];
+    snprintf(path, sizeof(path), "%s/keyring", m->cfg->keys_dir);
+    struct keyring *ring = NULL;
+    int rc = keyring_load(path, &ring, err, sizeof(err));
+    if (rc != 0) {
+        log_error("keyring not loaded: %s", err);
+        return rc;
+    }
+    keyring_free(m->keyring);
+    m->keyring = ring;
+    log_info("keyring %s: %zu client keys", path, keyring_count(ring));
+    return 0;
+}
+
+int server_keys_load(struct muster *m)
+{
+    char path[4096], err[512];
+    snprintf(path, sizeof(path), "%s/server.key", m->cfg->keys_dir);
+    int rc = keys_read(path, &m->server_key, err, sizeof(err));
+    if (rc != 0) {
+        log_error("%s (create keys with: muster keys init --keys %s)", err, m->cfg->keys_dir);
+        return rc;
+    }
+    struct stat sb;
+    if (stat(path, &sb) == 0 && (sb.st_mode & 077)) {
+        log_error("%s is readable by others (mode %03o): chmod 600 it", path, sb.st_mode & 0777);
+        return -EPERM;
+    }
+    if (!m->server_key.secret_z85[0]) {
+        log_error("%s holds no secret key", path);
+        return -EINVAL;
+    }
+    return keyring_reload(m);
+}
+
+int server_sockets_open(struct muster *m)
+{
+    m->zctx = zmq_ctx_new();
+    if (!m->zctx)
+        return -errno;
+    int rc = zap_start(m, &m->zap);
+    if (rc == 0)
+        rc = feed_open(m, &m->feed);
+    if (rc == 0)
+        rc = control_open(m, &m->control);
+    return rc;
+}
+
+static void on_stop_signal(uv_signal_t *h, int signum)
+{
+    struct muster *m = h->data;
+    log_info("signal %d: stopping", signum);
+    server_stop(m);
+}
+
+static void on_hup(uv_signal_t *h, int signum)
+{
+    struct muster *m = h->data;
+    log_info("SIGHUP: reloading plans and keyring");
+    server_plans_load(m);
+    keyring_reload(m);
+}
+
+int server_signals_start(struct muster *m)
+{
+    struct {
+        uv_signal_t *h;
+        uv_signal_cb cb;
+        int sig;
+    } sigs[] = {{&m->sig_int, on_stop_signal, SIGINT},
+                {&m->sig_term, on_stop_signal, SIGTERM},
+                {&m->sig_hup, on_hup, SIGHUP}};
+    for (size_t i = 0; i < 3; i++) {
+        uv_signal_init(m->loop, sigs[i].h);
+        sigs[i].h->data = m;
+        int rc = uv_signal_start(sigs[i].h, sigs[i].cb, sigs[i].sig);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+void server_notify(const char *state)
+{
+    const char *path = getenv("NOTIFY_SOCKET");
+    if (!path || (path[0] != '/' && path[0] != '@'))
+        return;
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    size_t len = strlen(path);
+    if (len >= sizeof(sa.sun_path))
+        return;
+    memcpy(sa.sun_path, path, len);
+    if (sa.sun_path[0] == '@')
+        sa.sun_path[0] = '\0';
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return;
+    if (sendto(fd, state, strlen(state), 0, (struct sockaddr *)&sa,
+               (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len)) < 0)
+        log_warn("sd_notify");
+    close(fd);
+}
+
+static void close_handle(uv_signal_t *h)
+{
+    if (h->loop && !uv_is_closing((uv_handle_t *)h))
+        uv_close((uv_handle_t *)h, NULL);
+}
+
+void server_stop(struct muster *m)
+{
+    if (m->stopping)
+        return;
+    m->stopping = true;
+    server_notify("STOPPING=1");
+    if (m->control)
+        control_stop(m->control);
+    if (m->zap)
+        zap_stop(m->zap);
+    close_handle(&m->sig_int);
+    close_handle(&m->sig_term);
+    close_handle(&m->sig_hup);
+}
+
+void server_free(struct muster *m)
+{
+    control_free(m->control);
+    feed_free(m->feed);
+    zap_free(m->zap);
+    if (m->zctx)
+        zmq_ctx_term(m->zctx);
+    keyring_free(m->keyring);
+    store_close(m->store);
+    planset_free(m->plans);
+}

@@ -1,0 +1,72 @@
+/*
+ * daemon/server.h - the daemon context: one struct owning every part of a
+ * running musterd, passed explicitly to every module.  No other mutable
+ * globals exist.  Only the libuv loop thread touches it.
+ */
+#ifndef MUSTER_SERVER_H
+#define MUSTER_SERVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "keys.h"
+
+struct planset;
+struct store;
+struct keyring;
+struct zap;
+struct control;
+struct feed;
+
+struct server_config {
+    const char *plans_dir;   /* directory of *.yaml plans */
+    const char *db_path;     /* SQLite database file */
+    const char *keys_dir;    /* server.key and keyring */
+    const char *control_ep;  /* ROUTER endpoint, e.g. tcp://127.0.0.1:7710 */
+    const char *feed_ep;     /* PUB endpoint */
+    int64_t clock_offset_ms; /* added to the wall clock (tests only) */
+};
+
+struct muster {
+    const struct server_config *cfg;
+    uv_loop_t *loop;
+    struct planset *plans;   /* current plans; replaced whole on SIGHUP */
+    struct store *store;
+    struct keyring *keyring; /* accepted client keys; replaced whole on SIGHUP */
+    struct keypair server_key;
+    void *zctx;              /* the ZeroMQ context */
+    struct zap *zap;
+    struct control *control;
+    struct feed *feed;
+    uv_signal_t sig_int, sig_term, sig_hup;
+    bool stopping;
+};
+
+/* Milliseconds since the epoch, as the daemon sees it. */
+int64_t server_now(const struct muster *m);
+
+/* Load plans from cfg->plans_dir into m->plans, logging every error.
+ * Returns 0 or -errno (m->plans unchanged on error). */
+int server_plans_load(struct muster *m);
+
+/* Load server.key and the keyring from cfg->keys_dir. */
+int server_keys_load(struct muster *m);
+
+/* Open the sockets (ZAP first, then control and feed). */
+int server_sockets_open(struct muster *m);
+
+/* SIGINT/SIGTERM stop the loop cleanly; SIGHUP reloads plans and keyring. */
+int server_signals_start(struct muster *m);
+
+/* Tell systemd (NOTIFY_SOCKET) our state, e.g. "READY=1". */
+void server_notify(const char *state);
+
+/* Close every handle; after this uv_run returns once they are closed. */
+void server_stop(struct muster *m);
+
+/* Free what server_* allocated (after the loop has finished). */
+void server_free(struct muster *m);
+
+#endif

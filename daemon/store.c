@@ -1,0 +1,382 @@
+/*
+ * daemon/store.c - the SQLite store (see store.h).
+ *
+ * Owns the one database connection, its prepared-statement cache and the
+ * schema.  Migrations are an ordered list of SQL scripts; the database's
+ * PRAGMA user_version says how many have been applied, and each runs in its
+ * own transaction together with the version bump.
+ */
+#include "store.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+#define STMT_CACHE_MAX 128
+
+struct stmt_slot {
+    const char *sql;
+    sqlite3_stmt *stmt;
+};
+
+struct store {
+    sqlite3 *db;
+    struct stmt_slot cache[STMT_CACHE_MAX];
+    size_t ncache;
+    /* async commit */
+    uv_work_t work;
+    int commit_rc;
+    store_commit_cb *commit_cb;
+    void *commit_arg;
+};
+
+static const char *const migrations[] = {
+    /* 1: incidents, idempotent replies, audit trail, feed events */
+    "CREATE TABLE incidents ("
+    "  id INTEGER PRIMARY KEY,"
+    "  ref TEXT NOT NULL UNIQUE,"
+    "  plan_id TEXT NOT NULL,"
+    "  plan_version TEXT NOT NULL,"
+    "  plan_digest TEXT NOT NULL,"
+    "  plan_source TEXT NOT NULL,"
+    "  plan_json TEXT NOT NULL,"
+    "  level INTEGER NOT NULL,"
+    "  exercise INTEGER NOT NULL CHECK (exercise IN (0, 1)),"
+    "  operation TEXT NOT NULL,"
+    "  note TEXT,"
+    "  state TEXT NOT NULL CHECK (state IN ('active', 'stood_down')),"
+    "  created_at INTEGER NOT NULL,"
+    "  created_by TEXT NOT NULL,"
+    "  stood_down_at INTEGER,"
+    "  stood_down_by TEXT,"
+    "  standdown_note TEXT);"
+    "CREATE INDEX incidents_state ON incidents (state, plan_id, operation);"
+    "CREATE TABLE replies ("
+    "  principal TEXT NOT NULL,"
+    "  request_id TEXT NOT NULL,"
+    "  at INTEGER NOT NULL,"
+    "  reply TEXT NOT NULL,"
+    "  PRIMARY KEY (principal, request_id)) WITHOUT ROWID;"
+    "CREATE TABLE audit ("
+    "  id INTEGER PRIMARY KEY,"
+    "  at INTEGER NOT NULL,"
+    "  principal TEXT NOT NULL,"
+    "  request_id TEXT,"
+    "  command TEXT NOT NULL,"
+    "  target TEXT,"
+    "  outcome TEXT NOT NULL,"
+    "  detail TEXT);"
+    "CREATE TABLE events ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  incident_id INTEGER,"
+    "  at INTEGER NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  body TEXT NOT NULL);",
+};
+
+#define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+int store_schema_version(void)
+{
+    return NMIGRATIONS;
+}
+
+int store_errno(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_OK:
+    case SQLITE_DONE:
+    case SQLITE_ROW:
+        return 0;
+    case SQLITE_FULL:
+        return -ENOSPC;
+    case SQLITE_READONLY:
+        return -EROFS;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return -EBUSY;
+    case SQLITE_CONSTRAINT:
+        return -EEXIST;
+    case SQLITE_NOMEM:
+        return -ENOMEM;
+    case SQLITE_CANTOPEN:
+        return -ENOENT;
+    case SQLITE_MISUSE:
+    case SQLITE_RANGE:
+    case SQLITE_ERROR:
+        return -EINVAL;
+    default:
+        return -EIO;
+    }
+}
+
+int store_exec(struct store *st, const char *sql)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(st->db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        log_error("store: %s", msg ? msg : sqlite3_errstr(rc));
+        sqlite3_free(msg);
+    }
+    return store_errno(rc);
+}
+
+static int store_user_version(struct store *st, int *version)
+{
+    sqlite3_stmt *s;
+    int rc = sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW)
+        *version = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    return store_errno(rc);
+}
+
+static int store_migrate(struct store *st)
+{
+    int version = 0, rc = store_user_version(st, &version);
+    if (rc != 0)
+        return rc;
+    if (version > NMIGRATIONS) {
+        log_error("store: database schema %d is newer than this musterd (%d)", version,
+                  NMIGRATIONS);
+        return -EPROTO;
+    }
+    for (; version < NMIGRATIONS; version++) {
+        char bump[64];
+        snprintf(bump, sizeof(bump), "PRAGMA user_version = %d", version + 1);
+        if ((rc = store_begin(st)) != 0 || (rc = store_exec(st, migrations[version])) != 0 ||
+            (rc = store_exec(st, bump)) != 0 || (rc = store_commit(st)) != 0) {
+            store_rollback(st);
+            return rc;
+        }
+        log_info("store: migrated schema to version %d", version + 1);
+    }
+    return 0;
+}
+
+int store_open(const char *path, struct store **out)
+{
+    struct store *st = calloc(1, sizeof(*st));
+    if (!st)
+        return -ENOMEM;
+    int rc = sqlite3_open_v2(path, &st->db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                             NULL);
+    if (rc != SQLITE_OK) {
+        log_error("store: cannot open %s: %s", path, sqlite3_errstr(rc));
+        rc = store_errno(rc);
+        goto done;
+    }
+    sqlite3_extended_result_codes(st->db, 1);
+    sqlite3_busy_timeout(st->db, 5000);
+    if ((rc = store_exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+                             "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;")) != 0)
+        goto done;
+    rc = store_migrate(st);
+done:
+    if (rc != 0) {
+        store_close(st);
+        return rc;
+    }
+    *out = st;
+    return 0;
+}
+
+void store_close(struct store *st)
+{
+    if (!st)
+        return;
+    for (size_t i = 0; i < st->ncache; i++)
+        sqlite3_finalize(st->cache[i].stmt);
+    sqlite3_close(st->db);
+    free(st);
+}
+
+sqlite3_stmt *store_stmt(struct store *st, const char *sql)
+{
+    for (size_t i = 0; i < st->ncache; i++) {
+        if (st->cache[i].sql == sql) {
+            sqlite3_reset(st->cache[i].stmt);
+            sqlite3_clear_bindings(st->cache[i].stmt);
+            return st->cache[i].stmt;
+        }
+    }
+    sqlite3_stmt *stmt = NULL;
+    int rc = sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+    if (rc != SQLITE_OK) {
+        log_error("store: cannot prepare \"%s\": %s", sql, sqlite3_errmsg(st->db));
+        return NULL;
+    }
+    if (st->ncache < STMT_CACHE_MAX)
+        st->cache[st->ncache++] = (struct stmt_slot){sql, stmt};
+    else
+        log_warnx("store: statement cache full");
+    return stmt;
+}
+
+int store_exec_stmt(sqlite3_stmt *stmt)
+{
+    int rc = sqlite3_step(stmt);
+    sqlite3_reset(stmt);
+    if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+        return 0;
+    return store_errno(rc);
+}
+
+int store_begin(struct store *st)
+{
+    return store_exec(st, "BEGIN IMMEDIATE");
+}
+
+bool store_in_txn(const struct store *st)
+{
+    return !sqlite3_get_autocommit(st->db);
+}
+
+int store_commit(struct store *st)
+{
+    int rc = store_exec(st, "COMMIT");
+    if (rc != 0 && store_in_txn(st))
+        store_rollback(st);
+    return rc;
+}
+
+int store_rollback(struct store *st)
+{
+    if (!store_in_txn(st))
+        return 0;
+    return store_exec(st, "ROLLBACK");
+}
+
+int store_savepoint(struct store *st)
+{
+    return store_exec(st, "SAVEPOINT req");
+}
+
+int store_savepoint_release(struct store *st)
+{
+    return store_exec(st, "RELEASE req");
+}
+
+int store_savepoint_rollback(struct store *st)
+{
+    int rc = store_exec(st, "ROLLBACK TO req");
+    return rc ? rc : store_exec(st, "RELEASE req");
+}
+
+static void commit_work(uv_work_t *w)
+{
+    struct store *st = w->data;
+    int rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+    st->commit_rc = rc;
+}
+
+static void commit_done(uv_work_t *w, int status)
+{
+    struct store *st = w->data;
+    int rc = status < 0 ? status : store_errno(st->commit_rc);
+    if (rc != 0) {
+        log_error("store: commit failed: %s", sqlite3_errstr(st->commit_rc));
+        store_rollback(st);
+    }
+    st->commit_cb(st->commit_arg, rc);
+}
+
+int store_commit_async(struct store *st, uv_loop_t *loop, store_commit_cb *cb, void *arg)
+{
+    st->work.data = st;
+    st->commit_cb = cb;
+    st->commit_arg = arg;
+    return uv_queue_work(loop, &st->work, commit_work, commit_done);
+}
+
+static const char SQL_REPLY_GET[] =
+    "SELECT reply FROM replies WHERE principal = ?1 AND request_id = ?2";
+static const char SQL_REPLY_PUT[] =
+    "INSERT INTO replies (principal, request_id, at, reply) VALUES (?1, ?2, ?3, ?4)";
+
+int store_reply_get(struct store *st, const char *principal, const char *req_id, char **reply)
+{
+    sqlite3_stmt *s = store_stmt(st, SQL_REPLY_GET);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_text(s, 1, principal, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, req_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        *reply = strdup((const char *)sqlite3_column_text(s, 0));
+        rc = *reply ? 0 : -ENOMEM;
+    } else {
+        rc = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
+    }
+    sqlite3_reset(s);
+    return rc;
+}
+
+int store_reply_put(struct store *st, const char *principal, const char *req_id, int64_t at,
+                    const char *reply)
+{
+    sqlite3_stmt *s = store_stmt(st, SQL_REPLY_PUT);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_text(s, 1, principal, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, req_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, at);
+    sqlite3_bind_text(s, 4, reply, -1, SQLITE_STATIC);
+    return store_exec_stmt(s);
+}
+
+static const char SQL_AUDIT_ADD[] =
+    "INSERT INTO audit (at, principal, request_id, command, target, outcome, detail)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+
+int store_audit_add(struct store *st, const struct store_audit *a)
+{
+    sqlite3_stmt *s = store_stmt(st, SQL_AUDIT_ADD);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, a->at);
+    sqlite3_bind_text(s, 2, a->principal, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, a->request_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, a->command, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, a->target, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 6, a->outcome, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 7, a->detail, -1, SQLITE_STATIC);
+    return store_exec_stmt(s);
+}
+
+static const char SQL_EVENT_ADD[] =
+    "INSERT INTO events (incident_id, at, kind, body) VALUES (?1, ?2, ?3, ?4)";
+
+int store_event_add(struct store *st, int64_t incident_id, int64_t at, const char *kind,
+                    const char *body, int64_t *seq)
+{
+    sqlite3_stmt *s = store_stmt(st, SQL_EVENT_ADD);
+    if (!s)
+        return -EINVAL;
+    if (incident_id > 0)
+        sqlite3_bind_int64(s, 1, incident_id);
+    sqlite3_bind_int64(s, 2, at);
+    sqlite3_bind_text(s, 3, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, body, -1, SQLITE_STATIC);
+    int rc = store_exec_stmt(s);
+    if (rc == 0)
+        *seq = sqlite3_last_insert_rowid(st->db);
+    return rc;
+}
+
+static const char SQL_EVENT_LAST[] =
+    "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)";
+
+int64_t store_event_last_seq(struct store *st)
+{
+    sqlite3_stmt *s = store_stmt(st, SQL_EVENT_LAST);
+    int64_t seq = 0;
+    if (s && sqlite3_step(s) == SQLITE_ROW)
+        seq = sqlite3_column_int64(s, 0);
+    if (s)
+        sqlite3_reset(s);
+    return seq;
+}

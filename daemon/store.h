@@ -1,0 +1,87 @@
+/*
+ * daemon/store.h - the SQLite store, muster's single source of truth.
+ *
+ * One connection, used by the loop thread, except while a commit runs on a
+ * libuv worker thread (store_commit_async), during which nobody else touches
+ * it.  WAL journal, synchronous=FULL, BEGIN IMMEDIATE, cached prepared
+ * statements, schema migrations by PRAGMA user_version.  Functions return 0
+ * or a negative errno: -ENOSPC (disk full), -EROFS (read-only), -EBUSY,
+ * -EIO, -ENOENT (no row), -EEXIST (constraint), -EINVAL (misuse).
+ */
+#ifndef MUSTER_STORE_H
+#define MUSTER_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+#include <uv.h>
+
+struct store;
+
+/* Open (creating if needed) and migrate the database at path. */
+int store_open(const char *path, struct store **out);
+void store_close(struct store *st);
+
+/* The schema version this build migrates to. */
+int store_schema_version(void);
+
+/* Translate a SQLite result code to 0 / negative errno. */
+int store_errno(int sqlite_rc);
+
+/* A cached prepared statement for sql (a string literal: the cache is keyed
+ * by its address).  It is reset and its bindings cleared.  NULL on error. */
+sqlite3_stmt *store_stmt(struct store *st, const char *sql);
+
+/* Step a statement expecting no row (INSERT/UPDATE/DELETE): 0 or -errno. */
+int store_exec_stmt(sqlite3_stmt *stmt);
+
+/* Run plain SQL with no parameters. */
+int store_exec(struct store *st, const char *sql);
+
+/* Transactions: BEGIN IMMEDIATE / COMMIT / ROLLBACK, and a savepoint
+ * around each request inside a batch. */
+int store_begin(struct store *st);
+bool store_in_txn(const struct store *st);
+int store_commit(struct store *st);
+int store_rollback(struct store *st);
+int store_savepoint(struct store *st);
+int store_savepoint_release(struct store *st);
+int store_savepoint_rollback(struct store *st);
+
+/*
+ * Commit the open transaction on a libuv worker thread, so the fsync never
+ * blocks the loop.  cb runs on the loop thread with 0 or -errno; on failure
+ * the transaction has been rolled back.  The caller must not use the store
+ * until cb has run.
+ */
+typedef void store_commit_cb(void *arg, int status);
+int store_commit_async(struct store *st, uv_loop_t *loop, store_commit_cb *cb, void *arg);
+
+/* Idempotency: the stored reply for (principal, request id), or -ENOENT.
+ * *reply is malloc'd, the caller frees it. */
+int store_reply_get(struct store *st, const char *principal, const char *req_id, char **reply);
+int store_reply_put(struct store *st, const char *principal, const char *req_id, int64_t at,
+                    const char *reply);
+
+/* Audit trail: one row per state change or refusal. */
+struct store_audit {
+    int64_t at;             /* ms since the epoch */
+    const char *principal;  /* who */
+    const char *request_id; /* client request id, may be NULL */
+    const char *command;    /* what */
+    const char *target;     /* e.g. incident reference, may be NULL */
+    const char *outcome;    /* "ok" or an error code */
+    const char *detail;     /* JSON text or NULL */
+};
+int store_audit_add(struct store *st, const struct store_audit *a);
+
+/* Status-feed events: persisted in the same transaction as the change they
+ * describe; *seq is the feed sequence number. */
+int store_event_add(struct store *st, int64_t incident_id, int64_t at, const char *kind,
+                    const char *body, int64_t *seq);
+
+/* Highest event sequence number stored (0 when none). */
+int64_t store_event_last_seq(struct store *st);
+
+#endif
