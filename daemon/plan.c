@@ -1,0 +1,1355 @@
+/*
+ * daemon/plan.c - county incident plans: strict YAML loading and validation.
+ *
+ * Owns struct plan and struct planset.  Loading is two passes over the text:
+ *
+ *  1. libyaml's event parser builds a small node tree.  Anything hostile
+ *     (anchors, aliases, tags, nesting deeper than PLAN_MAX_DEPTH, too many
+ *     nodes) stops the parse at once, so a "billion laughs" file costs
+ *     nothing.  Oversize input is refused before it is read.
+ *  2. Table-driven schemas (one table of fields per kind of mapping) walk
+ *     the tree, fill the struct plan and collect every error with the line
+ *     and column of the node at fault.  Cross-references (lead agency,
+ *     activation levels, duplicate ids, contact targets) are checked last.
+ *
+ * A plan is handed out only when both passes found nothing wrong.
+ */
+#include "plan.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <yaml.h>
+
+#define NODE_LIMIT 200000 /* far above a 500-agency plan (~60000 nodes) */
+#define SHOW_MAX 60       /* longest value quoted back in a message */
+
+/* ---- the node tree ---------------------------------------------------- */
+
+enum node_type { NODE_SCALAR, NODE_MAPPING, NODE_SEQUENCE };
+
+struct node {
+    enum node_type type;
+    bool plain;         /* scalar written without quotes or block indicator */
+    yaml_mark_t mark;   /* where the node starts in the text */
+    char *value;        /* scalars: text, NUL-terminated (may hold escaped NULs) */
+    size_t len;         /* scalars: length of value */
+    struct node **kids; /* sequence items; mapping keys and values alternating */
+    size_t nkids;
+};
+
+/* State of one load: where messages go and how many there were. */
+struct ctx {
+    const char *name; /* file name as given, starts every message */
+    const char *buf;  /* the text being parsed */
+    size_t len;
+    struct plan_errors *errs;
+    size_t nerr;   /* errors found by this load, including dropped ones */
+    size_t nnodes; /* nodes built so far */
+    int rc;        /* a failure that is not the plan's fault (-ENOMEM) */
+};
+
+/* ---- error collection ------------------------------------------------- */
+
+void plan_errors_free(struct plan_errors *errs)
+{
+    if (errs == NULL)
+        return;
+    for (size_t i = 0; i < errs->count; i++)
+        free(errs->msg[i]);
+    free(errs->msg);
+    errs->msg = NULL;
+    errs->count = 0;
+}
+
+/* Append a formatted message; returns 0 or -ENOMEM. */
+static int errs_vadd(struct plan_errors *errs, const char *fmt, va_list ap)
+{
+    char *msg = NULL;
+    char **v;
+
+    if (vasprintf(&msg, fmt, ap) < 0)
+        return -ENOMEM;
+    v = realloc(errs->msg, (errs->count + 1) * sizeof(*v));
+    if (v == NULL) {
+        free(msg);
+        return -ENOMEM;
+    }
+    v[errs->count++] = msg;
+    errs->msg = v;
+    return 0;
+}
+
+static int errs_add(struct plan_errors *errs, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int errs_add(struct plan_errors *errs, const char *fmt, ...)
+{
+    va_list ap;
+    int rc;
+
+    va_start(ap, fmt);
+    rc = errs_vadd(errs, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+/*
+ * Report a problem of the plan: "name:line:column: message", or
+ * "name: message" when at is NULL.  After PLAN_MAX_ERRORS messages one
+ * "too many errors" line is added and the rest are counted but dropped.
+ */
+static void fail(struct ctx *c, const yaml_mark_t *at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void fail(struct ctx *c, const yaml_mark_t *at, const char *fmt, ...)
+{
+    char *body = NULL;
+    va_list ap;
+    int rc;
+
+    if (++c->nerr > PLAN_MAX_ERRORS + 1)
+        return;
+    if (c->nerr == PLAN_MAX_ERRORS + 1) {
+        rc = errs_add(c->errs, "%s: too many errors, only the first %d are shown", c->name,
+                      PLAN_MAX_ERRORS);
+        goto done;
+    }
+    va_start(ap, fmt);
+    rc = vasprintf(&body, fmt, ap) < 0 ? -ENOMEM : 0;
+    va_end(ap);
+    if (rc == 0 && at != NULL)
+        rc = errs_add(c->errs, "%s:%zu:%zu: %s", c->name, at->line + 1, at->column + 1, body);
+    else if (rc == 0)
+        rc = errs_add(c->errs, "%s: %s", c->name, body);
+done:
+    if (rc < 0)
+        c->rc = rc;
+    free(body);
+}
+
+/*
+ * Quote a scalar for a message: at most SHOW_MAX characters, quotes,
+ * backslashes and control characters escaped.  Collections are named.
+ */
+static const char *show(const struct node *n, char *buf, size_t size)
+{
+    size_t o = 0, chars = 0;
+
+    if (n->type != NODE_SCALAR)
+        return n->type == NODE_MAPPING ? "a mapping" : "a sequence";
+    if (n->plain && n->len == 0)
+        return "an empty value";
+    buf[o++] = '"';
+    for (size_t i = 0; i < n->len && o + 8 < size; i++) {
+        unsigned char ch = (unsigned char)n->value[i];
+        if ((ch & 0xc0) != 0x80 && chars++ == SHOW_MAX) {
+            o += (size_t)snprintf(buf + o, size - o, "...");
+            break;
+        }
+        if (ch < 0x20 || ch == 0x7f)
+            o += (size_t)snprintf(buf + o, size - o, "\\x%02x", ch);
+        else if (ch == '"' || ch == '\\')
+            o += (size_t)snprintf(buf + o, size - o, "\\%c", ch);
+        else
+            buf[o++] = (char)ch;
+    }
+    buf[o++] = '"';
+    buf[o] = '\0';
+    return buf;
+}
+
+#define SHOW_BUF (SHOW_MAX * 4 + 16)
+
+/* ---- pass 1: YAML events to a node tree --------------------------------- */
+
+static void node_free(struct node *n)
+{
+    if (n == NULL)
+        return;
+    for (size_t i = 0; i < n->nkids; i++)
+        node_free(n->kids[i]);
+    free(n->kids);
+    free(n->value);
+    free(n);
+}
+
+static struct node *node_new(const yaml_event_t *ev)
+{
+    struct node *n = calloc(1, sizeof(*n));
+
+    if (n == NULL)
+        return NULL;
+    n->mark = ev->start_mark;
+    if (ev->type == YAML_MAPPING_START_EVENT) {
+        n->type = NODE_MAPPING;
+    } else if (ev->type == YAML_SEQUENCE_START_EVENT) {
+        n->type = NODE_SEQUENCE;
+    } else {
+        n->type = NODE_SCALAR;
+        n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+        n->len = ev->data.scalar.length;
+        n->value = malloc(n->len + 1);
+        if (n->value == NULL) {
+            free(n);
+            return NULL;
+        }
+        memcpy(n->value, ev->data.scalar.value, n->len);
+        n->value[n->len] = '\0';
+    }
+    return n;
+}
+
+static int node_append(struct node *parent, struct node *kid)
+{
+    struct node **v;
+
+    /* Grow at powers of two: cheap amortised appends without a capacity field. */
+    if ((parent->nkids & (parent->nkids - 1)) == 0) {
+        size_t cap = parent->nkids ? parent->nkids * 2 : 1;
+        v = realloc(parent->kids, cap * sizeof(*v));
+        if (v == NULL)
+            return -ENOMEM;
+        parent->kids = v;
+    }
+    parent->kids[parent->nkids++] = kid;
+    return 0;
+}
+
+/* Line and column of a byte offset (libyaml gives only offsets for bad
+ * UTF-8 and control characters).  Columns count characters, as libyaml's. */
+static yaml_mark_t mark_at_offset(const struct ctx *c, size_t offset)
+{
+    yaml_mark_t m = {0, 0, 0};
+
+    for (size_t i = 0; i < offset && i < c->len; i++) {
+        if (c->buf[i] == '\n') {
+            m.line++;
+            m.column = 0;
+        } else if (((unsigned char)c->buf[i] & 0xc0) != 0x80) {
+            m.column++;
+        }
+    }
+    m.index = offset;
+    return m;
+}
+
+/* Translate a libyaml failure into a message and an errno. */
+static int syntax_error(struct ctx *c, const yaml_parser_t *p)
+{
+    yaml_mark_t m = p->problem_mark;
+
+    if (p->error == YAML_MEMORY_ERROR) {
+        c->rc = -ENOMEM;
+        return -ENOMEM;
+    }
+    if (p->error == YAML_READER_ERROR)
+        m = mark_at_offset(c, p->problem_offset);
+    fail(c, &m, "YAML syntax error: %s", p->problem ? p->problem : "unknown error");
+    return -EINVAL;
+}
+
+static int next_event(struct ctx *c, yaml_parser_t *p, yaml_event_t *ev)
+{
+    if (!yaml_parser_parse(p, ev))
+        return syntax_error(c, p);
+    return 0;
+}
+
+/* Refuse at once what a plan never needs and an attacker loves. */
+static int event_check(struct ctx *c, const yaml_event_t *ev, int depth)
+{
+    const yaml_char_t *anchor = NULL, *tag = NULL;
+
+    if (ev->type == YAML_SCALAR_EVENT) {
+        anchor = ev->data.scalar.anchor;
+        tag = ev->data.scalar.tag;
+    } else if (ev->type == YAML_SEQUENCE_START_EVENT) {
+        anchor = ev->data.sequence_start.anchor;
+        tag = ev->data.sequence_start.tag;
+    } else if (ev->type == YAML_MAPPING_START_EVENT) {
+        anchor = ev->data.mapping_start.anchor;
+        tag = ev->data.mapping_start.tag;
+    }
+    if (ev->type == YAML_ALIAS_EVENT || anchor != NULL)
+        fail(c, &ev->start_mark, "anchors and aliases are not allowed");
+    else if (tag != NULL)
+        fail(c, &ev->start_mark, "tags are not allowed");
+    else if (ev->type != YAML_SCALAR_EVENT && depth > PLAN_MAX_DEPTH)
+        fail(c, &ev->start_mark, "nesting deeper than %d levels", PLAN_MAX_DEPTH);
+    else if (++c->nnodes > NODE_LIMIT)
+        fail(c, &ev->start_mark, "more than %d YAML nodes", NODE_LIMIT);
+    else
+        return 0;
+    return -EINVAL;
+}
+
+/* Build the node that starts with event ev (and, for a collection, all of
+ * its children); depth is the nesting of collections, 1 for the root. */
+static int tree_node(struct ctx *c, yaml_parser_t *p, const yaml_event_t *ev, int depth,
+                     struct node **out)
+{
+    yaml_event_type_t end;
+    struct node *n = NULL, *kid = NULL;
+    yaml_event_t kev;
+    int rc = event_check(c, ev, depth);
+
+    if (rc != 0)
+        return rc;
+    if ((n = node_new(ev)) == NULL)
+        return c->rc = -ENOMEM;
+    end = n->type == NODE_MAPPING ? YAML_MAPPING_END_EVENT : YAML_SEQUENCE_END_EVENT;
+    while (n->type != NODE_SCALAR) {
+        if ((rc = next_event(c, p, &kev)) != 0)
+            goto done;
+        if (kev.type == end) {
+            yaml_event_delete(&kev);
+            break;
+        }
+        kid = NULL;
+        rc = tree_node(c, p, &kev, depth + 1, &kid);
+        yaml_event_delete(&kev);
+        if (rc == 0 && node_append(n, kid) != 0)
+            rc = c->rc = -ENOMEM;
+        if (rc != 0) {
+            node_free(kid);
+            goto done;
+        }
+    }
+done:
+    if (rc != 0)
+        node_free(n);
+    else
+        *out = n;
+    return rc;
+}
+
+/* Parse the next event, which must exist; return its type and start. */
+static int skip_event(struct ctx *c, yaml_parser_t *p, yaml_event_type_t *type, yaml_mark_t *at)
+{
+    yaml_event_t ev;
+    int rc = next_event(c, p, &ev);
+
+    if (rc != 0)
+        return rc;
+    *type = ev.type;
+    *at = ev.start_mark;
+    yaml_event_delete(&ev);
+    return 0;
+}
+
+/* The event stream of a plan: exactly one document holding one node. */
+static int tree_stream(struct ctx *c, yaml_parser_t *p, struct node **root)
+{
+    static const yaml_mark_t start = {0, 0, 0};
+    yaml_event_type_t type;
+    yaml_mark_t at;
+    yaml_event_t ev;
+    int rc;
+
+    if ((rc = skip_event(c, p, &type, &at)) != 0 || (rc = skip_event(c, p, &type, &at)) != 0)
+        return rc; /* stream start, then document start or stream end */
+    if (type == YAML_STREAM_END_EVENT) {
+        fail(c, &start, "plan is empty");
+        return -EINVAL;
+    }
+    if ((rc = next_event(c, p, &ev)) != 0)
+        return rc;
+    rc = tree_node(c, p, &ev, 1, root);
+    yaml_event_delete(&ev);
+    if (rc != 0 || (rc = skip_event(c, p, &type, &at)) != 0 ||
+        (rc = skip_event(c, p, &type, &at)) != 0)
+        return rc; /* document end, then stream end or another document */
+    if (type == YAML_DOCUMENT_START_EVENT) {
+        fail(c, &at, "a plan file must hold a single YAML document");
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* Pass 1.  On success *root is the tree (caller frees with node_free). */
+static int tree_parse(struct ctx *c, struct node **root)
+{
+    yaml_parser_t p;
+    int rc;
+
+    *root = NULL;
+    if (!yaml_parser_initialize(&p))
+        return c->rc = -ENOMEM;
+    yaml_parser_set_input_string(&p, (const unsigned char *)c->buf, c->len);
+    yaml_parser_set_encoding(&p, YAML_UTF8_ENCODING);
+    rc = tree_stream(c, &p, root);
+    yaml_parser_delete(&p);
+    if (rc != 0) {
+        node_free(*root);
+        *root = NULL;
+    }
+    return rc;
+}
+
+/* The value node of key in a mapping node, or NULL. */
+static const struct node *map_get(const struct node *map, const char *key)
+{
+    if (map == NULL || map->type != NODE_MAPPING)
+        return NULL;
+    for (size_t i = 0; i + 1 < map->nkids; i += 2) {
+        const struct node *k = map->kids[i];
+        if (k->type == NODE_SCALAR && strcmp(k->value, key) == 0)
+            return map->kids[i + 1];
+    }
+    return NULL;
+}
+
+static const struct node *seq_get(const struct node *seq, size_t i)
+{
+    if (seq == NULL || seq->type != NODE_SEQUENCE || i >= seq->nkids)
+        return NULL;
+    return seq->kids[i];
+}
+
+/* ---- pass 2: schemas -------------------------------------------------- */
+
+enum kind {
+    K_STRING,   /* any scalar; length in characters within min..max */
+    K_INT,      /* plain -?[0-9]+ within min..max */
+    K_DURATION, /* plain integer seconds or "<n>s|m|h", seconds within min..max */
+    K_CHANNEL,  /* one of the plan_channel names */
+    K_MAPPING,  /* a struct at off, filled by sub */
+    K_SEQUENCE, /* min..max mappings: array at off, count at count_off */
+};
+
+struct schema;
+
+struct field {
+    const char *key;
+    enum kind kind;
+    bool required;
+    size_t off; /* where the value goes in the struct being filled */
+    int min, max;
+    int def;                             /* default of an optional int */
+    const char *(*check)(const char *s); /* strings: NULL, or what s must be */
+    const struct schema *sub;            /* mapping, or sequence items */
+    size_t count_off;                    /* sequences: where the count goes */
+};
+
+struct schema {
+    const char *what; /* "agency", for messages */
+    size_t size;      /* size of the struct filled, for sequences of it */
+    const struct field *fields;
+    size_t nfields;
+    void (*post)(struct ctx *c, const struct node *map, void *obj); /* cross checks */
+};
+
+static void *at_off(void *obj, size_t off)
+{
+    return (char *)obj + off;
+}
+
+/* Where to report a bad value: an empty value has no position of its own
+ * (libyaml marks the next token), so use its key. */
+static const yaml_mark_t *value_mark(const struct node *key, const struct node *val)
+{
+    if (key != NULL && val->type == NODE_SCALAR && val->plain && val->len == 0)
+        return &key->mark;
+    return &val->mark;
+}
+
+static size_t utf8_chars(const char *s, size_t len)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < len; i++)
+        n += ((unsigned char)s[i] & 0xc0) != 0x80;
+    return n;
+}
+
+static bool has_control(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if ((ch < 0x20 && ch != '\n' && ch != '\t') || ch == 0x7f)
+            return true;
+    }
+    return false;
+}
+
+static void load_string(struct ctx *c, const struct field *f, const yaml_mark_t *at,
+                        const struct node *v, void *obj)
+{
+    char sbuf[SHOW_BUF];
+    size_t chars;
+    const char *want;
+
+    if (v->type != NODE_SCALAR) {
+        fail(c, at, "\"%s\" must be a string, got %s", f->key, show(v, sbuf, sizeof(sbuf)));
+        return;
+    }
+    chars = utf8_chars(v->value, v->len);
+    if (has_control(v->value, v->len))
+        fail(c, at, "\"%s\" must not contain control characters", f->key);
+    else if (chars == 0)
+        fail(c, at, "\"%s\" must not be empty", f->key);
+    else if (chars > (size_t)f->max)
+        fail(c, at, "\"%s\" must be at most %d characters", f->key, f->max);
+    else if (f->check != NULL && (want = f->check(v->value)) != NULL)
+        fail(c, at, "\"%s\" must be %s, got %s", f->key, want, show(v, sbuf, sizeof(sbuf)));
+    else if ((*(char **)at_off(obj, f->off) = strdup(v->value)) == NULL)
+        c->rc = -ENOMEM;
+}
+
+/* Parse a scalar of decimal digits (no sign) into *out, saturating. */
+static bool parse_digits(const char *s, size_t len, long long *out)
+{
+    long long v = 0;
+
+    if (len == 0)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v > 1000000000000LL ? v : v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+/* An integer: a plain scalar matching -?[0-9]+. */
+static bool parse_int(const struct node *v, long long *out)
+{
+    bool neg;
+
+    if (v->type != NODE_SCALAR || !v->plain)
+        return false;
+    neg = v->len > 0 && v->value[0] == '-';
+    if (!parse_digits(v->value + neg, v->len - neg, out))
+        return false;
+    if (neg)
+        *out = -*out;
+    return true;
+}
+
+static void load_int(struct ctx *c, const struct field *f, const yaml_mark_t *at,
+                     const struct node *v, void *obj)
+{
+    char sbuf[SHOW_BUF];
+    long long n;
+
+    if (!parse_int(v, &n)) {
+        bool quoted = v->type == NODE_SCALAR && !v->plain;
+        fail(c, at, "\"%s\" must be %s, got %s", f->key,
+             quoted ? "an integer without quotes" : "an integer", show(v, sbuf, sizeof(sbuf)));
+    } else if (n < f->min || n > f->max) {
+        fail(c, at, "\"%s\" must be between %d and %d, got %s", f->key, f->min, f->max, v->value);
+    } else {
+        *(int *)at_off(obj, f->off) = (int)n;
+    }
+}
+
+/* A duration: integer seconds, or digits followed by s, m or h. */
+static bool parse_duration(const struct node *v, long long *out)
+{
+    static const char units[] = "smh";
+    static const long long scale[] = {1, 60, 3600};
+    const char *u;
+
+    if (parse_int(v, out))
+        return true;
+    if (v->type != NODE_SCALAR || v->len < 2)
+        return false;
+    u = strchr(units, v->value[v->len - 1]);
+    if (u == NULL || *u == '\0' || !parse_digits(v->value, v->len - 1, out))
+        return false;
+    *out *= scale[u - units];
+    return true;
+}
+
+static void load_duration(struct ctx *c, const struct field *f, const yaml_mark_t *at,
+                          const struct node *v, void *obj)
+{
+    char sbuf[SHOW_BUF];
+    long long n;
+
+    if (!parse_duration(v, &n))
+        fail(c, at,
+             "\"%s\" must be a duration (whole seconds, or a number followed by s, m or h), "
+             "got %s",
+             f->key, show(v, sbuf, sizeof(sbuf)));
+    else if (n < f->min || n > f->max)
+        fail(c, at, "\"%s\" must be between %d and %d seconds, got %s", f->key, f->min, f->max,
+             v->value);
+    else
+        *(int *)at_off(obj, f->off) = (int)n;
+}
+
+static const char *const channel_names[] = {
+    [PLAN_CHANNEL_ZMQ] = "zmq",
+    [PLAN_CHANNEL_EXEC] = "exec",
+    [PLAN_CHANNEL_WEBHOOK] = "webhook",
+    [PLAN_CHANNEL_EMAIL] = "email",
+};
+
+#define NCHANNELS (sizeof(channel_names) / sizeof(channel_names[0]))
+
+const char *plan_channel_name(enum plan_channel channel)
+{
+    if ((size_t)channel >= NCHANNELS)
+        return "unknown";
+    return channel_names[channel];
+}
+
+/* The channel a node names, or -1. */
+static int channel_parse(const struct node *v)
+{
+    if (v == NULL || v->type != NODE_SCALAR)
+        return -1;
+    for (size_t i = 0; i < NCHANNELS; i++)
+        if (strcmp(v->value, channel_names[i]) == 0)
+            return (int)i;
+    return -1;
+}
+
+static void load_channel(struct ctx *c, const struct field *f, const yaml_mark_t *at,
+                         const struct node *v, void *obj)
+{
+    char sbuf[SHOW_BUF];
+    int ch = channel_parse(v);
+
+    if (ch < 0)
+        fail(c, at, "\"%s\" must be one of zmq, exec, webhook, email, got %s", f->key,
+             show(v, sbuf, sizeof(sbuf)));
+    else
+        *(enum plan_channel *)at_off(obj, f->off) = (enum plan_channel)ch;
+}
+
+static void load_mapping(struct ctx *c, const struct schema *s, const struct node *map, void *obj);
+
+static void load_submapping(struct ctx *c, const struct field *f, const yaml_mark_t *at,
+                            const struct node *v, void *obj)
+{
+    char sbuf[SHOW_BUF];
+
+    if (v->type != NODE_MAPPING)
+        fail(c, at, "\"%s\" must be a mapping, got %s", f->key, show(v, sbuf, sizeof(sbuf)));
+    else
+        load_mapping(c, f->sub, v, at_off(obj, f->off));
+}
+
+/* A sequence of mappings becomes an array of f->sub->size structs;
+ * item i of the array always matches item i of the node. */
+static void load_sequence(struct ctx *c, const struct field *f, const yaml_mark_t *at,
+                          const struct node *v, void *obj)
+{
+    char sbuf[SHOW_BUF];
+    char *arr;
+
+    if (v->type != NODE_SEQUENCE) {
+        fail(c, at, "\"%s\" must be a sequence, got %s", f->key, show(v, sbuf, sizeof(sbuf)));
+        return;
+    }
+    if (v->nkids < (size_t)f->min || v->nkids > (size_t)f->max) {
+        fail(c, at, "\"%s\" must have between %d and %d items, got %zu", f->key, f->min, f->max,
+             v->nkids);
+        return;
+    }
+    if ((arr = calloc(v->nkids, f->sub->size)) == NULL) {
+        c->rc = -ENOMEM;
+        return;
+    }
+    memcpy(at_off(obj, f->off), &arr, sizeof(arr));
+    *(size_t *)at_off(obj, f->count_off) = v->nkids;
+    for (size_t i = 0; i < v->nkids; i++) {
+        const struct node *item = v->kids[i];
+        if (item->type != NODE_MAPPING)
+            fail(c, &item->mark, "each item of \"%s\" must be a mapping, got %s", f->key,
+                 show(item, sbuf, sizeof(sbuf)));
+        else
+            load_mapping(c, f->sub, item, arr + i * f->sub->size);
+    }
+}
+
+typedef void loader_fn(struct ctx *c, const struct field *f, const yaml_mark_t *at,
+                       const struct node *v, void *obj);
+
+static loader_fn *const loaders[] = {
+    [K_STRING] = load_string,      [K_INT] = load_int,
+    [K_DURATION] = load_duration,  [K_CHANNEL] = load_channel,
+    [K_MAPPING] = load_submapping, [K_SEQUENCE] = load_sequence,
+};
+
+static void unknown_key(struct ctx *c, const struct schema *s, const struct node *key)
+{
+    char sbuf[SHOW_BUF], keys[256];
+    size_t o = 0;
+
+    keys[0] = '\0';
+    for (size_t i = 0; i < s->nfields && o < sizeof(keys); i++)
+        o += (size_t)snprintf(keys + o, sizeof(keys) - o, "%s%s", i ? ", " : "", s->fields[i].key);
+    fail(c, &key->mark, "unknown key %s in %s (expected one of: %s)", show(key, sbuf, sizeof(sbuf)),
+         s->what, keys);
+}
+
+static int field_index(const struct schema *s, const struct node *key)
+{
+    for (size_t i = 0; i < s->nfields; i++)
+        if (strcmp(s->fields[i].key, key->value) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* After the keys present: report missing required keys, apply defaults. */
+static void load_absent(struct ctx *c, const struct schema *s, const struct node *map,
+                        const struct node **seen, void *obj)
+{
+    for (size_t i = 0; i < s->nfields; i++) {
+        const struct field *f = &s->fields[i];
+        if (seen[i] != NULL)
+            continue;
+        if (f->required)
+            fail(c, &map->mark, "missing required key \"%s\" in %s", f->key, s->what);
+        else if (f->kind == K_INT || f->kind == K_DURATION)
+            *(int *)at_off(obj, f->off) = f->def;
+    }
+}
+
+/* Fill obj from a mapping node, following schema s. */
+static void load_mapping(struct ctx *c, const struct schema *s, const struct node *map, void *obj)
+{
+    const struct node *seen[16] = {NULL};
+    char sbuf[SHOW_BUF];
+
+    for (size_t i = 0; i + 1 < map->nkids; i += 2) {
+        const struct node *key = map->kids[i], *val = map->kids[i + 1];
+        int fi = key->type == NODE_SCALAR ? field_index(s, key) : -1;
+        if (key->type != NODE_SCALAR) {
+            fail(c, &key->mark, "keys must be strings, got %s", show(key, sbuf, sizeof(sbuf)));
+        } else if (fi < 0) {
+            unknown_key(c, s, key);
+        } else if (seen[fi] != NULL) {
+            fail(c, &key->mark, "duplicate key %s (first defined at line %zu)",
+                 show(key, sbuf, sizeof(sbuf)), seen[fi]->mark.line + 1);
+        } else {
+            seen[fi] = key;
+            loaders[s->fields[fi].kind](c, &s->fields[fi], value_mark(key, val), val, obj);
+        }
+    }
+    load_absent(c, s, map, seen, obj);
+    if (s->post != NULL)
+        s->post(c, map, obj);
+}
+
+/* ---- value checks ----------------------------------------------------- */
+
+static const char *check_id(const char *s)
+{
+    size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-");
+
+    if (n == 0 || n > 40 || s[n] != '\0')
+        return "1 to 40 characters from a-z, 0-9 and \"-\"";
+    return NULL;
+}
+
+static const char *check_ref_prefix(const char *s)
+{
+    size_t n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+
+    if (n < 2 || n > 8 || s[n] != '\0')
+        return "2 to 8 capital letters A-Z";
+    return NULL;
+}
+
+/* What a contact's target must look like for its channel, or NULL if ok. */
+static const char *target_problem(enum plan_channel ch, const char *t, const char *agency)
+{
+    const char *at;
+
+    switch (ch) {
+    case PLAN_CHANNEL_ZMQ:
+        return agency == NULL || strcmp(t, agency) == 0 ? NULL : "the agency's own id";
+    case PLAN_CHANNEL_EXEC:
+        return t[0] == '/' && strpbrk(t, "\n\t") == NULL ? NULL : "an absolute path";
+    case PLAN_CHANNEL_WEBHOOK:
+        if (strpbrk(t, " \n\t") != NULL)
+            return "an http:// or https:// URL without spaces";
+        if ((strncmp(t, "http://", 7) == 0 && t[7] != '\0') ||
+            (strncmp(t, "https://", 8) == 0 && t[8] != '\0'))
+            return NULL;
+        return "an http:// or https:// URL";
+    case PLAN_CHANNEL_EMAIL:
+        at = strchr(t, '@');
+        if (at == NULL || at == t || at[1] == '\0' || strchr(at + 1, '@') != NULL ||
+            strpbrk(t, " \n\t") != NULL)
+            return "an email address (name@domain)";
+        return NULL;
+    }
+    return "valid";
+}
+
+/* Each contact's target against its channel (needs the agency's id). */
+static void agency_post(struct ctx *c, const struct node *map, void *obj)
+{
+    const struct plan_agency *a = obj;
+    const struct node *contacts = map_get(map, "contacts");
+    char sbuf[SHOW_BUF];
+
+    for (size_t i = 0; i < a->ncontacts; i++) {
+        const struct node *item = seq_get(contacts, i);
+        const struct node *target = map_get(item, "target");
+        int ch = channel_parse(map_get(item, "channel"));
+        const char *want;
+        if (ch < 0 || a->contacts[i].target == NULL)
+            continue;
+        want = target_problem((enum plan_channel)ch, a->contacts[i].target, a->id);
+        if (want != NULL && ch == PLAN_CHANNEL_ZMQ)
+            fail(c, &target->mark, "\"target\" for channel zmq must be %s \"%s\", got %s", want,
+                 a->id, show(target, sbuf, sizeof(sbuf)));
+        else if (want != NULL)
+            fail(c, &target->mark, "\"target\" for channel %s must be %s, got %s",
+                 channel_names[ch], want, show(target, sbuf, sizeof(sbuf)));
+    }
+}
+
+/* Levels are listed in strictly increasing order, so each is unique. */
+static void levels_check_order(struct ctx *c, const struct node *root, const struct plan *plan)
+{
+    const struct node *seq = map_get(root, "levels");
+    int max = 0;
+
+    for (size_t i = 0; i < plan->nlevels; i++) {
+        const struct plan_level *l = &plan->levels[i];
+        const struct plan_level *first = plan_level_find(plan, l->level);
+        const yaml_mark_t *at = l->level ? &map_get(seq_get(seq, i), "level")->mark : NULL;
+        if (l->level == 0)
+            continue; /* already reported */
+        if (first != l)
+            fail(c, at, "level %d is defined twice (first at line %zu)", l->level,
+                 map_get(seq_get(seq, (size_t)(first - plan->levels)), "level")->mark.line + 1);
+        else if (l->level < max)
+            fail(c, at, "level %d comes after level %d: levels must be listed in increasing order",
+                 l->level, max);
+        max = l->level > max ? l->level : max;
+    }
+}
+
+static void agencies_check_ids(struct ctx *c, const struct node *root, const struct plan *plan)
+{
+    const struct node *seq = map_get(root, "agencies");
+
+    for (size_t i = 0; i < plan->nagencies; i++) {
+        const char *id = plan->agencies[i].id;
+        for (size_t j = 0; id != NULL && j < i; j++) {
+            if (plan->agencies[j].id == NULL || strcmp(id, plan->agencies[j].id) != 0)
+                continue;
+            fail(c, &map_get(seq_get(seq, i), "id")->mark,
+                 "duplicate agency id \"%s\" (first defined at line %zu)", id,
+                 map_get(seq_get(seq, j), "id")->mark.line + 1);
+            break;
+        }
+    }
+}
+
+/* True if every agency has an id, so a failed look-up is the reference's
+ * fault and not a cascade of an error already reported. */
+static bool agencies_complete(const struct plan *plan)
+{
+    for (size_t i = 0; i < plan->nagencies; i++)
+        if (plan->agencies[i].id == NULL)
+            return false;
+    return plan->nagencies > 0;
+}
+
+static bool levels_complete(const struct plan *plan)
+{
+    for (size_t i = 0; i < plan->nlevels; i++)
+        if (plan->levels[i].level == 0)
+            return false;
+    return plan->nlevels > 0;
+}
+
+static void hub_check_lead(struct ctx *c, const struct node *root, const struct plan *plan)
+{
+    const char *lead = plan->hub.lead_agency;
+
+    if (lead == NULL || !agencies_complete(plan) || plan_agency_find(plan, lead) != NULL)
+        return;
+    fail(c, &map_get(map_get(root, "hub"), "lead_agency")->mark,
+         "hub lead_agency \"%s\" is not an agency in this plan", lead);
+}
+
+static void agencies_check_levels(struct ctx *c, const struct node *root, const struct plan *plan)
+{
+    const struct node *seq = map_get(root, "agencies");
+
+    if (!levels_complete(plan))
+        return;
+    for (size_t i = 0; i < plan->nagencies; i++) {
+        const struct plan_agency *a = &plan->agencies[i];
+        if (a->activate_level == 0 || plan_level_find(plan, a->activate_level) != NULL)
+            continue;
+        fail(c, &map_get(seq_get(seq, i), "activate_level")->mark,
+             "agency \"%s\": activate_level %d is not a level defined in this plan",
+             a->id ? a->id : "?", a->activate_level);
+    }
+}
+
+/* Cross-references, once the whole file is loaded (keys come in any order). */
+static void plan_post(struct ctx *c, const struct node *root, void *obj)
+{
+    const struct plan *plan = obj;
+
+    levels_check_order(c, root, plan);
+    agencies_check_ids(c, root, plan);
+    hub_check_lead(c, root, plan);
+    agencies_check_levels(c, root, plan);
+}
+
+/* ---- the plan format ---------------------------------------------------- */
+
+/*
+ * One line per key: the key, where its value goes (struct and member),
+ * whether it is required, and its limits (characters for strings, values for
+ * integers, seconds for durations, items for sequences).
+ */
+/* clang-format off */
+#define REQUIRED true
+#define OPTIONAL false
+#define F_STR(k, st, m, req, maxc, chk) \
+    {k, K_STRING, req, offsetof(struct st, m), 1, maxc, 0, chk, NULL, 0}
+#define F_INT(k, st, m, req, lo, hi, def) \
+    {k, K_INT, req, offsetof(struct st, m), lo, hi, def, NULL, NULL, 0}
+#define F_DURATION(k, st, m, hi) \
+    {k, K_DURATION, OPTIONAL, offsetof(struct st, m), 0, hi, 0, NULL, NULL, 0}
+#define F_CHANNEL(k, st, m) \
+    {k, K_CHANNEL, REQUIRED, offsetof(struct st, m), 0, 0, 0, NULL, NULL, 0}
+#define F_MAP(k, st, m, sub) \
+    {k, K_MAPPING, REQUIRED, offsetof(struct st, m), 0, 0, 0, NULL, sub, 0}
+#define F_SEQ(k, st, m, n, lo, hi, sub) \
+    {k, K_SEQUENCE, REQUIRED, offsetof(struct st, m), lo, hi, 0, NULL, sub, offsetof(struct st, n)}
+/* clang-format on */
+#define FIELDS(a) a, sizeof(a) / sizeof(a[0])
+
+static const struct field contact_fields[] = {
+    F_STR("name", plan_contact, name, REQUIRED, 200, NULL),
+    F_CHANNEL("channel", plan_contact, channel),
+    F_STR("target", plan_contact, target, REQUIRED, 2000, NULL),
+    F_DURATION("after", plan_contact, after_s, 86400),
+    F_INT("repeat", plan_contact, repeat, OPTIONAL, 0, 10, 0),
+};
+
+static const struct schema contact_schema = {"contact", sizeof(struct plan_contact),
+                                             FIELDS(contact_fields), NULL};
+
+static const struct field agency_fields[] = {
+    F_STR("id", plan_agency, id, REQUIRED, 40, check_id),
+    F_STR("name", plan_agency, name, REQUIRED, 200, NULL),
+    F_STR("role", plan_agency, role, REQUIRED, 2000, NULL),
+    F_INT("activate_level", plan_agency, activate_level, REQUIRED, 1, 9, 0),
+    F_SEQ("contacts", plan_agency, contacts, ncontacts, 1, 10, &contact_schema),
+};
+
+static const struct schema agency_schema = {"agency", sizeof(struct plan_agency),
+                                            FIELDS(agency_fields), agency_post};
+
+static const struct field level_fields[] = {
+    F_INT("level", plan_level, level, REQUIRED, 1, 9, 0),
+    F_STR("name", plan_level, name, REQUIRED, 200, NULL),
+    F_STR("description", plan_level, description, OPTIONAL, 2000, NULL),
+};
+
+static const struct schema level_schema = {"level", sizeof(struct plan_level), FIELDS(level_fields),
+                                           NULL};
+
+static const struct field hub_fields[] = {
+    F_STR("name", plan_hub, name, REQUIRED, 200, NULL),
+    F_STR("lead_agency", plan_hub, lead_agency, REQUIRED, 40, check_id),
+    F_STR("address", plan_hub, address, OPTIONAL, 500, NULL),
+    F_STR("phone", plan_hub, phone, OPTIONAL, 40, NULL),
+};
+
+static const struct schema hub_schema = {"hub", sizeof(struct plan_hub), FIELDS(hub_fields), NULL};
+
+/* The "plan:" mapping fills the head of struct plan itself. */
+static const struct field head_fields[] = {
+    F_STR("id", plan, id, REQUIRED, 40, check_id),
+    F_STR("name", plan, name, REQUIRED, 200, NULL),
+    F_STR("version", plan, version, REQUIRED, 40, NULL),
+    F_STR("ref_prefix", plan, ref_prefix, REQUIRED, 8, check_ref_prefix),
+    F_INT("retention_days", plan, retention_days, OPTIONAL, 1, 36500, 2555),
+};
+
+static const struct schema head_schema = {"plan", sizeof(struct plan), FIELDS(head_fields), NULL};
+
+static const struct field plan_fields[] = {
+    {"plan", K_MAPPING, REQUIRED, 0, 0, 0, 0, NULL, &head_schema, 0}, /* offset 0: the plan */
+    F_SEQ("levels", plan, levels, nlevels, 1, 9, &level_schema),
+    F_MAP("hub", plan, hub, &hub_schema),
+    F_SEQ("agencies", plan, agencies, nagencies, 1, 500, &agency_schema),
+};
+
+static const struct schema plan_schema = {"the plan file", sizeof(struct plan), FIELDS(plan_fields),
+                                          plan_post};
+
+/* ---- loading ------------------------------------------------------------ */
+
+void plan_free(struct plan *plan)
+{
+    if (plan == NULL)
+        return;
+    for (size_t i = 0; i < plan->nagencies; i++) {
+        struct plan_agency *a = &plan->agencies[i];
+        for (size_t j = 0; j < a->ncontacts; j++) {
+            free(a->contacts[j].name);
+            free(a->contacts[j].target);
+        }
+        free(a->contacts);
+        free(a->id);
+        free(a->name);
+        free(a->role);
+    }
+    for (size_t i = 0; i < plan->nlevels; i++) {
+        free(plan->levels[i].name);
+        free(plan->levels[i].description);
+    }
+    free(plan->agencies);
+    free(plan->levels);
+    free(plan->hub.name);
+    free(plan->hub.lead_agency);
+    free(plan->hub.address);
+    free(plan->hub.phone);
+    free(plan->id);
+    free(plan->name);
+    free(plan->version);
+    free(plan->ref_prefix);
+    free(plan->source);
+    free(plan->path);
+    free(plan);
+}
+
+static void load_root(struct ctx *c, const struct node *root, struct plan *plan)
+{
+    static const yaml_mark_t start = {0, 0, 0};
+    char sbuf[SHOW_BUF];
+
+    if (root->type == NODE_SCALAR && root->plain && root->len == 0)
+        fail(c, &start, "plan is empty");
+    else if (root->type != NODE_MAPPING)
+        fail(c, &root->mark, "the plan must be a mapping, got %s", show(root, sbuf, sizeof(sbuf)));
+    else
+        load_mapping(c, &plan_schema, root, plan);
+}
+
+static struct plan *plan_new(const char *name, const char *buf, size_t len)
+{
+    struct plan *plan = calloc(1, sizeof(*plan));
+
+    if (plan == NULL)
+        return NULL;
+    plan->path = strdup(name);
+    plan->source = malloc(len + 1);
+    if (plan->path == NULL || plan->source == NULL) {
+        plan_free(plan);
+        return NULL;
+    }
+    memcpy(plan->source, buf, len);
+    plan->source[len] = '\0';
+    plan->source_len = len;
+    return plan;
+}
+
+int plan_load_buffer(const char *name, const char *buf, size_t len, struct plan **out,
+                     struct plan_errors *errs)
+{
+    struct ctx c = {.name = name, .buf = buf, .len = len, .errs = errs};
+    struct node *root = NULL;
+    struct plan *plan = NULL;
+    int rc;
+
+    if (len > PLAN_MAX_BYTES) {
+        errs_add(errs, "%s: file is larger than %d bytes", name, PLAN_MAX_BYTES);
+        return -EFBIG;
+    }
+    if ((plan = plan_new(name, buf, len)) == NULL) {
+        c.rc = -ENOMEM;
+        goto done;
+    }
+    if (tree_parse(&c, &root) == 0)
+        load_root(&c, root, plan);
+done:
+    rc = c.rc != 0 ? c.rc : c.nerr > 0 ? -EINVAL : 0;
+    if (rc == -ENOMEM)
+        errs_add(errs, "%s: out of memory", name);
+    if (rc == 0)
+        *out = plan;
+    else
+        plan_free(plan);
+    node_free(root);
+    return rc;
+}
+
+/* Read a whole regular file of at most PLAN_MAX_BYTES; errors to errs. */
+static int read_file(const char *path, char **buf, size_t *len, struct plan_errors *errs)
+{
+    struct stat st;
+    ssize_t n = 0;
+    int fd, rc = 0;
+
+    *buf = NULL;
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0) {
+        rc = -errno;
+        errs_add(errs, "%s: cannot open: %s", path, strerror(errno));
+        goto done;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        rc = -EINVAL;
+        errs_add(errs, "%s: not a regular file", path);
+    } else if (st.st_size > PLAN_MAX_BYTES) {
+        rc = -EFBIG;
+        errs_add(errs, "%s: file is larger than %d bytes", path, PLAN_MAX_BYTES);
+    } else if ((*buf = malloc((size_t)st.st_size + 1)) == NULL) {
+        rc = -ENOMEM;
+        errs_add(errs, "%s: out of memory", path);
+    } else if ((n = read(fd, *buf, (size_t)st.st_size + 1)) < 0 || n > st.st_size) {
+        rc = n < 0 ? -errno : -EAGAIN;
+        errs_add(errs, "%s: cannot read: %s", path, n < 0 ? strerror(errno) : "file changed");
+    }
+    *len = n > 0 ? (size_t)n : 0;
+done:
+    if (fd >= 0)
+        close(fd);
+    if (rc != 0) {
+        free(*buf);
+        *buf = NULL;
+    }
+    return rc;
+}
+
+int plan_load_file(const char *path, struct plan **out, struct plan_errors *errs)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    int rc = read_file(path, &buf, &len, errs);
+
+    if (rc == 0)
+        rc = plan_load_buffer(path, buf, len, out, errs);
+    free(buf);
+    return rc;
+}
+
+/* ---- queries ---------------------------------------------------------- */
+
+const struct plan_agency *plan_agency_find(const struct plan *plan, const char *id)
+{
+    for (size_t i = 0; i < plan->nagencies; i++)
+        if (plan->agencies[i].id != NULL && strcmp(plan->agencies[i].id, id) == 0)
+            return &plan->agencies[i];
+    return NULL;
+}
+
+const struct plan_level *plan_level_find(const struct plan *plan, int level)
+{
+    for (size_t i = 0; i < plan->nlevels; i++)
+        if (plan->levels[i].level == level)
+            return &plan->levels[i];
+    return NULL;
+}
+
+size_t plan_agencies_at_level(const struct plan *plan, int level)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < plan->nagencies; i++)
+        n += plan->agencies[i].activate_level <= level;
+    return n;
+}
+
+/* ---- JSON ------------------------------------------------------------- */
+
+static json_t *contact_to_json(const struct plan_contact *ct)
+{
+    return json_pack("{s:s, s:s, s:s, s:i, s:i}", "name", ct->name, "channel",
+                     plan_channel_name(ct->channel), "target", ct->target, "after_s", ct->after_s,
+                     "repeat", ct->repeat);
+}
+
+static json_t *agency_to_json(const struct plan_agency *a)
+{
+    json_t *contacts = json_array();
+
+    for (size_t i = 0; contacts != NULL && i < a->ncontacts; i++)
+        json_array_append_new(contacts, contact_to_json(&a->contacts[i]));
+    return json_pack("{s:s, s:s, s:s, s:i, s:o}", "id", a->id, "name", a->name, "role", a->role,
+                     "activate_level", a->activate_level, "contacts", contacts);
+}
+
+static json_t *levels_to_json(const struct plan *plan)
+{
+    json_t *levels = json_array();
+
+    for (size_t i = 0; levels != NULL && i < plan->nlevels; i++) {
+        const struct plan_level *l = &plan->levels[i];
+        json_array_append_new(levels, json_pack("{s:i, s:s, s:s?}", "level", l->level, "name",
+                                                l->name, "description", l->description));
+    }
+    return levels;
+}
+
+json_t *plan_to_json(const struct plan *plan)
+{
+    json_t *agencies = json_array();
+    const struct plan_hub *h = &plan->hub;
+
+    for (size_t i = 0; agencies != NULL && i < plan->nagencies; i++)
+        json_array_append_new(agencies, agency_to_json(&plan->agencies[i]));
+    return json_pack("{s:s, s:s, s:s, s:s, s:i, s:o, s:{s:s, s:s, s:s?, s:s?}, s:o}", "id",
+                     plan->id, "name", plan->name, "version", plan->version, "ref_prefix",
+                     plan->ref_prefix, "retention_days", plan->retention_days, "levels",
+                     levels_to_json(plan), "hub", "name", h->name, "lead_agency", h->lead_agency,
+                     "address", h->address, "phone", h->phone, "agencies", agencies);
+}
+
+/* ---- plan sets -------------------------------------------------------- */
+
+void planset_free(struct planset *set)
+{
+    if (set == NULL)
+        return;
+    for (size_t i = 0; i < set->count; i++)
+        plan_free(set->plans[i]);
+    free(set->plans);
+    free(set);
+}
+
+const struct plan *planset_find(const struct planset *set, const char *id)
+{
+    for (size_t i = 0; i < set->count; i++)
+        if (strcmp(set->plans[i]->id, id) == 0)
+            return set->plans[i];
+    return NULL;
+}
+
+static bool is_plan_name(const char *name)
+{
+    size_t n = strlen(name);
+
+    return name[0] != '.' && n > 5 && strcmp(name + n - 5, ".yaml") == 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void names_free(char **names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+/* The sorted names of the regular "*.yaml" files of dir (no dotfiles). */
+static int dir_list(const char *dir, char ***names, size_t *count, struct plan_errors *errs)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    struct stat st;
+    char **v;
+    int rc = 0;
+
+    *names = NULL;
+    *count = 0;
+    if (d == NULL) {
+        rc = -errno;
+        errs_add(errs, "%s: cannot open directory: %s", dir, strerror(-rc));
+        return rc;
+    }
+    while (rc == 0 && (de = readdir(d)) != NULL) {
+        if (!is_plan_name(de->d_name) || fstatat(dirfd(d), de->d_name, &st, 0) < 0 ||
+            !S_ISREG(st.st_mode))
+            continue;
+        if ((v = realloc(*names, (*count + 1) * sizeof(*v))) == NULL ||
+            (v[*count] = strdup(de->d_name)) == NULL)
+            rc = -ENOMEM;
+        if (v != NULL)
+            *names = v;
+        if (rc == 0)
+            (*count)++;
+    }
+    closedir(d);
+    if (rc != 0)
+        errs_add(errs, "%s: out of memory", dir);
+    else if (*count > 0)
+        qsort(*names, *count, sizeof(**names), cmp_names);
+    return rc;
+}
+
+/* Plan ids must be unique across the set; report each later user. */
+static int planset_check_ids(const struct planset *set, struct plan_errors *errs)
+{
+    int rc = 0;
+
+    for (size_t i = 0; i < set->count; i++) {
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(set->plans[i]->id, set->plans[j]->id) != 0)
+                continue;
+            errs_add(errs, "%s: plan id \"%s\" is already used by %s", set->plans[i]->path,
+                     set->plans[i]->id, set->plans[j]->path);
+            rc = -EINVAL;
+            break;
+        }
+    }
+    return rc;
+}
+
+static char *path_join(const char *dir, const char *name)
+{
+    size_t n = strlen(dir);
+    char *p = NULL;
+
+    if (asprintf(&p, "%s%s%s", dir, n > 0 && dir[n - 1] == '/' ? "" : "/", name) < 0)
+        return NULL;
+    return p;
+}
+
+int planset_load_dir(const char *dir, struct planset **out, struct plan_errors *errs)
+{
+    struct planset *set = NULL;
+    char **names = NULL;
+    size_t n = 0;
+    int r, rc = dir_list(dir, &names, &n, errs);
+
+    if (rc != 0)
+        goto done;
+    if ((set = calloc(1, sizeof(*set))) == NULL ||
+        (set->plans = calloc(n ? n : 1, sizeof(*set->plans))) == NULL) {
+        rc = -ENOMEM;
+        errs_add(errs, "%s: out of memory", dir);
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char *path = path_join(dir, names[i]);
+        r = path ? plan_load_file(path, &set->plans[set->count], errs) : -ENOMEM;
+        if (path == NULL)
+            errs_add(errs, "%s: out of memory", dir);
+        if (r == 0)
+            set->count++;
+        else if (rc == 0)
+            rc = r;
+        free(path);
+    }
+    r = planset_check_ids(set, errs);
+    rc = rc != 0 ? rc : r;
+done:
+    names_free(names, n);
+    if (rc == 0)
+        *out = set;
+    else
+        planset_free(set);
+    return rc;
+}

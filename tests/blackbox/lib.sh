@@ -1,0 +1,86 @@
+# tests/blackbox/lib.sh - shared set-up for the black-box tests: a private
+# directory with keys, a database and ipc:// endpoints, the real musterd
+# started through mtest (which waits for sd_notify READY), and the real
+# muster client.  Source it with the build dir, the source dir and the
+# mtest tool as $1 $2 $3.
+set -euo pipefail
+
+BIN=$(cd "$1" && pwd)
+SRC=$(cd "$2" && pwd)
+MTEST=$3
+T=$(mktemp -d /tmp/muster-test.XXXXXX)
+KEYS=$T/keys
+DB=$T/muster.db
+PLANS=${PLANS:-$SRC/plans}
+CONTROL=ipc://$T/control
+FEED=ipc://$T/feed
+LOG=$T/musterd.log
+PID=
+
+cleanup() {
+    local rc=$?
+    [ -n "$PID" ] && kill -9 "$PID" 2>/dev/null || true
+    if [ $rc -ne 0 ]; then
+        echo "--- musterd log ($LOG) ---" >&2
+        tail -n 50 "$LOG" >&2 || true
+    fi
+    rm -rf "$T"
+    exit $rc
+}
+trap cleanup EXIT
+
+fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+ok() {
+    echo "ok: $*"
+}
+
+"$BIN/muster" keys init --keys "$KEYS" --plans "$PLANS" >/dev/null
+
+start_daemon() {
+    PID=$("$MTEST" start "$T/notify" "$LOG" "$BIN/musterd" --plans "$PLANS" --db "$DB" \
+        --keys "$KEYS" --control "$CONTROL" --feed "$FEED" "$@")
+}
+
+# Stop with SIGTERM and check that the daemon shut down cleanly: no
+# sanitizer report, no leak.
+stop_daemon() {
+    "$MTEST" stop "$PID" TERM
+    PID=
+    grep -q 'musterd stopped' "$LOG" || fail "musterd did not stop cleanly"
+    sanitizer_clean
+}
+
+crash_daemon() {
+    "$MTEST" stop "$PID" KILL
+    PID=
+}
+
+sanitizer_clean() {
+    if grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$LOG" >&2; then
+        fail "sanitizer report in the musterd log"
+    fi
+}
+
+m() {
+    "$BIN/muster" --keys "$KEYS" --connect "$CONTROL" "$@"
+}
+
+# expect_fail EXIT_CODE PATTERN -- muster args: the command must exit with
+# EXIT_CODE and print PATTERN on stderr.
+expect_fail() {
+    local want=$1 pattern=$2
+    shift 3
+    local out rc=0
+    out=$(m "$@" 2>&1) || rc=$?
+    [ "$rc" = "$want" ] || fail "muster $* exited $rc, expected $want: $out"
+    echo "$out" | grep -q -- "$pattern" || fail "muster $* said \"$out\", expected \"$pattern\""
+}
+
+# json_field FIELD: the first string value of "FIELD" in JSON on stdin.
+json_field() {
+    sed -n "s/.*\"$1\": *\"\\([^\"]*\\)\".*/\\1/p" | head -n 1
+}

@@ -1,0 +1,221 @@
+/*
+ * tests/test_incident.c - the incident commands through dispatch, on a real
+ * store and the sample plans, without sockets: standup, idempotent retry,
+ * authorization with audit, stand-down, list, show with the frozen plan.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "dispatch.h"
+#include "feed.h"
+#include "incident.h"
+#include "plan.h"
+#include "server.h"
+#include "store.h"
+
+static const char *plans_dir;
+static char dir[] = "/tmp/muster-incident.XXXXXX";
+
+struct fixture {
+    struct server_config cfg;
+    struct muster m;
+    struct feed_outbox ob;
+};
+
+static json_t *run(struct fixture *f, const char *principal, const char *text)
+{
+    struct proto_request req;
+    struct proto_error e;
+    assert_int_equal(proto_request_decode(text, strlen(text), &req, &e), 0);
+    char *reply = dispatch_request(&f->m, &f->ob, principal, &req);
+    proto_request_clear(&req);
+    if (store_in_txn(f->m.store))
+        assert_int_equal(store_commit(f->m.store), 0);
+    json_t *r = json_loads(reply, 0, NULL);
+    free(reply);
+    assert_non_null(r);
+    return r;
+}
+
+static const char *code_of(json_t *r)
+{
+    json_t *e = json_object_get(r, "error");
+    return e ? json_string_value(json_object_get(e, "code")) : "OK";
+}
+
+static int64_t count(struct fixture *f, const char *sql)
+{
+    sqlite3_stmt *s = store_stmt(f->m.store, sql);
+    int64_t n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+    sqlite3_reset(s);
+    return n;
+}
+
+static const char STANDUP[] =
+    "{\"id\":\"%s\",\"cmd\":\"incident.standup\",\"args\":{\"plan\":\"cambridgeshire\","
+    "\"level\":%d,\"exercise\":%s,\"operation\":\"%s\"}}";
+
+static json_t *standup(struct fixture *f, const char *principal, const char *id, int level,
+                       const char *exercise, const char *op)
+{
+    char text[512];
+    snprintf(text, sizeof(text), STANDUP, id, level, exercise, op);
+    return run(f, principal, text);
+}
+
+static void test_standup(void **state)
+{
+    struct fixture *f = *state;
+    json_t *r = standup(f, "gold", "s1", 2, "true", "ORION");
+    assert_string_equal(code_of(r), "OK");
+    json_t *res = json_object_get(r, "result");
+    const char *ref = json_string_value(json_object_get(res, "ref"));
+    assert_non_null(strstr(ref, "EX-CAMB-"));
+    assert_true(json_integer_value(json_object_get(res, "agencies")) > 0);
+    assert_int_equal(f->ob.count, 1); /* one feed event waiting for the commit */
+    feed_outbox_truncate(&f->ob, 0);
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM events WHERE kind = 'incident.standup'"), 1);
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM audit WHERE command = 'incident.standup'"
+                              " AND principal = 'gold' AND outcome = 'ok'"),
+                     1);
+    json_decref(r);
+}
+
+static void test_retry_same_id(void **state)
+{
+    struct fixture *f = *state;
+    json_t *a = standup(f, "gold", "same", 1, "false", "RETRY");
+    json_t *b = standup(f, "gold", "same", 1, "false", "RETRY");
+    assert_true(json_equal(a, b));
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM incidents WHERE operation = 'RETRY'"), 1);
+    /* a new id for the same live operation is a conflict, not a second incident */
+    json_t *c = standup(f, "gold", "other", 1, "false", "RETRY");
+    assert_string_equal(code_of(c), "CONFLICT");
+    json_decref(a);
+    json_decref(b);
+    json_decref(c);
+}
+
+static void test_forbidden_audited(void **state)
+{
+    struct fixture *f = *state;
+    const char *who[] = {"intake", "duty", "agency:cpft"};
+    for (size_t i = 0; i < 3; i++) {
+        json_t *r = standup(f, who[i], "f1", 1, "true", "NOPE");
+        assert_string_equal(code_of(r), "FORBIDDEN");
+        json_decref(r);
+    }
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM incidents WHERE operation = 'NOPE'"), 0);
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM audit WHERE outcome = 'FORBIDDEN'"), 3);
+}
+
+static void test_standdown_and_show(void **state)
+{
+    struct fixture *f = *state;
+    json_t *r = standup(f, "gold", "sd1", 1, "true", "CALM");
+    const char *ref = json_string_value(json_object_get(json_object_get(r, "result"), "ref"));
+    char text[512];
+    snprintf(text, sizeof(text),
+             "{\"id\":\"sd2\",\"cmd\":\"incident.standdown\",\"args\":{\"ref\":\"%s\"}}", ref);
+    json_t *d = run(f, "gold", text);
+    assert_string_equal(code_of(d), "OK");
+    snprintf(text, sizeof(text),
+             "{\"id\":\"sd3\",\"cmd\":\"incident.standdown\",\"args\":{\"ref\":\"%s\"}}", ref);
+    json_t *again = run(f, "gold", text);
+    assert_string_equal(code_of(again), "CONFLICT");
+    snprintf(text, sizeof(text), "{\"id\":\"sh\",\"cmd\":\"incident.show\",\"args\":{\"ref\":\"%s\"}}",
+             ref);
+    json_t *s = run(f, "duty", text);
+    json_t *res = json_object_get(s, "result");
+    assert_string_equal(json_string_value(json_object_get(res, "state")), "stood_down");
+    assert_string_equal(json_string_value(json_object_get(res, "stood_down_by")), "gold");
+    /* level 1 of the sample plan activates fewer agencies than the plan has */
+    const struct plan *p = planset_find(f->m.plans, "cambridgeshire");
+    size_t n = json_array_size(json_object_get(res, "agencies"));
+    assert_int_equal(n, plan_agencies_at_level(p, 1));
+    assert_true(n < p->nagencies);
+    json_decref(r);
+    json_decref(d);
+    json_decref(again);
+    json_decref(s);
+}
+
+static void test_list_and_errors(void **state)
+{
+    struct fixture *f = *state;
+    json_t *r = run(f, "intake", "{\"id\":\"l\",\"cmd\":\"incident.list\",\"args\":{\"state\":\"active\"}}");
+    json_t *arr = json_object_get(json_object_get(r, "result"), "incidents"), *i;
+    size_t k;
+    assert_true(json_array_size(arr) >= 2);
+    json_array_foreach(arr, k, i)
+        assert_string_equal(json_string_value(json_object_get(i, "state")), "active");
+    json_decref(r);
+    r = run(f, "gold", "{\"id\":\"l2\",\"cmd\":\"incident.list\",\"args\":{\"state\":\"odd\"}}");
+    assert_string_equal(code_of(r), "BAD_ARGUMENT");
+    json_decref(r);
+    r = run(f, "gold", "{\"id\":\"l3\",\"cmd\":\"incident.show\",\"args\":{\"ref\":\"NONE-1\"}}");
+    assert_string_equal(code_of(r), "NOT_FOUND");
+    json_decref(r);
+    r = run(f, "gold", "{\"id\":\"l4\",\"cmd\":\"incident.launch\"}");
+    assert_string_equal(code_of(r), "UNKNOWN_COMMAND");
+    json_decref(r);
+    r = standup(f, "gold", "lv", 9, "true", "HIGH");
+    assert_string_equal(code_of(r), "BAD_ARGUMENT");
+    json_decref(r);
+}
+
+static void test_ref_format(void **state)
+{
+    char buf[INCIDENT_REF_MAX];
+    incident_ref_format(buf, sizeof(buf), "CAMB", 0, 2026, 7);
+    assert_string_equal(buf, "CAMB-2026-0007");
+    incident_ref_format(buf, sizeof(buf), "CAMB", 1, 2026, 12345);
+    assert_string_equal(buf, "EX-CAMB-2026-12345");
+}
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+    char db[300];
+    if (!mkdtemp(dir))
+        return -1;
+    snprintf(db, sizeof(db), "%s/muster.db", dir);
+    f->cfg.plans_dir = plans_dir;
+    f->cfg.db_path = db;
+    f->m.cfg = &f->cfg;
+    struct plan_errors errs = {0};
+    if (planset_load_dir(plans_dir, &f->m.plans, &errs) != 0 || store_open(db, &f->m.store) != 0)
+        return -1;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    feed_outbox_free(&f->ob);
+    store_close(f->m.store);
+    planset_free(f->m.plans);
+    free(f);
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    return system(cmd);
+}
+
+int main(int argc, char **argv)
+{
+    plans_dir = argc > 2 ? argv[2] : "plans";
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_standup),          cmocka_unit_test(test_retry_same_id),
+        cmocka_unit_test(test_forbidden_audited), cmocka_unit_test(test_standdown_and_show),
+        cmocka_unit_test(test_list_and_errors),  cmocka_unit_test(test_ref_format),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,1091 @@
+/*
+ * tests/test_plan.c - unit tests for daemon/plan.c: the plan loader.
+ *
+ * Usage: test_plan [TESTS_PLANS_DIR [PLANS_DIR]]
+ * TESTS_PLANS_DIR holds good-*.yaml and bad-*.yaml with bad-*.err, the exact
+ * messages expected (as printed by "musterd --check-plan tests/plans/X");
+ * PLANS_DIR is the shipped plans/ directory.  They default to "tests/plans"
+ * and "plans", for running from the source tree.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "plan.h"
+
+static const char *plans_dir = "tests/plans";
+static const char *real_dir = "plans";
+
+/* ---- helpers ---------------------------------------------------------- */
+
+static char *path_of(const char *dir, const char *name)
+{
+    char *p = NULL;
+
+    assert_true(asprintf(&p, "%s/%s", dir, name) > 0);
+    return p;
+}
+
+static char *read_text(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf;
+    long n;
+
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    n = ftell(f);
+    rewind(f);
+    buf = malloc((size_t)n + 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
+    assert_int_equal(fclose(f), 0);
+}
+
+/* All messages, each followed by "\n"; prefix (if not NULL) replaces the
+ * leading "from" of every message. */
+static char *join_errors(const struct plan_errors *errs, const char *from, const char *to)
+{
+    size_t size = 1;
+    char *out;
+
+    for (size_t i = 0; i < errs->count; i++)
+        size += strlen(errs->msg[i]) + 1 + (to ? strlen(to) : 0);
+    out = calloc(1, size);
+    assert_non_null(out);
+    for (size_t i = 0; i < errs->count; i++) {
+        const char *m = errs->msg[i];
+        if (from != NULL) {
+            assert_memory_equal(m, from, strlen(from));
+            strcat(out, to);
+            m += strlen(from);
+        }
+        strcat(out, m);
+        strcat(out, "\n");
+    }
+    return out;
+}
+
+/* Load text as "t.yaml"; returns the messages joined ("" when it loads). */
+static char *load_text(const char *text, struct plan **out, int *rc)
+{
+    struct plan_errors errs = {0};
+    struct plan *plan = NULL;
+    char *joined;
+
+    *rc = plan_load_buffer("t.yaml", text, strlen(text), &plan, &errs);
+    joined = join_errors(&errs, NULL, NULL);
+    plan_errors_free(&errs);
+    if (*rc == 0) {
+        assert_non_null(plan);
+        assert_string_equal(joined, "");
+    } else {
+        assert_null(plan);
+        assert_int_not_equal(joined[0], '\0');
+    }
+    if (out != NULL)
+        *out = plan;
+    else
+        plan_free(plan);
+    return joined;
+}
+
+static void expect_errors(const char *text, const char *expected)
+{
+    int rc;
+    char *got = load_text(text, NULL, &rc);
+
+    assert_string_equal(got, expected);
+    assert_int_equal(rc, expected[0] ? -EINVAL : 0);
+    free(got);
+}
+
+static struct plan *load_ok(const char *dir, const char *name)
+{
+    struct plan_errors errs = {0};
+    struct plan *plan = NULL;
+    char *path = path_of(dir, name);
+    int rc = plan_load_file(path, &plan, &errs);
+
+    for (size_t i = 0; i < errs.count; i++)
+        print_error("%s\n", errs.msg[i]);
+    assert_int_equal(rc, 0);
+    assert_int_equal(errs.count, 0);
+    assert_string_equal(plan->path, path);
+    free(path);
+    return plan;
+}
+
+/* ---- good plans --------------------------------------------------------- */
+
+static void test_good_minimal(void **state)
+{
+    struct plan *p = load_ok(plans_dir, "good-minimal.yaml");
+
+    (void)state;
+    assert_string_equal(p->id, "minimal");
+    assert_string_equal(p->name, "Minimal plan");
+    assert_string_equal(p->version, "1");
+    assert_string_equal(p->ref_prefix, "MIN");
+    assert_int_equal(p->retention_days, 2555);
+    assert_int_equal(p->nlevels, 1);
+    assert_int_equal(p->levels[0].level, 1);
+    assert_null(p->levels[0].description);
+    assert_string_equal(p->hub.lead_agency, "hub");
+    assert_null(p->hub.address);
+    assert_null(p->hub.phone);
+    assert_int_equal(p->nagencies, 1);
+    assert_int_equal(p->agencies[0].ncontacts, 1);
+    assert_int_equal(p->agencies[0].contacts[0].channel, PLAN_CHANNEL_ZMQ);
+    assert_int_equal(p->agencies[0].contacts[0].after_s, 0);
+    assert_int_equal(p->agencies[0].contacts[0].repeat, 0);
+    plan_free(p);
+}
+
+static void test_good_full(void **state)
+{
+    struct plan *p = load_ok(plans_dir, "good-full.yaml");
+    const struct plan_agency *a;
+
+    (void)state;
+    assert_string_equal(p->id, "full-0");
+    assert_string_equal(p->name, "Full-featured test plan – Ünïcode");
+    assert_string_equal(p->version, "2025.1-rc2");
+    assert_string_equal(p->ref_prefix, "ABCDEFGH");
+    assert_int_equal(p->retention_days, 36500);
+    assert_int_equal(p->nlevels, 3);
+    assert_int_equal(p->levels[1].level, 3);
+    assert_string_equal(p->levels[2].description, "National significance: every partner.");
+    assert_string_equal(p->hub.phone, "01223 000 999");
+    assert_string_equal(p->hub.address, "Hub House, Example Street, Cambridge");
+    assert_int_equal(p->nagencies, 3);
+    a = plan_agency_find(p, "lead-hub");
+    assert_non_null(a);
+    assert_string_equal(a->name, "Constabulary Victim & Witness Hub");
+    assert_string_equal(a->role, "Lead agency.\nNeeds assessment and referral.\n");
+    assert_int_equal(a->ncontacts, 3);
+    assert_int_equal(a->contacts[1].channel, PLAN_CHANNEL_EXEC);
+    assert_int_equal(a->contacts[1].after_s, 90);
+    assert_int_equal(a->contacts[1].repeat, 3);
+    assert_int_equal(a->contacts[2].channel, PLAN_CHANNEL_EMAIL);
+    assert_string_equal(a->contacts[2].target, "control@police.example");
+    assert_int_equal(a->contacts[2].after_s, 7200);
+    a = plan_agency_find(p, "mh-trust");
+    assert_string_equal(a->role, "Mental health triage for victims.");
+    assert_int_equal(a->contacts[1].channel, PLAN_CHANNEL_WEBHOOK);
+    assert_int_equal(a->contacts[1].after_s, 30);
+    assert_int_equal(a->contacts[1].repeat, 10);
+    assert_int_equal(a->contacts[2].after_s, 300);
+    assert_int_equal(plan_agency_find(p, "red-cross")->contacts[0].after_s, 86400);
+    plan_free(p);
+}
+
+static void test_good_files_all_load(void **state)
+{
+    DIR *d = opendir(plans_dir);
+    struct dirent *de;
+    int n = 0;
+
+    (void)state;
+    assert_non_null(d);
+    while ((de = readdir(d)) != NULL) {
+        size_t len = strlen(de->d_name);
+        if (strncmp(de->d_name, "good-", 5) != 0 || strcmp(de->d_name + len - 5, ".yaml") != 0)
+            continue;
+        plan_free(load_ok(plans_dir, de->d_name));
+        n++;
+    }
+    closedir(d);
+    assert_true(n >= 2);
+}
+
+static void test_source_kept(void **state)
+{
+    struct plan *p = load_ok(plans_dir, "good-minimal.yaml");
+    char *path = path_of(plans_dir, "good-minimal.yaml");
+    char *text = read_text(path);
+
+    (void)state;
+    assert_string_equal(p->source, text);
+    assert_int_equal(p->source_len, strlen(text));
+    free(text);
+    free(path);
+    plan_free(p);
+}
+
+/* buf need not be NUL-terminated: only len bytes are read. */
+static void test_buffer_not_terminated(void **state)
+{
+    struct plan_errors errs = {0};
+    struct plan *p = NULL;
+    char *path = path_of(plans_dir, "good-minimal.yaml");
+    char *text = read_text(path);
+    size_t len = strlen(text);
+    char *buf = malloc(len + 20);
+
+    (void)state;
+    memcpy(buf, text, len);
+    memcpy(buf + len, "junk: [unclosed\n\x01\xff", 19);
+    assert_int_equal(plan_load_buffer("b.yaml", buf, len, &p, &errs), 0);
+    assert_int_equal(p->source_len, len);
+    assert_int_equal(p->source[len], '\0');
+    plan_free(p);
+    free(buf);
+    free(text);
+    free(path);
+}
+
+static void test_real_plans(void **state)
+{
+    struct plan *p = load_ok(real_dir, "cambridgeshire.yaml");
+
+    (void)state;
+    assert_string_equal(p->id, "cambridgeshire");
+    assert_string_equal(p->ref_prefix, "CAMB");
+    assert_int_equal(p->nlevels, 3);
+    assert_true(p->nagencies >= 14 && p->nagencies <= 18);
+    assert_non_null(plan_agency_find(p, p->hub.lead_agency));
+    assert_non_null(plan_agency_find(p, "cpft"));
+    assert_non_null(plan_agency_find(p, "victim-support"));
+    assert_non_null(plan_agency_find(p, "rape-crisis"));
+    assert_true(plan_agencies_at_level(p, 1) < plan_agencies_at_level(p, 2));
+    assert_int_equal(plan_agencies_at_level(p, 3), p->nagencies);
+    for (size_t i = 0; i < p->nagencies; i++) {
+        assert_int_equal(p->agencies[i].contacts[0].channel, PLAN_CHANNEL_ZMQ);
+        assert_string_equal(p->agencies[i].contacts[0].target, p->agencies[i].id);
+    }
+    plan_free(p);
+    p = load_ok(real_dir, "example.yaml");
+    assert_int_equal(p->nlevels, 2);
+    assert_int_equal(p->nagencies, 3);
+    plan_free(p);
+}
+
+/* ---- bad plans: every bad-*.yaml against its bad-*.err ------------------ */
+
+static void check_bad_file(const char *name)
+{
+    struct plan_errors errs = {0};
+    struct plan *p = NULL;
+    char *path = path_of(plans_dir, name);
+    char *shown = path_of("tests/plans", name);
+    char errname[256], *errpath, *expected, *got;
+    int rc;
+
+    snprintf(errname, sizeof(errname), "%.*s.err", (int)(strlen(name) - 5), name);
+    errpath = path_of(plans_dir, errname);
+    expected = read_text(errpath);
+    rc = plan_load_file(path, &p, &errs);
+    got = join_errors(&errs, path, shown);
+    if (strcmp(got, expected) != 0)
+        print_error("%s: expected:\n%sgot:\n%s", name, expected, got);
+    assert_string_equal(got, expected);
+    assert_int_equal(rc, -EINVAL);
+    assert_null(p);
+    plan_errors_free(&errs);
+    free(got);
+    free(expected);
+    free(errpath);
+    free(shown);
+    free(path);
+}
+
+static void test_bad_files(void **state)
+{
+    struct dirent **list = NULL;
+    int n = scandir(plans_dir, &list, NULL, alphasort), checked = 0;
+
+    (void)state;
+    assert_true(n > 0);
+    for (int i = 0; i < n; i++) {
+        const char *name = list[i]->d_name;
+        size_t len = strlen(name);
+        if (strncmp(name, "bad-", 4) == 0 && len > 5 && strcmp(name + len - 5, ".yaml") == 0) {
+            check_bad_file(name);
+            checked++;
+        }
+        free(list[i]);
+    }
+    free(list);
+    assert_true(checked >= 25);
+}
+
+/* ---- single rules, table-driven ------------------------------------------ */
+
+/* A valid plan with "%s" on line 11, inside the only contact mapping
+ * (indented 8 columns).  "channel" and "target" come from the row. */
+static const char contact_tmpl[] = "plan: {id: t, name: T, version: '1', ref_prefix: TT}\n"
+                                   "levels: [{level: 1, name: L}, {level: 2, name: M}]\n"
+                                   "hub: {name: H, lead_agency: a}\n"
+                                   "agencies:\n"
+                                   "  - id: a\n"
+                                   "    name: A\n"
+                                   "    role: R\n"
+                                   "    activate_level: 1\n"
+                                   "    contacts:\n"
+                                   "      - name: C\n"
+                                   "        %s\n";
+
+struct contact_case {
+    const char *lines; /* replaces %s */
+    const char *error; /* expected message (without "t.yaml:"), or NULL */
+    int channel, after_s, repeat;
+};
+
+static const struct contact_case contact_cases[] = {
+    {"channel: zmq\n        target: a", NULL, PLAN_CHANNEL_ZMQ, 0, 0},
+    {"channel: exec\n        target: /bin/pager", NULL, PLAN_CHANNEL_EXEC, 0, 0},
+    {"channel: exec\n        target: bin/pager",
+     "12:17: \"target\" for channel exec must be an absolute path, got \"bin/pager\"", 0, 0, 0},
+    {"channel: webhook\n        target: http://x", NULL, PLAN_CHANNEL_WEBHOOK, 0, 0},
+    {"channel: webhook\n        target: 'https://a b'",
+     "12:17: \"target\" for channel webhook must be an http:// or https:// URL without spaces, "
+     "got \"https://a b\"",
+     0, 0, 0},
+    {"channel: webhook\n        target: http://",
+     "12:17: \"target\" for channel webhook must be an http:// or https:// URL, got \"http://\"", 0,
+     0, 0},
+    {"channel: email\n        target: a@b", NULL, PLAN_CHANNEL_EMAIL, 0, 0},
+    {"channel: email\n        target: '@b'",
+     "12:17: \"target\" for channel email must be an email address (name@domain), got \"@b\"", 0, 0,
+     0},
+    {"channel: email\n        target: a@b@c",
+     "12:17: \"target\" for channel email must be an email address (name@domain), got "
+     "\"a@b@c\"",
+     0, 0, 0},
+    {"channel: zmq\n        target: b",
+     "12:17: \"target\" for channel zmq must be the agency's own id \"a\", got \"b\"", 0, 0, 0},
+    {"channel: ZMQ\n        target: a",
+     "11:18: \"channel\" must be one of zmq, exec, webhook, email, got \"ZMQ\"", 0, 0, 0},
+    {"channel: zmq\n        target: a\n        after: 0", NULL, 0, 0, 0},
+    {"channel: zmq\n        target: a\n        after: 86400", NULL, 0, 86400, 0},
+    {"channel: zmq\n        target: a\n        after: 45s", NULL, 0, 45, 0},
+    {"channel: zmq\n        target: a\n        after: \"10m\"", NULL, 0, 600, 0},
+    {"channel: zmq\n        target: a\n        after: 24h", NULL, 0, 86400, 0},
+    {"channel: zmq\n        target: a\n        after: 0h", NULL, 0, 0, 0},
+    {"channel: zmq\n        target: a\n        after: 86401",
+     "13:16: \"after\" must be between 0 and 86400 seconds, got 86401", 0, 0, 0},
+    {"channel: zmq\n        target: a\n        after: 1441m",
+     "13:16: \"after\" must be between 0 and 86400 seconds, got 1441m", 0, 0, 0},
+    {"channel: zmq\n        target: a\n        after: 99999999999999999999h",
+     "13:16: \"after\" must be between 0 and 86400 seconds, got 99999999999999999999h", 0, 0, 0},
+    {"channel: zmq\n        target: a\n        after: '30'",
+     "13:16: \"after\" must be a duration (whole seconds, or a number followed by s, m or h), "
+     "got \"30\"",
+     0, 0, 0},
+    {"channel: zmq\n        target: a\n        after: 5d",
+     "13:16: \"after\" must be a duration (whole seconds, or a number followed by s, m or h), "
+     "got \"5d\"",
+     0, 0, 0},
+    {"channel: zmq\n        target: a\n        after: s",
+     "13:16: \"after\" must be a duration (whole seconds, or a number followed by s, m or h), "
+     "got \"s\"",
+     0, 0, 0},
+    {"channel: zmq\n        target: a\n        after: [1]",
+     "13:16: \"after\" must be a duration (whole seconds, or a number followed by s, m or h), "
+     "got a sequence",
+     0, 0, 0},
+    {"channel: zmq\n        target: a\n        after:",
+     "13:9: \"after\" must be a duration (whole seconds, or a number followed by s, m or h), "
+     "got an empty value",
+     0, 0, 0},
+    {"channel: zmq\n        target: a\n        repeat: 10", NULL, 0, 0, 10},
+    {"channel: zmq\n        target: a\n        repeat: 007", NULL, 0, 0, 7},
+    {"channel: zmq\n        target: a\n        repeat: 11",
+     "13:17: \"repeat\" must be between 0 and 10, got 11", 0, 0, 0},
+    {"channel: zmq\n        target: a\n        repeat: -1",
+     "13:17: \"repeat\" must be between 0 and 10, got -1", 0, 0, 0},
+    {"channel: zmq\n        target: a\n        repeat: -x",
+     "13:17: \"repeat\" must be an integer, got \"-x\"", 0, 0, 0},
+    {"channel: zmq\n        target: a\n        repeat: 1e3",
+     "13:17: \"repeat\" must be an integer, got \"1e3\"", 0, 0, 0},
+    {"channel: zmq\n        target: a\n        repeat: true",
+     "13:17: \"repeat\" must be an integer, got \"true\"", 0, 0, 0},
+    {"channel: zmq\n        target: a\n        repeat: '1'",
+     "13:17: \"repeat\" must be an integer without quotes, got \"1\"", 0, 0, 0},
+    {"channel: zmq\n        target: a\n        repeat: {n: 1}",
+     "13:17: \"repeat\" must be an integer, got a mapping", 0, 0, 0},
+    {"channel: zmq\n        target: [a]", "12:17: \"target\" must be a string, got a sequence", 0,
+     0, 0},
+    {"channel: zmq\n        target: a\n        target: a",
+     "13:9: duplicate key \"target\" (first defined at line 12)", 0, 0, 0},
+    {"channel: zmq\n        target: a\n        ? [x]\n        : y",
+     "13:11: keys must be strings, got a sequence", 0, 0, 0},
+    {"channel: zmq", "10:9: missing required key \"target\" in contact", 0, 0, 0},
+};
+
+static void test_contact_rules(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(contact_cases) / sizeof(contact_cases[0]); i++) {
+        const struct contact_case *cc = &contact_cases[i];
+        struct plan *p = NULL;
+        char *text = NULL, *got;
+        int rc;
+
+        assert_true(asprintf(&text, contact_tmpl, cc->lines) > 0);
+        got = load_text(text, &p, &rc);
+        if (cc->error == NULL) {
+            const struct plan_contact *ct = &p->agencies[0].contacts[0];
+            assert_int_equal(ct->channel, cc->channel);
+            assert_int_equal(ct->after_s, cc->after_s);
+            assert_int_equal(ct->repeat, cc->repeat);
+            plan_free(p);
+        } else {
+            char want[512];
+            snprintf(want, sizeof(want), "t.yaml:%s", cc->error);
+            if (strncmp(got, want, strlen(want)) != 0)
+                print_error("case %zu: %s\n", i, cc->lines);
+            assert_memory_equal(got, want, strlen(want));
+        }
+        free(got);
+        free(text);
+    }
+}
+
+/* A valid plan whose "plan" mapping gets one more line (line 6). */
+static const char head_tmpl[] = "plan:\n"
+                                "  id: t\n"
+                                "  name: T\n"
+                                "  version: '1'\n"
+                                "  ref_prefix: TT\n"
+                                "  %s\n"
+                                "levels: [{level: 1, name: L}]\n"
+                                "hub: {name: H, lead_agency: a}\n"
+                                "agencies: [{id: a, name: A, role: R, activate_level: 1,"
+                                " contacts: [{name: C, channel: zmq, target: a}]}]\n";
+
+static void expect_head(const char *line, const char *error)
+{
+    char *text = NULL, want[512];
+
+    assert_true(asprintf(&text, head_tmpl, line) > 0);
+    if (error)
+        snprintf(want, sizeof(want), "t.yaml:%s\n", error);
+    expect_errors(text, error ? want : "");
+    free(text);
+}
+
+static void test_head_rules(void **state)
+{
+    (void)state;
+    expect_head("retention_days: 1", NULL);
+    expect_head("retention_days: 0", "6:19: \"retention_days\" must be between 1 and 36500, got 0");
+    expect_head("retention_days: 0x10",
+                "6:19: \"retention_days\" must be an integer, got \"0x10\"");
+    expect_head("retention_days: 1.5", "6:19: \"retention_days\" must be an integer, got \"1.5\"");
+    expect_head("retention_days: 2147483648",
+                "6:19: \"retention_days\" must be between 1 and 36500, got 2147483648");
+    expect_head("ref_prefix: TT", "6:3: duplicate key \"ref_prefix\" (first defined at line 5)");
+    expect_head("colour: blue", "6:3: unknown key \"colour\" in plan (expected one of: id, name, "
+                                "version, ref_prefix, retention_days)");
+    expect_head("Id: x", "6:3: unknown key \"Id\" in plan (expected one of: id, name, version, "
+                         "ref_prefix, retention_days)");
+}
+
+/* Each string rule on the plan's name/id/version, via a one-line plan head. */
+static void test_string_rules(void **state)
+{
+    static const char tmpl[] = "plan: {id: %s, name: %s, version: %s, ref_prefix: %s}\n"
+                               "levels: [{level: 1, name: L}]\n"
+                               "hub: {name: H, lead_agency: a}\n"
+                               "agencies: [{id: a, name: A, role: R, activate_level: 1,"
+                               " contacts: [{name: C, channel: zmq, target: a}]}]\n";
+    static const struct {
+        const char *id, *name, *version, *prefix, *error;
+    } cases[] = {
+        {"t", "T", "'1'", "TT", ""},
+        {"a-0123456789012345678901234567890123456", "T", "x", "TT", ""},
+        {"a-012345678901234567890123456789012345678", "T", "x", "TT",
+         "t.yaml:1:12: \"id\" must be at most 40 characters\n"},
+        {"'-'", "T", "x", "TT", ""},
+        {"''", "T", "x", "TT", "t.yaml:1:12: \"id\" must not be empty\n"},
+        {"a.b", "T", "x", "TT",
+         "t.yaml:1:12: \"id\" must be 1 to 40 characters from a-z, 0-9 and \"-\", got \"a.b\"\n"},
+        {"t", "\"a\\tb\\nc\"", "x", "TT", ""},
+        {"t", "\"a\\0b\"", "x", "TT",
+         "t.yaml:1:21: \"name\" must not contain control characters\n"},
+        {"t", "\"\\x7f\"", "x", "TT",
+         "t.yaml:1:21: \"name\" must not contain control characters\n"},
+        {"t", "\"\\u00e9t\\u00e9\"", "x", "TT", ""},
+        {"t", "T", "{}", "TT", "t.yaml:1:33: \"version\" must be a string, got a mapping\n"},
+        {"t", "T", "'1'", "T",
+         "t.yaml:1:50: \"ref_prefix\" must be 2 to 8 capital letters A-Z, "
+         "got \"T\"\n"},
+        {"t", "T", "'1'", "ABCDEFGHI",
+         "t.yaml:1:50: \"ref_prefix\" must be at most 8 characters\n"},
+        {"t", "T", "'1'", "ÄB",
+         "t.yaml:1:50: \"ref_prefix\" must be 2 to 8 capital letters A-Z, "
+         "got \"ÄB\"\n"},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *text = NULL;
+        assert_true(asprintf(&text, tmpl, cases[i].id, cases[i].name, cases[i].version,
+                             cases[i].prefix) > 0);
+        expect_errors(text, cases[i].error);
+        free(text);
+    }
+}
+
+/* Long values are quoted back cut short, with escapes for odd characters. */
+static void test_message_quoting(void **state)
+{
+    char *text = NULL, long_id[200];
+
+    (void)state;
+    memset(long_id, 'x', sizeof(long_id));
+    long_id[sizeof(long_id) - 1] = '\0';
+    long_id[0] = 'X';
+    assert_true(asprintf(&text, head_tmpl, "retention_days: \"a\\\"b\\\\c\\u0001\"") > 0);
+    expect_errors(text, "t.yaml:6:19: \"retention_days\" must be an integer without quotes, got "
+                        "\"a\\\"b\\\\c\\x01\"\n");
+    free(text);
+    assert_true(asprintf(&text, "plan: {id: %s}\n", long_id) > 0);
+    {
+        int rc;
+        char *got = load_text(text, NULL, &rc);
+        assert_non_null(strstr(got, "\"id\" must be at most 40 characters"));
+        free(got);
+    }
+    free(text);
+    assert_true(asprintf(&text, head_tmpl,
+                         "retention_days: ééééééééééééééééééééééééééééééééé"
+                         "ééééééééééééééééééééééééééééééééééééé") > 0);
+    expect_errors(text, "t.yaml:6:19: \"retention_days\" must be an integer, got "
+                        "\"éééééééééééééééééééééééééééééééééééééééééééééééééééééééééééé...\"\n");
+    free(text);
+}
+
+static void test_structure_rules(void **state)
+{
+    (void)state;
+    expect_errors("[]", "t.yaml:1:1: the plan must be a mapping, got a sequence\n");
+    expect_errors("just text", "t.yaml:1:1: the plan must be a mapping, got \"just text\"\n");
+    expect_errors("", "t.yaml:1:1: plan is empty\n");
+    expect_errors("\n\n# nothing\n", "t.yaml:1:1: plan is empty\n");
+    expect_errors("---\n...\n", "t.yaml:1:1: plan is empty\n");
+    expect_errors("{}", "t.yaml:1:1: missing required key \"plan\" in the plan file\n"
+                        "t.yaml:1:1: missing required key \"levels\" in the plan file\n"
+                        "t.yaml:1:1: missing required key \"hub\" in the plan file\n"
+                        "t.yaml:1:1: missing required key \"agencies\" in the plan file\n");
+    expect_errors("a: 1\n--- \nb: 2\n",
+                  "t.yaml:2:1: a plan file must hold a single YAML document\n");
+    expect_errors("a: [1, 2\n",
+                  "t.yaml:2:1: YAML syntax error: did not find expected ',' or ']'\n");
+    expect_errors(
+        "a: b\n c: d\n",
+        "t.yaml:2:3: YAML syntax error: mapping values are not allowed in this context\n");
+    expect_errors("a: \"\\q\"\n",
+                  "t.yaml:1:5: YAML syntax error: found unknown escape character\n");
+    expect_errors("a: 1\nb: \xc3\x28\n",
+                  "t.yaml:2:5: YAML syntax error: invalid trailing UTF-8 octet\n");
+    expect_errors("a: &x 1\n", "t.yaml:1:4: anchors and aliases are not allowed\n");
+    expect_errors("a: *x\n", "t.yaml:1:4: anchors and aliases are not allowed\n");
+    expect_errors("&x a: 1\n", "t.yaml:1:1: anchors and aliases are not allowed\n");
+    expect_errors("a: !foo 1\n", "t.yaml:1:4: tags are not allowed\n");
+    expect_errors("--- !!map\na: 1\n", "t.yaml:1:5: tags are not allowed\n");
+    expect_errors("a: [[[[[[[1]]]]]]]\n", /* depth 8: structure is fine */
+                  "t.yaml:1:1: unknown key \"a\" in the plan file (expected one of: plan, levels, "
+                  "hub, agencies)\n"
+                  "t.yaml:1:1: missing required key \"plan\" in the plan file\n"
+                  "t.yaml:1:1: missing required key \"levels\" in the plan file\n"
+                  "t.yaml:1:1: missing required key \"hub\" in the plan file\n"
+                  "t.yaml:1:1: missing required key \"agencies\" in the plan file\n");
+    expect_errors("a: [[[[[[[[1]]]]]]]]\n", "t.yaml:1:11: nesting deeper than 8 levels\n");
+}
+
+/* Cross-reference rules are skipped when the referenced part is itself
+ * broken, so one mistake gives one message. */
+static void test_reference_rules(void **state)
+{
+    static const char tmpl[] = "plan: {id: t, name: T, version: '1', ref_prefix: TT}\n"
+                               "levels: [%s]\n"
+                               "hub: {name: H, lead_agency: %s}\n"
+                               "agencies:\n"
+                               "  - {id: %s, name: A, role: R, activate_level: %s, contacts: "
+                               "[{name: C, channel: zmq, target: a}]}\n";
+    static const struct {
+        const char *levels, *lead, *id, *activate, *error;
+    } cases[] = {
+        {"{level: 1, name: L}", "a", "a", "1", ""},
+        {"{level: 1, name: L}", "b", "a", "1",
+         "t.yaml:3:29: hub lead_agency \"b\" is not an agency in this plan\n"},
+        {"{level: 1, name: L}", "b", "A", "1",
+         "t.yaml:5:10: \"id\" must be 1 to 40 characters from a-z, 0-9 and \"-\", got \"A\"\n"},
+        {"{level: 1, name: L}", "B", "a", "1",
+         "t.yaml:3:29: \"lead_agency\" must be 1 to 40 characters from a-z, 0-9 and \"-\", got "
+         "\"B\"\n"},
+        {"{level: 1, name: L}", "a", "a", "2",
+         "t.yaml:5:47: agency \"a\": activate_level 2 is not a level defined in this plan\n"},
+        {"{level: x, name: L}", "a", "a", "2",
+         "t.yaml:2:18: \"level\" must be an integer, got \"x\"\n"},
+        {"{level: 1, name: L}, {level: 1, name: M}", "a", "a", "1",
+         "t.yaml:2:39: level 1 is defined twice (first at line 2)\n"},
+        {"{level: 2, name: L}, {level: 1, name: M}", "a", "a", "1",
+         "t.yaml:2:39: level 1 comes after level 2: levels must be listed in increasing order\n"},
+        {"{level: 1, name: L}, {level: 10, name: M}, {level: 2, name: N}", "a", "a", "2",
+         "t.yaml:2:39: \"level\" must be between 1 and 9, got 10\n"},
+        {"", "a", "a", "1", "t.yaml:2:9: \"levels\" must have between 1 and 9 items, got 0\n"},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *text = NULL;
+        assert_true(asprintf(&text, tmpl, cases[i].levels, cases[i].lead, cases[i].id,
+                             cases[i].activate) > 0);
+        expect_errors(text, cases[i].error);
+        free(text);
+    }
+}
+
+static void test_too_many_errors(void **state)
+{
+    struct plan_errors errs = {0};
+    struct plan *p = NULL;
+    char text[2000];
+    size_t o = 0;
+
+    (void)state;
+    for (int i = 0; i < 60; i++)
+        o += (size_t)snprintf(text + o, sizeof(text) - o, "k%d: 1\n", i);
+    assert_int_equal(plan_load_buffer("t.yaml", text, o, &p, &errs), -EINVAL);
+    assert_int_equal(errs.count, PLAN_MAX_ERRORS + 1);
+    assert_string_equal(errs.msg[0], "t.yaml:1:1: unknown key \"k0\" in the plan file (expected "
+                                     "one of: plan, levels, hub, agencies)");
+    assert_string_equal(errs.msg[PLAN_MAX_ERRORS - 1],
+                        "t.yaml:50:1: unknown key \"k49\" in the plan file (expected one of: "
+                        "plan, levels, hub, agencies)");
+    assert_string_equal(errs.msg[PLAN_MAX_ERRORS],
+                        "t.yaml: too many errors, only the first 50 are shown");
+    plan_errors_free(&errs);
+    assert_int_equal(errs.count, 0);
+    assert_null(errs.msg);
+}
+
+/* Errors from several loads accumulate in one plan_errors. */
+static void test_errors_accumulate(void **state)
+{
+    struct plan_errors errs = {0};
+    struct plan *p = NULL;
+
+    (void)state;
+    assert_int_equal(plan_load_buffer("a.yaml", "", 0, &p, &errs), -EINVAL);
+    assert_int_equal(plan_load_buffer("b.yaml", "[", 1, &p, &errs), -EINVAL);
+    assert_int_equal(errs.count, 2);
+    assert_string_equal(errs.msg[0], "a.yaml:1:1: plan is empty");
+    assert_string_equal(errs.msg[1],
+                        "b.yaml:2:1: YAML syntax error: did not find expected node content");
+    plan_errors_free(&errs);
+    plan_errors_free(&errs); /* harmless twice */
+    plan_errors_free(NULL);
+}
+
+/* ---- hostile input -------------------------------------------------------- */
+
+static double now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void test_oversize_buffer(void **state)
+{
+    struct plan_errors errs = {0};
+    struct plan *p = NULL;
+    size_t len = PLAN_MAX_BYTES + 1;
+    char *buf = malloc(len);
+
+    (void)state;
+    memset(buf, '#', len);
+    assert_int_equal(plan_load_buffer("big.yaml", buf, len, &p, &errs), -EFBIG);
+    assert_null(p);
+    assert_int_equal(errs.count, 1);
+    assert_string_equal(errs.msg[0], "big.yaml: file is larger than 1048576 bytes");
+    plan_errors_free(&errs);
+    free(buf);
+}
+
+/* A valid plan padded with a comment to exactly PLAN_MAX_BYTES loads. */
+static void test_max_size_ok(void **state)
+{
+    struct plan_errors errs = {0};
+    struct plan *p = NULL;
+    char *path = path_of(plans_dir, "good-minimal.yaml");
+    char *text = read_text(path);
+    size_t len = strlen(text);
+    char *buf = malloc(PLAN_MAX_BYTES);
+
+    (void)state;
+    memcpy(buf, text, len);
+    memset(buf + len, 'x', PLAN_MAX_BYTES - len);
+    buf[len] = '#';
+    buf[PLAN_MAX_BYTES - 1] = '\n';
+    assert_int_equal(plan_load_buffer("max.yaml", buf, PLAN_MAX_BYTES, &p, &errs), 0);
+    plan_free(p);
+    free(buf);
+    free(text);
+    free(path);
+}
+
+static void test_oversize_file(void **state)
+{
+    char dir[] = "/tmp/test_plan.XXXXXX";
+    struct plan_errors errs = {0};
+    struct plan *p = NULL;
+    char *path, *msg = NULL;
+    FILE *f;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    path = path_of(dir, "big.yaml");
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, PLAN_MAX_BYTES, SEEK_SET), 0); /* sparse: size max + 1 */
+    fputc('\n', f);
+    fclose(f);
+    assert_int_equal(plan_load_file(path, &p, &errs), -EFBIG);
+    assert_true(asprintf(&msg, "%s: file is larger than 1048576 bytes", path) > 0);
+    assert_int_equal(errs.count, 1);
+    assert_string_equal(errs.msg[0], msg);
+    plan_errors_free(&errs);
+    unlink(path);
+    rmdir(dir);
+    free(msg);
+    free(path);
+}
+
+static void test_unreadable_files(void **state)
+{
+    struct plan_errors errs = {0};
+    struct plan *p = NULL;
+    char *msg = NULL;
+
+    (void)state;
+    assert_int_equal(plan_load_file("/nonexistent/plan.yaml", &p, &errs), -ENOENT);
+    assert_int_equal(plan_load_file(plans_dir, &p, &errs), -EINVAL);
+    assert_null(p);
+    assert_int_equal(errs.count, 2);
+    assert_string_equal(errs.msg[0], "/nonexistent/plan.yaml: cannot open: No such file or "
+                                     "directory");
+    assert_true(asprintf(&msg, "%s: not a regular file", plans_dir) > 0);
+    assert_string_equal(errs.msg[1], msg);
+    plan_errors_free(&errs);
+    free(msg);
+}
+
+/* 500000 opening brackets: refused at the ninth, without building more. */
+static void test_deep_nesting(void **state)
+{
+    size_t depth = 500000;
+    char *buf = malloc(depth + 3);
+    struct plan_errors errs = {0};
+    struct plan *p = NULL;
+    double t0 = now();
+
+    (void)state;
+    memcpy(buf, "a: ", 3);
+    memset(buf + 3, '[', depth);
+    assert_int_equal(plan_load_buffer("deep.yaml", buf, depth + 3, &p, &errs), -EINVAL);
+    assert_true(now() - t0 < 2.0);
+    assert_int_equal(errs.count, 1);
+    assert_string_equal(errs.msg[0], "deep.yaml:1:11: nesting deeper than 8 levels");
+    plan_errors_free(&errs);
+    free(buf);
+}
+
+/* The classic "billion laughs", scaled to 1 MiB of aliases. */
+static void test_billion_laughs(void **state)
+{
+    struct plan_errors errs = {0};
+    struct plan *p = NULL;
+    char *buf = malloc(PLAN_MAX_BYTES);
+    size_t o = 0;
+    double t0;
+
+    (void)state;
+    o += (size_t)sprintf(buf, "l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for (int i = 1; o + 100 < PLAN_MAX_BYTES; i++)
+        o += (size_t)sprintf(buf + o, "l%d: &l%d [*l%d, *l%d, *l%d, *l%d, *l%d]\n", i, i, i - 1,
+                             i - 1, i - 1, i - 1, i - 1);
+    t0 = now();
+    assert_int_equal(plan_load_buffer("lol.yaml", buf, o, &p, &errs), -EINVAL);
+    assert_true(now() - t0 < 1.0);
+    assert_int_equal(errs.count, 1);
+    assert_string_equal(errs.msg[0], "lol.yaml:1:5: anchors and aliases are not allowed");
+    plan_errors_free(&errs);
+    free(buf);
+}
+
+/* Many small nodes: refused at the node limit, not by memory exhaustion. */
+static void test_node_flood(void **state)
+{
+    struct plan_errors errs = {0};
+    struct plan *p = NULL;
+    size_t len = PLAN_MAX_BYTES;
+    char *buf = malloc(len);
+
+    (void)state;
+    memcpy(buf, "a: [", 4);
+    for (size_t i = 4; i + 1 < len; i += 2)
+        memcpy(buf + i, "1,", 2);
+    buf[len - 2] = '1';
+    buf[len - 1] = ']';
+    assert_int_equal(plan_load_buffer("flood.yaml", buf, len, &p, &errs), -EINVAL);
+    assert_int_equal(errs.count, 1);
+    assert_non_null(strstr(errs.msg[0], ": more than 200000 YAML nodes"));
+    plan_errors_free(&errs);
+    free(buf);
+}
+
+/* ---- queries and JSON ------------------------------------------------------ */
+
+static void test_queries(void **state)
+{
+    struct plan *p = load_ok(plans_dir, "good-full.yaml");
+
+    (void)state;
+    assert_null(plan_agency_find(p, "nobody"));
+    assert_ptr_equal(plan_agency_find(p, "red-cross"), &p->agencies[2]);
+    assert_ptr_equal(plan_level_find(p, 3), &p->levels[1]);
+    assert_null(plan_level_find(p, 2));
+    assert_int_equal(plan_agencies_at_level(p, 0), 0);
+    assert_int_equal(plan_agencies_at_level(p, 1), 1);
+    assert_int_equal(plan_agencies_at_level(p, 2), 1);
+    assert_int_equal(plan_agencies_at_level(p, 3), 2);
+    assert_int_equal(plan_agencies_at_level(p, 9), 3);
+    assert_string_equal(plan_channel_name(PLAN_CHANNEL_ZMQ), "zmq");
+    assert_string_equal(plan_channel_name(PLAN_CHANNEL_EXEC), "exec");
+    assert_string_equal(plan_channel_name(PLAN_CHANNEL_WEBHOOK), "webhook");
+    assert_string_equal(plan_channel_name(PLAN_CHANNEL_EMAIL), "email");
+    assert_string_equal(plan_channel_name((enum plan_channel)42), "unknown");
+    plan_free(p);
+    plan_free(NULL);
+}
+
+static void test_to_json(void **state)
+{
+    struct plan *p = load_ok(plans_dir, "good-full.yaml");
+    json_t *j = plan_to_json(p), *a, *ct, *lv;
+
+    (void)state;
+    assert_non_null(j);
+    assert_string_equal(json_string_value(json_object_get(j, "id")), "full-0");
+    assert_string_equal(json_string_value(json_object_get(j, "name")), p->name);
+    assert_string_equal(json_string_value(json_object_get(j, "version")), "2025.1-rc2");
+    assert_string_equal(json_string_value(json_object_get(j, "ref_prefix")), "ABCDEFGH");
+    assert_int_equal(json_integer_value(json_object_get(j, "retention_days")), 36500);
+    lv = json_object_get(j, "levels");
+    assert_int_equal(json_array_size(lv), 3);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(lv, 2), "level")), 7);
+    assert_true(json_is_null(json_object_get(json_array_get(lv, 1), "description")));
+    assert_string_equal(json_string_value(json_object_get(json_object_get(j, "hub"), "phone")),
+                        "01223 000 999");
+    a = json_array_get(json_object_get(j, "agencies"), 1);
+    assert_string_equal(json_string_value(json_object_get(a, "id")), "mh-trust");
+    assert_int_equal(json_integer_value(json_object_get(a, "activate_level")), 3);
+    ct = json_array_get(json_object_get(a, "contacts"), 1);
+    assert_string_equal(json_string_value(json_object_get(ct, "channel")), "webhook");
+    assert_string_equal(json_string_value(json_object_get(ct, "target")),
+                        "https://oncall.trust.example/muster?src=plan");
+    assert_int_equal(json_integer_value(json_object_get(ct, "after_s")), 30);
+    assert_int_equal(json_integer_value(json_object_get(ct, "repeat")), 10);
+    assert_int_equal(json_object_size(j), 8);
+    assert_int_equal(json_object_size(a), 5);
+    assert_int_equal(json_object_size(ct), 5);
+    json_decref(j);
+    plan_free(p);
+
+    p = load_ok(plans_dir, "good-minimal.yaml");
+    j = plan_to_json(p);
+    assert_true(json_is_null(json_object_get(json_object_get(j, "hub"), "address")));
+    json_decref(j);
+    plan_free(p);
+}
+
+/* ---- plan sets ------------------------------------------------------------ */
+
+#define SET_PLAN                                                                                   \
+    "plan: {id: %s, name: T, version: '1', ref_prefix: TT}\n" \
+    "levels: [{level: 1, name: L}]\n"                                                             \
+    "hub: {name: H, lead_agency: a}\n"                                                            \
+    "agencies: [{id: a, name: A, role: R, activate_level: 1,"                                     \
+    " contacts: [{name: C, channel: zmq, target: a}]}]\n"
+
+static void write_plan(const char *dir, const char *name, const char *id)
+{
+    char *path = path_of(dir, name), *text = NULL;
+
+    assert_true(asprintf(&text, SET_PLAN, id) > 0);
+    write_text(path, text);
+    free(text);
+    free(path);
+}
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+    char *path = path_of(dir, name);
+
+    write_text(path, text);
+    free(path);
+}
+
+static void remove_file(const char *dir, const char *name)
+{
+    char *path = path_of(dir, name);
+
+    unlink(path);
+    rmdir(path);
+    free(path);
+}
+
+static void test_planset_dir(void **state)
+{
+    char dir[] = "/tmp/test_plan.XXXXXX";
+    struct plan_errors errs = {0};
+    struct planset *set = NULL;
+    char *sub, *expect = NULL, *got;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(planset_load_dir(dir, &set, &errs), 0); /* empty is fine */
+    assert_int_equal(set->count, 0);
+    assert_null(planset_find(set, "x"));
+    planset_free(set);
+    set = NULL;
+
+    write_plan(dir, "b.yaml", "beta");
+    write_plan(dir, "a.yaml", "alpha");
+    write_file(dir, "notes.txt", "not a plan");
+    write_plan(dir, ".hidden.yaml", "alpha");
+    sub = path_of(dir, "sub.yaml");
+    assert_int_equal(mkdir(sub, 0700), 0);
+    free(sub);
+    assert_int_equal(planset_load_dir(dir, &set, &errs), 0);
+    assert_int_equal(errs.count, 0);
+    assert_int_equal(set->count, 2);
+    assert_string_equal(set->plans[0]->id, "alpha");
+    assert_string_equal(set->plans[1]->id, "beta");
+    assert_ptr_equal(planset_find(set, "beta"), set->plans[1]);
+    assert_null(planset_find(set, "gamma"));
+    planset_free(set);
+
+    /* a duplicate id and a broken file: all errors, no set */
+    set = NULL;
+    write_plan(dir, "c.yaml", "alpha");
+    write_file(dir, "d.yaml", "plan: [\n");
+    assert_int_equal(planset_load_dir(dir, &set, &errs), -EINVAL);
+    assert_null(set);
+    got = join_errors(&errs, NULL, NULL);
+    assert_true(asprintf(&expect,
+                         "%s/d.yaml:2:1: YAML syntax error: did not find expected node content\n"
+                         "%s/c.yaml: plan id \"alpha\" is already used by %s/a.yaml\n",
+                         dir, dir, dir) > 0);
+    assert_string_equal(got, expect);
+    plan_errors_free(&errs);
+    free(got);
+    free(expect);
+
+    remove_file(dir, "a.yaml");
+    remove_file(dir, "b.yaml");
+    remove_file(dir, "c.yaml");
+    remove_file(dir, "d.yaml");
+    remove_file(dir, ".hidden.yaml");
+    remove_file(dir, "notes.txt");
+    remove_file(dir, "sub.yaml");
+    assert_int_equal(rmdir(dir), 0);
+}
+
+static void test_planset_missing_dir(void **state)
+{
+    struct plan_errors errs = {0};
+    struct planset *set = NULL;
+
+    (void)state;
+    assert_int_equal(planset_load_dir("/nonexistent/plans", &set, &errs), -ENOENT);
+    assert_null(set);
+    assert_int_equal(errs.count, 1);
+    assert_string_equal(errs.msg[0],
+                        "/nonexistent/plans: cannot open directory: No such file or directory");
+    plan_errors_free(&errs);
+}
+
+static void test_planset_real_dir(void **state)
+{
+    struct plan_errors errs = {0};
+    struct planset *set = NULL;
+
+    (void)state;
+    assert_int_equal(planset_load_dir(real_dir, &set, &errs), 0);
+    assert_int_equal(errs.count, 0);
+    assert_true(set->count >= 2);
+    assert_non_null(planset_find(set, "cambridgeshire"));
+    assert_non_null(planset_find(set, "example"));
+    for (size_t i = 1; i < set->count; i++)
+        assert_true(strcmp(set->plans[i - 1]->path, set->plans[i]->path) < 0);
+    planset_free(set);
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_good_minimal),
+        cmocka_unit_test(test_good_full),
+        cmocka_unit_test(test_good_files_all_load),
+        cmocka_unit_test(test_source_kept),
+        cmocka_unit_test(test_buffer_not_terminated),
+        cmocka_unit_test(test_real_plans),
+        cmocka_unit_test(test_bad_files),
+        cmocka_unit_test(test_contact_rules),
+        cmocka_unit_test(test_head_rules),
+        cmocka_unit_test(test_string_rules),
+        cmocka_unit_test(test_message_quoting),
+        cmocka_unit_test(test_structure_rules),
+        cmocka_unit_test(test_reference_rules),
+        cmocka_unit_test(test_too_many_errors),
+        cmocka_unit_test(test_errors_accumulate),
+        cmocka_unit_test(test_oversize_buffer),
+        cmocka_unit_test(test_max_size_ok),
+        cmocka_unit_test(test_oversize_file),
+        cmocka_unit_test(test_unreadable_files),
+        cmocka_unit_test(test_deep_nesting),
+        cmocka_unit_test(test_billion_laughs),
+        cmocka_unit_test(test_node_flood),
+        cmocka_unit_test(test_queries),
+        cmocka_unit_test(test_to_json),
+        cmocka_unit_test(test_planset_dir),
+        cmocka_unit_test(test_planset_missing_dir),
+        cmocka_unit_test(test_planset_real_dir),
+    };
+
+    if (argc > 1)
+        plans_dir = argv[1];
+    if (argc > 2)
+        real_dir = argv[2];
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

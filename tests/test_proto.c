@@ -1,0 +1,130 @@
+/*
+ * tests/test_proto.c - request decoding, argument checks and replies.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "proto.h"
+
+static const char *decode_code(const char *text, const char **id_out)
+{
+    static char id[80];
+    struct proto_request req;
+    struct proto_error e = {0};
+    int rc = proto_request_decode(text, strlen(text), &req, &e);
+    snprintf(id, sizeof(id), "%s", req.id ? req.id : "(null)");
+    if (id_out)
+        *id_out = id;
+    proto_request_clear(&req);
+    return rc == 0 ? "OK" : e.code;
+}
+
+static void test_envelope(void **state)
+{
+    const char *id;
+    assert_string_equal(decode_code("{\"id\":\"r1\",\"cmd\":\"x.y\",\"args\":{}}", &id), "OK");
+    assert_string_equal(id, "r1");
+    assert_string_equal(decode_code("{\"id\":\"r1\",\"cmd\":\"x.y\"}", NULL), "OK");
+    assert_string_equal(decode_code("{\"id\":\"r1\"", NULL), ERR_BAD_JSON);
+    assert_string_equal(decode_code("\"str\"", NULL), ERR_BAD_JSON);
+    assert_string_equal(decode_code("{\"id\":\"a\",\"id\":\"b\",\"cmd\":\"c\"}", NULL),
+                        ERR_BAD_JSON);
+    assert_string_equal(decode_code("{\"cmd\":\"c\"}", NULL), ERR_BAD_REQUEST);
+    assert_string_equal(decode_code("{\"id\":\"\",\"cmd\":\"c\"}", NULL), ERR_BAD_REQUEST);
+    assert_string_equal(decode_code("{\"id\":\"has space\",\"cmd\":\"c\"}", NULL),
+                        ERR_BAD_REQUEST);
+    assert_string_equal(decode_code("{\"id\":\"a\",\"cmd\":5}", &id), ERR_BAD_REQUEST);
+    assert_string_equal(id, "a"); /* the error reply can still carry the id */
+    assert_string_equal(decode_code("{\"id\":\"a\",\"cmd\":\"\"}", NULL), ERR_BAD_REQUEST);
+    assert_string_equal(decode_code("{\"id\":\"a\",\"cmd\":\"c\",\"args\":3}", NULL),
+                        ERR_BAD_REQUEST);
+    assert_string_equal(decode_code("{\"id\":\"a\",\"cmd\":\"c\",\"more\":3}", NULL),
+                        ERR_BAD_REQUEST);
+}
+
+static void test_id_limits(void **state)
+{
+    char id[PROTO_MAX_ID + 2];
+    memset(id, 'x', sizeof(id) - 1);
+    id[sizeof(id) - 1] = '\0';
+    assert_false(proto_id_valid(id));
+    id[PROTO_MAX_ID] = '\0';
+    assert_true(proto_id_valid(id));
+}
+
+static void test_too_large(void **state)
+{
+    size_t n = PROTO_MAX_FRAME + 1;
+    char *buf = malloc(n);
+    memset(buf, ' ', n);
+    struct proto_request req;
+    struct proto_error e = {0};
+    assert_int_equal(proto_request_decode(buf, n, &req, &e), -1);
+    assert_string_equal(e.code, ERR_TOO_LARGE);
+    proto_request_clear(&req);
+    free(buf);
+}
+
+static void test_args(void **state)
+{
+    json_t *args = json_pack("{s:s, s:i, s:b, s:n, s:s#}", "s", "hello", "i", 5, "b", 1, "nul",
+                             "z", "a\0b", (size_t)3);
+    struct proto_error e = {0};
+    const char *s = NULL;
+    int64_t i = 0;
+    bool b = false;
+    assert_int_equal(proto_arg_str(args, "s", true, 10, &s, &e), 0);
+    assert_string_equal(s, "hello");
+    assert_int_equal(proto_arg_str(args, "s", true, 3, &s, &e), -1);
+    assert_string_equal(e.code, ERR_BAD_ARGUMENT);
+    assert_int_equal(proto_arg_str(args, "i", true, 10, &s, &e), -1);
+    assert_int_equal(proto_arg_str(args, "z", true, 10, &s, &e), -1);
+    assert_int_equal(proto_arg_int(args, "i", true, 1, 9, &i, &e), 0);
+    assert_int_equal(i, 5);
+    assert_int_equal(proto_arg_int(args, "i", true, 6, 9, &i, &e), -1);
+    assert_int_equal(proto_arg_int(args, "s", true, 1, 9, &i, &e), -1);
+    assert_int_equal(proto_arg_bool(args, "b", true, &b, &e), 0);
+    assert_true(b);
+    assert_int_equal(proto_arg_bool(args, "i", true, &b, &e), -1);
+    /* absent or null: fine unless required */
+    s = "unchanged";
+    assert_int_equal(proto_arg_str(args, "missing", false, 10, &s, &e), 0);
+    assert_string_equal(s, "unchanged");
+    assert_int_equal(proto_arg_str(args, "nul", false, 10, &s, &e), 0);
+    assert_int_equal(proto_arg_str(args, "missing", true, 10, &s, &e), -1);
+    assert_non_null(strstr(e.message, "missing"));
+    static const char *const known[] = {"s", "i", "b", "nul", "z", NULL};
+    static const char *const fewer[] = {"s", NULL};
+    assert_int_equal(proto_args_known(args, known, &e), 0);
+    assert_int_equal(proto_args_known(args, fewer, &e), -1);
+    json_decref(args);
+}
+
+static void test_replies(void **state)
+{
+    char *ok = proto_reply_ok("r9", json_pack("{s:i}", "n", 1));
+    assert_string_equal(ok, "{\"id\":\"r9\",\"ok\":true,\"result\":{\"n\":1}}");
+    struct proto_error e = {0};
+    proto_fail(&e, ERR_FORBIDDEN, "no %s", "way");
+    char *err = proto_reply_error(NULL, &e);
+    assert_string_equal(err, "{\"id\":null,\"ok\":false,\"error\":{\"code\":\"FORBIDDEN\","
+                             "\"message\":\"no way\"}}");
+    free(ok);
+    free(err);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_envelope), cmocka_unit_test(test_id_limits),
+        cmocka_unit_test(test_too_large), cmocka_unit_test(test_args),
+        cmocka_unit_test(test_replies),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,186 @@
+/*
+ * tests/test_store.c - the SQLite store: pragmas, migrations, transactions,
+ * savepoints, stored replies, audit rows, events and asynchronous commit.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "store.h"
+
+static char dir[] = "/tmp/muster-store.XXXXXX";
+static char path[256];
+
+/* One value read through a separate connection: what is really on disk. */
+static int64_t scalar(struct store *st, const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_open(path, &db);
+    sqlite3_stmt *s;
+    sqlite3_prepare_v2(db, sql, -1, &s, NULL);
+    int64_t v = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return v;
+}
+
+static void test_open_pragmas(void **state)
+{
+    struct store *st;
+    assert_int_equal(store_open(path, &st), 0);
+    sqlite3_stmt *s = store_stmt(st, "PRAGMA journal_mode");
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(s, 0), "wal");
+    s = store_stmt(st, "PRAGMA synchronous");
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(s, 0), 2); /* FULL */
+    s = store_stmt(st, "PRAGMA secure_delete");
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(s, 0), 1);
+    sqlite3_reset(s);
+    store_close(st);
+    assert_int_equal(scalar(NULL, "PRAGMA user_version"), store_schema_version());
+    /* reopening does not migrate again */
+    assert_int_equal(store_open(path, &st), 0);
+    store_close(st);
+}
+
+static void test_newer_schema_refused(void **state)
+{
+    char other[300];
+    snprintf(other, sizeof(other), "%s/newer.db", dir);
+    sqlite3 *db;
+    sqlite3_open(other, &db);
+    sqlite3_exec(db, "PRAGMA user_version = 999", NULL, NULL, NULL);
+    sqlite3_close(db);
+    struct store *st = NULL;
+    assert_int_equal(store_open(other, &st), -EPROTO);
+}
+
+static void test_replies_and_savepoints(void **state)
+{
+    struct store *st;
+    char *reply = NULL;
+    assert_int_equal(store_open(path, &st), 0);
+    assert_int_equal(store_begin(st), 0);
+    assert_true(store_in_txn(st));
+    assert_int_equal(store_reply_get(st, "gold", "r1", &reply), -ENOENT);
+    assert_int_equal(store_savepoint(st), 0);
+    assert_int_equal(store_reply_put(st, "gold", "r1", 1, "{\"a\":1}"), 0);
+    assert_int_equal(store_savepoint_release(st), 0);
+    assert_int_equal(store_savepoint(st), 0);
+    assert_int_equal(store_reply_put(st, "gold", "r2", 1, "{\"b\":2}"), 0);
+    assert_int_equal(store_savepoint_rollback(st), 0); /* r2 undone, r1 kept */
+    assert_int_equal(store_reply_put(st, "gold", "r1", 2, "x"), -EEXIST);
+    assert_int_equal(store_reply_put(st, "duty", "r1", 2, "{\"c\":3}"), 0); /* per principal */
+    assert_int_equal(store_commit(st), 0);
+    assert_false(store_in_txn(st));
+    assert_int_equal(store_reply_get(st, "gold", "r1", &reply), 0);
+    assert_string_equal(reply, "{\"a\":1}");
+    free(reply);
+    assert_int_equal(store_reply_get(st, "gold", "r2", &reply), -ENOENT);
+    store_close(st);
+}
+
+static void test_audit_and_events(void **state)
+{
+    struct store *st;
+    assert_int_equal(store_open(path, &st), 0);
+    int64_t before = store_event_last_seq(st), seq = 0;
+    assert_int_equal(store_begin(st), 0);
+    struct store_audit a = {42, "gold", "r1", "incident.standup", "CAMB-2026-0001", "ok", NULL};
+    assert_int_equal(store_audit_add(st, &a), 0);
+    assert_int_equal(store_event_add(st, 0, 42, "test.kind", "{}", &seq), 0);
+    assert_int_equal(seq, before + 1);
+    assert_int_equal(store_commit(st), 0);
+    assert_int_equal(store_event_last_seq(st), seq);
+    /* a rolled-back event leaves no trace, and no gap: seq is reused */
+    assert_int_equal(store_begin(st), 0);
+    assert_int_equal(store_event_add(st, 0, 43, "test.kind", "{}", &seq), 0);
+    assert_int_equal(store_rollback(st), 0);
+    assert_int_equal(store_event_last_seq(st), before + 1);
+    store_close(st);
+    assert_int_equal(scalar(NULL, "SELECT COUNT(*) FROM audit WHERE target = 'CAMB-2026-0001'"
+                                  " AND principal = 'gold' AND outcome = 'ok'"),
+                     1);
+}
+
+struct done {
+    int calls, status;
+};
+
+static void on_commit(void *arg, int status)
+{
+    struct done *d = arg;
+    d->calls++;
+    d->status = status;
+}
+
+static void test_commit_async(void **state)
+{
+    struct store *st;
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    assert_int_equal(store_open(path, &st), 0);
+    assert_int_equal(store_begin(st), 0);
+    assert_int_equal(store_reply_put(st, "intake", "async-1", 1, "{}"), 0);
+    struct done d = {0, -1};
+    assert_int_equal(store_commit_async(st, &loop, on_commit, &d), 0);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(d.calls, 1);
+    assert_int_equal(d.status, 0);
+    assert_false(store_in_txn(st));
+    store_close(st);
+    assert_int_equal(uv_loop_close(&loop), 0);
+    assert_int_equal(scalar(NULL, "SELECT COUNT(*) FROM replies WHERE request_id = 'async-1'"),
+                     1);
+}
+
+static void test_readonly_reported(void **state)
+{
+    char ro[300];
+    snprintf(ro, sizeof(ro), "%s/ro.db", dir);
+    struct store *st;
+    assert_int_equal(store_open(ro, &st), 0);
+    store_close(st);
+    /* a database the daemon cannot write answers with -EROFS, not a crash */
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open_v2(ro, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(store_errno(sqlite3_exec(db, "CREATE TABLE t (x)", NULL, NULL, NULL)),
+                     -EROFS);
+    sqlite3_close(db);
+    assert_int_equal(store_errno(SQLITE_FULL), -ENOSPC);
+    assert_int_equal(store_errno(SQLITE_CONSTRAINT_UNIQUE), -EEXIST);
+}
+
+static int setup(void **state)
+{
+    if (!mkdtemp(dir))
+        return -1;
+    snprintf(path, sizeof(path), "%s/muster.db", dir);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    return system(cmd);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_open_pragmas),       cmocka_unit_test(test_newer_schema_refused),
+        cmocka_unit_test(test_replies_and_savepoints), cmocka_unit_test(test_audit_and_events),
+        cmocka_unit_test(test_commit_async),       cmocka_unit_test(test_readonly_reported),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

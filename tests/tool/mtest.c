@@ -1,0 +1,298 @@
+/*
+ * tests/tool/mtest.c - the black-box tests' tool.  It starts musterd and
+ * waits for its sd_notify READY (the same signal systemd waits for, so no
+ * test sleeps to synchronise), stops it and waits for it to exit, and sends
+ * what the muster CLI never would: raw and oversized frames, multi-frame
+ * envelopes, and floods of pipelined requests from several clients.
+ *
+ *   mtest start NOTIFY_SOCKET LOG CMD ARGS...   print the pid once READY
+ *   mtest stop PID SIGNAL                       signal and wait for exit
+ *   mtest raw EP KEYS PRINCIPAL FILE            send FILE as one frame
+ *   mtest big EP KEYS PRINCIPAL BYTES           send a BYTES-long frame
+ *   mtest frames EP KEYS PRINCIPAL N            send an N-frame request
+ *   mtest flood EP KEYS PRINCIPAL CLIENTS PER   pipelined mixed load
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <zmq.h>
+
+#include "client.h"
+
+#define WAIT_MS 60000 /* a bound on waiting, never a measured time */
+
+static int fail(const char *what)
+{
+    fprintf(stderr, "mtest: %s\n", what);
+    return 1;
+}
+
+static int notify_socket(const char *path)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+    unlink(path);
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+        return -1;
+    return fd;
+}
+
+static int pidfd(pid_t pid)
+{
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+static int cmd_start(int argc, char **argv)
+{
+    if (argc < 4)
+        return fail("usage: start NOTIFY_SOCKET LOG CMD ARGS...");
+    int fd = notify_socket(argv[1]);
+    if (fd < 0)
+        return fail("cannot bind the notify socket");
+    pid_t pid = fork();
+    if (pid == 0) {
+        int log = open(argv[2], O_WRONLY | O_CREAT | O_APPEND, 0644);
+        dup2(log, 1);
+        dup2(log, 2);
+        setenv("NOTIFY_SOCKET", argv[1], 1);
+        setsid();
+        execv(argv[3], argv + 3);
+        _exit(127);
+    }
+    struct pollfd p[2] = {{fd, POLLIN, 0}, {pidfd(pid), POLLIN, 0}};
+    char buf[256];
+    while (poll(p, 2, WAIT_MS) > 0) {
+        if (p[1].revents)
+            return fail("musterd exited before it was ready (see its log)");
+        ssize_t n = recv(fd, buf, sizeof(buf) - 1, 0);
+        buf[n > 0 ? n : 0] = '\0';
+        if (strstr(buf, "READY=1")) {
+            printf("%d\n", (int)pid);
+            return 0;
+        }
+    }
+    kill(pid, SIGKILL);
+    return fail("musterd did not become ready");
+}
+
+static int cmd_stop(int argc, char **argv)
+{
+    if (argc != 3)
+        return fail("usage: stop PID TERM|KILL|INT|HUP");
+    pid_t pid = atoi(argv[1]);
+    int sig = !strcmp(argv[2], "KILL")  ? SIGKILL
+              : !strcmp(argv[2], "INT") ? SIGINT
+              : !strcmp(argv[2], "HUP") ? SIGHUP
+                                        : SIGTERM;
+    int fd = pidfd(pid);
+    if (fd < 0)
+        return fail("no such process");
+    kill(pid, sig);
+    if (sig == SIGHUP)
+        return 0;
+    struct pollfd p = {fd, POLLIN, 0};
+    return poll(&p, 1, WAIT_MS) == 1 ? 0 : fail("process did not exit");
+}
+
+static struct mclient *connect_as(const char *ep, const char *keys, const char *principal)
+{
+    struct keypair me;
+    char server_pub[41];
+    char err[512];
+    struct mclient *c = NULL;
+    if (mclient_keys_for(keys, principal, &me, server_pub, err, sizeof(err)) != 0) {
+        fprintf(stderr, "mtest: %s\n", err);
+        exit(1);
+    }
+    struct mclient_opts o = {ep, &me, server_pub, WAIT_MS};
+    if (mclient_open(&o, &c, err, sizeof(err)) != 0) {
+        fprintf(stderr, "mtest: %s\n", err);
+        exit(1);
+    }
+    return c;
+}
+
+static int send_and_print(struct mclient *c, const void *buf, size_t len)
+{
+    char *reply = NULL, err[512];
+    int rc = mclient_call_raw(c, buf, len, &reply, err, sizeof(err));
+    if (rc == 0)
+        printf("%s\n", reply);
+    else
+        fprintf(stderr, "mtest: %s\n", err);
+    free(reply);
+    mclient_close(c);
+    return rc ? 1 : 0;
+}
+
+static int cmd_raw(int argc, char **argv)
+{
+    if (argc != 5)
+        return fail("usage: raw EP KEYS PRINCIPAL FILE");
+    FILE *f = fopen(argv[4], "rb");
+    if (!f)
+        return fail("cannot open the file");
+    char *buf = malloc(1 << 24);
+    size_t n = fread(buf, 1, 1 << 24, f);
+    fclose(f);
+    int rc = send_and_print(connect_as(argv[1], argv[2], argv[3]), buf, n);
+    free(buf);
+    return rc;
+}
+
+static int cmd_big(int argc, char **argv)
+{
+    if (argc != 5)
+        return fail("usage: big EP KEYS PRINCIPAL BYTES");
+    size_t n = strtoul(argv[4], NULL, 10);
+    char *buf = malloc(n);
+    memset(buf, ' ', n);
+    static const char head[] = "{\"id\":\"big\",\"cmd\":\"session.whoami\",\"args\":{\"pad\":\"";
+    memcpy(buf, head, sizeof(head) - 1);
+    memcpy(buf + n - 3, "\"}}", 3);
+    int rc = send_and_print(connect_as(argv[1], argv[2], argv[3]), buf, n);
+    free(buf);
+    return rc;
+}
+
+static int cmd_frames(int argc, char **argv)
+{
+    if (argc != 5)
+        return fail("usage: frames EP KEYS PRINCIPAL N");
+    struct mclient *c = connect_as(argv[1], argv[2], argv[3]);
+    int n = atoi(argv[4]);
+    static const char req[] = "{\"id\":\"multi\",\"cmd\":\"session.whoami\"}";
+    for (int i = 0; i < n - 1; i++)
+        zmq_send(mclient_socket(c), req, strlen(req), ZMQ_SNDMORE);
+    return send_and_print(c, req, strlen(req));
+}
+
+struct flood {
+    const char *ep, *keys, *principal;
+    int client, per;
+    int replies, ok, standups;
+    const char *error;
+};
+
+/* Request i of a client: every 8th a standup (a write that must commit),
+ * the rest reads. */
+static char *flood_request(struct flood *f, int i)
+{
+    json_t *req;
+    char id[32];
+    snprintf(id, sizeof(id), "c%d-%d", f->client, i);
+    if (i % 8 == 0) {
+        char op[48];
+        snprintf(op, sizeof(op), "FLOOD-%d-%d", f->client, i);
+        req = json_pack("{s:s, s:s, s:{s:s, s:i, s:b, s:s}}", "id", id, "cmd",
+                        "incident.standup", "args", "plan", "example", "level", 1, "exercise", 1,
+                        "operation", op);
+    } else {
+        req = json_pack("{s:s, s:s, s:{s:i}}", "id", id, "cmd", "incident.list", "args", "limit",
+                        1);
+    }
+    char *text = json_dumps(req, JSON_COMPACT);
+    json_decref(req);
+    return text;
+}
+
+static void flood_reply(struct flood *f, const char *text, size_t len)
+{
+    json_t *r = json_loadb(text, len, 0, NULL);
+    const char *id = json_string_value(json_object_get(r, "id"));
+    f->replies++;
+    if (json_is_true(json_object_get(r, "ok")))
+        f->ok++;
+    if (id && atoi(strchr(id, '-') + 1) % 8 == 0 && json_is_true(json_object_get(r, "ok")))
+        f->standups++;
+    json_decref(r);
+}
+
+static void *flood_run(void *arg)
+{
+    struct flood *f = arg;
+    struct mclient *c = connect_as(f->ep, f->keys, f->principal);
+    void *s = mclient_socket(c);
+    int hwm = 0;
+    zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof(hwm));
+    for (int i = 0; i < f->per; i++) {
+        char *text = flood_request(f, i);
+        zmq_send(s, text, strlen(text), 0);
+        free(text);
+    }
+    zmq_pollitem_t item = {s, 0, ZMQ_POLLIN, 0};
+    while (f->replies < f->per) {
+        if (zmq_poll(&item, 1, WAIT_MS) <= 0) {
+            f->error = "stalled: no reply for a whole minute";
+            break;
+        }
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, s, 0) >= 0)
+            flood_reply(f, zmq_msg_data(&m), zmq_msg_size(&m));
+        zmq_msg_close(&m);
+    }
+    mclient_close(c);
+    return NULL;
+}
+
+static int cmd_flood(int argc, char **argv)
+{
+    if (argc != 6)
+        return fail("usage: flood EP KEYS PRINCIPAL CLIENTS PER");
+    int n = atoi(argv[4]), per = atoi(argv[5]), replies = 0, ok = 0, standups = 0, bad = 0;
+    struct flood *f = calloc((size_t)n, sizeof(*f));
+    pthread_t *t = calloc((size_t)n, sizeof(*t));
+    for (int i = 0; i < n; i++) {
+        f[i] = (struct flood){argv[1], argv[2], argv[3], i, per, 0, 0, 0, NULL};
+        pthread_create(&t[i], NULL, flood_run, &f[i]);
+    }
+    for (int i = 0; i < n; i++) {
+        pthread_join(t[i], NULL);
+        replies += f[i].replies;
+        ok += f[i].ok;
+        standups += f[i].standups;
+        if (f[i].error) {
+            fprintf(stderr, "mtest: client %d: %s after %d replies\n", i, f[i].error,
+                    f[i].replies);
+            bad = 1;
+        }
+    }
+    printf("replies %d ok %d standups %d\n", replies, ok, standups);
+    free(f);
+    free(t);
+    return bad;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return fail("usage: mtest start|stop|raw|big|frames|flood ...");
+    const char *cmd = argv[1];
+    argc--;
+    argv++;
+    if (!strcmp(cmd, "start"))
+        return cmd_start(argc, argv);
+    if (!strcmp(cmd, "stop"))
+        return cmd_stop(argc, argv);
+    if (!strcmp(cmd, "raw"))
+        return cmd_raw(argc, argv);
+    if (!strcmp(cmd, "big"))
+        return cmd_big(argc, argv);
+    if (!strcmp(cmd, "frames"))
+        return cmd_frames(argc, argv);
+    if (!strcmp(cmd, "flood"))
+        return cmd_flood(argc, argv);
+    return fail("unknown mtest command");
+}
