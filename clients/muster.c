@@ -144,7 +144,7 @@ static int call(const struct cli *cli, const char *natural, const char *cmd, jso
 #define SUBOPTS_BEGIN(longopts)                                                                    \
     optind = 0;                                                                                    \
     int ch;                                                                                        \
-    while ((ch = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {                           \
+    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {                            \
         switch (ch) {
 #define SUBOPTS_END                                                                                \
     default:                                                                                       \
