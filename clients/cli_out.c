@@ -81,14 +81,14 @@ void cli_print_incident(json_t *r)
         printf("note       %s\n", str(r, "note"));
     if (json_is_integer(json_object_get(r, "stood_down_at")))
         printf("stood down %s by %s%s%s\n",
-               cli_time(json_object_get(r, "stood_down_at"), t, sizeof(t)),
-               str(r, "stood_down_by"), json_is_string(json_object_get(r, "standdown_note")) ? ": " : "",
-               json_is_string(json_object_get(r, "standdown_note")) ? str(r, "standdown_note") : "");
+               cli_time(json_object_get(r, "stood_down_at"), t, sizeof(t)), str(r, "stood_down_by"),
+               json_is_string(json_object_get(r, "standdown_note")) ? ": " : "",
+               json_is_string(json_object_get(r, "standdown_note")) ? str(r, "standdown_note")
+                                                                    : "");
     json_t *ags = json_object_get(r, "agencies"), *a;
     size_t i;
     printf("agencies   %zu activated\n", json_array_size(ags));
-    json_array_foreach(ags, i, a)
-        printf("  %-24s %s\n", str(a, "id"), str(a, "name"));
+    json_array_foreach(ags, i, a) printf("  %-24s %s\n", str(a, "id"), str(a, "name"));
 }
 
 void cli_print_plan_list(json_t *r)
@@ -101,8 +101,8 @@ void cli_print_plan_list(json_t *r)
     }
     printf("%-20s %-12s %-6s %-8s %s\n", "PLAN", "VERSION", "LEVELS", "AGENCIES", "NAME");
     json_array_foreach(arr, i, p)
-        printf("%-20s %-12s %-6lld %-8lld %s\n", str(p, "id"), str(p, "version"),
-               num(p, "levels"), num(p, "agencies"), str(p, "name"));
+        printf("%-20s %-12s %-6lld %-8lld %s\n", str(p, "id"), str(p, "version"), num(p, "levels"),
+               num(p, "agencies"), str(p, "name"));
 }
 
 void cli_print_plan(json_t *r)
@@ -114,10 +114,8 @@ void cli_print_plan(json_t *r)
     printf("name     %s\n", str(plan, "name"));
     json_t *levels = json_object_get(r, "levels"), *l;
     size_t i;
-    json_array_foreach(levels, i, l)
-        printf("level %lld  %s\n", num(l, "level"), str(l, "name"));
+    json_array_foreach(levels, i, l) printf("level %lld  %s\n", num(l, "level"), str(l, "name"));
     json_t *ags = json_object_get(r, "agencies"), *a;
-    json_array_foreach(ags, i, a)
-        printf("  %-24s from level %lld  %s\n", str(a, "id"), num(a, "activate_level"),
-               str(a, "name"));
+    json_array_foreach(ags, i, a) printf("  %-24s from level %lld  %s\n", str(a, "id"),
+                                         num(a, "activate_level"), str(a, "name"));
 }

@@ -37,8 +37,7 @@ static int open_monitor(struct mclient *c)
     char ep[64];
     snprintf(ep, sizeof(ep), "inproc://monitor-%p", (void *)c);
     if (zmq_socket_monitor(c->sock, ep,
-                           ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
-                               ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                           ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
                                ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) != 0)
         return -errno;
     c->monitor = zmq_socket(c->ctx, ZMQ_PAIR);
@@ -155,8 +154,10 @@ static int wait_reply(struct mclient *c, char **text, char *err, size_t errlen)
             return *text ? 0 : -ENOMEM;
         }
     }
-    snprintf(err, errlen, "no reply from musterd within %d ms (is it running? is the "
-             "endpoint right?)", c->timeout_ms);
+    snprintf(err, errlen,
+             "no reply from musterd within %d ms (is it running? is the "
+             "endpoint right?)",
+             c->timeout_ms);
     return -ETIMEDOUT;
 }
 
@@ -178,8 +179,8 @@ int mclient_call(struct mclient *c, const char *req_id, const char *cmd, json_t 
         mclient_new_id(id);
         req_id = id;
     }
-    json_t *req = json_pack("{s:s, s:s, s:o}", "id", req_id, "cmd", cmd, "args",
-                            args ? args : json_object());
+    json_t *req =
+        json_pack("{s:s, s:s, s:o}", "id", req_id, "cmd", cmd, "args", args ? args : json_object());
     char *text = json_dumps(req, JSON_COMPACT), *rtext = NULL;
     json_decref(req);
     int rc = text ? mclient_call_raw(c, text, strlen(text), &rtext, err, errlen) : -ENOMEM;

@@ -15,10 +15,10 @@
 struct mclient;
 
 struct mclient_opts {
-    const char *endpoint;    /* e.g. tcp://127.0.0.1:7710 */
+    const char *endpoint;     /* e.g. tcp://127.0.0.1:7710 */
     const struct keypair *me; /* our key pair (with secret) */
-    const char *server_pub;  /* the daemon's Z85 public key */
-    int timeout_ms;          /* how long to wait for a reply */
+    const char *server_pub;   /* the daemon's Z85 public key */
+    int timeout_ms;           /* how long to wait for a reply */
 };
 
 /* Returns 0 and sets *out, or -errno with a message in err. */

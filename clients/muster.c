@@ -144,7 +144,7 @@ static int call(const struct cli *cli, const char *natural, const char *cmd, jso
 #define SUBOPTS_BEGIN(longopts)                                                                    \
     optind = 0;                                                                                    \
     int ch;                                                                                        \
-    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {                            \
+    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {                             \
         switch (ch) {
 #define SUBOPTS_END                                                                                \
     default:                                                                                       \
@@ -154,19 +154,31 @@ static int call(const struct cli *cli, const char *natural, const char *cmd, jso
 
 static int cmd_standup(struct cli *cli, int argc, char **argv)
 {
-    static const struct option o[] = {{"plan", 1, NULL, 'p'},     {"level", 1, NULL, 'l'},
-                                      {"exercise", 0, NULL, 'x'}, {"live", 0, NULL, 'L'},
+    static const struct option o[] = {{"plan", 1, NULL, 'p'},      {"level", 1, NULL, 'l'},
+                                      {"exercise", 0, NULL, 'x'},  {"live", 0, NULL, 'L'},
                                       {"operation", 1, NULL, 'o'}, {"note", 1, NULL, 'n'},
                                       {NULL, 0, NULL, 0}};
     const char *plan = NULL, *op = NULL, *note = NULL, *level = NULL;
     int exercise = -1;
     SUBOPTS_BEGIN(o)
-    case 'p': plan = optarg; break;
-    case 'l': level = optarg; break;
-    case 'x': exercise = 1; break;
-    case 'L': exercise = 0; break;
-    case 'o': op = optarg; break;
-    case 'n': note = optarg; break;
+case 'p':
+    plan = optarg;
+    break;
+case 'l':
+    level = optarg;
+    break;
+case 'x':
+    exercise = 1;
+    break;
+case 'L':
+    exercise = 0;
+    break;
+case 'o':
+    op = optarg;
+    break;
+case 'n':
+    note = optarg;
+    break;
     SUBOPTS_END
     if (!plan || !level || !op)
         return die_usage("incident standup needs --plan ID --level N --operation NAME");
@@ -186,7 +198,9 @@ static int cmd_standdown(struct cli *cli, int argc, char **argv)
     static const struct option o[] = {{"note", 1, NULL, 'n'}, {NULL, 0, NULL, 0}};
     const char *note = NULL;
     SUBOPTS_BEGIN(o)
-    case 'n': note = optarg; break;
+case 'n':
+    note = optarg;
+    break;
     SUBOPTS_END
     if (optind != argc - 1)
         return die_usage("usage: muster incident standdown REF [--note TEXT]");
@@ -196,12 +210,16 @@ static int cmd_standdown(struct cli *cli, int argc, char **argv)
 
 static int cmd_list(struct cli *cli, int argc, char **argv)
 {
-    static const struct option o[] = {{"active", 0, NULL, 'a'}, {"stood-down", 0, NULL, 's'},
-                                      {NULL, 0, NULL, 0}};
+    static const struct option o[] = {
+        {"active", 0, NULL, 'a'}, {"stood-down", 0, NULL, 's'}, {NULL, 0, NULL, 0}};
     const char *state = "all";
     SUBOPTS_BEGIN(o)
-    case 'a': state = "active"; break;
-    case 's': state = "stood_down"; break;
+case 'a':
+    state = "active";
+    break;
+case 's':
+    state = "stood_down";
+    break;
     SUBOPTS_END
     return call(cli, "gold", "incident.list", json_pack("{s:s}", "state", state),
                 cli_print_incident_list);
@@ -212,7 +230,9 @@ static int cmd_show(struct cli *cli, int argc, char **argv)
     static const struct option o[] = {{"plan-source", 0, NULL, 'p'}, {NULL, 0, NULL, 0}};
     int source = 0;
     SUBOPTS_BEGIN(o)
-    case 'p': source = 1; break;
+case 'p':
+    source = 1;
+    break;
     SUBOPTS_END
     if (optind != argc - 1)
         return die_usage("usage: muster incident show REF [--plan-source]");
@@ -312,12 +332,16 @@ static int plan_principals(const char *plans_dir, char ***out, size_t *n)
 
 static int cmd_keys_init(struct cli *cli, int argc, char **argv)
 {
-    static const struct option o[] = {{"plans", 1, NULL, 'p'}, {"keys", 1, NULL, 'k'},
-                                      {NULL, 0, NULL, 0}};
+    static const struct option o[] = {
+        {"plans", 1, NULL, 'p'}, {"keys", 1, NULL, 'k'}, {NULL, 0, NULL, 0}};
     const char *plans = "plans";
     SUBOPTS_BEGIN(o)
-    case 'p': plans = optarg; break;
-    case 'k': cli->keys_dir = optarg; break;
+case 'p':
+    plans = optarg;
+    break;
+case 'k':
+    cli->keys_dir = optarg;
+    break;
     SUBOPTS_END
     if (optind != argc)
         return die_usage("usage: muster keys init [--keys DIR] [--plans DIR]");
@@ -346,14 +370,16 @@ static int cmd_keys_add(struct cli *cli, int argc, char **argv)
 {
     static const struct option o[] = {{"keys", 1, NULL, 'k'}, {NULL, 0, NULL, 0}};
     SUBOPTS_BEGIN(o)
-    case 'k': cli->keys_dir = optarg; break;
+case 'k':
+    cli->keys_dir = optarg;
+    break;
     SUBOPTS_END
     if (optind != argc - 1 || !keys_principal_valid(argv[optind]))
         return die_usage("usage: muster keys add [--keys DIR] gold|duty|intake|agency:ID");
     if (write_pair(cli->keys_dir, argv[optind], true) != 0)
         return EXIT_LOCAL;
-    printf("key for %s added to %s/keyring; send SIGHUP to musterd to accept it\n",
-           argv[optind], cli->keys_dir);
+    printf("key for %s added to %s/keyring; send SIGHUP to musterd to accept it\n", argv[optind],
+           cli->keys_dir);
     return 0;
 }
 
@@ -391,21 +417,38 @@ static void help(FILE *f)
 static int global_opts(struct cli *cli, int argc, char **argv)
 {
     static const struct option o[] = {
-        {"keys", 1, NULL, 'k'},    {"key", 1, NULL, 'K'},     {"as", 1, NULL, 'a'},
-        {"connect", 1, NULL, 'c'}, {"json", 0, NULL, 'j'},    {"timeout", 1, NULL, 't'},
+        {"keys", 1, NULL, 'k'},       {"key", 1, NULL, 'K'},  {"as", 1, NULL, 'a'},
+        {"connect", 1, NULL, 'c'},    {"json", 0, NULL, 'j'}, {"timeout", 1, NULL, 't'},
         {"request-id", 1, NULL, 'r'}, {"help", 0, NULL, 'h'}, {NULL, 0, NULL, 0}};
     int ch;
     while ((ch = getopt_long(argc, argv, "+h", o, NULL)) != -1) {
         switch (ch) {
-        case 'k': cli->keys_dir = optarg; break;
-        case 'K': cli->key_file = optarg; break;
-        case 'a': cli->as = optarg; break;
-        case 'c': cli->endpoint = optarg; break;
-        case 'j': cli->json = true; break;
-        case 't': cli->timeout_ms = atoi(optarg) * 1000; break;
-        case 'r': cli->request_id = optarg; break;
-        case 'h': help(stdout); exit(0);
-        default: return -1;
+        case 'k':
+            cli->keys_dir = optarg;
+            break;
+        case 'K':
+            cli->key_file = optarg;
+            break;
+        case 'a':
+            cli->as = optarg;
+            break;
+        case 'c':
+            cli->endpoint = optarg;
+            break;
+        case 'j':
+            cli->json = true;
+            break;
+        case 't':
+            cli->timeout_ms = atoi(optarg) * 1000;
+            break;
+        case 'r':
+            cli->request_id = optarg;
+            break;
+        case 'h':
+            help(stdout);
+            exit(0);
+        default:
+            return -1;
         }
     }
     return optind;

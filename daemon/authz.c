@@ -14,12 +14,8 @@ struct policy {
 
 /* Keep in step with docs/protocol.md. */
 static const struct policy policy[] = {
-    {"session.whoami", ROLE_ANY},
-    {"plan.list", ROLE_ANY},
-    {"plan.show", ROLE_ANY},
-    {"incident.standup", ROLE_GOLD},
-    {"incident.standdown", ROLE_GOLD},
-    {"incident.list", ROLE_ANY},
+    {"session.whoami", ROLE_ANY},    {"plan.list", ROLE_ANY},           {"plan.show", ROLE_ANY},
+    {"incident.standup", ROLE_GOLD}, {"incident.standdown", ROLE_GOLD}, {"incident.list", ROLE_ANY},
     {"incident.show", ROLE_ANY},
 };
 

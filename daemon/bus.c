@@ -18,8 +18,7 @@ static void bus_poll_cb(uv_poll_t *handle, int status, int events)
     w->cb(w->arg);
 }
 
-int bus_watch_start(uv_loop_t *loop, struct bus_watch *w, void *sock, bus_ready_cb *cb,
-                    void *arg)
+int bus_watch_start(uv_loop_t *loop, struct bus_watch *w, void *sock, bus_ready_cb *cb, void *arg)
 {
     int fd;
     size_t len = sizeof(fd);

@@ -29,8 +29,7 @@ struct bus_watch {
 };
 
 /* Watch sock; cb runs when its ZMQ_FD signals.  Returns 0 or -errno. */
-int bus_watch_start(uv_loop_t *loop, struct bus_watch *w, void *sock, bus_ready_cb *cb,
-                    void *arg);
+int bus_watch_start(uv_loop_t *loop, struct bus_watch *w, void *sock, bus_ready_cb *cb, void *arg);
 void bus_watch_close(struct bus_watch *w);
 
 /* True when a message can be received from sock now. */

@@ -28,8 +28,7 @@ static const struct command session_commands[] = {
     {NULL, NULL, false, NULL},
 };
 
-static const struct command *const tables[] = {session_commands, plan_commands,
-                                               incident_commands};
+static const struct command *const tables[] = {session_commands, plan_commands, incident_commands};
 
 const struct command *dispatch_find(const char *name)
 {
@@ -54,14 +53,14 @@ const struct command *dispatch_table(size_t *count)
 
 static int storage_error(struct proto_error *e, int rc)
 {
-    return proto_fail(e, ERR_UNAVAILABLE, "the change could not be saved (%s); nothing was recorded",
-                      strerror(-rc));
+    return proto_fail(e, ERR_UNAVAILABLE,
+                      "the change could not be saved (%s); nothing was recorded", strerror(-rc));
 }
 
 static void audit(struct cmd_ctx *c, const char *cmd, const char *outcome)
 {
-    struct store_audit a = {c->now, c->principal, c->req_id, cmd,
-                            c->target[0] ? c->target : NULL, outcome, NULL};
+    struct store_audit a = {c->now,  c->principal, c->req_id, cmd, c->target[0] ? c->target : NULL,
+                            outcome, NULL};
     int rc = store_audit_add(c->m->store, &a);
     if (rc != 0)
         log_error("dispatch: audit row for %s by %s not written: %s", cmd, c->principal,

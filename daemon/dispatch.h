@@ -27,9 +27,9 @@ struct cmd_ctx {
     json_t *args; /* an object; unknown arguments already refused */
     int64_t now;  /* ms since the epoch */
     struct feed_outbox *outbox;
-    json_t *result;     /* set by the handler on success (owned by ctx) */
+    json_t *result; /* set by the handler on success (owned by ctx) */
     struct proto_error err;
-    char target[96];    /* what the command acted on, for the audit row */
+    char target[96]; /* what the command acted on, for the audit row */
 };
 
 typedef int cmd_fn(struct cmd_ctx *c);

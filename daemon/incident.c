@@ -88,8 +88,8 @@ static int refuse_duplicate(struct cmd_ctx *c, const char *plan_id, const char *
     int rc = 0;
     if (sqlite3_step(s) == SQLITE_ROW)
         rc = proto_fail(&c->err, ERR_CONFLICT,
-                        "operation \"%s\" is already stood up on plan %s as %s", operation,
-                        plan_id, col_text(s, 0));
+                        "operation \"%s\" is already stood up on plan %s as %s", operation, plan_id,
+                        col_text(s, 0));
     sqlite3_reset(s);
     return rc;
 }
@@ -123,8 +123,7 @@ static const char SQL_INSERT[] =
     " level, exercise, operation, note, state, created_at, created_by)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'active', ?11, ?12)";
 
-static int standup_insert(struct cmd_ctx *c, const struct standup *su, const char *ref,
-                          int64_t *id)
+static int standup_insert(struct cmd_ctx *c, const struct standup *su, const char *ref, int64_t *id)
 {
     char digest[65];
     plan_digest(su->plan, digest);
@@ -169,8 +168,7 @@ static int cmd_standup(struct cmd_ctx *c)
                              "level", (json_int_t)su.level, "exercise", su.exercise, "operation",
                              su.operation, "agencies", (json_int_t)activated);
     if (rc == 0)
-        rc = feed_event(c->m, c->outbox, id, ref, "incident.standup", json_deep_copy(data),
-                        c->now);
+        rc = feed_event(c->m, c->outbox, id, ref, "incident.standup", json_deep_copy(data), c->now);
     if (rc != 0) {
         json_decref(data);
         return storage_fail(c, rc);
@@ -237,9 +235,9 @@ static json_t *list_row(sqlite3_stmt *s)
 {
     return json_pack("{s:s, s:s, s:i, s:b, s:s, s:s, s:I, s:o}", "ref", col_text(s, 0), "plan",
                      col_text(s, 1), "level", sqlite3_column_int(s, 2), "exercise",
-                     sqlite3_column_int(s, 3), "operation", col_text(s, 4), "state",
-                     col_text(s, 5), "created_at", (json_int_t)sqlite3_column_int64(s, 6),
-                     "stood_down_at", col_int_or_null(s, 7));
+                     sqlite3_column_int(s, 3), "operation", col_text(s, 4), "state", col_text(s, 5),
+                     "created_at", (json_int_t)sqlite3_column_int64(s, 6), "stood_down_at",
+                     col_int_or_null(s, 7));
 }
 
 static int cmd_list(struct cmd_ctx *c)
@@ -310,8 +308,8 @@ static json_t *show_row(sqlite3_stmt *s, bool with_source)
         "{s:s, s:{s:s, s:O?, s:s, s:s}, s:i, s:o, s:b, s:s, s:s?, s:s, s:I, s:s, s:o, s:s?, s:s?}",
         "ref", col_text(s, 0), "plan", "id", col_text(s, 1), "name", json_object_get(plan, "name"),
         "version", col_text(s, 2), "digest", col_text(s, 3), "level", level, "level_name",
-        level_name(plan, level), "exercise", sqlite3_column_int(s, 5), "operation",
-        col_text(s, 6), "note", col_text(s, 7), "state", col_text(s, 8), "created_at",
+        level_name(plan, level), "exercise", sqlite3_column_int(s, 5), "operation", col_text(s, 6),
+        "note", col_text(s, 7), "state", col_text(s, 8), "created_at",
         (json_int_t)sqlite3_column_int64(s, 9), "created_by", col_text(s, 10), "stood_down_at",
         col_int_or_null(s, 11), "stood_down_by", col_text(s, 12), "standdown_note",
         col_text(s, 13));
@@ -344,8 +342,8 @@ static int cmd_show(struct cmd_ctx *c)
     return storage_fail(c, store_errno(rc));
 }
 
-static const char *const standup_args_list[] = {"plan", "level", "exercise", "operation", "note",
-                                                NULL};
+static const char *const standup_args_list[] = {"plan",      "level", "exercise",
+                                                "operation", "note",  NULL};
 static const char *const standdown_args_list[] = {"ref", "note", NULL};
 static const char *const list_args_list[] = {"state", "limit", NULL};
 static const char *const show_args_list[] = {"ref", "plan_source", NULL};

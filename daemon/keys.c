@@ -70,9 +70,9 @@ int keys_write(const char *path, const struct keypair *kp, bool public_only)
     if (fd < 0)
         return -errno;
     char buf[256];
-    int n = snprintf(buf, sizeof(buf), "# muster CURVE key%s\nprincipal %s\npublic %s\n",
-                     public_only ? " (public part)" : ": keep secret", kp->principal,
-                     kp->public_z85);
+    int n =
+        snprintf(buf, sizeof(buf), "# muster CURVE key%s\nprincipal %s\npublic %s\n",
+                 public_only ? " (public part)" : ": keep secret", kp->principal, kp->public_z85);
     if (!public_only)
         n += snprintf(buf + n, sizeof(buf) - (size_t)n, "secret %s\n", kp->secret_z85);
     int rc = 0;

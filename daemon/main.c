@@ -56,27 +56,55 @@ struct args {
 
 static int parse_args(int argc, char **argv, struct args *a)
 {
-    static const struct option opts[] = {
-        {"plans", required_argument, NULL, 'p'},   {"db", required_argument, NULL, 'd'},
-        {"keys", required_argument, NULL, 'k'},    {"control", required_argument, NULL, 'c'},
-        {"feed", required_argument, NULL, 'f'},    {"check-plan", no_argument, NULL, 'C'},
-        {"clock-offset", required_argument, NULL, 'O'}, {"version", no_argument, NULL, 'V'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"plans", required_argument, NULL, 'p'},
+                                         {"db", required_argument, NULL, 'd'},
+                                         {"keys", required_argument, NULL, 'k'},
+                                         {"control", required_argument, NULL, 'c'},
+                                         {"feed", required_argument, NULL, 'f'},
+                                         {"check-plan", no_argument, NULL, 'C'},
+                                         {"clock-offset", required_argument, NULL, 'O'},
+                                         {"version", no_argument, NULL, 'V'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     int ch;
     while ((ch = getopt_long(argc, argv, "vqh", opts, NULL)) != -1) {
         switch (ch) {
-        case 'p': a->cfg.plans_dir = optarg; break;
-        case 'd': a->cfg.db_path = optarg; break;
-        case 'k': a->cfg.keys_dir = optarg; break;
-        case 'c': a->cfg.control_ep = optarg; break;
-        case 'f': a->cfg.feed_ep = optarg; break;
-        case 'C': a->check = true; break;
-        case 'O': a->cfg.clock_offset_ms = strtoll(optarg, NULL, 10); break;
-        case 'v': a->verbosity++; break;
-        case 'q': a->verbosity--; break;
-        case 'V': printf("musterd %s\n", MUSTER_VERSION); exit(0);
-        case 'h': usage(stdout); exit(0);
-        default: usage(stderr); exit(2);
+        case 'p':
+            a->cfg.plans_dir = optarg;
+            break;
+        case 'd':
+            a->cfg.db_path = optarg;
+            break;
+        case 'k':
+            a->cfg.keys_dir = optarg;
+            break;
+        case 'c':
+            a->cfg.control_ep = optarg;
+            break;
+        case 'f':
+            a->cfg.feed_ep = optarg;
+            break;
+        case 'C':
+            a->check = true;
+            break;
+        case 'O':
+            a->cfg.clock_offset_ms = strtoll(optarg, NULL, 10);
+            break;
+        case 'v':
+            a->verbosity++;
+            break;
+        case 'q':
+            a->verbosity--;
+            break;
+        case 'V':
+            printf("musterd %s\n", MUSTER_VERSION);
+            exit(0);
+        case 'h':
+            usage(stdout);
+            exit(0);
+        default:
+            usage(stderr);
+            exit(2);
         }
     }
     return optind;
@@ -113,8 +141,8 @@ int main(int argc, char **argv)
     if ((rc = server_signals_start(&m)) != 0)
         fatalx("cannot handle signals: %s", uv_strerror(rc));
 
-    log_info("musterd %s ready: control %s, feed %s, %zu plans", MUSTER_VERSION,
-             a.cfg.control_ep, a.cfg.feed_ep, m.plans->count);
+    log_info("musterd %s ready: control %s, feed %s, %zu plans", MUSTER_VERSION, a.cfg.control_ep,
+             a.cfg.feed_ep, m.plans->count);
     server_notify("READY=1");
     uv_run(&loop, UV_RUN_DEFAULT);
 

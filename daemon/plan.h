@@ -29,15 +29,15 @@ enum plan_channel {
 struct plan_contact {
     char *name;                /* "Duty senior nurse" */
     enum plan_channel channel; /* how to reach them */
-    char *target;              /* zmq: agency id; exec: command path; webhook: URL; email: address */
-    int after_s;               /* seconds after the previous step (0 for the first) */
-    int repeat;                /* extra attempts at this step before moving on (0..10) */
+    char *target; /* zmq: agency id; exec: command path; webhook: URL; email: address */
+    int after_s;  /* seconds after the previous step (0 for the first) */
+    int repeat;   /* extra attempts at this step before moving on (0..10) */
 };
 
 struct plan_agency {
-    char *id;   /* [a-z0-9-]{1,40}; the principal is "agency:<id>" */
-    char *name; /* display name */
-    char *role; /* what the agency does in the response, free text */
+    char *id;           /* [a-z0-9-]{1,40}; the principal is "agency:<id>" */
+    char *name;         /* display name */
+    char *role;         /* what the agency does in the response, free text */
     int activate_level; /* activated when the incident level >= this level */
     struct plan_contact *contacts;
     size_t ncontacts; /* >= 1 */
@@ -57,10 +57,10 @@ struct plan_hub {
 };
 
 struct plan {
-    char *path;       /* file name the plan was loaded from (as given) */
-    char *source;     /* the YAML text, NUL-terminated, kept for frozen copies */
+    char *path;   /* file name the plan was loaded from (as given) */
+    char *source; /* the YAML text, NUL-terminated, kept for frozen copies */
     size_t source_len;
-    char *id;         /* [a-z0-9-]{1,40} */
+    char *id; /* [a-z0-9-]{1,40} */
     char *name;
     char *version;
     char *ref_prefix; /* [A-Z]{2,8}, starts incident references */

@@ -11,9 +11,9 @@
 
 static json_t *plan_summary(const struct plan *p)
 {
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "id", p->id, "name", p->name,
-                     "version", p->version, "file", p->path, "ref_prefix", p->ref_prefix,
-                     "levels", (json_int_t)p->nlevels, "agencies", (json_int_t)p->nagencies);
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "id", p->id, "name", p->name, "version",
+                     p->version, "file", p->path, "ref_prefix", p->ref_prefix, "levels",
+                     (json_int_t)p->nlevels, "agencies", (json_int_t)p->nagencies);
 }
 
 static int cmd_plan_list(struct cmd_ctx *c)

@@ -91,8 +91,8 @@ static char *reply_dump(json_t *reply)
 
 char *proto_reply_ok(const char *id, json_t *result)
 {
-    json_t *r = json_pack("{s:s?, s:b, s:o}", "id", id, "ok", 1, "result",
-                          result ? result : json_object());
+    json_t *r =
+        json_pack("{s:s?, s:b, s:o}", "id", id, "ok", 1, "result", result ? result : json_object());
     return reply_dump(r);
 }
 
@@ -164,8 +164,7 @@ int proto_arg_int(json_t *args, const char *name, bool required, int64_t min, in
     return 0;
 }
 
-int proto_arg_bool(json_t *args, const char *name, bool required, bool *out,
-                   struct proto_error *e)
+int proto_arg_bool(json_t *args, const char *name, bool required, bool *out, struct proto_error *e)
 {
     int rc;
     json_t *v = arg_get(args, name, required, e, &rc);

@@ -78,7 +78,6 @@ int proto_arg_str(json_t *args, const char *name, bool required, size_t maxlen, 
                   struct proto_error *e);
 int proto_arg_int(json_t *args, const char *name, bool required, int64_t min, int64_t max,
                   int64_t *out, struct proto_error *e);
-int proto_arg_bool(json_t *args, const char *name, bool required, bool *out,
-                   struct proto_error *e);
+int proto_arg_bool(json_t *args, const char *name, bool required, bool *out, struct proto_error *e);
 
 #endif

@@ -48,8 +48,8 @@ int server_plans_load(struct muster *m)
     planset_free(m->plans);
     m->plans = set;
     for (size_t i = 0; i < set->count; i++)
-        log_info("plan %s (%s, version %s) loaded from %s", set->plans[i]->id,
-                 set->plans[i]->name, set->plans[i]->version, set->plans[i]->path);
+        log_info("plan %s (%s, version %s) loaded from %s", set->plans[i]->id, set->plans[i]->name,
+                 set->plans[i]->version, set->plans[i]->path);
     return 0;
 }
 

@@ -32,11 +32,11 @@ struct server_config {
 struct muster {
     const struct server_config *cfg;
     uv_loop_t *loop;
-    struct planset *plans;   /* current plans; replaced whole on SIGHUP */
+    struct planset *plans; /* current plans; replaced whole on SIGHUP */
     struct store *store;
     struct keyring *keyring; /* accepted client keys; replaced whole on SIGHUP */
     struct keypair server_key;
-    void *zctx;              /* the ZeroMQ context */
+    void *zctx; /* the ZeroMQ context */
     struct zap *zap;
     struct control *control;
     struct feed *feed;

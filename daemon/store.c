@@ -161,9 +161,8 @@ int store_open(const char *path, struct store **out)
     struct store *st = calloc(1, sizeof(*st));
     if (!st)
         return -ENOMEM;
-    int rc = sqlite3_open_v2(path, &st->db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             NULL);
+    int rc = sqlite3_open_v2(
+        path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         log_error("store: cannot open %s: %s", path, sqlite3_errstr(rc));
         rc = store_errno(rc);

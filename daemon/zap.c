@@ -33,8 +33,8 @@ static bool frame_is(zmq_msg_t *f, const char *s)
 /* The principal for a ZAP request, or NULL to refuse it. */
 static const char *zap_decide(struct zap *zap, zmq_msg_t *f)
 {
-    if (!frame_is(&f[0], "1.0") || !frame_is(&f[2], BUS_ZAP_DOMAIN) ||
-        !frame_is(&f[5], "CURVE") || zmq_msg_size(&f[6]) != 32)
+    if (!frame_is(&f[0], "1.0") || !frame_is(&f[2], BUS_ZAP_DOMAIN) || !frame_is(&f[5], "CURVE") ||
+        zmq_msg_size(&f[6]) != 32)
         return NULL;
     return keyring_lookup(zap->m->keyring, zmq_msg_data(&f[6]));
 }

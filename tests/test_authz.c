@@ -75,8 +75,10 @@ static void test_policy_covers_table(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_roles), cmocka_unit_test(test_gold_only),
-        cmocka_unit_test(test_reads_open), cmocka_unit_test(test_unknown_refused),
+        cmocka_unit_test(test_roles),
+        cmocka_unit_test(test_gold_only),
+        cmocka_unit_test(test_reads_open),
+        cmocka_unit_test(test_unknown_refused),
         cmocka_unit_test(test_policy_covers_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -130,8 +130,8 @@ static void test_standdown_and_show(void **state)
              "{\"id\":\"sd3\",\"cmd\":\"incident.standdown\",\"args\":{\"ref\":\"%s\"}}", ref);
     json_t *again = run(f, "gold", text);
     assert_string_equal(code_of(again), "CONFLICT");
-    snprintf(text, sizeof(text), "{\"id\":\"sh\",\"cmd\":\"incident.show\",\"args\":{\"ref\":\"%s\"}}",
-             ref);
+    snprintf(text, sizeof(text),
+             "{\"id\":\"sh\",\"cmd\":\"incident.show\",\"args\":{\"ref\":\"%s\"}}", ref);
     json_t *s = run(f, "duty", text);
     json_t *res = json_object_get(s, "result");
     assert_string_equal(json_string_value(json_object_get(res, "state")), "stood_down");
@@ -150,7 +150,8 @@ static void test_standdown_and_show(void **state)
 static void test_list_and_errors(void **state)
 {
     struct fixture *f = *state;
-    json_t *r = run(f, "intake", "{\"id\":\"l\",\"cmd\":\"incident.list\",\"args\":{\"state\":\"active\"}}");
+    json_t *r = run(f, "intake",
+                    "{\"id\":\"l\",\"cmd\":\"incident.list\",\"args\":{\"state\":\"active\"}}");
     json_t *arr = json_object_get(json_object_get(r, "result"), "incidents"), *i;
     size_t k;
     assert_true(json_array_size(arr) >= 2);
@@ -213,9 +214,9 @@ int main(int argc, char **argv)
 {
     plans_dir = argc > 2 ? argv[2] : "plans";
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_standup),          cmocka_unit_test(test_retry_same_id),
+        cmocka_unit_test(test_standup),           cmocka_unit_test(test_retry_same_id),
         cmocka_unit_test(test_forbidden_audited), cmocka_unit_test(test_standdown_and_show),
-        cmocka_unit_test(test_list_and_errors),  cmocka_unit_test(test_ref_format),
+        cmocka_unit_test(test_list_and_errors),   cmocka_unit_test(test_ref_format),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

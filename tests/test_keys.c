@@ -125,8 +125,8 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_principals), cmocka_unit_test(test_write_read),
-        cmocka_unit_test(test_bad_key_file), cmocka_unit_test(test_keyring),
+        cmocka_unit_test(test_principals),       cmocka_unit_test(test_write_read),
+        cmocka_unit_test(test_bad_key_file),     cmocka_unit_test(test_keyring),
         cmocka_unit_test(test_keyring_bad_line),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -931,10 +931,10 @@ static void test_to_json(void **state)
 /* ---- plan sets ------------------------------------------------------------ */
 
 #define SET_PLAN                                                                                   \
-    "plan: {id: %s, name: T, version: '1', ref_prefix: TT}\n" \
-    "levels: [{level: 1, name: L}]\n"                                                             \
-    "hub: {name: H, lead_agency: a}\n"                                                            \
-    "agencies: [{id: a, name: A, role: R, activate_level: 1,"                                     \
+    "plan: {id: %s, name: T, version: '1', ref_prefix: TT}\n"                                      \
+    "levels: [{level: 1, name: L}]\n"                                                              \
+    "hub: {name: H, lead_agency: a}\n"                                                             \
+    "agencies: [{id: a, name: A, role: R, activate_level: 1,"                                      \
     " contacts: [{name: C, channel: zmq, target: a}]}]\n"
 
 static void write_plan(const char *dir, const char *name, const char *id)

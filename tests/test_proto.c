@@ -37,8 +37,7 @@ static void test_envelope(void **state)
                         ERR_BAD_JSON);
     assert_string_equal(decode_code("{\"cmd\":\"c\"}", NULL), ERR_BAD_REQUEST);
     assert_string_equal(decode_code("{\"id\":\"\",\"cmd\":\"c\"}", NULL), ERR_BAD_REQUEST);
-    assert_string_equal(decode_code("{\"id\":\"has space\",\"cmd\":\"c\"}", NULL),
-                        ERR_BAD_REQUEST);
+    assert_string_equal(decode_code("{\"id\":\"has space\",\"cmd\":\"c\"}", NULL), ERR_BAD_REQUEST);
     assert_string_equal(decode_code("{\"id\":\"a\",\"cmd\":5}", &id), ERR_BAD_REQUEST);
     assert_string_equal(id, "a"); /* the error reply can still carry the id */
     assert_string_equal(decode_code("{\"id\":\"a\",\"cmd\":\"\"}", NULL), ERR_BAD_REQUEST);
@@ -73,8 +72,8 @@ static void test_too_large(void **state)
 
 static void test_args(void **state)
 {
-    json_t *args = json_pack("{s:s, s:i, s:b, s:n, s:s#}", "s", "hello", "i", 5, "b", 1, "nul",
-                             "z", "a\0b", (size_t)3);
+    json_t *args = json_pack("{s:s, s:i, s:b, s:n, s:s#}", "s", "hello", "i", 5, "b", 1, "nul", "z",
+                             "a\0b", (size_t)3);
     struct proto_error e = {0};
     const char *s = NULL;
     int64_t i = 0;
@@ -122,7 +121,7 @@ static void test_replies(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_envelope), cmocka_unit_test(test_id_limits),
+        cmocka_unit_test(test_envelope),  cmocka_unit_test(test_id_limits),
         cmocka_unit_test(test_too_large), cmocka_unit_test(test_args),
         cmocka_unit_test(test_replies),
     };

@@ -139,8 +139,7 @@ static void test_commit_async(void **state)
     assert_false(store_in_txn(st));
     store_close(st);
     assert_int_equal(uv_loop_close(&loop), 0);
-    assert_int_equal(scalar(NULL, "SELECT COUNT(*) FROM replies WHERE request_id = 'async-1'"),
-                     1);
+    assert_int_equal(scalar(NULL, "SELECT COUNT(*) FROM replies WHERE request_id = 'async-1'"), 1);
 }
 
 static void test_readonly_reported(void **state)
@@ -153,8 +152,7 @@ static void test_readonly_reported(void **state)
     /* a database the daemon cannot write answers with -EROFS, not a crash */
     sqlite3 *db;
     assert_int_equal(sqlite3_open_v2(ro, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    assert_int_equal(store_errno(sqlite3_exec(db, "CREATE TABLE t (x)", NULL, NULL, NULL)),
-                     -EROFS);
+    assert_int_equal(store_errno(sqlite3_exec(db, "CREATE TABLE t (x)", NULL, NULL, NULL)), -EROFS);
     sqlite3_close(db);
     assert_int_equal(store_errno(SQLITE_FULL), -ENOSPC);
     assert_int_equal(store_errno(SQLITE_CONSTRAINT_UNIQUE), -EEXIST);
@@ -178,9 +176,9 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_open_pragmas),       cmocka_unit_test(test_newer_schema_refused),
+        cmocka_unit_test(test_open_pragmas),           cmocka_unit_test(test_newer_schema_refused),
         cmocka_unit_test(test_replies_and_savepoints), cmocka_unit_test(test_audit_and_events),
-        cmocka_unit_test(test_commit_async),       cmocka_unit_test(test_readonly_reported),
+        cmocka_unit_test(test_commit_async),           cmocka_unit_test(test_readonly_reported),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

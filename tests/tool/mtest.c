@@ -195,12 +195,11 @@ static char *flood_request(struct flood *f, int i)
     if (i % 8 == 0) {
         char op[48];
         snprintf(op, sizeof(op), "FLOOD-%d-%d", f->client, i);
-        req = json_pack("{s:s, s:s, s:{s:s, s:i, s:b, s:s}}", "id", id, "cmd",
-                        "incident.standup", "args", "plan", "example", "level", 1, "exercise", 1,
-                        "operation", op);
+        req = json_pack("{s:s, s:s, s:{s:s, s:i, s:b, s:s}}", "id", id, "cmd", "incident.standup",
+                        "args", "plan", "example", "level", 1, "exercise", 1, "operation", op);
     } else {
-        req = json_pack("{s:s, s:s, s:{s:i}}", "id", id, "cmd", "incident.list", "args", "limit",
-                        1);
+        req =
+            json_pack("{s:s, s:s, s:{s:i}}", "id", id, "cmd", "incident.list", "args", "limit", 1);
     }
     char *text = json_dumps(req, JSON_COMPACT);
     json_decref(req);
@@ -264,8 +263,7 @@ static int cmd_flood(int argc, char **argv)
         ok += f[i].ok;
         standups += f[i].standups;
         if (f[i].error) {
-            fprintf(stderr, "mtest: client %d: %s after %d replies\n", i, f[i].error,
-                    f[i].replies);
+            fprintf(stderr, "mtest: client %d: %s after %d replies\n", i, f[i].error, f[i].replies);
             bad = 1;
         }
     }
