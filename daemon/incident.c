@@ -25,7 +25,10 @@
 void incident_ref_format(char *buf, size_t len, const char *prefix, int exercise, int year,
                          int64_t n)
 {
-    snprintf(buf, len, "%s%s-%04d-%04lld", exercise ? "EX-" : "", prefix, year, (long long)n);
+    int w = snprintf(buf, len, "%s%s-%04d-%04lld", exercise ? "EX-" : "", prefix, year,
+                     (long long)n);
+    if (w < 0 || (size_t)w >= len)
+        buf[0] = '\0'; /* cannot happen with a valid plan prefix; never a cut reference */
 }
 
 static int storage_fail(struct cmd_ctx *c, int rc)
