@@ -11,6 +11,8 @@
  *   mtest big EP KEYS PRINCIPAL BYTES           send a BYTES-long frame
  *   mtest frames EP KEYS PRINCIPAL N            send an N-frame request
  *   mtest flood EP KEYS PRINCIPAL CLIENTS PER   pipelined mixed load
+ *   mtest feed EP FEED_EP KEYS N                 stand up N incidents, print
+ *                                                the feed events they caused
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -273,6 +275,94 @@ static int cmd_flood(int argc, char **argv)
     return bad;
 }
 
+/* A CURVE SUB socket on the feed, subscribed to incident events. */
+static void *feed_socket(void *ctx, const char *ep, const char *keys)
+{
+    struct keypair me;
+    char server_pub[41], err[512];
+    if (mclient_keys_for(keys, "duty", &me, server_pub, err, sizeof(err)) != 0) {
+        fprintf(stderr, "mtest: %s\n", err);
+        exit(1);
+    }
+    void *sub = zmq_socket(ctx, ZMQ_SUB);
+    zmq_setsockopt(sub, ZMQ_CURVE_SERVERKEY, server_pub, 40);
+    zmq_setsockopt(sub, ZMQ_CURVE_PUBLICKEY, me.public_z85, 40);
+    zmq_setsockopt(sub, ZMQ_CURVE_SECRETKEY, me.secret_z85, 40);
+    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "incident.", 9);
+    zmq_connect(sub, ep);
+    return sub;
+}
+
+/* Stand one incident up; its reference into ref. */
+static int feed_standup(struct mclient *c, int i, char *ref, size_t len)
+{
+    char err[512], op[64];
+    snprintf(op, sizeof(op), "FEED-%d-%d", (int)getpid(), i);
+    json_t *reply = NULL;
+    json_t *args = json_pack("{s:s, s:i, s:b, s:s}", "plan", "example", "level", 1, "exercise", 1,
+                             "operation", op);
+    if (mclient_call(c, NULL, "incident.standup", args, &reply, err, sizeof(err)) != 0)
+        return fail(err);
+    const char *r = json_string_value(json_object_get(json_object_get(reply, "result"), "ref"));
+    snprintf(ref, len, "%s", r ? r : "");
+    json_decref(reply);
+    return r ? 0 : fail("standup refused");
+}
+
+/* Receive the feed message about ref (waiting at most wait_ms); its seq,
+ * or -1.  Messages about other incidents are skipped. */
+static long long feed_expect(void *sub, const char *ref, int wait_ms)
+{
+    zmq_pollitem_t item = {sub, 0, ZMQ_POLLIN, 0};
+    while (zmq_poll(&item, 1, wait_ms) == 1) {
+        char kind[64] = "", body[4096] = "";
+        int k = zmq_recv(sub, kind, sizeof(kind) - 1, 0);
+        int b = zmq_recv(sub, body, sizeof(body) - 1, 0);
+        if (k < 0 || b < 0)
+            return -1;
+        json_t *j = json_loads(body, 0, NULL);
+        long long seq = json_integer_value(json_object_get(j, "seq"));
+        int match = !strcmp(json_string_value(json_object_get(j, "incident")) ?: "", ref) &&
+                    !strcmp(kind, "incident.standup");
+        json_decref(j);
+        if (match)
+            return seq;
+    }
+    return -1;
+}
+
+static int cmd_feed(int argc, char **argv)
+{
+    if (argc != 5)
+        return fail("usage: feed EP FEED_EP KEYS N");
+    void *ctx = zmq_ctx_new();
+    void *sub = feed_socket(ctx, argv[2], argv[3]);
+    struct mclient *c = connect_as(argv[1], argv[3], "gold");
+    int n = atoi(argv[4]), i = 0, rc = 0;
+    char ref[64];
+    long long seq = -1;
+    /* The subscription reaches the daemon some time after connecting (the
+     * PUB/SUB "slow joiner"): until the first event arrives, each standup
+     * is a probe, answered within a bound or followed by another. */
+    for (; seq < 0 && i < 50; i++)
+        if (feed_standup(c, i, ref, sizeof(ref)) == 0)
+            seq = feed_expect(sub, ref, 200);
+    if (seq < 0)
+        rc = fail("no feed event arrived");
+    else
+        printf("seq %lld ref %s\n", seq, ref);
+    for (int k = 1; rc == 0 && k < n; k++, i++) {
+        if (feed_standup(c, i, ref, sizeof(ref)) != 0 || (seq = feed_expect(sub, ref, WAIT_MS)) < 0)
+            rc = fail("feed event missing");
+        else
+            printf("seq %lld ref %s\n", seq, ref);
+    }
+    mclient_close(c);
+    zmq_close(sub);
+    zmq_ctx_term(ctx);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -292,5 +382,7 @@ int main(int argc, char **argv)
         return cmd_frames(argc, argv);
     if (!strcmp(cmd, "flood"))
         return cmd_flood(argc, argv);
+    if (!strcmp(cmd, "feed"))
+        return cmd_feed(argc, argv);
     return fail("unknown mtest command");
 }
