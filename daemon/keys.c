@@ -177,7 +177,8 @@ int keyring_load(const char *path, struct keyring **out, char *err, size_t errle
         keyring_free(ring);
         return rc;
     }
-    qsort(ring->entries, ring->count, sizeof(*ring->entries), entry_cmp);
+    if (ring->count > 0)
+        qsort(ring->entries, ring->count, sizeof(*ring->entries), entry_cmp);
     for (size_t i = 1; i < ring->count; i++) {
         if (entry_cmp(&ring->entries[i - 1], &ring->entries[i]) == 0) {
             snprintf(err, errlen, "%s: one public key is listed for both %s and %s", path,
@@ -206,6 +207,8 @@ size_t keyring_count(const struct keyring *ring)
 const char *keyring_lookup(const struct keyring *ring, const uint8_t key[32])
 {
     struct keyring_entry probe;
+    if (ring->count == 0)
+        return NULL;
     memcpy(probe.key, key, 32);
     const struct keyring_entry *e =
         bsearch(&probe, ring->entries, ring->count, sizeof(probe), entry_cmp);
