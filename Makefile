@@ -11,7 +11,8 @@ CONTROL    ?= tcp://127.0.0.1:7710
 FEED       ?= tcp://127.0.0.1:7711
 
 DEB_PKGS = build-essential cmake pkg-config libuv1-dev libzmq3-dev libjansson-dev \
-           libyaml-dev libsqlite3-dev libsodium-dev libcmocka-dev clang sqlite3
+           libyaml-dev libsqlite3-dev libsodium-dev libcmocka-dev clang sqlite3 \
+           libcurl4-openssl-dev python3
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps build run test bench check-plans clean

@@ -65,6 +65,30 @@ void cli_print_incident_list(json_t *r)
     }
 }
 
+/* One agency's page state: paging (step, attempts), acknowledged (by
+ * whom, when, note) or unreachable. */
+static void cli_print_page(json_t *pg)
+{
+    char t[64];
+    const char *state = str(pg, "state");
+    printf("  %-24s %-13s", str(pg, "agency"), state);
+    if (!strcmp(state, "acknowledged"))
+        printf(" by %s at %s%s%s", str(pg, "acknowledged_by"),
+               cli_time(json_object_get(pg, "acknowledged_at"), t, sizeof(t)),
+               json_is_string(json_object_get(pg, "ack_note")) ? ": " : "",
+               json_is_string(json_object_get(pg, "ack_note")) ? str(pg, "ack_note") : "");
+    else if (!strcmp(state, "unreachable"))
+        printf(" since %s: RAISE WITH GOLD",
+               cli_time(json_object_get(pg, "unreachable_at"), t, sizeof(t)));
+    if (json_is_integer(json_object_get(pg, "escalated_to_step")))
+        printf(" (step %lld, %lld attempts, %lld delivered, %lld failed)",
+               num(pg, "escalated_to_step") + 1, num(pg, "attempts"), num(pg, "delivered"),
+               num(pg, "failed"));
+    if (json_is_string(json_object_get(pg, "ack_code")))
+        printf(" code %s", str(pg, "ack_code"));
+    printf("\n");
+}
+
 void cli_print_incident(json_t *r)
 {
     char t[64];
@@ -89,6 +113,10 @@ void cli_print_incident(json_t *r)
     size_t i;
     printf("agencies   %zu activated\n", json_array_size(ags));
     json_array_foreach(ags, i, a) printf("  %-24s %s\n", str(a, "id"), str(a, "name"));
+    json_t *pages = json_object_get(r, "pages"), *pg;
+    if (json_array_size(pages) > 0)
+        printf("pages\n");
+    json_array_foreach(pages, i, pg) cli_print_page(pg);
 }
 
 void cli_print_plan_list(json_t *r)

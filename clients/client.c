@@ -21,6 +21,8 @@ struct mclient {
     void *monitor;
     int timeout_ms;
     int auth_failed;
+    json_t *pushes[64]; /* pages that arrived while waiting for a reply */
+    size_t npushes;
 };
 
 static int set_curve(void *sock, const struct mclient_opts *o)
@@ -86,6 +88,8 @@ void mclient_close(struct mclient *c)
         zmq_close(c->sock);
     if (c->ctx)
         zmq_ctx_term(c->ctx);
+    for (size_t i = 0; i < c->npushes; i++)
+        json_decref(c->pushes[i]);
     free(c);
 }
 
@@ -171,6 +175,39 @@ int mclient_call_raw(struct mclient *c, const void *buf, size_t len, char **repl
     return wait_reply(c, reply, err, errlen);
 }
 
+/* Replies carry "id"; anything else the daemon sends is a push. */
+static bool is_push(json_t *msg)
+{
+    return msg && !json_object_get(msg, "id");
+}
+
+static int push_keep(struct mclient *c, json_t *msg)
+{
+    if (c->npushes == sizeof(c->pushes) / sizeof(c->pushes[0]))
+        return -ENOBUFS;
+    c->pushes[c->npushes++] = msg;
+    return 0;
+}
+
+int mclient_next_push(struct mclient *c, int timeout_ms, json_t **msg)
+{
+    if (c->npushes > 0) {
+        *msg = c->pushes[0];
+        memmove(c->pushes, c->pushes + 1, --c->npushes * sizeof(c->pushes[0]));
+        return 0;
+    }
+    char *text = NULL, err[256];
+    int saved = c->timeout_ms;
+    c->timeout_ms = timeout_ms;
+    int rc = wait_reply(c, &text, err, sizeof(err));
+    c->timeout_ms = saved;
+    if (rc != 0)
+        return rc;
+    *msg = json_loads(text, 0, NULL);
+    free(text);
+    return *msg ? 0 : -EPROTO;
+}
+
 int mclient_call(struct mclient *c, const char *req_id, const char *cmd, json_t *args,
                  json_t **reply, char *err, size_t errlen)
 {
@@ -196,6 +233,10 @@ int mclient_call(struct mclient *c, const char *req_id, const char *cmd, json_t 
             return -EPROTO;
         }
         const char *rid = json_string_value(json_object_get(*reply, "id"));
+        if (is_push(*reply) && push_keep(c, *reply) == 0) {
+            rc = wait_reply(c, &rtext, err, errlen);
+            continue;
+        }
         if (!rid || !strcmp(rid, req_id))
             return 0;
         json_decref(*reply);

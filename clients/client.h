@@ -35,6 +35,11 @@ void mclient_close(struct mclient *c);
 int mclient_call(struct mclient *c, const char *req_id, const char *cmd, json_t *args,
                  json_t **reply, char *err, size_t errlen);
 
+/* Wait up to timeout_ms for a message the daemon pushed unasked (a page
+ * to a listening agency): 0 with *msg set (caller decrefs), -ETIMEDOUT,
+ * or -errno. */
+int mclient_next_push(struct mclient *c, int timeout_ms, json_t **msg);
+
 /* Send raw bytes as one request frame and wait for any reply text
  * (malloc'd into *reply).  For tests and debugging. */
 int mclient_call_raw(struct mclient *c, const void *buf, size_t len, char **reply, char *err,

@@ -276,6 +276,132 @@ static int cmd_request(struct cli *cli, int argc, char **argv)
     return call(cli, "gold", argv[1], args, NULL);
 }
 
+/* ---- paging ---- */
+
+static int cmd_agency_ack(struct cli *cli, int argc, char **argv)
+{
+    static const struct option o[] = {
+        {"code", 1, NULL, 'c'}, {"note", 1, NULL, 'n'}, {NULL, 0, NULL, 0}};
+    const char *code = NULL, *note = NULL;
+    SUBOPTS_BEGIN(o)
+case 'c':
+    code = optarg;
+    break;
+case 'n':
+    note = optarg;
+    break;
+    SUBOPTS_END
+    const char *ref = optind == argc - 1 ? argv[optind] : NULL;
+    if (!ref == !code || optind < argc - 1)
+        return die_usage("usage: muster agency ack INCIDENT | --code CODE [--note TEXT]");
+    return call(cli, "agency", "agency.ack",
+                json_pack("{s:s?, s:s?, s:s?}", "incident", ref, "code", code, "note", note), NULL);
+}
+
+static int cmd_page_ack(struct cli *cli, int argc, char **argv)
+{
+    static const struct option o[] = {
+        {"note", 1, NULL, 'n'}, {"via", 1, NULL, 'v'}, {NULL, 0, NULL, 0}};
+    const char *note = NULL, *via = NULL;
+    SUBOPTS_BEGIN(o)
+case 'n':
+    note = optarg;
+    break;
+case 'v':
+    via = optarg;
+    break;
+    SUBOPTS_END
+    if (optind != argc - 1)
+        return die_usage("usage: muster page ack CODE [--note TEXT] [--via WHAT]");
+    return call(cli, "duty", "page.ack",
+                json_pack("{s:s, s:s?, s:s?}", "code", argv[optind], "note", note, "via", via),
+                NULL);
+}
+
+static int cmd_repage(struct cli *cli, int argc, char **argv)
+{
+    if (argc != 3)
+        return die_usage("usage: muster agency repage INCIDENT AGENCY");
+    return call(cli, "gold", "agency.repage",
+                json_pack("{s:s, s:s}", "incident", argv[1], "agency", argv[2]), NULL);
+}
+
+/* Print a pushed page once (a page sent again after a daemon restart has
+ * the same page id) and confirm it arrived.  Returns 1 when new. */
+static int listen_page(struct mclient *c, json_t *page, bool json, int64_t *seen, size_t *nseen)
+{
+    int64_t id = (int64_t)json_integer_value(json_object_get(page, "page_id"));
+    for (size_t i = 0; i < *nseen; i++)
+        if (seen[i] == id)
+            return 0;
+    if (*nseen < 4096)
+        seen[(*nseen)++] = id;
+    if (json) {
+        json_dumpf(page, stdout, JSON_COMPACT);
+        printf("\n");
+    } else {
+        printf("---- page %lld ----\n%s\n", (long long)id,
+               json_string_value(json_object_get(page, "text")));
+    }
+    fflush(stdout);
+    char err[256];
+    json_t *reply = NULL;
+    if (mclient_call(c, NULL, "agency.received", json_pack("{s:I}", "page_id", (json_int_t)id),
+                     &reply, err, sizeof(err)) == 0)
+        json_decref(reply);
+    return 1;
+}
+
+/* Heartbeat agency.listen; print every page pushed to this session. */
+static int listen_loop(struct mclient *c, bool json, long count)
+{
+    int64_t seen[4096];
+    size_t nseen = 0;
+    long got = 0;
+    char err[256];
+    while (count <= 0 || got < count) {
+        json_t *reply = NULL, *page = NULL;
+        int rc = mclient_call(c, NULL, "agency.listen", NULL, &reply, err, sizeof(err));
+        if (rc != 0) {
+            fprintf(stderr, "muster: %s\n", err);
+            return rc == -EACCES ? EXIT_AUTH : EXIT_UNREACHABLE;
+        }
+        json_decref(reply);
+        /* wait up to a heartbeat for pages */
+        while ((count <= 0 || got < count) && mclient_next_push(c, 10000, &page) == 0) {
+            got += listen_page(c, json_object_get(page, "page"), json, seen, &nseen);
+            json_decref(page);
+        }
+    }
+    return 0;
+}
+
+static int cmd_listen(struct cli *cli, int argc, char **argv)
+{
+    static const struct option o[] = {{"count", 1, NULL, 'c'}, {NULL, 0, NULL, 0}};
+    long count = 0;
+    SUBOPTS_BEGIN(o)
+case 'c':
+    count = strtol(optarg, NULL, 10);
+    break;
+    SUBOPTS_END
+    struct keypair me;
+    char server_pub[41], err[512];
+    if (load_keys(cli, "agency", &me, server_pub) != 0)
+        return EXIT_LOCAL;
+    struct mclient_opts opts = {cli->endpoint, &me, server_pub, cli->timeout_ms};
+    struct mclient *c = NULL;
+    if (mclient_open(&opts, &c, err, sizeof(err)) != 0) {
+        fprintf(stderr, "muster: %s\n", err);
+        return EXIT_UNREACHABLE;
+    }
+    if (!cli->json)
+        fprintf(stderr, "listening for pages to %s (Ctrl-C to stop)\n", me.principal);
+    int rc = listen_loop(c, cli->json, count);
+    mclient_close(c);
+    return rc;
+}
+
 /* ---- keys ---- */
 
 static int write_pair(const char *dir, const char *principal, bool add_to_ring)
@@ -395,6 +521,10 @@ static const struct subcmd subcmds[] = {
     {"incident", "standdown", cmd_standdown, "REF [--note TEXT]"},
     {"incident", "list", cmd_list, "[--active|--stood-down]"},
     {"incident", "show", cmd_show, "REF [--plan-source]"},
+    {"agency", "listen", cmd_listen, "[--count N]"},
+    {"agency", "ack", cmd_agency_ack, "INCIDENT | --code CODE [--note TEXT]"},
+    {"agency", "repage", cmd_repage, "INCIDENT AGENCY"},
+    {"page", "ack", cmd_page_ack, "CODE [--note TEXT] [--via WHAT]"},
     {"plan", "list", cmd_plan_list, ""},
     {"plan", "show", cmd_plan_show, "PLAN"},
     {"keys", "init", cmd_keys_init, "[--keys DIR] [--plans DIR]"},

@@ -14,9 +14,18 @@ struct policy {
 
 /* Keep in step with docs/protocol.md. */
 static const struct policy policy[] = {
-    {"session.whoami", ROLE_ANY},    {"plan.list", ROLE_ANY},           {"plan.show", ROLE_ANY},
-    {"incident.standup", ROLE_GOLD}, {"incident.standdown", ROLE_GOLD}, {"incident.list", ROLE_ANY},
+    {"session.whoami", ROLE_ANY},
+    {"plan.list", ROLE_ANY},
+    {"plan.show", ROLE_ANY},
+    {"incident.standup", ROLE_GOLD},
+    {"incident.standdown", ROLE_GOLD},
+    {"incident.list", ROLE_ANY},
     {"incident.show", ROLE_ANY},
+    {"agency.listen", ROLE_AGENCY},
+    {"agency.received", ROLE_AGENCY},
+    {"agency.ack", ROLE_AGENCY},
+    {"page.ack", ROLE_GOLD | ROLE_DUTY},
+    {"agency.repage", ROLE_GOLD},
 };
 
 enum authz_role authz_role_of(const char *principal)

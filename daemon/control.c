@@ -23,7 +23,7 @@
 
 #include "bus.h"
 #include "dispatch.h"
-#include "feed.h"
+#include "outbox.h"
 #include "log.h"
 #include "proto.h"
 #include "server.h"
@@ -46,15 +46,24 @@ struct outrep {
     char *reply;
 };
 
+struct task {
+    control_task_fn *fn;
+    outbox_drop_fn *drop;
+    void *arg;
+};
+
 struct control {
     struct muster *m;
     void *sock;
     struct bus_watch watch;
+    uv_idle_t kick; /* runs a batch for tasks when no request wakes us */
+    struct task *tasks;
+    size_t ntasks, captasks;
     struct inreq *queue; /* ring buffer */
     size_t head, count;
     struct outrep *out; /* replies of the batch being committed */
     size_t nout;
-    struct feed_outbox outbox;
+    struct outbox outbox;
     bool committing;
     bool stopped;
 };
@@ -115,7 +124,8 @@ static void execute_one(struct control *c, struct inreq *r)
     o->delim = delim;
     snprintf(o->id, sizeof(o->id), "%s", req.id ? req.id : "");
     if (principal)
-        o->reply = dispatch_request(c->m, &c->outbox, principal, &req);
+        o->reply = dispatch_request(c->m, &c->outbox, principal, &req, zmq_msg_data(&r->frames[0]),
+                                    zmq_msg_size(&r->frames[0]));
     else
         o->reply = proto_reply_error(req.id, &e);
     proto_request_clear(&req);
@@ -153,7 +163,7 @@ static void control_fail_batch(struct control *c, int status)
         free(c->out[i].reply);
         c->out[i].reply = proto_reply_error(c->out[i].id[0] ? c->out[i].id : NULL, &e);
     }
-    feed_outbox_truncate(&c->outbox, 0);
+    outbox_truncate(&c->outbox, 0);
 }
 
 static void control_committed(void *arg, int status)
@@ -163,7 +173,7 @@ static void control_committed(void *arg, int status)
     if (status != 0)
         control_fail_batch(c, status);
     else
-        feed_outbox_publish(c->m->feed, &c->outbox);
+        outbox_flush(c->m, &c->outbox);
     control_flush(c);
     control_fill(c);
     control_run(c);
@@ -171,9 +181,36 @@ static void control_committed(void *arg, int status)
 
 /* Execute queued requests batch by batch until the queue is empty or a
  * commit is in flight. */
+/* Run the waiting tasks, each under its own savepoint. */
+static void run_tasks(struct control *c)
+{
+    struct store *st = c->m->store;
+    for (size_t i = 0; i < c->ntasks; i++) {
+        struct task *t = &c->tasks[i];
+        int rc = store_in_txn(st) ? 0 : store_begin(st);
+        if (rc == 0)
+            rc = store_savepoint(st);
+        if (rc != 0) {
+            log_error("control: task not run: %s", strerror(-rc));
+            if (t->drop)
+                t->drop(t->arg);
+            continue;
+        }
+        size_t mark = c->outbox.count;
+        if (t->fn(c->m, &c->outbox, t->arg) != 0) {
+            store_savepoint_rollback(st);
+            outbox_truncate(&c->outbox, mark);
+        } else if (store_savepoint_release(st) != 0) {
+            outbox_truncate(&c->outbox, mark);
+        }
+    }
+    c->ntasks = 0;
+}
+
 static void control_run(struct control *c)
 {
-    while (!c->committing && !c->stopped && c->count > 0) {
+    while (!c->committing && !c->stopped && (c->count > 0 || c->ntasks > 0)) {
+        run_tasks(c);
         size_t n = c->count < BATCH_MAX ? c->count : BATCH_MAX;
         for (size_t i = 0; i < n; i++) {
             execute_one(c, &c->queue[c->head]);
@@ -190,10 +227,44 @@ static void control_run(struct control *c)
             store_rollback(c->m->store);
             control_fail_batch(c, rc);
         }
-        feed_outbox_publish(c->m->feed, &c->outbox);
+        outbox_flush(c->m, &c->outbox);
         control_flush(c);
         control_fill(c);
     }
+}
+
+static void control_kick(uv_idle_t *h)
+{
+    struct control *c = h->data;
+    uv_idle_stop(h);
+    control_run(c);
+}
+
+int control_task(struct control *c, control_task_fn *fn, outbox_drop_fn *drop, void *arg)
+{
+    if (c->stopped || c->ntasks == c->captasks) {
+        size_t cap = c->captasks ? c->captasks * 2 : 64;
+        struct task *t = c->stopped ? NULL : realloc(c->tasks, cap * sizeof(*t));
+        if (!t) {
+            if (drop)
+                drop(arg);
+            return c->stopped ? -ECANCELED : -ENOMEM;
+        }
+        c->tasks = t;
+        c->captasks = cap;
+    }
+    c->tasks[c->ntasks++] = (struct task){fn, drop, arg};
+    if (!c->committing)
+        uv_idle_start(&c->kick, control_kick);
+    return 0;
+}
+
+int control_push(struct control *c, const void *route, size_t route_len, const char *text)
+{
+    if (c->stopped || zmq_send(c->sock, route, route_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+        zmq_send(c->sock, text, strlen(text), ZMQ_DONTWAIT) < 0)
+        return -EHOSTUNREACH;
+    return 0;
 }
 
 static void control_ready(void *arg)
@@ -206,10 +277,11 @@ static void control_ready(void *arg)
 static int control_socket(struct control *c)
 {
     struct muster *m = c->m;
-    int linger = 0, hwm = 100000, rc = 0;
-    int64_t maxmsg = 16 * PROTO_MAX_FRAME;
+    int linger = 0, hwm = 100000, mandatory = 1, rc = 0;
+    int64_t maxmsg = (int64_t)16 * PROTO_MAX_FRAME;
     c->sock = zmq_socket(m->zctx, ZMQ_ROUTER);
     if (!c->sock || zmq_setsockopt(c->sock, ZMQ_LINGER, &linger, sizeof(linger)) != 0 ||
+        zmq_setsockopt(c->sock, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof(mandatory)) != 0 ||
         zmq_setsockopt(c->sock, ZMQ_SNDHWM, &hwm, sizeof(hwm)) != 0 ||
         zmq_setsockopt(c->sock, ZMQ_RCVHWM, &hwm, sizeof(hwm)) != 0 ||
         zmq_setsockopt(c->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg)) != 0 ||
@@ -233,6 +305,10 @@ int control_open(struct muster *m, struct control **out)
     int rc = (c->queue && c->out) ? control_socket(c) : -ENOMEM;
     if (rc == 0)
         rc = bus_watch_start(m->loop, &c->watch, c->sock, control_ready, c);
+    if (rc == 0) {
+        uv_idle_init(m->loop, &c->kick);
+        c->kick.data = c;
+    }
     if (rc != 0) {
         control_free(c);
         return rc;
@@ -247,6 +323,8 @@ void control_stop(struct control *c)
         return;
     c->stopped = true;
     bus_watch_close(&c->watch);
+    if (c->kick.loop)
+        uv_close((uv_handle_t *)&c->kick, NULL);
 }
 
 int control_busy(const struct control *c)
@@ -264,7 +342,11 @@ void control_free(struct control *c)
         c->count--;
     }
     control_flush(c);
-    feed_outbox_free(&c->outbox);
+    for (size_t i = 0; i < c->ntasks; i++)
+        if (c->tasks[i].drop)
+            c->tasks[i].drop(c->tasks[i].arg);
+    free(c->tasks);
+    outbox_free(&c->outbox);
     if (c->sock)
         zmq_close(c->sock);
     free(c->queue);

@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "authz.h"
-#include "feed.h"
+#include "outbox.h"
 #include "log.h"
 #include "server.h"
 #include "store.h"
@@ -28,7 +30,8 @@ static const struct command session_commands[] = {
     {NULL, NULL, false, NULL},
 };
 
-static const struct command *const tables[] = {session_commands, plan_commands, incident_commands};
+static const struct command *const tables[] = {session_commands, plan_commands, incident_commands,
+                                               paging_commands};
 
 const struct command *dispatch_find(const char *name)
 {
@@ -76,14 +79,37 @@ static char *reply_for(struct cmd_ctx *c, int rc)
     return proto_reply_ok(c->req_id, result);
 }
 
+/* A digest of the command and its arguments (keys sorted), so that a
+ * request id reused for a different request is caught. */
+static void request_digest(const char *cmd, json_t *args, char hex[65])
+{
+    char *text = json_dumps(args, JSON_COMPACT | JSON_SORT_KEYS);
+    crypto_hash_sha256_state h;
+    unsigned char out[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_init(&h);
+    crypto_hash_sha256_update(&h, (const unsigned char *)cmd, strlen(cmd) + 1);
+    if (text)
+        crypto_hash_sha256_update(&h, (const unsigned char *)text, strlen(text));
+    crypto_hash_sha256_final(&h, out);
+    sodium_bin2hex(hex, 65, out, sizeof(out));
+    free(text);
+}
+
 /* A state-changing command: savepoint, handler, stored reply, audit row. */
 static char *run_mutating(struct cmd_ctx *c, const struct command *cmd)
 {
     struct store *st = c->m->store;
-    char *reply = NULL;
+    char *reply = NULL, digest[65];
+    request_digest(cmd->name, c->args, digest);
     int rc = store_in_txn(st) ? 0 : store_begin(st);
-    if (rc == 0 && store_reply_get(st, c->principal, c->req_id, &reply) == 0)
+    int found = rc == 0 ? store_reply_get(st, c->principal, c->req_id, digest, &reply) : rc;
+    if (found == 0)
         return reply;
+    if (found == -EEXIST) {
+        proto_fail(&c->err, ERR_CONFLICT,
+                   "request id \"%s\" was already used for a different request", c->req_id);
+        return proto_reply_error(c->req_id, &c->err);
+    }
     if (rc != 0 || (rc = store_savepoint(st)) != 0) {
         storage_error(&c->err, rc);
         return proto_reply_error(c->req_id, &c->err);
@@ -92,19 +118,19 @@ static char *run_mutating(struct cmd_ctx *c, const struct command *cmd)
     rc = cmd->fn(c);
     if (rc != 0) {
         store_savepoint_rollback(st);
-        feed_outbox_truncate(c->outbox, mark);
+        outbox_truncate(c->outbox, mark);
         audit(c, cmd->name, c->err.code);
         return reply_for(c, rc);
     }
     reply = reply_for(c, 0);
-    int src = store_reply_put(st, c->principal, c->req_id, c->now, reply);
+    int src = store_reply_put(st, c->principal, c->req_id, c->now, reply, digest);
     if (src == 0)
         audit(c, cmd->name, "ok");
     if (src == 0 && (src = store_savepoint_release(st)) == 0)
         return reply;
     free(reply);
     store_savepoint_rollback(st);
-    feed_outbox_truncate(c->outbox, mark);
+    outbox_truncate(c->outbox, mark);
     storage_error(&c->err, src);
     return proto_reply_error(c->req_id, &c->err);
 }
@@ -119,12 +145,14 @@ static char *refuse(struct cmd_ctx *c, const struct command *cmd)
     return proto_reply_error(c->req_id, &c->err);
 }
 
-char *dispatch_request(struct muster *m, struct feed_outbox *ob, const char *principal,
-                       const struct proto_request *req)
+char *dispatch_request(struct muster *m, struct outbox *ob, const char *principal,
+                       const struct proto_request *req, const void *route, size_t route_len)
 {
     struct cmd_ctx c = {.m = m,
                         .principal = principal,
                         .req_id = req->id,
+                        .route = route,
+                        .route_len = route_len,
                         .args = req->args,
                         .now = server_now(m),
                         .outbox = ob};

@@ -17,16 +17,18 @@
 #include "proto.h"
 
 struct muster;
-struct feed_outbox;
+struct outbox;
 
 /* What a handler gets and fills in. */
 struct cmd_ctx {
     struct muster *m;
     const char *principal; /* from the ZAP User-Id */
     const char *req_id;
+    const void *route; /* the client connection's routing id (for sessions) */
+    size_t route_len;
     json_t *args; /* an object; unknown arguments already refused */
     int64_t now;  /* ms since the epoch */
-    struct feed_outbox *outbox;
+    struct outbox *outbox;
     json_t *result; /* set by the handler on success (owned by ctx) */
     struct proto_error err;
     char target[96]; /* what the command acted on, for the audit row */
@@ -52,11 +54,12 @@ const struct command *dispatch_table(size_t *count);
  * store's transaction if none is open; the caller commits it after the
  * batch.  Returns the reply text (malloc'd), never NULL.
  */
-char *dispatch_request(struct muster *m, struct feed_outbox *ob, const char *principal,
-                       const struct proto_request *req);
+char *dispatch_request(struct muster *m, struct outbox *ob, const char *principal,
+                       const struct proto_request *req, const void *route, size_t route_len);
 
-/* Command tables of the modules (incident.c, plan_cmd.c). */
+/* Command tables of the modules (incident.c, plan_cmd.c, paging_cmd.c). */
 extern const struct command incident_commands[];
 extern const struct command plan_commands[];
+extern const struct command paging_commands[];
 
 #endif

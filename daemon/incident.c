@@ -17,7 +17,8 @@
 
 #include "authz.h"
 #include "dispatch.h"
-#include "feed.h"
+#include "outbox.h"
+#include "paging.h"
 #include "plan.h"
 #include "server.h"
 #include "store.h"
@@ -25,8 +26,8 @@
 void incident_ref_format(char *buf, size_t len, const char *prefix, int exercise, int year,
                          int64_t n)
 {
-    int w = snprintf(buf, len, "%s%s-%04d-%04lld", exercise ? "EX-" : "", prefix, year,
-                     (long long)n);
+    int w =
+        snprintf(buf, len, "%s%s-%04d-%04lld", exercise ? "EX-" : "", prefix, year, (long long)n);
     if (w < 0 || (size_t)w >= len)
         buf[0] = '\0'; /* cannot happen with a valid plan prefix; never a cut reference */
 }
@@ -56,7 +57,7 @@ static void plan_digest(const struct plan *p, char hex[65])
 }
 
 static const char SQL_ACTIVE_OP[] = "SELECT ref FROM incidents WHERE state = 'active'"
-                                    " AND plan_id = ?1 AND operation = ?2";
+                                    " AND plan_id = ?1 AND operation = ?2 AND exercise = ?3";
 static const char SQL_COUNT_REFS[] = "SELECT COUNT(*) FROM incidents WHERE ref LIKE ?1";
 
 /* The next reference for plan p in the current year. */
@@ -81,13 +82,15 @@ static int next_ref(struct cmd_ctx *c, const struct plan *p, int exercise, char 
     return 0;
 }
 
-static int refuse_duplicate(struct cmd_ctx *c, const char *plan_id, const char *operation)
+static int refuse_duplicate(struct cmd_ctx *c, const char *plan_id, const char *operation,
+                            bool exercise)
 {
     sqlite3_stmt *s = store_stmt(c->m->store, SQL_ACTIVE_OP);
     if (!s)
         return storage_fail(c, -EINVAL);
     sqlite3_bind_text(s, 1, plan_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, operation, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 3, exercise);
     int rc = 0;
     if (sqlite3_step(s) == SQLITE_ROW)
         rc = proto_fail(&c->err, ERR_CONFLICT,
@@ -118,7 +121,7 @@ static int standup_args(struct cmd_ctx *c, struct standup *su)
     if (!plan_level_find(su->plan, (int)su->level))
         return proto_fail(&c->err, ERR_BAD_ARGUMENT, "plan %s has no level %lld", su->plan_id,
                           (long long)su->level);
-    return refuse_duplicate(c, su->plan_id, su->operation);
+    return refuse_duplicate(c, su->plan_id, su->operation, su->exercise);
 }
 
 static const char SQL_INSERT[] =
@@ -165,13 +168,16 @@ static int cmd_standup(struct cmd_ctx *c)
     int rc = next_ref(c, su.plan, su.exercise, ref, sizeof(ref));
     if (rc == 0)
         rc = standup_insert(c, &su, ref, &id);
+    if (rc == 0)
+        rc = paging_incident_start(c->m, c->outbox, id, su.plan, (int)su.level, c->now);
     snprintf(c->target, sizeof(c->target), "%s", ref);
     size_t activated = plan_agencies_at_level(su.plan, (int)su.level);
     json_t *data = json_pack("{s:s, s:s, s:I, s:b, s:s, s:I}", "ref", ref, "plan", su.plan->id,
                              "level", (json_int_t)su.level, "exercise", su.exercise, "operation",
                              su.operation, "agencies", (json_int_t)activated);
     if (rc == 0)
-        rc = feed_event(c->m, c->outbox, id, ref, "incident.standup", json_deep_copy(data), c->now);
+        rc = outbox_event(c->m, c->outbox, id, ref, "incident.standup", json_deep_copy(data),
+                          c->now);
     if (rc != 0) {
         json_decref(data);
         return storage_fail(c, rc);
@@ -221,8 +227,10 @@ static int cmd_standdown(struct cmd_ctx *c)
         return storage_fail(c, rc);
     if (id == 0)
         return standdown_missing(c, ref);
-    rc = feed_event(c->m, c->outbox, id, ref, "incident.standdown",
-                    json_pack("{s:s, s:s?}", "ref", ref, "note", note), c->now);
+    rc = paging_incident_stop(c->m, c->outbox, id, c->now);
+    if (rc == 0)
+        rc = outbox_event(c->m, c->outbox, id, ref, "incident.standdown",
+                          json_pack("{s:s, s:s?}", "ref", ref, "note", note), c->now);
     if (rc != 0)
         return storage_fail(c, rc);
     c->result = json_pack("{s:s, s:s, s:I}", "ref", ref, "state", "stood_down", "stood_down_at",
@@ -274,7 +282,7 @@ static int cmd_list(struct cmd_ctx *c)
 static const char SQL_SHOW[] =
     "SELECT ref, plan_id, plan_version, plan_digest, level, exercise, operation, note, state,"
     " created_at, created_by, stood_down_at, stood_down_by, standdown_note, plan_json,"
-    " plan_source FROM incidents WHERE ref = ?1";
+    " plan_source, id FROM incidents WHERE ref = ?1";
 
 /* The agencies of the frozen plan activated at level. */
 static json_t *activated_agencies(json_t *plan, int level)
@@ -303,7 +311,7 @@ static json_t *level_name(json_t *plan, int level)
     return json_null();
 }
 
-static json_t *show_row(sqlite3_stmt *s, bool with_source)
+static json_t *show_row(struct cmd_ctx *c, sqlite3_stmt *s, bool with_source)
 {
     json_t *plan = json_loads(col_text(s, 14), 0, NULL);
     int level = sqlite3_column_int(s, 4);
@@ -319,6 +327,9 @@ static json_t *show_row(sqlite3_stmt *s, bool with_source)
     json_object_set_new(r, "agencies", activated_agencies(plan, level));
     if (with_source)
         json_object_set_new(r, "plan_source", json_string(col_text(s, 15)));
+    json_object_set_new(
+        r, "pages",
+        paging_incident_pages(c->m, sqlite3_column_int64(s, 16), authz_agency_id(c->principal)));
     json_decref(plan);
     return r;
 }
@@ -336,7 +347,7 @@ static int cmd_show(struct cmd_ctx *c)
     sqlite3_bind_text(s, 1, ref, -1, SQLITE_STATIC);
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW)
-        c->result = show_row(s, with_source);
+        c->result = show_row(c, s, with_source);
     sqlite3_reset(s);
     if (rc == SQLITE_ROW)
         return 0;

@@ -88,10 +88,17 @@ static bool z85_valid(const char *s)
     return strlen(s) == KEYS_Z85_LEN && zmq_z85_decode(bin, s) != NULL;
 }
 
+/* True for a blank line or a comment (maybe indented). */
+static bool line_empty(const char *line)
+{
+    char c = line[strspn(line, " \t\r\n")];
+    return c == '\0' || c == '#';
+}
+
 static int keys_parse_line(char *line, struct keypair *kp)
 {
     char field[16], value[64];
-    if (line[0] == '#' || line[strspn(line, " \t\r\n")] == '\0')
+    if (line_empty(line))
         return 0;
     if (sscanf(line, "%15s %63s", field, value) != 2)
         return -1;
@@ -142,7 +149,7 @@ static int keyring_add_line(struct keyring *ring, char *line, const char *path, 
                             char *err, size_t errlen)
 {
     char principal[64], pub[64];
-    if (line[0] == '#' || line[strspn(line, " \t\r\n")] == '\0')
+    if (line_empty(line))
         return 0;
     if (sscanf(line, "%63s %63s", principal, pub) != 2 || !keys_principal_valid(principal) ||
         !z85_valid(pub)) {

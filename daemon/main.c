@@ -3,6 +3,7 @@
  * run, and teardown in reverse.
  */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +126,7 @@ int main(int argc, char **argv)
     if (first < argc)
         fatalx("unexpected argument \"%s\" (see --help)", argv[first]);
 
+    signal(SIGPIPE, SIG_IGN); /* a vanished peer is an error code, never a death */
     uv_loop_t loop;
     struct muster m = {.cfg = &a.cfg, .loop = &loop};
     if (uv_loop_init(&loop) != 0)

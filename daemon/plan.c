@@ -19,6 +19,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -71,6 +72,9 @@ void plan_errors_free(struct plan_errors *errs)
 }
 
 /* Append a formatted message; returns 0 or -ENOMEM. */
+static int errs_vadd(struct plan_errors *errs, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
 static int errs_vadd(struct plan_errors *errs, const char *fmt, va_list ap)
 {
     char *msg = NULL;
@@ -395,17 +399,33 @@ static int tree_parse(struct ctx *c, struct node **root)
     return rc;
 }
 
-/* The value node of key in a mapping node, or NULL. */
-static const struct node *map_get(const struct node *map, const char *key)
+/* The entry of key in a mapping node: [0] is the key node, [1] its value. */
+static const struct node *const *map_entry(const struct node *map, const char *key)
 {
     if (map == NULL || map->type != NODE_MAPPING)
         return NULL;
     for (size_t i = 0; i + 1 < map->nkids; i += 2) {
         const struct node *k = map->kids[i];
         if (k->type == NODE_SCALAR && strcmp(k->value, key) == 0)
-            return map->kids[i + 1];
+            return (const struct node *const *)&map->kids[i];
     }
     return NULL;
+}
+
+/* The key node of key in a mapping node, or NULL. */
+static const struct node *map_key(const struct node *map, const char *key)
+{
+    const struct node *const *e = map_entry(map, key);
+
+    return e == NULL ? NULL : e[0];
+}
+
+/* The value node of key in a mapping node, or NULL. */
+static const struct node *map_get(const struct node *map, const char *key)
+{
+    const struct node *const *e = map_entry(map, key);
+
+    return e == NULL ? NULL : e[1];
 }
 
 static const struct node *seq_get(const struct node *seq, size_t i)
@@ -420,10 +440,11 @@ static const struct node *seq_get(const struct node *seq, size_t i)
 enum kind {
     K_STRING,   /* any scalar; length in characters within min..max */
     K_INT,      /* plain -?[0-9]+ within min..max */
-    K_DURATION, /* plain integer seconds or "<n>s|m|h", seconds within min..max */
+    K_DURATION, /* integer seconds or "<n>ms|s|m|h": int64_t milliseconds within min..max */
     K_CHANNEL,  /* one of the plan_channel names */
     K_MAPPING,  /* a struct at off, filled by sub */
     K_SEQUENCE, /* min..max mappings: array at off, count at count_off */
+    K_STRINGS,  /* min..max strings: NULL-terminated char ** at off, count at count_off */
 };
 
 struct schema;
@@ -432,9 +453,11 @@ struct field {
     const char *key;
     enum kind kind;
     bool required;
-    size_t off; /* where the value goes in the struct being filled */
-    int min, max;
-    int def;                             /* default of an optional int */
+    size_t off;                          /* where the value goes in the struct being filled */
+    int min, max;                        /* characters, values, milliseconds or items */
+    int def;                             /* default of an optional int or duration */
+    const char *sdef;                    /* default of an optional string, or NULL */
+    int item_max;                        /* K_STRINGS: most characters per item */
     const char *(*check)(const char *s); /* strings: NULL, or what s must be */
     const struct schema *sub;            /* mapping, or sequence items */
     size_t count_off;                    /* sequences: where the count goes */
@@ -481,28 +504,83 @@ static bool has_control(const char *s, size_t len)
     return false;
 }
 
+/*
+ * The string rules for scalar v, reported as "<what> must ...": what is
+ * "\"name\"" for a key's value or "each item of \"args\"" for a list item;
+ * maxc is the most characters allowed.  Returns a copy of the value (the
+ * caller owns it), or NULL after reporting the problem.
+ */
+static char *string_value(struct ctx *c, const char *what, const struct field *f, int maxc,
+                          const yaml_mark_t *at, const struct node *v)
+{
+    char sbuf[SHOW_BUF];
+    const char *want;
+    char *s;
+
+    if (v->type != NODE_SCALAR)
+        fail(c, at, "%s must be a string, got %s", what, show(v, sbuf, sizeof(sbuf)));
+    else if (has_control(v->value, v->len))
+        fail(c, at, "%s must not contain control characters", what);
+    else if (utf8_chars(v->value, v->len) == 0)
+        fail(c, at, "%s must not be empty", what);
+    else if (utf8_chars(v->value, v->len) > (size_t)maxc)
+        fail(c, at, "%s must be at most %d characters", what, maxc);
+    else if (f->check != NULL && (want = f->check(v->value)) != NULL)
+        fail(c, at, "%s must be %s, got %s", what, want, show(v, sbuf, sizeof(sbuf)));
+    else if ((s = strdup(v->value)) == NULL)
+        c->rc = -ENOMEM;
+    else
+        return s;
+    return NULL;
+}
+
 static void load_string(struct ctx *c, const struct field *f, const yaml_mark_t *at,
                         const struct node *v, void *obj)
 {
-    char sbuf[SHOW_BUF];
-    size_t chars;
-    const char *want;
+    char what[64];
 
-    if (v->type != NODE_SCALAR) {
-        fail(c, at, "\"%s\" must be a string, got %s", f->key, show(v, sbuf, sizeof(sbuf)));
+    snprintf(what, sizeof(what), "\"%s\"", f->key);
+    *(char **)at_off(obj, f->off) = string_value(c, what, f, f->max, at, v);
+}
+
+/* Sequences (of strings or of mappings) hold min..max items. */
+static bool sequence_ok(struct ctx *c, const struct field *f, const yaml_mark_t *at,
+                        const struct node *v)
+{
+    char sbuf[SHOW_BUF];
+
+    if (v->type != NODE_SEQUENCE) {
+        fail(c, at, "\"%s\" must be a sequence, got %s", f->key, show(v, sbuf, sizeof(sbuf)));
+        return false;
+    }
+    if (v->nkids < (size_t)f->min || v->nkids > (size_t)f->max) {
+        fail(c, at, "\"%s\" must have between %d and %d items, got %zu", f->key, f->min, f->max,
+             v->nkids);
+        return false;
+    }
+    return true;
+}
+
+/* A sequence of strings becomes a NULL-terminated array at off, with its
+ * count at count_off; each item follows the string rules, at most
+ * f->item_max characters. */
+static void load_strings(struct ctx *c, const struct field *f, const yaml_mark_t *at,
+                         const struct node *v, void *obj)
+{
+    char what[64];
+    char **arr;
+
+    if (!sequence_ok(c, f, at, v))
+        return;
+    if ((arr = calloc(v->nkids + 1, sizeof(*arr))) == NULL) {
+        c->rc = -ENOMEM;
         return;
     }
-    chars = utf8_chars(v->value, v->len);
-    if (has_control(v->value, v->len))
-        fail(c, at, "\"%s\" must not contain control characters", f->key);
-    else if (chars == 0)
-        fail(c, at, "\"%s\" must not be empty", f->key);
-    else if (chars > (size_t)f->max)
-        fail(c, at, "\"%s\" must be at most %d characters", f->key, f->max);
-    else if (f->check != NULL && (want = f->check(v->value)) != NULL)
-        fail(c, at, "\"%s\" must be %s, got %s", f->key, want, show(v, sbuf, sizeof(sbuf)));
-    else if ((*(char **)at_off(obj, f->off) = strdup(v->value)) == NULL)
-        c->rc = -ENOMEM;
+    *(char ***)at_off(obj, f->off) = arr;
+    *(size_t *)at_off(obj, f->count_off) = v->nkids;
+    snprintf(what, sizeof(what), "each item of \"%s\"", f->key);
+    for (size_t i = 0; i < v->nkids; i++)
+        arr[i] = string_value(c, what, f, f->item_max, &v->kids[i]->mark, v->kids[i]);
 }
 
 /* Parse a scalar of decimal digits (no sign) into *out, saturating. */
@@ -553,21 +631,43 @@ static void load_int(struct ctx *c, const struct field *f, const yaml_mark_t *at
     }
 }
 
-/* A duration: integer seconds, or digits followed by s, m or h. */
+/* Duration units, as milliseconds. */
+static const struct {
+    const char *suffix;
+    long long ms;
+} duration_units[] = {
+    {"ms", 1},
+    {"s", 1000},
+    {"m", 60 * 1000},
+    {"h", 60 * 60 * 1000},
+};
+
+/* The milliseconds of the unit spelt by exactly len bytes at s, or 0. */
+static long long duration_unit(const char *s, size_t len)
+{
+    for (size_t i = 0; i < sizeof(duration_units) / sizeof(duration_units[0]); i++)
+        if (len == strlen(duration_units[i].suffix) &&
+            memcmp(s, duration_units[i].suffix, len) == 0)
+            return duration_units[i].ms;
+    return 0;
+}
+
+/* A duration in milliseconds: a plain integer (seconds), or digits followed
+ * by one of duration_units.  Huge values saturate (and fail range checks). */
 static bool parse_duration(const struct node *v, long long *out)
 {
-    static const char units[] = "smh";
-    static const long long scale[] = {1, 60, 3600};
-    const char *u;
+    long long n, scale = 1000;
+    size_t digits;
 
-    if (parse_int(v, out))
-        return true;
-    if (v->type != NODE_SCALAR || v->len < 2)
+    if (v->type != NODE_SCALAR)
         return false;
-    u = strchr(units, v->value[v->len - 1]);
-    if (u == NULL || *u == '\0' || !parse_digits(v->value, v->len - 1, out))
-        return false;
-    *out *= scale[u - units];
+    if (!parse_int(v, &n)) {
+        digits = strspn(v->value, "0123456789");
+        scale = duration_unit(v->value + digits, v->len - digits);
+        if (scale == 0 || !parse_digits(v->value, digits, &n))
+            return false;
+    }
+    *out = n > LLONG_MAX / scale ? LLONG_MAX : n * scale; /* n >= -10^13: no overflow below */
     return true;
 }
 
@@ -579,14 +679,14 @@ static void load_duration(struct ctx *c, const struct field *f, const yaml_mark_
 
     if (!parse_duration(v, &n))
         fail(c, at,
-             "\"%s\" must be a duration (whole seconds, or a number followed by s, m or h), "
+             "\"%s\" must be a duration (whole seconds, or a number followed by ms, s, m or h), "
              "got %s",
              f->key, show(v, sbuf, sizeof(sbuf)));
     else if (n < f->min || n > f->max)
-        fail(c, at, "\"%s\" must be between %d and %d seconds, got %s", f->key, f->min, f->max,
+        fail(c, at, "\"%s\" must be between %d and %d ms, got %s", f->key, f->min, f->max,
              v->value);
     else
-        *(int *)at_off(obj, f->off) = (int)n;
+        *(int64_t *)at_off(obj, f->off) = n;
 }
 
 static const char *const channel_names[] = {
@@ -650,15 +750,8 @@ static void load_sequence(struct ctx *c, const struct field *f, const yaml_mark_
     char sbuf[SHOW_BUF];
     char *arr;
 
-    if (v->type != NODE_SEQUENCE) {
-        fail(c, at, "\"%s\" must be a sequence, got %s", f->key, show(v, sbuf, sizeof(sbuf)));
+    if (!sequence_ok(c, f, at, v))
         return;
-    }
-    if (v->nkids < (size_t)f->min || v->nkids > (size_t)f->max) {
-        fail(c, at, "\"%s\" must have between %d and %d items, got %zu", f->key, f->min, f->max,
-             v->nkids);
-        return;
-    }
     if ((arr = calloc(v->nkids, f->sub->size)) == NULL) {
         c->rc = -ENOMEM;
         return;
@@ -682,6 +775,7 @@ static loader_fn *const loaders[] = {
     [K_STRING] = load_string,      [K_INT] = load_int,
     [K_DURATION] = load_duration,  [K_CHANNEL] = load_channel,
     [K_MAPPING] = load_submapping, [K_SEQUENCE] = load_sequence,
+    [K_STRINGS] = load_strings,
 };
 
 static void unknown_key(struct ctx *c, const struct schema *s, const struct node *key)
@@ -704,6 +798,23 @@ static int field_index(const struct schema *s, const struct node *key)
     return -1;
 }
 
+/* The default of an absent optional key.  An absent optional mapping gets
+ * the defaults of all its keys, so the section may be left out whole. */
+static void load_default(struct ctx *c, const struct field *f, void *obj)
+{
+    if (f->kind == K_INT) {
+        *(int *)at_off(obj, f->off) = f->def;
+    } else if (f->kind == K_DURATION) {
+        *(int64_t *)at_off(obj, f->off) = f->def;
+    } else if (f->kind == K_STRING && f->sdef != NULL) {
+        if ((*(char **)at_off(obj, f->off) = strdup(f->sdef)) == NULL)
+            c->rc = -ENOMEM;
+    } else if (f->kind == K_MAPPING) {
+        for (size_t i = 0; i < f->sub->nfields; i++)
+            load_default(c, &f->sub->fields[i], at_off(obj, f->off));
+    }
+}
+
 /* After the keys present: report missing required keys, apply defaults. */
 static void load_absent(struct ctx *c, const struct schema *s, const struct node *map,
                         const struct node **seen, void *obj)
@@ -714,8 +825,8 @@ static void load_absent(struct ctx *c, const struct schema *s, const struct node
             continue;
         if (f->required)
             fail(c, &map->mark, "missing required key \"%s\" in %s", f->key, s->what);
-        else if (f->kind == K_INT || f->kind == K_DURATION)
-            *(int *)at_off(obj, f->off) = f->def;
+        else
+            load_default(c, f, obj);
     }
 }
 
@@ -765,11 +876,32 @@ static const char *check_ref_prefix(const char *s)
     return NULL;
 }
 
+/* name@domain: exactly one "@", something on both sides, no spaces. */
+static bool is_email(const char *s)
+{
+    const char *at = strchr(s, '@');
+
+    return at != NULL && at != s && at[1] != '\0' && strchr(at + 1, '@') == NULL &&
+           strpbrk(s, " \n\t") == NULL;
+}
+
+static const char *check_email(const char *s)
+{
+    return is_email(s) ? NULL : "an email address (name@domain)";
+}
+
+static const char *check_smtp_url(const char *s)
+{
+    size_t n = strncmp(s, "smtps://", 8) == 0 ? 8 : strncmp(s, "smtp://", 7) == 0 ? 7 : 0;
+
+    if (n == 0 || s[n] == '\0' || strpbrk(s, " \n\t") != NULL)
+        return "an smtp:// or smtps:// URL without spaces";
+    return NULL;
+}
+
 /* What a contact's target must look like for its channel, or NULL if ok. */
 static const char *target_problem(enum plan_channel ch, const char *t, const char *agency)
 {
-    const char *at;
-
     switch (ch) {
     case PLAN_CHANNEL_ZMQ:
         return agency == NULL || strcmp(t, agency) == 0 ? NULL : "the agency's own id";
@@ -783,13 +915,24 @@ static const char *target_problem(enum plan_channel ch, const char *t, const cha
             return NULL;
         return "an http:// or https:// URL";
     case PLAN_CHANNEL_EMAIL:
-        at = strchr(t, '@');
-        if (at == NULL || at == t || at[1] == '\0' || strchr(at + 1, '@') != NULL ||
-            strpbrk(t, " \n\t") != NULL)
-            return "an email address (name@domain)";
-        return NULL;
+        return check_email(t);
     }
     return "valid";
+}
+
+/* Arguments are for exec contacts only; an exec contact always gets an
+ * args array (perhaps just the terminating NULL), any other contact none. */
+static void contact_post(struct ctx *c, const struct node *map, void *obj)
+{
+    struct plan_contact *ct = obj;
+    const struct node *key = map_key(map, "args");
+    int ch = channel_parse(map_get(map, "channel"));
+
+    if (key != NULL && ch >= 0 && ch != PLAN_CHANNEL_EXEC)
+        fail(c, &key->mark, "\"args\" is only allowed for exec contacts");
+    else if (ch == PLAN_CHANNEL_EXEC && key == NULL &&
+             (ct->args = calloc(1, sizeof(*ct->args))) == NULL)
+        c->rc = -ENOMEM;
 }
 
 /* Each contact's target against its channel (needs the agency's id). */
@@ -915,36 +1058,52 @@ static void plan_post(struct ctx *c, const struct node *root, void *obj)
 /*
  * One line per key: the key, where its value goes (struct and member),
  * whether it is required, and its limits (characters for strings, values for
- * integers, seconds for durations, items for sequences).
+ * integers, milliseconds for durations, items for sequences).
  */
 /* clang-format off */
 #define REQUIRED true
 #define OPTIONAL false
 #define F_STR(k, st, m, req, maxc, chk) \
-    {k, K_STRING, req, offsetof(struct st, m), 1, maxc, 0, chk, NULL, 0}
-#define F_INT(k, st, m, req, lo, hi, def) \
-    {k, K_INT, req, offsetof(struct st, m), lo, hi, def, NULL, NULL, 0}
-#define F_DURATION(k, st, m, hi) \
-    {k, K_DURATION, OPTIONAL, offsetof(struct st, m), 0, hi, 0, NULL, NULL, 0}
+    {.key = k, .kind = K_STRING, .required = req, .off = offsetof(struct st, m), .min = 1, \
+     .max = maxc, .check = chk}
+#define F_STR_DEF(k, st, m, maxc, chk, sd) \
+    {.key = k, .kind = K_STRING, .required = OPTIONAL, .off = offsetof(struct st, m), .min = 1, \
+     .max = maxc, .check = chk, .sdef = sd}
+#define F_INT(k, st, m, req, lo, hi, d) \
+    {.key = k, .kind = K_INT, .required = req, .off = offsetof(struct st, m), .min = lo, \
+     .max = hi, .def = d}
+#define F_DURATION(k, st, m, lo, hi, d) \
+    {.key = k, .kind = K_DURATION, .required = OPTIONAL, .off = offsetof(struct st, m), \
+     .min = lo, .max = hi, .def = d}
 #define F_CHANNEL(k, st, m) \
-    {k, K_CHANNEL, REQUIRED, offsetof(struct st, m), 0, 0, 0, NULL, NULL, 0}
-#define F_MAP(k, st, m, sub) \
-    {k, K_MAPPING, REQUIRED, offsetof(struct st, m), 0, 0, 0, NULL, sub, 0}
-#define F_SEQ(k, st, m, n, lo, hi, sub) \
-    {k, K_SEQUENCE, REQUIRED, offsetof(struct st, m), lo, hi, 0, NULL, sub, offsetof(struct st, n)}
+    {.key = k, .kind = K_CHANNEL, .required = REQUIRED, .off = offsetof(struct st, m)}
+#define F_MAP(k, st, m, req, s) \
+    {.key = k, .kind = K_MAPPING, .required = req, .off = offsetof(struct st, m), .sub = s}
+#define F_SEQ(k, st, m, n, lo, hi, s) \
+    {.key = k, .kind = K_SEQUENCE, .required = REQUIRED, .off = offsetof(struct st, m), \
+     .min = lo, .max = hi, .sub = s, .count_off = offsetof(struct st, n)}
+#define F_STRINGS(k, st, m, n, lo, hi, maxc) \
+    {.key = k, .kind = K_STRINGS, .required = OPTIONAL, .off = offsetof(struct st, m), \
+     .min = lo, .max = hi, .item_max = maxc, .count_off = offsetof(struct st, n)}
 /* clang-format on */
 #define FIELDS(a) a, sizeof(a) / sizeof(a[0])
+
+/* Durations in the tables are milliseconds. */
+#define SECONDS(n) ((n)*1000)
+#define MINUTES(n) SECONDS((n)*60)
+#define HOURS(n) MINUTES((n)*60)
 
 static const struct field contact_fields[] = {
     F_STR("name", plan_contact, name, REQUIRED, 200, NULL),
     F_CHANNEL("channel", plan_contact, channel),
     F_STR("target", plan_contact, target, REQUIRED, 2000, NULL),
-    F_DURATION("after", plan_contact, after_s, 86400),
+    F_STRINGS("args", plan_contact, args, nargs, 0, 16, 500),
+    F_DURATION("after", plan_contact, after_ms, 0, HOURS(24), 0),
     F_INT("repeat", plan_contact, repeat, OPTIONAL, 0, 10, 0),
 };
 
 static const struct schema contact_schema = {"contact", sizeof(struct plan_contact),
-                                             FIELDS(contact_fields), NULL};
+                                             FIELDS(contact_fields), contact_post};
 
 static const struct field agency_fields[] = {
     F_STR("id", plan_agency, id, REQUIRED, 40, check_id),
@@ -975,6 +1134,19 @@ static const struct field hub_fields[] = {
 
 static const struct schema hub_schema = {"hub", sizeof(struct plan_hub), FIELDS(hub_fields), NULL};
 
+static const struct field paging_fields[] = {
+    F_DURATION("ack_wait", plan_paging, ack_wait_ms, SECONDS(1), HOURS(24), MINUTES(10)),
+    F_DURATION("exec_timeout", plan_paging, exec_timeout_ms, 100, MINUTES(10), SECONDS(30)),
+    F_DURATION("webhook_timeout", plan_paging, webhook_timeout_ms, 100, MINUTES(5), SECONDS(10)),
+    F_INT("webhook_retries", plan_paging, webhook_retries, OPTIONAL, 0, 10, 2),
+    F_DURATION("webhook_backoff", plan_paging, webhook_backoff_ms, 0, MINUTES(10), SECONDS(2)),
+    F_STR_DEF("smtp_url", plan_paging, smtp_url, 2000, check_smtp_url, "smtp://localhost:25"),
+    F_STR_DEF("email_from", plan_paging, email_from, 254, check_email, "muster@localhost"),
+};
+
+static const struct schema paging_schema = {"paging", sizeof(struct plan_paging),
+                                            FIELDS(paging_fields), NULL};
+
 /* The "plan:" mapping fills the head of struct plan itself. */
 static const struct field head_fields[] = {
     F_STR("id", plan, id, REQUIRED, 40, check_id),
@@ -987,10 +1159,11 @@ static const struct field head_fields[] = {
 static const struct schema head_schema = {"plan", sizeof(struct plan), FIELDS(head_fields), NULL};
 
 static const struct field plan_fields[] = {
-    {"plan", K_MAPPING, REQUIRED, 0, 0, 0, 0, NULL, &head_schema, 0}, /* offset 0: the plan */
+    {.key = "plan", .kind = K_MAPPING, .required = REQUIRED, .sub = &head_schema}, /* offset 0 */
     F_SEQ("levels", plan, levels, nlevels, 1, 9, &level_schema),
-    F_MAP("hub", plan, hub, &hub_schema),
+    F_MAP("hub", plan, hub, REQUIRED, &hub_schema),
     F_SEQ("agencies", plan, agencies, nagencies, 1, 500, &agency_schema),
+    F_MAP("paging", plan, paging, OPTIONAL, &paging_schema),
 };
 
 static const struct schema plan_schema = {"the plan file", sizeof(struct plan), FIELDS(plan_fields),
@@ -998,16 +1171,23 @@ static const struct schema plan_schema = {"the plan file", sizeof(struct plan), 
 
 /* ---- loading ------------------------------------------------------------ */
 
+static void contact_free(struct plan_contact *ct)
+{
+    for (size_t i = 0; i < ct->nargs; i++)
+        free(ct->args[i]);
+    free(ct->args);
+    free(ct->name);
+    free(ct->target);
+}
+
 void plan_free(struct plan *plan)
 {
     if (plan == NULL)
         return;
     for (size_t i = 0; i < plan->nagencies; i++) {
         struct plan_agency *a = &plan->agencies[i];
-        for (size_t j = 0; j < a->ncontacts; j++) {
-            free(a->contacts[j].name);
-            free(a->contacts[j].target);
-        }
+        for (size_t j = 0; j < a->ncontacts; j++)
+            contact_free(&a->contacts[j]);
         free(a->contacts);
         free(a->id);
         free(a->name);
@@ -1023,6 +1203,8 @@ void plan_free(struct plan *plan)
     free(plan->hub.lead_agency);
     free(plan->hub.address);
     free(plan->hub.phone);
+    free(plan->paging.smtp_url);
+    free(plan->paging.email_from);
     free(plan->id);
     free(plan->name);
     free(plan->version);
@@ -1171,11 +1353,35 @@ size_t plan_agencies_at_level(const struct plan *plan, int level)
 
 /* ---- JSON ------------------------------------------------------------- */
 
+static json_t *args_to_json(const struct plan_contact *ct)
+{
+    json_t *args = json_array();
+
+    for (size_t i = 0; args != NULL && i < ct->nargs; i++)
+        json_array_append_new(args, json_string(ct->args[i]));
+    return args;
+}
+
+/* "args" is present for exec contacts only, like the args array itself. */
 static json_t *contact_to_json(const struct plan_contact *ct)
 {
-    return json_pack("{s:s, s:s, s:s, s:i, s:i}", "name", ct->name, "channel",
-                     plan_channel_name(ct->channel), "target", ct->target, "after_s", ct->after_s,
-                     "repeat", ct->repeat);
+    json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:i}", "name", ct->name, "channel",
+                          plan_channel_name(ct->channel), "target", ct->target, "after_ms",
+                          (json_int_t)ct->after_ms, "repeat", ct->repeat);
+
+    if (j != NULL && ct->channel == PLAN_CHANNEL_EXEC)
+        json_object_set_new(j, "args", args_to_json(ct));
+    return j;
+}
+
+static json_t *paging_to_json(const struct plan_paging *pg)
+{
+    return json_pack("{s:I, s:I, s:I, s:i, s:I, s:s, s:s}", "ack_wait_ms",
+                     (json_int_t)pg->ack_wait_ms, "exec_timeout_ms",
+                     (json_int_t)pg->exec_timeout_ms, "webhook_timeout_ms",
+                     (json_int_t)pg->webhook_timeout_ms, "webhook_retries", pg->webhook_retries,
+                     "webhook_backoff_ms", (json_int_t)pg->webhook_backoff_ms, "smtp_url",
+                     pg->smtp_url, "email_from", pg->email_from);
 }
 
 static json_t *agency_to_json(const struct plan_agency *a)
@@ -1207,11 +1413,12 @@ json_t *plan_to_json(const struct plan *plan)
 
     for (size_t i = 0; agencies != NULL && i < plan->nagencies; i++)
         json_array_append_new(agencies, agency_to_json(&plan->agencies[i]));
-    return json_pack("{s:s, s:s, s:s, s:s, s:i, s:o, s:{s:s, s:s, s:s?, s:s?}, s:o}", "id",
+    return json_pack("{s:s, s:s, s:s, s:s, s:i, s:o, s:{s:s, s:s, s:s?, s:s?}, s:o, s:o}", "id",
                      plan->id, "name", plan->name, "version", plan->version, "ref_prefix",
                      plan->ref_prefix, "retention_days", plan->retention_days, "levels",
                      levels_to_json(plan), "hub", "name", h->name, "lead_agency", h->lead_agency,
-                     "address", h->address, "phone", h->phone, "agencies", agencies);
+                     "address", h->address, "phone", h->phone, "agencies", agencies, "paging",
+                     paging_to_json(&plan->paging));
 }
 
 /* ---- plan sets -------------------------------------------------------- */

@@ -10,6 +10,7 @@
 #define MUSTER_PLAN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -30,8 +31,22 @@ struct plan_contact {
     char *name;                /* "Duty senior nurse" */
     enum plan_channel channel; /* how to reach them */
     char *target; /* zmq: agency id; exec: command path; webhook: URL; email: address */
-    int after_s;  /* seconds after the previous step (0 for the first) */
-    int repeat;   /* extra attempts at this step before moving on (0..10) */
+    char **args;  /* exec only: extra arguments (NULL-terminated), else NULL */
+    size_t nargs;
+    int64_t after_ms; /* delay after the previous step's last attempt (0 for none) */
+    int repeat;       /* extra attempts at this step before moving on (0..10) */
+};
+
+/* How pages are sent and when an agency counts as unreachable (the
+ * optional top-level "paging" section; every field has a default). */
+struct plan_paging {
+    int64_t ack_wait_ms;        /* after the last attempt of the last step: default 10m */
+    int64_t exec_timeout_ms;    /* an exec contact is killed after this: default 30s */
+    int64_t webhook_timeout_ms; /* one HTTP attempt: default 10s */
+    int webhook_retries;        /* further tries of a failing webhook in one attempt: default 2 */
+    int64_t webhook_backoff_ms; /* delay before the first retry, doubling: default 2s */
+    char *smtp_url;             /* default "smtp://localhost:25" */
+    char *email_from;           /* default "muster@localhost" */
 };
 
 struct plan_agency {
@@ -68,6 +83,7 @@ struct plan {
     struct plan_level *levels;
     size_t nlevels;
     struct plan_hub hub;
+    struct plan_paging paging;
     struct plan_agency *agencies;
     size_t nagencies;
 };

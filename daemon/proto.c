@@ -47,7 +47,8 @@ static int decode_envelope(struct proto_request *req, struct proto_error *e)
     }
     if (!json_is_string(cmd) || json_string_length(cmd) == 0 ||
         json_string_length(cmd) > PROTO_MAX_CMD)
-        return proto_fail(e, ERR_BAD_REQUEST, "\"cmd\" must be a non-empty string");
+        return proto_fail(e, ERR_BAD_REQUEST, "\"cmd\" must be a string of 1 to %d bytes",
+                          PROTO_MAX_CMD);
     if (args && !json_is_object(args))
         return proto_fail(e, ERR_BAD_REQUEST, "\"args\" must be an object");
     req->cmd = json_string_value(cmd);
@@ -118,6 +119,14 @@ int proto_args_known(json_t *args, const char *const *names, struct proto_error 
     return 0;
 }
 
+size_t proto_utf8_chars(const char *s, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        n += ((unsigned char)s[i] & 0xc0) != 0x80;
+    return n;
+}
+
 static json_t *arg_get(json_t *args, const char *name, bool required, struct proto_error *e,
                        int *rc)
 {
@@ -139,7 +148,8 @@ int proto_arg_str(json_t *args, const char *name, bool required, size_t maxlen, 
         return proto_fail(e, ERR_BAD_ARGUMENT, "\"%s\" must be a string", name);
     size_t n = json_string_length(v);
     const char *s = json_string_value(v);
-    if (n == 0 || n > maxlen)
+    size_t chars = proto_utf8_chars(s, n);
+    if (chars == 0 || chars > maxlen)
         return proto_fail(e, ERR_BAD_ARGUMENT, "\"%s\" must be 1 to %zu characters", name, maxlen);
     if (strlen(s) != n)
         return proto_fail(e, ERR_BAD_ARGUMENT, "\"%s\" must not contain NUL characters", name);

@@ -69,9 +69,12 @@ char *proto_reply_error(const char *id, const struct proto_error *e);
 /* A request id is 1..PROTO_MAX_ID printable ASCII characters. */
 bool proto_id_valid(const char *id);
 
+/* The number of characters (code points) in valid UTF-8 text of len bytes. */
+size_t proto_utf8_chars(const char *s, size_t len);
+
 /*
- * Argument checks.  Each returns 0 and sets *out (left untouched when the
- * argument is absent and not required), or -1 with e set to BAD_ARGUMENT.
+ * Argument checks.  String lengths are counted in characters.  Each returns 0 and sets *out (left
+ * untouched when the argument is absent and not required), or -1 with e set to BAD_ARGUMENT.
  */
 int proto_args_known(json_t *args, const char *const *names, struct proto_error *e);
 int proto_arg_str(json_t *args, const char *name, bool required, size_t maxlen, const char **out,

@@ -20,6 +20,7 @@
 #include "control.h"
 #include "feed.h"
 #include "log.h"
+#include "paging.h"
 #include "plan.h"
 #include "store.h"
 #include "zap.h"
@@ -100,6 +101,8 @@ int server_sockets_open(struct muster *m)
         rc = feed_open(m, &m->feed);
     if (rc == 0)
         rc = control_open(m, &m->control);
+    if (rc == 0)
+        rc = paging_open(m, &m->paging);
     return rc;
 }
 
@@ -174,6 +177,8 @@ void server_stop(struct muster *m)
         control_stop(m->control);
     if (m->zap)
         zap_stop(m->zap);
+    if (m->paging)
+        paging_close(m->paging);
     close_handle(&m->sig_int);
     close_handle(&m->sig_term);
     close_handle(&m->sig_hup);
@@ -181,6 +186,7 @@ void server_stop(struct muster *m)
 
 void server_free(struct muster *m)
 {
+    paging_free(m->paging);
     control_free(m->control);
     feed_free(m->feed);
     zap_free(m->zap);

@@ -19,6 +19,7 @@ struct keyring;
 struct zap;
 struct control;
 struct feed;
+struct paging;
 
 struct server_config {
     const char *plans_dir;   /* directory of *.yaml plans */
@@ -40,6 +41,7 @@ struct muster {
     struct zap *zap;
     struct control *control;
     struct feed *feed;
+    struct paging *paging;
     uv_signal_t sig_int, sig_term, sig_hup;
     bool stopping;
 };

@@ -74,6 +74,44 @@ static const char *const migrations[] = {
     "  at INTEGER NOT NULL,"
     "  kind TEXT NOT NULL,"
     "  body TEXT NOT NULL);",
+    /* 2: request digests (an id reused for another request is refused),
+     * paging: one page per (incident, agency) climbing its ladder, one
+     * attempt row per delivery */
+    "ALTER TABLE replies ADD COLUMN digest TEXT;"
+    "CREATE TABLE pages ("
+    "  id INTEGER PRIMARY KEY,"
+    "  incident_id INTEGER NOT NULL REFERENCES incidents (id),"
+    "  agency_id TEXT NOT NULL,"
+    "  ack_code TEXT NOT NULL UNIQUE,"
+    "  state TEXT NOT NULL"
+    "    CHECK (state IN ('paging', 'acknowledged', 'unreachable', 'cancelled')),"
+    "  step INTEGER NOT NULL,"
+    "  attempt INTEGER NOT NULL,"
+    "  next_at INTEGER,"
+    "  started_at INTEGER NOT NULL,"
+    "  acked_at INTEGER,"
+    "  acked_by TEXT,"
+    "  ack_note TEXT,"
+    "  ack_via TEXT,"
+    "  unreachable_at INTEGER,"
+    "  repages INTEGER NOT NULL DEFAULT 0,"
+    "  UNIQUE (incident_id, agency_id));"
+    "CREATE INDEX pages_due ON pages (next_at) WHERE state = 'paging';"
+    "CREATE TABLE attempts ("
+    "  id INTEGER PRIMARY KEY,"
+    "  page_id INTEGER NOT NULL REFERENCES pages (id),"
+    "  step INTEGER NOT NULL,"
+    "  attempt INTEGER NOT NULL,"
+    "  channel TEXT NOT NULL,"
+    "  contact TEXT NOT NULL,"
+    "  target TEXT NOT NULL,"
+    "  state TEXT NOT NULL"
+    "    CHECK (state IN ('sending', 'queued', 'sent', 'delivered', 'failed', 'cancelled')),"
+    "  detail TEXT,"
+    "  created_at INTEGER NOT NULL,"
+    "  finished_at INTEGER);"
+    "CREATE INDEX attempts_page ON attempts (page_id);"
+    "CREATE INDEX attempts_open ON attempts (state) WHERE state IN ('sending', 'queued', 'sent');",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -292,11 +330,12 @@ int store_commit_async(struct store *st, uv_loop_t *loop, store_commit_cb *cb, v
 }
 
 static const char SQL_REPLY_GET[] =
-    "SELECT reply FROM replies WHERE principal = ?1 AND request_id = ?2";
-static const char SQL_REPLY_PUT[] =
-    "INSERT INTO replies (principal, request_id, at, reply) VALUES (?1, ?2, ?3, ?4)";
+    "SELECT reply, digest FROM replies WHERE principal = ?1 AND request_id = ?2";
+static const char SQL_REPLY_PUT[] = "INSERT INTO replies (principal, request_id, at, reply, digest)"
+                                    " VALUES (?1, ?2, ?3, ?4, ?5)";
 
-int store_reply_get(struct store *st, const char *principal, const char *req_id, char **reply)
+int store_reply_get(struct store *st, const char *principal, const char *req_id, const char *digest,
+                    char **reply)
 {
     sqlite3_stmt *s = store_stmt(st, SQL_REPLY_GET);
     if (!s)
@@ -305,6 +344,11 @@ int store_reply_get(struct store *st, const char *principal, const char *req_id,
     sqlite3_bind_text(s, 2, req_id, -1, SQLITE_STATIC);
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
+        const char *stored = (const char *)sqlite3_column_text(s, 1);
+        if (digest && stored && strcmp(digest, stored)) {
+            sqlite3_reset(s);
+            return -EEXIST;
+        }
         *reply = strdup((const char *)sqlite3_column_text(s, 0));
         rc = *reply ? 0 : -ENOMEM;
     } else {
@@ -315,7 +359,7 @@ int store_reply_get(struct store *st, const char *principal, const char *req_id,
 }
 
 int store_reply_put(struct store *st, const char *principal, const char *req_id, int64_t at,
-                    const char *reply)
+                    const char *reply, const char *digest)
 {
     sqlite3_stmt *s = store_stmt(st, SQL_REPLY_PUT);
     if (!s)
@@ -324,6 +368,7 @@ int store_reply_put(struct store *st, const char *principal, const char *req_id,
     sqlite3_bind_text(s, 2, req_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 3, at);
     sqlite3_bind_text(s, 4, reply, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, digest, -1, SQLITE_STATIC);
     return store_exec_stmt(s);
 }
 

@@ -58,11 +58,13 @@ int store_savepoint_rollback(struct store *st);
 typedef void store_commit_cb(void *arg, int status);
 int store_commit_async(struct store *st, uv_loop_t *loop, store_commit_cb *cb, void *arg);
 
-/* Idempotency: the stored reply for (principal, request id), or -ENOENT.
- * *reply is malloc'd, the caller frees it. */
-int store_reply_get(struct store *st, const char *principal, const char *req_id, char **reply);
+/* Idempotency: the stored reply for (principal, request id), or -ENOENT;
+ * -EEXIST when the id was used for a request with another digest (of the
+ * command and its arguments).  *reply is malloc'd, the caller frees it. */
+int store_reply_get(struct store *st, const char *principal, const char *req_id, const char *digest,
+                    char **reply);
 int store_reply_put(struct store *st, const char *principal, const char *req_id, int64_t at,
-                    const char *reply);
+                    const char *reply, const char *digest);
 
 /* Audit trail: one row per state change or refusal. */
 struct store_audit {

@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include "dispatch.h"
-#include "feed.h"
+#include "outbox.h"
 #include "incident.h"
 #include "plan.h"
 #include "server.h"
@@ -26,7 +26,7 @@ static char dir[] = "/tmp/muster-incident.XXXXXX";
 struct fixture {
     struct server_config cfg;
     struct muster m;
-    struct feed_outbox ob;
+    struct outbox ob;
 };
 
 static json_t *run(struct fixture *f, const char *principal, const char *text)
@@ -34,7 +34,7 @@ static json_t *run(struct fixture *f, const char *principal, const char *text)
     struct proto_request req;
     struct proto_error e;
     assert_int_equal(proto_request_decode(text, strlen(text), &req, &e), 0);
-    char *reply = dispatch_request(&f->m, &f->ob, principal, &req);
+    char *reply = dispatch_request(&f->m, &f->ob, principal, &req, NULL, 0);
     proto_request_clear(&req);
     if (store_in_txn(f->m.store))
         assert_int_equal(store_commit(f->m.store), 0);
@@ -80,7 +80,7 @@ static void test_standup(void **state)
     assert_non_null(strstr(ref, "EX-CAMB-"));
     assert_true(json_integer_value(json_object_get(res, "agencies")) > 0);
     assert_int_equal(f->ob.count, 1); /* one feed event waiting for the commit */
-    feed_outbox_truncate(&f->ob, 0);
+    outbox_truncate(&f->ob, 0);
     assert_int_equal(count(f, "SELECT COUNT(*) FROM events WHERE kind = 'incident.standup'"), 1);
     assert_int_equal(count(f, "SELECT COUNT(*) FROM audit WHERE command = 'incident.standup'"
                               " AND principal = 'gold' AND outcome = 'ok'"),
@@ -95,6 +95,15 @@ static void test_retry_same_id(void **state)
     json_t *b = standup(f, "gold", "same", 1, "false", "RETRY");
     assert_true(json_equal(a, b));
     assert_int_equal(count(f, "SELECT COUNT(*) FROM incidents WHERE operation = 'RETRY'"), 1);
+    /* the same id for a different request is refused, and does nothing */
+    json_t *d = standup(f, "gold", "same", 1, "false", "OTHER");
+    assert_string_equal(code_of(d), "CONFLICT");
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM incidents WHERE operation = 'OTHER'"), 0);
+    json_decref(d);
+    /* an exercise of the same name does not block a live operation */
+    json_t *x = standup(f, "gold", "ex-retry", 1, "true", "RETRY");
+    assert_string_equal(code_of(x), "OK");
+    json_decref(x);
     /* a new id for the same live operation is a conflict, not a second incident */
     json_t *c = standup(f, "gold", "other", 1, "false", "RETRY");
     assert_string_equal(code_of(c), "CONFLICT");
@@ -201,7 +210,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    feed_outbox_free(&f->ob);
+    outbox_free(&f->ob);
     store_close(f->m.store);
     planset_free(f->m.plans);
     free(f);

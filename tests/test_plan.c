@@ -159,8 +159,10 @@ static void test_good_minimal(void **state)
     assert_int_equal(p->nagencies, 1);
     assert_int_equal(p->agencies[0].ncontacts, 1);
     assert_int_equal(p->agencies[0].contacts[0].channel, PLAN_CHANNEL_ZMQ);
-    assert_int_equal(p->agencies[0].contacts[0].after_s, 0);
+    assert_int_equal(p->agencies[0].contacts[0].after_ms, 0);
     assert_int_equal(p->agencies[0].contacts[0].repeat, 0);
+    assert_null(p->agencies[0].contacts[0].args);
+    assert_int_equal(p->agencies[0].contacts[0].nargs, 0);
     plan_free(p);
 }
 
@@ -185,20 +187,38 @@ static void test_good_full(void **state)
     assert_non_null(a);
     assert_string_equal(a->name, "Constabulary Victim & Witness Hub");
     assert_string_equal(a->role, "Lead agency.\nNeeds assessment and referral.\n");
-    assert_int_equal(a->ncontacts, 3);
+    assert_int_equal(a->ncontacts, 4);
     assert_int_equal(a->contacts[1].channel, PLAN_CHANNEL_EXEC);
-    assert_int_equal(a->contacts[1].after_s, 90);
+    assert_int_equal(a->contacts[1].after_ms, 90000);
     assert_int_equal(a->contacts[1].repeat, 3);
+    assert_int_equal(a->contacts[1].nargs, 3);
+    assert_string_equal(a->contacts[1].args[0], "--to");
+    assert_string_equal(a->contacts[1].args[1], "+44 1632 960000");
+    assert_string_equal(a->contacts[1].args[2], "Ünïcode – message");
+    assert_null(a->contacts[1].args[3]);
     assert_int_equal(a->contacts[2].channel, PLAN_CHANNEL_EMAIL);
     assert_string_equal(a->contacts[2].target, "control@police.example");
-    assert_int_equal(a->contacts[2].after_s, 7200);
+    assert_int_equal(a->contacts[2].after_ms, 7200000);
+    assert_null(a->contacts[2].args);
+    assert_int_equal(a->contacts[3].channel, PLAN_CHANNEL_EXEC);
+    assert_int_equal(a->contacts[3].after_ms, 500);
+    assert_int_equal(a->contacts[3].nargs, 0);
+    assert_non_null(a->contacts[3].args);
+    assert_null(a->contacts[3].args[0]);
     a = plan_agency_find(p, "mh-trust");
     assert_string_equal(a->role, "Mental health triage for victims.");
     assert_int_equal(a->contacts[1].channel, PLAN_CHANNEL_WEBHOOK);
-    assert_int_equal(a->contacts[1].after_s, 30);
+    assert_int_equal(a->contacts[1].after_ms, 30000);
     assert_int_equal(a->contacts[1].repeat, 10);
-    assert_int_equal(a->contacts[2].after_s, 300);
-    assert_int_equal(plan_agency_find(p, "red-cross")->contacts[0].after_s, 86400);
+    assert_int_equal(a->contacts[2].after_ms, 300000);
+    assert_int_equal(plan_agency_find(p, "red-cross")->contacts[0].after_ms, 86400000);
+    assert_int_equal(p->paging.ack_wait_ms, 86400000);
+    assert_int_equal(p->paging.exec_timeout_ms, 600000);
+    assert_int_equal(p->paging.webhook_timeout_ms, 100);
+    assert_int_equal(p->paging.webhook_retries, 10);
+    assert_int_equal(p->paging.webhook_backoff_ms, 0);
+    assert_string_equal(p->paging.smtp_url, "smtps://mail.police.example:465");
+    assert_string_equal(p->paging.email_from, "muster@police.example");
     plan_free(p);
 }
 
@@ -260,6 +280,7 @@ static void test_buffer_not_terminated(void **state)
 static void test_real_plans(void **state)
 {
     struct plan *p = load_ok(real_dir, "cambridgeshire.yaml");
+    const struct plan_contact *ct;
 
     (void)state;
     assert_string_equal(p->id, "cambridgeshire");
@@ -276,10 +297,22 @@ static void test_real_plans(void **state)
         assert_int_equal(p->agencies[i].contacts[0].channel, PLAN_CHANNEL_ZMQ);
         assert_string_equal(p->agencies[i].contacts[0].target, p->agencies[i].id);
     }
+    assert_int_equal(p->paging.ack_wait_ms, 15 * 60 * 1000);
+    assert_string_equal(p->paging.smtp_url, "smtp://mail.cambs.police.example:25");
+    assert_string_equal(p->paging.email_from, "muster@cambs.police.example");
+    ct = &plan_agency_find(p, "victim-witness-hub")->contacts[1];
+    assert_int_equal(ct->channel, PLAN_CHANNEL_EXEC);
+    assert_int_equal(ct->nargs, 4);
+    assert_string_equal(ct->args[1], "hub-duty-managers");
     plan_free(p);
     p = load_ok(real_dir, "example.yaml");
     assert_int_equal(p->nlevels, 2);
     assert_int_equal(p->nagencies, 3);
+    assert_int_equal(p->paging.ack_wait_ms, 10 * 60 * 1000);
+    ct = &plan_agency_find(p, "victim-hub")->contacts[1];
+    assert_int_equal(ct->channel, PLAN_CHANNEL_EXEC);
+    assert_int_equal(ct->nargs, 4);
+    assert_string_equal(ct->args[0], "--to");
     plan_free(p);
 }
 
@@ -351,7 +384,9 @@ static const char contact_tmpl[] = "plan: {id: t, name: T, version: '1', ref_pre
 struct contact_case {
     const char *lines; /* replaces %s */
     const char *error; /* expected message (without "t.yaml:"), or NULL */
-    int channel, after_s, repeat;
+    int channel;
+    long long after_ms;
+    int repeat;
 };
 
 static const struct contact_case contact_cases[] = {
@@ -380,35 +415,77 @@ static const struct contact_case contact_cases[] = {
     {"channel: ZMQ\n        target: a",
      "11:18: \"channel\" must be one of zmq, exec, webhook, email, got \"ZMQ\"", 0, 0, 0},
     {"channel: zmq\n        target: a\n        after: 0", NULL, 0, 0, 0},
-    {"channel: zmq\n        target: a\n        after: 86400", NULL, 0, 86400, 0},
-    {"channel: zmq\n        target: a\n        after: 45s", NULL, 0, 45, 0},
-    {"channel: zmq\n        target: a\n        after: \"10m\"", NULL, 0, 600, 0},
-    {"channel: zmq\n        target: a\n        after: 24h", NULL, 0, 86400, 0},
+    {"channel: zmq\n        target: a\n        after: 86400", NULL, 0, 86400000, 0},
+    {"channel: zmq\n        target: a\n        after: 45", NULL, 0, 45000, 0},
+    {"channel: zmq\n        target: a\n        after: 45s", NULL, 0, 45000, 0},
+    {"channel: zmq\n        target: a\n        after: 30s", NULL, 0, 30000, 0},
+    {"channel: zmq\n        target: a\n        after: 500ms", NULL, 0, 500, 0},
+    {"channel: zmq\n        target: a\n        after: '500ms'", NULL, 0, 500, 0},
+    {"channel: zmq\n        target: a\n        after: 0ms", NULL, 0, 0, 0},
+    {"channel: zmq\n        target: a\n        after: 1ms", NULL, 0, 1, 0},
+    {"channel: zmq\n        target: a\n        after: 86400000ms", NULL, 0, 86400000, 0},
+    {"channel: zmq\n        target: a\n        after: 5m", NULL, 0, 300000, 0},
+    {"channel: zmq\n        target: a\n        after: \"10m\"", NULL, 0, 600000, 0},
+    {"channel: zmq\n        target: a\n        after: 2h", NULL, 0, 7200000, 0},
+    {"channel: zmq\n        target: a\n        after: 24h", NULL, 0, 86400000, 0},
     {"channel: zmq\n        target: a\n        after: 0h", NULL, 0, 0, 0},
+    {"channel: zmq\n        target: a\n        after: 007s", NULL, 0, 7000, 0},
     {"channel: zmq\n        target: a\n        after: 86401",
-     "13:16: \"after\" must be between 0 and 86400 seconds, got 86401", 0, 0, 0},
+     "13:16: \"after\" must be between 0 and 86400000 ms, got 86401", 0, 0, 0},
+    {"channel: zmq\n        target: a\n        after: 86400001ms",
+     "13:16: \"after\" must be between 0 and 86400000 ms, got 86400001ms", 0, 0, 0},
     {"channel: zmq\n        target: a\n        after: 1441m",
-     "13:16: \"after\" must be between 0 and 86400 seconds, got 1441m", 0, 0, 0},
+     "13:16: \"after\" must be between 0 and 86400000 ms, got 1441m", 0, 0, 0},
     {"channel: zmq\n        target: a\n        after: 99999999999999999999h",
-     "13:16: \"after\" must be between 0 and 86400 seconds, got 99999999999999999999h", 0, 0, 0},
+     "13:16: \"after\" must be between 0 and 86400000 ms, got 99999999999999999999h", 0, 0, 0},
+    {"channel: zmq\n        target: a\n        after: 99999999999999999999ms",
+     "13:16: \"after\" must be between 0 and 86400000 ms, got 99999999999999999999ms", 0, 0, 0},
+    {"channel: zmq\n        target: a\n        after: -1",
+     "13:16: \"after\" must be between 0 and 86400000 ms, got -1", 0, 0, 0},
+    {"channel: zmq\n        target: a\n        after: -99999999999999999999",
+     "13:16: \"after\" must be between 0 and 86400000 ms, got -99999999999999999999", 0, 0, 0},
+    {"channel: zmq\n        target: a\n        after: ms",
+     "13:16: \"after\" must be a duration (whole seconds, or a number followed by ms, s, m or h), "
+     "got \"ms\"",
+     0, 0, 0},
+    {"channel: zmq\n        target: a\n        after: 5 ms",
+     "13:16: \"after\" must be a duration (whole seconds, or a number followed by ms, s, m or h), "
+     "got \"5 ms\"",
+     0, 0, 0},
+    {"channel: zmq\n        target: a\n        after: 5sm",
+     "13:16: \"after\" must be a duration (whole seconds, or a number followed by ms, s, m or h), "
+     "got \"5sm\"",
+     0, 0, 0},
+    {"channel: zmq\n        target: a\n        after: 5MS",
+     "13:16: \"after\" must be a duration (whole seconds, or a number followed by ms, s, m or h), "
+     "got \"5MS\"",
+     0, 0, 0},
+    {"channel: zmq\n        target: a\n        after: -5s",
+     "13:16: \"after\" must be a duration (whole seconds, or a number followed by ms, s, m or h), "
+     "got \"-5s\"",
+     0, 0, 0},
+    {"channel: zmq\n        target: a\n        after: \"5\\0s\"",
+     "13:16: \"after\" must be a duration (whole seconds, or a number followed by ms, s, m or h), "
+     "got \"5\\x00s\"",
+     0, 0, 0},
     {"channel: zmq\n        target: a\n        after: '30'",
-     "13:16: \"after\" must be a duration (whole seconds, or a number followed by s, m or h), "
+     "13:16: \"after\" must be a duration (whole seconds, or a number followed by ms, s, m or h), "
      "got \"30\"",
      0, 0, 0},
     {"channel: zmq\n        target: a\n        after: 5d",
-     "13:16: \"after\" must be a duration (whole seconds, or a number followed by s, m or h), "
+     "13:16: \"after\" must be a duration (whole seconds, or a number followed by ms, s, m or h), "
      "got \"5d\"",
      0, 0, 0},
     {"channel: zmq\n        target: a\n        after: s",
-     "13:16: \"after\" must be a duration (whole seconds, or a number followed by s, m or h), "
+     "13:16: \"after\" must be a duration (whole seconds, or a number followed by ms, s, m or h), "
      "got \"s\"",
      0, 0, 0},
     {"channel: zmq\n        target: a\n        after: [1]",
-     "13:16: \"after\" must be a duration (whole seconds, or a number followed by s, m or h), "
+     "13:16: \"after\" must be a duration (whole seconds, or a number followed by ms, s, m or h), "
      "got a sequence",
      0, 0, 0},
     {"channel: zmq\n        target: a\n        after:",
-     "13:9: \"after\" must be a duration (whole seconds, or a number followed by s, m or h), "
+     "13:9: \"after\" must be a duration (whole seconds, or a number followed by ms, s, m or h), "
      "got an empty value",
      0, 0, 0},
     {"channel: zmq\n        target: a\n        repeat: 10", NULL, 0, 0, 10},
@@ -434,6 +511,25 @@ static const struct contact_case contact_cases[] = {
     {"channel: zmq\n        target: a\n        ? [x]\n        : y",
      "13:11: keys must be strings, got a sequence", 0, 0, 0},
     {"channel: zmq", "10:9: missing required key \"target\" in contact", 0, 0, 0},
+    {"channel: exec\n        target: /bin/pager\n        args: [-x]", NULL, PLAN_CHANNEL_EXEC, 0,
+     0},
+    {"channel: exec\n        target: /bin/pager\n        args: []", NULL, PLAN_CHANNEL_EXEC, 0, 0},
+    {"channel: zmq\n        target: a\n        args: [-x]",
+     "13:9: \"args\" is only allowed for exec contacts", 0, 0, 0},
+    {"channel: email\n        target: a@b\n        args: []",
+     "13:9: \"args\" is only allowed for exec contacts", 0, 0, 0},
+    {"args: [-x]\n        channel: webhook\n        target: http://x",
+     "11:9: \"args\" is only allowed for exec contacts", 0, 0, 0},
+    {"channel: exec\n        target: /bin/pager\n        args: [a, 1, {b: c}]",
+     "13:22: each item of \"args\" must be a string, got a mapping", 0, 0, 0},
+    {"channel: exec\n        target: /bin/pager\n        args: [\"a\\tb\", \"\\a\"]",
+     "13:24: each item of \"args\" must not contain control characters", 0, 0, 0},
+    {"channel: exec\n        target: /bin/pager\n        args: -x",
+     "13:15: \"args\" must be a sequence, got \"-x\"", 0, 0, 0},
+    {"channel: exec\n        target: /bin/pager\n        args:",
+     "13:9: \"args\" must be a sequence, got an empty value", 0, 0, 0},
+    {"channel: exec\n        target: /bin/pager\n        args: {a: b}",
+     "13:15: \"args\" must be a sequence, got a mapping", 0, 0, 0},
 };
 
 static void test_contact_rules(void **state)
@@ -450,7 +546,7 @@ static void test_contact_rules(void **state)
         if (cc->error == NULL) {
             const struct plan_contact *ct = &p->agencies[0].contacts[0];
             assert_int_equal(ct->channel, cc->channel);
-            assert_int_equal(ct->after_s, cc->after_s);
+            assert_int_equal(ct->after_ms, cc->after_ms);
             assert_int_equal(ct->repeat, cc->repeat);
             plan_free(p);
         } else {
@@ -462,6 +558,298 @@ static void test_contact_rules(void **state)
         }
         free(got);
         free(text);
+    }
+}
+
+/* A plan whose exec contact has count arguments of 500 characters (the
+ * last one of last_len), listed on line 13 from column 16. */
+static char *long_args(int count, int last_len)
+{
+    char *lines = malloc((size_t)count * 503 + 100), *text = NULL;
+    size_t o = (size_t)sprintf(lines, "channel: exec\n        target: /p\n        args: [");
+
+    for (int i = 0; i < count; i++) {
+        int n = i == count - 1 ? last_len : 500;
+        if (i > 0)
+            o += (size_t)sprintf(lines + o, ", ");
+        memset(lines + o, 'x', (size_t)n);
+        o += (size_t)n;
+    }
+    strcpy(lines + o, "]");
+    assert_true(asprintf(&text, contact_tmpl, lines) > 0);
+    free(lines);
+    return text;
+}
+
+/* Arguments are stored in order, NULL-terminated; an exec contact always
+ * has an args array, any other contact none; long lists and items are
+ * refused. */
+static void test_args(void **state)
+{
+    static const char *const lines[] = {
+        "channel: exec\n        target: /bin/pager\n        args: [--to, 'a b', 1, ~, \"\u00e9\"]",
+        "channel: exec\n        target: /bin/pager",
+        "channel: webhook\n        target: http://x",
+    };
+    const struct plan_contact *ct;
+    struct plan *p = NULL;
+    char *text = NULL, *got;
+    int rc;
+
+    (void)state;
+    assert_true(asprintf(&text, contact_tmpl, lines[0]) > 0);
+    got = load_text(text, &p, &rc);
+    ct = &p->agencies[0].contacts[0];
+    assert_int_equal(ct->nargs, 5);
+    assert_string_equal(ct->args[0], "--to");
+    assert_string_equal(ct->args[1], "a b");
+    assert_string_equal(ct->args[2], "1");
+    assert_string_equal(ct->args[3], "~");
+    assert_string_equal(ct->args[4], "é");
+    assert_null(ct->args[5]);
+    plan_free(p);
+    free(got);
+    free(text);
+
+    for (size_t i = 1; i < 3; i++) {
+        assert_true(asprintf(&text, contact_tmpl, lines[i]) > 0);
+        got = load_text(text, &p, &rc);
+        ct = &p->agencies[0].contacts[0];
+        assert_int_equal(ct->nargs, 0);
+        if (i == 1)
+            assert_true(ct->args != NULL && ct->args[0] == NULL);
+        else
+            assert_null(ct->args);
+        plan_free(p);
+        free(got);
+        free(text);
+    }
+
+    /* 16 items of 500 characters load; 17 items, or 501 characters, do not */
+    got = load_text(text = long_args(16, 500), &p, &rc);
+    assert_int_equal(p->agencies[0].contacts[0].nargs, 16);
+    assert_int_equal(strlen(p->agencies[0].contacts[0].args[15]), 500);
+    plan_free(p);
+    free(got);
+    free(text);
+    got = load_text(text = long_args(17, 500), NULL, &rc);
+    assert_string_equal(got, "t.yaml:13:15: \"args\" must have between 0 and 16 items, got 17\n");
+    free(got);
+    free(text);
+    got = load_text(text = long_args(16, 501), NULL, &rc);
+    assert_string_equal(got, "t.yaml:13:7546: each item of \"args\" must be at most 500 "
+                             "characters\n");
+    free(got);
+    free(text);
+}
+
+/* ---- the paging section ---------------------------------------------------- */
+
+static void assert_paging_defaults(const struct plan_paging *pg)
+{
+    assert_int_equal(pg->ack_wait_ms, 600000);
+    assert_int_equal(pg->exec_timeout_ms, 30000);
+    assert_int_equal(pg->webhook_timeout_ms, 10000);
+    assert_int_equal(pg->webhook_retries, 2);
+    assert_int_equal(pg->webhook_backoff_ms, 2000);
+    assert_string_equal(pg->smtp_url, "smtp://localhost:25");
+    assert_string_equal(pg->email_from, "muster@localhost");
+}
+
+/* A valid plan; "%s" is the paging section, from line 5. */
+static const char paging_tmpl[] = "plan: {id: t, name: T, version: '1', ref_prefix: TT}\n"
+                                  "levels: [{level: 1, name: L}]\n"
+                                  "hub: {name: H, lead_agency: a}\n"
+                                  "agencies: [{id: a, name: A, role: R, activate_level: 1,"
+                                  " contacts: [{name: C, channel: zmq, target: a}]}]\n"
+                                  "%s";
+
+/* Without the section, or with an empty one, every key has its default. */
+static void test_paging_defaults(void **state)
+{
+    static const char *const sections[] = {"", "paging: {}\n", "# paging:\n"};
+    struct plan *p = load_ok(plans_dir, "good-minimal.yaml");
+
+    (void)state;
+    assert_paging_defaults(&p->paging);
+    plan_free(p);
+    for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
+        char *text = NULL, *got;
+        int rc;
+        assert_true(asprintf(&text, paging_tmpl, sections[i]) > 0);
+        got = load_text(text, &p, &rc);
+        assert_paging_defaults(&p->paging);
+        plan_free(p);
+        free(got);
+        free(text);
+    }
+}
+
+/* The section given as something other than a mapping. */
+static void test_paging_structure(void **state)
+{
+    static const struct {
+        const char *section, *error;
+    } cases[] = {
+        {"paging: []\n", "t.yaml:5:9: \"paging\" must be a mapping, got a sequence\n"},
+        {"paging: [ack_wait: 1s]\n", "t.yaml:5:9: \"paging\" must be a mapping, got a sequence\n"},
+        {"paging: 10m\n", "t.yaml:5:9: \"paging\" must be a mapping, got \"10m\"\n"},
+        {"paging:\n", "t.yaml:5:1: \"paging\" must be a mapping, got an empty value\n"},
+        {"paging: {}\npaging: {}\n", "t.yaml:6:1: duplicate key \"paging\" (first defined at line "
+                                     "5)\n"},
+        {"paging: {ack_wait: 0s, smtp_url: x}\n",
+         "t.yaml:5:20: \"ack_wait\" must be between 1000 and 86400000 ms, got 0s\n"
+         "t.yaml:5:34: \"smtp_url\" must be an smtp:// or smtps:// URL without spaces, got "
+         "\"x\"\n"},
+    };
+    char *text = NULL;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        assert_true(asprintf(&text, paging_tmpl, cases[i].section) > 0);
+        expect_errors(text, cases[i].error);
+        free(text);
+    }
+}
+
+/*
+ * One key of the section (on line 6): either an error, or the value the
+ * key then has in plan_to_json (num for numbers, str for strings), which
+ * also checks the struct's milliseconds.
+ */
+struct paging_case {
+    const char *line, *error, *json_key;
+    long long num;
+    const char *str;
+};
+
+static const struct paging_case paging_cases[] = {
+    {"ack_wait: 1s", NULL, "ack_wait_ms", 1000, NULL},
+    {"ack_wait: 1", NULL, "ack_wait_ms", 1000, NULL},
+    {"ack_wait: 1000ms", NULL, "ack_wait_ms", 1000, NULL},
+    {"ack_wait: 15m", NULL, "ack_wait_ms", 900000, NULL},
+    {"ack_wait: 24h", NULL, "ack_wait_ms", 86400000, NULL},
+    {"ack_wait: 999ms", "6:13: \"ack_wait\" must be between 1000 and 86400000 ms, got 999ms", NULL,
+     0, NULL},
+    {"ack_wait: 0", "6:13: \"ack_wait\" must be between 1000 and 86400000 ms, got 0", NULL, 0,
+     NULL},
+    {"ack_wait: 86401s", "6:13: \"ack_wait\" must be between 1000 and 86400000 ms, got 86401s",
+     NULL, 0, NULL},
+    {"ack_wait: 10d",
+     "6:13: \"ack_wait\" must be a duration (whole seconds, or a number followed "
+     "by ms, s, m or h), got \"10d\"",
+     NULL, 0, NULL},
+    {"ack_wait:",
+     "6:3: \"ack_wait\" must be a duration (whole seconds, or a number followed by ms, "
+     "s, m or h), got an empty value",
+     NULL, 0, NULL},
+    {"exec_timeout: 100ms", NULL, "exec_timeout_ms", 100, NULL},
+    {"exec_timeout: 500ms", NULL, "exec_timeout_ms", 500, NULL},
+    {"exec_timeout: 10m", NULL, "exec_timeout_ms", 600000, NULL},
+    {"exec_timeout: 600", NULL, "exec_timeout_ms", 600000, NULL},
+    {"exec_timeout: 99ms", "6:17: \"exec_timeout\" must be between 100 and 600000 ms, got 99ms",
+     NULL, 0, NULL},
+    {"exec_timeout: 601s", "6:17: \"exec_timeout\" must be between 100 and 600000 ms, got 601s",
+     NULL, 0, NULL},
+    {"exec_timeout: 1h", "6:17: \"exec_timeout\" must be between 100 and 600000 ms, got 1h", NULL,
+     0, NULL},
+    {"webhook_timeout: 100ms", NULL, "webhook_timeout_ms", 100, NULL},
+    {"webhook_timeout: 5m", NULL, "webhook_timeout_ms", 300000, NULL},
+    {"webhook_timeout: 301s",
+     "6:20: \"webhook_timeout\" must be between 100 and 300000 ms, got 301s", NULL, 0, NULL},
+    {"webhook_timeout: 0", "6:20: \"webhook_timeout\" must be between 100 and 300000 ms, got 0",
+     NULL, 0, NULL},
+    {"webhook_retries: 0", NULL, "webhook_retries", 0, NULL},
+    {"webhook_retries: 10", NULL, "webhook_retries", 10, NULL},
+    {"webhook_retries: 11", "6:20: \"webhook_retries\" must be between 0 and 10, got 11", NULL, 0,
+     NULL},
+    {"webhook_retries: -1", "6:20: \"webhook_retries\" must be between 0 and 10, got -1", NULL, 0,
+     NULL},
+    {"webhook_retries: '2'",
+     "6:20: \"webhook_retries\" must be an integer without quotes, got \"2\"", NULL, 0, NULL},
+    {"webhook_retries: 2s", "6:20: \"webhook_retries\" must be an integer, got \"2s\"", NULL, 0,
+     NULL},
+    {"webhook_backoff: 0", NULL, "webhook_backoff_ms", 0, NULL},
+    {"webhook_backoff: 0ms", NULL, "webhook_backoff_ms", 0, NULL},
+    {"webhook_backoff: 250ms", NULL, "webhook_backoff_ms", 250, NULL},
+    {"webhook_backoff: 10m", NULL, "webhook_backoff_ms", 600000, NULL},
+    {"webhook_backoff: 600001ms",
+     "6:20: \"webhook_backoff\" must be between 0 and 600000 ms, got 600001ms", NULL, 0, NULL},
+    {"webhook_backoff: -1", "6:20: \"webhook_backoff\" must be between 0 and 600000 ms, got -1",
+     NULL, 0, NULL},
+    {"smtp_url: smtp://mail.example:25", NULL, "smtp_url", 0, "smtp://mail.example:25"},
+    {"smtp_url: smtps://mail.example", NULL, "smtp_url", 0, "smtps://mail.example"},
+    {"smtp_url: smtp://x", NULL, "smtp_url", 0, "smtp://x"},
+    {"smtp_url: smtp://",
+     "6:13: \"smtp_url\" must be an smtp:// or smtps:// URL without spaces, "
+     "got \"smtp://\"",
+     NULL, 0, NULL},
+    {"smtp_url: 'smtp://a b'",
+     "6:13: \"smtp_url\" must be an smtp:// or smtps:// URL without "
+     "spaces, got \"smtp://a b\"",
+     NULL, 0, NULL},
+    {"smtp_url: SMTP://x",
+     "6:13: \"smtp_url\" must be an smtp:// or smtps:// URL without spaces, "
+     "got \"SMTP://x\"",
+     NULL, 0, NULL},
+    {"smtp_url: mail.example:25",
+     "6:13: \"smtp_url\" must be an smtp:// or smtps:// URL without "
+     "spaces, got \"mail.example:25\"",
+     NULL, 0, NULL},
+    {"smtp_url: ''", "6:13: \"smtp_url\" must not be empty", NULL, 0, NULL},
+    {"smtp_url: [smtp://x]", "6:13: \"smtp_url\" must be a string, got a sequence", NULL, 0, NULL},
+    {"email_from: a@b", NULL, "email_from", 0, "a@b"},
+    {"email_from: muster@cambs.police.example", NULL, "email_from", 0,
+     "muster@cambs.police.example"},
+    {"email_from: '@b'", "6:15: \"email_from\" must be an email address (name@domain), got \"@b\"",
+     NULL, 0, NULL},
+    {"email_from: a@", "6:15: \"email_from\" must be an email address (name@domain), got \"a@\"",
+     NULL, 0, NULL},
+    {"email_from: a@b@c",
+     "6:15: \"email_from\" must be an email address (name@domain), got \"a@b@c\"", NULL, 0, NULL},
+    {"email_from: a b@c",
+     "6:15: \"email_from\" must be an email address (name@domain), got \"a b@c\"", NULL, 0, NULL},
+    {"email_from: muster",
+     "6:15: \"email_from\" must be an email address (name@domain), got \"muster\"", NULL, 0, NULL},
+    {"colour: blue",
+     "6:3: unknown key \"colour\" in paging (expected one of: ack_wait, "
+     "exec_timeout, webhook_timeout, webhook_retries, webhook_backoff, smtp_url, "
+     "email_from)",
+     NULL, 0, NULL},
+    {"ack_wait: 1s\n  ack_wait: 2s", "7:3: duplicate key \"ack_wait\" (first defined at line 6)",
+     NULL, 0, NULL},
+};
+
+static void test_paging_rules(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(paging_cases) / sizeof(paging_cases[0]); i++) {
+        const struct paging_case *pc = &paging_cases[i];
+        struct plan *p = NULL;
+        char *section = NULL, *text = NULL, *got, want[512];
+        int rc;
+
+        assert_true(asprintf(&section, "paging:\n  %s\n", pc->line) > 0);
+        assert_true(asprintf(&text, paging_tmpl, section) > 0);
+        got = load_text(text, &p, &rc);
+        if (pc->error == NULL) {
+            json_t *j = plan_to_json(p);
+            json_t *v = json_object_get(json_object_get(j, "paging"), pc->json_key);
+            if (pc->str != NULL)
+                assert_string_equal(json_string_value(v), pc->str);
+            else
+                assert_int_equal(json_integer_value(v), pc->num);
+            json_decref(j);
+            plan_free(p);
+        } else {
+            snprintf(want, sizeof(want), "t.yaml:%s\n", pc->error);
+            if (strcmp(got, want) != 0)
+                print_error("case %zu: %s\n", i, pc->line);
+            assert_string_equal(got, want);
+        }
+        free(got);
+        free(text);
+        free(section);
     }
 }
 
@@ -610,7 +998,7 @@ static void test_structure_rules(void **state)
     expect_errors("--- !!map\na: 1\n", "t.yaml:1:5: tags are not allowed\n");
     expect_errors("a: [[[[[[[1]]]]]]]\n", /* depth 8: structure is fine */
                   "t.yaml:1:1: unknown key \"a\" in the plan file (expected one of: plan, levels, "
-                  "hub, agencies)\n"
+                  "hub, agencies, paging)\n"
                   "t.yaml:1:1: missing required key \"plan\" in the plan file\n"
                   "t.yaml:1:1: missing required key \"levels\" in the plan file\n"
                   "t.yaml:1:1: missing required key \"hub\" in the plan file\n"
@@ -675,10 +1063,10 @@ static void test_too_many_errors(void **state)
     assert_int_equal(plan_load_buffer("t.yaml", text, o, &p, &errs), -EINVAL);
     assert_int_equal(errs.count, PLAN_MAX_ERRORS + 1);
     assert_string_equal(errs.msg[0], "t.yaml:1:1: unknown key \"k0\" in the plan file (expected "
-                                     "one of: plan, levels, hub, agencies)");
+                                     "one of: plan, levels, hub, agencies, paging)");
     assert_string_equal(errs.msg[PLAN_MAX_ERRORS - 1],
                         "t.yaml:50:1: unknown key \"k49\" in the plan file (expected one of: "
-                        "plan, levels, hub, agencies)");
+                        "plan, levels, hub, agencies, paging)");
     assert_string_equal(errs.msg[PLAN_MAX_ERRORS],
                         "t.yaml: too many errors, only the first 50 are shown");
     plan_errors_free(&errs);
@@ -891,7 +1279,7 @@ static void test_queries(void **state)
 static void test_to_json(void **state)
 {
     struct plan *p = load_ok(plans_dir, "good-full.yaml");
-    json_t *j = plan_to_json(p), *a, *ct, *lv;
+    json_t *j = plan_to_json(p), *a, *ct, *lv, *pg;
 
     (void)state;
     assert_non_null(j);
@@ -913,17 +1301,51 @@ static void test_to_json(void **state)
     assert_string_equal(json_string_value(json_object_get(ct, "channel")), "webhook");
     assert_string_equal(json_string_value(json_object_get(ct, "target")),
                         "https://oncall.trust.example/muster?src=plan");
-    assert_int_equal(json_integer_value(json_object_get(ct, "after_s")), 30);
+    assert_int_equal(json_integer_value(json_object_get(ct, "after_ms")), 30000);
     assert_int_equal(json_integer_value(json_object_get(ct, "repeat")), 10);
-    assert_int_equal(json_object_size(j), 8);
+    assert_null(json_object_get(ct, "args")); /* exec contacts only */
+    assert_int_equal(json_object_size(j), 9);
     assert_int_equal(json_object_size(a), 5);
     assert_int_equal(json_object_size(ct), 5);
+
+    a = json_array_get(json_object_get(j, "agencies"), 0);
+    ct = json_array_get(json_object_get(a, "contacts"), 1);
+    assert_string_equal(json_string_value(json_object_get(ct, "channel")), "exec");
+    assert_int_equal(json_integer_value(json_object_get(ct, "after_ms")), 90000);
+    assert_int_equal(json_object_size(ct), 6);
+    assert_int_equal(json_array_size(json_object_get(ct, "args")), 3);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(ct, "args"), 1)),
+                        "+44 1632 960000");
+    ct = json_array_get(json_object_get(a, "contacts"), 3);
+    assert_true(json_is_array(json_object_get(ct, "args")));
+    assert_int_equal(json_array_size(json_object_get(ct, "args")), 0);
+    assert_int_equal(json_integer_value(json_object_get(ct, "after_ms")), 500);
+
+    pg = json_object_get(j, "paging");
+    assert_int_equal(json_object_size(pg), 7);
+    assert_int_equal(json_integer_value(json_object_get(pg, "ack_wait_ms")), 86400000);
+    assert_int_equal(json_integer_value(json_object_get(pg, "exec_timeout_ms")), 600000);
+    assert_int_equal(json_integer_value(json_object_get(pg, "webhook_timeout_ms")), 100);
+    assert_int_equal(json_integer_value(json_object_get(pg, "webhook_retries")), 10);
+    assert_int_equal(json_integer_value(json_object_get(pg, "webhook_backoff_ms")), 0);
+    assert_string_equal(json_string_value(json_object_get(pg, "smtp_url")),
+                        "smtps://mail.police.example:465");
+    assert_string_equal(json_string_value(json_object_get(pg, "email_from")),
+                        "muster@police.example");
     json_decref(j);
     plan_free(p);
 
     p = load_ok(plans_dir, "good-minimal.yaml");
     j = plan_to_json(p);
     assert_true(json_is_null(json_object_get(json_object_get(j, "hub"), "address")));
+    pg = json_object_get(j, "paging");
+    assert_int_equal(json_integer_value(json_object_get(pg, "ack_wait_ms")), 600000);
+    assert_int_equal(json_integer_value(json_object_get(pg, "exec_timeout_ms")), 30000);
+    assert_int_equal(json_integer_value(json_object_get(pg, "webhook_timeout_ms")), 10000);
+    assert_int_equal(json_integer_value(json_object_get(pg, "webhook_retries")), 2);
+    assert_int_equal(json_integer_value(json_object_get(pg, "webhook_backoff_ms")), 2000);
+    assert_string_equal(json_string_value(json_object_get(pg, "smtp_url")), "smtp://localhost:25");
+    assert_string_equal(json_string_value(json_object_get(pg, "email_from")), "muster@localhost");
     json_decref(j);
     plan_free(p);
 }
@@ -1062,6 +1484,10 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_real_plans),
         cmocka_unit_test(test_bad_files),
         cmocka_unit_test(test_contact_rules),
+        cmocka_unit_test(test_args),
+        cmocka_unit_test(test_paging_defaults),
+        cmocka_unit_test(test_paging_structure),
+        cmocka_unit_test(test_paging_rules),
         cmocka_unit_test(test_head_rules),
         cmocka_unit_test(test_string_rules),
         cmocka_unit_test(test_message_quoting),

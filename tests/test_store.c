@@ -71,21 +71,29 @@ static void test_replies_and_savepoints(void **state)
     assert_int_equal(store_open(path, &st), 0);
     assert_int_equal(store_begin(st), 0);
     assert_true(store_in_txn(st));
-    assert_int_equal(store_reply_get(st, "gold", "r1", &reply), -ENOENT);
+    assert_int_equal(store_reply_get(st, "gold", "r1", NULL, &reply), -ENOENT);
     assert_int_equal(store_savepoint(st), 0);
-    assert_int_equal(store_reply_put(st, "gold", "r1", 1, "{\"a\":1}"), 0);
+    assert_int_equal(store_reply_put(st, "gold", "r1", 1, "{\"a\":1}", NULL), 0);
     assert_int_equal(store_savepoint_release(st), 0);
     assert_int_equal(store_savepoint(st), 0);
-    assert_int_equal(store_reply_put(st, "gold", "r2", 1, "{\"b\":2}"), 0);
+    assert_int_equal(store_reply_put(st, "gold", "r2", 1, "{\"b\":2}", NULL), 0);
     assert_int_equal(store_savepoint_rollback(st), 0); /* r2 undone, r1 kept */
-    assert_int_equal(store_reply_put(st, "gold", "r1", 2, "x"), -EEXIST);
-    assert_int_equal(store_reply_put(st, "duty", "r1", 2, "{\"c\":3}"), 0); /* per principal */
+    assert_int_equal(store_reply_put(st, "gold", "r1", 2, "x", NULL), -EEXIST);
+    assert_int_equal(store_reply_put(st, "duty", "r1", 2, "{\"c\":3}", NULL),
+                     0); /* per principal */
     assert_int_equal(store_commit(st), 0);
     assert_false(store_in_txn(st));
-    assert_int_equal(store_reply_get(st, "gold", "r1", &reply), 0);
+    assert_int_equal(store_reply_get(st, "gold", "r1", NULL, &reply), 0);
     assert_string_equal(reply, "{\"a\":1}");
     free(reply);
-    assert_int_equal(store_reply_get(st, "gold", "r2", &reply), -ENOENT);
+    assert_int_equal(store_reply_get(st, "gold", "r2", NULL, &reply), -ENOENT);
+    /* the same id with another request's digest is refused, not replayed */
+    assert_int_equal(store_begin(st), 0);
+    assert_int_equal(store_reply_put(st, "gold", "d1", 3, "{\"d\":1}", "aaaa"), 0);
+    assert_int_equal(store_commit(st), 0);
+    assert_int_equal(store_reply_get(st, "gold", "d1", "aaaa", &reply), 0);
+    free(reply);
+    assert_int_equal(store_reply_get(st, "gold", "d1", "bbbb", &reply), -EEXIST);
     store_close(st);
 }
 
@@ -130,7 +138,7 @@ static void test_commit_async(void **state)
     uv_loop_init(&loop);
     assert_int_equal(store_open(path, &st), 0);
     assert_int_equal(store_begin(st), 0);
-    assert_int_equal(store_reply_put(st, "intake", "async-1", 1, "{}"), 0);
+    assert_int_equal(store_reply_put(st, "intake", "async-1", 1, "{}", NULL), 0);
     struct done d = {0, -1};
     assert_int_equal(store_commit_async(st, &loop, on_commit, &d), 0);
     uv_run(&loop, UV_RUN_DEFAULT);

@@ -13,9 +13,9 @@ ok "intake, duty and agency keys refused standup and standdown"
 
 # Everyone may read the incident list.
 for who in duty intake agency:cpft; do
-    m --as "$who" incident list | grep -q "$ref" || fail "$who cannot list incidents"
+    m --as "$who" incident list | grep "$ref" >/dev/null || fail "$who cannot list incidents"
 done
-m --as agency:cpft --json whoami | grep -q '"principal": "agency:cpft"' || fail "whoami"
+m --as agency:cpft --json whoami | grep '"principal": "agency:cpft"' >/dev/null || fail "whoami"
 ok "read commands open to every principal"
 
 # A key that is not in the keyring never gets a connection.
@@ -23,14 +23,14 @@ mkdir "$T/stranger"
 cp "$KEYS/server.pub" "$T/stranger/"
 "$BIN/muster" keys add --keys "$T/stranger" gold >/dev/null
 out=$("$BIN/muster" --keys "$T/stranger" --connect "$CONTROL" incident list 2>&1) && fail "stranger got in"
-echo "$out" | grep -q "refused our key" || fail "stranger: $out"
+echo "$out" | grep "refused our key" >/dev/null || fail "stranger: $out"
 grep -q "zap: refused client key" "$LOG" || fail "refusal not logged"
 ok "unknown key refused at the handshake (exit 4)"
 
 # A gold key file carried by another name is still gold: the principal comes
 # from the keyring, not from anything in the file or the request.
 sed 's/^principal gold/principal intake/' "$KEYS/gold.key" >"$T/relabelled.key"
-m --key "$T/relabelled.key" --json whoami | grep -q '"principal": "gold"' || fail "relabelled key"
+m --key "$T/relabelled.key" --json whoami | grep '"principal": "gold"' >/dev/null || fail "relabelled key"
 sed 's/^principal intake/principal gold/' "$KEYS/intake.key" >"$T/intake-as-gold.key"
 expect_fail 1 FORBIDDEN -- --key "$T/intake-as-gold.key" incident standup --plan example --level 1 --exercise --operation Y
 ok "principal taken from the key, not from the client"

@@ -11,7 +11,7 @@ raw() {
     "$MTEST" raw "$CONTROL" "$KEYS" gold "$T/req"
 }
 expect_code() {
-    echo "$1" | grep -q "\"code\":\"$2\"" || fail "expected $2, got $1"
+    echo "$1" | grep "\"code\":\"$2\"" >/dev/null || fail "expected $2, got $1"
 }
 
 expect_code "$(raw '{"id":"a","cmd":')" BAD_JSON
@@ -29,7 +29,7 @@ expect_code "$(raw '{"id":"a","cmd":"incident.show","args":{"ref":"X","colour":"
 expect_code "$(raw '{"id":"a","cmd":"incident.standup","args":{"plan":"example","level":"1","exercise":true,"operation":"X"}}')" BAD_ARGUMENT
 expect_code "$(raw '{"id":"a","cmd":"incident.standup","args":{"plan":"example","level":1,"exercise":"yes","operation":"X"}}')" BAD_ARGUMENT
 expect_code "$(raw '{"id":"a","cmd":"incident.standup","args":{"plan":"example","level":1,"exercise":true,"operation":""}}')" BAD_ARGUMENT
-echo "$(raw '{"id":"keep-id","cmd":"nope"}')" | grep -q '"id":"keep-id"' || fail "error reply lost the request id"
+echo "$(raw '{"id":"keep-id","cmd":"nope"}')" | grep '"id":"keep-id"' >/dev/null || fail "error reply lost the request id"
 ok "malformed JSON, envelopes, commands and arguments each get their code"
 
 big=$("$MTEST" big "$CONTROL" "$KEYS" gold $((2 * 1024 * 1024)))
@@ -38,7 +38,7 @@ expect_code "$("$MTEST" frames "$CONTROL" "$KEYS" gold 3)" BAD_REQUEST
 ok "2 MiB frame and multi-frame request refused with a code"
 
 # Still serving, nothing lost.
-m incident show "$ref" | grep -q "KEEP" || fail "incident lost after bad input"
-m --json whoami | grep -q '"principal": "gold"' || fail "daemon not serving"
+m incident show "$ref" | grep "KEEP" >/dev/null || fail "incident lost after bad input"
+m --json whoami | grep '"principal": "gold"' >/dev/null || fail "daemon not serving"
 stop_daemon
 ok "daemon kept serving and shut down cleanly"

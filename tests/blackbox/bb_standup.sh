@@ -8,10 +8,10 @@ ref=$(echo "$out" | head -n 1)
 [[ "$ref" =~ ^EX-CAMB-[0-9]{4}-0001$ ]] || fail "standup printed \"$out\""
 ok "standup printed reference $ref"
 
-m incident list | grep -q "^$ref .*active.*EXERCISE.*TEST" || fail "incident list lacks $ref"
+m incident list | grep "^$ref .*active.*EXERCISE.*TEST" >/dev/null || fail "incident list lacks $ref"
 before=$(m --json incident show "$ref")
-echo "$before" | grep -q '"created_by": "gold"' || fail "incident show lacks the creator"
-echo "$before" | grep -q '"id": "cpft"' || fail "level 1 activates the mental health trust"
+echo "$before" | grep '"created_by": "gold"' >/dev/null || fail "incident show lacks the creator"
+echo "$before" | grep '"id": "cpft"' >/dev/null || fail "level 1 activates the mental health trust"
 
 crash_daemon
 start_daemon
@@ -29,13 +29,13 @@ ok "retried request id answered from the stored reply"
 # A second standup of the same live operation is a conflict, not a duplicate.
 expect_fail 1 CONFLICT -- incident standup --plan example --level 1 --live --operation RETRY
 # Live refs carry no EX- prefix; --exercise or --live is required.
-echo "$r1" | grep -q '"ref": "EXMP-' || fail "live reference: $r1"
+echo "$r1" | grep '"ref": "EXMP-' >/dev/null || fail "live reference: $r1"
 expect_fail 2 "exercise or --live" -- incident standup --plan example --level 1 --operation X
 expect_fail 1 "BAD_ARGUMENT" -- incident standup --plan example --level 7 --live --operation X
 expect_fail 1 "NOT_FOUND" -- incident standup --plan nowhere --level 1 --live --operation X
 
 m incident standdown "$ref" --note "exercise complete" >/dev/null
-m --json incident show "$ref" | grep -q '"state": "stood_down"' || fail "not stood down"
+m --json incident show "$ref" | grep '"state": "stood_down"' >/dev/null || fail "not stood down"
 expect_fail 1 CONFLICT -- incident standdown "$ref"
 expect_fail 1 NOT_FOUND -- incident standdown EX-CAMB-1999-0001
 ok "stand-down recorded once"

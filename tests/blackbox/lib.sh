@@ -77,7 +77,7 @@ expect_fail() {
     local out rc=0
     out=$(m "$@" 2>&1) || rc=$?
     [ "$rc" = "$want" ] || fail "muster $* exited $rc, expected $want: $out"
-    echo "$out" | grep -q -- "$pattern" || fail "muster $* said \"$out\", expected \"$pattern\""
+    echo "$out" | grep -- "$pattern" >/dev/null || fail "muster $* said \"$out\", expected \"$pattern\""
 }
 
 # json_field FIELD: the first string value of "FIELD" in JSON on stdin.

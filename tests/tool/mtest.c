@@ -288,7 +288,7 @@ static void *feed_socket(void *ctx, const char *ep, const char *keys)
     zmq_setsockopt(sub, ZMQ_CURVE_SERVERKEY, server_pub, 40);
     zmq_setsockopt(sub, ZMQ_CURVE_PUBLICKEY, me.public_z85, 40);
     zmq_setsockopt(sub, ZMQ_CURVE_SECRETKEY, me.secret_z85, 40);
-    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "incident.", 9);
+    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "", 0);
     zmq_connect(sub, ep);
     return sub;
 }
@@ -309,6 +309,9 @@ static int feed_standup(struct mclient *c, int i, char *ref, size_t len)
     return r ? 0 : fail("standup refused");
 }
 
+/* Every feed message seen, to check that sequence numbers have no gap. */
+static long long feed_last = -1, feed_gaps;
+
 /* Receive the feed message about ref (waiting at most wait_ms); its seq,
  * or -1.  Messages about other incidents are skipped. */
 static long long feed_expect(void *sub, const char *ref, int wait_ms)
@@ -322,6 +325,9 @@ static long long feed_expect(void *sub, const char *ref, int wait_ms)
             return -1;
         json_t *j = json_loads(body, 0, NULL);
         long long seq = json_integer_value(json_object_get(j, "seq"));
+        if (feed_last >= 0 && seq != feed_last + 1)
+            feed_gaps++;
+        feed_last = seq;
         int match = !strcmp(json_string_value(json_object_get(j, "incident")) ?: "", ref) &&
                     !strcmp(kind, "incident.standup");
         json_decref(j);
@@ -357,6 +363,7 @@ static int cmd_feed(int argc, char **argv)
         else
             printf("seq %lld ref %s\n", seq, ref);
     }
+    printf("gaps %lld\n", feed_gaps);
     mclient_close(c);
     zmq_close(sub);
     zmq_ctx_term(ctx);

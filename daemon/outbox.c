@@ -1,0 +1,105 @@
+/*
+ * daemon/outbox.c - events and actions waiting for a commit (see outbox.h).
+ */
+#include "outbox.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "feed.h"
+#include "server.h"
+#include "store.h"
+
+struct outbox_item {
+    char *kind; /* a feed event when not NULL */
+    char *body;
+    outbox_fn *fn; /* else an action */
+    outbox_drop_fn *drop;
+    void *arg;
+};
+
+static int outbox_push(struct outbox *ob, struct outbox_item item)
+{
+    if (ob->count == ob->cap) {
+        size_t cap = ob->cap ? ob->cap * 2 : 64;
+        struct outbox_item *items = realloc(ob->items, cap * sizeof(*items));
+        if (!items)
+            return -ENOMEM;
+        ob->items = items;
+        ob->cap = cap;
+    }
+    ob->items[ob->count++] = item;
+    return 0;
+}
+
+int outbox_event(struct muster *m, struct outbox *ob, int64_t incident_id, const char *ref,
+                 const char *kind, json_t *data, int64_t now)
+{
+    char *stored = json_dumps(data, JSON_COMPACT);
+    int64_t seq = 0;
+    int rc = stored ? store_event_add(m->store, incident_id, now, kind, stored, &seq) : -ENOMEM;
+    free(stored);
+    if (rc != 0) {
+        json_decref(data);
+        return rc;
+    }
+    json_t *msg = json_pack("{s:I, s:I, s:s, s:s?, s:o}", "seq", (json_int_t)seq, "at",
+                            (json_int_t)now, "kind", kind, "incident", ref, "data", data);
+    struct outbox_item item = {strdup(kind), json_dumps(msg, JSON_COMPACT), NULL, NULL, NULL};
+    json_decref(msg);
+    if (item.kind && item.body && (rc = outbox_push(ob, item)) == 0)
+        return 0;
+    free(item.kind);
+    free(item.body);
+    return rc ? rc : -ENOMEM;
+}
+
+int outbox_action(struct outbox *ob, outbox_fn *fn, outbox_drop_fn *drop, void *arg)
+{
+    int rc = outbox_push(ob, (struct outbox_item){NULL, NULL, fn, drop, arg});
+    if (rc != 0 && drop)
+        drop(arg);
+    return rc;
+}
+
+void outbox_flush(struct muster *m, struct outbox *ob)
+{
+    /* an action may add to the outbox of the next transaction, never this
+     * one: take the items out first */
+    struct outbox_item *items = ob->items;
+    size_t count = ob->count;
+    ob->items = NULL;
+    ob->count = ob->cap = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (items[i].kind) {
+            if (m->feed)
+                feed_publish(m->feed, items[i].kind, items[i].body);
+            free(items[i].kind);
+            free(items[i].body);
+        } else {
+            items[i].fn(m, items[i].arg);
+        }
+    }
+    free(items);
+}
+
+void outbox_truncate(struct outbox *ob, size_t keep)
+{
+    for (size_t i = keep; i < ob->count; i++) {
+        free(ob->items[i].kind);
+        free(ob->items[i].body);
+        if (!ob->items[i].kind && ob->items[i].drop)
+            ob->items[i].drop(ob->items[i].arg);
+    }
+    if (keep < ob->count)
+        ob->count = keep;
+}
+
+void outbox_free(struct outbox *ob)
+{
+    outbox_truncate(ob, 0);
+    free(ob->items);
+    ob->items = NULL;
+    ob->cap = 0;
+}

@@ -1,0 +1,66 @@
+/*
+ * daemon/paging.h - paging partner agencies: each agency activated by an
+ * incident climbs its plan's escalation ladder, step by step, until someone
+ * acknowledges, or is declared unreachable and raised to Gold.
+ *
+ * Everything that matters is in the database: a page row per (incident,
+ * agency) with its current step and the deadline of its next action, and an
+ * attempt row per delivery.  The one timer is re-armed from the earliest
+ * deadline, so a restart resumes every ladder where it stood.
+ */
+#ifndef MUSTER_PAGING_H
+#define MUSTER_PAGING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+struct muster;
+struct outbox;
+struct paging;
+struct plan;
+
+/* Start paging: channels, sessions, the timer; resume deliveries cut off
+ * by a crash.  Returns 0 or -errno. */
+int paging_open(struct muster *m, struct paging **out);
+void paging_close(struct paging *p);
+void paging_free(struct paging *p);
+
+/* Inside a standup's transaction: one page per agency activated at
+ * level, due at once.  Returns 0 or -errno. */
+int paging_incident_start(struct muster *m, struct outbox *ob, int64_t incident_id,
+                          const struct plan *plan, int level, int64_t now);
+
+/* Inside a stand-down's transaction: cancel every page of the incident
+ * still climbing, and after the commit every delivery in flight. */
+int paging_incident_stop(struct muster *m, struct outbox *ob, int64_t incident_id, int64_t now);
+
+/* Each agency's page state for incident.show (new reference).  An agency
+ * principal (agency_id not NULL) sees only its own. */
+json_t *paging_incident_pages(struct muster *m, int64_t incident_id, const char *agency_id);
+
+/* After the commit, stop the deliveries in flight for an incident (or only
+ * page_id when not 0); their open attempts are cancelled now. */
+int paging_cancel_in_flight(struct muster *m, struct outbox *ob, int64_t incident_id,
+                            int64_t page_id, int64_t now);
+
+/* Re-arm the paging timer once this transaction commits. */
+int paging_rearm_after_commit(struct muster *m, struct outbox *ob);
+
+/* The agency entry of a frozen plan (borrowed from plan), or NULL. */
+json_t *paging_plan_agency(json_t *plan, const char *agency_id);
+
+/* Inside a transaction: pages queued for an agency that was not listening
+ * are sent now that it is.  Returns 0 or -errno. */
+int paging_flush_queued(struct muster *m, struct outbox *ob, const char *agency_id);
+
+/* True when the agency has pages queued for its listener. */
+bool paging_has_queued(struct muster *m, const char *agency_id);
+
+/* An agency's listener (re)announced itself from this connection. */
+void paging_session_seen(struct muster *m, const char *agency_id, const void *route,
+                         size_t route_len);
+
+#endif

@@ -1,0 +1,280 @@
+/*
+ * daemon/paging_cmd.c - the paging commands: an agency listens for its
+ * pages and acknowledges them, a relay (the Hub) acknowledges on an
+ * agency's behalf by the code it sent back, Gold re-pages an agency.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "authz.h"
+#include "control.h"
+#include "dispatch.h"
+#include "incident.h"
+#include "outbox.h"
+#include "paging.h"
+#include "server.h"
+#include "store.h"
+
+struct page_ref {
+    int64_t id, incident_id;
+    char agency[48];
+    char state[16];
+    char ref[INCIDENT_REF_MAX];
+    char incident_state[16];
+    char acked_by[64];
+};
+
+static const char SQL_BY_CODE[] =
+    "SELECT p.id, p.incident_id, p.agency_id, p.state, i.ref, i.state, p.acked_by"
+    " FROM pages p JOIN incidents i ON i.id = p.incident_id WHERE p.ack_code = ?1";
+static const char SQL_BY_REF[] =
+    "SELECT p.id, p.incident_id, p.agency_id, p.state, i.ref, i.state, p.acked_by"
+    " FROM pages p JOIN incidents i ON i.id = p.incident_id WHERE i.ref = ?1 AND p.agency_id = ?2";
+
+static int storage_fail(struct cmd_ctx *c, int rc)
+{
+    return proto_fail(&c->err, ERR_UNAVAILABLE, "storage error: %s", strerror(-rc));
+}
+
+/* Find a page by code (a NULL b) or by incident reference a and agency b. */
+static int page_find(struct cmd_ctx *c, const char *a, const char *b, struct page_ref *out)
+{
+    sqlite3_stmt *s = store_stmt(c->m->store, b ? SQL_BY_REF : SQL_BY_CODE);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_text(s, 1, a, -1, SQLITE_STATIC);
+    if (b)
+        sqlite3_bind_text(s, 2, b, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        out->id = sqlite3_column_int64(s, 0);
+        out->incident_id = sqlite3_column_int64(s, 1);
+        snprintf(out->agency, sizeof(out->agency), "%s", sqlite3_column_text(s, 2));
+        snprintf(out->state, sizeof(out->state), "%s", sqlite3_column_text(s, 3));
+        snprintf(out->ref, sizeof(out->ref), "%s", sqlite3_column_text(s, 4));
+        snprintf(out->incident_state, sizeof(out->incident_state), "%s", sqlite3_column_text(s, 5));
+        const unsigned char *by = sqlite3_column_text(s, 6);
+        snprintf(out->acked_by, sizeof(out->acked_by), "%s", by ? (const char *)by : "");
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
+}
+
+static const char SQL_ACK[] =
+    "UPDATE pages SET state = 'acknowledged', next_at = NULL, acked_at = ?2, acked_by = ?3,"
+    " ack_note = ?4, ack_via = ?5 WHERE id = ?1 AND state IN ('paging', 'unreachable')";
+
+/* Acknowledge page pg: no further notification, in-flight deliveries
+ * stopped after the commit. */
+static int ack_page(struct cmd_ctx *c, struct page_ref *pg, const char *note, const char *via)
+{
+    snprintf(c->target, sizeof(c->target), "%s %s", pg->ref, pg->agency);
+    if (!strcmp(pg->state, "cancelled"))
+        return proto_fail(&c->err, ERR_CONFLICT, "incident %s is stood down", pg->ref);
+    if (!strcmp(pg->state, "acknowledged")) {
+        c->result =
+            json_pack("{s:s, s:s, s:s, s:b, s:s}", "incident", pg->ref, "agency", pg->agency,
+                      "state", "acknowledged", "already", 1, "acknowledged_by", pg->acked_by);
+        return 0;
+    }
+    sqlite3_stmt *s = store_stmt(c->m->store, SQL_ACK);
+    int rc = s ? 0 : -EINVAL;
+    if (rc == 0) {
+        sqlite3_bind_int64(s, 1, pg->id);
+        sqlite3_bind_int64(s, 2, c->now);
+        sqlite3_bind_text(s, 3, c->principal, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 4, note, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 5, via, -1, SQLITE_STATIC);
+        rc = store_exec_stmt(s);
+    }
+    if (rc == 0)
+        rc = paging_cancel_in_flight(c->m, c->outbox, pg->incident_id, pg->id, c->now);
+    if (rc == 0)
+        rc = outbox_event(c->m, c->outbox, pg->incident_id, pg->ref, "agency.acknowledged",
+                          json_pack("{s:s, s:s, s:s?, s:s}", "agency", pg->agency, "by",
+                                    c->principal, "note", note, "via", via),
+                          c->now);
+    if (rc == 0)
+        rc = paging_rearm_after_commit(c->m, c->outbox);
+    if (rc != 0)
+        return storage_fail(c, rc);
+    c->result = json_pack("{s:s, s:s, s:s, s:b}", "incident", pg->ref, "agency", pg->agency,
+                          "state", "acknowledged", "already", 0);
+    return 0;
+}
+
+static int not_found(struct cmd_ctx *c, int rc, const char *what)
+{
+    if (rc == -ENOENT)
+        return proto_fail(&c->err, ERR_NOT_FOUND, "%s", what);
+    return storage_fail(c, rc);
+}
+
+/* agency.ack: an agency acknowledges its own page, by incident or code. */
+static int cmd_agency_ack(struct cmd_ctx *c)
+{
+    const char *ref = NULL, *code = NULL, *note = NULL;
+    const char *me = authz_agency_id(c->principal);
+    if (proto_arg_str(c->args, "incident", false, INCIDENT_REF_MAX, &ref, &c->err) ||
+        proto_arg_str(c->args, "code", false, 16, &code, &c->err) ||
+        proto_arg_str(c->args, "note", false, 2000, &note, &c->err))
+        return -1;
+    if (!ref == !code)
+        return proto_fail(&c->err, ERR_BAD_ARGUMENT, "give either \"incident\" or \"code\"");
+    struct page_ref pg;
+    int rc = page_find(c, ref ? ref : code, ref ? me : NULL, &pg);
+    if (rc != 0)
+        return not_found(c, rc,
+                         ref ? "your agency was not paged for that incident"
+                             : "no page has that acknowledgement code");
+    if (strcmp(pg.agency, me))
+        return proto_fail(&c->err, ERR_FORBIDDEN, "that page is for another agency");
+    return ack_page(c, &pg, note, code ? "code" : "agency");
+}
+
+/* page.ack: a relay (the Hub's SMS or phone desk) posts back a code. */
+static int cmd_page_ack(struct cmd_ctx *c)
+{
+    const char *code = NULL, *note = NULL, *via = "relay";
+    if (proto_arg_str(c->args, "code", true, 16, &code, &c->err) ||
+        proto_arg_str(c->args, "note", false, 2000, &note, &c->err) ||
+        proto_arg_str(c->args, "via", false, 40, &via, &c->err))
+        return -1;
+    struct page_ref pg;
+    int rc = page_find(c, code, NULL, &pg);
+    if (rc != 0)
+        return not_found(c, rc, "no page has that acknowledgement code");
+    return ack_page(c, &pg, note, via);
+}
+
+static const char SQL_REPAGE[] =
+    "UPDATE pages SET state = 'paging', step = 0, attempt = 0, next_at = ?2,"
+    " unreachable_at = NULL, repages = repages + 1 WHERE id = ?1";
+
+/* agency.repage: Gold starts an agency's ladder again. */
+static int cmd_repage(struct cmd_ctx *c)
+{
+    const char *ref = NULL, *agency = NULL;
+    if (proto_arg_str(c->args, "incident", true, INCIDENT_REF_MAX, &ref, &c->err) ||
+        proto_arg_str(c->args, "agency", true, 40, &agency, &c->err))
+        return -1;
+    struct page_ref pg;
+    int rc = page_find(c, ref, agency, &pg);
+    if (rc != 0)
+        return not_found(c, rc, "that agency was not paged for that incident");
+    snprintf(c->target, sizeof(c->target), "%s %s", pg.ref, pg.agency);
+    if (strcmp(pg.state, "unreachable") && strcmp(pg.state, "paging"))
+        return proto_fail(&c->err, ERR_CONFLICT, "the page is %s", pg.state);
+    sqlite3_stmt *s = store_stmt(c->m->store, SQL_REPAGE);
+    rc = s ? 0 : -EINVAL;
+    if (rc == 0) {
+        sqlite3_bind_int64(s, 1, pg.id);
+        sqlite3_bind_int64(s, 2, c->now);
+        rc = store_exec_stmt(s);
+    }
+    if (rc == 0)
+        rc = outbox_event(c->m, c->outbox, pg.incident_id, pg.ref, "agency.repaged",
+                          json_pack("{s:s, s:s}", "agency", pg.agency, "by", c->principal), c->now);
+    if (rc == 0)
+        rc = paging_rearm_after_commit(c->m, c->outbox);
+    if (rc != 0)
+        return storage_fail(c, rc);
+    c->result =
+        json_pack("{s:s, s:s, s:s}", "incident", pg.ref, "agency", pg.agency, "state", "paging");
+    return 0;
+}
+
+static int flush_task(struct muster *m, struct outbox *ob, void *arg)
+{
+    int rc = paging_flush_queued(m, ob, arg);
+    free(arg);
+    return rc;
+}
+
+static const char SQL_OPEN_PAGES[] =
+    "SELECT i.ref, i.level, i.exercise, p.state, p.ack_code FROM pages p"
+    " JOIN incidents i ON i.id = p.incident_id WHERE p.agency_id = ?1"
+    " AND p.state IN ('paging', 'unreachable') ORDER BY p.id";
+
+/* agency.listen: this connection is the agency's live page session;
+ * repeated as a heartbeat.  Pages queued while it was away follow. */
+static int cmd_listen(struct cmd_ctx *c)
+{
+    const char *me = authz_agency_id(c->principal);
+    paging_session_seen(c->m, me, c->route, c->route_len);
+    if (paging_has_queued(c->m, me)) {
+        char *id = strdup(me);
+        if (id)
+            control_task(c->m->control, flush_task, free, id);
+    }
+    sqlite3_stmt *s = store_stmt(c->m->store, SQL_OPEN_PAGES);
+    json_t *open = json_array();
+    if (s) {
+        sqlite3_bind_text(s, 1, me, -1, SQLITE_STATIC);
+        while (sqlite3_step(s) == SQLITE_ROW)
+            json_array_append_new(
+                open, json_pack("{s:s, s:i, s:b, s:s, s:s}", "incident", sqlite3_column_text(s, 0),
+                                "level", sqlite3_column_int(s, 1), "exercise",
+                                sqlite3_column_int(s, 2), "state", sqlite3_column_text(s, 3),
+                                "ack_code", sqlite3_column_text(s, 4)));
+        sqlite3_reset(s);
+    }
+    c->result = json_pack("{s:s, s:i, s:o}", "agency", me, "heartbeat_ms", 10000, "open", open);
+    return 0;
+}
+
+struct received {
+    int64_t page_id;
+    char agency[48];
+};
+
+static const char SQL_RECEIVED[] =
+    "UPDATE attempts SET state = 'delivered', finished_at = ?3 WHERE id = ?1 AND state = 'sent'"
+    " AND page_id IN (SELECT id FROM pages WHERE agency_id = ?2)";
+
+static int received_task(struct muster *m, struct outbox *ob, void *arg)
+{
+    struct received *r = arg;
+    sqlite3_stmt *s = store_stmt(m->store, SQL_RECEIVED);
+    int rc = s ? 0 : -EINVAL;
+    if (rc == 0) {
+        sqlite3_bind_int64(s, 1, r->page_id);
+        sqlite3_bind_text(s, 2, r->agency, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 3, server_now(m));
+        rc = store_exec_stmt(s);
+    }
+    free(r);
+    return rc;
+}
+
+/* agency.received: the listener confirms a page reached it. */
+static int cmd_received(struct cmd_ctx *c)
+{
+    int64_t id = 0;
+    if (proto_arg_int(c->args, "page_id", true, 1, INT64_MAX, &id, &c->err))
+        return -1;
+    struct received *r = calloc(1, sizeof(*r));
+    if (!r)
+        return proto_fail(&c->err, ERR_UNAVAILABLE, "out of memory");
+    r->page_id = id;
+    snprintf(r->agency, sizeof(r->agency), "%s", authz_agency_id(c->principal));
+    control_task(c->m->control, received_task, free, r);
+    c->result = json_pack("{s:I}", "page_id", (json_int_t)id);
+    return 0;
+}
+
+static const char *const ack_args[] = {"incident", "code", "note", NULL};
+static const char *const relay_args[] = {"code", "note", "via", NULL};
+static const char *const repage_args[] = {"incident", "agency", NULL};
+static const char *const no_args[] = {NULL};
+static const char *const received_args[] = {"page_id", NULL};
+
+const struct command paging_commands[] = {
+    {"agency.listen", cmd_listen, false, no_args},
+    {"agency.received", cmd_received, false, received_args},
+    {"agency.ack", cmd_agency_ack, true, ack_args},
+    {"page.ack", cmd_page_ack, true, relay_args},
+    {"agency.repage", cmd_repage, true, repage_args},
+    {NULL, NULL, false, NULL},
+};

@@ -1,0 +1,50 @@
+/*
+ * daemon/paging_text.h - the words of a page: its subject line, its text
+ * and its JSON object, the same whichever channel carries it.
+ */
+#ifndef MUSTER_PAGING_TEXT_H
+#define MUSTER_PAGING_TEXT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#define PAGING_EXERCISE_MARK "EXERCISE EXERCISE EXERCISE"
+
+struct page_facts {
+    int64_t page_id; /* the attempt id */
+    const char *incident_ref;
+    int level;
+    const char *level_name;
+    bool exercise;
+    const char *operation;
+    const char *plan_name;
+    const char *plan_version;
+    const char *agency_id;
+    const char *agency_name;
+    const char *agency_role;
+    const char *contact_name;
+    const char *channel;
+    int step;  /* 1-based */
+    int steps; /* ladder length */
+    int attempt;
+    const char *ack_code;
+};
+
+/* The subject line (malloc'd).  Starts with the exercise mark for an
+ * exercise. */
+char *paging_subject(const struct page_facts *f);
+
+/* The page text (malloc'd): first and last line the exercise mark for an
+ * exercise. */
+char *paging_text(const struct page_facts *f);
+
+/* The page as a JSON object with subject and text (new reference). */
+json_t *paging_json(const struct page_facts *f, const char *subject, const char *text);
+
+/* A fresh acknowledgement code: 8 characters of Crockford base32 (no I, L,
+ * O, U), easy to read over a phone.  buf holds at least 9 bytes. */
+void paging_ack_code(char buf[9]);
+
+#endif
