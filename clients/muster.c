@@ -358,6 +358,7 @@ static int listen_loop(struct mclient *c, bool json, long count)
     int64_t seen[4096];
     size_t nseen = 0;
     long got = 0;
+    int announced = 0;
     char err[256];
     while (count <= 0 || got < count) {
         json_t *reply = NULL, *page = NULL;
@@ -367,6 +368,8 @@ static int listen_loop(struct mclient *c, bool json, long count)
             return rc == -EACCES ? EXIT_AUTH : EXIT_UNREACHABLE;
         }
         json_decref(reply);
+        if (!announced++)
+            fprintf(stderr, "muster: listening for pages (Ctrl-C to stop)\n");
         /* wait up to a heartbeat for pages */
         while ((count <= 0 || got < count) && mclient_next_push(c, 10000, &page) == 0) {
             got += listen_page(c, json_object_get(page, "page"), json, seen, &nseen);
@@ -395,8 +398,6 @@ case 'c':
         fprintf(stderr, "muster: %s\n", err);
         return EXIT_UNREACHABLE;
     }
-    if (!cli->json)
-        fprintf(stderr, "listening for pages to %s (Ctrl-C to stop)\n", me.principal);
     int rc = listen_loop(c, cli->json, count);
     mclient_close(c);
     return rc;

@@ -29,6 +29,7 @@ rc=0
 ok "mixed set reports each file"
 
 # The daemon refuses to start on a bad plan directory.
+init_keys
 mkdir "$T/badplans"
 cp tests/plans/bad-alias.yaml "$T/badplans/"
 rc=0

@@ -19,6 +19,7 @@ PID=
 
 cleanup() {
     local rc=$?
+    if declare -F cleanup_hook >/dev/null; then cleanup_hook; fi
     [ -n "$PID" ] && kill -9 "$PID" 2>/dev/null || true
     if [ $rc -ne 0 ]; then
         echo "--- musterd log ($LOG) ---" >&2
@@ -38,9 +39,12 @@ ok() {
     echo "ok: $*"
 }
 
-"$BIN/muster" keys init --keys "$KEYS" --plans "$PLANS" >/dev/null
+init_keys() {
+    "$BIN/muster" keys init --keys "$KEYS" --plans "$PLANS" >/dev/null
+}
 
 start_daemon() {
+    [ -f "$KEYS/server.key" ] || init_keys
     PID=$("$MTEST" start "$T/notify" "$LOG" "$BIN/musterd" --plans "$PLANS" --db "$DB" \
         --keys "$KEYS" --control "$CONTROL" --feed "$FEED" "$@")
 }
@@ -78,6 +82,32 @@ expect_fail() {
     out=$(m "$@" 2>&1) || rc=$?
     [ "$rc" = "$want" ] || fail "muster $* exited $rc, expected $want: $out"
     echo "$out" | grep -- "$pattern" >/dev/null || fail "muster $* said \"$out\", expected \"$pattern\""
+}
+
+# wait_for SECONDS CMD...: run CMD until it succeeds, at most SECONDS.  For
+# conditions only visible from outside (a file a receiver wrote, a state in
+# the database); it waits on the condition, never for a fixed time.
+wait_for() {
+    local limit=$(($1 * 20))
+    shift
+    local i=0
+    until "$@"; do
+        i=$((i + 1))
+        [ $i -lt $limit ] || return 1
+        sleep 0.05
+    done
+}
+
+# Commands run in parallel: jobs_add PID after each, then jobs_wait fails
+# if any of them failed.  (A bare `wait` would also wait for the receivers
+# started with process substitution.)
+JOBS=
+jobs_add() { JOBS="$JOBS $1"; }
+jobs_wait() {
+    local p bad=0
+    for p in $JOBS; do wait "$p" || bad=1; done
+    JOBS=
+    [ $bad = 0 ] || fail "a command run in parallel failed"
 }
 
 # json_field FIELD: the first string value of "FIELD" in JSON on stdin.

@@ -1,0 +1,121 @@
+# 50 partner agencies paged at once.  40 acknowledge, each ten through a
+# different channel: their own listener session, the code from an exec
+# page, a webhook relay, an email relay.  10 never answer: they climb
+# every step with the configured delays and end unreachable.  No agency
+# hears anything after it acknowledged.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/paging_lib.sh"
+
+start_receiver http http_receiver.py
+start_receiver smtp smtp_receiver.py
+DELAY=3s
+write_plan 50 $DELAY
+start_daemon
+
+# a01..a10 listen on their own authenticated sessions.
+mkdir "$T/listen"
+LISTENERS=
+for i in $(seq -w 1 10); do
+    exec {fd}< <(m --as agency:a$i --json agency listen --count 1 2>&1 >"$T/listen/a$i.json")
+    LISTENERS="$LISTENERS $!"
+    read -r -t 30 line <&"$fd" && [[ "$line" == *listening* ]] || fail "a$i listener: $line"
+done
+
+ref=$(m incident standup --plan paging --level 1 --exercise --operation PAGING | head -n 1)
+[[ "$ref" == EX-PT-* ]] || fail "standup: $ref"
+
+# 1. listeners: the page arrives live, the agency acknowledges with its key.
+for p in $LISTENERS; do wait "$p" || fail "a listener failed"; done
+for i in $(seq -w 1 10); do
+    grep '"agency":"a'"$i"'"' "$T/listen/a$i.json" >/dev/null || fail "a$i got no page"
+    m --as agency:a$i agency ack "$ref" --note "a$i on its way" >/dev/null &
+    jobs_add $!
+done
+jobs_wait
+ok "10 agencies paged live on their sessions and acknowledged"
+
+# 2. exec pages: the agency sends back the code it was given.
+have_exec() { for i in $(seq 11 20); do [ -s "$T/exec/a$i.log" ] || return 1; done; }
+wait_for 60 have_exec || fail "exec pages did not arrive"
+for i in $(seq 11 20); do
+    code=$(sed -n 's/.*"ack_code":"\([0-9A-Z]*\)".*/\1/p' "$T/exec/a$i.log" | head -n 1)
+    m --as agency:a$i agency ack --code "$code" >/dev/null &
+    jobs_add $!
+done
+jobs_wait
+ok "10 agencies acknowledged with the code from their exec page"
+
+# An agency acknowledging another agency's page is refused.
+other=$(sed -n 's/.*"ack_code":"\([0-9A-Z]*\)".*/\1/p' "$T/exec/a45.log" | head -n 1)
+expect_fail 1 FORBIDDEN -- --as agency:a44 agency ack --code "$other"
+
+# 3. webhook pages: a relay posts the code back for the agency.
+have_http() { for i in $(seq 21 30); do grep "\"/a$i\"" "$T/http.log" >/dev/null || return 1; done; }
+wait_for 60 have_http || fail "webhook pages did not arrive"
+for i in $(seq 21 30); do
+    code=$(grep "\"/a$i\"" "$T/http.log" | head -n 1 | sed -n 's/.*ack_code\\":\\"\([0-9A-Z]*\)\\".*/\1/p')
+    m --as duty page ack "$code" --via webhook >/dev/null &
+    jobs_add $!
+done
+jobs_wait
+ok "10 agencies acknowledged through the webhook relay"
+
+# 4. email pages: a relay posts the code back.
+have_mail() { for i in $(seq 31 40); do grep "a$i@test.example" "$T/smtp.log" | grep '"message"' >/dev/null || return 1; done; }
+wait_for 60 have_mail || fail "email pages did not arrive"
+for i in $(seq 31 40); do
+    code=$(grep '"message"' "$T/smtp.log" | grep "a$i@test.example" | head -n 1 | sed -n 's/.*ack code \([0-9A-Z]\{8\}\).*/\1/p')
+    m --as gold page ack "$code" --via email >/dev/null &
+    jobs_add $!
+done
+jobs_wait
+ok "10 agencies acknowledged through the email relay"
+
+# 5. the last ten climb to the top and are declared unreachable.
+ten_unreachable() { [ "$(page_state_count unreachable)" = 10 ]; }
+wait_for 120 ten_unreachable || fail "unreachable: $(page_state_count unreachable)"
+[ "$(page_state_count acknowledged)" = 40 ] || fail "acknowledged: $(page_state_count acknowledged)"
+for v in agency:10 code:10 webhook:10 email:10; do
+    n=$(q "SELECT COUNT(*) FROM pages WHERE ack_via = '${v%%:*}'")
+    [ "$n" = "${v##*:}" ] || fail "acknowledged via ${v%%:*}: $n"
+done
+show=$(m --json incident show "$ref")
+[ "$(echo "$show" | grep -c '"state": "unreachable"')" = 10 ] || fail "incident show: unreachable"
+m incident show "$ref" | grep 'a41 .*unreachable.*RAISE WITH GOLD' >/dev/null || fail "show text"
+ok "40 acknowledged, 10 unreachable, shown to Gold"
+
+# Each of the ten: one attempt per step, in order, never before its delay.
+for i in $(seq 41 50); do
+    steps=$(q "SELECT group_concat(a.step || a.channel, ',') FROM attempts a JOIN pages p ON p.id = a.page_id WHERE p.agency_id = 'a$i' ORDER BY a.id")
+    [ "$steps" = "0zmq,1exec,2webhook,3email" ] || fail "a$i ladder: $steps"
+    early=$(q "SELECT COUNT(*) FROM attempts a JOIN attempts b ON b.page_id = a.page_id AND b.step = a.step + 1 JOIN pages p ON p.id = a.page_id WHERE p.agency_id = 'a$i' AND b.created_at - a.created_at < 3000")
+    [ "$early" = 0 ] || fail "a$i: a step came before its delay"
+    [ "$(grep -c . "$T/exec/a$i.log")" = 1 ] || fail "a$i exec pages"
+    [ "$(grep -c "\"/a$i\"" "$T/http.log")" = 1 ] || fail "a$i webhook pages"
+    [ "$(grep '"message"' "$T/smtp.log" | grep -c "a$i@test.example")" = 1 ] || fail "a$i email pages"
+    unr=$(q "SELECT p.unreachable_at - MAX(a.created_at) FROM pages p JOIN attempts a ON a.page_id = p.id WHERE p.agency_id = 'a$i'")
+    [ "$unr" -ge 1000 ] || fail "a$i unreachable before ack_wait: $unr ms"
+done
+ok "the 10 climbed zmq, exec, webhook, email with their delays, then ack_wait"
+
+# Nothing reached an agency after its acknowledgement.
+late=$(q "SELECT COUNT(*) FROM attempts a JOIN pages p ON p.id = a.page_id WHERE p.state = 'acknowledged' AND a.created_at > p.acked_at")
+[ "$late" = 0 ] || fail "$late attempts after an acknowledgement"
+for i in $(seq -w 1 10); do
+    [ ! -e "$T/exec/a$i.log" ] || fail "a$i acknowledged at step 1 but got an exec page"
+done
+for i in $(seq 11 20); do
+    [ "$(grep -c . "$T/exec/a$i.log")" = 1 ] || fail "a$i: exec pages after ack"
+    ! grep "\"/a$i\"" "$T/http.log" >/dev/null || fail "a$i acknowledged but got a webhook"
+done
+for i in $(seq 21 30); do
+    ! grep "a$i@test.example" "$T/smtp.log" >/dev/null || fail "a$i acknowledged but got email"
+done
+ok "no agency received anything after acknowledging"
+
+# Every page says EXERCISE first.
+first=$(sed -n 's/.*"text":"\([^\\]*\)\\n.*/\1/p' "$T/exec/a45.log")
+[ "$first" = "EXERCISE EXERCISE EXERCISE" ] || fail "exec page starts with: $first"
+grep '"message"' "$T/smtp.log" | grep -v 'Subject: EXERCISE EXERCISE EXERCISE' >/dev/null && fail "an email page without the exercise mark"
+ok "every page begins EXERCISE EXERCISE EXERCISE"
+stop_daemon

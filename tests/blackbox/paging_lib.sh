@@ -1,0 +1,69 @@
+# tests/blackbox/paging_lib.sh - receivers and generated plans for the
+# paging tests: a real local HTTP receiver and SMTP receiver (Python,
+# standard library), an exec script that logs every page it is given, and
+# a plan with N agencies whose ladders use every channel.
+
+EXEC=$SRC/tests/receivers/page_exec.sh
+mkdir -p "$T/exec" "$T/plans"
+
+# start_receiver NAME SCRIPT: start a receiver logging to $T/NAME.log, set
+# NAME_PORT from the first line it prints (read as soon as it is printed).
+start_receiver() {
+    local fd
+    exec {fd}< <(exec python3 "$SRC/tests/receivers/$2" "$T/$1.log")
+    RECEIVER_PIDS="${RECEIVER_PIDS:-} $!"
+    read -r -t 30 "${1}_PORT" <&"$fd" || fail "receiver $2 did not start"
+    touch "$T/$1.log"
+}
+
+cleanup_hook() {
+    for p in ${RECEIVER_PIDS:-}; do kill "$p" 2>/dev/null || true; done
+}
+
+# write_plan N DELAY: agencies a01..aN, each with the ladder zmq, exec,
+# webhook, email, DELAY apart; paging settings short enough for a test.
+write_plan() {
+    local n=$1 delay=$2 f=$T/plans/paging.yaml
+    cat >"$f" <<YAML
+plan: {id: paging, name: Paging test plan, version: "1", ref_prefix: PT}
+levels: [{level: 1, name: Test level}]
+hub: {name: Test hub, lead_agency: a01}
+paging:
+  ack_wait: ${ACK_WAIT:-1s}
+  exec_timeout: ${EXEC_TIMEOUT:-5s}
+  webhook_timeout: 5s
+  webhook_retries: ${WEBHOOK_RETRIES:-1}
+  webhook_backoff: 100ms
+  smtp_url: "smtp://127.0.0.1:${smtp_PORT:-25}"
+  email_from: muster@test.example
+agencies:
+YAML
+    for i in $(seq -w 1 "$n"); do
+        cat >>"$f" <<YAML
+  - id: a$i
+    name: Agency $i
+    role: Test role of agency $i
+    activate_level: 1
+    contacts:
+      - {name: Listener, channel: zmq, target: a$i}
+      - {name: Script, channel: exec, target: "$EXEC", args: ["$T/exec"${EXEC_MODE:+, "$EXEC_MODE"}], after: $delay}
+      - {name: Webhook, channel: webhook, target: "http://127.0.0.1:${http_PORT:-9}/a$i${WEBHOOK_QUERY:-}", after: $delay}
+      - {name: Email, channel: email, target: "a$i@test.example", after: $delay}
+YAML
+    done
+    PLANS=$T/plans
+}
+
+# q SQL: one query against the daemon's database (WAL: safe while it runs).
+q() {
+    sqlite3 -batch "$DB" "$1"
+}
+
+page_state_count() { # STATE: pages of the test plan in that state
+    q "SELECT COUNT(*) FROM pages WHERE state = '$1'"
+}
+
+# The acknowledgement code in a receiver's record for an agency.
+code_in() { # FILE PATTERN
+    grep "$2" "$1" | head -n 1 | sed -n 's/.*ack code \([0-9A-Z]\{8\}\).*/\1/p'
+}
