@@ -1,0 +1,111 @@
+# Deliveries that fail: an exec channel that hangs is killed at its
+# timeout and the ladder escalates at once; a webhook answering 500 is
+# retried, then escalated.  Pages queued for an agency that is not
+# listening reach it when it connects.  Stand-down cancels every pending
+# page; Gold re-pages an unreachable agency.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/paging_lib.sh"
+
+start_receiver http http_receiver.py
+cat >"$T/plans/faults.yaml" <<YAML
+plan: {id: faults, name: Faults plan, version: "1", ref_prefix: FT}
+levels: [{level: 1, name: One}]
+hub: {name: Hub, lead_agency: hang}
+paging: {ack_wait: 1s, exec_timeout: 500ms, webhook_timeout: 5s, webhook_retries: 2, webhook_backoff: 100ms}
+agencies:
+  - id: hang
+    name: Hanging gateway
+    role: its SMS gateway never answers
+    activate_level: 1
+    contacts:
+      - {name: Gateway, channel: exec, target: "$EXEC", args: ["$T/exec", hang]}
+      - {name: Duty phone, channel: webhook, target: "http://127.0.0.1:$http_PORT/hang-next", after: 1h}
+  - id: broken
+    name: Broken webhook
+    role: its on-call system is down
+    activate_level: 1
+    contacts:
+      - {name: On-call, channel: webhook, target: "http://127.0.0.1:$http_PORT/broken?statuses=500"}
+      - {name: Script, channel: exec, target: "$EXEC", args: ["$T/exec"], after: 1h}
+  - id: late
+    name: Late listener
+    role: connects after the standup
+    activate_level: 1
+    contacts:
+      - {name: Listener, channel: zmq, target: late}
+      - {name: Script, channel: exec, target: "$EXEC", args: ["$T/exec"], after: 1h}
+YAML
+cat >"$T/plans/calm.yaml" <<YAML
+plan: {id: calm, name: Calm plan, version: "1", ref_prefix: CL}
+levels: [{level: 1, name: One}]
+hub: {name: Hub, lead_agency: calm}
+paging: {ack_wait: 1s}
+agencies:
+  - id: calm
+    name: Calm agency
+    role: answers nothing
+    activate_level: 1
+    contacts:
+      - {name: First, channel: exec, target: "$EXEC", args: ["$T/exec"]}
+      - {name: Second, channel: exec, target: "$EXEC", args: ["$T/exec"], after: 1s}
+      - {name: Third, channel: exec, target: "$EXEC", args: ["$T/exec"], after: 1s}
+YAML
+PLANS=$T/plans
+start_daemon
+
+ref=$(m incident standup --plan faults --level 1 --live --operation FAULTS | head -n 1)
+attempt() { # AGENCY STEP: state|detail of that attempt
+    q "SELECT a.state || '|' || COALESCE(a.detail, '') FROM attempts a JOIN pages p ON p.id = a.page_id WHERE p.agency_id = '$1' AND a.step = $2"
+}
+
+# The hanging exec is killed at 500 ms and the webhook step follows at once
+# (not after its hour).
+hang_escalated() { grep '"/hang-next"' "$T/http.log" >/dev/null; }
+wait_for 30 hang_escalated || fail "hanging exec did not escalate: $(attempt hang 0)"
+[[ "$(attempt hang 0)" == "failed|killed after 500 ms"* ]] || fail "hang: $(attempt hang 0)"
+hung=$(cat "$T/exec/hang.hung")
+! kill -0 "$hung" 2>/dev/null || fail "the hanging child $hung is still running"
+ok "hanging exec killed at its timeout, escalated at once"
+
+# The 500 webhook: three tries with the same page id, then the next step.
+broken_escalated() { [ -s "$T/exec/broken.log" ]; }
+wait_for 30 broken_escalated || fail "broken webhook did not escalate: $(attempt broken 0)"
+[ "$(grep -c '"/broken"' "$T/http.log")" = 3 ] || fail "webhook tries: $(grep -c '"/broken"' "$T/http.log")"
+[ "$(grep '"/broken"' "$T/http.log" | sed -n 's/.*"idempotency-key": "\([0-9]*\)".*/\1/p' | sort -u | wc -l)" = 1 ] ||
+    fail "webhook retries changed the page id"
+[[ "$(attempt broken 0)" == "failed|HTTP 500 after 3 tries"* ]] || fail "broken: $(attempt broken 0)"
+ok "webhook answering 500 retried twice, then escalated"
+
+# The late listener gets its queued page when it connects.
+[ "$(attempt late 0)" = "queued|" ] || fail "late: $(attempt late 0)"
+out=$(m --as agency:late --json agency listen --count 1 2>/dev/null)
+echo "$out" | grep "\"incident\":\"$ref\"" >/dev/null || fail "late listener: $out"
+delivered() { [ "$(attempt late 0)" = "delivered|" ]; }
+wait_for 30 delivered || fail "late page not confirmed: $(attempt late 0)"
+ok "page queued for an absent agency delivered when it connected"
+
+# Stand-down cancels what is pending.  A second incident on the same plan
+# runs its whole ladder: once it is unreachable, the stood-down one would
+# have climbed too.
+a=$(m incident standup --plan calm --level 1 --exercise --operation ALPHA | head -n 1)
+first_page() { grep "\"incident\":\"$a\"" "$T/exec/calm.log" >/dev/null 2>&1; }
+wait_for 30 first_page || fail "no first page for $a"
+m incident standdown "$a" >/dev/null
+b=$(m incident standup --plan calm --level 1 --exercise --operation BRAVO | head -n 1)
+b_unreachable() { [ "$(q "SELECT p.state FROM pages p JOIN incidents i ON i.id = p.incident_id WHERE i.ref = '$b'")" = unreachable ]; }
+wait_for 60 b_unreachable || fail "$b did not climb to unreachable"
+[ "$(grep -c "\"incident\":\"$a\"" "$T/exec/calm.log")" = 1 ] || fail "a page was sent after stand-down"
+[ "$(grep -c "\"incident\":\"$b\"" "$T/exec/calm.log")" = 3 ] || fail "$b did not get 3 pages"
+[ "$(q "SELECT p.state FROM pages p JOIN incidents i ON i.id = p.incident_id WHERE i.ref = '$a'")" = cancelled ] || fail "page not cancelled"
+ok "stand-down cancelled every pending page"
+
+# Gold re-pages the unreachable agency: the ladder starts again.
+expect_fail 1 FORBIDDEN -- --as duty agency repage "$b" calm
+m agency repage "$b" calm >/dev/null
+repaged() { [ "$(grep -c "\"incident\":\"$b\"" "$T/exec/calm.log")" -ge 4 ]; }
+wait_for 30 repaged || fail "re-page sent nothing"
+m --as agency:calm agency ack "$b" >/dev/null
+[ "$(q "SELECT p.state || p.repages FROM pages p JOIN incidents i ON i.id = p.incident_id WHERE i.ref = '$b'")" = acknowledged1 ] || fail "repage state"
+expect_fail 1 CONFLICT -- --as agency:calm agency ack "$a"
+ok "Gold re-paged an unreachable agency; it acknowledged"
+stop_daemon
