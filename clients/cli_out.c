@@ -147,3 +147,102 @@ void cli_print_plan(json_t *r)
     json_array_foreach(ags, i, a) printf("  %-24s from level %lld  %s\n", str(a, "id"),
                                          num(a, "activate_level"), str(a, "name"));
 }
+
+void cli_print_pledges(json_t *r)
+{
+    json_t *arr = json_object_get(r, "pledges"), *p, *s;
+    size_t i, j;
+    if (json_array_size(arr) == 0) {
+        printf("no pledges\n");
+        return;
+    }
+    printf("%-6s %-24s %-20s %5s %-10s %s\n", "ID", "AGENCY", "ROLE", "COUNT", "STATE", "SHIFTS");
+    json_array_foreach(arr, i, p)
+    {
+        printf("%-6lld %-24s %-20s %5lld %-10s", num(p, "id"), str(p, "agency"), str(p, "role"),
+               num(p, "count"), str(p, "state"));
+        json_array_foreach(json_object_get(p, "shifts"), j, s) printf(" %s", json_string_value(s));
+        printf("\n");
+    }
+}
+
+/* The cell of (shift, role) in the grid's cells. */
+static json_t *grid_cell(json_t *cells, const char *shift, const char *role)
+{
+    json_t *c;
+    size_t i;
+    json_array_foreach(cells, i, c)
+    {
+        if (!strcmp(str(c, "shift"), shift) && !strcmp(str(c, "role"), role))
+            return c;
+    }
+    return NULL;
+}
+
+static void grid_header(json_t *shifts)
+{
+    json_t *s;
+    size_t i;
+    printf("%-22s", "ROLE");
+    json_array_foreach(shifts, i, s)
+    {
+        char t[32];
+        time_t secs = (time_t)(num(s, "starts_at") / 1000);
+        struct tm tm;
+        localtime_r(&secs, &tm);
+        strftime(t, sizeof(t), "%d %b %H:%M", &tm);
+        printf(" %-14.14s", str(s, "name"));
+        (void)t;
+    }
+    printf("\n%-22s", "");
+    json_array_foreach(shifts, i, s)
+    {
+        char t[32];
+        time_t secs = (time_t)(num(s, "starts_at") / 1000);
+        struct tm tm;
+        localtime_r(&secs, &tm);
+        strftime(t, sizeof(t), "%a %d %H:%M", &tm);
+        printf(" %-14s", t);
+    }
+    printf("\n");
+}
+
+/* Roles down, shifts across: pledged/required with the shortfall (!N) or
+ * surplus (+N), then accepted and arrived. */
+void cli_print_staffing(json_t *r)
+{
+    json_t *shifts = json_object_get(r, "shifts"), *cells = json_object_get(r, "cells");
+    json_t *role, *s;
+    size_t i, j;
+    printf("staffing for %s: pledged/required, !N short, +N surplus; then accepted, arrived\n",
+           str(r, "incident"));
+    grid_header(shifts);
+    json_array_foreach(json_object_get(r, "roles"), i, role)
+    {
+        printf("%-22.22s", str(role, "id"));
+        json_array_foreach(shifts, j, s)
+        {
+            json_t *c = grid_cell(cells, str(s, "key"), str(role, "id"));
+            char buf[40];
+            int n = snprintf(buf, sizeof(buf), "%lld/%lld", num(c, "pledged"), num(c, "required"));
+            if (num(c, "shortfall") > 0)
+                snprintf(buf + n, sizeof(buf) - (size_t)n, " !%lld", num(c, "shortfall"));
+            else if (num(c, "surplus") > 0)
+                snprintf(buf + n, sizeof(buf) - (size_t)n, " +%lld", num(c, "surplus"));
+            printf(" %-14s", buf);
+        }
+        printf("\n%-22s", "");
+        json_array_foreach(shifts, j, s)
+        {
+            json_t *c = grid_cell(cells, str(s, "key"), str(role, "id"));
+            char buf[40];
+            snprintf(buf, sizeof(buf), "a%lld h%lld", num(c, "accepted"), num(c, "arrived"));
+            printf(" %-14s", buf);
+        }
+        printf("\n");
+    }
+    json_t *asks = json_object_get(r, "asks"), *a;
+    json_array_foreach(asks, i, a)
+        printf("ask: %s %s short %lld -> %s (%s)\n", str(a, "shift"), str(a, "role"),
+               num(a, "short"), str(a, "agency"), str(a, "state"));
+}

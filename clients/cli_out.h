@@ -20,5 +20,7 @@ void cli_print_incident_list(json_t *r);
 void cli_print_incident(json_t *r);
 void cli_print_plan_list(json_t *r);
 void cli_print_plan(json_t *r);
+void cli_print_pledges(json_t *r);
+void cli_print_staffing(json_t *r);
 
 #endif

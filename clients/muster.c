@@ -276,26 +276,138 @@ static int cmd_request(struct cli *cli, int argc, char **argv)
     return call(cli, "gold", argv[1], args, NULL);
 }
 
+/* ---- staffing ---- */
+
+/* --role R --count N --shift S... [--name X]... [--note T]: a pledge
+ * object, or NULL (with a usage message) when incomplete. */
+struct pledge_opts {
+    const char *role, *note, *agency;
+    long count;
+    json_t *shifts, *names;
+};
+
+static json_t *pledge_object(struct pledge_opts *p)
+{
+    if (!p->role || p->count <= 0 || json_array_size(p->shifts) == 0) {
+        json_decref(p->shifts);
+        json_decref(p->names);
+        return NULL;
+    }
+    return json_pack("{s:s, s:i, s:o, s:o, s:s?}", "role", p->role, "count", (int)p->count,
+                     "shifts", p->shifts, "names", p->names, "note", p->note);
+}
+
+static int cmd_pledge_offer(struct cli *cli, int argc, char **argv)
+{
+    static const struct option o[] = {
+        {"role", 1, NULL, 'r'},  {"count", 1, NULL, 'c'}, {"shift", 1, NULL, 's'},
+        {"name", 1, NULL, 'n'},  {"note", 1, NULL, 'N'},  {"agency", 1, NULL, 'a'},
+        {NULL, 0, NULL, 0}};
+    struct pledge_opts p = {.shifts = json_array(), .names = json_array()};
+    SUBOPTS_BEGIN(o)
+    case 'r': p.role = optarg; break;
+    case 'c': p.count = strtol(optarg, NULL, 10); break;
+    case 's': json_array_append_new(p.shifts, json_string(optarg)); break;
+    case 'n': json_array_append_new(p.names, json_string(optarg)); break;
+    case 'N': p.note = optarg; break;
+    case 'a': p.agency = optarg; break;
+    SUBOPTS_END
+    json_t *args = optind == argc - 1 ? pledge_object(&p) : NULL;
+    if (!args)
+        return die_usage("usage: muster pledge offer INCIDENT --role ROLE --count N --shift KEY"
+                         "... [--name NAME]... [--note TEXT] [--agency ID]");
+    json_object_set_new(args, "incident", json_string(argv[optind]));
+    if (p.agency)
+        json_object_set_new(args, "agency", json_string(p.agency));
+    return call(cli, p.agency ? "duty" : "agency", "pledge.offer", args, NULL);
+}
+
+static int pledge_move(struct cli *cli, int argc, char **argv, const char *cmd)
+{
+    static const struct option o[] = {{"note", 1, NULL, 'n'}, {NULL, 0, NULL, 0}};
+    const char *note = NULL;
+    SUBOPTS_BEGIN(o)
+    case 'n': note = optarg; break;
+    SUBOPTS_END
+    char *end = NULL;
+    long id = optind == argc - 1 ? strtol(argv[optind], &end, 10) : 0;
+    if (id <= 0 || *end)
+        return die_usage("usage: muster pledge accept|decline|arrive|withdraw ID [--note TEXT]");
+    return call(cli, strcmp(cmd, "pledge.withdraw") ? "duty" : "agency", cmd,
+                json_pack("{s:i, s:s?}", "id", (int)id, "note", note), NULL);
+}
+
+static int cmd_pledge_accept(struct cli *cli, int argc, char **argv)
+{
+    return pledge_move(cli, argc, argv, "pledge.accept");
+}
+
+static int cmd_pledge_decline(struct cli *cli, int argc, char **argv)
+{
+    return pledge_move(cli, argc, argv, "pledge.decline");
+}
+
+static int cmd_pledge_arrive(struct cli *cli, int argc, char **argv)
+{
+    return pledge_move(cli, argc, argv, "pledge.arrive");
+}
+
+static int cmd_pledge_withdraw(struct cli *cli, int argc, char **argv)
+{
+    return pledge_move(cli, argc, argv, "pledge.withdraw");
+}
+
+static int cmd_pledge_list(struct cli *cli, int argc, char **argv)
+{
+    if (argc != 2)
+        return die_usage("usage: muster pledge list INCIDENT");
+    return call(cli, "duty", "pledge.list", json_pack("{s:s}", "incident", argv[1]),
+                cli_print_pledges);
+}
+
+static int cmd_staffing(struct cli *cli, int argc, char **argv)
+{
+    if (argc != 2)
+        return die_usage("usage: muster staffing INCIDENT");
+    return call(cli, "duty", "staffing.show", json_pack("{s:s}", "incident", argv[1]),
+                cli_print_staffing);
+}
+
 /* ---- paging ---- */
 
 static int cmd_agency_ack(struct cli *cli, int argc, char **argv)
 {
     static const struct option o[] = {
-        {"code", 1, NULL, 'c'}, {"note", 1, NULL, 'n'}, {NULL, 0, NULL, 0}};
+        {"code", 1, NULL, 'c'},         {"note", 1, NULL, 'n'},
+        {"pledge-role", 1, NULL, 'r'},  {"pledge-count", 1, NULL, 'C'},
+        {"pledge-shift", 1, NULL, 's'}, {"pledge-name", 1, NULL, 'N'},
+        {NULL, 0, NULL, 0}};
     const char *code = NULL, *note = NULL;
+    struct pledge_opts p = {.shifts = json_array(), .names = json_array()};
     SUBOPTS_BEGIN(o)
-case 'c':
-    code = optarg;
-    break;
-case 'n':
-    note = optarg;
-    break;
+    case 'c': code = optarg; break;
+    case 'n': note = optarg; break;
+    case 'r': p.role = optarg; break;
+    case 'C': p.count = strtol(optarg, NULL, 10); break;
+    case 's': json_array_append_new(p.shifts, json_string(optarg)); break;
+    case 'N': json_array_append_new(p.names, json_string(optarg)); break;
     SUBOPTS_END
     const char *ref = optind == argc - 1 ? argv[optind] : NULL;
-    if (!ref == !code || optind < argc - 1)
-        return die_usage("usage: muster agency ack INCIDENT | --code CODE [--note TEXT]");
+    bool with_pledge = p.role != NULL;
+    json_t *pledge = pledge_object(&p);
+    if (!ref == !code || optind < argc - 1 || (with_pledge && !pledge)) {
+        json_decref(pledge);
+        return die_usage("usage: muster agency ack INCIDENT | --code CODE [--note TEXT]\n"
+                         "  [--pledge-role ROLE --pledge-count N --pledge-shift KEY...]");
+    }
+    if (!with_pledge) {
+        json_decref(pledge);
+        pledge = NULL;
+    }
     return call(cli, "agency", "agency.ack",
-                json_pack("{s:s?, s:s?, s:s?}", "incident", ref, "code", code, "note", note), NULL);
+                json_pack("{s:s?, s:s?, s:s?, s:o?}", "incident", ref, "code", code, "note", note,
+                          "pledge", pledge),
+                NULL);
 }
 
 static int cmd_page_ack(struct cli *cli, int argc, char **argv)
@@ -526,6 +638,14 @@ static const struct subcmd subcmds[] = {
     {"agency", "ack", cmd_agency_ack, "INCIDENT | --code CODE [--note TEXT]"},
     {"agency", "repage", cmd_repage, "INCIDENT AGENCY"},
     {"page", "ack", cmd_page_ack, "CODE [--note TEXT] [--via WHAT]"},
+    {"pledge", "offer", cmd_pledge_offer,
+     "INCIDENT --role ROLE --count N --shift KEY... [--name NAME]... [--note TEXT] [--agency ID]"},
+    {"pledge", "accept", cmd_pledge_accept, "ID [--note TEXT]"},
+    {"pledge", "decline", cmd_pledge_decline, "ID [--note TEXT]"},
+    {"pledge", "arrive", cmd_pledge_arrive, "ID [--note TEXT]"},
+    {"pledge", "withdraw", cmd_pledge_withdraw, "ID [--note TEXT]"},
+    {"pledge", "list", cmd_pledge_list, "INCIDENT"},
+    {"staffing", NULL, cmd_staffing, "INCIDENT"},
     {"plan", "list", cmd_plan_list, ""},
     {"plan", "show", cmd_plan_show, "PLAN"},
     {"keys", "init", cmd_keys_init, "[--keys DIR] [--plans DIR]"},

@@ -26,6 +26,13 @@ static const struct policy policy[] = {
     {"agency.ack", ROLE_AGENCY},
     {"page.ack", ROLE_GOLD | ROLE_DUTY},
     {"agency.repage", ROLE_GOLD},
+    {"pledge.offer", ROLE_AGENCY | ROLE_DUTY},
+    {"pledge.accept", ROLE_DUTY},
+    {"pledge.decline", ROLE_DUTY},
+    {"pledge.arrive", ROLE_DUTY},
+    {"pledge.withdraw", ROLE_AGENCY | ROLE_DUTY},
+    {"pledge.list", ROLE_GOLD | ROLE_DUTY | ROLE_AGENCY},
+    {"staffing.show", ROLE_ANY},
 };
 
 enum authz_role authz_role_of(const char *principal)

@@ -61,5 +61,6 @@ char *dispatch_request(struct muster *m, struct outbox *ob, const char *principa
 extern const struct command incident_commands[];
 extern const struct command plan_commands[];
 extern const struct command paging_commands[];
+extern const struct command staffing_commands[];
 
 #endif

@@ -19,6 +19,7 @@
 #include "dispatch.h"
 #include "outbox.h"
 #include "paging.h"
+#include "staffing.h"
 #include "plan.h"
 #include "server.h"
 #include "store.h"
@@ -170,6 +171,8 @@ static int cmd_standup(struct cmd_ctx *c)
         rc = standup_insert(c, &su, ref, &id);
     if (rc == 0)
         rc = paging_incident_start(c->m, c->outbox, id, su.plan, (int)su.level, c->now);
+    if (rc == 0)
+        rc = staffing_incident_start(c->m, c->outbox, id, su.plan, (int)su.level, c->now);
     snprintf(c->target, sizeof(c->target), "%s", ref);
     size_t activated = plan_agencies_at_level(su.plan, (int)su.level);
     json_t *data = json_pack("{s:s, s:s, s:I, s:b, s:s, s:I}", "ref", ref, "plan", su.plan->id,
@@ -228,6 +231,8 @@ static int cmd_standdown(struct cmd_ctx *c)
     if (id == 0)
         return standdown_missing(c, ref);
     rc = paging_incident_stop(c->m, c->outbox, id, c->now);
+    if (rc == 0)
+        rc = staffing_incident_stop(c->m, c->outbox, id, c->now);
     if (rc == 0)
         rc = outbox_event(c->m, c->outbox, id, ref, "incident.standdown",
                           json_pack("{s:s, s:s?}", "ref", ref, "note", note), c->now);

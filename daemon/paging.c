@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -203,7 +204,7 @@ struct delivery {
     struct page_msg msg;
     struct plan_paging paging;
     json_t *keep; /* owns the strings msg and paging point into */
-    char *subject, *text, *json;
+    char *subject, *text, *json, *call;
     const char **args;
 };
 
@@ -216,6 +217,7 @@ static void delivery_free(void *arg)
     free(d->subject);
     free(d->text);
     free(d->json);
+    free(d->call);
     free(d->args);
     free(d);
 }
@@ -255,8 +257,51 @@ static const char *level_name(json_t *plan, int level)
 
 static const char SQL_ATTEMPT[] =
     "SELECT a.step, a.attempt, a.state, p.agency_id, p.ack_code, p.incident_id, i.ref, i.level,"
-    " i.exercise, i.operation, i.plan_version FROM attempts a JOIN pages p ON p.id = a.page_id"
-    " JOIN incidents i ON i.id = p.incident_id WHERE a.id = ?1";
+    " i.exercise, i.operation, i.plan_version, p.ask_id FROM attempts a"
+    " JOIN pages p ON p.id = a.page_id JOIN incidents i ON i.id = p.incident_id WHERE a.id = ?1";
+static const char SQL_ASK_CALL[] =
+    "SELECT a.short, a.role, s.name, s.starts_at, s.ends_at FROM asks a"
+    " JOIN shifts s ON s.id = a.shift_id WHERE a.id = ?1";
+
+static const char *role_name(json_t *plan, const char *role)
+{
+    json_t *r;
+    size_t i;
+    json_array_foreach(json_object_get(json_object_get(plan, "staffing"), "roles"), i, r)
+    {
+        if (!strcmp(json_string_value(json_object_get(r, "id")), role))
+            return json_string_value(json_object_get(r, "name"));
+    }
+    return role;
+}
+
+static void local_time(int64_t ms, char *buf, size_t len)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    strftime(buf, len, "%a %d %b %H:%M", &tm);
+}
+
+/* "2 x Mental health nurse for the Night shift, Sat 22 Nov 20:00 to Sun
+ * 23 Nov 08:00" (malloc'd), or NULL for an activation page. */
+static char *ask_call(struct paging *p, int64_t ask_id, json_t *plan)
+{
+    sqlite3_stmt *s = store_stmt(p->m->store, SQL_ASK_CALL);
+    char *call = NULL, from[32], to[32];
+    if (!s || ask_id <= 0)
+        return NULL;
+    sqlite3_bind_int64(s, 1, ask_id);
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        local_time(sqlite3_column_int64(s, 3), from, sizeof(from));
+        local_time(sqlite3_column_int64(s, 4), to, sizeof(to));
+        if (asprintf(&call, "%d x %s for the %s shift, %s to %s", sqlite3_column_int(s, 0),
+                     role_name(plan, col(s, 1)), col(s, 2), from, to) < 0)
+            call = NULL;
+    }
+    sqlite3_reset(s);
+    return call;
+}
 
 /* Fill the words of the page from the frozen plan. */
 static int delivery_words(struct delivery *d, struct page_facts *f, json_t *plan, json_t *agency,
@@ -323,6 +368,8 @@ static struct delivery *delivery_load(struct paging *p, int64_t id)
         d->queued = !strcmp(col(s, 2), "queued");
         snprintf(d->agency, sizeof(d->agency), "%s", f.agency_id);
         d->channel = channel_of(json_string_value(json_object_get(contact, "channel")));
+        d->call = ask_call(p, sqlite3_column_int64(s, 11), plan);
+        f.call = d->call;
         rc = delivery_words(d, &f, plan, agency, contact);
     }
     sqlite3_reset(s);
@@ -646,10 +693,10 @@ static int tick_task(struct muster *m, struct outbox *ob, void *arg)
 
 static const char SQL_PAGE_ADD[] =
     "INSERT INTO pages (incident_id, agency_id, ack_code, state, step, attempt, next_at,"
-    " started_at) VALUES (?1, ?2, ?3, 'paging', 0, 0, ?4, ?4)";
+    " started_at, ask_id) VALUES (?1, ?2, ?3, 'paging', 0, 0, ?4, ?5, ?6)";
 
-static int page_insert(struct muster *m, int64_t incident_id, const struct plan_agency *a,
-                       int64_t now)
+static int page_insert(struct muster *m, int64_t incident_id, const char *agency_id, int64_t ask_id,
+                       int64_t next_at, int64_t now)
 {
     sqlite3_stmt *s = store_stmt(m->store, SQL_PAGE_ADD);
     if (!s)
@@ -658,9 +705,14 @@ static int page_insert(struct muster *m, int64_t incident_id, const struct plan_
         char code[9];
         paging_ack_code(code);
         sqlite3_bind_int64(s, 1, incident_id);
-        sqlite3_bind_text(s, 2, a->id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, agency_id, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 3, code, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(s, 4, now + a->contacts[0].after_ms);
+        sqlite3_bind_int64(s, 4, next_at);
+        sqlite3_bind_int64(s, 5, now);
+        if (ask_id > 0)
+            sqlite3_bind_int64(s, 6, ask_id);
+        else
+            sqlite3_bind_null(s, 6);
         int rc = store_exec_stmt(s);
         if (rc != -EEXIST) /* a clash of codes: draw again */
             return rc;
@@ -674,8 +726,37 @@ int paging_incident_start(struct muster *m, struct outbox *ob, int64_t incident_
     int rc = 0;
     for (size_t i = 0; i < plan->nagencies && rc == 0; i++)
         if (plan->agencies[i].activate_level <= level)
-            rc = page_insert(m, incident_id, &plan->agencies[i], now);
+            rc = page_insert(m, incident_id, plan->agencies[i].id, 0,
+                             now + plan->agencies[i].contacts[0].after_ms, now);
     return rc ? rc : paging_rearm_after_commit(m, ob);
+}
+
+int paging_ask_start(struct muster *m, struct outbox *ob, int64_t incident_id,
+                     const char *agency_id, int64_t ask_id, int64_t now)
+{
+    int rc = page_insert(m, incident_id, agency_id, ask_id, now, now);
+    return rc ? rc : paging_rearm_after_commit(m, ob);
+}
+
+static const char SQL_ASK_PAGE_STOP[] =
+    "UPDATE pages SET state = 'cancelled', next_at = NULL WHERE ask_id = ?1"
+    " AND state IN ('paging', 'unreachable') RETURNING id, incident_id";
+
+int paging_ask_stop(struct muster *m, struct outbox *ob, int64_t ask_id, int64_t now)
+{
+    sqlite3_stmt *s = store_stmt(m->store, SQL_ASK_PAGE_STOP);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, ask_id);
+    int64_t page_id = 0, incident_id = 0;
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        page_id = sqlite3_column_int64(s, 0);
+        incident_id = sqlite3_column_int64(s, 1);
+    }
+    int rc = store_errno(sqlite3_reset(s));
+    if (rc == 0 && page_id > 0)
+        rc = paging_cancel_in_flight(m, ob, incident_id, page_id, now);
+    return rc;
 }
 
 static const char SQL_IN_FLIGHT[] =
@@ -761,7 +842,7 @@ static const char SQL_PAGES_SHOW[] =
     " (SELECT COUNT(*) FROM attempts a WHERE a.page_id = p.id AND a.state = 'failed'),"
     " (SELECT MAX(step) FROM attempts a WHERE a.page_id = p.id), p.ack_code"
     " FROM pages p WHERE p.incident_id = ?1 AND (?2 IS NULL OR p.agency_id = ?2)"
-    " ORDER BY p.id";
+    " AND p.ask_id IS NULL ORDER BY p.id";
 
 static json_t *int_or_null(sqlite3_stmt *s, int i)
 {

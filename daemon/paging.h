@@ -33,6 +33,12 @@ void paging_free(struct paging *p);
 int paging_incident_start(struct muster *m, struct outbox *ob, int64_t incident_id,
                           const struct plan *plan, int level, int64_t now);
 
+/* Inside a transaction: page an agency with a call for staff (ask_id in
+ * the asks table), due at once.  paging_ask_stop cancels that page. */
+int paging_ask_start(struct muster *m, struct outbox *ob, int64_t incident_id,
+                     const char *agency_id, int64_t ask_id, int64_t now);
+int paging_ask_stop(struct muster *m, struct outbox *ob, int64_t ask_id, int64_t now);
+
 /* Inside a stand-down's transaction: cancel every page of the incident
  * still climbing, and after the commit every delivery in flight. */
 int paging_incident_stop(struct muster *m, struct outbox *ob, int64_t incident_id, int64_t now);

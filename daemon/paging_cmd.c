@@ -14,6 +14,7 @@
 #include "outbox.h"
 #include "paging.h"
 #include "server.h"
+#include "staffing.h"
 #include "store.h"
 
 struct page_ref {
@@ -30,7 +31,8 @@ static const char SQL_BY_CODE[] =
     " FROM pages p JOIN incidents i ON i.id = p.incident_id WHERE p.ack_code = ?1";
 static const char SQL_BY_REF[] =
     "SELECT p.id, p.incident_id, p.agency_id, p.state, i.ref, i.state, p.acked_by"
-    " FROM pages p JOIN incidents i ON i.id = p.incident_id WHERE i.ref = ?1 AND p.agency_id = ?2";
+    " FROM pages p JOIN incidents i ON i.id = p.incident_id WHERE i.ref = ?1 AND p.agency_id = ?2"
+    " AND p.ask_id IS NULL";
 
 static int storage_fail(struct cmd_ctx *c, int rc)
 {
@@ -116,6 +118,7 @@ static int cmd_agency_ack(struct cmd_ctx *c)
 {
     const char *ref = NULL, *code = NULL, *note = NULL;
     const char *me = authz_agency_id(c->principal);
+    json_t *pledge = json_object_get(c->args, "pledge");
     if (proto_arg_str(c->args, "incident", false, INCIDENT_REF_MAX, &ref, &c->err) ||
         proto_arg_str(c->args, "code", false, 16, &code, &c->err) ||
         proto_arg_str(c->args, "note", false, 2000, &note, &c->err))
@@ -130,7 +133,9 @@ static int cmd_agency_ack(struct cmd_ctx *c)
                              : "no page has that acknowledgement code");
     if (strcmp(pg.agency, me))
         return proto_fail(&c->err, ERR_FORBIDDEN, "that page is for another agency");
-    return ack_page(c, &pg, note, code ? "code" : "agency");
+    if (ack_page(c, &pg, note, code ? "code" : "agency") != 0)
+        return -1;
+    return pledge ? staffing_pledge_from_ack(c, pg.ref, me, pledge, c->result) : 0;
 }
 
 /* page.ack: a relay (the Hub's SMS or phone desk) posts back a code. */
@@ -264,7 +269,7 @@ static int cmd_received(struct cmd_ctx *c)
     return 0;
 }
 
-static const char *const ack_args[] = {"incident", "code", "note", NULL};
+static const char *const ack_args[] = {"incident", "code", "note", "pledge", NULL};
 static const char *const relay_args[] = {"code", "note", "via", NULL};
 static const char *const repage_args[] = {"incident", "agency", NULL};
 static const char *const no_args[] = {NULL};

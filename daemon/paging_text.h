@@ -30,6 +30,7 @@ struct page_facts {
     int steps; /* ladder length */
     int attempt;
     const char *ack_code;
+    const char *call; /* a call for staff ("2 x Mental health nurse for ..."), or NULL */
 };
 
 /* The subject line (malloc'd).  Starts with the exercise mark for an

@@ -10,7 +10,9 @@
  *  2. Table-driven schemas (one table of fields per kind of mapping) walk
  *     the tree, fill the struct plan and collect every error with the line
  *     and column of the node at fault.  Cross-references (lead agency,
- *     activation levels, duplicate ids, contact targets) are checked last.
+ *     activation levels, duplicate ids, contact targets, the staffing roles
+ *     and levels that requirements and agencies' supplies name) are checked
+ *     last.
  *
  * A plan is handed out only when both passes found nothing wrong.
  */
@@ -440,11 +442,13 @@ static const struct node *seq_get(const struct node *seq, size_t i)
 enum kind {
     K_STRING,   /* any scalar; length in characters within min..max */
     K_INT,      /* plain -?[0-9]+ within min..max */
-    K_DURATION, /* integer seconds or "<n>ms|s|m|h": int64_t milliseconds within min..max */
+    K_DURATION, /* integer seconds or "<n>ms|s|m|h|d": int64_t milliseconds within min..max */
+    K_TIME,     /* "HH:MM", 00:00..23:59: int minutes after midnight */
     K_CHANNEL,  /* one of the plan_channel names */
     K_MAPPING,  /* a struct at off, filled by sub */
     K_SEQUENCE, /* min..max mappings: array at off, count at count_off */
     K_STRINGS,  /* min..max strings: NULL-terminated char ** at off, count at count_off */
+    K_NEEDS,    /* min..max "id: count" pairs: struct plan_need array at off, count at count_off */
 };
 
 struct schema;
@@ -457,8 +461,8 @@ struct field {
     int min, max;                        /* characters, values, milliseconds or items */
     int def;                             /* default of an optional int or duration */
     const char *sdef;                    /* default of an optional string, or NULL */
-    int item_max;                        /* K_STRINGS: most characters per item */
-    const char *(*check)(const char *s); /* strings: NULL, or what s must be */
+    int item_max;                        /* K_STRINGS: most characters per item; K_NEEDS: most staff */
+    const char *(*check)(const char *s); /* strings, needs' keys: NULL, or what s must be */
     const struct schema *sub;            /* mapping, or sequence items */
     size_t count_off;                    /* sequences: where the count goes */
 };
@@ -640,6 +644,7 @@ static const struct {
     {"s", 1000},
     {"m", 60 * 1000},
     {"h", 60 * 60 * 1000},
+    {"d", 24 * 60 * 60 * 1000},
 };
 
 /* The milliseconds of the unit spelt by exactly len bytes at s, or 0. */
@@ -679,7 +684,7 @@ static void load_duration(struct ctx *c, const struct field *f, const yaml_mark_
 
     if (!parse_duration(v, &n))
         fail(c, at,
-             "\"%s\" must be a duration (whole seconds, or a number followed by ms, s, m or h), "
+             "\"%s\" must be a duration (whole seconds, or a number followed by ms, s, m, h or d), "
              "got %s",
              f->key, show(v, sbuf, sizeof(sbuf)));
     else if (n < f->min || n > f->max)
@@ -687,6 +692,37 @@ static void load_duration(struct ctx *c, const struct field *f, const yaml_mark_
              v->value);
     else
         *(int64_t *)at_off(obj, f->off) = n;
+}
+
+/* A time of day "HH:MM" (two digits each, 00:00 to 23:59), plain or
+ * quoted, as minutes after midnight. */
+static bool parse_time_of_day(const struct node *v, int *out)
+{
+    const char *s = v->value;
+    int h, m;
+
+    if (v->type != NODE_SCALAR || v->len != 5 || s[2] != ':' || strspn(s, "0123456789") != 2 ||
+        strspn(s + 3, "0123456789") != 2)
+        return false;
+    h = (s[0] - '0') * 10 + (s[1] - '0');
+    m = (s[3] - '0') * 10 + (s[4] - '0');
+    if (h > 23 || m > 59)
+        return false;
+    *out = h * 60 + m;
+    return true;
+}
+
+static void load_time(struct ctx *c, const struct field *f, const yaml_mark_t *at,
+                      const struct node *v, void *obj)
+{
+    char sbuf[SHOW_BUF];
+    int minute;
+
+    if (!parse_time_of_day(v, &minute))
+        fail(c, at, "\"%s\" must be a time of day HH:MM, got %s", f->key,
+             show(v, sbuf, sizeof(sbuf)));
+    else
+        *(int *)at_off(obj, f->off) = minute;
 }
 
 static const char *const channel_names[] = {
@@ -768,14 +804,75 @@ static void load_sequence(struct ctx *c, const struct field *f, const yaml_mark_
     }
 }
 
+/* The key of entry i of a needs mapping, unless it repeats an earlier
+ * one (reported at the repeat). */
+static bool need_key_unique(struct ctx *c, const struct node *map, size_t i)
+{
+    const struct node *key = map->kids[2 * i];
+    char sbuf[SHOW_BUF];
+
+    for (size_t j = 0; j < i; j++) {
+        const struct node *prev = map->kids[2 * j];
+        if (prev->type == NODE_SCALAR && key->type == NODE_SCALAR && prev->len == key->len &&
+            memcmp(prev->value, key->value, key->len) == 0) {
+            fail(c, &key->mark, "duplicate key %s (first defined at line %zu)",
+                 show(key, sbuf, sizeof(sbuf)), prev->mark.line + 1);
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * A mapping of role ids to head counts ("call-handler: 4") becomes an array
+ * of struct plan_need at off, with its count at count_off: f->min..f->max
+ * entries, each key an id (f->check; whether it names a role is checked in
+ * plan_post) and each count an integer 0..f->item_max.  Entry i of the
+ * array always matches entry i of the node; a bad key leaves role NULL.
+ */
+static void load_needs(struct ctx *c, const struct field *f, const yaml_mark_t *at,
+                       const struct node *v, void *obj)
+{
+    struct field count = {.kind = K_INT, .off = offsetof(struct plan_need, count), .max = f->item_max};
+    char what[64], sbuf[SHOW_BUF];
+    struct plan_need *arr;
+    size_t n = v->nkids / 2;
+
+    if (v->type != NODE_MAPPING) {
+        fail(c, at, "\"%s\" must be a mapping, got %s", f->key, show(v, sbuf, sizeof(sbuf)));
+        return;
+    }
+    if (n < (size_t)f->min || n > (size_t)f->max) {
+        fail(c, at, "\"%s\" must have between %d and %d entries, got %zu", f->key, f->min,
+             f->max, n);
+        return;
+    }
+    if ((arr = calloc(n, sizeof(*arr))) == NULL) {
+        c->rc = -ENOMEM;
+        return;
+    }
+    *(struct plan_need **)at_off(obj, f->off) = arr;
+    *(size_t *)at_off(obj, f->count_off) = n;
+    snprintf(what, sizeof(what), "each key of \"%s\"", f->key);
+    for (size_t i = 0; i < n; i++) {
+        const struct node *key = v->kids[2 * i], *val = v->kids[2 * i + 1];
+        if (!need_key_unique(c, v, i) ||
+            (arr[i].role = string_value(c, what, f, 40, &key->mark, key)) == NULL)
+            continue; /* the count is named by its key: check it only under a good one */
+        count.key = arr[i].role;
+        load_int(c, &count, value_mark(key, val), val, &arr[i]);
+    }
+}
+
 typedef void loader_fn(struct ctx *c, const struct field *f, const yaml_mark_t *at,
                        const struct node *v, void *obj);
 
 static loader_fn *const loaders[] = {
     [K_STRING] = load_string,      [K_INT] = load_int,
-    [K_DURATION] = load_duration,  [K_CHANNEL] = load_channel,
-    [K_MAPPING] = load_submapping, [K_SEQUENCE] = load_sequence,
-    [K_STRINGS] = load_strings,
+    [K_DURATION] = load_duration,  [K_TIME] = load_time,
+    [K_CHANNEL] = load_channel,    [K_MAPPING] = load_submapping,
+    [K_SEQUENCE] = load_sequence,  [K_STRINGS] = load_strings,
+    [K_NEEDS] = load_needs,
 };
 
 static void unknown_key(struct ctx *c, const struct schema *s, const struct node *key)
@@ -935,12 +1032,33 @@ static void contact_post(struct ctx *c, const struct node *map, void *obj)
         c->rc = -ENOMEM;
 }
 
-/* Each contact's target against its channel (needs the agency's id). */
+/* An agency names each role it supplies once. */
+static void agency_check_supplies(struct ctx *c, const struct node *map,
+                                  const struct plan_agency *a)
+{
+    const struct node *seq = map_get(map, "supplies");
+
+    for (size_t i = 0; i < a->nsupplies; i++) {
+        for (size_t j = 0; a->supplies[i] != NULL && j < i; j++) {
+            if (a->supplies[j] == NULL || strcmp(a->supplies[i], a->supplies[j]) != 0)
+                continue;
+            fail(c, &seq_get(seq, i)->mark,
+                 "agency \"%s\": supplies role \"%s\" twice (first at line %zu)",
+                 a->id ? a->id : "?", a->supplies[i], seq_get(seq, j)->mark.line + 1);
+            break;
+        }
+    }
+}
+
+/* Each contact's target against its channel (needs the agency's id), and
+ * the agency's supplies. */
 static void agency_post(struct ctx *c, const struct node *map, void *obj)
 {
     const struct plan_agency *a = obj;
     const struct node *contacts = map_get(map, "contacts");
     char sbuf[SHOW_BUF];
+
+    agency_check_supplies(c, map, a);
 
     for (size_t i = 0; i < a->ncontacts; i++) {
         const struct node *item = seq_get(contacts, i);
@@ -981,21 +1099,35 @@ static void levels_check_order(struct ctx *c, const struct node *root, const str
     }
 }
 
-static void agencies_check_ids(struct ctx *c, const struct node *root, const struct plan *plan)
+/* The id of item i of an array of structs of the given size that start
+ * with their char *id (plan_agency, plan_role, plan_shift). */
+static const char *id_at(const void *arr, size_t size, size_t i)
 {
-    const struct node *seq = map_get(root, "agencies");
+    return *(char *const *)((const char *)arr + i * size);
+}
 
-    for (size_t i = 0; i < plan->nagencies; i++) {
-        const char *id = plan->agencies[i].id;
+/* The ids of the n items of arr (loaded from the sequence node seq) are
+ * unique: report each repeat at its "id", naming the first. */
+static void check_unique_ids(struct ctx *c, const struct node *seq, const char *what,
+                             const void *arr, size_t size, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *id = id_at(arr, size, i);
         for (size_t j = 0; id != NULL && j < i; j++) {
-            if (plan->agencies[j].id == NULL || strcmp(id, plan->agencies[j].id) != 0)
+            if (id_at(arr, size, j) == NULL || strcmp(id, id_at(arr, size, j)) != 0)
                 continue;
             fail(c, &map_get(seq_get(seq, i), "id")->mark,
-                 "duplicate agency id \"%s\" (first defined at line %zu)", id,
+                 "duplicate %s id \"%s\" (first defined at line %zu)", what, id,
                  map_get(seq_get(seq, j), "id")->mark.line + 1);
             break;
         }
     }
+}
+
+static void agencies_check_ids(struct ctx *c, const struct node *root, const struct plan *plan)
+{
+    check_unique_ids(c, map_get(root, "agencies"), "agency", plan->agencies,
+                     sizeof(*plan->agencies), plan->nagencies);
 }
 
 /* True if every agency has an id, so a failed look-up is the reference's
@@ -1042,6 +1174,122 @@ static void agencies_check_levels(struct ctx *c, const struct node *root, const 
     }
 }
 
+/* ---- staffing cross-checks ----------------------------------------------- */
+
+static const struct plan_role *staffing_role_find(const struct plan_staffing *st, const char *id)
+{
+    for (size_t i = 0; i < st->nroles; i++)
+        if (st->roles[i].id != NULL && strcmp(st->roles[i].id, id) == 0)
+            return &st->roles[i];
+    return NULL;
+}
+
+/* True if staffing.roles loaded with every id, so a role that is not found
+ * is the reference's fault (false as well when there is no staffing). */
+static bool roles_complete(const struct plan_staffing *st)
+{
+    for (size_t i = 0; i < st->nroles; i++)
+        if (st->roles[i].id == NULL)
+            return false;
+    return st->nroles > 0;
+}
+
+static void staffing_check_ids(struct ctx *c, const struct node *staffing,
+                               const struct plan_staffing *st)
+{
+    check_unique_ids(c, map_get(staffing, "roles"), "role", st->roles, sizeof(*st->roles),
+                     st->nroles);
+    check_unique_ids(c, map_get(staffing, "shifts"), "shift", st->shifts, sizeof(*st->shifts),
+                     st->nshifts);
+}
+
+/* Each requirement is for a level of the plan, and for a different one. */
+static void staffing_check_levels(struct ctx *c, const struct node *staffing,
+                                  const struct plan *plan)
+{
+    const struct plan_staffing *st = &plan->staffing;
+    const struct node *seq = map_get(staffing, "requirements");
+    bool levels_ok = levels_complete(plan);
+
+    for (size_t i = 0; i < st->nrequirements; i++) {
+        int level = st->requirements[i].level;
+        const yaml_mark_t *at = level ? &map_get(seq_get(seq, i), "level")->mark : NULL;
+        size_t j = 0;
+        if (level == 0)
+            continue; /* already reported */
+        while (j < i && st->requirements[j].level != level)
+            j++;
+        if (j < i)
+            fail(c, at, "staffing requirement for level %d is defined twice (first at line %zu)",
+                 level, map_get(seq_get(seq, j), "level")->mark.line + 1);
+        else if (levels_ok && plan_level_find(plan, level) == NULL)
+            fail(c, at, "staffing requirement: level %d is not a level defined in this plan",
+                 level);
+    }
+}
+
+/* Every role a requirement needs is one of staffing.roles (reported at
+ * its key in "need"). */
+static void staffing_check_needs(struct ctx *c, const struct node *staffing,
+                                 const struct plan_staffing *st)
+{
+    const struct node *seq = map_get(staffing, "requirements");
+    char sbuf[SHOW_BUF];
+
+    if (!roles_complete(st))
+        return;
+    for (size_t i = 0; i < st->nrequirements; i++) {
+        const struct plan_requirement *r = &st->requirements[i];
+        const struct node *need = map_get(seq_get(seq, i), "need");
+        for (size_t k = 0; k < r->nneeds; k++) {
+            const struct node *key = need->kids[2 * k];
+            if (r->needs[k].role == NULL || staffing_role_find(st, r->needs[k].role) != NULL)
+                continue;
+            fail(c, &key->mark, "need: role %s is not a role in staffing.roles",
+                 show(key, sbuf, sizeof(sbuf)));
+        }
+    }
+}
+
+/* Agencies supply roles of staffing.roles; without a staffing section
+ * there is nothing to supply. */
+static void agencies_check_supplies(struct ctx *c, const struct node *root,
+                                    const struct plan *plan)
+{
+    const struct node *seq = map_get(root, "agencies");
+    bool has_staffing = map_key(root, "staffing") != NULL;
+    bool roles_ok = roles_complete(&plan->staffing);
+
+    for (size_t i = 0; i < plan->nagencies; i++) {
+        const struct plan_agency *a = &plan->agencies[i];
+        const struct node *map = seq_get(seq, i), *items = map_get(map, "supplies");
+        if (!has_staffing && a->nsupplies > 0) {
+            fail(c, &map_key(map, "supplies")->mark, "\"supplies\" needs a staffing section");
+            continue;
+        }
+        for (size_t k = 0; roles_ok && k < a->nsupplies; k++) {
+            if (a->supplies[k] == NULL ||
+                staffing_role_find(&plan->staffing, a->supplies[k]) != NULL)
+                continue;
+            fail(c, &seq_get(items, k)->mark,
+                 "agency \"%s\": supplies role \"%s\" which is not in staffing.roles",
+                 a->id ? a->id : "?", a->supplies[k]);
+        }
+    }
+}
+
+static void staffing_check(struct ctx *c, const struct node *root, const struct plan *plan)
+{
+    const struct node *staffing = map_get(root, "staffing");
+
+    if (staffing != NULL && staffing->type == NODE_MAPPING) {
+        staffing_check_ids(c, staffing, &plan->staffing);
+        staffing_check_levels(c, staffing, plan);
+        staffing_check_needs(c, staffing, &plan->staffing);
+    }
+    agencies_check_supplies(c, root, plan);
+}
+
 /* Cross-references, once the whole file is loaded (keys come in any order). */
 static void plan_post(struct ctx *c, const struct node *root, void *obj)
 {
@@ -1051,6 +1299,7 @@ static void plan_post(struct ctx *c, const struct node *root, void *obj)
     agencies_check_ids(c, root, plan);
     hub_check_lead(c, root, plan);
     agencies_check_levels(c, root, plan);
+    staffing_check(c, root, plan);
 }
 
 /* ---- the plan format ---------------------------------------------------- */
@@ -1075,6 +1324,11 @@ static void plan_post(struct ctx *c, const struct node *root, void *obj)
 #define F_DURATION(k, st, m, lo, hi, d) \
     {.key = k, .kind = K_DURATION, .required = OPTIONAL, .off = offsetof(struct st, m), \
      .min = lo, .max = hi, .def = d}
+#define F_DURATION_REQ(k, st, m, lo, hi) \
+    {.key = k, .kind = K_DURATION, .required = REQUIRED, .off = offsetof(struct st, m), \
+     .min = lo, .max = hi}
+#define F_TIME(k, st, m) \
+    {.key = k, .kind = K_TIME, .required = REQUIRED, .off = offsetof(struct st, m)}
 #define F_CHANNEL(k, st, m) \
     {.key = k, .kind = K_CHANNEL, .required = REQUIRED, .off = offsetof(struct st, m)}
 #define F_MAP(k, st, m, req, s) \
@@ -1082,9 +1336,13 @@ static void plan_post(struct ctx *c, const struct node *root, void *obj)
 #define F_SEQ(k, st, m, n, lo, hi, s) \
     {.key = k, .kind = K_SEQUENCE, .required = REQUIRED, .off = offsetof(struct st, m), \
      .min = lo, .max = hi, .sub = s, .count_off = offsetof(struct st, n)}
-#define F_STRINGS(k, st, m, n, lo, hi, maxc) \
+#define F_STRINGS(k, st, m, n, lo, hi, maxc, chk) \
     {.key = k, .kind = K_STRINGS, .required = OPTIONAL, .off = offsetof(struct st, m), \
-     .min = lo, .max = hi, .item_max = maxc, .count_off = offsetof(struct st, n)}
+     .min = lo, .max = hi, .item_max = maxc, .check = chk, .count_off = offsetof(struct st, n)}
+#define F_NEEDS(k, st, m, n, lo, hi, most) \
+    {.key = k, .kind = K_NEEDS, .required = REQUIRED, .off = offsetof(struct st, m), \
+     .min = lo, .max = hi, .item_max = most, .check = check_id, \
+     .count_off = offsetof(struct st, n)}
 /* clang-format on */
 #define FIELDS(a) a, sizeof(a) / sizeof(a[0])
 
@@ -1092,12 +1350,13 @@ static void plan_post(struct ctx *c, const struct node *root, void *obj)
 #define SECONDS(n) ((n)*1000)
 #define MINUTES(n) SECONDS((n)*60)
 #define HOURS(n) MINUTES((n)*60)
+#define DAYS(n) HOURS((n)*24)
 
 static const struct field contact_fields[] = {
     F_STR("name", plan_contact, name, REQUIRED, 200, NULL),
     F_CHANNEL("channel", plan_contact, channel),
     F_STR("target", plan_contact, target, REQUIRED, 2000, NULL),
-    F_STRINGS("args", plan_contact, args, nargs, 0, 16, 500),
+    F_STRINGS("args", plan_contact, args, nargs, 0, 16, 500, NULL),
     F_DURATION("after", plan_contact, after_ms, 0, HOURS(24), 0),
     F_INT("repeat", plan_contact, repeat, OPTIONAL, 0, 10, 0),
 };
@@ -1111,6 +1370,7 @@ static const struct field agency_fields[] = {
     F_STR("role", plan_agency, role, REQUIRED, 2000, NULL),
     F_INT("activate_level", plan_agency, activate_level, REQUIRED, 1, 9, 0),
     F_SEQ("contacts", plan_agency, contacts, ncontacts, 1, 10, &contact_schema),
+    F_STRINGS("supplies", plan_agency, supplies, nsupplies, 0, 100, 40, check_id),
 };
 
 static const struct schema agency_schema = {"agency", sizeof(struct plan_agency),
@@ -1147,6 +1407,43 @@ static const struct field paging_fields[] = {
 static const struct schema paging_schema = {"paging", sizeof(struct plan_paging),
                                             FIELDS(paging_fields), NULL};
 
+static const struct field role_fields[] = {
+    F_STR("id", plan_role, id, REQUIRED, 40, check_id),
+    F_STR("name", plan_role, name, REQUIRED, 200, NULL),
+};
+
+static const struct schema role_schema = {"role", sizeof(struct plan_role), FIELDS(role_fields),
+                                          NULL};
+
+static const struct field shift_fields[] = {
+    F_STR("id", plan_shift, id, REQUIRED, 40, check_id),
+    F_STR("name", plan_shift, name, REQUIRED, 200, NULL),
+    F_TIME("start", plan_shift, start_minute),
+    F_DURATION_REQ("length", plan_shift, length_ms, HOURS(1), HOURS(24)),
+};
+
+static const struct schema shift_schema = {"shift", sizeof(struct plan_shift),
+                                           FIELDS(shift_fields), NULL};
+
+static const struct field requirement_fields[] = {
+    F_INT("level", plan_requirement, level, REQUIRED, 1, 9, 0),
+    F_NEEDS("need", plan_requirement, needs, nneeds, 1, 100, 1000),
+};
+
+static const struct schema requirement_schema = {"requirement", sizeof(struct plan_requirement),
+                                                 FIELDS(requirement_fields), NULL};
+
+static const struct field staffing_fields[] = {
+    F_DURATION("horizon", plan_staffing, horizon_ms, HOURS(12), DAYS(14), DAYS(3)),
+    F_DURATION("ask_lead", plan_staffing, ask_lead_ms, 0, HOURS(48), HOURS(6)),
+    F_SEQ("roles", plan_staffing, roles, nroles, 1, 100, &role_schema),
+    F_SEQ("shifts", plan_staffing, shifts, nshifts, 1, 12, &shift_schema),
+    F_SEQ("requirements", plan_staffing, requirements, nrequirements, 1, 9, &requirement_schema),
+};
+
+static const struct schema staffing_schema = {"staffing", sizeof(struct plan_staffing),
+                                              FIELDS(staffing_fields), NULL};
+
 /* The "plan:" mapping fills the head of struct plan itself. */
 static const struct field head_fields[] = {
     F_STR("id", plan, id, REQUIRED, 40, check_id),
@@ -1164,6 +1461,7 @@ static const struct field plan_fields[] = {
     F_MAP("hub", plan, hub, REQUIRED, &hub_schema),
     F_SEQ("agencies", plan, agencies, nagencies, 1, 500, &agency_schema),
     F_MAP("paging", plan, paging, OPTIONAL, &paging_schema),
+    F_MAP("staffing", plan, staffing, OPTIONAL, &staffing_schema),
 };
 
 static const struct schema plan_schema = {"the plan file", sizeof(struct plan), FIELDS(plan_fields),
@@ -1171,13 +1469,39 @@ static const struct schema plan_schema = {"the plan file", sizeof(struct plan), 
 
 /* ---- loading ------------------------------------------------------------ */
 
+static void strings_free(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
 static void contact_free(struct plan_contact *ct)
 {
-    for (size_t i = 0; i < ct->nargs; i++)
-        free(ct->args[i]);
-    free(ct->args);
+    strings_free(ct->args, ct->nargs);
     free(ct->name);
     free(ct->target);
+}
+
+static void staffing_free(struct plan_staffing *st)
+{
+    for (size_t i = 0; i < st->nroles; i++) {
+        free(st->roles[i].id);
+        free(st->roles[i].name);
+    }
+    for (size_t i = 0; i < st->nshifts; i++) {
+        free(st->shifts[i].id);
+        free(st->shifts[i].name);
+    }
+    for (size_t i = 0; i < st->nrequirements; i++) {
+        struct plan_requirement *r = &st->requirements[i];
+        for (size_t j = 0; j < r->nneeds; j++)
+            free(r->needs[j].role);
+        free(r->needs);
+    }
+    free(st->roles);
+    free(st->shifts);
+    free(st->requirements);
 }
 
 void plan_free(struct plan *plan)
@@ -1189,10 +1513,12 @@ void plan_free(struct plan *plan)
         for (size_t j = 0; j < a->ncontacts; j++)
             contact_free(&a->contacts[j]);
         free(a->contacts);
+        strings_free(a->supplies, a->nsupplies);
         free(a->id);
         free(a->name);
         free(a->role);
     }
+    staffing_free(&plan->staffing);
     for (size_t i = 0; i < plan->nlevels; i++) {
         free(plan->levels[i].name);
         free(plan->levels[i].description);
@@ -1353,13 +1679,13 @@ size_t plan_agencies_at_level(const struct plan *plan, int level)
 
 /* ---- JSON ------------------------------------------------------------- */
 
-static json_t *args_to_json(const struct plan_contact *ct)
+static json_t *strings_to_json(char *const *v, size_t n)
 {
-    json_t *args = json_array();
+    json_t *arr = json_array();
 
-    for (size_t i = 0; args != NULL && i < ct->nargs; i++)
-        json_array_append_new(args, json_string(ct->args[i]));
-    return args;
+    for (size_t i = 0; arr != NULL && i < n; i++)
+        json_array_append_new(arr, json_string(v[i]));
+    return arr;
 }
 
 /* "args" is present for exec contacts only, like the args array itself. */
@@ -1370,7 +1696,7 @@ static json_t *contact_to_json(const struct plan_contact *ct)
                           (json_int_t)ct->after_ms, "repeat", ct->repeat);
 
     if (j != NULL && ct->channel == PLAN_CHANNEL_EXEC)
-        json_object_set_new(j, "args", args_to_json(ct));
+        json_object_set_new(j, "args", strings_to_json(ct->args, ct->nargs));
     return j;
 }
 
@@ -1384,14 +1710,54 @@ static json_t *paging_to_json(const struct plan_paging *pg)
                      pg->smtp_url, "email_from", pg->email_from);
 }
 
+/* "supplies" is always present, perhaps empty. */
 static json_t *agency_to_json(const struct plan_agency *a)
 {
     json_t *contacts = json_array();
 
     for (size_t i = 0; contacts != NULL && i < a->ncontacts; i++)
         json_array_append_new(contacts, contact_to_json(&a->contacts[i]));
-    return json_pack("{s:s, s:s, s:s, s:i, s:o}", "id", a->id, "name", a->name, "role", a->role,
-                     "activate_level", a->activate_level, "contacts", contacts);
+    return json_pack("{s:s, s:s, s:s, s:i, s:o, s:o}", "id", a->id, "name", a->name, "role",
+                     a->role, "activate_level", a->activate_level, "contacts", contacts,
+                     "supplies", strings_to_json(a->supplies, a->nsupplies));
+}
+
+/* A shift gives its start both as minutes after midnight and as "HH:MM". */
+static json_t *shift_to_json(const struct plan_shift *sh)
+{
+    char start[16]; /* "HH:MM", room for any int to keep the compiler sure */
+
+    snprintf(start, sizeof(start), "%02d:%02d", sh->start_minute / 60, sh->start_minute % 60);
+    return json_pack("{s:s, s:s, s:i, s:I, s:s}", "id", sh->id, "name", sh->name, "start_minute",
+                     sh->start_minute, "length_ms", (json_int_t)sh->length_ms, "start", start);
+}
+
+/* {"level": 1, "need": {"call-handler": 4, ...}} */
+static json_t *requirement_to_json(const struct plan_requirement *r)
+{
+    json_t *need = json_object();
+
+    for (size_t i = 0; need != NULL && i < r->nneeds; i++)
+        json_object_set_new(need, r->needs[i].role, json_integer(r->needs[i].count));
+    return json_pack("{s:i, s:o}", "level", r->level, "need", need);
+}
+
+/* Always an object: without a staffing section, empty arrays and the
+ * default durations. */
+static json_t *staffing_to_json(const struct plan_staffing *st)
+{
+    json_t *roles = json_array(), *shifts = json_array(), *reqs = json_array();
+
+    for (size_t i = 0; roles != NULL && i < st->nroles; i++)
+        json_array_append_new(roles, json_pack("{s:s, s:s}", "id", st->roles[i].id, "name",
+                                               st->roles[i].name));
+    for (size_t i = 0; shifts != NULL && i < st->nshifts; i++)
+        json_array_append_new(shifts, shift_to_json(&st->shifts[i]));
+    for (size_t i = 0; reqs != NULL && i < st->nrequirements; i++)
+        json_array_append_new(reqs, requirement_to_json(&st->requirements[i]));
+    return json_pack("{s:I, s:I, s:o, s:o, s:o}", "horizon_ms", (json_int_t)st->horizon_ms,
+                     "ask_lead_ms", (json_int_t)st->ask_lead_ms, "roles", roles, "shifts", shifts,
+                     "requirements", reqs);
 }
 
 static json_t *levels_to_json(const struct plan *plan)
@@ -1413,12 +1779,13 @@ json_t *plan_to_json(const struct plan *plan)
 
     for (size_t i = 0; agencies != NULL && i < plan->nagencies; i++)
         json_array_append_new(agencies, agency_to_json(&plan->agencies[i]));
-    return json_pack("{s:s, s:s, s:s, s:s, s:i, s:o, s:{s:s, s:s, s:s?, s:s?}, s:o, s:o}", "id",
-                     plan->id, "name", plan->name, "version", plan->version, "ref_prefix",
+    return json_pack("{s:s, s:s, s:s, s:s, s:i, s:o, s:{s:s, s:s, s:s?, s:s?}, s:o, s:o, s:o}",
+                     "id", plan->id, "name", plan->name, "version", plan->version, "ref_prefix",
                      plan->ref_prefix, "retention_days", plan->retention_days, "levels",
                      levels_to_json(plan), "hub", "name", h->name, "lead_agency", h->lead_agency,
                      "address", h->address, "phone", h->phone, "agencies", agencies, "paging",
-                     paging_to_json(&plan->paging));
+                     paging_to_json(&plan->paging), "staffing",
+                     staffing_to_json(&plan->staffing));
 }
 
 /* ---- plan sets -------------------------------------------------------- */

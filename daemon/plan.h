@@ -49,6 +49,45 @@ struct plan_paging {
     char *email_from;           /* default "muster@localhost" */
 };
 
+/* Surge staffing for the Victim and Witness Hub (the optional top-level
+ * "staffing" section).  When absent, nroles == 0 and nothing is tracked. */
+struct plan_role {
+    char *id;   /* [a-z0-9-]{1,40}, e.g. "mh-nurse", "interpreter-polish" */
+    char *name; /* "Mental health nurse" */
+};
+
+/* A shift pattern, repeated every day from the standup over the horizon. */
+struct plan_shift {
+    char *id;          /* [a-z0-9-]{1,40}, e.g. "day" */
+    char *name;        /* "Day" */
+    int start_minute;  /* minutes after local midnight, from "HH:MM" */
+    int64_t length_ms; /* 1h..24h */
+};
+
+struct plan_need {
+    char *role; /* a plan_role id */
+    int count;  /* staff of that role per shift, 0..1000 */
+};
+
+/* What one incident level needs on every shift.  An incident uses the
+ * entry with the highest level not above its own. */
+struct plan_requirement {
+    int level; /* one of the plan's levels */
+    struct plan_need *needs;
+    size_t nneeds;
+};
+
+struct plan_staffing {
+    struct plan_role *roles;
+    size_t nroles;
+    struct plan_shift *shifts;
+    size_t nshifts;
+    struct plan_requirement *requirements;
+    size_t nrequirements;
+    int64_t horizon_ms;  /* how far ahead of the standup shifts are planned: default 3d */
+    int64_t ask_lead_ms; /* a shift starting within this and still short pages for staff: 6h */
+};
+
 struct plan_agency {
     char *id;           /* [a-z0-9-]{1,40}; the principal is "agency:<id>" */
     char *name;         /* display name */
@@ -56,6 +95,8 @@ struct plan_agency {
     int activate_level; /* activated when the incident level >= this level */
     struct plan_contact *contacts;
     size_t ncontacts; /* >= 1 */
+    char **supplies;  /* role ids this agency can send staff for (may be empty) */
+    size_t nsupplies;
 };
 
 struct plan_level {
@@ -84,6 +125,7 @@ struct plan {
     size_t nlevels;
     struct plan_hub hub;
     struct plan_paging paging;
+    struct plan_staffing staffing;
     struct plan_agency *agencies;
     size_t nagencies;
 };

@@ -21,6 +21,7 @@
 #include "feed.h"
 #include "log.h"
 #include "paging.h"
+#include "staffing.h"
 #include "plan.h"
 #include "store.h"
 #include "zap.h"
@@ -103,6 +104,8 @@ int server_sockets_open(struct muster *m)
         rc = control_open(m, &m->control);
     if (rc == 0)
         rc = paging_open(m, &m->paging);
+    if (rc == 0)
+        rc = staffing_open(m, &m->staffing);
     return rc;
 }
 
@@ -179,6 +182,8 @@ void server_stop(struct muster *m)
         zap_stop(m->zap);
     if (m->paging)
         paging_close(m->paging);
+    if (m->staffing)
+        staffing_close(m->staffing);
     close_handle(&m->sig_int);
     close_handle(&m->sig_term);
     close_handle(&m->sig_hup);
@@ -186,6 +191,7 @@ void server_stop(struct muster *m)
 
 void server_free(struct muster *m)
 {
+    staffing_free(m->staffing);
     paging_free(m->paging);
     control_free(m->control);
     feed_free(m->feed);

@@ -20,6 +20,7 @@ struct zap;
 struct control;
 struct feed;
 struct paging;
+struct staffing;
 
 struct server_config {
     const char *plans_dir;   /* directory of *.yaml plans */
@@ -42,6 +43,7 @@ struct muster {
     struct control *control;
     struct feed *feed;
     struct paging *paging;
+    struct staffing *staffing;
     uv_signal_t sig_int, sig_term, sig_hup;
     bool stopping;
 };

@@ -140,6 +140,19 @@ static struct plan *load_ok(const char *dir, const char *name)
 
 /* ---- good plans --------------------------------------------------------- */
 
+/* A plan without a staffing section tracks no staffing. */
+static void assert_staffing_defaults(const struct plan_staffing *st)
+{
+    assert_int_equal(st->nroles, 0);
+    assert_null(st->roles);
+    assert_int_equal(st->nshifts, 0);
+    assert_null(st->shifts);
+    assert_int_equal(st->nrequirements, 0);
+    assert_null(st->requirements);
+    assert_int_equal(st->horizon_ms, 3 * 24 * 3600 * 1000LL);
+    assert_int_equal(st->ask_lead_ms, 6 * 3600 * 1000LL);
+}
+
 static void test_good_minimal(void **state)
 {
     struct plan *p = load_ok(plans_dir, "good-minimal.yaml");
@@ -163,6 +176,9 @@ static void test_good_minimal(void **state)
     assert_int_equal(p->agencies[0].contacts[0].repeat, 0);
     assert_null(p->agencies[0].contacts[0].args);
     assert_int_equal(p->agencies[0].contacts[0].nargs, 0);
+    assert_null(p->agencies[0].supplies);
+    assert_int_equal(p->agencies[0].nsupplies, 0);
+    assert_staffing_defaults(&p->staffing);
     plan_free(p);
 }
 
@@ -219,6 +235,84 @@ static void test_good_full(void **state)
     assert_int_equal(p->paging.webhook_backoff_ms, 0);
     assert_string_equal(p->paging.smtp_url, "smtps://mail.police.example:465");
     assert_string_equal(p->paging.email_from, "muster@police.example");
+    assert_int_equal(p->staffing.horizon_ms, 36 * 3600 * 1000LL);
+    assert_int_equal(p->staffing.ask_lead_ms, 90 * 60 * 1000LL);
+    assert_int_equal(p->staffing.nroles, 2);
+    assert_int_equal(p->staffing.nshifts, 2);
+    assert_int_equal(p->staffing.shifts[1].start_minute, 19 * 60);
+    assert_int_equal(p->staffing.shifts[1].length_ms, 12 * 3600 * 1000LL);
+    assert_int_equal(p->staffing.nrequirements, 1);
+    assert_int_equal(p->staffing.requirements[0].level, 3);
+    assert_int_equal(p->staffing.requirements[0].nneeds, 2);
+    a = plan_agency_find(p, "lead-hub");
+    assert_int_equal(a->nsupplies, 2);
+    assert_string_equal(a->supplies[0], "call-handler");
+    assert_string_equal(a->supplies[1], "mh-nurse");
+    assert_int_equal(plan_agency_find(p, "mh-trust")->nsupplies, 1);
+    assert_int_equal(plan_agency_find(p, "red-cross")->nsupplies, 0);
+    plan_free(p);
+}
+
+/* Every key of the staffing section, and supplies in every form. */
+static void test_good_staffing(void **state)
+{
+    struct plan *p = load_ok(plans_dir, "good-staffing.yaml");
+    const struct plan_staffing *st = &p->staffing;
+    const struct plan_requirement *r;
+    const struct plan_agency *a;
+
+    (void)state;
+    assert_int_equal(st->horizon_ms, 14 * 24 * 3600 * 1000LL);
+    assert_int_equal(st->ask_lead_ms, 0);
+    assert_int_equal(st->nroles, 4);
+    assert_string_equal(st->roles[0].id, "call-handler");
+    assert_string_equal(st->roles[0].name, "Call handler");
+    assert_string_equal(st->roles[2].id, "interpreter-polish");
+    assert_string_equal(st->roles[2].name, "Interpreter (Polish – polski)");
+    assert_int_equal(st->nshifts, 4);
+    assert_string_equal(st->shifts[0].id, "early");
+    assert_string_equal(st->shifts[0].name, "Early");
+    assert_int_equal(st->shifts[0].start_minute, 0);
+    assert_int_equal(st->shifts[0].length_ms, 3600000);
+    assert_int_equal(st->shifts[1].start_minute, 8 * 60 + 30);
+    assert_int_equal(st->shifts[1].length_ms, 12 * 3600000);
+    assert_int_equal(st->shifts[2].start_minute, 23 * 60 + 59);
+    assert_int_equal(st->shifts[2].length_ms, 24 * 3600000);
+    assert_int_equal(st->shifts[3].start_minute, 14 * 60);
+    assert_int_equal(st->shifts[3].length_ms, 8 * 3600000);
+
+    /* requirements and their needs, in file order */
+    assert_int_equal(st->nrequirements, 2);
+    r = &st->requirements[0];
+    assert_int_equal(r->level, 4);
+    assert_int_equal(r->nneeds, 4);
+    assert_string_equal(r->needs[0].role, "call-handler");
+    assert_int_equal(r->needs[0].count, 1000);
+    assert_string_equal(r->needs[2].role, "interpreter-polish");
+    assert_int_equal(r->needs[2].count, 4);
+    assert_string_equal(r->needs[3].role, "team-leader");
+    assert_int_equal(r->needs[3].count, 2);
+    r = &st->requirements[1];
+    assert_int_equal(r->level, 1);
+    assert_int_equal(r->nneeds, 3);
+    assert_string_equal(r->needs[1].role, "mh-nurse");
+    assert_int_equal(r->needs[1].count, 0);
+
+    a = plan_agency_find(p, "hub");
+    assert_int_equal(a->nsupplies, 2);
+    assert_string_equal(a->supplies[0], "call-handler");
+    assert_string_equal(a->supplies[1], "team-leader");
+    assert_null(a->supplies[2]);
+    a = plan_agency_find(p, "interpreters");
+    assert_int_equal(a->nsupplies, 2);
+    assert_string_equal(a->supplies[0], "interpreter-polish");
+    assert_string_equal(a->supplies[1], "call-handler");
+    a = plan_agency_find(p, "council");
+    assert_int_equal(a->nsupplies, 0);
+    assert_non_null(a->supplies); /* given as [] */
+    a = plan_agency_find(p, "red-cross");
+    assert_int_equal(a->nsupplies, 0);
+    assert_null(a->supplies); /* not given */
     plan_free(p);
 }
 
@@ -277,6 +371,49 @@ static void test_buffer_not_terminated(void **state)
     free(path);
 }
 
+/* The number of staff of role on every shift at level, or -1. */
+static int need_of(const struct plan_requirement *r, const char *role)
+{
+    for (size_t i = 0; i < r->nneeds; i++)
+        if (strcmp(r->needs[i].role, role) == 0)
+            return r->needs[i].count;
+    return -1;
+}
+
+/* Cambridgeshire: day and night shifts, 8 to 10 roles, a requirement per
+ * level asking for more at each, every role supplied by some agency and
+ * every interpreter by the migrant victims' co-ordinator. */
+static void assert_real_staffing(const struct plan *p)
+{
+    const struct plan_staffing *st = &p->staffing;
+    const struct plan_agency *mv = plan_agency_find(p, "migrant-victims");
+
+    assert_true(st->nroles >= 8 && st->nroles <= 10);
+    assert_int_equal(st->nshifts, 2);
+    assert_int_equal(st->shifts[0].start_minute, 8 * 60);
+    assert_int_equal(st->shifts[1].start_minute, 20 * 60);
+    assert_int_equal(st->shifts[1].length_ms, 12 * 3600 * 1000LL);
+    assert_int_equal(st->nrequirements, 3);
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(st->requirements[i].level, (int)i + 1);
+    for (size_t i = 1; i < 3; i++)
+        assert_true(need_of(&st->requirements[i], "call-handler") >
+                    need_of(&st->requirements[i - 1], "call-handler"));
+    assert_int_equal(need_of(&st->requirements[0], "mh-nurse") > 0, 1);
+    for (size_t i = 0; i < st->nroles; i++) {
+        size_t suppliers = 0;
+        for (size_t j = 0; j < p->nagencies; j++)
+            for (size_t k = 0; k < p->agencies[j].nsupplies; k++)
+                suppliers += strcmp(p->agencies[j].supplies[k], st->roles[i].id) == 0;
+        assert_true(suppliers > 0);
+    }
+    assert_string_equal(plan_agency_find(p, "cpft")->supplies[0], "mh-nurse");
+    assert_string_equal(plan_agency_find(p, "rape-crisis")->supplies[0], "isva");
+    assert_int_equal(mv->nsupplies, 4);
+    for (size_t k = 0; k < mv->nsupplies; k++)
+        assert_memory_equal(mv->supplies[k], "interpreter-", 12);
+}
+
 static void test_real_plans(void **state)
 {
     struct plan *p = load_ok(real_dir, "cambridgeshire.yaml");
@@ -304,6 +441,7 @@ static void test_real_plans(void **state)
     assert_int_equal(ct->channel, PLAN_CHANNEL_EXEC);
     assert_int_equal(ct->nargs, 4);
     assert_string_equal(ct->args[1], "hub-duty-managers");
+    assert_real_staffing(p);
     plan_free(p);
     p = load_ok(real_dir, "example.yaml");
     assert_int_equal(p->nlevels, 2);
@@ -313,6 +451,10 @@ static void test_real_plans(void **state)
     assert_int_equal(ct->channel, PLAN_CHANNEL_EXEC);
     assert_int_equal(ct->nargs, 4);
     assert_string_equal(ct->args[0], "--to");
+    assert_int_equal(p->staffing.nroles, 3);
+    assert_int_equal(p->staffing.nshifts, 2);
+    assert_int_equal(p->staffing.nrequirements, 2);
+    assert_int_equal(plan_agency_find(p, "mental-health")->nsupplies, 1);
     plan_free(p);
 }
 
@@ -366,6 +508,9 @@ static void test_bad_files(void **state)
 }
 
 /* ---- single rules, table-driven ------------------------------------------ */
+
+/* What a duration must be, as messages say it. */
+#define DURATION "a duration (whole seconds, or a number followed by ms, s, m, h or d)"
 
 /* A valid plan with "%s" on line 11, inside the only contact mapping
  * (indented 8 columns).  "channel" and "target" come from the row. */
@@ -445,47 +590,62 @@ static const struct contact_case contact_cases[] = {
     {"channel: zmq\n        target: a\n        after: -99999999999999999999",
      "13:16: \"after\" must be between 0 and 86400000 ms, got -99999999999999999999", 0, 0, 0},
     {"channel: zmq\n        target: a\n        after: ms",
-     "13:16: \"after\" must be a duration (whole seconds, or a number followed by ms, s, m or h), "
+     "13:16: \"after\" must be " DURATION ", "
      "got \"ms\"",
      0, 0, 0},
     {"channel: zmq\n        target: a\n        after: 5 ms",
-     "13:16: \"after\" must be a duration (whole seconds, or a number followed by ms, s, m or h), "
+     "13:16: \"after\" must be " DURATION ", "
      "got \"5 ms\"",
      0, 0, 0},
     {"channel: zmq\n        target: a\n        after: 5sm",
-     "13:16: \"after\" must be a duration (whole seconds, or a number followed by ms, s, m or h), "
+     "13:16: \"after\" must be " DURATION ", "
      "got \"5sm\"",
      0, 0, 0},
     {"channel: zmq\n        target: a\n        after: 5MS",
-     "13:16: \"after\" must be a duration (whole seconds, or a number followed by ms, s, m or h), "
+     "13:16: \"after\" must be " DURATION ", "
      "got \"5MS\"",
      0, 0, 0},
     {"channel: zmq\n        target: a\n        after: -5s",
-     "13:16: \"after\" must be a duration (whole seconds, or a number followed by ms, s, m or h), "
+     "13:16: \"after\" must be " DURATION ", "
      "got \"-5s\"",
      0, 0, 0},
     {"channel: zmq\n        target: a\n        after: \"5\\0s\"",
-     "13:16: \"after\" must be a duration (whole seconds, or a number followed by ms, s, m or h), "
+     "13:16: \"after\" must be " DURATION ", "
      "got \"5\\x00s\"",
      0, 0, 0},
     {"channel: zmq\n        target: a\n        after: '30'",
-     "13:16: \"after\" must be a duration (whole seconds, or a number followed by ms, s, m or h), "
+     "13:16: \"after\" must be " DURATION ", "
      "got \"30\"",
      0, 0, 0},
-    {"channel: zmq\n        target: a\n        after: 5d",
-     "13:16: \"after\" must be a duration (whole seconds, or a number followed by ms, s, m or h), "
-     "got \"5d\"",
-     0, 0, 0},
+    {"channel: zmq\n        target: a\n        after: 1d", NULL, 0, 86400000, 0},
+    {"channel: zmq\n        target: a\n        after: 0d", NULL, 0, 0, 0},
+    {"channel: zmq\n        target: a\n        after: \"1d\"", NULL, 0, 86400000, 0},
+    {"channel: zmq\n        target: a\n        after: 2d",
+     "13:16: \"after\" must be between 0 and 86400000 ms, got 2d", 0, 0, 0},
+    {"channel: zmq\n        target: a\n        after: 99999999999999999999d",
+     "13:16: \"after\" must be between 0 and 86400000 ms, got 99999999999999999999d", 0, 0, 0},
+    {"channel: zmq\n        target: a\n        after: 1D",
+     "13:16: \"after\" must be " DURATION ", got \"1D\"", 0, 0, 0},
+    {"channel: zmq\n        target: a\n        after: 0.5d",
+     "13:16: \"after\" must be " DURATION ", got \"0.5d\"", 0, 0, 0},
+    {"channel: zmq\n        target: a\n        after: -1d",
+     "13:16: \"after\" must be " DURATION ", got \"-1d\"", 0, 0, 0},
+    {"channel: zmq\n        target: a\n        after: d",
+     "13:16: \"after\" must be " DURATION ", got \"d\"", 0, 0, 0},
+    {"channel: zmq\n        target: a\n        after: 1dd",
+     "13:16: \"after\" must be " DURATION ", got \"1dd\"", 0, 0, 0},
+    {"channel: zmq\n        target: a\n        after: 1day",
+     "13:16: \"after\" must be " DURATION ", got \"1day\"", 0, 0, 0},
     {"channel: zmq\n        target: a\n        after: s",
-     "13:16: \"after\" must be a duration (whole seconds, or a number followed by ms, s, m or h), "
+     "13:16: \"after\" must be " DURATION ", "
      "got \"s\"",
      0, 0, 0},
     {"channel: zmq\n        target: a\n        after: [1]",
-     "13:16: \"after\" must be a duration (whole seconds, or a number followed by ms, s, m or h), "
+     "13:16: \"after\" must be " DURATION ", "
      "got a sequence",
      0, 0, 0},
     {"channel: zmq\n        target: a\n        after:",
-     "13:9: \"after\" must be a duration (whole seconds, or a number followed by ms, s, m or h), "
+     "13:9: \"after\" must be " DURATION ", "
      "got an empty value",
      0, 0, 0},
     {"channel: zmq\n        target: a\n        repeat: 10", NULL, 0, 0, 10},
@@ -735,14 +895,10 @@ static const struct paging_case paging_cases[] = {
      NULL},
     {"ack_wait: 86401s", "6:13: \"ack_wait\" must be between 1000 and 86400000 ms, got 86401s",
      NULL, 0, NULL},
-    {"ack_wait: 10d",
-     "6:13: \"ack_wait\" must be a duration (whole seconds, or a number followed "
-     "by ms, s, m or h), got \"10d\"",
-     NULL, 0, NULL},
-    {"ack_wait:",
-     "6:3: \"ack_wait\" must be a duration (whole seconds, or a number followed by ms, "
-     "s, m or h), got an empty value",
-     NULL, 0, NULL},
+    {"ack_wait: 1d", NULL, "ack_wait_ms", 86400000, NULL},
+    {"ack_wait: 10d", "6:13: \"ack_wait\" must be between 1000 and 86400000 ms, got 10d", NULL, 0,
+     NULL},
+    {"ack_wait:", "6:3: \"ack_wait\" must be " DURATION ", got an empty value", NULL, 0, NULL},
     {"exec_timeout: 100ms", NULL, "exec_timeout_ms", 100, NULL},
     {"exec_timeout: 500ms", NULL, "exec_timeout_ms", 500, NULL},
     {"exec_timeout: 10m", NULL, "exec_timeout_ms", 600000, NULL},
@@ -850,6 +1006,308 @@ static void test_paging_rules(void **state)
         free(got);
         free(text);
         free(section);
+    }
+}
+
+/* ---- the staffing section and supplies ---------------------------------------- */
+
+/*
+ * A valid plan with levels 1, 2 and 4 and one agency "a".  The first "%s"
+ * is the agency's last line (line 10, indented 4), the second one the rest
+ * of the file (from line 11).
+ */
+static const char staffing_tmpl[] = "plan: {id: t, name: T, version: '1', ref_prefix: TT}\n"
+                                    "levels: [{level: 1, name: L}, {level: 2, name: M}, "
+                                    "{level: 4, name: N}]\n"
+                                    "hub: {name: H, lead_agency: a}\n"
+                                    "agencies:\n"
+                                    "  - id: a\n"
+                                    "    name: A\n"
+                                    "    role: R\n"
+                                    "    activate_level: 1\n"
+                                    "    contacts: [{name: C, channel: zmq, target: a}]\n"
+                                    "    %s\n"
+                                    "%s";
+
+/* A staffing section: roles on line 12, shifts 13, requirements 14 and one
+ * more line (15); NULL in a case means the default below. */
+struct staffing_case {
+    const char *supplies, *roles, *shifts, *requirements, *extra;
+    const char *error; /* all messages, each "LINE:COL: ...\n" without "t.yaml:"; "" if valid */
+};
+
+static const struct staffing_case staffing_default = {
+    "supplies: [r]",
+    "[{id: r, name: R}, {id: s, name: S}]",
+    "[{id: day, name: Day, start: '08:00', length: 12h}]",
+    "[{level: 1, need: {r: 1}}]",
+    "ask_lead: 6h",
+    "",
+};
+
+/* Load one case; returns the messages ("" when it loads) and the plan
+ * through *out (NULL if out is NULL or it did not load). */
+static char *load_staffing(const struct staffing_case *sc, struct plan **out)
+{
+    const struct staffing_case *d = &staffing_default;
+    char *section = NULL, *text = NULL, *got;
+    int rc;
+
+    assert_true(asprintf(&section, "staffing:\n  roles: %s\n  shifts: %s\n  requirements: %s\n  %s\n",
+                         sc->roles ? sc->roles : d->roles, sc->shifts ? sc->shifts : d->shifts,
+                         sc->requirements ? sc->requirements : d->requirements,
+                         sc->extra ? sc->extra : d->extra) > 0);
+    assert_true(asprintf(&text, staffing_tmpl, sc->supplies ? sc->supplies : d->supplies,
+                         section) > 0);
+    got = load_text(text, out, &rc);
+    free(section);
+    free(text);
+    return got;
+}
+
+/* Prefix every line of a case's expected messages with "t.yaml:". */
+static char *staffing_want(const char *error)
+{
+    char *want = calloc(1, strlen(error) * 2 + 1);
+
+    for (const char *l = error; *l != '\0';) {
+        const char *nl = strchr(l, '\n');
+        strcat(want, "t.yaml:");
+        strncat(want, l, (size_t)(nl - l + 1));
+        l = nl + 1;
+    }
+    return want;
+}
+
+static const struct staffing_case staffing_cases[] = {
+    {0},
+    /* roles */
+    {.roles = "[{id: r, name: R}]", .requirements = "[{level: 1, need: {r: 0}}]"},
+    {.roles = "[]", .error = "12:10: \"roles\" must have between 1 and 100 items, got 0\n"},
+    {.roles = "{r: R}", .error = "12:10: \"roles\" must be a sequence, got a mapping\n"},
+    {.roles = "[r]", .error = "12:11: each item of \"roles\" must be a mapping, got \"r\"\n"},
+    {.roles = "[{id: r, name: R}, {id: R, name: S}]",
+     .error = "12:33: \"id\" must be 1 to 40 characters from a-z, 0-9 and \"-\", got \"R\"\n"},
+    {.roles = "[{id: r, name: R}, {id: r, name: S}]",
+     .error = "12:33: duplicate role id \"r\" (first defined at line 12)\n"},
+    {.roles = "[{id: r}]", .error = "12:11: missing required key \"name\" in role\n"},
+    {.roles = "[{id: r, name: R, colour: red}]",
+     .error = "12:27: unknown key \"colour\" in role (expected one of: id, name)\n"},
+    /* shifts */
+    {.shifts = "[{id: day, name: Day, start: '08:00', length: 1h}, "
+               "{id: night, name: Night, start: '20:00', length: 24h}]"},
+    {.shifts = "[{id: a, name: A, start: '00:00', length: 3600}, {id: b, name: B, start: '01:00', "
+               "length: 60m}, {id: c, name: C, start: '02:00', length: 3600000ms}, {id: d, "
+               "name: D, start: '03:00', length: 1d}]"},
+    {.shifts = "[]", .error = "13:11: \"shifts\" must have between 1 and 12 items, got 0\n"},
+    {.shifts = "[{id: a, name: A, start: '08:00', length: 59m}]",
+     .error = "13:46: \"length\" must be between 3600000 and 86400000 ms, got 59m\n"},
+    {.shifts = "[{id: a, name: A, start: '08:00', length: 86401s}]",
+     .error = "13:46: \"length\" must be between 3600000 and 86400000 ms, got 86401s\n"},
+    {.shifts = "[{id: a, name: A, start: '08:00', length: 2d}]",
+     .error = "13:46: \"length\" must be between 3600000 and 86400000 ms, got 2d\n"},
+    {.shifts = "[{id: a, name: A, start: '08:00'}]",
+     .error = "13:12: missing required key \"length\" in shift\n"},
+    {.shifts = "[{id: a, name: A, length: 8h}]",
+     .error = "13:12: missing required key \"start\" in shift\n"},
+    {.shifts = "[{id: a, name: A, start: '08:00', length: 8h}, {id: a, name: B, start: '16:00', "
+               "length: 8h}]",
+     .error = "13:63: duplicate shift id \"a\" (first defined at line 13)\n"},
+    {.shifts = "[{id: a, name: A, start: '08:00', end: '16:00', length: 8h}]",
+     .error = "13:37: unknown key \"end\" in shift (expected one of: id, name, start, length)\n"},
+    /* requirements */
+    {.requirements = "[{level: 4, need: {r: 1000, s: 3}}, {level: 1, need: {s: 1}}]"},
+    {.requirements = "[]",
+     .error = "14:17: \"requirements\" must have between 1 and 9 items, got 0\n"},
+    {.requirements = "[{level: 3, need: {r: 1}}]",
+     .error = "14:27: staffing requirement: level 3 is not a level defined in this plan\n"},
+    {.requirements = "[{level: 1, need: {r: 1}}, {level: 2, need: {r: 2}}, {level: 1, need: {s: 1}}]",
+     .error = "14:71: staffing requirement for level 1 is defined twice (first at line 14)\n"},
+    {.requirements = "[{level: 0, need: {r: 1}}]",
+     .error = "14:27: \"level\" must be between 1 and 9, got 0\n"},
+    {.requirements = "[{need: {r: 1}}]",
+     .error = "14:18: missing required key \"level\" in requirement\n"},
+    {.requirements = "[{level: 1}]", .error = "14:18: missing required key \"need\" in requirement\n"},
+    {.requirements = "[{level: 1, need: {}}]",
+     .error = "14:36: \"need\" must have between 1 and 100 entries, got 0\n"},
+    {.requirements = "[{level: 1, need: [r]}]",
+     .error = "14:36: \"need\" must be a mapping, got a sequence\n"},
+    {.requirements = "[{level: 1, need: {x: 1}}]",
+     .error = "14:37: need: role \"x\" is not a role in staffing.roles\n"},
+    {.requirements = "[{level: 1, need: {r: 1001}}]",
+     .error = "14:40: \"r\" must be between 0 and 1000, got 1001\n"},
+    {.requirements = "[{level: 1, need: {r: -1}}]",
+     .error = "14:40: \"r\" must be between 0 and 1000, got -1\n"},
+    {.requirements = "[{level: 1, need: {r: '1'}}]",
+     .error = "14:40: \"r\" must be an integer without quotes, got \"1\"\n"},
+    {.requirements = "[{level: 1, need: {r: 1, r: 2}}]",
+     .error = "14:43: duplicate key \"r\" (first defined at line 14)\n"},
+    {.requirements = "[{level: 1, need: {R: 1}}]",
+     .error = "14:37: each key of \"need\" must be 1 to 40 characters from a-z, 0-9 and \"-\", got "
+              "\"R\"\n"},
+    {.requirements = "[{level: 1, need: {[r]: 1}}]",
+     .error = "14:37: each key of \"need\" must be a string, got a sequence\n"},
+    /* horizon and ask_lead, with the "d" unit */
+    {.extra = "horizon: 12h"},
+    {.extra = "horizon: 14d"},
+    {.extra = "horizon: '7d'"},
+    {.extra = "horizon: 336h"},
+    {.extra = "horizon: 1209600"},
+    {.extra = "horizon: 11h",
+     .error = "15:12: \"horizon\" must be between 43200000 and 1209600000 ms, got 11h\n"},
+    {.extra = "horizon: 0d",
+     .error = "15:12: \"horizon\" must be between 43200000 and 1209600000 ms, got 0d\n"},
+    {.extra = "horizon: 15d",
+     .error = "15:12: \"horizon\" must be between 43200000 and 1209600000 ms, got 15d\n"},
+    {.extra = "horizon: 1.5d",
+     .error = "15:12: \"horizon\" must be " DURATION ", got \"1.5d\"\n"},
+    {.extra = "ask_lead: 0"},
+    {.extra = "ask_lead: 2d"},
+    {.extra = "ask_lead: 48h"},
+    {.extra = "ask_lead: 3d",
+     .error = "15:13: \"ask_lead\" must be between 0 and 172800000 ms, got 3d\n"},
+    {.extra = "ask_lead: -1",
+     .error = "15:13: \"ask_lead\" must be between 0 and 172800000 ms, got -1\n"},
+    {.extra = "colour: red",
+     .error = "15:3: unknown key \"colour\" in staffing (expected one of: horizon, ask_lead, "
+              "roles, shifts, requirements)\n"},
+    {.extra = "roles: []", .error = "15:3: duplicate key \"roles\" (first defined at line 12)\n"},
+    /* supplies */
+    {.supplies = "supplies: []"},
+    {.supplies = "supplies: [r, s]"},
+    {.supplies = "colour: red",
+     .error = "10:5: unknown key \"colour\" in agency (expected one of: id, name, role, "
+              "activate_level, contacts, supplies)\n"},
+    {.supplies = "supplies: [x]",
+     .error = "10:16: agency \"a\": supplies role \"x\" which is not in staffing.roles\n"},
+    {.supplies = "supplies: [r, s, r]",
+     .error = "10:22: agency \"a\": supplies role \"r\" twice (first at line 10)\n"},
+    {.supplies = "supplies: r", .error = "10:15: \"supplies\" must be a sequence, got \"r\"\n"},
+    {.supplies = "supplies: [R]",
+     .error = "10:16: each item of \"supplies\" must be 1 to 40 characters from a-z, 0-9 and "
+              "\"-\", got \"R\"\n"},
+    /* one mistake, one message: references to broken roles are not checked */
+    {.roles = "[{id: r, name: R}, {id: S, name: S}]", .supplies = "supplies: [x]",
+     .requirements = "[{level: 1, need: {x: 1}}]",
+     .error = "12:33: \"id\" must be 1 to 40 characters from a-z, 0-9 and \"-\", got \"S\"\n"},
+};
+
+static void test_staffing_rules(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(staffing_cases) / sizeof(staffing_cases[0]); i++) {
+        const struct staffing_case *sc = &staffing_cases[i];
+        char *got = load_staffing(sc, NULL);
+        char *want = staffing_want(sc->error ? sc->error : "");
+        if (strcmp(got, want) != 0)
+            print_error("case %zu\n", i);
+        assert_string_equal(got, want);
+        free(want);
+        free(got);
+    }
+}
+
+/* Shift start times: "HH:MM" from 00:00 to 23:59, plain or quoted. */
+static void test_shift_start(void **state)
+{
+    static const struct {
+        const char *start;
+        int minute; /* or -1: refused */
+    } cases[] = {
+        {"'00:00'", 0},    {"\"00:01\"", 1},    {"08:00", 480},   {"'08:30'", 510},
+        {"12:00", 720},    {"\"20:00\"", 1200}, {"23:59", 1439},  {"'24:00'", -1},
+        {"'25:00'", -1},   {"'12:60'", -1},     {"'8:00'", -1},   {"8:00", -1},
+        {"'08:0'", -1},    {"'080:00'", -1},    {"'08.00'", -1},  {"0800", -1},
+        {"'08:00 '", -1},  {"' 08:00'", -1},    {"'-1:00'", -1},  {"'+8:00'", -1},
+        {"'08:00:00'", -1}, {"'８:00'", -1},     {"'ab:cd'", -1},  {"480", -1},
+        {"[8, 0]", -1},    {"{h: 8}", -1},      {"''", -1},       {"\"08:00\\0\"", -1},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct staffing_case sc = {0};
+        char shifts[200], *got;
+        struct plan *p = NULL;
+        snprintf(shifts, sizeof(shifts), "[{id: a, name: A, length: 8h, start: %s}]",
+                 cases[i].start);
+        sc.shifts = shifts;
+        got = load_staffing(&sc, &p);
+        if (cases[i].minute >= 0) {
+            assert_string_equal(got, "");
+            assert_int_equal(p->staffing.shifts[0].start_minute, cases[i].minute);
+            plan_free(p);
+        } else {
+            assert_non_null(strstr(got, "t.yaml:13:50: \"start\" must be a time of day HH:MM, got "));
+            assert_null(strchr(got, '\n') + 1 == NULL ? NULL : strchr(strchr(got, '\n') + 1, '\n'));
+        }
+        free(got);
+    }
+}
+
+/* Absent: the documented defaults.  Present: roles, shifts and
+ * requirements are required, and it must be a mapping. */
+static void test_staffing_defaults(void **state)
+{
+    static const struct {
+        const char *section, *error;
+    } cases[] = {
+        {"", ""},
+        {"# staffing:\n", ""},
+        {"staffing: {}\n", "t.yaml:11:11: missing required key \"roles\" in staffing\n"
+                           "t.yaml:11:11: missing required key \"shifts\" in staffing\n"
+                           "t.yaml:11:11: missing required key \"requirements\" in staffing\n"},
+        {"staffing: []\n", "t.yaml:11:11: \"staffing\" must be a mapping, got a sequence\n"},
+        {"staffing: [roles: []]\n", "t.yaml:11:11: \"staffing\" must be a mapping, got a "
+                                    "sequence\n"},
+        {"staffing:\n", "t.yaml:11:1: \"staffing\" must be a mapping, got an empty value\n"},
+        {"staffing: 3d\n", "t.yaml:11:11: \"staffing\" must be a mapping, got \"3d\"\n"},
+    };
+    struct plan *p = NULL;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *text = NULL, *got;
+        int rc;
+        assert_true(asprintf(&text, staffing_tmpl, "supplies: []", cases[i].section) > 0);
+        got = load_text(text, &p, &rc);
+        assert_string_equal(got, cases[i].error);
+        if (rc == 0) {
+            assert_staffing_defaults(&p->staffing);
+            assert_int_equal(p->agencies[0].nsupplies, 0);
+            plan_free(p);
+        }
+        free(got);
+        free(text);
+    }
+}
+
+/* Without a staffing section an agency may not supply anything (an empty
+ * list is fine); with a broken one, supplies are not checked against it. */
+static void test_supplies_without_staffing(void **state)
+{
+    static const struct {
+        const char *supplies, *section, *error;
+    } cases[] = {
+        {"supplies: []", "", ""},
+        {"supplies: [r]", "", "t.yaml:10:5: \"supplies\" needs a staffing section\n"},
+        {"supplies: [R]", "",
+         "t.yaml:10:16: each item of \"supplies\" must be 1 to 40 characters from a-z, 0-9 and "
+         "\"-\", got \"R\"\n"
+         "t.yaml:10:5: \"supplies\" needs a staffing section\n"},
+        {"supplies: [r]", "staffing: []\n",
+         "t.yaml:11:11: \"staffing\" must be a mapping, got a sequence\n"},
+        {"supplies: [r]", "staffing: {}\n",
+         "t.yaml:11:11: missing required key \"roles\" in staffing\n"
+         "t.yaml:11:11: missing required key \"shifts\" in staffing\n"
+         "t.yaml:11:11: missing required key \"requirements\" in staffing\n"},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *text = NULL;
+        assert_true(asprintf(&text, staffing_tmpl, cases[i].supplies, cases[i].section) > 0);
+        expect_errors(text, cases[i].error);
+        free(text);
     }
 }
 
@@ -998,7 +1456,7 @@ static void test_structure_rules(void **state)
     expect_errors("--- !!map\na: 1\n", "t.yaml:1:5: tags are not allowed\n");
     expect_errors("a: [[[[[[[1]]]]]]]\n", /* depth 8: structure is fine */
                   "t.yaml:1:1: unknown key \"a\" in the plan file (expected one of: plan, levels, "
-                  "hub, agencies, paging)\n"
+                  "hub, agencies, paging, staffing)\n"
                   "t.yaml:1:1: missing required key \"plan\" in the plan file\n"
                   "t.yaml:1:1: missing required key \"levels\" in the plan file\n"
                   "t.yaml:1:1: missing required key \"hub\" in the plan file\n"
@@ -1063,10 +1521,10 @@ static void test_too_many_errors(void **state)
     assert_int_equal(plan_load_buffer("t.yaml", text, o, &p, &errs), -EINVAL);
     assert_int_equal(errs.count, PLAN_MAX_ERRORS + 1);
     assert_string_equal(errs.msg[0], "t.yaml:1:1: unknown key \"k0\" in the plan file (expected "
-                                     "one of: plan, levels, hub, agencies, paging)");
+                                     "one of: plan, levels, hub, agencies, paging, staffing)");
     assert_string_equal(errs.msg[PLAN_MAX_ERRORS - 1],
                         "t.yaml:50:1: unknown key \"k49\" in the plan file (expected one of: "
-                        "plan, levels, hub, agencies, paging)");
+                        "plan, levels, hub, agencies, paging, staffing)");
     assert_string_equal(errs.msg[PLAN_MAX_ERRORS],
                         "t.yaml: too many errors, only the first 50 are shown");
     plan_errors_free(&errs);
@@ -1279,7 +1737,7 @@ static void test_queries(void **state)
 static void test_to_json(void **state)
 {
     struct plan *p = load_ok(plans_dir, "good-full.yaml");
-    json_t *j = plan_to_json(p), *a, *ct, *lv, *pg;
+    json_t *j = plan_to_json(p), *a, *ct, *lv, *pg, *st;
 
     (void)state;
     assert_non_null(j);
@@ -1304,8 +1762,11 @@ static void test_to_json(void **state)
     assert_int_equal(json_integer_value(json_object_get(ct, "after_ms")), 30000);
     assert_int_equal(json_integer_value(json_object_get(ct, "repeat")), 10);
     assert_null(json_object_get(ct, "args")); /* exec contacts only */
-    assert_int_equal(json_object_size(j), 9);
-    assert_int_equal(json_object_size(a), 5);
+    assert_int_equal(json_object_size(j), 10);
+    assert_int_equal(json_object_size(a), 6);
+    assert_int_equal(json_array_size(json_object_get(a, "supplies")), 1);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(a, "supplies"), 0)),
+                        "mh-nurse");
     assert_int_equal(json_object_size(ct), 5);
 
     a = json_array_get(json_object_get(j, "agencies"), 0);
@@ -1346,6 +1807,63 @@ static void test_to_json(void **state)
     assert_int_equal(json_integer_value(json_object_get(pg, "webhook_backoff_ms")), 2000);
     assert_string_equal(json_string_value(json_object_get(pg, "smtp_url")), "smtp://localhost:25");
     assert_string_equal(json_string_value(json_object_get(pg, "email_from")), "muster@localhost");
+
+    /* no staffing section: the defaults and empty lists, never null */
+    a = json_array_get(json_object_get(j, "agencies"), 0);
+    assert_true(json_is_array(json_object_get(a, "supplies")));
+    assert_int_equal(json_array_size(json_object_get(a, "supplies")), 0);
+    st = json_object_get(j, "staffing");
+    assert_int_equal(json_object_size(st), 5);
+    assert_int_equal(json_integer_value(json_object_get(st, "horizon_ms")), 259200000);
+    assert_int_equal(json_integer_value(json_object_get(st, "ask_lead_ms")), 21600000);
+    assert_true(json_is_array(json_object_get(st, "roles")));
+    assert_int_equal(json_array_size(json_object_get(st, "roles")), 0);
+    assert_true(json_is_array(json_object_get(st, "shifts")));
+    assert_int_equal(json_array_size(json_object_get(st, "shifts")), 0);
+    assert_true(json_is_array(json_object_get(st, "requirements")));
+    assert_int_equal(json_array_size(json_object_get(st, "requirements")), 0);
+    json_decref(j);
+    plan_free(p);
+}
+
+/* The staffing section and supplies in JSON, compared whole. */
+static void test_to_json_staffing(void **state)
+{
+    static const char want_staffing[] =
+        "{\"horizon_ms\": 1209600000, \"ask_lead_ms\": 0, \"roles\": ["
+        "{\"id\": \"call-handler\", \"name\": \"Call handler\"}, "
+        "{\"id\": \"mh-nurse\", \"name\": \"Victim Pathfinder mental health nurse\"}, "
+        "{\"id\": \"interpreter-polish\", \"name\": \"Interpreter (Polish – polski)\"}, "
+        "{\"id\": \"team-leader\", \"name\": \"Team leader\"}], \"shifts\": ["
+        "{\"id\": \"early\", \"name\": \"Early\", \"start_minute\": 0, \"length_ms\": 3600000, "
+        "\"start\": \"00:00\"}, "
+        "{\"id\": \"day\", \"name\": \"Day\", \"start_minute\": 510, \"length_ms\": 43200000, "
+        "\"start\": \"08:30\"}, "
+        "{\"id\": \"night\", \"name\": \"Night\", \"start_minute\": 1439, \"length_ms\": "
+        "86400000, \"start\": \"23:59\"}, "
+        "{\"id\": \"late\", \"name\": \"Late\", \"start_minute\": 840, \"length_ms\": 28800000, "
+        "\"start\": \"14:00\"}], \"requirements\": ["
+        "{\"level\": 4, \"need\": {\"call-handler\": 1000, \"mh-nurse\": 20, "
+        "\"interpreter-polish\": 4, \"team-leader\": 2}}, "
+        "{\"level\": 1, \"need\": {\"call-handler\": 4, \"mh-nurse\": 0, \"team-leader\": 1}}]}";
+    static const char *const want_supplies[] = {
+        "[\"call-handler\", \"team-leader\"]", "[\"mh-nurse\"]",
+        "[\"interpreter-polish\", \"call-handler\"]", "[]", "[]",
+    };
+    struct plan *p = load_ok(plans_dir, "good-staffing.yaml");
+    json_t *j = plan_to_json(p), *agencies = json_object_get(j, "agencies");
+    char *got;
+
+    (void)state;
+    got = json_dumps(json_object_get(j, "staffing"), JSON_PRESERVE_ORDER);
+    assert_string_equal(got, want_staffing);
+    free(got);
+    assert_int_equal(json_array_size(agencies), 5);
+    for (size_t i = 0; i < 5; i++) {
+        got = json_dumps(json_object_get(json_array_get(agencies, i), "supplies"), 0);
+        assert_string_equal(got, want_supplies[i]);
+        free(got);
+    }
     json_decref(j);
     plan_free(p);
 }
@@ -1478,6 +1996,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_good_minimal),
         cmocka_unit_test(test_good_full),
+        cmocka_unit_test(test_good_staffing),
         cmocka_unit_test(test_good_files_all_load),
         cmocka_unit_test(test_source_kept),
         cmocka_unit_test(test_buffer_not_terminated),
@@ -1488,6 +2007,10 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_paging_defaults),
         cmocka_unit_test(test_paging_structure),
         cmocka_unit_test(test_paging_rules),
+        cmocka_unit_test(test_staffing_rules),
+        cmocka_unit_test(test_shift_start),
+        cmocka_unit_test(test_staffing_defaults),
+        cmocka_unit_test(test_supplies_without_staffing),
         cmocka_unit_test(test_head_rules),
         cmocka_unit_test(test_string_rules),
         cmocka_unit_test(test_message_quoting),
@@ -1504,6 +2027,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_node_flood),
         cmocka_unit_test(test_queries),
         cmocka_unit_test(test_to_json),
+        cmocka_unit_test(test_to_json_staffing),
         cmocka_unit_test(test_planset_dir),
         cmocka_unit_test(test_planset_missing_dir),
         cmocka_unit_test(test_planset_real_dir),
