@@ -119,6 +119,8 @@ static int cmd_agency_ack(struct cmd_ctx *c)
     const char *ref = NULL, *code = NULL, *note = NULL;
     const char *me = authz_agency_id(c->principal);
     json_t *pledge = json_object_get(c->args, "pledge");
+    if (json_is_null(pledge))
+        pledge = NULL;
     if (proto_arg_str(c->args, "incident", false, INCIDENT_REF_MAX, &ref, &c->err) ||
         proto_arg_str(c->args, "code", false, 16, &code, &c->err) ||
         proto_arg_str(c->args, "note", false, 2000, &note, &c->err))
