@@ -16,7 +16,7 @@ struct policy {
 static const struct policy policy[] = {
     {"session.whoami", ROLE_ANY},
     {"plan.list", ROLE_ANY},
-    {"plan.show", ROLE_ANY},
+    {"plan.show", ROLE_GOLD | ROLE_DUTY}, /* it holds every agency's contact targets */
     {"incident.standup", ROLE_GOLD},
     {"incident.standdown", ROLE_GOLD},
     {"incident.list", ROLE_ANY},

@@ -30,6 +30,7 @@
 #include "store.h"
 
 #define QUEUE_MAX 4096
+#define QUEUE_BYTES (64 * 1024 * 1024) /* oversize frames are read, but only so many */
 #define BATCH_MAX 1024
 #define MAX_FRAMES 3 /* routing id, optional empty delimiter, body */
 
@@ -56,11 +57,13 @@ struct control {
     struct muster *m;
     void *sock;
     struct bus_watch watch;
-    uv_idle_t kick; /* runs a batch for tasks when no request wakes us */
+    uv_idle_t kick;   /* runs a batch for tasks when no request wakes us */
+    uv_timer_t retry; /* runs it again when the store could not begin */
     struct task *tasks;
     size_t ntasks, captasks;
     struct inreq *queue; /* ring buffer */
     size_t head, count;
+    size_t queued_bytes;
     struct outrep *out; /* replies of the batch being committed */
     size_t nout;
     struct outbox outbox;
@@ -70,24 +73,34 @@ struct control {
 
 static void control_run(struct control *c);
 
+static void control_retry(uv_timer_t *h)
+{
+    control_run(h->data);
+}
+
 /* Read waiting requests into the queue until it is full or none is left. */
 static void control_fill(struct control *c)
 {
-    while (!c->stopped && c->count < QUEUE_MAX && bus_has_input(c->sock)) {
+    while (!c->stopped && c->count < QUEUE_MAX && c->queued_bytes < QUEUE_BYTES &&
+           bus_has_input(c->sock)) {
         struct inreq *r = &c->queue[(c->head + c->count) % QUEUE_MAX];
         int n = bus_recv_multipart(c->sock, r->frames, MAX_FRAMES);
         if (n <= 0)
             break;
         r->total = n;
         r->nframes = n < MAX_FRAMES ? n : MAX_FRAMES;
+        for (int i = 0; i < r->nframes; i++)
+            c->queued_bytes += zmq_msg_size(&r->frames[i]);
         c->count++;
     }
 }
 
-static void inreq_close(struct inreq *r)
+static void inreq_close(struct control *c, struct inreq *r)
 {
-    for (int i = 0; i < r->nframes; i++)
+    for (int i = 0; i < r->nframes; i++) {
+        c->queued_bytes -= zmq_msg_size(&r->frames[i]);
         zmq_msg_close(&r->frames[i]);
+    }
     r->nframes = 0;
 }
 
@@ -129,7 +142,7 @@ static void execute_one(struct control *c, struct inreq *r)
     else
         o->reply = proto_reply_error(req.id, &e);
     proto_request_clear(&req);
-    inreq_close(r);
+    inreq_close(c, r);
 }
 
 static void send_reply(struct control *c, struct outrep *o)
@@ -181,23 +194,23 @@ static void control_committed(void *arg, int status)
 
 /* Execute queued requests batch by batch until the queue is empty or a
  * commit is in flight. */
-/* Run the waiting tasks, each under its own savepoint. */
+/* Run the waiting tasks, each under its own savepoint.  When the store
+ * cannot begin a transaction the tasks stay queued and a timer tries
+ * again in a second: a task is never lost to a busy or failing disk. */
 static void run_tasks(struct control *c)
 {
     struct store *st = c->m->store;
+    int rc = c->ntasks == 0 || store_in_txn(st) ? 0 : store_begin(st);
+    if (rc != 0) {
+        log_error("control: %zu tasks wait: %s", c->ntasks, strerror(-rc));
+        if (!c->stopped)
+            uv_timer_start(&c->retry, control_retry, 1000, 0);
+        return;
+    }
     for (size_t i = 0; i < c->ntasks; i++) {
-        struct task *t = &c->tasks[i];
-        int rc = store_in_txn(st) ? 0 : store_begin(st);
-        if (rc == 0)
-            rc = store_savepoint(st);
-        if (rc != 0) {
-            log_error("control: task not run: %s", strerror(-rc));
-            if (t->drop)
-                t->drop(t->arg);
-            continue;
-        }
+        struct task t = c->tasks[i];
         size_t mark = c->outbox.count;
-        if (t->fn(c->m, &c->outbox, t->arg) != 0) {
+        if (store_savepoint(st) != 0 || t.fn(c->m, &c->outbox, t.arg) != 0) {
             store_savepoint_rollback(st);
             outbox_truncate(&c->outbox, mark);
         } else if (store_savepoint_release(st) != 0) {
@@ -210,7 +223,11 @@ static void run_tasks(struct control *c)
 static void control_run(struct control *c)
 {
     while (!c->committing && !c->stopped && (c->count > 0 || c->ntasks > 0)) {
+        store_batch_reset(c->m->store);
+        size_t waiting = c->ntasks;
         run_tasks(c);
+        if (c->count == 0 && c->ntasks == waiting && waiting > 0)
+            break; /* the store is unavailable: the retry timer comes back */
         size_t n = c->count < BATCH_MAX ? c->count : BATCH_MAX;
         for (size_t i = 0; i < n; i++) {
             execute_one(c, &c->queue[c->head]);
@@ -277,13 +294,13 @@ static void control_ready(void *arg)
 static int control_socket(struct control *c)
 {
     struct muster *m = c->m;
-    int linger = 0, hwm = 100000, mandatory = 1, rc = 0;
-    int64_t maxmsg = (int64_t)16 * PROTO_MAX_FRAME;
+    int linger = 0, sndhwm = 10000, rcvhwm = 1000, mandatory = 1, rc = 0;
+    int64_t maxmsg = (int64_t)4 * PROTO_MAX_FRAME;
     c->sock = zmq_socket(m->zctx, ZMQ_ROUTER);
     if (!c->sock || zmq_setsockopt(c->sock, ZMQ_LINGER, &linger, sizeof(linger)) != 0 ||
         zmq_setsockopt(c->sock, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof(mandatory)) != 0 ||
-        zmq_setsockopt(c->sock, ZMQ_SNDHWM, &hwm, sizeof(hwm)) != 0 ||
-        zmq_setsockopt(c->sock, ZMQ_RCVHWM, &hwm, sizeof(hwm)) != 0 ||
+        zmq_setsockopt(c->sock, ZMQ_SNDHWM, &sndhwm, sizeof(sndhwm)) != 0 ||
+        zmq_setsockopt(c->sock, ZMQ_RCVHWM, &rcvhwm, sizeof(rcvhwm)) != 0 ||
         zmq_setsockopt(c->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg)) != 0 ||
         (rc = bus_curve_server(c->sock, &m->server_key)) != 0 ||
         zmq_bind(c->sock, m->cfg->control_ep) != 0) {
@@ -308,6 +325,8 @@ int control_open(struct muster *m, struct control **out)
     if (rc == 0) {
         uv_idle_init(m->loop, &c->kick);
         c->kick.data = c;
+        uv_timer_init(m->loop, &c->retry);
+        c->retry.data = c;
     }
     if (rc != 0) {
         control_free(c);
@@ -323,8 +342,10 @@ void control_stop(struct control *c)
         return;
     c->stopped = true;
     bus_watch_close(&c->watch);
-    if (c->kick.loop)
+    if (c->kick.loop) {
         uv_close((uv_handle_t *)&c->kick, NULL);
+        uv_close((uv_handle_t *)&c->retry, NULL);
+    }
 }
 
 int control_busy(const struct control *c)
@@ -337,7 +358,7 @@ void control_free(struct control *c)
     if (!c)
         return;
     while (c->count > 0) {
-        inreq_close(&c->queue[c->head]);
+        inreq_close(c, &c->queue[c->head]);
         c->head = (c->head + 1) % QUEUE_MAX;
         c->count--;
     }

@@ -346,6 +346,10 @@ static int cmd_show(struct cmd_ctx *c)
     if (proto_arg_str(c->args, "ref", true, INCIDENT_REF_MAX, &ref, &c->err) ||
         proto_arg_bool(c->args, "plan_source", false, &with_source, &c->err))
         return -1;
+    enum authz_role role = authz_role_of(c->principal);
+    if (with_source && role != ROLE_GOLD && role != ROLE_DUTY)
+        return proto_fail(&c->err, ERR_FORBIDDEN,
+                          "the plan source holds every agency's contacts: gold and duty only");
     sqlite3_stmt *s = store_stmt(c->m->store, SQL_SHOW);
     if (!s)
         return storage_fail(c, -EINVAL);

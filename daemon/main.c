@@ -140,7 +140,7 @@ int main(int argc, char **argv)
         fatalx("cannot load keys from %s", a.cfg.keys_dir);
     if ((rc = server_sockets_open(&m)) != 0)
         fatalx("cannot open sockets: %s", zmq_strerror(-rc));
-    if ((rc = server_signals_start(&m)) != 0)
+    if ((rc = server_signals_start(&m)) != 0 || (rc = server_housekeeping_start(&m)) != 0)
         fatalx("cannot handle signals: %s", uv_strerror(rc));
 
     log_info("musterd %s ready: control %s, feed %s, %zu plans", MUSTER_VERSION, a.cfg.control_ep,

@@ -145,14 +145,19 @@ static const char SQL_NEXT_DUE[] = "SELECT MIN(next_at) FROM pages WHERE state =
 
 static int tick_task(struct muster *m, struct outbox *ob, void *arg);
 
+static void tick_dropped(void *arg)
+{
+    struct paging *p = arg;
+    p->tick_queued = false;
+}
+
 static void on_timer(uv_timer_t *t)
 {
     struct paging *p = t->data;
     if (p->tick_queued)
         return;
     p->tick_queued = true;
-    if (control_task(p->m->control, tick_task, NULL, p) != 0)
-        p->tick_queued = false;
+    control_task(p->m->control, tick_task, tick_dropped, p);
 }
 
 /* Arm the timer for the earliest deadline (outside any transaction). */
@@ -160,10 +165,17 @@ static void rearm(struct muster *m, void *arg)
 {
     struct paging *p = m->paging;
     p->rearm_queued = false;
-    sqlite3_stmt *s = store_stmt(m->store, SQL_NEXT_DUE);
-    if (!s)
+    if (m->stopping)
         return;
-    int has = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL;
+    sqlite3_stmt *s = store_stmt(m->store, SQL_NEXT_DUE);
+    int step = s ? sqlite3_step(s) : SQLITE_ERROR;
+    if (step != SQLITE_ROW) { /* cannot read the deadlines: look again soon */
+        if (s)
+            sqlite3_reset(s);
+        uv_timer_start(&p->timer, on_timer, 1000, 0);
+        return;
+    }
+    int has = sqlite3_column_type(s, 0) != SQLITE_NULL;
     int64_t next = has ? sqlite3_column_int64(s, 0) : 0;
     sqlite3_reset(s);
     if (!has) {
@@ -406,7 +418,8 @@ struct result {
 
 static const char SQL_RESULT[] =
     "UPDATE attempts SET state = ?2, detail = ?3, finished_at = ?4"
-    " WHERE id = ?1 AND state IN ('sending', 'sent', 'queued') RETURNING page_id, step, channel";
+    " WHERE id = ?1 AND state IN ('sending', 'sent', 'queued') RETURNING page_id, step, channel,"
+    " created_at >= (SELECT started_at FROM pages WHERE id = page_id)";
 static const char SQL_PAGE_OF[] =
     "SELECT p.incident_id, i.ref, p.agency_id, p.state, p.step, p.attempt"
     " FROM pages p JOIN incidents i ON i.id = p.incident_id WHERE p.id = ?1";
@@ -460,7 +473,8 @@ static int result_event(struct muster *m, struct outbox *ob, struct result *r, i
     snprintf(ref, sizeof(ref), "%s", col(s, 1));
     sqlite3_reset(s);
     int rc = outbox_event(m, ob, incident, ref, kind, data, now);
-    if (rc == 0 && paging && r->status != 0 && r->status != -EAGAIN && r->status != -ECANCELED)
+    if (rc == 0 && paging && r->status != 0 && r->status != -EAGAIN && r->status != -ECANCELED &&
+        r->status != -ESTALE)
         rc = escalate_on_failure(m, page_id, fstep, step, attempt, now);
     return rc ? rc : paging_rearm_after_commit(m, ob);
 }
@@ -479,6 +493,8 @@ static int result_task(struct muster *m, struct outbox *ob, void *arg)
         if (sqlite3_step(s) == SQLITE_ROW) {
             int64_t page_id = sqlite3_column_int64(s, 0);
             int fstep = sqlite3_column_int(s, 1);
+            if (!sqlite3_column_int(s, 3))
+                r->status = r->status == 0 ? 0 : -ESTALE; /* from before a re-page */
             char channel[16];
             snprintf(channel, sizeof(channel), "%s", col(s, 2));
             sqlite3_reset(s);
@@ -649,6 +665,33 @@ static int step_page(struct paging *p, struct outbox *ob, const struct due *d, i
     return rc ? rc : deliver_after_commit(p, ob, id);
 }
 
+static const char SQL_POSTPONE[] = "UPDATE pages SET next_at = ?2 WHERE id = ?1";
+
+/* One page's step under its own savepoint: a page that cannot be stepped
+ * (its plan entry unreadable, the disk failing) is put back a minute and
+ * never holds up the other ladders. */
+static void step_guarded(struct paging *p, struct outbox *ob, const struct due *d, int64_t now)
+{
+    struct store *st = p->m->store;
+    size_t mark = ob->count;
+    int rc = store_exec(st, "SAVEPOINT step");
+    if (rc == 0 && (rc = step_page(p, ob, d, now)) == 0) {
+        store_exec(st, "RELEASE step");
+        return;
+    }
+    log_error("paging: %s: page of %s not stepped: %s; trying again in a minute", d->ref, d->agency,
+              strerror(-rc));
+    store_exec(st, "ROLLBACK TO step");
+    store_exec(st, "RELEASE step");
+    outbox_truncate(ob, mark);
+    sqlite3_stmt *s = store_stmt(st, SQL_POSTPONE);
+    if (s) {
+        sqlite3_bind_int64(s, 1, d->id);
+        sqlite3_bind_int64(s, 2, now + 60000);
+        store_exec_stmt(s);
+    }
+}
+
 static size_t due_load(struct muster *m, struct due *out, int64_t now)
 {
     sqlite3_stmt *s = store_stmt(m->store, SQL_DUE);
@@ -679,14 +722,10 @@ static int tick_task(struct muster *m, struct outbox *ob, void *arg)
     if (!due)
         return -ENOMEM;
     size_t n = due_load(m, due, now);
-    int rc = 0;
-    for (size_t i = 0; i < n && rc == 0; i++)
-        rc = step_page(p, ob, &due[i], now);
+    for (size_t i = 0; i < n; i++)
+        step_guarded(p, ob, &due[i], now);
     free(due);
-    if (rc != 0)
-        log_error("paging: step failed: %s", strerror(-rc));
-    int rrc = paging_rearm_after_commit(m, ob);
-    return rc ? rc : rrc;
+    return paging_rearm_after_commit(m, ob);
 }
 
 /* ---- incidents ---- */
@@ -762,12 +801,13 @@ int paging_ask_stop(struct muster *m, struct outbox *ob, int64_t ask_id, int64_t
 static const char SQL_IN_FLIGHT[] =
     "SELECT a.id FROM attempts a JOIN pages p ON p.id = a.page_id"
     " WHERE p.incident_id = ?1 AND (?2 = 0 OR p.id = ?2) AND a.state IN ('sending', 'queued')";
+
 static const char SQL_CANCEL_ATTEMPTS[] =
     "UPDATE attempts SET state = 'cancelled', finished_at = ?3 WHERE state IN ('sending', 'queued')"
     " AND page_id IN (SELECT id FROM pages WHERE incident_id = ?1 AND (?2 = 0 OR id = ?2))";
 static const char SQL_CANCEL_PAGES[] =
     "UPDATE pages SET state = 'cancelled', next_at = NULL WHERE incident_id = ?1"
-    " AND state = 'paging'";
+    " AND state IN ('paging', 'unreachable')";
 
 struct cancel_list {
     size_t count;
@@ -840,7 +880,7 @@ static const char SQL_PAGES_SHOW[] =
     " (SELECT COUNT(*) FROM attempts a WHERE a.page_id = p.id),"
     " (SELECT COUNT(*) FROM attempts a WHERE a.page_id = p.id AND a.state = 'delivered'),"
     " (SELECT COUNT(*) FROM attempts a WHERE a.page_id = p.id AND a.state = 'failed'),"
-    " (SELECT MAX(step) FROM attempts a WHERE a.page_id = p.id), p.ack_code"
+    " (SELECT MAX(step) + 1 FROM attempts a WHERE a.page_id = p.id), p.ack_code"
     " FROM pages p WHERE p.incident_id = ?1 AND (?2 IS NULL OR p.agency_id = ?2)"
     " AND p.ask_id IS NULL ORDER BY p.id";
 
@@ -889,6 +929,9 @@ json_t *paging_incident_pages(struct muster *m, int64_t incident_id, const char 
 static const char SQL_RECOVER[] =
     "SELECT a.id, p.state FROM attempts a JOIN pages p ON p.id = a.page_id"
     " WHERE a.state = 'sending'";
+static const char SQL_REQUEUE[] =
+    "UPDATE attempts SET state = 'queued' WHERE state = 'sent' AND channel = 'zmq'"
+    " AND page_id IN (SELECT id FROM pages WHERE state = 'paging')";
 static const char SQL_ABANDON[] =
     "UPDATE attempts SET state = 'cancelled', detail = 'page no longer active at restart'"
     " WHERE id = ?1";
@@ -899,8 +942,12 @@ static const char SQL_ABANDON[] =
 static int recover_task(struct muster *m, struct outbox *ob, void *arg)
 {
     struct paging *p = arg;
+    /* a push to a listener that was never confirmed may have died with the
+     * process: queue it for the listener's next heartbeat */
+    int rc = store_exec(m->store, SQL_REQUEUE);
     sqlite3_stmt *s = store_stmt(m->store, SQL_RECOVER);
-    int rc = s ? 0 : -EINVAL, resent = 0;
+    rc = rc ? rc : s ? 0 : -EINVAL;
+    int resent = 0;
     while (rc == 0 && sqlite3_step(s) == SQLITE_ROW) {
         int64_t id = sqlite3_column_int64(s, 0);
         if (!strcmp(col(s, 1), "paging")) {

@@ -72,7 +72,7 @@ static const char SQL_ACK[] =
 static int ack_page(struct cmd_ctx *c, struct page_ref *pg, const char *note, const char *via)
 {
     snprintf(c->target, sizeof(c->target), "%s %s", pg->ref, pg->agency);
-    if (!strcmp(pg->state, "cancelled"))
+    if (!strcmp(pg->state, "cancelled") || strcmp(pg->incident_state, "active"))
         return proto_fail(&c->err, ERR_CONFLICT, "incident %s is stood down", pg->ref);
     if (!strcmp(pg->state, "acknowledged")) {
         c->result =
@@ -156,7 +156,7 @@ static int cmd_page_ack(struct cmd_ctx *c)
 }
 
 static const char SQL_REPAGE[] =
-    "UPDATE pages SET state = 'paging', step = 0, attempt = 0, next_at = ?2,"
+    "UPDATE pages SET state = 'paging', step = 0, attempt = 0, next_at = ?2, started_at = ?2,"
     " unreachable_at = NULL, repages = repages + 1 WHERE id = ?1";
 
 /* agency.repage: Gold starts an agency's ladder again. */
@@ -171,6 +171,8 @@ static int cmd_repage(struct cmd_ctx *c)
     if (rc != 0)
         return not_found(c, rc, "that agency was not paged for that incident");
     snprintf(c->target, sizeof(c->target), "%s %s", pg.ref, pg.agency);
+    if (strcmp(pg.incident_state, "active"))
+        return proto_fail(&c->err, ERR_CONFLICT, "incident %s is stood down", pg.ref);
     if (strcmp(pg.state, "unreachable") && strcmp(pg.state, "paging"))
         return proto_fail(&c->err, ERR_CONFLICT, "the page is %s", pg.state);
     sqlite3_stmt *s = store_stmt(c->m->store, SQL_REPAGE);
@@ -231,43 +233,46 @@ static int cmd_listen(struct cmd_ctx *c)
     return 0;
 }
 
-struct received {
-    int64_t page_id;
-    char agency[48];
-};
-
 static const char SQL_RECEIVED[] =
     "UPDATE attempts SET state = 'delivered', finished_at = ?3 WHERE id = ?1 AND state = 'sent'"
-    " AND page_id IN (SELECT id FROM pages WHERE agency_id = ?2)";
+    " AND page_id IN (SELECT id FROM pages WHERE agency_id = ?2)"
+    " RETURNING (SELECT incident_id FROM pages WHERE id = page_id), step";
+static const char SQL_REF_OF[] = "SELECT ref FROM incidents WHERE id = ?1";
 
-static int received_task(struct muster *m, struct outbox *ob, void *arg)
-{
-    struct received *r = arg;
-    sqlite3_stmt *s = store_stmt(m->store, SQL_RECEIVED);
-    int rc = s ? 0 : -EINVAL;
-    if (rc == 0) {
-        sqlite3_bind_int64(s, 1, r->page_id);
-        sqlite3_bind_text(s, 2, r->agency, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 3, server_now(m));
-        rc = store_exec_stmt(s);
-    }
-    free(r);
-    return rc;
-}
-
-/* agency.received: the listener confirms a page reached it. */
+/* agency.received: the listener confirms a page reached it (a repeat, or
+ * a page that is not the agency's, changes nothing). */
 static int cmd_received(struct cmd_ctx *c)
 {
     int64_t id = 0;
+    const char *me = authz_agency_id(c->principal);
     if (proto_arg_int(c->args, "page_id", true, 1, INT64_MAX, &id, &c->err))
         return -1;
-    struct received *r = calloc(1, sizeof(*r));
-    if (!r)
-        return proto_fail(&c->err, ERR_UNAVAILABLE, "out of memory");
-    r->page_id = id;
-    snprintf(r->agency, sizeof(r->agency), "%s", authz_agency_id(c->principal));
-    control_task(c->m->control, received_task, free, r);
-    c->result = json_pack("{s:I}", "page_id", (json_int_t)id);
+    sqlite3_stmt *s = store_stmt(c->m->store, SQL_RECEIVED);
+    if (!s)
+        return storage_fail(c, -EINVAL);
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_text(s, 2, me, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, c->now);
+    bool changed = sqlite3_step(s) == SQLITE_ROW;
+    int64_t incident = changed ? sqlite3_column_int64(s, 0) : 0;
+    int step = changed ? sqlite3_column_int(s, 1) : 0;
+    int rc = store_errno(sqlite3_reset(s));
+    snprintf(c->target, sizeof(c->target), "page %lld", (long long)id);
+    if (rc == 0 && changed && (s = store_stmt(c->m->store, SQL_REF_OF))) {
+        sqlite3_bind_int64(s, 1, incident);
+        char ref[INCIDENT_REF_MAX] = "";
+        if (sqlite3_step(s) == SQLITE_ROW)
+            snprintf(ref, sizeof(ref), "%s", sqlite3_column_text(s, 0));
+        sqlite3_reset(s);
+        rc = outbox_event(c->m, c->outbox, incident, ref, "page.delivered",
+                          json_pack("{s:s, s:I, s:i, s:s, s:s}", "agency", me, "page_id",
+                                    (json_int_t)id, "step", step + 1, "channel", "zmq", "state",
+                                    "delivered"),
+                          c->now);
+    }
+    if (rc != 0)
+        return storage_fail(c, rc);
+    c->result = json_pack("{s:I, s:b}", "page_id", (json_int_t)id, "confirmed", changed);
     return 0;
 }
 
@@ -279,7 +284,7 @@ static const char *const received_args[] = {"page_id", NULL};
 
 const struct command paging_commands[] = {
     {"agency.listen", cmd_listen, false, no_args},
-    {"agency.received", cmd_received, false, received_args},
+    {"agency.received", cmd_received, true, received_args},
     {"agency.ack", cmd_agency_ack, true, ack_args},
     {"page.ack", cmd_page_ack, true, relay_args},
     {"agency.repage", cmd_repage, true, repage_args},

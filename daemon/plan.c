@@ -461,7 +461,7 @@ struct field {
     int min, max;                        /* characters, values, milliseconds or items */
     int def;                             /* default of an optional int or duration */
     const char *sdef;                    /* default of an optional string, or NULL */
-    int item_max;                        /* K_STRINGS: most characters per item; K_NEEDS: most staff */
+    int item_max;                        /* most characters of a K_STRINGS item, or K_NEEDS count */
     const char *(*check)(const char *s); /* strings, needs' keys: NULL, or what s must be */
     const struct schema *sub;            /* mapping, or sequence items */
     size_t count_off;                    /* sequences: where the count goes */
@@ -644,7 +644,7 @@ static const struct {
     {"s", 1000},
     {"m", 60 * 1000},
     {"h", 60 * 60 * 1000},
-    {"d", 24 * 60 * 60 * 1000},
+    {"d", 24 * 60 * 60 * 1000}, /* always 24 hours, whatever the clocks do */
 };
 
 /* The milliseconds of the unit spelt by exactly len bytes at s, or 0. */
@@ -804,8 +804,8 @@ static void load_sequence(struct ctx *c, const struct field *f, const yaml_mark_
     }
 }
 
-/* The key of entry i of a needs mapping, unless it repeats an earlier
- * one (reported at the repeat). */
+/* False (and reported) if the key of entry i of a needs mapping repeats
+ * the key of an earlier entry. */
 static bool need_key_unique(struct ctx *c, const struct node *map, size_t i)
 {
     const struct node *key = map->kids[2 * i];
@@ -833,7 +833,8 @@ static bool need_key_unique(struct ctx *c, const struct node *map, size_t i)
 static void load_needs(struct ctx *c, const struct field *f, const yaml_mark_t *at,
                        const struct node *v, void *obj)
 {
-    struct field count = {.kind = K_INT, .off = offsetof(struct plan_need, count), .max = f->item_max};
+    struct field count = {
+        .kind = K_INT, .off = offsetof(struct plan_need, count), .max = f->item_max};
     char what[64], sbuf[SHOW_BUF];
     struct plan_need *arr;
     size_t n = v->nkids / 2;
@@ -843,8 +844,8 @@ static void load_needs(struct ctx *c, const struct field *f, const yaml_mark_t *
         return;
     }
     if (n < (size_t)f->min || n > (size_t)f->max) {
-        fail(c, at, "\"%s\" must have between %d and %d entries, got %zu", f->key, f->min,
-             f->max, n);
+        fail(c, at, "\"%s\" must have between %d and %d entries, got %zu", f->key, f->min, f->max,
+             n);
         return;
     }
     if ((arr = calloc(n, sizeof(*arr))) == NULL) {
@@ -868,11 +869,9 @@ typedef void loader_fn(struct ctx *c, const struct field *f, const yaml_mark_t *
                        const struct node *v, void *obj);
 
 static loader_fn *const loaders[] = {
-    [K_STRING] = load_string,      [K_INT] = load_int,
-    [K_DURATION] = load_duration,  [K_TIME] = load_time,
-    [K_CHANNEL] = load_channel,    [K_MAPPING] = load_submapping,
-    [K_SEQUENCE] = load_sequence,  [K_STRINGS] = load_strings,
-    [K_NEEDS] = load_needs,
+    [K_STRING] = load_string,     [K_INT] = load_int,         [K_DURATION] = load_duration,
+    [K_TIME] = load_time,         [K_CHANNEL] = load_channel, [K_MAPPING] = load_submapping,
+    [K_SEQUENCE] = load_sequence, [K_STRINGS] = load_strings, [K_NEEDS] = load_needs,
 };
 
 static void unknown_key(struct ctx *c, const struct schema *s, const struct node *key)
@@ -1101,6 +1100,10 @@ static void levels_check_order(struct ctx *c, const struct node *root, const str
 
 /* The id of item i of an array of structs of the given size that start
  * with their char *id (plan_agency, plan_role, plan_shift). */
+_Static_assert(offsetof(struct plan_agency, id) == 0, "id_at needs the id first");
+_Static_assert(offsetof(struct plan_role, id) == 0, "id_at needs the id first");
+_Static_assert(offsetof(struct plan_shift, id) == 0, "id_at needs the id first");
+
 static const char *id_at(const void *arr, size_t size, size_t i)
 {
     return *(char *const *)((const char *)arr + i * size);
@@ -1213,10 +1216,11 @@ static void staffing_check_levels(struct ctx *c, const struct node *staffing,
 
     for (size_t i = 0; i < st->nrequirements; i++) {
         int level = st->requirements[i].level;
-        const yaml_mark_t *at = level ? &map_get(seq_get(seq, i), "level")->mark : NULL;
+        const yaml_mark_t *at;
         size_t j = 0;
         if (level == 0)
             continue; /* already reported */
+        at = &map_get(seq_get(seq, i), "level")->mark;
         while (j < i && st->requirements[j].level != level)
             j++;
         if (j < i)
@@ -1253,8 +1257,7 @@ static void staffing_check_needs(struct ctx *c, const struct node *staffing,
 
 /* Agencies supply roles of staffing.roles; without a staffing section
  * there is nothing to supply. */
-static void agencies_check_supplies(struct ctx *c, const struct node *root,
-                                    const struct plan *plan)
+static void agencies_check_supplies(struct ctx *c, const struct node *root, const struct plan *plan)
 {
     const struct node *seq = map_get(root, "agencies");
     bool has_staffing = map_key(root, "staffing") != NULL;
@@ -1422,8 +1425,8 @@ static const struct field shift_fields[] = {
     F_DURATION_REQ("length", plan_shift, length_ms, HOURS(1), HOURS(24)),
 };
 
-static const struct schema shift_schema = {"shift", sizeof(struct plan_shift),
-                                           FIELDS(shift_fields), NULL};
+static const struct schema shift_schema = {"shift", sizeof(struct plan_shift), FIELDS(shift_fields),
+                                           NULL};
 
 static const struct field requirement_fields[] = {
     F_INT("level", plan_requirement, level, REQUIRED, 1, 9, 0),
@@ -1718,14 +1721,14 @@ static json_t *agency_to_json(const struct plan_agency *a)
     for (size_t i = 0; contacts != NULL && i < a->ncontacts; i++)
         json_array_append_new(contacts, contact_to_json(&a->contacts[i]));
     return json_pack("{s:s, s:s, s:s, s:i, s:o, s:o}", "id", a->id, "name", a->name, "role",
-                     a->role, "activate_level", a->activate_level, "contacts", contacts,
-                     "supplies", strings_to_json(a->supplies, a->nsupplies));
+                     a->role, "activate_level", a->activate_level, "contacts", contacts, "supplies",
+                     strings_to_json(a->supplies, a->nsupplies));
 }
 
 /* A shift gives its start both as minutes after midnight and as "HH:MM". */
 static json_t *shift_to_json(const struct plan_shift *sh)
 {
-    char start[16]; /* "HH:MM", room for any int to keep the compiler sure */
+    char start[16]; /* "HH:MM", with room for any int so no truncation is possible */
 
     snprintf(start, sizeof(start), "%02d:%02d", sh->start_minute / 60, sh->start_minute % 60);
     return json_pack("{s:s, s:s, s:i, s:I, s:s}", "id", sh->id, "name", sh->name, "start_minute",
@@ -1749,8 +1752,8 @@ static json_t *staffing_to_json(const struct plan_staffing *st)
     json_t *roles = json_array(), *shifts = json_array(), *reqs = json_array();
 
     for (size_t i = 0; roles != NULL && i < st->nroles; i++)
-        json_array_append_new(roles, json_pack("{s:s, s:s}", "id", st->roles[i].id, "name",
-                                               st->roles[i].name));
+        json_array_append_new(
+            roles, json_pack("{s:s, s:s}", "id", st->roles[i].id, "name", st->roles[i].name));
     for (size_t i = 0; shifts != NULL && i < st->nshifts; i++)
         json_array_append_new(shifts, shift_to_json(&st->shifts[i]));
     for (size_t i = 0; reqs != NULL && i < st->nrequirements; i++)
@@ -1784,8 +1787,7 @@ json_t *plan_to_json(const struct plan *plan)
                      plan->ref_prefix, "retention_days", plan->retention_days, "levels",
                      levels_to_json(plan), "hub", "name", h->name, "lead_agency", h->lead_agency,
                      "address", h->address, "phone", h->phone, "agencies", agencies, "paging",
-                     paging_to_json(&plan->paging), "staffing",
-                     staffing_to_json(&plan->staffing));
+                     paging_to_json(&plan->paging), "staffing", staffing_to_json(&plan->staffing));
 }
 
 /* ---- plan sets -------------------------------------------------------- */

@@ -109,6 +109,32 @@ int server_sockets_open(struct muster *m)
     return rc;
 }
 
+/* Stored replies answer retries of the same request id for a day (the
+ * retry window documented in docs/protocol.md), then go. */
+#define REPLY_KEEP_MS (24LL * 3600 * 1000)
+
+static int purge_task(struct muster *m, struct outbox *ob, void *arg)
+{
+    sqlite3_stmt *s = store_stmt(m->store, "DELETE FROM replies WHERE at < ?1");
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, server_now(m) - REPLY_KEEP_MS);
+    return store_exec_stmt(s);
+}
+
+static void on_housekeeping(uv_timer_t *t)
+{
+    struct muster *m = t->data;
+    control_task(m->control, purge_task, NULL, NULL);
+}
+
+int server_housekeeping_start(struct muster *m)
+{
+    uv_timer_init(m->loop, &m->housekeeping);
+    m->housekeeping.data = m;
+    return uv_timer_start(&m->housekeeping, on_housekeeping, 60000, 3600000);
+}
+
 static void on_stop_signal(uv_signal_t *h, int signum)
 {
     struct muster *m = h->data;
@@ -187,6 +213,8 @@ void server_stop(struct muster *m)
     close_handle(&m->sig_int);
     close_handle(&m->sig_term);
     close_handle(&m->sig_hup);
+    if (m->housekeeping.loop && !uv_is_closing((uv_handle_t *)&m->housekeeping))
+        uv_close((uv_handle_t *)&m->housekeeping, NULL);
 }
 
 void server_free(struct muster *m)

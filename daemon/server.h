@@ -45,6 +45,7 @@ struct muster {
     struct paging *paging;
     struct staffing *staffing;
     uv_signal_t sig_int, sig_term, sig_hup;
+    uv_timer_t housekeeping;
     bool stopping;
 };
 
@@ -60,6 +61,9 @@ int server_keys_load(struct muster *m);
 
 /* Open the sockets (ZAP first, then control and feed). */
 int server_sockets_open(struct muster *m);
+
+/* Hourly upkeep: stored replies older than a day are deleted. */
+int server_housekeeping_start(struct muster *m);
 
 /* SIGINT/SIGTERM stop the loop cleanly; SIGHUP reloads plans and keyring. */
 int server_signals_start(struct muster *m);

@@ -28,6 +28,7 @@ struct store {
     /* async commit */
     uv_work_t work;
     int commit_rc;
+    int begin_err; /* a BEGIN that failed in this batch: not tried again */
     store_commit_cb *commit_cb;
     void *commit_arg;
 };
@@ -258,7 +259,10 @@ int store_open(const char *path, struct store **out)
         goto done;
     }
     sqlite3_extended_result_codes(st->db, 1);
-    sqlite3_busy_timeout(st->db, 5000);
+    /* the loop thread must not sleep long on a lock another process holds
+     * (a backup, an operator's sqlite3): a batch that cannot begin fails
+     * with UNAVAILABLE and its tasks wait for the next one */
+    sqlite3_busy_timeout(st->db, 250);
     if ((rc = store_exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
                              "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;")) != 0)
         goto done;
@@ -315,7 +319,16 @@ int store_exec_stmt(sqlite3_stmt *stmt)
 
 int store_begin(struct store *st)
 {
-    return store_exec(st, "BEGIN IMMEDIATE");
+    if (st->begin_err)
+        return st->begin_err;
+    int rc = store_exec(st, "BEGIN IMMEDIATE");
+    st->begin_err = rc;
+    return rc;
+}
+
+void store_batch_reset(struct store *st)
+{
+    st->begin_err = 0;
 }
 
 bool store_in_txn(const struct store *st)

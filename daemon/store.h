@@ -42,6 +42,9 @@ int store_exec(struct store *st, const char *sql);
 /* Transactions: BEGIN IMMEDIATE / COMMIT / ROLLBACK, and a savepoint
  * around each request inside a batch. */
 int store_begin(struct store *st);
+/* A new batch: forget that BEGIN failed in the last one (a failed BEGIN is
+ * not retried within a batch, so one locked database costs one wait). */
+void store_batch_reset(struct store *st);
 bool store_in_txn(const struct store *st);
 int store_commit(struct store *st);
 int store_rollback(struct store *st);

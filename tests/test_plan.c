@@ -1053,12 +1053,13 @@ static char *load_staffing(const struct staffing_case *sc, struct plan **out)
     char *section = NULL, *text = NULL, *got;
     int rc;
 
-    assert_true(asprintf(&section, "staffing:\n  roles: %s\n  shifts: %s\n  requirements: %s\n  %s\n",
+    assert_true(asprintf(&section,
+                         "staffing:\n  roles: %s\n  shifts: %s\n  requirements: %s\n  %s\n",
                          sc->roles ? sc->roles : d->roles, sc->shifts ? sc->shifts : d->shifts,
                          sc->requirements ? sc->requirements : d->requirements,
                          sc->extra ? sc->extra : d->extra) > 0);
-    assert_true(asprintf(&text, staffing_tmpl, sc->supplies ? sc->supplies : d->supplies,
-                         section) > 0);
+    assert_true(asprintf(&text, staffing_tmpl, sc->supplies ? sc->supplies : d->supplies, section) >
+                0);
     got = load_text(text, out, &rc);
     free(section);
     free(text);
@@ -1121,13 +1122,15 @@ static const struct staffing_case staffing_cases[] = {
      .error = "14:17: \"requirements\" must have between 1 and 9 items, got 0\n"},
     {.requirements = "[{level: 3, need: {r: 1}}]",
      .error = "14:26: staffing requirement: level 3 is not a level defined in this plan\n"},
-    {.requirements = "[{level: 1, need: {r: 1}}, {level: 2, need: {r: 2}}, {level: 1, need: {s: 1}}]",
+    {.requirements =
+         "[{level: 1, need: {r: 1}}, {level: 2, need: {r: 2}}, {level: 1, need: {s: 1}}]",
      .error = "14:78: staffing requirement for level 1 is defined twice (first at line 14)\n"},
     {.requirements = "[{level: 0, need: {r: 1}}]",
      .error = "14:26: \"level\" must be between 1 and 9, got 0\n"},
     {.requirements = "[{need: {r: 1}}]",
      .error = "14:18: missing required key \"level\" in requirement\n"},
-    {.requirements = "[{level: 1}]", .error = "14:18: missing required key \"need\" in requirement\n"},
+    {.requirements = "[{level: 1}]",
+     .error = "14:18: missing required key \"need\" in requirement\n"},
     {.requirements = "[{level: 1, need: {}}]",
      .error = "14:35: \"need\" must have between 1 and 100 entries, got 0\n"},
     {.requirements = "[{level: 1, need: [r]}]",
@@ -1159,8 +1162,7 @@ static const struct staffing_case staffing_cases[] = {
      .error = "15:12: \"horizon\" must be between 43200000 and 1209600000 ms, got 0d\n"},
     {.extra = "horizon: 15d",
      .error = "15:12: \"horizon\" must be between 43200000 and 1209600000 ms, got 15d\n"},
-    {.extra = "horizon: 1.5d",
-     .error = "15:12: \"horizon\" must be " DURATION ", got \"1.5d\"\n"},
+    {.extra = "horizon: 1.5d", .error = "15:12: \"horizon\" must be " DURATION ", got \"1.5d\"\n"},
     {.extra = "ask_lead: 0"},
     {.extra = "ask_lead: 2d"},
     {.extra = "ask_lead: 48h"},
@@ -1187,7 +1189,8 @@ static const struct staffing_case staffing_cases[] = {
      .error = "10:16: each item of \"supplies\" must be 1 to 40 characters from a-z, 0-9 and "
               "\"-\", got \"R\"\n"},
     /* one mistake, one message: references to broken roles are not checked */
-    {.roles = "[{id: r, name: R}, {id: S, name: S}]", .supplies = "supplies: [x]",
+    {.roles = "[{id: r, name: R}, {id: S, name: S}]",
+     .supplies = "supplies: [x]",
      .requirements = "[{level: 1, need: {x: 1}}]",
      .error = "12:34: \"id\" must be 1 to 40 characters from a-z, 0-9 and \"-\", got \"S\"\n"},
 };
@@ -1214,13 +1217,13 @@ static void test_shift_start(void **state)
         const char *start;
         int minute; /* or -1: refused */
     } cases[] = {
-        {"'00:00'", 0},    {"\"00:01\"", 1},    {"08:00", 480},   {"'08:30'", 510},
-        {"12:00", 720},    {"\"20:00\"", 1200}, {"23:59", 1439},  {"'24:00'", -1},
-        {"'25:00'", -1},   {"'12:60'", -1},     {"'8:00'", -1},   {"8:00", -1},
-        {"'08:0'", -1},    {"'080:00'", -1},    {"'08.00'", -1},  {"0800", -1},
-        {"'08:00 '", -1},  {"' 08:00'", -1},    {"'-1:00'", -1},  {"'+8:00'", -1},
-        {"'08:00:00'", -1}, {"'８:00'", -1},     {"'ab:cd'", -1},  {"480", -1},
-        {"[8, 0]", -1},    {"{h: 8}", -1},      {"''", -1},       {"\"08:00\\0\"", -1},
+        {"'00:00'", 0},     {"\"00:01\"", 1},    {"08:00", 480},  {"'08:30'", 510},
+        {"12:00", 720},     {"\"20:00\"", 1200}, {"23:59", 1439}, {"'24:00'", -1},
+        {"'25:00'", -1},    {"'12:60'", -1},     {"'8:00'", -1},  {"8:00", -1},
+        {"'08:0'", -1},     {"'080:00'", -1},    {"'08.00'", -1}, {"0800", -1},
+        {"'08:00 '", -1},   {"' 08:00'", -1},    {"'-1:00'", -1}, {"'+8:00'", -1},
+        {"'08:00:00'", -1}, {"'８:00'", -1},     {"'ab:cd'", -1}, {"480", -1},
+        {"[8, 0]", -1},     {"{h: 8}", -1},      {"''", -1},      {"\"08:00\\0\"", -1},
     };
 
     (void)state;
@@ -1848,8 +1851,11 @@ static void test_to_json_staffing(void **state)
         "\"interpreter-polish\": 4, \"team-leader\": 2}}, "
         "{\"level\": 1, \"need\": {\"call-handler\": 4, \"mh-nurse\": 0, \"team-leader\": 1}}]}";
     static const char *const want_supplies[] = {
-        "[\"call-handler\", \"team-leader\"]", "[\"mh-nurse\"]",
-        "[\"interpreter-polish\", \"call-handler\"]", "[]", "[]",
+        "[\"call-handler\", \"team-leader\"]",
+        "[\"mh-nurse\"]",
+        "[\"interpreter-polish\", \"call-handler\"]",
+        "[]",
+        "[]",
     };
     struct plan *p = load_ok(plans_dir, "good-staffing.yaml");
     json_t *j = plan_to_json(p), *agencies = json_object_get(j, "agencies");

@@ -18,6 +18,14 @@ done
 m --as agency:cpft --json whoami | grep '"principal": "agency:cpft"' >/dev/null || fail "whoami"
 ok "read commands open to every principal"
 
+# The plan holds every agency's contact targets: gold and duty only.
+expect_fail 1 FORBIDDEN -- --as agency:cpft plan show example
+expect_fail 1 FORBIDDEN -- --as intake plan show example
+expect_fail 1 FORBIDDEN -- --as agency:cpft incident show "$ref" --plan-source
+m --as duty plan show example >/dev/null || fail "duty cannot read the plan"
+m --as duty --json incident show "$ref" --plan-source | grep '"plan_source"' >/dev/null || fail "plan source"
+ok "plans and frozen plan sources closed to agencies and intake"
+
 # A key that is not in the keyring never gets a connection.
 mkdir "$T/stranger"
 cp "$KEYS/server.pub" "$T/stranger/"

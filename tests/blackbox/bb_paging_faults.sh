@@ -35,6 +35,14 @@ agencies:
       - {name: Listener, channel: zmq, target: late}
       - {name: Script, channel: exec, target: "$EXEC", args: ["$T/exec"], after: 1h}
 YAML
+cat >"$T/plans/slow.yaml" <<YAML
+plan: {id: slow, name: Slow disk plan, version: "1", ref_prefix: SL}
+levels: [{level: 1, name: One}]
+hub: {name: Hub, lead_agency: slow}
+agencies:
+  - {id: slow, name: Slow, role: pages while the database is locked, activate_level: 1,
+     contacts: [{name: First, channel: exec, target: "$EXEC", args: ["$T/exec"], after: 1s}]}
+YAML
 cat >"$T/plans/calm.yaml" <<YAML
 plan: {id: calm, name: Calm plan, version: "1", ref_prefix: CL}
 levels: [{level: 1, name: One}]
@@ -108,4 +116,29 @@ m --as agency:calm agency ack "$b" >/dev/null
 [ "$(q "SELECT p.state || p.repages FROM pages p JOIN incidents i ON i.id = p.incident_id WHERE i.ref = '$b'")" = acknowledged1 ] || fail "repage state"
 expect_fail 1 CONFLICT -- --as agency:calm agency ack "$a"
 ok "Gold re-paged an unreachable agency; it acknowledged"
+
+# A stood-down incident cannot be re-paged or acknowledged, even where a
+# page had ended unreachable.
+m incident standdown "$ref" >/dev/null
+expect_fail 1 CONFLICT -- agency repage "$ref" hang
+expect_fail 1 CONFLICT -- --as agency:hang agency ack "$ref"
+[ "$(q "SELECT group_concat(DISTINCT p.state) FROM pages p JOIN incidents i ON i.id = p.incident_id WHERE i.ref = '$ref'")" = cancelled ] ||
+    fail "stand-down left pages open"
+ok "stand-down closes unreachable pages too"
+
+# Another process holds the database's write lock when a page falls due:
+# the page waits and goes out once the lock is released, never lost.
+s=$(m incident standup --plan slow --level 1 --live --operation LOCKED | head -n 1)
+exec {lock}> >(sqlite3 "$DB" >/dev/null)
+echo "BEGIN IMMEDIATE; INSERT INTO audit (at, principal, command, outcome) VALUES (0, 'test', 'lock', 'ok');" >&$lock
+held() { ! sqlite3 "$DB" "PRAGMA busy_timeout = 0; BEGIN IMMEDIATE; ROLLBACK;" 2>/dev/null; }
+wait_for 30 held || fail "could not take the lock"
+waited() { grep 'tasks wait' "$LOG" >/dev/null; }
+wait_for 30 waited || fail "the paging tick did not meet the lock"
+[ ! -e "$T/exec/slow.log" ] || fail "paged through a locked database?"
+echo "ROLLBACK;" >&$lock
+exec {lock}>&-
+sent() { grep "\"incident\":\"$s\"" "$T/exec/slow.log" >/dev/null 2>&1; }
+wait_for 30 sent || fail "page lost to a locked database"
+ok "a page due while the database was locked went out once it was free"
 stop_daemon
