@@ -15,26 +15,13 @@
 #include <dirent.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "cli_out.h"
 #include "client.h"
 #include "keys.h"
 #include "plan.h"
 
-enum { EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3, EXIT_AUTH = 4, EXIT_LOCAL = 5 };
-
-struct cli {
-    const char *keys_dir;
-    const char *key_file;
-    const char *as;
-    const char *endpoint;
-    const char *request_id;
-    int timeout_ms;
-    bool json;
-};
-
-typedef void print_fn(json_t *result);
-
-static int die_usage(const char *msg)
+int die_usage(const char *msg)
 {
     fprintf(stderr, "muster: %s (see muster help)\n", msg);
     return EXIT_USAGE;
@@ -106,9 +93,22 @@ static int report_error(json_t *reply)
     return EXIT_REFUSED;
 }
 
+int cli_connect(const struct cli *cli, const char *natural, struct mclient **out)
+{
+    struct keypair me;
+    char server_pub[41], err[512];
+    if (load_keys(cli, natural, &me, server_pub) != 0)
+        return EXIT_LOCAL;
+    struct mclient_opts o = {cli->endpoint, &me, server_pub, cli->timeout_ms};
+    if (mclient_open(&o, out, err, sizeof(err)) != 0) {
+        fprintf(stderr, "muster: %s\n", err);
+        return EXIT_UNREACHABLE;
+    }
+    return 0;
+}
+
 /* Send cmd with args (stolen) as the natural role and print the result. */
-static int call(const struct cli *cli, const char *natural, const char *cmd, json_t *args,
-                print_fn *print)
+int call(const struct cli *cli, const char *natural, const char *cmd, json_t *args, print_fn *print)
 {
     struct keypair me;
     char server_pub[41], err[512];
@@ -139,18 +139,6 @@ static int call(const struct cli *cli, const char *natural, const char *cmd, jso
     json_decref(reply);
     return code;
 }
-
-/* getopt_long over a subcommand's own arguments (argv[0] is the action). */
-#define SUBOPTS_BEGIN(longopts)                                                                    \
-    optind = 0;                                                                                    \
-    int ch;                                                                                        \
-    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {                             \
-        switch (ch) {
-#define SUBOPTS_END                                                                                \
-    default:                                                                                       \
-        return EXIT_USAGE;                                                                         \
-        }                                                                                          \
-        }
 
 static int cmd_standup(struct cli *cli, int argc, char **argv)
 {
@@ -299,18 +287,30 @@ static json_t *pledge_object(struct pledge_opts *p)
 
 static int cmd_pledge_offer(struct cli *cli, int argc, char **argv)
 {
-    static const struct option o[] = {
-        {"role", 1, NULL, 'r'},  {"count", 1, NULL, 'c'}, {"shift", 1, NULL, 's'},
-        {"name", 1, NULL, 'n'},  {"note", 1, NULL, 'N'},  {"agency", 1, NULL, 'a'},
-        {NULL, 0, NULL, 0}};
+    static const struct option o[] = {{"role", 1, NULL, 'r'},  {"count", 1, NULL, 'c'},
+                                      {"shift", 1, NULL, 's'}, {"name", 1, NULL, 'n'},
+                                      {"note", 1, NULL, 'N'},  {"agency", 1, NULL, 'a'},
+                                      {NULL, 0, NULL, 0}};
     struct pledge_opts p = {.shifts = json_array(), .names = json_array()};
     SUBOPTS_BEGIN(o)
-    case 'r': p.role = optarg; break;
-    case 'c': p.count = strtol(optarg, NULL, 10); break;
-    case 's': json_array_append_new(p.shifts, json_string(optarg)); break;
-    case 'n': json_array_append_new(p.names, json_string(optarg)); break;
-    case 'N': p.note = optarg; break;
-    case 'a': p.agency = optarg; break;
+case 'r':
+    p.role = optarg;
+    break;
+case 'c':
+    p.count = strtol(optarg, NULL, 10);
+    break;
+case 's':
+    json_array_append_new(p.shifts, json_string(optarg));
+    break;
+case 'n':
+    json_array_append_new(p.names, json_string(optarg));
+    break;
+case 'N':
+    p.note = optarg;
+    break;
+case 'a':
+    p.agency = optarg;
+    break;
     SUBOPTS_END
     json_t *args = optind == argc - 1 ? pledge_object(&p) : NULL;
     if (!args)
@@ -327,7 +327,9 @@ static int pledge_move(struct cli *cli, int argc, char **argv, const char *cmd)
     static const struct option o[] = {{"note", 1, NULL, 'n'}, {NULL, 0, NULL, 0}};
     const char *note = NULL;
     SUBOPTS_BEGIN(o)
-    case 'n': note = optarg; break;
+case 'n':
+    note = optarg;
+    break;
     SUBOPTS_END
     char *end = NULL;
     long id = optind == argc - 1 ? strtol(argv[optind], &end, 10) : 0;
@@ -377,20 +379,34 @@ static int cmd_staffing(struct cli *cli, int argc, char **argv)
 
 static int cmd_agency_ack(struct cli *cli, int argc, char **argv)
 {
-    static const struct option o[] = {
-        {"code", 1, NULL, 'c'},         {"note", 1, NULL, 'n'},
-        {"pledge-role", 1, NULL, 'r'},  {"pledge-count", 1, NULL, 'C'},
-        {"pledge-shift", 1, NULL, 's'}, {"pledge-name", 1, NULL, 'N'},
-        {NULL, 0, NULL, 0}};
+    static const struct option o[] = {{"code", 1, NULL, 'c'},
+                                      {"note", 1, NULL, 'n'},
+                                      {"pledge-role", 1, NULL, 'r'},
+                                      {"pledge-count", 1, NULL, 'C'},
+                                      {"pledge-shift", 1, NULL, 's'},
+                                      {"pledge-name", 1, NULL, 'N'},
+                                      {NULL, 0, NULL, 0}};
     const char *code = NULL, *note = NULL;
     struct pledge_opts p = {.shifts = json_array(), .names = json_array()};
     SUBOPTS_BEGIN(o)
-    case 'c': code = optarg; break;
-    case 'n': note = optarg; break;
-    case 'r': p.role = optarg; break;
-    case 'C': p.count = strtol(optarg, NULL, 10); break;
-    case 's': json_array_append_new(p.shifts, json_string(optarg)); break;
-    case 'N': json_array_append_new(p.names, json_string(optarg)); break;
+case 'c':
+    code = optarg;
+    break;
+case 'n':
+    note = optarg;
+    break;
+case 'r':
+    p.role = optarg;
+    break;
+case 'C':
+    p.count = strtol(optarg, NULL, 10);
+    break;
+case 's':
+    json_array_append_new(p.shifts, json_string(optarg));
+    break;
+case 'N':
+    json_array_append_new(p.names, json_string(optarg));
+    break;
     SUBOPTS_END
     const char *ref = optind == argc - 1 ? argv[optind] : NULL;
     bool with_pledge = p.role != NULL;
@@ -646,6 +662,9 @@ static const struct subcmd subcmds[] = {
     {"pledge", "withdraw", cmd_pledge_withdraw, "ID [--note TEXT]"},
     {"pledge", "list", cmd_pledge_list, "INCIDENT"},
     {"staffing", NULL, cmd_staffing, "INCIDENT"},
+    {"person", NULL, cli_person,
+     "add|show|list|screen|consent|contact|merge|unmerge|import ... (see docs/persons.md)"},
+    {"referral", "close", cli_referral_close, "PERSON [--reason TEXT]"},
     {"plan", "list", cmd_plan_list, ""},
     {"plan", "show", cmd_plan_show, "PLAN"},
     {"keys", "init", cmd_keys_init, "[--keys DIR] [--plans DIR]"},

@@ -33,6 +33,16 @@ static const struct policy policy[] = {
     {"pledge.withdraw", ROLE_AGENCY | ROLE_DUTY},
     {"pledge.list", ROLE_GOLD | ROLE_DUTY | ROLE_AGENCY},
     {"staffing.show", ROLE_ANY},
+    {"person.add", ROLE_INTAKE | ROLE_DUTY},
+    {"person.import", ROLE_INTAKE | ROLE_DUTY},
+    {"person.show", ROLE_INTAKE | ROLE_DUTY | ROLE_AGENCY},
+    {"person.list", ROLE_INTAKE | ROLE_DUTY | ROLE_AGENCY},
+    {"person.screen", ROLE_INTAKE | ROLE_DUTY | ROLE_AGENCY},
+    {"person.consent", ROLE_INTAKE | ROLE_DUTY | ROLE_AGENCY},
+    {"person.contact", ROLE_INTAKE | ROLE_DUTY | ROLE_AGENCY},
+    {"person.merge", ROLE_INTAKE | ROLE_DUTY},
+    {"person.unmerge", ROLE_INTAKE | ROLE_DUTY},
+    {"referral.close", ROLE_DUTY | ROLE_AGENCY},
 };
 
 enum authz_role authz_role_of(const char *principal)

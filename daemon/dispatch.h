@@ -62,5 +62,6 @@ extern const struct command incident_commands[];
 extern const struct command plan_commands[];
 extern const struct command paging_commands[];
 extern const struct command staffing_commands[];
+extern const struct command persons_commands[];
 
 #endif

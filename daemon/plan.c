@@ -11,8 +11,9 @@
  *     the tree, fill the struct plan and collect every error with the line
  *     and column of the node at fault.  Cross-references (lead agency,
  *     activation levels, duplicate ids, contact targets, the staffing roles
- *     and levels that requirements and agencies' supplies name) are checked
- *     last.
+ *     and levels that requirements and agencies' supplies name, the
+ *     providers of persons' pathways and the pathways rules name) are
+ *     checked last.
  *
  * A plan is handed out only when both passes found nothing wrong.
  */
@@ -449,6 +450,17 @@ enum kind {
     K_SEQUENCE, /* min..max mappings: array at off, count at count_off */
     K_STRINGS,  /* min..max strings: NULL-terminated char ** at off, count at count_off */
     K_NEEDS,    /* min..max "id: count" pairs: struct plan_need array at off, count at count_off */
+    K_BOOL,     /* plain true or false: bool */
+    K_CHOICE,   /* one of names: int, the name's value */
+    K_FLAGS,    /* min..max different names: unsigned, bit i for name i */
+    K_DAYS,     /* min..max increasing "<n>", "<n>d|w|m", 1..item_max days: int array, count */
+};
+
+/* The names a K_CHOICE or K_FLAGS value may take. */
+struct names {
+    const char *const *v;
+    size_t n;
+    const int *values; /* K_CHOICE: the value of each name */
 };
 
 struct schema;
@@ -461,10 +473,14 @@ struct field {
     int min, max;                        /* characters, values, milliseconds or items */
     int def;                             /* default of an optional int or duration */
     const char *sdef;                    /* default of an optional string, or NULL */
-    int item_max;                        /* most characters of a K_STRINGS item, or K_NEEDS count */
+    int item_max;                        /* most characters of a K_STRINGS item, K_NEEDS count
+                                            or K_DAYS days */
+    bool unique;                         /* K_STRINGS: no item may repeat */
     const char *(*check)(const char *s); /* strings, needs' keys: NULL, or what s must be */
     const struct schema *sub;            /* mapping, or sequence items */
     size_t count_off;                    /* sequences: where the count goes */
+    const struct names *names;           /* K_CHOICE, K_FLAGS */
+    const int *ldef;                     /* default of an optional K_DAYS list, 0-terminated */
 };
 
 struct schema {
@@ -565,9 +581,33 @@ static bool sequence_ok(struct ctx *c, const struct field *f, const yaml_mark_t 
     return true;
 }
 
+/* Report each item of a list that repeats an earlier one, at the repeat. */
+static void fail_repeat(struct ctx *c, const struct field *f, const struct node *seq, size_t i,
+                        size_t first)
+{
+    char sbuf[SHOW_BUF];
+
+    fail(c, &seq->kids[i]->mark, "\"%s\" lists %s twice (first at line %zu)", f->key,
+         show(seq->kids[i], sbuf, sizeof(sbuf)), seq->kids[first]->mark.line + 1);
+}
+
+/* The strings loaded from seq (NULL where in error) are all different. */
+static void strings_check_unique(struct ctx *c, const struct field *f, const struct node *seq,
+                                 char *const *arr)
+{
+    for (size_t i = 0; i < seq->nkids; i++) {
+        for (size_t j = 0; arr[i] != NULL && j < i; j++) {
+            if (arr[j] != NULL && strcmp(arr[i], arr[j]) == 0) {
+                fail_repeat(c, f, seq, i, j);
+                break;
+            }
+        }
+    }
+}
+
 /* A sequence of strings becomes a NULL-terminated array at off, with its
  * count at count_off; each item follows the string rules, at most
- * f->item_max characters. */
+ * f->item_max characters, and with f->unique appears once. */
 static void load_strings(struct ctx *c, const struct field *f, const yaml_mark_t *at,
                          const struct node *v, void *obj)
 {
@@ -585,6 +625,8 @@ static void load_strings(struct ctx *c, const struct field *f, const yaml_mark_t
     snprintf(what, sizeof(what), "each item of \"%s\"", f->key);
     for (size_t i = 0; i < v->nkids; i++)
         arr[i] = string_value(c, what, f, f->item_max, &v->kids[i]->mark, v->kids[i]);
+    if (f->unique)
+        strings_check_unique(c, f, v, arr);
 }
 
 /* Parse a scalar of decimal digits (no sign) into *out, saturating. */
@@ -765,6 +807,179 @@ static void load_channel(struct ctx *c, const struct field *f, const yaml_mark_t
         *(enum plan_channel *)at_off(obj, f->off) = (enum plan_channel)ch;
 }
 
+/* True if v is a scalar of exactly the text s. */
+static bool scalar_is(const struct node *v, const char *s)
+{
+    return v->type == NODE_SCALAR && v->len == strlen(s) && memcmp(v->value, s, v->len) == 0;
+}
+
+/* Booleans are the plain words true and false only: "yes", "on", "True"
+ * and a quoted "true" are refused, as a quoted number is for integers. */
+static void load_bool(struct ctx *c, const struct field *f, const yaml_mark_t *at,
+                      const struct node *v, void *obj)
+{
+    char sbuf[SHOW_BUF];
+    bool word = scalar_is(v, "true") || scalar_is(v, "false");
+
+    if (!word || !v->plain)
+        fail(c, at, "\"%s\" must be %s, got %s", f->key,
+             word ? "true or false without quotes" : "true or false", show(v, sbuf, sizeof(sbuf)));
+    else
+        *(bool *)at_off(obj, f->off) = v->value[0] == 't';
+}
+
+/* The index of the name v spells, or -1. */
+static int names_find(const struct names *nm, const struct node *v)
+{
+    for (size_t i = 0; i < nm->n; i++)
+        if (scalar_is(v, nm->v[i]))
+            return (int)i;
+    return -1;
+}
+
+/* "a, b, c": the names, for messages. */
+static const char *names_join(const struct names *nm, char *buf, size_t size)
+{
+    size_t o = 0;
+
+    buf[0] = '\0';
+    for (size_t i = 0; i < nm->n && o < size; i++)
+        o += (size_t)snprintf(buf + o, size - o, "%s%s", i ? ", " : "", nm->v[i]);
+    return buf;
+}
+
+static void load_choice(struct ctx *c, const struct field *f, const yaml_mark_t *at,
+                        const struct node *v, void *obj)
+{
+    char sbuf[SHOW_BUF], list[256];
+    int i = names_find(f->names, v);
+
+    if (i < 0)
+        fail(c, at, "\"%s\" must be one of %s, got %s", f->key,
+             names_join(f->names, list, sizeof(list)), show(v, sbuf, sizeof(sbuf)));
+    else
+        *(int *)at_off(obj, f->off) = f->names->values[i];
+}
+
+/* A list of names becomes a bit set: bit i for name i, each name once. */
+static void load_flags(struct ctx *c, const struct field *f, const yaml_mark_t *at,
+                       const struct node *v, void *obj)
+{
+    char sbuf[SHOW_BUF], list[256];
+    unsigned bits = 0;
+
+    if (!sequence_ok(c, f, at, v))
+        return;
+    for (size_t k = 0; k < v->nkids; k++) {
+        int i = names_find(f->names, v->kids[k]);
+        size_t j = 0;
+        if (i < 0) {
+            fail(c, &v->kids[k]->mark, "each item of \"%s\" must be one of %s, got %s", f->key,
+                 names_join(f->names, list, sizeof(list)), show(v->kids[k], sbuf, sizeof(sbuf)));
+            continue;
+        }
+        while (bits & (1u << i) && names_find(f->names, v->kids[j]) != i)
+            j++;
+        if (bits & (1u << i))
+            fail_repeat(c, f, v, k, j);
+        bits |= 1u << i;
+    }
+    *(unsigned *)at_off(obj, f->off) = bits;
+}
+
+/* A number of days: a plain integer, or digits followed by d (days), w
+ * (weeks) or m (months of 30 days), plain or quoted.  Saturates. */
+static bool parse_days(const struct node *v, long long *out)
+{
+    size_t digits;
+    long long n;
+
+    if (v->type != NODE_SCALAR)
+        return false;
+    if (parse_int(v, out))
+        return true;
+    digits = strspn(v->value, "0123456789");
+    if (v->len != digits + 1 || !parse_digits(v->value, digits, &n))
+        return false;
+    switch (v->value[digits]) {
+    case 'd':
+        *out = n;
+        return true;
+    case 'w':
+        *out = n * 7;
+        return true;
+    case 'm':
+        *out = n * 30;
+        return true;
+    }
+    return false;
+}
+
+/* One item of a K_DAYS list: its days, or 0 after reporting it. */
+static int days_item(struct ctx *c, const struct field *f, const struct node *v)
+{
+    char sbuf[SHOW_BUF];
+    long long n;
+
+    if (!parse_days(v, &n))
+        fail(c, &v->mark,
+             "each item of \"%s\" must be a number of days, or a number followed by d (days), "
+             "w (weeks) or m (months of 30 days), got %s",
+             f->key, show(v, sbuf, sizeof(sbuf)));
+    else if (n < 1 || n > f->item_max)
+        fail(c, &v->mark, "each item of \"%s\" must be between 1 and %d days, got %s", f->key,
+             f->item_max, v->value);
+    else
+        return (int)n;
+    return 0;
+}
+
+/* A list of days after an event becomes an int array at off (count at
+ * count_off), each item later than the one before. */
+static void load_days(struct ctx *c, const struct field *f, const yaml_mark_t *at,
+                      const struct node *v, void *obj)
+{
+    int *arr, last = 0;
+    size_t lastk = 0;
+
+    if (!sequence_ok(c, f, at, v))
+        return;
+    if ((arr = calloc(v->nkids ? v->nkids : 1, sizeof(*arr))) == NULL) {
+        c->rc = -ENOMEM;
+        return;
+    }
+    memcpy(at_off(obj, f->off), &arr, sizeof(arr));
+    *(size_t *)at_off(obj, f->count_off) = v->nkids;
+    for (size_t k = 0; k < v->nkids; k++) {
+        if ((arr[k] = days_item(c, f, v->kids[k])) == 0)
+            continue;
+        if (arr[k] <= last)
+            fail(c, &v->kids[k]->mark,
+                 "each item of \"%s\" must be later than the one before, got %s (%d days) after "
+                 "%s (%d days)",
+                 f->key, v->kids[k]->value, arr[k], v->kids[lastk]->value, last);
+        last = arr[k];
+        lastk = k;
+    }
+}
+
+/* The default of an optional K_DAYS list: a copy of f->ldef. */
+static void days_default(struct ctx *c, const struct field *f, void *obj)
+{
+    size_t n = 0;
+    int *arr;
+
+    while (f->ldef[n] != 0)
+        n++;
+    if ((arr = calloc(n ? n : 1, sizeof(*arr))) == NULL) {
+        c->rc = -ENOMEM;
+        return;
+    }
+    memcpy(arr, f->ldef, n * sizeof(*arr));
+    memcpy(at_off(obj, f->off), &arr, sizeof(arr));
+    *(size_t *)at_off(obj, f->count_off) = n;
+}
+
 static void load_mapping(struct ctx *c, const struct schema *s, const struct node *map, void *obj);
 
 static void load_submapping(struct ctx *c, const struct field *f, const yaml_mark_t *at,
@@ -872,6 +1087,8 @@ static loader_fn *const loaders[] = {
     [K_STRING] = load_string,     [K_INT] = load_int,         [K_DURATION] = load_duration,
     [K_TIME] = load_time,         [K_CHANNEL] = load_channel, [K_MAPPING] = load_submapping,
     [K_SEQUENCE] = load_sequence, [K_STRINGS] = load_strings, [K_NEEDS] = load_needs,
+    [K_BOOL] = load_bool,         [K_CHOICE] = load_choice,   [K_FLAGS] = load_flags,
+    [K_DAYS] = load_days,
 };
 
 static void unknown_key(struct ctx *c, const struct schema *s, const struct node *key)
@@ -898,8 +1115,14 @@ static int field_index(const struct schema *s, const struct node *key)
  * the defaults of all its keys, so the section may be left out whole. */
 static void load_default(struct ctx *c, const struct field *f, void *obj)
 {
-    if (f->kind == K_INT) {
+    if (f->kind == K_INT || f->kind == K_CHOICE) {
         *(int *)at_off(obj, f->off) = f->def;
+    } else if (f->kind == K_BOOL) {
+        *(bool *)at_off(obj, f->off) = f->def != 0;
+    } else if (f->kind == K_FLAGS) {
+        *(unsigned *)at_off(obj, f->off) = (unsigned)f->def;
+    } else if (f->kind == K_DAYS) {
+        days_default(c, f, obj);
     } else if (f->kind == K_DURATION) {
         *(int64_t *)at_off(obj, f->off) = f->def;
     } else if (f->kind == K_STRING && f->sdef != NULL) {
@@ -960,6 +1183,49 @@ static const char *check_id(const char *s)
 
     if (n == 0 || n > 40 || s[n] != '\0')
         return "1 to 40 characters from a-z, 0-9 and \"-\"";
+    return NULL;
+}
+
+static const char *check_area(const char *s)
+{
+    size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-");
+
+    if (n == 0 || n > 60 || s[n] != '\0')
+        return "1 to 60 characters from a-z, 0-9 and \"-\"";
+    return NULL;
+}
+
+static const char *check_language(const char *s)
+{
+    size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz");
+
+    if (n < 2 || n > 3 || s[n] != '\0')
+        return "a language code of 2 or 3 letters a-z (ISO 639)";
+    return NULL;
+}
+
+static int month_days(int year, int month)
+{
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+
+    return month == 2 && leap ? 29 : days[month - 1];
+}
+
+/* YYYY-MM-DD, a day that exists in the Gregorian calendar. */
+static const char *check_date(const char *s)
+{
+    const char *want = "a calendar date YYYY-MM-DD";
+    int y, m, d;
+
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-' || strspn(s, "0123456789") != 4 ||
+        strspn(s + 5, "0123456789") != 2 || strspn(s + 8, "0123456789") != 2)
+        return want;
+    y = atoi(s);
+    m = atoi(s + 5);
+    d = atoi(s + 8);
+    if (m < 1 || m > 12 || d < 1 || d > month_days(y, m))
+        return want;
     return NULL;
 }
 
@@ -1076,6 +1342,40 @@ static void agency_post(struct ctx *c, const struct node *map, void *obj)
     }
 }
 
+/* Both ages of a rule, when both are given and valid, are in order. */
+static void rule_post(struct ctx *c, const struct node *map, void *obj)
+{
+    const struct node *lo = map_get(map, "age_min"), *hi = map_get(map, "age_max");
+    long long min, max;
+
+    (void)obj;
+    if (lo == NULL || hi == NULL || !parse_int(lo, &min) || !parse_int(hi, &max))
+        return;
+    if (min >= 0 && min <= 130 && max >= 0 && max <= 130 && min > max)
+        fail(c, &lo->mark, "\"age_min\" (%lld) must not be greater than \"age_max\" (%lld)", min,
+             max);
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Bank holidays are kept in date order (YYYY-MM-DD sorts as text); they
+ * are unique already (the field is), and not sorted if any is in error. */
+static void persons_post(struct ctx *c, const struct node *map, void *obj)
+{
+    struct plan_persons *pp = obj;
+
+    (void)c;
+    (void)map;
+    for (size_t i = 0; i < pp->nbank_holidays; i++)
+        if (pp->bank_holidays[i] == NULL)
+            return;
+    if (pp->nbank_holidays > 1)
+        qsort(pp->bank_holidays, pp->nbank_holidays, sizeof(*pp->bank_holidays), cmp_names);
+}
+
 /* Levels are listed in strictly increasing order, so each is unique. */
 static void levels_check_order(struct ctx *c, const struct node *root, const struct plan *plan)
 {
@@ -1099,10 +1399,11 @@ static void levels_check_order(struct ctx *c, const struct node *root, const str
 }
 
 /* The id of item i of an array of structs of the given size that start
- * with their char *id (plan_agency, plan_role, plan_shift). */
+ * with their char *id (plan_agency, plan_role, plan_shift, plan_pathway). */
 _Static_assert(offsetof(struct plan_agency, id) == 0, "id_at needs the id first");
 _Static_assert(offsetof(struct plan_role, id) == 0, "id_at needs the id first");
 _Static_assert(offsetof(struct plan_shift, id) == 0, "id_at needs the id first");
+_Static_assert(offsetof(struct plan_pathway, id) == 0, "id_at needs the id first");
 
 static const char *id_at(const void *arr, size_t size, size_t i)
 {
@@ -1293,6 +1594,74 @@ static void staffing_check(struct ctx *c, const struct node *root, const struct 
     agencies_check_supplies(c, root, plan);
 }
 
+/* ---- persons cross-checks ------------------------------------------------ */
+
+static const struct plan_pathway *pathway_find(const struct plan_persons *pp, const char *id)
+{
+    for (size_t i = 0; i < pp->npathways; i++)
+        if (pp->pathways[i].id != NULL && strcmp(pp->pathways[i].id, id) == 0)
+            return &pp->pathways[i];
+    return NULL;
+}
+
+/* True if every pathway loaded with its id (false when there are none). */
+static bool pathways_complete(const struct plan_persons *pp)
+{
+    for (size_t i = 0; i < pp->npathways; i++)
+        if (pp->pathways[i].id == NULL)
+            return false;
+    return pp->npathways > 0;
+}
+
+/* Each pathway's provider is an agency of the plan (reported at the value). */
+static void pathways_check_providers(struct ctx *c, const struct node *persons,
+                                     const struct plan *plan)
+{
+    const struct node *seq = map_get(persons, "pathways");
+    const struct plan_persons *pp = &plan->persons;
+
+    if (!agencies_complete(plan))
+        return;
+    for (size_t i = 0; i < pp->npathways; i++) {
+        const struct plan_pathway *pw = &pp->pathways[i];
+        if (pw->provider == NULL || plan_agency_find(plan, pw->provider) != NULL)
+            continue;
+        fail(c, &map_get(seq_get(seq, i), "provider")->mark,
+             "pathway \"%s\": provider \"%s\" is not an agency in this plan", pw->id ? pw->id : "?",
+             pw->provider);
+    }
+}
+
+/* Each rule's pathway is one of persons.pathways (reported at the value). */
+static void rules_check_pathways(struct ctx *c, const struct node *persons,
+                                 const struct plan_persons *pp)
+{
+    const struct node *seq = map_get(persons, "rules");
+
+    if (!pathways_complete(pp))
+        return;
+    for (size_t i = 0; i < pp->nrules; i++) {
+        const char *id = pp->rules[i].pathway;
+        if (id == NULL || pathway_find(pp, id) != NULL)
+            continue;
+        fail(c, &map_get(seq_get(seq, i), "pathway")->mark,
+             "rule: pathway \"%s\" is not a pathway in persons.pathways", id);
+    }
+}
+
+static void persons_check(struct ctx *c, const struct node *root, const struct plan *plan)
+{
+    const struct node *persons = map_get(root, "persons");
+    const struct plan_persons *pp = &plan->persons;
+
+    if (persons == NULL || persons->type != NODE_MAPPING)
+        return;
+    check_unique_ids(c, map_get(persons, "pathways"), "pathway", pp->pathways,
+                     sizeof(*pp->pathways), pp->npathways);
+    pathways_check_providers(c, persons, plan);
+    rules_check_pathways(c, persons, pp);
+}
+
 /* Cross-references, once the whole file is loaded (keys come in any order). */
 static void plan_post(struct ctx *c, const struct node *root, void *obj)
 {
@@ -1303,6 +1672,7 @@ static void plan_post(struct ctx *c, const struct node *root, void *obj)
     hub_check_lead(c, root, plan);
     agencies_check_levels(c, root, plan);
     staffing_check(c, root, plan);
+    persons_check(c, root, plan);
 }
 
 /* ---- the plan format ---------------------------------------------------- */
@@ -1342,6 +1712,21 @@ static void plan_post(struct ctx *c, const struct node *root, void *obj)
 #define F_STRINGS(k, st, m, n, lo, hi, maxc, chk) \
     {.key = k, .kind = K_STRINGS, .required = OPTIONAL, .off = offsetof(struct st, m), \
      .min = lo, .max = hi, .item_max = maxc, .check = chk, .count_off = offsetof(struct st, n)}
+#define F_STRSET(k, st, m, n, req, lo, hi, maxc, chk) \
+    {.key = k, .kind = K_STRINGS, .required = req, .off = offsetof(struct st, m), \
+     .min = lo, .max = hi, .item_max = maxc, .check = chk, .unique = true, \
+     .count_off = offsetof(struct st, n)}
+#define F_BOOL(k, st, m) \
+    {.key = k, .kind = K_BOOL, .required = OPTIONAL, .off = offsetof(struct st, m)}
+#define F_CHOICE(k, st, m, nm, d) \
+    {.key = k, .kind = K_CHOICE, .required = OPTIONAL, .off = offsetof(struct st, m), \
+     .names = nm, .def = d}
+#define F_FLAGS(k, st, m, lo, nm, d) \
+    {.key = k, .kind = K_FLAGS, .required = OPTIONAL, .off = offsetof(struct st, m), \
+     .min = lo, .max = (int)(nm)->n, .names = nm, .def = d}
+#define F_DAYS(k, st, m, n, lo, hi, most, d) \
+    {.key = k, .kind = K_DAYS, .required = OPTIONAL, .off = offsetof(struct st, m), \
+     .min = lo, .max = hi, .item_max = most, .ldef = d, .count_off = offsetof(struct st, n)}
 #define F_NEEDS(k, st, m, n, lo, hi, most) \
     {.key = k, .kind = K_NEEDS, .required = REQUIRED, .off = offsetof(struct st, m), \
      .min = lo, .max = hi, .item_max = most, .check = check_id, \
@@ -1447,6 +1832,92 @@ static const struct field staffing_fields[] = {
 static const struct schema staffing_schema = {"staffing", sizeof(struct plan_staffing),
                                               FIELDS(staffing_fields), NULL};
 
+/* Names of bit i (enum plan_category, enum plan_vulnerability, weekdays
+ * from Sunday as in struct tm) and of the values of choices. */
+static const char *const category_names[] = {"injured",  "survivor",  "witness",
+                                             "bereaved", "responder", "other"};
+static const char *const vulnerability_names[] = {"child", "elderly", "disability", "migrant"};
+static const char *const weekday_names[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+static const char *const home_names[] = {"in", "out", "any"};
+static const char *const screen_names[] = {"positive", "negative", "any"};
+static const int choice_values[] = {1, -1, 0};
+
+_Static_assert(PLAN_CAT_OTHER == 1 << 5, "category_names follows enum plan_category");
+_Static_assert(PLAN_VULN_MIGRANT == 1 << 3, "vulnerability_names follows enum plan_vulnerability");
+
+#define NAMES(a)                                                                                   \
+    {                                                                                              \
+        a, sizeof(a) / sizeof(a[0]), NULL                                                          \
+    }
+#define CHOICES(a)                                                                                 \
+    {                                                                                              \
+        a, sizeof(a) / sizeof(a[0]), choice_values                                                 \
+    }
+
+static const struct names category_set = NAMES(category_names);
+static const struct names vulnerability_set = NAMES(vulnerability_names);
+static const struct names weekday_set = NAMES(weekday_names);
+static const struct names home_set = CHOICES(home_names);
+static const struct names screen_set = CHOICES(screen_names);
+
+#define MON_TO_FRI 0x3e /* bits 1 (Monday) to 5 (Friday) */
+
+static const int rescreen_default[] = {30, 90, 180, 270, 0};
+
+static const struct field screening_fields[] = {
+    F_INT("tsq_cutoff", plan_screening, tsq_cutoff, OPTIONAL, 1, 10, 6),
+    F_INT("tsq_min_days", plan_screening, tsq_min_days, OPTIONAL, 0, 365, 28),
+    F_INT("phq9_cutoff", plan_screening, phq9_cutoff, OPTIONAL, 1, 27, 10),
+    F_INT("gad7_cutoff", plan_screening, gad7_cutoff, OPTIONAL, 1, 21, 10),
+    F_DAYS("rescreen", plan_screening, rescreen_days, nrescreen, 1, 20, 730, rescreen_default),
+};
+
+static const struct schema screening_schema = {"screening", sizeof(struct plan_screening),
+                                               FIELDS(screening_fields), NULL};
+
+static const struct field pathway_fields[] = {
+    F_STR("id", plan_pathway, id, REQUIRED, 40, check_id),
+    F_STR("name", plan_pathway, name, REQUIRED, 200, NULL),
+    F_STR("provider", plan_pathway, provider, REQUIRED, 40, check_id),
+    F_INT("capacity", plan_pathway, capacity, OPTIONAL, 0, 100000, 0),
+    F_BOOL("waitlist", plan_pathway, waitlist),
+    F_BOOL("out_of_area", plan_pathway, out_of_area),
+};
+
+static const struct schema pathway_schema = {"pathway", sizeof(struct plan_pathway),
+                                             FIELDS(pathway_fields), NULL};
+
+static const struct field rule_fields[] = {
+    F_STR("pathway", plan_rule, pathway, REQUIRED, 40, check_id),
+    F_FLAGS("categories", plan_rule, categories, 0, &category_set, 0),
+    F_INT("age_min", plan_rule, age_min, OPTIONAL, 0, 130, -1),
+    F_INT("age_max", plan_rule, age_max, OPTIONAL, 0, 130, -1),
+    F_FLAGS("vulnerabilities", plan_rule, vulnerabilities, 0, &vulnerability_set, 0),
+    F_STRSET("languages", plan_rule, languages, nlanguages, OPTIONAL, 1, 50, 40, check_language),
+    F_CHOICE("home", plan_rule, home, &home_set, 0),
+    F_CHOICE("screen", plan_rule, screen_positive, &screen_set, 0),
+    F_BOOL("urgent", plan_rule, urgent),
+};
+
+static const struct schema rule_schema = {"rule", sizeof(struct plan_rule), FIELDS(rule_fields),
+                                          rule_post};
+
+static const struct field persons_fields[] = {
+    F_STRSET("home_areas", plan_persons, home_areas, nhome_areas, REQUIRED, 1, 100, 60, check_area),
+    F_FLAGS("explicit_consent", plan_persons, explicit_consent, 0, &category_set, 0),
+    F_INT("referral_working_days", plan_persons, referral_working_days, OPTIONAL, 1, 30, 2),
+    F_FLAGS("working_days", plan_persons, working_weekdays, 1, &weekday_set, MON_TO_FRI),
+    F_STRSET("bank_holidays", plan_persons, bank_holidays, nbank_holidays, OPTIONAL, 0, 1000, 40,
+             check_date),
+    F_INT("contact_attempts", plan_persons, contact_attempts, OPTIONAL, 1, 10, 3),
+    F_MAP("screening", plan_persons, screening, OPTIONAL, &screening_schema),
+    F_SEQ("pathways", plan_persons, pathways, npathways, 1, 100, &pathway_schema),
+    F_SEQ("rules", plan_persons, rules, nrules, 1, 200, &rule_schema),
+};
+
+static const struct schema persons_schema = {"persons", sizeof(struct plan_persons),
+                                             FIELDS(persons_fields), persons_post};
+
 /* The "plan:" mapping fills the head of struct plan itself. */
 static const struct field head_fields[] = {
     F_STR("id", plan, id, REQUIRED, 40, check_id),
@@ -1465,6 +1936,7 @@ static const struct field plan_fields[] = {
     F_SEQ("agencies", plan, agencies, nagencies, 1, 500, &agency_schema),
     F_MAP("paging", plan, paging, OPTIONAL, &paging_schema),
     F_MAP("staffing", plan, staffing, OPTIONAL, &staffing_schema),
+    F_MAP("persons", plan, persons, OPTIONAL, &persons_schema),
 };
 
 static const struct schema plan_schema = {"the plan file", sizeof(struct plan), FIELDS(plan_fields),
@@ -1507,6 +1979,24 @@ static void staffing_free(struct plan_staffing *st)
     free(st->requirements);
 }
 
+static void persons_free(struct plan_persons *pp)
+{
+    for (size_t i = 0; i < pp->npathways; i++) {
+        free(pp->pathways[i].id);
+        free(pp->pathways[i].name);
+        free(pp->pathways[i].provider);
+    }
+    for (size_t i = 0; i < pp->nrules; i++) {
+        free(pp->rules[i].pathway);
+        strings_free(pp->rules[i].languages, pp->rules[i].nlanguages);
+    }
+    strings_free(pp->home_areas, pp->nhome_areas);
+    strings_free(pp->bank_holidays, pp->nbank_holidays);
+    free(pp->screening.rescreen_days);
+    free(pp->pathways);
+    free(pp->rules);
+}
+
 void plan_free(struct plan *plan)
 {
     if (plan == NULL)
@@ -1522,6 +2012,7 @@ void plan_free(struct plan *plan)
         free(a->role);
     }
     staffing_free(&plan->staffing);
+    persons_free(&plan->persons);
     for (size_t i = 0; i < plan->nlevels; i++) {
         free(plan->levels[i].name);
         free(plan->levels[i].description);
@@ -1680,6 +2171,46 @@ size_t plan_agencies_at_level(const struct plan *plan, int level)
     return n;
 }
 
+/* The bit of name in names (bit i for name i), or 0. */
+static int name_bit(const char *const *names, size_t n, const char *name)
+{
+    for (size_t i = 0; name != NULL && i < n; i++)
+        if (strcmp(names[i], name) == 0)
+            return 1 << i;
+    return 0;
+}
+
+/* The name of a single bit, or NULL. */
+static const char *bit_name(const char *const *names, size_t n, unsigned bit)
+{
+    for (size_t i = 0; i < n; i++)
+        if (bit == 1u << i)
+            return names[i];
+    return NULL;
+}
+
+#define NNAMES(a) (sizeof(a) / sizeof(a[0]))
+
+int plan_category_from_name(const char *name)
+{
+    return name_bit(category_names, NNAMES(category_names), name);
+}
+
+const char *plan_category_name(unsigned bit)
+{
+    return bit_name(category_names, NNAMES(category_names), bit);
+}
+
+int plan_vulnerability_from_name(const char *name)
+{
+    return name_bit(vulnerability_names, NNAMES(vulnerability_names), name);
+}
+
+const char *plan_vulnerability_name(unsigned bit)
+{
+    return bit_name(vulnerability_names, NNAMES(vulnerability_names), bit);
+}
+
 /* ---- JSON ------------------------------------------------------------- */
 
 static json_t *strings_to_json(char *const *v, size_t n)
@@ -1763,6 +2294,81 @@ static json_t *staffing_to_json(const struct plan_staffing *st)
                      "requirements", reqs);
 }
 
+/* The names of the bits set, in bit order. */
+static json_t *flags_to_json(unsigned bits, const struct names *nm)
+{
+    json_t *arr = json_array();
+
+    for (size_t i = 0; arr != NULL && i < nm->n; i++)
+        if (bits & (1u << i))
+            json_array_append_new(arr, json_string(nm->v[i]));
+    return arr;
+}
+
+/* The name of a choice's value. */
+static const char *choice_name(const struct names *nm, int value)
+{
+    for (size_t i = 0; i < nm->n; i++)
+        if (nm->values[i] == value)
+            return nm->v[i];
+    return "any";
+}
+
+static json_t *int_or_null(int v)
+{
+    return v < 0 ? json_null() : json_integer(v);
+}
+
+static json_t *screening_to_json(const struct plan_screening *sc)
+{
+    json_t *days = json_array();
+
+    for (size_t i = 0; days != NULL && i < sc->nrescreen; i++)
+        json_array_append_new(days, json_integer(sc->rescreen_days[i]));
+    return json_pack("{s:i, s:i, s:i, s:i, s:o}", "tsq_cutoff", sc->tsq_cutoff, "tsq_min_days",
+                     sc->tsq_min_days, "phq9_cutoff", sc->phq9_cutoff, "gad7_cutoff",
+                     sc->gad7_cutoff, "rescreen_days", days);
+}
+
+static json_t *pathway_to_json(const struct plan_pathway *pw)
+{
+    return json_pack("{s:s, s:s, s:s, s:i, s:b, s:b}", "id", pw->id, "name", pw->name, "provider",
+                     pw->provider, "capacity", pw->capacity, "waitlist", pw->waitlist,
+                     "out_of_area", pw->out_of_area);
+}
+
+/* Absent bounds and languages are null. */
+static json_t *rule_to_json(const struct plan_rule *r)
+{
+    json_t *langs = r->languages ? strings_to_json(r->languages, r->nlanguages) : json_null();
+
+    return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:b}", "pathway", r->pathway,
+                     "categories", flags_to_json(r->categories, &category_set), "age_min",
+                     int_or_null(r->age_min), "age_max", int_or_null(r->age_max), "vulnerabilities",
+                     flags_to_json(r->vulnerabilities, &vulnerability_set), "languages", langs,
+                     "home", choice_name(&home_set, r->home), "screen",
+                     choice_name(&screen_set, r->screen_positive), "urgent", r->urgent);
+}
+
+/* Always an object: without a persons section, empty lists and defaults. */
+static json_t *persons_to_json(const struct plan_persons *pp)
+{
+    json_t *pathways = json_array(), *rules = json_array();
+
+    for (size_t i = 0; pathways != NULL && i < pp->npathways; i++)
+        json_array_append_new(pathways, pathway_to_json(&pp->pathways[i]));
+    for (size_t i = 0; rules != NULL && i < pp->nrules; i++)
+        json_array_append_new(rules, rule_to_json(&pp->rules[i]));
+    return json_pack("{s:o, s:o, s:i, s:o, s:o, s:i, s:o, s:o, s:o}", "home_areas",
+                     strings_to_json(pp->home_areas, pp->nhome_areas), "explicit_consent",
+                     flags_to_json(pp->explicit_consent, &category_set), "referral_working_days",
+                     pp->referral_working_days, "working_days",
+                     flags_to_json(pp->working_weekdays, &weekday_set), "bank_holidays",
+                     strings_to_json(pp->bank_holidays, pp->nbank_holidays), "contact_attempts",
+                     pp->contact_attempts, "screening", screening_to_json(&pp->screening),
+                     "pathways", pathways, "rules", rules);
+}
+
 static json_t *levels_to_json(const struct plan *plan)
 {
     json_t *levels = json_array();
@@ -1782,12 +2388,13 @@ json_t *plan_to_json(const struct plan *plan)
 
     for (size_t i = 0; agencies != NULL && i < plan->nagencies; i++)
         json_array_append_new(agencies, agency_to_json(&plan->agencies[i]));
-    return json_pack("{s:s, s:s, s:s, s:s, s:i, s:o, s:{s:s, s:s, s:s?, s:s?}, s:o, s:o, s:o}",
+    return json_pack("{s:s, s:s, s:s, s:s, s:i, s:o, s:{s:s, s:s, s:s?, s:s?}, s:o, s:o, s:o, s:o}",
                      "id", plan->id, "name", plan->name, "version", plan->version, "ref_prefix",
                      plan->ref_prefix, "retention_days", plan->retention_days, "levels",
                      levels_to_json(plan), "hub", "name", h->name, "lead_agency", h->lead_agency,
                      "address", h->address, "phone", h->phone, "agencies", agencies, "paging",
-                     paging_to_json(&plan->paging), "staffing", staffing_to_json(&plan->staffing));
+                     paging_to_json(&plan->paging), "staffing", staffing_to_json(&plan->staffing),
+                     "persons", persons_to_json(&plan->persons));
 }
 
 /* ---- plan sets -------------------------------------------------------- */
@@ -1815,11 +2422,6 @@ static bool is_plan_name(const char *name)
     size_t n = strlen(name);
 
     return name[0] != '.' && n > 5 && strcmp(name + n - 5, ".yaml") == 0;
-}
-
-static int cmp_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 static void names_free(char **names, size_t n)

@@ -9,6 +9,7 @@
 #ifndef MUSTER_PLAN_H
 #define MUSTER_PLAN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -88,6 +89,85 @@ struct plan_staffing {
     int64_t ask_lead_ms; /* a shift starting within this and still short pages for staff: 6h */
 };
 
+/* Affected persons: screening, pathways, routing, consent and the
+ * Victims' Code timescales (the optional top-level "persons" section).
+ * When absent, npathways == 0 and persons are registered but not routed. */
+
+enum plan_category {
+    PLAN_CAT_INJURED = 1 << 0,
+    PLAN_CAT_SURVIVOR = 1 << 1, /* uninjured survivor */
+    PLAN_CAT_WITNESS = 1 << 2,
+    PLAN_CAT_BEREAVED = 1 << 3, /* bereaved family member */
+    PLAN_CAT_RESPONDER = 1 << 4,
+    PLAN_CAT_OTHER = 1 << 5,
+};
+
+enum plan_vulnerability {
+    PLAN_VULN_CHILD = 1 << 0,
+    PLAN_VULN_ELDERLY = 1 << 1,
+    PLAN_VULN_DISABILITY = 1 << 2,
+    PLAN_VULN_MIGRANT = 1 << 3,
+};
+
+/* The bit of a category or vulnerability name ("bereaved", "child"), or 0
+ * for an unknown name (or NULL). */
+int plan_category_from_name(const char *name);
+int plan_vulnerability_from_name(const char *name);
+
+/* The name of one category or vulnerability bit (a static string), or
+ * NULL if bit is not exactly one known bit. */
+const char *plan_category_name(unsigned bit);
+const char *plan_vulnerability_name(unsigned bit);
+
+/* Screening instruments and their cut-offs. */
+struct plan_screening {
+    int tsq_cutoff;     /* positive at or above: default 6 (of 10) */
+    int tsq_min_days;   /* TSQ only meaningful this long after the incident: default 28 */
+    int phq9_cutoff;    /* positive at or above: default 10 (of 27) */
+    int gad7_cutoff;    /* positive at or above: default 10 (of 21) */
+    int *rescreen_days; /* re-screening after the incident: default 30, 90, 180, 270 */
+    size_t nrescreen;
+};
+
+struct plan_pathway {
+    char *id; /* [a-z0-9-]{1,40} */
+    char *name;
+    char *provider;   /* an agency id of this plan */
+    int capacity;     /* persons at once; 0 = unlimited */
+    bool waitlist;    /* when full: wait for a place (true) or fall to the next rule */
+    bool out_of_area; /* the referral names the person's home area for their own services */
+};
+
+/* One routing rule: every condition given must hold; the first rule that
+ * matches (and has room, or a waitlist) decides the pathway. */
+struct plan_rule {
+    char *pathway;            /* a plan_pathway id */
+    unsigned categories;      /* enum plan_category bits; 0 = any */
+    int age_min, age_max;     /* -1 = no bound */
+    unsigned vulnerabilities; /* all of these bits must be present; 0 = none required */
+    char **languages;         /* any of these preferred languages; NULL = any */
+    size_t nlanguages;
+    int home;            /* 1: home area in the county, -1: outside it, 0: either */
+    int screen_positive; /* 1: any screening positive, -1: none positive, 0: either */
+    bool urgent;         /* matches only persons with the urgent risk flag (PHQ-9 item 9) */
+};
+
+struct plan_persons {
+    char **home_areas; /* the county's own areas (lower case) */
+    size_t nhome_areas;
+    unsigned explicit_consent; /* categories needing consent recorded before referral */
+    int referral_working_days; /* Victims' Code: default 2 */
+    unsigned working_weekdays; /* bit 0 = Sunday .. bit 6 = Saturday: default Mon-Fri */
+    char **bank_holidays;      /* "YYYY-MM-DD", sorted */
+    size_t nbank_holidays;
+    int contact_attempts; /* before "unable to contact": default 3 */
+    struct plan_screening screening;
+    struct plan_pathway *pathways;
+    size_t npathways;
+    struct plan_rule *rules;
+    size_t nrules;
+};
+
 struct plan_agency {
     char *id;           /* [a-z0-9-]{1,40}; the principal is "agency:<id>" */
     char *name;         /* display name */
@@ -126,6 +206,7 @@ struct plan {
     struct plan_hub hub;
     struct plan_paging paging;
     struct plan_staffing staffing;
+    struct plan_persons persons;
     struct plan_agency *agencies;
     size_t nagencies;
 };

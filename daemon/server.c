@@ -22,6 +22,8 @@
 #include "log.h"
 #include "paging.h"
 #include "staffing.h"
+#include "persons.h"
+#include "frozen.h"
 #include "plan.h"
 #include "store.h"
 #include "zap.h"
@@ -97,7 +99,9 @@ int server_sockets_open(struct muster *m)
     m->zctx = zmq_ctx_new();
     if (!m->zctx)
         return -errno;
-    int rc = zap_start(m, &m->zap);
+    int rc = frozen_open(&m->frozen);
+    if (rc == 0)
+        rc = zap_start(m, &m->zap);
     if (rc == 0)
         rc = feed_open(m, &m->feed);
     if (rc == 0)
@@ -106,6 +110,8 @@ int server_sockets_open(struct muster *m)
         rc = paging_open(m, &m->paging);
     if (rc == 0)
         rc = staffing_open(m, &m->staffing);
+    if (rc == 0)
+        rc = persons_open(m, &m->persons);
     return rc;
 }
 
@@ -210,6 +216,8 @@ void server_stop(struct muster *m)
         paging_close(m->paging);
     if (m->staffing)
         staffing_close(m->staffing);
+    if (m->persons)
+        persons_close(m->persons);
     close_handle(&m->sig_int);
     close_handle(&m->sig_term);
     close_handle(&m->sig_hup);
@@ -219,6 +227,8 @@ void server_stop(struct muster *m)
 
 void server_free(struct muster *m)
 {
+    persons_free(m->persons);
+    frozen_free(m->frozen);
     staffing_free(m->staffing);
     paging_free(m->paging);
     control_free(m->control);

@@ -21,6 +21,8 @@ struct control;
 struct feed;
 struct paging;
 struct staffing;
+struct frozen;
+struct persons;
 
 struct server_config {
     const char *plans_dir;   /* directory of *.yaml plans */
@@ -44,6 +46,8 @@ struct muster {
     struct feed *feed;
     struct paging *paging;
     struct staffing *staffing;
+    struct frozen *frozen; /* frozen plans of incidents, typed and cached */
+    struct persons *persons;
     uv_signal_t sig_int, sig_term, sig_hup;
     uv_timer_t housekeeping;
     bool stopping;

@@ -153,6 +153,32 @@ static void assert_staffing_defaults(const struct plan_staffing *st)
     assert_int_equal(st->ask_lead_ms, 6 * 3600 * 1000LL);
 }
 
+/* A plan without a persons section routes nobody: no areas, pathways or
+ * rules, and the documented defaults for the rest. */
+static void assert_persons_defaults(const struct plan_persons *pp)
+{
+    static const int rescreen[] = {30, 90, 180, 270};
+
+    assert_null(pp->home_areas);
+    assert_int_equal(pp->nhome_areas, 0);
+    assert_int_equal(pp->explicit_consent, 0);
+    assert_int_equal(pp->referral_working_days, 2);
+    assert_int_equal(pp->working_weekdays, 0x3e);
+    assert_null(pp->bank_holidays);
+    assert_int_equal(pp->nbank_holidays, 0);
+    assert_int_equal(pp->contact_attempts, 3);
+    assert_int_equal(pp->screening.tsq_cutoff, 6);
+    assert_int_equal(pp->screening.tsq_min_days, 28);
+    assert_int_equal(pp->screening.phq9_cutoff, 10);
+    assert_int_equal(pp->screening.gad7_cutoff, 10);
+    assert_int_equal(pp->screening.nrescreen, 4);
+    assert_memory_equal(pp->screening.rescreen_days, rescreen, sizeof(rescreen));
+    assert_null(pp->pathways);
+    assert_int_equal(pp->npathways, 0);
+    assert_null(pp->rules);
+    assert_int_equal(pp->nrules, 0);
+}
+
 static void test_good_minimal(void **state)
 {
     struct plan *p = load_ok(plans_dir, "good-minimal.yaml");
@@ -179,6 +205,7 @@ static void test_good_minimal(void **state)
     assert_null(p->agencies[0].supplies);
     assert_int_equal(p->agencies[0].nsupplies, 0);
     assert_staffing_defaults(&p->staffing);
+    assert_persons_defaults(&p->persons);
     plan_free(p);
 }
 
@@ -316,6 +343,92 @@ static void test_good_staffing(void **state)
     plan_free(p);
 }
 
+/* Every key of the persons section: bit sets, sorted bank holidays,
+ * rescreen units, booleans and choices both ways, and rules' defaults. */
+static void test_good_persons(void **state)
+{
+    static const char *const holidays[] = {"2000-02-29", "2026-12-25", "2026-12-28", "2027-01-01",
+                                           "2028-02-29"};
+    static const int rescreen[] = {1, 14, 30, 42, 90, 730};
+    struct plan *p = load_ok(plans_dir, "good-persons.yaml");
+    const struct plan_persons *pp = &p->persons;
+    const struct plan_rule *r;
+
+    (void)state;
+    assert_int_equal(pp->nhome_areas, 8);
+    assert_string_equal(pp->home_areas[0], "cambridge");
+    assert_string_equal(pp->home_areas[3], "huntingdonshire");
+    assert_string_equal(pp->home_areas[7], "0-9");
+    assert_null(pp->home_areas[8]);
+    assert_int_equal(pp->explicit_consent, PLAN_CAT_BEREAVED | PLAN_CAT_INJURED);
+    assert_int_equal(pp->referral_working_days, 30);
+    assert_int_equal(pp->working_weekdays, 0x7e); /* Monday (bit 1) to Saturday (bit 6) */
+    assert_int_equal(pp->nbank_holidays, 5);
+    for (size_t i = 0; i < 5; i++)
+        assert_string_equal(pp->bank_holidays[i], holidays[i]);
+    assert_null(pp->bank_holidays[5]);
+    assert_int_equal(pp->contact_attempts, 10);
+    assert_int_equal(pp->screening.tsq_cutoff, 10);
+    assert_int_equal(pp->screening.tsq_min_days, 0);
+    assert_int_equal(pp->screening.phq9_cutoff, 27);
+    assert_int_equal(pp->screening.gad7_cutoff, 21);
+    assert_int_equal(pp->screening.nrescreen, 6);
+    assert_memory_equal(pp->screening.rescreen_days, rescreen, sizeof(rescreen));
+
+    assert_int_equal(pp->npathways, 5);
+    assert_string_equal(pp->pathways[0].id, "crisis");
+    assert_string_equal(pp->pathways[0].provider, "nhs");
+    assert_int_equal(pp->pathways[0].capacity, 20);
+    assert_false(pp->pathways[0].waitlist);
+    assert_false(pp->pathways[0].out_of_area);
+    assert_string_equal(pp->pathways[1].name, "Trauma-focused therapy – NHS Talking Therapies");
+    assert_int_equal(pp->pathways[1].capacity, 100000);
+    assert_true(pp->pathways[1].waitlist);
+    assert_false(pp->pathways[1].out_of_area);
+    assert_string_equal(pp->pathways[2].provider, "young-victims");
+    assert_true(pp->pathways[3].out_of_area);
+    assert_false(pp->pathways[3].waitlist);
+    assert_int_equal(pp->pathways[4].capacity, 0);
+    assert_false(pp->pathways[4].waitlist);
+
+    assert_int_equal(pp->nrules, 6);
+    r = &pp->rules[0];
+    assert_string_equal(r->pathway, "crisis");
+    assert_true(r->urgent);
+    assert_int_equal(r->categories, 0);
+    assert_int_equal(r->age_min, -1);
+    assert_int_equal(r->age_max, -1);
+    assert_int_equal(r->vulnerabilities, 0);
+    assert_null(r->languages);
+    assert_int_equal(r->nlanguages, 0);
+    assert_int_equal(r->home, 0);
+    assert_int_equal(r->screen_positive, 0);
+    assert_int_equal(pp->rules[1].home, -1);
+    r = &pp->rules[2];
+    assert_int_equal(r->categories, 0x3f);
+    assert_int_equal(r->age_min, 0);
+    assert_int_equal(r->age_max, 17);
+    assert_int_equal(r->vulnerabilities, PLAN_VULN_CHILD | PLAN_VULN_ELDERLY |
+                                             PLAN_VULN_DISABILITY | PLAN_VULN_MIGRANT);
+    assert_int_equal(r->nlanguages, 3);
+    assert_string_equal(r->languages[1], "lit");
+    assert_null(r->languages[3]);
+    assert_int_equal(r->home, 1);
+    assert_int_equal(r->screen_positive, -1);
+    assert_false(r->urgent);
+    r = &pp->rules[3];
+    assert_int_equal(r->screen_positive, 1);
+    assert_int_equal(r->age_min, 130);
+    assert_int_equal(r->age_max, 130);
+    r = &pp->rules[4];
+    assert_int_equal(r->home, 0);
+    assert_int_equal(r->screen_positive, 0);
+    assert_int_equal(r->categories, 0);
+    assert_int_equal(r->vulnerabilities, 0);
+    assert_string_equal(pp->rules[5].pathway, "monitor");
+    plan_free(p);
+}
+
 static void test_good_files_all_load(void **state)
 {
     DIR *d = opendir(plans_dir);
@@ -414,6 +527,43 @@ static void assert_real_staffing(const struct plan *p)
         assert_memory_equal(mv->supplies[k], "interpreter-", 12);
 }
 
+/* Cambridgeshire and Peterborough: the six districts, consent for the
+ * bereaved, 2026-2027 bank holidays, every pathway's provider an agency,
+ * the crisis team first and a catch-all rule last. */
+static void assert_real_persons(const struct plan *p)
+{
+    const struct plan_persons *pp = &p->persons;
+    const struct plan_rule *last = &pp->rules[pp->nrules - 1];
+    size_t out_of_area = 0;
+
+    assert_int_equal(pp->nhome_areas, 6);
+    assert_string_equal(pp->home_areas[5], "peterborough");
+    assert_int_equal(pp->explicit_consent, PLAN_CAT_BEREAVED);
+    assert_int_equal(pp->referral_working_days, 2);
+    assert_int_equal(pp->working_weekdays, 0x3e);
+    assert_int_equal(pp->nbank_holidays, 16);
+    assert_string_equal(pp->bank_holidays[0], "2026-01-01");
+    assert_string_equal(pp->bank_holidays[15], "2027-12-28");
+    for (size_t i = 1; i < pp->nbank_holidays; i++)
+        assert_true(strcmp(pp->bank_holidays[i - 1], pp->bank_holidays[i]) < 0);
+    assert_int_equal(pp->screening.nrescreen, 4);
+    assert_int_equal(pp->screening.rescreen_days[3], 270);
+    assert_int_equal(pp->npathways, 9);
+    for (size_t i = 0; i < pp->npathways; i++) {
+        assert_non_null(plan_agency_find(p, pp->pathways[i].provider));
+        out_of_area += pp->pathways[i].out_of_area;
+    }
+    assert_int_equal(out_of_area, 1);
+    assert_string_equal(pp->rules[0].pathway, "crisis");
+    assert_true(pp->rules[0].urgent);
+    assert_int_equal(pp->rules[1].home, -1);
+    assert_string_equal(pp->rules[4].pathway, "migrant-victims");
+    assert_int_equal(pp->rules[4].nlanguages, 4);
+    assert_true(last->categories == 0 && last->vulnerabilities == 0 && last->languages == NULL &&
+                last->age_min < 0 && last->age_max < 0 && last->home == 0 &&
+                last->screen_positive == 0 && !last->urgent);
+}
+
 static void test_real_plans(void **state)
 {
     struct plan *p = load_ok(real_dir, "cambridgeshire.yaml");
@@ -442,6 +592,7 @@ static void test_real_plans(void **state)
     assert_int_equal(ct->nargs, 4);
     assert_string_equal(ct->args[1], "hub-duty-managers");
     assert_real_staffing(p);
+    assert_real_persons(p);
     plan_free(p);
     p = load_ok(real_dir, "example.yaml");
     assert_int_equal(p->nlevels, 2);
@@ -455,6 +606,9 @@ static void test_real_plans(void **state)
     assert_int_equal(p->staffing.nshifts, 2);
     assert_int_equal(p->staffing.nrequirements, 2);
     assert_int_equal(plan_agency_find(p, "mental-health")->nsupplies, 1);
+    assert_int_equal(p->persons.npathways, 3);
+    assert_int_equal(p->persons.nrules, 3);
+    assert_int_equal(p->persons.explicit_consent, PLAN_CAT_BEREAVED);
     plan_free(p);
 }
 
@@ -1315,6 +1469,448 @@ static void test_supplies_without_staffing(void **state)
     }
 }
 
+/* ---- the persons section -------------------------------------------------- */
+
+/*
+ * A valid plan with agencies "a" and "b" and a persons section: home_areas
+ * on line 8, pathways 9, rules 10 and one more line (11).
+ */
+static const char persons_tmpl[] =
+    "plan: {id: t, name: T, version: '1', ref_prefix: TT}\n"
+    "levels: [{level: 1, name: L}]\n"
+    "hub: {name: H, lead_agency: a}\n"
+    "agencies:\n"
+    "  - {id: a, name: A, role: R, activate_level: 1, contacts: [{name: C, channel: zmq, target: "
+    "a}]}\n"
+    "  - {id: b, name: B, role: R, activate_level: 1, contacts: [{name: C, channel: zmq, target: "
+    "b}]}\n"
+    "persons:\n"
+    "  home_areas: %s\n"
+    "  pathways: %s\n"
+    "  rules: %s\n"
+    "  %s\n";
+
+/* NULL in a case means the default below. */
+struct persons_case {
+    const char *areas, *pathways, *rules, *extra;
+    const char *error; /* all messages, each "LINE:COL: ...\n" without "t.yaml:"; "" if valid */
+};
+
+static const struct persons_case persons_default = {
+    "[town, county-2]",
+    "[{id: p, name: P, provider: a}, {id: q, name: Q, provider: b}]",
+    "[{pathway: p, urgent: true}, {pathway: q}]",
+    "contact_attempts: 3",
+    "",
+};
+
+static char *load_persons(const struct persons_case *pc, struct plan **out)
+{
+    const struct persons_case *d = &persons_default;
+    char *text = NULL, *got;
+    int rc;
+
+    assert_true(asprintf(&text, persons_tmpl, pc->areas ? pc->areas : d->areas,
+                         pc->pathways ? pc->pathways : d->pathways,
+                         pc->rules ? pc->rules : d->rules, pc->extra ? pc->extra : d->extra) > 0);
+    got = load_text(text, out, &rc);
+    free(text);
+    return got;
+}
+
+#define CATEGORIES "injured, survivor, witness, bereaved, responder, other"
+#define RESCREEN "a number of days, or a number followed by d (days), w (weeks) or m (months of 30 days)"
+
+static const struct persons_case persons_cases[] = {
+    {0},
+    /* home_areas */
+    {.areas = "[a]"},
+    {.areas = "[abcdefghij-abcdefghij-abcdefghij-abcdefghij-abcdefghij-12345]"},
+    {.areas = "[abcdefghij-abcdefghij-abcdefghij-abcdefghij-abcdefghij-123456]",
+     .error = "8:16: each item of \"home_areas\" must be at most 60 characters\n"},
+    {.areas = "[]", .error = "8:15: \"home_areas\" must have between 1 and 100 items, got 0\n"},
+    {.areas = "town", .error = "8:15: \"home_areas\" must be a sequence, got \"town\"\n"},
+    {.areas = "[Town, \"east cambs\"]",
+     .error = "8:16: each item of \"home_areas\" must be 1 to 60 characters from a-z, 0-9 and "
+              "\"-\", got \"Town\"\n"
+              "8:22: each item of \"home_areas\" must be 1 to 60 characters from a-z, 0-9 and "
+              "\"-\", got \"east cambs\"\n"},
+    {.areas = "[town, county-2, town]",
+     .error = "8:32: \"home_areas\" lists \"town\" twice (first at line 8)\n"},
+    /* explicit_consent and working_days: bit sets */
+    {.extra = "explicit_consent: []"},
+    {.extra = "explicit_consent: [" CATEGORIES "]"},
+    {.extra = "explicit_consent: bereaved",
+     .error = "11:21: \"explicit_consent\" must be a sequence, got \"bereaved\"\n"},
+    {.extra = "explicit_consent: [Bereaved]",
+     .error = "11:22: each item of \"explicit_consent\" must be one of " CATEGORIES
+              ", got \"Bereaved\"\n"},
+    {.extra = "explicit_consent: [bereaved, [injured]]",
+     .error = "11:32: each item of \"explicit_consent\" must be one of " CATEGORIES
+              ", got a sequence\n"},
+    {.extra = "working_days: [sun]"},
+    {.extra = "working_days: []",
+     .error = "11:17: \"working_days\" must have between 1 and 7 items, got 0\n"},
+    {.extra = "working_days: [mon, tue, wed, thu, fri, sat, sun, mon]",
+     .error = "11:17: \"working_days\" must have between 1 and 7 items, got 8\n"},
+    {.extra = "working_days: [mon, tue, mon]",
+     .error = "11:28: \"working_days\" lists \"mon\" twice (first at line 11)\n"},
+    {.extra = "working_days: [monday]",
+     .error = "11:18: each item of \"working_days\" must be one of sun, mon, tue, wed, thu, fri, "
+              "sat, got \"monday\"\n"},
+    /* integers */
+    {.extra = "referral_working_days: 1"},
+    {.extra = "referral_working_days: 0",
+     .error = "11:26: \"referral_working_days\" must be between 1 and 30, got 0\n"},
+    {.extra = "referral_working_days: 31",
+     .error = "11:26: \"referral_working_days\" must be between 1 and 30, got 31\n"},
+    {.extra = "contact_attempts: 1"},
+    {.extra = "contact_attempts: 11",
+     .error = "11:21: \"contact_attempts\" must be between 1 and 10, got 11\n"},
+    {.extra = "contact_attempts: '3'",
+     .error = "11:21: \"contact_attempts\" must be an integer without quotes, got \"3\"\n"},
+    /* bank_holidays */
+    {.extra = "bank_holidays: []"},
+    {.extra = "bank_holidays: [2026-12-25, \"2026-12-25\"]",
+     .error = "11:31: \"bank_holidays\" lists \"2026-12-25\" twice (first at line 11)\n"},
+    {.extra = "bank_holidays: 2026-12-25",
+     .error = "11:18: \"bank_holidays\" must be a sequence, got \"2026-12-25\"\n"},
+    /* screening */
+    {.extra = "screening: {}"},
+    {.extra = "screening: {tsq_cutoff: 1, tsq_min_days: 365, phq9_cutoff: 1, gad7_cutoff: 1}"},
+    {.extra = "screening: {tsq_cutoff: 11}",
+     .error = "11:27: \"tsq_cutoff\" must be between 1 and 10, got 11\n"},
+    {.extra = "screening: {tsq_min_days: 366}",
+     .error = "11:29: \"tsq_min_days\" must be between 0 and 365, got 366\n"},
+    {.extra = "screening: {phq9_cutoff: 28}",
+     .error = "11:28: \"phq9_cutoff\" must be between 1 and 27, got 28\n"},
+    {.extra = "screening: {gad7_cutoff: 0}",
+     .error = "11:28: \"gad7_cutoff\" must be between 1 and 21, got 0\n"},
+    {.extra = "screening: {pcl5_cutoff: 33}",
+     .error = "11:15: unknown key \"pcl5_cutoff\" in screening (expected one of: tsq_cutoff, "
+              "tsq_min_days, phq9_cutoff, gad7_cutoff, rescreen)\n"},
+    {.extra = "screening: [tsq_cutoff: 6]",
+     .error = "11:14: \"screening\" must be a mapping, got a sequence\n"},
+    {.extra = "screening: {rescreen: []}",
+     .error = "11:25: \"rescreen\" must have between 1 and 20 items, got 0\n"},
+    {.extra = "screening: {rescreen: 30}",
+     .error = "11:25: \"rescreen\" must be a sequence, got \"30\"\n"},
+    {.extra = "screening: {rescreen: [30, 30]}",
+     .error = "11:30: each item of \"rescreen\" must be later than the one before, got 30 (30 "
+              "days) after 30 (30 days)\n"},
+    /* pathways */
+    {.pathways = "[{id: p, name: P, provider: a, capacity: 100000, waitlist: true, out_of_area: "
+                 "true}, {id: q, name: Q, provider: a, capacity: 0, waitlist: false}]"},
+    {.pathways = "[]", .error = "9:13: \"pathways\" must have between 1 and 100 items, got 0\n"},
+    {.pathways = "[p]", .error = "9:14: each item of \"pathways\" must be a mapping, got \"p\"\n"},
+    {.pathways = "[{id: p, name: P, provider: a}, {id: q, name: Q, provider: a, capacity: -1}]",
+     .error = "9:85: \"capacity\" must be between 0 and 100000, got -1\n"},
+    {.pathways = "[{id: p, name: P, provider: a, capacity: 100001}, {id: q, name: Q, provider: b}]",
+     .error = "9:54: \"capacity\" must be between 0 and 100000, got 100001\n"},
+    {.pathways = "[{id: p, name: P}, {id: q, name: Q, provider: b}]",
+     .error = "9:14: missing required key \"provider\" in pathway\n"},
+    {.pathways = "[{id: p, name: P, provider: a, waitlist: on}, {id: q, name: Q, provider: b}]",
+     .error = "9:54: \"waitlist\" must be true or false, got \"on\"\n"},
+    {.pathways = "[{id: p, name: P, provider: a, waitlist: 'true'}, {id: q, name: Q, provider: b}]",
+     .error = "9:54: \"waitlist\" must be true or false without quotes, got \"true\"\n"},
+    {.pathways = "[{id: p, name: P, provider: a, waitlist: }, {id: q, name: Q, provider: b}]",
+     .error = "9:44: \"waitlist\" must be true or false, got an empty value\n"},
+    {.pathways = "[{id: p, name: P, provider: a, out_of_area: [true]}, {id: q, name: Q, provider: "
+                 "b}]",
+     .error = "9:57: \"out_of_area\" must be true or false, got a sequence\n"},
+    {.pathways = "[{id: p, name: P, provider: c}, {id: q, name: Q, provider: b}]",
+     .error = "9:41: pathway \"p\": provider \"c\" is not an agency in this plan\n"},
+    {.pathways = "[{id: p, name: P, provider: a}, {id: q, name: Q, provider: a}, {id: p, name: R, "
+                 "provider: b}]",
+     .error = "9:81: duplicate pathway id \"p\" (first defined at line 9)\n"},
+    {.pathways = "[{id: p, name: P, provider: a, colour: red}, {id: q, name: Q, provider: b}]",
+     .error = "9:44: unknown key \"colour\" in pathway (expected one of: id, name, provider, "
+              "capacity, waitlist, out_of_area)\n"},
+    /* rules */
+    {.rules = "[{pathway: q, categories: [witness], age_min: 5, age_max: 5, home: out, screen: "
+              "negative, urgent: false}]"},
+    {.rules = "[]", .error = "10:10: \"rules\" must have between 1 and 200 items, got 0\n"},
+    {.rules = "[{urgent: true}]", .error = "10:11: missing required key \"pathway\" in rule\n"},
+    {.rules = "[{pathway: x}, {pathway: p}]",
+     .error = "10:21: rule: pathway \"x\" is not a pathway in persons.pathways\n"},
+    {.rules = "[{pathway: p, categories: [victim]}]",
+     .error = "10:37: each item of \"categories\" must be one of " CATEGORIES ", got \"victim\"\n"},
+    {.rules = "[{pathway: p, vulnerabilities: [child, child]}]",
+     .error = "10:49: \"vulnerabilities\" lists \"child\" twice (first at line 10)\n"},
+    {.rules = "[{pathway: p, vulnerabilities: [older]}]",
+     .error = "10:42: each item of \"vulnerabilities\" must be one of child, elderly, disability, "
+              "migrant, got \"older\"\n"},
+    {.rules = "[{pathway: p, age_min: 131}]",
+     .error = "10:33: \"age_min\" must be between 0 and 130, got 131\n"},
+    {.rules = "[{pathway: p, age_max: -1}]",
+     .error = "10:33: \"age_max\" must be between 0 and 130, got -1\n"},
+    {.rules = "[{pathway: p, age_min: 65, age_max: 64}]",
+     .error = "10:33: \"age_min\" (65) must not be greater than \"age_max\" (64)\n"},
+    {.rules = "[{pathway: p, age_max: 64, age_min: 65}]",
+     .error = "10:46: \"age_min\" (65) must not be greater than \"age_max\" (64)\n"},
+    /* an age out of range is reported once, not compared */
+    {.rules = "[{pathway: p, age_min: 200, age_max: 17}]",
+     .error = "10:33: \"age_min\" must be between 0 and 130, got 200\n"},
+    {.rules = "[{pathway: p, age_min: 18, age_max: x}]",
+     .error = "10:46: \"age_max\" must be an integer, got \"x\"\n"},
+    {.rules = "[{pathway: p, languages: [pl, lt, ro, pt, eng, fil]}]"},
+    {.rules = "[{pathway: p, languages: [p]}]",
+     .error = "10:36: each item of \"languages\" must be a language code of 2 or 3 letters a-z (ISO "
+              "639), got \"p\"\n"},
+    {.rules = "[{pathway: p, languages: [pl-PL]}]",
+     .error = "10:36: each item of \"languages\" must be a language code of 2 or 3 letters a-z (ISO "
+              "639), got \"pl-PL\"\n"},
+    {.rules = "[{pathway: p, home: In}]",
+     .error = "10:30: \"home\" must be one of in, out, any, got \"In\"\n"},
+    {.rules = "[{pathway: p, home: [in]}]",
+     .error = "10:30: \"home\" must be one of in, out, any, got a sequence\n"},
+    {.rules = "[{pathway: p, screen: yes}]",
+     .error = "10:32: \"screen\" must be one of positive, negative, any, got \"yes\"\n"},
+    {.rules = "[{pathway: p, urgent: false, urgent: true}]",
+     .error = "10:39: duplicate key \"urgent\" (first defined at line 10)\n"},
+    {.rules = "[{pathway: p, gender: any}]",
+     .error = "10:24: unknown key \"gender\" in rule (expected one of: pathway, categories, "
+              "age_min, age_max, vulnerabilities, languages, home, screen, urgent)\n"},
+    /* one mistake, one message: a broken pathway id is not looked up */
+    {.pathways = "[{id: P, name: P, provider: a}, {id: q, name: Q, provider: b}]",
+     .rules = "[{pathway: p}]",
+     .error = "9:19: \"id\" must be 1 to 40 characters from a-z, 0-9 and \"-\", got \"P\"\n"},
+    /* the section's own keys */
+    {.extra = "colour: red",
+     .error = "11:3: unknown key \"colour\" in persons (expected one of: home_areas, "
+              "explicit_consent, referral_working_days, working_days, bank_holidays, "
+              "contact_attempts, screening, pathways, rules)\n"},
+    {.extra = "rules: []", .error = "11:3: duplicate key \"rules\" (first defined at line 10)\n"},
+};
+
+static void test_persons_rules(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(persons_cases) / sizeof(persons_cases[0]); i++) {
+        const struct persons_case *pc = &persons_cases[i];
+        char *got = load_persons(pc, NULL);
+        char *want = staffing_want(pc->error ? pc->error : "");
+        if (strcmp(got, want) != 0)
+            print_error("case %zu\n", i);
+        assert_string_equal(got, want);
+        free(want);
+        free(got);
+    }
+}
+
+/* Bank holidays: real calendar dates only (month lengths, leap years),
+ * quoted or not; stored in date order whatever the order given. */
+static void test_bank_holidays(void **state)
+{
+    static const struct {
+        const char *date;
+        bool ok;
+    } cases[] = {
+        {"2026-01-01", true},    {"'2026-12-31'", true},  {"\"2026-01-31\"", true},
+        {"2026-03-31", true},    {"2026-04-30", true},    {"2026-06-30", true},
+        {"2026-09-30", true},    {"2026-11-30", true},    {"2026-02-28", true},
+        {"2024-02-29", true},    {"2000-02-29", true},    {"1999-12-31", true},
+        {"2026-02-29", false},   {"1900-02-29", false},   {"2100-02-29", false},
+        {"2026-02-30", false},   {"2026-04-31", false},   {"2026-06-31", false},
+        {"2026-09-31", false},   {"2026-11-31", false},   {"2026-01-32", false},
+        {"2026-01-00", false},   {"2026-00-10", false},   {"2026-13-01", false},
+        {"2026-1-01", false},    {"2026-01-1", false},    {"26-01-01", false},
+        {"20260101", false},     {"2026/01/01", false},   {"'2026-01-01 '", false},
+        {"' 2026-01-01'", false}, {"2026-01-01x", false}, {"'２026-01-01'", false},
+        {"'+2026-01-01'", false}, {"'2026-0a-01'", false}, {"''", false},
+        {"2026-01-01T00:00", false},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct persons_case pc = {0};
+        char extra[200], *got;
+        struct plan *p = NULL;
+        snprintf(extra, sizeof(extra), "bank_holidays: [2027-01-01, %s]", cases[i].date);
+        pc.extra = extra;
+        got = load_persons(&pc, &p);
+        if (cases[i].ok) {
+            if (got[0] != '\0')
+                print_error("%s", got);
+            assert_string_equal(got, "");
+            assert_int_equal(p->persons.nbank_holidays, 2);
+            assert_true(strcmp(p->persons.bank_holidays[0], p->persons.bank_holidays[1]) < 0);
+            assert_string_equal(p->persons.bank_holidays[1], "2027-01-01");
+            plan_free(p);
+        } else {
+            static const char want[] = "t.yaml:11:31: each item of \"bank_holidays\" must ";
+            if (strncmp(got, want, strlen(want)) != 0)
+                print_error("%s: %s", cases[i].date, got);
+            assert_memory_equal(got, want, strlen(want));
+            assert_ptr_equal(strchr(got, '\n'), got + strlen(got) - 1); /* one message */
+        }
+        free(got);
+    }
+}
+
+/* Bank holidays come out sorted, however many and in whatever order. */
+static void test_bank_holidays_sorted(void **state)
+{
+    struct persons_case pc = {
+        .extra = "bank_holidays: [2027-12-28, 2026-01-01, 2027-01-01, 2026-12-28, 2026-12-25, "
+                 "2027-12-27, 2026-04-03]"};
+    static const char *const want[] = {"2026-01-01", "2026-04-03", "2026-12-25", "2026-12-28",
+                                       "2027-01-01", "2027-12-27", "2027-12-28"};
+    struct plan *p = NULL;
+    char *got = load_persons(&pc, &p);
+
+    (void)state;
+    assert_string_equal(got, "");
+    assert_int_equal(p->persons.nbank_holidays, 7);
+    for (size_t i = 0; i < 7; i++)
+        assert_string_equal(p->persons.bank_holidays[i], want[i]);
+    assert_null(p->persons.bank_holidays[7]);
+    plan_free(p);
+    free(got);
+}
+
+/* Re-screening times: days plain, or with d, w or m (30 days); 1 to 730
+ * days each. */
+static void test_rescreen(void **state)
+{
+    static const struct {
+        const char *item;
+        int days; /* or 0: refused */
+    } cases[] = {
+        {"1", 1},      {"730", 730},  {"1d", 1},     {"'7d'", 7},   {"\"2w\"", 14},
+        {"1m", 30},    {"24m", 720},  {"104w", 728}, {"730d", 730}, {"0030", 30},
+        {"0", 0},      {"-1", 0},     {"731", 0},    {"0d", 0},     {"25m", 0},
+        {"105w", 0},   {"'30'", 0},   {"1.5m", 0},   {"1y", 0},     {"1M", 0},
+        {"1 m", 0},    {"m", 0},      {"'-1d'", 0},  {"1dd", 0},    {"[1]", 0},
+        {"{d: 1}", 0}, {"''", 0},     {"99999999999999999999m", 0},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct persons_case pc = {0};
+        char extra[200], *got;
+        struct plan *p = NULL;
+        snprintf(extra, sizeof(extra), "screening: {rescreen: [%s]}", cases[i].item);
+        pc.extra = extra;
+        got = load_persons(&pc, &p);
+        if (cases[i].days > 0) {
+            assert_string_equal(got, "");
+            assert_int_equal(p->persons.screening.nrescreen, 1);
+            assert_int_equal(p->persons.screening.rescreen_days[0], cases[i].days);
+            plan_free(p);
+        } else {
+            static const char want[] = "t.yaml:11:26: each item of \"rescreen\" must be ";
+            if (strncmp(got, want, strlen(want)) != 0)
+                print_error("%s: %s", cases[i].item, got);
+            assert_memory_equal(got, want, strlen(want));
+            assert_ptr_equal(strchr(got, '\n'), got + strlen(got) - 1); /* one message */
+        }
+        free(got);
+    }
+}
+
+/* Absent: the documented defaults.  Present: home_areas, pathways and
+ * rules are required, and it must be a mapping. */
+static void test_persons_defaults(void **state)
+{
+    static const char tmpl[] = "plan: {id: t, name: T, version: '1', ref_prefix: TT}\n"
+                               "levels: [{level: 1, name: L}]\n"
+                               "hub: {name: H, lead_agency: a}\n"
+                               "agencies: [{id: a, name: A, role: R, activate_level: 1,"
+                               " contacts: [{name: C, channel: zmq, target: a}]}]\n"
+                               "%s";
+    static const struct {
+        const char *section, *error;
+    } cases[] = {
+        {"", ""},
+        {"# persons:\n", ""},
+        {"persons: {}\n", "t.yaml:5:10: missing required key \"home_areas\" in persons\n"
+                          "t.yaml:5:10: missing required key \"pathways\" in persons\n"
+                          "t.yaml:5:10: missing required key \"rules\" in persons\n"},
+        {"persons: []\n", "t.yaml:5:10: \"persons\" must be a mapping, got a sequence\n"},
+        {"persons:\n", "t.yaml:5:1: \"persons\" must be a mapping, got an empty value\n"},
+        {"persons: yes\n", "t.yaml:5:10: \"persons\" must be a mapping, got \"yes\"\n"},
+        {"persons: {home_areas: [x], rules: [{pathway: p}]}\n",
+         "t.yaml:5:10: missing required key \"pathways\" in persons\n"},
+    };
+    struct plan *p = NULL;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *text = NULL, *got;
+        int rc;
+        assert_true(asprintf(&text, tmpl, cases[i].section) > 0);
+        got = load_text(text, &p, &rc);
+        assert_string_equal(got, cases[i].error);
+        if (rc == 0) {
+            assert_persons_defaults(&p->persons);
+            plan_free(p);
+        }
+        free(got);
+        free(text);
+    }
+}
+
+/* With only the required keys, every other key has its default. */
+static void test_persons_section_defaults(void **state)
+{
+    struct persons_case pc = {.extra = "# nothing more"};
+    struct plan *p = NULL;
+    char *got = load_persons(&pc, &p);
+    struct plan_persons pp;
+
+    (void)state;
+    assert_string_equal(got, "");
+    pp = p->persons;
+    assert_int_equal(pp.nhome_areas, 2);
+    assert_int_equal(pp.npathways, 2);
+    assert_int_equal(pp.nrules, 2);
+    assert_false(pp.pathways[1].waitlist);
+    assert_int_equal(pp.pathways[1].capacity, 0);
+    assert_int_equal(pp.rules[1].age_max, -1);
+    pp.home_areas = NULL; /* the rest must be the section's defaults */
+    pp.nhome_areas = 0;
+    pp.pathways = NULL;
+    pp.npathways = 0;
+    pp.rules = NULL;
+    pp.nrules = 0;
+    assert_persons_defaults(&pp);
+    plan_free(p);
+    free(got);
+}
+
+/* The name helpers for categories and vulnerabilities. */
+static void test_persons_names(void **state)
+{
+    static const char *const cats[] = {"injured",  "survivor",  "witness",
+                                       "bereaved", "responder", "other"};
+    static const char *const vulns[] = {"child", "elderly", "disability", "migrant"};
+
+    (void)state;
+    for (unsigned i = 0; i < 6; i++) {
+        assert_int_equal(plan_category_from_name(cats[i]), 1 << i);
+        assert_string_equal(plan_category_name(1u << i), cats[i]);
+    }
+    for (unsigned i = 0; i < 4; i++) {
+        assert_int_equal(plan_vulnerability_from_name(vulns[i]), 1 << i);
+        assert_string_equal(plan_vulnerability_name(1u << i), vulns[i]);
+    }
+    assert_int_equal(plan_category_from_name("bereaved"), PLAN_CAT_BEREAVED);
+    assert_int_equal(plan_category_from_name("Bereaved"), 0);
+    assert_int_equal(plan_category_from_name("child"), 0);
+    assert_int_equal(plan_category_from_name(""), 0);
+    assert_int_equal(plan_category_from_name(NULL), 0);
+    assert_int_equal(plan_vulnerability_from_name("migrant"), PLAN_VULN_MIGRANT);
+    assert_int_equal(plan_vulnerability_from_name("injured"), 0);
+    assert_int_equal(plan_vulnerability_from_name(NULL), 0);
+    assert_null(plan_category_name(0));
+    assert_null(plan_category_name(PLAN_CAT_INJURED | PLAN_CAT_WITNESS));
+    assert_null(plan_category_name(1u << 6));
+    assert_null(plan_vulnerability_name(0));
+    assert_null(plan_vulnerability_name(1u << 4));
+    assert_null(plan_vulnerability_name(3));
+}
+
 /* A valid plan whose "plan" mapping gets one more line (line 6). */
 static const char head_tmpl[] = "plan:\n"
                                 "  id: t\n"
@@ -1460,7 +2056,7 @@ static void test_structure_rules(void **state)
     expect_errors("--- !!map\na: 1\n", "t.yaml:1:5: tags are not allowed\n");
     expect_errors("a: [[[[[[[1]]]]]]]\n", /* depth 8: structure is fine */
                   "t.yaml:1:1: unknown key \"a\" in the plan file (expected one of: plan, levels, "
-                  "hub, agencies, paging, staffing)\n"
+                  "hub, agencies, paging, staffing, persons)\n"
                   "t.yaml:1:1: missing required key \"plan\" in the plan file\n"
                   "t.yaml:1:1: missing required key \"levels\" in the plan file\n"
                   "t.yaml:1:1: missing required key \"hub\" in the plan file\n"
@@ -1525,10 +2121,10 @@ static void test_too_many_errors(void **state)
     assert_int_equal(plan_load_buffer("t.yaml", text, o, &p, &errs), -EINVAL);
     assert_int_equal(errs.count, PLAN_MAX_ERRORS + 1);
     assert_string_equal(errs.msg[0], "t.yaml:1:1: unknown key \"k0\" in the plan file (expected "
-                                     "one of: plan, levels, hub, agencies, paging, staffing)");
+                                     "one of: plan, levels, hub, agencies, paging, staffing, persons)");
     assert_string_equal(errs.msg[PLAN_MAX_ERRORS - 1],
                         "t.yaml:50:1: unknown key \"k49\" in the plan file (expected one of: "
-                        "plan, levels, hub, agencies, paging, staffing)");
+                        "plan, levels, hub, agencies, paging, staffing, persons)");
     assert_string_equal(errs.msg[PLAN_MAX_ERRORS],
                         "t.yaml: too many errors, only the first 50 are shown");
     plan_errors_free(&errs);
@@ -1766,7 +2362,7 @@ static void test_to_json(void **state)
     assert_int_equal(json_integer_value(json_object_get(ct, "after_ms")), 30000);
     assert_int_equal(json_integer_value(json_object_get(ct, "repeat")), 10);
     assert_null(json_object_get(ct, "args")); /* exec contacts only */
-    assert_int_equal(json_object_size(j), 10);
+    assert_int_equal(json_object_size(j), 11);
     assert_int_equal(json_object_size(a), 6);
     assert_int_equal(json_array_size(json_object_get(a, "supplies")), 1);
     assert_string_equal(json_string_value(json_array_get(json_object_get(a, "supplies"), 0)),
@@ -1871,6 +2467,76 @@ static void test_to_json_staffing(void **state)
         assert_string_equal(got, want_supplies[i]);
         free(got);
     }
+    json_decref(j);
+    plan_free(p);
+}
+
+/* The persons section in JSON, compared whole; without the section,
+ * defaults and empty lists. */
+static void test_to_json_persons(void **state)
+{
+    static const char want_persons[] =
+        "{\"home_areas\": [\"cambridge\", \"east-cambridgeshire\", \"fenland\", "
+        "\"huntingdonshire\", \"south-cambridgeshire\", \"peterborough\", \"a\", \"0-9\"], "
+        "\"explicit_consent\": [\"injured\", \"bereaved\"], \"referral_working_days\": 30, "
+        "\"working_days\": [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\", \"sat\"], "
+        "\"bank_holidays\": [\"2000-02-29\", \"2026-12-25\", \"2026-12-28\", \"2027-01-01\", "
+        "\"2028-02-29\"], \"contact_attempts\": 10, \"screening\": {\"tsq_cutoff\": 10, "
+        "\"tsq_min_days\": 0, \"phq9_cutoff\": 27, \"gad7_cutoff\": 21, \"rescreen_days\": [1, "
+        "14, 30, 42, 90, 730]}, \"pathways\": ["
+        "{\"id\": \"crisis\", \"name\": \"Urgent crisis team\", \"provider\": \"nhs\", "
+        "\"capacity\": 20, \"waitlist\": false, \"out_of_area\": false}, "
+        "{\"id\": \"therapy\", \"name\": \"Trauma-focused therapy – NHS Talking Therapies\", "
+        "\"provider\": \"nhs\", \"capacity\": 100000, \"waitlist\": true, \"out_of_area\": "
+        "false}, "
+        "{\"id\": \"young\", \"name\": \"Young victims\", \"provider\": \"young-victims\", "
+        "\"capacity\": 0, \"waitlist\": false, \"out_of_area\": false}, "
+        "{\"id\": \"out-of-area\", \"name\": \"Out-of-area referral\", \"provider\": \"hub\", "
+        "\"capacity\": 0, \"waitlist\": false, \"out_of_area\": true}, "
+        "{\"id\": \"monitor\", \"name\": \"Active monitoring\", \"provider\": \"hub\", "
+        "\"capacity\": 0, \"waitlist\": false, \"out_of_area\": false}], \"rules\": ["
+        "{\"pathway\": \"crisis\", \"categories\": [], \"age_min\": null, \"age_max\": null, "
+        "\"vulnerabilities\": [], \"languages\": null, \"home\": \"any\", \"screen\": \"any\", "
+        "\"urgent\": true}, "
+        "{\"pathway\": \"out-of-area\", \"categories\": [], \"age_min\": null, \"age_max\": "
+        "null, \"vulnerabilities\": [], \"languages\": null, \"home\": \"out\", \"screen\": "
+        "\"any\", \"urgent\": false}, "
+        "{\"pathway\": \"young\", \"categories\": [\"injured\", \"survivor\", \"witness\", "
+        "\"bereaved\", \"responder\", \"other\"], \"age_min\": 0, \"age_max\": 17, "
+        "\"vulnerabilities\": [\"child\", \"elderly\", \"disability\", \"migrant\"], "
+        "\"languages\": [\"pl\", \"lit\", \"ro\"], \"home\": \"in\", \"screen\": \"negative\", "
+        "\"urgent\": false}, "
+        "{\"pathway\": \"therapy\", \"categories\": [], \"age_min\": 130, \"age_max\": 130, "
+        "\"vulnerabilities\": [], \"languages\": null, \"home\": \"any\", \"screen\": "
+        "\"positive\", \"urgent\": false}, "
+        "{\"pathway\": \"therapy\", \"categories\": [], \"age_min\": null, \"age_max\": null, "
+        "\"vulnerabilities\": [], \"languages\": null, \"home\": \"any\", \"screen\": \"any\", "
+        "\"urgent\": false}, "
+        "{\"pathway\": \"monitor\", \"categories\": [], \"age_min\": null, \"age_max\": null, "
+        "\"vulnerabilities\": [], \"languages\": null, \"home\": \"any\", \"screen\": \"any\", "
+        "\"urgent\": false}]}";
+    static const char want_default[] =
+        "{\"home_areas\": [], \"explicit_consent\": [], \"referral_working_days\": 2, "
+        "\"working_days\": [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"], \"bank_holidays\": [], "
+        "\"contact_attempts\": 3, \"screening\": {\"tsq_cutoff\": 6, \"tsq_min_days\": 28, "
+        "\"phq9_cutoff\": 10, \"gad7_cutoff\": 10, \"rescreen_days\": [30, 90, 180, 270]}, "
+        "\"pathways\": [], \"rules\": []}";
+    struct plan *p = load_ok(plans_dir, "good-persons.yaml");
+    json_t *j = plan_to_json(p);
+    char *got;
+
+    (void)state;
+    got = json_dumps(json_object_get(j, "persons"), JSON_PRESERVE_ORDER);
+    assert_string_equal(got, want_persons);
+    free(got);
+    json_decref(j);
+    plan_free(p);
+
+    p = load_ok(plans_dir, "good-minimal.yaml");
+    j = plan_to_json(p);
+    got = json_dumps(json_object_get(j, "persons"), JSON_PRESERVE_ORDER);
+    assert_string_equal(got, want_default);
+    free(got);
     json_decref(j);
     plan_free(p);
 }
@@ -2004,6 +2670,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_good_minimal),
         cmocka_unit_test(test_good_full),
         cmocka_unit_test(test_good_staffing),
+        cmocka_unit_test(test_good_persons),
         cmocka_unit_test(test_good_files_all_load),
         cmocka_unit_test(test_source_kept),
         cmocka_unit_test(test_buffer_not_terminated),
@@ -2018,6 +2685,13 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_shift_start),
         cmocka_unit_test(test_staffing_defaults),
         cmocka_unit_test(test_supplies_without_staffing),
+        cmocka_unit_test(test_persons_rules),
+        cmocka_unit_test(test_bank_holidays),
+        cmocka_unit_test(test_bank_holidays_sorted),
+        cmocka_unit_test(test_rescreen),
+        cmocka_unit_test(test_persons_defaults),
+        cmocka_unit_test(test_persons_section_defaults),
+        cmocka_unit_test(test_persons_names),
         cmocka_unit_test(test_head_rules),
         cmocka_unit_test(test_string_rules),
         cmocka_unit_test(test_message_quoting),
@@ -2035,6 +2709,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_queries),
         cmocka_unit_test(test_to_json),
         cmocka_unit_test(test_to_json_staffing),
+        cmocka_unit_test(test_to_json_persons),
         cmocka_unit_test(test_planset_dir),
         cmocka_unit_test(test_planset_missing_dir),
         cmocka_unit_test(test_planset_real_dir),

@@ -1,0 +1,58 @@
+/*
+ * clients/cli.h - what the muster CLI's command files share: options,
+ * exit codes, and sending one request.
+ */
+#ifndef MUSTER_CLI_H
+#define MUSTER_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+
+#include <jansson.h>
+
+enum { EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3, EXIT_AUTH = 4, EXIT_LOCAL = 5 };
+
+struct cli {
+    const char *keys_dir;
+    const char *key_file;
+    const char *as;
+    const char *endpoint;
+    const char *request_id;
+    int timeout_ms;
+    bool json;
+};
+
+typedef void print_fn(json_t *result);
+
+/* Print a usage error; returns EXIT_USAGE. */
+int die_usage(const char *msg);
+
+/* Send cmd with args (stolen) using the key of the natural role (or the
+ * one chosen with --as/--key) and print the result with print (or as JSON
+ * with --json).  Returns the exit code. */
+int call(const struct cli *cli, const char *natural, const char *cmd, json_t *args,
+         print_fn *print);
+
+struct mclient;
+
+/* Open a connection with the key of the natural role (or --as/--key).
+ * Returns 0 or an exit code (the reason printed). */
+int cli_connect(const struct cli *cli, const char *natural, struct mclient **out);
+
+/* The person commands (cli_persons.c). */
+int cli_person(struct cli *cli, int argc, char **argv);
+int cli_referral_close(struct cli *cli, int argc, char **argv);
+
+/* getopt_long over a subcommand's own arguments (argv[0] is the action). */
+#define SUBOPTS_BEGIN(longopts)                                                                    \
+    optind = 0;                                                                                    \
+    int ch;                                                                                        \
+    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {                             \
+        switch (ch) {
+#define SUBOPTS_END                                                                                \
+    default:                                                                                       \
+        return EXIT_USAGE;                                                                         \
+        }                                                                                          \
+        }
+
+#endif

@@ -1,0 +1,517 @@
+/*
+ * clients/cli_persons.c - "muster person ..." and "muster referral close":
+ * registering affected persons one by one or from a CSV file (with a
+ * progress bar and a per-line error report), showing and listing them,
+ * screening, consent, contact attempts, merging duplicates.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "client.h"
+#include "cli_out.h"
+#include "csv.h"
+
+/* Person fields: the CLI option / CSV column and how to read it. */
+enum field_kind { F_TEXT, F_INT, F_BOOL, F_LIST, F_SAFE_CHANNELS, F_SAFE_NOTE };
+
+struct field {
+    const char *column; /* CSV header and --option name */
+    const char *key;    /* JSON field */
+    enum field_kind kind;
+};
+
+static const struct field fields[] = {
+    {"category", "category", F_TEXT},
+    {"name", "name", F_TEXT},
+    {"dob", "dob", F_TEXT},
+    {"age", "age", F_INT},
+    {"phone", "phone", F_TEXT},
+    {"email", "email", F_TEXT},
+    {"address", "address", F_TEXT},
+    {"home-area", "home_area", F_TEXT},
+    {"language", "language", F_TEXT},
+    {"interpreter", "interpreter", F_BOOL},
+    {"vulnerabilities", "vulnerabilities", F_LIST},
+    {"safe-channels", "safe_contact", F_SAFE_CHANNELS},
+    {"safe-note", "safe_contact", F_SAFE_NOTE},
+    {"consent", "consent", F_TEXT},
+    {"external-ref", "external_ref", F_TEXT},
+};
+
+#define NFIELDS (sizeof(fields) / sizeof(fields[0]))
+
+static const struct field *field_find(const char *column)
+{
+    for (size_t i = 0; i < NFIELDS; i++) {
+        const char *a = fields[i].column, *b = column;
+        while (*a && (*a == *b || (*a == '-' && *b == '_')))
+            a++, b++;
+        if (!*a && !*b)
+            return &fields[i];
+    }
+    return NULL;
+}
+
+static json_t *split_list(const char *value)
+{
+    json_t *arr = json_array();
+    char *copy = strdup(value), *save = NULL;
+    for (char *t = strtok_r(copy, ";,", &save); t; t = strtok_r(NULL, ";,", &save)) {
+        while (*t == ' ')
+            t++;
+        if (*t)
+            json_array_append_new(arr, json_string(t));
+    }
+    free(copy);
+    return arr;
+}
+
+static json_t *safe_contact(json_t *person)
+{
+    json_t *sc = json_object_get(person, "safe_contact");
+    if (!sc) {
+        sc = json_object();
+        json_object_set_new(person, "safe_contact", sc);
+    }
+    return sc;
+}
+
+/* Set one field from text.  Returns 0, or -1 with a message in err. */
+static int field_set(json_t *person, const struct field *f, const char *value, char *err,
+                     size_t errlen)
+{
+    char *end;
+    if (!*value)
+        return 0; /* empty: not given */
+    switch (f->kind) {
+    case F_TEXT:
+        json_object_set_new(person, f->key, json_string(value));
+        return 0;
+    case F_INT: {
+        long n = strtol(value, &end, 10);
+        if (*end || end == value) {
+            snprintf(err, errlen, "%s must be a whole number, got \"%s\"", f->column, value);
+            return -1;
+        }
+        json_object_set_new(person, f->key, json_integer(n));
+        return 0;
+    }
+    case F_BOOL: {
+        int yes = !strcasecmp(value, "yes") || !strcasecmp(value, "true") || !strcmp(value, "1");
+        int no = !strcasecmp(value, "no") || !strcasecmp(value, "false") || !strcmp(value, "0");
+        if (!yes && !no) {
+            snprintf(err, errlen, "%s must be yes or no, got \"%s\"", f->column, value);
+            return -1;
+        }
+        json_object_set_new(person, f->key, json_boolean(yes));
+        return 0;
+    }
+    case F_LIST:
+        json_object_set_new(person, f->key, split_list(value));
+        return 0;
+    case F_SAFE_CHANNELS:
+        json_object_set_new(safe_contact(person), "channels", split_list(value));
+        return 0;
+    case F_SAFE_NOTE:
+        json_object_set_new(safe_contact(person), "note", json_string(value));
+        return 0;
+    }
+    return 0;
+}
+
+/* ---- add, show, list ---- */
+
+static void print_added(json_t *r)
+{
+    printf("person %lld registered in %s\n",
+           (long long)json_integer_value(json_object_get(r, "person")),
+           json_string_value(json_object_get(r, "incident")));
+    json_t *d;
+    size_t i;
+    json_array_foreach(json_object_get(r, "possible_duplicates"), i, d)
+        printf("  possible duplicate of person %lld (%s): check and merge if the same\n",
+               (long long)json_integer_value(json_object_get(d, "person")),
+               json_string_value(json_object_get(d, "reason")));
+}
+
+static int person_add(struct cli *cli, int argc, char **argv)
+{
+    struct option o[NFIELDS + 1];
+    for (size_t i = 0; i < NFIELDS; i++)
+        o[i] = (struct option){fields[i].column, fields[i].kind == F_BOOL ? 2 : 1, NULL, (int)i};
+    o[NFIELDS] = (struct option){NULL, 0, NULL, 0};
+    json_t *person = json_object();
+    char err[256];
+    int ch;
+    optind = 0;
+    while ((ch = getopt_long(argc, argv, "", o, NULL)) != -1) {
+        if (ch < 0 || ch >= (int)NFIELDS ||
+            field_set(person, &fields[ch], optarg ? optarg : "yes", err, sizeof(err)) != 0) {
+            json_decref(person);
+            return ch == '?' ? EXIT_USAGE : die_usage(err);
+        }
+    }
+    if (optind != argc - 1) {
+        json_decref(person);
+        return die_usage("usage: muster person add INCIDENT --category C --name NAME [...]");
+    }
+    return call(cli, "intake", "person.add",
+                json_pack("{s:s, s:o}", "incident", argv[optind], "person", person), print_added);
+}
+
+static void print_person(json_t *r)
+{
+    cli_print_json(stdout, r);
+}
+
+static long id_arg(const char *s)
+{
+    char *end;
+    long id = strtol(s, &end, 10);
+    return *end || id <= 0 ? -1 : id;
+}
+
+static int person_show(struct cli *cli, int argc, char **argv)
+{
+    if (argc != 2 || id_arg(argv[1]) < 0)
+        return die_usage("usage: muster person show PERSON");
+    return call(cli, "intake", "person.show", json_pack("{s:i}", "person", (int)id_arg(argv[1])),
+                print_person);
+}
+
+static void print_list(json_t *r)
+{
+    json_t *p;
+    size_t i;
+    printf("%-7s %-10s %-28s %-20s %-13s %s\n", "PERSON", "CATEGORY", "NAME", "PATHWAY", "REFERRAL",
+           "CONTACT");
+    json_array_foreach(json_object_get(r, "persons"), i, p)
+    {
+        const char *pw = json_string_value(json_object_get(p, "pathway"));
+        const char *st = json_string_value(json_object_get(p, "referral"));
+        printf("%-7lld %-10s %-28.28s %-20s %-13s %s%s%s\n",
+               (long long)json_integer_value(json_object_get(p, "person")),
+               json_string_value(json_object_get(p, "category")),
+               json_string_value(json_object_get(p, "name")) ?: "-", pw ? pw : "-", st ? st : "-",
+               json_string_value(json_object_get(p, "contact_state")),
+               json_is_true(json_object_get(p, "urgent")) ? " URGENT" : "",
+               json_is_true(json_object_get(p, "breached")) ? " BREACH" : "");
+    }
+}
+
+static int person_list(struct cli *cli, int argc, char **argv)
+{
+    static const struct option o[] = {
+        {"category", 1, NULL, 'c'}, {"pathway", 1, NULL, 'p'}, {NULL, 0, NULL, 0}};
+    const char *category = NULL, *pathway = NULL;
+    SUBOPTS_BEGIN(o)
+case 'c':
+    category = optarg;
+    break;
+case 'p':
+    pathway = optarg;
+    break;
+    SUBOPTS_END
+    if (optind != argc - 1)
+        return die_usage("usage: muster person list INCIDENT [--category C] [--pathway P]");
+    return call(cli, "intake", "person.list",
+                json_pack("{s:s, s:s?, s:s?}", "incident", argv[optind], "category", category,
+                          "pathway", pathway),
+                print_list);
+}
+
+/* ---- screening, consent, contact, merging ---- */
+
+/* "yes,no,..." for the TSQ, "0,1,3,..." for PHQ-9 and GAD-7. */
+static json_t *answers_parse(const char *text)
+{
+    json_t *arr = json_array(), *items = split_list(text), *x;
+    size_t i;
+    json_array_foreach(items, i, x)
+    {
+        const char *s = json_string_value(x);
+        char *end;
+        long n = strtol(s, &end, 10);
+        if (!strcasecmp(s, "yes") || !strcasecmp(s, "y"))
+            json_array_append_new(arr, json_true());
+        else if (!strcasecmp(s, "no") || !strcasecmp(s, "n"))
+            json_array_append_new(arr, json_false());
+        else if (!*end && end != s)
+            json_array_append_new(arr, json_integer(n));
+        else
+            json_array_append_new(arr, json_string(s)); /* the daemon says what is wrong */
+    }
+    json_decref(items);
+    return arr;
+}
+
+static int person_screen(struct cli *cli, int argc, char **argv)
+{
+    static const struct option o[] = {
+        {"instrument", 1, NULL, 'i'}, {"answers", 1, NULL, 'a'}, {NULL, 0, NULL, 0}};
+    const char *instrument = NULL, *answers = NULL;
+    SUBOPTS_BEGIN(o)
+case 'i':
+    instrument = optarg;
+    break;
+case 'a':
+    answers = optarg;
+    break;
+    SUBOPTS_END
+    if (optind != argc - 1 || id_arg(argv[optind]) < 0 || !instrument || !answers)
+        return die_usage("usage: muster person screen PERSON --instrument tsq|phq9|gad7"
+                         " --answers A,B,...");
+    return call(cli, "intake", "person.screen",
+                json_pack("{s:i, s:s, s:o}", "person", (int)id_arg(argv[optind]), "instrument",
+                          instrument, "answers", answers_parse(answers)),
+                NULL);
+}
+
+static int person_consent(struct cli *cli, int argc, char **argv)
+{
+    if (argc != 3 || id_arg(argv[1]) < 0)
+        return die_usage("usage: muster person consent PERSON given|refused|not_asked");
+    return call(cli, "intake", "person.consent",
+                json_pack("{s:i, s:s}", "person", (int)id_arg(argv[1]), "consent", argv[2]), NULL);
+}
+
+static int person_contact(struct cli *cli, int argc, char **argv)
+{
+    static const struct option o[] = {
+        {"outcome", 1, NULL, 'o'}, {"note", 1, NULL, 'n'}, {NULL, 0, NULL, 0}};
+    const char *outcome = NULL, *note = NULL;
+    SUBOPTS_BEGIN(o)
+case 'o':
+    outcome = optarg;
+    break;
+case 'n':
+    note = optarg;
+    break;
+    SUBOPTS_END
+    if (optind != argc - 1 || id_arg(argv[optind]) < 0 || !outcome)
+        return die_usage("usage: muster person contact PERSON --outcome"
+                         " no_answer|contacted|declined [--note TEXT]");
+    return call(cli, "intake", "person.contact",
+                json_pack("{s:i, s:s, s:s?}", "person", (int)id_arg(argv[optind]), "outcome",
+                          outcome, "note", note),
+                NULL);
+}
+
+static int person_merge(struct cli *cli, int argc, char **argv)
+{
+    if (argc != 3 || id_arg(argv[1]) < 0 || id_arg(argv[2]) < 0)
+        return die_usage("usage: muster person merge KEEP DUPLICATE");
+    return call(
+        cli, "intake", "person.merge",
+        json_pack("{s:i, s:i}", "keep", (int)id_arg(argv[1]), "merge", (int)id_arg(argv[2])), NULL);
+}
+
+static int person_unmerge(struct cli *cli, int argc, char **argv)
+{
+    if (argc != 2 || id_arg(argv[1]) < 0)
+        return die_usage("usage: muster person unmerge PERSON");
+    return call(cli, "intake", "person.unmerge", json_pack("{s:i}", "person", (int)id_arg(argv[1])),
+                NULL);
+}
+
+int cli_referral_close(struct cli *cli, int argc, char **argv)
+{
+    static const struct option o[] = {{"reason", 1, NULL, 'r'}, {NULL, 0, NULL, 0}};
+    const char *reason = NULL;
+    SUBOPTS_BEGIN(o)
+case 'r':
+    reason = optarg;
+    break;
+    SUBOPTS_END
+    if (optind != argc - 1 || id_arg(argv[optind]) < 0)
+        return die_usage("usage: muster referral close PERSON [--reason TEXT]");
+    return call(cli, "duty", "referral.close",
+                json_pack("{s:i, s:s?}", "person", (int)id_arg(argv[optind]), "reason", reason),
+                NULL);
+}
+
+/* ---- import ---- */
+
+#define IMPORT_BATCH 250
+
+struct import {
+    struct cli *cli;
+    struct mclient *c;
+    const struct field *columns[CSV_MAX_FIELDS];
+    size_t ncolumns;
+    json_t *batch;
+    long rows, stored, already, refused;
+    size_t size;
+    bool bar;
+};
+
+static void import_progress(struct import *im, size_t offset, bool done)
+{
+    if (!im->bar)
+        return;
+    int pct = im->size ? (int)(offset * 100 / im->size) : 100;
+    int filled = pct / 4;
+    fprintf(stderr, "\rimporting [%.*s%*s] %3d%%  %ld rows", filled, "#########################",
+            25 - filled, "", pct, im->rows);
+    if (done)
+        fputc('\n', stderr);
+}
+
+static void import_report(struct import *im, json_t *result)
+{
+    json_t *r;
+    size_t i;
+    im->stored += json_integer_value(json_object_get(result, "stored"));
+    im->already += json_integer_value(json_object_get(result, "already"));
+    im->refused += json_integer_value(json_object_get(result, "refused"));
+    json_array_foreach(json_object_get(result, "rows"), i, r)
+    {
+        const char *status = json_string_value(json_object_get(r, "status"));
+        if (im->bar)
+            fputc('\n', stderr);
+        if (!strcmp(status, "refused"))
+            printf("line %lld: refused: %s\n",
+                   (long long)json_integer_value(json_object_get(r, "line")),
+                   json_string_value(json_object_get(r, "error")));
+        else
+            printf("line %lld: stored as person %lld, a possible duplicate\n",
+                   (long long)json_integer_value(json_object_get(r, "line")),
+                   (long long)json_integer_value(json_object_get(r, "person")));
+    }
+}
+
+/* Send the rows gathered so far.  Returns 0 or an exit code. */
+static int import_flush(struct import *im, const char *incident)
+{
+    if (json_array_size(im->batch) == 0)
+        return 0;
+    json_t *reply = NULL;
+    char err[512];
+    json_t *args = json_pack("{s:s, s:O}", "incident", incident, "rows", im->batch);
+    json_array_clear(im->batch);
+    int rc = mclient_call(im->c, NULL, "person.import", args, &reply, err, sizeof(err));
+    if (rc != 0) {
+        fprintf(stderr, "muster: %s\n", err);
+        return EXIT_UNREACHABLE;
+    }
+    if (!json_is_true(json_object_get(reply, "ok"))) {
+        json_t *e = json_object_get(reply, "error");
+        fprintf(stderr, "muster: %s: %s\n", json_string_value(json_object_get(e, "code")),
+                json_string_value(json_object_get(e, "message")));
+        json_decref(reply);
+        return EXIT_REFUSED;
+    }
+    import_report(im, json_object_get(reply, "result"));
+    json_decref(reply);
+    return 0;
+}
+
+static int import_header(struct import *im, const struct csv_record *rec)
+{
+    for (size_t i = 0; i < rec->nfields; i++) {
+        im->columns[i] = field_find(rec->fields[i]);
+        if (!im->columns[i]) {
+            fprintf(stderr, "muster: line 1: unknown column \"%s\"\n", rec->fields[i]);
+            return EXIT_USAGE;
+        }
+    }
+    im->ncolumns = rec->nfields;
+    return 0;
+}
+
+/* One data record into the batch (or a local error on stdout). */
+static void import_record(struct import *im, const struct csv_record *rec)
+{
+    char err[256] = "";
+    json_t *person = json_object();
+    im->rows++;
+    if (rec->nfields != im->ncolumns)
+        snprintf(err, sizeof(err), "%zu fields where the header has %zu", rec->nfields,
+                 im->ncolumns);
+    for (size_t i = 0; !err[0] && i < rec->nfields; i++)
+        field_set(person, im->columns[i], rec->fields[i], err, sizeof(err));
+    if (err[0]) {
+        printf("line %zu: refused: %s\n", rec->line, err);
+        im->refused++;
+        json_decref(person);
+        return;
+    }
+    json_array_append_new(im->batch,
+                          json_pack("{s:I, s:o}", "line", (json_int_t)rec->line, "person", person));
+}
+
+static int import_run(struct import *im, FILE *f, const char *incident)
+{
+    struct csv_reader *r = csv_open(f);
+    struct csv_record rec;
+    char err[256];
+    int n, rc = 0;
+    bool header = true;
+    while (rc == 0 && (n = csv_next(r, &rec, err, sizeof(err))) != 0) {
+        if (n < 0) {
+            printf("%s\n", err);
+            im->refused++;
+            im->rows += !header;
+            continue;
+        }
+        if (header) {
+            rc = import_header(im, &rec);
+            header = false;
+            continue;
+        }
+        import_record(im, &rec);
+        if (json_array_size(im->batch) >= IMPORT_BATCH)
+            rc = import_flush(im, incident);
+        import_progress(im, csv_offset(r), false);
+    }
+    if (rc == 0)
+        rc = import_flush(im, incident);
+    import_progress(im, csv_offset(r), true);
+    csv_close(r);
+    return rc;
+}
+
+static int person_import(struct cli *cli, int argc, char **argv)
+{
+    if (argc != 3)
+        return die_usage("usage: muster person import INCIDENT FILE.csv");
+    FILE *f = fopen(argv[2], "r");
+    if (!f) {
+        fprintf(stderr, "muster: %s: %s\n", argv[2], strerror(errno));
+        return EXIT_LOCAL;
+    }
+    struct stat sb;
+    struct import im = {.cli = cli, .batch = json_array(), .bar = isatty(2) && !cli->json};
+    im.size = fstat(fileno(f), &sb) == 0 ? (size_t)sb.st_size : 0;
+    int rc = cli_connect(cli, "intake", &im.c);
+    if (rc == 0)
+        rc = import_run(&im, f, argv[1]);
+    fclose(f);
+    mclient_close(im.c);
+    json_decref(im.batch);
+    if (rc == 0)
+        printf("%ld rows: %ld stored, %ld already imported, %ld refused\n", im.rows, im.stored,
+               im.already, im.refused);
+    return rc ? rc : im.refused ? EXIT_REFUSED : 0;
+}
+
+int cli_person(struct cli *cli, int argc, char **argv)
+{
+    static const struct {
+        const char *action;
+        int (*fn)(struct cli *, int, char **);
+    } actions[] = {
+        {"add", person_add},       {"show", person_show},       {"list", person_list},
+        {"screen", person_screen}, {"consent", person_consent}, {"contact", person_contact},
+        {"merge", person_merge},   {"unmerge", person_unmerge}, {"import", person_import}};
+    for (size_t i = 0; argc > 1 && i < sizeof(actions) / sizeof(actions[0]); i++)
+        if (!strcmp(argv[1], actions[i].action))
+            return actions[i].fn(cli, argc - 1, argv + 1);
+    return die_usage("usage: muster person add|show|list|screen|consent|contact|merge|unmerge|"
+                     "import ...");
+}

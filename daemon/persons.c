@@ -1,0 +1,454 @@
+/*
+ * daemon/persons.c - routing affected persons into pathways, waitlists,
+ * and the Victims' Code deadlines (see persons.h).  The commands are in
+ * persons_cmd.c.
+ *
+ * A person has at most one open referral: referred (holding one of the
+ * pathway's places), waitlisted (the pathway is full) or held for consent.
+ * Routing is decided again whenever what it depends on changes
+ * (registration, screening, consent, unmerge); a referral it replaces is
+ * closed, and a place freed goes to the oldest waitlisted person.
+ *
+ * Deadlines live in the persons and rescreens tables; one timer is armed
+ * for the earliest, so a restart keeps every pending deadline.
+ */
+#include "persons.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <uv.h>
+
+#include "control.h"
+#include "frozen.h"
+#include "log.h"
+#include "outbox.h"
+#include "plan.h"
+#include "routing.h"
+#include "server.h"
+#include "store.h"
+
+struct persons {
+    struct muster *m;
+    uv_timer_t timer;
+    bool check_queued;
+};
+
+static const char *col(sqlite3_stmt *s, int i)
+{
+    return (const char *)sqlite3_column_text(s, i);
+}
+
+/* ---- facts ---- */
+
+struct facts {
+    int64_t incident_id;
+    char ref[64];
+    char category[16], language[8], home_area[64], consent[16];
+    struct route_person rp;
+    bool merged;
+};
+
+static const char SQL_FACTS[] =
+    "SELECT p.incident_id, i.ref, p.category, p.age, p.vulnerabilities, p.language,"
+    " p.home_area, p.screen_positive, p.urgent, p.consent, p.merged_into"
+    " FROM persons p JOIN incidents i ON i.id = p.incident_id WHERE p.id = ?1";
+
+static void copy_col(sqlite3_stmt *s, int i, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s", col(s, i) ? col(s, i) : "");
+}
+
+static int facts_load(struct muster *m, int64_t id, struct facts *f)
+{
+    sqlite3_stmt *s = store_stmt(m->store, SQL_FACTS);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, id);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        f->incident_id = sqlite3_column_int64(s, 0);
+        copy_col(s, 1, f->ref, sizeof(f->ref));
+        copy_col(s, 2, f->category, sizeof(f->category));
+        copy_col(s, 5, f->language, sizeof(f->language));
+        copy_col(s, 6, f->home_area, sizeof(f->home_area));
+        copy_col(s, 9, f->consent, sizeof(f->consent));
+        f->rp = (struct route_person){
+            (unsigned)plan_category_from_name(f->category),
+            sqlite3_column_type(s, 3) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 3),
+            (unsigned)sqlite3_column_int(s, 4),
+            f->language[0] ? f->language : NULL,
+            f->home_area[0] ? f->home_area : NULL,
+            sqlite3_column_int(s, 7),
+            sqlite3_column_int(s, 8) != 0,
+            f->consent};
+        f->merged = sqlite3_column_type(s, 10) != SQLITE_NULL;
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
+}
+
+/* ---- occupancy and referrals ---- */
+
+static const char SQL_OCCUPIED[] = "SELECT pathway, COUNT(*) FROM referrals WHERE incident_id = ?1"
+                                   " AND state = 'referred' GROUP BY pathway";
+static const char SQL_OPEN_REFERRAL[] =
+    "SELECT id, pathway, state FROM referrals WHERE person_id = ?1"
+    " AND state IN ('referred', 'waitlisted', 'held_consent')";
+static const char SQL_REFERRAL_ADD[] =
+    "INSERT INTO referrals (person_id, incident_id, pathway, provider, state, reason, home_area,"
+    " created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)";
+static const char SQL_REFERRAL_CLOSE[] =
+    "UPDATE referrals SET state = 'closed', reason = ?2, updated_at = ?3 WHERE id = ?1";
+static const char SQL_REFERRED_AT[] =
+    "UPDATE persons SET referred_at = ?2 WHERE id = ?1 AND referred_at IS NULL";
+static const char SQL_WAITLIST_HEAD[] =
+    "SELECT id, person_id FROM referrals WHERE incident_id = ?1 AND pathway = ?2"
+    " AND state = 'waitlisted' ORDER BY id LIMIT 1";
+static const char SQL_PROMOTE[] =
+    "UPDATE referrals SET state = 'referred', updated_at = ?2 WHERE id = ?1";
+
+static int pathway_index(const struct plan_persons *pp, const char *id)
+{
+    for (size_t i = 0; i < pp->npathways; i++)
+        if (!strcmp(pp->pathways[i].id, id))
+            return (int)i;
+    return -1;
+}
+
+static int occupancy(struct muster *m, const struct plan_persons *pp, int64_t incident_id,
+                     int *occupied)
+{
+    sqlite3_stmt *s = store_stmt(m->store, SQL_OCCUPIED);
+    if (!s)
+        return -EINVAL;
+    memset(occupied, 0, pp->npathways * sizeof(int));
+    sqlite3_bind_int64(s, 1, incident_id);
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        int i = pathway_index(pp, col(s, 0));
+        if (i >= 0)
+            occupied[i] = sqlite3_column_int(s, 1);
+    }
+    return store_errno(sqlite3_reset(s));
+}
+
+struct open_referral {
+    int64_t id;
+    char pathway[48], state[16];
+};
+
+static int open_referral(struct muster *m, int64_t person_id, struct open_referral *r)
+{
+    sqlite3_stmt *s = store_stmt(m->store, SQL_OPEN_REFERRAL);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, person_id);
+    int rc = sqlite3_step(s);
+    r->id = 0;
+    if (rc == SQLITE_ROW) {
+        r->id = sqlite3_column_int64(s, 0);
+        copy_col(s, 1, r->pathway, sizeof(r->pathway));
+        copy_col(s, 2, r->state, sizeof(r->state));
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_errno(rc);
+}
+
+static int exec_id_text_time(struct muster *m, const char *sql, int64_t id, const char *text,
+                             int64_t now)
+{
+    sqlite3_stmt *s = store_stmt(m->store, sql);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, id);
+    if (text)
+        sqlite3_bind_text(s, 2, text, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_int64(s, 2, now);
+    if (text)
+        sqlite3_bind_int64(s, 3, now);
+    return store_exec_stmt(s);
+}
+
+static int referral_event(struct muster *m, struct outbox *ob, const struct facts *f,
+                          int64_t person_id, const char *kind, const char *pathway,
+                          const char *state, int64_t now)
+{
+    return outbox_event(m, ob, f->incident_id, f->ref, kind,
+                        json_pack("{s:I, s:s, s:s}", "person", (json_int_t)person_id, "pathway",
+                                  pathway, "state", state),
+                        now);
+}
+
+/* Give freed places of pathway pw to the oldest waitlisted persons. */
+static int promote(struct muster *m, struct outbox *ob, const struct facts *f,
+                   const struct plan_pathway *pw, int occupied, int64_t now)
+{
+    int rc = 0;
+    while (rc == 0 && (pw->capacity == 0 || occupied < pw->capacity)) {
+        sqlite3_stmt *s = store_stmt(m->store, SQL_WAITLIST_HEAD);
+        if (!s)
+            return -EINVAL;
+        sqlite3_bind_int64(s, 1, f->incident_id);
+        sqlite3_bind_text(s, 2, pw->id, -1, SQLITE_STATIC);
+        int found = sqlite3_step(s) == SQLITE_ROW;
+        int64_t rid = found ? sqlite3_column_int64(s, 0) : 0;
+        int64_t person = found ? sqlite3_column_int64(s, 1) : 0;
+        sqlite3_reset(s);
+        if (!found)
+            break;
+        rc = exec_id_text_time(m, SQL_PROMOTE, rid, NULL, now);
+        if (rc == 0)
+            rc = referral_event(m, ob, f, person, "person.promoted", pw->id, "referred", now);
+        occupied++;
+    }
+    return rc;
+}
+
+static const char *const action_state[] = {"referred", "waitlisted", "held_consent", NULL, NULL};
+
+static int referral_insert(struct muster *m, int64_t person_id, const struct facts *f,
+                           const struct plan_pathway *pw, const char *state, int rule, int64_t now)
+{
+    sqlite3_stmt *s = store_stmt(m->store, SQL_REFERRAL_ADD);
+    if (!s)
+        return -EINVAL;
+    char reason[32];
+    snprintf(reason, sizeof(reason), "rule %d", rule + 1);
+    sqlite3_bind_int64(s, 1, person_id);
+    sqlite3_bind_int64(s, 2, f->incident_id);
+    sqlite3_bind_text(s, 3, pw->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, pw->provider, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, state, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 6, reason, -1, SQLITE_TRANSIENT);
+    if (pw->out_of_area && f->home_area[0])
+        sqlite3_bind_text(s, 7, f->home_area, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 8, now);
+    int rc = store_exec_stmt(s);
+    if (rc == 0 && strcmp(state, "held_consent"))
+        rc = exec_id_text_time(m, SQL_REFERRED_AT, person_id, NULL, now);
+    return rc;
+}
+
+/* Close the open referral cur; returns the index of the pathway whose
+ * place it freed, or -1. */
+static int referral_replace(struct muster *m, struct outbox *ob, const struct facts *f,
+                            int64_t person_id, const struct open_referral *cur, const char *reason,
+                            const struct plan_persons *pp, int64_t now)
+{
+    if (exec_id_text_time(m, SQL_REFERRAL_CLOSE, cur->id, reason, now) != 0)
+        return -2;
+    referral_event(m, ob, f, person_id, "person.referral_closed", cur->pathway, reason, now);
+    return strcmp(cur->state, "referred") ? -1 : pathway_index(pp, cur->pathway);
+}
+
+static int route_apply(struct muster *m, struct outbox *ob, int64_t person_id,
+                       const struct facts *f, const struct plan_persons *pp, int64_t now)
+{
+    int occupied[128]; /* a plan has at most 100 pathways */
+    struct open_referral cur;
+    int rc = occupancy(m, pp, f->incident_id, occupied);
+    if (rc == 0)
+        rc = open_referral(m, person_id, &cur);
+    if (rc != 0)
+        return rc;
+    int held = cur.id && !strcmp(cur.state, "referred") ? pathway_index(pp, cur.pathway) : -1;
+    if (held >= 0)
+        occupied[held]--; /* the person's own place does not count against them */
+    struct route_decision d;
+    routing_decide(pp, &f->rp, occupied, &d);
+    const char *state = action_state[d.action];
+    const char *pathway = d.pathway >= 0 ? pp->pathways[d.pathway].id : NULL;
+    if (cur.id && pathway && !strcmp(cur.pathway, pathway) && state && !strcmp(cur.state, state))
+        return 0; /* unchanged */
+    int freed = cur.id ? referral_replace(m, ob, f, person_id, &cur, "rerouted", pp, now) : -1;
+    if (freed == -2)
+        return -EIO;
+    if (state &&
+        (rc = referral_insert(m, person_id, f, &pp->pathways[d.pathway], state, d.rule, now)) != 0)
+        return rc;
+    rc = referral_event(m, ob, f, person_id, "person.routed", pathway ? pathway : "none",
+                        state ? state : routing_action_name(d.action), now);
+    if (rc == 0 && freed >= 0)
+        rc = promote(m, ob, f, &pp->pathways[freed], occupied[freed], now);
+    return rc;
+}
+
+int persons_route(struct muster *m, struct outbox *ob, int64_t person_id, int64_t now)
+{
+    struct facts f;
+    int rc = facts_load(m, person_id, &f);
+    if (rc != 0)
+        return rc;
+    const struct plan *plan = frozen_plan(m, f.incident_id);
+    if (!plan || plan->persons.npathways == 0)
+        return 0; /* a plan without pathways registers persons but routes none */
+    if (f.merged)
+        return persons_referral_close(m, ob, person_id, "merged", now);
+    return route_apply(m, ob, person_id, &f, &plan->persons, now);
+}
+
+int persons_referral_close(struct muster *m, struct outbox *ob, int64_t person_id,
+                           const char *reason, int64_t now)
+{
+    struct facts f;
+    struct open_referral cur;
+    int rc = facts_load(m, person_id, &f);
+    if (rc == 0)
+        rc = open_referral(m, person_id, &cur);
+    if (rc != 0 || !cur.id)
+        return rc;
+    const struct plan *plan = frozen_plan(m, f.incident_id);
+    if (!plan)
+        return -ENOENT;
+    const struct plan_persons *pp = &plan->persons;
+    int freed = referral_replace(m, ob, &f, person_id, &cur, reason, pp, now);
+    if (freed == -2)
+        return -EIO;
+    if (freed < 0)
+        return 0;
+    int occupied[128]; /* a plan has at most 100 pathways */
+    rc = occupancy(m, pp, f.incident_id, occupied);
+    return rc ? rc : promote(m, ob, &f, &pp->pathways[freed], occupied[freed], now);
+}
+
+/* ---- deadlines ---- */
+
+static const char SQL_BREACH[] =
+    "UPDATE persons SET breached_at = ?1 WHERE referred_at IS NULL AND breached_at IS NULL"
+    " AND merged_into IS NULL AND referral_due_at <= ?1"
+    " RETURNING id, incident_id, (SELECT ref FROM incidents WHERE id = incident_id),"
+    " referral_due_at";
+static const char SQL_RESCREEN_DUE[] =
+    "UPDATE rescreens SET state = 'due' WHERE state = 'pending' AND due_at <= ?1"
+    " RETURNING person_id, instrument, due_at,"
+    " (SELECT incident_id FROM persons WHERE id = person_id),"
+    " (SELECT ref FROM incidents WHERE id = (SELECT incident_id FROM persons WHERE id = "
+    "person_id))";
+static const char SQL_NEXT_DEADLINE[] =
+    "SELECT MIN(t) FROM (SELECT MIN(referral_due_at) AS t FROM persons WHERE referred_at IS NULL"
+    " AND breached_at IS NULL AND merged_into IS NULL UNION ALL"
+    " SELECT MIN(due_at) FROM rescreens WHERE state = 'pending')";
+
+struct due_event {
+    int64_t incident_id, person_id, at;
+    char ref[64], instrument[8];
+};
+
+/* Run sql (with ?1 = now) and turn each returned row into a feed event. */
+static int deadline_events(struct muster *m, struct outbox *ob, const char *sql, bool breach,
+                           int64_t now)
+{
+    sqlite3_stmt *s = store_stmt(m->store, sql);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, now);
+    struct due_event ev[256];
+    size_t n = 0;
+    while (n < 256 && sqlite3_step(s) == SQLITE_ROW) {
+        struct due_event *e = &ev[n++];
+        e->person_id = sqlite3_column_int64(s, 0);
+        e->incident_id = sqlite3_column_int64(s, breach ? 1 : 3);
+        copy_col(s, breach ? 2 : 4, e->ref, sizeof(e->ref));
+        e->at = sqlite3_column_int64(s, breach ? 3 : 2);
+        copy_col(s, 1, e->instrument, sizeof(e->instrument));
+    }
+    int rc = store_errno(sqlite3_reset(s));
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        struct due_event *e = &ev[i];
+        if (breach)
+            log_warnx("persons: %s: person %lld not referred within the Victims' Code time", e->ref,
+                      (long long)e->person_id);
+        rc = outbox_event(
+            m, ob, e->incident_id, e->ref, breach ? "person.breach" : "person.rescreen_due",
+            breach ? json_pack("{s:I, s:I}", "person", (json_int_t)e->person_id, "due_at",
+                               (json_int_t)e->at)
+                   : json_pack("{s:I, s:s, s:I}", "person", (json_int_t)e->person_id, "instrument",
+                               e->instrument, "due_at", (json_int_t)e->at),
+            now);
+    }
+    return rc;
+}
+
+static int check_task(struct muster *m, struct outbox *ob, void *arg);
+
+static void on_timer(uv_timer_t *t)
+{
+    struct persons *p = t->data;
+    if (p->check_queued)
+        return;
+    p->check_queued = true;
+    control_task(p->m->control, check_task, NULL, p);
+}
+
+static void arm(struct persons *p, int64_t now)
+{
+    sqlite3_stmt *s = store_stmt(p->m->store, SQL_NEXT_DEADLINE);
+    int step = s ? sqlite3_step(s) : SQLITE_ERROR;
+    if (step == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+        int64_t delay = sqlite3_column_int64(s, 0) - now;
+        uv_timer_start(&p->timer, on_timer, delay > 0 ? (uint64_t)delay : 0, 0);
+    } else if (step == SQLITE_ROW) {
+        uv_timer_stop(&p->timer);
+    } else {
+        uv_timer_start(&p->timer, on_timer, 1000, 0);
+    }
+    if (s)
+        sqlite3_reset(s);
+}
+
+static int check_task(struct muster *m, struct outbox *ob, void *arg)
+{
+    struct persons *p = arg;
+    p->check_queued = false;
+    int64_t now = server_now(m);
+    int rc = deadline_events(m, ob, SQL_BREACH, true, now);
+    if (rc == 0)
+        rc = deadline_events(m, ob, SQL_RESCREEN_DUE, false, now);
+    if (m->stopping)
+        return rc;
+    if (rc != 0)
+        uv_timer_start(&p->timer, on_timer, 1000, 0);
+    else
+        arm(p, now);
+    return rc;
+}
+
+static void check_now(struct muster *m, void *arg)
+{
+    on_timer(&m->persons->timer);
+}
+
+int persons_check_after_commit(struct muster *m, struct outbox *ob)
+{
+    if (!m->persons)
+        return 0;
+    return outbox_action(ob, check_now, NULL, NULL);
+}
+
+int persons_open(struct muster *m, struct persons **out)
+{
+    struct persons *p = calloc(1, sizeof(*p));
+    if (!p)
+        return -ENOMEM;
+    p->m = m;
+    uv_timer_init(m->loop, &p->timer);
+    p->timer.data = p;
+    *out = p;
+    m->persons = p;
+    on_timer(&p->timer); /* deadlines that passed while the daemon was down */
+    return 0;
+}
+
+void persons_close(struct persons *p)
+{
+    uv_timer_stop(&p->timer);
+    uv_close((uv_handle_t *)&p->timer, NULL);
+}
+
+void persons_free(struct persons *p)
+{
+    free(p);
+}

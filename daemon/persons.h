@@ -1,0 +1,38 @@
+/*
+ * daemon/persons.h - affected persons: registration (one at a time or in
+ * bulk), possible duplicates, screening, routing into pathways with their
+ * capacity and waitlists, consent, contact attempts, and the Victims' Code
+ * deadlines (referral within the plan's working days; re-screening).
+ */
+#ifndef MUSTER_PERSONS_H
+#define MUSTER_PERSONS_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+struct muster;
+struct outbox;
+struct persons;
+struct cmd_ctx;
+
+int persons_open(struct muster *m, struct persons **out);
+void persons_close(struct persons *p);
+void persons_free(struct persons *p);
+
+/* After this transaction commits, look again at the deadlines. */
+int persons_check_after_commit(struct muster *m, struct outbox *ob);
+
+/*
+ * Route (or re-route) person id: decide the pathway from the frozen plan,
+ * close a referral it replaces (promoting the pathway's waitlist), make the
+ * new one.  Inside a transaction.  Returns 0 or -errno.
+ */
+int persons_route(struct muster *m, struct outbox *ob, int64_t person_id, int64_t now);
+
+/* Inside a transaction: close person_id's open referral with reason
+ * (freeing its place to the waitlist).  Returns 0 or -errno. */
+int persons_referral_close(struct muster *m, struct outbox *ob, int64_t person_id,
+                           const char *reason, int64_t now);
+
+#endif

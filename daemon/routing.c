@@ -1,0 +1,90 @@
+/*
+ * daemon/routing.c - routing rules, capacity and consent (see routing.h).
+ */
+#include "routing.h"
+
+#include <string.h>
+
+int routing_home(const struct plan_persons *pp, const char *home_area)
+{
+    if (!home_area || !*home_area)
+        return 0;
+    for (size_t i = 0; i < pp->nhome_areas; i++)
+        if (!strcasecmp(pp->home_areas[i], home_area))
+            return 1;
+    return -1;
+}
+
+static bool language_matches(const struct plan_rule *r, const char *language)
+{
+    if (!r->languages)
+        return true;
+    for (size_t i = 0; language && i < r->nlanguages; i++)
+        if (!strcasecmp(r->languages[i], language))
+            return true;
+    return false;
+}
+
+static bool age_matches(const struct plan_rule *r, int age)
+{
+    if (r->age_min < 0 && r->age_max < 0)
+        return true;
+    if (age < 0)
+        return false; /* a rule about age never matches an unknown age */
+    return (r->age_min < 0 || age >= r->age_min) && (r->age_max < 0 || age <= r->age_max);
+}
+
+static bool rule_matches(const struct plan_persons *pp, const struct plan_rule *r,
+                         const struct route_person *p)
+{
+    if (r->categories && !(r->categories & p->category))
+        return false;
+    if (!age_matches(r, p->age) || (r->vulnerabilities & p->vulnerabilities) != r->vulnerabilities)
+        return false;
+    if (!language_matches(r, p->language) || (r->urgent && !p->urgent))
+        return false;
+    if (r->home && routing_home(pp, p->home_area) != r->home)
+        return false;
+    if (r->screen_positive == 1 && p->screen_positive != 1)
+        return false;
+    return !(r->screen_positive == -1 && p->screen_positive == 1);
+}
+
+static int pathway_index(const struct plan_persons *pp, const char *id)
+{
+    for (size_t i = 0; i < pp->npathways; i++)
+        if (!strcmp(pp->pathways[i].id, id))
+            return (int)i;
+    return -1;
+}
+
+void routing_decide(const struct plan_persons *pp, const struct route_person *p,
+                    const int *occupied, struct route_decision *out)
+{
+    *out = (struct route_decision){ROUTE_NONE, -1, -1};
+    if (p->consent && !strcmp(p->consent, "refused")) {
+        out->action = ROUTE_DECLINED;
+        return;
+    }
+    for (size_t i = 0; i < pp->nrules; i++) {
+        const struct plan_rule *r = &pp->rules[i];
+        int pw = pathway_index(pp, r->pathway);
+        if (pw < 0 || !rule_matches(pp, r, p))
+            continue;
+        const struct plan_pathway *path = &pp->pathways[pw];
+        bool room = path->capacity == 0 || occupied[pw] < path->capacity;
+        if (!room && !path->waitlist)
+            continue; /* full, no waitlist: the next rule may fit */
+        *out = (struct route_decision){room ? ROUTE_REFER : ROUTE_WAITLIST, (int)i, pw};
+        bool needs_consent = (pp->explicit_consent & p->category) != 0;
+        if (needs_consent && (!p->consent || strcmp(p->consent, "given")))
+            out->action = ROUTE_HOLD_CONSENT;
+        return;
+    }
+}
+
+const char *routing_action_name(enum route_action a)
+{
+    static const char *const names[] = {"refer", "waitlist", "hold_consent", "declined", "none"};
+    return a <= ROUTE_NONE ? names[a] : "none";
+}

@@ -1,0 +1,54 @@
+/*
+ * daemon/routing.h - which pathway an affected person goes to: the plan's
+ * ordered routing rules applied to what is known of the person, with each
+ * pathway's capacity, waitlist and the consent rules.  A pure function of
+ * its arguments, so every rule, overflow and consent case is unit-tested.
+ */
+#ifndef MUSTER_ROUTING_H
+#define MUSTER_ROUTING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "plan.h"
+
+/* What routing needs to know of a person. */
+struct route_person {
+    unsigned category;        /* one enum plan_category bit */
+    int age;                  /* -1 unknown */
+    unsigned vulnerabilities; /* enum plan_vulnerability bits */
+    const char *language;     /* ISO 639 code, NULL unknown */
+    const char *home_area;    /* lower case, NULL unknown */
+    int screen_positive;      /* 1 positive on the latest screening, -1 negative, 0 not screened */
+    bool urgent;              /* PHQ-9 item 9 answered above 0 */
+    const char *consent;      /* "given", "refused" or "not_asked" */
+};
+
+enum route_action {
+    ROUTE_REFER,        /* a place is free: refer now */
+    ROUTE_WAITLIST,     /* the pathway is full and keeps a waitlist */
+    ROUTE_HOLD_CONSENT, /* the pathway is chosen but consent must be recorded first */
+    ROUTE_DECLINED,     /* the person opted out of referral */
+    ROUTE_NONE,         /* no rule matches (or every match is full without a waitlist) */
+};
+
+struct route_decision {
+    enum route_action action;
+    int rule;    /* index of the deciding rule, -1 for none */
+    int pathway; /* index into pp->pathways, -1 for none */
+};
+
+/* True when the person's home area is one of the county's own (unknown
+ * counts as neither in nor out). */
+int routing_home(const struct plan_persons *pp, const char *home_area);
+
+/*
+ * Decide.  occupied[i] is how many persons pathway i holds now (referred,
+ * not waitlisted), for every pathway of pp.  Always fills out.
+ */
+void routing_decide(const struct plan_persons *pp, const struct route_person *p,
+                    const int *occupied, struct route_decision *out);
+
+const char *routing_action_name(enum route_action a);
+
+#endif
