@@ -392,8 +392,8 @@ static int import_flush(struct import *im, const char *incident)
         return 0;
     json_t *reply = NULL;
     char err[512];
-    json_t *args = json_pack("{s:s, s:O}", "incident", incident, "rows", im->batch);
-    json_array_clear(im->batch);
+    json_t *args = json_pack("{s:s, s:o}", "incident", incident, "rows", im->batch);
+    im->batch = json_array();
     int rc = mclient_call(im->c, NULL, "person.import", args, &reply, err, sizeof(err));
     if (rc != 0) {
         fprintf(stderr, "muster: %s\n", err);

@@ -92,8 +92,8 @@ static int facts_load(struct muster *m, int64_t id, struct facts *f)
 
 /* ---- occupancy and referrals ---- */
 
-static const char SQL_OCCUPIED[] = "SELECT pathway, COUNT(*) FROM referrals WHERE incident_id = ?1"
-                                   " AND state = 'referred' GROUP BY pathway";
+static const char SQL_OCCUPIED[] = "SELECT COUNT(*) FROM referrals WHERE incident_id = ?1"
+                                   " AND pathway = ?2 AND state = 'referred'";
 static const char SQL_OPEN_REFERRAL[] =
     "SELECT id, pathway, state FROM referrals WHERE person_id = ?1"
     " AND state IN ('referred', 'waitlisted', 'held_consent')";
@@ -118,20 +118,28 @@ static int pathway_index(const struct plan_persons *pp, const char *id)
     return -1;
 }
 
+/* Places taken in each pathway with a capacity (unlimited pathways are
+ * never full, so they are not counted: registration stays cheap however
+ * many persons an incident has). */
 static int occupancy(struct muster *m, const struct plan_persons *pp, int64_t incident_id,
                      int *occupied)
 {
-    sqlite3_stmt *s = store_stmt(m->store, SQL_OCCUPIED);
-    if (!s)
-        return -EINVAL;
-    memset(occupied, 0, pp->npathways * sizeof(int));
-    sqlite3_bind_int64(s, 1, incident_id);
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        int i = pathway_index(pp, col(s, 0));
-        if (i >= 0)
-            occupied[i] = sqlite3_column_int(s, 1);
+    for (size_t i = 0; i < pp->npathways; i++) {
+        occupied[i] = 0;
+        if (pp->pathways[i].capacity == 0)
+            continue;
+        sqlite3_stmt *s = store_stmt(m->store, SQL_OCCUPIED);
+        if (!s)
+            return -EINVAL;
+        sqlite3_bind_int64(s, 1, incident_id);
+        sqlite3_bind_text(s, 2, pp->pathways[i].id, -1, SQLITE_STATIC);
+        if (sqlite3_step(s) == SQLITE_ROW)
+            occupied[i] = sqlite3_column_int(s, 0);
+        int rc = store_errno(sqlite3_reset(s));
+        if (rc != 0)
+            return rc;
     }
-    return store_errno(sqlite3_reset(s));
+    return 0;
 }
 
 struct open_referral {

@@ -859,7 +859,7 @@ static int screening_too_soon(struct cmd_ctx *c, const struct person_ref *p, int
     }
     if (rc != 0)
         return storage_fail(c, rc);
-    c->result = json_pack("{s:I, s:s, s:s, s:I}", "person", (json_int_t)p->id, "instrument",
+    c->result = json_pack("{s:I, s:s, s:I, s:s}", "person", (json_int_t)p->id, "instrument",
                           screening_instrument_name((enum screening_instrument)instrument),
                           "scheduled_for", (json_int_t)earliest, "state", "scheduled");
     return 1;

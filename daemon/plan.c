@@ -1721,9 +1721,9 @@ static void plan_post(struct ctx *c, const struct node *root, void *obj)
 #define F_CHOICE(k, st, m, nm, d) \
     {.key = k, .kind = K_CHOICE, .required = OPTIONAL, .off = offsetof(struct st, m), \
      .names = nm, .def = d}
-#define F_FLAGS(k, st, m, lo, nm, d) \
+#define F_FLAGS(k, st, m, lo, hi, nm, d) \
     {.key = k, .kind = K_FLAGS, .required = OPTIONAL, .off = offsetof(struct st, m), \
-     .min = lo, .max = (int)(nm)->n, .names = nm, .def = d}
+     .min = lo, .max = hi, .names = nm, .def = d}
 #define F_DAYS(k, st, m, n, lo, hi, most, d) \
     {.key = k, .kind = K_DAYS, .required = OPTIONAL, .off = offsetof(struct st, m), \
      .min = lo, .max = hi, .item_max = most, .ldef = d, .count_off = offsetof(struct st, n)}
@@ -1889,10 +1889,10 @@ static const struct schema pathway_schema = {"pathway", sizeof(struct plan_pathw
 
 static const struct field rule_fields[] = {
     F_STR("pathway", plan_rule, pathway, REQUIRED, 40, check_id),
-    F_FLAGS("categories", plan_rule, categories, 0, &category_set, 0),
+    F_FLAGS("categories", plan_rule, categories, 0, 6, &category_set, 0),
     F_INT("age_min", plan_rule, age_min, OPTIONAL, 0, 130, -1),
     F_INT("age_max", plan_rule, age_max, OPTIONAL, 0, 130, -1),
-    F_FLAGS("vulnerabilities", plan_rule, vulnerabilities, 0, &vulnerability_set, 0),
+    F_FLAGS("vulnerabilities", plan_rule, vulnerabilities, 0, 4, &vulnerability_set, 0),
     F_STRSET("languages", plan_rule, languages, nlanguages, OPTIONAL, 1, 50, 40, check_language),
     F_CHOICE("home", plan_rule, home, &home_set, 0),
     F_CHOICE("screen", plan_rule, screen_positive, &screen_set, 0),
@@ -1904,9 +1904,9 @@ static const struct schema rule_schema = {"rule", sizeof(struct plan_rule), FIEL
 
 static const struct field persons_fields[] = {
     F_STRSET("home_areas", plan_persons, home_areas, nhome_areas, REQUIRED, 1, 100, 60, check_area),
-    F_FLAGS("explicit_consent", plan_persons, explicit_consent, 0, &category_set, 0),
+    F_FLAGS("explicit_consent", plan_persons, explicit_consent, 0, 6, &category_set, 0),
     F_INT("referral_working_days", plan_persons, referral_working_days, OPTIONAL, 1, 30, 2),
-    F_FLAGS("working_days", plan_persons, working_weekdays, 1, &weekday_set, MON_TO_FRI),
+    F_FLAGS("working_days", plan_persons, working_weekdays, 1, 7, &weekday_set, MON_TO_FRI),
     F_STRSET("bank_holidays", plan_persons, bank_holidays, nbank_holidays, OPTIONAL, 0, 1000, 40,
              check_date),
     F_INT("contact_attempts", plan_persons, contact_attempts, OPTIONAL, 1, 10, 3),

@@ -1519,7 +1519,8 @@ static char *load_persons(const struct persons_case *pc, struct plan **out)
 }
 
 #define CATEGORIES "injured, survivor, witness, bereaved, responder, other"
-#define RESCREEN "a number of days, or a number followed by d (days), w (weeks) or m (months of 30 days)"
+#define RESCREEN                                                                                   \
+    "a number of days, or a number followed by d (days), w (weeks) or m (months of 30 days)"
 
 static const struct persons_case persons_cases[] = {
     {0},
@@ -1655,11 +1656,13 @@ static const struct persons_case persons_cases[] = {
      .error = "10:46: \"age_max\" must be an integer, got \"x\"\n"},
     {.rules = "[{pathway: p, languages: [pl, lt, ro, pt, eng, fil]}]"},
     {.rules = "[{pathway: p, languages: [p]}]",
-     .error = "10:36: each item of \"languages\" must be a language code of 2 or 3 letters a-z (ISO "
-              "639), got \"p\"\n"},
+     .error =
+         "10:36: each item of \"languages\" must be a language code of 2 or 3 letters a-z (ISO "
+         "639), got \"p\"\n"},
     {.rules = "[{pathway: p, languages: [pl-PL]}]",
-     .error = "10:36: each item of \"languages\" must be a language code of 2 or 3 letters a-z (ISO "
-              "639), got \"pl-PL\"\n"},
+     .error =
+         "10:36: each item of \"languages\" must be a language code of 2 or 3 letters a-z (ISO "
+         "639), got \"pl-PL\"\n"},
     {.rules = "[{pathway: p, home: In}]",
      .error = "10:30: \"home\" must be one of in, out, any, got \"In\"\n"},
     {.rules = "[{pathway: p, home: [in]}]",
@@ -1706,18 +1709,18 @@ static void test_bank_holidays(void **state)
         const char *date;
         bool ok;
     } cases[] = {
-        {"2026-01-01", true},    {"'2026-12-31'", true},  {"\"2026-01-31\"", true},
-        {"2026-03-31", true},    {"2026-04-30", true},    {"2026-06-30", true},
-        {"2026-09-30", true},    {"2026-11-30", true},    {"2026-02-28", true},
-        {"2024-02-29", true},    {"2000-02-29", true},    {"1999-12-31", true},
-        {"2026-02-29", false},   {"1900-02-29", false},   {"2100-02-29", false},
-        {"2026-02-30", false},   {"2026-04-31", false},   {"2026-06-31", false},
-        {"2026-09-31", false},   {"2026-11-31", false},   {"2026-01-32", false},
-        {"2026-01-00", false},   {"2026-00-10", false},   {"2026-13-01", false},
-        {"2026-1-01", false},    {"2026-01-1", false},    {"26-01-01", false},
-        {"20260101", false},     {"2026/01/01", false},   {"'2026-01-01 '", false},
-        {"' 2026-01-01'", false}, {"2026-01-01x", false}, {"'２026-01-01'", false},
-        {"'+2026-01-01'", false}, {"'2026-0a-01'", false}, {"''", false},
+        {"2026-01-01", true},        {"'2026-12-31'", true},  {"\"2026-01-31\"", true},
+        {"2026-03-31", true},        {"2026-04-30", true},    {"2026-06-30", true},
+        {"2026-09-30", true},        {"2026-11-30", true},    {"2026-02-28", true},
+        {"2024-02-29", true},        {"2000-02-29", true},    {"1999-12-31", true},
+        {"2026-02-29", false},       {"1900-02-29", false},   {"2100-02-29", false},
+        {"2026-02-30", false},       {"2026-04-31", false},   {"2026-06-31", false},
+        {"2026-09-31", false},       {"2026-11-31", false},   {"2026-01-32", false},
+        {"2026-01-00", false},       {"2026-00-10", false},   {"2026-13-01", false},
+        {"2026-1-01", false},        {"2026-01-1", false},    {"26-01-01", false},
+        {"20260101", false},         {"2026/01/01", false},   {"'2026-01-01 '", false},
+        {"' 2026-01-01'", false},    {"2026-01-01x", false},  {"'２026-01-01'", false},
+        {"'+2026-01-01'", false},    {"'2026-0a-01'", false}, {"''", false},
         {"2026-01-01T00:00", false},
     };
 
@@ -1777,12 +1780,13 @@ static void test_rescreen(void **state)
         const char *item;
         int days; /* or 0: refused */
     } cases[] = {
-        {"1", 1},      {"730", 730},  {"1d", 1},     {"'7d'", 7},   {"\"2w\"", 14},
-        {"1m", 30},    {"24m", 720},  {"104w", 728}, {"730d", 730}, {"0030", 30},
-        {"0", 0},      {"-1", 0},     {"731", 0},    {"0d", 0},     {"25m", 0},
-        {"105w", 0},   {"'30'", 0},   {"1.5m", 0},   {"1y", 0},     {"1M", 0},
-        {"1 m", 0},    {"m", 0},      {"'-1d'", 0},  {"1dd", 0},    {"[1]", 0},
-        {"{d: 1}", 0}, {"''", 0},     {"99999999999999999999m", 0},
+        {"1", 1},       {"730", 730},  {"1d", 1},    {"'7d'", 7},
+        {"\"2w\"", 14}, {"1m", 30},    {"24m", 720}, {"104w", 728},
+        {"730d", 730},  {"0030", 30},  {"0", 0},     {"-1", 0},
+        {"731", 0},     {"0d", 0},     {"25m", 0},   {"105w", 0},
+        {"'30'", 0},    {"1.5m", 0},   {"1y", 0},    {"1M", 0},
+        {"1 m", 0},     {"m", 0},      {"'-1d'", 0}, {"1dd", 0},
+        {"[1]", 0},     {"{d: 1}", 0}, {"''", 0},    {"99999999999999999999m", 0},
     };
 
     (void)state;
@@ -2120,8 +2124,9 @@ static void test_too_many_errors(void **state)
         o += (size_t)snprintf(text + o, sizeof(text) - o, "k%d: 1\n", i);
     assert_int_equal(plan_load_buffer("t.yaml", text, o, &p, &errs), -EINVAL);
     assert_int_equal(errs.count, PLAN_MAX_ERRORS + 1);
-    assert_string_equal(errs.msg[0], "t.yaml:1:1: unknown key \"k0\" in the plan file (expected "
-                                     "one of: plan, levels, hub, agencies, paging, staffing, persons)");
+    assert_string_equal(errs.msg[0],
+                        "t.yaml:1:1: unknown key \"k0\" in the plan file (expected "
+                        "one of: plan, levels, hub, agencies, paging, staffing, persons)");
     assert_string_equal(errs.msg[PLAN_MAX_ERRORS - 1],
                         "t.yaml:50:1: unknown key \"k49\" in the plan file (expected one of: "
                         "plan, levels, hub, agencies, paging, staffing, persons)");
