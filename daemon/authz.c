@@ -43,6 +43,8 @@ static const struct policy policy[] = {
     {"person.merge", ROLE_INTAKE | ROLE_DUTY},
     {"person.unmerge", ROLE_INTAKE | ROLE_DUTY},
     {"referral.close", ROLE_DUTY | ROLE_AGENCY},
+    {"status.show", ROLE_GOLD | ROLE_DUTY},
+    {"report.show", ROLE_GOLD | ROLE_DUTY},
 };
 
 enum authz_role authz_role_of(const char *principal)

@@ -49,10 +49,10 @@ bool bus_has_input(void *sock)
     return (events & ZMQ_POLLIN) != 0;
 }
 
-int bus_curve_server(void *sock, const struct keypair *server)
+int bus_curve_server(void *sock, const struct keypair *server, const char *domain)
 {
     int one = 1;
-    if (zmq_setsockopt(sock, ZMQ_ZAP_DOMAIN, BUS_ZAP_DOMAIN, strlen(BUS_ZAP_DOMAIN)) != 0 ||
+    if (zmq_setsockopt(sock, ZMQ_ZAP_DOMAIN, domain, strlen(domain)) != 0 ||
         zmq_setsockopt(sock, ZMQ_ZAP_ENFORCE_DOMAIN, &one, sizeof(one)) != 0 ||
         zmq_setsockopt(sock, ZMQ_CURVE_SERVER, &one, sizeof(one)) != 0 ||
         zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, server->secret_z85, KEYS_Z85_LEN) != 0)

@@ -16,7 +16,8 @@
 
 #include "keys.h"
 
-#define BUS_ZAP_DOMAIN "muster"
+#define BUS_ZAP_DOMAIN "muster"           /* the control socket: every principal */
+#define BUS_ZAP_DOMAIN_FEED "muster-feed" /* the status feed: Gold and duty managers only */
 
 typedef void bus_ready_cb(void *arg);
 
@@ -35,9 +36,9 @@ void bus_watch_close(struct bus_watch *w);
 /* True when a message can be received from sock now. */
 bool bus_has_input(void *sock);
 
-/* Make sock a CURVE server with our key, authenticated through ZAP in the
- * muster domain with domain enforcement on. */
-int bus_curve_server(void *sock, const struct keypair *server);
+/* Make sock a CURVE server with our key, authenticated through ZAP in
+ * domain (BUS_ZAP_DOMAIN...) with domain enforcement on. */
+int bus_curve_server(void *sock, const struct keypair *server, const char *domain);
 
 /* Receive one whole multipart message without blocking: the first max
  * frames into parts (zmq_msg_t, initialised here; the caller closes

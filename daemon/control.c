@@ -302,7 +302,7 @@ static int control_socket(struct control *c)
         zmq_setsockopt(c->sock, ZMQ_SNDHWM, &sndhwm, sizeof(sndhwm)) != 0 ||
         zmq_setsockopt(c->sock, ZMQ_RCVHWM, &rcvhwm, sizeof(rcvhwm)) != 0 ||
         zmq_setsockopt(c->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg)) != 0 ||
-        (rc = bus_curve_server(c->sock, &m->server_key)) != 0 ||
+        (rc = bus_curve_server(c->sock, &m->server_key, BUS_ZAP_DOMAIN)) != 0 ||
         zmq_bind(c->sock, m->cfg->control_ep) != 0) {
         rc = rc ? rc : -errno;
         log_error("control: cannot bind %s: %s", m->cfg->control_ep, zmq_strerror(-rc));

@@ -63,5 +63,6 @@ extern const struct command plan_commands[];
 extern const struct command paging_commands[];
 extern const struct command staffing_commands[];
 extern const struct command persons_commands[];
+extern const struct command board_commands[];
 
 #endif

@@ -26,7 +26,7 @@ int feed_open(struct muster *m, struct feed **out)
     feed->sock = zmq_socket(m->zctx, ZMQ_PUB);
     if (!feed->sock || zmq_setsockopt(feed->sock, ZMQ_LINGER, &linger, sizeof(linger)) != 0 ||
         zmq_setsockopt(feed->sock, ZMQ_SNDHWM, &hwm, sizeof(hwm)) != 0 ||
-        (rc = bus_curve_server(feed->sock, &m->server_key)) != 0 ||
+        (rc = bus_curve_server(feed->sock, &m->server_key, BUS_ZAP_DOMAIN_FEED)) != 0 ||
         zmq_bind(feed->sock, m->cfg->feed_ep) != 0) {
         rc = rc ? rc : -errno;
         log_error("feed: cannot bind %s: %s", m->cfg->feed_ep, zmq_strerror(-rc));

@@ -16,6 +16,7 @@
 #include <sodium.h>
 
 #include "authz.h"
+#include "board.h"
 #include "dispatch.h"
 #include "outbox.h"
 #include "paging.h"
@@ -178,9 +179,11 @@ static int cmd_standup(struct cmd_ctx *c)
     json_t *data = json_pack("{s:s, s:s, s:I, s:b, s:s, s:I}", "ref", ref, "plan", su.plan->id,
                              "level", (json_int_t)su.level, "exercise", su.exercise, "operation",
                              su.operation, "agencies", (json_int_t)activated);
-    if (rc == 0)
+    if (rc == 0) {
+        board_put(c->outbox, "incident", board_incident(c->m, id));
         rc = outbox_event(c->m, c->outbox, id, ref, "incident.standup", json_deep_copy(data),
                           c->now);
+    }
     if (rc != 0) {
         json_decref(data);
         return storage_fail(c, rc);
@@ -233,6 +236,8 @@ static int cmd_standdown(struct cmd_ctx *c)
     rc = paging_incident_stop(c->m, c->outbox, id, c->now);
     if (rc == 0)
         rc = staffing_incident_stop(c->m, c->outbox, id, c->now);
+    if (rc == 0)
+        board_put(c->outbox, "incident", board_incident(c->m, id));
     if (rc == 0)
         rc = outbox_event(c->m, c->outbox, id, ref, "incident.standdown",
                           json_pack("{s:s, s:s?}", "ref", ref, "note", note), c->now);

@@ -46,6 +46,10 @@ int outbox_event(struct muster *m, struct outbox *ob, int64_t incident_id, const
     }
     json_t *msg = json_pack("{s:I, s:I, s:s, s:s?, s:o}", "seq", (json_int_t)seq, "at",
                             (json_int_t)now, "kind", kind, "incident", ref, "data", data);
+    if (ob->board) { /* the board keys this change moved ride with it */
+        json_object_set_new(msg, "board", ob->board);
+        ob->board = NULL;
+    }
     struct outbox_item item = {strdup(kind), json_dumps(msg, JSON_COMPACT), NULL, NULL, NULL};
     json_decref(msg);
     if (item.kind && item.body && (rc = outbox_push(ob, item)) == 0)
@@ -69,6 +73,8 @@ void outbox_flush(struct muster *m, struct outbox *ob)
      * one: take the items out first */
     struct outbox_item *items = ob->items;
     size_t count = ob->count;
+    json_decref(ob->board); /* every change emits its event: nothing should be left */
+    ob->board = NULL;
     ob->items = NULL;
     ob->count = ob->cap = 0;
     for (size_t i = 0; i < count; i++) {
@@ -86,6 +92,8 @@ void outbox_flush(struct muster *m, struct outbox *ob)
 
 void outbox_truncate(struct outbox *ob, size_t keep)
 {
+    json_decref(ob->board); /* values of a change rolled back */
+    ob->board = NULL;
     for (size_t i = keep; i < ob->count; i++) {
         free(ob->items[i].kind);
         free(ob->items[i].body);

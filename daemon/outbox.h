@@ -22,6 +22,7 @@ struct outbox_item;
 struct outbox {
     struct outbox_item *items;
     size_t count, cap;
+    json_t *board; /* board keys changed since the last event (see board.h), or NULL */
 };
 
 typedef void outbox_fn(struct muster *m, void *arg);

@@ -23,6 +23,7 @@
 
 #include <sodium.h>
 
+#include "board.h"
 #include "channel.h"
 #include "control.h"
 #include "log.h"
@@ -407,6 +408,15 @@ static struct delivery *delivery_load(struct paging *p, int64_t id)
     return d;
 }
 
+/* The agency's board key, to ride on the event that follows. */
+void paging_agency_board(struct muster *m, struct outbox *ob, int64_t incident_id,
+                         const char *agency)
+{
+    char key[64];
+    snprintf(key, sizeof(key), "agency/%s", agency);
+    board_put(ob, key, board_agency(m, incident_id, agency));
+}
+
 /* ---- results ---- */
 
 struct result {
@@ -464,7 +474,9 @@ static int result_event(struct muster *m, struct outbox *ob, struct result *r, i
     int64_t incident = sqlite3_column_int64(s, 0);
     bool paging = !strcmp(col(s, 3), "paging");
     int step = sqlite3_column_int(s, 4), attempt = sqlite3_column_int(s, 5);
-    json_t *data = json_pack("{s:s, s:I, s:i, s:s, s:s, s:s}", "agency", col(s, 2), "page_id",
+    char agency[48];
+    snprintf(agency, sizeof(agency), "%s", col(s, 2));
+    json_t *data = json_pack("{s:s, s:I, s:i, s:s, s:s, s:s}", "agency", agency, "page_id",
                              (json_int_t)r->id, "step", fstep + 1, "channel", channel, "state",
                              result_state(r->status), "detail", r->detail);
     char kind[32];
@@ -472,10 +484,15 @@ static int result_event(struct muster *m, struct outbox *ob, struct result *r, i
     char ref[64];
     snprintf(ref, sizeof(ref), "%s", col(s, 1));
     sqlite3_reset(s);
-    int rc = outbox_event(m, ob, incident, ref, kind, data, now);
-    if (rc == 0 && paging && r->status != 0 && r->status != -EAGAIN && r->status != -ECANCELED &&
+    int rc = 0;
+    if (paging && r->status != 0 && r->status != -EAGAIN && r->status != -ECANCELED &&
         r->status != -ESTALE)
         rc = escalate_on_failure(m, page_id, fstep, step, attempt, now);
+    paging_agency_board(m, ob, incident, agency);
+    if (rc == 0)
+        rc = outbox_event(m, ob, incident, ref, kind, data, now);
+    else
+        json_decref(data);
     return rc ? rc : paging_rearm_after_commit(m, ob);
 }
 
@@ -584,6 +601,7 @@ static int mark_unreachable(struct muster *m, struct outbox *ob, const struct du
     int rc = store_exec_stmt(s);
     log_warnx("paging: %s: agency %s unreachable after %d steps: Gold is told", d->ref, d->agency,
               steps);
+    paging_agency_board(m, ob, d->incident_id, d->agency);
     if (rc == 0)
         rc = outbox_event(m, ob, d->incident_id, d->ref, "agency.unreachable",
                           json_pack("{s:s, s:i}", "agency", d->agency, "steps", steps), now);
@@ -655,6 +673,8 @@ static int step_page(struct paging *p, struct outbox *ob, const struct due *d, i
     int rc = attempt_insert(m, d, contact, session_find(p, d->agency, now) != NULL, now, &id);
     if (rc == 0)
         rc = advance(m, d, contacts, json_int(json_object_get(plan, "paging"), "ack_wait_ms"), now);
+    if (rc == 0)
+        paging_agency_board(m, ob, d->incident_id, d->agency);
     if (rc == 0)
         rc = outbox_event(m, ob, d->incident_id, d->ref,
                           d->step > 0 && d->attempt == 0 ? "agency.escalated" : "page.sent",
@@ -763,10 +783,14 @@ int paging_incident_start(struct muster *m, struct outbox *ob, int64_t incident_
                           const struct plan *plan, int level, int64_t now)
 {
     int rc = 0;
-    for (size_t i = 0; i < plan->nagencies && rc == 0; i++)
-        if (plan->agencies[i].activate_level <= level)
-            rc = page_insert(m, incident_id, plan->agencies[i].id, 0,
-                             now + plan->agencies[i].contacts[0].after_ms, now);
+    for (size_t i = 0; i < plan->nagencies && rc == 0; i++) {
+        if (plan->agencies[i].activate_level > level)
+            continue;
+        rc = page_insert(m, incident_id, plan->agencies[i].id, 0,
+                         now + plan->agencies[i].contacts[0].after_ms, now);
+        if (rc == 0)
+            paging_agency_board(m, ob, incident_id, plan->agencies[i].id);
+    }
     return rc ? rc : paging_rearm_after_commit(m, ob);
 }
 
@@ -862,6 +886,9 @@ int paging_cancel_in_flight(struct muster *m, struct outbox *ob, int64_t inciden
     return outbox_action(ob, cancel_deliveries, free, l);
 }
 
+static const char SQL_PAGE_AGENCIES[] =
+    "SELECT agency_id FROM pages WHERE incident_id = ?1 AND ask_id IS NULL";
+
 int paging_incident_stop(struct muster *m, struct outbox *ob, int64_t incident_id, int64_t now)
 {
     sqlite3_stmt *s = store_stmt(m->store, SQL_CANCEL_PAGES);
@@ -869,6 +896,17 @@ int paging_incident_stop(struct muster *m, struct outbox *ob, int64_t incident_i
         return -EINVAL;
     sqlite3_bind_int64(s, 1, incident_id);
     int rc = store_exec_stmt(s);
+    sqlite3_stmt *a = rc == 0 ? store_stmt(m->store, SQL_PAGE_AGENCIES) : NULL;
+    if (a) {
+        char agencies[512][48];
+        size_t n = 0;
+        sqlite3_bind_int64(a, 1, incident_id);
+        while (n < 512 && sqlite3_step(a) == SQLITE_ROW)
+            snprintf(agencies[n++], 48, "%s", (const char *)sqlite3_column_text(a, 0));
+        sqlite3_reset(a);
+        for (size_t i = 0; i < n; i++)
+            paging_agency_board(m, ob, incident_id, agencies[i]);
+    }
     if (rc == 0)
         rc = paging_cancel_in_flight(m, ob, incident_id, 0, now);
     return rc ? rc : paging_rearm_after_commit(m, ob);

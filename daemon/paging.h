@@ -65,6 +65,10 @@ int paging_flush_queued(struct muster *m, struct outbox *ob, const char *agency_
 /* True when the agency has pages queued for its listener. */
 bool paging_has_queued(struct muster *m, const char *agency_id);
 
+/* Put the agency/<id> board key of the incident, for the next event. */
+void paging_agency_board(struct muster *m, struct outbox *ob, int64_t incident_id,
+                         const char *agency);
+
 /* An agency's listener (re)announced itself from this connection. */
 void paging_session_seen(struct muster *m, const char *agency_id, const void *route,
                          size_t route_len);

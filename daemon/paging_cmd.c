@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "authz.h"
+#include "board.h"
 #include "control.h"
 #include "dispatch.h"
 #include "incident.h"
@@ -92,6 +93,8 @@ static int ack_page(struct cmd_ctx *c, struct page_ref *pg, const char *note, co
     }
     if (rc == 0)
         rc = paging_cancel_in_flight(c->m, c->outbox, pg->incident_id, pg->id, c->now);
+    if (rc == 0)
+        paging_agency_board(c->m, c->outbox, pg->incident_id, pg->agency);
     if (rc == 0)
         rc = outbox_event(c->m, c->outbox, pg->incident_id, pg->ref, "agency.acknowledged",
                           json_pack("{s:s, s:s, s:s?, s:s}", "agency", pg->agency, "by",
@@ -182,6 +185,8 @@ static int cmd_repage(struct cmd_ctx *c)
         sqlite3_bind_int64(s, 2, c->now);
         rc = store_exec_stmt(s);
     }
+    if (rc == 0)
+        paging_agency_board(c->m, c->outbox, pg.incident_id, pg.agency);
     if (rc == 0)
         rc = outbox_event(c->m, c->outbox, pg.incident_id, pg.ref, "agency.repaged",
                           json_pack("{s:s, s:s}", "agency", pg.agency, "by", c->principal), c->now);

@@ -21,6 +21,7 @@
 
 #include <uv.h>
 
+#include "board.h"
 #include "control.h"
 #include "frozen.h"
 #include "log.h"
@@ -190,6 +191,15 @@ static int referral_event(struct muster *m, struct outbox *ob, const struct fact
                         now);
 }
 
+/* pathway/<id>/<state> += delta on the board. */
+static int pathway_count(struct muster *m, struct outbox *ob, int64_t incident_id,
+                         const char *pathway, const char *state, int delta)
+{
+    char key[128];
+    snprintf(key, sizeof(key), "pathway/%s/%s", pathway, state);
+    return board_add(m, ob, incident_id, key, delta);
+}
+
 /* Give freed places of pathway pw to the oldest waitlisted persons. */
 static int promote(struct muster *m, struct outbox *ob, const struct facts *f,
                    const struct plan_pathway *pw, int occupied, int64_t now)
@@ -209,6 +219,10 @@ static int promote(struct muster *m, struct outbox *ob, const struct facts *f,
             break;
         rc = exec_id_text_time(m, SQL_PROMOTE, rid, NULL, now);
         if (rc == 0)
+            rc = pathway_count(m, ob, f->incident_id, pw->id, "waitlisted", -1);
+        if (rc == 0)
+            rc = pathway_count(m, ob, f->incident_id, pw->id, "referred", 1);
+        if (rc == 0)
             rc = referral_event(m, ob, f, person, "person.promoted", pw->id, "referred", now);
         occupied++;
     }
@@ -217,8 +231,10 @@ static int promote(struct muster *m, struct outbox *ob, const struct facts *f,
 
 static const char *const action_state[] = {"referred", "waitlisted", "held_consent", NULL, NULL};
 
-static int referral_insert(struct muster *m, int64_t person_id, const struct facts *f,
-                           const struct plan_pathway *pw, const char *state, int rule, int64_t now)
+
+static int referral_insert(struct muster *m, struct outbox *ob, int64_t person_id,
+                           const struct facts *f, const struct plan_pathway *pw, const char *state,
+                           int rule, int64_t now)
 {
     sqlite3_stmt *s = store_stmt(m->store, SQL_REFERRAL_ADD);
     if (!s)
@@ -237,7 +253,7 @@ static int referral_insert(struct muster *m, int64_t person_id, const struct fac
     int rc = store_exec_stmt(s);
     if (rc == 0 && strcmp(state, "held_consent"))
         rc = exec_id_text_time(m, SQL_REFERRED_AT, person_id, NULL, now);
-    return rc;
+    return rc ? rc : pathway_count(m, ob, f->incident_id, pw->id, state, 1);
 }
 
 /* Close the open referral cur; returns the index of the pathway whose
@@ -246,7 +262,8 @@ static int referral_replace(struct muster *m, struct outbox *ob, const struct fa
                             int64_t person_id, const struct open_referral *cur, const char *reason,
                             const struct plan_persons *pp, int64_t now)
 {
-    if (exec_id_text_time(m, SQL_REFERRAL_CLOSE, cur->id, reason, now) != 0)
+    if (exec_id_text_time(m, SQL_REFERRAL_CLOSE, cur->id, reason, now) != 0 ||
+        pathway_count(m, ob, f->incident_id, cur->pathway, cur->state, -1) != 0)
         return -2;
     referral_event(m, ob, f, person_id, "person.referral_closed", cur->pathway, reason, now);
     return strcmp(cur->state, "referred") ? -1 : pathway_index(pp, cur->pathway);
@@ -275,7 +292,7 @@ static int route_apply(struct muster *m, struct outbox *ob, int64_t person_id,
     if (freed == -2)
         return -EIO;
     if (state &&
-        (rc = referral_insert(m, person_id, f, &pp->pathways[d.pathway], state, d.rule, now)) != 0)
+        (rc = referral_insert(m, ob, person_id, f, &pp->pathways[d.pathway], state, d.rule, now)) != 0)
         return rc;
     rc = referral_event(m, ob, f, person_id, "person.routed", pathway ? pathway : "none",
                         state ? state : routing_action_name(d.action), now);
@@ -369,6 +386,10 @@ static int deadline_events(struct muster *m, struct outbox *ob, const char *sql,
         if (breach)
             log_warnx("persons: %s: person %lld not referred within the Victims' Code time", e->ref,
                       (long long)e->person_id);
+        if (breach)
+            rc = board_add(m, ob, e->incident_id, "breaches", 1);
+        if (rc != 0)
+            break;
         rc = outbox_event(
             m, ob, e->incident_id, e->ref, breach ? "person.breach" : "person.rescreen_due",
             breach ? json_pack("{s:I, s:I}", "person", (json_int_t)e->person_id, "due_at",

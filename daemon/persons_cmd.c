@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "authz.h"
+#include "board.h"
 #include "dispatch.h"
 #include "frozen.h"
 #include "incident.h"
@@ -352,6 +353,15 @@ static int rescreen_add(struct muster *m, int64_t person, int64_t due, const cha
     return store_exec_stmt(s);
 }
 
+/* persons and category/<category> += delta on the board. */
+static int persons_count(struct cmd_ctx *c, int64_t incident_id, const char *category, int delta)
+{
+    char key[64];
+    snprintf(key, sizeof(key), "category/%s", category);
+    int rc = board_add(c->m, c->outbox, incident_id, "persons", delta);
+    return rc ? rc : board_add(c->m, c->outbox, incident_id, key, delta);
+}
+
 /* Register one person in inc: insert, flag duplicates, schedule the
  * re-screens, route.  Fills *out with the result. */
 static int person_register(struct cmd_ctx *c, const struct incident_row *inc,
@@ -365,6 +375,8 @@ static int person_register(struct cmd_ctx *c, const struct incident_row *inc,
         rc = rescreen_add(c->m, id, inc->created_at + sc->rescreen_days[i] * DAY_MS, "tsq");
     if (rc == 0)
         rc = persons_route(c->m, c->outbox, id, c->now);
+    if (rc == 0)
+        rc = persons_count(c, inc->id, in->category, 1);
     if (rc == 0)
         rc =
             outbox_event(c->m, c->outbox, inc->id, inc->ref, "person.registered",
@@ -805,6 +817,23 @@ static const char SQL_RESCREEN_DONE[] =
     " AND state IN ('pending', 'due') AND due_at <= ?3";
 static const char SQL_INCIDENT_AT[] = "SELECT created_at FROM incidents WHERE id = ?1";
 
+static const char SQL_URGENT_OF[] = "SELECT urgent FROM persons WHERE id = ?1";
+
+/* The board's urgent count follows the person's flag. */
+static int urgent_count(struct cmd_ctx *c, const struct person_ref *p,
+                        const struct screening_result *r)
+{
+    if (r->instrument != SCREEN_PHQ9)
+        return 0;
+    sqlite3_stmt *s = store_stmt(c->m->store, SQL_URGENT_OF);
+    sqlite3_bind_int64(s, 1, p->id);
+    int was = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0);
+    sqlite3_reset(s);
+    if (was == (int)r->urgent)
+        return 0;
+    return board_add(c->m, c->outbox, p->incident_id, "urgent", r->urgent ? 1 : -1);
+}
+
 static int screening_store(struct cmd_ctx *c, const struct person_ref *p, const char *name,
                            json_t *answers, const struct screening_result *r)
 {
@@ -886,12 +915,16 @@ static int cmd_screen(struct cmd_ctx *c)
     int soon = screening_too_soon(c, &p, instrument, cfg);
     if (soon != 0)
         return soon < 0 ? -1 : 0;
-    int rc = screening_store(c, &p, name, answers, &r);
+    int rc = urgent_count(c, &p, &r);
+    if (rc == 0)
+        rc = screening_store(c, &p, name, answers, &r);
     if (rc == 0)
         rc = persons_route(c->m, c->outbox, p.id, c->now);
-    if (rc == 0 && r.urgent)
-        rc = outbox_event(c->m, c->outbox, p.incident_id, p.ref, "person.urgent",
-                          json_pack("{s:I}", "person", (json_int_t)p.id), c->now);
+    if (rc == 0)
+        rc = outbox_event(c->m, c->outbox, p.incident_id, p.ref,
+                          r.urgent ? "person.urgent" : "person.screened",
+                          json_pack("{s:I, s:s}", "person", (json_int_t)p.id, "instrument", name),
+                          c->now);
     if (rc != 0)
         return storage_fail(c, rc);
     c->result =
@@ -940,9 +973,34 @@ static const char SQL_CONTACT_ADD[] =
     "INSERT INTO contacts (person_id, at, by, outcome, slot, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 static const char SQL_CONTACT_STATE[] = "UPDATE persons SET contact_state = ?2 WHERE id = ?1";
 
+static const char SQL_CONTACT_OF[] = "SELECT contact_state FROM persons WHERE id = ?1";
+
+/* contact/<state> moves from the person's old state to the new. */
+static int contact_count(struct cmd_ctx *c, const struct person_ref *p, const char *state)
+{
+    sqlite3_stmt *s = store_stmt(c->m->store, SQL_CONTACT_OF);
+    char old[32] = "none", key[64];
+    sqlite3_bind_int64(s, 1, p->id);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        snprintf(old, sizeof(old), "%s", col(s, 0));
+    sqlite3_reset(s);
+    if (!strcmp(old, state))
+        return 0;
+    int rc = 0;
+    if (strcmp(old, "none")) {
+        snprintf(key, sizeof(key), "contact/%s", old);
+        rc = board_add(c->m, c->outbox, p->incident_id, key, -1);
+    }
+    snprintf(key, sizeof(key), "contact/%s", state);
+    return rc ? rc : board_add(c->m, c->outbox, p->incident_id, key, 1);
+}
+
 static int contact_record(struct cmd_ctx *c, const struct person_ref *p, const char *outcome,
                           const char *slot, const char *note, const char *state)
 {
+    int crc = contact_count(c, p, state);
+    if (crc != 0)
+        return crc;
     sqlite3_stmt *s = store_stmt(c->m->store, SQL_CONTACT_ADD);
     sqlite3_bind_int64(s, 1, p->id);
     sqlite3_bind_int64(s, 2, c->now);
@@ -1006,6 +1064,18 @@ static int cmd_contact(struct cmd_ctx *c)
 /* ---- duplicates and referrals ---- */
 
 static const char SQL_MERGE[] = "UPDATE persons SET merged_into = ?2 WHERE id = ?1";
+static const char SQL_CATEGORY_OF[] = "SELECT category FROM persons WHERE id = ?1";
+
+static const char *category_of(struct cmd_ctx *c, int64_t id)
+{
+    static char category[16];
+    sqlite3_stmt *s = store_stmt(c->m->store, SQL_CATEGORY_OF);
+    sqlite3_bind_int64(s, 1, id);
+    snprintf(category, sizeof(category), "%s",
+             sqlite3_step(s) == SQLITE_ROW ? (const char *)sqlite3_column_text(s, 0) : "other");
+    sqlite3_reset(s);
+    return category;
+}
 
 static int cmd_merge(struct cmd_ctx *c)
 {
@@ -1024,6 +1094,8 @@ static int cmd_merge(struct cmd_ctx *c)
     int rc = store_exec_stmt(s);
     if (rc == 0)
         rc = persons_referral_close(c->m, c->outbox, gone.id, "merged", c->now);
+    if (rc == 0)
+        rc = persons_count(c, gone.incident_id, category_of(c, gone.id), -1);
     if (rc == 0)
         rc = outbox_event(
             c->m, c->outbox, keep.incident_id, keep.ref, "person.merged",
@@ -1048,6 +1120,8 @@ static int cmd_unmerge(struct cmd_ctx *c)
     int rc = store_exec_stmt(s);
     if (rc == 0)
         rc = persons_route(c->m, c->outbox, p.id, c->now);
+    if (rc == 0)
+        rc = persons_count(c, p.incident_id, category_of(c, p.id), 1);
     if (rc == 0)
         rc = outbox_event(c->m, c->outbox, p.incident_id, p.ref, "person.unmerged",
                           json_pack("{s:I}", "person", (json_int_t)p.id), c->now);

@@ -23,6 +23,7 @@
 
 #include <uv.h>
 
+#include "board.h"
 #include "control.h"
 #include "log.h"
 #include "outbox.h"
@@ -79,31 +80,35 @@ static int required_count(const struct plan_staffing *st, int level, const char 
     return 0;
 }
 
-static int coverage_rows(struct muster *m, int64_t shift_id, const struct plan_staffing *st,
-                         int level)
+static int coverage_rows(struct muster *m, struct outbox *ob, int64_t shift_id,
+                         const char *shift_key, const struct plan_staffing *st, int level)
 {
     int rc = 0;
     for (size_t r = 0; r < st->nroles && rc == 0; r++) {
         sqlite3_stmt *s = store_stmt(m->store, SQL_COVERAGE_ADD);
         if (!s)
             return -EINVAL;
+        int required = required_count(st, level, st->roles[r].id);
         sqlite3_bind_int64(s, 1, shift_id);
         sqlite3_bind_text(s, 2, st->roles[r].id, -1, SQLITE_STATIC);
-        sqlite3_bind_int(s, 3, required_count(st, level, st->roles[r].id));
+        sqlite3_bind_int(s, 3, required);
         rc = store_exec_stmt(s);
+        char key[160];
+        snprintf(key, sizeof(key), "cell/%s/%s", shift_key, st->roles[r].id);
+        board_put(ob, key, board_cell(required, 0, 0, 0));
     }
     return rc;
 }
 
 static int shift_insert(struct muster *m, int64_t incident_id, const struct plan_shift *sh,
-                        int64_t starts, int64_t *id)
+                        int64_t starts, int64_t *id, char key[80])
 {
-    char key[80], day[16];
+    char day[16];
     time_t t = (time_t)(starts / 1000);
     struct tm tm;
     localtime_r(&t, &tm);
     strftime(day, sizeof(day), "%Y-%m-%d", &tm);
-    snprintf(key, sizeof(key), "%s-%s", sh->id, day);
+    snprintf(key, 80, "%s-%s", sh->id, day);
     sqlite3_stmt *s = store_stmt(m->store, SQL_SHIFT_ADD);
     if (!s)
         return -EINVAL;
@@ -131,9 +136,10 @@ int staffing_incident_start(struct muster *m, struct outbox *ob, int64_t inciden
             if (starts + st->shifts[i].length_ms <= now || starts >= now + st->horizon_ms)
                 continue;
             int64_t id = 0;
-            rc = shift_insert(m, incident_id, &st->shifts[i], starts, &id);
+            char key[80];
+            rc = shift_insert(m, incident_id, &st->shifts[i], starts, &id, key);
             if (rc == 0)
-                rc = coverage_rows(m, id, st, level);
+                rc = coverage_rows(m, ob, id, key, st, level);
         }
     }
     return rc ? rc : staffing_check_after_commit(m, ob);
@@ -168,10 +174,16 @@ int staffing_ledger_add(struct muster *m, struct outbox *ob, const struct staffi
     sqlite3_bind_int(s, 5, ch->arrived);
     json_t *cells = json_array();
     int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        char key[160];
+        snprintf(key, sizeof(key), "cell/%s/%s", col(s, 1), ch->role);
+        board_put(ob, key,
+                  board_cell(sqlite3_column_int(s, 2), sqlite3_column_int(s, 3),
+                             sqlite3_column_int(s, 4), sqlite3_column_int(s, 5)));
         json_array_append_new(cells, cell_json(col(s, 1), ch->role, sqlite3_column_int(s, 2),
                                                sqlite3_column_int(s, 3), sqlite3_column_int(s, 4),
                                                sqlite3_column_int(s, 5)));
+    }
     rc = store_errno(sqlite3_reset(s));
     if (rc != 0) {
         json_decref(cells);

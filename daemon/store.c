@@ -253,6 +253,12 @@ static const char *const migrations[] = {
     "  key TEXT NOT NULL,"
     "  person_id INTEGER NOT NULL REFERENCES persons (id),"
     "  PRIMARY KEY (incident_id, key)) WITHOUT ROWID;",
+    /* 5: the board's counters (see board.h) */
+    "CREATE TABLE board ("
+    "  incident_id INTEGER NOT NULL REFERENCES incidents (id),"
+    "  key TEXT NOT NULL,"
+    "  value INTEGER NOT NULL,"
+    "  PRIMARY KEY (incident_id, key)) WITHOUT ROWID;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

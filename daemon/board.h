@@ -1,0 +1,50 @@
+/*
+ * daemon/board.h - the duty managers' board as key-value state, for the
+ * status feed's Clone pattern: a snapshot of every key (status.show) with
+ * the feed sequence number it is current to, then each feed event carries
+ * the new values of the keys it changed under "board".  A watcher applies
+ * them in sequence; a gap in the sequence means: take a new snapshot.
+ *
+ * Keys, per incident:
+ *   incident                      {ref, plan, level, level_name, exercise, operation, state,
+ *                                  created_at, stood_down_at}
+ *   agency/<id>                   {state, step, acknowledged_by, acknowledged_at}
+ *   cell/<shift>/<role>           {required, pledged, accepted, arrived}
+ *   persons                       registered persons (merged ones not counted)
+ *   category/<category>           registered persons by category
+ *   pathway/<id>/<state>          referrals referred / waitlisted / held_consent
+ *   contact/<state>               persons attempting / contacted / declined / unable_to_contact
+ *   breaches, urgent              persons past the referral deadline, with the urgent flag
+ * Counters are kept in the board table and changed by the change that
+ * moves them, so neither a snapshot nor a delta ever counts rows.
+ */
+#ifndef MUSTER_BOARD_H
+#define MUSTER_BOARD_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+struct muster;
+struct outbox;
+
+/* Add delta to counter key of incident_id inside the open transaction;
+ * the new value rides on the next feed event.  Returns 0 or -errno. */
+int board_add(struct muster *m, struct outbox *ob, int64_t incident_id, const char *key,
+              int delta);
+
+/* Set an object key (value stolen) for the next feed event. */
+void board_put(struct outbox *ob, const char *key, json_t *value);
+
+/* The agency/<id> value of an incident's activation page (new reference),
+ * and the incident value. */
+json_t *board_agency(struct muster *m, int64_t incident_id, const char *agency);
+json_t *board_incident(struct muster *m, int64_t incident_id);
+
+/* A cell/<shift>/<role> value (new reference). */
+json_t *board_cell(int required, int pledged, int accepted, int arrived);
+
+/* Every key of the incident (new reference), as the snapshot sends it. */
+json_t *board_snapshot(struct muster *m, int64_t incident_id);
+
+#endif
