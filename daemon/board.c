@@ -34,8 +34,7 @@ static const char SQL_ADD[] =
     "INSERT INTO board (incident_id, key, value) VALUES (?1, ?2, ?3)"
     " ON CONFLICT (incident_id, key) DO UPDATE SET value = value + ?3 RETURNING value";
 
-int board_add(struct muster *m, struct outbox *ob, int64_t incident_id, const char *key,
-              int delta)
+int board_add(struct muster *m, struct outbox *ob, int64_t incident_id, const char *key, int delta)
 {
     sqlite3_stmt *s = store_stmt(m->store, SQL_ADD);
     if (!s)
@@ -108,8 +107,8 @@ static const char SQL_COUNTERS[] = "SELECT key, value FROM board WHERE incident_
 
 json_t *board_cell(int required, int pledged, int accepted, int arrived)
 {
-    return json_pack("{s:i, s:i, s:i, s:i}", "required", required, "pledged", pledged,
-                     "accepted", accepted, "arrived", arrived);
+    return json_pack("{s:i, s:i, s:i, s:i}", "required", required, "pledged", pledged, "accepted",
+                     accepted, "arrived", arrived);
 }
 
 static void snapshot_rows(struct muster *m, json_t *board, const char *sql, int64_t id, int kind)
@@ -175,8 +174,8 @@ static json_t *meta_rows(struct muster *m, const char *sql, int64_t id, bool shi
     while (sqlite3_step(s) == SQLITE_ROW)
         json_array_append_new(
             arr, shifts ? json_pack("{s:s, s:s, s:I, s:I}", "key", col(s, 0), "name", col(s, 1),
-                                    "starts_at", (json_int_t)sqlite3_column_int64(s, 2),
-                                    "ends_at", (json_int_t)sqlite3_column_int64(s, 3))
+                                    "starts_at", (json_int_t)sqlite3_column_int64(s, 2), "ends_at",
+                                    (json_int_t)sqlite3_column_int64(s, 3))
                         : json_pack("{s:s, s:s?}", "id", col(s, 0), "name", col(s, 1)));
     sqlite3_reset(s);
     return arr;

@@ -30,8 +30,7 @@ struct outbox;
 
 /* Add delta to counter key of incident_id inside the open transaction;
  * the new value rides on the next feed event.  Returns 0 or -errno. */
-int board_add(struct muster *m, struct outbox *ob, int64_t incident_id, const char *key,
-              int delta);
+int board_add(struct muster *m, struct outbox *ob, int64_t incident_id, const char *key, int delta);
 
 /* Set an object key (value stolen) for the next feed event. */
 void board_put(struct outbox *ob, const char *key, json_t *value);

@@ -30,9 +30,9 @@ static const struct command session_commands[] = {
     {NULL, NULL, false, NULL},
 };
 
-static const struct command *const tables[] = {session_commands,  plan_commands,
-                                               incident_commands, paging_commands,
-                                               staffing_commands, persons_commands, board_commands};
+static const struct command *const tables[] = {
+    session_commands,  plan_commands,    incident_commands, paging_commands,
+    staffing_commands, persons_commands, board_commands};
 
 const struct command *dispatch_find(const char *name)
 {

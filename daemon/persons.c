@@ -231,7 +231,6 @@ static int promote(struct muster *m, struct outbox *ob, const struct facts *f,
 
 static const char *const action_state[] = {"referred", "waitlisted", "held_consent", NULL, NULL};
 
-
 static int referral_insert(struct muster *m, struct outbox *ob, int64_t person_id,
                            const struct facts *f, const struct plan_pathway *pw, const char *state,
                            int rule, int64_t now)
@@ -291,8 +290,8 @@ static int route_apply(struct muster *m, struct outbox *ob, int64_t person_id,
     int freed = cur.id ? referral_replace(m, ob, f, person_id, &cur, "rerouted", pp, now) : -1;
     if (freed == -2)
         return -EIO;
-    if (state &&
-        (rc = referral_insert(m, ob, person_id, f, &pp->pathways[d.pathway], state, d.rule, now)) != 0)
+    if (state && (rc = referral_insert(m, ob, person_id, f, &pp->pathways[d.pathway], state, d.rule,
+                                       now)) != 0)
         return rc;
     rc = referral_event(m, ob, f, person_id, "person.routed", pathway ? pathway : "none",
                         state ? state : routing_action_name(d.action), now);

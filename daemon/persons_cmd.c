@@ -921,10 +921,9 @@ static int cmd_screen(struct cmd_ctx *c)
     if (rc == 0)
         rc = persons_route(c->m, c->outbox, p.id, c->now);
     if (rc == 0)
-        rc = outbox_event(c->m, c->outbox, p.incident_id, p.ref,
-                          r.urgent ? "person.urgent" : "person.screened",
-                          json_pack("{s:I, s:s}", "person", (json_int_t)p.id, "instrument", name),
-                          c->now);
+        rc = outbox_event(
+            c->m, c->outbox, p.incident_id, p.ref, r.urgent ? "person.urgent" : "person.screened",
+            json_pack("{s:I, s:s}", "person", (json_int_t)p.id, "instrument", name), c->now);
     if (rc != 0)
         return storage_fail(c, rc);
     c->result =

@@ -34,10 +34,15 @@ static bool frame_is(zmq_msg_t *f, const char *s)
 /* The principal for a ZAP request, or NULL to refuse it. */
 static const char *zap_decide(struct zap *zap, zmq_msg_t *f)
 {
-    if (!frame_is(&f[0], "1.0") || !frame_is(&f[2], BUS_ZAP_DOMAIN) || !frame_is(&f[5], "CURVE") ||
+    bool control = frame_is(&f[2], BUS_ZAP_DOMAIN), feed = frame_is(&f[2], BUS_ZAP_DOMAIN_FEED);
+    if (!frame_is(&f[0], "1.0") || !(control || feed) || !frame_is(&f[5], "CURVE") ||
         zmq_msg_size(&f[6]) != 32)
         return NULL;
-    return keyring_lookup(zap->m->keyring, zmq_msg_data(&f[6]));
+    const char *principal = keyring_lookup(zap->m->keyring, zmq_msg_data(&f[6]));
+    /* the feed shows every agency and every registration: Gold and duty only */
+    if (feed && principal && strcmp(principal, "gold") && strcmp(principal, "duty"))
+        return NULL;
+    return principal;
 }
 
 static void zap_send(void *sock, const void *data, size_t len, bool more)
