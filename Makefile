@@ -47,7 +47,7 @@ run: build $(VAR)/keys/server.key
 	@echo "Stop with Ctrl-C."
 	@echo
 	$(BUILD)/musterd --plans plans --db $(VAR)/muster.db --keys $(VAR)/keys \
-	    --control $(CONTROL) --feed $(FEED)
+	    --control $(CONTROL) --feed $(FEED) --reports $(VAR)/reports
 
 test: deps
 	cmake -S . -B $(TESTBUILD) -DCMAKE_BUILD_TYPE=Debug -DMUSTER_SANITIZE=ON >/dev/null

@@ -531,6 +531,73 @@ case 'c':
     return rc;
 }
 
+/* ---- report ---- */
+
+static const char *report_format = "md";
+static const char *report_out;
+
+static int write_text(const char *dir, const char *name, const char *text)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f || fputs(text ? text : "", f) < 0) {
+        fprintf(stderr, "muster: %s: %s\n", path, strerror(errno));
+        if (f)
+            fclose(f);
+        return EXIT_LOCAL;
+    }
+    fclose(f);
+    printf("%s\n", path);
+    return 0;
+}
+
+static void print_report(json_t *r)
+{
+    json_t *csv = json_object_get(r, "csv");
+    if (report_out) {
+        mkdir(report_out, 0750);
+        char *js = json_dumps(json_object_get(r, "report"), JSON_INDENT(2));
+        write_text(report_out, "report.md", json_string_value(json_object_get(r, "markdown")));
+        write_text(report_out, "report.json", js);
+        free(js);
+        write_text(report_out, "agencies.csv", json_string_value(json_object_get(csv, "agencies")));
+        write_text(report_out, "staffing.csv", json_string_value(json_object_get(csv, "staffing")));
+        write_text(report_out, "pathways.csv", json_string_value(json_object_get(csv, "pathways")));
+    } else if (!strcmp(report_format, "json")) {
+        cli_print_json(stdout, json_object_get(r, "report"));
+    } else if (!strcmp(report_format, "csv")) {
+        const char *key;
+        json_t *v;
+        json_object_foreach(csv, key, v) printf("# %s.csv\n%s\n", key, json_string_value(v));
+    } else {
+        fputs(json_string_value(json_object_get(r, "markdown")), stdout);
+    }
+}
+
+static int cmd_report(struct cli *cli, int argc, char **argv)
+{
+    static const struct option o[] = {
+        {"format", 1, NULL, 'f'}, {"out", 1, NULL, 'o'}, {NULL, 0, NULL, 0}};
+    SUBOPTS_BEGIN(o)
+case 'f':
+    report_format = optarg;
+    break;
+case 'o':
+    report_out = optarg;
+    break;
+    SUBOPTS_END
+    if (optind != argc - 1 || (strcmp(report_format, "md") && strcmp(report_format, "json") &&
+                               strcmp(report_format, "csv")))
+        return die_usage("usage: muster report INCIDENT [--format md|json|csv] [--out DIR]");
+    bool json = cli->json;
+    cli->json = false;
+    int rc = call(cli, "gold", "report.show", json_pack("{s:s}", "incident", argv[optind]),
+                  print_report);
+    cli->json = json;
+    return rc;
+}
+
 /* ---- keys ---- */
 
 static int write_pair(const char *dir, const char *principal, bool add_to_ring)
@@ -665,6 +732,7 @@ static const struct subcmd subcmds[] = {
     {"person", NULL, cli_person,
      "add|show|list|screen|consent|contact|merge|unmerge|import ... (see docs/persons.md)"},
     {"referral", "close", cli_referral_close, "PERSON [--reason TEXT]"},
+    {"report", NULL, cmd_report, "INCIDENT [--format md|json|csv] [--out DIR]"},
     {"plan", "list", cmd_plan_list, ""},
     {"plan", "show", cmd_plan_show, "PLAN"},
     {"keys", "init", cmd_keys_init, "[--keys DIR] [--plans DIR]"},

@@ -32,7 +32,7 @@ static const struct command session_commands[] = {
 
 static const struct command *const tables[] = {
     session_commands,  plan_commands,    incident_commands, paging_commands,
-    staffing_commands, persons_commands, board_commands};
+    staffing_commands, persons_commands, board_commands,    report_commands};
 
 const struct command *dispatch_find(const char *name)
 {

@@ -64,5 +64,6 @@ extern const struct command paging_commands[];
 extern const struct command staffing_commands[];
 extern const struct command persons_commands[];
 extern const struct command board_commands[];
+extern const struct command report_commands[];
 
 #endif

@@ -17,6 +17,7 @@
 
 #include "authz.h"
 #include "board.h"
+#include "report.h"
 #include "dispatch.h"
 #include "outbox.h"
 #include "paging.h"
@@ -238,6 +239,8 @@ static int cmd_standdown(struct cmd_ctx *c)
         rc = staffing_incident_stop(c->m, c->outbox, id, c->now);
     if (rc == 0)
         board_put(c->outbox, "incident", board_incident(c->m, id));
+    if (rc == 0)
+        rc = report_after_commit(c->m, c->outbox, id);
     if (rc == 0)
         rc = outbox_event(c->m, c->outbox, id, ref, "incident.standdown",
                           json_pack("{s:s, s:s?}", "ref", ref, "note", note), c->now);

@@ -24,6 +24,7 @@ static void usage(FILE *f)
                "  --keys DIR         server.key and keyring (default: var/keys)\n"
                "  --control EP       control endpoint (default: tcp://127.0.0.1:7710)\n"
                "  --feed EP          status feed endpoint (default: tcp://127.0.0.1:7711)\n"
+               "  --reports DIR      stand-down reports (default: var/reports)\n"
                "  --check-plan       validate the plan files named and exit 0 or 1\n"
                "  -v, -q             more or less logging\n"
                "  --version, --help\n");
@@ -62,6 +63,7 @@ static int parse_args(int argc, char **argv, struct args *a)
                                          {"keys", required_argument, NULL, 'k'},
                                          {"control", required_argument, NULL, 'c'},
                                          {"feed", required_argument, NULL, 'f'},
+                                         {"reports", required_argument, NULL, 'r'},
                                          {"check-plan", no_argument, NULL, 'C'},
                                          {"clock-offset", required_argument, NULL, 'O'},
                                          {"version", no_argument, NULL, 'V'},
@@ -84,6 +86,9 @@ static int parse_args(int argc, char **argv, struct args *a)
             break;
         case 'f':
             a->cfg.feed_ep = optarg;
+            break;
+        case 'r':
+            a->cfg.reports_dir = optarg;
             break;
         case 'C':
             a->check = true;
@@ -114,7 +119,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 int main(int argc, char **argv)
 {
     struct args a = {.cfg = {"plans", "var/muster.db", "var/keys", "tcp://127.0.0.1:7710",
-                             "tcp://127.0.0.1:7711", 0},
+                             "tcp://127.0.0.1:7711", "var/reports", 0},
                      .verbosity = 2};
     int first = parse_args(argc, argv, &a);
     log_init(a.verbosity);

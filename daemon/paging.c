@@ -831,7 +831,7 @@ static const char SQL_CANCEL_ATTEMPTS[] =
     " AND page_id IN (SELECT id FROM pages WHERE incident_id = ?1 AND (?2 = 0 OR id = ?2))";
 static const char SQL_CANCEL_PAGES[] =
     "UPDATE pages SET state = 'cancelled', next_at = NULL WHERE incident_id = ?1"
-    " AND state IN ('paging', 'unreachable')";
+    " AND state = 'paging'"; /* unreachable stays on record: the report needs it */
 
 struct cancel_list {
     size_t count;

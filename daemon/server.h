@@ -30,6 +30,7 @@ struct server_config {
     const char *keys_dir;    /* server.key and keyring */
     const char *control_ep;  /* ROUTER endpoint, e.g. tcp://127.0.0.1:7710 */
     const char *feed_ep;     /* PUB endpoint */
+    const char *reports_dir; /* stand-down reports are written here */
     int64_t clock_offset_ms; /* added to the wall clock (tests only) */
 };
 

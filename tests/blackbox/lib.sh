@@ -46,7 +46,7 @@ init_keys() {
 start_daemon() {
     [ -f "$KEYS/server.key" ] || init_keys
     PID=$("$MTEST" start "$T/notify" "$LOG" "$BIN/musterd" --plans "$PLANS" --db "$DB" \
-        --keys "$KEYS" --control "$CONTROL" --feed "$FEED" "$@")
+        --keys "$KEYS" --control "$CONTROL" --feed "$FEED" --reports "$T/reports" "$@")
 }
 
 # Stop with SIGTERM and check that the daemon shut down cleanly: no

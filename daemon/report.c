@@ -1,0 +1,418 @@
+/*
+ * daemon/report.c - the stand-down report (see report.h).
+ */
+#include "report.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "board.h"
+#include "dispatch.h"
+#include "log.h"
+#include "outbox.h"
+#include "server.h"
+#include "store.h"
+
+static const char *col(sqlite3_stmt *s, int i)
+{
+    return (const char *)sqlite3_column_text(s, i);
+}
+
+static json_t *opt_int(sqlite3_stmt *s, int i)
+{
+    return sqlite3_column_type(s, i) == SQLITE_NULL ? json_null()
+                                                    : json_integer(sqlite3_column_int64(s, i));
+}
+
+typedef json_t *row_fn(sqlite3_stmt *s);
+
+static json_t *rows(struct muster *m, const char *sql, int64_t id, row_fn *row)
+{
+    sqlite3_stmt *s = store_stmt(m->store, sql);
+    json_t *arr = json_array();
+    if (!s)
+        return arr;
+    sqlite3_bind_int64(s, 1, id);
+    while (sqlite3_step(s) == SQLITE_ROW)
+        json_array_append_new(arr, row(s));
+    sqlite3_reset(s);
+    return arr;
+}
+
+static const char SQL_TIMELINE[] =
+    "SELECT at, kind, body FROM events WHERE incident_id = ?1 AND kind IN ('incident.standup',"
+    " 'agency.acknowledged', 'agency.unreachable', 'agency.repaged', 'person.breach',"
+    " 'staffing.ask', 'incident.standdown') ORDER BY seq";
+
+static json_t *timeline_row(sqlite3_stmt *s)
+{
+    json_t *data = json_loads(col(s, 2), 0, NULL);
+    json_t *r = json_pack("{s:I, s:s, s:o}", "at", (json_int_t)sqlite3_column_int64(s, 0), "kind",
+                          col(s, 1), "data", data ? data : json_object());
+    return r;
+}
+
+static const char SQL_AGENCIES[] =
+    "SELECT p.agency_id, p.state, p.started_at, p.acked_at, p.acked_by, p.ack_via,"
+    " p.unreachable_at, (SELECT COUNT(*) FROM attempts a WHERE a.page_id = p.id), p.repages"
+    " FROM pages p WHERE p.incident_id = ?1 AND p.ask_id IS NULL ORDER BY p.id";
+
+static json_t *agency_row(sqlite3_stmt *s)
+{
+    json_t *r = json_pack(
+        "{s:s, s:s, s:I, s:o, s:o, s:o, s:o, s:i, s:i}", "agency", col(s, 0), "state", col(s, 1),
+        "paged_at", (json_int_t)sqlite3_column_int64(s, 2), "acknowledged_at", opt_int(s, 3),
+        "acknowledged_by", col(s, 4) ? json_string(col(s, 4)) : json_null(), "via",
+        col(s, 5) ? json_string(col(s, 5)) : json_null(), "unreachable_at", opt_int(s, 6),
+        "attempts", sqlite3_column_int(s, 7), "repages", sqlite3_column_int(s, 8));
+    json_object_set_new(
+        r, "seconds_to_acknowledge",
+        sqlite3_column_type(s, 3) == SQLITE_NULL
+            ? json_null()
+            : json_integer((sqlite3_column_int64(s, 3) - sqlite3_column_int64(s, 2)) / 1000));
+    return r;
+}
+
+static const char SQL_STAFFING[] =
+    "SELECT s.key, c.role, c.required, c.pledged, c.accepted, c.arrived FROM coverage c"
+    " JOIN shifts s ON s.id = c.shift_id WHERE s.incident_id = ?1 ORDER BY s.starts_at, c.role";
+
+static json_t *staffing_row(sqlite3_stmt *s)
+{
+    int gap = sqlite3_column_int(s, 2) - sqlite3_column_int(s, 3);
+    return json_pack("{s:s, s:s, s:i, s:i, s:i, s:i, s:i}", "shift", col(s, 0), "role", col(s, 1),
+                     "required", sqlite3_column_int(s, 2), "pledged", sqlite3_column_int(s, 3),
+                     "accepted", sqlite3_column_int(s, 4), "arrived", sqlite3_column_int(s, 5),
+                     "shortfall", gap > 0 ? gap : 0);
+}
+
+static const char SQL_CATEGORIES[] =
+    "SELECT category, COUNT(*) FROM persons WHERE incident_id = ?1 AND merged_into IS NULL"
+    " GROUP BY category ORDER BY category";
+static const char SQL_PATHWAYS[] =
+    "SELECT pathway, SUM(state = 'referred'), SUM(state = 'waitlisted'),"
+    " SUM(state = 'held_consent'), SUM(state = 'closed') FROM referrals WHERE incident_id = ?1"
+    " GROUP BY pathway ORDER BY pathway";
+static const char SQL_OUTCOMES[] =
+    "SELECT COUNT(*), SUM(referred_at IS NOT NULL), SUM(contact_state = 'contacted'),"
+    " SUM(contact_state = 'declined'), SUM(contact_state = 'unable_to_contact'),"
+    " SUM(breached_at IS NOT NULL) FROM persons WHERE incident_id = ?1 AND merged_into IS NULL";
+static const char SQL_BREACHES[] =
+    "SELECT id, referral_due_at, breached_at, referred_at FROM persons WHERE incident_id = ?1"
+    " AND breached_at IS NOT NULL ORDER BY id";
+
+static json_t *category_row(sqlite3_stmt *s)
+{
+    return json_pack("{s:s, s:i}", "category", col(s, 0), "persons", sqlite3_column_int(s, 1));
+}
+
+static json_t *pathway_row(sqlite3_stmt *s)
+{
+    return json_pack("{s:s, s:i, s:i, s:i, s:i}", "pathway", col(s, 0), "referred",
+                     sqlite3_column_int(s, 1), "waitlisted", sqlite3_column_int(s, 2),
+                     "held_consent", sqlite3_column_int(s, 3), "closed", sqlite3_column_int(s, 4));
+}
+
+static json_t *breach_row(sqlite3_stmt *s)
+{
+    return json_pack("{s:I, s:I, s:I, s:o}", "person", (json_int_t)sqlite3_column_int64(s, 0),
+                     "due_at", (json_int_t)sqlite3_column_int64(s, 1), "breached_at",
+                     (json_int_t)sqlite3_column_int64(s, 2), "referred_at", opt_int(s, 3));
+}
+
+static json_t *outcome_row(sqlite3_stmt *s)
+{
+    return json_pack("{s:i, s:i, s:i, s:i, s:i, s:i}", "registered", sqlite3_column_int(s, 0),
+                     "referred", sqlite3_column_int(s, 1), "contacted", sqlite3_column_int(s, 2),
+                     "declined", sqlite3_column_int(s, 3), "unable_to_contact",
+                     sqlite3_column_int(s, 4), "breached", sqlite3_column_int(s, 5));
+}
+
+json_t *report_build(struct muster *m, int64_t id)
+{
+    json_t *incident = board_incident(m, id);
+    if (!incident)
+        return NULL;
+    json_t *outcomes = rows(m, SQL_OUTCOMES, id, outcome_row);
+    json_t *r = json_pack(
+        "{s:o, s:b, s:I, s:o, s:o, s:o, s:{s:O, s:o, s:o}, s:o}", "incident", incident, "exercise",
+        json_is_true(json_object_get(incident, "exercise")), "generated_at",
+        (json_int_t)server_now(m), "timeline", rows(m, SQL_TIMELINE, id, timeline_row), "agencies",
+        rows(m, SQL_AGENCIES, id, agency_row), "staffing", rows(m, SQL_STAFFING, id, staffing_row),
+        "persons", "outcomes", json_array_get(outcomes, 0), "by_category",
+        rows(m, SQL_CATEGORIES, id, category_row), "by_pathway",
+        rows(m, SQL_PATHWAYS, id, pathway_row), "breaches", rows(m, SQL_BREACHES, id, breach_row));
+    json_decref(outcomes);
+    return r;
+}
+
+/* ---- renderings ---- */
+
+static const char *str(json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : "-";
+}
+
+static long long num(json_t *o, const char *key)
+{
+    return (long long)json_integer_value(json_object_get(o, key));
+}
+
+static void utc(json_t *ms, char *buf, size_t len)
+{
+    if (!json_is_integer(ms)) {
+        snprintf(buf, len, "-");
+        return;
+    }
+    time_t t = (time_t)(json_integer_value(ms) / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, len, "%Y-%m-%d %H:%M:%SZ", &tm);
+}
+
+static void md_header(FILE *f, json_t *r)
+{
+    json_t *inc = json_object_get(r, "incident");
+    char a[32], b[32];
+    if (json_is_true(json_object_get(r, "exercise")))
+        fprintf(f, "> **EXERCISE EXERCISE EXERCISE** - these figures come from an exercise.\n\n");
+    utc(json_object_get(inc, "created_at"), a, sizeof(a));
+    utc(json_object_get(inc, "stood_down_at"), b, sizeof(b));
+    fprintf(f, "# Stand-down report: %s\n\n", str(inc, "ref"));
+    fprintf(f,
+            "- Operation: %s\n- Plan: %s\n- Level: %lld (%s)\n- Stood up: %s\n"
+            "- Stood down: %s\n- State: %s\n\n",
+            str(inc, "operation"), str(inc, "plan"), num(inc, "level"), str(inc, "level_name"), a,
+            b, str(inc, "state"));
+}
+
+static void md_timeline(FILE *f, json_t *r)
+{
+    json_t *e;
+    size_t i;
+    fprintf(f, "## Timeline\n\n| time (UTC) | event | detail |\n|---|---|---|\n");
+    json_array_foreach(json_object_get(r, "timeline"), i, e)
+    {
+        char t[32];
+        utc(json_object_get(e, "at"), t, sizeof(t));
+        json_t *d = json_object_get(e, "data");
+        const char *who = json_string_value(json_object_get(d, "agency"));
+        fprintf(f, "| %s | %s | %s%s%lld |\n", t, str(e, "kind"), who ? who : "",
+                who ? " " : "person ", num(d, "person"));
+    }
+    fprintf(f, "\n");
+}
+
+static void md_agencies(FILE *f, json_t *r)
+{
+    json_t *a;
+    size_t i;
+    fprintf(f, "## Partner agencies\n\n| agency | state | attempts | time to acknowledge |"
+               " acknowledged by | via |\n|---|---|---|---|---|---|\n");
+    json_array_foreach(json_object_get(r, "agencies"), i, a)
+    {
+        json_t *secs = json_object_get(a, "seconds_to_acknowledge");
+        char t[32] = "-";
+        if (json_is_integer(secs))
+            snprintf(t, sizeof(t), "%lld min %lld s", num(a, "seconds_to_acknowledge") / 60,
+                     num(a, "seconds_to_acknowledge") % 60);
+        fprintf(f, "| %s | %s | %lld | %s | %s | %s |\n", str(a, "agency"), str(a, "state"),
+                num(a, "attempts"), t, str(a, "acknowledged_by"), str(a, "via"));
+    }
+    fprintf(f, "\n");
+}
+
+static void md_staffing(FILE *f, json_t *r)
+{
+    json_t *c;
+    size_t i;
+    fprintf(f, "## Staffing coverage per shift\n\n| shift | role | required | pledged | accepted |"
+               " arrived | shortfall |\n|---|---|---|---|---|---|---|\n");
+    json_array_foreach(json_object_get(r, "staffing"), i, c)
+        fprintf(f, "| %s | %s | %lld | %lld | %lld | %lld | %lld |\n", str(c, "shift"),
+                str(c, "role"), num(c, "required"), num(c, "pledged"), num(c, "accepted"),
+                num(c, "arrived"), num(c, "shortfall"));
+    fprintf(f, "\n");
+}
+
+static void md_persons(FILE *f, json_t *r)
+{
+    json_t *p = json_object_get(r, "persons"), *o = json_object_get(p, "outcomes"), *x;
+    size_t i;
+    fprintf(f,
+            "## Affected persons\n\n- Registered: %lld\n- Referred: %lld\n- Contacted: %lld\n"
+            "- Declined: %lld\n- Unable to contact: %lld\n- Referral deadline breached: %lld\n\n",
+            num(o, "registered"), num(o, "referred"), num(o, "contacted"), num(o, "declined"),
+            num(o, "unable_to_contact"), num(o, "breached"));
+    fprintf(f, "| category | persons |\n|---|---|\n");
+    json_array_foreach(json_object_get(p, "by_category"), i, x)
+        fprintf(f, "| %s | %lld |\n", str(x, "category"), num(x, "persons"));
+    fprintf(f, "\n| pathway | referred | waitlisted | held for consent | closed |\n"
+               "|---|---|---|---|---|\n");
+    json_array_foreach(json_object_get(p, "by_pathway"), i, x)
+        fprintf(f, "| %s | %lld | %lld | %lld | %lld |\n", str(x, "pathway"), num(x, "referred"),
+                num(x, "waitlisted"), num(x, "held_consent"), num(x, "closed"));
+    fprintf(f, "\n## Deadline breaches\n\n");
+    json_array_foreach(json_object_get(r, "breaches"), i, x)
+    {
+        char t[32];
+        utc(json_object_get(x, "due_at"), t, sizeof(t));
+        fprintf(f, "- person %lld: referral due %s\n", num(x, "person"), t);
+    }
+    if (json_array_size(json_object_get(r, "breaches")) == 0)
+        fprintf(f, "None.\n");
+}
+
+char *report_markdown(json_t *r)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return NULL;
+    md_header(f, r);
+    md_timeline(f, r);
+    md_agencies(f, r);
+    md_staffing(f, r);
+    md_persons(f, r);
+    fclose(f);
+    return buf;
+}
+
+/* One CSV cell: quoted when it holds a comma, quote or line break. */
+static void csv_cell(FILE *f, json_t *v, bool last)
+{
+    if (json_is_integer(v)) {
+        fprintf(f, "%lld", (long long)json_integer_value(v));
+    } else if (json_is_string(v)) {
+        const char *s = json_string_value(v);
+        if (strpbrk(s, ",\"\r\n")) {
+            fputc('"', f);
+            for (; *s; s++)
+                fputs(*s == '"' ? "\"\"" : (char[]){*s, 0}, f);
+            fputc('"', f);
+        } else {
+            fputs(s, f);
+        }
+    }
+    fputc(last ? '\n' : ',', f);
+}
+
+char *report_csv(json_t *r, const char *table)
+{
+    static const char *const agencies[] = {"agency",
+                                           "state",
+                                           "paged_at",
+                                           "acknowledged_at",
+                                           "seconds_to_acknowledge",
+                                           "acknowledged_by",
+                                           "via",
+                                           "unreachable_at",
+                                           "attempts",
+                                           "repages",
+                                           NULL};
+    static const char *const staffing[] = {"shift",    "role",    "required",  "pledged",
+                                           "accepted", "arrived", "shortfall", NULL};
+    static const char *const pathways[] = {"pathway",      "referred", "waitlisted",
+                                           "held_consent", "closed",   NULL};
+    bool a = !strcmp(table, "agencies"), s = !strcmp(table, "staffing");
+    const char *const *cols = a ? agencies : s ? staffing : pathways;
+    json_t *list = a   ? json_object_get(r, "agencies")
+                   : s ? json_object_get(r, "staffing")
+                       : json_object_get(json_object_get(r, "persons"), "by_pathway");
+    char *buf = NULL;
+    size_t len = 0, i;
+    FILE *f = open_memstream(&buf, &len);
+    json_t *row;
+    for (const char *const *c = cols; *c; c++)
+        fprintf(f, "%s%s", *c, c[1] ? "," : "\n");
+    json_array_foreach(list, i, row) for (const char *const *c = cols; *c; c++)
+        csv_cell(f, json_object_get(row, *c), !c[1]);
+    fclose(f);
+    return buf;
+}
+
+/* ---- written at stand-down ---- */
+
+static int write_file(const char *dir, const char *name, const char *text)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "we");
+    if (!f)
+        return -errno;
+    int rc = text && fputs(text, f) < 0 ? -EIO : 0;
+    if (fclose(f) != 0 && rc == 0)
+        rc = -errno;
+    return rc;
+}
+
+static void report_write(struct muster *m, void *arg)
+{
+    int64_t id = (int64_t)(intptr_t)arg;
+    json_t *r = report_build(m, id);
+    const char *ref = json_string_value(json_object_get(json_object_get(r, "incident"), "ref"));
+    char dir[4096];
+    snprintf(dir, sizeof(dir), "%s/%s", m->cfg->reports_dir, ref ? ref : "unknown");
+    mkdir(m->cfg->reports_dir, 0750);
+    int rc = r && (mkdir(dir, 0750) == 0 || errno == EEXIST) ? 0 : -errno;
+    char *md = rc == 0 ? report_markdown(r) : NULL, *js = r ? json_dumps(r, JSON_INDENT(2)) : NULL;
+    if (rc == 0 && !(rc = write_file(dir, "report.md", md)))
+        rc = write_file(dir, "report.json", js);
+    static const char *const tables[] = {"agencies", "staffing", "pathways"};
+    for (int i = 0; rc == 0 && i < 3; i++) {
+        char name[32], *csv = report_csv(r, tables[i]);
+        snprintf(name, sizeof(name), "%s.csv", tables[i]);
+        rc = write_file(dir, name, csv);
+        free(csv);
+    }
+    if (rc == 0)
+        log_info("report: %s written", dir);
+    else
+        log_error("report: cannot write %s: %s", dir, strerror(-rc));
+    free(md);
+    free(js);
+    json_decref(r);
+}
+
+int report_after_commit(struct muster *m, struct outbox *ob, int64_t incident_id)
+{
+    return outbox_action(ob, report_write, NULL, (void *)(intptr_t)incident_id);
+}
+
+/* ---- report.show ---- */
+
+static int cmd_report(struct cmd_ctx *c)
+{
+    const char *ref = NULL;
+    if (proto_arg_str(c->args, "incident", true, 32, &ref, &c->err))
+        return -1;
+    sqlite3_stmt *s = store_stmt(c->m->store, "SELECT id FROM incidents WHERE ref = ?1");
+    sqlite3_bind_text(s, 1, ref, -1, SQLITE_STATIC);
+    int64_t id = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    sqlite3_reset(s);
+    json_t *r = id ? report_build(c->m, id) : NULL;
+    if (!r)
+        return proto_fail(&c->err, ERR_NOT_FOUND, "no incident %s", ref);
+    char *md = report_markdown(r), *agencies = report_csv(r, "agencies");
+    char *staffing = report_csv(r, "staffing"), *pathways = report_csv(r, "pathways");
+    c->result = json_pack("{s:o, s:s, s:{s:s, s:s, s:s}}", "report", r, "markdown", md ? md : "",
+                          "csv", "agencies", agencies, "staffing", staffing, "pathways", pathways);
+    free(md);
+    free(agencies);
+    free(staffing);
+    free(pathways);
+    return 0;
+}
+
+static const char *const report_args[] = {"incident", NULL};
+
+const struct command report_commands[] = {
+    {"report.show", cmd_report, false, report_args},
+    {NULL, NULL, false, NULL},
+};

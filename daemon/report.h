@@ -1,0 +1,30 @@
+/*
+ * daemon/report.h - the stand-down report of an incident: timeline of key
+ * events, each agency's time to acknowledge, staffing coverage per shift,
+ * persons by category, pathway and outcome, deadline breaches.  Built from
+ * the database alone, as JSON, Markdown and CSV tables; written to the
+ * reports directory when Gold stands down, and on demand (report.show).
+ * An exercise's report says so at the top of every format.
+ */
+#ifndef MUSTER_REPORT_H
+#define MUSTER_REPORT_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+struct muster;
+struct outbox;
+
+/* The report as JSON (new reference), or NULL for no such incident. */
+json_t *report_build(struct muster *m, int64_t incident_id);
+
+/* Markdown and CSV renderings (malloc'd). */
+char *report_markdown(json_t *report);
+char *report_csv(json_t *report, const char *table); /* "agencies", "staffing", "pathways" */
+
+/* After the stand-down commits, write DIR/<ref>/report.{md,json} and the
+ * CSV tables.  Returns 0 or -errno (when it cannot queue the action). */
+int report_after_commit(struct muster *m, struct outbox *ob, int64_t incident_id);
+
+#endif

@@ -1,0 +1,102 @@
+# The stand-down report of a scripted exercise matches its counts exactly:
+# agencies (acknowledged through different channels, one unreachable) with
+# their times to acknowledge, staffing coverage per shift, persons by
+# category, pathway and outcome, and a deadline breach.  Written to the
+# reports directory at stand-down, and the same on demand.
+. "$(dirname "$0")/lib.sh"
+
+export TZ=UTC
+mkdir -p "$T/plans"
+cat >"$T/plans/report.yaml" <<'YAML'
+plan: {id: report, name: Report test plan, version: "1", ref_prefix: RP}
+levels: [{level: 1, name: One}]
+hub: {name: Hub, lead_agency: hub}
+paging: {ack_wait: 1s}
+staffing:
+  horizon: 24h
+  roles: [{id: call-handler, name: Call handler}, {id: mh-nurse, name: Mental health nurse}]
+  shifts: [{id: day, name: Day, start: "08:00", length: 12h}]
+  requirements: [{level: 1, need: {call-handler: 2, mh-nurse: 1}}]
+persons:
+  home_areas: [cambridge]
+  explicit_consent: [bereaved]
+  bank_holidays: ["2026-12-21"]
+  pathways:
+    - {id: away, name: Out of area, provider: hub, out_of_area: true}
+    - {id: bereavement, name: Bereavement support, provider: cruse}
+    - {id: trauma, name: Trauma therapy, provider: mh}
+    - {id: monitoring, name: Active monitoring, provider: hub}
+  rules:
+    - {pathway: away, home: out}
+    - {pathway: bereavement, categories: [bereaved]}
+    - {pathway: trauma, screen: positive}
+    - {pathway: monitoring}
+agencies:
+  - {id: hub, name: Hub, role: hub, activate_level: 1, supplies: [call-handler], contacts: [{name: D, channel: zmq, target: hub}]}
+  - {id: mh, name: Mental health trust, role: mh, activate_level: 1, supplies: [mh-nurse], contacts: [{name: D, channel: zmq, target: mh}]}
+  - {id: cruse, name: Cruse, role: bereavement, activate_level: 1, contacts: [{name: D, channel: zmq, target: cruse}]}
+YAML
+PLANS=$T/plans
+at() { echo $(($(date -d "$1" +%s%3N) - $(date +%s%3N))); }
+start_daemon --clock-offset "$(at '2026-12-18 15:00 UTC')"
+ref=$(m incident standup --plan report --level 1 --exercise --operation REPORT | head -n 1)
+
+m --as agency:hub agency ack "$ref" --note "on our way" >/dev/null
+code=$(sqlite3 "$DB" "SELECT ack_code FROM pages WHERE agency_id = 'mh'")
+m --as duty page ack "$code" --via sms >/dev/null
+m --as agency:hub pledge offer "$ref" --role call-handler --count 2 --shift day-2026-12-18 >/dev/null
+m --as agency:mh pledge offer "$ref" --role mh-nurse --count 1 --shift day-2026-12-19 >/dev/null
+m pledge accept 1 >/dev/null
+m pledge arrive 1 >/dev/null
+add() { m --as intake --json person add "$ref" "$@" | sed -n 's/.*"person": \([0-9]*\),*$/\1/p' | head -n 1; }
+a=$(add --category survivor --name "Ann" --home-area cambridge)
+b=$(add --category survivor --name "Ben" --home-area cambridge)
+c=$(add --category bereaved --name "Cat" --home-area cambridge)
+d=$(add --category witness --name "Dev" --home-area leeds)
+m --as intake person screen $b --instrument gad7 --answers 3,3,3,3,0,0,0 >/dev/null
+m --as intake person contact $a --outcome contacted >/dev/null
+m --as intake person contact $b --outcome declined >/dev/null
+cruse_unreachable() { [ "$(sqlite3 "$DB" "SELECT state FROM pages WHERE agency_id = 'cruse'")" = unreachable ]; }
+wait_for 30 cruse_unreachable || fail "cruse never became unreachable"
+
+# Thursday: the bereaved relative held for consent is past the deadline.
+crash_daemon
+start_daemon --clock-offset "$(at '2026-12-24 00:05 UTC')"
+breached() { [ "$(sqlite3 "$DB" "SELECT COUNT(*) FROM persons WHERE breached_at IS NOT NULL")" = 1 ]; }
+wait_for 30 breached || fail "no breach"
+m incident standdown "$ref" --note "exercise over" >/dev/null
+dir=$T/reports/$ref
+written() { [ -s "$dir/pathways.csv" ]; }
+wait_for 30 written || fail "report not written to $dir"
+
+j=$(tr -d ' \n' <"$dir/report.json")
+has() { echo "$j" | grep -F "$1" >/dev/null || fail "report lacks $1"; }
+has '"outcomes":{"registered":4,"referred":3,"contacted":1,"declined":1,"unable_to_contact":0,"breached":1}'
+has '{"category":"bereaved","persons":1}'
+has '{"category":"survivor","persons":2}'
+has '{"category":"witness","persons":1}'
+has '{"pathway":"trauma","referred":0,"waitlisted":0,"held_consent":0,"closed":1}'
+has '{"pathway":"away","referred":1,"waitlisted":0,"held_consent":0,"closed":0}'
+has '{"pathway":"bereavement","referred":0,"waitlisted":0,"held_consent":1,"closed":0}'
+has '"shift":"day-2026-12-18","role":"call-handler","required":2,"pledged":2,"accepted":2,"arrived":2,"shortfall":0'
+has '"shift":"day-2026-12-19","role":"mh-nurse","required":1,"pledged":1,"accepted":0,"arrived":0,"shortfall":0'
+has '"shift":"day-2026-12-19","role":"call-handler","required":2,"pledged":0,"accepted":0,"arrived":0,"shortfall":2'
+has '"exercise":true'
+[ "$(echo "$j" | grep -o '"kind":"agency.acknowledged"' | wc -l)" = 2 ] || fail "timeline acknowledgements"
+[ "$(echo "$j" | grep -o '"kind":"agency.unreachable"' | wc -l)" = 1 ] || fail "timeline unreachable"
+[ "$(echo "$j" | grep -o '"kind":"person.breach"' | wc -l)" = 1 ] || fail "timeline breach"
+ok "report.json has exactly the scripted counts"
+
+grep '^hub,acknowledged,.*,agency:hub,agency,' "$dir/agencies.csv" >/dev/null || fail "hub row: $(cat "$dir/agencies.csv")"
+grep '^mh,acknowledged,.*,duty,sms,' "$dir/agencies.csv" >/dev/null || fail "mh row"
+grep "^cruse,unreachable," "$dir/agencies.csv" >/dev/null || fail "cruse row: $(cat "$dir/agencies.csv")"
+[ "$(wc -l <"$dir/staffing.csv")" = 5 ] || fail "staffing.csv rows"
+head -n 1 "$dir/report.md" | grep 'EXERCISE EXERCISE EXERCISE' >/dev/null || fail "exercise not marked first in the Markdown"
+grep '| cruse | unreachable |' "$dir/report.md" >/dev/null || fail "markdown agency table"
+ok "Markdown and CSV tables written at stand-down, the exercise marked"
+
+m report "$ref" --format json >"$T/ondemand.json"
+diff <(grep -v generated_at "$dir/report.json") <(grep -v generated_at "$T/ondemand.json") || fail "on-demand report differs"
+expect_fail 1 FORBIDDEN -- --as intake report "$ref"
+ok "the same report on demand, for Gold and duty managers"
+stop_daemon
