@@ -45,6 +45,8 @@ static const struct policy policy[] = {
     {"referral.close", ROLE_DUTY | ROLE_AGENCY},
     {"status.show", ROLE_GOLD | ROLE_DUTY},
     {"report.show", ROLE_GOLD | ROLE_DUTY},
+    {"audit.verify", ROLE_GOLD | ROLE_DUTY},
+    {"audit.export", ROLE_GOLD},
 };
 
 enum authz_role authz_role_of(const char *principal)

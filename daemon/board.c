@@ -233,6 +233,6 @@ static int cmd_status(struct cmd_ctx *c)
 static const char *const status_args[] = {"incident", NULL};
 
 const struct command board_commands[] = {
-    {"status.show", cmd_status, false, status_args},
-    {NULL, NULL, false, NULL},
+    {"status.show", cmd_status, false, status_args, false},
+    {NULL, NULL, false, NULL, false},
 };

@@ -26,13 +26,13 @@ static int cmd_whoami(struct cmd_ctx *c)
 static const char *const no_args[] = {NULL};
 
 static const struct command session_commands[] = {
-    {"session.whoami", cmd_whoami, false, no_args},
-    {NULL, NULL, false, NULL},
+    {"session.whoami", cmd_whoami, false, no_args, false},
+    {NULL, NULL, false, NULL, false},
 };
 
 static const struct command *const tables[] = {
     session_commands,  plan_commands,    incident_commands, paging_commands,
-    staffing_commands, persons_commands, board_commands,    report_commands};
+    staffing_commands, persons_commands, board_commands,    report_commands, audit_commands};
 
 const struct command *dispatch_find(const char *name)
 {
@@ -136,6 +136,22 @@ static char *run_mutating(struct cmd_ctx *c, const struct command *cmd)
     return proto_reply_error(c->req_id, &c->err);
 }
 
+/* A read of personal data: served even when the disk is failing (the
+ * Hub must still see who it is supporting), and audited like a change;
+ * an audit row that cannot be written is logged instead. */
+static char *run_audited_read(struct cmd_ctx *c, const struct command *cmd)
+{
+    int rc = cmd->fn(c);
+    char *reply = reply_for(c, rc);
+    struct store *st = c->m->store;
+    if (store_in_txn(st) || store_begin(st) == 0)
+        audit(c, cmd->name, rc == 0 ? "ok" : c->err.code);
+    else
+        log_error("dispatch: read %s of %s by %s not audited: storage unavailable", cmd->name,
+                  c->target, c->principal);
+    return reply;
+}
+
 /* A refused command is audited when it would have changed state. */
 static char *refuse(struct cmd_ctx *c, const struct command *cmd)
 {
@@ -168,9 +184,92 @@ char *dispatch_request(struct muster *m, struct outbox *ob, const char *principa
         reply = proto_reply_error(req->id, &c.err);
     } else if (cmd->mutating) {
         reply = run_mutating(&c, cmd);
+    } else if (cmd->audit_read) {
+        reply = run_audited_read(&c, cmd);
     } else {
         reply = reply_for(&c, cmd->fn(&c));
     }
     json_decref(c.result);
     return reply;
 }
+
+/* ---- the audit trail ---- */
+
+static const char SQL_AUDIT_ALL[] =
+    "SELECT id, at, principal, request_id, command, target, outcome, detail, hash FROM audit"
+    " WHERE id >= ?1 ORDER BY id LIMIT ?2";
+
+static void audit_fields(sqlite3_stmt *s, struct store_audit *a)
+{
+    *a = (struct store_audit){sqlite3_column_int64(s, 1),
+                              (const char *)sqlite3_column_text(s, 2),
+                              (const char *)sqlite3_column_text(s, 3),
+                              (const char *)sqlite3_column_text(s, 4),
+                              (const char *)sqlite3_column_text(s, 5),
+                              (const char *)sqlite3_column_text(s, 6),
+                              (const char *)sqlite3_column_text(s, 7)};
+}
+
+/* audit.verify: recompute the chain; the first row whose hash does not
+ * follow from the row before it (and its own fields) is reported. */
+static int cmd_audit_verify(struct cmd_ctx *c)
+{
+    sqlite3_stmt *s = store_stmt(c->m->store, SQL_AUDIT_ALL);
+    char prev[65] = "", want[65];
+    int64_t rows = 0, expect_id = 1, broken = 0;
+    if (!s)
+        return proto_fail(&c->err, ERR_UNAVAILABLE, "storage error");
+    sqlite3_bind_int64(s, 1, 1);
+    sqlite3_bind_int64(s, 2, INT64_MAX);
+    while (!broken && sqlite3_step(s) == SQLITE_ROW) {
+        struct store_audit a;
+        int64_t id = sqlite3_column_int64(s, 0);
+        const char *hash = (const char *)sqlite3_column_text(s, 8);
+        audit_fields(s, &a);
+        store_audit_hash(prev, id, &a, want);
+        if (id != expect_id || !hash || strcmp(hash, want))
+            broken = id;
+        snprintf(prev, sizeof(prev), "%s", hash ? hash : "");
+        expect_id = id + 1;
+        rows++;
+    }
+    sqlite3_reset(s);
+    c->result = json_pack("{s:b, s:I}", "intact", !broken, "rows", (json_int_t)rows);
+    if (broken)
+        json_object_set_new(c->result, "first_broken_row", json_integer(broken));
+    return 0;
+}
+
+/* audit.export: rows with their hashes, from a row id, for an inquiry. */
+static int cmd_audit_export(struct cmd_ctx *c)
+{
+    int64_t from = 1, limit = 10000;
+    if (proto_arg_int(c->args, "from", false, 1, INT64_MAX, &from, &c->err) ||
+        proto_arg_int(c->args, "limit", false, 1, 10000, &limit, &c->err))
+        return -1;
+    sqlite3_stmt *s = store_stmt(c->m->store, SQL_AUDIT_ALL);
+    json_t *rows = json_array();
+    sqlite3_bind_int64(s, 1, from);
+    sqlite3_bind_int64(s, 2, limit);
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        struct store_audit a;
+        audit_fields(s, &a);
+        json_array_append_new(
+            rows, json_pack("{s:I, s:I, s:s, s:s?, s:s, s:s?, s:s, s:s?, s:s?}", "id",
+                            (json_int_t)sqlite3_column_int64(s, 0), "at", (json_int_t)a.at,
+                            "principal", a.principal, "request_id", a.request_id, "command",
+                            a.command, "target", a.target, "outcome", a.outcome, "detail",
+                            a.detail, "hash", (const char *)sqlite3_column_text(s, 8)));
+    }
+    sqlite3_reset(s);
+    c->result = json_pack("{s:o}", "rows", rows);
+    return 0;
+}
+
+static const char *const export_args[] = {"from", "limit", NULL};
+
+const struct command audit_commands[] = {
+    {"audit.verify", cmd_audit_verify, false, no_args, false},
+    {"audit.export", cmd_audit_export, false, export_args, false},
+    {NULL, NULL, false, NULL, false},
+};

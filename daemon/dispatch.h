@@ -41,6 +41,7 @@ struct command {
     cmd_fn *fn;
     bool mutating;
     const char *const *args; /* NULL-terminated list of accepted argument names */
+    bool audit_read;         /* a read of personal data: audited like a change */
 };
 
 /* Look a command up by name; NULL when unknown. */
@@ -65,5 +66,6 @@ extern const struct command staffing_commands[];
 extern const struct command persons_commands[];
 extern const struct command board_commands[];
 extern const struct command report_commands[];
+extern const struct command audit_commands[];
 
 #endif

@@ -17,6 +17,7 @@
 
 #include "authz.h"
 #include "board.h"
+#include "persons.h"
 #include "report.h"
 #include "dispatch.h"
 #include "outbox.h"
@@ -242,6 +243,8 @@ static int cmd_standdown(struct cmd_ctx *c)
     if (rc == 0)
         rc = report_after_commit(c->m, c->outbox, id);
     if (rc == 0)
+        rc = persons_check_after_commit(c->m, c->outbox); /* the retention clock starts */
+    if (rc == 0)
         rc = outbox_event(c->m, c->outbox, id, ref, "incident.standdown",
                           json_pack("{s:s, s:s?}", "ref", ref, "note", note), c->now);
     if (rc != 0)
@@ -380,9 +383,9 @@ static const char *const list_args_list[] = {"state", "limit", NULL};
 static const char *const show_args_list[] = {"ref", "plan_source", NULL};
 
 const struct command incident_commands[] = {
-    {"incident.standup", cmd_standup, true, standup_args_list},
-    {"incident.standdown", cmd_standdown, true, standdown_args_list},
-    {"incident.list", cmd_list, false, list_args_list},
-    {"incident.show", cmd_show, false, show_args_list},
-    {NULL, NULL, false, NULL},
+    {"incident.standup", cmd_standup, true, standup_args_list, false},
+    {"incident.standdown", cmd_standdown, true, standdown_args_list, false},
+    {"incident.list", cmd_list, false, list_args_list, false},
+    {"incident.show", cmd_show, false, show_args_list, false},
+    {NULL, NULL, false, NULL, false},
 };

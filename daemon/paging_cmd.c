@@ -288,10 +288,10 @@ static const char *const no_args[] = {NULL};
 static const char *const received_args[] = {"page_id", NULL};
 
 const struct command paging_commands[] = {
-    {"agency.listen", cmd_listen, false, no_args},
-    {"agency.received", cmd_received, true, received_args},
-    {"agency.ack", cmd_agency_ack, true, ack_args},
-    {"page.ack", cmd_page_ack, true, relay_args},
-    {"agency.repage", cmd_repage, true, repage_args},
-    {NULL, NULL, false, NULL},
+    {"agency.listen", cmd_listen, false, no_args, false},
+    {"agency.received", cmd_received, true, received_args, false},
+    {"agency.ack", cmd_agency_ack, true, ack_args, false},
+    {"page.ack", cmd_page_ack, true, relay_args, false},
+    {"agency.repage", cmd_repage, true, repage_args, false},
+    {NULL, NULL, false, NULL, false},
 };

@@ -354,7 +354,74 @@ static const char SQL_RESCREEN_DUE[] =
 static const char SQL_NEXT_DEADLINE[] =
     "SELECT MIN(t) FROM (SELECT MIN(referral_due_at) AS t FROM persons WHERE referred_at IS NULL"
     " AND breached_at IS NULL AND merged_into IS NULL UNION ALL"
-    " SELECT MIN(due_at) FROM rescreens WHERE state = 'pending')";
+    " SELECT MIN(due_at) FROM rescreens WHERE state = 'pending' UNION ALL"
+    " SELECT MIN(stood_down_at + json_extract(plan_json, '$.retention_days') * 86400000)"
+    " FROM incidents WHERE state = 'stood_down' AND purged_at IS NULL)";
+
+/* ---- retention ---- */
+
+static const char SQL_PURGE_DUE[] =
+    "SELECT id, ref FROM incidents WHERE state = 'stood_down' AND purged_at IS NULL"
+    " AND stood_down_at + json_extract(plan_json, '$.retention_days') * 86400000 <= ?1 LIMIT 1";
+static const char *const purge_sql[] = {
+    "UPDATE persons SET name = NULL, name_key = NULL, dob = NULL, phone = NULL, phone_key = NULL,"
+    " email = NULL, address = NULL, safe_contact = NULL, external_ref = NULL, purged = 1"
+    " WHERE incident_id = ?1",
+    "UPDATE screenings SET answers = '[]' WHERE person_id IN"
+    " (SELECT id FROM persons WHERE incident_id = ?1)",
+    "UPDATE contacts SET note = NULL WHERE person_id IN"
+    " (SELECT id FROM persons WHERE incident_id = ?1)",
+    "DELETE FROM imports WHERE incident_id = ?1",
+    "UPDATE rescreens SET state = 'cancelled' WHERE state = 'pending' AND person_id IN"
+    " (SELECT id FROM persons WHERE incident_id = ?1)",
+    "UPDATE incidents SET purged_at = ?2, note = NULL, standdown_note = NULL WHERE id = ?1",
+};
+
+/* After the purge commits: fold the WAL back and rebuild the file, so no
+ * copy of a purged field survives in free pages or the journal (with
+ * secure_delete on, freed space is zeroed). */
+static void purge_vacuum(struct muster *m, void *arg)
+{
+    int rc = store_exec(m->store, "PRAGMA wal_checkpoint(TRUNCATE)");
+    if (rc == 0)
+        rc = store_exec(m->store, "VACUUM");
+    if (rc == 0)
+        rc = store_exec(m->store, "PRAGMA wal_checkpoint(TRUNCATE)");
+    if (rc != 0)
+        log_error("persons: vacuum after the retention purge failed: %s", strerror(-rc));
+}
+
+/* Personal fields of an incident past its retention period are purged;
+ * counts, referrals, events and the audit chain stay. */
+static int retention_purge(struct muster *m, struct outbox *ob, int64_t now)
+{
+    sqlite3_stmt *s = store_stmt(m->store, SQL_PURGE_DUE);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, now);
+    int64_t id = 0;
+    char ref[64] = "";
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        id = sqlite3_column_int64(s, 0);
+        copy_col(s, 1, ref, sizeof(ref));
+    }
+    sqlite3_reset(s);
+    int rc = 0;
+    for (size_t i = 0; id && rc == 0 && i < sizeof(purge_sql) / sizeof(purge_sql[0]); i++) {
+        sqlite3_stmt *u = store_stmt(m->store, purge_sql[i]);
+        if (!u)
+            return -EINVAL;
+        sqlite3_bind_int64(u, 1, id);
+        if (sqlite3_bind_parameter_count(u) >= 2)
+            sqlite3_bind_int64(u, 2, now);
+        rc = store_exec_stmt(u);
+    }
+    if (!id || rc != 0)
+        return rc;
+    log_info("persons: %s: personal data purged at the end of its retention period", ref);
+    rc = outbox_event(m, ob, id, ref, "incident.purged", json_object(), now);
+    return rc ? rc : outbox_action(ob, purge_vacuum, NULL, NULL);
+}
 
 struct due_event {
     int64_t incident_id, person_id, at;
@@ -435,6 +502,8 @@ static int check_task(struct muster *m, struct outbox *ob, void *arg)
     int rc = deadline_events(m, ob, SQL_BREACH, true, now);
     if (rc == 0)
         rc = deadline_events(m, ob, SQL_RESCREEN_DUE, false, now);
+    if (rc == 0)
+        rc = retention_purge(m, ob, now);
     if (m->stopping)
         return rc;
     if (rc != 0)

@@ -800,6 +800,7 @@ static int cmd_list(struct cmd_ctx *c)
     while (sqlite3_step(s) == SQLITE_ROW)
         json_array_append_new(arr, list_row(s));
     sqlite3_reset(s);
+    snprintf(c->target, sizeof(c->target), "%s persons", ref);
     c->result = json_pack("{s:s, s:o}", "incident", ref, "persons", arr);
     return 0;
 }
@@ -1157,15 +1158,15 @@ static const char *const merge_args[] = {"keep", "merge", NULL};
 static const char *const close_args[] = {"person", "reason", NULL};
 
 const struct command persons_commands[] = {
-    {"person.add", cmd_add, true, add_args},
-    {"person.import", cmd_import, true, import_args},
-    {"person.show", cmd_show, false, person_args},
-    {"person.list", cmd_list, false, list_args},
-    {"person.screen", cmd_screen, true, screen_args},
-    {"person.consent", cmd_consent, true, consent_args},
-    {"person.contact", cmd_contact, true, contact_args},
-    {"person.merge", cmd_merge, true, merge_args},
-    {"person.unmerge", cmd_unmerge, true, person_args},
-    {"referral.close", cmd_close, true, close_args},
-    {NULL, NULL, false, NULL},
+    {"person.add", cmd_add, true, add_args, false},
+    {"person.import", cmd_import, true, import_args, false},
+    {"person.show", cmd_show, false, person_args, true},
+    {"person.list", cmd_list, false, list_args, true},
+    {"person.screen", cmd_screen, true, screen_args, false},
+    {"person.consent", cmd_consent, true, consent_args, false},
+    {"person.contact", cmd_contact, true, contact_args, false},
+    {"person.merge", cmd_merge, true, merge_args, false},
+    {"person.unmerge", cmd_unmerge, true, person_args, false},
+    {"referral.close", cmd_close, true, close_args, false},
+    {NULL, NULL, false, NULL, false},
 };

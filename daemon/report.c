@@ -413,6 +413,6 @@ static int cmd_report(struct cmd_ctx *c)
 static const char *const report_args[] = {"incident", NULL};
 
 const struct command report_commands[] = {
-    {"report.show", cmd_report, false, report_args},
-    {NULL, NULL, false, NULL},
+    {"report.show", cmd_report, false, report_args, false},
+    {NULL, NULL, false, NULL, false},
 };

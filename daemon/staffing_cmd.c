@@ -511,12 +511,12 @@ static const char *const move_args[] = {"id", "note", NULL};
 static const char *const incident_args[] = {"incident", NULL};
 
 const struct command staffing_commands[] = {
-    {"pledge.offer", cmd_offer, true, offer_args_list},
-    {"pledge.accept", cmd_accept, true, move_args},
-    {"pledge.decline", cmd_decline, true, move_args},
-    {"pledge.arrive", cmd_arrive, true, move_args},
-    {"pledge.withdraw", cmd_withdraw, true, move_args},
-    {"pledge.list", cmd_list, false, incident_args},
-    {"staffing.show", cmd_show, false, incident_args},
-    {NULL, NULL, false, NULL},
+    {"pledge.offer", cmd_offer, true, offer_args_list, false},
+    {"pledge.accept", cmd_accept, true, move_args, false},
+    {"pledge.decline", cmd_decline, true, move_args, false},
+    {"pledge.arrive", cmd_arrive, true, move_args, false},
+    {"pledge.withdraw", cmd_withdraw, true, move_args, false},
+    {"pledge.list", cmd_list, false, incident_args, false},
+    {"staffing.show", cmd_show, false, incident_args, false},
+    {NULL, NULL, false, NULL, false},
 };

@@ -9,10 +9,13 @@
 #include "store.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
+
+#include <sodium.h>
 
 #define STMT_CACHE_MAX 128
 
@@ -259,6 +262,10 @@ static const char *const migrations[] = {
     "  key TEXT NOT NULL,"
     "  value INTEGER NOT NULL,"
     "  PRIMARY KEY (incident_id, key)) WITHOUT ROWID;",
+    /* 6: the audit trail becomes a hash chain: each row carries the
+     * SHA-256 of the previous row's hash and its own fields */
+    "ALTER TABLE audit ADD COLUMN hash TEXT;"
+    "ALTER TABLE incidents ADD COLUMN purged_at INTEGER;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -531,22 +538,49 @@ int store_reply_put(struct store *st, const char *principal, const char *req_id,
     return store_exec_stmt(s);
 }
 
+static const char SQL_AUDIT_TAIL[] = "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1";
 static const char SQL_AUDIT_ADD[] =
-    "INSERT INTO audit (at, principal, request_id, command, target, outcome, detail)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    "INSERT INTO audit (id, at, principal, request_id, command, target, outcome, detail, hash)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+
+void store_audit_hash(const char *prev, int64_t id, const struct store_audit *a, char hex[65])
+{
+    char *text = NULL;
+    unsigned char h[crypto_hash_sha256_BYTES];
+    int n = asprintf(&text, "%s\n%lld\n%lld\n%s\n%s\n%s\n%s\n%s\n%s", prev ? prev : "",
+                     (long long)id, (long long)a->at, a->principal, a->request_id ? a->request_id : "",
+                     a->command, a->target ? a->target : "", a->outcome, a->detail ? a->detail : "");
+    crypto_hash_sha256(h, (const unsigned char *)(n > 0 ? text : ""), n > 0 ? (size_t)n : 0);
+    sodium_bin2hex(hex, 65, h, sizeof(h));
+    free(text);
+}
 
 int store_audit_add(struct store *st, const struct store_audit *a)
 {
+    sqlite3_stmt *t = store_stmt(st, SQL_AUDIT_TAIL);
+    if (!t)
+        return -EINVAL;
+    int64_t id = 1;
+    char prev[65] = "", hash[65];
+    if (sqlite3_step(t) == SQLITE_ROW) {
+        id = sqlite3_column_int64(t, 0) + 1;
+        snprintf(prev, sizeof(prev), "%s",
+                 sqlite3_column_text(t, 1) ? (const char *)sqlite3_column_text(t, 1) : "");
+    }
+    sqlite3_reset(t);
+    store_audit_hash(prev, id, a, hash);
     sqlite3_stmt *s = store_stmt(st, SQL_AUDIT_ADD);
     if (!s)
         return -EINVAL;
-    sqlite3_bind_int64(s, 1, a->at);
-    sqlite3_bind_text(s, 2, a->principal, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, a->request_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 4, a->command, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 5, a->target, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 6, a->outcome, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 7, a->detail, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, a->at);
+    sqlite3_bind_text(s, 3, a->principal, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, a->request_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, a->command, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 6, a->target, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 7, a->outcome, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 8, a->detail, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 9, hash, -1, SQLITE_STATIC);
     return store_exec_stmt(s);
 }
 

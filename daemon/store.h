@@ -81,6 +81,12 @@ struct store_audit {
 };
 int store_audit_add(struct store *st, const struct store_audit *a);
 
+/* The chain hash of audit row id with fields a after the row whose hash
+ * is prev ("" for the first row): SHA-256 over prev, id and every field,
+ * newline-separated, as 64 hex characters.  docs/security.md spells it
+ * out so an inquiry can check an export independently. */
+void store_audit_hash(const char *prev, int64_t id, const struct store_audit *a, char hex[65]);
+
 /* Status-feed events: persisted in the same transaction as the change they
  * describe; *seq is the feed sequence number. */
 int store_event_add(struct store *st, int64_t incident_id, int64_t at, const char *kind,
