@@ -134,11 +134,22 @@ static void on_housekeeping(uv_timer_t *t)
     control_task(m->control, purge_task, NULL, NULL);
 }
 
+static void on_watchdog(uv_timer_t *t)
+{
+    server_notify("WATCHDOG=1"); /* the loop is turning: systemd need not restart us */
+}
+
 int server_housekeeping_start(struct muster *m)
 {
     uv_timer_init(m->loop, &m->housekeeping);
     m->housekeeping.data = m;
-    return uv_timer_start(&m->housekeeping, on_housekeeping, 60000, 3600000);
+    int rc = uv_timer_start(&m->housekeeping, on_housekeeping, 60000, 3600000);
+    const char *usec = getenv("WATCHDOG_USEC");
+    long long period = usec ? strtoll(usec, NULL, 10) / 2000 : 0; /* half the limit, in ms */
+    uv_timer_init(m->loop, &m->watchdog);
+    if (rc == 0 && period > 0)
+        rc = uv_timer_start(&m->watchdog, on_watchdog, 0, (uint64_t)period);
+    return rc;
 }
 
 static void on_stop_signal(uv_signal_t *h, int signum)
@@ -223,6 +234,8 @@ void server_stop(struct muster *m)
     close_handle(&m->sig_hup);
     if (m->housekeeping.loop && !uv_is_closing((uv_handle_t *)&m->housekeeping))
         uv_close((uv_handle_t *)&m->housekeeping, NULL);
+    if (m->watchdog.loop && !uv_is_closing((uv_handle_t *)&m->watchdog))
+        uv_close((uv_handle_t *)&m->watchdog, NULL);
 }
 
 void server_free(struct muster *m)

@@ -51,6 +51,7 @@ struct muster {
     struct persons *persons;
     uv_signal_t sig_int, sig_term, sig_hup;
     uv_timer_t housekeeping;
+    uv_timer_t watchdog; /* WATCHDOG=1 to systemd, when it asks for it */
     bool stopping;
 };
 
