@@ -21,12 +21,12 @@ struct keypair;
 struct board_client;
 
 struct board_client_opts {
-    const char *control_ep;     /* the control socket */
-    const char *feed_ep;        /* the status feed; NULL: snapshots only */
-    const struct keypair *me;   /* our key pair (gold or duty) */
-    const char *server_pub;     /* the daemon's Z85 public key */
-    int timeout_ms;             /* for a reply and for the feed handshake */
-    void *zctx;                 /* ZeroMQ context for the feed; NULL: its own */
+    const char *control_ep;   /* the control socket */
+    const char *feed_ep;      /* the status feed; NULL: snapshots only */
+    const struct keypair *me; /* our key pair (gold or duty) */
+    const char *server_pub;   /* the daemon's Z85 public key */
+    int timeout_ms;           /* for a reply and for the feed handshake */
+    void *zctx;               /* ZeroMQ context for the feed; NULL: its own */
 };
 
 /* Connect both sockets and wait for the feed's CURVE handshake.  Returns

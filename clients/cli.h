@@ -17,6 +17,7 @@ struct cli {
     const char *key_file;
     const char *as;
     const char *endpoint;
+    const char *feed_endpoint;
     const char *request_id;
     int timeout_ms;
     bool json;
@@ -38,6 +39,17 @@ struct mclient;
 /* Open a connection with the key of the natural role (or --as/--key).
  * Returns 0 or an exit code (the reason printed). */
 int cli_connect(const struct cli *cli, const char *natural, struct mclient **out);
+
+struct keypair;
+
+/* Read the key pair of the natural role (or --as/--key) and the daemon's
+ * public key.  Returns 0 or -errno (the reason printed). */
+int cli_load_keys(const struct cli *cli, const char *natural, struct keypair *me,
+                  char server_pub[41]);
+
+/* muster watch and muster status (watch.c). */
+int cli_watch(struct cli *cli, int argc, char **argv);
+int cli_status(struct cli *cli, int argc, char **argv);
 
 /* The person commands (cli_persons.c). */
 int cli_person(struct cli *cli, int argc, char **argv);

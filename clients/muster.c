@@ -85,6 +85,12 @@ static int load_keys(const struct cli *cli, const char *natural, struct keypair 
     return rc;
 }
 
+int cli_load_keys(const struct cli *cli, const char *natural, struct keypair *me,
+                  char server_pub[41])
+{
+    return load_keys(cli, natural, me, server_pub);
+}
+
 static int report_error(json_t *reply)
 {
     json_t *e = json_object_get(reply, "error");
@@ -737,14 +743,17 @@ static const struct subcmd subcmds[] = {
     {"plan", "show", cmd_plan_show, "PLAN"},
     {"keys", "init", cmd_keys_init, "[--keys DIR] [--plans DIR]"},
     {"keys", "add", cmd_keys_add, "[--keys DIR] gold|duty|intake|agency:ID"},
+    {"watch", NULL, cli_watch, "[INCIDENT]  (live board; keys: q quit, n/p incident, r refresh)"},
+    {"status", NULL, cli_status, "[INCIDENT] [--json|--hash]"},
     {"whoami", NULL, cmd_whoami, ""},
     {"request", NULL, cmd_request, "COMMAND ['{json args}']"},
 };
 
 static void help(FILE *f)
 {
-    fprintf(f, "usage: muster [--keys DIR] [--as ROLE | --key FILE] [--connect EP] [--json]\n"
-               "              [--timeout SECONDS] [--request-id ID] COMMAND...\n\ncommands:\n");
+    fprintf(f, "usage: muster [--keys DIR] [--as ROLE | --key FILE] [--connect EP] [--feed EP]\n"
+               "              [--json] [--timeout SECONDS] [--request-id ID] COMMAND...\n\n"
+               "commands:\n");
     for (size_t i = 0; i < sizeof(subcmds) / sizeof(subcmds[0]); i++)
         fprintf(f, "  %s %s %s\n", subcmds[i].group, subcmds[i].action ? subcmds[i].action : "",
                 subcmds[i].help);
@@ -754,10 +763,11 @@ static void help(FILE *f)
 
 static int global_opts(struct cli *cli, int argc, char **argv)
 {
-    static const struct option o[] = {
-        {"keys", 1, NULL, 'k'},       {"key", 1, NULL, 'K'},  {"as", 1, NULL, 'a'},
-        {"connect", 1, NULL, 'c'},    {"json", 0, NULL, 'j'}, {"timeout", 1, NULL, 't'},
-        {"request-id", 1, NULL, 'r'}, {"help", 0, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    static const struct option o[] = {{"keys", 1, NULL, 'k'},       {"key", 1, NULL, 'K'},
+                                      {"as", 1, NULL, 'a'},         {"connect", 1, NULL, 'c'},
+                                      {"json", 0, NULL, 'j'},       {"timeout", 1, NULL, 't'},
+                                      {"request-id", 1, NULL, 'r'}, {"help", 0, NULL, 'h'},
+                                      {"feed", 1, NULL, 'f'},       {NULL, 0, NULL, 0}};
     int ch;
     while ((ch = getopt_long(argc, argv, "+h", o, NULL)) != -1) {
         switch (ch) {
@@ -772,6 +782,9 @@ static int global_opts(struct cli *cli, int argc, char **argv)
             break;
         case 'c':
             cli->endpoint = optarg;
+            break;
+        case 'f':
+            cli->feed_endpoint = optarg;
             break;
         case 'j':
             cli->json = true;
@@ -795,8 +808,10 @@ static int global_opts(struct cli *cli, int argc, char **argv)
 int main(int argc, char **argv)
 {
     const char *env_keys = getenv("MUSTER_KEYS"), *env_ep = getenv("MUSTER_CONNECT");
+    const char *env_feed = getenv("MUSTER_FEED");
     struct cli cli = {.keys_dir = env_keys ? env_keys : "var/keys",
                       .endpoint = env_ep ? env_ep : "tcp://127.0.0.1:7710",
+                      .feed_endpoint = env_feed ? env_feed : "tcp://127.0.0.1:7711",
                       .timeout_ms = 10000};
     int first = global_opts(&cli, argc, argv);
     if (first < 0 || first >= argc) {

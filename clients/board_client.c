@@ -1,0 +1,376 @@
+/*
+ * clients/board_client.c - the board watcher (see board_client.h).
+ *
+ * It owns a control connection (mclient), a CURVE SUB socket on the feed
+ * and the board as last applied: the snapshot's keys with every later
+ * event's "board" values written over them, and the feed seq they are
+ * current to.
+ */
+#include "board_client.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+#include <zmq.h>
+
+#include "client.h"
+#include "keys.h"
+
+#define DRAIN_MAX 5000 /* messages read per drain, so a screen stays live */
+
+struct board_client {
+    struct mclient *ctl;
+    void *zctx;
+    bool own_ctx;
+    void *sub;
+    char ref[64]; /* the watched incident; "" for the latest active */
+    int64_t seq;  /* the last event reflected in board; -1 before a snapshot */
+    int64_t limit;
+    int64_t skew;
+    json_t *board, *meta;
+    bool need_snapshot;
+    unsigned long gaps, snapshots;
+    long drop_at, fresh; /* the MUSTER_WATCH_DROP hook */
+};
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int set_curve(void *sock, const struct board_client_opts *o)
+{
+    int linger = 0, hwm = 100000;
+    if (zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof(linger)) != 0 ||
+        zmq_setsockopt(sock, ZMQ_RCVHWM, &hwm, sizeof(hwm)) != 0 ||
+        zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, o->server_pub, 40) != 0 ||
+        zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, o->me->public_z85, 40) != 0 ||
+        zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, o->me->secret_z85, 40) != 0 ||
+        zmq_setsockopt(sock, ZMQ_SUBSCRIBE, "", 0) != 0)
+        return -errno;
+    return 0;
+}
+
+/* The first handshake event of the feed socket: 0 when it succeeded,
+ * -EACCES when our key was refused, -ETIMEDOUT or -EPROTO otherwise. */
+static int wait_handshake(void *mon, int timeout_ms)
+{
+    zmq_pollitem_t item = {mon, 0, ZMQ_POLLIN, 0};
+    int rc = -ETIMEDOUT;
+    while (rc == -ETIMEDOUT && zmq_poll(&item, 1, timeout_ms) == 1) {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        uint16_t event = 0;
+        if (zmq_msg_recv(&m, mon, 0) >= 6)
+            memcpy(&event, zmq_msg_data(&m), sizeof(event));
+        while (zmq_msg_more(&m) && zmq_msg_recv(&m, mon, 0) >= 0)
+            ;
+        zmq_msg_close(&m);
+        if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
+            rc = 0;
+        else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+            rc = -EACCES;
+        else if (event)
+            rc = -EPROTO;
+    }
+    return rc;
+}
+
+/* Connect the SUB socket, subscribed to everything, and wait until the
+ * daemon has accepted our key on it. */
+static int open_feed(struct board_client *b, const struct board_client_opts *o, char *err,
+                     size_t errlen)
+{
+    char ep[64];
+    snprintf(ep, sizeof(ep), "inproc://feed-monitor-%p", (void *)b);
+    b->sub = zmq_socket(b->zctx, ZMQ_SUB);
+    int rc = b->sub ? set_curve(b->sub, o) : -errno;
+    void *mon = NULL;
+    if (rc == 0 &&
+        zmq_socket_monitor(b->sub, ep,
+                           ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) != 0)
+        rc = -errno;
+    if (rc == 0 && (!(mon = zmq_socket(b->zctx, ZMQ_PAIR)) || zmq_connect(mon, ep) != 0))
+        rc = -errno;
+    if (rc == 0 && zmq_connect(b->sub, o->feed_ep) != 0)
+        rc = -errno;
+    if (rc == 0)
+        rc = wait_handshake(mon, o->timeout_ms);
+    zmq_socket_monitor(b->sub, NULL, 0);
+    if (mon)
+        zmq_close(mon);
+    if (rc == -EACCES)
+        snprintf(err, errlen, "the feed %s refused our key (only gold and duty may watch)",
+                 o->feed_ep);
+    else if (rc != 0)
+        snprintf(err, errlen, "no status feed at %s: %s", o->feed_ep,
+                 rc == -ETIMEDOUT ? "no answer" : zmq_strerror(-rc));
+    return rc;
+}
+
+static long drop_hook(void)
+{
+    const char *v = getenv("MUSTER_WATCH_DROP");
+    return v ? strtol(v, NULL, 10) : 0;
+}
+
+int board_client_open(const struct board_client_opts *o, struct board_client **out, char *err,
+                      size_t errlen)
+{
+    struct board_client *b = calloc(1, sizeof(*b));
+    if (!b)
+        return -ENOMEM;
+    b->seq = -1;
+    b->drop_at = drop_hook();
+    struct mclient_opts mo = {o->control_ep, o->me, o->server_pub, o->timeout_ms};
+    int rc = mclient_open(&mo, &b->ctl, err, errlen);
+    if (rc == 0 && o->feed_ep) {
+        b->own_ctx = !o->zctx;
+        b->zctx = o->zctx ? o->zctx : zmq_ctx_new();
+        rc = b->zctx ? open_feed(b, o, err, errlen) : -ENOMEM;
+    }
+    if (rc != 0) {
+        board_client_close(b);
+        return rc;
+    }
+    *out = b;
+    return 0;
+}
+
+void board_client_close(struct board_client *b)
+{
+    if (!b)
+        return;
+    mclient_close(b->ctl);
+    if (b->sub)
+        zmq_close(b->sub);
+    if (b->own_ctx && b->zctx)
+        zmq_ctx_term(b->zctx);
+    json_decref(b->board);
+    json_decref(b->meta);
+    free(b);
+}
+
+/* Send cmd and return its result (new reference), or NULL with err set
+ * and *rc: -ENOENT for a NOT_FOUND error, else -errno. */
+static json_t *request(struct board_client *b, const char *cmd, json_t *args, int *rc, char *err,
+                       size_t errlen)
+{
+    json_t *reply = NULL, *result = NULL;
+    *rc = mclient_call(b->ctl, NULL, cmd, args, &reply, err, errlen);
+    if (*rc != 0)
+        return NULL;
+    if (json_is_true(json_object_get(reply, "ok"))) {
+        result = json_incref(json_object_get(reply, "result"));
+    } else {
+        json_t *e = json_object_get(reply, "error");
+        const char *code = json_string_value(json_object_get(e, "code"));
+        snprintf(err, errlen, "%s: %s", code ? code : "?",
+                 json_string_value(json_object_get(e, "message")));
+        *rc = code && !strcmp(code, "NOT_FOUND") ? -ENOENT : -EPERM;
+    }
+    json_decref(reply);
+    return result;
+}
+
+int board_client_snapshot(struct board_client *b, char *err, size_t errlen)
+{
+    int rc;
+    json_t *args = b->ref[0] ? json_pack("{s:s}", "incident", b->ref) : json_object();
+    json_t *r = request(b, "status.show", args, &rc, err, errlen);
+    json_t *seq = json_object_get(r, "seq");
+    const char *ref = json_string_value(json_object_get(r, "incident"));
+    if (r && (!json_is_integer(seq) || !ref || !json_is_object(json_object_get(r, "board")))) {
+        snprintf(err, errlen, "status.show: an unreadable snapshot");
+        rc = -EPROTO;
+    }
+    b->need_snapshot = rc != 0;
+    if (rc == 0) {
+        snprintf(b->ref, sizeof(b->ref), "%s", ref);
+        b->seq = json_integer_value(seq);
+        json_decref(b->board);
+        json_decref(b->meta);
+        b->board = json_incref(json_object_get(r, "board"));
+        b->meta = json_incref(json_object_get(r, "meta"));
+        b->snapshots++;
+    }
+    json_decref(r);
+    return rc;
+}
+
+int board_client_watch(struct board_client *b, const char *ref, char *err, size_t errlen)
+{
+    snprintf(b->ref, sizeof(b->ref), "%s", ref ? ref : "");
+    return board_client_snapshot(b, err, errlen);
+}
+
+/* Write an event's board values over ours; null removes a key. */
+static void apply_values(struct board_client *b, json_t *values)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(values, key, v)
+    {
+        if (json_is_null(v))
+            json_object_del(b->board, key);
+        else
+            json_object_set(b->board, key, v);
+    }
+}
+
+/* Apply one event.  Returns 1 when it moved the board or seq, 0 when it
+ * was ignored, or -errno from a re-snapshot after a gap. */
+static int apply(struct board_client *b, json_t *ev, char *err, size_t errlen)
+{
+    json_t *jseq = json_object_get(ev, "seq");
+    int64_t seq = json_integer_value(jseq);
+    if (b->seq < 0) { /* no incident yet: this event may have made one */
+        b->need_snapshot = true;
+        return 0;
+    }
+    if (!json_is_integer(jseq) || seq <= b->seq || (b->limit && seq > b->limit))
+        return 0;
+    if (b->drop_at > 0 && ++b->fresh == b->drop_at)
+        return 0; /* the test hook: as if this message had been lost */
+    json_t *at = json_object_get(ev, "at");
+    if (json_is_integer(at))
+        b->skew = json_integer_value(at) - now_ms();
+    if (seq > b->seq + 1) {
+        b->gaps++;
+        int rc = board_client_snapshot(b, err, errlen);
+        return rc ? rc : 1;
+    }
+    const char *ref = json_string_value(json_object_get(ev, "incident"));
+    if (ref && !strcmp(ref, b->ref))
+        apply_values(b, json_object_get(ev, "board"));
+    b->seq = seq;
+    return 1;
+}
+
+/* Receive one message without waiting: its last frame parsed (new
+ * reference), NULL with *rc = -EAGAIN when none is waiting. */
+static json_t *receive(void *sub, int *rc)
+{
+    zmq_msg_t m;
+    zmq_msg_init(&m);
+    json_t *ev = NULL;
+    *rc = zmq_msg_recv(&m, sub, ZMQ_DONTWAIT) < 0 ? -errno : 0;
+    while (*rc == 0 && zmq_msg_more(&m))
+        *rc = zmq_msg_recv(&m, sub, 0) < 0 ? -errno : 0;
+    if (*rc == 0)
+        ev = json_loadb(zmq_msg_data(&m), zmq_msg_size(&m), 0, NULL);
+    zmq_msg_close(&m);
+    return ev;
+}
+
+int board_client_drain(struct board_client *b, char *err, size_t errlen)
+{
+    int rc = 0, changed = 0;
+    for (int i = 0; b->sub && i < DRAIN_MAX; i++) {
+        json_t *ev = receive(b->sub, &rc);
+        if (rc == -EAGAIN)
+            break;
+        if (rc != 0) {
+            snprintf(err, errlen, "feed: %s", zmq_strerror(-rc));
+            return rc;
+        }
+        rc = ev ? apply(b, ev, err, errlen) : 0;
+        json_decref(ev);
+        if (rc < 0)
+            return rc;
+        changed += rc;
+    }
+    if (b->need_snapshot) {
+        if ((rc = board_client_snapshot(b, err, errlen)) != 0)
+            return rc;
+        changed++;
+    }
+    return changed;
+}
+
+void board_client_set_limit(struct board_client *b, int64_t limit)
+{
+    b->limit = limit;
+}
+
+void *board_client_feed(struct board_client *b)
+{
+    return b->sub;
+}
+
+json_t *board_client_incidents(struct board_client *b, char *err, size_t errlen)
+{
+    int rc;
+    json_t *r =
+        request(b, "incident.list", json_pack("{s:s}", "state", "active"), &rc, err, errlen);
+    json_t *refs = r ? json_array() : NULL, *inc;
+    size_t i;
+    json_array_foreach(json_object_get(r, "incidents"), i, inc)
+    {
+        json_t *ref = json_object_get(inc, "ref");
+        if (json_is_string(ref))
+            json_array_append(refs, ref);
+    }
+    json_decref(r);
+    return refs;
+}
+
+const char *board_client_ref(const struct board_client *b)
+{
+    return b->ref;
+}
+
+int64_t board_client_seq(const struct board_client *b)
+{
+    return b->seq;
+}
+
+json_t *board_client_board(const struct board_client *b)
+{
+    return b->board;
+}
+
+json_t *board_client_meta(const struct board_client *b)
+{
+    return b->meta;
+}
+
+unsigned long board_client_gaps(const struct board_client *b)
+{
+    return b->gaps;
+}
+
+unsigned long board_client_snapshots(const struct board_client *b)
+{
+    return b->snapshots;
+}
+
+int64_t board_client_skew(const struct board_client *b)
+{
+    return b->skew;
+}
+
+char *board_client_canonical(json_t *board)
+{
+    return json_dumps(board, JSON_SORT_KEYS | JSON_COMPACT);
+}
+
+int board_client_sha256(json_t *board, char hex[65])
+{
+    char *text = board_client_canonical(board);
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    if (!text)
+        return -ENOMEM;
+    crypto_hash_sha256(digest, (const unsigned char *)text, strlen(text));
+    sodium_bin2hex(hex, 65, digest, sizeof(digest));
+    free(text);
+    return 0;
+}
