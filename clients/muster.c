@@ -604,6 +604,61 @@ case 'o':
     return rc;
 }
 
+/* ---- audit ---- */
+
+static void print_verify(json_t *r)
+{
+    if (json_is_true(json_object_get(r, "intact")))
+        printf("audit trail intact: %lld rows\n",
+               (long long)json_integer_value(json_object_get(r, "rows")));
+    else
+        printf("audit trail BROKEN at row %lld (of %lld): that row was changed, removed or"
+               " inserted outside musterd\n",
+               (long long)json_integer_value(json_object_get(r, "first_broken_row")),
+               (long long)json_integer_value(json_object_get(r, "rows")));
+}
+
+static int cmd_audit_verify(struct cli *cli, int argc, char **argv)
+{
+    if (argc != 1)
+        return die_usage("usage: muster audit verify");
+    return call(cli, "gold", "audit.verify", NULL, print_verify);
+}
+
+/* audit export: every row, page by page, one JSON object per line. */
+static int cmd_audit_export(struct cli *cli, int argc, char **argv)
+{
+    struct mclient *c = NULL;
+    int rc = argc == 1 ? cli_connect(cli, "gold", &c) : die_usage("usage: muster audit export");
+    json_int_t from = 1;
+    while (rc == 0) {
+        json_t *reply = NULL, *row;
+        char err[512];
+        size_t i;
+        if (mclient_call(c, NULL, "audit.export", json_pack("{s:I}", "from", from), &reply, err,
+                         sizeof(err)) != 0) {
+            fprintf(stderr, "muster: %s\n", err);
+            rc = EXIT_UNREACHABLE;
+            break;
+        }
+        json_t *rows = json_object_get(json_object_get(reply, "result"), "rows");
+        json_array_foreach(rows, i, row)
+        {
+            json_dumpf(row, stdout, JSON_COMPACT | JSON_SORT_KEYS);
+            putchar('\n');
+            from = json_integer_value(json_object_get(row, "id")) + 1;
+        }
+        size_t n = json_array_size(rows);
+        if (!json_is_true(json_object_get(reply, "ok")))
+            rc = EXIT_REFUSED;
+        json_decref(reply);
+        if (n == 0)
+            break;
+    }
+    mclient_close(c);
+    return rc;
+}
+
 /* ---- keys ---- */
 
 static int write_pair(const char *dir, const char *principal, bool add_to_ring)
@@ -739,6 +794,8 @@ static const struct subcmd subcmds[] = {
      "add|show|list|screen|consent|contact|merge|unmerge|import ... (see docs/persons.md)"},
     {"referral", "close", cli_referral_close, "PERSON [--reason TEXT]"},
     {"report", NULL, cmd_report, "INCIDENT [--format md|json|csv] [--out DIR]"},
+    {"audit", "verify", cmd_audit_verify, ""},
+    {"audit", "export", cmd_audit_export, "(JSON lines on standard output)"},
     {"plan", "list", cmd_plan_list, ""},
     {"plan", "show", cmd_plan_show, "PLAN"},
     {"keys", "init", cmd_keys_init, "[--keys DIR] [--plans DIR]"},

@@ -30,7 +30,7 @@ m --as intake person list "$ref" >/dev/null
     fail "a read of a person's record was not audited"
 ok "reads of a person's record audited with who and what"
 
-verify() { m --json request audit.verify | tr -d ' \n'; }
+verify() { m --json audit verify | tr -d ' \n'; }
 v=$(verify)
 echo "$v" | grep '"intact":true' >/dev/null || fail "fresh chain not intact: $v"
 rows=$(echo "$v" | sed -n 's/.*"rows":\([0-9]*\).*/\1/p')
@@ -45,7 +45,9 @@ start_daemon --clock-offset "$(at '2026-12-01 11:00 UTC')"
 v=$(verify)
 echo "$v" | grep "\"intact\":false" >/dev/null && echo "$v" | grep "\"first_broken_row\":$victim" >/dev/null ||
     fail "tampering with row $victim not found: $v"
+m audit verify | grep "BROKEN at row $victim" >/dev/null || fail "audit verify text"
 ok "a row changed by hand is found by audit verify: row $victim"
+[ "$(m audit export | grep -c '"hash":')" = "$(sqlite3 "$DB" 'SELECT COUNT(*) FROM audit')" ] || fail "audit export rows"
 stop_daemon
 sqlite3 "$DB" "UPDATE audit SET principal = 'intake' WHERE id = $victim"
 start_daemon --clock-offset "$(at '2026-12-01 12:00 UTC')"
