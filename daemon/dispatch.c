@@ -31,8 +31,8 @@ static const struct command session_commands[] = {
 };
 
 static const struct command *const tables[] = {
-    session_commands,  plan_commands,    incident_commands, paging_commands,
-    staffing_commands, persons_commands, board_commands,    report_commands, audit_commands};
+    session_commands, plan_commands,  incident_commands, paging_commands, staffing_commands,
+    persons_commands, board_commands, report_commands,   audit_commands};
 
 const struct command *dispatch_find(const char *name)
 {
@@ -258,8 +258,8 @@ static int cmd_audit_export(struct cmd_ctx *c)
             rows, json_pack("{s:I, s:I, s:s, s:s?, s:s, s:s?, s:s, s:s?, s:s?}", "id",
                             (json_int_t)sqlite3_column_int64(s, 0), "at", (json_int_t)a.at,
                             "principal", a.principal, "request_id", a.request_id, "command",
-                            a.command, "target", a.target, "outcome", a.outcome, "detail",
-                            a.detail, "hash", (const char *)sqlite3_column_text(s, 8)));
+                            a.command, "target", a.target, "outcome", a.outcome, "detail", a.detail,
+                            "hash", (const char *)sqlite3_column_text(s, 8)));
     }
     sqlite3_reset(s);
     c->result = json_pack("{s:o}", "rows", rows);

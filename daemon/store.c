@@ -547,9 +547,10 @@ void store_audit_hash(const char *prev, int64_t id, const struct store_audit *a,
 {
     char *text = NULL;
     unsigned char h[crypto_hash_sha256_BYTES];
-    int n = asprintf(&text, "%s\n%lld\n%lld\n%s\n%s\n%s\n%s\n%s\n%s", prev ? prev : "",
-                     (long long)id, (long long)a->at, a->principal, a->request_id ? a->request_id : "",
-                     a->command, a->target ? a->target : "", a->outcome, a->detail ? a->detail : "");
+    int n =
+        asprintf(&text, "%s\n%lld\n%lld\n%s\n%s\n%s\n%s\n%s\n%s", prev ? prev : "", (long long)id,
+                 (long long)a->at, a->principal, a->request_id ? a->request_id : "", a->command,
+                 a->target ? a->target : "", a->outcome, a->detail ? a->detail : "");
     crypto_hash_sha256(h, (const unsigned char *)(n > 0 ? text : ""), n > 0 ? (size_t)n : 0);
     sodium_bin2hex(hex, 65, h, sizeof(h));
     free(text);
