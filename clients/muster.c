@@ -791,7 +791,7 @@ static const struct subcmd subcmds[] = {
     {"pledge", "list", cmd_pledge_list, "INCIDENT"},
     {"staffing", NULL, cmd_staffing, "INCIDENT"},
     {"person", NULL, cli_person,
-     "add|show|list|screen|consent|contact|merge|unmerge|import ... (see docs/persons.md)"},
+     "add|show|list|screen|consent|contact|merge|unmerge|import ... (see README.md)"},
     {"referral", "close", cli_referral_close, "PERSON [--reason TEXT]"},
     {"report", NULL, cmd_report, "INCIDENT [--format md|json|csv] [--out DIR]"},
     {"audit", "verify", cmd_audit_verify, ""},

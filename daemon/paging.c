@@ -413,8 +413,11 @@ void paging_agency_board(struct muster *m, struct outbox *ob, int64_t incident_i
                          const char *agency)
 {
     char key[64];
+    json_t *v = board_agency(m, incident_id, agency);
+    if (!v)
+        return; /* asked for staff, but not activated: no activation page to show */
     snprintf(key, sizeof(key), "agency/%s", agency);
-    board_put(ob, key, board_agency(m, incident_id, agency));
+    board_put(ob, key, v);
 }
 
 /* ---- results ---- */

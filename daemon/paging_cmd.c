@@ -25,13 +25,14 @@ struct page_ref {
     char ref[INCIDENT_REF_MAX];
     char incident_state[16];
     char acked_by[64];
+    int64_t ask_id; /* a call for staff, 0 for the activation page */
 };
 
 static const char SQL_BY_CODE[] =
-    "SELECT p.id, p.incident_id, p.agency_id, p.state, i.ref, i.state, p.acked_by"
+    "SELECT p.id, p.incident_id, p.agency_id, p.state, i.ref, i.state, p.acked_by, p.ask_id"
     " FROM pages p JOIN incidents i ON i.id = p.incident_id WHERE p.ack_code = ?1";
 static const char SQL_BY_REF[] =
-    "SELECT p.id, p.incident_id, p.agency_id, p.state, i.ref, i.state, p.acked_by"
+    "SELECT p.id, p.incident_id, p.agency_id, p.state, i.ref, i.state, p.acked_by, p.ask_id"
     " FROM pages p JOIN incidents i ON i.id = p.incident_id WHERE i.ref = ?1 AND p.agency_id = ?2"
     " AND p.ask_id IS NULL";
 
@@ -59,6 +60,7 @@ static int page_find(struct cmd_ctx *c, const char *a, const char *b, struct pag
         snprintf(out->incident_state, sizeof(out->incident_state), "%s", sqlite3_column_text(s, 5));
         const unsigned char *by = sqlite3_column_text(s, 6);
         snprintf(out->acked_by, sizeof(out->acked_by), "%s", by ? (const char *)by : "");
+        out->ask_id = sqlite3_column_int64(s, 7);
     }
     sqlite3_reset(s);
     return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
@@ -67,6 +69,17 @@ static int page_find(struct cmd_ctx *c, const char *a, const char *b, struct pag
 static const char SQL_ACK[] =
     "UPDATE pages SET state = 'acknowledged', next_at = NULL, acked_at = ?2, acked_by = ?3,"
     " ack_note = ?4, ack_via = ?5 WHERE id = ?1 AND state IN ('paging', 'unreachable')";
+
+/* The acknowledgement event's data; a call for staff says which ask. */
+static json_t *ack_data(const struct page_ref *pg, const char *by, const char *note,
+                        const char *via)
+{
+    json_t *d = json_pack("{s:s, s:s, s:s?, s:s}", "agency", pg->agency, "by", by, "note", note,
+                          "via", via);
+    if (pg->ask_id)
+        json_object_set_new(d, "ask", json_integer(pg->ask_id));
+    return d;
+}
 
 /* Acknowledge page pg: no further notification, in-flight deliveries
  * stopped after the commit. */
@@ -97,9 +110,7 @@ static int ack_page(struct cmd_ctx *c, struct page_ref *pg, const char *note, co
         paging_agency_board(c->m, c->outbox, pg->incident_id, pg->agency);
     if (rc == 0)
         rc = outbox_event(c->m, c->outbox, pg->incident_id, pg->ref, "agency.acknowledged",
-                          json_pack("{s:s, s:s, s:s?, s:s}", "agency", pg->agency, "by",
-                                    c->principal, "note", note, "via", via),
-                          c->now);
+                          ack_data(pg, c->principal, note, via), c->now);
     if (rc == 0)
         rc = paging_rearm_after_commit(c->m, c->outbox);
     if (rc != 0)

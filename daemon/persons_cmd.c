@@ -125,7 +125,8 @@ static int parse_safe_contact(struct cmd_ctx *c, json_t *v)
     json_t *ch = json_object_get(v, "channels"), *x;
     json_t *note = json_object_get(v, "note");
     size_t i;
-    if (!json_is_object(v) || json_object_size(v) > 2 || (ch && !json_is_array(ch)) ||
+    size_t known = (ch != NULL) + (note != NULL);
+    if (!json_is_object(v) || json_object_size(v) != known || (ch && !json_is_array(ch)) ||
         (note && (!json_is_string(note) || json_string_length(note) > 500)))
         return proto_fail(&c->err, ERR_BAD_ARGUMENT,
                           "\"safe_contact\" is {\"channels\": [...], \"note\": \"...\"}");
@@ -566,10 +567,13 @@ static const char SQL_PERSON[] =
 static const char SQL_REFERRED_TO[] =
     "SELECT 1 FROM referrals WHERE person_id = ?1 AND provider = ?2"
     " AND state IN ('referred', 'waitlisted', 'closed') LIMIT 1";
+static const char SQL_REFERRED_NOW[] =
+    "SELECT 1 FROM referrals WHERE person_id = ?1 AND provider = ?2"
+    " AND state IN ('referred', 'waitlisted') LIMIT 1";
 
 /* Load person id for the caller: an agency only finds persons referred to
  * its own pathways; anyone else asking about them learns nothing. */
-static int person_access(struct cmd_ctx *c, int64_t id, struct person_ref *p)
+static int person_access(struct cmd_ctx *c, int64_t id, struct person_ref *p, bool acting)
 {
     sqlite3_stmt *s = store_stmt(c->m->store, SQL_PERSON);
     if (!s)
@@ -586,7 +590,9 @@ static int person_access(struct cmd_ctx *c, int64_t id, struct person_ref *p)
     sqlite3_reset(s);
     const char *agency = authz_agency_id(c->principal);
     if (rc == SQLITE_ROW && agency) {
-        sqlite3_stmt *r = store_stmt(c->m->store, SQL_REFERRED_TO);
+        /* an agency reads the persons it was referred, and acts only on
+         * those it holds an open referral for */
+        sqlite3_stmt *r = store_stmt(c->m->store, acting ? SQL_REFERRED_NOW : SQL_REFERRED_TO);
         sqlite3_bind_int64(r, 1, id);
         sqlite3_bind_text(r, 2, agency, -1, SQLITE_STATIC);
         rc = sqlite3_step(r) == SQLITE_ROW ? SQLITE_ROW : SQLITE_DONE;
@@ -601,7 +607,8 @@ static int person_access(struct cmd_ctx *c, int64_t id, struct person_ref *p)
 static int person_arg(struct cmd_ctx *c, const char *name, struct person_ref *p, bool active)
 {
     int64_t id = 0;
-    if (proto_arg_int(c->args, name, true, 1, INT64_MAX, &id, &c->err) || person_access(c, id, p))
+    if (proto_arg_int(c->args, name, true, 1, INT64_MAX, &id, &c->err) ||
+        person_access(c, id, p, active))
         return -1;
     snprintf(c->target, sizeof(c->target), "person %lld", (long long)id);
     if (active && !p->active)

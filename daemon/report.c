@@ -46,7 +46,7 @@ static json_t *rows(struct muster *m, const char *sql, int64_t id, row_fn *row)
 static const char SQL_TIMELINE[] =
     "SELECT at, kind, body FROM events WHERE incident_id = ?1 AND kind IN ('incident.standup',"
     " 'agency.acknowledged', 'agency.unreachable', 'agency.repaged', 'person.breach',"
-    " 'staffing.ask', 'incident.standdown') ORDER BY seq";
+    " 'staffing.ask', 'incident.standdown') AND json_extract(body, '$.ask') IS NULL ORDER BY seq";
 
 static json_t *timeline_row(sqlite3_stmt *s)
 {
@@ -191,6 +191,24 @@ static void md_header(FILE *f, json_t *r)
             b, str(inc, "state"));
 }
 
+/* The detail column of a timeline row: who or what the event is about. */
+static void timeline_detail(json_t *d, char *buf, size_t len)
+{
+    const char *agency = json_string_value(json_object_get(d, "agency"));
+    const char *role = json_string_value(json_object_get(d, "role"));
+    if (role)
+        snprintf(buf, len, "%s short of %lld %s, asked %s", str(d, "shift"), num(d, "short"), role,
+                 agency ? agency : "-");
+    else if (agency)
+        snprintf(buf, len, "%s%s%s", agency,
+                 json_is_string(json_object_get(d, "via")) ? " via " : "",
+                 json_is_string(json_object_get(d, "via")) ? str(d, "via") : "");
+    else if (json_is_integer(json_object_get(d, "person")))
+        snprintf(buf, len, "person %lld", num(d, "person"));
+    else
+        snprintf(buf, len, "%s", json_is_string(json_object_get(d, "note")) ? str(d, "note") : "");
+}
+
 static void md_timeline(FILE *f, json_t *r)
 {
     json_t *e;
@@ -198,12 +216,10 @@ static void md_timeline(FILE *f, json_t *r)
     fprintf(f, "## Timeline\n\n| time (UTC) | event | detail |\n|---|---|---|\n");
     json_array_foreach(json_object_get(r, "timeline"), i, e)
     {
-        char t[32];
+        char t[32], detail[200];
         utc(json_object_get(e, "at"), t, sizeof(t));
-        json_t *d = json_object_get(e, "data");
-        const char *who = json_string_value(json_object_get(d, "agency"));
-        fprintf(f, "| %s | %s | %s%s%lld |\n", t, str(e, "kind"), who ? who : "",
-                who ? " " : "person ", num(d, "person"));
+        timeline_detail(json_object_get(e, "data"), detail, sizeof(detail));
+        fprintf(f, "| %s | %s | %s |\n", t, str(e, "kind"), detail);
     }
     fprintf(f, "\n");
 }

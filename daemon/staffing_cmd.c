@@ -237,6 +237,10 @@ static int offer_args(struct cmd_ctx *c, json_t *args, struct offer *o)
         return -1;
     o->shifts = json_object_get(args, "shifts");
     o->names = json_object_get(args, "names");
+    if (json_is_null(o->shifts))
+        o->shifts = NULL;
+    if (json_is_null(o->names))
+        o->names = NULL;
     if (!o->shifts)
         return proto_fail(&c->err, ERR_BAD_ARGUMENT, "missing required argument \"shifts\"");
     return 0;
