@@ -31,6 +31,7 @@ struct store {
     /* async commit */
     uv_work_t work;
     int commit_rc;
+    int commit_errno; /* the OS error behind a failed commit */
     int begin_err; /* a BEGIN that failed in this batch: not tried again */
     store_commit_cb *commit_cb;
     void *commit_arg;
@@ -474,12 +475,17 @@ static void commit_work(uv_work_t *w)
     struct store *st = w->data;
     int rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
     st->commit_rc = rc;
+    st->commit_errno = rc != SQLITE_OK ? sqlite3_system_errno(st->db) : 0;
 }
 
 static void commit_done(uv_work_t *w, int status)
 {
     struct store *st = w->data;
     int rc = status < 0 ? status : store_errno(st->commit_rc);
+    /* SQLite reports a read-only or full file system as a generic I/O
+     * error: say what the operating system said */
+    if (rc == -EIO && (st->commit_errno == EROFS || st->commit_errno == ENOSPC))
+        rc = -st->commit_errno;
     if (rc != 0) {
         log_error("store: commit failed: %s", sqlite3_errstr(st->commit_rc));
         store_rollback(st);
