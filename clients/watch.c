@@ -344,7 +344,8 @@ static void grid_cell(json_t *cell, char *out, size_t len)
         snprintf(out, len, "%9s ", "-");
         return;
     }
-    snprintf(text, sizeof(text), "%lld/%lld%s", got, req, short_ ? "!" : " ");
+    if (snprintf(text, sizeof(text), "%lld/%lld%s", got, req, short_ ? "!" : " ") < 0)
+        text[0] = '\0';
     snprintf(out, len, "%s%9s" S_END " ", short_ ? S_ALERT : "", text);
 }
 

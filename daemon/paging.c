@@ -414,9 +414,11 @@ void paging_agency_board(struct muster *m, struct outbox *ob, int64_t incident_i
 {
     char key[64];
     json_t *v = board_agency(m, incident_id, agency);
-    if (!v)
-        return; /* asked for staff, but not activated: no activation page to show */
-    snprintf(key, sizeof(key), "agency/%s", agency);
+    int n = snprintf(key, sizeof(key), "agency/%s", agency); /* ids are at most 40 */
+    if (!v || n < 0 || (size_t)n >= sizeof(key)) {
+        json_decref(v); /* asked for staff, but not activated: no activation page to show */
+        return;
+    }
     board_put(ob, key, v);
 }
 

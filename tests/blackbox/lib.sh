@@ -43,10 +43,21 @@ init_keys() {
     "$BIN/muster" keys init --keys "$KEYS" --plans "$PLANS" >/dev/null
 }
 
+# MUSTER_VALGRIND=1 runs the daemon under valgrind memcheck (with a build
+# made without sanitizers: `make test` does this once per run).
+WRAP=()
+if [ "${MUSTER_VALGRIND:-0}" = 1 ]; then
+    WRAP=(/usr/bin/valgrind --tool=memcheck --leak-check=full --errors-for-leak-kinds=definite
+        --error-exitcode=99 --track-fds=no --quiet)
+fi
+
 start_daemon() {
     [ -f "$KEYS/server.key" ] || init_keys
-    PID=$("$MTEST" start "$T/notify" "$LOG" "$BIN/musterd" --plans "$PLANS" --db "$DB" \
-        --keys "$KEYS" --control "$CONTROL" --feed "$FEED" --reports "$T/reports" "$@")
+    PID=$("$MTEST" start "$T/notify" "$LOG" "${WRAP[@]}" "$BIN/musterd" --plans "$PLANS" \
+        --db "$DB" --keys "$KEYS" --control "$CONTROL" --feed "$FEED" --reports "$T/reports" "$@")
+    if [ ${#WRAP[@]} -gt 0 ]; then # prove the daemon really runs under memcheck
+        readlink "/proc/$PID/exe" | grep memcheck >/dev/null || fail "musterd is not under valgrind"
+    fi
 }
 
 # Stop with SIGTERM and check that the daemon shut down cleanly: no
@@ -64,8 +75,8 @@ crash_daemon() {
 }
 
 sanitizer_clean() {
-    if grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$LOG" >&2; then
-        fail "sanitizer report in the musterd log"
+    if grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:|==[0-9]+== .*(Invalid (read|write|free)|uninitialised|definitely lost)' "$LOG" >&2; then
+        fail "sanitizer or valgrind report in the musterd log"
     fi
 }
 
