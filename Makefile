@@ -5,6 +5,7 @@
 
 BUILD      ?= build/release
 TESTBUILD  ?= build/test
+VGBUILD    ?= build/valgrind
 VAR        ?= var
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CONTROL    ?= tcp://127.0.0.1:7710
@@ -12,7 +13,7 @@ FEED       ?= tcp://127.0.0.1:7711
 
 DEB_PKGS = build-essential cmake pkg-config libuv1-dev libzmq3-dev libjansson-dev \
            libyaml-dev libsqlite3-dev libsodium-dev libcmocka-dev clang sqlite3 \
-           libcurl4-openssl-dev python3 tmux
+           libcurl4-openssl-dev python3 tmux valgrind
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps build run test bench check-plans clean
@@ -53,6 +54,16 @@ test: deps
 	cmake -S . -B $(TESTBUILD) -DCMAKE_BUILD_TYPE=Debug -DMUSTER_SANITIZE=ON >/dev/null
 	cmake --build $(TESTBUILD) -j $(JOBS)
 	cd $(TESTBUILD) && ctest --output-on-failure -j $(JOBS)
+	@echo "The black-box suite again, the daemon under valgrind memcheck:"
+	cmake -S . -B $(VGBUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build $(VGBUILD) -j $(JOBS)
+	cd $(VGBUILD) && MUSTER_VALGRIND=1 ctest --output-on-failure -j $(JOBS) -R '^bb_' -E '^bb_crash$$'
+
+# Release binaries (-O2, no sanitizers) in build/bench, a fresh daemon in a
+# temporary directory, every scenario, then this machine's floors
+# (../shared/limits/run; LIMITS=none skips them).  See tests/bench/run.sh.
+bench: deps
+	bash tests/bench/run.sh
 
 check-plans: build
 	$(BUILD)/musterd --check-plan plans/*.yaml

@@ -869,7 +869,8 @@ int main(int argc, char **argv)
     struct cli cli = {.keys_dir = env_keys ? env_keys : "var/keys",
                       .endpoint = env_ep ? env_ep : "tcp://127.0.0.1:7710",
                       .feed_endpoint = env_feed ? env_feed : "tcp://127.0.0.1:7711",
-                      .timeout_ms = 10000};
+                      .timeout_ms =
+                          getenv("MUSTER_TIMEOUT") ? atoi(getenv("MUSTER_TIMEOUT")) * 1000 : 10000};
     int first = global_opts(&cli, argc, argv);
     if (first < 0 || first >= argc) {
         help(stderr);

@@ -33,7 +33,7 @@
 #include "server.h"
 #include "store.h"
 
-#define TICK_BATCH 256
+#define TICK_BATCH 1024      /* above the 500 agencies a plan may have: one tick pages all */
 #define SESSION_TTL_MS 30000 /* a listener heartbeats every 10 s */
 #define PLAN_CACHE 16
 

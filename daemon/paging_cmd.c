@@ -251,7 +251,7 @@ static int cmd_listen(struct cmd_ctx *c)
 
 static const char SQL_RECEIVED[] =
     "UPDATE attempts SET state = 'delivered', finished_at = ?3 WHERE id = ?1 AND state = 'sent'"
-    " AND page_id IN (SELECT id FROM pages WHERE agency_id = ?2)"
+    " AND EXISTS (SELECT 1 FROM pages p WHERE p.id = attempts.page_id AND p.agency_id = ?2)"
     " RETURNING (SELECT incident_id FROM pages WHERE id = page_id), step";
 static const char SQL_REF_OF[] = "SELECT ref FROM incidents WHERE id = ?1";
 

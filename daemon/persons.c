@@ -343,7 +343,7 @@ int persons_referral_close(struct muster *m, struct outbox *ob, int64_t person_i
 static const char SQL_BREACH[] =
     "UPDATE persons SET breached_at = ?1 WHERE referred_at IS NULL AND breached_at IS NULL"
     " AND merged_into IS NULL AND referral_due_at <= ?1 AND consent <> 'refused'"
-    " AND incident_id IN (SELECT id FROM incidents WHERE state = 'active')"
+    " AND +incident_id IN (SELECT id FROM incidents WHERE state = 'active')"
     " RETURNING id, incident_id, (SELECT ref FROM incidents WHERE id = incident_id),"
     " referral_due_at";
 static const char SQL_RESCREEN_DUE[] =

@@ -14,6 +14,8 @@
 
 #include "authz.h"
 #include "dispatch.h"
+#include "frozen.h"
+#include "plan.h"
 #include "incident.h"
 #include "outbox.h"
 #include "server.h"
@@ -50,37 +52,13 @@ static int incident_load(struct cmd_ctx *c, const char *ref, struct incident_ref
         out->id = sqlite3_column_int64(s, 0);
         snprintf(out->ref, sizeof(out->ref), "%s", col(s, 1));
         out->active = !strcmp(col(s, 2), "active");
-        out->plan = json_loads(col(s, 3), 0, NULL);
+        out->plan = NULL; /* the typed frozen plan (cached) serves: see plan_typed */
     }
     sqlite3_reset(s);
     if (rc == SQLITE_ROW)
         return 0;
     return rc == SQLITE_DONE ? proto_fail(&c->err, ERR_NOT_FOUND, "no incident %s", ref)
                              : storage_fail(c, store_errno(rc));
-}
-
-static json_t *plan_find(json_t *arr, const char *id)
-{
-    json_t *x;
-    size_t i;
-    json_array_foreach(arr, i, x)
-    {
-        if (!strcmp(json_string_value(json_object_get(x, "id")), id))
-            return x;
-    }
-    return NULL;
-}
-
-static bool in_list(json_t *arr, const char *s)
-{
-    json_t *x;
-    size_t i;
-    json_array_foreach(arr, i, x)
-    {
-        if (!strcmp(json_string_value(x), s))
-            return true;
-    }
-    return false;
 }
 
 /* The agency a pledge is for: the caller's own, or (for the duty
@@ -138,19 +116,37 @@ static int offer_shifts(struct cmd_ctx *c, struct incident_ref *inc, struct offe
     return 0;
 }
 
+static bool role_known(const struct plan *p, const char *role)
+{
+    for (size_t i = 0; p && i < p->staffing.nroles; i++)
+        if (!strcmp(p->staffing.roles[i].id, role))
+            return true;
+    return false;
+}
+
+static bool supplies(const struct plan_agency *a, const char *role)
+{
+    for (size_t i = 0; i < a->nsupplies; i++)
+        if (!strcmp(a->supplies[i], role))
+            return true;
+    return false;
+}
+
 static int offer_check(struct cmd_ctx *c, struct incident_ref *inc, struct offer *o)
 {
-    json_t *staffing = json_object_get(inc->plan, "staffing");
+    /* the typed frozen plan is cached; parsing the plan's JSON on every
+     * pledge was most of a pledge storm's time */
+    const struct plan *p = frozen_plan(c->m, inc->id);
     if (!inc->active)
         return proto_fail(&c->err, ERR_CONFLICT, "incident %s is stood down", inc->ref);
-    if (!plan_find(json_object_get(staffing, "roles"), o->role))
+    if (!role_known(p, o->role))
         return proto_fail(&c->err, ERR_BAD_ARGUMENT, "no role \"%s\" in the plan of %s", o->role,
                           inc->ref);
-    json_t *agency = plan_find(json_object_get(inc->plan, "agencies"), o->agency);
+    const struct plan_agency *agency = plan_agency_find(p, o->agency);
     if (!agency)
         return proto_fail(&c->err, ERR_NOT_FOUND, "no agency \"%s\" in the plan of %s", o->agency,
                           inc->ref);
-    if (!in_list(json_object_get(agency, "supplies"), o->role))
+    if (!supplies(agency, o->role))
         return proto_fail(&c->err, ERR_BAD_ARGUMENT, "agency %s does not supply %s in the plan",
                           o->agency, o->role);
     size_t nn = json_array_size(o->names);
@@ -500,8 +496,11 @@ static int cmd_show(struct cmd_ctx *c)
     if (proto_arg_str(c->args, "incident", true, INCIDENT_REF_MAX, &ref, &c->err) ||
         incident_load(c, ref, &inc))
         return -1;
-    json_t *roles = json_incref(json_object_get(json_object_get(inc.plan, "staffing"), "roles"));
-    json_decref(inc.plan);
+    const struct plan *p = frozen_plan(c->m, inc.id);
+    json_t *roles = json_array();
+    for (size_t i = 0; p && i < p->staffing.nroles; i++)
+        json_array_append_new(roles, json_pack("{s:s, s:s}", "id", p->staffing.roles[i].id, "name",
+                                               p->staffing.roles[i].name));
     c->result = json_pack(
         "{s:s, s:o, s:o, s:o, s:o}", "incident", inc.ref, "roles", roles ? roles : json_array(),
         "shifts", rows(c, SQL_SHIFTS, inc.id, shift_row), "cells",

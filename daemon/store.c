@@ -32,7 +32,7 @@ struct store {
     uv_work_t work;
     int commit_rc;
     int commit_errno; /* the OS error behind a failed commit */
-    int begin_err; /* a BEGIN that failed in this batch: not tried again */
+    int begin_err;    /* a BEGIN that failed in this batch: not tried again */
     store_commit_cb *commit_cb;
     void *commit_arg;
 };

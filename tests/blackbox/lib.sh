@@ -49,6 +49,7 @@ WRAP=()
 if [ "${MUSTER_VALGRIND:-0}" = 1 ]; then
     WRAP=(/usr/bin/valgrind --tool=memcheck --leak-check=full --errors-for-leak-kinds=definite
         --error-exitcode=99 --track-fds=no --quiet)
+    export MUSTER_TIMEOUT=300 # memcheck is some 20 times slower
 fi
 
 start_daemon() {

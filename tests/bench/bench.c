@@ -1,0 +1,966 @@
+/*
+ * tests/bench/bench.c - mbench, muster's load generator.  Real ZeroMQ
+ * clients with CURVE keys from a key directory made by `muster keys init`,
+ * speaking the documented protocol (docs/protocol.md) to a running musterd.
+ * Every scenario prints "name value unit" lines; nothing here asserts a
+ * timing (a check that is not about time, such as the coverage sums after
+ * the pledge storm, makes the command fail).
+ *
+ *   mbench start NOTIFY_SOCKET LOG CMD ARGS...  start musterd, wait for its
+ *                                               sd_notify READY; print
+ *                                               "PID MS" (MS: exec to READY)
+ *   mbench stop PID TERM|KILL                   signal and wait for exit
+ *   mbench freeport                             a free loopback TCP port
+ *   mbench intake EP KEYS REF CLIENTS WINDOW TOTAL
+ *       CLIENTS intake connections, each with WINDOW person.add requests in
+ *       flight, TOTAL persons registered on incident REF
+ *   mbench standup EP KEYS PLAN PREFIX AGENCIES REPEATS
+ *       AGENCIES listening sessions (agency:PREFIX0001...); Gold stands an
+ *       exercise up, waits for every agency to hold its page, stands down
+ *   mbench pledge EP KEYS REF PREFIX AGENCIES PER
+ *       every agency offers PER pledges at once; then staffing.show must
+ *       add up to exactly what was pledged
+ *   mbench feed EP FEED_EP KEYS REF WATCHERS CHANGES
+ *       WATCHERS feed subscribers (gold and duty keys, alternately); CHANGES
+ *       person.add requests, each timed to the last watcher seeing it
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <zmq.h>
+
+#include "client.h"
+
+#define WAIT_MS 60000 /* a bound on waiting for anything, never a measurement */
+
+static void *ctx;
+
+/* Request ids are remembered per principal (a repeated id returns the
+ * stored reply), so every id of every run carries this run's tag:
+ * "<tag>.<what>-<n>". */
+static char tag[32];
+static unsigned long long serial;
+
+static void die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "mbench: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n");
+    va_end(ap);
+    exit(1);
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The p-th percentile (0 < p <= 100) of v[0..n), nearest rank; sorts v. */
+static double percentile(double *v, size_t n, double p)
+{
+    if (n == 0)
+        return 0;
+    qsort(v, n, sizeof(*v), cmp_double);
+    size_t rank = (size_t)ceil(p / 100.0 * (double)n);
+    return v[rank > 0 ? rank - 1 : 0];
+}
+
+static void figure(const char *name, double value, const char *unit)
+{
+    printf("%s %.*f %s\n", name, value >= 100 ? 0 : value >= 10 ? 1 : 2, value, unit);
+    fflush(stdout);
+}
+
+/* ---- sockets ---- */
+
+static void zctx_init(void)
+{
+    ctx = zmq_ctx_new();
+    if (!ctx || zmq_ctx_set(ctx, ZMQ_MAX_SOCKETS, 8192) != 0)
+        die("cannot make a ZeroMQ context");
+}
+
+static void curve_socket(void *s, const char *keys, const char *principal)
+{
+    struct keypair me;
+    char server_pub[41], err[512];
+    if (mclient_keys_for(keys, principal, &me, server_pub, err, sizeof(err)) != 0)
+        die("%s", err);
+    int linger = 0, hwm = 0;
+    if (zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, server_pub, 40) != 0 ||
+        zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, me.public_z85, 40) != 0 ||
+        zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, me.secret_z85, 40) != 0 ||
+        zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger)) != 0 ||
+        zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof(hwm)) != 0 ||
+        zmq_setsockopt(s, ZMQ_RCVHWM, &hwm, sizeof(hwm)) != 0)
+        die("cannot set socket options: %s", zmq_strerror(errno));
+}
+
+/* A CURVE DEALER connected to the control endpoint as principal. */
+static void *dealer(const char *ep, const char *keys, const char *principal)
+{
+    void *s = zmq_socket(ctx, ZMQ_DEALER);
+    if (!s)
+        die("cannot make a socket: %s (raise ulimit -n?)", zmq_strerror(errno));
+    curve_socket(s, keys, principal);
+    if (zmq_connect(s, ep) != 0)
+        die("cannot connect to %s: %s", ep, zmq_strerror(errno));
+    return s;
+}
+
+static void send_text(void *s, const char *text)
+{
+    if (zmq_send(s, text, strlen(text), 0) < 0)
+        die("send: %s", zmq_strerror(errno));
+}
+
+/* Send a request built from a jansson object (stolen). */
+static void send_json(void *s, json_t *req)
+{
+    char *text = json_dumps(req, JSON_COMPACT);
+    json_decref(req);
+    send_text(s, text);
+    free(text);
+}
+
+/* Receive one message without waiting: the parsed object or NULL. */
+static json_t *recv_json(void *s)
+{
+    zmq_msg_t m;
+    zmq_msg_init(&m);
+    json_t *j = NULL;
+    if (zmq_msg_recv(&m, s, ZMQ_DONTWAIT) >= 0) {
+        j = json_loadb(zmq_msg_data(&m), zmq_msg_size(&m), 0, NULL);
+        if (!j)
+            die("unreadable message from musterd");
+    } else if (errno != EAGAIN) {
+        die("recv: %s", zmq_strerror(errno));
+    }
+    zmq_msg_close(&m);
+    return j;
+}
+
+static bool reply_ok(json_t *r)
+{
+    return json_is_true(json_object_get(r, "ok"));
+}
+
+static const char *reply_error(json_t *r)
+{
+    const char *m = json_string_value(json_object_get(json_object_get(r, "error"), "message"));
+    return m ? m : "(no message)";
+}
+
+/* The index n of a request id "tag-n", or -1. */
+static long id_index(json_t *r)
+{
+    const char *id = json_string_value(json_object_get(r, "id"));
+    const char *dash = id ? strrchr(id, '-') : NULL;
+    return dash ? strtol(dash + 1, NULL, 10) : -1;
+}
+
+/* ---- waiting on many sockets ---- */
+
+/* epoll on each socket's ZMQ_FD, so that a wait costs what is ready, not
+ * what is open: zmq_poll over 1,000 sockets would make this client the
+ * bottleneck of what it measures.  ZMQ_FD only says "look at
+ * ZMQ_EVENTS"; every caller drains a ready socket until EAGAIN, after which
+ * the next message signals it again.  When nothing has signalled for 10 ms
+ * every socket is looked at anyway (a safety net, never the normal path). */
+struct mux {
+    int ep, n;
+    void **socks;
+    int *ready;
+};
+
+static bool readable(void *s)
+{
+    int ev = 0;
+    size_t len = sizeof(ev);
+    if (zmq_getsockopt(s, ZMQ_EVENTS, &ev, &len) != 0)
+        die("ZMQ_EVENTS: %s", zmq_strerror(errno));
+    return ev & ZMQ_POLLIN;
+}
+
+static void mux_init(struct mux *x, void **socks, int n)
+{
+    x->ep = epoll_create1(EPOLL_CLOEXEC);
+    x->n = n;
+    x->socks = socks;
+    x->ready = calloc((size_t)n, sizeof(*x->ready));
+    if (x->ep < 0 || !x->ready)
+        die("epoll: %s", strerror(errno));
+    for (int i = 0; i < n; i++) {
+        int fd = -1;
+        size_t len = sizeof(fd);
+        struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
+        if (zmq_getsockopt(socks[i], ZMQ_FD, &fd, &len) != 0 ||
+            epoll_ctl(x->ep, EPOLL_CTL_ADD, fd, &ev) != 0)
+            die("epoll_ctl: %s", strerror(errno));
+    }
+}
+
+static void mux_free(struct mux *x)
+{
+    close(x->ep);
+    free(x->ready);
+}
+
+/* Wait up to ms; the sockets with a message to read are x->ready[0..n). */
+static int mux_wait(struct mux *x, int ms)
+{
+    struct epoll_event ev[256];
+    int got = epoll_wait(x->ep, ev, 256, ms < 10 ? ms : 10), k = 0;
+    if (got < 0 && errno != EINTR)
+        die("epoll_wait: %s", strerror(errno));
+    if (got <= 0) {
+        for (int i = 0; i < x->n; i++)
+            if (readable(x->socks[i]))
+                x->ready[k++] = i;
+        return k;
+    }
+    for (int j = 0; j < got; j++)
+        if (readable(x->socks[ev[j].data.u32]))
+            x->ready[k++] = (int)ev[j].data.u32;
+    return k;
+}
+
+/* One request and its reply, waiting (pushed pages that arrive meanwhile
+ * are dropped). */
+static json_t *call(void *s, const char *cmd, json_t *args)
+{
+    static long n;
+    char id[64];
+    snprintf(id, sizeof(id), "%s.call-%ld", tag, n++);
+    send_json(
+        s, json_pack("{s:s, s:s, s:o}", "id", id, "cmd", cmd, "args", args ? args : json_object()));
+    zmq_pollitem_t item = {s, 0, ZMQ_POLLIN, 0};
+    double end = now_ms() + WAIT_MS;
+    while (now_ms() < end) {
+        if (zmq_poll(&item, 1, 1000) < 0)
+            die("poll: %s", zmq_strerror(errno));
+        json_t *r;
+        while ((r = recv_json(s))) {
+            const char *rid = json_string_value(json_object_get(r, "id"));
+            if (rid && !strcmp(rid, id)) {
+                if (!reply_ok(r))
+                    die("%s: %s", cmd, reply_error(r));
+                return r;
+            }
+            json_decref(r);
+        }
+    }
+    die("%s: no reply within %d s", cmd, WAIT_MS / 1000);
+    return NULL;
+}
+
+/* Wait for one reply (a message with an id) on each of the first n
+ * sockets of x; anything else that arrives meanwhile is dropped. */
+static void collect_replies(struct mux *x, int n, const char *what)
+{
+    int left = n;
+    bool *done = calloc((size_t)n, sizeof(*done));
+    double end = now_ms() + WAIT_MS;
+    while (left > 0 && now_ms() < end) {
+        int nready = mux_wait(x, 1000);
+        for (int k = 0; k < nready; k++) {
+            int i = x->ready[k];
+            json_t *r;
+            while ((r = recv_json(x->socks[i]))) {
+                if (i < n && json_object_get(r, "id")) {
+                    if (!reply_ok(r))
+                        die("%s: %s", what, reply_error(r));
+                    if (!done[i]) {
+                        done[i] = true;
+                        left--;
+                    }
+                }
+                json_decref(r);
+            }
+        }
+    }
+    if (left > 0)
+        die("%s: %d of %d connections got no reply", what, left, n);
+    free(done);
+}
+
+/* Open n DEALERs and wait until each has had one reply (the CURVE and ZAP
+ * handshakes done), so that no scenario times connection set-up. */
+static void **dealers(const char *ep, const char *keys, const char *prefix, int n)
+{
+    void **s = calloc((size_t)n + 1, sizeof(*s)); /* room for one more */
+    char principal[64], id[64];
+    for (int i = 0; i < n; i++) {
+        if (!strncmp(prefix, "agency:", 7))
+            snprintf(principal, sizeof(principal), "%s%04d", prefix, i + 1);
+        else
+            snprintf(principal, sizeof(principal), "%s", prefix);
+        s[i] = dealer(ep, keys, principal);
+        snprintf(id, sizeof(id), "%s.hello-%d", tag, i);
+        send_json(s[i], json_pack("{s:s, s:s}", "id", id, "cmd", "session.whoami"));
+    }
+    struct mux x;
+    mux_init(&x, s, n);
+    collect_replies(&x, n, "session.whoami");
+    mux_free(&x);
+    return s;
+}
+
+/* ---- start and stop ---- */
+
+static int notify_socket(const char *path)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+    unlink(path);
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+        return -1;
+    return fd;
+}
+
+static int pidfd(pid_t pid)
+{
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+static int cmd_start(int argc, char **argv)
+{
+    if (argc < 4)
+        die("usage: start NOTIFY_SOCKET LOG CMD ARGS...");
+    int fd = notify_socket(argv[1]);
+    if (fd < 0)
+        die("cannot bind the notify socket %s", argv[1]);
+    double t0 = now_ms();
+    pid_t pid = fork();
+    if (pid == 0) {
+        int log = open(argv[2], O_WRONLY | O_CREAT | O_APPEND, 0644);
+        dup2(log, 1);
+        dup2(log, 2);
+        setenv("NOTIFY_SOCKET", argv[1], 1);
+        setsid();
+        execv(argv[3], argv + 3);
+        _exit(127);
+    }
+    struct pollfd p[2] = {{fd, POLLIN, 0}, {pidfd(pid), POLLIN, 0}};
+    char buf[256];
+    while (poll(p, 2, WAIT_MS * 5) > 0) {
+        if (p[0].revents) {
+            ssize_t n = recv(fd, buf, sizeof(buf) - 1, 0);
+            buf[n > 0 ? n : 0] = '\0';
+            if (strstr(buf, "READY=1")) {
+                printf("%d %.1f\n", (int)pid, now_ms() - t0);
+                return 0;
+            }
+        } else if (p[1].revents) {
+            die("musterd exited before it was ready (see %s)", argv[2]);
+        }
+    }
+    kill(pid, SIGKILL);
+    die("musterd did not become ready");
+    return 1;
+}
+
+static int cmd_stop(int argc, char **argv)
+{
+    if (argc != 3)
+        die("usage: stop PID TERM|KILL");
+    pid_t pid = atoi(argv[1]);
+    int fd = pidfd(pid);
+    if (fd < 0)
+        die("no process %d", (int)pid);
+    kill(pid, !strcmp(argv[2], "KILL") ? SIGKILL : SIGTERM);
+    struct pollfd p = {fd, POLLIN, 0};
+    if (poll(&p, 1, WAIT_MS) != 1)
+        die("process %d did not exit", (int)pid);
+    return 0;
+}
+
+static int cmd_freeport(void)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(sa);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+        getsockname(fd, (struct sockaddr *)&sa, &len) != 0)
+        die("no free port");
+    printf("%d\n", ntohs(sa.sin_port));
+    close(fd);
+    return 0;
+}
+
+/* ---- durable intake ---- */
+
+static char *person_request(const char *ref, long i)
+{
+    static const char *const cats[] = {"survivor", "witness", "injured", "survivor", "responder"};
+    static const char *const areas[] = {"cambridge", "fenland", "peterborough", "leeds"};
+    char buf[1024];
+    snprintf(
+        buf, sizeof(buf),
+        "{\"id\":\"%s.p-%ld\",\"cmd\":\"person.add\",\"args\":{\"incident\":\"%s\",\"person\":{"
+        "\"category\":\"%s\",\"name\":\"Bench Person %ld\",\"dob\":\"19%02ld-%02ld-%02ld\","
+        "\"phone\":\"0770 %07ld\",\"home_area\":\"%s\",\"language\":\"en\"}}}",
+        tag, i, ref, cats[i % 5], i, 40 + i % 60, 1 + i % 12, 1 + i % 28, i % 10000000,
+        areas[i % 4]);
+    return strdup(buf);
+}
+
+static int cmd_intake(int argc, char **argv)
+{
+    if (argc != 7)
+        die("usage: intake EP KEYS REF CLIENTS WINDOW TOTAL");
+    const char *ep = argv[1], *keys = argv[2], *ref = argv[3];
+    int n = atoi(argv[4]), window = atoi(argv[5]);
+    long total = atol(argv[6]);
+    if (n < 1 || window < 1 || total < 1)
+        die("intake: CLIENTS, WINDOW and TOTAL must be positive");
+    zctx_init();
+    void **s = dealers(ep, keys, "intake", n);
+    struct mux x;
+    mux_init(&x, s, n);
+    double *sent = calloc((size_t)total, sizeof(*sent));
+    double *lat = calloc((size_t)total, sizeof(*lat));
+    double *done_at = calloc((size_t)total, sizeof(*done_at)); /* in order of replies */
+    long next = 0, replies = 0, failed = 0;
+    const char *first_error = NULL;
+    char *error_text = NULL;
+    double t0 = now_ms();
+    for (int c = 0; c < n; c++) {
+        for (int w = 0; w < window && next < total; w++, next++) {
+            char *req = person_request(ref, next);
+            sent[next] = now_ms();
+            send_text(s[c], req);
+            free(req);
+        }
+    }
+    double last = now_ms();
+    while (replies < total) {
+        int nready = mux_wait(&x, 1000);
+        if (nready == 0 && now_ms() - last > WAIT_MS)
+            die("intake stalled: no reply for %d s after %ld replies", WAIT_MS / 1000, replies);
+        for (int k = 0; k < nready; k++) {
+            int c = x.ready[k];
+            json_t *r;
+            while ((r = recv_json(s[c]))) {
+                long i = id_index(r);
+                last = now_ms();
+                if (i < 0 || i >= total)
+                    die("intake: a reply with an unknown id");
+                lat[i] = last - sent[i];
+                done_at[replies++] = last;
+                if (!reply_ok(r) && failed++ == 0)
+                    first_error = error_text = strdup(reply_error(r));
+                json_decref(r);
+                if (next < total) {
+                    char *req = person_request(ref, next);
+                    sent[next++] = now_ms();
+                    send_text(s[c], req);
+                    free(req);
+                }
+            }
+        }
+    }
+    double dt = now_ms() - t0;
+    figure("intake_persons_per_s", (double)total / (dt / 1000), "persons/s");
+    /* The rates over the first and the last tenth: they differ when each
+     * registration costs more as the incident grows. */
+    long tenth = total / 10;
+    if (total >= 10000) {
+        figure("intake_persons_per_s_first_tenth",
+               (double)tenth / ((done_at[tenth - 1] - t0) / 1000), "persons/s");
+        figure("intake_persons_per_s_last_tenth",
+               (double)tenth / ((done_at[total - 1] - done_at[total - tenth - 1]) / 1000),
+               "persons/s");
+    }
+    figure("intake_latency_p50", percentile(lat, (size_t)total, 50), "ms");
+    figure("intake_latency_p99", percentile(lat, (size_t)total, 99), "ms");
+    figure("intake_errors", (double)failed, "requests");
+    if (failed)
+        fprintf(stderr, "mbench: %ld person.add refused, the first: %s\n", failed, first_error);
+    free(error_text);
+    for (int c = 0; c < n; c++)
+        zmq_close(s[c]);
+    free(s);
+    mux_free(&x);
+    free(sent);
+    free(lat);
+    free(done_at);
+    zmq_ctx_term(ctx);
+    return failed ? 1 : 0;
+}
+
+/* ---- standup fan-out ---- */
+
+/* Every agency sends agency.listen (a heartbeat); wait for the replies.
+ * Pages arriving meanwhile are dropped (they belong to no round). */
+static void announce(void **ag, struct mux *x, int n)
+{
+    for (int i = 0; i < n; i++) {
+        char id[64];
+        snprintf(id, sizeof(id), "%s.listen%llu-%d", tag, serial, i);
+        send_json(ag[i], json_pack("{s:s, s:s}", "id", id, "cmd", "agency.listen"));
+    }
+    serial++;
+    collect_replies(x, n, "agency.listen");
+}
+
+static int cmd_standup(int argc, char **argv)
+{
+    if (argc != 7)
+        die("usage: standup EP KEYS PLAN PREFIX AGENCIES REPEATS");
+    const char *ep = argv[1], *keys = argv[2], *plan = argv[3];
+    int n = atoi(argv[5]), repeats = atoi(argv[6]);
+    char prefix[64];
+    snprintf(prefix, sizeof(prefix), "agency:%s", argv[4]);
+    zctx_init();
+    void **gold = dealers(ep, keys, "gold", 1);
+    void **ag = dealers(ep, keys, prefix, n);
+    ag[n] = gold[0]; /* the agencies, then Gold */
+    struct mux x;
+    mux_init(&x, ag, n + 1);
+    double *fanout = calloc((size_t)repeats, sizeof(*fanout));
+    double *first = calloc((size_t)repeats, sizeof(*first));
+    double *reply = calloc((size_t)repeats, sizeof(*reply));
+    double *got = calloc((size_t)n, sizeof(*got));
+    int64_t *page_id = calloc((size_t)n, sizeof(*page_id));
+    double heartbeat = 0;
+    for (int r = 0; r < repeats; r++) {
+        if (now_ms() - heartbeat > 8000) { /* sessions live 30 s after a listen */
+            announce(ag, &x, n);
+            heartbeat = now_ms();
+        }
+        char op[64], id[64];
+        snprintf(op, sizeof(op), "BENCH-FANOUT-%d-%d", (int)getpid(), r);
+        snprintf(id, sizeof(id), "%s.standup-%d", tag, r);
+        memset(got, 0, (size_t)n * sizeof(*got));
+        double t0 = now_ms(), t_reply = 0;
+        send_json(gold[0], json_pack("{s:s, s:s, s:{s:s, s:i, s:b, s:s}}", "id", id, "cmd",
+                                     "incident.standup", "args", "plan", plan, "level", 1,
+                                     "exercise", 1, "operation", op));
+        int left = n;
+        char ref[64] = "";
+        while ((left > 0 || !t_reply) && now_ms() - t0 < WAIT_MS) {
+            int nready = mux_wait(&x, 1000);
+            for (int k = 0; k < nready; k++) {
+                int i = x.ready[k];
+                json_t *m;
+                while ((m = recv_json(ag[i]))) {
+                    double t = now_ms();
+                    json_t *page = json_object_get(m, "page");
+                    const char *pop = json_string_value(json_object_get(page, "operation"));
+                    if (i == n && json_object_get(m, "id")) {
+                        if (!reply_ok(m))
+                            die("incident.standup: %s", reply_error(m));
+                        t_reply = t;
+                        snprintf(ref, sizeof(ref), "%s",
+                                 json_string_value(
+                                     json_object_get(json_object_get(m, "result"), "ref")));
+                    } else if (i < n && page && pop && !strcmp(pop, op) && !got[i]) {
+                        got[i] = t;
+                        page_id[i] = (int64_t)json_integer_value(json_object_get(page, "page_id"));
+                        left--;
+                    }
+                    json_decref(m);
+                }
+            }
+        }
+        if (left > 0 || !t_reply)
+            die("round %d: %d of %d agencies got no page%s", r, left, n,
+                t_reply ? "" : ", and Gold no reply");
+        double lo = got[0], hi = got[0];
+        for (int i = 1; i < n; i++) {
+            lo = got[i] < lo ? got[i] : lo;
+            hi = got[i] > hi ? got[i] : hi;
+        }
+        fanout[r] = hi - t0;
+        first[r] = lo - t0;
+        reply[r] = t_reply - t0;
+        /* What a listener does with a page: confirm it (not timed). */
+        for (int i = 0; i < n; i++) {
+            snprintf(id, sizeof(id), "%s.received%d-%d", tag, r, i);
+            send_json(ag[i], json_pack("{s:s, s:s, s:{s:I}}", "id", id, "cmd", "agency.received",
+                                       "args", "page_id", (json_int_t)page_id[i]));
+        }
+        collect_replies(&x, n, "agency.received");
+        json_decref(call(gold[0], "incident.standdown",
+                         json_pack("{s:s, s:s}", "ref", ref, "note", "bench round over")));
+    }
+    figure("standup_fanout_p50", percentile(fanout, (size_t)repeats, 50), "ms");
+    figure("standup_fanout_p99", percentile(fanout, (size_t)repeats, 99), "ms");
+    figure("standup_first_page_p50", percentile(first, (size_t)repeats, 50), "ms");
+    figure("standup_reply_p50", percentile(reply, (size_t)repeats, 50), "ms");
+    for (int i = 0; i < n; i++)
+        zmq_close(ag[i]);
+    zmq_close(gold[0]);
+    free(ag);
+    free(gold);
+    mux_free(&x);
+    free(fanout);
+    free(first);
+    free(reply);
+    free(got);
+    free(page_id);
+    zmq_ctx_term(ctx);
+    return 0;
+}
+
+/* ---- pledge storm ---- */
+
+struct cell {
+    char shift[80], role[48];
+    long pledged;
+};
+
+static struct cell *cell_find(struct cell *cells, size_t n, const char *shift, const char *role)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(cells[i].shift, shift) && !strcmp(cells[i].role, role))
+            return &cells[i];
+    return NULL;
+}
+
+static int cmd_pledge(int argc, char **argv)
+{
+    if (argc != 7)
+        die("usage: pledge EP KEYS REF PREFIX AGENCIES PER");
+    const char *ep = argv[1], *keys = argv[2], *ref = argv[3];
+    int n = atoi(argv[5]), per = atoi(argv[6]);
+    char prefix[64];
+    snprintf(prefix, sizeof(prefix), "agency:%s", argv[4]);
+    zctx_init();
+    void **duty = dealers(ep, keys, "duty", 1);
+    json_t *show = call(duty[0], "staffing.show", json_pack("{s:s}", "incident", ref));
+    json_t *res = json_object_get(show, "result");
+    json_t *shifts = json_object_get(res, "shifts"), *roles = json_object_get(res, "roles");
+    size_t nshifts = json_array_size(shifts), nroles = json_array_size(roles);
+    if (!nshifts || !nroles)
+        die("incident %s has no shifts or roles", ref);
+    /* What each cell must hold at the end: what the storm pledges. */
+    struct cell *want = calloc(nshifts * nroles, sizeof(*want));
+    for (size_t s = 0; s < nshifts; s++)
+        for (size_t r = 0; r < nroles; r++) {
+            struct cell *c = &want[s * nroles + r];
+            snprintf(c->shift, sizeof(c->shift), "%s",
+                     json_string_value(json_object_get(json_array_get(shifts, s), "key")));
+            snprintf(c->role, sizeof(c->role), "%s",
+                     json_string_value(json_object_get(json_array_get(roles, r), "id")));
+        }
+    void **ag = dealers(ep, keys, prefix, n);
+    struct mux x;
+    mux_init(&x, ag, n);
+    long total = (long)n * per;
+    double *sent = calloc((size_t)total, sizeof(*sent));
+    double *lat = calloc((size_t)total, sizeof(*lat));
+    char **reqs = calloc((size_t)total, sizeof(*reqs));
+    for (int i = 0; i < n; i++) {
+        for (int k = 0; k < per; k++) {
+            long idx = (long)i * per + k;
+            size_t role = (size_t)(i + k) % nroles, s0 = (size_t)(i * 3 + k) % nshifts;
+            size_t span = (size_t)(i + k) % 2 + 1; /* one shift or two in a row */
+            if (span > nshifts)
+                span = nshifts;
+            int count = 1 + (i * 7 + k) % 5;
+            json_t *sh = json_array();
+            for (size_t j = 0; j < span; j++) {
+                struct cell *c = &want[((s0 + j) % nshifts) * nroles + role];
+                json_array_append_new(sh, json_string(c->shift));
+                c->pledged += count;
+            }
+            char id[64];
+            snprintf(id, sizeof(id), "%s.pledge-%ld", tag, idx);
+            json_t *req =
+                json_pack("{s:s, s:s, s:{s:s, s:s, s:i, s:o, s:s}}", "id", id, "cmd",
+                          "pledge.offer", "args", "incident", ref, "role", want[role].role, "count",
+                          count, "shifts", sh, "note", "bench pledge storm");
+            reqs[idx] = json_dumps(req, JSON_COMPACT);
+            json_decref(req);
+        }
+    }
+    /* The storm: every agency sends all its pledges at once. */
+    double t0 = now_ms();
+    for (int k = 0; k < per; k++)
+        for (int i = 0; i < n; i++) {
+            long idx = (long)i * per + k;
+            sent[idx] = now_ms();
+            send_text(ag[i], reqs[idx]);
+        }
+    long replies = 0, failed = 0;
+    double last = now_ms();
+    while (replies < total) {
+        int nready = mux_wait(&x, 1000);
+        if (nready == 0 && now_ms() - last > WAIT_MS)
+            die("pledge storm stalled after %ld replies", replies);
+        for (int k = 0; k < nready; k++) {
+            int i = x.ready[k];
+            json_t *m;
+            while ((m = recv_json(ag[i]))) {
+                if (json_object_get(m, "id")) { /* not a page */
+                    long idx = id_index(m);
+                    last = now_ms();
+                    if (idx < 0 || idx >= total)
+                        die("pledge: a reply with an unknown id");
+                    lat[idx] = last - sent[idx];
+                    replies++;
+                    if (!reply_ok(m) && failed++ == 0)
+                        fprintf(stderr, "mbench: pledge.offer refused: %s\n", reply_error(m));
+                }
+                json_decref(m);
+            }
+        }
+    }
+    double dt = now_ms() - t0;
+    figure("pledge_per_s", (double)total / (dt / 1000), "pledges/s");
+    figure("pledge_latency_p50", percentile(lat, (size_t)total, 50), "ms");
+    figure("pledge_latency_p99", percentile(lat, (size_t)total, 99), "ms");
+    /* Coverage: each cell's pledged sum equals what the storm pledged. */
+    json_decref(show);
+    show = call(duty[0], "staffing.show", json_pack("{s:s}", "incident", ref));
+    json_t *cells = json_object_get(json_object_get(show, "result"), "cells"), *c;
+    size_t i, checked = 0, wrong = 0;
+    json_array_foreach(cells, i, c)
+    {
+        struct cell *w =
+            cell_find(want, nshifts * nroles, json_string_value(json_object_get(c, "shift")),
+                      json_string_value(json_object_get(c, "role")));
+        long pledged = (long)json_integer_value(json_object_get(c, "pledged"));
+        checked++;
+        if (!w || w->pledged != pledged) {
+            wrong++;
+            fprintf(stderr, "mbench: cell %s/%s: pledged %ld, expected %ld\n",
+                    json_string_value(json_object_get(c, "shift")),
+                    json_string_value(json_object_get(c, "role")), pledged, w ? w->pledged : 0);
+        }
+    }
+    if (checked != nshifts * nroles) {
+        wrong++;
+        fprintf(stderr, "mbench: %zu coverage cells, expected %zu\n", checked, nshifts * nroles);
+    }
+    figure("pledge_coverage_cells_wrong", (double)wrong, "cells");
+    figure("pledge_errors", (double)failed, "requests");
+    json_decref(show);
+    for (int a = 0; a < n; a++)
+        zmq_close(ag[a]);
+    zmq_close(duty[0]);
+    for (long k = 0; k < total; k++)
+        free(reqs[k]);
+    free(reqs);
+    free(ag);
+    free(duty);
+    mux_free(&x);
+    free(sent);
+    free(lat);
+    free(want);
+    zmq_ctx_term(ctx);
+    return wrong || failed ? 1 : 0;
+}
+
+/* ---- feed fan-out ---- */
+
+/* Read everything a watcher has (its subscription is person.registered
+ * only): the highest person id among the registrations, or 0 for none. */
+static int64_t watcher_read(void *sub, long long *last_seq, long *gaps)
+{
+    int64_t person = 0;
+    for (;;) {
+        zmq_msg_t kind, body;
+        zmq_msg_init(&kind);
+        zmq_msg_init(&body);
+        if (zmq_msg_recv(&kind, sub, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&kind);
+            zmq_msg_close(&body);
+            return person;
+        }
+        if (zmq_msg_recv(&body, sub, 0) < 0)
+            die("feed: a message without a body");
+        json_t *j = json_loadb(zmq_msg_data(&body), zmq_msg_size(&body), 0, NULL);
+        long long seq = json_integer_value(json_object_get(j, "seq"));
+        if (*last_seq > 0 && seq <= *last_seq)
+            (*gaps)++; /* seq must grow (only one kind is subscribed: it jumps) */
+        *last_seq = seq;
+        int64_t p =
+            (int64_t)json_integer_value(json_object_get(json_object_get(j, "data"), "person"));
+        person = p > person ? p : person;
+        json_decref(j);
+        zmq_msg_close(&kind);
+        zmq_msg_close(&body);
+    }
+}
+
+static int cmd_feed(int argc, char **argv)
+{
+    if (argc != 7)
+        die("usage: feed EP FEED_EP KEYS REF WATCHERS CHANGES");
+    const char *ep = argv[1], *feed_ep = argv[2], *keys = argv[3], *ref = argv[4];
+    int n = atoi(argv[5]), changes = atoi(argv[6]);
+    zctx_init();
+    void **intake = dealers(ep, keys, "intake", 1);
+    void **sub = calloc((size_t)n + 1, sizeof(*sub)); /* the watchers, then intake */
+    for (int i = 0; i < n; i++) {
+        sub[i] = zmq_socket(ctx, ZMQ_SUB);
+        if (!sub[i])
+            die("cannot make socket %d: %s (raise ulimit -n?)", i, zmq_strerror(errno));
+        curve_socket(sub[i], keys, i % 2 ? "duty" : "gold");
+        /* Only registrations: everything else on the feed stays in musterd. */
+        zmq_setsockopt(sub[i], ZMQ_SUBSCRIBE, "person.registered", 17);
+        if (zmq_connect(sub[i], feed_ep) != 0)
+            die("cannot connect to %s: %s", feed_ep, zmq_strerror(errno));
+    }
+    sub[n] = intake[0];
+    struct mux x;
+    mux_init(&x, sub, n + 1);
+    long long *last_seq = calloc((size_t)n, sizeof(*last_seq));
+    double *got = calloc((size_t)n, sizeof(*got));
+    long gaps = 0;
+    /* Slow joiners: a subscription reaches musterd some time after the
+     * connection; register probe persons until every watcher has seen
+     * one. */
+    int joined = 0, probes = 0;
+    double end = now_ms() + WAIT_MS;
+    while (joined < n && now_ms() < end) {
+        json_decref(call(intake[0], "person.add",
+                         json_pack("{s:s, s:{s:s, s:s}}", "incident", ref, "person", "category",
+                                   "other", "name", "Feed probe")));
+        probes++;
+        double until = now_ms() + 200;
+        while (joined < n && now_ms() < until) {
+            int nready = mux_wait(&x, 50);
+            for (int k = 0; k < nready; k++) {
+                int i = x.ready[k];
+                if (i < n && watcher_read(sub[i], &last_seq[i], &gaps) && !got[i]) {
+                    got[i] = 1;
+                    joined++;
+                }
+            }
+        }
+    }
+    if (joined < n)
+        die("only %d of %d watchers receive the feed", joined, n);
+    gaps = 0;
+    int64_t *newest = calloc((size_t)n, sizeof(*newest));
+    double *seen_at = calloc((size_t)n, sizeof(*seen_at));
+    double *last = calloc((size_t)changes, sizeof(*last));
+    double *first = calloc((size_t)changes, sizeof(*first));
+    double *reply = calloc((size_t)changes, sizeof(*reply));
+    double *each = calloc((size_t)changes * (size_t)n, sizeof(*each));
+    for (int k = 0; k < changes; k++) {
+        char id[64];
+        snprintf(id, sizeof(id), "%s.change-%d", tag, k);
+        double t0 = now_ms();
+        send_json(intake[0], json_pack("{s:s, s:s, s:{s:s, s:{s:s, s:s}}}", "id", id, "cmd",
+                                       "person.add", "args", "incident", ref, "person", "category",
+                                       "witness", "name", "Feed change"));
+        /* The person's id comes with the reply, and its event may come
+         * first: keep each watcher's newest registration and its time. */
+        int64_t person = -1;
+        int left = n;
+        double t_reply = 0;
+        while ((left > 0 || person < 0) && now_ms() - t0 < WAIT_MS) {
+            int nready = mux_wait(&x, 1000);
+            for (int j = 0; j < nready; j++) {
+                int i = x.ready[j];
+                json_t *r;
+                while (i == n && (r = recv_json(intake[0]))) {
+                    if (!reply_ok(r))
+                        die("person.add: %s", reply_error(r));
+                    person = (int64_t)json_integer_value(
+                        json_object_get(json_object_get(r, "result"), "person"));
+                    t_reply = now_ms();
+                    json_decref(r);
+                }
+                int64_t p = i < n ? watcher_read(sub[i], &last_seq[i], &gaps) : 0;
+                if (p > newest[i]) {
+                    newest[i] = p;
+                    seen_at[i] = now_ms();
+                }
+            }
+            left = 0;
+            for (int i = 0; i < n; i++)
+                left += person < 0 || newest[i] < person;
+        }
+        if (left > 0 || person < 0)
+            die("change %d: %d of %d watchers did not see it", k, left, n);
+        double hi = 0, lo = WAIT_MS;
+        for (int i = 0; i < n; i++) {
+            each[(size_t)k * (size_t)n + (size_t)i] = seen_at[i] - t0;
+            hi = seen_at[i] - t0 > hi ? seen_at[i] - t0 : hi;
+            lo = seen_at[i] - t0 < lo ? seen_at[i] - t0 : lo;
+        }
+        last[k] = hi;
+        first[k] = lo;
+        reply[k] = t_reply - t0;
+    }
+    figure("feed_last_watcher_p50", percentile(last, (size_t)changes, 50), "ms");
+    figure("feed_last_watcher_p99", percentile(last, (size_t)changes, 99), "ms");
+    figure("feed_first_watcher_p50", percentile(first, (size_t)changes, 50), "ms");
+    figure("feed_any_watcher_p50", percentile(each, (size_t)changes * (size_t)n, 50), "ms");
+    figure("feed_change_reply_p50", percentile(reply, (size_t)changes, 50), "ms");
+    figure("feed_out_of_order", (double)gaps, "events");
+    for (int i = 0; i < n; i++)
+        zmq_close(sub[i]);
+    zmq_close(intake[0]);
+    free(sub);
+    free(intake);
+    mux_free(&x);
+    free(last_seq);
+    free(got);
+    free(last);
+    free(first);
+    free(reply);
+    free(each);
+    free(newest);
+    free(seen_at);
+    zmq_ctx_term(ctx);
+    return gaps ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        die("usage: mbench start|stop|freeport|intake|standup|pledge|feed ...");
+    const char *cmd = argv[1];
+    snprintf(tag, sizeof(tag), "%x%llx", (unsigned)getpid(), (unsigned long long)now_ms());
+    argc--;
+    argv++;
+    if (!strcmp(cmd, "start"))
+        return cmd_start(argc, argv);
+    if (!strcmp(cmd, "stop"))
+        return cmd_stop(argc, argv);
+    if (!strcmp(cmd, "freeport"))
+        return cmd_freeport();
+    if (!strcmp(cmd, "intake"))
+        return cmd_intake(argc, argv);
+    if (!strcmp(cmd, "standup"))
+        return cmd_standup(argc, argv);
+    if (!strcmp(cmd, "pledge"))
+        return cmd_pledge(argc, argv);
+    if (!strcmp(cmd, "feed"))
+        return cmd_feed(argc, argv);
+    die("unknown command %s", cmd);
+    return 1;
+}

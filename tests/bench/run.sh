@@ -1,0 +1,297 @@
+#!/usr/bin/env bash
+# tests/bench/run.sh - muster's benchmark (what `make bench` runs).
+#
+# Builds release binaries (-O2, no sanitizers) into build/bench, starts a
+# fresh musterd in a temporary directory (keys from `muster keys init`,
+# TCP loopback endpoints, ready when it sends sd_notify READY), drives it
+# with mbench (tests/bench/bench.c: real ZeroMQ clients with CURVE keys),
+# then measures this machine's floors with ../shared/limits/run and prints
+# muster's figures beside them as ratios.  Every figure is one line
+# "name value unit"; lines starting with "#" explain.  Nothing here
+# asserts a timing: the targets are reported as met or missed.
+#
+# Sizes can be changed from the environment (defaults in brackets):
+#   BENCH_AGENCIES [500]  BENCH_STANDUPS [20]  BENCH_PLEDGES_PER_AGENCY [4]
+#   BENCH_INTAKE_PERSONS [20000] registered through musterd, timed
+#   BENCH_PERSONS [100000] for the memory figure (the rest pre-loaded)
+#   BENCH_AT_PERSONS [500] registered, timed, once PERSONS are stored
+#   BENCH_INTAKE_CLIENTS [8]  BENCH_INTAKE_WINDOW [64]
+#   BENCH_WATCHERS [1000]  BENCH_CHANGES [50]  BENCH_ROWS [1000000]
+#   BENCH_STARTS [3]  BENCH_KEEP=1 keeps the temporary directory
+#   LIMITS=path/to/limits/run (default ../shared/limits/run beside the
+#   source tree; set LIMITS=none to skip the floors)
+set -euo pipefail
+
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BENCH_BUILD:-$SRC/build/bench}
+LIMITS=${LIMITS:-$SRC/../shared/limits/run}
+AGENCIES=${BENCH_AGENCIES:-500}
+STANDUPS=${BENCH_STANDUPS:-20}
+PLEDGES_PER=${BENCH_PLEDGES_PER_AGENCY:-4}
+PERSONS=${BENCH_PERSONS:-100000}
+INTAKE_PERSONS=${BENCH_INTAKE_PERSONS:-20000}
+AT_PERSONS=${BENCH_AT_PERSONS:-500}
+INTAKE_CLIENTS=${BENCH_INTAKE_CLIENTS:-8}
+INTAKE_WINDOW=${BENCH_INTAKE_WINDOW:-64}
+WATCHERS=${BENCH_WATCHERS:-1000}
+CHANGES=${BENCH_CHANGES:-50}
+ROWS=${BENCH_ROWS:-1000000}
+STARTS=${BENCH_STARTS:-3}
+JOBS=$(nproc 2>/dev/null || echo 2)
+
+say() { echo "# $*"; }
+started=$(date +%s)
+
+# ---- build ----
+say "building release binaries in $BUILD (-O2, no sanitizers)"
+cmake -S "$SRC/tests/bench" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$BUILD" -j "$JOBS" >"$BUILD/build.log" 2>&1 || {
+    tail -n 30 "$BUILD/build.log" >&2
+    exit 1
+}
+MBENCH=$BUILD/mbench
+MUSTERD=$BUILD/muster/musterd
+MUSTER=$BUILD/muster/muster
+
+# 1,000 watchers and 500 agencies need some 3,000 descriptors on each side.
+hard=$(ulimit -Hn)
+want=65536
+[ "$hard" = unlimited ] || [ "$hard" -ge $want ] || want=$hard
+ulimit -n "$want" 2>/dev/null || true
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((3 * WATCHERS + 2 * AGENCIES)) ]; then
+    say "warning: ulimit -n is $(ulimit -n); 1,000 watchers may not connect"
+fi
+
+# ---- a fresh daemon ----
+T=$(mktemp -d /tmp/muster-bench.XXXXXX)
+KEYS=$T/keys
+DB=$T/muster.db
+LOG=$T/musterd.log
+PID=
+cleanup() {
+    local rc=$?
+    [ -n "$PID" ] && kill -9 "$PID" 2>/dev/null || true
+    if [ $rc -ne 0 ]; then
+        echo "--- musterd log ($LOG) ---" >&2
+        tail -n 30 "$LOG" >&2 || true
+    fi
+    if [ "${BENCH_KEEP:-0}" = 1 ]; then say "kept $T"; else rm -rf "$T"; fi
+    exit $rc
+}
+trap cleanup EXIT
+
+# The bench plan: AGENCIES agencies, each paged on its own zmq session and
+# supplying every staffing role; a persons section with a few pathways.
+# Requirements are 0, so no shift is ever short and no ask for staff pages
+# anyone during the pledge storm.
+mkdir -p "$T/plans" "$T/reports"
+{
+    cat <<'YAML'
+plan: {id: bench, name: Benchmark plan, version: "1", ref_prefix: BENCH}
+levels: [{level: 1, name: Major crime}]
+hub: {name: Victim and Witness Hub, lead_agency: ag-0001}
+paging: {ack_wait: 24h}
+staffing:
+  horizon: 36h
+  ask_lead: 0
+  roles:
+    - {id: call-handler, name: Call handler}
+    - {id: mh-nurse, name: Mental health nurse}
+    - {id: isva, name: ISVA}
+    - {id: family-liaison, name: Family liaison}
+  shifts:
+    - {id: day, name: Day, start: "08:00", length: 12h}
+    - {id: night, name: Night, start: "20:00", length: 12h}
+  requirements:
+    - {level: 1, need: {call-handler: 0, mh-nurse: 0, isva: 0, family-liaison: 0}}
+persons:
+  home_areas: [cambridge, fenland, peterborough]
+  explicit_consent: [bereaved]
+  pathways:
+    - {id: crisis, name: Crisis team, provider: ag-0002}
+    - {id: away, name: Out of area, provider: ag-0001, out_of_area: true}
+    - {id: bereavement, name: Bereavement support, provider: ag-0003}
+    - {id: trauma, name: Trauma therapy, provider: ag-0002, capacity: 5000, waitlist: true}
+    - {id: monitoring, name: Active monitoring, provider: ag-0001}
+  rules:
+    - {pathway: crisis, urgent: true}
+    - {pathway: away, home: out}
+    - {pathway: bereavement, categories: [bereaved]}
+    - {pathway: trauma, categories: [injured], screen: positive}
+    - {pathway: monitoring}
+agencies:
+YAML
+    for i in $(seq 1 "$AGENCIES"); do
+        id=$(printf 'ag-%04d' "$i")
+        echo "  - {id: $id, name: Agency $i, role: Bench agency $i, activate_level: 1,"
+        echo "     contacts: [{name: Desk, channel: zmq, target: $id}],"
+        echo "     supplies: [call-handler, mh-nurse, isva, family-liaison]}"
+    done
+} >"$T/plans/bench.yaml"
+"$MUSTERD" --check-plan "$T/plans/bench.yaml" >/dev/null
+"$MUSTER" keys init --keys "$KEYS" --plans "$T/plans" >/dev/null
+CONTROL=tcp://127.0.0.1:$("$MBENCH" freeport)
+FEED=tcp://127.0.0.1:$("$MBENCH" freeport)
+
+start_daemon() { # sets PID, and READY_MS: milliseconds from exec to READY
+    local out
+    out=$("$MBENCH" start "$T/notify" "$LOG" "$MUSTERD" --plans "$T/plans" --db "$DB" \
+        --keys "$KEYS" --control "$CONTROL" --feed "$FEED" --reports "$T/reports")
+    PID=${out% *}
+    READY_MS=${out#* }
+}
+stop_daemon() {
+    "$MBENCH" stop "$PID" TERM
+    PID=
+}
+m() { "$MUSTER" --keys "$KEYS" --connect "$CONTROL" "$@"; }
+rss() { awk -v f="$2:" '$1 == f {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
+fig() { echo "$1 $2 $3" | tee -a "$T/figures"; }
+run() { "$@" | tee -a "$T/figures"; }
+persons_of() {
+    sqlite3 "$DB" "SELECT COUNT(*) FROM persons p JOIN incidents i ON i.id = p.incident_id
+                   WHERE i.ref = '$1'"
+}
+rows() { # every row of every table
+    local sql
+    sql=$(sqlite3 "$DB" "SELECT group_concat('(SELECT COUNT(*) FROM \"' || name || '\")', ' + ')
+                        FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+    sqlite3 "$DB" "SELECT $sql"
+}
+
+start_daemon
+say "musterd $PID on $CONTROL (control) and $FEED (feed), database $DB"
+
+# ---- standup fan-out ----
+say "standup fan-out: $AGENCIES listening agencies, $STANDUPS standups (each stood down after)"
+run "$MBENCH" standup "$CONTROL" "$KEYS" bench ag- "$AGENCIES" "$STANDUPS"
+
+# One incident for the rest: its pages are queued (nobody listens now).
+ref=$(m incident standup --plan bench --level 1 --exercise --operation BENCH-MAIN | head -n 1)
+
+# ---- pledge storm ----
+say "pledge storm: $AGENCIES agencies x $PLEDGES_PER pledges at once on $ref"
+run "$MBENCH" pledge "$CONTROL" "$KEYS" "$ref" ag- "$AGENCIES" "$PLEDGES_PER"
+
+# ---- feed fan-out ----
+fref=$(m incident standup --plan bench --level 1 --exercise --operation BENCH-FEED | head -n 1)
+say "feed fan-out: $WATCHERS watchers (gold and duty keys), $CHANGES person.add on $fref"
+run "$MBENCH" feed "$CONTROL" "$FEED" "$KEYS" "$fref" "$WATCHERS" "$CHANGES"
+
+# ---- durable intake ----
+say "durable intake: $INTAKE_PERSONS person.add over $INTAKE_CLIENTS intake connections," \
+    "$INTAKE_WINDOW in flight each, on $ref"
+before=$(rows)
+run "$MBENCH" intake "$CONTROL" "$KEYS" "$ref" "$INTAKE_CLIENTS" "$INTAKE_WINDOW" "$INTAKE_PERSONS"
+fig intake_rows_per_person "$(awk -v a="$before" -v b="$(rows)" -v n="$INTAKE_PERSONS" \
+    'BEGIN {printf "%.1f", (b - a) / n}')" rows
+stored=$(persons_of "$ref")
+[ "$stored" = "$INTAKE_PERSONS" ] ||
+    { echo "mbench: $INTAKE_PERSONS persons acknowledged, $stored stored" >&2; exit 1; }
+say "all $stored acknowledged persons are in the database"
+stop_daemon
+
+# ---- memory with PERSONS persons and AGENCIES agencies ----
+if [ "$stored" -lt "$PERSONS" ]; then
+    say "pre-loading persons $((stored + 1)) to $PERSONS with the sqlite3 CLI" \
+        "(tests/bench/preload.sh: copies of the registered ones with all their rows)"
+    bash "$SRC/tests/bench/preload.sh" "$DB" "$ref" "$PERSONS"
+fi
+start_daemon
+fig startup_to_ready_at_persons "$READY_MS" ms
+say "musterd restarted with $(persons_of "$ref") persons on $ref"
+say "intake at $PERSONS persons: $AT_PERSONS more person.add on $ref"
+"$MBENCH" intake "$CONTROL" "$KEYS" "$ref" "$INTAKE_CLIENTS" "$INTAKE_WINDOW" "$AT_PERSONS" |
+    sed 's/^intake_/intake_at_persons_/' | tee -a "$T/figures"
+fig rss_peak_with_persons "$(rss "$PID" VmHWM)" MiB
+
+say "feed fan-out again, with $PERSONS persons stored on $ref (the changes on $fref)"
+"$MBENCH" feed "$CONTROL" "$FEED" "$KEYS" "$fref" "$WATCHERS" "$CHANGES" |
+    sed 's/^feed_/feed_at_persons_/' | tee -a "$T/figures"
+fig rss_peak_whole_run "$(rss "$PID" VmHWM)" MiB
+stop_daemon
+
+# ---- start-up with ROWS stored rows ----
+have=$(rows)
+if [ "$have" -lt "$ROWS" ]; then
+    say "pre-loading more persons (each with its rows) with the sqlite3 CLI to pass $ROWS rows"
+fi
+while [ "$have" -lt "$ROWS" ]; do # a person leaves 9 rows or so
+    bash "$SRC/tests/bench/preload.sh" "$DB" "$ref" $(($(persons_of "$ref") + (ROWS - have + 7) / 8))
+    have=$(rows)
+done
+fig stored_persons "$(sqlite3 "$DB" "SELECT COUNT(*) FROM persons")" persons
+fig stored_rows "$have" rows
+fig db_size "$(du -m "$DB" | cut -f1)" MiB
+times=()
+for i in $(seq 1 "$STARTS"); do
+    start_daemon
+    times+=("$READY_MS")
+    rss_start=$(rss "$PID" VmHWM)
+    stop_daemon
+done
+fig startup_to_ready_median "$(printf '%s\n' "${times[@]}" | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')" ms
+fig startup_to_ready_max "$(printf '%s\n' "${times[@]}" | sort -n | tail -n 1)" ms
+fig rss_peak_after_start "$rss_start" MiB
+
+# ---- the machine's floors ----
+if [ "$LIMITS" != none ] && [ ! -f "$LIMITS" ]; then
+    say "no floors: $LIMITS not found (set LIMITS=path/to/limits/run)"
+elif [ "$LIMITS" != none ]; then
+    say "floors: $LIMITS (plain libzmq echo, plain SQLite durable inserts)"
+    mkdir -p "$T/limits"
+    LIMITS_BUILD=$T/limits bash "$LIMITS" | while read -r name value; do
+        fig "limit_$name" "$value" "per_s"
+    done
+fi
+
+# ---- ratios and targets ----
+awk -v persons="$PERSONS" -v agencies="$AGENCIES" -v watchers="$WATCHERS" '
+    { v[$1] = $2 }
+    function ratio(name, value, unit, meaning) {
+        printf "# %s\n%s %.4g %s\n", meaning, name, value, unit
+    }
+    function target(what, ok, detail) {
+        printf "target %s %s (%s)\n", what, ok ? "met" : "MISSED", detail
+    }
+    END {
+        sql = v["limit_sqlite_rows_per_s_batch256"]; echo = v["limit_zmq_echo_rps"]
+        lock = v["limit_zmq_lockstep_rps"]
+        rtt = lock > 0 ? 1000 / lock : 0
+        if (sql > 0) {
+            ratio("ratio_intake_vs_sqlite_batch256", v["intake_persons_per_s"] / sql, "x",
+                  "durable intake: persons/s committed by musterd / plain SQLite rows/s in transactions of 256 (1 = as fast as bare inserts)")
+            ratio("ratio_intake_first_tenth_vs_sqlite_batch256", v["intake_persons_per_s_first_tenth"] / sql, "x",
+                  "the same over the first tenth of the persons (a smaller incident)")
+            ratio("ratio_intake_rows_vs_sqlite_batch256", v["intake_persons_per_s"] * v["intake_rows_per_person"] / sql, "x",
+                  "durable intake counted in rows: persons/s x rows stored per person / plain SQLite rows/s in transactions of 256")
+            ratio("ratio_pledges_vs_sqlite_batch256", v["pledge_per_s"] / sql, "x",
+                  "pledge storm: pledges/s / plain SQLite rows/s in transactions of 256")
+        }
+        if (echo > 0)
+            ratio("ratio_intake_vs_zmq_echo", v["intake_persons_per_s"] / echo, "x",
+                  "durable intake: persons/s / plain libzmq echo round trips/s (4 clients x 64 in flight, no CURVE, no work)")
+        if (rtt > 0) {
+            ratio("ratio_standup_fanout_p50_vs_zmq_round_trip", v["standup_fanout_p50"] / rtt, "round_trips",
+                  sprintf("standup fan-out p50 to %d agencies, in plain libzmq lockstep round trips (%.3f ms each)", agencies, rtt))
+            ratio("ratio_standup_fanout_p50_per_agency_vs_zmq_round_trip", v["standup_fanout_p50"] / agencies / rtt, "round_trips",
+                  "the same per agency paged (under 1: the pages go out faster than one-at-a-time round trips)")
+            ratio("ratio_feed_p99_vs_zmq_round_trip", v["feed_last_watcher_p99"] / rtt, "round_trips",
+                  sprintf("feed p99 to the last of %d watchers, in plain libzmq lockstep round trips", watchers))
+        }
+        print "# targets"
+        if (sql > 0)
+            target("intake>=0.5xsqlite_batch256", v["intake_persons_per_s"] >= 0.5 * sql,
+                   sprintf("%.0f persons/s (%.0f over the first tenth) vs %.0f needed",
+                           v["intake_persons_per_s"], v["intake_persons_per_s_first_tenth"], 0.5 * sql))
+        target("standup_p50<=10ms", v["standup_fanout_p50"] <= 10,
+               sprintf("%s ms to %d agencies", v["standup_fanout_p50"], agencies))
+        target("feed_p99<=50ms", v["feed_last_watcher_p99"] <= 50,
+               sprintf("%s ms to %d watchers; %s ms with %d persons stored",
+                       v["feed_last_watcher_p99"], watchers, v["feed_at_persons_last_watcher_p99"], persons))
+        target("rss<=32MiB", v["rss_peak_with_persons"] <= 32,
+               sprintf("peak %s MiB with %d persons and %d agencies", v["rss_peak_with_persons"], persons, agencies))
+        target("ready<=1s", v["startup_to_ready_median"] + 0 <= 1000,
+               sprintf("%s ms with %s rows", v["startup_to_ready_median"], v["stored_rows"]))
+    }' "$T/figures"
+say "bench finished in $(($(date +%s) - started)) s"
