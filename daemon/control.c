@@ -145,12 +145,18 @@ static void execute_one(struct control *c, struct inreq *r)
     inreq_close(c, r);
 }
 
+/* Sent if a reply could not be built at all: every request gets an answer,
+ * and a routing frame is never left without its body. */
+static const char NO_REPLY[] =
+    "{\"id\":null,\"ok\":false,\"error\":{\"code\":\"INTERNAL\",\"message\":\"no reply\"}}";
+
 static void send_reply(struct control *c, struct outrep *o)
 {
     int flags = ZMQ_SNDMORE | ZMQ_DONTWAIT;
     if (zmq_msg_send(&o->route, c->sock, flags) < 0 ||
         (o->delim && zmq_send(c->sock, "", 0, flags) < 0) ||
-        (o->reply && zmq_send(c->sock, o->reply, strlen(o->reply), ZMQ_DONTWAIT) < 0))
+        zmq_send(c->sock, o->reply ? o->reply : NO_REPLY, strlen(o->reply ? o->reply : NO_REPLY),
+                 ZMQ_DONTWAIT) < 0)
         log_debug("control: reply dropped: %s", zmq_strerror(errno));
 }
 

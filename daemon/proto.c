@@ -8,6 +8,38 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if none. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    size_t len = s[0] < 0x80             ? 1
+                 : (s[0] & 0xe0) == 0xc0 ? 2
+                 : (s[0] & 0xf0) == 0xe0 ? 3
+                 : (s[0] & 0xf8) == 0xf0 ? 4
+                                         : 0;
+    if (len == 0 || len > n || (len == 2 && s[0] < 0xc2))
+        return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    return len;
+}
+
+/* Make a message valid UTF-8 in place: a byte that starts no valid
+ * sequence (from a client's input, or a cut in the middle of a character)
+ * becomes '?', so every error reply can be encoded. */
+static void utf8_repair(char *msg)
+{
+    size_t n = strlen(msg);
+    for (size_t i = 0; i < n;) {
+        size_t len = utf8_seq((const unsigned char *)msg + i, n - i);
+        if (len == 0) {
+            msg[i++] = '?';
+            continue;
+        }
+        i += len;
+    }
+}
+
 int proto_fail(struct proto_error *e, const char *code, const char *fmt, ...)
 {
     va_list ap;
@@ -15,6 +47,7 @@ int proto_fail(struct proto_error *e, const char *code, const char *fmt, ...)
     e->code = code;
     vsnprintf(e->message, sizeof(e->message), fmt, ap);
     va_end(ap);
+    utf8_repair(e->message);
     return -1;
 }
 
@@ -101,7 +134,11 @@ char *proto_reply_error(const char *id, const struct proto_error *e)
 {
     json_t *r = json_pack("{s:s?, s:b, s:{s:s, s:s}}", "id", id, "ok", 0, "error", "code",
                           e->code ? e->code : ERR_INTERNAL, "message", e->message);
-    return reply_dump(r);
+    char *text = reply_dump(r);
+    if (!text) /* never leave a request without a reply */
+        text = strdup("{\"id\":null,\"ok\":false,\"error\":{\"code\":\"INTERNAL\","
+                      "\"message\":\"the error could not be encoded\"}}");
+    return text;
 }
 
 int proto_args_known(json_t *args, const char *const *names, struct proto_error *e)

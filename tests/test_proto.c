@@ -118,12 +118,36 @@ static void test_replies(void **state)
     free(err);
 }
 
+/* Found by fuzzing: a message cut in the middle of a character, or
+ * quoting a client's invalid bytes, must still give a reply. */
+static void test_error_reply_always_encodes(void **state)
+{
+    char text[600] = "{\"id\":\"r1\",\"cmd\":\"x\",\"";
+    for (int i = 0; i < 120; i++)
+        strcat(text, "\xc3\xa9"); /* e-acute */
+    strcat(text, "\":1}");
+    const char *inputs[] = {text, "\"\\\xcd\x9b"};
+    for (size_t i = 0; i < 2; i++) {
+        struct proto_request req;
+        struct proto_error e = {0};
+        assert_int_equal(proto_request_decode(inputs[i], strlen(inputs[i]), &req, &e), -1);
+        char *reply = proto_reply_error(req.id, &e);
+        assert_non_null(reply);
+        json_t *j = json_loads(reply, 0, NULL);
+        assert_non_null(j);
+        assert_false(json_is_true(json_object_get(j, "ok")));
+        json_decref(j);
+        free(reply);
+        proto_request_clear(&req);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_envelope),  cmocka_unit_test(test_id_limits),
         cmocka_unit_test(test_too_large), cmocka_unit_test(test_args),
-        cmocka_unit_test(test_replies),
+        cmocka_unit_test(test_replies),   cmocka_unit_test(test_error_reply_always_encodes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
