@@ -213,17 +213,25 @@ static void run_tasks(struct control *c)
             uv_timer_start(&c->retry, control_retry, 1000, 0);
         return;
     }
-    for (size_t i = 0; i < c->ntasks; i++) {
+    size_t i = 0;
+    for (; i < c->ntasks; i++) {
         struct task t = c->tasks[i];
         size_t mark = c->outbox.count;
-        if (store_savepoint(st) != 0 || t.fn(c->m, &c->outbox, t.arg) != 0) {
+        if (store_savepoint(st) != 0)
+            break; /* the task keeps its place: it runs when the store can */
+        if (t.fn(c->m, &c->outbox, t.arg) != 0) {
             store_savepoint_rollback(st);
             outbox_truncate(&c->outbox, mark);
         } else if (store_savepoint_release(st) != 0) {
             outbox_truncate(&c->outbox, mark);
         }
     }
-    c->ntasks = 0;
+    if (i < c->ntasks && !c->stopped) {
+        log_error("control: %zu tasks wait: no savepoint", c->ntasks - i);
+        uv_timer_start(&c->retry, control_retry, 1000, 0);
+    }
+    memmove(c->tasks, c->tasks + i, (c->ntasks - i) * sizeof(*c->tasks));
+    c->ntasks -= i;
 }
 
 static void control_run(struct control *c)

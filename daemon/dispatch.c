@@ -148,6 +148,9 @@ static int read_audit_task(struct muster *m, struct outbox *ob, void *arg)
 {
     struct read_audit *r = arg;
     int rc = store_audit_add(m->store, &r->a);
+    if (rc != 0) /* the log keeps the record the database could not */
+        log_error("dispatch: read %s of %s by %s not audited: %s", r->command, r->target,
+                  r->principal, strerror(-rc));
     free(r);
     return rc;
 }
