@@ -1,16 +1,32 @@
 /*
- * daemon/control.c - the control ROUTER socket, request batching and group
- * commit (see control.h).
+ * daemon/control.c - the control ROUTER socket, request scheduling and
+ * group commit (see control.h).
  *
- * The loop: whenever the socket signals, read every waiting request into a
- * queue (control_fill).  If no commit is running, execute up to BATCH_MAX
- * queued requests in one transaction (control_run), then hand the COMMIT to
- * a worker thread.  Requests that arrive during the fsync wait in the queue
- * and form the next batch, so the busier the daemon, the more each fsync
- * carries: durable throughput from batching, never from weaker durability.
- * Replies go out only after their batch has committed.  After every send and
- * every commit the socket is drained again, because ZMQ_FD is edge-triggered
- * and a missed edge would leave requests waiting forever.
+ * The loop: whenever the socket signals, read every waiting request into
+ * the queue of its class (control_fill): Gold and duty managers first, then
+ * partner agencies and everyone else, then intake (bulk registration).  If
+ * no commit is running, execute a batch in one transaction (control_run):
+ * every waiting request of Gold and duty, the daemon's own tasks (paging
+ * steps, delivery results, deadlines), then the other classes in order
+ * until the batch has run for BUDGET_NS (BUDGET_URGENT_NS when Gold or duty
+ * wait for it), then hand the COMMIT to a worker thread.  Requests that
+ * arrive during the fsync wait in the queues and form the next batch, so
+ * the busier the daemon, the more each fsync carries: durable throughput
+ * from batching, never from weaker durability, while no batch holds the
+ * loop (the watchdog, Gold's standup) for long.  A large import runs in
+ * parts, one per turn of its queue (dispatch_parts.c).  Replies go out only
+ * after their batch has committed.  After every send and every commit the
+ * socket is drained again, because ZMQ_FD is edge-triggered and a missed
+ * edge would leave requests waiting forever.
+ *
+ * Each connection (by its routing id, always one libzmq chose: ids a client
+ * chose are refused, so no one can take over another's session) may have
+ * CONN_MAX_QUEUED requests waiting; more get BUSY.  A reply its pipe cannot
+ * take (the client does not read: SNDHWM reached) waits in the
+ * connection's stash and its further requests are not run; after
+ * STALL_DROP_MS without progress the connection's stash and requests are
+ * dropped.  So a client that does not read is slowed, then dropped, and
+ * never makes the daemon hold its replies in memory.
  */
 #include "control.h"
 
@@ -23,28 +39,66 @@
 
 #include "bus.h"
 #include "dispatch.h"
-#include "outbox.h"
+#include "keys.h"
 #include "log.h"
+#include "outbox.h"
 #include "proto.h"
 #include "server.h"
 #include "store.h"
+#include "zap.h"
 
-#define QUEUE_MAX 4096
+#define QUEUE_MAX 8192
 #define QUEUE_BYTES (64 * 1024 * 1024) /* oversize frames are read, but only so many */
+#define CONN_MAX_QUEUED 256            /* requests one connection may have waiting */
+#define CONN_MAX_BYTES (8 * 1024 * 1024)
 #define BATCH_MAX 1024
+#define BUDGET_NS (20 * 1000000ULL)       /* a batch takes no more requests after this */
+#define BUDGET_URGENT_NS (5 * 1000000ULL) /* ... when Gold or duty wait for it */
+#define REPLY_HWM 64                      /* replies a connection's pipe holds */
+#define STALL_DROP_MS 30000
+#define RESEND_FAST_MS 2
+#define RESEND_SLOW_MS 50
 #define MAX_FRAMES 3 /* routing id, optional empty delimiter, body */
+#define ROUTE_LEN 5  /* libzmq's own routing ids: a zero byte, then 4 bytes */
+#define CONN_BUCKETS 1024
 
-struct inreq {
-    zmq_msg_t frames[MAX_FRAMES];
-    int nframes; /* frames held (<= MAX_FRAMES) */
-    int total;   /* frames received */
-};
+enum { CLASS_COMMAND, CLASS_AGENCY, CLASS_BULK, NCLASS };
 
 struct outrep {
+    struct outrep *next;
     zmq_msg_t route;
     bool delim;
     char id[PROTO_MAX_ID + 1];
     char *reply;
+    struct conn *conn; /* NULL for a reply sent at once */
+};
+
+/* A client connection with requests waiting or replies it has not read. */
+struct conn {
+    struct conn *next; /* in its hash bucket */
+    uint32_t id;
+    size_t queued, queued_bytes;
+    size_t pending; /* replies of the running batch not yet sent */
+    struct outrep *stash, *stash_tail;
+    uint64_t stalled_since; /* loop ms; 0 when the pipe takes replies */
+};
+
+struct inreq {
+    struct inreq *next;
+    zmq_msg_t frames[MAX_FRAMES];
+    int nframes; /* frames held (<= MAX_FRAMES) */
+    int total;   /* frames received */
+    size_t bytes;
+    struct conn *conn;
+    bool decoded;
+    int part, nparts;
+    struct proto_request req;
+    struct proto_error err;
+    const char *principal, *key; /* properties of the body frame */
+};
+
+struct queue {
+    struct inreq *head, *tail;
 };
 
 struct task {
@@ -57,13 +111,15 @@ struct control {
     struct muster *m;
     void *sock;
     struct bus_watch watch;
-    uv_idle_t kick;   /* runs a batch for tasks when no request wakes us */
-    uv_timer_t retry; /* runs it again when the store could not begin */
+    uv_idle_t kick;    /* runs a batch for tasks when no request wakes us */
+    uv_timer_t retry;  /* runs it again when the store could not begin */
+    uv_timer_t resend; /* offers stashed replies again */
     struct task *tasks;
     size_t ntasks, captasks;
-    struct inreq *queue; /* ring buffer */
-    size_t head, count;
-    size_t queued_bytes;
+    struct queue queues[NCLASS];
+    size_t queued, queued_bytes;
+    struct conn *conns[CONN_BUCKETS];
+    size_t nstalled;
     struct outrep *out; /* replies of the batch being committed */
     size_t nout;
     struct outbox outbox;
@@ -72,77 +128,200 @@ struct control {
 };
 
 static void control_run(struct control *c);
+static void control_resend(uv_timer_t *h);
 
 static void control_retry(uv_timer_t *h)
 {
     control_run(h->data);
 }
 
-/* Read waiting requests into the queue until it is full or none is left. */
+/* ---- connections ---- */
+
+static struct conn **conn_slot(struct control *c, uint32_t id)
+{
+    struct conn **p = &c->conns[(id * 2654435761u) % CONN_BUCKETS];
+    while (*p && (*p)->id != id)
+        p = &(*p)->next;
+    return p;
+}
+
+static struct conn *conn_get(struct control *c, uint32_t id)
+{
+    struct conn **p = conn_slot(c, id);
+    if (!*p && (*p = calloc(1, sizeof(**p))))
+        (*p)->id = id;
+    return *p;
+}
+
+/* Forget conn when nothing of it is left. */
+static void conn_release(struct control *c, struct conn *conn)
+{
+    if (!conn || conn->queued > 0 || conn->pending > 0 || conn->stash)
+        return;
+    struct conn **p = conn_slot(c, conn->id);
+    *p = conn->next;
+    free(conn);
+}
+
+static bool route_valid(zmq_msg_t *route, uint32_t *id)
+{
+    const unsigned char *b = zmq_msg_data(route);
+    if (zmq_msg_size(route) != ROUTE_LEN || b[0] != 0)
+        return false;
+    *id = (uint32_t)b[1] << 24 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 8 | b[4];
+    return true;
+}
+
+/* ---- requests ---- */
+
+static void inreq_free(struct control *c, struct inreq *r)
+{
+    for (int i = 0; i < r->nframes; i++)
+        zmq_msg_close(&r->frames[i]);
+    if (r->conn) {
+        r->conn->queued--;
+        r->conn->queued_bytes -= r->bytes;
+        c->queued--;
+        c->queued_bytes -= r->bytes;
+        conn_release(c, r->conn);
+    }
+    proto_request_clear(&r->req);
+    free(r);
+}
+
+static void queue_push(struct queue *q, struct inreq *r)
+{
+    r->next = NULL;
+    if (q->tail)
+        q->tail->next = r;
+    else
+        q->head = r;
+    q->tail = r;
+}
+
+/* Take the first request of q whose connection reads its replies. */
+static struct inreq *queue_take(struct queue *q)
+{
+    struct inreq *prev = NULL, *r = q->head;
+    while (r && r->conn->stash) {
+        prev = r;
+        r = r->next;
+    }
+    if (!r)
+        return NULL;
+    if (prev)
+        prev->next = r->next;
+    else
+        q->head = r->next;
+    if (q->tail == r)
+        q->tail = prev;
+    return r;
+}
+
+static int request_class(zmq_msg_t *body)
+{
+    const char *p = zmq_msg_gets(body, "User-Id");
+    if (!p)
+        return CLASS_AGENCY;
+    if (!strcmp(p, "gold") || !strcmp(p, "duty"))
+        return CLASS_COMMAND;
+    return strcmp(p, "intake") ? CLASS_AGENCY : CLASS_BULK;
+}
+
+static void send_now(struct control *c, struct inreq *r, const char *code, const char *why);
+
+/* Queue r, or answer it at once when its connection may not queue more. */
+static void control_enqueue(struct control *c, struct inreq *r)
+{
+    uint32_t id;
+    for (int i = 0; i < r->nframes; i++)
+        r->bytes += zmq_msg_size(&r->frames[i]);
+    if (!route_valid(&r->frames[0], &id)) {
+        send_now(c, r, ERR_BAD_REQUEST, "a routing id chosen by the client is refused");
+        return;
+    }
+    struct conn *conn = conn_get(c, id);
+    if (!conn || conn->queued >= CONN_MAX_QUEUED ||
+        conn->queued_bytes + r->bytes > CONN_MAX_BYTES) {
+        if (conn && !conn->stash) /* a client that reads is told; one that does not, not */
+            send_now(c, r, ERR_BUSY, "too many requests waiting from this connection; retry");
+        else
+            inreq_free(c, r);
+        conn_release(c, conn);
+        return;
+    }
+    r->conn = conn;
+    conn->queued++;
+    conn->queued_bytes += r->bytes;
+    c->queued++;
+    c->queued_bytes += r->bytes;
+    queue_push(&c->queues[request_class(&r->frames[r->nframes - 1])], r);
+}
+
+/* Read waiting requests into the queues until they are full or none is
+ * left. */
 static void control_fill(struct control *c)
 {
-    while (!c->stopped && c->count < QUEUE_MAX && c->queued_bytes < QUEUE_BYTES &&
+    while (!c->stopped && c->queued < QUEUE_MAX && c->queued_bytes < QUEUE_BYTES &&
            bus_has_input(c->sock)) {
-        struct inreq *r = &c->queue[(c->head + c->count) % QUEUE_MAX];
-        int n = bus_recv_multipart(c->sock, r->frames, MAX_FRAMES);
-        if (n <= 0)
+        struct inreq *r = calloc(1, sizeof(*r));
+        int n = r ? bus_recv_multipart(c->sock, r->frames, MAX_FRAMES) : -ENOMEM;
+        if (n <= 0) {
+            free(r);
             break;
+        }
         r->total = n;
         r->nframes = n < MAX_FRAMES ? n : MAX_FRAMES;
-        for (int i = 0; i < r->nframes; i++)
-            c->queued_bytes += zmq_msg_size(&r->frames[i]);
-        c->count++;
+        control_enqueue(c, r);
     }
 }
 
-static void inreq_close(struct control *c, struct inreq *r)
-{
-    for (int i = 0; i < r->nframes; i++) {
-        c->queued_bytes -= zmq_msg_size(&r->frames[i]);
-        zmq_msg_close(&r->frames[i]);
-    }
-    r->nframes = 0;
-}
-
-/* Decode the request in r; on failure fill e. Returns the principal. */
-static const char *inreq_decode(struct inreq *r, struct proto_request *req, struct proto_error *e,
-                                bool *delim)
+/* Decode the request in r once; on failure r->err is set. */
+static void inreq_decode(struct inreq *r)
 {
     zmq_msg_t *body = &r->frames[r->nframes - 1];
-    *delim = r->nframes == 3 && zmq_msg_size(&r->frames[1]) == 0;
-    memset(req, 0, sizeof(*req));
-    if (r->total != 2 && !(r->total == 3 && *delim)) {
-        proto_fail(e, ERR_BAD_REQUEST, "a request is one frame (after an optional empty one)");
-        return NULL;
+    bool delim = r->nframes == 3 && zmq_msg_size(&r->frames[1]) == 0;
+    r->decoded = true;
+    r->nparts = 1;
+    if (r->total != 2 && !(r->total == 3 && delim)) {
+        proto_fail(&r->err, ERR_BAD_REQUEST,
+                   "a request is one frame (after an optional empty one)");
+        return;
     }
-    const char *principal = zmq_msg_gets(body, "User-Id");
-    if (!principal || !*principal) {
-        proto_fail(e, ERR_FORBIDDEN, "connection is not authenticated");
-        return NULL;
+    r->principal = zmq_msg_gets(body, "User-Id");
+    r->key = zmq_msg_gets(body, ZAP_PROP_KEY);
+    if (!r->principal || !*r->principal) {
+        proto_fail(&r->err, ERR_FORBIDDEN, "connection is not authenticated");
+        return;
     }
-    if (proto_request_decode(zmq_msg_data(body), zmq_msg_size(body), req, e) != 0)
-        return NULL;
-    return principal;
+    if (proto_request_decode(zmq_msg_data(body), zmq_msg_size(body), &r->req, &r->err) == 0)
+        r->nparts = dispatch_parts(&r->req);
 }
 
-static void execute_one(struct control *c, struct inreq *r)
+/* True when the key that opened r's connection is still in the keyring. */
+static bool key_current(struct control *c, struct inreq *r)
 {
-    struct proto_request req;
-    struct proto_error e = {0};
-    bool delim = false;
-    const char *principal = inreq_decode(r, &req, &e, &delim);
-    struct outrep *o = &c->out[c->nout++];
+    return r->key && keyring_lookup_z85(c->m->keyring, r->key) != NULL;
+}
+
+/* ---- replies ---- */
+
+static struct outrep *outrep_make(struct outrep *o, struct inreq *r, char *reply)
+{
+    memset(o, 0, sizeof(*o));
     zmq_msg_init(&o->route);
     zmq_msg_copy(&o->route, &r->frames[0]);
-    o->delim = delim;
-    snprintf(o->id, sizeof(o->id), "%s", req.id ? req.id : "");
-    if (principal)
-        o->reply = dispatch_request(c->m, &c->outbox, principal, &req, zmq_msg_data(&r->frames[0]),
-                                    zmq_msg_size(&r->frames[0]));
-    else
-        o->reply = proto_reply_error(req.id, &e);
-    proto_request_clear(&req);
-    inreq_close(c, r);
+    o->delim = r->nframes == 3 && zmq_msg_size(&r->frames[1]) == 0;
+    snprintf(o->id, sizeof(o->id), "%s", r->req.id ? r->req.id : "");
+    o->reply = reply;
+    o->conn = r->conn;
+    return o;
+}
+
+static void outrep_free(struct outrep *o)
+{
+    zmq_msg_close(&o->route);
+    free(o->reply);
 }
 
 /* Sent if a reply could not be built at all: every request gets an answer,
@@ -150,24 +329,85 @@ static void execute_one(struct control *c, struct inreq *r)
 static const char NO_REPLY[] =
     "{\"id\":null,\"ok\":false,\"error\":{\"code\":\"INTERNAL\",\"message\":\"no reply\"}}";
 
-static void send_reply(struct control *c, struct outrep *o)
+/* Send o.  Returns 0, -EAGAIN when the connection's pipe is full (nothing
+ * was sent), or another -errno (the reply is lost: the peer is gone). */
+static int send_reply(struct control *c, struct outrep *o)
 {
     int flags = ZMQ_SNDMORE | ZMQ_DONTWAIT;
-    if (zmq_msg_send(&o->route, c->sock, flags) < 0 ||
-        (o->delim && zmq_send(c->sock, "", 0, flags) < 0) ||
-        zmq_send(c->sock, o->reply ? o->reply : NO_REPLY, strlen(o->reply ? o->reply : NO_REPLY),
-                 ZMQ_DONTWAIT) < 0)
-        log_debug("control: reply dropped: %s", zmq_strerror(errno));
+    const char *text = o->reply ? o->reply : NO_REPLY;
+    zmq_msg_t route;
+    zmq_msg_init(&route);
+    zmq_msg_copy(&route, &o->route);
+    if (zmq_msg_send(&route, c->sock, flags) < 0) {
+        int rc = -errno;
+        zmq_msg_close(&route);
+        return rc;
+    }
+    if ((o->delim && zmq_send(c->sock, "", 0, flags) < 0) ||
+        zmq_send(c->sock, text, strlen(text), ZMQ_DONTWAIT) < 0)
+        log_debug("control: reply cut short: %s", zmq_strerror(errno));
+    return 0;
+}
+
+/* Answer r at once with an error, without queueing it. */
+static void send_now(struct control *c, struct inreq *r, const char *code, const char *why)
+{
+    struct proto_error e;
+    struct outrep o;
+    proto_fail(&e, code, "%s", why);
+    outrep_make(&o, r, proto_reply_error(NULL, &e));
+    send_reply(c, &o);
+    outrep_free(&o);
+    inreq_free(c, r);
+}
+
+static void stash_add(struct control *c, struct conn *conn, struct outrep *o)
+{
+    struct outrep *s = malloc(sizeof(*s));
+    if (!s) {
+        outrep_free(o);
+        return;
+    }
+    *s = *o;
+    s->next = NULL;
+    if (!conn->stash) {
+        conn->stash = s;
+        c->nstalled++;
+        if (!conn->stalled_since)
+            conn->stalled_since = uv_now(c->m->loop);
+    } else {
+        conn->stash_tail->next = s;
+    }
+    conn->stash_tail = s;
+    if (!uv_is_active((uv_handle_t *)&c->resend))
+        uv_timer_start(&c->resend, control_resend, RESEND_FAST_MS, 0);
+}
+
+/* Send o, or keep it in its connection's stash behind the replies already
+ * waiting there. */
+static void deliver_reply(struct control *c, struct outrep *o)
+{
+    struct conn *conn = o->conn;
+    int rc = conn && conn->stash ? -EAGAIN : send_reply(c, o);
+    if (rc == -EAGAIN && conn) {
+        stash_add(c, conn, o);
+        return;
+    }
+    if (rc != 0)
+        log_debug("control: reply dropped: %s", zmq_strerror(-rc));
+    outrep_free(o);
 }
 
 /* Send every reply of the finished batch. */
 static void control_flush(struct control *c)
 {
     for (size_t i = 0; i < c->nout; i++) {
-        struct outrep *o = &c->out[i];
-        send_reply(c, o);
-        zmq_msg_close(&o->route);
-        free(o->reply);
+        struct conn *conn = c->out[i].conn;
+        deliver_reply(c, &c->out[i]);
+        if (conn) {
+            conn->pending--;
+            conn_release(c, conn);
+        }
     }
     c->nout = 0;
 }
@@ -185,21 +425,118 @@ static void control_fail_batch(struct control *c, int status)
     outbox_truncate(&c->outbox, 0);
 }
 
-static void control_committed(void *arg, int status)
+/* Drop everything conn has stashed and queued: it has not read a reply
+ * for STALL_DROP_MS. */
+static void conn_drop(struct control *c, struct conn *conn)
 {
-    struct control *c = arg;
-    c->committing = false;
-    if (status != 0)
-        control_fail_batch(c, status);
-    else
-        outbox_flush(c->m, &c->outbox);
-    control_flush(c);
-    control_fill(c);
-    control_run(c);
+    size_t replies = 0, requests = 0;
+    while (conn->stash) {
+        struct outrep *s = conn->stash;
+        conn->stash = s->next;
+        outrep_free(s);
+        free(s);
+        replies++;
+    }
+    c->nstalled--;
+    conn->queued++; /* keep conn while its requests go */
+    for (int k = 0; k < NCLASS; k++) {
+        struct inreq **p = &c->queues[k].head, *last = NULL;
+        while (*p) {
+            struct inreq *r = *p;
+            if (r->conn == conn) {
+                *p = r->next;
+                inreq_free(c, r);
+                requests++;
+            } else {
+                last = r;
+                p = &r->next;
+            }
+        }
+        c->queues[k].tail = last;
+    }
+    conn->queued--;
+    log_warnx("control: connection %08x read no reply for %d s: %zu replies and %zu requests "
+              "dropped",
+              conn->id, STALL_DROP_MS / 1000, replies, requests);
+    conn->stalled_since = 0;
+    conn_release(c, conn);
 }
 
-/* Execute queued requests batch by batch until the queue is empty or a
- * commit is in flight. */
+/* Offer conn's stashed replies again, in order.  True if any went. */
+static bool conn_resend(struct control *c, struct conn *conn)
+{
+    bool progress = false;
+    while (conn->stash) {
+        struct outrep *s = conn->stash;
+        int rc = send_reply(c, s);
+        if (rc == -EAGAIN)
+            break;
+        conn->stash = s->next;
+        outrep_free(s);
+        free(s);
+        progress = true;
+    }
+    if (progress)
+        conn->stalled_since = conn->stash ? uv_now(c->m->loop) : 0;
+    if (!conn->stash)
+        c->nstalled--;
+    return progress;
+}
+
+static void control_resend(uv_timer_t *h)
+{
+    struct control *c = h->data;
+    bool progress = false;
+    uint64_t now = uv_now(c->m->loop);
+    for (size_t b = 0; b < CONN_BUCKETS; b++) {
+        for (struct conn *conn = c->conns[b], *next; conn; conn = next) {
+            next = conn->next;
+            if (!conn->stash)
+                continue;
+            if (conn_resend(c, conn)) {
+                progress = true;
+                conn_release(c, conn);
+            } else if (now - conn->stalled_since >= STALL_DROP_MS) {
+                conn_drop(c, conn);
+            }
+        }
+    }
+    if (c->nstalled > 0 && !c->stopped)
+        uv_timer_start(&c->resend, control_resend, progress ? RESEND_FAST_MS : RESEND_SLOW_MS, 0);
+    if (progress) { /* the sends may have taken the socket's edge */
+        control_fill(c);
+        control_run(c);
+    }
+}
+
+/* ---- batches ---- */
+
+/* Run r (or its next part); a finished request's reply joins the batch. */
+static void execute_one(struct control *c, struct inreq *r, int cls)
+{
+    if (!r->decoded)
+        inreq_decode(r);
+    char *reply;
+    if (r->err.code) {
+        reply = proto_reply_error(r->req.id, &r->err);
+    } else if (!key_current(c, r)) {
+        proto_fail(&r->err, ERR_FORBIDDEN, "the key of this connection has been revoked");
+        reply = proto_reply_error(r->req.id, &r->err);
+    } else {
+        struct dispatch_peer peer = {r->principal, r->key, zmq_msg_data(&r->frames[0]),
+                                     zmq_msg_size(&r->frames[0])};
+        reply = dispatch_request_part(c->m, &c->outbox, &peer, &r->req, r->part, r->nparts);
+    }
+    if (!reply) { /* parts remain: back to the end of its queue */
+        r->part++;
+        queue_push(&c->queues[cls], r);
+        return;
+    }
+    outrep_make(&c->out[c->nout++], r, reply);
+    r->conn->pending++; /* the reply keeps the connection known until it is sent */
+    inreq_free(c, r);
+}
+
 /* Run the waiting tasks, each under its own savepoint.  When the store
  * cannot begin a transaction the tasks stay queued and a timer tries
  * again in a second: a task is never lost to a busy or failing disk. */
@@ -234,20 +571,67 @@ static void run_tasks(struct control *c)
     c->ntasks -= i;
 }
 
+/* Execute requests of class cls until the batch is full or, when budget
+ * is not 0, has run that long since start.  Returns how many ran. */
+static size_t run_class(struct control *c, int cls, uint64_t start, uint64_t budget)
+{
+    size_t n = 0;
+    struct inreq *r;
+    while (c->nout < BATCH_MAX && (!budget || uv_hrtime() - start < budget) &&
+           (r = queue_take(&c->queues[cls]))) {
+        execute_one(c, r, cls);
+        n++;
+    }
+    return n;
+}
+
+/* One batch: Gold and duty, the daemon's tasks, then the other classes
+ * within the time budget.  False when nothing could run. */
+static bool run_batch(struct control *c)
+{
+    uint64_t start = uv_hrtime();
+    size_t waiting = c->ntasks;
+    store_batch_reset(c->m->store);
+    size_t urgent = run_class(c, CLASS_COMMAND, start, 0);
+    run_tasks(c);
+    uint64_t budget = urgent ? BUDGET_URGENT_NS : BUDGET_NS;
+    size_t others = 0;
+    for (int k = CLASS_AGENCY; k < NCLASS; k++)
+        others += run_class(c, k, start, budget);
+    return urgent || others || c->ntasks != waiting;
+}
+
+static bool control_has_work(struct control *c)
+{
+    if (c->ntasks > 0)
+        return true;
+    for (int k = 0; k < NCLASS; k++)
+        for (struct inreq *r = c->queues[k].head; r; r = r->next)
+            if (!r->conn->stash)
+                return true;
+    return false;
+}
+
+static void control_committed(void *arg, int status)
+{
+    struct control *c = arg;
+    c->committing = false;
+    if (status != 0)
+        control_fail_batch(c, status);
+    else
+        outbox_flush(c->m, &c->outbox);
+    control_flush(c);
+    control_fill(c);
+    control_run(c);
+}
+
+/* Execute queued work batch by batch until none is left or a commit is in
+ * flight. */
 static void control_run(struct control *c)
 {
-    while (!c->committing && !c->stopped && (c->count > 0 || c->ntasks > 0)) {
-        store_batch_reset(c->m->store);
-        size_t waiting = c->ntasks;
-        run_tasks(c);
-        if (c->count == 0 && c->ntasks == waiting && waiting > 0)
+    while (!c->committing && !c->stopped && control_has_work(c)) {
+        if (!run_batch(c) && c->nout == 0 && !store_in_txn(c->m->store))
             break; /* the store is unavailable: the retry timer comes back */
-        size_t n = c->count < BATCH_MAX ? c->count : BATCH_MAX;
-        for (size_t i = 0; i < n; i++) {
-            execute_one(c, &c->queue[c->head]);
-            c->head = (c->head + 1) % QUEUE_MAX;
-            c->count--;
-        }
         if (store_in_txn(c->m->store)) {
             int rc = store_commit_async(c->m->store, c->m->loop, control_committed, c);
             if (rc == 0) {
@@ -264,10 +648,13 @@ static void control_run(struct control *c)
     }
 }
 
+/* Runs on the next turn of the loop after a task was queued or a page
+ * pushed (a send can take the socket's edge: read again). */
 static void control_kick(uv_idle_t *h)
 {
     struct control *c = h->data;
     uv_idle_stop(h);
+    control_fill(c);
     control_run(c);
 }
 
@@ -292,10 +679,13 @@ int control_task(struct control *c, control_task_fn *fn, outbox_drop_fn *drop, v
 
 int control_push(struct control *c, const void *route, size_t route_len, const char *text)
 {
+    int rc = 0;
     if (c->stopped || zmq_send(c->sock, route, route_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
         zmq_send(c->sock, text, strlen(text), ZMQ_DONTWAIT) < 0)
-        return -EHOSTUNREACH;
-    return 0;
+        rc = -EHOSTUNREACH;
+    if (!c->stopped && !c->committing) /* the send may have taken the socket's edge */
+        uv_idle_start(&c->kick, control_kick);
+    return rc;
 }
 
 static void control_ready(void *arg)
@@ -308,7 +698,7 @@ static void control_ready(void *arg)
 static int control_socket(struct control *c)
 {
     struct muster *m = c->m;
-    int linger = 0, sndhwm = 10000, rcvhwm = 1000, mandatory = 1, rc = 0;
+    int linger = 0, sndhwm = REPLY_HWM, rcvhwm = 1000, mandatory = 1, rc = 0;
     int64_t maxmsg = (int64_t)4 * PROTO_MAX_FRAME;
     c->sock = zmq_socket(m->zctx, ZMQ_ROUTER);
     if (!c->sock || zmq_setsockopt(c->sock, ZMQ_LINGER, &linger, sizeof(linger)) != 0 ||
@@ -331,9 +721,8 @@ int control_open(struct muster *m, struct control **out)
     if (!c)
         return -ENOMEM;
     c->m = m;
-    c->queue = calloc(QUEUE_MAX, sizeof(*c->queue));
     c->out = calloc(BATCH_MAX, sizeof(*c->out));
-    int rc = (c->queue && c->out) ? control_socket(c) : -ENOMEM;
+    int rc = c->out ? control_socket(c) : -ENOMEM;
     if (rc == 0)
         rc = bus_watch_start(m->loop, &c->watch, c->sock, control_ready, c);
     if (rc == 0) {
@@ -341,6 +730,8 @@ int control_open(struct muster *m, struct control **out)
         c->kick.data = c;
         uv_timer_init(m->loop, &c->retry);
         c->retry.data = c;
+        uv_timer_init(m->loop, &c->resend);
+        c->resend.data = c;
     }
     if (rc != 0) {
         control_free(c);
@@ -359,6 +750,7 @@ void control_stop(struct control *c)
     if (c->kick.loop) {
         uv_close((uv_handle_t *)&c->kick, NULL);
         uv_close((uv_handle_t *)&c->retry, NULL);
+        uv_close((uv_handle_t *)&c->resend, NULL);
     }
 }
 
@@ -367,24 +759,40 @@ int control_busy(const struct control *c)
     return c->committing;
 }
 
+void control_cancel(struct control *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->ntasks; i++)
+        if (c->tasks[i].drop)
+            c->tasks[i].drop(c->tasks[i].arg);
+    c->ntasks = 0;
+    outbox_free(&c->outbox);
+}
+
 void control_free(struct control *c)
 {
     if (!c)
         return;
-    while (c->count > 0) {
-        inreq_close(c, &c->queue[c->head]);
-        c->head = (c->head + 1) % QUEUE_MAX;
-        c->count--;
-    }
+    for (int k = 0; k < NCLASS; k++)
+        while (c->queues[k].head) {
+            struct inreq *r = c->queues[k].head;
+            c->queues[k].head = r->next;
+            inreq_free(c, r);
+        }
     control_flush(c);
-    for (size_t i = 0; i < c->ntasks; i++)
-        if (c->tasks[i].drop)
-            c->tasks[i].drop(c->tasks[i].arg);
+    for (size_t b = 0; b < CONN_BUCKETS; b++)
+        while (c->conns[b]) {
+            struct conn *conn = c->conns[b];
+            if (conn->stash)
+                conn_drop(c, conn);
+            else
+                conn_release(c, conn);
+        }
+    control_cancel(c);
     free(c->tasks);
-    outbox_free(&c->outbox);
     if (c->sock)
         zmq_close(c->sock);
-    free(c->queue);
     free(c->out);
     free(c);
 }

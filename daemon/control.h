@@ -36,6 +36,10 @@ void control_stop(struct control *c);
 /* True while a commit is running on a worker thread. */
 int control_busy(const struct control *c);
 
+/* Drop the tasks and outbox items still waiting (their drop functions
+ * run): called before the modules that own them are freed. */
+void control_cancel(struct control *c);
+
 void control_free(struct control *c);
 
 #endif

@@ -84,7 +84,7 @@ static char *reply_for(struct cmd_ctx *c, int rc)
 
 /* A digest of the command and its arguments (keys sorted), so that a
  * request id reused for a different request is caught. */
-static void request_digest(const char *cmd, json_t *args, char hex[65])
+void dispatch_digest(const char *cmd, json_t *args, char hex[65])
 {
     char *text = json_dumps(args, JSON_COMPACT | JSON_SORT_KEYS);
     crypto_hash_sha256_state h;
@@ -103,7 +103,7 @@ static char *run_mutating(struct cmd_ctx *c, const struct command *cmd)
 {
     struct store *st = c->m->store;
     char *reply = NULL, digest[65];
-    request_digest(cmd->name, c->args, digest);
+    dispatch_digest(cmd->name, c->args, digest);
     int rc = store_in_txn(st) ? 0 : store_begin(st);
     int found = rc == 0 ? store_reply_get(st, c->principal, c->req_id, digest, &reply) : rc;
     if (found == 0)
@@ -205,11 +205,20 @@ static char *refuse(struct cmd_ctx *c, const struct command *cmd)
 char *dispatch_request(struct muster *m, struct outbox *ob, const char *principal,
                        const struct proto_request *req, const void *route, size_t route_len)
 {
+    struct dispatch_peer peer = {principal, NULL, route, route_len};
+    return dispatch_request_from(m, ob, &peer, req);
+}
+
+char *dispatch_request_from(struct muster *m, struct outbox *ob, const struct dispatch_peer *peer,
+                            const struct proto_request *req)
+{
+    const char *principal = peer->principal;
     struct cmd_ctx c = {.m = m,
                         .principal = principal,
                         .req_id = req->id,
-                        .route = route,
-                        .route_len = route_len,
+                        .key = peer->key,
+                        .route = peer->route,
+                        .route_len = peer->route_len,
                         .args = req->args,
                         .now = server_now(m),
                         .outbox = ob};

@@ -24,6 +24,7 @@ struct cmd_ctx {
     struct muster *m;
     const char *principal; /* from the ZAP User-Id */
     const char *req_id;
+    const char *key;   /* the public key (Z85) that opened the connection, or NULL */
     const void *route; /* the client connection's routing id (for sessions) */
     size_t route_len;
     json_t *args; /* an object; unknown arguments already refused */
@@ -57,6 +58,41 @@ const struct command *dispatch_table(size_t *count);
  */
 char *dispatch_request(struct muster *m, struct outbox *ob, const char *principal,
                        const struct proto_request *req, const void *route, size_t route_len);
+
+/* Who sent a request, from its connection. */
+struct dispatch_peer {
+    const char *principal; /* the ZAP User-Id */
+    const char *key;       /* the client's public key (Z85, ZAP property), or NULL */
+    const void *route;     /* the connection's routing id */
+    size_t route_len;
+};
+
+/* dispatch_request for a peer. */
+char *dispatch_request_from(struct muster *m, struct outbox *ob, const struct dispatch_peer *peer,
+                            const struct proto_request *req);
+
+/*
+ * Requests too large to run in one short batch run in parts, one part per
+ * batch (dispatch_parts.c): a person.import of more than DISPATCH_PART_ROWS
+ * rows.  Each part is a request of its own with its own stored reply (id
+ * "ID part K/N"), so a retry after a crash redoes nothing; the reply to the
+ * whole request sums the parts' and is stored under ID with the last part.
+ */
+#define DISPATCH_PART_ROWS 50
+
+/* How many parts req runs in (1 for all but large imports). */
+int dispatch_parts(const struct proto_request *req);
+
+/* Run part `part` (0-based) of nparts.  Returns the reply to the whole
+ * request (malloc'd) when it is finished: after the last part, or at once
+ * when a part fails or the request was already answered.  Returns NULL
+ * when parts remain. */
+char *dispatch_request_part(struct muster *m, struct outbox *ob, const struct dispatch_peer *peer,
+                            const struct proto_request *req, int part, int nparts);
+
+/* The digest of a command and its arguments (keys sorted): a request id
+ * reused for a different request is caught with it. */
+void dispatch_digest(const char *cmd, json_t *args, char hex[65]);
 
 /* Command tables of the modules (incident.c, plan_cmd.c, paging_cmd.c). */
 extern const struct command incident_commands[];

@@ -13,8 +13,14 @@
 #include "log.h"
 #include "server.h"
 
+#define REBIND_MS 5
+#define REBIND_TRIES 1000 /* 5 s */
+
 struct feed {
+    struct muster *m;
     void *sock;
+    uv_timer_t rebind; /* binds again after a revocation */
+    int tries;
 };
 
 int feed_open(struct muster *m, struct feed **out)
@@ -33,8 +39,52 @@ int feed_open(struct muster *m, struct feed **out)
         feed_free(feed);
         return rc;
     }
+    feed->m = m;
+    uv_timer_init(m->loop, &feed->rebind);
+    feed->rebind.data = feed;
     *out = feed;
     return 0;
+}
+
+static void feed_rebind(uv_timer_t *t)
+{
+    struct feed *feed = t->data;
+    const char *ep = feed->m->cfg->feed_ep;
+    if (zmq_bind(feed->sock, ep) == 0) { /* tcp: EADDRINUSE until the old listener is closed */
+        log_info("feed: listening again on %s after a revocation", ep);
+        return;
+    }
+    if (++feed->tries < REBIND_TRIES)
+        uv_timer_start(t, feed_rebind, REBIND_MS, 0);
+    else
+        log_error("feed: cannot bind %s again: %s", ep, zmq_strerror(errno));
+}
+
+/*
+ * Unbinding the endpoint ends every connection accepted on it (libzmq's
+ * sessions belong to their listener); the subscribers' sockets reconnect
+ * by themselves once it is bound again, and their keys go through the ZAP
+ * handler afresh, so a revoked key is refused.  The watchers see a gap in
+ * the sequence and take a new snapshot.
+ */
+void feed_revoke(struct feed *feed)
+{
+    if (!feed || uv_is_active((uv_handle_t *)&feed->rebind))
+        return;
+    if (zmq_unbind(feed->sock, feed->m->cfg->feed_ep) != 0) {
+        log_error("feed: cannot end the sessions on %s: %s", feed->m->cfg->feed_ep,
+                  zmq_strerror(errno));
+        return;
+    }
+    log_info("feed: a key was revoked: every subscriber must authenticate again");
+    feed->tries = 0;
+    uv_timer_start(&feed->rebind, feed_rebind, 0, 0);
+}
+
+void feed_close(struct feed *feed)
+{
+    if (feed && feed->m && !uv_is_closing((uv_handle_t *)&feed->rebind))
+        uv_close((uv_handle_t *)&feed->rebind, NULL);
 }
 
 void feed_free(struct feed *feed)

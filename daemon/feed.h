@@ -20,6 +20,13 @@ struct feed;
 int feed_open(struct muster *m, struct feed **out);
 void feed_free(struct feed *feed);
 
+/* End every subscriber's connection (a key was revoked): they reconnect and
+ * are authenticated again, so a revoked key gets no more events. */
+void feed_revoke(struct feed *feed);
+
+/* Close the feed's loop handles (before the loop ends). */
+void feed_close(struct feed *feed);
+
 /* Publish one committed event.  Never blocks: a slow subscriber loses
  * messages and must re-snapshot (the gap in seq tells it). */
 void feed_publish(struct feed *feed, const char *kind, const char *body);

@@ -222,6 +222,22 @@ const char *keyring_lookup(const struct keyring *ring, const uint8_t key[32])
     return e ? e->principal : NULL;
 }
 
+const char *keyring_lookup_z85(const struct keyring *ring, const char *z85)
+{
+    uint8_t key[32];
+    if (!ring || !z85 || strlen(z85) != KEYS_Z85_LEN || !zmq_z85_decode(key, z85))
+        return NULL;
+    return keyring_lookup(ring, key);
+}
+
+bool keyring_lost_keys(const struct keyring *old, const struct keyring *ring)
+{
+    for (size_t i = 0; old && i < old->count; i++)
+        if (!ring || !keyring_lookup(ring, old->entries[i].key))
+            return true;
+    return false;
+}
+
 int keyring_append(const char *path, const char *principal, const char *public_z85)
 {
     if (!keys_principal_valid(principal) || !z85_valid(public_z85))

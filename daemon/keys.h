@@ -52,6 +52,12 @@ size_t keyring_count(const struct keyring *ring);
 /* The principal for a 32-byte binary public key, or NULL when unknown. */
 const char *keyring_lookup(const struct keyring *ring, const uint8_t key[32]);
 
+/* The principal for a Z85 public key, or NULL when unknown or invalid. */
+const char *keyring_lookup_z85(const struct keyring *ring, const char *z85);
+
+/* True when a key of old is missing from ring (a key was revoked). */
+bool keyring_lost_keys(const struct keyring *old, const struct keyring *ring);
+
 /* Append one "principal public" line to the keyring file (created if
  * missing) and fsync it.  Returns 0 or -errno. */
 int keyring_append(const char *path, const char *principal, const char *public_z85);

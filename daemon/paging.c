@@ -26,6 +26,7 @@
 #include "board.h"
 #include "channel.h"
 #include "control.h"
+#include "keys.h"
 #include "log.h"
 #include "outbox.h"
 #include "paging_text.h"
@@ -39,6 +40,7 @@
 
 struct session {
     char agency[48];
+    char key[KEYS_Z85_LEN + 1]; /* the key that opened the listener's connection */
     unsigned char route[256];
     size_t route_len;
     int64_t seen;
@@ -116,8 +118,8 @@ static struct session *session_find(struct paging *p, const char *agency, int64_
     return NULL;
 }
 
-void paging_session_seen(struct muster *m, const char *agency_id, const void *route,
-                         size_t route_len)
+void paging_session_seen(struct muster *m, const char *agency_id, const char *key,
+                         const void *route, size_t route_len)
 {
     struct paging *p = m->paging;
     struct session *s = NULL;
@@ -135,9 +137,24 @@ void paging_session_seen(struct muster *m, const char *agency_id, const void *ro
     if (!s)
         s = &p->sessions[p->nsessions++];
     snprintf(s->agency, sizeof(s->agency), "%s", agency_id);
+    snprintf(s->key, sizeof(s->key), "%s", key ? key : "");
     s->route_len = route_len < sizeof(s->route) ? route_len : sizeof(s->route);
     memcpy(s->route, route, s->route_len);
     s->seen = server_now(m);
+}
+
+static void session_end(struct paging *p, struct session *s)
+{
+    log_info("paging: listener session of %s ended", s->agency);
+    *s = p->sessions[--p->nsessions];
+}
+
+void paging_sessions_revoke(struct muster *m)
+{
+    struct paging *p = m->paging;
+    for (size_t i = p ? p->nsessions : 0; i-- > 0;)
+        if (!keyring_lookup_z85(m->keyring, p->sessions[i].key))
+            session_end(p, &p->sessions[i]);
 }
 
 /* ---- the timer ---- */
@@ -545,18 +562,32 @@ static void on_sent(void *arg, int64_t page_id, int status, const char *detail)
     report(arg, page_id, status, detail);
 }
 
+/* Push a page to the agency's live listener session.  A session whose
+ * connection is gone ends here: pages are never sent to a routing id that
+ * no longer belongs to the agency. */
+static int push_page(struct muster *m, struct paging *p, struct delivery *d)
+{
+    struct session *s = session_find(p, d->agency, server_now(m));
+    char *msg = NULL;
+    if (!s)
+        return -EHOSTUNREACH;
+    if (asprintf(&msg, "{\"page\":%s}", d->json) < 0)
+        return -ENOMEM;
+    int rc = control_push(m->control, s->route, s->route_len, msg);
+    free(msg);
+    if (rc == -EHOSTUNREACH)
+        session_end(p, s);
+    return rc;
+}
+
 /* After the commit: hand the page to its channel. */
 static void deliver(struct muster *m, void *arg)
 {
     struct delivery *d = arg;
     struct paging *p = m->paging;
     if (d->channel == PLAN_CHANNEL_ZMQ) {
-        struct session *s = session_find(p, d->agency, server_now(m));
-        char *msg = NULL;
-        if (!d->queued && (!s || asprintf(&msg, "{\"page\":%s}", d->json) < 0 ||
-                           control_push(m->control, s->route, s->route_len, msg) != 0))
+        if (!d->queued && push_page(m, p, d) != 0)
             report(p, d->id, -EAGAIN, "agency not listening: queued until it connects");
-        free(msg);
     } else {
         int rc = channel_send(p->channels, d->channel, &d->msg, &d->paging, on_sent, p);
         if (rc != 0)

@@ -69,8 +69,12 @@ bool paging_has_queued(struct muster *m, const char *agency_id);
 void paging_agency_board(struct muster *m, struct outbox *ob, int64_t incident_id,
                          const char *agency);
 
-/* An agency's listener (re)announced itself from this connection. */
-void paging_session_seen(struct muster *m, const char *agency_id, const void *route,
-                         size_t route_len);
+/* An agency's listener (re)announced itself from this connection, opened
+ * with key (Z85). */
+void paging_session_seen(struct muster *m, const char *agency_id, const char *key,
+                         const void *route, size_t route_len);
+
+/* End the listener sessions whose key is no longer in the keyring. */
+void paging_sessions_revoke(struct muster *m);
 
 #endif

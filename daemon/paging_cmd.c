@@ -227,7 +227,7 @@ static const char SQL_OPEN_PAGES[] =
 static int cmd_listen(struct cmd_ctx *c)
 {
     const char *me = authz_agency_id(c->principal);
-    paging_session_seen(c->m, me, c->route, c->route_len);
+    paging_session_seen(c->m, me, c->key, c->route, c->route_len);
     if (paging_has_queued(c->m, me)) {
         char *id = strdup(me);
         if (id)

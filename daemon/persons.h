@@ -7,6 +7,8 @@
 #ifndef MUSTER_PERSONS_H
 #define MUSTER_PERSONS_H
 
+#define PERSONS_IMPORT_MAX_ROWS 500 /* rows of one person.import request */
+
 #include <stdint.h>
 
 #include <jansson.h>

@@ -422,8 +422,6 @@ static int cmd_add(struct cmd_ctx *c)
 
 /* ---- bulk import ---- */
 
-#define IMPORT_MAX_ROWS 500
-
 static const char SQL_IMPORTED[] =
     "SELECT person_id FROM imports WHERE incident_id = ?1 AND key = ?2";
 static const char SQL_IMPORT_ADD[] =
@@ -541,9 +539,9 @@ static int cmd_import(struct cmd_ctx *c)
         incident_find(c, ref, &inc))
         return -1;
     if (!json_is_array(rows) || json_array_size(rows) == 0 ||
-        json_array_size(rows) > IMPORT_MAX_ROWS)
+        json_array_size(rows) > PERSONS_IMPORT_MAX_ROWS)
         return proto_fail(&c->err, ERR_BAD_ARGUMENT, "\"rows\" must list 1 to %d rows",
-                          IMPORT_MAX_ROWS);
+                          PERSONS_IMPORT_MAX_ROWS);
     struct import_tally t = {0, 0, 0, json_array()};
     json_array_foreach(rows, i, row)
     {

@@ -34,6 +34,7 @@
 #define ERR_CONFLICT "CONFLICT"               /* state does not allow it */
 #define ERR_UNAVAILABLE "UNAVAILABLE"         /* storage failed; nothing recorded */
 #define ERR_INTERNAL "INTERNAL"               /* a bug; nothing recorded */
+#define ERR_BUSY "BUSY"                       /* too many requests waiting from one connection */
 
 /* An error on its way to a reply. */
 struct proto_error {

@@ -67,8 +67,16 @@ static int keyring_reload(struct muster *m)
         log_error("keyring not loaded: %s", err);
         return rc;
     }
-    keyring_free(m->keyring);
+    struct keyring *old = m->keyring;
     m->keyring = ring;
+    if (m->zap)
+        zap_keyring_set(m->zap, ring);
+    if (old && keyring_lost_keys(old, ring)) { /* revoked: their sessions end now */
+        if (m->paging)
+            paging_sessions_revoke(m);
+        feed_revoke(m->feed);
+    }
+    keyring_free(old);
     log_info("keyring %s: %zu client keys", path, keyring_count(ring));
     return 0;
 }
@@ -229,6 +237,7 @@ void server_stop(struct muster *m)
         staffing_close(m->staffing);
     if (m->persons)
         persons_close(m->persons);
+    feed_close(m->feed);
     close_handle(&m->sig_int);
     close_handle(&m->sig_term);
     close_handle(&m->sig_hup);
@@ -240,6 +249,7 @@ void server_stop(struct muster *m)
 
 void server_free(struct muster *m)
 {
+    control_cancel(m->control); /* their drop functions use the modules below */
     persons_free(m->persons);
     frozen_free(m->frozen);
     staffing_free(m->staffing);

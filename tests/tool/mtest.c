@@ -13,12 +13,18 @@
  *   mtest flood EP KEYS PRINCIPAL CLIENTS PER   pipelined mixed load
  *   mtest feed EP FEED_EP KEYS N                 stand up N incidents, print
  *                                                the feed events they caused
+ *   mtest routed EP KEYS PRINCIPAL ROUTING_ID    send session.whoami from a
+ *                                                socket with a chosen routing id
+ *   mtest hold EP FEED_EP KEYS PRINCIPAL         one long-lived session: reads
+ *       "call CMD ARGS-JSON" and "feed WAIT_MS [REF]" lines from stdin, answers each
+ *       with one line ("reply JSON", "event KIND", "feed none")
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,18 +226,25 @@ static void flood_reply(struct flood *f, const char *text, size_t len)
     json_decref(r);
 }
 
+/* Requests a flood client keeps in flight: pipelined, within the
+ * per-connection limit documented in docs/protocol.md (256). */
+#define FLOOD_WINDOW 200
+
+static void flood_send(struct flood *f, void *s, int i)
+{
+    char *text = flood_request(f, i);
+    zmq_send(s, text, strlen(text), 0);
+    free(text);
+}
+
 static void *flood_run(void *arg)
 {
     struct flood *f = arg;
     struct mclient *c = connect_as(f->ep, f->keys, f->principal);
     void *s = mclient_socket(c);
-    int hwm = 0;
-    zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof(hwm));
-    for (int i = 0; i < f->per; i++) {
-        char *text = flood_request(f, i);
-        zmq_send(s, text, strlen(text), 0);
-        free(text);
-    }
+    int sent = 0;
+    while (sent < f->per && sent < FLOOD_WINDOW)
+        flood_send(f, s, sent++);
     zmq_pollitem_t item = {s, 0, ZMQ_POLLIN, 0};
     while (f->replies < f->per) {
         if (zmq_poll(&item, 1, WAIT_MS) <= 0) {
@@ -243,6 +256,8 @@ static void *flood_run(void *arg)
         if (zmq_msg_recv(&m, s, 0) >= 0)
             flood_reply(f, zmq_msg_data(&m), zmq_msg_size(&m));
         zmq_msg_close(&m);
+        if (sent < f->per)
+            flood_send(f, s, sent++);
     }
     mclient_close(c);
     return NULL;
@@ -370,6 +385,107 @@ static int cmd_feed(int argc, char **argv)
     return rc;
 }
 
+/* A CURVE socket of type with principal's key, not yet connected. */
+static void *curve_socket(void *ctx, int type, const char *keys, const char *principal)
+{
+    struct keypair me;
+    char server_pub[41], err[512];
+    if (mclient_keys_for(keys, principal, &me, server_pub, err, sizeof(err)) != 0) {
+        fprintf(stderr, "mtest: %s\n", err);
+        exit(1);
+    }
+    void *s = zmq_socket(ctx, type);
+    int linger = 0;
+    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger));
+    zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, server_pub, 40);
+    zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, me.public_z85, 40);
+    zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, me.secret_z85, 40);
+    return s;
+}
+
+static int cmd_routed(int argc, char **argv)
+{
+    if (argc != 5)
+        return fail("usage: routed EP KEYS PRINCIPAL ROUTING_ID");
+    void *ctx = zmq_ctx_new(), *s = curve_socket(ctx, ZMQ_DEALER, argv[2], argv[3]);
+    zmq_setsockopt(s, ZMQ_ROUTING_ID, argv[4], strlen(argv[4]));
+    zmq_connect(s, argv[1]);
+    static const char req[] = "{\"id\":\"routed\",\"cmd\":\"session.whoami\"}";
+    zmq_send(s, req, strlen(req), 0);
+    zmq_pollitem_t item = {s, 0, ZMQ_POLLIN, 0};
+    char reply[4096];
+    int n = zmq_poll(&item, 1, WAIT_MS) == 1 ? zmq_recv(s, reply, sizeof(reply) - 1, 0) : -1;
+    if (n >= 0)
+        printf("%.*s\n", n, reply);
+    zmq_close(s);
+    zmq_ctx_term(ctx);
+    return n >= 0 ? 0 : fail("no reply");
+}
+
+/* A feed subscriber with principal's key. */
+static void *hold_feed(void *ctx, const char *ep, const char *keys, const char *principal)
+{
+    void *sub = curve_socket(ctx, ZMQ_SUB, keys, principal);
+    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "", 0);
+    zmq_connect(sub, ep);
+    return sub;
+}
+
+/* Wait up to wait_ms for an event (about incident ref, when not empty). */
+static void hold_event(void *sub, int wait_ms, const char *ref)
+{
+    zmq_pollitem_t item = {sub, 0, ZMQ_POLLIN, 0};
+    char kind[64] = "", body[8192];
+    while (zmq_poll(&item, 1, wait_ms) == 1 && zmq_recv(sub, kind, sizeof(kind) - 1, 0) >= 0) {
+        int n = zmq_recv(sub, body, sizeof(body) - 1, 0);
+        body[n > 0 ? n : 0] = '\0';
+        json_t *j = json_loads(body, 0, NULL);
+        const char *about = json_string_value(json_object_get(j, "incident"));
+        bool match = !*ref || (about && !strcmp(about, ref));
+        json_decref(j);
+        if (match) {
+            printf("event %s\n", kind);
+            return;
+        }
+        memset(kind, 0, sizeof(kind));
+    }
+    printf("feed none\n");
+}
+
+static int cmd_hold(int argc, char **argv)
+{
+    if (argc != 5)
+        return fail("usage: hold EP FEED_EP KEYS PRINCIPAL");
+    struct mclient *c = connect_as(argv[1], argv[3], argv[4]);
+    void *ctx = zmq_ctx_new(), *sub = hold_feed(ctx, argv[2], argv[3], argv[4]);
+    char line[4096], err[512];
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    while (fgets(line, sizeof(line), stdin)) {
+        char cmd[64] = "", *rest = NULL;
+        if (sscanf(line, "call %63s", cmd) == 1 && (rest = strstr(line, cmd) + strlen(cmd))) {
+            json_t *args = json_loads(rest, JSON_DECODE_ANY, NULL), *reply = NULL;
+            if (mclient_call(c, NULL, cmd, json_is_object(args) ? args : json_object(), &reply, err,
+                             sizeof(err)) == 0) {
+                char *text = json_dumps(reply, JSON_COMPACT);
+                printf("reply %s\n", text);
+                free(text);
+            } else {
+                printf("error %s\n", err);
+            }
+            json_decref(reply);
+        } else if (!strncmp(line, "feed ", 5)) {
+            char ref[64] = "";
+            int wait_ms = 0;
+            sscanf(line + 5, "%d %63s", &wait_ms, ref);
+            hold_event(sub, wait_ms, ref);
+        }
+    }
+    zmq_close(sub);
+    zmq_ctx_term(ctx);
+    mclient_close(c);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -391,5 +507,9 @@ int main(int argc, char **argv)
         return cmd_flood(argc, argv);
     if (!strcmp(cmd, "feed"))
         return cmd_feed(argc, argv);
+    if (!strcmp(cmd, "routed"))
+        return cmd_routed(argc, argv);
+    if (!strcmp(cmd, "hold"))
+        return cmd_hold(argc, argv);
     return fail("unknown mtest command");
 }

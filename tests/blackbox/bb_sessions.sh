@@ -1,0 +1,64 @@
+# A session belongs to the key that opened it: a routing id chosen by the
+# client is refused (no one can take over another connection's pages), and
+# removing a key from the keyring with SIGHUP ends that key's open control,
+# listener and feed sessions at once, while other keys carry on.
+. "$(dirname "$0")/lib.sh"
+
+start_daemon
+out=$("$MTEST" routed "$CONTROL" "$KEYS" agency:cpft chosen-id)
+echo "$out" | grep '"BAD_REQUEST"' | grep -q 'routing id chosen by the client' ||
+    fail "a client-chosen routing id was not refused: $out"
+ok "a routing id chosen by the client is refused"
+
+# duty holds one control session and one feed subscription open.
+MUSTER_TIMEOUT=${MUSTER_TIMEOUT:-60}
+mkfifo "$T/hold.in" "$T/hold.out"
+"$MTEST" hold "$CONTROL" "$FEED" "$KEYS" duty <"$T/hold.in" >"$T/hold.out" 2>&1 &
+HOLD_PID=$!
+exec 7>"$T/hold.in" 8<"$T/hold.out"
+cleanup_hook() { kill "$HOLD_PID" 2>/dev/null || true; }
+ask() { # ask LINE: send LINE to the held session, print its one-line answer
+    echo "$1" >&7
+    local answer
+    IFS= read -r -t "$MUSTER_TIMEOUT" answer <&8 || fail "held session: no answer to $1"
+    echo "$answer"
+}
+ask 'call session.whoami {}' | grep -q '"principal":"duty"' || fail "duty session not open"
+# The subscription is live once an event reaches it (joining takes a moment).
+n=0
+until ref=$(m incident standup --plan example --level 1 --exercise --operation "SESS-$n" | head -n 1) &&
+    ask "feed 2000 $ref" | grep -q '^event '; do
+    n=$((n + 1))
+    [ $n -lt 30 ] || fail "the held feed subscription never received an event"
+done
+ok "duty's control session and feed subscription are open"
+
+# Revoke duty's key; another duty key stays.
+mkdir "$T/duty2"
+cp "$KEYS/server.pub" "$T/duty2/"
+"$BIN/muster" keys add --keys "$T/duty2" duty >/dev/null
+old=$(awk '$1 == "duty" {print $2}' "$KEYS/keyring")
+awk -v old="$old" '!($1 == "duty" && $2 == old)' "$KEYS/keyring" >"$T/keyring.new"
+awk '$1 == "duty" {print}' "$T/duty2/keyring" >>"$T/keyring.new"
+cp "$T/keyring.new" "$KEYS/keyring"
+loads=$(grep -c 'client keys' "$LOG")
+reloaded() { [ "$(grep -c 'client keys' "$LOG")" -gt "$loads" ]; }
+kill -HUP "$PID"
+wait_for "$MUSTER_TIMEOUT" reloaded || fail "no reload"
+
+out=$(ask 'call session.whoami {}')
+echo "$out" | grep -q '"FORBIDDEN"' || fail "a revoked key's control session still works: $out"
+echo "$out" | grep -q 'revoked' || fail "revocation not named: $out"
+ok "the revoked key's open control session is refused at once"
+
+# A standup after the revocation: a fresh duty subscriber with the new key
+# sees it; the revoked subscription does not.
+"$BIN/muster" --keys "$T/duty2" --connect "$CONTROL" whoami | grep -q duty || fail "new duty key refused"
+ref=$(m incident standup --plan example --level 1 --exercise --operation SESS-AFTER | head -n 1)
+out=$(ask "feed 3000 $ref")
+[ "$out" = "feed none" ] || fail "the revoked key still receives the feed: $out"
+grep -q 'zap: refused client key' "$LOG" || fail "the revoked subscriber was not refused on reconnect"
+ok "the revoked key's feed subscription ended and cannot come back"
+exec 7>&-
+wait "$HOLD_PID" || fail "the held session tool failed"
+stop_daemon
