@@ -922,6 +922,18 @@ int paging_cancel_in_flight(struct muster *m, struct outbox *ob, int64_t inciden
     return outbox_action(ob, cancel_deliveries, free, l);
 }
 
+static const char SQL_PURGE_NOTES[] =
+    "UPDATE pages SET ack_note = NULL WHERE incident_id = ?1 AND ack_note IS NOT NULL";
+
+int paging_incident_purge(struct muster *m, int64_t incident_id)
+{
+    sqlite3_stmt *s = store_stmt(m->store, SQL_PURGE_NOTES);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, incident_id);
+    return store_exec_stmt(s);
+}
+
 static const char SQL_PAGE_AGENCIES[] =
     "SELECT agency_id FROM pages WHERE incident_id = ?1 AND ask_id IS NULL";
 

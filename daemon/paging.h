@@ -43,6 +43,10 @@ int paging_ask_stop(struct muster *m, struct outbox *ob, int64_t ask_id, int64_t
  * still climbing, and after the commit every delivery in flight. */
 int paging_incident_stop(struct muster *m, struct outbox *ob, int64_t incident_id, int64_t now);
 
+/* Inside the retention purge's transaction: erase the acknowledgement
+ * notes of the incident's pages.  Returns 0 or -errno. */
+int paging_incident_purge(struct muster *m, int64_t incident_id);
+
 /* Each agency's page state for incident.show (new reference).  An agency
  * principal (agency_id not NULL) sees only its own. */
 json_t *paging_incident_pages(struct muster *m, int64_t incident_id, const char *agency_id);

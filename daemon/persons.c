@@ -26,9 +26,12 @@
 #include "frozen.h"
 #include "log.h"
 #include "outbox.h"
+#include "paging.h"
 #include "plan.h"
+#include "report.h"
 #include "routing.h"
 #include "server.h"
+#include "staffing.h"
 #include "store.h"
 
 struct persons {
@@ -364,6 +367,16 @@ static const char SQL_NEXT_DEADLINE[] =
 static const char SQL_PURGE_DUE[] =
     "SELECT id, ref FROM incidents WHERE state = 'stood_down' AND purged_at IS NULL"
     " AND stood_down_at + json_extract(plan_json, '$.retention_days') * 86400000 <= ?1 LIMIT 1";
+
+/* The reasons musterd itself gives a referral; any other is the free text
+ * of referral.close, and reads "purged" after the purge. */
+#define OWN_REASONS                                                                                \
+    "('completed', 'rerouted', 'merged', 'consent refused', 'declined', 'unable_to_contact')"
+
+/* The persons' personal fields, screening answers, contact notes, import
+ * keys, free-text referral reasons (in the referrals and in their events)
+ * and the incident's own notes; the other modules purge theirs (see
+ * purge_incident). */
 static const char *const purge_sql[] = {
     "UPDATE persons SET name = NULL, name_key = NULL, dob = NULL, phone = NULL, phone_key = NULL,"
     " email = NULL, address = NULL, safe_contact = NULL, external_ref = NULL, purged = 1"
@@ -375,8 +388,35 @@ static const char *const purge_sql[] = {
     "DELETE FROM imports WHERE incident_id = ?1",
     "UPDATE rescreens SET state = 'cancelled' WHERE state = 'pending' AND person_id IN"
     " (SELECT id FROM persons WHERE incident_id = ?1)",
+    "UPDATE referrals SET reason = 'purged' WHERE incident_id = ?1 AND reason NOT IN " OWN_REASONS
+    " AND reason NOT GLOB 'rule [0-9]*'",
+    "UPDATE events SET body = json_replace(body, '$.state', 'purged') WHERE incident_id = ?1"
+    " AND kind = 'person.referral_closed' AND json_extract(body, '$.state') NOT IN " OWN_REASONS,
     "UPDATE incidents SET purged_at = ?2, note = NULL, standdown_note = NULL WHERE id = ?1",
 };
+
+/* Everything personal or free-text about incident id, in the one
+ * transaction of the purge: ours (purge_sql), the pages' acknowledgement
+ * notes, the pledges' staff names and notes, the notes in the stored
+ * events and the stored replies. */
+static int purge_incident(struct muster *m, int64_t id, int64_t now)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < sizeof(purge_sql) / sizeof(purge_sql[0]); i++) {
+        sqlite3_stmt *u = store_stmt(m->store, purge_sql[i]);
+        if (!u)
+            return -EINVAL;
+        sqlite3_bind_int64(u, 1, id);
+        if (sqlite3_bind_parameter_count(u) >= 2)
+            sqlite3_bind_int64(u, 2, now);
+        rc = store_exec_stmt(u);
+    }
+    if (rc == 0)
+        rc = paging_incident_purge(m, id);
+    if (rc == 0)
+        rc = staffing_incident_purge(m, id);
+    return rc ? rc : store_incident_purge(m->store, id);
+}
 
 /* After the purge commits: fold the WAL back and rebuild the file, so no
  * copy of a purged field survives in free pages or the journal (with
@@ -390,10 +430,14 @@ static void purge_vacuum(struct muster *m, void *arg)
         rc = store_exec(m->store, "PRAGMA wal_checkpoint(TRUNCATE)");
     if (rc != 0)
         log_error("persons: vacuum after the retention purge failed: %s", strerror(-rc));
+    else
+        log_info("persons: database vacuumed after the retention purge");
 }
 
-/* Personal fields of an incident past its retention period are purged;
- * counts, referrals, events and the audit chain stay. */
+/* Personal data of an incident past its retention period is purged (see
+ * purge_incident); counts, referrals, events and the audit chain stay.  After
+ * the commit the file is vacuumed and the stand-down report files are
+ * rewritten from the purged record. */
 static int retention_purge(struct muster *m, struct outbox *ob, int64_t now)
 {
     sqlite3_stmt *s = store_stmt(m->store, SQL_PURGE_DUE);
@@ -407,21 +451,14 @@ static int retention_purge(struct muster *m, struct outbox *ob, int64_t now)
         copy_col(s, 1, ref, sizeof(ref));
     }
     sqlite3_reset(s);
-    int rc = 0;
-    for (size_t i = 0; id && rc == 0 && i < sizeof(purge_sql) / sizeof(purge_sql[0]); i++) {
-        sqlite3_stmt *u = store_stmt(m->store, purge_sql[i]);
-        if (!u)
-            return -EINVAL;
-        sqlite3_bind_int64(u, 1, id);
-        if (sqlite3_bind_parameter_count(u) >= 2)
-            sqlite3_bind_int64(u, 2, now);
-        rc = store_exec_stmt(u);
-    }
+    int rc = id ? purge_incident(m, id, now) : 0;
     if (!id || rc != 0)
         return rc;
     log_info("persons: %s: personal data purged at the end of its retention period", ref);
     rc = outbox_event(m, ob, id, ref, "incident.purged", json_object(), now);
-    return rc ? rc : outbox_action(ob, purge_vacuum, NULL, NULL);
+    if (rc == 0)
+        rc = outbox_action(ob, purge_vacuum, NULL, NULL);
+    return rc ? rc : report_purge_after_commit(m, ob, id);
 }
 
 struct due_event {
@@ -536,7 +573,8 @@ int persons_open(struct muster *m, struct persons **out)
     p->timer.data = p;
     *out = p;
     m->persons = p;
-    on_timer(&p->timer); /* deadlines that passed while the daemon was down */
+    report_purge_pending(m); /* a crash came between a purge and its report rewrite */
+    on_timer(&p->timer);     /* deadlines that passed while the daemon was down */
     return 0;
 }
 

@@ -1,5 +1,11 @@
 /*
  * daemon/report.c - the stand-down report (see report.h).
+ *
+ * Owns the report files under the reports directory: written after the
+ * stand-down commits, and written again from the purged record after the
+ * retention purge commits, so the counts stay and no note survives.  Each
+ * file is written under a temporary name, synced and renamed over the old
+ * one: a crash leaves the old file or the new one, never half of each.
  */
 #include "report.h"
 
@@ -7,10 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "board.h"
+#include "control.h"
 #include "dispatch.h"
 #include "log.h"
 #include "outbox.h"
@@ -132,12 +141,20 @@ static json_t *outcome_row(sqlite3_stmt *s)
                      sqlite3_column_int(s, 4), "breached", sqlite3_column_int(s, 5));
 }
 
+static const char SQL_PURGED_AT[] = "SELECT purged_at FROM incidents WHERE id = ?1";
+
+static json_t *purged_at_row(sqlite3_stmt *s)
+{
+    return opt_int(s, 0);
+}
+
 json_t *report_build(struct muster *m, int64_t id)
 {
     json_t *incident = board_incident(m, id);
     if (!incident)
         return NULL;
     json_t *outcomes = rows(m, SQL_OUTCOMES, id, outcome_row);
+    json_t *purged = rows(m, SQL_PURGED_AT, id, purged_at_row);
     json_t *r = json_pack(
         "{s:o, s:b, s:I, s:o, s:o, s:o, s:{s:O, s:o, s:o}, s:o}", "incident", incident, "exercise",
         json_is_true(json_object_get(incident, "exercise")), "generated_at",
@@ -147,6 +164,9 @@ json_t *report_build(struct muster *m, int64_t id)
         rows(m, SQL_CATEGORIES, id, category_row), "by_pathway",
         rows(m, SQL_PATHWAYS, id, pathway_row), "breaches", rows(m, SQL_BREACHES, id, breach_row));
     json_decref(outcomes);
+    json_t *at = json_array_get(purged, 0);
+    json_object_set_new(r, "purged_at", at ? json_incref(at) : json_null());
+    json_decref(purged);
     return r;
 }
 
@@ -189,6 +209,13 @@ static void md_header(FILE *f, json_t *r)
             "- Stood down: %s\n- State: %s\n\n",
             str(inc, "operation"), str(inc, "plan"), num(inc, "level"), str(inc, "level_name"), a,
             b, str(inc, "state"));
+    if (json_is_integer(json_object_get(r, "purged_at"))) {
+        utc(json_object_get(r, "purged_at"), a, sizeof(a));
+        fprintf(f,
+                "Personal data purged %s at the end of the retention period: this report was"
+                " made again from the purged record; the counts stand, the notes are gone.\n\n",
+                a);
+    }
 }
 
 /* The detail column of a timeline row: who or what the event is about. */
@@ -355,50 +382,159 @@ char *report_csv(json_t *r, const char *table)
 
 /* ---- written at stand-down ---- */
 
+/* Write text to dir/name through dir/name.tmp: synced, then renamed over
+ * the old file. */
 static int write_file(const char *dir, const char *name, const char *text)
 {
-    char path[4096];
+    char path[4096], tmp[4200];
     snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "we");
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    FILE *f = fopen(tmp, "we");
     if (!f)
         return -errno;
-    int rc = text && fputs(text, f) < 0 ? -EIO : 0;
+    int rc = !text || fputs(text, f) < 0 ? -EIO : 0;
+    if (rc == 0 && (fflush(f) != 0 || fsync(fileno(f)) != 0))
+        rc = -errno;
     if (fclose(f) != 0 && rc == 0)
         rc = -errno;
+    if (rc == 0 && rename(tmp, path) != 0)
+        rc = -errno;
+    if (rc != 0)
+        unlink(tmp);
     return rc;
 }
 
-static void report_write(struct muster *m, void *arg)
+/* The renames are durable once the directory itself is synced. */
+static int sync_dir(const char *dir)
 {
-    int64_t id = (int64_t)(intptr_t)arg;
-    json_t *r = report_build(m, id);
-    const char *ref = json_string_value(json_object_get(json_object_get(r, "incident"), "ref"));
-    char dir[4096];
-    snprintf(dir, sizeof(dir), "%s/%s", m->cfg->reports_dir, ref ? ref : "unknown");
-    mkdir(m->cfg->reports_dir, 0750);
-    int rc = r && (mkdir(dir, 0750) == 0 || errno == EEXIST) ? 0 : -errno;
-    char *md = rc == 0 ? report_markdown(r) : NULL, *js = r ? json_dumps(r, JSON_INDENT(2)) : NULL;
-    if (rc == 0 && !(rc = write_file(dir, "report.md", md)))
-        rc = write_file(dir, "report.json", js);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    int rc = fsync(fd) == 0 ? 0 : -errno;
+    close(fd);
+    return rc;
+}
+
+/* Every rendering of report r into dir. */
+static int report_files(json_t *r, const char *dir)
+{
     static const char *const tables[] = {"agencies", "staffing", "pathways"};
+    char *md = report_markdown(r), *js = json_dumps(r, JSON_INDENT(2));
+    int rc = write_file(dir, "report.md", md);
+    if (rc == 0)
+        rc = write_file(dir, "report.json", js);
     for (int i = 0; rc == 0 && i < 3; i++) {
         char name[32], *csv = report_csv(r, tables[i]);
         snprintf(name, sizeof(name), "%s.csv", tables[i]);
         rc = write_file(dir, name, csv);
         free(csv);
     }
+    free(md);
+    free(js);
+    return rc == 0 ? sync_dir(dir) : rc;
+}
+
+/* DIR/<ref> of the incident of report r. */
+static void report_dir(struct muster *m, json_t *r, char *dir, size_t len)
+{
+    const char *ref = json_string_value(json_object_get(json_object_get(r, "incident"), "ref"));
+    snprintf(dir, len, "%s/%s", m->cfg->reports_dir, ref ? ref : "unknown");
+}
+
+static void report_write(struct muster *m, void *arg)
+{
+    int64_t id = (int64_t)(intptr_t)arg;
+    json_t *r = report_build(m, id);
+    char dir[4096];
+    report_dir(m, r, dir, sizeof(dir));
+    mkdir(m->cfg->reports_dir, 0750);
+    int rc = r && (mkdir(dir, 0750) == 0 || errno == EEXIST) ? 0 : -errno;
+    if (rc == 0)
+        rc = report_files(r, dir);
     if (rc == 0)
         log_info("report: %s written", dir);
     else
         log_error("report: cannot write %s: %s", dir, strerror(-rc));
-    free(md);
-    free(js);
     json_decref(r);
 }
 
 int report_after_commit(struct muster *m, struct outbox *ob, int64_t incident_id)
 {
     return outbox_action(ob, report_write, NULL, (void *)(intptr_t)incident_id);
+}
+
+/* ---- rewritten after the retention purge ---- */
+
+static const char SQL_PURGE_DONE[] =
+    "UPDATE incidents SET reports_purged_at = ?2 WHERE id = ?1 AND purged_at IS NOT NULL";
+static const char SQL_PURGE_PENDING[] =
+    "SELECT id FROM incidents WHERE purged_at IS NOT NULL AND reports_purged_at IS NULL"
+    " AND id > ?1 ORDER BY id LIMIT 64";
+
+/* The files are rewritten: record it, so the next start leaves them be. */
+static int purge_done_task(struct muster *m, struct outbox *ob, void *arg)
+{
+    sqlite3_stmt *s = store_stmt(m->store, SQL_PURGE_DONE);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, (int64_t)(intptr_t)arg);
+    sqlite3_bind_int64(s, 2, server_now(m));
+    int rc = store_exec_stmt(s);
+    if (rc != 0)
+        log_error("report: rewrite of purged report %lld not recorded: %s",
+                  (long long)(intptr_t)arg, strerror(-rc));
+    return rc;
+}
+
+/*
+ * The files of an incident whose personal data was purged are made again
+ * from the purged record: the counts and the timeline stay, the notes are
+ * gone.  An incident whose files were never written gets none now.  Only
+ * once every file is renamed and synced is the rewrite recorded (in the
+ * next batch); until then every start does it again.
+ */
+static void report_purge_files(struct muster *m, void *arg)
+{
+    int64_t id = (int64_t)(intptr_t)arg;
+    json_t *r = report_build(m, id);
+    char dir[4096];
+    report_dir(m, r, dir, sizeof(dir));
+    struct stat sb;
+    int rc = !r                    ? -ENOENT
+             : stat(dir, &sb) == 0 ? report_files(r, dir)
+             : errno == ENOENT     ? 0
+                                   : -errno;
+    json_decref(r);
+    if (rc != 0) {
+        log_error("report: cannot rewrite %s without personal data: %s", dir, strerror(-rc));
+        return;
+    }
+    log_info("report: %s rewritten from the purged record", dir);
+    if (m->control && control_task(m->control, purge_done_task, NULL, arg) != 0)
+        log_error("report: rewrite of %s not recorded: done again at the next start", dir);
+}
+
+int report_purge_after_commit(struct muster *m, struct outbox *ob, int64_t incident_id)
+{
+    return outbox_action(ob, report_purge_files, NULL, (void *)(intptr_t)incident_id);
+}
+
+void report_purge_pending(struct muster *m)
+{
+    int64_t ids[64], after = 0;
+    size_t n;
+    do { /* in pages: the statement is reset before any file is written */
+        sqlite3_stmt *s = store_stmt(m->store, SQL_PURGE_PENDING);
+        if (!s)
+            return;
+        sqlite3_bind_int64(s, 1, after);
+        for (n = 0; n < 64 && sqlite3_step(s) == SQLITE_ROW; n++)
+            ids[n] = sqlite3_column_int64(s, 0);
+        sqlite3_reset(s);
+        for (size_t i = 0; i < n; i++)
+            report_purge_files(m, (void *)(intptr_t)ids[i]);
+        after = n ? ids[n - 1] : after;
+    } while (n == 64);
 }
 
 /* ---- report.show ---- */

@@ -27,4 +27,14 @@ char *report_csv(json_t *report, const char *table); /* "agencies", "staffing", 
  * CSV tables.  Returns 0 or -errno (when it cannot queue the action). */
 int report_after_commit(struct muster *m, struct outbox *ob, int64_t incident_id);
 
+/* After the retention purge of the incident commits, rewrite its files (if
+ * it has any) from the purged record, then record that in the next batch
+ * (incidents.reports_purged_at).  Returns 0 or -errno (when it cannot
+ * queue the action). */
+int report_purge_after_commit(struct muster *m, struct outbox *ob, int64_t incident_id);
+
+/* At start, outside any transaction: rewrite the files of every purged
+ * incident whose rewrite was never recorded (a crash came between). */
+void report_purge_pending(struct muster *m);
+
 #endif

@@ -419,6 +419,18 @@ int staffing_incident_stop(struct muster *m, struct outbox *ob, int64_t incident
     return store_exec_stmt(s); /* their pages stop with the incident's */
 }
 
+static const char SQL_PURGE_PLEDGES[] =
+    "UPDATE pledges SET names = NULL, note = NULL WHERE incident_id = ?1";
+
+int staffing_incident_purge(struct muster *m, int64_t incident_id)
+{
+    sqlite3_stmt *s = store_stmt(m->store, SQL_PURGE_PLEDGES);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, incident_id);
+    return store_exec_stmt(s);
+}
+
 int staffing_open(struct muster *m, struct staffing **out)
 {
     struct staffing *st = calloc(1, sizeof(*st));

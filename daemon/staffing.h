@@ -50,6 +50,11 @@ int staffing_check_after_commit(struct muster *m, struct outbox *ob);
 /* Inside a stand-down's transaction: close every open ask. */
 int staffing_incident_stop(struct muster *m, struct outbox *ob, int64_t incident_id, int64_t now);
 
+/* Inside the retention purge's transaction: erase the staff named in the
+ * incident's pledges and the pledges' notes; the counts stay.  Returns 0
+ * or -errno. */
+int staffing_incident_purge(struct muster *m, int64_t incident_id);
+
 /* Inside an acknowledgement: the pledge it carries ({role, count, shifts,
  * names, note}) for agency.  Returns 0 or -1 with c->err set; adds
  * "pledge" to result. */

@@ -267,6 +267,10 @@ static const char *const migrations[] = {
      * SHA-256 of the previous row's hash and its own fields */
     "ALTER TABLE audit ADD COLUMN hash TEXT;"
     "ALTER TABLE incidents ADD COLUMN purged_at INTEGER;",
+    /* 7: when the stand-down report files of a purged incident were
+     * rewritten from the purged record (NULL: not yet, or a crash came
+     * between the purge and the rewrite: done again at start) */
+    "ALTER TABLE incidents ADD COLUMN reports_purged_at INTEGER;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -608,6 +612,29 @@ int store_event_add(struct store *st, int64_t incident_id, int64_t at, const cha
     int rc = store_exec_stmt(s);
     if (rc == 0)
         *seq = sqlite3_last_insert_rowid(st->db);
+    return rc;
+}
+
+static const char *const incident_purge_sql[] = {
+    "UPDATE events SET body = json_replace(body, '$.note', json('null'), '$.names', json('[]'))"
+    " WHERE incident_id = ?1 AND (json_type(body, '$.note') = 'text'"
+    " OR json_array_length(body, '$.names') > 0)",
+    /* no change to a stood-down incident is taken: its replies all come
+     * before, and retries are answered for a day only */
+    "DELETE FROM replies WHERE at <= (SELECT stood_down_at FROM incidents WHERE id = ?1)",
+};
+
+int store_incident_purge(struct store *st, int64_t incident_id)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < sizeof(incident_purge_sql) / sizeof(*incident_purge_sql);
+         i++) {
+        sqlite3_stmt *s = store_stmt(st, incident_purge_sql[i]);
+        if (!s)
+            return -EINVAL;
+        sqlite3_bind_int64(s, 1, incident_id);
+        rc = store_exec_stmt(s);
+    }
     return rc;
 }
 

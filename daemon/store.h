@@ -95,4 +95,10 @@ int store_event_add(struct store *st, int64_t incident_id, int64_t at, const cha
 /* Highest event sequence number stored (0 when none). */
 int64_t store_event_last_seq(struct store *st);
 
+/* Inside the retention purge's transaction: in the incident's stored
+ * events every "note" becomes null and every "names" list empty, and the
+ * stored replies (with their request digests) up to the incident's
+ * stand-down are deleted.  Returns 0 or -errno. */
+int store_incident_purge(struct store *st, int64_t incident_id);
+
 #endif

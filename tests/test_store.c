@@ -1,6 +1,7 @@
 /*
  * tests/test_store.c - the SQLite store: pragmas, migrations, transactions,
- * savepoints, stored replies, audit rows, events and asynchronous commit.
+ * savepoints, stored replies, audit rows, events, the retention purge of
+ * events and replies, and asynchronous commit.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -120,6 +121,55 @@ static void test_audit_and_events(void **state)
                      1);
 }
 
+static void incident_add(struct store *st, int64_t id, const char *ref, int64_t stood_down_at)
+{
+    char sql[512];
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO incidents (id, ref, plan_id, plan_version, plan_digest, plan_source,"
+             " plan_json, level, exercise, operation, state, created_at, created_by, stood_down_at)"
+             " VALUES (%lld, '%s', 'p', '1', 'd', 's', '{}', 1, 1, 'OP', 'stood_down', 1, 'gold',"
+             " %lld)",
+             (long long)id, ref, (long long)stood_down_at);
+    assert_int_equal(store_exec(st, sql), 0);
+}
+
+static void test_incident_purge(void **state)
+{
+    struct store *st;
+    int64_t seq;
+    assert_int_equal(store_open(path, &st), 0);
+    assert_int_equal(store_begin(st), 0);
+    incident_add(st, 101, "EX-P-2026-0001", 1000);
+    incident_add(st, 102, "EX-P-2026-0002", 1000);
+    assert_int_equal(store_event_add(st, 101, 500, "incident.standdown",
+                                     "{\"ref\":\"EX-P-2026-0001\",\"note\":\"Secret-A\"}", &seq),
+                     0);
+    assert_int_equal(store_event_add(st, 101, 600, "staffing.pledge",
+                                     "{\"id\":1,\"names\":[\"Secret-B\"],\"note\":null}", &seq),
+                     0);
+    assert_int_equal(store_event_add(st, 102, 700, "incident.standdown",
+                                     "{\"ref\":\"EX-P-2026-0002\",\"note\":\"Other-C\"}", &seq),
+                     0);
+    assert_int_equal(store_reply_put(st, "intake", "p-before", 900, "{\"x\":\"Secret-D\"}", NULL),
+                     0);
+    assert_int_equal(store_reply_put(st, "intake", "p-after", 1100, "{}", NULL), 0);
+    assert_int_equal(store_incident_purge(st, 101), 0);
+    assert_int_equal(store_commit(st), 0);
+    store_close(st);
+    /* the notes and names of incident 101 are gone, its events stay */
+    assert_int_equal(scalar(NULL, "SELECT COUNT(*) FROM events WHERE body LIKE '%Secret%'"), 0);
+    assert_int_equal(scalar(NULL, "SELECT COUNT(*) FROM events WHERE incident_id = 101 AND"
+                                  " json_type(body, '$.note') = 'null'"),
+                     2);
+    assert_int_equal(scalar(NULL, "SELECT json_array_length(body, '$.names') FROM events"
+                                  " WHERE incident_id = 101 AND kind = 'staffing.pledge'"),
+                     0);
+    /* another incident keeps its note; replies after the stand-down stay */
+    assert_int_equal(scalar(NULL, "SELECT COUNT(*) FROM events WHERE body LIKE '%Other-C%'"), 1);
+    assert_int_equal(scalar(NULL, "SELECT COUNT(*) FROM replies WHERE request_id = 'p-before'"), 0);
+    assert_int_equal(scalar(NULL, "SELECT COUNT(*) FROM replies WHERE request_id = 'p-after'"), 1);
+}
+
 struct done {
     int calls, status;
 };
@@ -187,6 +237,7 @@ int main(void)
         cmocka_unit_test(test_open_pragmas),           cmocka_unit_test(test_newer_schema_refused),
         cmocka_unit_test(test_replies_and_savepoints), cmocka_unit_test(test_audit_and_events),
         cmocka_unit_test(test_commit_async),           cmocka_unit_test(test_readonly_reported),
+        cmocka_unit_test(test_incident_purge),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

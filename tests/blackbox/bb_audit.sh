@@ -1,8 +1,12 @@
 # The audit trail is a hash chain: `muster audit verify` finds it intact,
 # and points at the row an editor of the database file changed.  Reads of
 # a person's record are audited too.  After stand-down plus the plan's
-# retention period the personal fields are purged: the database file no
-# longer holds a purged name, while counts and the audit chain stay.
+# retention period personal data is purged: no table, no byte of the
+# database, WAL or shared-memory file and no file of the stand-down report
+# holds a name, a phone number or any free text entered about the incident
+# (notes, reasons, the staff named in a pledge), while counts and the audit
+# chain stay.  A crash between the purge and the rewrite of the report
+# files is made good at the next start.
 . "$(dirname "$0")/lib.sh"
 
 export TZ=UTC
@@ -11,19 +15,37 @@ cat >"$T/plans/keep.yaml" <<'YAML'
 plan: {id: keep, name: Retention test plan, version: "1", ref_prefix: KP, retention_days: 30}
 levels: [{level: 1, name: One}]
 hub: {name: Hub, lead_agency: hub}
+staffing:
+  horizon: 24h
+  roles: [{id: call-handler, name: Call handler}]
+  shifts: [{id: day, name: Day, start: "08:00", length: 12h}]
+  requirements: [{level: 1, need: {call-handler: 2}}]
 persons:
   home_areas: [cambridge]
   pathways: [{id: monitoring, name: Active monitoring, provider: hub}]
   rules: [{pathway: monitoring}]
 agencies:
-  - {id: hub, name: Hub, role: hub, activate_level: 1, contacts: [{name: D, channel: zmq, target: hub}]}
+  - {id: hub, name: Hub, role: hub, activate_level: 1, supplies: [call-handler], contacts: [{name: D, channel: zmq, target: hub}]}
 YAML
 PLANS=$T/plans
 at() { echo $(($(date -d "$1" +%s%3N) - $(date +%s%3N))); }
 start_daemon --clock-offset "$(at '2026-12-01 10:00 UTC')"
-ref=$(m incident standup --plan keep --level 1 --exercise --operation KEEP | head -n 1)
+# Every piece of personal data or free text carries a marker of its own.
+MARKERS=("Zebedee Quartermain" "07700 900777" "mkr-email@example.org" "Mkr-Address Lane"
+    "Mkr-SafeNote" "MKR-EXTREF" "Mkr-StandupNote" "Mkr-AckNote" "Mkr-StaffName"
+    "Mkr-PledgeNote" "Mkr-AcceptNote" "Mkr-ContactNote" "Mkr-CloseReason" "Mkr-StanddownNote")
+ref=$(m incident standup --plan keep --level 1 --exercise --operation KEEP --note "Mkr-StandupNote" | head -n 1)
 id=$(m --as intake --json person add "$ref" --category survivor --name "Zebedee Quartermain" \
-    --phone "07700 900777" --dob 1970-05-06 --home-area cambridge | sed -n 's/.*"person": \([0-9]*\),*$/\1/p' | head -n 1)
+    --phone "07700 900777" --dob 1970-05-06 --home-area cambridge --email mkr-email@example.org \
+    --address "1 Mkr-Address Lane" --safe-note "Mkr-SafeNote" --safe-channels sms \
+    --external-ref MKR-EXTREF | sed -n 's/.*"person": \([0-9]*\),*$/\1/p' | head -n 1)
+m --as agency:hub agency ack "$ref" --note "Mkr-AckNote" >/dev/null
+m --as agency:hub pledge offer "$ref" --role call-handler --count 1 --shift day-2026-12-01 \
+    --name "Mkr-StaffName" --note "Mkr-PledgeNote" >/dev/null
+m --as agency:hub pledge offer "$ref" --role call-handler --count 1 --shift day-2026-12-01 >/dev/null
+m pledge accept 2 --note "Mkr-AcceptNote" >/dev/null
+m --as intake person contact "$id" --outcome contacted --note "Mkr-ContactNote" >/dev/null
+m --as agency:hub referral close "$id" --reason "Mkr-CloseReason" >/dev/null
 m --as duty person show "$id" >/dev/null
 m --as intake person list "$ref" >/dev/null
 [ "$(sqlite3 "$DB" "SELECT COUNT(*) FROM audit WHERE command = 'person.show' AND principal = 'duty' AND target = 'person $id'")" = 1 ] ||
@@ -53,22 +75,62 @@ sqlite3 "$DB" "UPDATE audit SET principal = 'intake' WHERE id = $victim"
 start_daemon --clock-offset "$(at '2026-12-01 12:00 UTC')"
 verify | grep '"intact":true' >/dev/null || fail "restored row not intact"
 
-# Stand down; 31 days later the personal fields are gone from the file.
-m incident standdown "$ref" >/dev/null
+# Stand down; 31 days later the personal data is gone from every copy.
+m incident standdown "$ref" --note "Mkr-StanddownNote" >/dev/null
+written() { [ -s "$T/reports/$ref/pathways.csv" ]; }
+wait_for 30 written || fail "report not written at stand-down"
 grep -c Quartermain "$DB" "$DB-wal" >/dev/null 2>&1 || fail "the name should be on disk before the purge"
+sqlite3 "$DB" .dump >"$T/dump.sql"
+for mk in "${MARKERS[@]}"; do
+    grep -q -F "$mk" "$T/dump.sql" || fail "\"$mk\" should be in the database before the purge"
+done
+for mk in Mkr-StanddownNote Mkr-AckNote; do
+    grep -r -q -F "$mk" "$T/reports" || fail "\"$mk\" should be in the report files before the purge"
+done
+cp "$T/reports/$ref/report.json" "$T/unpurged-report.json"
 crash_daemon
 start_daemon --clock-offset "$(at '2027-01-02 12:00 UTC')"
-purged() { [ "$(sqlite3 "$DB" "SELECT purged FROM persons WHERE id = $id")" = 1 ] && grep 'vacuum\|purged' "$LOG" >/dev/null; }
+purged() {
+    [ "$(sqlite3 "$DB" "SELECT purged FROM persons WHERE id = $id")" = 1 ] && grep -q vacuum "$LOG" &&
+        [ -n "$(sqlite3 "$DB" "SELECT reports_purged_at FROM incidents WHERE ref = '$ref'" 2>/dev/null)" ]
+}
 wait_for 30 purged || fail "not purged"
 stop_daemon
-for f in "$DB" "$DB-wal" "$DB-shm"; do
-    [ ! -e "$f" ] || ! grep -a -q Quartermain "$f" || fail "purged name still in $f"
-    [ ! -e "$f" ] || ! grep -a -q '07700 900777' "$f" || fail "purged phone still in $f"
-done
+# no_markers WHERE: no marker in the dump of every table, the database,
+# WAL and shared-memory files, any report file or the daemon's log.
+no_markers() {
+    sqlite3 "$DB" .dump >"$T/dump.sql"
+    for mk in "${MARKERS[@]}"; do
+        ! grep -q -F "$mk" "$T/dump.sql" || fail "$1: \"$mk\" still in the database: $(grep -F "$mk" "$T/dump.sql" | cut -c1-200)"
+        for f in "$DB" "$DB-wal" "$DB-shm" "$LOG"; do
+            [ ! -e "$f" ] || ! grep -a -q -F "$mk" "$f" || fail "$1: \"$mk\" still in $f"
+        done
+        ! grep -r -l -F "$mk" "$T/reports" || fail "$1: \"$mk\" still in the report files above"
+    done
+}
+no_markers "after the purge"
 [ "$(sqlite3 "$DB" "SELECT COUNT(*) FROM persons WHERE incident_id = (SELECT id FROM incidents WHERE ref = '$ref')")" = 1 ] ||
     fail "the count of persons went with the purge"
+j=$(tr -d ' \n' <"$T/reports/$ref/report.json")
+echo "$j" | grep -F '"outcomes":{"registered":1,"referred":1,"contacted":1' >/dev/null || fail "report file counts lost: $j"
+echo "$j" | grep -F '"kind":"incident.standdown"' >/dev/null || fail "report file timeline lost: $j"
+echo "$j" | grep '"purged_at":[0-9]' >/dev/null || fail "report file does not say it was purged: $j"
+grep -F '{"pathway":"monitoring","referred":0,"waitlisted":0,"held_consent":0,"closed":1}' <<<"$j" >/dev/null ||
+    fail "report file pathway counts lost: $j"
 start_daemon --clock-offset "$(at '2027-01-02 13:00 UTC')"
 verify | grep '"intact":true' >/dev/null || fail "audit chain broken by the purge"
 m report "$ref" --format json | tr -d ' \n' | grep '"registered":1' >/dev/null || fail "report counts lost"
-ok "after the retention period the name and phone are gone from the file; counts and audit chain stay"
+ok "after the retention period no marker is left in any table, file or report; counts and audit chain stay"
+
+# A crash after the purge committed but before the report files were
+# rewritten: the next start rewrites them.
 stop_daemon
+sqlite3 "$DB" "UPDATE incidents SET reports_purged_at = NULL WHERE ref = '$ref'"
+cp "$T/unpurged-report.json" "$T/reports/$ref/report.json"
+grep -q -F Mkr-StanddownNote "$T/reports/$ref/report.json" || fail "the unpurged report should hold the note"
+start_daemon --clock-offset "$(at '2027-01-02 14:00 UTC')"
+rewritten() { [ -n "$(sqlite3 "$DB" "SELECT reports_purged_at FROM incidents WHERE ref = '$ref'")" ]; }
+wait_for 30 rewritten || fail "report files not rewritten at start"
+stop_daemon
+no_markers "after a restart"
+ok "report files left unpurged by a crash are rewritten at the next start"
