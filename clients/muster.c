@@ -94,8 +94,12 @@ int cli_load_keys(const struct cli *cli, const char *natural, struct keypair *me
 static int report_error(json_t *reply)
 {
     json_t *e = json_object_get(reply, "error");
-    fprintf(stderr, "muster: %s: %s\n", json_string_value(json_object_get(e, "code")),
+    json_t *retry = json_object_get(e, "retry_after_ms");
+    fprintf(stderr, "muster: %s: %s", json_string_value(json_object_get(e, "code")),
             json_string_value(json_object_get(e, "message")));
+    if (json_is_integer(retry))
+        fprintf(stderr, " (retry after %lld ms)", (long long)json_integer_value(retry));
+    fputc('\n', stderr);
     return EXIT_REFUSED;
 }
 

@@ -12,6 +12,7 @@
 #include "control.h"
 #include "dispatch.h"
 #include "incident.h"
+#include "log.h"
 #include "outbox.h"
 #include "paging.h"
 #include "server.h"
@@ -31,6 +32,10 @@ struct page_ref {
 static const char SQL_BY_CODE[] =
     "SELECT p.id, p.incident_id, p.agency_id, p.state, i.ref, i.state, p.acked_by, p.ask_id"
     " FROM pages p JOIN incidents i ON i.id = p.incident_id WHERE p.ack_code = ?1";
+static const char SQL_BY_MY_CODE[] =
+    "SELECT p.id, p.incident_id, p.agency_id, p.state, i.ref, i.state, p.acked_by, p.ask_id"
+    " FROM pages p JOIN incidents i ON i.id = p.incident_id WHERE p.ack_code = ?1"
+    " AND p.agency_id = ?2";
 static const char SQL_BY_REF[] =
     "SELECT p.id, p.incident_id, p.agency_id, p.state, i.ref, i.state, p.acked_by, p.ask_id"
     " FROM pages p JOIN incidents i ON i.id = p.incident_id WHERE i.ref = ?1 AND p.agency_id = ?2"
@@ -41,10 +46,12 @@ static int storage_fail(struct cmd_ctx *c, int rc)
     return proto_fail(&c->err, ERR_UNAVAILABLE, "storage error: %s", strerror(-rc));
 }
 
-/* Find a page by code (a NULL b) or by incident reference a and agency b. */
-static int page_find(struct cmd_ctx *c, const char *a, const char *b, struct page_ref *out)
+/* Find a page with query sql (SQL_BY_*) and its parameters a and b (b
+ * NULL for SQL_BY_CODE). */
+static int page_find(struct cmd_ctx *c, const char *sql, const char *a, const char *b,
+                     struct page_ref *out)
 {
-    sqlite3_stmt *s = store_stmt(c->m->store, b ? SQL_BY_REF : SQL_BY_CODE);
+    sqlite3_stmt *s = store_stmt(c->m->store, sql);
     if (!s)
         return -EINVAL;
     sqlite3_bind_text(s, 1, a, -1, SQLITE_STATIC);
@@ -127,7 +134,59 @@ static int not_found(struct cmd_ctx *c, int rc, const char *what)
     return storage_fail(c, rc);
 }
 
-/* agency.ack: an agency acknowledges its own page, by incident or code. */
+/*
+ * Guessing acknowledgement codes.  A wrong code is a NOT_FOUND with the
+ * audit target "ack code"; the audit trail is what counts them, so the
+ * count is exact within a batch and survives a restart.  A principal with
+ * `limit` wrong codes in the last CODE_WINDOW_MS gets RATE_LIMITED for any
+ * code (right or wrong) until the oldest of them leaves the window; an
+ * agency can still acknowledge by incident meanwhile.  Relays get a higher
+ * limit: "duty" is one principal for the whole Hub desk, which types codes
+ * read out over the phone by many agencies during a major incident.
+ */
+#define CODE_WINDOW_MS (10 * 60 * 1000)
+#define AGENCY_CODE_LIMIT 5
+#define RELAY_CODE_LIMIT 20
+
+/* Refuse a code attempt when the principal is over its limit. */
+static int code_limit_check(struct cmd_ctx *c, int limit)
+{
+    int64_t at = 0;
+    snprintf(c->target, sizeof(c->target), "%s", STORE_AUDIT_ACK_CODE);
+    int rc = store_audit_wrong_code(c->m->store, c->principal, c->now - CODE_WINDOW_MS, limit, &at);
+    if (rc == -ENOENT)
+        return 0;
+    if (rc != 0)
+        return storage_fail(c, rc);
+    int64_t wait = at + CODE_WINDOW_MS - c->now;
+    log_warnx("paging: %s refused an acknowledgement code: %d wrong codes in %d minutes",
+              c->principal, limit, CODE_WINDOW_MS / 60000);
+    proto_fail(&c->err, ERR_RATE_LIMITED,
+               "too many wrong acknowledgement codes: try again in %lld s",
+               (long long)(wait + 999) / 1000);
+    c->err.retry_after_ms = wait > 0 ? wait : 1;
+    return -1;
+}
+
+/* A code that matched nothing (for an agency: none of its own pages). */
+static int code_wrong(struct cmd_ctx *c, int rc, int limit, const char *what)
+{
+    if (rc != -ENOENT)
+        return storage_fail(c, rc);
+    int64_t at;
+    rc = store_audit_wrong_code(c->m->store, c->principal, c->now - CODE_WINDOW_MS, limit - 1, &at);
+    if (rc == 0)
+        log_error("ALARM paging: %s sent %d wrong acknowledgement codes in %d minutes (guessing?);"
+                  " its codes are refused for up to %d minutes",
+                  c->principal, limit, CODE_WINDOW_MS / 60000, CODE_WINDOW_MS / 60000);
+    else
+        log_warnx("paging: %s sent a wrong acknowledgement code", c->principal);
+    return proto_fail(&c->err, ERR_NOT_FOUND, "%s", what);
+}
+
+/* agency.ack: an agency acknowledges its own page, by incident or code.
+ * Another agency's code is "no such code", as an unknown one is: the
+ * answer must not tell an agency which codes exist. */
 static int cmd_agency_ack(struct cmd_ctx *c)
 {
     const char *ref = NULL, *code = NULL, *note = NULL;
@@ -141,14 +200,14 @@ static int cmd_agency_ack(struct cmd_ctx *c)
         return -1;
     if (!ref == !code)
         return proto_fail(&c->err, ERR_BAD_ARGUMENT, "give either \"incident\" or \"code\"");
+    if (code && code_limit_check(c, AGENCY_CODE_LIMIT) != 0)
+        return -1;
     struct page_ref pg;
-    int rc = page_find(c, ref ? ref : code, ref ? me : NULL, &pg);
+    int rc = page_find(c, ref ? SQL_BY_REF : SQL_BY_MY_CODE, ref ? ref : code, me, &pg);
+    if (rc != 0 && code)
+        return code_wrong(c, rc, AGENCY_CODE_LIMIT, "no such code for your agency");
     if (rc != 0)
-        return not_found(c, rc,
-                         ref ? "your agency was not paged for that incident"
-                             : "no page has that acknowledgement code");
-    if (strcmp(pg.agency, me))
-        return proto_fail(&c->err, ERR_FORBIDDEN, "that page is for another agency");
+        return not_found(c, rc, "your agency was not paged for that incident");
     if (ack_page(c, &pg, note, code ? "code" : "agency") != 0)
         return -1;
     return pledge ? staffing_pledge_from_ack(c, pg.ref, me, pledge, c->result) : 0;
@@ -162,10 +221,12 @@ static int cmd_page_ack(struct cmd_ctx *c)
         proto_arg_str(c->args, "note", false, 2000, &note, &c->err) ||
         proto_arg_str(c->args, "via", false, 40, &via, &c->err))
         return -1;
+    if (code_limit_check(c, RELAY_CODE_LIMIT) != 0)
+        return -1;
     struct page_ref pg;
-    int rc = page_find(c, code, NULL, &pg);
+    int rc = page_find(c, SQL_BY_CODE, code, NULL, &pg);
     if (rc != 0)
-        return not_found(c, rc, "no page has that acknowledgement code");
+        return code_wrong(c, rc, RELAY_CODE_LIMIT, "no page has that acknowledgement code");
     return ack_page(c, &pg, note, via);
 }
 
@@ -181,7 +242,7 @@ static int cmd_repage(struct cmd_ctx *c)
         proto_arg_str(c->args, "agency", true, 40, &agency, &c->err))
         return -1;
     struct page_ref pg;
-    int rc = page_find(c, ref, agency, &pg);
+    int rc = page_find(c, SQL_BY_REF, ref, agency, &pg);
     if (rc != 0)
         return not_found(c, rc, "that agency was not paged for that incident");
     snprintf(c->target, sizeof(c->target), "%s %s", pg.ref, pg.agency);

@@ -19,6 +19,7 @@
 #include "dispatch.h"
 #include "frozen.h"
 #include "incident.h"
+#include "namefold.h"
 #include "outbox.h"
 #include "persons.h"
 #include "plan.h"
@@ -48,7 +49,7 @@ struct person_in {
     bool interpreter;
     unsigned vulnerabilities;
     json_t *safe_contact;
-    char name_key[256], phone_key[32];
+    char name_key[NAMEFOLD_KEY_MAX], phone_key[32];
 };
 
 static bool valid_date(const char *s)
@@ -61,23 +62,6 @@ static bool valid_date(const char *s)
     check.tm_isdst = -1;
     mktime(&check);
     return check.tm_mday == tm.tm_mday && check.tm_mon == tm.tm_mon;
-}
-
-static void name_key(const char *name, char *out, size_t len)
-{
-    size_t n = 0;
-    bool space = false;
-    for (const char *p = name; *p && n + 1 < len; p++) {
-        if (isspace((unsigned char)*p)) {
-            space = n > 0;
-            continue;
-        }
-        if (space && n + 2 < len)
-            out[n++] = ' ';
-        space = false;
-        out[n++] = (char)tolower((unsigned char)*p);
-    }
-    out[n] = '\0';
 }
 
 static bool phone_key(const char *phone, char *out, size_t len)
@@ -203,7 +187,12 @@ static int person_parse(struct cmd_ctx *c, json_t *f, struct person_in *in)
     if (strcmp(in->consent, "given") && strcmp(in->consent, "refused") &&
         strcmp(in->consent, "not_asked"))
         return proto_fail(&c->err, ERR_BAD_ARGUMENT, "consent is given, refused or not_asked");
-    name_key(in->name, in->name_key, sizeof(in->name_key));
+    int rc = namefold_key(in->name, in->name_key, sizeof(in->name_key));
+    if (rc == -EILSEQ)
+        return proto_fail(&c->err, ERR_BAD_ARGUMENT, "\"name\" must be UTF-8 text");
+    if (rc != 0)
+        return proto_fail(&c->err, ERR_INTERNAL, "the name could not be compared: %s",
+                          strerror(-rc));
     in->safe_contact = json_object_get(f, "safe_contact");
     return 0;
 }

@@ -45,6 +45,7 @@ int proto_fail(struct proto_error *e, const char *code, const char *fmt, ...)
     va_list ap;
     va_start(ap, fmt);
     e->code = code;
+    e->retry_after_ms = 0;
     vsnprintf(e->message, sizeof(e->message), fmt, ap);
     va_end(ap);
     utf8_repair(e->message);
@@ -134,6 +135,9 @@ char *proto_reply_error(const char *id, const struct proto_error *e)
 {
     json_t *r = json_pack("{s:s?, s:b, s:{s:s, s:s}}", "id", id, "ok", 0, "error", "code",
                           e->code ? e->code : ERR_INTERNAL, "message", e->message);
+    if (r && e->retry_after_ms > 0)
+        json_object_set_new(json_object_get(r, "error"), "retry_after_ms",
+                            json_integer(e->retry_after_ms));
     char *text = reply_dump(r);
     if (!text) /* never leave a request without a reply */
         text = strdup("{\"id\":null,\"ok\":false,\"error\":{\"code\":\"INTERNAL\","

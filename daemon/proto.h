@@ -33,6 +33,7 @@
 #define ERR_NOT_FOUND "NOT_FOUND"             /* no such incident, plan... */
 #define ERR_CONFLICT "CONFLICT"               /* state does not allow it */
 #define ERR_UNAVAILABLE "UNAVAILABLE"         /* storage failed; nothing recorded */
+#define ERR_RATE_LIMITED "RATE_LIMITED"       /* too many failed attempts; retry later */
 #define ERR_INTERNAL "INTERNAL"               /* a bug; nothing recorded */
 #define ERR_BUSY "BUSY"                       /* too many requests waiting from one connection */
 
@@ -40,9 +41,11 @@
 struct proto_error {
     const char *code; /* one of the ERR_* strings, NULL when no error */
     char message[256];
+    int64_t retry_after_ms; /* > 0: sent as "retry_after_ms" (RATE_LIMITED) */
 };
 
-/* Set e and return -1, so handlers can "return proto_fail(...)". */
+/* Set e (with no retry_after_ms) and return -1, so handlers can
+ * "return proto_fail(...)". */
 int proto_fail(struct proto_error *e, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -63,7 +66,8 @@ int proto_request_decode(const void *buf, size_t len, struct proto_request *req,
                          struct proto_error *e);
 void proto_request_clear(struct proto_request *req);
 
-/* Reply text (malloc'd, caller frees).  proto_reply_ok steals result. */
+/* Reply text (malloc'd, caller frees).  proto_reply_ok steals result; an
+ * error reply carries e->retry_after_ms when it is positive. */
 char *proto_reply_ok(const char *id, json_t *result);
 char *proto_reply_error(const char *id, const struct proto_error *e);
 

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "namefold.h"
 
 #include <sodium.h>
 
@@ -271,6 +272,13 @@ static const char *const migrations[] = {
      * rewritten from the purged record (NULL: not yet, or a crash came
      * between the purge and the rewrite: done again at start) */
     "ALTER TABLE incidents ADD COLUMN reports_purged_at INTEGER;",
+    /* 8: a name's duplicate-check key folds look-alikes (namefold.h): the
+     * keys of persons registered before are computed again; wrong
+     * acknowledgement codes get a small index of their own (the limit on
+     * code guessing counts them, see store_audit_wrong_code) */
+    "UPDATE persons SET name_key = muster_name_key(name) WHERE name IS NOT NULL;"
+    "CREATE INDEX audit_wrong_codes ON audit (principal, at)"
+    "  WHERE target = 'ack code' AND outcome = 'NOT_FOUND';",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -371,7 +379,8 @@ int store_open(const char *path, struct store **out)
      * with UNAVAILABLE and its tasks wait for the next one */
     sqlite3_busy_timeout(st->db, 250);
     if ((rc = store_exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
-                             "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;")) != 0)
+                             "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;")) != 0 ||
+        (rc = namefold_sql_register(st->db)) != 0)
         goto done;
     rc = store_migrate(st);
 done:
@@ -593,6 +602,27 @@ int store_audit_add(struct store *st, const struct store_audit *a)
     sqlite3_bind_text(s, 8, a->detail, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 9, hash, -1, SQLITE_STATIC);
     return store_exec_stmt(s);
+}
+
+/* The partial index audit_wrong_codes holds exactly these rows. */
+static const char SQL_WRONG_CODE[] =
+    "SELECT at FROM audit WHERE principal = ?1 AND at > ?2"
+    " AND target = 'ack code' AND outcome = 'NOT_FOUND' ORDER BY at DESC LIMIT 1 OFFSET ?3";
+
+int store_audit_wrong_code(struct store *st, const char *principal, int64_t since, int n,
+                           int64_t *at)
+{
+    sqlite3_stmt *s = store_stmt(st, SQL_WRONG_CODE);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_text(s, 1, principal, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, since);
+    sqlite3_bind_int(s, 3, n - 1);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        *at = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
 }
 
 static const char SQL_EVENT_ADD[] =

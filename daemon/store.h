@@ -81,6 +81,16 @@ struct store_audit {
 };
 int store_audit_add(struct store *st, const struct store_audit *a);
 
+/* The target of the audit row of an attempt to acknowledge by code. */
+#define STORE_AUDIT_ACK_CODE "ack code"
+
+/* Wrong acknowledgement codes (audit rows with target STORE_AUDIT_ACK_CODE
+ * and outcome NOT_FOUND) sent by principal after since (ms): *at is the
+ * time of the n-th most recent (n >= 1), or -ENOENT when there are fewer
+ * than n.  An index lookup, however long the audit trail. */
+int store_audit_wrong_code(struct store *st, const char *principal, int64_t since, int n,
+                           int64_t *at);
+
 /* The chain hash of audit row id with fields a after the row whose hash
  * is prev ("" for the first row): SHA-256 over prev, id and every field,
  * newline-separated, as 64 hex characters.  docs/security.md spells it

@@ -1,11 +1,13 @@
 /*
  * tests/test_authz.c - the authorization policy, checked against every
- * command the daemon knows.
+ * command the daemon knows and against the tables of it in the docs.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -72,6 +74,97 @@ static void test_policy_covers_table(void **state)
     }
 }
 
+#define DOC_HEADER "| Command | Changes state | `gold` | `duty` | `intake` | `agency:<id>` |"
+
+/* Split a Markdown table row into at most max trimmed cells (in place). */
+static size_t row_cells(char *line, char **cell, size_t max)
+{
+    size_t n = 0;
+    char *save = NULL;
+    for (char *t = strtok_r(line, "|", &save); t && n < max; t = strtok_r(NULL, "|", &save)) {
+        while (*t == ' ')
+            t++;
+        size_t len = strlen(t);
+        while (len > 0 && (t[len - 1] == ' ' || t[len - 1] == '\n'))
+            t[--len] = '\0';
+        if (len > 0)
+            cell[n++] = t;
+    }
+    return n;
+}
+
+/* One row "| `cmd` | changes | gold | duty | intake | agency |" against
+ * the code; returns the command's index in the dispatch table. */
+static size_t check_row(const char *doc, char *line)
+{
+    static const unsigned roles[] = {ROLE_GOLD, ROLE_DUTY, ROLE_INTAKE, ROLE_AGENCY};
+    static const char *const who[] = {"gold", "duty", "intake", "an agency"};
+    char *cell[8];
+    if (row_cells(line, cell, 8) != 6)
+        fail_msg("%s: a row without 6 cells: %s", doc, line);
+    size_t len = strlen(cell[0]), n, i;
+    const struct command *t = dispatch_table(&n);
+    if (len < 3 || cell[0][0] != '`' || cell[0][len - 1] != '`')
+        fail_msg("%s: not a command: %s", doc, cell[0]);
+    cell[0][len - 1] = '\0';
+    const char *cmd = cell[0] + 1;
+    for (i = 0; i < n && strcmp(t[i].name, cmd); i++)
+        ;
+    if (i == n)
+        fail_msg("%s lists %s, which is no command", doc, cmd);
+    const char *changes = t[i].mutating ? "yes" : t[i].audit_read ? "audited read" : "no";
+    if (strcmp(cell[1], changes))
+        fail_msg("%s: %s changes state \"%s\", the code \"%s\"", doc, cmd, cell[1], changes);
+    for (size_t r = 0; r < 4; r++) {
+        bool doc_yes = !strncmp(cell[2 + r], "yes", 3);
+        if (!doc_yes && strcmp(cell[2 + r], "no"))
+            fail_msg("%s: %s: \"%s\" is neither yes nor no", doc, cmd, cell[2 + r]);
+        if (doc_yes != ((authz_roles_for(cmd) & roles[r]) != 0))
+            fail_msg("%s says %s to %s for %s; daemon/authz.c says %s", doc, cell[2 + r], cmd,
+                     who[r], doc_yes ? "no" : "yes");
+    }
+    return i;
+}
+
+/* The command table of a document: every command exactly once, each
+ * principal's yes or no as in authz.c. */
+static void check_doc(const char *name)
+{
+    char path[512], line[1024];
+    snprintf(path, sizeof(path), "%s/%s", MUSTER_DOCS_DIR, name);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    while (fgets(line, sizeof(line), f) && strncmp(line, DOC_HEADER, strlen(DOC_HEADER)))
+        ;
+    if (strncmp(line, DOC_HEADER, strlen(DOC_HEADER)))
+        fail_msg("%s has no table of commands and principals", name);
+    size_t n, rows = 0;
+    dispatch_table(&n);
+    bool *seen = calloc(n, sizeof(bool));
+    assert_non_null(fgets(line, sizeof(line), f)); /* |---|---| */
+    while (fgets(line, sizeof(line), f) && line[0] == '|') {
+        size_t i = check_row(name, line);
+        if (seen[i])
+            fail_msg("%s lists a command twice (row %zu)", name, rows + 1);
+        seen[i] = true;
+        rows++;
+    }
+    fclose(f);
+    free(seen);
+    if (rows != n)
+        fail_msg("%s lists %zu commands, the daemon has %zu", name, rows, n);
+}
+
+static void test_protocol_doc_matches(void **state)
+{
+    check_doc("protocol.md");
+}
+
+static void test_security_doc_matches(void **state)
+{
+    check_doc("security.md");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -80,6 +173,8 @@ int main(void)
         cmocka_unit_test(test_reads_open),
         cmocka_unit_test(test_unknown_refused),
         cmocka_unit_test(test_policy_covers_table),
+        cmocka_unit_test(test_protocol_doc_matches),
+        cmocka_unit_test(test_security_doc_matches),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,6 +3,7 @@
  * savepoints, stored replies, audit rows, events, the retention purge of
  * events and replies, and asynchronous commit.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -216,6 +217,78 @@ static void test_readonly_reported(void **state)
     assert_int_equal(store_errno(SQLITE_CONSTRAINT_UNIQUE), -EEXIST);
 }
 
+/* Wrong acknowledgement codes are counted per principal, in a window,
+ * from the audit trail, through the partial index. */
+static void test_wrong_codes(void **state)
+{
+    struct store *st;
+    int64_t at = 0;
+    assert_int_equal(store_open(path, &st), 0);
+    assert_int_equal(store_begin(st), 0);
+    for (int i = 0; i < 4; i++) {
+        struct store_audit a = {
+            1000 + i,     "agency:a",           NULL,
+            "agency.ack", STORE_AUDIT_ACK_CODE, i == 3 ? "RATE_LIMITED" : "NOT_FOUND",
+            NULL};
+        assert_int_equal(store_audit_add(st, &a), 0);
+    }
+    struct store_audit b = {1500,        "agency:b", NULL, "agency.ack", STORE_AUDIT_ACK_CODE,
+                            "NOT_FOUND", NULL};
+    struct store_audit c = {1600, "agency:a", NULL, "agency.ack", "X-1 a", "NOT_FOUND", NULL};
+    assert_int_equal(store_audit_add(st, &b), 0);
+    assert_int_equal(store_audit_add(st, &c), 0);
+    assert_int_equal(store_audit_wrong_code(st, "agency:a", 0, 1, &at), 0);
+    assert_int_equal(at, 1002);
+    assert_int_equal(store_audit_wrong_code(st, "agency:a", 0, 3, &at), 0);
+    assert_int_equal(at, 1000);
+    assert_int_equal(store_audit_wrong_code(st, "agency:a", 0, 4, &at), -ENOENT);
+    assert_int_equal(store_audit_wrong_code(st, "agency:a", 1000, 3, &at), -ENOENT);
+    assert_int_equal(store_audit_wrong_code(st, "agency:b", 0, 1, &at), 0);
+    assert_int_equal(at, 1500);
+    sqlite3_stmt *s = store_stmt(st, "EXPLAIN QUERY PLAN SELECT at FROM audit WHERE principal = ?1"
+                                     " AND at > ?2 AND target = 'ack code' AND outcome = "
+                                     "'NOT_FOUND' ORDER BY at DESC LIMIT 1 OFFSET ?3");
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_non_null(strstr((const char *)sqlite3_column_text(s, 3), "audit_wrong_codes"));
+    sqlite3_reset(s);
+    assert_int_equal(store_commit(st), 0);
+    store_close(st);
+}
+
+/* Migration 7 computes the name key of persons stored before it again, so
+ * a look-alike registered after the upgrade is still found. */
+static void test_name_key_backfill(void **state)
+{
+    char old[300];
+    snprintf(old, sizeof(old), "%s/v6.db", dir);
+    struct store *st;
+    assert_int_equal(store_open(old, &st), 0);
+    store_close(st);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(old, &db), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(
+            db,
+            "INSERT INTO persons (incident_id, category, name, name_key, consent,"
+            " registered_at, registered_by, referral_due_at) VALUES"
+            " (1, 'survivor', 'Zoe\xcc\x88 Anna', 'zoe\xcc\x88 anna', 'given', 0, 'x', 0),"
+            " (1, 'survivor', NULL, NULL, 'given', 0, 'x', 0);"
+            "DROP INDEX audit_wrong_codes; ALTER TABLE incidents DROP COLUMN reports_purged_at;"
+            " PRAGMA user_version = 6;",
+            NULL, NULL, NULL),
+        SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(store_open(old, &st), 0);
+    sqlite3_stmt *s = store_stmt(st, "SELECT name_key = muster_name_key('Zo\xc3\xab \xd0\x90nna'),"
+                                     " (SELECT name_key FROM persons WHERE id = 2) IS NULL"
+                                     " FROM persons WHERE id = 1");
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(s, 0), 1);
+    assert_int_equal(sqlite3_column_int(s, 1), 1);
+    sqlite3_reset(s);
+    store_close(st);
+}
+
 static int setup(void **state)
 {
     if (!mkdtemp(dir))
@@ -237,7 +310,8 @@ int main(void)
         cmocka_unit_test(test_open_pragmas),           cmocka_unit_test(test_newer_schema_refused),
         cmocka_unit_test(test_replies_and_savepoints), cmocka_unit_test(test_audit_and_events),
         cmocka_unit_test(test_commit_async),           cmocka_unit_test(test_readonly_reported),
-        cmocka_unit_test(test_incident_purge),
+        cmocka_unit_test(test_incident_purge),         cmocka_unit_test(test_wrong_codes),
+        cmocka_unit_test(test_name_key_backfill),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -45,9 +45,9 @@ done
 jobs_wait
 ok "10 agencies acknowledged with the code from their exec page"
 
-# An agency acknowledging another agency's page is refused.
+# An agency acknowledging with another agency's code is told no such code.
 other=$(sed -n 's/.*"ack_code":"\([0-9A-Z]*\)".*/\1/p' "$T/exec/a45.log" | head -n 1)
-expect_fail 1 FORBIDDEN -- --as agency:a44 agency ack --code "$other"
+expect_fail 1 "NOT_FOUND: no such code for your agency" -- --as agency:a44 agency ack --code "$other"
 
 # 3. webhook pages: a relay posts the code back for the agency.
 have_http() { for i in $(seq 21 30); do grep "\"/a$i\"" "$T/http.log" >/dev/null || return 1; done; }

@@ -136,6 +136,19 @@ m --as intake person unmerge $g >/dev/null
 [ "$(open_state $g)" = monitoring:referred ] || fail "unmerged person not routed again"
 ok "a duplicate flagged, merged and unmerged, both histories kept"
 
+# Look-alikes: a Cyrillic letter, a non-breaking or zero-width space, a
+# decomposed accent still flag the person registered before; a different
+# name does not.
+dupe_of() { sqlite3 "$DB" "SELECT matches_id || ':' || reason FROM duplicates WHERE person_id = $1"; }
+k=$(add --category survivor --name "Anna Zoë Kowalski" --dob 1981-02-03 --home-area cambridge)
+for name in $'\u0410nna Zo\u00eb Kowalski' $'Anna\u00a0Zoe\u0308 Kowalski' $'An\u200bna Zo\u00eb  KOWALSKI'; do
+    l=$(add --category survivor --name "$name" --dob 1981-02-03 --home-area cambridge)
+    dupe_of $l | grep -x "$k:name_and_dob" >/dev/null || fail "\"$name\" not flagged as a duplicate of $k: $(dupe_of $l)"
+done
+l=$(add --category survivor --name "Anna Zoe Kowalski" --dob 1981-02-03 --home-area cambridge)
+[ -z "$(dupe_of $l)" ] || fail "Zoe flagged as Zoë: $(dupe_of $l)"
+ok "look-alike letters, odd spaces and decomposed accents flag the duplicate"
+
 # Deadlines: Fay has no referral problem, but a held bereaved relative does.
 h=$(add --category bereaved --name "Hal Hope" --home-area cambridge)
 due=$(sqlite3 "$DB" "SELECT referral_due_at FROM persons WHERE id = $h")
@@ -163,6 +176,6 @@ breached() { [ "$(sqlite3 "$DB" "SELECT id FROM persons WHERE breached_at IS NOT
 wait_for 30 breached || fail "breach: $(sqlite3 "$DB" "SELECT id FROM persons WHERE breached_at IS NOT NULL")"
 m --as duty person list "$ref" --category bereaved | grep "^$h .*BREACH" >/dev/null || fail "breach not shown"
 ok "a referral not made within 2 working days shows as a breach after a restart"
-[ "$(sqlite3 "$DB" 'SELECT COUNT(*) FROM persons')" = $((2980 + 8)) ] || fail "persons lost across restarts"
+[ "$(sqlite3 "$DB" 'SELECT COUNT(*) FROM persons')" = $((2980 + 8 + 5)) ] || fail "persons lost across restarts"
 [ "$(sqlite3 "$DB" "SELECT COUNT(*) FROM rescreens WHERE state = 'pending'")" -gt 0 ] || fail "re-screen deadlines lost"
 stop_daemon
