@@ -34,6 +34,13 @@ int die_usage(const char *msg);
 int call(const struct cli *cli, const char *natural, const char *cmd, json_t *args,
          print_fn *print);
 
+/* As call, but print is handed the result as musterd sent it, not
+ * escaped: for documents that are also written to files (the report).
+ * print must write to the terminal only through cli_print_escaped or
+ * cli_dump_json (cli_out.h). */
+int call_document(const struct cli *cli, const char *natural, const char *cmd, json_t *args,
+                  print_fn *print);
+
 struct mclient;
 
 /* Open a connection with the key of the natural role (or --as/--key).

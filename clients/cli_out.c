@@ -1,8 +1,12 @@
 /*
- * clients/cli_out.c - human-readable output of the muster CLI.
+ * clients/cli_out.c - human-readable output of the muster CLI, and the
+ * escaping that keeps control characters in data away from the terminal.
  */
 #include "cli_out.h"
 
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -28,10 +32,152 @@ const char *cli_time(json_t *ms, char *buf, size_t len)
     return buf;
 }
 
+/* The length of the valid UTF-8 sequence at p (1 to 4), 0 if none. */
+static size_t utf8_len(const unsigned char *p)
+{
+    size_t n = p[0] < 0x80             ? 1
+               : (p[0] & 0xe0) == 0xc0 ? 2
+               : (p[0] & 0xf0) == 0xe0 ? 3
+               : (p[0] & 0xf8) == 0xf0 ? 4
+                                       : 0;
+    if (n == 0 || (n == 2 && p[0] < 0xc2) || p[0] > 0xf4)
+        return 0;
+    for (size_t i = 1; i < n; i++) /* a NUL ends the loop: it is no continuation */
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) ||
+        (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
+        return 0; /* overlong, a surrogate, or beyond U+10FFFF */
+    return n;
+}
+
+/* The escape for the character of n bytes at p, or NULL when it is
+ * written as it is.  buf holds at least 8 bytes. */
+static const char *escape_of(const unsigned char *p, size_t n, int flags, char *buf)
+{
+    bool lines = flags & CLI_ESC_LINES;
+    if (n == 0)
+        snprintf(buf, 8, "\\x%02x", p[0]);
+    else if (n == 2 && p[0] == 0xc2 && p[1] <= 0x9f)
+        snprintf(buf, 8, "\\u%04x", p[1]);
+    else if (p[0] == '\n' || p[0] == '\t')
+        return lines ? NULL : p[0] == '\n' ? "\\n" : "\\t";
+    else if (p[0] == '\r')
+        return "\\r";
+    else if (p[0] < 0x20 || p[0] == 0x7f)
+        snprintf(buf, 8, "\\x%02x", p[0]);
+    else
+        return NULL;
+    return buf;
+}
+
+/* Whether s has anything to escape. */
+static bool needs_escape(const char *s, int flags)
+{
+    char buf[8];
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        size_t n = utf8_len(p);
+        if (escape_of(p, n, flags, buf))
+            return true;
+        p += n ? n : 1;
+    }
+    return false;
+}
+
+void cli_print_escaped(FILE *f, const char *s, int flags)
+{
+    char buf[8];
+    for (const unsigned char *p = (const unsigned char *)s; p && *p;) {
+        size_t n = utf8_len(p);
+        const char *e = escape_of(p, n, flags, buf);
+        if (e)
+            fputs(e, f);
+        else
+            fwrite(p, 1, n, f);
+        p += n ? n : 1;
+    }
+}
+
+char *cli_escape(const char *s, int flags)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return NULL;
+    cli_print_escaped(f, s, flags);
+    fclose(f);
+    return buf;
+}
+
+/* A string value escaped: v itself (a new reference) when clean. */
+static json_t *safe_string(json_t *v)
+{
+    const char *s = json_string_value(v);
+    if (!needs_escape(s, 0) && strlen(s) == json_string_length(v))
+        return json_incref(v);
+    char *e = cli_escape(s, 0);
+    json_t *out = json_string(e ? e : "?");
+    free(e);
+    return out;
+}
+
+json_t *cli_safe(json_t *v)
+{
+    const char *key;
+    json_t *x, *out;
+    size_t i;
+    if (json_is_string(v))
+        return safe_string(v);
+    if (json_is_array(v)) {
+        out = json_array();
+        json_array_foreach(v, i, x) json_array_append_new(out, cli_safe(x));
+        return out;
+    }
+    if (!json_is_object(v))
+        return json_incref(v);
+    out = json_object();
+    json_object_foreach(v, key, x)
+    {
+        char *k = needs_escape(key, 0) ? cli_escape(key, 0) : NULL;
+        json_object_set_new(out, k ? k : key, cli_safe(x));
+        free(k);
+    }
+    return out;
+}
+
+void cli_errorf(const char *fmt, ...)
+{
+    char *msg = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = vasprintf(&msg, fmt, ap);
+    va_end(ap);
+    fputs("muster: ", stderr);
+    cli_print_escaped(stderr, rc < 0 ? "out of memory" : msg, 0);
+    fputc('\n', stderr);
+    if (rc >= 0)
+        free(msg);
+}
+
+void cli_dump_json(FILE *f, json_t *v, size_t flags)
+{
+    char *text = json_dumps(v, flags);
+    for (const unsigned char *p = (const unsigned char *)text; p && *p; p++) {
+        if (*p == 0x7f)
+            fputs("\\u007F", f);
+        else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+            fprintf(f, "\\u%04X", *++p);
+        else
+            fputc(*p, f);
+    }
+    fputc('\n', f);
+    free(text);
+}
+
 void cli_print_json(FILE *f, json_t *v)
 {
-    json_dumpf(v, f, JSON_INDENT(2) | JSON_ENCODE_ANY);
-    fputc('\n', f);
+    cli_dump_json(f, v, JSON_INDENT(2) | JSON_ENCODE_ANY);
 }
 
 static const char *mode(json_t *o)

@@ -1,5 +1,11 @@
 /*
  * clients/cli_out.h - how the muster CLI prints results for people.
+ *
+ * Nothing a client, a plan or the database holds may drive the reader's
+ * terminal: every string that reaches it has its control characters shown
+ * as escapes (docs/security.md, "Output").  The CLI's human output gets
+ * its data through cli_safe, its messages through cli_errorf, documents
+ * through cli_print_escaped, JSON through cli_dump_json.
  */
 #ifndef MUSTER_CLI_OUT_H
 #define MUSTER_CLI_OUT_H
@@ -12,7 +18,41 @@
 /* Format ms since the epoch as local time "2026-11-22 19:40:05 GMT". */
 const char *cli_time(json_t *ms, char *buf, size_t len);
 
-/* Print a JSON value pretty, with a newline. */
+/* Keep new lines and tabs as they are (a document: the report, a page's
+ * text); without it they are shown as \n and \t. */
+#define CLI_ESC_LINES 1
+
+/*
+ * s with every control character shown as an escape: \n, \t and \r (new
+ * lines and tabs kept with CLI_ESC_LINES), the other C0 controls and DEL
+ * as \x1b, \x7f, the C1 controls (U+0080 to U+009F) as \u009b, and each
+ * byte that is not UTF-8 as \xHH.  Everything else, the backslash
+ * included, is left as it is, so escaping twice changes nothing.  Returns a
+ * malloc'd string (the caller frees it), or NULL when out of memory.
+ */
+char *cli_escape(const char *s, int flags);
+
+/* Write s to f escaped as by cli_escape. */
+void cli_print_escaped(FILE *f, const char *s, int flags);
+
+/*
+ * A copy of v in which every string, object keys included, is escaped by
+ * cli_escape (without CLI_ESC_LINES); other values are shared.  New
+ * reference; NULL for NULL.  What the CLI's printers are handed.
+ */
+json_t *cli_safe(json_t *v);
+
+/* Print "muster: ", the message (printf format) escaped, and a new line
+ * on standard error. */
+void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Print v as JSON text (json_dumps flags) and a new line.  Control
+ * characters jansson leaves raw, DEL and the C1 controls, are written as
+ * \u007F and \u0080 to \u009F (as jansson writes \u001B): the same JSON,
+ * safe on a terminal. */
+void cli_dump_json(FILE *f, json_t *v, size_t flags);
+
+/* Print a JSON value pretty, with a new line (cli_dump_json). */
 void cli_print_json(FILE *f, json_t *v);
 
 void cli_print_standup(json_t *r);

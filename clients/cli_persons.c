@@ -396,17 +396,19 @@ static int import_flush(struct import *im, const char *incident)
     im->batch = json_array();
     int rc = mclient_call(im->c, NULL, "person.import", args, &reply, err, sizeof(err));
     if (rc != 0) {
-        fprintf(stderr, "muster: %s\n", err);
+        cli_errorf("%s", err);
         return EXIT_UNREACHABLE;
     }
     if (!json_is_true(json_object_get(reply, "ok"))) {
         json_t *e = json_object_get(reply, "error");
-        fprintf(stderr, "muster: %s: %s\n", json_string_value(json_object_get(e, "code")),
-                json_string_value(json_object_get(e, "message")));
+        cli_errorf("%s: %s", json_string_value(json_object_get(e, "code")),
+                   json_string_value(json_object_get(e, "message")));
         json_decref(reply);
         return EXIT_REFUSED;
     }
-    import_report(im, json_object_get(reply, "result"));
+    json_t *safe = cli_safe(json_object_get(reply, "result"));
+    import_report(im, safe);
+    json_decref(safe);
     json_decref(reply);
     return 0;
 }
@@ -416,7 +418,7 @@ static int import_header(struct import *im, const struct csv_record *rec)
     for (size_t i = 0; i < rec->nfields; i++) {
         im->columns[i] = field_find(rec->fields[i]);
         if (!im->columns[i]) {
-            fprintf(stderr, "muster: line 1: unknown column \"%s\"\n", rec->fields[i]);
+            cli_errorf("line 1: unknown column \"%s\"", rec->fields[i]);
             return EXIT_USAGE;
         }
     }
@@ -436,7 +438,9 @@ static void import_record(struct import *im, const struct csv_record *rec)
     for (size_t i = 0; !err[0] && i < rec->nfields; i++)
         field_set(person, im->columns[i], rec->fields[i], err, sizeof(err));
     if (err[0]) {
-        printf("line %zu: refused: %s\n", rec->line, err);
+        printf("line %zu: refused: ", rec->line);
+        cli_print_escaped(stdout, err, 0);
+        printf("\n");
         im->refused++;
         json_decref(person);
         return;
@@ -454,7 +458,8 @@ static int import_run(struct import *im, FILE *f, const char *incident)
     bool header = true;
     while (rc == 0 && (n = csv_next(r, &rec, err, sizeof(err))) != 0) {
         if (n < 0) {
-            printf("%s\n", err);
+            cli_print_escaped(stdout, err, 0);
+            printf("\n");
             im->refused++;
             im->rows += !header;
             continue;
@@ -482,7 +487,7 @@ static int person_import(struct cli *cli, int argc, char **argv)
         return die_usage("usage: muster person import INCIDENT FILE.csv");
     FILE *f = fopen(argv[2], "r");
     if (!f) {
-        fprintf(stderr, "muster: %s: %s\n", argv[2], strerror(errno));
+        cli_errorf("%s: %s", argv[2], strerror(errno));
         return EXIT_LOCAL;
     }
     struct stat sb;

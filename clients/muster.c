@@ -23,7 +23,7 @@
 
 int die_usage(const char *msg)
 {
-    fprintf(stderr, "muster: %s (see muster help)\n", msg);
+    cli_errorf("%s (see muster help)", msg);
     return EXIT_USAGE;
 }
 
@@ -81,7 +81,7 @@ static int load_keys(const struct cli *cli, const char *natural, struct keypair 
         rc = mclient_keys_for(cli->keys_dir, principal, me, server_pub, err, sizeof(err));
     }
     if (rc != 0)
-        fprintf(stderr, "muster: %s\n", err);
+        cli_errorf("%s", err);
     return rc;
 }
 
@@ -95,11 +95,13 @@ static int report_error(json_t *reply)
 {
     json_t *e = json_object_get(reply, "error");
     json_t *retry = json_object_get(e, "retry_after_ms");
-    fprintf(stderr, "muster: %s: %s", json_string_value(json_object_get(e, "code")),
-            json_string_value(json_object_get(e, "message")));
     if (json_is_integer(retry))
-        fprintf(stderr, " (retry after %lld ms)", (long long)json_integer_value(retry));
-    fputc('\n', stderr);
+        cli_errorf("%s: %s (retry after %lld ms)", json_string_value(json_object_get(e, "code")),
+                   json_string_value(json_object_get(e, "message")),
+                   (long long)json_integer_value(retry));
+    else
+        cli_errorf("%s: %s", json_string_value(json_object_get(e, "code")),
+                   json_string_value(json_object_get(e, "message")));
     return EXIT_REFUSED;
 }
 
@@ -111,14 +113,16 @@ int cli_connect(const struct cli *cli, const char *natural, struct mclient **out
         return EXIT_LOCAL;
     struct mclient_opts o = {cli->endpoint, &me, server_pub, cli->timeout_ms};
     if (mclient_open(&o, out, err, sizeof(err)) != 0) {
-        fprintf(stderr, "muster: %s\n", err);
+        cli_errorf("%s", err);
         return EXIT_UNREACHABLE;
     }
     return 0;
 }
 
-/* Send cmd with args (stolen) as the natural role and print the result. */
-int call(const struct cli *cli, const char *natural, const char *cmd, json_t *args, print_fn *print)
+/* Send cmd with args (stolen) as the natural role and print the result:
+ * escaped for people (cli_safe) unless raw. */
+static int call_print(const struct cli *cli, const char *natural, const char *cmd, json_t *args,
+                      print_fn *print, bool raw)
 {
     struct keypair me;
     char server_pub[41], err[512];
@@ -136,7 +140,7 @@ int call(const struct cli *cli, const char *natural, const char *cmd, json_t *ar
         json_decref(args);
     mclient_close(c);
     if (rc != 0) {
-        fprintf(stderr, "muster: %s\n", err);
+        cli_errorf("%s", err);
         return rc == -EACCES ? EXIT_AUTH : EXIT_UNREACHABLE;
     }
     int code = 0;
@@ -144,10 +148,26 @@ int call(const struct cli *cli, const char *natural, const char *cmd, json_t *ar
         code = report_error(reply);
     else if (cli->json || !print)
         cli_print_json(stdout, json_object_get(reply, "result"));
-    else
+    else if (raw)
         print(json_object_get(reply, "result"));
+    else {
+        json_t *safe = cli_safe(json_object_get(reply, "result"));
+        print(safe);
+        json_decref(safe);
+    }
     json_decref(reply);
     return code;
+}
+
+int call(const struct cli *cli, const char *natural, const char *cmd, json_t *args, print_fn *print)
+{
+    return call_print(cli, natural, cmd, args, print, false);
+}
+
+int call_document(const struct cli *cli, const char *natural, const char *cmd, json_t *args,
+                  print_fn *print)
+{
+    return call_print(cli, natural, cmd, args, print, true);
 }
 
 static int cmd_standup(struct cli *cli, int argc, char **argv)
@@ -475,11 +495,11 @@ static int listen_page(struct mclient *c, json_t *page, bool json, int64_t *seen
     if (*nseen < 4096)
         seen[(*nseen)++] = id;
     if (json) {
-        json_dumpf(page, stdout, JSON_COMPACT);
-        printf("\n");
+        cli_dump_json(stdout, page, JSON_COMPACT);
     } else {
-        printf("---- page %lld ----\n%s\n", (long long)id,
-               json_string_value(json_object_get(page, "text")));
+        printf("---- page %lld ----\n", (long long)id);
+        cli_print_escaped(stdout, json_string_value(json_object_get(page, "text")), CLI_ESC_LINES);
+        printf("\n");
     }
     fflush(stdout);
     char err[256];
@@ -502,7 +522,7 @@ static int listen_loop(struct mclient *c, bool json, long count)
         json_t *reply = NULL, *page = NULL;
         int rc = mclient_call(c, NULL, "agency.listen", NULL, &reply, err, sizeof(err));
         if (rc != 0) {
-            fprintf(stderr, "muster: %s\n", err);
+            cli_errorf("%s", err);
             return rc == -EACCES ? EXIT_AUTH : EXIT_UNREACHABLE;
         }
         json_decref(reply);
@@ -533,7 +553,7 @@ case 'c':
     struct mclient_opts opts = {cli->endpoint, &me, server_pub, cli->timeout_ms};
     struct mclient *c = NULL;
     if (mclient_open(&opts, &c, err, sizeof(err)) != 0) {
-        fprintf(stderr, "muster: %s\n", err);
+        cli_errorf("%s", err);
         return EXIT_UNREACHABLE;
     }
     int rc = listen_loop(c, cli->json, count);
@@ -552,7 +572,7 @@ static int write_text(const char *dir, const char *name, const char *text)
     snprintf(path, sizeof(path), "%s/%s", dir, name);
     FILE *f = fopen(path, "w");
     if (!f || fputs(text ? text : "", f) < 0) {
-        fprintf(stderr, "muster: %s: %s\n", path, strerror(errno));
+        cli_errorf("%s: %s", path, strerror(errno));
         if (f)
             fclose(f);
         return EXIT_LOCAL;
@@ -579,9 +599,16 @@ static void print_report(json_t *r)
     } else if (!strcmp(report_format, "csv")) {
         const char *key;
         json_t *v;
-        json_object_foreach(csv, key, v) printf("# %s.csv\n%s\n", key, json_string_value(v));
+        json_object_foreach(csv, key, v)
+        {
+            printf("# ");
+            cli_print_escaped(stdout, key, 0);
+            printf(".csv\n");
+            cli_print_escaped(stdout, json_string_value(v), CLI_ESC_LINES);
+            printf("\n");
+        }
     } else {
-        fputs(json_string_value(json_object_get(r, "markdown")), stdout);
+        cli_print_escaped(stdout, json_string_value(json_object_get(r, "markdown")), CLI_ESC_LINES);
     }
 }
 
@@ -602,8 +629,8 @@ case 'o':
         return die_usage("usage: muster report INCIDENT [--format md|json|csv] [--out DIR]");
     bool json = cli->json;
     cli->json = false;
-    int rc = call(cli, "gold", "report.show", json_pack("{s:s}", "incident", argv[optind]),
-                  print_report);
+    int rc = call_document(cli, "gold", "report.show", json_pack("{s:s}", "incident", argv[optind]),
+                           print_report);
     cli->json = json;
     return rc;
 }
@@ -641,15 +668,14 @@ static int cmd_audit_export(struct cli *cli, int argc, char **argv)
         size_t i;
         if (mclient_call(c, NULL, "audit.export", json_pack("{s:I}", "from", from), &reply, err,
                          sizeof(err)) != 0) {
-            fprintf(stderr, "muster: %s\n", err);
+            cli_errorf("%s", err);
             rc = EXIT_UNREACHABLE;
             break;
         }
         json_t *rows = json_object_get(json_object_get(reply, "result"), "rows");
         json_array_foreach(rows, i, row)
         {
-            json_dumpf(row, stdout, JSON_COMPACT | JSON_SORT_KEYS);
-            putchar('\n');
+            cli_dump_json(stdout, row, JSON_COMPACT | JSON_SORT_KEYS);
             from = json_integer_value(json_object_get(row, "id")) + 1;
         }
         size_t n = json_array_size(rows);
@@ -683,7 +709,7 @@ static int write_pair(const char *dir, const char *principal, bool add_to_ring)
         rc = keys_write(path, &kp, true);
     }
     if (rc != 0)
-        fprintf(stderr, "muster: %s: %s\n", path, strerror(-rc));
+        cli_errorf("%s: %s", path, strerror(-rc));
     return rc;
 }
 
@@ -692,8 +718,10 @@ static int plan_principals(const char *plans_dir, char ***out, size_t *n)
     struct planset *set = NULL;
     struct plan_errors errs = {0};
     int rc = planset_load_dir(plans_dir, &set, &errs);
-    for (size_t i = 0; i < errs.count; i++)
-        fprintf(stderr, "%s\n", errs.msg[i]);
+    for (size_t i = 0; i < errs.count; i++) {
+        cli_print_escaped(stderr, errs.msg[i], 0);
+        fputc('\n', stderr);
+    }
     plan_errors_free(&errs);
     if (rc != 0)
         return rc;
@@ -893,8 +921,8 @@ int main(int argc, char **argv)
         if (first + 1 < argc && !strcmp(s->action, argv[first + 1]))
             return s->fn(&cli, argc - first - 1, argv + first + 1);
     }
-    fprintf(stderr, "muster: unknown command \"%s%s%s\"\n", argv[first],
-            first + 1 < argc ? " " : "", first + 1 < argc ? argv[first + 1] : "");
+    cli_errorf("unknown command \"%s%s%s\"", argv[first], first + 1 < argc ? " " : "",
+               first + 1 < argc ? argv[first + 1] : "");
     help(stderr);
     return EXIT_USAGE;
 }

@@ -8,7 +8,10 @@
  * fit with "+N more", so the same renderer serves an 80x24 terminal, a
  * 200x60 wall screen and the fixed 100x40 text of `muster status`.  Lines
  * carry one-byte style markers that become ANSI codes on a terminal and
- * disappear in plain text.
+ * disappear in plain text.  The board's strings are escaped (cli_safe)
+ * before they are drawn, so data can neither forge a marker nor send the
+ * terminal a sequence of its own, and emit lets no other control
+ * character through.
  *
  * The terminal is driven with plain ANSI sequences (no curses): the
  * alternate screen, a hidden cursor, and each frame written by moving to
@@ -34,6 +37,7 @@
 
 #include "board_client.h"
 #include "cli.h"
+#include "cli_out.h"
 #include "keys.h"
 
 /* Style markers inside canvas lines. */
@@ -158,7 +162,8 @@ static void canvas_layout(struct canvas *c, struct block *b, int nb, int avail)
 }
 
 /* Write line s for a screen of width w: markers become ANSI codes (or
- * vanish), at most w visible characters (UTF-8 aware). */
+ * vanish), any other control character (C0, DEL, C1) a '?', at most w
+ * visible characters (UTF-8 aware). */
 static void emit(FILE *f, const char *s, int w, bool ansi)
 {
     static const char *const codes[] = {"", "\033[1;31m", "\033[1m", "\033[1;7m", "\033[0m"};
@@ -167,6 +172,14 @@ static void emit(FILE *f, const char *s, int w, bool ansi)
         if (*p >= 1 && *p <= 4) {
             if (ansi)
                 fputs(codes[*p], f);
+            continue;
+        }
+        if (*p < 0x20 || *p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)) {
+            if (visible >= w)
+                break;
+            fputc('?', f);
+            visible++;
+            p += *p == 0xc2; /* both bytes of a C1 control */
             continue;
         }
         bool cont = (*p & 0xC0) == 0x80;
@@ -499,8 +512,24 @@ static void breaches_block(const struct view *v, struct block *b)
     b->fixed = 1;
 }
 
-/* Draw the whole board onto c (c->w by c->h). */
-static void render(const struct view *v, struct canvas *c)
+static void render_view(const struct view *v, struct canvas *c);
+
+/* Draw the whole board onto c (c->w by c->h), from escaped copies of the
+ * board, its meta and the reference. */
+static void render(const struct view *raw, struct canvas *c)
+{
+    struct view v = *raw;
+    char *ref = raw->ref ? cli_escape(raw->ref, 0) : NULL;
+    v.board = cli_safe(raw->board);
+    v.meta = cli_safe(raw->meta);
+    v.ref = ref ? ref : raw->ref;
+    render_view(&v, c);
+    json_decref(v.board);
+    json_decref(v.meta);
+    free(ref);
+}
+
+static void render_view(const struct view *v, struct canvas *c)
 {
     int avail = c->h - 1 - (v->footer ? 1 : 0);
     if (!v->board) {
@@ -650,10 +679,12 @@ static void tui_leave(struct tui *t)
 
 static void tui_footer(struct tui *t, char *buf, size_t len)
 {
+    char *note = cli_escape(t->note, 0);
     snprintf(buf, len,
              S_HEAD "seq %lld" S_END "  q quit  n/p next/previous incident  r refresh%s%s%s",
-             (long long)board_client_seq(t->b), t->note[0] ? "   " S_ALERT : "", t->note,
+             (long long)board_client_seq(t->b), t->note[0] ? "   " S_ALERT : "", note ? note : "",
              t->note[0] ? S_END : "");
+    free(note);
 }
 
 /* Write one frame: only the lines that changed, each overwritten in
@@ -796,8 +827,7 @@ static void dump_report(struct board_client *b, unsigned long *snaps, unsigned l
         fprintf(stderr, "muster: re-snapshot after gap (now at seq %lld)\n",
                 (long long)board_client_seq(b));
     else if (board_client_snapshots(b) != *snaps)
-        fprintf(stderr, "muster: snapshot %s seq %lld\n", board_client_ref(b),
-                (long long)board_client_seq(b));
+        cli_errorf("snapshot %s seq %lld", board_client_ref(b), (long long)board_client_seq(b));
     *snaps = board_client_snapshots(b);
     *gaps = board_client_gaps(b);
 }
@@ -826,12 +856,13 @@ static int run_dump(struct board_client *b, const char *arg)
         if (target == -1 && (items[1].revents & ZMQ_POLLIN))
             target = read_target();
         if ((items[0].revents & ZMQ_POLLIN) && board_client_drain(b, err, sizeof(err)) < 0)
-            fprintf(stderr, "muster: %s\n", err);
+            cli_errorf("%s", err);
         dump_report(b, &snaps, &gaps);
     }
-    char *text = board_client_canonical(board_client_board(b));
-    printf("%s\n", text ? text : "null");
-    free(text);
+    if (board_client_board(b))
+        cli_dump_json(stdout, board_client_board(b), JSON_SORT_KEYS | JSON_COMPACT);
+    else
+        printf("null\n");
     return 0;
 }
 
@@ -853,7 +884,7 @@ static int watch_open(struct cli *cli, const char *ref, struct board_client **b)
     }
     if (rc == 0)
         return 0;
-    fprintf(stderr, "muster: %s\n", err);
+    cli_errorf("%s", err);
     board_client_close(*b);
     *b = NULL;
     return rc == -EACCES                   ? EXIT_AUTH

@@ -117,7 +117,7 @@ static int standup_args(struct cmd_ctx *c, struct standup *su)
         proto_arg_int(c->args, "level", true, 1, 9, &su->level, &c->err) ||
         proto_arg_bool(c->args, "exercise", true, &su->exercise, &c->err) ||
         proto_arg_str(c->args, "operation", true, 64, &su->operation, &c->err) ||
-        proto_arg_str(c->args, "note", false, 2000, &su->note, &c->err))
+        proto_arg_text(c->args, "note", false, 2000, &su->note, &c->err))
         return -1;
     su->plan = c->m->plans ? planset_find(c->m->plans, su->plan_id) : NULL;
     if (!su->plan)
@@ -218,7 +218,7 @@ static int cmd_standdown(struct cmd_ctx *c)
 {
     const char *ref = NULL, *note = NULL;
     if (proto_arg_str(c->args, "ref", true, INCIDENT_REF_MAX, &ref, &c->err) ||
-        proto_arg_str(c->args, "note", false, 2000, &note, &c->err))
+        proto_arg_text(c->args, "note", false, 2000, &note, &c->err))
         return -1;
     snprintf(c->target, sizeof(c->target), "%s", ref);
     sqlite3_stmt *s = store_stmt(c->m->store, SQL_STANDDOWN);

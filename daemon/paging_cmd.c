@@ -196,7 +196,7 @@ static int cmd_agency_ack(struct cmd_ctx *c)
         pledge = NULL;
     if (proto_arg_str(c->args, "incident", false, INCIDENT_REF_MAX, &ref, &c->err) ||
         proto_arg_str(c->args, "code", false, 16, &code, &c->err) ||
-        proto_arg_str(c->args, "note", false, 2000, &note, &c->err))
+        proto_arg_text(c->args, "note", false, 2000, &note, &c->err))
         return -1;
     if (!ref == !code)
         return proto_fail(&c->err, ERR_BAD_ARGUMENT, "give either \"incident\" or \"code\"");
@@ -218,7 +218,7 @@ static int cmd_page_ack(struct cmd_ctx *c)
 {
     const char *code = NULL, *note = NULL, *via = "relay";
     if (proto_arg_str(c->args, "code", true, 16, &code, &c->err) ||
-        proto_arg_str(c->args, "note", false, 2000, &note, &c->err) ||
+        proto_arg_text(c->args, "note", false, 2000, &note, &c->err) ||
         proto_arg_str(c->args, "via", false, 40, &via, &c->err))
         return -1;
     if (code_limit_check(c, RELAY_CODE_LIMIT) != 0)

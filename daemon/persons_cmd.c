@@ -114,6 +114,10 @@ static int parse_safe_contact(struct cmd_ctx *c, json_t *v)
         (note && (!json_is_string(note) || json_string_length(note) > 500)))
         return proto_fail(&c->err, ERR_BAD_ARGUMENT,
                           "\"safe_contact\" is {\"channels\": [...], \"note\": \"...\"}");
+    if (note && proto_control_char(json_string_value(note), json_string_length(note), true) >= 0)
+        return proto_fail(&c->err, ERR_BAD_ARGUMENT,
+                          "\"safe_contact\" \"note\" must not contain control characters other "
+                          "than new line and tab");
     json_array_foreach(ch, i, x)
     {
         const char *const *k = channels;
@@ -133,7 +137,7 @@ static int parse_strings(struct cmd_ctx *c, json_t *f, struct person_in *in)
            proto_arg_str(f, "dob", false, 10, &in->dob, &c->err) ||
            proto_arg_str(f, "phone", false, 20, &in->phone, &c->err) ||
            proto_arg_str(f, "email", false, 254, &in->email, &c->err) ||
-           proto_arg_str(f, "address", false, 500, &in->address, &c->err) ||
+           proto_arg_text(f, "address", false, 500, &in->address, &c->err) ||
            proto_arg_str(f, "home_area", false, 60, &in->home_area, &c->err) ||
            proto_arg_str(f, "language", false, 3, &in->language, &c->err) ||
            proto_arg_str(f, "consent", false, 10, &in->consent, &c->err) ||
@@ -1029,7 +1033,7 @@ static int cmd_contact(struct cmd_ctx *c)
     const char *outcome = NULL, *note = NULL;
     if (person_arg(c, "person", &p, true) ||
         proto_arg_str(c->args, "outcome", true, 16, &outcome, &c->err) ||
-        proto_arg_str(c->args, "note", false, 2000, &note, &c->err))
+        proto_arg_text(c->args, "note", false, 2000, &note, &c->err))
         return -1;
     if (strcmp(outcome, "no_answer") && strcmp(outcome, "contacted") && strcmp(outcome, "declined"))
         return proto_fail(&c->err, ERR_BAD_ARGUMENT, "outcome is no_answer, contacted or declined");

@@ -520,6 +520,10 @@ static bool has_control(const char *s, size_t len)
         unsigned char ch = (unsigned char)s[i];
         if ((ch < 0x20 && ch != '\n' && ch != '\t') || ch == 0x7f)
             return true;
+        /* C1 controls, U+0080 to U+009F, are 0xC2 0x80 to 0xC2 0x9F */
+        if (ch == 0xc2 && i + 1 < len && (unsigned char)s[i + 1] <= 0x9f &&
+            (unsigned char)s[i + 1] >= 0x80)
+            return true;
     }
     return false;
 }

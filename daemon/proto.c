@@ -178,8 +178,24 @@ static json_t *arg_get(json_t *args, const char *name, bool required, struct pro
     return json_is_null(v) ? NULL : v;
 }
 
-int proto_arg_str(json_t *args, const char *name, bool required, size_t maxlen, const char **out,
-                  struct proto_error *e)
+int32_t proto_control_char(const char *s, size_t len, bool multiline)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 0; i < len; i++) {
+        if (u[i] < 0x20 && !(multiline && (u[i] == '\n' || u[i] == '\t')))
+            return u[i];
+        if (u[i] == 0x7f)
+            return 0x7f;
+        if (u[i] == 0xc2 && i + 1 < len && u[i + 1] >= 0x80 && u[i + 1] <= 0x9f)
+            return u[i + 1]; /* U+0080 to U+009F are 0xC2 0x80 to 0xC2 0x9F */
+    }
+    return -1;
+}
+
+/* A string argument of 1 to maxlen characters without NUL; multiline
+ * allows new line and tab among the control characters. */
+static int arg_string(json_t *args, const char *name, bool required, size_t maxlen, bool multiline,
+                      const char **out, struct proto_error *e)
 {
     int rc;
     json_t *v = arg_get(args, name, required, e, &rc);
@@ -194,8 +210,25 @@ int proto_arg_str(json_t *args, const char *name, bool required, size_t maxlen, 
         return proto_fail(e, ERR_BAD_ARGUMENT, "\"%s\" must be 1 to %zu characters", name, maxlen);
     if (strlen(s) != n)
         return proto_fail(e, ERR_BAD_ARGUMENT, "\"%s\" must not contain NUL characters", name);
+    int32_t cc = proto_control_char(s, n, multiline);
+    if (cc >= 0)
+        return proto_fail(e, ERR_BAD_ARGUMENT,
+                          "\"%s\" must not contain control characters%s (U+%04X)", name,
+                          multiline ? " other than new line and tab" : "", (unsigned)cc);
     *out = s;
     return 0;
+}
+
+int proto_arg_str(json_t *args, const char *name, bool required, size_t maxlen, const char **out,
+                  struct proto_error *e)
+{
+    return arg_string(args, name, required, maxlen, false, out, e);
+}
+
+int proto_arg_text(json_t *args, const char *name, bool required, size_t maxlen, const char **out,
+                   struct proto_error *e)
+{
+    return arg_string(args, name, required, maxlen, true, out, e);
 }
 
 int proto_arg_int(json_t *args, const char *name, bool required, int64_t min, int64_t max,

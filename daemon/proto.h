@@ -78,12 +78,27 @@ bool proto_id_valid(const char *id);
 size_t proto_utf8_chars(const char *s, size_t len);
 
 /*
+ * The first control character in valid UTF-8 text s of len bytes: a C0
+ * control (U+0000 to U+001F), DEL (U+007F) or a C1 control (U+0080 to
+ * U+009F), where multiline spares new line (U+000A) and tab (U+0009).
+ * Returns its code point, or -1 when the text has none.  These are the
+ * characters a terminal, a log or a spreadsheet can be made to obey, so
+ * musterd refuses them in what clients send (docs/protocol.md, Limits).
+ */
+int32_t proto_control_char(const char *s, size_t len, bool multiline);
+
+/*
  * Argument checks.  String lengths are counted in characters.  Each returns 0 and sets *out (left
  * untouched when the argument is absent and not required), or -1 with e set to BAD_ARGUMENT.
+ * proto_arg_str is for names, references and other one-line strings: it refuses every control
+ * character.  proto_arg_text is for free text written by people (notes, addresses): it allows
+ * new lines and tabs and refuses the other control characters.
  */
 int proto_args_known(json_t *args, const char *const *names, struct proto_error *e);
 int proto_arg_str(json_t *args, const char *name, bool required, size_t maxlen, const char **out,
                   struct proto_error *e);
+int proto_arg_text(json_t *args, const char *name, bool required, size_t maxlen, const char **out,
+                   struct proto_error *e);
 int proto_arg_int(json_t *args, const char *name, bool required, int64_t min, int64_t max,
                   int64_t *out, struct proto_error *e);
 int proto_arg_bool(json_t *args, const char *name, bool required, bool *out, struct proto_error *e);

@@ -219,21 +219,20 @@ static void md_header(FILE *f, json_t *r)
 }
 
 /* The detail column of a timeline row: who or what the event is about. */
-static void timeline_detail(json_t *d, char *buf, size_t len)
+static void timeline_detail(FILE *f, json_t *d)
 {
     const char *agency = json_string_value(json_object_get(d, "agency"));
     const char *role = json_string_value(json_object_get(d, "role"));
     if (role)
-        snprintf(buf, len, "%s short of %lld %s, asked %s", str(d, "shift"), num(d, "short"), role,
-                 agency ? agency : "-");
+        fprintf(f, "%s short of %lld %s, asked %s", str(d, "shift"), num(d, "short"), role,
+                agency ? agency : "-");
     else if (agency)
-        snprintf(buf, len, "%s%s%s", agency,
-                 json_is_string(json_object_get(d, "via")) ? " via " : "",
-                 json_is_string(json_object_get(d, "via")) ? str(d, "via") : "");
+        fprintf(f, "%s%s%s", agency, json_is_string(json_object_get(d, "via")) ? " via " : "",
+                json_is_string(json_object_get(d, "via")) ? str(d, "via") : "");
     else if (json_is_integer(json_object_get(d, "person")))
-        snprintf(buf, len, "person %lld", num(d, "person"));
+        fprintf(f, "person %lld", num(d, "person"));
     else
-        snprintf(buf, len, "%s", json_is_string(json_object_get(d, "note")) ? str(d, "note") : "");
+        fprintf(f, "%s", json_is_string(json_object_get(d, "note")) ? str(d, "note") : "");
 }
 
 static void md_timeline(FILE *f, json_t *r)
@@ -243,10 +242,11 @@ static void md_timeline(FILE *f, json_t *r)
     fprintf(f, "## Timeline\n\n| time (UTC) | event | detail |\n|---|---|---|\n");
     json_array_foreach(json_object_get(r, "timeline"), i, e)
     {
-        char t[32], detail[200];
+        char t[32];
         utc(json_object_get(e, "at"), t, sizeof(t));
-        timeline_detail(json_object_get(e, "data"), detail, sizeof(detail));
-        fprintf(f, "| %s | %s | %s |\n", t, str(e, "kind"), detail);
+        fprintf(f, "| %s | %s | ", t, str(e, "kind"));
+        timeline_detail(f, json_object_get(e, "data"));
+        fprintf(f, " |\n");
     }
     fprintf(f, "\n");
 }
@@ -311,31 +311,106 @@ static void md_persons(FILE *f, json_t *r)
         fprintf(f, "None.\n");
 }
 
-char *report_markdown(json_t *r)
+/* Write one character of data for Markdown: control characters shown
+ * as \xHH (C1 as \u00HH), new lines as <br>, tabs as spaces, and every
+ * character that could start markup escaped with a backslash. */
+static void md_char(FILE *f, const unsigned char *p, bool at_start, bool after_digits)
+{
+    if (*p == '\n' || *p == '\r')
+        fputs("<br>", f);
+    else if (*p == '\t')
+        fputc(' ', f);
+    else if (*p < 0x20 || *p == 0x7f)
+        fprintf(f, "\\\\x%02x", *p);
+    else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+        fprintf(f, "\\\\u%04x", p[1]);
+    else if (strchr("\\`*_{}[]<>()#!|~&", *p) || (at_start && strchr("+-=", *p)) ||
+             (after_digits && *p == '.'))
+        fprintf(f, "\\%c", *p);
+    else
+        fputc(*p, f);
+}
+
+/* s escaped for Markdown (malloc'd): no data can make a heading, a list,
+ * a table cell, emphasis, a link, an image, code or raw HTML. */
+static char *md_escape(const char *s)
 {
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     if (!f)
         return NULL;
+    bool digits = true;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (p[0] == '\r' && p[1] == '\n')
+            continue; /* one <br> for a CR LF */
+        md_char(f, p, p == (const unsigned char *)s, digits && p != (const unsigned char *)s);
+        if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+            p++; /* the C1 control's second byte is written */
+        digits = digits && *p >= '0' && *p <= '9';
+    }
+    fclose(f);
+    return buf;
+}
+
+/* A copy of v with every string escaped for Markdown (new reference). */
+static json_t *md_tree(json_t *v)
+{
+    const char *key;
+    json_t *x, *out;
+    size_t i;
+    if (json_is_string(v)) {
+        char *e = md_escape(json_string_value(v));
+        out = json_string(e ? e : "");
+        free(e);
+        return out;
+    }
+    if (json_is_array(v)) {
+        out = json_array();
+        json_array_foreach(v, i, x) json_array_append_new(out, md_tree(x));
+        return out;
+    }
+    if (json_is_object(v)) {
+        out = json_object();
+        json_object_foreach(v, key, x) json_object_set_new(out, key, md_tree(x));
+        return out;
+    }
+    return json_incref(v);
+}
+
+char *report_markdown(json_t *report)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return NULL;
+    json_t *r = md_tree(report);
     md_header(f, r);
     md_timeline(f, r);
     md_agencies(f, r);
     md_staffing(f, r);
     md_persons(f, r);
+    json_decref(r);
     fclose(f);
     return buf;
 }
 
-/* One CSV cell: quoted when it holds a comma, quote or line break. */
+/* One CSV cell: quoted when it holds a comma, quote or line break.  A
+ * text cell that a spreadsheet would read as a formula (it starts with =,
+ * +, -, @, tab or carriage return) gets a single quote in front, the OWASP
+ * way, so that opening the file runs nothing. */
 static void csv_cell(FILE *f, json_t *v, bool last)
 {
     if (json_is_integer(v)) {
         fprintf(f, "%lld", (long long)json_integer_value(v));
     } else if (json_is_string(v)) {
         const char *s = json_string_value(v);
-        if (strpbrk(s, ",\"\r\n")) {
+        bool formula = *s && strchr("=+-@\t\r", *s);
+        if (strpbrk(s, ",\"\r\n") || formula) {
             fputc('"', f);
+            if (formula)
+                fputc('\'', f);
             for (; *s; s++)
                 fputs(*s == '"' ? "\"\"" : (char[]){*s, 0}, f);
             fputc('"', f);

@@ -157,6 +157,9 @@ static int offer_check(struct cmd_ctx *c, struct incident_ref *inc, struct offer
         const char *name = json_string_value(json_array_get(o->names, i));
         if (!name || !*name || strlen(name) > 200)
             return proto_fail(&c->err, ERR_BAD_ARGUMENT, "each name must be 1 to 200 characters");
+        if (proto_control_char(name, strlen(name), false) >= 0)
+            return proto_fail(&c->err, ERR_BAD_ARGUMENT,
+                              "\"names\" must not contain control characters");
     }
     return offer_shifts(c, inc, o);
 }
@@ -229,7 +232,7 @@ static int offer_args(struct cmd_ctx *c, json_t *args, struct offer *o)
 {
     if (proto_arg_str(args, "role", true, 40, &o->role, &c->err) ||
         proto_arg_int(args, "count", true, 1, 1000, &o->count, &c->err) ||
-        proto_arg_str(args, "note", false, 2000, &o->note, &c->err))
+        proto_arg_text(args, "note", false, 2000, &o->note, &c->err))
         return -1;
     o->shifts = json_object_get(args, "shifts");
     o->names = json_object_get(args, "names");
@@ -345,7 +348,7 @@ static int pledge_move(struct cmd_ctx *c, const char *cmd)
     const char *note = NULL;
     struct pledge_row p;
     if (proto_arg_int(c->args, "id", true, 1, INT64_MAX, &id, &c->err) ||
-        proto_arg_str(c->args, "note", false, 2000, &note, &c->err) || pledge_load(c, id, &p))
+        proto_arg_text(c->args, "note", false, 2000, &note, &c->err) || pledge_load(c, id, &p))
         return -1;
     snprintf(c->target, sizeof(c->target), "%s pledge %lld", p.ref, (long long)id);
     const struct move *mv = move_find(cmd, p.state);

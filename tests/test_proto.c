@@ -105,6 +105,44 @@ static void test_args(void **state)
     json_decref(args);
 }
 
+/* Names refuse every control character; free text (notes) allows new
+ * line and tab only.  Each refusal names the argument and the character. */
+static void test_control_characters(void **state)
+{
+    json_t *args =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "esc", "Eve\x1b[2J", "del", "a\x7f", "csi",
+                  "a\xc2\x9b"
+                  "31m",
+                  "nl", "two\nlines", "tab", "a\tb", "cr", "a\rb", "nbsp",
+                  "Zo\xc3\xab\xc2\xa0"
+                  "D\xc3\xa9");
+    struct proto_error e = {0};
+    const char *s = NULL;
+    static const char *const bad[] = {"esc", "del", "csi", "nl", "tab", "cr"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(proto_arg_str(args, bad[i], true, 100, &s, &e), -1);
+        assert_string_equal(e.code, ERR_BAD_ARGUMENT);
+        assert_non_null(strstr(e.message, bad[i]));
+        assert_non_null(strstr(e.message, "control characters"));
+    }
+    assert_int_equal(proto_arg_str(args, "esc", true, 100, &s, &e), -1);
+    assert_non_null(strstr(e.message, "U+001B"));
+    assert_int_equal(proto_arg_str(args, "csi", true, 100, &s, &e), -1);
+    assert_non_null(strstr(e.message, "U+009B"));
+    assert_int_equal(proto_arg_text(args, "nl", true, 100, &s, &e), 0);
+    assert_string_equal(s, "two\nlines");
+    assert_int_equal(proto_arg_text(args, "tab", true, 100, &s, &e), 0);
+    static const char *const bad_text[] = {"esc", "del", "csi", "cr"};
+    for (size_t i = 0; i < sizeof(bad_text) / sizeof(bad_text[0]); i++)
+        assert_int_equal(proto_arg_text(args, bad_text[i], true, 100, &s, &e), -1);
+    /* U+00A0 (0xC2 0xA0) and other letters are not controls */
+    assert_int_equal(proto_arg_str(args, "nbsp", true, 100, &s, &e), 0);
+    assert_int_equal(proto_control_char("a\xc2\x80", 3, true), 0x80);
+    assert_int_equal(proto_control_char("a\xc2\x9f", 3, false), 0x9f);
+    assert_int_equal(proto_control_char("\xc2\xa0\xc3\x9b", 4, false), -1);
+    json_decref(args);
+}
+
 static void test_replies(void **state)
 {
     char *ok = proto_reply_ok("r9", json_pack("{s:i}", "n", 1));
@@ -145,9 +183,13 @@ static void test_error_reply_always_encodes(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_envelope),  cmocka_unit_test(test_id_limits),
-        cmocka_unit_test(test_too_large), cmocka_unit_test(test_args),
-        cmocka_unit_test(test_replies),   cmocka_unit_test(test_error_reply_always_encodes),
+        cmocka_unit_test(test_envelope),
+        cmocka_unit_test(test_id_limits),
+        cmocka_unit_test(test_too_large),
+        cmocka_unit_test(test_args),
+        cmocka_unit_test(test_replies),
+        cmocka_unit_test(test_error_reply_always_encodes),
+        cmocka_unit_test(test_control_characters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
