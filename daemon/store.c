@@ -267,6 +267,27 @@ static const char *const migrations[] = {
      * SHA-256 of the previous row's hash and its own fields */
     "ALTER TABLE audit ADD COLUMN hash TEXT;"
     "ALTER TABLE incidents ADD COLUMN purged_at INTEGER;",
+    /* 7: an attempt musterd could not make for want of its own resources
+     * (descriptors, memory, processes) is 'retry': never the agency's
+     * failure.  SQLite cannot change a CHECK: the table is rebuilt. */
+    "CREATE TABLE attempts_new ("
+    "  id INTEGER PRIMARY KEY,"
+    "  page_id INTEGER NOT NULL REFERENCES pages (id),"
+    "  step INTEGER NOT NULL,"
+    "  attempt INTEGER NOT NULL,"
+    "  channel TEXT NOT NULL,"
+    "  contact TEXT NOT NULL,"
+    "  target TEXT NOT NULL,"
+    "  state TEXT NOT NULL CHECK (state IN"
+    "    ('sending', 'queued', 'sent', 'delivered', 'failed', 'cancelled', 'retry')),"
+    "  detail TEXT,"
+    "  created_at INTEGER NOT NULL,"
+    "  finished_at INTEGER);"
+    "INSERT INTO attempts_new SELECT * FROM attempts;"
+    "DROP TABLE attempts;"
+    "ALTER TABLE attempts_new RENAME TO attempts;"
+    "CREATE INDEX attempts_page ON attempts (page_id);"
+    "CREATE INDEX attempts_open ON attempts (state) WHERE state IN ('sending', 'queued', 'sent');",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
