@@ -229,6 +229,12 @@ void channel_cancel(struct channels *ch, int64_t page_id)
     }
 }
 
+bool channel_local_failure(int status)
+{
+    return status == -EMFILE || status == -ENFILE || status == -ENOMEM || status == -ENOBUFS ||
+           status == -EAGAIN;
+}
+
 size_t channel_in_flight(const struct channels *ch)
 {
     return ch->nactive;

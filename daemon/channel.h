@@ -43,6 +43,12 @@ struct page_msg {
  */
 typedef void channel_done_cb(void *arg, int64_t page_id, int status, const char *detail);
 
+/* True when status (of channel_send or its callback) says musterd itself
+ * could not make the delivery for want of its own resources: -EMFILE,
+ * -ENFILE (no descriptor), -ENOMEM, -ENOBUFS, -EAGAIN (fork).  The agency
+ * was never tried; this is no failure of its contact. */
+bool channel_local_failure(int status);
+
 struct channels;
 
 /* Create the channels on loop.  Returns 0 or -errno. */

@@ -100,6 +100,7 @@ struct curl_state {
     size_t msglen, msgoff;      /* email: upload cursor */
     uv_timer_t retry;           /* backoff between tries */
     int tries;                  /* tries started */
+    int local_err;              /* -errno when this try could not open a socket (EMFILE...) */
     bool in_multi;              /* easy handle added to the multi handle */
     bool retry_open;            /* the retry timer is initialised, not closed */
     CURLcode result;            /* of the last try, while awaiting dispatch */

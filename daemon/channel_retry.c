@@ -13,10 +13,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
+#include "channel.h"
 #include "channel_int.h"
 
 #define BACKOFF_MAX_MS (60LL * 60 * 1000) /* one hour */
+
+/* libcurl's sockets, opened here to learn why one could not be: a
+ * descriptor limit is musterd's failure, not the agency's. */
+static curl_socket_t open_socket_cb(void *clientp, curlsocktype purpose, struct curl_sockaddr *addr)
+{
+    struct delivery *d = clientp;
+    curl_socket_t fd = socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
+    if (fd == CURL_SOCKET_BAD && channel_local_failure(-errno))
+        d->u.curl.local_err = -errno;
+    return fd;
+}
 
 int channel_try_init(struct delivery *d)
 {
@@ -33,6 +46,8 @@ int channel_try_init(struct delivery *d)
     if (curl_easy_setopt(c->easy, CURLOPT_PRIVATE, (char *)d) != CURLE_OK ||
         curl_easy_setopt(c->easy, CURLOPT_ERRORBUFFER, c->errbuf) != CURLE_OK ||
         curl_easy_setopt(c->easy, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+        curl_easy_setopt(c->easy, CURLOPT_OPENSOCKETFUNCTION, open_socket_cb) != CURLE_OK ||
+        curl_easy_setopt(c->easy, CURLOPT_OPENSOCKETDATA, d) != CURLE_OK ||
         curl_easy_setopt(c->easy, CURLOPT_TIMEOUT_MS, timeout) != CURLE_OK ||
         curl_easy_setopt(c->easy, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK)
         return -EINVAL;
@@ -44,6 +59,7 @@ static int try_start(struct delivery *d)
 {
     struct curl_state *c = &d->u.curl;
     c->tries++;
+    c->local_err = 0;
     c->errbuf[0] = '\0';
     c->msgoff = 0; /* the email upload starts over */
     return channel_curl_add(d);
@@ -73,6 +89,12 @@ void channel_try_completed(struct delivery *d, CURLcode result)
     struct curl_state *c = &d->u.curl;
     char what[CHANNEL_DETAIL_MAX], detail[CHANNEL_DETAIL_MAX + 32];
     int status = -EIO;
+    if (c->local_err != 0 || result == CURLE_OUT_OF_MEMORY) { /* musterd's failure: no retry here */
+        status = c->local_err != 0 ? c->local_err : -ENOMEM;
+        snprintf(detail, sizeof(detail), "cannot open a connection: %s", strerror(-status));
+        delivery_finish(d, status, detail);
+        return;
+    }
     enum try_outcome outcome = d->be->classify(d, result, &status, what, sizeof(what));
     if (outcome == TRY_OK) {
         delivery_finish(d, 0, what);

@@ -39,6 +39,7 @@
 
 #include "bus.h"
 #include "dispatch.h"
+#include "guard.h"
 #include "keys.h"
 #include "log.h"
 #include "outbox.h"
@@ -707,6 +708,7 @@ static int control_socket(struct control *c)
         zmq_setsockopt(c->sock, ZMQ_RCVHWM, &rcvhwm, sizeof(rcvhwm)) != 0 ||
         zmq_setsockopt(c->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg)) != 0 ||
         (rc = bus_curve_server(c->sock, &m->server_key, BUS_ZAP_DOMAIN)) != 0 ||
+        (rc = guard_start(m->zctx, c->sock, "control", &m->guard_control)) != 0 ||
         zmq_bind(c->sock, m->cfg->control_ep) != 0) {
         rc = rc ? rc : -errno;
         log_error("control: cannot bind %s: %s", m->cfg->control_ep, zmq_strerror(-rc));
@@ -791,6 +793,7 @@ void control_free(struct control *c)
         }
     control_cancel(c);
     free(c->tasks);
+    guard_stop(&c->m->guard_control);
     if (c->sock)
         zmq_close(c->sock);
     free(c->out);

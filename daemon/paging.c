@@ -37,6 +37,7 @@
 #define TICK_BATCH 1024      /* above the 500 agencies a plan may have: one tick pages all */
 #define SESSION_TTL_MS 30000 /* a listener heartbeats every 10 s */
 #define PLAN_CACHE 16
+#define LOCAL_RETRY_MS 5000 /* a delivery musterd itself could not start is tried again */
 
 struct session {
     char agency[48];
@@ -445,25 +446,29 @@ struct result {
     struct paging *p;
     int64_t id;
     int status; /* 0 delivered, -EAGAIN back to queued, else failed */
+    bool local; /* failed for want of musterd's own resources: retry */
     char detail[200];
 };
 
 static const char SQL_RESULT[] =
     "UPDATE attempts SET state = ?2, detail = ?3, finished_at = ?4"
     " WHERE id = ?1 AND state IN ('sending', 'sent', 'queued') RETURNING page_id, step, channel,"
-    " created_at >= (SELECT started_at FROM pages WHERE id = page_id)";
+    " created_at >= (SELECT started_at FROM pages WHERE id = page_id), attempt";
 static const char SQL_PAGE_OF[] =
     "SELECT p.incident_id, i.ref, p.agency_id, p.state, p.step, p.attempt"
     " FROM pages p JOIN incidents i ON i.id = p.incident_id WHERE p.id = ?1";
 static const char SQL_ESCALATE[] =
     "UPDATE pages SET step = ?2, attempt = 0, next_at = ?3 WHERE id = ?1";
+static const char SQL_RETRY[] =
+    "UPDATE pages SET step = ?2, attempt = ?3, next_at = ?4 WHERE id = ?1";
 
-static const char *result_state(int status)
+static const char *result_state(const struct result *r)
 {
-    return status == 0            ? "delivered"
-           : status == -EAGAIN    ? "queued"
-           : status == -ECANCELED ? "cancelled"
-                                  : "failed";
+    return r->status == 0            ? "delivered"
+           : r->local                ? "retry"
+           : r->status == -EAGAIN    ? "queued"
+           : r->status == -ECANCELED ? "cancelled"
+                                     : "failed";
 }
 
 /* A failed delivery escalates at once, skipping the step's repeats,
@@ -482,8 +487,27 @@ static int escalate_on_failure(struct muster *m, int64_t page_id, int fstep, int
     return store_exec_stmt(s);
 }
 
+/* A delivery musterd could not start (no descriptor, memory or process
+ * left): the agency was never tried, so the same attempt is made again
+ * in LOCAL_RETRY_MS and the ladder does not move, unless it has already
+ * moved past the attempt. */
+static int retry_local_failure(struct muster *m, int64_t page_id, int fstep, int fattempt, int step,
+                               int attempt, int64_t now)
+{
+    if (!((step == fstep && attempt == fattempt) || (step == fstep + 1 && attempt == 0)))
+        return 0;
+    sqlite3_stmt *s = store_stmt(m->store, SQL_RETRY);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, page_id);
+    sqlite3_bind_int(s, 2, fstep);
+    sqlite3_bind_int(s, 3, fattempt - 1);
+    sqlite3_bind_int64(s, 4, now + LOCAL_RETRY_MS);
+    return store_exec_stmt(s);
+}
+
 static int result_event(struct muster *m, struct outbox *ob, struct result *r, int64_t page_id,
-                        int fstep, const char *channel, int64_t now)
+                        int fstep, int fattempt, const char *channel, int64_t now)
 {
     sqlite3_stmt *s = store_stmt(m->store, SQL_PAGE_OF);
     if (!s)
@@ -500,15 +524,17 @@ static int result_event(struct muster *m, struct outbox *ob, struct result *r, i
     snprintf(agency, sizeof(agency), "%s", col(s, 2));
     json_t *data = json_pack("{s:s, s:I, s:i, s:s, s:s, s:s}", "agency", agency, "page_id",
                              (json_int_t)r->id, "step", fstep + 1, "channel", channel, "state",
-                             result_state(r->status), "detail", r->detail);
+                             result_state(r), "detail", r->detail);
     char kind[32];
-    snprintf(kind, sizeof(kind), "page.%s", result_state(r->status));
+    snprintf(kind, sizeof(kind), "page.%s", result_state(r));
     char ref[64];
     snprintf(ref, sizeof(ref), "%s", col(s, 1));
     sqlite3_reset(s);
     int rc = 0;
-    if (paging && r->status != 0 && r->status != -EAGAIN && r->status != -ECANCELED &&
-        r->status != -ESTALE)
+    if (paging && r->local && r->status != -ESTALE)
+        rc = retry_local_failure(m, page_id, fstep, fattempt, step, attempt, now);
+    else if (paging && r->status != 0 && r->status != -EAGAIN && r->status != -ECANCELED &&
+             r->status != -ESTALE)
         rc = escalate_on_failure(m, page_id, fstep, step, attempt, now);
     paging_agency_board(m, ob, incident, agency);
     if (rc == 0)
@@ -526,40 +552,46 @@ static int result_task(struct muster *m, struct outbox *ob, void *arg)
     int rc = s ? 0 : -EINVAL;
     if (rc == 0) {
         sqlite3_bind_int64(s, 1, r->id);
-        sqlite3_bind_text(s, 2, result_state(r->status), -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, result_state(r), -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 3, r->detail[0] ? r->detail : NULL, -1, SQLITE_STATIC);
         sqlite3_bind_int64(s, 4, now);
         if (sqlite3_step(s) == SQLITE_ROW) {
             int64_t page_id = sqlite3_column_int64(s, 0);
-            int fstep = sqlite3_column_int(s, 1);
+            int fstep = sqlite3_column_int(s, 1), fattempt = sqlite3_column_int(s, 4);
             if (!sqlite3_column_int(s, 3))
                 r->status = r->status == 0 ? 0 : -ESTALE; /* from before a re-page */
             char channel[16];
             snprintf(channel, sizeof(channel), "%s", col(s, 2));
             sqlite3_reset(s);
-            rc = result_event(m, ob, r, page_id, fstep, channel, now);
+            rc = result_event(m, ob, r, page_id, fstep, fattempt, channel, now);
         }
         sqlite3_reset(s);
     }
-    if (r->status != 0 && r->status != -ECANCELED)
-        log_warnx("paging: page %lld %s: %s", (long long)r->id, result_state(r->status), r->detail);
+    if (r->local)
+        log_warnx("paging: page %lld not sent: local failure in musterd, not the agency's (%s);"
+                  " trying again in %d s",
+                  (long long)r->id, r->detail, LOCAL_RETRY_MS / 1000);
+    else if (r->status != 0 && r->status != -ECANCELED)
+        log_warnx("paging: page %lld %s: %s", (long long)r->id, result_state(r), r->detail);
     free(r);
     return rc;
 }
 
-static void report(struct paging *p, int64_t id, int status, const char *detail)
+/* Record the outcome of attempt id from a later batch.  local: musterd
+ * could not make the attempt at all (channel_local_failure). */
+static void report(struct paging *p, int64_t id, int status, bool local, const char *detail)
 {
     struct result *r = calloc(1, sizeof(*r));
     if (!r)
         return;
-    *r = (struct result){p, id, status, ""};
+    *r = (struct result){p, id, status, local, ""};
     snprintf(r->detail, sizeof(r->detail), "%s", detail ? detail : "");
     control_task(p->m->control, result_task, free, r);
 }
 
 static void on_sent(void *arg, int64_t page_id, int status, const char *detail)
 {
-    report(arg, page_id, status, detail);
+    report(arg, page_id, status, channel_local_failure(status), detail);
 }
 
 /* Push a page to the agency's live listener session.  A session whose
@@ -587,11 +619,11 @@ static void deliver(struct muster *m, void *arg)
     struct paging *p = m->paging;
     if (d->channel == PLAN_CHANNEL_ZMQ) {
         if (!d->queued && push_page(m, p, d) != 0)
-            report(p, d->id, -EAGAIN, "agency not listening: queued until it connects");
+            report(p, d->id, -EAGAIN, false, "agency not listening: queued until it connects");
     } else {
         int rc = channel_send(p->channels, d->channel, &d->msg, &d->paging, on_sent, p);
         if (rc != 0)
-            report(p, d->id, rc, strerror(-rc));
+            report(p, d->id, rc, channel_local_failure(rc), strerror(-rc));
     }
     delivery_free(d);
 }

@@ -18,6 +18,7 @@ struct store;
 struct keyring;
 struct zap;
 struct control;
+struct guard;
 struct feed;
 struct paging;
 struct staffing;
@@ -44,6 +45,7 @@ struct muster {
     void *zctx; /* the ZeroMQ context */
     struct zap *zap;
     struct control *control;
+    struct guard *guard_control; /* caps the control socket's pending handshakes */
     struct feed *feed;
     struct paging *paging;
     struct staffing *staffing;

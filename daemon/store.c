@@ -279,6 +279,27 @@ static const char *const migrations[] = {
     "UPDATE persons SET name_key = muster_name_key(name) WHERE name IS NOT NULL;"
     "CREATE INDEX audit_wrong_codes ON audit (principal, at)"
     "  WHERE target = 'ack code' AND outcome = 'NOT_FOUND';",
+    /* 9: an attempt musterd could not make for want of its own resources
+     * (descriptors, memory, processes) is 'retry': never the agency's
+     * failure.  SQLite cannot change a CHECK: the table is rebuilt. */
+    "CREATE TABLE attempts_new ("
+    "  id INTEGER PRIMARY KEY,"
+    "  page_id INTEGER NOT NULL REFERENCES pages (id),"
+    "  step INTEGER NOT NULL,"
+    "  attempt INTEGER NOT NULL,"
+    "  channel TEXT NOT NULL,"
+    "  contact TEXT NOT NULL,"
+    "  target TEXT NOT NULL,"
+    "  state TEXT NOT NULL CHECK (state IN"
+    "    ('sending', 'queued', 'sent', 'delivered', 'failed', 'cancelled', 'retry')),"
+    "  detail TEXT,"
+    "  created_at INTEGER NOT NULL,"
+    "  finished_at INTEGER);"
+    "INSERT INTO attempts_new SELECT * FROM attempts;"
+    "DROP TABLE attempts;"
+    "ALTER TABLE attempts_new RENAME TO attempts;"
+    "CREATE INDEX attempts_page ON attempts (page_id);"
+    "CREATE INDEX attempts_open ON attempts (state) WHERE state IN ('sending', 'queued', 'sent');",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

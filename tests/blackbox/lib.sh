@@ -54,7 +54,9 @@ fi
 
 start_daemon() {
     [ -f "$KEYS/server.key" ] || init_keys
-    PID=$("$MTEST" start "$T/notify" "$LOG" "${WRAP[@]}" "$BIN/musterd" --plans "$PLANS" \
+    # MUSTERD_NOFILE=N: the daemon alone runs under `ulimit -n N`.
+    PID=$(if [ -n "${MUSTERD_NOFILE:-}" ]; then ulimit -n "$MUSTERD_NOFILE"; fi
+        "$MTEST" start "$T/notify" "$LOG" "${WRAP[@]}" "$BIN/musterd" --plans "$PLANS" \
         --db "$DB" --keys "$KEYS" --control "$CONTROL" --feed "$FEED" --reports "$T/reports" "$@")
     if [ ${#WRAP[@]} -gt 0 ]; then # prove the daemon really runs under memcheck
         readlink "/proc/$PID/exe" | grep memcheck >/dev/null || fail "musterd is not under valgrind"
