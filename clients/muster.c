@@ -753,18 +753,23 @@ static int cmd_audit_export(struct cli *cli, int argc, char **argv)
 
 /* ---- keys ---- */
 
-static int write_pair(const char *dir, const char *principal, bool add_to_ring)
+/* A key pair for holder ("gold", or "gold:insp-jones": the principal and
+ * the person holding the key), in DIR/<holder>.key, listed in the keyring. */
+static int write_pair(const char *dir, const char *holder, bool add_to_ring)
 {
     struct keypair kp;
-    char name[128], path[4096];
-    keys_file_name(principal, ".key", name, sizeof(name));
+    char name[160], path[4096], principal[KEYS_PRINCIPAL_MAX + 1] = "server",
+                                                               person[KEYS_PERSON_MAX + 1];
+    keys_file_name(holder, ".key", name, sizeof(name));
     snprintf(path, sizeof(path), "%s/%s", dir, name);
-    int rc = keys_generate(principal, &kp);
+    int rc = strcmp(holder, "server") ? keys_holder_split(holder, principal, person) : 0;
+    if (rc == 0)
+        rc = keys_generate(principal, &kp);
     if (rc == 0)
         rc = keys_write(path, &kp, false);
     if (rc == 0 && add_to_ring) {
         snprintf(path, sizeof(path), "%s/keyring", dir);
-        rc = keyring_append(path, principal, kp.public_z85);
+        rc = keyring_append(path, holder, kp.public_z85);
     }
     if (rc == 0 && !strcmp(principal, "server")) {
         snprintf(path, sizeof(path), "%s/server.pub", dir);
@@ -873,18 +878,30 @@ case 'k':
 
 static int cmd_keys_add(struct cli *cli, int argc, char **argv)
 {
-    static const struct option o[] = {{"keys", 1, NULL, 'k'}, {NULL, 0, NULL, 0}};
+    static const struct option o[] = {
+        {"keys", 1, NULL, 'k'}, {"person", 1, NULL, 'p'}, {NULL, 0, NULL, 0}};
+    const char *person = NULL;
     SUBOPTS_BEGIN(o)
 case 'k':
     cli->keys_dir = optarg;
     break;
+case 'p':
+    person = optarg;
+    break;
     SUBOPTS_END
     if (optind != argc - 1 || !keys_principal_valid(argv[optind]))
-        return die_usage("usage: muster keys add [--keys DIR] gold|duty|intake|agency:ID");
-    if (write_pair(cli->keys_dir, argv[optind], true) != 0)
+        return die_usage("usage: muster keys add [--keys DIR] [--person NAME]"
+                         " gold|duty|intake|agency:ID");
+    if (person && !keys_person_valid(person))
+        return die_usage("a person's name is 1 to 40 of a-z, 0-9, '.' and '-' (e.g. insp-jones)");
+    char holder[KEYS_HOLDER_MAX + 1], name[160];
+    snprintf(holder, sizeof(holder), "%s%s%s", argv[optind], person ? ":" : "",
+             person ? person : "");
+    if (write_pair(cli->keys_dir, holder, true) != 0)
         return EXIT_LOCAL;
-    printf("key for %s added to %s/keyring; send SIGHUP to musterd to accept it\n", argv[optind],
-           cli->keys_dir);
+    keys_file_name(holder, ".key", name, sizeof(name));
+    printf("key %s/%s for %s added to %s/keyring; send SIGHUP to musterd to accept it\n",
+           cli->keys_dir, name, holder, cli->keys_dir);
     return 0;
 }
 
@@ -922,7 +939,7 @@ static const struct subcmd subcmds[] = {
     {"plan", "show", cmd_plan_show, "PLAN"},
     {"keys", "init", cmd_keys_init, "[--keys DIR] [--plans DIR]"},
     {"keys", "audit-key", cmd_keys_audit, "[--keys DIR]"},
-    {"keys", "add", cmd_keys_add, "[--keys DIR] gold|duty|intake|agency:ID"},
+    {"keys", "add", cmd_keys_add, "[--keys DIR] [--person NAME] gold|duty|intake|agency:ID"},
     {"watch", NULL, cli_watch, "[INCIDENT]  (live board; keys: q quit, n/p incident, r refresh)"},
     {"status", NULL, cli_status, "[INCIDENT] [--json|--hash]"},
     {"whoami", NULL, cmd_whoami, ""},

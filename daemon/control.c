@@ -137,8 +137,9 @@ static void execute_one(struct control *c, struct inreq *r)
     o->delim = delim;
     snprintf(o->id, sizeof(o->id), "%s", req.id ? req.id : "");
     if (principal)
-        o->reply = dispatch_request(c->m, &c->outbox, principal, &req, zmq_msg_data(&r->frames[0]),
-                                    zmq_msg_size(&r->frames[0]));
+        o->reply = dispatch_request(c->m, &c->outbox, principal,
+                                    zmq_msg_gets(&r->frames[r->nframes - 1], "X-Person"), &req,
+                                    zmq_msg_data(&r->frames[0]), zmq_msg_size(&r->frames[0]));
     else
         o->reply = proto_reply_error(req.id, &e);
     proto_request_clear(&req);

@@ -66,7 +66,7 @@ static int storage_error(struct proto_error *e, int rc)
 
 static void audit(struct cmd_ctx *c, const char *cmd, const char *outcome)
 {
-    struct store_audit a = {c->now,  c->principal, c->req_id, cmd, c->target[0] ? c->target : NULL,
+    struct store_audit a = {c->now,  c->actor, c->req_id, cmd, c->target[0] ? c->target : NULL,
                             outcome, NULL};
     int rc = store_audit_add(c->m->store, &a);
     if (rc != 0)
@@ -142,7 +142,7 @@ static char *run_mutating(struct cmd_ctx *c, const struct command *cmd)
 /* The audit row of a read, written by the next batch. */
 struct read_audit {
     struct store_audit a;
-    char principal[64], request_id[80], command[40], target[96], outcome[24];
+    char principal[KEYS_HOLDER_MAX + 4], request_id[80], command[40], target[96], outcome[24];
 };
 
 static int read_audit_task(struct muster *m, struct outbox *ob, void *arg)
@@ -161,7 +161,7 @@ static struct read_audit *read_audit_new(struct cmd_ctx *c, const char *cmd, con
     struct read_audit *r = calloc(1, sizeof(*r));
     if (!r)
         return NULL;
-    snprintf(r->principal, sizeof(r->principal), "%s", c->principal);
+    snprintf(r->principal, sizeof(r->principal), "%s", c->actor);
     snprintf(r->request_id, sizeof(r->request_id), "%s", c->req_id);
     snprintf(r->command, sizeof(r->command), "%s", cmd);
     snprintf(r->target, sizeof(r->target), "%s", c->target);
@@ -204,16 +204,22 @@ static char *refuse(struct cmd_ctx *c, const struct command *cmd)
 }
 
 char *dispatch_request(struct muster *m, struct outbox *ob, const char *principal,
-                       const struct proto_request *req, const void *route, size_t route_len)
+                       const char *person, const struct proto_request *req, const void *route,
+                       size_t route_len)
 {
     struct cmd_ctx c = {.m = m,
                         .principal = principal,
+                        .person = person && *person ? person : NULL,
                         .req_id = req->id,
                         .route = route,
                         .route_len = route_len,
                         .args = req->args,
                         .now = server_now(m),
                         .outbox = ob};
+    if (c.person)
+        snprintf(c.actor, sizeof(c.actor), "%s (%.*s)", principal, KEYS_PERSON_MAX, c.person);
+    else
+        snprintf(c.actor, sizeof(c.actor), "%s", principal);
     const struct command *cmd = dispatch_find(req->cmd);
     char *reply;
     if (!cmd) {

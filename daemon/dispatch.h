@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "keys.h"
 #include "proto.h"
 
 struct muster;
@@ -22,7 +23,9 @@ struct outbox;
 /* What a handler gets and fills in. */
 struct cmd_ctx {
     struct muster *m;
-    const char *principal; /* from the ZAP User-Id */
+    const char *principal;           /* from the ZAP User-Id: what the caller may do */
+    const char *person;              /* the person holding the key (keyring), or NULL */
+    char actor[KEYS_HOLDER_MAX + 4]; /* who did it, for the record: "gold (insp-jones)" */
     const char *req_id;
     const void *route; /* the client connection's routing id (for sessions) */
     size_t route_len;
@@ -51,12 +54,16 @@ const struct command *dispatch_find(const char *name);
 const struct command *dispatch_table(size_t *count);
 
 /*
- * Run one decoded request from principal.  A mutating command opens the
+ * Run one decoded request from principal, sent with the key of person
+ * (the ZAP "X-Person" property; NULL when the keyring names nobody).  The
+ * principal is authorized; "principal (person)" is what the audit trail,
+ * the incident and the report record.  A mutating command opens the
  * store's transaction if none is open; the caller commits it after the
  * batch.  Returns the reply text (malloc'd), never NULL.
  */
 char *dispatch_request(struct muster *m, struct outbox *ob, const char *principal,
-                       const struct proto_request *req, const void *route, size_t route_len);
+                       const char *person, const struct proto_request *req, const void *route,
+                       size_t route_len);
 
 /* Command tables of the modules (incident.c, plan_cmd.c, paging_cmd.c). */
 extern const struct command incident_commands[];

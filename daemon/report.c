@@ -205,6 +205,10 @@ static void timeline_detail(json_t *d, char *buf, size_t len)
                  json_is_string(json_object_get(d, "via")) ? str(d, "via") : "");
     else if (json_is_integer(json_object_get(d, "person")))
         snprintf(buf, len, "person %lld", num(d, "person"));
+    else if (json_is_string(json_object_get(d, "by")))
+        snprintf(buf, len, "by %s%s%s", str(d, "by"),
+                 json_is_string(json_object_get(d, "note")) ? ": " : "",
+                 json_is_string(json_object_get(d, "note")) ? str(d, "note") : "");
     else
         snprintf(buf, len, "%s", json_is_string(json_object_get(d, "note")) ? str(d, "note") : "");
 }

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,15 +51,29 @@ static void zap_send(void *sock, const void *data, size_t len, bool more)
     zmq_send(sock, data, len, more ? ZMQ_SNDMORE : 0);
 }
 
+/* The User-Id is the principal, so authorization never sees the person; the
+ * person named in the keyring goes in the metadata frame (ZMTP property
+ * format: name length, name, 4-byte big-endian value length, value), which
+ * libzmq hands to every message of the connection as "X-Person". */
 static void zap_reply(struct zap *zap, zmq_msg_t *f, const char *principal)
 {
+    const char *person = principal ? keyring_person(zap->m->keyring, zmq_msg_data(&f[6])) : NULL;
+    uint8_t meta[1 + 8 + 4 + KEYS_PERSON_MAX];
+    size_t plen = person ? strlen(person) : 0, mlen = person ? 13 + plen : 0;
+    if (person) {
+        meta[0] = 8;
+        memcpy(meta + 1, "X-Person", 8);
+        meta[9] = meta[10] = meta[11] = 0;
+        meta[12] = (uint8_t)plen; /* at most KEYS_PERSON_MAX */
+        memcpy(meta + 13, person, plen);
+    }
     zap_send(zap->sock, "1.0", 3, true);
     zap_send(zap->sock, zmq_msg_data(&f[1]), zmq_msg_size(&f[1]), true);
     zap_send(zap->sock, principal ? "200" : "400", 3, true);
     const char *text = principal ? "OK" : "key not in keyring";
     zap_send(zap->sock, text, strlen(text), true);
     zap_send(zap->sock, principal ? principal : "", principal ? strlen(principal) : 0, true);
-    zap_send(zap->sock, "", 0, false);
+    zap_send(zap->sock, meta, mlen, false);
 }
 
 static void zap_log_refusal(zmq_msg_t *f)
