@@ -15,6 +15,7 @@
 #include <dirent.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "cli.h"
 #include "cli_out.h"
 #include "client.h"
@@ -637,23 +638,114 @@ case 'o':
 
 /* ---- audit ---- */
 
-static void print_verify(json_t *r)
+static long long jnum(json_t *r, const char *key)
 {
-    if (json_is_true(json_object_get(r, "intact")))
-        printf("audit trail intact: %lld rows\n",
-               (long long)json_integer_value(json_object_get(r, "rows")));
+    return (long long)json_integer_value(json_object_get(r, key));
+}
+
+/* What audit verify found, in words; returns the exit code (1 unless intact). */
+static int print_verify(const struct cli *cli, json_t *r)
+{
+    const char *finding = json_string_value(json_object_get(r, "finding"));
+    finding = finding ? finding : "";
+    if (cli->json)
+        cli_print_json(stdout, r);
+    else if (json_is_true(json_object_get(r, "intact")))
+        printf("audit trail intact: %lld rows, %lld signed by the last of %lld anchors\n",
+               jnum(r, "rows"), jnum(r, "anchored_rows"), jnum(r, "anchors"));
+    else if (!strcmp(finding, "changed_row"))
+        printf("audit trail BROKEN at row %lld (of %lld): changed row: that row was changed,"
+               " removed or inserted outside musterd\n",
+               jnum(r, "first_broken_row"), jnum(r, "rows"));
+    else if (!strcmp(finding, "cut_tail"))
+        printf("audit trail BROKEN: cut tail: anchor line %lld vouches for %lld rows, the database"
+               " has %lld: rows were deleted from the end\n",
+               jnum(r, "anchor_line"), jnum(r, "row"), jnum(r, "rows"));
+    else if (!strcmp(finding, "rewritten"))
+        printf("audit trail BROKEN: rewritten chain: its %lld rows follow one another, but row %lld"
+               " is not the row anchor line %lld signed: rows %lld to %lld were rewritten and"
+               " their hashes recomputed\n",
+               jnum(r, "rows"), jnum(r, "row"), jnum(r, "anchor_line"), jnum(r, "from_row"),
+               jnum(r, "row"));
+    else if (!strcmp(finding, "bad_anchor"))
+        printf("audit trail BROKEN: bad anchor: line %lld of the anchor file is not a head signed"
+               " by this audit key\n",
+               jnum(r, "anchor_line"));
     else
-        printf("audit trail BROKEN at row %lld (of %lld): that row was changed, removed or"
-               " inserted outside musterd\n",
-               (long long)json_integer_value(json_object_get(r, "first_broken_row")),
-               (long long)json_integer_value(json_object_get(r, "rows")));
+        printf("audit trail NOT ANCHORED: its %lld rows follow one another, but no signed anchor"
+               " vouches for them (no audit key, or no anchor file)\n",
+               jnum(r, "rows"));
+    return json_is_true(json_object_get(r, "intact")) ? 0 : EXIT_REFUSED;
+}
+
+/* audit verify --db FILE: offline, on a copy of the database, its anchor
+ * file and audit.pub; nothing is written to them. */
+static int verify_offline(const struct cli *cli, const char *db_path, const char *anchor,
+                          const char *pub)
+{
+    char anchor_buf[4096], pub_buf[4096], err[600];
+    struct audit_key k;
+    struct audit_report r;
+    sqlite3 *db = NULL;
+    if (!anchor)
+        snprintf(anchor_buf, sizeof(anchor_buf), "%s%s", db_path, AUDIT_ANCHOR_SUFFIX);
+    if (!pub)
+        snprintf(pub_buf, sizeof(pub_buf), "%s/%s", cli->keys_dir, AUDIT_PUB_FILE);
+    if (audit_key_read(pub ? pub : pub_buf, &k, err, sizeof(err)) != 0) {
+        fprintf(stderr, "muster: %s\n", err);
+        return EXIT_LOCAL;
+    }
+    int rc = sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL);
+    rc = rc == SQLITE_OK ? audit_verify(db, anchor ? anchor : anchor_buf, &k, &r) : -EIO;
+    if (rc != 0)
+        fprintf(stderr, "muster: %s: %s\n", db_path, db ? sqlite3_errmsg(db) : strerror(-rc));
+    sqlite3_close(db);
+    if (rc != 0)
+        return EXIT_LOCAL;
+    json_t *j = audit_report_json(&r);
+    rc = print_verify(cli, j);
+    json_decref(j);
+    return rc;
 }
 
 static int cmd_audit_verify(struct cli *cli, int argc, char **argv)
 {
-    if (argc != 1)
-        return die_usage("usage: muster audit verify");
-    return call(cli, "gold", "audit.verify", NULL, print_verify);
+    static const struct option o[] = {{"db", 1, NULL, 'd'},
+                                      {"anchor", 1, NULL, 'a'},
+                                      {"public", 1, NULL, 'p'},
+                                      {NULL, 0, NULL, 0}};
+    const char *db = NULL, *anchor = NULL, *pub = NULL;
+    SUBOPTS_BEGIN(o)
+case 'd':
+    db = optarg;
+    break;
+case 'a':
+    anchor = optarg;
+    break;
+case 'p':
+    pub = optarg;
+    break;
+    SUBOPTS_END
+    if (optind != argc || (!db && (anchor || pub)))
+        return die_usage("usage: muster audit verify [--db FILE [--anchor FILE] [--public FILE]]");
+    if (db)
+        return verify_offline(cli, db, anchor, pub);
+    struct mclient *c = NULL;
+    json_t *reply = NULL;
+    char err[512];
+    int rc = cli_connect(cli, "gold", &c);
+    if (rc == 0 &&
+        mclient_call(c, cli->request_id, "audit.verify", NULL, &reply, err, sizeof(err)) != 0) {
+        fprintf(stderr, "muster: %s\n", err);
+        rc = EXIT_UNREACHABLE;
+    }
+    mclient_close(c);
+    if (rc == 0)
+        rc = json_is_true(json_object_get(reply, "ok"))
+                 ? print_verify(cli, json_object_get(reply, "result"))
+                 : report_error(reply);
+    json_decref(reply);
+    return rc;
 }
 
 /* audit export: every row, page by page, one JSON object per line. */
@@ -691,18 +783,23 @@ static int cmd_audit_export(struct cli *cli, int argc, char **argv)
 
 /* ---- keys ---- */
 
-static int write_pair(const char *dir, const char *principal, bool add_to_ring)
+/* A key pair for holder ("gold", or "gold:insp-jones": the principal and
+ * the person holding the key), in DIR/<holder>.key, listed in the keyring. */
+static int write_pair(const char *dir, const char *holder, bool add_to_ring)
 {
     struct keypair kp;
-    char name[128], path[4096];
-    keys_file_name(principal, ".key", name, sizeof(name));
+    char name[160], path[4096], principal[KEYS_PRINCIPAL_MAX + 1] = "server",
+                                                               person[KEYS_PERSON_MAX + 1];
+    keys_file_name(holder, ".key", name, sizeof(name));
     snprintf(path, sizeof(path), "%s/%s", dir, name);
-    int rc = keys_generate(principal, &kp);
+    int rc = strcmp(holder, "server") ? keys_holder_split(holder, principal, person) : 0;
+    if (rc == 0)
+        rc = keys_generate(principal, &kp);
     if (rc == 0)
         rc = keys_write(path, &kp, false);
     if (rc == 0 && add_to_ring) {
         snprintf(path, sizeof(path), "%s/keyring", dir);
-        rc = keyring_append(path, principal, kp.public_z85);
+        rc = keyring_append(path, holder, kp.public_z85);
     }
     if (rc == 0 && !strcmp(principal, "server")) {
         snprintf(path, sizeof(path), "%s/server.pub", dir);
@@ -711,6 +808,34 @@ static int write_pair(const char *dir, const char *principal, bool add_to_ring)
     if (rc != 0)
         cli_errorf("%s: %s", path, strerror(-rc));
     return rc;
+}
+
+static int audit_key_write(const char *dir)
+{
+    int rc = audit_key_create(dir);
+    if (rc != 0)
+        fprintf(stderr, "muster: %s/%s: %s\n", dir, AUDIT_KEY_FILE, strerror(-rc));
+    return rc;
+}
+
+/* keys audit-key: the audit signing key for a key directory made before
+ * musterd anchored its audit trail. */
+static int cmd_keys_audit(struct cli *cli, int argc, char **argv)
+{
+    static const struct option o[] = {{"keys", 1, NULL, 'k'}, {NULL, 0, NULL, 0}};
+    SUBOPTS_BEGIN(o)
+case 'k':
+    cli->keys_dir = optarg;
+    break;
+    SUBOPTS_END
+    if (optind != argc)
+        return die_usage("usage: muster keys audit-key [--keys DIR]");
+    if (audit_key_write(cli->keys_dir) != 0)
+        return EXIT_LOCAL;
+    printf("audit signing key written to %s/%s (give %s to whoever will check the trail);"
+           " restart musterd to use it\n",
+           cli->keys_dir, AUDIT_KEY_FILE, AUDIT_PUB_FILE);
+    return 0;
 }
 
 static int plan_principals(const char *plans_dir, char ***out, size_t *n)
@@ -766,6 +891,7 @@ case 'k':
         return EXIT_LOCAL;
     int rc = mkdir(cli->keys_dir, 0700) == 0 || errno == EEXIST ? 0 : -errno;
     rc = rc ? rc : write_pair(cli->keys_dir, "server", false);
+    rc = rc ? rc : audit_key_write(cli->keys_dir);
     const char *fixed[] = {"gold", "duty", "intake"};
     for (size_t i = 0; rc == 0 && i < 3; i++)
         rc = write_pair(cli->keys_dir, fixed[i], true);
@@ -776,25 +902,38 @@ case 'k':
     free(agencies);
     if (rc != 0)
         return EXIT_LOCAL;
-    printf("keys for the server, gold, duty, intake and %zu agencies written to %s\n", n,
-           cli->keys_dir);
+    printf("keys for the server, the audit trail, gold, duty, intake and %zu agencies written to"
+           " %s\n",
+           n, cli->keys_dir);
     return 0;
 }
 
 static int cmd_keys_add(struct cli *cli, int argc, char **argv)
 {
-    static const struct option o[] = {{"keys", 1, NULL, 'k'}, {NULL, 0, NULL, 0}};
+    static const struct option o[] = {
+        {"keys", 1, NULL, 'k'}, {"person", 1, NULL, 'p'}, {NULL, 0, NULL, 0}};
+    const char *person = NULL;
     SUBOPTS_BEGIN(o)
 case 'k':
     cli->keys_dir = optarg;
     break;
+case 'p':
+    person = optarg;
+    break;
     SUBOPTS_END
     if (optind != argc - 1 || !keys_principal_valid(argv[optind]))
-        return die_usage("usage: muster keys add [--keys DIR] gold|duty|intake|agency:ID");
-    if (write_pair(cli->keys_dir, argv[optind], true) != 0)
+        return die_usage("usage: muster keys add [--keys DIR] [--person NAME]"
+                         " gold|duty|intake|agency:ID");
+    if (person && !keys_person_valid(person))
+        return die_usage("a person's name is 1 to 40 of a-z, 0-9, '.' and '-' (e.g. insp-jones)");
+    char holder[KEYS_HOLDER_MAX + 1], name[160];
+    snprintf(holder, sizeof(holder), "%s%s%s", argv[optind], person ? ":" : "",
+             person ? person : "");
+    if (write_pair(cli->keys_dir, holder, true) != 0)
         return EXIT_LOCAL;
-    printf("key for %s added to %s/keyring; send SIGHUP to musterd to accept it\n", argv[optind],
-           cli->keys_dir);
+    keys_file_name(holder, ".key", name, sizeof(name));
+    printf("key %s/%s for %s added to %s/keyring; send SIGHUP to musterd to accept it\n",
+           cli->keys_dir, name, holder, cli->keys_dir);
     return 0;
 }
 
@@ -826,12 +965,13 @@ static const struct subcmd subcmds[] = {
      "add|show|list|screen|consent|contact|merge|unmerge|import ... (see README.md)"},
     {"referral", "close", cli_referral_close, "PERSON [--reason TEXT]"},
     {"report", NULL, cmd_report, "INCIDENT [--format md|json|csv] [--out DIR]"},
-    {"audit", "verify", cmd_audit_verify, ""},
+    {"audit", "verify", cmd_audit_verify, "[--db FILE [--anchor FILE] [--public FILE]]  (offline)"},
     {"audit", "export", cmd_audit_export, "(JSON lines on standard output)"},
     {"plan", "list", cmd_plan_list, ""},
     {"plan", "show", cmd_plan_show, "PLAN"},
     {"keys", "init", cmd_keys_init, "[--keys DIR] [--plans DIR]"},
-    {"keys", "add", cmd_keys_add, "[--keys DIR] gold|duty|intake|agency:ID"},
+    {"keys", "audit-key", cmd_keys_audit, "[--keys DIR]"},
+    {"keys", "add", cmd_keys_add, "[--keys DIR] [--person NAME] gold|duty|intake|agency:ID"},
     {"watch", NULL, cli_watch, "[INCIDENT]  (live board; keys: q quit, n/p incident, r refresh)"},
     {"status", NULL, cli_status, "[INCIDENT] [--json|--hash]"},
     {"whoami", NULL, cmd_whoami, ""},

@@ -95,7 +95,7 @@ struct inreq {
     int part, nparts;
     struct proto_request req;
     struct proto_error err;
-    const char *principal, *key; /* properties of the body frame */
+    const char *principal, *person, *key; /* properties of the body frame */
 };
 
 struct queue {
@@ -291,6 +291,7 @@ static void inreq_decode(struct inreq *r)
     }
     r->principal = zmq_msg_gets(body, "User-Id");
     r->key = zmq_msg_gets(body, ZAP_PROP_KEY);
+    r->person = zmq_msg_gets(body, ZAP_PROP_PERSON);
     if (!r->principal || !*r->principal) {
         proto_fail(&r->err, ERR_FORBIDDEN, "connection is not authenticated");
         return;
@@ -524,7 +525,7 @@ static void execute_one(struct control *c, struct inreq *r, int cls)
         proto_fail(&r->err, ERR_FORBIDDEN, "the key of this connection has been revoked");
         reply = proto_reply_error(r->req.id, &r->err);
     } else {
-        struct dispatch_peer peer = {r->principal, r->key, zmq_msg_data(&r->frames[0]),
+        struct dispatch_peer peer = {r->principal, r->person, r->key, zmq_msg_data(&r->frames[0]),
                                      zmq_msg_size(&r->frames[0])};
         reply = dispatch_request_part(c->m, &c->outbox, &peer, &r->req, r->part, r->nparts);
     }

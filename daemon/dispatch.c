@@ -11,6 +11,7 @@
 
 #include <sodium.h>
 
+#include "audit.h"
 #include "authz.h"
 #include "control.h"
 #include "outbox.h"
@@ -65,7 +66,7 @@ static int storage_error(struct proto_error *e, int rc)
 
 static void audit(struct cmd_ctx *c, const char *cmd, const char *outcome)
 {
-    struct store_audit a = {c->now,  c->principal, c->req_id, cmd, c->target[0] ? c->target : NULL,
+    struct store_audit a = {c->now,  c->actor, c->req_id, cmd, c->target[0] ? c->target : NULL,
                             outcome, NULL};
     int rc = store_audit_add(c->m->store, &a);
     if (rc != 0)
@@ -141,7 +142,7 @@ static char *run_mutating(struct cmd_ctx *c, const struct command *cmd)
 /* The audit row of a read, written by the next batch. */
 struct read_audit {
     struct store_audit a;
-    char principal[64], request_id[80], command[40], target[96], outcome[24];
+    char principal[KEYS_HOLDER_MAX + 4], request_id[80], command[40], target[96], outcome[24];
 };
 
 static int read_audit_task(struct muster *m, struct outbox *ob, void *arg)
@@ -160,7 +161,7 @@ static struct read_audit *read_audit_new(struct cmd_ctx *c, const char *cmd, con
     struct read_audit *r = calloc(1, sizeof(*r));
     if (!r)
         return NULL;
-    snprintf(r->principal, sizeof(r->principal), "%s", c->principal);
+    snprintf(r->principal, sizeof(r->principal), "%s", c->actor);
     snprintf(r->request_id, sizeof(r->request_id), "%s", c->req_id);
     snprintf(r->command, sizeof(r->command), "%s", cmd);
     snprintf(r->target, sizeof(r->target), "%s", c->target);
@@ -203,18 +204,20 @@ static char *refuse(struct cmd_ctx *c, const struct command *cmd)
 }
 
 char *dispatch_request(struct muster *m, struct outbox *ob, const char *principal,
-                       const struct proto_request *req, const void *route, size_t route_len)
+                       const char *person, const struct proto_request *req, const void *route,
+                       size_t route_len)
 {
-    struct dispatch_peer peer = {principal, NULL, route, route_len};
+    struct dispatch_peer peer = {principal, person, NULL, route, route_len};
     return dispatch_request_from(m, ob, &peer, req);
 }
 
 char *dispatch_request_from(struct muster *m, struct outbox *ob, const struct dispatch_peer *peer,
                             const struct proto_request *req)
 {
-    const char *principal = peer->principal;
+    const char *principal = peer->principal, *person = peer->person;
     struct cmd_ctx c = {.m = m,
                         .principal = principal,
+                        .person = person && *person ? person : NULL,
                         .req_id = req->id,
                         .key = peer->key,
                         .route = peer->route,
@@ -222,6 +225,10 @@ char *dispatch_request_from(struct muster *m, struct outbox *ob, const struct di
                         .args = req->args,
                         .now = server_now(m),
                         .outbox = ob};
+    if (c.person)
+        snprintf(c.actor, sizeof(c.actor), "%s (%.*s)", principal, KEYS_PERSON_MAX, c.person);
+    else
+        snprintf(c.actor, sizeof(c.actor), "%s", principal);
     const struct command *cmd = dispatch_find(req->cmd);
     char *reply;
     if (!cmd) {
@@ -259,33 +266,15 @@ static void audit_fields(sqlite3_stmt *s, struct store_audit *a)
                               (const char *)sqlite3_column_text(s, 7)};
 }
 
-/* audit.verify: recompute the chain; the first row whose hash does not
- * follow from the row before it (and its own fields) is reported. */
+/* audit.verify: the chain against the signed anchors (see audit.h). */
 static int cmd_audit_verify(struct cmd_ctx *c)
 {
-    sqlite3_stmt *s = store_stmt(c->m->store, SQL_AUDIT_ALL);
-    char prev[65] = "", want[65];
-    int64_t rows = 0, expect_id = 1, broken = 0;
-    if (!s)
-        return proto_fail(&c->err, ERR_UNAVAILABLE, "storage error");
-    sqlite3_bind_int64(s, 1, 1);
-    sqlite3_bind_int64(s, 2, INT64_MAX);
-    while (!broken && sqlite3_step(s) == SQLITE_ROW) {
-        struct store_audit a;
-        int64_t id = sqlite3_column_int64(s, 0);
-        const char *hash = (const char *)sqlite3_column_text(s, 8);
-        audit_fields(s, &a);
-        store_audit_hash(prev, id, &a, want);
-        if (id != expect_id || !hash || strcmp(hash, want))
-            broken = id;
-        snprintf(prev, sizeof(prev), "%s", hash ? hash : "");
-        expect_id = id + 1;
-        rows++;
-    }
-    sqlite3_reset(s);
-    c->result = json_pack("{s:b, s:I}", "intact", !broken, "rows", (json_int_t)rows);
-    if (broken)
-        json_object_set_new(c->result, "first_broken_row", json_integer(broken));
+    struct audit_report r;
+    int rc = store_audit_verify(c->m->store, &r);
+    if (rc != 0)
+        return proto_fail(&c->err, ERR_UNAVAILABLE, "the audit trail cannot be read (%s)",
+                          strerror(-rc));
+    c->result = audit_report_json(&r);
     return 0;
 }
 

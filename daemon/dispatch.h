@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "keys.h"
 #include "proto.h"
 
 struct muster;
@@ -22,7 +23,9 @@ struct outbox;
 /* What a handler gets and fills in. */
 struct cmd_ctx {
     struct muster *m;
-    const char *principal; /* from the ZAP User-Id */
+    const char *principal;           /* from the ZAP User-Id: what the caller may do */
+    const char *person;              /* the person holding the key (keyring), or NULL */
+    char actor[KEYS_HOLDER_MAX + 4]; /* who did it, for the record: "gold (insp-jones)" */
     const char *req_id;
     const char *key;   /* the public key (Z85) that opened the connection, or NULL */
     const void *route; /* the client connection's routing id (for sessions) */
@@ -52,16 +55,21 @@ const struct command *dispatch_find(const char *name);
 const struct command *dispatch_table(size_t *count);
 
 /*
- * Run one decoded request from principal.  A mutating command opens the
+ * Run one decoded request from principal, sent with the key of person
+ * (the ZAP "X-Person" property; NULL when the keyring names nobody).  The
+ * principal is authorized; "principal (person)" is what the audit trail,
+ * the incident and the report record.  A mutating command opens the
  * store's transaction if none is open; the caller commits it after the
  * batch.  Returns the reply text (malloc'd), never NULL.
  */
 char *dispatch_request(struct muster *m, struct outbox *ob, const char *principal,
-                       const struct proto_request *req, const void *route, size_t route_len);
+                       const char *person, const struct proto_request *req, const void *route,
+                       size_t route_len);
 
 /* Who sent a request, from its connection. */
 struct dispatch_peer {
     const char *principal; /* the ZAP User-Id */
+    const char *person;    /* the person holding the key (ZAP "X-Person"), or NULL */
     const char *key;       /* the client's public key (Z85, ZAP property), or NULL */
     const void *route;     /* the connection's routing id */
     size_t route_len;

@@ -154,7 +154,7 @@ static int standup_insert(struct cmd_ctx *c, const struct standup *su, const cha
         sqlite3_bind_text(s, 9, su->operation, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 10, su->note, -1, SQLITE_STATIC);
         sqlite3_bind_int64(s, 11, c->now);
-        sqlite3_bind_text(s, 12, c->principal, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 12, c->actor, -1, SQLITE_STATIC);
         rc = store_exec_stmt(s);
         *id = sqlite3_last_insert_rowid(sqlite3_db_handle(s));
     }
@@ -183,8 +183,9 @@ static int cmd_standup(struct cmd_ctx *c)
                              su.operation, "agencies", (json_int_t)activated);
     if (rc == 0) {
         board_put(c->outbox, "incident", board_incident(c->m, id));
-        rc = outbox_event(c->m, c->outbox, id, ref, "incident.standup", json_deep_copy(data),
-                          c->now);
+        json_t *event = json_deep_copy(data);
+        json_object_set_new(event, "by", json_string(c->actor));
+        rc = outbox_event(c->m, c->outbox, id, ref, "incident.standup", event, c->now);
     }
     if (rc != 0) {
         json_decref(data);
@@ -226,7 +227,7 @@ static int cmd_standdown(struct cmd_ctx *c)
         return storage_fail(c, -EINVAL);
     sqlite3_bind_text(s, 1, ref, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, c->now);
-    sqlite3_bind_text(s, 3, c->principal, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, c->actor, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 4, note, -1, SQLITE_STATIC);
     int step = sqlite3_step(s);
     int64_t id = step == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
@@ -246,7 +247,8 @@ static int cmd_standdown(struct cmd_ctx *c)
         rc = persons_check_after_commit(c->m, c->outbox); /* the retention clock starts */
     if (rc == 0)
         rc = outbox_event(c->m, c->outbox, id, ref, "incident.standdown",
-                          json_pack("{s:s, s:s?}", "ref", ref, "note", note), c->now);
+                          json_pack("{s:s, s:s, s:s?}", "ref", ref, "by", c->actor, "note", note),
+                          c->now);
     if (rc != 0)
         return storage_fail(c, rc);
     c->result = json_pack("{s:s, s:s, s:I}", "ref", ref, "state", "stood_down", "stood_down_at",

@@ -20,6 +20,7 @@
 struct keyring_entry {
     uint8_t key[32];
     char principal[KEYS_PRINCIPAL_MAX + 1];
+    char person[KEYS_PERSON_MAX + 1]; /* "" when the line names nobody */
 };
 
 struct keyring {
@@ -45,11 +46,38 @@ bool keys_principal_valid(const char *p)
     return !strncmp(p, "agency:", 7) && id_valid(p + 7, 40);
 }
 
+bool keys_person_valid(const char *person)
+{
+    size_t n = strlen(person);
+    if (n == 0 || n > KEYS_PERSON_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!(islower((unsigned char)person[i]) || isdigit((unsigned char)person[i]) ||
+              person[i] == '-' || person[i] == '.'))
+            return false;
+    return true;
+}
+
+int keys_holder_split(const char *holder, char principal[KEYS_PRINCIPAL_MAX + 1],
+                      char person[KEYS_PERSON_MAX + 1])
+{
+    /* the person follows the principal's own colon, if it has one */
+    const char *colon = strchr(holder, ':');
+    if (colon && !strncmp(holder, "agency:", 7))
+        colon = strchr(colon + 1, ':');
+    size_t n = colon ? (size_t)(colon - holder) : strlen(holder);
+    if (n > KEYS_PRINCIPAL_MAX || (colon && !keys_person_valid(colon + 1)))
+        return -EINVAL;
+    memcpy(principal, holder, n);
+    principal[n] = '\0';
+    snprintf(person, KEYS_PERSON_MAX + 1, "%s", colon ? colon + 1 : "");
+    return keys_principal_valid(principal) ? 0 : -EINVAL;
+}
+
 void keys_file_name(const char *principal, const char *suffix, char *buf, size_t len)
 {
     snprintf(buf, len, "%s%s", principal, suffix);
-    char *colon = strchr(buf, ':');
-    if (colon)
+    for (char *colon = strchr(buf, ':'); colon; colon = strchr(colon, ':'))
         *colon = '.';
 }
 
@@ -148,12 +176,14 @@ static int entry_cmp(const void *a, const void *b)
 static int keyring_add_line(struct keyring *ring, char *line, const char *path, int lineno,
                             char *err, size_t errlen)
 {
-    char principal[64], pub[64];
+    char holder[128], pub[64], principal[KEYS_PRINCIPAL_MAX + 1], person[KEYS_PERSON_MAX + 1];
     if (line_empty(line))
         return 0;
-    if (sscanf(line, "%63s %63s", principal, pub) != 2 || !keys_principal_valid(principal) ||
-        !z85_valid(pub)) {
-        snprintf(err, errlen, "%s:%d: expected \"principal public-key\"", path, lineno);
+    if (sscanf(line, "%127s %63s", holder, pub) != 2 ||
+        keys_holder_split(holder, principal, person) != 0 || !z85_valid(pub)) {
+        snprintf(err, errlen,
+                 "%s:%d: expected \"principal[:person] public-key\" (person: [a-z0-9.-]{1,40})",
+                 path, lineno);
         return -EINVAL;
     }
     struct keyring_entry *e = realloc(ring->entries, (ring->count + 1) * sizeof(*e));
@@ -162,7 +192,8 @@ static int keyring_add_line(struct keyring *ring, char *line, const char *path, 
     ring->entries = e;
     e += ring->count++;
     zmq_z85_decode(e->key, pub);
-    memcpy(e->principal, principal, strlen(principal) + 1); /* valid: <= 47 chars */
+    memcpy(e->principal, principal, sizeof(e->principal));
+    memcpy(e->person, person, sizeof(e->person));
     return 0;
 }
 
@@ -211,14 +242,18 @@ size_t keyring_count(const struct keyring *ring)
     return ring->count;
 }
 
-const char *keyring_lookup(const struct keyring *ring, const uint8_t key[32])
+static const struct keyring_entry *keyring_find(const struct keyring *ring, const uint8_t key[32])
 {
     struct keyring_entry probe;
     if (ring->count == 0)
         return NULL;
     memcpy(probe.key, key, 32);
-    const struct keyring_entry *e =
-        bsearch(&probe, ring->entries, ring->count, sizeof(probe), entry_cmp);
+    return bsearch(&probe, ring->entries, ring->count, sizeof(probe), entry_cmp);
+}
+
+const char *keyring_lookup(const struct keyring *ring, const uint8_t key[32])
+{
+    const struct keyring_entry *e = keyring_find(ring, key);
     return e ? e->principal : NULL;
 }
 
@@ -238,15 +273,22 @@ bool keyring_lost_keys(const struct keyring *old, const struct keyring *ring)
     return false;
 }
 
-int keyring_append(const char *path, const char *principal, const char *public_z85)
+const char *keyring_person(const struct keyring *ring, const uint8_t key[32])
 {
-    if (!keys_principal_valid(principal) || !z85_valid(public_z85))
+    const struct keyring_entry *e = keyring_find(ring, key);
+    return e && e->person[0] ? e->person : NULL;
+}
+
+int keyring_append(const char *path, const char *holder, const char *public_z85)
+{
+    char principal[KEYS_PRINCIPAL_MAX + 1], person[KEYS_PERSON_MAX + 1];
+    if (keys_holder_split(holder, principal, person) != 0 || !z85_valid(public_z85))
         return -EINVAL;
     int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (fd < 0)
         return -errno;
-    char buf[128];
-    int n = snprintf(buf, sizeof(buf), "%s %s\n", principal, public_z85);
+    char buf[192];
+    int n = snprintf(buf, sizeof(buf), "%s %s\n", holder, public_z85);
     int rc = 0;
     if (write(fd, buf, (size_t)n) != n || fsync(fd) != 0)
         rc = errno ? -errno : -EIO;

@@ -6,8 +6,11 @@
  *     public    <40-char Z85 public key>
  *     secret    <40-char Z85 secret key>     (absent in *.pub files)
  * The keyring (KEYS_DIR/keyring) lists the client keys the daemon accepts,
- * one "principal public-key [label...]" per line; '#' starts a comment.
- * Principals: "gold", "duty", "intake", "agency:<agency-id>".
+ * one "holder public-key [label...]" per line; '#' starts a comment.  The
+ * holder is a principal ("gold", "duty", "intake", "agency:<agency-id>"),
+ * or a principal and the person holding the key: "gold:insp-jones",
+ * "agency:cpft:j.smith" (person [a-z0-9.-]{1,40}).  The principal decides
+ * what the key may do; the person is named in the audit trail.
  */
 #ifndef MUSTER_KEYS_H
 #define MUSTER_KEYS_H
@@ -18,6 +21,8 @@
 
 #define KEYS_Z85_LEN 40
 #define KEYS_PRINCIPAL_MAX 48
+#define KEYS_PERSON_MAX 40
+#define KEYS_HOLDER_MAX (KEYS_PRINCIPAL_MAX + 1 + KEYS_PERSON_MAX)
 
 struct keypair {
     char principal[KEYS_PRINCIPAL_MAX + 1];
@@ -28,7 +33,17 @@ struct keypair {
 /* True for "gold", "duty", "intake" and "agency:<id>" with id [a-z0-9-]{1,40}. */
 bool keys_principal_valid(const char *principal);
 
-/* The file name for a principal's key, e.g. "agency.cpft.key" (buf >= 64). */
+/* True for a person's name: [a-z0-9.-]{1,40}. */
+bool keys_person_valid(const char *person);
+
+/* Split a keyring holder ("gold", "gold:insp-jones", "agency:cpft",
+ * "agency:cpft:j.smith") into its principal and person ("" when none).
+ * Returns 0, or -EINVAL when either part is not valid. */
+int keys_holder_split(const char *holder, char principal[KEYS_PRINCIPAL_MAX + 1],
+                      char person[KEYS_PERSON_MAX + 1]);
+
+/* The file name for a holder's key, every ':' made '.', e.g.
+ * "agency.cpft.key", "gold.insp-jones.key" (buf >= 96). */
 void keys_file_name(const char *principal, const char *suffix, char *buf, size_t len);
 
 /* Generate a fresh CURVE key pair for principal.  Returns 0 or -errno. */
@@ -58,8 +73,11 @@ const char *keyring_lookup_z85(const struct keyring *ring, const char *z85);
 /* True when a key of old is missing from ring (a key was revoked). */
 bool keyring_lost_keys(const struct keyring *old, const struct keyring *ring);
 
-/* Append one "principal public" line to the keyring file (created if
+/* The person named for a known key, or NULL (unknown key, or no person). */
+const char *keyring_person(const struct keyring *ring, const uint8_t key[32]);
+
+/* Append one "holder public" line to the keyring file (created if
  * missing) and fsync it.  Returns 0 or -errno. */
-int keyring_append(const char *path, const char *principal, const char *public_z85);
+int keyring_append(const char *path, const char *holder, const char *public_z85);
 
 #endif

@@ -25,7 +25,7 @@ struct page_ref {
     char state[16];
     char ref[INCIDENT_REF_MAX];
     char incident_state[16];
-    char acked_by[64];
+    char acked_by[KEYS_HOLDER_MAX + 4];
     int64_t ask_id; /* a call for staff, 0 for the activation page */
 };
 
@@ -106,7 +106,7 @@ static int ack_page(struct cmd_ctx *c, struct page_ref *pg, const char *note, co
     if (rc == 0) {
         sqlite3_bind_int64(s, 1, pg->id);
         sqlite3_bind_int64(s, 2, c->now);
-        sqlite3_bind_text(s, 3, c->principal, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 3, c->actor, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 4, note, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 5, via, -1, SQLITE_STATIC);
         rc = store_exec_stmt(s);
@@ -117,7 +117,7 @@ static int ack_page(struct cmd_ctx *c, struct page_ref *pg, const char *note, co
         paging_agency_board(c->m, c->outbox, pg->incident_id, pg->agency);
     if (rc == 0)
         rc = outbox_event(c->m, c->outbox, pg->incident_id, pg->ref, "agency.acknowledged",
-                          ack_data(pg, c->principal, note, via), c->now);
+                          ack_data(pg, c->actor, note, via), c->now);
     if (rc == 0)
         rc = paging_rearm_after_commit(c->m, c->outbox);
     if (rc != 0)
@@ -261,7 +261,7 @@ static int cmd_repage(struct cmd_ctx *c)
         paging_agency_board(c->m, c->outbox, pg.incident_id, pg.agency);
     if (rc == 0)
         rc = outbox_event(c->m, c->outbox, pg.incident_id, pg.ref, "agency.repaged",
-                          json_pack("{s:s, s:s}", "agency", pg.agency, "by", c->principal), c->now);
+                          json_pack("{s:s, s:s}", "agency", pg.agency, "by", c->actor), c->now);
     if (rc == 0)
         rc = paging_rearm_after_commit(c->m, c->outbox);
     if (rc != 0)

@@ -283,7 +283,7 @@ static int person_insert(struct cmd_ctx *c, const struct incident_row *inc,
     bind_opt(s, 16, in->consent);
     bind_opt(s, 17, in->external_ref);
     sqlite3_bind_int64(s, 18, c->now);
-    sqlite3_bind_text(s, 19, c->principal, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 19, c->actor, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 20, referral_due(&inc->plan->persons, c->now));
     int rc = store_exec_stmt(s);
     free(safe);
@@ -854,7 +854,7 @@ static int screening_store(struct cmd_ctx *c, const struct person_ref *p, const 
     sqlite3_bind_int(s, 5, r->positive);
     sqlite3_bind_int(s, 6, r->urgent);
     sqlite3_bind_int64(s, 7, c->now);
-    sqlite3_bind_text(s, 8, c->principal, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 8, c->actor, -1, SQLITE_STATIC);
     int rc = store_exec_stmt(s);
     free(text);
     if (rc != 0 || !(s = store_stmt(c->m->store, SQL_SCREEN_FLAGS)))
@@ -1007,7 +1007,7 @@ static int contact_record(struct cmd_ctx *c, const struct person_ref *p, const c
     sqlite3_stmt *s = store_stmt(c->m->store, SQL_CONTACT_ADD);
     sqlite3_bind_int64(s, 1, p->id);
     sqlite3_bind_int64(s, 2, c->now);
-    sqlite3_bind_text(s, 3, c->principal, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, c->actor, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 4, outcome, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 5, slot, -1, SQLITE_STATIC);
     bind_opt(s, 6, note);

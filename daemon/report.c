@@ -231,6 +231,10 @@ static void timeline_detail(FILE *f, json_t *d)
                 json_is_string(json_object_get(d, "via")) ? str(d, "via") : "");
     else if (json_is_integer(json_object_get(d, "person")))
         fprintf(f, "person %lld", num(d, "person"));
+    else if (json_is_string(json_object_get(d, "by")))
+        fprintf(f, "by %s%s%s", str(d, "by"),
+                json_is_string(json_object_get(d, "note")) ? ": " : "",
+                json_is_string(json_object_get(d, "note")) ? str(d, "note") : "");
     else
         fprintf(f, "%s", json_is_string(json_object_get(d, "note")) ? str(d, "note") : "");
 }

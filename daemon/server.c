@@ -99,7 +99,8 @@ int server_keys_load(struct muster *m)
         log_error("%s holds no secret key", path);
         return -EINVAL;
     }
-    return keyring_reload(m);
+    rc = keyring_reload(m);
+    return rc ? rc : store_anchor_start(m->store, m->cfg->keys_dir);
 }
 
 int server_sockets_open(struct muster *m)

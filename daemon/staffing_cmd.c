@@ -184,7 +184,7 @@ static int offer_insert(struct cmd_ctx *c, struct incident_ref *inc, struct offe
     sqlite3_bind_text(s, 5, names, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 6, o->note, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 7, c->now);
-    sqlite3_bind_text(s, 8, c->principal, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 8, c->actor, -1, SQLITE_STATIC);
     int rc = store_exec_stmt(s);
     free(names);
     *id = sqlite3_last_insert_rowid(sqlite3_db_handle(s));
@@ -362,7 +362,7 @@ static int pledge_move(struct cmd_ctx *c, const char *cmd)
         sqlite3_bind_int64(s, 1, id);
         sqlite3_bind_text(s, 2, mv->to, -1, SQLITE_STATIC);
         sqlite3_bind_int64(s, 3, c->now);
-        sqlite3_bind_text(s, 4, c->principal, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 4, c->actor, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 5, note, -1, SQLITE_STATIC);
         rc = store_exec_stmt(s);
     }

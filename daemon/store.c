@@ -9,10 +9,15 @@
 #include "store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "audit.h"
 #include "log.h"
 #include "namefold.h"
 
@@ -36,6 +41,16 @@ struct store {
     int begin_err;    /* a BEGIN that failed in this batch: not tried again */
     store_commit_cb *commit_cb;
     void *commit_arg;
+    /* the audit anchor (audit.h): written by the commit's worker thread */
+    bool anchoring;
+    struct audit_key akey;
+    int anchor_fd;
+    char *anchor_path;
+    sqlite3_stmt *head;    /* the chain head, read on the worker thread */
+    int64_t anchored_rows; /* the head signed last */
+    bool anchor_tried;     /* this commit tried to write an anchor: log it */
+    int anchor_rc;
+    char anchor_line[AUDIT_ANCHOR_LINE_MAX];
 };
 
 static const char *const migrations[] = {
@@ -387,6 +402,7 @@ int store_open(const char *path, struct store **out)
     struct store *st = calloc(1, sizeof(*st));
     if (!st)
         return -ENOMEM;
+    st->anchor_fd = -1;
     int rc = sqlite3_open_v2(
         path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
@@ -419,6 +435,11 @@ void store_close(struct store *st)
         return;
     for (size_t i = 0; i < st->ncache; i++)
         sqlite3_finalize(st->cache[i].stmt);
+    sqlite3_finalize(st->head);
+    if (st->anchor_fd >= 0)
+        close(st->anchor_fd);
+    free(st->anchor_path);
+    sodium_memzero(&st->akey, sizeof(st->akey));
     sqlite3_close(st->db);
     free(st);
 }
@@ -504,12 +525,66 @@ int store_savepoint_rollback(struct store *st)
     return rc ? rc : store_exec(st, "RELEASE req");
 }
 
+/* The chain head: the last audit row's id and hash (0 and "" if none). */
+static int anchor_head(struct store *st, int64_t *rows, char hash[65])
+{
+    int rc = sqlite3_step(st->head);
+    *rows = rc == SQLITE_ROW ? sqlite3_column_int64(st->head, 0) : 0;
+    const char *h = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st->head, 1) : NULL;
+    snprintf(hash, 65, "%s", h ? h : "");
+    sqlite3_reset(st->head);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_errno(rc);
+}
+
+/* Sign the head and append it to the anchor file, synced.  A line that
+ * could not be written whole is cut off again, so the file never holds a
+ * torn line; the next batch signs the head again. */
+static int anchor_write(struct store *st, int64_t rows, const char *hash)
+{
+    struct timespec ts;
+    struct stat sb;
+    char buf[AUDIT_ANCHOR_LINE_MAX + 1];
+    clock_gettime(CLOCK_REALTIME, &ts);
+    audit_anchor_format(&st->akey, rows, hash, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000,
+                        st->anchor_line);
+    size_t n = (size_t)snprintf(buf, sizeof(buf), "%s\n", st->anchor_line);
+    int rc = fstat(st->anchor_fd, &sb) == 0 ? 0 : -errno;
+    if (rc == 0 && (write(st->anchor_fd, buf, n) != (ssize_t)n || fdatasync(st->anchor_fd) != 0)) {
+        rc = errno ? -errno : -ENOSPC;
+        if (ftruncate(st->anchor_fd, sb.st_size) != 0)
+            rc = -errno;
+    }
+    if (rc == 0)
+        st->anchored_rows = rows;
+    st->anchor_tried = true;
+    st->anchor_rc = rc;
+    return rc;
+}
+
 static void commit_work(uv_work_t *w)
 {
     struct store *st = w->data;
+    int64_t rows = 0;
+    char hash[65];
+    bool due = st->anchoring && anchor_head(st, &rows, hash) == 0 && rows != st->anchored_rows;
     int rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
     st->commit_rc = rc;
     st->commit_errno = rc != SQLITE_OK ? sqlite3_system_errno(st->db) : 0;
+    st->anchor_tried = false;
+    if (rc == SQLITE_OK && due)
+        anchor_write(st, rows, hash);
+}
+
+static void anchor_log(struct store *st)
+{
+    if (!st->anchor_tried)
+        return;
+    st->anchor_tried = false;
+    if (st->anchor_rc == 0)
+        log_info("audit: anchor %s", st->anchor_line);
+    else
+        log_error("audit: anchor not written to %s (%s); the next batch signs the head again",
+                  st->anchor_path, strerror(-st->anchor_rc));
 }
 
 static void commit_done(uv_work_t *w, int status)
@@ -524,6 +599,7 @@ static void commit_done(uv_work_t *w, int status)
         log_error("store: commit failed: %s", sqlite3_errstr(st->commit_rc));
         store_rollback(st);
     }
+    anchor_log(st);
     st->commit_cb(st->commit_arg, rc);
 }
 
@@ -533,6 +609,118 @@ int store_commit_async(struct store *st, uv_loop_t *loop, store_commit_cb *cb, v
     st->commit_cb = cb;
     st->commit_arg = arg;
     return uv_queue_work(loop, &st->work, commit_work, commit_done);
+}
+
+/* The last line of the anchor file (at most one line's length), or "". */
+static void anchor_last(struct store *st, char line[AUDIT_ANCHOR_LINE_MAX + 64])
+{
+    char buf[2 * AUDIT_ANCHOR_LINE_MAX];
+    struct stat sb;
+    line[0] = '\0';
+    if (fstat(st->anchor_fd, &sb) != 0)
+        return;
+    off_t from = sb.st_size > (off_t)sizeof(buf) - 1 ? sb.st_size - (off_t)sizeof(buf) + 1 : 0;
+    ssize_t n = pread(st->anchor_fd, buf, sizeof(buf) - 1, from);
+    if (n <= 0)
+        return;
+    buf[n] = '\0';
+    while (n > 0 && buf[n - 1] == '\n')
+        buf[--n] = '\0';
+    char *start = strrchr(buf, '\n');
+    start = start ? start + 1 : buf;
+    size_t len = strnlen(start, AUDIT_ANCHOR_LINE_MAX + 63);
+    memcpy(line, start, len);
+    line[len] = '\0';
+}
+
+static const char SQL_AUDIT_ROW_HASH[] = "SELECT hash FROM audit WHERE id = ?1";
+
+/* True when row rows of the chain does not have the anchored hash. */
+static bool anchor_differs(struct store *st, int64_t rows, const char *hash)
+{
+    sqlite3_stmt *s = store_stmt(st, SQL_AUDIT_ROW_HASH);
+    if (!s || rows == 0)
+        return rows != 0;
+    sqlite3_bind_int64(s, 1, rows);
+    const char *have =
+        sqlite3_step(s) == SQLITE_ROW ? (const char *)sqlite3_column_text(s, 0) : NULL;
+    bool differs = !have || strcmp(have, hash);
+    sqlite3_reset(s);
+    return differs;
+}
+
+/* At start: a new anchor file gets the current head; an old one's last
+ * anchor is compared with the database, and a mismatch is logged loudly
+ * (musterd still starts: `muster audit verify` names what was found). */
+static int anchor_first(struct store *st)
+{
+    int64_t rows, arows, at;
+    char hash[65], ahash[65], line[AUDIT_ANCHOR_LINE_MAX + 64];
+    int rc = anchor_head(st, &rows, hash);
+    anchor_last(st, line);
+    if (rc != 0)
+        return rc;
+    st->anchored_rows = rows;
+    if (!line[0]) {
+        log_info("audit: new anchor file %s", st->anchor_path);
+        anchor_write(st, rows, hash);
+        anchor_log(st);
+        return st->anchor_rc;
+    }
+    if (audit_anchor_parse(&st->akey, line, &arows, ahash, &at) != 0)
+        log_error("audit: the last line of %s is not a valid signed anchor", st->anchor_path);
+    else if (anchor_differs(st, arows, ahash))
+        log_error("audit: the audit trail (%lld rows) does not match its last anchor (%lld rows):"
+                  " run muster audit verify",
+                  (long long)rows, (long long)arows);
+    return 0;
+}
+
+static int anchor_open(struct store *st)
+{
+    const char *db = sqlite3_db_filename(st->db, "main");
+    if (asprintf(&st->anchor_path, "%s%s", db ? db : "", AUDIT_ANCHOR_SUFFIX) < 0) {
+        st->anchor_path = NULL;
+        return -ENOMEM;
+    }
+    st->anchor_fd = open(st->anchor_path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (st->anchor_fd < 0) {
+        int rc = -errno;
+        log_error("audit: cannot open %s: %s", st->anchor_path, strerror(errno));
+        return rc;
+    }
+    int rc = sqlite3_prepare_v3(st->db, "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1", -1,
+                                SQLITE_PREPARE_PERSISTENT, &st->head, NULL);
+    return store_errno(rc);
+}
+
+int store_anchor_start(struct store *st, const char *keys_dir)
+{
+    char path[4096], err[600];
+    snprintf(path, sizeof(path), "%s/%s", keys_dir, AUDIT_KEY_FILE);
+    int rc = audit_key_read(path, &st->akey, err, sizeof(err));
+    if (rc == -ENOENT) {
+        log_error("audit: %s: the audit trail is not anchored (create the key with:"
+                  " muster keys audit-key --keys %s)",
+                  err, keys_dir);
+        return 0;
+    }
+    if (rc == 0 && !st->akey.has_secret) {
+        snprintf(err, sizeof(err), "%s holds no secret key", AUDIT_KEY_FILE);
+        rc = -EINVAL;
+    }
+    if (rc != 0) {
+        log_error("audit: %s", err);
+        return rc;
+    }
+    if ((rc = anchor_open(st)) == 0 && (rc = anchor_first(st)) == 0)
+        st->anchoring = true;
+    return rc;
+}
+
+int store_audit_verify(struct store *st, struct audit_report *r)
+{
+    return audit_verify(st->db, st->anchor_path, st->anchoring ? &st->akey : NULL, r);
 }
 
 static const char SQL_REPLY_GET[] =

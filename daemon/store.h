@@ -18,6 +18,7 @@
 #include <uv.h>
 
 struct store;
+struct audit_report;
 
 /* Open (creating if needed) and migrate the database at path. */
 int store_open(const char *path, struct store **out);
@@ -60,6 +61,23 @@ int store_savepoint_rollback(struct store *st);
  */
 typedef void store_commit_cb(void *arg, int status);
 int store_commit_async(struct store *st, uv_loop_t *loop, store_commit_cb *cb, void *arg);
+
+/*
+ * Anchor the audit trail outside the database (see audit.h): load the
+ * signing key KEYS_DIR/audit.key and open DB.anchor (O_APPEND, 0600).
+ * From then on every asynchronous commit that added audit rows appends the
+ * signed chain head to that file, fdatasync'd on the commit's worker thread
+ * right after the COMMIT, and logs the same line.  A new anchor file gets
+ * the current head at once.  Without audit.key musterd runs unanchored
+ * (logged; verify reports it): returns 0.  Returns -errno for a key file
+ * that is invalid or readable by others, or an anchor file that cannot be
+ * opened.
+ */
+int store_anchor_start(struct store *st, const char *keys_dir);
+
+/* Check the audit chain against the anchor file and the public key (see
+ * audit_verify).  Returns 0 and fills r, or -errno. */
+int store_audit_verify(struct store *st, struct audit_report *r);
 
 /* Idempotency: the stored reply for (principal, request id), or -ENOENT;
  * -EEXIST when the id was used for a request with another digest (of the

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,9 +44,14 @@ static bool frame_is(zmq_msg_t *f, const char *s)
     return zmq_msg_size(f) == n && memcmp(zmq_msg_data(f), s, n) == 0;
 }
 
-/* The principal for a ZAP request copied into principal, or false to
- * refuse it. */
-static bool zap_decide(struct zap *zap, zmq_msg_t *f, char principal[KEYS_PRINCIPAL_MAX + 1])
+/* Who a ZAP request's key belongs to, copied from the keyring. */
+struct zap_who {
+    char principal[KEYS_PRINCIPAL_MAX + 1];
+    char person[KEYS_PERSON_MAX + 1]; /* empty when the keyring names nobody */
+};
+
+/* Decide a ZAP request: true with who filled in to admit it. */
+static bool zap_decide(struct zap *zap, zmq_msg_t *f, struct zap_who *who)
 {
     bool control = frame_is(&f[2], BUS_ZAP_DOMAIN), feed = frame_is(&f[2], BUS_ZAP_DOMAIN_FEED);
     if (!frame_is(&f[0], "1.0") || !(control || feed) || !frame_is(&f[5], "CURVE") ||
@@ -53,27 +59,41 @@ static bool zap_decide(struct zap *zap, zmq_msg_t *f, char principal[KEYS_PRINCI
         return false;
     pthread_mutex_lock(&zap->lock);
     const char *p = zap->ring ? keyring_lookup(zap->ring, zmq_msg_data(&f[6])) : NULL;
-    snprintf(principal, KEYS_PRINCIPAL_MAX + 1, "%s", p ? p : "");
+    const char *person = p ? keyring_person(zap->ring, zmq_msg_data(&f[6])) : NULL;
+    snprintf(who->principal, sizeof(who->principal), "%s", p ? p : "");
+    snprintf(who->person, sizeof(who->person), "%s", person ? person : "");
     pthread_mutex_unlock(&zap->lock);
     /* the feed shows every agency and every registration: Gold and duty only */
-    if (feed && strcmp(principal, "gold") && strcmp(principal, "duty"))
+    if (feed && strcmp(who->principal, "gold") && strcmp(who->principal, "duty"))
         return false;
-    return principal[0] != '\0';
+    return who->principal[0] != '\0';
 }
 
-/* ZAP metadata (ZMTP property format): the client's public key, so that
- * every message of the connection names the key that opened it (a session
- * belongs to its key; revoking the key ends it). */
-static size_t zap_metadata(zmq_msg_t *key, unsigned char *buf)
+/* Append one ZMTP property (name length byte, name, 4-byte big-endian
+ * value length, value) to buf at *at. */
+static void zap_property(uint8_t *buf, size_t *at, const char *name, const void *value, size_t len)
 {
-    static const char name[] = ZAP_PROP_KEY;
-    size_t n = sizeof(name) - 1, at = 0;
-    buf[at++] = (unsigned char)n;
-    memcpy(buf + at, name, n);
-    at += n;
-    buf[at++] = 0, buf[at++] = 0, buf[at++] = 0, buf[at++] = KEYS_Z85_LEN;
-    zmq_z85_encode((char *)buf + at, zmq_msg_data(key), 32);
-    return at + KEYS_Z85_LEN;
+    size_t n = strlen(name);
+    buf[(*at)++] = (uint8_t)n;
+    memcpy(buf + *at, name, n);
+    *at += n;
+    buf[(*at)++] = 0, buf[(*at)++] = 0, buf[(*at)++] = 0, buf[(*at)++] = (uint8_t)len;
+    memcpy(buf + *at, value, len);
+    *at += len;
+}
+
+/* ZAP metadata: the client's public key, so that every message of the
+ * connection names the key that opened it (a session belongs to its key;
+ * revoking the key ends it), and the person the keyring names for it. */
+static size_t zap_metadata(zmq_msg_t *key, const struct zap_who *who, uint8_t *buf)
+{
+    char z85[KEYS_Z85_LEN + 1];
+    size_t at = 0;
+    zmq_z85_encode(z85, zmq_msg_data(key), 32);
+    zap_property(buf, &at, ZAP_PROP_KEY, z85, KEYS_Z85_LEN);
+    if (who->person[0])
+        zap_property(buf, &at, ZAP_PROP_PERSON, who->person, strlen(who->person));
+    return at;
 }
 
 static void zap_send(void *sock, const void *data, size_t len, bool more)
@@ -81,16 +101,16 @@ static void zap_send(void *sock, const void *data, size_t len, bool more)
     zmq_send(sock, data, len, more ? ZMQ_SNDMORE : 0);
 }
 
-static void zap_reply(struct zap *zap, zmq_msg_t *f, const char *principal)
+static void zap_reply(struct zap *zap, zmq_msg_t *f, const struct zap_who *who)
 {
-    unsigned char meta[64 + KEYS_Z85_LEN + 1];
+    uint8_t meta[2 * (1 + 16 + 4) + KEYS_Z85_LEN + KEYS_PERSON_MAX];
     zap_send(zap->sock, "1.0", 3, true);
     zap_send(zap->sock, zmq_msg_data(&f[1]), zmq_msg_size(&f[1]), true);
-    zap_send(zap->sock, principal ? "200" : "400", 3, true);
-    const char *text = principal ? "OK" : "key not in keyring";
+    zap_send(zap->sock, who ? "200" : "400", 3, true);
+    const char *text = who ? "OK" : "key not in keyring";
     zap_send(zap->sock, text, strlen(text), true);
-    zap_send(zap->sock, principal ? principal : "", principal ? strlen(principal) : 0, true);
-    zap_send(zap->sock, meta, principal ? zap_metadata(&f[6], meta) : 0, false);
+    zap_send(zap->sock, who ? who->principal : "", who ? strlen(who->principal) : 0, true);
+    zap_send(zap->sock, meta, who ? zap_metadata(&f[6], who, meta) : 0, false);
 }
 
 static void zap_log_refusal(zmq_msg_t *f)
@@ -106,15 +126,15 @@ static void zap_log_refusal(zmq_msg_t *f)
 static bool zap_answer(struct zap *zap)
 {
     zmq_msg_t f[ZAP_FRAMES];
-    char principal[KEYS_PRINCIPAL_MAX + 1];
+    struct zap_who who;
     int n = bus_recv_multipart(zap->sock, f, ZAP_FRAMES);
     if (n <= 0)
         return n == 0;
     if (n == ZAP_FRAMES) {
-        bool ok = zap_decide(zap, f, principal);
+        bool ok = zap_decide(zap, f, &who);
         if (!ok)
             zap_log_refusal(f);
-        zap_reply(zap, f, ok ? principal : NULL);
+        zap_reply(zap, f, ok ? &who : NULL);
     } else { /* a REP socket must answer before it can read again */
         zap_send(zap->sock, "", 0, false);
     }

@@ -12,7 +12,8 @@
 #ifndef MUSTER_ZAP_H
 #define MUSTER_ZAP_H
 
-#define ZAP_PROP_KEY "X-Key" /* message property: the client's public key, Z85 */
+#define ZAP_PROP_KEY "X-Key"       /* message property: the client's public key, Z85 */
+#define ZAP_PROP_PERSON "X-Person" /* message property: the person holding the key */
 
 struct muster;
 struct zap;

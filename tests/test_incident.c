@@ -34,7 +34,7 @@ static json_t *run(struct fixture *f, const char *principal, const char *text)
     struct proto_request req;
     struct proto_error e;
     assert_int_equal(proto_request_decode(text, strlen(text), &req, &e), 0);
-    char *reply = dispatch_request(&f->m, &f->ob, principal, &req, NULL, 0);
+    char *reply = dispatch_request(&f->m, &f->ob, principal, NULL, &req, NULL, 0);
     proto_request_clear(&req);
     if (store_in_txn(f->m.store))
         assert_int_equal(store_commit(f->m.store), 0);

@@ -1,6 +1,7 @@
 /*
  * tests/test_keys.c - key files and the keyring.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -33,6 +34,30 @@ static void test_principals(void **state)
     char name[64];
     keys_file_name("agency:cpft", ".key", name, sizeof(name));
     assert_string_equal(name, "agency.cpft.key");
+}
+
+static void test_holders(void **state)
+{
+    char principal[KEYS_PRINCIPAL_MAX + 1], person[KEYS_PERSON_MAX + 1];
+    assert_int_equal(keys_holder_split("gold", principal, person), 0);
+    assert_string_equal(principal, "gold");
+    assert_string_equal(person, "");
+    assert_int_equal(keys_holder_split("gold:insp-jones", principal, person), 0);
+    assert_string_equal(principal, "gold");
+    assert_string_equal(person, "insp-jones");
+    assert_int_equal(keys_holder_split("agency:cpft:j.smith", principal, person), 0);
+    assert_string_equal(principal, "agency:cpft");
+    assert_string_equal(person, "j.smith");
+    assert_int_equal(keys_holder_split("agency:cpft", principal, person), 0);
+    assert_string_equal(person, "");
+    assert_int_equal(keys_holder_split("gold:", principal, person), -EINVAL);
+    assert_int_equal(keys_holder_split("gold:Insp", principal, person), -EINVAL);
+    assert_int_equal(keys_holder_split("gold:a:b", principal, person), -EINVAL);
+    assert_int_equal(keys_holder_split("silver:jones", principal, person), -EINVAL);
+    assert_int_equal(keys_holder_split("agency:cpft:", principal, person), -EINVAL);
+    char name[96];
+    keys_file_name("agency:cpft:j.smith", ".key", name, sizeof(name));
+    assert_string_equal(name, "agency.cpft.j.smith.key");
 }
 
 static void test_write_read(void **state)
@@ -125,9 +150,9 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_principals),       cmocka_unit_test(test_write_read),
-        cmocka_unit_test(test_bad_key_file),     cmocka_unit_test(test_keyring),
-        cmocka_unit_test(test_keyring_bad_line),
+        cmocka_unit_test(test_principals), cmocka_unit_test(test_holders),
+        cmocka_unit_test(test_write_read), cmocka_unit_test(test_bad_key_file),
+        cmocka_unit_test(test_keyring),    cmocka_unit_test(test_keyring_bad_line),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -101,7 +101,7 @@ grep -E '(^|,)=' "$dir/agencies.csv" && fail "a cell starts with ="
 m report "$ref" --format csv >"$T/report.csv"
 grep -F "\"'=HYPERLINK(" "$T/report.csv" >/dev/null || fail "report --format csv: $(cat "$T/report.csv")"
 grep -Fx -- '- Operation: \# fake heading' "$dir/report.md" >/dev/null || fail "operation not escaped: $(cat "$dir/report.md")"
-grep -F '| \| a \| b \|<br>\#\# injected \[click\]\(http://evil.example\) |' "$dir/report.md" >/dev/null ||
+grep -F 'by gold: \| a \| b \|<br>\#\# injected \[click\]\(http://evil.example\) |' "$dir/report.md" >/dev/null ||
     fail "stand-down note not escaped: $(cat "$dir/report.md")"
 grep -E '^#+ (fake|injected)' "$dir/report.md" && fail "a heading made from data"
 grep -F '](http' "$dir/report.md" && fail "a link made from data"
