@@ -26,8 +26,8 @@
  *   mbench underload EP KEYS PLAN REF CLIENTS WINDOW ROWS SECONDS IDLE_SECONDS
  *       Gold standing an exercise of PLAN up once a second (and down when
  *       it is up), duty reading status.show of REF and incident.list (each
- *       every 100 ms) and pinging with session.whoami (every 10 ms), on a
- *       schedule whether or not replies have come: first IDLE_SECONDS alone,
+ *       every 100 ms; both one request at a time) and pinging with
+ *       session.whoami (every 10 ms, not waiting): first IDLE_SECONDS alone,
  *       then SECONDS while CLIENTS intake connections keep WINDOW
  *       person.import requests of ROWS rows each in flight on REF
  *   mbench unread EP KEYS REF PID DB REQUESTS LIMIT CAP_MIB
@@ -984,17 +984,20 @@ static double samples_max(const struct samples *s)
 #define PROBE_KINDS 2
 #define PROBE_TIMEOUT_MS 10000 /* a request unanswered this long is counted, not awaited */
 
-/* One user of the daemon sending on a fixed schedule, whether or not the
- * earlier replies have come (so that a stall of the daemon shows in every
- * request it delays, not in one): Gold standing exercises up (and each
- * down as soon as it is up), duty reading the board, a ping.  The kinds of
+/* One user of the daemon sending on a fixed schedule: Gold standing
+ * exercises up (and each down as soon as it is up) and duty reading the
+ * board, as people do, one request at a time (`closed`: the next is sent
+ * on schedule or when the reply comes, whichever is later); the ping
+ * whether or not earlier replies have come, so that a stall of the daemon
+ * shows in every ping it delays, not in one.  The kinds of
  * a probe are sent in turn; each is timed on its own.  A request with no
  * reply within PROBE_TIMEOUT_MS is counted in `unanswered` (a late reply
  * is then dropped). */
 struct probe {
     const char *cmds[PROBE_KINDS];
     int nkinds;
-    bool pair; /* kind 1 is not scheduled: it follows each kind 0 reply */
+    bool pair;   /* kind 1 is not scheduled: it follows each kind 0 reply */
+    bool closed; /* one request (or pair) in flight at most, as one person works */
     void *s;
     const char *incident; /* for status.show */
     const char *plan;     /* for incident.standup */
@@ -1069,7 +1072,7 @@ static void probe_tick(struct probe *p, double now)
             p->inflight--;
         }
     }
-    if (!p->sending || now < p->next_at)
+    if (!p->sending || now < p->next_at || (p->closed && p->inflight > 0))
         return;
     probe_send(p, p->pair ? 0 : (int)(p->turn++ % p->nkinds), NULL);
     p->next_at = p->next_at + p->every > now ? p->next_at + p->every : now + p->every;
@@ -1350,9 +1353,10 @@ static int cmd_underload(int argc, char **argv)
     struct probe ps[3];
     probe_init(&ps[0], users[0], 1000, "incident.standup", "incident.standdown");
     ps[0].plan = argv[3];
-    ps[0].pair = true;
+    ps[0].pair = ps[0].closed = true;
     probe_init(&ps[1], duty[0], 50, "status.show", "incident.list"); /* each every 100 ms */
     ps[1].incident = im.ref;
+    ps[1].closed = true;
     probe_init(&ps[2], duty[1], 10, "session.whoami", NULL);
     /* Idle: the users alone; x covers only their sockets. */
     struct mux xi, xl;
@@ -1544,6 +1548,7 @@ static int cmd_unread(int argc, char **argv)
     struct probe p;
     probe_init(&p, gold[0], 50, "incident.list", "status.show"); /* each every 100 ms */
     p.incident = ref;
+    p.closed = true;
     struct mux x;
     mux_init(&x, gold, 1);
     a.mark = audit_last(a.db);

@@ -168,8 +168,11 @@ start_daemon() { # sets PID, and READY_MS: milliseconds from exec to READY
     PID=${out% *}
     READY_MS=${out#* }
 }
-stop_daemon() {
-    "$MBENCH" stop "$PID" TERM
+stop_daemon() { # a daemon too busy to stop within 60 s is reported, then killed
+    "$MBENCH" stop "$PID" TERM || {
+        fig musterd_stop_timed_out 1 times
+        "$MBENCH" stop "$PID" KILL
+    }
     PID=
 }
 m() { "$MUSTER" --keys "$KEYS" --connect "$CONTROL" "$@"; }
@@ -276,7 +279,7 @@ fi
 if want underload; then
     lref=$(m incident standup --plan bench --level 1 --exercise --operation BENCH-LOAD | head -n 1)
     say "command under intake load: Gold stands up and down once a second, duty reads" \
-        "status.show and incident.list every 100 ms each and pings every 10 ms, on a schedule" \
+        "status.show and incident.list every 100 ms each (one at a time) and pings every 10 ms" \
         "(not waiting for replies): ${LOAD_IDLE}s alone, then ${LOAD_SECONDS}s while $LOAD_CLIENTS intake connections keep $LOAD_WINDOW" \
         "person.import of $LOAD_ROWS rows in flight each, on $lref"
     run "$MBENCH" underload "$CONTROL" "$KEYS" bench "$lref" "$LOAD_CLIENTS" "$LOAD_WINDOW" \
