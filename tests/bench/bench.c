@@ -23,6 +23,20 @@
  *   mbench feed EP FEED_EP KEYS REF WATCHERS CHANGES
  *       WATCHERS feed subscribers (gold and duty keys, alternately); CHANGES
  *       person.add requests, each timed to the last watcher seeing it
+ *   mbench underload EP KEYS PLAN REF CLIENTS WINDOW ROWS SECONDS IDLE_SECONDS
+ *       Gold standing an exercise of PLAN up once a second (and down when
+ *       it is up), duty reading status.show of REF and incident.list (each
+ *       every 100 ms; both one request at a time) and pinging with
+ *       session.whoami (every 10 ms, not waiting): first IDLE_SECONDS alone,
+ *       then SECONDS while CLIENTS intake connections keep WINDOW
+ *       person.import requests of ROWS rows each in flight on REF
+ *   mbench unread EP KEYS REF PID DB REQUESTS LIMIT CAP_MIB
+ *       an intake connection sends REQUESTS person.list (LIMIT persons
+ *       each; REF is first given that many) and never reads a reply, while
+ *       Gold reads (incident.list, status.show, each every 100 ms); musterd's (PID) RSS is sampled
+ * until the audit trail in DB shows every request executed, and for 5 s after the attacker
+ * disconnects.  Past CAP_MIB of RSS the attacker is closed at once (the machine is shared) and the
+ * run says so.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,6 +56,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
 #include <zmq.h>
 
 #include "client.h"
@@ -939,10 +954,652 @@ static int cmd_feed(int argc, char **argv)
     return gaps ? 1 : 0;
 }
 
+/* ---- probes: the users who are not loading the daemon ---- */
+
+/* A growing list of latencies. */
+struct samples {
+    double *v;
+    size_t n, cap;
+};
+
+static void samples_add(struct samples *s, double x)
+{
+    if (s->n == s->cap) {
+        s->cap = s->cap ? 2 * s->cap : 256;
+        s->v = realloc(s->v, s->cap * sizeof(*s->v));
+        if (!s->v)
+            die("out of memory");
+    }
+    s->v[s->n++] = x;
+}
+
+static double samples_max(const struct samples *s)
+{
+    double hi = 0;
+    for (size_t i = 0; i < s->n; i++)
+        hi = s->v[i] > hi ? s->v[i] : hi;
+    return hi;
+}
+
+#define PROBE_KINDS 2
+#define PROBE_TIMEOUT_MS 10000 /* a request unanswered this long is counted, not awaited */
+
+/* One user of the daemon sending on a fixed schedule: Gold standing
+ * exercises up (and each down as soon as it is up) and duty reading the
+ * board, as people do, one request at a time (`closed`: the next is sent
+ * on schedule or when the reply comes, whichever is later); the ping
+ * whether or not earlier replies have come, so that a stall of the daemon
+ * shows in every ping it delays, not in one.  The kinds of
+ * a probe are sent in turn; each is timed on its own.  A request with no
+ * reply within PROBE_TIMEOUT_MS is counted in `unanswered` (a late reply
+ * is then dropped). */
+struct probe {
+    const char *cmds[PROBE_KINDS];
+    int nkinds;
+    bool pair;   /* kind 1 is not scheduled: it follows each kind 0 reply */
+    bool closed; /* one request (or pair) in flight at most, as one person works */
+    void *s;
+    const char *incident; /* for status.show */
+    const char *plan;     /* for incident.standup */
+    double every, next_at;
+    bool sending;
+    long n, oldest, turn; /* requests sent; the oldest maybe in flight */
+    double *sent_at;      /* by request index; 0 once answered or given up */
+    int *kind;            /* by request index */
+    size_t cap;
+    long inflight, unanswered, refused;
+    double last_reply, gap_max; /* the longest wait between two replies */
+    struct samples lat[PROBE_KINDS];
+};
+
+static void probe_init(struct probe *p, void *s, double every, const char *cmd0, const char *cmd1)
+{
+    memset(p, 0, sizeof(*p));
+    p->s = s;
+    p->every = every;
+    p->cmds[0] = cmd0;
+    p->cmds[1] = cmd1;
+    p->nkinds = cmd1 ? 2 : 1;
+    p->sending = true;
+}
+
+static json_t *probe_args(struct probe *p, const char *cmd, const char *ref, long n)
+{
+    char op[64];
+    if (!strcmp(cmd, "incident.standup")) {
+        snprintf(op, sizeof(op), "BENCH-%s-%ld", tag, n);
+        return json_pack("{s:s, s:i, s:b, s:s}", "plan", p->plan, "level", 1, "exercise", 1,
+                         "operation", op);
+    }
+    if (!strcmp(cmd, "incident.standdown"))
+        return json_pack("{s:s, s:s}", "ref", ref, "note", "bench standdown");
+    if (!strcmp(cmd, "status.show"))
+        return json_pack("{s:s}", "incident", p->incident);
+    return json_object();
+}
+
+/* Send a request of kind k (ref: the incident to stand down). */
+static void probe_send(struct probe *p, int k, const char *ref)
+{
+    if ((size_t)p->n == p->cap) {
+        p->cap = p->cap ? 2 * p->cap : 1024;
+        p->sent_at = realloc(p->sent_at, p->cap * sizeof(*p->sent_at));
+        p->kind = realloc(p->kind, p->cap * sizeof(*p->kind));
+        if (!p->sent_at || !p->kind)
+            die("out of memory");
+    }
+    char id[64];
+    snprintf(id, sizeof(id), "%s.probe-%ld", tag, p->n);
+    send_json(p->s, json_pack("{s:s, s:s, s:o}", "id", id, "cmd", p->cmds[k], "args",
+                              probe_args(p, p->cmds[k], ref, p->n)));
+    p->kind[p->n] = k;
+    p->sent_at[p->n++] = now_ms();
+    p->inflight++;
+}
+
+/* Give up on requests older than PROBE_TIMEOUT_MS; send what is due. */
+static void probe_tick(struct probe *p, double now)
+{
+    for (; p->oldest < p->n; p->oldest++) {
+        double t = p->sent_at[p->oldest];
+        if (t && now - t <= PROBE_TIMEOUT_MS)
+            break;
+        if (t) {
+            if (p->unanswered++ == 0)
+                fprintf(stderr, "mbench: %s got no reply within %d s\n",
+                        p->cmds[p->kind[p->oldest]], PROBE_TIMEOUT_MS / 1000);
+            p->sent_at[p->oldest] = 0;
+            p->inflight--;
+        }
+    }
+    if (!p->sending || now < p->next_at || (p->closed && p->inflight > 0))
+        return;
+    probe_send(p, p->pair ? 0 : (int)(p->turn++ % p->nkinds), NULL);
+    p->next_at = p->next_at + p->every > now ? p->next_at + p->every : now + p->every;
+}
+
+/* Read what the probe's socket holds and time each reply. */
+static void probe_read(struct probe *p)
+{
+    json_t *r;
+    while ((r = recv_json(p->s))) {
+        long i = id_index(r);
+        if (i >= 0 && i < p->n && p->sent_at[i]) {
+            int k = p->kind[i];
+            double now = now_ms();
+            if (p->last_reply && now - p->last_reply > p->gap_max)
+                p->gap_max = now - p->last_reply;
+            p->last_reply = now;
+            samples_add(&p->lat[k], now - p->sent_at[i]);
+            p->sent_at[i] = 0;
+            p->inflight--;
+            const char *ref =
+                json_string_value(json_object_get(json_object_get(r, "result"), "ref"));
+            if (!reply_ok(r) && p->refused++ == 0)
+                fprintf(stderr, "mbench: %s refused: %s\n", p->cmds[k], reply_error(r));
+            else if (p->pair && k == 0 && ref)
+                probe_send(p, 1, ref);
+        }
+        json_decref(r);
+    }
+}
+
+/* Milliseconds until the first probe is due (0 to 10). */
+static int probes_due_in(struct probe *ps, int n, double now)
+{
+    double wait = 10;
+    for (int i = 0; i < n; i++)
+        if (ps[i].sending && ps[i].next_at - now < wait)
+            wait = ps[i].next_at - now;
+    return wait > 0 ? (int)wait : 0;
+}
+
+/* Stop sending and wait for the replies in flight (each has its deadline;
+ * Gold still stands down what comes up meanwhile). */
+static void probes_drain(struct probe *ps, int n, struct mux *x)
+{
+    for (int i = 0; i < n; i++)
+        ps[i].sending = false;
+    for (;;) {
+        long busy = 0;
+        for (int i = 0; i < n; i++) {
+            probe_tick(&ps[i], now_ms());
+            busy += ps[i].inflight;
+        }
+        if (!busy)
+            return;
+        int nready = mux_wait(x, 10);
+        for (int k = 0; k < nready; k++)
+            for (int i = 0; i < n; i++)
+                if (x->socks[x->ready[k]] == ps[i].s)
+                    probe_read(&ps[i]);
+    }
+}
+
+/* Forget the figures (after a drain); the probe sends again. */
+static void probe_reset(struct probe *p)
+{
+    for (int k = 0; k < PROBE_KINDS; k++) {
+        free(p->lat[k].v);
+        memset(&p->lat[k], 0, sizeof(p->lat[k]));
+    }
+    p->unanswered = p->refused = 0;
+    p->last_reply = p->gap_max = 0;
+    p->sending = true;
+    p->next_at = 0;
+}
+
+static void probe_free(struct probe *p)
+{
+    probe_reset(p);
+    free(p->sent_at);
+    free(p->kind);
+}
+
+/* "<prefix>_<what>_p50|p99|max" for one kind, or for every kind pooled. */
+static void probe_figures(const char *prefix, const char *what, struct probe *p, int kind)
+{
+    struct samples all = {0};
+    for (int k = 0; k < p->nkinds; k++)
+        if (kind < 0 || k == kind)
+            for (size_t i = 0; i < p->lat[k].n; i++)
+                samples_add(&all, p->lat[k].v[i]);
+    char name[128];
+    snprintf(name, sizeof(name), "%s_%s_count", prefix, what);
+    figure(name, (double)all.n, "requests");
+    snprintf(name, sizeof(name), "%s_%s_p50", prefix, what);
+    figure(name, percentile(all.v, all.n, 50), "ms");
+    snprintf(name, sizeof(name), "%s_%s_p99", prefix, what);
+    figure(name, percentile(all.v, all.n, 99), "ms");
+    snprintf(name, sizeof(name), "%s_%s_max", prefix, what);
+    figure(name, samples_max(&all), "ms");
+    free(all.v);
+}
+
+static long probes_unanswered(struct probe *ps, int n)
+{
+    long k = 0;
+    for (int i = 0; i < n; i++)
+        k += ps[i].unanswered;
+    return k;
+}
+
+static long probes_refused(struct probe *ps, int n)
+{
+    long k = 0;
+    for (int i = 0; i < n; i++)
+        k += ps[i].refused;
+    return k;
+}
+
+/* ---- command under intake load ---- */
+
+/* A person.import request of `rows` rows, persons first .. first+rows-1. */
+static char *import_request(const char *ref, const char *id, long first, int rows)
+{
+    static const char *const cats[] = {"survivor", "witness", "injured", "survivor", "responder"};
+    static const char *const areas[] = {"cambridge", "fenland", "peterborough", "leeds"};
+    size_t cap = 256 + (size_t)rows * 256, len = 0;
+    char *buf = malloc(cap);
+    if (!buf)
+        die("out of memory");
+    len += (size_t)snprintf(buf, cap,
+                            "{\"id\":\"%s\",\"cmd\":\"person.import\",\"args\":{\"incident\":"
+                            "\"%s\",\"rows\":[",
+                            id, ref);
+    for (long i = first; i < first + rows; i++)
+        len += (size_t)snprintf(
+            buf + len, cap - len,
+            "%s{\"line\":%ld,\"person\":{\"category\":\"%s\",\"name\":\"Load %s %ld\","
+            "\"dob\":\"19%02ld-%02ld-%02ld\",\"phone\":\"0771 %07ld\",\"home_area\":\"%s\","
+            "\"language\":\"en\"}}",
+            i > first ? "," : "", i - first + 2, cats[i % 5], tag, i, 40 + i % 60, 1 + i % 12,
+            1 + i % 28, i % 10000000, areas[i % 4]);
+    snprintf(buf + len, cap - len, "]}}");
+    return buf;
+}
+
+/* The intake side: CLIENTS connections, WINDOW imports in flight each. */
+struct importers {
+    void **s;
+    int n, window, rows;
+    const char *ref;
+    long next_person, sent, replies, stored, failed;
+    bool sending;
+    double last_reply;
+    double *sent_at; /* by request index, grown as needed */
+    size_t cap;
+    struct samples lat;
+};
+
+static void import_send(struct importers *im, int c)
+{
+    if ((size_t)im->sent == im->cap) {
+        im->cap = im->cap ? 2 * im->cap : 1024;
+        im->sent_at = realloc(im->sent_at, im->cap * sizeof(*im->sent_at));
+        if (!im->sent_at)
+            die("out of memory");
+    }
+    char id[64];
+    snprintf(id, sizeof(id), "%s.import-%ld", tag, im->sent);
+    char *req = import_request(im->ref, id, im->next_person, im->rows);
+    im->next_person += im->rows;
+    im->sent_at[im->sent++] = now_ms();
+    send_text(im->s[c], req);
+    free(req);
+}
+
+/* Read client c's replies; while sending, each reply makes room for the
+ * next import on the same connection. */
+static void import_read(struct importers *im, int c)
+{
+    json_t *r;
+    while ((r = recv_json(im->s[c]))) {
+        long i = id_index(r);
+        if (i < 0 || i >= im->sent)
+            die("person.import: a reply with an unknown id");
+        im->last_reply = now_ms();
+        samples_add(&im->lat, im->last_reply - im->sent_at[i]);
+        im->replies++;
+        if (reply_ok(r))
+            im->stored +=
+                (long)json_integer_value(json_object_get(json_object_get(r, "result"), "stored"));
+        else if (im->failed++ == 0)
+            fprintf(stderr, "mbench: person.import refused: %s\n", reply_error(r));
+        json_decref(r);
+        if (im->sending)
+            import_send(im, c);
+    }
+}
+
+/* One turn: send what is due, wait a little, read what came. */
+static void load_turn(struct mux *x, struct probe *ps, int np, struct importers *im)
+{
+    for (int i = 0; i < np; i++)
+        probe_tick(&ps[i], now_ms());
+    int nready = mux_wait(x, probes_due_in(ps, np, now_ms()));
+    for (int k = 0; k < nready; k++) {
+        int i = x->ready[k];
+        if (im && i < im->n)
+            import_read(im, i);
+        else
+            probe_read(&ps[i - (im ? im->n : 0)]);
+    }
+}
+
+/* Run the probes (and the importers, when im is not NULL) for ms, then
+ * stop sending and wait for every reply: a probe's for PROBE_TIMEOUT_MS at
+ * most, the importers' until none has come for WAIT_MS. */
+static void load_phase(struct mux *x, struct probe *ps, int np, struct importers *im, double ms)
+{
+    double end = now_ms() + ms;
+    if (im) {
+        im->sending = true;
+        for (int c = 0; c < im->n; c++)
+            for (int w = 0; w < im->window; w++)
+                import_send(im, c);
+    }
+    while (now_ms() < end)
+        load_turn(x, ps, np, im);
+    if (im)
+        im->sending = false;
+    for (int i = 0; i < np; i++)
+        ps[i].sending = false;
+    for (;;) {
+        bool busy = im && im->replies < im->sent && now_ms() - im->last_reply < WAIT_MS;
+        for (int i = 0; i < np; i++)
+            busy |= ps[i].inflight > 0;
+        if (!busy)
+            break;
+        load_turn(x, ps, np, im);
+    }
+    if (im && im->replies < im->sent)
+        fprintf(stderr, "mbench: %ld person.import got no reply within %d s\n",
+                im->sent - im->replies, WAIT_MS / 1000);
+}
+
+static void load_figures(const char *prefix, struct probe *ps)
+{
+    probe_figures(prefix, "standup", &ps[0], 0);
+    probe_figures(prefix, "standdown", &ps[0], 1);
+    probe_figures(prefix, "status_show", &ps[1], 0);
+    probe_figures(prefix, "incident_list", &ps[1], 1);
+    probe_figures(prefix, "duty_read", &ps[1], -1);
+    probe_figures(prefix, "ping", &ps[2], 0);
+    /* Pings go every 10 ms: a longer silence is the loop being away. */
+    char name[64];
+    snprintf(name, sizeof(name), "%s_ping_reply_gap_max", prefix);
+    figure(name, ps[2].gap_max, "ms");
+}
+
+static int cmd_underload(int argc, char **argv)
+{
+    if (argc != 10)
+        die("usage: underload EP KEYS PLAN REF CLIENTS WINDOW ROWS SECONDS IDLE_SECONDS");
+    const char *ep = argv[1], *keys = argv[2];
+    struct importers im = {
+        .ref = argv[4], .n = atoi(argv[5]), .window = atoi(argv[6]), .rows = atoi(argv[7])};
+    double secs = atof(argv[8]), idle = atof(argv[9]);
+    if (im.n < 1 || im.window < 1 || im.rows < 1 || im.rows > 500 || secs <= 0 || idle < 0)
+        die("underload: CLIENTS, WINDOW, SECONDS positive, ROWS 1 to 500");
+    zctx_init();
+    im.s = dealers(ep, keys, "intake", im.n);
+    void **users = dealers(ep, keys, "gold", 1), **duty = dealers(ep, keys, "duty", 2);
+    void **all = calloc((size_t)im.n + 3, sizeof(*all));
+    memcpy(all, im.s, (size_t)im.n * sizeof(*all));
+    all[im.n] = users[0];
+    all[im.n + 1] = duty[0];
+    all[im.n + 2] = duty[1];
+    struct probe ps[3];
+    probe_init(&ps[0], users[0], 1000, "incident.standup", "incident.standdown");
+    ps[0].plan = argv[3];
+    ps[0].pair = ps[0].closed = true;
+    probe_init(&ps[1], duty[0], 50, "status.show", "incident.list"); /* each every 100 ms */
+    ps[1].incident = im.ref;
+    ps[1].closed = true;
+    probe_init(&ps[2], duty[1], 10, "session.whoami", NULL);
+    /* Idle: the users alone; x covers only their sockets. */
+    struct mux xi, xl;
+    mux_init(&xi, all + im.n, 3);
+    long unanswered = 0, refused = 0;
+    if (idle > 0) {
+        load_phase(&xi, ps, 3, NULL, idle * 1000);
+        load_figures("idle", ps);
+        unanswered = probes_unanswered(ps, 3);
+        refused = probes_refused(ps, 3);
+        for (int i = 0; i < 3; i++)
+            probe_reset(&ps[i]);
+    }
+    /* Under load: the same users while the importers run flat out. */
+    mux_init(&xl, all, im.n + 3);
+    double t0 = im.last_reply = now_ms();
+    load_phase(&xl, ps, 3, &im, secs * 1000);
+    double dt = im.last_reply - t0;
+    figure("underload_import_persons_per_s", (double)im.stored / (dt / 1000), "persons/s");
+    figure("underload_import_persons", (double)im.stored, "persons");
+    figure("underload_import_latency_p50", percentile(im.lat.v, im.lat.n, 50), "ms");
+    figure("underload_import_latency_p99", percentile(im.lat.v, im.lat.n, 99), "ms");
+    figure("underload_import_errors", (double)im.failed, "requests");
+    figure("underload_import_unanswered", (double)(im.sent - im.replies), "requests");
+    load_figures("underload", ps);
+    figure("underload_users_unanswered", (double)(unanswered + probes_unanswered(ps, 3)),
+           "requests");
+    refused += probes_refused(ps, 3);
+    for (int i = 0; i < im.n + 3; i++)
+        zmq_close(all[i]);
+    for (int i = 0; i < 3; i++)
+        probe_free(&ps[i]);
+    mux_free(&xi);
+    mux_free(&xl);
+    free(all);
+    free(im.s);
+    free(users);
+    free(duty);
+    free(im.sent_at);
+    free(im.lat.v);
+    zmq_ctx_term(ctx);
+    /* Users' requests refused, or imports refused: something is wrong. */
+    return refused || im.failed ? 1 : 0;
+}
+
+/* ---- unread replies ---- */
+
+/* VmRSS or VmHWM ("VmRSS", "VmHWM") of process pid in MiB; -1 if gone. */
+static double proc_mib(int pid, const char *field)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof(path), "/proc/%d/status", pid);
+    FILE *f = fopen(path, "r");
+    double v = -1;
+    size_t flen = strlen(field);
+    while (f && fgets(line, sizeof(line), f))
+        if (!strncmp(line, field, flen) && line[flen] == ':')
+            v = atof(line + flen + 1) / 1024;
+    if (f)
+        fclose(f);
+    return v;
+}
+
+/* How many person.list requests intake has made since audit row `after`
+ * (musterd audits each read, in the batch after it): the attacker's
+ * requests that musterd has executed. */
+static long audited_lists(sqlite3 *db, long long after)
+{
+    sqlite3_stmt *st;
+    long n = -1;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT COUNT(*) FROM audit WHERE id > ?1 AND principal = 'intake'"
+                           " AND command = 'person.list'",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, after);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        n = (long)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+static long long audit_last(sqlite3 *db)
+{
+    sqlite3_stmt *st;
+    long long id = 0;
+    if (sqlite3_prepare_v2(db, "SELECT COALESCE(MAX(id), 0) FROM audit", -1, &st, NULL) ==
+            SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        id = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return id;
+}
+
+/* Make sure incident ref has at least want persons (imported 500 at a
+ * time); return the size in bytes of a person.list reply of `want`. */
+static size_t unread_seed(void *s, const char *ref, long want)
+{
+    json_t *r =
+        call(s, "person.list", json_pack("{s:s, s:I}", "incident", ref, "limit", (json_int_t)want));
+    long have = (long)json_array_size(json_object_get(json_object_get(r, "result"), "persons"));
+    json_decref(r);
+    for (long i = have; i < want; i += 500) {
+        char id[64];
+        snprintf(id, sizeof(id), "%s.seed-%ld", tag, i);
+        char *req = import_request(ref, id, 1000000 + i, want - i < 500 ? (int)(want - i) : 500);
+        json_t *j = json_loads(req, 0, NULL);
+        free(req);
+        json_t *args = json_incref(json_object_get(j, "args"));
+        json_decref(j);
+        json_decref(call(s, "person.import", args));
+    }
+    r = call(s, "person.list", json_pack("{s:s, s:I}", "incident", ref, "limit", (json_int_t)want));
+    char *text = json_dumps(r, JSON_COMPACT);
+    size_t len = strlen(text);
+    free(text);
+    json_decref(r);
+    return len;
+}
+
+/* The attacker: a valid intake key on a socket that holds at most one
+ * reply and a small TCP buffer, and is never read. */
+static void *unread_attacker(const char *ep, const char *keys)
+{
+    void *s = zmq_socket(ctx, ZMQ_DEALER);
+    if (!s)
+        die("cannot make a socket: %s", zmq_strerror(errno));
+    curve_socket(s, keys, "intake");
+    int one = 1, small = 4096;
+    if (zmq_setsockopt(s, ZMQ_RCVHWM, &one, sizeof(one)) != 0 ||
+        zmq_setsockopt(s, ZMQ_RCVBUF, &small, sizeof(small)) != 0 || zmq_connect(s, ep) != 0)
+        die("attacker: %s", zmq_strerror(errno));
+    return s;
+}
+
+struct attack {
+    int pid;
+    double cap_mib, rss_max;
+    sqlite3 *db;
+    long long mark;
+    long requests, executed;
+    bool capped;
+};
+
+/* Run Gold's probe until the attack's requests are executed, the
+ * daemon's RSS passes the cap, or `ms` pass; sample RSS and the audit
+ * meanwhile.  Returns true when stopped by the cap. */
+static bool attack_watch(struct attack *a, struct probe *gold, struct mux *x, double ms,
+                         bool until_executed)
+{
+    double end = now_ms() + ms, next_count = 0;
+    while (now_ms() < end && (!until_executed || a->executed < a->requests)) {
+        probe_tick(gold, now_ms());
+        if (mux_wait(x, probes_due_in(gold, 1, now_ms())) > 0)
+            probe_read(gold);
+        double rss = proc_mib(a->pid, "VmRSS");
+        if (rss < 0)
+            die("musterd (pid %d) is gone", a->pid);
+        a->rss_max = rss > a->rss_max ? rss : a->rss_max;
+        if (rss > a->cap_mib)
+            return true;
+        if (now_ms() >= next_count) {
+            long n = audited_lists(a->db, a->mark);
+            a->executed = n > a->executed ? n : a->executed;
+            next_count = now_ms() + 200;
+        }
+    }
+    return false;
+}
+
+static int cmd_unread(int argc, char **argv)
+{
+    if (argc != 9)
+        die("usage: unread EP KEYS REF PID DB REQUESTS LIMIT CAP_MIB");
+    const char *ep = argv[1], *keys = argv[2], *ref = argv[3];
+    struct attack a = {.pid = atoi(argv[4]), .requests = atol(argv[6]), .cap_mib = atof(argv[8])};
+    long limit = atol(argv[7]);
+    if (a.requests < 1 || limit < 1 || limit > 10000 || a.cap_mib <= 0)
+        die("unread: REQUESTS and CAP_MIB positive, LIMIT 1 to 10000");
+    if (sqlite3_open_v2(argv[5], &a.db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+        die("cannot open %s", argv[5]);
+    sqlite3_busy_timeout(a.db, 1000);
+    zctx_init();
+    void **intake = dealers(ep, keys, "intake", 1), **gold = dealers(ep, keys, "gold", 1);
+    size_t bytes = unread_seed(intake[0], ref, limit);
+    figure("unread_reply_bytes", (double)bytes, "bytes");
+    figure("unread_replies_total", (double)bytes * (double)a.requests / 1048576, "MiB");
+    figure("unread_rss_before", proc_mib(a.pid, "VmRSS"), "MiB");
+    struct probe p;
+    probe_init(&p, gold[0], 50, "incident.list", "status.show"); /* each every 100 ms */
+    p.incident = ref;
+    p.closed = true;
+    struct mux x;
+    mux_init(&x, gold, 1);
+    a.mark = audit_last(a.db);
+    void *attacker = unread_attacker(ep, keys);
+    double t0 = now_ms();
+    for (long i = 0; i < a.requests; i++) {
+        char req[256];
+        snprintf(req, sizeof(req),
+                 "{\"id\":\"%s.unread-%ld\",\"cmd\":\"person.list\",\"args\":{\"incident\":"
+                 "\"%s\",\"limit\":%ld}}",
+                 tag, i, ref, limit);
+        send_text(attacker, req);
+    }
+    a.capped = attack_watch(&a, &p, &x, 5.0 * WAIT_MS, true);
+    double dt = now_ms() - t0;
+    probes_drain(&p, 1, &x);
+    figure("unread_requests_executed", (double)a.executed, "requests");
+    figure("unread_attack_s", dt / 1000, "s");
+    figure("unread_rss_peak", proc_mib(a.pid, "VmHWM"), "MiB");
+    figure("unread_capped", a.capped, "flag");
+    if (a.capped || a.executed < a.requests)
+        fprintf(stderr, "mbench: %s after %ld of %ld person.list executed (RSS %.0f MiB)\n",
+                a.capped ? "attack stopped at the RSS cap" : "attack timed out", a.executed,
+                a.requests, a.rss_max);
+    probe_figures("unread_gold", "read", &p, -1);
+    long unanswered = p.unanswered, refused = p.refused;
+    /* After: the attacker goes away; Gold keeps reading for 5 s. */
+    zmq_close(attacker);
+    probe_reset(&p);
+    attack_watch(&a, &p, &x, 5000, false);
+    probes_drain(&p, 1, &x);
+    figure("unread_rss_after_disconnect", proc_mib(a.pid, "VmRSS"), "MiB");
+    figure("unread_rss_peak_after", proc_mib(a.pid, "VmHWM"), "MiB");
+    probe_figures("unread_gold_after", "read", &p, -1);
+    figure("unread_gold_unanswered", (double)(unanswered + p.unanswered), "requests");
+    refused += p.refused;
+    probe_free(&p);
+    zmq_close(intake[0]);
+    zmq_close(gold[0]);
+    free(intake);
+    free(gold);
+    mux_free(&x);
+    sqlite3_close(a.db);
+    zmq_ctx_term(ctx);
+    return refused ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
-        die("usage: mbench start|stop|freeport|intake|standup|pledge|feed ...");
+        die("usage: mbench start|stop|freeport|intake|standup|pledge|feed|underload|unread ...");
     const char *cmd = argv[1];
     snprintf(tag, sizeof(tag), "%x%llx", (unsigned)getpid(), (unsigned long long)now_ms());
     argc--;
@@ -961,6 +1618,10 @@ int main(int argc, char **argv)
         return cmd_pledge(argc, argv);
     if (!strcmp(cmd, "feed"))
         return cmd_feed(argc, argv);
+    if (!strcmp(cmd, "underload"))
+        return cmd_underload(argc, argv);
+    if (!strcmp(cmd, "unread"))
+        return cmd_unread(argc, argv);
     die("unknown command %s", cmd);
     return 1;
 }

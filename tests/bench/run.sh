@@ -18,6 +18,16 @@
 #   BENCH_INTAKE_CLIENTS [8]  BENCH_INTAKE_WINDOW [64]
 #   BENCH_WATCHERS [1000]  BENCH_CHANGES [50]  BENCH_ROWS [1000000]
 #   BENCH_STARTS [3]  BENCH_KEEP=1 keeps the temporary directory
+#   command under intake load: BENCH_LOAD_CLIENTS [8]  BENCH_LOAD_WINDOW [4]
+#   person.import in flight per client  BENCH_LOAD_ROWS [500] rows each
+#   BENCH_LOAD_SECONDS [20]  BENCH_LOAD_IDLE_SECONDS [5] (the users alone first)
+#   unread replies: BENCH_UNREAD_REQUESTS [4000]  BENCH_UNREAD_LIMIT [1000]
+#   persons per person.list  BENCH_UNREAD_CAP_MIB [2048] musterd RSS at which
+#   the attacker is closed (the machine is shared; the run reports it)
+#   BENCH_ONLY ["core underload unread"] the scenarios to run: core (standup,
+#   pledge, feed, intake, memory, start-up: they share one database),
+#   underload (command under intake load), unread (unread replies attack);
+#   the floors always run unless LIMITS=none
 #   LIMITS=path/to/limits/run (default ../shared/limits/run beside the
 #   source tree; set LIMITS=none to skip the floors)
 set -euo pipefail
@@ -37,9 +47,27 @@ WATCHERS=${BENCH_WATCHERS:-1000}
 CHANGES=${BENCH_CHANGES:-50}
 ROWS=${BENCH_ROWS:-1000000}
 STARTS=${BENCH_STARTS:-3}
+LOAD_CLIENTS=${BENCH_LOAD_CLIENTS:-8}
+LOAD_WINDOW=${BENCH_LOAD_WINDOW:-4}
+LOAD_ROWS=${BENCH_LOAD_ROWS:-500}
+LOAD_SECONDS=${BENCH_LOAD_SECONDS:-20}
+LOAD_IDLE=${BENCH_LOAD_IDLE_SECONDS:-5}
+UNREAD_REQUESTS=${BENCH_UNREAD_REQUESTS:-4000}
+UNREAD_LIMIT=${BENCH_UNREAD_LIMIT:-1000}
+UNREAD_CAP=${BENCH_UNREAD_CAP_MIB:-2048}
+ONLY=" ${BENCH_ONLY:-core underload unread} "
+ONLY=${ONLY//,/ }
+for s in $ONLY; do
+    case $s in core | underload | unread) ;; *)
+        echo "run.sh: BENCH_ONLY: unknown scenario $s (core, underload, unread)" >&2
+        exit 2
+        ;;
+    esac
+done
 JOBS=$(nproc 2>/dev/null || echo 2)
 
 say() { echo "# $*"; }
+want() { [[ $ONLY == *" $1 "* ]]; }
 started=$(date +%s)
 
 # ---- build ----
@@ -140,8 +168,11 @@ start_daemon() { # sets PID, and READY_MS: milliseconds from exec to READY
     PID=${out% *}
     READY_MS=${out#* }
 }
-stop_daemon() {
-    "$MBENCH" stop "$PID" TERM
+stop_daemon() { # a daemon too busy to stop within 60 s is reported, then killed
+    "$MBENCH" stop "$PID" TERM || {
+        fig musterd_stop_timed_out 1 times
+        "$MBENCH" stop "$PID" KILL
+    }
     PID=
 }
 m() { "$MUSTER" --keys "$KEYS" --connect "$CONTROL" "$@"; }
@@ -159,80 +190,120 @@ rows() { # every row of every table
     sqlite3 "$DB" "SELECT $sql"
 }
 
-start_daemon
-say "musterd $PID on $CONTROL (control) and $FEED (feed), database $DB"
-
-# ---- standup fan-out ----
-say "standup fan-out: $AGENCIES listening agencies, $STANDUPS standups (each stood down after)"
-run "$MBENCH" standup "$CONTROL" "$KEYS" bench ag- "$AGENCIES" "$STANDUPS"
-
-# One incident for the rest: its pages are queued (nobody listens now).
-ref=$(m incident standup --plan bench --level 1 --exercise --operation BENCH-MAIN | head -n 1)
-
-# ---- pledge storm ----
-say "pledge storm: $AGENCIES agencies x $PLEDGES_PER pledges at once on $ref"
-run "$MBENCH" pledge "$CONTROL" "$KEYS" "$ref" ag- "$AGENCIES" "$PLEDGES_PER"
-
-# ---- feed fan-out ----
-fref=$(m incident standup --plan bench --level 1 --exercise --operation BENCH-FEED | head -n 1)
-say "feed fan-out: $WATCHERS watchers (gold and duty keys), $CHANGES person.add on $fref"
-run "$MBENCH" feed "$CONTROL" "$FEED" "$KEYS" "$fref" "$WATCHERS" "$CHANGES"
-
-# ---- durable intake ----
-say "durable intake: $INTAKE_PERSONS person.add over $INTAKE_CLIENTS intake connections," \
-    "$INTAKE_WINDOW in flight each, on $ref"
-before=$(rows)
-run "$MBENCH" intake "$CONTROL" "$KEYS" "$ref" "$INTAKE_CLIENTS" "$INTAKE_WINDOW" "$INTAKE_PERSONS"
-fig intake_rows_per_person "$(awk -v a="$before" -v b="$(rows)" -v n="$INTAKE_PERSONS" \
-    'BEGIN {printf "%.1f", (b - a) / n}')" rows
-stored=$(persons_of "$ref")
-[ "$stored" = "$INTAKE_PERSONS" ] ||
-    { echo "mbench: $INTAKE_PERSONS persons acknowledged, $stored stored" >&2; exit 1; }
-say "all $stored acknowledged persons are in the database"
-stop_daemon
-
-# ---- memory with PERSONS persons and AGENCIES agencies ----
-if [ "$stored" -lt "$PERSONS" ]; then
-    say "pre-loading persons $((stored + 1)) to $PERSONS with the sqlite3 CLI" \
-        "(tests/bench/preload.sh: copies of the registered ones with all their rows)"
-    bash "$SRC/tests/bench/preload.sh" "$DB" "$ref" "$PERSONS"
-fi
-start_daemon
-fig startup_to_ready_at_persons "$READY_MS" ms
-say "musterd restarted with $(persons_of "$ref") persons on $ref"
-say "intake at $PERSONS persons: $AT_PERSONS more person.add on $ref"
-"$MBENCH" intake "$CONTROL" "$KEYS" "$ref" "$INTAKE_CLIENTS" "$INTAKE_WINDOW" "$AT_PERSONS" |
-    sed 's/^intake_/intake_at_persons_/' | tee -a "$T/figures"
-fig rss_peak_with_persons "$(rss "$PID" VmHWM)" MiB
-
-say "feed fan-out again, with $PERSONS persons stored on $ref (the changes on $fref)"
-"$MBENCH" feed "$CONTROL" "$FEED" "$KEYS" "$fref" "$WATCHERS" "$CHANGES" |
-    sed 's/^feed_/feed_at_persons_/' | tee -a "$T/figures"
-fig rss_peak_whole_run "$(rss "$PID" VmHWM)" MiB
-stop_daemon
-
-# ---- start-up with ROWS stored rows ----
-have=$(rows)
-if [ "$have" -lt "$ROWS" ]; then
-    say "pre-loading more persons (each with its rows) with the sqlite3 CLI to pass $ROWS rows"
-fi
-while [ "$have" -lt "$ROWS" ]; do # a person leaves 9 rows or so
-    bash "$SRC/tests/bench/preload.sh" "$DB" "$ref" $(($(persons_of "$ref") + (ROWS - have + 7) / 8))
-    have=$(rows)
-done
-fig stored_persons "$(sqlite3 "$DB" "SELECT COUNT(*) FROM persons")" persons
-fig stored_rows "$have" rows
-fig db_size "$(du -m "$DB" | cut -f1)" MiB
-times=()
-for i in $(seq 1 "$STARTS"); do
+# ---- the core scenarios (BENCH_ONLY=core): one daemon, one growing database ----
+if want core; then
     start_daemon
-    times+=("$READY_MS")
-    rss_start=$(rss "$PID" VmHWM)
+    say "musterd $PID on $CONTROL (control) and $FEED (feed), database $DB"
+
+    # ---- standup fan-out ----
+    say "standup fan-out: $AGENCIES listening agencies, $STANDUPS standups (each stood down after)"
+    run "$MBENCH" standup "$CONTROL" "$KEYS" bench ag- "$AGENCIES" "$STANDUPS"
+
+    # One incident for the rest: its pages are queued (nobody listens now).
+    ref=$(m incident standup --plan bench --level 1 --exercise --operation BENCH-MAIN | head -n 1)
+
+    # ---- pledge storm ----
+    say "pledge storm: $AGENCIES agencies x $PLEDGES_PER pledges at once on $ref"
+    run "$MBENCH" pledge "$CONTROL" "$KEYS" "$ref" ag- "$AGENCIES" "$PLEDGES_PER"
+
+    # ---- feed fan-out ----
+    fref=$(m incident standup --plan bench --level 1 --exercise --operation BENCH-FEED | head -n 1)
+    say "feed fan-out: $WATCHERS watchers (gold and duty keys), $CHANGES person.add on $fref"
+    run "$MBENCH" feed "$CONTROL" "$FEED" "$KEYS" "$fref" "$WATCHERS" "$CHANGES"
+
+    # ---- durable intake ----
+    say "durable intake: $INTAKE_PERSONS person.add over $INTAKE_CLIENTS intake connections," \
+        "$INTAKE_WINDOW in flight each, on $ref"
+    before=$(rows)
+    run "$MBENCH" intake "$CONTROL" "$KEYS" "$ref" "$INTAKE_CLIENTS" "$INTAKE_WINDOW" "$INTAKE_PERSONS"
+    fig intake_rows_per_person "$(awk -v a="$before" -v b="$(rows)" -v n="$INTAKE_PERSONS" \
+        'BEGIN {printf "%.1f", (b - a) / n}')" rows
+    stored=$(persons_of "$ref")
+    [ "$stored" = "$INTAKE_PERSONS" ] ||
+        { echo "mbench: $INTAKE_PERSONS persons acknowledged, $stored stored" >&2; exit 1; }
+    say "all $stored acknowledged persons are in the database"
     stop_daemon
-done
-fig startup_to_ready_median "$(printf '%s\n' "${times[@]}" | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')" ms
-fig startup_to_ready_max "$(printf '%s\n' "${times[@]}" | sort -n | tail -n 1)" ms
-fig rss_peak_after_start "$rss_start" MiB
+
+    # ---- memory with PERSONS persons and AGENCIES agencies ----
+    if [ "$stored" -lt "$PERSONS" ]; then
+        say "pre-loading persons $((stored + 1)) to $PERSONS with the sqlite3 CLI" \
+            "(tests/bench/preload.sh: copies of the registered ones with all their rows)"
+        bash "$SRC/tests/bench/preload.sh" "$DB" "$ref" "$PERSONS"
+    fi
+    start_daemon
+    fig startup_to_ready_at_persons "$READY_MS" ms
+    say "musterd restarted with $(persons_of "$ref") persons on $ref"
+    say "intake at $PERSONS persons: $AT_PERSONS more person.add on $ref"
+    "$MBENCH" intake "$CONTROL" "$KEYS" "$ref" "$INTAKE_CLIENTS" "$INTAKE_WINDOW" "$AT_PERSONS" |
+        sed 's/^intake_/intake_at_persons_/' | tee -a "$T/figures"
+    fig rss_peak_with_persons "$(rss "$PID" VmHWM)" MiB
+
+    say "feed fan-out again, with $PERSONS persons stored on $ref (the changes on $fref)"
+    "$MBENCH" feed "$CONTROL" "$FEED" "$KEYS" "$fref" "$WATCHERS" "$CHANGES" |
+        sed 's/^feed_/feed_at_persons_/' | tee -a "$T/figures"
+    fig rss_peak_whole_run "$(rss "$PID" VmHWM)" MiB
+    stop_daemon
+
+    # ---- start-up with ROWS stored rows ----
+    have=$(rows)
+    if [ "$have" -lt "$ROWS" ]; then
+        say "pre-loading more persons (each with its rows) with the sqlite3 CLI to pass $ROWS rows"
+    fi
+    while [ "$have" -lt "$ROWS" ]; do # a person leaves 9 rows or so
+        bash "$SRC/tests/bench/preload.sh" "$DB" "$ref" $(($(persons_of "$ref") + (ROWS - have + 7) / 8))
+        have=$(rows)
+    done
+    fig stored_persons "$(sqlite3 "$DB" "SELECT COUNT(*) FROM persons")" persons
+    fig stored_rows "$have" rows
+    fig db_size "$(du -m "$DB" | cut -f1)" MiB
+    times=()
+    for i in $(seq 1 "$STARTS"); do
+        start_daemon
+        times+=("$READY_MS")
+        rss_start=$(rss "$PID" VmHWM)
+        stop_daemon
+    done
+    fig startup_to_ready_median "$(printf '%s\n' "${times[@]}" | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')" ms
+    fig startup_to_ready_max "$(printf '%s\n' "${times[@]}" | sort -n | tail -n 1)" ms
+    fig rss_peak_after_start "$rss_start" MiB
+fi
+
+# ---- command under intake load, unread replies: a database of their own ----
+# A fresh database and daemon, so that these figures do not depend on what
+# ran before and BENCH_ONLY=underload (or unread) gives the same ones.
+if want underload || want unread; then
+    DB=$T/load.db
+    start_daemon
+    say "musterd $PID on a fresh database $DB"
+fi
+if want underload; then
+    lref=$(m incident standup --plan bench --level 1 --exercise --operation BENCH-LOAD | head -n 1)
+    say "command under intake load: Gold stands up and down once a second, duty reads" \
+        "status.show and incident.list every 100 ms each (one at a time) and pings every 10 ms" \
+        "(not waiting for replies): ${LOAD_IDLE}s alone, then ${LOAD_SECONDS}s while $LOAD_CLIENTS intake connections keep $LOAD_WINDOW" \
+        "person.import of $LOAD_ROWS rows in flight each, on $lref"
+    run "$MBENCH" underload "$CONTROL" "$KEYS" bench "$lref" "$LOAD_CLIENTS" "$LOAD_WINDOW" \
+        "$LOAD_ROWS" "$LOAD_SECONDS" "$LOAD_IDLE"
+    fig underload_persons_stored "$(persons_of "$lref")" persons
+    fig underload_rss_peak "$(rss "$PID" VmHWM)" MiB
+    if want unread; then # a new process, so that VmHWM is the attack's alone
+        stop_daemon
+        start_daemon
+    fi
+fi
+if want unread; then
+    uref=$(m incident standup --plan bench --level 1 --exercise --operation BENCH-UNREAD | head -n 1)
+    say "unread replies: an intake key sends $UNREAD_REQUESTS person.list of $UNREAD_LIMIT persons" \
+        "on $uref and never reads a reply; Gold reads every 100 ms (the attacker is closed" \
+        "if musterd passes $UNREAD_CAP MiB)"
+    run "$MBENCH" unread "$CONTROL" "$KEYS" "$uref" "$PID" "$DB" "$UNREAD_REQUESTS" \
+        "$UNREAD_LIMIT" "$UNREAD_CAP"
+    fig unread_person_list_audited "$(sqlite3 "$DB" "SELECT COUNT(*) FROM audit
+        WHERE principal = 'intake' AND command = 'person.list' AND target = '$uref persons'")" requests
+fi
+if want underload || want unread; then
+    stop_daemon
+fi
 
 # ---- the machine's floors ----
 if [ "$LIMITS" != none ] && [ ! -f "$LIMITS" ]; then
@@ -246,7 +317,9 @@ elif [ "$LIMITS" != none ]; then
 fi
 
 # ---- ratios and targets ----
-awk -v persons="$PERSONS" -v agencies="$AGENCIES" -v watchers="$WATCHERS" '
+# Only for the scenarios that ran (BENCH_ONLY) and the floors measured.
+awk -v persons="$PERSONS" -v agencies="$AGENCIES" -v watchers="$WATCHERS" \
+    -v load_clients="$LOAD_CLIENTS" -v unread_requests="$UNREAD_REQUESTS" '
     { v[$1] = $2 }
     function ratio(name, value, unit, meaning) {
         printf "# %s\n%s %.4g %s\n", meaning, name, value, unit
@@ -258,7 +331,9 @@ awk -v persons="$PERSONS" -v agencies="$AGENCIES" -v watchers="$WATCHERS" '
         sql = v["limit_sqlite_rows_per_s_batch256"]; echo = v["limit_zmq_echo_rps"]
         lock = v["limit_zmq_lockstep_rps"]
         rtt = lock > 0 ? 1000 / lock : 0
-        if (sql > 0) {
+        core = "standup_fanout_p50" in v; load = "underload_standup_p99" in v
+        unread = "unread_rss_peak" in v
+        if (sql > 0 && core) {
             ratio("ratio_intake_vs_sqlite_batch256", v["intake_persons_per_s"] / sql, "x",
                   "durable intake: persons/s committed by musterd / plain SQLite rows/s in transactions of 256 (1 = as fast as bare inserts)")
             ratio("ratio_intake_first_tenth_vs_sqlite_batch256", v["intake_persons_per_s_first_tenth"] / sql, "x",
@@ -268,10 +343,10 @@ awk -v persons="$PERSONS" -v agencies="$AGENCIES" -v watchers="$WATCHERS" '
             ratio("ratio_pledges_vs_sqlite_batch256", v["pledge_per_s"] / sql, "x",
                   "pledge storm: pledges/s / plain SQLite rows/s in transactions of 256")
         }
-        if (echo > 0)
+        if (echo > 0 && core)
             ratio("ratio_intake_vs_zmq_echo", v["intake_persons_per_s"] / echo, "x",
                   "durable intake: persons/s / plain libzmq echo round trips/s (4 clients x 64 in flight, no CURVE, no work)")
-        if (rtt > 0) {
+        if (rtt > 0 && core) {
             ratio("ratio_standup_fanout_p50_vs_zmq_round_trip", v["standup_fanout_p50"] / rtt, "round_trips",
                   sprintf("standup fan-out p50 to %d agencies, in plain libzmq lockstep round trips (%.3f ms each)", agencies, rtt))
             ratio("ratio_standup_fanout_p50_per_agency_vs_zmq_round_trip", v["standup_fanout_p50"] / agencies / rtt, "round_trips",
@@ -279,19 +354,61 @@ awk -v persons="$PERSONS" -v agencies="$AGENCIES" -v watchers="$WATCHERS" '
             ratio("ratio_feed_p99_vs_zmq_round_trip", v["feed_last_watcher_p99"] / rtt, "round_trips",
                   sprintf("feed p99 to the last of %d watchers, in plain libzmq lockstep round trips", watchers))
         }
+        if (sql > 0 && load)
+            ratio("ratio_underload_import_vs_sqlite_batch256", v["underload_import_persons_per_s"] / sql, "x",
+                  "intake by person.import while Gold and duty work: persons/s / plain SQLite rows/s in transactions of 256")
+        if (rtt > 0 && load) {
+            ratio("ratio_underload_standup_p99_vs_zmq_round_trip", v["underload_standup_p99"] / rtt, "round_trips",
+                  sprintf("Gold standup p99 under intake load, in plain libzmq lockstep round trips (%.3f ms each)", rtt))
+            ratio("ratio_underload_duty_read_p99_vs_zmq_round_trip", v["underload_duty_read_p99"] / rtt, "round_trips",
+                  "duty read (status.show, incident.list) p99 under intake load, in the same round trips")
+            ratio("ratio_underload_ping_max_vs_zmq_round_trip", v["underload_ping_max"] / rtt, "round_trips",
+                  "the slowest session.whoami under intake load (the longest the loop was away), in the same round trips")
+        }
+        if (load && v["idle_standup_p99"] > 0) {
+            ratio("ratio_underload_standup_p99_vs_idle", v["underload_standup_p99"] / v["idle_standup_p99"], "x",
+                  "Gold standup p99 under intake load / the same with no intake")
+            ratio("ratio_underload_duty_read_p99_vs_idle", v["underload_duty_read_p99"] / v["idle_duty_read_p99"], "x",
+                  "duty read p99 under intake load / the same with no intake")
+        }
+        if (unread && v["unread_replies_total"] > 0)
+            ratio("ratio_unread_rss_growth_vs_replies", (v["unread_rss_peak"] - v["unread_rss_before"]) / v["unread_replies_total"], "x",
+                  "unread replies: musterd RSS growth / the bytes of every reply it was asked for (1 = it holds them all)")
         print "# targets"
-        if (sql > 0)
+        if (sql > 0 && core)
             target("intake>=0.5xsqlite_batch256", v["intake_persons_per_s"] >= 0.5 * sql,
                    sprintf("%.0f persons/s (%.0f over the first tenth) vs %.0f needed",
                            v["intake_persons_per_s"], v["intake_persons_per_s_first_tenth"], 0.5 * sql))
-        target("standup_p50<=10ms", v["standup_fanout_p50"] <= 10,
-               sprintf("%s ms to %d agencies", v["standup_fanout_p50"], agencies))
-        target("feed_p99<=50ms", v["feed_last_watcher_p99"] <= 50,
-               sprintf("%s ms to %d watchers; %s ms with %d persons stored",
-                       v["feed_last_watcher_p99"], watchers, v["feed_at_persons_last_watcher_p99"], persons))
-        target("rss<=32MiB", v["rss_peak_with_persons"] <= 32,
-               sprintf("peak %s MiB with %d persons and %d agencies", v["rss_peak_with_persons"], persons, agencies))
-        target("ready<=1s", v["startup_to_ready_median"] + 0 <= 1000,
-               sprintf("%s ms with %s rows", v["startup_to_ready_median"], v["stored_rows"]))
+        if (core) {
+            target("standup_p50<=10ms", v["standup_fanout_p50"] <= 10,
+                   sprintf("%s ms to %d agencies", v["standup_fanout_p50"], agencies))
+            target("feed_p99<=50ms", v["feed_last_watcher_p99"] <= 50,
+                   sprintf("%s ms to %d watchers; %s ms with %d persons stored",
+                           v["feed_last_watcher_p99"], watchers, v["feed_at_persons_last_watcher_p99"], persons))
+            target("rss<=32MiB", v["rss_peak_with_persons"] <= 32,
+                   sprintf("peak %s MiB with %d persons and %d agencies", v["rss_peak_with_persons"], persons, agencies))
+            target("ready<=1s", v["startup_to_ready_median"] + 0 <= 1000,
+                   sprintf("%s ms with %s rows", v["startup_to_ready_median"], v["stored_rows"]))
+        }
+        if (load) {
+            target("underload_standup_p99<=100ms", v["underload_standup_p99"] <= 100 && v["underload_users_unanswered"] == 0,
+                   sprintf("%s ms, max %s ms (%s ms with no intake) while %d intake clients imported %s persons/s; %s requests of Gold and duty unanswered after 10 s",
+                           v["underload_standup_p99"], v["underload_standup_max"], v["idle_standup_p99"], load_clients,
+                           v["underload_import_persons_per_s"], v["underload_users_unanswered"]))
+            target("underload_duty_read_p99<=100ms", v["underload_duty_read_p99"] <= 100 && v["underload_users_unanswered"] == 0,
+                   sprintf("%s ms (status.show %s, incident.list %s), max %s ms (%s ms with no intake); ping max %s ms, longest silence between ping replies %s ms",
+                           v["underload_duty_read_p99"], v["underload_status_show_p99"], v["underload_incident_list_p99"],
+                           v["underload_duty_read_max"], v["idle_duty_read_p99"], v["underload_ping_max"], v["underload_ping_reply_gap_max"]))
+        }
+        if (unread) {
+            target("unread_rss<=64MiB", v["unread_rss_peak_after"] <= 64 && v["unread_capped"] == 0,
+                   sprintf("peak %s MiB during, %s MiB with the attacker gone (%s MiB before); %s of %d person.list executed, %s MiB of replies unread%s",
+                           v["unread_rss_peak"], v["unread_rss_after_disconnect"], v["unread_rss_before"],
+                           v["unread_requests_executed"], unread_requests, v["unread_replies_total"],
+                           v["unread_capped"] ? "; attacker closed at the RSS cap" : ""))
+            target("unread_gold_answered", v["unread_gold_unanswered"] == 0,
+                   sprintf("%s of Gold reads unanswered after 10 s during the attack; p99 %s ms, max %s ms",
+                           v["unread_gold_unanswered"], v["unread_gold_read_p99"], v["unread_gold_read_max"]))
+        }
     }' "$T/figures"
 say "bench finished in $(($(date +%s) - started)) s"
