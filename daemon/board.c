@@ -8,7 +8,9 @@
 #include <string.h>
 
 #include "dispatch.h"
+#include "frozen.h"
 #include "outbox.h"
+#include "plan.h"
 #include "server.h"
 #include "store.h"
 
@@ -152,10 +154,7 @@ static const char SQL_BY_REF[] = "SELECT id FROM incidents WHERE ref = ?1";
 static const char SQL_META_SHIFTS[] =
     "SELECT key, name, starts_at, ends_at FROM shifts WHERE incident_id = ?1 ORDER BY starts_at";
 static const char SQL_META_AGENCIES[] =
-    "SELECT p.agency_id, (SELECT json_extract(a.value, '$.name') FROM incidents i,"
-    " json_each(json_extract(i.plan_json, '$.agencies')) a WHERE i.id = p.incident_id"
-    " AND json_extract(a.value, '$.id') = p.agency_id) FROM pages p"
-    " WHERE p.incident_id = ?1 AND p.ask_id IS NULL ORDER BY p.id";
+    "SELECT agency_id FROM pages WHERE incident_id = ?1 AND ask_id IS NULL ORDER BY id";
 static const char SQL_META_PLAN[] =
     "SELECT json_object('roles', json_extract(plan_json, '$.staffing.roles'), 'pathways',"
     " (SELECT json_group_array(json_object('id', json_extract(value, '$.id'), 'name',"
@@ -164,19 +163,40 @@ static const char SQL_META_PLAN[] =
     " FROM json_each(json_extract(plan_json, '$.persons.pathways'))))"
     " FROM incidents WHERE id = ?1";
 
-static json_t *meta_rows(struct muster *m, const char *sql, int64_t id, bool shifts)
+static json_t *meta_shifts(struct muster *m, int64_t id)
 {
-    sqlite3_stmt *s = store_stmt(m->store, sql);
+    sqlite3_stmt *s = store_stmt(m->store, SQL_META_SHIFTS);
     json_t *arr = json_array();
     if (!s)
         return arr;
     sqlite3_bind_int64(s, 1, id);
     while (sqlite3_step(s) == SQLITE_ROW)
-        json_array_append_new(
-            arr, shifts ? json_pack("{s:s, s:s, s:I, s:I}", "key", col(s, 0), "name", col(s, 1),
-                                    "starts_at", (json_int_t)sqlite3_column_int64(s, 2), "ends_at",
-                                    (json_int_t)sqlite3_column_int64(s, 3))
-                        : json_pack("{s:s, s:s?}", "id", col(s, 0), "name", col(s, 1)));
+        json_array_append_new(arr,
+                              json_pack("{s:s, s:s, s:I, s:I}", "key", col(s, 0), "name", col(s, 1),
+                                        "starts_at", (json_int_t)sqlite3_column_int64(s, 2),
+                                        "ends_at", (json_int_t)sqlite3_column_int64(s, 3)));
+    sqlite3_reset(s);
+    return arr;
+}
+
+/* The paged agencies of incident id with their names from its frozen plan
+ * (a name is looked up in the typed plan: the stored JSON is never walked
+ * per agency). */
+static json_t *meta_agencies(struct muster *m, int64_t id)
+{
+    const struct plan *plan = frozen_plan(m, id);
+    sqlite3_stmt *s = store_stmt(m->store, SQL_META_AGENCIES);
+    json_t *arr = json_array();
+    if (!s)
+        return arr;
+    sqlite3_bind_int64(s, 1, id);
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        const char *agency = col(s, 0), *name = NULL;
+        for (size_t i = 0; plan && !name && i < plan->nagencies; i++)
+            if (!strcmp(plan->agencies[i].id, agency))
+                name = plan->agencies[i].name;
+        json_array_append_new(arr, json_pack("{s:s, s:s?}", "id", agency, "name", name));
+    }
     sqlite3_reset(s);
     return arr;
 }
@@ -194,8 +214,8 @@ static json_t *board_meta(struct muster *m, int64_t id)
     }
     if (!meta)
         meta = json_object();
-    json_object_set_new(meta, "shifts", meta_rows(m, SQL_META_SHIFTS, id, true));
-    json_object_set_new(meta, "agencies", meta_rows(m, SQL_META_AGENCIES, id, false));
+    json_object_set_new(meta, "shifts", meta_shifts(m, id));
+    json_object_set_new(meta, "agencies", meta_agencies(m, id));
     return meta;
 }
 
