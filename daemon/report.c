@@ -4,11 +4,13 @@
 #include "report.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "board.h"
 #include "dispatch.h"
@@ -355,13 +357,22 @@ char *report_csv(json_t *r, const char *table)
 
 /* ---- written at stand-down ---- */
 
+/* Report files are 0600 and their directories 0700 whatever the umask: they
+ * name the incident and count the persons in it.  A file written again keeps
+ * the same mode. */
 static int write_file(const char *dir, const char *name, const char *text)
 {
     char path[4096];
     snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "we");
-    if (!f)
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0600);
+    if (fd < 0)
         return -errno;
+    FILE *f = fchmod(fd, 0600) == 0 ? fdopen(fd, "w") : NULL;
+    if (!f) {
+        int rc = -errno;
+        close(fd);
+        return rc;
+    }
     int rc = text && fputs(text, f) < 0 ? -EIO : 0;
     if (fclose(f) != 0 && rc == 0)
         rc = -errno;
@@ -375,8 +386,8 @@ static void report_write(struct muster *m, void *arg)
     const char *ref = json_string_value(json_object_get(json_object_get(r, "incident"), "ref"));
     char dir[4096];
     snprintf(dir, sizeof(dir), "%s/%s", m->cfg->reports_dir, ref ? ref : "unknown");
-    mkdir(m->cfg->reports_dir, 0750);
-    int rc = r && (mkdir(dir, 0750) == 0 || errno == EEXIST) ? 0 : -errno;
+    mkdir(m->cfg->reports_dir, 0700);
+    int rc = r && (mkdir(dir, 0700) == 0 || errno == EEXIST) ? 0 : -errno;
     char *md = rc == 0 ? report_markdown(r) : NULL, *js = r ? json_dumps(r, JSON_INDENT(2)) : NULL;
     if (rc == 0 && !(rc = write_file(dir, "report.md", md)))
         rc = write_file(dir, "report.json", js);
