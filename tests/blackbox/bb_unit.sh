@@ -34,6 +34,10 @@ fi
 start_receiver http http_receiver.py
 start_receiver smtp smtp_receiver.py
 write_plan 01 1s # one agency, a01
+# By name, so the resolver runs inside the sandbox too (glibc asks netlink
+# for the local addresses, which RestrictAddressFamilies= refuses).
+sed -i 's|//127\.0\.0\.1:|//localhost:|' "$PLANS/paging.yaml"
+grep -q 'http://localhost:' "$PLANS/paging.yaml" || fail "plan not rewritten to localhost"
 init_keys
 
 # The unit runs musterd as an unprivileged account.  Root here runs it as
