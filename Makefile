@@ -13,7 +13,7 @@ FEED       ?= tcp://127.0.0.1:7711
 
 DEB_PKGS = build-essential cmake pkg-config libuv1-dev libzmq3-dev libjansson-dev \
            libyaml-dev libsqlite3-dev libsodium-dev libcmocka-dev clang sqlite3 \
-           libcurl4-openssl-dev libicu-dev python3 tmux valgrind
+           libcurl4-openssl-dev libicu-dev python3 tmux valgrind libseccomp-dev systemd
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps build run test bench check-plans clean

@@ -10,6 +10,7 @@
 #include "report.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -462,15 +463,23 @@ char *report_csv(json_t *r, const char *table)
 /* ---- written at stand-down ---- */
 
 /* Write text to dir/name through dir/name.tmp: synced, then renamed over
- * the old file. */
+ * the old file.  Report files are 0600 (and their directories 0700)
+ * whatever the umask: they name the incident and count the persons in it. */
 static int write_file(const char *dir, const char *name, const char *text)
 {
     char path[4096], tmp[4200];
     snprintf(path, sizeof(path), "%s/%s", dir, name);
     snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    FILE *f = fopen(tmp, "we");
-    if (!f)
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0600);
+    if (fd < 0)
         return -errno;
+    FILE *f = fchmod(fd, 0600) == 0 ? fdopen(fd, "w") : NULL;
+    if (!f) {
+        int rc = -errno;
+        close(fd);
+        unlink(tmp);
+        return rc;
+    }
     int rc = !text || fputs(text, f) < 0 ? -EIO : 0;
     if (rc == 0 && (fflush(f) != 0 || fsync(fileno(f)) != 0))
         rc = -errno;
@@ -526,8 +535,8 @@ static void report_write(struct muster *m, void *arg)
     json_t *r = report_build(m, id);
     char dir[4096];
     report_dir(m, r, dir, sizeof(dir));
-    mkdir(m->cfg->reports_dir, 0750);
-    int rc = r && (mkdir(dir, 0750) == 0 || errno == EEXIST) ? 0 : -errno;
+    mkdir(m->cfg->reports_dir, 0700);
+    int rc = r && (mkdir(dir, 0700) == 0 || errno == EEXIST) ? 0 : -errno;
     if (rc == 0)
         rc = report_files(r, dir);
     if (rc == 0)

@@ -57,14 +57,32 @@ int server_plans_load(struct muster *m)
     return 0;
 }
 
+/* A keyring, or the directory that holds it, that others may write would
+ * let anyone add a key of their own: refused, naming the path.  (A missing
+ * file is keyring_load's to report.) */
+static int keys_path_private(const char *path, const char *what)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0 || !(sb.st_mode & 022))
+        return 0;
+    log_error("%s %s is writable by others (mode %03o): chmod go-w %s", what, path,
+              sb.st_mode & 0777, path);
+    return -EPERM;
+}
+
 static int keyring_reload(struct muster *m)
 {
     char path[4096], err[512];
     snprintf(path, sizeof(path), "%s/keyring", m->cfg->keys_dir);
     struct keyring *ring = NULL;
-    int rc = keyring_load(path, &ring, err, sizeof(err));
+    int rc = keys_path_private(m->cfg->keys_dir, "key directory");
+    if (rc == 0 && (rc = keys_path_private(path, "keyring")) == 0)
+        rc = keyring_load(path, &ring, err, sizeof(err));
+    else
+        snprintf(err, sizeof(err), "%s", strerror(-rc));
     if (rc != 0) {
-        log_error("keyring not loaded: %s", err);
+        log_error("keyring not loaded: %s%s", err,
+                  m->keyring ? "; keeping the keys already loaded" : "");
         return rc;
     }
     struct keyring *old = m->keyring;

@@ -397,14 +397,34 @@ static int store_migrate(struct store *st)
     return 0;
 }
 
+/* Creates the database file 0600 if it does not exist, whatever the umask:
+ * SQLite gives the -wal and -shm files it creates the database file's mode,
+ * so all three stay readable by musterd's account alone. */
+static int store_file_create(const char *path)
+{
+    if (!*path || !strcmp(path, ":memory:"))
+        return 0;
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+    if (fd < 0) {
+        int rc = -errno;
+        log_error("store: cannot open %s: %s", path, strerror(errno));
+        return rc;
+    }
+    close(fd);
+    return 0;
+}
+
 int store_open(const char *path, struct store **out)
 {
+    int rc = store_file_create(path);
+    if (rc != 0)
+        return rc;
     struct store *st = calloc(1, sizeof(*st));
     if (!st)
         return -ENOMEM;
     st->anchor_fd = -1;
-    int rc = sqlite3_open_v2(
-        path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    rc = sqlite3_open_v2(path, &st->db,
+                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         log_error("store: cannot open %s: %s", path, sqlite3_errstr(rc));
         rc = store_errno(rc);

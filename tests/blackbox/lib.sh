@@ -58,7 +58,7 @@ start_daemon() {
     PID=$(if [ -n "${MUSTERD_NOFILE:-}" ]; then ulimit -n "$MUSTERD_NOFILE"; fi
         "$MTEST" start "$T/notify" "$LOG" "${WRAP[@]}" "$BIN/musterd" --plans "$PLANS" \
         --db "$DB" --keys "$KEYS" --control "$CONTROL" --feed "$FEED" --reports "$T/reports" "$@")
-    if [ ${#WRAP[@]} -gt 0 ]; then # prove the daemon really runs under memcheck
+    if [ "${MUSTER_VALGRIND:-0}" = 1 ]; then # prove the daemon really runs under memcheck
         readlink "/proc/$PID/exe" | grep memcheck >/dev/null || fail "musterd is not under valgrind"
     fi
 }

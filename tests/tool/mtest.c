@@ -31,6 +31,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <zmq.h>
@@ -61,6 +62,20 @@ static int pidfd(pid_t pid)
     return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
+/* Says how PID ended before READY: bb_unit tells a SIGSYS from a crash. */
+static int exited_early(pid_t pid)
+{
+    int st = 0;
+    waitpid(pid, &st, 0);
+    if (WIFSIGNALED(st))
+        fprintf(stderr, "mtest: musterd was killed by signal %d (%s) before it was ready\n",
+                WTERMSIG(st), strsignal(WTERMSIG(st)));
+    else
+        fprintf(stderr, "mtest: musterd exited with %d before it was ready (see its log)\n",
+                WEXITSTATUS(st));
+    return 1;
+}
+
 static int cmd_start(int argc, char **argv)
 {
     if (argc < 4)
@@ -82,7 +97,7 @@ static int cmd_start(int argc, char **argv)
     char buf[256];
     while (poll(p, 2, WAIT_MS) > 0) {
         if (p[1].revents)
-            return fail("musterd exited before it was ready (see its log)");
+            return exited_early(pid);
         ssize_t n = recv(fd, buf, sizeof(buf) - 1, 0);
         buf[n > 0 ? n : 0] = '\0';
         if (strstr(buf, "READY=1")) {

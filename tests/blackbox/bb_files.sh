@@ -1,0 +1,74 @@
+# What musterd writes is its own whatever the umask it is started with: the
+# database, its -wal and -shm files and the stand-down reports are 0600, the
+# report directories 0700.  A keyring or key directory that others may write
+# (anyone could add a key) stops it starting, naming the path; on SIGHUP such
+# a keyring is not loaded and the keys already loaded stay.
+. "$(dirname "$0")/lib.sh"
+
+init_keys
+umask 000
+start_daemon
+
+mode() { stat -c %a "$1"; }
+expect_mode() { # WANT PATH
+    [ -e "$2" ] || fail "$2 does not exist"
+    [ "$(mode "$2")" = "$1" ] || fail "$2 is mode $(mode "$2") under umask 000, expected $1"
+}
+
+ref=$(m incident standup --plan cambridgeshire --level 1 --exercise --operation FILES | head -n 1)
+[[ "$ref" == EX-CAMB-* ]] || fail "standup: $ref"
+for f in "$DB" "$DB-wal" "$DB-shm"; do expect_mode 600 "$f"; done
+ok "database, -wal and -shm are 0600 under umask 000"
+
+m incident standdown "$ref" --note "files test" >/dev/null
+written() { [ -s "$T/reports/$ref/pathways.csv" ]; }
+wait_for 30 written || fail "report not written"
+expect_mode 700 "$T/reports"
+expect_mode 700 "$T/reports/$ref"
+for f in report.md report.json agencies.csv staffing.csv pathways.csv; do
+    expect_mode 600 "$T/reports/$ref/$f"
+done
+ok "reports directory 0700, report files 0600 under umask 000"
+
+# SIGHUP with a keyring others may write: not loaded, the old keys stay.
+chmod 666 "$KEYS/keyring"
+"$MTEST" stop "$PID" HUP
+refused() { grep -q "keyring $KEYS/keyring is writable by others (mode 666)" "$LOG"; }
+wait_for 30 refused || fail "a keyring writable by others was not refused on SIGHUP"
+grep -q "keeping the keys already loaded" "$LOG" || fail "no word of keeping the old keyring"
+m incident list | grep -q "^$ref " || fail "gold lost its key after a refused reload"
+ok "SIGHUP: a keyring writable by others is refused, the loaded keys stay"
+stop_daemon
+umask 022
+
+# expect_refused WHAT PATH: musterd will not start and its log names PATH.
+expect_refused() {
+    : >"$LOG"
+    local out pid
+    out=$(start_daemon 2>&1 && echo "pid:$PID") || true
+    pid=$(echo "$out" | sed -n 's/^pid:\([0-9][0-9]*\)$/\1/p')
+    if [ -n "$pid" ]; then
+        kill -9 "$pid"
+        fail "musterd started with $1 writable by others"
+    fi
+    grep -q "$1 $2 is writable by others" "$LOG" || fail "the log does not name $2: $(cat "$LOG")"
+    sanitizer_clean
+}
+
+expect_refused keyring "$KEYS/keyring"
+chmod 664 "$KEYS/keyring"
+expect_refused keyring "$KEYS/keyring"
+ok "a keyring with mode 666 or 664 stops musterd, naming it"
+
+chmod 644 "$KEYS/keyring"
+chmod 777 "$KEYS"
+expect_refused "key directory" "$KEYS"
+chmod 770 "$KEYS"
+expect_refused "key directory" "$KEYS"
+ok "a key directory with mode 777 or 770 stops musterd, naming it"
+
+chmod 750 "$KEYS"
+start_daemon
+m incident list | grep -q "^$ref " || fail "not served once the modes are right"
+stop_daemon
+ok "starts again once the modes are right"
