@@ -13,6 +13,9 @@
  *   mtest flood EP KEYS PRINCIPAL CLIENTS PER   pipelined mixed load
  *   mtest feed EP FEED_EP KEYS N                 stand up N incidents, print
  *                                                the feed events they caused
+ *   mtest imports EP KEYS REF CLIENTS PER WINDOW intake clients import PER
+ *                                                requests of 500 rows each into
+ *                                                REF, WINDOW in flight each
  *   mtest routed EP KEYS PRINCIPAL ROUTING_ID    send session.whoami from a
  *                                                socket with a chosen routing id
  *   mtest hold EP FEED_EP KEYS PRINCIPAL         one long-lived session: reads
@@ -400,6 +403,99 @@ static int cmd_feed(int argc, char **argv)
     return rc;
 }
 
+/* ---- bulk intake: many large imports in flight ---- */
+
+struct importer {
+    const char *ep, *keys, *ref;
+    int client, per, window;
+    int ok;
+    const char *error;
+};
+
+/* Import request i of client c: 500 persons no other request has. */
+static char *import_request(const struct importer *im, int i)
+{
+    static const char *const cats[] = {"survivor", "witness", "injured", "bereaved", "responder"};
+    size_t cap = 512 + 500 * 200, len = 0;
+    char *buf = malloc(cap);
+    if (!buf)
+        exit(1);
+    len += (size_t)snprintf(buf, cap,
+                            "{\"id\":\"imp-%d-%d\",\"cmd\":\"person.import\",\"args\":{"
+                            "\"incident\":\"%s\",\"rows\":[",
+                            im->client, i, im->ref);
+    for (long r = 0; r < 500; r++) {
+        long n = ((long)im->client * 100000 + i) * 1000 + r;
+        len += (size_t)snprintf(buf + len, cap - len,
+                                "%s{\"line\":%ld,\"person\":{\"category\":\"%s\",\"name\":"
+                                "\"Bulk %ld\",\"phone\":\"0770 %07ld\",\"home_area\":\"local\"}}",
+                                r ? "," : "", r + 2, cats[n % 5], n, n % 10000000);
+    }
+    snprintf(buf + len, cap - len, "]}}");
+    return buf;
+}
+
+static void import_send(struct importer *im, void *s, int i)
+{
+    char *text = import_request(im, i);
+    zmq_send(s, text, strlen(text), 0);
+    free(text);
+}
+
+static void *import_run(void *arg)
+{
+    struct importer *im = arg;
+    struct mclient *c = connect_as(im->ep, im->keys, "intake");
+    void *s = mclient_socket(c);
+    int sent = 0, replies = 0;
+    while (sent < im->per && sent < im->window)
+        import_send(im, s, sent++);
+    zmq_pollitem_t item = {s, 0, ZMQ_POLLIN, 0};
+    while (replies < im->per) {
+        if (zmq_poll(&item, 1, 4 * WAIT_MS) <= 0) {
+            im->error = "no reply for four minutes";
+            break;
+        }
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, s, 0) >= 0) {
+            replies++;
+            im->ok += strstr(zmq_msg_data(&m), "\"ok\":true") != NULL;
+        }
+        zmq_msg_close(&m);
+        if (sent < im->per)
+            import_send(im, s, sent++);
+    }
+    mclient_close(c);
+    return NULL;
+}
+
+static int cmd_imports(int argc, char **argv)
+{
+    if (argc != 7)
+        return fail("usage: imports EP KEYS REF CLIENTS PER WINDOW");
+    int n = atoi(argv[4]), bad = 0, ok = 0;
+    pthread_t t[64];
+    struct importer im[64];
+    if (n < 1 || n > 64)
+        return fail("1 to 64 clients");
+    for (int i = 0; i < n; i++) {
+        im[i] =
+            (struct importer){argv[1], argv[2], argv[3], i, atoi(argv[5]), atoi(argv[6]), 0, NULL};
+        pthread_create(&t[i], NULL, import_run, &im[i]);
+    }
+    for (int i = 0; i < n; i++) {
+        pthread_join(t[i], NULL);
+        ok += im[i].ok;
+        if (im[i].error) {
+            fprintf(stderr, "mtest: importer %d: %s\n", i, im[i].error);
+            bad = 1;
+        }
+    }
+    printf("imports ok %d\n", ok);
+    return bad;
+}
+
 /* A CURVE socket of type with principal's key, not yet connected. */
 static void *curve_socket(void *ctx, int type, const char *keys, const char *principal)
 {
@@ -522,6 +618,8 @@ int main(int argc, char **argv)
         return cmd_flood(argc, argv);
     if (!strcmp(cmd, "feed"))
         return cmd_feed(argc, argv);
+    if (!strcmp(cmd, "imports"))
+        return cmd_imports(argc, argv);
     if (!strcmp(cmd, "routed"))
         return cmd_routed(argc, argv);
     if (!strcmp(cmd, "hold"))
