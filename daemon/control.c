@@ -381,7 +381,7 @@ static void stash_add(struct control *c, struct conn *conn, struct outrep *o)
         conn->stash_tail->next = s;
     }
     conn->stash_tail = s;
-    if (!uv_is_active((uv_handle_t *)&c->resend))
+    if (!c->stopped && !uv_is_active((uv_handle_t *)&c->resend))
         uv_timer_start(&c->resend, control_resend, RESEND_FAST_MS, 0);
 }
 
@@ -787,10 +787,14 @@ void control_free(struct control *c)
     for (size_t b = 0; b < CONN_BUCKETS; b++)
         while (c->conns[b]) {
             struct conn *conn = c->conns[b];
-            if (conn->stash)
-                conn_drop(c, conn);
-            else
-                conn_release(c, conn);
+            c->conns[b] = conn->next;
+            while (conn->stash) {
+                struct outrep *s = conn->stash;
+                conn->stash = s->next;
+                outrep_free(s);
+                free(s);
+            }
+            free(conn);
         }
     control_cancel(c);
     free(c->tasks);

@@ -1501,14 +1501,21 @@ struct attack {
     bool capped;
 };
 
-/* Run Gold's probe until the attack's requests are executed, the
- * daemon's RSS passes the cap, or `ms` pass; sample RSS and the audit
- * meanwhile.  Returns true when stopped by the cap. */
+/* musterd stops executing the requests of a connection that reads none of
+ * its replies, and drops them after 30 s: no progress for this long means
+ * the attack has been stopped. */
+#define ATTACK_STALLED_MS 40000
+
+/* Run Gold's probe until the attack's requests are executed (or musterd
+ * has stopped executing them), the daemon's RSS passes the cap, or `ms`
+ * pass; sample RSS and the audit meanwhile.  Returns true when stopped by
+ * the cap. */
 static bool attack_watch(struct attack *a, struct probe *gold, struct mux *x, double ms,
                          bool until_executed)
 {
-    double end = now_ms() + ms, next_count = 0;
-    while (now_ms() < end && (!until_executed || a->executed < a->requests)) {
+    double end = now_ms() + ms, next_count = 0, moved = now_ms();
+    while (now_ms() < end && (!until_executed || a->executed < a->requests) &&
+           (!until_executed || now_ms() - moved < ATTACK_STALLED_MS)) {
         probe_tick(gold, now_ms());
         if (mux_wait(x, probes_due_in(gold, 1, now_ms())) > 0)
             probe_read(gold);
@@ -1520,6 +1527,8 @@ static bool attack_watch(struct attack *a, struct probe *gold, struct mux *x, do
             return true;
         if (now_ms() >= next_count) {
             long n = audited_lists(a->db, a->mark);
+            if (n > a->executed)
+                moved = now_ms();
             a->executed = n > a->executed ? n : a->executed;
             next_count = now_ms() + 200;
         }
@@ -1571,8 +1580,9 @@ static int cmd_unread(int argc, char **argv)
     figure("unread_capped", a.capped, "flag");
     if (a.capped || a.executed < a.requests)
         fprintf(stderr, "mbench: %s after %ld of %ld person.list executed (RSS %.0f MiB)\n",
-                a.capped ? "attack stopped at the RSS cap" : "attack timed out", a.executed,
-                a.requests, a.rss_max);
+                a.capped ? "attack stopped at the RSS cap"
+                         : "musterd stopped executing the attacker's requests",
+                a.executed, a.requests, a.rss_max);
     probe_figures("unread_gold", "read", &p, -1);
     long unanswered = p.unanswered, refused = p.refused;
     /* After: the attacker goes away; Gold keeps reading for 5 s. */
