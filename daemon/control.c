@@ -505,10 +505,10 @@ static void control_resend(uv_timer_t *h)
     }
     if (c->nstalled > 0 && !c->stopped)
         uv_timer_start(&c->resend, control_resend, progress ? RESEND_FAST_MS : RESEND_SLOW_MS, 0);
-    if (progress) { /* the sends may have taken the socket's edge */
-        control_fill(c);
-        control_run(c);
-    }
+    /* Every send, even one refused with EAGAIN, may have taken the socket's
+     * edge (libzmq processes its commands in zmq_send): read again. */
+    control_fill(c);
+    control_run(c);
 }
 
 /* ---- batches ---- */

@@ -16,6 +16,9 @@
  *   mtest imports EP KEYS REF CLIENTS PER WINDOW intake clients import PER
  *                                                requests of 500 rows each into
  *                                                REF, WINDOW in flight each
+ *   mtest unread EP KEYS PRINCIPAL REF N LIMIT  send N person.list of LIMIT
+ *                                                persons on REF, read no reply,
+ *                                                stay connected until stdin ends
  *   mtest routed EP KEYS PRINCIPAL ROUTING_ID    send session.whoami from a
  *                                                socket with a chosen routing id
  *   mtest hold EP FEED_EP KEYS PRINCIPAL         one long-lived session: reads
@@ -514,6 +517,34 @@ static void *curve_socket(void *ctx, int type, const char *keys, const char *pri
     return s;
 }
 
+static int cmd_unread(int argc, char **argv)
+{
+    if (argc != 7)
+        return fail("usage: unread EP KEYS PRINCIPAL REF N LIMIT");
+    void *ctx = zmq_ctx_new(), *s = curve_socket(ctx, ZMQ_DEALER, argv[2], argv[3]);
+    int one = 1, small = 4096, none = 0;
+    zmq_setsockopt(s, ZMQ_RCVHWM, &one, sizeof(one));
+    zmq_setsockopt(s, ZMQ_RCVBUF, &small, sizeof(small));
+    zmq_setsockopt(s, ZMQ_SNDHWM, &none, sizeof(none));
+    zmq_connect(s, argv[1]);
+    for (int i = 0; i < atoi(argv[5]); i++) {
+        char req[256];
+        int n = snprintf(req, sizeof(req),
+                         "{\"id\":\"unread-%d\",\"cmd\":\"person.list\",\"args\":{"
+                         "\"incident\":\"%s\",\"limit\":%d}}",
+                         i, argv[4], atoi(argv[6]));
+        zmq_send(s, req, (size_t)n, 0);
+    }
+    printf("sent\n");
+    fflush(stdout);
+    char line[64];
+    while (fgets(line, sizeof(line), stdin)) /* hold the connection open, reading nothing */
+        ;
+    zmq_close(s);
+    zmq_ctx_term(ctx);
+    return 0;
+}
+
 static int cmd_routed(int argc, char **argv)
 {
     if (argc != 5)
@@ -620,6 +651,8 @@ int main(int argc, char **argv)
         return cmd_feed(argc, argv);
     if (!strcmp(cmd, "imports"))
         return cmd_imports(argc, argv);
+    if (!strcmp(cmd, "unread"))
+        return cmd_unread(argc, argv);
     if (!strcmp(cmd, "routed"))
         return cmd_routed(argc, argv);
     if (!strcmp(cmd, "hold"))
