@@ -2,6 +2,7 @@
 #   make run   install what is missing, build, create ./var, start musterd
 #   make test  install what is missing, build with sanitizers, run every test
 #   make bench build release binaries and run the benchmark (tests/bench)
+#   make test-stress  the sanitizer suite while stress-ng keeps every core busy
 
 BUILD      ?= build/release
 TESTBUILD  ?= build/test
@@ -13,10 +14,11 @@ FEED       ?= tcp://127.0.0.1:7711
 
 DEB_PKGS = build-essential cmake pkg-config libuv1-dev libzmq3-dev libjansson-dev \
            libyaml-dev libsqlite3-dev libsodium-dev libcmocka-dev clang sqlite3 \
-           libcurl4-openssl-dev libicu-dev python3 tmux valgrind libseccomp-dev systemd
+           libcurl4-openssl-dev libicu-dev python3 tmux valgrind libseccomp-dev systemd \
+           stress-ng
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build run test bench check-plans clean
+.PHONY: all deps build run test test-stress bench check-plans clean
 
 all: build
 
@@ -58,6 +60,26 @@ test: deps
 	cmake -S . -B $(VGBUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build $(VGBUILD) -j $(JOBS)
 	cd $(VGBUILD) && MUSTER_VALGRIND=1 ctest --output-on-failure -j $(JOBS) -R '^bb_' -E '^bb_crash$$'
+
+# The ASan/UBSan suite on a machine whose cores are all busy: stress-ng runs
+# one CPU hog per core (STRESS_CPUS) for as long as CTest runs and is
+# stopped at the end whatever happens (failure, Ctrl-C).  Every test waits
+# on conditions, never on time; MUSTER_SLOW (STRESS_SLOW) scales their
+# deadlines, see tests/blackbox/lib.sh.  CTEST_ARGS selects tests, e.g.
+#   make test-stress CTEST_ARGS="-R '^bb_paging' --repeat until-fail:5"
+STRESS_CPUS ?= $(JOBS)
+STRESS_SLOW ?= 3
+CTEST_ARGS  ?=
+test-stress: deps
+	cmake -S . -B $(TESTBUILD) -DCMAKE_BUILD_TYPE=Debug -DMUSTER_SANITIZE=ON >/dev/null
+	cmake --build $(TESTBUILD) -j $(JOBS)
+	@stress-ng --cpu $(STRESS_CPUS) --timeout 4h --quiet & sp=$$!; \
+	trap 'kill $$sp 2>/dev/null' INT TERM HUP; \
+	echo "stress-ng --cpu $(STRESS_CPUS) (pid $$sp) keeps the cores busy; MUSTER_SLOW=$(STRESS_SLOW)"; \
+	rc=0; (cd $(TESTBUILD) && MUSTER_SLOW=$(STRESS_SLOW) ctest --output-on-failure \
+	    -j $(JOBS) $(CTEST_ARGS)) || rc=$$?; \
+	kill $$sp 2>/dev/null; wait $$sp 2>/dev/null; \
+	echo "stress-ng stopped"; exit $$rc
 
 # Release binaries (-O2, no sanitizers) in build/bench, a fresh daemon in a
 # temporary directory, every scenario, then this machine's floors

@@ -90,7 +90,7 @@ ok "control characters refused in operation, notes, names, address, safe contact
 
 # b) The report: a formula in a CSV cell, Markdown in quoted text.
 hub_code() { code=$(sqlite3 "$DB" "SELECT ack_code FROM pages WHERE agency_id = 'hub' AND ask_id IS NULL") && [ -n "$code" ]; }
-wait_for "${MUSTER_TIMEOUT:-60}" hub_code || fail "no page to the hub"
+wait_for 60 hub_code || fail "no page to the hub"
 m --as duty page ack "$code" --via '=HYPERLINK("http://evil.example","x")' >/dev/null
 m incident standdown "$ref" --note $'| a | b |\n## injected [click](http://evil.example)' >/dev/null
 dir=$T/reports/$ref

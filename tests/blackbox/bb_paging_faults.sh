@@ -2,7 +2,9 @@
 # timeout and the ladder escalates at once; a webhook answering 500 is
 # retried, then escalated.  Pages queued for an agency that is not
 # listening reach it when it connects.  Stand-down cancels every pending
-# page; Gold re-pages an unreachable agency.
+# page; Gold re-pages an unreachable agency.  A page that falls due while
+# another process holds the database's write lock waits for the lock and
+# is never lost.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/paging_lib.sh"
 
@@ -35,13 +37,18 @@ agencies:
       - {name: Listener, channel: zmq, target: late}
       - {name: Script, channel: exec, target: "$EXEC", args: ["$T/exec"], after: 1h}
 YAML
+# The slow agency's gateway hangs until the test kills it, so its failure,
+# and the escalation it makes due at once, come exactly when the test has
+# taken the database's lock: no clock decides which comes first.
 cat >"$T/plans/slow.yaml" <<YAML
 plan: {id: slow, name: Slow disk plan, version: "1", ref_prefix: SL}
 levels: [{level: 1, name: One}]
 hub: {name: Hub, lead_agency: slow}
+paging: {exec_timeout: 10m}
 agencies:
   - {id: slow, name: Slow, role: pages while the database is locked, activate_level: 1,
-     contacts: [{name: First, channel: exec, target: "$EXEC", args: ["$T/exec"], after: 1s}]}
+     contacts: [{name: Gateway, channel: exec, target: "$EXEC", args: ["$T/exec", hang]},
+                {name: Script, channel: exec, target: "$EXEC", args: ["$T/exec"], after: 1h}]}
 YAML
 cat >"$T/plans/calm.yaml" <<YAML
 plan: {id: calm, name: Calm plan, version: "1", ref_prefix: CL}
@@ -94,7 +101,10 @@ ok "page queued for an absent agency delivered when it connected"
 
 # Stand-down cancels what is pending.  A second incident on the same plan
 # runs its whole ladder: once it is unreachable, the stood-down one would
-# have climbed too.
+# have climbed too.  No step of the stood-down one was made after its
+# stand-down, and its receiver got no page but those of the steps made
+# before it (the first; a second too when the stand-down came over a
+# second late, as on a loaded machine).
 a=$(m incident standup --plan calm --level 1 --exercise --operation ALPHA | head -n 1)
 first_page() { grep "\"incident\":\"$a\"" "$T/exec/calm.log" >/dev/null 2>&1; }
 wait_for 30 first_page || fail "no first page for $a"
@@ -102,9 +112,16 @@ m incident standdown "$a" >/dev/null
 b=$(m incident standup --plan calm --level 1 --exercise --operation BRAVO | head -n 1)
 b_unreachable() { [ "$(q "SELECT p.state FROM pages p JOIN incidents i ON i.id = p.incident_id WHERE i.ref = '$b'")" = unreachable ]; }
 wait_for 60 b_unreachable || fail "$b did not climb to unreachable"
-[ "$(grep -c "\"incident\":\"$a\"" "$T/exec/calm.log")" = 1 ] || fail "a page was sent after stand-down"
+steps_of() { # REF [SQL condition]: attempts made for that incident
+    q "SELECT COUNT(*) FROM attempts t JOIN pages p ON p.id = t.page_id JOIN incidents i ON i.id = p.incident_id WHERE i.ref = '$1' ${2:+AND $2}"
+}
+[ "$(steps_of "$a" "t.created_at > i.stood_down_at")" = 0 ] || fail "a step was made after stand-down"
+[ "$(grep -c "\"incident\":\"$a\"" "$T/exec/calm.log")" -le "$(steps_of "$a")" ] || fail "a page was sent after stand-down"
 [ "$(grep -c "\"incident\":\"$b\"" "$T/exec/calm.log")" = 3 ] || fail "$b did not get 3 pages"
-[ "$(q "SELECT p.state FROM pages p JOIN incidents i ON i.id = p.incident_id WHERE i.ref = '$a'")" = cancelled ] || fail "page not cancelled"
+# (a stand-down later than the whole ladder finds the page unreachable
+# already: that stays on record for the report)
+[ "$(q "SELECT p.state = 'cancelled' OR (p.state = 'unreachable' AND p.unreachable_at <= i.stood_down_at) FROM pages p JOIN incidents i ON i.id = p.incident_id WHERE i.ref = '$a'")" = 1 ] ||
+    fail "page not cancelled: $(q "SELECT p.state FROM pages p JOIN incidents i ON i.id = p.incident_id WHERE i.ref = '$a'")"
 ok "stand-down cancelled every pending page"
 
 # Gold re-pages the unreachable agency: the ladder starts again.
@@ -127,18 +144,28 @@ expect_fail 1 CONFLICT -- --as agency:hang agency ack "$ref"
 ok "after stand-down nothing climbs, and unreachable pages cannot be re-paged or acknowledged"
 
 # Another process holds the database's write lock when a page falls due:
-# the page waits and goes out once the lock is released, never lost.
+# the page waits and goes out once the lock is released, never lost.  The
+# gateway's failure is made while the lock is held (the test kills it), so
+# the escalation it makes due must meet the lock; the daemon's log says
+# when its tasks could not begin.
 s=$(m incident standup --plan slow --level 1 --live --operation LOCKED | head -n 1)
-exec {lock}> >(sqlite3 "$DB" >/dev/null)
+gateway_called() { [ -s "$T/exec/slow.hung" ]; }
+wait_for 30 gateway_called || fail "the slow agency's gateway was never called: $(attempt slow 0)"
+before=$(attempt slow 0)
+exec {lock}> >(exec sqlite3 "$DB" >/dev/null)
 echo "BEGIN IMMEDIATE; INSERT INTO audit (at, principal, command, outcome) VALUES (0, 'test', 'lock', 'ok');" >&$lock
-held() { ! sqlite3 "$DB" "PRAGMA busy_timeout = 0; BEGIN IMMEDIATE; ROLLBACK;" 2>/dev/null; }
+held() { ! sqlite3 "$DB" "PRAGMA busy_timeout = 0; BEGIN IMMEDIATE; ROLLBACK;" >/dev/null 2>&1; }
 wait_for 30 held || fail "could not take the lock"
-waited() { grep 'tasks wait' "$LOG" >/dev/null; }
-wait_for 30 waited || fail "the paging tick did not meet the lock"
+waits=$(grep -c 'tasks wait' "$LOG" || true)
+kill -9 "$(cat "$T/exec/slow.hung")"
+waited() { [ "$(grep -c 'tasks wait' "$LOG")" -gt "$waits" ]; }
+wait_for 30 waited || fail "the gateway's failure never met the lock"
 [ ! -e "$T/exec/slow.log" ] || fail "paged through a locked database?"
+[ "$(attempt slow 0)" = "$before" ] || fail "written through a locked database? $(attempt slow 0)"
 echo "ROLLBACK;" >&$lock
 exec {lock}>&-
 sent() { grep "\"incident\":\"$s\"" "$T/exec/slow.log" >/dev/null 2>&1; }
-wait_for 30 sent || fail "page lost to a locked database"
+wait_for 30 sent || fail "page lost to a locked database: $(attempt slow 1)"
+[[ "$(attempt slow 0)" == "failed|killed by signal 9"* ]] || fail "gateway failure lost: $(attempt slow 0)"
 ok "a page due while the database was locked went out once it was free"
 stop_daemon

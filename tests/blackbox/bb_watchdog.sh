@@ -20,7 +20,7 @@ ref=$(m incident standup --plan example --level 1 --exercise --operation BULK | 
 IMPORTS=$!
 # Gold stands up another incident while the imports run: answered.
 started() { [ "$(sqlite3 "$DB" 'SELECT count(*) FROM persons' 2>/dev/null || echo 0)" -gt 0 ]; }
-wait_for "${MUSTER_TIMEOUT:-60}" started || fail "the imports never started"
+wait_for 60 started || fail "the imports never started"
 m incident standup --plan example --level 1 --exercise --operation DURING-BULK >/dev/null ||
     fail "Gold's standup failed during bulk intake"
 ok "Gold's standup answered during bulk intake"

@@ -2,13 +2,14 @@
 # directory with keys, a database and ipc:// endpoints, the real musterd
 # started through mtest (which waits for sd_notify READY), and the real
 # muster client.  Source it with the build dir, the source dir and the
-# mtest tool as $1 $2 $3.
+# mtest tool as $1 $2 $3.  The private directory is made in $TMPDIR
+# (default /tmp); its ipc:// socket paths must stay under 108 bytes.
 set -euo pipefail
 
 BIN=$(cd "$1" && pwd)
 SRC=$(cd "$2" && pwd)
 MTEST=$3
-T=$(mktemp -d /tmp/muster-test.XXXXXX)
+T=$(mktemp -d "${TMPDIR:-/tmp}/muster-test.XXXXXX")
 KEYS=$T/keys
 DB=$T/muster.db
 PLANS=${PLANS:-$SRC/plans}
@@ -49,8 +50,21 @@ WRAP=()
 if [ "${MUSTER_VALGRIND:-0}" = 1 ]; then
     WRAP=(/usr/bin/valgrind --tool=memcheck --leak-check=full --errors-for-leak-kinds=definite
         --error-exitcode=99 --track-fds=no --quiet)
-    export MUSTER_TIMEOUT=300 # memcheck is some 20 times slower
 fi
+
+# Every deadline in these tests is a bound on waiting for a condition,
+# never a measured time, and is scaled for a slow run: MUSTER_SLOW=N (a
+# loaded machine; `make test-stress` sets it) multiplies them by N, and
+# memcheck, some 20 times slower, by 20 more.  The tools (mtest, watchers,
+# crash) and the muster client's reply timeout follow the same factor.
+SLOW=${MUSTER_SLOW:-1}
+[[ "$SLOW" =~ ^[1-9][0-9]*$ ]] || { echo "MUSTER_SLOW must be a whole number >= 1" >&2; exit 2; }
+[ ${#WRAP[@]} -eq 0 ] || SLOW=$((SLOW * 20))
+export MUSTER_SLOW=$SLOW
+export MUSTER_TIMEOUT=${MUSTER_TIMEOUT:-$((15 * SLOW))}
+
+# scaled SECONDS: SECONDS times the slow factor.
+scaled() { echo $(($1 * SLOW)); }
 
 start_daemon() {
     [ -f "$KEYS/server.key" ] || init_keys
@@ -98,17 +112,17 @@ expect_fail() {
     echo "$out" | grep -- "$pattern" >/dev/null || fail "muster $* said \"$out\", expected \"$pattern\""
 }
 
-# wait_for SECONDS CMD...: run CMD until it succeeds, at most SECONDS.  For
-# conditions only visible from outside (a file a receiver wrote, a state in
-# the database); it waits on the condition, never for a fixed time.
+# wait_for SECONDS CMD...: run CMD until it succeeds, for at most SECONDS
+# (scaled) of wall-clock time.  For conditions only visible from outside (a
+# file a receiver wrote, a state in the database); it waits on the
+# condition, never for a fixed time.  The condition is tried once more
+# after the deadline, so a check that was itself slow still counts.
 wait_for() {
-    local limit=$(($1 * 20))
+    local deadline=$((${EPOCHREALTIME//[.,]/} + $(scaled "$1") * 1000000))
     shift
-    local i=0
     until "$@"; do
-        i=$((i + 1))
-        [ $i -lt $limit ] || return 1
-        sleep 0.05
+        [ "${EPOCHREALTIME//[.,]/}" -lt $deadline ] || { "$@"; return; }
+        sleep 0.05 # the polling interval, not a synchronisation
     done
 }
 

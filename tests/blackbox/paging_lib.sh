@@ -12,12 +12,16 @@ start_receiver() {
     local fd
     exec {fd}< <(exec python3 "$SRC/tests/receivers/$2" "$T/$1.log")
     RECEIVER_PIDS="${RECEIVER_PIDS:-} $!"
-    read -r -t 30 "${1}_PORT" <&"$fd" || fail "receiver $2 did not start"
+    read -r -t "$(scaled 30)" "${1}_PORT" <&"$fd" || fail "receiver $2 did not start"
     touch "$T/$1.log"
 }
 
 cleanup_hook() {
     for p in ${RECEIVER_PIDS:-}; do kill "$p" 2>/dev/null || true; done
+    # a hanging exec page a failed test left behind (page_exec.sh hang)
+    for p in $(cat "$T"/exec/*.hung 2>/dev/null); do
+        grep -q sleep "/proc/$p/cmdline" 2>/dev/null && kill -9 "$p" 2>/dev/null || true
+    done
 }
 
 # write_plan N DELAY: agencies a01..aN, each with the ladder zmq, exec,

@@ -47,10 +47,11 @@
 #include <zmq.h>
 
 #include "client.h"
+#include "slow.h"
 
-#define REPLY_MS 2000      /* a reply later than this is an unknown outcome */
-#define GIVE_UP_MS 120000  /* a bound on retrying one request */
-#define MAX_INCIDENTS 4096 /* incidents the run stands up, at most */
+#define REPLY_MS tool_scaled_ms(2000)     /* a reply later than this is an unknown outcome */
+#define GIVE_UP_MS tool_scaled_ms(120000) /* a bound on retrying one request */
+#define MAX_INCIDENTS 4096                /* incidents the run stands up, at most */
 #define MAX_AGENCIES 16
 #define BACKLOG 3 /* Gold stands up another when fewer wait for acks */
 

@@ -38,13 +38,17 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <zmq.h>
 
 #include "client.h"
+#include "slow.h"
 
-#define WAIT_MS 60000 /* a bound on waiting, never a measured time */
+/* a bound on waiting, never a measured time (scaled by MUSTER_SLOW) */
+#define WAIT_MS tool_scaled_ms(60000)
+#define PROBE_MS 200 /* how long one feed probe waits before the next */
 
 static int fail(const char *what)
 {
@@ -311,6 +315,13 @@ static int cmd_flood(int argc, char **argv)
     return bad;
 }
 
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* A CURVE SUB socket on the feed, subscribed to incident events. */
 static void *feed_socket(void *ctx, const char *ep, const char *keys)
 {
@@ -385,10 +396,12 @@ static int cmd_feed(int argc, char **argv)
     long long seq = -1;
     /* The subscription reaches the daemon some time after connecting (the
      * PUB/SUB "slow joiner"): until the first event arrives, each standup
-     * is a probe, answered within a bound or followed by another. */
-    for (; seq < 0 && i < 50; i++)
+     * is a probe, followed by another if no event came; the probes stop at
+     * a deadline, not after a count, so a loaded machine gets its time. */
+    long long deadline = now_ms() + WAIT_MS;
+    for (; seq < 0 && now_ms() < deadline; i++)
         if (feed_standup(c, i, ref, sizeof(ref)) == 0)
-            seq = feed_expect(sub, ref, 200);
+            seq = feed_expect(sub, ref, PROBE_MS);
     if (seq < 0)
         rc = fail("no feed event arrived");
     else

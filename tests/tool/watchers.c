@@ -13,7 +13,12 @@
  * watcher is printed:
  *     watcher I seq S gaps G snapshots K sha256 HEX
  * with the SHA-256 of its canonical board JSON.  Exits 1 when any watcher
- * fails, or stalls for 60 s without progress.
+ * fails, or stalls for 60 s (scaled) without progress.
+ *
+ * A watcher behaves as `muster watch` does under load: a feed handshake or
+ * a snapshot that gets no answer is tried again until a deadline, and a
+ * re-snapshot after a gap that fails is taken again on the next round.
+ * Every bound is scaled by MUSTER_SLOW (tests/tool/slow.h).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -29,8 +34,12 @@
 #include "board_client.h"
 #include "client.h"
 #include "keys.h"
+#include "slow.h"
 
-#define STALL_MS 60000 /* a bound on waiting, never a measured time */
+/* Bounds on waiting, never measured times (scaled by MUSTER_SLOW). */
+#define STALL_MS tool_scaled_ms(60000)  /* without progress on the feed */
+#define REPLY_MS tool_scaled_ms(30000)  /* for one reply or one handshake */
+#define START_MS tool_scaled_ms(120000) /* for a watcher's first snapshot */
 #define MAX_WATCHERS 1000
 
 struct shared {
@@ -78,10 +87,34 @@ static int follow(struct watcher *w, struct board_client *b)
         }
         if (zmq_poll(&item, 1, 100) < 0 && errno != EINTR)
             return -1;
-        if ((item.revents & ZMQ_POLLIN) && board_client_drain(b, w->err, sizeof(w->err)) < 0)
-            return -1;
+        /* drained every round, not only on input: a re-snapshot that
+         * failed is taken again even when the feed has gone quiet */
+        if (board_client_drain(b, w->err, sizeof(w->err)) >= 0)
+            w->err[0] = '\0';
     }
     return 0;
+}
+
+/* Open both sockets and take the first snapshot, again and again while
+ * the daemon does not answer (a loaded daemon answers late, not never),
+ * until START_MS.  A refusal (our key, no incident) is final. */
+static int watcher_start(struct watcher *w, struct board_client **out)
+{
+    struct shared *sh = w->sh;
+    struct board_client_opts o = {sh->control,    sh->feed, &sh->me,
+                                  sh->server_pub, REPLY_MS, sh->zctx};
+    long long deadline = now_ms() + START_MS;
+    int rc;
+    do {
+        struct board_client *b = NULL;
+        rc = board_client_open(&o, &b, w->err, sizeof(w->err));
+        if (rc == 0 && (rc = board_client_watch(b, NULL, w->err, sizeof(w->err))) == 0) {
+            *out = b;
+            return 0;
+        }
+        board_client_close(b);
+    } while ((rc == -ETIMEDOUT || rc == -EAGAIN) && now_ms() < deadline);
+    return rc;
 }
 
 static void *watcher_run(void *arg)
@@ -89,10 +122,7 @@ static void *watcher_run(void *arg)
     struct watcher *w = arg;
     struct shared *sh = w->sh;
     struct board_client *b = NULL;
-    struct board_client_opts o = {sh->control, sh->feed, &sh->me, sh->server_pub, 30000, sh->zctx};
-    int rc = board_client_open(&o, &b, w->err, sizeof(w->err));
-    if (rc == 0)
-        rc = board_client_watch(b, NULL, w->err, sizeof(w->err));
+    int rc = watcher_start(w, &b);
     atomic_fetch_add(rc == 0 ? &sh->ready : &sh->failed, 1);
     if (rc == 0 && follow(w, b) == 0 && board_client_sha256(board_client_board(b), w->hash) == 0) {
         w->ok = 1;
