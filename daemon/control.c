@@ -22,11 +22,14 @@
  * Each connection (by its routing id, always one libzmq chose: ids a client
  * chose are refused, so no one can take over another's session) may have
  * CONN_MAX_QUEUED requests waiting; more get BUSY.  A reply its pipe cannot
- * take (the client does not read: SNDHWM reached) waits in the
- * connection's stash and its further requests are not run; after
- * STALL_DROP_MS without progress the connection's stash and requests are
- * dropped.  So a client that does not read is slowed, then dropped, and
- * never makes the daemon hold its replies in memory.
+ * take (SNDHWM reached) waits in the connection's stash, in order, and is
+ * offered again whenever the socket signals (libzmq signals when a pipe has
+ * room again) or the resend timer fires.  A client that reads is only
+ * briefly behind; one that does not read fills its stash (STASH_MAX
+ * replies or STASH_BYTES), and then none of its further requests is run;
+ * after STALL_DROP_MS without progress its stash and requests are dropped.
+ * So a client that does not read is slowed, then dropped, and never makes
+ * the daemon hold its replies in memory.
  */
 #include "control.h"
 
@@ -56,9 +59,10 @@
 #define BUDGET_NS (20 * 1000000ULL)       /* a batch takes no more requests after this */
 #define BUDGET_URGENT_NS (5 * 1000000ULL) /* ... when Gold or duty wait for it */
 #define REPLY_HWM 64                      /* replies a connection's pipe holds */
+#define STASH_MAX 256                     /* replies waiting in musterd beyond it... */
+#define STASH_BYTES (4 * 1024 * 1024)     /* ... or bytes: its requests wait */
 #define STALL_DROP_MS 30000
-#define RESEND_FAST_MS 2
-#define RESEND_SLOW_MS 50
+#define RESEND_MS 20
 #define MAX_FRAMES 3 /* routing id, optional empty delimiter, body */
 #define ROUTE_LEN 5  /* libzmq's own routing ids: a zero byte, then 4 bytes */
 #define CONN_BUCKETS 1024
@@ -81,6 +85,7 @@ struct conn {
     size_t queued, queued_bytes;
     size_t pending; /* replies of the running batch not yet sent */
     struct outrep *stash, *stash_tail;
+    size_t stashed, stashed_bytes;
     uint64_t stalled_since; /* loop ms; 0 when the pipe takes replies */
 };
 
@@ -200,11 +205,17 @@ static void queue_push(struct queue *q, struct inreq *r)
     q->tail = r;
 }
 
+/* True when conn has so many replies unread that its requests wait. */
+static bool conn_blocked(const struct conn *conn)
+{
+    return conn->stashed >= STASH_MAX || conn->stashed_bytes >= STASH_BYTES;
+}
+
 /* Take the first request of q whose connection reads its replies. */
 static struct inreq *queue_take(struct queue *q)
 {
     struct inreq *prev = NULL, *r = q->head;
-    while (r && r->conn->stash) {
+    while (r && conn_blocked(r->conn)) {
         prev = r;
         r = r->next;
     }
@@ -244,7 +255,7 @@ static void control_enqueue(struct control *c, struct inreq *r)
     struct conn *conn = conn_get(c, id);
     if (!conn || conn->queued >= CONN_MAX_QUEUED ||
         conn->queued_bytes + r->bytes > CONN_MAX_BYTES) {
-        if (conn && !conn->stash) /* a client that reads is told; one that does not, not */
+        if (conn && !conn_blocked(conn)) /* a client that reads is told; one that does not, not */
             send_now(c, r, ERR_BUSY, "too many requests waiting from this connection; retry");
         else
             inreq_free(c, r);
@@ -372,6 +383,8 @@ static void stash_add(struct control *c, struct conn *conn, struct outrep *o)
     }
     *s = *o;
     s->next = NULL;
+    conn->stashed++;
+    conn->stashed_bytes += strlen(s->reply ? s->reply : NO_REPLY);
     if (!conn->stash) {
         conn->stash = s;
         c->nstalled++;
@@ -382,7 +395,7 @@ static void stash_add(struct control *c, struct conn *conn, struct outrep *o)
     }
     conn->stash_tail = s;
     if (!c->stopped && !uv_is_active((uv_handle_t *)&c->resend))
-        uv_timer_start(&c->resend, control_resend, RESEND_FAST_MS, 0);
+        uv_timer_start(&c->resend, control_resend, RESEND_MS, 0);
 }
 
 /* Send o, or keep it in its connection's stash behind the replies already
@@ -439,6 +452,7 @@ static void conn_drop(struct control *c, struct conn *conn)
         free(s);
         replies++;
     }
+    conn->stashed = conn->stashed_bytes = 0;
     c->nstalled--;
     conn->queued++; /* keep conn while its requests go */
     for (int k = 0; k < NCLASS; k++) {
@@ -474,6 +488,8 @@ static bool conn_resend(struct control *c, struct conn *conn)
         if (rc == -EAGAIN)
             break;
         conn->stash = s->next;
+        conn->stashed--;
+        conn->stashed_bytes -= strlen(s->reply ? s->reply : NO_REPLY);
         outrep_free(s);
         free(s);
         progress = true;
@@ -485,26 +501,30 @@ static bool conn_resend(struct control *c, struct conn *conn)
     return progress;
 }
 
-static void control_resend(uv_timer_t *h)
+/* Offer every stashed reply again; drop the connections that have read
+ * nothing for STALL_DROP_MS. */
+static void control_resend_all(struct control *c)
 {
-    struct control *c = h->data;
-    bool progress = false;
     uint64_t now = uv_now(c->m->loop);
-    for (size_t b = 0; b < CONN_BUCKETS; b++) {
+    for (size_t b = 0; c->nstalled > 0 && b < CONN_BUCKETS; b++) {
         for (struct conn *conn = c->conns[b], *next; conn; conn = next) {
             next = conn->next;
             if (!conn->stash)
                 continue;
-            if (conn_resend(c, conn)) {
-                progress = true;
+            if (conn_resend(c, conn))
                 conn_release(c, conn);
-            } else if (now - conn->stalled_since >= STALL_DROP_MS) {
+            else if (now - conn->stalled_since >= STALL_DROP_MS)
                 conn_drop(c, conn);
-            }
         }
     }
+}
+
+static void control_resend(uv_timer_t *h)
+{
+    struct control *c = h->data;
+    control_resend_all(c);
     if (c->nstalled > 0 && !c->stopped)
-        uv_timer_start(&c->resend, control_resend, progress ? RESEND_FAST_MS : RESEND_SLOW_MS, 0);
+        uv_timer_start(&c->resend, control_resend, RESEND_MS, 0);
     /* Every send, even one refused with EAGAIN, may have taken the socket's
      * edge (libzmq processes its commands in zmq_send): read again. */
     control_fill(c);
@@ -609,7 +629,7 @@ static bool control_has_work(struct control *c)
         return true;
     for (int k = 0; k < NCLASS; k++)
         for (struct inreq *r = c->queues[k].head; r; r = r->next)
-            if (!r->conn->stash)
+            if (!conn_blocked(r->conn))
                 return true;
     return false;
 }
@@ -693,6 +713,7 @@ int control_push(struct control *c, const void *route, size_t route_len, const c
 static void control_ready(void *arg)
 {
     struct control *c = arg;
+    control_resend_all(c); /* the signal may be a pipe with room again */
     control_fill(c);
     control_run(c);
 }
