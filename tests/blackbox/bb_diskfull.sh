@@ -100,8 +100,10 @@ p1=$(person_add "$ref" "Ann Before")
 [ -n "$p1" ] || fail "registration before the disk filled"
 # An empty WAL, so that the next write needs new blocks (a WAL whose frames
 # were all checkpointed is overwritten in place, needing none).
-[ "$(sqlite3 -batch "$DB" "PRAGMA wal_checkpoint(TRUNCATE)")" = "0|0|0" ] ||
-    fail "could not checkpoint the WAL"
+# The daemon may still be writing (the paging tick, the audit row of the
+# read): retry until a checkpoint finds no writer.
+checkpointed() { [ "$(sqlite3 -batch "$DB" "PRAGMA wal_checkpoint(TRUNCATE)" 2>/dev/null)" = "0|0|0" ]; }
+wait_for 30 checkpointed || fail "could not checkpoint the WAL"
 dd if=/dev/zero of="$FULL/filler" bs=4k 2>/dev/null || true
 [ "$(df --output=avail "$FULL" | tail -n 1 | tr -d ' ')" = 0 ] || fail "the disk is not full"
 
