@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "persons.h"
 #include "server.h"
 #include "store.h"
@@ -99,14 +100,18 @@ static char *whole_reply(struct muster *m, const struct dispatch_peer *peer,
     return proto_reply_ok(req->id, sum);
 }
 
-/* A part failed: its error is the reply to the whole request. */
+/* A part failed: its error is the reply to the whole request (never NULL:
+ * NULL would mean that parts remain). */
 static char *as_whole(const struct proto_request *req, char *part_text)
 {
     json_t *r = json_loads(part_text, 0, NULL);
-    free(part_text);
-    json_object_set_new(r, "id", json_string(req->id));
-    char *text = json_dumps(r, JSON_COMPACT);
+    char *text = NULL;
+    if (json_is_object(r) && json_object_set_new(r, "id", json_string(req->id)) == 0)
+        text = json_dumps(r, JSON_COMPACT);
     json_decref(r);
+    if (!text)
+        return part_text;
+    free(part_text);
     return text;
 }
 
@@ -137,7 +142,9 @@ static char *finish(struct muster *m, const struct dispatch_peer *peer,
         return as_whole(req, last);
     free(last);
     dispatch_digest(req->cmd, req->args, digest);
-    store_reply_put(m->store, peer->principal, req->id, server_now(m), whole, digest);
+    if (store_reply_put(m->store, peer->principal, req->id, server_now(m), whole, digest) != 0)
+        log_error("dispatch: the reply to import %s is not stored: a retry sums its parts again",
+                  req->id);
     return whole;
 }
 
