@@ -46,7 +46,7 @@ int board_add(struct muster *m, struct outbox *ob, int64_t incident_id, const ch
     sqlite3_bind_int(s, 3, delta);
     int rc = sqlite3_step(s);
     int64_t value = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-    rc = store_errno(sqlite3_reset(s));
+    rc = sql_errno(sqlite3_reset(s));
     if (rc == 0)
         board_put(ob, key, json_integer(value));
     return rc;

@@ -66,7 +66,7 @@ static int storage_error(struct proto_error *e, int rc)
 
 static void audit(struct cmd_ctx *c, const char *cmd, const char *outcome)
 {
-    struct store_audit a = {c->now,  c->actor, c->req_id, cmd, c->target[0] ? c->target : NULL,
+    struct audit_row a = {c->now,  c->actor, c->req_id, cmd, c->target[0] ? c->target : NULL,
                             outcome, NULL};
     int rc = store_audit_add(c->m->store, &a);
     if (rc != 0)
@@ -141,7 +141,7 @@ static char *run_mutating(struct cmd_ctx *c, const struct command *cmd)
 
 /* The audit row of a read, written by the next batch. */
 struct read_audit {
-    struct store_audit a;
+    struct audit_row a;
     char principal[KEYS_HOLDER_MAX + 4], request_id[80], command[40], target[96], outcome[24];
 };
 
@@ -166,7 +166,7 @@ static struct read_audit *read_audit_new(struct cmd_ctx *c, const char *cmd, con
     snprintf(r->command, sizeof(r->command), "%s", cmd);
     snprintf(r->target, sizeof(r->target), "%s", c->target);
     snprintf(r->outcome, sizeof(r->outcome), "%s", outcome);
-    r->a = (struct store_audit){c->now,    r->principal, r->request_id, r->command,
+    r->a = (struct audit_row){c->now,    r->principal, r->request_id, r->command,
                                 r->target, r->outcome,   NULL};
     return r;
 }
@@ -255,9 +255,9 @@ static const char SQL_AUDIT_ALL[] =
     "SELECT id, at, principal, request_id, command, target, outcome, detail, hash FROM audit"
     " WHERE id >= ?1 ORDER BY id LIMIT ?2";
 
-static void audit_fields(sqlite3_stmt *s, struct store_audit *a)
+static void audit_fields(sqlite3_stmt *s, struct audit_row *a)
 {
-    *a = (struct store_audit){sqlite3_column_int64(s, 1),
+    *a = (struct audit_row){sqlite3_column_int64(s, 1),
                               (const char *)sqlite3_column_text(s, 2),
                               (const char *)sqlite3_column_text(s, 3),
                               (const char *)sqlite3_column_text(s, 4),
@@ -290,7 +290,7 @@ static int cmd_audit_export(struct cmd_ctx *c)
     sqlite3_bind_int64(s, 1, from);
     sqlite3_bind_int64(s, 2, limit);
     while (sqlite3_step(s) == SQLITE_ROW) {
-        struct store_audit a;
+        struct audit_row a;
         audit_fields(s, &a);
         json_array_append_new(
             rows, json_pack("{s:I, s:I, s:s, s:s?, s:s, s:s?, s:s, s:s?, s:s?}", "id",

@@ -79,7 +79,7 @@ static int next_ref(struct cmd_ctx *c, const struct plan *p, int exercise, char 
     sqlite3_bind_text(s, 1, pattern, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(s);
     if (rc != SQLITE_ROW)
-        return store_errno(rc);
+        return sql_errno(rc);
     incident_ref_format(ref, len, p->ref_prefix, exercise, tm.tm_year + 1900,
                         sqlite3_column_int64(s, 0) + 1);
     sqlite3_reset(s);
@@ -231,7 +231,7 @@ static int cmd_standdown(struct cmd_ctx *c)
     sqlite3_bind_text(s, 4, note, -1, SQLITE_STATIC);
     int step = sqlite3_step(s);
     int64_t id = step == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-    int rc = store_errno(sqlite3_reset(s));
+    int rc = sql_errno(sqlite3_reset(s));
     if (rc != 0)
         return storage_fail(c, rc);
     if (id == 0)
@@ -291,7 +291,7 @@ static int cmd_list(struct cmd_ctx *c)
     sqlite3_reset(s);
     if (rc != SQLITE_DONE) {
         json_decref(arr);
-        return storage_fail(c, store_errno(rc));
+        return storage_fail(c, sql_errno(rc));
     }
     c->result = json_pack("{s:o}", "incidents", arr);
     return 0;
@@ -375,7 +375,7 @@ static int cmd_show(struct cmd_ctx *c)
         return 0;
     if (rc == SQLITE_DONE)
         return proto_fail(&c->err, ERR_NOT_FOUND, "no incident %s", ref);
-    return storage_fail(c, store_errno(rc));
+    return storage_fail(c, sql_errno(rc));
 }
 
 static const char *const standup_args_list[] = {"plan",      "level", "exercise",

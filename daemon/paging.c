@@ -884,7 +884,7 @@ int paging_ask_stop(struct muster *m, struct outbox *ob, int64_t ask_id, int64_t
         page_id = sqlite3_column_int64(s, 0);
         incident_id = sqlite3_column_int64(s, 1);
     }
-    int rc = store_errno(sqlite3_reset(s));
+    int rc = sql_errno(sqlite3_reset(s));
     if (rc == 0 && page_id > 0)
         rc = paging_cancel_in_flight(m, ob, incident_id, page_id, now);
     return rc;
@@ -1152,7 +1152,7 @@ int paging_flush_queued(struct muster *m, struct outbox *ob, const char *agency_
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < TICK_BATCH)
         ids[n++] = sqlite3_column_int64(s, 0);
-    rc = store_errno(sqlite3_reset(s));
+    rc = sql_errno(sqlite3_reset(s));
     for (size_t i = 0; i < n && rc == 0; i++)
         rc = deliver_after_commit(m->paging, ob, ids[i]);
     return rc;

@@ -70,7 +70,7 @@ static int page_find(struct cmd_ctx *c, const char *sql, const char *a, const ch
         out->ask_id = sqlite3_column_int64(s, 7);
     }
     sqlite3_reset(s);
-    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : sql_errno(rc);
 }
 
 static const char SQL_ACK[] =
@@ -333,7 +333,7 @@ static int cmd_received(struct cmd_ctx *c)
     bool changed = sqlite3_step(s) == SQLITE_ROW;
     int64_t incident = changed ? sqlite3_column_int64(s, 0) : 0;
     int step = changed ? sqlite3_column_int(s, 1) : 0;
-    int rc = store_errno(sqlite3_reset(s));
+    int rc = sql_errno(sqlite3_reset(s));
     snprintf(c->target, sizeof(c->target), "page %lld", (long long)id);
     if (rc == 0 && changed && (s = store_stmt(c->m->store, SQL_REF_OF))) {
         sqlite3_bind_int64(s, 1, incident);

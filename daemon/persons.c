@@ -91,7 +91,7 @@ static int facts_load(struct muster *m, int64_t id, struct facts *f)
         f->merged = sqlite3_column_type(s, 10) != SQLITE_NULL;
     }
     sqlite3_reset(s);
-    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : sql_errno(rc);
 }
 
 /* ---- occupancy and referrals ---- */
@@ -139,7 +139,7 @@ static int occupancy(struct muster *m, const struct plan_persons *pp, int64_t in
         sqlite3_bind_text(s, 2, pp->pathways[i].id, -1, SQLITE_STATIC);
         if (sqlite3_step(s) == SQLITE_ROW)
             occupied[i] = sqlite3_column_int(s, 0);
-        int rc = store_errno(sqlite3_reset(s));
+        int rc = sql_errno(sqlite3_reset(s));
         if (rc != 0)
             return rc;
     }
@@ -165,7 +165,7 @@ static int open_referral(struct muster *m, int64_t person_id, struct open_referr
         copy_col(s, 2, r->state, sizeof(r->state));
     }
     sqlite3_reset(s);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_errno(rc);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : sql_errno(rc);
 }
 
 static int exec_id_text_time(struct muster *m, const char *sql, int64_t id, const char *text,
@@ -484,7 +484,7 @@ static int deadline_events(struct muster *m, struct outbox *ob, const char *sql,
         e->at = sqlite3_column_int64(s, breach ? 3 : 2);
         copy_col(s, 1, e->instrument, sizeof(e->instrument));
     }
-    int rc = store_errno(sqlite3_reset(s));
+    int rc = sql_errno(sqlite3_reset(s));
     for (size_t i = 0; i < n && rc == 0; i++) {
         struct due_event *e = &ev[i];
         if (breach)

@@ -229,7 +229,7 @@ static int incident_find(struct cmd_ctx *c, const char *ref, struct incident_row
     sqlite3_reset(s);
     if (rc != SQLITE_ROW)
         return rc == SQLITE_DONE ? proto_fail(&c->err, ERR_NOT_FOUND, "no incident %s", ref)
-                                 : storage_fail(c, store_errno(rc));
+                                 : storage_fail(c, sql_errno(rc));
     out->plan = frozen_plan(c->m, out->id);
     if (!out->plan)
         return proto_fail(&c->err, ERR_INTERNAL, "the frozen plan of %s cannot be read", ref);
@@ -597,7 +597,7 @@ static int person_access(struct cmd_ctx *c, int64_t id, struct person_ref *p, bo
     if (rc == SQLITE_ROW)
         return 0;
     return rc == SQLITE_DONE ? proto_fail(&c->err, ERR_NOT_FOUND, "no person %lld", (long long)id)
-                             : storage_fail(c, store_errno(rc));
+                             : storage_fail(c, sql_errno(rc));
 }
 
 static int person_arg(struct cmd_ctx *c, const char *name, struct person_ref *p, bool active)

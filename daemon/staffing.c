@@ -184,7 +184,7 @@ int staffing_ledger_add(struct muster *m, struct outbox *ob, const struct staffi
                                                sqlite3_column_int(s, 3), sqlite3_column_int(s, 4),
                                                sqlite3_column_int(s, 5)));
     }
-    rc = store_errno(sqlite3_reset(s));
+    rc = sql_errno(sqlite3_reset(s));
     if (rc != 0) {
         json_decref(cells);
         return rc;
@@ -219,7 +219,7 @@ static int asks_close(struct muster *m, struct outbox *ob, const char *sql, int6
     size_t n = 0;
     while (sqlite3_step(s) == SQLITE_ROW && n < 256)
         ids[n++] = sqlite3_column_int64(s, 0);
-    int rc = store_errno(sqlite3_reset(s));
+    int rc = sql_errno(sqlite3_reset(s));
     for (size_t i = 0; i < n && rc == 0; i++)
         rc = paging_ask_stop(m, ob, ids[i], now);
     return rc;
@@ -325,7 +325,7 @@ static int asks_open(struct muster *m, struct outbox *ob, int64_t now)
         if (!json_object_get(plans, sh->ref))
             json_object_set_new(plans, sh->ref, json_loads(col(s, 6), 0, NULL));
     }
-    int rc = store_errno(sqlite3_reset(s));
+    int rc = sql_errno(sqlite3_reset(s));
     for (size_t i = 0; i < n && rc == 0; i++)
         rc = ask_capable(m, ob, &list[i], json_object_get(plans, list[i].ref), now);
     free(list);

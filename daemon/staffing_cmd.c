@@ -58,7 +58,7 @@ static int incident_load(struct cmd_ctx *c, const char *ref, struct incident_ref
     if (rc == SQLITE_ROW)
         return 0;
     return rc == SQLITE_DONE ? proto_fail(&c->err, ERR_NOT_FOUND, "no incident %s", ref)
-                             : storage_fail(c, store_errno(rc));
+                             : storage_fail(c, sql_errno(rc));
 }
 
 /* The agency a pledge is for: the caller's own, or (for the duty
@@ -331,7 +331,7 @@ static int pledge_load(struct cmd_ctx *c, int64_t id, struct pledge_row *p)
     const char *me = authz_agency_id(c->principal);
     if (rc == SQLITE_DONE || (rc == SQLITE_ROW && me && strcmp(me, p->agency)))
         return proto_fail(&c->err, ERR_NOT_FOUND, "no pledge %lld", (long long)id);
-    return rc == SQLITE_ROW ? 0 : storage_fail(c, store_errno(rc));
+    return rc == SQLITE_ROW ? 0 : storage_fail(c, sql_errno(rc));
 }
 
 static const struct move *move_find(const char *cmd, const char *from)

@@ -324,35 +324,6 @@ int store_schema_version(void)
     return NMIGRATIONS;
 }
 
-int store_errno(int rc)
-{
-    switch (rc & 0xff) {
-    case SQLITE_OK:
-    case SQLITE_DONE:
-    case SQLITE_ROW:
-        return 0;
-    case SQLITE_FULL:
-        return -ENOSPC;
-    case SQLITE_READONLY:
-        return -EROFS;
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-        return -EBUSY;
-    case SQLITE_CONSTRAINT:
-        return -EEXIST;
-    case SQLITE_NOMEM:
-        return -ENOMEM;
-    case SQLITE_CANTOPEN:
-        return -ENOENT;
-    case SQLITE_MISUSE:
-    case SQLITE_RANGE:
-    case SQLITE_ERROR:
-        return -EINVAL;
-    default:
-        return -EIO;
-    }
-}
-
 int store_exec(struct store *st, const char *sql)
 {
     char *msg = NULL;
@@ -361,7 +332,7 @@ int store_exec(struct store *st, const char *sql)
         log_error("store: %s", msg ? msg : sqlite3_errstr(rc));
         sqlite3_free(msg);
     }
-    return store_errno(rc);
+    return sql_errno(rc);
 }
 
 static int store_user_version(struct store *st, int *version)
@@ -371,7 +342,7 @@ static int store_user_version(struct store *st, int *version)
     if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW)
         *version = sqlite3_column_int(s, 0);
     sqlite3_finalize(s);
-    return store_errno(rc);
+    return sql_errno(rc);
 }
 
 static int store_migrate(struct store *st)
@@ -427,7 +398,7 @@ int store_open(const char *path, struct store **out)
                          SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         log_error("store: cannot open %s: %s", path, sqlite3_errstr(rc));
-        rc = store_errno(rc);
+        rc = sql_errno(rc);
         goto done;
     }
     sqlite3_extended_result_codes(st->db, 1);
@@ -492,7 +463,7 @@ int store_exec_stmt(sqlite3_stmt *stmt)
     sqlite3_reset(stmt);
     if (rc == SQLITE_DONE || rc == SQLITE_ROW)
         return 0;
-    return store_errno(rc);
+    return sql_errno(rc);
 }
 
 int store_begin(struct store *st)
@@ -553,7 +524,7 @@ static int anchor_head(struct store *st, int64_t *rows, char hash[65])
     const char *h = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st->head, 1) : NULL;
     snprintf(hash, 65, "%s", h ? h : "");
     sqlite3_reset(st->head);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_errno(rc);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : sql_errno(rc);
 }
 
 /* Sign the head and append it to the anchor file, synced.  A line that
@@ -610,7 +581,7 @@ static void anchor_log(struct store *st)
 static void commit_done(uv_work_t *w, int status)
 {
     struct store *st = w->data;
-    int rc = status < 0 ? status : store_errno(st->commit_rc);
+    int rc = status < 0 ? status : sql_errno(st->commit_rc);
     /* SQLite reports a read-only or full file system as a generic I/O
      * error: say what the operating system said */
     if (rc == -EIO && (st->commit_errno == EROFS || st->commit_errno == ENOSPC))
@@ -711,7 +682,7 @@ static int anchor_open(struct store *st)
     }
     int rc = sqlite3_prepare_v3(st->db, "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1", -1,
                                 SQLITE_PREPARE_PERSISTENT, &st->head, NULL);
-    return store_errno(rc);
+    return sql_errno(rc);
 }
 
 int store_anchor_start(struct store *st, const char *keys_dir)
@@ -766,7 +737,7 @@ int store_reply_get(struct store *st, const char *principal, const char *req_id,
         *reply = strdup((const char *)sqlite3_column_text(s, 0));
         rc = *reply ? 0 : -ENOMEM;
     } else {
-        rc = rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
+        rc = rc == SQLITE_DONE ? -ENOENT : sql_errno(rc);
     }
     sqlite3_reset(s);
     return rc;
@@ -791,20 +762,7 @@ static const char SQL_AUDIT_ADD[] =
     "INSERT INTO audit (id, at, principal, request_id, command, target, outcome, detail, hash)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 
-void store_audit_hash(const char *prev, int64_t id, const struct store_audit *a, char hex[65])
-{
-    char *text = NULL;
-    unsigned char h[crypto_hash_sha256_BYTES];
-    int n =
-        asprintf(&text, "%s\n%lld\n%lld\n%s\n%s\n%s\n%s\n%s\n%s", prev ? prev : "", (long long)id,
-                 (long long)a->at, a->principal, a->request_id ? a->request_id : "", a->command,
-                 a->target ? a->target : "", a->outcome, a->detail ? a->detail : "");
-    crypto_hash_sha256(h, (const unsigned char *)(n > 0 ? text : ""), n > 0 ? (size_t)n : 0);
-    sodium_bin2hex(hex, 65, h, sizeof(h));
-    free(text);
-}
-
-int store_audit_add(struct store *st, const struct store_audit *a)
+int store_audit_add(struct store *st, const struct audit_row *a)
 {
     sqlite3_stmt *t = store_stmt(st, SQL_AUDIT_TAIL);
     if (!t)
@@ -817,7 +775,7 @@ int store_audit_add(struct store *st, const struct store_audit *a)
                  sqlite3_column_text(t, 1) ? (const char *)sqlite3_column_text(t, 1) : "");
     }
     sqlite3_reset(t);
-    store_audit_hash(prev, id, a, hash);
+    audit_row_hash(prev, id, a, hash);
     sqlite3_stmt *s = store_stmt(st, SQL_AUDIT_ADD);
     if (!s)
         return -EINVAL;
@@ -851,7 +809,7 @@ int store_audit_wrong_code(struct store *st, const char *principal, int64_t sinc
     if (rc == SQLITE_ROW)
         *at = sqlite3_column_int64(s, 0);
     sqlite3_reset(s);
-    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : store_errno(rc);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : sql_errno(rc);
 }
 
 static const char SQL_EVENT_ADD[] =

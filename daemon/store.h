@@ -17,6 +17,9 @@
 #include <sqlite3.h>
 #include <uv.h>
 
+#include "audit.h"
+#include "sqlerr.h"
+
 struct store;
 struct audit_report;
 
@@ -26,9 +29,6 @@ void store_close(struct store *st);
 
 /* The schema version this build migrates to. */
 int store_schema_version(void);
-
-/* Translate a SQLite result code to 0 / negative errno. */
-int store_errno(int sqlite_rc);
 
 /* A cached prepared statement for sql (a string literal: the cache is keyed
  * by its address).  It is reset and its bindings cleared.  NULL on error. */
@@ -87,17 +87,8 @@ int store_reply_get(struct store *st, const char *principal, const char *req_id,
 int store_reply_put(struct store *st, const char *principal, const char *req_id, int64_t at,
                     const char *reply, const char *digest);
 
-/* Audit trail: one row per state change or refusal. */
-struct store_audit {
-    int64_t at;             /* ms since the epoch */
-    const char *principal;  /* who */
-    const char *request_id; /* client request id, may be NULL */
-    const char *command;    /* what */
-    const char *target;     /* e.g. incident reference, may be NULL */
-    const char *outcome;    /* "ok" or an error code */
-    const char *detail;     /* JSON text or NULL */
-};
-int store_audit_add(struct store *st, const struct store_audit *a);
+/* Audit trail: one row per state change or refusal (audit.h). */
+int store_audit_add(struct store *st, const struct audit_row *a);
 
 /* The target of the audit row of an attempt to acknowledge by code. */
 #define STORE_AUDIT_ACK_CODE "ack code"
@@ -108,12 +99,6 @@ int store_audit_add(struct store *st, const struct store_audit *a);
  * than n.  An index lookup, however long the audit trail. */
 int store_audit_wrong_code(struct store *st, const char *principal, int64_t since, int n,
                            int64_t *at);
-
-/* The chain hash of audit row id with fields a after the row whose hash
- * is prev ("" for the first row): SHA-256 over prev, id and every field,
- * newline-separated, as 64 hex characters.  docs/security.md spells it
- * out so an inquiry can check an export independently. */
-void store_audit_hash(const char *prev, int64_t id, const struct store_audit *a, char hex[65]);
 
 /* Status-feed events: persisted in the same transaction as the change they
  * describe; *seq is the feed sequence number. */

@@ -1,5 +1,5 @@
 /*
- * tests/test_plan.c - unit tests for daemon/plan.c: the plan loader.
+ * tests/test_plan.c - unit tests for common/plan.c: the plan loader.
  *
  * Usage: test_plan [TESTS_PLANS_DIR [PLANS_DIR]]
  * TESTS_PLANS_DIR holds good-*.yaml and bad-*.yaml with bad-*.err, the exact

@@ -105,7 +105,7 @@ static void test_audit_and_events(void **state)
     assert_int_equal(store_open(path, &st), 0);
     int64_t before = store_event_last_seq(st), seq = 0;
     assert_int_equal(store_begin(st), 0);
-    struct store_audit a = {42, "gold", "r1", "incident.standup", "CAMB-2026-0001", "ok", NULL};
+    struct audit_row a = {42, "gold", "r1", "incident.standup", "CAMB-2026-0001", "ok", NULL};
     assert_int_equal(store_audit_add(st, &a), 0);
     assert_int_equal(store_event_add(st, 0, 42, "test.kind", "{}", &seq), 0);
     assert_int_equal(seq, before + 1);
@@ -211,10 +211,10 @@ static void test_readonly_reported(void **state)
     /* a database the daemon cannot write answers with -EROFS, not a crash */
     sqlite3 *db;
     assert_int_equal(sqlite3_open_v2(ro, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    assert_int_equal(store_errno(sqlite3_exec(db, "CREATE TABLE t (x)", NULL, NULL, NULL)), -EROFS);
+    assert_int_equal(sql_errno(sqlite3_exec(db, "CREATE TABLE t (x)", NULL, NULL, NULL)), -EROFS);
     sqlite3_close(db);
-    assert_int_equal(store_errno(SQLITE_FULL), -ENOSPC);
-    assert_int_equal(store_errno(SQLITE_CONSTRAINT_UNIQUE), -EEXIST);
+    assert_int_equal(sql_errno(SQLITE_FULL), -ENOSPC);
+    assert_int_equal(sql_errno(SQLITE_CONSTRAINT_UNIQUE), -EEXIST);
 }
 
 /* Wrong acknowledgement codes are counted per principal, in a window,
@@ -226,15 +226,15 @@ static void test_wrong_codes(void **state)
     assert_int_equal(store_open(path, &st), 0);
     assert_int_equal(store_begin(st), 0);
     for (int i = 0; i < 4; i++) {
-        struct store_audit a = {
+        struct audit_row a = {
             1000 + i,     "agency:a",           NULL,
             "agency.ack", STORE_AUDIT_ACK_CODE, i == 3 ? "RATE_LIMITED" : "NOT_FOUND",
             NULL};
         assert_int_equal(store_audit_add(st, &a), 0);
     }
-    struct store_audit b = {1500,        "agency:b", NULL, "agency.ack", STORE_AUDIT_ACK_CODE,
+    struct audit_row b = {1500,        "agency:b", NULL, "agency.ack", STORE_AUDIT_ACK_CODE,
                             "NOT_FOUND", NULL};
-    struct store_audit c = {1600, "agency:a", NULL, "agency.ack", "X-1 a", "NOT_FOUND", NULL};
+    struct audit_row c = {1600, "agency:a", NULL, "agency.ack", "X-1 a", "NOT_FOUND", NULL};
     assert_int_equal(store_audit_add(st, &b), 0);
     assert_int_equal(store_audit_add(st, &c), 0);
     assert_int_equal(store_audit_wrong_code(st, "agency:a", 0, 1, &at), 0);

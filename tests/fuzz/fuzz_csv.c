@@ -1,6 +1,6 @@
 /*
  * tests/fuzz/fuzz_csv.c - libFuzzer target for the streaming CSV reader
- * (daemon/csv.c): the input is one CSV file, read through fmemopen to its
+ * (common/csv.c): the input is one CSV file, read through fmemopen to its
  * end, errors included (the reader must resynchronise after each).  The
  * limits csv.h promises are checked on every record.
  * See tests/fuzz/README.md.

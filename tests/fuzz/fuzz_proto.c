@@ -1,6 +1,6 @@
 /*
  * tests/fuzz/fuzz_proto.c - libFuzzer target for the wire protocol
- * (daemon/proto.c): the input is one request frame.  It is decoded with
+ * (common/proto.c): the input is one request frame.  It is decoded with
  * proto_request_decode; on success every argument helper is run over the
  * decoded args (each argument given, plus a few names commands really use,
  * as string, integer and boolean, required and optional), and both reply

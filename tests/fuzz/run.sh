@@ -34,12 +34,12 @@ export UBSAN_OPTIONS=${FUZZ_UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 die() { echo "run.sh: $*" >&2; exit 1; }
 
-# The daemon sources, dictionary and input size limit of each target.
+# The sources, dictionary and input size limit of each target.
 sources() {
     case $1 in
-    proto) echo "$ROOT/daemon/proto.c" ;;
-    plan) echo "$ROOT/daemon/plan.c" ;;
-    csv) echo "$ROOT/daemon/csv.c" ;;
+    proto) echo "$ROOT/common/proto.c" ;;
+    plan) echo "$ROOT/common/plan.c" ;;
+    csv) echo "$ROOT/common/csv.c" ;;
     *) die "unknown target $1 (proto, plan or csv)" ;;
     esac
 }
@@ -73,7 +73,7 @@ build() { # BINDIR
         # shellcheck disable=SC2046,SC2086
         "$CC" -g -O1 -fno-omit-frame-pointer -std=c17 -D_GNU_SOURCE -Wall -Wextra \
             -Wno-unused-parameter -fsanitize=fuzzer,address,undefined \
-            -fno-sanitize-recover=all -I"$ROOT/daemon" \
+            -fno-sanitize-recover=all -I"$ROOT/common" \
             "$FUZZ_DIR/fuzz_$t.c" $(sources "$t") $libs -o "$bindir/fuzz_$t" ||
             die "building fuzz_$t failed"
     done

@@ -1,5 +1,5 @@
 /*
- * daemon/keys.c - CURVE key files and the keyring (see keys.h).
+ * common/keys.c - CURVE key files and the keyring (see keys.h).
  *
  * The daemon keeps the keyring in memory as a sorted array of binary public
  * keys so that each ZAP request is a binary search; it is rebuilt whole on

@@ -1,5 +1,5 @@
 /*
- * daemon/plan.c - county incident plans: strict YAML loading and validation.
+ * common/plan.c - county incident plans: strict YAML loading and validation.
  *
  * Owns struct plan and struct planset.  Loading is two passes over the text:
  *

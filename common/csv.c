@@ -1,5 +1,5 @@
 /*
- * daemon/csv.c - the strict streaming CSV reader (see csv.h).
+ * common/csv.c - the strict streaming CSV reader (see csv.h).
  *
  * The reader owns one fixed allocation: an input buffer refilled with
  * fread, and a record buffer big enough for the largest record the limits

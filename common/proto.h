@@ -1,5 +1,5 @@
 /*
- * daemon/proto.h - the wire protocol: request envelopes in, replies out.
+ * common/proto.h - the wire protocol: request envelopes in, replies out.
  *
  * A request is one ZeroMQ frame holding a JSON object:
  *     {"id": "<client request id>", "cmd": "<command>", "args": {...}}

@@ -1,5 +1,5 @@
 /*
- * daemon/csv.h - a strict, streaming RFC 4180 CSV reader for bulk intake
+ * common/csv.h - a strict, streaming RFC 4180 CSV reader for bulk intake
  * of affected persons: quoted fields with embedded commas, quotes ("") and
  * line breaks, CRLF or LF line ends, a UTF-8 byte-order mark skipped, and
  * hard limits on field size, field count and line length so a hostile file

@@ -1,5 +1,5 @@
 /*
- * daemon/audit.c - the audit signing key, signed anchor lines and the check
+ * common/audit.c - the audit signing key, signed anchor lines and the check
  * of a chain against them (see audit.h).  Used by musterd (store.c signs,
  * dispatch.c verifies) and by `muster audit verify --db` offline.
  */
@@ -17,7 +17,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
-#include "store.h"
+#include "sqlerr.h"
 
 static int write_new(const char *path, const char *text, mode_t mode)
 {
@@ -180,23 +180,23 @@ static int chain_check(sqlite3 *db, struct audit_report *r)
     int rc = sqlite3_prepare_v2(db, SQL_CHAIN, -1, &s, NULL);
     char prev[65] = "", want[65];
     if (rc != SQLITE_OK)
-        return store_errno(rc);
+        return sql_errno(rc);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         if (r->finding != AUDIT_INTACT) { /* past the break: only counted */
             r->rows++;
             continue;
         }
         int64_t id = sqlite3_column_int64(s, 0);
-        struct store_audit a = {sqlite3_column_int64(s, 1),
-                                col(s, 2),
-                                col(s, 3),
-                                col(s, 4),
-                                col(s, 5),
-                                col(s, 6),
-                                col(s, 7)};
+        struct audit_row a = {sqlite3_column_int64(s, 1),
+                              col(s, 2),
+                              col(s, 3),
+                              col(s, 4),
+                              col(s, 5),
+                              col(s, 6),
+                              col(s, 7)};
         const char *hash = col(s, 8);
         r->rows++;
-        store_audit_hash(prev, id, &a, want);
+        audit_row_hash(prev, id, &a, want);
         if (id != r->rows || !hash || strcmp(hash, want)) {
             r->finding = AUDIT_CHANGED_ROW;
             r->row = id > r->rows ? r->rows : id;
@@ -205,7 +205,7 @@ static int chain_check(sqlite3 *db, struct audit_report *r)
         snprintf(prev, sizeof(prev), "%s", hash);
     }
     sqlite3_finalize(s);
-    return rc == SQLITE_DONE ? 0 : store_errno(rc);
+    return rc == SQLITE_DONE ? 0 : sql_errno(rc);
 }
 
 /* The stored hash of row id ("" when the row is missing). */
@@ -215,7 +215,7 @@ static int row_hash(sqlite3_stmt *s, int64_t id, char hash[65])
     sqlite3_bind_int64(s, 1, id);
     int rc = sqlite3_step(s);
     snprintf(hash, 65, "%s", rc == SQLITE_ROW && col(s, 0) ? col(s, 0) : "");
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_errno(rc);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : sql_errno(rc);
 }
 
 /* Compare one valid anchor with the (intact) chain; sets the finding. */
@@ -254,7 +254,7 @@ static void cut_extent(FILE *f, const struct audit_key *k, struct audit_report *
 static int anchors_check(sqlite3 *db, FILE *f, const struct audit_key *k, struct audit_report *r)
 {
     sqlite3_stmt *s;
-    int rc = store_errno(sqlite3_prepare_v2(db, SQL_ROW_HASH, -1, &s, NULL));
+    int rc = sql_errno(sqlite3_prepare_v2(db, SQL_ROW_HASH, -1, &s, NULL));
     char line[AUDIT_ANCHOR_LINE_MAX + 64], hash[65];
     int64_t vouched = 0; /* rows an earlier anchor already vouched for */
     while (rc == 0 && r->finding == AUDIT_INTACT && fgets(line, sizeof(line), f)) {
@@ -315,4 +315,17 @@ json_t *audit_report_json(const struct audit_report *r)
     if (r->line > 0)
         json_object_set_new(o, "anchor_line", json_integer(r->line));
     return o;
+}
+
+void audit_row_hash(const char *prev, int64_t id, const struct audit_row *a, char hex[65])
+{
+    char *text = NULL;
+    unsigned char h[crypto_hash_sha256_BYTES];
+    int n =
+        asprintf(&text, "%s\n%lld\n%lld\n%s\n%s\n%s\n%s\n%s\n%s", prev ? prev : "", (long long)id,
+                 (long long)a->at, a->principal, a->request_id ? a->request_id : "", a->command,
+                 a->target ? a->target : "", a->outcome, a->detail ? a->detail : "");
+    crypto_hash_sha256(h, (const unsigned char *)(n > 0 ? text : ""), n > 0 ? (size_t)n : 0);
+    sodium_bin2hex(hex, 65, h, sizeof(h));
+    free(text);
 }

@@ -1,5 +1,5 @@
 /*
- * daemon/plan.h - county incident plans: strict YAML loading and validation.
+ * common/plan.h - county incident plans: strict YAML loading and validation.
  *
  * A plan is an immutable object, built whole from one YAML file (or buffer),
  * validated whole, and only then handed out.  Every problem is reported as

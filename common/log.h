@@ -1,5 +1,5 @@
 /*
- * daemon/log.h - leveled logging to stderr in a form journald understands.
+ * common/log.h - leveled logging to stderr in a form journald understands.
  *
  * Each line starts with a syslog priority prefix ("<3>", "<4>", "<6>", "<7>")
  * when stderr is not a terminal, so journald records the level; on a

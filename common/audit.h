@@ -1,7 +1,7 @@
 /*
- * daemon/audit.h - the audit trail's anchor outside the database.
+ * common/audit.h - the audit trail's anchor outside the database.
  *
- * The audit table is a SHA-256 hash chain (store_audit_hash), but a chain
+ * The audit table is a SHA-256 hash chain (audit_row_hash), but a chain
  * alone proves nothing to someone who can write the database file: he can
  * cut rows off the end, or change a row and recompute every hash after it.
  * So musterd signs the chain head (the last row id and its hash) with an
@@ -26,6 +26,23 @@
 
 #include <jansson.h>
 #include <sqlite3.h>
+
+/* Audit trail: one row per state change or refusal. */
+struct audit_row {
+    int64_t at;             /* ms since the epoch */
+    const char *principal;  /* who */
+    const char *request_id; /* client request id, may be NULL */
+    const char *command;    /* what */
+    const char *target;     /* e.g. incident reference, may be NULL */
+    const char *outcome;    /* "ok" or an error code */
+    const char *detail;     /* JSON text or NULL */
+};
+
+/* The chain hash of audit row id with fields a after the row whose hash
+ * is prev ("" for the first row): SHA-256 over prev, id and every field,
+ * newline-separated, as 64 hex characters.  docs/security.md spells it
+ * out so an inquiry can check an export independently. */
+void audit_row_hash(const char *prev, int64_t id, const struct audit_row *a, char hex[65]);
 
 #define AUDIT_KEY_FILE "audit.key"
 #define AUDIT_PUB_FILE "audit.pub"

@@ -1,5 +1,5 @@
 /*
- * daemon/log.c - leveled logging to stderr (see log.h).
+ * common/log.c - leveled logging to stderr (see log.h).
  */
 #include "log.h"
 

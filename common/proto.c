@@ -1,5 +1,5 @@
 /*
- * daemon/proto.c - request decoding, argument validation and reply
+ * common/proto.c - request decoding, argument validation and reply
  * encoding (see proto.h).
  */
 #include "proto.h"

@@ -1,5 +1,5 @@
 /*
- * daemon/keys.h - CURVE key files and the keyring of authorized principals.
+ * common/keys.h - CURVE key files and the keyring of authorized principals.
  *
  * Key files are small text files, one "field value" pair per line:
  *     principal gold
