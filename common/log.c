@@ -12,7 +12,7 @@
 
 static int log_verbosity = 2;
 
-void log_init(int verbosity)
+void log_open(int verbosity)
 {
     log_verbosity = verbosity;
 }

@@ -13,7 +13,7 @@
 #define LOG_PRINTF(a, b) __attribute__((format(printf, a, b)))
 
 /* Set the lowest level written: 0 errors only, 1 warnings, 2 info, 3 debug. */
-void log_init(int verbosity);
+void log_open(int verbosity);
 
 /* Info and debug messages. */
 void log_info(const char *fmt, ...) LOG_PRINTF(1, 2);

@@ -40,147 +40,23 @@
 
 #include <zmq.h>
 
-#include "bus.h"
+#include "control_int.h"
 #include "dispatch.h"
 #include "guard.h"
 #include "keys.h"
 #include "log.h"
-#include "outbox.h"
-#include "proto.h"
 #include "server.h"
 #include "store.h"
 #include "zap.h"
-
-#define QUEUE_MAX 8192
-#define QUEUE_BYTES (64 * 1024 * 1024) /* oversize frames are read, but only so many */
-#define CONN_MAX_QUEUED 256            /* requests one connection may have waiting */
-#define CONN_MAX_BYTES (8 * 1024 * 1024)
-#define BATCH_MAX 1024
-#define BUDGET_NS (20 * 1000000ULL)       /* a batch takes no more requests after this */
-#define BUDGET_URGENT_NS (5 * 1000000ULL) /* ... when Gold or duty wait for it */
-#define REPLY_HWM 64                      /* replies a connection's pipe holds */
-#define STASH_MAX 256                     /* replies waiting in musterd beyond it... */
-#define STASH_BYTES (4 * 1024 * 1024)     /* ... or bytes: its requests wait */
-#define STALL_DROP_MS 30000
-#define RESEND_MS 20
-#define MAX_FRAMES 3 /* routing id, optional empty delimiter, body */
-#define ROUTE_LEN 5  /* libzmq's own routing ids: a zero byte, then 4 bytes */
-#define CONN_BUCKETS 1024
-
-enum { CLASS_COMMAND, CLASS_AGENCY, CLASS_BULK, NCLASS };
-
-struct outrep {
-    struct outrep *next;
-    zmq_msg_t route;
-    bool delim;
-    char id[PROTO_MAX_ID + 1];
-    char *reply;
-    struct conn *conn; /* NULL for a reply sent at once */
-};
-
-/* A client connection with requests waiting or replies it has not read. */
-struct conn {
-    struct conn *next; /* in its hash bucket */
-    uint32_t id;
-    size_t queued, queued_bytes;
-    size_t pending; /* replies of the running batch not yet sent */
-    struct outrep *stash, *stash_tail;
-    size_t stashed, stashed_bytes;
-    uint64_t stalled_since; /* loop ms; 0 when the pipe takes replies */
-};
-
-struct inreq {
-    struct inreq *next;
-    zmq_msg_t frames[MAX_FRAMES];
-    int nframes; /* frames held (<= MAX_FRAMES) */
-    int total;   /* frames received */
-    size_t bytes;
-    struct conn *conn;
-    bool decoded;
-    int part, nparts;
-    struct proto_request req;
-    struct proto_error err;
-    const char *principal, *person, *key; /* properties of the body frame */
-};
-
-struct queue {
-    struct inreq *head, *tail;
-};
-
-struct task {
-    control_task_fn *fn;
-    outbox_drop_fn *drop;
-    void *arg;
-};
-
-struct control {
-    struct muster *m;
-    void *sock;
-    struct bus_watch watch;
-    uv_idle_t kick;    /* runs a batch for tasks when no request wakes us */
-    uv_timer_t retry;  /* runs it again when the store could not begin */
-    uv_timer_t resend; /* offers stashed replies again */
-    struct task *tasks;
-    size_t ntasks, captasks;
-    struct queue queues[NCLASS];
-    size_t queued, queued_bytes;
-    struct conn *conns[CONN_BUCKETS];
-    size_t nstalled;
-    struct outrep *out; /* replies of the batch being committed */
-    size_t nout;
-    struct outbox outbox;
-    bool committing;
-    bool stopped;
-};
-
-static void control_run(struct control *c);
-static void control_resend(uv_timer_t *h);
 
 static void control_retry(uv_timer_t *h)
 {
     control_run(h->data);
 }
 
-/* ---- connections ---- */
-
-static struct conn **conn_slot(struct control *c, uint32_t id)
-{
-    struct conn **p = &c->conns[(id * 2654435761u) % CONN_BUCKETS];
-    while (*p && (*p)->id != id)
-        p = &(*p)->next;
-    return p;
-}
-
-static struct conn *conn_get(struct control *c, uint32_t id)
-{
-    struct conn **p = conn_slot(c, id);
-    if (!*p && (*p = calloc(1, sizeof(**p))))
-        (*p)->id = id;
-    return *p;
-}
-
-/* Forget conn when nothing of it is left. */
-static void conn_release(struct control *c, struct conn *conn)
-{
-    if (!conn || conn->queued > 0 || conn->pending > 0 || conn->stash)
-        return;
-    struct conn **p = conn_slot(c, conn->id);
-    *p = conn->next;
-    free(conn);
-}
-
-static bool route_valid(zmq_msg_t *route, uint32_t *id)
-{
-    const unsigned char *b = zmq_msg_data(route);
-    if (zmq_msg_size(route) != ROUTE_LEN || b[0] != 0)
-        return false;
-    *id = (uint32_t)b[1] << 24 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 8 | b[4];
-    return true;
-}
-
 /* ---- requests ---- */
 
-static void inreq_free(struct control *c, struct inreq *r)
+void inreq_free(struct control *c, struct inreq *r)
 {
     for (int i = 0; i < r->nframes; i++)
         zmq_msg_close(&r->frames[i]);
@@ -240,8 +116,6 @@ static int request_class(zmq_msg_t *body)
     return strcmp(p, "intake") ? CLASS_AGENCY : CLASS_BULK;
 }
 
-static void send_now(struct control *c, struct inreq *r, const char *code, const char *why);
-
 /* Queue r, or answer it at once when its connection may not queue more. */
 static void control_enqueue(struct control *c, struct inreq *r)
 {
@@ -272,7 +146,7 @@ static void control_enqueue(struct control *c, struct inreq *r)
 
 /* Read waiting requests into the queues until they are full or none is
  * left. */
-static void control_fill(struct control *c)
+void control_fill(struct control *c)
 {
     while (!c->stopped && c->queued < QUEUE_MAX && c->queued_bytes < QUEUE_BYTES &&
            bus_has_input(c->sock)) {
@@ -315,220 +189,6 @@ static void inreq_decode(struct inreq *r)
 static bool key_current(struct control *c, struct inreq *r)
 {
     return r->key && keyring_lookup_z85(c->m->keyring, r->key) != NULL;
-}
-
-/* ---- replies ---- */
-
-static struct outrep *outrep_make(struct outrep *o, struct inreq *r, char *reply)
-{
-    memset(o, 0, sizeof(*o));
-    zmq_msg_init(&o->route);
-    zmq_msg_copy(&o->route, &r->frames[0]);
-    o->delim = r->nframes == 3 && zmq_msg_size(&r->frames[1]) == 0;
-    snprintf(o->id, sizeof(o->id), "%s", r->req.id ? r->req.id : "");
-    o->reply = reply;
-    o->conn = r->conn;
-    return o;
-}
-
-static void outrep_free(struct outrep *o)
-{
-    zmq_msg_close(&o->route);
-    free(o->reply);
-}
-
-/* Sent if a reply could not be built at all: every request gets an answer,
- * and a routing frame is never left without its body. */
-static const char NO_REPLY[] =
-    "{\"id\":null,\"ok\":false,\"error\":{\"code\":\"INTERNAL\",\"message\":\"no reply\"}}";
-
-/* Send o.  Returns 0, -EAGAIN when the connection's pipe is full (nothing
- * was sent), or another -errno (the reply is lost: the peer is gone). */
-static int send_reply(struct control *c, struct outrep *o)
-{
-    int flags = ZMQ_SNDMORE | ZMQ_DONTWAIT;
-    const char *text = o->reply ? o->reply : NO_REPLY;
-    zmq_msg_t route;
-    zmq_msg_init(&route);
-    zmq_msg_copy(&route, &o->route);
-    if (zmq_msg_send(&route, c->sock, flags) < 0) {
-        int rc = -errno;
-        zmq_msg_close(&route);
-        return rc;
-    }
-    if ((o->delim && zmq_send(c->sock, "", 0, flags) < 0) ||
-        zmq_send(c->sock, text, strlen(text), ZMQ_DONTWAIT) < 0)
-        log_debug("control: reply cut short: %s", zmq_strerror(errno));
-    return 0;
-}
-
-/* Answer r at once with an error, without queueing it. */
-static void send_now(struct control *c, struct inreq *r, const char *code, const char *why)
-{
-    struct proto_error e;
-    struct outrep o;
-    proto_fail(&e, code, "%s", why);
-    outrep_make(&o, r, proto_reply_error(NULL, &e));
-    send_reply(c, &o);
-    outrep_free(&o);
-    inreq_free(c, r);
-}
-
-static void stash_add(struct control *c, struct conn *conn, struct outrep *o)
-{
-    struct outrep *s = malloc(sizeof(*s));
-    if (!s) {
-        outrep_free(o);
-        return;
-    }
-    *s = *o;
-    s->next = NULL;
-    conn->stashed++;
-    conn->stashed_bytes += strlen(s->reply ? s->reply : NO_REPLY);
-    if (!conn->stash) {
-        conn->stash = s;
-        c->nstalled++;
-        if (!conn->stalled_since)
-            conn->stalled_since = uv_now(c->m->loop);
-    } else {
-        conn->stash_tail->next = s;
-    }
-    conn->stash_tail = s;
-    if (!c->stopped && !uv_is_active((uv_handle_t *)&c->resend))
-        uv_timer_start(&c->resend, control_resend, RESEND_MS, 0);
-}
-
-/* Send o, or keep it in its connection's stash behind the replies already
- * waiting there. */
-static void deliver_reply(struct control *c, struct outrep *o)
-{
-    struct conn *conn = o->conn;
-    int rc = conn && conn->stash ? -EAGAIN : send_reply(c, o);
-    if (rc == -EAGAIN && conn) {
-        stash_add(c, conn, o);
-        return;
-    }
-    if (rc != 0)
-        log_debug("control: reply dropped: %s", zmq_strerror(-rc));
-    outrep_free(o);
-}
-
-/* Send every reply of the finished batch. */
-static void control_flush(struct control *c)
-{
-    for (size_t i = 0; i < c->nout; i++) {
-        struct conn *conn = c->out[i].conn;
-        deliver_reply(c, &c->out[i]);
-        if (conn) {
-            conn->pending--;
-            conn_release(c, conn);
-        }
-    }
-    c->nout = 0;
-}
-
-/* The batch failed to commit: every reply becomes UNAVAILABLE. */
-static void control_fail_batch(struct control *c, int status)
-{
-    struct proto_error e;
-    proto_fail(&e, ERR_UNAVAILABLE, "could not save to disk (%s); nothing was recorded, retry",
-               strerror(-status));
-    for (size_t i = 0; i < c->nout; i++) {
-        free(c->out[i].reply);
-        c->out[i].reply = proto_reply_error(c->out[i].id[0] ? c->out[i].id : NULL, &e);
-    }
-    outbox_truncate(&c->outbox, 0);
-}
-
-/* Drop everything conn has stashed and queued: it has not read a reply
- * for STALL_DROP_MS. */
-static void conn_drop(struct control *c, struct conn *conn)
-{
-    size_t replies = 0, requests = 0;
-    while (conn->stash) {
-        struct outrep *s = conn->stash;
-        conn->stash = s->next;
-        outrep_free(s);
-        free(s);
-        replies++;
-    }
-    conn->stashed = conn->stashed_bytes = 0;
-    c->nstalled--;
-    conn->queued++; /* keep conn while its requests go */
-    for (int k = 0; k < NCLASS; k++) {
-        struct inreq **p = &c->queues[k].head, *last = NULL;
-        while (*p) {
-            struct inreq *r = *p;
-            if (r->conn == conn) {
-                *p = r->next;
-                inreq_free(c, r);
-                requests++;
-            } else {
-                last = r;
-                p = &r->next;
-            }
-        }
-        c->queues[k].tail = last;
-    }
-    conn->queued--;
-    log_warnx("control: connection %08x read no reply for %d s: %zu replies and %zu requests "
-              "dropped",
-              conn->id, STALL_DROP_MS / 1000, replies, requests);
-    conn->stalled_since = 0;
-    conn_release(c, conn);
-}
-
-/* Offer conn's stashed replies again, in order.  True if any went. */
-static bool conn_resend(struct control *c, struct conn *conn)
-{
-    bool progress = false;
-    while (conn->stash) {
-        struct outrep *s = conn->stash;
-        int rc = send_reply(c, s);
-        if (rc == -EAGAIN)
-            break;
-        conn->stash = s->next;
-        conn->stashed--;
-        conn->stashed_bytes -= strlen(s->reply ? s->reply : NO_REPLY);
-        outrep_free(s);
-        free(s);
-        progress = true;
-    }
-    if (progress)
-        conn->stalled_since = conn->stash ? uv_now(c->m->loop) : 0;
-    if (!conn->stash)
-        c->nstalled--;
-    return progress;
-}
-
-/* Offer every stashed reply again; drop the connections that have read
- * nothing for STALL_DROP_MS. */
-static void control_resend_all(struct control *c)
-{
-    uint64_t now = uv_now(c->m->loop);
-    for (size_t b = 0; c->nstalled > 0 && b < CONN_BUCKETS; b++) {
-        for (struct conn *conn = c->conns[b], *next; conn; conn = next) {
-            next = conn->next;
-            if (!conn->stash)
-                continue;
-            if (conn_resend(c, conn))
-                conn_release(c, conn);
-            else if (now - conn->stalled_since >= STALL_DROP_MS)
-                conn_drop(c, conn);
-        }
-    }
-}
-
-static void control_resend(uv_timer_t *h)
-{
-    struct control *c = h->data;
-    control_resend_all(c);
-    if (c->nstalled > 0 && !c->stopped)
-        uv_timer_start(&c->resend, control_resend, RESEND_MS, 0);
-    /* Every send, even one refused with EAGAIN, may have taken the socket's
-     * edge (libzmq processes its commands in zmq_send): read again. */
-    control_fill(c);
-    control_run(c);
 }
 
 /* ---- batches ---- */
@@ -649,7 +309,7 @@ static void control_committed(void *arg, int status)
 
 /* Execute queued work batch by batch until none is left or a commit is in
  * flight. */
-static void control_run(struct control *c)
+void control_run(struct control *c)
 {
     while (!c->committing && !c->stopped && control_has_work(c)) {
         if (!run_batch(c) && c->nout == 0 && !store_in_txn(c->m->store))
@@ -730,7 +390,7 @@ static int control_socket(struct control *c)
         zmq_setsockopt(c->sock, ZMQ_RCVHWM, &rcvhwm, sizeof(rcvhwm)) != 0 ||
         zmq_setsockopt(c->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg)) != 0 ||
         (rc = bus_curve_server(c->sock, &m->server_key, BUS_ZAP_DOMAIN)) != 0 ||
-        (rc = guard_start(m->zctx, c->sock, "control", &m->guard_control)) != 0 ||
+        (rc = guard_open(m->zctx, c->sock, "control", &m->guard_control)) != 0 ||
         zmq_bind(c->sock, m->cfg->control_ep) != 0) {
         rc = rc ? rc : -errno;
         log_error("control: cannot bind %s: %s", m->cfg->control_ep, zmq_strerror(-rc));
@@ -765,7 +425,7 @@ int control_open(struct muster *m, struct control **out)
     return 0;
 }
 
-void control_stop(struct control *c)
+void control_close(struct control *c)
 {
     if (c->stopped)
         return;
@@ -819,7 +479,7 @@ void control_free(struct control *c)
         }
     control_cancel(c);
     free(c->tasks);
-    guard_stop(&c->m->guard_control);
+    guard_close(&c->m->guard_control);
     if (c->sock)
         zmq_close(c->sock);
     free(c->out);

@@ -31,7 +31,7 @@ int control_push(struct control *c, const void *route, size_t route_len, const c
 int control_open(struct muster *m, struct control **out);
 
 /* Stop reading (close the watcher); replies still pending are dropped. */
-void control_stop(struct control *c);
+void control_close(struct control *c);
 
 /* True while a commit is running on a worker thread. */
 int control_busy(const struct control *c);

@@ -35,7 +35,7 @@ int feed_open(struct muster *m, struct feed **out)
     if (!feed->sock || zmq_setsockopt(feed->sock, ZMQ_LINGER, &linger, sizeof(linger)) != 0 ||
         zmq_setsockopt(feed->sock, ZMQ_SNDHWM, &hwm, sizeof(hwm)) != 0 ||
         (rc = bus_curve_server(feed->sock, &m->server_key, BUS_ZAP_DOMAIN_FEED)) != 0 ||
-        (rc = guard_start(m->zctx, feed->sock, "feed", &feed->guard)) != 0 ||
+        (rc = guard_open(m->zctx, feed->sock, "feed", &feed->guard)) != 0 ||
         zmq_bind(feed->sock, m->cfg->feed_ep) != 0) {
         rc = rc ? rc : -errno;
         log_error("feed: cannot bind %s: %s", m->cfg->feed_ep, zmq_strerror(-rc));
@@ -94,7 +94,7 @@ void feed_free(struct feed *feed)
 {
     if (!feed)
         return;
-    guard_stop(&feed->guard);
+    guard_close(&feed->guard);
     if (feed->sock)
         zmq_close(feed->sock);
     free(feed);

@@ -50,7 +50,7 @@
 #include "log.h"
 
 #define GUARD_AUTH_BYTES 266     /* more than greeting + WELCOME + ERROR (246) */
-#define GUARD_RECV_MS 200        /* how soon the thread notices guard_stop */
+#define GUARD_RECV_MS 200        /* how soon the thread notices guard_close */
 #define GUARD_LOG_EVERY_MS 10000 /* one summary line per period while shedding */
 #define GUARD_EVENTS                                                                               \
     (ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_ACCEPT_FAILED | ZMQ_EVENT_DISCONNECTED |                       \
@@ -338,7 +338,7 @@ static int guard_monitor(struct guard *g, void *zctx)
     return 0;
 }
 
-int guard_start(void *zctx, void *sock, const char *name, struct guard **out)
+int guard_open(void *zctx, void *sock, const char *name, struct guard **out)
 {
     struct guard *g = calloc(1, sizeof(*g));
     if (!g)
@@ -363,7 +363,7 @@ int guard_start(void *zctx, void *sock, const char *name, struct guard **out)
     return 0;
 }
 
-void guard_stop(struct guard **gp)
+void guard_close(struct guard **gp)
 {
     struct guard *g = *gp;
     if (!g)

@@ -30,13 +30,13 @@ struct guard;
  * the socket in log lines ("control").  Also raises the soft descriptor
  * limit to the hard one, once, logging it.  Runs a thread of its own, so
  * it keeps shedding while the loop is busy.  Returns 0 or -errno; *out is
- * the caller's, to give back to guard_stop.
+ * the caller's, to give back to guard_close.
  */
-int guard_start(void *zctx, void *sock, const char *name, struct guard **out);
+int guard_open(void *zctx, void *sock, const char *name, struct guard **out);
 
 /* Stop guarding and free *g (then NULL); call it before closing the socket,
  * from the thread that owns the socket.  No-op when *g is NULL. */
-void guard_stop(struct guard **g);
+void guard_close(struct guard **g);
 
 /* The pending cap for a soft descriptor limit of nofile: GUARD_PENDING_MAX,
  * or an eighth of the limit when that is smaller (at least 4), so pending

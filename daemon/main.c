@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <zmq.h>
-
 #include "log.h"
 #include "plan.h"
 #include "server.h"
@@ -122,7 +120,7 @@ int main(int argc, char **argv)
                              "tcp://127.0.0.1:7711", "var/reports", 0},
                      .verbosity = 2};
     int first = parse_args(argc, argv, &a);
-    log_init(a.verbosity);
+    log_open(a.verbosity);
     if (a.check) {
         if (first >= argc)
             fatalx("--check-plan needs at least one plan file");
@@ -136,18 +134,8 @@ int main(int argc, char **argv)
     struct muster m = {.cfg = &a.cfg, .loop = &loop};
     if (uv_loop_init(&loop) != 0)
         fatalx("cannot create the event loop");
-    if (server_plans_load(&m) != 0)
-        fatalx("refusing to start with invalid plans (check with musterd --check-plan)");
-    int rc = store_open(a.cfg.db_path, &m.store);
-    if (rc != 0)
-        fatalx("cannot open the database %s: %s", a.cfg.db_path, strerror(-rc));
-    if (server_keys_load(&m) != 0)
-        fatalx("cannot load keys from %s", a.cfg.keys_dir);
-    if ((rc = server_sockets_open(&m)) != 0)
-        fatalx("cannot open sockets: %s", zmq_strerror(-rc));
-    if ((rc = server_signals_start(&m)) != 0 || (rc = server_housekeeping_start(&m)) != 0)
-        fatalx("cannot handle signals: %s", uv_strerror(rc));
-
+    if (server_open(&m) != 0)
+        fatalx("musterd cannot start (see the error above)");
     log_info("musterd %s ready: control %s, feed %s, %zu plans", MUSTER_VERSION, a.cfg.control_ep,
              a.cfg.feed_ep, m.plans->count);
     server_notify("READY=1");

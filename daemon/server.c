@@ -121,27 +121,6 @@ int server_keys_load(struct muster *m)
     return rc ? rc : store_anchor_start(m->store, m->cfg->keys_dir);
 }
 
-int server_sockets_open(struct muster *m)
-{
-    m->zctx = zmq_ctx_new();
-    if (!m->zctx)
-        return -errno;
-    int rc = frozen_open(&m->frozen);
-    if (rc == 0)
-        rc = zap_start(m, &m->zap);
-    if (rc == 0)
-        rc = feed_open(m, &m->feed);
-    if (rc == 0)
-        rc = control_open(m, &m->control);
-    if (rc == 0)
-        rc = paging_open(m, &m->paging);
-    if (rc == 0)
-        rc = staffing_open(m, &m->staffing);
-    if (rc == 0)
-        rc = persons_open(m, &m->persons);
-    return rc;
-}
-
 /* Stored replies answer retries of the same request id for a day (the
  * retry window documented in docs/protocol.md), then go. */
 #define REPLY_KEEP_MS (24LL * 3600 * 1000)
@@ -166,7 +145,7 @@ static void on_watchdog(uv_timer_t *t)
     server_notify("WATCHDOG=1"); /* the loop is turning: systemd need not restart us */
 }
 
-int server_housekeeping_start(struct muster *m)
+static int housekeeping_open(struct muster *m)
 {
     uv_timer_init(m->loop, &m->housekeeping);
     m->housekeeping.data = m;
@@ -183,7 +162,7 @@ static void on_stop_signal(uv_signal_t *h, int signum)
 {
     struct muster *m = h->data;
     log_info("signal %d: stopping", signum);
-    server_stop(m);
+    server_close(m);
 }
 
 static void on_hup(uv_signal_t *h, int signum)
@@ -194,7 +173,7 @@ static void on_hup(uv_signal_t *h, int signum)
     keyring_reload(m);
 }
 
-int server_signals_start(struct muster *m)
+static int signals_open(struct muster *m)
 {
     struct {
         uv_signal_t *h;
@@ -209,6 +188,87 @@ int server_signals_start(struct muster *m)
         int rc = uv_signal_start(sigs[i].h, sigs[i].cb, sigs[i].sig);
         if (rc != 0)
             return rc;
+    }
+    return 0;
+}
+
+static int store_part(struct muster *m)
+{
+    return store_open(m->cfg->db_path, &m->store);
+}
+
+static int zmq_part(struct muster *m)
+{
+    m->zctx = zmq_ctx_new();
+    return m->zctx ? 0 : -errno;
+}
+
+static int frozen_part(struct muster *m)
+{
+    return frozen_open(&m->frozen);
+}
+
+static int zap_part(struct muster *m)
+{
+    return zap_open(m, &m->zap);
+}
+
+static int feed_part(struct muster *m)
+{
+    return feed_open(m, &m->feed);
+}
+
+static int control_part(struct muster *m)
+{
+    return control_open(m, &m->control);
+}
+
+static int paging_part(struct muster *m)
+{
+    return paging_open(m, &m->paging);
+}
+
+static int staffing_part(struct muster *m)
+{
+    return staffing_open(m, &m->staffing);
+}
+
+static int persons_part(struct muster *m)
+{
+    return persons_open(m, &m->persons);
+}
+
+/* The parts of a running musterd, opened in this order: the keys need the
+ * store (the audit anchor), the sockets the keys and ZAP, the modules the
+ * control socket (their timers queue tasks on it). */
+static const struct {
+    const char *what;
+    int (*open)(struct muster *m);
+} parts[] = {
+    {"the plans (check them with musterd --check-plan)", server_plans_load},
+    {"the database", store_part},
+    {"the keys", server_keys_load},
+    {"the ZeroMQ context", zmq_part},
+    {"the frozen plan cache", frozen_part},
+    {"the ZAP handler", zap_part},
+    {"the status feed", feed_part},
+    {"the control socket", control_part},
+    {"paging", paging_part},
+    {"staffing", staffing_part},
+    {"persons", persons_part},
+    {"the signal handlers", signals_open},
+    {"the housekeeping timers", housekeeping_open},
+};
+
+int server_open(struct muster *m)
+{
+    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+        int rc = parts[i].open(m);
+        if (rc != 0) {
+            /* errno values, libuv's (-errno on Unix) and libzmq's own */
+            log_error("cannot open %s: %s", parts[i].what, zmq_strerror(rc < 0 ? -rc : rc));
+            return rc;
+        }
     }
     return 0;
 }
@@ -240,16 +300,16 @@ static void close_handle(uv_signal_t *h)
         uv_close((uv_handle_t *)h, NULL);
 }
 
-void server_stop(struct muster *m)
+void server_close(struct muster *m)
 {
     if (m->stopping)
         return;
     m->stopping = true;
     server_notify("STOPPING=1");
     if (m->control)
-        control_stop(m->control);
+        control_close(m->control);
     if (m->zap)
-        zap_stop(m->zap);
+        zap_close(m->zap);
     if (m->paging)
         paging_close(m->paging);
     if (m->staffing)

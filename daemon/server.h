@@ -61,26 +61,26 @@ struct muster {
 int64_t server_now(const struct muster *m);
 
 /* Load plans from cfg->plans_dir into m->plans, logging every error.
- * Returns 0 or -errno (m->plans unchanged on error). */
+ * Returns 0 or -errno (m->plans unchanged on error).  Also SIGHUP's. */
 int server_plans_load(struct muster *m);
 
 /* Load server.key and the keyring from cfg->keys_dir. */
 int server_keys_load(struct muster *m);
 
-/* Open the sockets (ZAP first, then control and feed). */
-int server_sockets_open(struct muster *m);
-
-/* Hourly upkeep: stored replies older than a day are deleted. */
-int server_housekeeping_start(struct muster *m);
-
-/* SIGINT/SIGTERM stop the loop cleanly; SIGHUP reloads plans and keyring. */
-int server_signals_start(struct muster *m);
+/*
+ * Open every part of a running musterd in order: plans, database, keys,
+ * ZeroMQ, ZAP, feed and control sockets, the modules, signal handlers
+ * (SIGINT/SIGTERM stop cleanly, SIGHUP reloads plans and keyring) and the
+ * housekeeping timers (stored replies older than a day are deleted; the
+ * systemd watchdog).  Logs which part failed and returns its -errno.
+ */
+int server_open(struct muster *m);
 
 /* Tell systemd (NOTIFY_SOCKET) our state, e.g. "READY=1". */
 void server_notify(const char *state);
 
 /* Close every handle; after this uv_run returns once they are closed. */
-void server_stop(struct muster *m);
+void server_close(struct muster *m);
 
 /* Free what server_* allocated (after the loop has finished). */
 void server_free(struct muster *m);

@@ -173,7 +173,7 @@ static int zap_sockets(struct zap *zap, void *zctx)
     return 0;
 }
 
-int zap_start(struct muster *m, struct zap **out)
+int zap_open(struct muster *m, struct zap **out)
 {
     struct zap *zap = calloc(1, sizeof(*zap));
     if (!zap)
@@ -199,7 +199,7 @@ void zap_keyring_set(struct zap *zap, const struct keyring *ring)
     pthread_mutex_unlock(&zap->lock);
 }
 
-void zap_stop(struct zap *zap)
+void zap_close(struct zap *zap)
 {
     if (!zap->running)
         return;
@@ -212,7 +212,7 @@ void zap_free(struct zap *zap)
 {
     if (!zap)
         return;
-    zap_stop(zap);
+    zap_close(zap);
     void *socks[] = {zap->sock, zap->wake, zap->waker};
     for (size_t i = 0; i < 3; i++)
         if (socks[i])

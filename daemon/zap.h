@@ -22,14 +22,14 @@ struct keyring;
 /* Bind inproc://zeromq.zap.01 in m->zctx and start the handler's thread,
  * admitting the keys of m->keyring; must run before any server socket
  * binds.  Returns 0 or -errno. */
-int zap_start(struct muster *m, struct zap **out);
+int zap_open(struct muster *m, struct zap **out);
 
 /* Admit the keys of ring from now on (the caller keeps ownership and frees
  * the old keyring only after this returns). */
 void zap_keyring_set(struct zap *zap, const struct keyring *ring);
 
 /* End the handler's thread (waits for it). */
-void zap_stop(struct zap *zap);
+void zap_close(struct zap *zap);
 void zap_free(struct zap *zap);
 
 #endif
