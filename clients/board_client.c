@@ -19,6 +19,7 @@
 #include <zmq.h>
 
 #include "client.h"
+#include "clock.h"
 #include "keys.h"
 
 #define DRAIN_MAX 5000 /* messages read per drain, so a screen stays live */
@@ -37,13 +38,6 @@ struct board_client {
     unsigned long gaps, snapshots;
     long drop_at, fresh; /* the MUSTER_WATCH_DROP hook */
 };
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int set_curve(void *sock, const struct board_client_opts *o)
 {
@@ -242,7 +236,7 @@ static int apply(struct board_client *b, json_t *ev, char *err, size_t errlen)
         return 0; /* the test hook: as if this message had been lost */
     json_t *at = json_object_get(ev, "at");
     if (json_is_integer(at))
-        b->skew = json_integer_value(at) - now_ms();
+        b->skew = json_integer_value(at) - clock_real_ms();
     if (seq > b->seq + 1) {
         b->gaps++;
         int rc = board_client_snapshot(b, err, errlen);

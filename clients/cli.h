@@ -54,6 +54,52 @@ struct keypair;
 int cli_load_keys(const struct cli *cli, const char *natural, struct keypair *me,
                   char server_pub[41]);
 
+/* Print musterd's error reply (code, message, retry_after_ms); returns
+ * EXIT_REFUSED. */
+int cli_report_error(json_t *reply);
+
+/* A pledge as options give it (pledge offer, agency ack --pledge). */
+struct cli_pledge {
+    const char *role, *note, *agency;
+    long count;
+    json_t *shifts, *names;
+};
+
+/* The pledge's JSON object (shifts and names stolen), or NULL when the
+ * role, a positive count or a shift is missing. */
+json_t *cli_pledge_object(struct cli_pledge *p);
+
+/* The incident, plan, staffing and pledge commands (cli_incident.c). */
+int cmd_standup(struct cli *cli, int argc, char **argv);
+int cmd_standdown(struct cli *cli, int argc, char **argv);
+int cmd_list(struct cli *cli, int argc, char **argv);
+int cmd_show(struct cli *cli, int argc, char **argv);
+int cmd_plan_list(struct cli *cli, int argc, char **argv);
+int cmd_plan_show(struct cli *cli, int argc, char **argv);
+int cmd_whoami(struct cli *cli, int argc, char **argv);
+int cmd_request(struct cli *cli, int argc, char **argv);
+int cmd_pledge_offer(struct cli *cli, int argc, char **argv);
+int cmd_pledge_accept(struct cli *cli, int argc, char **argv);
+int cmd_pledge_decline(struct cli *cli, int argc, char **argv);
+int cmd_pledge_arrive(struct cli *cli, int argc, char **argv);
+int cmd_pledge_withdraw(struct cli *cli, int argc, char **argv);
+int cmd_pledge_list(struct cli *cli, int argc, char **argv);
+int cmd_staffing(struct cli *cli, int argc, char **argv);
+
+/* The paging commands (cli_paging.c). */
+int cmd_agency_ack(struct cli *cli, int argc, char **argv);
+int cmd_page_ack(struct cli *cli, int argc, char **argv);
+int cmd_repage(struct cli *cli, int argc, char **argv);
+int cmd_listen(struct cli *cli, int argc, char **argv);
+
+/* Report, audit and keys (cli_admin.c). */
+int cmd_report(struct cli *cli, int argc, char **argv);
+int cmd_audit_verify(struct cli *cli, int argc, char **argv);
+int cmd_audit_export(struct cli *cli, int argc, char **argv);
+int cmd_keys_audit(struct cli *cli, int argc, char **argv);
+int cmd_keys_init(struct cli *cli, int argc, char **argv);
+int cmd_keys_add(struct cli *cli, int argc, char **argv);
+
 /* muster watch and muster status (watch.c). */
 int cli_watch(struct cli *cli, int argc, char **argv);
 int cli_status(struct cli *cli, int argc, char **argv);

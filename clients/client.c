@@ -15,6 +15,8 @@
 #include <sodium.h>
 #include <zmq.h>
 
+#include "clock.h"
+
 struct mclient {
     void *ctx;
     void *sock;
@@ -125,19 +127,12 @@ static void read_monitor(struct mclient *c)
     zmq_msg_close(&m);
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Wait for a reply frame; *text is malloc'd. */
 static int wait_reply(struct mclient *c, char **text, char *err, size_t errlen)
 {
     zmq_pollitem_t items[] = {{c->sock, 0, ZMQ_POLLIN, 0}, {c->monitor, 0, ZMQ_POLLIN, 0}};
-    int64_t deadline = now_ms() + c->timeout_ms, remaining;
-    while ((remaining = deadline - now_ms()) > 0) {
+    int64_t deadline = clock_mono_ms() + c->timeout_ms, remaining;
+    while ((remaining = deadline - clock_mono_ms()) > 0) {
         int n = zmq_poll(items, 2, (long)remaining);
         if (n < 0)
             return -errno;

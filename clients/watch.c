@@ -2,16 +2,10 @@
  * clients/watch.c - `muster watch`, the duty managers' live board in a
  * terminal, and `muster status`, the same board printed once.
  *
- * The board comes from a board_client (the feed's Clone pattern); this
- * file only draws it.  Drawing goes through a canvas of at most h lines of
- * at most w columns, built from blocks (one per section) that are cut to
- * fit with "+N more", so the same renderer serves an 80x24 terminal, a
- * 200x60 wall screen and the fixed 100x40 text of `muster status`.  Lines
- * carry one-byte style markers that become ANSI codes on a terminal and
- * disappear in plain text.  The board's strings are escaped (cli_safe)
- * before they are drawn, so data can neither forge a marker nor send the
- * terminal a sequence of its own, and emit lets no other control
- * character through.
+ * The board comes from a board_client (the feed's Clone pattern) and is
+ * drawn by board_render.c onto a canvas, so the same renderer serves an
+ * 80x24 terminal, a 200x60 wall screen and the fixed 100x40 text of
+ * `muster status`; this file runs the terminal and the headless modes.
  *
  * The terminal is driven with plain ANSI sequences (no curses): the
  * alternate screen, a hidden cursor, and each frame written by moving to
@@ -36,521 +30,14 @@
 #include <zmq.h>
 
 #include "board_client.h"
+#include "board_render.h"
 #include "cli.h"
 #include "cli_out.h"
+#include "clock.h"
 #include "keys.h"
 
-/* Style markers inside canvas lines. */
-#define S_ALERT "\x01"
-#define S_HEAD "\x02"
-#define S_BANNER "\x03"
-#define S_END "\x04"
-
-#define MAX_ROWS 400
 #define FRAME_MS 100 /* at most ten frames a second */
 #define STALL_MS 60000
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* ---- blocks: a section's lines, cut to fit ---- */
-
-struct block {
-    char **line;
-    int n, cap;
-    int fixed; /* the first lines, always shown */
-};
-
-__attribute__((format(printf, 2, 3))) static void block_add(struct block *b, const char *fmt, ...)
-{
-    char *s = NULL;
-    va_list ap;
-    va_start(ap, fmt);
-    int rc = vasprintf(&s, fmt, ap);
-    va_end(ap);
-    if (rc < 0 || (b->n == b->cap && b->cap >= MAX_ROWS * 4)) {
-        free(rc < 0 ? NULL : s);
-        return;
-    }
-    if (b->n == b->cap) {
-        b->cap = b->cap ? b->cap * 2 : 16;
-        b->line = realloc(b->line, (size_t)b->cap * sizeof(*b->line));
-    }
-    b->line[b->n++] = s;
-}
-
-static void block_free(struct block *b)
-{
-    for (int i = 0; i < b->n; i++)
-        free(b->line[i]);
-    free(b->line);
-    memset(b, 0, sizeof(*b));
-}
-
-/* The lines a block needs at least: its fixed ones, and "+N more". */
-static int block_min(const struct block *b)
-{
-    return b->n > b->fixed ? b->fixed + 1 : b->n;
-}
-
-/* ---- the canvas ---- */
-
-struct canvas {
-    int w, h, n;
-    char *line[MAX_ROWS];
-};
-
-static void canvas_put(struct canvas *c, const char *s)
-{
-    if (c->n < c->h && c->n < MAX_ROWS)
-        c->line[c->n++] = strdup(s);
-}
-
-static void canvas_free(struct canvas *c)
-{
-    for (int i = 0; i < c->n; i++)
-        free(c->line[i]);
-    c->n = 0;
-}
-
-/* Put the first k lines' worth of block b: all of it, or its fixed lines,
- * as many items as fit and "+N more". */
-static void canvas_block(struct canvas *c, const struct block *b, int k)
-{
-    if (k >= b->n) {
-        for (int i = 0; i < b->n; i++)
-            canvas_put(c, b->line[i]);
-        return;
-    }
-    int shown = k - 1 - b->fixed;
-    for (int i = 0; i < b->fixed + (shown > 0 ? shown : 0); i++)
-        canvas_put(c, b->line[i]);
-    char more[32];
-    snprintf(more, sizeof(more), "   +%d more", b->n - b->fixed - (shown > 0 ? shown : 0));
-    canvas_put(c, more);
-}
-
-/* Share avail lines among the blocks: each gets its minimum, then one
- * line more in turn while any wants more (so no section starves another),
- * and a blank line between sections when everything fits. */
-static void canvas_layout(struct canvas *c, struct block *b, int nb, int avail)
-{
-    int give[8] = {0};
-    for (int i = 0; i < nb && i < 8; i++) {
-        give[i] = block_min(&b[i]);
-        avail -= give[i];
-    }
-    for (bool more = true; avail > 0 && more;) {
-        more = false;
-        for (int i = 0; i < nb && avail > 0; i++)
-            if (give[i] < b[i].n) {
-                give[i]++;
-                avail--;
-                more = true;
-            }
-    }
-    bool spaced = avail >= nb - 1;
-    for (int i = 0; i < nb; i++) {
-        if (i > 0 && spaced)
-            canvas_put(c, "");
-        canvas_block(c, &b[i], give[i]);
-    }
-}
-
-/* Write line s for a screen of width w: markers become ANSI codes (or
- * vanish), any other control character (C0, DEL, C1) a '?', at most w
- * visible characters (UTF-8 aware). */
-static void emit(FILE *f, const char *s, int w, bool ansi)
-{
-    static const char *const codes[] = {"", "\033[1;31m", "\033[1m", "\033[1;7m", "\033[0m"};
-    int visible = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p >= 1 && *p <= 4) {
-            if (ansi)
-                fputs(codes[*p], f);
-            continue;
-        }
-        if (*p < 0x20 || *p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)) {
-            if (visible >= w)
-                break;
-            fputc('?', f);
-            visible++;
-            p += *p == 0xc2; /* both bytes of a C1 control */
-            continue;
-        }
-        bool cont = (*p & 0xC0) == 0x80;
-        if (!cont && visible >= w)
-            break;
-        visible += !cont;
-        fputc(*p, f);
-    }
-    if (ansi)
-        fputs("\033[0m", f);
-}
-
-/* ---- reading the board ---- */
-
-struct view {
-    json_t *board, *meta;
-    const char *ref;
-    int64_t seq, skew;
-    const char *footer; /* NULL: none (muster status) */
-};
-
-__attribute__((format(printf, 2, 3))) static json_int_t count(json_t *board, const char *fmt, ...)
-{
-    char key[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(key, sizeof(key), fmt, ap);
-    va_end(ap);
-    return json_integer_value(json_object_get(board, key));
-}
-
-static const char *str(json_t *obj, const char *key, const char *dflt)
-{
-    const char *s = json_string_value(json_object_get(obj, key));
-    return s ? s : dflt;
-}
-
-static int clamp(int v, int lo, int hi)
-{
-    return v < lo ? lo : v > hi ? hi : v;
-}
-
-static void fmt_duration(int64_t ms, char *buf, size_t len)
-{
-    long long m = ms / 60000;
-    if (ms < 0)
-        snprintf(buf, len, "--");
-    else if (m >= 24 * 60)
-        snprintf(buf, len, "%lldd %02lldh %02lldm", m / 1440, m / 60 % 24, m % 60);
-    else if (m >= 60)
-        snprintf(buf, len, "%lldh %02lldm", m / 60, m % 60);
-    else
-        snprintf(buf, len, "%lldm %02llds", m, (long long)(ms / 1000 % 60));
-}
-
-/* ms since the epoch as local "HH:MM", or the weekday ("Tue"). */
-static void fmt_clock(json_t *ms, bool weekday, char *buf, size_t len)
-{
-    time_t t = (time_t)(json_integer_value(ms) / 1000);
-    struct tm tm;
-    localtime_r(&t, &tm);
-    if (weekday)
-        strftime(buf, len, "%a", &tm);
-    else
-        strftime(buf, len, "%H:%M", &tm);
-}
-
-/* ---- the sections ---- */
-
-static void header_line(const struct view *v, struct canvas *c)
-{
-    json_t *inc = json_object_get(v->board, "incident");
-    char up[32], line[512];
-    bool active = !strcmp(str(inc, "state", ""), "active");
-    int64_t end =
-        active ? now_ms() + v->skew : json_integer_value(json_object_get(inc, "stood_down_at"));
-    fmt_duration(end - json_integer_value(json_object_get(inc, "created_at")), up, sizeof(up));
-    snprintf(line, sizeof(line),
-             S_BANNER " %s " S_END " " S_HEAD "%s" S_END "  %s%s" S_END " %s %s  level %lld %s"
-                      "  operation %s",
-             json_is_true(json_object_get(inc, "exercise")) ? "EXERCISE" : "LIVE", v->ref,
-             active ? "" : S_ALERT, active ? "ACTIVE" : "STOOD DOWN", active ? "up" : "lasted", up,
-             (long long)json_integer_value(json_object_get(inc, "level")),
-             str(inc, "level_name", ""), str(inc, "operation", "?"));
-    canvas_put(c, line);
-}
-
-static const char *const agency_states[] = {"unreachable", "paging", "acknowledged", NULL};
-
-/* One line per agency: the unreachable ones first, then the waiting,
- * then those that answered, then any other (cancelled). */
-static void agency_lines(const struct view *v, int w, struct block *b)
-{
-    int nw = clamp(w - 40, 20, 70);
-    for (int pass = 0; pass < 4; pass++) {
-        size_t i;
-        json_t *a;
-        json_array_foreach(json_object_get(v->meta, "agencies"), i, a)
-        {
-            const char *id = str(a, "id", "?"), *name = str(a, "name", id);
-            char key[160], when[16];
-            snprintf(key, sizeof(key), "agency/%s", id);
-            json_t *st = json_object_get(v->board, key);
-            const char *state = str(st, "state", "?");
-            int k = 0;
-            while (agency_states[k] && strcmp(agency_states[k], state))
-                k++;
-            if (k != pass)
-                continue;
-            long long step = json_integer_value(json_object_get(st, "step"));
-            fmt_clock(json_object_get(st, "acknowledged_at"), false, when, sizeof(when));
-            if (pass == 0)
-                block_add(b, "  " S_ALERT "UNREACHABLE" S_END " %-*.*s  step %lld", nw, nw, name,
-                          step);
-            else if (pass == 1)
-                block_add(b, "  waiting     %-*.*s  paging, step %lld", nw, nw, name, step);
-            else if (pass == 2)
-                block_add(b, "  answered    %-*.*s  by %s at %s", nw, nw, name,
-                          str(st, "acknowledged_by", "?"), when);
-            else
-                block_add(b, "  %-11.11s %-*.*s", state, nw, nw, name);
-        }
-    }
-}
-
-static void agencies_block(const struct view *v, int w, struct block *b)
-{
-    json_int_t n[4] = {0};
-    size_t i;
-    json_t *a;
-    json_array_foreach(json_object_get(v->meta, "agencies"), i, a)
-    {
-        char key[160];
-        snprintf(key, sizeof(key), "agency/%s", str(a, "id", "?"));
-        const char *state = str(json_object_get(v->board, key), "state", "");
-        int k = 0;
-        while (agency_states[k] && strcmp(agency_states[k], state))
-            k++;
-        n[k]++;
-    }
-    block_add(b,
-              S_HEAD "AGENCIES" S_END "  %lld answered  %lld waiting  %s%lld unreachable" S_END
-                     "  (of %zu paged)",
-              (long long)n[2], (long long)n[1], n[0] ? S_ALERT : "", (long long)n[0],
-              json_array_size(json_object_get(v->meta, "agencies")));
-    b->fixed = 1;
-    agency_lines(v, w, b);
-}
-
-/* The shifts to show: from the first that has not ended (by the daemon's
- * clock), as many as fit; the last ones when all have ended. */
-static size_t first_shift(const struct view *v, size_t fit)
-{
-    json_t *shifts = json_object_get(v->meta, "shifts"), *s;
-    size_t i, n = json_array_size(shifts);
-    int64_t now = now_ms() + v->skew;
-    json_array_foreach(shifts, i,
-                       s) if (json_integer_value(json_object_get(s, "ends_at")) > now) return i;
-    return n > fit ? n - fit : 0;
-}
-
-/* One grid cell, right-aligned in 9 columns: pledged/required, marked
- * when short. */
-static void grid_cell(json_t *cell, char *out, size_t len)
-{
-    char text[32];
-    if (!cell) {
-        snprintf(out, len, "%9s ", "-");
-        return;
-    }
-    long long req = json_integer_value(json_object_get(cell, "required"));
-    long long got = json_integer_value(json_object_get(cell, "pledged"));
-    bool short_ = got < req;
-    if (req == 0 && got == 0) {
-        snprintf(out, len, "%9s ", "-");
-        return;
-    }
-    if (snprintf(text, sizeof(text), "%lld/%lld%s", got, req, short_ ? "!" : " ") < 0)
-        text[0] = '\0';
-    snprintf(out, len, "%s%9s" S_END " ", short_ ? S_ALERT : "", text);
-}
-
-static void grid_row(const struct view *v, json_t *role, int rw, size_t from, size_t ns,
-                     struct block *b)
-{
-    char line[2048], cell[48];
-    json_t *shifts = json_object_get(v->meta, "shifts");
-    int len =
-        snprintf(line, sizeof(line), "  %-*.*s", rw, rw, str(role, "name", str(role, "id", "?")));
-    for (size_t k = from; k < from + ns && len < (int)sizeof(line) - 64; k++) {
-        char key[200];
-        snprintf(key, sizeof(key), "cell/%s/%s", str(json_array_get(shifts, k), "key", ""),
-                 str(role, "id", ""));
-        grid_cell(json_object_get(v->board, key), cell, sizeof(cell));
-        len += snprintf(line + len, sizeof(line) - (size_t)len, "%s", cell);
-    }
-    block_add(b, "%s", line);
-}
-
-static void grid_header(const struct view *v, int rw, size_t from, size_t ns, struct block *b)
-{
-    char line[2048];
-    json_t *shifts = json_object_get(v->meta, "shifts");
-    int len = snprintf(line, sizeof(line), "  %-*s", rw, "role \\ shift");
-    for (size_t k = from; k < from + ns && len < (int)sizeof(line) - 32; k++) {
-        json_t *s = json_array_get(shifts, k);
-        char day[8], label[16];
-        fmt_clock(json_object_get(s, "starts_at"), true, day, sizeof(day));
-        snprintf(label, sizeof(label), "%.3s %.5s", day, str(s, "name", "?"));
-        len += snprintf(line + len, sizeof(line) - (size_t)len, "%9.9s ", label);
-    }
-    block_add(b, "%s", line);
-}
-
-/* Cells short of their requirement, over every shift. */
-static int grid_short(const struct view *v, int *cells)
-{
-    const char *key;
-    json_t *c;
-    int n = 0;
-    *cells = 0;
-    json_object_foreach(v->board, key, c)
-    {
-        if (strncmp(key, "cell/", 5))
-            continue;
-        (*cells)++;
-        n += json_integer_value(json_object_get(c, "pledged")) <
-             json_integer_value(json_object_get(c, "required"));
-    }
-    return n;
-}
-
-static void staffing_block(const struct view *v, int w, struct block *b)
-{
-    json_t *roles = json_object_get(v->meta, "roles"), *role;
-    size_t i, nshifts = json_array_size(json_object_get(v->meta, "shifts"));
-    int cells, shortn = grid_short(v, &cells);
-    if (json_array_size(roles) == 0 || nshifts == 0) {
-        block_add(b, S_HEAD "STAFFING" S_END "  no surge staffing in this plan");
-        b->fixed = 1;
-        return;
-    }
-    int rw = 12;
-    json_array_foreach(roles, i, role) rw = clamp((int)strlen(str(role, "name", "")), rw, 40);
-    rw = clamp(rw, 12, w >= 160 ? 40 : 24);
-    size_t fit = (size_t)clamp((w - 3 - rw) / 10, 1, 64);
-    size_t from = first_shift(v, fit), ns = nshifts - from < fit ? nshifts - from : fit;
-    block_add(b,
-              S_HEAD "STAFFING" S_END "  %s%d of %d short" S_END
-                     "  pledged/required, ! short  shifts %zu-%zu of %zu",
-              shortn ? S_ALERT : "", shortn, cells, from + 1, from + ns, nshifts);
-    grid_header(v, rw, from, ns, b);
-    b->fixed = 2;
-    json_array_foreach(roles, i, role) grid_row(v, role, rw, from, ns, b);
-}
-
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* The keys under prefix with a non-zero count, "name count" each, sorted. */
-static void counts_under(json_t *board, const char *prefix, char *out, size_t len)
-{
-    const char *names[64];
-    size_t n = 0, plen = strlen(prefix), used = 0;
-    const char *key;
-    json_t *v;
-    json_object_foreach(board, key, v) if (!strncmp(key, prefix, plen) &&
-                                           json_integer_value(v) != 0 && n < 64) names[n++] = key;
-    qsort(names, n, sizeof(names[0]), by_name);
-    out[0] = '\0';
-    for (size_t i = 0; i < n && used < len; i++)
-        used += (size_t)snprintf(out + used, len - used, "  %s %lld", names[i] + plen,
-                                 (long long)json_integer_value(json_object_get(board, names[i])));
-}
-
-static void pathway_line(const struct view *v, json_t *p, int w, struct block *b)
-{
-    const char *id = str(p, "id", "?");
-    long long cap = json_integer_value(json_object_get(p, "capacity"));
-    long long ref = count(v->board, "pathway/%s/referred", id);
-    long long wait = count(v->board, "pathway/%s/waitlisted", id);
-    long long held = count(v->board, "pathway/%s/held_consent", id);
-    int nw = clamp(w - 44, 16, 70), bw = clamp((w - nw - 30) / 3, 10, 40);
-    char bar[64], extra[128];
-    if (cap > 0) {
-        long long fill = ref >= cap ? bw : ref * bw / cap;
-        snprintf(bar, sizeof(bar), "[%.*s%*s]", (int)fill,
-                 "########################################", bw - (int)fill, "");
-    } else {
-        snprintf(bar, sizeof(bar), "%-*s", bw + 2, " no limit");
-    }
-    size_t used = 0;
-    if (cap > 0)
-        used = (size_t)snprintf(extra, sizeof(extra), "%lld/%lld", ref, cap);
-    else
-        used = (size_t)snprintf(extra, sizeof(extra), "%lld referred", ref);
-    if (wait)
-        used += (size_t)snprintf(extra + used, sizeof(extra) - used,
-                                 " " S_ALERT "+%lld waiting" S_END, wait);
-    if (held)
-        snprintf(extra + used, sizeof(extra) - used, "  %lld awaiting consent", held);
-    block_add(b, "  %-*.*s %s%s" S_END " %s", nw, nw, str(p, "name", id),
-              cap > 0 && ref >= cap ? S_ALERT : "", bar, extra);
-}
-
-static void persons_block(const struct view *v, int w, struct block *b)
-{
-    char cats[1024], contact[1024];
-    size_t i;
-    json_t *p;
-    counts_under(v->board, "category/", cats, sizeof(cats));
-    counts_under(v->board, "contact/", contact, sizeof(contact));
-    block_add(b, S_HEAD "PERSONS" S_END "  %lld registered %s",
-              (long long)count(v->board, "persons"), cats);
-    b->fixed = 1;
-    if (contact[0])
-        block_add(b, "  contact:%s", contact);
-    json_array_foreach(json_object_get(v->meta, "pathways"), i, p) pathway_line(v, p, w, b);
-}
-
-static void breaches_block(const struct view *v, struct block *b)
-{
-    long long br = count(v->board, "breaches"), ur = count(v->board, "urgent");
-    block_add(b,
-              S_HEAD "BREACHES" S_END "  %s%lld past the referral deadline" S_END "    " S_HEAD
-                     "URGENT" S_END "  %s%lld" S_END,
-              br ? S_ALERT : "", br, ur ? S_ALERT : "", ur);
-    b->fixed = 1;
-}
-
-static void render_view(const struct view *v, struct canvas *c);
-
-/* Draw the whole board onto c (c->w by c->h), from escaped copies of the
- * board, its meta and the reference. */
-static void render(const struct view *raw, struct canvas *c)
-{
-    struct view v = *raw;
-    char *ref = raw->ref ? cli_escape(raw->ref, 0) : NULL;
-    v.board = cli_safe(raw->board);
-    v.meta = cli_safe(raw->meta);
-    v.ref = ref ? ref : raw->ref;
-    render_view(&v, c);
-    json_decref(v.board);
-    json_decref(v.meta);
-    free(ref);
-}
-
-static void render_view(const struct view *v, struct canvas *c)
-{
-    int avail = c->h - 1 - (v->footer ? 1 : 0);
-    if (!v->board) {
-        canvas_put(c, S_HEAD "muster" S_END "  no incident to show: waiting for a standup");
-    } else {
-        struct block b[4] = {{0}};
-        header_line(v, c);
-        agencies_block(v, c->w, &b[0]);
-        staffing_block(v, c->w, &b[1]);
-        persons_block(v, c->w, &b[2]);
-        breaches_block(v, &b[3]);
-        canvas_layout(c, b, 4, avail);
-        for (int i = 0; i < 4; i++)
-            block_free(&b[i]);
-    }
-    if (v->footer) {
-        while (c->n < c->h - 1)
-            canvas_put(c, "");
-        canvas_put(c, v->footer);
-    }
-}
 
 /* ---- muster status ---- */
 
@@ -719,7 +206,7 @@ static void tui_draw(struct tui *t)
     fflush(stdout);
     free(frame);
     canvas_free(&c);
-    t->last_draw = now_ms();
+    t->last_draw = clock_real_ms();
     t->dirty = false;
 }
 
@@ -770,7 +257,7 @@ static void tui_loop(struct tui *t)
     zmq_pollitem_t items[2] = {{board_client_feed(t->b), 0, ZMQ_POLLIN, 0},
                                {NULL, STDIN_FILENO, ZMQ_POLLIN, 0}};
     while (!got_quit) {
-        int64_t since = now_ms() - t->last_draw;
+        int64_t since = clock_real_ms() - t->last_draw;
         long wait = t->dirty ? (since >= FRAME_MS ? 0 : FRAME_MS - since) : 1000 - since % 1000;
         if (zmq_poll(items, 2, wait) < 0 && errno != EINTR)
             break;
@@ -786,7 +273,7 @@ static void tui_loop(struct tui *t)
             got_winch = 0;
             tui_size(t);
         }
-        since = now_ms() - t->last_draw;
+        since = clock_real_ms() - t->last_draw;
         if ((t->dirty && since >= FRAME_MS) || since >= 1000)
             tui_draw(t);
     }
@@ -836,7 +323,8 @@ static void dump_report(struct board_client *b, unsigned long *snaps, unsigned l
  * the board as canonical JSON.  Gives up after STALL_MS without progress. */
 static int run_dump(struct board_client *b, const char *arg)
 {
-    int64_t target = strcmp(arg, "-") ? strtoll(arg, NULL, 10) : -1, last = now_ms(), seq = -2;
+    int64_t target = strcmp(arg, "-") ? strtoll(arg, NULL, 10) : -1, last = clock_real_ms(),
+            seq = -2;
     unsigned long snaps = 0, gaps = 0;
     char err[256];
     zmq_pollitem_t items[2] = {{board_client_feed(b), 0, ZMQ_POLLIN, 0},
@@ -844,9 +332,9 @@ static int run_dump(struct board_client *b, const char *arg)
     dump_report(b, &snaps, &gaps);
     while (target < 0 || board_client_seq(b) < target) {
         if (seq != board_client_seq(b) || target < 0)
-            last = now_ms();
+            last = clock_real_ms();
         seq = board_client_seq(b);
-        if (now_ms() - last > STALL_MS || target == -2) {
+        if (clock_real_ms() - last > STALL_MS || target == -2) {
             fprintf(stderr, "muster: stalled at seq %lld (waiting for %lld)\n", (long long)seq,
                     (long long)target);
             return EXIT_UNREACHABLE;

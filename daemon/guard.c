@@ -47,6 +47,7 @@
 #include <uv.h>
 #include <zmq.h>
 
+#include "clock.h"
 #include "log.h"
 
 #define GUARD_AUTH_BYTES 266     /* more than greeting + WELCOME + ERROR (246) */
@@ -89,13 +90,6 @@ struct guard {
     int64_t logged_at;
     char last_peer[INET6_ADDRSTRLEN + 8];
 };
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 uint64_t guard_nofile_raise(void)
 {
@@ -204,7 +198,7 @@ static void peer_text(const struct conn *c, char *buf, size_t size)
  * per GUARD_LOG_EVERY_MS unless forced. */
 static void guard_log(struct guard *g, bool force)
 {
-    int64_t now = mono_ms();
+    int64_t now = clock_mono_ms();
     if (!force && now - g->logged_at < GUARD_LOG_EVERY_MS)
         return;
     if (g->shed > g->shed_logged)

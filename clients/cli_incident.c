@@ -1,0 +1,249 @@
+/*
+ * clients/cli_incident.c - the incident, plan, staffing and pledge commands of the muster
+ * CLI, and the raw `request` and `whoami`.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <dirent.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "cli.h"
+#include "cli_out.h"
+#include "client.h"
+#include "keys.h"
+#include "plan.h"
+
+int cmd_standup(struct cli *cli, int argc, char **argv)
+{
+    static const struct option o[] = {{"plan", 1, NULL, 'p'},      {"level", 1, NULL, 'l'},
+                                      {"exercise", 0, NULL, 'x'},  {"live", 0, NULL, 'L'},
+                                      {"operation", 1, NULL, 'o'}, {"note", 1, NULL, 'n'},
+                                      {NULL, 0, NULL, 0}};
+    const char *plan = NULL, *op = NULL, *note = NULL, *level = NULL;
+    int exercise = -1;
+    SUBOPTS_BEGIN(o)
+case 'p':
+    plan = optarg;
+    break;
+case 'l':
+    level = optarg;
+    break;
+case 'x':
+    exercise = 1;
+    break;
+case 'L':
+    exercise = 0;
+    break;
+case 'o':
+    op = optarg;
+    break;
+case 'n':
+    note = optarg;
+    break;
+    SUBOPTS_END
+    if (!plan || !level || !op)
+        return die_usage("incident standup needs --plan ID --level N --operation NAME");
+    if (exercise < 0)
+        return die_usage("say --exercise or --live: muster never guesses which");
+    char *end;
+    long lv = strtol(level, &end, 10);
+    if (*end || end == level)
+        return die_usage("--level must be a number");
+    json_t *args = json_pack("{s:s, s:I, s:b, s:s, s:s?}", "plan", plan, "level", (json_int_t)lv,
+                             "exercise", exercise, "operation", op, "note", note);
+    return call(cli, "gold", "incident.standup", args, cli_print_standup);
+}
+
+int cmd_standdown(struct cli *cli, int argc, char **argv)
+{
+    static const struct option o[] = {{"note", 1, NULL, 'n'}, {NULL, 0, NULL, 0}};
+    const char *note = NULL;
+    SUBOPTS_BEGIN(o)
+case 'n':
+    note = optarg;
+    break;
+    SUBOPTS_END
+    if (optind != argc - 1)
+        return die_usage("usage: muster incident standdown REF [--note TEXT]");
+    return call(cli, "gold", "incident.standdown",
+                json_pack("{s:s, s:s?}", "ref", argv[optind], "note", note), NULL);
+}
+
+int cmd_list(struct cli *cli, int argc, char **argv)
+{
+    static const struct option o[] = {
+        {"active", 0, NULL, 'a'}, {"stood-down", 0, NULL, 's'}, {NULL, 0, NULL, 0}};
+    const char *state = "all";
+    SUBOPTS_BEGIN(o)
+case 'a':
+    state = "active";
+    break;
+case 's':
+    state = "stood_down";
+    break;
+    SUBOPTS_END
+    return call(cli, "gold", "incident.list", json_pack("{s:s}", "state", state),
+                cli_print_incident_list);
+}
+
+int cmd_show(struct cli *cli, int argc, char **argv)
+{
+    static const struct option o[] = {{"plan-source", 0, NULL, 'p'}, {NULL, 0, NULL, 0}};
+    int source = 0;
+    SUBOPTS_BEGIN(o)
+case 'p':
+    source = 1;
+    break;
+    SUBOPTS_END
+    if (optind != argc - 1)
+        return die_usage("usage: muster incident show REF [--plan-source]");
+    return call(cli, "gold", "incident.show",
+                json_pack("{s:s, s:b}", "ref", argv[optind], "plan_source", source),
+                cli_print_incident);
+}
+
+int cmd_plan_list(struct cli *cli, int argc, char **argv)
+{
+    return argc != 1 ? die_usage("usage: muster plan list")
+                     : call(cli, "duty", "plan.list", NULL, cli_print_plan_list);
+}
+
+int cmd_plan_show(struct cli *cli, int argc, char **argv)
+{
+    if (argc != 2)
+        return die_usage("usage: muster plan show PLAN");
+    return call(cli, "duty", "plan.show", json_pack("{s:s}", "plan", argv[1]), cli_print_plan);
+}
+
+int cmd_whoami(struct cli *cli, int argc, char **argv)
+{
+    return call(cli, "gold", "session.whoami", NULL, NULL);
+}
+
+int cmd_request(struct cli *cli, int argc, char **argv)
+{
+    if (argc < 2 || argc > 3)
+        return die_usage("usage: muster request COMMAND ['{json args}']");
+    json_t *args = NULL;
+    if (argc == 3) {
+        json_error_t e;
+        args = json_loads(argv[2], 0, &e);
+        if (!json_is_object(args)) {
+            json_decref(args);
+            return die_usage("the arguments must be a JSON object");
+        }
+    }
+    cli->json = true;
+    return call(cli, "gold", argv[1], args, NULL);
+}
+
+/* ---- staffing ---- */
+
+/* --role R --count N --shift S... [--name X]... [--note T]: a pledge
+ * object, or NULL (with a usage message) when incomplete. */
+json_t *cli_pledge_object(struct cli_pledge *p)
+{
+    if (!p->role || p->count <= 0 || json_array_size(p->shifts) == 0) {
+        json_decref(p->shifts);
+        json_decref(p->names);
+        return NULL;
+    }
+    return json_pack("{s:s, s:i, s:o, s:o, s:s?}", "role", p->role, "count", (int)p->count,
+                     "shifts", p->shifts, "names", p->names, "note", p->note);
+}
+
+int cmd_pledge_offer(struct cli *cli, int argc, char **argv)
+{
+    static const struct option o[] = {{"role", 1, NULL, 'r'},  {"count", 1, NULL, 'c'},
+                                      {"shift", 1, NULL, 's'}, {"name", 1, NULL, 'n'},
+                                      {"note", 1, NULL, 'N'},  {"agency", 1, NULL, 'a'},
+                                      {NULL, 0, NULL, 0}};
+    struct cli_pledge p = {.shifts = json_array(), .names = json_array()};
+    SUBOPTS_BEGIN(o)
+case 'r':
+    p.role = optarg;
+    break;
+case 'c':
+    p.count = strtol(optarg, NULL, 10);
+    break;
+case 's':
+    json_array_append_new(p.shifts, json_string(optarg));
+    break;
+case 'n':
+    json_array_append_new(p.names, json_string(optarg));
+    break;
+case 'N':
+    p.note = optarg;
+    break;
+case 'a':
+    p.agency = optarg;
+    break;
+    SUBOPTS_END
+    json_t *args = optind == argc - 1 ? cli_pledge_object(&p) : NULL;
+    if (!args)
+        return die_usage("usage: muster pledge offer INCIDENT --role ROLE --count N --shift KEY"
+                         "... [--name NAME]... [--note TEXT] [--agency ID]");
+    json_object_set_new(args, "incident", json_string(argv[optind]));
+    if (p.agency)
+        json_object_set_new(args, "agency", json_string(p.agency));
+    return call(cli, p.agency ? "duty" : "agency", "pledge.offer", args, NULL);
+}
+
+static int pledge_move(struct cli *cli, int argc, char **argv, const char *cmd)
+{
+    static const struct option o[] = {{"note", 1, NULL, 'n'}, {NULL, 0, NULL, 0}};
+    const char *note = NULL;
+    SUBOPTS_BEGIN(o)
+case 'n':
+    note = optarg;
+    break;
+    SUBOPTS_END
+    char *end = NULL;
+    long id = optind == argc - 1 ? strtol(argv[optind], &end, 10) : 0;
+    if (id <= 0 || *end)
+        return die_usage("usage: muster pledge accept|decline|arrive|withdraw ID [--note TEXT]");
+    return call(cli, strcmp(cmd, "pledge.withdraw") ? "duty" : "agency", cmd,
+                json_pack("{s:i, s:s?}", "id", (int)id, "note", note), NULL);
+}
+
+int cmd_pledge_accept(struct cli *cli, int argc, char **argv)
+{
+    return pledge_move(cli, argc, argv, "pledge.accept");
+}
+
+int cmd_pledge_decline(struct cli *cli, int argc, char **argv)
+{
+    return pledge_move(cli, argc, argv, "pledge.decline");
+}
+
+int cmd_pledge_arrive(struct cli *cli, int argc, char **argv)
+{
+    return pledge_move(cli, argc, argv, "pledge.arrive");
+}
+
+int cmd_pledge_withdraw(struct cli *cli, int argc, char **argv)
+{
+    return pledge_move(cli, argc, argv, "pledge.withdraw");
+}
+
+int cmd_pledge_list(struct cli *cli, int argc, char **argv)
+{
+    if (argc != 2)
+        return die_usage("usage: muster pledge list INCIDENT");
+    return call(cli, "duty", "pledge.list", json_pack("{s:s}", "incident", argv[1]),
+                cli_print_pledges);
+}
+
+int cmd_staffing(struct cli *cli, int argc, char **argv)
+{
+    if (argc != 2)
+        return die_usage("usage: muster staffing INCIDENT");
+    return call(cli, "duty", "staffing.show", json_pack("{s:s}", "incident", argv[1]),
+                cli_print_staffing);
+}
