@@ -33,12 +33,13 @@ int board_add(struct muster *m, struct outbox *ob, int64_t incident_id, const ch
     sqlite3_bind_int64(s, 1, incident_id);
     sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 3, delta);
-    int rc = sqlite3_step(s);
-    int64_t value = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-    rc = sql_errno(sqlite3_reset(s));
-    if (rc == 0)
-        board_put(ob, key, json_integer(value));
-    return rc;
+    int rc = store_step(s);
+    int64_t value = rc > 0 ? sqlite3_column_int64(s, 0) : 0;
+    sqlite3_reset(s);
+    if (rc < 0)
+        return rc;
+    board_put(ob, key, json_integer(value));
+    return 0;
 }
 
 static const char SQL_AGENCY[] =
