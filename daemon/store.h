@@ -87,9 +87,9 @@ int store_commit(struct store *st);
 int store_rollback(struct store *st);
 
 /*
- * Savepoints nest inside the transaction: one around each request of a
- * batch (dispatch.c), one around each row of an import inside it
- * (persons_cmd.c).  store_savepoint opens a new innermost savepoint
+ * Savepoints nest inside the transaction: one around each request and
+ * task of a batch (dispatch.c, control.c), one around each row of an
+ * import inside its request's (persons_cmd.c).  store_savepoint opens a new innermost savepoint
  * (named sp1, sp2... by depth); release keeps its work in the enclosing
  * one, rollback undoes its work and ends it; either acts on the innermost
  * only, and the enclosing savepoints' work stays.  0 or -errno; -EINVAL
