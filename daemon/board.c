@@ -14,17 +14,6 @@
 #include "server.h"
 #include "store.h"
 
-static const char *col(sqlite3_stmt *s, int i)
-{
-    return (const char *)sqlite3_column_text(s, i);
-}
-
-static json_t *opt_int(sqlite3_stmt *s, int i)
-{
-    return sqlite3_column_type(s, i) == SQLITE_NULL ? json_null()
-                                                    : json_integer(sqlite3_column_int64(s, i));
-}
-
 void board_put(struct outbox *ob, const char *key, json_t *value)
 {
     if (!ob->board)
@@ -44,12 +33,13 @@ int board_add(struct muster *m, struct outbox *ob, int64_t incident_id, const ch
     sqlite3_bind_int64(s, 1, incident_id);
     sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 3, delta);
-    int rc = sqlite3_step(s);
-    int64_t value = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-    rc = sql_errno(sqlite3_reset(s));
-    if (rc == 0)
-        board_put(ob, key, json_integer(value));
-    return rc;
+    int rc = store_step(s);
+    int64_t value = rc > 0 ? sqlite3_column_int64(s, 0) : 0;
+    sqlite3_reset(s);
+    if (rc < 0)
+        return rc;
+    board_put(ob, key, json_integer(value));
+    return 0;
 }
 
 static const char SQL_AGENCY[] =
@@ -58,9 +48,9 @@ static const char SQL_AGENCY[] =
 
 static json_t *agency_row(sqlite3_stmt *s)
 {
-    return json_pack("{s:s, s:o, s:o, s:o}", "state", col(s, 0), "step", opt_int(s, 1),
-                     "acknowledged_by", col(s, 2) ? json_string(col(s, 2)) : json_null(),
-                     "acknowledged_at", opt_int(s, 3));
+    return json_pack("{s:s, s:o, s:o, s:o}", "state", store_col_text(s, 0), "step",
+                     store_col_opt_int(s, 1), "acknowledged_by", store_col_opt_text(s, 2),
+                     "acknowledged_at", store_col_opt_int(s, 3));
 }
 
 json_t *board_agency(struct muster *m, int64_t incident_id, const char *agency)
@@ -71,7 +61,7 @@ json_t *board_agency(struct muster *m, int64_t incident_id, const char *agency)
         return NULL;
     sqlite3_bind_int64(s, 1, incident_id);
     sqlite3_bind_text(s, 2, agency, -1, SQLITE_STATIC);
-    if (sqlite3_step(s) == SQLITE_ROW)
+    if (store_step(s) > 0)
         v = agency_row(s);
     sqlite3_reset(s);
     return v;
@@ -89,12 +79,13 @@ json_t *board_incident(struct muster *m, int64_t incident_id)
     if (!s)
         return NULL;
     sqlite3_bind_int64(s, 1, incident_id);
-    if (sqlite3_step(s) == SQLITE_ROW)
-        v = json_pack("{s:s, s:s, s:i, s:s?, s:b, s:s, s:s, s:I, s:o}", "ref", col(s, 0), "plan",
-                      col(s, 1), "level", sqlite3_column_int(s, 2), "level_name", col(s, 8),
-                      "exercise", sqlite3_column_int(s, 3), "operation", col(s, 4), "state",
-                      col(s, 5), "created_at", (json_int_t)sqlite3_column_int64(s, 6),
-                      "stood_down_at", opt_int(s, 7));
+    if (store_step(s) > 0)
+        v = json_pack("{s:s, s:s, s:i, s:s?, s:b, s:s, s:s, s:I, s:o}", "ref", store_col_text(s, 0),
+                      "plan", store_col_text(s, 1), "level", sqlite3_column_int(s, 2), "level_name",
+                      store_col_text(s, 8), "exercise", sqlite3_column_int(s, 3), "operation",
+                      store_col_text(s, 4), "state", store_col_text(s, 5), "created_at",
+                      (json_int_t)sqlite3_column_int64(s, 6), "stood_down_at",
+                      store_col_opt_int(s, 7));
     sqlite3_reset(s);
     return v;
 }
@@ -113,37 +104,47 @@ json_t *board_cell(int required, int pledged, int accepted, int arrived)
                      accepted, "arrived", arrived);
 }
 
-static void snapshot_rows(struct muster *m, json_t *board, const char *sql, int64_t id, int kind)
+static int snapshot_rows(struct muster *m, json_t *board, const char *sql, int64_t id, int kind)
 {
     sqlite3_stmt *s = store_stmt(m->store, sql);
     char key[160];
+    int rc;
     if (!s)
-        return;
+        return -EINVAL;
     sqlite3_bind_int64(s, 1, id);
-    while (sqlite3_step(s) == SQLITE_ROW) {
+    while ((rc = store_step(s)) > 0) {
         if (kind == 0) {
-            snprintf(key, sizeof(key), "agency/%s", col(s, 4));
+            snprintf(key, sizeof(key), "agency/%s", store_col_text(s, 4));
             json_object_set_new(board, key, agency_row(s));
         } else if (kind == 1) {
-            snprintf(key, sizeof(key), "cell/%s/%s", col(s, 0), col(s, 1));
+            snprintf(key, sizeof(key), "cell/%s/%s", store_col_text(s, 0), store_col_text(s, 1));
             json_object_set_new(board, key,
                                 board_cell(sqlite3_column_int(s, 2), sqlite3_column_int(s, 3),
                                            sqlite3_column_int(s, 4), sqlite3_column_int(s, 5)));
         } else {
-            json_object_set_new(board, col(s, 0), json_integer(sqlite3_column_int64(s, 1)));
+            json_object_set_new(board, store_col_text(s, 0),
+                                json_integer(sqlite3_column_int64(s, 1)));
         }
     }
     sqlite3_reset(s);
+    return rc;
 }
 
-json_t *board_snapshot(struct muster *m, int64_t incident_id)
+int board_snapshot(struct muster *m, int64_t incident_id, json_t **out)
 {
     json_t *board = json_object();
     json_object_set_new(board, "incident", board_incident(m, incident_id));
-    snapshot_rows(m, board, SQL_AGENCIES, incident_id, 0);
-    snapshot_rows(m, board, SQL_CELLS, incident_id, 1);
-    snapshot_rows(m, board, SQL_COUNTERS, incident_id, 2);
-    return board;
+    int rc = snapshot_rows(m, board, SQL_AGENCIES, incident_id, 0);
+    if (rc == 0)
+        rc = snapshot_rows(m, board, SQL_CELLS, incident_id, 1);
+    if (rc == 0)
+        rc = snapshot_rows(m, board, SQL_COUNTERS, incident_id, 2);
+    if (rc != 0) {
+        json_decref(board);
+        board = NULL;
+    }
+    *out = board;
+    return rc;
 }
 
 /* ---- status.show: the snapshot ---- */
@@ -163,90 +164,105 @@ static const char SQL_META_PLAN[] =
     " FROM json_each(json_extract(plan_json, '$.persons.pathways'))))"
     " FROM incidents WHERE id = ?1";
 
-static json_t *meta_shifts(struct muster *m, int64_t id)
+static json_t *shift_row(sqlite3_stmt *s)
 {
-    sqlite3_stmt *s = store_stmt(m->store, SQL_META_SHIFTS);
-    json_t *arr = json_array();
-    if (!s)
-        return arr;
-    sqlite3_bind_int64(s, 1, id);
-    while (sqlite3_step(s) == SQLITE_ROW)
-        json_array_append_new(arr,
-                              json_pack("{s:s, s:s, s:I, s:I}", "key", col(s, 0), "name", col(s, 1),
-                                        "starts_at", (json_int_t)sqlite3_column_int64(s, 2),
-                                        "ends_at", (json_int_t)sqlite3_column_int64(s, 3)));
-    sqlite3_reset(s);
-    return arr;
+    return json_pack("{s:s, s:s, s:I, s:I}", "key", store_col_text(s, 0), "name",
+                     store_col_text(s, 1), "starts_at", (json_int_t)sqlite3_column_int64(s, 2),
+                     "ends_at", (json_int_t)sqlite3_column_int64(s, 3));
 }
 
 /* The paged agencies of incident id with their names from its frozen plan
  * (a name is looked up in the typed plan: the stored JSON is never walked
  * per agency). */
-static json_t *meta_agencies(struct muster *m, int64_t id)
+static int meta_agencies(struct muster *m, int64_t id, json_t **out)
 {
     const struct plan *plan = frozen_plan(m, id);
     sqlite3_stmt *s = store_stmt(m->store, SQL_META_AGENCIES);
     json_t *arr = json_array();
+    int rc;
+    *out = arr;
     if (!s)
-        return arr;
+        return -EINVAL;
     sqlite3_bind_int64(s, 1, id);
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        const char *agency = col(s, 0), *name = NULL;
+    while ((rc = store_step(s)) > 0) {
+        const char *agency = store_col_text(s, 0), *name = NULL;
         for (size_t i = 0; plan && !name && i < plan->nagencies; i++)
             if (!strcmp(plan->agencies[i].id, agency))
                 name = plan->agencies[i].name;
         json_array_append_new(arr, json_pack("{s:s, s:s?}", "id", agency, "name", name));
     }
     sqlite3_reset(s);
-    return arr;
+    return rc;
 }
 
 /* What a board needs besides the keys: names, capacities, shifts. */
-static json_t *board_meta(struct muster *m, int64_t id)
+static int board_meta(struct muster *m, int64_t id, json_t **out)
 {
     sqlite3_stmt *s = store_stmt(m->store, SQL_META_PLAN);
-    json_t *meta = NULL;
+    json_t *meta = NULL, *shifts = NULL, *agencies = NULL;
+    int rc = s ? 0 : -EINVAL;
     if (s) {
         sqlite3_bind_int64(s, 1, id);
-        if (sqlite3_step(s) == SQLITE_ROW)
-            meta = json_loads(col(s, 0), 0, NULL);
+        if ((rc = store_step(s)) > 0)
+            meta = json_loads(store_col_text(s, 0), 0, NULL);
         sqlite3_reset(s);
     }
+    if (rc >= 0)
+        rc = store_rows(m->store, SQL_META_SHIFTS, id, shift_row, &shifts);
+    if (rc == 0)
+        rc = meta_agencies(m, id, &agencies);
     if (!meta)
         meta = json_object();
-    json_object_set_new(meta, "shifts", meta_shifts(m, id));
-    json_object_set_new(meta, "agencies", meta_agencies(m, id));
-    return meta;
+    json_object_set_new(meta, "shifts", shifts);
+    json_object_set_new(meta, "agencies", agencies);
+    if (rc != 0) {
+        json_decref(meta);
+        meta = NULL;
+    }
+    *out = meta;
+    return rc;
 }
 
-static int64_t incident_id_of(struct muster *m, const char *ref)
+/* The id of incident ref (or of the latest when ref is NULL), 0 when
+ * there is none.  Returns 0 or -errno. */
+static int incident_id_of(struct muster *m, const char *ref, int64_t *id)
 {
     sqlite3_stmt *s = store_stmt(m->store, ref ? SQL_BY_REF : SQL_LATEST);
-    int64_t id = 0;
+    *id = 0;
     if (!s)
-        return 0;
+        return -EINVAL;
     if (ref)
         sqlite3_bind_text(s, 1, ref, -1, SQLITE_STATIC);
-    if (sqlite3_step(s) == SQLITE_ROW)
-        id = sqlite3_column_int64(s, 0);
+    int rc = store_step(s);
+    if (rc > 0)
+        *id = sqlite3_column_int64(s, 0);
     sqlite3_reset(s);
-    return id;
+    return rc < 0 ? rc : 0;
 }
 
 static int cmd_status(struct cmd_ctx *c)
 {
     const char *ref = NULL;
+    int64_t id = 0;
+    json_t *board = NULL, *meta = NULL;
     if (proto_arg_str(c->args, "incident", false, 32, &ref, &c->err))
         return -1;
-    int64_t id = incident_id_of(c->m, ref);
-    if (!id)
+    int rc = incident_id_of(c->m, ref, &id);
+    if (rc == 0 && !id)
         return proto_fail(&c->err, ERR_NOT_FOUND, ref ? "no incident %s" : "no incidents%s",
                           ref ? ref : "");
-    json_t *board = board_snapshot(c->m, id);
-    c->result = json_pack("{s:O, s:I, s:o, s:o}", "incident",
-                          json_object_get(json_object_get(board, "incident"), "ref"), "seq",
-                          (json_int_t)store_event_last_seq(c->m->store), "board", board, "meta",
-                          board_meta(c->m, id));
+    if (rc == 0)
+        rc = board_snapshot(c->m, id, &board);
+    if (rc == 0)
+        rc = board_meta(c->m, id, &meta);
+    if (rc != 0) {
+        json_decref(board);
+        return dispatch_storage_fail(c, rc);
+    }
+    c->result =
+        json_pack("{s:O, s:I, s:o, s:o}", "incident",
+                  json_object_get(json_object_get(board, "incident"), "ref"), "seq",
+                  (json_int_t)store_event_last_seq(c->m->store), "board", board, "meta", meta);
     return 0;
 }
 

@@ -43,7 +43,9 @@ json_t *board_incident(struct muster *m, int64_t incident_id);
 /* A cell/<shift>/<role> value (new reference). */
 json_t *board_cell(int required, int pledged, int accepted, int arrived);
 
-/* Every key of the incident (new reference), as the snapshot sends it. */
-json_t *board_snapshot(struct muster *m, int64_t incident_id);
+/* Every key of the incident, as the snapshot sends it: *out is a new
+ * reference.  Returns 0, or -errno when the store could not be read (then
+ * *out is NULL). */
+int board_snapshot(struct muster *m, int64_t incident_id, json_t **out);
 
 #endif

@@ -64,10 +64,15 @@ static int storage_error(struct proto_error *e, int rc)
                       "the change could not be saved (%s); nothing was recorded", strerror(-rc));
 }
 
+int dispatch_storage_fail(struct cmd_ctx *c, int rc)
+{
+    return proto_fail(&c->err, ERR_UNAVAILABLE, "storage error: %s", strerror(-rc));
+}
+
 static void audit(struct cmd_ctx *c, const char *cmd, const char *outcome)
 {
     struct audit_row a = {c->now,  c->actor, c->req_id, cmd, c->target[0] ? c->target : NULL,
-                            outcome, NULL};
+                          outcome, NULL};
     int rc = store_audit_add(c->m->store, &a);
     if (rc != 0)
         log_error("dispatch: audit row for %s by %s not written: %s", cmd, c->principal,
@@ -167,7 +172,7 @@ static struct read_audit *read_audit_new(struct cmd_ctx *c, const char *cmd, con
     snprintf(r->target, sizeof(r->target), "%s", c->target);
     snprintf(r->outcome, sizeof(r->outcome), "%s", outcome);
     r->a = (struct audit_row){c->now,    r->principal, r->request_id, r->command,
-                                r->target, r->outcome,   NULL};
+                              r->target, r->outcome,   NULL};
     return r;
 }
 
@@ -257,13 +262,20 @@ static const char SQL_AUDIT_ALL[] =
 
 static void audit_fields(sqlite3_stmt *s, struct audit_row *a)
 {
-    *a = (struct audit_row){sqlite3_column_int64(s, 1),
-                              (const char *)sqlite3_column_text(s, 2),
-                              (const char *)sqlite3_column_text(s, 3),
-                              (const char *)sqlite3_column_text(s, 4),
-                              (const char *)sqlite3_column_text(s, 5),
-                              (const char *)sqlite3_column_text(s, 6),
-                              (const char *)sqlite3_column_text(s, 7)};
+    *a = (struct audit_row){sqlite3_column_int64(s, 1), store_col_text(s, 2), store_col_text(s, 3),
+                            store_col_text(s, 4),       store_col_text(s, 5), store_col_text(s, 6),
+                            store_col_text(s, 7)};
+}
+
+static json_t *export_row(sqlite3_stmt *s)
+{
+    struct audit_row a;
+    audit_fields(s, &a);
+    return json_pack("{s:I, s:I, s:s, s:s?, s:s, s:s?, s:s, s:s?, s:s?}", "id",
+                     (json_int_t)sqlite3_column_int64(s, 0), "at", (json_int_t)a.at, "principal",
+                     a.principal, "request_id", a.request_id, "command", a.command, "target",
+                     a.target, "outcome", a.outcome, "detail", a.detail, "hash",
+                     store_col_text(s, 8));
 }
 
 /* audit.verify: the chain against the signed anchors (see audit.h). */
@@ -286,20 +298,14 @@ static int cmd_audit_export(struct cmd_ctx *c)
         proto_arg_int(c->args, "limit", false, 1, 10000, &limit, &c->err))
         return -1;
     sqlite3_stmt *s = store_stmt(c->m->store, SQL_AUDIT_ALL);
-    json_t *rows = json_array();
+    if (!s)
+        return dispatch_storage_fail(c, -EINVAL);
     sqlite3_bind_int64(s, 1, from);
     sqlite3_bind_int64(s, 2, limit);
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        struct audit_row a;
-        audit_fields(s, &a);
-        json_array_append_new(
-            rows, json_pack("{s:I, s:I, s:s, s:s?, s:s, s:s?, s:s, s:s?, s:s?}", "id",
-                            (json_int_t)sqlite3_column_int64(s, 0), "at", (json_int_t)a.at,
-                            "principal", a.principal, "request_id", a.request_id, "command",
-                            a.command, "target", a.target, "outcome", a.outcome, "detail", a.detail,
-                            "hash", (const char *)sqlite3_column_text(s, 8)));
-    }
-    sqlite3_reset(s);
+    json_t *rows = NULL;
+    int rc = store_rows_json(s, export_row, &rows);
+    if (rc != 0)
+        return dispatch_storage_fail(c, rc);
     c->result = json_pack("{s:o}", "rows", rows);
     return 0;
 }

@@ -40,6 +40,11 @@ struct cmd_ctx {
 
 typedef int cmd_fn(struct cmd_ctx *c);
 
+/* A handler's storage failure: c->err becomes UNAVAILABLE ("storage
+ * error: ...") for rc, a negative errno from the store.  Returns -1, what
+ * the handler returns. */
+int dispatch_storage_fail(struct cmd_ctx *c, int rc);
+
 struct command {
     const char *name;
     cmd_fn *fn;

@@ -36,23 +36,6 @@ void incident_ref_format(char *buf, size_t len, const char *prefix, int exercise
         buf[0] = '\0'; /* cannot happen with a valid plan prefix; never a cut reference */
 }
 
-static int storage_fail(struct cmd_ctx *c, int rc)
-{
-    return proto_fail(&c->err, ERR_UNAVAILABLE, "storage error: %s", strerror(-rc));
-}
-
-static const char *col_text(sqlite3_stmt *s, int i)
-{
-    return (const char *)sqlite3_column_text(s, i);
-}
-
-static json_t *col_int_or_null(sqlite3_stmt *s, int i)
-{
-    if (sqlite3_column_type(s, i) == SQLITE_NULL)
-        return json_null();
-    return json_integer(sqlite3_column_int64(s, i));
-}
-
 static void plan_digest(const struct plan *p, char hex[65])
 {
     unsigned char h[crypto_hash_sha256_BYTES];
@@ -77,9 +60,11 @@ static int next_ref(struct cmd_ctx *c, const struct plan *p, int exercise, char 
     if (!s)
         return -EINVAL;
     sqlite3_bind_text(s, 1, pattern, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(s);
-    if (rc != SQLITE_ROW)
-        return sql_errno(rc);
+    int rc = store_step(s);
+    if (rc <= 0) {
+        sqlite3_reset(s);
+        return rc ? rc : -EIO;
+    }
     incident_ref_format(ref, len, p->ref_prefix, exercise, tm.tm_year + 1900,
                         sqlite3_column_int64(s, 0) + 1);
     sqlite3_reset(s);
@@ -91,17 +76,17 @@ static int refuse_duplicate(struct cmd_ctx *c, const char *plan_id, const char *
 {
     sqlite3_stmt *s = store_stmt(c->m->store, SQL_ACTIVE_OP);
     if (!s)
-        return storage_fail(c, -EINVAL);
+        return dispatch_storage_fail(c, -EINVAL);
     sqlite3_bind_text(s, 1, plan_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, operation, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 3, exercise);
-    int rc = 0;
-    if (sqlite3_step(s) == SQLITE_ROW)
+    int step = store_step(s), rc = 0;
+    if (step > 0)
         rc = proto_fail(&c->err, ERR_CONFLICT,
                         "operation \"%s\" is already stood up on plan %s as %s", operation, plan_id,
-                        col_text(s, 0));
+                        store_col_text(s, 0));
     sqlite3_reset(s);
-    return rc;
+    return step < 0 ? dispatch_storage_fail(c, step) : rc;
 }
 
 struct standup {
@@ -189,7 +174,7 @@ static int cmd_standup(struct cmd_ctx *c)
     }
     if (rc != 0) {
         json_decref(data);
-        return storage_fail(c, rc);
+        return dispatch_storage_fail(c, rc);
     }
     json_object_set_new(data, "state", json_string("active"));
     json_object_set_new(data, "created_at", json_integer(c->now));
@@ -206,13 +191,14 @@ static int standdown_missing(struct cmd_ctx *c, const char *ref)
 {
     sqlite3_stmt *s = store_stmt(c->m->store, SQL_STATE);
     if (!s)
-        return storage_fail(c, -EINVAL);
+        return dispatch_storage_fail(c, -EINVAL);
     sqlite3_bind_text(s, 1, ref, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(s) == SQLITE_ROW
-                 ? proto_fail(&c->err, ERR_CONFLICT, "incident %s is already stood down", ref)
-                 : proto_fail(&c->err, ERR_NOT_FOUND, "no incident %s", ref);
+    int rc = store_step(s);
     sqlite3_reset(s);
-    return rc;
+    if (rc < 0)
+        return dispatch_storage_fail(c, rc);
+    return rc ? proto_fail(&c->err, ERR_CONFLICT, "incident %s is already stood down", ref)
+              : proto_fail(&c->err, ERR_NOT_FOUND, "no incident %s", ref);
 }
 
 static int cmd_standdown(struct cmd_ctx *c)
@@ -224,16 +210,16 @@ static int cmd_standdown(struct cmd_ctx *c)
     snprintf(c->target, sizeof(c->target), "%s", ref);
     sqlite3_stmt *s = store_stmt(c->m->store, SQL_STANDDOWN);
     if (!s)
-        return storage_fail(c, -EINVAL);
+        return dispatch_storage_fail(c, -EINVAL);
     sqlite3_bind_text(s, 1, ref, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, c->now);
     sqlite3_bind_text(s, 3, c->actor, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 4, note, -1, SQLITE_STATIC);
-    int step = sqlite3_step(s);
-    int64_t id = step == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-    int rc = sql_errno(sqlite3_reset(s));
-    if (rc != 0)
-        return storage_fail(c, rc);
+    int rc = store_step(s);
+    int64_t id = rc > 0 ? sqlite3_column_int64(s, 0) : 0;
+    sqlite3_reset(s);
+    if (rc < 0)
+        return dispatch_storage_fail(c, rc);
     if (id == 0)
         return standdown_missing(c, ref);
     rc = paging_incident_stop(c->m, c->outbox, id, c->now);
@@ -250,7 +236,7 @@ static int cmd_standdown(struct cmd_ctx *c)
                           json_pack("{s:s, s:s, s:s?}", "ref", ref, "by", c->actor, "note", note),
                           c->now);
     if (rc != 0)
-        return storage_fail(c, rc);
+        return dispatch_storage_fail(c, rc);
     c->result = json_pack("{s:s, s:s, s:I}", "ref", ref, "state", "stood_down", "stood_down_at",
                           (json_int_t)c->now);
     return 0;
@@ -262,11 +248,11 @@ static const char SQL_LIST[] =
 
 static json_t *list_row(sqlite3_stmt *s)
 {
-    return json_pack("{s:s, s:s, s:i, s:b, s:s, s:s, s:I, s:o}", "ref", col_text(s, 0), "plan",
-                     col_text(s, 1), "level", sqlite3_column_int(s, 2), "exercise",
-                     sqlite3_column_int(s, 3), "operation", col_text(s, 4), "state", col_text(s, 5),
-                     "created_at", (json_int_t)sqlite3_column_int64(s, 6), "stood_down_at",
-                     col_int_or_null(s, 7));
+    return json_pack("{s:s, s:s, s:i, s:b, s:s, s:s, s:I, s:o}", "ref", store_col_text(s, 0),
+                     "plan", store_col_text(s, 1), "level", sqlite3_column_int(s, 2), "exercise",
+                     sqlite3_column_int(s, 3), "operation", store_col_text(s, 4), "state",
+                     store_col_text(s, 5), "created_at", (json_int_t)sqlite3_column_int64(s, 6),
+                     "stood_down_at", store_col_opt_int(s, 7));
 }
 
 static int cmd_list(struct cmd_ctx *c)
@@ -281,18 +267,13 @@ static int cmd_list(struct cmd_ctx *c)
                           "\"state\" must be \"active\", \"stood_down\" or \"all\"");
     sqlite3_stmt *s = store_stmt(c->m->store, SQL_LIST);
     if (!s)
-        return storage_fail(c, -EINVAL);
+        return dispatch_storage_fail(c, -EINVAL);
     sqlite3_bind_text(s, 1, state, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, limit);
-    json_t *arr = json_array();
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        json_array_append_new(arr, list_row(s));
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE) {
-        json_decref(arr);
-        return storage_fail(c, sql_errno(rc));
-    }
+    json_t *arr = NULL;
+    int rc = store_rows_json(s, list_row, &arr);
+    if (rc != 0)
+        return dispatch_storage_fail(c, rc);
     c->result = json_pack("{s:o}", "incidents", arr);
     return 0;
 }
@@ -331,20 +312,20 @@ static json_t *level_name(json_t *plan, int level)
 
 static json_t *show_row(struct cmd_ctx *c, sqlite3_stmt *s, bool with_source)
 {
-    json_t *plan = json_loads(col_text(s, 14), 0, NULL);
+    json_t *plan = json_loads(store_col_text(s, 14), 0, NULL);
     int level = sqlite3_column_int(s, 4);
     json_t *r = json_pack(
         "{s:s, s:{s:s, s:O?, s:s, s:s}, s:i, s:o, s:b, s:s, s:s?, s:s, s:I, s:s, s:o, s:s?, s:s?}",
-        "ref", col_text(s, 0), "plan", "id", col_text(s, 1), "name", json_object_get(plan, "name"),
-        "version", col_text(s, 2), "digest", col_text(s, 3), "level", level, "level_name",
-        level_name(plan, level), "exercise", sqlite3_column_int(s, 5), "operation", col_text(s, 6),
-        "note", col_text(s, 7), "state", col_text(s, 8), "created_at",
-        (json_int_t)sqlite3_column_int64(s, 9), "created_by", col_text(s, 10), "stood_down_at",
-        col_int_or_null(s, 11), "stood_down_by", col_text(s, 12), "standdown_note",
-        col_text(s, 13));
+        "ref", store_col_text(s, 0), "plan", "id", store_col_text(s, 1), "name",
+        json_object_get(plan, "name"), "version", store_col_text(s, 2), "digest",
+        store_col_text(s, 3), "level", level, "level_name", level_name(plan, level), "exercise",
+        sqlite3_column_int(s, 5), "operation", store_col_text(s, 6), "note", store_col_text(s, 7),
+        "state", store_col_text(s, 8), "created_at", (json_int_t)sqlite3_column_int64(s, 9),
+        "created_by", store_col_text(s, 10), "stood_down_at", store_col_opt_int(s, 11),
+        "stood_down_by", store_col_text(s, 12), "standdown_note", store_col_text(s, 13));
     json_object_set_new(r, "agencies", activated_agencies(plan, level));
     if (with_source)
-        json_object_set_new(r, "plan_source", json_string(col_text(s, 15)));
+        json_object_set_new(r, "plan_source", json_string(store_col_text(s, 15)));
     json_object_set_new(
         r, "pages",
         paging_incident_pages(c->m, sqlite3_column_int64(s, 16), authz_agency_id(c->principal)));
@@ -365,17 +346,17 @@ static int cmd_show(struct cmd_ctx *c)
                           "the plan source holds every agency's contacts: gold and duty only");
     sqlite3_stmt *s = store_stmt(c->m->store, SQL_SHOW);
     if (!s)
-        return storage_fail(c, -EINVAL);
+        return dispatch_storage_fail(c, -EINVAL);
     sqlite3_bind_text(s, 1, ref, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
+    int rc = store_step(s);
+    if (rc > 0)
         c->result = show_row(c, s, with_source);
     sqlite3_reset(s);
-    if (rc == SQLITE_ROW)
+    if (rc > 0)
         return 0;
-    if (rc == SQLITE_DONE)
+    if (rc == 0)
         return proto_fail(&c->err, ERR_NOT_FOUND, "no incident %s", ref);
-    return storage_fail(c, sql_errno(rc));
+    return dispatch_storage_fail(c, rc);
 }
 
 static const char *const standup_args_list[] = {"plan",      "level", "exercise",

@@ -40,11 +40,6 @@ struct persons {
     bool check_queued;
 };
 
-static const char *col(sqlite3_stmt *s, int i)
-{
-    return (const char *)sqlite3_column_text(s, i);
-}
-
 /* ---- facts ---- */
 
 struct facts {
@@ -62,7 +57,7 @@ static const char SQL_FACTS[] =
 
 static void copy_col(sqlite3_stmt *s, int i, char *buf, size_t len)
 {
-    snprintf(buf, len, "%s", col(s, i) ? col(s, i) : "");
+    snprintf(buf, len, "%s", store_col_text(s, i) ? store_col_text(s, i) : "");
 }
 
 static int facts_load(struct muster *m, int64_t id, struct facts *f)
@@ -71,8 +66,8 @@ static int facts_load(struct muster *m, int64_t id, struct facts *f)
     if (!s)
         return -EINVAL;
     sqlite3_bind_int64(s, 1, id);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
+    int rc = store_step(s);
+    if (rc > 0) {
         f->incident_id = sqlite3_column_int64(s, 0);
         copy_col(s, 1, f->ref, sizeof(f->ref));
         copy_col(s, 2, f->category, sizeof(f->category));
@@ -91,7 +86,7 @@ static int facts_load(struct muster *m, int64_t id, struct facts *f)
         f->merged = sqlite3_column_type(s, 10) != SQLITE_NULL;
     }
     sqlite3_reset(s);
-    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : sql_errno(rc);
+    return rc > 0 ? 0 : rc == 0 ? -ENOENT : rc;
 }
 
 /* ---- occupancy and referrals ---- */
@@ -137,10 +132,11 @@ static int occupancy(struct muster *m, const struct plan_persons *pp, int64_t in
             return -EINVAL;
         sqlite3_bind_int64(s, 1, incident_id);
         sqlite3_bind_text(s, 2, pp->pathways[i].id, -1, SQLITE_STATIC);
-        if (sqlite3_step(s) == SQLITE_ROW)
+        int rc = store_step(s);
+        if (rc > 0)
             occupied[i] = sqlite3_column_int(s, 0);
-        int rc = sql_errno(sqlite3_reset(s));
-        if (rc != 0)
+        sqlite3_reset(s);
+        if (rc < 0)
             return rc;
     }
     return 0;
@@ -157,15 +153,15 @@ static int open_referral(struct muster *m, int64_t person_id, struct open_referr
     if (!s)
         return -EINVAL;
     sqlite3_bind_int64(s, 1, person_id);
-    int rc = sqlite3_step(s);
+    int rc = store_step(s);
     r->id = 0;
-    if (rc == SQLITE_ROW) {
+    if (rc > 0) {
         r->id = sqlite3_column_int64(s, 0);
         copy_col(s, 1, r->pathway, sizeof(r->pathway));
         copy_col(s, 2, r->state, sizeof(r->state));
     }
     sqlite3_reset(s);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : sql_errno(rc);
+    return rc < 0 ? rc : 0;
 }
 
 static int exec_id_text_time(struct muster *m, const char *sql, int64_t id, const char *text,
@@ -214,12 +210,12 @@ static int promote(struct muster *m, struct outbox *ob, const struct facts *f,
             return -EINVAL;
         sqlite3_bind_int64(s, 1, f->incident_id);
         sqlite3_bind_text(s, 2, pw->id, -1, SQLITE_STATIC);
-        int found = sqlite3_step(s) == SQLITE_ROW;
-        int64_t rid = found ? sqlite3_column_int64(s, 0) : 0;
-        int64_t person = found ? sqlite3_column_int64(s, 1) : 0;
+        int found = store_step(s);
+        int64_t rid = found > 0 ? sqlite3_column_int64(s, 0) : 0;
+        int64_t person = found > 0 ? sqlite3_column_int64(s, 1) : 0;
         sqlite3_reset(s);
-        if (!found)
-            break;
+        if (found <= 0)
+            return found;
         rc = exec_id_text_time(m, SQL_PROMOTE, rid, NULL, now);
         if (rc == 0)
             rc = pathway_count(m, ob, f->incident_id, pw->id, "waitlisted", -1);
@@ -446,12 +442,13 @@ static int retention_purge(struct muster *m, struct outbox *ob, int64_t now)
     sqlite3_bind_int64(s, 1, now);
     int64_t id = 0;
     char ref[64] = "";
-    if (sqlite3_step(s) == SQLITE_ROW) {
+    int rc = store_step(s);
+    if (rc > 0) {
         id = sqlite3_column_int64(s, 0);
         copy_col(s, 1, ref, sizeof(ref));
     }
     sqlite3_reset(s);
-    int rc = id ? purge_incident(m, id, now) : 0;
+    rc = rc < 0 ? rc : id ? purge_incident(m, id, now) : 0;
     if (!id || rc != 0)
         return rc;
     log_info("persons: %s: personal data purged at the end of its retention period", ref);
@@ -476,7 +473,8 @@ static int deadline_events(struct muster *m, struct outbox *ob, const char *sql,
     sqlite3_bind_int64(s, 1, now);
     struct due_event ev[256];
     size_t n = 0;
-    while (n < 256 && sqlite3_step(s) == SQLITE_ROW) {
+    int rc = 0;
+    while (n < 256 && (rc = store_step(s)) > 0) {
         struct due_event *e = &ev[n++];
         e->person_id = sqlite3_column_int64(s, 0);
         e->incident_id = sqlite3_column_int64(s, breach ? 1 : 3);
@@ -484,7 +482,8 @@ static int deadline_events(struct muster *m, struct outbox *ob, const char *sql,
         e->at = sqlite3_column_int64(s, breach ? 3 : 2);
         copy_col(s, 1, e->instrument, sizeof(e->instrument));
     }
-    int rc = sql_errno(sqlite3_reset(s));
+    sqlite3_reset(s);
+    rc = rc < 0 ? rc : 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         struct due_event *e = &ev[i];
         if (breach)

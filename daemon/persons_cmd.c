@@ -30,16 +30,6 @@
 
 #define DAY_MS (24LL * 3600 * 1000)
 
-static const char *col(sqlite3_stmt *s, int i)
-{
-    return (const char *)sqlite3_column_text(s, i);
-}
-
-static int storage_fail(struct cmd_ctx *c, int rc)
-{
-    return proto_fail(&c->err, ERR_UNAVAILABLE, "storage error: %s", strerror(-rc));
-}
-
 /* ---- what a registration holds ---- */
 
 struct person_in {
@@ -217,19 +207,19 @@ static int incident_find(struct cmd_ctx *c, const char *ref, struct incident_row
 {
     sqlite3_stmt *s = store_stmt(c->m->store, SQL_INCIDENT);
     if (!s)
-        return storage_fail(c, -EINVAL);
+        return dispatch_storage_fail(c, -EINVAL);
     sqlite3_bind_text(s, 1, ref, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
+    int rc = store_step(s);
+    if (rc > 0) {
         out->id = sqlite3_column_int64(s, 0);
-        snprintf(out->ref, sizeof(out->ref), "%s", col(s, 1));
-        out->active = !strcmp(col(s, 2), "active");
+        snprintf(out->ref, sizeof(out->ref), "%s", store_col_text(s, 1));
+        out->active = !strcmp(store_col_text(s, 2), "active");
         out->created_at = sqlite3_column_int64(s, 3);
     }
     sqlite3_reset(s);
-    if (rc != SQLITE_ROW)
-        return rc == SQLITE_DONE ? proto_fail(&c->err, ERR_NOT_FOUND, "no incident %s", ref)
-                                 : storage_fail(c, sql_errno(rc));
+    if (rc <= 0)
+        return rc == 0 ? proto_fail(&c->err, ERR_NOT_FOUND, "no incident %s", ref)
+                       : dispatch_storage_fail(c, rc);
     out->plan = frozen_plan(c->m, out->id);
     if (!out->plan)
         return proto_fail(&c->err, ERR_INTERNAL, "the frozen plan of %s cannot be read", ref);
@@ -305,36 +295,43 @@ static const char SQL_MATCHES[] =
 static const char SQL_DUP_ADD[] =
     "INSERT OR IGNORE INTO duplicates (person_id, matches_id, reason) VALUES (?1, ?2, ?3)";
 
-/* Flag registrations that look like the same person (never refuse). */
-static json_t *duplicates_flag(struct cmd_ctx *c, int64_t incident_id, const struct person_in *in,
-                               int64_t id)
+static json_t *match_row(sqlite3_stmt *s)
+{
+    return json_pack("{s:I, s:s}", "person", (json_int_t)sqlite3_column_int64(s, 0), "reason",
+                     store_col_text(s, 1));
+}
+
+/* Record that person id may be the person of match d. */
+static int duplicate_add(struct cmd_ctx *c, int64_t id, json_t *d)
+{
+    sqlite3_stmt *a = store_stmt(c->m->store, SQL_DUP_ADD);
+    if (!a)
+        return -EINVAL;
+    sqlite3_bind_int64(a, 1, id);
+    sqlite3_bind_int64(a, 2, (int64_t)json_integer_value(json_object_get(d, "person")));
+    sqlite3_bind_text(a, 3, json_string_value(json_object_get(d, "reason")), -1, SQLITE_STATIC);
+    return store_exec_stmt(a);
+}
+
+/* Flag registrations that look like the same person (never refuse): the
+ * matches in *out (new array).  Returns 0 or -errno. */
+static int duplicates_flag(struct cmd_ctx *c, int64_t incident_id, const struct person_in *in,
+                           int64_t id, json_t **out)
 {
     sqlite3_stmt *s = store_stmt(c->m->store, SQL_MATCHES);
-    json_t *out = json_array();
+    *out = NULL;
     if (!s)
-        return out;
+        return -EINVAL;
     sqlite3_bind_int64(s, 1, incident_id);
     bind_opt(s, 2, in->external_ref);
     sqlite3_bind_text(s, 3, in->name_key, -1, SQLITE_STATIC);
     bind_opt(s, 4, in->dob);
     bind_opt(s, 5, in->phone ? in->phone_key : NULL);
     sqlite3_bind_int64(s, 6, id);
-    while (sqlite3_step(s) == SQLITE_ROW)
-        json_array_append_new(out, json_pack("{s:I, s:s}", "person",
-                                             (json_int_t)sqlite3_column_int64(s, 0), "reason",
-                                             col(s, 1)));
-    sqlite3_reset(s);
-    json_t *d;
-    size_t i;
-    json_array_foreach(out, i, d)
-    {
-        sqlite3_stmt *a = store_stmt(c->m->store, SQL_DUP_ADD);
-        sqlite3_bind_int64(a, 1, id);
-        sqlite3_bind_int64(a, 2, (int64_t)json_integer_value(json_object_get(d, "person")));
-        sqlite3_bind_text(a, 3, json_string_value(json_object_get(d, "reason")), -1, SQLITE_STATIC);
-        store_exec_stmt(a);
-    }
-    return out;
+    int rc = store_rows_json(s, match_row, out);
+    for (size_t i = 0; rc == 0 && i < json_array_size(*out); i++)
+        rc = duplicate_add(c, id, json_array_get(*out, i));
+    return rc;
 }
 
 static const char SQL_RESCREEN_ADD[] =
@@ -367,8 +364,10 @@ static int person_register(struct cmd_ctx *c, const struct incident_row *inc,
                            const struct person_in *in, json_t **out)
 {
     int64_t id = 0;
+    json_t *dups = NULL;
     int rc = person_insert(c, inc, in, &id);
-    json_t *dups = rc == 0 ? duplicates_flag(c, inc->id, in, id) : NULL;
+    if (rc == 0)
+        rc = duplicates_flag(c, inc->id, in, id, &dups);
     const struct plan_screening *sc = &inc->plan->persons.screening;
     for (size_t i = 0; rc == 0 && i < sc->nrescreen; i++)
         rc = rescreen_add(c->m, id, inc->created_at + sc->rescreen_days[i] * DAY_MS, "tsq");
@@ -386,7 +385,7 @@ static int person_register(struct cmd_ctx *c, const struct incident_row *inc,
         rc = persons_check_after_commit(c->m, c->outbox);
     if (rc != 0) {
         json_decref(dups);
-        return storage_fail(c, rc);
+        return dispatch_storage_fail(c, rc);
     }
     *out = json_pack("{s:I, s:s, s:o}", "person", (json_int_t)id, "incident", inc->ref,
                      "possible_duplicates", dups);
@@ -438,18 +437,52 @@ static void import_key(json_t *fields, char *out, size_t len)
     snprintf(out, len, "sha256:%s", hex);
 }
 
-static int64_t imported_as(struct cmd_ctx *c, int64_t incident_id, const char *key)
+/* The person a row with import key was stored as (0 when none yet).
+ * Returns 0 or -errno. */
+static int imported_as(struct cmd_ctx *c, int64_t incident_id, const char *key, int64_t *id)
 {
     sqlite3_stmt *s = store_stmt(c->m->store, SQL_IMPORTED);
-    int64_t id = 0;
+    *id = 0;
     if (!s)
-        return 0;
+        return -EINVAL;
     sqlite3_bind_int64(s, 1, incident_id);
     sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
-    if (sqlite3_step(s) == SQLITE_ROW)
-        id = sqlite3_column_int64(s, 0);
+    int rc = store_step(s);
+    if (rc > 0)
+        *id = sqlite3_column_int64(s, 0);
     sqlite3_reset(s);
-    return id;
+    return rc < 0 ? rc : 0;
+}
+
+static int import_key_add(struct cmd_ctx *c, int64_t incident_id, const char *key, json_t *res)
+{
+    sqlite3_stmt *s = store_stmt(c->m->store, SQL_IMPORT_ADD);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, incident_id);
+    sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, (int64_t)json_integer_value(json_object_get(res, "person")));
+    return store_exec_stmt(s);
+}
+
+/* Register the row's person in inc and record its import key, under a
+ * savepoint of its own (nested in the request's): stored whole (0, *res
+ * the registration) or not at all (-1, c->err set). */
+static int import_store(struct cmd_ctx *c, const struct incident_row *inc,
+                        const struct person_in *in, const char *key, json_t **res)
+{
+    int rc = store_savepoint(c->m->store);
+    if (rc != 0)
+        return dispatch_storage_fail(c, rc);
+    if (person_register(c, inc, in, res) != 0) {
+        store_savepoint_rollback(c->m->store);
+        return -1;
+    }
+    rc = import_key_add(c, inc->id, key, *res);
+    if (rc == 0 && (rc = store_savepoint_release(c->m->store)) == 0)
+        return 0;
+    store_savepoint_rollback(c->m->store);
+    return dispatch_storage_fail(c, rc);
 }
 
 struct import_tally {
@@ -480,7 +513,10 @@ static int import_row(struct cmd_ctx *c, const struct incident_row *inc, json_t 
         return 0;
     }
     import_key(fields, key, sizeof(key));
-    int64_t before = imported_as(c, inc->id, key);
+    int64_t before = 0;
+    int rc = imported_as(c, inc->id, key, &before);
+    if (rc != 0)
+        return dispatch_storage_fail(c, rc);
     if (before) {
         t->already++;
         return 0;
@@ -493,25 +529,11 @@ static int import_row(struct cmd_ctx *c, const struct incident_row *inc, json_t 
     }
     size_t mark = c->outbox->count;
     json_t *res = NULL;
-    int rc = store_exec(c->m->store, "SAVEPOINT row");
-    if (rc == 0 && person_register(c, inc, &in, &res) == 0) {
-        int64_t id = (int64_t)json_integer_value(json_object_get(res, "person"));
-        sqlite3_stmt *s = store_stmt(c->m->store, SQL_IMPORT_ADD);
-        sqlite3_bind_int64(s, 1, inc->id);
-        sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 3, id);
-        rc = store_exec_stmt(s);
-    } else {
-        rc = rc ? rc : -EIO;
-    }
-    if (rc != 0) {
-        store_exec(c->m->store, "ROLLBACK TO row");
-        store_exec(c->m->store, "RELEASE row");
+    if (import_store(c, inc, &in, key, &res) != 0) {
         outbox_truncate(c->outbox, mark);
         json_decref(res);
-        return storage_fail(c, rc);
+        return -1;
     }
-    store_exec(c->m->store, "RELEASE row");
     t->stored++;
     if (json_array_size(json_object_get(res, "possible_duplicates")) > 0)
         import_problem(t, line, "stored_possible_duplicate",
@@ -567,37 +589,46 @@ static const char SQL_REFERRED_NOW[] =
     "SELECT 1 FROM referrals WHERE person_id = ?1 AND provider = ?2"
     " AND state IN ('referred', 'waitlisted') LIMIT 1";
 
+/* Whether person id is referred to agency (acting: with an open
+ * referral): 1 or 0, or -errno. */
+static int referred_to(struct cmd_ctx *c, int64_t id, const char *agency, bool acting)
+{
+    sqlite3_stmt *r = store_stmt(c->m->store, acting ? SQL_REFERRED_NOW : SQL_REFERRED_TO);
+    if (!r)
+        return -EINVAL;
+    sqlite3_bind_int64(r, 1, id);
+    sqlite3_bind_text(r, 2, agency, -1, SQLITE_STATIC);
+    int rc = store_step(r);
+    sqlite3_reset(r);
+    return rc;
+}
+
 /* Load person id for the caller: an agency only finds persons referred to
  * its own pathways; anyone else asking about them learns nothing. */
 static int person_access(struct cmd_ctx *c, int64_t id, struct person_ref *p, bool acting)
 {
     sqlite3_stmt *s = store_stmt(c->m->store, SQL_PERSON);
     if (!s)
-        return storage_fail(c, -EINVAL);
+        return dispatch_storage_fail(c, -EINVAL);
     sqlite3_bind_int64(s, 1, id);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
+    int rc = store_step(s);
+    if (rc > 0) {
         p->id = id;
         p->incident_id = sqlite3_column_int64(s, 0);
-        snprintf(p->ref, sizeof(p->ref), "%s", col(s, 1));
-        p->active = !strcmp(col(s, 2), "active");
+        snprintf(p->ref, sizeof(p->ref), "%s", store_col_text(s, 1));
+        p->active = !strcmp(store_col_text(s, 2), "active");
         p->merged = sqlite3_column_type(s, 3) != SQLITE_NULL;
     }
     sqlite3_reset(s);
     const char *agency = authz_agency_id(c->principal);
-    if (rc == SQLITE_ROW && agency) {
-        /* an agency reads the persons it was referred, and acts only on
-         * those it holds an open referral for */
-        sqlite3_stmt *r = store_stmt(c->m->store, acting ? SQL_REFERRED_NOW : SQL_REFERRED_TO);
-        sqlite3_bind_int64(r, 1, id);
-        sqlite3_bind_text(r, 2, agency, -1, SQLITE_STATIC);
-        rc = sqlite3_step(r) == SQLITE_ROW ? SQLITE_ROW : SQLITE_DONE;
-        sqlite3_reset(r);
-    }
-    if (rc == SQLITE_ROW)
+    /* an agency reads the persons it was referred, and acts only on those
+     * it holds an open referral for */
+    if (rc > 0 && agency)
+        rc = referred_to(c, id, agency, acting);
+    if (rc > 0)
         return 0;
-    return rc == SQLITE_DONE ? proto_fail(&c->err, ERR_NOT_FOUND, "no person %lld", (long long)id)
-                             : storage_fail(c, sql_errno(rc));
+    return rc == 0 ? proto_fail(&c->err, ERR_NOT_FOUND, "no person %lld", (long long)id)
+                   : dispatch_storage_fail(c, rc);
 }
 
 static int person_arg(struct cmd_ctx *c, const char *name, struct person_ref *p, bool active)
@@ -621,17 +652,6 @@ static const char SQL_SHOW[] =
     " p.registered_at, p.registered_by, p.referral_due_at, p.referred_at, p.breached_at"
     " FROM persons p JOIN incidents i ON i.id = p.incident_id WHERE p.id = ?1";
 
-static json_t *opt_text(sqlite3_stmt *s, int i)
-{
-    return col(s, i) ? json_string(col(s, i)) : json_null();
-}
-
-static json_t *opt_int(sqlite3_stmt *s, int i)
-{
-    return sqlite3_column_type(s, i) == SQLITE_NULL ? json_null()
-                                                    : json_integer(sqlite3_column_int64(s, i));
-}
-
 static json_t *vulnerability_names(unsigned bits)
 {
     json_t *a = json_array();
@@ -648,26 +668,27 @@ static json_t *show_person(sqlite3_stmt *s, bool agency)
 {
     json_t *r = json_pack(
         "{s:I, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:o, s:s, s:b}", "person",
-        (json_int_t)sqlite3_column_int64(s, 0), "incident", col(s, 1), "category", col(s, 2),
-        "name", opt_text(s, 3), "age", opt_int(s, 5), "phone", opt_text(s, 6), "email",
-        opt_text(s, 7), "language", opt_text(s, 10), "interpreter", sqlite3_column_int(s, 11),
-        "vulnerabilities", vulnerability_names((unsigned)sqlite3_column_int(s, 12)), "safe_contact",
-        col(s, 13) ? json_loads(col(s, 13), 0, NULL) : json_null(), "consent", col(s, 14), "urgent",
-        sqlite3_column_int(s, 16));
-    json_object_set_new(r, "home_area", opt_text(s, 9));
-    json_object_set_new(r, "contact_state", json_string(col(s, 19)));
+        (json_int_t)sqlite3_column_int64(s, 0), "incident", store_col_text(s, 1), "category",
+        store_col_text(s, 2), "name", store_col_opt_text(s, 3), "age", store_col_opt_int(s, 5),
+        "phone", store_col_opt_text(s, 6), "email", store_col_opt_text(s, 7), "language",
+        store_col_opt_text(s, 10), "interpreter", sqlite3_column_int(s, 11), "vulnerabilities",
+        vulnerability_names((unsigned)sqlite3_column_int(s, 12)), "safe_contact",
+        store_col_text(s, 13) ? json_loads(store_col_text(s, 13), 0, NULL) : json_null(), "consent",
+        store_col_text(s, 14), "urgent", sqlite3_column_int(s, 16));
+    json_object_set_new(r, "home_area", store_col_opt_text(s, 9));
+    json_object_set_new(r, "contact_state", json_string(store_col_text(s, 19)));
     if (agency)
         return r;
-    json_object_set_new(r, "dob", opt_text(s, 4));
-    json_object_set_new(r, "address", opt_text(s, 8));
-    json_object_set_new(r, "external_ref", opt_text(s, 15));
+    json_object_set_new(r, "dob", store_col_opt_text(s, 4));
+    json_object_set_new(r, "address", store_col_opt_text(s, 8));
+    json_object_set_new(r, "external_ref", store_col_opt_text(s, 15));
     json_object_set_new(r, "screen_positive", json_integer(sqlite3_column_int(s, 17)));
-    json_object_set_new(r, "merged_into", opt_int(s, 18));
+    json_object_set_new(r, "merged_into", store_col_opt_int(s, 18));
     json_object_set_new(r, "registered_at", json_integer(sqlite3_column_int64(s, 20)));
-    json_object_set_new(r, "registered_by", json_string(col(s, 21)));
+    json_object_set_new(r, "registered_by", json_string(store_col_text(s, 21)));
     json_object_set_new(r, "referral_due_at", json_integer(sqlite3_column_int64(s, 22)));
-    json_object_set_new(r, "referred_at", opt_int(s, 23));
-    json_object_set_new(r, "breached_at", opt_int(s, 24));
+    json_object_set_new(r, "referred_at", store_col_opt_int(s, 23));
+    json_object_set_new(r, "breached_at", store_col_opt_int(s, 24));
     return r;
 }
 
@@ -683,54 +704,80 @@ static const char SQL_P_DUPS[] =
     "SELECT matches_id, reason FROM duplicates WHERE person_id = ?1"
     " UNION SELECT person_id, reason FROM duplicates WHERE matches_id = ?1";
 
-static json_t *list_of(struct cmd_ctx *c, const char *sql, int64_t id, const char *agency,
-                       json_t *(*row)(sqlite3_stmt *, bool), bool limited)
+static json_t *referral_row(sqlite3_stmt *s)
 {
-    sqlite3_stmt *s = store_stmt(c->m->store, sql);
-    json_t *arr = json_array();
-    if (!s)
-        return arr;
-    sqlite3_bind_int64(s, 1, id);
-    if (sqlite3_bind_parameter_count(s) >= 2)
-        bind_opt(s, 2, agency);
-    while (sqlite3_step(s) == SQLITE_ROW)
-        json_array_append_new(arr, row(s, limited));
-    sqlite3_reset(s);
-    return arr;
-}
-
-static json_t *referral_row(sqlite3_stmt *s, bool limited)
-{
-    json_t *r = json_pack("{s:s, s:s, s:s, s:o, s:I, s:I}", "pathway", col(s, 0), "provider",
-                          col(s, 1), "state", col(s, 2), "reason", opt_text(s, 3), "created_at",
-                          (json_int_t)sqlite3_column_int64(s, 5), "updated_at",
-                          (json_int_t)sqlite3_column_int64(s, 6));
-    json_object_set_new(r, "home_area_for_referral", opt_text(s, 4));
+    json_t *r =
+        json_pack("{s:s, s:s, s:s, s:o, s:I, s:I}", "pathway", store_col_text(s, 0), "provider",
+                  store_col_text(s, 1), "state", store_col_text(s, 2), "reason",
+                  store_col_opt_text(s, 3), "created_at", (json_int_t)sqlite3_column_int64(s, 5),
+                  "updated_at", (json_int_t)sqlite3_column_int64(s, 6));
+    json_object_set_new(r, "home_area_for_referral", store_col_opt_text(s, 4));
     return r;
 }
 
-static json_t *screen_row(sqlite3_stmt *s, bool limited)
+static json_t *screen_row(sqlite3_stmt *s)
 {
-    json_t *r = json_pack("{s:s, s:i, s:b, s:b, s:I, s:s}", "instrument", col(s, 0), "score",
-                          sqlite3_column_int(s, 1), "positive", sqlite3_column_int(s, 2), "urgent",
-                          sqlite3_column_int(s, 3), "at", (json_int_t)sqlite3_column_int64(s, 4),
-                          "by", col(s, 5));
-    if (!limited)
-        json_object_set_new(r, "answers", json_loads(col(s, 6), 0, NULL));
+    json_t *r = json_pack("{s:s, s:i, s:b, s:b, s:I, s:s}", "instrument", store_col_text(s, 0),
+                          "score", sqlite3_column_int(s, 1), "positive", sqlite3_column_int(s, 2),
+                          "urgent", sqlite3_column_int(s, 3), "at",
+                          (json_int_t)sqlite3_column_int64(s, 4), "by", store_col_text(s, 5));
     return r;
 }
 
-static json_t *contact_row(sqlite3_stmt *s, bool limited)
+/* A screening for the Hub: with the answers. */
+static json_t *screen_row_answers(sqlite3_stmt *s)
+{
+    json_t *r = screen_row(s);
+    json_object_set_new(r, "answers", json_loads(store_col_text(s, 6), 0, NULL));
+    return r;
+}
+
+static json_t *contact_row(sqlite3_stmt *s)
 {
     return json_pack("{s:I, s:s, s:s, s:s, s:o}", "at", (json_int_t)sqlite3_column_int64(s, 0),
-                     "by", col(s, 1), "outcome", col(s, 2), "slot", col(s, 3), "note",
-                     opt_text(s, 4));
+                     "by", store_col_text(s, 1), "outcome", store_col_text(s, 2), "slot",
+                     store_col_text(s, 3), "note", store_col_opt_text(s, 4));
 }
 
-static json_t *dup_row(sqlite3_stmt *s, bool limited)
+static json_t *dup_row(sqlite3_stmt *s)
 {
     return json_pack("{s:I, s:s}", "person", (json_int_t)sqlite3_column_int64(s, 0), "reason",
-                     col(s, 1));
+                     store_col_text(s, 1));
+}
+
+/* The lists of a person's record, with the rows the Hub sees and those
+ * an agency sees (NULL: the list is not shown to an agency). */
+static const struct person_list {
+    const char *name, *sql;
+    store_row_fn *hub_row, *agency_row;
+} person_lists[] = {
+    {"referrals", SQL_P_REFERRALS, referral_row, referral_row},
+    {"screenings", SQL_P_SCREENS, screen_row_answers, screen_row},
+    {"contacts", SQL_P_CONTACTS, contact_row, contact_row},
+    {"possible_duplicates", SQL_P_DUPS, dup_row, NULL},
+};
+
+/* Add the lists of person id to record r (an agency sees only its own
+ * referrals).  Returns 0 or -errno. */
+static int person_lists_read(struct cmd_ctx *c, int64_t id, const char *agency, json_t *r)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < sizeof(person_lists) / sizeof(person_lists[0]); i++) {
+        const struct person_list *l = &person_lists[i];
+        store_row_fn *row = agency ? l->agency_row : l->hub_row;
+        sqlite3_stmt *s = row ? store_stmt(c->m->store, l->sql) : NULL;
+        json_t *arr = NULL;
+        if (!row)
+            continue;
+        if (!s)
+            return -EINVAL;
+        sqlite3_bind_int64(s, 1, id);
+        if (sqlite3_bind_parameter_count(s) >= 2)
+            bind_opt(s, 2, agency);
+        if ((rc = store_rows_json(s, row, &arr)) == 0)
+            json_object_set_new(r, l->name, arr);
+    }
+    return rc;
 }
 
 static int cmd_show(struct cmd_ctx *c)
@@ -741,20 +788,19 @@ static int cmd_show(struct cmd_ctx *c)
     const char *agency = authz_agency_id(c->principal);
     sqlite3_stmt *s = store_stmt(c->m->store, SQL_SHOW);
     if (!s)
-        return storage_fail(c, -EINVAL);
+        return dispatch_storage_fail(c, -EINVAL);
     sqlite3_bind_int64(s, 1, p.id);
-    json_t *r = sqlite3_step(s) == SQLITE_ROW ? show_person(s, agency != NULL) : NULL;
+    int rc = store_step(s);
+    json_t *r = rc > 0 ? show_person(s, agency != NULL) : NULL;
     sqlite3_reset(s);
-    if (!r)
+    if (rc >= 0 && !r)
         return proto_fail(&c->err, ERR_NOT_FOUND, "no person %lld", (long long)p.id);
-    json_object_set_new(r, "referrals",
-                        list_of(c, SQL_P_REFERRALS, p.id, agency, referral_row, agency != NULL));
-    json_object_set_new(r, "screenings",
-                        list_of(c, SQL_P_SCREENS, p.id, NULL, screen_row, agency != NULL));
-    json_object_set_new(r, "contacts", list_of(c, SQL_P_CONTACTS, p.id, NULL, contact_row, false));
-    if (!agency)
-        json_object_set_new(r, "possible_duplicates",
-                            list_of(c, SQL_P_DUPS, p.id, NULL, dup_row, false));
+    if (rc > 0)
+        rc = person_lists_read(c, p.id, agency, r);
+    if (rc != 0) {
+        json_decref(r);
+        return dispatch_storage_fail(c, rc);
+    }
     c->result = r;
     return 0;
 }
@@ -770,10 +816,26 @@ static const char SQL_LIST[] =
 static json_t *list_row(sqlite3_stmt *s)
 {
     return json_pack("{s:I, s:s, s:o, s:s, s:b, s:b, s:o, s:o, s:o}", "person",
-                     (json_int_t)sqlite3_column_int64(s, 0), "category", col(s, 1), "name",
-                     opt_text(s, 2), "contact_state", col(s, 3), "urgent", sqlite3_column_int(s, 4),
-                     "breached", sqlite3_column_int(s, 5), "pathway", opt_text(s, 6), "referral",
-                     opt_text(s, 7), "merged_into", opt_int(s, 8));
+                     (json_int_t)sqlite3_column_int64(s, 0), "category", store_col_text(s, 1),
+                     "name", store_col_opt_text(s, 2), "contact_state", store_col_text(s, 3),
+                     "urgent", sqlite3_column_int(s, 4), "breached", sqlite3_column_int(s, 5),
+                     "pathway", store_col_opt_text(s, 6), "referral", store_col_opt_text(s, 7),
+                     "merged_into", store_col_opt_int(s, 8));
+}
+
+/* The id of incident ref, 0 when there is none.  Returns 0 or -errno. */
+static int incident_id(struct cmd_ctx *c, const char *ref, int64_t *id)
+{
+    sqlite3_stmt *s = store_stmt(c->m->store, SQL_INCIDENT);
+    *id = 0;
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_text(s, 1, ref, -1, SQLITE_STATIC);
+    int rc = store_step(s);
+    if (rc > 0)
+        *id = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    return rc < 0 ? rc : 0;
 }
 
 static int cmd_list(struct cmd_ctx *c)
@@ -786,23 +848,22 @@ static int cmd_list(struct cmd_ctx *c)
         proto_arg_int(c->args, "limit", false, 1, 10000, &limit, &c->err) ||
         proto_arg_int(c->args, "offset", false, 0, INT64_MAX, &offset, &c->err))
         return -1;
-    sqlite3_stmt *i = store_stmt(c->m->store, SQL_INCIDENT);
-    sqlite3_bind_text(i, 1, ref, -1, SQLITE_STATIC);
-    int64_t incident = sqlite3_step(i) == SQLITE_ROW ? sqlite3_column_int64(i, 0) : 0;
-    sqlite3_reset(i);
-    if (!incident)
+    int64_t incident = 0;
+    int rc = incident_id(c, ref, &incident);
+    if (rc == 0 && !incident)
         return proto_fail(&c->err, ERR_NOT_FOUND, "no incident %s", ref);
-    sqlite3_stmt *s = store_stmt(c->m->store, SQL_LIST);
+    sqlite3_stmt *s = rc == 0 ? store_stmt(c->m->store, SQL_LIST) : NULL;
+    if (!s)
+        return dispatch_storage_fail(c, rc ? rc : -EINVAL);
     sqlite3_bind_int64(s, 1, incident);
     bind_opt(s, 2, authz_agency_id(c->principal));
     bind_opt(s, 3, category);
     bind_opt(s, 4, pathway);
     sqlite3_bind_int64(s, 5, limit);
     sqlite3_bind_int64(s, 6, offset);
-    json_t *arr = json_array();
-    while (sqlite3_step(s) == SQLITE_ROW)
-        json_array_append_new(arr, list_row(s));
-    sqlite3_reset(s);
+    json_t *arr = NULL;
+    if ((rc = store_rows_json(s, list_row, &arr)) != 0)
+        return dispatch_storage_fail(c, rc);
     snprintf(c->target, sizeof(c->target), "%s persons", ref);
     c->result = json_pack("{s:s, s:o}", "incident", ref, "persons", arr);
     return 0;
@@ -830,9 +891,14 @@ static int urgent_count(struct cmd_ctx *c, const struct person_ref *p,
     if (r->instrument != SCREEN_PHQ9)
         return 0;
     sqlite3_stmt *s = store_stmt(c->m->store, SQL_URGENT_OF);
+    if (!s)
+        return -EINVAL;
     sqlite3_bind_int64(s, 1, p->id);
-    int was = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0);
+    int rc = store_step(s);
+    int was = rc > 0 && sqlite3_column_int(s, 0);
     sqlite3_reset(s);
+    if (rc < 0)
+        return rc;
     if (was == (int)r->urgent)
         return 0;
     return board_add(c->m, c->outbox, p->incident_id, "urgent", r->urgent ? 1 : -1);
@@ -875,13 +941,18 @@ static int screening_too_soon(struct cmd_ctx *c, const struct person_ref *p, int
                               const struct plan_screening *cfg)
 {
     sqlite3_stmt *s = store_stmt(c->m->store, SQL_INCIDENT_AT);
+    if (!s)
+        return dispatch_storage_fail(c, -EINVAL);
     sqlite3_bind_int64(s, 1, p->incident_id);
-    int64_t at = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    int rc = store_step(s);
+    int64_t at = rc > 0 ? sqlite3_column_int64(s, 0) : 0;
     sqlite3_reset(s);
+    if (rc < 0)
+        return dispatch_storage_fail(c, rc);
     int64_t earliest = screening_earliest((enum screening_instrument)instrument, cfg, at);
     if (c->now >= earliest)
         return 0;
-    int rc = -EINVAL;
+    rc = -EINVAL;
     sqlite3_stmt *a = store_stmt(c->m->store, SQL_RESCREEN_ADD);
     if (a) {
         sqlite3_bind_int64(a, 1, p->id);
@@ -891,7 +962,7 @@ static int screening_too_soon(struct cmd_ctx *c, const struct person_ref *p, int
         rc = store_exec_stmt(a);
     }
     if (rc != 0)
-        return storage_fail(c, rc);
+        return dispatch_storage_fail(c, rc);
     c->result = json_pack("{s:I, s:s, s:I, s:s}", "person", (json_int_t)p->id, "instrument",
                           screening_instrument_name((enum screening_instrument)instrument),
                           "scheduled_for", (json_int_t)earliest, "state", "scheduled");
@@ -929,7 +1000,7 @@ static int cmd_screen(struct cmd_ctx *c)
             c->m, c->outbox, p.incident_id, p.ref, r.urgent ? "person.urgent" : "person.screened",
             json_pack("{s:I, s:s}", "person", (json_int_t)p.id, "instrument", name), c->now);
     if (rc != 0)
-        return storage_fail(c, rc);
+        return dispatch_storage_fail(c, rc);
     c->result =
         json_pack("{s:I, s:s, s:i, s:i, s:b, s:b}", "person", (json_int_t)p.id, "instrument", name,
                   "score", r.score, "max", r.max, "positive", r.positive, "urgent", r.urgent);
@@ -937,6 +1008,17 @@ static int cmd_screen(struct cmd_ctx *c)
 }
 
 static const char SQL_CONSENT[] = "UPDATE persons SET consent = ?2 WHERE id = ?1";
+
+/* Run sql (an UPDATE of person ?1 setting ?2 to text): 0 or -errno. */
+static int person_set(struct cmd_ctx *c, const char *sql, int64_t id, const char *text)
+{
+    sqlite3_stmt *s = store_stmt(c->m->store, sql);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_text(s, 2, text, -1, SQLITE_STATIC);
+    return store_exec_stmt(s);
+}
 
 static int cmd_consent(struct cmd_ctx *c)
 {
@@ -947,16 +1029,13 @@ static int cmd_consent(struct cmd_ctx *c)
         return -1;
     if (strcmp(consent, "given") && strcmp(consent, "refused") && strcmp(consent, "not_asked"))
         return proto_fail(&c->err, ERR_BAD_ARGUMENT, "consent is given, refused or not_asked");
-    sqlite3_stmt *s = store_stmt(c->m->store, SQL_CONSENT);
-    sqlite3_bind_int64(s, 1, p.id);
-    sqlite3_bind_text(s, 2, consent, -1, SQLITE_STATIC);
-    int rc = store_exec_stmt(s);
+    int rc = person_set(c, SQL_CONSENT, p.id, consent);
     if (rc == 0 && !strcmp(consent, "refused"))
         rc = persons_referral_close(c->m, c->outbox, p.id, "consent refused", c->now);
     if (rc == 0)
         rc = persons_route(c->m, c->outbox, p.id, c->now);
     if (rc != 0)
-        return storage_fail(c, rc);
+        return dispatch_storage_fail(c, rc);
     c->result = json_pack("{s:I, s:s}", "person", (json_int_t)p.id, "consent", consent);
     return 0;
 }
@@ -983,13 +1062,16 @@ static int contact_count(struct cmd_ctx *c, const struct person_ref *p, const ch
 {
     sqlite3_stmt *s = store_stmt(c->m->store, SQL_CONTACT_OF);
     char old[32] = "none", key[64];
+    if (!s)
+        return -EINVAL;
     sqlite3_bind_int64(s, 1, p->id);
-    if (sqlite3_step(s) == SQLITE_ROW)
-        snprintf(old, sizeof(old), "%s", col(s, 0));
+    int rc = store_step(s);
+    if (rc > 0)
+        snprintf(old, sizeof(old), "%s", store_col_text(s, 0));
     sqlite3_reset(s);
-    if (!strcmp(old, state))
-        return 0;
-    int rc = 0;
+    if (rc < 0 || !strcmp(old, state))
+        return rc < 0 ? rc : 0;
+    rc = 0;
     if (strcmp(old, "none")) {
         snprintf(key, sizeof(key), "contact/%s", old);
         rc = board_add(c->m, c->outbox, p->incident_id, key, -1);
@@ -1005,6 +1087,8 @@ static int contact_record(struct cmd_ctx *c, const struct person_ref *p, const c
     if (crc != 0)
         return crc;
     sqlite3_stmt *s = store_stmt(c->m->store, SQL_CONTACT_ADD);
+    if (!s)
+        return -EINVAL;
     sqlite3_bind_int64(s, 1, p->id);
     sqlite3_bind_int64(s, 2, c->now);
     sqlite3_bind_text(s, 3, c->actor, -1, SQLITE_STATIC);
@@ -1012,11 +1096,8 @@ static int contact_record(struct cmd_ctx *c, const struct person_ref *p, const c
     sqlite3_bind_text(s, 5, slot, -1, SQLITE_STATIC);
     bind_opt(s, 6, note);
     int rc = store_exec_stmt(s);
-    if (rc == 0 && (s = store_stmt(c->m->store, SQL_CONTACT_STATE))) {
-        sqlite3_bind_int64(s, 1, p->id);
-        sqlite3_bind_text(s, 2, state, -1, SQLITE_STATIC);
-        rc = store_exec_stmt(s);
-    }
+    if (rc == 0)
+        rc = person_set(c, SQL_CONTACT_STATE, p->id, state);
     if (rc == 0 && (!strcmp(state, "declined") || !strcmp(state, "unable_to_contact")))
         rc = persons_referral_close(c->m, c->outbox, p->id, state, c->now);
     if (rc == 0)
@@ -1025,6 +1106,23 @@ static int contact_record(struct cmd_ctx *c, const struct person_ref *p, const c
                                     outcome, "state", state),
                           c->now);
     return rc;
+}
+
+/* The person's unanswered attempts: how many, and how many in slot. */
+static int no_answers(struct cmd_ctx *c, int64_t id, const char *slot, int *tried, int *same)
+{
+    sqlite3_stmt *s = store_stmt(c->m->store, SQL_NO_ANSWERS);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_text(s, 2, slot, -1, SQLITE_STATIC);
+    int rc = store_step(s);
+    if (rc > 0) {
+        *tried = sqlite3_column_int(s, 0);
+        *same = sqlite3_column_int(s, 1);
+    }
+    sqlite3_reset(s);
+    return rc < 0 ? rc : 0;
 }
 
 static int cmd_contact(struct cmd_ctx *c)
@@ -1039,12 +1137,9 @@ static int cmd_contact(struct cmd_ctx *c)
         return proto_fail(&c->err, ERR_BAD_ARGUMENT, "outcome is no_answer, contacted or declined");
     const char *slot = day_slot(c->now), *state = outcome;
     if (!strcmp(outcome, "no_answer")) {
-        sqlite3_stmt *s = store_stmt(c->m->store, SQL_NO_ANSWERS);
-        sqlite3_bind_int64(s, 1, p.id);
-        sqlite3_bind_text(s, 2, slot, -1, SQLITE_STATIC);
-        int tried = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
-        int same = sqlite3_column_int(s, 1);
-        sqlite3_reset(s);
+        int tried = 0, same = 0, rc = no_answers(c, p.id, slot, &tried, &same);
+        if (rc != 0)
+            return dispatch_storage_fail(c, rc);
         const struct plan *plan = frozen_plan(c->m, p.incident_id);
         int max = plan ? plan->persons.contact_attempts : 3;
         if (tried >= max)
@@ -1058,7 +1153,7 @@ static int cmd_contact(struct cmd_ctx *c)
     }
     int rc = contact_record(c, &p, outcome, slot, note, state);
     if (rc != 0)
-        return storage_fail(c, rc);
+        return dispatch_storage_fail(c, rc);
     c->result = json_pack("{s:I, s:s, s:s, s:s}", "person", (json_int_t)p.id, "outcome", outcome,
                           "slot", slot, "contact_state", state);
     return 0;
@@ -1069,15 +1164,41 @@ static int cmd_contact(struct cmd_ctx *c)
 static const char SQL_MERGE[] = "UPDATE persons SET merged_into = ?2 WHERE id = ?1";
 static const char SQL_CATEGORY_OF[] = "SELECT category FROM persons WHERE id = ?1";
 
-static const char *category_of(struct cmd_ctx *c, int64_t id)
+/* The category of person id ("other" when there is none).  Returns 0 or
+ * -errno. */
+static int category_of(struct cmd_ctx *c, int64_t id, char category[16])
 {
-    static char category[16];
     sqlite3_stmt *s = store_stmt(c->m->store, SQL_CATEGORY_OF);
+    if (!s)
+        return -EINVAL;
     sqlite3_bind_int64(s, 1, id);
-    snprintf(category, sizeof(category), "%s",
-             sqlite3_step(s) == SQLITE_ROW ? (const char *)sqlite3_column_text(s, 0) : "other");
+    int rc = store_step(s);
+    snprintf(category, 16, "%s", rc > 0 ? store_col_text(s, 0) : "other");
     sqlite3_reset(s);
-    return category;
+    return rc < 0 ? rc : 0;
+}
+
+/* Merge person id into person into (0: unmerge), and count the person
+ * (delta) on the board.  Returns 0 or -errno. */
+static int merge_set(struct cmd_ctx *c, const struct person_ref *p, int64_t into, int delta)
+{
+    char category[16];
+    sqlite3_stmt *s = store_stmt(c->m->store, SQL_MERGE);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, p->id);
+    if (into)
+        sqlite3_bind_int64(s, 2, into);
+    else
+        sqlite3_bind_null(s, 2);
+    int rc = store_exec_stmt(s);
+    if (rc == 0 && delta < 0)
+        rc = persons_referral_close(c->m, c->outbox, p->id, "merged", c->now);
+    if (rc == 0 && delta > 0)
+        rc = persons_route(c->m, c->outbox, p->id, c->now);
+    if (rc == 0)
+        rc = category_of(c, p->id, category);
+    return rc ? rc : persons_count(c, p->incident_id, category, delta);
 }
 
 static int cmd_merge(struct cmd_ctx *c)
@@ -1091,21 +1212,14 @@ static int cmd_merge(struct cmd_ctx *c)
         return proto_fail(&c->err, ERR_BAD_ARGUMENT, "merge two persons of the same incident");
     if (keep.merged || gone.merged)
         return proto_fail(&c->err, ERR_CONFLICT, "one of them is already merged");
-    sqlite3_stmt *s = store_stmt(c->m->store, SQL_MERGE);
-    sqlite3_bind_int64(s, 1, gone.id);
-    sqlite3_bind_int64(s, 2, keep.id);
-    int rc = store_exec_stmt(s);
-    if (rc == 0)
-        rc = persons_referral_close(c->m, c->outbox, gone.id, "merged", c->now);
-    if (rc == 0)
-        rc = persons_count(c, gone.incident_id, category_of(c, gone.id), -1);
+    int rc = merge_set(c, &gone, keep.id, -1);
     if (rc == 0)
         rc = outbox_event(
             c->m, c->outbox, keep.incident_id, keep.ref, "person.merged",
             json_pack("{s:I, s:I}", "person", (json_int_t)gone.id, "into", (json_int_t)keep.id),
             c->now);
     if (rc != 0)
-        return storage_fail(c, rc);
+        return dispatch_storage_fail(c, rc);
     c->result = json_pack("{s:I, s:I}", "kept", (json_int_t)keep.id, "merged", (json_int_t)gone.id);
     return 0;
 }
@@ -1117,19 +1231,12 @@ static int cmd_unmerge(struct cmd_ctx *c)
         return -1;
     if (!p.merged)
         return proto_fail(&c->err, ERR_CONFLICT, "person %lld is not merged", (long long)p.id);
-    sqlite3_stmt *s = store_stmt(c->m->store, SQL_MERGE);
-    sqlite3_bind_int64(s, 1, p.id);
-    sqlite3_bind_null(s, 2);
-    int rc = store_exec_stmt(s);
-    if (rc == 0)
-        rc = persons_route(c->m, c->outbox, p.id, c->now);
-    if (rc == 0)
-        rc = persons_count(c, p.incident_id, category_of(c, p.id), 1);
+    int rc = merge_set(c, &p, 0, 1);
     if (rc == 0)
         rc = outbox_event(c->m, c->outbox, p.incident_id, p.ref, "person.unmerged",
                           json_pack("{s:I}", "person", (json_int_t)p.id), c->now);
     if (rc != 0)
-        return storage_fail(c, rc);
+        return dispatch_storage_fail(c, rc);
     c->result = json_pack("{s:I, s:b}", "person", (json_int_t)p.id, "merged", 0);
     return 0;
 }
@@ -1145,7 +1252,7 @@ static int cmd_close(struct cmd_ctx *c)
         return -1;
     int rc = persons_referral_close(c->m, c->outbox, p.id, reason, c->now);
     if (rc != 0)
-        return storage_fail(c, rc);
+        return dispatch_storage_fail(c, rc);
     c->result = json_pack("{s:I, s:s}", "person", (json_int_t)p.id, "referral", "closed");
     return 0;
 }

@@ -27,32 +27,6 @@
 #include "server.h"
 #include "store.h"
 
-static const char *col(sqlite3_stmt *s, int i)
-{
-    return (const char *)sqlite3_column_text(s, i);
-}
-
-static json_t *opt_int(sqlite3_stmt *s, int i)
-{
-    return sqlite3_column_type(s, i) == SQLITE_NULL ? json_null()
-                                                    : json_integer(sqlite3_column_int64(s, i));
-}
-
-typedef json_t *row_fn(sqlite3_stmt *s);
-
-static json_t *rows(struct muster *m, const char *sql, int64_t id, row_fn *row)
-{
-    sqlite3_stmt *s = store_stmt(m->store, sql);
-    json_t *arr = json_array();
-    if (!s)
-        return arr;
-    sqlite3_bind_int64(s, 1, id);
-    while (sqlite3_step(s) == SQLITE_ROW)
-        json_array_append_new(arr, row(s));
-    sqlite3_reset(s);
-    return arr;
-}
-
 static const char SQL_TIMELINE[] =
     "SELECT at, kind, body FROM events WHERE incident_id = ?1 AND kind IN ('incident.standup',"
     " 'agency.acknowledged', 'agency.unreachable', 'agency.repaged', 'person.breach',"
@@ -60,9 +34,9 @@ static const char SQL_TIMELINE[] =
 
 static json_t *timeline_row(sqlite3_stmt *s)
 {
-    json_t *data = json_loads(col(s, 2), 0, NULL);
+    json_t *data = json_loads(store_col_text(s, 2), 0, NULL);
     json_t *r = json_pack("{s:I, s:s, s:o}", "at", (json_int_t)sqlite3_column_int64(s, 0), "kind",
-                          col(s, 1), "data", data ? data : json_object());
+                          store_col_text(s, 1), "data", data ? data : json_object());
     return r;
 }
 
@@ -74,11 +48,11 @@ static const char SQL_AGENCIES[] =
 static json_t *agency_row(sqlite3_stmt *s)
 {
     json_t *r = json_pack(
-        "{s:s, s:s, s:I, s:o, s:o, s:o, s:o, s:i, s:i}", "agency", col(s, 0), "state", col(s, 1),
-        "paged_at", (json_int_t)sqlite3_column_int64(s, 2), "acknowledged_at", opt_int(s, 3),
-        "acknowledged_by", col(s, 4) ? json_string(col(s, 4)) : json_null(), "via",
-        col(s, 5) ? json_string(col(s, 5)) : json_null(), "unreachable_at", opt_int(s, 6),
-        "attempts", sqlite3_column_int(s, 7), "repages", sqlite3_column_int(s, 8));
+        "{s:s, s:s, s:I, s:o, s:o, s:o, s:o, s:i, s:i}", "agency", store_col_text(s, 0), "state",
+        store_col_text(s, 1), "paged_at", (json_int_t)sqlite3_column_int64(s, 2), "acknowledged_at",
+        store_col_opt_int(s, 3), "acknowledged_by", store_col_opt_text(s, 4), "via",
+        store_col_opt_text(s, 5), "unreachable_at", store_col_opt_int(s, 6), "attempts",
+        sqlite3_column_int(s, 7), "repages", sqlite3_column_int(s, 8));
     json_object_set_new(
         r, "seconds_to_acknowledge",
         sqlite3_column_type(s, 3) == SQLITE_NULL
@@ -94,10 +68,10 @@ static const char SQL_STAFFING[] =
 static json_t *staffing_row(sqlite3_stmt *s)
 {
     int gap = sqlite3_column_int(s, 2) - sqlite3_column_int(s, 3);
-    return json_pack("{s:s, s:s, s:i, s:i, s:i, s:i, s:i}", "shift", col(s, 0), "role", col(s, 1),
-                     "required", sqlite3_column_int(s, 2), "pledged", sqlite3_column_int(s, 3),
-                     "accepted", sqlite3_column_int(s, 4), "arrived", sqlite3_column_int(s, 5),
-                     "shortfall", gap > 0 ? gap : 0);
+    return json_pack("{s:s, s:s, s:i, s:i, s:i, s:i, s:i}", "shift", store_col_text(s, 0), "role",
+                     store_col_text(s, 1), "required", sqlite3_column_int(s, 2), "pledged",
+                     sqlite3_column_int(s, 3), "accepted", sqlite3_column_int(s, 4), "arrived",
+                     sqlite3_column_int(s, 5), "shortfall", gap > 0 ? gap : 0);
 }
 
 static const char SQL_CATEGORIES[] =
@@ -117,12 +91,13 @@ static const char SQL_BREACHES[] =
 
 static json_t *category_row(sqlite3_stmt *s)
 {
-    return json_pack("{s:s, s:i}", "category", col(s, 0), "persons", sqlite3_column_int(s, 1));
+    return json_pack("{s:s, s:i}", "category", store_col_text(s, 0), "persons",
+                     sqlite3_column_int(s, 1));
 }
 
 static json_t *pathway_row(sqlite3_stmt *s)
 {
-    return json_pack("{s:s, s:i, s:i, s:i, s:i}", "pathway", col(s, 0), "referred",
+    return json_pack("{s:s, s:i, s:i, s:i, s:i}", "pathway", store_col_text(s, 0), "referred",
                      sqlite3_column_int(s, 1), "waitlisted", sqlite3_column_int(s, 2),
                      "held_consent", sqlite3_column_int(s, 3), "closed", sqlite3_column_int(s, 4));
 }
@@ -131,7 +106,8 @@ static json_t *breach_row(sqlite3_stmt *s)
 {
     return json_pack("{s:I, s:I, s:I, s:o}", "person", (json_int_t)sqlite3_column_int64(s, 0),
                      "due_at", (json_int_t)sqlite3_column_int64(s, 1), "breached_at",
-                     (json_int_t)sqlite3_column_int64(s, 2), "referred_at", opt_int(s, 3));
+                     (json_int_t)sqlite3_column_int64(s, 2), "referred_at",
+                     store_col_opt_int(s, 3));
 }
 
 static json_t *outcome_row(sqlite3_stmt *s)
@@ -146,29 +122,57 @@ static const char SQL_PURGED_AT[] = "SELECT purged_at FROM incidents WHERE id = 
 
 static json_t *purged_at_row(sqlite3_stmt *s)
 {
-    return opt_int(s, 0);
+    return store_col_opt_int(s, 0);
 }
 
-json_t *report_build(struct muster *m, int64_t id)
+/* The lists of a report: where each is read from, and how. */
+static const struct report_list {
+    const char *name, *sql;
+    store_row_fn *row;
+} report_lists[] = {
+    {"outcomes", SQL_OUTCOMES, outcome_row},   {"purged_at", SQL_PURGED_AT, purged_at_row},
+    {"timeline", SQL_TIMELINE, timeline_row},  {"agencies", SQL_AGENCIES, agency_row},
+    {"staffing", SQL_STAFFING, staffing_row},  {"by_category", SQL_CATEGORIES, category_row},
+    {"by_pathway", SQL_PATHWAYS, pathway_row}, {"breaches", SQL_BREACHES, breach_row},
+};
+
+/* Every list of incident id, by name into lists: every row, or -errno. */
+static int report_lists_read(struct muster *m, int64_t id, json_t *lists)
 {
-    json_t *incident = board_incident(m, id);
-    if (!incident)
-        return NULL;
-    json_t *outcomes = rows(m, SQL_OUTCOMES, id, outcome_row);
-    json_t *purged = rows(m, SQL_PURGED_AT, id, purged_at_row);
-    json_t *r = json_pack(
-        "{s:o, s:b, s:I, s:o, s:o, s:o, s:{s:O, s:o, s:o}, s:o}", "incident", incident, "exercise",
-        json_is_true(json_object_get(incident, "exercise")), "generated_at",
-        (json_int_t)server_now(m), "timeline", rows(m, SQL_TIMELINE, id, timeline_row), "agencies",
-        rows(m, SQL_AGENCIES, id, agency_row), "staffing", rows(m, SQL_STAFFING, id, staffing_row),
-        "persons", "outcomes", json_array_get(outcomes, 0), "by_category",
-        rows(m, SQL_CATEGORIES, id, category_row), "by_pathway",
-        rows(m, SQL_PATHWAYS, id, pathway_row), "breaches", rows(m, SQL_BREACHES, id, breach_row));
-    json_decref(outcomes);
-    json_t *at = json_array_get(purged, 0);
-    json_object_set_new(r, "purged_at", at ? json_incref(at) : json_null());
-    json_decref(purged);
-    return r;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < sizeof(report_lists) / sizeof(report_lists[0]); i++) {
+        json_t *rows = NULL;
+        rc = store_rows(m->store, report_lists[i].sql, id, report_lists[i].row, &rows);
+        json_object_set_new(lists, report_lists[i].name, rows);
+    }
+    return rc;
+}
+
+/* The report of incident from its lists (see report_lists_read). */
+static json_t *report_pack(struct muster *m, json_t *incident, json_t *lists)
+{
+    json_t *at = json_array_get(json_object_get(lists, "purged_at"), 0);
+    return json_pack(
+        "{s:O, s:b, s:I, s:O, s:O, s:O, s:{s:O, s:O, s:O}, s:O, s:o}", "incident", incident,
+        "exercise", json_is_true(json_object_get(incident, "exercise")), "generated_at",
+        (json_int_t)server_now(m), "timeline", json_object_get(lists, "timeline"), "agencies",
+        json_object_get(lists, "agencies"), "staffing", json_object_get(lists, "staffing"),
+        "persons", "outcomes", json_array_get(json_object_get(lists, "outcomes"), 0), "by_category",
+        json_object_get(lists, "by_category"), "by_pathway", json_object_get(lists, "by_pathway"),
+        "breaches", json_object_get(lists, "breaches"), "purged_at",
+        at ? json_incref(at) : json_null());
+}
+
+int report_build(struct muster *m, int64_t id, json_t **out)
+{
+    json_t *incident = board_incident(m, id), *lists = json_object();
+    int rc = incident ? report_lists_read(m, id, lists) : -ENOENT;
+    *out = rc == 0 ? report_pack(m, incident, lists) : NULL;
+    if (rc == 0 && !*out)
+        rc = -ENOMEM;
+    json_decref(incident);
+    json_decref(lists);
+    return rc;
 }
 
 /* ---- renderings ---- */
@@ -532,11 +536,13 @@ static void report_dir(struct muster *m, json_t *r, char *dir, size_t len)
 static void report_write(struct muster *m, void *arg)
 {
     int64_t id = (int64_t)(intptr_t)arg;
-    json_t *r = report_build(m, id);
+    json_t *r = NULL;
+    int rc = report_build(m, id, &r);
     char dir[4096];
     report_dir(m, r, dir, sizeof(dir));
     mkdir(m->cfg->reports_dir, 0700);
-    int rc = r && (mkdir(dir, 0700) == 0 || errno == EEXIST) ? 0 : -errno;
+    if (rc == 0 && mkdir(dir, 0700) != 0 && errno != EEXIST)
+        rc = -errno;
     if (rc == 0)
         rc = report_files(r, dir);
     if (rc == 0)
@@ -584,14 +590,13 @@ static int purge_done_task(struct muster *m, struct outbox *ob, void *arg)
 static void report_purge_files(struct muster *m, void *arg)
 {
     int64_t id = (int64_t)(intptr_t)arg;
-    json_t *r = report_build(m, id);
+    json_t *r = NULL;
+    int rc = report_build(m, id, &r);
     char dir[4096];
     report_dir(m, r, dir, sizeof(dir));
     struct stat sb;
-    int rc = !r                    ? -ENOENT
-             : stat(dir, &sb) == 0 ? report_files(r, dir)
-             : errno == ENOENT     ? 0
-                                   : -errno;
+    if (rc == 0)
+        rc = stat(dir, &sb) == 0 ? report_files(r, dir) : errno == ENOENT ? 0 : -errno;
     json_decref(r);
     if (rc != 0) {
         log_error("report: cannot rewrite %s without personal data: %s", dir, strerror(-rc));
@@ -616,9 +621,14 @@ void report_purge_pending(struct muster *m)
         if (!s)
             return;
         sqlite3_bind_int64(s, 1, after);
-        for (n = 0; n < 64 && sqlite3_step(s) == SQLITE_ROW; n++)
+        int rc = 0;
+        for (n = 0; n < 64 && (rc = store_step(s)) > 0; n++)
             ids[n] = sqlite3_column_int64(s, 0);
         sqlite3_reset(s);
+        if (rc < 0) { /* not recorded as rewritten: the next start tries again */
+            log_error("report: purged reports to rewrite cannot be read: %s", strerror(-rc));
+            return;
+        }
         for (size_t i = 0; i < n; i++)
             report_purge_files(m, (void *)(intptr_t)ids[i]);
         after = n ? ids[n - 1] : after;
@@ -633,12 +643,18 @@ static int cmd_report(struct cmd_ctx *c)
     if (proto_arg_str(c->args, "incident", true, 32, &ref, &c->err))
         return -1;
     sqlite3_stmt *s = store_stmt(c->m->store, "SELECT id FROM incidents WHERE ref = ?1");
+    if (!s)
+        return dispatch_storage_fail(c, -EINVAL);
     sqlite3_bind_text(s, 1, ref, -1, SQLITE_STATIC);
-    int64_t id = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    int rc = store_step(s);
+    int64_t id = rc > 0 ? sqlite3_column_int64(s, 0) : 0;
     sqlite3_reset(s);
-    json_t *r = id ? report_build(c->m, id) : NULL;
-    if (!r)
+    json_t *r = NULL;
+    rc = rc > 0 ? report_build(c->m, id, &r) : rc == 0 ? -ENOENT : rc;
+    if (rc == -ENOENT)
         return proto_fail(&c->err, ERR_NOT_FOUND, "no incident %s", ref);
+    if (rc != 0)
+        return dispatch_storage_fail(c, rc);
     char *md = report_markdown(r), *agencies = report_csv(r, "agencies");
     char *staffing = report_csv(r, "staffing"), *pathways = report_csv(r, "pathways");
     c->result = json_pack("{s:o, s:s, s:{s:s, s:s, s:s}}", "report", r, "markdown", md ? md : "",

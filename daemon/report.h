@@ -16,8 +16,10 @@
 struct muster;
 struct outbox;
 
-/* The report as JSON (new reference), or NULL for no such incident. */
-json_t *report_build(struct muster *m, int64_t incident_id);
+/* The report as JSON: *out is a new reference.  Returns 0, -ENOENT for
+ * no such incident, or -errno when the store could not be read (then
+ * *out is NULL: never a report with rows missing). */
+int report_build(struct muster *m, int64_t incident_id, json_t **out);
 
 /* Markdown and CSV renderings (malloc'd). */
 char *report_markdown(json_t *report);

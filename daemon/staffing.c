@@ -40,11 +40,6 @@ struct staffing {
     bool check_queued;
 };
 
-static const char *col(sqlite3_stmt *s, int i)
-{
-    return (const char *)sqlite3_column_text(s, i);
-}
-
 /* ---- shifts ---- */
 
 /* Local midnight of the day containing ms (ms since the epoch). */
@@ -174,17 +169,17 @@ int staffing_ledger_add(struct muster *m, struct outbox *ob, const struct staffi
     sqlite3_bind_int(s, 5, ch->arrived);
     json_t *cells = json_array();
     int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    while ((rc = store_step(s)) > 0) {
         char key[160];
-        snprintf(key, sizeof(key), "cell/%s/%s", col(s, 1), ch->role);
+        snprintf(key, sizeof(key), "cell/%s/%s", store_col_text(s, 1), ch->role);
         board_put(ob, key,
                   board_cell(sqlite3_column_int(s, 2), sqlite3_column_int(s, 3),
                              sqlite3_column_int(s, 4), sqlite3_column_int(s, 5)));
-        json_array_append_new(cells, cell_json(col(s, 1), ch->role, sqlite3_column_int(s, 2),
-                                               sqlite3_column_int(s, 3), sqlite3_column_int(s, 4),
-                                               sqlite3_column_int(s, 5)));
+        json_array_append_new(cells, cell_json(store_col_text(s, 1), ch->role,
+                                               sqlite3_column_int(s, 2), sqlite3_column_int(s, 3),
+                                               sqlite3_column_int(s, 4), sqlite3_column_int(s, 5)));
     }
-    rc = sql_errno(sqlite3_reset(s));
+    sqlite3_reset(s);
     if (rc != 0) {
         json_decref(cells);
         return rc;
@@ -217,12 +212,13 @@ static int asks_close(struct muster *m, struct outbox *ob, const char *sql, int6
     sqlite3_bind_int64(s, 1, now);
     int64_t ids[256];
     size_t n = 0;
-    while (sqlite3_step(s) == SQLITE_ROW && n < 256)
+    int rc = 0;
+    while (n < 256 && (rc = store_step(s)) > 0)
         ids[n++] = sqlite3_column_int64(s, 0);
-    int rc = sql_errno(sqlite3_reset(s));
-    for (size_t i = 0; i < n && rc == 0; i++)
+    sqlite3_reset(s);
+    for (size_t i = 0; i < n && rc >= 0; i++)
         rc = paging_ask_stop(m, ob, ids[i], now);
-    return rc;
+    return rc < 0 ? rc : 0;
 }
 
 /* Shifts in their ask window and short of a role, and the agencies able
@@ -308,7 +304,8 @@ static int asks_open(struct muster *m, struct outbox *ob, int64_t now)
     size_t n = 0, cap = 64;
     struct shortage *list = malloc(cap * sizeof(*list));
     json_t *plans = json_object();
-    while (list && sqlite3_step(s) == SQLITE_ROW) {
+    int rc = 0;
+    while (list && (rc = store_step(s)) > 0) {
         if (n == cap) {
             struct shortage *more = realloc(list, (cap *= 2) * sizeof(*list));
             if (!more)
@@ -318,14 +315,15 @@ static int asks_open(struct muster *m, struct outbox *ob, int64_t now)
         struct shortage *sh = &list[n++];
         sh->incident_id = sqlite3_column_int64(s, 0);
         sh->shift_id = sqlite3_column_int64(s, 2);
-        snprintf(sh->ref, sizeof(sh->ref), "%s", col(s, 1));
-        snprintf(sh->shift, sizeof(sh->shift), "%s", col(s, 3));
-        snprintf(sh->role, sizeof(sh->role), "%s", col(s, 4));
+        snprintf(sh->ref, sizeof(sh->ref), "%s", store_col_text(s, 1));
+        snprintf(sh->shift, sizeof(sh->shift), "%s", store_col_text(s, 3));
+        snprintf(sh->role, sizeof(sh->role), "%s", store_col_text(s, 4));
         sh->gap = sqlite3_column_int(s, 5);
         if (!json_object_get(plans, sh->ref))
-            json_object_set_new(plans, sh->ref, json_loads(col(s, 6), 0, NULL));
+            json_object_set_new(plans, sh->ref, json_loads(store_col_text(s, 6), 0, NULL));
     }
-    int rc = sql_errno(sqlite3_reset(s));
+    sqlite3_reset(s);
+    rc = rc < 0 ? rc : 0;
     for (size_t i = 0; i < n && rc == 0; i++)
         rc = ask_capable(m, ob, &list[i], json_object_get(plans, list[i].ref), now);
     free(list);
@@ -361,9 +359,12 @@ static void arm(struct staffing *st, int64_t now)
     if (!s)
         return;
     sqlite3_bind_int64(s, 1, now);
-    if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+    int rc = store_step(s);
+    if (rc > 0 && sqlite3_column_type(s, 0) != SQLITE_NULL) {
         int64_t delay = sqlite3_column_int64(s, 0) - now;
         uv_timer_start(&st->timer, on_timer, delay > 0 ? (uint64_t)delay : 0, 0);
+    } else if (rc < 0) {
+        uv_timer_start(&st->timer, on_timer, 1000, 0); /* not read: try again soon */
     } else {
         uv_timer_stop(&st->timer);
     }

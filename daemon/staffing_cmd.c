@@ -22,16 +22,6 @@
 #include "staffing.h"
 #include "store.h"
 
-static const char *col(sqlite3_stmt *s, int i)
-{
-    return (const char *)sqlite3_column_text(s, i);
-}
-
-static int storage_fail(struct cmd_ctx *c, int rc)
-{
-    return proto_fail(&c->err, ERR_UNAVAILABLE, "storage error: %s", strerror(-rc));
-}
-
 struct incident_ref {
     int64_t id;
     char ref[INCIDENT_REF_MAX];
@@ -45,20 +35,20 @@ static int incident_load(struct cmd_ctx *c, const char *ref, struct incident_ref
 {
     sqlite3_stmt *s = store_stmt(c->m->store, SQL_INCIDENT);
     if (!s)
-        return storage_fail(c, -EINVAL);
+        return dispatch_storage_fail(c, -EINVAL);
     sqlite3_bind_text(s, 1, ref, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
+    int rc = store_step(s);
+    if (rc > 0) {
         out->id = sqlite3_column_int64(s, 0);
-        snprintf(out->ref, sizeof(out->ref), "%s", col(s, 1));
-        out->active = !strcmp(col(s, 2), "active");
+        snprintf(out->ref, sizeof(out->ref), "%s", store_col_text(s, 1));
+        out->active = !strcmp(store_col_text(s, 2), "active");
         out->plan = NULL; /* the typed frozen plan (cached) serves: see plan_typed */
     }
     sqlite3_reset(s);
-    if (rc == SQLITE_ROW)
+    if (rc > 0)
         return 0;
-    return rc == SQLITE_DONE ? proto_fail(&c->err, ERR_NOT_FOUND, "no incident %s", ref)
-                             : storage_fail(c, sql_errno(rc));
+    return rc == 0 ? proto_fail(&c->err, ERR_NOT_FOUND, "no incident %s", ref)
+                   : dispatch_storage_fail(c, rc);
 }
 
 /* The agency a pledge is for: the caller's own, or (for the duty
@@ -87,6 +77,25 @@ struct offer {
 static const char SQL_SHIFT_ID[] =
     "SELECT id, ends_at FROM shifts WHERE incident_id = ?1 AND key = ?2";
 
+/* Shift key of an incident: 1 with its id and end, 0 when there is no
+ * such shift, or -errno. */
+static int shift_find(struct cmd_ctx *c, int64_t incident_id, const char *key, int64_t *id,
+                      int64_t *ends)
+{
+    sqlite3_stmt *s = store_stmt(c->m->store, SQL_SHIFT_ID);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, incident_id);
+    sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
+    int rc = store_step(s);
+    if (rc > 0) {
+        *id = sqlite3_column_int64(s, 0);
+        *ends = sqlite3_column_int64(s, 1);
+    }
+    sqlite3_reset(s);
+    return rc;
+}
+
 static int offer_shifts(struct cmd_ctx *c, struct incident_ref *inc, struct offer *o)
 {
     size_t n = json_array_size(o->shifts);
@@ -96,12 +105,10 @@ static int offer_shifts(struct cmd_ctx *c, struct incident_ref *inc, struct offe
         const char *key = json_string_value(json_array_get(o->shifts, i));
         if (!key)
             return proto_fail(&c->err, ERR_BAD_ARGUMENT, "each shift must be a string");
-        sqlite3_stmt *s = store_stmt(c->m->store, SQL_SHIFT_ID);
-        sqlite3_bind_int64(s, 1, inc->id);
-        sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
-        int found = sqlite3_step(s) == SQLITE_ROW;
-        int64_t id = found ? sqlite3_column_int64(s, 0) : 0, ends = sqlite3_column_int64(s, 1);
-        sqlite3_reset(s);
+        int64_t id = 0, ends = 0;
+        int found = shift_find(c, inc->id, key, &id, &ends);
+        if (found < 0)
+            return dispatch_storage_fail(c, found);
         if (!found)
             return proto_fail(&c->err, ERR_BAD_ARGUMENT,
                               "no shift \"%s\" in incident %s (see muster staffing)", key,
@@ -190,6 +197,8 @@ static int offer_insert(struct cmd_ctx *c, struct incident_ref *inc, struct offe
     *id = sqlite3_last_insert_rowid(sqlite3_db_handle(s));
     for (size_t i = 0; i < o->nshifts && rc == 0; i++) {
         sqlite3_stmt *p = store_stmt(c->m->store, SQL_PLEDGE_SHIFT);
+        if (!p)
+            return -EINVAL;
         sqlite3_bind_int64(p, 1, *id);
         sqlite3_bind_int64(p, 2, o->shift_ids[i]);
         rc = store_exec_stmt(p);
@@ -221,7 +230,7 @@ static int offer_record(struct cmd_ctx *c, struct incident_ref *inc, struct offe
                           c->now);
     if (rc != 0) {
         json_decref(p);
-        return storage_fail(c, rc);
+        return dispatch_storage_fail(c, rc);
     }
     snprintf(c->target, sizeof(c->target), "%s pledge %lld", inc->ref, (long long)id);
     *out = p;
@@ -313,25 +322,25 @@ static int pledge_load(struct cmd_ctx *c, int64_t id, struct pledge_row *p)
 {
     sqlite3_stmt *s = store_stmt(c->m->store, SQL_PLEDGE);
     if (!s)
-        return storage_fail(c, -EINVAL);
+        return dispatch_storage_fail(c, -EINVAL);
     sqlite3_bind_int64(s, 1, id);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
+    int rc = store_step(s);
+    if (rc > 0) {
         p->id = id;
         p->incident_id = sqlite3_column_int64(s, 1);
-        snprintf(p->ref, sizeof(p->ref), "%s", col(s, 2));
-        snprintf(p->agency, sizeof(p->agency), "%s", col(s, 3));
-        snprintf(p->role, sizeof(p->role), "%s", col(s, 4));
+        snprintf(p->ref, sizeof(p->ref), "%s", store_col_text(s, 2));
+        snprintf(p->agency, sizeof(p->agency), "%s", store_col_text(s, 3));
+        snprintf(p->role, sizeof(p->role), "%s", store_col_text(s, 4));
         p->count = sqlite3_column_int64(s, 5);
-        snprintf(p->state, sizeof(p->state), "%s", col(s, 6));
-        p->active = !strcmp(col(s, 7), "active");
+        snprintf(p->state, sizeof(p->state), "%s", store_col_text(s, 6));
+        p->active = !strcmp(store_col_text(s, 7), "active");
     }
     sqlite3_reset(s);
     /* an agency asking about another agency's pledge learns nothing */
     const char *me = authz_agency_id(c->principal);
-    if (rc == SQLITE_DONE || (rc == SQLITE_ROW && me && strcmp(me, p->agency)))
+    if (rc == 0 || (rc > 0 && me && strcmp(me, p->agency)))
         return proto_fail(&c->err, ERR_NOT_FOUND, "no pledge %lld", (long long)id);
-    return rc == SQLITE_ROW ? 0 : storage_fail(c, sql_errno(rc));
+    return rc > 0 ? 0 : dispatch_storage_fail(c, rc);
 }
 
 static const struct move *move_find(const char *cmd, const char *from)
@@ -377,7 +386,7 @@ static int pledge_move(struct cmd_ctx *c, const char *cmd)
                                     p.agency, "role", p.role, "state", mv->to),
                           c->now);
     if (rc != 0)
-        return storage_fail(c, rc);
+        return dispatch_storage_fail(c, rc);
     c->result = json_pack("{s:I, s:s, s:s, s:s, s:I, s:s}", "id", (json_int_t)id, "incident", p.ref,
                           "agency", p.agency, "role", p.role, "count", (json_int_t)p.count, "state",
                           mv->to);
@@ -414,14 +423,17 @@ static const char SQL_PLEDGES[] =
 
 static json_t *pledge_row_json(sqlite3_stmt *s)
 {
-    json_t *r = json_pack("{s:I, s:s, s:s, s:i, s:s, s:I, s:I, s:s}", "id",
-                          (json_int_t)sqlite3_column_int64(s, 0), "agency", col(s, 1), "role",
-                          col(s, 2), "count", sqlite3_column_int(s, 3), "state", col(s, 4),
-                          "created_at", (json_int_t)sqlite3_column_int64(s, 7), "updated_at",
-                          (json_int_t)sqlite3_column_int64(s, 8), "updated_by", col(s, 9));
-    json_object_set_new(r, "shifts", json_loads(col(s, 10), 0, NULL));
-    json_object_set_new(r, "names", col(s, 5) ? json_loads(col(s, 5), 0, NULL) : json_array());
-    json_object_set_new(r, "note", col(s, 6) ? json_string(col(s, 6)) : json_null());
+    json_t *r = json_pack(
+        "{s:I, s:s, s:s, s:i, s:s, s:I, s:I, s:s}", "id", (json_int_t)sqlite3_column_int64(s, 0),
+        "agency", store_col_text(s, 1), "role", store_col_text(s, 2), "count",
+        sqlite3_column_int(s, 3), "state", store_col_text(s, 4), "created_at",
+        (json_int_t)sqlite3_column_int64(s, 7), "updated_at",
+        (json_int_t)sqlite3_column_int64(s, 8), "updated_by", store_col_text(s, 9));
+    json_object_set_new(r, "shifts", json_loads(store_col_text(s, 10), 0, NULL));
+    json_object_set_new(r, "names",
+                        store_col_text(s, 5) ? json_loads(store_col_text(s, 5), 0, NULL)
+                                             : json_array());
+    json_object_set_new(r, "note", store_col_opt_text(s, 6));
     return r;
 }
 
@@ -435,13 +447,13 @@ static int cmd_list(struct cmd_ctx *c)
     json_decref(inc.plan);
     sqlite3_stmt *s = store_stmt(c->m->store, SQL_PLEDGES);
     if (!s)
-        return storage_fail(c, -EINVAL);
+        return dispatch_storage_fail(c, -EINVAL);
     sqlite3_bind_int64(s, 1, inc.id);
     sqlite3_bind_text(s, 2, authz_agency_id(c->principal), -1, SQLITE_STATIC);
-    json_t *arr = json_array();
-    while (sqlite3_step(s) == SQLITE_ROW)
-        json_array_append_new(arr, pledge_row_json(s));
-    sqlite3_reset(s);
+    json_t *arr = NULL;
+    int rc = store_rows_json(s, pledge_row_json, &arr);
+    if (rc != 0)
+        return dispatch_storage_fail(c, rc);
     c->result = json_pack("{s:s, s:o}", "incident", inc.ref, "pledges", arr);
     return 0;
 }
@@ -455,41 +467,29 @@ static const char SQL_ASKS[] =
     "SELECT s.key, a.role, a.agency_id, a.state, a.short, a.created_at FROM asks a"
     " JOIN shifts s ON s.id = a.shift_id WHERE a.incident_id = ?1 ORDER BY a.id";
 
-static json_t *rows(struct cmd_ctx *c, const char *sql, int64_t id, json_t *(*row)(sqlite3_stmt *))
-{
-    sqlite3_stmt *s = store_stmt(c->m->store, sql);
-    json_t *arr = json_array();
-    if (!s)
-        return arr;
-    sqlite3_bind_int64(s, 1, id);
-    while (sqlite3_step(s) == SQLITE_ROW)
-        json_array_append_new(arr, row(s));
-    sqlite3_reset(s);
-    return arr;
-}
-
 static json_t *shift_row(sqlite3_stmt *s)
 {
-    return json_pack("{s:s, s:s, s:I, s:I}", "key", col(s, 0), "name", col(s, 1), "starts_at",
-                     (json_int_t)sqlite3_column_int64(s, 2), "ends_at",
-                     (json_int_t)sqlite3_column_int64(s, 3));
+    return json_pack("{s:s, s:s, s:I, s:I}", "key", store_col_text(s, 0), "name",
+                     store_col_text(s, 1), "starts_at", (json_int_t)sqlite3_column_int64(s, 2),
+                     "ends_at", (json_int_t)sqlite3_column_int64(s, 3));
 }
 
 static json_t *cell_row(sqlite3_stmt *s)
 {
     int required = sqlite3_column_int(s, 2), pledged = sqlite3_column_int(s, 3);
     int gap = required - pledged;
-    return json_pack("{s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:i}", "shift", col(s, 0), "role",
-                     col(s, 1), "required", required, "pledged", pledged, "accepted",
-                     sqlite3_column_int(s, 4), "arrived", sqlite3_column_int(s, 5), "shortfall",
-                     gap > 0 ? gap : 0, "surplus", gap < 0 ? -gap : 0);
+    return json_pack("{s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:i}", "shift", store_col_text(s, 0),
+                     "role", store_col_text(s, 1), "required", required, "pledged", pledged,
+                     "accepted", sqlite3_column_int(s, 4), "arrived", sqlite3_column_int(s, 5),
+                     "shortfall", gap > 0 ? gap : 0, "surplus", gap < 0 ? -gap : 0);
 }
 
 static json_t *ask_row(sqlite3_stmt *s)
 {
-    return json_pack("{s:s, s:s, s:s, s:s, s:i, s:I}", "shift", col(s, 0), "role", col(s, 1),
-                     "agency", col(s, 2), "state", col(s, 3), "short", sqlite3_column_int(s, 4),
-                     "created_at", (json_int_t)sqlite3_column_int64(s, 5));
+    return json_pack("{s:s, s:s, s:s, s:s, s:i, s:I}", "shift", store_col_text(s, 0), "role",
+                     store_col_text(s, 1), "agency", store_col_text(s, 2), "state",
+                     store_col_text(s, 3), "short", sqlite3_column_int(s, 4), "created_at",
+                     (json_int_t)sqlite3_column_int64(s, 5));
 }
 
 static int cmd_show(struct cmd_ctx *c)
@@ -499,15 +499,25 @@ static int cmd_show(struct cmd_ctx *c)
     if (proto_arg_str(c->args, "incident", true, INCIDENT_REF_MAX, &ref, &c->err) ||
         incident_load(c, ref, &inc))
         return -1;
+    json_t *shifts = NULL, *cells = NULL, *asks = NULL;
+    int rc = store_rows(c->m->store, SQL_SHIFTS, inc.id, shift_row, &shifts);
+    if (rc == 0)
+        rc = store_rows(c->m->store, SQL_CELLS, inc.id, cell_row, &cells);
+    if (rc == 0)
+        rc = store_rows(c->m->store, SQL_ASKS, inc.id, ask_row, &asks);
+    if (rc != 0) {
+        json_decref(shifts);
+        json_decref(cells);
+        return dispatch_storage_fail(c, rc);
+    }
     const struct plan *p = frozen_plan(c->m, inc.id);
     json_t *roles = json_array();
     for (size_t i = 0; p && i < p->staffing.nroles; i++)
         json_array_append_new(roles, json_pack("{s:s, s:s}", "id", p->staffing.roles[i].id, "name",
                                                p->staffing.roles[i].name));
-    c->result = json_pack(
-        "{s:s, s:o, s:o, s:o, s:o}", "incident", inc.ref, "roles", roles ? roles : json_array(),
-        "shifts", rows(c, SQL_SHIFTS, inc.id, shift_row), "cells",
-        rows(c, SQL_CELLS, inc.id, cell_row), "asks", rows(c, SQL_ASKS, inc.id, ask_row));
+    c->result =
+        json_pack("{s:s, s:o, s:o, s:o, s:o}", "incident", inc.ref, "roles",
+                  roles ? roles : json_array(), "shifts", shifts, "cells", cells, "asks", asks);
     return 0;
 }
 

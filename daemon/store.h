@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
 #include <sqlite3.h>
 #include <uv.h>
 
@@ -40,8 +41,43 @@ int store_exec_stmt(sqlite3_stmt *stmt);
 /* Run plain SQL with no parameters. */
 int store_exec(struct store *st, const char *sql);
 
-/* Transactions: BEGIN IMMEDIATE / COMMIT / ROLLBACK, and a savepoint
- * around each request inside a batch. */
+/*
+ * Reading rows.  Every loop over rows steps with store_step, which tells
+ * "no more rows" (0) from "the read failed" (-errno, as sql_errno: -EIO
+ * for a damaged file, -EINVAL for an SQL error such as malformed JSON,
+ * -EBUSY, -ENOMEM...), so a failed read is reported as the request's
+ * storage error and never taken for the end of the rows.
+ */
+
+/* Step a statement: 1 when a row is ready, 0 when there are no more rows,
+ * or -errno when the read failed.  The caller resets the statement. */
+int store_step(sqlite3_stmt *s);
+
+/* Column i of the current row as text, NULL for SQL NULL (valid until
+ * the statement steps again or is reset). */
+const char *store_col_text(sqlite3_stmt *s, int i);
+
+/* Column i of the current row as JSON (a new reference): an integer, or
+ * null for SQL NULL. */
+json_t *store_col_opt_int(sqlite3_stmt *s, int i);
+
+/* Column i of the current row as JSON (a new reference): a string, or
+ * null for SQL NULL. */
+json_t *store_col_opt_text(sqlite3_stmt *s, int i);
+
+/* Makes one row of s into JSON (a new reference). */
+typedef json_t *store_row_fn(sqlite3_stmt *s);
+
+/* Every row of s (bound by the caller) made into JSON by row, as a new
+ * array in *out (the caller owns it).  s is reset.  Returns 0, or -errno
+ * when a read failed: then *out is NULL and no rows are kept. */
+int store_rows_json(sqlite3_stmt *s, store_row_fn *row, json_t **out);
+
+/* store_rows_json over the cached statement for sql with ?1 bound to id. */
+int store_rows(struct store *st, const char *sql, int64_t id, store_row_fn *row, json_t **out);
+
+/* Transactions: BEGIN IMMEDIATE / COMMIT / ROLLBACK.  Ending the
+ * transaction ends every savepoint in it. */
 int store_begin(struct store *st);
 /* A new batch: forget that BEGIN failed in the last one (a failed BEGIN is
  * not retried within a batch, so one locked database costs one wait). */
@@ -49,9 +85,23 @@ void store_batch_reset(struct store *st);
 bool store_in_txn(const struct store *st);
 int store_commit(struct store *st);
 int store_rollback(struct store *st);
+
+/*
+ * Savepoints nest inside the transaction: one around each request and
+ * task of a batch (dispatch.c, control.c), one around each row of an
+ * import inside its request's (persons_cmd.c).  store_savepoint opens a new innermost savepoint
+ * (named sp1, sp2... by depth); release keeps its work in the enclosing
+ * one, rollback undoes its work and ends it; either acts on the innermost
+ * only, and the enclosing savepoints' work stays.  0 or -errno; -EINVAL
+ * when no savepoint is open.  A release or rollback that fails leaves the
+ * depth as it was.
+ */
 int store_savepoint(struct store *st);
 int store_savepoint_release(struct store *st);
 int store_savepoint_rollback(struct store *st);
+
+/* How many savepoints are open (0 outside any). */
+int store_savepoint_depth(const struct store *st);
 
 /*
  * Commit the open transaction on a libuv worker thread, so the fsync never

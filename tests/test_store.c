@@ -1,7 +1,9 @@
 /*
  * tests/test_store.c - the SQLite store: pragmas, migrations, transactions,
- * savepoints, stored replies, audit rows, events, the retention purge of
- * events and replies, and asynchronous commit.
+ * nested savepoints, stored replies, audit rows, events, the retention
+ * purge of events and replies, asynchronous commit, and reading rows: a
+ * read that fails mid-way (an SQL error, a damaged table) is told from the
+ * end of the rows, down to the reply of a command.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -15,6 +17,10 @@
 
 #include <cmocka.h>
 
+#include "dispatch.h"
+#include "outbox.h"
+#include "report.h"
+#include "server.h"
 #include "store.h"
 
 static char dir[] = "/tmp/muster-store.XXXXXX";
@@ -233,7 +239,7 @@ static void test_wrong_codes(void **state)
         assert_int_equal(store_audit_add(st, &a), 0);
     }
     struct audit_row b = {1500,        "agency:b", NULL, "agency.ack", STORE_AUDIT_ACK_CODE,
-                            "NOT_FOUND", NULL};
+                          "NOT_FOUND", NULL};
     struct audit_row c = {1600, "agency:a", NULL, "agency.ack", "X-1 a", "NOT_FOUND", NULL};
     assert_int_equal(store_audit_add(st, &b), 0);
     assert_int_equal(store_audit_add(st, &c), 0);
@@ -289,6 +295,190 @@ static void test_name_key_backfill(void **state)
     store_close(st);
 }
 
+/* Savepoints nest: an inner rollback undoes only the inner work, and the
+ * depth counts what is open. */
+static void test_nested_savepoints(void **state)
+{
+    struct store *st;
+    assert_int_equal(store_open(path, &st), 0);
+    assert_int_equal(store_begin(st), 0);
+    assert_int_equal(store_savepoint_depth(st), 0);
+    assert_int_equal(store_savepoint(st), 0);
+    assert_int_equal(store_reply_put(st, "gold", "n-outer", 1, "{}", NULL), 0);
+    assert_int_equal(store_savepoint(st), 0);
+    assert_int_equal(store_savepoint_depth(st), 2);
+    assert_int_equal(store_reply_put(st, "gold", "n-inner-1", 1, "{}", NULL), 0);
+    assert_int_equal(store_savepoint_rollback(st), 0); /* n-inner-1 undone, n-outer kept */
+    assert_int_equal(store_savepoint_depth(st), 1);
+    assert_int_equal(store_savepoint(st), 0);
+    assert_int_equal(store_savepoint(st), 0);
+    assert_int_equal(store_savepoint_depth(st), 3);
+    assert_int_equal(store_reply_put(st, "gold", "n-inner-2", 1, "{}", NULL), 0);
+    assert_int_equal(store_savepoint_release(st), 0);
+    assert_int_equal(store_savepoint_release(st), 0);
+    assert_int_equal(store_savepoint_release(st), 0);
+    assert_int_equal(store_savepoint_depth(st), 0);
+    /* nothing open: misuse, not a release of someone else's savepoint */
+    assert_int_equal(store_savepoint_release(st), -EINVAL);
+    assert_int_equal(store_savepoint_rollback(st), -EINVAL);
+    assert_int_equal(store_savepoint(st), 0);
+    assert_int_equal(store_savepoint(st), 0);
+    assert_int_equal(store_commit(st), 0); /* the commit ends the savepoints with it */
+    assert_int_equal(store_savepoint_depth(st), 0);
+    store_close(st);
+    assert_int_equal(scalar(NULL, "SELECT COUNT(*) FROM replies WHERE request_id = 'n-outer'"), 1);
+    assert_int_equal(scalar(NULL, "SELECT COUNT(*) FROM replies WHERE request_id = 'n-inner-1'"),
+                     0);
+    assert_int_equal(scalar(NULL, "SELECT COUNT(*) FROM replies WHERE request_id = 'n-inner-2'"),
+                     1);
+}
+
+/* fail_after(x): x while x <= 1, an SQL error from the second row on. */
+static void fail_after(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    if (sqlite3_value_int64(argv[0]) > 1)
+        sqlite3_result_error(ctx, "fail_after: row 2", -1);
+    else
+        sqlite3_result_int64(ctx, sqlite3_value_int64(argv[0]));
+}
+
+static json_t *first_col(sqlite3_stmt *s)
+{
+    return json_integer(sqlite3_column_int64(s, 0));
+}
+
+static const char SQL_THREE[] = "SELECT value FROM json_each('[1,2,3]')";
+static const char SQL_FAILING[] = "SELECT fail_after(value) FROM json_each('[1,2,3]')";
+
+/* A statement that fails after its first row: store_step says so, where
+ * sqlite3_step == SQLITE_ROW would have ended the loop as if done. */
+static void test_step_error_not_done(void **state)
+{
+    struct store *st;
+    assert_int_equal(store_open(path, &st), 0);
+    sqlite3 *db = sqlite3_db_handle(store_stmt(st, SQL_THREE));
+    assert_int_equal(
+        sqlite3_create_function(db, "fail_after", 1, SQLITE_UTF8, NULL, fail_after, NULL, NULL),
+        SQLITE_OK);
+    sqlite3_stmt *s = store_stmt(st, SQL_THREE);
+    int n = 0, rc;
+    while ((rc = store_step(s)) > 0)
+        n++;
+    assert_int_equal(rc, 0); /* done */
+    assert_int_equal(n, 3);
+    s = store_stmt(st, SQL_FAILING);
+    assert_non_null(s);
+    assert_int_equal(store_step(s), 1);
+    assert_int_equal(sqlite3_column_int64(s, 0), 1);
+    assert_int_equal(store_step(s), -EINVAL); /* the error, not the end */
+    sqlite3_reset(s);
+    /* rows as JSON: all of them, or the error and nothing */
+    json_t *rows = NULL;
+    assert_int_equal(store_rows_json(store_stmt(st, SQL_THREE), first_col, &rows), 0);
+    assert_int_equal(json_array_size(rows), 3);
+    json_decref(rows);
+    assert_int_equal(store_rows_json(store_stmt(st, SQL_FAILING), first_col, &rows), -EINVAL);
+    assert_null(rows);
+    store_close(st);
+}
+
+/* A table whose last page is damaged on disk: its first rows read, then
+ * the damage is reported (-EIO), never taken for the end of the table. */
+static void test_step_damaged_table(void **state)
+{
+    char bad[300];
+    snprintf(bad, sizeof(bad), "%s/damaged.db", dir);
+    struct store *st;
+    assert_int_equal(store_open(bad, &st), 0);
+    assert_int_equal(store_exec(st, "CREATE TABLE t (x BLOB);"
+                                    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+                                    " WHERE i < 2000) INSERT INTO t SELECT randomblob(200) FROM n"),
+                     0);
+    sqlite3_stmt *s = store_stmt(st, "PRAGMA page_size");
+    assert_int_equal(store_step(s), 1);
+    long page = (long)sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    store_close(st); /* the last connection: the WAL is folded into the file */
+    FILE *f = fopen(bad, "r+b");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, -page, SEEK_END), 0);
+    for (long i = 0; i < page; i++)
+        fputc(0xff, f);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(store_open(bad, &st), 0);
+    s = store_stmt(st, "SELECT length(x) FROM t ORDER BY rowid");
+    int n = 0, rc;
+    while ((rc = store_step(s)) > 0)
+        n++;
+    sqlite3_reset(s);
+    assert_true(n > 0);
+    assert_true(n < 2000);
+    assert_int_equal(rc, -EIO);
+    store_close(st);
+}
+
+/* A request through dispatch: send text as principal, the reply parsed. */
+static json_t *request(struct muster *m, const char *principal, const char *text)
+{
+    struct proto_request req;
+    struct proto_error e;
+    struct outbox ob = {0};
+    assert_int_equal(proto_request_decode(text, strlen(text), &req, &e), 0);
+    char *reply = dispatch_request(m, &ob, principal, NULL, &req, NULL, 0);
+    proto_request_clear(&req);
+    outbox_free(&ob);
+    json_t *r = json_loads(reply, 0, NULL);
+    free(reply);
+    assert_non_null(r);
+    return r;
+}
+
+static const char *error_code(json_t *r)
+{
+    json_t *e = json_object_get(r, "error");
+    return e ? json_string_value(json_object_get(e, "code")) : "OK";
+}
+
+/* The stand-down report reads its timeline through a query that fails on
+ * a damaged event (malformed JSON): report.show answers with the storage
+ * error, and never with a report whose timeline silently stops there. */
+static void test_report_read_error(void **state)
+{
+    char db[300];
+    snprintf(db, sizeof(db), "%s/report.db", dir);
+    struct server_config cfg = {0};
+    struct muster m = {.cfg = &cfg};
+    int64_t seq;
+    assert_int_equal(store_open(db, &m.store), 0);
+    assert_int_equal(store_begin(m.store), 0);
+    incident_add(m.store, 7, "EX-R-2026-0001", 2000);
+    assert_int_equal(
+        store_event_add(m.store, 7, 1000, "incident.standup", "{\"by\":\"gold\"}", &seq), 0);
+    assert_int_equal(store_commit(m.store), 0);
+    const char *show = "{\"id\":\"r1\",\"cmd\":\"report.show\",\"args\":"
+                       "{\"incident\":\"EX-R-2026-0001\"}}";
+    json_t *r = request(&m, "gold", show);
+    assert_string_equal(error_code(r), "OK");
+    json_t *timeline =
+        json_object_get(json_object_get(json_object_get(r, "result"), "report"), "timeline");
+    assert_int_equal(json_array_size(timeline), 1);
+    json_decref(r);
+    json_t *built = NULL;
+    assert_int_equal(report_build(&m, 7, &built), 0);
+    json_decref(built);
+    assert_int_equal(report_build(&m, 8, &built), -ENOENT);
+    assert_null(built);
+    assert_int_equal(store_begin(m.store), 0);
+    assert_int_equal(store_event_add(m.store, 7, 2000, "incident.standdown", "{not json", &seq), 0);
+    assert_int_equal(store_commit(m.store), 0);
+    r = request(&m, "gold", show);
+    assert_string_equal(error_code(r), "UNAVAILABLE");
+    json_decref(r);
+    assert_int_equal(report_build(&m, 7, &built), -EINVAL);
+    assert_null(built);
+    store_close(m.store);
+}
+
 static int setup(void **state)
 {
     if (!mkdtemp(dir))
@@ -311,7 +501,9 @@ int main(void)
         cmocka_unit_test(test_replies_and_savepoints), cmocka_unit_test(test_audit_and_events),
         cmocka_unit_test(test_commit_async),           cmocka_unit_test(test_readonly_reported),
         cmocka_unit_test(test_incident_purge),         cmocka_unit_test(test_wrong_codes),
-        cmocka_unit_test(test_name_key_backfill),
+        cmocka_unit_test(test_name_key_backfill),      cmocka_unit_test(test_nested_savepoints),
+        cmocka_unit_test(test_step_error_not_done),    cmocka_unit_test(test_step_damaged_table),
+        cmocka_unit_test(test_report_read_error),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

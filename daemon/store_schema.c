@@ -1,0 +1,317 @@
+/*
+ * daemon/store_schema.c - the store's schema: an ordered list of SQL
+ * migrations (see store.h).
+ *
+ * The database's PRAGMA user_version says how many have been applied; each
+ * runs in its own transaction together with the version bump.  A migration
+ * is never edited once released: a change is a new entry at the end.
+ */
+#include <errno.h>
+#include <stdio.h>
+
+#include "log.h"
+#include "store_int.h"
+
+static const char *const migrations[] = {
+    /* 1: incidents, idempotent replies, audit trail, feed events */
+    "CREATE TABLE incidents ("
+    "  id INTEGER PRIMARY KEY,"
+    "  ref TEXT NOT NULL UNIQUE,"
+    "  plan_id TEXT NOT NULL,"
+    "  plan_version TEXT NOT NULL,"
+    "  plan_digest TEXT NOT NULL,"
+    "  plan_source TEXT NOT NULL,"
+    "  plan_json TEXT NOT NULL,"
+    "  level INTEGER NOT NULL,"
+    "  exercise INTEGER NOT NULL CHECK (exercise IN (0, 1)),"
+    "  operation TEXT NOT NULL,"
+    "  note TEXT,"
+    "  state TEXT NOT NULL CHECK (state IN ('active', 'stood_down')),"
+    "  created_at INTEGER NOT NULL,"
+    "  created_by TEXT NOT NULL,"
+    "  stood_down_at INTEGER,"
+    "  stood_down_by TEXT,"
+    "  standdown_note TEXT);"
+    "CREATE INDEX incidents_state ON incidents (state, plan_id, operation);"
+    "CREATE TABLE replies ("
+    "  principal TEXT NOT NULL,"
+    "  request_id TEXT NOT NULL,"
+    "  at INTEGER NOT NULL,"
+    "  reply TEXT NOT NULL,"
+    "  PRIMARY KEY (principal, request_id)) WITHOUT ROWID;"
+    "CREATE TABLE audit ("
+    "  id INTEGER PRIMARY KEY,"
+    "  at INTEGER NOT NULL,"
+    "  principal TEXT NOT NULL,"
+    "  request_id TEXT,"
+    "  command TEXT NOT NULL,"
+    "  target TEXT,"
+    "  outcome TEXT NOT NULL,"
+    "  detail TEXT);"
+    "CREATE TABLE events ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  incident_id INTEGER,"
+    "  at INTEGER NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  body TEXT NOT NULL);",
+    /* 2: request digests (an id reused for another request is refused),
+     * paging: one page per (incident, agency) climbing its ladder, one
+     * attempt row per delivery */
+    "ALTER TABLE replies ADD COLUMN digest TEXT;"
+    "CREATE TABLE pages ("
+    "  id INTEGER PRIMARY KEY,"
+    "  incident_id INTEGER NOT NULL REFERENCES incidents (id),"
+    "  agency_id TEXT NOT NULL,"
+    "  ack_code TEXT NOT NULL UNIQUE,"
+    "  state TEXT NOT NULL"
+    "    CHECK (state IN ('paging', 'acknowledged', 'unreachable', 'cancelled')),"
+    "  step INTEGER NOT NULL,"
+    "  attempt INTEGER NOT NULL,"
+    "  next_at INTEGER,"
+    "  started_at INTEGER NOT NULL,"
+    "  acked_at INTEGER,"
+    "  acked_by TEXT,"
+    "  ack_note TEXT,"
+    "  ack_via TEXT,"
+    "  unreachable_at INTEGER,"
+    "  repages INTEGER NOT NULL DEFAULT 0,"
+    "  ask_id INTEGER);"
+    "CREATE UNIQUE INDEX pages_agency ON pages (incident_id, agency_id, COALESCE(ask_id, 0));"
+    "CREATE INDEX pages_due ON pages (next_at) WHERE state = 'paging';"
+    "CREATE TABLE attempts ("
+    "  id INTEGER PRIMARY KEY,"
+    "  page_id INTEGER NOT NULL REFERENCES pages (id),"
+    "  step INTEGER NOT NULL,"
+    "  attempt INTEGER NOT NULL,"
+    "  channel TEXT NOT NULL,"
+    "  contact TEXT NOT NULL,"
+    "  target TEXT NOT NULL,"
+    "  state TEXT NOT NULL"
+    "    CHECK (state IN ('sending', 'queued', 'sent', 'delivered', 'failed', 'cancelled')),"
+    "  detail TEXT,"
+    "  created_at INTEGER NOT NULL,"
+    "  finished_at INTEGER);"
+    "CREATE INDEX attempts_page ON attempts (page_id);"
+    "CREATE INDEX attempts_open ON attempts (state) WHERE state IN ('sending', 'queued', 'sent');",
+    /* 3: surge staffing: the incident's shifts, the coverage ledger per
+     * shift and role, pledges, and asks for staff */
+    "CREATE TABLE shifts ("
+    "  id INTEGER PRIMARY KEY,"
+    "  incident_id INTEGER NOT NULL REFERENCES incidents (id),"
+    "  key TEXT NOT NULL,"
+    "  pattern TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  starts_at INTEGER NOT NULL,"
+    "  ends_at INTEGER NOT NULL,"
+    "  UNIQUE (incident_id, key));"
+    "CREATE TABLE coverage ("
+    "  shift_id INTEGER NOT NULL REFERENCES shifts (id),"
+    "  role TEXT NOT NULL,"
+    "  required INTEGER NOT NULL,"
+    "  pledged INTEGER NOT NULL DEFAULT 0 CHECK (pledged >= 0),"
+    "  accepted INTEGER NOT NULL DEFAULT 0 CHECK (accepted >= 0),"
+    "  arrived INTEGER NOT NULL DEFAULT 0 CHECK (arrived >= 0),"
+    "  PRIMARY KEY (shift_id, role)) WITHOUT ROWID;"
+    "CREATE TABLE pledges ("
+    "  id INTEGER PRIMARY KEY,"
+    "  incident_id INTEGER NOT NULL REFERENCES incidents (id),"
+    "  agency_id TEXT NOT NULL,"
+    "  role TEXT NOT NULL,"
+    "  count INTEGER NOT NULL CHECK (count > 0),"
+    "  names TEXT,"
+    "  note TEXT,"
+    "  state TEXT NOT NULL"
+    "    CHECK (state IN ('offered', 'accepted', 'declined', 'arrived', 'withdrawn')),"
+    "  created_at INTEGER NOT NULL,"
+    "  created_by TEXT NOT NULL,"
+    "  updated_at INTEGER NOT NULL,"
+    "  updated_by TEXT NOT NULL);"
+    "CREATE INDEX pledges_incident ON pledges (incident_id);"
+    "CREATE TABLE pledge_shifts ("
+    "  pledge_id INTEGER NOT NULL REFERENCES pledges (id),"
+    "  shift_id INTEGER NOT NULL REFERENCES shifts (id),"
+    "  PRIMARY KEY (pledge_id, shift_id)) WITHOUT ROWID;"
+    "CREATE INDEX pledge_shifts_shift ON pledge_shifts (shift_id);"
+    "CREATE TABLE asks ("
+    "  id INTEGER PRIMARY KEY,"
+    "  incident_id INTEGER NOT NULL REFERENCES incidents (id),"
+    "  shift_id INTEGER NOT NULL REFERENCES shifts (id),"
+    "  role TEXT NOT NULL,"
+    "  agency_id TEXT NOT NULL,"
+    "  short INTEGER NOT NULL,"
+    "  state TEXT NOT NULL CHECK (state IN ('open', 'covered', 'expired', 'cancelled')),"
+    "  created_at INTEGER NOT NULL,"
+    "  closed_at INTEGER,"
+    "  UNIQUE (shift_id, role, agency_id));",
+    /* 4: affected persons: registrations, possible duplicates, screenings,
+     * referrals to pathways, contact attempts, re-screening deadlines and
+     * the keys of imported rows */
+    "CREATE TABLE persons ("
+    "  id INTEGER PRIMARY KEY,"
+    "  incident_id INTEGER NOT NULL REFERENCES incidents (id),"
+    "  category TEXT NOT NULL,"
+    "  name TEXT,"
+    "  name_key TEXT,"
+    "  dob TEXT,"
+    "  age INTEGER,"
+    "  phone TEXT,"
+    "  phone_key TEXT,"
+    "  email TEXT,"
+    "  address TEXT,"
+    "  home_area TEXT,"
+    "  language TEXT,"
+    "  interpreter INTEGER NOT NULL DEFAULT 0,"
+    "  vulnerabilities INTEGER NOT NULL DEFAULT 0,"
+    "  safe_contact TEXT,"
+    "  consent TEXT NOT NULL CHECK (consent IN ('given', 'refused', 'not_asked')),"
+    "  external_ref TEXT,"
+    "  urgent INTEGER NOT NULL DEFAULT 0,"
+    "  screen_positive INTEGER NOT NULL DEFAULT 0,"
+    "  merged_into INTEGER REFERENCES persons (id),"
+    "  contact_state TEXT NOT NULL DEFAULT 'none',"
+    "  registered_at INTEGER NOT NULL,"
+    "  registered_by TEXT NOT NULL,"
+    "  referral_due_at INTEGER NOT NULL,"
+    "  referred_at INTEGER,"
+    "  breached_at INTEGER,"
+    "  purged INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX persons_incident ON persons (incident_id);"
+    "CREATE INDEX persons_ext ON persons (incident_id, external_ref);"
+    "CREATE INDEX persons_namedob ON persons (incident_id, name_key, dob);"
+    "CREATE INDEX persons_phone ON persons (incident_id, phone_key);"
+    "CREATE INDEX persons_due ON persons (referral_due_at) WHERE referred_at IS NULL"
+    "  AND breached_at IS NULL;"
+    "CREATE TABLE duplicates ("
+    "  person_id INTEGER NOT NULL REFERENCES persons (id),"
+    "  matches_id INTEGER NOT NULL REFERENCES persons (id),"
+    "  reason TEXT NOT NULL,"
+    "  PRIMARY KEY (person_id, matches_id)) WITHOUT ROWID;"
+    "CREATE TABLE screenings ("
+    "  id INTEGER PRIMARY KEY,"
+    "  person_id INTEGER NOT NULL REFERENCES persons (id),"
+    "  instrument TEXT NOT NULL,"
+    "  answers TEXT NOT NULL,"
+    "  score INTEGER NOT NULL,"
+    "  positive INTEGER NOT NULL,"
+    "  urgent INTEGER NOT NULL,"
+    "  at INTEGER NOT NULL,"
+    "  by TEXT NOT NULL);"
+    "CREATE INDEX screenings_person ON screenings (person_id);"
+    "CREATE TABLE referrals ("
+    "  id INTEGER PRIMARY KEY,"
+    "  person_id INTEGER NOT NULL REFERENCES persons (id),"
+    "  incident_id INTEGER NOT NULL REFERENCES incidents (id),"
+    "  pathway TEXT NOT NULL,"
+    "  provider TEXT NOT NULL,"
+    "  state TEXT NOT NULL CHECK (state IN ('referred', 'waitlisted', 'held_consent', 'closed')),"
+    "  reason TEXT,"
+    "  home_area TEXT,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL);"
+    "CREATE INDEX referrals_person ON referrals (person_id);"
+    "CREATE INDEX referrals_pathway ON referrals (incident_id, pathway, state);"
+    "CREATE INDEX referrals_provider ON referrals (provider, state);"
+    "CREATE TABLE contacts ("
+    "  id INTEGER PRIMARY KEY,"
+    "  person_id INTEGER NOT NULL REFERENCES persons (id),"
+    "  at INTEGER NOT NULL,"
+    "  by TEXT NOT NULL,"
+    "  outcome TEXT NOT NULL CHECK (outcome IN ('no_answer', 'contacted', 'declined')),"
+    "  slot TEXT NOT NULL,"
+    "  note TEXT);"
+    "CREATE INDEX contacts_person ON contacts (person_id);"
+    "CREATE TABLE rescreens ("
+    "  person_id INTEGER NOT NULL REFERENCES persons (id),"
+    "  due_at INTEGER NOT NULL,"
+    "  instrument TEXT NOT NULL,"
+    "  state TEXT NOT NULL CHECK (state IN ('pending', 'due', 'done', 'cancelled')),"
+    "  PRIMARY KEY (person_id, due_at, instrument)) WITHOUT ROWID;"
+    "CREATE INDEX rescreens_due ON rescreens (due_at) WHERE state = 'pending';"
+    "CREATE TABLE imports ("
+    "  incident_id INTEGER NOT NULL REFERENCES incidents (id),"
+    "  key TEXT NOT NULL,"
+    "  person_id INTEGER NOT NULL REFERENCES persons (id),"
+    "  PRIMARY KEY (incident_id, key)) WITHOUT ROWID;",
+    /* 5: the board's counters (see board.h) */
+    "CREATE TABLE board ("
+    "  incident_id INTEGER NOT NULL REFERENCES incidents (id),"
+    "  key TEXT NOT NULL,"
+    "  value INTEGER NOT NULL,"
+    "  PRIMARY KEY (incident_id, key)) WITHOUT ROWID;",
+    /* 6: the audit trail becomes a hash chain: each row carries the
+     * SHA-256 of the previous row's hash and its own fields */
+    "ALTER TABLE audit ADD COLUMN hash TEXT;"
+    "ALTER TABLE incidents ADD COLUMN purged_at INTEGER;",
+    /* 7: when the stand-down report files of a purged incident were
+     * rewritten from the purged record (NULL: not yet, or a crash came
+     * between the purge and the rewrite: done again at start) */
+    "ALTER TABLE incidents ADD COLUMN reports_purged_at INTEGER;",
+    /* 8: a name's duplicate-check key folds look-alikes (namefold.h): the
+     * keys of persons registered before are computed again; wrong
+     * acknowledgement codes get a small index of their own (the limit on
+     * code guessing counts them, see store_audit_wrong_code) */
+    "UPDATE persons SET name_key = muster_name_key(name) WHERE name IS NOT NULL;"
+    "CREATE INDEX audit_wrong_codes ON audit (principal, at)"
+    "  WHERE target = 'ack code' AND outcome = 'NOT_FOUND';",
+    /* 9: an attempt musterd could not make for want of its own resources
+     * (descriptors, memory, processes) is 'retry': never the agency's
+     * failure.  SQLite cannot change a CHECK: the table is rebuilt. */
+    "CREATE TABLE attempts_new ("
+    "  id INTEGER PRIMARY KEY,"
+    "  page_id INTEGER NOT NULL REFERENCES pages (id),"
+    "  step INTEGER NOT NULL,"
+    "  attempt INTEGER NOT NULL,"
+    "  channel TEXT NOT NULL,"
+    "  contact TEXT NOT NULL,"
+    "  target TEXT NOT NULL,"
+    "  state TEXT NOT NULL CHECK (state IN"
+    "    ('sending', 'queued', 'sent', 'delivered', 'failed', 'cancelled', 'retry')),"
+    "  detail TEXT,"
+    "  created_at INTEGER NOT NULL,"
+    "  finished_at INTEGER);"
+    "INSERT INTO attempts_new SELECT * FROM attempts;"
+    "DROP TABLE attempts;"
+    "ALTER TABLE attempts_new RENAME TO attempts;"
+    "CREATE INDEX attempts_page ON attempts (page_id);"
+    "CREATE INDEX attempts_open ON attempts (state) WHERE state IN ('sending', 'queued', 'sent');",
+};
+
+#define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+int store_schema_version(void)
+{
+    return NMIGRATIONS;
+}
+
+static int store_user_version(struct store *st, int *version)
+{
+    sqlite3_stmt *s;
+    int rc = sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW)
+        *version = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    return sql_errno(rc);
+}
+
+int store__migrate(struct store *st)
+{
+    int version = 0, rc = store_user_version(st, &version);
+    if (rc != 0)
+        return rc;
+    if (version > NMIGRATIONS) {
+        log_error("store: database schema %d is newer than this musterd (%d)", version,
+                  NMIGRATIONS);
+        return -EPROTO;
+    }
+    for (; version < NMIGRATIONS; version++) {
+        char bump[64];
+        snprintf(bump, sizeof(bump), "PRAGMA user_version = %d", version + 1);
+        if ((rc = store_begin(st)) != 0 || (rc = store_exec(st, migrations[version])) != 0 ||
+            (rc = store_exec(st, bump)) != 0 || (rc = store_commit(st)) != 0) {
+            store_rollback(st);
+            return rc;
+        }
+        log_info("store: migrated schema to version %d", version + 1);
+    }
+    return 0;
+}
