@@ -95,10 +95,10 @@ static int errs_vadd(struct plan_errors *errs, const char *fmt, va_list ap)
     return 0;
 }
 
-static int errs_add(struct plan_errors *errs, const char *fmt, ...)
+static int plan_errors_add(struct plan_errors *errs, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-static int errs_add(struct plan_errors *errs, const char *fmt, ...)
+static int plan_errors_add(struct plan_errors *errs, const char *fmt, ...)
 {
     va_list ap;
     int rc;
@@ -114,10 +114,10 @@ static int errs_add(struct plan_errors *errs, const char *fmt, ...)
  * "name: message" when at is NULL.  After PLAN_MAX_ERRORS messages one
  * "too many errors" line is added and the rest are counted but dropped.
  */
-static void fail(struct ctx *c, const yaml_mark_t *at, const char *fmt, ...)
+static void plan_fail(struct ctx *c, const yaml_mark_t *at, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static void fail(struct ctx *c, const yaml_mark_t *at, const char *fmt, ...)
+static void plan_fail(struct ctx *c, const yaml_mark_t *at, const char *fmt, ...)
 {
     char *body = NULL;
     va_list ap;
@@ -126,17 +126,18 @@ static void fail(struct ctx *c, const yaml_mark_t *at, const char *fmt, ...)
     if (++c->nerr > PLAN_MAX_ERRORS + 1)
         return;
     if (c->nerr == PLAN_MAX_ERRORS + 1) {
-        rc = errs_add(c->errs, "%s: too many errors, only the first %d are shown", c->name,
-                      PLAN_MAX_ERRORS);
+        rc = plan_errors_add(c->errs, "%s: too many errors, only the first %d are shown", c->name,
+                             PLAN_MAX_ERRORS);
         goto done;
     }
     va_start(ap, fmt);
     rc = vasprintf(&body, fmt, ap) < 0 ? -ENOMEM : 0;
     va_end(ap);
     if (rc == 0 && at != NULL)
-        rc = errs_add(c->errs, "%s:%zu:%zu: %s", c->name, at->line + 1, at->column + 1, body);
+        rc =
+            plan_errors_add(c->errs, "%s:%zu:%zu: %s", c->name, at->line + 1, at->column + 1, body);
     else if (rc == 0)
-        rc = errs_add(c->errs, "%s: %s", c->name, body);
+        rc = plan_errors_add(c->errs, "%s: %s", c->name, body);
 done:
     if (rc < 0)
         c->rc = rc;
@@ -147,7 +148,7 @@ done:
  * Quote a scalar for a message: at most SHOW_MAX characters, quotes,
  * backslashes and control characters escaped.  Collections are named.
  */
-static const char *show(const struct node *n, char *buf, size_t size)
+static const char *plan_show(const struct node *n, char *buf, size_t size)
 {
     size_t o = 0, chars = 0;
 
@@ -178,12 +179,12 @@ static const char *show(const struct node *n, char *buf, size_t size)
 
 /* ---- pass 1: YAML events to a node tree --------------------------------- */
 
-static void node_free(struct node *n)
+static void plan_node_free(struct node *n)
 {
     if (n == NULL)
         return;
     for (size_t i = 0; i < n->nkids; i++)
-        node_free(n->kids[i]);
+        plan_node_free(n->kids[i]);
     free(n->kids);
     free(n->value);
     free(n);
@@ -260,7 +261,7 @@ static int syntax_error(struct ctx *c, const yaml_parser_t *p)
     }
     if (p->error == YAML_READER_ERROR)
         m = mark_at_offset(c, p->problem_offset);
-    fail(c, &m, "YAML syntax error: %s", p->problem ? p->problem : "unknown error");
+    plan_fail(c, &m, "YAML syntax error: %s", p->problem ? p->problem : "unknown error");
     return -EINVAL;
 }
 
@@ -287,13 +288,13 @@ static int event_check(struct ctx *c, const yaml_event_t *ev, int depth)
         tag = ev->data.mapping_start.tag;
     }
     if (ev->type == YAML_ALIAS_EVENT || anchor != NULL)
-        fail(c, &ev->start_mark, "anchors and aliases are not allowed");
+        plan_fail(c, &ev->start_mark, "anchors and aliases are not allowed");
     else if (tag != NULL)
-        fail(c, &ev->start_mark, "tags are not allowed");
+        plan_fail(c, &ev->start_mark, "tags are not allowed");
     else if (ev->type != YAML_SCALAR_EVENT && depth > PLAN_MAX_DEPTH)
-        fail(c, &ev->start_mark, "nesting deeper than %d levels", PLAN_MAX_DEPTH);
+        plan_fail(c, &ev->start_mark, "nesting deeper than %d levels", PLAN_MAX_DEPTH);
     else if (++c->nnodes > NODE_LIMIT)
-        fail(c, &ev->start_mark, "more than %d YAML nodes", NODE_LIMIT);
+        plan_fail(c, &ev->start_mark, "more than %d YAML nodes", NODE_LIMIT);
     else
         return 0;
     return -EINVAL;
@@ -327,13 +328,13 @@ static int tree_node(struct ctx *c, yaml_parser_t *p, const yaml_event_t *ev, in
         if (rc == 0 && node_append(n, kid) != 0)
             rc = c->rc = -ENOMEM;
         if (rc != 0) {
-            node_free(kid);
+            plan_node_free(kid);
             goto done;
         }
     }
 done:
     if (rc != 0)
-        node_free(n);
+        plan_node_free(n);
     else
         *out = n;
     return rc;
@@ -365,7 +366,7 @@ static int tree_stream(struct ctx *c, yaml_parser_t *p, struct node **root)
     if ((rc = skip_event(c, p, &type, &at)) != 0 || (rc = skip_event(c, p, &type, &at)) != 0)
         return rc; /* stream start, then document start or stream end */
     if (type == YAML_STREAM_END_EVENT) {
-        fail(c, &start, "plan is empty");
+        plan_fail(c, &start, "plan is empty");
         return -EINVAL;
     }
     if ((rc = next_event(c, p, &ev)) != 0)
@@ -376,14 +377,14 @@ static int tree_stream(struct ctx *c, yaml_parser_t *p, struct node **root)
         (rc = skip_event(c, p, &type, &at)) != 0)
         return rc; /* document end, then stream end or another document */
     if (type == YAML_DOCUMENT_START_EVENT) {
-        fail(c, &at, "a plan file must hold a single YAML document");
+        plan_fail(c, &at, "a plan file must hold a single YAML document");
         return -EINVAL;
     }
     return 0;
 }
 
-/* Pass 1.  On success *root is the tree (caller frees with node_free). */
-static int tree_parse(struct ctx *c, struct node **root)
+/* Pass 1.  On success *root is the tree (caller frees with plan_node_free). */
+static int plan_tree_parse(struct ctx *c, struct node **root)
 {
     yaml_parser_t p;
     int rc;
@@ -396,7 +397,7 @@ static int tree_parse(struct ctx *c, struct node **root)
     rc = tree_stream(c, &p, root);
     yaml_parser_delete(&p);
     if (rc != 0) {
-        node_free(*root);
+        plan_node_free(*root);
         *root = NULL;
     }
     return rc;
@@ -416,7 +417,7 @@ static const struct node *const *map_entry(const struct node *map, const char *k
 }
 
 /* The key node of key in a mapping node, or NULL. */
-static const struct node *map_key(const struct node *map, const char *key)
+static const struct node *plan_map_key(const struct node *map, const char *key)
 {
     const struct node *const *e = map_entry(map, key);
 
@@ -424,14 +425,14 @@ static const struct node *map_key(const struct node *map, const char *key)
 }
 
 /* The value node of key in a mapping node, or NULL. */
-static const struct node *map_get(const struct node *map, const char *key)
+static const struct node *plan_map_get(const struct node *map, const char *key)
 {
     const struct node *const *e = map_entry(map, key);
 
     return e == NULL ? NULL : e[1];
 }
 
-static const struct node *seq_get(const struct node *seq, size_t i)
+static const struct node *plan_seq_get(const struct node *seq, size_t i)
 {
     if (seq == NULL || seq->type != NODE_SEQUENCE || i >= seq->nkids)
         return NULL;
@@ -534,23 +535,23 @@ static bool has_control(const char *s, size_t len)
  * maxc is the most characters allowed.  Returns a copy of the value (the
  * caller owns it), or NULL after reporting the problem.
  */
-static char *string_value(struct ctx *c, const char *what, const struct field *f, int maxc,
-                          const yaml_mark_t *at, const struct node *v)
+static char *plan_string_value(struct ctx *c, const char *what, const struct field *f, int maxc,
+                               const yaml_mark_t *at, const struct node *v)
 {
     char sbuf[SHOW_BUF];
     const char *want;
     char *s;
 
     if (v->type != NODE_SCALAR)
-        fail(c, at, "%s must be a string, got %s", what, show(v, sbuf, sizeof(sbuf)));
+        plan_fail(c, at, "%s must be a string, got %s", what, plan_show(v, sbuf, sizeof(sbuf)));
     else if (has_control(v->value, v->len))
-        fail(c, at, "%s must not contain control characters", what);
+        plan_fail(c, at, "%s must not contain control characters", what);
     else if (utf8_chars(v->value, v->len) == 0)
-        fail(c, at, "%s must not be empty", what);
+        plan_fail(c, at, "%s must not be empty", what);
     else if (utf8_chars(v->value, v->len) > (size_t)maxc)
-        fail(c, at, "%s must be at most %d characters", what, maxc);
+        plan_fail(c, at, "%s must be at most %d characters", what, maxc);
     else if (f->check != NULL && (want = f->check(v->value)) != NULL)
-        fail(c, at, "%s must be %s, got %s", what, want, show(v, sbuf, sizeof(sbuf)));
+        plan_fail(c, at, "%s must be %s, got %s", what, want, plan_show(v, sbuf, sizeof(sbuf)));
     else if ((s = strdup(v->value)) == NULL)
         c->rc = -ENOMEM;
     else
@@ -558,13 +559,13 @@ static char *string_value(struct ctx *c, const char *what, const struct field *f
     return NULL;
 }
 
-static void load_string(struct ctx *c, const struct field *f, const yaml_mark_t *at,
-                        const struct node *v, void *obj)
+static void plan_load_string(struct ctx *c, const struct field *f, const yaml_mark_t *at,
+                             const struct node *v, void *obj)
 {
     char what[64];
 
     snprintf(what, sizeof(what), "\"%s\"", f->key);
-    *(char **)at_off(obj, f->off) = string_value(c, what, f, f->max, at, v);
+    *(char **)at_off(obj, f->off) = plan_string_value(c, what, f, f->max, at, v);
 }
 
 /* Sequences (of strings or of mappings) hold min..max items. */
@@ -574,12 +575,13 @@ static bool sequence_ok(struct ctx *c, const struct field *f, const yaml_mark_t 
     char sbuf[SHOW_BUF];
 
     if (v->type != NODE_SEQUENCE) {
-        fail(c, at, "\"%s\" must be a sequence, got %s", f->key, show(v, sbuf, sizeof(sbuf)));
+        plan_fail(c, at, "\"%s\" must be a sequence, got %s", f->key,
+                  plan_show(v, sbuf, sizeof(sbuf)));
         return false;
     }
     if (v->nkids < (size_t)f->min || v->nkids > (size_t)f->max) {
-        fail(c, at, "\"%s\" must have between %d and %d items, got %zu", f->key, f->min, f->max,
-             v->nkids);
+        plan_fail(c, at, "\"%s\" must have between %d and %d items, got %zu", f->key, f->min,
+                  f->max, v->nkids);
         return false;
     }
     return true;
@@ -591,8 +593,8 @@ static void fail_repeat(struct ctx *c, const struct field *f, const struct node 
 {
     char sbuf[SHOW_BUF];
 
-    fail(c, &seq->kids[i]->mark, "\"%s\" lists %s twice (first at line %zu)", f->key,
-         show(seq->kids[i], sbuf, sizeof(sbuf)), seq->kids[first]->mark.line + 1);
+    plan_fail(c, &seq->kids[i]->mark, "\"%s\" lists %s twice (first at line %zu)", f->key,
+              plan_show(seq->kids[i], sbuf, sizeof(sbuf)), seq->kids[first]->mark.line + 1);
 }
 
 /* The strings loaded from seq (NULL where in error) are all different. */
@@ -628,7 +630,7 @@ static void load_strings(struct ctx *c, const struct field *f, const yaml_mark_t
     *(size_t *)at_off(obj, f->count_off) = v->nkids;
     snprintf(what, sizeof(what), "each item of \"%s\"", f->key);
     for (size_t i = 0; i < v->nkids; i++)
-        arr[i] = string_value(c, what, f, f->item_max, &v->kids[i]->mark, v->kids[i]);
+        arr[i] = plan_string_value(c, what, f, f->item_max, &v->kids[i]->mark, v->kids[i]);
     if (f->unique)
         strings_check_unique(c, f, v, arr);
 }
@@ -650,7 +652,7 @@ static bool parse_digits(const char *s, size_t len, long long *out)
 }
 
 /* An integer: a plain scalar matching -?[0-9]+. */
-static bool parse_int(const struct node *v, long long *out)
+static bool plan_parse_int(const struct node *v, long long *out)
 {
     bool neg;
 
@@ -664,18 +666,20 @@ static bool parse_int(const struct node *v, long long *out)
     return true;
 }
 
-static void load_int(struct ctx *c, const struct field *f, const yaml_mark_t *at,
-                     const struct node *v, void *obj)
+static void plan_load_int(struct ctx *c, const struct field *f, const yaml_mark_t *at,
+                          const struct node *v, void *obj)
 {
     char sbuf[SHOW_BUF];
     long long n;
 
-    if (!parse_int(v, &n)) {
+    if (!plan_parse_int(v, &n)) {
         bool quoted = v->type == NODE_SCALAR && !v->plain;
-        fail(c, at, "\"%s\" must be %s, got %s", f->key,
-             quoted ? "an integer without quotes" : "an integer", show(v, sbuf, sizeof(sbuf)));
+        plan_fail(c, at, "\"%s\" must be %s, got %s", f->key,
+                  quoted ? "an integer without quotes" : "an integer",
+                  plan_show(v, sbuf, sizeof(sbuf)));
     } else if (n < f->min || n > f->max) {
-        fail(c, at, "\"%s\" must be between %d and %d, got %s", f->key, f->min, f->max, v->value);
+        plan_fail(c, at, "\"%s\" must be between %d and %d, got %s", f->key, f->min, f->max,
+                  v->value);
     } else {
         *(int *)at_off(obj, f->off) = (int)n;
     }
@@ -712,7 +716,7 @@ static bool parse_duration(const struct node *v, long long *out)
 
     if (v->type != NODE_SCALAR)
         return false;
-    if (!parse_int(v, &n)) {
+    if (!plan_parse_int(v, &n)) {
         digits = strspn(v->value, "0123456789");
         scale = duration_unit(v->value + digits, v->len - digits);
         if (scale == 0 || !parse_digits(v->value, digits, &n))
@@ -722,20 +726,21 @@ static bool parse_duration(const struct node *v, long long *out)
     return true;
 }
 
-static void load_duration(struct ctx *c, const struct field *f, const yaml_mark_t *at,
-                          const struct node *v, void *obj)
+static void plan_load_duration(struct ctx *c, const struct field *f, const yaml_mark_t *at,
+                               const struct node *v, void *obj)
 {
     char sbuf[SHOW_BUF];
     long long n;
 
     if (!parse_duration(v, &n))
-        fail(c, at,
-             "\"%s\" must be a duration (whole seconds, or a number followed by ms, s, m, h or d), "
-             "got %s",
-             f->key, show(v, sbuf, sizeof(sbuf)));
+        plan_fail(
+            c, at,
+            "\"%s\" must be a duration (whole seconds, or a number followed by ms, s, m, h or d), "
+            "got %s",
+            f->key, plan_show(v, sbuf, sizeof(sbuf)));
     else if (n < f->min || n > f->max)
-        fail(c, at, "\"%s\" must be between %d and %d ms, got %s", f->key, f->min, f->max,
-             v->value);
+        plan_fail(c, at, "\"%s\" must be between %d and %d ms, got %s", f->key, f->min, f->max,
+                  v->value);
     else
         *(int64_t *)at_off(obj, f->off) = n;
 }
@@ -758,15 +763,15 @@ static bool parse_time_of_day(const struct node *v, int *out)
     return true;
 }
 
-static void load_time(struct ctx *c, const struct field *f, const yaml_mark_t *at,
-                      const struct node *v, void *obj)
+static void plan_load_time(struct ctx *c, const struct field *f, const yaml_mark_t *at,
+                           const struct node *v, void *obj)
 {
     char sbuf[SHOW_BUF];
     int minute;
 
     if (!parse_time_of_day(v, &minute))
-        fail(c, at, "\"%s\" must be a time of day HH:MM, got %s", f->key,
-             show(v, sbuf, sizeof(sbuf)));
+        plan_fail(c, at, "\"%s\" must be a time of day HH:MM, got %s", f->key,
+                  plan_show(v, sbuf, sizeof(sbuf)));
     else
         *(int *)at_off(obj, f->off) = minute;
 }
@@ -788,7 +793,7 @@ const char *plan_channel_name(enum plan_channel channel)
 }
 
 /* The channel a node names, or -1. */
-static int channel_parse(const struct node *v)
+static int plan_channel_parse(const struct node *v)
 {
     if (v == NULL || v->type != NODE_SCALAR)
         return -1;
@@ -798,15 +803,15 @@ static int channel_parse(const struct node *v)
     return -1;
 }
 
-static void load_channel(struct ctx *c, const struct field *f, const yaml_mark_t *at,
-                         const struct node *v, void *obj)
+static void plan_load_channel(struct ctx *c, const struct field *f, const yaml_mark_t *at,
+                              const struct node *v, void *obj)
 {
     char sbuf[SHOW_BUF];
-    int ch = channel_parse(v);
+    int ch = plan_channel_parse(v);
 
     if (ch < 0)
-        fail(c, at, "\"%s\" must be one of zmq, exec, webhook, email, got %s", f->key,
-             show(v, sbuf, sizeof(sbuf)));
+        plan_fail(c, at, "\"%s\" must be one of zmq, exec, webhook, email, got %s", f->key,
+                  plan_show(v, sbuf, sizeof(sbuf)));
     else
         *(enum plan_channel *)at_off(obj, f->off) = (enum plan_channel)ch;
 }
@@ -819,21 +824,22 @@ static bool scalar_is(const struct node *v, const char *s)
 
 /* Booleans are the plain words true and false only: "yes", "on", "True"
  * and a quoted "true" are refused, as a quoted number is for integers. */
-static void load_bool(struct ctx *c, const struct field *f, const yaml_mark_t *at,
-                      const struct node *v, void *obj)
+static void plan_load_bool(struct ctx *c, const struct field *f, const yaml_mark_t *at,
+                           const struct node *v, void *obj)
 {
     char sbuf[SHOW_BUF];
     bool word = scalar_is(v, "true") || scalar_is(v, "false");
 
     if (!word || !v->plain)
-        fail(c, at, "\"%s\" must be %s, got %s", f->key,
-             word ? "true or false without quotes" : "true or false", show(v, sbuf, sizeof(sbuf)));
+        plan_fail(c, at, "\"%s\" must be %s, got %s", f->key,
+                  word ? "true or false without quotes" : "true or false",
+                  plan_show(v, sbuf, sizeof(sbuf)));
     else
         *(bool *)at_off(obj, f->off) = v->value[0] == 't';
 }
 
 /* The index of the name v spells, or -1. */
-static int names_find(const struct names *nm, const struct node *v)
+static int plan_names_find(const struct names *nm, const struct node *v)
 {
     for (size_t i = 0; i < nm->n; i++)
         if (scalar_is(v, nm->v[i]))
@@ -842,7 +848,7 @@ static int names_find(const struct names *nm, const struct node *v)
 }
 
 /* "a, b, c": the names, for messages. */
-static const char *names_join(const struct names *nm, char *buf, size_t size)
+static const char *plan_names_join(const struct names *nm, char *buf, size_t size)
 {
     size_t o = 0;
 
@@ -852,15 +858,15 @@ static const char *names_join(const struct names *nm, char *buf, size_t size)
     return buf;
 }
 
-static void load_choice(struct ctx *c, const struct field *f, const yaml_mark_t *at,
-                        const struct node *v, void *obj)
+static void plan_load_choice(struct ctx *c, const struct field *f, const yaml_mark_t *at,
+                             const struct node *v, void *obj)
 {
     char sbuf[SHOW_BUF], list[256];
-    int i = names_find(f->names, v);
+    int i = plan_names_find(f->names, v);
 
     if (i < 0)
-        fail(c, at, "\"%s\" must be one of %s, got %s", f->key,
-             names_join(f->names, list, sizeof(list)), show(v, sbuf, sizeof(sbuf)));
+        plan_fail(c, at, "\"%s\" must be one of %s, got %s", f->key,
+                  plan_names_join(f->names, list, sizeof(list)), plan_show(v, sbuf, sizeof(sbuf)));
     else
         *(int *)at_off(obj, f->off) = f->names->values[i];
 }
@@ -875,14 +881,15 @@ static void load_flags(struct ctx *c, const struct field *f, const yaml_mark_t *
     if (!sequence_ok(c, f, at, v))
         return;
     for (size_t k = 0; k < v->nkids; k++) {
-        int i = names_find(f->names, v->kids[k]);
+        int i = plan_names_find(f->names, v->kids[k]);
         size_t j = 0;
         if (i < 0) {
-            fail(c, &v->kids[k]->mark, "each item of \"%s\" must be one of %s, got %s", f->key,
-                 names_join(f->names, list, sizeof(list)), show(v->kids[k], sbuf, sizeof(sbuf)));
+            plan_fail(c, &v->kids[k]->mark, "each item of \"%s\" must be one of %s, got %s", f->key,
+                      plan_names_join(f->names, list, sizeof(list)),
+                      plan_show(v->kids[k], sbuf, sizeof(sbuf)));
             continue;
         }
-        while (bits & (1u << i) && names_find(f->names, v->kids[j]) != i)
+        while (bits & (1u << i) && plan_names_find(f->names, v->kids[j]) != i)
             j++;
         if (bits & (1u << i))
             fail_repeat(c, f, v, k, j);
@@ -900,7 +907,7 @@ static bool parse_days(const struct node *v, long long *out)
 
     if (v->type != NODE_SCALAR)
         return false;
-    if (parse_int(v, out))
+    if (plan_parse_int(v, out))
         return true;
     digits = strspn(v->value, "0123456789");
     if (v->len != digits + 1 || !parse_digits(v->value, digits, &n))
@@ -920,19 +927,19 @@ static bool parse_days(const struct node *v, long long *out)
 }
 
 /* One item of a K_DAYS list: its days, or 0 after reporting it. */
-static int days_item(struct ctx *c, const struct field *f, const struct node *v)
+static int plan_days_item(struct ctx *c, const struct field *f, const struct node *v)
 {
     char sbuf[SHOW_BUF];
     long long n;
 
     if (!parse_days(v, &n))
-        fail(c, &v->mark,
-             "each item of \"%s\" must be a number of days, or a number followed by d (days), "
-             "w (weeks) or m (months of 30 days), got %s",
-             f->key, show(v, sbuf, sizeof(sbuf)));
+        plan_fail(c, &v->mark,
+                  "each item of \"%s\" must be a number of days, or a number followed by d (days), "
+                  "w (weeks) or m (months of 30 days), got %s",
+                  f->key, plan_show(v, sbuf, sizeof(sbuf)));
     else if (n < 1 || n > f->item_max)
-        fail(c, &v->mark, "each item of \"%s\" must be between 1 and %d days, got %s", f->key,
-             f->item_max, v->value);
+        plan_fail(c, &v->mark, "each item of \"%s\" must be between 1 and %d days, got %s", f->key,
+                  f->item_max, v->value);
     else
         return (int)n;
     return 0;
@@ -955,13 +962,14 @@ static void load_days(struct ctx *c, const struct field *f, const yaml_mark_t *a
     memcpy(at_off(obj, f->off), &arr, sizeof(arr));
     *(size_t *)at_off(obj, f->count_off) = v->nkids;
     for (size_t k = 0; k < v->nkids; k++) {
-        if ((arr[k] = days_item(c, f, v->kids[k])) == 0)
+        if ((arr[k] = plan_days_item(c, f, v->kids[k])) == 0)
             continue;
         if (arr[k] <= last)
-            fail(c, &v->kids[k]->mark,
-                 "each item of \"%s\" must be later than the one before, got %s (%d days) after "
-                 "%s (%d days)",
-                 f->key, v->kids[k]->value, arr[k], v->kids[lastk]->value, last);
+            plan_fail(
+                c, &v->kids[k]->mark,
+                "each item of \"%s\" must be later than the one before, got %s (%d days) after "
+                "%s (%d days)",
+                f->key, v->kids[k]->value, arr[k], v->kids[lastk]->value, last);
         last = arr[k];
         lastk = k;
     }
@@ -984,7 +992,8 @@ static void days_default(struct ctx *c, const struct field *f, void *obj)
     *(size_t *)at_off(obj, f->count_off) = n;
 }
 
-static void load_mapping(struct ctx *c, const struct schema *s, const struct node *map, void *obj);
+static void plan_load_mapping(struct ctx *c, const struct schema *s, const struct node *map,
+                              void *obj);
 
 static void load_submapping(struct ctx *c, const struct field *f, const yaml_mark_t *at,
                             const struct node *v, void *obj)
@@ -992,9 +1001,10 @@ static void load_submapping(struct ctx *c, const struct field *f, const yaml_mar
     char sbuf[SHOW_BUF];
 
     if (v->type != NODE_MAPPING)
-        fail(c, at, "\"%s\" must be a mapping, got %s", f->key, show(v, sbuf, sizeof(sbuf)));
+        plan_fail(c, at, "\"%s\" must be a mapping, got %s", f->key,
+                  plan_show(v, sbuf, sizeof(sbuf)));
     else
-        load_mapping(c, f->sub, v, at_off(obj, f->off));
+        plan_load_mapping(c, f->sub, v, at_off(obj, f->off));
 }
 
 /* A sequence of mappings becomes an array of f->sub->size structs;
@@ -1016,10 +1026,10 @@ static void load_sequence(struct ctx *c, const struct field *f, const yaml_mark_
     for (size_t i = 0; i < v->nkids; i++) {
         const struct node *item = v->kids[i];
         if (item->type != NODE_MAPPING)
-            fail(c, &item->mark, "each item of \"%s\" must be a mapping, got %s", f->key,
-                 show(item, sbuf, sizeof(sbuf)));
+            plan_fail(c, &item->mark, "each item of \"%s\" must be a mapping, got %s", f->key,
+                      plan_show(item, sbuf, sizeof(sbuf)));
         else
-            load_mapping(c, f->sub, item, arr + i * f->sub->size);
+            plan_load_mapping(c, f->sub, item, arr + i * f->sub->size);
     }
 }
 
@@ -1034,8 +1044,8 @@ static bool need_key_unique(struct ctx *c, const struct node *map, size_t i)
         const struct node *prev = map->kids[2 * j];
         if (prev->type == NODE_SCALAR && key->type == NODE_SCALAR && prev->len == key->len &&
             memcmp(prev->value, key->value, key->len) == 0) {
-            fail(c, &key->mark, "duplicate key %s (first defined at line %zu)",
-                 show(key, sbuf, sizeof(sbuf)), prev->mark.line + 1);
+            plan_fail(c, &key->mark, "duplicate key %s (first defined at line %zu)",
+                      plan_show(key, sbuf, sizeof(sbuf)), prev->mark.line + 1);
             return false;
         }
     }
@@ -1046,7 +1056,7 @@ static bool need_key_unique(struct ctx *c, const struct node *map, size_t i)
  * A mapping of role ids to head counts ("call-handler: 4") becomes an array
  * of struct plan_need at off, with its count at count_off: f->min..f->max
  * entries, each key an id (f->check; whether it names a role is checked in
- * plan_post) and each count an integer 0..f->item_max.  Entry i of the
+ * plan_post_root) and each count an integer 0..f->item_max.  Entry i of the
  * array always matches entry i of the node; a bad key leaves role NULL.
  */
 static void load_needs(struct ctx *c, const struct field *f, const yaml_mark_t *at,
@@ -1059,12 +1069,13 @@ static void load_needs(struct ctx *c, const struct field *f, const yaml_mark_t *
     size_t n = v->nkids / 2;
 
     if (v->type != NODE_MAPPING) {
-        fail(c, at, "\"%s\" must be a mapping, got %s", f->key, show(v, sbuf, sizeof(sbuf)));
+        plan_fail(c, at, "\"%s\" must be a mapping, got %s", f->key,
+                  plan_show(v, sbuf, sizeof(sbuf)));
         return;
     }
     if (n < (size_t)f->min || n > (size_t)f->max) {
-        fail(c, at, "\"%s\" must have between %d and %d entries, got %zu", f->key, f->min, f->max,
-             n);
+        plan_fail(c, at, "\"%s\" must have between %d and %d entries, got %zu", f->key, f->min,
+                  f->max, n);
         return;
     }
     if ((arr = calloc(n, sizeof(*arr))) == NULL) {
@@ -1077,10 +1088,10 @@ static void load_needs(struct ctx *c, const struct field *f, const yaml_mark_t *
     for (size_t i = 0; i < n; i++) {
         const struct node *key = v->kids[2 * i], *val = v->kids[2 * i + 1];
         if (!need_key_unique(c, v, i) ||
-            (arr[i].role = string_value(c, what, f, 40, &key->mark, key)) == NULL)
+            (arr[i].role = plan_string_value(c, what, f, 40, &key->mark, key)) == NULL)
             continue; /* the count is named by its key: check it only under a good one */
         count.key = arr[i].role;
-        load_int(c, &count, value_mark(key, val), val, &arr[i]);
+        plan_load_int(c, &count, value_mark(key, val), val, &arr[i]);
     }
 }
 
@@ -1088,10 +1099,18 @@ typedef void loader_fn(struct ctx *c, const struct field *f, const yaml_mark_t *
                        const struct node *v, void *obj);
 
 static loader_fn *const loaders[] = {
-    [K_STRING] = load_string,     [K_INT] = load_int,         [K_DURATION] = load_duration,
-    [K_TIME] = load_time,         [K_CHANNEL] = load_channel, [K_MAPPING] = load_submapping,
-    [K_SEQUENCE] = load_sequence, [K_STRINGS] = load_strings, [K_NEEDS] = load_needs,
-    [K_BOOL] = load_bool,         [K_CHOICE] = load_choice,   [K_FLAGS] = load_flags,
+    [K_STRING] = plan_load_string,
+    [K_INT] = plan_load_int,
+    [K_DURATION] = plan_load_duration,
+    [K_TIME] = plan_load_time,
+    [K_CHANNEL] = plan_load_channel,
+    [K_MAPPING] = load_submapping,
+    [K_SEQUENCE] = load_sequence,
+    [K_STRINGS] = load_strings,
+    [K_NEEDS] = load_needs,
+    [K_BOOL] = plan_load_bool,
+    [K_CHOICE] = plan_load_choice,
+    [K_FLAGS] = load_flags,
     [K_DAYS] = load_days,
 };
 
@@ -1103,8 +1122,8 @@ static void unknown_key(struct ctx *c, const struct schema *s, const struct node
     keys[0] = '\0';
     for (size_t i = 0; i < s->nfields && o < sizeof(keys); i++)
         o += (size_t)snprintf(keys + o, sizeof(keys) - o, "%s%s", i ? ", " : "", s->fields[i].key);
-    fail(c, &key->mark, "unknown key %s in %s (expected one of: %s)", show(key, sbuf, sizeof(sbuf)),
-         s->what, keys);
+    plan_fail(c, &key->mark, "unknown key %s in %s (expected one of: %s)",
+              plan_show(key, sbuf, sizeof(sbuf)), s->what, keys);
 }
 
 static int field_index(const struct schema *s, const struct node *key)
@@ -1147,14 +1166,15 @@ static void load_absent(struct ctx *c, const struct schema *s, const struct node
         if (seen[i] != NULL)
             continue;
         if (f->required)
-            fail(c, &map->mark, "missing required key \"%s\" in %s", f->key, s->what);
+            plan_fail(c, &map->mark, "missing required key \"%s\" in %s", f->key, s->what);
         else
             load_default(c, f, obj);
     }
 }
 
 /* Fill obj from a mapping node, following schema s. */
-static void load_mapping(struct ctx *c, const struct schema *s, const struct node *map, void *obj)
+static void plan_load_mapping(struct ctx *c, const struct schema *s, const struct node *map,
+                              void *obj)
 {
     const struct node *seen[16] = {NULL};
     char sbuf[SHOW_BUF];
@@ -1163,12 +1183,13 @@ static void load_mapping(struct ctx *c, const struct schema *s, const struct nod
         const struct node *key = map->kids[i], *val = map->kids[i + 1];
         int fi = key->type == NODE_SCALAR ? field_index(s, key) : -1;
         if (key->type != NODE_SCALAR) {
-            fail(c, &key->mark, "keys must be strings, got %s", show(key, sbuf, sizeof(sbuf)));
+            plan_fail(c, &key->mark, "keys must be strings, got %s",
+                      plan_show(key, sbuf, sizeof(sbuf)));
         } else if (fi < 0) {
             unknown_key(c, s, key);
         } else if (seen[fi] != NULL) {
-            fail(c, &key->mark, "duplicate key %s (first defined at line %zu)",
-                 show(key, sbuf, sizeof(sbuf)), seen[fi]->mark.line + 1);
+            plan_fail(c, &key->mark, "duplicate key %s (first defined at line %zu)",
+                      plan_show(key, sbuf, sizeof(sbuf)), seen[fi]->mark.line + 1);
         } else {
             seen[fi] = key;
             loaders[s->fields[fi].kind](c, &s->fields[fi], value_mark(key, val), val, obj);
@@ -1181,7 +1202,7 @@ static void load_mapping(struct ctx *c, const struct schema *s, const struct nod
 
 /* ---- value checks ----------------------------------------------------- */
 
-static const char *check_id(const char *s)
+static const char *plan_check_id(const char *s)
 {
     size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-");
 
@@ -1190,7 +1211,7 @@ static const char *check_id(const char *s)
     return NULL;
 }
 
-static const char *check_area(const char *s)
+static const char *plan_check_area(const char *s)
 {
     size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-");
 
@@ -1199,7 +1220,7 @@ static const char *check_area(const char *s)
     return NULL;
 }
 
-static const char *check_language(const char *s)
+static const char *plan_check_language(const char *s)
 {
     size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz");
 
@@ -1217,7 +1238,7 @@ static int month_days(int year, int month)
 }
 
 /* YYYY-MM-DD, a day that exists in the Gregorian calendar. */
-static const char *check_date(const char *s)
+static const char *plan_check_date(const char *s)
 {
     const char *want = "a calendar date YYYY-MM-DD";
     int y, m, d;
@@ -1233,7 +1254,7 @@ static const char *check_date(const char *s)
     return NULL;
 }
 
-static const char *check_ref_prefix(const char *s)
+static const char *plan_check_ref_prefix(const char *s)
 {
     size_t n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
 
@@ -1251,12 +1272,12 @@ static bool is_email(const char *s)
            strpbrk(s, " \n\t") == NULL;
 }
 
-static const char *check_email(const char *s)
+static const char *plan_check_email(const char *s)
 {
     return is_email(s) ? NULL : "an email address (name@domain)";
 }
 
-static const char *check_smtp_url(const char *s)
+static const char *plan_check_smtp_url(const char *s)
 {
     size_t n = strncmp(s, "smtps://", 8) == 0 ? 8 : strncmp(s, "smtp://", 7) == 0 ? 7 : 0;
 
@@ -1281,21 +1302,21 @@ static const char *target_problem(enum plan_channel ch, const char *t, const cha
             return NULL;
         return "an http:// or https:// URL";
     case PLAN_CHANNEL_EMAIL:
-        return check_email(t);
+        return plan_check_email(t);
     }
     return "valid";
 }
 
 /* Arguments are for exec contacts only; an exec contact always gets an
  * args array (perhaps just the terminating NULL), any other contact none. */
-static void contact_post(struct ctx *c, const struct node *map, void *obj)
+static void plan_post_contact(struct ctx *c, const struct node *map, void *obj)
 {
     struct plan_contact *ct = obj;
-    const struct node *key = map_key(map, "args");
-    int ch = channel_parse(map_get(map, "channel"));
+    const struct node *key = plan_map_key(map, "args");
+    int ch = plan_channel_parse(plan_map_get(map, "channel"));
 
     if (key != NULL && ch >= 0 && ch != PLAN_CHANNEL_EXEC)
-        fail(c, &key->mark, "\"args\" is only allowed for exec contacts");
+        plan_fail(c, &key->mark, "\"args\" is only allowed for exec contacts");
     else if (ch == PLAN_CHANNEL_EXEC && key == NULL &&
              (ct->args = calloc(1, sizeof(*ct->args))) == NULL)
         c->rc = -ENOMEM;
@@ -1305,15 +1326,15 @@ static void contact_post(struct ctx *c, const struct node *map, void *obj)
 static void agency_check_supplies(struct ctx *c, const struct node *map,
                                   const struct plan_agency *a)
 {
-    const struct node *seq = map_get(map, "supplies");
+    const struct node *seq = plan_map_get(map, "supplies");
 
     for (size_t i = 0; i < a->nsupplies; i++) {
         for (size_t j = 0; a->supplies[i] != NULL && j < i; j++) {
             if (a->supplies[j] == NULL || strcmp(a->supplies[i], a->supplies[j]) != 0)
                 continue;
-            fail(c, &seq_get(seq, i)->mark,
-                 "agency \"%s\": supplies role \"%s\" twice (first at line %zu)",
-                 a->id ? a->id : "?", a->supplies[i], seq_get(seq, j)->mark.line + 1);
+            plan_fail(c, &plan_seq_get(seq, i)->mark,
+                      "agency \"%s\": supplies role \"%s\" twice (first at line %zu)",
+                      a->id ? a->id : "?", a->supplies[i], plan_seq_get(seq, j)->mark.line + 1);
             break;
         }
     }
@@ -1321,53 +1342,54 @@ static void agency_check_supplies(struct ctx *c, const struct node *map,
 
 /* Each contact's target against its channel (needs the agency's id), and
  * the agency's supplies. */
-static void agency_post(struct ctx *c, const struct node *map, void *obj)
+static void plan_post_agency(struct ctx *c, const struct node *map, void *obj)
 {
     const struct plan_agency *a = obj;
-    const struct node *contacts = map_get(map, "contacts");
+    const struct node *contacts = plan_map_get(map, "contacts");
     char sbuf[SHOW_BUF];
 
     agency_check_supplies(c, map, a);
 
     for (size_t i = 0; i < a->ncontacts; i++) {
-        const struct node *item = seq_get(contacts, i);
-        const struct node *target = map_get(item, "target");
-        int ch = channel_parse(map_get(item, "channel"));
+        const struct node *item = plan_seq_get(contacts, i);
+        const struct node *target = plan_map_get(item, "target");
+        int ch = plan_channel_parse(plan_map_get(item, "channel"));
         const char *want;
         if (ch < 0 || a->contacts[i].target == NULL)
             continue;
         want = target_problem((enum plan_channel)ch, a->contacts[i].target, a->id);
         if (want != NULL && ch == PLAN_CHANNEL_ZMQ)
-            fail(c, &target->mark, "\"target\" for channel zmq must be %s \"%s\", got %s", want,
-                 a->id, show(target, sbuf, sizeof(sbuf)));
+            plan_fail(c, &target->mark, "\"target\" for channel zmq must be %s \"%s\", got %s",
+                      want, a->id, plan_show(target, sbuf, sizeof(sbuf)));
         else if (want != NULL)
-            fail(c, &target->mark, "\"target\" for channel %s must be %s, got %s",
-                 channel_names[ch], want, show(target, sbuf, sizeof(sbuf)));
+            plan_fail(c, &target->mark, "\"target\" for channel %s must be %s, got %s",
+                      plan_channel_name((enum plan_channel)ch), want,
+                      plan_show(target, sbuf, sizeof(sbuf)));
     }
 }
 
 /* Both ages of a rule, when both are given and valid, are in order. */
-static void rule_post(struct ctx *c, const struct node *map, void *obj)
+static void plan_post_rule(struct ctx *c, const struct node *map, void *obj)
 {
-    const struct node *lo = map_get(map, "age_min"), *hi = map_get(map, "age_max");
+    const struct node *lo = plan_map_get(map, "age_min"), *hi = plan_map_get(map, "age_max");
     long long min, max;
 
     (void)obj;
-    if (lo == NULL || hi == NULL || !parse_int(lo, &min) || !parse_int(hi, &max))
+    if (lo == NULL || hi == NULL || !plan_parse_int(lo, &min) || !plan_parse_int(hi, &max))
         return;
     if (min >= 0 && min <= 130 && max >= 0 && max <= 130 && min > max)
-        fail(c, &lo->mark, "\"age_min\" (%lld) must not be greater than \"age_max\" (%lld)", min,
-             max);
+        plan_fail(c, &lo->mark, "\"age_min\" (%lld) must not be greater than \"age_max\" (%lld)",
+                  min, max);
 }
 
-static int cmp_names(const void *a, const void *b)
+static int plan_cmp_names(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* Bank holidays are kept in date order (YYYY-MM-DD sorts as text); they
  * are unique already (the field is), and not sorted if any is in error. */
-static void persons_post(struct ctx *c, const struct node *map, void *obj)
+static void plan_post_persons(struct ctx *c, const struct node *map, void *obj)
 {
     struct plan_persons *pp = obj;
 
@@ -1377,27 +1399,31 @@ static void persons_post(struct ctx *c, const struct node *map, void *obj)
         if (pp->bank_holidays[i] == NULL)
             return;
     if (pp->nbank_holidays > 1)
-        qsort(pp->bank_holidays, pp->nbank_holidays, sizeof(*pp->bank_holidays), cmp_names);
+        qsort(pp->bank_holidays, pp->nbank_holidays, sizeof(*pp->bank_holidays), plan_cmp_names);
 }
 
 /* Levels are listed in strictly increasing order, so each is unique. */
 static void levels_check_order(struct ctx *c, const struct node *root, const struct plan *plan)
 {
-    const struct node *seq = map_get(root, "levels");
+    const struct node *seq = plan_map_get(root, "levels");
     int max = 0;
 
     for (size_t i = 0; i < plan->nlevels; i++) {
         const struct plan_level *l = &plan->levels[i];
         const struct plan_level *first = plan_level_find(plan, l->level);
-        const yaml_mark_t *at = l->level ? &map_get(seq_get(seq, i), "level")->mark : NULL;
+        const yaml_mark_t *at =
+            l->level ? &plan_map_get(plan_seq_get(seq, i), "level")->mark : NULL;
         if (l->level == 0)
             continue; /* already reported */
         if (first != l)
-            fail(c, at, "level %d is defined twice (first at line %zu)", l->level,
-                 map_get(seq_get(seq, (size_t)(first - plan->levels)), "level")->mark.line + 1);
+            plan_fail(c, at, "level %d is defined twice (first at line %zu)", l->level,
+                      plan_map_get(plan_seq_get(seq, (size_t)(first - plan->levels)), "level")
+                              ->mark.line +
+                          1);
         else if (l->level < max)
-            fail(c, at, "level %d comes after level %d: levels must be listed in increasing order",
-                 l->level, max);
+            plan_fail(c, at,
+                      "level %d comes after level %d: levels must be listed in increasing order",
+                      l->level, max);
         max = l->level > max ? l->level : max;
     }
 }
@@ -1424,9 +1450,9 @@ static void check_unique_ids(struct ctx *c, const struct node *seq, const char *
         for (size_t j = 0; id != NULL && j < i; j++) {
             if (id_at(arr, size, j) == NULL || strcmp(id, id_at(arr, size, j)) != 0)
                 continue;
-            fail(c, &map_get(seq_get(seq, i), "id")->mark,
-                 "duplicate %s id \"%s\" (first defined at line %zu)", what, id,
-                 map_get(seq_get(seq, j), "id")->mark.line + 1);
+            plan_fail(c, &plan_map_get(plan_seq_get(seq, i), "id")->mark,
+                      "duplicate %s id \"%s\" (first defined at line %zu)", what, id,
+                      plan_map_get(plan_seq_get(seq, j), "id")->mark.line + 1);
             break;
         }
     }
@@ -1434,7 +1460,7 @@ static void check_unique_ids(struct ctx *c, const struct node *seq, const char *
 
 static void agencies_check_ids(struct ctx *c, const struct node *root, const struct plan *plan)
 {
-    check_unique_ids(c, map_get(root, "agencies"), "agency", plan->agencies,
+    check_unique_ids(c, plan_map_get(root, "agencies"), "agency", plan->agencies,
                      sizeof(*plan->agencies), plan->nagencies);
 }
 
@@ -1462,13 +1488,13 @@ static void hub_check_lead(struct ctx *c, const struct node *root, const struct 
 
     if (lead == NULL || !agencies_complete(plan) || plan_agency_find(plan, lead) != NULL)
         return;
-    fail(c, &map_get(map_get(root, "hub"), "lead_agency")->mark,
-         "hub lead_agency \"%s\" is not an agency in this plan", lead);
+    plan_fail(c, &plan_map_get(plan_map_get(root, "hub"), "lead_agency")->mark,
+              "hub lead_agency \"%s\" is not an agency in this plan", lead);
 }
 
 static void agencies_check_levels(struct ctx *c, const struct node *root, const struct plan *plan)
 {
-    const struct node *seq = map_get(root, "agencies");
+    const struct node *seq = plan_map_get(root, "agencies");
 
     if (!levels_complete(plan))
         return;
@@ -1476,9 +1502,9 @@ static void agencies_check_levels(struct ctx *c, const struct node *root, const 
         const struct plan_agency *a = &plan->agencies[i];
         if (a->activate_level == 0 || plan_level_find(plan, a->activate_level) != NULL)
             continue;
-        fail(c, &map_get(seq_get(seq, i), "activate_level")->mark,
-             "agency \"%s\": activate_level %d is not a level defined in this plan",
-             a->id ? a->id : "?", a->activate_level);
+        plan_fail(c, &plan_map_get(plan_seq_get(seq, i), "activate_level")->mark,
+                  "agency \"%s\": activate_level %d is not a level defined in this plan",
+                  a->id ? a->id : "?", a->activate_level);
     }
 }
 
@@ -1505,9 +1531,9 @@ static bool roles_complete(const struct plan_staffing *st)
 static void staffing_check_ids(struct ctx *c, const struct node *staffing,
                                const struct plan_staffing *st)
 {
-    check_unique_ids(c, map_get(staffing, "roles"), "role", st->roles, sizeof(*st->roles),
+    check_unique_ids(c, plan_map_get(staffing, "roles"), "role", st->roles, sizeof(*st->roles),
                      st->nroles);
-    check_unique_ids(c, map_get(staffing, "shifts"), "shift", st->shifts, sizeof(*st->shifts),
+    check_unique_ids(c, plan_map_get(staffing, "shifts"), "shift", st->shifts, sizeof(*st->shifts),
                      st->nshifts);
 }
 
@@ -1516,7 +1542,7 @@ static void staffing_check_levels(struct ctx *c, const struct node *staffing,
                                   const struct plan *plan)
 {
     const struct plan_staffing *st = &plan->staffing;
-    const struct node *seq = map_get(staffing, "requirements");
+    const struct node *seq = plan_map_get(staffing, "requirements");
     bool levels_ok = levels_complete(plan);
 
     for (size_t i = 0; i < st->nrequirements; i++) {
@@ -1525,15 +1551,16 @@ static void staffing_check_levels(struct ctx *c, const struct node *staffing,
         size_t j = 0;
         if (level == 0)
             continue; /* already reported */
-        at = &map_get(seq_get(seq, i), "level")->mark;
+        at = &plan_map_get(plan_seq_get(seq, i), "level")->mark;
         while (j < i && st->requirements[j].level != level)
             j++;
         if (j < i)
-            fail(c, at, "staffing requirement for level %d is defined twice (first at line %zu)",
-                 level, map_get(seq_get(seq, j), "level")->mark.line + 1);
+            plan_fail(c, at,
+                      "staffing requirement for level %d is defined twice (first at line %zu)",
+                      level, plan_map_get(plan_seq_get(seq, j), "level")->mark.line + 1);
         else if (levels_ok && plan_level_find(plan, level) == NULL)
-            fail(c, at, "staffing requirement: level %d is not a level defined in this plan",
-                 level);
+            plan_fail(c, at, "staffing requirement: level %d is not a level defined in this plan",
+                      level);
     }
 }
 
@@ -1542,20 +1569,20 @@ static void staffing_check_levels(struct ctx *c, const struct node *staffing,
 static void staffing_check_needs(struct ctx *c, const struct node *staffing,
                                  const struct plan_staffing *st)
 {
-    const struct node *seq = map_get(staffing, "requirements");
+    const struct node *seq = plan_map_get(staffing, "requirements");
     char sbuf[SHOW_BUF];
 
     if (!roles_complete(st))
         return;
     for (size_t i = 0; i < st->nrequirements; i++) {
         const struct plan_requirement *r = &st->requirements[i];
-        const struct node *need = map_get(seq_get(seq, i), "need");
+        const struct node *need = plan_map_get(plan_seq_get(seq, i), "need");
         for (size_t k = 0; k < r->nneeds; k++) {
             const struct node *key = need->kids[2 * k];
             if (r->needs[k].role == NULL || staffing_role_find(st, r->needs[k].role) != NULL)
                 continue;
-            fail(c, &key->mark, "need: role %s is not a role in staffing.roles",
-                 show(key, sbuf, sizeof(sbuf)));
+            plan_fail(c, &key->mark, "need: role %s is not a role in staffing.roles",
+                      plan_show(key, sbuf, sizeof(sbuf)));
         }
     }
 }
@@ -1564,31 +1591,32 @@ static void staffing_check_needs(struct ctx *c, const struct node *staffing,
  * there is nothing to supply. */
 static void agencies_check_supplies(struct ctx *c, const struct node *root, const struct plan *plan)
 {
-    const struct node *seq = map_get(root, "agencies");
-    bool has_staffing = map_key(root, "staffing") != NULL;
+    const struct node *seq = plan_map_get(root, "agencies");
+    bool has_staffing = plan_map_key(root, "staffing") != NULL;
     bool roles_ok = roles_complete(&plan->staffing);
 
     for (size_t i = 0; i < plan->nagencies; i++) {
         const struct plan_agency *a = &plan->agencies[i];
-        const struct node *map = seq_get(seq, i), *items = map_get(map, "supplies");
+        const struct node *map = plan_seq_get(seq, i), *items = plan_map_get(map, "supplies");
         if (!has_staffing && a->nsupplies > 0) {
-            fail(c, &map_key(map, "supplies")->mark, "\"supplies\" needs a staffing section");
+            plan_fail(c, &plan_map_key(map, "supplies")->mark,
+                      "\"supplies\" needs a staffing section");
             continue;
         }
         for (size_t k = 0; roles_ok && k < a->nsupplies; k++) {
             if (a->supplies[k] == NULL ||
                 staffing_role_find(&plan->staffing, a->supplies[k]) != NULL)
                 continue;
-            fail(c, &seq_get(items, k)->mark,
-                 "agency \"%s\": supplies role \"%s\" which is not in staffing.roles",
-                 a->id ? a->id : "?", a->supplies[k]);
+            plan_fail(c, &plan_seq_get(items, k)->mark,
+                      "agency \"%s\": supplies role \"%s\" which is not in staffing.roles",
+                      a->id ? a->id : "?", a->supplies[k]);
         }
     }
 }
 
 static void staffing_check(struct ctx *c, const struct node *root, const struct plan *plan)
 {
-    const struct node *staffing = map_get(root, "staffing");
+    const struct node *staffing = plan_map_get(root, "staffing");
 
     if (staffing != NULL && staffing->type == NODE_MAPPING) {
         staffing_check_ids(c, staffing, &plan->staffing);
@@ -1621,7 +1649,7 @@ static bool pathways_complete(const struct plan_persons *pp)
 static void pathways_check_providers(struct ctx *c, const struct node *persons,
                                      const struct plan *plan)
 {
-    const struct node *seq = map_get(persons, "pathways");
+    const struct node *seq = plan_map_get(persons, "pathways");
     const struct plan_persons *pp = &plan->persons;
 
     if (!agencies_complete(plan))
@@ -1630,9 +1658,9 @@ static void pathways_check_providers(struct ctx *c, const struct node *persons,
         const struct plan_pathway *pw = &pp->pathways[i];
         if (pw->provider == NULL || plan_agency_find(plan, pw->provider) != NULL)
             continue;
-        fail(c, &map_get(seq_get(seq, i), "provider")->mark,
-             "pathway \"%s\": provider \"%s\" is not an agency in this plan", pw->id ? pw->id : "?",
-             pw->provider);
+        plan_fail(c, &plan_map_get(plan_seq_get(seq, i), "provider")->mark,
+                  "pathway \"%s\": provider \"%s\" is not an agency in this plan",
+                  pw->id ? pw->id : "?", pw->provider);
     }
 }
 
@@ -1640,7 +1668,7 @@ static void pathways_check_providers(struct ctx *c, const struct node *persons,
 static void rules_check_pathways(struct ctx *c, const struct node *persons,
                                  const struct plan_persons *pp)
 {
-    const struct node *seq = map_get(persons, "rules");
+    const struct node *seq = plan_map_get(persons, "rules");
 
     if (!pathways_complete(pp))
         return;
@@ -1648,26 +1676,26 @@ static void rules_check_pathways(struct ctx *c, const struct node *persons,
         const char *id = pp->rules[i].pathway;
         if (id == NULL || pathway_find(pp, id) != NULL)
             continue;
-        fail(c, &map_get(seq_get(seq, i), "pathway")->mark,
-             "rule: pathway \"%s\" is not a pathway in persons.pathways", id);
+        plan_fail(c, &plan_map_get(plan_seq_get(seq, i), "pathway")->mark,
+                  "rule: pathway \"%s\" is not a pathway in persons.pathways", id);
     }
 }
 
 static void persons_check(struct ctx *c, const struct node *root, const struct plan *plan)
 {
-    const struct node *persons = map_get(root, "persons");
+    const struct node *persons = plan_map_get(root, "persons");
     const struct plan_persons *pp = &plan->persons;
 
     if (persons == NULL || persons->type != NODE_MAPPING)
         return;
-    check_unique_ids(c, map_get(persons, "pathways"), "pathway", pp->pathways,
+    check_unique_ids(c, plan_map_get(persons, "pathways"), "pathway", pp->pathways,
                      sizeof(*pp->pathways), pp->npathways);
     pathways_check_providers(c, persons, plan);
     rules_check_pathways(c, persons, pp);
 }
 
 /* Cross-references, once the whole file is loaded (keys come in any order). */
-static void plan_post(struct ctx *c, const struct node *root, void *obj)
+static void plan_post_root(struct ctx *c, const struct node *root, void *obj)
 {
     const struct plan *plan = obj;
 
@@ -1733,7 +1761,7 @@ static void plan_post(struct ctx *c, const struct node *root, void *obj)
      .min = lo, .max = hi, .item_max = most, .ldef = d, .count_off = offsetof(struct st, n)}
 #define F_NEEDS(k, st, m, n, lo, hi, most) \
     {.key = k, .kind = K_NEEDS, .required = REQUIRED, .off = offsetof(struct st, m), \
-     .min = lo, .max = hi, .item_max = most, .check = check_id, \
+     .min = lo, .max = hi, .item_max = most, .check = plan_check_id, \
      .count_off = offsetof(struct st, n)}
 /* clang-format on */
 #define FIELDS(a) a, sizeof(a) / sizeof(a[0])
@@ -1754,19 +1782,19 @@ static const struct field contact_fields[] = {
 };
 
 static const struct schema contact_schema = {"contact", sizeof(struct plan_contact),
-                                             FIELDS(contact_fields), contact_post};
+                                             FIELDS(contact_fields), plan_post_contact};
 
 static const struct field agency_fields[] = {
-    F_STR("id", plan_agency, id, REQUIRED, 40, check_id),
+    F_STR("id", plan_agency, id, REQUIRED, 40, plan_check_id),
     F_STR("name", plan_agency, name, REQUIRED, 200, NULL),
     F_STR("role", plan_agency, role, REQUIRED, 2000, NULL),
     F_INT("activate_level", plan_agency, activate_level, REQUIRED, 1, 9, 0),
     F_SEQ("contacts", plan_agency, contacts, ncontacts, 1, 10, &contact_schema),
-    F_STRINGS("supplies", plan_agency, supplies, nsupplies, 0, 100, 40, check_id),
+    F_STRINGS("supplies", plan_agency, supplies, nsupplies, 0, 100, 40, plan_check_id),
 };
 
 static const struct schema agency_schema = {"agency", sizeof(struct plan_agency),
-                                            FIELDS(agency_fields), agency_post};
+                                            FIELDS(agency_fields), plan_post_agency};
 
 static const struct field level_fields[] = {
     F_INT("level", plan_level, level, REQUIRED, 1, 9, 0),
@@ -1779,7 +1807,7 @@ static const struct schema level_schema = {"level", sizeof(struct plan_level), F
 
 static const struct field hub_fields[] = {
     F_STR("name", plan_hub, name, REQUIRED, 200, NULL),
-    F_STR("lead_agency", plan_hub, lead_agency, REQUIRED, 40, check_id),
+    F_STR("lead_agency", plan_hub, lead_agency, REQUIRED, 40, plan_check_id),
     F_STR("address", plan_hub, address, OPTIONAL, 500, NULL),
     F_STR("phone", plan_hub, phone, OPTIONAL, 40, NULL),
 };
@@ -1792,15 +1820,15 @@ static const struct field paging_fields[] = {
     F_DURATION("webhook_timeout", plan_paging, webhook_timeout_ms, 100, MINUTES(5), SECONDS(10)),
     F_INT("webhook_retries", plan_paging, webhook_retries, OPTIONAL, 0, 10, 2),
     F_DURATION("webhook_backoff", plan_paging, webhook_backoff_ms, 0, MINUTES(10), SECONDS(2)),
-    F_STR_DEF("smtp_url", plan_paging, smtp_url, 2000, check_smtp_url, "smtp://localhost:25"),
-    F_STR_DEF("email_from", plan_paging, email_from, 254, check_email, "muster@localhost"),
+    F_STR_DEF("smtp_url", plan_paging, smtp_url, 2000, plan_check_smtp_url, "smtp://localhost:25"),
+    F_STR_DEF("email_from", plan_paging, email_from, 254, plan_check_email, "muster@localhost"),
 };
 
 static const struct schema paging_schema = {"paging", sizeof(struct plan_paging),
                                             FIELDS(paging_fields), NULL};
 
 static const struct field role_fields[] = {
-    F_STR("id", plan_role, id, REQUIRED, 40, check_id),
+    F_STR("id", plan_role, id, REQUIRED, 40, plan_check_id),
     F_STR("name", plan_role, name, REQUIRED, 200, NULL),
 };
 
@@ -1808,7 +1836,7 @@ static const struct schema role_schema = {"role", sizeof(struct plan_role), FIEL
                                           NULL};
 
 static const struct field shift_fields[] = {
-    F_STR("id", plan_shift, id, REQUIRED, 40, check_id),
+    F_STR("id", plan_shift, id, REQUIRED, 40, plan_check_id),
     F_STR("name", plan_shift, name, REQUIRED, 200, NULL),
     F_TIME("start", plan_shift, start_minute),
     F_DURATION_REQ("length", plan_shift, length_ms, HOURS(1), HOURS(24)),
@@ -1858,11 +1886,11 @@ _Static_assert(PLAN_VULN_MIGRANT == 1 << 3, "vulnerability_names follows enum pl
         a, sizeof(a) / sizeof(a[0]), choice_values                                                 \
     }
 
-static const struct names category_set = NAMES(category_names);
-static const struct names vulnerability_set = NAMES(vulnerability_names);
-static const struct names weekday_set = NAMES(weekday_names);
-static const struct names home_set = CHOICES(home_names);
-static const struct names screen_set = CHOICES(screen_names);
+static const struct names plan_category_set = NAMES(category_names);
+static const struct names plan_vulnerability_set = NAMES(vulnerability_names);
+static const struct names plan_weekday_set = NAMES(weekday_names);
+static const struct names plan_home_set = CHOICES(home_names);
+static const struct names plan_screen_set = CHOICES(screen_names);
 
 #define MON_TO_FRI 0x3e /* bits 1 (Monday) to 5 (Friday) */
 
@@ -1880,9 +1908,9 @@ static const struct schema screening_schema = {"screening", sizeof(struct plan_s
                                                FIELDS(screening_fields), NULL};
 
 static const struct field pathway_fields[] = {
-    F_STR("id", plan_pathway, id, REQUIRED, 40, check_id),
+    F_STR("id", plan_pathway, id, REQUIRED, 40, plan_check_id),
     F_STR("name", plan_pathway, name, REQUIRED, 200, NULL),
-    F_STR("provider", plan_pathway, provider, REQUIRED, 40, check_id),
+    F_STR("provider", plan_pathway, provider, REQUIRED, 40, plan_check_id),
     F_INT("capacity", plan_pathway, capacity, OPTIONAL, 0, 100000, 0),
     F_BOOL("waitlist", plan_pathway, waitlist),
     F_BOOL("out_of_area", plan_pathway, out_of_area),
@@ -1892,27 +1920,29 @@ static const struct schema pathway_schema = {"pathway", sizeof(struct plan_pathw
                                              FIELDS(pathway_fields), NULL};
 
 static const struct field rule_fields[] = {
-    F_STR("pathway", plan_rule, pathway, REQUIRED, 40, check_id),
-    F_FLAGS("categories", plan_rule, categories, 0, 6, &category_set, 0),
+    F_STR("pathway", plan_rule, pathway, REQUIRED, 40, plan_check_id),
+    F_FLAGS("categories", plan_rule, categories, 0, 6, &plan_category_set, 0),
     F_INT("age_min", plan_rule, age_min, OPTIONAL, 0, 130, -1),
     F_INT("age_max", plan_rule, age_max, OPTIONAL, 0, 130, -1),
-    F_FLAGS("vulnerabilities", plan_rule, vulnerabilities, 0, 4, &vulnerability_set, 0),
-    F_STRSET("languages", plan_rule, languages, nlanguages, OPTIONAL, 1, 50, 40, check_language),
-    F_CHOICE("home", plan_rule, home, &home_set, 0),
-    F_CHOICE("screen", plan_rule, screen_positive, &screen_set, 0),
+    F_FLAGS("vulnerabilities", plan_rule, vulnerabilities, 0, 4, &plan_vulnerability_set, 0),
+    F_STRSET("languages", plan_rule, languages, nlanguages, OPTIONAL, 1, 50, 40,
+             plan_check_language),
+    F_CHOICE("home", plan_rule, home, &plan_home_set, 0),
+    F_CHOICE("screen", plan_rule, screen_positive, &plan_screen_set, 0),
     F_BOOL("urgent", plan_rule, urgent),
 };
 
 static const struct schema rule_schema = {"rule", sizeof(struct plan_rule), FIELDS(rule_fields),
-                                          rule_post};
+                                          plan_post_rule};
 
 static const struct field persons_fields[] = {
-    F_STRSET("home_areas", plan_persons, home_areas, nhome_areas, REQUIRED, 1, 100, 60, check_area),
-    F_FLAGS("explicit_consent", plan_persons, explicit_consent, 0, 6, &category_set, 0),
+    F_STRSET("home_areas", plan_persons, home_areas, nhome_areas, REQUIRED, 1, 100, 60,
+             plan_check_area),
+    F_FLAGS("explicit_consent", plan_persons, explicit_consent, 0, 6, &plan_category_set, 0),
     F_INT("referral_working_days", plan_persons, referral_working_days, OPTIONAL, 1, 30, 2),
-    F_FLAGS("working_days", plan_persons, working_weekdays, 1, 7, &weekday_set, MON_TO_FRI),
+    F_FLAGS("working_days", plan_persons, working_weekdays, 1, 7, &plan_weekday_set, MON_TO_FRI),
     F_STRSET("bank_holidays", plan_persons, bank_holidays, nbank_holidays, OPTIONAL, 0, 1000, 40,
-             check_date),
+             plan_check_date),
     F_INT("contact_attempts", plan_persons, contact_attempts, OPTIONAL, 1, 10, 3),
     F_MAP("screening", plan_persons, screening, OPTIONAL, &screening_schema),
     F_SEQ("pathways", plan_persons, pathways, npathways, 1, 100, &pathway_schema),
@@ -1920,14 +1950,14 @@ static const struct field persons_fields[] = {
 };
 
 static const struct schema persons_schema = {"persons", sizeof(struct plan_persons),
-                                             FIELDS(persons_fields), persons_post};
+                                             FIELDS(persons_fields), plan_post_persons};
 
 /* The "plan:" mapping fills the head of struct plan itself. */
 static const struct field head_fields[] = {
-    F_STR("id", plan, id, REQUIRED, 40, check_id),
+    F_STR("id", plan, id, REQUIRED, 40, plan_check_id),
     F_STR("name", plan, name, REQUIRED, 200, NULL),
     F_STR("version", plan, version, REQUIRED, 40, NULL),
-    F_STR("ref_prefix", plan, ref_prefix, REQUIRED, 8, check_ref_prefix),
+    F_STR("ref_prefix", plan, ref_prefix, REQUIRED, 8, plan_check_ref_prefix),
     F_INT("retention_days", plan, retention_days, OPTIONAL, 1, 36500, 2555),
 };
 
@@ -1943,8 +1973,8 @@ static const struct field plan_fields[] = {
     F_MAP("persons", plan, persons, OPTIONAL, &persons_schema),
 };
 
-static const struct schema plan_schema = {"the plan file", sizeof(struct plan), FIELDS(plan_fields),
-                                          plan_post};
+static const struct schema plan_root_schema = {"the plan file", sizeof(struct plan),
+                                               FIELDS(plan_fields), plan_post_root};
 
 /* ---- loading ------------------------------------------------------------ */
 
@@ -2044,11 +2074,12 @@ static void load_root(struct ctx *c, const struct node *root, struct plan *plan)
     char sbuf[SHOW_BUF];
 
     if (root->type == NODE_SCALAR && root->plain && root->len == 0)
-        fail(c, &start, "plan is empty");
+        plan_fail(c, &start, "plan is empty");
     else if (root->type != NODE_MAPPING)
-        fail(c, &root->mark, "the plan must be a mapping, got %s", show(root, sbuf, sizeof(sbuf)));
+        plan_fail(c, &root->mark, "the plan must be a mapping, got %s",
+                  plan_show(root, sbuf, sizeof(sbuf)));
     else
-        load_mapping(c, &plan_schema, root, plan);
+        plan_load_mapping(c, &plan_root_schema, root, plan);
 }
 
 static struct plan *plan_new(const char *name, const char *buf, size_t len)
@@ -2078,24 +2109,24 @@ int plan_load_buffer(const char *name, const char *buf, size_t len, struct plan 
     int rc;
 
     if (len > PLAN_MAX_BYTES) {
-        errs_add(errs, "%s: file is larger than %d bytes", name, PLAN_MAX_BYTES);
+        plan_errors_add(errs, "%s: file is larger than %d bytes", name, PLAN_MAX_BYTES);
         return -EFBIG;
     }
     if ((plan = plan_new(name, buf, len)) == NULL) {
         c.rc = -ENOMEM;
         goto done;
     }
-    if (tree_parse(&c, &root) == 0)
+    if (plan_tree_parse(&c, &root) == 0)
         load_root(&c, root, plan);
 done:
     rc = c.rc != 0 ? c.rc : c.nerr > 0 ? -EINVAL : 0;
     if (rc == -ENOMEM)
-        errs_add(errs, "%s: out of memory", name);
+        plan_errors_add(errs, "%s: out of memory", name);
     if (rc == 0)
         *out = plan;
     else
         plan_free(plan);
-    node_free(root);
+    plan_node_free(root);
     return rc;
 }
 
@@ -2109,21 +2140,22 @@ static int read_file(const char *path, char **buf, size_t *len, struct plan_erro
     *buf = NULL;
     if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0) {
         rc = -errno;
-        errs_add(errs, "%s: cannot open: %s", path, strerror(errno));
+        plan_errors_add(errs, "%s: cannot open: %s", path, strerror(errno));
         goto done;
     }
     if (!S_ISREG(st.st_mode)) {
         rc = -EINVAL;
-        errs_add(errs, "%s: not a regular file", path);
+        plan_errors_add(errs, "%s: not a regular file", path);
     } else if (st.st_size > PLAN_MAX_BYTES) {
         rc = -EFBIG;
-        errs_add(errs, "%s: file is larger than %d bytes", path, PLAN_MAX_BYTES);
+        plan_errors_add(errs, "%s: file is larger than %d bytes", path, PLAN_MAX_BYTES);
     } else if ((*buf = malloc((size_t)st.st_size + 1)) == NULL) {
         rc = -ENOMEM;
-        errs_add(errs, "%s: out of memory", path);
+        plan_errors_add(errs, "%s: out of memory", path);
     } else if ((n = read(fd, *buf, (size_t)st.st_size + 1)) < 0 || n > st.st_size) {
         rc = n < 0 ? -errno : -EAGAIN;
-        errs_add(errs, "%s: cannot read: %s", path, n < 0 ? strerror(errno) : "file changed");
+        plan_errors_add(errs, "%s: cannot read: %s", path,
+                        n < 0 ? strerror(errno) : "file changed");
     }
     *len = n > 0 ? (size_t)n : 0;
 done:
@@ -2175,44 +2207,42 @@ size_t plan_agencies_at_level(const struct plan *plan, int level)
     return n;
 }
 
-/* The bit of name in names (bit i for name i), or 0. */
-static int name_bit(const char *const *names, size_t n, const char *name)
+/* The bit of name in a set of names (bit i for name i), or 0. */
+static int name_bit(const struct names *nm, const char *name)
 {
-    for (size_t i = 0; name != NULL && i < n; i++)
-        if (strcmp(names[i], name) == 0)
+    for (size_t i = 0; name != NULL && i < nm->n; i++)
+        if (strcmp(nm->v[i], name) == 0)
             return 1 << i;
     return 0;
 }
 
 /* The name of a single bit, or NULL. */
-static const char *bit_name(const char *const *names, size_t n, unsigned bit)
+static const char *bit_name(const struct names *nm, unsigned bit)
 {
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < nm->n; i++)
         if (bit == 1u << i)
-            return names[i];
+            return nm->v[i];
     return NULL;
 }
 
-#define NNAMES(a) (sizeof(a) / sizeof(a[0]))
-
 int plan_category_from_name(const char *name)
 {
-    return name_bit(category_names, NNAMES(category_names), name);
+    return name_bit(&plan_category_set, name);
 }
 
 const char *plan_category_name(unsigned bit)
 {
-    return bit_name(category_names, NNAMES(category_names), bit);
+    return bit_name(&plan_category_set, bit);
 }
 
 int plan_vulnerability_from_name(const char *name)
 {
-    return name_bit(vulnerability_names, NNAMES(vulnerability_names), name);
+    return name_bit(&plan_vulnerability_set, name);
 }
 
 const char *plan_vulnerability_name(unsigned bit)
 {
-    return bit_name(vulnerability_names, NNAMES(vulnerability_names), bit);
+    return bit_name(&plan_vulnerability_set, bit);
 }
 
 /* ---- JSON ------------------------------------------------------------- */
@@ -2347,11 +2377,11 @@ static json_t *rule_to_json(const struct plan_rule *r)
     json_t *langs = r->languages ? strings_to_json(r->languages, r->nlanguages) : json_null();
 
     return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:b}", "pathway", r->pathway,
-                     "categories", flags_to_json(r->categories, &category_set), "age_min",
+                     "categories", flags_to_json(r->categories, &plan_category_set), "age_min",
                      int_or_null(r->age_min), "age_max", int_or_null(r->age_max), "vulnerabilities",
-                     flags_to_json(r->vulnerabilities, &vulnerability_set), "languages", langs,
-                     "home", choice_name(&home_set, r->home), "screen",
-                     choice_name(&screen_set, r->screen_positive), "urgent", r->urgent);
+                     flags_to_json(r->vulnerabilities, &plan_vulnerability_set), "languages", langs,
+                     "home", choice_name(&plan_home_set, r->home), "screen",
+                     choice_name(&plan_screen_set, r->screen_positive), "urgent", r->urgent);
 }
 
 /* Always an object: without a persons section, empty lists and defaults. */
@@ -2365,9 +2395,9 @@ static json_t *persons_to_json(const struct plan_persons *pp)
         json_array_append_new(rules, rule_to_json(&pp->rules[i]));
     return json_pack("{s:o, s:o, s:i, s:o, s:o, s:i, s:o, s:o, s:o}", "home_areas",
                      strings_to_json(pp->home_areas, pp->nhome_areas), "explicit_consent",
-                     flags_to_json(pp->explicit_consent, &category_set), "referral_working_days",
-                     pp->referral_working_days, "working_days",
-                     flags_to_json(pp->working_weekdays, &weekday_set), "bank_holidays",
+                     flags_to_json(pp->explicit_consent, &plan_category_set),
+                     "referral_working_days", pp->referral_working_days, "working_days",
+                     flags_to_json(pp->working_weekdays, &plan_weekday_set), "bank_holidays",
                      strings_to_json(pp->bank_holidays, pp->nbank_holidays), "contact_attempts",
                      pp->contact_attempts, "screening", screening_to_json(&pp->screening),
                      "pathways", pathways, "rules", rules);
@@ -2448,7 +2478,7 @@ static int dir_list(const char *dir, char ***names, size_t *count, struct plan_e
     *count = 0;
     if (d == NULL) {
         rc = -errno;
-        errs_add(errs, "%s: cannot open directory: %s", dir, strerror(-rc));
+        plan_errors_add(errs, "%s: cannot open directory: %s", dir, strerror(-rc));
         return rc;
     }
     while (rc == 0 && (de = readdir(d)) != NULL) {
@@ -2465,9 +2495,9 @@ static int dir_list(const char *dir, char ***names, size_t *count, struct plan_e
     }
     closedir(d);
     if (rc != 0)
-        errs_add(errs, "%s: out of memory", dir);
+        plan_errors_add(errs, "%s: out of memory", dir);
     else if (*count > 0)
-        qsort(*names, *count, sizeof(**names), cmp_names);
+        qsort(*names, *count, sizeof(**names), plan_cmp_names);
     return rc;
 }
 
@@ -2480,8 +2510,8 @@ static int planset_check_ids(const struct planset *set, struct plan_errors *errs
         for (size_t j = 0; j < i; j++) {
             if (strcmp(set->plans[i]->id, set->plans[j]->id) != 0)
                 continue;
-            errs_add(errs, "%s: plan id \"%s\" is already used by %s", set->plans[i]->path,
-                     set->plans[i]->id, set->plans[j]->path);
+            plan_errors_add(errs, "%s: plan id \"%s\" is already used by %s", set->plans[i]->path,
+                            set->plans[i]->id, set->plans[j]->path);
             rc = -EINVAL;
             break;
         }
@@ -2511,14 +2541,14 @@ int planset_load_dir(const char *dir, struct planset **out, struct plan_errors *
     if ((set = calloc(1, sizeof(*set))) == NULL ||
         (set->plans = calloc(n ? n : 1, sizeof(*set->plans))) == NULL) {
         rc = -ENOMEM;
-        errs_add(errs, "%s: out of memory", dir);
+        plan_errors_add(errs, "%s: out of memory", dir);
         goto done;
     }
     for (size_t i = 0; i < n; i++) {
         char *path = path_join(dir, names[i]);
         r = path ? plan_load_file(path, &set->plans[set->count], errs) : -ENOMEM;
         if (path == NULL)
-            errs_add(errs, "%s: out of memory", dir);
+            plan_errors_add(errs, "%s: out of memory", dir);
         if (r == 0)
             set->count++;
         else if (rc == 0)
