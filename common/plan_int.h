@@ -29,6 +29,8 @@
 
 #define SHOW_MAX 60                  /* longest value quoted back in a message */
 #define SHOW_BUF (SHOW_MAX * 4 + 16) /* room for plan_show's quoting of it */
+#define SCHEMA_MAX_FIELDS 16         /* keys of one schema (plan_load_mapping's seen[]) */
+#define NAMES_TEXT_MAX 256           /* room for a list of keys or names, "a, b, c" */
 
 /* ---- the node tree ---------------------------------------------------- */
 

@@ -311,7 +311,7 @@ const char *plan_names_join(const struct names *nm, char *buf, size_t size)
 void plan_load_choice(struct ctx *c, const struct field *f, const yaml_mark_t *at,
                       const struct node *v, void *obj)
 {
-    char sbuf[SHOW_BUF], list[256];
+    char sbuf[SHOW_BUF], list[NAMES_TEXT_MAX];
     int i = plan_names_find(f->names, v);
 
     if (i < 0)

@@ -102,7 +102,7 @@ static void load_strings(struct ctx *c, const struct field *f, const yaml_mark_t
 static void load_flags(struct ctx *c, const struct field *f, const yaml_mark_t *at,
                        const struct node *v, void *obj)
 {
-    char sbuf[SHOW_BUF], list[256];
+    char sbuf[SHOW_BUF], list[NAMES_TEXT_MAX];
     unsigned bits = 0;
 
     if (!sequence_ok(c, f, at, v))
@@ -297,7 +297,7 @@ static loader_fn *const loaders[] = {
 
 static void unknown_key(struct ctx *c, const struct schema *s, const struct node *key)
 {
-    char sbuf[SHOW_BUF], keys[256];
+    char sbuf[SHOW_BUF], keys[NAMES_TEXT_MAX];
     size_t o = 0;
 
     keys[0] = '\0';
@@ -356,7 +356,7 @@ static void load_absent(struct ctx *c, const struct schema *s, const struct node
 /* Fill obj from a mapping node, following schema s. */
 void plan_load_mapping(struct ctx *c, const struct schema *s, const struct node *map, void *obj)
 {
-    const struct node *seen[16] = {NULL};
+    const struct node *seen[SCHEMA_MAX_FIELDS] = {NULL};
     char sbuf[SHOW_BUF];
 
     for (size_t i = 0; i + 1 < map->nkids; i += 2) {
