@@ -4,7 +4,7 @@
  * A plan is an immutable object, built whole from one YAML file (or buffer),
  * validated whole, and only then handed out.  Every problem is reported as
  * "file:line:column: message" (1-based line and column, libyaml marks + 1).
- * The struct fields below are read-only for everyone but plan.c.
+ * The struct fields below are read-only for everyone but common/plan*.c.
  */
 #ifndef MUSTER_PLAN_H
 #define MUSTER_PLAN_H

@@ -1,5 +1,9 @@
 /*
- * tests/test_plan.c - unit tests for common/plan.c: the plan loader.
+ * tests/test_plan.c - unit tests for common/plan*.c: the plan loader.
+ *
+ * Most tests are tables of plan texts (or lines put into a template plan)
+ * with the messages each must give, run case by case by expect_plan and
+ * tests/unit_cases.h.
  *
  * Usage: test_plan [TESTS_PLANS_DIR [PLANS_DIR]]
  * TESTS_PLANS_DIR holds good-*.yaml and bad-*.yaml with bad-*.err, the exact
@@ -23,6 +27,7 @@
 #include <cmocka.h>
 
 #include "plan.h"
+#include "unit_cases.h"
 
 static const char *plans_dir = "tests/plans";
 static const char *real_dir = "plans";
@@ -112,15 +117,69 @@ static char *load_text(const char *text, struct plan **out, int *rc)
     return joined;
 }
 
-static void expect_errors(const char *text, const char *expected)
+/*
+ * The case runner of this file: load text as "t.yaml" and check its
+ * messages (each "t.yaml:LINE:COL: ...\n", "" when it loads) against want
+ * as match says (tests/unit_cases.h); label names the case in a failure.
+ * A whole-text match also checks the return code.  Returns the plan when
+ * it loaded (the caller frees it), else NULL.
+ */
+static struct plan *expect_plan(const char *text, const char *want, enum unit_match match,
+                                const char *label)
 {
+    struct plan *plan = NULL;
     int rc;
-    char *got = load_text(text, NULL, &rc);
+    char *got = load_text(text, &plan, &rc);
 
-    assert_string_equal(got, expected);
-    assert_int_equal(rc, expected[0] ? -EINVAL : 0);
+    unit_expect(got, want, match, label);
+    if (match == UNIT_MATCH_ALL)
+        assert_int_equal(rc, want[0] ? -EINVAL : 0);
     free(got);
+    return plan;
 }
+
+/* The messages of text are all of want ("" when it loads). */
+static void expect_errors(const char *text, const char *want, const char *label)
+{
+    plan_free(expect_plan(text, want, UNIT_MATCH_ALL, label));
+}
+
+/* A string made from a format (the caller frees it). */
+static char *textf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static char *textf(const char *fmt, ...)
+{
+    char *text = NULL;
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vasprintf(&text, fmt, ap);
+    va_end(ap);
+    assert_true(n > 0);
+    return text;
+}
+
+/* msgs, messages as the tables give them ("LINE:COL: ...\n" each), with
+ * "t.yaml:" before every line, as a load of t.yaml reports them. */
+static char *in_t_yaml(const char *msgs)
+{
+    char *want = calloc(1, strlen(msgs) * 2 + 1);
+
+    for (const char *l = msgs; *l != '\0';) {
+        const char *nl = strchr(l, '\n');
+        strcat(want, "t.yaml:");
+        strncat(want, l, (size_t)(nl - l + 1));
+        l = nl + 1;
+    }
+    return want;
+}
+
+/* A table's row of one text (put in the table's template, or the whole
+ * plan) and all the messages it gives ("" when the plan loads). */
+struct text_case {
+    const char *text, *error;
+};
 
 static struct plan *load_ok(const char *dir, const char *name)
 {
@@ -628,9 +687,7 @@ static void check_bad_file(const char *name)
     expected = read_text(errpath);
     rc = plan_load_file(path, &p, &errs);
     got = join_errors(&errs, path, shown);
-    if (strcmp(got, expected) != 0)
-        print_error("%s: expected:\n%sgot:\n%s", name, expected, got);
-    assert_string_equal(got, expected);
+    unit_expect(got, expected, UNIT_MATCH_ALL, name);
     assert_int_equal(rc, -EINVAL);
     assert_null(p);
     plan_errors_free(&errs);
@@ -846,33 +903,31 @@ static const struct contact_case contact_cases[] = {
      "13:15: \"args\" must be a sequence, got a mapping", 0, 0, 0},
 };
 
+/* A valid row's contact has its values; a refused row's first message
+ * starts with its error. */
+static void run_contact_case(const void *arg)
+{
+    const struct contact_case *cc = arg;
+    char *text = textf(contact_tmpl, cc->lines);
+    char *want = cc->error ? textf("t.yaml:%s", cc->error) : NULL;
+    struct plan *p =
+        expect_plan(text, want ? want : "", want ? UNIT_MATCH_START : UNIT_MATCH_ALL, cc->lines);
+
+    if (p != NULL) {
+        const struct plan_contact *ct = &p->agencies[0].contacts[0];
+        assert_int_equal(ct->channel, cc->channel);
+        assert_int_equal(ct->after_ms, cc->after_ms);
+        assert_int_equal(ct->repeat, cc->repeat);
+        plan_free(p);
+    }
+    free(want);
+    free(text);
+}
+
 static void test_contact_rules(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < sizeof(contact_cases) / sizeof(contact_cases[0]); i++) {
-        const struct contact_case *cc = &contact_cases[i];
-        struct plan *p = NULL;
-        char *text = NULL, *got;
-        int rc;
-
-        assert_true(asprintf(&text, contact_tmpl, cc->lines) > 0);
-        got = load_text(text, &p, &rc);
-        if (cc->error == NULL) {
-            const struct plan_contact *ct = &p->agencies[0].contacts[0];
-            assert_int_equal(ct->channel, cc->channel);
-            assert_int_equal(ct->after_ms, cc->after_ms);
-            assert_int_equal(ct->repeat, cc->repeat);
-            plan_free(p);
-        } else {
-            char want[512];
-            snprintf(want, sizeof(want), "t.yaml:%s", cc->error);
-            if (strncmp(got, want, strlen(want)) != 0)
-                print_error("case %zu: %s\n", i, cc->lines);
-            assert_memory_equal(got, want, strlen(want));
-        }
-        free(got);
-        free(text);
-    }
+    UNIT_CASES_RUN(contact_cases, run_contact_case);
 }
 
 /* A plan whose exec contact has count arguments of 500 characters (the
@@ -906,13 +961,10 @@ static void test_args(void **state)
         "channel: webhook\n        target: http://x",
     };
     const struct plan_contact *ct;
-    struct plan *p = NULL;
-    char *text = NULL, *got;
-    int rc;
+    char *text = textf(contact_tmpl, lines[0]);
+    struct plan *p = expect_plan(text, "", UNIT_MATCH_ALL, lines[0]);
 
     (void)state;
-    assert_true(asprintf(&text, contact_tmpl, lines[0]) > 0);
-    got = load_text(text, &p, &rc);
     ct = &p->agencies[0].contacts[0];
     assert_int_equal(ct->nargs, 5);
     assert_string_equal(ct->args[0], "--to");
@@ -922,12 +974,11 @@ static void test_args(void **state)
     assert_string_equal(ct->args[4], "é");
     assert_null(ct->args[5]);
     plan_free(p);
-    free(got);
     free(text);
 
     for (size_t i = 1; i < 3; i++) {
-        assert_true(asprintf(&text, contact_tmpl, lines[i]) > 0);
-        got = load_text(text, &p, &rc);
+        text = textf(contact_tmpl, lines[i]);
+        p = expect_plan(text, "", UNIT_MATCH_ALL, lines[i]);
         ct = &p->agencies[0].contacts[0];
         assert_int_equal(ct->nargs, 0);
         if (i == 1)
@@ -935,25 +986,23 @@ static void test_args(void **state)
         else
             assert_null(ct->args);
         plan_free(p);
-        free(got);
         free(text);
     }
 
     /* 16 items of 500 characters load; 17 items, or 501 characters, do not */
-    got = load_text(text = long_args(16, 500), &p, &rc);
+    p = expect_plan(text = long_args(16, 500), "", UNIT_MATCH_ALL, "16 args of 500");
     assert_int_equal(p->agencies[0].contacts[0].nargs, 16);
     assert_int_equal(strlen(p->agencies[0].contacts[0].args[15]), 500);
     plan_free(p);
-    free(got);
     free(text);
-    got = load_text(text = long_args(17, 500), NULL, &rc);
-    assert_string_equal(got, "t.yaml:13:15: \"args\" must have between 0 and 16 items, got 17\n");
-    free(got);
+    expect_errors(text = long_args(17, 500),
+                  "t.yaml:13:15: \"args\" must have between 0 and 16 items, got 17\n",
+                  "17 args of 500");
     free(text);
-    got = load_text(text = long_args(16, 501), NULL, &rc);
-    assert_string_equal(got, "t.yaml:13:7546: each item of \"args\" must be at most 500 "
-                             "characters\n");
-    free(got);
+    expect_errors(text = long_args(16, 501),
+                  "t.yaml:13:7546: each item of \"args\" must be at most 500 "
+                  "characters\n",
+                  "16 args, the last of 501");
     free(text);
 }
 
@@ -978,6 +1027,17 @@ static const char paging_tmpl[] = "plan: {id: t, name: T, version: '1', ref_pref
                                   " contacts: [{name: C, channel: zmq, target: a}]}]\n"
                                   "%s";
 
+static void run_paging_default(const void *arg)
+{
+    const char *section = *(const char *const *)arg;
+    char *text = textf(paging_tmpl, section);
+    struct plan *p = expect_plan(text, "", UNIT_MATCH_ALL, section);
+
+    assert_paging_defaults(&p->paging);
+    plan_free(p);
+    free(text);
+}
+
 /* Without the section, or with an empty one, every key has its default. */
 static void test_paging_defaults(void **state)
 {
@@ -987,43 +1047,36 @@ static void test_paging_defaults(void **state)
     (void)state;
     assert_paging_defaults(&p->paging);
     plan_free(p);
-    for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
-        char *text = NULL, *got;
-        int rc;
-        assert_true(asprintf(&text, paging_tmpl, sections[i]) > 0);
-        got = load_text(text, &p, &rc);
-        assert_paging_defaults(&p->paging);
-        plan_free(p);
-        free(got);
-        free(text);
-    }
+    UNIT_CASES_RUN(sections, run_paging_default);
 }
 
 /* The section given as something other than a mapping. */
+static const struct text_case paging_structure_cases[] = {
+    {"paging: []\n", "t.yaml:5:9: \"paging\" must be a mapping, got a sequence\n"},
+    {"paging: [ack_wait: 1s]\n", "t.yaml:5:9: \"paging\" must be a mapping, got a sequence\n"},
+    {"paging: 10m\n", "t.yaml:5:9: \"paging\" must be a mapping, got \"10m\"\n"},
+    {"paging:\n", "t.yaml:5:1: \"paging\" must be a mapping, got an empty value\n"},
+    {"paging: {}\npaging: {}\n", "t.yaml:6:1: duplicate key \"paging\" (first defined at line "
+                                 "5)\n"},
+    {"paging: {ack_wait: 0s, smtp_url: x}\n",
+     "t.yaml:5:20: \"ack_wait\" must be between 1000 and 86400000 ms, got 0s\n"
+     "t.yaml:5:34: \"smtp_url\" must be an smtp:// or smtps:// URL without spaces, got "
+     "\"x\"\n"},
+};
+
+static void run_paging_structure(const void *arg)
+{
+    const struct text_case *tc = arg;
+    char *text = textf(paging_tmpl, tc->text);
+
+    expect_errors(text, tc->error, tc->text);
+    free(text);
+}
+
 static void test_paging_structure(void **state)
 {
-    static const struct {
-        const char *section, *error;
-    } cases[] = {
-        {"paging: []\n", "t.yaml:5:9: \"paging\" must be a mapping, got a sequence\n"},
-        {"paging: [ack_wait: 1s]\n", "t.yaml:5:9: \"paging\" must be a mapping, got a sequence\n"},
-        {"paging: 10m\n", "t.yaml:5:9: \"paging\" must be a mapping, got \"10m\"\n"},
-        {"paging:\n", "t.yaml:5:1: \"paging\" must be a mapping, got an empty value\n"},
-        {"paging: {}\npaging: {}\n", "t.yaml:6:1: duplicate key \"paging\" (first defined at line "
-                                     "5)\n"},
-        {"paging: {ack_wait: 0s, smtp_url: x}\n",
-         "t.yaml:5:20: \"ack_wait\" must be between 1000 and 86400000 ms, got 0s\n"
-         "t.yaml:5:34: \"smtp_url\" must be an smtp:// or smtps:// URL without spaces, got "
-         "\"x\"\n"},
-    };
-    char *text = NULL;
-
     (void)state;
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        assert_true(asprintf(&text, paging_tmpl, cases[i].section) > 0);
-        expect_errors(text, cases[i].error);
-        free(text);
-    }
+    UNIT_CASES_RUN(paging_structure_cases, run_paging_structure);
 }
 
 /*
@@ -1130,37 +1183,32 @@ static const struct paging_case paging_cases[] = {
      NULL, 0, NULL},
 };
 
+static void run_paging_case(const void *arg)
+{
+    const struct paging_case *pc = arg;
+    char *section = textf("paging:\n  %s\n", pc->line), *text = textf(paging_tmpl, section);
+    char *want = pc->error ? textf("t.yaml:%s\n", pc->error) : NULL;
+    struct plan *p = expect_plan(text, want ? want : "", UNIT_MATCH_ALL, pc->line);
+
+    if (p != NULL) {
+        json_t *j = plan_to_json(p);
+        json_t *v = json_object_get(json_object_get(j, "paging"), pc->json_key);
+        if (pc->str != NULL)
+            assert_string_equal(json_string_value(v), pc->str);
+        else
+            assert_int_equal(json_integer_value(v), pc->num);
+        json_decref(j);
+        plan_free(p);
+    }
+    free(want);
+    free(text);
+    free(section);
+}
+
 static void test_paging_rules(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < sizeof(paging_cases) / sizeof(paging_cases[0]); i++) {
-        const struct paging_case *pc = &paging_cases[i];
-        struct plan *p = NULL;
-        char *section = NULL, *text = NULL, *got, want[512];
-        int rc;
-
-        assert_true(asprintf(&section, "paging:\n  %s\n", pc->line) > 0);
-        assert_true(asprintf(&text, paging_tmpl, section) > 0);
-        got = load_text(text, &p, &rc);
-        if (pc->error == NULL) {
-            json_t *j = plan_to_json(p);
-            json_t *v = json_object_get(json_object_get(j, "paging"), pc->json_key);
-            if (pc->str != NULL)
-                assert_string_equal(json_string_value(v), pc->str);
-            else
-                assert_int_equal(json_integer_value(v), pc->num);
-            json_decref(j);
-            plan_free(p);
-        } else {
-            snprintf(want, sizeof(want), "t.yaml:%s\n", pc->error);
-            if (strcmp(got, want) != 0)
-                print_error("case %zu: %s\n", i, pc->line);
-            assert_string_equal(got, want);
-        }
-        free(got);
-        free(text);
-        free(section);
-    }
+    UNIT_CASES_RUN(paging_cases, run_paging_case);
 }
 
 /* ---- the staffing section and supplies ---------------------------------------- */
@@ -1199,39 +1247,19 @@ static const struct staffing_case staffing_default = {
     "",
 };
 
-/* Load one case; returns the messages ("" when it loads) and the plan
- * through *out (NULL if out is NULL or it did not load). */
-static char *load_staffing(const struct staffing_case *sc, struct plan **out)
+/* The plan text of one case (the caller frees it). */
+static char *staffing_text(const struct staffing_case *sc)
 {
     const struct staffing_case *d = &staffing_default;
-    char *section = NULL, *text = NULL, *got;
-    int rc;
+    char *section, *text;
 
-    assert_true(asprintf(&section,
-                         "staffing:\n  roles: %s\n  shifts: %s\n  requirements: %s\n  %s\n",
-                         sc->roles ? sc->roles : d->roles, sc->shifts ? sc->shifts : d->shifts,
-                         sc->requirements ? sc->requirements : d->requirements,
-                         sc->extra ? sc->extra : d->extra) > 0);
-    assert_true(asprintf(&text, staffing_tmpl, sc->supplies ? sc->supplies : d->supplies, section) >
-                0);
-    got = load_text(text, out, &rc);
+    section = textf("staffing:\n  roles: %s\n  shifts: %s\n  requirements: %s\n  %s\n",
+                    sc->roles ? sc->roles : d->roles, sc->shifts ? sc->shifts : d->shifts,
+                    sc->requirements ? sc->requirements : d->requirements,
+                    sc->extra ? sc->extra : d->extra);
+    text = textf(staffing_tmpl, sc->supplies ? sc->supplies : d->supplies, section);
     free(section);
-    free(text);
-    return got;
-}
-
-/* Prefix every line of a case's expected messages with "t.yaml:". */
-static char *staffing_want(const char *error)
-{
-    char *want = calloc(1, strlen(error) * 2 + 1);
-
-    for (const char *l = error; *l != '\0';) {
-        const char *nl = strchr(l, '\n');
-        strcat(want, "t.yaml:");
-        strncat(want, l, (size_t)(nl - l + 1));
-        l = nl + 1;
-    }
-    return want;
+    return text;
 }
 
 static const struct staffing_case staffing_cases[] = {
@@ -1349,124 +1377,134 @@ static const struct staffing_case staffing_cases[] = {
      .error = "12:34: \"id\" must be 1 to 40 characters from a-z, 0-9 and \"-\", got \"S\"\n"},
 };
 
+static void run_staffing_case(const void *arg)
+{
+    const struct staffing_case *sc = arg;
+    char *text = staffing_text(sc), *want = in_t_yaml(sc->error ? sc->error : "");
+
+    expect_errors(text, want, NULL);
+    free(want);
+    free(text);
+}
+
 static void test_staffing_rules(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < sizeof(staffing_cases) / sizeof(staffing_cases[0]); i++) {
-        const struct staffing_case *sc = &staffing_cases[i];
-        char *got = load_staffing(sc, NULL);
-        char *want = staffing_want(sc->error ? sc->error : "");
-        if (strcmp(got, want) != 0)
-            print_error("case %zu\n", i);
-        assert_string_equal(got, want);
-        free(want);
-        free(got);
-    }
+    UNIT_CASES_RUN(staffing_cases, run_staffing_case);
 }
 
 /* Shift start times: "HH:MM" from 00:00 to 23:59, plain or quoted. */
+struct shift_start_case {
+    const char *start;
+    int minute; /* or -1: refused */
+};
+
+static const struct shift_start_case shift_start_cases[] = {
+    {"'00:00'", 0},      {"\"00:01\"", 1}, {"08:00", 480},       {"'08:30'", 510}, {"12:00", 720},
+    {"\"20:00\"", 1200}, {"23:59", 1439},  {"'24:00'", -1},      {"'25:00'", -1},  {"'12:60'", -1},
+    {"'8:00'", -1},      {"8:00", -1},     {"'08:0'", -1},       {"'080:00'", -1}, {"'08.00'", -1},
+    {"0800", -1},        {"'08:00 '", -1}, {"' 08:00'", -1},     {"'-1:00'", -1},  {"'+8:00'", -1},
+    {"'08:00:00'", -1},  {"'８:00'", -1},  {"'ab:cd'", -1},      {"480", -1},      {"[8, 0]", -1},
+    {"{h: 8}", -1},      {"''", -1},       {"\"08:00\\0\"", -1},
+};
+
+/* A refused start gives one message. */
+static void run_shift_start_case(const void *arg)
+{
+    static const char refused[] = "t.yaml:13:48: \"start\" must be a time of day HH:MM, got ";
+    const struct shift_start_case *sc = arg;
+    struct staffing_case st = {0};
+    char shifts[200], *text;
+    struct plan *p;
+
+    snprintf(shifts, sizeof(shifts), "[{id: a, name: A, length: 8h, start: %s}]", sc->start);
+    st.shifts = shifts;
+    text = staffing_text(&st);
+    if (sc->minute >= 0) {
+        p = expect_plan(text, "", UNIT_MATCH_ALL, sc->start);
+        assert_int_equal(p->staffing.shifts[0].start_minute, sc->minute);
+        plan_free(p);
+    } else {
+        expect_plan(text, refused, UNIT_MATCH_LINE, sc->start);
+    }
+    free(text);
+}
+
 static void test_shift_start(void **state)
 {
-    static const struct {
-        const char *start;
-        int minute; /* or -1: refused */
-    } cases[] = {
-        {"'00:00'", 0},     {"\"00:01\"", 1},    {"08:00", 480},  {"'08:30'", 510},
-        {"12:00", 720},     {"\"20:00\"", 1200}, {"23:59", 1439}, {"'24:00'", -1},
-        {"'25:00'", -1},    {"'12:60'", -1},     {"'8:00'", -1},  {"8:00", -1},
-        {"'08:0'", -1},     {"'080:00'", -1},    {"'08.00'", -1}, {"0800", -1},
-        {"'08:00 '", -1},   {"' 08:00'", -1},    {"'-1:00'", -1}, {"'+8:00'", -1},
-        {"'08:00:00'", -1}, {"'８:00'", -1},     {"'ab:cd'", -1}, {"480", -1},
-        {"[8, 0]", -1},     {"{h: 8}", -1},      {"''", -1},      {"\"08:00\\0\"", -1},
-    };
-
     (void)state;
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct staffing_case sc = {0};
-        char shifts[200], *got;
-        struct plan *p = NULL;
-        snprintf(shifts, sizeof(shifts), "[{id: a, name: A, length: 8h, start: %s}]",
-                 cases[i].start);
-        sc.shifts = shifts;
-        got = load_staffing(&sc, &p);
-        if (cases[i].minute >= 0) {
-            assert_string_equal(got, "");
-            assert_int_equal(p->staffing.shifts[0].start_minute, cases[i].minute);
-            plan_free(p);
-        } else {
-            static const char want[] = "t.yaml:13:48: \"start\" must be a time of day HH:MM, got ";
-            assert_memory_equal(got, want, strlen(want));
-            assert_ptr_equal(strchr(got, '\n'), got + strlen(got) - 1); /* one message */
-        }
-        free(got);
-    }
+    UNIT_CASES_RUN(shift_start_cases, run_shift_start_case);
 }
 
 /* Absent: the documented defaults.  Present: roles, shifts and
  * requirements are required, and it must be a mapping. */
+static const struct text_case staffing_section_cases[] = {
+    {"", ""},
+    {"# staffing:\n", ""},
+    {"staffing: {}\n", "t.yaml:11:11: missing required key \"roles\" in staffing\n"
+                       "t.yaml:11:11: missing required key \"shifts\" in staffing\n"
+                       "t.yaml:11:11: missing required key \"requirements\" in staffing\n"},
+    {"staffing: []\n", "t.yaml:11:11: \"staffing\" must be a mapping, got a sequence\n"},
+    {"staffing: [roles: []]\n", "t.yaml:11:11: \"staffing\" must be a mapping, got a "
+                                "sequence\n"},
+    {"staffing:\n", "t.yaml:11:1: \"staffing\" must be a mapping, got an empty value\n"},
+    {"staffing: 3d\n", "t.yaml:11:11: \"staffing\" must be a mapping, got \"3d\"\n"},
+};
+
+static void run_staffing_section_case(const void *arg)
+{
+    const struct text_case *tc = arg;
+    char *text = textf(staffing_tmpl, "supplies: []", tc->text);
+    struct plan *p = expect_plan(text, tc->error, UNIT_MATCH_ALL, tc->text);
+
+    if (p != NULL) {
+        assert_staffing_defaults(&p->staffing);
+        assert_int_equal(p->agencies[0].nsupplies, 0);
+        plan_free(p);
+    }
+    free(text);
+}
+
 static void test_staffing_defaults(void **state)
 {
-    static const struct {
-        const char *section, *error;
-    } cases[] = {
-        {"", ""},
-        {"# staffing:\n", ""},
-        {"staffing: {}\n", "t.yaml:11:11: missing required key \"roles\" in staffing\n"
-                           "t.yaml:11:11: missing required key \"shifts\" in staffing\n"
-                           "t.yaml:11:11: missing required key \"requirements\" in staffing\n"},
-        {"staffing: []\n", "t.yaml:11:11: \"staffing\" must be a mapping, got a sequence\n"},
-        {"staffing: [roles: []]\n", "t.yaml:11:11: \"staffing\" must be a mapping, got a "
-                                    "sequence\n"},
-        {"staffing:\n", "t.yaml:11:1: \"staffing\" must be a mapping, got an empty value\n"},
-        {"staffing: 3d\n", "t.yaml:11:11: \"staffing\" must be a mapping, got \"3d\"\n"},
-    };
-    struct plan *p = NULL;
-
     (void)state;
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        char *text = NULL, *got;
-        int rc;
-        assert_true(asprintf(&text, staffing_tmpl, "supplies: []", cases[i].section) > 0);
-        got = load_text(text, &p, &rc);
-        assert_string_equal(got, cases[i].error);
-        if (rc == 0) {
-            assert_staffing_defaults(&p->staffing);
-            assert_int_equal(p->agencies[0].nsupplies, 0);
-            plan_free(p);
-        }
-        free(got);
-        free(text);
-    }
+    UNIT_CASES_RUN(staffing_section_cases, run_staffing_section_case);
 }
 
 /* Without a staffing section an agency may not supply anything (an empty
  * list is fine); with a broken one, supplies are not checked against it. */
+struct supplies_case {
+    const char *supplies, *section, *error;
+};
+
+static const struct supplies_case supplies_cases[] = {
+    {"supplies: []", "", ""},
+    {"supplies: [r]", "", "t.yaml:10:5: \"supplies\" needs a staffing section\n"},
+    {"supplies: [R]", "",
+     "t.yaml:10:16: each item of \"supplies\" must be 1 to 40 characters from a-z, 0-9 and "
+     "\"-\", got \"R\"\n"
+     "t.yaml:10:5: \"supplies\" needs a staffing section\n"},
+    {"supplies: [r]", "staffing: []\n",
+     "t.yaml:11:11: \"staffing\" must be a mapping, got a sequence\n"},
+    {"supplies: [r]", "staffing: {}\n",
+     "t.yaml:11:11: missing required key \"roles\" in staffing\n"
+     "t.yaml:11:11: missing required key \"shifts\" in staffing\n"
+     "t.yaml:11:11: missing required key \"requirements\" in staffing\n"},
+};
+
+static void run_supplies_case(const void *arg)
+{
+    const struct supplies_case *sc = arg;
+    char *text = textf(staffing_tmpl, sc->supplies, sc->section);
+
+    expect_errors(text, sc->error, sc->supplies);
+    free(text);
+}
+
 static void test_supplies_without_staffing(void **state)
 {
-    static const struct {
-        const char *supplies, *section, *error;
-    } cases[] = {
-        {"supplies: []", "", ""},
-        {"supplies: [r]", "", "t.yaml:10:5: \"supplies\" needs a staffing section\n"},
-        {"supplies: [R]", "",
-         "t.yaml:10:16: each item of \"supplies\" must be 1 to 40 characters from a-z, 0-9 and "
-         "\"-\", got \"R\"\n"
-         "t.yaml:10:5: \"supplies\" needs a staffing section\n"},
-        {"supplies: [r]", "staffing: []\n",
-         "t.yaml:11:11: \"staffing\" must be a mapping, got a sequence\n"},
-        {"supplies: [r]", "staffing: {}\n",
-         "t.yaml:11:11: missing required key \"roles\" in staffing\n"
-         "t.yaml:11:11: missing required key \"shifts\" in staffing\n"
-         "t.yaml:11:11: missing required key \"requirements\" in staffing\n"},
-    };
-
     (void)state;
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        char *text = NULL;
-        assert_true(asprintf(&text, staffing_tmpl, cases[i].supplies, cases[i].section) > 0);
-        expect_errors(text, cases[i].error);
-        free(text);
-    }
+    UNIT_CASES_RUN(supplies_cases, run_supplies_case);
 }
 
 /* ---- the persons section -------------------------------------------------- */
@@ -1504,18 +1542,14 @@ static const struct persons_case persons_default = {
     "",
 };
 
-static char *load_persons(const struct persons_case *pc, struct plan **out)
+/* The plan text of one case (the caller frees it). */
+static char *persons_text(const struct persons_case *pc)
 {
     const struct persons_case *d = &persons_default;
-    char *text = NULL, *got;
-    int rc;
 
-    assert_true(asprintf(&text, persons_tmpl, pc->areas ? pc->areas : d->areas,
-                         pc->pathways ? pc->pathways : d->pathways,
-                         pc->rules ? pc->rules : d->rules, pc->extra ? pc->extra : d->extra) > 0);
-    got = load_text(text, out, &rc);
-    free(text);
-    return got;
+    return textf(persons_tmpl, pc->areas ? pc->areas : d->areas,
+                 pc->pathways ? pc->pathways : d->pathways, pc->rules ? pc->rules : d->rules,
+                 pc->extra ? pc->extra : d->extra);
 }
 
 #define CATEGORIES "injured, survivor, witness, bereaved, responder, other"
@@ -1686,69 +1720,73 @@ static const struct persons_case persons_cases[] = {
     {.extra = "rules: []", .error = "11:3: duplicate key \"rules\" (first defined at line 10)\n"},
 };
 
+static void run_persons_case(const void *arg)
+{
+    const struct persons_case *pc = arg;
+    char *text = persons_text(pc), *want = in_t_yaml(pc->error ? pc->error : "");
+
+    expect_errors(text, want, NULL);
+    free(want);
+    free(text);
+}
+
 static void test_persons_rules(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < sizeof(persons_cases) / sizeof(persons_cases[0]); i++) {
-        const struct persons_case *pc = &persons_cases[i];
-        char *got = load_persons(pc, NULL);
-        char *want = staffing_want(pc->error ? pc->error : "");
-        if (strcmp(got, want) != 0)
-            print_error("case %zu\n", i);
-        assert_string_equal(got, want);
-        free(want);
-        free(got);
-    }
+    UNIT_CASES_RUN(persons_cases, run_persons_case);
 }
 
 /* Bank holidays: real calendar dates only (month lengths, leap years),
  * quoted or not; stored in date order whatever the order given. */
+struct bank_holiday_case {
+    const char *date;
+    bool ok;
+};
+
+static const struct bank_holiday_case bank_holiday_cases[] = {
+    {"2026-01-01", true},        {"'2026-12-31'", true},  {"\"2026-01-31\"", true},
+    {"2026-03-31", true},        {"2026-04-30", true},    {"2026-06-30", true},
+    {"2026-09-30", true},        {"2026-11-30", true},    {"2026-02-28", true},
+    {"2024-02-29", true},        {"2000-02-29", true},    {"1999-12-31", true},
+    {"2026-02-29", false},       {"1900-02-29", false},   {"2100-02-29", false},
+    {"2026-02-30", false},       {"2026-04-31", false},   {"2026-06-31", false},
+    {"2026-09-31", false},       {"2026-11-31", false},   {"2026-01-32", false},
+    {"2026-01-00", false},       {"2026-00-10", false},   {"2026-13-01", false},
+    {"2026-1-01", false},        {"2026-01-1", false},    {"26-01-01", false},
+    {"20260101", false},         {"2026/01/01", false},   {"'2026-01-01 '", false},
+    {"' 2026-01-01'", false},    {"2026-01-01x", false},  {"'２026-01-01'", false},
+    {"'+2026-01-01'", false},    {"'2026-0a-01'", false}, {"''", false},
+    {"2026-01-01T00:00", false},
+};
+
+/* A refused date gives one message. */
+static void run_bank_holiday_case(const void *arg)
+{
+    static const char refused[] = "t.yaml:11:31: each item of \"bank_holidays\" must ";
+    const struct bank_holiday_case *bc = arg;
+    struct persons_case pc = {0};
+    char extra[200], *text;
+    struct plan *p;
+
+    snprintf(extra, sizeof(extra), "bank_holidays: [2027-01-01, %s]", bc->date);
+    pc.extra = extra;
+    text = persons_text(&pc);
+    if (bc->ok) {
+        p = expect_plan(text, "", UNIT_MATCH_ALL, bc->date);
+        assert_int_equal(p->persons.nbank_holidays, 2);
+        assert_true(strcmp(p->persons.bank_holidays[0], p->persons.bank_holidays[1]) < 0);
+        assert_string_equal(p->persons.bank_holidays[1], "2027-01-01");
+        plan_free(p);
+    } else {
+        expect_plan(text, refused, UNIT_MATCH_LINE, bc->date);
+    }
+    free(text);
+}
+
 static void test_bank_holidays(void **state)
 {
-    static const struct {
-        const char *date;
-        bool ok;
-    } cases[] = {
-        {"2026-01-01", true},        {"'2026-12-31'", true},  {"\"2026-01-31\"", true},
-        {"2026-03-31", true},        {"2026-04-30", true},    {"2026-06-30", true},
-        {"2026-09-30", true},        {"2026-11-30", true},    {"2026-02-28", true},
-        {"2024-02-29", true},        {"2000-02-29", true},    {"1999-12-31", true},
-        {"2026-02-29", false},       {"1900-02-29", false},   {"2100-02-29", false},
-        {"2026-02-30", false},       {"2026-04-31", false},   {"2026-06-31", false},
-        {"2026-09-31", false},       {"2026-11-31", false},   {"2026-01-32", false},
-        {"2026-01-00", false},       {"2026-00-10", false},   {"2026-13-01", false},
-        {"2026-1-01", false},        {"2026-01-1", false},    {"26-01-01", false},
-        {"20260101", false},         {"2026/01/01", false},   {"'2026-01-01 '", false},
-        {"' 2026-01-01'", false},    {"2026-01-01x", false},  {"'２026-01-01'", false},
-        {"'+2026-01-01'", false},    {"'2026-0a-01'", false}, {"''", false},
-        {"2026-01-01T00:00", false},
-    };
-
     (void)state;
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct persons_case pc = {0};
-        char extra[200], *got;
-        struct plan *p = NULL;
-        snprintf(extra, sizeof(extra), "bank_holidays: [2027-01-01, %s]", cases[i].date);
-        pc.extra = extra;
-        got = load_persons(&pc, &p);
-        if (cases[i].ok) {
-            if (got[0] != '\0')
-                print_error("%s", got);
-            assert_string_equal(got, "");
-            assert_int_equal(p->persons.nbank_holidays, 2);
-            assert_true(strcmp(p->persons.bank_holidays[0], p->persons.bank_holidays[1]) < 0);
-            assert_string_equal(p->persons.bank_holidays[1], "2027-01-01");
-            plan_free(p);
-        } else {
-            static const char want[] = "t.yaml:11:31: each item of \"bank_holidays\" must ";
-            if (strncmp(got, want, strlen(want)) != 0)
-                print_error("%s: %s", cases[i].date, got);
-            assert_memory_equal(got, want, strlen(want));
-            assert_ptr_equal(strchr(got, '\n'), got + strlen(got) - 1); /* one message */
-        }
-        free(got);
-    }
+    UNIT_CASES_RUN(bank_holiday_cases, run_bank_holiday_case);
 }
 
 /* Bank holidays come out sorted, however many and in whatever order. */
@@ -1759,112 +1797,114 @@ static void test_bank_holidays_sorted(void **state)
                  "2027-12-27, 2026-04-03]"};
     static const char *const want[] = {"2026-01-01", "2026-04-03", "2026-12-25", "2026-12-28",
                                        "2027-01-01", "2027-12-27", "2027-12-28"};
-    struct plan *p = NULL;
-    char *got = load_persons(&pc, &p);
+    char *text = persons_text(&pc);
+    struct plan *p = expect_plan(text, "", UNIT_MATCH_ALL, NULL);
 
     (void)state;
-    assert_string_equal(got, "");
     assert_int_equal(p->persons.nbank_holidays, 7);
     for (size_t i = 0; i < 7; i++)
         assert_string_equal(p->persons.bank_holidays[i], want[i]);
     assert_null(p->persons.bank_holidays[7]);
     plan_free(p);
-    free(got);
+    free(text);
 }
 
 /* Re-screening times: days plain, or with d, w or m (30 days); 1 to 730
  * days each. */
+struct rescreen_case {
+    const char *item;
+    int days; /* or 0: refused */
+};
+
+static const struct rescreen_case rescreen_cases[] = {
+    {"1", 1},       {"730", 730},  {"1d", 1},    {"'7d'", 7},
+    {"\"2w\"", 14}, {"1m", 30},    {"24m", 720}, {"104w", 728},
+    {"730d", 730},  {"0030", 30},  {"0", 0},     {"-1", 0},
+    {"731", 0},     {"0d", 0},     {"25m", 0},   {"105w", 0},
+    {"'30'", 0},    {"1.5m", 0},   {"1y", 0},    {"1M", 0},
+    {"1 m", 0},     {"m", 0},      {"'-1d'", 0}, {"1dd", 0},
+    {"[1]", 0},     {"{d: 1}", 0}, {"''", 0},    {"99999999999999999999m", 0},
+};
+
+/* A refused item gives one message. */
+static void run_rescreen_case(const void *arg)
+{
+    static const char refused[] = "t.yaml:11:26: each item of \"rescreen\" must be ";
+    const struct rescreen_case *rsc = arg;
+    struct persons_case pc = {0};
+    char extra[200], *text;
+    struct plan *p;
+
+    snprintf(extra, sizeof(extra), "screening: {rescreen: [%s]}", rsc->item);
+    pc.extra = extra;
+    text = persons_text(&pc);
+    if (rsc->days > 0) {
+        p = expect_plan(text, "", UNIT_MATCH_ALL, rsc->item);
+        assert_int_equal(p->persons.screening.nrescreen, 1);
+        assert_int_equal(p->persons.screening.rescreen_days[0], rsc->days);
+        plan_free(p);
+    } else {
+        expect_plan(text, refused, UNIT_MATCH_LINE, rsc->item);
+    }
+    free(text);
+}
+
 static void test_rescreen(void **state)
 {
-    static const struct {
-        const char *item;
-        int days; /* or 0: refused */
-    } cases[] = {
-        {"1", 1},       {"730", 730},  {"1d", 1},    {"'7d'", 7},
-        {"\"2w\"", 14}, {"1m", 30},    {"24m", 720}, {"104w", 728},
-        {"730d", 730},  {"0030", 30},  {"0", 0},     {"-1", 0},
-        {"731", 0},     {"0d", 0},     {"25m", 0},   {"105w", 0},
-        {"'30'", 0},    {"1.5m", 0},   {"1y", 0},    {"1M", 0},
-        {"1 m", 0},     {"m", 0},      {"'-1d'", 0}, {"1dd", 0},
-        {"[1]", 0},     {"{d: 1}", 0}, {"''", 0},    {"99999999999999999999m", 0},
-    };
-
     (void)state;
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct persons_case pc = {0};
-        char extra[200], *got;
-        struct plan *p = NULL;
-        snprintf(extra, sizeof(extra), "screening: {rescreen: [%s]}", cases[i].item);
-        pc.extra = extra;
-        got = load_persons(&pc, &p);
-        if (cases[i].days > 0) {
-            assert_string_equal(got, "");
-            assert_int_equal(p->persons.screening.nrescreen, 1);
-            assert_int_equal(p->persons.screening.rescreen_days[0], cases[i].days);
-            plan_free(p);
-        } else {
-            static const char want[] = "t.yaml:11:26: each item of \"rescreen\" must be ";
-            if (strncmp(got, want, strlen(want)) != 0)
-                print_error("%s: %s", cases[i].item, got);
-            assert_memory_equal(got, want, strlen(want));
-            assert_ptr_equal(strchr(got, '\n'), got + strlen(got) - 1); /* one message */
-        }
-        free(got);
-    }
+    UNIT_CASES_RUN(rescreen_cases, run_rescreen_case);
 }
 
 /* Absent: the documented defaults.  Present: home_areas, pathways and
- * rules are required, and it must be a mapping. */
+ * rules are required, and it must be a mapping.  "%s" is the section. */
+static const char persons_section_tmpl[] = "plan: {id: t, name: T, version: '1', ref_prefix: TT}\n"
+                                           "levels: [{level: 1, name: L}]\n"
+                                           "hub: {name: H, lead_agency: a}\n"
+                                           "agencies: [{id: a, name: A, role: R, activate_level: 1,"
+                                           " contacts: [{name: C, channel: zmq, target: a}]}]\n"
+                                           "%s";
+
+static const struct text_case persons_section_cases[] = {
+    {"", ""},
+    {"# persons:\n", ""},
+    {"persons: {}\n", "t.yaml:5:10: missing required key \"home_areas\" in persons\n"
+                      "t.yaml:5:10: missing required key \"pathways\" in persons\n"
+                      "t.yaml:5:10: missing required key \"rules\" in persons\n"},
+    {"persons: []\n", "t.yaml:5:10: \"persons\" must be a mapping, got a sequence\n"},
+    {"persons:\n", "t.yaml:5:1: \"persons\" must be a mapping, got an empty value\n"},
+    {"persons: yes\n", "t.yaml:5:10: \"persons\" must be a mapping, got \"yes\"\n"},
+    {"persons: {home_areas: [x], rules: [{pathway: p}]}\n",
+     "t.yaml:5:10: missing required key \"pathways\" in persons\n"},
+};
+
+static void run_persons_section_case(const void *arg)
+{
+    const struct text_case *tc = arg;
+    char *text = textf(persons_section_tmpl, tc->text);
+    struct plan *p = expect_plan(text, tc->error, UNIT_MATCH_ALL, tc->text);
+
+    if (p != NULL) {
+        assert_persons_defaults(&p->persons);
+        plan_free(p);
+    }
+    free(text);
+}
+
 static void test_persons_defaults(void **state)
 {
-    static const char tmpl[] = "plan: {id: t, name: T, version: '1', ref_prefix: TT}\n"
-                               "levels: [{level: 1, name: L}]\n"
-                               "hub: {name: H, lead_agency: a}\n"
-                               "agencies: [{id: a, name: A, role: R, activate_level: 1,"
-                               " contacts: [{name: C, channel: zmq, target: a}]}]\n"
-                               "%s";
-    static const struct {
-        const char *section, *error;
-    } cases[] = {
-        {"", ""},
-        {"# persons:\n", ""},
-        {"persons: {}\n", "t.yaml:5:10: missing required key \"home_areas\" in persons\n"
-                          "t.yaml:5:10: missing required key \"pathways\" in persons\n"
-                          "t.yaml:5:10: missing required key \"rules\" in persons\n"},
-        {"persons: []\n", "t.yaml:5:10: \"persons\" must be a mapping, got a sequence\n"},
-        {"persons:\n", "t.yaml:5:1: \"persons\" must be a mapping, got an empty value\n"},
-        {"persons: yes\n", "t.yaml:5:10: \"persons\" must be a mapping, got \"yes\"\n"},
-        {"persons: {home_areas: [x], rules: [{pathway: p}]}\n",
-         "t.yaml:5:10: missing required key \"pathways\" in persons\n"},
-    };
-    struct plan *p = NULL;
-
     (void)state;
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        char *text = NULL, *got;
-        int rc;
-        assert_true(asprintf(&text, tmpl, cases[i].section) > 0);
-        got = load_text(text, &p, &rc);
-        assert_string_equal(got, cases[i].error);
-        if (rc == 0) {
-            assert_persons_defaults(&p->persons);
-            plan_free(p);
-        }
-        free(got);
-        free(text);
-    }
+    UNIT_CASES_RUN(persons_section_cases, run_persons_section_case);
 }
 
 /* With only the required keys, every other key has its default. */
 static void test_persons_section_defaults(void **state)
 {
     struct persons_case pc = {.extra = "# nothing more"};
-    struct plan *p = NULL;
-    char *got = load_persons(&pc, &p);
+    char *text = persons_text(&pc);
+    struct plan *p = expect_plan(text, "", UNIT_MATCH_ALL, NULL);
     struct plan_persons pp;
 
     (void)state;
-    assert_string_equal(got, "");
     pp = p->persons;
     assert_int_equal(pp.nhome_areas, 2);
     assert_int_equal(pp.npathways, 2);
@@ -1880,7 +1920,7 @@ static void test_persons_section_defaults(void **state)
     pp.nrules = 0;
     assert_persons_defaults(&pp);
     plan_free(p);
-    free(got);
+    free(text);
 }
 
 /* The name helpers for categories and vulnerabilities. */
@@ -1927,189 +1967,209 @@ static const char head_tmpl[] = "plan:\n"
                                 "agencies: [{id: a, name: A, role: R, activate_level: 1,"
                                 " contacts: [{name: C, channel: zmq, target: a}]}]\n";
 
-static void expect_head(const char *line, const char *error)
-{
-    char *text = NULL, want[512];
+/* A line of the head and its one message (without "t.yaml:"), or NULL. */
+static const struct text_case head_cases[] = {
+    {"retention_days: 1", NULL},
+    {"retention_days: 0", "6:19: \"retention_days\" must be between 1 and 36500, got 0"},
+    {"retention_days: 0x10", "6:19: \"retention_days\" must be an integer, got \"0x10\""},
+    {"retention_days: 1.5", "6:19: \"retention_days\" must be an integer, got \"1.5\""},
+    {"retention_days: 2147483648",
+     "6:19: \"retention_days\" must be between 1 and 36500, got 2147483648"},
+    {"ref_prefix: TT", "6:3: duplicate key \"ref_prefix\" (first defined at line 5)"},
+    {"colour: blue", "6:3: unknown key \"colour\" in plan (expected one of: id, name, "
+                     "version, ref_prefix, retention_days)"},
+    {"Id: x", "6:3: unknown key \"Id\" in plan (expected one of: id, name, version, "
+              "ref_prefix, retention_days)"},
+};
 
-    assert_true(asprintf(&text, head_tmpl, line) > 0);
-    if (error)
-        snprintf(want, sizeof(want), "t.yaml:%s\n", error);
-    expect_errors(text, error ? want : "");
+static void run_head_case(const void *arg)
+{
+    const struct text_case *hc = arg;
+    char *text = textf(head_tmpl, hc->text);
+    char *want = hc->error ? textf("t.yaml:%s\n", hc->error) : NULL;
+
+    expect_errors(text, want ? want : "", hc->text);
+    free(want);
     free(text);
 }
 
 static void test_head_rules(void **state)
 {
     (void)state;
-    expect_head("retention_days: 1", NULL);
-    expect_head("retention_days: 0", "6:19: \"retention_days\" must be between 1 and 36500, got 0");
-    expect_head("retention_days: 0x10",
-                "6:19: \"retention_days\" must be an integer, got \"0x10\"");
-    expect_head("retention_days: 1.5", "6:19: \"retention_days\" must be an integer, got \"1.5\"");
-    expect_head("retention_days: 2147483648",
-                "6:19: \"retention_days\" must be between 1 and 36500, got 2147483648");
-    expect_head("ref_prefix: TT", "6:3: duplicate key \"ref_prefix\" (first defined at line 5)");
-    expect_head("colour: blue", "6:3: unknown key \"colour\" in plan (expected one of: id, name, "
-                                "version, ref_prefix, retention_days)");
-    expect_head("Id: x", "6:3: unknown key \"Id\" in plan (expected one of: id, name, version, "
-                         "ref_prefix, retention_days)");
+    UNIT_CASES_RUN(head_cases, run_head_case);
 }
 
 /* Each string rule on the plan's name/id/version, via a one-line plan head. */
+static const char string_tmpl[] = "plan: {id: %s, name: %s, version: %s, ref_prefix: %s}\n"
+                                  "levels: [{level: 1, name: L}]\n"
+                                  "hub: {name: H, lead_agency: a}\n"
+                                  "agencies: [{id: a, name: A, role: R, activate_level: 1,"
+                                  " contacts: [{name: C, channel: zmq, target: a}]}]\n";
+
+struct string_case {
+    const char *id, *name, *version, *prefix, *error;
+};
+
+static const struct string_case string_cases[] = {
+    {"t", "T", "'1'", "TT", ""},
+    {"a-0123456789012345678901234567890123456", "T", "x", "TT", ""},
+    {"a-012345678901234567890123456789012345678", "T", "x", "TT",
+     "t.yaml:1:12: \"id\" must be at most 40 characters\n"},
+    {"'-'", "T", "x", "TT", ""},
+    {"''", "T", "x", "TT", "t.yaml:1:12: \"id\" must not be empty\n"},
+    {"a.b", "T", "x", "TT",
+     "t.yaml:1:12: \"id\" must be 1 to 40 characters from a-z, 0-9 and \"-\", got \"a.b\"\n"},
+    {"t", "\"a\\tb\\nc\"", "x", "TT", ""},
+    {"t", "\"a\\0b\"", "x", "TT", "t.yaml:1:21: \"name\" must not contain control characters\n"},
+    {"t", "\"\\x7f\"", "x", "TT", "t.yaml:1:21: \"name\" must not contain control characters\n"},
+    {"t", "\"\\u00e9t\\u00e9\"", "x", "TT", ""},
+    {"t", "T", "{}", "TT", "t.yaml:1:33: \"version\" must be a string, got a mapping\n"},
+    {"t", "T", "'1'", "T",
+     "t.yaml:1:50: \"ref_prefix\" must be 2 to 8 capital letters A-Z, "
+     "got \"T\"\n"},
+    {"t", "T", "'1'", "ABCDEFGHI", "t.yaml:1:50: \"ref_prefix\" must be at most 8 characters\n"},
+    {"t", "T", "'1'", "ÄB",
+     "t.yaml:1:50: \"ref_prefix\" must be 2 to 8 capital letters A-Z, "
+     "got \"ÄB\"\n"},
+};
+
+static void run_string_case(const void *arg)
+{
+    const struct string_case *sc = arg;
+    char *text = textf(string_tmpl, sc->id, sc->name, sc->version, sc->prefix);
+
+    expect_errors(text, sc->error, text);
+    free(text);
+}
+
 static void test_string_rules(void **state)
 {
-    static const char tmpl[] = "plan: {id: %s, name: %s, version: %s, ref_prefix: %s}\n"
-                               "levels: [{level: 1, name: L}]\n"
-                               "hub: {name: H, lead_agency: a}\n"
-                               "agencies: [{id: a, name: A, role: R, activate_level: 1,"
-                               " contacts: [{name: C, channel: zmq, target: a}]}]\n";
-    static const struct {
-        const char *id, *name, *version, *prefix, *error;
-    } cases[] = {
-        {"t", "T", "'1'", "TT", ""},
-        {"a-0123456789012345678901234567890123456", "T", "x", "TT", ""},
-        {"a-012345678901234567890123456789012345678", "T", "x", "TT",
-         "t.yaml:1:12: \"id\" must be at most 40 characters\n"},
-        {"'-'", "T", "x", "TT", ""},
-        {"''", "T", "x", "TT", "t.yaml:1:12: \"id\" must not be empty\n"},
-        {"a.b", "T", "x", "TT",
-         "t.yaml:1:12: \"id\" must be 1 to 40 characters from a-z, 0-9 and \"-\", got \"a.b\"\n"},
-        {"t", "\"a\\tb\\nc\"", "x", "TT", ""},
-        {"t", "\"a\\0b\"", "x", "TT",
-         "t.yaml:1:21: \"name\" must not contain control characters\n"},
-        {"t", "\"\\x7f\"", "x", "TT",
-         "t.yaml:1:21: \"name\" must not contain control characters\n"},
-        {"t", "\"\\u00e9t\\u00e9\"", "x", "TT", ""},
-        {"t", "T", "{}", "TT", "t.yaml:1:33: \"version\" must be a string, got a mapping\n"},
-        {"t", "T", "'1'", "T",
-         "t.yaml:1:50: \"ref_prefix\" must be 2 to 8 capital letters A-Z, "
-         "got \"T\"\n"},
-        {"t", "T", "'1'", "ABCDEFGHI",
-         "t.yaml:1:50: \"ref_prefix\" must be at most 8 characters\n"},
-        {"t", "T", "'1'", "ÄB",
-         "t.yaml:1:50: \"ref_prefix\" must be 2 to 8 capital letters A-Z, "
-         "got \"ÄB\"\n"},
-    };
-
     (void)state;
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        char *text = NULL;
-        assert_true(asprintf(&text, tmpl, cases[i].id, cases[i].name, cases[i].version,
-                             cases[i].prefix) > 0);
-        expect_errors(text, cases[i].error);
-        free(text);
-    }
+    UNIT_CASES_RUN(string_cases, run_string_case);
 }
 
 /* Long values are quoted back cut short, with escapes for odd characters. */
 static void test_message_quoting(void **state)
 {
-    char *text = NULL, long_id[200];
+    char *text, *got, long_id[200];
+    int rc;
 
     (void)state;
     memset(long_id, 'x', sizeof(long_id));
     long_id[sizeof(long_id) - 1] = '\0';
     long_id[0] = 'X';
-    assert_true(asprintf(&text, head_tmpl, "retention_days: \"a\\\"b\\\\c\\u0001\"") > 0);
-    expect_errors(text, "t.yaml:6:19: \"retention_days\" must be an integer without quotes, got "
-                        "\"a\\\"b\\\\c\\x01\"\n");
+    text = textf(head_tmpl, "retention_days: \"a\\\"b\\\\c\\u0001\"");
+    expect_errors(text,
+                  "t.yaml:6:19: \"retention_days\" must be an integer without quotes, got "
+                  "\"a\\\"b\\\\c\\x01\"\n",
+                  NULL);
     free(text);
-    assert_true(asprintf(&text, "plan: {id: %s}\n", long_id) > 0);
-    {
-        int rc;
-        char *got = load_text(text, NULL, &rc);
-        assert_non_null(strstr(got, "\"id\" must be at most 40 characters"));
-        free(got);
-    }
+    text = textf("plan: {id: %s}\n", long_id);
+    got = load_text(text, NULL, &rc);
+    assert_non_null(strstr(got, "\"id\" must be at most 40 characters"));
+    free(got);
     free(text);
-    assert_true(asprintf(&text, head_tmpl,
-                         "retention_days: ééééééééééééééééééééééééééééééééé"
-                         "ééééééééééééééééééééééééééééééééééééé") > 0);
-    expect_errors(text, "t.yaml:6:19: \"retention_days\" must be an integer, got "
-                        "\"éééééééééééééééééééééééééééééééééééééééééééééééééééééééééééé...\"\n");
+    text = textf(head_tmpl, "retention_days: ééééééééééééééééééééééééééééééééé"
+                            "ééééééééééééééééééééééééééééééééééééé");
+    expect_errors(text,
+                  "t.yaml:6:19: \"retention_days\" must be an integer, got "
+                  "\"éééééééééééééééééééééééééééééééééééééééééééééééééééééééééééé...\"\n",
+                  NULL);
     free(text);
+}
+
+static const struct text_case structure_cases[] = {
+    {"[]", "t.yaml:1:1: the plan must be a mapping, got a sequence\n"},
+    {"just text", "t.yaml:1:1: the plan must be a mapping, got \"just text\"\n"},
+    {"", "t.yaml:1:1: plan is empty\n"},
+    {"\n\n# nothing\n", "t.yaml:1:1: plan is empty\n"},
+    {"---\n...\n", "t.yaml:1:1: plan is empty\n"},
+    {"{}", "t.yaml:1:1: missing required key \"plan\" in the plan file\n"
+           "t.yaml:1:1: missing required key \"levels\" in the plan file\n"
+           "t.yaml:1:1: missing required key \"hub\" in the plan file\n"
+           "t.yaml:1:1: missing required key \"agencies\" in the plan file\n"},
+    {"a: 1\n--- \nb: 2\n", "t.yaml:2:1: a plan file must hold a single YAML document\n"},
+    {"a: [1, 2\n", "t.yaml:2:1: YAML syntax error: did not find expected ',' or ']'\n"},
+    {"a: b\n c: d\n",
+     "t.yaml:2:3: YAML syntax error: mapping values are not allowed in this context\n"},
+    {"a: \"\\q\"\n", "t.yaml:1:5: YAML syntax error: found unknown escape character\n"},
+    {"a: 1\nb: \xc3\x28\n", "t.yaml:2:5: YAML syntax error: invalid trailing UTF-8 octet\n"},
+    {"a: &x 1\n", "t.yaml:1:4: anchors and aliases are not allowed\n"},
+    {"a: *x\n", "t.yaml:1:4: anchors and aliases are not allowed\n"},
+    {"&x a: 1\n", "t.yaml:1:1: anchors and aliases are not allowed\n"},
+    {"a: !foo 1\n", "t.yaml:1:4: tags are not allowed\n"},
+    {"--- !!map\na: 1\n", "t.yaml:1:5: tags are not allowed\n"},
+    {"a: [[[[[[[1]]]]]]]\n", /* depth 8: structure is fine */
+     "t.yaml:1:1: unknown key \"a\" in the plan file (expected one of: plan, levels, "
+     "hub, agencies, paging, staffing, persons)\n"
+     "t.yaml:1:1: missing required key \"plan\" in the plan file\n"
+     "t.yaml:1:1: missing required key \"levels\" in the plan file\n"
+     "t.yaml:1:1: missing required key \"hub\" in the plan file\n"
+     "t.yaml:1:1: missing required key \"agencies\" in the plan file\n"},
+    {"a: [[[[[[[[1]]]]]]]]\n", "t.yaml:1:11: nesting deeper than 8 levels\n"},
+};
+
+static void run_structure_case(const void *arg)
+{
+    const struct text_case *tc = arg;
+
+    expect_errors(tc->text, tc->error, tc->text);
 }
 
 static void test_structure_rules(void **state)
 {
     (void)state;
-    expect_errors("[]", "t.yaml:1:1: the plan must be a mapping, got a sequence\n");
-    expect_errors("just text", "t.yaml:1:1: the plan must be a mapping, got \"just text\"\n");
-    expect_errors("", "t.yaml:1:1: plan is empty\n");
-    expect_errors("\n\n# nothing\n", "t.yaml:1:1: plan is empty\n");
-    expect_errors("---\n...\n", "t.yaml:1:1: plan is empty\n");
-    expect_errors("{}", "t.yaml:1:1: missing required key \"plan\" in the plan file\n"
-                        "t.yaml:1:1: missing required key \"levels\" in the plan file\n"
-                        "t.yaml:1:1: missing required key \"hub\" in the plan file\n"
-                        "t.yaml:1:1: missing required key \"agencies\" in the plan file\n");
-    expect_errors("a: 1\n--- \nb: 2\n",
-                  "t.yaml:2:1: a plan file must hold a single YAML document\n");
-    expect_errors("a: [1, 2\n",
-                  "t.yaml:2:1: YAML syntax error: did not find expected ',' or ']'\n");
-    expect_errors(
-        "a: b\n c: d\n",
-        "t.yaml:2:3: YAML syntax error: mapping values are not allowed in this context\n");
-    expect_errors("a: \"\\q\"\n",
-                  "t.yaml:1:5: YAML syntax error: found unknown escape character\n");
-    expect_errors("a: 1\nb: \xc3\x28\n",
-                  "t.yaml:2:5: YAML syntax error: invalid trailing UTF-8 octet\n");
-    expect_errors("a: &x 1\n", "t.yaml:1:4: anchors and aliases are not allowed\n");
-    expect_errors("a: *x\n", "t.yaml:1:4: anchors and aliases are not allowed\n");
-    expect_errors("&x a: 1\n", "t.yaml:1:1: anchors and aliases are not allowed\n");
-    expect_errors("a: !foo 1\n", "t.yaml:1:4: tags are not allowed\n");
-    expect_errors("--- !!map\na: 1\n", "t.yaml:1:5: tags are not allowed\n");
-    expect_errors("a: [[[[[[[1]]]]]]]\n", /* depth 8: structure is fine */
-                  "t.yaml:1:1: unknown key \"a\" in the plan file (expected one of: plan, levels, "
-                  "hub, agencies, paging, staffing, persons)\n"
-                  "t.yaml:1:1: missing required key \"plan\" in the plan file\n"
-                  "t.yaml:1:1: missing required key \"levels\" in the plan file\n"
-                  "t.yaml:1:1: missing required key \"hub\" in the plan file\n"
-                  "t.yaml:1:1: missing required key \"agencies\" in the plan file\n");
-    expect_errors("a: [[[[[[[[1]]]]]]]]\n", "t.yaml:1:11: nesting deeper than 8 levels\n");
+    UNIT_CASES_RUN(structure_cases, run_structure_case);
 }
 
 /* Cross-reference rules are skipped when the referenced part is itself
  * broken, so one mistake gives one message. */
+static const char reference_tmpl[] = "plan: {id: t, name: T, version: '1', ref_prefix: TT}\n"
+                                     "levels: [%s]\n"
+                                     "hub: {name: H, lead_agency: %s}\n"
+                                     "agencies:\n"
+                                     "  - {id: %s, name: A, role: R, activate_level: %s, contacts: "
+                                     "[{name: C, channel: zmq, target: a}]}\n";
+
+struct reference_case {
+    const char *levels, *lead, *id, *activate, *error;
+};
+
+static const struct reference_case reference_cases[] = {
+    {"{level: 1, name: L}", "a", "a", "1", ""},
+    {"{level: 1, name: L}", "b", "a", "1",
+     "t.yaml:3:29: hub lead_agency \"b\" is not an agency in this plan\n"},
+    {"{level: 1, name: L}", "b", "A", "1",
+     "t.yaml:5:10: \"id\" must be 1 to 40 characters from a-z, 0-9 and \"-\", got \"A\"\n"},
+    {"{level: 1, name: L}", "B", "a", "1",
+     "t.yaml:3:29: \"lead_agency\" must be 1 to 40 characters from a-z, 0-9 and \"-\", got "
+     "\"B\"\n"},
+    {"{level: 1, name: L}", "a", "a", "2",
+     "t.yaml:5:47: agency \"a\": activate_level 2 is not a level defined in this plan\n"},
+    {"{level: x, name: L}", "a", "a", "2",
+     "t.yaml:2:18: \"level\" must be an integer, got \"x\"\n"},
+    {"{level: 1, name: L}, {level: 1, name: M}", "a", "a", "1",
+     "t.yaml:2:39: level 1 is defined twice (first at line 2)\n"},
+    {"{level: 2, name: L}, {level: 1, name: M}", "a", "a", "1",
+     "t.yaml:2:39: level 1 comes after level 2: levels must be listed in increasing order\n"},
+    {"{level: 1, name: L}, {level: 10, name: M}, {level: 2, name: N}", "a", "a", "2",
+     "t.yaml:2:39: \"level\" must be between 1 and 9, got 10\n"},
+    {"", "a", "a", "1", "t.yaml:2:9: \"levels\" must have between 1 and 9 items, got 0\n"},
+};
+
+static void run_reference_case(const void *arg)
+{
+    const struct reference_case *rc = arg;
+    char *text = textf(reference_tmpl, rc->levels, rc->lead, rc->id, rc->activate);
+
+    expect_errors(text, rc->error, text);
+    free(text);
+}
+
 static void test_reference_rules(void **state)
 {
-    static const char tmpl[] = "plan: {id: t, name: T, version: '1', ref_prefix: TT}\n"
-                               "levels: [%s]\n"
-                               "hub: {name: H, lead_agency: %s}\n"
-                               "agencies:\n"
-                               "  - {id: %s, name: A, role: R, activate_level: %s, contacts: "
-                               "[{name: C, channel: zmq, target: a}]}\n";
-    static const struct {
-        const char *levels, *lead, *id, *activate, *error;
-    } cases[] = {
-        {"{level: 1, name: L}", "a", "a", "1", ""},
-        {"{level: 1, name: L}", "b", "a", "1",
-         "t.yaml:3:29: hub lead_agency \"b\" is not an agency in this plan\n"},
-        {"{level: 1, name: L}", "b", "A", "1",
-         "t.yaml:5:10: \"id\" must be 1 to 40 characters from a-z, 0-9 and \"-\", got \"A\"\n"},
-        {"{level: 1, name: L}", "B", "a", "1",
-         "t.yaml:3:29: \"lead_agency\" must be 1 to 40 characters from a-z, 0-9 and \"-\", got "
-         "\"B\"\n"},
-        {"{level: 1, name: L}", "a", "a", "2",
-         "t.yaml:5:47: agency \"a\": activate_level 2 is not a level defined in this plan\n"},
-        {"{level: x, name: L}", "a", "a", "2",
-         "t.yaml:2:18: \"level\" must be an integer, got \"x\"\n"},
-        {"{level: 1, name: L}, {level: 1, name: M}", "a", "a", "1",
-         "t.yaml:2:39: level 1 is defined twice (first at line 2)\n"},
-        {"{level: 2, name: L}, {level: 1, name: M}", "a", "a", "1",
-         "t.yaml:2:39: level 1 comes after level 2: levels must be listed in increasing order\n"},
-        {"{level: 1, name: L}, {level: 10, name: M}, {level: 2, name: N}", "a", "a", "2",
-         "t.yaml:2:39: \"level\" must be between 1 and 9, got 10\n"},
-        {"", "a", "a", "1", "t.yaml:2:9: \"levels\" must have between 1 and 9 items, got 0\n"},
-    };
-
     (void)state;
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        char *text = NULL;
-        assert_true(asprintf(&text, tmpl, cases[i].levels, cases[i].lead, cases[i].id,
-                             cases[i].activate) > 0);
-        expect_errors(text, cases[i].error);
-        free(text);
-    }
+    UNIT_CASES_RUN(reference_cases, run_reference_case);
 }
 
 static void test_too_many_errors(void **state)

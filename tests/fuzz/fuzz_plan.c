@@ -1,6 +1,6 @@
 /*
  * tests/fuzz/fuzz_plan.c - libFuzzer target for the plan loader
- * (common/plan.c): the input is one plan file.  plan_load_buffer must
+ * (common/plan*.c): the input is one plan file.  plan_load_buffer must
  * either refuse it with at least one message or hand out a plan, which is
  * then rendered with plan_to_json and freed.  Hostile YAML (aliases, deep
  * nesting, huge scalars) must be refused quickly: run with -timeout.

@@ -1,0 +1,195 @@
+/*
+ * common/plan_json.c - plan_to_json: a whole plan as JSON, as plan.show
+ * replies with it and as a stood-up incident stores it (plan_json).
+ *
+ * Every section is always present: without a staffing or persons section,
+ * the defaults and empty lists, never null.  Absent optional scalars are
+ * null; durations are milliseconds with an _ms suffix.
+ */
+#include <stdio.h>
+
+#include "plan_int.h"
+
+static json_t *strings_to_json(char *const *v, size_t n)
+{
+    json_t *arr = json_array();
+
+    for (size_t i = 0; arr != NULL && i < n; i++)
+        json_array_append_new(arr, json_string(v[i]));
+    return arr;
+}
+
+/* "args" is present for exec contacts only, like the args array itself. */
+static json_t *contact_to_json(const struct plan_contact *ct)
+{
+    json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:i}", "name", ct->name, "channel",
+                          plan_channel_name(ct->channel), "target", ct->target, "after_ms",
+                          (json_int_t)ct->after_ms, "repeat", ct->repeat);
+
+    if (j != NULL && ct->channel == PLAN_CHANNEL_EXEC)
+        json_object_set_new(j, "args", strings_to_json(ct->args, ct->nargs));
+    return j;
+}
+
+static json_t *paging_to_json(const struct plan_paging *pg)
+{
+    return json_pack("{s:I, s:I, s:I, s:i, s:I, s:s, s:s}", "ack_wait_ms",
+                     (json_int_t)pg->ack_wait_ms, "exec_timeout_ms",
+                     (json_int_t)pg->exec_timeout_ms, "webhook_timeout_ms",
+                     (json_int_t)pg->webhook_timeout_ms, "webhook_retries", pg->webhook_retries,
+                     "webhook_backoff_ms", (json_int_t)pg->webhook_backoff_ms, "smtp_url",
+                     pg->smtp_url, "email_from", pg->email_from);
+}
+
+/* "supplies" is always present, perhaps empty. */
+static json_t *agency_to_json(const struct plan_agency *a)
+{
+    json_t *contacts = json_array();
+
+    for (size_t i = 0; contacts != NULL && i < a->ncontacts; i++)
+        json_array_append_new(contacts, contact_to_json(&a->contacts[i]));
+    return json_pack("{s:s, s:s, s:s, s:i, s:o, s:o}", "id", a->id, "name", a->name, "role",
+                     a->role, "activate_level", a->activate_level, "contacts", contacts, "supplies",
+                     strings_to_json(a->supplies, a->nsupplies));
+}
+
+/* A shift gives its start both as minutes after midnight and as "HH:MM". */
+static json_t *shift_to_json(const struct plan_shift *sh)
+{
+    char start[16]; /* "HH:MM", with room for any int so no truncation is possible */
+
+    snprintf(start, sizeof(start), "%02d:%02d", sh->start_minute / 60, sh->start_minute % 60);
+    return json_pack("{s:s, s:s, s:i, s:I, s:s}", "id", sh->id, "name", sh->name, "start_minute",
+                     sh->start_minute, "length_ms", (json_int_t)sh->length_ms, "start", start);
+}
+
+/* {"level": 1, "need": {"call-handler": 4, ...}} */
+static json_t *requirement_to_json(const struct plan_requirement *r)
+{
+    json_t *need = json_object();
+
+    for (size_t i = 0; need != NULL && i < r->nneeds; i++)
+        json_object_set_new(need, r->needs[i].role, json_integer(r->needs[i].count));
+    return json_pack("{s:i, s:o}", "level", r->level, "need", need);
+}
+
+/* Always an object: without a staffing section, empty arrays and the
+ * default durations. */
+static json_t *staffing_to_json(const struct plan_staffing *st)
+{
+    json_t *roles = json_array(), *shifts = json_array(), *reqs = json_array();
+
+    for (size_t i = 0; roles != NULL && i < st->nroles; i++)
+        json_array_append_new(
+            roles, json_pack("{s:s, s:s}", "id", st->roles[i].id, "name", st->roles[i].name));
+    for (size_t i = 0; shifts != NULL && i < st->nshifts; i++)
+        json_array_append_new(shifts, shift_to_json(&st->shifts[i]));
+    for (size_t i = 0; reqs != NULL && i < st->nrequirements; i++)
+        json_array_append_new(reqs, requirement_to_json(&st->requirements[i]));
+    return json_pack("{s:I, s:I, s:o, s:o, s:o}", "horizon_ms", (json_int_t)st->horizon_ms,
+                     "ask_lead_ms", (json_int_t)st->ask_lead_ms, "roles", roles, "shifts", shifts,
+                     "requirements", reqs);
+}
+
+/* The names of the bits set, in bit order. */
+static json_t *flags_to_json(unsigned bits, const struct names *nm)
+{
+    json_t *arr = json_array();
+
+    for (size_t i = 0; arr != NULL && i < nm->n; i++)
+        if (bits & (1u << i))
+            json_array_append_new(arr, json_string(nm->v[i]));
+    return arr;
+}
+
+/* The name of a choice's value. */
+static const char *choice_name(const struct names *nm, int value)
+{
+    for (size_t i = 0; i < nm->n; i++)
+        if (nm->values[i] == value)
+            return nm->v[i];
+    return "any";
+}
+
+static json_t *int_or_null(int v)
+{
+    return v < 0 ? json_null() : json_integer(v);
+}
+
+static json_t *screening_to_json(const struct plan_screening *sc)
+{
+    json_t *days = json_array();
+
+    for (size_t i = 0; days != NULL && i < sc->nrescreen; i++)
+        json_array_append_new(days, json_integer(sc->rescreen_days[i]));
+    return json_pack("{s:i, s:i, s:i, s:i, s:o}", "tsq_cutoff", sc->tsq_cutoff, "tsq_min_days",
+                     sc->tsq_min_days, "phq9_cutoff", sc->phq9_cutoff, "gad7_cutoff",
+                     sc->gad7_cutoff, "rescreen_days", days);
+}
+
+static json_t *pathway_to_json(const struct plan_pathway *pw)
+{
+    return json_pack("{s:s, s:s, s:s, s:i, s:b, s:b}", "id", pw->id, "name", pw->name, "provider",
+                     pw->provider, "capacity", pw->capacity, "waitlist", pw->waitlist,
+                     "out_of_area", pw->out_of_area);
+}
+
+/* Absent bounds and languages are null. */
+static json_t *rule_to_json(const struct plan_rule *r)
+{
+    json_t *langs = r->languages ? strings_to_json(r->languages, r->nlanguages) : json_null();
+
+    return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:b}", "pathway", r->pathway,
+                     "categories", flags_to_json(r->categories, &plan_category_set), "age_min",
+                     int_or_null(r->age_min), "age_max", int_or_null(r->age_max), "vulnerabilities",
+                     flags_to_json(r->vulnerabilities, &plan_vulnerability_set), "languages", langs,
+                     "home", choice_name(&plan_home_set, r->home), "screen",
+                     choice_name(&plan_screen_set, r->screen_positive), "urgent", r->urgent);
+}
+
+/* Always an object: without a persons section, empty lists and defaults. */
+static json_t *persons_to_json(const struct plan_persons *pp)
+{
+    json_t *pathways = json_array(), *rules = json_array();
+
+    for (size_t i = 0; pathways != NULL && i < pp->npathways; i++)
+        json_array_append_new(pathways, pathway_to_json(&pp->pathways[i]));
+    for (size_t i = 0; rules != NULL && i < pp->nrules; i++)
+        json_array_append_new(rules, rule_to_json(&pp->rules[i]));
+    return json_pack("{s:o, s:o, s:i, s:o, s:o, s:i, s:o, s:o, s:o}", "home_areas",
+                     strings_to_json(pp->home_areas, pp->nhome_areas), "explicit_consent",
+                     flags_to_json(pp->explicit_consent, &plan_category_set),
+                     "referral_working_days", pp->referral_working_days, "working_days",
+                     flags_to_json(pp->working_weekdays, &plan_weekday_set), "bank_holidays",
+                     strings_to_json(pp->bank_holidays, pp->nbank_holidays), "contact_attempts",
+                     pp->contact_attempts, "screening", screening_to_json(&pp->screening),
+                     "pathways", pathways, "rules", rules);
+}
+
+static json_t *levels_to_json(const struct plan *plan)
+{
+    json_t *levels = json_array();
+
+    for (size_t i = 0; levels != NULL && i < plan->nlevels; i++) {
+        const struct plan_level *l = &plan->levels[i];
+        json_array_append_new(levels, json_pack("{s:i, s:s, s:s?}", "level", l->level, "name",
+                                                l->name, "description", l->description));
+    }
+    return levels;
+}
+
+json_t *plan_to_json(const struct plan *plan)
+{
+    json_t *agencies = json_array();
+    const struct plan_hub *h = &plan->hub;
+
+    for (size_t i = 0; agencies != NULL && i < plan->nagencies; i++)
+        json_array_append_new(agencies, agency_to_json(&plan->agencies[i]));
+    return json_pack("{s:s, s:s, s:s, s:s, s:i, s:o, s:{s:s, s:s, s:s?, s:s?}, s:o, s:o, s:o, s:o}",
+                     "id", plan->id, "name", plan->name, "version", plan->version, "ref_prefix",
+                     plan->ref_prefix, "retention_days", plan->retention_days, "levels",
+                     levels_to_json(plan), "hub", "name", h->name, "lead_agency", h->lead_agency,
+                     "address", h->address, "phone", h->phone, "agencies", agencies, "paging",
+                     paging_to_json(&plan->paging), "staffing", staffing_to_json(&plan->staffing),
+                     "persons", persons_to_json(&plan->persons));
+}

@@ -1,0 +1,447 @@
+/*
+ * common/plan_xref.c - plans, pass 2: the cross-checks.
+ *
+ * What a schema table cannot say: a contact's target against its channel,
+ * args only for exec contacts, ages in order, levels in increasing order,
+ * unique ids, and every reference (the hub's lead agency, activation
+ * levels, the roles and levels that staffing requirements and agencies'
+ * supplies name, the providers of persons' pathways and the pathways that
+ * rules name) to something the plan defines.  The post hooks run on one
+ * mapping once its keys are loaded; plan_post_root runs once the whole
+ * file is (keys come in any order).
+ *
+ * A reference is checked only when what it refers to loaded whole (the
+ * *_complete tests), so one mistake gives one message, not a cascade.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan_int.h"
+
+/* ---- within one mapping ------------------------------------------------- */
+
+/* What a contact's target must look like for its channel, or NULL if ok. */
+static const char *target_problem(enum plan_channel ch, const char *t, const char *agency)
+{
+    switch (ch) {
+    case PLAN_CHANNEL_ZMQ:
+        return agency == NULL || strcmp(t, agency) == 0 ? NULL : "the agency's own id";
+    case PLAN_CHANNEL_EXEC:
+        return t[0] == '/' && strpbrk(t, "\n\t") == NULL ? NULL : "an absolute path";
+    case PLAN_CHANNEL_WEBHOOK:
+        if (strpbrk(t, " \n\t") != NULL)
+            return "an http:// or https:// URL without spaces";
+        if ((strncmp(t, "http://", 7) == 0 && t[7] != '\0') ||
+            (strncmp(t, "https://", 8) == 0 && t[8] != '\0'))
+            return NULL;
+        return "an http:// or https:// URL";
+    case PLAN_CHANNEL_EMAIL:
+        return plan_check_email(t);
+    }
+    return "valid";
+}
+
+/* Arguments are for exec contacts only; an exec contact always gets an
+ * args array (perhaps just the terminating NULL), any other contact none. */
+void plan_post_contact(struct ctx *c, const struct node *map, void *obj)
+{
+    struct plan_contact *ct = obj;
+    const struct node *key = plan_map_key(map, "args");
+    int ch = plan_channel_parse(plan_map_get(map, "channel"));
+
+    if (key != NULL && ch >= 0 && ch != PLAN_CHANNEL_EXEC)
+        plan_fail(c, &key->mark, "\"args\" is only allowed for exec contacts");
+    else if (ch == PLAN_CHANNEL_EXEC && key == NULL &&
+             (ct->args = calloc(1, sizeof(*ct->args))) == NULL)
+        c->rc = -ENOMEM;
+}
+
+/* An agency names each role it supplies once. */
+static void agency_check_supplies(struct ctx *c, const struct node *map,
+                                  const struct plan_agency *a)
+{
+    const struct node *seq = plan_map_get(map, "supplies");
+
+    for (size_t i = 0; i < a->nsupplies; i++) {
+        for (size_t j = 0; a->supplies[i] != NULL && j < i; j++) {
+            if (a->supplies[j] == NULL || strcmp(a->supplies[i], a->supplies[j]) != 0)
+                continue;
+            plan_fail(c, &plan_seq_get(seq, i)->mark,
+                      "agency \"%s\": supplies role \"%s\" twice (first at line %zu)",
+                      a->id ? a->id : "?", a->supplies[i], plan_seq_get(seq, j)->mark.line + 1);
+            break;
+        }
+    }
+}
+
+/* Each contact's target against its channel (needs the agency's id), and
+ * the agency's supplies. */
+void plan_post_agency(struct ctx *c, const struct node *map, void *obj)
+{
+    const struct plan_agency *a = obj;
+    const struct node *contacts = plan_map_get(map, "contacts");
+    char sbuf[SHOW_BUF];
+
+    agency_check_supplies(c, map, a);
+
+    for (size_t i = 0; i < a->ncontacts; i++) {
+        const struct node *item = plan_seq_get(contacts, i);
+        const struct node *target = plan_map_get(item, "target");
+        int ch = plan_channel_parse(plan_map_get(item, "channel"));
+        const char *want;
+        if (ch < 0 || a->contacts[i].target == NULL)
+            continue;
+        want = target_problem((enum plan_channel)ch, a->contacts[i].target, a->id);
+        if (want != NULL && ch == PLAN_CHANNEL_ZMQ)
+            plan_fail(c, &target->mark, "\"target\" for channel zmq must be %s \"%s\", got %s",
+                      want, a->id, plan_show(target, sbuf, sizeof(sbuf)));
+        else if (want != NULL)
+            plan_fail(c, &target->mark, "\"target\" for channel %s must be %s, got %s",
+                      plan_channel_name((enum plan_channel)ch), want,
+                      plan_show(target, sbuf, sizeof(sbuf)));
+    }
+}
+
+/* Both ages of a rule, when both are given and valid, are in order. */
+void plan_post_rule(struct ctx *c, const struct node *map, void *obj)
+{
+    const struct node *lo = plan_map_get(map, "age_min"), *hi = plan_map_get(map, "age_max");
+    long long min, max;
+
+    (void)obj;
+    if (lo == NULL || hi == NULL || !plan_parse_int(lo, &min) || !plan_parse_int(hi, &max))
+        return;
+    if (min >= 0 && min <= 130 && max >= 0 && max <= 130 && min > max)
+        plan_fail(c, &lo->mark, "\"age_min\" (%lld) must not be greater than \"age_max\" (%lld)",
+                  min, max);
+}
+
+int plan_cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Bank holidays are kept in date order (YYYY-MM-DD sorts as text); they
+ * are unique already (the field is), and not sorted if any is in error. */
+void plan_post_persons(struct ctx *c, const struct node *map, void *obj)
+{
+    struct plan_persons *pp = obj;
+
+    (void)c;
+    (void)map;
+    for (size_t i = 0; i < pp->nbank_holidays; i++)
+        if (pp->bank_holidays[i] == NULL)
+            return;
+    if (pp->nbank_holidays > 1)
+        qsort(pp->bank_holidays, pp->nbank_holidays, sizeof(*pp->bank_holidays), plan_cmp_names);
+}
+
+/* ---- levels, agencies and the hub --------------------------------------- */
+
+/* Levels are listed in strictly increasing order, so each is unique. */
+static void levels_check_order(struct ctx *c, const struct node *root, const struct plan *plan)
+{
+    const struct node *seq = plan_map_get(root, "levels");
+    int max = 0;
+
+    for (size_t i = 0; i < plan->nlevels; i++) {
+        const struct plan_level *l = &plan->levels[i];
+        const struct plan_level *first = plan_level_find(plan, l->level);
+        const yaml_mark_t *at =
+            l->level ? &plan_map_get(plan_seq_get(seq, i), "level")->mark : NULL;
+        if (l->level == 0)
+            continue; /* already reported */
+        if (first != l)
+            plan_fail(c, at, "level %d is defined twice (first at line %zu)", l->level,
+                      plan_map_get(plan_seq_get(seq, (size_t)(first - plan->levels)), "level")
+                              ->mark.line +
+                          1);
+        else if (l->level < max)
+            plan_fail(c, at,
+                      "level %d comes after level %d: levels must be listed in increasing order",
+                      l->level, max);
+        max = l->level > max ? l->level : max;
+    }
+}
+
+/* The id of item i of an array of structs of the given size that start
+ * with their char *id (plan_agency, plan_role, plan_shift, plan_pathway). */
+_Static_assert(offsetof(struct plan_agency, id) == 0, "id_at needs the id first");
+_Static_assert(offsetof(struct plan_role, id) == 0, "id_at needs the id first");
+_Static_assert(offsetof(struct plan_shift, id) == 0, "id_at needs the id first");
+_Static_assert(offsetof(struct plan_pathway, id) == 0, "id_at needs the id first");
+
+static const char *id_at(const void *arr, size_t size, size_t i)
+{
+    return *(char *const *)((const char *)arr + i * size);
+}
+
+/* The ids of the n items of arr (loaded from the sequence node seq) are
+ * unique: report each repeat at its "id", naming the first. */
+static void check_unique_ids(struct ctx *c, const struct node *seq, const char *what,
+                             const void *arr, size_t size, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *id = id_at(arr, size, i);
+        for (size_t j = 0; id != NULL && j < i; j++) {
+            if (id_at(arr, size, j) == NULL || strcmp(id, id_at(arr, size, j)) != 0)
+                continue;
+            plan_fail(c, &plan_map_get(plan_seq_get(seq, i), "id")->mark,
+                      "duplicate %s id \"%s\" (first defined at line %zu)", what, id,
+                      plan_map_get(plan_seq_get(seq, j), "id")->mark.line + 1);
+            break;
+        }
+    }
+}
+
+static void agencies_check_ids(struct ctx *c, const struct node *root, const struct plan *plan)
+{
+    check_unique_ids(c, plan_map_get(root, "agencies"), "agency", plan->agencies,
+                     sizeof(*plan->agencies), plan->nagencies);
+}
+
+/* True if every agency has an id, so a failed look-up is the reference's
+ * fault and not a cascade of an error already reported. */
+static bool agencies_complete(const struct plan *plan)
+{
+    for (size_t i = 0; i < plan->nagencies; i++)
+        if (plan->agencies[i].id == NULL)
+            return false;
+    return plan->nagencies > 0;
+}
+
+static bool levels_complete(const struct plan *plan)
+{
+    for (size_t i = 0; i < plan->nlevels; i++)
+        if (plan->levels[i].level == 0)
+            return false;
+    return plan->nlevels > 0;
+}
+
+static void hub_check_lead(struct ctx *c, const struct node *root, const struct plan *plan)
+{
+    const char *lead = plan->hub.lead_agency;
+
+    if (lead == NULL || !agencies_complete(plan) || plan_agency_find(plan, lead) != NULL)
+        return;
+    plan_fail(c, &plan_map_get(plan_map_get(root, "hub"), "lead_agency")->mark,
+              "hub lead_agency \"%s\" is not an agency in this plan", lead);
+}
+
+static void agencies_check_levels(struct ctx *c, const struct node *root, const struct plan *plan)
+{
+    const struct node *seq = plan_map_get(root, "agencies");
+
+    if (!levels_complete(plan))
+        return;
+    for (size_t i = 0; i < plan->nagencies; i++) {
+        const struct plan_agency *a = &plan->agencies[i];
+        if (a->activate_level == 0 || plan_level_find(plan, a->activate_level) != NULL)
+            continue;
+        plan_fail(c, &plan_map_get(plan_seq_get(seq, i), "activate_level")->mark,
+                  "agency \"%s\": activate_level %d is not a level defined in this plan",
+                  a->id ? a->id : "?", a->activate_level);
+    }
+}
+
+/* ---- staffing cross-checks ----------------------------------------------- */
+
+static const struct plan_role *staffing_role_find(const struct plan_staffing *st, const char *id)
+{
+    for (size_t i = 0; i < st->nroles; i++)
+        if (st->roles[i].id != NULL && strcmp(st->roles[i].id, id) == 0)
+            return &st->roles[i];
+    return NULL;
+}
+
+/* True if staffing.roles loaded with every id, so a role that is not found
+ * is the reference's fault (false as well when there is no staffing). */
+static bool roles_complete(const struct plan_staffing *st)
+{
+    for (size_t i = 0; i < st->nroles; i++)
+        if (st->roles[i].id == NULL)
+            return false;
+    return st->nroles > 0;
+}
+
+static void staffing_check_ids(struct ctx *c, const struct node *staffing,
+                               const struct plan_staffing *st)
+{
+    check_unique_ids(c, plan_map_get(staffing, "roles"), "role", st->roles, sizeof(*st->roles),
+                     st->nroles);
+    check_unique_ids(c, plan_map_get(staffing, "shifts"), "shift", st->shifts, sizeof(*st->shifts),
+                     st->nshifts);
+}
+
+/* Each requirement is for a level of the plan, and for a different one. */
+static void staffing_check_levels(struct ctx *c, const struct node *staffing,
+                                  const struct plan *plan)
+{
+    const struct plan_staffing *st = &plan->staffing;
+    const struct node *seq = plan_map_get(staffing, "requirements");
+    bool levels_ok = levels_complete(plan);
+
+    for (size_t i = 0; i < st->nrequirements; i++) {
+        int level = st->requirements[i].level;
+        const yaml_mark_t *at;
+        size_t j = 0;
+        if (level == 0)
+            continue; /* already reported */
+        at = &plan_map_get(plan_seq_get(seq, i), "level")->mark;
+        while (j < i && st->requirements[j].level != level)
+            j++;
+        if (j < i)
+            plan_fail(c, at,
+                      "staffing requirement for level %d is defined twice (first at line %zu)",
+                      level, plan_map_get(plan_seq_get(seq, j), "level")->mark.line + 1);
+        else if (levels_ok && plan_level_find(plan, level) == NULL)
+            plan_fail(c, at, "staffing requirement: level %d is not a level defined in this plan",
+                      level);
+    }
+}
+
+/* Every role a requirement needs is one of staffing.roles (reported at
+ * its key in "need"). */
+static void staffing_check_needs(struct ctx *c, const struct node *staffing,
+                                 const struct plan_staffing *st)
+{
+    const struct node *seq = plan_map_get(staffing, "requirements");
+    char sbuf[SHOW_BUF];
+
+    if (!roles_complete(st))
+        return;
+    for (size_t i = 0; i < st->nrequirements; i++) {
+        const struct plan_requirement *r = &st->requirements[i];
+        const struct node *need = plan_map_get(plan_seq_get(seq, i), "need");
+        for (size_t k = 0; k < r->nneeds; k++) {
+            const struct node *key = need->kids[2 * k];
+            if (r->needs[k].role == NULL || staffing_role_find(st, r->needs[k].role) != NULL)
+                continue;
+            plan_fail(c, &key->mark, "need: role %s is not a role in staffing.roles",
+                      plan_show(key, sbuf, sizeof(sbuf)));
+        }
+    }
+}
+
+/* Agencies supply roles of staffing.roles; without a staffing section
+ * there is nothing to supply. */
+static void agencies_check_supplies(struct ctx *c, const struct node *root, const struct plan *plan)
+{
+    const struct node *seq = plan_map_get(root, "agencies");
+    bool has_staffing = plan_map_key(root, "staffing") != NULL;
+    bool roles_ok = roles_complete(&plan->staffing);
+
+    for (size_t i = 0; i < plan->nagencies; i++) {
+        const struct plan_agency *a = &plan->agencies[i];
+        const struct node *map = plan_seq_get(seq, i), *items = plan_map_get(map, "supplies");
+        if (!has_staffing && a->nsupplies > 0) {
+            plan_fail(c, &plan_map_key(map, "supplies")->mark,
+                      "\"supplies\" needs a staffing section");
+            continue;
+        }
+        for (size_t k = 0; roles_ok && k < a->nsupplies; k++) {
+            if (a->supplies[k] == NULL ||
+                staffing_role_find(&plan->staffing, a->supplies[k]) != NULL)
+                continue;
+            plan_fail(c, &plan_seq_get(items, k)->mark,
+                      "agency \"%s\": supplies role \"%s\" which is not in staffing.roles",
+                      a->id ? a->id : "?", a->supplies[k]);
+        }
+    }
+}
+
+static void staffing_check(struct ctx *c, const struct node *root, const struct plan *plan)
+{
+    const struct node *staffing = plan_map_get(root, "staffing");
+
+    if (staffing != NULL && staffing->type == NODE_MAPPING) {
+        staffing_check_ids(c, staffing, &plan->staffing);
+        staffing_check_levels(c, staffing, plan);
+        staffing_check_needs(c, staffing, &plan->staffing);
+    }
+    agencies_check_supplies(c, root, plan);
+}
+
+/* ---- persons cross-checks ------------------------------------------------ */
+
+static const struct plan_pathway *pathway_find(const struct plan_persons *pp, const char *id)
+{
+    for (size_t i = 0; i < pp->npathways; i++)
+        if (pp->pathways[i].id != NULL && strcmp(pp->pathways[i].id, id) == 0)
+            return &pp->pathways[i];
+    return NULL;
+}
+
+/* True if every pathway loaded with its id (false when there are none). */
+static bool pathways_complete(const struct plan_persons *pp)
+{
+    for (size_t i = 0; i < pp->npathways; i++)
+        if (pp->pathways[i].id == NULL)
+            return false;
+    return pp->npathways > 0;
+}
+
+/* Each pathway's provider is an agency of the plan (reported at the value). */
+static void pathways_check_providers(struct ctx *c, const struct node *persons,
+                                     const struct plan *plan)
+{
+    const struct node *seq = plan_map_get(persons, "pathways");
+    const struct plan_persons *pp = &plan->persons;
+
+    if (!agencies_complete(plan))
+        return;
+    for (size_t i = 0; i < pp->npathways; i++) {
+        const struct plan_pathway *pw = &pp->pathways[i];
+        if (pw->provider == NULL || plan_agency_find(plan, pw->provider) != NULL)
+            continue;
+        plan_fail(c, &plan_map_get(plan_seq_get(seq, i), "provider")->mark,
+                  "pathway \"%s\": provider \"%s\" is not an agency in this plan",
+                  pw->id ? pw->id : "?", pw->provider);
+    }
+}
+
+/* Each rule's pathway is one of persons.pathways (reported at the value). */
+static void rules_check_pathways(struct ctx *c, const struct node *persons,
+                                 const struct plan_persons *pp)
+{
+    const struct node *seq = plan_map_get(persons, "rules");
+
+    if (!pathways_complete(pp))
+        return;
+    for (size_t i = 0; i < pp->nrules; i++) {
+        const char *id = pp->rules[i].pathway;
+        if (id == NULL || pathway_find(pp, id) != NULL)
+            continue;
+        plan_fail(c, &plan_map_get(plan_seq_get(seq, i), "pathway")->mark,
+                  "rule: pathway \"%s\" is not a pathway in persons.pathways", id);
+    }
+}
+
+static void persons_check(struct ctx *c, const struct node *root, const struct plan *plan)
+{
+    const struct node *persons = plan_map_get(root, "persons");
+    const struct plan_persons *pp = &plan->persons;
+
+    if (persons == NULL || persons->type != NODE_MAPPING)
+        return;
+    check_unique_ids(c, plan_map_get(persons, "pathways"), "pathway", pp->pathways,
+                     sizeof(*pp->pathways), pp->npathways);
+    pathways_check_providers(c, persons, plan);
+    rules_check_pathways(c, persons, pp);
+}
+
+/* ---- the whole file ----------------------------------------------------- */
+
+/* Cross-references, once the whole file is loaded (keys come in any order). */
+void plan_post_root(struct ctx *c, const struct node *root, void *obj)
+{
+    const struct plan *plan = obj;
+
+    levels_check_order(c, root, plan);
+    agencies_check_ids(c, root, plan);
+    hub_check_lead(c, root, plan);
+    agencies_check_levels(c, root, plan);
+    staffing_check(c, root, plan);
+    persons_check(c, root, plan);
+}
