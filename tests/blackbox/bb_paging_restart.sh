@@ -7,16 +7,16 @@
 
 N=5
 restart_plan() {
-    local i s steps
+    local i s ladder
     plan_head id=restart name="Restart plan" prefix=RS lead=r1
     echo 'paging: {ack_wait: 1s}'
     echo 'agencies:'
     for i in $(seq 1 $N); do
-        steps=()
+        ladder=()
         for s in 1 2 3 4 5; do
-            steps+=(contact="$(plan_contact "Step $s" exec "$EXEC" args="$T/exec" after=800ms)")
+            ladder+=(contact="$(plan_contact "Step $s" exec "$EXEC" args="$T/exec" after=800ms)")
         done
-        plan_agency id="r$i" name="Agency $i" role=test "${steps[@]}"
+        plan_agency id="r$i" name="Agency $i" role=test "${ladder[@]}"
     done
 }
 plan_write restart restart_plan

@@ -58,7 +58,7 @@ plan_str() {
 # [hub=NAME] [retention_days=N]: a plan's first lines: the plan, one
 # incident level (named One) and the hub (named Hub) led by AGENCY.
 plan_head() {
-    local id= name= prefix= lead= level=One hub=Hub extra= kv
+    local id='' name='' prefix='' lead='' level=One hub=Hub extra='' kv
     for kv in "$@"; do
         case ${kv%%=*} in
         id | name | prefix | lead | level | hub) printf -v "${kv%%=*}" '%s' "${kv#*=}" ;;
@@ -76,7 +76,7 @@ plan_head() {
 # level N (1).  desk=NAME is a first contact NAME on the agency's own zmq
 # session; each contact= (from plan_contact) follows, in order.
 plan_agency() {
-    local id= name= role= level=1 supplies= desk= contacts= kv
+    local id='' name='' role='' level=1 supplies='' desk='' contacts='' kv
     for kv in "$@"; do
         case ${kv%%=*} in
         id | name | role | level | supplies | desk) printf -v "${kv%%=*}" '%s' "${kv#*=}" ;;
@@ -92,7 +92,8 @@ plan_agency() {
 # plan_contact NAME CHANNEL TARGET [args=ARG,...] [after=DURATION]: one
 # contact of an agency's ladder, for plan_agency's contact=.
 plan_contact() {
-    local out="{name: $(plan_str "$1"), channel: $2, target: $(plan_str "$3")" kv a v args
+    local out kv a v args
+    out="{name: $(plan_str "$1"), channel: $2, target: $(plan_str "$3")"
     shift 3
     for kv in "$@"; do
         case ${kv%%=*} in
