@@ -8,8 +8,9 @@
  *
  *   mbench start NOTIFY_SOCKET LOG CMD ARGS...  start musterd, wait for its
  *                                               sd_notify READY; print
- *                                               "PID MS" (MS: exec to READY)
- *   mbench stop PID TERM|KILL                   signal and wait for exit
+ *                                               "PID MS" (MS: fork to READY)
+ *   mbench stop PID TERM|KILL|INT|HUP           signal and wait for exit
+ *       (both shared with mtest: tests/tool/daemon_run.c)
  *   mbench freeport                             a free loopback TCP port
  *   mbench intake EP KEYS REF CLIENTS WINDOW TOTAL
  *       CLIENTS intake connections, each with WINDOW person.add requests in
@@ -39,11 +40,8 @@
  * run says so.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <netinet/in.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -51,8 +49,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -60,6 +56,7 @@
 #include <zmq.h>
 
 #include "client.h"
+#include "daemon_run.h"
 
 #define WAIT_MS 60000 /* a bound on waiting for anything, never a measurement */
 
@@ -346,75 +343,7 @@ static void **dealers(const char *ep, const char *keys, const char *prefix, int 
     return s;
 }
 
-/* ---- start and stop ---- */
-
-static int notify_socket(const char *path)
-{
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-    unlink(path);
-    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
-        return -1;
-    return fd;
-}
-
-static int pidfd(pid_t pid)
-{
-    return (int)syscall(SYS_pidfd_open, pid, 0);
-}
-
-static int cmd_start(int argc, char **argv)
-{
-    if (argc < 4)
-        die("usage: start NOTIFY_SOCKET LOG CMD ARGS...");
-    int fd = notify_socket(argv[1]);
-    if (fd < 0)
-        die("cannot bind the notify socket %s", argv[1]);
-    double t0 = now_ms();
-    pid_t pid = fork();
-    if (pid == 0) {
-        int log = open(argv[2], O_WRONLY | O_CREAT | O_APPEND, 0644);
-        dup2(log, 1);
-        dup2(log, 2);
-        setenv("NOTIFY_SOCKET", argv[1], 1);
-        setsid();
-        execv(argv[3], argv + 3);
-        _exit(127);
-    }
-    struct pollfd p[2] = {{fd, POLLIN, 0}, {pidfd(pid), POLLIN, 0}};
-    char buf[256];
-    while (poll(p, 2, WAIT_MS * 5) > 0) {
-        if (p[0].revents) {
-            ssize_t n = recv(fd, buf, sizeof(buf) - 1, 0);
-            buf[n > 0 ? n : 0] = '\0';
-            if (strstr(buf, "READY=1")) {
-                printf("%d %.1f\n", (int)pid, now_ms() - t0);
-                return 0;
-            }
-        } else if (p[1].revents) {
-            die("musterd exited before it was ready (see %s)", argv[2]);
-        }
-    }
-    kill(pid, SIGKILL);
-    die("musterd did not become ready");
-    return 1;
-}
-
-static int cmd_stop(int argc, char **argv)
-{
-    if (argc != 3)
-        die("usage: stop PID TERM|KILL");
-    pid_t pid = atoi(argv[1]);
-    int fd = pidfd(pid);
-    if (fd < 0)
-        die("no process %d", (int)pid);
-    kill(pid, !strcmp(argv[2], "KILL") ? SIGKILL : SIGTERM);
-    struct pollfd p = {fd, POLLIN, 0};
-    if (poll(&p, 1, WAIT_MS) != 1)
-        die("process %d did not exit", (int)pid);
-    return 0;
-}
+/* ---- start and stop: tests/tool/daemon_run.c; a port for the endpoints ---- */
 
 static int cmd_freeport(void)
 {
@@ -1615,9 +1544,9 @@ int main(int argc, char **argv)
     argc--;
     argv++;
     if (!strcmp(cmd, "start"))
-        return cmd_start(argc, argv);
+        return daemon_run_start_cmd("mbench", argc, argv, WAIT_MS * 5);
     if (!strcmp(cmd, "stop"))
-        return cmd_stop(argc, argv);
+        return daemon_run_stop_cmd("mbench", argc, argv, WAIT_MS);
     if (!strcmp(cmd, "freeport"))
         return cmd_freeport();
     if (!strcmp(cmd, "intake"))

@@ -3,7 +3,9 @@
 #
 # Builds release binaries (-O2, no sanitizers) into build/bench, starts a
 # fresh musterd in a temporary directory (keys from `muster keys init`,
-# TCP loopback endpoints, ready when it sends sd_notify READY), drives it
+# TCP loopback endpoints, ready when it sends sd_notify READY: started and
+# stopped as the black-box tests do, tests/tool/daemon_run.sh, and read
+# through their tests/blackbox/db_lib.sh and plan_lib.sh), drives it
 # with mbench (tests/bench/bench.c: real ZeroMQ clients with CURVE keys),
 # then measures this machine's floors with ../shared/limits/run and prints
 # muster's figures beside them as ratios.  Every figure is one line
@@ -95,10 +97,15 @@ T=$(mktemp -d /tmp/muster-bench.XXXXXX)
 KEYS=$T/keys
 DB=$T/muster.db
 LOG=$T/musterd.log
-PID=
+REPORTS=$T/reports
+NOTIFY=$T/notify
+DAEMON_TOOL=$MBENCH
+. "$SRC/tests/tool/daemon_run.sh"
+. "$SRC/tests/blackbox/db_lib.sh"
+. "$SRC/tests/blackbox/plan_lib.sh"
 cleanup() {
     local rc=$?
-    [ -n "$PID" ] && kill -9 "$PID" 2>/dev/null || true
+    daemon_cleanup
     if [ $rc -ne 0 ]; then
         echo "--- musterd log ($LOG) ---" >&2
         tail -n 30 "$LOG" >&2 || true
@@ -112,12 +119,10 @@ trap cleanup EXIT
 # supplying every staffing role; a persons section with a few pathways.
 # Requirements are 0, so no shift is ever short and no ask for staff pages
 # anyone during the pledge storm.
-mkdir -p "$T/plans" "$T/reports"
-{
+bench_plan() {
+    plan_head id=bench name="Benchmark plan" prefix=BENCH lead=ag-0001 level="Major crime" \
+        hub="Victim and Witness Hub"
     cat <<'YAML'
-plan: {id: bench, name: Benchmark plan, version: "1", ref_prefix: BENCH}
-levels: [{level: 1, name: Major crime}]
-hub: {name: Victim and Witness Hub, lead_agency: ag-0001}
 paging: {ack_wait: 24h}
 staffing:
   horizon: 36h
@@ -150,45 +155,35 @@ persons:
 agencies:
 YAML
     for i in $(seq 1 "$AGENCIES"); do
-        id=$(printf 'ag-%04d' "$i")
-        echo "  - {id: $id, name: Agency $i, role: Bench agency $i, activate_level: 1,"
-        echo "     contacts: [{name: Desk, channel: zmq, target: $id}],"
-        echo "     supplies: [call-handler, mh-nurse, isva, family-liaison]}"
+        plan_agency id="$(printf 'ag-%04d' "$i")" name="Agency $i" role="Bench agency $i" desk=Desk \
+            supplies=call-handler,mh-nurse,isva,family-liaison
     done
-} >"$T/plans/bench.yaml"
-"$MUSTERD" --check-plan "$T/plans/bench.yaml" >/dev/null
-"$MUSTER" keys init --keys "$KEYS" --plans "$T/plans" >/dev/null
+}
+mkdir -p "$REPORTS"
+plan_write bench bench_plan
+"$MUSTER" keys init --keys "$KEYS" --plans "$PLANS" >/dev/null
 CONTROL=tcp://127.0.0.1:$("$MBENCH" freeport)
 FEED=tcp://127.0.0.1:$("$MBENCH" freeport)
 
-start_daemon() { # sets PID, and READY_MS: milliseconds from exec to READY
-    local out
-    out=$("$MBENCH" start "$T/notify" "$LOG" "$MUSTERD" --plans "$T/plans" --db "$DB" \
-        --keys "$KEYS" --control "$CONTROL" --feed "$FEED" --reports "$T/reports")
-    PID=${out% *}
-    READY_MS=${out#* }
+start_daemon() { # sets PID, and READY_MS: milliseconds from fork to READY
+    daemon_start
 }
 stop_daemon() { # a daemon too busy to stop within 60 s is reported, then killed
-    "$MBENCH" stop "$PID" TERM || {
+    daemon_stop TERM || {
         fig musterd_stop_timed_out 1 times
-        "$MBENCH" stop "$PID" KILL
+        daemon_stop KILL
     }
-    PID=
+}
+restart_daemon() {
+    stop_daemon
+    start_daemon
 }
 m() { "$MUSTER" --keys "$KEYS" --connect "$CONTROL" "$@"; }
 rss() { awk -v f="$2:" '$1 == f {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
 fig() { echo "$1 $2 $3" | tee -a "$T/figures"; }
 run() { "$@" | tee -a "$T/figures"; }
-persons_of() {
-    sqlite3 "$DB" "SELECT COUNT(*) FROM persons p JOIN incidents i ON i.id = p.incident_id
-                   WHERE i.ref = '$1'"
-}
-rows() { # every row of every table
-    local sql
-    sql=$(sqlite3 "$DB" "SELECT group_concat('(SELECT COUNT(*) FROM \"' || name || '\")', ' + ')
-                        FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-    sqlite3 "$DB" "SELECT $sql"
-}
+persons_of() { persons_count incident="$1"; }
+rows() { db_rows_total; }
 
 # ---- the core scenarios (BENCH_ONLY=core): one daemon, one growing database ----
 if want core; then
@@ -253,7 +248,7 @@ if want core; then
         bash "$SRC/tests/bench/preload.sh" "$DB" "$ref" $(($(persons_of "$ref") + (ROWS - have + 7) / 8))
         have=$(rows)
     done
-    fig stored_persons "$(sqlite3 "$DB" "SELECT COUNT(*) FROM persons")" persons
+    fig stored_persons "$(persons_count)" persons
     fig stored_rows "$have" rows
     fig db_size "$(du -m "$DB" | cut -f1)" MiB
     times=()
@@ -287,8 +282,7 @@ if want underload; then
     fig underload_persons_stored "$(persons_of "$lref")" persons
     fig underload_rss_peak "$(rss "$PID" VmHWM)" MiB
     if want unread; then # a new process, so that VmHWM is the attack's alone
-        stop_daemon
-        start_daemon
+        restart_daemon
     fi
 fi
 if want unread; then
@@ -298,8 +292,8 @@ if want unread; then
         "if musterd passes $UNREAD_CAP MiB)"
     run "$MBENCH" unread "$CONTROL" "$KEYS" "$uref" "$PID" "$DB" "$UNREAD_REQUESTS" \
         "$UNREAD_LIMIT" "$UNREAD_CAP"
-    fig unread_person_list_audited "$(sqlite3 "$DB" "SELECT COUNT(*) FROM audit
-        WHERE principal = 'intake' AND command = 'person.list' AND target = '$uref persons'")" requests
+    fig unread_person_list_audited "$(audit_count principal=intake command=person.list \
+        target="$uref persons")" requests
 fi
 if want underload || want unread; then
     stop_daemon

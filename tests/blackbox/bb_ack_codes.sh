@@ -7,22 +7,14 @@
 # lifts when the window has passed.  A relay (the Hub's desk) gets 20.
 . "$(dirname "$0")/lib.sh"
 
-mkdir -p "$T/plans"
-{
-    cat <<'YAML'
-plan: {id: codes, name: Code test plan, version: "1", ref_prefix: CD}
-levels: [{level: 1, name: One}]
-hub: {name: Hub, lead_agency: a1}
-agencies:
-YAML
-    for i in 1 2 3 4; do
-        echo "  - {id: a$i, name: Agency $i, role: r$i, activate_level: 1, contacts: [{name: L, channel: zmq, target: a$i}]}"
-    done
-} >"$T/plans/codes.yaml"
-PLANS=$T/plans
-q() { sqlite3 -batch "$DB" "$1"; }
-code_of() { q "SELECT ack_code FROM pages WHERE agency_id = '$1'"; }
-state_of() { q "SELECT state FROM pages WHERE agency_id = '$1'"; }
+codes_plan() {
+    plan_head id=codes name="Code test plan" prefix=CD lead=a1
+    echo "agencies:"
+    for i in 1 2 3 4; do plan_agency id="a$i" name="Agency $i" role="r$i" desk=L; done
+}
+plan_write codes codes_plan
+code_of() { page_field ack_code agency="$1"; }
+state_of() { page_field state agency="$1"; }
 minutes() { echo $(($1 * 60 * 1000)); }
 
 start_daemon
@@ -56,11 +48,9 @@ ok "other agencies and acknowledging by incident are not affected"
 
 # 4. The count is in the database: a restart does not clear it; the
 # window passing does.
-stop_daemon
-start_daemon
+restart_daemon
 expect_fail 1 RATE_LIMITED -- --as agency:a1 agency ack --code ZZZZZZZV
-stop_daemon
-start_daemon --clock-offset "$(minutes 11)"
+restart_daemon --clock-offset "$(minutes 11)"
 expect_fail 1 "NOT_FOUND: no such code for your agency" -- --as agency:a1 agency ack --code ZZZZZZZV
 ok "the limit survives a restart and lifts after 10 minutes"
 
@@ -76,9 +66,9 @@ grep "ALARM paging: duty sent 20 wrong acknowledgement codes" "$LOG" >/dev/null 
 ok "a relay is limited after 20 wrong codes, per principal"
 
 # Every attempt is in the audit trail.
-n=$(q "SELECT COUNT(*) FROM audit WHERE target = 'ack code' AND outcome = 'NOT_FOUND'")
+n=$(audit_count target="ack code" outcome=NOT_FOUND)
 [ "$n" = 26 ] || fail "wrong codes audited: $n"
-n=$(q "SELECT COUNT(*) FROM audit WHERE target = 'ack code' AND outcome = 'RATE_LIMITED'")
+n=$(audit_count target="ack code" outcome=RATE_LIMITED)
 [ "$n" = 3 ] || fail "refused codes audited: $n"
 stop_daemon
 ok "wrong and refused codes are audited"

@@ -10,11 +10,9 @@
 . "$(dirname "$0")/lib.sh"
 
 export TZ=UTC
-mkdir -p "$T/plans"
-cat >"$T/plans/keep.yaml" <<'YAML'
-plan: {id: keep, name: Retention test plan, version: "1", ref_prefix: KP, retention_days: 30}
-levels: [{level: 1, name: One}]
-hub: {name: Hub, lead_agency: hub}
+keep_plan() {
+    plan_head id=keep name="Retention test plan" prefix=KP lead=hub retention_days=30
+    cat <<'YAML'
 staffing:
   horizon: 24h
   roles: [{id: call-handler, name: Call handler}]
@@ -25,11 +23,11 @@ persons:
   pathways: [{id: monitoring, name: Active monitoring, provider: hub}]
   rules: [{pathway: monitoring}]
 agencies:
-  - {id: hub, name: Hub, role: hub, activate_level: 1, supplies: [call-handler], contacts: [{name: D, channel: zmq, target: hub}]}
 YAML
-PLANS=$T/plans
-at() { echo $(($(date -d "$1" +%s%3N) - $(date +%s%3N))); }
-start_daemon --clock-offset "$(at '2026-12-01 10:00 UTC')"
+    plan_agency id=hub name=Hub role=hub supplies=call-handler desk=D
+}
+plan_write keep keep_plan
+start_daemon --clock-offset "$(clock_at '2026-12-01 10:00 UTC')"
 # Every piece of personal data or free text carries a marker of its own.
 MARKERS=("Zebedee Quartermain" "07700 900777" "mkr-email@example.org" "Mkr-Address Lane"
     "Mkr-SafeNote" "MKR-EXTREF" "Mkr-StandupNote" "Mkr-AckNote" "Mkr-StaffName"
@@ -48,7 +46,7 @@ m --as intake person contact "$id" --outcome contacted --note "Mkr-ContactNote" 
 m --as agency:hub referral close "$id" --reason "Mkr-CloseReason" >/dev/null
 m --as duty person show "$id" >/dev/null
 m --as intake person list "$ref" >/dev/null
-[ "$(sqlite3 "$DB" "SELECT COUNT(*) FROM audit WHERE command = 'person.show' AND principal = 'duty' AND target = 'person $id'")" = 1 ] ||
+[ "$(audit_count command=person.show principal=duty target="person $id")" = 1 ] ||
     fail "a read of a person's record was not audited"
 ok "reads of a person's record audited with who and what"
 
@@ -61,9 +59,9 @@ ok "audit chain of $rows rows verified"
 
 # Tamper with one row by hand: the chain breaks exactly there.
 stop_daemon
-victim=$(sqlite3 "$DB" "SELECT id FROM audit WHERE command = 'person.add'")
-sqlite3 "$DB" "UPDATE audit SET principal = 'gold' WHERE id = $victim"
-start_daemon --clock-offset "$(at '2026-12-01 11:00 UTC')"
+victim=$(audit_ids command=person.add)
+audit_set "$victim" principal gold
+start_daemon --clock-offset "$(clock_at '2026-12-01 11:00 UTC')"
 rc=0
 v=$(m --json audit verify) || rc=$?
 [ "$rc" = 1 ] || fail "audit verify exited $rc for a broken chain"
@@ -72,10 +70,10 @@ echo "$v" | grep "\"intact\":false" >/dev/null && echo "$v" | grep "\"first_brok
     fail "tampering with row $victim not found: $v"
 { m audit verify || true; } | grep "BROKEN at row $victim" >/dev/null || fail "audit verify text"
 ok "a row changed by hand is found by audit verify: row $victim"
-[ "$(m audit export | grep -c '"hash":')" = "$(sqlite3 "$DB" 'SELECT COUNT(*) FROM audit')" ] || fail "audit export rows"
+[ "$(m audit export | grep -c '"hash":')" = "$(audit_count)" ] || fail "audit export rows"
 stop_daemon
-sqlite3 "$DB" "UPDATE audit SET principal = 'intake' WHERE id = $victim"
-start_daemon --clock-offset "$(at '2026-12-01 12:00 UTC')"
+audit_set "$victim" principal intake
+start_daemon --clock-offset "$(clock_at '2026-12-01 12:00 UTC')"
 verify | grep '"intact":true' >/dev/null || fail "restored row not intact"
 
 # Stand down; 31 days later the personal data is gone from every copy.
@@ -83,7 +81,7 @@ m incident standdown "$ref" --note "Mkr-StanddownNote" >/dev/null
 written() { [ -s "$T/reports/$ref/pathways.csv" ]; }
 wait_for 30 written || fail "report not written at stand-down"
 grep -c Quartermain "$DB" "$DB-wal" >/dev/null 2>&1 || fail "the name should be on disk before the purge"
-sqlite3 "$DB" .dump >"$T/dump.sql"
+db_dump "$T/dump.sql"
 for mk in "${MARKERS[@]}"; do
     grep -q -F "$mk" "$T/dump.sql" || fail "\"$mk\" should be in the database before the purge"
 done
@@ -91,18 +89,17 @@ for mk in Mkr-StanddownNote Mkr-AckNote; do
     grep -r -q -F "$mk" "$T/reports" || fail "\"$mk\" should be in the report files before the purge"
 done
 cp "$T/reports/$ref/report.json" "$T/unpurged-report.json"
-crash_daemon
-start_daemon --clock-offset "$(at '2027-01-02 12:00 UTC')"
+crash_restart --clock-offset "$(clock_at '2027-01-02 12:00 UTC')"
 purged() {
-    [ "$(sqlite3 "$DB" "SELECT purged FROM persons WHERE id = $id")" = 1 ] && grep -q vacuum "$LOG" &&
-        [ -n "$(sqlite3 "$DB" "SELECT reports_purged_at FROM incidents WHERE ref = '$ref'" 2>/dev/null)" ]
+    [ "$(person_field "$id" purged)" = 1 ] && grep -q vacuum "$LOG" &&
+        [ -n "$(incident_field "$ref" reports_purged_at 2>/dev/null)" ]
 }
 wait_for 30 purged || fail "not purged"
 stop_daemon
 # no_markers WHERE: no marker in the dump of every table, the database,
 # WAL and shared-memory files, any report file or the daemon's log.
 no_markers() {
-    sqlite3 "$DB" .dump >"$T/dump.sql"
+    db_dump "$T/dump.sql"
     for mk in "${MARKERS[@]}"; do
         ! grep -q -F "$mk" "$T/dump.sql" || fail "$1: \"$mk\" still in the database: $(grep -F "$mk" "$T/dump.sql" | cut -c1-200)"
         for f in "$DB" "$DB-wal" "$DB-shm" "$LOG"; do
@@ -112,7 +109,7 @@ no_markers() {
     done
 }
 no_markers "after the purge"
-[ "$(sqlite3 "$DB" "SELECT COUNT(*) FROM persons WHERE incident_id = (SELECT id FROM incidents WHERE ref = '$ref')")" = 1 ] ||
+[ "$(persons_count incident="$ref")" = 1 ] ||
     fail "the count of persons went with the purge"
 j=$(tr -d ' \n' <"$T/reports/$ref/report.json")
 echo "$j" | grep -F '"outcomes":{"registered":1,"referred":1,"contacted":1' >/dev/null || fail "report file counts lost: $j"
@@ -120,7 +117,7 @@ echo "$j" | grep -F '"kind":"incident.standdown"' >/dev/null || fail "report fil
 echo "$j" | grep '"purged_at":[0-9]' >/dev/null || fail "report file does not say it was purged: $j"
 grep -F '{"pathway":"monitoring","referred":0,"waitlisted":0,"held_consent":0,"closed":1}' <<<"$j" >/dev/null ||
     fail "report file pathway counts lost: $j"
-start_daemon --clock-offset "$(at '2027-01-02 13:00 UTC')"
+start_daemon --clock-offset "$(clock_at '2027-01-02 13:00 UTC')"
 verify | grep '"intact":true' >/dev/null || fail "audit chain broken by the purge"
 m report "$ref" --format json | tr -d ' \n' | grep '"registered":1' >/dev/null || fail "report counts lost"
 ok "after the retention period no marker is left in any table, file or report; counts and audit chain stay"
@@ -128,11 +125,11 @@ ok "after the retention period no marker is left in any table, file or report; c
 # A crash after the purge committed but before the report files were
 # rewritten: the next start rewrites them.
 stop_daemon
-sqlite3 "$DB" "UPDATE incidents SET reports_purged_at = NULL WHERE ref = '$ref'"
+incident_set "$ref" reports_purged_at NULL
 cp "$T/unpurged-report.json" "$T/reports/$ref/report.json"
 grep -q -F Mkr-StanddownNote "$T/reports/$ref/report.json" || fail "the unpurged report should hold the note"
-start_daemon --clock-offset "$(at '2027-01-02 14:00 UTC')"
-rewritten() { [ -n "$(sqlite3 "$DB" "SELECT reports_purged_at FROM incidents WHERE ref = '$ref'")" ]; }
+start_daemon --clock-offset "$(clock_at '2027-01-02 14:00 UTC')"
+rewritten() { [ -n "$(incident_field "$ref" reports_purged_at)" ]; }
 wait_for 30 rewritten || fail "report files not rewritten at start"
 stop_daemon
 no_markers "after a restart"

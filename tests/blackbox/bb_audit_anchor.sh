@@ -13,7 +13,7 @@ for op in ANCHOR-A ANCHOR-B ANCHOR-C; do
 done
 expect_fail 1 CONFLICT -- incident standdown "$ref" # a refusal is audited too
 m --as intake incident standup --plan cambridgeshire --level 1 --exercise --operation X 2>/dev/null && fail "intake stood up"
-rows=$(sqlite3 "$DB" 'SELECT COUNT(*) FROM audit')
+rows=$(audit_count)
 [ "$rows" -ge 8 ] || fail "only $rows audit rows"
 [ -f "$DB.anchor" ] && [ "$(stat -c %a "$DB.anchor")" = 600 ] || fail "no anchor file of mode 0600"
 [ "$(stat -c %a "$KEYS/audit.key")" = 600 ] || fail "audit.key is not mode 0600"
@@ -46,7 +46,7 @@ ok "an untouched trail of $rows rows verifies, online and offline"
 restore() { cp "$T/pristine.db" "$DB"; rm -f "$DB-wal" "$DB-shm"; }
 
 # (1) one row changed by hand
-sqlite3 "$DB" "UPDATE audit SET target = 'EX-CAMB-2026-0099' WHERE id = 5"
+audit_set 5 target EX-CAMB-2026-0099
 offline 1 "BROKEN at row 5 (of $rows): changed row"
 start_daemon
 verify 1 "BROKEN at row 5 (of $rows): changed row"
@@ -56,7 +56,7 @@ ok "a changed row is named: row 5"
 
 # (2) the last rows deleted
 restore
-sqlite3 "$DB" "DELETE FROM audit WHERE id > $((rows - 2))"
+audit_cut_after $((rows - 2))
 offline 1 "cut tail"
 start_daemon
 verify 1 "BROKEN: cut tail: anchor line [0-9]* vouches for $rows rows, the database has $((rows - 2))"
@@ -67,19 +67,9 @@ ok "a cut tail is named, and musterd warns at start"
 # (3) a row rewritten and every hash after it recomputed: the chain itself
 # follows, only the signed anchors show it
 restore
-python3 - "$DB" <<'PY'
-import hashlib, sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-db.execute("UPDATE audit SET principal = 'duty' WHERE id = 3")
-prev = ""
-for row in db.execute("SELECT id, at, principal, request_id, command, target, outcome, detail"
-                      " FROM audit ORDER BY id").fetchall():
-    text = "\n".join([prev] + ["" if v is None else str(v) for v in row])
-    prev = hashlib.sha256(text.encode()).hexdigest()
-    db.execute("UPDATE audit SET hash = ? WHERE id = ?", (prev, row[0]))
-db.commit()
-PY
-[ "$(sqlite3 "$DB" 'SELECT principal FROM audit WHERE id = 3')" = duty ] || fail "rewrite"
+audit_set 3 principal duty
+audit_rehash
+[ "$(audit_field 3 principal)" = duty ] || fail "rewrite"
 offline 1 "rewritten chain"
 start_daemon
 verify 1 "BROKEN: rewritten chain: its $rows rows follow one another, but row [0-9]* is not the row anchor line [0-9]* signed: rows [1-3] to"

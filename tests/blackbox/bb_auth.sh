@@ -45,6 +45,6 @@ ok "principal taken from the key, not from the client"
 
 # Refusals of state changes are audited.
 stop_daemon
-n=$(sqlite3 "$DB" "SELECT COUNT(*) FROM audit WHERE outcome='FORBIDDEN'")
+n=$(audit_count outcome=FORBIDDEN)
 [ "$n" = 6 ] || fail "expected 6 audited refusals, found $n"
 ok "refusals audited"

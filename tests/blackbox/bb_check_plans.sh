@@ -32,7 +32,7 @@ ok "mixed set reports each file"
 init_keys
 mkdir "$T/badplans"
 cp tests/plans/bad-alias.yaml "$T/badplans/"
-rc=0
-"$BIN/musterd" --plans "$T/badplans" --db "$T/x.db" --keys "$KEYS" 2>"$T/err" || rc=$?
-[ $rc = 1 ] && grep -q 'anchors and aliases are not allowed' "$T/err" || fail "daemon started on a bad plan"
+PLANS=$T/badplans DB=$T/x.db start_refused
+[[ "$REFUSAL" == *"musterd exited with 1 before"* ]] && grep -q 'anchors and aliases are not allowed' "$LOG" ||
+    fail "daemon started on a bad plan: $REFUSAL"
 ok "musterd refuses to start on invalid plans"

@@ -16,21 +16,15 @@ FEED_PORT=$(free_port)
 CONTROL=tcp://127.0.0.1:$CONTROL_PORT
 FEED=tcp://127.0.0.1:$FEED_PORT
 mkdir -p "$T/escalated"
-cat >"$T/plans/flood.yaml" <<YAML
-plan: {id: flood, name: Flood plan, version: "1", ref_prefix: FL}
-levels: [{level: 1, name: One}]
-hub: {name: Hub, lead_agency: hub}
-paging: {ack_wait: 1h, exec_timeout: 5s}
-agencies:
-  - id: hub
-    name: Victim hub
-    role: paged by its SMS gateway
-    activate_level: 1
-    contacts:
-      - {name: Gateway, channel: exec, target: "$EXEC", args: ["$T/exec"]}
-      - {name: Escalation, channel: exec, target: "$EXEC", args: ["$T/escalated"], after: 1h}
-YAML
-PLANS=$T/plans
+flood_plan() {
+    plan_head id=flood name="Flood plan" prefix=FL lead=hub
+    echo "paging: {ack_wait: 1h, exec_timeout: 5s}"
+    echo "agencies:"
+    plan_agency id=hub name="Victim hub" role="paged by its SMS gateway" \
+        contact="$(plan_contact Gateway exec "$EXEC" args="$T/exec")" \
+        contact="$(plan_contact Escalation exec "$EXEC" args="$T/escalated" after=1h)"
+}
+plan_write flood flood_plan
 # The daemon alone runs under `ulimit -n 256` (soft and hard: it cannot
 # raise them); the flood runs with the test's own limit.
 MUSTERD_NOFILE=256 start_daemon
@@ -84,10 +78,7 @@ lowest_free() {
 }
 prlimit --pid "$PID" --nofile=$(($(lowest_free) + 1)):256
 ref=$(m incident standup --plan flood --level 1 --live --operation EMFILE | head -n 1)
-retries() {
-    q "SELECT COUNT(*) FROM attempts a JOIN pages p ON p.id = a.page_id JOIN incidents i
-       ON i.id = p.incident_id WHERE i.ref = '$ref' AND a.state = 'retry'"
-}
+retries() { attempts_count ref="$ref" state=retry; }
 retried_twice() { [ "$(retries)" -ge 2 ]; }
 wait_for 30 retried_twice || fail "the page was not retried: $(retries) retries"
 grep -q "local failure in musterd, not the agency's (.*Too many open files" "$LOG" ||

@@ -26,7 +26,7 @@ mkdir -p "$FULL" "$RO"
 MOUNTED=
 cleanup_hook() {
     if [ -n "$PID" ]; then
-        "$MTEST" stop "$PID" KILL || true
+        crash_daemon || true
         PID=
     fi
     for d in $MOUNTED; do umount "$d" 2>/dev/null || umount -l "$d" 2>/dev/null || true; done
@@ -87,7 +87,7 @@ nothing_lost() { # WHAT REF PERSON...
     shift 2
     m incident show "$ref" >/dev/null 2>&1 || fail "$what: incident $ref lost"
     for p in "$@"; do
-        [ "$(sqlite3 -batch "$DB" "SELECT COUNT(*) FROM persons WHERE id = $p")" = 1 ] ||
+        [ "$(persons_count id="$p")" = 1 ] ||
             fail "$what: person $p lost"
     done
 }
@@ -102,7 +102,7 @@ p1=$(person_add "$ref" "Ann Before")
 # were all checkpointed is overwritten in place, needing none).
 # The daemon may still be writing (the paging tick, the audit row of the
 # read): retry until a checkpoint finds no writer.
-checkpointed() { [ "$(sqlite3 -batch "$DB" "PRAGMA wal_checkpoint(TRUNCATE)" 2>/dev/null)" = "0|0|0" ]; }
+checkpointed() { [ "$(db_checkpoint)" = "0|0|0" ]; }
 wait_for 30 checkpointed || fail "could not checkpoint the WAL"
 dd if=/dev/zero of="$FULL/filler" bs=4k 2>/dev/null || true
 [ "$(df --output=avail "$FULL" | tail -n 1 | tr -d ' ')" = 0 ] || fail "the disk is not full"
@@ -122,7 +122,7 @@ p2=$(person_add "$ref" "Bob Full" --request-id full-person)
 # Sent again, the same ids give the stored replies: nothing twice.
 [ "$(m --request-id full-standup incident standup --plan example --level 1 --exercise \
     --operation FULL-2 | head -n 1)" = "$ref2" ] || fail "retried standup not idempotent"
-[ "$(sqlite3 -batch "$DB" "SELECT COUNT(*) FROM persons WHERE name = 'Bob Full'")" = 1 ] ||
+[ "$(persons_count name="Bob Full")" = 1 ] ||
     fail "the retried registration is not there exactly once"
 nothing_lost "disk full" "$ref" "$p1" "$p2"
 ok "disk freed: the same request ids succeed, nothing lost ($ref $ref2, persons $p1 $p2)"

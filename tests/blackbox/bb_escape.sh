@@ -10,11 +10,9 @@
 
 command -v tmux >/dev/null || fail "tmux is needed (apt-get install tmux)"
 command -v python3 >/dev/null || fail "python3 is needed"
-mkdir -p "$T/plans"
-cat >"$T/plans/esc.yaml" <<'YAML'
-plan: {id: esc, name: Escape test plan, version: "1", ref_prefix: ESC}
-levels: [{level: 1, name: One}]
-hub: {name: Hub, lead_agency: hub}
+esc_plan() {
+    plan_head id=esc name="Escape test plan" prefix=ESC lead=hub
+    cat <<'YAML'
 staffing:
   roles: [{id: call-handler, name: Call handler}]
   shifts: [{id: day, name: Day, start: "08:00", length: 12h}]
@@ -24,9 +22,10 @@ persons:
   pathways: [{id: monitoring, name: Active monitoring, provider: hub}]
   rules: [{pathway: monitoring}]
 agencies:
-  - {id: hub, name: Hub, role: hub, activate_level: 1, supplies: [call-handler], contacts: [{name: D, channel: zmq, target: hub}]}
 YAML
-PLANS=$T/plans
+    plan_agency id=hub name=Hub role=hub supplies=call-handler desk=D
+}
+plan_write esc esc_plan
 start_daemon
 cleanup_hook() { tmux -S "$T/tmux" kill-server 2>/dev/null || true; }
 mw() { "$BIN/muster" --keys "$KEYS" --connect "$CONTROL" --feed "$FEED" "$@"; }
@@ -89,7 +88,7 @@ refused '"names" must not contain control characters' -- \
 ok "control characters refused in operation, notes, names, address, safe contact note, CSV cells and pledge names, naming the field"
 
 # b) The report: a formula in a CSV cell, Markdown in quoted text.
-hub_code() { code=$(sqlite3 "$DB" "SELECT ack_code FROM pages WHERE agency_id = 'hub' AND ask_id IS NULL") && [ -n "$code" ]; }
+hub_code() { code=$(page_field ack_code agency=hub ask=none) && [ -n "$code" ]; }
 wait_for 60 hub_code || fail "no page to the hub"
 m --as duty page ack "$code" --via '=HYPERLINK("http://evil.example","x")' >/dev/null
 m incident standdown "$ref" --note $'| a | b |\n## injected [click](http://evil.example)' >/dev/null
@@ -115,8 +114,8 @@ ref2=$(m incident standup --plan esc --level 1 --exercise --operation PLAIN | he
 p=$(m --as intake --json person add "$ref2" --category survivor --name Plain |
     sed -n 's/.*"person": \([0-9]*\),*$/\1/p' | head -n 1)
 stop_daemon
-sqlite3 "$DB" "UPDATE incidents SET operation = 'EVIL' || char(27) || '[7mX' || char(155) WHERE ref = '$ref2';
-    UPDATE persons SET name = 'Eve' || char(27) || '[2J' || char(127) || char(155) || '31m' WHERE id = $p"
+incident_set "$ref2" operation "'EVIL' || char(27) || '[7mX' || char(155)"
+person_set "$p" name "'Eve' || char(27) || '[2J' || char(127) || char(155) || '31m'"
 start_daemon
 m --as intake person list "$ref2" >"$T/list.txt"
 no_controls "$T/list.txt"

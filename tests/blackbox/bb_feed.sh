@@ -13,8 +13,7 @@ last=$(echo "$seqs" | tail -n 1)
 echo "$out" | grep '^gaps 0$' >/dev/null || fail "gap in the feed's sequence numbers: $out"
 ok "5 standups published, every event in sequence without a gap ($first..$last)"
 
-crash_daemon
-start_daemon
+crash_restart
 out=$("$MTEST" feed "$CONTROL" "$FEED" "$KEYS" 1) || fail "feed after restart: $out"
 again=$(echo "$out" | sed -n 's/^seq \([0-9]*\) .*/\1/p')
 [ "$again" -gt "$last" ] || fail "sequence restarted after kill -9: $again after $last"

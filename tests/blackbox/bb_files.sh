@@ -32,7 +32,7 @@ ok "reports directory 0700, report files 0600 under umask 000"
 
 # SIGHUP with a keyring others may write: not loaded, the old keys stay.
 chmod 666 "$KEYS/keyring"
-"$MTEST" stop "$PID" HUP
+reload_daemon
 refused() { grep -q "keyring $KEYS/keyring is writable by others (mode 666)" "$LOG"; }
 wait_for 30 refused || fail "a keyring writable by others was not refused on SIGHUP"
 grep -q "keeping the keys already loaded" "$LOG" || fail "no word of keeping the old keyring"
@@ -44,13 +44,7 @@ umask 022
 # expect_refused WHAT PATH: musterd will not start and its log names PATH.
 expect_refused() {
     : >"$LOG"
-    local out pid
-    out=$(start_daemon 2>&1 && echo "pid:$PID") || true
-    pid=$(echo "$out" | sed -n 's/^pid:\([0-9][0-9]*\)$/\1/p')
-    if [ -n "$pid" ]; then
-        kill -9 "$pid"
-        fail "musterd started with $1 writable by others"
-    fi
+    daemon_refused || fail "musterd started with $1 writable by others"
     grep -q "$1 $2 is writable by others" "$LOG" || fail "the log does not name $2: $(cat "$LOG")"
     sanitizer_clean
 }

@@ -15,8 +15,7 @@ writes=$((CLIENTS * PER / 8))
 ok "$total pipelined requests from $CLIENTS clients all answered"
 
 # Every acknowledged standup is on disk exactly once, also after kill -9.
-crash_daemon
-start_daemon
+crash_restart
 n=$(m request incident.list '{"limit": 10000, "state": "active"}' | grep -c '"operation": "FLOOD-')
 [ "$n" = $writes ] || fail "expected $writes stood-up incidents after restart, found $n"
 ok "all $writes acknowledged writes present after kill -9"

@@ -76,7 +76,7 @@ ten_unreachable() { [ "$(page_state_count unreachable)" = 10 ]; }
 wait_for 120 ten_unreachable || fail "unreachable: $(page_state_count unreachable)"
 [ "$(page_state_count acknowledged)" = 40 ] || fail "acknowledged: $(page_state_count acknowledged)"
 for v in agency:10 code:10 webhook:10 email:10; do
-    n=$(q "SELECT COUNT(*) FROM pages WHERE ack_via = '${v%%:*}'")
+    n=$(pages_count via="${v%%:*}")
     [ "$n" = "${v##*:}" ] || fail "acknowledged via ${v%%:*}: $n"
 done
 show=$(m --json incident show "$ref")
@@ -86,9 +86,9 @@ ok "40 acknowledged, 10 unreachable, shown to Gold"
 
 # Each of the ten: one attempt per step, in order, never before its delay.
 for i in $(seq 41 50); do
-    steps=$(q "SELECT group_concat(a.step || a.channel, ',') FROM attempts a JOIN pages p ON p.id = a.page_id WHERE p.agency_id = 'a$i' ORDER BY a.id")
+    steps=$(attempt_ladder "a$i")
     [ "$steps" = "0zmq,1exec,2webhook,3email" ] || fail "a$i ladder: $steps"
-    early=$(q "SELECT COUNT(*) FROM attempts a JOIN attempts b ON b.page_id = a.page_id AND b.step = a.step + 1 JOIN pages p ON p.id = a.page_id WHERE p.agency_id = 'a$i' AND b.created_at - a.created_at < 3000")
+    early=$(attempts_early "a$i" 3000)
     [ "$early" = 0 ] || fail "a$i: a step came before its delay"
     # Each channel delivered one page: a retry of a slow delivery carries the
     # same page id, so pages are counted by distinct id.
@@ -99,7 +99,7 @@ for i in $(seq 41 50); do
     wait_for 120 delivered || fail "a$i: webhook or email page never arrived"
     [ "$(web)" = 1 ] || fail "a$i webhook pages: $(web)"
     [ "$(mail)" = 1 ] || fail "a$i email pages: $(mail)"
-    unr=$(q "SELECT p.unreachable_at - MAX(a.created_at) FROM pages p JOIN attempts a ON a.page_id = p.id WHERE p.agency_id = 'a$i'")
+    unr=$(page_unreachable_after "a$i")
     [ "$unr" -ge 1000 ] || fail "a$i unreachable before ack_wait: $unr ms"
 done
 ok "the 10 climbed zmq, exec, webhook, email with their delays, then ack_wait"
@@ -110,10 +110,10 @@ ok "the 10 climbed zmq, exec, webhook, email with their delays, then ack_wait"
 # On a quiet machine every ack lands well inside the 3 s before the next
 # step; a loaded one may take longer, and then that step was rightly sent
 # before the ack.  The check holds either way.
-late=$(q "SELECT COUNT(*) FROM attempts a JOIN pages p ON p.id = a.page_id WHERE p.state = 'acknowledged' AND a.created_at > p.acked_at")
+late=$(attempts_after_ack)
 [ "$late" = 0 ] || fail "$late attempts after an acknowledgement"
 made() { # AGENCY CHANNEL [STATE]: attempts on that channel [not in STATE]
-    q "SELECT COUNT(*) FROM attempts a JOIN pages p ON p.id = a.page_id WHERE p.agency_id = '$1' AND a.channel = '$2' AND a.state <> '${3:-}'"
+    attempts_count agency="$1" channel="$2" not_state="${3:-}"
 }
 got() { # AGENCY CHANNEL: distinct pages its receiver got on that channel
     case $2 in
@@ -130,7 +130,7 @@ for i in $(seq -w 1 30); do
         [ "$(got "a$i" "$ch")" -le "$(made "a$i" "$ch")" ] ||
             fail "a$i acknowledged: $(got "a$i" "$ch") $ch pages received, $(made "a$i" "$ch") made before the ack"
     done
-    [ "$(q "SELECT COUNT(*) FROM attempts a JOIN pages p ON p.id = a.page_id WHERE p.agency_id = 'a$i'")" -gt $((10#$i <= 10 ? 1 : 10#$i <= 20 ? 2 : 3)) ] ||
+    [ "$(attempts_count agency="a$i")" -gt $((10#$i <= 10 ? 1 : 10#$i <= 20 ? 2 : 3)) ] ||
         quiet=$((quiet + 1))
 done
 ok "no agency received anything after acknowledging ($quiet of 30 acknowledged before their next step)"

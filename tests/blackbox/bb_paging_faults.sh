@@ -9,68 +9,49 @@
 . "$(dirname "$0")/paging_lib.sh"
 
 start_receiver http http_receiver.py
-cat >"$T/plans/faults.yaml" <<YAML
-plan: {id: faults, name: Faults plan, version: "1", ref_prefix: FT}
-levels: [{level: 1, name: One}]
-hub: {name: Hub, lead_agency: hang}
-paging: {ack_wait: 1s, exec_timeout: 500ms, webhook_timeout: 5s, webhook_retries: 2, webhook_backoff: 100ms}
-agencies:
-  - id: hang
-    name: Hanging gateway
-    role: its SMS gateway never answers
-    activate_level: 1
-    contacts:
-      - {name: Gateway, channel: exec, target: "$EXEC", args: ["$T/exec", hang]}
-      - {name: Duty phone, channel: webhook, target: "http://127.0.0.1:$http_PORT/hang-next", after: 1h}
-  - id: broken
-    name: Broken webhook
-    role: its on-call system is down
-    activate_level: 1
-    contacts:
-      - {name: On-call, channel: webhook, target: "http://127.0.0.1:$http_PORT/broken?statuses=500"}
-      - {name: Script, channel: exec, target: "$EXEC", args: ["$T/exec"], after: 1h}
-  - id: late
-    name: Late listener
-    role: connects after the standup
-    activate_level: 1
-    contacts:
-      - {name: Listener, channel: zmq, target: late}
-      - {name: Script, channel: exec, target: "$EXEC", args: ["$T/exec"], after: 1h}
-YAML
+script() { # NAME [args=...] [after=...]: a contact running the exec receiver
+    local name=$1
+    shift
+    plan_contact "$name" exec "$EXEC" "$@"
+}
+faults_plan() {
+    plan_head id=faults name="Faults plan" prefix=FT lead=hang
+    echo "paging: {ack_wait: 1s, exec_timeout: 500ms, webhook_timeout: 5s, webhook_retries: 2, webhook_backoff: 100ms}"
+    echo "agencies:"
+    plan_agency id=hang name="Hanging gateway" role="its SMS gateway never answers" \
+        contact="$(script Gateway args="$T/exec,hang")" \
+        contact="$(plan_contact "Duty phone" webhook "http://127.0.0.1:$http_PORT/hang-next" after=1h)"
+    plan_agency id=broken name="Broken webhook" role="its on-call system is down" \
+        contact="$(plan_contact On-call webhook "http://127.0.0.1:$http_PORT/broken?statuses=500")" \
+        contact="$(script Script args="$T/exec" after=1h)"
+    plan_agency id=late name="Late listener" role="connects after the standup" desk=Listener \
+        contact="$(script Script args="$T/exec" after=1h)"
+}
 # The slow agency's gateway hangs until the test kills it, so its failure,
 # and the escalation it makes due at once, come exactly when the test has
 # taken the database's lock: no clock decides which comes first.
-cat >"$T/plans/slow.yaml" <<YAML
-plan: {id: slow, name: Slow disk plan, version: "1", ref_prefix: SL}
-levels: [{level: 1, name: One}]
-hub: {name: Hub, lead_agency: slow}
-paging: {exec_timeout: 10m}
-agencies:
-  - {id: slow, name: Slow, role: pages while the database is locked, activate_level: 1,
-     contacts: [{name: Gateway, channel: exec, target: "$EXEC", args: ["$T/exec", hang]},
-                {name: Script, channel: exec, target: "$EXEC", args: ["$T/exec"], after: 1h}]}
-YAML
-cat >"$T/plans/calm.yaml" <<YAML
-plan: {id: calm, name: Calm plan, version: "1", ref_prefix: CL}
-levels: [{level: 1, name: One}]
-hub: {name: Hub, lead_agency: calm}
-paging: {ack_wait: 1s}
-agencies:
-  - id: calm
-    name: Calm agency
-    role: answers nothing
-    activate_level: 1
-    contacts:
-      - {name: First, channel: exec, target: "$EXEC", args: ["$T/exec"]}
-      - {name: Second, channel: exec, target: "$EXEC", args: ["$T/exec"], after: 1s}
-      - {name: Third, channel: exec, target: "$EXEC", args: ["$T/exec"], after: 1s}
-YAML
-PLANS=$T/plans
+slow_plan() {
+    plan_head id=slow name="Slow disk plan" prefix=SL lead=slow
+    echo "paging: {exec_timeout: 10m}"
+    echo "agencies:"
+    plan_agency id=slow name=Slow role="pages while the database is locked" \
+        contact="$(script Gateway args="$T/exec,hang")" contact="$(script Script args="$T/exec" after=1h)"
+}
+calm_plan() {
+    plan_head id=calm name="Calm plan" prefix=CL lead=calm
+    echo "paging: {ack_wait: 1s}"
+    echo "agencies:"
+    plan_agency id=calm name="Calm agency" role="answers nothing" contact="$(script First args="$T/exec")" \
+        contact="$(script Second args="$T/exec" after=1s)" contact="$(script Third args="$T/exec" after=1s)"
+}
+plan_write faults faults_plan
+plan_write slow slow_plan
+plan_write calm calm_plan
 start_daemon
 
 ref=$(m incident standup --plan faults --level 1 --live --operation FAULTS | head -n 1)
 attempt() { # AGENCY STEP: state|detail of that attempt
-    q "SELECT a.state || '|' || COALESCE(a.detail, '') FROM attempts a JOIN pages p ON p.id = a.page_id WHERE p.agency_id = '$1' AND a.step = $2"
+    attempt_outcome "$1" "$2"
 }
 
 # The hanging exec is killed at 500 ms and the webhook step follows at once
@@ -110,18 +91,17 @@ first_page() { grep "\"incident\":\"$a\"" "$T/exec/calm.log" >/dev/null 2>&1; }
 wait_for 30 first_page || fail "no first page for $a"
 m incident standdown "$a" >/dev/null
 b=$(m incident standup --plan calm --level 1 --exercise --operation BRAVO | head -n 1)
-b_unreachable() { [ "$(q "SELECT p.state FROM pages p JOIN incidents i ON i.id = p.incident_id WHERE i.ref = '$b'")" = unreachable ]; }
+b_unreachable() { [ "$(page_field state ref="$b")" = unreachable ]; }
 wait_for 60 b_unreachable || fail "$b did not climb to unreachable"
-steps_of() { # REF [SQL condition]: attempts made for that incident
-    q "SELECT COUNT(*) FROM attempts t JOIN pages p ON p.id = t.page_id JOIN incidents i ON i.id = p.incident_id WHERE i.ref = '$1' ${2:+AND $2}"
+steps_of() { # REF [after_standdown]: attempts made for that incident [after its stand-down]
+    attempts_count ref="$1" ${2:+"$2"}
 }
-[ "$(steps_of "$a" "t.created_at > i.stood_down_at")" = 0 ] || fail "a step was made after stand-down"
+[ "$(steps_of "$a" after_standdown)" = 0 ] || fail "a step was made after stand-down"
 [ "$(grep -c "\"incident\":\"$a\"" "$T/exec/calm.log")" -le "$(steps_of "$a")" ] || fail "a page was sent after stand-down"
 [ "$(grep -c "\"incident\":\"$b\"" "$T/exec/calm.log")" = 3 ] || fail "$b did not get 3 pages"
 # (a stand-down later than the whole ladder finds the page unreachable
 # already: that stays on record for the report)
-[ "$(q "SELECT p.state = 'cancelled' OR (p.state = 'unreachable' AND p.unreachable_at <= i.stood_down_at) FROM pages p JOIN incidents i ON i.id = p.incident_id WHERE i.ref = '$a'")" = 1 ] ||
-    fail "page not cancelled: $(q "SELECT p.state FROM pages p JOIN incidents i ON i.id = p.incident_id WHERE i.ref = '$a'")"
+[ "$(page_ended_by_standdown "$a")" = 1 ] || fail "page not cancelled: $(page_field state ref="$a")"
 ok "stand-down cancelled every pending page"
 
 # Gold re-pages the unreachable agency: the ladder starts again.
@@ -130,7 +110,7 @@ m agency repage "$b" calm >/dev/null
 repaged() { [ "$(grep -c "\"incident\":\"$b\"" "$T/exec/calm.log")" -ge 4 ]; }
 wait_for 30 repaged || fail "re-page sent nothing"
 m --as agency:calm agency ack "$b" >/dev/null
-[ "$(q "SELECT p.state || p.repages FROM pages p JOIN incidents i ON i.id = p.incident_id WHERE i.ref = '$b'")" = acknowledged1 ] || fail "repage state"
+[ "$(page_field state ref="$b")$(page_field repages ref="$b")" = acknowledged1 ] || fail "repage state"
 expect_fail 1 CONFLICT -- --as agency:calm agency ack "$a"
 ok "Gold re-paged an unreachable agency; it acknowledged"
 
@@ -139,7 +119,7 @@ ok "Gold re-paged an unreachable agency; it acknowledged"
 m incident standdown "$ref" >/dev/null
 expect_fail 1 CONFLICT -- agency repage "$ref" hang
 expect_fail 1 CONFLICT -- --as agency:hang agency ack "$ref"
-[ "$(q "SELECT group_concat(DISTINCT p.state) FROM pages p JOIN incidents i ON i.id = p.incident_id WHERE i.ref = '$ref' AND p.next_at IS NOT NULL")" = "" ] ||
+[ "$(pages_climbing "$ref")" = "" ] ||
     fail "stand-down left pages climbing"
 ok "after stand-down nothing climbs, and unreachable pages cannot be re-paged or acknowledged"
 
@@ -152,18 +132,15 @@ s=$(m incident standup --plan slow --level 1 --live --operation LOCKED | head -n
 gateway_called() { [ -s "$T/exec/slow.hung" ]; }
 wait_for 30 gateway_called || fail "the slow agency's gateway was never called: $(attempt slow 0)"
 before=$(attempt slow 0)
-exec {lock}> >(exec sqlite3 "$DB" >/dev/null)
-echo "BEGIN IMMEDIATE; INSERT INTO audit (at, principal, command, outcome) VALUES (0, 'test', 'lock', 'ok');" >&$lock
-held() { ! sqlite3 "$DB" "PRAGMA busy_timeout = 0; BEGIN IMMEDIATE; ROLLBACK;" >/dev/null 2>&1; }
-wait_for 30 held || fail "could not take the lock"
+db_lock
+wait_for 30 db_locked || fail "could not take the lock"
 waits=$(grep -c 'tasks wait' "$LOG" || true)
 kill -9 "$(cat "$T/exec/slow.hung")"
 waited() { [ "$(grep -c 'tasks wait' "$LOG")" -gt "$waits" ]; }
 wait_for 30 waited || fail "the gateway's failure never met the lock"
 [ ! -e "$T/exec/slow.log" ] || fail "paged through a locked database?"
 [ "$(attempt slow 0)" = "$before" ] || fail "written through a locked database? $(attempt slow 0)"
-echo "ROLLBACK;" >&$lock
-exec {lock}>&-
+db_unlock
 sent() { grep "\"incident\":\"$s\"" "$T/exec/slow.log" >/dev/null 2>&1; }
 wait_for 30 sent || fail "page lost to a locked database: $(attempt slow 1)"
 [[ "$(attempt slow 0)" == "failed|killed by signal 9"* ]] || fail "gateway failure lost: $(attempt slow 0)"

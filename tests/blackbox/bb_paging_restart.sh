@@ -6,37 +6,35 @@
 . "$(dirname "$0")/paging_lib.sh"
 
 N=5
-{
-    echo 'plan: {id: restart, name: Restart plan, version: "1", ref_prefix: RS}'
-    echo 'levels: [{level: 1, name: One}]'
-    echo 'hub: {name: Hub, lead_agency: r1}'
+restart_plan() {
+    local i s ladder
+    plan_head id=restart name="Restart plan" prefix=RS lead=r1
     echo 'paging: {ack_wait: 1s}'
     echo 'agencies:'
     for i in $(seq 1 $N); do
-        echo "  - {id: r$i, name: Agency $i, role: test, activate_level: 1, contacts: ["
+        ladder=()
         for s in 1 2 3 4 5; do
-            echo "      {name: Step $s, channel: exec, target: \"$EXEC\", args: [\"$T/exec\"], after: 800ms},"
+            ladder+=(contact="$(plan_contact "Step $s" exec "$EXEC" args="$T/exec" after=800ms)")
         done
-        echo "    ]}"
+        plan_agency id="r$i" name="Agency $i" role=test "${ladder[@]}"
     done
-} >"$T/plans/restart.yaml"
-PLANS=$T/plans
+}
+plan_write restart restart_plan
 start_daemon
 ref=$(m incident standup --plan restart --level 1 --live --operation RESTART | head -n 1)
 
-attempts_at_least() { [ "$(q "SELECT COUNT(*) FROM attempts")" -ge "$1" ]; }
+attempts_at_least() { [ "$(attempts_count)" -ge "$1" ]; }
 for k in 2 3 4; do
     wait_for 60 attempts_at_least $((N * k)) || fail "ladders stalled before step $k"
-    crash_daemon
-    start_daemon
+    crash_restart
 done
 all_unreachable() { [ "$(page_state_count unreachable)" = $N ]; }
 wait_for 60 all_unreachable || fail "not all unreachable: $(page_state_count unreachable)"
 
 for i in $(seq 1 $N); do
-    rows=$(q "SELECT group_concat(a.step, ',') FROM attempts a JOIN pages p ON p.id = a.page_id WHERE p.agency_id = 'r$i' ORDER BY a.step")
+    rows=$(attempt_steps "r$i")
     [ "$rows" = "0,1,2,3,4" ] || fail "r$i: attempts at steps $rows"
-    ids=$(q "SELECT group_concat(a.id, ' ') FROM attempts a JOIN pages p ON p.id = a.page_id WHERE p.agency_id = 'r$i' ORDER BY a.id")
+    ids=$(attempt_ids "r$i")
     got=$(sed -n 's/.*"page_id":\([0-9]*\).*/\1/p' "$T/exec/r$i.log" | sort -n -u | tr '\n' ' ' | sed 's/ $//')
     [ "$got" = "$ids" ] || fail "r$i: pages received ($got) are not the attempts ($ids)"
     steps=$(sed -n 's/.*"step":\([0-9]*\),.*/\1/p' "$T/exec/r$i.log" | sort -n -u | tr '\n' ' ')

@@ -9,11 +9,9 @@
 . "$(dirname "$0")/lib.sh"
 
 export TZ=UTC
-mkdir -p "$T/plans"
-cat >"$T/plans/people.yaml" <<'YAML'
-plan: {id: people, name: Persons test plan, version: "1", ref_prefix: PP}
-levels: [{level: 1, name: One}]
-hub: {name: Hub, lead_agency: hub}
+people_plan() {
+    plan_head id=people name="Persons test plan" prefix=PP lead=hub
+    cat <<'YAML'
 persons:
   home_areas: [cambridge, peterborough]
   explicit_consent: [bereaved]
@@ -33,18 +31,18 @@ persons:
     - {pathway: trauma, screen: positive}
     - {pathway: monitoring}
 agencies:
-  - {id: hub, name: Hub, role: hub, activate_level: 1, contacts: [{name: D, channel: zmq, target: hub}]}
-  - {id: mh, name: Mental health trust, role: mh, activate_level: 1, contacts: [{name: D, channel: zmq, target: mh}]}
-  - {id: cruse, name: Cruse, role: bereavement, activate_level: 1, contacts: [{name: D, channel: zmq, target: cruse}]}
 YAML
-PLANS=$T/plans
-at() { echo $(($(date -d "$1" +%s%3N) - $(date +%s%3N))); }
+    plan_agency id=hub name=Hub role=hub desk=D
+    plan_agency id=mh name="Mental health trust" role=mh desk=D
+    plan_agency id=cruse name=Cruse role=bereavement desk=D
+}
+plan_write people people_plan
 # Friday 18 December 2026, 15:00: Monday the 21st is a bank holiday.
-start_daemon --clock-offset "$(at '2026-12-18 15:00 UTC')"
+start_daemon --clock-offset "$(clock_at '2026-12-18 15:00 UTC')"
 ref=$(m incident standup --plan people --level 1 --exercise --operation PEOPLE | head -n 1)
 add() { m --as intake --json person add "$ref" "$@" | sed -n 's/.*"person": \([0-9]*\),*$/\1/p' | head -n 1; }
 state_of() { m --as duty --json person show "$1" | tr -d ' \n' | sed -n 's/.*"referrals":\[.*{"pathway":"\([a-z]*\)","provider":"[a-z]*","state":"\([a-z_]*\)","reason":[^}]*}\]*,"screenings".*/\1:\2/p'; }
-open_state() { sqlite3 -batch "$DB" "SELECT pathway || ':' || state FROM referrals WHERE person_id = $1 AND state <> 'closed'"; }
+open_state() { referral_open "$1"; }
 
 # Waitlist: trauma holds 2; the third positive screen waits.
 a=$(add --category survivor --name "Alice Able" --home-area cambridge)
@@ -77,7 +75,7 @@ ok "consent held back a bereaved relative's referral until recorded"
 # Out of area: named home area kept on the referral.
 e=$(add --category survivor --name "Eve East" --home-area leeds)
 [ "$(open_state $e)" = away:referred ] || fail "out of area: $(open_state $e)"
-[ "$(sqlite3 "$DB" "SELECT home_area FROM referrals WHERE person_id = $e")" = leeds ] || fail "home area not named"
+[ "$(referral_field "$e" home_area)" = leeds ] || fail "home area not named"
 ok "a person living outside the county referred out of area, naming Leeds"
 
 # A TSQ within the first 28 days is scheduled, not scored.
@@ -123,13 +121,13 @@ ok "3,000 rows imported: 2,980 stored, the 20 malformed reported by line number"
 rc=0
 m --as intake person import "$ref" "$T/persons.csv" >"$T/import2.out" 2>&1 || rc=$?
 tail -n 1 "$T/import2.out" | grep '^3000 rows: 0 stored, 2980 already imported, 20 refused$' >/dev/null || fail "re-import: $(tail -n 1 "$T/import2.out")"
-[ "$(sqlite3 "$DB" 'SELECT COUNT(*) FROM persons')" = $((2980 + 6)) ] || fail "persons: $(sqlite3 "$DB" 'SELECT COUNT(*) FROM persons')"
+[ "$(persons_count)" = $((2980 + 6)) ] || fail "persons: $(persons_count)"
 ok "the same file imported again added nothing"
 
 # Duplicates flagged, merged, unmerged.
 g=$(add --category survivor --name "person 17,  test" --dob "$(sed -n 18p "$T/persons.csv" | cut -d, -f4)" --home-area cambridge)
 m --as intake --json person show $g | grep '"reason": "name_and_dob"' >/dev/null || fail "duplicate not flagged"
-dup=$(sqlite3 "$DB" "SELECT matches_id FROM duplicates WHERE person_id = $g")
+dup=$(duplicate_match "$g")
 m --as intake person merge $dup $g >/dev/null
 [ -z "$(open_state $g)" ] || fail "merged person still referred"
 m --as intake person unmerge $g >/dev/null
@@ -139,7 +137,7 @@ ok "a duplicate flagged, merged and unmerged, both histories kept"
 # Look-alikes: a Cyrillic letter, a non-breaking or zero-width space, a
 # decomposed accent still flag the person registered before; a different
 # name does not.
-dupe_of() { sqlite3 "$DB" "SELECT matches_id || ':' || reason FROM duplicates WHERE person_id = $1"; }
+dupe_of() { duplicate_of "$1"; }
 k=$(add --category survivor --name "Anna Zoë Kowalski" --dob 1981-02-03 --home-area cambridge)
 for name in $'\u0410nna Zo\u00eb Kowalski' $'Anna\u00a0Zoe\u0308 Kowalski' $'An\u200bna Zo\u00eb  KOWALSKI'; do
     l=$(add --category survivor --name "$name" --dob 1981-02-03 --home-area cambridge)
@@ -151,31 +149,28 @@ ok "look-alike letters, odd spaces and decomposed accents flag the duplicate"
 
 # Deadlines: Fay has no referral problem, but a held bereaved relative does.
 h=$(add --category bereaved --name "Hal Hope" --home-area cambridge)
-due=$(sqlite3 "$DB" "SELECT referral_due_at FROM persons WHERE id = $h")
+due=$(person_field "$h" referral_due_at)
 [ "$due" = "$(date -d '2026-12-24 00:00 UTC' +%s%3N)" ] || fail "deadline $due is not the end of Wednesday 23rd"
 ok "registered Friday 15:00 with Monday a bank holiday: due by the end of Wednesday"
 
 # Monday 21st, 09:00 (the bank holiday): no breach yet; a morning attempt.
-crash_daemon
-start_daemon --clock-offset "$(at '2026-12-21 09:00 UTC')"
+crash_restart --clock-offset "$(clock_at '2026-12-21 09:00 UTC')"
 m --as intake person contact $f --outcome no_answer >/dev/null
-[ "$(sqlite3 "$DB" "SELECT COUNT(*) FROM persons WHERE breached_at IS NOT NULL")" = 0 ] || fail "breach too early"
+[ "$(persons_count breached)" = 0 ] || fail "breach too early"
 
 # Wednesday 23rd, 19:00: still in time; the evening attempt is the third.
-crash_daemon
-start_daemon --clock-offset "$(at '2026-12-23 19:00 UTC')"
+crash_restart --clock-offset "$(clock_at '2026-12-23 19:00 UTC')"
 m --as intake --json person contact $f --outcome no_answer | grep '"contact_state": "unable_to_contact"' >/dev/null || fail "third attempt"
 [ -z "$(open_state $f)" ] || fail "unable-to-contact referral still open"
 ok "three attempts at different times of day, then unable to contact"
-[ "$(sqlite3 "$DB" "SELECT COUNT(*) FROM persons WHERE breached_at IS NOT NULL")" = 0 ] || fail "breach before the deadline"
+[ "$(persons_count breached)" = 0 ] || fail "breach before the deadline"
 
 # Thursday 24th, 00:05: the held referral is in breach, found at start.
-crash_daemon
-start_daemon --clock-offset "$(at '2026-12-24 00:05 UTC')"
-breached() { [ "$(sqlite3 "$DB" "SELECT id FROM persons WHERE breached_at IS NOT NULL")" = "$h" ]; }
-wait_for 30 breached || fail "breach: $(sqlite3 "$DB" "SELECT id FROM persons WHERE breached_at IS NOT NULL")"
+crash_restart --clock-offset "$(clock_at '2026-12-24 00:05 UTC')"
+breached() { [ "$(persons_ids breached)" = "$h" ]; }
+wait_for 30 breached || fail "breach: $(persons_ids breached)"
 m --as duty person list "$ref" --category bereaved | grep "^$h .*BREACH" >/dev/null || fail "breach not shown"
 ok "a referral not made within 2 working days shows as a breach after a restart"
-[ "$(sqlite3 "$DB" 'SELECT COUNT(*) FROM persons')" = $((2980 + 8 + 5)) ] || fail "persons lost across restarts"
-[ "$(sqlite3 "$DB" "SELECT COUNT(*) FROM rescreens WHERE state = 'pending'")" -gt 0 ] || fail "re-screen deadlines lost"
+[ "$(persons_count)" = $((2980 + 8 + 5)) ] || fail "persons lost across restarts"
+[ "$(rescreens_count pending)" -gt 0 ] || fail "re-screen deadlines lost"
 stop_daemon

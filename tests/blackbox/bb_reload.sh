@@ -2,9 +2,7 @@
 # plans are kept; a running incident keeps its frozen copy of its plan.
 . "$(dirname "$0")/lib.sh"
 
-mkdir "$T/plans"
-cp "$SRC/plans/example.yaml" "$T/plans/"
-PLANS=$T/plans
+plan_sample example
 start_daemon
 ref=$(m incident standup --plan example --level 1 --exercise --operation FROZEN | head -n 1)
 digest=$(m --json incident show "$ref" | json_field digest)
@@ -13,7 +11,7 @@ m plan list | grep '^example .* 1\.0 ' >/dev/null || fail "plan version before r
 # A broken edit: reported, old plan kept.
 cp "$T/plans/example.yaml" "$T/good.yaml"
 printf 'plan:\n  id: example\n  colour: red\n' >"$T/plans/example.yaml"
-"$MTEST" stop "$PID" HUP
+reload_daemon
 m --as duty plan list | grep '^example ' >/dev/null || fail "old plan dropped after a bad reload"
 grep -q 'example.yaml:3:3: unknown key "colour"' "$LOG" || fail "bad plan not reported with file:line:column"
 grep -q 'keeping the plans already loaded' "$LOG" || fail "bad reload not reported as such"
@@ -21,7 +19,7 @@ ok "bad plan on SIGHUP reported, old plan kept"
 
 # A good edit: new version loaded; the running incident is unchanged.
 sed 's/^  version: .*/  version: "2.0"/' "$T/good.yaml" >"$T/plans/example.yaml"
-"$MTEST" stop "$PID" HUP
+reload_daemon
 m --as duty plan list | grep '^example .* 2\.0 ' >/dev/null || fail "new plan version not loaded"
 [ "$(m --json incident show "$ref" | json_field digest)" = "$digest" ] || fail "incident plan changed"
 m --json incident show "$ref" | grep '"version": "1.0"' >/dev/null || fail "incident lost its frozen plan version"
@@ -30,7 +28,7 @@ ok "good plan reloaded; running incident keeps its frozen plan"
 # A key added to the keyring is accepted after SIGHUP.
 "$BIN/muster" keys add --keys "$KEYS" agency:newcomer >/dev/null
 expect_fail 4 "refused our key" -- --as agency:newcomer whoami
-"$MTEST" stop "$PID" HUP
+reload_daemon
 m --as agency:newcomer --json whoami | grep '"principal": "agency:newcomer"' >/dev/null || fail "new key not accepted"
 ok "keyring reloaded on SIGHUP"
 stop_daemon

@@ -6,11 +6,9 @@
 . "$(dirname "$0")/lib.sh"
 
 export TZ=UTC
-mkdir -p "$T/plans"
-cat >"$T/plans/report.yaml" <<'YAML'
-plan: {id: report, name: Report test plan, version: "1", ref_prefix: RP}
-levels: [{level: 1, name: One}]
-hub: {name: Hub, lead_agency: hub}
+report_plan() {
+    plan_head id=report name="Report test plan" prefix=RP lead=hub
+    cat <<'YAML'
 paging: {ack_wait: 1s}
 staffing:
   horizon: 24h
@@ -32,17 +30,17 @@ persons:
     - {pathway: trauma, screen: positive}
     - {pathway: monitoring}
 agencies:
-  - {id: hub, name: Hub, role: hub, activate_level: 1, supplies: [call-handler], contacts: [{name: D, channel: zmq, target: hub}]}
-  - {id: mh, name: Mental health trust, role: mh, activate_level: 1, supplies: [mh-nurse], contacts: [{name: D, channel: zmq, target: mh}]}
-  - {id: cruse, name: Cruse, role: bereavement, activate_level: 1, contacts: [{name: D, channel: zmq, target: cruse}]}
 YAML
-PLANS=$T/plans
-at() { echo $(($(date -d "$1" +%s%3N) - $(date +%s%3N))); }
-start_daemon --clock-offset "$(at '2026-12-18 15:00 UTC')"
+    plan_agency id=hub name=Hub role=hub supplies=call-handler desk=D
+    plan_agency id=mh name="Mental health trust" role=mh supplies=mh-nurse desk=D
+    plan_agency id=cruse name=Cruse role=bereavement desk=D
+}
+plan_write report report_plan
+start_daemon --clock-offset "$(clock_at '2026-12-18 15:00 UTC')"
 ref=$(m incident standup --plan report --level 1 --exercise --operation REPORT | head -n 1)
 
 m --as agency:hub agency ack "$ref" --note "on our way" >/dev/null
-code=$(sqlite3 "$DB" "SELECT ack_code FROM pages WHERE agency_id = 'mh'")
+code=$(page_field ack_code agency=mh)
 m --as duty page ack "$code" --via sms >/dev/null
 m --as agency:hub pledge offer "$ref" --role call-handler --count 2 --shift day-2026-12-18 >/dev/null
 m --as agency:mh pledge offer "$ref" --role mh-nurse --count 1 --shift day-2026-12-19 >/dev/null
@@ -56,13 +54,12 @@ d=$(add --category witness --name "Dev" --home-area leeds)
 m --as intake person screen $b --instrument gad7 --answers 3,3,3,3,0,0,0 >/dev/null
 m --as intake person contact $a --outcome contacted >/dev/null
 m --as intake person contact $b --outcome declined >/dev/null
-cruse_unreachable() { [ "$(sqlite3 "$DB" "SELECT state FROM pages WHERE agency_id = 'cruse'")" = unreachable ]; }
+cruse_unreachable() { [ "$(page_field state agency=cruse)" = unreachable ]; }
 wait_for 30 cruse_unreachable || fail "cruse never became unreachable"
 
 # Thursday: the bereaved relative held for consent is past the deadline.
-crash_daemon
-start_daemon --clock-offset "$(at '2026-12-24 00:05 UTC')"
-breached() { [ "$(sqlite3 "$DB" "SELECT COUNT(*) FROM persons WHERE breached_at IS NOT NULL")" = 1 ]; }
+crash_restart --clock-offset "$(clock_at '2026-12-24 00:05 UTC')"
+breached() { [ "$(persons_count breached)" = 1 ]; }
 wait_for 30 breached || fail "no breach"
 m incident standdown "$ref" --note "exercise over" >/dev/null
 dir=$T/reports/$ref

@@ -55,7 +55,7 @@ awk '$1 == "duty" {print}' "$T/duty2/keyring" >>"$T/keyring.new"
 cp "$T/keyring.new" "$KEYS/keyring"
 loads=$(grep -c 'client keys' "$LOG")
 reloaded() { [ "$(grep -c 'client keys' "$LOG")" -gt "$loads" ]; }
-kill -HUP "$PID"
+reload_daemon
 wait_for 60 reloaded || fail "no reload"
 
 out=$(ask 'call session.whoami {}')

@@ -8,11 +8,10 @@
 . "$(dirname "$0")/lib.sh"
 
 export TZ=UTC
-mkdir -p "$T/plans"
-cat >"$T/plans/staff.yaml" <<'YAML'
-plan: {id: staff, name: Staffing test plan, version: "1", ref_prefix: ST}
-levels: [{level: 1, name: One}]
-hub: {name: Hub, lead_agency: hub}
+staff_plan() {
+    local a
+    plan_head id=staff name="Staffing test plan" prefix=ST lead=hub
+    cat <<'YAML'
 staffing:
   horizon: 36h
   ask_lead: 4h
@@ -34,24 +33,16 @@ staffing:
              team-leader: 1, young-victim: 1, bereavement: 1}
 agencies:
 YAML
-for a in hub:call-handler,family-liaison,team-leader cpft:mh-nurse rapecrisis:isva \
-    vs:call-handler,bereavement migrant:interpreter-polish young:young-victim cruse:bereavement; do
-    id=${a%%:*}
-    cat >>"$T/plans/staff.yaml" <<YAML
-  - id: $id
-    name: Agency $id
-    role: supplies staff
-    activate_level: 1
-    supplies: [${a#*:}]
-    contacts: [{name: Desk, channel: zmq, target: $id}]
-YAML
-done
-PLANS=$T/plans
-at() { echo $(($(date -d "$1" +%s%3N) - $(date +%s%3N))); }
-start_daemon --clock-offset "$(at '2026-12-01 02:00 UTC')"
+    for a in hub:call-handler,family-liaison,team-leader cpft:mh-nurse rapecrisis:isva \
+        vs:call-handler,bereavement migrant:interpreter-polish young:young-victim cruse:bereavement; do
+        plan_agency id="${a%%:*}" name="Agency ${a%%:*}" role="supplies staff" supplies="${a#*:}" desk=Desk
+    done
+}
+plan_write staff staff_plan
+start_daemon --clock-offset "$(clock_at '2026-12-01 02:00 UTC')"
 ref=$(m incident standup --plan staff --level 1 --exercise --operation STAFF | head -n 1)
 
-shifts=$(q_shifts() { sqlite3 -batch "$DB" "SELECT group_concat(key, ' ') FROM (SELECT key FROM shifts ORDER BY starts_at)"; }; q_shifts)
+shifts=$(shift_keys)
 [ "$shifts" = "night-2026-11-30 day-2026-12-01 night-2026-12-01 day-2026-12-02" ] || fail "shifts: $shifts"
 ok "4 shifts over the horizon, starting with the one in progress"
 
@@ -77,9 +68,7 @@ expect_fail 1 "no shift \"day-2026-12-09\"" -- --as agency:cpft pledge offer "$r
 expect_fail 1 FORBIDDEN -- --as agency:cpft pledge accept 1
 ok "pledges for another agency, unsupplied or unknown roles and unknown shifts refused"
 
-grid() {
-    sqlite3 -batch "$DB" "SELECT s.key || ' ' || c.role || ' ' || c.required || '/' || c.pledged || '/' || c.accepted || '/' || c.arrived FROM coverage c JOIN shifts s ON s.id = c.shift_id ORDER BY s.starts_at, c.role"
-}
+grid() { coverage_grid; }
 # expected CELL...: "shift role required/pledged/accepted/arrived" for every
 # cell that is not required/0/0/0.
 expected() {
@@ -123,45 +112,44 @@ diff <(grid) <(echo "$want") || fail "grid after accept, decline, arrive, withdr
 ok "accept, decline, arrive and withdraw moved exactly the right counts"
 
 # No asks yet: the day shift starts at 08:00, the ask window is 4 h.
-[ "$(sqlite3 "$DB" 'SELECT COUNT(*) FROM asks')" = 0 ] || fail "asked too early"
+[ "$(asks_count)" = 0 ] || fail "asked too early"
 before=$(m --json pledge list "$ref")
 grid_before=$(grid)
 
 # kill -9, and back at 05:00: the day shift is inside its window.
-crash_daemon
-start_daemon --clock-offset "$(at '2026-12-01 05:00 UTC')"
+crash_restart --clock-offset "$(clock_at '2026-12-01 05:00 UTC')"
 [ "$(m --json pledge list "$ref")" = "$before" ] || fail "pledges changed across kill -9"
 [ "$(grid)" = "$grid_before" ] || fail "grid changed across kill -9"
 ok "kill -9 kept every pledge and its state"
 
-asks() { sqlite3 -batch "$DB" "SELECT group_concat(role || ':' || agency_id || ':' || state, ' ') FROM (SELECT * FROM asks ORDER BY role, agency_id)"; }
-have_asks() { [ "$(sqlite3 "$DB" 'SELECT COUNT(*) FROM asks')" = 8 ]; }
+asks() { asks_list; }
+have_asks() { [ "$(asks_count)" = 8 ]; }
 wait_for 30 have_asks || fail "asks: $(asks)"
 want_asks="bereavement:cruse:open bereavement:vs:open call-handler:vs:open family-liaison:hub:open interpreter-polish:migrant:open isva:rapecrisis:open team-leader:hub:open young-victim:young:open"
 [ "$(asks)" = "$want_asks" ] || fail "asks: $(asks)"
-[ "$(sqlite3 "$DB" "SELECT COUNT(DISTINCT s.key) FROM asks a JOIN shifts s ON s.id = a.shift_id")" = 1 ] || fail "asks outside the window"
-[ "$(sqlite3 "$DB" 'SELECT COUNT(*) FROM pages WHERE ask_id IS NOT NULL')" = 8 ] || fail "ask pages"
+[ "$(ask_shifts)" = 1 ] || fail "asks outside the window"
+[ "$(pages_count ask=any)" = 8 ] || fail "ask pages"
 ok "the short day shift paged exactly the capable agencies without a pledge for it"
 
 # Covering bereavement stops both of its asks and their pages.
 offer cruse bereavement 1 day-2026-12-01 >/dev/null
-covered() { [ "$(sqlite3 "$DB" "SELECT COUNT(*) FROM asks WHERE role = 'bereavement' AND state = 'covered'")" = 2 ]; }
+covered() { [ "$(asks_count role=bereavement state=covered)" = 2 ]; }
 wait_for 30 covered || fail "bereavement asks not covered: $(asks)"
-[ "$(sqlite3 "$DB" "SELECT COUNT(*) FROM pages p JOIN asks a ON a.id = p.ask_id WHERE a.role = 'bereavement' AND p.state = 'cancelled'")" = 2 ] || fail "ask pages not stopped"
+[ "$(pages_count ask_role=bereavement state=cancelled)" = 2 ] || fail "ask pages not stopped"
 ok "covering the shortfall stopped its asks and their pages"
 
 # An agency answers its ask page with a pledge in the same request.
-code=$(sqlite3 "$DB" "SELECT p.ack_code FROM pages p JOIN asks a ON a.id = p.ask_id WHERE a.agency_id = 'young'")
+code=$(page_field ack_code ask_agency=young)
 out=$(m --as agency:young --json agency ack --code "$code" --pledge-role young-victim --pledge-count 1 --pledge-shift day-2026-12-01)
 echo "$out" | grep '"state": "offered"' >/dev/null || fail "ack with pledge: $out"
-young_covered() { [ "$(sqlite3 "$DB" "SELECT state FROM asks WHERE agency_id = 'young'")" = covered ]; }
+young_covered() { [ "$(ask_field state agency=young)" = covered ]; }
 wait_for 30 young_covered || fail "young ask not covered"
-[ "$(sqlite3 "$DB" "SELECT p.state FROM pages p JOIN asks a ON a.id = p.ask_id WHERE a.agency_id = 'young'")" = acknowledged ] || fail "ask page not acknowledged"
+[ "$(page_field state ask_agency=young)" = acknowledged ] || fail "ask page not acknowledged"
 ok "an acknowledgement carried a pledge that covered the ask"
 
 # Once: the gap reopening asks nobody twice.
 m --as agency:cruse pledge withdraw 6 >/dev/null
 m pledge accept 5 >/dev/null
-[ "$(sqlite3 "$DB" 'SELECT COUNT(*) FROM asks')" = 8 ] || fail "an agency was asked twice: $(asks)"
+[ "$(asks_count)" = 8 ] || fail "an agency was asked twice: $(asks)"
 ok "no agency asked twice for the same shift and role"
 stop_daemon

@@ -13,8 +13,7 @@ before=$(m --json incident show "$ref")
 echo "$before" | grep '"created_by": "gold"' >/dev/null || fail "incident show lacks the creator"
 echo "$before" | grep '"id": "cpft"' >/dev/null || fail "level 1 activates the mental health trust"
 
-crash_daemon
-start_daemon
+crash_restart
 after=$(m --json incident show "$ref")
 [ "$before" = "$after" ] || fail "incident changed across kill -9: $before vs $after"
 ok "incident unchanged after kill -9 and restart"
@@ -42,8 +41,8 @@ ok "stand-down recorded once"
 
 # The audit trail has every change with who made it.
 stop_daemon
-n=$(sqlite3 "$DB" "SELECT COUNT(*) FROM audit WHERE principal='gold' AND outcome='ok'")
+n=$(audit_count principal=gold outcome=ok)
 [ "$n" = 3 ] || fail "expected 3 audited changes, found $n"
-n=$(sqlite3 "$DB" "SELECT COUNT(*) FROM audit WHERE outcome='CONFLICT'")
+n=$(audit_count outcome=CONFLICT)
 [ "$n" = 2 ] || fail "expected 2 audited conflicts, found $n"
 ok "clean shutdown"

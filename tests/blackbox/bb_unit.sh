@@ -36,7 +36,7 @@ start_receiver smtp smtp_receiver.py
 write_plan 01 1s # one agency, a01
 # By name, so the resolver runs inside the sandbox too (glibc asks netlink
 # for the local addresses, which RestrictAddressFamilies= refuses).
-sed -i 's|//127\.0\.0\.1:|//localhost:|' "$PLANS/paging.yaml"
+plan_edit paging 's|//127\.0\.0\.1:|//localhost:|'
 grep -q 'http://localhost:' "$PLANS/paging.yaml" || fail "plan not rewritten to localhost"
 init_keys
 
@@ -79,10 +79,9 @@ sed '/^SystemCallFilter=sched_setscheduler$/d' "$UNIT" >"$T/old.service"
 grep -q '^SystemCallFilter=~@privileged @resources$' "$T/old.service" || fail "old filter not found"
 # libzmq's threads make the call as they start, maybe just after READY, so
 # the test waits for the process to end (timeout is only a deadline).
+WRAP=("$SECCOMP" --groups "$GROUPS_FILE" "${USER_ARGS[@]}" "$T/old.service" --)
+DB=$T/old.db CONTROL=ipc://$T/old-control FEED=ipc://$T/old-feed musterd_argv
 rc=0
-env -u NOTIFY_SOCKET timeout 120 "$SECCOMP" --groups "$GROUPS_FILE" "${USER_ARGS[@]}" \
-    "$T/old.service" -- "$BIN/musterd" --plans "$PLANS" --db "$T/old.db" \
-    --keys "$KEYS" --control "ipc://$T/old-control" --feed "ipc://$T/old-feed" \
-    --reports "$T/reports" >"$T/old.log" 2>&1 || rc=$?
+env -u NOTIFY_SOCKET timeout 120 "${MUSTERD_ARGV[@]}" >"$T/old.log" 2>&1 || rc=$?
 [ "$rc" = $((128 + 31)) ] || fail "the old filter did not kill musterd with SIGSYS (exit $rc): $(tail -n 3 "$T/old.log")"
 ok "the old unit's filter kills musterd with SIGSYS"

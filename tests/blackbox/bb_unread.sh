@@ -14,7 +14,7 @@ ref=$(m incident standup --plan example --level 1 --exercise --operation UNREAD 
     for i in $(seq 1 1000); do echo "Unread Person $i,survivor,0770$(printf %07d "$i")"; done
 } >"$T/persons.csv"
 m --as intake person import "$ref" "$T/persons.csv" >/dev/null
-mark=$(sqlite3 "$DB" 'SELECT COALESCE(MAX(id), 0) FROM audit')
+mark=$(audit_last_id)
 
 mkfifo "$T/unread.in"
 "$MTEST" unread "$CONTROL" "$KEYS" intake "$ref" 2000 1000 <"$T/unread.in" >"$T/unread.out" 2>&1 &
@@ -32,7 +32,7 @@ ok "Gold answered while a client reads none of its replies"
 
 dropped() { grep -q 'control: connection .* read no reply for 30 s' "$LOG"; }
 wait_for 90 dropped || fail "the client that reads nothing was never dropped"
-ran=$(sqlite3 "$DB" "SELECT count(*) FROM audit WHERE id > $mark AND command = 'person.list'")
+ran=$(audit_count after="$mark" command=person.list)
 [ "$ran" -lt 1000 ] || fail "$ran of 2000 unread person.list were executed: the client was not slowed"
 m incident list >/dev/null || fail "Gold not answered after the drop"
 ok "the client was slowed ($ran of 2000 requests executed) and dropped after 30 s"

@@ -14,12 +14,8 @@ WATCHERS=$4
 command -v tmux >/dev/null || fail "tmux is needed (apt-get install tmux)"
 command -v python3 >/dev/null || fail "python3 is needed"
 export TZ=UTC
-mkdir -p "$T/plans"
-sed -e 's/^\( *after:\) .*/\1 3h/' -e 's/ack_wait: 15m/ack_wait: 3h/' \
-    "$SRC/plans/cambridgeshire.yaml" >"$T/plans/cambridgeshire.yaml"
-PLANS=$T/plans
-at() { echo $(($(date -d "$1" +%s%3N) - $(date +%s%3N))); }
-start_daemon --clock-offset "$(at '2026-12-01 02:00 UTC')"
+plan_sample cambridgeshire 's/^\( *after:\) .*/\1 3h/' 's/ack_wait: 15m/ack_wait: 3h/'
+start_daemon --clock-offset "$(clock_at '2026-12-01 02:00 UTC')"
 cleanup_hook() { tmux -S "$T/tmux" kill-server 2>/dev/null || true; }
 
 mw() { "$BIN/muster" --keys "$KEYS" --connect "$CONTROL" --feed "$FEED" "$@"; }

@@ -9,7 +9,7 @@
 
 export WATCHDOG_USEC=3000000
 start_daemon
-python3 "$SRC/tests/tool/notify_gaps.py" "$T/notify" "$T/gaps" &
+python3 "$SRC/tests/tool/notify_gaps.py" "$NOTIFY" "$T/gaps" &
 GAPS_PID=$!
 cleanup_hook() { kill "$GAPS_PID" 2>/dev/null || true; }
 pinged() { [ -f "$T/gaps" ] && ! grep -q '^pings 0 ' "$T/gaps"; }
@@ -19,7 +19,7 @@ ref=$(m incident standup --plan example --level 1 --exercise --operation BULK | 
 "$MTEST" imports "$CONTROL" "$KEYS" "$ref" 8 3 3 >"$T/imports" 2>&1 &
 IMPORTS=$!
 # Gold stands up another incident while the imports run: answered.
-started() { [ "$(sqlite3 "$DB" 'SELECT count(*) FROM persons' 2>/dev/null || echo 0)" -gt 0 ]; }
+started() { [ "$(persons_count 2>/dev/null || echo 0)" -gt 0 ]; }
 wait_for 60 started || fail "the imports never started"
 m incident standup --plan example --level 1 --exercise --operation DURING-BULK >/dev/null ||
     fail "Gold's standup failed during bulk intake"

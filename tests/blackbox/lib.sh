@@ -1,8 +1,10 @@
 # tests/blackbox/lib.sh - shared set-up for the black-box tests: a private
 # directory with keys, a database and ipc:// endpoints, the real musterd
-# started through mtest (which waits for sd_notify READY), and the real
-# muster client.  Source it with the build dir, the source dir and the
-# mtest tool as $1 $2 $3.  The private directory is made in $TMPDIR
+# started through mtest (which waits for sd_notify READY; the commands are
+# those of tests/tool/daemon_run.sh, shared with the bench), and the real
+# muster client.  The database as the tests read it is db_lib.sh, plan
+# fixtures plan_lib.sh.  Source it with the build dir, the source dir and
+# the mtest tool as $1 $2 $3.  The private directory is made in $TMPDIR
 # (default /tmp); its ipc:// socket paths must stay under 108 bytes.
 set -euo pipefail
 
@@ -16,12 +18,18 @@ PLANS=${PLANS:-$SRC/plans}
 CONTROL=ipc://$T/control
 FEED=ipc://$T/feed
 LOG=$T/musterd.log
-PID=
+REPORTS=$T/reports
+NOTIFY=$T/notify
+DAEMON_TOOL=$MTEST
+MUSTERD=$BIN/musterd
+. "$SRC/tests/tool/daemon_run.sh"
+. "$SRC/tests/blackbox/db_lib.sh"
+. "$SRC/tests/blackbox/plan_lib.sh"
 
 cleanup() {
     local rc=$?
     if declare -F cleanup_hook >/dev/null; then cleanup_hook; fi
-    [ -n "$PID" ] && kill -9 "$PID" 2>/dev/null || true
+    daemon_cleanup
     if [ $rc -ne 0 ]; then
         echo "--- musterd log ($LOG) ---" >&2
         tail -n 50 "$LOG" >&2 || true
@@ -66,12 +74,13 @@ export MUSTER_TIMEOUT=${MUSTER_TIMEOUT:-$((15 * SLOW))}
 # scaled SECONDS: SECONDS times the slow factor.
 scaled() { echo $(($1 * SLOW)); }
 
+# start_daemon ARGS...: musterd (ARGS added to its command line) under
+# WRAP, keys made first if there are none; returns once it is READY, with
+# its pid in PID.  MUSTERD_NOFILE=N: the daemon alone runs under
+# `ulimit -n N`.
 start_daemon() {
     [ -f "$KEYS/server.key" ] || init_keys
-    # MUSTERD_NOFILE=N: the daemon alone runs under `ulimit -n N`.
-    PID=$(if [ -n "${MUSTERD_NOFILE:-}" ]; then ulimit -n "$MUSTERD_NOFILE"; fi
-        "$MTEST" start "$T/notify" "$LOG" "${WRAP[@]}" "$BIN/musterd" --plans "$PLANS" \
-        --db "$DB" --keys "$KEYS" --control "$CONTROL" --feed "$FEED" --reports "$T/reports" "$@")
+    daemon_start "$@"
     if [ "${MUSTER_VALGRIND:-0}" = 1 ]; then # prove the daemon really runs under memcheck
         readlink "/proc/$PID/exe" | grep memcheck >/dev/null || fail "musterd is not under valgrind"
     fi
@@ -80,15 +89,43 @@ start_daemon() {
 # Stop with SIGTERM and check that the daemon shut down cleanly: no
 # sanitizer report, no leak.
 stop_daemon() {
-    "$MTEST" stop "$PID" TERM
-    PID=
+    daemon_stop TERM
     grep -q 'musterd stopped' "$LOG" || fail "musterd did not stop cleanly"
     sanitizer_clean
 }
 
+# kill -9, and wait until the process has gone.
 crash_daemon() {
-    "$MTEST" stop "$PID" KILL
-    PID=
+    daemon_stop KILL
+}
+
+# restart_daemon ARGS...: stop_daemon (checked clean), then start_daemon ARGS.
+restart_daemon() {
+    stop_daemon
+    start_daemon "$@"
+}
+
+# crash_restart ARGS...: kill -9, then start_daemon ARGS.
+crash_restart() {
+    crash_daemon
+    start_daemon "$@"
+}
+
+# reload_daemon: SIGHUP, which reloads plans and keyring; returns at once.
+reload_daemon() {
+    daemon_reload
+}
+
+# start_refused ARGS...: musterd must end before it is ready; REFUSAL says
+# how ("musterd exited with 1 before it was ready ..."), its log is $LOG.
+start_refused() {
+    [ -f "$KEYS/server.key" ] || init_keys
+    daemon_refused "$@" || fail "musterd became ready (it was killed): it should have refused to start"
+}
+
+# clock_at DATE: the --clock-offset (ms) that sets musterd's clock to DATE.
+clock_at() {
+    echo $(($(date -d "$1" +%s%3N) - $(date +%s%3N)))
 }
 
 sanitizer_clean() {

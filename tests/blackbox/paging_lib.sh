@@ -1,7 +1,8 @@
 # tests/blackbox/paging_lib.sh - receivers and generated plans for the
 # paging tests: a real local HTTP receiver and SMTP receiver (Python,
 # standard library), an exec script that logs every page it is given, and
-# a plan with N agencies whose ladders use every channel.
+# a plan with N agencies whose ladders use every channel.  (What the tests
+# read of pages and attempts is in db_lib.sh.)
 
 EXEC=$SRC/tests/receivers/page_exec.sh
 mkdir -p "$T/exec" "$T/plans"
@@ -27,11 +28,13 @@ cleanup_hook() {
 # write_plan N DELAY: agencies a01..aN, each with the ladder zmq, exec,
 # webhook, email, DELAY apart; paging settings short enough for a test.
 write_plan() {
-    local n=$1 delay=$2 f=$T/plans/paging.yaml
-    cat >"$f" <<YAML
-plan: {id: paging, name: Paging test plan, version: "1", ref_prefix: PT}
-levels: [{level: 1, name: Test level}]
-hub: {name: Test hub, lead_agency: a01}
+    plan_write paging paging_plan "$@"
+}
+
+paging_plan() { # N DELAY: write_plan's plan
+    local n=$1 delay=$2 i
+    plan_head id=paging name="Paging test plan" prefix=PT lead=a01 level="Test level" hub="Test hub"
+    cat <<YAML
 paging:
   ack_wait: ${ACK_WAIT:-1s}
   exec_timeout: ${EXEC_TIMEOUT:-5s}
@@ -43,28 +46,11 @@ paging:
 agencies:
 YAML
     for i in $(seq -w 1 "$n"); do
-        cat >>"$f" <<YAML
-  - id: a$i
-    name: Agency $i
-    role: Test role of agency $i
-    activate_level: 1
-    contacts:
-      - {name: Listener, channel: zmq, target: a$i}
-      - {name: Script, channel: exec, target: "$EXEC", args: ["$T/exec"${EXEC_MODE:+, "$EXEC_MODE"}], after: $delay}
-      - {name: Webhook, channel: webhook, target: "http://127.0.0.1:${http_PORT:-9}/a$i${WEBHOOK_QUERY:-}", after: $delay}
-      - {name: Email, channel: email, target: "a$i@test.example", after: $delay}
-YAML
+        plan_agency id="a$i" name="Agency $i" role="Test role of agency $i" desk=Listener \
+            contact="$(plan_contact Script exec "$EXEC" args="$T/exec${EXEC_MODE:+,$EXEC_MODE}" after="$delay")" \
+            contact="$(plan_contact Webhook webhook "http://127.0.0.1:${http_PORT:-9}/a$i${WEBHOOK_QUERY:-}" after="$delay")" \
+            contact="$(plan_contact Email email "a$i@test.example" after="$delay")"
     done
-    PLANS=$T/plans
-}
-
-# q SQL: one query against the daemon's database (WAL: safe while it runs).
-q() {
-    sqlite3 -batch "$DB" "$1"
-}
-
-page_state_count() { # STATE: pages of the test plan in that state
-    q "SELECT COUNT(*) FROM pages WHERE state = '$1'"
 }
 
 # The acknowledgement code in a receiver's record for an agency.

@@ -1,12 +1,13 @@
 /*
  * tests/tool/mtest.c - the black-box tests' tool.  It starts musterd and
  * waits for its sd_notify READY (the same signal systemd waits for, so no
- * test sleeps to synchronise), stops it and waits for it to exit, and sends
- * what the muster CLI never would: raw and oversized frames, multi-frame
- * envelopes, and floods of pipelined requests from several clients.
+ * test sleeps to synchronise), stops it and waits for it to exit (both in
+ * daemon_run.c, shared with the bench), and sends what the muster CLI
+ * never would: raw and oversized frames, multi-frame envelopes, and floods
+ * of pipelined requests from several clients.
  *
- *   mtest start NOTIFY_SOCKET LOG CMD ARGS...   print the pid once READY
- *   mtest stop PID SIGNAL                       signal and wait for exit
+ *   mtest start NOTIFY_SOCKET LOG CMD ARGS...   print "PID MS" once READY
+ *   mtest stop PID TERM|KILL|INT|HUP            signal and wait for exit
  *   mtest raw EP KEYS PRINCIPAL FILE            send FILE as one frame
  *   mtest big EP KEYS PRINCIPAL BYTES           send a BYTES-long frame
  *   mtest frames EP KEYS PRINCIPAL N            send an N-frame request
@@ -25,25 +26,18 @@
  *       "call CMD ARGS-JSON" and "feed WAIT_MS [REF]" lines from stdin, answers each
  *       with one line ("reply JSON", "event KIND", "feed none")
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/syscall.h>
-#include <sys/un.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <zmq.h>
 
 #include "client.h"
+#include "daemon_run.h"
 #include "slow.h"
 
 /* a bound on waiting, never a measured time (scaled by MUSTER_SLOW) */
@@ -54,88 +48,6 @@ static int fail(const char *what)
 {
     fprintf(stderr, "mtest: %s\n", what);
     return 1;
-}
-
-static int notify_socket(const char *path)
-{
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-    unlink(path);
-    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
-        return -1;
-    return fd;
-}
-
-static int pidfd(pid_t pid)
-{
-    return (int)syscall(SYS_pidfd_open, pid, 0);
-}
-
-/* Says how PID ended before READY: bb_unit tells a SIGSYS from a crash. */
-static int exited_early(pid_t pid)
-{
-    int st = 0;
-    waitpid(pid, &st, 0);
-    if (WIFSIGNALED(st))
-        fprintf(stderr, "mtest: musterd was killed by signal %d (%s) before it was ready\n",
-                WTERMSIG(st), strsignal(WTERMSIG(st)));
-    else
-        fprintf(stderr, "mtest: musterd exited with %d before it was ready (see its log)\n",
-                WEXITSTATUS(st));
-    return 1;
-}
-
-static int cmd_start(int argc, char **argv)
-{
-    if (argc < 4)
-        return fail("usage: start NOTIFY_SOCKET LOG CMD ARGS...");
-    int fd = notify_socket(argv[1]);
-    if (fd < 0)
-        return fail("cannot bind the notify socket");
-    pid_t pid = fork();
-    if (pid == 0) {
-        int log = open(argv[2], O_WRONLY | O_CREAT | O_APPEND, 0644);
-        dup2(log, 1);
-        dup2(log, 2);
-        setenv("NOTIFY_SOCKET", argv[1], 1);
-        setsid();
-        execv(argv[3], argv + 3);
-        _exit(127);
-    }
-    struct pollfd p[2] = {{fd, POLLIN, 0}, {pidfd(pid), POLLIN, 0}};
-    char buf[256];
-    while (poll(p, 2, WAIT_MS) > 0) {
-        if (p[1].revents)
-            return exited_early(pid);
-        ssize_t n = recv(fd, buf, sizeof(buf) - 1, 0);
-        buf[n > 0 ? n : 0] = '\0';
-        if (strstr(buf, "READY=1")) {
-            printf("%d\n", (int)pid);
-            return 0;
-        }
-    }
-    kill(pid, SIGKILL);
-    return fail("musterd did not become ready");
-}
-
-static int cmd_stop(int argc, char **argv)
-{
-    if (argc != 3)
-        return fail("usage: stop PID TERM|KILL|INT|HUP");
-    pid_t pid = atoi(argv[1]);
-    int sig = !strcmp(argv[2], "KILL")  ? SIGKILL
-              : !strcmp(argv[2], "INT") ? SIGINT
-              : !strcmp(argv[2], "HUP") ? SIGHUP
-                                        : SIGTERM;
-    int fd = pidfd(pid);
-    if (fd < 0)
-        return fail("no such process");
-    kill(pid, sig);
-    if (sig == SIGHUP)
-        return 0;
-    struct pollfd p = {fd, POLLIN, 0};
-    return poll(&p, 1, WAIT_MS) == 1 ? 0 : fail("process did not exit");
 }
 
 static struct mclient *connect_as(const char *ep, const char *keys, const char *principal)
@@ -649,9 +561,9 @@ int main(int argc, char **argv)
     argc--;
     argv++;
     if (!strcmp(cmd, "start"))
-        return cmd_start(argc, argv);
+        return daemon_run_start_cmd("mtest", argc, argv, WAIT_MS);
     if (!strcmp(cmd, "stop"))
-        return cmd_stop(argc, argv);
+        return daemon_run_stop_cmd("mtest", argc, argv, WAIT_MS);
     if (!strcmp(cmd, "raw"))
         return cmd_raw(argc, argv);
     if (!strcmp(cmd, "big"))
