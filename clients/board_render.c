@@ -16,6 +16,7 @@
 #include "board_client.h"
 #include "cli.h"
 #include "cli_out.h"
+#include "proto.h"
 #include "clock.h"
 #include "keys.h"
 
@@ -161,12 +162,6 @@ __attribute__((format(printf, 2, 3))) static json_int_t count(json_t *board, con
     return json_integer_value(json_object_get(board, key));
 }
 
-static const char *str(json_t *obj, const char *key, const char *dflt)
-{
-    const char *s = json_string_value(json_object_get(obj, key));
-    return s ? s : dflt;
-}
-
 static int clamp(int v, int lo, int hi)
 {
     return v < lo ? lo : v > hi ? hi : v;
@@ -203,7 +198,7 @@ static void header_line(const struct view *v, struct canvas *c)
 {
     json_t *inc = json_object_get(v->board, "incident");
     char up[32], line[512];
-    bool active = !strcmp(str(inc, "state", ""), "active");
+    bool active = !strcmp(proto_str(inc, "state", ""), "active");
     int64_t end = active ? clock_real_ms() + v->skew
                          : json_integer_value(json_object_get(inc, "stood_down_at"));
     fmt_duration(end - json_integer_value(json_object_get(inc, "created_at")), up, sizeof(up));
@@ -213,7 +208,7 @@ static void header_line(const struct view *v, struct canvas *c)
              json_is_true(json_object_get(inc, "exercise")) ? "EXERCISE" : "LIVE", v->ref,
              active ? "" : S_ALERT, active ? "ACTIVE" : "STOOD DOWN", active ? "up" : "lasted", up,
              (long long)json_integer_value(json_object_get(inc, "level")),
-             str(inc, "level_name", ""), str(inc, "operation", "?"));
+             proto_str(inc, "level_name", ""), proto_str(inc, "operation", "?"));
     canvas_put(c, line);
 }
 
@@ -229,11 +224,11 @@ static void agency_lines(const struct view *v, int w, struct block *b)
         json_t *a;
         json_array_foreach(json_object_get(v->meta, "agencies"), i, a)
         {
-            const char *id = str(a, "id", "?"), *name = str(a, "name", id);
+            const char *id = proto_str(a, "id", "?"), *name = proto_str(a, "name", id);
             char key[160], when[16];
             snprintf(key, sizeof(key), "agency/%s", id);
             json_t *st = json_object_get(v->board, key);
-            const char *state = str(st, "state", "?");
+            const char *state = proto_str(st, "state", "?");
             int k = 0;
             while (agency_states[k] && strcmp(agency_states[k], state))
                 k++;
@@ -248,7 +243,7 @@ static void agency_lines(const struct view *v, int w, struct block *b)
                 block_add(b, "  waiting     %-*.*s  paging, step %lld", nw, nw, name, step);
             else if (pass == 2)
                 block_add(b, "  answered    %-*.*s  by %s at %s", nw, nw, name,
-                          str(st, "acknowledged_by", "?"), when);
+                          proto_str(st, "acknowledged_by", "?"), when);
             else
                 block_add(b, "  %-11.11s %-*.*s", state, nw, nw, name);
         }
@@ -263,8 +258,8 @@ static void agencies_block(const struct view *v, int w, struct block *b)
     json_array_foreach(json_object_get(v->meta, "agencies"), i, a)
     {
         char key[160];
-        snprintf(key, sizeof(key), "agency/%s", str(a, "id", "?"));
-        const char *state = str(json_object_get(v->board, key), "state", "");
+        snprintf(key, sizeof(key), "agency/%s", proto_str(a, "id", "?"));
+        const char *state = proto_str(json_object_get(v->board, key), "state", "");
         int k = 0;
         while (agency_states[k] && strcmp(agency_states[k], state))
             k++;
@@ -317,12 +312,12 @@ static void grid_row(const struct view *v, json_t *role, int rw, size_t from, si
 {
     char line[2048], cell[48];
     json_t *shifts = json_object_get(v->meta, "shifts");
-    int len =
-        snprintf(line, sizeof(line), "  %-*.*s", rw, rw, str(role, "name", str(role, "id", "?")));
+    int len = snprintf(line, sizeof(line), "  %-*.*s", rw, rw,
+                       proto_str(role, "name", proto_str(role, "id", "?")));
     for (size_t k = from; k < from + ns && len < (int)sizeof(line) - 64; k++) {
         char key[200];
-        snprintf(key, sizeof(key), "cell/%s/%s", str(json_array_get(shifts, k), "key", ""),
-                 str(role, "id", ""));
+        snprintf(key, sizeof(key), "cell/%s/%s", proto_str(json_array_get(shifts, k), "key", ""),
+                 proto_str(role, "id", ""));
         grid_cell(json_object_get(v->board, key), cell, sizeof(cell));
         len += snprintf(line + len, sizeof(line) - (size_t)len, "%s", cell);
     }
@@ -338,7 +333,7 @@ static void grid_header(const struct view *v, int rw, size_t from, size_t ns, st
         json_t *s = json_array_get(shifts, k);
         char day[8], label[16];
         fmt_clock(json_object_get(s, "starts_at"), true, day, sizeof(day));
-        snprintf(label, sizeof(label), "%.3s %.5s", day, str(s, "name", "?"));
+        snprintf(label, sizeof(label), "%.3s %.5s", day, proto_str(s, "name", "?"));
         len += snprintf(line + len, sizeof(line) - (size_t)len, "%9.9s ", label);
     }
     block_add(b, "%s", line);
@@ -373,7 +368,7 @@ static void staffing_block(const struct view *v, int w, struct block *b)
         return;
     }
     int rw = 12;
-    json_array_foreach(roles, i, role) rw = clamp((int)strlen(str(role, "name", "")), rw, 40);
+    json_array_foreach(roles, i, role) rw = clamp((int)strlen(proto_str(role, "name", "")), rw, 40);
     rw = clamp(rw, 12, w >= 160 ? 40 : 24);
     size_t fit = (size_t)clamp((w - 3 - rw) / 10, 1, 64);
     size_t from = first_shift(v, fit), ns = nshifts - from < fit ? nshifts - from : fit;
@@ -409,7 +404,7 @@ static void counts_under(json_t *board, const char *prefix, char *out, size_t le
 
 static void pathway_line(const struct view *v, json_t *p, int w, struct block *b)
 {
-    const char *id = str(p, "id", "?");
+    const char *id = proto_str(p, "id", "?");
     long long cap = json_integer_value(json_object_get(p, "capacity"));
     long long ref = count(v->board, "pathway/%s/referred", id);
     long long wait = count(v->board, "pathway/%s/waitlisted", id);
@@ -433,7 +428,7 @@ static void pathway_line(const struct view *v, json_t *p, int w, struct block *b
                                  " " S_ALERT "+%lld waiting" S_END, wait);
     if (held)
         snprintf(extra + used, sizeof(extra) - used, "  %lld awaiting consent", held);
-    block_add(b, "  %-*.*s %s%s" S_END " %s", nw, nw, str(p, "name", id),
+    block_add(b, "  %-*.*s %s%s" S_END " %s", nw, nw, proto_str(p, "name", id),
               cap > 0 && ref >= cap ? S_ALERT : "", bar, extra);
 }
 

@@ -255,6 +255,14 @@ const struct plan_level *plan_level_find(const struct plan *plan, int level)
     return NULL;
 }
 
+int plan_pathway_index(const struct plan_persons *pp, const char *id)
+{
+    for (size_t i = 0; i < pp->npathways; i++)
+        if (!strcmp(pp->pathways[i].id, id))
+            return (int)i;
+    return -1;
+}
+
 size_t plan_agencies_at_level(const struct plan *plan, int level)
 {
     size_t n = 0;

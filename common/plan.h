@@ -238,6 +238,9 @@ void plan_free(struct plan *plan);
 const struct plan_agency *plan_agency_find(const struct plan *plan, const char *id);
 const struct plan_level *plan_level_find(const struct plan *plan, int level);
 
+/* The index of pathway id in pp->pathways, or -1. */
+int plan_pathway_index(const struct plan_persons *pp, const char *id);
+
 /* Number of agencies activated at the given level. */
 size_t plan_agencies_at_level(const struct plan *plan, int level);
 

@@ -259,3 +259,19 @@ int proto_arg_bool(json_t *args, const char *name, bool required, bool *out, str
     *out = json_is_true(v);
     return 0;
 }
+
+const char *proto_str(json_t *o, const char *key, const char *dflt)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : dflt;
+}
+
+const char *proto_dash(json_t *o, const char *key)
+{
+    return proto_str(o, key, "-");
+}
+
+long long proto_int(json_t *o, const char *key)
+{
+    return (long long)json_integer_value(json_object_get(o, key));
+}

@@ -103,4 +103,11 @@ int proto_arg_int(json_t *args, const char *name, bool required, int64_t min, in
                   int64_t *out, struct proto_error *e);
 int proto_arg_bool(json_t *args, const char *name, bool required, bool *out, struct proto_error *e);
 
+/* Reading replies and documents: o[key] as a string, dflt when it is
+ * absent or not a string; proto_dash with "-" for dflt; o[key] as an
+ * integer, 0 when absent. */
+const char *proto_str(json_t *o, const char *key, const char *dflt);
+const char *proto_dash(json_t *o, const char *key);
+long long proto_int(json_t *o, const char *key);
+
 #endif

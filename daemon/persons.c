@@ -109,14 +109,6 @@ static const char SQL_WAITLIST_HEAD[] =
 static const char SQL_PROMOTE[] =
     "UPDATE referrals SET state = 'referred', updated_at = ?2 WHERE id = ?1";
 
-static int pathway_index(const struct plan_persons *pp, const char *id)
-{
-    for (size_t i = 0; i < pp->npathways; i++)
-        if (!strcmp(pp->pathways[i].id, id))
-            return (int)i;
-    return -1;
-}
-
 /* Places taken in each pathway with a capacity (unlimited pathways are
  * never full, so they are not counted: registration stays cheap however
  * many persons an incident has). */
@@ -264,7 +256,7 @@ static int referral_replace(struct muster *m, struct outbox *ob, const struct fa
         pathway_count(m, ob, f->incident_id, cur->pathway, cur->state, -1) != 0)
         return -2;
     referral_event(m, ob, f, person_id, "person.referral_closed", cur->pathway, reason, now);
-    return strcmp(cur->state, "referred") ? -1 : pathway_index(pp, cur->pathway);
+    return strcmp(cur->state, "referred") ? -1 : plan_pathway_index(pp, cur->pathway);
 }
 
 static int route_apply(struct muster *m, struct outbox *ob, int64_t person_id,
@@ -277,7 +269,7 @@ static int route_apply(struct muster *m, struct outbox *ob, int64_t person_id,
         rc = open_referral(m, person_id, &cur);
     if (rc != 0)
         return rc;
-    int held = cur.id && !strcmp(cur.state, "referred") ? pathway_index(pp, cur.pathway) : -1;
+    int held = cur.id && !strcmp(cur.state, "referred") ? plan_pathway_index(pp, cur.pathway) : -1;
     if (held >= 0)
         occupied[held]--; /* the person's own place does not count against them */
     struct route_decision d;

@@ -24,6 +24,7 @@
 #include "dispatch.h"
 #include "log.h"
 #include "outbox.h"
+#include "proto.h"
 #include "server.h"
 #include "store.h"
 
@@ -177,17 +178,6 @@ int report_build(struct muster *m, int64_t id, json_t **out)
 
 /* ---- renderings ---- */
 
-static const char *str(json_t *o, const char *key)
-{
-    const char *s = json_string_value(json_object_get(o, key));
-    return s ? s : "-";
-}
-
-static long long num(json_t *o, const char *key)
-{
-    return (long long)json_integer_value(json_object_get(o, key));
-}
-
 static void utc(json_t *ms, char *buf, size_t len)
 {
     if (!json_is_integer(ms)) {
@@ -208,12 +198,12 @@ static void md_header(FILE *f, json_t *r)
         fprintf(f, "> **EXERCISE EXERCISE EXERCISE** - these figures come from an exercise.\n\n");
     utc(json_object_get(inc, "created_at"), a, sizeof(a));
     utc(json_object_get(inc, "stood_down_at"), b, sizeof(b));
-    fprintf(f, "# Stand-down report: %s\n\n", str(inc, "ref"));
+    fprintf(f, "# Stand-down report: %s\n\n", proto_dash(inc, "ref"));
     fprintf(f,
             "- Operation: %s\n- Plan: %s\n- Level: %lld (%s)\n- Stood up: %s\n"
             "- Stood down: %s\n- State: %s\n\n",
-            str(inc, "operation"), str(inc, "plan"), num(inc, "level"), str(inc, "level_name"), a,
-            b, str(inc, "state"));
+            proto_dash(inc, "operation"), proto_dash(inc, "plan"), proto_int(inc, "level"),
+            proto_dash(inc, "level_name"), a, b, proto_dash(inc, "state"));
     if (json_is_integer(json_object_get(r, "purged_at"))) {
         utc(json_object_get(r, "purged_at"), a, sizeof(a));
         fprintf(f,
@@ -229,19 +219,19 @@ static void timeline_detail(FILE *f, json_t *d)
     const char *agency = json_string_value(json_object_get(d, "agency"));
     const char *role = json_string_value(json_object_get(d, "role"));
     if (role)
-        fprintf(f, "%s short of %lld %s, asked %s", str(d, "shift"), num(d, "short"), role,
-                agency ? agency : "-");
+        fprintf(f, "%s short of %lld %s, asked %s", proto_dash(d, "shift"), proto_int(d, "short"),
+                role, agency ? agency : "-");
     else if (agency)
         fprintf(f, "%s%s%s", agency, json_is_string(json_object_get(d, "via")) ? " via " : "",
-                json_is_string(json_object_get(d, "via")) ? str(d, "via") : "");
+                json_is_string(json_object_get(d, "via")) ? proto_dash(d, "via") : "");
     else if (json_is_integer(json_object_get(d, "person")))
-        fprintf(f, "person %lld", num(d, "person"));
+        fprintf(f, "person %lld", proto_int(d, "person"));
     else if (json_is_string(json_object_get(d, "by")))
-        fprintf(f, "by %s%s%s", str(d, "by"),
+        fprintf(f, "by %s%s%s", proto_dash(d, "by"),
                 json_is_string(json_object_get(d, "note")) ? ": " : "",
-                json_is_string(json_object_get(d, "note")) ? str(d, "note") : "");
+                json_is_string(json_object_get(d, "note")) ? proto_dash(d, "note") : "");
     else
-        fprintf(f, "%s", json_is_string(json_object_get(d, "note")) ? str(d, "note") : "");
+        fprintf(f, "%s", json_is_string(json_object_get(d, "note")) ? proto_dash(d, "note") : "");
 }
 
 static void md_timeline(FILE *f, json_t *r)
@@ -253,7 +243,7 @@ static void md_timeline(FILE *f, json_t *r)
     {
         char t[32];
         utc(json_object_get(e, "at"), t, sizeof(t));
-        fprintf(f, "| %s | %s | ", t, str(e, "kind"));
+        fprintf(f, "| %s | %s | ", t, proto_dash(e, "kind"));
         timeline_detail(f, json_object_get(e, "data"));
         fprintf(f, " |\n");
     }
@@ -271,10 +261,11 @@ static void md_agencies(FILE *f, json_t *r)
         json_t *secs = json_object_get(a, "seconds_to_acknowledge");
         char t[32] = "-";
         if (json_is_integer(secs))
-            snprintf(t, sizeof(t), "%lld min %lld s", num(a, "seconds_to_acknowledge") / 60,
-                     num(a, "seconds_to_acknowledge") % 60);
-        fprintf(f, "| %s | %s | %lld | %s | %s | %s |\n", str(a, "agency"), str(a, "state"),
-                num(a, "attempts"), t, str(a, "acknowledged_by"), str(a, "via"));
+            snprintf(t, sizeof(t), "%lld min %lld s", proto_int(a, "seconds_to_acknowledge") / 60,
+                     proto_int(a, "seconds_to_acknowledge") % 60);
+        fprintf(f, "| %s | %s | %lld | %s | %s | %s |\n", proto_dash(a, "agency"),
+                proto_dash(a, "state"), proto_int(a, "attempts"), t,
+                proto_dash(a, "acknowledged_by"), proto_dash(a, "via"));
     }
     fprintf(f, "\n");
 }
@@ -286,9 +277,9 @@ static void md_staffing(FILE *f, json_t *r)
     fprintf(f, "## Staffing coverage per shift\n\n| shift | role | required | pledged | accepted |"
                " arrived | shortfall |\n|---|---|---|---|---|---|---|\n");
     json_array_foreach(json_object_get(r, "staffing"), i, c)
-        fprintf(f, "| %s | %s | %lld | %lld | %lld | %lld | %lld |\n", str(c, "shift"),
-                str(c, "role"), num(c, "required"), num(c, "pledged"), num(c, "accepted"),
-                num(c, "arrived"), num(c, "shortfall"));
+        fprintf(f, "| %s | %s | %lld | %lld | %lld | %lld | %lld |\n", proto_dash(c, "shift"),
+                proto_dash(c, "role"), proto_int(c, "required"), proto_int(c, "pledged"),
+                proto_int(c, "accepted"), proto_int(c, "arrived"), proto_int(c, "shortfall"));
     fprintf(f, "\n");
 }
 
@@ -299,22 +290,23 @@ static void md_persons(FILE *f, json_t *r)
     fprintf(f,
             "## Affected persons\n\n- Registered: %lld\n- Referred: %lld\n- Contacted: %lld\n"
             "- Declined: %lld\n- Unable to contact: %lld\n- Referral deadline breached: %lld\n\n",
-            num(o, "registered"), num(o, "referred"), num(o, "contacted"), num(o, "declined"),
-            num(o, "unable_to_contact"), num(o, "breached"));
+            proto_int(o, "registered"), proto_int(o, "referred"), proto_int(o, "contacted"),
+            proto_int(o, "declined"), proto_int(o, "unable_to_contact"), proto_int(o, "breached"));
     fprintf(f, "| category | persons |\n|---|---|\n");
     json_array_foreach(json_object_get(p, "by_category"), i, x)
-        fprintf(f, "| %s | %lld |\n", str(x, "category"), num(x, "persons"));
+        fprintf(f, "| %s | %lld |\n", proto_dash(x, "category"), proto_int(x, "persons"));
     fprintf(f, "\n| pathway | referred | waitlisted | held for consent | closed |\n"
                "|---|---|---|---|---|\n");
     json_array_foreach(json_object_get(p, "by_pathway"), i, x)
-        fprintf(f, "| %s | %lld | %lld | %lld | %lld |\n", str(x, "pathway"), num(x, "referred"),
-                num(x, "waitlisted"), num(x, "held_consent"), num(x, "closed"));
+        fprintf(f, "| %s | %lld | %lld | %lld | %lld |\n", proto_dash(x, "pathway"),
+                proto_int(x, "referred"), proto_int(x, "waitlisted"), proto_int(x, "held_consent"),
+                proto_int(x, "closed"));
     fprintf(f, "\n## Deadline breaches\n\n");
     json_array_foreach(json_object_get(r, "breaches"), i, x)
     {
         char t[32];
         utc(json_object_get(x, "due_at"), t, sizeof(t));
-        fprintf(f, "- person %lld: referral due %s\n", num(x, "person"), t);
+        fprintf(f, "- person %lld: referral due %s\n", proto_int(x, "person"), t);
     }
     if (json_array_size(json_object_get(r, "breaches")) == 0)
         fprintf(f, "None.\n");

@@ -50,14 +50,6 @@ static bool rule_matches(const struct plan_persons *pp, const struct plan_rule *
     return !(r->screen_positive == -1 && p->screen_positive == 1);
 }
 
-static int pathway_index(const struct plan_persons *pp, const char *id)
-{
-    for (size_t i = 0; i < pp->npathways; i++)
-        if (!strcmp(pp->pathways[i].id, id))
-            return (int)i;
-    return -1;
-}
-
 void routing_decide(const struct plan_persons *pp, const struct route_person *p,
                     const int *occupied, struct route_decision *out)
 {
@@ -68,7 +60,7 @@ void routing_decide(const struct plan_persons *pp, const struct route_person *p,
     }
     for (size_t i = 0; i < pp->nrules; i++) {
         const struct plan_rule *r = &pp->rules[i];
-        int pw = pathway_index(pp, r->pathway);
+        int pw = plan_pathway_index(pp, r->pathway);
         if (pw < 0 || !rule_matches(pp, r, p))
             continue;
         const struct plan_pathway *path = &pp->pathways[pw];
