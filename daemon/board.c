@@ -78,9 +78,16 @@ json_t *board_agency(struct muster *m, int64_t incident_id, const char *agency)
 }
 
 static const char SQL_INCIDENT[] =
-    "SELECT ref, plan_id, level, exercise, operation, state, created_at, stood_down_at,"
-    " (SELECT json_extract(value, '$.name') FROM json_each(json_extract(plan_json, '$.levels'))"
-    "  WHERE json_extract(value, '$.level') = level) FROM incidents WHERE id = ?1";
+    "SELECT ref, plan_id, level, exercise, operation, state, created_at, stood_down_at"
+    " FROM incidents WHERE id = ?1";
+
+/* The name of a level in the incident's frozen plan (borrowed), or NULL. */
+static const char *level_name(struct muster *m, int64_t incident_id, int level)
+{
+    const struct plan *plan = frozen_plan(m, incident_id);
+    const struct plan_level *l = plan ? plan_level_find(plan, level) : NULL;
+    return l ? l->name : NULL;
+}
 
 json_t *board_incident(struct muster *m, int64_t incident_id)
 {
@@ -91,10 +98,11 @@ json_t *board_incident(struct muster *m, int64_t incident_id)
     sqlite3_bind_int64(s, 1, incident_id);
     if (sqlite3_step(s) == SQLITE_ROW)
         v = json_pack("{s:s, s:s, s:i, s:s?, s:b, s:s, s:s, s:I, s:o}", "ref", col(s, 0), "plan",
-                      col(s, 1), "level", sqlite3_column_int(s, 2), "level_name", col(s, 8),
-                      "exercise", sqlite3_column_int(s, 3), "operation", col(s, 4), "state",
-                      col(s, 5), "created_at", (json_int_t)sqlite3_column_int64(s, 6),
-                      "stood_down_at", opt_int(s, 7));
+                      col(s, 1), "level", sqlite3_column_int(s, 2), "level_name",
+                      level_name(m, incident_id, sqlite3_column_int(s, 2)), "exercise",
+                      sqlite3_column_int(s, 3), "operation", col(s, 4), "state", col(s, 5),
+                      "created_at", (json_int_t)sqlite3_column_int64(s, 6), "stood_down_at",
+                      opt_int(s, 7));
     sqlite3_reset(s);
     return v;
 }
@@ -155,13 +163,6 @@ static const char SQL_META_SHIFTS[] =
     "SELECT key, name, starts_at, ends_at FROM shifts WHERE incident_id = ?1 ORDER BY starts_at";
 static const char SQL_META_AGENCIES[] =
     "SELECT agency_id FROM pages WHERE incident_id = ?1 AND ask_id IS NULL ORDER BY id";
-static const char SQL_META_PLAN[] =
-    "SELECT json_object('roles', json_extract(plan_json, '$.staffing.roles'), 'pathways',"
-    " (SELECT json_group_array(json_object('id', json_extract(value, '$.id'), 'name',"
-    " json_extract(value, '$.name'), 'capacity', json_extract(value, '$.capacity'),"
-    " 'provider', json_extract(value, '$.provider')))"
-    " FROM json_each(json_extract(plan_json, '$.persons.pathways'))))"
-    " FROM incidents WHERE id = ?1";
 
 static json_t *meta_shifts(struct muster *m, int64_t id)
 {
@@ -201,19 +202,36 @@ static json_t *meta_agencies(struct muster *m, int64_t id)
     return arr;
 }
 
+/* The staffing roles of a frozen plan: [{"id", "name"}] (empty without). */
+static json_t *meta_roles(const struct plan *plan)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; plan && i < plan->staffing.nroles; i++) {
+        const struct plan_role *r = &plan->staffing.roles[i];
+        json_array_append_new(arr, json_pack("{s:s, s:s}", "id", r->id, "name", r->name));
+    }
+    return arr;
+}
+
+/* The pathways of a frozen plan: [{"id", "name", "capacity", "provider"}]. */
+static json_t *meta_pathways(const struct plan *plan)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; plan && i < plan->persons.npathways; i++) {
+        const struct plan_pathway *pw = &plan->persons.pathways[i];
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:i, s:s}", "id", pw->id, "name", pw->name,
+                                             "capacity", pw->capacity, "provider", pw->provider));
+    }
+    return arr;
+}
+
 /* What a board needs besides the keys: names, capacities, shifts. */
 static json_t *board_meta(struct muster *m, int64_t id)
 {
-    sqlite3_stmt *s = store_stmt(m->store, SQL_META_PLAN);
-    json_t *meta = NULL;
-    if (s) {
-        sqlite3_bind_int64(s, 1, id);
-        if (sqlite3_step(s) == SQLITE_ROW)
-            meta = json_loads(col(s, 0), 0, NULL);
-        sqlite3_reset(s);
-    }
-    if (!meta)
-        meta = json_object();
+    const struct plan *plan = frozen_plan(m, id);
+    json_t *meta = json_object();
+    json_object_set_new(meta, "roles", meta_roles(plan));
+    json_object_set_new(meta, "pathways", meta_pathways(plan));
     json_object_set_new(meta, "shifts", meta_shifts(m, id));
     json_object_set_new(meta, "agencies", meta_agencies(m, id));
     return meta;
