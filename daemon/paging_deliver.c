@@ -15,7 +15,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "board.h"
 #include "channel.h"
 #include "control.h"
 #include "frozen.h"
@@ -93,6 +92,7 @@ struct delivery {
     enum plan_channel channel;
     char agency[48];
     bool queued; /* zmq with no live session when it was committed */
+    bool oom;    /* a string could not be copied */
     struct page_msg msg;
     struct plan_paging paging;
     json_t *keep; /* owns the copied strings msg and paging point into */
@@ -114,14 +114,16 @@ static void delivery_free(void *arg)
     free(d);
 }
 
-/* A copy of s that lives as long as d (borrowed from d), or NULL for a
- * NULL s or when memory ran out. */
+/* A copy of s that lives as long as d (borrowed from d); NULL for a NULL
+ * s, or when memory ran out (then d->oom is set). */
 static const char *keep(struct delivery *d, const char *s)
 {
     json_t *j = s ? json_string(s) : NULL;
-    if (!j || json_array_append_new(d->keep, j) != 0)
+    if (s && (!j || json_array_append_new(d->keep, j) != 0)) {
+        d->oom = true;
         return NULL;
-    return json_string_value(j);
+    }
+    return j ? json_string_value(j) : NULL;
 }
 
 static const char SQL_ATTEMPT[] =
@@ -197,26 +199,23 @@ static int delivery_msg(struct delivery *d, const struct page_facts *f,
     if (!d->args)
         return -ENOMEM;
     for (size_t i = 0; i < contact->nargs; i++)
-        if (!(d->args[i] = keep(d, contact->args[i])))
-            return -ENOMEM;
-    d->msg = (struct page_msg){d->id,
-                               f->incident_ref,
-                               f->level,
-                               f->exercise,
-                               d->agency,
-                               keep(d, contact->name),
-                               keep(d, contact->target),
-                               d->args,
-                               f->ack_code,
-                               d->subject,
-                               d->text,
-                               d->json};
+        d->args[i] = keep(d, contact->args[i]);
+    d->msg = (struct page_msg){.id = d->id,
+                               .incident_ref = f->incident_ref,
+                               .level = f->level,
+                               .exercise = f->exercise,
+                               .agency_id = d->agency,
+                               .contact_name = keep(d, contact->name),
+                               .target = keep(d, contact->target),
+                               .args = d->args,
+                               .ack_code = f->ack_code,
+                               .subject = d->subject,
+                               .text = d->text,
+                               .json = d->json};
     d->paging = *paging;
     d->paging.smtp_url = (char *)keep(d, paging->smtp_url);
     d->paging.email_from = (char *)keep(d, paging->email_from);
-    return d->msg.contact_name && d->msg.target && d->paging.smtp_url && d->paging.email_from
-               ? 0
-               : -ENOMEM;
+    return d->oom ? -ENOMEM : 0;
 }
 
 /* A new delivery of attempt id on contact (NULL when memory ran out). */
@@ -260,7 +259,7 @@ static struct delivery *delivery_from_row(struct paging *p, sqlite3_stmt *s, int
     f.plan_version = keep(d, col(s, 10));
     f.ack_code = keep(d, col(s, 4));
     f.call = d->call = ask_call(p, sqlite3_column_int64(s, 11), plan);
-    int rc = f.incident_ref && f.operation && f.plan_version && f.ack_code ? 0 : -ENOMEM;
+    int rc = d->oom ? -ENOMEM : 0;
     if (rc == 0)
         rc = delivery_words(d, &f, plan, agency, contact);
     if (rc == 0)
