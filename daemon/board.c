@@ -68,9 +68,16 @@ json_t *board_agency(struct muster *m, int64_t incident_id, const char *agency)
 }
 
 static const char SQL_INCIDENT[] =
-    "SELECT ref, plan_id, level, exercise, operation, state, created_at, stood_down_at,"
-    " (SELECT json_extract(value, '$.name') FROM json_each(json_extract(plan_json, '$.levels'))"
-    "  WHERE json_extract(value, '$.level') = level) FROM incidents WHERE id = ?1";
+    "SELECT ref, plan_id, level, exercise, operation, state, created_at, stood_down_at"
+    " FROM incidents WHERE id = ?1";
+
+/* The name of a level in the incident's frozen plan (borrowed), or NULL. */
+static const char *level_name(struct muster *m, int64_t incident_id, int level)
+{
+    const struct plan *plan = frozen_plan(m, incident_id);
+    const struct plan_level *l = plan ? plan_level_find(plan, level) : NULL;
+    return l ? l->name : NULL;
+}
 
 json_t *board_incident(struct muster *m, int64_t incident_id)
 {
@@ -82,10 +89,10 @@ json_t *board_incident(struct muster *m, int64_t incident_id)
     if (store_step(s) > 0)
         v = json_pack("{s:s, s:s, s:i, s:s?, s:b, s:s, s:s, s:I, s:o}", "ref", store_col_text(s, 0),
                       "plan", store_col_text(s, 1), "level", sqlite3_column_int(s, 2), "level_name",
-                      store_col_text(s, 8), "exercise", sqlite3_column_int(s, 3), "operation",
-                      store_col_text(s, 4), "state", store_col_text(s, 5), "created_at",
-                      (json_int_t)sqlite3_column_int64(s, 6), "stood_down_at",
-                      store_col_opt_int(s, 7));
+                      level_name(m, incident_id, sqlite3_column_int(s, 2)), "exercise",
+                      sqlite3_column_int(s, 3), "operation", store_col_text(s, 4), "state",
+                      store_col_text(s, 5), "created_at", (json_int_t)sqlite3_column_int64(s, 6),
+                      "stood_down_at", store_col_opt_int(s, 7));
     sqlite3_reset(s);
     return v;
 }
@@ -156,13 +163,6 @@ static const char SQL_META_SHIFTS[] =
     "SELECT key, name, starts_at, ends_at FROM shifts WHERE incident_id = ?1 ORDER BY starts_at";
 static const char SQL_META_AGENCIES[] =
     "SELECT agency_id FROM pages WHERE incident_id = ?1 AND ask_id IS NULL ORDER BY id";
-static const char SQL_META_PLAN[] =
-    "SELECT json_object('roles', json_extract(plan_json, '$.staffing.roles'), 'pathways',"
-    " (SELECT json_group_array(json_object('id', json_extract(value, '$.id'), 'name',"
-    " json_extract(value, '$.name'), 'capacity', json_extract(value, '$.capacity'),"
-    " 'provider', json_extract(value, '$.provider')))"
-    " FROM json_each(json_extract(plan_json, '$.persons.pathways'))))"
-    " FROM incidents WHERE id = ?1";
 
 static json_t *shift_row(sqlite3_stmt *s)
 {
@@ -185,42 +185,59 @@ static int meta_agencies(struct muster *m, int64_t id, json_t **out)
         return -EINVAL;
     sqlite3_bind_int64(s, 1, id);
     while ((rc = store_step(s)) > 0) {
-        const char *agency = store_col_text(s, 0), *name = NULL;
-        for (size_t i = 0; plan && !name && i < plan->nagencies; i++)
-            if (!strcmp(plan->agencies[i].id, agency))
-                name = plan->agencies[i].name;
+        const char *agency = store_col_text(s, 0);
+        const struct plan_agency *a = plan ? plan_agency_find(plan, agency) : NULL;
+        const char *name = a ? a->name : NULL;
         json_array_append_new(arr, json_pack("{s:s, s:s?}", "id", agency, "name", name));
     }
     sqlite3_reset(s);
     return rc;
 }
 
+/* The staffing roles of a frozen plan: [{"id", "name"}] (empty without). */
+static json_t *meta_roles(const struct plan *plan)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; plan && i < plan->staffing.nroles; i++) {
+        const struct plan_role *r = &plan->staffing.roles[i];
+        json_array_append_new(arr, json_pack("{s:s, s:s}", "id", r->id, "name", r->name));
+    }
+    return arr;
+}
+
+/* The pathways of a frozen plan: [{"id", "name", "capacity", "provider"}]. */
+static json_t *meta_pathways(const struct plan *plan)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; plan && i < plan->persons.npathways; i++) {
+        const struct plan_pathway *pw = &plan->persons.pathways[i];
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:i, s:s}", "id", pw->id, "name", pw->name,
+                                             "capacity", pw->capacity, "provider", pw->provider));
+    }
+    return arr;
+}
+
 /* What a board needs besides the keys: names, capacities, shifts. */
 static int board_meta(struct muster *m, int64_t id, json_t **out)
 {
-    sqlite3_stmt *s = store_stmt(m->store, SQL_META_PLAN);
-    json_t *meta = NULL, *shifts = NULL, *agencies = NULL;
-    int rc = s ? 0 : -EINVAL;
-    if (s) {
-        sqlite3_bind_int64(s, 1, id);
-        if ((rc = store_step(s)) > 0)
-            meta = json_loads(store_col_text(s, 0), 0, NULL);
-        sqlite3_reset(s);
-    }
-    if (rc >= 0)
-        rc = store_rows(m->store, SQL_META_SHIFTS, id, shift_row, &shifts);
+    const struct plan *plan = frozen_plan(m, id);
+    json_t *shifts = NULL, *agencies = NULL;
+    int rc = store_rows(m->store, SQL_META_SHIFTS, id, shift_row, &shifts);
     if (rc == 0)
         rc = meta_agencies(m, id, &agencies);
-    if (!meta)
-        meta = json_object();
+    if (rc != 0) {
+        json_decref(shifts);
+        json_decref(agencies);
+        *out = NULL;
+        return rc;
+    }
+    json_t *meta = json_object();
+    json_object_set_new(meta, "roles", meta_roles(plan));
+    json_object_set_new(meta, "pathways", meta_pathways(plan));
     json_object_set_new(meta, "shifts", shifts);
     json_object_set_new(meta, "agencies", agencies);
-    if (rc != 0) {
-        json_decref(meta);
-        meta = NULL;
-    }
     *out = meta;
-    return rc;
+    return 0;
 }
 
 /* The id of incident ref (or of the latest when ref is NULL), 0 when

@@ -1,7 +1,9 @@
 /*
  * daemon/frozen.h - the frozen plan of a running incident, as a plan
  * object: the plan source stored with the incident at standup, loaded again
- * (and kept in a small cache) when a module needs its typed form.
+ * (and kept in a small cache) when a module needs its typed form.  This is
+ * the one way the daemon reads a frozen plan; the JSON copy stored beside
+ * it is for display (incident.show, plan.show) and never read back.
  */
 #ifndef MUSTER_FROZEN_H
 #define MUSTER_FROZEN_H

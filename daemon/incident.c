@@ -3,7 +3,9 @@
  *
  * An incident row holds the plan source it was stood up from, its digest
  * and a JSON rendering, so reloading or editing plans never changes a
- * running incident: everything about it is read from its own frozen copy.
+ * running incident: everything about it is read from its own frozen copy,
+ * typed (frozen.h).  The JSON is for display only; the values SQL needs
+ * (ask_lead_ms, retention_days) are columns written here.
  */
 #include "incident.h"
 
@@ -115,8 +117,9 @@ static int standup_args(struct cmd_ctx *c, struct standup *su)
 
 static const char SQL_INSERT[] =
     "INSERT INTO incidents (ref, plan_id, plan_version, plan_digest, plan_source, plan_json,"
-    " level, exercise, operation, note, state, created_at, created_by)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'active', ?11, ?12)";
+    " level, exercise, operation, note, state, created_at, created_by, ask_lead_ms,"
+    " retention_days) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'active', ?11, ?12, ?13,"
+    " ?14)";
 
 static int standup_insert(struct cmd_ctx *c, const struct standup *su, const char *ref, int64_t *id)
 {
@@ -140,6 +143,8 @@ static int standup_insert(struct cmd_ctx *c, const struct standup *su, const cha
         sqlite3_bind_text(s, 10, su->note, -1, SQLITE_STATIC);
         sqlite3_bind_int64(s, 11, c->now);
         sqlite3_bind_text(s, 12, c->actor, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 13, su->plan->staffing.ask_lead_ms);
+        sqlite3_bind_int(s, 14, su->plan->retention_days);
         rc = store_exec_stmt(s);
         *id = sqlite3_last_insert_rowid(sqlite3_db_handle(s));
     }

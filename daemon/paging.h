@@ -59,9 +59,6 @@ int paging_cancel_in_flight(struct muster *m, struct outbox *ob, int64_t inciden
 /* Re-arm the paging timer once this transaction commits. */
 int paging_rearm_after_commit(struct muster *m, struct outbox *ob);
 
-/* The agency entry of a frozen plan (borrowed from plan), or NULL. */
-json_t *paging_plan_agency(json_t *plan, const char *agency_id);
-
 /* Inside a transaction: pages queued for an agency that was not listening
  * are sent now that it is.  Returns 0 or -errno. */
 int paging_flush_queued(struct muster *m, struct outbox *ob, const char *agency_id);

@@ -347,14 +347,14 @@ static const char SQL_NEXT_DEADLINE[] =
     "SELECT MIN(t) FROM (SELECT MIN(referral_due_at) AS t FROM persons WHERE referred_at IS NULL"
     " AND breached_at IS NULL AND merged_into IS NULL UNION ALL"
     " SELECT MIN(due_at) FROM rescreens WHERE state = 'pending' UNION ALL"
-    " SELECT MIN(stood_down_at + json_extract(plan_json, '$.retention_days') * 86400000)"
+    " SELECT MIN(stood_down_at + retention_days * 86400000)"
     " FROM incidents WHERE state = 'stood_down' AND purged_at IS NULL)";
 
 /* ---- retention ---- */
 
 static const char SQL_PURGE_DUE[] =
     "SELECT id, ref FROM incidents WHERE state = 'stood_down' AND purged_at IS NULL"
-    " AND stood_down_at + json_extract(plan_json, '$.retention_days') * 86400000 <= ?1 LIMIT 1";
+    " AND stood_down_at + retention_days * 86400000 <= ?1 LIMIT 1";
 
 /* The reasons musterd itself gives a referral; any other is the free text
  * of referral.close, and reads "purged" after the purge. */

@@ -25,6 +25,7 @@
 
 #include "board.h"
 #include "control.h"
+#include "frozen.h"
 #include "log.h"
 #include "outbox.h"
 #include "paging.h"
@@ -224,10 +225,10 @@ static int asks_close(struct muster *m, struct outbox *ob, const char *sql, int6
 /* Shifts in their ask window and short of a role, and the agencies able
  * to supply the role that neither pledged for it nor were asked. */
 static const char SQL_SHORT[] =
-    "SELECT s.incident_id, i.ref, s.id, s.key, c.role, c.required - c.pledged, i.plan_json"
+    "SELECT s.incident_id, i.ref, s.id, s.key, c.role, c.required - c.pledged"
     " FROM coverage c JOIN shifts s ON s.id = c.shift_id JOIN incidents i ON i.id = s.incident_id"
     " WHERE i.state = 'active' AND s.starts_at > ?1 AND c.required > c.pledged"
-    " AND s.starts_at - json_extract(i.plan_json, '$.staffing.ask_lead_ms') <= ?1"
+    " AND s.starts_at - i.ask_lead_ms <= ?1"
     " ORDER BY s.starts_at, c.role";
 static const char SQL_ASK_ADD[] =
     "INSERT INTO asks (incident_id, shift_id, role, agency_id, short, state, created_at)"
@@ -242,15 +243,11 @@ struct shortage {
     int gap;
 };
 
-static bool supplies(json_t *agency, const char *role)
+static bool supplies(const struct plan_agency *agency, const char *role)
 {
-    json_t *r;
-    size_t i;
-    json_array_foreach(json_object_get(agency, "supplies"), i, r)
-    {
-        if (!strcmp(json_string_value(r), role))
+    for (size_t i = 0; i < agency->nsupplies; i++)
+        if (!strcmp(agency->supplies[i], role))
             return true;
-    }
     return false;
 }
 
@@ -281,17 +278,14 @@ static int ask_one(struct muster *m, struct outbox *ob, const struct shortage *s
     return rc;
 }
 
-static int ask_capable(struct muster *m, struct outbox *ob, const struct shortage *sh, json_t *plan,
-                       int64_t now)
+/* Ask every agency of the incident's frozen plan that supplies the role. */
+static int ask_capable(struct muster *m, struct outbox *ob, const struct shortage *sh, int64_t now)
 {
-    json_t *a;
-    size_t i;
+    const struct plan *plan = frozen_plan(m, sh->incident_id);
     int rc = 0;
-    json_array_foreach(json_object_get(plan, "agencies"), i, a)
-    {
-        if (rc == 0 && supplies(a, sh->role))
-            rc = ask_one(m, ob, sh, json_string_value(json_object_get(a, "id")), now);
-    }
+    for (size_t i = 0; plan && rc == 0 && i < plan->nagencies; i++)
+        if (supplies(&plan->agencies[i], sh->role))
+            rc = ask_one(m, ob, sh, plan->agencies[i].id, now);
     return rc;
 }
 
@@ -303,7 +297,6 @@ static int asks_open(struct muster *m, struct outbox *ob, int64_t now)
     sqlite3_bind_int64(s, 1, now);
     size_t n = 0, cap = 64;
     struct shortage *list = malloc(cap * sizeof(*list));
-    json_t *plans = json_object();
     int rc = 0;
     while (list && (rc = store_step(s)) > 0) {
         if (n == cap) {
@@ -319,15 +312,12 @@ static int asks_open(struct muster *m, struct outbox *ob, int64_t now)
         snprintf(sh->shift, sizeof(sh->shift), "%s", store_col_text(s, 3));
         snprintf(sh->role, sizeof(sh->role), "%s", store_col_text(s, 4));
         sh->gap = sqlite3_column_int(s, 5);
-        if (!json_object_get(plans, sh->ref))
-            json_object_set_new(plans, sh->ref, json_loads(store_col_text(s, 6), 0, NULL));
     }
     sqlite3_reset(s);
     rc = rc < 0 ? rc : 0;
     for (size_t i = 0; i < n && rc == 0; i++)
-        rc = ask_capable(m, ob, &list[i], json_object_get(plans, list[i].ref), now);
+        rc = ask_capable(m, ob, &list[i], now);
     free(list);
-    json_decref(plans);
     return rc;
 }
 
@@ -335,9 +325,9 @@ static int asks_open(struct muster *m, struct outbox *ob, int64_t now)
 
 static const char SQL_NEXT_CHECK[] =
     "SELECT MIN(t) FROM ("
-    " SELECT s.starts_at - json_extract(i.plan_json, '$.staffing.ask_lead_ms') AS t"
+    " SELECT s.starts_at - i.ask_lead_ms AS t"
     " FROM shifts s JOIN incidents i ON i.id = s.incident_id WHERE i.state = 'active'"
-    " AND s.starts_at - json_extract(i.plan_json, '$.staffing.ask_lead_ms') > ?1"
+    " AND s.starts_at - i.ask_lead_ms > ?1"
     " UNION ALL SELECT s.starts_at FROM asks a JOIN shifts s ON s.id = a.shift_id"
     " WHERE a.state = 'open' AND s.starts_at > ?1)";
 

@@ -274,6 +274,15 @@ static const char *const migrations[] = {
     "ALTER TABLE attempts_new RENAME TO attempts;"
     "CREATE INDEX attempts_page ON attempts (page_id);"
     "CREATE INDEX attempts_open ON attempts (state) WHERE state IN ('sending', 'queued', 'sent');",
+    /* 10: what SQL needs of an incident's frozen plan is a column, written
+     * at standup (the JSON copy is for display only); incidents stood up
+     * before take theirs from that copy, its one read by SQL */
+    "ALTER TABLE incidents ADD COLUMN ask_lead_ms INTEGER;"
+    "ALTER TABLE incidents ADD COLUMN retention_days INTEGER;"
+    "UPDATE incidents SET"
+    "  ask_lead_ms = json_extract(plan_json, '$.staffing.ask_lead_ms'),"
+    "  retention_days = json_extract(plan_json, '$.retention_days')"
+    "  WHERE json_valid(plan_json);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

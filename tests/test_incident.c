@@ -1,7 +1,8 @@
 /*
  * tests/test_incident.c - the incident commands through dispatch, on a real
  * store and the sample plans, without sockets: standup, idempotent retry,
- * authorization with audit, stand-down, list, show with the frozen plan.
+ * authorization with audit, stand-down, list, show with the frozen plan,
+ * and the board read from the typed frozen plan, never from its JSON copy.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,8 +15,10 @@
 #include <cmocka.h>
 
 #include "dispatch.h"
+#include "frozen.h"
 #include "outbox.h"
 #include "incident.h"
+#include "board.h"
 #include "plan.h"
 #include "server.h"
 #include "store.h"
@@ -181,6 +184,56 @@ static void test_list_and_errors(void **state)
     json_decref(r);
 }
 
+static int64_t incident_id_of(struct fixture *f, const char *ref)
+{
+    sqlite3_stmt *s = store_stmt(f->m.store, "SELECT id FROM incidents WHERE ref = ?1");
+    sqlite3_bind_text(s, 1, ref, -1, SQLITE_TRANSIENT);
+    int64_t id = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+    sqlite3_reset(s);
+    return id;
+}
+
+/* The values SQL needs of the frozen plan are columns written at standup;
+ * the board's level name, roles and pathways come from the typed plan, so
+ * a JSON copy with those fields renamed away changes nothing. */
+static void test_frozen_plan_typed(void **state)
+{
+    struct fixture *f = *state;
+    const struct plan *p = planset_find(f->m.plans, "cambridgeshire");
+    json_t *r = standup(f, "gold", "fz1", 2, "true", "FROZEN");
+    const char *ref = json_string_value(json_object_get(json_object_get(r, "result"), "ref"));
+    char sql[256];
+    snprintf(sql, sizeof(sql),
+             "SELECT COUNT(*) FROM incidents WHERE ref = '%s' AND ask_lead_ms = %lld"
+             " AND retention_days = %d",
+             ref, (long long)p->staffing.ask_lead_ms, p->retention_days);
+    assert_int_equal(count(f, sql), 1);
+    assert_int_equal(store_exec(f->m.store, "UPDATE incidents SET plan_json = json_remove("
+                                            "plan_json, '$.levels', '$.staffing', '$.persons',"
+                                            " '$.retention_days', '$.agencies', '$.paging')"),
+                     0);
+    json_t *board = NULL;
+    assert_int_equal(board_snapshot(&f->m, incident_id_of(f, ref), &board), 0);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(board, "incident"), "level_name")),
+        plan_level_find(p, 2)->name);
+    char text[256];
+    snprintf(text, sizeof(text),
+             "{\"id\":\"fz2\",\"cmd\":\"status.show\",\"args\":{\"incident\":\"%s\"}}", ref);
+    json_t *st = run(f, "duty", text);
+    json_t *meta = json_object_get(json_object_get(st, "result"), "meta");
+    assert_int_equal(json_array_size(json_object_get(meta, "roles")), p->staffing.nroles);
+    assert_int_equal(json_array_size(json_object_get(meta, "pathways")), p->persons.npathways);
+    json_t *pw = json_array_get(json_object_get(meta, "pathways"), 0);
+    assert_string_equal(json_string_value(json_object_get(pw, "provider")),
+                        p->persons.pathways[0].provider);
+    assert_int_equal(json_integer_value(json_object_get(pw, "capacity")),
+                     p->persons.pathways[0].capacity);
+    json_decref(board);
+    json_decref(st);
+    json_decref(r);
+}
+
 static void test_ref_format(void **state)
 {
     char buf[INCIDENT_REF_MAX];
@@ -201,7 +254,8 @@ static int setup(void **state)
     f->cfg.db_path = db;
     f->m.cfg = &f->cfg;
     struct plan_errors errs = {0};
-    if (planset_load_dir(plans_dir, &f->m.plans, &errs) != 0 || store_open(db, &f->m.store) != 0)
+    if (planset_load_dir(plans_dir, &f->m.plans, &errs) != 0 || store_open(db, &f->m.store) != 0 ||
+        frozen_open(&f->m.frozen) != 0)
         return -1;
     *state = f;
     return 0;
@@ -212,6 +266,7 @@ static int teardown(void **state)
     struct fixture *f = *state;
     outbox_free(&f->ob);
     store_close(f->m.store);
+    frozen_free(f->m.frozen);
     planset_free(f->m.plans);
     free(f);
     char cmd[300];
@@ -226,6 +281,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_standup),           cmocka_unit_test(test_retry_same_id),
         cmocka_unit_test(test_forbidden_audited), cmocka_unit_test(test_standdown_and_show),
         cmocka_unit_test(test_list_and_errors),   cmocka_unit_test(test_ref_format),
+        cmocka_unit_test(test_frozen_plan_typed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -280,7 +280,8 @@ static void test_name_key_backfill(void **state)
             " (1, 'survivor', 'Zoe\xcc\x88 Anna', 'zoe\xcc\x88 anna', 'given', 0, 'x', 0),"
             " (1, 'survivor', NULL, NULL, 'given', 0, 'x', 0);"
             "DROP INDEX audit_wrong_codes; ALTER TABLE incidents DROP COLUMN reports_purged_at;"
-            " PRAGMA user_version = 6;",
+            " ALTER TABLE incidents DROP COLUMN ask_lead_ms;"
+            " ALTER TABLE incidents DROP COLUMN retention_days; PRAGMA user_version = 6;",
             NULL, NULL, NULL),
         SQLITE_OK);
     sqlite3_close(db);
@@ -479,6 +480,40 @@ static void test_report_read_error(void **state)
     store_close(m.store);
 }
 
+/* Migration 10 gives incidents stood up before it the frozen plan values
+ * SQL needs as columns, read once from their JSON copy: later renaming or
+ * removing a field of that copy changes nothing. */
+static void test_frozen_columns_backfill(void **state)
+{
+    char old[300];
+    snprintf(old, sizeof(old), "%s/v9.db", dir);
+    struct store *st;
+    assert_int_equal(store_open(old, &st), 0);
+    assert_int_equal(store_begin(st), 0);
+    incident_add(st, 1, "EX-B-2026-0001", 1000);
+    incident_add(st, 2, "EX-B-2026-0002", 1000);
+    assert_int_equal(store_exec(st, "UPDATE incidents SET plan_json = '{\"retention_days\":30,"
+                                    "\"staffing\":{\"ask_lead_ms\":14400000}}' WHERE id = 1;"
+                                    "UPDATE incidents SET plan_json = 'not json' WHERE id = 2;"
+                                    "ALTER TABLE incidents DROP COLUMN ask_lead_ms;"
+                                    "ALTER TABLE incidents DROP COLUMN retention_days;"
+                                    "PRAGMA user_version = 9;"),
+                     0);
+    assert_int_equal(store_commit(st), 0);
+    store_close(st);
+    assert_int_equal(store_open(old, &st), 0); /* a bad JSON copy never stops the upgrade */
+    sqlite3_stmt *s = store_stmt(st, "SELECT ask_lead_ms, retention_days FROM incidents"
+                                     " ORDER BY id");
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int64(s, 0), 14400000);
+    assert_int_equal(sqlite3_column_int64(s, 1), 30);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_type(s, 0), SQLITE_NULL);
+    assert_int_equal(sqlite3_column_type(s, 1), SQLITE_NULL);
+    sqlite3_reset(s);
+    store_close(st);
+}
+
 static int setup(void **state)
 {
     if (!mkdtemp(dir))
@@ -497,13 +532,20 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_open_pragmas),           cmocka_unit_test(test_newer_schema_refused),
-        cmocka_unit_test(test_replies_and_savepoints), cmocka_unit_test(test_audit_and_events),
-        cmocka_unit_test(test_commit_async),           cmocka_unit_test(test_readonly_reported),
-        cmocka_unit_test(test_incident_purge),         cmocka_unit_test(test_wrong_codes),
-        cmocka_unit_test(test_name_key_backfill),      cmocka_unit_test(test_nested_savepoints),
-        cmocka_unit_test(test_step_error_not_done),    cmocka_unit_test(test_step_damaged_table),
+        cmocka_unit_test(test_open_pragmas),
+        cmocka_unit_test(test_newer_schema_refused),
+        cmocka_unit_test(test_replies_and_savepoints),
+        cmocka_unit_test(test_audit_and_events),
+        cmocka_unit_test(test_commit_async),
+        cmocka_unit_test(test_readonly_reported),
+        cmocka_unit_test(test_incident_purge),
+        cmocka_unit_test(test_wrong_codes),
+        cmocka_unit_test(test_name_key_backfill),
+        cmocka_unit_test(test_nested_savepoints),
+        cmocka_unit_test(test_step_error_not_done),
+        cmocka_unit_test(test_step_damaged_table),
         cmocka_unit_test(test_report_read_error),
+        cmocka_unit_test(test_frozen_columns_backfill),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
