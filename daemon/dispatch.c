@@ -15,6 +15,7 @@
 #include "authz.h"
 #include "control.h"
 #include "outbox.h"
+#include "incident.h"
 #include "log.h"
 #include "server.h"
 #include "store.h"
@@ -34,8 +35,9 @@ static const struct command session_commands[] = {
 };
 
 static const struct command *const tables[] = {
-    session_commands, plan_commands,  incident_commands, paging_commands, staffing_commands,
-    persons_commands, board_commands, report_commands,   audit_commands};
+    session_commands,  plan_commands,    incident_commands,    paging_commands,
+    staffing_commands, persons_commands, person_show_commands, person_care_commands,
+    board_commands,    report_commands,  audit_commands};
 
 const struct command *dispatch_find(const char *name)
 {
@@ -67,6 +69,14 @@ static int storage_error(struct proto_error *e, int rc)
 int dispatch_storage_fail(struct cmd_ctx *c, int rc)
 {
     return proto_fail(&c->err, ERR_UNAVAILABLE, "storage error: %s", strerror(-rc));
+}
+
+int dispatch_incident(struct cmd_ctx *c, const char *ref, struct incident *out)
+{
+    int rc = incident_find(c->m->store, ref, out);
+    if (rc < 0)
+        return dispatch_storage_fail(c, rc);
+    return rc ? 0 : proto_fail(&c->err, ERR_NOT_FOUND, "no incident %s", ref);
 }
 
 static void audit(struct cmd_ctx *c, const char *cmd, const char *outcome)

@@ -45,6 +45,12 @@ typedef int cmd_fn(struct cmd_ctx *c);
  * the handler returns. */
 int dispatch_storage_fail(struct cmd_ctx *c, int rc);
 
+struct incident;
+
+/* A handler's incident ref (incident_find): 0, or -1 with c->err set
+ * (NOT_FOUND "no incident REF", or the storage error). */
+int dispatch_incident(struct cmd_ctx *c, const char *ref, struct incident *out);
+
 struct command {
     const char *name;
     cmd_fn *fn;
@@ -113,6 +119,8 @@ extern const struct command plan_commands[];
 extern const struct command paging_commands[];
 extern const struct command staffing_commands[];
 extern const struct command persons_commands[];
+extern const struct command person_show_commands[];
+extern const struct command person_care_commands[];
 extern const struct command board_commands[];
 extern const struct command report_commands[];
 extern const struct command audit_commands[];

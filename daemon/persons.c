@@ -579,3 +579,27 @@ void persons_free(struct persons *p)
 {
     free(p);
 }
+
+static const char SQL_RESCREEN_ADD[] =
+    "INSERT OR IGNORE INTO rescreens (person_id, due_at, instrument, state)"
+    " VALUES (?1, ?2, ?3, 'pending')";
+
+int persons_rescreen_add(struct muster *m, int64_t person, int64_t due, const char *instrument)
+{
+    sqlite3_stmt *s = store_stmt(m->store, SQL_RESCREEN_ADD);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, person);
+    sqlite3_bind_int64(s, 2, due);
+    sqlite3_bind_text(s, 3, instrument, -1, SQLITE_STATIC);
+    return store_exec_stmt(s);
+}
+
+int persons_board_count(struct muster *m, struct outbox *ob, int64_t incident_id,
+                        const char *category, int delta)
+{
+    char key[64];
+    snprintf(key, sizeof(key), "category/%s", category);
+    int rc = board_add(m, ob, incident_id, "persons", delta);
+    return rc ? rc : board_add(m, ob, incident_id, key, delta);
+}

@@ -37,4 +37,13 @@ int persons_route(struct muster *m, struct outbox *ob, int64_t person_id, int64_
 int persons_referral_close(struct muster *m, struct outbox *ob, int64_t person_id,
                            const char *reason, int64_t now);
 
+/* Schedule a re-screen of person with instrument at due (once per due
+ * time and instrument).  Returns 0 or -errno. */
+int persons_rescreen_add(struct muster *m, int64_t person, int64_t due, const char *instrument);
+
+/* The board's "persons" and "category/<category>" counts of an incident
+ * move by delta.  Returns 0 or -errno. */
+int persons_board_count(struct muster *m, struct outbox *ob, int64_t incident_id,
+                        const char *category, int delta);
+
 #endif

@@ -291,3 +291,11 @@ int store_commit_async(struct store *st, uv_loop_t *loop, store_commit_cb *cb, v
     st->commit_arg = arg;
     return uv_queue_work(loop, &st->work, commit_work, commit_done);
 }
+
+void store_bind_text_opt(sqlite3_stmt *s, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(s, i);
+}

@@ -65,6 +65,9 @@ json_t *store_col_opt_int(sqlite3_stmt *s, int i);
  * null for SQL NULL. */
 json_t *store_col_opt_text(sqlite3_stmt *s, int i);
 
+/* Bind text v to parameter i, or SQL NULL when v is NULL (copied). */
+void store_bind_text_opt(sqlite3_stmt *s, int i, const char *v);
+
 /* Makes one row of s into JSON (a new reference). */
 typedef json_t *store_row_fn(sqlite3_stmt *s);
 

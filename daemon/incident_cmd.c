@@ -1,0 +1,371 @@
+/*
+ * daemon/incident_cmd.c - the incident commands: standup, standdown, list,
+ * show (table: incident_commands).
+ *
+ * An incident row holds the plan source it was stood up from, its digest
+ * and a JSON rendering, so reloading or editing plans never changes a
+ * running incident: everything about it is read from its own frozen copy,
+ * typed (frozen.h).  The JSON is for display only; the values SQL needs
+ * (ask_lead_ms, retention_days) are columns written here.
+ */
+#include "incident.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "authz.h"
+#include "board.h"
+#include "persons.h"
+#include "report.h"
+#include "dispatch.h"
+#include "outbox.h"
+#include "paging.h"
+#include "staffing.h"
+#include "plan.h"
+#include "server.h"
+#include "store.h"
+
+static void plan_digest(const struct plan *p, char hex[65])
+{
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(h, (const unsigned char *)p->source, p->source_len);
+    sodium_bin2hex(hex, 65, h, sizeof(h));
+}
+
+static const char SQL_ACTIVE_OP[] = "SELECT ref FROM incidents WHERE state = 'active'"
+                                    " AND plan_id = ?1 AND operation = ?2 AND exercise = ?3";
+static const char SQL_COUNT_REFS[] = "SELECT COUNT(*) FROM incidents WHERE ref LIKE ?1";
+
+/* The next reference for plan p in the current year. */
+static int next_ref(struct cmd_ctx *c, const struct plan *p, int exercise, char *ref, size_t len)
+{
+    time_t secs = (time_t)(c->now / 1000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    char pattern[64];
+    incident_ref_format(pattern, sizeof(pattern), p->ref_prefix, exercise, tm.tm_year + 1900, 0);
+    strcpy(strrchr(pattern, '-') + 1, "%");
+    sqlite3_stmt *s = store_stmt(c->m->store, SQL_COUNT_REFS);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_text(s, 1, pattern, -1, SQLITE_TRANSIENT);
+    int rc = store_step(s);
+    if (rc <= 0) {
+        sqlite3_reset(s);
+        return rc ? rc : -EIO;
+    }
+    incident_ref_format(ref, len, p->ref_prefix, exercise, tm.tm_year + 1900,
+                        sqlite3_column_int64(s, 0) + 1);
+    sqlite3_reset(s);
+    return 0;
+}
+
+static int refuse_duplicate(struct cmd_ctx *c, const char *plan_id, const char *operation,
+                            bool exercise)
+{
+    sqlite3_stmt *s = store_stmt(c->m->store, SQL_ACTIVE_OP);
+    if (!s)
+        return dispatch_storage_fail(c, -EINVAL);
+    sqlite3_bind_text(s, 1, plan_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, operation, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 3, exercise);
+    int step = store_step(s), rc = 0;
+    if (step > 0)
+        rc = proto_fail(&c->err, ERR_CONFLICT,
+                        "operation \"%s\" is already stood up on plan %s as %s", operation, plan_id,
+                        store_col_text(s, 0));
+    sqlite3_reset(s);
+    return step < 0 ? dispatch_storage_fail(c, step) : rc;
+}
+
+struct standup {
+    const char *plan_id, *operation, *note;
+    int64_t level;
+    bool exercise;
+    const struct plan *plan;
+};
+
+static int standup_args(struct cmd_ctx *c, struct standup *su)
+{
+    if (proto_arg_str(c->args, "plan", true, 40, &su->plan_id, &c->err) ||
+        proto_arg_int(c->args, "level", true, 1, 9, &su->level, &c->err) ||
+        proto_arg_bool(c->args, "exercise", true, &su->exercise, &c->err) ||
+        proto_arg_str(c->args, "operation", true, 64, &su->operation, &c->err) ||
+        proto_arg_text(c->args, "note", false, 2000, &su->note, &c->err))
+        return -1;
+    su->plan = c->m->plans ? planset_find(c->m->plans, su->plan_id) : NULL;
+    if (!su->plan)
+        return proto_fail(&c->err, ERR_NOT_FOUND, "no plan \"%s\" is loaded", su->plan_id);
+    if (!plan_level_find(su->plan, (int)su->level))
+        return proto_fail(&c->err, ERR_BAD_ARGUMENT, "plan %s has no level %lld", su->plan_id,
+                          (long long)su->level);
+    return refuse_duplicate(c, su->plan_id, su->operation, su->exercise);
+}
+
+static const char SQL_INSERT[] =
+    "INSERT INTO incidents (ref, plan_id, plan_version, plan_digest, plan_source, plan_json,"
+    " level, exercise, operation, note, state, created_at, created_by, ask_lead_ms,"
+    " retention_days) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'active', ?11, ?12, ?13,"
+    " ?14)";
+
+static int standup_insert(struct cmd_ctx *c, const struct standup *su, const char *ref, int64_t *id)
+{
+    char digest[65];
+    plan_digest(su->plan, digest);
+    json_t *pj = plan_to_json(su->plan);
+    char *plan_json = json_dumps(pj, JSON_COMPACT);
+    json_decref(pj);
+    sqlite3_stmt *s = store_stmt(c->m->store, SQL_INSERT);
+    int rc = (s && plan_json) ? 0 : -ENOMEM;
+    if (rc == 0) {
+        sqlite3_bind_text(s, 1, ref, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, su->plan->id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 3, su->plan->version, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 4, digest, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 5, su->plan->source, (int)su->plan->source_len, SQLITE_STATIC);
+        sqlite3_bind_text(s, 6, plan_json, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 7, su->level);
+        sqlite3_bind_int(s, 8, su->exercise);
+        sqlite3_bind_text(s, 9, su->operation, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 10, su->note, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 11, c->now);
+        sqlite3_bind_text(s, 12, c->actor, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 13, su->plan->staffing.ask_lead_ms);
+        sqlite3_bind_int(s, 14, su->plan->retention_days);
+        rc = store_exec_stmt(s);
+        *id = sqlite3_last_insert_rowid(sqlite3_db_handle(s));
+    }
+    free(plan_json);
+    return rc;
+}
+
+static int cmd_standup(struct cmd_ctx *c)
+{
+    struct standup su = {0};
+    if (standup_args(c, &su) != 0)
+        return -1;
+    char ref[INCIDENT_REF_MAX] = "";
+    int64_t id = 0;
+    int rc = next_ref(c, su.plan, su.exercise, ref, sizeof(ref));
+    if (rc == 0)
+        rc = standup_insert(c, &su, ref, &id);
+    if (rc == 0)
+        rc = paging_incident_start(c->m, c->outbox, id, su.plan, (int)su.level, c->now);
+    if (rc == 0)
+        rc = staffing_incident_start(c->m, c->outbox, id, su.plan, (int)su.level, c->now);
+    snprintf(c->target, sizeof(c->target), "%s", ref);
+    size_t activated = plan_agencies_at_level(su.plan, (int)su.level);
+    json_t *data = json_pack("{s:s, s:s, s:I, s:b, s:s, s:I}", "ref", ref, "plan", su.plan->id,
+                             "level", (json_int_t)su.level, "exercise", su.exercise, "operation",
+                             su.operation, "agencies", (json_int_t)activated);
+    if (rc == 0) {
+        board_put(c->outbox, "incident", board_incident(c->m, id));
+        json_t *event = json_deep_copy(data);
+        json_object_set_new(event, "by", json_string(c->actor));
+        rc = outbox_event(c->m, c->outbox, id, ref, "incident.standup", event, c->now);
+    }
+    if (rc != 0) {
+        json_decref(data);
+        return dispatch_storage_fail(c, rc);
+    }
+    json_object_set_new(data, "state", json_string("active"));
+    json_object_set_new(data, "created_at", json_integer(c->now));
+    c->result = data;
+    return 0;
+}
+
+static const char SQL_STANDDOWN[] =
+    "UPDATE incidents SET state = 'stood_down', stood_down_at = ?2, stood_down_by = ?3,"
+    " standdown_note = ?4 WHERE ref = ?1 AND state = 'active' RETURNING id";
+static const char SQL_STATE[] = "SELECT state FROM incidents WHERE ref = ?1";
+
+static int standdown_missing(struct cmd_ctx *c, const char *ref)
+{
+    sqlite3_stmt *s = store_stmt(c->m->store, SQL_STATE);
+    if (!s)
+        return dispatch_storage_fail(c, -EINVAL);
+    sqlite3_bind_text(s, 1, ref, -1, SQLITE_STATIC);
+    int rc = store_step(s);
+    sqlite3_reset(s);
+    if (rc < 0)
+        return dispatch_storage_fail(c, rc);
+    return rc ? proto_fail(&c->err, ERR_CONFLICT, "incident %s is already stood down", ref)
+              : proto_fail(&c->err, ERR_NOT_FOUND, "no incident %s", ref);
+}
+
+static int cmd_standdown(struct cmd_ctx *c)
+{
+    const char *ref = NULL, *note = NULL;
+    if (proto_arg_str(c->args, "ref", true, INCIDENT_REF_MAX, &ref, &c->err) ||
+        proto_arg_text(c->args, "note", false, 2000, &note, &c->err))
+        return -1;
+    snprintf(c->target, sizeof(c->target), "%s", ref);
+    sqlite3_stmt *s = store_stmt(c->m->store, SQL_STANDDOWN);
+    if (!s)
+        return dispatch_storage_fail(c, -EINVAL);
+    sqlite3_bind_text(s, 1, ref, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, c->now);
+    sqlite3_bind_text(s, 3, c->actor, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, note, -1, SQLITE_STATIC);
+    int rc = store_step(s);
+    int64_t id = rc > 0 ? sqlite3_column_int64(s, 0) : 0;
+    sqlite3_reset(s);
+    if (rc < 0)
+        return dispatch_storage_fail(c, rc);
+    if (id == 0)
+        return standdown_missing(c, ref);
+    rc = paging_incident_stop(c->m, c->outbox, id, c->now);
+    if (rc == 0)
+        rc = staffing_incident_stop(c->m, c->outbox, id, c->now);
+    if (rc == 0)
+        board_put(c->outbox, "incident", board_incident(c->m, id));
+    if (rc == 0)
+        rc = report_after_commit(c->m, c->outbox, id);
+    if (rc == 0)
+        rc = persons_check_after_commit(c->m, c->outbox); /* the retention clock starts */
+    if (rc == 0)
+        rc = outbox_event(c->m, c->outbox, id, ref, "incident.standdown",
+                          json_pack("{s:s, s:s, s:s?}", "ref", ref, "by", c->actor, "note", note),
+                          c->now);
+    if (rc != 0)
+        return dispatch_storage_fail(c, rc);
+    c->result = json_pack("{s:s, s:s, s:I}", "ref", ref, "state", "stood_down", "stood_down_at",
+                          (json_int_t)c->now);
+    return 0;
+}
+
+static const char SQL_LIST[] =
+    "SELECT ref, plan_id, level, exercise, operation, state, created_at, stood_down_at"
+    " FROM incidents WHERE ?1 = 'all' OR state = ?1 ORDER BY id DESC LIMIT ?2";
+
+static json_t *list_row(sqlite3_stmt *s)
+{
+    return json_pack("{s:s, s:s, s:i, s:b, s:s, s:s, s:I, s:o}", "ref", store_col_text(s, 0),
+                     "plan", store_col_text(s, 1), "level", sqlite3_column_int(s, 2), "exercise",
+                     sqlite3_column_int(s, 3), "operation", store_col_text(s, 4), "state",
+                     store_col_text(s, 5), "created_at", (json_int_t)sqlite3_column_int64(s, 6),
+                     "stood_down_at", store_col_opt_int(s, 7));
+}
+
+static int cmd_list(struct cmd_ctx *c)
+{
+    const char *state = "all";
+    int64_t limit = 100;
+    if (proto_arg_str(c->args, "state", false, 16, &state, &c->err) ||
+        proto_arg_int(c->args, "limit", false, 1, 10000, &limit, &c->err))
+        return -1;
+    if (strcmp(state, "all") && strcmp(state, "active") && strcmp(state, "stood_down"))
+        return proto_fail(&c->err, ERR_BAD_ARGUMENT,
+                          "\"state\" must be \"active\", \"stood_down\" or \"all\"");
+    sqlite3_stmt *s = store_stmt(c->m->store, SQL_LIST);
+    if (!s)
+        return dispatch_storage_fail(c, -EINVAL);
+    sqlite3_bind_text(s, 1, state, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, limit);
+    json_t *arr = NULL;
+    int rc = store_rows_json(s, list_row, &arr);
+    if (rc != 0)
+        return dispatch_storage_fail(c, rc);
+    c->result = json_pack("{s:o}", "incidents", arr);
+    return 0;
+}
+
+static const char SQL_SHOW[] =
+    "SELECT ref, plan_id, plan_version, plan_digest, level, exercise, operation, note, state,"
+    " created_at, created_by, stood_down_at, stood_down_by, standdown_note, plan_json,"
+    " plan_source, id FROM incidents WHERE ref = ?1";
+
+/* The agencies of the frozen plan activated at level. */
+static json_t *activated_agencies(json_t *plan, int level)
+{
+    json_t *out = json_array(), *a;
+    size_t i;
+    json_array_foreach(json_object_get(plan, "agencies"), i, a)
+    {
+        if (json_integer_value(json_object_get(a, "activate_level")) <= level)
+            json_array_append_new(out, json_pack("{s:O, s:O, s:O}", "id", json_object_get(a, "id"),
+                                                 "name", json_object_get(a, "name"), "role",
+                                                 json_object_get(a, "role")));
+    }
+    return out;
+}
+
+static json_t *level_name(json_t *plan, int level)
+{
+    json_t *l;
+    size_t i;
+    json_array_foreach(json_object_get(plan, "levels"), i, l)
+    {
+        if (json_integer_value(json_object_get(l, "level")) == level)
+            return json_incref(json_object_get(l, "name"));
+    }
+    return json_null();
+}
+
+static json_t *show_row(struct cmd_ctx *c, sqlite3_stmt *s, bool with_source)
+{
+    json_t *plan = json_loads(store_col_text(s, 14), 0, NULL);
+    int level = sqlite3_column_int(s, 4);
+    json_t *r = json_pack(
+        "{s:s, s:{s:s, s:O?, s:s, s:s}, s:i, s:o, s:b, s:s, s:s?, s:s, s:I, s:s, s:o, s:s?, s:s?}",
+        "ref", store_col_text(s, 0), "plan", "id", store_col_text(s, 1), "name",
+        json_object_get(plan, "name"), "version", store_col_text(s, 2), "digest",
+        store_col_text(s, 3), "level", level, "level_name", level_name(plan, level), "exercise",
+        sqlite3_column_int(s, 5), "operation", store_col_text(s, 6), "note", store_col_text(s, 7),
+        "state", store_col_text(s, 8), "created_at", (json_int_t)sqlite3_column_int64(s, 9),
+        "created_by", store_col_text(s, 10), "stood_down_at", store_col_opt_int(s, 11),
+        "stood_down_by", store_col_text(s, 12), "standdown_note", store_col_text(s, 13));
+    json_object_set_new(r, "agencies", activated_agencies(plan, level));
+    if (with_source)
+        json_object_set_new(r, "plan_source", json_string(store_col_text(s, 15)));
+    json_object_set_new(
+        r, "pages",
+        paging_incident_pages(c->m, sqlite3_column_int64(s, 16), authz_agency_id(c->principal)));
+    json_decref(plan);
+    return r;
+}
+
+static int cmd_show(struct cmd_ctx *c)
+{
+    const char *ref = NULL;
+    bool with_source = false;
+    if (proto_arg_str(c->args, "ref", true, INCIDENT_REF_MAX, &ref, &c->err) ||
+        proto_arg_bool(c->args, "plan_source", false, &with_source, &c->err))
+        return -1;
+    enum authz_role role = authz_role_of(c->principal);
+    if (with_source && role != ROLE_GOLD && role != ROLE_DUTY)
+        return proto_fail(&c->err, ERR_FORBIDDEN,
+                          "the plan source holds every agency's contacts: gold and duty only");
+    sqlite3_stmt *s = store_stmt(c->m->store, SQL_SHOW);
+    if (!s)
+        return dispatch_storage_fail(c, -EINVAL);
+    sqlite3_bind_text(s, 1, ref, -1, SQLITE_STATIC);
+    int rc = store_step(s);
+    if (rc > 0)
+        c->result = show_row(c, s, with_source);
+    sqlite3_reset(s);
+    if (rc > 0)
+        return 0;
+    if (rc == 0)
+        return proto_fail(&c->err, ERR_NOT_FOUND, "no incident %s", ref);
+    return dispatch_storage_fail(c, rc);
+}
+
+static const char *const standup_args_list[] = {"plan",      "level", "exercise",
+                                                "operation", "note",  NULL};
+static const char *const standdown_args_list[] = {"ref", "note", NULL};
+static const char *const list_args_list[] = {"state", "limit", NULL};
+static const char *const show_args_list[] = {"ref", "plan_source", NULL};
+
+const struct command incident_commands[] = {
+    {"incident.standup", cmd_standup, true, standup_args_list, false},
+    {"incident.standdown", cmd_standdown, true, standdown_args_list, false},
+    {"incident.list", cmd_list, false, list_args_list, false},
+    {"incident.show", cmd_show, false, show_args_list, false},
+    {NULL, NULL, false, NULL, false},
+};

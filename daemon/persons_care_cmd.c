@@ -1,0 +1,421 @@
+/*
+ * daemon/persons_care_cmd.c - the commands that work a person's care: screening,
+ * consent, contact attempts, merging and unmerging duplicates, closing a
+ * referral.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "authz.h"
+#include "board.h"
+#include "dispatch.h"
+#include "frozen.h"
+#include "incident.h"
+#include "namefold.h"
+#include "outbox.h"
+#include "persons.h"
+#include "persons_int.h"
+#include "plan.h"
+#include "screening.h"
+#include "server.h"
+#include "store.h"
+#include "workdays.h"
+
+/* ---- screening, consent, contact ---- */
+
+static const char SQL_SCREEN_ADD[] =
+    "INSERT INTO screenings (person_id, instrument, answers, score, positive, urgent, at, by)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+static const char SQL_SCREEN_FLAGS[] =
+    "UPDATE persons SET screen_positive = ?2, urgent = CASE WHEN ?3 >= 0 THEN ?3 ELSE urgent END"
+    " WHERE id = ?1";
+static const char SQL_RESCREEN_DONE[] =
+    "UPDATE rescreens SET state = 'done' WHERE person_id = ?1 AND instrument = ?2"
+    " AND state IN ('pending', 'due') AND due_at <= ?3";
+
+static const char SQL_URGENT_OF[] = "SELECT urgent FROM persons WHERE id = ?1";
+
+/* The board's urgent count follows the person's flag. */
+static int urgent_count(struct cmd_ctx *c, const struct person_ref *p,
+                        const struct screening_result *r)
+{
+    if (r->instrument != SCREEN_PHQ9)
+        return 0;
+    sqlite3_stmt *s = store_stmt(c->m->store, SQL_URGENT_OF);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, p->id);
+    int rc = store_step(s);
+    int was = rc > 0 && sqlite3_column_int(s, 0);
+    sqlite3_reset(s);
+    if (rc < 0)
+        return rc;
+    if (was == (int)r->urgent)
+        return 0;
+    return board_add(c->m, c->outbox, p->incident_id, "urgent", r->urgent ? 1 : -1);
+}
+
+static int screening_store(struct cmd_ctx *c, const struct person_ref *p, const char *name,
+                           json_t *answers, const struct screening_result *r)
+{
+    sqlite3_stmt *s = store_stmt(c->m->store, SQL_SCREEN_ADD);
+    char *text = json_dumps(answers, JSON_COMPACT);
+    if (!s || !text) {
+        free(text);
+        return -ENOMEM;
+    }
+    sqlite3_bind_int64(s, 1, p->id);
+    sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, text, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(s, 4, r->score);
+    sqlite3_bind_int(s, 5, r->positive);
+    sqlite3_bind_int(s, 6, r->urgent);
+    sqlite3_bind_int64(s, 7, c->now);
+    sqlite3_bind_text(s, 8, c->actor, -1, SQLITE_STATIC);
+    int rc = store_exec_stmt(s);
+    free(text);
+    if (rc != 0 || !(s = store_stmt(c->m->store, SQL_SCREEN_FLAGS)))
+        return rc ? rc : -EINVAL;
+    sqlite3_bind_int64(s, 1, p->id);
+    sqlite3_bind_int(s, 2, r->positive ? 1 : -1);
+    sqlite3_bind_int(s, 3, r->instrument == SCREEN_PHQ9 ? (int)r->urgent : -1);
+    if ((rc = store_exec_stmt(s)) != 0 || !(s = store_stmt(c->m->store, SQL_RESCREEN_DONE)))
+        return rc ? rc : -EINVAL;
+    sqlite3_bind_int64(s, 1, p->id);
+    sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, c->now + 7 * DAY_MS); /* a screen a week early counts */
+    return store_exec_stmt(s);
+}
+
+/* A TSQ asked for too soon after the incident is scheduled, not scored. */
+static int screening_too_soon(struct cmd_ctx *c, const struct person_ref *p, int instrument,
+                              const struct plan_screening *cfg)
+{
+    struct incident inc = {0};
+    int rc = incident_get(c->m->store, p->incident_id, &inc);
+    if (rc < 0)
+        return dispatch_storage_fail(c, rc);
+    int64_t earliest =
+        screening_earliest((enum screening_instrument)instrument, cfg, inc.created_at);
+    if (c->now >= earliest)
+        return 0;
+    rc = persons_rescreen_add(c->m, p->id, earliest,
+                              screening_instrument_name((enum screening_instrument)instrument));
+    if (rc != 0)
+        return dispatch_storage_fail(c, rc);
+    c->result = json_pack("{s:I, s:s, s:I, s:s}", "person", (json_int_t)p->id, "instrument",
+                          screening_instrument_name((enum screening_instrument)instrument),
+                          "scheduled_for", (json_int_t)earliest, "state", "scheduled");
+    return 1;
+}
+
+static int cmd_screen(struct cmd_ctx *c)
+{
+    struct person_ref p;
+    const char *name = NULL;
+    json_t *answers = json_object_get(c->args, "answers");
+    if (person_arg(c, "person", &p, true) ||
+        proto_arg_str(c->args, "instrument", true, 8, &name, &c->err))
+        return -1;
+    int instrument = screening_instrument_from_name(name);
+    if (instrument < 0)
+        return proto_fail(&c->err, ERR_BAD_ARGUMENT, "instrument is tsq, phq9 or gad7");
+    const struct plan *plan = frozen_plan(c->m, p.incident_id);
+    const struct plan_screening *cfg = &plan->persons.screening;
+    struct screening_result r;
+    char err[200];
+    if (screening_score((enum screening_instrument)instrument, answers, cfg, &r, err,
+                        sizeof(err)) != 0)
+        return proto_fail(&c->err, ERR_BAD_ARGUMENT, "%s", err);
+    int soon = screening_too_soon(c, &p, instrument, cfg);
+    if (soon != 0)
+        return soon < 0 ? -1 : 0;
+    int rc = urgent_count(c, &p, &r);
+    if (rc == 0)
+        rc = screening_store(c, &p, name, answers, &r);
+    if (rc == 0)
+        rc = persons_route(c->m, c->outbox, p.id, c->now);
+    if (rc == 0)
+        rc = outbox_event(
+            c->m, c->outbox, p.incident_id, p.ref, r.urgent ? "person.urgent" : "person.screened",
+            json_pack("{s:I, s:s}", "person", (json_int_t)p.id, "instrument", name), c->now);
+    if (rc != 0)
+        return dispatch_storage_fail(c, rc);
+    c->result =
+        json_pack("{s:I, s:s, s:i, s:i, s:b, s:b}", "person", (json_int_t)p.id, "instrument", name,
+                  "score", r.score, "max", r.max, "positive", r.positive, "urgent", r.urgent);
+    return 0;
+}
+
+static const char SQL_CONSENT[] = "UPDATE persons SET consent = ?2 WHERE id = ?1";
+
+/* Run sql (an UPDATE of person ?1 setting ?2 to text): 0 or -errno. */
+static int person_set(struct cmd_ctx *c, const char *sql, int64_t id, const char *text)
+{
+    sqlite3_stmt *s = store_stmt(c->m->store, sql);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_text(s, 2, text, -1, SQLITE_STATIC);
+    return store_exec_stmt(s);
+}
+
+static int cmd_consent(struct cmd_ctx *c)
+{
+    struct person_ref p;
+    const char *consent = NULL;
+    if (person_arg(c, "person", &p, true) ||
+        proto_arg_str(c->args, "consent", true, 10, &consent, &c->err))
+        return -1;
+    if (strcmp(consent, "given") && strcmp(consent, "refused") && strcmp(consent, "not_asked"))
+        return proto_fail(&c->err, ERR_BAD_ARGUMENT, "consent is given, refused or not_asked");
+    int rc = person_set(c, SQL_CONSENT, p.id, consent);
+    if (rc == 0 && !strcmp(consent, "refused"))
+        rc = persons_referral_close(c->m, c->outbox, p.id, "consent refused", c->now);
+    if (rc == 0)
+        rc = persons_route(c->m, c->outbox, p.id, c->now);
+    if (rc != 0)
+        return dispatch_storage_fail(c, rc);
+    c->result = json_pack("{s:I, s:s}", "person", (json_int_t)p.id, "consent", consent);
+    return 0;
+}
+
+/* The part of the local day an attempt falls in: attempts must vary it. */
+static const char *day_slot(int64_t ms)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    return tm.tm_hour < 12 ? "morning" : tm.tm_hour < 17 ? "afternoon" : "evening";
+}
+
+static const char SQL_NO_ANSWERS[] =
+    "SELECT COUNT(*), SUM(slot = ?2) FROM contacts WHERE person_id = ?1 AND outcome = 'no_answer'";
+static const char SQL_CONTACT_ADD[] =
+    "INSERT INTO contacts (person_id, at, by, outcome, slot, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+static const char SQL_CONTACT_STATE[] = "UPDATE persons SET contact_state = ?2 WHERE id = ?1";
+
+static const char SQL_CONTACT_OF[] = "SELECT contact_state FROM persons WHERE id = ?1";
+
+/* contact/<state> moves from the person's old state to the new. */
+static int contact_count(struct cmd_ctx *c, const struct person_ref *p, const char *state)
+{
+    sqlite3_stmt *s = store_stmt(c->m->store, SQL_CONTACT_OF);
+    char old[32] = "none", key[64];
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, p->id);
+    int rc = store_step(s);
+    if (rc > 0)
+        snprintf(old, sizeof(old), "%s", store_col_text(s, 0));
+    sqlite3_reset(s);
+    if (rc < 0 || !strcmp(old, state))
+        return rc < 0 ? rc : 0;
+    rc = 0;
+    if (strcmp(old, "none")) {
+        snprintf(key, sizeof(key), "contact/%s", old);
+        rc = board_add(c->m, c->outbox, p->incident_id, key, -1);
+    }
+    snprintf(key, sizeof(key), "contact/%s", state);
+    return rc ? rc : board_add(c->m, c->outbox, p->incident_id, key, 1);
+}
+
+static int contact_record(struct cmd_ctx *c, const struct person_ref *p, const char *outcome,
+                          const char *slot, const char *note, const char *state)
+{
+    int crc = contact_count(c, p, state);
+    if (crc != 0)
+        return crc;
+    sqlite3_stmt *s = store_stmt(c->m->store, SQL_CONTACT_ADD);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, p->id);
+    sqlite3_bind_int64(s, 2, c->now);
+    sqlite3_bind_text(s, 3, c->actor, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, outcome, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, slot, -1, SQLITE_STATIC);
+    store_bind_text_opt(s, 6, note);
+    int rc = store_exec_stmt(s);
+    if (rc == 0)
+        rc = person_set(c, SQL_CONTACT_STATE, p->id, state);
+    if (rc == 0 && (!strcmp(state, "declined") || !strcmp(state, "unable_to_contact")))
+        rc = persons_referral_close(c->m, c->outbox, p->id, state, c->now);
+    if (rc == 0)
+        rc = outbox_event(c->m, c->outbox, p->incident_id, p->ref, "person.contact",
+                          json_pack("{s:I, s:s, s:s}", "person", (json_int_t)p->id, "outcome",
+                                    outcome, "state", state),
+                          c->now);
+    return rc;
+}
+
+/* The person's unanswered attempts: how many, and how many in slot. */
+static int no_answers(struct cmd_ctx *c, int64_t id, const char *slot, int *tried, int *same)
+{
+    sqlite3_stmt *s = store_stmt(c->m->store, SQL_NO_ANSWERS);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_text(s, 2, slot, -1, SQLITE_STATIC);
+    int rc = store_step(s);
+    if (rc > 0) {
+        *tried = sqlite3_column_int(s, 0);
+        *same = sqlite3_column_int(s, 1);
+    }
+    sqlite3_reset(s);
+    return rc < 0 ? rc : 0;
+}
+
+static int cmd_contact(struct cmd_ctx *c)
+{
+    struct person_ref p;
+    const char *outcome = NULL, *note = NULL;
+    if (person_arg(c, "person", &p, true) ||
+        proto_arg_str(c->args, "outcome", true, 16, &outcome, &c->err) ||
+        proto_arg_text(c->args, "note", false, 2000, &note, &c->err))
+        return -1;
+    if (strcmp(outcome, "no_answer") && strcmp(outcome, "contacted") && strcmp(outcome, "declined"))
+        return proto_fail(&c->err, ERR_BAD_ARGUMENT, "outcome is no_answer, contacted or declined");
+    const char *slot = day_slot(c->now), *state = outcome;
+    if (!strcmp(outcome, "no_answer")) {
+        int tried = 0, same = 0, rc = no_answers(c, p.id, slot, &tried, &same);
+        if (rc != 0)
+            return dispatch_storage_fail(c, rc);
+        const struct plan *plan = frozen_plan(c->m, p.incident_id);
+        int max = plan ? plan->persons.contact_attempts : 3;
+        if (tried >= max)
+            return proto_fail(&c->err, ERR_CONFLICT, "already %d attempts: unable to contact",
+                              tried);
+        if (same > 0)
+            return proto_fail(&c->err, ERR_CONFLICT,
+                              "an attempt this %s already failed: try at another time of day",
+                              slot);
+        state = tried + 1 >= max ? "unable_to_contact" : "attempting";
+    }
+    int rc = contact_record(c, &p, outcome, slot, note, state);
+    if (rc != 0)
+        return dispatch_storage_fail(c, rc);
+    c->result = json_pack("{s:I, s:s, s:s, s:s}", "person", (json_int_t)p.id, "outcome", outcome,
+                          "slot", slot, "contact_state", state);
+    return 0;
+}
+
+/* ---- duplicates and referrals ---- */
+
+static const char SQL_MERGE[] = "UPDATE persons SET merged_into = ?2 WHERE id = ?1";
+static const char SQL_CATEGORY_OF[] = "SELECT category FROM persons WHERE id = ?1";
+
+/* The category of person id ("other" when there is none).  Returns 0 or
+ * -errno. */
+static int category_of(struct cmd_ctx *c, int64_t id, char category[16])
+{
+    sqlite3_stmt *s = store_stmt(c->m->store, SQL_CATEGORY_OF);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, id);
+    int rc = store_step(s);
+    snprintf(category, 16, "%s", rc > 0 ? store_col_text(s, 0) : "other");
+    sqlite3_reset(s);
+    return rc < 0 ? rc : 0;
+}
+
+/* Merge person id into person into (0: unmerge), and count the person
+ * (delta) on the board.  Returns 0 or -errno. */
+static int merge_set(struct cmd_ctx *c, const struct person_ref *p, int64_t into, int delta)
+{
+    char category[16];
+    sqlite3_stmt *s = store_stmt(c->m->store, SQL_MERGE);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, p->id);
+    if (into)
+        sqlite3_bind_int64(s, 2, into);
+    else
+        sqlite3_bind_null(s, 2);
+    int rc = store_exec_stmt(s);
+    if (rc == 0 && delta < 0)
+        rc = persons_referral_close(c->m, c->outbox, p->id, "merged", c->now);
+    if (rc == 0 && delta > 0)
+        rc = persons_route(c->m, c->outbox, p->id, c->now);
+    if (rc == 0)
+        rc = category_of(c, p->id, category);
+    return rc ? rc : persons_board_count(c->m, c->outbox, p->incident_id, category, delta);
+}
+
+static int cmd_merge(struct cmd_ctx *c)
+{
+    struct person_ref keep, gone;
+    if (person_arg(c, "keep", &keep, true) || person_arg(c, "merge", &gone, true))
+        return -1;
+    snprintf(c->target, sizeof(c->target), "person %lld into %lld", (long long)gone.id,
+             (long long)keep.id);
+    if (keep.id == gone.id || keep.incident_id != gone.incident_id)
+        return proto_fail(&c->err, ERR_BAD_ARGUMENT, "merge two persons of the same incident");
+    if (keep.merged || gone.merged)
+        return proto_fail(&c->err, ERR_CONFLICT, "one of them is already merged");
+    int rc = merge_set(c, &gone, keep.id, -1);
+    if (rc == 0)
+        rc = outbox_event(
+            c->m, c->outbox, keep.incident_id, keep.ref, "person.merged",
+            json_pack("{s:I, s:I}", "person", (json_int_t)gone.id, "into", (json_int_t)keep.id),
+            c->now);
+    if (rc != 0)
+        return dispatch_storage_fail(c, rc);
+    c->result = json_pack("{s:I, s:I}", "kept", (json_int_t)keep.id, "merged", (json_int_t)gone.id);
+    return 0;
+}
+
+static int cmd_unmerge(struct cmd_ctx *c)
+{
+    struct person_ref p;
+    if (person_arg(c, "person", &p, true))
+        return -1;
+    if (!p.merged)
+        return proto_fail(&c->err, ERR_CONFLICT, "person %lld is not merged", (long long)p.id);
+    int rc = merge_set(c, &p, 0, 1);
+    if (rc == 0)
+        rc = outbox_event(c->m, c->outbox, p.incident_id, p.ref, "person.unmerged",
+                          json_pack("{s:I}", "person", (json_int_t)p.id), c->now);
+    if (rc != 0)
+        return dispatch_storage_fail(c, rc);
+    c->result = json_pack("{s:I, s:b}", "person", (json_int_t)p.id, "merged", 0);
+    return 0;
+}
+
+/* referral.close: the pathway's work with the person is done (or they
+ * moved on); their place goes to the waitlist. */
+static int cmd_close(struct cmd_ctx *c)
+{
+    struct person_ref p;
+    const char *reason = "completed";
+    if (person_arg(c, "person", &p, true) ||
+        proto_arg_str(c->args, "reason", false, 200, &reason, &c->err))
+        return -1;
+    int rc = persons_referral_close(c->m, c->outbox, p.id, reason, c->now);
+    if (rc != 0)
+        return dispatch_storage_fail(c, rc);
+    c->result = json_pack("{s:I, s:s}", "person", (json_int_t)p.id, "referral", "closed");
+    return 0;
+}
+
+static const char *const person_args[] = {"person", NULL};
+static const char *const screen_args[] = {"person", "instrument", "answers", NULL};
+static const char *const consent_args[] = {"person", "consent", NULL};
+static const char *const contact_args[] = {"person", "outcome", "note", NULL};
+static const char *const merge_args[] = {"keep", "merge", NULL};
+static const char *const close_args[] = {"person", "reason", NULL};
+
+const struct command person_care_commands[] = {
+    {"person.screen", cmd_screen, true, screen_args, false},
+    {"person.consent", cmd_consent, true, consent_args, false},
+    {"person.contact", cmd_contact, true, contact_args, false},
+    {"person.merge", cmd_merge, true, merge_args, false},
+    {"person.unmerge", cmd_unmerge, true, person_args, false},
+    {"referral.close", cmd_close, true, close_args, false},
+    {NULL, NULL, false, NULL, false},
+};
