@@ -43,18 +43,17 @@ for a in hub:call-handler cpft:mh-nurse; do
 YAML
 done
 PLANS=$T/plans
-at() { echo $(($(date -d "$1" +%s%3N) - $(date +%s%3N))); }
 
 # 02:00: both incidents stood up; their ladders start at 03:00, the day
 # shift's ask window at 04:00.
-start_daemon --clock-offset "$(at '2026-12-01 02:00 UTC')"
+start_daemon --clock-offset "$(clock_at '2026-12-01 02:00 UTC')"
 tampered=$(m incident standup --plan frozen --level 1 --exercise --operation TAMPERED | head -n 1)
 intact=$(m incident standup --plan frozen --level 1 --exercise --operation INTACT | head -n 1)
 [ -n "$tampered" ] && [ -n "$intact" ] || fail "standup"
 for ref in "$tampered" "$intact"; do
     m --as intake person add "$ref" --category survivor --name "Frozen Person" --home-area cambridge >/dev/null
 done
-[ "$(q "SELECT COUNT(*) FROM attempts") $(q "SELECT COUNT(*) FROM asks")" = "0 0" ] ||
+[ "$(attempts_count) $(asks_count)" = "0 0" ] ||
     fail "paged or asked before the ladders were due"
 
 # The board's incident name, roles and pathways, canonical.
@@ -68,40 +67,26 @@ before=$(board_of "$tampered")
 [ "$before" = "$(board_of "$intact")" ] || fail "the two boards differ before the change"
 stop_daemon
 
-q "UPDATE incidents SET plan_json = json_set(json_remove(plan_json, '\$.levels', '\$.agencies',
-    '\$.paging', '\$.staffing', '\$.persons', '\$.retention_days'),
-    '\$.agency_list', json_extract(plan_json, '\$.agencies'),
-    '\$.retention', json_extract(plan_json, '\$.retention_days'),
-    '\$.staff', json_extract(plan_json, '\$.staffing')) WHERE ref = '$tampered'"
-[ "$(q "SELECT json_type(plan_json, '\$.agencies') IS NULL AND json_type(plan_json, '\$.staffing') IS NULL
-    FROM incidents WHERE ref = '$tampered'")" = 1 ] || fail "the JSON copy was not changed"
+incident_plan_copy_scramble "$tampered"
+[ "$(incident_plan_copy_has "$tampered" agencies)$(incident_plan_copy_has "$tampered" staffing)" = 00 ] ||
+    fail "the JSON copy was not changed"
 
 # 05:00: the ladders are due and the day shift is in its ask window.
-start_daemon --clock-offset "$(at '2026-12-01 05:00 UTC')"
+start_daemon --clock-offset "$(clock_at '2026-12-01 05:00 UTC')"
 all_unreachable() { [ "$(page_state_count unreachable)" = 8 ]; }
-wait_for 60 all_unreachable || fail "pages: $(q "SELECT group_concat(agency_id || ':' || state, ' ') FROM pages")"
+wait_for 60 all_unreachable || fail "pages: $(pages_states)"
 
 # Each page's ladder, per agency and kind (activation or ask).
-ladders() {
-    q "SELECT group_concat(x, ' ') FROM (SELECT p.agency_id || ':' || (p.ask_id IS NOT NULL) || ':'
-        || a.step || '.' || a.attempt || ':' || a.contact AS x FROM attempts a
-        JOIN pages p ON p.id = a.page_id JOIN incidents i ON i.id = p.incident_id
-        WHERE i.ref = '$1' ORDER BY p.agency_id, p.ask_id IS NOT NULL, a.id)"
-}
 want="cpft:0:0.1:Desk of cpft cpft:0:1.1:Duty of cpft cpft:0:1.2:Duty of cpft"
 want="$want cpft:1:0.1:Desk of cpft cpft:1:1.1:Duty of cpft cpft:1:1.2:Duty of cpft"
 want="$want hub:0:0.1:Desk of hub hub:0:1.1:Duty of hub hub:0:1.2:Duty of hub"
 want="$want hub:1:0.1:Desk of hub hub:1:1.1:Duty of hub hub:1:1.2:Duty of hub"
-[ "$(ladders "$intact")" = "$want" ] || fail "intact ladders: $(ladders "$intact")"
-[ "$(ladders "$tampered")" = "$want" ] || fail "ladders of the changed copy: $(ladders "$tampered")"
+[ "$(incident_ladders "$intact")" = "$want" ] || fail "intact ladders: $(incident_ladders "$intact")"
+[ "$(incident_ladders "$tampered")" = "$want" ] || fail "ladders of the changed copy: $(incident_ladders "$tampered")"
 ok "ladders climbed every step and repeat of the typed plan, with or without the JSON copy"
 
-asks() {
-    q "SELECT group_concat(x, ' ') FROM (SELECT a.role || ':' || a.agency_id || ':' || a.short AS x
-        FROM asks a JOIN incidents i ON i.id = a.incident_id WHERE i.ref = '$1' ORDER BY a.role)"
-}
-[ "$(asks "$intact")" = "call-handler:hub:2 mh-nurse:cpft:1" ] || fail "intact asks: $(asks "$intact")"
-[ "$(asks "$tampered")" = "$(asks "$intact")" ] || fail "asks of the changed copy: $(asks "$tampered")"
+[ "$(incident_asks "$intact")" = "call-handler:hub:2 mh-nurse:cpft:1" ] || fail "intact asks: $(incident_asks "$intact")"
+[ "$(incident_asks "$tampered")" = "$(incident_asks "$intact")" ] || fail "asks of the changed copy: $(incident_asks "$tampered")"
 ok "the shift in its ask window asked the same capable agencies"
 
 # The words of the pages: plan, level, agency and role names.
@@ -130,11 +115,11 @@ m incident standdown "$intact" >/dev/null
 stop_daemon
 
 # 31 days after the stand-down the retention period of 30 days is over.
-start_daemon --clock-offset "$(at '2027-01-01 06:00 UTC')"
+start_daemon --clock-offset "$(clock_at '2027-01-01 06:00 UTC')"
 both_purged() {
-    [ "$(q "SELECT COUNT(*) FROM incidents WHERE purged_at IS NOT NULL")" = 2 ] &&
-        [ "$(q "SELECT COUNT(*) FROM persons WHERE purged = 1 AND name IS NULL")" = 2 ]
+    [ "$(incidents_purged)" = 2 ] && [ "$(persons_count purged)" = 2 ]
 }
-wait_for 30 both_purged || fail "purged: $(q "SELECT group_concat(ref || ':' || ifnull(purged_at, '-'), ' ') FROM incidents")"
+wait_for 30 both_purged || fail "purged: $tampered $(incident_field "$tampered" purged_at)," \
+    "$intact $(incident_field "$intact" purged_at), persons $(persons_count purged)"
 ok "both incidents purged after the plan's retention period"
 stop_daemon

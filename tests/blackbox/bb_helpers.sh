@@ -147,6 +147,9 @@ expect paging page_field state ref="$ref"
 check page_field repages agency=hub
 expect 0 page_ended_by_standdown "$ref"
 check pages_climbing "$ref"
+expect "hub:paging" pages_states
+check incident_ladders "$ref"
+[[ "$OUT" == hub:0:0.1:* ]] || fail "incident_ladders: $OUT"
 check page_unreachable_after hub
 expect 1 attempts_count agency=hub channel=zmq state=queued step=0 not_state=failed ref="$ref"
 expect 0 attempts_count after_standdown
@@ -164,6 +167,7 @@ echo "$OUT" | grep -q ' call-handler 0/0/0/0$' || fail "coverage grid: $OUT"
 check asks_count role=call-handler state=open agency=hub
 check ask_field state agency=hub
 check asks_list
+check incident_asks "$ref"
 check ask_shifts
 check db_checkpoint
 check db_rows_total
@@ -202,6 +206,14 @@ check person_set "$p1" name "'Zed' || 'Zee'"
 expect ZedZee person_field "$p1" name
 check incident_set "$ref" operation "'OP'"
 expect OP incident_field "$ref" operation
+expect 0 incidents_purged
+expect "" incident_field "$ref" purged_at
+expect 0 persons_count purged
+expect 1 incident_plan_copy_has "$ref" agencies
+check incident_plan_copy_scramble "$ref"
+expect 0 incident_plan_copy_has "$ref" agencies
+expect 0 incident_plan_copy_has "$ref" retention_days
+expect 1 incident_plan_copy_has "$ref" agency_list
 db_lock # (not through check: the lock is held by this shell)
 wait_for 30 db_locked || fail "db_lock took no lock"
 db_unlock

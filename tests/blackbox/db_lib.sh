@@ -49,7 +49,7 @@ db_col() {
     case $1.$2 in
     audit.principal | audit.target | audit.command | audit.outcome) echo "$2" ;;
     persons.purged | persons.referral_due_at | persons.name) echo "$2" ;;
-    incidents.reports_purged_at | incidents.operation) echo "$2" ;;
+    incidents.reports_purged_at | incidents.purged_at | incidents.operation) echo "$2" ;;
     referrals.home_area) echo "$2" ;;
     pages.ack_code | pages.state | pages.repages) echo "p.$2" ;;
     asks.state) echo "a.$2" ;;
@@ -153,16 +153,40 @@ incident_set() { # REF COLUMN SQL: set the column to the SQL expression's value
     q "UPDATE incidents SET $(db_col incidents "$2") = $3 WHERE ref = $(sql_str "$1")"
 }
 
+incidents_purged() { # how many incidents the retention purge has reached
+    q "SELECT COUNT(*) FROM incidents WHERE purged_at IS NOT NULL"
+}
+
+# incident_plan_copy_has REF FIELD: 1 when the incident's JSON copy of its
+# frozen plan (for display) has the top-level FIELD, else 0.
+incident_plan_copy_has() {
+    [[ "$2" =~ ^[a-z_]+$ ]] &&
+        q "SELECT json_type(plan_json, '\$.$2') IS NOT NULL FROM incidents WHERE ref = $(sql_str "$1")"
+}
+
+# incident_plan_copy_scramble REF: the JSON copy loses, by removal or
+# rename, every field that paging, staffing, the board and the retention
+# purge could read (agencies, levels, paging, staffing, persons,
+# retention_days); the plan it was stood up with is untouched.
+incident_plan_copy_scramble() {
+    q "UPDATE incidents SET plan_json = json_set(json_remove(plan_json, '\$.levels',
+         '\$.agencies', '\$.paging', '\$.staffing', '\$.persons', '\$.retention_days'),
+         '\$.agency_list', json_extract(plan_json, '\$.agencies'),
+         '\$.retention', json_extract(plan_json, '\$.retention_days'),
+         '\$.staff', json_extract(plan_json, '\$.staffing')) WHERE ref = $(sql_str "$1")"
+}
+
 # ---- affected persons ----
 
 # persons filters: id= name= (exact), incident=REF, breached (a Victims'
-# Code deadline breached).
+# Code deadline breached), purged (purged: the name is gone).
 persons_filter() {
     case $1 in
     id) COND="id = $(sql_int "$2")" || return 1 ;;
     name) COND="name = $(sql_str "$2")" ;;
     incident) COND="incident_id = (SELECT id FROM incidents WHERE ref = $(sql_str "$2"))" ;;
     breached) COND="breached_at IS NOT NULL" ;;
+    purged) COND="purged = 1 AND name IS NULL" ;;
     *) return 1 ;;
     esac
 }
@@ -240,6 +264,19 @@ page_field() { # COLUMN FILTER...: the column of the pages that match
 page_ended_by_standdown() {
     q "SELECT p.state = 'cancelled' OR (p.state = 'unreachable' AND p.unreachable_at <= i.stood_down_at)
        FROM pages p JOIN incidents i ON i.id = p.incident_id WHERE i.ref = $(sql_str "$1")"
+}
+
+pages_states() { # "agency:state" of every page
+    q "SELECT group_concat(agency_id || ':' || state, ' ') FROM pages"
+}
+
+# incident_ladders REF: each page's ladder as attempted, by agency and
+# kind (0 an activation, 1 an ask for staff): "agency:kind:step.attempt:contact".
+incident_ladders() {
+    q "SELECT group_concat(x, ' ') FROM (SELECT p.agency_id || ':' || (p.ask_id IS NOT NULL) || ':'
+        || a.step || '.' || a.attempt || ':' || a.contact AS x FROM attempts a
+        JOIN pages p ON p.id = a.page_id JOIN incidents i ON i.id = p.incident_id
+        WHERE i.ref = $(sql_str "$1") ORDER BY p.agency_id, p.ask_id IS NOT NULL, a.id)"
 }
 
 pages_climbing() { # REF: the states of the incident's pages with a next step due
@@ -338,6 +375,12 @@ asks_count() { # FILTER...
 ask_field() { # COLUMN FILTER...
     local col
     col=$(db_col asks "$1") && shift && db_where asks_filter "$@" && q "SELECT $col FROM asks a WHERE $W"
+}
+
+incident_asks() { # REF: "role:agency:short" of the incident's asks, by role
+    q "SELECT group_concat(x, ' ') FROM (SELECT a.role || ':' || a.agency_id || ':' || a.short AS x
+        FROM asks a JOIN incidents i ON i.id = a.incident_id WHERE i.ref = $(sql_str "$1")
+        ORDER BY a.role)"
 }
 
 asks_list() { # "role:agency:state" of every ask, by role and agency
