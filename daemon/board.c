@@ -9,6 +9,7 @@
 
 #include "dispatch.h"
 #include "frozen.h"
+#include "incident.h"
 #include "outbox.h"
 #include "plan.h"
 #include "server.h"
@@ -67,10 +68,6 @@ json_t *board_agency(struct muster *m, int64_t incident_id, const char *agency)
     return v;
 }
 
-static const char SQL_INCIDENT[] =
-    "SELECT ref, plan_id, level, exercise, operation, state, created_at, stood_down_at"
-    " FROM incidents WHERE id = ?1";
-
 /* The name of a level in the incident's frozen plan (borrowed), or NULL. */
 static const char *level_name(struct muster *m, int64_t incident_id, int level)
 {
@@ -79,22 +76,20 @@ static const char *level_name(struct muster *m, int64_t incident_id, int level)
     return l ? l->name : NULL;
 }
 
+json_t *board_incident_of(struct muster *m, const struct incident *inc)
+{
+    return json_pack("{s:s, s:s, s:i, s:s?, s:b, s:s, s:s, s:I, s:o}", "ref", inc->ref, "plan",
+                     inc->plan_id, "level", inc->level, "level_name",
+                     level_name(m, inc->id, inc->level), "exercise", inc->exercise, "operation",
+                     inc->operation, "state", inc->active ? "active" : "stood_down", "created_at",
+                     (json_int_t)inc->created_at, "stood_down_at",
+                     inc->stood_down_at ? json_integer(inc->stood_down_at) : json_null());
+}
+
 json_t *board_incident(struct muster *m, int64_t incident_id)
 {
-    sqlite3_stmt *s = store_stmt(m->store, SQL_INCIDENT);
-    json_t *v = NULL;
-    if (!s)
-        return NULL;
-    sqlite3_bind_int64(s, 1, incident_id);
-    if (store_step(s) > 0)
-        v = json_pack("{s:s, s:s, s:i, s:s?, s:b, s:s, s:s, s:I, s:o}", "ref", store_col_text(s, 0),
-                      "plan", store_col_text(s, 1), "level", sqlite3_column_int(s, 2), "level_name",
-                      level_name(m, incident_id, sqlite3_column_int(s, 2)), "exercise",
-                      sqlite3_column_int(s, 3), "operation", store_col_text(s, 4), "state",
-                      store_col_text(s, 5), "created_at", (json_int_t)sqlite3_column_int64(s, 6),
-                      "stood_down_at", store_col_opt_int(s, 7));
-    sqlite3_reset(s);
-    return v;
+    struct incident inc;
+    return incident_get(m->store, incident_id, &inc) > 0 ? board_incident_of(m, &inc) : NULL;
 }
 
 static const char SQL_AGENCIES[] =
@@ -156,9 +151,6 @@ int board_snapshot(struct muster *m, int64_t incident_id, json_t **out)
 
 /* ---- status.show: the snapshot ---- */
 
-static const char SQL_LATEST[] =
-    "SELECT id FROM incidents ORDER BY state = 'active' DESC, id DESC LIMIT 1";
-static const char SQL_BY_REF[] = "SELECT id FROM incidents WHERE ref = ?1";
 static const char SQL_META_SHIFTS[] =
     "SELECT key, name, starts_at, ends_at FROM shifts WHERE incident_id = ?1 ORDER BY starts_at";
 static const char SQL_META_AGENCIES[] =
@@ -240,38 +232,21 @@ static int board_meta(struct muster *m, int64_t id, json_t **out)
     return 0;
 }
 
-/* The id of incident ref (or of the latest when ref is NULL), 0 when
- * there is none.  Returns 0 or -errno. */
-static int incident_id_of(struct muster *m, const char *ref, int64_t *id)
-{
-    sqlite3_stmt *s = store_stmt(m->store, ref ? SQL_BY_REF : SQL_LATEST);
-    *id = 0;
-    if (!s)
-        return -EINVAL;
-    if (ref)
-        sqlite3_bind_text(s, 1, ref, -1, SQLITE_STATIC);
-    int rc = store_step(s);
-    if (rc > 0)
-        *id = sqlite3_column_int64(s, 0);
-    sqlite3_reset(s);
-    return rc < 0 ? rc : 0;
-}
-
 static int cmd_status(struct cmd_ctx *c)
 {
     const char *ref = NULL;
-    int64_t id = 0;
+    struct incident inc;
     json_t *board = NULL, *meta = NULL;
     if (proto_arg_str(c->args, "incident", false, 32, &ref, &c->err))
         return -1;
-    int rc = incident_id_of(c->m, ref, &id);
-    if (rc == 0 && !id)
+    int rc = ref ? incident_find(c->m->store, ref, &inc) : incident_latest(c->m->store, &inc);
+    if (rc == 0)
         return proto_fail(&c->err, ERR_NOT_FOUND, ref ? "no incident %s" : "no incidents%s",
                           ref ? ref : "");
+    if (rc > 0)
+        rc = board_snapshot(c->m, inc.id, &board);
     if (rc == 0)
-        rc = board_snapshot(c->m, id, &board);
-    if (rc == 0)
-        rc = board_meta(c->m, id, &meta);
+        rc = board_meta(c->m, inc.id, &meta);
     if (rc != 0) {
         json_decref(board);
         return dispatch_storage_fail(c, rc);

@@ -25,6 +25,7 @@
 
 #include <jansson.h>
 
+struct incident;
 struct muster;
 struct outbox;
 
@@ -36,9 +37,11 @@ int board_add(struct muster *m, struct outbox *ob, int64_t incident_id, const ch
 void board_put(struct outbox *ob, const char *key, json_t *value);
 
 /* The agency/<id> value of an incident's activation page (new reference),
- * and the incident value. */
+ * and the incident value (of incident_id, NULL when it cannot be read; or
+ * of an incident already read). */
 json_t *board_agency(struct muster *m, int64_t incident_id, const char *agency);
 json_t *board_incident(struct muster *m, int64_t incident_id);
+json_t *board_incident_of(struct muster *m, const struct incident *inc);
 
 /* A cell/<shift>/<role> value (new reference). */
 json_t *board_cell(int required, int pledged, int accepted, int arrived);

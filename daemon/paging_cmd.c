@@ -314,7 +314,6 @@ static const char SQL_RECEIVED[] =
     "UPDATE attempts SET state = 'delivered', finished_at = ?3 WHERE id = ?1 AND state = 'sent'"
     " AND EXISTS (SELECT 1 FROM pages p WHERE p.id = attempts.page_id AND p.agency_id = ?2)"
     " RETURNING (SELECT incident_id FROM pages WHERE id = page_id), step";
-static const char SQL_REF_OF[] = "SELECT ref FROM incidents WHERE id = ?1";
 
 /* agency.received: the listener confirms a page reached it (a repeat, or
  * a page that is not the agency's, changes nothing). */
@@ -335,18 +334,15 @@ static int cmd_received(struct cmd_ctx *c)
     int step = changed ? sqlite3_column_int(s, 1) : 0;
     int rc = sql_errno(sqlite3_reset(s));
     snprintf(c->target, sizeof(c->target), "page %lld", (long long)id);
-    if (rc == 0 && changed && (s = store_stmt(c->m->store, SQL_REF_OF))) {
-        sqlite3_bind_int64(s, 1, incident);
-        char ref[INCIDENT_REF_MAX] = "";
-        if (sqlite3_step(s) == SQLITE_ROW)
-            snprintf(ref, sizeof(ref), "%s", sqlite3_column_text(s, 0));
-        sqlite3_reset(s);
-        rc = outbox_event(c->m, c->outbox, incident, ref, "page.delivered",
+    struct incident inc = {.ref = ""};
+    if (rc == 0 && changed)
+        rc = incident_get(c->m->store, incident, &inc);
+    if (rc >= 0 && changed)
+        rc = outbox_event(c->m, c->outbox, incident, inc.ref, "page.delivered",
                           json_pack("{s:s, s:I, s:i, s:s, s:s}", "agency", me, "page_id",
                                     (json_int_t)id, "step", step + 1, "channel", "zmq", "state",
                                     "delivered"),
                           c->now);
-    }
     if (rc != 0)
         return storage_fail(c, rc);
     c->result = json_pack("{s:I, s:b}", "page_id", (json_int_t)id, "confirmed", changed);

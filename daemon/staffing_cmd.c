@@ -22,35 +22,6 @@
 #include "staffing.h"
 #include "store.h"
 
-struct incident_ref {
-    int64_t id;
-    char ref[INCIDENT_REF_MAX];
-    bool active;
-    json_t *plan; /* frozen plan (owned) */
-};
-
-static const char SQL_INCIDENT[] = "SELECT id, ref, state, plan_json FROM incidents WHERE ref = ?1";
-
-static int incident_load(struct cmd_ctx *c, const char *ref, struct incident_ref *out)
-{
-    sqlite3_stmt *s = store_stmt(c->m->store, SQL_INCIDENT);
-    if (!s)
-        return dispatch_storage_fail(c, -EINVAL);
-    sqlite3_bind_text(s, 1, ref, -1, SQLITE_STATIC);
-    int rc = store_step(s);
-    if (rc > 0) {
-        out->id = sqlite3_column_int64(s, 0);
-        snprintf(out->ref, sizeof(out->ref), "%s", store_col_text(s, 1));
-        out->active = !strcmp(store_col_text(s, 2), "active");
-        out->plan = NULL; /* the typed frozen plan (cached) serves: see plan_typed */
-    }
-    sqlite3_reset(s);
-    if (rc > 0)
-        return 0;
-    return rc == 0 ? proto_fail(&c->err, ERR_NOT_FOUND, "no incident %s", ref)
-                   : dispatch_storage_fail(c, rc);
-}
-
 /* The agency a pledge is for: the caller's own, or (for the duty
  * manager) the one named. */
 static int pledge_agency(struct cmd_ctx *c, const char **agency)
@@ -96,7 +67,7 @@ static int shift_find(struct cmd_ctx *c, int64_t incident_id, const char *key, i
     return rc;
 }
 
-static int offer_shifts(struct cmd_ctx *c, struct incident_ref *inc, struct offer *o)
+static int offer_shifts(struct cmd_ctx *c, struct incident *inc, struct offer *o)
 {
     size_t n = json_array_size(o->shifts);
     if (!json_is_array(o->shifts) || n == 0 || n > 64)
@@ -139,7 +110,7 @@ static bool supplies(const struct plan_agency *a, const char *role)
     return false;
 }
 
-static int offer_check(struct cmd_ctx *c, struct incident_ref *inc, struct offer *o)
+static int offer_check(struct cmd_ctx *c, struct incident *inc, struct offer *o)
 {
     /* the typed frozen plan is cached; parsing the plan's JSON on every
      * pledge was most of a pledge storm's time */
@@ -178,7 +149,7 @@ static const char SQL_PLEDGE_ADD[] =
 static const char SQL_PLEDGE_SHIFT[] =
     "INSERT INTO pledge_shifts (pledge_id, shift_id) VALUES (?1, ?2)";
 
-static int offer_insert(struct cmd_ctx *c, struct incident_ref *inc, struct offer *o, int64_t *id)
+static int offer_insert(struct cmd_ctx *c, struct incident *inc, struct offer *o, int64_t *id)
 {
     sqlite3_stmt *s = store_stmt(c->m->store, SQL_PLEDGE_ADD);
     if (!s)
@@ -215,7 +186,7 @@ static json_t *pledge_json(int64_t id, const char *ref, const char *agency, cons
 }
 
 /* Record an offer (args already read into o) for incident inc. */
-static int offer_record(struct cmd_ctx *c, struct incident_ref *inc, struct offer *o, json_t **out)
+static int offer_record(struct cmd_ctx *c, struct incident *inc, struct offer *o, json_t **out)
 {
     if (offer_check(c, inc, o) != 0)
         return -1;
@@ -261,12 +232,10 @@ static int cmd_offer(struct cmd_ctx *c)
     if (proto_arg_str(c->args, "incident", true, INCIDENT_REF_MAX, &ref, &c->err) ||
         pledge_agency(c, &o.agency) || offer_args(c, c->args, &o))
         return -1;
-    struct incident_ref inc = {0};
-    if (incident_load(c, ref, &inc) != 0)
+    struct incident inc;
+    if (dispatch_incident(c, ref, &inc) != 0)
         return -1;
-    int rc = offer_record(c, &inc, &o, &c->result);
-    json_decref(inc.plan);
-    return rc;
+    return offer_record(c, &inc, &o, &c->result);
 }
 
 int staffing_pledge_from_ack(struct cmd_ctx *c, const char *incident_ref, const char *agency,
@@ -278,12 +247,11 @@ int staffing_pledge_from_ack(struct cmd_ctx *c, const char *incident_ref, const 
         return proto_fail(&c->err, ERR_BAD_ARGUMENT, "\"pledge\" must be an object");
     if (proto_args_known(pledge, known, &c->err) || offer_args(c, pledge, &o))
         return -1;
-    struct incident_ref inc = {0};
-    if (incident_load(c, incident_ref, &inc) != 0)
+    struct incident inc;
+    if (dispatch_incident(c, incident_ref, &inc) != 0)
         return -1;
     json_t *p = NULL;
     int rc = offer_record(c, &inc, &o, &p);
-    json_decref(inc.plan);
     if (rc == 0)
         json_object_set_new(result, "pledge", p);
     return rc;
@@ -440,11 +408,10 @@ static json_t *pledge_row_json(sqlite3_stmt *s)
 static int cmd_list(struct cmd_ctx *c)
 {
     const char *ref = NULL;
-    struct incident_ref inc = {0};
+    struct incident inc;
     if (proto_arg_str(c->args, "incident", true, INCIDENT_REF_MAX, &ref, &c->err) ||
-        incident_load(c, ref, &inc))
+        dispatch_incident(c, ref, &inc))
         return -1;
-    json_decref(inc.plan);
     sqlite3_stmt *s = store_stmt(c->m->store, SQL_PLEDGES);
     if (!s)
         return dispatch_storage_fail(c, -EINVAL);
@@ -495,9 +462,9 @@ static json_t *ask_row(sqlite3_stmt *s)
 static int cmd_show(struct cmd_ctx *c)
 {
     const char *ref = NULL;
-    struct incident_ref inc = {0};
+    struct incident inc;
     if (proto_arg_str(c->args, "incident", true, INCIDENT_REF_MAX, &ref, &c->err) ||
-        incident_load(c, ref, &inc))
+        dispatch_incident(c, ref, &inc))
         return -1;
     json_t *shifts = NULL, *cells = NULL, *asks = NULL;
     int rc = store_rows(c->m->store, SQL_SHIFTS, inc.id, shift_row, &shifts);
