@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "dispatch.h"
 #include "frozen.h"
 #include "incident.h"
 #include "outbox.h"
@@ -149,7 +148,7 @@ int board_snapshot(struct muster *m, int64_t incident_id, json_t **out)
     return rc;
 }
 
-/* ---- status.show: the snapshot ---- */
+/* ---- what a board shows besides the keys ---- */
 
 static const char SQL_META_SHIFTS[] =
     "SELECT key, name, starts_at, ends_at FROM shifts WHERE incident_id = ?1 ORDER BY starts_at";
@@ -209,8 +208,7 @@ static json_t *meta_pathways(const struct plan *plan)
     return arr;
 }
 
-/* What a board needs besides the keys: names, capacities, shifts. */
-static int board_meta(struct muster *m, int64_t id, json_t **out)
+int board_meta(struct muster *m, int64_t id, json_t **out)
 {
     const struct plan *plan = frozen_plan(m, id);
     json_t *shifts = NULL, *agencies = NULL;
@@ -231,36 +229,3 @@ static int board_meta(struct muster *m, int64_t id, json_t **out)
     *out = meta;
     return 0;
 }
-
-static int cmd_status(struct cmd_ctx *c)
-{
-    const char *ref = NULL;
-    struct incident inc;
-    json_t *board = NULL, *meta = NULL;
-    if (proto_arg_str(c->args, "incident", false, 32, &ref, &c->err))
-        return -1;
-    int rc = ref ? incident_find(c->m->store, ref, &inc) : incident_latest(c->m->store, &inc);
-    if (rc == 0)
-        return proto_fail(&c->err, ERR_NOT_FOUND, ref ? "no incident %s" : "no incidents%s",
-                          ref ? ref : "");
-    if (rc > 0)
-        rc = board_snapshot(c->m, inc.id, &board);
-    if (rc == 0)
-        rc = board_meta(c->m, inc.id, &meta);
-    if (rc != 0) {
-        json_decref(board);
-        return dispatch_storage_fail(c, rc);
-    }
-    c->result =
-        json_pack("{s:O, s:I, s:o, s:o}", "incident",
-                  json_object_get(json_object_get(board, "incident"), "ref"), "seq",
-                  (json_int_t)store_event_last_seq(c->m->store), "board", board, "meta", meta);
-    return 0;
-}
-
-static const char *const status_args[] = {"incident", NULL};
-
-const struct command board_commands[] = {
-    {"status.show", cmd_status, false, status_args, false},
-    {NULL, NULL, false, NULL, false},
-};

@@ -113,7 +113,8 @@ char *dispatch_request_part(struct muster *m, struct outbox *ob, const struct di
  * reused for a different request is caught with it. */
 void dispatch_digest(const char *cmd, json_t *args, char hex[65]);
 
-/* Command tables of the modules (incident.c, plan_cmd.c, paging_cmd.c). */
+/* Command tables, one per handler file (incident_cmd.c, plan_cmd.c, ...). */
+extern const struct command session_commands[];
 extern const struct command incident_commands[];
 extern const struct command plan_commands[];
 extern const struct command paging_commands[];
@@ -121,7 +122,7 @@ extern const struct command staffing_commands[];
 extern const struct command persons_commands[];
 extern const struct command person_show_commands[];
 extern const struct command person_care_commands[];
-extern const struct command board_commands[];
+extern const struct command status_commands[];
 extern const struct command report_commands[];
 extern const struct command audit_commands[];
 
