@@ -12,6 +12,7 @@
 #include "outbox.h"
 #include "plan.h"
 #include "server.h"
+#include "staffing.h"
 #include "store.h"
 
 void board_put(struct outbox *ob, const char *key, json_t *value)
@@ -150,17 +151,8 @@ int board_snapshot(struct muster *m, int64_t incident_id, json_t **out)
 
 /* ---- what a board shows besides the keys ---- */
 
-static const char SQL_META_SHIFTS[] =
-    "SELECT key, name, starts_at, ends_at FROM shifts WHERE incident_id = ?1 ORDER BY starts_at";
 static const char SQL_META_AGENCIES[] =
     "SELECT agency_id FROM pages WHERE incident_id = ?1 AND ask_id IS NULL ORDER BY id";
-
-static json_t *shift_row(sqlite3_stmt *s)
-{
-    return json_pack("{s:s, s:s, s:I, s:I}", "key", store_col_text(s, 0), "name",
-                     store_col_text(s, 1), "starts_at", (json_int_t)sqlite3_column_int64(s, 2),
-                     "ends_at", (json_int_t)sqlite3_column_int64(s, 3));
-}
 
 /* The paged agencies of incident id with their names from its frozen plan
  * (a name is looked up in the typed plan: the stored JSON is never walked
@@ -212,7 +204,7 @@ int board_meta(struct muster *m, int64_t id, json_t **out)
 {
     const struct plan *plan = frozen_plan(m, id);
     json_t *shifts = NULL, *agencies = NULL;
-    int rc = store_rows(m->store, SQL_META_SHIFTS, id, shift_row, &shifts);
+    int rc = staffing_shifts(m, id, &shifts);
     if (rc == 0)
         rc = meta_agencies(m, id, &agencies);
     if (rc != 0) {

@@ -184,6 +184,30 @@ static int code_wrong(struct cmd_ctx *c, int rc, int limit, const char *what)
     return proto_fail(&c->err, ERR_NOT_FOUND, "%s", what);
 }
 
+/* The pledge an acknowledgement carries ({role, count, shifts, names,
+ * note}): agency offers staff for the incident of page pg; the pledge is
+ * added to the reply. */
+static int ack_pledge(struct cmd_ctx *c, const struct page_ref *pg, const char *agency,
+                      json_t *pledge)
+{
+    static const char *const known[] = {"role", "count", "shifts", "names", "note", NULL};
+    struct incident inc;
+    struct staffing_offer o = {.incident = &inc, .agency = agency, .by = c->actor, .now = c->now};
+    json_t *p = NULL;
+    if (!json_is_object(pledge))
+        return proto_fail(&c->err, ERR_BAD_ARGUMENT, "\"pledge\" must be an object");
+    if (proto_args_known(pledge, known, &c->err) || staffing_offer_args(pledge, &o, &c->err) ||
+        dispatch_incident(c, pg->ref, &inc))
+        return -1;
+    int rc = staffing_offer_add(c->m, c->outbox, &o, &c->err, &p);
+    if (rc != 0)
+        return rc == STAFFING_REFUSED ? -1 : dispatch_storage_fail(c, rc);
+    snprintf(c->target, sizeof(c->target), "%s pledge %lld", inc.ref,
+             (long long)json_integer_value(json_object_get(p, "id")));
+    json_object_set_new(c->result, "pledge", p);
+    return 0;
+}
+
 /* agency.ack: an agency acknowledges its own page, by incident or code.
  * Another agency's code is "no such code", as an unknown one is: the
  * answer must not tell an agency which codes exist. */
@@ -210,7 +234,7 @@ static int cmd_agency_ack(struct cmd_ctx *c)
         return not_found(c, rc, "your agency was not paged for that incident");
     if (ack_page(c, &pg, note, code ? "code" : "agency") != 0)
         return -1;
-    return pledge ? staffing_pledge_from_ack(c, pg.ref, me, pledge, c->result) : 0;
+    return pledge ? ack_pledge(c, &pg, me, pledge) : 0;
 }
 
 /* page.ack: a relay (the Hub's SMS or phone desk) posts back a code. */
