@@ -70,7 +70,7 @@ static const char *const no_args[] = {NULL};
 static const char *const export_args[] = {"from", "limit", NULL};
 
 const struct command audit_commands[] = {
-    {"audit.verify", cmd_audit_verify, false, no_args, false},
-    {"audit.export", cmd_audit_export, false, export_args, false},
-    {NULL, NULL, false, NULL, false},
+    {.name = "audit.verify", .fn = cmd_audit_verify, .args = no_args},
+    {.name = "audit.export", .fn = cmd_audit_export, .args = export_args},
+    {.name = NULL},
 };

@@ -199,7 +199,7 @@ static char *refuse(struct cmd_ctx *c, const struct command *cmd)
 {
     proto_fail(&c->err, ERR_FORBIDDEN, "%s may not run %s", c->principal, cmd->name);
     log_warnx("dispatch: refused %s for %s", cmd->name, c->principal);
-    if (cmd->mutating && (store_in_txn(c->m->store) || store_begin(c->m->store) == 0))
+    if ((cmd->flags & CMD_MUTATING) && (store_in_txn(c->m->store) || store_begin(c->m->store) == 0))
         audit(c, cmd->name, ERR_FORBIDDEN);
     return proto_reply_error(c->req_id, &c->err);
 }
@@ -239,9 +239,9 @@ char *dispatch_request_from(struct muster *m, struct outbox *ob, const struct di
         reply = refuse(&c, cmd);
     } else if (proto_args_known(req->args, cmd->args, &c.err) != 0) {
         reply = proto_reply_error(req->id, &c.err);
-    } else if (cmd->mutating) {
+    } else if (cmd->flags & CMD_MUTATING) {
         reply = run_mutating(&c, cmd);
-    } else if (cmd->audit_read) {
+    } else if (cmd->flags & CMD_AUDIT_READ) {
         reply = run_audited_read(&c, cmd);
     } else {
         reply = reply_for(&c, cmd->fn(&c));

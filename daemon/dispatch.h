@@ -1,10 +1,10 @@
 /*
  * daemon/dispatch.h - the command table and the execution of one request.
  *
- * Every command is a row: name, handler, whether it changes state, and the
- * arguments it accepts.  A state-changing command runs inside the batch's
- * transaction under its own savepoint, with its reply stored for
- * idempotency and an audit row written, all committed together.
+ * Every command is a row: name, handler, the arguments it accepts, and
+ * flags: whether it changes state, whether it reads personal data.  A state-changing command runs
+ * inside the batch's transaction under its own savepoint, with its reply stored for idempotency and
+ * an audit row written, all committed together.
  */
 #ifndef MUSTER_DISPATCH_H
 #define MUSTER_DISPATCH_H
@@ -51,12 +51,20 @@ struct incident;
  * (NOT_FOUND "no incident REF", or the storage error). */
 int dispatch_incident(struct cmd_ctx *c, const char *ref, struct incident *out);
 
+/* What a command does besides answering: struct command's flags. */
+enum command_flag {
+    CMD_MUTATING = 1u << 0,   /* changes state (savepoint, stored reply, audit row) */
+    CMD_AUDIT_READ = 1u << 1, /* a read of personal data: audited like a change */
+};
+
+/* A row of a handler file's table, written with designated initialisers:
+ * {.name = "person.show", .fn = cmd_show, .args = person_args,
+ *  .flags = CMD_AUDIT_READ}; a row with no name ends the table. */
 struct command {
     const char *name;
     cmd_fn *fn;
-    bool mutating;
     const char *const *args; /* NULL-terminated list of accepted argument names */
-    bool audit_read;         /* a read of personal data: audited like a change */
+    unsigned flags;          /* CMD_MUTATING, CMD_AUDIT_READ, or 0: a plain read */
 };
 
 /* Look a command up by name; NULL when unknown. */

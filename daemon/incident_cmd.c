@@ -348,9 +348,15 @@ static const char *const list_args_list[] = {"state", "limit", NULL};
 static const char *const show_args_list[] = {"ref", "plan_source", NULL};
 
 const struct command incident_commands[] = {
-    {"incident.standup", cmd_standup, true, standup_args_list, false},
-    {"incident.standdown", cmd_standdown, true, standdown_args_list, false},
-    {"incident.list", cmd_list, false, list_args_list, false},
-    {"incident.show", cmd_show, false, show_args_list, false},
-    {NULL, NULL, false, NULL, false},
+    {.name = "incident.standup",
+     .fn = cmd_standup,
+     .args = standup_args_list,
+     .flags = CMD_MUTATING},
+    {.name = "incident.standdown",
+     .fn = cmd_standdown,
+     .args = standdown_args_list,
+     .flags = CMD_MUTATING},
+    {.name = "incident.list", .fn = cmd_list, .args = list_args_list},
+    {.name = "incident.show", .fn = cmd_show, .args = show_args_list},
+    {.name = NULL},
 };

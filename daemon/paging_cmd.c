@@ -380,10 +380,10 @@ static const char *const no_args[] = {NULL};
 static const char *const received_args[] = {"page_id", NULL};
 
 const struct command paging_commands[] = {
-    {"agency.listen", cmd_listen, false, no_args, false},
-    {"agency.received", cmd_received, true, received_args, false},
-    {"agency.ack", cmd_agency_ack, true, ack_args, false},
-    {"page.ack", cmd_page_ack, true, relay_args, false},
-    {"agency.repage", cmd_repage, true, repage_args, false},
-    {NULL, NULL, false, NULL, false},
+    {.name = "agency.listen", .fn = cmd_listen, .args = no_args},
+    {.name = "agency.received", .fn = cmd_received, .args = received_args, .flags = CMD_MUTATING},
+    {.name = "agency.ack", .fn = cmd_agency_ack, .args = ack_args, .flags = CMD_MUTATING},
+    {.name = "page.ack", .fn = cmd_page_ack, .args = relay_args, .flags = CMD_MUTATING},
+    {.name = "agency.repage", .fn = cmd_repage, .args = repage_args, .flags = CMD_MUTATING},
+    {.name = NULL},
 };

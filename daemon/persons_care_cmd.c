@@ -411,11 +411,11 @@ static const char *const merge_args[] = {"keep", "merge", NULL};
 static const char *const close_args[] = {"person", "reason", NULL};
 
 const struct command person_care_commands[] = {
-    {"person.screen", cmd_screen, true, screen_args, false},
-    {"person.consent", cmd_consent, true, consent_args, false},
-    {"person.contact", cmd_contact, true, contact_args, false},
-    {"person.merge", cmd_merge, true, merge_args, false},
-    {"person.unmerge", cmd_unmerge, true, person_args, false},
-    {"referral.close", cmd_close, true, close_args, false},
-    {NULL, NULL, false, NULL, false},
+    {.name = "person.screen", .fn = cmd_screen, .args = screen_args, .flags = CMD_MUTATING},
+    {.name = "person.consent", .fn = cmd_consent, .args = consent_args, .flags = CMD_MUTATING},
+    {.name = "person.contact", .fn = cmd_contact, .args = contact_args, .flags = CMD_MUTATING},
+    {.name = "person.merge", .fn = cmd_merge, .args = merge_args, .flags = CMD_MUTATING},
+    {.name = "person.unmerge", .fn = cmd_unmerge, .args = person_args, .flags = CMD_MUTATING},
+    {.name = "referral.close", .fn = cmd_close, .args = close_args, .flags = CMD_MUTATING},
+    {.name = NULL},
 };

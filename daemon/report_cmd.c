@@ -33,6 +33,6 @@ static int cmd_report(struct cmd_ctx *c)
 static const char *const report_args[] = {"incident", NULL};
 
 const struct command report_commands[] = {
-    {"report.show", cmd_report, false, report_args, false},
-    {NULL, NULL, false, NULL, false},
+    {.name = "report.show", .fn = cmd_report, .args = report_args},
+    {.name = NULL},
 };

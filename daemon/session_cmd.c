@@ -15,6 +15,6 @@ static int cmd_whoami(struct cmd_ctx *c)
 static const char *const no_args[] = {NULL};
 
 const struct command session_commands[] = {
-    {"session.whoami", cmd_whoami, false, no_args, false},
-    {NULL, NULL, false, NULL, false},
+    {.name = "session.whoami", .fn = cmd_whoami, .args = no_args},
+    {.name = NULL},
 };

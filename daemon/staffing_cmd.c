@@ -283,12 +283,12 @@ static const char *const move_args[] = {"id", "note", NULL};
 static const char *const incident_args[] = {"incident", NULL};
 
 const struct command staffing_commands[] = {
-    {"pledge.offer", cmd_offer, true, offer_args_list, false},
-    {"pledge.accept", cmd_accept, true, move_args, false},
-    {"pledge.decline", cmd_decline, true, move_args, false},
-    {"pledge.arrive", cmd_arrive, true, move_args, false},
-    {"pledge.withdraw", cmd_withdraw, true, move_args, false},
-    {"pledge.list", cmd_list, false, incident_args, false},
-    {"staffing.show", cmd_show, false, incident_args, false},
-    {NULL, NULL, false, NULL, false},
+    {.name = "pledge.offer", .fn = cmd_offer, .args = offer_args_list, .flags = CMD_MUTATING},
+    {.name = "pledge.accept", .fn = cmd_accept, .args = move_args, .flags = CMD_MUTATING},
+    {.name = "pledge.decline", .fn = cmd_decline, .args = move_args, .flags = CMD_MUTATING},
+    {.name = "pledge.arrive", .fn = cmd_arrive, .args = move_args, .flags = CMD_MUTATING},
+    {.name = "pledge.withdraw", .fn = cmd_withdraw, .args = move_args, .flags = CMD_MUTATING},
+    {.name = "pledge.list", .fn = cmd_list, .args = incident_args},
+    {.name = "staffing.show", .fn = cmd_show, .args = incident_args},
+    {.name = NULL},
 };

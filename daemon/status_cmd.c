@@ -38,6 +38,6 @@ static int cmd_status(struct cmd_ctx *c)
 static const char *const status_args[] = {"incident", NULL};
 
 const struct command status_commands[] = {
-    {"status.show", cmd_status, false, status_args, false},
-    {NULL, NULL, false, NULL, false},
+    {.name = "status.show", .fn = cmd_status, .args = status_args},
+    {.name = NULL},
 };
