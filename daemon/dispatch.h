@@ -60,6 +60,15 @@ enum command_flag {
 /* A row of a handler file's table, written with designated initialisers:
  * {.name = "person.show", .fn = cmd_show, .args = person_args,
  *  .flags = CMD_AUDIT_READ}; a row with no name ends the table. */
+struct person_ref;
+
+/* A handler's person: the id in argument name, found for the caller with
+ * persons_access (acting: active) and set as the request's target; active:
+ * its incident must not be stood down.  0, or -1 with c->err set
+ * (NOT_FOUND "no person ID" whatever the reason, CONFLICT, or the storage
+ * error). */
+int dispatch_person(struct cmd_ctx *c, const char *name, struct person_ref *p, bool active);
+
 struct command {
     const char *name;
     cmd_fn *fn;

@@ -166,7 +166,7 @@ static int person_lists_read(struct cmd_ctx *c, int64_t id, const char *agency, 
 static int cmd_show(struct cmd_ctx *c)
 {
     struct person_ref p;
-    if (person_arg(c, "person", &p, false) != 0)
+    if (dispatch_person(c, "person", &p, false) != 0)
         return -1;
     const char *agency = authz_agency_id(c->principal);
     sqlite3_stmt *s = store_stmt(c->m->store, SQL_SHOW);
