@@ -7,11 +7,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "dispatch.h"
 #include "frozen.h"
+#include "incident.h"
 #include "outbox.h"
 #include "plan.h"
 #include "server.h"
+#include "staffing.h"
 #include "store.h"
 
 void board_put(struct outbox *ob, const char *key, json_t *value)
@@ -67,10 +68,6 @@ json_t *board_agency(struct muster *m, int64_t incident_id, const char *agency)
     return v;
 }
 
-static const char SQL_INCIDENT[] =
-    "SELECT ref, plan_id, level, exercise, operation, state, created_at, stood_down_at"
-    " FROM incidents WHERE id = ?1";
-
 /* The name of a level in the incident's frozen plan (borrowed), or NULL. */
 static const char *level_name(struct muster *m, int64_t incident_id, int level)
 {
@@ -79,22 +76,20 @@ static const char *level_name(struct muster *m, int64_t incident_id, int level)
     return l ? l->name : NULL;
 }
 
+json_t *board_incident_of(struct muster *m, const struct incident *inc)
+{
+    return json_pack("{s:s, s:s, s:i, s:s?, s:b, s:s, s:s, s:I, s:o}", "ref", inc->ref, "plan",
+                     inc->plan_id, "level", inc->level, "level_name",
+                     level_name(m, inc->id, inc->level), "exercise", inc->exercise, "operation",
+                     inc->operation, "state", inc->active ? "active" : "stood_down", "created_at",
+                     (json_int_t)inc->created_at, "stood_down_at",
+                     inc->stood_down_at ? json_integer(inc->stood_down_at) : json_null());
+}
+
 json_t *board_incident(struct muster *m, int64_t incident_id)
 {
-    sqlite3_stmt *s = store_stmt(m->store, SQL_INCIDENT);
-    json_t *v = NULL;
-    if (!s)
-        return NULL;
-    sqlite3_bind_int64(s, 1, incident_id);
-    if (store_step(s) > 0)
-        v = json_pack("{s:s, s:s, s:i, s:s?, s:b, s:s, s:s, s:I, s:o}", "ref", store_col_text(s, 0),
-                      "plan", store_col_text(s, 1), "level", sqlite3_column_int(s, 2), "level_name",
-                      level_name(m, incident_id, sqlite3_column_int(s, 2)), "exercise",
-                      sqlite3_column_int(s, 3), "operation", store_col_text(s, 4), "state",
-                      store_col_text(s, 5), "created_at", (json_int_t)sqlite3_column_int64(s, 6),
-                      "stood_down_at", store_col_opt_int(s, 7));
-    sqlite3_reset(s);
-    return v;
+    struct incident inc;
+    return incident_get(m->store, incident_id, &inc) > 0 ? board_incident_of(m, &inc) : NULL;
 }
 
 static const char SQL_AGENCIES[] =
@@ -154,22 +149,10 @@ int board_snapshot(struct muster *m, int64_t incident_id, json_t **out)
     return rc;
 }
 
-/* ---- status.show: the snapshot ---- */
+/* ---- what a board shows besides the keys ---- */
 
-static const char SQL_LATEST[] =
-    "SELECT id FROM incidents ORDER BY state = 'active' DESC, id DESC LIMIT 1";
-static const char SQL_BY_REF[] = "SELECT id FROM incidents WHERE ref = ?1";
-static const char SQL_META_SHIFTS[] =
-    "SELECT key, name, starts_at, ends_at FROM shifts WHERE incident_id = ?1 ORDER BY starts_at";
 static const char SQL_META_AGENCIES[] =
     "SELECT agency_id FROM pages WHERE incident_id = ?1 AND ask_id IS NULL ORDER BY id";
-
-static json_t *shift_row(sqlite3_stmt *s)
-{
-    return json_pack("{s:s, s:s, s:I, s:I}", "key", store_col_text(s, 0), "name",
-                     store_col_text(s, 1), "starts_at", (json_int_t)sqlite3_column_int64(s, 2),
-                     "ends_at", (json_int_t)sqlite3_column_int64(s, 3));
-}
 
 /* The paged agencies of incident id with their names from its frozen plan
  * (a name is looked up in the typed plan: the stored JSON is never walked
@@ -217,12 +200,11 @@ static json_t *meta_pathways(const struct plan *plan)
     return arr;
 }
 
-/* What a board needs besides the keys: names, capacities, shifts. */
-static int board_meta(struct muster *m, int64_t id, json_t **out)
+int board_meta(struct muster *m, int64_t id, json_t **out)
 {
     const struct plan *plan = frozen_plan(m, id);
     json_t *shifts = NULL, *agencies = NULL;
-    int rc = store_rows(m->store, SQL_META_SHIFTS, id, shift_row, &shifts);
+    int rc = staffing_shifts(m, id, &shifts);
     if (rc == 0)
         rc = meta_agencies(m, id, &agencies);
     if (rc != 0) {
@@ -239,53 +221,3 @@ static int board_meta(struct muster *m, int64_t id, json_t **out)
     *out = meta;
     return 0;
 }
-
-/* The id of incident ref (or of the latest when ref is NULL), 0 when
- * there is none.  Returns 0 or -errno. */
-static int incident_id_of(struct muster *m, const char *ref, int64_t *id)
-{
-    sqlite3_stmt *s = store_stmt(m->store, ref ? SQL_BY_REF : SQL_LATEST);
-    *id = 0;
-    if (!s)
-        return -EINVAL;
-    if (ref)
-        sqlite3_bind_text(s, 1, ref, -1, SQLITE_STATIC);
-    int rc = store_step(s);
-    if (rc > 0)
-        *id = sqlite3_column_int64(s, 0);
-    sqlite3_reset(s);
-    return rc < 0 ? rc : 0;
-}
-
-static int cmd_status(struct cmd_ctx *c)
-{
-    const char *ref = NULL;
-    int64_t id = 0;
-    json_t *board = NULL, *meta = NULL;
-    if (proto_arg_str(c->args, "incident", false, 32, &ref, &c->err))
-        return -1;
-    int rc = incident_id_of(c->m, ref, &id);
-    if (rc == 0 && !id)
-        return proto_fail(&c->err, ERR_NOT_FOUND, ref ? "no incident %s" : "no incidents%s",
-                          ref ? ref : "");
-    if (rc == 0)
-        rc = board_snapshot(c->m, id, &board);
-    if (rc == 0)
-        rc = board_meta(c->m, id, &meta);
-    if (rc != 0) {
-        json_decref(board);
-        return dispatch_storage_fail(c, rc);
-    }
-    c->result =
-        json_pack("{s:O, s:I, s:o, s:o}", "incident",
-                  json_object_get(json_object_get(board, "incident"), "ref"), "seq",
-                  (json_int_t)store_event_last_seq(c->m->store), "board", board, "meta", meta);
-    return 0;
-}
-
-static const char *const status_args[] = {"incident", NULL};
-
-const struct command board_commands[] = {
-    {"status.show", cmd_status, false, status_args, false},
-    {NULL, NULL, false, NULL, false},
-};

@@ -2,7 +2,8 @@
  * daemon/board.h - the duty managers' board as key-value state, for the
  * status feed's Clone pattern: a snapshot of every key (status.show) with
  * the feed sequence number it is current to, then each feed event carries
- * the new values of the keys it changed under "board".  A watcher applies
+ * the new values of the keys it changed under "board".  The command,
+ * status.show, is in status_cmd.c.  A watcher applies
  * them in sequence; a gap in the sequence means: take a new snapshot.
  *
  * Keys, per incident:
@@ -25,6 +26,7 @@
 
 #include <jansson.h>
 
+struct incident;
 struct muster;
 struct outbox;
 
@@ -36,12 +38,19 @@ int board_add(struct muster *m, struct outbox *ob, int64_t incident_id, const ch
 void board_put(struct outbox *ob, const char *key, json_t *value);
 
 /* The agency/<id> value of an incident's activation page (new reference),
- * and the incident value. */
+ * and the incident value (of incident_id, NULL when it cannot be read; or
+ * of an incident already read). */
 json_t *board_agency(struct muster *m, int64_t incident_id, const char *agency);
 json_t *board_incident(struct muster *m, int64_t incident_id);
+json_t *board_incident_of(struct muster *m, const struct incident *inc);
 
 /* A cell/<shift>/<role> value (new reference). */
 json_t *board_cell(int required, int pledged, int accepted, int arrived);
+
+/* What a board shows besides the keys, from the incident's frozen plan
+ * and its rows: {roles, pathways, shifts, agencies} (*out a new
+ * reference).  Returns 0, or -errno (then *out is NULL). */
+int board_meta(struct muster *m, int64_t incident_id, json_t **out);
 
 /* Every key of the incident, as the snapshot sends it: *out is a new
  * reference.  Returns 0, or -errno when the store could not be read (then

@@ -17,27 +17,14 @@
 #include "outbox.h"
 #include "incident.h"
 #include "log.h"
+#include "persons.h"
 #include "server.h"
 #include "store.h"
-
-static int cmd_whoami(struct cmd_ctx *c)
-{
-    c->result = json_pack("{s:s, s:s, s:i}", "principal", c->principal, "version", MUSTER_VERSION,
-                          "schema", store_schema_version());
-    return 0;
-}
-
-static const char *const no_args[] = {NULL};
-
-static const struct command session_commands[] = {
-    {"session.whoami", cmd_whoami, false, no_args, false},
-    {NULL, NULL, false, NULL, false},
-};
 
 static const struct command *const tables[] = {
     session_commands,  plan_commands,    incident_commands,    paging_commands,
     staffing_commands, persons_commands, person_show_commands, person_care_commands,
-    board_commands,    report_commands,  audit_commands};
+    status_commands,   report_commands,  audit_commands};
 
 const struct command *dispatch_find(const char *name)
 {
@@ -77,6 +64,22 @@ int dispatch_incident(struct cmd_ctx *c, const char *ref, struct incident *out)
     if (rc < 0)
         return dispatch_storage_fail(c, rc);
     return rc ? 0 : proto_fail(&c->err, ERR_NOT_FOUND, "no incident %s", ref);
+}
+
+int dispatch_person(struct cmd_ctx *c, const char *name, struct person_ref *p, bool active)
+{
+    int64_t id = 0;
+    if (proto_arg_int(c->args, name, true, 1, INT64_MAX, &id, &c->err))
+        return -1;
+    int rc = persons_access(c->m, id, authz_agency_id(c->principal), active, p);
+    if (rc < 0)
+        return dispatch_storage_fail(c, rc);
+    if (rc == 0)
+        return proto_fail(&c->err, ERR_NOT_FOUND, "no person %lld", (long long)id);
+    snprintf(c->target, sizeof(c->target), "person %lld", (long long)id);
+    if (active && !p->active)
+        return proto_fail(&c->err, ERR_CONFLICT, "incident %s is stood down", p->ref);
+    return 0;
 }
 
 static void audit(struct cmd_ctx *c, const char *cmd, const char *outcome)
@@ -213,7 +216,7 @@ static char *refuse(struct cmd_ctx *c, const struct command *cmd)
 {
     proto_fail(&c->err, ERR_FORBIDDEN, "%s may not run %s", c->principal, cmd->name);
     log_warnx("dispatch: refused %s for %s", cmd->name, c->principal);
-    if (cmd->mutating && (store_in_txn(c->m->store) || store_begin(c->m->store) == 0))
+    if ((cmd->flags & CMD_MUTATING) && (store_in_txn(c->m->store) || store_begin(c->m->store) == 0))
         audit(c, cmd->name, ERR_FORBIDDEN);
     return proto_reply_error(c->req_id, &c->err);
 }
@@ -253,9 +256,9 @@ char *dispatch_request_from(struct muster *m, struct outbox *ob, const struct di
         reply = refuse(&c, cmd);
     } else if (proto_args_known(req->args, cmd->args, &c.err) != 0) {
         reply = proto_reply_error(req->id, &c.err);
-    } else if (cmd->mutating) {
+    } else if (cmd->flags & CMD_MUTATING) {
         reply = run_mutating(&c, cmd);
-    } else if (cmd->audit_read) {
+    } else if (cmd->flags & CMD_AUDIT_READ) {
         reply = run_audited_read(&c, cmd);
     } else {
         reply = reply_for(&c, cmd->fn(&c));
@@ -263,67 +266,3 @@ char *dispatch_request_from(struct muster *m, struct outbox *ob, const struct di
     json_decref(c.result);
     return reply;
 }
-
-/* ---- the audit trail ---- */
-
-static const char SQL_AUDIT_ALL[] =
-    "SELECT id, at, principal, request_id, command, target, outcome, detail, hash FROM audit"
-    " WHERE id >= ?1 ORDER BY id LIMIT ?2";
-
-static void audit_fields(sqlite3_stmt *s, struct audit_row *a)
-{
-    *a = (struct audit_row){sqlite3_column_int64(s, 1), store_col_text(s, 2), store_col_text(s, 3),
-                            store_col_text(s, 4),       store_col_text(s, 5), store_col_text(s, 6),
-                            store_col_text(s, 7)};
-}
-
-static json_t *export_row(sqlite3_stmt *s)
-{
-    struct audit_row a;
-    audit_fields(s, &a);
-    return json_pack("{s:I, s:I, s:s, s:s?, s:s, s:s?, s:s, s:s?, s:s?}", "id",
-                     (json_int_t)sqlite3_column_int64(s, 0), "at", (json_int_t)a.at, "principal",
-                     a.principal, "request_id", a.request_id, "command", a.command, "target",
-                     a.target, "outcome", a.outcome, "detail", a.detail, "hash",
-                     store_col_text(s, 8));
-}
-
-/* audit.verify: the chain against the signed anchors (see audit.h). */
-static int cmd_audit_verify(struct cmd_ctx *c)
-{
-    struct audit_report r;
-    int rc = store_audit_verify(c->m->store, &r);
-    if (rc != 0)
-        return proto_fail(&c->err, ERR_UNAVAILABLE, "the audit trail cannot be read (%s)",
-                          strerror(-rc));
-    c->result = audit_report_json(&r);
-    return 0;
-}
-
-/* audit.export: rows with their hashes, from a row id, for an inquiry. */
-static int cmd_audit_export(struct cmd_ctx *c)
-{
-    int64_t from = 1, limit = 10000;
-    if (proto_arg_int(c->args, "from", false, 1, INT64_MAX, &from, &c->err) ||
-        proto_arg_int(c->args, "limit", false, 1, 10000, &limit, &c->err))
-        return -1;
-    sqlite3_stmt *s = store_stmt(c->m->store, SQL_AUDIT_ALL);
-    if (!s)
-        return dispatch_storage_fail(c, -EINVAL);
-    sqlite3_bind_int64(s, 1, from);
-    sqlite3_bind_int64(s, 2, limit);
-    json_t *rows = NULL;
-    int rc = store_rows_json(s, export_row, &rows);
-    if (rc != 0)
-        return dispatch_storage_fail(c, rc);
-    c->result = json_pack("{s:o}", "rows", rows);
-    return 0;
-}
-
-static const char *const export_args[] = {"from", "limit", NULL};
-
-const struct command audit_commands[] = {
-    {"audit.verify", cmd_audit_verify, false, no_args, false},
-    {"audit.export", cmd_audit_export, false, export_args, false},
-    {NULL, NULL, false, NULL, false},
-};

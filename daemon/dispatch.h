@@ -1,10 +1,10 @@
 /*
  * daemon/dispatch.h - the command table and the execution of one request.
  *
- * Every command is a row: name, handler, whether it changes state, and the
- * arguments it accepts.  A state-changing command runs inside the batch's
- * transaction under its own savepoint, with its reply stored for
- * idempotency and an audit row written, all committed together.
+ * Every command is a row: name, handler, the arguments it accepts, and
+ * flags: whether it changes state, whether it reads personal data.  A state-changing command runs
+ * inside the batch's transaction under its own savepoint, with its reply stored for idempotency and
+ * an audit row written, all committed together.
  */
 #ifndef MUSTER_DISPATCH_H
 #define MUSTER_DISPATCH_H
@@ -51,12 +51,29 @@ struct incident;
  * (NOT_FOUND "no incident REF", or the storage error). */
 int dispatch_incident(struct cmd_ctx *c, const char *ref, struct incident *out);
 
+/* What a command does besides answering: struct command's flags. */
+enum command_flag {
+    CMD_MUTATING = 1u << 0,   /* changes state (savepoint, stored reply, audit row) */
+    CMD_AUDIT_READ = 1u << 1, /* a read of personal data: audited like a change */
+};
+
+/* A row of a handler file's table, written with designated initialisers:
+ * {.name = "person.show", .fn = cmd_show, .args = person_args,
+ *  .flags = CMD_AUDIT_READ}; a row with no name ends the table. */
+struct person_ref;
+
+/* A handler's person: the id in argument name, found for the caller with
+ * persons_access (acting: active) and set as the request's target; active:
+ * its incident must not be stood down.  0, or -1 with c->err set
+ * (NOT_FOUND "no person ID" whatever the reason, CONFLICT, or the storage
+ * error). */
+int dispatch_person(struct cmd_ctx *c, const char *name, struct person_ref *p, bool active);
+
 struct command {
     const char *name;
     cmd_fn *fn;
-    bool mutating;
     const char *const *args; /* NULL-terminated list of accepted argument names */
-    bool audit_read;         /* a read of personal data: audited like a change */
+    unsigned flags;          /* CMD_MUTATING, CMD_AUDIT_READ, or 0: a plain read */
 };
 
 /* Look a command up by name; NULL when unknown. */
@@ -113,7 +130,8 @@ char *dispatch_request_part(struct muster *m, struct outbox *ob, const struct di
  * reused for a different request is caught with it. */
 void dispatch_digest(const char *cmd, json_t *args, char hex[65]);
 
-/* Command tables of the modules (incident.c, plan_cmd.c, paging_cmd.c). */
+/* Command tables, one per handler file (incident_cmd.c, plan_cmd.c, ...). */
+extern const struct command session_commands[];
 extern const struct command incident_commands[];
 extern const struct command plan_commands[];
 extern const struct command paging_commands[];
@@ -121,7 +139,7 @@ extern const struct command staffing_commands[];
 extern const struct command persons_commands[];
 extern const struct command person_show_commands[];
 extern const struct command person_care_commands[];
-extern const struct command board_commands[];
+extern const struct command status_commands[];
 extern const struct command report_commands[];
 extern const struct command audit_commands[];
 

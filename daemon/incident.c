@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store.h"
@@ -26,6 +27,8 @@ void incident_ref_format(char *buf, size_t len, const char *prefix, int exercise
 
 static const char SQL_BY_REF[] = INCIDENT_COLUMNS " WHERE ref = ?1";
 static const char SQL_BY_ID[] = INCIDENT_COLUMNS " WHERE id = ?1";
+static const char SQL_LATEST[] =
+    INCIDENT_COLUMNS " ORDER BY state = 'active' DESC, id DESC LIMIT 1";
 
 static void incident_row(sqlite3_stmt *s, struct incident *out)
 {
@@ -66,4 +69,153 @@ int incident_get(struct store *st, int64_t id, struct incident *out)
         return -EINVAL;
     sqlite3_bind_int64(s, 1, id);
     return incident_read(s, out);
+}
+
+int incident_latest(struct store *st, struct incident *out)
+{
+    sqlite3_stmt *s = store_stmt(st, SQL_LATEST);
+    if (!s)
+        return -EINVAL;
+    return incident_read(s, out);
+}
+
+/* ---- incident.show's detail ---- */
+
+static const char SQL_DETAIL[] =
+    "SELECT plan_version, plan_digest, created_by, note, stood_down_by, standdown_note,"
+    " plan_json, plan_source FROM incidents WHERE id = ?1";
+
+/* Column i as a malloc'd string in *to (NULL for SQL NULL): 0 or -ENOMEM. */
+static int detail_col(sqlite3_stmt *s, int i, char **to)
+{
+    const char *v = store_col_text(s, i);
+    *to = v ? strdup(v) : NULL;
+    return v && !*to ? -ENOMEM : 0;
+}
+
+static int detail_row(sqlite3_stmt *s, struct incident_detail *d)
+{
+    char **cols[] = {&d->plan_version,  &d->plan_digest,    &d->created_by, &d->note,
+                     &d->stood_down_by, &d->standdown_note, &d->plan_json,  &d->plan_source};
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < (int)(sizeof(cols) / sizeof(cols[0])); i++)
+        rc = detail_col(s, i, cols[i]);
+    return rc;
+}
+
+int incident_detail_get(struct store *st, int64_t id, struct incident_detail *out)
+{
+    *out = (struct incident_detail){0};
+    sqlite3_stmt *s = store_stmt(st, SQL_DETAIL);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, id);
+    int rc = store_step(s);
+    if (rc > 0 && detail_row(s, out) != 0)
+        rc = -ENOMEM;
+    sqlite3_reset(s);
+    if (rc < 0)
+        incident_detail_free(out);
+    return rc;
+}
+
+void incident_detail_free(struct incident_detail *d)
+{
+    free(d->plan_version);
+    free(d->plan_digest);
+    free(d->created_by);
+    free(d->note);
+    free(d->stood_down_by);
+    free(d->standdown_note);
+    free(d->plan_json);
+    free(d->plan_source);
+    *d = (struct incident_detail){0};
+}
+
+/* ---- the frozen plan's source (frozen.c) ---- */
+
+static const char SQL_DIGEST[] = "SELECT plan_digest FROM incidents WHERE id = ?1";
+static const char SQL_SOURCE[] = "SELECT plan_source FROM incidents WHERE id = ?1";
+
+int incident_plan_digest(struct store *st, int64_t id, char digest[INCIDENT_DIGEST_MAX])
+{
+    sqlite3_stmt *s = store_stmt(st, SQL_DIGEST);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, id);
+    int rc = store_step(s);
+    if (rc > 0)
+        snprintf(digest, INCIDENT_DIGEST_MAX, "%s", store_col_text(s, 0));
+    sqlite3_reset(s);
+    return rc;
+}
+
+int incident_plan_source(struct store *st, int64_t id, char **source, size_t *len)
+{
+    sqlite3_stmt *s = store_stmt(st, SQL_SOURCE);
+    *source = NULL;
+    *len = 0;
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, id);
+    int rc = store_step(s);
+    if (rc > 0) {
+        const char *text = store_col_text(s, 0);
+        *len = (size_t)sqlite3_column_bytes(s, 0);
+        *source = text ? malloc(*len + 1) : NULL;
+        if (*source)
+            memcpy(*source, text, *len + 1);
+        rc = *source ? 1 : -ENOMEM;
+    }
+    sqlite3_reset(s);
+    return rc;
+}
+
+/* ---- changes other modules make ---- */
+
+static const char SQL_PURGED[] =
+    "UPDATE incidents SET purged_at = ?2, note = NULL, standdown_note = NULL WHERE id = ?1";
+static const char SQL_REPORTS_PURGED[] =
+    "UPDATE incidents SET reports_purged_at = ?2 WHERE id = ?1 AND purged_at IS NOT NULL";
+
+/* Run one of the updates above for incident id at time now. */
+static int incident_update(struct store *st, const char *sql, int64_t id, int64_t now)
+{
+    sqlite3_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, now);
+    return store_exec_stmt(s);
+}
+
+int incident_set_purged(struct store *st, int64_t id, int64_t now)
+{
+    return incident_update(st, SQL_PURGED, id, now);
+}
+
+int incident_set_reports_purged(struct store *st, int64_t id, int64_t now)
+{
+    return incident_update(st, SQL_REPORTS_PURGED, id, now);
+}
+
+static const char SQL_REPORTS_UNPURGED[] =
+    "SELECT id FROM incidents WHERE purged_at IS NOT NULL AND reports_purged_at IS NULL"
+    " AND id > ?1 ORDER BY id LIMIT ?2";
+
+int incident_reports_unpurged(struct store *st, int64_t after, int64_t *ids, size_t max, size_t *n)
+{
+    sqlite3_stmt *s = store_stmt(st, SQL_REPORTS_UNPURGED);
+    int rc = 0;
+    *n = 0;
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, after);
+    sqlite3_bind_int64(s, 2, (int64_t)max);
+    while (*n < max && (rc = store_step(s)) > 0)
+        ids[(*n)++] = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    if (rc < 0)
+        *n = 0;
+    return rc < 0 ? rc : 0;
 }

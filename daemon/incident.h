@@ -2,9 +2,11 @@
  * daemon/incident.h - incidents: stood up by Gold from a plan at a level,
  * live or exercise, each holding a frozen copy of the plan it started from.
  * incident.c owns the incidents table: incident_find and incident_get
- * are how every module reads one.  The commands (incident.standup,
- * incident.standdown, incident.list, incident.show) are in incident_cmd.c
- * (table in dispatch.h: incident_commands).
+ * are how every module reads one, and the changes other modules make to
+ * an incident (the retention purge, the rewrite of its report files) are
+ * functions here.  The commands (incident.standup, incident.standdown,
+ * incident.list, incident.show) are in incident_cmd.c (table in
+ * dispatch.h: incident_commands).
  */
 #ifndef MUSTER_INCIDENT_H
 #define MUSTER_INCIDENT_H
@@ -16,6 +18,7 @@
 #define INCIDENT_REF_MAX 32
 #define INCIDENT_PLAN_ID_MAX 64
 #define INCIDENT_OPERATION_MAX 260 /* 64 characters of UTF-8 */
+#define INCIDENT_DIGEST_MAX 65     /* SHA-256 in hex, with its NUL */
 
 struct store;
 
@@ -37,6 +40,44 @@ struct incident {
  * when found, 0 when there is none, or -errno when it cannot be read. */
 int incident_find(struct store *st, const char *ref, struct incident *out);
 int incident_get(struct store *st, int64_t id, struct incident *out);
+
+/* The incident a board shows when none is named: the latest active one,
+ * else the latest.  1, 0 when there are no incidents, or -errno. */
+int incident_latest(struct store *st, struct incident *out);
+
+/* What incident.show adds to struct incident (malloc'd strings, NULL for
+ * a column that is empty: note, stood_down_by, standdown_note). */
+struct incident_detail {
+    char *plan_version, *plan_digest, *created_by, *note, *stood_down_by, *standdown_note;
+    char *plan_json;   /* the frozen plan's JSON copy: for display only */
+    char *plan_source; /* the frozen plan as stood up from */
+};
+
+/* The detail of incident id into *out (free it with
+ * incident_detail_free).  1, 0 when there is no such incident, or -errno
+ * (then *out holds nothing). */
+int incident_detail_get(struct store *st, int64_t id, struct incident_detail *out);
+void incident_detail_free(struct incident_detail *d);
+
+/* The digest of incident id's frozen plan source (frozen.c checks its
+ * cache with it): 1, 0 when there is no such incident, or -errno. */
+int incident_plan_digest(struct store *st, int64_t id, char digest[INCIDENT_DIGEST_MAX]);
+
+/* Incident id's frozen plan source: *source is malloc'd (the caller frees
+ * it), *len its length.  1, 0 when there is no such incident, or -errno. */
+int incident_plan_source(struct store *st, int64_t id, char **source, size_t *len);
+
+/* Inside the retention purge's transaction: incident id is purged at now,
+ * its own notes (standup and stand-down) erased.  0 or -errno. */
+int incident_set_purged(struct store *st, int64_t id, int64_t now);
+
+/* The report files of purged incident id were rewritten at now (a start
+ * leaves them be from then on).  0 or -errno. */
+int incident_set_reports_purged(struct store *st, int64_t id, int64_t now);
+
+/* Up to max ids, in order, of purged incidents after id `after` whose
+ * report files were not rewritten since: *n of them.  0 or -errno. */
+int incident_reports_unpurged(struct store *st, int64_t after, int64_t *ids, size_t max, size_t *n);
 
 /* Format the reference of the n-th incident of year for a plan prefix:
  * "CAMB-2026-0007", or "EX-CAMB-2026-0007" for an exercise. */

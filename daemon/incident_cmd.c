@@ -182,20 +182,14 @@ static int cmd_standup(struct cmd_ctx *c)
 static const char SQL_STANDDOWN[] =
     "UPDATE incidents SET state = 'stood_down', stood_down_at = ?2, stood_down_by = ?3,"
     " standdown_note = ?4 WHERE ref = ?1 AND state = 'active' RETURNING id";
-static const char SQL_STATE[] = "SELECT state FROM incidents WHERE ref = ?1";
 
+/* Why incident ref was not stood down: it is not there, or it already was. */
 static int standdown_missing(struct cmd_ctx *c, const char *ref)
 {
-    sqlite3_stmt *s = store_stmt(c->m->store, SQL_STATE);
-    if (!s)
-        return dispatch_storage_fail(c, -EINVAL);
-    sqlite3_bind_text(s, 1, ref, -1, SQLITE_STATIC);
-    int rc = store_step(s);
-    sqlite3_reset(s);
-    if (rc < 0)
-        return dispatch_storage_fail(c, rc);
-    return rc ? proto_fail(&c->err, ERR_CONFLICT, "incident %s is already stood down", ref)
-              : proto_fail(&c->err, ERR_NOT_FOUND, "no incident %s", ref);
+    struct incident inc;
+    if (dispatch_incident(c, ref, &inc) != 0)
+        return -1;
+    return proto_fail(&c->err, ERR_CONFLICT, "incident %s is already stood down", ref);
 }
 
 static int cmd_standdown(struct cmd_ctx *c)
@@ -275,11 +269,6 @@ static int cmd_list(struct cmd_ctx *c)
     return 0;
 }
 
-static const char SQL_SHOW[] =
-    "SELECT ref, plan_id, plan_version, plan_digest, level, exercise, operation, note, state,"
-    " created_at, created_by, stood_down_at, stood_down_by, standdown_note, plan_json,"
-    " plan_source, id FROM incidents WHERE ref = ?1";
-
 /* The agencies of the frozen plan activated at level. */
 static json_t *activated_agencies(json_t *plan, int level)
 {
@@ -307,25 +296,24 @@ static json_t *level_name(json_t *plan, int level)
     return json_null();
 }
 
-static json_t *show_row(struct cmd_ctx *c, sqlite3_stmt *s, bool with_source)
+static json_t *show_json(struct cmd_ctx *c, const struct incident *inc,
+                         const struct incident_detail *d, bool with_source)
 {
-    json_t *plan = json_loads(store_col_text(s, 14), 0, NULL);
-    int level = sqlite3_column_int(s, 4);
+    json_t *plan = json_loads(d->plan_json, 0, NULL);
     json_t *r = json_pack(
         "{s:s, s:{s:s, s:O?, s:s, s:s}, s:i, s:o, s:b, s:s, s:s?, s:s, s:I, s:s, s:o, s:s?, s:s?}",
-        "ref", store_col_text(s, 0), "plan", "id", store_col_text(s, 1), "name",
-        json_object_get(plan, "name"), "version", store_col_text(s, 2), "digest",
-        store_col_text(s, 3), "level", level, "level_name", level_name(plan, level), "exercise",
-        sqlite3_column_int(s, 5), "operation", store_col_text(s, 6), "note", store_col_text(s, 7),
-        "state", store_col_text(s, 8), "created_at", (json_int_t)sqlite3_column_int64(s, 9),
-        "created_by", store_col_text(s, 10), "stood_down_at", store_col_opt_int(s, 11),
-        "stood_down_by", store_col_text(s, 12), "standdown_note", store_col_text(s, 13));
-    json_object_set_new(r, "agencies", activated_agencies(plan, level));
+        "ref", inc->ref, "plan", "id", inc->plan_id, "name", json_object_get(plan, "name"),
+        "version", d->plan_version, "digest", d->plan_digest, "level", inc->level, "level_name",
+        level_name(plan, inc->level), "exercise", inc->exercise, "operation", inc->operation,
+        "note", d->note, "state", inc->active ? "active" : "stood_down", "created_at",
+        (json_int_t)inc->created_at, "created_by", d->created_by, "stood_down_at",
+        inc->stood_down_at ? json_integer(inc->stood_down_at) : json_null(), "stood_down_by",
+        d->stood_down_by, "standdown_note", d->standdown_note);
+    json_object_set_new(r, "agencies", activated_agencies(plan, inc->level));
     if (with_source)
-        json_object_set_new(r, "plan_source", json_string(store_col_text(s, 15)));
-    json_object_set_new(
-        r, "pages",
-        paging_incident_pages(c->m, sqlite3_column_int64(s, 16), authz_agency_id(c->principal)));
+        json_object_set_new(r, "plan_source", json_string(d->plan_source));
+    json_object_set_new(r, "pages",
+                        paging_incident_pages(c->m, inc->id, authz_agency_id(c->principal)));
     json_decref(plan);
     return r;
 }
@@ -341,19 +329,16 @@ static int cmd_show(struct cmd_ctx *c)
     if (with_source && role != ROLE_GOLD && role != ROLE_DUTY)
         return proto_fail(&c->err, ERR_FORBIDDEN,
                           "the plan source holds every agency's contacts: gold and duty only");
-    sqlite3_stmt *s = store_stmt(c->m->store, SQL_SHOW);
-    if (!s)
-        return dispatch_storage_fail(c, -EINVAL);
-    sqlite3_bind_text(s, 1, ref, -1, SQLITE_STATIC);
-    int rc = store_step(s);
-    if (rc > 0)
-        c->result = show_row(c, s, with_source);
-    sqlite3_reset(s);
-    if (rc > 0)
-        return 0;
-    if (rc == 0)
-        return proto_fail(&c->err, ERR_NOT_FOUND, "no incident %s", ref);
-    return dispatch_storage_fail(c, rc);
+    struct incident inc;
+    struct incident_detail d;
+    if (dispatch_incident(c, ref, &inc) != 0)
+        return -1;
+    int rc = incident_detail_get(c->m->store, inc.id, &d);
+    if (rc <= 0)
+        return dispatch_storage_fail(c, rc ? rc : -ENOENT);
+    c->result = show_json(c, &inc, &d, with_source);
+    incident_detail_free(&d);
+    return 0;
 }
 
 static const char *const standup_args_list[] = {"plan",      "level", "exercise",
@@ -363,9 +348,15 @@ static const char *const list_args_list[] = {"state", "limit", NULL};
 static const char *const show_args_list[] = {"ref", "plan_source", NULL};
 
 const struct command incident_commands[] = {
-    {"incident.standup", cmd_standup, true, standup_args_list, false},
-    {"incident.standdown", cmd_standdown, true, standdown_args_list, false},
-    {"incident.list", cmd_list, false, list_args_list, false},
-    {"incident.show", cmd_show, false, show_args_list, false},
-    {NULL, NULL, false, NULL, false},
+    {.name = "incident.standup",
+     .fn = cmd_standup,
+     .args = standup_args_list,
+     .flags = CMD_MUTATING},
+    {.name = "incident.standdown",
+     .fn = cmd_standdown,
+     .args = standdown_args_list,
+     .flags = CMD_MUTATING},
+    {.name = "incident.list", .fn = cmd_list, .args = list_args_list},
+    {.name = "incident.show", .fn = cmd_show, .args = show_args_list},
+    {.name = NULL},
 };

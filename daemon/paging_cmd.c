@@ -184,6 +184,30 @@ static int code_wrong(struct cmd_ctx *c, int rc, int limit, const char *what)
     return proto_fail(&c->err, ERR_NOT_FOUND, "%s", what);
 }
 
+/* The pledge an acknowledgement carries ({role, count, shifts, names,
+ * note}): agency offers staff for the incident of page pg; the pledge is
+ * added to the reply. */
+static int ack_pledge(struct cmd_ctx *c, const struct page_ref *pg, const char *agency,
+                      json_t *pledge)
+{
+    static const char *const known[] = {"role", "count", "shifts", "names", "note", NULL};
+    struct incident inc;
+    struct staffing_offer o = {.incident = &inc, .agency = agency, .by = c->actor, .now = c->now};
+    json_t *p = NULL;
+    if (!json_is_object(pledge))
+        return proto_fail(&c->err, ERR_BAD_ARGUMENT, "\"pledge\" must be an object");
+    if (proto_args_known(pledge, known, &c->err) || staffing_offer_args(pledge, &o, &c->err) ||
+        dispatch_incident(c, pg->ref, &inc))
+        return -1;
+    int rc = staffing_offer_add(c->m, c->outbox, &o, &c->err, &p);
+    if (rc != 0)
+        return rc == STAFFING_REFUSED ? -1 : dispatch_storage_fail(c, rc);
+    snprintf(c->target, sizeof(c->target), "%s pledge %lld", inc.ref,
+             (long long)json_integer_value(json_object_get(p, "id")));
+    json_object_set_new(c->result, "pledge", p);
+    return 0;
+}
+
 /* agency.ack: an agency acknowledges its own page, by incident or code.
  * Another agency's code is "no such code", as an unknown one is: the
  * answer must not tell an agency which codes exist. */
@@ -210,7 +234,7 @@ static int cmd_agency_ack(struct cmd_ctx *c)
         return not_found(c, rc, "your agency was not paged for that incident");
     if (ack_page(c, &pg, note, code ? "code" : "agency") != 0)
         return -1;
-    return pledge ? staffing_pledge_from_ack(c, pg.ref, me, pledge, c->result) : 0;
+    return pledge ? ack_pledge(c, &pg, me, pledge) : 0;
 }
 
 /* page.ack: a relay (the Hub's SMS or phone desk) posts back a code. */
@@ -314,7 +338,6 @@ static const char SQL_RECEIVED[] =
     "UPDATE attempts SET state = 'delivered', finished_at = ?3 WHERE id = ?1 AND state = 'sent'"
     " AND EXISTS (SELECT 1 FROM pages p WHERE p.id = attempts.page_id AND p.agency_id = ?2)"
     " RETURNING (SELECT incident_id FROM pages WHERE id = page_id), step";
-static const char SQL_REF_OF[] = "SELECT ref FROM incidents WHERE id = ?1";
 
 /* agency.received: the listener confirms a page reached it (a repeat, or
  * a page that is not the agency's, changes nothing). */
@@ -335,18 +358,15 @@ static int cmd_received(struct cmd_ctx *c)
     int step = changed ? sqlite3_column_int(s, 1) : 0;
     int rc = sql_errno(sqlite3_reset(s));
     snprintf(c->target, sizeof(c->target), "page %lld", (long long)id);
-    if (rc == 0 && changed && (s = store_stmt(c->m->store, SQL_REF_OF))) {
-        sqlite3_bind_int64(s, 1, incident);
-        char ref[INCIDENT_REF_MAX] = "";
-        if (sqlite3_step(s) == SQLITE_ROW)
-            snprintf(ref, sizeof(ref), "%s", sqlite3_column_text(s, 0));
-        sqlite3_reset(s);
-        rc = outbox_event(c->m, c->outbox, incident, ref, "page.delivered",
+    struct incident inc = {.ref = ""};
+    if (rc == 0 && changed)
+        rc = incident_get(c->m->store, incident, &inc);
+    if (rc >= 0 && changed)
+        rc = outbox_event(c->m, c->outbox, incident, inc.ref, "page.delivered",
                           json_pack("{s:s, s:I, s:i, s:s, s:s}", "agency", me, "page_id",
                                     (json_int_t)id, "step", step + 1, "channel", "zmq", "state",
                                     "delivered"),
                           c->now);
-    }
     if (rc != 0)
         return storage_fail(c, rc);
     c->result = json_pack("{s:I, s:b}", "page_id", (json_int_t)id, "confirmed", changed);
@@ -360,10 +380,10 @@ static const char *const no_args[] = {NULL};
 static const char *const received_args[] = {"page_id", NULL};
 
 const struct command paging_commands[] = {
-    {"agency.listen", cmd_listen, false, no_args, false},
-    {"agency.received", cmd_received, true, received_args, false},
-    {"agency.ack", cmd_agency_ack, true, ack_args, false},
-    {"page.ack", cmd_page_ack, true, relay_args, false},
-    {"agency.repage", cmd_repage, true, repage_args, false},
-    {NULL, NULL, false, NULL, false},
+    {.name = "agency.listen", .fn = cmd_listen, .args = no_args},
+    {.name = "agency.received", .fn = cmd_received, .args = received_args, .flags = CMD_MUTATING},
+    {.name = "agency.ack", .fn = cmd_agency_ack, .args = ack_args, .flags = CMD_MUTATING},
+    {.name = "page.ack", .fn = cmd_page_ack, .args = relay_args, .flags = CMD_MUTATING},
+    {.name = "agency.repage", .fn = cmd_repage, .args = repage_args, .flags = CMD_MUTATING},
+    {.name = NULL},
 };

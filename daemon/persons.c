@@ -24,6 +24,7 @@
 #include "board.h"
 #include "control.h"
 #include "frozen.h"
+#include "incident.h"
 #include "log.h"
 #include "outbox.h"
 #include "paging.h"
@@ -362,9 +363,9 @@ static const char SQL_PURGE_DUE[] =
     "('completed', 'rerouted', 'merged', 'consent refused', 'declined', 'unable_to_contact')"
 
 /* The persons' personal fields, screening answers, contact notes, import
- * keys, free-text referral reasons (in the referrals and in their events)
- * and the incident's own notes; the other modules purge theirs (see
- * purge_incident). */
+ * keys and free-text referral reasons (in the referrals and in their
+ * events); incident.c erases the incident's own notes and the other
+ * modules purge theirs (see purge_incident). */
 static const char *const purge_sql[] = {
     "UPDATE persons SET name = NULL, name_key = NULL, dob = NULL, phone = NULL, phone_key = NULL,"
     " email = NULL, address = NULL, safe_contact = NULL, external_ref = NULL, purged = 1"
@@ -380,13 +381,12 @@ static const char *const purge_sql[] = {
     " AND reason NOT GLOB 'rule [0-9]*'",
     "UPDATE events SET body = json_replace(body, '$.state', 'purged') WHERE incident_id = ?1"
     " AND kind = 'person.referral_closed' AND json_extract(body, '$.state') NOT IN " OWN_REASONS,
-    "UPDATE incidents SET purged_at = ?2, note = NULL, standdown_note = NULL WHERE id = ?1",
 };
 
 /* Everything personal or free-text about incident id, in the one
- * transaction of the purge: ours (purge_sql), the pages' acknowledgement
- * notes, the pledges' staff names and notes, the notes in the stored
- * events and the stored replies. */
+ * transaction of the purge: ours (purge_sql), the incident's notes, the
+ * pages' acknowledgement notes, the pledges' staff names and notes, the
+ * notes in the stored events and the stored replies. */
 static int purge_incident(struct muster *m, int64_t id, int64_t now)
 {
     int rc = 0;
@@ -395,10 +395,10 @@ static int purge_incident(struct muster *m, int64_t id, int64_t now)
         if (!u)
             return -EINVAL;
         sqlite3_bind_int64(u, 1, id);
-        if (sqlite3_bind_parameter_count(u) >= 2)
-            sqlite3_bind_int64(u, 2, now);
         rc = store_exec_stmt(u);
     }
+    if (rc == 0)
+        rc = incident_set_purged(m->store, id, now); /* and the incident's own notes */
     if (rc == 0)
         rc = paging_incident_purge(m, id);
     if (rc == 0)

@@ -9,14 +9,16 @@
 
 #define PERSONS_IMPORT_MAX_ROWS 500 /* rows of one person.import request */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <jansson.h>
 
+#include "incident.h"
+
 struct muster;
 struct outbox;
 struct persons;
-struct cmd_ctx;
 
 int persons_open(struct muster *m, struct persons **out);
 void persons_close(struct persons *p);
@@ -45,5 +47,20 @@ int persons_rescreen_add(struct muster *m, int64_t person, int64_t due, const ch
  * move by delta.  Returns 0 or -errno. */
 int persons_board_count(struct muster *m, struct outbox *ob, int64_t incident_id,
                         const char *category, int delta);
+
+/* An affected person as a request finds it. */
+struct person_ref {
+    int64_t id, incident_id;
+    char ref[INCIDENT_REF_MAX]; /* of its incident */
+    bool active, merged;        /* its incident is active; it was merged into another */
+};
+
+/* Person id into p, as agency sees it (persons_access.c): an agency (not
+ * NULL) finds only the persons referred to its own pathways, or with
+ * acting, those it holds an open referral for; anyone else asking about
+ * them learns nothing.  Returns 1 when found, 0 when there is no such
+ * person (purged persons are none) or agency may not see it, or -errno. */
+int persons_access(struct muster *m, int64_t id, const char *agency, bool acting,
+                   struct person_ref *p);
 
 #endif

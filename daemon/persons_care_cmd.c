@@ -120,7 +120,7 @@ static int cmd_screen(struct cmd_ctx *c)
     struct person_ref p;
     const char *name = NULL;
     json_t *answers = json_object_get(c->args, "answers");
-    if (person_arg(c, "person", &p, true) ||
+    if (dispatch_person(c, "person", &p, true) ||
         proto_arg_str(c->args, "instrument", true, 8, &name, &c->err))
         return -1;
     int instrument = screening_instrument_from_name(name);
@@ -170,7 +170,7 @@ static int cmd_consent(struct cmd_ctx *c)
 {
     struct person_ref p;
     const char *consent = NULL;
-    if (person_arg(c, "person", &p, true) ||
+    if (dispatch_person(c, "person", &p, true) ||
         proto_arg_str(c->args, "consent", true, 10, &consent, &c->err))
         return -1;
     if (strcmp(consent, "given") && strcmp(consent, "refused") && strcmp(consent, "not_asked"))
@@ -275,7 +275,7 @@ static int cmd_contact(struct cmd_ctx *c)
 {
     struct person_ref p;
     const char *outcome = NULL, *note = NULL;
-    if (person_arg(c, "person", &p, true) ||
+    if (dispatch_person(c, "person", &p, true) ||
         proto_arg_str(c->args, "outcome", true, 16, &outcome, &c->err) ||
         proto_arg_text(c->args, "note", false, 2000, &note, &c->err))
         return -1;
@@ -350,7 +350,7 @@ static int merge_set(struct cmd_ctx *c, const struct person_ref *p, int64_t into
 static int cmd_merge(struct cmd_ctx *c)
 {
     struct person_ref keep, gone;
-    if (person_arg(c, "keep", &keep, true) || person_arg(c, "merge", &gone, true))
+    if (dispatch_person(c, "keep", &keep, true) || dispatch_person(c, "merge", &gone, true))
         return -1;
     snprintf(c->target, sizeof(c->target), "person %lld into %lld", (long long)gone.id,
              (long long)keep.id);
@@ -373,7 +373,7 @@ static int cmd_merge(struct cmd_ctx *c)
 static int cmd_unmerge(struct cmd_ctx *c)
 {
     struct person_ref p;
-    if (person_arg(c, "person", &p, true))
+    if (dispatch_person(c, "person", &p, true))
         return -1;
     if (!p.merged)
         return proto_fail(&c->err, ERR_CONFLICT, "person %lld is not merged", (long long)p.id);
@@ -393,7 +393,7 @@ static int cmd_close(struct cmd_ctx *c)
 {
     struct person_ref p;
     const char *reason = "completed";
-    if (person_arg(c, "person", &p, true) ||
+    if (dispatch_person(c, "person", &p, true) ||
         proto_arg_str(c->args, "reason", false, 200, &reason, &c->err))
         return -1;
     int rc = persons_referral_close(c->m, c->outbox, p.id, reason, c->now);
@@ -411,11 +411,11 @@ static const char *const merge_args[] = {"keep", "merge", NULL};
 static const char *const close_args[] = {"person", "reason", NULL};
 
 const struct command person_care_commands[] = {
-    {"person.screen", cmd_screen, true, screen_args, false},
-    {"person.consent", cmd_consent, true, consent_args, false},
-    {"person.contact", cmd_contact, true, contact_args, false},
-    {"person.merge", cmd_merge, true, merge_args, false},
-    {"person.unmerge", cmd_unmerge, true, person_args, false},
-    {"referral.close", cmd_close, true, close_args, false},
-    {NULL, NULL, false, NULL, false},
+    {.name = "person.screen", .fn = cmd_screen, .args = screen_args, .flags = CMD_MUTATING},
+    {.name = "person.consent", .fn = cmd_consent, .args = consent_args, .flags = CMD_MUTATING},
+    {.name = "person.contact", .fn = cmd_contact, .args = contact_args, .flags = CMD_MUTATING},
+    {.name = "person.merge", .fn = cmd_merge, .args = merge_args, .flags = CMD_MUTATING},
+    {.name = "person.unmerge", .fn = cmd_unmerge, .args = person_args, .flags = CMD_MUTATING},
+    {.name = "referral.close", .fn = cmd_close, .args = close_args, .flags = CMD_MUTATING},
+    {.name = NULL},
 };

@@ -526,7 +526,7 @@ static const char *const add_args[] = {"incident", "person", NULL};
 static const char *const import_args[] = {"incident", "rows", NULL};
 
 const struct command persons_commands[] = {
-    {"person.add", cmd_add, true, add_args, false},
-    {"person.import", cmd_import, true, import_args, false},
-    {NULL, NULL, false, NULL, false},
+    {.name = "person.add", .fn = cmd_add, .args = add_args, .flags = CMD_MUTATING},
+    {.name = "person.import", .fn = cmd_import, .args = import_args, .flags = CMD_MUTATING},
+    {.name = NULL},
 };

@@ -166,7 +166,7 @@ static int person_lists_read(struct cmd_ctx *c, int64_t id, const char *agency, 
 static int cmd_show(struct cmd_ctx *c)
 {
     struct person_ref p;
-    if (person_arg(c, "person", &p, false) != 0)
+    if (dispatch_person(c, "person", &p, false) != 0)
         return -1;
     const char *agency = authz_agency_id(c->principal);
     sqlite3_stmt *s = store_stmt(c->m->store, SQL_SHOW);
@@ -241,7 +241,7 @@ static const char *const person_args[] = {"person", NULL};
 static const char *const list_args[] = {"incident", "category", "pathway", "limit", "offset", NULL};
 
 const struct command person_show_commands[] = {
-    {"person.show", cmd_show, false, person_args, true},
-    {"person.list", cmd_list, false, list_args, true},
-    {NULL, NULL, false, NULL, false},
+    {.name = "person.show", .fn = cmd_show, .args = person_args, .flags = CMD_AUDIT_READ},
+    {.name = "person.list", .fn = cmd_list, .args = list_args, .flags = CMD_AUDIT_READ},
+    {.name = NULL},
 };

@@ -41,7 +41,7 @@ static const char *const no_args[] = {NULL};
 static const char *const show_args[] = {"plan", NULL};
 
 const struct command plan_commands[] = {
-    {"plan.list", cmd_plan_list, false, no_args, false},
-    {"plan.show", cmd_plan_show, false, show_args, false},
-    {NULL, NULL, false, NULL, false},
+    {.name = "plan.list", .fn = cmd_plan_list, .args = no_args},
+    {.name = "plan.show", .fn = cmd_plan_show, .args = show_args},
+    {.name = NULL},
 };

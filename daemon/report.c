@@ -21,7 +21,7 @@
 
 #include "board.h"
 #include "control.h"
-#include "dispatch.h"
+#include "incident.h"
 #include "log.h"
 #include "outbox.h"
 #include "proto.h"
@@ -119,22 +119,15 @@ static json_t *outcome_row(sqlite3_stmt *s)
                      sqlite3_column_int(s, 4), "breached", sqlite3_column_int(s, 5));
 }
 
-static const char SQL_PURGED_AT[] = "SELECT purged_at FROM incidents WHERE id = ?1";
-
-static json_t *purged_at_row(sqlite3_stmt *s)
-{
-    return store_col_opt_int(s, 0);
-}
-
 /* The lists of a report: where each is read from, and how. */
 static const struct report_list {
     const char *name, *sql;
     store_row_fn *row;
 } report_lists[] = {
-    {"outcomes", SQL_OUTCOMES, outcome_row},   {"purged_at", SQL_PURGED_AT, purged_at_row},
-    {"timeline", SQL_TIMELINE, timeline_row},  {"agencies", SQL_AGENCIES, agency_row},
-    {"staffing", SQL_STAFFING, staffing_row},  {"by_category", SQL_CATEGORIES, category_row},
-    {"by_pathway", SQL_PATHWAYS, pathway_row}, {"breaches", SQL_BREACHES, breach_row},
+    {"outcomes", SQL_OUTCOMES, outcome_row},       {"timeline", SQL_TIMELINE, timeline_row},
+    {"agencies", SQL_AGENCIES, agency_row},        {"staffing", SQL_STAFFING, staffing_row},
+    {"by_category", SQL_CATEGORIES, category_row}, {"by_pathway", SQL_PATHWAYS, pathway_row},
+    {"breaches", SQL_BREACHES, breach_row},
 };
 
 /* Every list of incident id, by name into lists: every row, or -errno. */
@@ -149,10 +142,11 @@ static int report_lists_read(struct muster *m, int64_t id, json_t *lists)
     return rc;
 }
 
-/* The report of incident from its lists (see report_lists_read). */
-static json_t *report_pack(struct muster *m, json_t *incident, json_t *lists)
+/* The report of incident inc (as the board shows it: incident) from its
+ * lists (see report_lists_read). */
+static json_t *report_pack(struct muster *m, const struct incident *inc, json_t *incident,
+                           json_t *lists)
 {
-    json_t *at = json_array_get(json_object_get(lists, "purged_at"), 0);
     return json_pack(
         "{s:O, s:b, s:I, s:O, s:O, s:O, s:{s:O, s:O, s:O}, s:O, s:o}", "incident", incident,
         "exercise", json_is_true(json_object_get(incident, "exercise")), "generated_at",
@@ -161,14 +155,19 @@ static json_t *report_pack(struct muster *m, json_t *incident, json_t *lists)
         "persons", "outcomes", json_array_get(json_object_get(lists, "outcomes"), 0), "by_category",
         json_object_get(lists, "by_category"), "by_pathway", json_object_get(lists, "by_pathway"),
         "breaches", json_object_get(lists, "breaches"), "purged_at",
-        at ? json_incref(at) : json_null());
+        inc->purged_at ? json_integer(inc->purged_at) : json_null());
 }
 
 int report_build(struct muster *m, int64_t id, json_t **out)
 {
-    json_t *incident = board_incident(m, id), *lists = json_object();
-    int rc = incident ? report_lists_read(m, id, lists) : -ENOENT;
-    *out = rc == 0 ? report_pack(m, incident, lists) : NULL;
+    struct incident inc;
+    int rc = incident_get(m->store, id, &inc);
+    *out = NULL;
+    if (rc <= 0)
+        return rc < 0 ? rc : -ENOENT;
+    json_t *incident = board_incident_of(m, &inc), *lists = json_object();
+    rc = report_lists_read(m, id, lists);
+    *out = rc == 0 ? report_pack(m, &inc, incident, lists) : NULL;
     if (rc == 0 && !*out)
         rc = -ENOMEM;
     json_decref(incident);
@@ -551,21 +550,10 @@ int report_after_commit(struct muster *m, struct outbox *ob, int64_t incident_id
 
 /* ---- rewritten after the retention purge ---- */
 
-static const char SQL_PURGE_DONE[] =
-    "UPDATE incidents SET reports_purged_at = ?2 WHERE id = ?1 AND purged_at IS NOT NULL";
-static const char SQL_PURGE_PENDING[] =
-    "SELECT id FROM incidents WHERE purged_at IS NOT NULL AND reports_purged_at IS NULL"
-    " AND id > ?1 ORDER BY id LIMIT 64";
-
 /* The files are rewritten: record it, so the next start leaves them be. */
 static int purge_done_task(struct muster *m, struct outbox *ob, void *arg)
 {
-    sqlite3_stmt *s = store_stmt(m->store, SQL_PURGE_DONE);
-    if (!s)
-        return -EINVAL;
-    sqlite3_bind_int64(s, 1, (int64_t)(intptr_t)arg);
-    sqlite3_bind_int64(s, 2, server_now(m));
-    int rc = store_exec_stmt(s);
+    int rc = incident_set_reports_purged(m->store, (int64_t)(intptr_t)arg, server_now(m));
     if (rc != 0)
         log_error("report: rewrite of purged report %lld not recorded: %s",
                   (long long)(intptr_t)arg, strerror(-rc));
@@ -609,14 +597,7 @@ void report_purge_pending(struct muster *m)
     int64_t ids[64], after = 0;
     size_t n;
     do { /* in pages: the statement is reset before any file is written */
-        sqlite3_stmt *s = store_stmt(m->store, SQL_PURGE_PENDING);
-        if (!s)
-            return;
-        sqlite3_bind_int64(s, 1, after);
-        int rc = 0;
-        for (n = 0; n < 64 && (rc = store_step(s)) > 0; n++)
-            ids[n] = sqlite3_column_int64(s, 0);
-        sqlite3_reset(s);
+        int rc = incident_reports_unpurged(m->store, after, ids, 64, &n);
         if (rc < 0) { /* not recorded as rewritten: the next start tries again */
             log_error("report: purged reports to rewrite cannot be read: %s", strerror(-rc));
             return;
@@ -626,41 +607,3 @@ void report_purge_pending(struct muster *m)
         after = n ? ids[n - 1] : after;
     } while (n == 64);
 }
-
-/* ---- report.show ---- */
-
-static int cmd_report(struct cmd_ctx *c)
-{
-    const char *ref = NULL;
-    if (proto_arg_str(c->args, "incident", true, 32, &ref, &c->err))
-        return -1;
-    sqlite3_stmt *s = store_stmt(c->m->store, "SELECT id FROM incidents WHERE ref = ?1");
-    if (!s)
-        return dispatch_storage_fail(c, -EINVAL);
-    sqlite3_bind_text(s, 1, ref, -1, SQLITE_STATIC);
-    int rc = store_step(s);
-    int64_t id = rc > 0 ? sqlite3_column_int64(s, 0) : 0;
-    sqlite3_reset(s);
-    json_t *r = NULL;
-    rc = rc > 0 ? report_build(c->m, id, &r) : rc == 0 ? -ENOENT : rc;
-    if (rc == -ENOENT)
-        return proto_fail(&c->err, ERR_NOT_FOUND, "no incident %s", ref);
-    if (rc != 0)
-        return dispatch_storage_fail(c, rc);
-    char *md = report_markdown(r), *agencies = report_csv(r, "agencies");
-    char *staffing = report_csv(r, "staffing"), *pathways = report_csv(r, "pathways");
-    c->result = json_pack("{s:o, s:s, s:{s:s, s:s, s:s}}", "report", r, "markdown", md ? md : "",
-                          "csv", "agencies", agencies, "staffing", staffing, "pathways", pathways);
-    free(md);
-    free(agencies);
-    free(staffing);
-    free(pathways);
-    return 0;
-}
-
-static const char *const report_args[] = {"incident", NULL};
-
-const struct command report_commands[] = {
-    {"report.show", cmd_report, false, report_args, false},
-    {NULL, NULL, false, NULL, false},
-};

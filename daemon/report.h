@@ -3,8 +3,8 @@
  * events, each agency's time to acknowledge, staffing coverage per shift,
  * persons by category, pathway and outcome, deadline breaches.  Built from
  * the database alone, as JSON, Markdown and CSV tables; written to the
- * reports directory when Gold stands down, and on demand (report.show).
- * An exercise's report says so at the top of every format.
+ * reports directory when Gold stands down, and on demand (report.show, in
+ * report_cmd.c).  An exercise's report says so at the top of every format.
  */
 #ifndef MUSTER_REPORT_H
 #define MUSTER_REPORT_H

@@ -12,6 +12,11 @@
  * Asks are checked after every change to coverage and when the timer
  * fires: at the moment the next shift enters the plan's ask_lead window,
  * or the next shift with open asks starts (they then expire).
+ *
+ * An offer of staff (pledge.offer, or the pledge an agency's
+ * acknowledgement carries) is checked and recorded here, from a plain
+ * struct staffing_offer: the handlers parse the request, this file owns
+ * the pledges.
  */
 #include "staffing.h"
 
@@ -26,10 +31,12 @@
 #include "board.h"
 #include "control.h"
 #include "frozen.h"
+#include "incident.h"
 #include "log.h"
 #include "outbox.h"
 #include "paging.h"
 #include "plan.h"
+#include "proto.h"
 #include "server.h"
 #include "store.h"
 
@@ -319,6 +326,225 @@ static int asks_open(struct muster *m, struct outbox *ob, int64_t now)
         rc = ask_capable(m, ob, &list[i], now);
     free(list);
     return rc;
+}
+
+/* ---- offers of staff ---- */
+
+int staffing_offer_args(json_t *args, struct staffing_offer *o, struct proto_error *err)
+{
+    if (proto_arg_str(args, "role", true, 40, &o->role, err) ||
+        proto_arg_int(args, "count", true, 1, 1000, &o->count, err) ||
+        proto_arg_text(args, "note", false, 2000, &o->note, err))
+        return -1;
+    o->shifts = json_object_get(args, "shifts");
+    o->names = json_object_get(args, "names");
+    if (json_is_null(o->shifts))
+        o->shifts = NULL;
+    if (json_is_null(o->names))
+        o->names = NULL;
+    if (!o->shifts)
+        return proto_fail(err, ERR_BAD_ARGUMENT, "missing required argument \"shifts\"");
+    return 0;
+}
+
+/* The shifts an offer covers, found: their ids, in the order given. */
+struct offer_shifts {
+    int64_t ids[64];
+    size_t n;
+};
+
+static const char SQL_SHIFT_ID[] =
+    "SELECT id, ends_at FROM shifts WHERE incident_id = ?1 AND key = ?2";
+
+/* Shift key of an incident: 1 with its id and end, 0 when there is no
+ * such shift, or -errno. */
+static int shift_find(struct muster *m, int64_t incident_id, const char *key, int64_t *id,
+                      int64_t *ends)
+{
+    sqlite3_stmt *s = store_stmt(m->store, SQL_SHIFT_ID);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, incident_id);
+    sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
+    int rc = store_step(s);
+    if (rc > 0) {
+        *id = sqlite3_column_int64(s, 0);
+        *ends = sqlite3_column_int64(s, 1);
+    }
+    sqlite3_reset(s);
+    return rc;
+}
+
+/* The shifts of o into sh: 0, -1 refused (err set), or -errno. */
+static int offer_shifts(struct muster *m, const struct staffing_offer *o, struct offer_shifts *sh,
+                        struct proto_error *err)
+{
+    size_t n = json_array_size(o->shifts);
+    if (!json_is_array(o->shifts) || n == 0 || n > 64)
+        return proto_fail(err, ERR_BAD_ARGUMENT, "\"shifts\" must list 1 to 64 shifts");
+    for (size_t i = 0; i < n; i++) {
+        const char *key = json_string_value(json_array_get(o->shifts, i));
+        if (!key)
+            return proto_fail(err, ERR_BAD_ARGUMENT, "each shift must be a string");
+        int64_t id = 0, ends = 0;
+        int found = shift_find(m, o->incident->id, key, &id, &ends);
+        if (found < 0)
+            return found;
+        if (!found)
+            return proto_fail(err, ERR_BAD_ARGUMENT,
+                              "no shift \"%s\" in incident %s (see muster staffing)", key,
+                              o->incident->ref);
+        if (ends <= o->now)
+            return proto_fail(err, ERR_BAD_ARGUMENT, "shift \"%s\" has ended", key);
+        for (size_t j = 0; j < i; j++)
+            if (sh->ids[j] == id)
+                return proto_fail(err, ERR_BAD_ARGUMENT, "shift \"%s\" is listed twice", key);
+        sh->ids[sh->n++] = id;
+    }
+    return 0;
+}
+
+static bool role_known(const struct plan *p, const char *role)
+{
+    for (size_t i = 0; p && i < p->staffing.nroles; i++)
+        if (!strcmp(p->staffing.roles[i].id, role))
+            return true;
+    return false;
+}
+
+/* The names of the staff offered: at most count, each 1 to 200
+ * characters with no control character.  0, or -1 with err set. */
+static int offer_names(const struct staffing_offer *o, struct proto_error *err)
+{
+    size_t nn = json_array_size(o->names);
+    if (o->names && (!json_is_array(o->names) || nn > (size_t)o->count))
+        return proto_fail(err, ERR_BAD_ARGUMENT, "\"names\" must list at most %lld names",
+                          (long long)o->count);
+    for (size_t i = 0; i < nn; i++) {
+        const char *name = json_string_value(json_array_get(o->names, i));
+        if (!name || !*name || strlen(name) > 200)
+            return proto_fail(err, ERR_BAD_ARGUMENT, "each name must be 1 to 200 characters");
+        if (proto_control_char(name, strlen(name), false) >= 0)
+            return proto_fail(err, ERR_BAD_ARGUMENT,
+                              "\"names\" must not contain control characters");
+    }
+    return 0;
+}
+
+/* o against the incident and its frozen plan: 0, or -1 with err set. */
+static int offer_check(struct muster *m, const struct staffing_offer *o, struct proto_error *err)
+{
+    const struct incident *inc = o->incident;
+    /* the typed frozen plan is cached; parsing the plan's JSON on every
+     * pledge was most of a pledge storm's time */
+    const struct plan *p = frozen_plan(m, inc->id);
+    if (!inc->active)
+        return proto_fail(err, ERR_CONFLICT, "incident %s is stood down", inc->ref);
+    if (!role_known(p, o->role))
+        return proto_fail(err, ERR_BAD_ARGUMENT, "no role \"%s\" in the plan of %s", o->role,
+                          inc->ref);
+    const struct plan_agency *agency = plan_agency_find(p, o->agency);
+    if (!agency)
+        return proto_fail(err, ERR_NOT_FOUND, "no agency \"%s\" in the plan of %s", o->agency,
+                          inc->ref);
+    if (!supplies(agency, o->role))
+        return proto_fail(err, ERR_BAD_ARGUMENT, "agency %s does not supply %s in the plan",
+                          o->agency, o->role);
+    return offer_names(o, err);
+}
+
+static const char SQL_PLEDGE_ADD[] =
+    "INSERT INTO pledges (incident_id, agency_id, role, count, names, note, state, created_at,"
+    " created_by, updated_at, updated_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'offered', ?7, ?8,"
+    " ?7, ?8)";
+static const char SQL_PLEDGE_SHIFT[] =
+    "INSERT INTO pledge_shifts (pledge_id, shift_id) VALUES (?1, ?2)";
+
+static int offer_insert(struct muster *m, const struct staffing_offer *o,
+                        const struct offer_shifts *sh, int64_t *id)
+{
+    sqlite3_stmt *s = store_stmt(m->store, SQL_PLEDGE_ADD);
+    if (!s)
+        return -EINVAL;
+    char *names = o->names ? json_dumps(o->names, JSON_COMPACT) : NULL;
+    sqlite3_bind_int64(s, 1, o->incident->id);
+    sqlite3_bind_text(s, 2, o->agency, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, o->role, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 4, o->count);
+    sqlite3_bind_text(s, 5, names, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 6, o->note, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 7, o->now);
+    sqlite3_bind_text(s, 8, o->by, -1, SQLITE_STATIC);
+    int rc = store_exec_stmt(s);
+    free(names);
+    *id = sqlite3_last_insert_rowid(sqlite3_db_handle(s));
+    for (size_t i = 0; i < sh->n && rc == 0; i++) {
+        sqlite3_stmt *p = store_stmt(m->store, SQL_PLEDGE_SHIFT);
+        if (!p)
+            return -EINVAL;
+        sqlite3_bind_int64(p, 1, *id);
+        sqlite3_bind_int64(p, 2, sh->ids[i]);
+        rc = store_exec_stmt(p);
+    }
+    return rc;
+}
+
+static json_t *pledge_json(int64_t id, const struct staffing_offer *o)
+{
+    return json_pack("{s:I, s:s, s:s, s:s, s:I, s:O, s:s}", "id", (json_int_t)id, "incident",
+                     o->incident->ref, "agency", o->agency, "role", o->role, "count",
+                     (json_int_t)o->count, "shifts", o->shifts, "state", "offered");
+}
+
+/*
+ * Every check of an offer answers the request with a coded error, except
+ * a store that cannot be read, which is the caller's storage error: the
+ * checks fill err and return -1, the store returns -errno, and err->code
+ * (cleared first) tells the two apart.
+ */
+int staffing_offer_add(struct muster *m, struct outbox *ob, const struct staffing_offer *o,
+                       struct proto_error *err, json_t **pledge)
+{
+    const struct incident *inc = o->incident;
+    struct offer_shifts sh = {.n = 0};
+    int64_t id = 0;
+    *pledge = NULL;
+    err->code = NULL;
+    int rc = offer_check(m, o, err);
+    if (rc == 0)
+        rc = offer_shifts(m, o, &sh, err);
+    if (rc != 0)
+        return err->code ? STAFFING_REFUSED : rc;
+    rc = offer_insert(m, o, &sh, &id);
+    struct staffing_change ch = {inc->id, inc->ref, id, o->role, (int)o->count, 0, 0, o->now};
+    if (rc == 0)
+        rc = staffing_ledger_add(m, ob, &ch);
+    json_t *p = pledge_json(id, o);
+    if (rc == 0)
+        rc = outbox_event(m, ob, inc->id, inc->ref, "staffing.pledge", json_deep_copy(p), o->now);
+    if (rc != 0) {
+        json_decref(p);
+        return rc;
+    }
+    *pledge = p;
+    return 0;
+}
+
+/* ---- reading ---- */
+
+static const char SQL_SHIFTS[] =
+    "SELECT key, name, starts_at, ends_at FROM shifts WHERE incident_id = ?1 ORDER BY starts_at";
+
+static json_t *shift_row(sqlite3_stmt *s)
+{
+    return json_pack("{s:s, s:s, s:I, s:I}", "key", store_col_text(s, 0), "name",
+                     store_col_text(s, 1), "starts_at", (json_int_t)sqlite3_column_int64(s, 2),
+                     "ends_at", (json_int_t)sqlite3_column_int64(s, 3));
+}
+
+int staffing_shifts(struct muster *m, int64_t incident_id, json_t **out)
+{
+    return store_rows(m->store, SQL_SHIFTS, incident_id, shift_row, out);
 }
 
 /* ---- checks ---- */

@@ -14,11 +14,12 @@
 
 #include <jansson.h>
 
+struct incident;
 struct muster;
 struct outbox;
 struct plan;
+struct proto_error;
 struct staffing;
-struct cmd_ctx;
 
 int staffing_open(struct muster *m, struct staffing **out);
 void staffing_close(struct staffing *s);
@@ -55,10 +56,39 @@ int staffing_incident_stop(struct muster *m, struct outbox *ob, int64_t incident
  * or -errno. */
 int staffing_incident_purge(struct muster *m, int64_t incident_id);
 
-/* Inside an acknowledgement: the pledge it carries ({role, count, shifts,
- * names, note}) for agency.  Returns 0 or -1 with c->err set; adds
- * "pledge" to result. */
-int staffing_pledge_from_ack(struct cmd_ctx *c, const char *incident_ref, const char *agency,
-                             json_t *pledge, json_t *result);
+/* An offer of staff by an agency for an incident: count staff of role on
+ * each of the shifts named, with (up to count) names of the staff and a
+ * note.  Everything is borrowed from the caller. */
+struct staffing_offer {
+    const struct incident *incident;
+    const char *agency, *role, *note;
+    int64_t count;
+    json_t *shifts; /* the shift keys: an array of strings, checked by staffing_offer_add */
+    json_t *names;  /* NULL, or the staff's names: an array of strings */
+    const char *by; /* who records it (the pledge's created_by) */
+    int64_t now;
+};
+
+/* Read an offer's role, count, note, shifts and names from args (the
+ * arguments of pledge.offer, or the pledge an acknowledgement carries)
+ * into o, pointing into args; the rest of o is the caller's.  Returns 0,
+ * or -1 with err set (BAD_ARGUMENT). */
+int staffing_offer_args(json_t *args, struct staffing_offer *o, struct proto_error *err);
+
+#define STAFFING_REFUSED 1 /* staffing_offer_add: the offer is refused, err says why */
+
+/* Inside a transaction: check offer o against its incident, the frozen
+ * plan and the incident's shifts, then record the pledge (offered), add it
+ * to the ledger and publish it.  Returns 0 with *pledge the pledge as
+ * published ({id, incident, agency, role, count, shifts, state}: a new
+ * reference); STAFFING_REFUSED with err set (CONFLICT: the incident is
+ * stood down; NOT_FOUND: no such agency in the plan; BAD_ARGUMENT); or
+ * -errno when the store fails. */
+int staffing_offer_add(struct muster *m, struct outbox *ob, const struct staffing_offer *o,
+                       struct proto_error *err, json_t **pledge);
+
+/* The shifts of an incident by start time, [{key, name, starts_at,
+ * ends_at}], as a new array in *out.  Returns 0 or -errno (*out NULL). */
+int staffing_shifts(struct muster *m, int64_t incident_id, json_t **out);
 
 #endif

@@ -22,35 +22,6 @@
 #include "staffing.h"
 #include "store.h"
 
-struct incident_ref {
-    int64_t id;
-    char ref[INCIDENT_REF_MAX];
-    bool active;
-    json_t *plan; /* frozen plan (owned) */
-};
-
-static const char SQL_INCIDENT[] = "SELECT id, ref, state, plan_json FROM incidents WHERE ref = ?1";
-
-static int incident_load(struct cmd_ctx *c, const char *ref, struct incident_ref *out)
-{
-    sqlite3_stmt *s = store_stmt(c->m->store, SQL_INCIDENT);
-    if (!s)
-        return dispatch_storage_fail(c, -EINVAL);
-    sqlite3_bind_text(s, 1, ref, -1, SQLITE_STATIC);
-    int rc = store_step(s);
-    if (rc > 0) {
-        out->id = sqlite3_column_int64(s, 0);
-        snprintf(out->ref, sizeof(out->ref), "%s", store_col_text(s, 1));
-        out->active = !strcmp(store_col_text(s, 2), "active");
-        out->plan = NULL; /* the typed frozen plan (cached) serves: see plan_typed */
-    }
-    sqlite3_reset(s);
-    if (rc > 0)
-        return 0;
-    return rc == 0 ? proto_fail(&c->err, ERR_NOT_FOUND, "no incident %s", ref)
-                   : dispatch_storage_fail(c, rc);
-}
-
 /* The agency a pledge is for: the caller's own, or (for the duty
  * manager) the one named. */
 static int pledge_agency(struct cmd_ctx *c, const char **agency)
@@ -66,227 +37,22 @@ static int pledge_agency(struct cmd_ctx *c, const char **agency)
     return 0;
 }
 
-struct offer {
-    const char *role, *agency, *note;
-    int64_t count;
-    json_t *shifts, *names;
-    int64_t shift_ids[64];
-    size_t nshifts;
-};
-
-static const char SQL_SHIFT_ID[] =
-    "SELECT id, ends_at FROM shifts WHERE incident_id = ?1 AND key = ?2";
-
-/* Shift key of an incident: 1 with its id and end, 0 when there is no
- * such shift, or -errno. */
-static int shift_find(struct cmd_ctx *c, int64_t incident_id, const char *key, int64_t *id,
-                      int64_t *ends)
-{
-    sqlite3_stmt *s = store_stmt(c->m->store, SQL_SHIFT_ID);
-    if (!s)
-        return -EINVAL;
-    sqlite3_bind_int64(s, 1, incident_id);
-    sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
-    int rc = store_step(s);
-    if (rc > 0) {
-        *id = sqlite3_column_int64(s, 0);
-        *ends = sqlite3_column_int64(s, 1);
-    }
-    sqlite3_reset(s);
-    return rc;
-}
-
-static int offer_shifts(struct cmd_ctx *c, struct incident_ref *inc, struct offer *o)
-{
-    size_t n = json_array_size(o->shifts);
-    if (!json_is_array(o->shifts) || n == 0 || n > 64)
-        return proto_fail(&c->err, ERR_BAD_ARGUMENT, "\"shifts\" must list 1 to 64 shifts");
-    for (size_t i = 0; i < n; i++) {
-        const char *key = json_string_value(json_array_get(o->shifts, i));
-        if (!key)
-            return proto_fail(&c->err, ERR_BAD_ARGUMENT, "each shift must be a string");
-        int64_t id = 0, ends = 0;
-        int found = shift_find(c, inc->id, key, &id, &ends);
-        if (found < 0)
-            return dispatch_storage_fail(c, found);
-        if (!found)
-            return proto_fail(&c->err, ERR_BAD_ARGUMENT,
-                              "no shift \"%s\" in incident %s (see muster staffing)", key,
-                              inc->ref);
-        if (ends <= c->now)
-            return proto_fail(&c->err, ERR_BAD_ARGUMENT, "shift \"%s\" has ended", key);
-        for (size_t j = 0; j < i; j++)
-            if (o->shift_ids[j] == id)
-                return proto_fail(&c->err, ERR_BAD_ARGUMENT, "shift \"%s\" is listed twice", key);
-        o->shift_ids[o->nshifts++] = id;
-    }
-    return 0;
-}
-
-static bool role_known(const struct plan *p, const char *role)
-{
-    for (size_t i = 0; p && i < p->staffing.nroles; i++)
-        if (!strcmp(p->staffing.roles[i].id, role))
-            return true;
-    return false;
-}
-
-static bool supplies(const struct plan_agency *a, const char *role)
-{
-    for (size_t i = 0; i < a->nsupplies; i++)
-        if (!strcmp(a->supplies[i], role))
-            return true;
-    return false;
-}
-
-static int offer_check(struct cmd_ctx *c, struct incident_ref *inc, struct offer *o)
-{
-    /* the typed frozen plan is cached; parsing the plan's JSON on every
-     * pledge was most of a pledge storm's time */
-    const struct plan *p = frozen_plan(c->m, inc->id);
-    if (!inc->active)
-        return proto_fail(&c->err, ERR_CONFLICT, "incident %s is stood down", inc->ref);
-    if (!role_known(p, o->role))
-        return proto_fail(&c->err, ERR_BAD_ARGUMENT, "no role \"%s\" in the plan of %s", o->role,
-                          inc->ref);
-    const struct plan_agency *agency = plan_agency_find(p, o->agency);
-    if (!agency)
-        return proto_fail(&c->err, ERR_NOT_FOUND, "no agency \"%s\" in the plan of %s", o->agency,
-                          inc->ref);
-    if (!supplies(agency, o->role))
-        return proto_fail(&c->err, ERR_BAD_ARGUMENT, "agency %s does not supply %s in the plan",
-                          o->agency, o->role);
-    size_t nn = json_array_size(o->names);
-    if (o->names && (!json_is_array(o->names) || nn > (size_t)o->count))
-        return proto_fail(&c->err, ERR_BAD_ARGUMENT, "\"names\" must list at most %lld names",
-                          (long long)o->count);
-    for (size_t i = 0; i < nn; i++) {
-        const char *name = json_string_value(json_array_get(o->names, i));
-        if (!name || !*name || strlen(name) > 200)
-            return proto_fail(&c->err, ERR_BAD_ARGUMENT, "each name must be 1 to 200 characters");
-        if (proto_control_char(name, strlen(name), false) >= 0)
-            return proto_fail(&c->err, ERR_BAD_ARGUMENT,
-                              "\"names\" must not contain control characters");
-    }
-    return offer_shifts(c, inc, o);
-}
-
-static const char SQL_PLEDGE_ADD[] =
-    "INSERT INTO pledges (incident_id, agency_id, role, count, names, note, state, created_at,"
-    " created_by, updated_at, updated_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'offered', ?7, ?8,"
-    " ?7, ?8)";
-static const char SQL_PLEDGE_SHIFT[] =
-    "INSERT INTO pledge_shifts (pledge_id, shift_id) VALUES (?1, ?2)";
-
-static int offer_insert(struct cmd_ctx *c, struct incident_ref *inc, struct offer *o, int64_t *id)
-{
-    sqlite3_stmt *s = store_stmt(c->m->store, SQL_PLEDGE_ADD);
-    if (!s)
-        return -EINVAL;
-    char *names = o->names ? json_dumps(o->names, JSON_COMPACT) : NULL;
-    sqlite3_bind_int64(s, 1, inc->id);
-    sqlite3_bind_text(s, 2, o->agency, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, o->role, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 4, o->count);
-    sqlite3_bind_text(s, 5, names, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 6, o->note, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 7, c->now);
-    sqlite3_bind_text(s, 8, c->actor, -1, SQLITE_STATIC);
-    int rc = store_exec_stmt(s);
-    free(names);
-    *id = sqlite3_last_insert_rowid(sqlite3_db_handle(s));
-    for (size_t i = 0; i < o->nshifts && rc == 0; i++) {
-        sqlite3_stmt *p = store_stmt(c->m->store, SQL_PLEDGE_SHIFT);
-        if (!p)
-            return -EINVAL;
-        sqlite3_bind_int64(p, 1, *id);
-        sqlite3_bind_int64(p, 2, o->shift_ids[i]);
-        rc = store_exec_stmt(p);
-    }
-    return rc;
-}
-
-static json_t *pledge_json(int64_t id, const char *ref, const char *agency, const char *role,
-                           int64_t count, json_t *shifts, const char *state)
-{
-    return json_pack("{s:I, s:s, s:s, s:s, s:I, s:O, s:s}", "id", (json_int_t)id, "incident", ref,
-                     "agency", agency, "role", role, "count", (json_int_t)count, "shifts", shifts,
-                     "state", state);
-}
-
-/* Record an offer (args already read into o) for incident inc. */
-static int offer_record(struct cmd_ctx *c, struct incident_ref *inc, struct offer *o, json_t **out)
-{
-    if (offer_check(c, inc, o) != 0)
-        return -1;
-    int64_t id = 0;
-    int rc = offer_insert(c, inc, o, &id);
-    struct staffing_change ch = {inc->id, inc->ref, id, o->role, (int)o->count, 0, 0, c->now};
-    if (rc == 0)
-        rc = staffing_ledger_add(c->m, c->outbox, &ch);
-    json_t *p = pledge_json(id, inc->ref, o->agency, o->role, o->count, o->shifts, "offered");
-    if (rc == 0)
-        rc = outbox_event(c->m, c->outbox, inc->id, inc->ref, "staffing.pledge", json_deep_copy(p),
-                          c->now);
-    if (rc != 0) {
-        json_decref(p);
-        return dispatch_storage_fail(c, rc);
-    }
-    snprintf(c->target, sizeof(c->target), "%s pledge %lld", inc->ref, (long long)id);
-    *out = p;
-    return 0;
-}
-
-static int offer_args(struct cmd_ctx *c, json_t *args, struct offer *o)
-{
-    if (proto_arg_str(args, "role", true, 40, &o->role, &c->err) ||
-        proto_arg_int(args, "count", true, 1, 1000, &o->count, &c->err) ||
-        proto_arg_text(args, "note", false, 2000, &o->note, &c->err))
-        return -1;
-    o->shifts = json_object_get(args, "shifts");
-    o->names = json_object_get(args, "names");
-    if (json_is_null(o->shifts))
-        o->shifts = NULL;
-    if (json_is_null(o->names))
-        o->names = NULL;
-    if (!o->shifts)
-        return proto_fail(&c->err, ERR_BAD_ARGUMENT, "missing required argument \"shifts\"");
-    return 0;
-}
-
+/* pledge.offer: an agency offers staff (see staffing_offer_add). */
 static int cmd_offer(struct cmd_ctx *c)
 {
     const char *ref = NULL;
-    struct offer o = {0};
+    struct incident inc;
+    struct staffing_offer o = {.incident = &inc, .by = c->actor, .now = c->now};
     if (proto_arg_str(c->args, "incident", true, INCIDENT_REF_MAX, &ref, &c->err) ||
-        pledge_agency(c, &o.agency) || offer_args(c, c->args, &o))
+        pledge_agency(c, &o.agency) || staffing_offer_args(c->args, &o, &c->err) ||
+        dispatch_incident(c, ref, &inc))
         return -1;
-    struct incident_ref inc = {0};
-    if (incident_load(c, ref, &inc) != 0)
-        return -1;
-    int rc = offer_record(c, &inc, &o, &c->result);
-    json_decref(inc.plan);
-    return rc;
-}
-
-int staffing_pledge_from_ack(struct cmd_ctx *c, const char *incident_ref, const char *agency,
-                             json_t *pledge, json_t *result)
-{
-    static const char *const known[] = {"role", "count", "shifts", "names", "note", NULL};
-    struct offer o = {.agency = agency};
-    if (!json_is_object(pledge))
-        return proto_fail(&c->err, ERR_BAD_ARGUMENT, "\"pledge\" must be an object");
-    if (proto_args_known(pledge, known, &c->err) || offer_args(c, pledge, &o))
-        return -1;
-    struct incident_ref inc = {0};
-    if (incident_load(c, incident_ref, &inc) != 0)
-        return -1;
-    json_t *p = NULL;
-    int rc = offer_record(c, &inc, &o, &p);
-    json_decref(inc.plan);
-    if (rc == 0)
-        json_object_set_new(result, "pledge", p);
-    return rc;
+    int rc = staffing_offer_add(c->m, c->outbox, &o, &c->err, &c->result);
+    if (rc != 0)
+        return rc == STAFFING_REFUSED ? -1 : dispatch_storage_fail(c, rc);
+    snprintf(c->target, sizeof(c->target), "%s pledge %lld", inc.ref,
+             (long long)json_integer_value(json_object_get(c->result, "id")));
+    return 0;
 }
 
 /* ---- the pledge lifecycle ---- */
@@ -440,11 +206,10 @@ static json_t *pledge_row_json(sqlite3_stmt *s)
 static int cmd_list(struct cmd_ctx *c)
 {
     const char *ref = NULL;
-    struct incident_ref inc = {0};
+    struct incident inc;
     if (proto_arg_str(c->args, "incident", true, INCIDENT_REF_MAX, &ref, &c->err) ||
-        incident_load(c, ref, &inc))
+        dispatch_incident(c, ref, &inc))
         return -1;
-    json_decref(inc.plan);
     sqlite3_stmt *s = store_stmt(c->m->store, SQL_PLEDGES);
     if (!s)
         return dispatch_storage_fail(c, -EINVAL);
@@ -458,21 +223,12 @@ static int cmd_list(struct cmd_ctx *c)
     return 0;
 }
 
-static const char SQL_SHIFTS[] =
-    "SELECT key, name, starts_at, ends_at FROM shifts WHERE incident_id = ?1 ORDER BY starts_at";
 static const char SQL_CELLS[] =
     "SELECT s.key, c.role, c.required, c.pledged, c.accepted, c.arrived FROM coverage c"
     " JOIN shifts s ON s.id = c.shift_id WHERE s.incident_id = ?1 ORDER BY s.starts_at, c.role";
 static const char SQL_ASKS[] =
     "SELECT s.key, a.role, a.agency_id, a.state, a.short, a.created_at FROM asks a"
     " JOIN shifts s ON s.id = a.shift_id WHERE a.incident_id = ?1 ORDER BY a.id";
-
-static json_t *shift_row(sqlite3_stmt *s)
-{
-    return json_pack("{s:s, s:s, s:I, s:I}", "key", store_col_text(s, 0), "name",
-                     store_col_text(s, 1), "starts_at", (json_int_t)sqlite3_column_int64(s, 2),
-                     "ends_at", (json_int_t)sqlite3_column_int64(s, 3));
-}
 
 static json_t *cell_row(sqlite3_stmt *s)
 {
@@ -495,12 +251,12 @@ static json_t *ask_row(sqlite3_stmt *s)
 static int cmd_show(struct cmd_ctx *c)
 {
     const char *ref = NULL;
-    struct incident_ref inc = {0};
+    struct incident inc;
     if (proto_arg_str(c->args, "incident", true, INCIDENT_REF_MAX, &ref, &c->err) ||
-        incident_load(c, ref, &inc))
+        dispatch_incident(c, ref, &inc))
         return -1;
     json_t *shifts = NULL, *cells = NULL, *asks = NULL;
-    int rc = store_rows(c->m->store, SQL_SHIFTS, inc.id, shift_row, &shifts);
+    int rc = staffing_shifts(c->m, inc.id, &shifts);
     if (rc == 0)
         rc = store_rows(c->m->store, SQL_CELLS, inc.id, cell_row, &cells);
     if (rc == 0)
@@ -527,12 +283,12 @@ static const char *const move_args[] = {"id", "note", NULL};
 static const char *const incident_args[] = {"incident", NULL};
 
 const struct command staffing_commands[] = {
-    {"pledge.offer", cmd_offer, true, offer_args_list, false},
-    {"pledge.accept", cmd_accept, true, move_args, false},
-    {"pledge.decline", cmd_decline, true, move_args, false},
-    {"pledge.arrive", cmd_arrive, true, move_args, false},
-    {"pledge.withdraw", cmd_withdraw, true, move_args, false},
-    {"pledge.list", cmd_list, false, incident_args, false},
-    {"staffing.show", cmd_show, false, incident_args, false},
-    {NULL, NULL, false, NULL, false},
+    {.name = "pledge.offer", .fn = cmd_offer, .args = offer_args_list, .flags = CMD_MUTATING},
+    {.name = "pledge.accept", .fn = cmd_accept, .args = move_args, .flags = CMD_MUTATING},
+    {.name = "pledge.decline", .fn = cmd_decline, .args = move_args, .flags = CMD_MUTATING},
+    {.name = "pledge.arrive", .fn = cmd_arrive, .args = move_args, .flags = CMD_MUTATING},
+    {.name = "pledge.withdraw", .fn = cmd_withdraw, .args = move_args, .flags = CMD_MUTATING},
+    {.name = "pledge.list", .fn = cmd_list, .args = incident_args},
+    {.name = "staffing.show", .fn = cmd_show, .args = incident_args},
+    {.name = NULL},
 };

@@ -69,7 +69,7 @@ static void test_policy_covers_table(void **state)
         unsigned roles = authz_roles_for(t[i].name);
         if (roles == ROLE_NONE)
             fail_msg("command %s has no authorization policy", t[i].name);
-        if (t[i].mutating && roles == ROLE_ANY)
+        if ((t[i].flags & CMD_MUTATING) && roles == ROLE_ANY)
             fail_msg("mutating command %s is open to everyone", t[i].name);
     }
 }
@@ -112,7 +112,9 @@ static size_t check_row(const char *doc, char *line)
         ;
     if (i == n)
         fail_msg("%s lists %s, which is no command", doc, cmd);
-    const char *changes = t[i].mutating ? "yes" : t[i].audit_read ? "audited read" : "no";
+    const char *changes = (t[i].flags & CMD_MUTATING)     ? "yes"
+                          : (t[i].flags & CMD_AUDIT_READ) ? "audited read"
+                                                          : "no";
     if (strcmp(cell[1], changes))
         fail_msg("%s: %s changes state \"%s\", the code \"%s\"", doc, cmd, cell[1], changes);
     for (size_t r = 0; r < 4; r++) {

@@ -2,8 +2,12 @@
  * tests/test_incident.c - the incident commands through dispatch, on a real
  * store and the sample plans, without sockets: standup, idempotent retry,
  * authorization with audit, stand-down, list, show with the frozen plan,
- * and the board read from the typed frozen plan, never from its JSON copy.
+ * and the board read from the typed frozen plan, never from its JSON copy;
+ * and incident.c as the owner of the incidents table: an incident found by
+ * reference or id (found, none, a read that fails), and what other modules
+ * read and change of it through incident.c.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -234,6 +238,117 @@ static void test_frozen_plan_typed(void **state)
     json_decref(r);
 }
 
+static const char *ref_of(json_t *standup_reply)
+{
+    return json_string_value(json_object_get(json_object_get(standup_reply, "result"), "ref"));
+}
+
+static int interrupt_all(void *arg)
+{
+    (void)arg;
+    return 1; /* every statement stops at once: SQLITE_INTERRUPT */
+}
+
+/* incident_find and incident_get: the row as a struct incident, 0 for no
+ * such incident, and -errno for a read that fails (never "none"). */
+static void test_find_and_get(void **state)
+{
+    struct fixture *f = *state;
+    json_t *r = standup(f, "gold", "fd1", 2, "true", "FINDER");
+    const char *ref = ref_of(r);
+    struct incident inc, by_id;
+    assert_int_equal(incident_find(f->m.store, ref, &inc), 1);
+    assert_int_equal(inc.id, incident_id_of(f, ref));
+    assert_string_equal(inc.ref, ref);
+    assert_string_equal(inc.plan_id, "cambridgeshire");
+    assert_string_equal(inc.operation, "FINDER");
+    assert_int_equal(inc.level, 2);
+    assert_true(inc.exercise);
+    assert_true(inc.active);
+    assert_true(inc.created_at > 0);
+    assert_int_equal(inc.stood_down_at, 0);
+    assert_int_equal(inc.purged_at, 0);
+    assert_int_equal(incident_get(f->m.store, inc.id, &by_id), 1);
+    assert_string_equal(by_id.ref, ref);
+    assert_int_equal(by_id.created_at, inc.created_at);
+    assert_int_equal(incident_find(f->m.store, "EX-NONE-2026-0001", &by_id), 0);
+    assert_int_equal(incident_get(f->m.store, inc.id + 1000, &by_id), 0);
+    sqlite3 *db = sqlite3_db_handle(store_stmt(f->m.store, "SELECT 1"));
+    sqlite3_progress_handler(db, 1, interrupt_all, NULL);
+    assert_int_equal(incident_find(f->m.store, ref, &by_id), -EIO);
+    assert_int_equal(incident_get(f->m.store, inc.id, &by_id), -EIO);
+    assert_int_equal(incident_latest(f->m.store, &by_id), -EIO);
+    sqlite3_progress_handler(db, 0, NULL, NULL);
+    assert_int_equal(incident_find(f->m.store, ref, &by_id), 1); /* and reads again */
+    assert_int_equal(incident_latest(f->m.store, &by_id), 1);
+    assert_int_equal(by_id.id, inc.id); /* the latest active one */
+    json_decref(r);
+}
+
+/* The frozen plan's source and digest, incident.show's detail. */
+static void test_owner_reads(void **state)
+{
+    struct fixture *f = *state;
+    const struct plan *p = planset_find(f->m.plans, "cambridgeshire");
+    json_t *r = standup(f, "gold", "or1", 1, "true", "READER");
+    int64_t id = incident_id_of(f, ref_of(r));
+    char digest[INCIDENT_DIGEST_MAX], *source = NULL;
+    size_t len = 0;
+    assert_int_equal(incident_plan_digest(f->m.store, id, digest), 1);
+    assert_int_equal(strlen(digest), 64);
+    assert_int_equal(incident_plan_source(f->m.store, id, &source, &len), 1);
+    assert_int_equal(len, p->source_len);
+    assert_memory_equal(source, p->source, len);
+    free(source);
+    struct incident_detail d;
+    assert_int_equal(incident_detail_get(f->m.store, id, &d), 1);
+    assert_string_equal(d.plan_version, p->version);
+    assert_string_equal(d.plan_digest, digest);
+    assert_string_equal(d.created_by, "gold");
+    assert_null(d.note);
+    assert_null(d.stood_down_by);
+    assert_int_equal(strlen(d.plan_source), p->source_len);
+    assert_non_null(d.plan_json);
+    incident_detail_free(&d);
+    assert_int_equal(incident_plan_digest(f->m.store, id + 1000, digest), 0);
+    assert_int_equal(incident_plan_source(f->m.store, id + 1000, &source, &len), 0);
+    assert_null(source);
+    assert_int_equal(incident_detail_get(f->m.store, id + 1000, &d), 0);
+    json_decref(r);
+}
+
+/* What the retention purge and the report rewrite change of an incident. */
+static void test_owner_writes(void **state)
+{
+    struct fixture *f = *state;
+    json_t *r = standup(f, "gold", "ow1", 1, "true", "WRITER");
+    int64_t id = incident_id_of(f, ref_of(r)), ids[8];
+    size_t n = 8;
+    struct incident inc;
+    assert_int_equal(store_exec(f->m.store, "UPDATE incidents SET note = 'private'"), 0);
+    assert_int_equal(store_begin(f->m.store), 0);
+    assert_int_equal(incident_set_reports_purged(f->m.store, id, 4000), 0); /* not purged yet */
+    assert_int_equal(incident_set_purged(f->m.store, id, 5000), 0);
+    assert_int_equal(store_commit(f->m.store), 0);
+    assert_int_equal(incident_get(f->m.store, id, &inc), 1);
+    assert_int_equal(inc.purged_at, 5000);
+    char sql[160];
+    snprintf(sql, sizeof(sql),
+             "SELECT COUNT(*) FROM incidents WHERE id = %lld AND note IS NULL"
+             " AND reports_purged_at IS NULL",
+             (long long)id);
+    assert_int_equal(count(f, sql), 1);
+    assert_int_equal(incident_reports_unpurged(f->m.store, 0, ids, 8, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(ids[0], id);
+    assert_int_equal(incident_reports_unpurged(f->m.store, id, ids, 8, &n), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(incident_set_reports_purged(f->m.store, id, 6000), 0);
+    assert_int_equal(incident_reports_unpurged(f->m.store, 0, ids, 8, &n), 0);
+    assert_int_equal(n, 0);
+    json_decref(r);
+}
+
 static void test_ref_format(void **state)
 {
     char buf[INCIDENT_REF_MAX];
@@ -281,7 +396,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_standup),           cmocka_unit_test(test_retry_same_id),
         cmocka_unit_test(test_forbidden_audited), cmocka_unit_test(test_standdown_and_show),
         cmocka_unit_test(test_list_and_errors),   cmocka_unit_test(test_ref_format),
-        cmocka_unit_test(test_frozen_plan_typed),
+        cmocka_unit_test(test_frozen_plan_typed), cmocka_unit_test(test_find_and_get),
+        cmocka_unit_test(test_owner_reads),       cmocka_unit_test(test_owner_writes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
