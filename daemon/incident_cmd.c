@@ -307,8 +307,15 @@ static json_t *level_name(json_t *plan, int level)
     return json_null();
 }
 
-static json_t *show_row(struct cmd_ctx *c, sqlite3_stmt *s, bool with_source)
+/* c->result from the incident on row s and its pages: 0, or -errno when
+ * the pages cannot be read. */
+static int show_row(struct cmd_ctx *c, sqlite3_stmt *s, bool with_source)
 {
+    json_t *pages;
+    int rc = paging_incident_pages(c->m, sqlite3_column_int64(s, 16), authz_agency_id(c->principal),
+                                   &pages);
+    if (rc != 0)
+        return rc;
     json_t *plan = json_loads(store_col_text(s, 14), 0, NULL);
     int level = sqlite3_column_int(s, 4);
     json_t *r = json_pack(
@@ -323,11 +330,10 @@ static json_t *show_row(struct cmd_ctx *c, sqlite3_stmt *s, bool with_source)
     json_object_set_new(r, "agencies", activated_agencies(plan, level));
     if (with_source)
         json_object_set_new(r, "plan_source", json_string(store_col_text(s, 15)));
-    json_object_set_new(
-        r, "pages",
-        paging_incident_pages(c->m, sqlite3_column_int64(s, 16), authz_agency_id(c->principal)));
+    json_object_set_new(r, "pages", pages);
     json_decref(plan);
-    return r;
+    c->result = r;
+    return 0;
 }
 
 static int cmd_show(struct cmd_ctx *c)
@@ -347,11 +353,13 @@ static int cmd_show(struct cmd_ctx *c)
     sqlite3_bind_text(s, 1, ref, -1, SQLITE_STATIC);
     int rc = store_step(s);
     if (rc > 0)
-        c->result = show_row(c, s, with_source);
+        rc = show_row(c, s, with_source);
+    else if (rc == 0)
+        rc = -ENOENT;
     sqlite3_reset(s);
-    if (rc > 0)
-        return 0;
     if (rc == 0)
+        return 0;
+    if (rc == -ENOENT)
         return proto_fail(&c->err, ERR_NOT_FOUND, "no incident %s", ref);
     return dispatch_storage_fail(c, rc);
 }
