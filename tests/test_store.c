@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "dispatch.h"
+#include "frozen.h"
 #include "outbox.h"
 #include "report.h"
 #include "server.h"
@@ -451,6 +452,7 @@ static void test_report_read_error(void **state)
     struct muster m = {.cfg = &cfg};
     int64_t seq;
     assert_int_equal(store_open(db, &m.store), 0);
+    assert_int_equal(frozen_open(&m.frozen), 0);
     assert_int_equal(store_begin(m.store), 0);
     incident_add(m.store, 7, "EX-R-2026-0001", 2000);
     assert_int_equal(
@@ -477,6 +479,7 @@ static void test_report_read_error(void **state)
     json_decref(r);
     assert_int_equal(report_build(&m, 7, &built), -EINVAL);
     assert_null(built);
+    frozen_free(m.frozen);
     store_close(m.store);
 }
 
