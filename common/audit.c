@@ -166,11 +166,6 @@ static const char SQL_CHAIN[] = "SELECT id, at, principal, request_id, command, 
                                 " detail, hash FROM audit ORDER BY id";
 static const char SQL_ROW_HASH[] = "SELECT hash FROM audit WHERE id = ?1";
 
-static const char *col(sqlite3_stmt *s, int i)
-{
-    return (const char *)sqlite3_column_text(s, i);
-}
-
 /* Recompute the chain: the first row whose hash does not follow from the
  * row before it and its own fields (or whose id is not the next one); the
  * rows after it are counted. */
@@ -188,13 +183,13 @@ static int chain_check(sqlite3 *db, struct audit_report *r)
         }
         int64_t id = sqlite3_column_int64(s, 0);
         struct audit_row a = {sqlite3_column_int64(s, 1),
-                              col(s, 2),
-                              col(s, 3),
-                              col(s, 4),
-                              col(s, 5),
-                              col(s, 6),
-                              col(s, 7)};
-        const char *hash = col(s, 8);
+                              (const char *)sqlite3_column_text(s, 2),
+                              (const char *)sqlite3_column_text(s, 3),
+                              (const char *)sqlite3_column_text(s, 4),
+                              (const char *)sqlite3_column_text(s, 5),
+                              (const char *)sqlite3_column_text(s, 6),
+                              (const char *)sqlite3_column_text(s, 7)};
+        const char *hash = (const char *)sqlite3_column_text(s, 8);
         r->rows++;
         audit_row_hash(prev, id, &a, want);
         if (id != r->rows || !hash || strcmp(hash, want)) {
@@ -214,7 +209,8 @@ static int row_hash(sqlite3_stmt *s, int64_t id, char hash[65])
     sqlite3_reset(s);
     sqlite3_bind_int64(s, 1, id);
     int rc = sqlite3_step(s);
-    snprintf(hash, 65, "%s", rc == SQLITE_ROW && col(s, 0) ? col(s, 0) : "");
+    const char *stored = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(s, 0) : NULL;
+    snprintf(hash, 65, "%s", stored ? stored : "");
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : sql_errno(rc);
 }
 

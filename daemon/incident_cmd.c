@@ -296,9 +296,15 @@ static json_t *level_name(json_t *plan, int level)
     return json_null();
 }
 
-static json_t *show_json(struct cmd_ctx *c, const struct incident *inc,
-                         const struct incident_detail *d, bool with_source)
+/* c->result from the incident and its pages: 0, or -errno when the pages
+ * cannot be read. */
+static int show_json(struct cmd_ctx *c, const struct incident *inc, const struct incident_detail *d,
+                     bool with_source)
 {
+    json_t *pages;
+    int rc = paging_incident_pages(c->m, inc->id, authz_agency_id(c->principal), &pages);
+    if (rc != 0)
+        return rc;
     json_t *plan = json_loads(d->plan_json, 0, NULL);
     json_t *r = json_pack(
         "{s:s, s:{s:s, s:O?, s:s, s:s}, s:i, s:o, s:b, s:s, s:s?, s:s, s:I, s:s, s:o, s:s?, s:s?}",
@@ -312,10 +318,10 @@ static json_t *show_json(struct cmd_ctx *c, const struct incident *inc,
     json_object_set_new(r, "agencies", activated_agencies(plan, inc->level));
     if (with_source)
         json_object_set_new(r, "plan_source", json_string(d->plan_source));
-    json_object_set_new(r, "pages",
-                        paging_incident_pages(c->m, inc->id, authz_agency_id(c->principal)));
+    json_object_set_new(r, "pages", pages);
     json_decref(plan);
-    return r;
+    c->result = r;
+    return 0;
 }
 
 static int cmd_show(struct cmd_ctx *c)
@@ -336,9 +342,9 @@ static int cmd_show(struct cmd_ctx *c)
     int rc = incident_detail_get(c->m->store, inc.id, &d);
     if (rc <= 0)
         return dispatch_storage_fail(c, rc ? rc : -ENOENT);
-    c->result = show_json(c, &inc, &d, with_source);
+    rc = show_json(c, &inc, &d, with_source);
     incident_detail_free(&d);
-    return 0;
+    return rc ? dispatch_storage_fail(c, rc) : 0;
 }
 
 static const char *const standup_args_list[] = {"plan",      "level", "exercise",

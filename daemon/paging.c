@@ -33,11 +33,6 @@
 #include "server.h"
 #include "store.h"
 
-static const char *col(sqlite3_stmt *s, int i)
-{
-    return (const char *)sqlite3_column_text(s, i);
-}
-
 /* ---- the timer ---- */
 
 static const char SQL_NEXT_DUE[] = "SELECT MIN(next_at) FROM pages WHERE state = 'paging'";
@@ -67,16 +62,15 @@ static void rearm(struct muster *m, void *arg)
     if (m->stopping)
         return;
     sqlite3_stmt *s = store_stmt(m->store, SQL_NEXT_DUE);
-    int step = s ? sqlite3_step(s) : SQLITE_ERROR;
-    if (step != SQLITE_ROW) { /* cannot read the deadlines: look again soon */
-        if (s)
-            sqlite3_reset(s);
+    int rc = s ? store_step(s) : -EINVAL;
+    bool has = rc > 0 && sqlite3_column_type(s, 0) != SQLITE_NULL;
+    int64_t next = has ? sqlite3_column_int64(s, 0) : 0;
+    if (s)
+        sqlite3_reset(s);
+    if (rc <= 0) { /* cannot read the deadlines: look again soon */
         uv_timer_start(&p->timer, on_timer, 1000, 0);
         return;
     }
-    int has = sqlite3_column_type(s, 0) != SQLITE_NULL;
-    int64_t next = has ? sqlite3_column_int64(s, 0) : 0;
-    sqlite3_reset(s);
     if (!has) {
         uv_timer_stop(&p->timer);
         return;
@@ -234,65 +228,80 @@ static int step_page(struct paging *p, struct outbox *ob, const struct due *d, i
 
 static const char SQL_POSTPONE[] = "UPDATE pages SET next_at = ?2 WHERE id = ?1";
 
-/* One page's step under its own savepoint: a page that cannot be stepped
- * (its plan entry unreadable, the disk failing) is put back a minute and
- * never holds up the other ladders. */
+/* Put page d back until at.  0 or -errno. */
+static int postpone(struct store *st, const struct due *d, int64_t at)
+{
+    sqlite3_stmt *s = store_stmt(st, SQL_POSTPONE);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, d->id);
+    sqlite3_bind_int64(s, 2, at);
+    return store_exec_stmt(s);
+}
+
+/* One page's step under its own savepoint (nested in the tick task's): a
+ * page that cannot be stepped (its plan entry unreadable, the disk
+ * failing) is put back a minute and never holds up the other ladders. */
 static void step_guarded(struct paging *p, struct outbox *ob, const struct due *d, int64_t now)
 {
     struct store *st = p->m->store;
     size_t mark = ob->count;
-    int rc = store_exec(st, "SAVEPOINT step");
-    if (rc == 0 && (rc = step_page(p, ob, d, now)) == 0) {
-        store_exec(st, "RELEASE step");
+    int depth = store_savepoint_depth(st);
+    int rc = store_savepoint(st);
+    if (rc == 0 && (rc = step_page(p, ob, d, now)) == 0 && (rc = store_savepoint_release(st)) == 0)
         return;
-    }
     log_error("paging: %s: page of %s not stepped: %s; trying again in a minute", d->ref, d->agency,
               strerror(-rc));
-    store_exec(st, "ROLLBACK TO step");
-    store_exec(st, "RELEASE step");
+    if (store_savepoint_depth(st) > depth)
+        store_savepoint_rollback(st);
     outbox_truncate(ob, mark);
-    sqlite3_stmt *s = store_stmt(st, SQL_POSTPONE);
-    if (s) {
-        sqlite3_bind_int64(s, 1, d->id);
-        sqlite3_bind_int64(s, 2, now + 60000);
-        store_exec_stmt(s);
-    }
+    if ((rc = postpone(st, d, now + 60000)) != 0)
+        log_error("paging: %s: page of %s not put back: %s", d->ref, d->agency, strerror(-rc));
 }
 
-static size_t due_load(struct muster *m, struct due *out, int64_t now)
+/* The pages due at now, at most PAGING_TICK_BATCH, into out (*n of them).
+ * 0, or -errno when they cannot be read. */
+static int due_load(struct muster *m, struct due *out, size_t *n, int64_t now)
 {
     sqlite3_stmt *s = store_stmt(m->store, SQL_DUE);
-    size_t n = 0;
+    int rc = 0;
+    *n = 0;
     if (!s)
-        return 0;
+        return -EINVAL;
     sqlite3_bind_int64(s, 1, now);
     sqlite3_bind_int(s, 2, PAGING_TICK_BATCH);
-    while (n < PAGING_TICK_BATCH && sqlite3_step(s) == SQLITE_ROW) {
-        struct due *d = &out[n++];
+    while (*n < PAGING_TICK_BATCH && (rc = store_step(s)) > 0) {
+        struct due *d = &out[(*n)++];
         d->id = sqlite3_column_int64(s, 0);
         d->incident_id = sqlite3_column_int64(s, 1);
-        snprintf(d->agency, sizeof(d->agency), "%s", col(s, 2));
-        snprintf(d->ref, sizeof(d->ref), "%s", col(s, 3));
+        snprintf(d->agency, sizeof(d->agency), "%s", store_col_text(s, 2));
+        snprintf(d->ref, sizeof(d->ref), "%s", store_col_text(s, 3));
         d->step = sqlite3_column_int(s, 4);
         d->attempt = sqlite3_column_int(s, 5);
     }
     sqlite3_reset(s);
-    return n;
+    return rc < 0 ? rc : 0;
 }
 
+/* Step every due page.  When the due pages cannot be read none is
+ * stepped, and the task fails: its re-arm is dropped with the rollback,
+ * which looks again in a second. */
 static int tick_task(struct muster *m, struct outbox *ob, void *arg)
 {
     struct paging *p = arg;
     p->tick_queued = false;
     int64_t now = server_now(m);
     struct due *due = calloc(PAGING_TICK_BATCH, sizeof(*due));
-    if (!due)
-        return -ENOMEM;
-    size_t n = due_load(m, due, now);
-    for (size_t i = 0; i < n; i++)
+    size_t n = 0;
+    int rc = due ? due_load(m, due, &n, now) : -ENOMEM;
+    for (size_t i = 0; rc == 0 && i < n; i++)
         step_guarded(p, ob, &due[i], now);
     free(due);
-    return paging_rearm_after_commit(m, ob);
+    if (rc != 0)
+        log_error("paging: the due pages cannot be read: %s; looking again in a second",
+                  strerror(-rc));
+    int rearm = paging_rearm_after_commit(m, ob);
+    return rc ? rc : rearm;
 }
 
 /* ---- incidents ---- */
@@ -358,13 +367,11 @@ int paging_ask_stop(struct muster *m, struct outbox *ob, int64_t ask_id, int64_t
     if (!s)
         return -EINVAL;
     sqlite3_bind_int64(s, 1, ask_id);
-    int64_t page_id = 0, incident_id = 0;
-    if (sqlite3_step(s) == SQLITE_ROW) {
-        page_id = sqlite3_column_int64(s, 0);
-        incident_id = sqlite3_column_int64(s, 1);
-    }
-    int rc = sql_errno(sqlite3_reset(s));
-    if (rc == 0 && page_id > 0)
+    int rc = store_step(s);
+    int64_t page_id = rc > 0 ? sqlite3_column_int64(s, 0) : 0;
+    int64_t incident_id = rc > 0 ? sqlite3_column_int64(s, 1) : 0;
+    sqlite3_reset(s);
+    if (rc > 0)
         rc = paging_cancel_in_flight(m, ob, incident_id, page_id, now);
     return rc;
 }
@@ -393,33 +400,56 @@ static void cancel_deliveries(struct muster *m, void *arg)
     free(l);
 }
 
+/* Append id to *l, growing it.  0 or -ENOMEM. */
+static int cancel_list_add(struct cancel_list **l, size_t *cap, int64_t id)
+{
+    if ((*l)->count == *cap) {
+        struct cancel_list *n = realloc(*l, sizeof(**l) + *cap * 2 * sizeof(int64_t));
+        if (!n)
+            return -ENOMEM;
+        *l = n;
+        *cap *= 2;
+    }
+    (*l)->ids[(*l)->count++] = id;
+    return 0;
+}
+
+/* The attempts in flight for the incident (or one page of it), as a new
+ * list in *out (the caller frees it).  0 or -errno. */
+static int in_flight_load(struct muster *m, int64_t incident_id, int64_t page_id,
+                          struct cancel_list **out)
+{
+    sqlite3_stmt *s = store_stmt(m->store, SQL_IN_FLIGHT);
+    size_t cap = 16;
+    struct cancel_list *l = calloc(1, sizeof(*l) + cap * sizeof(int64_t));
+    int rc = !s ? -EINVAL : !l ? -ENOMEM : 0;
+    if (rc == 0) {
+        sqlite3_bind_int64(s, 1, incident_id);
+        sqlite3_bind_int64(s, 2, page_id);
+        while ((rc = store_step(s)) > 0)
+            if ((rc = cancel_list_add(&l, &cap, sqlite3_column_int64(s, 0))) != 0)
+                break;
+        sqlite3_reset(s);
+    }
+    if (rc != 0) {
+        free(l);
+        l = NULL;
+    }
+    *out = l;
+    return rc;
+}
+
 /* After the commit, stop the deliveries still running for the incident
  * (or one page of it), and mark their attempts cancelled now. */
 int paging_cancel_in_flight(struct muster *m, struct outbox *ob, int64_t incident_id,
                             int64_t page_id, int64_t now)
 {
-    sqlite3_stmt *s = store_stmt(m->store, SQL_IN_FLIGHT);
-    size_t cap = 16;
-    struct cancel_list *l = calloc(1, sizeof(*l) + cap * sizeof(int64_t));
-    if (!s || !l) {
-        free(l);
-        return -ENOMEM;
-    }
-    sqlite3_bind_int64(s, 1, incident_id);
-    sqlite3_bind_int64(s, 2, page_id);
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        if (l->count == cap) {
-            cap *= 2;
-            struct cancel_list *n = realloc(l, sizeof(*l) + cap * sizeof(int64_t));
-            if (!n)
-                break;
-            l = n;
-        }
-        l->ids[l->count++] = sqlite3_column_int64(s, 0);
-    }
-    sqlite3_reset(s);
+    struct cancel_list *l;
+    int rc = in_flight_load(m, incident_id, page_id, &l);
+    if (rc != 0)
+        return rc;
     sqlite3_stmt *u = store_stmt(m->store, SQL_CANCEL_ATTEMPTS);
-    int rc = u ? 0 : -EINVAL;
+    rc = u ? 0 : -EINVAL;
     if (rc == 0) {
         sqlite3_bind_int64(u, 1, incident_id);
         sqlite3_bind_int64(u, 2, page_id);
@@ -448,6 +478,24 @@ int paging_incident_purge(struct muster *m, int64_t incident_id)
 static const char SQL_PAGE_AGENCIES[] =
     "SELECT agency_id FROM pages WHERE incident_id = ?1 AND ask_id IS NULL";
 
+/* The board key of every agency the incident activated.  0 or -errno. */
+static int agency_boards(struct muster *m, struct outbox *ob, int64_t incident_id)
+{
+    sqlite3_stmt *a = store_stmt(m->store, SQL_PAGE_AGENCIES);
+    char agencies[512][48];
+    size_t n = 0;
+    int rc = 0;
+    if (!a)
+        return -EINVAL;
+    sqlite3_bind_int64(a, 1, incident_id);
+    while (n < 512 && (rc = store_step(a)) > 0)
+        snprintf(agencies[n++], 48, "%s", store_col_text(a, 0));
+    sqlite3_reset(a);
+    for (size_t i = 0; rc >= 0 && i < n; i++)
+        paging_agency_board(m, ob, incident_id, agencies[i]);
+    return rc < 0 ? rc : 0;
+}
+
 int paging_incident_stop(struct muster *m, struct outbox *ob, int64_t incident_id, int64_t now)
 {
     sqlite3_stmt *s = store_stmt(m->store, SQL_CANCEL_PAGES);
@@ -455,17 +503,8 @@ int paging_incident_stop(struct muster *m, struct outbox *ob, int64_t incident_i
         return -EINVAL;
     sqlite3_bind_int64(s, 1, incident_id);
     int rc = store_exec_stmt(s);
-    sqlite3_stmt *a = rc == 0 ? store_stmt(m->store, SQL_PAGE_AGENCIES) : NULL;
-    if (a) {
-        char agencies[512][48];
-        size_t n = 0;
-        sqlite3_bind_int64(a, 1, incident_id);
-        while (n < 512 && sqlite3_step(a) == SQLITE_ROW)
-            snprintf(agencies[n++], 48, "%s", (const char *)sqlite3_column_text(a, 0));
-        sqlite3_reset(a);
-        for (size_t i = 0; i < n; i++)
-            paging_agency_board(m, ob, incident_id, agencies[i]);
-    }
+    if (rc == 0)
+        rc = agency_boards(m, ob, incident_id);
     if (rc == 0)
         rc = paging_cancel_in_flight(m, ob, incident_id, 0, now);
     return rc ? rc : paging_rearm_after_commit(m, ob);
@@ -481,44 +520,40 @@ static const char SQL_PAGES_SHOW[] =
     " FROM pages p WHERE p.incident_id = ?1 AND (?2 IS NULL OR p.agency_id = ?2)"
     " AND p.ask_id IS NULL ORDER BY p.id";
 
-static json_t *int_or_null(sqlite3_stmt *s, int i)
-{
-    return sqlite3_column_type(s, i) == SQLITE_NULL ? json_null()
-                                                    : json_integer(sqlite3_column_int64(s, i));
-}
-
 static json_t *page_row(sqlite3_stmt *s)
 {
     json_t *r =
-        json_pack("{s:s, s:s, s:o, s:i, s:i, s:i, s:i}", "agency", col(s, 1), "state", col(s, 2),
-                  "escalated_to_step", int_or_null(s, 15), "attempts", sqlite3_column_int(s, 12),
-                  "delivered", sqlite3_column_int(s, 13), "failed", sqlite3_column_int(s, 14),
-                  "repages", sqlite3_column_int(s, 11));
-    json_object_set_new(r, "next_at", int_or_null(s, 10));
-    json_object_set_new(r, "acknowledged_at", int_or_null(s, 5));
-    json_object_set_new(r, "acknowledged_by", col(s, 6) ? json_string(col(s, 6)) : json_null());
-    json_object_set_new(r, "ack_note", col(s, 7) ? json_string(col(s, 7)) : json_null());
-    json_object_set_new(r, "ack_via", col(s, 8) ? json_string(col(s, 8)) : json_null());
-    json_object_set_new(r, "unreachable_at", int_or_null(s, 9));
+        json_pack("{s:s, s:s, s:o, s:i, s:i, s:i, s:i}", "agency", store_col_text(s, 1), "state",
+                  store_col_text(s, 2), "escalated_to_step", store_col_opt_int(s, 15), "attempts",
+                  sqlite3_column_int(s, 12), "delivered", sqlite3_column_int(s, 13), "failed",
+                  sqlite3_column_int(s, 14), "repages", sqlite3_column_int(s, 11));
+    json_object_set_new(r, "next_at", store_col_opt_int(s, 10));
+    json_object_set_new(r, "acknowledged_at", store_col_opt_int(s, 5));
+    json_object_set_new(r, "acknowledged_by", store_col_opt_text(s, 6));
+    json_object_set_new(r, "ack_note", store_col_opt_text(s, 7));
+    json_object_set_new(r, "ack_via", store_col_opt_text(s, 8));
+    json_object_set_new(r, "unreachable_at", store_col_opt_int(s, 9));
     return r;
 }
 
-json_t *paging_incident_pages(struct muster *m, int64_t incident_id, const char *agency_id)
+/* An agency's own page: with the code it acknowledges by. */
+static json_t *own_page_row(sqlite3_stmt *s)
+{
+    json_t *r = page_row(s);
+    json_object_set_new(r, "ack_code", json_string(store_col_text(s, 16)));
+    return r;
+}
+
+int paging_incident_pages(struct muster *m, int64_t incident_id, const char *agency_id,
+                          json_t **out)
 {
     sqlite3_stmt *s = store_stmt(m->store, SQL_PAGES_SHOW);
-    json_t *arr = json_array();
+    *out = NULL;
     if (!s)
-        return arr;
+        return -EINVAL;
     sqlite3_bind_int64(s, 1, incident_id);
     sqlite3_bind_text(s, 2, agency_id, -1, SQLITE_STATIC);
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        json_t *row = page_row(s);
-        if (agency_id)
-            json_object_set_new(row, "ack_code", json_string(col(s, 16)));
-        json_array_append_new(arr, row);
-    }
-    sqlite3_reset(s);
-    return arr;
+    return store_rows_json(s, agency_id ? own_page_row : page_row, out);
 }
 
 /* ---- start and stop ---- */
@@ -533,6 +568,15 @@ static const char SQL_ABANDON[] =
     "UPDATE attempts SET state = 'cancelled', detail = 'page no longer active at restart'"
     " WHERE id = ?1";
 
+static int abandon(struct store *st, int64_t attempt_id)
+{
+    sqlite3_stmt *u = store_stmt(st, SQL_ABANDON);
+    if (!u)
+        return -EINVAL;
+    sqlite3_bind_int64(u, 1, attempt_id);
+    return store_exec_stmt(u);
+}
+
 /* Deliveries cut off by a crash: committed as sending, no result.  Send
  * them again with the same page id (receivers drop the duplicate); those
  * whose page has stopped climbing are cancelled. */
@@ -544,20 +588,16 @@ static int recover_task(struct muster *m, struct outbox *ob, void *arg)
     int rc = store_exec(m->store, SQL_REQUEUE);
     sqlite3_stmt *s = store_stmt(m->store, SQL_RECOVER);
     rc = rc ? rc : s ? 0 : -EINVAL;
-    int resent = 0;
-    while (rc == 0 && sqlite3_step(s) == SQLITE_ROW) {
+    int resent = 0, step = 0;
+    while (rc == 0 && (step = store_step(s)) > 0) {
         int64_t id = sqlite3_column_int64(s, 0);
-        if (!strcmp(col(s, 1), "paging")) {
-            rc = paging__deliver_after_commit(p, ob, id);
-            resent++;
-            continue;
-        }
-        sqlite3_stmt *u = store_stmt(m->store, SQL_ABANDON);
-        sqlite3_bind_int64(u, 1, id);
-        rc = store_exec_stmt(u);
+        bool paging = !strcmp(store_col_text(s, 1), "paging");
+        rc = paging ? paging__deliver_after_commit(p, ob, id) : abandon(m->store, id);
+        resent += paging;
     }
     if (s)
         sqlite3_reset(s);
+    rc = rc ? rc : step < 0 ? step : 0;
     if (resent)
         log_info("paging: %d deliveries cut off by a restart sent again", resent);
     return rc ? rc : paging_rearm_after_commit(m, ob);

@@ -47,9 +47,12 @@ int paging_incident_stop(struct muster *m, struct outbox *ob, int64_t incident_i
  * notes of the incident's pages.  Returns 0 or -errno. */
 int paging_incident_purge(struct muster *m, int64_t incident_id);
 
-/* Each agency's page state for incident.show (new reference).  An agency
- * principal (agency_id not NULL) sees only its own. */
-json_t *paging_incident_pages(struct muster *m, int64_t incident_id, const char *agency_id);
+/* Each agency's page state for incident.show, as a new array in *out (the
+ * caller owns it).  An agency principal (agency_id not NULL) sees only its
+ * own, with its acknowledgement code.  0, or -errno when a read failed:
+ * then *out is NULL. */
+int paging_incident_pages(struct muster *m, int64_t incident_id, const char *agency_id,
+                          json_t **out);
 
 /* After the commit, stop the deliveries in flight for an incident (or only
  * page_id when not 0); their open attempts are cancelled now. */
@@ -63,8 +66,9 @@ int paging_rearm_after_commit(struct muster *m, struct outbox *ob);
  * are sent now that it is.  Returns 0 or -errno. */
 int paging_flush_queued(struct muster *m, struct outbox *ob, const char *agency_id);
 
-/* True when the agency has pages queued for its listener. */
-bool paging_has_queued(struct muster *m, const char *agency_id);
+/* 1 when the agency has pages queued for its listener, 0 when it has
+ * none, or -errno when that cannot be read. */
+int paging_has_queued(struct muster *m, const char *agency_id);
 
 /* Put the agency/<id> board key of the incident, for the next event. */
 void paging_agency_board(struct muster *m, struct outbox *ob, int64_t incident_id,

@@ -57,20 +57,20 @@ static int page_find(struct cmd_ctx *c, const char *sql, const char *a, const ch
     sqlite3_bind_text(s, 1, a, -1, SQLITE_STATIC);
     if (b)
         sqlite3_bind_text(s, 2, b, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
+    int rc = store_step(s);
+    if (rc > 0) {
         out->id = sqlite3_column_int64(s, 0);
         out->incident_id = sqlite3_column_int64(s, 1);
-        snprintf(out->agency, sizeof(out->agency), "%s", sqlite3_column_text(s, 2));
-        snprintf(out->state, sizeof(out->state), "%s", sqlite3_column_text(s, 3));
-        snprintf(out->ref, sizeof(out->ref), "%s", sqlite3_column_text(s, 4));
-        snprintf(out->incident_state, sizeof(out->incident_state), "%s", sqlite3_column_text(s, 5));
-        const unsigned char *by = sqlite3_column_text(s, 6);
-        snprintf(out->acked_by, sizeof(out->acked_by), "%s", by ? (const char *)by : "");
+        snprintf(out->agency, sizeof(out->agency), "%s", store_col_text(s, 2));
+        snprintf(out->state, sizeof(out->state), "%s", store_col_text(s, 3));
+        snprintf(out->ref, sizeof(out->ref), "%s", store_col_text(s, 4));
+        snprintf(out->incident_state, sizeof(out->incident_state), "%s", store_col_text(s, 5));
+        const char *by = store_col_text(s, 6);
+        snprintf(out->acked_by, sizeof(out->acked_by), "%s", by ? by : "");
         out->ask_id = sqlite3_column_int64(s, 7);
     }
     sqlite3_reset(s);
-    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : sql_errno(rc);
+    return rc > 0 ? 0 : rc == 0 ? -ENOENT : rc;
 }
 
 static const char SQL_ACK[] =
@@ -121,7 +121,7 @@ static int ack_page(struct cmd_ctx *c, struct page_ref *pg, const char *note, co
     if (rc == 0)
         rc = paging_rearm_after_commit(c->m, c->outbox);
     if (rc != 0)
-        return storage_fail(c, rc);
+        return dispatch_storage_fail(c, rc);
     c->result = json_pack("{s:s, s:s, s:s, s:b}", "incident", pg->ref, "agency", pg->agency,
                           "state", "acknowledged", "already", 0);
     return 0;
@@ -131,7 +131,7 @@ static int not_found(struct cmd_ctx *c, int rc, const char *what)
 {
     if (rc == -ENOENT)
         return proto_fail(&c->err, ERR_NOT_FOUND, "%s", what);
-    return storage_fail(c, rc);
+    return dispatch_storage_fail(c, rc);
 }
 
 /*
@@ -157,7 +157,7 @@ static int code_limit_check(struct cmd_ctx *c, int limit)
     if (rc == -ENOENT)
         return 0;
     if (rc != 0)
-        return storage_fail(c, rc);
+        return dispatch_storage_fail(c, rc);
     int64_t wait = at + CODE_WINDOW_MS - c->now;
     log_warnx("paging: %s refused an acknowledgement code: %d wrong codes in %d minutes",
               c->principal, limit, CODE_WINDOW_MS / 60000);
@@ -172,7 +172,7 @@ static int code_limit_check(struct cmd_ctx *c, int limit)
 static int code_wrong(struct cmd_ctx *c, int rc, int limit, const char *what)
 {
     if (rc != -ENOENT)
-        return storage_fail(c, rc);
+        return dispatch_storage_fail(c, rc);
     int64_t at;
     rc = store_audit_wrong_code(c->m->store, c->principal, c->now - CODE_WINDOW_MS, limit - 1, &at);
     if (rc == 0)
@@ -289,7 +289,7 @@ static int cmd_repage(struct cmd_ctx *c)
     if (rc == 0)
         rc = paging_rearm_after_commit(c->m, c->outbox);
     if (rc != 0)
-        return storage_fail(c, rc);
+        return dispatch_storage_fail(c, rc);
     c->result =
         json_pack("{s:s, s:s, s:s}", "incident", pg.ref, "agency", pg.agency, "state", "paging");
     return 0;
@@ -307,29 +307,41 @@ static const char SQL_OPEN_PAGES[] =
     " JOIN incidents i ON i.id = p.incident_id WHERE p.agency_id = ?1"
     " AND p.state IN ('paging', 'unreachable') ORDER BY p.id";
 
+static json_t *open_page_row(sqlite3_stmt *s)
+{
+    return json_pack("{s:s, s:i, s:b, s:s, s:s}", "incident", store_col_text(s, 0), "level",
+                     sqlite3_column_int(s, 1), "exercise", sqlite3_column_int(s, 2), "state",
+                     store_col_text(s, 3), "ack_code", store_col_text(s, 4));
+}
+
+/* The agency's pages still open, as a new array in *out.  0 or -errno. */
+static int open_pages(struct muster *m, const char *agency_id, json_t **out)
+{
+    sqlite3_stmt *s = store_stmt(m->store, SQL_OPEN_PAGES);
+    *out = NULL;
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_text(s, 1, agency_id, -1, SQLITE_STATIC);
+    return store_rows_json(s, open_page_row, out);
+}
+
 /* agency.listen: this connection is the agency's live page session;
  * repeated as a heartbeat.  Pages queued while it was away follow. */
 static int cmd_listen(struct cmd_ctx *c)
 {
     const char *me = authz_agency_id(c->principal);
     paging_session_seen(c->m, me, c->key, c->route, c->route_len);
-    if (paging_has_queued(c->m, me)) {
+    int rc = paging_has_queued(c->m, me);
+    if (rc > 0) {
         char *id = strdup(me);
         if (id)
             control_task(c->m->control, flush_task, free, id);
     }
-    sqlite3_stmt *s = store_stmt(c->m->store, SQL_OPEN_PAGES);
-    json_t *open = json_array();
-    if (s) {
-        sqlite3_bind_text(s, 1, me, -1, SQLITE_STATIC);
-        while (sqlite3_step(s) == SQLITE_ROW)
-            json_array_append_new(
-                open, json_pack("{s:s, s:i, s:b, s:s, s:s}", "incident", sqlite3_column_text(s, 0),
-                                "level", sqlite3_column_int(s, 1), "exercise",
-                                sqlite3_column_int(s, 2), "state", sqlite3_column_text(s, 3),
-                                "ack_code", sqlite3_column_text(s, 4)));
-        sqlite3_reset(s);
-    }
+    json_t *open = NULL;
+    if (rc >= 0)
+        rc = open_pages(c->m, me, &open);
+    if (rc < 0)
+        return dispatch_storage_fail(c, rc);
     c->result = json_pack("{s:s, s:i, s:o}", "agency", me, "heartbeat_ms", 10000, "open", open);
     return 0;
 }

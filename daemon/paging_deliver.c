@@ -31,11 +31,6 @@
 #define SESSION_TTL_MS 30000 /* a listener heartbeats every 10 s */
 #define LOCAL_RETRY_MS 5000  /* a delivery musterd itself could not start is tried again */
 
-static const char *col(sqlite3_stmt *s, int i)
-{
-    return (const char *)sqlite3_column_text(s, i);
-}
-
 /* ---- sessions ---- */
 
 struct paging_session *paging__session_find(struct paging *p, const char *agency, int64_t now)
@@ -150,24 +145,31 @@ static void local_time(int64_t ms, char *buf, size_t len)
     strftime(buf, len, "%a %d %b %H:%M", &tm);
 }
 
-/* "2 x Mental health nurse for the Night shift, Sat 22 Nov 20:00 to Sun
- * 23 Nov 08:00" (malloc'd), or NULL for an activation page. */
-static char *ask_call(struct paging *p, int64_t ask_id, const struct plan *plan)
+/* In *call: "2 x Mental health nurse for the Night shift, Sat 22 Nov
+ * 20:00 to Sun 23 Nov 08:00" (malloc'd), or NULL for an activation page
+ * (or an ask that is gone).  0, or -errno when the ask cannot be read. */
+static int ask_call(struct paging *p, int64_t ask_id, const struct plan *plan, char **call)
 {
+    char from[32], to[32];
+    *call = NULL;
+    if (ask_id <= 0)
+        return 0;
     sqlite3_stmt *s = store_stmt(p->m->store, SQL_ASK_CALL);
-    char *call = NULL, from[32], to[32];
-    if (!s || ask_id <= 0)
-        return NULL;
+    if (!s)
+        return -EINVAL;
     sqlite3_bind_int64(s, 1, ask_id);
-    if (sqlite3_step(s) == SQLITE_ROW) {
+    int rc = store_step(s);
+    if (rc > 0) {
         local_time(sqlite3_column_int64(s, 3), from, sizeof(from));
         local_time(sqlite3_column_int64(s, 4), to, sizeof(to));
-        if (asprintf(&call, "%d x %s for the %s shift, %s to %s", sqlite3_column_int(s, 0),
-                     role_name(plan, col(s, 1)), col(s, 2), from, to) < 0)
-            call = NULL;
+        if (asprintf(call, "%d x %s for the %s shift, %s to %s", sqlite3_column_int(s, 0),
+                     role_name(plan, store_col_text(s, 1)), store_col_text(s, 2), from, to) < 0) {
+            *call = NULL;
+            rc = -ENOMEM;
+        }
     }
     sqlite3_reset(s);
-    return call;
+    return rc < 0 ? rc : 0;
 }
 
 /* Fill the words of the page from the frozen plan. */
@@ -235,9 +237,9 @@ static struct delivery *delivery_new(int64_t id, const struct plan_agency *agenc
     return d;
 }
 
-/* The delivery of the attempt on row s (SQL_ATTEMPT), or NULL when its
- * plan entry is gone or memory ran out. */
-static struct delivery *delivery_from_row(struct paging *p, sqlite3_stmt *s, int64_t id)
+/* The delivery of the attempt on row s (SQL_ATTEMPT) in *out: 0, -ENOENT
+ * when its plan entry is gone, or -errno. */
+static int delivery_from_row(struct paging *p, sqlite3_stmt *s, int64_t id, struct delivery **out)
 {
     struct page_facts f = {.page_id = id,
                            .step = sqlite3_column_int(s, 0) + 1,
@@ -245,45 +247,48 @@ static struct delivery *delivery_from_row(struct paging *p, sqlite3_stmt *s, int
                            .level = sqlite3_column_int(s, 7),
                            .exercise = sqlite3_column_int(s, 8)};
     const struct plan *plan = frozen_plan(p->m, sqlite3_column_int64(s, 5));
-    const struct plan_agency *agency = plan ? plan_agency_find(plan, col(s, 3)) : NULL;
+    const struct plan_agency *agency = plan ? plan_agency_find(plan, store_col_text(s, 3)) : NULL;
     if (!agency || f.step > (int)agency->ncontacts)
-        return NULL;
+        return -ENOENT;
     const struct plan_contact *contact = &agency->contacts[f.step - 1];
     struct delivery *d = delivery_new(id, agency, contact);
     if (!d)
-        return NULL;
-    d->queued = !strcmp(col(s, 2), "queued");
+        return -ENOMEM;
+    d->queued = !strcmp(store_col_text(s, 2), "queued");
     f.agency_id = d->agency;
-    f.incident_ref = keep(d, col(s, 6));
-    f.operation = keep(d, col(s, 9));
-    f.plan_version = keep(d, col(s, 10));
-    f.ack_code = keep(d, col(s, 4));
-    f.call = d->call = ask_call(p, sqlite3_column_int64(s, 11), plan);
-    int rc = d->oom ? -ENOMEM : 0;
+    f.incident_ref = keep(d, store_col_text(s, 6));
+    f.operation = keep(d, store_col_text(s, 9));
+    f.plan_version = keep(d, store_col_text(s, 10));
+    f.ack_code = keep(d, store_col_text(s, 4));
+    int rc = d->oom ? -ENOMEM : ask_call(p, sqlite3_column_int64(s, 11), plan, &d->call);
+    f.call = d->call;
     if (rc == 0)
         rc = delivery_words(d, &f, plan, agency, contact);
     if (rc == 0)
         rc = delivery_msg(d, &f, contact, &plan->paging);
-    if (rc != 0) {
+    if (rc != 0)
         delivery_free(d);
-        return NULL;
-    }
-    return d;
+    *out = rc ? NULL : d;
+    return rc;
 }
 
 /* Build everything needed to send attempt id, from the database and the
- * frozen plan.  Returns NULL when the attempt or its plan entry is gone. */
-static struct delivery *delivery_load(struct paging *p, int64_t id)
+ * frozen plan, in *out.  0, -ENOENT when the attempt or its plan entry is
+ * gone, or -errno. */
+static int delivery_load(struct paging *p, int64_t id, struct delivery **out)
 {
     sqlite3_stmt *s = store_stmt(p->m->store, SQL_ATTEMPT);
-    struct delivery *d = NULL;
+    *out = NULL;
     if (!s)
-        return NULL;
+        return -EINVAL;
     sqlite3_bind_int64(s, 1, id);
-    if (sqlite3_step(s) == SQLITE_ROW)
-        d = delivery_from_row(p, s, id);
+    int rc = store_step(s);
+    if (rc > 0)
+        rc = delivery_from_row(p, s, id, out);
+    else if (rc == 0)
+        rc = -ENOENT;
     sqlite3_reset(s);
-    return d;
+    return rc;
 }
 
 /* ---- results ---- */
@@ -359,24 +364,25 @@ static int result_event(struct muster *m, struct outbox *ob, struct result *r, i
     if (!s)
         return -EINVAL;
     sqlite3_bind_int64(s, 1, page_id);
-    if (sqlite3_step(s) != SQLITE_ROW) {
+    int rc = store_step(s);
+    if (rc <= 0) {
         sqlite3_reset(s);
-        return 0;
+        return rc;
     }
     int64_t incident = sqlite3_column_int64(s, 0);
-    bool paging = !strcmp(col(s, 3), "paging");
+    bool paging = !strcmp(store_col_text(s, 3), "paging");
     int step = sqlite3_column_int(s, 4), attempt = sqlite3_column_int(s, 5);
     char agency[48];
-    snprintf(agency, sizeof(agency), "%s", col(s, 2));
+    snprintf(agency, sizeof(agency), "%s", store_col_text(s, 2));
     json_t *data = json_pack("{s:s, s:I, s:i, s:s, s:s, s:s}", "agency", agency, "page_id",
                              (json_int_t)r->id, "step", fstep + 1, "channel", channel, "state",
                              result_state(r), "detail", r->detail);
     char kind[32];
     snprintf(kind, sizeof(kind), "page.%s", result_state(r));
     char ref[64];
-    snprintf(ref, sizeof(ref), "%s", col(s, 1));
+    snprintf(ref, sizeof(ref), "%s", store_col_text(s, 1));
     sqlite3_reset(s);
-    int rc = 0;
+    rc = 0;
     if (paging && r->local && r->status != -ESTALE)
         rc = retry_local_failure(m, page_id, fstep, fattempt, step, attempt, now);
     else if (paging && r->status != 0 && r->status != -EAGAIN && r->status != -ECANCELED &&
@@ -390,29 +396,36 @@ static int result_event(struct muster *m, struct outbox *ob, struct result *r, i
     return rc ? rc : paging_rearm_after_commit(m, ob);
 }
 
+/* Record result r on its attempt (when the attempt is still open) and
+ * move the ladder on.  0 or -errno. */
+static int result_record(struct muster *m, struct outbox *ob, struct result *r, int64_t now)
+{
+    sqlite3_stmt *s = store_stmt(m->store, SQL_RESULT);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, r->id);
+    sqlite3_bind_text(s, 2, result_state(r), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, r->detail[0] ? r->detail : NULL, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 4, now);
+    int rc = store_step(s);
+    if (rc <= 0) {
+        sqlite3_reset(s);
+        return rc;
+    }
+    int64_t page_id = sqlite3_column_int64(s, 0);
+    int fstep = sqlite3_column_int(s, 1), fattempt = sqlite3_column_int(s, 4);
+    if (!sqlite3_column_int(s, 3))
+        r->status = r->status == 0 ? 0 : -ESTALE; /* from before a re-page */
+    char channel[16];
+    snprintf(channel, sizeof(channel), "%s", store_col_text(s, 2));
+    sqlite3_reset(s);
+    return result_event(m, ob, r, page_id, fstep, fattempt, channel, now);
+}
+
 static int result_task(struct muster *m, struct outbox *ob, void *arg)
 {
     struct result *r = arg;
-    int64_t now = server_now(m);
-    sqlite3_stmt *s = store_stmt(m->store, SQL_RESULT);
-    int rc = s ? 0 : -EINVAL;
-    if (rc == 0) {
-        sqlite3_bind_int64(s, 1, r->id);
-        sqlite3_bind_text(s, 2, result_state(r), -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 3, r->detail[0] ? r->detail : NULL, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 4, now);
-        if (sqlite3_step(s) == SQLITE_ROW) {
-            int64_t page_id = sqlite3_column_int64(s, 0);
-            int fstep = sqlite3_column_int(s, 1), fattempt = sqlite3_column_int(s, 4);
-            if (!sqlite3_column_int(s, 3))
-                r->status = r->status == 0 ? 0 : -ESTALE; /* from before a re-page */
-            char channel[16];
-            snprintf(channel, sizeof(channel), "%s", col(s, 2));
-            sqlite3_reset(s);
-            rc = result_event(m, ob, r, page_id, fstep, fattempt, channel, now);
-        }
-        sqlite3_reset(s);
-    }
+    int rc = result_record(m, ob, r, server_now(m));
     if (r->local)
         log_warnx("paging: page %lld not sent: local failure in musterd, not the agency's (%s);"
                   " trying again in %d s",
@@ -477,10 +490,9 @@ static void deliver(struct muster *m, void *arg)
 /* Queue attempt id for delivery once this transaction commits. */
 int paging__deliver_after_commit(struct paging *p, struct outbox *ob, int64_t id)
 {
-    struct delivery *d = delivery_load(p, id);
-    if (!d)
-        return -ENOENT;
-    return outbox_action(ob, deliver, delivery_free, d);
+    struct delivery *d;
+    int rc = delivery_load(p, id, &d);
+    return rc ? rc : outbox_action(ob, deliver, delivery_free, d);
 }
 
 /* ---- listeners ---- */
@@ -493,15 +505,15 @@ static const char SQL_QUEUED_SEND[] =
     " JOIN pages p ON p.id = a.page_id WHERE a.state = 'queued' AND p.agency_id = ?1"
     " AND p.state = 'paging' ORDER BY a.id LIMIT 256) RETURNING id";
 
-bool paging_has_queued(struct muster *m, const char *agency_id)
+int paging_has_queued(struct muster *m, const char *agency_id)
 {
     sqlite3_stmt *s = store_stmt(m->store, SQL_QUEUED_ANY);
     if (!s)
-        return false;
+        return -EINVAL;
     sqlite3_bind_text(s, 1, agency_id, -1, SQLITE_STATIC);
-    bool any = sqlite3_step(s) == SQLITE_ROW;
+    int rc = store_step(s);
     sqlite3_reset(s);
-    return any;
+    return rc;
 }
 
 int paging_flush_queued(struct muster *m, struct outbox *ob, const char *agency_id)
@@ -512,10 +524,11 @@ int paging_flush_queued(struct muster *m, struct outbox *ob, const char *agency_
     sqlite3_bind_text(s, 1, agency_id, -1, SQLITE_STATIC);
     int64_t ids[PAGING_TICK_BATCH];
     size_t n = 0;
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < PAGING_TICK_BATCH)
+    int rc = 0;
+    while (n < PAGING_TICK_BATCH && (rc = store_step(s)) > 0)
         ids[n++] = sqlite3_column_int64(s, 0);
-    rc = sql_errno(sqlite3_reset(s));
+    sqlite3_reset(s);
+    rc = rc < 0 ? rc : 0;
     for (size_t i = 0; i < n && rc == 0; i++)
         rc = paging__deliver_after_commit(m->paging, ob, ids[i]);
     return rc;

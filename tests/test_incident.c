@@ -5,7 +5,8 @@
  * and the board read from the typed frozen plan, never from its JSON copy;
  * and incident.c as the owner of the incidents table: an incident found by
  * reference or id (found, none, a read that fails), and what other modules
- * read and change of it through incident.c.
+ * read and change of it through incident.c; a failed read of the
+ * incident's pages reported as a storage error.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -349,6 +350,59 @@ static void test_owner_writes(void **state)
     json_decref(r);
 }
 
+/* max(x) for a damaged attempts table: every row it reads fails. */
+static void max_step_fails(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    (void)argv;
+    sqlite3_result_error(ctx, "max: attempt unreadable", -1);
+}
+
+static void max_final(sqlite3_context *ctx)
+{
+    sqlite3_result_null(ctx);
+}
+
+/* A read of the incident's pages that fails part-way (at the first page
+ * with an attempt, the second) is reported: incident.show answers with the
+ * storage error, never with the pages before the failure as if they were
+ * all of them.  On a store of its own, whose max() stays broken. */
+static void test_pages_read_error(void **state)
+{
+    struct fixture *shared = *state;
+    struct fixture f = {.cfg = shared->cfg, .m.plans = shared->m.plans};
+    char db[300], text[256];
+    snprintf(db, sizeof(db), "%s/pages.db", dir);
+    f.m.cfg = &f.cfg;
+    assert_int_equal(store_open(db, &f.m.store), 0);
+    assert_int_equal(frozen_open(&f.m.frozen), 0);
+    json_t *r = standup(&f, "gold", "pe1", 2, "true", "PAGES");
+    snprintf(text, sizeof(text),
+             "{\"id\":\"pe2\",\"cmd\":\"incident.show\",\"args\":"
+             "{\"ref\":\"%s\"}}",
+             json_string_value(json_object_get(json_object_get(r, "result"), "ref")));
+    json_t *ok = run(&f, "duty", text);
+    assert_string_equal(code_of(ok), "OK");
+    assert_true(json_array_size(json_object_get(json_object_get(ok, "result"), "pages")) >= 2);
+    assert_int_equal(store_exec(f.m.store, "INSERT INTO attempts (page_id, step, attempt, channel,"
+                                           " contact, target, state, created_at) SELECT id, 0, 1,"
+                                           " 'exec', 'duty', 'x', 'failed', 1 FROM pages"
+                                           " ORDER BY id LIMIT 1 OFFSET 1"),
+                     0);
+    sqlite3 *conn = sqlite3_db_handle(store_stmt(f.m.store, "SELECT 1"));
+    assert_int_equal(
+        sqlite3_create_function(conn, "max", 1, SQLITE_UTF8, NULL, NULL, max_step_fails, max_final),
+        SQLITE_OK);
+    json_t *bad = run(&f, "duty", text);
+    assert_string_equal(code_of(bad), "UNAVAILABLE");
+    json_decref(r);
+    json_decref(ok);
+    json_decref(bad);
+    outbox_free(&f.ob);
+    frozen_free(f.m.frozen);
+    store_close(f.m.store);
+}
+
 static void test_ref_format(void **state)
 {
     char buf[INCIDENT_REF_MAX];
@@ -398,6 +452,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_list_and_errors),   cmocka_unit_test(test_ref_format),
         cmocka_unit_test(test_frozen_plan_typed), cmocka_unit_test(test_find_and_get),
         cmocka_unit_test(test_owner_reads),       cmocka_unit_test(test_owner_writes),
+        cmocka_unit_test(test_pages_read_error),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
