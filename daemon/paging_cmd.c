@@ -41,11 +41,6 @@ static const char SQL_BY_REF[] =
     " FROM pages p JOIN incidents i ON i.id = p.incident_id WHERE i.ref = ?1 AND p.agency_id = ?2"
     " AND p.ask_id IS NULL";
 
-static int storage_fail(struct cmd_ctx *c, int rc)
-{
-    return proto_fail(&c->err, ERR_UNAVAILABLE, "storage error: %s", strerror(-rc));
-}
-
 /* Find a page with query sql (SQL_BY_*) and its parameters a and b (b
  * NULL for SQL_BY_CODE). */
 static int page_find(struct cmd_ctx *c, const char *sql, const char *a, const char *b,
@@ -361,14 +356,16 @@ static int cmd_received(struct cmd_ctx *c)
         return -1;
     sqlite3_stmt *s = store_stmt(c->m->store, SQL_RECEIVED);
     if (!s)
-        return storage_fail(c, -EINVAL);
+        return dispatch_storage_fail(c, -EINVAL);
     sqlite3_bind_int64(s, 1, id);
     sqlite3_bind_text(s, 2, me, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 3, c->now);
-    bool changed = sqlite3_step(s) == SQLITE_ROW;
+    int rc = store_step(s);
+    bool changed = rc > 0;
     int64_t incident = changed ? sqlite3_column_int64(s, 0) : 0;
     int step = changed ? sqlite3_column_int(s, 1) : 0;
-    int rc = sql_errno(sqlite3_reset(s));
+    int reset = sql_errno(sqlite3_reset(s));
+    rc = rc < 0 ? rc : reset;
     snprintf(c->target, sizeof(c->target), "page %lld", (long long)id);
     struct incident inc = {.ref = ""};
     if (rc == 0 && changed)
@@ -380,7 +377,7 @@ static int cmd_received(struct cmd_ctx *c)
                                     "delivered"),
                           c->now);
     if (rc != 0)
-        return storage_fail(c, rc);
+        return dispatch_storage_fail(c, rc);
     c->result = json_pack("{s:I, s:b}", "page_id", (json_int_t)id, "confirmed", changed);
     return 0;
 }

@@ -510,13 +510,13 @@ static void on_timer(uv_timer_t *t)
 static void arm(struct persons *p, int64_t now)
 {
     sqlite3_stmt *s = store_stmt(p->m->store, SQL_NEXT_DEADLINE);
-    int step = s ? sqlite3_step(s) : SQLITE_ERROR;
-    if (step == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+    int step = s ? store_step(s) : -EINVAL;
+    if (step > 0 && sqlite3_column_type(s, 0) != SQLITE_NULL) {
         int64_t delay = sqlite3_column_int64(s, 0) - now;
         uv_timer_start(&p->timer, on_timer, delay > 0 ? (uint64_t)delay : 0, 0);
-    } else if (step == SQLITE_ROW) {
+    } else if (step > 0) {
         uv_timer_stop(&p->timer);
-    } else {
+    } else { /* MIN() always gives a row: none is a failed read, tried again */
         uv_timer_start(&p->timer, on_timer, 1000, 0);
     }
     if (s)
@@ -602,4 +602,10 @@ int persons_board_count(struct muster *m, struct outbox *ob, int64_t incident_id
     snprintf(key, sizeof(key), "category/%s", category);
     int rc = board_add(m, ob, incident_id, "persons", delta);
     return rc ? rc : board_add(m, ob, incident_id, key, delta);
+}
+
+json_t *persons_match_json(sqlite3_stmt *s)
+{
+    return json_pack("{s:I, s:s}", "person", (json_int_t)sqlite3_column_int64(s, 0), "reason",
+                     store_col_text(s, 1));
 }

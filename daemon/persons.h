@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include <jansson.h>
+#include <sqlite3.h>
 
 #include "incident.h"
 
@@ -62,5 +63,9 @@ struct person_ref {
  * person (purged persons are none) or agency may not see it, or -errno. */
 int persons_access(struct muster *m, int64_t id, const char *agency, bool acting,
                    struct person_ref *p);
+
+/* A possible duplicate as a row (person id, reason) gives it:
+ * {"person", "reason"}. */
+json_t *persons_match_json(sqlite3_stmt *s);
 
 #endif

@@ -268,12 +268,6 @@ static const char SQL_MATCHES[] =
 static const char SQL_DUP_ADD[] =
     "INSERT OR IGNORE INTO duplicates (person_id, matches_id, reason) VALUES (?1, ?2, ?3)";
 
-static json_t *match_row(sqlite3_stmt *s)
-{
-    return json_pack("{s:I, s:s}", "person", (json_int_t)sqlite3_column_int64(s, 0), "reason",
-                     store_col_text(s, 1));
-}
-
 /* Record that person id may be the person of match d. */
 static int duplicate_add(struct cmd_ctx *c, int64_t id, json_t *d)
 {
@@ -301,7 +295,7 @@ static int duplicates_flag(struct cmd_ctx *c, int64_t incident_id, const struct 
     store_bind_text_opt(s, 4, in->dob);
     store_bind_text_opt(s, 5, in->phone ? in->phone_key : NULL);
     sqlite3_bind_int64(s, 6, id);
-    int rc = store_rows_json(s, match_row, out);
+    int rc = store_rows_json(s, persons_match_json, out);
     for (size_t i = 0; rc == 0 && i < json_array_size(*out); i++)
         rc = duplicate_add(c, id, json_array_get(*out, i));
     return rc;

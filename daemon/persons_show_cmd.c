@@ -122,12 +122,6 @@ static json_t *contact_row(sqlite3_stmt *s)
                      store_col_text(s, 3), "note", store_col_opt_text(s, 4));
 }
 
-static json_t *dup_row(sqlite3_stmt *s)
-{
-    return json_pack("{s:I, s:s}", "person", (json_int_t)sqlite3_column_int64(s, 0), "reason",
-                     store_col_text(s, 1));
-}
-
 /* The lists of a person's record, with the rows the Hub sees and those
  * an agency sees (NULL: the list is not shown to an agency). */
 static const struct person_list {
@@ -137,7 +131,7 @@ static const struct person_list {
     {"referrals", SQL_P_REFERRALS, referral_row, referral_row},
     {"screenings", SQL_P_SCREENS, screen_row_answers, screen_row},
     {"contacts", SQL_P_CONTACTS, contact_row, contact_row},
-    {"possible_duplicates", SQL_P_DUPS, dup_row, NULL},
+    {"possible_duplicates", SQL_P_DUPS, persons_match_json, NULL},
 };
 
 /* Add the lists of person id to record r (an agency sees only its own

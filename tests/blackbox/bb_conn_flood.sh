@@ -64,15 +64,18 @@ FLOOD_PIDS=
 # Part two: no descriptor left for the exec channel.  The soft limit is
 # set just above the descriptors in use, so the standup's own connection
 # takes the last one and the page cannot get its pipes (EMFILE).
-m incident standdown "$ref" >/dev/null
-: >"$T/exec/hub.log"
 server_conns() { # connections to the daemon's ports it has not closed yet
     awk -v c="$(printf ':%04X' "$CONTROL_PORT")" -v f="$(printf ':%04X' "$FEED_PORT")" \
         '($2 ~ c"$" || $2 ~ f"$") && ($4 == "01" || $4 == "08") { n++ } END { print n + 0 }' \
         /proc/net/tcp
 }
 settled() { [ "$(server_conns)" = 0 ]; }
+# The flood's connections are closed first: until musterd has let go of
+# them it may have no descriptor for the stand-down's own connection.
 wait_for 30 settled || fail "musterd still holds $(server_conns) connections after the flood"
+m incident standdown "$ref" >/dev/null
+: >"$T/exec/hub.log"
+wait_for 30 settled || fail "musterd still holds $(server_conns) connections after the stand-down"
 lowest_free() {
     ls "/proc/$PID/fd" | sort -n | awk 'BEGIN { n = 0 } $1 == n { n++ } END { print n }'
 }

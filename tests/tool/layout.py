@@ -13,8 +13,8 @@ Fails (exit 1, one line per finding) when
   - SQL outside the store opens savepoints by hand, or reaches into a
     frozen plan's JSON copy (json_extract on plan_json): consumers use the
     typed frozen_plan(), SQL uses columns written at standup;
-  - a loop steps a statement with `while (sqlite3_step(..) == SQLITE_ROW)`
-    outside the store, where a read error would pass for the end of rows;
+  - a daemon module steps a statement with sqlite3_step instead of the
+    store's store_step, so that a read error could pass for "no (more) rows";
   - the muster client defines any function of the daemon's library.
 """
 import os
@@ -98,8 +98,8 @@ def check_sql(rel, text):
         find(f"{rel}: opens a savepoint by hand (use store_savepoint)")
     if re.search(r"json_extract\(\s*(?:\w+\.)?plan_json", text):
         find(f"{rel}: reads the frozen plan's JSON copy in SQL (use a column or frozen_plan())")
-    if re.search(r"while \(sqlite3_step\([^)]*\) == SQLITE_ROW\)", text):
-        find(f"{rel}: a row loop that takes a read error for the end of rows (use the store's iterator)")
+    if rel.startswith("daemon/") and re.search(r"\bsqlite3_step\(", text):
+        find(f"{rel}: steps a statement without store_step (a read error would pass for no row)")
 
 
 def defined_functions(path):
