@@ -8,4 +8,8 @@ case "${2:-}" in
 hang) echo $$ >>"$dir/$MUSTER_AGENCY.hung"; exec sleep 600 ;;
 fail) echo "gateway refused the message"; exit 3 ;;
 esac
-{ cat; echo; } >>"$dir/$MUSTER_AGENCY.log"
+# Pages sent at the same moment run at once: the line is written under a
+# lock, so two pages never share a line.
+exec 9>>"$dir/$MUSTER_AGENCY.log"
+flock 9
+{ cat; echo; } >&9
