@@ -99,7 +99,8 @@ static const char SQL_OPEN_REFERRAL[] =
     " AND state IN ('referred', 'waitlisted', 'held_consent')";
 static const char SQL_REFERRAL_ADD[] =
     "INSERT INTO referrals (person_id, incident_id, pathway, provider, state, reason, home_area,"
-    " created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)";
+    " created_at, updated_at, given_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8,"
+    " CASE WHEN ?5 = 'held_consent' THEN NULL ELSE ?8 END)";
 static const char SQL_REFERRAL_CLOSE[] =
     "UPDATE referrals SET state = 'closed', reason = ?2, updated_at = ?3 WHERE id = ?1";
 static const char SQL_REFERRED_AT[] =
