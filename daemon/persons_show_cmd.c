@@ -32,8 +32,8 @@ static const char SQL_SHOW[] =
     "SELECT p.id, i.ref, p.category, p.name, p.dob, p.age, p.phone, p.email, p.address,"
     " p.home_area, p.language, p.interpreter, p.vulnerabilities, p.safe_contact, p.consent,"
     " p.external_ref, p.urgent, p.screen_positive, p.merged_into, p.contact_state,"
-    " p.registered_at, p.registered_by, p.referral_due_at, p.referred_at, p.breached_at"
-    " FROM persons p JOIN incidents i ON i.id = p.incident_id WHERE p.id = ?1";
+    " p.registered_at, p.registered_by, p.referral_due_at, p.referred_at, p.breached_at,"
+    " p.purge_due_at FROM persons p JOIN incidents i ON i.id = p.incident_id WHERE p.id = ?1";
 
 static json_t *vulnerability_names(unsigned bits)
 {
@@ -72,6 +72,7 @@ static json_t *show_person(sqlite3_stmt *s, bool agency)
     json_object_set_new(r, "referral_due_at", json_integer(sqlite3_column_int64(s, 22)));
     json_object_set_new(r, "referred_at", store_col_opt_int(s, 23));
     json_object_set_new(r, "breached_at", store_col_opt_int(s, 24));
+    json_object_set_new(r, "purge_due_at", store_col_opt_int(s, 25));
     return r;
 }
 
