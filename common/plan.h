@@ -201,6 +201,9 @@ struct plan {
     char *version;
     char *ref_prefix; /* [A-Z]{2,8}, starts incident references */
     int retention_days;
+    /* days a person who declined all support or refused consent keeps
+     * their personal fields; 0: not set (purged with the incident) */
+    int declined_retention_days;
     struct plan_level *levels;
     size_t nlevels;
     struct plan_hub hub;

@@ -259,9 +259,11 @@ static const struct field head_fields[] = {
     F_STR("version", plan, version, REQUIRED, 40, NULL),
     F_STR("ref_prefix", plan, ref_prefix, REQUIRED, 8, plan_check_ref_prefix),
     F_INT("retention_days", plan, retention_days, OPTIONAL, 1, 36500, 2555),
+    F_INT("declined_retention_days", plan, declined_retention_days, OPTIONAL, 0, 36500, 0),
 };
 
-static const struct schema head_schema = {"plan", sizeof(struct plan), FIELDS(head_fields), NULL};
+static const struct schema head_schema = {"plan", sizeof(struct plan), FIELDS(head_fields),
+                                          plan_post_head};
 
 static const struct field plan_fields[] = {
     {.key = "plan", .kind = K_MAPPING, .required = REQUIRED, .sub = &head_schema}, /* offset 0 */

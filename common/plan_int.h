@@ -223,6 +223,7 @@ extern const struct names plan_screen_set;
 void plan_post_contact(struct ctx *c, const struct node *map, void *obj);
 void plan_post_agency(struct ctx *c, const struct node *map, void *obj);
 void plan_post_rule(struct ctx *c, const struct node *map, void *obj);
+void plan_post_head(struct ctx *c, const struct node *map, void *obj);
 void plan_post_persons(struct ctx *c, const struct node *map, void *obj);
 void plan_post_root(struct ctx *c, const struct node *root, void *obj);
 

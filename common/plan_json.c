@@ -185,11 +185,14 @@ json_t *plan_to_json(const struct plan *plan)
 
     for (size_t i = 0; agencies != NULL && i < plan->nagencies; i++)
         json_array_append_new(agencies, agency_to_json(&plan->agencies[i]));
-    return json_pack("{s:s, s:s, s:s, s:s, s:i, s:o, s:{s:s, s:s, s:s?, s:s?}, s:o, s:o, s:o, s:o}",
-                     "id", plan->id, "name", plan->name, "version", plan->version, "ref_prefix",
-                     plan->ref_prefix, "retention_days", plan->retention_days, "levels",
-                     levels_to_json(plan), "hub", "name", h->name, "lead_agency", h->lead_agency,
-                     "address", h->address, "phone", h->phone, "agencies", agencies, "paging",
-                     paging_to_json(&plan->paging), "staffing", staffing_to_json(&plan->staffing),
-                     "persons", persons_to_json(&plan->persons));
+    return json_pack(
+        "{s:s, s:s, s:s, s:s, s:i, s:o, s:o, s:{s:s, s:s, s:s?, s:s?}, s:o, s:o, s:o, "
+        "s:o}",
+        "id", plan->id, "name", plan->name, "version", plan->version, "ref_prefix",
+        plan->ref_prefix, "retention_days", plan->retention_days, "declined_retention_days",
+        plan->declined_retention_days ? json_integer(plan->declined_retention_days) : json_null(),
+        "levels", levels_to_json(plan), "hub", "name", h->name, "lead_agency", h->lead_agency,
+        "address", h->address, "phone", h->phone, "agencies", agencies, "paging",
+        paging_to_json(&plan->paging), "staffing", staffing_to_json(&plan->staffing), "persons",
+        persons_to_json(&plan->persons));
 }

@@ -103,6 +103,27 @@ void plan_post_agency(struct ctx *c, const struct node *map, void *obj)
     }
 }
 
+/* A person who declined is kept no longer than the incident: the plan's
+ * declined_retention_days, when given and valid, is not above its
+ * retention_days (given, or the default). */
+void plan_post_head(struct ctx *c, const struct node *map, void *obj)
+{
+    const struct node *d = plan_map_get(map, "declined_retention_days");
+    const struct node *r = plan_map_get(map, "retention_days");
+    const struct plan *plan = obj;
+    long long declined, retention = plan->retention_days;
+
+    if (d == NULL || !plan_parse_int(d, &declined) || declined < 1 || declined > 36500)
+        return;
+    if (r != NULL && (!plan_parse_int(r, &retention) || retention < 1 || retention > 36500))
+        return;
+    if (declined > retention)
+        plan_fail(c, &d->mark,
+                  "\"declined_retention_days\" (%lld) must not be greater than \"retention_days\" "
+                  "(%lld)",
+                  declined, retention);
+}
+
 /* Both ages of a rule, when both are given and valid, are in order. */
 void plan_post_rule(struct ctx *c, const struct node *map, void *obj)
 {

@@ -13,6 +13,7 @@
  * for the earliest, so a restart keeps every pending deadline.
  */
 #include "persons.h"
+#include "persons_int.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -27,12 +28,10 @@
 #include "incident.h"
 #include "log.h"
 #include "outbox.h"
-#include "paging.h"
 #include "plan.h"
 #include "report.h"
 #include "routing.h"
 #include "server.h"
-#include "staffing.h"
 #include "store.h"
 
 struct persons {
@@ -92,27 +91,43 @@ static int facts_load(struct muster *m, int64_t id, struct facts *f)
 
 /* ---- occupancy and referrals ---- */
 
-static const char SQL_OCCUPIED[] = "SELECT COUNT(*) FROM referrals WHERE incident_id = ?1"
-                                   " AND pathway = ?2 AND state = 'referred'";
+/* A provider's pathway is one pool of places across incidents: the
+ * referrals to the same provider agency and pathway id in the incident ?1
+ * and every other active incident of the same kind (live incidents share
+ * the live places; exercises share theirs and never take a live one). */
+#define POOL_INCIDENTS                                                                             \
+    " FROM referrals r JOIN incidents i ON i.id = r.incident_id WHERE r.provider = ?2"             \
+    " AND r.pathway = ?3 AND (i.id = ?1 OR i.state = 'active')"                                    \
+    " AND i.exercise = (SELECT exercise FROM incidents WHERE id = ?1)"
+static const char SQL_OCCUPIED[] = "SELECT COUNT(*)" POOL_INCIDENTS " AND r.state = 'referred'";
 static const char SQL_OPEN_REFERRAL[] =
     "SELECT id, pathway, state FROM referrals WHERE person_id = ?1"
     " AND state IN ('referred', 'waitlisted', 'held_consent')";
 static const char SQL_REFERRAL_ADD[] =
     "INSERT INTO referrals (person_id, incident_id, pathway, provider, state, reason, home_area,"
-    " created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)";
+    " created_at, updated_at, given_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8,"
+    " CASE WHEN ?5 = 'held_consent' THEN NULL ELSE ?8 END)";
 static const char SQL_REFERRAL_CLOSE[] =
     "UPDATE referrals SET state = 'closed', reason = ?2, updated_at = ?3 WHERE id = ?1";
 static const char SQL_REFERRED_AT[] =
     "UPDATE persons SET referred_at = ?2 WHERE id = ?1 AND referred_at IS NULL";
 static const char SQL_WAITLIST_HEAD[] =
-    "SELECT id, person_id FROM referrals WHERE incident_id = ?1 AND pathway = ?2"
-    " AND state = 'waitlisted' ORDER BY id LIMIT 1";
+    "SELECT r.id, r.person_id, r.incident_id, i.ref" POOL_INCIDENTS
+    " AND r.state = 'waitlisted' ORDER BY r.id LIMIT 1";
 static const char SQL_PROMOTE[] =
     "UPDATE referrals SET state = 'referred', updated_at = ?2 WHERE id = ?1";
 
-/* Places taken in each pathway with a capacity (unlimited pathways are
- * never full, so they are not counted: registration stays cheap however
- * many persons an incident has). */
+/* Bind the pool of pathway pw seen from incident_id to s (?1 to ?3). */
+static void pool_bind(sqlite3_stmt *s, int64_t incident_id, const struct plan_pathway *pw)
+{
+    sqlite3_bind_int64(s, 1, incident_id);
+    sqlite3_bind_text(s, 2, pw->provider, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, pw->id, -1, SQLITE_STATIC);
+}
+
+/* Places taken in each pathway with a capacity, in its pool across
+ * incidents (unlimited pathways are never full, so they are not counted:
+ * registration stays cheap however many persons an incident has). */
 static int occupancy(struct muster *m, const struct plan_persons *pp, int64_t incident_id,
                      int *occupied)
 {
@@ -123,8 +138,7 @@ static int occupancy(struct muster *m, const struct plan_persons *pp, int64_t in
         sqlite3_stmt *s = store_stmt(m->store, SQL_OCCUPIED);
         if (!s)
             return -EINVAL;
-        sqlite3_bind_int64(s, 1, incident_id);
-        sqlite3_bind_text(s, 2, pp->pathways[i].id, -1, SQLITE_STATIC);
+        pool_bind(s, incident_id, &pp->pathways[i]);
         int rc = store_step(s);
         if (rc > 0)
             occupied[i] = sqlite3_column_int(s, 0);
@@ -192,7 +206,9 @@ static int pathway_count(struct muster *m, struct outbox *ob, int64_t incident_i
     return board_add(m, ob, incident_id, key, delta);
 }
 
-/* Give freed places of pathway pw to the oldest waitlisted persons. */
+/* Give freed places of pathway pw to the oldest waitlisted persons of its
+ * pool, whichever incident of the pool they belong to (their incident's
+ * board and feed show the promotion).  f: the incident freeing them. */
 static int promote(struct muster *m, struct outbox *ob, const struct facts *f,
                    const struct plan_pathway *pw, int occupied, int64_t now)
 {
@@ -201,21 +217,25 @@ static int promote(struct muster *m, struct outbox *ob, const struct facts *f,
         sqlite3_stmt *s = store_stmt(m->store, SQL_WAITLIST_HEAD);
         if (!s)
             return -EINVAL;
-        sqlite3_bind_int64(s, 1, f->incident_id);
-        sqlite3_bind_text(s, 2, pw->id, -1, SQLITE_STATIC);
+        pool_bind(s, f->incident_id, pw);
+        struct facts of = {0};
         int found = store_step(s);
         int64_t rid = found > 0 ? sqlite3_column_int64(s, 0) : 0;
         int64_t person = found > 0 ? sqlite3_column_int64(s, 1) : 0;
+        if (found > 0) {
+            of.incident_id = sqlite3_column_int64(s, 2);
+            copy_col(s, 3, of.ref, sizeof(of.ref));
+        }
         sqlite3_reset(s);
         if (found <= 0)
             return found;
         rc = exec_id_text_time(m, SQL_PROMOTE, rid, NULL, now);
         if (rc == 0)
-            rc = pathway_count(m, ob, f->incident_id, pw->id, "waitlisted", -1);
+            rc = pathway_count(m, ob, of.incident_id, pw->id, "waitlisted", -1);
         if (rc == 0)
-            rc = pathway_count(m, ob, f->incident_id, pw->id, "referred", 1);
+            rc = pathway_count(m, ob, of.incident_id, pw->id, "referred", 1);
         if (rc == 0)
-            rc = referral_event(m, ob, f, person, "person.promoted", pw->id, "referred", now);
+            rc = referral_event(m, ob, &of, person, "person.promoted", pw->id, "referred", now);
         occupied++;
     }
     return rc;
@@ -292,18 +312,24 @@ static int route_apply(struct muster *m, struct outbox *ob, int64_t person_id,
     return rc;
 }
 
+static int route(struct muster *m, struct outbox *ob, int64_t person_id, const struct facts *f,
+                 int64_t now)
+{
+    const struct plan *plan = frozen_plan(m, f->incident_id);
+    if (!plan || plan->persons.npathways == 0)
+        return 0; /* a plan without pathways registers persons but routes none */
+    if (f->merged)
+        return persons_referral_close(m, ob, person_id, "merged", now);
+    return route_apply(m, ob, person_id, f, &plan->persons, now);
+}
+
 int persons_route(struct muster *m, struct outbox *ob, int64_t person_id, int64_t now)
 {
     struct facts f;
     int rc = facts_load(m, person_id, &f);
-    if (rc != 0)
-        return rc;
-    const struct plan *plan = frozen_plan(m, f.incident_id);
-    if (!plan || plan->persons.npathways == 0)
-        return 0; /* a plan without pathways registers persons but routes none */
-    if (f.merged)
-        return persons_referral_close(m, ob, person_id, "merged", now);
-    return route_apply(m, ob, person_id, &f, &plan->persons, now);
+    if (rc == 0)
+        rc = route(m, ob, person_id, &f, now);
+    return rc ? rc : persons_retention_mark(m, ob, person_id, f.incident_id, now);
 }
 
 int persons_referral_close(struct muster *m, struct outbox *ob, int64_t person_id,
@@ -349,106 +375,8 @@ static const char SQL_NEXT_DEADLINE[] =
     " AND breached_at IS NULL AND merged_into IS NULL UNION ALL"
     " SELECT MIN(due_at) FROM rescreens WHERE state = 'pending' UNION ALL"
     " SELECT MIN(stood_down_at + retention_days * 86400000)"
-    " FROM incidents WHERE state = 'stood_down' AND purged_at IS NULL)";
-
-/* ---- retention ---- */
-
-static const char SQL_PURGE_DUE[] =
-    "SELECT id, ref FROM incidents WHERE state = 'stood_down' AND purged_at IS NULL"
-    " AND stood_down_at + retention_days * 86400000 <= ?1 LIMIT 1";
-
-/* The reasons musterd itself gives a referral; any other is the free text
- * of referral.close, and reads "purged" after the purge. */
-#define OWN_REASONS                                                                                \
-    "('completed', 'rerouted', 'merged', 'consent refused', 'declined', 'unable_to_contact')"
-
-/* The persons' personal fields, screening answers, contact notes, import
- * keys and free-text referral reasons (in the referrals and in their
- * events); incident.c erases the incident's own notes and the other
- * modules purge theirs (see purge_incident). */
-static const char *const purge_sql[] = {
-    "UPDATE persons SET name = NULL, name_key = NULL, dob = NULL, phone = NULL, phone_key = NULL,"
-    " email = NULL, address = NULL, safe_contact = NULL, external_ref = NULL, purged = 1"
-    " WHERE incident_id = ?1",
-    "UPDATE screenings SET answers = '[]' WHERE person_id IN"
-    " (SELECT id FROM persons WHERE incident_id = ?1)",
-    "UPDATE contacts SET note = NULL WHERE person_id IN"
-    " (SELECT id FROM persons WHERE incident_id = ?1)",
-    "DELETE FROM imports WHERE incident_id = ?1",
-    "UPDATE rescreens SET state = 'cancelled' WHERE state = 'pending' AND person_id IN"
-    " (SELECT id FROM persons WHERE incident_id = ?1)",
-    "UPDATE referrals SET reason = 'purged' WHERE incident_id = ?1 AND reason NOT IN " OWN_REASONS
-    " AND reason NOT GLOB 'rule [0-9]*'",
-    "UPDATE events SET body = json_replace(body, '$.state', 'purged') WHERE incident_id = ?1"
-    " AND kind = 'person.referral_closed' AND json_extract(body, '$.state') NOT IN " OWN_REASONS,
-};
-
-/* Everything personal or free-text about incident id, in the one
- * transaction of the purge: ours (purge_sql), the incident's notes, the
- * pages' acknowledgement notes, the pledges' staff names and notes, the
- * notes in the stored events and the stored replies. */
-static int purge_incident(struct muster *m, int64_t id, int64_t now)
-{
-    int rc = 0;
-    for (size_t i = 0; rc == 0 && i < sizeof(purge_sql) / sizeof(purge_sql[0]); i++) {
-        sqlite3_stmt *u = store_stmt(m->store, purge_sql[i]);
-        if (!u)
-            return -EINVAL;
-        sqlite3_bind_int64(u, 1, id);
-        rc = store_exec_stmt(u);
-    }
-    if (rc == 0)
-        rc = incident_set_purged(m->store, id, now); /* and the incident's own notes */
-    if (rc == 0)
-        rc = paging_incident_purge(m, id);
-    if (rc == 0)
-        rc = staffing_incident_purge(m, id);
-    return rc ? rc : store_incident_purge(m->store, id);
-}
-
-/* After the purge commits: fold the WAL back and rebuild the file, so no
- * copy of a purged field survives in free pages or the journal (with
- * secure_delete on, freed space is zeroed). */
-static void purge_vacuum(struct muster *m, void *arg)
-{
-    int rc = store_exec(m->store, "PRAGMA wal_checkpoint(TRUNCATE)");
-    if (rc == 0)
-        rc = store_exec(m->store, "VACUUM");
-    if (rc == 0)
-        rc = store_exec(m->store, "PRAGMA wal_checkpoint(TRUNCATE)");
-    if (rc != 0)
-        log_error("persons: vacuum after the retention purge failed: %s", strerror(-rc));
-    else
-        log_info("persons: database vacuumed after the retention purge");
-}
-
-/* Personal data of an incident past its retention period is purged (see
- * purge_incident); counts, referrals, events and the audit chain stay.  After
- * the commit the file is vacuumed and the stand-down report files are
- * rewritten from the purged record. */
-static int retention_purge(struct muster *m, struct outbox *ob, int64_t now)
-{
-    sqlite3_stmt *s = store_stmt(m->store, SQL_PURGE_DUE);
-    if (!s)
-        return -EINVAL;
-    sqlite3_bind_int64(s, 1, now);
-    int64_t id = 0;
-    char ref[64] = "";
-    int rc = store_step(s);
-    if (rc > 0) {
-        id = sqlite3_column_int64(s, 0);
-        copy_col(s, 1, ref, sizeof(ref));
-    }
-    sqlite3_reset(s);
-    rc = rc < 0 ? rc : id ? purge_incident(m, id, now) : 0;
-    if (!id || rc != 0)
-        return rc;
-    log_info("persons: %s: personal data purged at the end of its retention period", ref);
-    rc = outbox_event(m, ob, id, ref, "incident.purged", json_object(), now);
-    if (rc == 0)
-        rc = outbox_action(ob, purge_vacuum, NULL, NULL);
-    return rc ? rc : report_purge_after_commit(m, ob, id);
-}
+    " FROM incidents WHERE state = 'stood_down' AND purged_at IS NULL UNION ALL"
+    " SELECT MIN(purge_due_at) FROM persons WHERE purge_due_at IS NOT NULL AND purged = 0)";
 
 struct due_event {
     int64_t incident_id, person_id, at;
@@ -532,7 +460,7 @@ static int check_task(struct muster *m, struct outbox *ob, void *arg)
     if (rc == 0)
         rc = deadline_events(m, ob, SQL_RESCREEN_DUE, false, now);
     if (rc == 0)
-        rc = retention_purge(m, ob, now);
+        rc = persons_retention_run(m, ob, now);
     if (m->stopping)
         return rc;
     if (rc != 0)

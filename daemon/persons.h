@@ -64,6 +64,15 @@ struct person_ref {
 int persons_access(struct muster *m, int64_t id, const char *agency, bool acting,
                    struct person_ref *p);
 
+/* Inside a transaction, after a change to person_id's consent, contact
+ * state or referrals (persons_route does it): a person who refused consent
+ * or declined all support, with no open referral, is due to be purged when
+ * the plan's declined_retention_days have passed (the earliest such time
+ * is kept); one who took support up again is not (persons_retention.c).
+ * Returns 0 or -errno. */
+int persons_retention_mark(struct muster *m, struct outbox *ob, int64_t person_id,
+                           int64_t incident_id, int64_t now);
+
 /* A possible duplicate as a row (person id, reason) gives it:
  * {"person", "reason"}. */
 json_t *persons_match_json(sqlite3_stmt *s);

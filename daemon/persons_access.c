@@ -19,13 +19,14 @@ static const char SQL_PERSON[] =
     " JOIN incidents i ON i.id = p.incident_id WHERE p.id = ?1 AND p.purged = 0";
 static const char SQL_REFERRED_TO[] =
     "SELECT 1 FROM referrals WHERE person_id = ?1 AND provider = ?2"
-    " AND state IN ('referred', 'waitlisted', 'closed') LIMIT 1";
+    " AND given_at IS NOT NULL LIMIT 1";
 static const char SQL_REFERRED_NOW[] =
     "SELECT 1 FROM referrals WHERE person_id = ?1 AND provider = ?2"
     " AND state IN ('referred', 'waitlisted') LIMIT 1";
 
-/* Whether person id is referred to agency (acting: with an open
- * referral): 1 or 0, or -errno. */
+/* Whether person id was given to agency (a referral referred, waitlisted,
+ * or closed after either; never one only held for consent), or acting,
+ * holds an open referral: 1 or 0, or -errno. */
 static int referred_to(struct muster *m, int64_t id, const char *agency, bool acting)
 {
     sqlite3_stmt *r = store_stmt(m->store, acting ? SQL_REFERRED_NOW : SQL_REFERRED_TO);

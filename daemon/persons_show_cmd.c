@@ -32,8 +32,8 @@ static const char SQL_SHOW[] =
     "SELECT p.id, i.ref, p.category, p.name, p.dob, p.age, p.phone, p.email, p.address,"
     " p.home_area, p.language, p.interpreter, p.vulnerabilities, p.safe_contact, p.consent,"
     " p.external_ref, p.urgent, p.screen_positive, p.merged_into, p.contact_state,"
-    " p.registered_at, p.registered_by, p.referral_due_at, p.referred_at, p.breached_at"
-    " FROM persons p JOIN incidents i ON i.id = p.incident_id WHERE p.id = ?1";
+    " p.registered_at, p.registered_by, p.referral_due_at, p.referred_at, p.breached_at,"
+    " p.purge_due_at FROM persons p JOIN incidents i ON i.id = p.incident_id WHERE p.id = ?1";
 
 static json_t *vulnerability_names(unsigned bits)
 {
@@ -72,12 +72,15 @@ static json_t *show_person(sqlite3_stmt *s, bool agency)
     json_object_set_new(r, "referral_due_at", json_integer(sqlite3_column_int64(s, 22)));
     json_object_set_new(r, "referred_at", store_col_opt_int(s, 23));
     json_object_set_new(r, "breached_at", store_col_opt_int(s, 24));
+    json_object_set_new(r, "purge_due_at", store_col_opt_int(s, 25));
     return r;
 }
 
 static const char SQL_P_REFERRALS[] =
-    "SELECT pathway, provider, state, reason, home_area, created_at, updated_at FROM referrals"
-    " WHERE person_id = ?1 AND (?2 IS NULL OR provider = ?2) ORDER BY id";
+    "SELECT pathway, provider, state, reason, home_area, created_at, updated_at, given_at"
+    " FROM referrals WHERE person_id = ?1 AND (?2 IS NULL OR (provider = ?2 AND given_at IS NOT "
+    "NULL))"
+    " ORDER BY id";
 static const char SQL_P_SCREENS[] =
     "SELECT instrument, score, positive, urgent, at, by, answers FROM screenings"
     " WHERE person_id = ?1 ORDER BY id";
@@ -95,6 +98,7 @@ static json_t *referral_row(sqlite3_stmt *s)
                   store_col_opt_text(s, 3), "created_at", (json_int_t)sqlite3_column_int64(s, 5),
                   "updated_at", (json_int_t)sqlite3_column_int64(s, 6));
     json_object_set_new(r, "home_area_for_referral", store_col_opt_text(s, 4));
+    json_object_set_new(r, "given_at", store_col_opt_int(s, 7));
     return r;
 }
 
@@ -182,13 +186,24 @@ static int cmd_show(struct cmd_ctx *c)
     return 0;
 }
 
+/* The Hub's list: every person, with their open referral. */
 static const char SQL_LIST[] =
     "SELECT p.id, p.category, p.name, p.contact_state, p.urgent, p.breached_at IS NOT NULL,"
     " r.pathway, r.state, p.merged_into FROM persons p"
     " LEFT JOIN referrals r ON r.person_id = p.id AND r.state <> 'closed'"
-    " WHERE p.incident_id = ?1 AND p.purged = 0 AND (?2 IS NULL OR r.provider = ?2)"
+    " WHERE p.incident_id = ?1 AND p.purged = 0"
     " AND (?3 IS NULL OR p.category = ?3) AND (?4 IS NULL OR r.pathway = ?4)"
     " ORDER BY p.id LIMIT ?5 OFFSET ?6";
+/* An agency's list: the persons given to it (referred, waitlisted, or
+ * closed after either; never one only held for consent), each with its
+ * latest such referral to the agency: the same persons person.show finds
+ * (persons_access), and nothing of another agency's referral. */
+static const char SQL_LIST_AGENCY[] =
+    "SELECT p.id, p.category, p.name, p.contact_state, p.urgent, p.breached_at IS NOT NULL,"
+    " r.pathway, r.state, p.merged_into FROM referrals r JOIN persons p ON p.id = r.person_id"
+    " WHERE r.id IN (SELECT MAX(id) FROM referrals WHERE incident_id = ?1 AND provider = ?2"
+    " AND given_at IS NOT NULL AND (?4 IS NULL OR pathway = ?4) GROUP BY person_id)"
+    " AND p.purged = 0 AND (?3 IS NULL OR p.category = ?3) ORDER BY p.id LIMIT ?5 OFFSET ?6";
 
 static json_t *list_row(sqlite3_stmt *s)
 {
@@ -213,11 +228,12 @@ static int cmd_list(struct cmd_ctx *c)
     struct incident inc;
     if (dispatch_incident(c, ref, &inc))
         return -1;
-    sqlite3_stmt *s = store_stmt(c->m->store, SQL_LIST);
+    const char *agency = authz_agency_id(c->principal);
+    sqlite3_stmt *s = store_stmt(c->m->store, agency ? SQL_LIST_AGENCY : SQL_LIST);
     if (!s)
         return dispatch_storage_fail(c, -EINVAL);
     sqlite3_bind_int64(s, 1, inc.id);
-    store_bind_text_opt(s, 2, authz_agency_id(c->principal));
+    store_bind_text_opt(s, 2, agency);
     store_bind_text_opt(s, 3, category);
     store_bind_text_opt(s, 4, pathway);
     sqlite3_bind_int64(s, 5, limit);

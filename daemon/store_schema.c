@@ -283,6 +283,27 @@ static const char *const migrations[] = {
     "  ask_lead_ms = json_extract(plan_json, '$.staffing.ask_lead_ms'),"
     "  retention_days = json_extract(plan_json, '$.retention_days')"
     "  WHERE json_valid(plan_json);",
+    /* 11: a referral's given_at: when it was given to its provider
+     * (referred or waitlisted); NULL for one only ever held for consent,
+     * which the provider never sees.  Closed referrals take theirs from the
+     * routing event that made them.  A person's purge_due_at: when the
+     * personal fields of a person who declined all support or refused
+     * consent are purged (the plan's declined_retention_days).  A provider's
+     * pathway is one pool of places across incidents: its index. */
+    "ALTER TABLE referrals ADD COLUMN given_at INTEGER;"
+    "CREATE TEMP TABLE given_routes AS SELECT json_extract(body, '$.person') AS person_id,"
+    "  json_extract(body, '$.pathway') AS pathway, at FROM events"
+    "  WHERE kind = 'person.routed' AND json_extract(body, '$.state') IN ('referred', "
+    "'waitlisted');"
+    "CREATE INDEX temp.given_routes_person ON given_routes (person_id);"
+    "UPDATE referrals SET given_at = created_at WHERE state IN ('referred', 'waitlisted')"
+    "  OR EXISTS (SELECT 1 FROM given_routes g WHERE g.person_id = referrals.person_id"
+    "  AND g.pathway = referrals.pathway AND g.at = referrals.created_at);"
+    "DROP TABLE temp.given_routes;"
+    "ALTER TABLE persons ADD COLUMN purge_due_at INTEGER;"
+    "CREATE INDEX persons_purge_due ON persons (purge_due_at)"
+    "  WHERE purge_due_at IS NOT NULL AND purged = 0;"
+    "CREATE INDEX referrals_pool ON referrals (provider, pathway, state);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

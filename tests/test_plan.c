@@ -1977,9 +1977,16 @@ static const struct text_case head_cases[] = {
      "6:19: \"retention_days\" must be between 1 and 36500, got 2147483648"},
     {"ref_prefix: TT", "6:3: duplicate key \"ref_prefix\" (first defined at line 5)"},
     {"colour: blue", "6:3: unknown key \"colour\" in plan (expected one of: id, name, "
-                     "version, ref_prefix, retention_days)"},
+                     "version, ref_prefix, retention_days, declined_retention_days)"},
     {"Id: x", "6:3: unknown key \"Id\" in plan (expected one of: id, name, version, "
-              "ref_prefix, retention_days)"},
+              "ref_prefix, retention_days, declined_retention_days)"},
+    {"declined_retention_days: 90", NULL},
+    {"declined_retention_days: 0", NULL},
+    {"declined_retention_days: 2555", NULL},
+    {"declined_retention_days: -1",
+     "6:28: \"declined_retention_days\" must be between 0 and 36500, got -1"},
+    {"declined_retention_days: 2556", "6:28: \"declined_retention_days\" (2556) must not be "
+                                      "greater than \"retention_days\" (2555)"},
 };
 
 static void run_head_case(const void *arg)
@@ -2427,7 +2434,8 @@ static void test_to_json(void **state)
     assert_int_equal(json_integer_value(json_object_get(ct, "after_ms")), 30000);
     assert_int_equal(json_integer_value(json_object_get(ct, "repeat")), 10);
     assert_null(json_object_get(ct, "args")); /* exec contacts only */
-    assert_int_equal(json_object_size(j), 11);
+    assert_int_equal(json_object_size(j), 12);
+    assert_true(json_is_null(json_object_get(j, "declined_retention_days"))); /* not set */
     assert_int_equal(json_object_size(a), 6);
     assert_int_equal(json_array_size(json_object_get(a, "supplies")), 1);
     assert_string_equal(json_string_value(json_array_get(json_object_get(a, "supplies"), 0)),

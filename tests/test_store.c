@@ -262,6 +262,11 @@ static void test_wrong_codes(void **state)
     store_close(st);
 }
 
+/* SQL that takes a database back from migration 11 to 10. */
+#define UNDO_11                                                                                    \
+    "DROP INDEX persons_purge_due; DROP INDEX referrals_pool;"                                     \
+    " ALTER TABLE referrals DROP COLUMN given_at; ALTER TABLE persons DROP COLUMN purge_due_at;"
+
 /* Migration 7 computes the name key of persons stored before it again, so
  * a look-alike registered after the upgrade is still found. */
 static void test_name_key_backfill(void **state)
@@ -279,7 +284,7 @@ static void test_name_key_backfill(void **state)
             "INSERT INTO persons (incident_id, category, name, name_key, consent,"
             " registered_at, registered_by, referral_due_at) VALUES"
             " (1, 'survivor', 'Zoe\xcc\x88 Anna', 'zoe\xcc\x88 anna', 'given', 0, 'x', 0),"
-            " (1, 'survivor', NULL, NULL, 'given', 0, 'x', 0);"
+            " (1, 'survivor', NULL, NULL, 'given', 0, 'x', 0);" UNDO_11
             "DROP INDEX audit_wrong_codes; ALTER TABLE incidents DROP COLUMN reports_purged_at;"
             " ALTER TABLE incidents DROP COLUMN ask_lead_ms;"
             " ALTER TABLE incidents DROP COLUMN retention_days; PRAGMA user_version = 6;",
@@ -495,12 +500,13 @@ static void test_frozen_columns_backfill(void **state)
     assert_int_equal(store_begin(st), 0);
     incident_add(st, 1, "EX-B-2026-0001", 1000);
     incident_add(st, 2, "EX-B-2026-0002", 1000);
-    assert_int_equal(store_exec(st, "UPDATE incidents SET plan_json = '{\"retention_days\":30,"
-                                    "\"staffing\":{\"ask_lead_ms\":14400000}}' WHERE id = 1;"
-                                    "UPDATE incidents SET plan_json = 'not json' WHERE id = 2;"
-                                    "ALTER TABLE incidents DROP COLUMN ask_lead_ms;"
-                                    "ALTER TABLE incidents DROP COLUMN retention_days;"
-                                    "PRAGMA user_version = 9;"),
+    assert_int_equal(store_exec(st,
+                                "UPDATE incidents SET plan_json = '{\"retention_days\":30,"
+                                "\"staffing\":{\"ask_lead_ms\":14400000}}' WHERE id = 1;"
+                                "UPDATE incidents SET plan_json = 'not json' WHERE id = 2;" UNDO_11
+                                "ALTER TABLE incidents DROP COLUMN ask_lead_ms;"
+                                "ALTER TABLE incidents DROP COLUMN retention_days;"
+                                "PRAGMA user_version = 9;"),
                      0);
     assert_int_equal(store_commit(st), 0);
     store_close(st);
@@ -513,6 +519,45 @@ static void test_frozen_columns_backfill(void **state)
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
     assert_int_equal(sqlite3_column_type(s, 0), SQLITE_NULL);
     assert_int_equal(sqlite3_column_type(s, 1), SQLITE_NULL);
+    sqlite3_reset(s);
+    store_close(st);
+}
+
+/* Migration 11 tells a referral given to its provider from one only held
+ * for consent: open ones and closed ones whose routing event gave them
+ * (referred or waitlisted) get their given_at; one closed while held does
+ * not, so its agency never finds the person. */
+static void test_given_at_backfill(void **state)
+{
+    char old[300];
+    snprintf(old, sizeof(old), "%s/v10.db", dir);
+    struct store *st;
+    assert_int_equal(store_open(old, &st), 0);
+    assert_int_equal(store_begin(st), 0);
+    incident_add(st, 1, "EX-G-2026-0001", 1000);
+    assert_int_equal(
+        store_exec(
+            st,
+            "INSERT INTO persons (id, incident_id, category, consent, registered_at,"
+            " registered_by, referral_due_at) VALUES (1, 1, 'bereaved', 'given', 0, 'x', 0),"
+            " (2, 1, 'bereaved', 'refused', 0, 'x', 0);"
+            "INSERT INTO referrals (person_id, incident_id, pathway, provider, state,"
+            " created_at, updated_at) VALUES (1, 1, 'b', 'cruse', 'closed', 100, 150),"
+            " (2, 1, 'b', 'cruse', 'closed', 200, 250), (2, 1, 'm', 'hub', 'referred', 300,"
+            " 300);"
+            "INSERT INTO events (incident_id, at, kind, body) VALUES"
+            " (1, 100, 'person.routed', '{\"person\":1,\"pathway\":\"b\",\"state\":\"referred\"}'),"
+            " (1, 200, 'person.routed',"
+            " '{\"person\":2,\"pathway\":\"b\",\"state\":\"held_consent\"}');" UNDO_11
+            "PRAGMA user_version = 10;"),
+        0);
+    assert_int_equal(store_commit(st), 0);
+    store_close(st);
+    assert_int_equal(store_open(old, &st), 0);
+    sqlite3_stmt *s = store_stmt(st, "SELECT group_concat(COALESCE(given_at, 'null'), ',')"
+                                     " FROM (SELECT given_at FROM referrals ORDER BY id)");
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(s, 0), "100,null,300");
     sqlite3_reset(s);
     store_close(st);
 }
@@ -549,6 +594,7 @@ int main(void)
         cmocka_unit_test(test_step_damaged_table),
         cmocka_unit_test(test_report_read_error),
         cmocka_unit_test(test_frozen_columns_backfill),
+        cmocka_unit_test(test_given_at_backfill),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -125,6 +125,7 @@ expect 1 persons_count id="$p1" name="Ann Able"
 expect 0 persons_count breached
 expect "" persons_ids breached
 check person_field "$p1" referral_due_at
+expect "" person_field "$p1" purge_due_at
 expect "$p1" duplicate_match "$p2"
 expect "$p1:name_and_dob" duplicate_of "$p2"
 expect monitoring:referred referral_open "$p1"

@@ -48,7 +48,7 @@ db_join() {
 db_col() {
     case $1.$2 in
     audit.principal | audit.target | audit.command | audit.outcome) echo "$2" ;;
-    persons.purged | persons.referral_due_at | persons.name) echo "$2" ;;
+    persons.purged | persons.referral_due_at | persons.name | persons.purge_due_at) echo "$2" ;;
     incidents.reports_purged_at | incidents.purged_at | incidents.operation) echo "$2" ;;
     referrals.home_area) echo "$2" ;;
     pages.ack_code | pages.state | pages.repages) echo "p.$2" ;;
