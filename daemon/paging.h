@@ -65,8 +65,10 @@ struct paging_notice {
                             * 0: one confirmed delivery is enough */
 };
 
-/* Inside a transaction: send notice n, due at once (a second call for
- * the same record does nothing).  Returns 0 or -errno. */
+/* Inside a transaction: send notice n; its first step is due after the
+ * agency's first contact's "after", as at standup (a second call for the
+ * same record does nothing).  Returns 0, -ENOENT when the incident's
+ * plan has no such agency, or -errno. */
 int paging_notice(struct muster *m, struct outbox *ob, const struct paging_notice *n, int64_t now);
 
 /* Inside a transaction: stop the notices of kind about ref_id still

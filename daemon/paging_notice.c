@@ -18,11 +18,13 @@
 #include <string.h>
 
 #include "alarm.h"
+#include "frozen.h"
 #include "log.h"
 #include "outbox.h"
 #include "paging.h"
 #include "paging_int.h"
 #include "paging_text.h"
+#include "plan.h"
 #include "server.h"
 #include "store.h"
 
@@ -30,7 +32,7 @@ static const char SQL_NOTICE_FIND[] =
     "SELECT 1 FROM pages WHERE incident_id = ?1 AND agency_id = ?2 AND kind = ?3 AND ref_id = ?4";
 static const char SQL_NOTICE_ADD[] =
     "INSERT INTO pages (incident_id, agency_id, ack_code, state, step, attempt, next_at,"
-    " started_at, kind, ref_id, body, ack_due_at) VALUES (?1, ?2, ?3, 'paging', 0, 0, ?4, ?4, ?5,"
+    " started_at, kind, ref_id, body, ack_due_at) VALUES (?1, ?2, ?3, 'paging', 0, 0, ?9, ?4, ?5,"
     " ?6, ?7, ?8)";
 
 /* 1 when the notice was made before (a notice is sent once), 0, or -errno. */
@@ -49,7 +51,7 @@ static int notice_exists(struct muster *m, const struct paging_notice *n)
 }
 
 static int notice_insert(struct muster *m, const struct paging_notice *n, const char *body,
-                         int64_t now)
+                         int64_t first, int64_t now)
 {
     sqlite3_stmt *s = store_stmt(m->store, SQL_NOTICE_ADD);
     if (!s)
@@ -68,6 +70,7 @@ static int notice_insert(struct muster *m, const struct paging_notice *n, const 
             sqlite3_bind_int64(s, 8, now + n->ack_within_ms);
         else
             sqlite3_bind_null(s, 8);
+        sqlite3_bind_int64(s, 9, first);
         int rc = store_exec_stmt(s);
         if (rc != -EEXIST) /* a clash of codes: draw again */
             return rc;
@@ -80,11 +83,16 @@ int paging_notice(struct muster *m, struct outbox *ob, const struct paging_notic
     int rc = notice_exists(m, n);
     if (rc != 0)
         return rc < 0 ? rc : 0;
+    const struct plan *plan = frozen_plan(m, n->incident_id);
+    const struct plan_agency *a = plan ? plan_agency_find(plan, n->agency) : NULL;
+    if (!a)
+        return -ENOENT;
+    int64_t first = now + a->contacts[0].after_ms; /* the ladder's first step, as at standup */
     json_t *b = json_pack("{s:s, s:s, s:O}", "subject", n->subject, "text", n->text, "facts",
                           n->facts ? n->facts : json_object());
     char *body = b ? json_dumps(b, JSON_COMPACT) : NULL;
     json_decref(b);
-    rc = body ? notice_insert(m, n, body, now) : -ENOMEM;
+    rc = body ? notice_insert(m, n, body, first, now) : -ENOMEM;
     free(body);
     return rc ? rc : paging_rearm_after_commit(m, ob);
 }

@@ -665,8 +665,8 @@ static void test_real_plans(void **state)
     assert_int_equal(p->staffing.nshifts, 2);
     assert_int_equal(p->staffing.nrequirements, 2);
     assert_int_equal(plan_agency_find(p, "mental-health")->nsupplies, 1);
-    assert_int_equal(p->persons.npathways, 3);
-    assert_int_equal(p->persons.nrules, 3);
+    assert_int_equal(p->persons.npathways, 5); /* with the urgent crisis team and its overflow */
+    assert_int_equal(p->persons.nrules, 4);
     assert_int_equal(p->persons.explicit_consent, PLAN_CAT_BEREAVED);
     plan_free(p);
 }

@@ -279,7 +279,8 @@ incident_ladders() {
     q "SELECT group_concat(x, ' ') FROM (SELECT p.agency_id || ':' || (p.ask_id IS NOT NULL) || ':'
         || a.step || '.' || a.attempt || ':' || a.contact AS x FROM attempts a
         JOIN pages p ON p.id = a.page_id JOIN incidents i ON i.id = p.incident_id
-        WHERE i.ref = $(sql_str "$1") ORDER BY p.agency_id, p.ask_id IS NOT NULL, a.id)"
+        WHERE i.ref = $(sql_str "$1") AND p.kind = 'page'
+        ORDER BY p.agency_id, p.ask_id IS NOT NULL, a.id)"
 }
 
 pages_climbing() { # REF: the states of the incident's pages with a next step due
