@@ -91,6 +91,9 @@ int cmd_agency_ack(struct cli *cli, int argc, char **argv);
 int cmd_page_ack(struct cli *cli, int argc, char **argv);
 int cmd_repage(struct cli *cli, int argc, char **argv);
 int cmd_listen(struct cli *cli, int argc, char **argv);
+int cmd_referral_ack(struct cli *cli, int argc, char **argv);
+int cmd_alarm_list(struct cli *cli, int argc, char **argv);
+int cmd_alarm_clear(struct cli *cli, int argc, char **argv);
 
 /* Report, audit and keys (cli_admin.c). */
 int cmd_report(struct cli *cli, int argc, char **argv);

@@ -98,6 +98,66 @@ int cmd_repage(struct cli *cli, int argc, char **argv)
                 json_pack("{s:s, s:s}", "incident", argv[1], "agency", argv[2]), NULL);
 }
 
+/* muster referral ack PERSON | --code CODE: a provider acknowledges a
+ * referral notice (the duty desk relays a code with --as duty). */
+int cmd_referral_ack(struct cli *cli, int argc, char **argv)
+{
+    static const struct option o[] = {
+        {"code", 1, NULL, 'c'}, {"note", 1, NULL, 'n'}, {NULL, 0, NULL, 0}};
+    const char *code = NULL, *note = NULL;
+    SUBOPTS_BEGIN(o)
+case 'c':
+    code = optarg;
+    break;
+case 'n':
+    note = optarg;
+    break;
+    SUBOPTS_END
+    char *end = NULL;
+    long long person = optind == argc - 1 ? strtoll(argv[optind], &end, 10) : 0;
+    if (!person == !code || optind < argc - 1 || (end && (*end || person <= 0)))
+        return die_usage("usage: muster referral ack PERSON | --code CODE [--note TEXT]");
+    json_t *args = json_pack("{s:s?, s:s?}", "code", code, "note", note);
+    if (person)
+        json_object_set_new(args, "person", json_integer(person));
+    return call(cli, "agency", "referral.ack", args, NULL);
+}
+
+/* muster alarm list [INCIDENT] [--all] */
+int cmd_alarm_list(struct cli *cli, int argc, char **argv)
+{
+    static const struct option o[] = {{"all", 0, NULL, 'a'}, {NULL, 0, NULL, 0}};
+    bool all = false;
+    SUBOPTS_BEGIN(o)
+case 'a':
+    all = true;
+    break;
+    SUBOPTS_END
+    if (optind < argc - 1)
+        return die_usage("usage: muster alarm list [INCIDENT] [--all]");
+    const char *ref = optind == argc - 1 ? argv[optind] : NULL;
+    return call(cli, "duty", "alarm.list", json_pack("{s:s?, s:b}", "incident", ref, "all", all),
+                NULL);
+}
+
+/* muster alarm clear ID [--note TEXT] */
+int cmd_alarm_clear(struct cli *cli, int argc, char **argv)
+{
+    static const struct option o[] = {{"note", 1, NULL, 'n'}, {NULL, 0, NULL, 0}};
+    const char *note = NULL;
+    SUBOPTS_BEGIN(o)
+case 'n':
+    note = optarg;
+    break;
+    SUBOPTS_END
+    char *end = NULL;
+    long long id = optind == argc - 1 ? strtoll(argv[optind], &end, 10) : 0;
+    if (id <= 0 || !end || *end)
+        return die_usage("usage: muster alarm clear ID [--note TEXT]");
+    return call(cli, "duty", "alarm.clear",
+                json_pack("{s:I, s:s?}", "alarm", (json_int_t)id, "note", note), NULL);
+}
+
 /* Print a pushed page once (a page sent again after a daemon restart has
  * the same page id) and confirm it arrived.  Returns 1 when new. */
 static int listen_page(struct mclient *c, json_t *page, bool json, int64_t *seen, size_t *nseen)

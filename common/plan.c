@@ -76,6 +76,7 @@ static void persons_free(struct plan_persons *pp)
         free(pp->pathways[i].id);
         free(pp->pathways[i].name);
         free(pp->pathways[i].provider);
+        strings_free(pp->pathways[i].overflow, pp->pathways[i].noverflow);
     }
     for (size_t i = 0; i < pp->nrules; i++) {
         free(pp->rules[i].pathway);

@@ -136,6 +136,9 @@ struct plan_pathway {
     int capacity;     /* persons at once; 0 = unlimited */
     bool waitlist;    /* when full: wait for a place (true) or fall to the next rule */
     bool out_of_area; /* the referral names the person's home area for their own services */
+    char **overflow;  /* urgent overflow: pathway ids tried in order when an urgent rule's
+                       * pathway is full (NULL = none) */
+    size_t noverflow;
 };
 
 /* One routing rule: every condition given must hold; the first rule that
@@ -160,7 +163,8 @@ struct plan_persons {
     unsigned working_weekdays; /* bit 0 = Sunday .. bit 6 = Saturday: default Mon-Fri */
     char **bank_holidays;      /* "YYYY-MM-DD", sorted */
     size_t nbank_holidays;
-    int contact_attempts; /* before "unable to contact": default 3 */
+    int contact_attempts;  /* before "unable to contact": default 3 */
+    int64_t urgent_ack_ms; /* an urgent referral's provider acknowledges within this: 1h */
     struct plan_screening screening;
     struct plan_pathway *pathways;
     size_t npathways;
@@ -177,6 +181,7 @@ struct plan_agency {
     size_t ncontacts; /* >= 1 */
     char **supplies;  /* role ids this agency can send staff for (may be empty) */
     size_t nsupplies;
+    bool activate_on_referral; /* a referral to it activates it below its level: default true */
 };
 
 struct plan_level {

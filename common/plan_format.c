@@ -91,6 +91,11 @@ static const struct field agency_fields[] = {
     F_INT("activate_level", plan_agency, activate_level, REQUIRED, 1, 9, 0),
     F_SEQ("contacts", plan_agency, contacts, ncontacts, 1, 10, &contact_schema),
     F_STRINGS("supplies", plan_agency, supplies, nsupplies, 0, 100, 40, plan_check_id),
+    {.key = "activate_on_referral",
+     .kind = K_BOOL,
+     .required = OPTIONAL,
+     .off = offsetof(struct plan_agency, activate_on_referral),
+     .def = 1},
 };
 
 static const struct schema agency_schema = {"agency", sizeof(struct plan_agency),
@@ -214,6 +219,7 @@ static const struct field pathway_fields[] = {
     F_INT("capacity", plan_pathway, capacity, OPTIONAL, 0, 100000, 0),
     F_BOOL("waitlist", plan_pathway, waitlist),
     F_BOOL("out_of_area", plan_pathway, out_of_area),
+    F_STRSET("overflow", plan_pathway, overflow, noverflow, OPTIONAL, 1, 10, 40, plan_check_id),
 };
 
 static const struct schema pathway_schema = {"pathway", sizeof(struct plan_pathway),
@@ -244,6 +250,7 @@ static const struct field persons_fields[] = {
     F_STRSET("bank_holidays", plan_persons, bank_holidays, nbank_holidays, OPTIONAL, 0, 1000, 40,
              plan_check_date),
     F_INT("contact_attempts", plan_persons, contact_attempts, OPTIONAL, 1, 10, 3),
+    F_DURATION("urgent_ack", plan_persons, urgent_ack_ms, SECONDS(1), HOURS(72), HOURS(1)),
     F_MAP("screening", plan_persons, screening, OPTIONAL, &screening_schema),
     F_SEQ("pathways", plan_persons, pathways, npathways, 1, 100, &pathway_schema),
     F_SEQ("rules", plan_persons, rules, nrules, 1, 200, &rule_schema),

@@ -48,9 +48,10 @@ static json_t *agency_to_json(const struct plan_agency *a)
 
     for (size_t i = 0; contacts != NULL && i < a->ncontacts; i++)
         json_array_append_new(contacts, contact_to_json(&a->contacts[i]));
-    return json_pack("{s:s, s:s, s:s, s:i, s:o, s:o}", "id", a->id, "name", a->name, "role",
+    return json_pack("{s:s, s:s, s:s, s:i, s:o, s:o, s:b}", "id", a->id, "name", a->name, "role",
                      a->role, "activate_level", a->activate_level, "contacts", contacts, "supplies",
-                     strings_to_json(a->supplies, a->nsupplies));
+                     strings_to_json(a->supplies, a->nsupplies), "activate_on_referral",
+                     a->activate_on_referral);
 }
 
 /* A shift gives its start both as minutes after midnight and as "HH:MM". */
@@ -129,9 +130,10 @@ static json_t *screening_to_json(const struct plan_screening *sc)
 
 static json_t *pathway_to_json(const struct plan_pathway *pw)
 {
-    return json_pack("{s:s, s:s, s:s, s:i, s:b, s:b}", "id", pw->id, "name", pw->name, "provider",
-                     pw->provider, "capacity", pw->capacity, "waitlist", pw->waitlist,
-                     "out_of_area", pw->out_of_area);
+    return json_pack("{s:s, s:s, s:s, s:i, s:b, s:b, s:o}", "id", pw->id, "name", pw->name,
+                     "provider", pw->provider, "capacity", pw->capacity, "waitlist", pw->waitlist,
+                     "out_of_area", pw->out_of_area, "overflow",
+                     strings_to_json(pw->overflow, pw->noverflow));
 }
 
 /* Absent bounds and languages are null. */
@@ -156,14 +158,15 @@ static json_t *persons_to_json(const struct plan_persons *pp)
         json_array_append_new(pathways, pathway_to_json(&pp->pathways[i]));
     for (size_t i = 0; rules != NULL && i < pp->nrules; i++)
         json_array_append_new(rules, rule_to_json(&pp->rules[i]));
-    return json_pack("{s:o, s:o, s:i, s:o, s:o, s:i, s:o, s:o, s:o}", "home_areas",
+    return json_pack("{s:o, s:o, s:i, s:o, s:o, s:i, s:o, s:o, s:o, s:I}", "home_areas",
                      strings_to_json(pp->home_areas, pp->nhome_areas), "explicit_consent",
                      flags_to_json(pp->explicit_consent, &plan_category_set),
                      "referral_working_days", pp->referral_working_days, "working_days",
                      flags_to_json(pp->working_weekdays, &plan_weekday_set), "bank_holidays",
                      strings_to_json(pp->bank_holidays, pp->nbank_holidays), "contact_attempts",
                      pp->contact_attempts, "screening", screening_to_json(&pp->screening),
-                     "pathways", pathways, "rules", rules);
+                     "pathways", pathways, "rules", rules, "urgent_ack_ms",
+                     (json_int_t)pp->urgent_ack_ms);
 }
 
 static json_t *levels_to_json(const struct plan *plan)

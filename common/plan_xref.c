@@ -439,6 +439,29 @@ static void rules_check_pathways(struct ctx *c, const struct node *persons,
     }
 }
 
+/* Each pathway's urgent overflow names other pathways of persons.pathways
+ * (reported at the list). */
+static void pathways_check_overflow(struct ctx *c, const struct node *persons,
+                                    const struct plan_persons *pp)
+{
+    const struct node *seq = plan_map_get(persons, "pathways");
+
+    if (!pathways_complete(pp))
+        return;
+    for (size_t i = 0; i < pp->npathways; i++) {
+        const struct plan_pathway *pw = &pp->pathways[i];
+        for (size_t k = 0; k < pw->noverflow; k++) {
+            const char *id = pw->overflow[k];
+            if (id == NULL || (pathway_find(pp, id) != NULL && strcmp(id, pw->id) != 0))
+                continue;
+            plan_fail(c, &plan_map_get(plan_seq_get(seq, i), "overflow")->mark,
+                      "pathway \"%s\": overflow \"%s\" is not another pathway in"
+                      " persons.pathways",
+                      pw->id, id);
+        }
+    }
+}
+
 static void persons_check(struct ctx *c, const struct node *root, const struct plan *plan)
 {
     const struct node *persons = plan_map_get(root, "persons");
@@ -450,6 +473,7 @@ static void persons_check(struct ctx *c, const struct node *root, const struct p
                      sizeof(*pp->pathways), pp->npathways);
     pathways_check_providers(c, persons, plan);
     rules_check_pathways(c, persons, pp);
+    pathways_check_overflow(c, persons, pp);
 }
 
 /* ---- the whole file ----------------------------------------------------- */

@@ -45,7 +45,8 @@ int board_add(struct muster *m, struct outbox *ob, int64_t incident_id, const ch
 
 static const char SQL_AGENCY[] =
     "SELECT state, (SELECT MAX(step) + 1 FROM attempts a WHERE a.page_id = p.id), acked_by,"
-    " acked_at FROM pages p WHERE incident_id = ?1 AND agency_id = ?2 AND ask_id IS NULL";
+    " acked_at FROM pages p WHERE incident_id = ?1 AND agency_id = ?2 AND ask_id IS NULL"
+    " AND kind = 'page'";
 
 static json_t *agency_row(sqlite3_stmt *s)
 {
@@ -94,7 +95,7 @@ json_t *board_incident(struct muster *m, int64_t incident_id)
 
 static const char SQL_AGENCIES[] =
     "SELECT state, (SELECT MAX(step) + 1 FROM attempts a WHERE a.page_id = p.id), acked_by,"
-    " acked_at, agency_id FROM pages p WHERE incident_id = ?1 AND ask_id IS NULL";
+    " acked_at, agency_id FROM pages p WHERE incident_id = ?1 AND ask_id IS NULL AND kind = 'page'";
 static const char SQL_CELLS[] =
     "SELECT s.key, c.role, c.required, c.pledged, c.accepted, c.arrived FROM coverage c"
     " JOIN shifts s ON s.id = c.shift_id WHERE s.incident_id = ?1";
@@ -152,7 +153,8 @@ int board_snapshot(struct muster *m, int64_t incident_id, json_t **out)
 /* ---- what a board shows besides the keys ---- */
 
 static const char SQL_META_AGENCIES[] =
-    "SELECT agency_id FROM pages WHERE incident_id = ?1 AND ask_id IS NULL ORDER BY id";
+    "SELECT agency_id FROM pages WHERE incident_id = ?1 AND ask_id IS NULL AND kind = 'page'"
+    " ORDER BY id";
 
 /* The paged agencies of incident id with their names from its frozen plan
  * (a name is looked up in the typed plan: the stored JSON is never walked

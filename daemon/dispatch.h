@@ -142,5 +142,6 @@ extern const struct command person_care_commands[];
 extern const struct command status_commands[];
 extern const struct command report_commands[];
 extern const struct command audit_commands[];
+extern const struct command alarm_commands[];
 
 #endif

@@ -35,7 +35,9 @@
 
 /* ---- the timer ---- */
 
-static const char SQL_NEXT_DUE[] = "SELECT MIN(next_at) FROM pages WHERE state = 'paging'";
+static const char SQL_NEXT_DUE[] =
+    "SELECT MIN(t) FROM (SELECT MIN(next_at) AS t FROM pages WHERE state = 'paging' UNION ALL"
+    " SELECT MIN(ack_due_at) FROM pages WHERE state = 'paging' AND alarm_id IS NULL)";
 
 static int tick_task(struct muster *m, struct outbox *ob, void *arg);
 
@@ -120,10 +122,12 @@ struct due {
     char agency[48];
     char ref[64];
     int step, attempt;
+    bool notice; /* a notice (paging_notice.c), not an activation or a call for staff */
 };
 
 static const char SQL_DUE[] =
-    "SELECT p.id, p.incident_id, p.agency_id, i.ref, p.step, p.attempt FROM pages p"
+    "SELECT p.id, p.incident_id, p.agency_id, i.ref, p.step, p.attempt, p.kind <> 'page'"
+    " FROM pages p"
     " JOIN incidents i ON i.id = p.incident_id WHERE p.state = 'paging' AND p.next_at <= ?1"
     " ORDER BY p.next_at LIMIT ?2";
 static const char SQL_UNREACHABLE[] = "UPDATE pages SET state = 'unreachable', unreachable_at = ?2,"
@@ -143,6 +147,10 @@ static int mark_unreachable(struct muster *m, struct outbox *ob, const struct du
     sqlite3_bind_int64(s, 1, d->id);
     sqlite3_bind_int64(s, 2, now);
     int rc = store_exec_stmt(s);
+    if (d->notice)
+        return rc ? rc
+                  : paging__notice_unreachable(m, ob, d->id, d->incident_id, d->ref, d->agency,
+                                               steps, now);
     log_warnx("paging: %s: agency %s unreachable after %d steps: Gold is told", d->ref, d->agency,
               steps);
     paging_agency_board(m, ob, d->incident_id, d->agency);
@@ -214,11 +222,13 @@ static int step_page(struct paging *p, struct outbox *ob, const struct due *d, i
         attempt_insert(m, d, contact, paging__session_find(p, d->agency, now) != NULL, now, &id);
     if (rc == 0)
         rc = advance(m, d, agency, plan->paging.ack_wait_ms, now);
-    if (rc == 0)
+    if (rc == 0 && !d->notice)
         paging_agency_board(m, ob, d->incident_id, d->agency);
+    const char *kind = d->notice                        ? "notice.sent"
+                       : d->step > 0 && d->attempt == 0 ? "agency.escalated"
+                                                        : "page.sent";
     if (rc == 0)
-        rc = outbox_event(m, ob, d->incident_id, d->ref,
-                          d->step > 0 && d->attempt == 0 ? "agency.escalated" : "page.sent",
+        rc = outbox_event(m, ob, d->incident_id, d->ref, kind,
                           json_pack("{s:s, s:I, s:i, s:i, s:s}", "agency", d->agency, "page_id",
                                     (json_int_t)id, "step", d->step + 1, "attempt", d->attempt + 1,
                                     "channel", plan_channel_name(contact->channel)),
@@ -278,6 +288,7 @@ static int due_load(struct muster *m, struct due *out, size_t *n, int64_t now)
         snprintf(d->ref, sizeof(d->ref), "%s", store_col_text(s, 3));
         d->step = sqlite3_column_int(s, 4);
         d->attempt = sqlite3_column_int(s, 5);
+        d->notice = sqlite3_column_int(s, 6) != 0;
     }
     sqlite3_reset(s);
     return rc < 0 ? rc : 0;
@@ -297,6 +308,8 @@ static int tick_task(struct muster *m, struct outbox *ob, void *arg)
     for (size_t i = 0; rc == 0 && i < n; i++)
         step_guarded(p, ob, &due[i], now);
     free(due);
+    if (rc == 0)
+        rc = paging__notices_overdue(m, ob, now);
     if (rc != 0)
         log_error("paging: the due pages cannot be read: %s; looking again in a second",
                   strerror(-rc));
@@ -348,6 +361,34 @@ int paging_incident_start(struct muster *m, struct outbox *ob, int64_t incident_
             paging_agency_board(m, ob, incident_id, plan->agencies[i].id);
     }
     return rc ? rc : paging_rearm_after_commit(m, ob);
+}
+
+static const char SQL_ACTIVATED[] = "SELECT 1 FROM pages WHERE incident_id = ?1"
+                                    " AND agency_id = ?2 AND kind = 'page' AND ask_id IS NULL";
+
+int paging_activate(struct muster *m, struct outbox *ob, int64_t incident_id, const char *ref,
+                    const char *agency_id, const char *why, int64_t now)
+{
+    sqlite3_stmt *s = store_stmt(m->store, SQL_ACTIVATED);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, incident_id);
+    sqlite3_bind_text(s, 2, agency_id, -1, SQLITE_STATIC);
+    int rc = store_step(s);
+    sqlite3_reset(s);
+    if (rc != 0)
+        return rc < 0 ? rc : 0;
+    rc = page_insert(m, incident_id, agency_id, 0, now, now);
+    if (rc == 0)
+        paging_agency_board(m, ob, incident_id, agency_id);
+    if (rc == 0)
+        rc = outbox_event(m, ob, incident_id, ref, "agency.activated",
+                          json_pack("{s:s, s:s}", "agency", agency_id, "reason", why), now);
+    if (rc == 0)
+        rc = paging_rearm_after_commit(m, ob);
+    if (rc == 0)
+        log_info("paging: %s: agency %s activated: %s", ref, agency_id, why);
+    return rc ? rc : 1;
 }
 
 int paging_ask_start(struct muster *m, struct outbox *ob, int64_t incident_id,
@@ -476,7 +517,7 @@ int paging_incident_purge(struct muster *m, int64_t incident_id)
 }
 
 static const char SQL_PAGE_AGENCIES[] =
-    "SELECT agency_id FROM pages WHERE incident_id = ?1 AND ask_id IS NULL";
+    "SELECT agency_id FROM pages WHERE incident_id = ?1 AND ask_id IS NULL AND kind = 'page'";
 
 /* The board key of every agency the incident activated.  0 or -errno. */
 static int agency_boards(struct muster *m, struct outbox *ob, int64_t incident_id)
@@ -518,7 +559,7 @@ static const char SQL_PAGES_SHOW[] =
     " (SELECT COUNT(*) FROM attempts a WHERE a.page_id = p.id AND a.state = 'failed'),"
     " (SELECT MAX(step) + 1 FROM attempts a WHERE a.page_id = p.id), p.ack_code"
     " FROM pages p WHERE p.incident_id = ?1 AND (?2 IS NULL OR p.agency_id = ?2)"
-    " AND p.ask_id IS NULL ORDER BY p.id";
+    " AND p.ask_id IS NULL AND p.kind = 'page' ORDER BY p.id";
 
 static json_t *page_row(sqlite3_stmt *s)
 {

@@ -39,6 +39,47 @@ int paging_ask_start(struct muster *m, struct outbox *ob, int64_t incident_id,
                      const char *agency_id, int64_t ask_id, int64_t now);
 int paging_ask_stop(struct muster *m, struct outbox *ob, int64_t ask_id, int64_t now);
 
+/* Inside a transaction: activate agency_id for the incident now (a page
+ * due at once, an agency.activated event with why) unless it was already
+ * activated.  1 when activated now, 0 when it was before, or -errno. */
+int paging_activate(struct muster *m, struct outbox *ob, int64_t incident_id, const char *ref,
+                    const char *agency_id, const char *why, int64_t now);
+
+/*
+ * A notice: a page about one record (a referral, a waitlist promotion, a
+ * re-screen due) that climbs the agency's ladder like any page, with its
+ * own page ids (the same on a resend) and acknowledgement code.  Its words
+ * and facts are stored with it, so they must carry no personal data
+ * beyond what the agency may see (no name, contact details or address):
+ * exec, webhook and email take them out of musterd.
+ */
+struct paging_notice {
+    int64_t incident_id;
+    const char *agency;    /* the agency it goes to */
+    const char *kind;      /* "referral", "promotion", ... (never "page") */
+    int64_t ref_id;        /* the record: one notice per (incident, agency, kind, ref_id) */
+    const char *subject;   /* one line, e.g. "URGENT REFERRAL: person 17 to crisis" */
+    const char *text;      /* the lines of its body */
+    json_t *facts;         /* borrowed: an object the JSON page carries as "notice" */
+    int64_t ack_within_ms; /* > 0: urgent, acknowledged within this or an alarm is raised;
+                            * 0: one confirmed delivery is enough */
+};
+
+/* Inside a transaction: send notice n; its first step is due after the
+ * agency's first contact's "after", as at standup (a second call for the
+ * same record does nothing).  Returns 0, -ENOENT when the incident's
+ * plan has no such agency, or -errno. */
+int paging_notice(struct muster *m, struct outbox *ob, const struct paging_notice *n, int64_t now);
+
+/* Inside a transaction: stop the notices of kind about ref_id still
+ * climbing (the record was closed).  Returns 0 or -errno. */
+int paging_notice_stop(struct muster *m, struct outbox *ob, const char *kind, int64_t ref_id,
+                       int64_t now);
+
+/* Inside a transaction: a delivery of page_id was confirmed; a notice
+ * that needs no acknowledgement stops climbing.  Returns 0 or -errno. */
+int paging_notice_delivered(struct muster *m, struct outbox *ob, int64_t page_id, int64_t now);
+
 /* Inside a stand-down's transaction: cancel every page of the incident
  * still climbing, and after the commit every delivery in flight. */
 int paging_incident_stop(struct muster *m, struct outbox *ob, int64_t incident_id, int64_t now);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "alarm.h"
 #include "authz.h"
 #include "board.h"
 #include "control.h"
@@ -27,19 +28,28 @@ struct page_ref {
     char incident_state[16];
     char acked_by[KEYS_HOLDER_MAX + 4];
     int64_t ask_id; /* a call for staff, 0 for the activation page */
+    char kind[24];  /* "page", or a notice's kind ("referral", "promotion") */
+    int64_t ref_id; /* a notice's record */
 };
 
 static const char SQL_BY_CODE[] =
-    "SELECT p.id, p.incident_id, p.agency_id, p.state, i.ref, i.state, p.acked_by, p.ask_id"
-    " FROM pages p JOIN incidents i ON i.id = p.incident_id WHERE p.ack_code = ?1";
+    "SELECT p.id, p.incident_id, p.agency_id, p.state, i.ref, i.state, p.acked_by, p.ask_id,"
+    " p.kind, p.ref_id FROM pages p JOIN incidents i ON i.id = p.incident_id WHERE p.ack_code = ?1";
 static const char SQL_BY_MY_CODE[] =
-    "SELECT p.id, p.incident_id, p.agency_id, p.state, i.ref, i.state, p.acked_by, p.ask_id"
-    " FROM pages p JOIN incidents i ON i.id = p.incident_id WHERE p.ack_code = ?1"
+    "SELECT p.id, p.incident_id, p.agency_id, p.state, i.ref, i.state, p.acked_by, p.ask_id,"
+    " p.kind, p.ref_id FROM pages p JOIN incidents i ON i.id = p.incident_id WHERE p.ack_code = ?1"
     " AND p.agency_id = ?2";
 static const char SQL_BY_REF[] =
-    "SELECT p.id, p.incident_id, p.agency_id, p.state, i.ref, i.state, p.acked_by, p.ask_id"
-    " FROM pages p JOIN incidents i ON i.id = p.incident_id WHERE i.ref = ?1 AND p.agency_id = ?2"
-    " AND p.ask_id IS NULL";
+    "SELECT p.id, p.incident_id, p.agency_id, p.state, i.ref, i.state, p.acked_by, p.ask_id,"
+    " p.kind, p.ref_id FROM pages p JOIN incidents i ON i.id = p.incident_id WHERE i.ref = ?1 AND "
+    "p.agency_id = ?2"
+    " AND p.ask_id IS NULL AND p.kind = 'page'";
+static const char SQL_BY_PERSON[] =
+    "SELECT p.id, p.incident_id, p.agency_id, p.state, i.ref, i.state, p.acked_by, p.ask_id,"
+    " p.kind, p.ref_id FROM pages p JOIN incidents i ON i.id = p.incident_id"
+    " WHERE p.agency_id = ?2 AND p.kind IN ('referral', 'promotion')"
+    " AND p.ref_id IN (SELECT id FROM referrals WHERE person_id = ?1)"
+    " ORDER BY p.state <> 'paging', p.id DESC LIMIT 1";
 
 /* Find a page with query sql (SQL_BY_*) and its parameters a and b (b
  * NULL for SQL_BY_CODE). */
@@ -63,6 +73,8 @@ static int page_find(struct cmd_ctx *c, const char *sql, const char *a, const ch
         const char *by = store_col_text(s, 6);
         snprintf(out->acked_by, sizeof(out->acked_by), "%s", by ? by : "");
         out->ask_id = sqlite3_column_int64(s, 7);
+        snprintf(out->kind, sizeof(out->kind), "%s", store_col_text(s, 8));
+        out->ref_id = sqlite3_column_int64(s, 9);
     }
     sqlite3_reset(s);
     return rc > 0 ? 0 : rc == 0 ? -ENOENT : rc;
@@ -70,7 +82,8 @@ static int page_find(struct cmd_ctx *c, const char *sql, const char *a, const ch
 
 static const char SQL_ACK[] =
     "UPDATE pages SET state = 'acknowledged', next_at = NULL, acked_at = ?2, acked_by = ?3,"
-    " ack_note = ?4, ack_via = ?5 WHERE id = ?1 AND state IN ('paging', 'unreachable')";
+    " ack_note = ?4, ack_via = ?5 WHERE id = ?1 AND (state IN ('paging', 'unreachable')"
+    " OR ack_via = 'delivered')";
 
 /* The acknowledgement event's data; a call for staff says which ask. */
 static json_t *ack_data(const struct page_ref *pg, const char *by, const char *note,
@@ -80,6 +93,11 @@ static json_t *ack_data(const struct page_ref *pg, const char *by, const char *n
                           "via", via);
     if (pg->ask_id)
         json_object_set_new(d, "ask", json_integer(pg->ask_id));
+    if (strcmp(pg->kind, "page")) {
+        json_object_set_new(d, "kind", json_string(pg->kind));
+        json_object_set_new(d, "ref_id", json_integer(pg->ref_id));
+        json_object_set_new(d, "page_id", json_integer(pg->id));
+    }
     return d;
 }
 
@@ -87,10 +105,17 @@ static json_t *ack_data(const struct page_ref *pg, const char *by, const char *n
  * stopped after the commit. */
 static int ack_page(struct cmd_ctx *c, struct page_ref *pg, const char *note, const char *via)
 {
-    snprintf(c->target, sizeof(c->target), "%s %s", pg->ref, pg->agency);
+    bool notice = strcmp(pg->kind, "page") != 0;
+    if (notice)
+        snprintf(c->target, sizeof(c->target), "%s page %lld", pg->ref, (long long)pg->id);
+    else
+        snprintf(c->target, sizeof(c->target), "%s %s", pg->ref, pg->agency);
+    if (notice && !strcmp(pg->state, "cancelled"))
+        return proto_fail(&c->err, ERR_CONFLICT, "the %s was withdrawn: its referral closed",
+                          pg->kind);
     if (!strcmp(pg->state, "cancelled") || strcmp(pg->incident_state, "active"))
         return proto_fail(&c->err, ERR_CONFLICT, "incident %s is stood down", pg->ref);
-    if (!strcmp(pg->state, "acknowledged")) {
+    if (!strcmp(pg->state, "acknowledged") && pg->acked_by[0]) {
         c->result =
             json_pack("{s:s, s:s, s:s, s:b, s:s}", "incident", pg->ref, "agency", pg->agency,
                       "state", "acknowledged", "already", 1, "acknowledged_by", pg->acked_by);
@@ -108,17 +133,22 @@ static int ack_page(struct cmd_ctx *c, struct page_ref *pg, const char *note, co
     }
     if (rc == 0)
         rc = paging_cancel_in_flight(c->m, c->outbox, pg->incident_id, pg->id, c->now);
-    if (rc == 0)
+    if (rc == 0 && !notice)
         paging_agency_board(c->m, c->outbox, pg->incident_id, pg->agency);
     if (rc == 0)
-        rc = outbox_event(c->m, c->outbox, pg->incident_id, pg->ref, "agency.acknowledged",
+        rc = outbox_event(c->m, c->outbox, pg->incident_id, pg->ref,
+                          notice ? "notice.acknowledged" : "agency.acknowledged",
                           ack_data(pg, c->actor, note, via), c->now);
+    if (rc == 0 && notice)
+        rc = alarm_resolve_referral(c->m, c->outbox, pg->ref_id, c->actor, c->now);
     if (rc == 0)
         rc = paging_rearm_after_commit(c->m, c->outbox);
     if (rc != 0)
         return dispatch_storage_fail(c, rc);
     c->result = json_pack("{s:s, s:s, s:s, s:b}", "incident", pg->ref, "agency", pg->agency,
                           "state", "acknowledged", "already", 0);
+    if (notice)
+        json_object_set_new(c->result, "kind", json_string(pg->kind));
     return 0;
 }
 
@@ -249,6 +279,35 @@ static int cmd_page_ack(struct cmd_ctx *c)
     return ack_page(c, &pg, note, via);
 }
 
+/* referral.ack: the provider acknowledges the notice of a person's
+ * referral, by person (its own notice) or by code; the duty desk or Gold
+ * relays a code the provider sent back. */
+static int cmd_referral_ack(struct cmd_ctx *c)
+{
+    const char *code = NULL, *note = NULL, *me = authz_agency_id(c->principal);
+    int64_t person = 0;
+    if (proto_arg_int(c->args, "person", false, 1, INT64_MAX, &person, &c->err) ||
+        proto_arg_str(c->args, "code", false, 16, &code, &c->err) ||
+        proto_arg_text(c->args, "note", false, 2000, &note, &c->err))
+        return -1;
+    if (!person == !code || (!me && !code))
+        return proto_fail(&c->err, ERR_BAD_ARGUMENT,
+                          me ? "give either \"person\" or \"code\"" : "give \"code\"");
+    int limit = me ? AGENCY_CODE_LIMIT : RELAY_CODE_LIMIT;
+    if (code && code_limit_check(c, limit) != 0)
+        return -1;
+    struct page_ref pg;
+    char id[24];
+    snprintf(id, sizeof(id), "%lld", (long long)person);
+    int rc = page_find(c, code ? (me ? SQL_BY_MY_CODE : SQL_BY_CODE) : SQL_BY_PERSON,
+                       code ? code : id, me, &pg);
+    if (rc != 0 && code)
+        return code_wrong(c, rc, limit, "no such code");
+    if (rc != 0)
+        return not_found(c, rc, "no referral of that person was sent to your agency");
+    return ack_page(c, &pg, note, code ? (me ? "code" : "relay") : "agency");
+}
+
 static const char SQL_REPAGE[] =
     "UPDATE pages SET state = 'paging', step = 0, attempt = 0, next_at = ?2, started_at = ?2,"
     " unreachable_at = NULL, repages = repages + 1 WHERE id = ?1";
@@ -344,7 +403,7 @@ static int cmd_listen(struct cmd_ctx *c)
 static const char SQL_RECEIVED[] =
     "UPDATE attempts SET state = 'delivered', finished_at = ?3 WHERE id = ?1 AND state = 'sent'"
     " AND EXISTS (SELECT 1 FROM pages p WHERE p.id = attempts.page_id AND p.agency_id = ?2)"
-    " RETURNING (SELECT incident_id FROM pages WHERE id = page_id), step";
+    " RETURNING (SELECT incident_id FROM pages WHERE id = page_id), step, page_id";
 
 /* agency.received: the listener confirms a page reached it (a repeat, or
  * a page that is not the agency's, changes nothing). */
@@ -364,6 +423,7 @@ static int cmd_received(struct cmd_ctx *c)
     bool changed = rc > 0;
     int64_t incident = changed ? sqlite3_column_int64(s, 0) : 0;
     int step = changed ? sqlite3_column_int(s, 1) : 0;
+    int64_t page_id = changed ? sqlite3_column_int64(s, 2) : 0;
     int reset = sql_errno(sqlite3_reset(s));
     rc = rc < 0 ? rc : reset;
     snprintf(c->target, sizeof(c->target), "page %lld", (long long)id);
@@ -376,6 +436,8 @@ static int cmd_received(struct cmd_ctx *c)
                                     (json_int_t)id, "step", step + 1, "channel", "zmq", "state",
                                     "delivered"),
                           c->now);
+    if (rc >= 0 && changed)
+        rc = paging_notice_delivered(c->m, c->outbox, page_id, c->now);
     if (rc != 0)
         return dispatch_storage_fail(c, rc);
     c->result = json_pack("{s:I, s:b}", "page_id", (json_int_t)id, "confirmed", changed);
@@ -383,6 +445,7 @@ static int cmd_received(struct cmd_ctx *c)
 }
 
 static const char *const ack_args[] = {"incident", "code", "note", "pledge", NULL};
+static const char *const referral_ack_args[] = {"person", "code", "note", NULL};
 static const char *const relay_args[] = {"code", "note", "via", NULL};
 static const char *const repage_args[] = {"incident", "agency", NULL};
 static const char *const no_args[] = {NULL};
@@ -393,6 +456,10 @@ const struct command paging_commands[] = {
     {.name = "agency.received", .fn = cmd_received, .args = received_args, .flags = CMD_MUTATING},
     {.name = "agency.ack", .fn = cmd_agency_ack, .args = ack_args, .flags = CMD_MUTATING},
     {.name = "page.ack", .fn = cmd_page_ack, .args = relay_args, .flags = CMD_MUTATING},
+    {.name = "referral.ack",
+     .fn = cmd_referral_ack,
+     .args = referral_ack_args,
+     .flags = CMD_MUTATING},
     {.name = "agency.repage", .fn = cmd_repage, .args = repage_args, .flags = CMD_MUTATING},
     {.name = NULL},
 };

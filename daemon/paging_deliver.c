@@ -123,7 +123,8 @@ static const char *keep(struct delivery *d, const char *s)
 
 static const char SQL_ATTEMPT[] =
     "SELECT a.step, a.attempt, a.state, p.agency_id, p.ack_code, p.incident_id, i.ref, i.level,"
-    " i.exercise, i.operation, i.plan_version, p.ask_id FROM attempts a"
+    " i.exercise, i.operation, i.plan_version, p.ask_id, p.kind, p.body, p.ack_due_at"
+    " FROM attempts a"
     " JOIN pages p ON p.id = a.page_id JOIN incidents i ON i.id = p.incident_id WHERE a.id = ?1";
 static const char SQL_ASK_CALL[] =
     "SELECT a.short, a.role, s.name, s.starts_at, s.ends_at FROM asks a"
@@ -184,8 +185,9 @@ static int delivery_words(struct delivery *d, struct page_facts *f, const struct
     f->contact_name = contact->name;
     f->channel = plan_channel_name(contact->channel);
     f->steps = (int)agency->ncontacts;
-    d->subject = paging_subject(f);
-    d->text = paging_text(f);
+    bool notice = f->notice != NULL;
+    d->subject = notice ? paging_notice_subject(f) : paging_subject(f);
+    d->text = notice ? paging_notice_text(f) : paging_text(f);
     json_t *j = paging_json(f, d->subject, d->text);
     d->json = json_dumps(j, JSON_COMPACT);
     json_decref(j);
@@ -237,6 +239,22 @@ static struct delivery *delivery_new(int64_t id, const struct plan_agency *agenc
     return d;
 }
 
+/* A notice's stored body (JSON text, NULL for a page) in *out, owned by
+ * d.  0, or -ENOMEM. */
+static int notice_body(struct delivery *d, const char *text, json_t **out)
+{
+    *out = NULL;
+    if (!text)
+        return 0;
+    json_t *b = json_loads(text, 0, NULL);
+    if (!b)
+        b = json_object(); /* never written unreadable; an empty notice is still a notice */
+    if (!b || json_array_append_new(d->keep, b) != 0)
+        return -ENOMEM;
+    *out = b;
+    return 0;
+}
+
 /* The delivery of the attempt on row s (SQL_ATTEMPT) in *out: 0, -ENOENT
  * when its plan entry is gone, or -errno. */
 static int delivery_from_row(struct paging *p, sqlite3_stmt *s, int64_t id, struct delivery **out)
@@ -260,7 +278,11 @@ static int delivery_from_row(struct paging *p, sqlite3_stmt *s, int64_t id, stru
     f.operation = keep(d, store_col_text(s, 9));
     f.plan_version = keep(d, store_col_text(s, 10));
     f.ack_code = keep(d, store_col_text(s, 4));
-    int rc = d->oom ? -ENOMEM : ask_call(p, sqlite3_column_int64(s, 11), plan, &d->call);
+    f.kind = keep(d, store_col_text(s, 12));
+    f.ack_due_at = sqlite3_column_int64(s, 14);
+    int rc = d->oom ? -ENOMEM : notice_body(d, store_col_text(s, 13), &f.notice);
+    if (rc == 0)
+        rc = ask_call(p, sqlite3_column_int64(s, 11), plan, &d->call);
     f.call = d->call;
     if (rc == 0)
         rc = delivery_words(d, &f, plan, agency, contact);
@@ -306,7 +328,7 @@ static const char SQL_RESULT[] =
     " WHERE id = ?1 AND state IN ('sending', 'sent', 'queued') RETURNING page_id, step, channel,"
     " created_at >= (SELECT started_at FROM pages WHERE id = page_id), attempt";
 static const char SQL_PAGE_OF[] =
-    "SELECT p.incident_id, i.ref, p.agency_id, p.state, p.step, p.attempt"
+    "SELECT p.incident_id, i.ref, p.agency_id, p.state, p.step, p.attempt, p.kind"
     " FROM pages p JOIN incidents i ON i.id = p.incident_id WHERE p.id = ?1";
 static const char SQL_ESCALATE[] =
     "UPDATE pages SET step = ?2, attempt = 0, next_at = ?3 WHERE id = ?1";
@@ -378,7 +400,10 @@ static int result_event(struct muster *m, struct outbox *ob, struct result *r, i
                              (json_int_t)r->id, "step", fstep + 1, "channel", channel, "state",
                              result_state(r), "detail", r->detail);
     char kind[32];
-    snprintf(kind, sizeof(kind), "page.%s", result_state(r));
+    bool notice = strcmp(store_col_text(s, 6), "page") != 0;
+    snprintf(kind, sizeof(kind), "%s.%s", notice ? "notice" : "page", result_state(r));
+    if (notice)
+        json_object_set_new(data, "kind", json_string(store_col_text(s, 6)));
     char ref[64];
     snprintf(ref, sizeof(ref), "%s", store_col_text(s, 1));
     sqlite3_reset(s);
@@ -393,6 +418,8 @@ static int result_event(struct muster *m, struct outbox *ob, struct result *r, i
         rc = outbox_event(m, ob, incident, ref, kind, data, now);
     else
         json_decref(data);
+    if (rc == 0 && notice && paging && r->status == 0)
+        rc = paging_notice_delivered(m, ob, page_id, now);
     return rc ? rc : paging_rearm_after_commit(m, ob);
 }
 

@@ -54,4 +54,14 @@ void paging__session_end(struct paging *p, struct paging_session *s);
  * or -errno. */
 int paging__deliver_after_commit(struct paging *p, struct outbox *ob, int64_t id);
 
+/* Notice page_id ran out of ladder (paging_notice.c): its event, and the
+ * alarm of an urgent one.  0 or -errno. */
+int paging__notice_unreachable(struct muster *m, struct outbox *ob, int64_t page_id,
+                               int64_t incident_id, const char *ref, const char *agency, int steps,
+                               int64_t now);
+
+/* Raise the alarm of every urgent notice past its time to acknowledge.
+ * 0 or -errno. */
+int paging__notices_overdue(struct muster *m, struct outbox *ob, int64_t now);
+
 #endif

@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -44,6 +45,56 @@ char *paging_text(const struct page_facts *f)
     return s;
 }
 
+static const char *body_str(const struct page_facts *f, const char *key)
+{
+    const char *v = json_string_value(json_object_get(f->notice, key));
+    return v ? v : "";
+}
+
+char *paging_notice_subject(const struct page_facts *f)
+{
+    char *s = NULL;
+    const char *mark = f->exercise ? PAGING_EXERCISE_MARK " " : "";
+    int n = asprintf(&s, "%s%s %s, ack code %s", mark, body_str(f, "subject"), f->incident_ref,
+                     f->ack_code);
+    return n < 0 ? NULL : s;
+}
+
+/* "Acknowledge within 60 min (by 14:05 UTC)" or "No acknowledgement needed". */
+static void ack_line(const struct page_facts *f, char *buf, size_t len)
+{
+    time_t t = (time_t)(f->ack_due_at / 1000);
+    struct tm tm;
+    char at[32];
+    if (!f->ack_due_at) {
+        snprintf(buf, len, "Receipt is enough; you may acknowledge");
+        return;
+    }
+    localtime_r(&t, &tm);
+    strftime(at, sizeof(at), "%a %d %b %H:%M %Z", &tm);
+    snprintf(buf, len, "URGENT: acknowledge by %s", at);
+}
+
+char *paging_notice_text(const struct page_facts *f)
+{
+    char *s = NULL, ack[96];
+    const char *mark = f->exercise ? PAGING_EXERCISE_MARK "\n" : "";
+    ack_line(f, ack, sizeof(ack));
+    if (asprintf(&s,
+                 "%s"
+                 "MAJOR INCIDENT %s: level %d (%s), operation %s.\n"
+                 "%s\n"
+                 "%s: send back the code %s.\n"
+                 "Your agency: %s (%s).\n"
+                 "Notice %lld: step %d of %d (%s), attempt %d.\n"
+                 "%s",
+                 mark, f->incident_ref, f->level, f->level_name ? f->level_name : "-", f->operation,
+                 body_str(f, "text"), ack, f->ack_code, f->agency_name, f->agency_id,
+                 (long long)f->page_id, f->step, f->steps, f->contact_name, f->attempt, mark) < 0)
+        return NULL;
+    return s;
+}
+
 json_t *paging_json(const struct page_facts *f, const char *subject, const char *text)
 {
     json_t *j = json_pack(
@@ -55,6 +106,12 @@ json_t *paging_json(const struct page_facts *f, const char *subject, const char 
         f->ack_code, "subject", subject, "text", text);
     if (j && f->call)
         json_object_set_new(j, "call", json_string(f->call));
+    if (j)
+        json_object_set_new(j, "kind", json_string(f->kind ? f->kind : "page"));
+    if (j && f->notice)
+        json_object_set(j, "notice", json_object_get(f->notice, "facts"));
+    if (j && f->ack_due_at)
+        json_object_set_new(j, "ack_due_at", json_integer(f->ack_due_at));
     return j;
 }
 

@@ -30,7 +30,10 @@ struct page_facts {
     int steps; /* ladder length */
     int attempt;
     const char *ack_code;
-    const char *call; /* a call for staff ("2 x Mental health nurse for ..."), or NULL */
+    const char *call;   /* a call for staff ("2 x Mental health nurse for ..."), or NULL */
+    const char *kind;   /* "page" (an activation or a call for staff), or a notice's kind */
+    json_t *notice;     /* a notice's stored body {subject, text, facts} (borrowed), or NULL */
+    int64_t ack_due_at; /* a notice that must be acknowledged by then (urgent), or 0 */
 };
 
 /* The subject line (malloc'd).  Starts with the exercise mark for an
@@ -40,6 +43,11 @@ char *paging_subject(const struct page_facts *f);
 /* The page text (malloc'd): first and last line the exercise mark for an
  * exercise. */
 char *paging_text(const struct page_facts *f);
+
+/* A notice's subject line and text (malloc'd), from its stored body: the
+ * exercise mark, the incident, the body's words, how to acknowledge. */
+char *paging_notice_subject(const struct page_facts *f);
+char *paging_notice_text(const struct page_facts *f);
 
 /* The page as a JSON object with subject and text (new reference). */
 json_t *paging_json(const struct page_facts *f, const char *subject, const char *text);

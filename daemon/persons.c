@@ -28,6 +28,8 @@
 #include "incident.h"
 #include "log.h"
 #include "outbox.h"
+#include "paging.h"
+#include "persons_int.h"
 #include "plan.h"
 #include "report.h"
 #include "routing.h"
@@ -47,12 +49,12 @@ struct facts {
     char ref[64];
     char category[16], language[8], home_area[64], consent[16];
     struct route_person rp;
-    bool merged;
+    bool merged, interpreter;
 };
 
 static const char SQL_FACTS[] =
     "SELECT p.incident_id, i.ref, p.category, p.age, p.vulnerabilities, p.language,"
-    " p.home_area, p.screen_positive, p.urgent, p.consent, p.merged_into"
+    " p.home_area, p.screen_positive, p.urgent, p.consent, p.merged_into, p.interpreter"
     " FROM persons p JOIN incidents i ON i.id = p.incident_id WHERE p.id = ?1";
 
 static void copy_col(sqlite3_stmt *s, int i, char *buf, size_t len)
@@ -84,6 +86,7 @@ static int facts_load(struct muster *m, int64_t id, struct facts *f)
             sqlite3_column_int(s, 8) != 0,
             f->consent};
         f->merged = sqlite3_column_type(s, 10) != SQLITE_NULL;
+        f->interpreter = sqlite3_column_int(s, 11) != 0;
     }
     sqlite3_reset(s);
     return rc > 0 ? 0 : rc == 0 ? -ENOENT : rc;
@@ -102,7 +105,7 @@ static int facts_load(struct muster *m, int64_t id, struct facts *f)
 static const char SQL_OCCUPIED[] = "SELECT COUNT(*)" POOL_INCIDENTS " AND r.state = 'referred'";
 static const char SQL_OPEN_REFERRAL[] =
     "SELECT id, pathway, state FROM referrals WHERE person_id = ?1"
-    " AND state IN ('referred', 'waitlisted', 'held_consent')";
+    " AND state IN ('referred', 'waitlisted', 'held_consent', 'held_urgent')";
 static const char SQL_REFERRAL_ADD[] =
     "INSERT INTO referrals (person_id, incident_id, pathway, provider, state, reason, home_area,"
     " created_at, updated_at, given_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8,"
@@ -112,8 +115,8 @@ static const char SQL_REFERRAL_CLOSE[] =
 static const char SQL_REFERRED_AT[] =
     "UPDATE persons SET referred_at = ?2 WHERE id = ?1 AND referred_at IS NULL";
 static const char SQL_WAITLIST_HEAD[] =
-    "SELECT r.id, r.person_id, r.incident_id, i.ref" POOL_INCIDENTS
-    " AND r.state = 'waitlisted' ORDER BY r.id LIMIT 1";
+    "SELECT r.id, r.person_id, r.incident_id, i.ref, r.state" POOL_INCIDENTS
+    " AND r.state IN ('held_urgent', 'waitlisted') ORDER BY r.state = 'waitlisted', r.id LIMIT 1";
 static const char SQL_PROMOTE[] =
     "UPDATE referrals SET state = 'referred', updated_at = ?2 WHERE id = ?1";
 
@@ -206,9 +209,42 @@ static int pathway_count(struct muster *m, struct outbox *ob, int64_t incident_i
     return board_add(m, ob, incident_id, key, delta);
 }
 
-/* Give freed places of pathway pw to the oldest waitlisted persons of its
- * pool, whichever incident of the pool they belong to (their incident's
- * board and feed show the promotion).  f: the incident freeing them. */
+/* Tell of referral rid (of person_id, on pathway pw) in state; the
+ * person's facts are read again (a promotion is another person's). */
+static int news(struct muster *m, struct outbox *ob, int64_t person_id, int64_t rid,
+                const struct plan_pathway *pw, const char *state, int64_t now)
+{
+    struct facts f;
+    int rc = facts_load(m, person_id, &f);
+    const struct plan *plan = rc == 0 ? frozen_plan(m, f.incident_id) : NULL;
+    if (rc == 0 && !plan)
+        rc = -ENOENT;
+    if (rc != 0)
+        return rc;
+    struct referral_news n = {.incident_id = f.incident_id,
+                              .person_id = person_id,
+                              .referral_id = rid,
+                              .ref = f.ref,
+                              .state = state,
+                              .category = f.category,
+                              .language = f.language,
+                              .home_area = pw->out_of_area ? f.home_area : "",
+                              .urgent = f.rp.urgent,
+                              .interpreter = f.interpreter,
+                              .pathway = pw};
+    return persons_referral_news(m, ob, plan, &n, now);
+}
+
+static int promoted_news(struct muster *m, struct outbox *ob, int64_t person_id, int64_t rid,
+                         const struct plan_pathway *pw, int64_t now)
+{
+    return news(m, ob, person_id, rid, pw, "promoted", now);
+}
+
+/* Give freed places of pathway pw to the urgent persons held on it, then
+ * to the oldest waitlisted persons of its pool, whichever incident of the
+ * pool they belong to (their incident's board and feed show the
+ * promotion).  f: the incident freeing them. */
 static int promote(struct muster *m, struct outbox *ob, const struct facts *f,
                    const struct plan_pathway *pw, int occupied, int64_t now)
 {
@@ -222,26 +258,31 @@ static int promote(struct muster *m, struct outbox *ob, const struct facts *f,
         int found = store_step(s);
         int64_t rid = found > 0 ? sqlite3_column_int64(s, 0) : 0;
         int64_t person = found > 0 ? sqlite3_column_int64(s, 1) : 0;
+        char was[16] = "";
         if (found > 0) {
             of.incident_id = sqlite3_column_int64(s, 2);
             copy_col(s, 3, of.ref, sizeof(of.ref));
+            copy_col(s, 4, was, sizeof(was));
         }
         sqlite3_reset(s);
         if (found <= 0)
             return found;
         rc = exec_id_text_time(m, SQL_PROMOTE, rid, NULL, now);
         if (rc == 0)
-            rc = pathway_count(m, ob, of.incident_id, pw->id, "waitlisted", -1);
+            rc = pathway_count(m, ob, of.incident_id, pw->id, was, -1);
         if (rc == 0)
             rc = pathway_count(m, ob, of.incident_id, pw->id, "referred", 1);
         if (rc == 0)
             rc = referral_event(m, ob, &of, person, "person.promoted", pw->id, "referred", now);
+        if (rc == 0)
+            rc = promoted_news(m, ob, person, rid, pw, now);
         occupied++;
     }
     return rc;
 }
 
-static const char *const action_state[] = {"referred", "waitlisted", "held_consent", NULL, NULL};
+static const char *const action_state[] = {"referred", "waitlisted", "held_consent",
+                                           NULL,       NULL,         "held_urgent"};
 
 static int referral_insert(struct muster *m, struct outbox *ob, int64_t person_id,
                            const struct facts *f, const struct plan_pathway *pw, const char *state,
@@ -262,9 +303,14 @@ static int referral_insert(struct muster *m, struct outbox *ob, int64_t person_i
         sqlite3_bind_text(s, 7, f->home_area, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 8, now);
     int rc = store_exec_stmt(s);
-    if (rc == 0 && strcmp(state, "held_consent"))
+    int64_t rid = rc == 0 ? sqlite3_last_insert_rowid(sqlite3_db_handle(s)) : 0;
+    if (rc == 0 && strcmp(state, "held_consent") && strcmp(state, "held_urgent"))
         rc = exec_id_text_time(m, SQL_REFERRED_AT, person_id, NULL, now);
-    return rc ? rc : pathway_count(m, ob, f->incident_id, pw->id, state, 1);
+    if (rc == 0)
+        rc = pathway_count(m, ob, f->incident_id, pw->id, state, 1);
+    if (rc == 0 && (!strcmp(state, "referred") || !strcmp(state, "held_urgent")))
+        rc = news(m, ob, person_id, rid, pw, state, now);
+    return rc;
 }
 
 /* Close the open referral cur; returns the index of the pathway whose
@@ -274,7 +320,8 @@ static int referral_replace(struct muster *m, struct outbox *ob, const struct fa
                             const struct plan_persons *pp, int64_t now)
 {
     if (exec_id_text_time(m, SQL_REFERRAL_CLOSE, cur->id, reason, now) != 0 ||
-        pathway_count(m, ob, f->incident_id, cur->pathway, cur->state, -1) != 0)
+        pathway_count(m, ob, f->incident_id, cur->pathway, cur->state, -1) != 0 ||
+        persons_referral_ended(m, ob, cur->id, reason, now) != 0)
         return -2;
     referral_event(m, ob, f, person_id, "person.referral_closed", cur->pathway, reason, now);
     return strcmp(cur->state, "referred") ? -1 : plan_pathway_index(pp, cur->pathway);

@@ -20,4 +20,34 @@ struct outbox;
  * retention_days.  Returns 0 or -errno. */
 int persons_retention_run(struct muster *m, struct outbox *ob, int64_t now);
 
+struct outbox;
+struct plan;
+struct plan_pathway;
+
+/* A referral that changed, as persons_referral_news tells its provider
+ * and the duty manager (persons_notice.c). */
+struct referral_news {
+    int64_t incident_id, person_id, referral_id;
+    const char *ref;   /* the incident's */
+    const char *state; /* "referred" (new), "promoted" (from a waitlist or a hold), "held_urgent" */
+    const char *category;  /* the person's, "" unknown */
+    const char *language;  /* ISO 639, "" unknown */
+    const char *home_area; /* named on an out-of-area referral, else "" */
+    bool urgent, interpreter;
+    const struct plan_pathway *pathway;
+};
+
+/* Inside a transaction: a referral was made, promoted or held.  Referred
+ * and promoted: a notice to the provider (urgent ones must be
+ * acknowledged within the plan's urgent_ack), activating the provider if
+ * the incident had not (unless its plan entry says activate_on_referral:
+ * false).  Held urgent: an alarm for the duty manager.  0 or -errno. */
+int persons_referral_news(struct muster *m, struct outbox *ob, const struct plan *plan,
+                          const struct referral_news *n, int64_t now);
+
+/* Inside a transaction: referral_id closed (reason): its notices stop
+ * climbing, its open alarms are resolved.  0 or -errno. */
+int persons_referral_ended(struct muster *m, struct outbox *ob, int64_t referral_id,
+                           const char *reason, int64_t now);
+
 #endif

@@ -44,7 +44,7 @@ static json_t *timeline_row(sqlite3_stmt *s)
 static const char SQL_AGENCIES[] =
     "SELECT p.agency_id, p.state, p.started_at, p.acked_at, p.acked_by, p.ack_via,"
     " p.unreachable_at, (SELECT COUNT(*) FROM attempts a WHERE a.page_id = p.id), p.repages"
-    " FROM pages p WHERE p.incident_id = ?1 AND p.ask_id IS NULL ORDER BY p.id";
+    " FROM pages p WHERE p.incident_id = ?1 AND p.ask_id IS NULL AND p.kind = 'page' ORDER BY p.id";
 
 static json_t *agency_row(sqlite3_stmt *s)
 {

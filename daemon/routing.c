@@ -50,6 +50,23 @@ static bool rule_matches(const struct plan_persons *pp, const struct plan_rule *
     return !(r->screen_positive == -1 && p->screen_positive == 1);
 }
 
+/* An urgent rule's pathway pw is full: its first overflow pathway with
+ * room, or a hold on pw. */
+static void urgent_overflow(const struct plan_persons *pp, int rule, int pw, const int *occupied,
+                            struct route_decision *out)
+{
+    const struct plan_pathway *path = &pp->pathways[pw];
+    for (size_t k = 0; k < path->noverflow; k++) {
+        int o = plan_pathway_index(pp, path->overflow[k]);
+        const struct plan_pathway *alt = o >= 0 ? &pp->pathways[o] : NULL;
+        if (alt && (alt->capacity == 0 || occupied[o] < alt->capacity)) {
+            *out = (struct route_decision){ROUTE_REFER, rule, o};
+            return;
+        }
+    }
+    *out = (struct route_decision){ROUTE_HOLD_URGENT, rule, pw};
+}
+
 void routing_decide(const struct plan_persons *pp, const struct route_person *p,
                     const int *occupied, struct route_decision *out)
 {
@@ -65,11 +82,15 @@ void routing_decide(const struct plan_persons *pp, const struct route_person *p,
             continue;
         const struct plan_pathway *path = &pp->pathways[pw];
         bool room = path->capacity == 0 || occupied[pw] < path->capacity;
-        if (!room && !path->waitlist)
-            continue; /* full, no waitlist: the next rule may fit */
-        *out = (struct route_decision){room ? ROUTE_REFER : ROUTE_WAITLIST, (int)i, pw};
+        if (!room && !r->urgent && !path->waitlist)
+            continue;           /* full, no waitlist: the next rule may fit */
+        if (!room && r->urgent) /* never on to a later rule, nor a waitlist */
+            urgent_overflow(pp, (int)i, pw, occupied, out);
+        else
+            *out = (struct route_decision){room ? ROUTE_REFER : ROUTE_WAITLIST, (int)i, pw};
         bool needs_consent = (pp->explicit_consent & p->category) != 0;
-        if (needs_consent && (!p->consent || strcmp(p->consent, "given")))
+        if (out->action != ROUTE_HOLD_URGENT && needs_consent &&
+            (!p->consent || strcmp(p->consent, "given")))
             out->action = ROUTE_HOLD_CONSENT;
         return;
     }
@@ -77,6 +98,7 @@ void routing_decide(const struct plan_persons *pp, const struct route_person *p,
 
 const char *routing_action_name(enum route_action a)
 {
-    static const char *const names[] = {"refer", "waitlist", "hold_consent", "declined", "none"};
-    return a <= ROUTE_NONE ? names[a] : "none";
+    static const char *const names[] = {"refer",    "waitlist", "hold_consent",
+                                        "declined", "none",     "hold_urgent"};
+    return a <= ROUTE_HOLD_URGENT ? names[a] : "none";
 }

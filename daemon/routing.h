@@ -30,6 +30,8 @@ enum route_action {
     ROUTE_HOLD_CONSENT, /* the pathway is chosen but consent must be recorded first */
     ROUTE_DECLINED,     /* the person opted out of referral */
     ROUTE_NONE,         /* no rule matches (or every match is full without a waitlist) */
+    ROUTE_HOLD_URGENT,  /* an urgent rule's pathway and its urgent overflow are all full:
+                         * held on that pathway, an open alarm for the duty manager */
 };
 
 struct route_decision {
@@ -44,7 +46,10 @@ int routing_home(const struct plan_persons *pp, const char *home_area);
 
 /*
  * Decide.  occupied[i] is how many persons pathway i holds now (referred,
- * not waitlisted), for every pathway of pp.  Always fills out.
+ * not waitlisted), for every pathway of pp.  Always fills out.  An urgent
+ * person matched by an urgent rule is never passed on to a later rule: a
+ * full pathway sends them to its first overflow pathway with room, or
+ * holds them (ROUTE_HOLD_URGENT), before any waitlist.
  */
 void routing_decide(const struct plan_persons *pp, const struct route_person *p,
                     const int *occupied, struct route_decision *out);

@@ -607,7 +607,7 @@ static void assert_real_persons(const struct plan *p)
         assert_true(strcmp(pp->bank_holidays[i - 1], pp->bank_holidays[i]) < 0);
     assert_int_equal(pp->screening.nrescreen, 4);
     assert_int_equal(pp->screening.rescreen_days[3], 270);
-    assert_int_equal(pp->npathways, 9);
+    assert_int_equal(pp->npathways, 10);
     for (size_t i = 0; i < pp->npathways; i++) {
         assert_non_null(plan_agency_find(p, pp->pathways[i].provider));
         out_of_area += pp->pathways[i].out_of_area;
@@ -665,8 +665,8 @@ static void test_real_plans(void **state)
     assert_int_equal(p->staffing.nshifts, 2);
     assert_int_equal(p->staffing.nrequirements, 2);
     assert_int_equal(plan_agency_find(p, "mental-health")->nsupplies, 1);
-    assert_int_equal(p->persons.npathways, 3);
-    assert_int_equal(p->persons.nrules, 3);
+    assert_int_equal(p->persons.npathways, 5); /* with the urgent crisis team and its overflow */
+    assert_int_equal(p->persons.nrules, 4);
     assert_int_equal(p->persons.explicit_consent, PLAN_CAT_BEREAVED);
     plan_free(p);
 }
@@ -1361,7 +1361,7 @@ static const struct staffing_case staffing_cases[] = {
     {.supplies = "supplies: [r, s]"},
     {.supplies = "colour: red",
      .error = "10:5: unknown key \"colour\" in agency (expected one of: id, name, role, "
-              "activate_level, contacts, supplies)\n"},
+              "activate_level, contacts, supplies, activate_on_referral)\n"},
     {.supplies = "supplies: [x]",
      .error = "10:16: agency \"a\": supplies role \"x\" which is not in staffing.roles\n"},
     {.supplies = "supplies: [r, s, r]",
@@ -1660,7 +1660,7 @@ static const struct persons_case persons_cases[] = {
      .error = "9:81: duplicate pathway id \"p\" (first defined at line 9)\n"},
     {.pathways = "[{id: p, name: P, provider: a, colour: red}, {id: q, name: Q, provider: b}]",
      .error = "9:44: unknown key \"colour\" in pathway (expected one of: id, name, provider, "
-              "capacity, waitlist, out_of_area)\n"},
+              "capacity, waitlist, out_of_area, overflow)\n"},
     /* rules */
     {.rules = "[{pathway: q, categories: [witness], age_min: 5, age_max: 5, home: out, screen: "
               "negative, urgent: false}]"},
@@ -1716,7 +1716,7 @@ static const struct persons_case persons_cases[] = {
     {.extra = "colour: red",
      .error = "11:3: unknown key \"colour\" in persons (expected one of: home_areas, "
               "explicit_consent, referral_working_days, working_days, bank_holidays, "
-              "contact_attempts, screening, pathways, rules)\n"},
+              "contact_attempts, urgent_ack, screening, pathways, rules)\n"},
     {.extra = "rules: []", .error = "11:3: duplicate key \"rules\" (first defined at line 10)\n"},
 };
 
@@ -2436,7 +2436,7 @@ static void test_to_json(void **state)
     assert_null(json_object_get(ct, "args")); /* exec contacts only */
     assert_int_equal(json_object_size(j), 12);
     assert_true(json_is_null(json_object_get(j, "declined_retention_days"))); /* not set */
-    assert_int_equal(json_object_size(a), 6);
+    assert_int_equal(json_object_size(a), 7); /* with activate_on_referral */
     assert_int_equal(json_array_size(json_object_get(a, "supplies")), 1);
     assert_string_equal(json_string_value(json_array_get(json_object_get(a, "supplies"), 0)),
                         "mh-nurse");
@@ -2558,16 +2558,17 @@ static void test_to_json_persons(void **state)
         "\"tsq_min_days\": 0, \"phq9_cutoff\": 27, \"gad7_cutoff\": 21, \"rescreen_days\": [1, "
         "14, 30, 42, 90, 730]}, \"pathways\": ["
         "{\"id\": \"crisis\", \"name\": \"Urgent crisis team\", \"provider\": \"nhs\", "
-        "\"capacity\": 20, \"waitlist\": false, \"out_of_area\": false}, "
+        "\"capacity\": 20, \"waitlist\": false, \"out_of_area\": false, \"overflow\": []}, "
         "{\"id\": \"therapy\", \"name\": \"Trauma-focused therapy – NHS Talking Therapies\", "
         "\"provider\": \"nhs\", \"capacity\": 100000, \"waitlist\": true, \"out_of_area\": "
-        "false}, "
+        "false, \"overflow\": []}, "
         "{\"id\": \"young\", \"name\": \"Young victims\", \"provider\": \"young-victims\", "
-        "\"capacity\": 0, \"waitlist\": false, \"out_of_area\": false}, "
+        "\"capacity\": 0, \"waitlist\": false, \"out_of_area\": false, \"overflow\": []}, "
         "{\"id\": \"out-of-area\", \"name\": \"Out-of-area referral\", \"provider\": \"hub\", "
-        "\"capacity\": 0, \"waitlist\": false, \"out_of_area\": true}, "
+        "\"capacity\": 0, \"waitlist\": false, \"out_of_area\": true, \"overflow\": []}, "
         "{\"id\": \"monitor\", \"name\": \"Active monitoring\", \"provider\": \"hub\", "
-        "\"capacity\": 0, \"waitlist\": false, \"out_of_area\": false}], \"rules\": ["
+        "\"capacity\": 0, \"waitlist\": false, \"out_of_area\": false, \"overflow\": []}], "
+        "\"rules\": ["
         "{\"pathway\": \"crisis\", \"categories\": [], \"age_min\": null, \"age_max\": null, "
         "\"vulnerabilities\": [], \"languages\": null, \"home\": \"any\", \"screen\": \"any\", "
         "\"urgent\": true}, "
@@ -2587,13 +2588,13 @@ static void test_to_json_persons(void **state)
         "\"urgent\": false}, "
         "{\"pathway\": \"monitor\", \"categories\": [], \"age_min\": null, \"age_max\": null, "
         "\"vulnerabilities\": [], \"languages\": null, \"home\": \"any\", \"screen\": \"any\", "
-        "\"urgent\": false}]}";
+        "\"urgent\": false}], \"urgent_ack_ms\": 3600000}";
     static const char want_default[] =
         "{\"home_areas\": [], \"explicit_consent\": [], \"referral_working_days\": 2, "
         "\"working_days\": [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"], \"bank_holidays\": [], "
         "\"contact_attempts\": 3, \"screening\": {\"tsq_cutoff\": 6, \"tsq_min_days\": 28, "
         "\"phq9_cutoff\": 10, \"gad7_cutoff\": 10, \"rescreen_days\": [30, 90, 180, 270]}, "
-        "\"pathways\": [], \"rules\": []}";
+        "\"pathways\": [], \"rules\": [], \"urgent_ack_ms\": 3600000}";
     struct plan *p = load_ok(plans_dir, "good-persons.yaml");
     json_t *j = plan_to_json(p);
     char *got;

@@ -426,6 +426,41 @@ static void test_full_falls_through(void **state)
     plan_free(plan);
 }
 
+/* Issue 13: an urgent person matched by an urgent rule is never passed on
+ * to a later (non-urgent) rule: before it, "the crisis team is full" sent
+ * them to general support. */
+/* The urgent overflow, in order, then the hold; consent still applies
+ * to a referral to an overflow pathway. */
+static void test_urgent_overflow(void **state)
+{
+    struct plan *plan = load("persons:\n"
+                             "  home_areas: [cambridge]\n"
+                             "  explicit_consent: [bereaved]\n"
+                             "  pathways:\n"
+                             "    - {id: crisis, name: Crisis, provider: nhs, capacity: 1,"
+                             " waitlist: true, overflow: [ooh, second]}\n"
+                             "    - {id: ooh, name: Out of hours, provider: nhs, capacity: 1}\n"
+                             "    - {id: second, name: Second, provider: hub, capacity: 2}\n"
+                             "    - {id: general, name: General support, provider: hub}\n"
+                             "  rules:\n"
+                             "    - {pathway: crisis, urgent: true}\n"
+                             "    - {pathway: general}\n");
+    struct route_person p = person();
+
+    (void)state;
+    p.urgent = true;
+    expect(plan, &p, (const int[]){0, 0, 0, 0}, ROUTE_REFER, 0, 0);
+    expect(plan, &p, (const int[]){1, 0, 0, 0}, ROUTE_REFER, 0, 1);
+    expect(plan, &p, (const int[]){1, 1, 0, 0}, ROUTE_REFER, 0, 2);
+    /* all full: held, never waitlisted nor passed on to general */
+    expect(plan, &p, (const int[]){1, 1, 2, 0}, ROUTE_HOLD_URGENT, 0, 0);
+    p.category = PLAN_CAT_BEREAVED;
+    p.consent = "not_asked";
+    expect(plan, &p, (const int[]){1, 0, 0, 0}, ROUTE_HOLD_CONSENT, 0, 1);
+    expect(plan, &p, (const int[]){1, 1, 2, 0}, ROUTE_HOLD_URGENT, 0, 0);
+    plan_free(plan);
+}
+
 static void test_full_urgent_falls_to_no_condition(void **state)
 {
     struct plan *plan = load("persons:\n"
@@ -440,7 +475,10 @@ static void test_full_urgent_falls_to_no_condition(void **state)
 
     p.urgent = true;
     expect(plan, &p, (const int[]){0, 0}, ROUTE_REFER, 0, 0);
-    /* "urgent: false" is no condition: the urgent person matches it too. */
+    /* Full, no overflow: held on the crisis pathway, an alarm. */
+    expect(plan, &p, (const int[]){1, 0}, ROUTE_HOLD_URGENT, 0, 0);
+    /* "urgent: false" is no condition: a person not urgent matches it. */
+    p.urgent = false;
     expect(plan, &p, (const int[]){1, 0}, ROUTE_REFER, 1, 1);
     plan_free(plan);
 }
@@ -703,6 +741,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_first_match_wins),
         cmocka_unit_test(test_full_falls_through),
         cmocka_unit_test(test_full_urgent_falls_to_no_condition),
+        cmocka_unit_test(test_urgent_overflow),
         cmocka_unit_test(test_full_waitlist),
         cmocka_unit_test(test_capacity_unlimited),
         cmocka_unit_test(test_capacity_boundary),

@@ -267,6 +267,18 @@ static void test_wrong_codes(void **state)
     "DROP INDEX persons_purge_due; DROP INDEX referrals_pool;"                                     \
     " ALTER TABLE referrals DROP COLUMN given_at; ALTER TABLE persons DROP COLUMN purge_due_at;"
 
+/* SQL that takes a database back from migration 12 to 11. */
+#define UNDO_12                                                                                    \
+    "DROP INDEX pages_ack_due; DROP INDEX pages_agency; DROP TABLE alarms;"                        \
+    " ALTER TABLE pages DROP COLUMN kind; ALTER TABLE pages DROP COLUMN ref_id;"                   \
+    " ALTER TABLE pages DROP COLUMN body; ALTER TABLE pages DROP COLUMN ack_due_at;"               \
+    " ALTER TABLE pages DROP COLUMN alarm_id; CREATE UNIQUE INDEX pages_agency ON pages"           \
+    " (incident_id, agency_id, COALESCE(ask_id, 0));"
+
+/* Back from the latest migration to 10, for the tests that make an older
+ * database. */
+#define UNDO_TO_10 UNDO_12 UNDO_11
+
 /* Migration 7 computes the name key of persons stored before it again, so
  * a look-alike registered after the upgrade is still found. */
 static void test_name_key_backfill(void **state)
@@ -284,7 +296,7 @@ static void test_name_key_backfill(void **state)
             "INSERT INTO persons (incident_id, category, name, name_key, consent,"
             " registered_at, registered_by, referral_due_at) VALUES"
             " (1, 'survivor', 'Zoe\xcc\x88 Anna', 'zoe\xcc\x88 anna', 'given', 0, 'x', 0),"
-            " (1, 'survivor', NULL, NULL, 'given', 0, 'x', 0);" UNDO_11
+            " (1, 'survivor', NULL, NULL, 'given', 0, 'x', 0);" UNDO_TO_10
             "DROP INDEX audit_wrong_codes; ALTER TABLE incidents DROP COLUMN reports_purged_at;"
             " ALTER TABLE incidents DROP COLUMN ask_lead_ms;"
             " ALTER TABLE incidents DROP COLUMN retention_days; PRAGMA user_version = 6;",
@@ -500,14 +512,14 @@ static void test_frozen_columns_backfill(void **state)
     assert_int_equal(store_begin(st), 0);
     incident_add(st, 1, "EX-B-2026-0001", 1000);
     incident_add(st, 2, "EX-B-2026-0002", 1000);
-    assert_int_equal(store_exec(st,
-                                "UPDATE incidents SET plan_json = '{\"retention_days\":30,"
-                                "\"staffing\":{\"ask_lead_ms\":14400000}}' WHERE id = 1;"
-                                "UPDATE incidents SET plan_json = 'not json' WHERE id = 2;" UNDO_11
-                                "ALTER TABLE incidents DROP COLUMN ask_lead_ms;"
-                                "ALTER TABLE incidents DROP COLUMN retention_days;"
-                                "PRAGMA user_version = 9;"),
-                     0);
+    assert_int_equal(
+        store_exec(st, "UPDATE incidents SET plan_json = '{\"retention_days\":30,"
+                       "\"staffing\":{\"ask_lead_ms\":14400000}}' WHERE id = 1;"
+                       "UPDATE incidents SET plan_json = 'not json' WHERE id = 2;" UNDO_TO_10
+                       "ALTER TABLE incidents DROP COLUMN ask_lead_ms;"
+                       "ALTER TABLE incidents DROP COLUMN retention_days;"
+                       "PRAGMA user_version = 9;"),
+        0);
     assert_int_equal(store_commit(st), 0);
     store_close(st);
     assert_int_equal(store_open(old, &st), 0); /* a bad JSON copy never stops the upgrade */
@@ -548,7 +560,7 @@ static void test_given_at_backfill(void **state)
             "INSERT INTO events (incident_id, at, kind, body) VALUES"
             " (1, 100, 'person.routed', '{\"person\":1,\"pathway\":\"b\",\"state\":\"referred\"}'),"
             " (1, 200, 'person.routed',"
-            " '{\"person\":2,\"pathway\":\"b\",\"state\":\"held_consent\"}');" UNDO_11
+            " '{\"person\":2,\"pathway\":\"b\",\"state\":\"held_consent\"}');" UNDO_TO_10
             "PRAGMA user_version = 10;"),
         0);
     assert_int_equal(store_commit(st), 0);

@@ -101,8 +101,9 @@ ref=$(m incident standup --plan helpers --level 1 --exercise --operation HELPERS
 add() { m --as intake --json person add "$ref" "$@" | sed -n 's/.*"person": \([0-9]*\),*$/\1/p' | head -n 1; }
 p1=$(add --category survivor --name "Ann Able" --dob 1970-01-02 --home-area cambridge)
 p2=$(add --category survivor --name "Ann Able" --dob 1970-01-02 --home-area cambridge)
-queued() { [ "$(attempts_count)" -ge 1 ]; }
-wait_for 30 queued || fail "no attempt for the hub's page"
+# the hub's activation page and the notices of the two referrals to it
+queued() { [ "$(attempts_count)" -ge 3 ]; }
+wait_for 30 queued || fail "no attempts for the hub's page and notices"
 
 CHECKED=" "
 # check HELPER ARGS...: HELPER runs cleanly (exit 0, nothing on stderr);
@@ -141,22 +142,29 @@ check audit_field 1 principal
 [ -n "$OUT" ] || fail "audit_field: no principal"
 expect 1 pages_count agency=hub state=paging ref="$ref" ask=none
 expect 0 pages_count via=agency ask=any ask_role=call-handler ask_agency=hub
-expect 1 page_state_count paging
+expect 3 page_state_count paging
+expect 2 pages_count agency=hub kind=referral
 check page_field ack_code agency=hub ask=none
 [[ "$OUT" =~ ^[0-9A-Z]{8}$ ]] || fail "page_field ack_code: $OUT"
-expect paging page_field state ref="$ref"
+expect paging page_field state ref="$ref" ask=none
 check page_field repages agency=hub
 expect 0 page_ended_by_standdown "$ref"
 check pages_climbing "$ref"
-expect "hub:paging" pages_states
+expect "hub:paging hub:paging hub:paging" pages_states
 check incident_ladders "$ref"
 [[ "$OUT" == hub:0:0.1:* ]] || fail "incident_ladders: $OUT"
 check page_unreachable_after hub
-expect 1 attempts_count agency=hub channel=zmq state=queued step=0 not_state=failed ref="$ref"
+expect 1 attempts_count agency=hub kind=page channel=zmq state=queued step=0 not_state=failed ref="$ref"
+expect 2 attempts_count kind=referral
 expect 0 attempts_count after_standdown
-expect "queued|" attempt_outcome hub 0
-expect 0zmq attempt_ladder hub
-expect 0 attempt_steps hub
+expect "queued|
+queued|
+queued|" attempt_outcome hub 0
+expect 0zmq,0zmq,0zmq attempt_ladder hub
+expect 0,0,0 attempt_steps hub
+check notice_attempts hub
+[[ "$OUT" =~ ^0:[0-9]+\ 0:[0-9]+$ ]] || fail "notice_attempts: $OUT"
+expect 0 alarms_count state=open kind=urgent_held agency=hub person="$p1"
 check attempt_ids hub
 expect 0 attempts_early hub 1000
 expect 0 attempts_after_ack
@@ -226,7 +234,7 @@ ok "the writes change what they say"
 
 # Every helper db_lib.sh defines has been checked (but the filters and
 # builders, run by the others).
-internal=" sql_str sql_int db_where db_join db_col audit_filter persons_filter pages_filter attempts_filter asks_filter journal_found_sql "
+internal=" sql_str sql_int db_where db_join db_col audit_filter persons_filter pages_filter attempts_filter asks_filter alarms_filter journal_found_sql "
 for f in $(sed -n 's/^\([a-z_]*\)() {.*/\1/p' "$SRC/tests/blackbox/db_lib.sh"); do
     [[ "$internal$CHECKED" == *" $f "* ]] || fail "db_lib.sh: $f has no check in bb_helpers.sh"
 done

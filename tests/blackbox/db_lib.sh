@@ -230,14 +230,16 @@ rescreens_count() { # [STATE]: re-screen deadlines (in that state)
 # ---- pages ----
 
 # pages filters: agency= state= via= (how it was acknowledged), ref=
-# (incident), ask=none|any (a page of the incident, or an ask for staff),
-# ask_role= ask_agency= (of the ask).
+# (incident), ask=none|any (an activation page of the incident, or an ask
+# for staff), ask_role= ask_agency= (of the ask), kind= (page, or a
+# notice's: referral, promotion).
 pages_filter() {
     case $1 in
     agency) COND="p.agency_id = $(sql_str "$2")" ;;
     state) COND="p.state = $(sql_str "$2")" ;;
     via) COND="p.ack_via = $(sql_str "$2")" ;;
-    ask) [ "$2" = none ] && COND="p.ask_id IS NULL" || { [ "$2" = any ] && COND="p.ask_id IS NOT NULL"; } ;;
+    ask) [ "$2" = none ] && COND="p.ask_id IS NULL AND p.kind = 'page'" || { [ "$2" = any ] && COND="p.ask_id IS NOT NULL"; } ;;
+    kind) COND="p.kind = $(sql_str "$2")" ;;
     ref) COND="i.ref = $(sql_str "$2")" && db_join "JOIN incidents i ON i.id = p.incident_id" ;;
     ask_role) COND="a.role = $(sql_str "$2")" && db_join "JOIN asks a ON a.id = p.ask_id" ;;
     ask_agency) COND="a.agency_id = $(sql_str "$2")" && db_join "JOIN asks a ON a.id = p.ask_id" ;;
@@ -263,7 +265,8 @@ page_field() { # COLUMN FILTER...: the column of the pages that match
 # had ended unreachable before the stand-down; else 0.
 page_ended_by_standdown() {
     q "SELECT p.state = 'cancelled' OR (p.state = 'unreachable' AND p.unreachable_at <= i.stood_down_at)
-       FROM pages p JOIN incidents i ON i.id = p.incident_id WHERE i.ref = $(sql_str "$1")"
+       FROM pages p JOIN incidents i ON i.id = p.incident_id WHERE i.ref = $(sql_str "$1")
+       AND p.kind = 'page' AND p.ask_id IS NULL"
 }
 
 pages_states() { # "agency:state" of every page
@@ -276,7 +279,8 @@ incident_ladders() {
     q "SELECT group_concat(x, ' ') FROM (SELECT p.agency_id || ':' || (p.ask_id IS NOT NULL) || ':'
         || a.step || '.' || a.attempt || ':' || a.contact AS x FROM attempts a
         JOIN pages p ON p.id = a.page_id JOIN incidents i ON i.id = p.incident_id
-        WHERE i.ref = $(sql_str "$1") ORDER BY p.agency_id, p.ask_id IS NOT NULL, a.id)"
+        WHERE i.ref = $(sql_str "$1") AND p.kind = 'page'
+        ORDER BY p.agency_id, p.ask_id IS NOT NULL, a.id)"
 }
 
 pages_climbing() { # REF: the states of the incident's pages with a next step due
@@ -289,14 +293,31 @@ page_unreachable_after() { # AGENCY: ms from its page's last attempt to unreacha
        WHERE p.agency_id = $(sql_str "$1")"
 }
 
+# ---- alarms ----
+
+# alarms filters: kind= state= agency= person=
+alarms_filter() {
+    case $1 in
+    kind | state) COND="$1 = $(sql_str "$2")" ;;
+    agency) COND="agency_id = $(sql_str "$2")" ;;
+    person) COND="person_id = $(sql_int "$2")" || return 1 ;;
+    *) return 1 ;;
+    esac
+}
+
+alarms_count() { # FILTER...
+    db_where alarms_filter "$@" && q "SELECT COUNT(*) FROM alarms WHERE $W"
+}
+
 # ---- delivery attempts (a page's steps) ----
 
-# attempts filters: agency= (of the page), channel= state= step=,
+# attempts filters: agency= kind= (of the page), channel= state= step=,
 # not_state= (any state but that), ref= (incident), after_standdown (made
 # after the incident's stand-down).
 attempts_filter() {
     case $1 in
     agency) COND="p.agency_id = $(sql_str "$2")" && db_join "JOIN pages p ON p.id = t.page_id" ;;
+    kind) COND="p.kind = $(sql_str "$2")" && db_join "JOIN pages p ON p.id = t.page_id" ;;
     channel | state) COND="t.$1 = $(sql_str "$2")" ;;
     step) COND="t.step = $(sql_int "$2")" || return 1 ;;
     not_state) COND="t.state <> $(sql_str "$2")" ;;
@@ -331,6 +352,11 @@ attempt_steps() { # AGENCY: "0,1,..." the steps attempted, in order
 attempt_ids() { # AGENCY: the attempts' ids (the page ids receivers see), in order
     q "SELECT group_concat(a.id, ' ') FROM attempts a JOIN pages p ON p.id = a.page_id
        WHERE p.agency_id = $(sql_str "$1") ORDER BY a.id"
+}
+
+notice_attempts() { # AGENCY: "step:id" of each attempt of the agency's notices, in order
+    q "SELECT group_concat(a.step || ':' || a.id, ' ') FROM attempts a JOIN pages p ON p.id = a.page_id
+       WHERE p.agency_id = $(sql_str "$1") AND p.kind <> 'page' ORDER BY a.id"
 }
 
 attempts_early() { # AGENCY MS: steps made less than MS after the step before
