@@ -114,16 +114,19 @@ ok "person.show as an agency: its persons with fewer fields; the held and refuse
 # The commands that act on a person find none of the hidden ones, and
 # change nothing.
 before=$(for p in $hidden; do referral_open "$p"; done)
+ca ack-none referral ack "$none" && fail "acknowledged a referral of an unknown person"
 for p in $hidden; do
     ca "screen-$p" person screen "$p" --instrument gad7 --answers 3,3,3,3,3,3,3 && fail "screened $p"
     ca "consent-$p" person consent "$p" given && fail "consent of $p"
     ca "contact-$p" person contact "$p" --outcome contacted && fail "contacted $p"
     ca "close-$p" referral close "$p" && fail "closed $p"
+    ca "ack-$p" referral ack "$p" && fail "acknowledged a referral of $p"
+    cmp -s "$A/ack-$p" "$A/ack-none" || fail "person $p: ack refused unlike an unknown id: $(cat "$A/ack-$p")"
     grep -h . "$A/screen-$p" "$A/consent-$p" "$A/contact-$p" "$A/close-$p" | grep -v "no person $p" &&
         fail "person $p: refused otherwise than as unknown"
 done
 [ "$(for p in $hidden; do referral_open "$p"; done)" = "$before" ] || fail "a refused act changed a referral"
-ok "screen, consent, contact and close find none of them, and change nothing"
+ok "screen, consent, contact, close and referral ack find none of them, and change nothing"
 
 # Every other command open to agencies: no person it must not see.
 ca incident-show --json incident show "$ref"
@@ -186,7 +189,7 @@ ok "the board, report, audit trail, plan and feed are closed to an agency"
 # Every command open to agencies has been run above.
 covered=" session.whoami plan.list incident.list incident.show agency.listen agency.received
  agency.ack pledge.offer pledge.withdraw pledge.list staffing.show person.show person.list
- person.screen person.consent person.contact referral.close "
+ person.screen person.consent person.contact referral.close referral.ack "
 open=$(sed -n 's/^ *{"\([a-z.]*\)", .*ROLE_\(AGENCY\|ANY\).*/\1/p' "$SRC/daemon/authz.c")
 [ -n "$open" ] || fail "no command open to agencies found in authz.c"
 for c in $open; do
