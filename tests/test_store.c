@@ -129,6 +129,13 @@ static void test_audit_and_events(void **state)
                      1);
 }
 
+/* What migration 11 added to incidents, taken away again to make an older
+ * database (its rebuild of rescreens and its board rows run again as
+ * they are). */
+#define UNDO_V11                                                                                   \
+    " ALTER TABLE incidents DROP COLUMN closed_at; ALTER TABLE incidents DROP COLUMN closed_by;"   \
+    " ALTER TABLE incidents DROP COLUMN close_reason;"
+
 static void incident_add(struct store *st, int64_t id, const char *ref, int64_t stood_down_at)
 {
     char sql[512];
@@ -282,7 +289,8 @@ static void test_name_key_backfill(void **state)
             " (1, 'survivor', NULL, NULL, 'given', 0, 'x', 0);"
             "DROP INDEX audit_wrong_codes; ALTER TABLE incidents DROP COLUMN reports_purged_at;"
             " ALTER TABLE incidents DROP COLUMN ask_lead_ms;"
-            " ALTER TABLE incidents DROP COLUMN retention_days; PRAGMA user_version = 6;",
+            " ALTER TABLE incidents DROP COLUMN retention_days;" UNDO_V11
+            " PRAGMA user_version = 6;",
             NULL, NULL, NULL),
         SQLITE_OK);
     sqlite3_close(db);
@@ -499,7 +507,7 @@ static void test_frozen_columns_backfill(void **state)
                                     "\"staffing\":{\"ask_lead_ms\":14400000}}' WHERE id = 1;"
                                     "UPDATE incidents SET plan_json = 'not json' WHERE id = 2;"
                                     "ALTER TABLE incidents DROP COLUMN ask_lead_ms;"
-                                    "ALTER TABLE incidents DROP COLUMN retention_days;"
+                                    "ALTER TABLE incidents DROP COLUMN retention_days;" UNDO_V11
                                     "PRAGMA user_version = 9;"),
                      0);
     assert_int_equal(store_commit(st), 0);
@@ -513,6 +521,51 @@ static void test_frozen_columns_backfill(void **state)
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
     assert_int_equal(sqlite3_column_type(s, 0), SQLITE_NULL);
     assert_int_equal(sqlite3_column_type(s, 1), SQLITE_NULL);
+    sqlite3_reset(s);
+    store_close(st);
+}
+
+/* Migration 11: an incident stood down before the recovery phase existed
+ * is closed at its stand-down (its retention runs as it did) and its open
+ * re-screens are cancelled; an active one's stay pending, with an overdue
+ * time 14 days after they are due. */
+static void test_recovery_backfill(void **state)
+{
+    char old[300];
+    snprintf(old, sizeof(old), "%s/v10.db", dir);
+    struct store *st;
+    assert_int_equal(store_open(old, &st), 0);
+    assert_int_equal(store_begin(st), 0);
+    incident_add(st, 1, "EX-R-2026-0001", 5000);
+    incident_add(st, 2, "EX-R-2026-0002", 0);
+    assert_int_equal(
+        store_exec(st,
+                   "UPDATE incidents SET state = 'active', stood_down_at = NULL WHERE id = 2;"
+                   "INSERT INTO persons (id, incident_id, category, consent, registered_at,"
+                   " registered_by, referral_due_at) VALUES (1, 1, 'survivor', 'given', 0, 'x',"
+                   " 0), (2, 2, 'survivor', 'given', 0, 'x', 0);"
+                   "DROP TABLE rescreens; CREATE TABLE rescreens (person_id INTEGER NOT NULL,"
+                   " due_at INTEGER NOT NULL, instrument TEXT NOT NULL, state TEXT NOT NULL,"
+                   " PRIMARY KEY (person_id, due_at, instrument)) WITHOUT ROWID;"
+                   "INSERT INTO rescreens VALUES (1, 100, 'tsq', 'due'), (1, 200, 'tsq',"
+                   " 'pending'), (2, 300, 'tsq', 'pending');" UNDO_V11 "PRAGMA user_version = 10;"),
+        0);
+    assert_int_equal(store_commit(st), 0);
+    store_close(st);
+    assert_int_equal(store_open(old, &st), 0);
+    sqlite3_stmt *s = store_stmt(st, "SELECT closed_at, close_reason IS NOT NULL FROM incidents"
+                                     " ORDER BY id");
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int64(s, 0), 5000);
+    assert_int_equal(sqlite3_column_int(s, 1), 1);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_type(s, 0), SQLITE_NULL);
+    sqlite3_reset(s);
+    s = store_stmt(st, "SELECT group_concat(state || ':' || (overdue_at - due_at), ',') FROM"
+                       " (SELECT * FROM rescreens ORDER BY person_id, due_at)");
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(s, 0),
+                        "cancelled:1209600000,cancelled:1209600000,pending:1209600000");
     sqlite3_reset(s);
     store_close(st);
 }
@@ -549,6 +602,7 @@ int main(void)
         cmocka_unit_test(test_step_damaged_table),
         cmocka_unit_test(test_report_read_error),
         cmocka_unit_test(test_frozen_columns_backfill),
+        cmocka_unit_test(test_recovery_backfill),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
