@@ -198,7 +198,8 @@ static void header_line(const struct view *v, struct canvas *c)
 {
     json_t *inc = json_object_get(v->board, "incident");
     char up[32], line[512];
-    bool active = !strcmp(proto_str(inc, "state", ""), "active");
+    const char *state = proto_str(inc, "state", "");
+    bool active = !strcmp(state, "active");
     int64_t end = active ? clock_real_ms() + v->skew
                          : json_integer_value(json_object_get(inc, "stood_down_at"));
     fmt_duration(end - json_integer_value(json_object_get(inc, "created_at")), up, sizeof(up));
@@ -206,7 +207,11 @@ static void header_line(const struct view *v, struct canvas *c)
              S_BANNER " %s " S_END " " S_HEAD "%s" S_END "  %s%s" S_END " %s %s  level %lld %s"
                       "  operation %s",
              json_is_true(json_object_get(inc, "exercise")) ? "EXERCISE" : "LIVE", v->ref,
-             active ? "" : S_ALERT, active ? "ACTIVE" : "STOOD DOWN", active ? "up" : "lasted", up,
+             active ? "" : S_ALERT,
+             active                         ? "ACTIVE"
+             : !strcmp(state, "stood_down") ? "RECOVERY (stood down)"
+                                            : "CLOSED",
+             active ? "up" : "lasted", up,
              (long long)json_integer_value(json_object_get(inc, "level")),
              proto_str(inc, "level_name", ""), proto_str(inc, "operation", "?"));
     canvas_put(c, line);
@@ -450,11 +455,17 @@ static void persons_block(const struct view *v, int w, struct block *b)
 static void breaches_block(const struct view *v, struct block *b)
 {
     long long br = count(v->board, "breaches"), ur = count(v->board, "urgent");
+    long long over = count(v->board, "rescreen/overdue");
     block_add(b,
               S_HEAD "BREACHES" S_END "  %s%lld past the referral deadline" S_END "    " S_HEAD
                      "URGENT" S_END "  %s%lld" S_END,
               br ? S_ALERT : "", br, ur ? S_ALERT : "", ur);
-    b->fixed = 1;
+    block_add(b,
+              S_HEAD "RECOVERY" S_END "  %lld open referrals   re-screens: %lld due, %s%lld"
+                     " overdue" S_END ", %lld done",
+              count(v->board, "referrals/open"), count(v->board, "rescreen/due"),
+              over ? S_ALERT : "", over, count(v->board, "rescreen/done"));
+    b->fixed = 2;
 }
 
 static void render_view(const struct view *v, struct canvas *c);

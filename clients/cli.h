@@ -72,6 +72,7 @@ json_t *cli_pledge_object(struct cli_pledge *p);
 /* The incident, plan, staffing and pledge commands (cli_incident.c). */
 int cmd_standup(struct cli *cli, int argc, char **argv);
 int cmd_standdown(struct cli *cli, int argc, char **argv);
+int cmd_close(struct cli *cli, int argc, char **argv);
 int cmd_list(struct cli *cli, int argc, char **argv);
 int cmd_show(struct cli *cli, int argc, char **argv);
 int cmd_plan_list(struct cli *cli, int argc, char **argv);

@@ -75,10 +75,35 @@ case 'n':
                 json_pack("{s:s, s:s?}", "ref", argv[optind], "note", note), NULL);
 }
 
-int cmd_list(struct cli *cli, int argc, char **argv)
+/* incident close REF [--force --reason TEXT]: the end of the recovery
+ * phase (refused while referrals are open, unless forced with a reason). */
+int cmd_close(struct cli *cli, int argc, char **argv)
 {
     static const struct option o[] = {
-        {"active", 0, NULL, 'a'}, {"stood-down", 0, NULL, 's'}, {NULL, 0, NULL, 0}};
+        {"force", 0, NULL, 'f'}, {"reason", 1, NULL, 'r'}, {NULL, 0, NULL, 0}};
+    const char *reason = NULL;
+    int force = 0;
+    SUBOPTS_BEGIN(o)
+case 'f':
+    force = 1;
+    break;
+case 'r':
+    reason = optarg;
+    break;
+    SUBOPTS_END
+    if (optind != argc - 1)
+        return die_usage("usage: muster incident close REF [--force --reason TEXT]");
+    return call(
+        cli, "gold", "incident.close",
+        json_pack("{s:s, s:b, s:s?}", "ref", argv[optind], "force", force, "reason", reason), NULL);
+}
+
+int cmd_list(struct cli *cli, int argc, char **argv)
+{
+    static const struct option o[] = {{"active", 0, NULL, 'a'},
+                                      {"stood-down", 0, NULL, 's'},
+                                      {"closed", 0, NULL, 'c'},
+                                      {NULL, 0, NULL, 0}};
     const char *state = "all";
     SUBOPTS_BEGIN(o)
 case 'a':
@@ -86,6 +111,9 @@ case 'a':
     break;
 case 's':
     state = "stood_down";
+    break;
+case 'c':
+    state = "closed";
     break;
     SUBOPTS_END
     return call(cli, "gold", "incident.list", json_pack("{s:s}", "state", state),

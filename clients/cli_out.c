@@ -250,6 +250,12 @@ void cli_print_incident(json_t *r)
                json_is_string(json_object_get(r, "standdown_note"))
                    ? proto_dash(r, "standdown_note")
                    : "");
+    if (json_is_integer(json_object_get(r, "closed_at")))
+        printf("closed     %s by %s%s%s\n", cli_time(json_object_get(r, "closed_at"), t, sizeof(t)),
+               proto_dash(r, "closed_by"),
+               json_is_string(json_object_get(r, "close_reason")) ? ": " : "",
+               json_is_string(json_object_get(r, "close_reason")) ? proto_dash(r, "close_reason")
+                                                                  : "");
     json_t *ags = json_object_get(r, "agencies"), *a;
     size_t i;
     printf("agencies   %zu activated\n", json_array_size(ags));

@@ -84,7 +84,9 @@ static void persons_free(struct plan_persons *pp)
     }
     strings_free(pp->home_areas, pp->nhome_areas);
     strings_free(pp->bank_holidays, pp->nbank_holidays);
-    free(pp->screening.rescreen_days);
+    for (size_t i = 0; i < pp->screening.nrescreen; i++)
+        free(pp->screening.rescreen[i].days);
+    free(pp->screening.rescreen);
     free(pp->pathways);
     free(pp->rules);
 }
@@ -299,6 +301,13 @@ int plan_category_from_name(const char *name)
 const char *plan_category_name(unsigned bit)
 {
     return bit_name(&plan_category_set, bit);
+}
+
+const char *plan_instrument_name(int instrument)
+{
+    return instrument >= 0 && (size_t)instrument < plan_instrument_set.n
+               ? plan_instrument_set.v[instrument]
+               : "?";
 }
 
 int plan_vulnerability_from_name(const char *name)

@@ -119,15 +119,32 @@ int plan_vulnerability_from_name(const char *name);
 const char *plan_category_name(unsigned bit);
 const char *plan_vulnerability_name(unsigned bit);
 
-/* Screening instruments and their cut-offs. */
-struct plan_screening {
-    int tsq_cutoff;     /* positive at or above: default 6 (of 10) */
-    int tsq_min_days;   /* TSQ only meaningful this long after the incident: default 28 */
-    int phq9_cutoff;    /* positive at or above: default 10 (of 27) */
-    int gad7_cutoff;    /* positive at or above: default 10 (of 21) */
-    int *rescreen_days; /* re-screening after the incident: default 30, 90, 180, 270 */
-    size_t nrescreen;
+/* The screening instruments a plan names (in the order of
+ * daemon/screening.h's enum screening_instrument). */
+enum plan_instrument { PLAN_TSQ, PLAN_PHQ9, PLAN_GAD7 };
+
+/* One instrument's re-screening times after the incident. */
+struct plan_rescreen {
+    int instrument; /* enum plan_instrument */
+    int *days;      /* increasing, 1..730 */
+    size_t ndays;
 };
+
+/* Screening instruments, their cut-offs and re-screening. */
+struct plan_screening {
+    int tsq_cutoff;   /* positive at or above: default 6 (of 10) */
+    int tsq_min_days; /* TSQ only meaningful this long after the incident: default 28 */
+    int phq9_cutoff;  /* positive at or above: default 10 (of 27) */
+    int gad7_cutoff;  /* positive at or above: default 10 (of 21) */
+    /* re-screening, one entry per instrument (each at most once): default
+     * TSQ at 30, 90, 180, 270 days; a plain list of times is the TSQ's */
+    struct plan_rescreen *rescreen;
+    size_t nrescreen;
+    int rescreen_grace_days; /* a due re-screen not done this long after is overdue: 14 */
+};
+
+/* The instrument's name ("tsq", "phq9", "gad7"), a static string. */
+const char *plan_instrument_name(int instrument);
 
 struct plan_pathway {
     char *id; /* [a-z0-9-]{1,40} */

@@ -63,6 +63,15 @@
     {.key = k, .kind = K_NEEDS, .required = REQUIRED, .off = offsetof(struct st, m), \
      .min = lo, .max = hi, .item_max = most, .check = plan_check_id, \
      .count_off = offsetof(struct st, n)}
+#define F_CHOICE_REQ(k, st, m, nm) \
+    {.key = k, .kind = K_CHOICE, .required = REQUIRED, .off = offsetof(struct st, m), .names = nm}
+#define F_DAYS_REQ(k, st, m, n, lo, hi, most) \
+    {.key = k, .kind = K_DAYS, .required = REQUIRED, .off = offsetof(struct st, m), \
+     .min = lo, .max = hi, .item_max = most, .count_off = offsetof(struct st, n)}
+#define F_RESCREEN(k, st, m, n, lo, hi, most, d, s) \
+    {.key = k, .kind = K_RESCREEN, .required = OPTIONAL, .off = offsetof(struct st, m), \
+     .min = lo, .max = hi, .item_max = most, .ldef = d, .sub = s, \
+     .count_off = offsetof(struct st, n)}
 /* clang-format on */
 #define FIELDS(a) a, sizeof(a) / sizeof(a[0])
 
@@ -200,17 +209,32 @@ const struct names plan_screen_set = CHOICES(screen_names);
 #define MON_TO_FRI 0x3e /* bits 1 (Monday) to 5 (Friday) */
 
 static const int rescreen_default[] = {30, 90, 180, 270, 0};
+static const char *const instrument_names[] = {"tsq", "phq9", "gad7"};
+static const int instrument_values[] = {PLAN_TSQ, PLAN_PHQ9, PLAN_GAD7};
+
+const struct names plan_instrument_set = {instrument_names, 3, instrument_values};
+
+/* One instrument's re-screening: "- {instrument: phq9, after: [3m, 6m, 9m]}". */
+static const struct field rescreen_fields[] = {
+    F_CHOICE_REQ("instrument", plan_rescreen, instrument, &plan_instrument_set),
+    F_DAYS_REQ("after", plan_rescreen, days, ndays, 1, 20, 730),
+};
+
+static const struct schema rescreen_schema = {"rescreen", sizeof(struct plan_rescreen),
+                                              FIELDS(rescreen_fields), NULL};
 
 static const struct field screening_fields[] = {
     F_INT("tsq_cutoff", plan_screening, tsq_cutoff, OPTIONAL, 1, 10, 6),
     F_INT("tsq_min_days", plan_screening, tsq_min_days, OPTIONAL, 0, 365, 28),
     F_INT("phq9_cutoff", plan_screening, phq9_cutoff, OPTIONAL, 1, 27, 10),
     F_INT("gad7_cutoff", plan_screening, gad7_cutoff, OPTIONAL, 1, 21, 10),
-    F_DAYS("rescreen", plan_screening, rescreen_days, nrescreen, 1, 20, 730, rescreen_default),
+    F_RESCREEN("rescreen", plan_screening, rescreen, nrescreen, 1, 20, 730, rescreen_default,
+               &rescreen_schema),
+    F_INT("rescreen_grace_days", plan_screening, rescreen_grace_days, OPTIONAL, 1, 365, 14),
 };
 
 static const struct schema screening_schema = {"screening", sizeof(struct plan_screening),
-                                               FIELDS(screening_fields), NULL};
+                                               FIELDS(screening_fields), plan_post_screening};
 
 static const struct field pathway_fields[] = {
     F_STR("id", plan_pathway, id, REQUIRED, 40, plan_check_id),

@@ -73,6 +73,8 @@ enum kind {
     K_CHOICE,   /* one of names: int, the name's value */
     K_FLAGS,    /* min..max different names: unsigned, bit i for name i */
     K_DAYS,     /* min..max increasing "<n>", "<n>d|w|m", 1..item_max days: int array, count */
+    K_RESCREEN, /* min..max re-screenings: a K_DAYS list (the TSQ's), or mappings by sub:
+                   struct plan_rescreen array at off, count at count_off */
 };
 
 /* The names a K_CHOICE or K_FLAGS value may take. */
@@ -211,6 +213,7 @@ extern const struct schema plan_root_schema;
  * from Sunday), and the names and values of the "home" and "screen"
  * choices of a rule. */
 extern const struct names plan_category_set;
+extern const struct names plan_instrument_set;
 extern const struct names plan_vulnerability_set;
 extern const struct names plan_weekday_set;
 extern const struct names plan_home_set;
@@ -225,6 +228,7 @@ void plan_post_agency(struct ctx *c, const struct node *map, void *obj);
 void plan_post_rule(struct ctx *c, const struct node *map, void *obj);
 void plan_post_head(struct ctx *c, const struct node *map, void *obj);
 void plan_post_persons(struct ctx *c, const struct node *map, void *obj);
+void plan_post_screening(struct ctx *c, const struct node *map, void *obj);
 void plan_post_root(struct ctx *c, const struct node *root, void *obj);
 
 /* qsort comparison of two char * (strcmp order). */

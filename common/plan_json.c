@@ -119,13 +119,21 @@ static json_t *int_or_null(int v)
 
 static json_t *screening_to_json(const struct plan_screening *sc)
 {
-    json_t *days = json_array();
+    json_t *rescreen = json_array();
 
-    for (size_t i = 0; days != NULL && i < sc->nrescreen; i++)
-        json_array_append_new(days, json_integer(sc->rescreen_days[i]));
-    return json_pack("{s:i, s:i, s:i, s:i, s:o}", "tsq_cutoff", sc->tsq_cutoff, "tsq_min_days",
+    for (size_t i = 0; rescreen != NULL && i < sc->nrescreen; i++) {
+        const struct plan_rescreen *r = &sc->rescreen[i];
+        json_t *days = json_array();
+        for (size_t k = 0; days != NULL && k < r->ndays; k++)
+            json_array_append_new(days, json_integer(r->days[k]));
+        json_array_append_new(rescreen,
+                              json_pack("{s:s, s:o}", "instrument",
+                                        plan_instrument_name(r->instrument), "days", days));
+    }
+    return json_pack("{s:i, s:i, s:i, s:i, s:o, s:i}", "tsq_cutoff", sc->tsq_cutoff, "tsq_min_days",
                      sc->tsq_min_days, "phq9_cutoff", sc->phq9_cutoff, "gad7_cutoff",
-                     sc->gad7_cutoff, "rescreen_days", days);
+                     sc->gad7_cutoff, "rescreen", rescreen, "rescreen_grace_days",
+                     sc->rescreen_grace_days);
 }
 
 static json_t *pathway_to_json(const struct plan_pathway *pw)

@@ -172,6 +172,45 @@ static void days_default(struct ctx *c, const struct field *f, void *obj)
     *(size_t *)at_off(obj, f->count_off) = n;
 }
 
+static void load_sequence(struct ctx *c, const struct field *f, const yaml_mark_t *at,
+                          const struct node *v, void *obj);
+
+/* One TSQ re-screening from a plain list of times (days as load_days, or
+ * f->ldef when days is NULL): the form plans had before re-screening
+ * named its instruments, and frozen plans keep. */
+static void rescreen_tsq(struct ctx *c, const struct field *f, const yaml_mark_t *at,
+                         const struct node *days, void *obj)
+{
+    struct field list = *f;
+    struct plan_rescreen *r = calloc(1, sizeof(*r));
+
+    if (r == NULL) {
+        c->rc = -ENOMEM;
+        return;
+    }
+    r->instrument = PLAN_TSQ;
+    memcpy(at_off(obj, f->off), &r, sizeof(r));
+    *(size_t *)at_off(obj, f->count_off) = 1;
+    list.off = offsetof(struct plan_rescreen, days);
+    list.count_off = offsetof(struct plan_rescreen, ndays);
+    if (days != NULL)
+        load_days(c, &list, at, days, r);
+    else
+        days_default(c, &list, r);
+}
+
+/* Re-screening: a list of times is the TSQ's ("rescreen: [1m, 3m]"); a
+ * list of mappings names each instrument ("- {instrument: phq9, after:
+ * [3m, 6m]}"), checked once loaded (plan_post_screening). */
+static void load_rescreen(struct ctx *c, const struct field *f, const yaml_mark_t *at,
+                          const struct node *v, void *obj)
+{
+    if (v->type == NODE_SEQUENCE && v->nkids > 0 && v->kids[0]->type == NODE_SCALAR)
+        rescreen_tsq(c, f, at, v, obj);
+    else
+        load_sequence(c, f, at, v, obj);
+}
+
 /* ---- mappings ----------------------------------------------------------- */
 
 static void load_submapping(struct ctx *c, const struct field *f, const yaml_mark_t *at,
@@ -293,6 +332,7 @@ static loader_fn *const loaders[] = {
     [K_CHOICE] = plan_load_choice,
     [K_FLAGS] = load_flags,
     [K_DAYS] = load_days,
+    [K_RESCREEN] = load_rescreen,
 };
 
 static void unknown_key(struct ctx *c, const struct schema *s, const struct node *key)
@@ -327,6 +367,8 @@ static void load_default(struct ctx *c, const struct field *f, void *obj)
         *(unsigned *)at_off(obj, f->off) = (unsigned)f->def;
     } else if (f->kind == K_DAYS) {
         days_default(c, f, obj);
+    } else if (f->kind == K_RESCREEN) {
+        rescreen_tsq(c, f, NULL, NULL, obj);
     } else if (f->kind == K_DURATION) {
         *(int64_t *)at_off(obj, f->off) = f->def;
     } else if (f->kind == K_STRING && f->sdef != NULL) {

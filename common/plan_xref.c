@@ -158,6 +158,26 @@ void plan_post_persons(struct ctx *c, const struct node *map, void *obj)
         qsort(pp->bank_holidays, pp->nbank_holidays, sizeof(*pp->bank_holidays), plan_cmp_names);
 }
 
+/* Each instrument is re-screened by one entry of "rescreen". */
+void plan_post_screening(struct ctx *c, const struct node *map, void *obj)
+{
+    const struct plan_screening *sc = obj;
+    const struct node *seq = plan_map_get(map, "rescreen");
+
+    for (size_t i = 1; seq != NULL && i < sc->nrescreen; i++) {
+        for (size_t j = 0; j < i; j++) {
+            if (sc->rescreen[j].ndays == 0 || sc->rescreen[i].ndays == 0 ||
+                sc->rescreen[i].instrument != sc->rescreen[j].instrument)
+                continue;
+            plan_fail(c, &plan_seq_get(seq, i)->mark,
+                      "\"rescreen\" names %s twice (first at line %zu)",
+                      plan_instrument_name(sc->rescreen[i].instrument),
+                      plan_seq_get(seq, j)->mark.line + 1);
+            break;
+        }
+    }
+}
+
 /* ---- levels, agencies and the hub --------------------------------------- */
 
 /* Levels are listed in strictly increasing order, so each is unique. */

@@ -19,6 +19,7 @@ static const struct policy policy[] = {
     {"plan.show", ROLE_GOLD | ROLE_DUTY}, /* it holds every agency's contact targets */
     {"incident.standup", ROLE_GOLD},
     {"incident.standdown", ROLE_GOLD},
+    {"incident.close", ROLE_GOLD},
     {"incident.list", ROLE_ANY},
     {"incident.show", ROLE_ANY},
     {"agency.listen", ROLE_AGENCY},

@@ -79,12 +79,13 @@ static const char *level_name(struct muster *m, int64_t incident_id, int level)
 
 json_t *board_incident_of(struct muster *m, const struct incident *inc)
 {
-    return json_pack("{s:s, s:s, s:i, s:s?, s:b, s:s, s:s, s:I, s:o}", "ref", inc->ref, "plan",
+    return json_pack("{s:s, s:s, s:i, s:s?, s:b, s:s, s:s, s:I, s:o, s:o}", "ref", inc->ref, "plan",
                      inc->plan_id, "level", inc->level, "level_name",
                      level_name(m, inc->id, inc->level), "exercise", inc->exercise, "operation",
-                     inc->operation, "state", inc->active ? "active" : "stood_down", "created_at",
+                     inc->operation, "state", incident_state_name(inc), "created_at",
                      (json_int_t)inc->created_at, "stood_down_at",
-                     inc->stood_down_at ? json_integer(inc->stood_down_at) : json_null());
+                     inc->stood_down_at ? json_integer(inc->stood_down_at) : json_null(),
+                     "closed_at", inc->closed ? json_integer(inc->closed_at) : json_null());
 }
 
 json_t *board_incident(struct muster *m, int64_t incident_id)

@@ -7,8 +7,9 @@
  * them in sequence; a gap in the sequence means: take a new snapshot.
  *
  * Keys, per incident:
- *   incident                      {ref, plan, level, level_name, exercise, operation, state,
- *                                  created_at, stood_down_at}
+ *   incident                      {ref, plan, level, level_name, exercise, operation, state
+ *                                  (active, stood_down: recovery, closed), created_at,
+ *                                  stood_down_at, closed_at}
  *   agency/<id>                   {state, step, acknowledged_by, acknowledged_at}
  *   cell/<shift>/<role>           {required, pledged, accepted, arrived}
  *   persons                       registered persons (merged ones not counted)
@@ -16,6 +17,10 @@
  *   pathway/<id>/<state>          referrals referred / waitlisted / held_consent
  *   contact/<state>               persons attempting / contacted / declined / unable_to_contact
  *   breaches, urgent              persons past the referral deadline, with the urgent flag
+ *   referrals/open                open referrals (referred, waitlisted, held_consent): the
+ *                                  recovery caseload
+ *   rescreen/<state>              re-screens due (not yet done), overdue (past the plan's
+ *                                  grace), done
  * Counters are kept in the board table and changed by the change that
  * moves them, so neither a snapshot nor a delta ever counts rows.
  */

@@ -66,19 +66,19 @@ int dispatch_incident(struct cmd_ctx *c, const char *ref, struct incident *out)
     return rc ? 0 : proto_fail(&c->err, ERR_NOT_FOUND, "no incident %s", ref);
 }
 
-int dispatch_person(struct cmd_ctx *c, const char *name, struct person_ref *p, bool active)
+int dispatch_person(struct cmd_ctx *c, const char *name, struct person_ref *p, bool acting)
 {
     int64_t id = 0;
     if (proto_arg_int(c->args, name, true, 1, INT64_MAX, &id, &c->err))
         return -1;
-    int rc = persons_access(c->m, id, authz_agency_id(c->principal), active, p);
+    int rc = persons_access(c->m, id, authz_agency_id(c->principal), acting, p);
     if (rc < 0)
         return dispatch_storage_fail(c, rc);
     if (rc == 0)
         return proto_fail(&c->err, ERR_NOT_FOUND, "no person %lld", (long long)id);
     snprintf(c->target, sizeof(c->target), "person %lld", (long long)id);
-    if (active && !p->active)
-        return proto_fail(&c->err, ERR_CONFLICT, "incident %s is stood down", p->ref);
+    if (acting && p->closed)
+        return proto_fail(&c->err, ERR_CONFLICT, "incident %s is closed", p->ref);
     return 0;
 }
 

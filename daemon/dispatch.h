@@ -63,11 +63,12 @@ enum command_flag {
 struct person_ref;
 
 /* A handler's person: the id in argument name, found for the caller with
- * persons_access (acting: active) and set as the request's target; active:
- * its incident must not be stood down.  0, or -1 with c->err set
- * (NOT_FOUND "no person ID" whatever the reason, CONFLICT, or the storage
- * error). */
-int dispatch_person(struct cmd_ctx *c, const char *name, struct person_ref *p, bool active);
+ * persons_access (with acting) and set as the request's target; acting:
+ * its incident must not be closed (a stood-down incident is in its
+ * recovery phase: its persons are worked on).  0, or -1 with c->err set
+ * (NOT_FOUND "no person ID" whatever the reason, CONFLICT "incident X is
+ * closed", or the storage error). */
+int dispatch_person(struct cmd_ctx *c, const char *name, struct person_ref *p, bool acting);
 
 struct command {
     const char *name;

@@ -23,12 +23,12 @@ void incident_ref_format(char *buf, size_t len, const char *prefix, int exercise
 
 #define INCIDENT_COLUMNS                                                                           \
     "SELECT id, ref, plan_id, level, exercise, operation, state, created_at, stood_down_at,"       \
-    " purged_at FROM incidents"
+    " purged_at, closed_at FROM incidents"
 
 static const char SQL_BY_REF[] = INCIDENT_COLUMNS " WHERE ref = ?1";
 static const char SQL_BY_ID[] = INCIDENT_COLUMNS " WHERE id = ?1";
 static const char SQL_LATEST[] =
-    INCIDENT_COLUMNS " ORDER BY state = 'active' DESC, id DESC LIMIT 1";
+    INCIDENT_COLUMNS " ORDER BY state = 'active' DESC, closed_at IS NULL DESC, id DESC LIMIT 1";
 
 static void incident_row(sqlite3_stmt *s, struct incident *out)
 {
@@ -38,10 +38,17 @@ static void incident_row(sqlite3_stmt *s, struct incident *out)
                              .active = !strcmp(store_col_text(s, 6), "active"),
                              .created_at = sqlite3_column_int64(s, 7),
                              .stood_down_at = sqlite3_column_int64(s, 8),
-                             .purged_at = sqlite3_column_int64(s, 9)};
+                             .purged_at = sqlite3_column_int64(s, 9),
+                             .closed = sqlite3_column_type(s, 10) != SQLITE_NULL,
+                             .closed_at = sqlite3_column_int64(s, 10)};
     snprintf(out->ref, sizeof(out->ref), "%s", store_col_text(s, 1));
     snprintf(out->plan_id, sizeof(out->plan_id), "%s", store_col_text(s, 2));
     snprintf(out->operation, sizeof(out->operation), "%s", store_col_text(s, 5));
+}
+
+const char *incident_state_name(const struct incident *inc)
+{
+    return inc->closed ? "closed" : inc->active ? "active" : "stood_down";
 }
 
 static int incident_read(sqlite3_stmt *s, struct incident *out)
@@ -83,7 +90,7 @@ int incident_latest(struct store *st, struct incident *out)
 
 static const char SQL_DETAIL[] =
     "SELECT plan_version, plan_digest, created_by, note, stood_down_by, standdown_note,"
-    " plan_json, plan_source FROM incidents WHERE id = ?1";
+    " plan_json, plan_source, closed_by, close_reason FROM incidents WHERE id = ?1";
 
 /* Column i as a malloc'd string in *to (NULL for SQL NULL): 0 or -ENOMEM. */
 static int detail_col(sqlite3_stmt *s, int i, char **to)
@@ -96,7 +103,8 @@ static int detail_col(sqlite3_stmt *s, int i, char **to)
 static int detail_row(sqlite3_stmt *s, struct incident_detail *d)
 {
     char **cols[] = {&d->plan_version,  &d->plan_digest,    &d->created_by, &d->note,
-                     &d->stood_down_by, &d->standdown_note, &d->plan_json,  &d->plan_source};
+                     &d->stood_down_by, &d->standdown_note, &d->plan_json,  &d->plan_source,
+                     &d->closed_by,     &d->close_reason};
     int rc = 0;
     for (int i = 0; rc == 0 && i < (int)(sizeof(cols) / sizeof(cols[0])); i++)
         rc = detail_col(s, i, cols[i]);
@@ -129,6 +137,8 @@ void incident_detail_free(struct incident_detail *d)
     free(d->standdown_note);
     free(d->plan_json);
     free(d->plan_source);
+    free(d->closed_by);
+    free(d->close_reason);
     *d = (struct incident_detail){0};
 }
 
@@ -173,8 +183,28 @@ int incident_plan_source(struct store *st, int64_t id, char **source, size_t *le
 
 /* ---- changes other modules make ---- */
 
+static const char SQL_CLOSE[] =
+    "UPDATE incidents SET closed_at = ?2, closed_by = ?3, close_reason = ?4"
+    " WHERE id = ?1 AND state = 'stood_down' AND closed_at IS NULL RETURNING id";
+
+int incident_set_closed(struct store *st, int64_t id, int64_t now, const char *by,
+                        const char *reason)
+{
+    sqlite3_stmt *s = store_stmt(st, SQL_CLOSE);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, now);
+    sqlite3_bind_text(s, 3, by, -1, SQLITE_STATIC);
+    store_bind_text_opt(s, 4, reason);
+    int rc = store_step(s);
+    sqlite3_reset(s);
+    return rc;
+}
+
 static const char SQL_PURGED[] =
-    "UPDATE incidents SET purged_at = ?2, note = NULL, standdown_note = NULL WHERE id = ?1";
+    "UPDATE incidents SET purged_at = ?2, note = NULL, standdown_note = NULL, close_reason = NULL"
+    " WHERE id = ?1";
 static const char SQL_REPORTS_PURGED[] =
     "UPDATE incidents SET reports_purged_at = ?2 WHERE id = ?1 AND purged_at IS NOT NULL";
 

@@ -5,8 +5,15 @@
  * are how every module reads one, and the changes other modules make to
  * an incident (the retention purge, the rewrite of its report files) are
  * functions here.  The commands (incident.standup, incident.standdown,
- * incident.list, incident.show) are in incident_cmd.c (table in
- * dispatch.h: incident_commands).
+ * incident.close, incident.list, incident.show) are in incident_cmd.c
+ * (table in dispatch.h: incident_commands).
+ *
+ * An incident is active (paging, staffing, persons), then stood down:
+ * its recovery phase, with no paging or staffing but persons, referrals
+ * and re-screens going on; then closed by Gold, when persons are no
+ * longer worked and the retention period starts.  The table keeps
+ * state 'active' or 'stood_down'; closed_at marks a closed one
+ * (INCIDENT_STATE_SQL gives the three states).
  */
 #ifndef MUSTER_INCIDENT_H
 #define MUSTER_INCIDENT_H
@@ -31,10 +38,19 @@ struct incident {
     int level;
     bool exercise;
     bool active; /* false once stood down */
+    bool closed; /* its recovery phase is over */
     int64_t created_at;
     int64_t stood_down_at; /* 0 while active */
+    int64_t closed_at;     /* 0 until closed */
     int64_t purged_at;     /* 0 until the retention purge */
 };
+
+/* The incident's state as SQL on the incidents table: 'active',
+ * 'stood_down' (the recovery phase) or 'closed'. */
+#define INCIDENT_STATE_SQL "CASE WHEN closed_at IS NOT NULL THEN 'closed' ELSE state END"
+
+/* "active", "stood_down" or "closed", a static string. */
+const char *incident_state_name(const struct incident *inc);
 
 /* Find incident ref (incident_get: incident id) and fill *out.  Returns 1
  * when found, 0 when there is none, or -errno when it cannot be read. */
@@ -42,13 +58,14 @@ int incident_find(struct store *st, const char *ref, struct incident *out);
 int incident_get(struct store *st, int64_t id, struct incident *out);
 
 /* The incident a board shows when none is named: the latest active one,
- * else the latest.  1, 0 when there are no incidents, or -errno. */
+ * else the latest in recovery, else the latest.  1, 0 when there are no incidents, or -errno. */
 int incident_latest(struct store *st, struct incident *out);
 
 /* What incident.show adds to struct incident (malloc'd strings, NULL for
  * a column that is empty: note, stood_down_by, standdown_note). */
 struct incident_detail {
     char *plan_version, *plan_digest, *created_by, *note, *stood_down_by, *standdown_note;
+    char *closed_by, *close_reason;
     char *plan_json;   /* the frozen plan's JSON copy: for display only */
     char *plan_source; /* the frozen plan as stood up from */
 };
@@ -67,8 +84,14 @@ int incident_plan_digest(struct store *st, int64_t id, char digest[INCIDENT_DIGE
  * it), *len its length.  1, 0 when there is no such incident, or -errno. */
 int incident_plan_source(struct store *st, int64_t id, char **source, size_t *len);
 
+/* Close incident id (stood down, not closed) at now by actor, with
+ * reason (may be NULL).  1 when closed, 0 when it was not stood down or
+ * was already closed, or -errno. */
+int incident_set_closed(struct store *st, int64_t id, int64_t now, const char *by,
+                        const char *reason);
+
 /* Inside the retention purge's transaction: incident id is purged at now,
- * its own notes (standup and stand-down) erased.  0 or -errno. */
+ * its own notes (standup, stand-down, close reason) erased.  0 or -errno. */
 int incident_set_purged(struct store *st, int64_t id, int64_t now);
 
 /* The report files of purged incident id were rewritten at now (a start

@@ -1,6 +1,6 @@
 /*
- * daemon/incident_cmd.c - the incident commands: standup, standdown, list,
- * show (table: incident_commands).
+ * daemon/incident_cmd.c - the incident commands: standup, standdown, close,
+ * list, show (table: incident_commands).
  *
  * An incident row holds the plan source it was stood up from, its digest
  * and a JSON rendering, so reloading or editing plans never changes a
@@ -221,8 +221,6 @@ static int cmd_standdown(struct cmd_ctx *c)
     if (rc == 0)
         rc = report_after_commit(c->m, c->outbox, id);
     if (rc == 0)
-        rc = persons_check_after_commit(c->m, c->outbox); /* the retention clock starts */
-    if (rc == 0)
         rc = outbox_event(c->m, c->outbox, id, ref, "incident.standdown",
                           json_pack("{s:s, s:s, s:s?}", "ref", ref, "by", c->actor, "note", note),
                           c->now);
@@ -233,17 +231,87 @@ static int cmd_standdown(struct cmd_ctx *c)
     return 0;
 }
 
+/* ---- close: the end of the recovery phase ---- */
+
+struct close_args {
+    const char *ref, *reason;
+    bool force;
+    struct incident inc;
+};
+
+/* The arguments, and an incident that may be closed; or -1 with c->err. */
+static int close_check(struct cmd_ctx *c, struct close_args *a)
+{
+    if (proto_arg_str(c->args, "ref", true, INCIDENT_REF_MAX, &a->ref, &c->err) ||
+        proto_arg_bool(c->args, "force", false, &a->force, &c->err) ||
+        proto_arg_text(c->args, "reason", false, 2000, &a->reason, &c->err))
+        return -1;
+    snprintf(c->target, sizeof(c->target), "%s", a->ref);
+    if (a->force && !a->reason)
+        return proto_fail(&c->err, ERR_BAD_ARGUMENT, "\"force\" needs a \"reason\"");
+    if (dispatch_incident(c, a->ref, &a->inc) != 0)
+        return -1;
+    if (a->inc.closed)
+        return proto_fail(&c->err, ERR_CONFLICT, "incident %s is already closed", a->ref);
+    if (a->inc.active)
+        return proto_fail(&c->err, ERR_CONFLICT, "incident %s is active: stand it down first",
+                          a->ref);
+    int64_t open = 0;
+    int rc = persons_open_referrals(c->m, a->inc.id, &open);
+    if (rc != 0)
+        return dispatch_storage_fail(c, rc);
+    if (open > 0 && !a->force)
+        return proto_fail(&c->err, ERR_CONFLICT,
+                          "incident %s has %lld open referrals: close them, or close the "
+                          "incident with \"force\" and a \"reason\"",
+                          a->ref, (long long)open);
+    return 0;
+}
+
+static int cmd_close(struct cmd_ctx *c)
+{
+    struct close_args a = {0};
+    if (close_check(c, &a) != 0)
+        return -1;
+    int64_t closed = 0, id = a.inc.id;
+    int rc = incident_set_closed(c->m->store, id, c->now, c->actor, a.reason);
+    rc = rc < 0 ? rc : rc == 0 ? -EAGAIN : 0; /* checked above, in this transaction */
+    if (rc == 0)
+        rc = persons_incident_close(c->m, c->outbox, id, c->now, &closed);
+    if (rc == 0)
+        board_put(c->outbox, "incident", board_incident(c->m, id));
+    if (rc == 0)
+        rc = report_after_commit(c->m, c->outbox, id); /* with the recovery's outcome */
+    if (rc == 0)
+        rc = persons_check_after_commit(c->m, c->outbox); /* the retention clock starts */
+    if (rc == 0)
+        rc = outbox_event(c->m, c->outbox, id, a.ref, "incident.closed",
+                          json_pack("{s:s, s:s, s:s?, s:b, s:I}", "ref", a.ref, "by", c->actor,
+                                    "reason", a.reason, "forced", a.force, "referrals_closed",
+                                    (json_int_t)closed),
+                          c->now);
+    if (rc != 0)
+        return dispatch_storage_fail(c, rc);
+    c->result = json_pack("{s:s, s:s, s:I, s:I}", "ref", a.ref, "state", "closed", "closed_at",
+                          (json_int_t)c->now, "referrals_closed", (json_int_t)closed);
+    return 0;
+}
+
+/* ---- list and show ---- */
+
 static const char SQL_LIST[] =
-    "SELECT ref, plan_id, level, exercise, operation, state, created_at, stood_down_at"
-    " FROM incidents WHERE ?1 = 'all' OR state = ?1 ORDER BY id DESC LIMIT ?2";
+    "SELECT ref, plan_id, level, exercise, operation, " INCIDENT_STATE_SQL ", created_at,"
+    " stood_down_at, closed_at FROM incidents WHERE ?1 = 'all' OR " INCIDENT_STATE_SQL " = ?1"
+    " ORDER BY id DESC LIMIT ?2";
 
 static json_t *list_row(sqlite3_stmt *s)
 {
-    return json_pack("{s:s, s:s, s:i, s:b, s:s, s:s, s:I, s:o}", "ref", store_col_text(s, 0),
+    return json_pack("{s:s, s:s, s:i, s:b, s:s, s:s, s:I, s:o, s:o}", "ref", store_col_text(s, 0),
                      "plan", store_col_text(s, 1), "level", sqlite3_column_int(s, 2), "exercise",
                      sqlite3_column_int(s, 3), "operation", store_col_text(s, 4), "state",
                      store_col_text(s, 5), "created_at", (json_int_t)sqlite3_column_int64(s, 6),
-                     "stood_down_at", store_col_opt_int(s, 7));
+                     "stood_down_at", store_col_opt_int(s, 7), "closed_at",
+                     store_col_opt_int(s, 8));
 }
 
 static int cmd_list(struct cmd_ctx *c)
@@ -253,9 +321,10 @@ static int cmd_list(struct cmd_ctx *c)
     if (proto_arg_str(c->args, "state", false, 16, &state, &c->err) ||
         proto_arg_int(c->args, "limit", false, 1, 10000, &limit, &c->err))
         return -1;
-    if (strcmp(state, "all") && strcmp(state, "active") && strcmp(state, "stood_down"))
+    if (strcmp(state, "all") && strcmp(state, "active") && strcmp(state, "stood_down") &&
+        strcmp(state, "closed"))
         return proto_fail(&c->err, ERR_BAD_ARGUMENT,
-                          "\"state\" must be \"active\", \"stood_down\" or \"all\"");
+                          "\"state\" must be \"active\", \"stood_down\", \"closed\" or \"all\"");
     sqlite3_stmt *s = store_stmt(c->m->store, SQL_LIST);
     if (!s)
         return dispatch_storage_fail(c, -EINVAL);
@@ -311,10 +380,14 @@ static int show_json(struct cmd_ctx *c, const struct incident *inc, const struct
         "ref", inc->ref, "plan", "id", inc->plan_id, "name", json_object_get(plan, "name"),
         "version", d->plan_version, "digest", d->plan_digest, "level", inc->level, "level_name",
         level_name(plan, inc->level), "exercise", inc->exercise, "operation", inc->operation,
-        "note", d->note, "state", inc->active ? "active" : "stood_down", "created_at",
+        "note", d->note, "state", incident_state_name(inc), "created_at",
         (json_int_t)inc->created_at, "created_by", d->created_by, "stood_down_at",
         inc->stood_down_at ? json_integer(inc->stood_down_at) : json_null(), "stood_down_by",
         d->stood_down_by, "standdown_note", d->standdown_note);
+    json_object_set_new(r, "closed_at", inc->closed ? json_integer(inc->closed_at) : json_null());
+    json_object_set_new(r, "closed_by", d->closed_by ? json_string(d->closed_by) : json_null());
+    json_object_set_new(r, "close_reason",
+                        d->close_reason ? json_string(d->close_reason) : json_null());
     json_object_set_new(r, "agencies", activated_agencies(plan, inc->level));
     if (with_source)
         json_object_set_new(r, "plan_source", json_string(d->plan_source));
@@ -350,6 +423,7 @@ static int cmd_show(struct cmd_ctx *c)
 static const char *const standup_args_list[] = {"plan",      "level", "exercise",
                                                 "operation", "note",  NULL};
 static const char *const standdown_args_list[] = {"ref", "note", NULL};
+static const char *const close_args_list[] = {"ref", "force", "reason", NULL};
 static const char *const list_args_list[] = {"state", "limit", NULL};
 static const char *const show_args_list[] = {"ref", "plan_source", NULL};
 
@@ -362,6 +436,7 @@ const struct command incident_commands[] = {
      .fn = cmd_standdown,
      .args = standdown_args_list,
      .flags = CMD_MUTATING},
+    {.name = "incident.close", .fn = cmd_close, .args = close_args_list, .flags = CMD_MUTATING},
     {.name = "incident.list", .fn = cmd_list, .args = list_args_list},
     {.name = "incident.show", .fn = cmd_show, .args = show_args_list},
     {.name = NULL},

@@ -200,13 +200,15 @@ static int referral_event(struct muster *m, struct outbox *ob, const struct fact
                         now);
 }
 
-/* pathway/<id>/<state> += delta on the board. */
+/* pathway/<id>/<state> += delta on the board (state is an open one:
+ * referred, waitlisted or held_consent), and referrals/open with it. */
 static int pathway_count(struct muster *m, struct outbox *ob, int64_t incident_id,
                          const char *pathway, const char *state, int delta)
 {
     char key[128];
     snprintf(key, sizeof(key), "pathway/%s/%s", pathway, state);
-    return board_add(m, ob, incident_id, key, delta);
+    int rc = board_add(m, ob, incident_id, key, delta);
+    return rc ? rc : board_add(m, ob, incident_id, "referrals/open", delta);
 }
 
 /* Tell of referral rid (of person_id, on pathway pw) in state; the
@@ -408,33 +410,29 @@ int persons_referral_close(struct muster *m, struct outbox *ob, int64_t person_i
 static const char SQL_BREACH[] =
     "UPDATE persons SET breached_at = ?1 WHERE referred_at IS NULL AND breached_at IS NULL"
     " AND merged_into IS NULL AND referral_due_at <= ?1 AND consent <> 'refused'"
-    " AND +incident_id IN (SELECT id FROM incidents WHERE state = 'active')"
+    " AND +incident_id IN (SELECT id FROM incidents WHERE closed_at IS NULL)"
     " RETURNING id, incident_id, (SELECT ref FROM incidents WHERE id = incident_id),"
     " referral_due_at";
-static const char SQL_RESCREEN_DUE[] =
-    "UPDATE rescreens SET state = 'due' WHERE state = 'pending' AND due_at <= ?1"
-    " RETURNING person_id, instrument, due_at,"
-    " (SELECT incident_id FROM persons WHERE id = person_id),"
-    " (SELECT ref FROM incidents WHERE id = (SELECT incident_id FROM persons WHERE id = "
-    "person_id))";
 static const char SQL_NEXT_DEADLINE[] =
     "SELECT MIN(t) FROM (SELECT MIN(referral_due_at) AS t FROM persons WHERE referred_at IS NULL"
-    " AND breached_at IS NULL AND merged_into IS NULL UNION ALL"
+    " AND breached_at IS NULL AND merged_into IS NULL AND consent <> 'refused'"
+    " AND +incident_id IN (SELECT id FROM incidents WHERE closed_at IS NULL) UNION ALL"
     " SELECT MIN(due_at) FROM rescreens WHERE state = 'pending' UNION ALL"
-    " SELECT MIN(stood_down_at + retention_days * 86400000)"
-    " FROM incidents WHERE state = 'stood_down' AND purged_at IS NULL UNION ALL"
+    " SELECT MIN(overdue_at) FROM rescreens WHERE state = 'due' UNION ALL"
+    " SELECT MIN(closed_at + retention_days * 86400000)"
+    " FROM incidents WHERE closed_at IS NOT NULL AND purged_at IS NULL UNION ALL"
     " SELECT MIN(purge_due_at) FROM persons WHERE purge_due_at IS NOT NULL AND purged = 0)";
 
 struct due_event {
     int64_t incident_id, person_id, at;
-    char ref[64], instrument[8];
+    char ref[64];
 };
 
-/* Run sql (with ?1 = now) and turn each returned row into a feed event. */
-static int deadline_events(struct muster *m, struct outbox *ob, const char *sql, bool breach,
-                           int64_t now)
+/* Persons past the referral deadline (SQL_BREACH, ?1 = now): each a
+ * person.breach event and one more on the board's breaches. */
+static int breach_events(struct muster *m, struct outbox *ob, int64_t now)
 {
-    sqlite3_stmt *s = store_stmt(m->store, sql);
+    sqlite3_stmt *s = store_stmt(m->store, SQL_BREACH);
     if (!s)
         return -EINVAL;
     sqlite3_bind_int64(s, 1, now);
@@ -444,29 +442,22 @@ static int deadline_events(struct muster *m, struct outbox *ob, const char *sql,
     while (n < 256 && (rc = store_step(s)) > 0) {
         struct due_event *e = &ev[n++];
         e->person_id = sqlite3_column_int64(s, 0);
-        e->incident_id = sqlite3_column_int64(s, breach ? 1 : 3);
-        copy_col(s, breach ? 2 : 4, e->ref, sizeof(e->ref));
-        e->at = sqlite3_column_int64(s, breach ? 3 : 2);
-        copy_col(s, 1, e->instrument, sizeof(e->instrument));
+        e->incident_id = sqlite3_column_int64(s, 1);
+        copy_col(s, 2, e->ref, sizeof(e->ref));
+        e->at = sqlite3_column_int64(s, 3);
     }
     sqlite3_reset(s);
     rc = rc < 0 ? rc : 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         struct due_event *e = &ev[i];
-        if (breach)
-            log_warnx("persons: %s: person %lld not referred within the Victims' Code time", e->ref,
-                      (long long)e->person_id);
-        if (breach)
-            rc = board_add(m, ob, e->incident_id, "breaches", 1);
-        if (rc != 0)
-            break;
-        rc = outbox_event(
-            m, ob, e->incident_id, e->ref, breach ? "person.breach" : "person.rescreen_due",
-            breach ? json_pack("{s:I, s:I}", "person", (json_int_t)e->person_id, "due_at",
-                               (json_int_t)e->at)
-                   : json_pack("{s:I, s:s, s:I}", "person", (json_int_t)e->person_id, "instrument",
-                               e->instrument, "due_at", (json_int_t)e->at),
-            now);
+        log_warnx("persons: %s: person %lld not referred within the Victims' Code time", e->ref,
+                  (long long)e->person_id);
+        rc = board_add(m, ob, e->incident_id, "breaches", 1);
+        if (rc == 0)
+            rc = outbox_event(m, ob, e->incident_id, e->ref, "person.breach",
+                              json_pack("{s:I, s:I}", "person", (json_int_t)e->person_id, "due_at",
+                                        (json_int_t)e->at),
+                              now);
     }
     return rc;
 }
@@ -503,9 +494,9 @@ static int check_task(struct muster *m, struct outbox *ob, void *arg)
     struct persons *p = arg;
     p->check_queued = false;
     int64_t now = server_now(m);
-    int rc = deadline_events(m, ob, SQL_BREACH, true, now);
+    int rc = breach_events(m, ob, now);
     if (rc == 0)
-        rc = deadline_events(m, ob, SQL_RESCREEN_DUE, false, now);
+        rc = persons_rescreen_check(m, ob, now);
     if (rc == 0)
         rc = persons_retention_run(m, ob, now);
     if (m->stopping)
@@ -553,21 +544,6 @@ void persons_close(struct persons *p)
 void persons_free(struct persons *p)
 {
     free(p);
-}
-
-static const char SQL_RESCREEN_ADD[] =
-    "INSERT OR IGNORE INTO rescreens (person_id, due_at, instrument, state)"
-    " VALUES (?1, ?2, ?3, 'pending')";
-
-int persons_rescreen_add(struct muster *m, int64_t person, int64_t due, const char *instrument)
-{
-    sqlite3_stmt *s = store_stmt(m->store, SQL_RESCREEN_ADD);
-    if (!s)
-        return -EINVAL;
-    sqlite3_bind_int64(s, 1, person);
-    sqlite3_bind_int64(s, 2, due);
-    sqlite3_bind_text(s, 3, instrument, -1, SQLITE_STATIC);
-    return store_exec_stmt(s);
 }
 
 int persons_board_count(struct muster *m, struct outbox *ob, int64_t incident_id,

@@ -40,9 +40,42 @@ int persons_route(struct muster *m, struct outbox *ob, int64_t person_id, int64_
 int persons_referral_close(struct muster *m, struct outbox *ob, int64_t person_id,
                            const char *reason, int64_t now);
 
+/* ---- the recovery phase (persons_recovery.c) ---- */
+
+struct plan_screening;
+
 /* Schedule a re-screen of person with instrument at due (once per due
- * time and instrument).  Returns 0 or -errno. */
-int persons_rescreen_add(struct muster *m, int64_t person, int64_t due, const char *instrument);
+ * time and instrument), overdue grace_days after it.  0 or -errno. */
+int persons_rescreen_add(struct muster *m, int64_t person, int64_t due, const char *instrument,
+                         int grace_days);
+
+/* Schedule every re-screen plan screening sc names for person, after the
+ * incident's standup at incident_ms.  0 or -errno. */
+int persons_rescreen_schedule(struct muster *m, int64_t person, int64_t incident_ms,
+                              const struct plan_screening *sc);
+
+/* Inside a transaction: person (of incident_id) was screened with
+ * instrument at now; each of its re-screens of that instrument due by
+ * `by` (pending, due or overdue) is done, and the board counts move.
+ * 0 or -errno. */
+int persons_rescreen_done(struct muster *m, struct outbox *ob, int64_t incident_id, int64_t person,
+                          const char *instrument, int64_t by, int64_t now);
+
+/* The deadline check: pending re-screens whose time came are due
+ * (person.rescreen_due), due ones past their overdue_at are overdue
+ * (person.rescreen_overdue).  0 or -errno. */
+int persons_rescreen_check(struct muster *m, struct outbox *ob, int64_t now);
+
+/* The open referrals (referred, waitlisted, held for consent) of an
+ * incident: *n.  0 or -errno. */
+int persons_open_referrals(struct muster *m, int64_t incident_id, int64_t *n);
+
+/* Inside the transaction that closes incident_id: its open referrals are
+ * closed ("incident closed"; *closed of them) and its pending and due
+ * re-screens cancelled (overdue ones stay, as the record of a breach),
+ * with the board's counts.  0 or -errno. */
+int persons_incident_close(struct muster *m, struct outbox *ob, int64_t incident_id, int64_t now,
+                           int64_t *closed);
 
 /* The board's "persons" and "category/<category>" counts of an incident
  * move by delta.  Returns 0 or -errno. */
@@ -54,6 +87,7 @@ struct person_ref {
     int64_t id, incident_id;
     char ref[INCIDENT_REF_MAX]; /* of its incident */
     bool active, merged;        /* its incident is active; it was merged into another */
+    bool closed;                /* its incident is closed (no longer stood down: recovery) */
 };
 
 /* Person id into p, as agency sees it (persons_access.c): an agency (not

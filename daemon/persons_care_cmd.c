@@ -35,9 +35,6 @@ static const char SQL_SCREEN_ADD[] =
 static const char SQL_SCREEN_FLAGS[] =
     "UPDATE persons SET screen_positive = ?2, urgent = CASE WHEN ?3 >= 0 THEN ?3 ELSE urgent END"
     " WHERE id = ?1";
-static const char SQL_RESCREEN_DONE[] =
-    "UPDATE rescreens SET state = 'done' WHERE person_id = ?1 AND instrument = ?2"
-    " AND state IN ('pending', 'due') AND due_at <= ?3";
 
 static const char SQL_URGENT_OF[] = "SELECT urgent FROM persons WHERE id = ?1";
 
@@ -85,12 +82,11 @@ static int screening_store(struct cmd_ctx *c, const struct person_ref *p, const 
     sqlite3_bind_int64(s, 1, p->id);
     sqlite3_bind_int(s, 2, r->positive ? 1 : -1);
     sqlite3_bind_int(s, 3, r->instrument == SCREEN_PHQ9 ? (int)r->urgent : -1);
-    if ((rc = store_exec_stmt(s)) != 0 || !(s = store_stmt(c->m->store, SQL_RESCREEN_DONE)))
-        return rc ? rc : -EINVAL;
-    sqlite3_bind_int64(s, 1, p->id);
-    sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 3, c->now + 7 * DAY_MS); /* a screen a week early counts */
-    return store_exec_stmt(s);
+    if ((rc = store_exec_stmt(s)) != 0)
+        return rc;
+    /* a screen a week early counts */
+    return persons_rescreen_done(c->m, c->outbox, p->incident_id, p->id, name, c->now + 7 * DAY_MS,
+                                 c->now);
 }
 
 /* A TSQ asked for too soon after the incident is scheduled, not scored. */
@@ -106,7 +102,8 @@ static int screening_too_soon(struct cmd_ctx *c, const struct person_ref *p, int
     if (c->now >= earliest)
         return 0;
     rc = persons_rescreen_add(c->m, p->id, earliest,
-                              screening_instrument_name((enum screening_instrument)instrument));
+                              screening_instrument_name((enum screening_instrument)instrument),
+                              cfg->rescreen_grace_days);
     if (rc != 0)
         return dispatch_storage_fail(c, rc);
     c->result = json_pack("{s:I, s:s, s:I, s:s}", "person", (json_int_t)p->id, "instrument",

@@ -196,7 +196,9 @@ struct incident_row {
     const struct plan *plan;
 };
 
-/* Incident ref, active, with its frozen plan; or -1 with c->err set. */
+/* Incident ref, not closed (active, or stood down: people come forward
+ * late, and the recovery phase registers them), with its frozen plan; or
+ * -1 with c->err set. */
 static int intake_incident(struct cmd_ctx *c, const char *ref, struct incident_row *out)
 {
     if (dispatch_incident(c, ref, &out->i))
@@ -204,8 +206,8 @@ static int intake_incident(struct cmd_ctx *c, const char *ref, struct incident_r
     out->plan = frozen_plan(c->m, out->i.id);
     if (!out->plan)
         return proto_fail(&c->err, ERR_INTERNAL, "the frozen plan of %s cannot be read", ref);
-    if (!out->i.active)
-        return proto_fail(&c->err, ERR_CONFLICT, "incident %s is stood down", ref);
+    if (out->i.closed)
+        return proto_fail(&c->err, ERR_CONFLICT, "incident %s is closed", ref);
     return 0;
 }
 
@@ -311,10 +313,8 @@ static int person_register(struct cmd_ctx *c, const struct incident_row *inc,
     int rc = person_insert(c, inc, in, &id);
     if (rc == 0)
         rc = duplicates_flag(c, inc->i.id, in, id, &dups);
-    const struct plan_screening *sc = &inc->plan->persons.screening;
-    for (size_t i = 0; rc == 0 && i < sc->nrescreen; i++)
-        rc = persons_rescreen_add(c->m, id, inc->i.created_at + sc->rescreen_days[i] * DAY_MS,
-                                  "tsq");
+    if (rc == 0)
+        rc = persons_rescreen_schedule(c->m, id, inc->i.created_at, &inc->plan->persons.screening);
     if (rc == 0)
         rc = persons_route(c->m, c->outbox, id, c->now);
     if (rc == 0)

@@ -16,7 +16,7 @@ struct outbox;
 
 /* The retention purges due by now, inside the deadline check's
  * transaction (persons_retention.c): the persons who declined and whose
- * shorter retention has passed, then an incident stood down for its
+ * shorter retention has passed, then an incident closed for its
  * retention_days.  Returns 0 or -errno. */
 int persons_retention_run(struct muster *m, struct outbox *ob, int64_t now);
 

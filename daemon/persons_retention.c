@@ -1,7 +1,8 @@
 /*
  * daemon/persons_retention.c - personal data kept no longer than needed
  * (see persons.h): an incident's persons are purged when it has been
- * stood down for its plan's retention_days; a person who declined all
+ * closed for its plan's retention_days (until the close the recovery
+ * phase still supports them); a person who declined all
  * support or refused consent is purged sooner, when the plan's
  * declined_retention_days have passed since (persons.purge_due_at, set by
  * persons_retention_mark).  Both purges erase the same fields, with one
@@ -34,7 +35,7 @@ static const char SQL_MARK[] =
     "UPDATE persons SET purge_due_at = CASE WHEN (consent = 'refused' OR contact_state = "
     "'declined')"
     " AND ?2 IS NOT NULL AND NOT EXISTS (SELECT 1 FROM referrals WHERE person_id = ?1"
-    " AND state IN ('referred', 'waitlisted', 'held_consent'))"
+    " AND state IN ('referred', 'waitlisted', 'held_consent', 'held_urgent'))"
     " THEN MIN(COALESCE(purge_due_at, ?2), ?2) ELSE NULL END WHERE id = ?1 AND purged = 0";
 
 int persons_retention_mark(struct muster *m, struct outbox *ob, int64_t person_id,
@@ -65,7 +66,8 @@ int persons_retention_mark(struct muster *m, struct outbox *ob, int64_t person_i
 /* The reasons musterd itself gives a referral; any other is the free text
  * of referral.close, and reads "purged" after the purge. */
 #define OWN_REASONS                                                                                \
-    "('completed', 'rerouted', 'merged', 'consent refused', 'declined', 'unable_to_contact')"
+    "('completed', 'rerouted', 'merged', 'consent refused', 'declined', 'unable_to_contact',"      \
+    " 'incident closed')"
 
 /* The persons' personal fields, screening answers, contact notes, import
  * keys and free-text referral reasons (in the referrals and in their
@@ -138,9 +140,11 @@ static void purge_vacuum(struct muster *m, void *arg)
         log_info("persons: database vacuumed after the retention purge");
 }
 
+/* The retention period runs from the close: until then the recovery
+ * phase is still supporting the incident's persons. */
 static const char SQL_PURGE_DUE[] =
-    "SELECT id, ref FROM incidents WHERE state = 'stood_down' AND purged_at IS NULL"
-    " AND stood_down_at + retention_days * 86400000 <= ?1 LIMIT 1";
+    "SELECT id, ref FROM incidents WHERE closed_at IS NOT NULL AND purged_at IS NULL"
+    " AND closed_at + retention_days * 86400000 <= ?1 LIMIT 1";
 
 /* Personal data of an incident past its retention period is purged (see
  * purge_incident); counts, referrals, events and the audit chain stay.  After

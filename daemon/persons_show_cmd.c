@@ -86,6 +86,9 @@ static const char SQL_P_SCREENS[] =
     " WHERE person_id = ?1 ORDER BY id";
 static const char SQL_P_CONTACTS[] =
     "SELECT at, by, outcome, slot, note FROM contacts WHERE person_id = ?1 ORDER BY id";
+static const char SQL_P_RESCREENS[] =
+    "SELECT instrument, due_at, overdue_at, state, done_at FROM rescreens WHERE person_id = ?1"
+    " ORDER BY due_at, instrument";
 static const char SQL_P_DUPS[] =
     "SELECT matches_id, reason FROM duplicates WHERE person_id = ?1"
     " UNION SELECT person_id, reason FROM duplicates WHERE matches_id = ?1";
@@ -126,6 +129,15 @@ static json_t *contact_row(sqlite3_stmt *s)
                      store_col_text(s, 3), "note", store_col_opt_text(s, 4));
 }
 
+/* A re-screen: the Hub and the agency holding the person see it alike. */
+static json_t *rescreen_row(sqlite3_stmt *s)
+{
+    return json_pack("{s:s, s:I, s:I, s:s, s:o}", "instrument", store_col_text(s, 0), "due_at",
+                     (json_int_t)sqlite3_column_int64(s, 1), "overdue_at",
+                     (json_int_t)sqlite3_column_int64(s, 2), "state", store_col_text(s, 3),
+                     "done_at", store_col_opt_int(s, 4));
+}
+
 /* The lists of a person's record, with the rows the Hub sees and those
  * an agency sees (NULL: the list is not shown to an agency). */
 static const struct person_list {
@@ -135,6 +147,7 @@ static const struct person_list {
     {"referrals", SQL_P_REFERRALS, referral_row, referral_row},
     {"screenings", SQL_P_SCREENS, screen_row_answers, screen_row},
     {"contacts", SQL_P_CONTACTS, contact_row, contact_row},
+    {"rescreens", SQL_P_RESCREENS, rescreen_row, rescreen_row},
     {"possible_duplicates", SQL_P_DUPS, persons_match_json, NULL},
 };
 

@@ -31,7 +31,8 @@
 static const char SQL_TIMELINE[] =
     "SELECT at, kind, body FROM events WHERE incident_id = ?1 AND kind IN ('incident.standup',"
     " 'agency.acknowledged', 'agency.unreachable', 'agency.repaged', 'person.breach',"
-    " 'staffing.ask', 'incident.standdown') AND json_extract(body, '$.ask') IS NULL ORDER BY seq";
+    " 'staffing.ask', 'incident.standdown', 'incident.closed') AND json_extract(body, '$.ask')"
+    " IS NULL ORDER BY seq";
 
 static json_t *timeline_row(sqlite3_stmt *s)
 {
@@ -90,6 +91,28 @@ static const char SQL_BREACHES[] =
     "SELECT id, referral_due_at, breached_at, referred_at FROM persons WHERE incident_id = ?1"
     " AND breached_at IS NOT NULL ORDER BY id";
 
+static const char SQL_OPEN_REFERRALS[] = "SELECT COUNT(*) FROM referrals WHERE incident_id = ?1"
+                                         " AND state IN ('referred', 'waitlisted', 'held_consent',"
+                                         " 'held_urgent')";
+static const char SQL_RESCREENS[] =
+    "SELECT r.instrument, SUM(r.state = 'pending'), SUM(r.state = 'due'),"
+    " SUM(r.state = 'overdue'), SUM(r.state = 'done'), SUM(r.state = 'done' AND r.done_at >"
+    " r.overdue_at), SUM(r.state = 'cancelled') FROM rescreens r JOIN persons p ON p.id ="
+    " r.person_id WHERE p.incident_id = ?1 GROUP BY r.instrument ORDER BY r.instrument";
+
+static json_t *count_row(sqlite3_stmt *s)
+{
+    return json_integer(sqlite3_column_int64(s, 0));
+}
+
+static json_t *rescreen_row(sqlite3_stmt *s)
+{
+    return json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:i}", "instrument", store_col_text(s, 0),
+                     "pending", sqlite3_column_int(s, 1), "due", sqlite3_column_int(s, 2),
+                     "overdue", sqlite3_column_int(s, 3), "done", sqlite3_column_int(s, 4),
+                     "done_late", sqlite3_column_int(s, 5), "cancelled", sqlite3_column_int(s, 6));
+}
+
 static json_t *category_row(sqlite3_stmt *s)
 {
     return json_pack("{s:s, s:i}", "category", store_col_text(s, 0), "persons",
@@ -124,10 +147,15 @@ static const struct report_list {
     const char *name, *sql;
     store_row_fn *row;
 } report_lists[] = {
-    {"outcomes", SQL_OUTCOMES, outcome_row},       {"timeline", SQL_TIMELINE, timeline_row},
-    {"agencies", SQL_AGENCIES, agency_row},        {"staffing", SQL_STAFFING, staffing_row},
-    {"by_category", SQL_CATEGORIES, category_row}, {"by_pathway", SQL_PATHWAYS, pathway_row},
+    {"outcomes", SQL_OUTCOMES, outcome_row},
+    {"timeline", SQL_TIMELINE, timeline_row},
+    {"agencies", SQL_AGENCIES, agency_row},
+    {"staffing", SQL_STAFFING, staffing_row},
+    {"by_category", SQL_CATEGORIES, category_row},
+    {"by_pathway", SQL_PATHWAYS, pathway_row},
     {"breaches", SQL_BREACHES, breach_row},
+    {"open_referrals", SQL_OPEN_REFERRALS, count_row},
+    {"rescreens", SQL_RESCREENS, rescreen_row},
 };
 
 /* Every list of incident id, by name into lists: every row, or -errno. */
@@ -148,14 +176,17 @@ static json_t *report_pack(struct muster *m, const struct incident *inc, json_t 
                            json_t *lists)
 {
     return json_pack(
-        "{s:O, s:b, s:I, s:O, s:O, s:O, s:{s:O, s:O, s:O}, s:O, s:o}", "incident", incident,
+        "{s:O, s:b, s:I, s:O, s:O, s:O, s:{s:O, s:O, s:O}, s:O, s:o, s:o}", "incident", incident,
         "exercise", json_is_true(json_object_get(incident, "exercise")), "generated_at",
         (json_int_t)server_now(m), "timeline", json_object_get(lists, "timeline"), "agencies",
         json_object_get(lists, "agencies"), "staffing", json_object_get(lists, "staffing"),
         "persons", "outcomes", json_array_get(json_object_get(lists, "outcomes"), 0), "by_category",
         json_object_get(lists, "by_category"), "by_pathway", json_object_get(lists, "by_pathway"),
         "breaches", json_object_get(lists, "breaches"), "purged_at",
-        inc->purged_at ? json_integer(inc->purged_at) : json_null());
+        inc->purged_at ? json_integer(inc->purged_at) : json_null(), "recovery",
+        json_pack("{s:O, s:O}", "open_referrals",
+                  json_array_get(json_object_get(lists, "open_referrals"), 0), "rescreens",
+                  json_object_get(lists, "rescreens")));
 }
 
 int report_build(struct muster *m, int64_t id, json_t **out)
@@ -311,6 +342,22 @@ static void md_persons(FILE *f, json_t *r)
         fprintf(f, "None.\n");
 }
 
+/* The recovery phase: open referrals and re-screens by instrument. */
+static void md_recovery(FILE *f, json_t *r)
+{
+    json_t *rec = json_object_get(r, "recovery"), *x;
+    size_t i;
+    if (!rec)
+        return;
+    fprintf(f, "\n## Recovery\n\n- Open referrals: %lld\n\n", proto_int(rec, "open_referrals"));
+    fprintf(f, "| re-screen | pending | due | overdue | done | done late | cancelled |\n"
+               "|---|---|---|---|---|---|---|\n");
+    json_array_foreach(json_object_get(rec, "rescreens"), i, x) fprintf(
+        f, "| %s | %lld | %lld | %lld | %lld | %lld | %lld |\n", proto_dash(x, "instrument"),
+        proto_int(x, "pending"), proto_int(x, "due"), proto_int(x, "overdue"), proto_int(x, "done"),
+        proto_int(x, "done_late"), proto_int(x, "cancelled"));
+}
+
 /* Write one character of data for Markdown: control characters shown
  * as \xHH (C1 as \u00HH), new lines as <br>, tabs as spaces, and every
  * character that could start markup escaped with a backslash. */
@@ -391,6 +438,7 @@ char *report_markdown(json_t *report)
     md_agencies(f, r);
     md_staffing(f, r);
     md_persons(f, r);
+    md_recovery(f, r);
     json_decref(r);
     fclose(f);
     return buf;

@@ -311,9 +311,12 @@ static const char *const incident_purge_sql[] = {
     "UPDATE events SET body = json_replace(body, '$.note', json('null'), '$.names', json('[]'))"
     " WHERE incident_id = ?1 AND (json_type(body, '$.note') = 'text'"
     " OR json_array_length(body, '$.names') > 0)",
-    /* no change to a stood-down incident is taken: its replies all come
+    "UPDATE events SET body = json_replace(body, '$.reason', json('null')) WHERE incident_id = ?1"
+    " AND kind = 'incident.closed' AND json_type(body, '$.reason') = 'text'",
+    /* no change to a closed incident is taken: its replies all come
      * before, and retries are answered for a day only */
-    "DELETE FROM replies WHERE at <= (SELECT stood_down_at FROM incidents WHERE id = ?1)",
+    "DELETE FROM replies WHERE at <= (SELECT COALESCE(closed_at, stood_down_at) FROM incidents"
+    " WHERE id = ?1)",
 };
 
 int store_incident_purge(struct store *st, int64_t incident_id)

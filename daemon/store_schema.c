@@ -354,6 +354,46 @@ static const char *const migrations[] = {
     "  note TEXT);"
     "CREATE INDEX alarms_open ON alarms (incident_id) WHERE state = 'open';"
     "CREATE INDEX alarms_referral ON alarms (referral_id) WHERE state = 'open';",
+    /* 13: the recovery phase.  An incident stood down goes on supporting
+     * its persons until Gold closes it (closed_at; the retention period
+     * runs from then).  Incidents stood down before had no recovery phase:
+     * they are closed at their stand-down, so their retention is as it
+     * was and their open re-screens are cancelled.  A re-screen due and
+     * not done by overdue_at (due_at + the plan's rescreen_grace_days,
+     * 14 before plans named it) is 'overdue'; done_at says when one was
+     * done.  The rescreens table is rebuilt for its new CHECK (nothing
+     * refers to it), and the board's new counters start from the rows. */
+    "ALTER TABLE incidents ADD COLUMN closed_at INTEGER;"
+    "ALTER TABLE incidents ADD COLUMN closed_by TEXT;"
+    "ALTER TABLE incidents ADD COLUMN close_reason TEXT;"
+    "UPDATE incidents SET closed_at = stood_down_at, closed_by = stood_down_by,"
+    "  close_reason = 'closed at stand-down (before the recovery phase)'"
+    "  WHERE state = 'stood_down';"
+    "CREATE TABLE rescreens_new ("
+    "  person_id INTEGER NOT NULL REFERENCES persons (id),"
+    "  due_at INTEGER NOT NULL,"
+    "  instrument TEXT NOT NULL,"
+    "  state TEXT NOT NULL"
+    "    CHECK (state IN ('pending', 'due', 'overdue', 'done', 'cancelled')),"
+    "  overdue_at INTEGER NOT NULL,"
+    "  done_at INTEGER,"
+    "  PRIMARY KEY (person_id, due_at, instrument)) WITHOUT ROWID;"
+    "INSERT INTO rescreens_new SELECT person_id, due_at, instrument,"
+    "  CASE WHEN state IN ('pending', 'due') AND person_id IN (SELECT p.id FROM persons p"
+    "    JOIN incidents i ON i.id = p.incident_id WHERE i.closed_at IS NOT NULL)"
+    "  THEN 'cancelled' ELSE state END, due_at + 14 * 86400000, NULL FROM rescreens;"
+    "DROP TABLE rescreens;"
+    "ALTER TABLE rescreens_new RENAME TO rescreens;"
+    "CREATE INDEX rescreens_due ON rescreens (due_at) WHERE state = 'pending';"
+    "CREATE INDEX rescreens_overdue ON rescreens (overdue_at) WHERE state = 'due';"
+    "INSERT OR REPLACE INTO board (incident_id, key, value)"
+    "  SELECT incident_id, 'referrals/open', COUNT(*) FROM referrals"
+    "  WHERE state IN ('referred', 'waitlisted', 'held_consent', 'held_urgent')"
+    "  GROUP BY incident_id;"
+    "INSERT OR REPLACE INTO board (incident_id, key, value)"
+    "  SELECT p.incident_id, 'rescreen/' || r.state, COUNT(*) FROM rescreens r"
+    "  JOIN persons p ON p.id = r.person_id WHERE r.state IN ('due', 'done')"
+    "  GROUP BY p.incident_id, r.state;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

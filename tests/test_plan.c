@@ -230,8 +230,11 @@ static void assert_persons_defaults(const struct plan_persons *pp)
     assert_int_equal(pp->screening.tsq_min_days, 28);
     assert_int_equal(pp->screening.phq9_cutoff, 10);
     assert_int_equal(pp->screening.gad7_cutoff, 10);
-    assert_int_equal(pp->screening.nrescreen, 4);
-    assert_memory_equal(pp->screening.rescreen_days, rescreen, sizeof(rescreen));
+    assert_int_equal(pp->screening.nrescreen, 1); /* the TSQ's, by default */
+    assert_int_equal(pp->screening.rescreen[0].instrument, PLAN_TSQ);
+    assert_int_equal(pp->screening.rescreen[0].ndays, 4);
+    assert_memory_equal(pp->screening.rescreen[0].days, rescreen, sizeof(rescreen));
+    assert_int_equal(pp->screening.rescreen_grace_days, 14);
     assert_null(pp->pathways);
     assert_int_equal(pp->npathways, 0);
     assert_null(pp->rules);
@@ -431,8 +434,10 @@ static void test_good_persons(void **state)
     assert_int_equal(pp->screening.tsq_min_days, 0);
     assert_int_equal(pp->screening.phq9_cutoff, 27);
     assert_int_equal(pp->screening.gad7_cutoff, 21);
-    assert_int_equal(pp->screening.nrescreen, 6);
-    assert_memory_equal(pp->screening.rescreen_days, rescreen, sizeof(rescreen));
+    assert_int_equal(pp->screening.nrescreen, 1); /* a plain list of times: the TSQ's */
+    assert_int_equal(pp->screening.rescreen[0].instrument, PLAN_TSQ);
+    assert_int_equal(pp->screening.rescreen[0].ndays, 6);
+    assert_memory_equal(pp->screening.rescreen[0].days, rescreen, sizeof(rescreen));
 
     assert_int_equal(pp->npathways, 5);
     assert_string_equal(pp->pathways[0].id, "crisis");
@@ -605,8 +610,12 @@ static void assert_real_persons(const struct plan *p)
     assert_string_equal(pp->bank_holidays[15], "2027-12-28");
     for (size_t i = 1; i < pp->nbank_holidays; i++)
         assert_true(strcmp(pp->bank_holidays[i - 1], pp->bank_holidays[i]) < 0);
-    assert_int_equal(pp->screening.nrescreen, 4);
-    assert_int_equal(pp->screening.rescreen_days[3], 270);
+    assert_int_equal(pp->screening.nrescreen, 2); /* TSQ at 1, 3, 6, 9 months; PHQ-9 too */
+    assert_int_equal(pp->screening.rescreen[0].instrument, PLAN_TSQ);
+    assert_int_equal(pp->screening.rescreen[0].ndays, 4);
+    assert_int_equal(pp->screening.rescreen[0].days[3], 270);
+    assert_int_equal(pp->screening.rescreen[1].instrument, PLAN_PHQ9);
+    assert_int_equal(pp->screening.rescreen[1].ndays, 3);
     assert_int_equal(pp->npathways, 10);
     for (size_t i = 0; i < pp->npathways; i++) {
         assert_non_null(plan_agency_find(p, pp->pathways[i].provider));
@@ -1623,7 +1632,21 @@ static const struct persons_case persons_cases[] = {
      .error = "11:28: \"gad7_cutoff\" must be between 1 and 21, got 0\n"},
     {.extra = "screening: {pcl5_cutoff: 33}",
      .error = "11:15: unknown key \"pcl5_cutoff\" in screening (expected one of: tsq_cutoff, "
-              "tsq_min_days, phq9_cutoff, gad7_cutoff, rescreen)\n"},
+              "tsq_min_days, phq9_cutoff, gad7_cutoff, rescreen, rescreen_grace_days)\n"},
+    {.extra = "screening: {rescreen_grace_days: 0}",
+     .error = "11:36: \"rescreen_grace_days\" must be between 1 and 365, got 0\n"},
+    {.extra = "screening: {rescreen: [{instrument: tsq, after: [1m]}, {instrument: phq9, after: "
+              "[3m, 6m]}, {instrument: tsq, after: [2m]}]}",
+     .error = "11:95: \"rescreen\" names tsq twice (first at line 11)\n"},
+    {.extra = "screening: {rescreen: [{instrument: pcl5, after: [1m]}]}",
+     .error = "11:39: \"instrument\" must be one of tsq, phq9, gad7, got \"pcl5\"\n"},
+    {.extra = "screening: {rescreen: [{instrument: phq9}]}",
+     .error = "11:26: missing required key \"after\" in rescreen\n"},
+    {.extra = "screening: {rescreen: [{instrument: gad7, after: [6m, 3m]}]}",
+     .error = "11:57: each item of \"after\" must be later than the one before, got 3m (90 days) "
+              "after 6m (180 days)\n"},
+    {.extra = "screening: {rescreen: [{instrument: gad7, after: [1m]}, 3m]}",
+     .error = "11:59: each item of \"rescreen\" must be a mapping, got \"3m\"\n"},
     {.extra = "screening: [tsq_cutoff: 6]",
      .error = "11:14: \"screening\" must be a mapping, got a sequence\n"},
     {.extra = "screening: {rescreen: []}",
@@ -1817,13 +1840,15 @@ struct rescreen_case {
 };
 
 static const struct rescreen_case rescreen_cases[] = {
-    {"1", 1},       {"730", 730},  {"1d", 1},    {"'7d'", 7},
-    {"\"2w\"", 14}, {"1m", 30},    {"24m", 720}, {"104w", 728},
-    {"730d", 730},  {"0030", 30},  {"0", 0},     {"-1", 0},
-    {"731", 0},     {"0d", 0},     {"25m", 0},   {"105w", 0},
-    {"'30'", 0},    {"1.5m", 0},   {"1y", 0},    {"1M", 0},
-    {"1 m", 0},     {"m", 0},      {"'-1d'", 0}, {"1dd", 0},
-    {"[1]", 0},     {"{d: 1}", 0}, {"''", 0},    {"99999999999999999999m", 0},
+    {"1", 1},     {"730", 730},   {"1d", 1},
+    {"'7d'", 7},  {"\"2w\"", 14}, {"1m", 30},
+    {"24m", 720}, {"104w", 728},  {"730d", 730},
+    {"0030", 30}, {"0", 0},       {"-1", 0},
+    {"731", 0},   {"0d", 0},      {"25m", 0},
+    {"105w", 0},  {"'30'", 0},    {"1.5m", 0},
+    {"1y", 0},    {"1M", 0},      {"1 m", 0},
+    {"m", 0},     {"'-1d'", 0},   {"1dd", 0},
+    {"[1]", 0},   {"''", 0},      {"99999999999999999999m", 0},
 };
 
 /* A refused item gives one message. */
@@ -1841,7 +1866,8 @@ static void run_rescreen_case(const void *arg)
     if (rsc->days > 0) {
         p = expect_plan(text, "", UNIT_MATCH_ALL, rsc->item);
         assert_int_equal(p->persons.screening.nrescreen, 1);
-        assert_int_equal(p->persons.screening.rescreen_days[0], rsc->days);
+        assert_int_equal(p->persons.screening.rescreen[0].ndays, 1);
+        assert_int_equal(p->persons.screening.rescreen[0].days[0], rsc->days);
         plan_free(p);
     } else {
         expect_plan(text, refused, UNIT_MATCH_LINE, rsc->item);
@@ -2555,8 +2581,10 @@ static void test_to_json_persons(void **state)
         "\"working_days\": [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\", \"sat\"], "
         "\"bank_holidays\": [\"2000-02-29\", \"2026-12-25\", \"2026-12-28\", \"2027-01-01\", "
         "\"2028-02-29\"], \"contact_attempts\": 10, \"screening\": {\"tsq_cutoff\": 10, "
-        "\"tsq_min_days\": 0, \"phq9_cutoff\": 27, \"gad7_cutoff\": 21, \"rescreen_days\": [1, "
-        "14, 30, 42, 90, 730]}, \"pathways\": ["
+        "\"tsq_min_days\": 0, \"phq9_cutoff\": 27, \"gad7_cutoff\": 21, \"rescreen\": "
+        "[{\"instrument\": "
+        "\"tsq\", \"days\": [1, 14, 30, 42, 90, 730]}], \"rescreen_grace_days\": 14}, "
+        "\"pathways\": ["
         "{\"id\": \"crisis\", \"name\": \"Urgent crisis team\", \"provider\": \"nhs\", "
         "\"capacity\": 20, \"waitlist\": false, \"out_of_area\": false, \"overflow\": []}, "
         "{\"id\": \"therapy\", \"name\": \"Trauma-focused therapy – NHS Talking Therapies\", "
@@ -2593,7 +2621,8 @@ static void test_to_json_persons(void **state)
         "{\"home_areas\": [], \"explicit_consent\": [], \"referral_working_days\": 2, "
         "\"working_days\": [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"], \"bank_holidays\": [], "
         "\"contact_attempts\": 3, \"screening\": {\"tsq_cutoff\": 6, \"tsq_min_days\": 28, "
-        "\"phq9_cutoff\": 10, \"gad7_cutoff\": 10, \"rescreen_days\": [30, 90, 180, 270]}, "
+        "\"phq9_cutoff\": 10, \"gad7_cutoff\": 10, \"rescreen\": [{\"instrument\": \"tsq\", "
+        "\"days\": [30, 90, 180, 270]}], \"rescreen_grace_days\": 14}, "
         "\"pathways\": [], \"rules\": [], \"urgent_ack_ms\": 3600000}";
     struct plan *p = load_ok(plans_dir, "good-persons.yaml");
     json_t *j = plan_to_json(p);

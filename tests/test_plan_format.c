@@ -81,6 +81,8 @@ static const char *list_problem(const struct field *f)
         return "has no item limit";
     if (f->kind == K_NEEDS && f->check == NULL)
         return "has no check of its keys";
+    if (f->kind == K_RESCREEN && (f->sub == NULL || f->sub->size != sizeof(struct plan_rescreen)))
+        return "has no schema of struct plan_rescreen for its mappings";
     return NULL;
 }
 
@@ -109,7 +111,7 @@ static const char *default_problem(const struct field *f)
         bool unset = f->kind == K_INT && f->def == -1; /* "no value", as age bounds */
         if (!unset && (f->def < f->min || f->def > f->max))
             return "has a default out of its range";
-    } else if (f->kind == K_DAYS) {
+    } else if (f->kind == K_DAYS || f->kind == K_RESCREEN) {
         return days_default_problem(f);
     }
     return NULL;
@@ -129,6 +131,7 @@ static const char *field_problem(const struct field *f)
     case K_STRINGS:
     case K_NEEDS:
     case K_DAYS:
+    case K_RESCREEN:
         return list_problem(f);
     case K_CHOICE:
     case K_FLAGS:
@@ -151,6 +154,7 @@ static int field_depth(const struct field *f)
 {
     switch (f->kind) {
     case K_SEQUENCE:
+    case K_RESCREEN:
         return 2;
     case K_MAPPING:
     case K_STRINGS:
@@ -208,6 +212,10 @@ static void test_name_sets(void **state)
     assert_string_equal(plan_weekday_set.v[0], "sun");
     assert_non_null(plan_home_set.values);
     assert_non_null(plan_screen_set.values);
+    assert_int_equal(plan_instrument_set.n, 3);
+    for (int i = 0; i < (int)plan_instrument_set.n; i++)
+        assert_string_equal(plan_instrument_name(plan_instrument_set.values[i]),
+                            plan_instrument_set.v[i]);
 }
 
 int main(void)

@@ -277,7 +277,12 @@ static void test_wrong_codes(void **state)
 
 /* Back from the latest migration to 10, for the tests that make an older
  * database. */
-#define UNDO_TO_10 UNDO_12 UNDO_11
+/* SQL that takes a database back from migration 13 to 12. */
+#define UNDO_13                                                                                    \
+    " ALTER TABLE incidents DROP COLUMN closed_at; ALTER TABLE incidents DROP COLUMN closed_by;"   \
+    " ALTER TABLE incidents DROP COLUMN close_reason;"
+
+#define UNDO_TO_10 UNDO_13 UNDO_12 UNDO_11
 
 /* Migration 7 computes the name key of persons stored before it again, so
  * a look-alike registered after the upgrade is still found. */
@@ -574,6 +579,51 @@ static void test_given_at_backfill(void **state)
     store_close(st);
 }
 
+/* Migration 13: an incident stood down before the recovery phase existed
+ * is closed at its stand-down (its retention runs as it did) and its open
+ * re-screens are cancelled; an active one's stay pending, with an overdue
+ * time 14 days after they are due. */
+static void test_recovery_backfill(void **state)
+{
+    char old[300];
+    snprintf(old, sizeof(old), "%s/v12.db", dir);
+    struct store *st;
+    assert_int_equal(store_open(old, &st), 0);
+    assert_int_equal(store_begin(st), 0);
+    incident_add(st, 1, "EX-R-2026-0001", 5000);
+    incident_add(st, 2, "EX-R-2026-0002", 0);
+    assert_int_equal(
+        store_exec(st,
+                   "UPDATE incidents SET state = 'active', stood_down_at = NULL WHERE id = 2;"
+                   "INSERT INTO persons (id, incident_id, category, consent, registered_at,"
+                   " registered_by, referral_due_at) VALUES (1, 1, 'survivor', 'given', 0, 'x',"
+                   " 0), (2, 2, 'survivor', 'given', 0, 'x', 0);"
+                   "DROP TABLE rescreens; CREATE TABLE rescreens (person_id INTEGER NOT NULL,"
+                   " due_at INTEGER NOT NULL, instrument TEXT NOT NULL, state TEXT NOT NULL,"
+                   " PRIMARY KEY (person_id, due_at, instrument)) WITHOUT ROWID;"
+                   "INSERT INTO rescreens VALUES (1, 100, 'tsq', 'due'), (1, 200, 'tsq',"
+                   " 'pending'), (2, 300, 'tsq', 'pending');" UNDO_13 "PRAGMA user_version = 12;"),
+        0);
+    assert_int_equal(store_commit(st), 0);
+    store_close(st);
+    assert_int_equal(store_open(old, &st), 0);
+    sqlite3_stmt *s = store_stmt(st, "SELECT closed_at, close_reason IS NOT NULL FROM incidents"
+                                     " ORDER BY id");
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int64(s, 0), 5000);
+    assert_int_equal(sqlite3_column_int(s, 1), 1);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_type(s, 0), SQLITE_NULL);
+    sqlite3_reset(s);
+    s = store_stmt(st, "SELECT group_concat(state || ':' || (overdue_at - due_at), ',') FROM"
+                       " (SELECT * FROM rescreens ORDER BY person_id, due_at)");
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(s, 0),
+                        "cancelled:1209600000,cancelled:1209600000,pending:1209600000");
+    sqlite3_reset(s);
+    store_close(st);
+}
+
 static int setup(void **state)
 {
     if (!mkdtemp(dir))
@@ -607,6 +657,7 @@ int main(void)
         cmocka_unit_test(test_report_read_error),
         cmocka_unit_test(test_frozen_columns_backfill),
         cmocka_unit_test(test_given_at_backfill),
+        cmocka_unit_test(test_recovery_backfill),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

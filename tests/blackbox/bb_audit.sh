@@ -31,7 +31,8 @@ start_daemon --clock-offset "$(clock_at '2026-12-01 10:00 UTC')"
 # Every piece of personal data or free text carries a marker of its own.
 MARKERS=("Zebedee Quartermain" "07700 900777" "mkr-email@example.org" "Mkr-Address Lane"
     "Mkr-SafeNote" "MKR-EXTREF" "Mkr-StandupNote" "Mkr-AckNote" "Mkr-StaffName"
-    "Mkr-PledgeNote" "Mkr-AcceptNote" "Mkr-ContactNote" "Mkr-CloseReason" "Mkr-StanddownNote")
+    "Mkr-PledgeNote" "Mkr-AcceptNote" "Mkr-ContactNote" "Mkr-CloseReason" "Mkr-StanddownNote"
+    "Mkr-IncidentClose")
 ref=$(m incident standup --plan keep --level 1 --exercise --operation KEEP --note "Mkr-StandupNote" | head -n 1)
 id=$(m --as intake --json person add "$ref" --category survivor --name "Zebedee Quartermain" \
     --phone "07700 900777" --dob 1970-05-06 --home-area cambridge --email mkr-email@example.org \
@@ -76,16 +77,19 @@ audit_set "$victim" principal intake
 start_daemon --clock-offset "$(clock_at '2026-12-01 12:00 UTC')"
 verify | grep '"intact":true' >/dev/null || fail "restored row not intact"
 
-# Stand down; 31 days later the personal data is gone from every copy.
+# Stand down and close (the retention period runs from the close, since
+# the recovery phase supports persons after stand-down); 31 days later
+# the personal data is gone from every copy.
 m incident standdown "$ref" --note "Mkr-StanddownNote" >/dev/null
-written() { [ -s "$T/reports/$ref/pathways.csv" ]; }
-wait_for 30 written || fail "report not written at stand-down"
+m incident close "$ref" --force --reason "Mkr-IncidentClose" >/dev/null
+written() { [ -s "$T/reports/$ref/pathways.csv" ] && grep -q -F Mkr-IncidentClose "$T/reports/$ref/report.json"; }
+wait_for 30 written || fail "report not written at stand-down and close"
 grep -c Quartermain "$DB" "$DB-wal" >/dev/null 2>&1 || fail "the name should be on disk before the purge"
 db_dump "$T/dump.sql"
 for mk in "${MARKERS[@]}"; do
     grep -q -F "$mk" "$T/dump.sql" || fail "\"$mk\" should be in the database before the purge"
 done
-for mk in Mkr-StanddownNote Mkr-AckNote; do
+for mk in Mkr-StanddownNote Mkr-AckNote Mkr-IncidentClose; do
     grep -r -q -F "$mk" "$T/reports" || fail "\"$mk\" should be in the report files before the purge"
 done
 cp "$T/reports/$ref/report.json" "$T/unpurged-report.json"

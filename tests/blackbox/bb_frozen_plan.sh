@@ -114,9 +114,13 @@ ok "the board names the level, roles and pathways as before"
 
 m incident standdown "$tampered" >/dev/null
 m incident standdown "$intact" >/dev/null
+# the retention period runs from the close (the recovery phase comes
+# between stand-down and close)
+m incident close "$tampered" --force --reason "test over" >/dev/null
+m incident close "$intact" --force --reason "test over" >/dev/null
 stop_daemon
 
-# 31 days after the stand-down the retention period of 30 days is over.
+# 31 days after the close the retention period of 30 days is over.
 start_daemon --clock-offset "$(clock_at '2027-01-01 06:00 UTC')"
 both_purged() {
     [ "$(incidents_purged)" = 2 ] && [ "$(persons_count purged)" = 2 ]

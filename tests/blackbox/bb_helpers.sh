@@ -133,6 +133,10 @@ expect monitoring:referred referral_open "$p1"
 check referral_field "$p1" home_area
 check rescreens_count
 check rescreens_count pending
+check rescreen_states "$p1"
+case $OUT in *tsq:pending*) ;; *) fail "rescreen_states: $OUT" ;; esac
+expect 1 events_count incident.standup
+expect 0 events_count person.rescreen_due hub
 expect "" incident_field "$ref" reports_purged_at
 expect 1 audit_count command=incident.standup principal=gold outcome=ok target="$ref" after=0
 check audit_ids command=incident.standup

@@ -227,6 +227,15 @@ rescreens_count() { # [STATE]: re-screen deadlines (in that state)
     q "SELECT COUNT(*) FROM rescreens${1:+ WHERE state = $(sql_str "$1")}"
 }
 
+rescreen_states() { # PERSON: "instrument:state" of each of its re-screens, by due time
+    q "SELECT group_concat(instrument || ':' || state, ',') FROM (SELECT instrument, state
+       FROM rescreens WHERE person_id = $(sql_int "$1") ORDER BY due_at, instrument)"
+}
+
+events_count() { # KIND [AGENCY]: stored feed events of that kind (naming that agency)
+    q "SELECT COUNT(*) FROM events WHERE kind = $(sql_str "$1")${2:+ AND json_extract(body, '\$.agency') = $(sql_str "$2")}"
+}
+
 # ---- pages ----
 
 # pages filters: agency= state= via= (how it was acknowledged), ref=
