@@ -1,10 +1,11 @@
 /*
  * daemon/frozen.c - frozen plans of incidents, cached (see frozen.h).
  *
- * The cache is keyed by incident id and the digest of its stored plan
- * source (both read through incident.c, the table's owner), checked on
- * every call: an incident id can come back with another plan when the
- * standup that first used it was rolled back.
+ * The cache is keyed by the digest of the stored plan source (read
+ * through incident.c, the table's owner, on every call): the incidents
+ * stood up from one plan share one parsed copy, so a thousand incidents of
+ * one plan cost one parse, and an incident id that comes back with another
+ * plan (its first standup was rolled back) finds that plan's copy.
  */
 #include "frozen.h"
 
@@ -18,11 +19,10 @@
 #include "plan.h"
 #include "server.h"
 
-#define FROZEN_CACHE 16 /* the incidents one tick may page, ask for and route */
+#define FROZEN_CACHE 16 /* distinct plans (by source) kept parsed */
 #define DIGEST_LEN INCIDENT_DIGEST_MAX
 
 struct frozen {
-    int64_t ids[FROZEN_CACHE];
     char digests[FROZEN_CACHE][DIGEST_LEN];
     struct plan *plans[FROZEN_CACHE];
     size_t next;
@@ -63,16 +63,6 @@ static struct plan *frozen_load(struct muster *m, int64_t incident_id)
     return p;
 }
 
-/* The slot for incident_id: the one it had (its plan changed), else the
- * next in turn. */
-static size_t frozen_slot(struct frozen *f, int64_t incident_id)
-{
-    for (size_t i = 0; i < FROZEN_CACHE; i++)
-        if (f->plans[i] && f->ids[i] == incident_id)
-            return i;
-    return f->next++ % FROZEN_CACHE;
-}
-
 const struct plan *frozen_plan(struct muster *m, int64_t incident_id)
 {
     struct frozen *f = m->frozen;
@@ -80,15 +70,14 @@ const struct plan *frozen_plan(struct muster *m, int64_t incident_id)
     if (incident_plan_digest(m->store, incident_id, digest) <= 0)
         return NULL;
     for (size_t i = 0; i < FROZEN_CACHE; i++)
-        if (f->plans[i] && f->ids[i] == incident_id && !strcmp(f->digests[i], digest))
+        if (f->plans[i] && !strcmp(f->digests[i], digest))
             return f->plans[i];
     struct plan *p = frozen_load(m, incident_id);
     if (!p)
         return NULL;
-    size_t slot = frozen_slot(f, incident_id);
+    size_t slot = f->next++ % FROZEN_CACHE;
     plan_free(f->plans[slot]);
     f->plans[slot] = p;
-    f->ids[slot] = incident_id;
     memcpy(f->digests[slot], digest, DIGEST_LEN);
     return p;
 }
