@@ -17,7 +17,17 @@
 #include "csv.h"
 
 /* Person fields: the CLI option / CSV column and how to read it. */
-enum field_kind { F_TEXT, F_INT, F_BOOL, F_LIST, F_SAFE_CHANNELS, F_SAFE_NOTE };
+enum field_kind {
+    F_TEXT,
+    F_INT,
+    F_BOOL,
+    F_LIST,
+    F_SAFE_CHANNELS,
+    F_SAFE_NOTE,
+    F_SAFE_NUMBER,
+    F_SAFE_HOURS,
+    F_SAFE_DO_NOT
+};
 
 struct field {
     const char *column; /* CSV header and --option name */
@@ -39,6 +49,9 @@ static const struct field fields[] = {
     {"vulnerabilities", "vulnerabilities", F_LIST},
     {"safe-channels", "safe_contact", F_SAFE_CHANNELS},
     {"safe-note", "safe_contact", F_SAFE_NOTE},
+    {"safe-number", "safe_contact", F_SAFE_NUMBER},
+    {"safe-hours", "safe_contact", F_SAFE_HOURS},
+    {"do-not", "safe_contact", F_SAFE_DO_NOT},
     {"consent", "consent", F_TEXT},
     {"external-ref", "external_ref", F_TEXT},
 };
@@ -81,6 +94,30 @@ static json_t *safe_contact(json_t *person)
     return sc;
 }
 
+/* --safe-hours FROM-TO ("09:00-17:00") or --do-not CHANNEL:REASON (once
+ * per channel).  Returns 0, or -1 with a message in err. */
+static int safe_rule_set(json_t *sc, const struct field *f, const char *value, char *err,
+                         size_t errlen)
+{
+    const char *sep = strchr(value, f->kind == F_SAFE_HOURS ? '-' : ':');
+    if (!sep || sep == value || !sep[1]) {
+        snprintf(err, errlen, "%s is %s, got \"%s\"", f->column,
+                 f->kind == F_SAFE_HOURS ? "HH:MM-HH:MM" : "CHANNEL:REASON", value);
+        return -1;
+    }
+    json_t *a = json_stringn(value, (size_t)(sep - value)), *b = json_string(sep + 1);
+    if (f->kind == F_SAFE_HOURS) {
+        json_object_set_new(sc, "hours", json_pack("{s:o, s:o}", "from", a, "to", b));
+        return 0;
+    }
+    json_t *d = json_object_get(sc, "do_not");
+    if (!d)
+        json_object_set_new(sc, "do_not", d = json_object());
+    json_object_set_new(d, json_string_value(a), b);
+    json_decref(a);
+    return 0;
+}
+
 /* Set one field from text.  Returns 0, or -1 with a message in err. */
 static int field_set(json_t *person, const struct field *f, const char *value, char *err,
                      size_t errlen)
@@ -120,6 +157,11 @@ static int field_set(json_t *person, const struct field *f, const char *value, c
     case F_SAFE_NOTE:
         json_object_set_new(safe_contact(person), "note", json_string(value));
         return 0;
+    case F_SAFE_NUMBER:
+        json_object_set_new(safe_contact(person), "safe_number", json_string(value));
+        return 0;
+    default:
+        return safe_rule_set(safe_contact(person), f, value, err, errlen);
     }
     return 0;
 }
@@ -282,9 +324,10 @@ static int person_consent(struct cli *cli, int argc, char **argv)
 
 static int person_contact(struct cli *cli, int argc, char **argv)
 {
-    static const struct option o[] = {
-        {"outcome", 1, NULL, 'o'}, {"note", 1, NULL, 'n'}, {NULL, 0, NULL, 0}};
-    const char *outcome = NULL, *note = NULL;
+    static const struct option o[] = {{"outcome", 1, NULL, 'o'}, {"note", 1, NULL, 'n'},
+                                      {"channel", 1, NULL, 'c'}, {"kind", 1, NULL, 'k'},
+                                      {"to", 1, NULL, 't'},      {NULL, 0, NULL, 0}};
+    const char *outcome = NULL, *note = NULL, *channel = NULL, *kind = NULL, *to = NULL;
     SUBOPTS_BEGIN(o)
 case 'o':
     outcome = optarg;
@@ -292,13 +335,25 @@ case 'o':
 case 'n':
     note = optarg;
     break;
+case 'c':
+    channel = optarg;
+    break;
+case 'k':
+    kind = optarg;
+    break;
+case 't':
+    to = optarg;
+    break;
     SUBOPTS_END
     if (optind != argc - 1 || id_arg(argv[optind]) < 0 || !outcome)
         return die_usage("usage: muster person contact PERSON --outcome"
-                         " no_answer|contacted|declined [--note TEXT]");
+                         " no_answer|contacted|declined|sent [--channel"
+                         " phone|sms|email|letter|visit] [--kind KIND --to ADDRESS-KIND]"
+                         " [--note TEXT]");
     return call(cli, "intake", "person.contact",
-                json_pack("{s:i, s:s, s:s?}", "person", (int)id_arg(argv[optind]), "outcome",
-                          outcome, "note", note),
+                json_pack("{s:i, s:s, s:s?, s:s?, s:s?, s:s?}", "person", (int)id_arg(argv[optind]),
+                          "outcome", outcome, "note", note, "channel", channel, "kind", kind, "to",
+                          to),
                 NULL);
 }
 

@@ -90,30 +90,9 @@ static int parse_vulnerabilities(struct cmd_ctx *c, json_t *v, unsigned *out)
 
 static int parse_safe_contact(struct cmd_ctx *c, json_t *v)
 {
-    static const char *const channels[] = {"phone", "sms", "email", "letter", "visit", NULL};
-    if (!v || json_is_null(v))
-        return 0;
-    json_t *ch = json_object_get(v, "channels"), *x;
-    json_t *note = json_object_get(v, "note");
-    size_t i;
-    size_t known = (ch != NULL) + (note != NULL);
-    if (!json_is_object(v) || json_object_size(v) != known || (ch && !json_is_array(ch)) ||
-        (note && (!json_is_string(note) || json_string_length(note) > 500)))
-        return proto_fail(&c->err, ERR_BAD_ARGUMENT,
-                          "\"safe_contact\" is {\"channels\": [...], \"note\": \"...\"}");
-    if (note && proto_control_char(json_string_value(note), json_string_length(note), true) >= 0)
-        return proto_fail(&c->err, ERR_BAD_ARGUMENT,
-                          "\"safe_contact\" \"note\" must not contain control characters other "
-                          "than new line and tab");
-    json_array_foreach(ch, i, x)
-    {
-        const char *const *k = channels;
-        while (*k && (!json_is_string(x) || strcmp(*k, json_string_value(x))))
-            k++;
-        if (!*k)
-            return proto_fail(&c->err, ERR_BAD_ARGUMENT,
-                              "safe contact channels are phone, sms, email, letter or visit");
-    }
+    char err[200];
+    if (persons_safe_valid(v, err, sizeof(err)) != 0)
+        return proto_fail(&c->err, ERR_BAD_ARGUMENT, "%s", err);
     return 0;
 }
 

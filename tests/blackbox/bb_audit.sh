@@ -43,7 +43,7 @@ m --as agency:hub pledge offer "$ref" --role call-handler --count 1 --shift day-
     --name "Mkr-StaffName" --note "Mkr-PledgeNote" >/dev/null
 m --as agency:hub pledge offer "$ref" --role call-handler --count 1 --shift day-2026-12-01 >/dev/null
 m pledge accept 2 --note "Mkr-AcceptNote" >/dev/null
-m --as intake person contact "$id" --outcome contacted --note "Mkr-ContactNote" >/dev/null
+m --as intake person contact "$id" --channel sms --outcome contacted --note "Mkr-ContactNote" >/dev/null
 m --as agency:hub referral close "$id" --reason "Mkr-CloseReason" >/dev/null
 m --as duty person show "$id" >/dev/null
 m --as intake person list "$ref" >/dev/null
