@@ -181,26 +181,34 @@ static void print_added(json_t *r)
                json_string_value(json_object_get(d, "reason")));
 }
 
-static int person_add(struct cli *cli, int argc, char **argv)
+/* Read the --FIELD VALUE options into obj: 0, or the exit code. */
+static int fields_parse(int argc, char **argv, json_t *obj)
 {
     struct option o[NFIELDS + 1];
     for (size_t i = 0; i < NFIELDS; i++)
         o[i] = (struct option){fields[i].column, fields[i].kind == F_BOOL ? 2 : 1, NULL, (int)i};
     o[NFIELDS] = (struct option){NULL, 0, NULL, 0};
-    json_t *person = json_object();
     char err[256];
     int ch;
     optind = 0;
     while ((ch = getopt_long(argc, argv, "", o, NULL)) != -1) {
-        if (ch < 0 || ch >= (int)NFIELDS ||
-            field_set(person, &fields[ch], optarg ? optarg : "yes", err, sizeof(err)) != 0) {
-            json_decref(person);
-            return ch == '?' ? EXIT_USAGE : die_usage(err);
-        }
+        if (ch < 0 || ch >= (int)NFIELDS)
+            return EXIT_USAGE;
+        if (field_set(obj, &fields[ch], optarg ? optarg : "yes", err, sizeof(err)) != 0)
+            return die_usage(err);
     }
-    if (optind != argc - 1) {
+    return 0;
+}
+
+static int person_add(struct cli *cli, int argc, char **argv)
+{
+    json_t *person = json_object();
+    int rc = fields_parse(argc, argv, person);
+    if (rc == 0 && optind != argc - 1)
+        rc = die_usage("usage: muster person add INCIDENT --category C --name NAME [...]");
+    if (rc != 0) {
         json_decref(person);
-        return die_usage("usage: muster person add INCIDENT --category C --name NAME [...]");
+        return rc;
     }
     return call(cli, "intake", "person.add",
                 json_pack("{s:s, s:o}", "incident", argv[optind], "person", person), print_added);
@@ -354,6 +362,24 @@ case 't':
                 json_pack("{s:i, s:s, s:s?, s:s?, s:s?, s:s?}", "person", (int)id_arg(argv[optind]),
                           "outcome", outcome, "note", note, "channel", channel, "kind", kind, "to",
                           to),
+                NULL);
+}
+
+/* person update PERSON --FIELD VALUE...: the options of person add (the
+ * safe-contact options replace the instructions whole). */
+static int person_update(struct cli *cli, int argc, char **argv)
+{
+    json_t *changes = json_object();
+    int rc = fields_parse(argc, argv, changes);
+    if (rc == 0 &&
+        (optind != argc - 1 || id_arg(argv[optind]) < 0 || json_object_size(changes) == 0))
+        rc = die_usage("usage: muster person update PERSON --FIELD VALUE [...]");
+    if (rc != 0) {
+        json_decref(changes);
+        return rc;
+    }
+    return call(cli, "intake", "person.update",
+                json_pack("{s:i, s:o}", "person", (int)id_arg(argv[optind]), "fields", changes),
                 NULL);
 }
 
@@ -565,13 +591,14 @@ int cli_person(struct cli *cli, int argc, char **argv)
     static const struct {
         const char *action;
         int (*fn)(struct cli *, int, char **);
-    } actions[] = {
-        {"add", person_add},       {"show", person_show},       {"list", person_list},
-        {"screen", person_screen}, {"consent", person_consent}, {"contact", person_contact},
-        {"merge", person_merge},   {"unmerge", person_unmerge}, {"import", person_import}};
+    } actions[] = {{"add", person_add},         {"show", person_show},
+                   {"list", person_list},       {"screen", person_screen},
+                   {"consent", person_consent}, {"contact", person_contact},
+                   {"merge", person_merge},     {"unmerge", person_unmerge},
+                   {"import", person_import},   {"update", person_update}};
     for (size_t i = 0; argc > 1 && i < sizeof(actions) / sizeof(actions[0]); i++)
         if (!strcmp(argv[1], actions[i].action))
             return actions[i].fn(cli, argc - 1, argv + 1);
     return die_usage("usage: muster person add|show|list|screen|consent|contact|merge|unmerge|"
-                     "import ...");
+                     "import|update ...");
 }

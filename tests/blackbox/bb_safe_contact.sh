@@ -6,7 +6,11 @@
 # before instructions were structured ({"channels", "note"}) is enforced
 # alike; each attempt records its channel and who made it; a letter or
 # email sent is logged with its kind and address kind, never its content.
-# The daemon's clock is 10:00 UTC (TZ=UTC).
+# Registration fields are corrected with person.update: the old values are
+# kept out of the record (in corrections, named by the audit row's
+# detail), duplicate checks run again when a compared field changed, and
+# the corrected instructions are enforced.  The daemon's clock is 10:00
+# UTC (TZ=UTC).
 . "$(dirname "$0")/lib.sh"
 
 export TZ=UTC
@@ -103,5 +107,38 @@ expect_fail 1 "BAD_ARGUMENT.*for a letter or email sent" -- --as intake person c
 expect_fail 1 "BAD_ARGUMENT.*outcome by phone" -- --as intake person contact "$e" --outcome sent
 [ "$(contacts "$e" | grep -o '"outcome"' | wc -l)" = 3 ] || fail "a bad attempt was recorded"
 ok "bad attempts refused with coded errors, nothing recorded"
+
+# Corrections.
+f=$(add --name "Fay Wrong" --dob 1980-01-01 --phone "07700 900333" --address "1 Old Road")
+g=$(add --name "Gus Twin" --phone "07700 900444")
+out=$(m --as intake --json person update "$f" --phone "07700 900444" --address "2 New Road" --name "Fay Right" | sed 's/^ *//; s/": /":/' | tr -d '\n')
+echo "$out" | grep -F '"changed":["name","phone","address"]' >/dev/null &&
+    echo "$out" | grep -F "\"possible_duplicates\":[{\"person\":$g,\"reason\":\"phone\"}]" >/dev/null ||
+    fail "update: $out"
+s=$(show "$f")
+echo "$s" | grep -F '"name":"Fay Right"' >/dev/null && echo "$s" | grep -F '"address":"2 New Road"' >/dev/null &&
+    echo "$s" | grep -F '"phone":"07700 900444"' >/dev/null || fail "not corrected: $s"
+! echo "$s" | grep -F -e "Fay Wrong" -e "1 Old Road" -e "900333" >/dev/null || fail "old value in the record: $s"
+[ "$(duplicate_of "$f")" = "$g:phone" ] || fail "duplicate check not run again: $(duplicate_of "$f")"
+old=$(correction_old "$f")
+[[ "$old" == *'"Fay Wrong"'* && "$old" == *'"1 Old Road"'* && "$old" == *'"07700 900333"'* ]] || fail "old values: $old"
+row=$(audit_ids command=person.update target="person $f" outcome=ok)
+[ "$(audit_field "$row" detail)" = '{"correction":1,"fields":["name","phone","address"]}' ] ||
+    fail "audit detail: $(audit_field "$row" detail)"
+[ "$(events_count person.updated)" = 1 ] || fail "no person.updated event"
+ok "a correction keeps the old values out of the record, audited, and checks duplicates again"
+
+m --as intake person update "$f" --safe-channels letter >/dev/null
+expect_fail 1 "CONFLICT.*safe contact: only by letter, not phone" -- --as intake person contact "$f" --outcome contacted
+out=$(m --as intake --json person update "$f" --name "Fay Right" | sed 's/^ *//; s/": /":/' | tr -d '\n')
+echo "$out" | grep -F '"changed":[],"correction":null' >/dev/null || fail "a no-op: $out"
+expect_fail 1 'BAD_ARGUMENT.*unknown argument "category"' -- --as intake person update "$f" --category witness
+expect_fail 1 'BAD_ARGUMENT.*dob' -- --as intake person update "$f" --dob 2026-02-30
+expect_fail 1 'BAD_ARGUMENT.*safe_number' -- --as intake person update "$f" --safe-number nope
+expect_fail 1 FORBIDDEN -- --as agency:hub person update "$f" --name "Agency Edit"
+expect_fail 1 NOT_FOUND -- --as intake person update 999 --name "Nobody"
+[ "$(correction_old "$f" | wc -l)" = 2 ] && show "$f" | grep -F '"name":"Fay Right"' >/dev/null ||
+    fail "a refused correction changed something"
+ok "corrected instructions enforced; a no-op records nothing; bad corrections refused, nothing changed"
 
 sanitizer_clean
