@@ -17,7 +17,17 @@
 #include "csv.h"
 
 /* Person fields: the CLI option / CSV column and how to read it. */
-enum field_kind { F_TEXT, F_INT, F_BOOL, F_LIST, F_SAFE_CHANNELS, F_SAFE_NOTE };
+enum field_kind {
+    F_TEXT,
+    F_INT,
+    F_BOOL,
+    F_LIST,
+    F_SAFE_CHANNELS,
+    F_SAFE_NOTE,
+    F_SAFE_NUMBER,
+    F_SAFE_HOURS,
+    F_SAFE_DO_NOT
+};
 
 struct field {
     const char *column; /* CSV header and --option name */
@@ -39,6 +49,9 @@ static const struct field fields[] = {
     {"vulnerabilities", "vulnerabilities", F_LIST},
     {"safe-channels", "safe_contact", F_SAFE_CHANNELS},
     {"safe-note", "safe_contact", F_SAFE_NOTE},
+    {"safe-number", "safe_contact", F_SAFE_NUMBER},
+    {"safe-hours", "safe_contact", F_SAFE_HOURS},
+    {"do-not", "safe_contact", F_SAFE_DO_NOT},
     {"consent", "consent", F_TEXT},
     {"external-ref", "external_ref", F_TEXT},
 };
@@ -81,6 +94,30 @@ static json_t *safe_contact(json_t *person)
     return sc;
 }
 
+/* --safe-hours FROM-TO ("09:00-17:00") or --do-not CHANNEL:REASON (once
+ * per channel).  Returns 0, or -1 with a message in err. */
+static int safe_rule_set(json_t *sc, const struct field *f, const char *value, char *err,
+                         size_t errlen)
+{
+    const char *sep = strchr(value, f->kind == F_SAFE_HOURS ? '-' : ':');
+    if (!sep || sep == value || !sep[1]) {
+        snprintf(err, errlen, "%s is %s, got \"%s\"", f->column,
+                 f->kind == F_SAFE_HOURS ? "HH:MM-HH:MM" : "CHANNEL:REASON", value);
+        return -1;
+    }
+    json_t *a = json_stringn(value, (size_t)(sep - value)), *b = json_string(sep + 1);
+    if (f->kind == F_SAFE_HOURS) {
+        json_object_set_new(sc, "hours", json_pack("{s:o, s:o}", "from", a, "to", b));
+        return 0;
+    }
+    json_t *d = json_object_get(sc, "do_not");
+    if (!d)
+        json_object_set_new(sc, "do_not", d = json_object());
+    json_object_set_new(d, json_string_value(a), b);
+    json_decref(a);
+    return 0;
+}
+
 /* Set one field from text.  Returns 0, or -1 with a message in err. */
 static int field_set(json_t *person, const struct field *f, const char *value, char *err,
                      size_t errlen)
@@ -120,6 +157,11 @@ static int field_set(json_t *person, const struct field *f, const char *value, c
     case F_SAFE_NOTE:
         json_object_set_new(safe_contact(person), "note", json_string(value));
         return 0;
+    case F_SAFE_NUMBER:
+        json_object_set_new(safe_contact(person), "safe_number", json_string(value));
+        return 0;
+    default:
+        return safe_rule_set(safe_contact(person), f, value, err, errlen);
     }
     return 0;
 }
@@ -139,26 +181,34 @@ static void print_added(json_t *r)
                json_string_value(json_object_get(d, "reason")));
 }
 
-static int person_add(struct cli *cli, int argc, char **argv)
+/* Read the --FIELD VALUE options into obj: 0, or the exit code. */
+static int fields_parse(int argc, char **argv, json_t *obj)
 {
     struct option o[NFIELDS + 1];
     for (size_t i = 0; i < NFIELDS; i++)
         o[i] = (struct option){fields[i].column, fields[i].kind == F_BOOL ? 2 : 1, NULL, (int)i};
     o[NFIELDS] = (struct option){NULL, 0, NULL, 0};
-    json_t *person = json_object();
     char err[256];
     int ch;
     optind = 0;
     while ((ch = getopt_long(argc, argv, "", o, NULL)) != -1) {
-        if (ch < 0 || ch >= (int)NFIELDS ||
-            field_set(person, &fields[ch], optarg ? optarg : "yes", err, sizeof(err)) != 0) {
-            json_decref(person);
-            return ch == '?' ? EXIT_USAGE : die_usage(err);
-        }
+        if (ch < 0 || ch >= (int)NFIELDS)
+            return EXIT_USAGE;
+        if (field_set(obj, &fields[ch], optarg ? optarg : "yes", err, sizeof(err)) != 0)
+            return die_usage(err);
     }
-    if (optind != argc - 1) {
+    return 0;
+}
+
+static int person_add(struct cli *cli, int argc, char **argv)
+{
+    json_t *person = json_object();
+    int rc = fields_parse(argc, argv, person);
+    if (rc == 0 && optind != argc - 1)
+        rc = die_usage("usage: muster person add INCIDENT --category C --name NAME [...]");
+    if (rc != 0) {
         json_decref(person);
-        return die_usage("usage: muster person add INCIDENT --category C --name NAME [...]");
+        return rc;
     }
     return call(cli, "intake", "person.add",
                 json_pack("{s:s, s:o}", "incident", argv[optind], "person", person), print_added);
@@ -282,9 +332,10 @@ static int person_consent(struct cli *cli, int argc, char **argv)
 
 static int person_contact(struct cli *cli, int argc, char **argv)
 {
-    static const struct option o[] = {
-        {"outcome", 1, NULL, 'o'}, {"note", 1, NULL, 'n'}, {NULL, 0, NULL, 0}};
-    const char *outcome = NULL, *note = NULL;
+    static const struct option o[] = {{"outcome", 1, NULL, 'o'}, {"note", 1, NULL, 'n'},
+                                      {"channel", 1, NULL, 'c'}, {"kind", 1, NULL, 'k'},
+                                      {"to", 1, NULL, 't'},      {NULL, 0, NULL, 0}};
+    const char *outcome = NULL, *note = NULL, *channel = NULL, *kind = NULL, *to = NULL;
     SUBOPTS_BEGIN(o)
 case 'o':
     outcome = optarg;
@@ -292,13 +343,43 @@ case 'o':
 case 'n':
     note = optarg;
     break;
+case 'c':
+    channel = optarg;
+    break;
+case 'k':
+    kind = optarg;
+    break;
+case 't':
+    to = optarg;
+    break;
     SUBOPTS_END
     if (optind != argc - 1 || id_arg(argv[optind]) < 0 || !outcome)
         return die_usage("usage: muster person contact PERSON --outcome"
-                         " no_answer|contacted|declined [--note TEXT]");
+                         " no_answer|contacted|declined|sent [--channel"
+                         " phone|sms|email|letter|visit] [--kind KIND --to ADDRESS-KIND]"
+                         " [--note TEXT]");
     return call(cli, "intake", "person.contact",
-                json_pack("{s:i, s:s, s:s?}", "person", (int)id_arg(argv[optind]), "outcome",
-                          outcome, "note", note),
+                json_pack("{s:i, s:s, s:s?, s:s?, s:s?, s:s?}", "person", (int)id_arg(argv[optind]),
+                          "outcome", outcome, "note", note, "channel", channel, "kind", kind, "to",
+                          to),
+                NULL);
+}
+
+/* person update PERSON --FIELD VALUE...: the options of person add (the
+ * safe-contact options replace the instructions whole). */
+static int person_update(struct cli *cli, int argc, char **argv)
+{
+    json_t *changes = json_object();
+    int rc = fields_parse(argc, argv, changes);
+    if (rc == 0 &&
+        (optind != argc - 1 || id_arg(argv[optind]) < 0 || json_object_size(changes) == 0))
+        rc = die_usage("usage: muster person update PERSON --FIELD VALUE [...]");
+    if (rc != 0) {
+        json_decref(changes);
+        return rc;
+    }
+    return call(cli, "intake", "person.update",
+                json_pack("{s:i, s:o}", "person", (int)id_arg(argv[optind]), "fields", changes),
                 NULL);
 }
 
@@ -510,13 +591,14 @@ int cli_person(struct cli *cli, int argc, char **argv)
     static const struct {
         const char *action;
         int (*fn)(struct cli *, int, char **);
-    } actions[] = {
-        {"add", person_add},       {"show", person_show},       {"list", person_list},
-        {"screen", person_screen}, {"consent", person_consent}, {"contact", person_contact},
-        {"merge", person_merge},   {"unmerge", person_unmerge}, {"import", person_import}};
+    } actions[] = {{"add", person_add},         {"show", person_show},
+                   {"list", person_list},       {"screen", person_screen},
+                   {"consent", person_consent}, {"contact", person_contact},
+                   {"merge", person_merge},     {"unmerge", person_unmerge},
+                   {"import", person_import},   {"update", person_update}};
     for (size_t i = 0; argc > 1 && i < sizeof(actions) / sizeof(actions[0]); i++)
         if (!strcmp(argv[1], actions[i].action))
             return actions[i].fn(cli, argc - 1, argv + 1);
     return die_usage("usage: muster person add|show|list|screen|consent|contact|merge|unmerge|"
-                     "import ...");
+                     "import|update ...");
 }

@@ -42,6 +42,7 @@ static const struct policy policy[] = {
     {"person.consent", ROLE_INTAKE | ROLE_DUTY | ROLE_AGENCY},
     {"person.contact", ROLE_INTAKE | ROLE_DUTY | ROLE_AGENCY},
     {"person.merge", ROLE_INTAKE | ROLE_DUTY},
+    {"person.update", ROLE_INTAKE | ROLE_DUTY},
     {"person.unmerge", ROLE_INTAKE | ROLE_DUTY},
     {"referral.close", ROLE_DUTY | ROLE_AGENCY},
     {"referral.ack", ROLE_AGENCY | ROLE_DUTY | ROLE_GOLD},

@@ -84,8 +84,13 @@ int dispatch_person(struct cmd_ctx *c, const char *name, struct person_ref *p, b
 
 static void audit(struct cmd_ctx *c, const char *cmd, const char *outcome)
 {
-    struct audit_row a = {c->now,  c->actor, c->req_id, cmd, c->target[0] ? c->target : NULL,
-                          outcome, NULL};
+    struct audit_row a = {c->now,
+                          c->actor,
+                          c->req_id,
+                          cmd,
+                          c->target[0] ? c->target : NULL,
+                          outcome,
+                          c->detail[0] && !strcmp(outcome, "ok") ? c->detail : NULL};
     int rc = store_audit_add(c->m->store, &a);
     if (rc != 0)
         log_error("dispatch: audit row for %s by %s not written: %s", cmd, c->principal,

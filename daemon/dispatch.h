@@ -35,7 +35,8 @@ struct cmd_ctx {
     struct outbox *outbox;
     json_t *result; /* set by the handler on success (owned by ctx) */
     struct proto_error err;
-    char target[96]; /* what the command acted on, for the audit row */
+    char target[96];  /* what the command acted on, for the audit row */
+    char detail[200]; /* the audit row's detail (JSON, no personal data), or "" */
 };
 
 typedef int cmd_fn(struct cmd_ctx *c);

@@ -195,26 +195,39 @@ static const char *day_slot(int64_t ms)
 static const char SQL_NO_ANSWERS[] =
     "SELECT COUNT(*), SUM(slot = ?2) FROM contacts WHERE person_id = ?1 AND outcome = 'no_answer'";
 static const char SQL_CONTACT_ADD[] =
-    "INSERT INTO contacts (person_id, at, by, outcome, slot, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    "INSERT INTO contacts (person_id, at, by, outcome, slot, note, channel, kind, address_kind)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 static const char SQL_CONTACT_STATE[] = "UPDATE persons SET contact_state = ?2 WHERE id = ?1";
 
 static const char SQL_CONTACT_OF[] = "SELECT contact_state FROM persons WHERE id = ?1";
 
+/* A contact attempt as person.contact gives it. */
+struct contact_in {
+    const char *outcome, *note, *channel, *kind, *to, *slot, *state;
+};
+
+/* Person id's contact state into old ("none" when there is none). */
+static int contact_state_of(struct cmd_ctx *c, int64_t id, char old[32])
+{
+    sqlite3_stmt *s = store_stmt(c->m->store, SQL_CONTACT_OF);
+    snprintf(old, 32, "none");
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, id);
+    int rc = store_step(s);
+    if (rc > 0)
+        snprintf(old, 32, "%s", store_col_text(s, 0));
+    sqlite3_reset(s);
+    return rc < 0 ? rc : 0;
+}
+
 /* contact/<state> moves from the person's old state to the new. */
 static int contact_count(struct cmd_ctx *c, const struct person_ref *p, const char *state)
 {
-    sqlite3_stmt *s = store_stmt(c->m->store, SQL_CONTACT_OF);
-    char old[32] = "none", key[64];
-    if (!s)
-        return -EINVAL;
-    sqlite3_bind_int64(s, 1, p->id);
-    int rc = store_step(s);
-    if (rc > 0)
-        snprintf(old, sizeof(old), "%s", store_col_text(s, 0));
-    sqlite3_reset(s);
+    char old[32], key[64];
+    int rc = contact_state_of(c, p->id, old);
     if (rc < 0 || !strcmp(old, state))
-        return rc < 0 ? rc : 0;
-    rc = 0;
+        return rc;
     if (strcmp(old, "none")) {
         snprintf(key, sizeof(key), "contact/%s", old);
         rc = board_add(c->m, c->outbox, p->incident_id, key, -1);
@@ -223,22 +236,28 @@ static int contact_count(struct cmd_ctx *c, const struct person_ref *p, const ch
     return rc ? rc : board_add(c->m, c->outbox, p->incident_id, key, 1);
 }
 
-static int contact_record(struct cmd_ctx *c, const struct person_ref *p, const char *outcome,
-                          const char *slot, const char *note, const char *state)
+static int contact_insert(struct cmd_ctx *c, const struct person_ref *p,
+                          const struct contact_in *in)
 {
-    int crc = contact_count(c, p, state);
-    if (crc != 0)
-        return crc;
     sqlite3_stmt *s = store_stmt(c->m->store, SQL_CONTACT_ADD);
     if (!s)
         return -EINVAL;
     sqlite3_bind_int64(s, 1, p->id);
     sqlite3_bind_int64(s, 2, c->now);
     sqlite3_bind_text(s, 3, c->actor, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 4, outcome, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 5, slot, -1, SQLITE_STATIC);
-    store_bind_text_opt(s, 6, note);
-    int rc = store_exec_stmt(s);
+    const char *text[] = {in->outcome, in->slot, in->note, in->channel, in->kind, in->to};
+    for (int i = 0; i < 6; i++)
+        store_bind_text_opt(s, 4 + i, text[i]);
+    return store_exec_stmt(s);
+}
+
+static int contact_record(struct cmd_ctx *c, const struct person_ref *p,
+                          const struct contact_in *in)
+{
+    const char *state = in->state;
+    int rc = contact_count(c, p, state);
+    if (rc == 0)
+        rc = contact_insert(c, p, in);
     if (rc == 0)
         rc = person_set(c, SQL_CONTACT_STATE, p->id, state);
     if (rc == 0 && (!strcmp(state, "declined") || !strcmp(state, "unable_to_contact")))
@@ -247,8 +266,8 @@ static int contact_record(struct cmd_ctx *c, const struct person_ref *p, const c
         rc = persons_retention_mark(c->m, c->outbox, p->id, p->incident_id, c->now);
     if (rc == 0)
         rc = outbox_event(c->m, c->outbox, p->incident_id, p->ref, "person.contact",
-                          json_pack("{s:I, s:s, s:s}", "person", (json_int_t)p->id, "outcome",
-                                    outcome, "state", state),
+                          json_pack("{s:I, s:s, s:s, s:s}", "person", (json_int_t)p->id, "channel",
+                                    in->channel, "outcome", in->outcome, "state", state),
                           c->now);
     return rc;
 }
@@ -270,37 +289,128 @@ static int no_answers(struct cmd_ctx *c, int64_t id, const char *slot, int *trie
     return rc < 0 ? rc : 0;
 }
 
+/* The outcomes each channel can have, and the kinds of letter or email
+ * and of address they are logged with. */
+static const struct {
+    const char *channel, *outcomes, *to;
+} contact_channels[] = {
+    {"phone", " no_answer contacted declined ", NULL},
+    {"visit", " no_answer contacted declined ", NULL},
+    {"sms", " sent contacted declined ", NULL},
+    {"email", " sent contacted declined ", " personal work safe other "},
+    {"letter", " sent ", " home safe care_of work other "},
+};
+static const char CONTACT_KINDS[] =
+    " introduction appointment information referral rescreen other ";
+
+/* Whether word is one of the space-separated words of list. */
+static bool one_of(const char *list, const char *word)
+{
+    char w[40];
+    snprintf(w, sizeof(w), " %s ", word);
+    return list && !strchr(word, ' ') && strstr(list, w) != NULL;
+}
+
+/* Check the attempt's channel, outcome, kind and address kind.  Returns
+ * 0, or -1 with c->err set. */
+static int contact_check(struct cmd_ctx *c, const struct contact_in *in)
+{
+    size_t i = 0, n = sizeof(contact_channels) / sizeof(contact_channels[0]);
+    while (i < n && strcmp(contact_channels[i].channel, in->channel))
+        i++;
+    if (i == n)
+        return proto_fail(&c->err, ERR_BAD_ARGUMENT,
+                          "channel is phone, sms, email, letter or visit");
+    if (!one_of(contact_channels[i].outcomes, in->outcome))
+        return proto_fail(&c->err, ERR_BAD_ARGUMENT, "outcome by %s is one of:%s", in->channel,
+                          contact_channels[i].outcomes);
+    bool sent_mail = contact_channels[i].to && !strcmp(in->outcome, "sent");
+    if (!sent_mail && (in->kind || in->to))
+        return proto_fail(&c->err, ERR_BAD_ARGUMENT,
+                          "\"kind\" and \"to\" are for a letter or email sent");
+    if (sent_mail && (!in->kind || !one_of(CONTACT_KINDS, in->kind)))
+        return proto_fail(&c->err, ERR_BAD_ARGUMENT, "kind is one of:%s", CONTACT_KINDS);
+    if (sent_mail && (!in->to || !one_of(contact_channels[i].to, in->to)))
+        return proto_fail(&c->err, ERR_BAD_ARGUMENT, "to (for %s) is one of:%s", in->channel,
+                          contact_channels[i].to);
+    if (sent_mail && in->note)
+        return proto_fail(&c->err, ERR_BAD_ARGUMENT,
+                          "a letter or email is logged without its content: no \"note\"");
+    return 0;
+}
+
+/* A no_answer: the state it leaves, or -1 with c->err set when the
+ * plan's attempts are used up or this part of the day already failed. */
+static int contact_no_answer(struct cmd_ctx *c, const struct person_ref *p, struct contact_in *in)
+{
+    int tried = 0, same = 0, rc = no_answers(c, p->id, in->slot, &tried, &same);
+    if (rc != 0)
+        return dispatch_storage_fail(c, rc);
+    const struct plan *plan = frozen_plan(c->m, p->incident_id);
+    int max = plan ? plan->persons.contact_attempts : 3;
+    if (tried >= max)
+        return proto_fail(&c->err, ERR_CONFLICT, "already %d attempts: unable to contact", tried);
+    if (same > 0)
+        return proto_fail(&c->err, ERR_CONFLICT,
+                          "an attempt this %s already failed: try at another time of day",
+                          in->slot);
+    in->state = tried + 1 >= max ? "unable_to_contact" : "attempting";
+    return 0;
+}
+
+/* The state the attempt leaves: a letter, email or SMS sent moves a
+ * person not yet tried to attempting and leaves any other state. */
+static int contact_state(struct cmd_ctx *c, const struct person_ref *p, struct contact_in *in,
+                         char old[32])
+{
+    in->state = in->outcome;
+    if (!strcmp(in->outcome, "no_answer"))
+        return contact_no_answer(c, p, in);
+    if (strcmp(in->outcome, "sent"))
+        return 0;
+    int rc = contact_state_of(c, p->id, old);
+    if (rc != 0)
+        return dispatch_storage_fail(c, rc);
+    in->state = strcmp(old, "none") ? old : "attempting";
+    return 0;
+}
+
+static int contact_args_parse(struct cmd_ctx *c, struct person_ref *p, struct contact_in *in)
+{
+    *in = (struct contact_in){.channel = "phone", .slot = day_slot(c->now)};
+    if (dispatch_person(c, "person", p, true) ||
+        proto_arg_str(c->args, "outcome", true, 16, &in->outcome, &c->err) ||
+        proto_arg_text(c->args, "note", false, 2000, &in->note, &c->err) ||
+        proto_arg_str(c->args, "channel", false, 16, &in->channel, &c->err) ||
+        proto_arg_str(c->args, "kind", false, 32, &in->kind, &c->err) ||
+        proto_arg_str(c->args, "to", false, 32, &in->to, &c->err))
+        return -1;
+    return contact_check(c, in);
+}
+
 static int cmd_contact(struct cmd_ctx *c)
 {
     struct person_ref p;
-    const char *outcome = NULL, *note = NULL;
-    if (dispatch_person(c, "person", &p, true) ||
-        proto_arg_str(c->args, "outcome", true, 16, &outcome, &c->err) ||
-        proto_arg_text(c->args, "note", false, 2000, &note, &c->err))
+    struct contact_in in;
+    char why[300], old[32];
+    if (contact_args_parse(c, &p, &in) != 0)
         return -1;
-    if (strcmp(outcome, "no_answer") && strcmp(outcome, "contacted") && strcmp(outcome, "declined"))
-        return proto_fail(&c->err, ERR_BAD_ARGUMENT, "outcome is no_answer, contacted or declined");
-    const char *slot = day_slot(c->now), *state = outcome;
-    if (!strcmp(outcome, "no_answer")) {
-        int tried = 0, same = 0, rc = no_answers(c, p.id, slot, &tried, &same);
-        if (rc != 0)
-            return dispatch_storage_fail(c, rc);
-        const struct plan *plan = frozen_plan(c->m, p.incident_id);
-        int max = plan ? plan->persons.contact_attempts : 3;
-        if (tried >= max)
-            return proto_fail(&c->err, ERR_CONFLICT, "already %d attempts: unable to contact",
-                              tried);
-        if (same > 0)
-            return proto_fail(&c->err, ERR_CONFLICT,
-                              "an attempt this %s already failed: try at another time of day",
-                              slot);
-        state = tried + 1 >= max ? "unable_to_contact" : "attempting";
-    }
-    int rc = contact_record(c, &p, outcome, slot, note, state);
-    if (rc != 0)
+    int rc = persons_safe_check(c->m->store, p.id, in.channel, c->now, why, sizeof(why));
+    if (rc < 0)
         return dispatch_storage_fail(c, rc);
-    c->result = json_pack("{s:I, s:s, s:s, s:s}", "person", (json_int_t)p.id, "outcome", outcome,
-                          "slot", slot, "contact_state", state);
+    if (rc > 0)
+        return proto_fail(&c->err, ERR_CONFLICT, "%s", why);
+    if (contact_state(c, &p, &in, old) != 0)
+        return -1;
+    if ((rc = contact_record(c, &p, &in)) != 0)
+        return dispatch_storage_fail(c, rc);
+    c->result =
+        json_pack("{s:I, s:s, s:s, s:s, s:s}", "person", (json_int_t)p.id, "channel", in.channel,
+                  "outcome", in.outcome, "slot", in.slot, "contact_state", in.state);
+    if (in.kind)
+        json_object_set_new(c->result, "kind", json_string(in.kind));
+    if (in.to)
+        json_object_set_new(c->result, "to", json_string(in.to));
     return 0;
 }
 
@@ -405,7 +515,8 @@ static int cmd_close(struct cmd_ctx *c)
 static const char *const person_args[] = {"person", NULL};
 static const char *const screen_args[] = {"person", "instrument", "answers", NULL};
 static const char *const consent_args[] = {"person", "consent", NULL};
-static const char *const contact_args[] = {"person", "outcome", "note", NULL};
+static const char *const contact_args[] = {"person", "outcome", "note", "channel",
+                                           "kind",   "to",      NULL};
 static const char *const merge_args[] = {"keep", "merge", NULL};
 static const char *const close_args[] = {"person", "reason", NULL};
 

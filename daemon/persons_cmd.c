@@ -90,30 +90,9 @@ static int parse_vulnerabilities(struct cmd_ctx *c, json_t *v, unsigned *out)
 
 static int parse_safe_contact(struct cmd_ctx *c, json_t *v)
 {
-    static const char *const channels[] = {"phone", "sms", "email", "letter", "visit", NULL};
-    if (!v || json_is_null(v))
-        return 0;
-    json_t *ch = json_object_get(v, "channels"), *x;
-    json_t *note = json_object_get(v, "note");
-    size_t i;
-    size_t known = (ch != NULL) + (note != NULL);
-    if (!json_is_object(v) || json_object_size(v) != known || (ch && !json_is_array(ch)) ||
-        (note && (!json_is_string(note) || json_string_length(note) > 500)))
-        return proto_fail(&c->err, ERR_BAD_ARGUMENT,
-                          "\"safe_contact\" is {\"channels\": [...], \"note\": \"...\"}");
-    if (note && proto_control_char(json_string_value(note), json_string_length(note), true) >= 0)
-        return proto_fail(&c->err, ERR_BAD_ARGUMENT,
-                          "\"safe_contact\" \"note\" must not contain control characters other "
-                          "than new line and tab");
-    json_array_foreach(ch, i, x)
-    {
-        const char *const *k = channels;
-        while (*k && (!json_is_string(x) || strcmp(*k, json_string_value(x))))
-            k++;
-        if (!*k)
-            return proto_fail(&c->err, ERR_BAD_ARGUMENT,
-                              "safe contact channels are phone, sms, email, letter or visit");
-    }
+    char err[200];
+    if (persons_safe_valid(v, err, sizeof(err)) != 0)
+        return proto_fail(&c->err, ERR_BAD_ARGUMENT, "%s", err);
     return 0;
 }
 
@@ -516,11 +495,257 @@ static int cmd_import(struct cmd_ctx *c)
     return 0;
 }
 
+/* ---- correcting a registration ---- */
+
+static const char SQL_PERSON_OF[] =
+    "SELECT category, name, dob, phone, email, address, home_area, language, consent,"
+    " external_ref, age, interpreter, vulnerabilities, safe_contact FROM persons WHERE id = ?1";
+static const char *const stored_text[] = {"category", "name",        "dob",       "phone",
+                                          "email",    "address",     "home_area", "language",
+                                          "consent",  "external_ref"};
+
+/* Person id's registration as person.add takes it, in *out (new), with
+ * its vulnerabilities as bits in *vuln.  Returns 0 or -errno. */
+static int person_fields_read(struct cmd_ctx *c, int64_t id, json_t **out, unsigned *vuln)
+{
+    sqlite3_stmt *s = store_stmt(c->m->store, SQL_PERSON_OF);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, id);
+    int rc = store_step(s);
+    if (rc > 0) {
+        *out = json_object();
+        for (int i = 0; i < 10; i++)
+            if (store_col_text(s, i))
+                json_object_set_new(*out, stored_text[i], json_string(store_col_text(s, i)));
+        if (sqlite3_column_type(s, 10) != SQLITE_NULL)
+            json_object_set_new(*out, "age", json_integer(sqlite3_column_int64(s, 10)));
+        json_object_set_new(*out, "interpreter", json_boolean(sqlite3_column_int(s, 11)));
+        *vuln = (unsigned)sqlite3_column_int(s, 12);
+        if (store_col_text(s, 13))
+            json_object_set_new(*out, "safe_contact", json_loads(store_col_text(s, 13), 0, NULL));
+    }
+    sqlite3_reset(s);
+    return rc < 0 ? rc : rc == 0 ? -ENOENT : 0;
+}
+
+static const char SQL_PERSON_CORRECT[] =
+    "UPDATE persons SET name = ?2, name_key = ?3, dob = ?4, age = ?5, phone = ?6, phone_key = ?7,"
+    " email = ?8, address = ?9, home_area = lower(?10), language = lower(?11), interpreter = ?12,"
+    " vulnerabilities = ?13, safe_contact = ?14, external_ref = ?15 WHERE id = ?1";
+static const char SQL_CORRECTION_ADD[] =
+    "INSERT INTO corrections (person_id, at, by, fields, old) VALUES (?1, ?2, ?3, ?4, ?5)";
+static const char SQL_DUPS_CLEAR[] = "DELETE FROM duplicates WHERE person_id = ?1";
+
+static int person_rewrite(struct cmd_ctx *c, int64_t id, const struct person_in *in)
+{
+    sqlite3_stmt *s = store_stmt(c->m->store, SQL_PERSON_CORRECT);
+    if (!s)
+        return -EINVAL;
+    char *safe = in->safe_contact ? json_dumps(in->safe_contact, JSON_COMPACT) : NULL;
+    sqlite3_bind_int64(s, 1, id);
+    const char *text[] = {in->name, in->name_key, in->dob,     NULL,          in->phone,
+                          NULL,     in->email,    in->address, in->home_area, in->language};
+    text[5] = in->phone ? in->phone_key : NULL;
+    for (int i = 0; i < 10; i++)
+        if (i != 3)
+            store_bind_text_opt(s, 2 + i, text[i]);
+    if (in->age >= 0)
+        sqlite3_bind_int64(s, 5, in->age);
+    sqlite3_bind_int(s, 12, in->interpreter);
+    sqlite3_bind_int(s, 13, (int)in->vulnerabilities);
+    store_bind_text_opt(s, 14, safe);
+    store_bind_text_opt(s, 15, in->external_ref);
+    int rc = store_exec_stmt(s);
+    free(safe);
+    return rc;
+}
+
+/* Keep the old values of a correction (purged with the person); its id
+ * in *id.  Returns 0 or -errno. */
+static int correction_add(struct cmd_ctx *c, int64_t person, json_t *changed, json_t *old,
+                          int64_t *id)
+{
+    sqlite3_stmt *s = store_stmt(c->m->store, SQL_CORRECTION_ADD);
+    char *f = json_dumps(changed, JSON_COMPACT), *o = json_dumps(old, JSON_COMPACT);
+    int rc = -EINVAL;
+    if (s && f && o) {
+        sqlite3_bind_int64(s, 1, person);
+        sqlite3_bind_int64(s, 2, c->now);
+        sqlite3_bind_text(s, 3, c->actor, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 4, f, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 5, o, -1, SQLITE_STATIC);
+        rc = store_exec_stmt(s);
+        *id = sqlite3_last_insert_rowid(sqlite3_db_handle(s));
+    }
+    free(f);
+    free(o);
+    return rc;
+}
+
+/* Whether list (an array of field names) names one of the fields. */
+static bool names_any(json_t *list, const char *const *fields)
+{
+    json_t *x;
+    size_t i;
+    json_array_foreach(list, i, x)
+    {
+        for (const char *const *f = fields; *f; f++)
+            if (!strcmp(*f, json_string_value(x)))
+                return true;
+    }
+    return false;
+}
+
+static const char *const dup_fields[] = {"name", "dob", "phone", "external_ref", NULL};
+static const char *const route_fields[] = {
+    "dob", "age", "home_area", "language", "interpreter", "vulnerabilities", NULL};
+
+/* Duplicate checks again when a field they compare changed (the person's
+ * own flags are replaced; *dups the new matches), routing again when a
+ * field it reads changed.  Returns 0 or -errno. */
+static int correction_rerun(struct cmd_ctx *c, const struct person_ref *p,
+                            const struct person_in *in, json_t *changed, json_t **dups)
+{
+    int rc = 0;
+    *dups = NULL;
+    if (names_any(changed, dup_fields)) {
+        sqlite3_stmt *s = store_stmt(c->m->store, SQL_DUPS_CLEAR);
+        if (!s)
+            return -EINVAL;
+        sqlite3_bind_int64(s, 1, p->id);
+        rc = store_exec_stmt(s);
+        if (rc == 0)
+            rc = duplicates_flag(c, p->incident_id, in, p->id, dups);
+    }
+    if (rc == 0 && names_any(changed, route_fields))
+        rc = persons_route(c->m, c->outbox, p->id, c->now);
+    return rc;
+}
+
+/* The fields whose value changes from before to after, in *changed, and
+ * their old values in *old (both new). */
+static void correction_diff(json_t *before, json_t *after, json_t *changes, json_t **changed,
+                            json_t **old)
+{
+    const char *k;
+    json_t *v;
+    *changed = json_array();
+    *old = json_object();
+    json_object_foreach(after, k, v)
+    {
+        if (!json_object_get(before, k) && json_object_get(changes, k))
+            json_object_set_new(before, k, json_null());
+    }
+    json_object_foreach(before, k, v)
+    {
+        json_t *now = json_object_get(after, k);
+        if (!(now ? json_equal(v, now) : json_is_null(v))) {
+            json_array_append_new(*changed, json_string(k));
+            json_object_set(*old, k, v);
+        }
+    }
+}
+
+static const char *const update_fields[] = {
+    "name",         "dob",          "age",      "phone",       "email",
+    "address",      "home_area",    "language", "interpreter", "vulnerabilities",
+    "safe_contact", "external_ref", NULL};
+
+/* The record after the changes: a null clears a field; a new date of
+ * birth without an age gives the age again.  (new) */
+static json_t *person_corrected(json_t *before, json_t *changes, unsigned vuln)
+{
+    json_t *after = json_deep_copy(before), *v;
+    const char *k;
+    json_object_set_new(before, "vulnerabilities", json_integer(vuln));
+    json_object_foreach(changes, k, v)
+    {
+        if (json_is_null(v))
+            json_object_del(after, k);
+        else
+            json_object_set(after, k, v);
+    }
+    if (json_object_get(changes, "dob") && !json_object_get(changes, "age"))
+        json_object_del(after, "age");
+    return after;
+}
+
+/* Store the correction of p to in: the record, the old values, the
+ * checks it needs again, the event.  Fills c->result and c->detail. */
+static int correction_store(struct cmd_ctx *c, const struct person_ref *p,
+                            const struct person_in *in, json_t *changed, json_t *old)
+{
+    int64_t id = 0;
+    json_t *dups = NULL;
+    int rc = person_rewrite(c, p->id, in);
+    if (rc == 0)
+        rc = correction_add(c, p->id, changed, old, &id);
+    if (rc == 0)
+        rc = correction_rerun(c, p, in, changed, &dups);
+    if (rc == 0)
+        rc = outbox_event(c->m, c->outbox, p->incident_id, p->ref, "person.updated",
+                          json_pack("{s:I, s:O}", "person", (json_int_t)p->id, "fields", changed),
+                          c->now);
+    if (rc != 0) {
+        json_decref(dups);
+        return dispatch_storage_fail(c, rc);
+    }
+    char *f = json_dumps(changed, JSON_COMPACT);
+    snprintf(c->detail, sizeof(c->detail), "{\"correction\":%lld,\"fields\":%s}", (long long)id,
+             f ? f : "[]");
+    free(f);
+    c->result =
+        json_pack("{s:I, s:O, s:I, s:o}", "person", (json_int_t)p->id, "changed", changed,
+                  "correction", (json_int_t)id, "possible_duplicates", dups ? dups : json_array());
+    return 0;
+}
+
+static int cmd_update(struct cmd_ctx *c)
+{
+    struct person_ref p;
+    struct person_in in;
+    json_t *changes = json_object_get(c->args, "fields"), *before = NULL, *changed, *old;
+    unsigned vuln = 0;
+    if (dispatch_person(c, "person", &p, true))
+        return -1;
+    if (!json_is_object(changes) || json_object_size(changes) == 0)
+        return proto_fail(&c->err, ERR_BAD_ARGUMENT,
+                          "\"fields\" must be an object with the fields to correct");
+    if (proto_args_known(changes, update_fields, &c->err))
+        return -1;
+    int rc = person_fields_read(c, p.id, &before, &vuln);
+    if (rc != 0)
+        return dispatch_storage_fail(c, rc);
+    json_t *after = person_corrected(before, changes, vuln);
+    rc = person_parse(c, after, &in);
+    if (rc == 0) {
+        if (!json_object_get(changes, "vulnerabilities"))
+            in.vulnerabilities = vuln;
+        json_object_set_new(after, "vulnerabilities", json_integer(in.vulnerabilities));
+        if (in.age >= 0)
+            json_object_set_new(after, "age", json_integer(in.age));
+        correction_diff(before, after, changes, &changed, &old);
+        if (json_array_size(changed) > 0)
+            rc = correction_store(c, &p, &in, changed, old);
+        else
+            c->result = json_pack("{s:I, s:[], s:n, s:[]}", "person", (json_int_t)p.id, "changed",
+                                  "correction", "possible_duplicates");
+        json_decref(changed);
+        json_decref(old);
+    }
+    json_decref(after);
+    json_decref(before);
+    return rc;
+}
+
 static const char *const add_args[] = {"incident", "person", NULL};
 static const char *const import_args[] = {"incident", "rows", NULL};
+static const char *const update_args[] = {"person", "fields", NULL};
 
 const struct command persons_commands[] = {
     {.name = "person.add", .fn = cmd_add, .args = add_args, .flags = CMD_MUTATING},
     {.name = "person.import", .fn = cmd_import, .args = import_args, .flags = CMD_MUTATING},
+    {.name = "person.update", .fn = cmd_update, .args = update_args, .flags = CMD_MUTATING},
     {.name = NULL},
 };

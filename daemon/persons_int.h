@@ -50,4 +50,22 @@ int persons_referral_news(struct muster *m, struct outbox *ob, const struct plan
 int persons_referral_ended(struct muster *m, struct outbox *ob, int64_t referral_id,
                            const char *reason, int64_t now);
 
+/* ---- safe contact (persons_safe.c) ---- */
+
+struct store;
+
+/* Whether channel is phone, sms, email, letter or visit. */
+bool persons_channel_known(const char *channel);
+
+/* Whether v (a person's safe_contact: NULL or null for none) is a valid
+ * instruction: 0, or -1 with the reason in err. */
+int persons_safe_valid(json_t *v, char *err, size_t len);
+
+/* Whether person_id's safe-contact instructions allow an attempt on
+ * channel at now (ms; hours are the daemon's local time and bind every
+ * channel but letter): 0 allowed, 1 refused with the instruction quoted
+ * in why, or -errno. */
+int persons_safe_check(struct store *st, int64_t person_id, const char *channel, int64_t now,
+                       char *why, size_t len);
+
 #endif

@@ -69,7 +69,8 @@ int persons_retention_mark(struct muster *m, struct outbox *ob, int64_t person_i
     "('completed', 'rerouted', 'merged', 'consent refused', 'declined', 'unable_to_contact',"      \
     " 'incident closed')"
 
-/* The persons' personal fields, screening answers, contact notes, import
+/* The persons' personal fields, screening answers, contact notes, the old
+ * values of their corrections (person.update), import
  * keys and free-text referral reasons (in the referrals and in their
  * events), for the persons of PURGE_SET; the persons themselves last, as
  * marking them purged takes them out of the set.  For an incident,
@@ -78,6 +79,7 @@ int persons_retention_mark(struct muster *m, struct outbox *ob, int64_t person_i
 static const char *const purge_sql[] = {
     "UPDATE screenings SET answers = '[]' WHERE person_id IN " PURGE_SET,
     "UPDATE contacts SET note = NULL WHERE person_id IN " PURGE_SET,
+    "UPDATE corrections SET old = NULL WHERE person_id IN " PURGE_SET,
     "DELETE FROM imports WHERE person_id IN " PURGE_SET,
     "UPDATE rescreens SET state = 'cancelled' WHERE state = 'pending' AND person_id IN " PURGE_SET,
     "UPDATE referrals SET reason = 'purged' WHERE person_id IN " PURGE_SET

@@ -85,7 +85,8 @@ static const char SQL_P_SCREENS[] =
     "SELECT instrument, score, positive, urgent, at, by, answers FROM screenings"
     " WHERE person_id = ?1 ORDER BY id";
 static const char SQL_P_CONTACTS[] =
-    "SELECT at, by, outcome, slot, note FROM contacts WHERE person_id = ?1 ORDER BY id";
+    "SELECT at, by, outcome, slot, note, channel, kind, address_kind FROM contacts"
+    " WHERE person_id = ?1 ORDER BY id";
 static const char SQL_P_RESCREENS[] =
     "SELECT instrument, due_at, overdue_at, state, done_at FROM rescreens WHERE person_id = ?1"
     " ORDER BY due_at, instrument";
@@ -122,11 +123,19 @@ static json_t *screen_row_answers(sqlite3_stmt *s)
     return r;
 }
 
+/* A contact attempt: its channel (null before channels were recorded),
+ * and for a letter or email sent its kind and address kind. */
 static json_t *contact_row(sqlite3_stmt *s)
 {
-    return json_pack("{s:I, s:s, s:s, s:s, s:o}", "at", (json_int_t)sqlite3_column_int64(s, 0),
-                     "by", store_col_text(s, 1), "outcome", store_col_text(s, 2), "slot",
-                     store_col_text(s, 3), "note", store_col_opt_text(s, 4));
+    json_t *r = json_pack("{s:I, s:s, s:s, s:s, s:o, s:o}", "at",
+                          (json_int_t)sqlite3_column_int64(s, 0), "by", store_col_text(s, 1),
+                          "outcome", store_col_text(s, 2), "slot", store_col_text(s, 3), "note",
+                          store_col_opt_text(s, 4), "channel", store_col_opt_text(s, 5));
+    if (sqlite3_column_type(s, 6) != SQLITE_NULL) {
+        json_object_set_new(r, "kind", store_col_opt_text(s, 6));
+        json_object_set_new(r, "to", store_col_opt_text(s, 7));
+    }
+    return r;
 }
 
 /* A re-screen: the Hub and the agency holding the person see it alike. */

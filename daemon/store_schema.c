@@ -394,6 +394,41 @@ static const char *const migrations[] = {
     "  SELECT p.incident_id, 'rescreen/' || r.state, COUNT(*) FROM rescreens r"
     "  JOIN persons p ON p.id = r.person_id WHERE r.state IN ('due', 'done')"
     "  GROUP BY p.incident_id, r.state;",
+    /* 14: safe contact enforced, every contact recorded.  A contact
+     * attempt records its channel (NULL for attempts made before it was
+     * recorded), and a letter or email sent (outcome 'sent') what kind
+     * it was and to which kind of address, never its content: contacts
+     * is rebuilt for its new CHECKs (nothing refers to it).  A person's
+     * safe_contact keeps its JSON: the form registered before ({"channels",
+     * "note"}) is part of the structured one, so old rows read and are
+     * enforced unchanged.  corrections keeps the old values of a
+     * person.update (the audit row names the fields and the correction):
+     * the purge erases them with the person's other personal fields. */
+    "CREATE TABLE contacts_new ("
+    "  id INTEGER PRIMARY KEY,"
+    "  person_id INTEGER NOT NULL REFERENCES persons (id),"
+    "  at INTEGER NOT NULL,"
+    "  by TEXT NOT NULL,"
+    "  outcome TEXT NOT NULL"
+    "    CHECK (outcome IN ('no_answer', 'contacted', 'declined', 'sent')),"
+    "  slot TEXT NOT NULL,"
+    "  note TEXT,"
+    "  channel TEXT CHECK (channel IN ('phone', 'sms', 'email', 'letter', 'visit')),"
+    "  kind TEXT,"
+    "  address_kind TEXT);"
+    "INSERT INTO contacts_new (id, person_id, at, by, outcome, slot, note)"
+    "  SELECT id, person_id, at, by, outcome, slot, note FROM contacts;"
+    "DROP TABLE contacts;"
+    "ALTER TABLE contacts_new RENAME TO contacts;"
+    "CREATE INDEX contacts_person ON contacts (person_id);"
+    "CREATE TABLE corrections ("
+    "  id INTEGER PRIMARY KEY,"
+    "  person_id INTEGER NOT NULL REFERENCES persons (id),"
+    "  at INTEGER NOT NULL,"
+    "  by TEXT NOT NULL,"
+    "  fields TEXT NOT NULL,"
+    "  old TEXT);"
+    "CREATE INDEX corrections_person ON corrections (person_id);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -282,7 +282,12 @@ static void test_wrong_codes(void **state)
     " ALTER TABLE incidents DROP COLUMN closed_at; ALTER TABLE incidents DROP COLUMN closed_by;"   \
     " ALTER TABLE incidents DROP COLUMN close_reason;"
 
-#define UNDO_TO_10 UNDO_13 UNDO_12 UNDO_11
+/* SQL that takes a database back from migration 14 to 13. */
+#define UNDO_14                                                                                    \
+    " DROP TABLE corrections; ALTER TABLE contacts DROP COLUMN channel;"                           \
+    " ALTER TABLE contacts DROP COLUMN kind; ALTER TABLE contacts DROP COLUMN address_kind;"
+
+#define UNDO_TO_10 UNDO_14 UNDO_13 UNDO_12 UNDO_11
 
 /* Migration 7 computes the name key of persons stored before it again, so
  * a look-alike registered after the upgrade is still found. */
@@ -593,16 +598,16 @@ static void test_recovery_backfill(void **state)
     incident_add(st, 1, "EX-R-2026-0001", 5000);
     incident_add(st, 2, "EX-R-2026-0002", 0);
     assert_int_equal(
-        store_exec(st,
-                   "UPDATE incidents SET state = 'active', stood_down_at = NULL WHERE id = 2;"
-                   "INSERT INTO persons (id, incident_id, category, consent, registered_at,"
-                   " registered_by, referral_due_at) VALUES (1, 1, 'survivor', 'given', 0, 'x',"
-                   " 0), (2, 2, 'survivor', 'given', 0, 'x', 0);"
-                   "DROP TABLE rescreens; CREATE TABLE rescreens (person_id INTEGER NOT NULL,"
-                   " due_at INTEGER NOT NULL, instrument TEXT NOT NULL, state TEXT NOT NULL,"
-                   " PRIMARY KEY (person_id, due_at, instrument)) WITHOUT ROWID;"
-                   "INSERT INTO rescreens VALUES (1, 100, 'tsq', 'due'), (1, 200, 'tsq',"
-                   " 'pending'), (2, 300, 'tsq', 'pending');" UNDO_13 "PRAGMA user_version = 12;"),
+        store_exec(st, "UPDATE incidents SET state = 'active', stood_down_at = NULL WHERE id = 2;"
+                       "INSERT INTO persons (id, incident_id, category, consent, registered_at,"
+                       " registered_by, referral_due_at) VALUES (1, 1, 'survivor', 'given', 0, 'x',"
+                       " 0), (2, 2, 'survivor', 'given', 0, 'x', 0);"
+                       "DROP TABLE rescreens; CREATE TABLE rescreens (person_id INTEGER NOT NULL,"
+                       " due_at INTEGER NOT NULL, instrument TEXT NOT NULL, state TEXT NOT NULL,"
+                       " PRIMARY KEY (person_id, due_at, instrument)) WITHOUT ROWID;"
+                       "INSERT INTO rescreens VALUES (1, 100, 'tsq', 'due'), (1, 200, 'tsq',"
+                       " 'pending'), (2, 300, 'tsq', 'pending');" UNDO_14 UNDO_13
+                       "PRAGMA user_version = 12;"),
         0);
     assert_int_equal(store_commit(st), 0);
     store_close(st);
@@ -621,6 +626,44 @@ static void test_recovery_backfill(void **state)
     assert_string_equal((const char *)sqlite3_column_text(s, 0),
                         "cancelled:1209600000,cancelled:1209600000,pending:1209600000");
     sqlite3_reset(s);
+    store_close(st);
+}
+
+/* Migration 14 keeps the contact attempts made before channels were
+ * recorded (channel NULL), and a safe_contact registered in the old form
+ * as it was; a letter sent can be recorded after it. */
+static void test_contacts_backfill(void **state)
+{
+    char old[300];
+    snprintf(old, sizeof(old), "%s/v13.db", dir);
+    struct store *st;
+    assert_int_equal(store_open(old, &st), 0);
+    assert_int_equal(store_begin(st), 0);
+    incident_add(st, 1, "EX-C-2026-0001", 0);
+    assert_int_equal(
+        store_exec(st, "INSERT INTO persons (id, incident_id, category, consent, registered_at,"
+                       " registered_by, referral_due_at, safe_contact) VALUES (1, 1, 'survivor',"
+                       " 'given', 0, 'x', 0, '{\"channels\":[\"sms\"],\"note\":\"n\"}');"
+                       "INSERT INTO contacts (person_id, at, by, outcome, slot, note) VALUES"
+                       " (1, 5, 'intake', 'no_answer', 'morning', 'vm');" UNDO_14
+                       "PRAGMA user_version = 13;"),
+        0);
+    assert_int_equal(store_commit(st), 0);
+    store_close(st);
+    assert_int_equal(store_open(old, &st), 0);
+    sqlite3_stmt *s = store_stmt(st, "SELECT c.outcome || c.note || c.slot, c.channel IS NULL,"
+                                     " p.safe_contact FROM contacts c JOIN persons p"
+                                     " ON p.id = c.person_id");
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(s, 0), "no_answervmmorning");
+    assert_int_equal(sqlite3_column_int(s, 1), 1);
+    assert_string_equal((const char *)sqlite3_column_text(s, 2),
+                        "{\"channels\":[\"sms\"],\"note\":\"n\"}");
+    sqlite3_reset(s);
+    assert_int_equal(store_exec(st, "INSERT INTO contacts (person_id, at, by, outcome, slot,"
+                                    " channel, kind, address_kind) VALUES (1, 6, 'intake', 'sent',"
+                                    " 'morning', 'letter', 'appointment', 'home')"),
+                     0);
     store_close(st);
 }
 
@@ -658,6 +701,7 @@ int main(void)
         cmocka_unit_test(test_frozen_columns_backfill),
         cmocka_unit_test(test_given_at_backfill),
         cmocka_unit_test(test_recovery_backfill),
+        cmocka_unit_test(test_contacts_backfill),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -32,18 +32,22 @@ start_daemon --clock-offset "$(clock_at '2026-12-01 10:00 UTC')"
 MARKERS=("Zebedee Quartermain" "07700 900777" "mkr-email@example.org" "Mkr-Address Lane"
     "Mkr-SafeNote" "MKR-EXTREF" "Mkr-StandupNote" "Mkr-AckNote" "Mkr-StaffName"
     "Mkr-PledgeNote" "Mkr-AcceptNote" "Mkr-ContactNote" "Mkr-CloseReason" "Mkr-StanddownNote"
-    "Mkr-IncidentClose")
+    "Mkr-IncidentClose" "Mkr-OldName" "Mkr-DoNot")
 ref=$(m incident standup --plan keep --level 1 --exercise --operation KEEP --note "Mkr-StandupNote" | head -n 1)
-id=$(m --as intake --json person add "$ref" --category survivor --name "Zebedee Quartermain" \
+id=$(m --as intake --json person add "$ref" --category survivor --name "Mkr-OldName" \
     --phone "07700 900777" --dob 1970-05-06 --home-area cambridge --email mkr-email@example.org \
     --address "1 Mkr-Address Lane" --safe-note "Mkr-SafeNote" --safe-channels sms \
     --external-ref MKR-EXTREF | sed -n 's/.*"person": \([0-9]*\),*$/\1/p' | head -n 1)
+# A correction: the old values (the name, the safe-contact instructions)
+# are kept for the audit until the purge.
+m --as intake person update "$id" --name "Zebedee Quartermain" --safe-channels sms \
+    --safe-note "Mkr-SafeNote" --do-not "letter:Mkr-DoNot" >/dev/null
 m --as agency:hub agency ack "$ref" --note "Mkr-AckNote" >/dev/null
 m --as agency:hub pledge offer "$ref" --role call-handler --count 1 --shift day-2026-12-01 \
     --name "Mkr-StaffName" --note "Mkr-PledgeNote" >/dev/null
 m --as agency:hub pledge offer "$ref" --role call-handler --count 1 --shift day-2026-12-01 >/dev/null
 m pledge accept 2 --note "Mkr-AcceptNote" >/dev/null
-m --as intake person contact "$id" --outcome contacted --note "Mkr-ContactNote" >/dev/null
+m --as intake person contact "$id" --channel sms --outcome contacted --note "Mkr-ContactNote" >/dev/null
 m --as agency:hub referral close "$id" --reason "Mkr-CloseReason" >/dev/null
 m --as duty person show "$id" >/dev/null
 m --as intake person list "$ref" >/dev/null

@@ -129,6 +129,7 @@ check person_field "$p1" referral_due_at
 expect "" person_field "$p1" purge_due_at
 expect "$p1" duplicate_match "$p2"
 expect "$p1:name_and_dob" duplicate_of "$p2"
+expect "" correction_old "$p1"
 expect monitoring:referred referral_open "$p1"
 check referral_field "$p1" home_area
 check rescreens_count
@@ -212,6 +213,7 @@ DB=$T/copy.db
 rows=$(audit_count)
 check audit_set 1 principal duty
 expect duty audit_field 1 principal
+check audit_field 1 detail
 check audit_rehash
 check audit_cut_after 1
 expect 1 audit_count

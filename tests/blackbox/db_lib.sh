@@ -47,7 +47,7 @@ db_join() {
 # set by name; fails for any other.
 db_col() {
     case $1.$2 in
-    audit.principal | audit.target | audit.command | audit.outcome) echo "$2" ;;
+    audit.principal | audit.target | audit.command | audit.outcome | audit.detail) echo "$2" ;;
     persons.purged | persons.referral_due_at | persons.name | persons.purge_due_at) echo "$2" ;;
     incidents.reports_purged_at | incidents.purged_at | incidents.operation) echo "$2" ;;
     referrals.home_area) echo "$2" ;;
@@ -213,6 +213,10 @@ referral_open() { # PERSON: "pathway:state" of each referral not closed
 
 referral_field() { # PERSON COLUMN
     q "SELECT $(db_col referrals "$2") FROM referrals WHERE person_id = $(sql_int "$1")"
+}
+
+correction_old() { # PERSON: the old values kept by each of its corrections (person.update)
+    q "SELECT COALESCE(old, 'null') FROM corrections WHERE person_id = $(sql_int "$1") ORDER BY id"
 }
 
 duplicate_match() { # PERSON: the person it was flagged as a duplicate of
