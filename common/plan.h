@@ -156,7 +156,6 @@ struct plan_pathway {
     char **overflow;  /* urgent overflow: pathway ids tried in order when an urgent rule's
                        * pathway is full (NULL = none) */
     size_t noverflow;
-    bool consent; /* a referral on it waits until the person's consent is given */
 };
 
 /* One routing rule: every condition given must hold; the first rule that

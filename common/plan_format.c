@@ -244,7 +244,6 @@ static const struct field pathway_fields[] = {
     F_BOOL("waitlist", plan_pathway, waitlist),
     F_BOOL("out_of_area", plan_pathway, out_of_area),
     F_STRSET("overflow", plan_pathway, overflow, noverflow, OPTIONAL, 1, 10, 40, plan_check_id),
-    F_BOOL("consent", plan_pathway, consent),
 };
 
 static const struct schema pathway_schema = {"pathway", sizeof(struct plan_pathway),

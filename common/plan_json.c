@@ -138,10 +138,10 @@ static json_t *screening_to_json(const struct plan_screening *sc)
 
 static json_t *pathway_to_json(const struct plan_pathway *pw)
 {
-    return json_pack("{s:s, s:s, s:s, s:i, s:b, s:b, s:o, s:b}", "id", pw->id, "name", pw->name,
+    return json_pack("{s:s, s:s, s:s, s:i, s:b, s:b, s:o}", "id", pw->id, "name", pw->name,
                      "provider", pw->provider, "capacity", pw->capacity, "waitlist", pw->waitlist,
                      "out_of_area", pw->out_of_area, "overflow",
-                     strings_to_json(pw->overflow, pw->noverflow), "consent", pw->consent);
+                     strings_to_json(pw->overflow, pw->noverflow));
 }
 
 /* Absent bounds and languages are null. */

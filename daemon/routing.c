@@ -49,7 +49,8 @@ static bool consent_missing(const struct plan_persons *pp, const struct plan_rul
 {
     bool given = p->consent && !strcmp(p->consent, "given");
     bool child = p->age >= 0 && age_high(p) < pp->guardian_consent_under;
-    if ((pp->explicit_consent & p->category) || path->consent)
+    bool handoff = path->out_of_area && plan_neighbour_hub(pp, p->home_area);
+    if ((pp->explicit_consent & p->category) || handoff)
         return !given || (child && !r->urgent && !p->guardian);
     return child && !r->urgent && !(given && p->guardian);
 }

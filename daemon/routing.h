@@ -54,7 +54,8 @@ int routing_home(const struct plan_persons *pp, const char *home_area);
  * full pathway sends them to its first overflow pathway with room, or
  * holds them (ROUTE_HOLD_URGENT), before any waitlist.  Consent must be
  * given before a referral (ROUTE_HOLD_CONSENT otherwise) for the plan's
- * explicit_consent categories and on a pathway with consent: true; for a
+ * explicit_consent categories and for a handoff (an out-of-area pathway
+ * when a neighbouring hub serves the person's home area); for a
  * person under the plan's guardian_consent_under it must be a named
  * guardian's, except on an urgent rule (crisis care is not held back).
  */
