@@ -40,6 +40,7 @@ static const struct field fields[] = {
     {"name", "name", F_TEXT},
     {"dob", "dob", F_TEXT},
     {"age", "age", F_INT},
+    {"age-band", "age_band", F_TEXT},
     {"phone", "phone", F_TEXT},
     {"email", "email", F_TEXT},
     {"address", "address", F_TEXT},
@@ -53,6 +54,7 @@ static const struct field fields[] = {
     {"safe-hours", "safe_contact", F_SAFE_HOURS},
     {"do-not", "safe_contact", F_SAFE_DO_NOT},
     {"consent", "consent", F_TEXT},
+    {"guardian", "guardian", F_TEXT},
     {"external-ref", "external_ref", F_TEXT},
 };
 
@@ -324,10 +326,14 @@ case 'a':
 
 static int person_consent(struct cli *cli, int argc, char **argv)
 {
-    if (argc != 3 || id_arg(argv[1]) < 0)
-        return die_usage("usage: muster person consent PERSON given|refused|not_asked");
+    bool guardian = argc == 5 && !strcmp(argv[3], "--guardian");
+    if ((argc != 3 && !guardian) || id_arg(argv[1]) < 0)
+        return die_usage(
+            "usage: muster person consent PERSON given|refused|not_asked [--guardian NAME]");
     return call(cli, "intake", "person.consent",
-                json_pack("{s:i, s:s}", "person", (int)id_arg(argv[1]), "consent", argv[2]), NULL);
+                json_pack("{s:i, s:s, s:s?}", "person", (int)id_arg(argv[1]), "consent", argv[2],
+                          "guardian", guardian ? argv[4] : NULL),
+                NULL);
 }
 
 static int person_contact(struct cli *cli, int argc, char **argv)

@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -82,6 +83,11 @@ static void persons_free(struct plan_persons *pp)
         free(pp->rules[i].pathway);
         strings_free(pp->rules[i].languages, pp->rules[i].nlanguages);
     }
+    for (size_t i = 0; i < pp->nneighbours; i++) {
+        free(pp->neighbours[i].agency);
+        strings_free(pp->neighbours[i].areas, pp->neighbours[i].nareas);
+    }
+    free(pp->neighbours);
     strings_free(pp->home_areas, pp->nhome_areas);
     strings_free(pp->bank_holidays, pp->nbank_holidays);
     for (size_t i = 0; i < pp->screening.nrescreen; i++)
@@ -264,6 +270,15 @@ int plan_pathway_index(const struct plan_persons *pp, const char *id)
         if (!strcmp(pp->pathways[i].id, id))
             return (int)i;
     return -1;
+}
+
+const char *plan_neighbour_hub(const struct plan_persons *pp, const char *area)
+{
+    for (size_t i = 0; area && i < pp->nneighbours; i++)
+        for (size_t k = 0; k < pp->neighbours[i].nareas; k++)
+            if (!strcasecmp(pp->neighbours[i].areas[k], area))
+                return pp->neighbours[i].agency;
+    return NULL;
 }
 
 size_t plan_agencies_at_level(const struct plan *plan, int level)

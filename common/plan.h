@@ -172,6 +172,14 @@ struct plan_rule {
     bool urgent;         /* matches only persons with the urgent risk flag (PHQ-9 item 9) */
 };
 
+/* A neighbouring hub: the agency of this plan (with its contacts) that
+ * takes the out-of-area referrals of persons living in its areas. */
+struct plan_neighbour {
+    char *agency; /* an agency id of this plan */
+    char **areas; /* home areas it serves (lower case), none of the county's own */
+    size_t nareas;
+};
+
 struct plan_persons {
     char **home_areas; /* the county's own areas (lower case) */
     size_t nhome_areas;
@@ -180,8 +188,12 @@ struct plan_persons {
     unsigned working_weekdays; /* bit 0 = Sunday .. bit 6 = Saturday: default Mon-Fri */
     char **bank_holidays;      /* "YYYY-MM-DD", sorted */
     size_t nbank_holidays;
-    int contact_attempts;  /* before "unable to contact": default 3 */
-    int64_t urgent_ack_ms; /* an urgent referral's provider acknowledges within this: 1h */
+    int contact_attempts;       /* before "unable to contact": default 3 */
+    int64_t urgent_ack_ms;      /* an urgent referral's provider acknowledges within this: 1h */
+    int64_t handoff_ack_ms;     /* a neighbouring hub acknowledges a handoff within this: 1d */
+    int guardian_consent_under; /* below this age consent is a named guardian's: 0 = never */
+    struct plan_neighbour *neighbours; /* neighbouring hubs (may be none) */
+    size_t nneighbours;
     struct plan_screening screening;
     struct plan_pathway *pathways;
     size_t npathways;
@@ -265,6 +277,9 @@ const struct plan_level *plan_level_find(const struct plan *plan, int level);
 
 /* The index of pathway id in pp->pathways, or -1. */
 int plan_pathway_index(const struct plan_persons *pp, const char *id);
+
+/* The neighbouring hub (agency id) serving home area, or NULL. */
+const char *plan_neighbour_hub(const struct plan_persons *pp, const char *area);
 
 /* Number of agencies activated at the given level. */
 size_t plan_agencies_at_level(const struct plan *plan, int level);

@@ -265,6 +265,14 @@ static const struct field rule_fields[] = {
 static const struct schema rule_schema = {"rule", sizeof(struct plan_rule), FIELDS(rule_fields),
                                           plan_post_rule};
 
+static const struct field neighbour_fields[] = {
+    F_STR("agency", plan_neighbour, agency, REQUIRED, 40, plan_check_id),
+    F_STRSET("areas", plan_neighbour, areas, nareas, REQUIRED, 1, 100, 60, plan_check_area),
+};
+
+static const struct schema neighbour_schema = {"neighbouring hub", sizeof(struct plan_neighbour),
+                                               FIELDS(neighbour_fields), NULL};
+
 static const struct field persons_fields[] = {
     F_STRSET("home_areas", plan_persons, home_areas, nhome_areas, REQUIRED, 1, 100, 60,
              plan_check_area),
@@ -275,6 +283,16 @@ static const struct field persons_fields[] = {
              plan_check_date),
     F_INT("contact_attempts", plan_persons, contact_attempts, OPTIONAL, 1, 10, 3),
     F_DURATION("urgent_ack", plan_persons, urgent_ack_ms, SECONDS(1), HOURS(72), HOURS(1)),
+    F_DURATION("handoff_ack", plan_persons, handoff_ack_ms, SECONDS(1), DAYS(14), DAYS(1)),
+    F_INT("guardian_consent_under", plan_persons, guardian_consent_under, OPTIONAL, 0, 18, 0),
+    {.key = "neighbouring_hubs",
+     .kind = K_SEQUENCE,
+     .required = OPTIONAL,
+     .off = offsetof(struct plan_persons, neighbours),
+     .min = 0,
+     .max = 50,
+     .sub = &neighbour_schema,
+     .count_off = offsetof(struct plan_persons, nneighbours)},
     F_MAP("screening", plan_persons, screening, OPTIONAL, &screening_schema),
     F_SEQ("pathways", plan_persons, pathways, npathways, 1, 100, &pathway_schema),
     F_SEQ("rules", plan_persons, rules, nrules, 1, 200, &rule_schema),

@@ -157,24 +157,38 @@ static json_t *rule_to_json(const struct plan_rule *r)
                      choice_name(&plan_screen_set, r->screen_positive), "urgent", r->urgent);
 }
 
+static json_t *neighbours_to_json(const struct plan_persons *pp)
+{
+    json_t *a = json_array();
+
+    for (size_t i = 0; a != NULL && i < pp->nneighbours; i++)
+        json_array_append_new(
+            a, json_pack("{s:s, s:o}", "agency", pp->neighbours[i].agency, "areas",
+                         strings_to_json(pp->neighbours[i].areas, pp->neighbours[i].nareas)));
+    return a;
+}
+
 /* Always an object: without a persons section, empty lists and defaults. */
 static json_t *persons_to_json(const struct plan_persons *pp)
 {
-    json_t *pathways = json_array(), *rules = json_array();
+    json_t *pathways = json_array(), *rules = json_array(), *o;
 
     for (size_t i = 0; pathways != NULL && i < pp->npathways; i++)
         json_array_append_new(pathways, pathway_to_json(&pp->pathways[i]));
     for (size_t i = 0; rules != NULL && i < pp->nrules; i++)
         json_array_append_new(rules, rule_to_json(&pp->rules[i]));
-    return json_pack("{s:o, s:o, s:i, s:o, s:o, s:i, s:o, s:o, s:o, s:I}", "home_areas",
-                     strings_to_json(pp->home_areas, pp->nhome_areas), "explicit_consent",
-                     flags_to_json(pp->explicit_consent, &plan_category_set),
-                     "referral_working_days", pp->referral_working_days, "working_days",
-                     flags_to_json(pp->working_weekdays, &plan_weekday_set), "bank_holidays",
-                     strings_to_json(pp->bank_holidays, pp->nbank_holidays), "contact_attempts",
-                     pp->contact_attempts, "screening", screening_to_json(&pp->screening),
-                     "pathways", pathways, "rules", rules, "urgent_ack_ms",
-                     (json_int_t)pp->urgent_ack_ms);
+    o = json_pack("{s:o, s:o, s:i, s:o, s:o, s:i, s:o, s:o, s:o, s:I}", "home_areas",
+                  strings_to_json(pp->home_areas, pp->nhome_areas), "explicit_consent",
+                  flags_to_json(pp->explicit_consent, &plan_category_set), "referral_working_days",
+                  pp->referral_working_days, "working_days",
+                  flags_to_json(pp->working_weekdays, &plan_weekday_set), "bank_holidays",
+                  strings_to_json(pp->bank_holidays, pp->nbank_holidays), "contact_attempts",
+                  pp->contact_attempts, "screening", screening_to_json(&pp->screening), "pathways",
+                  pathways, "rules", rules, "urgent_ack_ms", (json_int_t)pp->urgent_ack_ms);
+    json_object_set_new(o, "handoff_ack_ms", json_integer(pp->handoff_ack_ms));
+    json_object_set_new(o, "guardian_consent_under", json_integer(pp->guardian_consent_under));
+    json_object_set_new(o, "neighbouring_hubs", neighbours_to_json(pp));
+    return o;
 }
 
 static json_t *levels_to_json(const struct plan *plan)

@@ -482,6 +482,37 @@ static void pathways_check_overflow(struct ctx *c, const struct node *persons,
     }
 }
 
+/* Each neighbouring hub is an agency of the plan; an area is served by
+ * one hub at most and is none of the county's own (reported at the item). */
+static void neighbours_check(struct ctx *c, const struct node *persons, const struct plan *plan)
+{
+    const struct node *seq = plan_map_get(persons, "neighbouring_hubs");
+    const struct plan_persons *pp = &plan->persons;
+
+    for (size_t i = 0; seq != NULL && agencies_complete(plan) && i < pp->nneighbours; i++) {
+        const struct plan_neighbour *nb = &pp->neighbours[i];
+        const struct node *item = plan_seq_get(seq, i);
+        if (nb->agency != NULL && plan_agency_find(plan, nb->agency) == NULL)
+            plan_fail(c, &plan_map_get(item, "agency")->mark,
+                      "neighbouring hub \"%s\" is not an agency in this plan", nb->agency);
+        for (size_t k = 0; k < nb->nareas; k++) {
+            const char *area = nb->areas[k], *other = NULL;
+            for (size_t j = 0; area != NULL && j < i && other == NULL; j++)
+                for (size_t l = 0; l < pp->neighbours[j].nareas && other == NULL; l++)
+                    if (pp->neighbours[j].areas[l] && !strcmp(pp->neighbours[j].areas[l], area))
+                        other = pp->neighbours[j].agency;
+            bool own = false;
+            for (size_t h = 0; area != NULL && h < pp->nhome_areas; h++)
+                own = own || (pp->home_areas[h] && !strcmp(pp->home_areas[h], area));
+            if (own || other)
+                plan_fail(c, &plan_map_get(item, "areas")->mark,
+                          "neighbouring hub area \"%s\" is %s", area,
+                          own ? "one of the county's own home_areas"
+                              : "served by an earlier neighbouring hub too");
+        }
+    }
+}
+
 static void persons_check(struct ctx *c, const struct node *root, const struct plan *plan)
 {
     const struct node *persons = plan_map_get(root, "persons");
@@ -494,6 +525,7 @@ static void persons_check(struct ctx *c, const struct node *root, const struct p
     pathways_check_providers(c, persons, plan);
     rules_check_pathways(c, persons, pp);
     pathways_check_overflow(c, persons, pp);
+    neighbours_check(c, persons, plan);
 }
 
 /* ---- the whole file ----------------------------------------------------- */

@@ -151,6 +151,7 @@ struct notice_row {
     char ref[64], agency[48], kind[24];
     char pathway[48];
     int64_t ack_due_at, started_at;
+    bool handoff; /* an out-of-area handoff to a neighbouring hub */
 };
 
 static const char SQL_NOTICE_ROW[] =
@@ -165,6 +166,7 @@ static void row_facts(sqlite3_stmt *s, struct notice_row *r)
     json_t *f = json_object_get(b, "facts");
     const char *pw = json_string_value(json_object_get(f, "pathway"));
     r->person = json_integer_value(json_object_get(f, "person"));
+    r->handoff = json_is_true(json_object_get(f, "handoff"));
     snprintf(r->pathway, sizeof(r->pathway), "%s", pw ? pw : "-");
     json_decref(b);
 }
@@ -203,14 +205,16 @@ static int notice_alarm(struct muster *m, struct outbox *ob, int64_t page_id, co
     if (rc <= 0)
         return rc;
     char detail[256];
-    snprintf(detail, sizeof(detail),
-             "urgent %s (person %" PRId64 ", pathway %s) not acknowledged by %s: %s after %" PRId64
-             " min",
-             r.kind, r.person, r.pathway, r.agency,
-             !strcmp(why, "unreachable") ? "no contact left on its ladder" : "overdue",
-             (now - r.started_at) / 60000);
-    struct alarm_new a = {r.incident_id, r.ref, "referral_unacknowledged", r.agency, r.person,
-                          r.ref_id,      detail};
+    snprintf(
+        detail, sizeof(detail),
+        "%s %s (person %" PRId64 ", pathway %s) not acknowledged by %s: %s after %" PRId64 " min",
+        r.handoff ? "out-of-area" : "urgent", r.handoff ? "handoff" : r.kind, r.person, r.pathway,
+        r.agency, !strcmp(why, "unreachable") ? "no contact left on its ladder" : "overdue",
+        (now - r.started_at) / 60000);
+    struct alarm_new a = {
+        r.incident_id, r.ref,    r.handoff ? "handoff_unacknowledged" : "referral_unacknowledged",
+        r.agency,      r.person, r.ref_id,
+        detail};
     int64_t alarm_id = 0;
     log_warnx("paging: %s: %s; raised to the duty manager and Gold", r.ref, detail);
     rc = alarm_raise(m, ob, &a, now, &alarm_id);

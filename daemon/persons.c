@@ -54,12 +54,23 @@ struct facts {
 
 static const char SQL_FACTS[] =
     "SELECT p.incident_id, i.ref, p.category, p.age, p.vulnerabilities, p.language,"
-    " p.home_area, p.screen_positive, p.urgent, p.consent, p.merged_into, p.interpreter"
-    " FROM persons p JOIN incidents i ON i.id = p.incident_id WHERE p.id = ?1";
+    " p.home_area, p.screen_positive, p.urgent, p.consent, p.merged_into, p.interpreter,"
+    " p.age_band, p.guardian IS NOT NULL FROM persons p JOIN incidents i ON i.id = p.incident_id "
+    "WHERE p.id = ?1";
 
 static void copy_col(sqlite3_stmt *s, int i, char *buf, size_t len)
 {
     snprintf(buf, len, "%s", store_col_text(s, i) ? store_col_text(s, i) : "");
+}
+
+/* Without an age, the age band's lowest and highest ages (column i). */
+static void facts_age(sqlite3_stmt *s, int i, struct route_person *rp)
+{
+    int lo, hi;
+    if (rp->age < 0 && routing_band_range(store_col_text(s, i), &lo, &hi) == 0) {
+        rp->age = lo;
+        rp->age_hi = hi;
+    }
 }
 
 static int facts_load(struct muster *m, int64_t id, struct facts *f)
@@ -84,9 +95,13 @@ static int facts_load(struct muster *m, int64_t id, struct facts *f)
             f->home_area[0] ? f->home_area : NULL,
             sqlite3_column_int(s, 7),
             sqlite3_column_int(s, 8) != 0,
-            f->consent};
+            f->consent,
+            -1,
+            false};
         f->merged = sqlite3_column_type(s, 10) != SQLITE_NULL;
         f->interpreter = sqlite3_column_int(s, 11) != 0;
+        facts_age(s, 12, &f->rp);
+        f->rp.guardian = sqlite3_column_int(s, 13) != 0;
     }
     sqlite3_reset(s);
     return rc > 0 ? 0 : rc == 0 ? -ENOENT : rc;
@@ -108,8 +123,8 @@ static const char SQL_OPEN_REFERRAL[] =
     " AND state IN ('referred', 'waitlisted', 'held_consent', 'held_urgent')";
 static const char SQL_REFERRAL_ADD[] =
     "INSERT INTO referrals (person_id, incident_id, pathway, provider, state, reason, home_area,"
-    " created_at, updated_at, given_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8,"
-    " CASE WHEN ?5 = 'held_consent' THEN NULL ELSE ?8 END)";
+    " created_at, updated_at, given_at, handoff) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8,"
+    " CASE WHEN ?5 = 'held_consent' THEN NULL ELSE ?8 END, ?9)";
 static const char SQL_REFERRAL_CLOSE[] =
     "UPDATE referrals SET state = 'closed', reason = ?2, updated_at = ?3 WHERE id = ?1";
 static const char SQL_REFERRED_AT[] =
@@ -211,6 +226,17 @@ static int pathway_count(struct muster *m, struct outbox *ob, int64_t incident_i
     return rc ? rc : board_add(m, ob, incident_id, "referrals/open", delta);
 }
 
+/* The agency a referral on pathway pw goes to: for an out-of-area
+ * pathway, the neighbouring hub serving the person's home area (a
+ * handoff), else the pathway's provider. */
+static const char *referral_provider(const struct plan *plan, const struct plan_pathway *pw,
+                                     const char *home_area, bool *handoff)
+{
+    const char *hub = pw->out_of_area ? plan_neighbour_hub(&plan->persons, home_area) : NULL;
+    *handoff = hub != NULL;
+    return hub ? hub : pw->provider;
+}
+
 /* Tell of referral rid (of person_id, on pathway pw) in state; the
  * person's facts are read again (a promotion is another person's). */
 static int news(struct muster *m, struct outbox *ob, int64_t person_id, int64_t rid,
@@ -234,6 +260,7 @@ static int news(struct muster *m, struct outbox *ob, int64_t person_id, int64_t 
                               .urgent = f.rp.urgent,
                               .interpreter = f.interpreter,
                               .pathway = pw};
+    n.provider = referral_provider(plan, pw, f.home_area, &n.handoff);
     return persons_referral_news(m, ob, plan, &n, now);
 }
 
@@ -298,7 +325,12 @@ static int referral_insert(struct muster *m, struct outbox *ob, int64_t person_i
     sqlite3_bind_int64(s, 1, person_id);
     sqlite3_bind_int64(s, 2, f->incident_id);
     sqlite3_bind_text(s, 3, pw->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 4, pw->provider, -1, SQLITE_STATIC);
+    const struct plan *plan = frozen_plan(m, f->incident_id);
+    bool handoff = false;
+    if (!plan)
+        return -ENOENT;
+    sqlite3_bind_text(s, 4, referral_provider(plan, pw, f->home_area, &handoff), -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 9, handoff);
     sqlite3_bind_text(s, 5, state, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 6, reason, -1, SQLITE_TRANSIENT);
     if (pw->out_of_area && f->home_area[0])

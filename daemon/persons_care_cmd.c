@@ -150,7 +150,7 @@ static int cmd_screen(struct cmd_ctx *c)
     return 0;
 }
 
-static const char SQL_CONSENT[] = "UPDATE persons SET consent = ?2 WHERE id = ?1";
+static const char SQL_CONSENT[] = "UPDATE persons SET consent = ?2, guardian = ?3 WHERE id = ?1";
 
 /* Run sql (an UPDATE of person ?1 setting ?2 to text): 0 or -errno. */
 static int person_set(struct cmd_ctx *c, const char *sql, int64_t id, const char *text)
@@ -163,23 +163,41 @@ static int person_set(struct cmd_ctx *c, const char *sql, int64_t id, const char
     return store_exec_stmt(s);
 }
 
+/* The consent (and the parent or guardian who gave it, for a child) of
+ * person id: 0 or -errno. */
+static int consent_set(struct cmd_ctx *c, int64_t id, const char *consent, const char *guardian)
+{
+    sqlite3_stmt *s = store_stmt(c->m->store, SQL_CONSENT);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_text(s, 2, consent, -1, SQLITE_STATIC);
+    store_bind_text_opt(s, 3, guardian);
+    return store_exec_stmt(s);
+}
+
 static int cmd_consent(struct cmd_ctx *c)
 {
     struct person_ref p;
-    const char *consent = NULL;
+    const char *consent = NULL, *guardian = NULL;
     if (dispatch_person(c, "person", &p, true) ||
-        proto_arg_str(c->args, "consent", true, 10, &consent, &c->err))
+        proto_arg_str(c->args, "consent", true, 10, &consent, &c->err) ||
+        proto_arg_text(c->args, "guardian", false, 200, &guardian, &c->err))
         return -1;
     if (strcmp(consent, "given") && strcmp(consent, "refused") && strcmp(consent, "not_asked"))
         return proto_fail(&c->err, ERR_BAD_ARGUMENT, "consent is given, refused or not_asked");
-    int rc = person_set(c, SQL_CONSENT, p.id, consent);
+    if (guardian && (!strcmp(consent, "not_asked") || !guardian[0]))
+        return proto_fail(&c->err, ERR_BAD_ARGUMENT,
+                          "\"guardian\" names who gave or refused consent");
+    int rc = consent_set(c, p.id, consent, guardian);
     if (rc == 0 && !strcmp(consent, "refused"))
         rc = persons_referral_close(c->m, c->outbox, p.id, "consent refused", c->now);
     if (rc == 0)
         rc = persons_route(c->m, c->outbox, p.id, c->now);
     if (rc != 0)
         return dispatch_storage_fail(c, rc);
-    c->result = json_pack("{s:I, s:s}", "person", (json_int_t)p.id, "consent", consent);
+    c->result = json_pack("{s:I, s:s, s:s?}", "person", (json_int_t)p.id, "consent", consent,
+                          "guardian", guardian);
     return 0;
 }
 
@@ -514,7 +532,7 @@ static int cmd_close(struct cmd_ctx *c)
 
 static const char *const person_args[] = {"person", NULL};
 static const char *const screen_args[] = {"person", "instrument", "answers", NULL};
-static const char *const consent_args[] = {"person", "consent", NULL};
+static const char *const consent_args[] = {"person", "consent", "guardian", NULL};
 static const char *const contact_args[] = {"person", "outcome", "note", "channel",
                                            "kind",   "to",      NULL};
 static const char *const merge_args[] = {"keep", "merge", NULL};

@@ -22,6 +22,7 @@
 #include "persons.h"
 #include "persons_int.h"
 #include "plan.h"
+#include "routing.h"
 #include "screening.h"
 #include "server.h"
 #include "store.h"
@@ -31,7 +32,7 @@
 
 struct person_in {
     const char *category, *name, *dob, *phone, *email, *address, *home_area, *language;
-    const char *consent, *external_ref;
+    const char *consent, *external_ref, *age_band, *guardian;
     int64_t age;
     bool interpreter;
     unsigned vulnerabilities;
@@ -108,16 +109,21 @@ static int parse_strings(struct cmd_ctx *c, json_t *f, struct person_in *in)
            proto_arg_str(f, "language", false, 3, &in->language, &c->err) ||
            proto_arg_str(f, "consent", false, 10, &in->consent, &c->err) ||
            proto_arg_str(f, "external_ref", false, 40, &in->external_ref, &c->err) ||
+           proto_arg_str(f, "age_band", false, 5, &in->age_band, &c->err) ||
+           proto_arg_text(f, "guardian", false, 200, &in->guardian, &c->err) ||
            proto_arg_int(f, "age", false, 0, 130, &in->age, &c->err) ||
            proto_arg_bool(f, "interpreter", false, &in->interpreter, &c->err);
 }
 
-static int age_from_dob(const char *dob, int64_t now)
+/* The age on the incident's date (at, its standup), not on the day of
+ * registration: a child registered months later is routed as the child
+ * they were. */
+static int age_from_dob(const char *dob, int64_t at)
 {
     int y, mo, d;
     if (sscanf(dob, "%d-%d-%d", &y, &mo, &d) != 3)
         return -1;
-    time_t t = (time_t)(now / 1000);
+    time_t t = (time_t)(at / 1000);
     struct tm tm;
     localtime_r(&t, &tm);
     int age = tm.tm_year + 1900 - y;
@@ -126,13 +132,54 @@ static int age_from_dob(const char *dob, int64_t now)
     return age;
 }
 
-static const char *const person_fields[] = {
-    "category",        "name",         "dob",       "age",          "phone",
-    "email",           "address",      "home_area", "language",     "interpreter",
-    "vulnerabilities", "safe_contact", "consent",   "external_ref", NULL};
+static const char *const person_fields[] = {"category",
+                                            "name",
+                                            "dob",
+                                            "age",
+                                            "phone",
+                                            "email",
+                                            "address",
+                                            "home_area",
+                                            "language",
+                                            "interpreter",
+                                            "vulnerabilities",
+                                            "safe_contact",
+                                            "consent",
+                                            "external_ref",
+                                            "age_band",
+                                            "guardian",
+                                            NULL};
 
-/* Validate a registration.  Returns 0 or -1 with c->err set. */
-static int person_parse(struct cmd_ctx *c, json_t *f, struct person_in *in)
+/* The age (at the incident's date `at`, from the date of birth) and the
+ * age band: given, or the age's.  0 or -1 with c->err set. */
+static int person_age(struct cmd_ctx *c, struct person_in *in, int64_t at)
+{
+    int lo, hi;
+    if (in->dob && !valid_date(in->dob))
+        return proto_fail(&c->err, ERR_BAD_ARGUMENT, "\"dob\" must be a date YYYY-MM-DD");
+    if (in->dob && in->age < 0)
+        in->age = age_from_dob(in->dob, at);
+    if (in->dob && (in->age < 0 || in->age > 130))
+        return proto_fail(&c->err, ERR_BAD_ARGUMENT,
+                          "\"dob\" is not a plausible date of birth on the incident's date");
+    if (in->age_band && routing_band_range(in->age_band, &lo, &hi))
+        return proto_fail(&c->err, ERR_BAD_ARGUMENT,
+                          "\"age_band\" is 0-4, 5-11, 12-15, 16-17, 18-64 or 65+");
+    if (in->age_band && in->age >= 0 && (in->age < lo || in->age > hi))
+        return proto_fail(&c->err, ERR_BAD_ARGUMENT,
+                          "\"age_band\" %s does not hold the age %lld on the incident's date",
+                          in->age_band, (long long)in->age);
+    if (in->age >= 0)
+        in->age_band = routing_age_band((int)in->age);
+    if (in->guardian && (!strcmp(in->consent, "not_asked") || !in->guardian[0]))
+        return proto_fail(&c->err, ERR_BAD_ARGUMENT,
+                          "\"guardian\" names who gave or refused consent: give \"consent\" too");
+    return 0;
+}
+
+/* Validate a registration to an incident stood up at `at`.  Returns 0 or
+ * -1 with c->err set. */
+static int person_parse(struct cmd_ctx *c, json_t *f, struct person_in *in, int64_t at)
 {
     memset(in, 0, sizeof(*in));
     in->age = -1;
@@ -144,12 +191,8 @@ static int person_parse(struct cmd_ctx *c, json_t *f, struct person_in *in)
     if (!plan_category_from_name(in->category))
         return proto_fail(&c->err, ERR_BAD_ARGUMENT,
                           "category is injured, survivor, witness, bereaved, responder or other");
-    if (in->dob && !valid_date(in->dob))
-        return proto_fail(&c->err, ERR_BAD_ARGUMENT, "\"dob\" must be a date YYYY-MM-DD");
-    if (in->dob && in->age < 0)
-        in->age = age_from_dob(in->dob, c->now);
-    if (in->dob && (in->age < 0 || in->age > 130))
-        return proto_fail(&c->err, ERR_BAD_ARGUMENT, "\"dob\" is not a plausible date of birth");
+    if (person_age(c, in, at))
+        return -1;
     if (in->phone && !phone_key(in->phone, in->phone_key, sizeof(in->phone_key)))
         return proto_fail(&c->err, ERR_BAD_ARGUMENT, "\"phone\" must be a telephone number");
     if (in->email && (!strchr(in->email, '@') || strchr(in->email, ' ')))
@@ -193,8 +236,9 @@ static int intake_incident(struct cmd_ctx *c, const char *ref, struct incident_r
 static const char SQL_PERSON_ADD[] =
     "INSERT INTO persons (incident_id, category, name, name_key, dob, age, phone, phone_key,"
     " email, address, home_area, language, interpreter, vulnerabilities, safe_contact, consent,"
-    " external_ref, registered_at, registered_by, referral_due_at) VALUES (?1, ?2, ?3, ?4, ?5,"
-    " ?6, ?7, ?8, ?9, ?10, lower(?11), lower(?12), ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)";
+    " external_ref, registered_at, registered_by, referral_due_at, age_band, guardian) VALUES"
+    " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, lower(?11), lower(?12), ?13, ?14, ?15, ?16, ?17,"
+    " ?18, ?19, ?20, ?21, ?22)";
 
 static int64_t referral_due(const struct plan_persons *pp, int64_t now)
 {
@@ -229,6 +273,8 @@ static int person_insert(struct cmd_ctx *c, const struct incident_row *inc,
     sqlite3_bind_int64(s, 18, c->now);
     sqlite3_bind_text(s, 19, c->actor, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 20, referral_due(&inc->plan->persons, c->now));
+    store_bind_text_opt(s, 21, in->age_band);
+    store_bind_text_opt(s, 22, in->guardian);
     int rc = store_exec_stmt(s);
     free(safe);
     *id = sqlite3_last_insert_rowid(sqlite3_db_handle(s));
@@ -326,7 +372,7 @@ static int cmd_add(struct cmd_ctx *c)
         return -1;
     if (!json_is_object(fields))
         return proto_fail(&c->err, ERR_BAD_ARGUMENT, "\"person\" must be an object");
-    if (person_parse(c, fields, &in) != 0)
+    if (person_parse(c, fields, &in, inc.i.created_at) != 0)
         return -1;
     int rc = person_register(c, &inc, &in, &c->result);
     if (rc == 0)
@@ -444,7 +490,7 @@ static int import_row(struct cmd_ctx *c, const struct incident_row *inc, json_t 
         t->already++;
         return 0;
     }
-    if (person_parse(c, fields, &in) != 0) {
+    if (person_parse(c, fields, &in, inc->i.created_at) != 0) {
         t->refused++;
         import_problem(t, line, "refused", json_pack("{s:s}", "error", c->err.message));
         c->err.code = NULL;

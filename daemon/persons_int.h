@@ -34,6 +34,8 @@ struct referral_news {
     const char *language;  /* ISO 639, "" unknown */
     const char *home_area; /* named on an out-of-area referral, else "" */
     bool urgent, interpreter;
+    bool handoff;         /* an out-of-area referral to a neighbouring hub */
+    const char *provider; /* the agency told: the pathway's provider, or the hub */
     const struct plan_pathway *pathway;
 };
 
@@ -41,7 +43,9 @@ struct referral_news {
  * and promoted: a notice to the provider (urgent ones must be
  * acknowledged within the plan's urgent_ack), activating the provider if
  * the incident had not (unless its plan entry says activate_on_referral:
- * false).  Held urgent: an alarm for the duty manager.  0 or -errno. */
+ * false).  A handoff to a neighbouring hub must be acknowledged within
+ * the plan's handoff_ack, like an urgent referral.  Held urgent: an alarm
+ * for the duty manager.  0 or -errno. */
 int persons_referral_news(struct muster *m, struct outbox *ob, const struct plan *plan,
                           const struct referral_news *n, int64_t now);
 

@@ -34,6 +34,8 @@ static json_t *news_facts(const struct referral_news *n, int64_t ack_ms)
         json_object_set_new(f, "home_area", json_string(n->home_area));
     if (f && ack_ms > 0)
         json_object_set_new(f, "ack_within_ms", json_integer(ack_ms));
+    if (f && n->handoff)
+        json_object_set_new(f, "handoff", json_true());
     json_object_set_new(f, "state", json_string(n->state));
     return f;
 }
@@ -43,14 +45,15 @@ static void news_words(const struct referral_news *n, char *subject, size_t slen
                        size_t tlen)
 {
     bool promoted = !strcmp(n->state, "promoted");
-    snprintf(subject, slen, "%sREFERRAL%s: person %" PRId64 " to %s", n->urgent ? "URGENT " : "",
+    const char *what = n->handoff ? "HANDOFF" : "REFERRAL";
+    snprintf(subject, slen, "%s%s%s: person %" PRId64 " to %s", n->urgent ? "URGENT " : "", what,
              promoted ? " (a place is free)" : "", n->person_id, n->pathway->id);
     snprintf(text, tlen,
-             "%sREFERRAL: person %" PRId64 " (%s) referred to %s (%s)%s.\n"
+             "%s%s: person %" PRId64 " (%s) referred to %s (%s)%s.\n"
              "Language: %s%s.%s%s\n"
              "Open the record on the muster desk: muster person show %" PRId64 "\n"
              "Acknowledge: muster referral ack %" PRId64,
-             n->urgent ? "URGENT " : "", n->person_id, n->category[0] ? n->category : "-",
+             n->urgent ? "URGENT " : "", what, n->person_id, n->category[0] ? n->category : "-",
              n->pathway->id, n->pathway->name, promoted ? ", a place having come free" : "",
              n->language[0] ? n->language : "not recorded",
              n->interpreter ? " (interpreter needed)" : "", n->home_area[0] ? " Home area: " : "",
@@ -60,12 +63,14 @@ static void news_words(const struct referral_news *n, char *subject, size_t slen
 static int news_notice(struct muster *m, struct outbox *ob, const struct plan *plan,
                        const struct referral_news *n, int64_t now)
 {
-    int64_t ack_ms = n->urgent ? plan->persons.urgent_ack_ms : 0;
+    int64_t ack_ms = n->urgent    ? plan->persons.urgent_ack_ms
+                     : n->handoff ? plan->persons.handoff_ack_ms
+                                  : 0;
     char subject[200], text[800];
     news_words(n, subject, sizeof(subject), text, sizeof(text));
     json_t *facts = news_facts(n, ack_ms);
     struct paging_notice pn = {.incident_id = n->incident_id,
-                               .agency = n->pathway->provider,
+                               .agency = n->provider,
                                .kind = strcmp(n->state, "promoted") ? "referral" : "promotion",
                                .ref_id = n->referral_id,
                                .subject = subject,
@@ -81,7 +86,7 @@ static int news_notice(struct muster *m, struct outbox *ob, const struct plan *p
 static int news_activate(struct muster *m, struct outbox *ob, const struct plan *plan,
                          const struct referral_news *n, int64_t now)
 {
-    const struct plan_agency *a = plan_agency_find(plan, n->pathway->provider);
+    const struct plan_agency *a = plan_agency_find(plan, n->provider);
     if (!a || !a->activate_on_referral)
         return 0;
     char why[128];

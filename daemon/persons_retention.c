@@ -88,7 +88,8 @@ static const char *const purge_sql[] = {
     " WHERE kind = 'person.referral_closed' AND json_extract(body, '$.person') IN " PURGE_SET
     " AND json_extract(body, '$.state') NOT IN " OWN_REASONS,
     "UPDATE persons SET name = NULL, name_key = NULL, dob = NULL, phone = NULL, phone_key = NULL,"
-    " email = NULL, address = NULL, safe_contact = NULL, external_ref = NULL, purged = 1,"
+    " email = NULL, address = NULL, safe_contact = NULL, external_ref = NULL, guardian = NULL,"
+    " purged = 1,"
     " purge_due_at = NULL WHERE id IN " PURGE_SET,
 };
 

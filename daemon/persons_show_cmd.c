@@ -33,7 +33,8 @@ static const char SQL_SHOW[] =
     " p.home_area, p.language, p.interpreter, p.vulnerabilities, p.safe_contact, p.consent,"
     " p.external_ref, p.urgent, p.screen_positive, p.merged_into, p.contact_state,"
     " p.registered_at, p.registered_by, p.referral_due_at, p.referred_at, p.breached_at,"
-    " p.purge_due_at FROM persons p JOIN incidents i ON i.id = p.incident_id WHERE p.id = ?1";
+    " p.purge_due_at, p.age_band, p.guardian FROM persons p JOIN incidents i ON i.id = "
+    "p.incident_id WHERE p.id = ?1";
 
 static json_t *vulnerability_names(unsigned bits)
 {
@@ -60,6 +61,8 @@ static json_t *show_person(sqlite3_stmt *s, bool agency)
         store_col_text(s, 14), "urgent", sqlite3_column_int(s, 16));
     json_object_set_new(r, "home_area", store_col_opt_text(s, 9));
     json_object_set_new(r, "contact_state", json_string(store_col_text(s, 19)));
+    json_object_set_new(r, "age_band", store_col_opt_text(s, 26));
+    json_object_set_new(r, "guardian", store_col_opt_text(s, 27));
     if (agency)
         return r;
     json_object_set_new(r, "dob", store_col_opt_text(s, 4));
@@ -77,8 +80,9 @@ static json_t *show_person(sqlite3_stmt *s, bool agency)
 }
 
 static const char SQL_P_REFERRALS[] =
-    "SELECT pathway, provider, state, reason, home_area, created_at, updated_at, given_at"
-    " FROM referrals WHERE person_id = ?1 AND (?2 IS NULL OR (provider = ?2 AND given_at IS NOT "
+    "SELECT pathway, provider, state, reason, home_area, created_at, updated_at, given_at,"
+    " handoff FROM referrals WHERE person_id = ?1 AND (?2 IS NULL OR (provider = ?2 AND given_at "
+    "IS NOT "
     "NULL))"
     " ORDER BY id";
 static const char SQL_P_SCREENS[] =
@@ -103,6 +107,7 @@ static json_t *referral_row(sqlite3_stmt *s)
                   "updated_at", (json_int_t)sqlite3_column_int64(s, 6));
     json_object_set_new(r, "home_area_for_referral", store_col_opt_text(s, 4));
     json_object_set_new(r, "given_at", store_col_opt_int(s, 7));
+    json_object_set_new(r, "handoff", json_boolean(sqlite3_column_int(s, 8)));
     return r;
 }
 

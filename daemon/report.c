@@ -100,6 +100,50 @@ static const char SQL_RESCREENS[] =
     " r.overdue_at), SUM(r.state = 'cancelled') FROM rescreens r JOIN persons p ON p.id ="
     " r.person_id WHERE p.incident_id = ?1 GROUP BY r.instrument ORDER BY r.instrument";
 
+/* Notices that had to be acknowledged (urgent referrals, handoff 0;
+ * handoffs to neighbouring hubs, 1): how many, acknowledged, raised as an
+ * alarm, and the minutes from sending to acknowledgement. */
+#define ACKED_NOTICES(handoff)                                                                     \
+    "SELECT COUNT(*), SUM(p.acked_at IS NOT NULL), SUM(p.alarm_id IS NOT NULL),"                   \
+    " SUM(p.acked_at > p.ack_due_at), AVG(p.acked_at - p.started_at) / 60000.0,"                   \
+    " MAX(p.acked_at - p.started_at) / 60000.0 FROM pages p JOIN referrals r ON r.id = p.ref_id"   \
+    " WHERE p.incident_id = ?1 AND p.kind IN ('referral', 'promotion')"                            \
+    " AND p.ack_due_at IS NOT NULL AND r.handoff = " handoff
+static const char SQL_URGENT[] = ACKED_NOTICES("0");
+static const char SQL_HANDOFFS[] = ACKED_NOTICES("1");
+static const char SQL_AGE_BANDS[] =
+    "SELECT COALESCE(age_band, 'unknown'), COUNT(*) FROM persons WHERE incident_id = ?1"
+    " AND merged_into IS NULL GROUP BY 1 ORDER BY MIN(COALESCE(age, 999)), 1";
+static const char SQL_LANGUAGES[] =
+    "SELECT COALESCE(language, 'unknown'), COUNT(*), SUM(interpreter) FROM persons"
+    " WHERE incident_id = ?1 AND merged_into IS NULL GROUP BY 1 ORDER BY 2 DESC, 1";
+
+static json_t *minutes_or_null(sqlite3_stmt *s, int i)
+{
+    return sqlite3_column_type(s, i) == SQLITE_NULL ? json_null()
+                                                    : json_real(sqlite3_column_double(s, i));
+}
+
+static json_t *acked_row(sqlite3_stmt *s)
+{
+    return json_pack("{s:i, s:i, s:i, s:i, s:o, s:o}", "sent", sqlite3_column_int(s, 0),
+                     "acknowledged", sqlite3_column_int(s, 1), "alarmed", sqlite3_column_int(s, 2),
+                     "acknowledged_late", sqlite3_column_int(s, 3), "mean_minutes_to_ack",
+                     minutes_or_null(s, 4), "max_minutes_to_ack", minutes_or_null(s, 5));
+}
+
+static json_t *band_row(sqlite3_stmt *s)
+{
+    return json_pack("{s:s, s:i}", "age_band", store_col_text(s, 0), "persons",
+                     sqlite3_column_int(s, 1));
+}
+
+static json_t *language_row(sqlite3_stmt *s)
+{
+    return json_pack("{s:s, s:i, s:i}", "language", store_col_text(s, 0), "persons",
+                     sqlite3_column_int(s, 1), "interpreter", sqlite3_column_int(s, 2));
+}
+
 static json_t *count_row(sqlite3_stmt *s)
 {
     return json_integer(sqlite3_column_int64(s, 0));
@@ -156,6 +200,10 @@ static const struct report_list {
     {"breaches", SQL_BREACHES, breach_row},
     {"open_referrals", SQL_OPEN_REFERRALS, count_row},
     {"rescreens", SQL_RESCREENS, rescreen_row},
+    {"urgent_referrals", SQL_URGENT, acked_row},
+    {"handoffs", SQL_HANDOFFS, acked_row},
+    {"by_age_band", SQL_AGE_BANDS, band_row},
+    {"by_language", SQL_LANGUAGES, language_row},
 };
 
 /* Every list of incident id, by name into lists: every row, or -errno. */
@@ -189,6 +237,17 @@ static json_t *report_pack(struct muster *m, const struct incident *inc, json_t 
                   json_object_get(lists, "rescreens")));
 }
 
+/* Safeguarding figures: urgent referrals and handoffs out of area with
+ * their times to acknowledgement, persons by age band and language. */
+static json_t *report_safeguarding(json_t *lists)
+{
+    return json_pack("{s:O, s:O, s:O, s:O}", "urgent_referrals",
+                     json_array_get(json_object_get(lists, "urgent_referrals"), 0), "handoffs",
+                     json_array_get(json_object_get(lists, "handoffs"), 0), "by_age_band",
+                     json_object_get(lists, "by_age_band"), "by_language",
+                     json_object_get(lists, "by_language"));
+}
+
 int report_build(struct muster *m, int64_t id, json_t **out)
 {
     struct incident inc;
@@ -199,6 +258,8 @@ int report_build(struct muster *m, int64_t id, json_t **out)
     json_t *incident = board_incident_of(m, &inc), *lists = json_object();
     rc = report_lists_read(m, id, lists);
     *out = rc == 0 ? report_pack(m, &inc, incident, lists) : NULL;
+    if (*out)
+        json_object_set_new(*out, "safeguarding", report_safeguarding(lists));
     if (rc == 0 && !*out)
         rc = -ENOMEM;
     json_decref(incident);
@@ -358,6 +419,37 @@ static void md_recovery(FILE *f, json_t *r)
         proto_int(x, "done_late"), proto_int(x, "cancelled"));
 }
 
+static void md_acked(FILE *f, const char *what, json_t *x)
+{
+    fprintf(f, "- %s: %lld sent, %lld acknowledged (%lld late), %lld raised as alarms", what,
+            proto_int(x, "sent"), proto_int(x, "acknowledged"), proto_int(x, "acknowledged_late"),
+            proto_int(x, "alarmed"));
+    if (json_is_number(json_object_get(x, "mean_minutes_to_ack")))
+        fprintf(f, "; minutes to acknowledge: mean %.1f, longest %.1f",
+                json_number_value(json_object_get(x, "mean_minutes_to_ack")),
+                json_number_value(json_object_get(x, "max_minutes_to_ack")));
+    fprintf(f, "\n");
+}
+
+/* Safeguarding: urgent referrals, handoffs, age bands and languages. */
+static void md_safeguarding(FILE *f, json_t *r)
+{
+    json_t *sg = json_object_get(r, "safeguarding"), *x;
+    size_t i;
+    if (!sg)
+        return;
+    fprintf(f, "\n## Safeguarding\n\n");
+    md_acked(f, "Urgent referrals", json_object_get(sg, "urgent_referrals"));
+    md_acked(f, "Handoffs out of area", json_object_get(sg, "handoffs"));
+    fprintf(f, "\n| age band | persons |\n|---|---|\n");
+    json_array_foreach(json_object_get(sg, "by_age_band"), i, x)
+        fprintf(f, "| %s | %lld |\n", proto_dash(x, "age_band"), proto_int(x, "persons"));
+    fprintf(f, "\n| language | persons | interpreter |\n|---|---|---|\n");
+    json_array_foreach(json_object_get(sg, "by_language"), i, x)
+        fprintf(f, "| %s | %lld | %lld |\n", proto_dash(x, "language"), proto_int(x, "persons"),
+                proto_int(x, "interpreter"));
+}
+
 /* Write one character of data for Markdown: control characters shown
  * as \xHH (C1 as \u00HH), new lines as <br>, tabs as spaces, and every
  * character that could start markup escaped with a backslash. */
@@ -439,6 +531,7 @@ char *report_markdown(json_t *report)
     md_staffing(f, r);
     md_persons(f, r);
     md_recovery(f, r);
+    md_safeguarding(f, r);
     json_decref(r);
     fclose(f);
     return buf;

@@ -25,13 +25,34 @@ static bool language_matches(const struct plan_rule *r, const char *language)
     return false;
 }
 
-static bool age_matches(const struct plan_rule *r, int age)
+/* The person's highest possible age (an age band's top, or the age). */
+static int age_high(const struct route_person *p)
+{
+    return p->age_hi > p->age ? p->age_hi : p->age;
+}
+
+/* An age band matches only when all of it lies within the rule's ages. */
+static bool age_matches(const struct plan_rule *r, const struct route_person *p)
 {
     if (r->age_min < 0 && r->age_max < 0)
         return true;
-    if (age < 0)
+    if (p->age < 0)
         return false; /* a rule about age never matches an unknown age */
-    return (r->age_min < 0 || age >= r->age_min) && (r->age_max < 0 || age <= r->age_max);
+    return (r->age_min < 0 || p->age >= r->age_min) &&
+           (r->age_max < 0 || age_high(p) <= r->age_max);
+}
+
+/* Whether the person's referral on pathway path by rule r must wait for
+ * consent (or for a guardian's). */
+static bool consent_missing(const struct plan_persons *pp, const struct plan_rule *r,
+                            const struct plan_pathway *path, const struct route_person *p)
+{
+    bool given = p->consent && !strcmp(p->consent, "given");
+    bool child = p->age >= 0 && age_high(p) < pp->guardian_consent_under;
+    bool handoff = path->out_of_area && plan_neighbour_hub(pp, p->home_area);
+    if ((pp->explicit_consent & p->category) || handoff)
+        return !given || (child && !r->urgent && !p->guardian);
+    return child && !r->urgent && !(given && p->guardian);
 }
 
 static bool rule_matches(const struct plan_persons *pp, const struct plan_rule *r,
@@ -39,7 +60,7 @@ static bool rule_matches(const struct plan_persons *pp, const struct plan_rule *
 {
     if (r->categories && !(r->categories & p->category))
         return false;
-    if (!age_matches(r, p->age) || (r->vulnerabilities & p->vulnerabilities) != r->vulnerabilities)
+    if (!age_matches(r, p) || (r->vulnerabilities & p->vulnerabilities) != r->vulnerabilities)
         return false;
     if (!language_matches(r, p->language) || (r->urgent && !p->urgent))
         return false;
@@ -88,9 +109,7 @@ void routing_decide(const struct plan_persons *pp, const struct route_person *p,
             urgent_overflow(pp, (int)i, pw, occupied, out);
         else
             *out = (struct route_decision){room ? ROUTE_REFER : ROUTE_WAITLIST, (int)i, pw};
-        bool needs_consent = (pp->explicit_consent & p->category) != 0;
-        if (out->action != ROUTE_HOLD_URGENT && needs_consent &&
-            (!p->consent || strcmp(p->consent, "given")))
+        if (out->action != ROUTE_HOLD_URGENT && consent_missing(pp, r, path, p))
             out->action = ROUTE_HOLD_CONSENT;
         return;
     }
@@ -101,4 +120,29 @@ const char *routing_action_name(enum route_action a)
     static const char *const names[] = {"refer",    "waitlist", "hold_consent",
                                         "declined", "none",     "hold_urgent"};
     return a <= ROUTE_HOLD_URGENT ? names[a] : "none";
+}
+
+static const struct {
+    const char *name;
+    int lo, hi;
+} bands[] = {{"0-4", 0, 4},     {"5-11", 5, 11},   {"12-15", 12, 15},
+             {"16-17", 16, 17}, {"18-64", 18, 64}, {"65+", 65, 130}};
+
+const char *routing_age_band(int age)
+{
+    size_t i = 0;
+    while (i + 1 < sizeof(bands) / sizeof(bands[0]) && age > bands[i].hi)
+        i++;
+    return bands[i].name;
+}
+
+int routing_band_range(const char *band, int *lo, int *hi)
+{
+    for (size_t i = 0; band && i < sizeof(bands) / sizeof(bands[0]); i++)
+        if (!strcmp(bands[i].name, band)) {
+            *lo = bands[i].lo;
+            *hi = bands[i].hi;
+            return 0;
+        }
+    return -1;
 }

@@ -429,6 +429,17 @@ static const char *const migrations[] = {
     "  fields TEXT NOT NULL,"
     "  old TEXT);"
     "CREATE INDEX corrections_person ON corrections (person_id);",
+    /* 15: children, language and people living elsewhere.  A person's age
+     * band (from the date of birth or age at the incident's date, or given
+     * when neither is known; the age of persons registered before is
+     * banded), the named parent or guardian who gave consent for a child,
+     * and a referral that is a handoff to a neighbouring hub. */
+    "ALTER TABLE persons ADD COLUMN age_band TEXT;"
+    "ALTER TABLE persons ADD COLUMN guardian TEXT;"
+    "ALTER TABLE referrals ADD COLUMN handoff INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE persons SET age_band = CASE WHEN age < 5 THEN '0-4' WHEN age < 12 THEN '5-11'"
+    "  WHEN age < 16 THEN '12-15' WHEN age < 18 THEN '16-17' WHEN age < 65 THEN '18-64'"
+    "  ELSE '65+' END WHERE age IS NOT NULL;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

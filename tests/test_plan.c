@@ -616,7 +616,7 @@ static void assert_real_persons(const struct plan *p)
     assert_int_equal(pp->screening.rescreen[0].days[3], 270);
     assert_int_equal(pp->screening.rescreen[1].instrument, PLAN_PHQ9);
     assert_int_equal(pp->screening.rescreen[1].ndays, 3);
-    assert_int_equal(pp->npathways, 10);
+    assert_int_equal(pp->npathways, 11); /* with the children's trauma service */
     for (size_t i = 0; i < pp->npathways; i++) {
         assert_non_null(plan_agency_find(p, pp->pathways[i].provider));
         out_of_area += pp->pathways[i].out_of_area;
@@ -625,8 +625,10 @@ static void assert_real_persons(const struct plan *p)
     assert_string_equal(pp->rules[0].pathway, "crisis");
     assert_true(pp->rules[0].urgent);
     assert_int_equal(pp->rules[1].home, -1);
-    assert_string_equal(pp->rules[4].pathway, "migrant-victims");
-    assert_int_equal(pp->rules[4].nlanguages, 4);
+    assert_string_equal(pp->rules[2].pathway, "child-trauma"); /* under 18, before adults' */
+    assert_int_equal(pp->rules[2].age_max, 17);
+    assert_string_equal(pp->rules[6].pathway, "migrant-victims");
+    assert_int_equal(pp->rules[6].nlanguages, 4);
     assert_true(last->categories == 0 && last->vulnerabilities == 0 && last->languages == NULL &&
                 last->age_min < 0 && last->age_max < 0 && last->home == 0 &&
                 last->screen_positive == 0 && !last->urgent);
@@ -641,7 +643,10 @@ static void test_real_plans(void **state)
     assert_string_equal(p->id, "cambridgeshire");
     assert_string_equal(p->ref_prefix, "CAMB");
     assert_int_equal(p->nlevels, 3);
-    assert_true(p->nagencies >= 14 && p->nagencies <= 18);
+    assert_true(p->nagencies >= 14 && p->nagencies <= 24); /* with three neighbouring hubs */
+    assert_string_equal(plan_neighbour_hub(&p->persons, "norwich"), "norfolk-hub");
+    assert_null(plan_neighbour_hub(&p->persons, "cambridge"));
+    assert_int_equal(p->persons.guardian_consent_under, 16);
     assert_non_null(plan_agency_find(p, p->hub.lead_agency));
     assert_non_null(plan_agency_find(p, "cpft"));
     assert_non_null(plan_agency_find(p, "victim-support"));
@@ -1739,7 +1744,8 @@ static const struct persons_case persons_cases[] = {
     {.extra = "colour: red",
      .error = "11:3: unknown key \"colour\" in persons (expected one of: home_areas, "
               "explicit_consent, referral_working_days, working_days, bank_holidays, "
-              "contact_attempts, urgent_ack, screening, pathways, rules)\n"},
+              "contact_attempts, urgent_ack, handoff_ack, guardian_consent_under, "
+              "neighbouring_hubs, screening, pathways, rules)\n"},
     {.extra = "rules: []", .error = "11:3: duplicate key \"rules\" (first defined at line 10)\n"},
 };
 
@@ -2616,14 +2622,16 @@ static void test_to_json_persons(void **state)
         "\"urgent\": false}, "
         "{\"pathway\": \"monitor\", \"categories\": [], \"age_min\": null, \"age_max\": null, "
         "\"vulnerabilities\": [], \"languages\": null, \"home\": \"any\", \"screen\": \"any\", "
-        "\"urgent\": false}], \"urgent_ack_ms\": 3600000}";
+        "\"urgent\": false}], \"urgent_ack_ms\": 3600000, \"handoff_ack_ms\": 86400000, "
+        "\"guardian_consent_under\": 0, \"neighbouring_hubs\": []}";
     static const char want_default[] =
         "{\"home_areas\": [], \"explicit_consent\": [], \"referral_working_days\": 2, "
         "\"working_days\": [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"], \"bank_holidays\": [], "
         "\"contact_attempts\": 3, \"screening\": {\"tsq_cutoff\": 6, \"tsq_min_days\": 28, "
         "\"phq9_cutoff\": 10, \"gad7_cutoff\": 10, \"rescreen\": [{\"instrument\": \"tsq\", "
         "\"days\": [30, 90, 180, 270]}], \"rescreen_grace_days\": 14}, "
-        "\"pathways\": [], \"rules\": [], \"urgent_ack_ms\": 3600000}";
+        "\"pathways\": [], \"rules\": [], \"urgent_ack_ms\": 3600000, "
+        "\"handoff_ack_ms\": 86400000, \"guardian_consent_under\": 0, \"neighbouring_hubs\": []}";
     struct plan *p = load_ok(plans_dir, "good-persons.yaml");
     json_t *j = plan_to_json(p);
     char *got;

@@ -132,6 +132,10 @@ expect "$p1:name_and_dob" duplicate_of "$p2"
 expect "" correction_old "$p1"
 expect monitoring:referred referral_open "$p1"
 check referral_field "$p1" home_area
+expect 0 referral_field "$p1" handoff
+expect hub referral_field "$p1" provider
+expect 18-64 person_field "$p1" age_band
+expect "" person_field "$p1" guardian
 check rescreens_count
 check rescreens_count pending
 check rescreen_states "$p1"
@@ -153,6 +157,8 @@ check page_field ack_code agency=hub ask=none
 [[ "$OUT" =~ ^[0-9A-Z]{8}$ ]] || fail "page_field ack_code: $OUT"
 expect paging page_field state ref="$ref" ask=none
 check page_field repages agency=hub
+check page_field body agency=hub kind=referral
+expect "" page_field ack_due_at agency=hub ask=none
 expect 0 page_ended_by_standdown "$ref"
 check pages_climbing "$ref"
 expect "hub:paging hub:paging hub:paging" pages_states

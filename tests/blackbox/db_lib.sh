@@ -49,9 +49,10 @@ db_col() {
     case $1.$2 in
     audit.principal | audit.target | audit.command | audit.outcome | audit.detail) echo "$2" ;;
     persons.purged | persons.referral_due_at | persons.name | persons.purge_due_at) echo "$2" ;;
+    persons.age_band | persons.guardian) echo "$2" ;;
     incidents.reports_purged_at | incidents.purged_at | incidents.operation) echo "$2" ;;
-    referrals.home_area) echo "$2" ;;
-    pages.ack_code | pages.state | pages.repages) echo "p.$2" ;;
+    referrals.home_area | referrals.provider | referrals.handoff) echo "$2" ;;
+    pages.ack_code | pages.state | pages.repages | pages.body | pages.ack_due_at) echo "p.$2" ;;
     asks.state) echo "a.$2" ;;
     *) echo "db_lib: no column \"$2\" of $1 for the tests" >&2 && return 1 ;;
     esac
