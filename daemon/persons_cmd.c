@@ -760,11 +760,13 @@ static int cmd_update(struct cmd_ctx *c)
                           "\"fields\" must be an object with the fields to correct");
     if (proto_args_known(changes, update_fields, &c->err))
         return -1;
-    int rc = person_fields_read(c, p.id, &before, &vuln);
+    struct incident inc = {0};
+    int rc = incident_get(c->m->store, p.incident_id, &inc);
+    rc = rc < 0 ? rc : person_fields_read(c, p.id, &before, &vuln);
     if (rc != 0)
         return dispatch_storage_fail(c, rc);
     json_t *after = person_corrected(before, changes, vuln);
-    rc = person_parse(c, after, &in);
+    rc = person_parse(c, after, &in, inc.created_at); /* ages on the incident's date */
     if (rc == 0) {
         if (!json_object_get(changes, "vulnerabilities"))
             in.vulnerabilities = vuln;
