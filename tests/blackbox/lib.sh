@@ -39,6 +39,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# A test killed from outside (ctest's timeout sends SIGKILL, which no trap
+# sees) must not leave its daemon, receivers or exec children running to
+# slow every test after it: a reaper waits for this shell to end, then
+# kills whatever still runs from its directory and removes it.
+(
+    tail --pid=$$ -f /dev/null
+    pkill -9 -f -- "$T/"
+    rm -rf "$T"
+) </dev/null >/dev/null 2>&1 &
+
 fail() {
     echo "FAIL: $*" >&2
     exit 1
