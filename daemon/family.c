@@ -147,11 +147,6 @@ static const char SQL_MEMBERS[] =
 static const char SQL_BEREAVED_OF[] =
     "SELECT deceased_id FROM bereavements WHERE person_id = ?1 ORDER BY deceased_id";
 
-static json_t *id_row(sqlite3_stmt *s)
-{
-    return json_integer(sqlite3_column_int64(s, 0));
-}
-
 static json_t *member_row(sqlite3_stmt *s)
 {
     return json_pack("{s:I, s:o, s:s, s:s, s:s}", "person", (json_int_t)sqlite3_column_int64(s, 0),
@@ -167,7 +162,7 @@ static int member_keep(struct muster *m, json_t *row, const char *agency, bool a
     int64_t id = json_integer_value(json_object_get(row, "person"));
     int rc = agency && !all ? persons_access(m, id, agency, false, &p) : 1;
     json_t *of = NULL;
-    if (rc > 0 && (rc = store_rows(m->store, SQL_BEREAVED_OF, id, id_row, &of)) == 0) {
+    if (rc > 0 && (rc = store_rows(m->store, SQL_BEREAVED_OF, id, store_row_int, &of)) == 0) {
         json_object_set_new(row, "bereaved_of", of);
         rc = 1;
     }
@@ -204,7 +199,7 @@ int family_person_json(struct muster *m, int64_t person, json_t *r)
     int lrc = rc >= 0 ? family_liaison_of(m, person, liaison, &with_liaison) : 0;
     if (rc < 0 || lrc < 0)
         return rc < 0 ? rc : lrc;
-    if ((rc = store_rows(m->store, SQL_BEREAVED_OF, person, id_row, &of)) != 0)
+    if ((rc = store_rows(m->store, SQL_BEREAVED_OF, person, store_row_int, &of)) != 0)
         return rc;
     json_object_set_new(r, "family", family ? json_integer(family) : json_null());
     json_object_set_new(r, "liaison", lrc > 0 ? json_string(liaison) : json_null());

@@ -100,11 +100,6 @@ static const char SQL_RESCREENS[] =
     " r.overdue_at), SUM(r.state = 'cancelled') FROM rescreens r JOIN persons p ON p.id ="
     " r.person_id WHERE p.incident_id = ?1 GROUP BY r.instrument ORDER BY r.instrument";
 
-static json_t *count_row(sqlite3_stmt *s)
-{
-    return json_integer(sqlite3_column_int64(s, 0));
-}
-
 static json_t *rescreen_row(sqlite3_stmt *s)
 {
     return json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:i}", "instrument", store_col_text(s, 0),
@@ -154,7 +149,7 @@ static const struct report_list {
     {"by_category", SQL_CATEGORIES, category_row},
     {"by_pathway", SQL_PATHWAYS, pathway_row},
     {"breaches", SQL_BREACHES, breach_row},
-    {"open_referrals", SQL_OPEN_REFERRALS, count_row},
+    {"open_referrals", SQL_OPEN_REFERRALS, store_row_int},
     {"rescreens", SQL_RESCREENS, rescreen_row},
 };
 
