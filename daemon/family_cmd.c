@@ -102,8 +102,8 @@ static int cmd_create(struct cmd_ctx *c)
         return dispatch_storage_fail(c, rc);
     snprintf(c->target, sizeof(c->target), "family %lld", (long long)f.id);
     json_array_foreach(persons, i, v) if (join(c, &f, json_integer_value(v))) return -1;
-    c->result = json_pack("{s:I, s:s, s:O}", "family", (json_int_t)f.id, "incident", inc.ref,
-                          "persons", persons ? persons : json_array());
+    c->result = json_pack("{s:I, s:s, s:o}", "family", (json_int_t)f.id, "incident", inc.ref,
+                          "persons", persons ? json_incref(persons) : json_array());
     return 0;
 }
 

@@ -133,6 +133,14 @@ expect monitoring:referred referral_open "$p1"
 check referral_field "$p1" home_area
 check rescreens_count
 check rescreens_count pending
+expect "" bereaved_of "$p1"
+expect "" family_members 1
+expect 0 families_count
+expect "" family_of "$p1"
+expect 0 contacts_count
+expect 0 contacts_count "$p1"
+expect "" contact_by "$p1"
+expect alive person_field "$p1" status
 check rescreen_states "$p1"
 case $OUT in *tsq:pending*) ;; *) fail "rescreen_states: $OUT" ;; esac
 expect 1 events_count incident.standup
