@@ -282,7 +282,12 @@ static void test_wrong_codes(void **state)
     " ALTER TABLE incidents DROP COLUMN closed_at; ALTER TABLE incidents DROP COLUMN closed_by;"   \
     " ALTER TABLE incidents DROP COLUMN close_reason;"
 
-#define UNDO_TO_10 UNDO_13 UNDO_12 UNDO_11
+/* SQL that takes a database back from migration 14 to 13. */
+#define UNDO_14                                                                                    \
+    " DROP TABLE bereavements; DROP TABLE family_members; DROP TABLE families;"                    \
+    " ALTER TABLE persons DROP COLUMN status;"
+
+#define UNDO_TO_10 UNDO_14 UNDO_13 UNDO_12 UNDO_11
 
 /* Migration 7 computes the name key of persons stored before it again, so
  * a look-alike registered after the upgrade is still found. */
@@ -593,16 +598,16 @@ static void test_recovery_backfill(void **state)
     incident_add(st, 1, "EX-R-2026-0001", 5000);
     incident_add(st, 2, "EX-R-2026-0002", 0);
     assert_int_equal(
-        store_exec(st,
-                   "UPDATE incidents SET state = 'active', stood_down_at = NULL WHERE id = 2;"
-                   "INSERT INTO persons (id, incident_id, category, consent, registered_at,"
-                   " registered_by, referral_due_at) VALUES (1, 1, 'survivor', 'given', 0, 'x',"
-                   " 0), (2, 2, 'survivor', 'given', 0, 'x', 0);"
-                   "DROP TABLE rescreens; CREATE TABLE rescreens (person_id INTEGER NOT NULL,"
-                   " due_at INTEGER NOT NULL, instrument TEXT NOT NULL, state TEXT NOT NULL,"
-                   " PRIMARY KEY (person_id, due_at, instrument)) WITHOUT ROWID;"
-                   "INSERT INTO rescreens VALUES (1, 100, 'tsq', 'due'), (1, 200, 'tsq',"
-                   " 'pending'), (2, 300, 'tsq', 'pending');" UNDO_13 "PRAGMA user_version = 12;"),
+        store_exec(st, "UPDATE incidents SET state = 'active', stood_down_at = NULL WHERE id = 2;"
+                       "INSERT INTO persons (id, incident_id, category, consent, registered_at,"
+                       " registered_by, referral_due_at) VALUES (1, 1, 'survivor', 'given', 0, 'x',"
+                       " 0), (2, 2, 'survivor', 'given', 0, 'x', 0);"
+                       "DROP TABLE rescreens; CREATE TABLE rescreens (person_id INTEGER NOT NULL,"
+                       " due_at INTEGER NOT NULL, instrument TEXT NOT NULL, state TEXT NOT NULL,"
+                       " PRIMARY KEY (person_id, due_at, instrument)) WITHOUT ROWID;"
+                       "INSERT INTO rescreens VALUES (1, 100, 'tsq', 'due'), (1, 200, 'tsq',"
+                       " 'pending'), (2, 300, 'tsq', 'pending');" UNDO_14 UNDO_13
+                       "PRAGMA user_version = 12;"),
         0);
     assert_int_equal(store_commit(st), 0);
     store_close(st);
