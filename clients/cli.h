@@ -111,6 +111,7 @@ int cli_status(struct cli *cli, int argc, char **argv);
 /* The person commands (cli_persons.c). */
 int cli_person(struct cli *cli, int argc, char **argv);
 int cli_referral_close(struct cli *cli, int argc, char **argv);
+int cli_family(struct cli *cli, int argc, char **argv);
 
 /* getopt_long over a subcommand's own arguments (argv[0] is the action). */
 #define SUBOPTS_BEGIN(longopts)                                                                    \

@@ -406,6 +406,94 @@ static int person_unmerge(struct cli *cli, int argc, char **argv)
                 NULL);
 }
 
+/* muster person status PERSON alive|missing|deceased [--reason TEXT] */
+static int person_status(struct cli *cli, int argc, char **argv)
+{
+    static const struct option o[] = {{"reason", 1, NULL, 'r'}, {NULL, 0, NULL, 0}};
+    const char *reason = NULL;
+    SUBOPTS_BEGIN(o)
+case 'r':
+    reason = optarg;
+    break;
+    SUBOPTS_END
+    if (optind != argc - 2 || id_arg(argv[optind]) < 0)
+        return die_usage("usage: muster person status PERSON alive|missing|deceased"
+                         " [--reason TEXT]");
+    return call(cli, "intake", "person.status",
+                json_pack("{s:i, s:s, s:s?}", "person", (int)id_arg(argv[optind]), "status",
+                          argv[optind + 1], "reason", reason),
+                NULL);
+}
+
+/* ---- families ---- */
+
+/* muster family create INCIDENT [PERSON...] */
+static int family_create(struct cli *cli, int argc, char **argv)
+{
+    json_t *persons = json_array();
+    for (int i = 2; i < argc; i++) {
+        if (id_arg(argv[i]) < 0) {
+            json_decref(persons);
+            return die_usage("usage: muster family create INCIDENT [PERSON...]");
+        }
+        json_array_append_new(persons, json_integer(id_arg(argv[i])));
+    }
+    if (argc < 2) {
+        json_decref(persons);
+        return die_usage("usage: muster family create INCIDENT [PERSON...]");
+    }
+    json_t *args = json_pack("{s:s}", "incident", argv[1]);
+    json_object_set_new(args, "persons", json_array_size(persons) ? persons : json_null());
+    if (!json_array_size(persons))
+        json_decref(persons);
+    return call(cli, "intake", "family.create", args, NULL);
+}
+
+static int family_add(struct cli *cli, int argc, char **argv)
+{
+    if (argc != 3 || id_arg(argv[1]) < 0 || id_arg(argv[2]) < 0)
+        return die_usage("usage: muster family add FAMILY PERSON");
+    return call(
+        cli, "intake", "family.add",
+        json_pack("{s:i, s:i}", "family", (int)id_arg(argv[1]), "person", (int)id_arg(argv[2])),
+        NULL);
+}
+
+static int family_show(struct cli *cli, int argc, char **argv)
+{
+    if (argc != 2 || id_arg(argv[1]) < 0)
+        return die_usage("usage: muster family show FAMILY");
+    return call(cli, "intake", "family.show", json_pack("{s:i}", "family", (int)id_arg(argv[1])),
+                NULL);
+}
+
+/* muster family liaison FAMILY NAME|--clear */
+static int family_liaison(struct cli *cli, int argc, char **argv)
+{
+    bool clear = argc == 3 && !strcmp(argv[2], "--clear");
+    if (argc != 3 || id_arg(argv[1]) < 0)
+        return die_usage("usage: muster family liaison FAMILY NAME|--clear");
+    return call(
+        cli, "duty", "family.liaison",
+        json_pack("{s:i, s:s?}", "family", (int)id_arg(argv[1]), "liaison", clear ? NULL : argv[2]),
+        NULL);
+}
+
+int cli_family(struct cli *cli, int argc, char **argv)
+{
+    static const struct {
+        const char *action;
+        int (*fn)(struct cli *, int, char **);
+    } actions[] = {{"create", family_create},
+                   {"add", family_add},
+                   {"show", family_show},
+                   {"liaison", family_liaison}};
+    for (size_t i = 0; argc > 1 && i < sizeof(actions) / sizeof(actions[0]); i++)
+        if (!strcmp(argv[1], actions[i].action))
+            return actions[i].fn(cli, argc - 1, argv + 1);
+    return die_usage("usage: muster family create|add|show|liaison ...");
+}
+
 int cli_referral_close(struct cli *cli, int argc, char **argv)
 {
     static const struct option o[] = {{"reason", 1, NULL, 'r'}, {NULL, 0, NULL, 0}};
@@ -597,14 +685,14 @@ int cli_person(struct cli *cli, int argc, char **argv)
     static const struct {
         const char *action;
         int (*fn)(struct cli *, int, char **);
-    } actions[] = {{"add", person_add},         {"show", person_show},
-                   {"list", person_list},       {"screen", person_screen},
-                   {"consent", person_consent}, {"contact", person_contact},
-                   {"merge", person_merge},     {"unmerge", person_unmerge},
-                   {"import", person_import},   {"update", person_update}};
+    } actions[] = {
+        {"add", person_add},       {"show", person_show},       {"list", person_list},
+        {"screen", person_screen}, {"consent", person_consent}, {"contact", person_contact},
+        {"merge", person_merge},   {"unmerge", person_unmerge}, {"import", person_import},
+        {"update", person_update}, {"status", person_status}};
     for (size_t i = 0; argc > 1 && i < sizeof(actions) / sizeof(actions[0]); i++)
         if (!strcmp(argv[1], actions[i].action))
             return actions[i].fn(cli, argc - 1, argv + 1);
     return die_usage("usage: muster person add|show|list|screen|consent|contact|merge|unmerge|"
-                     "import|update ...");
+                     "import|update|status ...");
 }

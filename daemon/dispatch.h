@@ -145,5 +145,6 @@ extern const struct command status_commands[];
 extern const struct command report_commands[];
 extern const struct command audit_commands[];
 extern const struct command alarm_commands[];
+extern const struct command family_commands[];
 
 #endif

@@ -49,14 +49,14 @@ struct facts {
     char ref[64];
     char category[16], language[8], home_area[64], consent[16];
     struct route_person rp;
-    bool merged, interpreter;
+    bool merged, interpreter, deceased;
 };
 
 static const char SQL_FACTS[] =
     "SELECT p.incident_id, i.ref, p.category, p.age, p.vulnerabilities, p.language,"
     " p.home_area, p.screen_positive, p.urgent, p.consent, p.merged_into, p.interpreter,"
-    " p.age_band, p.guardian IS NOT NULL FROM persons p JOIN incidents i ON i.id = p.incident_id "
-    "WHERE p.id = ?1";
+    " p.age_band, p.guardian IS NOT NULL, p.status = 'deceased' FROM persons p"
+    " JOIN incidents i ON i.id = p.incident_id WHERE p.id = ?1";
 
 static void copy_col(sqlite3_stmt *s, int i, char *buf, size_t len)
 {
@@ -102,6 +102,7 @@ static int facts_load(struct muster *m, int64_t id, struct facts *f)
         f->interpreter = sqlite3_column_int(s, 11) != 0;
         facts_age(s, 12, &f->rp);
         f->rp.guardian = sqlite3_column_int(s, 13) != 0;
+        f->deceased = sqlite3_column_int(s, 14) != 0;
     }
     sqlite3_reset(s);
     return rc > 0 ? 0 : rc == 0 ? -ENOENT : rc;
@@ -401,6 +402,8 @@ static int route(struct muster *m, struct outbox *ob, int64_t person_id, const s
         return 0; /* a plan without pathways registers persons but routes none */
     if (f->merged)
         return persons_referral_close(m, ob, person_id, "merged", now);
+    if (f->deceased) /* never referred */
+        return persons_referral_close(m, ob, person_id, "deceased", now);
     return route_apply(m, ob, person_id, f, &plan->persons, now);
 }
 
@@ -442,13 +445,15 @@ int persons_referral_close(struct muster *m, struct outbox *ob, int64_t person_i
 static const char SQL_BREACH[] =
     "UPDATE persons SET breached_at = ?1 WHERE referred_at IS NULL AND breached_at IS NULL"
     " AND merged_into IS NULL AND referral_due_at <= ?1 AND consent <> 'refused'"
+    " AND status <> 'deceased'"
     " AND +incident_id IN (SELECT id FROM incidents WHERE closed_at IS NULL)"
     " RETURNING id, incident_id, (SELECT ref FROM incidents WHERE id = incident_id),"
     " referral_due_at";
 static const char SQL_NEXT_DEADLINE[] =
     "SELECT MIN(t) FROM (SELECT MIN(referral_due_at) AS t FROM persons WHERE referred_at IS NULL"
     " AND breached_at IS NULL AND merged_into IS NULL AND consent <> 'refused'"
-    " AND +incident_id IN (SELECT id FROM incidents WHERE closed_at IS NULL) UNION ALL"
+    " AND status <> 'deceased' AND +incident_id IN (SELECT id FROM incidents WHERE closed_at IS "
+    "NULL) UNION ALL"
     " SELECT MIN(due_at) FROM rescreens WHERE state = 'pending' UNION ALL"
     " SELECT MIN(overdue_at) FROM rescreens WHERE state = 'due' UNION ALL"
     " SELECT MIN(closed_at + retention_days * 86400000)"

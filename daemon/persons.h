@@ -88,6 +88,7 @@ struct person_ref {
     char ref[INCIDENT_REF_MAX]; /* of its incident */
     bool active, merged;        /* its incident is active; it was merged into another */
     bool closed;                /* its incident is closed (no longer stood down: recovery) */
+    bool deceased;              /* recorded deceased: never contacted, screened or referred */
 };
 
 /* Person id into p, as agency sees it (persons_access.c): an agency (not

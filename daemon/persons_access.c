@@ -15,7 +15,8 @@
 /* ---- who may see whom ---- */
 
 static const char SQL_PERSON[] =
-    "SELECT p.incident_id, i.ref, i.state, p.merged_into, i.closed_at IS NOT NULL FROM persons p"
+    "SELECT p.incident_id, i.ref, i.state, p.merged_into, i.closed_at IS NOT NULL,"
+    " p.status = 'deceased' FROM persons p"
     " JOIN incidents i ON i.id = p.incident_id WHERE p.id = ?1 AND p.purged = 0";
 static const char SQL_REFERRED_TO[] =
     "SELECT 1 FROM referrals WHERE person_id = ?1 AND provider = ?2"
@@ -54,6 +55,7 @@ int persons_access(struct muster *m, int64_t id, const char *agency, bool acting
         p->active = !strcmp(store_col_text(s, 2), "active");
         p->merged = sqlite3_column_type(s, 3) != SQLITE_NULL;
         p->closed = sqlite3_column_int(s, 4) != 0;
+        p->deceased = sqlite3_column_int(s, 5) != 0;
     }
     sqlite3_reset(s);
     /* an agency reads the persons it was referred, and acts only on those

@@ -15,6 +15,7 @@
 #include "authz.h"
 #include "board.h"
 #include "dispatch.h"
+#include "family.h"
 #include "frozen.h"
 #include "incident.h"
 #include "namefold.h"
@@ -28,6 +29,34 @@
 #include "workdays.h"
 
 /* ---- screening, consent, contact ---- */
+
+/* A deceased person is never contacted, screened or referred: 0, or -1
+ * with c->err set (CONFLICT). */
+static int not_deceased(struct cmd_ctx *c, const struct person_ref *p, const char *what)
+{
+    if (!p->deceased)
+        return 0;
+    return proto_fail(&c->err, ERR_CONFLICT, "person %lld is recorded deceased: never %s",
+                      (long long)p->id, what);
+}
+
+/* While a person's family has a liaison officer, only the liaison (the
+ * person named by the caller's key) records contact with them: 0, or -1
+ * with c->err set (FORBIDDEN naming the liaison). */
+static int liaison_only(struct cmd_ctx *c, const struct person_ref *p)
+{
+    char liaison[KEYS_PERSON_MAX + 1];
+    int64_t family = 0;
+    int rc = family_liaison_of(c->m, p->id, liaison, &family);
+    if (rc < 0)
+        return dispatch_storage_fail(c, rc);
+    if (rc == 0 || (c->person && !strcmp(c->person, liaison)))
+        return 0;
+    return proto_fail(&c->err, ERR_FORBIDDEN,
+                      "person %lld's family has a family liaison officer, %s: contact goes "
+                      "through them",
+                      (long long)p->id, liaison);
+}
 
 static const char SQL_SCREEN_ADD[] =
     "INSERT INTO screenings (person_id, instrument, answers, score, positive, urgent, at, by)"
@@ -118,7 +147,8 @@ static int cmd_screen(struct cmd_ctx *c)
     const char *name = NULL;
     json_t *answers = json_object_get(c->args, "answers");
     if (dispatch_person(c, "person", &p, true) ||
-        proto_arg_str(c->args, "instrument", true, 8, &name, &c->err))
+        proto_arg_str(c->args, "instrument", true, 8, &name, &c->err) ||
+        not_deceased(c, &p, "screened"))
         return -1;
     int instrument = screening_instrument_from_name(name);
     if (instrument < 0)
@@ -182,7 +212,8 @@ static int cmd_consent(struct cmd_ctx *c)
     const char *consent = NULL, *guardian = NULL;
     if (dispatch_person(c, "person", &p, true) ||
         proto_arg_str(c->args, "consent", true, 10, &consent, &c->err) ||
-        proto_arg_text(c->args, "guardian", false, 200, &guardian, &c->err))
+        proto_arg_text(c->args, "guardian", false, 200, &guardian, &c->err) ||
+        not_deceased(c, &p, "referred"))
         return -1;
     if (strcmp(consent, "given") && strcmp(consent, "refused") && strcmp(consent, "not_asked"))
         return proto_fail(&c->err, ERR_BAD_ARGUMENT, "consent is given, refused or not_asked");
@@ -411,7 +442,8 @@ static int cmd_contact(struct cmd_ctx *c)
     struct person_ref p;
     struct contact_in in;
     char why[300], old[32];
-    if (contact_args_parse(c, &p, &in) != 0)
+    if (contact_args_parse(c, &p, &in) != 0 || not_deceased(c, &p, "contacted") ||
+        liaison_only(c, &p))
         return -1;
     int rc = persons_safe_check(c->m->store, p.id, in.channel, c->now, why, sizeof(why));
     if (rc < 0)

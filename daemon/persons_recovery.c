@@ -109,9 +109,10 @@ int persons_rescreen_done(struct muster *m, struct outbox *ob, int64_t incident_
     "  AND referrals.state IN ('referred', 'waitlisted') ORDER BY id DESC LIMIT 1)"
 
 /* A pending re-screen whose time came is due, unless its person was
- * merged into another or refused consent (then it is cancelled). */
+ * merged into another, refused consent or died (then it is cancelled). */
 static const char SQL_DUE[] =
     "UPDATE rescreens SET state = CASE WHEN (SELECT merged_into IS NULL AND consent <> 'refused'"
+    " AND status <> 'deceased'"
     " FROM persons WHERE id = rescreens.person_id) THEN 'due' ELSE 'cancelled' END"
     " WHERE state = 'pending' AND due_at <= ?1" RESCREEN_RETURNING;
 static const char SQL_OVERDUE[] = "UPDATE rescreens SET state = 'overdue' WHERE state = 'due' AND "

@@ -14,6 +14,7 @@
 #include "authz.h"
 #include "board.h"
 #include "dispatch.h"
+#include "family.h"
 #include "frozen.h"
 #include "incident.h"
 #include "namefold.h"
@@ -33,8 +34,8 @@ static const char SQL_SHOW[] =
     " p.home_area, p.language, p.interpreter, p.vulnerabilities, p.safe_contact, p.consent,"
     " p.external_ref, p.urgent, p.screen_positive, p.merged_into, p.contact_state,"
     " p.registered_at, p.registered_by, p.referral_due_at, p.referred_at, p.breached_at,"
-    " p.purge_due_at, p.age_band, p.guardian FROM persons p JOIN incidents i ON i.id = "
-    "p.incident_id WHERE p.id = ?1";
+    " p.purge_due_at, p.age_band, p.guardian, p.status FROM persons p JOIN incidents i"
+    " ON i.id = p.incident_id WHERE p.id = ?1";
 
 static json_t *vulnerability_names(unsigned bits)
 {
@@ -63,6 +64,7 @@ static json_t *show_person(sqlite3_stmt *s, bool agency)
     json_object_set_new(r, "contact_state", json_string(store_col_text(s, 19)));
     json_object_set_new(r, "age_band", store_col_opt_text(s, 26));
     json_object_set_new(r, "guardian", store_col_opt_text(s, 27));
+    json_object_set_new(r, "status", json_string(store_col_text(s, 28)));
     if (agency)
         return r;
     json_object_set_new(r, "dob", store_col_opt_text(s, 4));
@@ -205,6 +207,8 @@ static int cmd_show(struct cmd_ctx *c)
         return proto_fail(&c->err, ERR_NOT_FOUND, "no person %lld", (long long)p.id);
     if (rc > 0)
         rc = person_lists_read(c, p.id, agency, r);
+    if (rc == 0 && !agency) /* an agency learns no family member it was not given */
+        rc = family_person_json(c->m, p.id, r);
     if (rc != 0) {
         json_decref(r);
         return dispatch_storage_fail(c, rc);

@@ -144,11 +144,6 @@ static json_t *language_row(sqlite3_stmt *s)
                      sqlite3_column_int(s, 1), "interpreter", sqlite3_column_int(s, 2));
 }
 
-static json_t *count_row(sqlite3_stmt *s)
-{
-    return json_integer(sqlite3_column_int64(s, 0));
-}
-
 static json_t *rescreen_row(sqlite3_stmt *s)
 {
     return json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:i}", "instrument", store_col_text(s, 0),
@@ -198,7 +193,7 @@ static const struct report_list {
     {"by_category", SQL_CATEGORIES, category_row},
     {"by_pathway", SQL_PATHWAYS, pathway_row},
     {"breaches", SQL_BREACHES, breach_row},
-    {"open_referrals", SQL_OPEN_REFERRALS, count_row},
+    {"open_referrals", SQL_OPEN_REFERRALS, store_row_int},
     {"rescreens", SQL_RESCREENS, rescreen_row},
     {"urgent_referrals", SQL_URGENT, acked_row},
     {"handoffs", SQL_HANDOFFS, acked_row},

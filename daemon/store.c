@@ -299,3 +299,8 @@ void store_bind_text_opt(sqlite3_stmt *s, int i, const char *v)
     else
         sqlite3_bind_null(s, i);
 }
+
+json_t *store_row_int(sqlite3_stmt *s)
+{
+    return json_integer(sqlite3_column_int64(s, 0));
+}

@@ -71,6 +71,9 @@ void store_bind_text_opt(sqlite3_stmt *s, int i, const char *v);
 /* Makes one row of s into JSON (a new reference). */
 typedef json_t *store_row_fn(sqlite3_stmt *s);
 
+/* A store_row_fn: the row's first column as a JSON integer. */
+json_t *store_row_int(sqlite3_stmt *s);
+
 /* Every row of s (bound by the caller) made into JSON by row, as a new
  * array in *out (the caller owns it).  s is reset.  Returns 0, or -errno
  * when a read failed: then *out is NULL and no rows are kept. */

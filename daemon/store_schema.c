@@ -440,6 +440,30 @@ static const char *const migrations[] = {
     "UPDATE persons SET age_band = CASE WHEN age < 5 THEN '0-4' WHEN age < 12 THEN '5-11'"
     "  WHEN age < 16 THEN '12-15' WHEN age < 18 THEN '16-17' WHEN age < 65 THEN '18-64'"
     "  ELSE '65+' END WHERE age IS NOT NULL;",
+    /* 16: families and a single point of contact.  A person is alive,
+     * missing or deceased; persons of an incident are linked into a
+     * family (one family a person) that may have a family liaison
+     * officer (a keyring person's name); a family member of a deceased
+     * person is bereaved of them (one row a link). */
+    "ALTER TABLE persons ADD COLUMN status TEXT NOT NULL DEFAULT 'alive'"
+    "  CHECK (status IN ('alive', 'missing', 'deceased'));"
+    "CREATE TABLE families ("
+    "  id INTEGER PRIMARY KEY,"
+    "  incident_id INTEGER NOT NULL REFERENCES incidents (id),"
+    "  liaison TEXT,"
+    "  created_at INTEGER NOT NULL,"
+    "  created_by TEXT NOT NULL);"
+    "CREATE INDEX families_incident ON families (incident_id);"
+    "CREATE TABLE family_members ("
+    "  person_id INTEGER PRIMARY KEY REFERENCES persons (id),"
+    "  family_id INTEGER NOT NULL REFERENCES families (id),"
+    "  added_at INTEGER NOT NULL);"
+    "CREATE INDEX family_members_family ON family_members (family_id);"
+    "CREATE TABLE bereavements ("
+    "  person_id INTEGER NOT NULL REFERENCES persons (id),"
+    "  deceased_id INTEGER NOT NULL REFERENCES persons (id),"
+    "  at INTEGER NOT NULL,"
+    "  PRIMARY KEY (person_id, deceased_id)) WITHOUT ROWID;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -186,10 +186,23 @@ exec 7>&- 5>&-
 wait "$DUTY_PID" "$CRUSE_PID" || true
 ok "the board, report, audit trail, plan and feed are closed to an agency"
 
+# family.show: a family of every person lists only those given to Cruse;
+# a family of hidden persons only is unknown to it.
+everyone=$(m --json family create "$ref" $visible $hidden | jq -r .family)
+hiddenfam=$(m --json family create "$ref" | jq -r .family)
+m family add "$hiddenfam" "$(reg "Fay Family")" >/dev/null || fail "family add"
+hidden_names+=("Fay Family")
+ca family --json family show "$everyone" || fail "family show: $(cat "$A/family")"
+got=$(jq -r '.members[].person' "$A/family" | sort -n | tr '\n' ' ')
+[ "$got" = "$want" ] || fail "cruse's family show lists \"$got\", expected \"$want\""
+ca family-hidden family show "$hiddenfam" && fail "cruse found a family of hidden persons"
+grep -q NOT_FOUND "$A/family-hidden" || fail "family show: $(cat "$A/family-hidden")"
+ok "family show lists only the members given to the agency"
+
 # Every command open to agencies has been run above.
 covered=" session.whoami plan.list incident.list incident.show agency.listen agency.received
  agency.ack pledge.offer pledge.withdraw pledge.list staffing.show person.show person.list
- person.screen person.consent person.contact referral.close referral.ack "
+ person.screen person.consent person.contact referral.close referral.ack family.show "
 open=$(sed -n 's/^ *{"\([a-z.]*\)", .*ROLE_\(AGENCY\|ANY\).*/\1/p' "$SRC/daemon/authz.c")
 [ -n "$open" ] || fail "no command open to agencies found in authz.c"
 for c in $open; do

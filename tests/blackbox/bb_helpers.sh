@@ -138,6 +138,14 @@ expect 18-64 person_field "$p1" age_band
 expect "" person_field "$p1" guardian
 check rescreens_count
 check rescreens_count pending
+expect "" bereaved_of "$p1"
+expect "" family_members 1
+expect 0 families_count
+expect "" family_of "$p1"
+expect 0 contacts_count
+expect 0 contacts_count "$p1"
+expect "" contact_by "$p1"
+expect alive person_field "$p1" status
 check rescreen_states "$p1"
 case $OUT in *tsq:pending*) ;; *) fail "rescreen_states: $OUT" ;; esac
 expect 1 events_count incident.standup

@@ -49,7 +49,7 @@ db_col() {
     case $1.$2 in
     audit.principal | audit.target | audit.command | audit.outcome | audit.detail) echo "$2" ;;
     persons.purged | persons.referral_due_at | persons.name | persons.purge_due_at) echo "$2" ;;
-    persons.age_band | persons.guardian) echo "$2" ;;
+    persons.age_band | persons.guardian | persons.status) echo "$2" ;;
     incidents.reports_purged_at | incidents.purged_at | incidents.operation) echo "$2" ;;
     referrals.home_area | referrals.provider | referrals.handoff) echo "$2" ;;
     pages.ack_code | pages.state | pages.repages | pages.body | pages.ack_due_at) echo "p.$2" ;;
@@ -210,6 +210,30 @@ person_set() { # ID COLUMN SQL: set the column to the SQL expression's value
 
 referral_open() { # PERSON: "pathway:state" of each referral not closed
     q "SELECT pathway || ':' || state FROM referrals WHERE person_id = $(sql_int "$1") AND state <> 'closed'"
+}
+
+bereaved_of() { # PERSON: the ids of the deceased persons it is bereaved of, one a line
+    q "SELECT deceased_id FROM bereavements WHERE person_id = $(sql_int "$1") ORDER BY deceased_id"
+}
+
+family_members() { # FAMILY: its members' ids, one a line
+    q "SELECT person_id FROM family_members WHERE family_id = $(sql_int "$1") ORDER BY person_id"
+}
+
+families_count() { # how many families there are
+    q "SELECT COUNT(*) FROM families"
+}
+
+family_of() { # PERSON: the family it belongs to, "" when none
+    q "SELECT family_id FROM family_members WHERE person_id = $(sql_int "$1")"
+}
+
+contacts_count() { # [PERSON]: contact attempts recorded (of that person)
+    q "SELECT COUNT(*) FROM contacts WHERE ${1:+person_id = $(sql_int "$1") AND} 1"
+}
+
+contact_by() { # PERSON: who recorded each of its contact attempts, one a line
+    q "SELECT by FROM contacts WHERE person_id = $(sql_int "$1") ORDER BY id"
 }
 
 referral_field() { # PERSON COLUMN
