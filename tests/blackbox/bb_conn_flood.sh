@@ -61,9 +61,12 @@ ok "no agency unreachable or escalated; musterd holds $open of 256 descriptors"
 cleanup_hook
 FLOOD_PIDS=
 
-# Part two: no descriptor left for the exec channel.  The soft limit is
-# set just above the descriptors in use, so the standup's own connection
-# takes the last one and the page cannot get its pipes (EMFILE).
+# Part two: not enough descriptors for the exec channel.  The soft limit
+# leaves three free: room for a client's connection (and a late one from
+# the flood), never for the four an exec page needs at once (its stdin
+# socket pair and output pipe), so the page fails with EMFILE.  (With only
+# one left free, one CI run found it taken by something else for over 15 s
+# and Gold's `incident show` was never accepted.)
 server_conns() { # connections to the daemon's ports it has not closed yet
     awk -v c="$(printf ':%04X' "$CONTROL_PORT")" -v f="$(printf ':%04X' "$FEED_PORT")" \
         '($2 ~ c"$" || $2 ~ f"$") && ($4 == "01" || $4 == "08") { n++ } END { print n + 0 }' \
@@ -79,7 +82,7 @@ wait_for 30 settled || fail "musterd still holds $(server_conns) connections aft
 lowest_free() {
     ls "/proc/$PID/fd" | sort -n | awk 'BEGIN { n = 0 } $1 == n { n++ } END { print n }'
 }
-prlimit --pid "$PID" --nofile=$(($(lowest_free) + 1)):256
+prlimit --pid "$PID" --nofile=$(($(lowest_free) + 3)):256
 ref=$(m incident standup --plan flood --level 1 --live --operation EMFILE | head -n 1)
 retries() { attempts_count ref="$ref" state=retry; }
 retried_twice() { [ "$(retries)" -ge 2 ]; }
