@@ -28,8 +28,12 @@
 #include "server.h"
 #include "store.h"
 
+/* Spelled as the unique index pages_agency is (a notice has no ask), so
+ * the lookup is one seek: with a bare `ref_id = ?4` SQLite scanned every
+ * notice of the agency, and intake slowed as referrals grew. */
 static const char SQL_NOTICE_FIND[] =
-    "SELECT 1 FROM pages WHERE incident_id = ?1 AND agency_id = ?2 AND kind = ?3 AND ref_id = ?4";
+    "SELECT 1 FROM pages WHERE incident_id = ?1 AND agency_id = ?2 AND kind = ?3"
+    " AND COALESCE(ask_id, 0) = 0 AND COALESCE(ref_id, 0) = ?4";
 static const char SQL_NOTICE_ADD[] =
     "INSERT INTO pages (incident_id, agency_id, ack_code, state, step, attempt, next_at,"
     " started_at, kind, ref_id, body, ack_due_at) VALUES (?1, ?2, ?3, 'paging', 0, 0, ?9, ?4, ?5,"
