@@ -168,7 +168,7 @@ void incident_amend_summary(const struct plan *old, const struct plan *nw, char 
     json_t *ag = json_object_get(a, "agencies"), *bg = json_object_get(b, "agencies");
     json_t *ap = json_object_get(json_object_get(a, "persons"), "pathways");
     json_t *bp = json_object_get(json_object_get(b, "persons"), "pathways");
-    snprintf(buf, size, "version %s -> %s", old->version, nw->version);
+    snprintf(buf, size, "version %s to %s", old->version, nw->version);
     list_diff(buf, size, "; agencies added: ", bg, ag, false);
     list_diff(buf, size, "; agencies removed: ", ag, bg, false);
     list_diff(buf, size, "; agencies changed: ", ag, bg, true);

@@ -30,7 +30,8 @@ int incident_amend_check(struct muster *m, const struct incident *inc, const str
                          const struct plan *nw, json_t *problems);
 
 /* One line (cut to size - 1 bytes) saying what nw changes from old:
- * "version 1.0 -> 1.1; agencies added: x; ladders changed: y; staffing". */
+ * "version 1.0 to 1.1; agencies added: x; agencies changed: y; staffing
+ * changed" (a changed agency: its ladder, level, supplies...). */
 void incident_amend_summary(const struct plan *old, const struct plan *nw, char *buf, size_t size);
 
 #endif
