@@ -122,18 +122,75 @@ case 'c':
 
 int cmd_show(struct cli *cli, int argc, char **argv)
 {
-    static const struct option o[] = {{"plan-source", 0, NULL, 'p'}, {NULL, 0, NULL, 0}};
+    static const struct option o[] = {
+        {"plan-source", 0, NULL, 'p'}, {"plan-version", 1, NULL, 'v'}, {NULL, 0, NULL, 0}};
     int source = 0;
+    const char *version = NULL;
     SUBOPTS_BEGIN(o)
 case 'p':
     source = 1;
     break;
+case 'v':
+    version = optarg;
+    break;
     SUBOPTS_END
     if (optind != argc - 1)
-        return die_usage("usage: muster incident show REF [--plan-source]");
-    return call(cli, "gold", "incident.show",
-                json_pack("{s:s, s:b}", "ref", argv[optind], "plan_source", source),
-                cli_print_incident);
+        return die_usage("usage: muster incident show REF [--plan-source] [--plan-version N]");
+    char *end = NULL;
+    long v = version ? strtol(version, &end, 10) : 0;
+    if (version && (*end || end == version || v < 1))
+        return die_usage("--plan-version must be a number from 1");
+    json_t *args = json_pack("{s:s, s:b}", "ref", argv[optind], "plan_source", source);
+    if (version)
+        json_object_set_new(args, "plan_version", json_integer(v));
+    return call(cli, "gold", "incident.show", args, cli_print_incident);
+}
+
+/* incident level REF N: Gold raises or lowers the level. */
+int cmd_level(struct cli *cli, int argc, char **argv)
+{
+    char *end = NULL;
+    long lv = argc == 3 ? strtol(argv[2], &end, 10) : 0;
+    if (argc != 3 || *end || end == argv[2])
+        return die_usage("usage: muster incident level REF N");
+    return call(cli, "gold", "incident.level",
+                json_pack("{s:s, s:I}", "ref", argv[1], "level", (json_int_t)lv), cli_print_level);
+}
+
+/* The plan file, checked here as musterd --check-plan would (every
+ * error printed), then its text in *source: 0 or an exit code. */
+static int amend_source(const char *path, char **source)
+{
+    struct plan_errors errs = {0};
+    struct plan *p = NULL;
+    int rc = plan_load_file(path, &p, &errs);
+    for (size_t i = 0; i < errs.count; i++)
+        cli_errorf("%s", errs.msg[i]);
+    plan_errors_free(&errs);
+    *source = rc == 0 ? strdup(p->source) : NULL;
+    plan_free(p);
+    return rc != 0 ? (rc == -EINVAL ? EXIT_REFUSED : EXIT_LOCAL) : *source ? 0 : EXIT_LOCAL;
+}
+
+/* incident amend REF --plan-file FILE: a new version of the incident's plan. */
+int cmd_amend(struct cli *cli, int argc, char **argv)
+{
+    static const struct option o[] = {{"plan-file", 1, NULL, 'f'}, {NULL, 0, NULL, 0}};
+    const char *file = NULL;
+    SUBOPTS_BEGIN(o)
+case 'f':
+    file = optarg;
+    break;
+    SUBOPTS_END
+    if (optind != argc - 1 || !file)
+        return die_usage("usage: muster incident amend REF --plan-file FILE");
+    char *source = NULL;
+    int rc = amend_source(file, &source);
+    if (rc != 0)
+        return rc;
+    json_t *args = json_pack("{s:s, s:s, s:s}", "ref", argv[optind], "plan", source, "file", file);
+    free(source);
+    return call(cli, "gold", "incident.amend", args, cli_print_amend);
 }
 
 int cmd_plan_list(struct cli *cli, int argc, char **argv)

@@ -228,6 +228,25 @@ static void cli_print_page(json_t *pg)
     printf("\n");
 }
 
+/* incident show --plan-version N: that version and its agencies. */
+static void print_shown_version(json_t *v)
+{
+    char t[64];
+    json_t *ags = json_object_get(json_object_get(v, "plan"), "agencies"), *a;
+    size_t i;
+    if (!v)
+        return;
+    printf("plan version %lld: %s version %s (%.12s), from %s by %s\n", proto_int(v, "version"),
+           proto_dash(json_object_get(v, "plan"), "id"), proto_dash(v, "plan_version"),
+           proto_dash(v, "digest"), cli_time(json_object_get(v, "created_at"), t, sizeof(t)),
+           proto_dash(v, "created_by"));
+    printf("  %s\n", proto_dash(v, "summary"));
+    json_array_foreach(ags, i, a) printf("  %-24s level %lld  %s\n", proto_dash(a, "id"),
+                                         proto_int(a, "activate_level"), proto_dash(a, "name"));
+    if (json_is_string(json_object_get(v, "plan_source")))
+        printf("%s", proto_dash(v, "plan_source"));
+}
+
 void cli_print_incident(json_t *r)
 {
     char t[64];
@@ -236,8 +255,8 @@ void cli_print_incident(json_t *r)
     printf("operation  %s\n", proto_dash(r, "operation"));
     printf("state      %s\n", proto_dash(r, "state"));
     printf("level      %lld %s\n", proto_int(r, "level"), proto_dash(r, "level_name"));
-    printf("plan       %s version %s (%.12s)\n", proto_dash(plan, "id"),
-           proto_dash(plan, "version"), proto_dash(plan, "digest"));
+    printf("plan       %s version %s (%.12s), plan version %lld in force\n", proto_dash(plan, "id"),
+           proto_dash(plan, "version"), proto_dash(plan, "digest"), proto_int(r, "plan_version"));
     printf("stood up   %s by %s\n", cli_time(json_object_get(r, "created_at"), t, sizeof(t)),
            proto_dash(r, "created_by"));
     if (json_is_string(json_object_get(r, "note")))
@@ -265,6 +284,22 @@ void cli_print_incident(json_t *r)
     if (json_array_size(pages) > 0)
         printf("pages\n");
     json_array_foreach(pages, i, pg) cli_print_page(pg);
+    print_shown_version(json_object_get(r, "shown_version"));
+}
+
+void cli_print_level(json_t *r)
+{
+    printf("%s: level %lld %s (was %lld); %lld agencies paged, %lld stood down\n",
+           proto_dash(r, "ref"), proto_int(r, "level"), proto_dash(r, "level_name"),
+           proto_int(r, "previous_level"), proto_int(r, "agencies_paged"),
+           proto_int(r, "agencies_stood_down"));
+}
+
+void cli_print_amend(json_t *r)
+{
+    printf("%s: plan version %lld in force (%s); %lld agencies paged, %lld stood down\n",
+           proto_dash(r, "ref"), proto_int(r, "plan_version"), proto_dash(r, "summary"),
+           proto_int(r, "agencies_paged"), proto_int(r, "agencies_stood_down"));
 }
 
 void cli_print_plan_list(json_t *r)

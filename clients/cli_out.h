@@ -58,6 +58,8 @@ void cli_print_json(FILE *f, json_t *v);
 void cli_print_standup(json_t *r);
 void cli_print_incident_list(json_t *r);
 void cli_print_incident(json_t *r);
+void cli_print_level(json_t *r);
+void cli_print_amend(json_t *r);
 void cli_print_plan_list(json_t *r);
 void cli_print_plan(json_t *r);
 void cli_print_pledges(json_t *r);

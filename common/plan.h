@@ -286,6 +286,14 @@ size_t plan_agencies_at_level(const struct plan *plan, int level);
 
 const char *plan_channel_name(enum plan_channel channel);
 
+/* Where a node of p's source is, as "file:line:column" into buf: path
+ * names mapping keys from the root (NULL-terminated: {"persons",
+ * "pathways", NULL}); with id, the item of the sequence there whose "id"
+ * is id.  What is not found falls back to the deepest key found (the
+ * section), else to the file's start. */
+void plan_locate(const struct plan *p, const char *const *path, const char *id, char *buf,
+                 size_t size);
+
 /* A JSON rendering of the whole plan (new reference, caller owns). */
 json_t *plan_to_json(const struct plan *plan);
 

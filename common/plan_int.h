@@ -10,6 +10,7 @@
  *   plan_format.c  the plan format: one schema table per kind of mapping
  *   plan_xref.c    cross-checks, run once a mapping (or the file) is loaded
  *   plan_json.c    plan_to_json
+ *   plan_locate.c  plan_locate: a node's file:line:column in a loaded plan
  *   plan.c         loading, freeing, queries and plan sets
  *
  * Everything that fails reports through plan_fail, which keeps the

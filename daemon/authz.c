@@ -20,6 +20,8 @@ static const struct policy policy[] = {
     {"incident.standup", ROLE_GOLD},
     {"incident.standdown", ROLE_GOLD},
     {"incident.close", ROLE_GOLD},
+    {"incident.level", ROLE_GOLD},
+    {"incident.amend", ROLE_GOLD},
     {"incident.list", ROLE_ANY},
     {"incident.show", ROLE_ANY},
     {"agency.listen", ROLE_AGENCY},

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "store.h"
 
 void incident_ref_format(char *buf, size_t len, const char *prefix, int exercise, int year,
@@ -23,7 +25,7 @@ void incident_ref_format(char *buf, size_t len, const char *prefix, int exercise
 
 #define INCIDENT_COLUMNS                                                                           \
     "SELECT id, ref, plan_id, level, exercise, operation, state, created_at, stood_down_at,"       \
-    " purged_at, closed_at FROM incidents"
+    " purged_at, closed_at, plan_rev FROM incidents"
 
 static const char SQL_BY_REF[] = INCIDENT_COLUMNS " WHERE ref = ?1";
 static const char SQL_BY_ID[] = INCIDENT_COLUMNS " WHERE id = ?1";
@@ -40,7 +42,8 @@ static void incident_row(sqlite3_stmt *s, struct incident *out)
                              .stood_down_at = sqlite3_column_int64(s, 8),
                              .purged_at = sqlite3_column_int64(s, 9),
                              .closed = sqlite3_column_type(s, 10) != SQLITE_NULL,
-                             .closed_at = sqlite3_column_int64(s, 10)};
+                             .closed_at = sqlite3_column_int64(s, 10),
+                             .plan_rev = sqlite3_column_int(s, 11)};
     snprintf(out->ref, sizeof(out->ref), "%s", store_col_text(s, 1));
     snprintf(out->plan_id, sizeof(out->plan_id), "%s", store_col_text(s, 2));
     snprintf(out->operation, sizeof(out->operation), "%s", store_col_text(s, 5));
@@ -248,4 +251,123 @@ int incident_reports_unpurged(struct store *st, int64_t after, int64_t *ids, siz
     if (rc < 0)
         *n = 0;
     return rc < 0 ? rc : 0;
+}
+
+void incident_digest(const char *source, size_t len, char hex[INCIDENT_DIGEST_MAX])
+{
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(h, (const unsigned char *)source, len);
+    sodium_bin2hex(hex, INCIDENT_DIGEST_MAX, h, sizeof(h));
+}
+
+/* ---- the level and the plan's versions ---- */
+
+static const char SQL_LEVEL[] =
+    "UPDATE incidents SET level = ?2 WHERE id = ?1 AND state = 'active' RETURNING id";
+
+int incident_set_level(struct store *st, int64_t id, int level)
+{
+    sqlite3_stmt *s = store_stmt(st, SQL_LEVEL);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int(s, 2, level);
+    int rc = store_step(s);
+    sqlite3_reset(s);
+    return rc;
+}
+
+static const char SQL_KEEP_FIRST[] =
+    "INSERT INTO plan_versions (incident_id, version, plan_version, plan_digest, plan_source,"
+    " plan_json, created_at, created_by, summary) SELECT id, 1, plan_version, plan_digest,"
+    " plan_source, plan_json, created_at, created_by, 'stood up' FROM incidents WHERE id = ?1"
+    " AND plan_rev = 1 AND NOT EXISTS (SELECT 1 FROM plan_versions WHERE incident_id = ?1)";
+static const char SQL_AMEND[] =
+    "UPDATE incidents SET plan_rev = plan_rev + 1, plan_version = ?2, plan_digest = ?3,"
+    " plan_source = ?4, plan_json = ?5, ask_lead_ms = ?6, retention_days = ?7"
+    " WHERE id = ?1 AND state = 'active' RETURNING plan_rev";
+static const char SQL_VERSION_ADD[] =
+    "INSERT INTO plan_versions (incident_id, version, plan_version, plan_digest, plan_source,"
+    " plan_json, created_at, created_by, summary) SELECT id, plan_rev, plan_version, plan_digest,"
+    " plan_source, plan_json, ?2, ?3, ?4 FROM incidents WHERE id = ?1";
+
+/* The incident's row takes p as its plan in force: 1 with *version, 0
+ * when it is not active, or -errno. */
+static int amend_row(struct store *st, int64_t id, const struct incident_plan *p, int *version)
+{
+    char digest[INCIDENT_DIGEST_MAX];
+    sqlite3_stmt *s = store_stmt(st, SQL_AMEND);
+    if (!s)
+        return -EINVAL;
+    incident_digest(p->source, p->source_len, digest);
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_text(s, 2, p->plan_version, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, digest, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 4, p->source, (int)p->source_len, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, p->json, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 6, p->ask_lead_ms);
+    sqlite3_bind_int(s, 7, p->retention_days);
+    int rc = store_step(s);
+    if (rc > 0)
+        *version = sqlite3_column_int(s, 0);
+    sqlite3_reset(s);
+    return rc;
+}
+
+int incident_plan_amend(struct store *st, int64_t id, const struct incident_plan *p, int64_t now,
+                        const char *by, int *version)
+{
+    sqlite3_stmt *s = store_stmt(st, SQL_KEEP_FIRST);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, id);
+    int rc = store_exec_stmt(s);
+    if (rc == 0)
+        rc = amend_row(st, id, p, version);
+    if (rc <= 0)
+        return rc;
+    if (!(s = store_stmt(st, SQL_VERSION_ADD)))
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, now);
+    sqlite3_bind_text(s, 3, by, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, p->summary, -1, SQLITE_STATIC);
+    rc = store_exec_stmt(s);
+    return rc ? rc : 1;
+}
+
+/* Version ?2 of incident ?1: from plan_versions once it was amended,
+ * else version 1 from the incident's own row. */
+static const char SQL_VERSION[] =
+    "SELECT version, plan_version, plan_digest, created_at, created_by, summary, plan_json,"
+    " plan_source FROM plan_versions WHERE incident_id = ?1 AND version = ?2 UNION ALL"
+    " SELECT 1, plan_version, plan_digest, created_at, created_by, 'stood up', plan_json,"
+    " plan_source FROM incidents WHERE id = ?1 AND ?2 = 1 AND plan_rev = 1 LIMIT 1";
+
+static json_t *version_row(sqlite3_stmt *s, bool with_source)
+{
+    json_t *plan = json_loads(store_col_text(s, 6), 0, NULL);
+    json_t *r = json_pack(
+        "{s:i, s:s, s:s, s:I, s:s, s:s, s:o}", "version", sqlite3_column_int(s, 0), "plan_version",
+        store_col_text(s, 1), "digest", store_col_text(s, 2), "created_at",
+        (json_int_t)sqlite3_column_int64(s, 3), "created_by", store_col_text(s, 4), "summary",
+        store_col_text(s, 5), "plan", plan ? plan : json_null());
+    if (r && with_source)
+        json_object_set_new(r, "plan_source", json_string(store_col_text(s, 7)));
+    return r;
+}
+
+int incident_plan_version(struct store *st, int64_t id, int n, bool with_source, json_t **out)
+{
+    sqlite3_stmt *s = store_stmt(st, SQL_VERSION);
+    *out = NULL;
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int(s, 2, n);
+    int rc = store_step(s);
+    if (rc > 0 && !(*out = version_row(s, with_source)))
+        rc = -ENOMEM;
+    sqlite3_reset(s);
+    return rc;
 }

@@ -6,7 +6,12 @@
  * an incident (the retention purge, the rewrite of its report files) are
  * functions here.  The commands (incident.standup, incident.standdown,
  * incident.close, incident.list, incident.show) are in incident_cmd.c
- * (table in dispatch.h: incident_commands).
+ * (table in dispatch.h: incident_commands); incident.level and
+ * incident.amend in incident_change_cmd.c.
+ *
+ * The row holds the plan version in force (its source, digest and JSON,
+ * plan_rev its number); an amendment keeps every version in the
+ * plan_versions table, which this file owns too.
  *
  * An incident is active (paging, staffing, persons), then stood down:
  * its recovery phase, with no paging or staffing but persons, referrals
@@ -22,6 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #define INCIDENT_REF_MAX 32
 #define INCIDENT_PLAN_ID_MAX 64
 #define INCIDENT_OPERATION_MAX 260 /* 64 characters of UTF-8 */
@@ -36,6 +43,7 @@ struct incident {
     char plan_id[INCIDENT_PLAN_ID_MAX];
     char operation[INCIDENT_OPERATION_MAX];
     int level;
+    int plan_rev; /* the number of the plan version in force: 1 at standup */
     bool exercise;
     bool active; /* false once stood down */
     bool closed; /* its recovery phase is over */
@@ -101,6 +109,37 @@ int incident_set_reports_purged(struct store *st, int64_t id, int64_t now);
 /* Up to max ids, in order, of purged incidents after id `after` whose
  * report files were not rewritten since: *n of them.  0 or -errno. */
 int incident_reports_unpurged(struct store *st, int64_t after, int64_t *ids, size_t max, size_t *n);
+
+/* The SHA-256 of len bytes of plan source, in hex. */
+void incident_digest(const char *source, size_t len, char hex[INCIDENT_DIGEST_MAX]);
+
+/* Inside a transaction: active incident id is at level now.  1 when set,
+ * 0 when it is not active, or -errno. */
+int incident_set_level(struct store *st, int64_t id, int level);
+
+/* A new version of an incident's plan (everything borrowed). */
+struct incident_plan {
+    const char *plan_version; /* the plan's own version label */
+    const char *source;       /* the YAML text, source_len bytes */
+    size_t source_len;
+    const char *json; /* its JSON rendering, for display */
+    int64_t ask_lead_ms;
+    int retention_days;
+    const char *summary; /* one line: what changed */
+};
+
+/* Inside a transaction: p becomes the plan in force of active incident
+ * id, recorded at now by `by`, as the next version (version 1, as stood
+ * up, is kept first).  1 with *version its number, 0 when the incident is
+ * not active, or -errno. */
+int incident_plan_amend(struct store *st, int64_t id, const struct incident_plan *p, int64_t now,
+                        const char *by, int *version);
+
+/* Version n of incident id's plan as a new JSON object in *out: {version,
+ * plan_version, digest, created_at, created_by, summary, plan (the JSON
+ * rendering)} and, with with_source, plan_source.  1, 0 when there is no
+ * such version, or -errno (*out NULL). */
+int incident_plan_version(struct store *st, int64_t id, int n, bool with_source, json_t **out);
 
 /* Format the reference of the n-th incident of year for a plan prefix:
  * "CAMB-2026-0007", or "EX-CAMB-2026-0007" for an exercise. */

@@ -16,8 +16,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <sodium.h>
-
 #include "authz.h"
 #include "board.h"
 #include "persons.h"
@@ -29,13 +27,6 @@
 #include "plan.h"
 #include "server.h"
 #include "store.h"
-
-static void plan_digest(const struct plan *p, char hex[65])
-{
-    unsigned char h[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(h, (const unsigned char *)p->source, p->source_len);
-    sodium_bin2hex(hex, 65, h, sizeof(h));
-}
 
 static const char SQL_ACTIVE_OP[] = "SELECT ref FROM incidents WHERE state = 'active'"
                                     " AND plan_id = ?1 AND operation = ?2 AND exercise = ?3";
@@ -115,8 +106,8 @@ static const char SQL_INSERT[] =
 
 static int standup_insert(struct cmd_ctx *c, const struct standup *su, const char *ref, int64_t *id)
 {
-    char digest[65];
-    plan_digest(su->plan, digest);
+    char digest[INCIDENT_DIGEST_MAX];
+    incident_digest(su->plan->source, su->plan->source_len, digest);
     json_t *pj = plan_to_json(su->plan);
     char *plan_json = json_dumps(pj, JSON_COMPACT);
     json_decref(pj);
@@ -388,6 +379,7 @@ static int show_json(struct cmd_ctx *c, const struct incident *inc, const struct
     json_object_set_new(r, "closed_by", d->closed_by ? json_string(d->closed_by) : json_null());
     json_object_set_new(r, "close_reason",
                         d->close_reason ? json_string(d->close_reason) : json_null());
+    json_object_set_new(r, "plan_version", json_integer(inc->plan_rev));
     json_object_set_new(r, "agencies", activated_agencies(plan, inc->level));
     if (with_source)
         json_object_set_new(r, "plan_source", json_string(d->plan_source));
@@ -397,17 +389,40 @@ static int show_json(struct cmd_ctx *c, const struct incident *inc, const struct
     return 0;
 }
 
+/* Version n of the incident's plan into c->result as "shown_version":
+ * 0, or -1 with c->err (NOT_FOUND, or the store's UNAVAILABLE). */
+static int show_version(struct cmd_ctx *c, const struct incident *inc, int64_t n, bool with_source)
+{
+    json_t *v = NULL;
+    int rc = incident_plan_version(c->m->store, inc->id, (int)n, with_source, &v);
+    if (rc <= 0) {
+        json_decref(c->result);
+        c->result = NULL;
+    }
+    if (rc < 0)
+        return dispatch_storage_fail(c, rc);
+    if (rc == 0)
+        return proto_fail(&c->err, ERR_NOT_FOUND,
+                          "incident %s has no plan version %lld (%d in force)", inc->ref,
+                          (long long)n, inc->plan_rev);
+    json_object_set_new(c->result, "shown_version", v);
+    return 0;
+}
+
 static int cmd_show(struct cmd_ctx *c)
 {
     const char *ref = NULL;
     bool with_source = false;
+    int64_t version = 0;
     if (proto_arg_str(c->args, "ref", true, INCIDENT_REF_MAX, &ref, &c->err) ||
-        proto_arg_bool(c->args, "plan_source", false, &with_source, &c->err))
+        proto_arg_bool(c->args, "plan_source", false, &with_source, &c->err) ||
+        proto_arg_int(c->args, "plan_version", false, 1, 100000, &version, &c->err))
         return -1;
     enum authz_role role = authz_role_of(c->principal);
-    if (with_source && role != ROLE_GOLD && role != ROLE_DUTY)
+    if ((with_source || version) && role != ROLE_GOLD && role != ROLE_DUTY)
         return proto_fail(&c->err, ERR_FORBIDDEN,
-                          "the plan source holds every agency's contacts: gold and duty only");
+                          "the plan %s every agency's contacts: gold and duty only",
+                          with_source ? "source holds" : "version holds");
     struct incident inc;
     struct incident_detail d;
     if (dispatch_incident(c, ref, &inc) != 0)
@@ -417,7 +432,9 @@ static int cmd_show(struct cmd_ctx *c)
         return dispatch_storage_fail(c, rc ? rc : -ENOENT);
     rc = show_json(c, &inc, &d, with_source);
     incident_detail_free(&d);
-    return rc ? dispatch_storage_fail(c, rc) : 0;
+    if (rc != 0)
+        return dispatch_storage_fail(c, rc);
+    return version ? show_version(c, &inc, version, with_source) : 0;
 }
 
 static const char *const standup_args_list[] = {"plan",      "level", "exercise",
@@ -425,7 +442,7 @@ static const char *const standup_args_list[] = {"plan",      "level", "exercise"
 static const char *const standdown_args_list[] = {"ref", "note", NULL};
 static const char *const close_args_list[] = {"ref", "force", "reason", NULL};
 static const char *const list_args_list[] = {"state", "limit", NULL};
-static const char *const show_args_list[] = {"ref", "plan_source", NULL};
+static const char *const show_args_list[] = {"ref", "plan_source", "plan_version", NULL};
 
 const struct command incident_commands[] = {
     {.name = "incident.standup",

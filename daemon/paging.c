@@ -323,8 +323,8 @@ static const char SQL_PAGE_ADD[] =
     "INSERT INTO pages (incident_id, agency_id, ack_code, state, step, attempt, next_at,"
     " started_at, ask_id) VALUES (?1, ?2, ?3, 'paging', 0, 0, ?4, ?5, ?6)";
 
-static int page_insert(struct muster *m, int64_t incident_id, const char *agency_id, int64_t ask_id,
-                       int64_t next_at, int64_t now)
+int paging__page_insert(struct muster *m, int64_t incident_id, const char *agency_id,
+                        int64_t ask_id, int64_t next_at, int64_t now)
 {
     sqlite3_stmt *s = store_stmt(m->store, SQL_PAGE_ADD);
     if (!s)
@@ -355,8 +355,8 @@ int paging_incident_start(struct muster *m, struct outbox *ob, int64_t incident_
     for (size_t i = 0; i < plan->nagencies && rc == 0; i++) {
         if (plan->agencies[i].activate_level > level)
             continue;
-        rc = page_insert(m, incident_id, plan->agencies[i].id, 0,
-                         now + plan->agencies[i].contacts[0].after_ms, now);
+        rc = paging__page_insert(m, incident_id, plan->agencies[i].id, 0,
+                                 now + plan->agencies[i].contacts[0].after_ms, now);
         if (rc == 0)
             paging_agency_board(m, ob, incident_id, plan->agencies[i].id);
     }
@@ -378,7 +378,7 @@ int paging_activate(struct muster *m, struct outbox *ob, int64_t incident_id, co
     sqlite3_reset(s);
     if (rc != 0)
         return rc < 0 ? rc : 0;
-    rc = page_insert(m, incident_id, agency_id, 0, now, now);
+    rc = paging__page_insert(m, incident_id, agency_id, 0, now, now);
     if (rc == 0)
         paging_agency_board(m, ob, incident_id, agency_id);
     if (rc == 0)
@@ -394,7 +394,7 @@ int paging_activate(struct muster *m, struct outbox *ob, int64_t incident_id, co
 int paging_ask_start(struct muster *m, struct outbox *ob, int64_t incident_id,
                      const char *agency_id, int64_t ask_id, int64_t now)
 {
-    int rc = page_insert(m, incident_id, agency_id, ask_id, now, now);
+    int rc = paging__page_insert(m, incident_id, agency_id, ask_id, now, now);
     return rc ? rc : paging_rearm_after_commit(m, ob);
 }
 

@@ -33,6 +33,24 @@ void paging_free(struct paging *p);
 int paging_incident_start(struct muster *m, struct outbox *ob, int64_t incident_id,
                           const struct plan *plan, int level, int64_t now);
 
+/* What a change of level (or of the plan in force) did to the pages. */
+struct paging_level_change {
+    int paged;   /* agencies activated now (a new page, or one a lowering had stopped) */
+    int stopped; /* agencies whose climbing page was cancelled */
+};
+
+/* Inside a transaction (paging_level.c): make the incident's activation
+ * pages follow plan at level.  Every agency the plan activates at level
+ * that has no page is paged, once (a page a lowering cancelled climbs its
+ * ladder again from the first step); every page still climbing of an
+ * agency the level no longer activates is cancelled, unless the agency
+ * provides an open referral of the incident.  Acknowledged and
+ * unreachable pages are kept as they are.  Events agency.activated and
+ * agency.stood_down, with reason.  0 or -errno. */
+int paging_incident_level(struct muster *m, struct outbox *ob, int64_t incident_id, const char *ref,
+                          const struct plan *plan, int level, const char *reason, int64_t now,
+                          struct paging_level_change *out);
+
 /* Inside a transaction: page an agency with a call for staff (ask_id in
  * the asks table), due at once.  paging_ask_stop cancels that page. */
 int paging_ask_start(struct muster *m, struct outbox *ob, int64_t incident_id,

@@ -42,6 +42,12 @@ struct paging {
     bool tick_queued, rearm_queued;
 };
 
+/* Inside a transaction: a new page of agency_id for the incident (a call
+ * for staff when ask_id > 0), its first step due at next_at.  0 or
+ * -errno. */
+int paging__page_insert(struct muster *m, int64_t incident_id, const char *agency_id,
+                        int64_t ask_id, int64_t next_at, int64_t now);
+
 /* The agency's live listener session at now (borrowed), or NULL. */
 struct paging_session *paging__session_find(struct paging *p, const char *agency, int64_t now);
 

@@ -31,7 +31,8 @@
 static const char SQL_TIMELINE[] =
     "SELECT at, kind, body FROM events WHERE incident_id = ?1 AND kind IN ('incident.standup',"
     " 'agency.acknowledged', 'agency.unreachable', 'agency.repaged', 'person.breach',"
-    " 'staffing.ask', 'incident.standdown', 'incident.closed') AND json_extract(body, '$.ask')"
+    " 'staffing.ask', 'incident.level', 'incident.amended', 'incident.standdown',"
+    " 'incident.closed') AND json_extract(body, '$.ask')"
     " IS NULL ORDER BY seq";
 
 static json_t *timeline_row(sqlite3_stmt *s)
@@ -61,6 +62,18 @@ static json_t *agency_row(sqlite3_stmt *s)
             ? json_null()
             : json_integer((sqlite3_column_int64(s, 3) - sqlite3_column_int64(s, 2)) / 1000));
     return r;
+}
+
+static const char SQL_AMENDMENTS[] =
+    "SELECT version, plan_version, created_at, created_by, summary FROM plan_versions"
+    " WHERE incident_id = ?1 AND version > 1 ORDER BY version";
+
+static json_t *amendment_row(sqlite3_stmt *s)
+{
+    return json_pack("{s:i, s:s, s:I, s:s, s:s}", "version", sqlite3_column_int(s, 0),
+                     "plan_version", store_col_text(s, 1), "at",
+                     (json_int_t)sqlite3_column_int64(s, 2), "by", store_col_text(s, 3), "summary",
+                     store_col_text(s, 4));
 }
 
 static const char SQL_STAFFING[] =
@@ -188,6 +201,7 @@ static const struct report_list {
 } report_lists[] = {
     {"outcomes", SQL_OUTCOMES, outcome_row},
     {"timeline", SQL_TIMELINE, timeline_row},
+    {"amendments", SQL_AMENDMENTS, amendment_row},
     {"agencies", SQL_AGENCIES, agency_row},
     {"staffing", SQL_STAFFING, staffing_row},
     {"by_category", SQL_CATEGORIES, category_row},
@@ -255,6 +269,8 @@ int report_build(struct muster *m, int64_t id, json_t **out)
     *out = rc == 0 ? report_pack(m, &inc, incident, lists) : NULL;
     if (*out)
         json_object_set_new(*out, "safeguarding", report_safeguarding(lists));
+    if (*out)
+        json_object_set(*out, "amendments", json_object_get(lists, "amendments"));
     if (rc == 0 && !*out)
         rc = -ENOMEM;
     json_decref(incident);
@@ -304,7 +320,13 @@ static void timeline_detail(FILE *f, json_t *d)
 {
     const char *agency = json_string_value(json_object_get(d, "agency"));
     const char *role = json_string_value(json_object_get(d, "role"));
-    if (role)
+    if (json_is_integer(json_object_get(d, "previous_level")))
+        fprintf(f, "level %lld to %lld by %s", proto_int(d, "previous_level"),
+                proto_int(d, "level"), proto_dash(d, "by"));
+    else if (json_is_string(json_object_get(d, "summary")))
+        fprintf(f, "plan version %lld by %s: %s", proto_int(d, "plan_version"), proto_dash(d, "by"),
+                proto_dash(d, "summary"));
+    else if (role)
         fprintf(f, "%s short of %lld %s, asked %s", proto_dash(d, "shift"), proto_int(d, "short"),
                 role, agency ? agency : "-");
     else if (agency)
@@ -332,6 +354,24 @@ static void md_timeline(FILE *f, json_t *r)
         fprintf(f, "| %s | %s | ", t, proto_dash(e, "kind"));
         timeline_detail(f, json_object_get(e, "data"));
         fprintf(f, " |\n");
+    }
+    fprintf(f, "\n");
+}
+
+static void md_amendments(FILE *f, json_t *r)
+{
+    json_t *e, *list = json_object_get(r, "amendments");
+    size_t i;
+    if (json_array_size(list) == 0)
+        return;
+    fprintf(f,
+            "## Plan amendments\n\n| version | time (UTC) | by | summary |\n|---|---|---|---|\n");
+    json_array_foreach(list, i, e)
+    {
+        char t[32];
+        utc(json_object_get(e, "at"), t, sizeof(t));
+        fprintf(f, "| %lld | %s | %s | %s |\n", proto_int(e, "version"), t, proto_dash(e, "by"),
+                proto_dash(e, "summary"));
     }
     fprintf(f, "\n");
 }
@@ -522,6 +562,7 @@ char *report_markdown(json_t *report)
     json_t *r = md_tree(report);
     md_header(f, r);
     md_timeline(f, r);
+    md_amendments(f, r);
     md_agencies(f, r);
     md_staffing(f, r);
     md_persons(f, r);

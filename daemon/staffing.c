@@ -148,6 +148,64 @@ int staffing_incident_start(struct muster *m, struct outbox *ob, int64_t inciden
     return rc ? rc : staffing_check_after_commit(m, ob);
 }
 
+/* ---- a change of level or plan ---- */
+
+static const char SQL_REQUIRE[] =
+    "INSERT INTO coverage (shift_id, role, required) SELECT s.id, r.key, r.value FROM shifts s,"
+    " json_each(?2) r WHERE s.incident_id = ?1 AND s.ends_at > ?3 ON CONFLICT (shift_id, role)"
+    " DO UPDATE SET required = excluded.required WHERE required <> excluded.required"
+    " RETURNING (SELECT key FROM shifts WHERE id = shift_id), role, required, pledged, accepted,"
+    " arrived";
+static const char SQL_UNREQUIRE[] =
+    "UPDATE coverage SET required = 0 WHERE shift_id IN (SELECT id FROM shifts WHERE"
+    " incident_id = ?1 AND ends_at > ?3) AND role NOT IN (SELECT key FROM json_each(?2))"
+    " AND required <> 0 RETURNING (SELECT key FROM shifts WHERE id = shift_id), role, required,"
+    " pledged, accepted, arrived";
+
+/* Run one of the two statements above; each cell changed goes on the
+ * board.  The number of cells changed, or -errno. */
+static int require_cells(struct muster *m, struct outbox *ob, const char *sql, int64_t incident_id,
+                         const char *needs, int64_t now)
+{
+    sqlite3_stmt *s = store_stmt(m->store, sql);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, incident_id);
+    sqlite3_bind_text(s, 2, needs, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, now);
+    int rc, n = 0;
+    while ((rc = store_step(s)) > 0) {
+        char key[160];
+        snprintf(key, sizeof(key), "cell/%s/%s", store_col_text(s, 0), store_col_text(s, 1));
+        board_put(ob, key,
+                  board_cell(sqlite3_column_int(s, 2), sqlite3_column_int(s, 3),
+                             sqlite3_column_int(s, 4), sqlite3_column_int(s, 5)));
+        n++;
+    }
+    sqlite3_reset(s);
+    return rc < 0 ? rc : n;
+}
+
+int staffing_incident_level(struct muster *m, struct outbox *ob, int64_t incident_id,
+                            const struct plan *plan, int level, int64_t now)
+{
+    const struct plan_staffing *st = &plan->staffing;
+    json_t *needs = json_object();
+    for (size_t r = 0; needs && r < st->nroles; r++)
+        json_object_set_new(needs, st->roles[r].id,
+                            json_integer(required_count(st, level, st->roles[r].id)));
+    char *text = needs ? json_dumps(needs, JSON_COMPACT) : NULL;
+    json_decref(needs);
+    if (!text)
+        return -ENOMEM;
+    int rc = require_cells(m, ob, SQL_REQUIRE, incident_id, text, now);
+    int zeroed = rc < 0 ? rc : require_cells(m, ob, SQL_UNREQUIRE, incident_id, text, now);
+    free(text);
+    if (zeroed < 0)
+        return zeroed;
+    return rc + zeroed > 0 ? staffing_check_after_commit(m, ob) : 0;
+}
+
 /* ---- the ledger ---- */
 
 static const char SQL_LEDGER[] =

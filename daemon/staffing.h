@@ -30,6 +30,15 @@ void staffing_free(struct staffing *s);
 int staffing_incident_start(struct muster *m, struct outbox *ob, int64_t incident_id,
                             const struct plan *plan, int level, int64_t now);
 
+/* Inside a transaction: the staff required on every shift of the
+ * incident not yet ended follow plan at level (the requirement with the
+ * highest level not above it; a role the plan no longer has requires
+ * none); changed cells go on the board, and asks are checked after the
+ * commit (a shortfall asks, a shortfall gone closes its asks).  Returns 0
+ * or -errno. */
+int staffing_incident_level(struct muster *m, struct outbox *ob, int64_t incident_id,
+                            const struct plan *plan, int level, int64_t now);
+
 /* One change to the ledger: a pledge's count added (or, negative, taken
  * away) on every shift it covers. */
 struct staffing_change {

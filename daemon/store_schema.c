@@ -464,6 +464,24 @@ static const char *const migrations[] = {
     "  deceased_id INTEGER NOT NULL REFERENCES persons (id),"
     "  at INTEGER NOT NULL,"
     "  PRIMARY KEY (person_id, deceased_id)) WITHOUT ROWID;",
+    /* 17: plan amendments.  The incidents row holds the plan version in
+     * force (plan_rev: its number, 1 at standup); plan_versions keeps
+     * every version of an amended incident's plan (version 1 copied from
+     * the incident at its first amendment), with when, by whom and a
+     * one-line summary of what changed. */
+    "ALTER TABLE incidents ADD COLUMN plan_rev INTEGER NOT NULL DEFAULT 1;"
+    "CREATE TABLE plan_versions ("
+    "  id INTEGER PRIMARY KEY,"
+    "  incident_id INTEGER NOT NULL REFERENCES incidents (id),"
+    "  version INTEGER NOT NULL,"
+    "  plan_version TEXT NOT NULL,"
+    "  plan_digest TEXT NOT NULL,"
+    "  plan_source TEXT NOT NULL,"
+    "  plan_json TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  created_by TEXT NOT NULL,"
+    "  summary TEXT NOT NULL,"
+    "  UNIQUE (incident_id, version));",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -188,6 +188,7 @@ check attempt_ids hub
 expect 0 attempts_early hub 1000
 expect 0 attempts_after_ack
 expect 0 attempts_repeated
+check plan_versions_list
 check shift_keys
 [ -n "$OUT" ] || fail "no shifts"
 check coverage_grid
@@ -235,6 +236,7 @@ check person_set "$p1" name "'Zed' || 'Zee'"
 expect ZedZee person_field "$p1" name
 check incident_set "$ref" operation "'OP'"
 expect OP incident_field "$ref" operation
+expect 1 incident_field "$ref" plan_rev
 expect 0 incidents_purged
 expect "" incident_field "$ref" purged_at
 expect 0 persons_count purged

@@ -51,6 +51,7 @@ db_col() {
     persons.purged | persons.referral_due_at | persons.name | persons.purge_due_at) echo "$2" ;;
     persons.age_band | persons.guardian | persons.status) echo "$2" ;;
     incidents.reports_purged_at | incidents.purged_at | incidents.operation) echo "$2" ;;
+    incidents.level | incidents.plan_rev) echo "$2" ;;
     referrals.home_area | referrals.provider | referrals.handoff) echo "$2" ;;
     pages.ack_code | pages.state | pages.repages | pages.body | pages.ack_due_at) echo "p.$2" ;;
     asks.state) echo "a.$2" ;;
@@ -413,6 +414,11 @@ attempts_repeated() { # (page, step, attempt) recorded more than once
 }
 
 # ---- surge staffing ----
+
+plan_versions_list() { # every incident's kept plan versions, "version:plan label:created_by"
+    q "SELECT group_concat(version || ':' || plan_version || ':' || created_by, ' ') FROM
+       (SELECT version, plan_version, created_by FROM plan_versions ORDER BY incident_id, version)"
+}
 
 shift_keys() { # the shifts' keys ("day-2026-12-01"), in start order
     q "SELECT group_concat(key, ' ') FROM (SELECT key FROM shifts ORDER BY starts_at)"
