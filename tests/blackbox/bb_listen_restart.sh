@@ -75,5 +75,6 @@ for r in "$ref0" "$ref1" "$ref2" "$ref3"; do
     [ "$(pages_of "$r")" = 1 ] || fail "$r's page arrived $(pages_of "$r") times"
 done
 said "lost the connection" 2 && said "connected to musterd again" 2 || fail "stderr: $(cat "$T/listener.err")"
+grep -q "paging: listener session of a1 started" "$LOG" || fail "musterd did not log the listener's return"
 ok "a page pushed live after the restarts; every page exactly once, each restart told once each way"
 stop_daemon
