@@ -58,15 +58,20 @@ int cli_load_keys(const struct cli *cli, const char *natural, struct keypair *me
  * EXIT_REFUSED. */
 int cli_report_error(json_t *reply);
 
-/* A pledge as options give it (pledge offer, agency ack --pledge). */
+/* A pledge as options give it (pledge offer, agency ack --pledge-...):
+ * flag is the options' prefix ("--" or "--pledge-"), for messages. */
 struct cli_pledge {
-    const char *role, *note, *agency;
-    long count;
+    const char *flag;
+    const char *role, *count, *note, *agency;
     json_t *shifts, *names;
 };
 
+/* Whether any of the pledge's options was given. */
+bool cli_pledge_given(const struct cli_pledge *p);
+
 /* The pledge's JSON object (shifts and names stolen), or NULL when the
- * role, a positive count or a shift is missing. */
+ * role, a count from 1 to 1000 or a shift is missing or malformed: then
+ * what is wrong, naming the option, has been printed. */
 json_t *cli_pledge_object(struct cli_pledge *p);
 
 /* The incident, plan, staffing and pledge commands (cli_incident.c). */

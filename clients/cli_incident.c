@@ -230,17 +230,53 @@ int cmd_request(struct cli *cli, int argc, char **argv)
 
 /* ---- staffing ---- */
 
+bool cli_pledge_given(const struct cli_pledge *p)
+{
+    return p->role || p->count || p->note || json_array_size(p->shifts) ||
+           json_array_size(p->names);
+}
+
+/* What is wrong with p's role, count or shifts, printed; 0 when nothing. */
+static int pledge_check(const struct cli_pledge *p, long *count)
+{
+    char *end = NULL;
+    const char *f = p->flag;
+    if (!p->role || !*p->role) {
+        cli_errorf("a pledge needs %srole ROLE (a role of the incident's plan)", f);
+        return -1;
+    }
+    *count = p->count ? strtol(p->count, &end, 10) : 0;
+    if (!p->count || !*p->count || *end || *count < 1 || *count > 1000) {
+        cli_errorf("%scount must be a whole number of staff from 1 to 1000%s%s%s", f,
+                   p->count ? ", not \"" : "", p->count ? p->count : "", p->count ? "\"" : "");
+        return -1;
+    }
+    if (json_array_size(p->shifts) == 0) {
+        cli_errorf("a pledge needs %sshift KEY, once for each shift (muster staffing INCIDENT"
+                   " lists the keys)",
+                   f);
+        return -1;
+    }
+    for (size_t i = 0; i < json_array_size(p->shifts); i++)
+        if (!*json_string_value(json_array_get(p->shifts, i))) {
+            cli_errorf("%sshift needs a shift key such as day-2026-11-23", f);
+            return -1;
+        }
+    return 0;
+}
+
 /* --role R --count N --shift S... [--name X]... [--note T]: a pledge
- * object, or NULL (with a usage message) when incomplete. */
+ * object, or NULL (what is wrong printed). */
 json_t *cli_pledge_object(struct cli_pledge *p)
 {
-    if (!p->role || p->count <= 0 || json_array_size(p->shifts) == 0) {
+    long count = 0;
+    if (pledge_check(p, &count) != 0) {
         json_decref(p->shifts);
         json_decref(p->names);
         return NULL;
     }
-    return json_pack("{s:s, s:i, s:o, s:o, s:s?}", "role", p->role, "count", (int)p->count,
-                     "shifts", p->shifts, "names", p->names, "note", p->note);
+    return json_pack("{s:s, s:i, s:o, s:o, s:s?}", "role", p->role, "count", (int)count, "shifts",
+                     p->shifts, "names", p->names, "note", p->note);
 }
 
 int cmd_pledge_offer(struct cli *cli, int argc, char **argv)
@@ -249,13 +285,13 @@ int cmd_pledge_offer(struct cli *cli, int argc, char **argv)
                                       {"shift", 1, NULL, 's'}, {"name", 1, NULL, 'n'},
                                       {"note", 1, NULL, 'N'},  {"agency", 1, NULL, 'a'},
                                       {NULL, 0, NULL, 0}};
-    struct cli_pledge p = {.shifts = json_array(), .names = json_array()};
+    struct cli_pledge p = {.flag = "--", .shifts = json_array(), .names = json_array()};
     SUBOPTS_BEGIN(o)
 case 'r':
     p.role = optarg;
     break;
 case 'c':
-    p.count = strtol(optarg, NULL, 10);
+    p.count = optarg;
     break;
 case 's':
     json_array_append_new(p.shifts, json_string(optarg));
@@ -270,10 +306,15 @@ case 'a':
     p.agency = optarg;
     break;
     SUBOPTS_END
-    json_t *args = optind == argc - 1 ? cli_pledge_object(&p) : NULL;
-    if (!args)
+    if (optind != argc - 1) {
+        json_decref(p.shifts);
+        json_decref(p.names);
         return die_usage("usage: muster pledge offer INCIDENT --role ROLE --count N --shift KEY"
                          "... [--name NAME]... [--note TEXT] [--agency ID]");
+    }
+    json_t *args = cli_pledge_object(&p);
+    if (!args)
+        return EXIT_USAGE;
     json_object_set_new(args, "incident", json_string(argv[optind]));
     if (p.agency)
         json_object_set_new(args, "agency", json_string(p.agency));

@@ -1,6 +1,7 @@
 /*
  * clients/cli_paging.c - the paging commands of the muster CLI: acknowledging pages
- * (by key, by code, relayed), re-paging, and an agency's listener session.
+ * (by key, by code, relayed, with a pledge), re-paging, alarms.  (The
+ * listener session is cli_listen.c.)
  */
 #include <errno.h>
 #include <getopt.h>
@@ -21,17 +22,23 @@
 
 /* ---- paging ---- */
 
+static const char AGENCY_ACK_USAGE[] =
+    "usage: muster agency ack INCIDENT | --code CODE [--note TEXT]\n"
+    "  [--pledge-role ROLE --pledge-count N --pledge-shift KEY... [--pledge-name NAME]...\n"
+    "   [--pledge-note TEXT]]";
+
+/* muster agency ack INCIDENT | --code CODE, with a pledge of staff when
+ * any --pledge-* option is given (then role, count and a shift are
+ * needed, checked here before anything is sent). */
 int cmd_agency_ack(struct cli *cli, int argc, char **argv)
 {
-    static const struct option o[] = {{"code", 1, NULL, 'c'},
-                                      {"note", 1, NULL, 'n'},
-                                      {"pledge-role", 1, NULL, 'r'},
-                                      {"pledge-count", 1, NULL, 'C'},
-                                      {"pledge-shift", 1, NULL, 's'},
-                                      {"pledge-name", 1, NULL, 'N'},
-                                      {NULL, 0, NULL, 0}};
+    static const struct option o[] = {
+        {"code", 1, NULL, 'c'},         {"note", 1, NULL, 'n'},
+        {"pledge-role", 1, NULL, 'r'},  {"pledge-count", 1, NULL, 'C'},
+        {"pledge-shift", 1, NULL, 's'}, {"pledge-name", 1, NULL, 'N'},
+        {"pledge-note", 1, NULL, 'T'},  {NULL, 0, NULL, 0}};
     const char *code = NULL, *note = NULL;
-    struct cli_pledge p = {.shifts = json_array(), .names = json_array()};
+    struct cli_pledge p = {.flag = "--pledge-", .shifts = json_array(), .names = json_array()};
     SUBOPTS_BEGIN(o)
 case 'c':
     code = optarg;
@@ -43,7 +50,7 @@ case 'r':
     p.role = optarg;
     break;
 case 'C':
-    p.count = strtol(optarg, NULL, 10);
+    p.count = optarg;
     break;
 case 's':
     json_array_append_new(p.shifts, json_string(optarg));
@@ -51,18 +58,23 @@ case 's':
 case 'N':
     json_array_append_new(p.names, json_string(optarg));
     break;
+case 'T':
+    p.note = optarg;
+    break;
     SUBOPTS_END
     const char *ref = optind == argc - 1 ? argv[optind] : NULL;
-    bool with_pledge = p.role != NULL;
-    json_t *pledge = cli_pledge_object(&p);
-    if (!ref == !code || optind < argc - 1 || (with_pledge && !pledge)) {
-        json_decref(pledge);
-        return die_usage("usage: muster agency ack INCIDENT | --code CODE [--note TEXT]\n"
-                         "  [--pledge-role ROLE --pledge-count N --pledge-shift KEY...]");
+    bool with_pledge = cli_pledge_given(&p);
+    if (!ref == !code || optind < argc - 1) {
+        json_decref(p.shifts);
+        json_decref(p.names);
+        return die_usage(AGENCY_ACK_USAGE);
     }
+    json_t *pledge = with_pledge ? cli_pledge_object(&p) : NULL;
     if (!with_pledge) {
-        json_decref(pledge);
-        pledge = NULL;
+        json_decref(p.shifts);
+        json_decref(p.names);
+    } else if (!pledge) {
+        return EXIT_USAGE;
     }
     return call(cli, "agency", "agency.ack",
                 json_pack("{s:s?, s:s?, s:s?, s:o?}", "incident", ref, "code", code, "note", note,
@@ -83,11 +95,16 @@ case 'v':
     via = optarg;
     break;
     SUBOPTS_END
-    if (optind != argc - 1)
+    char code[128] = "";
+    if (optind == argc)
         return die_usage("usage: muster page ack CODE [--note TEXT] [--via WHAT]");
+    /* a code as texted back may come in parts: "k7q2 mx4p" */
+    for (int i = optind; i < argc; i++) {
+        size_t n = strlen(code);
+        snprintf(code + n, sizeof(code) - n, "%s%s", i > optind ? " " : "", argv[i]);
+    }
     return call(cli, "duty", "page.ack",
-                json_pack("{s:s, s:s?, s:s?}", "code", argv[optind], "note", note, "via", via),
-                NULL);
+                json_pack("{s:s, s:s?, s:s?}", "code", code, "note", note, "via", via), NULL);
 }
 
 int cmd_repage(struct cli *cli, int argc, char **argv)
@@ -156,81 +173,4 @@ case 'n':
         return die_usage("usage: muster alarm clear ID [--note TEXT]");
     return call(cli, "duty", "alarm.clear",
                 json_pack("{s:I, s:s?}", "alarm", (json_int_t)id, "note", note), NULL);
-}
-
-/* Print a pushed page once (a page sent again after a daemon restart has
- * the same page id) and confirm it arrived.  Returns 1 when new. */
-static int listen_page(struct mclient *c, json_t *page, bool json, int64_t *seen, size_t *nseen)
-{
-    int64_t id = (int64_t)json_integer_value(json_object_get(page, "page_id"));
-    for (size_t i = 0; i < *nseen; i++)
-        if (seen[i] == id)
-            return 0;
-    if (*nseen < 4096)
-        seen[(*nseen)++] = id;
-    if (json) {
-        cli_dump_json(stdout, page, JSON_COMPACT);
-    } else {
-        printf("---- page %lld ----\n", (long long)id);
-        cli_print_escaped(stdout, json_string_value(json_object_get(page, "text")), CLI_ESC_LINES);
-        printf("\n");
-    }
-    fflush(stdout);
-    char err[256];
-    json_t *reply = NULL;
-    if (mclient_call(c, NULL, "agency.received", json_pack("{s:I}", "page_id", (json_int_t)id),
-                     &reply, err, sizeof(err)) == 0)
-        json_decref(reply);
-    return 1;
-}
-
-/* Heartbeat agency.listen; print every page pushed to this session. */
-static int listen_loop(struct mclient *c, bool json, long count)
-{
-    int64_t seen[4096];
-    size_t nseen = 0;
-    long got = 0;
-    int announced = 0;
-    char err[256];
-    while (count <= 0 || got < count) {
-        json_t *reply = NULL, *page = NULL;
-        int rc = mclient_call(c, NULL, "agency.listen", NULL, &reply, err, sizeof(err));
-        if (rc != 0) {
-            cli_errorf("%s", err);
-            return rc == -EACCES ? EXIT_AUTH : EXIT_UNREACHABLE;
-        }
-        json_decref(reply);
-        if (!announced++)
-            fprintf(stderr, "muster: listening for pages (Ctrl-C to stop)\n");
-        /* wait up to a heartbeat for pages */
-        while ((count <= 0 || got < count) && mclient_next_push(c, 10000, &page) == 0) {
-            got += listen_page(c, json_object_get(page, "page"), json, seen, &nseen);
-            json_decref(page);
-        }
-    }
-    return 0;
-}
-
-int cmd_listen(struct cli *cli, int argc, char **argv)
-{
-    static const struct option o[] = {{"count", 1, NULL, 'c'}, {NULL, 0, NULL, 0}};
-    long count = 0;
-    SUBOPTS_BEGIN(o)
-case 'c':
-    count = strtol(optarg, NULL, 10);
-    break;
-    SUBOPTS_END
-    struct keypair me;
-    char server_pub[41], err[512];
-    if (cli_load_keys(cli, "agency", &me, server_pub) != 0)
-        return EXIT_LOCAL;
-    struct mclient_opts opts = {cli->endpoint, &me, server_pub, cli->timeout_ms};
-    struct mclient *c = NULL;
-    if (mclient_open(&opts, &c, err, sizeof(err)) != 0) {
-        cli_errorf("%s", err);
-        return EXIT_UNREACHABLE;
-    }
-    int rc = listen_loop(c, cli->json, count);
-    mclient_close(c);
-    return rc;
 }

@@ -7,6 +7,7 @@
 #include "client.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@ struct mclient {
     void *monitor;
     int timeout_ms;
     int auth_failed;
+    bool disconnected;  /* the connection dropped (musterd stopped or restarted) */
     json_t *pushes[64]; /* pages that arrived while waiting for a reply */
     size_t npushes;
 };
@@ -42,7 +44,7 @@ static int open_monitor(struct mclient *c)
     snprintf(ep, sizeof(ep), "inproc://monitor-%p", (void *)c);
     if (zmq_socket_monitor(c->sock, ep,
                            ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
-                               ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) != 0)
+                               ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_DISCONNECTED) != 0)
         return -errno;
     c->monitor = zmq_socket(c->ctx, ZMQ_PAIR);
     if (!c->monitor || zmq_connect(c->monitor, ep) != 0)
@@ -117,6 +119,8 @@ static void read_monitor(struct mclient *c)
         memcpy(&event, zmq_msg_data(&m), sizeof(event));
         if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
             c->auth_failed = 1;
+        else if (event == ZMQ_EVENT_DISCONNECTED)
+            c->disconnected = true;
         else
             c->auth_failed = c->auth_failed ? c->auth_failed : 2;
     }
@@ -127,8 +131,10 @@ static void read_monitor(struct mclient *c)
     zmq_msg_close(&m);
 }
 
-/* Wait for a reply frame; *text is malloc'd. */
-static int wait_reply(struct mclient *c, char **text, char *err, size_t errlen)
+/* Wait for a reply frame; *text is malloc'd.  With until_disconnect, a
+ * dropped connection ends the wait with -ECONNRESET. */
+static int wait_frame(struct mclient *c, bool until_disconnect, char **text, char *err,
+                      size_t errlen)
 {
     zmq_pollitem_t items[] = {{c->sock, 0, ZMQ_POLLIN, 0}, {c->monitor, 0, ZMQ_POLLIN, 0}};
     int64_t deadline = clock_mono_ms() + c->timeout_ms, remaining;
@@ -141,6 +147,10 @@ static int wait_reply(struct mclient *c, char **text, char *err, size_t errlen)
             if (c->auth_failed == 1) {
                 snprintf(err, errlen, "musterd refused our key: it is not in the keyring");
                 return -EACCES;
+            }
+            if (until_disconnect && c->disconnected) {
+                snprintf(err, errlen, "musterd closed the connection");
+                return -ECONNRESET;
             }
         }
         if (items[0].revents & ZMQ_POLLIN) {
@@ -158,6 +168,11 @@ static int wait_reply(struct mclient *c, char **text, char *err, size_t errlen)
              "endpoint right?)",
              c->timeout_ms);
     return -ETIMEDOUT;
+}
+
+static int wait_reply(struct mclient *c, char **text, char *err, size_t errlen)
+{
+    return wait_frame(c, false, text, err, errlen);
 }
 
 int mclient_call_raw(struct mclient *c, const void *buf, size_t len, char **reply, char *err,
@@ -194,7 +209,7 @@ int mclient_next_push(struct mclient *c, int timeout_ms, json_t **msg)
     char *text = NULL, err[256];
     int saved = c->timeout_ms;
     c->timeout_ms = timeout_ms;
-    int rc = wait_reply(c, &text, err, sizeof(err));
+    int rc = c->disconnected ? -ECONNRESET : wait_frame(c, true, &text, err, sizeof(err));
     c->timeout_ms = saved;
     if (rc != 0)
         return rc;

@@ -37,7 +37,8 @@ int mclient_call(struct mclient *c, const char *req_id, const char *cmd, json_t 
 
 /* Wait up to timeout_ms for a message the daemon pushed unasked (a page
  * to a listening agency): 0 with *msg set (caller decrefs), -ETIMEDOUT,
- * or -errno. */
+ * -ECONNRESET once the connection has dropped (musterd stopped or
+ * restarted: open a new client to go on), or -errno. */
 int mclient_next_push(struct mclient *c, int timeout_ms, json_t **msg);
 
 /* Send raw bytes as one request frame and wait for any reply text

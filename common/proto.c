@@ -275,3 +275,47 @@ long long proto_int(json_t *o, const char *key)
 {
     return (long long)json_integer_value(json_object_get(o, key));
 }
+
+const char proto_ack_alphabet[33] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/* Bytes of a separator at s (a space, hyphen or dot; U+00A0 no-break
+ * space; U+2010 to U+2015, the hyphens and dashes), 0 for none. */
+static size_t ack_separator(const unsigned char *s)
+{
+    if (s[0] == ' ' || s[0] == '-' || s[0] == '.')
+        return 1;
+    if (s[0] == 0xc2 && s[1] == 0xa0)
+        return 2;
+    if (s[0] == 0xe2 && s[1] == 0x80 && s[2] >= 0x90 && s[2] <= 0x95)
+        return 3;
+    return 0;
+}
+
+/* The alphabet's character that c stands for, '\0' for none. */
+static char ack_char(unsigned char c)
+{
+    if (c >= 'a' && c <= 'z')
+        c = (unsigned char)(c - 'a' + 'A');
+    if (c == 'I' || c == 'L')
+        return '1';
+    if (c == 'O')
+        return '0';
+    return c && strchr(proto_ack_alphabet, c) ? (char)c : '\0';
+}
+
+int proto_ack_code(const char *in, char out[PROTO_ACK_CODE_LEN + 1])
+{
+    const unsigned char *s = (const unsigned char *)in;
+    size_t n = 0;
+    while (*s) {
+        size_t sep = ack_separator(s);
+        char c = sep ? '\0' : ack_char(*s);
+        if (!sep && (!c || n == PROTO_ACK_CODE_LEN))
+            return -1;
+        if (c)
+            out[n++] = c;
+        s += sep ? sep : 1;
+    }
+    out[n] = '\0';
+    return n == PROTO_ACK_CODE_LEN ? 0 : -1;
+}

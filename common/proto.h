@@ -103,6 +103,22 @@ int proto_arg_int(json_t *args, const char *name, bool required, int64_t min, in
                   int64_t *out, struct proto_error *e);
 int proto_arg_bool(json_t *args, const char *name, bool required, bool *out, struct proto_error *e);
 
+/*
+ * Acknowledgement codes: PROTO_ACK_CODE_LEN characters of Crockford's
+ * base32 alphabet (digits and capitals without I, L, O and U), as musterd
+ * makes them.  A code comes back as people and phones type it, so
+ * proto_ack_code reads any case, I and L as 1, O as 0, and drops the
+ * separators a phone or a person puts in (spaces, hyphens, dots, and the
+ * no-break space and dashes of an autocorrect).  It writes the code's one
+ * canonical form to out and returns 0, or -1 when in is not a code (a
+ * character outside the alphabet, U included, or not PROTO_ACK_CODE_LEN
+ * characters).  Codes are sent at most PROTO_ACK_CODE_MAX characters long.
+ */
+#define PROTO_ACK_CODE_LEN 8
+#define PROTO_ACK_CODE_MAX 32
+extern const char proto_ack_alphabet[33];
+int proto_ack_code(const char *in, char out[PROTO_ACK_CODE_LEN + 1]);
+
 /* Reading replies and documents: o[key] as a string, dflt when it is
  * absent or not a string; proto_dash with "-" for dflt; o[key] as an
  * integer, 0 when absent. */

@@ -209,6 +209,22 @@ static int code_wrong(struct cmd_ctx *c, int rc, int limit, const char *what)
     return proto_fail(&c->err, ERR_NOT_FOUND, "%s", what);
 }
 
+/* The "code" argument as people type it, in its canonical form in buf
+ * (see proto_ack_code); *code NULL when absent.  What is no code at all
+ * becomes "", which matches no page: it is a wrong code like any other,
+ * counted and answered alike. */
+static int code_arg(struct cmd_ctx *c, bool required, char buf[PROTO_ACK_CODE_LEN + 1],
+                    const char **code)
+{
+    const char *raw = NULL;
+    if (proto_arg_str(c->args, "code", required, PROTO_ACK_CODE_MAX, &raw, &c->err))
+        return -1;
+    if (raw && proto_ack_code(raw, buf) != 0)
+        buf[0] = '\0';
+    *code = raw ? buf : NULL;
+    return 0;
+}
+
 /* The pledge an acknowledgement carries ({role, count, shifts, names,
  * note}): agency offers staff for the incident of page pg; the pledge is
  * added to the reply. */
@@ -240,11 +256,12 @@ static int cmd_agency_ack(struct cmd_ctx *c)
 {
     const char *ref = NULL, *code = NULL, *note = NULL;
     const char *me = authz_agency_id(c->principal);
+    char buf[PROTO_ACK_CODE_LEN + 1];
     json_t *pledge = json_object_get(c->args, "pledge");
     if (json_is_null(pledge))
         pledge = NULL;
     if (proto_arg_str(c->args, "incident", false, INCIDENT_REF_MAX, &ref, &c->err) ||
-        proto_arg_str(c->args, "code", false, 16, &code, &c->err) ||
+        code_arg(c, false, buf, &code) ||
         proto_arg_text(c->args, "note", false, 2000, &note, &c->err))
         return -1;
     if (!ref == !code)
@@ -266,7 +283,8 @@ static int cmd_agency_ack(struct cmd_ctx *c)
 static int cmd_page_ack(struct cmd_ctx *c)
 {
     const char *code = NULL, *note = NULL, *via = "relay";
-    if (proto_arg_str(c->args, "code", true, 16, &code, &c->err) ||
+    char buf[PROTO_ACK_CODE_LEN + 1];
+    if (code_arg(c, true, buf, &code) ||
         proto_arg_text(c->args, "note", false, 2000, &note, &c->err) ||
         proto_arg_str(c->args, "via", false, 40, &via, &c->err))
         return -1;
@@ -285,9 +303,10 @@ static int cmd_page_ack(struct cmd_ctx *c)
 static int cmd_referral_ack(struct cmd_ctx *c)
 {
     const char *code = NULL, *note = NULL, *me = authz_agency_id(c->principal);
+    char buf[PROTO_ACK_CODE_LEN + 1];
     int64_t person = 0;
     if (proto_arg_int(c->args, "person", false, 1, INT64_MAX, &person, &c->err) ||
-        proto_arg_str(c->args, "code", false, 16, &code, &c->err) ||
+        code_arg(c, false, buf, &code) ||
         proto_arg_text(c->args, "note", false, 2000, &note, &c->err))
         return -1;
     if (!person == !code || (!me && !code))

@@ -57,13 +57,18 @@ void paging_session_seen(struct muster *m, const char *agency_id, const char *ke
         p->sessions = n;
         p->capsessions = cap;
     }
+    int64_t now = server_now(m);
+    size_t len = route_len < sizeof(s->route) ? route_len : sizeof(s->route);
+    /* a new connection (a listener back after a restart of either side), not a heartbeat */
+    if (!s || now - s->seen > SESSION_TTL_MS || s->route_len != len || memcmp(s->route, route, len))
+        log_info("paging: listener session of %s started", agency_id);
     if (!s)
         s = &p->sessions[p->nsessions++];
     snprintf(s->agency, sizeof(s->agency), "%s", agency_id);
     snprintf(s->key, sizeof(s->key), "%s", key ? key : "");
-    s->route_len = route_len < sizeof(s->route) ? route_len : sizeof(s->route);
-    memcpy(s->route, route, s->route_len);
-    s->seen = server_now(m);
+    s->route_len = len;
+    memcpy(s->route, route, len);
+    s->seen = now;
 }
 
 void paging__session_end(struct paging *p, struct paging_session *s)

@@ -10,6 +10,8 @@
 
 #include <sodium.h>
 
+#include "proto.h"
+
 char *paging_subject(const struct page_facts *f)
 {
     char *s = NULL;
@@ -117,8 +119,7 @@ json_t *paging_json(const struct page_facts *f, const char *subject, const char 
 
 void paging_ack_code(char buf[9])
 {
-    static const char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-    for (int i = 0; i < 8; i++)
-        buf[i] = alphabet[randombytes_uniform(32)];
-    buf[8] = '\0';
+    for (int i = 0; i < PROTO_ACK_CODE_LEN; i++)
+        buf[i] = proto_ack_alphabet[randombytes_uniform(32)];
+    buf[PROTO_ACK_CODE_LEN] = '\0';
 }

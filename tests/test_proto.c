@@ -180,6 +180,43 @@ static void test_error_reply_always_encodes(void **state)
     }
 }
 
+/* Acknowledgement codes as phones and people type them. */
+static void test_ack_codes(void **state)
+{
+    static const struct {
+        const char *in, *want; /* want NULL: not a code */
+    } cases[] = {
+        {"K7Q2MX4P", "K7Q2MX4P"},
+        {"k7q2mx4p", "K7Q2MX4P"},
+        {"K7Q2-MX4P", "K7Q2MX4P"},
+        {"k7q2 mx4p", "K7Q2MX4P"},
+        {" K7 Q2 MX 4P ", "K7Q2MX4P"},
+        {"k-7-q-2.m-x-4-p", "K7Q2MX4P"},
+        {"xaqib7no", "XAQ1B7N0"},
+        {"XAQL-B7NO", "XAQ1B7N0"},
+        {"8rc5 4yjt", "8RC54YJT"},
+        {"K7Q2\xc2\xa0MX4P", "K7Q2MX4P"},     /* no-break space */
+        {"K7Q2\xe2\x80\x93MX4P", "K7Q2MX4P"}, /* en dash */
+        {"K7Q2MX4", NULL},
+        {"K7Q2MX4PP", NULL},
+        {"K7Q2MX4U", NULL},
+        {"K7Q2_MX4P", NULL},
+        {"K7Q2MX4\xc3\xa9", NULL},
+        {"--------", NULL},
+        {"", NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char out[PROTO_ACK_CODE_LEN + 1];
+        int rc = proto_ack_code(cases[i].in, out);
+        if (!cases[i].want) {
+            assert_int_equal(rc, -1);
+            continue;
+        }
+        assert_int_equal(rc, 0);
+        assert_string_equal(out, cases[i].want);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -190,6 +227,7 @@ int main(void)
         cmocka_unit_test(test_replies),
         cmocka_unit_test(test_error_reply_always_encodes),
         cmocka_unit_test(test_control_characters),
+        cmocka_unit_test(test_ack_codes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -167,6 +167,7 @@ expect paging page_field state ref="$ref" ask=none
 check page_field repages agency=hub
 check page_field body agency=hub kind=referral
 expect "" page_field ack_due_at agency=hub ask=none
+expect "" page_field ack_via agency=hub ask=none
 expect 0 page_ended_by_standdown "$ref"
 check pages_climbing "$ref"
 expect "hub:paging hub:paging hub:paging" pages_states
@@ -237,6 +238,8 @@ expect ZedZee person_field "$p1" name
 check incident_set "$ref" operation "'OP'"
 expect OP incident_field "$ref" operation
 expect 1 incident_field "$ref" plan_rev
+check page_set ack_code "'10K7Q2M0'" agency=hub ask=none ref="$ref"
+expect 10K7Q2M0 page_field ack_code agency=hub ask=none
 expect 0 incidents_purged
 expect "" incident_field "$ref" purged_at
 expect 0 persons_count purged

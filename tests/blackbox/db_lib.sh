@@ -54,6 +54,7 @@ db_col() {
     incidents.level | incidents.plan_rev) echo "$2" ;;
     referrals.home_area | referrals.provider | referrals.handoff) echo "$2" ;;
     pages.ack_code | pages.state | pages.repages | pages.body | pages.ack_due_at) echo "p.$2" ;;
+    pages.ack_via) echo "p.$2" ;;
     asks.state) echo "a.$2" ;;
     *) echo "db_lib: no column \"$2\" of $1 for the tests" >&2 && return 1 ;;
     esac
@@ -298,6 +299,12 @@ page_field() { # COLUMN FILTER...: the column of the pages that match
     local col
     col=$(db_col pages "$1") && shift && db_where pages_filter "$@" &&
         q "SELECT $col FROM pages p$JOINS WHERE $W"
+}
+
+page_set() { # COLUMN SQL FILTER...: set the column of the pages that match to the SQL expression's value
+    local col
+    col=$(db_col pages "$1") && db_where pages_filter "${@:3}" &&
+        q "UPDATE pages SET ${col#p.} = $2 WHERE id IN (SELECT p.id FROM pages p$JOINS WHERE $W)"
 }
 
 # page_ended_by_standdown REF: 1 if the incident's page was cancelled, or
