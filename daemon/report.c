@@ -181,6 +181,23 @@ static json_t *outcome_row(sqlite3_stmt *s)
                      sqlite3_column_int(s, 4), "breached", sqlite3_column_int(s, 5));
 }
 
+/* Every alarm with its time to clear (or to resolve): open ones have none. */
+static const char SQL_ALARMS[] =
+    "SELECT id, kind, agency_id, detail, state, raised_at, ended_at, ended_by,"
+    " (ended_at - raised_at) / 1000 FROM alarms WHERE incident_id = ?1 ORDER BY id";
+
+static json_t *alarm_row(sqlite3_stmt *s)
+{
+    json_t *r = json_pack(
+        "{s:I, s:s, s:o, s:s, s:s, s:I}", "alarm", (json_int_t)sqlite3_column_int64(s, 0), "kind",
+        store_col_text(s, 1), "agency", store_col_opt_text(s, 2), "detail", store_col_text(s, 3),
+        "state", store_col_text(s, 4), "raised_at", (json_int_t)sqlite3_column_int64(s, 5));
+    json_object_set_new(r, "ended_at", store_col_opt_int(s, 6));
+    json_object_set_new(r, "ended_by", store_col_opt_text(s, 7));
+    json_object_set_new(r, "seconds_to_clear", store_col_opt_int(s, 8));
+    return r;
+}
+
 /* The lists of a report: where each is read from, and how. */
 static const struct report_list {
     const char *name, *sql;
@@ -199,6 +216,7 @@ static const struct report_list {
     {"handoffs", SQL_HANDOFFS, acked_row},
     {"by_age_band", SQL_AGE_BANDS, band_row},
     {"by_language", SQL_LANGUAGES, language_row},
+    {"alarms", SQL_ALARMS, alarm_row},
 };
 
 /* Every list of incident id, by name into lists: every row, or -errno. */
@@ -255,6 +273,8 @@ int report_build(struct muster *m, int64_t id, json_t **out)
     *out = rc == 0 ? report_pack(m, &inc, incident, lists) : NULL;
     if (*out)
         json_object_set_new(*out, "safeguarding", report_safeguarding(lists));
+    if (*out)
+        json_object_set(*out, "alarms", json_object_get(lists, "alarms"));
     if (rc == 0 && !*out)
         rc = -ENOMEM;
     json_decref(incident);
@@ -352,6 +372,25 @@ static void md_agencies(FILE *f, json_t *r)
         fprintf(f, "| %s | %s | %lld | %s | %s | %s |\n", proto_dash(a, "agency"),
                 proto_dash(a, "state"), proto_int(a, "attempts"), t,
                 proto_dash(a, "acknowledged_by"), proto_dash(a, "via"));
+    }
+    fprintf(f, "\n");
+}
+
+static void md_alarms(FILE *f, json_t *r)
+{
+    json_t *a;
+    size_t i;
+    fprintf(f, "## Alarms\n\n| alarm | kind | detail | state | time to clear | by |\n"
+               "|---|---|---|---|---|---|\n");
+    json_array_foreach(json_object_get(r, "alarms"), i, a)
+    {
+        char t[32] = "-";
+        if (json_is_integer(json_object_get(a, "seconds_to_clear")))
+            snprintf(t, sizeof(t), "%lld min %lld s", proto_int(a, "seconds_to_clear") / 60,
+                     proto_int(a, "seconds_to_clear") % 60);
+        fprintf(f, "| %lld | %s | %s | %s | %s | %s |\n", proto_int(a, "alarm"),
+                proto_dash(a, "kind"), proto_dash(a, "detail"), proto_dash(a, "state"), t,
+                proto_dash(a, "ended_by"));
     }
     fprintf(f, "\n");
 }
@@ -527,6 +566,7 @@ char *report_markdown(json_t *report)
     md_persons(f, r);
     md_recovery(f, r);
     md_safeguarding(f, r);
+    md_alarms(f, r);
     json_decref(r);
     fclose(f);
     return buf;
