@@ -26,7 +26,10 @@ static const char *target_problem(enum plan_channel ch, const char *t, const cha
 {
     switch (ch) {
     case PLAN_CHANNEL_ZMQ:
-        return agency == NULL || strcmp(t, agency) == 0 ? NULL : "the agency's own id";
+        if (agency == NULL || strcmp(t, agency) == 0)
+            return NULL;
+        return strcmp(agency, "gold") && strcmp(agency, "duty") ? "the agency's own id"
+                                                                : "the ladder's own name";
     case PLAN_CHANNEL_EXEC:
         return t[0] == '/' && strpbrk(t, "\n\t") == NULL ? NULL : "an absolute path";
     case PLAN_CHANNEL_WEBHOOK:
