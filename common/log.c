@@ -39,6 +39,11 @@ static void log_vwrite(int prio, int level, const char *word, const char *fmt, v
         va_end(ap);                                                                                \
     } while (0)
 
+void log_notice(const char *fmt, ...)
+{
+    LOG_BODY(5, 2, "notice", NULL);
+}
+
 void log_info(const char *fmt, ...)
 {
     LOG_BODY(6, 2, "info", NULL);

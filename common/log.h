@@ -15,6 +15,11 @@
 /* Set the lowest level written: 0 errors only, 1 warnings, 2 info, 3 debug. */
 void log_open(int verbosity);
 
+/* A lifecycle event a commander wants in the journal (standup, alarm
+ * raised...): written at the default verbosity with priority notice.
+ * Never personal data. */
+void log_notice(const char *fmt, ...) LOG_PRINTF(1, 2);
+
 /* Info and debug messages. */
 void log_info(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_debug(const char *fmt, ...) LOG_PRINTF(1, 2);

@@ -97,20 +97,25 @@ static void persons_free(struct plan_persons *pp)
     free(pp->rules);
 }
 
+static void agency_free(struct plan_agency *a)
+{
+    for (size_t j = 0; j < a->ncontacts; j++)
+        contact_free(&a->contacts[j]);
+    free(a->contacts);
+    strings_free(a->supplies, a->nsupplies);
+    free(a->id);
+    free(a->name);
+    free(a->role);
+}
+
 void plan_free(struct plan *plan)
 {
     if (plan == NULL)
         return;
-    for (size_t i = 0; i < plan->nagencies; i++) {
-        struct plan_agency *a = &plan->agencies[i];
-        for (size_t j = 0; j < a->ncontacts; j++)
-            contact_free(&a->contacts[j]);
-        free(a->contacts);
-        strings_free(a->supplies, a->nsupplies);
-        free(a->id);
-        free(a->name);
-        free(a->role);
-    }
+    for (size_t i = 0; i < plan->nagencies; i++)
+        agency_free(&plan->agencies[i]);
+    agency_free(&plan->command.gold);
+    agency_free(&plan->command.duty);
     staffing_free(&plan->staffing);
     persons_free(&plan->persons);
     for (size_t i = 0; i < plan->nlevels; i++) {
@@ -254,6 +259,16 @@ const struct plan_agency *plan_agency_find(const struct plan *plan, const char *
         if (plan->agencies[i].id != NULL && strcmp(plan->agencies[i].id, id) == 0)
             return &plan->agencies[i];
     return NULL;
+}
+
+const struct plan_agency *plan_ladder_find(const struct plan *plan, const char *id)
+{
+    const struct plan_command *cmd = &plan->command;
+    if (cmd->gold.ncontacts > 0 && strcmp(id, "gold") == 0)
+        return &cmd->gold;
+    if (cmd->duty.ncontacts > 0 && strcmp(id, "duty") == 0)
+        return &cmd->duty;
+    return plan_agency_find(plan, id);
 }
 
 const struct plan_level *plan_level_find(const struct plan *plan, int level)

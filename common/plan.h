@@ -213,6 +213,17 @@ struct plan_agency {
     bool activate_on_referral; /* a referral to it activates it below its level: default true */
 };
 
+/* The command ladders (the optional top-level "command" section): how
+ * Gold and the Hub duty manager are paged about an open alarm.  Each is
+ * an agency-shaped ladder with the fixed id "gold" or "duty" (no agency
+ * may take those ids), a name, the role "Gold Command" or "Hub duty
+ * manager", activate_level 0 and no supplies; a ladder the plan does not
+ * give has ncontacts == 0 and id NULL. */
+struct plan_command {
+    struct plan_agency gold;
+    struct plan_agency duty;
+};
+
 struct plan_level {
     int level; /* 1.. ; levels are unique and listed in increasing order */
     char *name;
@@ -246,6 +257,7 @@ struct plan {
     struct plan_persons persons;
     struct plan_agency *agencies;
     size_t nagencies;
+    struct plan_command command;
 };
 
 /* Collected "file:line:column: message" strings. */
@@ -273,6 +285,9 @@ int plan_load_buffer(const char *name, const char *buf, size_t len, struct plan 
 void plan_free(struct plan *plan);
 
 const struct plan_agency *plan_agency_find(const struct plan *plan, const char *id);
+/* The ladder pages to id climb: agency id's, or the command ladder "gold"
+ * or "duty" when the plan gives it; NULL when there is none. */
+const struct plan_agency *plan_ladder_find(const struct plan *plan, const char *id);
 const struct plan_level *plan_level_find(const struct plan *plan, int level);
 
 /* The index of pathway id in pp->pathways, or -1. */

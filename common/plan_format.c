@@ -110,6 +110,26 @@ static const struct field agency_fields[] = {
 static const struct schema agency_schema = {"agency", sizeof(struct plan_agency),
                                             FIELDS(agency_fields), plan_post_agency};
 
+/* A command ladder ("gold:" or "duty:" under "command:"): a name and the
+ * contacts, as an agency's; its post hook names it. */
+static const struct field ladder_fields[] = {
+    F_STR("name", plan_agency, name, REQUIRED, 200, NULL),
+    F_SEQ("contacts", plan_agency, contacts, ncontacts, 1, 10, &contact_schema),
+};
+
+static const struct schema gold_schema = {"gold ladder", sizeof(struct plan_agency),
+                                          FIELDS(ladder_fields), plan_post_gold};
+static const struct schema duty_schema = {"duty ladder", sizeof(struct plan_agency),
+                                          FIELDS(ladder_fields), plan_post_duty};
+
+static const struct field command_fields[] = {
+    F_MAP("gold", plan_command, gold, REQUIRED, &gold_schema),
+    F_MAP("duty", plan_command, duty, REQUIRED, &duty_schema),
+};
+
+static const struct schema command_schema = {"command", sizeof(struct plan_command),
+                                             FIELDS(command_fields), NULL};
+
 static const struct field level_fields[] = {
     F_INT("level", plan_level, level, REQUIRED, 1, 9, 0),
     F_STR("name", plan_level, name, REQUIRED, 200, NULL),
@@ -322,6 +342,7 @@ static const struct field plan_fields[] = {
     F_MAP("paging", plan, paging, OPTIONAL, &paging_schema),
     F_MAP("staffing", plan, staffing, OPTIONAL, &staffing_schema),
     F_MAP("persons", plan, persons, OPTIONAL, &persons_schema),
+    F_MAP("command", plan, command, OPTIONAL, &command_schema),
 };
 
 const struct schema plan_root_schema = {"the plan file", sizeof(struct plan), FIELDS(plan_fields),

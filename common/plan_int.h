@@ -226,6 +226,8 @@ extern const struct names plan_screen_set;
  * the struct filled); plan_post_root runs last, on the whole file. */
 void plan_post_contact(struct ctx *c, const struct node *map, void *obj);
 void plan_post_agency(struct ctx *c, const struct node *map, void *obj);
+void plan_post_gold(struct ctx *c, const struct node *map, void *obj);
+void plan_post_duty(struct ctx *c, const struct node *map, void *obj);
 void plan_post_rule(struct ctx *c, const struct node *map, void *obj);
 void plan_post_head(struct ctx *c, const struct node *map, void *obj);
 void plan_post_persons(struct ctx *c, const struct node *map, void *obj);

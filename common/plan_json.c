@@ -54,6 +54,25 @@ static json_t *agency_to_json(const struct plan_agency *a)
                      a->activate_on_referral);
 }
 
+/* The command ladders: {"gold": {name, contacts}, "duty": ...}, or null. */
+static json_t *command_to_json(const struct plan_command *cmd)
+{
+    const struct plan_agency *l[2] = {&cmd->gold, &cmd->duty};
+    json_t *o = cmd->gold.ncontacts > 0 ? json_object() : NULL;
+
+    if (o == NULL)
+        return json_null();
+    for (size_t i = 0; o != NULL && i < 2; i++) {
+        json_t *contacts = json_array();
+        for (size_t j = 0; contacts != NULL && j < l[i]->ncontacts; j++)
+            json_array_append_new(contacts, contact_to_json(&l[i]->contacts[j]));
+        json_object_set_new(o, l[i]->id,
+                            json_pack("{s:s, s:o}", "name", l[i]->name, "contacts",
+                                      contacts ? contacts : json_array()));
+    }
+    return o;
+}
+
 /* A shift gives its start both as minutes after midnight and as "HH:MM". */
 static json_t *shift_to_json(const struct plan_shift *sh)
 {
@@ -212,12 +231,12 @@ json_t *plan_to_json(const struct plan *plan)
         json_array_append_new(agencies, agency_to_json(&plan->agencies[i]));
     return json_pack(
         "{s:s, s:s, s:s, s:s, s:i, s:o, s:o, s:{s:s, s:s, s:s?, s:s?}, s:o, s:o, s:o, "
-        "s:o}",
+        "s:o, s:o}",
         "id", plan->id, "name", plan->name, "version", plan->version, "ref_prefix",
         plan->ref_prefix, "retention_days", plan->retention_days, "declined_retention_days",
         plan->declined_retention_days ? json_integer(plan->declined_retention_days) : json_null(),
         "levels", levels_to_json(plan), "hub", "name", h->name, "lead_agency", h->lead_agency,
         "address", h->address, "phone", h->phone, "agencies", agencies, "paging",
         paging_to_json(&plan->paging), "staffing", staffing_to_json(&plan->staffing), "persons",
-        persons_to_json(&plan->persons));
+        persons_to_json(&plan->persons), "command", command_to_json(&plan->command));
 }

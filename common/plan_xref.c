@@ -26,7 +26,10 @@ static const char *target_problem(enum plan_channel ch, const char *t, const cha
 {
     switch (ch) {
     case PLAN_CHANNEL_ZMQ:
-        return agency == NULL || strcmp(t, agency) == 0 ? NULL : "the agency's own id";
+        if (agency == NULL || strcmp(t, agency) == 0)
+            return NULL;
+        return strcmp(agency, "gold") && strcmp(agency, "duty") ? "the agency's own id"
+                                                                : "the ladder's own name";
     case PLAN_CHANNEL_EXEC:
         return t[0] == '/' && strpbrk(t, "\n\t") == NULL ? NULL : "an absolute path";
     case PLAN_CHANNEL_WEBHOOK:
@@ -101,6 +104,29 @@ void plan_post_agency(struct ctx *c, const struct node *map, void *obj)
                       plan_channel_name((enum plan_channel)ch), want,
                       plan_show(target, sbuf, sizeof(sbuf)));
     }
+}
+
+/* A command ladder is named for its principal, "gold" or "duty": a zmq
+ * contact on it pages that principal's listener. */
+static void post_ladder(struct ctx *c, const struct node *map, struct plan_agency *l,
+                        const char *id, const char *role)
+{
+    if ((l->id = strdup(id)) == NULL || (l->role = strdup(role)) == NULL) {
+        c->rc = -ENOMEM;
+        return;
+    }
+    l->activate_on_referral = false;
+    plan_post_agency(c, map, l);
+}
+
+void plan_post_gold(struct ctx *c, const struct node *map, void *obj)
+{
+    post_ladder(c, map, obj, "gold", "Gold Command");
+}
+
+void plan_post_duty(struct ctx *c, const struct node *map, void *obj)
+{
+    post_ladder(c, map, obj, "duty", "Hub duty manager");
 }
 
 /* A person who declined is kept no longer than the incident: the plan's
@@ -236,10 +262,19 @@ static void check_unique_ids(struct ctx *c, const struct node *seq, const char *
     }
 }
 
+/* Agency ids are unique, and none is "gold" or "duty": those name the
+ * command ladders (and their principals). */
 static void agencies_check_ids(struct ctx *c, const struct node *root, const struct plan *plan)
 {
-    check_unique_ids(c, plan_map_get(root, "agencies"), "agency", plan->agencies,
-                     sizeof(*plan->agencies), plan->nagencies);
+    const struct node *seq = plan_map_get(root, "agencies");
+
+    check_unique_ids(c, seq, "agency", plan->agencies, sizeof(*plan->agencies), plan->nagencies);
+    for (size_t i = 0; i < plan->nagencies; i++) {
+        const char *id = plan->agencies[i].id;
+        if (id != NULL && (strcmp(id, "gold") == 0 || strcmp(id, "duty") == 0))
+            plan_fail(c, &plan_map_get(plan_seq_get(seq, i), "id")->mark,
+                      "agency id \"%s\" is reserved for the command ladder of that name", id);
+    }
 }
 
 /* True if every agency has an id, so a failed look-up is the reference's

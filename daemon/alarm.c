@@ -1,22 +1,27 @@
 /*
  * daemon/alarm.c - alarms for the duty manager and Gold (see alarm.h):
- * raising, resolving, clearing and listing the rows of the alarms table.
+ * raising (once per cause, paged to the command ladders), resolving,
+ * clearing and listing the rows of the alarms table.
  */
 #include "alarm.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "board.h"
 #include "incident.h"
 #include "outbox.h"
+#include "paging.h"
 #include "server.h"
 #include "store.h"
 
 static const char SQL_RAISE[] =
     "INSERT INTO alarms (incident_id, kind, agency_id, person_id, referral_id, detail, state,"
-    " raised_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'open', ?7)";
+    " raised_at, cause) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'open', ?7, ?8)";
+static const char SQL_OPEN_CAUSE[] =
+    "SELECT id FROM alarms WHERE incident_id = ?1 AND cause = ?2 AND state = 'open'";
 
 static void bind_id_opt(sqlite3_stmt *s, int i, int64_t v)
 {
@@ -38,8 +43,32 @@ static json_t *alarm_data(int64_t id, const char *kind, const char *agency, int6
     return d;
 }
 
-int alarm_raise(struct muster *m, struct outbox *ob, const struct alarm_new *a, int64_t now,
-                int64_t *id)
+/* a's cause, given or made, into buf. */
+static void alarm_cause(const struct alarm_new *a, char *buf, size_t len)
+{
+    if (a->cause)
+        snprintf(buf, len, "%s", a->cause);
+    else
+        snprintf(buf, len, "%s:%s:%lld:%lld:%s", a->kind, a->agency ? a->agency : "",
+                 (long long)a->person_id, (long long)a->referral_id, a->detail);
+}
+
+/* The incident's open alarm of cause in *id: 1, 0 when none, or -errno. */
+static int open_by_cause(struct muster *m, int64_t incident_id, const char *cause, int64_t *id)
+{
+    sqlite3_stmt *s = store_stmt(m->store, SQL_OPEN_CAUSE);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, incident_id);
+    sqlite3_bind_text(s, 2, cause, -1, SQLITE_STATIC);
+    int rc = store_step(s);
+    *id = rc > 0 ? sqlite3_column_int64(s, 0) : 0;
+    sqlite3_reset(s);
+    return rc;
+}
+
+static int alarm_insert(struct muster *m, const struct alarm_new *a, const char *cause, int64_t now,
+                        int64_t *id)
 {
     sqlite3_stmt *s = store_stmt(m->store, SQL_RAISE);
     if (!s)
@@ -51,8 +80,48 @@ int alarm_raise(struct muster *m, struct outbox *ob, const struct alarm_new *a, 
     bind_id_opt(s, 5, a->referral_id);
     sqlite3_bind_text(s, 6, a->detail, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 7, now);
+    sqlite3_bind_text(s, 8, cause, -1, SQLITE_STATIC);
     int rc = store_exec_stmt(s);
-    int64_t new_id = rc == 0 ? sqlite3_last_insert_rowid(sqlite3_db_handle(s)) : 0;
+    *id = rc == 0 ? sqlite3_last_insert_rowid(sqlite3_db_handle(s)) : 0;
+    return rc;
+}
+
+/* Page new alarm id to the command ladders; how many in *paged. */
+static int alarm_page(struct muster *m, struct outbox *ob, const struct alarm_new *a, int64_t id,
+                      int64_t now, int *paged)
+{
+    char *subject = NULL, *text = NULL;
+    json_t *facts = json_pack("{s:I, s:s, s:s?}", "alarm", (json_int_t)id, "kind", a->kind,
+                              "agency", a->agency);
+    int rc = asprintf(&subject, "ALARM %lld: %s", (long long)id, a->detail) < 0 ? -ENOMEM : 0;
+    if (rc == 0 && asprintf(&text,
+                            "Alarm %lld (%s): %s.\n"
+                            "It stays on the board until cleared: muster alarm clear %lld --note "
+                            "TEXT.",
+                            (long long)id, a->kind, a->detail, (long long)id) < 0)
+        rc = -ENOMEM;
+    struct paging_alarm pa = {a->incident_id, id, subject, text, facts};
+    if (rc == 0)
+        rc = facts ? paging_alarm(m, ob, &pa, now, paged) : -ENOMEM;
+    free(subject);
+    free(text);
+    json_decref(facts);
+    return rc;
+}
+
+int alarm_raise(struct muster *m, struct outbox *ob, const struct alarm_new *a, int64_t now,
+                int64_t *id)
+{
+    char cause[512];
+    int64_t new_id = 0;
+    int paged = 0;
+    alarm_cause(a, cause, sizeof(cause));
+    int rc = open_by_cause(m, a->incident_id, cause, &new_id);
+    if (id)
+        *id = new_id;
+    if (rc != 0)
+        return rc < 0 ? rc : 0; /* the same cause again: the alarm already open */
+    rc = alarm_insert(m, a, cause, now, &new_id);
     if (id)
         *id = new_id;
     if (rc == 0)
@@ -61,6 +130,11 @@ int alarm_raise(struct muster *m, struct outbox *ob, const struct alarm_new *a, 
         rc = outbox_event(
             m, ob, a->incident_id, a->ref, "alarm.raised",
             alarm_data(new_id, a->kind, a->agency, a->person_id, a->referral_id, a->detail), now);
+    if (rc == 0)
+        rc = alarm_page(m, ob, a, new_id, now, &paged);
+    if (rc == 0)
+        outbox_log(ob, "alarms: %s: alarm %lld raised (%s): %s; paged to %d command ladder%s",
+                   a->ref, (long long)new_id, a->kind, a->detail, paged, paged == 1 ? "" : "s");
     return rc;
 }
 
@@ -77,6 +151,11 @@ static int ended(struct muster *m, struct outbox *ob, int64_t incident_id, int64
         rc = outbox_event(
             m, ob, incident_id, inc.ref, kind,
             json_pack("{s:I, s:s, s:s?}", "alarm", (json_int_t)id, "by", by, "note", note), now);
+    if (rc == 0)
+        rc = paging_alarm_stop(m, ob, id, now);
+    if (rc == 0)
+        outbox_log(ob, "alarms: %s: alarm %lld %s", inc.ref, (long long)id,
+                   !strcmp(kind, "alarm.cleared") ? "cleared" : "resolved");
     return rc;
 }
 
@@ -105,6 +184,28 @@ int alarm_resolve_referral(struct muster *m, struct outbox *ob, int64_t referral
     for (size_t i = 0; rc == 0 && i < n; i++)
         rc = ended(m, ob, ids[i][1], ids[i][0], "alarm.resolved", by, NULL, now);
     return rc;
+}
+
+static const char SQL_RESOLVE_CAUSE[] =
+    "UPDATE alarms SET state = 'resolved', ended_at = ?3, ended_by = ?4"
+    " WHERE incident_id = ?1 AND cause = ?2 AND state = 'open' RETURNING id";
+
+int alarm_resolve_cause(struct muster *m, struct outbox *ob, int64_t incident_id, const char *cause,
+                        const char *by, int64_t now)
+{
+    sqlite3_stmt *s = store_stmt(m->store, SQL_RESOLVE_CAUSE);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, incident_id);
+    sqlite3_bind_text(s, 2, cause, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, now);
+    sqlite3_bind_text(s, 4, by, -1, SQLITE_STATIC);
+    int rc = store_step(s); /* at most one: the cause's open alarm is unique */
+    int64_t id = rc > 0 ? sqlite3_column_int64(s, 0) : 0;
+    sqlite3_reset(s);
+    if (rc <= 0)
+        return rc;
+    return ended(m, ob, incident_id, id, "alarm.resolved", by, NULL, now);
 }
 
 static const char SQL_STATE[] = "SELECT state, incident_id FROM alarms WHERE id = ?1";

@@ -13,6 +13,13 @@
  * happened: the provider acknowledged, a place was found).  Raising or
  * ending one moves the incident's "alarms" board counter and makes an
  * alarm.raised, alarm.cleared or alarm.resolved feed event.
+ *
+ * Every alarm is delivered, not only shown: raising one pages it to the
+ * incident's command ladders (the plan's "command" section: Gold and the
+ * Hub duty manager, paging.h's paging_alarm), which climb until their
+ * holder acknowledges the page or the alarm ends.  An alarm has a cause;
+ * raising a cause that already has an open alarm is that alarm again (one
+ * alarm, one page), so any caller may raise as often as it notices.
  */
 #ifndef MUSTER_ALARM_H
 #define MUSTER_ALARM_H
@@ -28,15 +35,19 @@ struct outbox;
 struct alarm_new {
     int64_t incident_id;
     const char *ref;    /* the incident's reference, for the event */
-    const char *kind;   /* "referral_unacknowledged", "urgent_held" */
+    const char *kind;   /* "referral_unacknowledged", "urgent_held", "agency_unreachable",
+                         * "victims_code_breach", ... */
     const char *agency; /* the agency it is about, or NULL */
     int64_t person_id;  /* 0 for none */
     int64_t referral_id;
     const char *detail; /* one line, no personal data */
+    const char *cause;  /* what makes two raises one alarm; NULL: kind, agency, person,
+                         * referral and detail together */
 };
 
-/* Inside a transaction: raise alarm a; its id in *id (may be NULL).
- * Returns 0 or -errno. */
+/* Inside a transaction: raise alarm a and page it, unless its cause
+ * already has an open alarm (then nothing changes); the alarm's id in *id
+ * (may be NULL).  Returns 0 or -errno. */
 int alarm_raise(struct muster *m, struct outbox *ob, const struct alarm_new *a, int64_t now,
                 int64_t *id);
 
@@ -44,6 +55,11 @@ int alarm_raise(struct muster *m, struct outbox *ob, const struct alarm_new *a, 
  * waited for happened), by whom (a principal or actor).  0 or -errno. */
 int alarm_resolve_referral(struct muster *m, struct outbox *ob, int64_t referral_id, const char *by,
                            int64_t now);
+
+/* Inside a transaction: resolve the incident's open alarm of cause, if
+ * any (what it waited for happened).  0 or -errno. */
+int alarm_resolve_cause(struct muster *m, struct outbox *ob, int64_t incident_id, const char *cause,
+                        const char *by, int64_t now);
 
 /* Inside a transaction: clear open alarm id by a duty manager or Gold,
  * with an optional note.  0, -ENOENT (no such alarm), -EALREADY (not

@@ -24,8 +24,8 @@ static const struct policy policy[] = {
     {"incident.amend", ROLE_GOLD},
     {"incident.list", ROLE_ANY},
     {"incident.show", ROLE_ANY},
-    {"agency.listen", ROLE_AGENCY},
-    {"agency.received", ROLE_AGENCY},
+    {"agency.listen", ROLE_AGENCY | ROLE_GOLD | ROLE_DUTY}, /* Gold's and duty's: alarm pages */
+    {"agency.received", ROLE_AGENCY | ROLE_GOLD | ROLE_DUTY},
     {"agency.ack", ROLE_AGENCY},
     {"page.ack", ROLE_GOLD | ROLE_DUTY},
     {"agency.repage", ROLE_GOLD},

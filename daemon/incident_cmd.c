@@ -164,6 +164,9 @@ static int cmd_standup(struct cmd_ctx *c)
         json_decref(data);
         return dispatch_storage_fail(c, rc);
     }
+    outbox_log(c->outbox, "incident: %s stood up%s: plan %s version %s, level %lld, %zu agencies",
+               ref, su.exercise ? " (EXERCISE)" : "", su.plan->id, su.plan->version,
+               (long long)su.level, activated);
     json_object_set_new(data, "state", json_string("active"));
     json_object_set_new(data, "created_at", json_integer(c->now));
     c->result = data;
@@ -217,6 +220,7 @@ static int cmd_standdown(struct cmd_ctx *c)
                           c->now);
     if (rc != 0)
         return dispatch_storage_fail(c, rc);
+    outbox_log(c->outbox, "incident: %s stood down: paging and staffing ended", ref);
     c->result = json_pack("{s:s, s:s, s:I}", "ref", ref, "state", "stood_down", "stood_down_at",
                           (json_int_t)c->now);
     return 0;
@@ -283,6 +287,8 @@ static int cmd_close(struct cmd_ctx *c)
                           c->now);
     if (rc != 0)
         return dispatch_storage_fail(c, rc);
+    outbox_log(c->outbox, "incident: %s closed%s: %lld referrals closed", a.ref,
+               a.force ? " (forced)" : "", (long long)closed);
     c->result = json_pack("{s:s, s:s, s:I, s:I}", "ref", a.ref, "state", "closed", "closed_at",
                           (json_int_t)c->now, "referrals_closed", (json_int_t)closed);
     return 0;

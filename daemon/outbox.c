@@ -4,10 +4,13 @@
 #include "outbox.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "feed.h"
+#include "log.h"
 #include "server.h"
 #include "store.h"
 
@@ -65,6 +68,24 @@ int outbox_action(struct outbox *ob, outbox_fn *fn, outbox_drop_fn *drop, void *
     if (rc != 0 && drop)
         drop(arg);
     return rc;
+}
+
+static void log_line(struct muster *m, void *arg)
+{
+    (void)m;
+    log_notice("%s", (const char *)arg);
+    free(arg);
+}
+
+void outbox_log(struct outbox *ob, const char *fmt, ...)
+{
+    char *line = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vasprintf(&line, fmt, ap);
+    va_end(ap);
+    if (n >= 0)
+        outbox_action(ob, log_line, free, line);
 }
 
 void outbox_flush(struct muster *m, struct outbox *ob)

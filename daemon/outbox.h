@@ -38,6 +38,11 @@ int outbox_event(struct muster *m, struct outbox *ob, int64_t incident_id, const
  * fn's business.  Returns 0 or -ENOMEM (then drop has run). */
 int outbox_action(struct outbox *ob, outbox_fn *fn, outbox_drop_fn *drop, void *arg);
 
+/* Queue a journal line (log_notice, printf format) for after the commit:
+ * a lifecycle event is logged only once it happened.  A line that cannot
+ * be queued (no memory) is dropped; the change goes on. */
+void outbox_log(struct outbox *ob, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* After a commit: publish and run everything, in order; empty the outbox. */
 void outbox_flush(struct muster *m, struct outbox *ob);
 

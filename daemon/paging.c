@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alarm.h"
 #include "board.h"
 #include "channel.h"
 #include "control.h"
@@ -123,11 +124,12 @@ struct due {
     char ref[64];
     int step, attempt;
     bool notice; /* a notice (paging_notice.c), not an activation or a call for staff */
+    bool ask;    /* a call for staff */
 };
 
 static const char SQL_DUE[] =
-    "SELECT p.id, p.incident_id, p.agency_id, i.ref, p.step, p.attempt, p.kind <> 'page'"
-    " FROM pages p"
+    "SELECT p.id, p.incident_id, p.agency_id, i.ref, p.step, p.attempt, p.kind <> 'page',"
+    " p.ask_id IS NOT NULL FROM pages p"
     " JOIN incidents i ON i.id = p.incident_id WHERE p.state = 'paging' AND p.next_at <= ?1"
     " ORDER BY p.next_at LIMIT ?2";
 static const char SQL_UNREACHABLE[] = "UPDATE pages SET state = 'unreachable', unreachable_at = ?2,"
@@ -137,6 +139,24 @@ static const char SQL_ATTEMPT_ADD[] =
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 static const char SQL_ADVANCE[] =
     "UPDATE pages SET step = ?2, attempt = ?3, next_at = ?4 WHERE id = ?1";
+
+/* An agency unreachable on every channel is an alarm for Gold and the
+ * duty manager (one while it is open, however often it is repaged). */
+static int unreachable_alarm(struct muster *m, struct outbox *ob, const struct due *d, int steps,
+                             int64_t now)
+{
+    char detail[160], cause[80];
+    snprintf(detail, sizeof(detail), "agency %s unreachable on every channel (%d steps)", d->agency,
+             steps);
+    snprintf(cause, sizeof(cause), "agency_unreachable:%s", d->agency);
+    struct alarm_new a = {.incident_id = d->incident_id,
+                          .ref = d->ref,
+                          .kind = "agency_unreachable",
+                          .agency = d->agency,
+                          .detail = detail,
+                          .cause = cause};
+    return alarm_raise(m, ob, &a, now, NULL);
+}
 
 static int mark_unreachable(struct muster *m, struct outbox *ob, const struct due *d, int steps,
                             int64_t now)
@@ -151,13 +171,14 @@ static int mark_unreachable(struct muster *m, struct outbox *ob, const struct du
         return rc ? rc
                   : paging__notice_unreachable(m, ob, d->id, d->incident_id, d->ref, d->agency,
                                                steps, now);
-    log_warnx("paging: %s: agency %s unreachable after %d steps: Gold is told", d->ref, d->agency,
-              steps);
     paging_agency_board(m, ob, d->incident_id, d->agency);
     if (rc == 0)
         rc = outbox_event(m, ob, d->incident_id, d->ref, "agency.unreachable",
                           json_pack("{s:s, s:i}", "agency", d->agency, "steps", steps), now);
-    return rc;
+    if (rc == 0)
+        outbox_log(ob, "paging: %s: agency %s unreachable on every channel after %d steps", d->ref,
+                   d->agency, steps);
+    return rc || d->ask ? rc : unreachable_alarm(m, ob, d, steps, now);
 }
 
 static int attempt_insert(struct muster *m, const struct due *d, const struct plan_contact *contact,
@@ -210,7 +231,7 @@ static int step_page(struct paging *p, struct outbox *ob, const struct due *d, i
 {
     struct muster *m = p->m;
     const struct plan *plan = frozen_plan(m, d->incident_id);
-    const struct plan_agency *agency = plan ? plan_agency_find(plan, d->agency) : NULL;
+    const struct plan_agency *agency = plan ? plan_ladder_find(plan, d->agency) : NULL;
     if (!agency)
         return -ENOENT;
     int steps = (int)agency->ncontacts;
@@ -289,6 +310,7 @@ static int due_load(struct muster *m, struct due *out, size_t *n, int64_t now)
         d->step = sqlite3_column_int(s, 4);
         d->attempt = sqlite3_column_int(s, 5);
         d->notice = sqlite3_column_int(s, 6) != 0;
+        d->ask = sqlite3_column_int(s, 7) != 0;
     }
     sqlite3_reset(s);
     return rc < 0 ? rc : 0;

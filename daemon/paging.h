@@ -98,6 +98,31 @@ int paging_notice_stop(struct muster *m, struct outbox *ob, const char *kind, in
  * that needs no acknowledgement stops climbing.  Returns 0 or -errno. */
 int paging_notice_delivered(struct muster *m, struct outbox *ob, int64_t page_id, int64_t now);
 
+/*
+ * An alarm's page (alarm.h): a notice of kind "alarm" about alarm_id to
+ * each command ladder the incident's frozen plan gives ("gold", "duty").
+ * It climbs until the ladder's holder acknowledges it (by its code) or
+ * the alarm ends; it never raises an alarm of its own.  Its subject and
+ * text carry no personal data.
+ */
+struct paging_alarm {
+    int64_t incident_id;
+    int64_t alarm_id;
+    const char *subject; /* one line, e.g. "ALARM 3: agency cpft unreachable" */
+    const char *text;
+    json_t *facts; /* borrowed */
+};
+
+/* Inside a transaction: page alarm a to the command ladders (once: a
+ * second call for the same alarm does nothing).  The number of ladders
+ * paged in *paged (may be NULL).  0 or -errno. */
+int paging_alarm(struct muster *m, struct outbox *ob, const struct paging_alarm *a, int64_t now,
+                 int *paged);
+
+/* Inside a transaction: alarm_id ended; its pages stop climbing.  0 or
+ * -errno. */
+int paging_alarm_stop(struct muster *m, struct outbox *ob, int64_t alarm_id, int64_t now);
+
 /* Inside a stand-down's transaction: cancel every page of the incident
  * still climbing, and after the commit every delivery in flight. */
 int paging_incident_stop(struct muster *m, struct outbox *ob, int64_t incident_id, int64_t now);

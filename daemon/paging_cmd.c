@@ -101,6 +101,37 @@ static json_t *ack_data(const struct page_ref *pg, const char *by, const char *n
     return d;
 }
 
+/* What an acknowledgement of pg ends: the alarm of a referral's notice
+ * (its provider answered), the unreachable alarm of an agency's
+ * activation page.  An alarm's own page ends no alarm: the alarm stays
+ * open until cleared.  0 or -errno. */
+static int ack_resolves(struct cmd_ctx *c, const struct page_ref *pg)
+{
+    char cause[80];
+    if (!strcmp(pg->kind, "alarm"))
+        return 0;
+    if (strcmp(pg->kind, "page"))
+        return alarm_resolve_referral(c->m, c->outbox, pg->ref_id, c->actor, c->now);
+    if (pg->ask_id)
+        return 0;
+    snprintf(cause, sizeof(cause), "agency_unreachable:%s", pg->agency);
+    return alarm_resolve_cause(c->m, c->outbox, pg->incident_id, cause, c->actor, c->now);
+}
+
+/* The journal line of an acknowledgement (the ladder, never a name). */
+static void ack_log(struct cmd_ctx *c, const struct page_ref *pg, const char *via)
+{
+    if (!strcmp(pg->kind, "alarm"))
+        outbox_log(c->outbox, "alarms: %s: alarm %lld acknowledged on the %s ladder (via %s)",
+                   pg->ref, (long long)pg->ref_id, pg->agency, via);
+    else if (strcmp(pg->kind, "page"))
+        outbox_log(c->outbox, "paging: %s: %s notice %lld acknowledged by agency %s (via %s)",
+                   pg->ref, pg->kind, (long long)pg->id, pg->agency, via);
+    else
+        outbox_log(c->outbox, "paging: %s: agency %s acknowledged%s (via %s)", pg->ref, pg->agency,
+                   pg->ask_id ? " a call for staff" : "", via);
+}
+
 /* Acknowledge page pg: no further notification, in-flight deliveries
  * stopped after the commit. */
 static int ack_page(struct cmd_ctx *c, struct page_ref *pg, const char *note, const char *via)
@@ -139,10 +170,12 @@ static int ack_page(struct cmd_ctx *c, struct page_ref *pg, const char *note, co
         rc = outbox_event(c->m, c->outbox, pg->incident_id, pg->ref,
                           notice ? "notice.acknowledged" : "agency.acknowledged",
                           ack_data(pg, c->actor, note, via), c->now);
-    if (rc == 0 && notice)
-        rc = alarm_resolve_referral(c->m, c->outbox, pg->ref_id, c->actor, c->now);
+    if (rc == 0)
+        rc = ack_resolves(c, pg);
     if (rc == 0)
         rc = paging_rearm_after_commit(c->m, c->outbox);
+    if (rc == 0)
+        ack_log(c, pg, via);
     if (rc != 0)
         return dispatch_storage_fail(c, rc);
     c->result = json_pack("{s:s, s:s, s:s, s:b}", "incident", pg->ref, "agency", pg->agency,
@@ -398,11 +431,19 @@ static int open_pages(struct muster *m, const char *agency_id, json_t **out)
     return store_rows_json(s, open_page_row, out);
 }
 
+/* The ladder a listener's pages climb: its agency's, or the command
+ * ladder of Gold or the duty manager ("gold", "duty"). */
+static const char *listener_of(const char *principal)
+{
+    const char *agency = authz_agency_id(principal);
+    return agency ? agency : principal;
+}
+
 /* agency.listen: this connection is the agency's live page session;
  * repeated as a heartbeat.  Pages queued while it was away follow. */
 static int cmd_listen(struct cmd_ctx *c)
 {
-    const char *me = authz_agency_id(c->principal);
+    const char *me = listener_of(c->principal);
     paging_session_seen(c->m, me, c->key, c->route, c->route_len);
     int rc = paging_has_queued(c->m, me);
     if (rc > 0) {
@@ -429,7 +470,7 @@ static const char SQL_RECEIVED[] =
 static int cmd_received(struct cmd_ctx *c)
 {
     int64_t id = 0;
-    const char *me = authz_agency_id(c->principal);
+    const char *me = listener_of(c->principal);
     if (proto_arg_int(c->args, "page_id", true, 1, INT64_MAX, &id, &c->err))
         return -1;
     sqlite3_stmt *s = store_stmt(c->m->store, SQL_RECEIVED);

@@ -270,7 +270,7 @@ static int delivery_from_row(struct paging *p, sqlite3_stmt *s, int64_t id, stru
                            .level = sqlite3_column_int(s, 7),
                            .exercise = sqlite3_column_int(s, 8)};
     const struct plan *plan = frozen_plan(p->m, sqlite3_column_int64(s, 5));
-    const struct plan_agency *agency = plan ? plan_agency_find(plan, store_col_text(s, 3)) : NULL;
+    const struct plan_agency *agency = plan ? plan_ladder_find(plan, store_col_text(s, 3)) : NULL;
     if (!agency || f.step > (int)agency->ncontacts)
         return -ENOENT;
     const struct plan_contact *contact = &agency->contacts[f.step - 1];

@@ -88,7 +88,7 @@ int paging_notice(struct muster *m, struct outbox *ob, const struct paging_notic
     if (rc != 0)
         return rc < 0 ? rc : 0;
     const struct plan *plan = frozen_plan(m, n->incident_id);
-    const struct plan_agency *a = plan ? plan_agency_find(plan, n->agency) : NULL;
+    const struct plan_agency *a = plan ? plan_ladder_find(plan, n->agency) : NULL;
     if (!a)
         return -ENOENT;
     int64_t first = now + a->contacts[0].after_ms; /* the ladder's first step, as at standup */
@@ -146,6 +146,46 @@ int paging_notice_delivered(struct muster *m, struct outbox *ob, int64_t page_id
         return rc;
     rc = paging_cancel_in_flight(m, ob, incident_id, page_id, now);
     return rc ? rc : paging_rearm_after_commit(m, ob);
+}
+
+/* ---- the pages of alarms ---- */
+
+static const char SQL_ALARM_PAGE[] =
+    "UPDATE pages SET alarm_id = ?2 WHERE incident_id = ?1 AND kind = 'alarm' AND ref_id = ?2";
+
+int paging_alarm(struct muster *m, struct outbox *ob, const struct paging_alarm *a, int64_t now,
+                 int *paged)
+{
+    static const char *const ladders[] = {"gold", "duty"};
+    const struct plan *plan = frozen_plan(m, a->incident_id);
+    int rc = plan ? 0 : -ENOENT, n = 0;
+    for (size_t i = 0; rc == 0 && i < 2; i++) {
+        const struct plan_agency *l = plan_ladder_find(plan, ladders[i]);
+        if (!l || plan_agency_find(plan, ladders[i]) == l)
+            continue; /* the plan gives no such ladder */
+        /* climbs until acknowledged: an "ack due" it never passes (the
+         * alarm_id set below keeps it out of the overdue check) */
+        struct paging_notice pn = {a->incident_id, ladders[i], "alarm",  a->alarm_id,
+                                   a->subject,     a->text,    a->facts, 1};
+        rc = paging_notice(m, ob, &pn, now);
+        n++;
+    }
+    sqlite3_stmt *s = rc == 0 && n > 0 ? store_stmt(m->store, SQL_ALARM_PAGE) : NULL;
+    if (rc == 0 && n > 0 && !s)
+        rc = -EINVAL;
+    if (s) {
+        sqlite3_bind_int64(s, 1, a->incident_id);
+        sqlite3_bind_int64(s, 2, a->alarm_id);
+        rc = store_exec_stmt(s);
+    }
+    if (paged)
+        *paged = n;
+    return rc;
+}
+
+int paging_alarm_stop(struct muster *m, struct outbox *ob, int64_t alarm_id, int64_t now)
+{
+    return paging_notice_stop(m, ob, "alarm", alarm_id, now);
 }
 
 /* ---- alarms for urgent notices ---- */
@@ -215,10 +255,17 @@ static int notice_alarm(struct muster *m, struct outbox *ob, int64_t page_id, co
         r.handoff ? "out-of-area" : "urgent", r.handoff ? "handoff" : r.kind, r.person, r.pathway,
         r.agency, !strcmp(why, "unreachable") ? "no contact left on its ladder" : "overdue",
         (now - r.started_at) / 60000);
-    struct alarm_new a = {
-        r.incident_id, r.ref,    r.handoff ? "handoff_unacknowledged" : "referral_unacknowledged",
-        r.agency,      r.person, r.ref_id,
-        detail};
+    char cause[64];
+    const char *kind = r.handoff ? "handoff_unacknowledged" : "referral_unacknowledged";
+    snprintf(cause, sizeof(cause), "%s:%" PRId64, kind, r.ref_id);
+    struct alarm_new a = {.incident_id = r.incident_id,
+                          .ref = r.ref,
+                          .kind = kind,
+                          .agency = r.agency,
+                          .person_id = r.person,
+                          .referral_id = r.ref_id,
+                          .detail = detail,
+                          .cause = cause};
     int64_t alarm_id = 0;
     log_warnx("paging: %s: %s; raised to the duty manager and Gold", r.ref, detail);
     rc = alarm_raise(m, ob, &a, now, &alarm_id);

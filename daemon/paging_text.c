@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include <sodium.h>
@@ -68,6 +69,12 @@ static void ack_line(const struct page_facts *f, char *buf, size_t len)
     time_t t = (time_t)(f->ack_due_at / 1000);
     struct tm tm;
     char at[32];
+    if (f->kind && !strcmp(f->kind, "alarm")) {
+        snprintf(buf, len,
+                 "ALARM: acknowledge to stop this ladder (the alarm stays open until "
+                 "cleared)");
+        return;
+    }
     if (!f->ack_due_at) {
         snprintf(buf, len, "Receipt is enough; you may acknowledge");
         return;

@@ -22,6 +22,7 @@
 
 #include <uv.h>
 
+#include "alarm.h"
 #include "board.h"
 #include "control.h"
 #include "frozen.h"
@@ -465,6 +466,25 @@ struct due_event {
     char ref[64];
 };
 
+/* A Victims' Code breach is an alarm for Gold and the duty manager: one
+ * open alarm per incident (its cause "victims_code_breach"), naming the
+ * first person; breaches while it is open are counted on the board. */
+static int breach_alarm(struct muster *m, struct outbox *ob, const struct due_event *e, int64_t now)
+{
+    char detail[160];
+    snprintf(detail, sizeof(detail),
+             "Victims' Code breach: person %lld not referred in time (more on the board's "
+             "breaches)",
+             (long long)e->person_id);
+    struct alarm_new a = {.incident_id = e->incident_id,
+                          .ref = e->ref,
+                          .kind = "victims_code_breach",
+                          .person_id = e->person_id,
+                          .detail = detail,
+                          .cause = "victims_code_breach"};
+    return alarm_raise(m, ob, &a, now, NULL);
+}
+
 /* Persons past the referral deadline (SQL_BREACH, ?1 = now): each a
  * person.breach event and one more on the board's breaches. */
 static int breach_events(struct muster *m, struct outbox *ob, int64_t now)
@@ -489,7 +509,9 @@ static int breach_events(struct muster *m, struct outbox *ob, int64_t now)
         struct due_event *e = &ev[i];
         log_warnx("persons: %s: person %lld not referred within the Victims' Code time", e->ref,
                   (long long)e->person_id);
-        rc = board_add(m, ob, e->incident_id, "breaches", 1);
+        rc = breach_alarm(m, ob, e, now);
+        if (rc == 0)
+            rc = board_add(m, ob, e->incident_id, "breaches", 1);
         if (rc == 0)
             rc = outbox_event(m, ob, e->incident_id, e->ref, "person.breach",
                               json_pack("{s:I, s:I}", "person", (json_int_t)e->person_id, "due_at",

@@ -104,8 +104,16 @@ static int news_held(struct muster *m, struct outbox *ob, const struct referral_
              "urgent person %" PRId64 " held: no place on %s nor its urgent overflow", n->person_id,
              n->pathway->id);
     log_warnx("persons: %s: %s; raised to the duty manager and Gold", n->ref, detail);
-    struct alarm_new a = {n->incident_id, n->ref,         "urgent_held", n->pathway->provider,
-                          n->person_id,   n->referral_id, detail};
+    char cause[64];
+    snprintf(cause, sizeof(cause), "urgent_held:%" PRId64, n->referral_id);
+    struct alarm_new a = {.incident_id = n->incident_id,
+                          .ref = n->ref,
+                          .kind = "urgent_held",
+                          .agency = n->pathway->provider,
+                          .person_id = n->person_id,
+                          .referral_id = n->referral_id,
+                          .detail = detail,
+                          .cause = cause};
     return alarm_raise(m, ob, &a, now, NULL);
 }
 

@@ -584,6 +584,8 @@ int staffing_offer_add(struct muster *m, struct outbox *ob, const struct staffin
         json_decref(p);
         return rc;
     }
+    outbox_log(ob, "staffing: %s: pledge %lld of agency %s (%lld %s) offered", inc->ref,
+               (long long)id, o->agency, (long long)o->count, o->role);
     *pledge = p;
     return 0;
 }

@@ -153,6 +153,8 @@ static int pledge_move(struct cmd_ctx *c, const char *cmd)
                           c->now);
     if (rc != 0)
         return dispatch_storage_fail(c, rc);
+    outbox_log(c->outbox, "staffing: %s: pledge %lld of agency %s (%lld %s) %s", p.ref,
+               (long long)id, p.agency, (long long)p.count, p.role, mv->to);
     c->result = json_pack("{s:I, s:s, s:s, s:s, s:I, s:s}", "id", (json_int_t)id, "incident", p.ref,
                           "agency", p.agency, "role", p.role, "count", (json_int_t)p.count, "state",
                           mv->to);

@@ -482,6 +482,14 @@ static const char *const migrations[] = {
     "  created_by TEXT NOT NULL,"
     "  summary TEXT NOT NULL,"
     "  UNIQUE (incident_id, version));",
+    /* 18: alarms page Gold and the duty manager once per cause: an alarm
+     * names its cause ("agency_unreachable:cpft"), and an incident has at
+     * most one open alarm of each cause (raising it again while it is
+     * open is the same alarm, not a second page).  Alarms from before
+     * have no cause. */
+    "ALTER TABLE alarms ADD COLUMN cause TEXT;"
+    "CREATE UNIQUE INDEX alarms_cause ON alarms (incident_id, cause)"
+    "  WHERE state = 'open' AND cause IS NOT NULL;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

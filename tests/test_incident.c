@@ -87,7 +87,7 @@ static void test_standup(void **state)
     const char *ref = json_string_value(json_object_get(res, "ref"));
     assert_non_null(strstr(ref, "EX-CAMB-"));
     assert_true(json_integer_value(json_object_get(res, "agencies")) > 0);
-    assert_int_equal(f->ob.count, 1); /* one feed event waiting for the commit */
+    assert_int_equal(f->ob.count, 2); /* one feed event and its journal line wait for the commit */
     outbox_truncate(&f->ob, 0);
     assert_int_equal(count(f, "SELECT COUNT(*) FROM events WHERE kind = 'incident.standup'"), 1);
     assert_int_equal(count(f, "SELECT COUNT(*) FROM audit WHERE command = 'incident.standup'"

@@ -277,6 +277,15 @@ static void test_good_full(void **state)
     const struct plan_agency *a;
 
     (void)state;
+    /* the command ladders: named for their principals, found like agencies */
+    a = plan_ladder_find(p, "gold");
+    assert_non_null(a);
+    assert_ptr_equal(a, &p->command.gold);
+    assert_string_equal(a->role, "Gold Command");
+    assert_int_equal(a->ncontacts, 2);
+    assert_int_equal(a->contacts[1].after_ms, 120000);
+    assert_int_equal(plan_ladder_find(p, "duty")->contacts[0].channel, PLAN_CHANNEL_EMAIL);
+    assert_null(plan_agency_find(p, "gold")); /* not an agency */
     assert_string_equal(p->id, "full-0");
     assert_string_equal(p->name, "Full-featured test plan – Ünïcode");
     assert_string_equal(p->version, "2025.1-rc2");
@@ -2140,7 +2149,7 @@ static const struct text_case structure_cases[] = {
     {"--- !!map\na: 1\n", "t.yaml:1:5: tags are not allowed\n"},
     {"a: [[[[[[[1]]]]]]]\n", /* depth 8: structure is fine */
      "t.yaml:1:1: unknown key \"a\" in the plan file (expected one of: plan, levels, "
-     "hub, agencies, paging, staffing, persons)\n"
+     "hub, agencies, paging, staffing, persons, command)\n"
      "t.yaml:1:1: missing required key \"plan\" in the plan file\n"
      "t.yaml:1:1: missing required key \"levels\" in the plan file\n"
      "t.yaml:1:1: missing required key \"hub\" in the plan file\n"
@@ -2225,10 +2234,10 @@ static void test_too_many_errors(void **state)
     assert_int_equal(errs.count, PLAN_MAX_ERRORS + 1);
     assert_string_equal(errs.msg[0],
                         "t.yaml:1:1: unknown key \"k0\" in the plan file (expected "
-                        "one of: plan, levels, hub, agencies, paging, staffing, persons)");
+                        "one of: plan, levels, hub, agencies, paging, staffing, persons, command)");
     assert_string_equal(errs.msg[PLAN_MAX_ERRORS - 1],
                         "t.yaml:50:1: unknown key \"k49\" in the plan file (expected one of: "
-                        "plan, levels, hub, agencies, paging, staffing, persons)");
+                        "plan, levels, hub, agencies, paging, staffing, persons, command)");
     assert_string_equal(errs.msg[PLAN_MAX_ERRORS],
                         "t.yaml: too many errors, only the first 50 are shown");
     plan_errors_free(&errs);
@@ -2465,8 +2474,11 @@ static void test_to_json(void **state)
                         "https://oncall.trust.example/muster?src=plan");
     assert_int_equal(json_integer_value(json_object_get(ct, "after_ms")), 30000);
     assert_int_equal(json_integer_value(json_object_get(ct, "repeat")), 10);
-    assert_null(json_object_get(ct, "args")); /* exec contacts only */
-    assert_int_equal(json_object_size(j), 12);
+    assert_null(json_object_get(ct, "args"));  /* exec contacts only */
+    assert_int_equal(json_object_size(j), 13); /* with command: null when the plan has none */
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(json_object_get(j, "command"), "gold"), "name")),
+                        "Gold commander");
     assert_true(json_is_null(json_object_get(j, "declined_retention_days"))); /* not set */
     assert_int_equal(json_object_size(a), 7); /* with activate_on_referral */
     assert_int_equal(json_array_size(json_object_get(a, "supplies")), 1);

@@ -120,7 +120,7 @@ static void test_offer_recorded(void **state)
              (long long)json_integer_value(json_object_get(p, "id")));
     assert_int_equal(count(f, sql), 1);
     assert_int_equal(count(f, "SELECT SUM(pledged) FROM coverage WHERE role = 'mh-nurse'"), 4);
-    assert_int_equal(f->ob.count, 2); /* staffing.coverage, then staffing.pledge */
+    assert_int_equal(f->ob.count, 3); /* staffing.coverage, staffing.pledge, its journal line */
     outbox_truncate(&f->ob, 0);
     json_decref(p);
     json_decref(o.shifts);

@@ -298,7 +298,11 @@ static void test_wrong_codes(void **state)
     " ALTER TABLE persons DROP COLUMN status;"
 #define UNDO_17 " DROP TABLE plan_versions; ALTER TABLE incidents DROP COLUMN plan_rev;"
 
-#define UNDO_TO_10 UNDO_17 UNDO_16 UNDO_15 UNDO_14 UNDO_13 UNDO_12 UNDO_11
+/* SQL that takes a database back from migration 18 (issue 14's alarm
+ * causes) to 17. */
+#define UNDO_18 " DROP INDEX alarms_cause; ALTER TABLE alarms DROP COLUMN cause;"
+
+#define UNDO_TO_10 UNDO_18 UNDO_17 UNDO_16 UNDO_15 UNDO_14 UNDO_13 UNDO_12 UNDO_11
 
 /* Migration 7 computes the name key of persons stored before it again, so
  * a look-alike registered after the upgrade is still found. */
@@ -618,7 +622,7 @@ static void test_recovery_backfill(void **state)
                 " due_at INTEGER NOT NULL, instrument TEXT NOT NULL, state TEXT NOT NULL,"
                 " PRIMARY KEY (person_id, due_at, instrument)) WITHOUT ROWID;"
                 "INSERT INTO rescreens VALUES (1, 100, 'tsq', 'due'), (1, 200, 'tsq',"
-                " 'pending'), (2, 300, 'tsq', 'pending');" UNDO_17 UNDO_16 UNDO_15 UNDO_14 UNDO_13
+                " 'pending'), (2, 300, 'tsq', 'pending');" UNDO_18 UNDO_17 UNDO_16 UNDO_15 UNDO_14 UNDO_13
                 "PRAGMA user_version = 12;"),
         0);
     assert_int_equal(store_commit(st), 0);
@@ -658,7 +662,7 @@ static void test_contacts_backfill(void **state)
                 " registered_by, referral_due_at, safe_contact) VALUES (1, 1, 'survivor',"
                 " 'given', 0, 'x', 0, '{\"channels\":[\"sms\"],\"note\":\"n\"}');"
                 "INSERT INTO contacts (person_id, at, by, outcome, slot, note) VALUES"
-                " (1, 5, 'intake', 'no_answer', 'morning', 'vm');" UNDO_17 UNDO_16 UNDO_15 UNDO_14
+                " (1, 5, 'intake', 'no_answer', 'morning', 'vm');" UNDO_18 UNDO_17 UNDO_16 UNDO_15 UNDO_14
                 "PRAGMA user_version = 13;"),
         0);
     assert_int_equal(store_commit(st), 0);

@@ -80,7 +80,7 @@ has '"shift":"day-2026-12-19","role":"mh-nurse","required":1,"pledged":1,"accept
 has '"shift":"day-2026-12-19","role":"call-handler","required":2,"pledged":0,"accepted":0,"arrived":0,"shortfall":2'
 has '"exercise":true'
 [ "$(echo "$j" | grep -o '"kind":"agency.acknowledged"' | wc -l)" = 2 ] || fail "timeline acknowledgements"
-[ "$(echo "$j" | grep -o '"kind":"agency.unreachable"' | wc -l)" = 1 ] || fail "timeline unreachable"
+[ "$(echo "$j" | grep -oF '"kind":"agency.unreachable"' | wc -l)" = 1 ] || fail "timeline unreachable"
 [ "$(echo "$j" | grep -o '"kind":"person.breach"' | wc -l)" = 1 ] || fail "timeline breach"
 ok "report.json has exactly the scripted counts"
 
