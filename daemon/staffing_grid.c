@@ -23,6 +23,7 @@
 #include "frozen.h"
 #include "incident.h"
 #include "log.h"
+#include "outbox.h"
 #include "plan.h"
 #include "server.h"
 #include "staffing.h"
@@ -119,12 +120,14 @@ static int shift_insert(struct muster *m, int64_t incident_id, const struct plan
     return rc;
 }
 
-/* One incident whose grid is extended. */
+/* One incident whose grid is extended; keys collects the keys of the
+ * shifts planned (NULL: at standup, whose event carries the board). */
 struct grid_incident {
     int64_t id;
     const char *ref;
     const struct plan *plan;
     int level;
+    json_t *keys;
 };
 
 /* Plan one day's shifts of gi (the day d after now's): those that have
@@ -150,6 +153,8 @@ static int grid_day(struct muster *m, struct outbox *ob, const struct grid_incid
         rc = shift_insert(m, gi->id, &st->shifts[i], starts, &id, key);
         if (rc > 0) {
             (*added)++;
+            if (gi->keys)
+                json_array_append_new(gi->keys, json_string(key));
             rc = coverage_rows(m, ob, id, key, st, gi->level);
         }
     }
@@ -166,6 +171,9 @@ static int grid_extend(struct muster *m, struct outbox *ob, const struct grid_in
     if (rc == 0 && added > 0)
         log_info("staffing: %s: %d shifts planned, the grid reaches %lld h ahead", gi->ref, added,
                  (long long)(reach_ms(st) / 3600000));
+    if (rc == 0 && added > 0 && gi->keys)
+        rc = outbox_event(m, ob, gi->id, gi->ref, "staffing.shifts",
+                          json_pack("{s:O}", "shifts", gi->keys), now);
     return rc;
 }
 
@@ -174,7 +182,7 @@ int staffing_incident_start(struct muster *m, struct outbox *ob, int64_t inciden
 {
     struct incident inc = {.ref = ""};
     int rc = incident_get(m->store, incident_id, &inc);
-    struct grid_incident gi = {incident_id, inc.ref, plan, level};
+    struct grid_incident gi = {incident_id, inc.ref, plan, level, NULL};
     int64_t next = INT64_MAX;
     rc = rc < 0 ? rc : grid_extend(m, ob, &gi, now, &next);
     return rc ? rc : staffing_check_after_commit(m, ob);
@@ -222,10 +230,11 @@ int staffing__grid_extend_all(struct muster *m, struct outbox *ob, int64_t now, 
         rc = active_read(m, after, l);
         for (size_t i = 0; i < l->n && rc == 0; i++) {
             struct grid_incident gi = {l->rows[i].id, l->rows[i].ref, frozen_plan(m, l->rows[i].id),
-                                       l->rows[i].level};
+                                       l->rows[i].level, json_array()};
             after = gi.id;
             if (gi.plan)
                 rc = grid_extend(m, ob, &gi, now, next);
+            json_decref(gi.keys);
         }
     } while (rc == 0 && l->n == 256);
     free(l);

@@ -104,6 +104,7 @@ echo "$out" | grep -q "^4 ended shifts not shown" || fail "ended shifts: $out"
 echo "$out" | grep -q "^day-2026-12-07  running, 2 staff short$" || fail "day 6: $out"
 [ "$(echo "$out" | awk 'length > 80' | wc -l)" = 0 ] || fail "over 80 columns: $out"
 grep -q "staffing: $ref: 3 shifts planned" "$LOG" || fail "no journal line for the grid"
+[ "$(events_count staffing.shifts)" -ge 2 ] || fail "no staffing.shifts events"
 ok "a 7-day incident has its day-6 grid and asks for it"
 
 # Stand-down stops the grid.
