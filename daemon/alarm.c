@@ -186,26 +186,34 @@ int alarm_resolve_referral(struct muster *m, struct outbox *ob, int64_t referral
     return rc;
 }
 
-static const char SQL_RESOLVE_CAUSE[] =
-    "UPDATE alarms SET state = 'resolved', ended_at = ?3, ended_by = ?4"
-    " WHERE incident_id = ?1 AND cause = ?2 AND state = 'open' RETURNING id";
+static const char SQL_RESOLVE_ID[] =
+    "UPDATE alarms SET state = 'resolved', ended_at = ?2, ended_by = ?3"
+    " WHERE id = ?1 AND state = 'open' RETURNING incident_id";
 
-int alarm_resolve_cause(struct muster *m, struct outbox *ob, int64_t incident_id, const char *cause,
-                        const char *by, int64_t now)
+int alarm_resolve(struct muster *m, struct outbox *ob, int64_t id, const char *by, int64_t now)
 {
-    sqlite3_stmt *s = store_stmt(m->store, SQL_RESOLVE_CAUSE);
+    sqlite3_stmt *s = store_stmt(m->store, SQL_RESOLVE_ID);
     if (!s)
         return -EINVAL;
-    sqlite3_bind_int64(s, 1, incident_id);
-    sqlite3_bind_text(s, 2, cause, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 3, now);
-    sqlite3_bind_text(s, 4, by, -1, SQLITE_STATIC);
-    int rc = store_step(s); /* at most one: the cause's open alarm is unique */
-    int64_t id = rc > 0 ? sqlite3_column_int64(s, 0) : 0;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, now);
+    sqlite3_bind_text(s, 3, by, -1, SQLITE_STATIC);
+    int rc = store_step(s);
+    int64_t incident_id = rc > 0 ? sqlite3_column_int64(s, 0) : 0;
+    if (rc > 0 && (rc = store_step(s)) >= 0)
+        rc = 1;
     sqlite3_reset(s);
     if (rc <= 0)
         return rc;
     return ended(m, ob, incident_id, id, "alarm.resolved", by, NULL, now);
+}
+
+int alarm_resolve_cause(struct muster *m, struct outbox *ob, int64_t incident_id, const char *cause,
+                        const char *by, int64_t now)
+{
+    int64_t id = 0;
+    int rc = open_by_cause(m, incident_id, cause, &id);
+    return rc <= 0 ? rc : alarm_resolve(m, ob, id, by, now);
 }
 
 static const char SQL_STATE[] = "SELECT state, incident_id FROM alarms WHERE id = ?1";

@@ -6,7 +6,8 @@
  * An alarm is a row of the alarms table (this module owns it): its kind
  * ("referral_unacknowledged": an urgent referral's provider has not
  * acknowledged it in time or cannot be reached; "urgent_held": an urgent
- * person found no place on the urgent pathway nor its overflow), the
+ * person found no place on the urgent pathway nor its overflow;
+ * "shift_short": a shift started short of a role, see staffing_alarm.c), the
  * incident, agency, person id and referral it is about, one line of detail
  * (never a name or contact detail), and its state: open, cleared (by a
  * duty manager or Gold, with a note) or resolved (what it waited for
@@ -60,6 +61,10 @@ int alarm_resolve_referral(struct muster *m, struct outbox *ob, int64_t referral
  * any (what it waited for happened).  0 or -errno. */
 int alarm_resolve_cause(struct muster *m, struct outbox *ob, int64_t incident_id, const char *cause,
                         const char *by, int64_t now);
+
+/* Inside a transaction: resolve alarm id if it is open (what it waited
+ * for happened), by whom.  0 (also when it was not open) or -errno. */
+int alarm_resolve(struct muster *m, struct outbox *ob, int64_t id, const char *by, int64_t now);
 
 /* Inside a transaction: clear open alarm id by a duty manager or Gold,
  * with an optional note.  0, -ENOENT (no such alarm), -EALREADY (not

@@ -38,9 +38,8 @@
 #include "plan.h"
 #include "proto.h"
 #include "server.h"
+#include "staffing_int.h"
 #include "store.h"
-
-#define DAY_MS (24LL * 3600 * 1000)
 
 struct staffing {
     struct muster *m;
@@ -48,169 +47,12 @@ struct staffing {
     bool check_queued;
 };
 
-/* ---- shifts ---- */
-
-/* Local midnight of the day containing ms (ms since the epoch). */
-static int64_t local_midnight(int64_t ms, int day_offset)
-{
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    localtime_r(&t, &tm);
-    tm.tm_mday += day_offset;
-    tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-    tm.tm_isdst = -1;
-    return (int64_t)mktime(&tm) * 1000;
-}
-
-static const char SQL_SHIFT_ADD[] =
-    "INSERT INTO shifts (incident_id, key, pattern, name, starts_at, ends_at)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
-static const char SQL_COVERAGE_ADD[] =
-    "INSERT INTO coverage (shift_id, role, required) VALUES (?1, ?2, ?3)";
-
-/* The staff of role needed per shift at level: the requirement with the
- * highest level not above it. */
-static int required_count(const struct plan_staffing *st, int level, const char *role)
-{
-    const struct plan_requirement *best = NULL;
-    for (size_t i = 0; i < st->nrequirements; i++)
-        if (st->requirements[i].level <= level &&
-            (!best || st->requirements[i].level > best->level))
-            best = &st->requirements[i];
-    for (size_t i = 0; best && i < best->nneeds; i++)
-        if (!strcmp(best->needs[i].role, role))
-            return best->needs[i].count;
-    return 0;
-}
-
-static int coverage_rows(struct muster *m, struct outbox *ob, int64_t shift_id,
-                         const char *shift_key, const struct plan_staffing *st, int level)
-{
-    int rc = 0;
-    for (size_t r = 0; r < st->nroles && rc == 0; r++) {
-        sqlite3_stmt *s = store_stmt(m->store, SQL_COVERAGE_ADD);
-        if (!s)
-            return -EINVAL;
-        int required = required_count(st, level, st->roles[r].id);
-        sqlite3_bind_int64(s, 1, shift_id);
-        sqlite3_bind_text(s, 2, st->roles[r].id, -1, SQLITE_STATIC);
-        sqlite3_bind_int(s, 3, required);
-        rc = store_exec_stmt(s);
-        char key[160];
-        snprintf(key, sizeof(key), "cell/%s/%s", shift_key, st->roles[r].id);
-        board_put(ob, key, board_cell(required, 0, 0, 0));
-    }
-    return rc;
-}
-
-static int shift_insert(struct muster *m, int64_t incident_id, const struct plan_shift *sh,
-                        int64_t starts, int64_t *id, char key[80])
-{
-    char day[16];
-    time_t t = (time_t)(starts / 1000);
-    struct tm tm;
-    localtime_r(&t, &tm);
-    strftime(day, sizeof(day), "%Y-%m-%d", &tm);
-    snprintf(key, 80, "%s-%s", sh->id, day);
-    sqlite3_stmt *s = store_stmt(m->store, SQL_SHIFT_ADD);
-    if (!s)
-        return -EINVAL;
-    sqlite3_bind_int64(s, 1, incident_id);
-    sqlite3_bind_text(s, 2, key, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 3, sh->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 4, sh->name, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 5, starts);
-    sqlite3_bind_int64(s, 6, starts + sh->length_ms);
-    int rc = store_exec_stmt(s);
-    *id = sqlite3_last_insert_rowid(sqlite3_db_handle(s));
-    return rc;
-}
-
-int staffing_incident_start(struct muster *m, struct outbox *ob, int64_t incident_id,
-                            const struct plan *plan, int level, int64_t now)
-{
-    const struct plan_staffing *st = &plan->staffing;
-    int rc = 0;
-    int days = (int)(st->horizon_ms / DAY_MS) + 2;
-    for (int d = -1; d <= days && rc == 0; d++) {
-        int64_t midnight = local_midnight(now, d);
-        for (size_t i = 0; i < st->nshifts && rc == 0; i++) {
-            int64_t starts = midnight + (int64_t)st->shifts[i].start_minute * 60000;
-            if (starts + st->shifts[i].length_ms <= now || starts >= now + st->horizon_ms)
-                continue;
-            int64_t id = 0;
-            char key[80];
-            rc = shift_insert(m, incident_id, &st->shifts[i], starts, &id, key);
-            if (rc == 0)
-                rc = coverage_rows(m, ob, id, key, st, level);
-        }
-    }
-    return rc ? rc : staffing_check_after_commit(m, ob);
-}
-
-/* ---- a change of level or plan ---- */
-
-static const char SQL_REQUIRE[] =
-    "INSERT INTO coverage (shift_id, role, required) SELECT s.id, r.key, r.value FROM shifts s,"
-    " json_each(?2) r WHERE s.incident_id = ?1 AND s.ends_at > ?3 ON CONFLICT (shift_id, role)"
-    " DO UPDATE SET required = excluded.required WHERE required <> excluded.required"
-    " RETURNING (SELECT key FROM shifts WHERE id = shift_id), role, required, pledged, accepted,"
-    " arrived";
-static const char SQL_UNREQUIRE[] =
-    "UPDATE coverage SET required = 0 WHERE shift_id IN (SELECT id FROM shifts WHERE"
-    " incident_id = ?1 AND ends_at > ?3) AND role NOT IN (SELECT key FROM json_each(?2))"
-    " AND required <> 0 RETURNING (SELECT key FROM shifts WHERE id = shift_id), role, required,"
-    " pledged, accepted, arrived";
-
-/* Run one of the two statements above; each cell changed goes on the
- * board.  The number of cells changed, or -errno. */
-static int require_cells(struct muster *m, struct outbox *ob, const char *sql, int64_t incident_id,
-                         const char *needs, int64_t now)
-{
-    sqlite3_stmt *s = store_stmt(m->store, sql);
-    if (!s)
-        return -EINVAL;
-    sqlite3_bind_int64(s, 1, incident_id);
-    sqlite3_bind_text(s, 2, needs, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 3, now);
-    int rc, n = 0;
-    while ((rc = store_step(s)) > 0) {
-        char key[160];
-        snprintf(key, sizeof(key), "cell/%s/%s", store_col_text(s, 0), store_col_text(s, 1));
-        board_put(ob, key,
-                  board_cell(sqlite3_column_int(s, 2), sqlite3_column_int(s, 3),
-                             sqlite3_column_int(s, 4), sqlite3_column_int(s, 5)));
-        n++;
-    }
-    sqlite3_reset(s);
-    return rc < 0 ? rc : n;
-}
-
-int staffing_incident_level(struct muster *m, struct outbox *ob, int64_t incident_id,
-                            const struct plan *plan, int level, int64_t now)
-{
-    const struct plan_staffing *st = &plan->staffing;
-    json_t *needs = json_object();
-    for (size_t r = 0; needs && r < st->nroles; r++)
-        json_object_set_new(needs, st->roles[r].id,
-                            json_integer(required_count(st, level, st->roles[r].id)));
-    char *text = needs ? json_dumps(needs, JSON_COMPACT) : NULL;
-    json_decref(needs);
-    if (!text)
-        return -ENOMEM;
-    int rc = require_cells(m, ob, SQL_REQUIRE, incident_id, text, now);
-    int zeroed = rc < 0 ? rc : require_cells(m, ob, SQL_UNREQUIRE, incident_id, text, now);
-    free(text);
-    if (zeroed < 0)
-        return zeroed;
-    return rc + zeroed > 0 ? staffing_check_after_commit(m, ob) : 0;
-}
-
 /* ---- the ledger ---- */
 
 static const char SQL_LEDGER[] =
-    "UPDATE coverage SET pledged = pledged + ?3, accepted = accepted + ?4, arrived = arrived + ?5"
-    " WHERE role = ?2 AND shift_id IN (SELECT shift_id FROM pledge_shifts WHERE pledge_id = ?1)"
+    "UPDATE coverage SET pledged = pledged + ?3, accepted = accepted + ?4, arrived = arrived + ?5,"
+    " round = round + (required <= pledged AND required > pledged + ?3) WHERE role = ?2 AND "
+    "shift_id IN (SELECT shift_id FROM pledge_shifts WHERE pledge_id = ?1)"
     " RETURNING shift_id, (SELECT key FROM shifts WHERE id = shift_id), required, pledged,"
     " accepted, arrived";
 
@@ -260,7 +102,7 @@ int staffing_ledger_add(struct muster *m, struct outbox *ob, const struct staffi
 
 static const char SQL_EXPIRE[] =
     "UPDATE asks SET state = 'expired', closed_at = ?1 WHERE state = 'open'"
-    " AND shift_id IN (SELECT id FROM shifts WHERE starts_at <= ?1) RETURNING id";
+    " AND shift_id IN (SELECT id FROM shifts WHERE ends_at <= ?1) RETURNING id";
 static const char SQL_COVERED[] =
     "UPDATE asks SET state = 'covered', closed_at = ?1 WHERE state = 'open' AND ("
     " (SELECT required - pledged FROM coverage c WHERE c.shift_id = asks.shift_id"
@@ -287,26 +129,24 @@ static int asks_close(struct muster *m, struct outbox *ob, const char *sql, int6
     return rc < 0 ? rc : 0;
 }
 
-/* Shifts in their ask window and short of a role, and the agencies able
- * to supply the role that neither pledged for it nor were asked. */
+/* Shifts in their ask window (from ask_lead before their start until
+ * they end: the shift running at standup is asked for too) and short of
+ * a role, with the cell's round.  An agency able to supply the role is
+ * asked unless it has a live pledge for it or was asked in this round:
+ * a shortfall that re-opens (a withdrawal, a decline) asks again, an
+ * unchanged one never does. */
 static const char SQL_SHORT[] =
-    "SELECT s.incident_id, i.ref, s.id, s.key, c.role, c.required - c.pledged"
+    "SELECT s.incident_id, i.ref, s.id, s.key, c.role, c.required - c.pledged, c.round"
     " FROM coverage c JOIN shifts s ON s.id = c.shift_id JOIN incidents i ON i.id = s.incident_id"
-    " WHERE i.state = 'active' AND s.starts_at > ?1 AND c.required > c.pledged"
+    " WHERE i.state = 'active' AND s.ends_at > ?1 AND c.required > c.pledged"
     " AND s.starts_at - i.ask_lead_ms <= ?1"
     " ORDER BY s.starts_at, c.role";
 static const char SQL_ASK_ADD[] =
-    "INSERT INTO asks (incident_id, shift_id, role, agency_id, short, state, created_at)"
-    " SELECT ?1, ?2, ?3, ?4, ?5, 'open', ?6 WHERE NOT EXISTS (SELECT 1 FROM asks"
-    " WHERE shift_id = ?2 AND role = ?3 AND agency_id = ?4) AND NOT EXISTS (SELECT 1 FROM"
-    " pledges p JOIN pledge_shifts ps ON ps.pledge_id = p.id WHERE ps.shift_id = ?2"
+    "INSERT INTO asks (incident_id, shift_id, role, agency_id, short, state, created_at, round)"
+    " SELECT ?1, ?2, ?3, ?4, ?5, 'open', ?6, ?7 WHERE NOT EXISTS (SELECT 1 FROM asks"
+    " WHERE shift_id = ?2 AND role = ?3 AND agency_id = ?4 AND round = ?7) AND NOT EXISTS"
+    " (SELECT 1 FROM pledges p JOIN pledge_shifts ps ON ps.pledge_id = p.id WHERE ps.shift_id = ?2"
     " AND p.role = ?3 AND p.agency_id = ?4 AND p.state IN ('offered', 'accepted', 'arrived'))";
-
-struct shortage {
-    int64_t incident_id, shift_id;
-    char ref[64], shift[80], role[48];
-    int gap;
-};
 
 static bool supplies(const struct plan_agency *agency, const char *role)
 {
@@ -328,12 +168,13 @@ static int ask_one(struct muster *m, struct outbox *ob, const struct shortage *s
     sqlite3_bind_text(s, 4, agency, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 5, sh->gap);
     sqlite3_bind_int64(s, 6, now);
+    sqlite3_bind_int64(s, 7, sh->round);
     int rc = store_exec_stmt(s);
     if (rc != 0 || sqlite3_changes(sqlite3_db_handle(s)) == 0)
         return rc;
     int64_t ask = sqlite3_last_insert_rowid(sqlite3_db_handle(s));
-    log_info("staffing: %s: %s short of %d %s, asking %s", sh->ref, sh->shift, sh->gap, sh->role,
-             agency);
+    log_info("staffing: %s: %s short of %d %s, asking %s%s", sh->ref, sh->shift, sh->gap, sh->role,
+             agency, sh->round > 0 ? " again (the shortfall re-opened)" : "");
     rc = paging_ask_start(m, ob, sh->incident_id, agency, ask, now);
     if (rc == 0)
         rc = outbox_event(m, ob, sh->incident_id, sh->ref, "staffing.ask",
@@ -354,32 +195,51 @@ static int ask_capable(struct muster *m, struct outbox *ob, const struct shortag
     return rc;
 }
 
-static int asks_open(struct muster *m, struct outbox *ob, int64_t now)
+int staffing__shortages(struct muster *m, const char *sql, int64_t now, struct shortage **out,
+                        size_t *n)
 {
-    sqlite3_stmt *s = store_stmt(m->store, SQL_SHORT);
+    sqlite3_stmt *s = store_stmt(m->store, sql);
+    *out = NULL;
+    *n = 0;
     if (!s)
         return -EINVAL;
     sqlite3_bind_int64(s, 1, now);
-    size_t n = 0, cap = 64;
-    struct shortage *list = malloc(cap * sizeof(*list));
-    int rc = 0;
-    while (list && (rc = store_step(s)) > 0) {
-        if (n == cap) {
-            struct shortage *more = realloc(list, (cap *= 2) * sizeof(*list));
-            if (!more)
+    size_t cap = 0;
+    struct shortage *list = NULL;
+    int rc;
+    while ((rc = store_step(s)) > 0) {
+        if (*n == cap) {
+            struct shortage *more = realloc(list, (cap = cap ? cap * 2 : 64) * sizeof(*list));
+            if (!more) {
+                rc = -ENOMEM;
                 break;
+            }
             list = more;
         }
-        struct shortage *sh = &list[n++];
+        struct shortage *sh = &list[(*n)++];
         sh->incident_id = sqlite3_column_int64(s, 0);
         sh->shift_id = sqlite3_column_int64(s, 2);
         snprintf(sh->ref, sizeof(sh->ref), "%s", store_col_text(s, 1));
         snprintf(sh->shift, sizeof(sh->shift), "%s", store_col_text(s, 3));
         snprintf(sh->role, sizeof(sh->role), "%s", store_col_text(s, 4));
         sh->gap = sqlite3_column_int(s, 5);
+        sh->round = sqlite3_column_count(s) > 6 ? sqlite3_column_int64(s, 6) : 0;
     }
     sqlite3_reset(s);
-    rc = rc < 0 ? rc : 0;
+    if (rc < 0) {
+        free(list);
+        *n = 0;
+        return rc;
+    }
+    *out = list;
+    return 0;
+}
+
+static int asks_open(struct muster *m, struct outbox *ob, int64_t now)
+{
+    struct shortage *list = NULL;
+    size_t n = 0;
+    int rc = staffing__shortages(m, SQL_SHORT, now, &list, &n);
     for (size_t i = 0; i < n && rc == 0; i++)
         rc = ask_capable(m, ob, &list[i], now);
     free(list);
@@ -614,8 +474,10 @@ static const char SQL_NEXT_CHECK[] =
     " SELECT s.starts_at - i.ask_lead_ms AS t"
     " FROM shifts s JOIN incidents i ON i.id = s.incident_id WHERE i.state = 'active'"
     " AND s.starts_at - i.ask_lead_ms > ?1"
-    " UNION ALL SELECT s.starts_at FROM asks a JOIN shifts s ON s.id = a.shift_id"
-    " WHERE a.state = 'open' AND s.starts_at > ?1)";
+    " UNION ALL SELECT s.starts_at FROM shifts s JOIN incidents i ON i.id = s.incident_id"
+    " WHERE i.state = 'active' AND s.starts_at > ?1"
+    " UNION ALL SELECT s.ends_at FROM asks a JOIN shifts s ON s.id = a.shift_id"
+    " WHERE a.state = 'open' AND s.ends_at > ?1)";
 
 static int check_task(struct muster *m, struct outbox *ob, void *arg);
 
@@ -629,15 +491,20 @@ static void on_timer(uv_timer_t *t)
         st->check_queued = false;
 }
 
-static void arm(struct staffing *st, int64_t now)
+/* Set the timer for the next moment that matters: a shift entering its
+ * ask window, starting (its shift_short alarm) or ending (its asks
+ * expire), or the grid to be extended (next). */
+static void arm(struct staffing *st, int64_t now, int64_t next)
 {
     sqlite3_stmt *s = store_stmt(st->m->store, SQL_NEXT_CHECK);
     if (!s)
         return;
     sqlite3_bind_int64(s, 1, now);
     int rc = store_step(s);
-    if (rc > 0 && sqlite3_column_type(s, 0) != SQLITE_NULL) {
-        int64_t delay = sqlite3_column_int64(s, 0) - now;
+    if (rc > 0 && sqlite3_column_type(s, 0) != SQLITE_NULL && sqlite3_column_int64(s, 0) < next)
+        next = sqlite3_column_int64(s, 0);
+    if (rc >= 0 && next != INT64_MAX) {
+        int64_t delay = next - now;
         uv_timer_start(&st->timer, on_timer, delay > 0 ? (uint64_t)delay : 0, 0);
     } else if (rc < 0) {
         uv_timer_start(&st->timer, on_timer, 1000, 0); /* not read: try again soon */
@@ -647,18 +514,23 @@ static void arm(struct staffing *st, int64_t now)
     sqlite3_reset(s);
 }
 
-/* Expire asks whose shift has started, close those now covered, ask for
- * what is still short, and set the timer for the next moment that matters. */
+/* Extend the grids, expire asks whose shift has ended, close those now
+ * covered, ask for what is still short, raise (or resolve) shift_short
+ * alarms, and set the timer for the next moment that matters. */
 static int check_task(struct muster *m, struct outbox *ob, void *arg)
 {
     struct staffing *st = arg;
     st->check_queued = false;
-    int64_t now = server_now(m);
-    int rc = asks_close(m, ob, SQL_EXPIRE, now);
+    int64_t now = server_now(m), next = INT64_MAX;
+    int rc = staffing__grid_extend_all(m, ob, now, &next);
+    if (rc == 0)
+        rc = asks_close(m, ob, SQL_EXPIRE, now);
     if (rc == 0)
         rc = asks_close(m, ob, SQL_COVERED, now);
     if (rc == 0)
         rc = asks_open(m, ob, now);
+    if (rc == 0)
+        rc = staffing__alarms_check(m, ob, now);
     if (rc != 0)
         log_error("staffing: check failed: %s", strerror(-rc));
     if (m->stopping)
@@ -666,7 +538,7 @@ static int check_task(struct muster *m, struct outbox *ob, void *arg)
     if (rc != 0)
         uv_timer_start(&st->timer, on_timer, 1000, 0); /* try again soon */
     else
-        arm(st, now);
+        arm(st, now, next);
     return rc;
 }
 

@@ -3,8 +3,9 @@
  * shifts of an incident, the agencies' pledges of staff by role and shift,
  * the coverage ledger (required, pledged, accepted, arrived per shift and
  * role, kept up to date change by change) and the asks: when a shift that
- * starts soon is still short of a role, the agencies able to supply it are
- * paged with a call for staff.
+ * starts soon (or has started) is still short of a role, the agencies able
+ * to supply it are paged with a call for staff; when it starts short, the
+ * duty manager and Gold are raised a shift_short alarm.
  */
 #ifndef MUSTER_STAFFING_H
 #define MUSTER_STAFFING_H
@@ -25,8 +26,11 @@ int staffing_open(struct muster *m, struct staffing **out);
 void staffing_close(struct staffing *s);
 void staffing_free(struct staffing *s);
 
-/* Inside a standup's transaction: the incident's shifts over the plan's
- * horizon and a coverage row per shift and role.  Returns 0 or -errno. */
+/* Inside a standup's transaction: the incident's shifts, from the one
+ * running now to the plan's reach ahead (its horizon, at least its
+ * ask_lead; the grid then rolls on while the incident is active, see
+ * staffing_grid.c), and a coverage row per shift and role.  Returns 0 or
+ * -errno. */
 int staffing_incident_start(struct muster *m, struct outbox *ob, int64_t incident_id,
                             const struct plan *plan, int level, int64_t now);
 

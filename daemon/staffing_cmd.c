@@ -250,6 +250,42 @@ static json_t *ask_row(sqlite3_stmt *s)
                      (json_int_t)sqlite3_column_int64(s, 5));
 }
 
+/* Staff short (summed over the cells) and shifts short, of the shifts
+ * that have not ended. */
+static const char SQL_SHORT_TOTAL[] =
+    "SELECT COALESCE(SUM(c.required - c.pledged), 0), COUNT(DISTINCT s.id) FROM coverage c"
+    " JOIN shifts s ON s.id = c.shift_id WHERE s.incident_id = ?1 AND s.ends_at > ?2"
+    " AND c.required > c.pledged";
+
+/* Each shift's state at now ("ended", "running", "planned"), and the
+ * totals short, into r.  0 or -errno. */
+static int show_summary(struct cmd_ctx *c, int64_t incident_id, json_t *shifts, json_t *r)
+{
+    json_t *sh;
+    size_t i;
+    json_array_foreach(shifts, i, sh)
+    {
+        int64_t starts = json_integer_value(json_object_get(sh, "starts_at"));
+        int64_t ends = json_integer_value(json_object_get(sh, "ends_at"));
+        json_object_set_new(sh, "state",
+                            json_string(ends <= c->now     ? "ended"
+                                        : starts <= c->now ? "running"
+                                                           : "planned"));
+    }
+    sqlite3_stmt *s = store_stmt(c->m->store, SQL_SHORT_TOTAL);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, incident_id);
+    sqlite3_bind_int64(s, 2, c->now);
+    int rc = store_step(s);
+    if (rc > 0) {
+        json_object_set_new(r, "short", json_integer(sqlite3_column_int64(s, 0)));
+        json_object_set_new(r, "shifts_short", json_integer(sqlite3_column_int64(s, 1)));
+    }
+    sqlite3_reset(s);
+    return rc < 0 ? rc : rc == 0 ? -EIO : 0;
+}
+
 static int cmd_show(struct cmd_ctx *c)
 {
     const char *ref = NULL;
@@ -276,7 +312,12 @@ static int cmd_show(struct cmd_ctx *c)
     c->result =
         json_pack("{s:s, s:o, s:o, s:o, s:o}", "incident", inc.ref, "roles",
                   roles ? roles : json_array(), "shifts", shifts, "cells", cells, "asks", asks);
-    return 0;
+    rc = c->result ? show_summary(c, inc.id, shifts, c->result) : -ENOMEM;
+    if (rc == 0)
+        return 0;
+    json_decref(c->result);
+    c->result = NULL;
+    return dispatch_storage_fail(c, rc);
 }
 
 static const char *const offer_args_list[] = {"incident", "agency", "role", "count",

@@ -490,6 +490,33 @@ static const char *const migrations[] = {
     "ALTER TABLE alarms ADD COLUMN cause TEXT;"
     "CREATE UNIQUE INDEX alarms_cause ON alarms (incident_id, cause)"
     "  WHERE state = 'open' AND cause IS NOT NULL;",
+    /* 19: staffing that
+     * follows the incident.  A coverage cell's round counts the times it
+     * went from covered back to short (a withdrawal, a decline): an
+     * agency is asked once per round, so a shortfall that re-opens asks
+     * again and an unchanged one never does.  Its alarm_id is the
+     * shift_short alarm raised when its shift started short of the role
+     * (once per shift and role). */
+    "ALTER TABLE coverage ADD COLUMN round INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE coverage ADD COLUMN alarm_id INTEGER;"
+    "CREATE TABLE asks_new ("
+    "  id INTEGER PRIMARY KEY,"
+    "  incident_id INTEGER NOT NULL REFERENCES incidents (id),"
+    "  shift_id INTEGER NOT NULL REFERENCES shifts (id),"
+    "  role TEXT NOT NULL,"
+    "  agency_id TEXT NOT NULL,"
+    "  short INTEGER NOT NULL,"
+    "  state TEXT NOT NULL CHECK (state IN ('open', 'covered', 'expired', 'cancelled')),"
+    "  created_at INTEGER NOT NULL,"
+    "  closed_at INTEGER,"
+    "  round INTEGER NOT NULL DEFAULT 0,"
+    "  UNIQUE (shift_id, role, agency_id, round));"
+    "INSERT INTO asks_new (id, incident_id, shift_id, role, agency_id, short, state, created_at,"
+    "  closed_at) SELECT id, incident_id, shift_id, role, agency_id, short, state, created_at,"
+    "  closed_at FROM asks;"
+    "DROP TABLE asks;"
+    "ALTER TABLE asks_new RENAME TO asks;"
+    "CREATE INDEX asks_open ON asks (shift_id) WHERE state = 'open';",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -302,7 +302,20 @@ static void test_wrong_codes(void **state)
  * causes) to 17. */
 #define UNDO_18 " DROP INDEX alarms_cause; ALTER TABLE alarms DROP COLUMN cause;"
 
-#define UNDO_TO_10 UNDO_18 UNDO_17 UNDO_16 UNDO_15 UNDO_14 UNDO_13 UNDO_12 UNDO_11
+/* SQL that takes a database back from migration 19 to 18 (issue 14's
+ * staffing migration: the round of a cell and its alarm, asks by round). */
+#define UNDO_19                                                                                    \
+    " DROP INDEX asks_open; CREATE TABLE asks_old (id INTEGER PRIMARY KEY,"                        \
+    " incident_id INTEGER NOT NULL REFERENCES incidents (id),"                                     \
+    " shift_id INTEGER NOT NULL REFERENCES shifts (id), role TEXT NOT NULL,"                       \
+    " agency_id TEXT NOT NULL, short INTEGER NOT NULL, state TEXT NOT NULL CHECK (state IN"        \
+    " ('open', 'covered', 'expired', 'cancelled')), created_at INTEGER NOT NULL,"                  \
+    " closed_at INTEGER, UNIQUE (shift_id, role, agency_id));"                                     \
+    " INSERT INTO asks_old SELECT id, incident_id, shift_id, role, agency_id, short, state,"       \
+    " created_at, closed_at FROM asks; DROP TABLE asks; ALTER TABLE asks_old RENAME TO asks;"      \
+    " ALTER TABLE coverage DROP COLUMN round; ALTER TABLE coverage DROP COLUMN alarm_id;"
+
+#define UNDO_TO_10 UNDO_19 UNDO_18 UNDO_17 UNDO_16 UNDO_15 UNDO_14 UNDO_13 UNDO_12 UNDO_11
 
 /* Migration 7 computes the name key of persons stored before it again, so
  * a look-alike registered after the upgrade is still found. */
@@ -613,17 +626,16 @@ static void test_recovery_backfill(void **state)
     incident_add(st, 1, "EX-R-2026-0001", 5000);
     incident_add(st, 2, "EX-R-2026-0002", 0);
     assert_int_equal(
-        store_exec(
-            st, "UPDATE incidents SET state = 'active', stood_down_at = NULL WHERE id = 2;"
-                "INSERT INTO persons (id, incident_id, category, consent, registered_at,"
-                " registered_by, referral_due_at) VALUES (1, 1, 'survivor', 'given', 0, 'x',"
-                " 0), (2, 2, 'survivor', 'given', 0, 'x', 0);"
-                "DROP TABLE rescreens; CREATE TABLE rescreens (person_id INTEGER NOT NULL,"
-                " due_at INTEGER NOT NULL, instrument TEXT NOT NULL, state TEXT NOT NULL,"
-                " PRIMARY KEY (person_id, due_at, instrument)) WITHOUT ROWID;"
-                "INSERT INTO rescreens VALUES (1, 100, 'tsq', 'due'), (1, 200, 'tsq',"
-                " 'pending'), (2, 300, 'tsq', 'pending');" UNDO_18 UNDO_17 UNDO_16 UNDO_15 UNDO_14 UNDO_13
-                "PRAGMA user_version = 12;"),
+        store_exec(st, "UPDATE incidents SET state = 'active', stood_down_at = NULL WHERE id = 2;"
+                       "INSERT INTO persons (id, incident_id, category, consent, registered_at,"
+                       " registered_by, referral_due_at) VALUES (1, 1, 'survivor', 'given', 0, 'x',"
+                       " 0), (2, 2, 'survivor', 'given', 0, 'x', 0);"
+                       "DROP TABLE rescreens; CREATE TABLE rescreens (person_id INTEGER NOT NULL,"
+                       " due_at INTEGER NOT NULL, instrument TEXT NOT NULL, state TEXT NOT NULL,"
+                       " PRIMARY KEY (person_id, due_at, instrument)) WITHOUT ROWID;"
+                       "INSERT INTO rescreens VALUES (1, 100, 'tsq', 'due'), (1, 200, 'tsq',"
+                       " 'pending'), (2, 300, 'tsq', 'pending');" UNDO_19 UNDO_18 UNDO_17 UNDO_16
+                           UNDO_15 UNDO_14 UNDO_13 "PRAGMA user_version = 12;"),
         0);
     assert_int_equal(store_commit(st), 0);
     store_close(st);
@@ -657,13 +669,12 @@ static void test_contacts_backfill(void **state)
     assert_int_equal(store_begin(st), 0);
     incident_add(st, 1, "EX-C-2026-0001", 0);
     assert_int_equal(
-        store_exec(
-            st, "INSERT INTO persons (id, incident_id, category, consent, registered_at,"
-                " registered_by, referral_due_at, safe_contact) VALUES (1, 1, 'survivor',"
-                " 'given', 0, 'x', 0, '{\"channels\":[\"sms\"],\"note\":\"n\"}');"
-                "INSERT INTO contacts (person_id, at, by, outcome, slot, note) VALUES"
-                " (1, 5, 'intake', 'no_answer', 'morning', 'vm');" UNDO_18 UNDO_17 UNDO_16 UNDO_15 UNDO_14
-                "PRAGMA user_version = 13;"),
+        store_exec(st, "INSERT INTO persons (id, incident_id, category, consent, registered_at,"
+                       " registered_by, referral_due_at, safe_contact) VALUES (1, 1, 'survivor',"
+                       " 'given', 0, 'x', 0, '{\"channels\":[\"sms\"],\"note\":\"n\"}');"
+                       "INSERT INTO contacts (person_id, at, by, outcome, slot, note) VALUES"
+                       " (1, 5, 'intake', 'no_answer', 'morning', 'vm');" UNDO_19 UNDO_18 UNDO_17
+                           UNDO_16 UNDO_15 UNDO_14 "PRAGMA user_version = 13;"),
         0);
     assert_int_equal(store_commit(st), 0);
     store_close(st);
@@ -681,6 +692,42 @@ static void test_contacts_backfill(void **state)
                                     " channel, kind, address_kind) VALUES (1, 6, 'intake', 'sent',"
                                     " 'morning', 'letter', 'appointment', 'home')"),
                      0);
+    store_close(st);
+}
+
+/* Issue 14's staffing migration keeps the asks made before it (round 0)
+ * and lets the same agency be asked again for the same cell in a later
+ * round, never twice in one. */
+static void test_asks_rounds(void **state)
+{
+    char old[300];
+    snprintf(old, sizeof(old), "%s/v18.db", dir);
+    struct store *st;
+    assert_int_equal(store_open(old, &st), 0);
+    assert_int_equal(store_begin(st), 0);
+    incident_add(st, 1, "EX-S-2026-0001", 0);
+    assert_int_equal(
+        store_exec(st, "INSERT INTO shifts VALUES (1, 1, 'day-2026-12-01', 'day', 'Day', 0, 9);"
+                       "INSERT INTO coverage (shift_id, role, required) VALUES (1, 'isva', 2);"
+                       "INSERT INTO asks (incident_id, shift_id, role, agency_id, short, state,"
+                       " created_at) VALUES (1, 1, 'isva', 'rc', 2, 'covered', 5);" UNDO_19
+                       "PRAGMA user_version = 18;"),
+        0);
+    assert_int_equal(store_commit(st), 0);
+    store_close(st);
+    assert_int_equal(store_open(old, &st), 0);
+    sqlite3_stmt *s = store_stmt(st, "SELECT a.round, a.state, c.round, c.alarm_id IS NULL"
+                                     " FROM asks a JOIN coverage c ON c.shift_id = a.shift_id");
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(s, 0), 0);
+    assert_string_equal((const char *)sqlite3_column_text(s, 1), "covered");
+    assert_int_equal(sqlite3_column_int(s, 2), 0);
+    assert_int_equal(sqlite3_column_int(s, 3), 1);
+    sqlite3_reset(s);
+    const char *again = "INSERT INTO asks (incident_id, shift_id, role, agency_id, short, state,"
+                        " created_at, round) VALUES (1, 1, 'isva', 'rc', 1, 'open', 6, 1)";
+    assert_int_equal(store_exec(st, again), 0);
+    assert_int_not_equal(store_exec(st, again), 0);
     store_close(st);
 }
 
@@ -719,6 +766,7 @@ int main(void)
         cmocka_unit_test(test_given_at_backfill),
         cmocka_unit_test(test_recovery_backfill),
         cmocka_unit_test(test_contacts_backfill),
+        cmocka_unit_test(test_asks_rounds),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

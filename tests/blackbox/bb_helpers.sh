@@ -197,6 +197,10 @@ echo "$OUT" | grep -q ' call-handler 0/0/0/0$' || fail "coverage grid: $OUT"
 check asks_count role=call-handler state=open agency=hub
 check ask_field state agency=hub
 check asks_list
+check asks_list shift=nope round=0
+[ -z "$OUT" ] || fail "asks_list of no shift: $OUT"
+expect 0 asks_count shift=nope round=1
+expect 0 pages_count ask_shift=nope
 check incident_asks "$ref"
 check ask_shifts
 check db_checkpoint

@@ -40,7 +40,7 @@ start_daemon --clock-offset "$(clock_at '2026-12-18 15:00 UTC')"
 ref=$(m incident standup --plan report --level 1 --exercise --operation REPORT | head -n 1)
 
 m --as agency:hub agency ack "$ref" --note "on our way" >/dev/null
-code=$(page_field ack_code agency=mh)
+code=$(page_field ack_code agency=mh ask=none)
 m --as duty page ack "$code" --via sms >/dev/null
 m --as agency:hub pledge offer "$ref" --role call-handler --count 2 --shift day-2026-12-18 >/dev/null
 m --as agency:mh pledge offer "$ref" --role mh-nurse --count 1 --shift day-2026-12-19 >/dev/null
@@ -80,14 +80,21 @@ has '"shift":"day-2026-12-19","role":"mh-nurse","required":1,"pledged":1,"accept
 has '"shift":"day-2026-12-19","role":"call-handler","required":2,"pledged":0,"accepted":0,"arrived":0,"shortfall":2'
 has '"exercise":true'
 [ "$(echo "$j" | grep -o '"kind":"agency.acknowledged"' | wc -l)" = 2 ] || fail "timeline acknowledgements"
-[ "$(echo "$j" | grep -oF '"kind":"agency.unreachable"' | wc -l)" = 1 ] || fail "timeline unreachable"
+# cruse's activation page, and (issue 14: the shift running at standup is
+# asked for) mh's call for mental health nurses for it.
+[ "$(echo "$j" | grep -oF '"kind":"agency.unreachable","data":{"agency":"cruse"' | wc -l)" = 1 ] ||
+    fail "timeline unreachable"
+[ "$(echo "$j" | grep -oF '"kind":"agency.unreachable"' | wc -l)" = 2 ] || fail "timeline unreachable asks"
 [ "$(echo "$j" | grep -o '"kind":"person.breach"' | wc -l)" = 1 ] || fail "timeline breach"
 ok "report.json has exactly the scripted counts"
 
 grep '^hub,acknowledged,.*,agency:hub,agency,' "$dir/agencies.csv" >/dev/null || fail "hub row: $(cat "$dir/agencies.csv")"
 grep '^mh,acknowledged,.*,duty,sms,' "$dir/agencies.csv" >/dev/null || fail "mh row"
 grep "^cruse,unreachable," "$dir/agencies.csv" >/dev/null || fail "cruse row: $(cat "$dir/agencies.csv")"
-[ "$(wc -l <"$dir/staffing.csv")" = 5 ] || fail "staffing.csv rows"
+# 2 shifts of 2 roles, and (issue 14: the grid rolls on) day-2026-12-24,
+# planned when musterd started on its eve.
+[ "$(wc -l <"$dir/staffing.csv")" = 7 ] || fail "staffing.csv rows"
+grep -q '^day-2026-12-24,' "$dir/staffing.csv" || fail "staffing.csv: the rolled-on shift"
 head -n 1 "$dir/report.md" | grep 'EXERCISE EXERCISE EXERCISE' >/dev/null || fail "exercise not marked first in the Markdown"
 grep '| cruse | unreachable |' "$dir/report.md" >/dev/null || fail "markdown agency table"
 ok "Markdown and CSV tables written at stand-down, the exercise marked"

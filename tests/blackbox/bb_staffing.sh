@@ -3,7 +3,9 @@
 # move the right counts; an over-pledge is surplus, never a negative
 # shortfall.  A shift entering the ask window while short pages exactly
 # the capable agencies that have not covered it, once; covering it stops
-# the ask.  kill -9 keeps every pledge and state.  Time is set with the
+# the ask; a withdrawal that re-opens it asks again, once (issue 14: it
+# used to ask nobody twice).  The shift running at standup is asked for
+# at once (issue 14).  kill -9 keeps every pledge and state.  Time is set with the
 # daemon's clock offset, so no test waits for a shift.
 . "$(dirname "$0")/lib.sh"
 
@@ -111,8 +113,10 @@ want=$(expected \
 diff <(grid) <(echo "$want") || fail "grid after accept, decline, arrive, withdraw"
 ok "accept, decline, arrive and withdraw moved exactly the right counts"
 
-# No asks yet: the day shift starts at 08:00, the ask window is 4 h.
-[ "$(asks_count)" = 0 ] || fail "asked too early"
+# No asks yet for the day shift: it starts at 08:00, the ask window is
+# 4 h.  The night shift running at standup was asked for at once.
+[ "$(asks_count shift=day-2026-12-01)" = 0 ] || fail "asked too early"
+[ "$(asks_count shift=night-2026-11-30 agency=cruse)" = 1 ] || fail "running shift not asked: $(asks_list)"
 before=$(m --json pledge list "$ref")
 grid_before=$(grid)
 
@@ -122,34 +126,38 @@ crash_restart --clock-offset "$(clock_at '2026-12-01 05:00 UTC')"
 [ "$(grid)" = "$grid_before" ] || fail "grid changed across kill -9"
 ok "kill -9 kept every pledge and its state"
 
-asks() { asks_list; }
-have_asks() { [ "$(asks_count)" = 8 ]; }
+asks() { asks_list shift=day-2026-12-01; }
+have_asks() { [ "$(asks_count shift=day-2026-12-01)" = 8 ]; }
 wait_for 30 have_asks || fail "asks: $(asks)"
 want_asks="bereavement:cruse:open bereavement:vs:open call-handler:vs:open family-liaison:hub:open interpreter-polish:migrant:open isva:rapecrisis:open team-leader:hub:open young-victim:young:open"
 [ "$(asks)" = "$want_asks" ] || fail "asks: $(asks)"
-[ "$(ask_shifts)" = 1 ] || fail "asks outside the window"
-[ "$(pages_count ask=any)" = 8 ] || fail "ask pages"
+[ "$(ask_shifts)" = 2 ] || fail "asks outside the window (the running night shift and the day shift)"
+[ "$(pages_count ask=any ask_shift=day-2026-12-01)" = 8 ] || fail "ask pages"
 ok "the short day shift paged exactly the capable agencies without a pledge for it"
 
 # Covering bereavement stops both of its asks and their pages.
 offer cruse bereavement 1 day-2026-12-01 >/dev/null
-covered() { [ "$(asks_count role=bereavement state=covered)" = 2 ]; }
+covered() { [ "$(asks_count role=bereavement state=covered shift=day-2026-12-01)" = 2 ]; }
 wait_for 30 covered || fail "bereavement asks not covered: $(asks)"
-[ "$(pages_count ask_role=bereavement state=cancelled)" = 2 ] || fail "ask pages not stopped"
+[ "$(pages_count ask_role=bereavement state=cancelled ask_shift=day-2026-12-01)" = 2 ] || fail "ask pages not stopped"
 ok "covering the shortfall stopped its asks and their pages"
 
 # An agency answers its ask page with a pledge in the same request.
-code=$(page_field ack_code ask_agency=young)
+code=$(page_field ack_code ask_agency=young ask_shift=day-2026-12-01)
 out=$(m --as agency:young --json agency ack --code "$code" --pledge-role young-victim --pledge-count 1 --pledge-shift day-2026-12-01)
 echo "$out" | grep '"state": "offered"' >/dev/null || fail "ack with pledge: $out"
-young_covered() { [ "$(ask_field state agency=young)" = covered ]; }
+young_covered() { [ "$(ask_field state agency=young shift=day-2026-12-01)" = covered ]; }
 wait_for 30 young_covered || fail "young ask not covered"
-[ "$(page_field state ask_agency=young)" = acknowledged ] || fail "ask page not acknowledged"
+[ "$(page_field state ask_agency=young ask_shift=day-2026-12-01)" = acknowledged ] || fail "ask page not acknowledged"
 ok "an acknowledgement carried a pledge that covered the ask"
 
-# Once: the gap reopening asks nobody twice.
+# The gap re-opening asks again, once: cruse's withdrawal makes bereavement
+# short again, and both agencies that supply it are asked in the new
+# round; another change to coverage asks nobody again.
 m --as agency:cruse pledge withdraw 6 >/dev/null
+reasked() { [ "$(asks_count shift=day-2026-12-01 role=bereavement round=1 state=open)" = 2 ]; }
+wait_for 30 reasked || fail "the re-opened shortfall was not asked again: $(asks)"
 m pledge accept 5 >/dev/null
-[ "$(asks_count)" = 8 ] || fail "an agency was asked twice: $(asks)"
-ok "no agency asked twice for the same shift and role"
+[ "$(asks_count shift=day-2026-12-01)" = 10 ] || fail "an agency was asked twice: $(asks)"
+ok "a re-opened shortfall asked again, once; no agency asked twice for the same shortfall"
 stop_daemon

@@ -271,8 +271,8 @@ events_count() { # KIND [AGENCY]: stored feed events of that kind (naming that a
 
 # pages filters: agency= state= via= (how it was acknowledged), ref=
 # (incident), ask=none|any (an activation page of the incident, or an ask
-# for staff), ask_role= ask_agency= (of the ask), kind= (page, or a
-# notice's: referral, promotion).
+# for staff), ask_role= ask_agency= ask_shift= (of the ask: its role,
+# agency, shift key), kind= (page, or a notice's: referral, promotion).
 pages_filter() {
     case $1 in
     agency) COND="p.agency_id = $(sql_str "$2")" ;;
@@ -283,6 +283,8 @@ pages_filter() {
     ref) COND="i.ref = $(sql_str "$2")" && db_join "JOIN incidents i ON i.id = p.incident_id" ;;
     ask_role) COND="a.role = $(sql_str "$2")" && db_join "JOIN asks a ON a.id = p.ask_id" ;;
     ask_agency) COND="a.agency_id = $(sql_str "$2")" && db_join "JOIN asks a ON a.id = p.ask_id" ;;
+    ask_shift) COND="a.shift_id IN (SELECT id FROM shifts WHERE key = $(sql_str "$2"))" &&
+        db_join "JOIN asks a ON a.id = p.ask_id" ;;
     *) return 1 ;;
     esac
 }
@@ -436,11 +438,14 @@ coverage_grid() { # "shift role required/pledged/accepted/arrived", each cell
        FROM coverage c JOIN shifts s ON s.id = c.shift_id ORDER BY s.starts_at, c.role"
 }
 
-# asks filters (asks for staff): role= state= agency=.
+# asks filters (asks for staff): role= state= agency= shift= (its key)
+# round= (the cell's shortfall round it was made in).
 asks_filter() {
     case $1 in
     role | state) COND="a.$1 = $(sql_str "$2")" ;;
     agency) COND="a.agency_id = $(sql_str "$2")" ;;
+    shift) COND="a.shift_id IN (SELECT id FROM shifts WHERE key = $(sql_str "$2"))" ;;
+    round) COND="a.round = $(sql_int "$2")" || return 1 ;;
     *) return 1 ;;
     esac
 }
@@ -460,9 +465,9 @@ incident_asks() { # REF: "role:agency:short" of the incident's asks, by role
         ORDER BY a.role)"
 }
 
-asks_list() { # "role:agency:state" of every ask, by role and agency
-    q "SELECT group_concat(role || ':' || agency_id || ':' || state, ' ')
-       FROM (SELECT * FROM asks ORDER BY role, agency_id)"
+asks_list() { # FILTER...: "role:agency:state" of those asks, by role, agency and round
+    db_where asks_filter "$@" && q "SELECT group_concat(role || ':' || agency_id || ':' || state, ' ')
+       FROM (SELECT * FROM asks a WHERE $W ORDER BY role, agency_id, round)"
 }
 
 ask_shifts() { # how many shifts the asks are for
