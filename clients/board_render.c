@@ -468,6 +468,38 @@ static void breaches_block(const struct view *v, struct block *b)
     b->fixed = 2;
 }
 
+static int by_alarm_id(const void *a, const void *b)
+{
+    long long x = atoll(*(const char *const *)a + 6), y = atoll(*(const char *const *)b + 6);
+    return (x > y) - (x < y);
+}
+
+/* The open alarms, oldest first: what someone must act on, above all else.
+ * One line each: id (for `muster alarm clear`), kind, since when, detail. */
+static void alarms_block(const struct view *v, int w, struct block *b)
+{
+    const char *keys[MAX_ROWS];
+    size_t n = 0;
+    const char *key;
+    json_t *a;
+    json_object_foreach(v->board, key, a) if (!strncmp(key, "alarm/", 6) && n < MAX_ROWS)
+        keys[n++] = key;
+    qsort(keys, n, sizeof(keys[0]), by_alarm_id);
+    block_add(b, S_HEAD "ALARMS" S_END "  %s%zu open" S_END "%s", n ? S_ALERT : "", n,
+              n ? "  (muster alarm clear ID --note ...)" : "");
+    b->fixed = 1;
+    int dw = clamp(w - 44, 20, 120);
+    for (size_t i = 0; i < n; i++) {
+        a = json_object_get(v->board, keys[i]);
+        char at[16], age[32];
+        json_t *raised = json_object_get(a, "raised_at");
+        fmt_clock(raised, false, at, sizeof(at));
+        fmt_duration(clock_real_ms() + v->skew - json_integer_value(raised), age, sizeof(age));
+        block_add(b, "  " S_ALERT "#%-5s" S_END " %-23.23s %s (%s)  %-*.*s", keys[i] + 6,
+                  proto_str(a, "kind", "?"), at, age, dw, dw, proto_str(a, "detail", ""));
+    }
+}
+
 static void render_view(const struct view *v, struct canvas *c);
 
 /* Draw the whole board onto c (c->w by c->h), from escaped copies of the
@@ -491,14 +523,15 @@ static void render_view(const struct view *v, struct canvas *c)
     if (!v->board) {
         canvas_put(c, S_HEAD "muster" S_END "  no incident to show: waiting for a standup");
     } else {
-        struct block b[4] = {{0}};
+        struct block b[5] = {{0}};
         header_line(v, c);
-        agencies_block(v, c->w, &b[0]);
-        staffing_block(v, c->w, &b[1]);
-        persons_block(v, c->w, &b[2]);
-        breaches_block(v, &b[3]);
-        canvas_layout(c, b, 4, avail);
-        for (int i = 0; i < 4; i++)
+        alarms_block(v, c->w, &b[0]);
+        agencies_block(v, c->w, &b[1]);
+        staffing_block(v, c->w, &b[2]);
+        persons_block(v, c->w, &b[3]);
+        breaches_block(v, &b[4]);
+        canvas_layout(c, b, 5, avail);
+        for (int i = 0; i < 5; i++)
             block_free(&b[i]);
     }
     if (v->footer) {

@@ -67,6 +67,15 @@ static int open_by_cause(struct muster *m, int64_t incident_id, const char *caus
     return rc;
 }
 
+/* An open alarm's board key alarm/<id> and value (new reference). */
+static json_t *board_alarm(int64_t id, const char *kind, const char *agency, const char *detail,
+                           int64_t raised_at, char *key, size_t len)
+{
+    snprintf(key, len, "alarm/%lld", (long long)id);
+    return json_pack("{s:s, s:s?, s:s, s:I}", "kind", kind, "agency", agency, "detail", detail,
+                     "raised_at", (json_int_t)raised_at);
+}
+
 static int alarm_insert(struct muster *m, const struct alarm_new *a, const char *cause, int64_t now,
                         int64_t *id)
 {
@@ -126,6 +135,11 @@ int alarm_raise(struct muster *m, struct outbox *ob, const struct alarm_new *a, 
         *id = new_id;
     if (rc == 0)
         rc = board_add(m, ob, a->incident_id, "alarms", 1);
+    if (rc == 0) {
+        char key[48];
+        json_t *v = board_alarm(new_id, a->kind, a->agency, a->detail, now, key, sizeof(key));
+        board_put(ob, key, v);
+    }
     if (rc == 0)
         rc = outbox_event(
             m, ob, a->incident_id, a->ref, "alarm.raised",
@@ -147,6 +161,11 @@ static int ended(struct muster *m, struct outbox *ob, int64_t incident_id, int64
     rc = rc < 0 ? rc : 0;
     if (rc == 0)
         rc = board_add(m, ob, incident_id, "alarms", -1);
+    if (rc == 0) {
+        char key[48];
+        snprintf(key, sizeof(key), "alarm/%lld", (long long)id);
+        board_put(ob, key, json_null()); /* gone from the board */
+    }
     if (rc == 0)
         rc = outbox_event(
             m, ob, incident_id, inc.ref, kind,
@@ -275,4 +294,25 @@ int alarm_list(struct muster *m, int64_t incident_id, bool all, json_t **out)
     sqlite3_bind_int64(s, 1, incident_id);
     sqlite3_bind_int(s, 2, all);
     return store_rows_json(s, alarm_row, out);
+}
+
+static const char SQL_BOARD[] = "SELECT id, kind, agency_id, detail, raised_at FROM alarms"
+                                " WHERE incident_id = ?1 AND state = 'open'";
+
+int alarm_board(struct muster *m, int64_t incident_id, json_t *board)
+{
+    sqlite3_stmt *s = store_stmt(m->store, SQL_BOARD);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, incident_id);
+    int rc;
+    while ((rc = store_step(s)) > 0) {
+        char key[48];
+        json_t *v = board_alarm(sqlite3_column_int64(s, 0), store_col_text(s, 1),
+                                (const char *)sqlite3_column_text(s, 2), store_col_text(s, 3),
+                                sqlite3_column_int64(s, 4), key, sizeof(key));
+        json_object_set_new(board, key, v);
+    }
+    sqlite3_reset(s);
+    return rc;
 }

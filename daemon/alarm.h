@@ -76,4 +76,8 @@ int alarm_clear(struct muster *m, struct outbox *ob, int64_t id, const char *by,
  * newest first, as a new array in *out.  0 or -errno (*out NULL). */
 int alarm_list(struct muster *m, int64_t incident_id, bool all, json_t **out);
 
+/* The incident's open alarms as board keys alarm/<id> {kind, agency,
+ * detail, raised_at}, set on board (for a snapshot).  0 or -errno. */
+int alarm_board(struct muster *m, int64_t incident_id, json_t *board);
+
 #endif

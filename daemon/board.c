@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "alarm.h"
 #include "frozen.h"
 #include "incident.h"
 #include "outbox.h"
@@ -143,6 +144,8 @@ int board_snapshot(struct muster *m, int64_t incident_id, json_t **out)
         rc = snapshot_rows(m, board, SQL_CELLS, incident_id, 1);
     if (rc == 0)
         rc = snapshot_rows(m, board, SQL_COUNTERS, incident_id, 2);
+    if (rc == 0)
+        rc = alarm_board(m, incident_id, board);
     if (rc != 0) {
         json_decref(board);
         board = NULL;

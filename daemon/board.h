@@ -21,6 +21,9 @@
  *                                  recovery caseload
  *   rescreen/<state>              re-screens due (not yet done), overdue (past the plan's
  *                                  grace), done
+ *   alarms                        open alarms (a counter)
+ *   alarm/<id>                    {kind, agency, detail, raised_at} of each open alarm;
+ *                                  null (removed) when it is cleared or resolved
  * Counters are kept in the board table and changed by the change that
  * moves them, so neither a snapshot nor a delta ever counts rows.
  */

@@ -63,7 +63,29 @@ wait_for 30 twice || fail "a01 not unreachable again after its repage"
 ok "unreachable again while the alarm is open: still one alarm, one page"
 
 m --as duty alarm list "$ref" | grep -q "agency_unreachable" || fail "alarm list does not show it"
+# The board shows the open alarm, first, until it is cleared: in a
+# snapshot (status) and to a watcher following the feed's deltas.
+mw() { "$BIN/muster" --keys "$KEYS" --connect "$CONTROL" --feed "$FEED" "$@"; }
+mw --as duty status >"$T/board.txt"
+grep -q "ALARMS  1 open" "$T/board.txt" || fail "the board shows no open alarm: $(cat "$T/board.txt")"
+grep -Eq "#$id +agency_unreachable .*agency a01 unreachable" "$T/board.txt" ||
+    fail "the board does not say which alarm: $(cat "$T/board.txt")"
+[ "$(grep -n "^ALARMS" "$T/board.txt" | cut -d: -f1)" -lt "$(grep -n "^AGENCIES" "$T/board.txt" | cut -d: -f1)" ] ||
+    fail "alarms are not the first section of the board: $(cat "$T/board.txt")"
+mkfifo "$T/watch.in"
+mw --as duty watch --dump-after - <"$T/watch.in" >"$T/watch.json" 2>"$T/watch.err" &
+WPID=$!
+exec 5>"$T/watch.in"
+wait_for 60 grep -q 'snapshot' "$T/watch.err" || fail "no watcher snapshot: $(cat "$T/watch.err")"
 m --as duty alarm clear "$id" --note "called the agency's duty manager by phone" >/dev/null
+mw --as duty status --json >"$T/status.json"
+python3 -c 'import json, sys; print(json.load(sys.stdin)["seq"])' <"$T/status.json" >&5
+exec 5>&-
+wait "$WPID" || fail "the watcher failed: $(cat "$T/watch.err")"
+grep -q "\"alarm/$id\"" "$T/watch.json" && fail "the watcher still shows the cleared alarm"
+grep -q "\"alarm/$id\"" "$T/status.json" && fail "the snapshot still shows the cleared alarm"
+mw --as duty status | grep -q "ALARMS  0 open" || fail "the board still counts the alarm"
+ok "the board showed the open alarm first, and dropped it when cleared (snapshot and feed)"
 n=$(gold_attempts)
 [ "$(page_field state agency=gold kind=alarm)" = cancelled ] || fail "Gold's page still $(page_field state agency=gold kind=alarm)"
 [ "$(page_field next_at agency=gold kind=alarm)" = "" ] || fail "Gold's page still has a next step"
