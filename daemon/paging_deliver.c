@@ -554,14 +554,11 @@ int paging_flush_queued(struct muster *m, struct outbox *ob, const char *agency_
     if (!s)
         return -EINVAL;
     sqlite3_bind_text(s, 1, agency_id, -1, SQLITE_STATIC);
-    int64_t ids[PAGING_TICK_BATCH];
-    size_t n = 0;
-    int rc = 0;
-    while (n < PAGING_TICK_BATCH && (rc = store_step(s)) > 0)
-        ids[n++] = sqlite3_column_int64(s, 0);
-    sqlite3_reset(s);
-    rc = rc < 0 ? rc : 0;
+    int64_t *ids;
+    size_t n;
+    int rc = store_ids(s, &ids, &n);
     for (size_t i = 0; i < n && rc == 0; i++)
         rc = paging__deliver_after_commit(m->paging, ob, ids[i]);
+    free(ids);
     return rc;
 }

@@ -301,14 +301,11 @@ int paging__notices_overdue(struct muster *m, struct outbox *ob, int64_t now)
     if (!s)
         return -EINVAL;
     sqlite3_bind_int64(s, 1, now);
-    int64_t ids[256];
-    size_t n = 0;
-    int rc;
-    while (n < 256 && (rc = store_step(s)) > 0)
-        ids[n++] = sqlite3_column_int64(s, 0);
-    sqlite3_reset(s);
-    rc = rc < 0 ? rc : 0;
+    int64_t *ids;
+    size_t n;
+    int rc = store_ids(s, &ids, &n);
     for (size_t i = 0; rc == 0 && i < n; i++)
         rc = notice_alarm(m, ob, ids[i], "overdue", now);
+    free(ids);
     return rc;
 }

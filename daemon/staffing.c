@@ -118,14 +118,12 @@ static int asks_close(struct muster *m, struct outbox *ob, const char *sql, int6
     if (!s)
         return -EINVAL;
     sqlite3_bind_int64(s, 1, now);
-    int64_t ids[256];
-    size_t n = 0;
-    int rc = 0;
-    while (n < 256 && (rc = store_step(s)) > 0)
-        ids[n++] = sqlite3_column_int64(s, 0);
-    sqlite3_reset(s);
+    int64_t *ids;
+    size_t n;
+    int rc = store_ids(s, &ids, &n);
     for (size_t i = 0; i < n && rc >= 0; i++)
         rc = paging_ask_stop(m, ob, ids[i], now);
+    free(ids);
     return rc < 0 ? rc : 0;
 }
 

@@ -62,18 +62,15 @@ static int resolve_covered(struct muster *m, struct outbox *ob, int64_t now)
     sqlite3_stmt *s = store_stmt(m->store, SQL_NOW_COVERED);
     if (!s)
         return -EINVAL;
-    int64_t ids[256];
-    size_t n = 0;
-    int rc;
-    while (n < 256 && (rc = store_step(s)) > 0)
-        ids[n++] = sqlite3_column_int64(s, 0);
-    sqlite3_reset(s);
-    rc = rc < 0 ? rc : 0;
+    int64_t *ids;
+    size_t n;
+    int rc = store_ids(s, &ids, &n);
     for (size_t i = 0; i < n && rc == 0; i++) {
         rc = alarm_resolve(m, ob, ids[i], "musterd", now);
         if (rc == 0)
             log_info("staffing: alarm %lld resolved: the role is covered", (long long)ids[i]);
     }
+    free(ids);
     return rc;
 }
 

@@ -167,6 +167,33 @@ int store_rows_json(sqlite3_stmt *s, store_row_fn *row, json_t **out)
     return rc;
 }
 
+int store_ids(sqlite3_stmt *s, int64_t **ids, size_t *n)
+{
+    size_t cap = 0;
+    int rc;
+    *ids = NULL;
+    *n = 0;
+    while ((rc = store_step(s)) > 0) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 64;
+            int64_t *t = realloc(*ids, cap * sizeof(*t));
+            if (!t) {
+                rc = -ENOMEM;
+                break;
+            }
+            *ids = t;
+        }
+        (*ids)[(*n)++] = sqlite3_column_int64(s, 0);
+    }
+    sqlite3_reset(s);
+    if (rc < 0) {
+        free(*ids);
+        *ids = NULL;
+        *n = 0;
+    }
+    return rc < 0 ? rc : 0;
+}
+
 int store_rows(struct store *st, const char *sql, int64_t id, store_row_fn *row, json_t **out)
 {
     sqlite3_stmt *s = store_stmt(st, sql);

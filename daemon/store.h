@@ -79,6 +79,12 @@ json_t *store_row_int(sqlite3_stmt *s);
  * when a read failed: then *out is NULL and no rows are kept. */
 int store_rows_json(sqlite3_stmt *s, store_row_fn *row, json_t **out);
 
+/* Every row's first column of s (bound by the caller) as an array in
+ * *ids (the caller frees it; NULL when none) of *n.  All rows are read,
+ * so an UPDATE ... RETURNING is never cut short.  s is reset.  Returns 0,
+ * or -errno (then *ids is NULL and *n 0). */
+int store_ids(sqlite3_stmt *s, int64_t **ids, size_t *n);
+
 /* store_rows_json over the cached statement for sql with ?1 bound to id. */
 int store_rows(struct store *st, const char *sql, int64_t id, store_row_fn *row, json_t **out);
 
