@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "keys.h"
+
 /* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if none. */
 static size_t utf8_seq(const unsigned char *s, size_t n)
 {
@@ -63,6 +65,32 @@ bool proto_id_valid(const char *id)
     return true;
 }
 
+/* The envelope's "as": {"principal": P, "user": NAME}, P a principal a
+ * person can hold (not "web"), NAME a keyring person's name. */
+static int decode_as(struct proto_request *req, json_t *as, struct proto_error *e)
+{
+    json_t *p = json_object_get(as, "principal"), *u = json_object_get(as, "user");
+    if (!json_is_object(as) || json_object_size(as) != 2 || !json_is_string(p) ||
+        !json_is_string(u))
+        return proto_fail(e, ERR_BAD_REQUEST,
+                          "\"as\" must be an object with \"principal\" and \"user\" strings");
+    const char *principal = json_string_value(p), *user = json_string_value(u);
+    if (!keys_principal_valid(principal) || !strcmp(principal, "web"))
+        return proto_fail(e, ERR_BAD_REQUEST, "\"as\": \"principal\" is not a principal");
+    if (!keys_person_valid(user))
+        return proto_fail(e, ERR_BAD_REQUEST,
+                          "\"as\": \"user\" must be 1 to %d of a-z, 0-9, '.' and '-'",
+                          KEYS_PERSON_MAX);
+    req->as_principal = principal;
+    req->as_user = user;
+    return 0;
+}
+
+static bool envelope_member(const char *key)
+{
+    return !strcmp(key, "id") || !strcmp(key, "cmd") || !strcmp(key, "args") || !strcmp(key, "as");
+}
+
 static int decode_envelope(struct proto_request *req, struct proto_error *e)
 {
     json_t *id = json_object_get(req->root, "id");
@@ -76,7 +104,7 @@ static int decode_envelope(struct proto_request *req, struct proto_error *e)
     json_t *value;
     json_object_foreach(req->root, key, value)
     {
-        if (strcmp(key, "id") && strcmp(key, "cmd") && strcmp(key, "args"))
+        if (!envelope_member(key))
             return proto_fail(e, ERR_BAD_REQUEST, "unknown envelope field \"%s\"", key);
     }
     if (!json_is_string(cmd) || json_string_length(cmd) == 0 ||
@@ -85,6 +113,9 @@ static int decode_envelope(struct proto_request *req, struct proto_error *e)
                           PROTO_MAX_CMD);
     if (args && !json_is_object(args))
         return proto_fail(e, ERR_BAD_REQUEST, "\"args\" must be an object");
+    json_t *as = json_object_get(req->root, "as");
+    if (as && decode_as(req, as, e) != 0)
+        return -1;
     req->cmd = json_string_value(cmd);
     if (!args) {
         args = json_object();

@@ -233,6 +233,26 @@ static char *refuse(struct cmd_ctx *c, const struct command *cmd)
     return proto_reply_error(c->req_id, &c->err);
 }
 
+int dispatch_peer_acting(struct dispatch_peer *peer, const struct proto_request *req,
+                         struct proto_error *e)
+{
+    if (!req->as_principal)
+        return 0;
+    if (strcmp(peer->principal, "web")) {
+        log_warnx("dispatch: %s sent \"as\" for %s: refused, it is not the web gateway's key",
+                  peer->principal, req->cmd);
+        return proto_fail(e, ERR_FORBIDDEN,
+                          "only the web gateway's key may act for a user (\"as\"); this key is %s",
+                          peer->principal);
+    }
+    if (!authz_web_may_relay(req->cmd))
+        return proto_fail(e, ERR_FORBIDDEN,
+                          "%s belongs to a connection: not through the web gateway", req->cmd);
+    peer->principal = req->as_principal;
+    peer->person = req->as_user;
+    return 0;
+}
+
 char *dispatch_request(struct muster *m, struct outbox *ob, const char *principal,
                        const char *person, const struct proto_request *req, const void *route,
                        size_t route_len)
