@@ -140,7 +140,7 @@ static void web_close(struct web *w)
 static int serve(int argc, char **argv)
 {
     struct web w = {0};
-    int verbose = 0, sig = 0;
+    int verbose = 2, sig = 0; /* info, as musterd; -v adds debug */
     if (parse(argc, argv, &w.o, &verbose) != 0)
         return usage();
     log_open(verbose);

@@ -16,7 +16,7 @@ const M = {
       if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
       else e.setAttribute(k, v === true ? '' : String(v));
     }
-    for (const k of kids.flat()) {
+    for (const k of kids.flat(Infinity)) {
       if (k === null || k === undefined) continue;
       e.append(k instanceof Node ? k : document.createTextNode(String(k)));
     }
@@ -25,7 +25,7 @@ const M = {
 
   fill(id, ...kids) {
     const e = document.getElementById(id);
-    e.replaceChildren(...kids.flat().filter((k) => k !== null && k !== undefined)
+    e.replaceChildren(...kids.flat(Infinity).filter((k) => k !== null && k !== undefined)
       .map((k) => (k instanceof Node ? k : document.createTextNode(String(k)))));
     return e;
   },
