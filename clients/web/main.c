@@ -37,6 +37,58 @@ static int usage(void)
     return 2;
 }
 
+/* One option into o; -1 for one that is not. */
+static int set_opt(struct web_opts *o, int ch, const char *arg, int *verbose)
+{
+    switch (ch) {
+    case 'k':
+        o->keys_dir = arg;
+        break;
+    case 'c':
+        o->control = arg;
+        break;
+    case 'f':
+        o->feed = arg;
+        break;
+    case 'u':
+        o->users = arg;
+        break;
+    case 'C':
+        o->cert = arg;
+        break;
+    case 'K':
+        o->key = arg;
+        break;
+    case 'l':
+        o->listen = arg;
+        break;
+    case 'p':
+        o->port = atoi(arg);
+        break;
+    case 's':
+        o->static_dir = arg;
+        break;
+    case 'h':
+        o->hooks = arg;
+        break;
+    case 'i':
+        o->idle_s = atoi(arg) * 60;
+        break;
+    case 'I':
+        o->idle_s = atoi(arg);
+        break; /* for tests */
+    case 'a':
+        o->absolute_s = atoi(arg) * 3600;
+        break;
+    case 'v':
+        (*verbose)++;
+        break;
+    default:
+        return -1;
+    }
+    return 0;
+}
+
 static int parse(int argc, char **argv, struct web_opts *o, int *verbose)
 {
     static const struct option opts[] = {
@@ -55,54 +107,9 @@ static int parse(int argc, char **argv, struct web_opts *o, int *verbose)
                            .timeout_ms = 3000};
     int ch;
     optind = 1;
-    while ((ch = getopt_long(argc, argv, "v", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'k':
-            o->keys_dir = optarg;
-            break;
-        case 'c':
-            o->control = optarg;
-            break;
-        case 'f':
-            o->feed = optarg;
-            break;
-        case 'u':
-            o->users = optarg;
-            break;
-        case 'C':
-            o->cert = optarg;
-            break;
-        case 'K':
-            o->key = optarg;
-            break;
-        case 'l':
-            o->listen = optarg;
-            break;
-        case 'p':
-            o->port = atoi(optarg);
-            break;
-        case 's':
-            o->static_dir = optarg;
-            break;
-        case 'h':
-            o->hooks = optarg;
-            break;
-        case 'i':
-            o->idle_s = atoi(optarg) * 60;
-            break;
-        case 'I':
-            o->idle_s = atoi(optarg);
-            break; /* for tests */
-        case 'a':
-            o->absolute_s = atoi(optarg) * 3600;
-            break;
-        case 'v':
-            (*verbose)++;
-            break;
-        default:
+    while ((ch = getopt_long(argc, argv, "v", opts, NULL)) != -1)
+        if (set_opt(o, ch, optarg, verbose) != 0)
             return -1;
-        }
-    }
     if (!o->keys_dir || !o->control || !o->feed || !o->users || !o->cert || !o->key ||
         o->port <= 0 || o->port > 65535 || o->idle_s <= 0 || o->absolute_s <= 0)
         return -1;

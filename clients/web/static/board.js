@@ -54,8 +54,8 @@ function renderPersons() {
   const rows = ((B.meta && B.meta.pathways) || []).map((p) => {
     const ref = n(`pathway/${p.id}/referred`), wait = n(`pathway/${p.id}/waitlisted`);
     const held = n(`pathway/${p.id}/held_consent`) + n(`pathway/${p.id}/held_urgent`);
-    return M.el('tr', {class: ref >= p.capacity ? 'full' : ''}, M.el('th', {scope: 'row'}, p.name),
-      M.el('td', {}, ref), M.el('td', {}, p.capacity ?? '-'), M.el('td', {class: wait ? 'short' : ''}, wait),
+    return M.el('tr', {class: p.capacity && ref >= p.capacity ? 'full' : null}, M.el('th', {scope: 'row'}, p.name),
+      M.el('td', {}, ref), M.el('td', {}, p.capacity || '-'), M.el('td', {class: wait ? 'short' : ''}, wait),
       M.el('td', {}, held));
   });
   document.querySelector('#pathways tbody').replaceChildren(...rows);

@@ -15,11 +15,11 @@ const Staff = {
     const boxes = open.map((s) => M.el('label', {class: 'shift'},
       M.el('input', {type: 'checkbox', value: s.key, name: `${prefix}-shift`}),
       ` ${s.name} ${M.time(s.starts_at)}`));
-    el.replaceChildren(
+    el.replaceChildren(...[
       withAgency ? M.el('label', {for: `${prefix}-agency`}, 'Agency id') : null, agency,
       M.el('label', {for: `${prefix}-role`}, 'Role'), roles,
       M.el('label', {for: `${prefix}-count`}, 'Staff'), count,
-      M.el('div', {class: 'shifts', role: 'group', 'aria-label': 'Shifts'}, boxes));
+      M.el('div', {class: 'shifts', role: 'group', 'aria-label': 'Shifts'}, boxes)].filter(Boolean));
     return () => {
       if (!roles.value) return null;
       const p = {role: roles.value, count: Number(count.value),
