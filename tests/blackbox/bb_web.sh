@@ -121,3 +121,8 @@ WEB_PID=
 grep -q "muster-web stopped" "$T/web.log" || fail "muster-web did not log its stop"
 ! grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T/web.log" || fail "sanitizer report in muster-web"
 stop_daemon
+
+score=$(systemd-analyze security --offline=yes "$SRC/systemd/muster-web.service" 2>/dev/null |
+    sed -n 's/.*Overall exposure level for muster-web.service: \([0-9.]*\).*/\1/p')
+[ -n "$score" ] && awk -v s="$score" 'BEGIN { exit !(s <= 2.0) }' || fail "systemd-analyze security: $score"
+ok "systemd/muster-web.service: exposure $score (<= 2.0)"
