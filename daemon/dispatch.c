@@ -245,6 +245,12 @@ int dispatch_peer_acting(struct dispatch_peer *peer, const struct proto_request 
                           "only the web gateway's key may act for a user (\"as\"); this key is %s",
                           peer->principal);
     }
+    if (!keys_principal_valid(req->as_principal) || !strcmp(req->as_principal, "web"))
+        return proto_fail(e, ERR_BAD_REQUEST, "\"as\": \"principal\" is not a principal");
+    if (!keys_person_valid(req->as_user))
+        return proto_fail(e, ERR_BAD_REQUEST,
+                          "\"as\": \"user\" must be 1 to %d of a-z, 0-9, '.' and '-'",
+                          KEYS_PERSON_MAX);
     if (!authz_web_may_relay(req->cmd))
         return proto_fail(e, ERR_FORBIDDEN,
                           "%s belongs to a connection: not through the web gateway", req->cmd);
