@@ -1,5 +1,5 @@
 # Thin wrapper around CMake: the two commands a force's systems team needs.
-#   make run   install what is missing, build, create ./var, start musterd
+#   make run   install what is missing, build, create ./var, start musterd and muster-web
 #   make test  install what is missing, build with sanitizers, run every test
 #   make bench build release binaries and run the benchmark (tests/bench)
 #   make test-stress  the sanitizer suite while stress-ng keeps every core busy
@@ -15,7 +15,7 @@ FEED       ?= tcp://127.0.0.1:7711
 DEB_PKGS = build-essential cmake pkg-config libuv1-dev libzmq3-dev libjansson-dev \
            libyaml-dev libsqlite3-dev libsodium-dev libcmocka-dev clang sqlite3 \
            libcurl4-openssl-dev libicu-dev python3 tmux valgrind libseccomp-dev systemd \
-           stress-ng
+           stress-ng libmicrohttpd-dev chromium nodejs npm openssl jq curl
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps build run test test-stress bench check-plans clean
@@ -31,6 +31,9 @@ deps:
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
+	@# the browser tests' npm packages (tests/web/package-lock.json); never a browser
+	@[ -d tests/web/node_modules/puppeteer-core ] || \
+	  (cd tests/web && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund)
 
 build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF >/dev/null
@@ -40,17 +43,39 @@ $(VAR)/keys/server.key: | build
 	mkdir -p $(VAR)
 	$(BUILD)/muster keys init --keys $(VAR)/keys --plans plans
 
-run: build $(VAR)/keys/server.key
+# The web gateway's files, made on first use: its key, a self-signed
+# development certificate, demo accounts (passwords printed once) and a
+# hook secret.  Not for a real incident: see docs/web.md.
+WEBPORT ?= 8443
+$(VAR)/web/users: | $(VAR)/keys/server.key
+	mkdir -p $(VAR)/web && chmod 700 $(VAR)/web
+	[ -f $(VAR)/keys/web.key ] || $(BUILD)/muster keys add --keys $(VAR)/keys web
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 \
+	    -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 \
+	    -keyout $(VAR)/web/key.pem -out $(VAR)/web/cert.pem 2>/dev/null
+	(umask 077; echo "sms $$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" >$(VAR)/web/hooks; \
+	 echo "email $$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" >>$(VAR)/web/hooks)
+	@echo "Demo accounts for muster-web (the passwords are shown this once):"
+	@for a in gold-demo:gold duty-demo:duty intake-demo:intake cpft-demo:agency:cpft; do \
+	  $(BUILD)/muster-web users --users $@.new add $${a%%:*} --role $${a#*:} --generate || exit 1; \
+	done; mv $@.new $@
+
+run: build $(VAR)/keys/server.key $(VAR)/web/users
 	@echo
-	@echo "musterd is starting on $(CONTROL) (control) and $(FEED) (feed)."
+	@echo "musterd is starting on $(CONTROL) (control) and $(FEED) (feed);"
+	@echo "muster-web on https://127.0.0.1:$(WEBPORT)/ (self-signed: accept it in the browser)."
 	@echo "In a second terminal, from $(CURDIR):"
 	@echo "  $(BUILD)/muster plan list"
 	@echo "  $(BUILD)/muster incident standup --plan cambridgeshire --level 1 --exercise --operation TEST"
 	@echo "  $(BUILD)/muster incident list"
 	@echo "Stop with Ctrl-C."
 	@echo
-	$(BUILD)/musterd --plans plans --db $(VAR)/muster.db --keys $(VAR)/keys \
-	    --control $(CONTROL) --feed $(FEED) --reports $(VAR)/reports
+	@$(BUILD)/musterd --plans plans --db $(VAR)/muster.db --keys $(VAR)/keys \
+	    --control $(CONTROL) --feed $(FEED) --reports $(VAR)/reports & d=$$!; \
+	trap 'kill $$d 2>/dev/null; wait $$d' EXIT INT TERM; \
+	$(BUILD)/muster-web serve --keys $(VAR)/keys --connect $(CONTROL) --feed $(FEED) \
+	    --users $(VAR)/web/users --cert $(VAR)/web/cert.pem --key $(VAR)/web/key.pem \
+	    --port $(WEBPORT) --hooks $(VAR)/web/hooks --static clients/web/static
 
 test: deps
 	cmake -S . -B $(TESTBUILD) -DCMAKE_BUILD_TYPE=Debug -DMUSTER_SANITIZE=ON >/dev/null

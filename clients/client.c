@@ -27,6 +27,8 @@ struct mclient {
     bool disconnected;  /* the connection dropped (musterd stopped or restarted) */
     json_t *pushes[64]; /* pages that arrived while waiting for a reply */
     size_t npushes;
+    char as_principal[KEYS_PRINCIPAL_MAX + 1]; /* "as" of the next calls, "" for none */
+    char as_user[KEYS_PERSON_MAX + 1];
 };
 
 static int set_curve(void *sock, const struct mclient_opts *o)
@@ -218,6 +220,12 @@ int mclient_next_push(struct mclient *c, int timeout_ms, json_t **msg)
     return *msg ? 0 : -EPROTO;
 }
 
+void mclient_set_as(struct mclient *c, const char *principal, const char *user)
+{
+    snprintf(c->as_principal, sizeof(c->as_principal), "%s", principal && user ? principal : "");
+    snprintf(c->as_user, sizeof(c->as_user), "%s", principal && user ? user : "");
+}
+
 int mclient_call(struct mclient *c, const char *req_id, const char *cmd, json_t *args,
                  json_t **reply, char *err, size_t errlen)
 {
@@ -228,6 +236,9 @@ int mclient_call(struct mclient *c, const char *req_id, const char *cmd, json_t 
     }
     json_t *req =
         json_pack("{s:s, s:s, s:o}", "id", req_id, "cmd", cmd, "args", args ? args : json_object());
+    if (c->as_principal[0])
+        json_object_set_new(
+            req, "as", json_pack("{s:s, s:s}", "principal", c->as_principal, "user", c->as_user));
     char *text = json_dumps(req, JSON_COMPACT), *rtext = NULL;
     json_decref(req);
     int rc = text ? mclient_call_raw(c, text, strlen(text), &rtext, err, errlen) : -ENOMEM;

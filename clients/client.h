@@ -35,6 +35,11 @@ void mclient_close(struct mclient *c);
 int mclient_call(struct mclient *c, const char *req_id, const char *cmd, json_t *args,
                  json_t **reply, char *err, size_t errlen);
 
+/* The web gateway's key only: make the next calls for user, acting as
+ * principal ("as" in the envelope, docs/protocol.md "The web gateway");
+ * NULL for either: for nobody again. */
+void mclient_set_as(struct mclient *c, const char *principal, const char *user);
+
 /* Wait up to timeout_ms for a message the daemon pushed unasked (a page
  * to a listening agency): 0 with *msg set (caller decrefs), -ETIMEDOUT,
  * -ECONNRESET once the connection has dropped (musterd stopped or

@@ -41,7 +41,7 @@ static bool id_valid(const char *s, size_t max)
 
 bool keys_principal_valid(const char *p)
 {
-    if (!strcmp(p, "gold") || !strcmp(p, "duty") || !strcmp(p, "intake"))
+    if (!strcmp(p, "gold") || !strcmp(p, "duty") || !strcmp(p, "intake") || !strcmp(p, "web"))
         return true;
     return !strncmp(p, "agency:", 7) && id_valid(p + 7, 40);
 }

@@ -7,7 +7,8 @@
  *     secret    <40-char Z85 secret key>     (absent in *.pub files)
  * The keyring (KEYS_DIR/keyring) lists the client keys the daemon accepts,
  * one "holder public-key [label...]" per line; '#' starts a comment.  The
- * holder is a principal ("gold", "duty", "intake", "agency:<agency-id>"),
+ * holder is a principal ("gold", "duty", "intake", "agency:<agency-id>",
+ * "web" for the web gateway, which acts for its named users),
  * or a principal and the person holding the key: "gold:insp-jones",
  * "agency:cpft:j.smith" (person [a-z0-9.-]{1,40}).  The principal decides
  * what the key may do; the person is named in the audit trail.
@@ -30,7 +31,8 @@ struct keypair {
     char secret_z85[KEYS_Z85_LEN + 1]; /* empty for a public-only key */
 };
 
-/* True for "gold", "duty", "intake" and "agency:<id>" with id [a-z0-9-]{1,40}. */
+/* True for "gold", "duty", "intake", "web" (the web gateway, muster-web)
+ * and "agency:<id>" with id [a-z0-9-]{1,40}. */
 bool keys_principal_valid(const char *principal);
 
 /* True for a person's name: [a-z0-9.-]{1,40}. */

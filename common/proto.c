@@ -63,6 +63,27 @@ bool proto_id_valid(const char *id)
     return true;
 }
 
+/* The envelope's "as": {"principal": P, "user": NAME}, two strings of 1
+ * to 64 bytes; what they may be (a principal other than "web", a keyring
+ * person's name) is the daemon's to check (dispatch_peer_acting). */
+static int decode_as(struct proto_request *req, json_t *as, struct proto_error *e)
+{
+    json_t *p = json_object_get(as, "principal"), *u = json_object_get(as, "user");
+    if (!json_is_object(as) || json_object_size(as) != 2 || !json_is_string(p) ||
+        !json_is_string(u) || json_string_length(p) == 0 || json_string_length(p) > 64 ||
+        json_string_length(u) == 0 || json_string_length(u) > 64)
+        return proto_fail(e, ERR_BAD_REQUEST,
+                          "\"as\" must be an object with \"principal\" and \"user\" strings");
+    req->as_principal = json_string_value(p);
+    req->as_user = json_string_value(u);
+    return 0;
+}
+
+static bool envelope_member(const char *key)
+{
+    return !strcmp(key, "id") || !strcmp(key, "cmd") || !strcmp(key, "args") || !strcmp(key, "as");
+}
+
 static int decode_envelope(struct proto_request *req, struct proto_error *e)
 {
     json_t *id = json_object_get(req->root, "id");
@@ -76,7 +97,7 @@ static int decode_envelope(struct proto_request *req, struct proto_error *e)
     json_t *value;
     json_object_foreach(req->root, key, value)
     {
-        if (strcmp(key, "id") && strcmp(key, "cmd") && strcmp(key, "args"))
+        if (!envelope_member(key))
             return proto_fail(e, ERR_BAD_REQUEST, "unknown envelope field \"%s\"", key);
     }
     if (!json_is_string(cmd) || json_string_length(cmd) == 0 ||
@@ -85,6 +106,9 @@ static int decode_envelope(struct proto_request *req, struct proto_error *e)
                           PROTO_MAX_CMD);
     if (args && !json_is_object(args))
         return proto_fail(e, ERR_BAD_REQUEST, "\"args\" must be an object");
+    json_t *as = json_object_get(req->root, "as");
+    if (as && decode_as(req, as, e) != 0)
+        return -1;
     req->cmd = json_string_value(cmd);
     if (!args) {
         args = json_object();

@@ -3,6 +3,7 @@
  *
  * A request is one ZeroMQ frame holding a JSON object:
  *     {"id": "<client request id>", "cmd": "<command>", "args": {...}}
+ * with, from the web gateway only, "as": {"principal": P, "user": NAME}.
  * and its reply one frame:
  *     {"id": "...", "ok": true,  "result": {...}}
  *     {"id": "...", "ok": false, "error": {"code": "FORBIDDEN", "message": "..."}}
@@ -55,6 +56,11 @@ struct proto_request {
     const char *id;  /* never NULL after a successful decode */
     const char *cmd; /* never NULL after a successful decode */
     json_t *args;    /* a JSON object, never NULL after a successful decode */
+    /* "as": the user a web gateway acts for, and that user's principal;
+     * both NULL when the envelope has no "as" (only a "web" key may send
+     * one: dispatch.c refuses it from any other) */
+    const char *as_principal;
+    const char *as_user;
 };
 
 /*

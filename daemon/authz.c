@@ -14,7 +14,7 @@ struct policy {
 
 /* Keep in step with docs/protocol.md. */
 static const struct policy policy[] = {
-    {"session.whoami", ROLE_ANY},
+    {"session.whoami", ROLE_ANY | ROLE_WEB},
     {"plan.list", ROLE_ANY},
     {"plan.show", ROLE_GOLD | ROLE_DUTY}, /* it holds every agency's contact targets */
     {"incident.standup", ROLE_GOLD},
@@ -22,7 +22,7 @@ static const struct policy policy[] = {
     {"incident.close", ROLE_GOLD},
     {"incident.level", ROLE_GOLD},
     {"incident.amend", ROLE_GOLD},
-    {"incident.list", ROLE_ANY},
+    {"incident.list", ROLE_ANY | ROLE_WEB},
     {"incident.show", ROLE_ANY},
     {"agency.listen", ROLE_AGENCY | ROLE_GOLD | ROLE_DUTY}, /* Gold's and duty's: alarm pages */
     {"agency.received", ROLE_AGENCY | ROLE_GOLD | ROLE_DUTY},
@@ -55,7 +55,7 @@ static const struct policy policy[] = {
     {"referral.ack", ROLE_AGENCY | ROLE_DUTY | ROLE_GOLD},
     {"alarm.list", ROLE_GOLD | ROLE_DUTY},
     {"alarm.clear", ROLE_GOLD | ROLE_DUTY},
-    {"status.show", ROLE_GOLD | ROLE_DUTY},
+    {"status.show", ROLE_GOLD | ROLE_DUTY | ROLE_WEB}, /* web: the wall board */
     {"report.show", ROLE_GOLD | ROLE_DUTY},
     {"audit.verify", ROLE_GOLD | ROLE_DUTY},
     {"audit.export", ROLE_GOLD},
@@ -71,6 +71,8 @@ enum authz_role authz_role_of(const char *principal)
         return ROLE_DUTY;
     if (!strcmp(principal, "intake"))
         return ROLE_INTAKE;
+    if (!strcmp(principal, "web"))
+        return ROLE_WEB;
     return ROLE_AGENCY;
 }
 
@@ -85,6 +87,11 @@ unsigned authz_roles_for(const char *cmd)
         if (!strcmp(policy[i].cmd, cmd))
             return policy[i].roles;
     return ROLE_NONE;
+}
+
+bool authz_web_may_relay(const char *cmd)
+{
+    return strcmp(cmd, "agency.listen") != 0;
 }
 
 bool authz_allows(const char *principal, const char *cmd)

@@ -111,8 +111,8 @@ static int request_class(zmq_msg_t *body)
     const char *p = zmq_msg_gets(body, "User-Id");
     if (!p)
         return CLASS_AGENCY;
-    if (!strcmp(p, "gold") || !strcmp(p, "duty"))
-        return CLASS_COMMAND;
+    if (!strcmp(p, "gold") || !strcmp(p, "duty") || !strcmp(p, "web"))
+        return CLASS_COMMAND; /* web: the gateway carries Gold's and duty's requests too */
     return strcmp(p, "intake") ? CLASS_AGENCY : CLASS_BULK;
 }
 
@@ -207,7 +207,9 @@ static void execute_one(struct control *c, struct inreq *r, int cls)
     } else {
         struct dispatch_peer peer = {r->principal, r->person, r->key, zmq_msg_data(&r->frames[0]),
                                      zmq_msg_size(&r->frames[0])};
-        reply = dispatch_request_part(c->m, &c->outbox, &peer, &r->req, r->part, r->nparts);
+        reply = dispatch_peer_acting(&peer, &r->req, &r->err) != 0
+                    ? proto_reply_error(r->req.id, &r->err)
+                    : dispatch_request_part(c->m, &c->outbox, &peer, &r->req, r->part, r->nparts);
     }
     if (!reply) { /* parts remain: back to the end of its queue */
         r->part++;

@@ -233,6 +233,32 @@ static char *refuse(struct cmd_ctx *c, const struct command *cmd)
     return proto_reply_error(c->req_id, &c->err);
 }
 
+int dispatch_peer_acting(struct dispatch_peer *peer, const struct proto_request *req,
+                         struct proto_error *e)
+{
+    if (!req->as_principal)
+        return 0;
+    if (strcmp(peer->principal, "web")) {
+        log_warnx("dispatch: %s sent \"as\" for %s: refused, it is not the web gateway's key",
+                  peer->principal, req->cmd);
+        return proto_fail(e, ERR_FORBIDDEN,
+                          "only the web gateway's key may act for a user (\"as\"); this key is %s",
+                          peer->principal);
+    }
+    if (!keys_principal_valid(req->as_principal) || !strcmp(req->as_principal, "web"))
+        return proto_fail(e, ERR_BAD_REQUEST, "\"as\": \"principal\" is not a principal");
+    if (!keys_person_valid(req->as_user))
+        return proto_fail(e, ERR_BAD_REQUEST,
+                          "\"as\": \"user\" must be 1 to %d of a-z, 0-9, '.' and '-'",
+                          KEYS_PERSON_MAX);
+    if (!authz_web_may_relay(req->cmd))
+        return proto_fail(e, ERR_FORBIDDEN,
+                          "%s belongs to a connection: not through the web gateway", req->cmd);
+    peer->principal = req->as_principal;
+    peer->person = req->as_user;
+    return 0;
+}
+
 char *dispatch_request(struct muster *m, struct outbox *ob, const char *principal,
                        const char *person, const struct proto_request *req, const void *route,
                        size_t route_len)

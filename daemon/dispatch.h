@@ -105,6 +105,20 @@ struct dispatch_peer {
     size_t route_len;
 };
 
+/*
+ * The web gateway's seam: a request whose envelope names a user ("as")
+ * acts as that user's principal, with the user as its person, exactly as
+ * if a key of that principal held by that person had sent it.  Only the
+ * gateway's own key ("web") may send "as"; from any other key, and for a
+ * command that belongs to a connection (authz_web_may_relay), it is
+ * refused: -1 with e set (FORBIDDEN; BAD_REQUEST for an "as" that names
+ * no principal, or "web", or a user that is not a keyring person's name).  Sets peer's principal
+ * and person (pointing into req) and returns 0 otherwise; a request without "as" leaves peer as it
+ * is.
+ */
+int dispatch_peer_acting(struct dispatch_peer *peer, const struct proto_request *req,
+                         struct proto_error *e);
+
 /* dispatch_request for a peer. */
 char *dispatch_request_from(struct muster *m, struct outbox *ob, const struct dispatch_peer *peer,
                             const struct proto_request *req);

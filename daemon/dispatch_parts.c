@@ -52,7 +52,7 @@ static struct proto_request part_request(const struct proto_request *req, int pa
     json_t *args = json_copy(req->args);
     json_object_set_new(args, "rows", slice);
     snprintf(id, PART_ID_MAX, "%s part %d/%d", req->id, part + 1, nparts);
-    return (struct proto_request){NULL, id, req->cmd, args};
+    return (struct proto_request){.id = id, .cmd = req->cmd, .args = args};
 }
 
 /* The stored reply of part `part`, or NULL. */

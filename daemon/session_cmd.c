@@ -1,14 +1,15 @@
 /*
  * daemon/session_cmd.c - session.whoami: who the daemon takes the caller
- * for (the principal of its key), and which musterd and schema answer.
+ * for (the principal of its key, or of the user the web gateway acts for,
+ * and the person), and which musterd and schema answer.
  */
 #include "dispatch.h"
 #include "store.h"
 
 static int cmd_whoami(struct cmd_ctx *c)
 {
-    c->result = json_pack("{s:s, s:s, s:i}", "principal", c->principal, "version", MUSTER_VERSION,
-                          "schema", store_schema_version());
+    c->result = json_pack("{s:s, s:s?, s:s, s:i}", "principal", c->principal, "person", c->person,
+                          "version", MUSTER_VERSION, "schema", store_schema_version());
     return 0;
 }
 

@@ -63,8 +63,10 @@ static bool zap_decide(struct zap *zap, zmq_msg_t *f, struct zap_who *who)
     snprintf(who->principal, sizeof(who->principal), "%s", p ? p : "");
     snprintf(who->person, sizeof(who->person), "%s", person ? person : "");
     pthread_mutex_unlock(&zap->lock);
-    /* the feed shows every agency and every registration: Gold and duty only */
-    if (feed && strcmp(who->principal, "gold") && strcmp(who->principal, "duty"))
+    /* the feed shows every agency and every registration: Gold and duty
+     * only, and the web gateway, which shows the board to Gold and duty */
+    if (feed && strcmp(who->principal, "gold") && strcmp(who->principal, "duty") &&
+        strcmp(who->principal, "web"))
         return false;
     return who->principal[0] != '\0';
 }

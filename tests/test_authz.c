@@ -4,6 +4,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -49,6 +50,25 @@ static void test_reads_open(void **state)
         assert_true(authz_allows(who[i], "incident.list"));
         assert_true(authz_allows(who[i], "plan.list"));
         assert_true(authz_allows(who[i], "session.whoami"));
+    }
+}
+
+/* The web gateway's own key (acting for no user) reads the board and
+ * nothing else; acting for a user it may relay every command but the
+ * listening session's. */
+static void test_web_key(void **state)
+{
+    size_t n;
+    const struct command *t = dispatch_table(&n);
+    assert_int_equal(authz_role_of("web"), ROLE_WEB);
+    assert_null(authz_agency_id("web"));
+    for (size_t i = 0; i < n; i++) {
+        bool board = !strcmp(t[i].name, "session.whoami") || !strcmp(t[i].name, "incident.list") ||
+                     !strcmp(t[i].name, "status.show");
+        if (authz_allows("web", t[i].name) != board)
+            fail_msg("web %s run %s", board ? "may not" : "may", t[i].name);
+        if (authz_web_may_relay(t[i].name) != !!strcmp(t[i].name, "agency.listen"))
+            fail_msg("web relays %s wrongly", t[i].name);
     }
 }
 
@@ -173,6 +193,7 @@ int main(void)
         cmocka_unit_test(test_roles),
         cmocka_unit_test(test_gold_only),
         cmocka_unit_test(test_reads_open),
+        cmocka_unit_test(test_web_key),
         cmocka_unit_test(test_unknown_refused),
         cmocka_unit_test(test_policy_covers_table),
         cmocka_unit_test(test_protocol_doc_matches),
