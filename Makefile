@@ -2,12 +2,15 @@
 #   make run   install what is missing, build, create ./var, start musterd and muster-web
 #   make test  install what is missing, build with sanitizers, run every test
 #   make bench build release binaries and run the benchmark (tests/bench)
+#   make install  build, then install under PREFIX (default /usr/local), the
+#              unit files and the Pacemaker agent (docs/resilience.md)
 #   make test-stress  the sanitizer suite while stress-ng keeps every core busy
 
 BUILD      ?= build/release
 TESTBUILD  ?= build/test
 VGBUILD    ?= build/valgrind
 VAR        ?= var
+PREFIX     ?= /usr/local
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CONTROL    ?= tcp://127.0.0.1:7710
 FEED       ?= tcp://127.0.0.1:7711
@@ -15,10 +18,11 @@ FEED       ?= tcp://127.0.0.1:7711
 DEB_PKGS = build-essential cmake pkg-config libuv1-dev libzmq3-dev libjansson-dev \
            libyaml-dev libsqlite3-dev libsodium-dev libcmocka-dev clang sqlite3 \
            libcurl4-openssl-dev libicu-dev python3 tmux valgrind libseccomp-dev systemd \
-           stress-ng libmicrohttpd-dev chromium nodejs npm openssl jq curl
+           stress-ng libmicrohttpd-dev chromium nodejs npm openssl jq curl \
+           resource-agents libxml2-utils
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build run test test-stress bench check-plans clean
+.PHONY: all deps build install run test test-stress bench check-plans clean
 
 all: build
 
@@ -38,6 +42,9 @@ deps:
 build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF >/dev/null
 	cmake --build $(BUILD) -j $(JOBS)
+
+install: build
+	$(SUDO) cmake --install $(BUILD) --prefix $(PREFIX)
 
 $(VAR)/keys/server.key: | build
 	mkdir -p $(VAR)

@@ -5,6 +5,11 @@
  * and the board as last applied: the snapshot's keys with every later
  * event's "board" values written over them, and the feed seq they are
  * current to.
+ *
+ * After a failover (or any restart of musterd) the SUB socket reconnects
+ * by itself, but events published while it was away are lost, and if none
+ * follows, no gap would ever show it: so a feed handshake that succeeds
+ * after the connection dropped asks for a new snapshot, like a gap.
  */
 #include "board_client.h"
 
@@ -29,13 +34,15 @@ struct board_client {
     void *zctx;
     bool own_ctx;
     void *sub;
-    char ref[64]; /* the watched incident; "" for the latest active */
-    int64_t seq;  /* the last event reflected in board; -1 before a snapshot */
+    void *mon;      /* the feed socket's monitor: drops and handshakes */
+    bool feed_lost; /* dropped, not yet handshaken again */
+    char ref[64];   /* the watched incident; "" for the latest active */
+    int64_t seq;    /* the last event reflected in board; -1 before a snapshot */
     int64_t limit;
     int64_t skew;
     json_t *board, *meta;
     bool need_snapshot;
-    unsigned long gaps, snapshots;
+    unsigned long gaps, snapshots, reconnects;
     long drop_at, fresh; /* the MUSTER_WATCH_DROP hook */
 };
 
@@ -47,7 +54,7 @@ static int set_curve(void *sock, const struct board_client_opts *o)
         zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, o->server_pub, 40) != 0 ||
         zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, o->me->public_z85, 40) != 0 ||
         zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, o->me->secret_z85, 40) != 0 ||
-        zmq_setsockopt(sock, ZMQ_SUBSCRIBE, "", 0) != 0)
+        zmq_setsockopt(sock, ZMQ_SUBSCRIBE, "", 0) != 0 || mclient_heartbeat_set(sock) != 0)
         return -errno;
     return 0;
 }
@@ -71,7 +78,7 @@ static int wait_handshake(void *mon, int timeout_ms)
             rc = 0;
         else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
             rc = -EACCES;
-        else if (event)
+        else if (event && event != ZMQ_EVENT_DISCONNECTED)
             rc = -EPROTO;
     }
     return rc;
@@ -86,21 +93,17 @@ static int open_feed(struct board_client *b, const struct board_client_opts *o, 
     snprintf(ep, sizeof(ep), "inproc://feed-monitor-%p", (void *)b);
     b->sub = zmq_socket(b->zctx, ZMQ_SUB);
     int rc = b->sub ? set_curve(b->sub, o) : -errno;
-    void *mon = NULL;
     if (rc == 0 &&
         zmq_socket_monitor(b->sub, ep,
                            ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
-                               ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) != 0)
+                               ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_DISCONNECTED) != 0)
         rc = -errno;
-    if (rc == 0 && (!(mon = zmq_socket(b->zctx, ZMQ_PAIR)) || zmq_connect(mon, ep) != 0))
+    if (rc == 0 && (!(b->mon = zmq_socket(b->zctx, ZMQ_PAIR)) || zmq_connect(b->mon, ep) != 0))
         rc = -errno;
     if (rc == 0 && zmq_connect(b->sub, o->feed_ep) != 0)
         rc = -errno;
     if (rc == 0)
-        rc = wait_handshake(mon, o->timeout_ms);
-    zmq_socket_monitor(b->sub, NULL, 0);
-    if (mon)
-        zmq_close(mon);
+        rc = wait_handshake(b->mon, o->timeout_ms);
     if (rc == -EACCES)
         snprintf(err, errlen, "the feed %s refused our key (only gold and duty may watch)",
                  o->feed_ep);
@@ -144,6 +147,10 @@ void board_client_close(struct board_client *b)
     if (!b)
         return;
     mclient_close(b->ctl);
+    if (b->sub)
+        zmq_socket_monitor(b->sub, NULL, 0);
+    if (b->mon)
+        zmq_close(b->mon);
     if (b->sub)
         zmq_close(b->sub);
     if (b->own_ctx && b->zctx)
@@ -265,9 +272,34 @@ static json_t *receive(void *sub, int *rc)
     return ev;
 }
 
+/* Read the feed monitor's events: a handshake after a drop (musterd came
+ * back, or its standby took over) means events may have been lost with no
+ * gap to show it: take a new snapshot. */
+static void feed_events(struct board_client *b)
+{
+    zmq_msg_t m;
+    zmq_msg_init(&m);
+    while (b->mon && zmq_msg_recv(&m, b->mon, ZMQ_DONTWAIT) >= 0) {
+        uint16_t event = 0;
+        if (zmq_msg_size(&m) >= 6)
+            memcpy(&event, zmq_msg_data(&m), sizeof(event));
+        while (zmq_msg_more(&m) && zmq_msg_recv(&m, b->mon, 0) >= 0)
+            ;
+        if (event == ZMQ_EVENT_DISCONNECTED)
+            b->feed_lost = true;
+        else if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED && b->feed_lost) {
+            b->feed_lost = false;
+            b->need_snapshot = true;
+            b->reconnects++;
+        }
+    }
+    zmq_msg_close(&m);
+}
+
 int board_client_drain(struct board_client *b, char *err, size_t errlen)
 {
     int rc = 0, changed = 0;
+    feed_events(b);
     for (int i = 0; b->sub && i < DRAIN_MAX; i++) {
         json_t *ev = receive(b->sub, &rc);
         if (rc == -EAGAIN)
@@ -340,6 +372,11 @@ json_t *board_client_meta(const struct board_client *b)
 unsigned long board_client_gaps(const struct board_client *b)
 {
     return b->gaps;
+}
+
+unsigned long board_client_reconnects(const struct board_client *b)
+{
+    return b->reconnects;
 }
 
 unsigned long board_client_snapshots(const struct board_client *b)

@@ -45,7 +45,9 @@ int board_client_watch(struct board_client *b, const char *ref, char *err, size_
 int board_client_snapshot(struct board_client *b, char *err, size_t errlen);
 
 /* Read every feed message waiting (never blocks) and apply it; a gap
- * takes a new snapshot.  Returns the number of messages that changed the
+ * takes a new snapshot, and so does a feed connection made again after it
+ * dropped (musterd restarted, or its standby took over): call it at every
+ * wake-up, not only when the feed has input.  Returns the number of messages that changed the
  * board or seq (>= 0), or -errno with err set (a failed re-snapshot: the
  * next call tries again). */
 int board_client_drain(struct board_client *b, char *err, size_t errlen);
@@ -70,6 +72,8 @@ json_t *board_client_meta(const struct board_client *b);
 /* How many gaps were seen and snapshots taken so far. */
 unsigned long board_client_gaps(const struct board_client *b);
 unsigned long board_client_snapshots(const struct board_client *b);
+/* How many times the feed connected again after dropping. */
+unsigned long board_client_reconnects(const struct board_client *b);
 /* The daemon's clock minus ours, in ms, as the last event showed it. */
 int64_t board_client_skew(const struct board_client *b);
 

@@ -3,6 +3,17 @@
  *
  * A socket monitor watches the CURVE handshake, so that a key the daemon
  * does not know is reported at once as a refusal instead of a time-out.
+ *
+ * Riding through a failover: ZeroMQ reconnects the DEALER to the same
+ * address by itself, and keeps what is queued in it across the
+ * reconnection, but a request already handed to the connection that
+ * dropped is lost with it.  So whenever the monitor sees the connection
+ * drop while a request is unanswered, the same request (same id) is queued
+ * again; it goes out as soon as the daemon, or the standby that took over
+ * its address and database, accepts the connection.  musterd answers a
+ * repeated id from its stored reply, so nothing is done twice.  Heartbeats
+ * (ZMQ_HEARTBEAT_*) notice a host that vanished without closing the
+ * connection.
  */
 #include "client.h"
 
@@ -24,12 +35,24 @@ struct mclient {
     void *monitor;
     int timeout_ms;
     int auth_failed;
-    bool disconnected;  /* the connection dropped (musterd stopped or restarted) */
+    bool disconnected;   /* the connection dropped (musterd stopped or restarted) */
+    unsigned long drops; /* how many times it dropped */
+    const char *pending; /* the unanswered request, sent again after a drop */
+    size_t pending_len;
     json_t *pushes[64]; /* pages that arrived while waiting for a reply */
     size_t npushes;
     char as_principal[KEYS_PRINCIPAL_MAX + 1]; /* "as" of the next calls, "" for none */
     char as_user[KEYS_PERSON_MAX + 1];
 };
+
+int mclient_heartbeat_set(void *sock)
+{
+    int ivl = MCLIENT_HEARTBEAT_MS, timeout = 3 * MCLIENT_HEARTBEAT_MS;
+    if (zmq_setsockopt(sock, ZMQ_HEARTBEAT_IVL, &ivl, sizeof(ivl)) != 0 ||
+        zmq_setsockopt(sock, ZMQ_HEARTBEAT_TIMEOUT, &timeout, sizeof(timeout)) != 0)
+        return -errno;
+    return 0;
+}
 
 static int set_curve(void *sock, const struct mclient_opts *o)
 {
@@ -65,7 +88,8 @@ int mclient_open(const struct mclient_opts *o, struct mclient **out, char *err, 
     int linger = 0, rc = c->sock ? 0 : -errno;
     int64_t maxmsg = -1;
     if (rc == 0 && (zmq_setsockopt(c->sock, ZMQ_LINGER, &linger, sizeof(linger)) != 0 ||
-                    zmq_setsockopt(c->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg)) != 0))
+                    zmq_setsockopt(c->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg)) != 0 ||
+                    mclient_heartbeat_set(c->sock) != 0))
         rc = -errno;
     if (rc == 0)
         rc = set_curve(c->sock, o);
@@ -122,7 +146,7 @@ static void read_monitor(struct mclient *c)
         if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
             c->auth_failed = 1;
         else if (event == ZMQ_EVENT_DISCONNECTED)
-            c->disconnected = true;
+            c->disconnected = true, c->drops++;
         else
             c->auth_failed = c->auth_failed ? c->auth_failed : 2;
     }
@@ -140,12 +164,18 @@ static int wait_frame(struct mclient *c, bool until_disconnect, char **text, cha
 {
     zmq_pollitem_t items[] = {{c->sock, 0, ZMQ_POLLIN, 0}, {c->monitor, 0, ZMQ_POLLIN, 0}};
     int64_t deadline = clock_mono_ms() + c->timeout_ms, remaining;
+    unsigned long drops = c->drops;
     while ((remaining = deadline - clock_mono_ms()) > 0) {
         int n = zmq_poll(items, 2, (long)remaining);
         if (n < 0)
             return -errno;
         if (items[1].revents & ZMQ_POLLIN) {
             read_monitor(c);
+            if (c->drops != drops && c->pending && !until_disconnect) {
+                drops = c->drops; /* lost with the connection, perhaps: again */
+                if (zmq_send(c->sock, c->pending, c->pending_len, 0) < 0)
+                    return -errno;
+            }
             if (c->auth_failed == 1) {
                 snprintf(err, errlen, "musterd refused our key: it is not in the keyring");
                 return -EACCES;
@@ -184,7 +214,11 @@ int mclient_call_raw(struct mclient *c, const void *buf, size_t len, char **repl
         snprintf(err, errlen, "send failed: %s", zmq_strerror(errno));
         return -errno;
     }
-    return wait_reply(c, reply, err, errlen);
+    c->pending = buf;
+    c->pending_len = len;
+    int rc = wait_reply(c, reply, err, errlen);
+    c->pending = NULL;
+    return rc;
 }
 
 /* Replies carry "id"; anything else the daemon sends is a push. */
@@ -226,24 +260,12 @@ void mclient_set_as(struct mclient *c, const char *principal, const char *user)
     snprintf(c->as_user, sizeof(c->as_user), "%s", principal && user ? user : "");
 }
 
-int mclient_call(struct mclient *c, const char *req_id, const char *cmd, json_t *args,
-                 json_t **reply, char *err, size_t errlen)
+/* The reply to req_id, from rtext (the first frame, when rc is 0) on: a
+ * DEALER may still hold a late reply to an earlier call (or a second reply
+ * to a request sent twice): skip those, and keep pushes. */
+static int call_replies(struct mclient *c, const char *req_id, int rc, char *rtext, json_t **reply,
+                        char *err, size_t errlen)
 {
-    char id[33];
-    if (!req_id) {
-        mclient_new_id(id);
-        req_id = id;
-    }
-    json_t *req =
-        json_pack("{s:s, s:s, s:o}", "id", req_id, "cmd", cmd, "args", args ? args : json_object());
-    if (c->as_principal[0])
-        json_object_set_new(
-            req, "as", json_pack("{s:s, s:s}", "principal", c->as_principal, "user", c->as_user));
-    char *text = json_dumps(req, JSON_COMPACT), *rtext = NULL;
-    json_decref(req);
-    int rc = text ? mclient_call_raw(c, text, strlen(text), &rtext, err, errlen) : -ENOMEM;
-    free(text);
-    /* a DEALER may still hold a late reply to an earlier call: skip those */
     while (rc == 0) {
         json_error_t jerr;
         *reply = json_loads(rtext, 0, &jerr);
@@ -263,6 +285,30 @@ int mclient_call(struct mclient *c, const char *req_id, const char *cmd, json_t 
         json_decref(*reply);
         rc = wait_reply(c, &rtext, err, errlen);
     }
+    return rc;
+}
+
+int mclient_call(struct mclient *c, const char *req_id, const char *cmd, json_t *args,
+                 json_t **reply, char *err, size_t errlen)
+{
+    char id[33];
+    if (!req_id) {
+        mclient_new_id(id);
+        req_id = id;
+    }
+    json_t *req =
+        json_pack("{s:s, s:s, s:o}", "id", req_id, "cmd", cmd, "args", args ? args : json_object());
+    if (c->as_principal[0])
+        json_object_set_new(
+            req, "as", json_pack("{s:s, s:s}", "principal", c->as_principal, "user", c->as_user));
+    char *text = json_dumps(req, JSON_COMPACT), *rtext = NULL;
+    json_decref(req);
+    int rc = text ? mclient_call_raw(c, text, strlen(text), &rtext, err, errlen) : -ENOMEM;
+    c->pending = text;
+    c->pending_len = text ? strlen(text) : 0;
+    rc = call_replies(c, req_id, rc, rtext, reply, err, errlen);
+    c->pending = NULL;
+    free(text);
     return rc;
 }
 

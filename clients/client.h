@@ -1,7 +1,9 @@
 /*
  * clients/client.h - a small client library for musterd's control socket:
  * a CURVE DEALER that sends one request envelope and waits for its reply,
- * telling an authentication refusal apart from a daemon that is not there.
+ * telling an authentication refusal apart from a daemon that is not there,
+ * and riding through a failover (a request lost with a dropped connection
+ * is sent again with the same id once the address answers again).
  */
 #ifndef MUSTER_CLIENT_H
 #define MUSTER_CLIENT_H
@@ -21,13 +23,23 @@ struct mclient_opts {
     int timeout_ms;           /* how long to wait for a reply */
 };
 
+/* ZeroMQ heartbeats every MCLIENT_HEARTBEAT_MS; a connection silent for
+ * three of them is dropped and reconnected: a host that vanished without
+ * closing it (power lost, the service address moved) is noticed. */
+#define MCLIENT_HEARTBEAT_MS 2000
+
+/* Set those heartbeats on sock.  0 or -errno. */
+int mclient_heartbeat_set(void *sock);
+
 /* Returns 0 and sets *out, or -errno with a message in err. */
 int mclient_open(const struct mclient_opts *o, struct mclient **out, char *err, size_t errlen);
 void mclient_close(struct mclient *c);
 
 /*
  * Send {"id": req_id (random when NULL), "cmd": cmd, "args": args} and wait
- * for the matching reply.  args is stolen (NULL for none).  Returns 0 with
+ * for the matching reply, sending the same request again each time the
+ * connection drops meanwhile (musterd answers a repeated id from its
+ * stored reply).  args is stolen (NULL for none).  Returns 0 with
  * *reply set (the whole reply object; caller decrefs), -ETIMEDOUT when no
  * reply came, -EACCES when the daemon refused our key, or -errno; err says
  * what happened.
@@ -47,7 +59,8 @@ void mclient_set_as(struct mclient *c, const char *principal, const char *user);
 int mclient_next_push(struct mclient *c, int timeout_ms, json_t **msg);
 
 /* Send raw bytes as one request frame and wait for any reply text
- * (malloc'd into *reply).  For tests and debugging. */
+ * (malloc'd into *reply), sending them again after a drop as
+ * mclient_call does.  For tests and debugging. */
 int mclient_call_raw(struct mclient *c, const void *buf, size_t len, char **reply, char *err,
                      size_t errlen);
 

@@ -261,7 +261,7 @@ static void tui_loop(struct tui *t)
         long wait = t->dirty ? (since >= FRAME_MS ? 0 : FRAME_MS - since) : 1000 - since % 1000;
         if (zmq_poll(items, 2, wait) < 0 && errno != EINTR)
             break;
-        if (items[0].revents & ZMQ_POLLIN) {
+        { /* every wake-up: a reconnected feed needs a snapshot, input or not */
             int rc = board_client_drain(t->b, err, sizeof(err));
             if (rc < 0)
                 snprintf(t->note, sizeof(t->note), "%s", err);
@@ -343,7 +343,7 @@ static int run_dump(struct board_client *b, const char *arg)
             return EXIT_UNREACHABLE;
         if (target == -1 && (items[1].revents & ZMQ_POLLIN))
             target = read_target();
-        if ((items[0].revents & ZMQ_POLLIN) && board_client_drain(b, err, sizeof(err)) < 0)
+        if (board_client_drain(b, err, sizeof(err)) < 0) /* every round: see tui_loop */
             cli_errorf("%s", err);
         dump_report(b, &snaps, &gaps);
     }

@@ -1,13 +1,15 @@
 /*
- * daemon/main.c - musterd: arguments, plans, store, keys, sockets, signals,
- * run, and teardown in reverse.
+ * daemon/main.c - musterd: arguments, the one-writer lock, plans, store,
+ * keys, sockets, signals, run, and teardown in reverse.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dblock.h"
 #include "log.h"
 #include "plan.h"
 #include "server.h"
@@ -18,7 +20,8 @@ static void usage(FILE *f)
     fprintf(f, "usage: musterd [options]\n"
                "       musterd --check-plan FILE...\n"
                "  --plans DIR        plan directory (default: plans)\n"
-               "  --db FILE          SQLite database (default: var/muster.db)\n"
+               "  --db FILE          SQLite database (default: var/muster.db); FILE.lock\n"
+               "                     beside it: one musterd per database (exit 75)\n"
                "  --keys DIR         server.key and keyring (default: var/keys)\n"
                "  --control EP       control endpoint (default: tcp://127.0.0.1:7710)\n"
                "  --feed EP          status feed endpoint (default: tcp://127.0.0.1:7711)\n"
@@ -114,6 +117,25 @@ static int parse_args(int argc, char **argv, struct args *a)
     return optind;
 }
 
+/* One writer, always: the lock beside the database, or exit
+ * DBLOCK_EXIT_HELD naming the daemon that holds it (see dblock.h). */
+static struct dblock *writer_lock(const char *db_path)
+{
+    struct dblock *lock = NULL;
+    char holder[512] = "";
+    int rc = dblock_open(db_path, &lock, holder, sizeof(holder));
+    if (rc == -EBUSY) {
+        log_error("database %s is in use by another musterd: %s; two daemons must never "
+                  "run one database",
+                  db_path, holder);
+        exit(DBLOCK_EXIT_HELD);
+    }
+    if (rc != 0)
+        fatalx("cannot take the lock beside the database %s: %s", db_path, strerror(-rc));
+    log_info("holding %s: the only musterd on %s", dblock_path(lock), db_path);
+    return lock;
+}
+
 int main(int argc, char **argv)
 {
     struct args a = {.cfg = {"plans", "var/muster.db", "var/keys", "tcp://127.0.0.1:7710",
@@ -129,6 +151,7 @@ int main(int argc, char **argv)
     if (first < argc)
         fatalx("unexpected argument \"%s\" (see --help)", argv[first]);
 
+    struct dblock *lock = writer_lock(a.cfg.db_path);
     signal(SIGPIPE, SIG_IGN); /* a vanished peer is an error code, never a death */
     uv_loop_t loop;
     struct muster m = {.cfg = &a.cfg, .loop = &loop};
@@ -143,5 +166,7 @@ int main(int argc, char **argv)
 
     log_info("musterd stopped");
     server_free(&m);
-    return uv_loop_close(&loop) == 0 ? 0 : 1;
+    int rc = uv_loop_close(&loop) == 0 ? 0 : 1;
+    dblock_free(lock); /* last: the database is closed */
+    return rc;
 }
