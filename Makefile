@@ -11,6 +11,10 @@ VAR        ?= var
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CONTROL    ?= tcp://127.0.0.1:7710
 FEED       ?= tcp://127.0.0.1:7711
+# The paging scripts exec contacts name (target: page-sms).  make run pages
+# through scripts/dry-run/, whose scripts send nothing and log what they
+# would send; SCRIPTS=$(CURDIR)/scripts runs the real ones from the tree.
+SCRIPTS    ?= $(CURDIR)/scripts/dry-run
 
 DEB_PKGS = build-essential cmake pkg-config libuv1-dev libzmq3-dev libjansson-dev \
            libyaml-dev libsqlite3-dev libsodium-dev libcmocka-dev clang sqlite3 \
@@ -47,10 +51,12 @@ run: build $(VAR)/keys/server.key
 	@echo "  $(BUILD)/muster plan list"
 	@echo "  $(BUILD)/muster incident standup --plan cambridgeshire --level 1 --exercise --operation TEST"
 	@echo "  $(BUILD)/muster incident list"
+	@echo "or follow README.md, \"A walk through an exercise\"."
+	@echo "Paging scripts: $(SCRIPTS) (scripts/dry-run sends nothing: see the log)."
 	@echo "Stop with Ctrl-C."
 	@echo
 	$(BUILD)/musterd --plans plans --db $(VAR)/muster.db --keys $(VAR)/keys \
-	    --control $(CONTROL) --feed $(FEED) --reports $(VAR)/reports
+	    --control $(CONTROL) --feed $(FEED) --reports $(VAR)/reports --scripts $(SCRIPTS)
 
 test: deps
 	cmake -S . -B $(TESTBUILD) -DCMAKE_BUILD_TYPE=Debug -DMUSTER_SANITIZE=ON >/dev/null
@@ -88,7 +94,7 @@ bench: deps
 	bash tests/bench/run.sh
 
 check-plans: build
-	$(BUILD)/musterd --check-plan plans/*.yaml
+	$(BUILD)/musterd --scripts $(SCRIPTS) --check-plan plans/*.yaml
 
 clean:
 	rm -rf build

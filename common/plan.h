@@ -31,7 +31,7 @@ enum plan_channel {
 struct plan_contact {
     char *name;                /* "Duty senior nurse" */
     enum plan_channel channel; /* how to reach them */
-    char *target; /* zmq: agency id; exec: command path; webhook: URL; email: address */
+    char *target; /* zmq: agency id; exec: path or script name; webhook: URL; email: address */
     char **args;  /* exec only: extra arguments (NULL-terminated), else NULL */
     size_t nargs;
     int64_t after_ms; /* delay after the previous step's last attempt (0 for none) */
@@ -285,6 +285,22 @@ const char *plan_neighbour_hub(const struct plan_persons *pp, const char *area);
 size_t plan_agencies_at_level(const struct plan *plan, int level);
 
 const char *plan_channel_name(enum plan_channel channel);
+
+/* Exec targets (common/plan_exec.c).  A target starting with "/" is the
+ * program; a bare name ("page-sms": A-Z, a-z, 0-9, ".", "_", "-", not
+ * starting with ".", at most 100) is a paging script in scripts_dir. */
+bool plan_exec_name_ok(const char *target);
+
+/* The program an exec target runs, into buf: 0, -EINVAL for a target that
+ * is neither (or a bare name without scripts_dir), -ENAMETOOLONG. */
+int plan_exec_path(const char *scripts_dir, const char *target, char *buf, size_t size);
+
+/* One "file:line:column: warning: exec target ... does not exist" (or
+ * "is not executable", "is not a regular file") in warns for every exec
+ * contact of p whose program cannot be run now; returns how many.  For
+ * --check-plan and plan loading: a warning, never a refusal (the program
+ * may be installed later, or only on the server). */
+int plan_exec_check(const struct plan *p, const char *scripts_dir, struct plan_errors *warns);
 
 /* Where a node of p's source is, as "file:line:column" into buf: path
  * names mapping keys from the root (NULL-terminated: {"persons",

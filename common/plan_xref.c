@@ -28,7 +28,11 @@ static const char *target_problem(enum plan_channel ch, const char *t, const cha
     case PLAN_CHANNEL_ZMQ:
         return agency == NULL || strcmp(t, agency) == 0 ? NULL : "the agency's own id";
     case PLAN_CHANNEL_EXEC:
-        return t[0] == '/' && strpbrk(t, "\n\t") == NULL ? NULL : "an absolute path";
+        if (t[0] == '/')
+            return strpbrk(t, "\n\t") == NULL ? NULL : "an absolute path";
+        return plan_exec_name_ok(t) ? NULL
+                                    : "an absolute path or the name of a paging script "
+                                      "(letters, digits, \".\", \"_\", \"-\")";
     case PLAN_CHANNEL_WEBHOOK:
         if (strpbrk(t, " \n\t") != NULL)
             return "an http:// or https:// URL without spaces";

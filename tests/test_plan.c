@@ -674,7 +674,8 @@ static void test_real_plans(void **state)
     ct = &plan_agency_find(p, "victim-hub")->contacts[1];
     assert_int_equal(ct->channel, PLAN_CHANNEL_EXEC);
     assert_int_equal(ct->nargs, 4);
-    assert_string_equal(ct->args[0], "--to");
+    assert_string_equal(ct->args[0], "--group");
+    assert_string_equal(ct->target, "page-sms");
     assert_int_equal(p->staffing.nroles, 3);
     assert_int_equal(p->staffing.nshifts, 2);
     assert_int_equal(p->staffing.nrequirements, 2);
@@ -763,7 +764,15 @@ static const struct contact_case contact_cases[] = {
     {"channel: zmq\n        target: a", NULL, PLAN_CHANNEL_ZMQ, 0, 0},
     {"channel: exec\n        target: /bin/pager", NULL, PLAN_CHANNEL_EXEC, 0, 0},
     {"channel: exec\n        target: bin/pager",
-     "12:17: \"target\" for channel exec must be an absolute path, got \"bin/pager\"", 0, 0, 0},
+     "12:17: \"target\" for channel exec must be an absolute path or the name of a paging script"
+     " (letters, digits, \".\", \"_\", \"-\"), got \"bin/pager\"",
+     0, 0, 0},
+    /* a bare name: a paging script in musterd's --scripts directory */
+    {"channel: exec\n        target: page-sms_2.sh", NULL, PLAN_CHANNEL_EXEC, 0, 0},
+    {"channel: exec\n        target: .page-sms",
+     "12:17: \"target\" for channel exec must be an absolute path or the name", 0, 0, 0},
+    {"channel: exec\n        target: \"page sms\"",
+     "12:17: \"target\" for channel exec must be an absolute path or the name", 0, 0, 0},
     {"channel: webhook\n        target: http://x", NULL, PLAN_CHANNEL_WEBHOOK, 0, 0},
     {"channel: webhook\n        target: 'https://a b'",
      "12:17: \"target\" for channel webhook must be an http:// or https:// URL without spaces, "
