@@ -213,6 +213,21 @@ struct plan_agency {
     bool activate_on_referral; /* a referral to it activates it below its level: default true */
 };
 
+/* The optional top-level "import" section: how the CLI reads a casualty
+ * bureau's own CSV headers (docs/import-csv.md). */
+enum plan_date_format { PLAN_DATE_ISO, PLAN_DATE_DMY };
+
+struct plan_import_column {
+    char *header; /* the file's header, matched ignoring case and outer spaces */
+    char *column; /* a muster column (person_fields.h) or "ignore" */
+};
+
+struct plan_import {
+    struct plan_import_column *columns; /* headers are unique; several may name one text column */
+    size_t ncolumns;
+    int date_format; /* enum plan_date_format, how "dob" is written: default YYYY-MM-DD */
+};
+
 struct plan_level {
     int level; /* 1.. ; levels are unique and listed in increasing order */
     char *name;
@@ -246,6 +261,7 @@ struct plan {
     struct plan_persons persons;
     struct plan_agency *agencies;
     size_t nagencies;
+    struct plan_import import; /* ncolumns == 0 when the plan has none */
 };
 
 /* Collected "file:line:column: message" strings. */
@@ -310,8 +326,16 @@ int plan_exec_check(const struct plan *p, const char *scripts_dir, struct plan_e
 void plan_locate(const struct plan *p, const char *const *path, const char *id, char *buf,
                  size_t size);
 
-/* A JSON rendering of the whole plan (new reference, caller owns). */
+/* A JSON rendering of the whole plan (new reference, caller owns); its
+ * "import" member only when the plan has an import section. */
 json_t *plan_to_json(const struct plan *plan);
+
+/* Whether CSV headers a and b are the same: ignoring case and outer spaces. */
+bool plan_import_header_same(const char *a, const char *b);
+
+/* {"columns": [{"header", "column"}...], "date_format"}, or JSON null when
+ * the plan has no import section (new reference, caller owns). */
+json_t *plan_import_to_json(const struct plan_import *im);
 
 /*
  * A set of plans loaded from every "*.yaml" file of a directory, in file
