@@ -568,13 +568,18 @@ static int import_mapping(struct import *im, const char *incident)
     return 0;
 }
 
-/* The column a header is: the plan's mapping first, then muster's own
- * columns.  0 with *f (NULL for "ignore"), or -1 for an unknown header. */
+/* The column a header is: muster's own column names as muster writes
+ * them first (read as muster reads them), then the plan's mapping (any
+ * case).  0 with *f (NULL for "ignore") and *rank (the mapping's item, or
+ * CSV_MAX_FIELDS for an own column), or -1 for an unknown header. */
 static int import_column(const struct import *im, const char *header, const struct person_field **f,
                          size_t *rank)
 {
     json_t *col;
     size_t i;
+    *rank = CSV_MAX_FIELDS;
+    if ((*f = person_field_find(header)) != NULL)
+        return 0;
     json_array_foreach(json_object_get(im->mapping, "columns"), i, col)
     {
         if (!plan_import_header_same(json_string_value(json_object_get(col, "header")), header))
@@ -584,9 +589,7 @@ static int import_column(const struct import *im, const char *header, const stru
         *rank = i;
         return *f || !strcmp(name, "ignore") ? 0 : -1;
     }
-    *f = person_field_find(header);
-    *rank = CSV_MAX_FIELDS;
-    return *f ? 0 : -1;
+    return -1;
 }
 
 static int import_header(struct import *im, const struct csv_record *rec)
@@ -609,17 +612,19 @@ static int import_header(struct import *im, const struct csv_record *rec)
     return 0;
 }
 
-/* One field of a record: a text column several headers fill is joined
- * with a space; a DD/MM/YYYY date of birth becomes YYYY-MM-DD. */
-static void import_field(const struct import *im, json_t *person, const struct person_field *f,
-                         const char *value, char *err, size_t errlen)
+/* Column i of a record: a text column several headers fill is joined with
+ * a space; a date of birth under a mapped header, when the plan says
+ * DD/MM/YYYY, becomes YYYY-MM-DD. */
+static void import_field(const struct import *im, size_t i, json_t *person, const char *value,
+                         char *err, size_t errlen)
 {
     char buf[1024];
+    const struct person_field *f = im->columns[i];
     const char *prev = json_string_value(json_object_get(person, f->key));
     if (f->kind == PF_TEXT && prev && *prev && *value) {
         snprintf(buf, sizeof(buf), "%s %s", prev, value);
         value = buf;
-    } else if (im->dmy && !strcmp(f->key, "dob") && *value) {
+    } else if (im->dmy && im->rank[i] < CSV_MAX_FIELDS && !strcmp(f->key, "dob") && *value) {
         unsigned d, mo, y;
         char end;
         if (sscanf(value, "%2u/%2u/%4u%c", &d, &mo, &y, &end) != 3) {
@@ -645,7 +650,7 @@ static void import_record(struct import *im, const struct csv_record *rec)
     for (size_t k = 0; !err[0] && k < rec->nfields; k++) {
         size_t i = im->order[k];
         if (im->columns[i])
-            import_field(im, person, im->columns[i], rec->fields[i], err, sizeof(err));
+            import_field(im, i, person, rec->fields[i], err, sizeof(err));
     }
     if (err[0]) {
         printf("line %zu: refused: ", rec->line);

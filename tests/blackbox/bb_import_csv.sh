@@ -25,7 +25,7 @@ out=$(m person import "$ref" "$SRC/samples/casualty-bureau.csv") || fail "re-imp
 ok "a re-import adds nothing"
 
 # Mapped headers and muster's own names in one file; a date not DD/MM/YYYY.
-printf 'SURNAME ,Forename,category,dob,Hospital\nOkoro,Ada,witness,01/02/1990,Zeta Ward Seven\nBanda,Eli,witness,1990-02-01,Y\n' >"$T/mixed.csv"
+printf 'SURNAME ,Forename,category,DOB,Hospital\nOkoro,Ada,witness,01/02/1990,Zeta Ward Seven\nBanda,Eli,witness,1990-02-01,Y\n' >"$T/mixed.csv"
 rc=0
 out=$(m person import "$ref" "$T/mixed.csv") || rc=$?
 [ $rc = 1 ] || fail "mixed file: exit $rc: $out"
@@ -36,6 +36,14 @@ grep -q '^2 rows: 1 stored, 0 already imported, 1 refused$' <<<"$out" || fail "m
 db_dump "$T/dump.sql"
 ! grep -q "Zeta Ward Seven" "$T/dump.sql" || fail "the ignored Hospital column was stored"
 ok "mapped headers (any case, outer spaces) beside muster's own columns, an ignored column not stored; a date in another format refused"
+
+# muster's own column names, as muster writes them, are read as muster
+# reads them even where the plan maps the same name in another case
+# ("dob" is YYYY-MM-DD; the plan's "DOB" is DD/MM/YYYY).
+printf 'category,name,dob\nwitness,Own Columns,1971-03-04\n' >"$T/own.csv"
+out=$(m person import "$ref" "$T/own.csv") || fail "own columns: $out"
+[ "$(person_field "$(persons_ids name="Own Columns")" dob)" = 1971-03-04 ] || fail "own dob column: $out"
+ok "muster's own column names keep muster's formats beside the plan's mapping"
 
 # An unknown header: nothing is sent.
 before=$(persons_count)
