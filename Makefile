@@ -14,6 +14,10 @@ PREFIX     ?= /usr/local
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CONTROL    ?= tcp://127.0.0.1:7710
 FEED       ?= tcp://127.0.0.1:7711
+# The paging scripts exec contacts name (target: page-sms).  make run pages
+# through scripts/dry-run/, whose scripts send nothing and log what they
+# would send; SCRIPTS=$(CURDIR)/scripts runs the real ones from the tree.
+SCRIPTS    ?= $(CURDIR)/scripts/dry-run
 
 DEB_PKGS = build-essential cmake pkg-config libuv1-dev libzmq3-dev libjansson-dev \
            libyaml-dev libsqlite3-dev libsodium-dev libcmocka-dev clang sqlite3 \
@@ -75,10 +79,13 @@ run: build $(VAR)/keys/server.key $(VAR)/web/users
 	@echo "  $(BUILD)/muster plan list"
 	@echo "  $(BUILD)/muster incident standup --plan cambridgeshire --level 1 --exercise --operation TEST"
 	@echo "  $(BUILD)/muster incident list"
+	@echo "or follow README.md, \"A walk through an exercise\"."
+	@echo "Paging scripts: $(SCRIPTS) (scripts/dry-run sends nothing: see the log)."
 	@echo "Stop with Ctrl-C."
 	@echo
 	@$(BUILD)/musterd --plans plans --db $(VAR)/muster.db --keys $(VAR)/keys \
-	    --control $(CONTROL) --feed $(FEED) --reports $(VAR)/reports & d=$$!; \
+	    --control $(CONTROL) --feed $(FEED) --reports $(VAR)/reports \
+	    --scripts $(SCRIPTS) & d=$$!; \
 	trap 'kill $$d 2>/dev/null; wait $$d' EXIT INT TERM; \
 	$(BUILD)/muster-web serve --keys $(VAR)/keys --connect $(CONTROL) --feed $(FEED) \
 	    --users $(VAR)/web/users --cert $(VAR)/web/cert.pem --key $(VAR)/web/key.pem \
@@ -120,7 +127,7 @@ bench: deps
 	bash tests/bench/run.sh
 
 check-plans: build
-	$(BUILD)/musterd --check-plan plans/*.yaml
+	$(BUILD)/musterd --scripts $(SCRIPTS) --check-plan plans/*.yaml
 
 clean:
 	rm -rf build

@@ -15,62 +15,8 @@
 #include "client.h"
 #include "cli_out.h"
 #include "csv.h"
-
-/* Person fields: the CLI option / CSV column and how to read it. */
-enum field_kind {
-    F_TEXT,
-    F_INT,
-    F_BOOL,
-    F_LIST,
-    F_SAFE_CHANNELS,
-    F_SAFE_NOTE,
-    F_SAFE_NUMBER,
-    F_SAFE_HOURS,
-    F_SAFE_DO_NOT
-};
-
-struct field {
-    const char *column; /* CSV header and --option name */
-    const char *key;    /* JSON field */
-    enum field_kind kind;
-};
-
-static const struct field fields[] = {
-    {"category", "category", F_TEXT},
-    {"name", "name", F_TEXT},
-    {"dob", "dob", F_TEXT},
-    {"age", "age", F_INT},
-    {"age-band", "age_band", F_TEXT},
-    {"phone", "phone", F_TEXT},
-    {"email", "email", F_TEXT},
-    {"address", "address", F_TEXT},
-    {"home-area", "home_area", F_TEXT},
-    {"language", "language", F_TEXT},
-    {"interpreter", "interpreter", F_BOOL},
-    {"vulnerabilities", "vulnerabilities", F_LIST},
-    {"safe-channels", "safe_contact", F_SAFE_CHANNELS},
-    {"safe-note", "safe_contact", F_SAFE_NOTE},
-    {"safe-number", "safe_contact", F_SAFE_NUMBER},
-    {"safe-hours", "safe_contact", F_SAFE_HOURS},
-    {"do-not", "safe_contact", F_SAFE_DO_NOT},
-    {"consent", "consent", F_TEXT},
-    {"guardian", "guardian", F_TEXT},
-    {"external-ref", "external_ref", F_TEXT},
-};
-
-#define NFIELDS (sizeof(fields) / sizeof(fields[0]))
-
-static const struct field *field_find(const char *column)
-{
-    for (size_t i = 0; i < NFIELDS; i++) {
-        const char *a = fields[i].column, *b = column;
-        while (*a && (*a == *b || (*a == '-' && *b == '_')))
-            a++, b++;
-        if (!*a && !*b)
-            return &fields[i];
-    }
-    return NULL;
-}
+#include "person_fields.h"
+#include "plan.h"
 
 static json_t *split_list(const char *value)
 {
@@ -98,17 +44,17 @@ static json_t *safe_contact(json_t *person)
 
 /* --safe-hours FROM-TO ("09:00-17:00") or --do-not CHANNEL:REASON (once
  * per channel).  Returns 0, or -1 with a message in err. */
-static int safe_rule_set(json_t *sc, const struct field *f, const char *value, char *err,
+static int safe_rule_set(json_t *sc, const struct person_field *f, const char *value, char *err,
                          size_t errlen)
 {
-    const char *sep = strchr(value, f->kind == F_SAFE_HOURS ? '-' : ':');
+    const char *sep = strchr(value, f->kind == PF_SAFE_HOURS ? '-' : ':');
     if (!sep || sep == value || !sep[1]) {
         snprintf(err, errlen, "%s is %s, got \"%s\"", f->column,
-                 f->kind == F_SAFE_HOURS ? "HH:MM-HH:MM" : "CHANNEL:REASON", value);
+                 f->kind == PF_SAFE_HOURS ? "HH:MM-HH:MM" : "CHANNEL:REASON", value);
         return -1;
     }
     json_t *a = json_stringn(value, (size_t)(sep - value)), *b = json_string(sep + 1);
-    if (f->kind == F_SAFE_HOURS) {
+    if (f->kind == PF_SAFE_HOURS) {
         json_object_set_new(sc, "hours", json_pack("{s:o, s:o}", "from", a, "to", b));
         return 0;
     }
@@ -121,17 +67,17 @@ static int safe_rule_set(json_t *sc, const struct field *f, const char *value, c
 }
 
 /* Set one field from text.  Returns 0, or -1 with a message in err. */
-static int field_set(json_t *person, const struct field *f, const char *value, char *err,
+static int field_set(json_t *person, const struct person_field *f, const char *value, char *err,
                      size_t errlen)
 {
     char *end;
     if (!*value)
         return 0; /* empty: not given */
     switch (f->kind) {
-    case F_TEXT:
+    case PF_TEXT:
         json_object_set_new(person, f->key, json_string(value));
         return 0;
-    case F_INT: {
+    case PF_INT: {
         long n = strtol(value, &end, 10);
         if (*end || end == value) {
             snprintf(err, errlen, "%s must be a whole number, got \"%s\"", f->column, value);
@@ -140,7 +86,7 @@ static int field_set(json_t *person, const struct field *f, const char *value, c
         json_object_set_new(person, f->key, json_integer(n));
         return 0;
     }
-    case F_BOOL: {
+    case PF_BOOL: {
         int yes = !strcasecmp(value, "yes") || !strcasecmp(value, "true") || !strcmp(value, "1");
         int no = !strcasecmp(value, "no") || !strcasecmp(value, "false") || !strcmp(value, "0");
         if (!yes && !no) {
@@ -150,16 +96,16 @@ static int field_set(json_t *person, const struct field *f, const char *value, c
         json_object_set_new(person, f->key, json_boolean(yes));
         return 0;
     }
-    case F_LIST:
+    case PF_LIST:
         json_object_set_new(person, f->key, split_list(value));
         return 0;
-    case F_SAFE_CHANNELS:
+    case PF_SAFE_CHANNELS:
         json_object_set_new(safe_contact(person), "channels", split_list(value));
         return 0;
-    case F_SAFE_NOTE:
+    case PF_SAFE_NOTE:
         json_object_set_new(safe_contact(person), "note", json_string(value));
         return 0;
-    case F_SAFE_NUMBER:
+    case PF_SAFE_NUMBER:
         json_object_set_new(safe_contact(person), "safe_number", json_string(value));
         return 0;
     default:
@@ -186,17 +132,18 @@ static void print_added(json_t *r)
 /* Read the --FIELD VALUE options into obj: 0, or the exit code. */
 static int fields_parse(int argc, char **argv, json_t *obj)
 {
-    struct option o[NFIELDS + 1];
-    for (size_t i = 0; i < NFIELDS; i++)
-        o[i] = (struct option){fields[i].column, fields[i].kind == F_BOOL ? 2 : 1, NULL, (int)i};
-    o[NFIELDS] = (struct option){NULL, 0, NULL, 0};
+    struct option o[PERSON_NFIELDS + 1];
+    for (size_t i = 0; i < PERSON_NFIELDS; i++)
+        o[i] = (struct option){person_fields[i].column, person_fields[i].kind == PF_BOOL ? 2 : 1,
+                               NULL, (int)i};
+    o[PERSON_NFIELDS] = (struct option){NULL, 0, NULL, 0};
     char err[256];
     int ch;
     optind = 0;
     while ((ch = getopt_long(argc, argv, "", o, NULL)) != -1) {
-        if (ch < 0 || ch >= (int)NFIELDS)
+        if (ch < 0 || ch >= (int)PERSON_NFIELDS)
             return EXIT_USAGE;
-        if (field_set(obj, &fields[ch], optarg ? optarg : "yes", err, sizeof(err)) != 0)
+        if (field_set(obj, &person_fields[ch], optarg ? optarg : "yes", err, sizeof(err)) != 0)
             return die_usage(err);
     }
     return 0;
@@ -517,8 +464,12 @@ case 'r':
 struct import {
     struct cli *cli;
     struct mclient *c;
-    const struct field *columns[CSV_MAX_FIELDS];
+    const struct person_field *columns[CSV_MAX_FIELDS]; /* NULL: a column to ignore */
+    size_t order[CSV_MAX_FIELDS]; /* columns in the plan's order, then the file's */
+    size_t rank[CSV_MAX_FIELDS];  /* a column's place in the plan's mapping */
     size_t ncolumns;
+    json_t *mapping; /* the incident's plan's import section, or NULL */
+    bool dmy;        /* dob is written DD/MM/YYYY */
     json_t *batch;
     long rows, stored, already, refused;
     size_t size;
@@ -588,17 +539,103 @@ static int import_flush(struct import *im, const char *incident)
     return 0;
 }
 
+/* The incident's plan's import section (incident.show), kept in im.
+ * Returns 0 or an exit code. */
+static int import_mapping(struct import *im, const char *incident)
+{
+    json_t *reply = NULL;
+    char err[512];
+    int rc = mclient_call(im->c, NULL, "incident.show", json_pack("{s:s}", "ref", incident), &reply,
+                          err, sizeof(err));
+    if (rc != 0) {
+        cli_errorf("%s", err);
+        return EXIT_UNREACHABLE;
+    }
+    json_t *e = json_object_get(reply, "error");
+    if (e) {
+        cli_errorf("%s: %s", json_string_value(json_object_get(e, "code")),
+                   json_string_value(json_object_get(e, "message")));
+        json_decref(reply);
+        return EXIT_REFUSED;
+    }
+    json_t *map = json_object_get(json_object_get(reply, "result"), "import");
+    if (json_is_object(map)) {
+        im->mapping = json_incref(map);
+        const char *df = json_string_value(json_object_get(map, "date_format"));
+        im->dmy = df && !strcmp(df, "DD/MM/YYYY");
+    }
+    json_decref(reply);
+    return 0;
+}
+
+/* The column a header is: muster's own column names as muster writes
+ * them first (read as muster reads them), then the plan's mapping (any
+ * case).  0 with *f (NULL for "ignore") and *rank (the mapping's item, or
+ * CSV_MAX_FIELDS for an own column), or -1 for an unknown header. */
+static int import_column(const struct import *im, const char *header, const struct person_field **f,
+                         size_t *rank)
+{
+    json_t *col;
+    size_t i;
+    *rank = CSV_MAX_FIELDS;
+    if ((*f = person_field_find(header)) != NULL)
+        return 0;
+    json_array_foreach(json_object_get(im->mapping, "columns"), i, col)
+    {
+        if (!plan_import_header_same(json_string_value(json_object_get(col, "header")), header))
+            continue;
+        const char *name = json_string_value(json_object_get(col, "column"));
+        *f = person_field_find(name);
+        *rank = i;
+        return *f || !strcmp(name, "ignore") ? 0 : -1;
+    }
+    return -1;
+}
+
 static int import_header(struct import *im, const struct csv_record *rec)
 {
     for (size_t i = 0; i < rec->nfields; i++) {
-        im->columns[i] = field_find(rec->fields[i]);
-        if (!im->columns[i]) {
-            cli_errorf("line 1: unknown column \"%s\"", rec->fields[i]);
+        if (import_column(im, rec->fields[i], &im->columns[i], &im->rank[i]) != 0) {
+            cli_errorf("line 1: unknown column \"%s\" (neither a muster column nor a header "
+                       "the plan's import section maps: docs/import-csv.md)",
+                       rec->fields[i]);
             return EXIT_USAGE;
         }
     }
     im->ncolumns = rec->nfields;
+    for (size_t i = 0; i < im->ncolumns; i++) { /* insertion sort by rank: a few columns */
+        size_t j = i;
+        for (; j > 0 && im->rank[im->order[j - 1]] > im->rank[i]; j--)
+            im->order[j] = im->order[j - 1];
+        im->order[j] = i;
+    }
     return 0;
+}
+
+/* Column i of a record: a text column several headers fill is joined with
+ * a space; a date of birth under a mapped header, when the plan says
+ * DD/MM/YYYY, becomes YYYY-MM-DD. */
+static void import_field(const struct import *im, size_t i, json_t *person, const char *value,
+                         char *err, size_t errlen)
+{
+    char buf[1024];
+    const struct person_field *f = im->columns[i];
+    const char *prev = json_string_value(json_object_get(person, f->key));
+    if (f->kind == PF_TEXT && prev && *prev && *value) {
+        snprintf(buf, sizeof(buf), "%s %s", prev, value);
+        value = buf;
+    } else if (im->dmy && im->rank[i] < CSV_MAX_FIELDS && !strcmp(f->key, "dob") && *value) {
+        unsigned d, mo, y;
+        char end;
+        if (sscanf(value, "%2u/%2u/%4u%c", &d, &mo, &y, &end) != 3) {
+            snprintf(err, errlen,
+                     "dob must be DD/MM/YYYY (the plan's import date_format), got \"%s\"", value);
+            return;
+        }
+        snprintf(buf, sizeof(buf), "%04u-%02u-%02u", y, mo, d);
+        value = buf;
+    }
+    field_set(person, f, value, err, errlen);
 }
 
 /* One data record into the batch (or a local error on stdout). */
@@ -610,8 +647,11 @@ static void import_record(struct import *im, const struct csv_record *rec)
     if (rec->nfields != im->ncolumns)
         snprintf(err, sizeof(err), "%zu fields where the header has %zu", rec->nfields,
                  im->ncolumns);
-    for (size_t i = 0; !err[0] && i < rec->nfields; i++)
-        field_set(person, im->columns[i], rec->fields[i], err, sizeof(err));
+    for (size_t k = 0; !err[0] && k < rec->nfields; k++) {
+        size_t i = im->order[k];
+        if (im->columns[i])
+            import_field(im, i, person, rec->fields[i], err, sizeof(err));
+    }
     if (err[0]) {
         printf("line %zu: refused: ", rec->line);
         cli_print_escaped(stdout, err, 0);
@@ -670,10 +710,13 @@ static int person_import(struct cli *cli, int argc, char **argv)
     im.size = fstat(fileno(f), &sb) == 0 ? (size_t)sb.st_size : 0;
     int rc = cli_connect(cli, "intake", &im.c);
     if (rc == 0)
+        rc = import_mapping(&im, argv[1]);
+    if (rc == 0)
         rc = import_run(&im, f, argv[1]);
     fclose(f);
     mclient_close(im.c);
     json_decref(im.batch);
+    json_decref(im.mapping);
     if (rc == 0)
         printf("%ld rows: %ld stored, %ld already imported, %ld refused\n", im.rows, im.stored,
                im.already, im.refused);

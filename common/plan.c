@@ -118,6 +118,11 @@ void plan_free(struct plan *plan)
     agency_free(&plan->command.duty);
     staffing_free(&plan->staffing);
     persons_free(&plan->persons);
+    for (size_t i = 0; i < plan->import.ncolumns; i++) {
+        free(plan->import.columns[i].header);
+        free(plan->import.columns[i].column);
+    }
+    free(plan->import.columns);
     for (size_t i = 0; i < plan->nlevels; i++) {
         free(plan->levels[i].name);
         free(plan->levels[i].description);

@@ -31,7 +31,7 @@ enum plan_channel {
 struct plan_contact {
     char *name;                /* "Duty senior nurse" */
     enum plan_channel channel; /* how to reach them */
-    char *target; /* zmq: agency id; exec: command path; webhook: URL; email: address */
+    char *target; /* zmq: agency id; exec: path or script name; webhook: URL; email: address */
     char **args;  /* exec only: extra arguments (NULL-terminated), else NULL */
     size_t nargs;
     int64_t after_ms; /* delay after the previous step's last attempt (0 for none) */
@@ -224,6 +224,21 @@ struct plan_command {
     struct plan_agency duty;
 };
 
+/* The optional top-level "import" section: how the CLI reads a casualty
+ * bureau's own CSV headers (docs/import-csv.md). */
+enum plan_date_format { PLAN_DATE_ISO, PLAN_DATE_DMY };
+
+struct plan_import_column {
+    char *header; /* the file's header, matched ignoring case and outer spaces */
+    char *column; /* a muster column (person_fields.h) or "ignore" */
+};
+
+struct plan_import {
+    struct plan_import_column *columns; /* headers are unique; several may name one text column */
+    size_t ncolumns;
+    int date_format; /* enum plan_date_format, how "dob" is written: default YYYY-MM-DD */
+};
+
 struct plan_level {
     int level; /* 1.. ; levels are unique and listed in increasing order */
     char *name;
@@ -258,6 +273,7 @@ struct plan {
     struct plan_agency *agencies;
     size_t nagencies;
     struct plan_command command;
+    struct plan_import import; /* ncolumns == 0 when the plan has none */
 };
 
 /* Collected "file:line:column: message" strings. */
@@ -301,6 +317,22 @@ size_t plan_agencies_at_level(const struct plan *plan, int level);
 
 const char *plan_channel_name(enum plan_channel channel);
 
+/* Exec targets (common/plan_exec.c).  A target starting with "/" is the
+ * program; a bare name ("page-sms": A-Z, a-z, 0-9, ".", "_", "-", not
+ * starting with ".", at most 100) is a paging script in scripts_dir. */
+bool plan_exec_name_ok(const char *target);
+
+/* The program an exec target runs, into buf: 0, -EINVAL for a target that
+ * is neither (or a bare name without scripts_dir), -ENAMETOOLONG. */
+int plan_exec_path(const char *scripts_dir, const char *target, char *buf, size_t size);
+
+/* One "file:line:column: warning: exec target ... does not exist" (or
+ * "is not executable", "is not a regular file") in warns for every exec
+ * contact of p whose program cannot be run now; returns how many.  For
+ * --check-plan and plan loading: a warning, never a refusal (the program
+ * may be installed later, or only on the server). */
+int plan_exec_check(const struct plan *p, const char *scripts_dir, struct plan_errors *warns);
+
 /* Where a node of p's source is, as "file:line:column" into buf: path
  * names mapping keys from the root (NULL-terminated: {"persons",
  * "pathways", NULL}); with id, the item of the sequence there whose "id"
@@ -309,8 +341,16 @@ const char *plan_channel_name(enum plan_channel channel);
 void plan_locate(const struct plan *p, const char *const *path, const char *id, char *buf,
                  size_t size);
 
-/* A JSON rendering of the whole plan (new reference, caller owns). */
+/* A JSON rendering of the whole plan (new reference, caller owns); its
+ * "import" member only when the plan has an import section. */
 json_t *plan_to_json(const struct plan *plan);
+
+/* Whether CSV headers a and b are the same: ignoring case and outer spaces. */
+bool plan_import_header_same(const char *a, const char *b);
+
+/* {"columns": [{"header", "column"}...], "date_format"}, or JSON null when
+ * the plan has no import section (new reference, caller owns). */
+json_t *plan_import_to_json(const struct plan_import *im);
 
 /*
  * A set of plans loaded from every "*.yaml" file of a directory, in file

@@ -321,6 +321,26 @@ static const struct field persons_fields[] = {
 static const struct schema persons_schema = {"persons", sizeof(struct plan_persons),
                                              FIELDS(persons_fields), plan_post_persons};
 
+static const char *const date_format_names[] = {"YYYY-MM-DD", "DD/MM/YYYY"};
+static const int date_format_values[] = {PLAN_DATE_ISO, PLAN_DATE_DMY};
+static const struct names date_format_set = {date_format_names, 2, date_format_values};
+
+static const struct field import_column_fields[] = {
+    F_STR("header", plan_import_column, header, REQUIRED, 100, NULL),
+    F_STR("column", plan_import_column, column, REQUIRED, 40, plan_check_import_column),
+};
+
+static const struct schema import_column_schema = {
+    "import column", sizeof(struct plan_import_column), FIELDS(import_column_fields), NULL};
+
+static const struct field import_fields[] = {
+    F_SEQ("columns", plan_import, columns, ncolumns, 1, 100, &import_column_schema),
+    F_CHOICE("date_format", plan_import, date_format, &date_format_set, PLAN_DATE_ISO),
+};
+
+static const struct schema import_schema = {"import", sizeof(struct plan_import),
+                                            FIELDS(import_fields), plan_post_import};
+
 /* The "plan:" mapping fills the head of struct plan itself. */
 static const struct field head_fields[] = {
     F_STR("id", plan, id, REQUIRED, 40, plan_check_id),
@@ -343,6 +363,7 @@ static const struct field plan_fields[] = {
     F_MAP("staffing", plan, staffing, OPTIONAL, &staffing_schema),
     F_MAP("persons", plan, persons, OPTIONAL, &persons_schema),
     F_MAP("command", plan, command, OPTIONAL, &command_schema),
+    F_MAP("import", plan, import, OPTIONAL, &import_schema),
 };
 
 const struct schema plan_root_schema = {"the plan file", sizeof(struct plan), FIELDS(plan_fields),

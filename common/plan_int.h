@@ -201,6 +201,8 @@ const char *plan_check_id(const char *s);
 const char *plan_check_area(const char *s);
 const char *plan_check_language(const char *s);
 const char *plan_check_date(const char *s);
+/* A column an import header may name: a person field or "ignore". */
+const char *plan_check_import_column(const char *s);
 const char *plan_check_ref_prefix(const char *s);
 const char *plan_check_email(const char *s);
 const char *plan_check_smtp_url(const char *s);
@@ -232,6 +234,7 @@ void plan_post_rule(struct ctx *c, const struct node *map, void *obj);
 void plan_post_head(struct ctx *c, const struct node *map, void *obj);
 void plan_post_persons(struct ctx *c, const struct node *map, void *obj);
 void plan_post_screening(struct ctx *c, const struct node *map, void *obj);
+void plan_post_import(struct ctx *c, const struct node *map, void *obj);
 void plan_post_root(struct ctx *c, const struct node *root, void *obj);
 
 /* qsort comparison of two char * (strcmp order). */

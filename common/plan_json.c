@@ -222,6 +222,18 @@ static json_t *levels_to_json(const struct plan *plan)
     return levels;
 }
 
+json_t *plan_import_to_json(const struct plan_import *im)
+{
+    if (im->ncolumns == 0)
+        return json_null();
+    json_t *cols = json_array();
+    for (size_t i = 0; cols != NULL && i < im->ncolumns; i++)
+        json_array_append_new(cols, json_pack("{s:s, s:s}", "header", im->columns[i].header,
+                                              "column", im->columns[i].column));
+    return json_pack("{s:o, s:s}", "columns", cols, "date_format",
+                     im->date_format == PLAN_DATE_DMY ? "DD/MM/YYYY" : "YYYY-MM-DD");
+}
+
 json_t *plan_to_json(const struct plan *plan)
 {
     json_t *agencies = json_array();
@@ -229,7 +241,7 @@ json_t *plan_to_json(const struct plan *plan)
 
     for (size_t i = 0; agencies != NULL && i < plan->nagencies; i++)
         json_array_append_new(agencies, agency_to_json(&plan->agencies[i]));
-    return json_pack(
+    json_t *j = json_pack(
         "{s:s, s:s, s:s, s:s, s:i, s:o, s:o, s:{s:s, s:s, s:s?, s:s?}, s:o, s:o, s:o, "
         "s:o, s:o}",
         "id", plan->id, "name", plan->name, "version", plan->version, "ref_prefix",
@@ -239,4 +251,7 @@ json_t *plan_to_json(const struct plan *plan)
         "address", h->address, "phone", h->phone, "agencies", agencies, "paging",
         paging_to_json(&plan->paging), "staffing", staffing_to_json(&plan->staffing), "persons",
         persons_to_json(&plan->persons), "command", command_to_json(&plan->command));
+    if (j != NULL && plan->import.ncolumns > 0)
+        json_object_set_new(j, "import", plan_import_to_json(&plan->import));
+    return j;
 }

@@ -16,7 +16,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "person_fields.h"
 #include "plan_int.h"
 
 /* ---- within one mapping ------------------------------------------------- */
@@ -31,7 +33,11 @@ static const char *target_problem(enum plan_channel ch, const char *t, const cha
         return strcmp(agency, "gold") && strcmp(agency, "duty") ? "the agency's own id"
                                                                 : "the ladder's own name";
     case PLAN_CHANNEL_EXEC:
-        return t[0] == '/' && strpbrk(t, "\n\t") == NULL ? NULL : "an absolute path";
+        if (t[0] == '/')
+            return strpbrk(t, "\n\t") == NULL ? NULL : "an absolute path";
+        return plan_exec_name_ok(t) ? NULL
+                                    : "an absolute path or the name of a paging script "
+                                      "(letters, digits, \".\", \"_\", \"-\")";
     case PLAN_CHANNEL_WEBHOOK:
         if (strpbrk(t, " \n\t") != NULL)
             return "an http:// or https:// URL without spaces";
@@ -43,6 +49,59 @@ static const char *target_problem(enum plan_channel ch, const char *t, const cha
         return plan_check_email(t);
     }
     return "valid";
+}
+
+/* ---- the import section ------------------------------------------------ */
+
+const char *plan_check_import_column(const char *s)
+{
+    if (!strcmp(s, "ignore") || person_field_find(s) != NULL)
+        return NULL;
+    return "a muster CSV column (category, name, dob, phone, ..., see docs/import-csv.md) or "
+           "\"ignore\"";
+}
+
+bool plan_import_header_same(const char *a, const char *b)
+{
+    while (*a == ' ')
+        a++;
+    while (*b == ' ')
+        b++;
+    size_t la = strlen(a), lb = strlen(b);
+    while (la > 0 && a[la - 1] == ' ')
+        la--;
+    while (lb > 0 && b[lb - 1] == ' ')
+        lb--;
+    return la == lb && strncasecmp(a, b, la) == 0;
+}
+
+/* Each header once; a column named by several headers (joined with a
+ * space, in this order) must be a text column. */
+void plan_post_import(struct ctx *c, const struct node *map, void *obj)
+{
+    const struct plan_import *im = obj;
+    const struct node *seq = plan_map_get(map, "columns");
+    for (size_t i = 0; i < im->ncolumns; i++) {
+        const struct plan_import_column *a = &im->columns[i];
+        const struct person_field *f = a->column ? person_field_find(a->column) : NULL;
+        for (size_t j = 0; a->header && j < i; j++) {
+            const struct plan_import_column *b = &im->columns[j];
+            const yaml_mark_t *at = &plan_seq_get(seq, i)->mark;
+            size_t first = plan_seq_get(seq, j)->mark.line + 1;
+            if (b->header && plan_import_header_same(a->header, b->header)) {
+                plan_fail(c, at, "import header \"%s\" is mapped twice (first at line %zu)",
+                          a->header, first);
+                break;
+            }
+            if (f && b->column && f == person_field_find(b->column) && f->kind != PF_TEXT) {
+                plan_fail(c, at,
+                          "import column \"%s\" is not text: only one header may fill it (first "
+                          "at line %zu)",
+                          a->column, first);
+                break;
+            }
+        }
+    }
 }
 
 /* Arguments are for exec contacts only; an exec contact always gets an

@@ -35,12 +35,13 @@ static const struct channel_backend *backend_for(enum plan_channel channel)
     return NULL;
 }
 
-int channels_open(uv_loop_t *loop, struct channels **out)
+int channels_open(uv_loop_t *loop, const char *scripts_dir, struct channels **out)
 {
     struct channels *ch = calloc(1, sizeof(*ch));
     if (ch == NULL)
         return -ENOMEM;
     ch->loop = loop;
+    ch->scripts_dir = scripts_dir;
     int rc = channel_curl_open(ch);
     if (rc != 0) {
         free(ch);
@@ -195,6 +196,15 @@ int channel_send(struct channels *ch, enum plan_channel channel, const struct pa
         return -EINVAL;
     if (ch->closing)
         return -ESHUTDOWN;
+    char path[4096];
+    struct page_msg resolved;
+    if (channel == PLAN_CHANNEL_EXEC && msg->target != NULL && msg->target[0] != '/') {
+        if (plan_exec_path(ch->scripts_dir, msg->target, path, sizeof(path)) != 0)
+            return -EINVAL;
+        resolved = *msg; /* a script by name: run from the scripts directory */
+        resolved.target = path;
+        msg = &resolved;
+    }
     int rc = be->check(msg, paging);
     if (rc != 0)
         return rc;

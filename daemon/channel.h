@@ -26,7 +26,7 @@ struct page_msg {
     bool exercise;
     const char *agency_id;
     const char *contact_name;
-    const char *target;      /* exec: path; webhook: URL; email: address */
+    const char *target;      /* exec: path or script name; webhook: URL; email: address */
     const char *const *args; /* exec: extra arguments, NULL-terminated (may be NULL) */
     const char *ack_code;    /* "K7Q2MX4P" */
     const char *subject;     /* one line, starts "EXERCISE EXERCISE EXERCISE" for exercises */
@@ -51,8 +51,10 @@ bool channel_local_failure(int status);
 
 struct channels;
 
-/* Create the channels on loop.  Returns 0 or -errno. */
-int channels_open(uv_loop_t *loop, struct channels **out);
+/* Create the channels on loop.  scripts_dir (not copied: it must outlive
+ * the channels; may be NULL) is where an exec target given as a bare name
+ * ("page-sms") is run from (plan_exec_path).  Returns 0 or -errno. */
+int channels_open(uv_loop_t *loop, const char *scripts_dir, struct channels **out);
 
 /*
  * Start delivering msg over channel (EXEC, WEBHOOK or EMAIL) with the

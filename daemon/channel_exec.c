@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "channel_int.h"
+#include "log.h"
 
 #define EXEC_DRAIN_MAX (64 * 1024) /* bytes read at exit before giving up */
 
@@ -253,6 +254,18 @@ static void exit_detail(struct exec_state *x, int64_t status, char *detail, size
         snprintf(detail, size, "exit status %lld", (long long)status);
 }
 
+/* A program that delivered and said something (a gateway's message id, a
+ * dry run's "would send"): its first line goes to the log at info. */
+static void exit_ok_log(struct delivery *d)
+{
+    struct exec_state *x = &d->u.exec;
+    char first[CHANNEL_OUTPUT_MAX + 1];
+    channel_printable(first, sizeof(first), x->output, strcspn(x->output, "\r\n"));
+    if (first[0] != '\0')
+        log_info("paging: page %lld delivered by %s: %s", (long long)d->msg.id, d->msg.target,
+                 first);
+}
+
 static void exit_cb(uv_process_t *proc, int64_t exit_status, int term_signal)
 {
     struct delivery *d = proc->data;
@@ -272,6 +285,7 @@ static void exit_cb(uv_process_t *proc, int64_t exit_status, int term_signal)
         snprintf(detail, sizeof(detail), "killed by signal %d", term_signal);
         delivery_finish(d, -EIO, detail);
     } else if (exit_status == 0) {
+        exit_ok_log(d);
         delivery_finish(d, 0, "exit status 0");
     } else {
         exit_detail(x, exit_status, detail, sizeof(detail));

@@ -127,6 +127,7 @@ struct delivery {
 
 struct channels {
     uv_loop_t *loop;
+    const char *scripts_dir; /* where an exec target's bare name is (not owned) */
     struct delivery *active; /* deliveries in progress */
     size_t nactive;
     size_t nalive; /* deliveries allocated (active or closing) */

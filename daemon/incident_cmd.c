@@ -21,6 +21,7 @@
 #include "persons.h"
 #include "report.h"
 #include "dispatch.h"
+#include "frozen.h"
 #include "outbox.h"
 #include "paging.h"
 #include "staffing.h"
@@ -387,6 +388,8 @@ static int show_json(struct cmd_ctx *c, const struct incident *inc, const struct
                         d->close_reason ? json_string(d->close_reason) : json_null());
     json_object_set_new(r, "plan_version", json_integer(inc->plan_rev));
     json_object_set_new(r, "agencies", activated_agencies(plan, inc->level));
+    const struct plan *fp = frozen_plan(c->m, inc->id);
+    json_object_set_new(r, "import", fp ? plan_import_to_json(&fp->import) : json_null());
     if (with_source)
         json_object_set_new(r, "plan_source", json_string(d->plan_source));
     json_object_set_new(r, "pages", pages);

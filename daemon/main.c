@@ -17,28 +17,36 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: musterd [options]\n"
-               "       musterd --check-plan FILE...\n"
-               "  --plans DIR        plan directory (default: plans)\n"
-               "  --db FILE          SQLite database (default: var/muster.db); FILE.lock\n"
-               "                     beside it: one musterd per database (exit 75)\n"
-               "  --keys DIR         server.key and keyring (default: var/keys)\n"
-               "  --control EP       control endpoint (default: tcp://127.0.0.1:7710)\n"
-               "  --feed EP          status feed endpoint (default: tcp://127.0.0.1:7711)\n"
-               "  --reports DIR      stand-down reports (default: var/reports)\n"
-               "  --check-plan       validate the plan files named and exit 0 or 1\n"
-               "  -v, -q             more or less logging\n"
-               "  --version, --help\n");
+    fprintf(
+        f,
+        "usage: musterd [options]\n"
+        "       musterd [--scripts DIR] --check-plan FILE...\n"
+        "  --plans DIR        plan directory (default: plans)\n"
+        "  --db FILE          SQLite database (default: var/muster.db); FILE.lock\n"
+        "                     beside it: one musterd per database (exit 75)\n"
+        "  --keys DIR         server.key and keyring (default: var/keys)\n"
+        "  --control EP       control endpoint (default: tcp://127.0.0.1:7710)\n"
+        "  --feed EP          status feed endpoint (default: tcp://127.0.0.1:7711)\n"
+        "  --reports DIR      stand-down reports (default: var/reports)\n"
+        "  --scripts DIR      paging scripts named by exec contacts (default: " MUSTER_SCRIPTS_DIR
+        ")\n"
+        "  --check-plan       validate the plan files named and exit 0 or 1\n"
+        "  -v, -q             more or less logging\n"
+        "  --version, --help\n");
 }
 
-/* musterd --check-plan FILE...: like nginx -t. */
-static int check_plans(int argc, char **argv)
+/* musterd --check-plan FILE...: like nginx -t.  An exec program that
+ * cannot be run now is a warning on stderr: the plan is still OK. */
+static int check_plans(int argc, char **argv, const char *scripts_dir)
 {
     int bad = 0;
     for (int i = 0; i < argc; i++) {
         struct plan *p = NULL;
         struct plan_errors errs = {0};
         if (plan_load_file(argv[i], &p, &errs) == 0) {
+            plan_exec_check(p, scripts_dir, &errs);
+            for (size_t j = 0; j < errs.count; j++)
+                fprintf(stderr, "%s\n", errs.msg[j]);
             printf("%s: plan OK\n", argv[i]);
             plan_free(p);
         } else {
@@ -65,6 +73,7 @@ static int parse_args(int argc, char **argv, struct args *a)
                                          {"control", required_argument, NULL, 'c'},
                                          {"feed", required_argument, NULL, 'f'},
                                          {"reports", required_argument, NULL, 'r'},
+                                         {"scripts", required_argument, NULL, 's'},
                                          {"check-plan", no_argument, NULL, 'C'},
                                          {"clock-offset", required_argument, NULL, 'O'},
                                          {"version", no_argument, NULL, 'V'},
@@ -90,6 +99,9 @@ static int parse_args(int argc, char **argv, struct args *a)
             break;
         case 'r':
             a->cfg.reports_dir = optarg;
+            break;
+        case 's':
+            a->cfg.scripts_dir = optarg;
             break;
         case 'C':
             a->check = true;
@@ -138,15 +150,20 @@ static struct dblock *writer_lock(const char *db_path)
 
 int main(int argc, char **argv)
 {
-    struct args a = {.cfg = {"plans", "var/muster.db", "var/keys", "tcp://127.0.0.1:7710",
-                             "tcp://127.0.0.1:7711", "var/reports", 0},
+    struct args a = {.cfg = {.plans_dir = "plans",
+                             .db_path = "var/muster.db",
+                             .keys_dir = "var/keys",
+                             .control_ep = "tcp://127.0.0.1:7710",
+                             .feed_ep = "tcp://127.0.0.1:7711",
+                             .reports_dir = "var/reports",
+                             .scripts_dir = MUSTER_SCRIPTS_DIR},
                      .verbosity = 2};
     int first = parse_args(argc, argv, &a);
     log_open(a.verbosity);
     if (a.check) {
         if (first >= argc)
             fatalx("--check-plan needs at least one plan file");
-        return check_plans(argc - first, argv + first);
+        return check_plans(argc - first, argv + first, a.cfg.scripts_dir);
     }
     if (first < argc)
         fatalx("unexpected argument \"%s\" (see --help)", argv[first]);

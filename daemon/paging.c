@@ -672,7 +672,7 @@ int paging_open(struct muster *m, struct paging **out)
     if (!p)
         return -ENOMEM;
     p->m = m;
-    int rc = channels_open(m->loop, &p->channels);
+    int rc = channels_open(m->loop, m->cfg->scripts_dir, &p->channels);
     if (rc != 0) {
         free(p);
         return rc;

@@ -51,9 +51,14 @@ int server_plans_load(struct muster *m)
     }
     planset_free(m->plans);
     m->plans = set;
-    for (size_t i = 0; i < set->count; i++)
+    for (size_t i = 0; i < set->count; i++) {
         log_info("plan %s (%s, version %s) loaded from %s", set->plans[i]->id, set->plans[i]->name,
                  set->plans[i]->version, set->plans[i]->path);
+        plan_exec_check(set->plans[i], m->cfg->scripts_dir, &errs);
+    }
+    for (size_t i = 0; i < errs.count; i++)
+        log_warnx("%s", errs.msg[i]);
+    plan_errors_free(&errs);
     return 0;
 }
 

@@ -33,6 +33,7 @@ struct server_config {
     const char *feed_ep;     /* PUB endpoint */
     const char *reports_dir; /* stand-down reports are written here */
     int64_t clock_offset_ms; /* added to the wall clock (tests only) */
+    const char *scripts_dir; /* paging scripts an exec target names by name (page-sms) */
 };
 
 struct muster {

@@ -88,6 +88,7 @@ void store_close(struct store *st)
         return;
     for (size_t i = 0; i < st->ncache; i++)
         sqlite3_finalize(st->cache[i].stmt);
+    free(st->cache);
     store__anchor_close(st);
     sqlite3_close(st->db);
     free(st);
@@ -108,10 +109,18 @@ sqlite3_stmt *store_stmt(struct store *st, const char *sql)
         log_error("store: cannot prepare \"%s\": %s", sql, sqlite3_errmsg(st->db));
         return NULL;
     }
-    if (st->ncache < STMT_CACHE_MAX)
-        st->cache[st->ncache++] = (struct stmt_slot){sql, stmt};
-    else
-        log_warnx("store: statement cache full");
+    if (st->ncache == st->cache_cap) { /* every SQL text is a static string: bounded */
+        size_t cap = st->cache_cap ? st->cache_cap * 2 : 128;
+        struct stmt_slot *c = realloc(st->cache, cap * sizeof(*c));
+        if (c == NULL) {
+            sqlite3_finalize(stmt); /* never handed out uncached: it would leak */
+            log_error("store: out of memory caching a statement");
+            return NULL;
+        }
+        st->cache = c;
+        st->cache_cap = cap;
+    }
+    st->cache[st->ncache++] = (struct stmt_slot){sql, stmt};
     return stmt;
 }
 

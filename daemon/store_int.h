@@ -20,8 +20,6 @@
 #include "audit.h"
 #include "store.h"
 
-#define STMT_CACHE_MAX 128
-
 struct stmt_slot {
     const char *sql;
     sqlite3_stmt *stmt;
@@ -29,8 +27,8 @@ struct stmt_slot {
 
 struct store {
     sqlite3 *db;
-    struct stmt_slot cache[STMT_CACHE_MAX];
-    size_t ncache;
+    struct stmt_slot *cache; /* one per SQL text the code has (static strings): grows */
+    size_t ncache, cache_cap;
     /* async commit */
     uv_work_t work;
     int commit_rc;

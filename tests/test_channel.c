@@ -220,7 +220,7 @@ static int setup(void **state)
     assert_int_equal(uv_loop_init(&f->loop), 0);
     uv_timer_init(&f->loop, &f->guard);
     uv_timer_init(&f->loop, &f->tick);
-    assert_int_equal(channels_open(&f->loop, &f->ch), 0);
+    assert_int_equal(channels_open(&f->loop, NULL, &f->ch), 0);
     *state = f;
     return 0;
 }

@@ -683,7 +683,8 @@ static void test_real_plans(void **state)
     ct = &plan_agency_find(p, "victim-hub")->contacts[1];
     assert_int_equal(ct->channel, PLAN_CHANNEL_EXEC);
     assert_int_equal(ct->nargs, 4);
-    assert_string_equal(ct->args[0], "--to");
+    assert_string_equal(ct->args[0], "--group");
+    assert_string_equal(ct->target, "page-sms");
     assert_int_equal(p->staffing.nroles, 3);
     assert_int_equal(p->staffing.nshifts, 2);
     assert_int_equal(p->staffing.nrequirements, 2);
@@ -772,7 +773,15 @@ static const struct contact_case contact_cases[] = {
     {"channel: zmq\n        target: a", NULL, PLAN_CHANNEL_ZMQ, 0, 0},
     {"channel: exec\n        target: /bin/pager", NULL, PLAN_CHANNEL_EXEC, 0, 0},
     {"channel: exec\n        target: bin/pager",
-     "12:17: \"target\" for channel exec must be an absolute path, got \"bin/pager\"", 0, 0, 0},
+     "12:17: \"target\" for channel exec must be an absolute path or the name of a paging script"
+     " (letters, digits, \".\", \"_\", \"-\"), got \"bin/pager\"",
+     0, 0, 0},
+    /* a bare name: a paging script in musterd's --scripts directory */
+    {"channel: exec\n        target: page-sms_2.sh", NULL, PLAN_CHANNEL_EXEC, 0, 0},
+    {"channel: exec\n        target: .page-sms",
+     "12:17: \"target\" for channel exec must be an absolute path or the name", 0, 0, 0},
+    {"channel: exec\n        target: \"page sms\"",
+     "12:17: \"target\" for channel exec must be an absolute path or the name", 0, 0, 0},
     {"channel: webhook\n        target: http://x", NULL, PLAN_CHANNEL_WEBHOOK, 0, 0},
     {"channel: webhook\n        target: 'https://a b'",
      "12:17: \"target\" for channel webhook must be an http:// or https:// URL without spaces, "
@@ -2149,7 +2158,7 @@ static const struct text_case structure_cases[] = {
     {"--- !!map\na: 1\n", "t.yaml:1:5: tags are not allowed\n"},
     {"a: [[[[[[[1]]]]]]]\n", /* depth 8: structure is fine */
      "t.yaml:1:1: unknown key \"a\" in the plan file (expected one of: plan, levels, "
-     "hub, agencies, paging, staffing, persons, command)\n"
+     "hub, agencies, paging, staffing, persons, command, import)\n"
      "t.yaml:1:1: missing required key \"plan\" in the plan file\n"
      "t.yaml:1:1: missing required key \"levels\" in the plan file\n"
      "t.yaml:1:1: missing required key \"hub\" in the plan file\n"
@@ -2234,10 +2243,10 @@ static void test_too_many_errors(void **state)
     assert_int_equal(errs.count, PLAN_MAX_ERRORS + 1);
     assert_string_equal(errs.msg[0],
                         "t.yaml:1:1: unknown key \"k0\" in the plan file (expected "
-                        "one of: plan, levels, hub, agencies, paging, staffing, persons, command)");
+                        "one of: plan, levels, hub, agencies, paging, staffing, persons, command, import)");
     assert_string_equal(errs.msg[PLAN_MAX_ERRORS - 1],
                         "t.yaml:50:1: unknown key \"k49\" in the plan file (expected one of: "
-                        "plan, levels, hub, agencies, paging, staffing, persons, command)");
+                        "plan, levels, hub, agencies, paging, staffing, persons, command, import)");
     assert_string_equal(errs.msg[PLAN_MAX_ERRORS],
                         "t.yaml: too many errors, only the first 50 are shown");
     plan_errors_free(&errs);

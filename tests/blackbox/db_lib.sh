@@ -50,6 +50,7 @@ db_col() {
     audit.principal | audit.target | audit.command | audit.outcome | audit.detail) echo "$2" ;;
     persons.purged | persons.referral_due_at | persons.name | persons.purge_due_at) echo "$2" ;;
     persons.age_band | persons.guardian | persons.status) echo "$2" ;;
+    persons.dob | persons.external_ref | persons.phone | persons.home_area) echo "$2" ;;
     incidents.reports_purged_at | incidents.purged_at | incidents.operation) echo "$2" ;;
     incidents.level | incidents.plan_rev) echo "$2" ;;
     referrals.home_area | referrals.provider | referrals.handoff) echo "$2" ;;

@@ -18,7 +18,7 @@
 #       Run one already-built target (CMake's clang build uses this).
 #
 # TARGET is proto, plan or csv (built from common/proto.c, every
-# common/plan*.c, common/csv.c).  Environment: FUZZ_CC (default clang),
+# common/plan*.c with common/person_fields.c, common/csv.c).  Environment: FUZZ_CC (default clang),
 # FUZZ_SECONDS (short mode), FUZZ_TIMEOUT (seconds one input may take,
 # default 5).  Exit status: 0 clean, 1 a finding or a build failure,
 # 77 clang missing (CTest reports the test as skipped).
@@ -39,7 +39,7 @@ die() { echo "run.sh: $*" >&2; exit 1; }
 sources() {
     case $1 in
     proto) echo "$ROOT/common/proto.c" ;;
-    plan) echo "$ROOT"/common/plan*.c ;;
+    plan) echo "$ROOT"/common/plan*.c "$ROOT/common/person_fields.c" ;;
     csv) echo "$ROOT/common/csv.c" ;;
     *) die "unknown target $1 (proto, plan or csv)" ;;
     esac
