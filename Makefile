@@ -22,7 +22,7 @@ SCRIPTS    ?= $(CURDIR)/scripts/dry-run
 DEB_PKGS = build-essential cmake pkg-config libuv1-dev libzmq3-dev libjansson-dev \
            libyaml-dev libsqlite3-dev libsodium-dev libcmocka-dev clang sqlite3 \
            libcurl4-openssl-dev libicu-dev python3 tmux valgrind libseccomp-dev systemd \
-           stress-ng libmicrohttpd-dev chromium nodejs npm openssl jq curl \
+           stress-ng libmicrohttpd-dev chromium openssl jq curl \
            resource-agents libxml2-utils
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -39,6 +39,11 @@ deps:
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
+	@# Node.js and npm: Debian's, unless the machine has its own (a NodeSource
+	@# nodejs bundles npm and conflicts with Debian's npm package)
+	@command -v npm >/dev/null || { echo "Installing: nodejs npm"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }
 	@# the browser tests' npm packages (tests/web/package-lock.json); never a browser
 	@[ -d tests/web/node_modules/puppeteer-core ] || \
 	  (cd tests/web && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund)
