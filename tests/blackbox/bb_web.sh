@@ -11,21 +11,10 @@
 #   a disabled account's session ends.
 . "$(dirname "$0")/lib.sh"
 
-command -v chromium >/dev/null || fail "chromium is not installed (make deps installs it)"
-WEBDIR=$SRC/tests/web
-[ -d "$WEBDIR/node_modules/puppeteer-core" ] || fail "no puppeteer-core: run npm ci in tests/web (make deps does)"
-WEB_PID= CHROME_PID=
-cleanup_hook() {
-    [ -z "$CHROME_PID" ] || kill "$CHROME_PID" 2>/dev/null || true
-    [ -z "$WEB_PID" ] || kill "$WEB_PID" 2>/dev/null || true
-    if [ -f "$T/web.log" ]; then
-        echo "--- muster-web log ---" >&2
-        tail -n 30 "$T/web.log" >&2
-    fi
-}
+. "$(dirname "$0")/web_lib.sh"
 
 init_keys
-"$BIN/muster" keys add --keys "$KEYS" web >/dev/null
+web_key
 start_daemon
 ref=$(m incident standup --plan example --level 2 --exercise --operation BROWSER | head -n 1)
 add() { m --as intake --json person add "$ref" "$@" | jq -r .person; }
@@ -35,42 +24,22 @@ P_RTL=$(add --category bereaved --name "$RTL_NAME" --home-area exampleton)
 P_OTHER=$(add --category survivor --name 'Not Yours' --home-area exampleton)
 for p in "$P_XSS" "$P_RTL"; do m --as intake person consent "$p" given >/dev/null; done
 
-U=$T/web-users
-adduser() { echo "$3" | "$BIN/muster-web" users --users "$U" add "$1" --role "$2" >/dev/null; }
-adduser insp-jones gold gold-password-1234
-adduser s.patel duty duty-password-1234
-adduser c.jones agency:bereavement cruse-password-1234
-adduser m.wood agency:mental-health mh-password-12345
+web_users
 [ "$(stat -c %a "$U")" = 600 ] || fail "the accounts file is not 0600"
 echo short | "$BIN/muster-web" users --users "$U" add x.y --role gold 2>/dev/null && fail "a short password was taken"
 echo pw-is-long-enough | "$BIN/muster-web" users --users "$U" add web.user --role web 2>/dev/null && fail "an account acting as web"
 ok "muster-web users add: argon2id hashes, mode 0600; short passwords and the web role refused"
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$T/tls.key" \
-    -out "$T/tls.crt" -days 2 -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 2>/dev/null
-HOOK_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
-(umask 077 && echo "sms $HOOK_SECRET" >"$T/hooks")
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-WEB=https://127.0.0.1:$PORT
-"$BIN/muster-web" serve --keys "$KEYS" --connect "$CONTROL" --feed "$FEED" --users "$U" \
-    --cert "$T/tls.crt" --key "$T/tls.key" --port "$PORT" --hooks "$T/hooks" >"$T/web.log" 2>&1 &
-WEB_PID=$!
-wait_for 20 curl -skf -o /dev/null "$WEB/login" || fail "muster-web did not serve"
+web_start
 curl -skI "$WEB/login" | tr -d '\r' >"$T/headers"
 grep -q "^Content-Security-Policy: default-src 'none'; script-src 'self';" "$T/headers" || fail "CSP"
 grep -q '^X-Frame-Options: DENY' "$T/headers" || fail "X-Frame-Options"
 grep -q '^Strict-Transport-Security: max-age=' "$T/headers" || fail "HSTS"
 ok "muster-web serves HTTPS with CSP (no inline script), X-Frame-Options DENY and HSTS"
 
-chromium --headless=new --no-sandbox --disable-gpu --no-first-run --ignore-certificate-errors \
-    --remote-debugging-port=0 --user-data-dir="$T/chrome" about:blank >"$T/chrome.log" 2>&1 &
-CHROME_PID=$!
-wait_for 60 test -s "$T/chrome/DevToolsActivePort" || fail "chromium did not start"
-export WS="ws://127.0.0.1:$(sed -n 1p "$T/chrome/DevToolsActivePort")$(sed -n 2p "$T/chrome/DevToolsActivePort")"
-export WEB REF=$ref P_XSS P_RTL P_OTHER RTL_NAME HOOK_SECRET SLOW OUT=$BIN/web-screenshots
-export CLI="[\"$BIN/muster\", \"--keys\", \"$KEYS\", \"--connect\", \"$CONTROL\"]"
-export NODE_TLS_REJECT_UNAUTHORIZED=0 NODE_NO_WARNINGS=1
-step() { node "$WEBDIR/web_test.js" "$1" || fail "browser step $1"; }
+chrome_start
+export REF=$ref P_XSS P_RTL P_OTHER RTL_NAME
+step() { web_step web_test "$1"; }
 
 step roles
 step board-open
@@ -115,11 +84,8 @@ code=$(curl -sk -o /dev/null -w '%{http_code}' -H 'Content-Type: application/jso
 [ "$code" = 429 ] || fail "the sixth sign-in after five failures answered $code"
 ok "five failed sign-ins lock the account out (429), even with the right password"
 
-kill "$CHROME_PID" && CHROME_PID=
-kill -TERM "$WEB_PID" && wait "$WEB_PID" || fail "muster-web did not stop cleanly"
-WEB_PID=
-grep -q "muster-web stopped" "$T/web.log" || fail "muster-web did not log its stop"
-! grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T/web.log" || fail "sanitizer report in muster-web"
+chrome_stop
+web_stop
 stop_daemon
 
 score=$(systemd-analyze security --offline=yes "$SRC/systemd/muster-web.service" 2>/dev/null |

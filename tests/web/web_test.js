@@ -1,6 +1,6 @@
 // tests/web/web_test.js - muster-web in a real browser: Debian's chromium
 // (started by bb_web.sh, headless, reached over the DevTools protocol) driven
-// by puppeteer-core, which never downloads a browser.  One step per run,
+// by puppeteer-core (lib.js), which never downloads a browser.  One step per run,
 // so that the shell can kill and restart musterd between steps while the
 // board stays open in its tab:
 //   node web_test.js roles|board-open|board-change|board-stale|board-live|desk|hooks
@@ -11,51 +11,9 @@
 // with a deadline, never a sleep.
 'use strict';
 
-const fs = require('fs');
 const path = require('path');
-const crypto = require('crypto');
 const {execFileSync} = require('child_process');
-const puppeteer = require('puppeteer-core');
-
-const E = process.env;
-const SLOW = Number(E.SLOW || 1);
-const PW = {gold: 'gold-password-1234', duty: 'duty-password-1234', cjones: 'cruse-password-1234',
-  mh: 'mh-password-12345'};
-const USERS = {gold: 'insp-jones', duty: 's.patel', cjones: 'c.jones', mh: 'm.wood'};
-
-function fail(msg) { console.error(`FAIL: ${msg}`); process.exit(1); }
-function ok(msg) { console.log(`ok: ${msg}`); }
-function check(cond, msg) { if (!cond) fail(msg); }
-
-async function connect() {
-  return puppeteer.connect({browserWSEndpoint: E.WS, defaultViewport: null, acceptInsecureCerts: true});
-}
-
-// A fresh, separate browser profile (its own cookies) signed in as who.
-async function signIn(browser, who, viewport) {
-  const ctx = await browser.createBrowserContext();
-  const page = await ctx.newPage();
-  page.on('pageerror', (e) => console.error(`page error (${who}): ${e.message}`));
-  await page.setViewport(viewport || {width: 1366, height: 768});
-  await page.goto(`${E.WEB}/login`);
-  await page.type('#user', USERS[who]);
-  await page.type('#password', PW[who]);
-  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
-  return {ctx, page};
-}
-
-// fetch from inside the page (same origin, its cookie); csrf: true sends
-// the session's token, a string sends that.
-async function api(page, cmd, args, csrf = true) {
-  return page.evaluate(async (cmd, args, csrf) => {
-    const me = await (await fetch('/api/me')).json();
-    const headers = {'Content-Type': 'application/json'};
-    if (csrf === true) headers['X-CSRF-Token'] = me.csrf;
-    else if (typeof csrf === 'string') headers['X-CSRF-Token'] = csrf;
-    const r = await fetch('/api/call', {method: 'POST', headers, body: JSON.stringify({cmd, args})});
-    return {status: r.status, body: await r.json().catch(() => null)};
-  }, cmd, args, csrf);
-}
+const {E, SLOW, fail, ok, check, signIn, api, openPage, hookCall, main} = require('./lib');
 
 async function axe(page, name) {
   await page.addScriptTag({path: require.resolve('axe-core/axe.min.js')});
@@ -144,10 +102,7 @@ async function stepRoles(browser) {
   await anon.close();
 }
 
-async function boardPage(browser) {
-  for (const p of await browser.pages()) if (p.url().endsWith('/board')) return p;
-  fail('no open board');
-}
+async function boardPage(browser) { return openPage(browser, '/board'); }
 
 async function stepBoardOpen(browser) {
   const {page} = await signIn(browser, 'duty', {width: 1920, height: 1080});
@@ -199,15 +154,7 @@ async function stepDesk(browser) {
   await ctx.close();
 }
 
-async function hook(body, ts, secret) {
-  const headers = {'Content-Type': 'application/json'};
-  if (ts !== null) {
-    headers['X-Muster-Timestamp'] = String(ts);
-    headers['X-Muster-Signature'] = 'sha256=' + crypto.createHmac('sha256', secret).update(`${ts}.${body}`).digest('hex');
-  }
-  const r = await fetch(`${E.WEB}/hooks/sms`, {method: 'POST', headers, body});
-  return {status: r.status, body: await r.json().catch(() => null)};
-}
+const hook = (body, ts, secret) => hookCall('sms', body, ts, secret);
 
 async function stepHooks() {
   const now = Math.floor(Date.now() / 1000);
@@ -225,15 +172,4 @@ async function stepHooks() {
 const steps = {roles: stepRoles, 'board-open': stepBoardOpen, 'board-change': stepBoardChange,
   'board-stale': stepBoardStale, 'board-live': stepBoardLive, desk: stepDesk};
 
-(async () => {
-  const step = process.argv[2];
-  if (step === 'hooks') { await stepHooks(); return; }
-  if (!steps[step]) fail(`no step ${step}`);
-  fs.mkdirSync(E.OUT, {recursive: true});
-  const browser = await connect();
-  try {
-    await steps[step](browser);
-  } finally {
-    await browser.disconnect();
-  }
-})().catch((e) => fail(e.stack || String(e)));
+main(steps, {hooks: stepHooks});

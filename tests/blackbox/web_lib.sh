@@ -1,0 +1,85 @@
+# tests/blackbox/web_lib.sh - the browser tests' set-up, shared by
+# bb_web*.sh (after lib.sh): muster-web's accounts, a throw-away TLS
+# certificate, the hook secrets, the real muster-web serving HTTPS, and
+# Debian's chromium (headless, never downloaded) for the tests/web/*.js
+# steps driven with puppeteer-core.  Needs a running musterd for serve.
+
+command -v chromium >/dev/null || fail "chromium is not installed (make deps installs it)"
+WEBDIR=$SRC/tests/web
+[ -d "$WEBDIR/node_modules/puppeteer-core" ] || fail "no puppeteer-core: run npm ci in tests/web (make deps does)"
+WEB_PID= CHROME_PID=
+U=$T/web-users
+cleanup_hook() {
+    [ -z "$CHROME_PID" ] || { kill "$CHROME_PID" && wait "$CHROME_PID"; } 2>/dev/null || true
+    [ -z "$WEB_PID" ] || kill "$WEB_PID" 2>/dev/null || true
+    if [ -f "$T/web.log" ]; then
+        echo "--- muster-web log ---" >&2
+        tail -n 30 "$T/web.log" >&2
+    fi
+}
+
+# web_key: the gateway's key (principal web) in the keyring.
+web_key() {
+    "$BIN/muster" keys add --keys "$KEYS" web >/dev/null
+}
+
+# web_user NAME ROLE PASSWORD: an account of muster-web.
+web_user() {
+    echo "$3" | "$BIN/muster-web" users --users "$U" add "$1" --role "$2" >/dev/null
+}
+
+# web_users: the accounts the tests/web steps sign in with (their
+# passwords are in tests/web/lib.js).
+web_users() {
+    web_user insp-jones gold gold-password-1234
+    web_user s.patel duty duty-password-1234
+    web_user c.jones "agency:${WEB_AGENCY:-bereavement}" cruse-password-1234
+    web_user m.wood agency:mental-health mh-password-12345
+}
+
+# web_start: a certificate, hook secrets for sms and email (HOOK_SECRET,
+# HOOK_SECRET_EMAIL), muster-web on a free port (WEB, WEB_PID), serving.
+web_start() {
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$T/tls.key" \
+        -out "$T/tls.crt" -days 2 -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 2>/dev/null
+    HOOK_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+    HOOK_SECRET_EMAIL=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+    (umask 077 && printf 'sms %s\nemail %s\n' "$HOOK_SECRET" "$HOOK_SECRET_EMAIL" >"$T/hooks")
+    PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    WEB=https://127.0.0.1:$PORT
+    "$BIN/muster-web" serve --keys "$KEYS" --connect "$CONTROL" --feed "$FEED" --users "$U" \
+        --cert "$T/tls.crt" --key "$T/tls.key" --port "$PORT" --hooks "$T/hooks" >"$T/web.log" 2>&1 &
+    WEB_PID=$!
+    wait_for 20 curl -skf -o /dev/null "$WEB/login" || fail "muster-web did not serve"
+}
+
+# web_stop: muster-web stops cleanly on SIGTERM, with no sanitizer report.
+web_stop() {
+    kill -TERM "$WEB_PID" && wait "$WEB_PID" || fail "muster-web did not stop cleanly"
+    WEB_PID=
+    grep -q "muster-web stopped" "$T/web.log" || fail "muster-web did not log its stop"
+    ! grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T/web.log" || fail "sanitizer report in muster-web"
+}
+
+# chrome_start: headless chromium with a DevTools endpoint (WS); the
+# environment every step reads.
+chrome_start() {
+    chromium --headless=new --no-sandbox --disable-gpu --no-first-run --ignore-certificate-errors \
+        --remote-debugging-port=0 --user-data-dir="$T/chrome" about:blank >"$T/chrome.log" 2>&1 &
+    CHROME_PID=$!
+    wait_for 60 test -s "$T/chrome/DevToolsActivePort" || fail "chromium did not start"
+    export WS="ws://127.0.0.1:$(sed -n 1p "$T/chrome/DevToolsActivePort")$(sed -n 2p "$T/chrome/DevToolsActivePort")"
+    export WEB HOOK_SECRET HOOK_SECRET_EMAIL SLOW OUT=$BIN/web-screenshots
+    export CLI="[\"$BIN/muster\", \"--keys\", \"$KEYS\", \"--connect\", \"$CONTROL\"]"
+    export NODE_TLS_REJECT_UNAUTHORIZED=0 NODE_NO_WARNINGS=1
+}
+
+chrome_stop() {
+    { kill "$CHROME_PID" && wait "$CHROME_PID"; } 2>/dev/null || true
+    CHROME_PID=
+}
+
+# web_step FILE STEP: one step of tests/web/FILE.js in the open browser.
+web_step() {
+    node "$WEBDIR/$1.js" "$2" || fail "browser step $1 $2"
+}
