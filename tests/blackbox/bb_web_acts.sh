@@ -8,6 +8,9 @@
 #   the Hub accepts, declines and checks in pledges, relays an
 #   acknowledgement code read out by phone, finds a person and records a
 #   contact attempt;
+#   an agency's desk shows each referred person's contact attempts and
+#   outcomes (and safe-contact instructions), records one, and shows
+#   nothing the agency may not see;
 #   a signed e-mail reply acknowledges a page, unsigned and replayed ones
 #   are refused and logged.
 . "$(dirname "$0")/lib.sh"
@@ -54,8 +57,10 @@ offer() { m --as "agency:$1" --json pledge offer "$ref" --role call-handler --co
 P1=$(offer hub 2)
 P2=$(offer cruse 1)
 add() { m --as intake --json person add "$ref" --category survivor --home-area exampleton "$@" | jq -r .person; }
-P_ANNA=$(add --name 'Anna Example' --address '12 Mill Road, Exampleton')
+P_ANNA=$(add --name 'Anna Example' --address '12 Mill Road, Exampleton' --safe-channels phone,sms \
+    --do-not 'letter:shared address')
 P_BEN=$(add --name 'Ben Other')
+P_CARA=$(m --as intake --json person add "$ref" --category bereaved --home-area exampleton --name 'Cara Held' | jq -r .person)
 code_of() { m --as "agency:$1" --json incident show "$ref" | jq -r '.pages[0].ack_code'; }
 CODE_CRUSE=$(code_of cruse)
 CODE_HUB=$(code_of hub)
@@ -65,7 +70,7 @@ wait_for 30 alarmed || fail "no alarm for the unreachable agency: $(m --as gold 
 WEB_AGENCY=cruse web_users
 web_start
 chrome_start
-export REF=$ref P1 P2 P_ANNA P_BEN CODE_CRUSE CODE_HUB
+export REF=$ref P1 P2 P_ANNA P_BEN P_CARA CODE_CRUSE CODE_HUB
 step() { web_step acts_test "$1"; }
 
 step board-open
@@ -102,6 +107,12 @@ m --as duty --json person show "$P_ANNA" | jq -e '.contacts | length == 1 and .[
     fail "the Hub's contact attempt: $(m --as duty person show "$P_ANNA")"
 [ "$(m --as duty --json person show "$P_BEN" | jq '.contacts | length')" = 0 ] || fail "a contact recorded for the wrong person"
 ok "the Hub's accept, decline, arrival, relayed code and contact attempt are in muster pledge list, incident show and person show"
+
+step desk-contacts
+m --as duty --json person show "$P_ANNA" | jq -e '.contacts | length == 2 and .[1].by == "agency:cruse (c.jones)" and
+    .[1].channel == "sms" and .[1].outcome == "sent"' >/dev/null ||
+    fail "the desk's contact attempt: $(m --as duty person show "$P_ANNA")"
+ok "the desk's contact attempt is in muster person show, under the desk user's name"
 
 step hooks-email
 m --json incident show "$ref" | jq -e '.pages[] | select(.agency == "hub") | .state == "acknowledged" and

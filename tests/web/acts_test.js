@@ -2,14 +2,15 @@
 // Debian's chromium (started by bb_web_acts.sh) driven by puppeteer-core
 // (lib.js).  One step per run; bb_web_acts.sh checks each act afterwards
 // with the muster CLI:
-//   node acts_test.js board-open|gold|hub|hooks-email
+//   node acts_test.js board-open|gold|hub|desk-contacts|hooks-email
 // Environment as web_test.js, and REF (an active incident with an
 // unreachable agency a01 and its alarm), P1 P2 (offered pledges), P_ANNA
-// P_BEN (persons), CODE_CRUSE CODE_HUB (acknowledgement codes),
+// P_BEN (persons referred to cruse), P_CARA (held for consent), CODE_CRUSE CODE_HUB (acknowledgement codes),
 // HOOK_SECRET_EMAIL.
 'use strict';
 
-const {E, SLOW, fail, ok, check, signIn, status, openPage, hookCall, main} = require('./lib');
+const path = require('path');
+const {E, SLOW, fail, ok, check, signIn, api, status, openPage, hookCall, main} = require('./lib');
 
 // Set the fields of fill ({selector: value}, inside sel), then click the
 // button labelled label inside sel: found, filled and clicked in one go
@@ -19,7 +20,11 @@ async function press(page, sel, label, fill = {}) {
     {timeout: 5000 * SLOW}, sel, label).catch(() => fail(`no button "${label}" in ${sel} on ${page.url()}`));
   await page.evaluate((s, l, f) => {
     const root = document.querySelector(s);
-    for (const [k, v] of Object.entries(f)) root.querySelector(k).value = v;
+    for (const [k, v] of Object.entries(f)) {
+      const e = root.querySelector(k);
+      e.value = v;
+      e.dispatchEvent(new Event('change', {bubbles: true}));
+    }
     [...root.querySelectorAll('button')].find((b) => b.textContent === l).click();
   }, sel, label, fill);
 }
@@ -125,6 +130,39 @@ async function stepHub(browser) {
   await hubPerson(page);
 }
 
+// The rows of person id's contact attempts on the desk, as text.
+async function attempts(page, id) {
+  return page.$$eval(`td[data-history="${id}"] tbody tr`, (rows) => rows.map((r) =>
+    [...r.children].map((td) => td.textContent).slice(1).join('|')));
+}
+
+async function stepDeskContacts(browser) {
+  const {page} = await signIn(browser, 'cjones', {width: 390, height: 844});
+  const row = `#persons tr[data-person="${E.P_ANNA}"]`;
+  await press(page, row, 'Attempts');
+  await page.waitForSelector(`td[data-history="${E.P_ANNA}"] tbody tr`, {timeout: 5000 * SLOW})
+    .catch(() => fail('the desk shows no contact attempt'));
+  let seen = await attempts(page, E.P_ANNA);
+  check(seen.length === 1 && seen[0] === 'duty (s.patel)|phone|no answer|', `the Hub's attempt on the desk: ${seen}`);
+  const safe = await page.$eval(`td[data-history="${E.P_ANNA}"] .safe`, (e) => e.textContent);
+  check(safe === 'Safe contact: only by phone, sms; never by letter (shared address).', `safe contact: ${safe}`);
+  ok('the desk shows the attempts made by others and the safe-contact instructions');
+  await press(page, row, 'Record', {'select[aria-label^="Channel"]': 'sms', 'select[aria-label^="Outcome"]': 'sent'});
+  await status(page, `Contact with person ${E.P_ANNA} recorded`, 'the desk\'s contact attempt');
+  await page.waitForFunction((id) => document.querySelectorAll(`td[data-history="${id}"] tbody tr`).length === 2,
+    {timeout: 5000 * SLOW}, E.P_ANNA).catch(() => fail('the desk\'s attempt did not appear'));
+  seen = await attempts(page, E.P_ANNA);
+  check(seen[1] === 'agency:cruse (c.jones)|sms|sent|', `the desk's attempt: ${seen}`);
+  await page.screenshot({path: path.join(E.OUT, 'desk-contacts-390x844.png'), fullPage: true});
+  ok('an attempt recorded at the desk (on a phone-sized screen) joined the person\'s attempts, with its outcome');
+  const html = await page.content();
+  check(!html.includes('Mill Road') && !html.includes('Cara Held'), 'the desk shows what the agency may not see');
+  check(!(await page.$(`tr[data-person="${E.P_CARA}"]`)), 'the desk lists a person held for consent');
+  const held = await api(page, 'person.show', {person: Number(E.P_CARA)});
+  check(held.status === 404 && !JSON.stringify(held.body).includes('Cara'), `a person held for consent: ${JSON.stringify(held)}`);
+  ok('the desk shows nothing the agency may not see: no address, no person held for consent (404)');
+}
+
 async function stepHooksEmail() {
   const now = Math.floor(Date.now() / 1000);
   const body = JSON.stringify({from: 'duty@hub.example', text: `ACK ${E.CODE_HUB} read at the Hub`});
@@ -140,4 +178,4 @@ async function stepHooksEmail() {
   ok('a signed e-mail reply acknowledged the page; unsigned, wrongly keyed and replayed calls were refused');
 }
 
-main({'board-open': stepBoardOpen, gold: stepGold, hub: stepHub}, {'hooks-email': stepHooksEmail});
+main({'board-open': stepBoardOpen, gold: stepGold, hub: stepHub, 'desk-contacts': stepDeskContacts}, {'hooks-email': stepHooksEmail});

@@ -1,9 +1,10 @@
 // clients/web/static/desk.js - an agency's desk: what musterd shows this
-// agency (its own page, its pledges, the persons referred to it) and the
-// acts it may take on them.
+// agency (its own page, its pledges, the persons referred to it with their
+// contact attempts and outcomes) and the acts it may take on them.
 'use strict';
 
-const D = {ref: null, staffing: null, ackPledge: null, offerPledge: null};
+const D = {ref: null, staffing: null, ackPledge: null, offerPledge: null, persons: null, open: new Set(),
+  history: new Map()};
 
 async function loadIncidents() {
   const r = await M.call('incident.list', {state: 'active'});
@@ -34,21 +35,33 @@ function renderPledges(list) {
         ? M.el('button', {type: 'button', onclick: () => act('pledge.withdraw', {id: p.id}, 'Pledge withdrawn')}, 'Withdraw') : ''))));
 }
 
-function contactForm(p) {
-  const ch = M.el('select', {'aria-label': `Channel for person ${p.person}`},
-    ['phone', 'sms', 'email', 'visit'].map((c) => M.el('option', {value: c}, c)));
-  const out = M.el('select', {'aria-label': `Outcome for person ${p.person}`},
-    ['contacted', 'no_answer', 'declined', 'sent'].map((c) => M.el('option', {value: c}, c.replace('_', ' '))));
-  const go = M.el('button', {type: 'button', onclick: () => act('person.contact',
-    {person: p.person, channel: ch.value, outcome: out.value}, `Contact with person ${p.person} recorded`)}, 'Record');
-  return M.el('td', {}, ch, out, go);
+// A person's contact attempts, below their row while opened (each
+// opening, and each refresh while open, is an audited person.show).
+function historyRow(p) {
+  if (!D.open.has(p.person)) return null;
+  const td = M.el('td', {colspan: 6, 'data-history': p.person}, D.history.get(p.person) || 'Loading...');
+  Contact.history(p.person).then((h) => { D.history.set(p.person, h); td.replaceChildren(h); })
+    .catch((e) => td.replaceChildren(`Cannot show the attempts: ${e.message}`));
+  return M.el('tr', {class: 'history'}, td);
+}
+
+function toggle(id) {
+  if (D.open.has(id)) D.open.delete(id); else D.open.add(id);
+  D.history.delete(id);
+  renderPersons(D.persons);
 }
 
 function renderPersons(list) {
-  document.querySelector('#persons tbody').replaceChildren(...list.persons.map((p) =>
+  D.persons = list;
+  document.querySelector('#persons tbody').replaceChildren(...list.persons.flatMap((p) => [
     M.el('tr', {'data-person': p.person}, M.el('td', {}, p.person), M.el('td', {class: 'name'}, p.name ?? '-'),
       M.el('td', {}, p.category), M.el('td', {}, `${p.pathway ?? '-'} (${p.referral ?? '-'})`),
-      M.el('td', {}, p.contact_state), contactForm(p))));
+      M.el('td', {}, M.el('span', {class: 'state'}, p.contact_state.replaceAll('_', ' ')), ' ',
+        M.el('button', {type: 'button', class: 'link', 'aria-expanded': D.open.has(p.person) ? 'true' : 'false',
+          onclick: () => toggle(p.person)}, 'Attempts')),
+      M.el('td', {}, Contact.form(p.person, (args) => act('person.contact', args,
+        `Contact with person ${p.person} recorded`)))),
+    historyRow(p)].filter(Boolean)));
 }
 
 async function refresh() {

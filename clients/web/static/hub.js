@@ -30,12 +30,8 @@ function renderPledges(list) {
 }
 
 function contactCell(p) {
-  const ch = M.el('select', {'aria-label': `Channel for person ${p.person}`},
-    ['phone', 'sms', 'email', 'visit'].map((c) => M.el('option', {value: c}, c)));
-  const out = M.el('select', {'aria-label': `Outcome for person ${p.person}`},
-    ['contacted', 'no_answer', 'declined', 'sent'].map((c) => M.el('option', {value: c}, c.replace('_', ' '))));
-  return M.el('td', {}, ch, out, M.el('button', {type: 'button', onclick: () => act('person.contact',
-    {person: p.person, channel: ch.value, outcome: out.value}, `Contact with person ${p.person} recorded`)}, 'Record'));
+  return M.el('td', {}, Contact.form(p.person, (args) => act('person.contact', args,
+    `Contact with person ${p.person} recorded`)));
 }
 
 function renderPersons() {
