@@ -26,12 +26,14 @@
 #   unread replies: BENCH_UNREAD_REQUESTS [4000]  BENCH_UNREAD_LIMIT [1000]
 #   persons per person.list  BENCH_UNREAD_CAP_MIB [2048] musterd RSS at which
 #   the attacker is closed (the machine is shared; the run reports it)
-#   BENCH_ONLY ["core underload unread failover"] the scenarios to run: core
+#   BENCH_ONLY ["core underload unread failover web"] the scenarios to run: core
 #   (standup, pledge, feed, intake, memory, start-up: they share one
 #   database), underload (command under intake load), unread (unread
 #   replies attack), failover (kill -9, the standby started on the same
 #   database and endpoints, the time to a waiting client's reply);
-#   BENCH_FAILOVERS [5] failovers measured;
+#   BENCH_FAILOVERS [5] failovers measured; web (muster-web: board streams
+#   receiving a change, its memory with them open, sign-ins while argon2id
+#   runs): BENCH_WEB_SESSIONS [500] BENCH_WEB_CHANGES [20] BENCH_WEB_LOGINS [4];
 #   the floors always run unless LIMITS=none
 #   LIMITS=path/to/limits/run (default ../shared/limits/run beside the
 #   source tree; set LIMITS=none to skip the floors)
@@ -61,11 +63,14 @@ UNREAD_REQUESTS=${BENCH_UNREAD_REQUESTS:-4000}
 UNREAD_LIMIT=${BENCH_UNREAD_LIMIT:-1000}
 UNREAD_CAP=${BENCH_UNREAD_CAP_MIB:-2048}
 FAILOVERS=${BENCH_FAILOVERS:-5}
-ONLY=" ${BENCH_ONLY:-core underload unread failover} "
+ONLY=" ${BENCH_ONLY:-core underload unread failover web} "
+WEB_SESSIONS=${BENCH_WEB_SESSIONS:-500}
+WEB_CHANGES=${BENCH_WEB_CHANGES:-20}
+WEB_LOGINS=${BENCH_WEB_LOGINS:-4}
 ONLY=${ONLY//,/ }
 for s in $ONLY; do
-    case $s in core | underload | unread | failover) ;; *)
-        echo "run.sh: BENCH_ONLY: unknown scenario $s (core, underload, unread, failover)" >&2
+    case $s in core | underload | unread | failover | web) ;; *)
+        echo "run.sh: BENCH_ONLY: unknown scenario $s (core, underload, unread, failover, web)" >&2
         exit 2
         ;;
     esac
@@ -328,6 +333,44 @@ if want failover; then
     fig failover_to_first_reply_max "$(printf '%s\n' "${times[@]}" | sort -n | tail -n 1)" ms
 fi
 
+# ---- web: muster-web's board streams, memory and sign-ins ----
+# A fresh musterd with the gateway's key, muster-web in front of it (a
+# throw-away certificate, one duty account and WEB_LOGINS more for the
+# sign-in storm), driven by tests/bench/web_load.js (Node, no packages).
+if want web; then
+    DB=$T/web.db
+    "$MUSTER" keys add --keys "$KEYS" web >/dev/null 2>&1 || true
+    start_daemon
+    wref=$(m incident standup --plan bench --level 1 --exercise --operation BENCH-WEB | head -n 1)
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$T/tls.key" \
+        -out "$T/tls.crt" -days 2 -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 2>/dev/null
+    users=()
+    add_user() { # NAME ROLE: its password in PW
+        PW=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+        echo "$PW" | "$BUILD/muster/muster-web" users --users "$T/web-users" add "$1" --role "$2" >/dev/null
+    }
+    add_user bench-board duty
+    board_pw=$PW
+    for i in $(seq 1 "$WEB_LOGINS"); do
+        add_user "bench-duty-$i" duty
+        users+=("bench-duty-$i:$PW")
+    done
+    wport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    "$BUILD/muster/muster-web" serve --keys "$KEYS" --connect "$CONTROL" --feed "$FEED" \
+        --users "$T/web-users" --cert "$T/tls.crt" --key "$T/tls.key" --port "$wport" \
+        --static "$SRC/clients/web/static" >"$T/web.log" 2>&1 &
+    web_pid=$!
+    # up to 20 s for it to serve (curl tries again while the port refuses)
+    curl -skf -o /dev/null --retry 20 --retry-connrefused --retry-delay 1 \
+        "https://127.0.0.1:$wport/login" || { tail -n 20 "$T/web.log" >&2; exit 1; }
+    say "web: $WEB_SESSIONS board streams signed in as the duty manager, $WEB_CHANGES changes, $WEB_LOGINS accounts signing in at once"
+    WEB_PID=$web_pid run node "$SRC/tests/bench/web_load.js" "https://127.0.0.1:$wport" "$wref" \
+        bench-board "$board_pw" "$WEB_SESSIONS" "$WEB_CHANGES" "${users[@]}" ||
+        { tail -n 20 "$T/web.log" >&2; exit 1; }
+    kill "$web_pid" && wait "$web_pid" 2>/dev/null || true
+    stop_daemon
+fi
+
 # ---- the machine's floors ----
 if [ "$LIMITS" != none ] && [ ! -f "$LIMITS" ]; then
     say "no floors: $LIMITS not found (set LIMITS=path/to/limits/run)"
@@ -432,6 +475,17 @@ awk -v persons="$PERSONS" -v agencies="$AGENCIES" -v watchers="$WATCHERS" \
             target("unread_gold_answered", v["unread_gold_unanswered"] == 0,
                    sprintf("%s of Gold reads unanswered after 10 s during the attack; p99 %s ms, max %s ms",
                            v["unread_gold_unanswered"], v["unread_gold_read_p99"], v["unread_gold_read_max"]))
+        }
+        if ("web_sse_change_p99" in v) {
+            target("web_sse_p99<=100ms", v["web_sse_change_p99"] <= 100,
+                   sprintf("%s ms (p50 %s, max %s) from the request to the last of %s board streams",
+                           v["web_sse_change_p99"], v["web_sse_change_p50"], v["web_sse_change_max"], v["web_sse_sessions"]))
+            target("web_rss<=64MiB", v["web_rss_with_sessions_peak"] <= 64,
+                   sprintf("muster-web peak %s MiB with %s streams open (%s MiB after the sign-ins)",
+                           v["web_rss_with_sessions_peak"], v["web_sse_sessions"], v["web_rss_after_logins_peak"]))
+            target("web_login_p99<=1s", v["web_login_p99"] <= 1000,
+                   sprintf("%s ms (p50 %s) with %s accounts signing in at once; others'"'"' reads p99 %s ms meanwhile",
+                           v["web_login_p99"], v["web_login_p50"], v["web_login_concurrent"], v["web_read_during_logins_p99"]))
         }
         if ("failover_to_first_reply_median" in v)
             target("failover<=2s", v["failover_to_first_reply_max"] <= 2000,
