@@ -111,6 +111,10 @@ int cmd_keys_audit(struct cli *cli, int argc, char **argv);
 int cmd_keys_init(struct cli *cli, int argc, char **argv);
 int cmd_keys_add(struct cli *cli, int argc, char **argv);
 
+/* muster backup and muster restore (cli_backup.c). */
+int cmd_backup(struct cli *cli, int argc, char **argv);
+int cmd_restore(struct cli *cli, int argc, char **argv);
+
 /* muster watch and muster status (watch.c). */
 int cli_watch(struct cli *cli, int argc, char **argv);
 int cli_status(struct cli *cli, int argc, char **argv);
