@@ -214,6 +214,8 @@ static const struct subcmd subcmds[] = {
     {"backup", NULL, cmd_backup,
      "[--db FILE] BACKUP  (a consistent copy while musterd runs; prints its sha256)"},
     {"restore", NULL, cmd_restore, "[--db FILE] BACKUP  (musterd stopped: checked, then put back)"},
+    {"health", NULL, cmd_health,
+     "[--min-free MB]  (exit 0 when the loop turns, the store commits and the disk has room)"},
     {"watch", NULL, cli_watch, "[INCIDENT]  (live board; keys: q quit, n/p incident, r refresh)"},
     {"status", NULL, cli_status, "[INCIDENT] [--json|--hash]"},
     {"whoami", NULL, cmd_whoami, ""},

@@ -1,8 +1,9 @@
 /*
- * clients/cli_backup.c - muster backup and muster restore: the database
- * copied while musterd runs, and put back while it is stopped.
+ * clients/cli_ops.c - the operator's commands: muster backup and muster
+ * restore (the database copied while musterd runs, and put back while it
+ * is stopped) and muster health (for monitoring and systemd).
  *
- * Both work on the database file itself, on musterd's host and as its
+ * backup and restore work on the database file itself, on musterd's host and as its
  * account (sudo -u muster), not through musterd: a copy of every person's
  * record is for whoever may already read the database, never for a key
  * holder elsewhere, and the copy never holds musterd's loop.  See
@@ -19,6 +20,7 @@
 
 #include "cli.h"
 #include "cli_out.h"
+#include "client.h"
 #include "dbfile.h"
 #include "dblock.h"
 
@@ -206,5 +208,83 @@ int cmd_restore(struct cli *cli, int argc, char **argv)
     if (rc == 0)
         restore_anchor(argv[i], db);
     dblock_free(lock);
+    return rc;
+}
+
+/* ---- health ---- */
+
+static bool check_ok(json_t *r, const char *name)
+{
+    return json_is_true(json_object_get(json_object_get(r, name), "ok"));
+}
+
+static long long check_int(json_t *r, const char *name, const char *field)
+{
+    return (long long)json_integer_value(json_object_get(json_object_get(r, name), field));
+}
+
+/* One line: "healthy: loop turns (0 ms late), store commits, disk has
+ * room (812 MiB free, at least 64 wanted)", each failing check in capitals
+ * with its reason. */
+static void print_health(json_t *r)
+{
+    const char *store_err =
+        json_string_value(json_object_get(json_object_get(r, "store"), "error"));
+    const char *disk_err = json_string_value(json_object_get(json_object_get(r, "disk"), "error"));
+    printf("%s: loop %s (%lld ms late), store ",
+           json_is_true(json_object_get(r, "healthy")) ? "healthy" : "UNHEALTHY",
+           check_ok(r, "loop") ? "turns" : "LATE", check_int(r, "loop", "lag_ms"));
+    if (check_ok(r, "store"))
+        printf("commits");
+    else {
+        printf("FAILS (");
+        cli_print_escaped(stdout, store_err ? store_err : "?", 0);
+        printf(")");
+    }
+    printf(", disk %s (", check_ok(r, "disk") ? "has room" : "SHORT");
+    if (disk_err)
+        cli_print_escaped(stdout, disk_err, 0);
+    else
+        printf("%lld MiB free", check_int(r, "disk", "free_mb"));
+    printf(", at least %lld wanted)\n", check_int(r, "disk", "min_free_mb"));
+}
+
+/* muster health: 0 when musterd answers healthy, 1 for anything else
+ * (unhealthy, refused, unreachable, no key): what monitoring wants. */
+int cmd_health(struct cli *cli, int argc, char **argv)
+{
+    static const struct option o[] = {{"min-free", 1, NULL, 'f'}, {NULL, 0, NULL, 0}};
+    const char *min_free = NULL;
+    SUBOPTS_BEGIN(o)
+case 'f':
+    min_free = optarg;
+    break;
+    SUBOPTS_END
+    char *end = NULL;
+    long long mb = min_free ? strtoll(min_free, &end, 10) : -1;
+    if (optind != argc || (min_free && (*end || mb < 0)))
+        return die_usage("usage: muster health [--min-free MB]");
+    struct mclient *c = NULL;
+    json_t *reply = NULL, *args = mb >= 0 ? json_pack("{s:I}", "min_free_mb", mb) : NULL;
+    char err[512];
+    if (cli_connect(cli, "duty", &c) != 0) {
+        json_decref(args);
+        return 1;
+    }
+    int rc = mclient_call(c, cli->request_id, "health.show", args, &reply, err, sizeof(err));
+    mclient_close(c);
+    if (rc != 0) {
+        cli_errorf("UNHEALTHY: %s", err);
+        return 1;
+    }
+    json_t *r = json_object_get(reply, "result");
+    if (!json_is_true(json_object_get(reply, "ok")))
+        rc = cli_report_error(reply);
+    else if (cli->json)
+        cli_print_json(stdout, r);
+    else
+        print_health(r);
+    rc = rc == 0 && json_is_true(json_object_get(r, "healthy")) ? 0 : 1;
+    json_decref(reply);
     return rc;
 }
