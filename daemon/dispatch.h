@@ -148,6 +148,7 @@ void dispatch_digest(const char *cmd, json_t *args, char hex[65]);
 
 /* Command tables, one per handler file (incident_cmd.c, plan_cmd.c, ...). */
 extern const struct command session_commands[];
+extern const struct command health_commands[];
 extern const struct command incident_commands[];
 extern const struct command incident_change_commands[];
 extern const struct command plan_commands[];

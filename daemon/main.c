@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dbfile.h"
 #include "dblock.h"
 #include "log.h"
 #include "plan.h"
@@ -23,7 +24,8 @@ static void usage(FILE *f)
         "       musterd [--scripts DIR] --check-plan FILE...\n"
         "  --plans DIR        plan directory (default: plans)\n"
         "  --db FILE          SQLite database (default: var/muster.db); FILE.lock\n"
-        "                     beside it: one musterd per database (exit 75)\n"
+        "                     beside it: one musterd per database (exit 75); one\n"
+        "                     newer than this musterd is refused (exit 78)\n"
         "  --keys DIR         server.key and keyring (default: var/keys)\n"
         "  --control EP       control endpoint (default: tcp://127.0.0.1:7710)\n"
         "  --feed EP          status feed endpoint (default: tcp://127.0.0.1:7711)\n"
@@ -148,6 +150,21 @@ static struct dblock *writer_lock(const char *db_path)
     return lock;
 }
 
+/* A database written by a newer musterd is never opened, let alone
+ * migrated: exit DBFILE_EXIT_NEWER, saying what to do (an older binary
+ * after a rollback must run the copy taken before the upgrade). */
+static void schema_not_newer(const char *db_path)
+{
+    int version = 0;
+    if (dbfile_version(db_path, &version) != 0 || version <= MUSTER_SCHEMA_VERSION)
+        return; /* no file yet, or one the store will report on */
+    log_error("SCHEMA_NEWER: database %s has schema %d, newer than this musterd's %d: run the "
+              "musterd that wrote it, or restore the copy taken before the upgrade (%s.pre-v%d) "
+              "with muster restore",
+              db_path, version, MUSTER_SCHEMA_VERSION, db_path, version);
+    exit(DBFILE_EXIT_NEWER);
+}
+
 int main(int argc, char **argv)
 {
     struct args a = {.cfg = {.plans_dir = "plans",
@@ -169,6 +186,7 @@ int main(int argc, char **argv)
         fatalx("unexpected argument \"%s\" (see --help)", argv[first]);
 
     struct dblock *lock = writer_lock(a.cfg.db_path);
+    schema_not_newer(a.cfg.db_path);
     signal(SIGPIPE, SIG_IGN); /* a vanished peer is an error code, never a death */
     uv_loop_t loop;
     struct muster m = {.cfg = &a.cfg, .loop = &loop};

@@ -24,6 +24,7 @@
 #include "staffing.h"
 #include "persons.h"
 #include "frozen.h"
+#include "health.h"
 #include "plan.h"
 #include "store.h"
 #include "zap.h"
@@ -243,6 +244,11 @@ static int persons_part(struct muster *m)
     return persons_open(m, &m->persons);
 }
 
+static int health_part(struct muster *m)
+{
+    return health_open(m, &m->health);
+}
+
 /* The parts of a running musterd, opened in this order: the keys need the
  * store (the audit anchor), the sockets the keys and ZAP, the modules the
  * control socket (their timers queue tasks on it). */
@@ -261,6 +267,7 @@ static const struct {
     {"paging", paging_part},
     {"staffing", staffing_part},
     {"persons", persons_part},
+    {"the health timer", health_part},
     {"the signal handlers", signals_open},
     {"the housekeeping timers", housekeeping_open},
 };
@@ -321,6 +328,7 @@ void server_close(struct muster *m)
         staffing_close(m->staffing);
     if (m->persons)
         persons_close(m->persons);
+    health_close(m->health);
     feed_close(m->feed);
     close_handle(&m->sig_int);
     close_handle(&m->sig_term);
@@ -335,6 +343,7 @@ void server_free(struct muster *m)
 {
     control_cancel(m->control); /* their drop functions use the modules below */
     persons_free(m->persons);
+    health_free(m->health);
     frozen_free(m->frozen);
     staffing_free(m->staffing);
     paging_free(m->paging);

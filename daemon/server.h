@@ -24,6 +24,7 @@ struct paging;
 struct staffing;
 struct frozen;
 struct persons;
+struct health;
 
 struct server_config {
     const char *plans_dir;   /* directory of *.yaml plans */
@@ -52,6 +53,7 @@ struct muster {
     struct staffing *staffing;
     struct frozen *frozen; /* frozen plans of incidents, typed and cached */
     struct persons *persons;
+    struct health *health; /* the loop's timer for health.show */
     uv_signal_t sig_int, sig_term, sig_hup;
     uv_timer_t housekeeping;
     uv_timer_t watchdog; /* WATCHDOG=1 to systemd, when it asks for it */

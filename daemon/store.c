@@ -72,7 +72,7 @@ int store_open(const char *path, struct store **out)
                              "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;")) != 0 ||
         (rc = namefold_sql_register(st->db)) != 0)
         goto done;
-    rc = store__migrate(st);
+    rc = store__migrate(st, path);
 done:
     if (rc != 0) {
         store_close(st);

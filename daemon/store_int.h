@@ -49,10 +49,11 @@ struct store {
     char anchor_line[AUDIT_ANCHOR_LINE_MAX];
 };
 
-/* store_schema.c: apply the migrations this database lacks, each in its
- * own transaction with its version bump.  Returns 0 or -errno (-EPROTO for
- * a schema newer than this build). */
-int store__migrate(struct store *st);
+/* store_schema.c: apply the migrations this database (the file at path)
+ * lacks, each in its own transaction with its version bump, after copying
+ * a database that holds data to path.pre-vN (dbfile.h).  Returns 0 or
+ * -errno (-EPROTO for a schema newer than this build). */
+int store__migrate(struct store *st, const char *path);
 
 /* store_audit.c, on the commit's worker thread: whether this commit adds
  * audit rows to anchor (true fills *rows and hash with the chain head to

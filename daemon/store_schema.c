@@ -8,7 +8,9 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
+#include "dbfile.h"
 #include "log.h"
 #include "store_int.h"
 
@@ -517,9 +519,18 @@ static const char *const migrations[] = {
     "DROP TABLE asks;"
     "ALTER TABLE asks_new RENAME TO asks;"
     "CREATE INDEX asks_open ON asks (shift_id) WHERE state = 'open';",
+    /* 20: the health probe (health.c): muster health proves the store
+     * commits by rewriting this one row, in a batch like any other. */
+    "CREATE TABLE health ("
+    "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  probed_at INTEGER NOT NULL);"
+    "INSERT INTO health (id, probed_at) VALUES (1, 0);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+_Static_assert(NMIGRATIONS == MUSTER_SCHEMA_VERSION,
+               "a migration added: set MUSTER_SCHEMA_VERSION in common/dbfile.h to match");
 
 int store_schema_version(void)
 {
@@ -536,16 +547,42 @@ static int store_user_version(struct store *st, int *version)
     return sql_errno(rc);
 }
 
-int store__migrate(struct store *st)
+/* Before the first migration of a database that holds data: a copy as
+ * it is, PATH.pre-vN (N the version migrated to), for a rollback to the
+ * musterd before the upgrade.  A copy of that name kept from an earlier
+ * attempt is the older one: it stays.  No copy, no migration. */
+static int store_pre_migration_copy(struct store *st, const char *path, int version)
+{
+    char dest[4096], hex[65], err[512] = "";
+    snprintf(dest, sizeof(dest), "%s.pre-v%d", path, NMIGRATIONS);
+    int rc = dbfile_copy(st->db, dest, hex, err, sizeof(err));
+    if (rc == -EEXIST) {
+        log_notice("store: %s kept from an earlier start: the database before the upgrade", dest);
+        return 0;
+    }
+    if (rc != 0) {
+        log_error("store: no copy before migrating schema %d to %d (%s): not migrating", version,
+                  NMIGRATIONS, err);
+        return rc;
+    }
+    log_notice("store: schema %d to migrate to %d: the database as it was is %s (sha256 %s)",
+               version, NMIGRATIONS, dest, hex);
+    return 0;
+}
+
+int store__migrate(struct store *st, const char *path)
 {
     int version = 0, rc = store_user_version(st, &version);
     if (rc != 0)
         return rc;
     if (version > NMIGRATIONS) {
-        log_error("store: database schema %d is newer than this musterd (%d)", version,
-                  NMIGRATIONS);
+        log_error("SCHEMA_NEWER: database %s has schema %d, newer than this musterd's %d", path,
+                  version, NMIGRATIONS);
         return -EPROTO;
     }
+    if (version > 0 && version < NMIGRATIONS && *path && strcmp(path, ":memory:") &&
+        (rc = store_pre_migration_copy(st, path, version)) != 0)
+        return rc;
     for (; version < NMIGRATIONS; version++) {
         char bump[64];
         snprintf(bump, sizeof(bump), "PRAGMA user_version = %d", version + 1);

@@ -199,8 +199,14 @@ ca family-hidden family show "$hiddenfam" && fail "cruse found a family of hidde
 grep -q NOT_FOUND "$A/family-hidden" || fail "family show: $(cat "$A/family-hidden")"
 ok "family show lists only the members given to the agency"
 
+# health.show: open to every principal, it names no incident or person.
+ca health --json health || fail "health as an agency: $(cat "$A/health")"
+[ "$(jq -r 'keys | join(",")' "$A/health")" = disk,healthy,loop,store ] ||
+    fail "health as an agency: $(cat "$A/health")"
+ok "health tells an agency only whether musterd is well"
+
 # Every command open to agencies has been run above.
-covered=" session.whoami plan.list incident.list incident.show agency.listen agency.received
+covered=" health.show session.whoami plan.list incident.list incident.show agency.listen agency.received
  agency.ack pledge.offer pledge.withdraw pledge.list staffing.show person.show person.list
  person.screen person.consent person.contact referral.close referral.ack family.show "
 open=$(sed -n 's/^ *{"\([a-z.]*\)", .*ROLE_\(AGENCY\|ANY\).*/\1/p' "$SRC/daemon/authz.c")

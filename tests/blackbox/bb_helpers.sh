@@ -259,6 +259,17 @@ CHECKED="$CHECKED db_lock db_locked db_unlock "
 unlocked() { ! db_locked; }
 wait_for 30 unlocked || fail "db_unlock left the lock held"
 [ "$rows" -gt 1 ] || fail "audit rows before the cut: $rows"
+expect "$p1
+$p2" db_file_persons "$DB"
+check db_file_version "$DB"
+v=$OUT
+check db_unmigrate_last
+expect $((v - 1)) db_file_version "$DB"
+! q "SELECT 1 FROM health" >/dev/null 2>&1 || fail "db_unmigrate_last: the health table is still there"
+check db_file_version_set "$DB" 999
+expect 999 db_file_version "$DB"
+check db_file_damage "$DB"
+[ "$(q "PRAGMA integrity_check" 2>&1)" != ok ] || fail "db_file_damage: the file is intact"
 ok "the writes change what they say"
 
 # Every helper db_lib.sh defines has been checked (but the filters and

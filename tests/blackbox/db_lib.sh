@@ -120,6 +120,35 @@ db_dump() { # FILE: every table as SQL text
     q .dump >"$1"
 }
 
+# ---- database files other than $DB (backups, copies) ----
+
+db_file_version() { # FILE: its schema version (PRAGMA user_version)
+    sqlite3 -batch "$1" "PRAGMA user_version"
+}
+
+db_file_version_set() { # FILE N: stamp it schema version N (as a newer musterd would)
+    sqlite3 -batch "$1" "PRAGMA user_version = $(sql_int "$2")"
+}
+
+db_file_persons() { # FILE: the ids of the persons it holds, in order, one a line
+    sqlite3 -batch "$1" "SELECT id FROM persons ORDER BY id"
+}
+
+# db_file_damage FILE: garbage over the root page of the persons table,
+# as a failing disk leaves it; the file still opens.
+db_file_damage() {
+    local page size
+    page=$(sqlite3 -batch "$1" "SELECT rootpage FROM sqlite_master WHERE name = 'persons'")
+    size=$(sqlite3 -batch "$1" "PRAGMA page_size")
+    head -c "$size" /dev/urandom | dd of="$1" bs="$size" seek=$((page - 1)) conv=notrunc status=none
+}
+
+# db_unmigrate_last: $DB as the schema before the last migration had it
+# (musterd stopped): the health probe's table gone, the version one less.
+db_unmigrate_last() {
+    q "DROP TABLE health; PRAGMA user_version = $(($(db_file_version "$DB") - 1))"
+}
+
 db_checkpoint() { # a TRUNCATE checkpoint: "0|0|0" when no writer was in the way
     q "PRAGMA wal_checkpoint(TRUNCATE)" 2>/dev/null
 }

@@ -1,9 +1,10 @@
 /*
- * daemon/dblock.h - one writer, always: the exclusive lock musterd holds
+ * common/dblock.h - one writer, always: the exclusive lock musterd holds
  * beside its database (FILE.lock) for as long as it runs, so that two
  * daemons never run ladders from one database (a second musterd started by
  * mistake, or a cluster manager starting the standby while the active one
- * still runs).
+ * still runs).  muster restore takes the same lock while it replaces the
+ * database file, so musterd cannot start on a half-restored one.
  *
  * The lock is an open file description lock (fcntl F_OFD_SETLK) on the
  * lock file, which also holds the holder's pid, host and start time for

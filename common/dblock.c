@@ -1,5 +1,5 @@
 /*
- * daemon/dblock.c - the one-writer lock beside the database (see dblock.h).
+ * common/dblock.c - the one-writer lock beside the database (see dblock.h).
  *
  * Why an OFD lock and not a pid file: a pid file goes stale when its
  * daemon is killed, and a pid that looks alive may be any other program

@@ -1,0 +1,79 @@
+# tests/blackbox/bb_health.sh - muster health (health.show): exit 0 while
+# the loop turns, the store commits and the disk has room; exit 1 when
+# the disk is short (a threshold above what it has, then a full tmpfs as
+# bb_diskfull.sh makes one), when the loop stalled (musterd stopped with
+# SIGSTOP for three seconds), and when musterd is down.  A key of an
+# agency in no plan asks too, and may do nothing that matters.
+. "$(dirname "$0")/lib.sh"
+
+health() { # ARGS...: muster health; its exit status in RC, its output in OUT
+    RC=0
+    OUT=$(m health "$@" 2>&1) || RC=$?
+}
+
+start_daemon
+health && [ $RC = 0 ] || fail "health of a fresh musterd: $OUT"
+[[ "$OUT" == "healthy: loop turns ("*" ms late), store commits, disk has room ("*" MiB free, at least 64 wanted)" ]] ||
+    fail "health said: $OUT"
+probed=$(m --json health | grep -c '"healthy": true') || true
+[ "$probed" = 1 ] || fail "health --json"
+health --min-free 1073741824 && [ $RC = 1 ] || fail "a disk short of 1 PiB is healthy: $OUT"
+[[ "$OUT" == "UNHEALTHY: "*"disk SHORT ("*"at least 1073741824 wanted)" ]] || fail "short disk: $OUT"
+expect_fail 1 "BAD_ARGUMENT" -- request health.show '{"min_free_mb": -1}'
+expect_fail 2 "usage" -- health --min-free lots
+ok "health: 0 when well, 1 when the disk is short of the threshold"
+
+# A monitoring key: an agency in no plan.
+"$BIN/muster" keys add --keys "$KEYS" --person nagios agency:monitoring >/dev/null
+reload_daemon
+mon() { m --key "$KEYS/agency.monitoring.nagios.key" "$@"; }
+mon_healthy() { mon health >/dev/null 2>&1; }
+wait_for 30 mon_healthy || fail "the monitoring key cannot ask health"
+! mon alarm list >/dev/null 2>&1 || fail "the monitoring key lists alarms"
+ok "a monitoring key of its own asks health"
+
+# The loop stalls: musterd stopped for three seconds (the stall itself,
+# not a wait for anything).
+kill -STOP "$PID"
+sleep 3
+kill -CONT "$PID"
+health && [ $RC = 1 ] || fail "health right after a 3 s stall: $OUT"
+[[ "$OUT" == "UNHEALTHY: loop LATE ("* ]] || fail "stalled loop: $OUT"
+healthy() { health && [ $RC = 0 ]; }
+wait_for 30 healthy || fail "health after the stall: $OUT"
+ok "a stalled loop is unhealthy until it turns on time again"
+
+stop_daemon
+health && [ $RC = 1 ] || fail "health of a stopped musterd exited $RC: $OUT"
+[[ "$OUT" == *UNHEALTHY* ]] || fail "musterd down: $OUT"
+ok "musterd down: exit 1"
+
+# ---- a full disk (needs root, like bb_diskfull) ----
+FULL=$T/full
+mkdir -p "$FULL"
+cleanup_hook() {
+    if [ -n "$PID" ]; then
+        crash_daemon || true
+        PID=
+    fi
+    umount "$FULL" 2>/dev/null || umount -l "$FULL" 2>/dev/null || true
+}
+if ! mount -t tmpfs -o size=16m tmpfs "$FULL" 2>/dev/null; then
+    echo "skipped: full disk: cannot mount tmpfs (not root)"
+    exit 0
+fi
+DB=$FULL/muster.db
+start_daemon
+health --min-free 1 && [ $RC = 0 ] || fail "health on the tmpfs before it filled: $OUT"
+checkpointed() { [ "$(db_checkpoint)" = "0|0|0" ]; }
+wait_for 30 checkpointed || fail "could not checkpoint the WAL"
+dd if=/dev/zero of="$FULL/filler" bs=4k 2>/dev/null || true
+health --min-free 1 && [ $RC = 1 ] || fail "health on a full disk: $OUT"
+[[ "$OUT" == *"disk SHORT (0 MiB free"* || "$OUT" == *UNAVAILABLE* ]] || fail "full disk: $OUT"
+said=$OUT
+kill -0 "$PID" || fail "musterd died on a full disk"
+rm -f "$FULL/filler"
+healthy_min1() { health --min-free 1 && [ $RC = 0 ]; }
+wait_for 30 healthy_min1 || fail "health once the disk was freed: $OUT"
+ok "full disk: exit 1 ($said); freed: exit 0"
+stop_daemon
