@@ -5,6 +5,7 @@
 #include "health.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,15 +23,21 @@ struct health {
     uv_timer_t tick;
     uint64_t last;     /* loop time (ms) of the latest tick */
     int64_t last_late; /* how late it was */
+    bool ticked;       /* the first tick came: the loop runs */
 };
 
+/* The first tick comes as soon as the loop runs and only starts the
+ * count: musterd's start-up (migrations, plans, a slow machine) happens
+ * before the loop runs, and is not the loop being late.  Every tick after
+ * it is due a second after the one before. */
 static void on_tick(uv_timer_t *t)
 {
     struct health *h = t->data;
     uint64_t now = uv_now(t->loop);
     int64_t late = (int64_t)(now - h->last) - TICK_MS;
-    h->last_late = late > 0 ? late : 0;
+    h->last_late = h->ticked && late > 0 ? late : 0;
     h->last = now;
+    h->ticked = true;
 }
 
 int health_open(struct muster *m, struct health **out)
@@ -41,7 +48,7 @@ int health_open(struct muster *m, struct health **out)
     uv_timer_init(m->loop, &h->tick);
     h->tick.data = h;
     h->last = uv_now(m->loop);
-    int rc = uv_timer_start(&h->tick, on_tick, TICK_MS, TICK_MS);
+    int rc = uv_timer_start(&h->tick, on_tick, 0, TICK_MS);
     *out = h;
     return rc;
 }
