@@ -261,20 +261,20 @@ static int global_opts(struct cli *cli, int argc, char **argv)
     return optind;
 }
 
-/* Take --json out of the command's words, wherever it is (up to a "--"),
- * and say whether --help or -h is among them.  Returns the new argc. */
+/* Take --json and --help (or -h) out of the command's words, wherever
+ * they are (up to a "--"), and note them.  Returns the new argc. */
 static int command_flags(struct cli *cli, int argc, char **argv, bool *help)
 {
-    int out = 0, i = 0;
-    for (bool rest = false; i < argc; i++) {
+    int out = 0;
+    bool rest = false;
+    for (int i = 0; i < argc; i++) {
         rest = rest || !strcmp(argv[i], "--");
-        if (!rest && !strcmp(argv[i], "--json")) {
+        if (!rest && !strcmp(argv[i], "--json"))
             cli->json = true;
-            continue;
-        }
-        if (!rest && (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")))
+        else if (!rest && (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")))
             *help = true;
-        argv[out++] = argv[i];
+        else
+            argv[out++] = argv[i];
     }
     argv[out] = NULL;
     return out;
@@ -324,13 +324,11 @@ int main(int argc, char **argv)
     }
     bool help = false;
     argc = first + command_flags(&cli, argc - first, argv + first, &help);
-    if (!strcmp(argv[first], "help"))
-        return help_command(argc - first - 1, argv + first + 1);
+    if (help || !strcmp(argv[first], "help")) {
+        int skip = !help; /* muster help X: the help of X; muster X --help: too */
+        return help_command(argc - first - skip, argv + first + skip);
+    }
     const struct subcmd *s = subcmd_find(argc - first, argv + first);
-    if (help)
-        return s || cli_help_words(argv + first, argc - first)
-                   ? help_command(argc - first, argv + first)
-                   : unknown_command(argc - first, argv + first);
     if (!s)
         return unknown_command(argc - first, argv + first);
     int skip = s->action ? 1 : 0;
