@@ -66,7 +66,7 @@ install: build
 # package and its .changes land in build/deb (not beside the checkout);
 # then lintian, which must find no error.  Debian 12 packages only:
 # DEB_BUILD_PKGS are what debian/control builds with.
-DEB_BUILD_PKGS = dpkg-dev debhelper dh-sequence-installsysusers lintian fakeroot
+DEB_BUILD_PKGS = dpkg-dev debhelper lintian
 deb:
 	@missing=""; for p in $(DEB_BUILD_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \

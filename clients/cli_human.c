@@ -51,7 +51,7 @@ void cli_print_ack(json_t *r)
                what, str(r, "incident"), json_object_get(r, "acknowledged_by") ? " by " : "",
                json_object_get(r, "acknowledged_by") ? str(r, "acknowledged_by") : "");
     else
-        printf("Acknowledged %s's %s for %s: %s.\n", str(r, "agency"), what, str(r, "incident"),
+        printf("%s's %s for %s is acknowledged: %s.\n", str(r, "agency"), what, str(r, "incident"),
                strcmp(what, "page") ? "its alarm ladder stops" : "paging it has stopped");
     if (json_is_object(json_object_get(r, "pledge")))
         print_pledge_line(json_object_get(r, "pledge"));

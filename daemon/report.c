@@ -370,7 +370,7 @@ static void report_dir(struct muster *m, json_t *r, char *dir, size_t len)
 void report_dir_path(struct muster *m, const char *ref, char *buf, size_t len)
 {
     char cwd[4096] = "";
-    const char *dir = m->cfg->reports_dir;
+    const char *dir = m->cfg->reports_dir ? m->cfg->reports_dir : "var/reports";
     if (dir[0] != '/' && !getcwd(cwd, sizeof(cwd)))
         cwd[0] = 0;
     if (!strncmp(dir, "./", 2))

@@ -57,7 +57,7 @@ ok "--json before, inside and after the command: the same JSON"
 no_json() { ! grep -q '^[{}]\|": ' <<<"$1" || fail "$2 printed JSON: $1"; }
 code=$(page_field ack_code agency=cpft ask=none)
 out=$(m page ack "$code" --via phone) && no_json "$out" "page ack"
-[[ "$out" == "Acknowledged cpft's page for $ref: paging it has stopped." ]] || fail "page ack: $out"
+[[ "$out" == "cpft's page for $ref is acknowledged: paging it has stopped." ]] || fail "page ack: $out"
 out=$(m --as agency:cpft agency ack "$ref") && no_json "$out" "agency ack"
 [[ "$out" == *"already acknowledged by duty: nothing changed."* ]] || fail "agency ack: $out"
 shift_key=$(m complete shifts "$ref" | head -n 1)
