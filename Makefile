@@ -2,8 +2,12 @@
 #   make run   install what is missing, build, create ./var, start musterd and muster-web
 #   make test  install what is missing, build with sanitizers, run every test
 #   make bench build release binaries and run the benchmark (tests/bench)
-#   make install  build, then install under PREFIX (default /usr/local), the
-#              unit files and the Pacemaker agent (docs/resilience.md)
+#   make install  build, then install under PREFIX (default /usr/local; DESTDIR
+#              honoured): binaries, units, sysusers/tmpfiles, manual pages,
+#              bash completion, example plans, paging scripts, the Pacemaker
+#              agent (docs/resilience.md)
+#   make deb   the Debian package (debian/), built in build/deb and checked
+#              with lintian
 #   make test-stress  the sanitizer suite while stress-ng keeps every core busy
 
 BUILD      ?= build/release
@@ -11,6 +15,7 @@ TESTBUILD  ?= build/test
 VGBUILD    ?= build/valgrind
 VAR        ?= var
 PREFIX     ?= /usr/local
+DESTDIR    ?=
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CONTROL    ?= tcp://127.0.0.1:7710
 FEED       ?= tcp://127.0.0.1:7711
@@ -23,10 +28,10 @@ DEB_PKGS = build-essential cmake pkg-config libuv1-dev libzmq3-dev libjansson-de
            libyaml-dev libsqlite3-dev libsodium-dev libcmocka-dev clang sqlite3 \
            libcurl4-openssl-dev libicu-dev python3 tmux valgrind libseccomp-dev systemd \
            stress-ng libmicrohttpd-dev chromium openssl jq curl \
-           resource-agents libxml2-utils
+           resource-agents libxml2-utils mandoc
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build install run test test-stress bench check-plans clean
+.PHONY: all deps build install deb run test test-stress bench check-plans clean
 
 all: build
 
@@ -49,11 +54,26 @@ deps:
 	  (cd tests/web && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund)
 
 build: deps
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF >/dev/null
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF \
+	    -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
 	cmake --build $(BUILD) -j $(JOBS)
 
+# Into DESTDIR (a staging directory) no root is needed.
 install: build
-	$(SUDO) cmake --install $(BUILD) --prefix $(PREFIX)
+	$(if $(DESTDIR),,$(SUDO)) env DESTDIR=$(DESTDIR) cmake --install $(BUILD) --prefix $(PREFIX)
+
+# dpkg-buildpackage on a copy of the tree in build/deb/src, so that the
+# package and its .changes land in build/deb (not beside the checkout);
+# then lintian, which must find no error.  Debian 12 packages only:
+# DEB_BUILD_PKGS are what debian/control builds with.
+DEB_BUILD_PKGS = dpkg-dev debhelper lintian
+deb:
+	@missing=""; for p in $(DEB_BUILD_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
+	bash debian/build.sh build/deb
 
 $(VAR)/keys/server.key: | build
 	mkdir -p $(VAR)

@@ -120,6 +120,9 @@ int cmd_health(struct cli *cli, int argc, char **argv);
 int cli_watch(struct cli *cli, int argc, char **argv);
 int cli_status(struct cli *cli, int argc, char **argv);
 
+/* muster complete commands|refs|shifts INCIDENT (cli_complete.c). */
+int cmd_complete(struct cli *cli, int argc, char **argv);
+
 /* The person commands (cli_persons.c). */
 int cli_person(struct cli *cli, int argc, char **argv);
 int cli_referral_close(struct cli *cli, int argc, char **argv);

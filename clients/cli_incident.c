@@ -72,7 +72,7 @@ case 'n':
     if (optind != argc - 1)
         return die_usage("usage: muster incident standdown REF [--note TEXT]");
     return call(cli, "gold", "incident.standdown",
-                json_pack("{s:s, s:s?}", "ref", argv[optind], "note", note), NULL);
+                json_pack("{s:s, s:s?}", "ref", argv[optind], "note", note), cli_print_standdown);
 }
 
 /* incident close REF [--force --reason TEXT]: the end of the recovery
@@ -318,7 +318,7 @@ case 'a':
     json_object_set_new(args, "incident", json_string(argv[optind]));
     if (p.agency)
         json_object_set_new(args, "agency", json_string(p.agency));
-    return call(cli, p.agency ? "duty" : "agency", "pledge.offer", args, NULL);
+    return call(cli, p.agency ? "duty" : "agency", "pledge.offer", args, cli_print_pledge);
 }
 
 static int pledge_move(struct cli *cli, int argc, char **argv, const char *cmd)
@@ -335,7 +335,7 @@ case 'n':
     if (id <= 0 || *end)
         return die_usage("usage: muster pledge accept|decline|arrive|withdraw ID [--note TEXT]");
     return call(cli, strcmp(cmd, "pledge.withdraw") ? "duty" : "agency", cmd,
-                json_pack("{s:i, s:s?}", "id", (int)id, "note", note), NULL);
+                json_pack("{s:i, s:s?}", "id", (int)id, "note", note), cli_print_pledge);
 }
 
 int cmd_pledge_accept(struct cli *cli, int argc, char **argv)

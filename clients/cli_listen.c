@@ -104,7 +104,9 @@ static int listen_heartbeat(struct listener *l, char *err, size_t errlen)
 
 static int listen_exit(int rc)
 {
-    return rc == -EACCES ? EXIT_AUTH : rc == LISTEN_REFUSED ? EXIT_REFUSED : EXIT_UNREACHABLE;
+    return rc == -EACCES || rc == -EKEYREJECTED ? EXIT_AUTH
+           : rc == LISTEN_REFUSED               ? EXIT_REFUSED
+                                                : EXIT_UNREACHABLE;
 }
 
 static void listen_nap(int ms)

@@ -65,4 +65,14 @@ void cli_print_plan(json_t *r);
 void cli_print_pledges(json_t *r);
 void cli_print_staffing(json_t *r);
 
+/* Sentences for people (cli_human.c): an acknowledgement of a page or a
+ * referral notice (agency ack, page ack, referral ack), a pledge offered
+ * or moved, a screening's score, a person's record, a stand-down (with
+ * where musterd writes the report). */
+void cli_print_ack(json_t *r);
+void cli_print_pledge(json_t *r);
+void cli_print_screening(json_t *r);
+void cli_print_person(json_t *r);
+void cli_print_standdown(json_t *r);
+
 #endif

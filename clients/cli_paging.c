@@ -79,7 +79,7 @@ case 'T':
     return call(cli, "agency", "agency.ack",
                 json_pack("{s:s?, s:s?, s:s?, s:o?}", "incident", ref, "code", code, "note", note,
                           "pledge", pledge),
-                NULL);
+                cli_print_ack);
 }
 
 int cmd_page_ack(struct cli *cli, int argc, char **argv)
@@ -104,7 +104,8 @@ case 'v':
         snprintf(code + n, sizeof(code) - n, "%s%s", i > optind ? " " : "", argv[i]);
     }
     return call(cli, "duty", "page.ack",
-                json_pack("{s:s, s:s?, s:s?}", "code", code, "note", note, "via", via), NULL);
+                json_pack("{s:s, s:s?, s:s?}", "code", code, "note", note, "via", via),
+                cli_print_ack);
 }
 
 int cmd_repage(struct cli *cli, int argc, char **argv)
@@ -137,7 +138,7 @@ case 'n':
     json_t *args = json_pack("{s:s?, s:s?}", "code", code, "note", note);
     if (person)
         json_object_set_new(args, "person", json_integer(person));
-    return call(cli, "agency", "referral.ack", args, NULL);
+    return call(cli, "agency", "referral.ack", args, cli_print_ack);
 }
 
 /* muster alarm list [INCIDENT] [--all] */

@@ -163,11 +163,6 @@ static int person_add(struct cli *cli, int argc, char **argv)
                 json_pack("{s:s, s:o}", "incident", argv[optind], "person", person), print_added);
 }
 
-static void print_person(json_t *r)
-{
-    cli_print_json(stdout, r);
-}
-
 static long id_arg(const char *s)
 {
     char *end;
@@ -180,7 +175,7 @@ static int person_show(struct cli *cli, int argc, char **argv)
     if (argc != 2 || id_arg(argv[1]) < 0)
         return die_usage("usage: muster person show PERSON");
     return call(cli, "intake", "person.show", json_pack("{s:i}", "person", (int)id_arg(argv[1])),
-                print_person);
+                cli_print_person);
 }
 
 static void print_list(json_t *r)
@@ -268,7 +263,7 @@ case 'a':
     return call(cli, "intake", "person.screen",
                 json_pack("{s:i, s:s, s:o}", "person", (int)id_arg(argv[optind]), "instrument",
                           instrument, "answers", answers_parse(answers)),
-                NULL);
+                cli_print_screening);
 }
 
 static int person_consent(struct cli *cli, int argc, char **argv)

@@ -35,9 +35,11 @@ struct mclient {
     void *monitor;
     int timeout_ms;
     int auth_failed;
-    bool disconnected;   /* the connection dropped (musterd stopped or restarted) */
-    unsigned long drops; /* how many times it dropped */
-    const char *pending; /* the unanswered request, sent again after a drop */
+    unsigned handshake_failures; /* handshakes that failed without a ZAP refusal */
+    bool handshake_ok;           /* a CURVE handshake has succeeded */
+    bool disconnected;           /* the connection dropped (musterd stopped or restarted) */
+    unsigned long drops;         /* how many times it dropped */
+    const char *pending;         /* the unanswered request, sent again after a drop */
     size_t pending_len;
     json_t *pushes[64]; /* pages that arrived while waiting for a reply */
     size_t npushes;
@@ -69,7 +71,8 @@ static int open_monitor(struct mclient *c)
     snprintf(ep, sizeof(ep), "inproc://monitor-%p", (void *)c);
     if (zmq_socket_monitor(c->sock, ep,
                            ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
-                               ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_DISCONNECTED) != 0)
+                               ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+                               ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED) != 0)
         return -errno;
     c->monitor = zmq_socket(c->ctx, ZMQ_PAIR);
     if (!c->monitor || zmq_connect(c->monitor, ep) != 0)
@@ -135,7 +138,14 @@ void mclient_new_id(char buf[33])
     sodium_bin2hex(buf, 33, raw, sizeof(raw));
 }
 
-/* Read one monitor event; note an authentication failure. */
+/*
+ * Read one monitor event; note an authentication failure.  A CURVE server
+ * that cannot open our HELLO (it was sealed for another server's public
+ * key: server.pub is not this musterd's) drops the connection without a
+ * word, so all we see is failed handshakes, again at every reconnection,
+ * and never a successful one; a key musterd does not know is refused by
+ * ZAP instead (HANDSHAKE_FAILED_AUTH).
+ */
 static void read_monitor(struct mclient *c)
 {
     zmq_msg_t m;
@@ -147,14 +157,32 @@ static void read_monitor(struct mclient *c)
             c->auth_failed = 1;
         else if (event == ZMQ_EVENT_DISCONNECTED)
             c->disconnected = true, c->drops++;
+        else if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
+            c->handshake_ok = true;
         else
-            c->auth_failed = c->auth_failed ? c->auth_failed : 2;
+            c->handshake_failures++;
     }
     zmq_msg_close(&m);
     while (zmq_msg_init(&m) == 0 && zmq_msg_recv(&m, c->monitor, ZMQ_DONTWAIT) >= 0 &&
            zmq_msg_more(&m))
         zmq_msg_close(&m);
     zmq_msg_close(&m);
+}
+
+/* No reply in time: why, as far as the handshakes tell. */
+static int timed_out(struct mclient *c, char *err, size_t errlen)
+{
+    if (c->handshake_failures > 0 && !c->handshake_ok) {
+        snprintf(err, errlen,
+                 "the server's key does not match: musterd answers at this endpoint but"
+                 " refused every handshake (is server.pub the key of this musterd?)");
+        return -EKEYREJECTED;
+    }
+    snprintf(err, errlen,
+             "no reply from musterd within %d ms (is it running? is the "
+             "endpoint right?)",
+             c->timeout_ms);
+    return -ETIMEDOUT;
 }
 
 /* Wait for a reply frame; *text is malloc'd.  With until_disconnect, a
@@ -195,11 +223,7 @@ static int wait_frame(struct mclient *c, bool until_disconnect, char **text, cha
             return *text ? 0 : -ENOMEM;
         }
     }
-    snprintf(err, errlen,
-             "no reply from musterd within %d ms (is it running? is the "
-             "endpoint right?)",
-             c->timeout_ms);
-    return -ETIMEDOUT;
+    return timed_out(c, err, errlen);
 }
 
 static int wait_reply(struct mclient *c, char **text, char *err, size_t errlen)

@@ -17,6 +17,7 @@
 
 #include "audit.h"
 #include "cli.h"
+#include "cli_help.h"
 #include "cli_out.h"
 #include "client.h"
 #include "keys.h"
@@ -136,7 +137,7 @@ static int call_print(const struct cli *cli, const char *natural, const char *cm
     mclient_close(c);
     if (rc != 0) {
         cli_errorf("%s", err);
-        return rc == -EACCES ? EXIT_AUTH : EXIT_UNREACHABLE;
+        return rc == -EACCES || rc == -EKEYREJECTED ? EXIT_AUTH : EXIT_UNREACHABLE;
     }
     int code = 0;
     if (!json_is_true(json_object_get(reply, "ok")))
@@ -168,79 +169,61 @@ int call_document(const struct cli *cli, const char *natural, const char *cmd, j
 struct subcmd {
     const char *group, *action;
     int (*fn)(struct cli *, int, char **);
-    const char *help;
 };
 
+/* What each command runs; what each says of itself is in cli_help.c. */
 static const struct subcmd subcmds[] = {
-    {"incident", "standup", cmd_standup,
-     "--plan ID --level N --exercise|--live --operation NAME [--note TEXT]"},
-    {"incident", "standdown", cmd_standdown, "REF [--note TEXT]"},
-    {"incident", "close", cmd_close, "REF [--force --reason TEXT]"},
-    {"incident", "list", cmd_list, "[--active|--stood-down|--closed]"},
-    {"incident", "show", cmd_show, "REF [--plan-source] [--plan-version N]"},
-    {"incident", "level", cmd_level, "REF N  (raise or lower the level)"},
-    {"incident", "amend", cmd_amend, "REF --plan-file FILE  (a new version of its plan)"},
-    {"agency", "listen", cmd_listen, "[--count N]"},
-    {"agency", "ack", cmd_agency_ack,
-     "INCIDENT | --code CODE [--note TEXT] [--pledge-role ROLE --pledge-count N"
-     " --pledge-shift KEY... [--pledge-name NAME]... [--pledge-note TEXT]]"},
-    {"agency", "repage", cmd_repage, "INCIDENT AGENCY"},
-    {"page", "ack", cmd_page_ack,
-     "CODE [--note TEXT] [--via WHAT]  (any case, I/L for 1, O for 0)"},
-    {"pledge", "offer", cmd_pledge_offer,
-     "INCIDENT --role ROLE --count N --shift KEY... [--name NAME]... [--note TEXT] [--agency ID]"},
-    {"pledge", "accept", cmd_pledge_accept, "ID [--note TEXT]"},
-    {"pledge", "decline", cmd_pledge_decline, "ID [--note TEXT]"},
-    {"pledge", "arrive", cmd_pledge_arrive, "ID [--note TEXT]"},
-    {"pledge", "withdraw", cmd_pledge_withdraw, "ID [--note TEXT]"},
-    {"pledge", "list", cmd_pledge_list, "INCIDENT"},
-    {"staffing", NULL, cmd_staffing, "INCIDENT"},
-    {"person", NULL, cli_person,
-     "add|show|list|screen|consent|contact|merge|unmerge|import|status ... (see README.md)"},
-    {"family", NULL, cli_family,
-     "create INCIDENT [PERSON...] | add FAMILY PERSON | show FAMILY | liaison FAMILY NAME|--clear"},
-    {"referral", "close", cli_referral_close, "PERSON [--reason TEXT]"},
-    {"referral", "ack", cmd_referral_ack, "PERSON | --code CODE [--note TEXT]"},
-    {"alarm", "list", cmd_alarm_list, "[INCIDENT] [--all]"},
-    {"alarm", "clear", cmd_alarm_clear, "ID [--note TEXT]"},
-    {"report", NULL, cmd_report, "INCIDENT [--format md|json|csv] [--out DIR]"},
-    {"audit", "verify", cmd_audit_verify, "[--db FILE [--anchor FILE] [--public FILE]]  (offline)"},
-    {"audit", "export", cmd_audit_export, "(JSON lines on standard output)"},
-    {"plan", "list", cmd_plan_list, ""},
-    {"plan", "show", cmd_plan_show, "PLAN"},
-    {"keys", "init", cmd_keys_init, "[--keys DIR] [--plans DIR]"},
-    {"keys", "audit-key", cmd_keys_audit, "[--keys DIR]"},
-    {"keys", "add", cmd_keys_add, "[--keys DIR] [--person NAME] gold|duty|intake|agency:ID"},
-    {"backup", NULL, cmd_backup,
-     "[--db FILE] BACKUP  (a consistent copy while musterd runs; prints its sha256)"},
-    {"restore", NULL, cmd_restore, "[--db FILE] BACKUP  (musterd stopped: checked, then put back)"},
-    {"health", NULL, cmd_health,
-     "[--min-free MB]  (exit 0 when the loop turns, the store commits and the disk has room)"},
-    {"watch", NULL, cli_watch, "[INCIDENT]  (live board; keys: q quit, n/p incident, r refresh)"},
-    {"status", NULL, cli_status, "[INCIDENT] [--json|--hash]"},
-    {"whoami", NULL, cmd_whoami, ""},
-    {"request", NULL, cmd_request, "COMMAND ['{json args}']"},
+    {"incident", "standup", cmd_standup},
+    {"incident", "standdown", cmd_standdown},
+    {"incident", "close", cmd_close},
+    {"incident", "list", cmd_list},
+    {"incident", "show", cmd_show},
+    {"incident", "level", cmd_level},
+    {"incident", "amend", cmd_amend},
+    {"agency", "listen", cmd_listen},
+    {"agency", "ack", cmd_agency_ack},
+    {"agency", "repage", cmd_repage},
+    {"page", "ack", cmd_page_ack},
+    {"pledge", "offer", cmd_pledge_offer},
+    {"pledge", "accept", cmd_pledge_accept},
+    {"pledge", "decline", cmd_pledge_decline},
+    {"pledge", "arrive", cmd_pledge_arrive},
+    {"pledge", "withdraw", cmd_pledge_withdraw},
+    {"pledge", "list", cmd_pledge_list},
+    {"staffing", NULL, cmd_staffing},
+    {"person", NULL, cli_person},
+    {"family", NULL, cli_family},
+    {"referral", "close", cli_referral_close},
+    {"referral", "ack", cmd_referral_ack},
+    {"alarm", "list", cmd_alarm_list},
+    {"alarm", "clear", cmd_alarm_clear},
+    {"report", NULL, cmd_report},
+    {"audit", "verify", cmd_audit_verify},
+    {"audit", "export", cmd_audit_export},
+    {"plan", "list", cmd_plan_list},
+    {"plan", "show", cmd_plan_show},
+    {"keys", "init", cmd_keys_init},
+    {"keys", "audit-key", cmd_keys_audit},
+    {"keys", "add", cmd_keys_add},
+    {"backup", NULL, cmd_backup},
+    {"restore", NULL, cmd_restore},
+    {"health", NULL, cmd_health},
+    {"watch", NULL, cli_watch},
+    {"status", NULL, cli_status},
+    {"whoami", NULL, cmd_whoami},
+    {"request", NULL, cmd_request},
+    {"complete", NULL, cmd_complete},
 };
 
-static void help(FILE *f)
-{
-    fprintf(f, "usage: muster [--keys DIR] [--as ROLE | --key FILE] [--connect EP] [--feed EP]\n"
-               "              [--json] [--timeout SECONDS] [--request-id ID] COMMAND...\n\n"
-               "commands:\n");
-    for (size_t i = 0; i < sizeof(subcmds) / sizeof(subcmds[0]); i++)
-        fprintf(f, "  %s %s %s\n", subcmds[i].group, subcmds[i].action ? subcmds[i].action : "",
-                subcmds[i].help);
-    fprintf(f, "\nexit codes: 0 done, 1 refused by musterd, 2 usage, 3 musterd not reachable,\n"
-               "            4 key refused, 5 local key or file problem\n");
-}
+#define NSUBCMDS (sizeof(subcmds) / sizeof(subcmds[0]))
 
 static int global_opts(struct cli *cli, int argc, char **argv)
 {
-    static const struct option o[] = {{"keys", 1, NULL, 'k'},       {"key", 1, NULL, 'K'},
-                                      {"as", 1, NULL, 'a'},         {"connect", 1, NULL, 'c'},
-                                      {"json", 0, NULL, 'j'},       {"timeout", 1, NULL, 't'},
-                                      {"request-id", 1, NULL, 'r'}, {"help", 0, NULL, 'h'},
-                                      {"feed", 1, NULL, 'f'},       {NULL, 0, NULL, 0}};
+    static const struct option o[] = {
+        {"keys", 1, NULL, 'k'},       {"key", 1, NULL, 'K'},  {"as", 1, NULL, 'a'},
+        {"connect", 1, NULL, 'c'},    {"json", 0, NULL, 'j'}, {"timeout", 1, NULL, 't'},
+        {"request-id", 1, NULL, 'r'}, {"help", 0, NULL, 'h'}, {"feed", 1, NULL, 'f'},
+        {"version", 0, NULL, 'V'},    {NULL, 0, NULL, 0}};
     int ch;
     while ((ch = getopt_long(argc, argv, "+h", o, NULL)) != -1) {
         switch (ch) {
@@ -269,13 +252,63 @@ static int global_opts(struct cli *cli, int argc, char **argv)
             cli->request_id = optarg;
             break;
         case 'h':
-            help(stdout);
+            cli_help_overview(stdout);
+            exit(0);
+        case 'V':
+            printf("muster %s\n", MUSTER_VERSION);
             exit(0);
         default:
             return -1;
         }
     }
     return optind;
+}
+
+/* Take --json and --help (or -h) out of the command's words, wherever
+ * they are (up to a "--"), and note them.  Returns the new argc. */
+static int command_flags(struct cli *cli, int argc, char **argv, bool *help)
+{
+    int out = 0;
+    bool rest = false;
+    for (int i = 0; i < argc; i++) {
+        rest = rest || !strcmp(argv[i], "--");
+        if (!rest && !strcmp(argv[i], "--json"))
+            cli->json = true;
+        else if (!rest && (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")))
+            *help = true;
+        else
+            argv[out++] = argv[i];
+    }
+    argv[out] = NULL;
+    return out;
+}
+
+static const struct subcmd *subcmd_find(int argc, char **argv)
+{
+    for (size_t i = 0; i < NSUBCMDS; i++) {
+        const struct subcmd *s = &subcmds[i];
+        if (!strcmp(s->group, argv[0]) && (!s->action || (argc > 1 && !strcmp(s->action, argv[1]))))
+            return s;
+    }
+    return NULL;
+}
+
+static int unknown_command(int argc, char **argv)
+{
+    bool two = argc > 1 && argv[1][0] != '-';
+    cli_errorf("unknown command \"%s%s%s\" (see muster help)", argv[0], two ? " " : "",
+               two ? argv[1] : "");
+    return EXIT_USAGE;
+}
+
+/* muster help [COMMAND...], muster COMMAND... --help */
+static int help_command(int argc, char **argv)
+{
+    if (argc == 0) {
+        cli_help_overview(stdout);
+        return 0;
+    }
+    return cli_help_show(stdout, argv, argc) == 0 ? 0 : unknown_command(argc, argv);
 }
 
 int main(int argc, char **argv)
@@ -289,24 +322,18 @@ int main(int argc, char **argv)
                           getenv("MUSTER_TIMEOUT") ? atoi(getenv("MUSTER_TIMEOUT")) * 1000 : 10000};
     int first = global_opts(&cli, argc, argv);
     if (first < 0 || first >= argc) {
-        help(stderr);
+        cli_help_overview(stderr);
         return EXIT_USAGE;
     }
-    if (!strcmp(argv[first], "help")) {
-        help(stdout);
-        return 0;
+    bool help = false;
+    argc = first + command_flags(&cli, argc - first, argv + first, &help);
+    if (help || !strcmp(argv[first], "help")) {
+        int skip = !help; /* muster help X: the help of X; muster X --help: too */
+        return help_command(argc - first - skip, argv + first + skip);
     }
-    for (size_t i = 0; i < sizeof(subcmds) / sizeof(subcmds[0]); i++) {
-        const struct subcmd *s = &subcmds[i];
-        if (strcmp(s->group, argv[first]))
-            continue;
-        if (!s->action)
-            return s->fn(&cli, argc - first, argv + first);
-        if (first + 1 < argc && !strcmp(s->action, argv[first + 1]))
-            return s->fn(&cli, argc - first - 1, argv + first + 1);
-    }
-    cli_errorf("unknown command \"%s%s%s\"", argv[first], first + 1 < argc ? " " : "",
-               first + 1 < argc ? argv[first + 1] : "");
-    help(stderr);
-    return EXIT_USAGE;
+    const struct subcmd *s = subcmd_find(argc - first, argv + first);
+    if (!s)
+        return unknown_command(argc - first, argv + first);
+    int skip = s->action ? 1 : 0;
+    return s->fn(&cli, argc - first - skip, argv + first + skip);
 }

@@ -222,8 +222,10 @@ static int cmd_standdown(struct cmd_ctx *c)
     if (rc != 0)
         return dispatch_storage_fail(c, rc);
     outbox_log(c->outbox, "incident: %s stood down: paging and staffing ended", ref);
-    c->result = json_pack("{s:s, s:s, s:I}", "ref", ref, "state", "stood_down", "stood_down_at",
-                          (json_int_t)c->now);
+    char dir[4096];
+    report_dir_path(c->m, ref, dir, sizeof(dir));
+    c->result = json_pack("{s:s, s:s, s:I, s:s}", "ref", ref, "state", "stood_down",
+                          "stood_down_at", (json_int_t)c->now, "report", dir);
     return 0;
 }
 

@@ -367,6 +367,17 @@ static void report_dir(struct muster *m, json_t *r, char *dir, size_t len)
     snprintf(dir, len, "%s/%s", m->cfg->reports_dir, ref ? ref : "unknown");
 }
 
+void report_dir_path(struct muster *m, const char *ref, char *buf, size_t len)
+{
+    char cwd[4096] = "";
+    const char *dir = m->cfg->reports_dir ? m->cfg->reports_dir : "var/reports";
+    if (dir[0] != '/' && !getcwd(cwd, sizeof(cwd)))
+        cwd[0] = 0;
+    if (!strncmp(dir, "./", 2))
+        dir += 2;
+    snprintf(buf, len, "%s%s%s/%s", cwd, cwd[0] ? "/" : "", dir, ref);
+}
+
 static void report_write(struct muster *m, void *arg)
 {
     int64_t id = (int64_t)(intptr_t)arg;

@@ -25,6 +25,11 @@ int report_build(struct muster *m, int64_t incident_id, json_t **out);
 char *report_markdown(json_t *report);
 char *report_csv(json_t *report, const char *table); /* "agencies", "staffing", "pathways" */
 
+/* Where the files of incident ref are written: DIR/<ref> as an absolute
+ * path (a relative --reports is taken from musterd's working directory),
+ * for the stand-down's reply. */
+void report_dir_path(struct muster *m, const char *ref, char *buf, size_t len);
+
 /* After the stand-down commits, write DIR/<ref>/report.{md,json} and the
  * CSV tables.  Returns 0 or -errno (when it cannot queue the action). */
 int report_after_commit(struct muster *m, struct outbox *ob, int64_t incident_id);

@@ -33,7 +33,9 @@ static int usage(void)
     fprintf(stderr, "usage: muster-web serve --keys DIR --connect EP --feed EP --users FILE\n"
                     "           --cert PEM --key PEM [--listen ADDR] [--port N] [--static DIR]\n"
                     "           [--hooks FILE] [--idle-minutes N] [--absolute-hours N] [-v]\n"
-                    "       muster-web users ...   (muster-web users --help)\n");
+                    "       muster-web users ...   (muster-web users --help)\n"
+                    "       muster-web --version\n"
+                    "See muster-web(8).\n");
     return 2;
 }
 
@@ -184,5 +186,7 @@ int main(int argc, char **argv)
         return users_main(argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[1], "serve"))
         return serve(argc - 1, argv + 1);
+    if (argc == 2 && !strcmp(argv[1], "--version"))
+        return printf("muster-web %s\n", MUSTER_VERSION) < 0;
     return usage();
 }

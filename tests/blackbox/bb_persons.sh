@@ -61,7 +61,7 @@ m --as agency:mh referral close $a --reason "therapy completed" >/dev/null
 ok "a freed place went to the waitlisted person"
 
 # Urgent (PHQ-9 item 9) goes to the crisis team.
-m --as intake person screen $b --instrument phq9 --answers 0,0,0,0,0,0,0,0,1 | grep '"urgent": true' >/dev/null || fail "urgent flag"
+m --as intake --json person screen $b --instrument phq9 --answers 0,0,0,0,0,0,0,0,1 | grep '"urgent": true' >/dev/null || fail "urgent flag"
 [ "$(open_state $b)" = crisis:referred ] || fail "urgent: $(open_state $b)"
 ok "an answer above 0 on PHQ-9 item 9 routed to the crisis team"
 
