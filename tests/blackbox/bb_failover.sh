@@ -133,7 +133,8 @@ ok "$RUNS failovers; the clients carried on by themselves ($(cat "$T/load.out"))
 for ref in $(awk -F'\t' '$1 == "standup" { print $4 }' "$JOURNAL"); do
     for a in a1 a2 a3; do
         id=drill-ack-$ref-$a
-        out=$(m --as "agency:$a" --json --request-id "$id" agency ack "$ref") || fail "ack $ref $a: $out"
+        out=$(m --as "agency:$a" --json --request-id "$id" agency ack "$ref" 2>"$T/ack.err") ||
+            fail "ack $ref $a: $out $(cat "$T/ack.err")"
         [ "$(echo "$out" | jq -r '.already // false')" = true ] ||
             printf 'ack\t%s\tagency:%s\t%s\t0\t-\t0\n' "$id" "$a" "$ref" >>"$JOURNAL"
     done
