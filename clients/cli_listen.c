@@ -102,6 +102,17 @@ static int listen_heartbeat(struct listener *l, char *err, size_t errlen)
     return 0;
 }
 
+/* A connection for the listener: its calls (heartbeats, confirmations) are
+ * asked again on the next connection, so a drop ends one at once rather
+ * than leaving the listener deaf for the reply time-out. */
+static int listen_open(struct listener *l, char *err, size_t errlen)
+{
+    int rc = mclient_open(&l->opts, &l->c, err, errlen);
+    if (rc == 0)
+        mclient_drop_ends_call(l->c);
+    return rc;
+}
+
 static int listen_exit(int rc)
 {
     return rc == -EACCES || rc == -EKEYREJECTED ? EXIT_AUTH
@@ -128,7 +139,7 @@ static int listen_reconnect(struct listener *l, const char *why)
         backoff = backoff * 2 > LISTEN_BACKOFF_MAX_MS ? LISTEN_BACKOFF_MAX_MS : backoff * 2;
         mclient_close(l->c);
         l->c = NULL;
-        if (mclient_open(&l->opts, &l->c, err, sizeof(err)) != 0)
+        if (listen_open(l, err, sizeof(err)) != 0)
             continue;
         int rc = listen_heartbeat(l, err, sizeof(err));
         if (rc == 0) {
@@ -199,7 +210,7 @@ case 'c':
     l->json = cli->json;
     int rc = cli_load_keys(cli, "agency", &l->me, l->server_pub) != 0 ? EXIT_LOCAL : 0;
     l->opts = (struct mclient_opts){cli->endpoint, &l->me, l->server_pub, cli->timeout_ms};
-    if (rc == 0 && mclient_open(&l->opts, &l->c, err, sizeof(err)) != 0) {
+    if (rc == 0 && listen_open(l, err, sizeof(err)) != 0) {
         cli_errorf("%s", err);
         rc = EXIT_UNREACHABLE;
     }

@@ -38,6 +38,7 @@ struct mclient {
     unsigned handshake_failures; /* handshakes that failed without a ZAP refusal */
     bool handshake_ok;           /* a CURVE handshake has succeeded */
     bool disconnected;           /* the connection dropped (musterd stopped or restarted) */
+    bool drop_ends_call;         /* a drop ends a call at once (mclient_drop_ends_call) */
     unsigned long drops;         /* how many times it dropped */
     const char *pending;         /* the unanswered request, sent again after a drop */
     size_t pending_len;
@@ -185,6 +186,11 @@ static int timed_out(struct mclient *c, char *err, size_t errlen)
     return -ETIMEDOUT;
 }
 
+void mclient_drop_ends_call(struct mclient *c)
+{
+    c->drop_ends_call = true;
+}
+
 /* Wait for a reply frame; *text is malloc'd.  With until_disconnect, a
  * dropped connection ends the wait with -ECONNRESET. */
 static int wait_frame(struct mclient *c, bool until_disconnect, char **text, char *err,
@@ -199,6 +205,10 @@ static int wait_frame(struct mclient *c, bool until_disconnect, char **text, cha
             return -errno;
         if (items[1].revents & ZMQ_POLLIN) {
             read_monitor(c);
+            if (c->drops != drops && c->drop_ends_call && !until_disconnect) {
+                snprintf(err, errlen, "musterd closed the connection");
+                return -ECONNRESET;
+            }
             if (c->drops != drops && c->pending && !until_disconnect) {
                 drops = c->drops; /* lost with the connection, perhaps: again */
                 if (zmq_send(c->sock, c->pending, c->pending_len, 0) < 0)

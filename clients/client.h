@@ -33,6 +33,12 @@ int mclient_heartbeat_set(void *sock);
 
 /* Returns 0 and sets *out, or -errno with a message in err. */
 int mclient_open(const struct mclient_opts *o, struct mclient **out, char *err, size_t errlen);
+
+/* From now on a dropped connection ends a call at once with -ECONNRESET
+ * instead of sending it again: for a caller that reconnects by itself and
+ * asks again (the listener), which must not stay deaf for a reply
+ * time-out while musterd is down. */
+void mclient_drop_ends_call(struct mclient *c);
 void mclient_close(struct mclient *c);
 
 /*

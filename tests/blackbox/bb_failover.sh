@@ -25,38 +25,7 @@ JOURNAL=$T/journal
 STOP=$T/stop
 mkdir -p "$T/exec"
 
-drill_plan() {
-    local a
-    plan_head id=crash name="Failover drill plan (the crash tool stands up plan crash)" prefix=DR lead=a1
-    cat <<YAML
-paging: {ack_wait: 2s, exec_timeout: 5s}
-staffing:
-  horizon: 12h
-  ask_lead: 0
-  roles:
-    - {id: call-handler, name: Call handler}
-    - {id: mh-nurse, name: Mental health nurse}
-    - {id: isva, name: ISVA}
-  shifts:
-    - {id: day, name: Day, start: "08:00", length: 12h}
-    - {id: night, name: Night, start: "20:00", length: 12h}
-  requirements:
-    - level: 1
-      need: {call-handler: 2, mh-nurse: 1, isva: 1}
-persons:
-  home_areas: [crashton]
-  pathways:
-    - {id: hub-support, name: Hub support, provider: a1}
-  rules:
-    - pathway: hub-support
-agencies:
-YAML
-    for a in a1:call-handler a2:mh-nurse a3:isva; do
-        plan_agency id="${a%%:*}" name="Agency ${a%%:*}" role=test supplies="${a#*:}" desk=Desk \
-            contact="$(plan_contact Script exec "$EXEC" args="$T/exec" after=300ms)"
-    done
-}
-plan_write crash drill_plan
+plan_write crash crash_tool_plan DR "Failover drill plan (the crash tool stands up plan crash)"
 
 PIDS=()
 cleanup_hook() {

@@ -109,3 +109,39 @@ plan_contact() {
     done
     echo "$out}"
 }
+
+# crash_tool_plan PREFIX NAME: the plan "crash" the crash tool
+# (tests/tool/crash.c) stands up: three agencies, each supplying one role,
+# each paged by an exec script ($EXEC, logging to $T/exec) while the tool's
+# agencies acknowledge; staffing short on every shift; one pathway.
+crash_tool_plan() {
+    local a
+    plan_head id=crash name="$2" prefix="$1" lead=a1
+    cat <<YAML
+paging: {ack_wait: 2s, exec_timeout: 5s}
+staffing:
+  horizon: 12h
+  ask_lead: 0
+  roles:
+    - {id: call-handler, name: Call handler}
+    - {id: mh-nurse, name: Mental health nurse}
+    - {id: isva, name: ISVA}
+  shifts:
+    - {id: day, name: Day, start: "08:00", length: 12h}
+    - {id: night, name: Night, start: "20:00", length: 12h}
+  requirements:
+    - level: 1
+      need: {call-handler: 2, mh-nurse: 1, isva: 1}
+persons:
+  home_areas: [crashton]
+  pathways:
+    - {id: hub-support, name: Hub support, provider: a1}
+  rules:
+    - pathway: hub-support
+agencies:
+YAML
+    for a in a1:call-handler a2:mh-nurse a3:isva; do
+        plan_agency id="${a%%:*}" name="Agency ${a%%:*}" role=test supplies="${a#*:}" desk=Desk \
+            contact="$(plan_contact Script exec "$EXEC" args="$T/exec" after=300ms)"
+    done
+}
