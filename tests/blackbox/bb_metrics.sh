@@ -7,7 +7,10 @@
 # incident show lists them, the failed delivery, the persons, and never a
 # person's name.  Only GET /metrics is served; an agency's or intake's key
 # may not read them; a --metrics that is not HOST:PORT is refused at start.
+# Three board watchers (the watchers tool, the 4th argument) are counted
+# as feed connections while they run.
 . "$(dirname "$0")/lib.sh"
+WATCHERS=$4
 
 CHECK=$SRC/tests/tool/prom_check.py
 # The trust's first contact is a program that exits 1: a delivery failure.
@@ -102,5 +105,21 @@ curl -s -D - -o /dev/null "$URL" | grep -qi '^Content-Type: text/plain; version=
     fail "GET /metrics has not the text format's content type"
 kill -0 "$PID" || fail "musterd died"
 ok "other methods 405, other paths 404"
+
+# Three watchers on the feed, counted while they are connected.
+mkfifo "$T/w.in"
+"$WATCHERS" "$CONTROL" "$FEED" "$KEYS" 3 - <"$T/w.in" >"$T/w.out" 2>"$T/w.err" &
+WPID=$!
+exec {wfd}>"$T/w.in"
+cleanup_hook() { if [ -n "${WPID:-}" ]; then kill "$WPID" 2>/dev/null || true; fi; }
+wait_for 60 grep -q '^ready 3$' "$T/w.out" || fail "watchers: $(cat "$T/w.out" "$T/w.err")"
+feed_is() { scrape && [ "$(value muster_feed_connections)" = "$1" ]; }
+wait_for 30 feed_is 3 || fail "feed connections: $(value muster_feed_connections), expected 3"
+kill "$WPID"
+wait "$WPID" 2>/dev/null || true
+WPID=
+exec {wfd}>&-
+wait_for 30 feed_is 0 || fail "feed connections after the watchers left: $(value muster_feed_connections)"
+ok "feed connections: 3 while three watchers ran, 0 after"
 
 stop_daemon
