@@ -111,10 +111,11 @@ int cmd_keys_audit(struct cli *cli, int argc, char **argv);
 int cmd_keys_init(struct cli *cli, int argc, char **argv);
 int cmd_keys_add(struct cli *cli, int argc, char **argv);
 
-/* muster backup, restore and health (cli_ops.c). */
+/* muster backup, restore, health and metrics (cli_ops.c). */
 int cmd_backup(struct cli *cli, int argc, char **argv);
 int cmd_restore(struct cli *cli, int argc, char **argv);
 int cmd_health(struct cli *cli, int argc, char **argv);
+int cmd_metrics(struct cli *cli, int argc, char **argv);
 
 /* muster watch and muster status (watch.c). */
 int cli_watch(struct cli *cli, int argc, char **argv);

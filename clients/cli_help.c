@@ -147,6 +147,10 @@ static const struct help helps[] = {
     {"health", NULL, "[--min-free MB]", "any",
      "Exit 0 when musterd's loop turns, its store commits and its disk has\n"
      "room (default 64 MiB free), 1 otherwise: for monitoring and systemd.\n"},
+    {"metrics", NULL, "", "duty",
+     "musterd's metrics in Prometheus text format (requests, batches,\n"
+     "commits, pages, persons, alarms; no personal data), as they are:\n"
+     "muster metrics > FILE.prom feeds node_exporter's textfile collector.\n"},
     {"watch", NULL, "[INCIDENT]", "duty",
      "The live board for a wall screen.  Keys: q quit, n/p next/previous\n"
      "incident, r refresh.\n"},

@@ -1,7 +1,8 @@
 /*
  * clients/cli_ops.c - the operator's commands: muster backup and muster
  * restore (the database copied while musterd runs, and put back while it
- * is stopped) and muster health (for monitoring and systemd).
+ * is stopped), muster health (for monitoring and systemd) and muster
+ * metrics (Prometheus text).
  *
  * backup and restore work on the database file itself, on musterd's host and as its
  * account (sudo -u muster), not through musterd: a copy of every person's
@@ -287,4 +288,22 @@ case 'f':
     rc = rc == 0 && json_is_true(json_object_get(r, "healthy")) ? 0 : 1;
     json_decref(reply);
     return rc;
+}
+
+/* ---- metrics ---- */
+
+/* The exposition as musterd wrote it: `muster metrics > FILE.prom` is a
+ * file for node_exporter's textfile collector. */
+static void print_metrics(json_t *r)
+{
+    const char *text = json_string_value(json_object_get(r, "text"));
+    if (text)
+        cli_print_escaped(stdout, text, CLI_ESC_LINES);
+}
+
+int cmd_metrics(struct cli *cli, int argc, char **argv)
+{
+    if (argc != 1)
+        return die_usage("usage: muster metrics");
+    return call_document(cli, "duty", "metrics.show", NULL, print_metrics);
 }

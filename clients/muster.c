@@ -208,6 +208,7 @@ static const struct subcmd subcmds[] = {
     {"backup", NULL, cmd_backup},
     {"restore", NULL, cmd_restore},
     {"health", NULL, cmd_health},
+    {"metrics", NULL, cmd_metrics},
     {"watch", NULL, cli_watch},
     {"status", NULL, cli_status},
     {"whoami", NULL, cmd_whoami},

@@ -59,7 +59,8 @@ static const struct policy policy[] = {
     {"report.show", ROLE_GOLD | ROLE_DUTY},
     {"audit.verify", ROLE_GOLD | ROLE_DUTY},
     {"audit.export", ROLE_GOLD},
-    {"health.show", ROLE_ANY}, /* no personal data: for monitoring */
+    {"health.show", ROLE_ANY},               /* no personal data: for monitoring */
+    {"metrics.show", ROLE_GOLD | ROLE_DUTY}, /* no personal data, but every agency's figures */
 };
 
 enum authz_role authz_role_of(const char *principal)

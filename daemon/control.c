@@ -45,6 +45,7 @@
 #include "guard.h"
 #include "keys.h"
 #include "log.h"
+#include "metrics.h"
 #include "server.h"
 #include "store.h"
 #include "zap.h"
@@ -123,12 +124,14 @@ static void control_enqueue(struct control *c, struct inreq *r)
     for (int i = 0; i < r->nframes; i++)
         r->bytes += zmq_msg_size(&r->frames[i]);
     if (!route_valid(&r->frames[0], &id)) {
+        metrics_request(c->m->metrics, SIZE_MAX, ERR_BAD_REQUEST);
         send_now(c, r, ERR_BAD_REQUEST, "a routing id chosen by the client is refused");
         return;
     }
     struct conn *conn = conn_get(c, id);
     if (!conn || conn->queued >= CONN_MAX_QUEUED ||
         conn->queued_bytes + r->bytes > CONN_MAX_BYTES) {
+        metrics_request(c->m->metrics, SIZE_MAX, ERR_BUSY);
         if (conn && !conn_blocked(conn)) /* a client that reads is told; one that does not, not */
             send_now(c, r, ERR_BUSY, "too many requests waiting from this connection; retry");
         else
@@ -199,17 +202,16 @@ static void execute_one(struct control *c, struct inreq *r, int cls)
     if (!r->decoded)
         inreq_decode(r);
     char *reply;
-    if (r->err.code) {
-        reply = proto_reply_error(r->req.id, &r->err);
-    } else if (!key_current(c, r)) {
+    struct dispatch_peer peer = {r->principal, r->person, r->key, zmq_msg_data(&r->frames[0]),
+                                 zmq_msg_size(&r->frames[0])};
+    if (!r->err.code && !key_current(c, r))
         proto_fail(&r->err, ERR_FORBIDDEN, "the key of this connection has been revoked");
+    if (r->err.code || dispatch_peer_acting(&peer, &r->req, &r->err) != 0) {
+        /* refused before dispatch: counted here (dispatch counts the rest) */
+        metrics_request(c->m->metrics, dispatch_index(dispatch_find(r->req.cmd)), r->err.code);
         reply = proto_reply_error(r->req.id, &r->err);
     } else {
-        struct dispatch_peer peer = {r->principal, r->person, r->key, zmq_msg_data(&r->frames[0]),
-                                     zmq_msg_size(&r->frames[0])};
-        reply = dispatch_peer_acting(&peer, &r->req, &r->err) != 0
-                    ? proto_reply_error(r->req.id, &r->err)
-                    : dispatch_request_part(c->m, &c->outbox, &peer, &r->req, r->part, r->nparts);
+        reply = dispatch_request_part(c->m, &c->outbox, &peer, &r->req, r->part, r->nparts);
     }
     if (!reply) { /* parts remain: back to the end of its queue */
         r->part++;
@@ -224,7 +226,7 @@ static void execute_one(struct control *c, struct inreq *r, int cls)
 /* Run the waiting tasks, each under its own savepoint.  When the store
  * cannot begin a transaction the tasks stay queued and a timer tries
  * again in a second: a task is never lost to a busy or failing disk. */
-static void run_tasks(struct control *c)
+static size_t run_tasks(struct control *c)
 {
     struct store *st = c->m->store;
     int rc = c->ntasks == 0 || store_in_txn(st) ? 0 : store_begin(st);
@@ -232,7 +234,7 @@ static void run_tasks(struct control *c)
         log_error("control: %zu tasks wait: %s", c->ntasks, strerror(-rc));
         if (!c->stopped)
             uv_timer_start(&c->retry, control_retry, 1000, 0);
-        return;
+        return 0;
     }
     size_t i = 0;
     for (; i < c->ntasks; i++) {
@@ -253,6 +255,7 @@ static void run_tasks(struct control *c)
     }
     memmove(c->tasks, c->tasks + i, (c->ntasks - i) * sizeof(*c->tasks));
     c->ntasks -= i;
+    return i;
 }
 
 /* Execute requests of class cls until the batch is full or, when budget
@@ -270,19 +273,22 @@ static size_t run_class(struct control *c, int cls, uint64_t start, uint64_t bud
 }
 
 /* One batch: Gold and duty, the daemon's tasks, then the other classes
- * within the time budget.  False when nothing could run. */
-static bool run_batch(struct control *c)
+ * within the time budget.  Returns how many requests and tasks ran (0:
+ * nothing could run). */
+static size_t run_batch(struct control *c)
 {
     uint64_t start = uv_hrtime();
-    size_t waiting = c->ntasks;
     store_batch_reset(c->m->store);
     size_t urgent = run_class(c, CLASS_COMMAND, start, 0);
-    run_tasks(c);
+    size_t tasks = run_tasks(c);
     uint64_t budget = urgent ? BUDGET_URGENT_NS : BUDGET_NS;
     size_t others = 0;
     for (int k = CLASS_AGENCY; k < NCLASS; k++)
         others += run_class(c, k, start, budget);
-    return urgent || others || c->ntasks != waiting;
+    size_t n = urgent + tasks + others;
+    if (n)
+        metrics_batch(c->m->metrics, n);
+    return n;
 }
 
 static bool control_has_work(struct control *c)
@@ -300,6 +306,7 @@ static void control_committed(void *arg, int status)
 {
     struct control *c = arg;
     c->committing = false;
+    metrics_commit(c->m->metrics, uv_hrtime() - c->commit_started);
     if (status != 0)
         control_fail_batch(c, status);
     else
@@ -317,6 +324,7 @@ void control_run(struct control *c)
         if (!run_batch(c) && c->nout == 0 && !store_in_txn(c->m->store))
             break; /* the store is unavailable: the retry timer comes back */
         if (store_in_txn(c->m->store)) {
+            c->commit_started = uv_hrtime();
             int rc = store_commit_async(c->m->store, c->m->loop, control_committed, c);
             if (rc == 0) {
                 c->committing = true;
@@ -443,6 +451,11 @@ void control_close(struct control *c)
 int control_busy(const struct control *c)
 {
     return c->committing;
+}
+
+size_t control_queued(const struct control *c)
+{
+    return c->queued;
 }
 
 void control_cancel(struct control *c)

@@ -36,6 +36,9 @@ void control_close(struct control *c);
 /* True while a commit is running on a worker thread. */
 int control_busy(const struct control *c);
 
+/* Requests read from the socket and waiting to run (the queue depth). */
+size_t control_queued(const struct control *c);
+
 /* Drop the tasks and outbox items still waiting (their drop functions
  * run): called before the modules that own them are freed. */
 void control_cancel(struct control *c);

@@ -96,6 +96,7 @@ struct control {
     size_t nout;
     struct outbox outbox;
     bool committing;
+    uint64_t commit_started; /* uv_hrtime() when the running commit was handed off */
     bool stopped;
 };
 

@@ -18,6 +18,7 @@
 #include "outbox.h"
 #include "incident.h"
 #include "log.h"
+#include "metrics.h"
 #include "persons.h"
 #include "server.h"
 #include "store.h"
@@ -26,27 +27,37 @@ static const struct command *const tables[] = {
     session_commands,     plan_commands,     incident_commands, incident_change_commands,
     paging_commands,      staffing_commands, persons_commands,  person_show_commands,
     person_care_commands, status_commands,   report_commands,   audit_commands,
-    alarm_commands,       family_commands,   health_commands};
+    alarm_commands,       family_commands,   health_commands,   metrics_commands};
 
-const struct command *dispatch_find(const char *name)
-{
-    for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
-        for (const struct command *c = tables[t]; c->name; c++)
-            if (!strcmp(c->name, name))
-                return c;
-    return NULL;
-}
+#define MAX_COMMANDS 96
 
 const struct command *dispatch_table(size_t *count)
 {
-    static struct command all[64];
+    static struct command all[MAX_COMMANDS];
     static size_t n;
     if (n == 0)
         for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
-            for (const struct command *c = tables[t]; c->name && n < 64; c++)
+            for (const struct command *c = tables[t]; c->name && n < MAX_COMMANDS; c++)
                 all[n++] = *c;
     *count = n;
     return all;
+}
+
+const struct command *dispatch_find(const char *name)
+{
+    size_t n;
+    const struct command *all = dispatch_table(&n);
+    for (size_t i = 0; name && i < n; i++)
+        if (!strcmp(all[i].name, name))
+            return &all[i];
+    return NULL;
+}
+
+size_t dispatch_index(const struct command *cmd)
+{
+    size_t n;
+    const struct command *all = dispatch_table(&n);
+    return cmd ? (size_t)(cmd - all) : n;
 }
 
 static int storage_error(struct proto_error *e, int rc)
@@ -301,6 +312,7 @@ char *dispatch_request_from(struct muster *m, struct outbox *ob, const struct di
     } else {
         reply = reply_for(&c, cmd->fn(&c));
     }
+    metrics_request(m->metrics, dispatch_index(cmd), c.err.code);
     json_decref(c.result);
     return reply;
 }

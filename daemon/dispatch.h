@@ -78,8 +78,13 @@ struct command {
     unsigned flags;          /* CMD_MUTATING, CMD_AUDIT_READ, or 0: a plain read */
 };
 
-/* Look a command up by name; NULL when unknown. */
+/* Look a command up by name (NULL: none); NULL when unknown.  The row
+ * is one of dispatch_table's. */
 const struct command *dispatch_find(const char *name);
+
+/* The index of cmd in dispatch_table, or its count for NULL (for
+ * metrics_request). */
+size_t dispatch_index(const struct command *cmd);
 
 /* All commands, for tests and documentation: sets *count. */
 const struct command *dispatch_table(size_t *count);
@@ -162,5 +167,6 @@ extern const struct command report_commands[];
 extern const struct command audit_commands[];
 extern const struct command alarm_commands[];
 extern const struct command family_commands[];
+extern const struct command metrics_commands[];
 
 #endif

@@ -100,6 +100,11 @@ void feed_free(struct feed *feed)
     free(feed);
 }
 
+size_t feed_connections(const struct feed *feed)
+{
+    return guard_connections(feed->guard);
+}
+
 void feed_publish(struct feed *feed, const char *kind, const char *body)
 {
     if (zmq_send(feed->sock, kind, strlen(kind), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||

@@ -10,6 +10,7 @@
 #ifndef MUSTER_FEED_H
 #define MUSTER_FEED_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -26,6 +27,10 @@ void feed_revoke(struct feed *feed);
 
 /* Close the feed's loop handles (before the loop ends). */
 void feed_close(struct feed *feed);
+
+/* Connections to the feed now (subscribers, and those still in their
+ * handshake). */
+size_t feed_connections(const struct feed *feed);
 
 /* Publish one committed event.  Never blocks: a slow subscriber loses
  * messages and must re-snapshot (the gap in seq tells it). */

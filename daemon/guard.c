@@ -89,6 +89,7 @@ struct guard {
     int refused_err;
     int64_t logged_at;
     char last_peer[INET6_ADDRSTRLEN + 8];
+    atomic_size_t open; /* accepted and not yet disconnected (metrics) */
 };
 
 uint64_t guard_nofile_raise(void)
@@ -107,6 +108,11 @@ uint64_t guard_nofile_raise(void)
         getrlimit(RLIMIT_NOFILE, &rl);
     }
     return rl.rlim_cur == RLIM_INFINITY ? UINT64_MAX : (uint64_t)rl.rlim_cur;
+}
+
+size_t guard_connections(const struct guard *g)
+{
+    return g ? atomic_load(&((struct guard *)g)->open) : 0;
 }
 
 size_t guard_cap(uint64_t nofile)
@@ -244,10 +250,13 @@ static void guard_event(struct guard *g, uint16_t event, uint32_t value)
 {
     switch (event) {
     case ZMQ_EVENT_ACCEPTED:
+        atomic_fetch_add(&g->open, 1);
         conn_accepted(g, (int)value);
         guard_enforce(g);
         break;
     case ZMQ_EVENT_DISCONNECTED:
+        if (atomic_load(&g->open) > 0)
+            atomic_fetch_sub(&g->open, 1);
         conn_forget(g, (int)value);
         break;
     case ZMQ_EVENT_ACCEPT_FAILED:
@@ -342,6 +351,7 @@ int guard_open(void *zctx, void *sock, const char *name, struct guard **out)
     snprintf(g->last_peer, sizeof(g->last_peer), "?");
     g->cap = guard_cap(guard_nofile_raise());
     atomic_init(&g->stop, false);
+    atomic_init(&g->open, 0);
     int rc = guard_monitor(g, zctx);
     if (rc == 0 && (rc = uv_thread_create(&g->thread, guard_main, g)) != 0) {
         zmq_socket_monitor(sock, NULL, 0);

@@ -38,6 +38,10 @@ int guard_open(void *zctx, void *sock, const char *name, struct guard **out);
  * from the thread that owns the socket.  No-op when *g is NULL. */
 void guard_close(struct guard **g);
 
+/* Connections accepted on the guarded socket and not yet ended (any
+ * thread may ask). */
+size_t guard_connections(const struct guard *g);
+
 /* The pending cap for a soft descriptor limit of nofile: GUARD_PENDING_MAX,
  * or an eighth of the limit when that is smaller (at least 4), so pending
  * handshakes on the two server sockets never take a quarter of it. */

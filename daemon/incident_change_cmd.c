@@ -103,8 +103,9 @@ static int cmd_level(struct cmd_ctx *c)
         json_decref(r);
         return dispatch_storage_fail(c, rc);
     }
-    log_info("incident %s: level %d -> %d by %s: %d agencies paged, %d stood down", inc.ref,
-             inc.level, (int)level, c->actor, pc.paged, pc.stopped);
+    /* once committed, and by role: who exactly is the audit trail's */
+    outbox_log(c->outbox, "incident %s: level %d -> %d by %s: %d agencies paged, %d stood down",
+               inc.ref, inc.level, (int)level, c->principal, pc.paged, pc.stopped);
     snprintf(c->detail, sizeof(c->detail), "{\"from\":%d,\"to\":%d}", inc.level, (int)level);
     c->result = r;
     return 0;
@@ -195,8 +196,8 @@ static int amend_apply(struct cmd_ctx *c, struct amend *a, json_t **result)
         rc = outbox_event(c->m, c->outbox, a->inc.id, a->inc.ref, "incident.amended", ev, c->now);
     }
     if (rc == 0)
-        log_info("incident %s: plan amended to version %d by %s: %s", a->inc.ref, version, c->actor,
-                 a->summary);
+        outbox_log(c->outbox, "incident %s: plan amended to version %d by %s: %s", a->inc.ref,
+                   version, c->principal, a->summary);
     snprintf(c->detail, sizeof(c->detail), "{\"plan_version\":%d}", version);
     return rc;
 }

@@ -32,6 +32,8 @@ static void usage(FILE *f)
         "  --reports DIR      stand-down reports (default: var/reports)\n"
         "  --scripts DIR      paging scripts named by exec contacts (default: " MUSTER_SCRIPTS_DIR
         ")\n"
+        "  --metrics HOST:PORT  serve GET /metrics (Prometheus) over plain HTTP there,\n"
+        "                     e.g. 127.0.0.1:9464 (default: none)\n"
         "  --check-plan       validate the plan files named and exit 0 or 1\n"
         "  -v, -q             more or less logging\n"
         "  --version, --help\n");
@@ -76,6 +78,7 @@ static int parse_args(int argc, char **argv, struct args *a)
                                          {"feed", required_argument, NULL, 'f'},
                                          {"reports", required_argument, NULL, 'r'},
                                          {"scripts", required_argument, NULL, 's'},
+                                         {"metrics", required_argument, NULL, 'M'},
                                          {"check-plan", no_argument, NULL, 'C'},
                                          {"clock-offset", required_argument, NULL, 'O'},
                                          {"version", no_argument, NULL, 'V'},
@@ -104,6 +107,9 @@ static int parse_args(int argc, char **argv, struct args *a)
             break;
         case 's':
             a->cfg.scripts_dir = optarg;
+            break;
+        case 'M':
+            a->cfg.metrics_ep = optarg;
             break;
         case 'C':
             a->check = true;
@@ -194,8 +200,9 @@ int main(int argc, char **argv)
         fatalx("cannot create the event loop");
     if (server_open(&m) != 0)
         fatalx("musterd cannot start (see the error above)");
-    log_info("musterd %s ready: control %s, feed %s, %zu plans", MUSTER_VERSION, a.cfg.control_ep,
-             a.cfg.feed_ep, m.plans->count);
+    log_info("musterd %s ready: control %s, feed %s, %zu plans%s%s", MUSTER_VERSION,
+             a.cfg.control_ep, a.cfg.feed_ep, m.plans->count,
+             a.cfg.metrics_ep ? ", metrics http://" : "", a.cfg.metrics_ep ? a.cfg.metrics_ep : "");
     server_notify("READY=1");
     uv_run(&loop, UV_RUN_DEFAULT);
 

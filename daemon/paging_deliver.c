@@ -20,6 +20,7 @@
 #include "frozen.h"
 #include "keys.h"
 #include "log.h"
+#include "metrics.h"
 #include "outbox.h"
 #include "paging.h"
 #include "paging_int.h"
@@ -435,8 +436,9 @@ static int result_record(struct muster *m, struct outbox *ob, struct result *r, 
     sqlite3_stmt *s = store_stmt(m->store, SQL_RESULT);
     if (!s)
         return -EINVAL;
+    const char *state = result_state(r);
     sqlite3_bind_int64(s, 1, r->id);
-    sqlite3_bind_text(s, 2, result_state(r), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, state, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, r->detail[0] ? r->detail : NULL, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 4, now);
     int rc = store_step(s);
@@ -451,6 +453,8 @@ static int result_record(struct muster *m, struct outbox *ob, struct result *r, 
     char channel[16];
     snprintf(channel, sizeof(channel), "%s", store_col_text(s, 2));
     sqlite3_reset(s);
+    if (!strcmp(state, "failed"))
+        metrics_delivery_failed(m->metrics, channel);
     return result_event(m, ob, r, page_id, fstep, fattempt, channel, now);
 }
 

@@ -25,6 +25,8 @@
 #include "persons.h"
 #include "frozen.h"
 #include "health.h"
+#include "metrics.h"
+#include "metrics_http.h"
 #include "plan.h"
 #include "store.h"
 #include "zap.h"
@@ -244,6 +246,16 @@ static int persons_part(struct muster *m)
     return persons_open(m, &m->persons);
 }
 
+static int metrics_part(struct muster *m)
+{
+    return metrics_open(m, &m->metrics);
+}
+
+static int metrics_http_part(struct muster *m)
+{
+    return m->cfg->metrics_ep ? metrics_http_open(m, m->cfg->metrics_ep, &m->metrics_http) : 0;
+}
+
 static int health_part(struct muster *m)
 {
     return health_open(m, &m->health);
@@ -260,6 +272,7 @@ static const struct {
     {"the database", store_part},
     {"the keys", server_keys_load},
     {"the ZeroMQ context", zmq_part},
+    {"the metrics", metrics_part},
     {"the frozen plan cache", frozen_part},
     {"the ZAP handler", zap_part},
     {"the status feed", feed_part},
@@ -268,6 +281,7 @@ static const struct {
     {"staffing", staffing_part},
     {"persons", persons_part},
     {"the health timer", health_part},
+    {"the metrics endpoint (--metrics)", metrics_http_part},
     {"the signal handlers", signals_open},
     {"the housekeeping timers", housekeeping_open},
 };
@@ -329,6 +343,7 @@ void server_close(struct muster *m)
     if (m->persons)
         persons_close(m->persons);
     health_close(m->health);
+    metrics_http_close(m->metrics_http);
     feed_close(m->feed);
     close_handle(&m->sig_int);
     close_handle(&m->sig_term);
@@ -343,6 +358,8 @@ void server_free(struct muster *m)
 {
     control_cancel(m->control); /* their drop functions use the modules below */
     persons_free(m->persons);
+    metrics_http_free(m->metrics_http);
+    metrics_free(m->metrics);
     health_free(m->health);
     frozen_free(m->frozen);
     staffing_free(m->staffing);

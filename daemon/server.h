@@ -25,6 +25,8 @@ struct staffing;
 struct frozen;
 struct persons;
 struct health;
+struct metrics;
+struct metrics_http;
 
 struct server_config {
     const char *plans_dir;   /* directory of *.yaml plans */
@@ -35,6 +37,7 @@ struct server_config {
     const char *reports_dir; /* stand-down reports are written here */
     int64_t clock_offset_ms; /* added to the wall clock (tests only) */
     const char *scripts_dir; /* paging scripts an exec target names by name (page-sms) */
+    const char *metrics_ep;  /* HOST:PORT for GET /metrics over HTTP, or NULL */
 };
 
 struct muster {
@@ -53,7 +56,9 @@ struct muster {
     struct staffing *staffing;
     struct frozen *frozen; /* frozen plans of incidents, typed and cached */
     struct persons *persons;
-    struct health *health; /* the loop's timer for health.show */
+    struct health *health;             /* the loop's timer for health.show */
+    struct metrics *metrics;           /* counters and histograms (metrics.show) */
+    struct metrics_http *metrics_http; /* GET /metrics (--metrics), or NULL */
     uv_signal_t sig_int, sig_term, sig_hup;
     uv_timer_t housekeeping;
     uv_timer_t watchdog; /* WATCHDOG=1 to systemd, when it asks for it */
