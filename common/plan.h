@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -188,6 +189,7 @@ struct plan_persons {
     unsigned working_weekdays; /* bit 0 = Sunday .. bit 6 = Saturday: default Mon-Fri */
     char **bank_holidays;      /* "YYYY-MM-DD", sorted */
     size_t nbank_holidays;
+    char *bank_holidays_file;   /* the holiday file they came from, or NULL (listed in the plan) */
     int contact_attempts;       /* before "unable to contact": default 3 */
     int64_t urgent_ack_ms;      /* an urgent referral's provider acknowledges within this: 1h */
     int64_t handoff_ack_ms;     /* a neighbouring hub acknowledges a handoff within this: 1d */
@@ -332,6 +334,12 @@ int plan_exec_path(const char *scripts_dir, const char *target, char *buf, size_
  * --check-plan and plan loading: a warning, never a refusal (the program
  * may be installed later, or only on the server). */
 int plan_exec_check(const struct plan *p, const char *scripts_dir, struct plan_errors *warns);
+
+/* When p's bank holidays end (31 December of the year of the last date)
+ * before the incident horizon (now plus the last re-screening of any
+ * instrument and its grace), a warning "file:line:column: warning: ..."
+ * appended to warns.  Returns the number of warnings (0 or 1). */
+int plan_holidays_check(const struct plan *p, time_t now, struct plan_errors *warns);
 
 /* Where a node of p's source is, as "file:line:column" into buf: path
  * names mapping keys from the root (NULL-terminated: {"persons",

@@ -54,6 +54,7 @@ int server_plans_load(struct muster *m)
         log_info("plan %s (%s, version %s) loaded from %s", set->plans[i]->id, set->plans[i]->name,
                  set->plans[i]->version, set->plans[i]->path);
         plan_exec_check(set->plans[i], m->cfg->scripts_dir, &errs);
+        plan_holidays_check(set->plans[i], (time_t)(server_now(m) / 1000), &errs);
     }
     for (size_t i = 0; i < errs.count; i++)
         log_warnx("%s", errs.msg[i]);
