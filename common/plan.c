@@ -177,9 +177,12 @@ static struct plan *plan_new(const char *name, const char *buf, size_t len)
     return plan;
 }
 
-/* The directory part of a file name ("." for none), for c->dir. */
-static char *name_dir(const char *name)
+/* The directory part of a file name ("." for none), or the directory
+ * itself when is_dir, for c->dir. */
+static char *name_dir(const char *name, bool is_dir)
 {
+    if (is_dir)
+        return strdup(name);
     const char *slash = strrchr(name, '/');
     if (slash == NULL)
         return strdup(".");
@@ -188,6 +191,12 @@ static char *name_dir(const char *name)
 
 int plan_load_buffer(const char *name, const char *buf, size_t len, struct plan **out,
                      struct plan_errors *errs)
+{
+    return plan_load_buffer_at(name, NULL, buf, len, out, errs);
+}
+
+int plan_load_buffer_at(const char *name, const char *holidays_dir, const char *buf, size_t len,
+                        struct plan **out, struct plan_errors *errs)
 {
     struct ctx c = {.name = name, .buf = buf, .len = len, .errs = errs};
     struct node *root = NULL;
@@ -199,7 +208,9 @@ int plan_load_buffer(const char *name, const char *buf, size_t len, struct plan 
         plan_errors_add(errs, "%s: file is larger than %d bytes", name, PLAN_MAX_BYTES);
         return -EFBIG;
     }
-    if ((plan = plan_new(name, buf, len)) == NULL || (c.dir = dir = name_dir(name)) == NULL) {
+    if ((plan = plan_new(name, buf, len)) == NULL ||
+        (c.dir = dir = name_dir(holidays_dir ? holidays_dir : name, holidays_dir != NULL)) ==
+            NULL) {
         c.rc = -ENOMEM;
         goto done;
     }

@@ -295,10 +295,17 @@ void plan_errors_free(struct plan_errors *errs);
  */
 int plan_load_file(const char *path, struct plan **out, struct plan_errors *errs);
 
-/* The same from a buffer; name is used in messages.  buf need not be
- * NUL-terminated. */
+/* The same from a buffer; name is used in messages, and a holiday file
+ * the plan names is looked for in the holidays/ directory beside it (then
+ * among the installed ones).  buf need not be NUL-terminated. */
 int plan_load_buffer(const char *name, const char *buf, size_t len, struct plan **out,
                      struct plan_errors *errs);
+
+/* The same, looking for holiday files in holidays_dir/holidays/ (then
+ * among the installed ones) whatever name says: musterd's --plans
+ * directory for a plan text a client sent. */
+int plan_load_buffer_at(const char *name, const char *holidays_dir, const char *buf, size_t len,
+                        struct plan **out, struct plan_errors *errs);
 
 void plan_free(struct plan *plan);
 

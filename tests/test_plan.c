@@ -1961,6 +1961,32 @@ static void test_holidays_file(void **state)
     }
 }
 
+/* A plan text sent to musterd (incident.amend) looks for its holiday file
+ * in musterd's plans directory, whatever file name came with it. */
+static void test_holidays_file_at(void **state)
+{
+    char *dir = holiday_dir("testland", testland), *path = path_of(dir, "t.yaml");
+    char *text = read_text(path);
+    struct plan_errors errs = {0};
+    struct plan *p = NULL;
+
+    (void)state;
+    assert_int_equal(plan_load_buffer("/home/gold/cambs.yaml", text, strlen(text), &p, &errs),
+                     -EINVAL);
+    assert_non_null(strstr(errs.msg[0], "/home/gold/cambs.yaml:11:18: \"bank_holidays\": no "
+                                        "holiday file \"testland\" (looked for "
+                                        "/home/gold/holidays/testland.yaml and "));
+    plan_errors_free(&errs);
+    assert_int_equal(
+        plan_load_buffer_at("/home/gold/cambs.yaml", dir, text, strlen(text), &p, &errs), 0);
+    assert_int_equal(p->persons.nbank_holidays, 3);
+    assert_non_null(strstr(p->source, "bank_holidays: [2026-12-25, 2026-12-28, 2027-01-01]"));
+    plan_free(p);
+    free(text);
+    free(path);
+    holiday_dir_free(dir);
+}
+
 struct holiday_error_case {
     const char *name; /* what the plan says after "bank_holidays: " */
     const char *file; /* holidays/testland.yaml, or NULL for none */
@@ -3092,6 +3118,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_bank_holidays),
         cmocka_unit_test(test_bank_holidays_sorted),
         cmocka_unit_test(test_holidays_file),
+        cmocka_unit_test(test_holidays_file_at),
         cmocka_unit_test(test_holidays_file_errors),
         cmocka_unit_test(test_holidays_shipped),
         cmocka_unit_test(test_holidays_horizon),
