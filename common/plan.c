@@ -90,6 +90,7 @@ static void persons_free(struct plan_persons *pp)
     free(pp->neighbours);
     strings_free(pp->home_areas, pp->nhome_areas);
     strings_free(pp->bank_holidays, pp->nbank_holidays);
+    free(pp->bank_holidays_file);
     for (size_t i = 0; i < pp->screening.nrescreen; i++)
         free(pp->screening.rescreen[i].days);
     free(pp->screening.rescreen);
@@ -176,24 +177,47 @@ static struct plan *plan_new(const char *name, const char *buf, size_t len)
     return plan;
 }
 
+/* The directory part of a file name ("." for none), or the directory
+ * itself when is_dir, for c->dir. */
+static char *name_dir(const char *name, bool is_dir)
+{
+    if (is_dir)
+        return strdup(name);
+    const char *slash = strrchr(name, '/');
+    if (slash == NULL)
+        return strdup(".");
+    return strndup(name, slash == name ? 1 : (size_t)(slash - name));
+}
+
 int plan_load_buffer(const char *name, const char *buf, size_t len, struct plan **out,
                      struct plan_errors *errs)
+{
+    return plan_load_buffer_at(name, NULL, buf, len, out, errs);
+}
+
+int plan_load_buffer_at(const char *name, const char *holidays_dir, const char *buf, size_t len,
+                        struct plan **out, struct plan_errors *errs)
 {
     struct ctx c = {.name = name, .buf = buf, .len = len, .errs = errs};
     struct node *root = NULL;
     struct plan *plan = NULL;
+    char *dir = NULL;
     int rc;
 
     if (len > PLAN_MAX_BYTES) {
         plan_errors_add(errs, "%s: file is larger than %d bytes", name, PLAN_MAX_BYTES);
         return -EFBIG;
     }
-    if ((plan = plan_new(name, buf, len)) == NULL) {
+    if ((plan = plan_new(name, buf, len)) == NULL ||
+        (c.dir = dir = name_dir(holidays_dir ? holidays_dir : name, holidays_dir != NULL)) ==
+            NULL) {
         c.rc = -ENOMEM;
         goto done;
     }
     if (plan_tree_parse(&c, &root) == 0)
         load_root(&c, root, plan);
+    if (c.rc == 0 && c.nerr == 0)
+        c.rc = plan_holidays_freeze(&c, plan);
 done:
     rc = c.rc != 0 ? c.rc : c.nerr > 0 ? -EINVAL : 0;
     if (rc == -ENOMEM)
@@ -203,11 +227,11 @@ done:
     else
         plan_free(plan);
     plan_node_free(root);
+    free(dir);
     return rc;
 }
 
-/* Read a whole regular file of at most PLAN_MAX_BYTES; errors to errs. */
-static int read_file(const char *path, char **buf, size_t *len, struct plan_errors *errs)
+int plan_read_file(const char *path, char **buf, size_t *len, struct plan_errors *errs)
 {
     struct stat st;
     ssize_t n = 0;
@@ -234,6 +258,8 @@ static int read_file(const char *path, char **buf, size_t *len, struct plan_erro
                         n < 0 ? strerror(errno) : "file changed");
     }
     *len = n > 0 ? (size_t)n : 0;
+    if (*buf != NULL)
+        (*buf)[*len] = '\0';
 done:
     if (fd >= 0)
         close(fd);
@@ -248,7 +274,7 @@ int plan_load_file(const char *path, struct plan **out, struct plan_errors *errs
 {
     char *buf = NULL;
     size_t len = 0;
-    int rc = read_file(path, &buf, &len, errs);
+    int rc = plan_read_file(path, &buf, &len, errs);
 
     if (rc == 0)
         rc = plan_load_buffer(path, buf, len, out, errs);

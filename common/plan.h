@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -188,6 +189,7 @@ struct plan_persons {
     unsigned working_weekdays; /* bit 0 = Sunday .. bit 6 = Saturday: default Mon-Fri */
     char **bank_holidays;      /* "YYYY-MM-DD", sorted */
     size_t nbank_holidays;
+    char *bank_holidays_file;   /* the holiday file they came from, or NULL (listed in the plan) */
     int contact_attempts;       /* before "unable to contact": default 3 */
     int64_t urgent_ack_ms;      /* an urgent referral's provider acknowledges within this: 1h */
     int64_t handoff_ack_ms;     /* a neighbouring hub acknowledges a handoff within this: 1d */
@@ -293,10 +295,17 @@ void plan_errors_free(struct plan_errors *errs);
  */
 int plan_load_file(const char *path, struct plan **out, struct plan_errors *errs);
 
-/* The same from a buffer; name is used in messages.  buf need not be
- * NUL-terminated. */
+/* The same from a buffer; name is used in messages, and a holiday file
+ * the plan names is looked for in the holidays/ directory beside it (then
+ * among the installed ones).  buf need not be NUL-terminated. */
 int plan_load_buffer(const char *name, const char *buf, size_t len, struct plan **out,
                      struct plan_errors *errs);
+
+/* The same, looking for holiday files in holidays_dir/holidays/ (then
+ * among the installed ones) whatever name says: musterd's --plans
+ * directory for a plan text a client sent. */
+int plan_load_buffer_at(const char *name, const char *holidays_dir, const char *buf, size_t len,
+                        struct plan **out, struct plan_errors *errs);
 
 void plan_free(struct plan *plan);
 
@@ -332,6 +341,12 @@ int plan_exec_path(const char *scripts_dir, const char *target, char *buf, size_
  * --check-plan and plan loading: a warning, never a refusal (the program
  * may be installed later, or only on the server). */
 int plan_exec_check(const struct plan *p, const char *scripts_dir, struct plan_errors *warns);
+
+/* When p's bank holidays end (31 December of the year of the last date)
+ * before the incident horizon (now plus the last re-screening of any
+ * instrument and its grace), a warning "file:line:column: warning: ..."
+ * appended to warns.  Returns the number of warnings (0 or 1). */
+int plan_holidays_check(const struct plan *p, time_t now, struct plan_errors *warns);
 
 /* Where a node of p's source is, as "file:line:column" into buf: path
  * names mapping keys from the root (NULL-terminated: {"persons",

@@ -299,8 +299,16 @@ static const struct field persons_fields[] = {
     F_FLAGS("explicit_consent", plan_persons, explicit_consent, 0, 6, &plan_category_set, 0),
     F_INT("referral_working_days", plan_persons, referral_working_days, OPTIONAL, 1, 30, 2),
     F_FLAGS("working_days", plan_persons, working_weekdays, 1, 7, &plan_weekday_set, MON_TO_FRI),
-    F_STRSET("bank_holidays", plan_persons, bank_holidays, nbank_holidays, OPTIONAL, 0, 1000, 40,
-             plan_check_date),
+    {.key = "bank_holidays",
+     .kind = K_HOLIDAYS,
+     .required = OPTIONAL,
+     .off = offsetof(struct plan_persons, bank_holidays),
+     .min = 0,
+     .max = 1000,
+     .item_max = 40,
+     .check = plan_check_date,
+     .unique = true,
+     .count_off = offsetof(struct plan_persons, nbank_holidays)},
     F_INT("contact_attempts", plan_persons, contact_attempts, OPTIONAL, 1, 10, 3),
     F_DURATION("urgent_ack", plan_persons, urgent_ack_ms, SECONDS(1), HOURS(72), HOURS(1)),
     F_DURATION("handoff_ack", plan_persons, handoff_ack_ms, SECONDS(1), DAYS(14), DAYS(1)),
@@ -317,6 +325,17 @@ static const struct field persons_fields[] = {
     F_SEQ("pathways", plan_persons, pathways, npathways, 1, 100, &pathway_schema),
     F_SEQ("rules", plan_persons, rules, nrules, 1, 200, &rule_schema),
 };
+
+/* A holiday file, holidays/<name>.yaml (plan_holidays.c): not a plan
+ * section, a document of its own that "bank_holidays: <name>" names. */
+static const struct field holiday_file_fields[] = {
+    F_STR("nation", plan_holiday_file, nation, REQUIRED, 200, NULL),
+    F_STR("source", plan_holiday_file, source, OPTIONAL, 2000, NULL),
+    F_STRSET("dates", plan_holiday_file, dates, ndates, REQUIRED, 1, 1000, 40, plan_check_date),
+};
+
+const struct schema plan_holiday_file_schema = {
+    "the holiday file", sizeof(struct plan_holiday_file), FIELDS(holiday_file_fields), NULL};
 
 static const struct schema persons_schema = {"persons", sizeof(struct plan_persons),
                                              FIELDS(persons_fields), plan_post_persons};

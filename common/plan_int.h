@@ -11,6 +11,7 @@
  *   plan_xref.c    cross-checks, run once a mapping (or the file) is loaded
  *   plan_json.c    plan_to_json
  *   plan_locate.c  plan_locate: a node's file:line:column in a loaded plan
+ *   plan_holidays.c bank holidays named by a shared file, and their horizon
  *   plan.c         loading, freeing, queries and plan sets
  *
  * Everything that fails reports through plan_fail, which keeps the
@@ -53,9 +54,13 @@ struct ctx {
     const char *buf;  /* the text being parsed */
     size_t len;
     struct plan_errors *errs;
-    size_t nerr;   /* errors found by this load, including dropped ones */
-    size_t nnodes; /* nodes built so far */
-    int rc;        /* a failure that is not the plan's fault (-ENOMEM) */
+    size_t nerr;     /* errors found by this load, including dropped ones */
+    size_t nnodes;   /* nodes built so far */
+    int rc;          /* a failure that is not the plan's fault (-ENOMEM) */
+    const char *dir; /* the plan file's directory: holidays/ is looked for there */
+    /* the holiday file's name in buf, replaced by its dates once loaded
+     * (plan_holidays_freeze); span 0 when the plan names none */
+    size_t holidays_off, holidays_span;
 };
 
 /* ---- the schema types ------------------------------------------------- */
@@ -74,6 +79,8 @@ enum kind {
     K_CHOICE,   /* one of names: int, the name's value */
     K_FLAGS,    /* min..max different names: unsigned, bit i for name i */
     K_DAYS,     /* min..max increasing "<n>", "<n>d|w|m", 1..item_max days: int array, count */
+    K_HOLIDAYS, /* a K_STRINGS list of dates, or a scalar naming a holiday file whose dates
+                   fill the same members (plan_holidays.c) */
     K_RESCREEN, /* min..max re-screenings: a K_DAYS list (the TSQ's), or mappings by sub:
                    struct plan_rescreen array at off, count at count_off */
 };
@@ -154,6 +161,33 @@ const struct node *plan_seq_get(const struct node *seq, size_t i);
 /* Fill obj from a mapping node following schema s: every key's value, the
  * defaults of absent optional keys, then s->post. */
 void plan_load_mapping(struct ctx *c, const struct schema *s, const struct node *map, void *obj);
+
+/* ---- plan_holidays.c: bank holidays by reference ------------------------- */
+
+/* A holiday file (holidays/<name>.yaml), by plan_holiday_file_schema. */
+struct plan_holiday_file {
+    char *nation; /* "England and Wales" */
+    char *source; /* where the dates come from, free text; may be NULL */
+    char **dates; /* "YYYY-MM-DD", unique */
+    size_t ndates;
+};
+
+extern const struct schema plan_holiday_file_schema;
+
+/* The K_HOLIDAYS loader for a name (v a non-empty scalar): the dates of
+ * the holiday file it names, in the struct plan_persons obj, or what is
+ * wrong with the name or the file. */
+void plan_holidays_ref(struct ctx *c, const struct field *f, const yaml_mark_t *at,
+                       const struct node *v, void *obj);
+
+/* Once plan loaded from c: the holiday file's name in plan->source
+ * replaced by the dates it stood for.  0 or -ENOMEM. */
+int plan_holidays_freeze(struct ctx *c, struct plan *plan);
+
+/* Read a whole regular file of at most PLAN_MAX_BYTES into *buf (the
+ * caller frees it; NUL-terminated) and *len: 0, or -errno with the
+ * problem appended to errs (plan.c). */
+int plan_read_file(const char *path, char **buf, size_t *len, struct plan_errors *errs);
 
 /* ---- plan_value.c: scalar values --------------------------------------- */
 

@@ -98,6 +98,17 @@ static void load_strings(struct ctx *c, const struct field *f, const yaml_mark_t
         strings_check_unique(c, f, v, arr);
 }
 
+/* Bank holidays: a list of dates, or the name of a holiday file (an
+ * empty value is no name: reported as a list would be). */
+static void load_holidays(struct ctx *c, const struct field *f, const yaml_mark_t *at,
+                          const struct node *v, void *obj)
+{
+    if (v->type == NODE_SCALAR && v->len > 0)
+        plan_holidays_ref(c, f, at, v, obj);
+    else
+        load_strings(c, f, at, v, obj);
+}
+
 /* A list of names becomes a bit set: bit i for name i, each name once. */
 static void load_flags(struct ctx *c, const struct field *f, const yaml_mark_t *at,
                        const struct node *v, void *obj)
@@ -327,6 +338,7 @@ static loader_fn *const loaders[] = {
     [K_MAPPING] = load_submapping,
     [K_SEQUENCE] = load_sequence,
     [K_STRINGS] = load_strings,
+    [K_HOLIDAYS] = load_holidays,
     [K_NEEDS] = load_needs,
     [K_BOOL] = plan_load_bool,
     [K_CHOICE] = plan_load_choice,

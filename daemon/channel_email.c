@@ -19,11 +19,17 @@
 #include <strings.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "channel_int.h"
 
 #define SUBJECT_PLAIN_MAX 900 /* longer subjects are encoded and folded */
 #define BODY_LINE_MAX 990     /* SMTP allows 998 octets per line */
-#define WORD_BYTES 45         /* raw bytes per encoded-word: 60 base64 chars */
+/* Raw bytes per encoded-word: "=?UTF-8?B?" and "?=" around the base64 of
+ * 39 bytes (52 characters) after "Subject: ", or of 45 (60) after the
+ * folding space, make lines of 73 characters (RFC 2047 allows 76). */
+#define WORD_FIRST_BYTES 39
+#define WORD_BYTES 45
 
 /* A growing string; oom sticks once an allocation failed. */
 struct buf {
@@ -96,32 +102,27 @@ static void add_date(struct buf *b)
     buf_str(b, line);
 }
 
-static void base64(struct buf *b, const unsigned char *s, size_t n)
-{
-    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for (size_t i = 0; i < n; i += 3) {
-        unsigned v = (unsigned)s[i] << 16;
-        if (i + 1 < n)
-            v |= (unsigned)s[i + 1] << 8;
-        if (i + 2 < n)
-            v |= s[i + 2];
-        char q[4] = {tab[(v >> 18) & 63], tab[(v >> 12) & 63], i + 1 < n ? tab[(v >> 6) & 63] : '=',
-                     i + 2 < n ? tab[v & 63] : '='};
-        buf_add(b, q, 4);
-    }
-}
-
-/* Subject as RFC 2047 encoded-words, never splitting a UTF-8 character,
- * folded one word per line. */
+/*
+ * The Subject as RFC 2047 "B" encoded-words, folded one word per line:
+ * an encoded-word is at most 75 characters and a line holding one at most
+ * 76 (section 2), and no word ends inside a UTF-8 character (section 5).
+ * Kept here rather than taken from a MIME library: it is this one loop on
+ * libsodium's base64, where GMime would bring glib into musterd for one
+ * header.
+ */
 static void add_subject_encoded(struct buf *b, const char *s, size_t len)
 {
+    char word[sodium_base64_ENCODED_LEN(WORD_BYTES, sodium_base64_VARIANT_ORIGINAL)];
     size_t i = 0;
     while (i < len) {
-        size_t n = len - i < WORD_BYTES ? len - i : WORD_BYTES;
+        size_t most = i == 0 ? WORD_FIRST_BYTES : WORD_BYTES;
+        size_t n = len - i < most ? len - i : most;
         while (n > 1 && i + n < len && ((unsigned char)s[i + n] & 0xC0) == 0x80)
-            n--;
+            n--; /* s[i + n] continues a character: end the word before it starts */
+        sodium_bin2base64(word, sizeof(word), (const unsigned char *)s + i, n,
+                          sodium_base64_VARIANT_ORIGINAL);
         buf_str(b, i == 0 ? "=?UTF-8?B?" : "\r\n =?UTF-8?B?");
-        base64(b, (const unsigned char *)s + i, n);
+        buf_str(b, word);
         buf_str(b, "?=");
         i += n;
     }

@@ -129,7 +129,8 @@ static int amend_load(struct cmd_ctx *c, struct amend *a)
         change_target(c, &a->inc, &a->old))
         return -1;
     struct plan_errors errs = {0};
-    int rc = plan_load_buffer(file, source, strlen(source), &a->nw, &errs);
+    /* a holiday file it names is musterd's own, never one beside the client's file */
+    int rc = plan_load_buffer_at(file, c->m->cfg->plans_dir, source, strlen(source), &a->nw, &errs);
     if (rc != 0)
         proto_fail(&c->err, ERR_BAD_ARGUMENT, "%s%s", errs.count ? errs.msg[0] : "invalid plan",
                    errs.count > 1 ? " (and more: musterd --check-plan shows them all)" : "");

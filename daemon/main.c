@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dbfile.h"
 #include "dblock.h"
@@ -40,7 +41,8 @@ static void usage(FILE *f)
 }
 
 /* musterd --check-plan FILE...: like nginx -t.  An exec program that
- * cannot be run now is a warning on stderr: the plan is still OK. */
+ * cannot be run now, and bank holidays that end before the incident
+ * horizon, are warnings on stderr: the plan is still OK. */
 static int check_plans(int argc, char **argv, const char *scripts_dir)
 {
     int bad = 0;
@@ -49,6 +51,7 @@ static int check_plans(int argc, char **argv, const char *scripts_dir)
         struct plan_errors errs = {0};
         if (plan_load_file(argv[i], &p, &errs) == 0) {
             plan_exec_check(p, scripts_dir, &errs);
+            plan_holidays_check(p, time(NULL), &errs);
             for (size_t j = 0; j < errs.count; j++)
                 fprintf(stderr, "%s\n", errs.msg[j]);
             printf("%s: plan OK\n", argv[i]);

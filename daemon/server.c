@@ -5,16 +5,14 @@
 #include "server.h"
 
 #include <errno.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <systemd/sd-daemon.h>
 #include <zmq.h>
 
 #include "control.h"
@@ -58,6 +56,7 @@ int server_plans_load(struct muster *m)
         log_info("plan %s (%s, version %s) loaded from %s", set->plans[i]->id, set->plans[i]->name,
                  set->plans[i]->version, set->plans[i]->path);
         plan_exec_check(set->plans[i], m->cfg->scripts_dir, &errs);
+        plan_holidays_check(set->plans[i], (time_t)(server_now(m) / 1000), &errs);
     }
     for (size_t i = 0; i < errs.count; i++)
         log_warnx("%s", errs.msg[i]);
@@ -158,11 +157,13 @@ static int housekeeping_open(struct muster *m)
     uv_timer_init(m->loop, &m->housekeeping);
     m->housekeeping.data = m;
     int rc = uv_timer_start(&m->housekeeping, on_housekeeping, 60000, 3600000);
-    const char *usec = getenv("WATCHDOG_USEC");
-    long long period = usec ? strtoll(usec, NULL, 10) / 2000 : 0; /* half the limit, in ms */
+    uint64_t usec = 0;
+    /* > 0 when systemd asks for pings (WATCHDOG_USEC, and WATCHDOG_PID is ours) */
+    int wd = sd_watchdog_enabled(0, &usec);
+    uint64_t period = wd > 0 ? usec / 2000 : 0; /* half the limit, in ms */
     uv_timer_init(m->loop, &m->watchdog);
     if (rc == 0 && period > 0)
-        rc = uv_timer_start(&m->watchdog, on_watchdog, 0, (uint64_t)period);
+        rc = uv_timer_start(&m->watchdog, on_watchdog, 0, period);
     return rc;
 }
 
@@ -301,23 +302,9 @@ int server_open(struct muster *m)
 
 void server_notify(const char *state)
 {
-    const char *path = getenv("NOTIFY_SOCKET");
-    if (!path || (path[0] != '/' && path[0] != '@'))
-        return;
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    size_t len = strlen(path);
-    if (len >= sizeof(sa.sun_path))
-        return;
-    memcpy(sa.sun_path, path, len);
-    if (sa.sun_path[0] == '@')
-        sa.sun_path[0] = '\0';
-    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return;
-    if (sendto(fd, state, strlen(state), 0, (struct sockaddr *)&sa,
-               (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len)) < 0)
-        log_warn("sd_notify");
-    close(fd);
+    int rc = sd_notify(0, state); /* 0: no NOTIFY_SOCKET, nothing to tell */
+    if (rc < 0)
+        log_warnx("sd_notify %s: %s", state, strerror(-rc));
 }
 
 static void close_handle(uv_signal_t *h)

@@ -84,7 +84,8 @@ int server_keys_load(struct muster *m);
  */
 int server_open(struct muster *m);
 
-/* Tell systemd (NOTIFY_SOCKET) our state, e.g. "READY=1". */
+/* Tell systemd our state, e.g. "READY=1" (libsystemd's sd_notify: nothing
+ * happens without NOTIFY_SOCKET; a failure is logged). */
 void server_notify(const char *state);
 
 /* Close every handle; after this uv_run returns once they are closed. */

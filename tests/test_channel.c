@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <sodium.h>
 #include <uv.h>
 
 #include "channel.h"
@@ -832,6 +833,72 @@ static void test_email_utf8_subject(void **state)
     json_decref(msgs);
 }
 
+/* The UTF-8 of one encoded-word of a Subject line: checked, decoded and
+ * appended to out (size bytes, NUL-terminated). */
+static void subject_word(const char *w, size_t wlen, char *out, size_t size)
+{
+    unsigned char raw[64];
+    size_t n = 0;
+    if (wlen > 75 || wlen < 12 || strncmp(w, "=?UTF-8?B?", 10) != 0 ||
+        strncmp(w + wlen - 2, "?=", 2) != 0)
+        fail_msg("not an encoded-word of at most 75 characters: %.*s", (int)wlen, w);
+    assert_int_equal(sodium_base642bin(raw, sizeof(raw), w + 10, wlen - 12, NULL, &n, NULL,
+                                       sodium_base64_VARIANT_ORIGINAL),
+                     0);
+    /* each word holds whole characters: no continuation byte first, none
+     * missing at the end */
+    assert_true(n > 0 && (raw[0] & 0xC0) != 0x80);
+    size_t k = n;
+    while (k > 0 && (raw[k - 1] & 0xC0) == 0x80)
+        k--;
+    assert_true(k > 0);
+    unsigned char lead = raw[k - 1];
+    size_t want = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+    assert_int_equal(n - (k - 1), want);
+    assert_true(strlen(out) + n < size);
+    strncat(out, (const char *)raw, n);
+}
+
+/* A long Subject in several scripts: folded into encoded-words of at most
+ * 75 characters on lines of at most 76 (RFC 2047 section 2), no character
+ * split between two words, and the words decode to the subject. */
+static void test_email_long_utf8_subject(void **state)
+{
+    char subject[400] = "A";
+    for (int i = 0; i < 5; i++)
+        strcat(subject, "Zwischenfall \xe2\x82\xac \xf0\x9f\x9a\x91 \xc3\x9c"
+                        "berlebende \xd0\x96\xd0\xb5\xd1\x80\xd1\x82\xd0\xb2\xd1\x8b ");
+    struct page_msg m = page(405, "carol@example.org");
+    m.subject = subject;
+    struct plan_paging pg = paging();
+    struct outcome o = send_wait(*state, PLAN_CHANNEL_EMAIL, &m, &pg);
+    assert_int_equal(o.status, 0);
+    json_t *msgs = smtp_messages("carol@example.org");
+    assert_int_equal(json_array_size(msgs), 1);
+    const char *data = json_string_value(json_object_get(json_array_get(msgs, 0), "data"));
+    const char *line = strstr(data, "\r\nSubject: ");
+    assert_non_null(line);
+    line += 2;
+    char decoded[400] = "";
+    size_t lines = 0;
+    for (;;) {
+        const char *end = strstr(line, "\r\n");
+        assert_non_null(end);
+        if ((size_t)(end - line) > 76)
+            fail_msg("Subject line of %zu characters: %.*s", (size_t)(end - line),
+                     (int)(end - line), line);
+        const char *w = line + (lines == 0 ? strlen("Subject: ") : 1);
+        subject_word(w, (size_t)(end - w), decoded, sizeof(decoded));
+        lines++;
+        if (end[2] != ' ')
+            break;
+        line = end + 2;
+    }
+    assert_true(lines >= 4);
+    assert_string_equal(decoded, subject);
+    json_decref(msgs);
+}
+
 static void test_email_rejected(void **state)
 {
     struct page_msg m = page(403, "code-550@example.org");
@@ -973,6 +1040,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_webhook_cancel, setup, teardown),
         cmocka_unit_test_setup_teardown(test_email_ok, setup, teardown),
         cmocka_unit_test_setup_teardown(test_email_utf8_subject, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_email_long_utf8_subject, setup, teardown),
         cmocka_unit_test_setup_teardown(test_email_rejected, setup, teardown),
         cmocka_unit_test_setup_teardown(test_email_retry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_close_in_flight, setup, teardown),

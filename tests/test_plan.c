@@ -601,7 +601,7 @@ static void assert_real_staffing(const struct plan *p)
 }
 
 /* Cambridgeshire and Peterborough: the six districts, consent for the
- * bereaved, 2026-2027 bank holidays, every pathway's provider an agency,
+ * bereaved, the 2026-2028 bank holidays of England and Wales, every pathway's provider an agency,
  * the crisis team first and a catch-all rule last. */
 static void assert_real_persons(const struct plan *p)
 {
@@ -614,9 +614,10 @@ static void assert_real_persons(const struct plan *p)
     assert_int_equal(pp->explicit_consent, PLAN_CAT_BEREAVED);
     assert_int_equal(pp->referral_working_days, 2);
     assert_int_equal(pp->working_weekdays, 0x3e);
-    assert_int_equal(pp->nbank_holidays, 16);
+    assert_int_equal(pp->nbank_holidays, 24); /* holidays/england-and-wales.yaml */
     assert_string_equal(pp->bank_holidays[0], "2026-01-01");
     assert_string_equal(pp->bank_holidays[15], "2027-12-28");
+    assert_string_equal(pp->bank_holidays[23], "2028-12-26");
     for (size_t i = 1; i < pp->nbank_holidays; i++)
         assert_true(strcmp(pp->bank_holidays[i - 1], pp->bank_holidays[i]) < 0);
     assert_int_equal(pp->screening.nrescreen, 2); /* TSQ at 1, 3, 6, 9 months; PHQ-9 too */
@@ -1641,7 +1642,13 @@ static const struct persons_case persons_cases[] = {
     {.extra = "bank_holidays: [2026-12-25, \"2026-12-25\"]",
      .error = "11:31: \"bank_holidays\" lists \"2026-12-25\" twice (first at line 11)\n"},
     {.extra = "bank_holidays: 2026-12-25",
-     .error = "11:18: \"bank_holidays\" must be a sequence, got \"2026-12-25\"\n"},
+     .error = "11:18: \"bank_holidays\" must be a list of dates or the name of a holiday file, "
+              "got \"2026-12-25\" (one date is written [2026-12-25])\n"},
+    {.extra = "bank_holidays: England",
+     .error = "11:18: \"bank_holidays\" must be a list of dates or the name of a holiday file "
+              "(1 to 40 characters from a-z, 0-9 and \"-\"), got \"England\"\n"},
+    {.extra = "bank_holidays: {file: england-and-wales}",
+     .error = "11:18: \"bank_holidays\" must be a sequence, got a mapping\n"},
     /* screening */
     {.extra = "screening: {}"},
     {.extra = "screening: {tsq_cutoff: 1, tsq_min_days: 365, phq9_cutoff: 1, gad7_cutoff: 1}"},
@@ -1854,6 +1861,295 @@ static void test_bank_holidays_sorted(void **state)
     assert_null(p->persons.bank_holidays[7]);
     plan_free(p);
     free(text);
+}
+
+/* ---- bank holidays from a shared holiday file ------------------------- */
+
+/* A plans directory of its own: DIR/t.yaml naming "testland" (as name, a
+ * YAML scalar), and DIR/holidays/testland.yaml holding file_text (none
+ * when NULL).  Returns DIR (the caller frees it with holiday_dir_free). */
+static char *holiday_dir(const char *name, const char *file_text)
+{
+    char tmpl[] = "/tmp/test_plan_holidays.XXXXXX";
+    char *dir = strdup(mkdtemp(tmpl)), *sub = path_of(dir, "holidays");
+    struct persons_case pc = {0};
+    char extra[200];
+
+    assert_int_equal(mkdir(sub, 0700), 0);
+    snprintf(extra, sizeof(extra), "bank_holidays: %s  # the nation's file", name);
+    pc.extra = extra;
+    char *text = persons_text(&pc), *plan = path_of(dir, "t.yaml");
+    write_text(plan, text);
+    if (file_text != NULL) {
+        char *f = path_of(sub, "testland.yaml");
+        write_text(f, file_text);
+        free(f);
+    }
+    free(text);
+    free(plan);
+    free(sub);
+    return dir;
+}
+
+static void holiday_dir_free(char *dir)
+{
+    char *cmd = textf("rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+    free(cmd);
+    free(dir);
+}
+
+/* DIR/t.yaml loaded: the plan, or NULL with the messages in *msgs. */
+static struct plan *holiday_load(const char *dir, char **msgs)
+{
+    struct plan_errors errs = {0};
+    struct plan *p = NULL;
+    char *path = path_of(dir, "t.yaml");
+    int rc = plan_load_file(path, &p, &errs);
+
+    *msgs = join_errors(&errs, NULL, NULL);
+    assert_true(rc == 0 ? p != NULL : p == NULL);
+    plan_errors_free(&errs);
+    free(path);
+    return p;
+}
+
+static const char testland[] = "nation: Testland\n"
+                               "source: the test\n"
+                               "dates:\n"
+                               "  - 2027-01-01\n"
+                               "  - 2026-12-25   # Christmas Day\n"
+                               "  - 2026-12-28\n";
+
+/* "bank_holidays: NAME" loads holidays/NAME.yaml beside the plan; the
+ * plan's source (what standup freezes) then holds the dates themselves,
+ * so the frozen copy loads without the file and a later edit of the file
+ * does not change it. */
+static void test_holidays_file(void **state)
+{
+    static const char *const quoted[] = {"testland", "'testland'", "\"testland\""};
+    (void)state;
+    for (size_t q = 0; q < 3; q++) {
+        char *dir = holiday_dir(quoted[q], testland), *msgs;
+        struct plan *p = holiday_load(dir, &msgs);
+        assert_string_equal(msgs, "");
+        const struct plan_persons *pp = &p->persons;
+        assert_int_equal(pp->nbank_holidays, 3);
+        assert_string_equal(pp->bank_holidays[0], "2026-12-25");
+        assert_string_equal(pp->bank_holidays[2], "2027-01-01");
+        char *file = textf("%s/holidays/testland.yaml", dir);
+        assert_string_equal(pp->bank_holidays_file, file);
+        assert_non_null(strstr(p->source, "\n  bank_holidays: [2026-12-25, 2026-12-28, 2027-01-01]"
+                                          "  # the nation's file\n"));
+        assert_null(strstr(p->source, "testland"));
+        /* the file changes, then goes: the frozen source is unmoved */
+        write_text(file, "nation: Testland\ndates: [2030-01-01]\n");
+        assert_int_equal(unlink(file), 0);
+        struct plan *frozen = NULL;
+        struct plan_errors errs = {0};
+        assert_int_equal(plan_load_buffer("TT-2026-0001", p->source, p->source_len, &frozen, &errs),
+                         0);
+        assert_int_equal(frozen->persons.nbank_holidays, 3);
+        assert_string_equal(frozen->persons.bank_holidays[1], "2026-12-28");
+        assert_null(frozen->persons.bank_holidays_file);
+        assert_string_equal(frozen->source, p->source); /* the same digest, the same version */
+        plan_free(frozen);
+        plan_free(p);
+        free(file);
+        free(msgs);
+        holiday_dir_free(dir);
+    }
+}
+
+/* A plan text sent to musterd (incident.amend) looks for its holiday file
+ * in musterd's plans directory, whatever file name came with it. */
+static void test_holidays_file_at(void **state)
+{
+    char *dir = holiday_dir("testland", testland), *path = path_of(dir, "t.yaml");
+    char *text = read_text(path);
+    struct plan_errors errs = {0};
+    struct plan *p = NULL;
+
+    (void)state;
+    assert_int_equal(plan_load_buffer("/home/gold/cambs.yaml", text, strlen(text), &p, &errs),
+                     -EINVAL);
+    assert_non_null(strstr(errs.msg[0], "/home/gold/cambs.yaml:11:18: \"bank_holidays\": no "
+                                        "holiday file \"testland\" (looked for "
+                                        "/home/gold/holidays/testland.yaml and "));
+    plan_errors_free(&errs);
+    assert_int_equal(
+        plan_load_buffer_at("/home/gold/cambs.yaml", dir, text, strlen(text), &p, &errs), 0);
+    assert_int_equal(p->persons.nbank_holidays, 3);
+    assert_non_null(strstr(p->source, "bank_holidays: [2026-12-25, 2026-12-28, 2027-01-01]"));
+    plan_free(p);
+    free(text);
+    free(path);
+    holiday_dir_free(dir);
+}
+
+struct holiday_error_case {
+    const char *name; /* what the plan says after "bank_holidays: " */
+    const char *file; /* holidays/testland.yaml, or NULL for none */
+    const char *want; /* the messages, DIR standing for the directory */
+};
+
+static const struct holiday_error_case holiday_error_cases[] = {
+    {"atlantis", testland,
+     "DIR/t.yaml:11:18: \"bank_holidays\": no holiday file \"atlantis\" (looked for "
+     "DIR/holidays/atlantis.yaml and " MUSTER_HOLIDAYS_DIR "/atlantis.yaml)\n"},
+    {"testland", "nation: Testland\ndates: [2026-12-25, 2026-02-30]\n",
+     "DIR/holidays/testland.yaml:2:21: each item of \"dates\" must be a calendar date "
+     "YYYY-MM-DD, got \"2026-02-30\"\n"
+     "DIR/t.yaml:11:18: \"bank_holidays\": the holiday file DIR/holidays/testland.yaml is not "
+     "valid (see above)\n"},
+    {"testland", "nation: Testland\n",
+     "DIR/holidays/testland.yaml:1:1: missing required key \"dates\" in the holiday file\n"
+     "DIR/t.yaml:11:18: \"bank_holidays\": the holiday file DIR/holidays/testland.yaml is not "
+     "valid (see above)\n"},
+    {"testland", "nation: Testland\ndates: []\nyears: 3\n",
+     "DIR/holidays/testland.yaml:2:8: \"dates\" must have between 1 and 1000 items, got 0\n"
+     "DIR/holidays/testland.yaml:3:1: unknown key \"years\" in the holiday file (expected one "
+     "of: nation, source, dates)\n"
+     "DIR/t.yaml:11:18: \"bank_holidays\": the holiday file DIR/holidays/testland.yaml is not "
+     "valid (see above)\n"},
+    {"testland", "- 2026-12-25\n",
+     "DIR/holidays/testland.yaml:1:1: a holiday file must be a mapping, got a sequence\n"
+     "DIR/t.yaml:11:18: \"bank_holidays\": the holiday file DIR/holidays/testland.yaml is not "
+     "valid (see above)\n"},
+    {"testland", "nation: [\n",
+     NULL /* a YAML syntax error: reported in the file, then at the plan's line */},
+};
+
+/* A missing or invalid holiday file is an error of the plan, naming the file. */
+static void run_holiday_error_case(const void *arg)
+{
+    const struct holiday_error_case *hc = arg;
+    char *dir = holiday_dir(hc->name, hc->file), *msgs;
+    struct plan *p = holiday_load(dir, &msgs);
+    assert_null(p);
+    if (hc->want == NULL) {
+        char *in_file = textf("%s/holidays/testland.yaml:", dir);
+        char *at_ref = textf("%s/t.yaml:11:18: \"bank_holidays\": the holiday file ", dir);
+        assert_memory_equal(msgs, in_file, strlen(in_file));
+        assert_non_null(strstr(msgs, at_ref));
+        free(in_file);
+        free(at_ref);
+    } else {
+        char want[2000] = "";
+        for (const char *s = hc->want; *s; s++) /* DIR as the directory */
+            if (strncmp(s, "DIR", 3) == 0) {
+                strcat(want, dir);
+                s += 2;
+            } else {
+                strncat(want, s, 1);
+            }
+        assert_string_equal(msgs, want);
+    }
+    free(msgs);
+    holiday_dir_free(dir);
+}
+
+static void test_holidays_file_errors(void **state)
+{
+    (void)state;
+    UNIT_CASES_RUN(holiday_error_cases, run_holiday_error_case);
+}
+
+/* The shipped files of the three nations: 2026 to 2028, weekdays only,
+ * Easter Monday not a holiday in Scotland, and each nation's own days. */
+static void test_holidays_shipped(void **state)
+{
+    static const struct {
+        const char *name;
+        size_t n;
+        const char *has, *hasnt;
+    } nations[] = {{"england-and-wales", 24, "2027-03-29", "2027-11-30"},
+                   {"scotland", 27, "2027-11-30", "2027-03-29"},
+                   {"northern-ireland", 30, "2026-07-13", "2027-11-30"}};
+    (void)state;
+    for (size_t i = 0; i < 3; i++) {
+        struct persons_case pc = {0};
+        char extra[100], *name = path_of(real_dir, "t.yaml");
+        snprintf(extra, sizeof(extra), "bank_holidays: %s", nations[i].name);
+        pc.extra = extra;
+        char *text = persons_text(&pc);
+        struct plan_errors errs = {0};
+        struct plan *p = NULL;
+        assert_int_equal(plan_load_buffer(name, text, strlen(text), &p, &errs), 0);
+        const struct plan_persons *pp = &p->persons;
+        assert_int_equal(pp->nbank_holidays, nations[i].n);
+        assert_string_equal(pp->bank_holidays[0], "2026-01-01");
+        assert_memory_equal(pp->bank_holidays[pp->nbank_holidays - 1], "2028-12-2", 9);
+        bool has = false, hasnt = false;
+        for (size_t k = 0; k < pp->nbank_holidays; k++) {
+            struct tm tm = {0};
+            assert_non_null(strptime(pp->bank_holidays[k], "%Y-%m-%d", &tm));
+            tm.tm_hour = 12;
+            time_t t = timegm(&tm);
+            gmtime_r(&t, &tm);
+            if (tm.tm_wday == 0 || tm.tm_wday == 6)
+                fail_msg("%s: %s is a weekend day", nations[i].name, pp->bank_holidays[k]);
+            has |= !strcmp(pp->bank_holidays[k], nations[i].has);
+            hasnt |= !strcmp(pp->bank_holidays[k], nations[i].hasnt);
+        }
+        assert_true(has && !hasnt);
+        plan_free(p);
+        free(text);
+        free(name);
+    }
+}
+
+/* --check-plan's warning: the dates end (31 December of the last one's
+ * year) before the incident horizon, the last re-screening (270 days by
+ * default) plus its grace (14) from today. */
+static void test_holidays_horizon(void **state)
+{
+    static const struct {
+        const char *extra;
+        const char *now;  /* today, YYYY-MM-DD */
+        const char *want; /* the warning's text after "t.yaml:11:3: warning: ", or "" */
+    } cases[] = {
+        {"bank_holidays: [2026-12-25, 2027-12-27]", "2026-12-02", ""},
+        {"bank_holidays: [2026-12-25, 2026-12-28]", "2026-12-02",
+         "the bank holidays end with 2026, before the incident horizon 2027-09-12 (the last "
+         "re-screening and its grace, 284 days from today): working-day deadlines after 2026 "
+         "will count no bank holidays\n"},
+        {"bank_holidays: [2027-12-27]", "2027-03-22", ""},  /* horizon 2027-12-31 */
+        {"bank_holidays: [2027-12-27]", "2027-03-23", "x"}, /* horizon 2028-01-01 */
+        {"bank_holidays: []", "2030-01-01", ""},
+        {"screening: {rescreen: [30], rescreen_grace_days: 1}\n  bank_holidays: [2026-12-25]",
+         "2026-11-30", ""},
+        {"screening: {rescreen: [30], rescreen_grace_days: 1}\n  bank_holidays: [2026-12-25]",
+         "2026-12-01", "x"},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct persons_case pc = {.extra = cases[i].extra};
+        char *text = persons_text(&pc), *msgs;
+        struct plan *p = expect_plan(text, "", UNIT_MATCH_ALL, cases[i].extra);
+        struct plan_errors warns = {0};
+        struct tm tm = {0};
+        assert_non_null(strptime(cases[i].now, "%Y-%m-%d", &tm));
+        tm.tm_hour = 9;
+        int n = plan_holidays_check(p, timegm(&tm), &warns);
+        msgs = join_errors(&warns, NULL, NULL);
+        if (cases[i].want[0] == '\0') {
+            assert_int_equal(n, 0);
+            assert_string_equal(msgs, "");
+        } else if (!strcmp(cases[i].want, "x")) {
+            assert_int_equal(n, 1);
+            assert_non_null(strstr(msgs, ": warning: the bank holidays end with "));
+        } else {
+            char *want = textf("t.yaml:11:3: warning: %s", cases[i].want);
+            assert_int_equal(n, 1);
+            assert_string_equal(msgs, want);
+            free(want);
+        }
+        plan_errors_free(&warns);
+        free(msgs);
+        plan_free(p);
+        free(text);
+    }
 }
 
 /* Re-screening times: days plain, or with d, w or m (30 days); 1 to 730
@@ -2821,6 +3117,11 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_persons_rules),
         cmocka_unit_test(test_bank_holidays),
         cmocka_unit_test(test_bank_holidays_sorted),
+        cmocka_unit_test(test_holidays_file),
+        cmocka_unit_test(test_holidays_file_at),
+        cmocka_unit_test(test_holidays_file_errors),
+        cmocka_unit_test(test_holidays_shipped),
+        cmocka_unit_test(test_holidays_horizon),
         cmocka_unit_test(test_rescreen),
         cmocka_unit_test(test_persons_defaults),
         cmocka_unit_test(test_persons_section_defaults),

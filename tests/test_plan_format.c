@@ -129,6 +129,7 @@ static const char *field_problem(const struct field *f)
         return f->sub == NULL ? "has no schema" : NULL;
     case K_SEQUENCE:
     case K_STRINGS:
+    case K_HOLIDAYS:
     case K_NEEDS:
     case K_DAYS:
     case K_RESCREEN:
@@ -158,6 +159,7 @@ static int field_depth(const struct field *f)
         return 2;
     case K_MAPPING:
     case K_STRINGS:
+    case K_HOLIDAYS:
     case K_NEEDS:
     case K_FLAGS:
     case K_DAYS:
@@ -190,12 +192,13 @@ static void check_schema(const struct schema *s, int depth)
 /* Every table of the format, from the root (a mapping at depth 1) down:
  * the plan file, its head, levels, hub, agencies and their contacts,
  * paging, staffing (roles, shifts, requirements) and persons (screening,
- * pathways, rules). */
+ * pathways, rules); and the holiday files bank_holidays may name. */
 static void test_tables(void **state)
 {
     (void)state;
     assert_string_equal(plan_root_schema.what, "the plan file");
     check_schema(&plan_root_schema, 1);
+    check_schema(&plan_holiday_file_schema, 1); /* a file of its own */
 }
 
 /* The name sets of plan_format.c are the ones the public look-ups use. */

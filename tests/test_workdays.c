@@ -2,7 +2,11 @@
  * tests/test_workdays.c - working-day deadlines in UK local time: the
  * Victims' Code examples (mid-week, over a weekend, a bank holiday
  * Monday, weekend registration, Christmas), both daylight-saving changes,
- * local-date holiday matching, n = 1 and n = 10, and the loop bound.
+ * local-date holiday matching, n = 1 and n = 10, and the loop bound; and
+ * the shipped holiday files of the three nations (plans/holidays/), read
+ * as a plan naming them reads them.
+ *
+ * Usage: test_workdays [TESTS_PLANS_DIR [PLANS_DIR]]
  *
  * Runs in "GMT0BST,M3.5.0/1,M10.5.0" (the UK rules as a POSIX TZ string,
  * so no tzdata is needed); DST cases are also checked against absolute
@@ -19,7 +23,10 @@
 
 #include <cmocka.h>
 
+#include "plan.h"
 #include "workdays.h"
+
+static const char *plans_dir = "plans"; /* PLANS_DIR, the shipped plans/ */
 
 #define MON_FRI 0x3eu /* bits 1..5 */
 #define ALL_DAYS 0x7fu
@@ -190,8 +197,61 @@ static void test_before_epoch(void **state)
     assert_int_equal(workdays_deadline(&plain, -500, 1), local(1970, 1, 2, 0, 0));
 }
 
+/* The working days of a plan naming the nation's shipped holiday file.
+ * The plan is returned for plan_free (it owns the dates). */
+static struct plan *nation(const char *name, struct workdays *w)
+{
+    static const char tmpl[] =
+        "plan: {id: t, name: T, version: '1', ref_prefix: TT}\n"
+        "levels: [{level: 1, name: L}]\n"
+        "hub: {name: H, lead_agency: a}\n"
+        "agencies: [{id: a, name: A, role: R, activate_level: 1,"
+        " contacts: [{name: C, channel: zmq, target: a}]}]\n"
+        "persons: {home_areas: [town], pathways: [{id: p, name: P, provider: a}],"
+        " rules: [{pathway: p}], bank_holidays: %s}\n";
+    char text[600], file[4096];
+    struct plan_errors errs = {0};
+    struct plan *p = NULL;
+    snprintf(text, sizeof(text), tmpl, name);
+    snprintf(file, sizeof(file), "%s/t.yaml", plans_dir);
+    if (plan_load_buffer(file, text, strlen(text), &p, &errs) != 0)
+        fail_msg("%s: %s", name, errs.count ? errs.msg[0] : "?");
+    w->weekdays = p->persons.working_weekdays;
+    w->holidays = (const char *const *)p->persons.bank_holidays;
+    w->nholidays = p->persons.nbank_holidays;
+    return p;
+}
+
+/* Each nation's own days move a deadline: St Andrew's Day in Scotland,
+ * the Battle of the Boyne in Northern Ireland, Easter Monday everywhere
+ * but Scotland, Christmas with its substitute days. */
+static void test_shipped_nations(void **state)
+{
+    struct workdays ew, sc, ni;
+    struct plan *pew = nation("england-and-wales", &ew), *psc = nation("scotland", &sc),
+                *pni = nation("northern-ireland", &ni);
+    check(&ew, 2026, 12, 24, 15, 2, 2026, 12, 31); /* 25th, 28th off: Tue 29, Wed 30 */
+    check(&sc, 2026, 12, 24, 15, 2, 2026, 12, 31);
+    check(&ew, 2026, 11, 27, 10, 1, 2026, 12, 1); /* Fri -> Mon 30 Nov */
+    check(&sc, 2026, 11, 27, 10, 1, 2026, 12, 2); /* St Andrew's Day -> Tue 1 Dec */
+    check(&ew, 2026, 7, 10, 10, 1, 2026, 7, 14);  /* Fri -> Mon 13 Jul */
+    check(&ni, 2026, 7, 10, 10, 1, 2026, 7, 15);  /* the Boyne (substitute) -> Tue 14 */
+    check(&ew, 2027, 3, 25, 10, 1, 2027, 3, 31);  /* Good Friday, Easter Monday -> Tue 30 */
+    check(&ni, 2027, 3, 25, 10, 1, 2027, 3, 31);
+    check(&sc, 2027, 3, 25, 10, 1, 2027, 3, 30);   /* no Easter Monday: Mon 29 */
+    check(&ew, 2027, 12, 24, 10, 1, 2027, 12, 30); /* 27th, 28th substitute days -> Wed 29 */
+    check(&ew, 2027, 12, 31, 10, 1, 2028, 1, 5);   /* New Year's Day substitute 3 Jan -> Tue 4 */
+    check(&sc, 2027, 12, 31, 10, 1, 2028, 1, 6);   /* and 4 Jan -> Wed 5 */
+    plan_free(pew);
+    plan_free(psc);
+    plan_free(pni);
+    (void)state;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 2)
+        plans_dir = argv[2];
     setenv("TZ", "GMT0BST,M3.5.0/1,M10.5.0", 1);
     tzset();
     const struct CMUnitTest tests[] = {
@@ -207,6 +267,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_custom_week),
         cmocka_unit_test(test_no_working_days),
         cmocka_unit_test(test_before_epoch),
+        cmocka_unit_test(test_shipped_nations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

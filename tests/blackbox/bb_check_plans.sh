@@ -67,6 +67,7 @@ for d in scripts scripts/dry-run; do
     "$BIN/musterd" --scripts "$d" --check-plan plans/*.yaml >/dev/null 2>"$T/err" || fail "sample plans with $d"
     [ ! -s "$T/err" ] || fail "sample plans warn with --scripts $d: $(cat "$T/err")"
 done
+cp -r plans/holidays "$T/" # the holiday file the plan names, beside it
 sed 's|target: page-sms|target: /nonexistent/page-sms|' plans/example.yaml >"$T/abs.yaml"
 "$BIN/musterd" --check-plan "$T/abs.yaml" >/dev/null 2>"$T/err" || fail "absolute target refused"
 grep -q "abs.yaml:$line:17: warning: exec target /nonexistent/page-sms does not exist" "$T/err" ||
@@ -79,3 +80,35 @@ grep -q "plans/example.yaml:$line:17: warning: exec target \"page-sms\" ($T/scri
     fail "musterd did not log the exec warning"
 stop_daemon
 ok "musterd logs a warning for an exec target it cannot run"
+
+# Bank holidays from a shared file: "bank_holidays: england-and-wales" in
+# the sample plans reads holidays/england-and-wales.yaml beside the plan.
+# When its dates end before the incident horizon (today plus the last
+# re-screening and its grace, 284 days by default) --check-plan warns and
+# the plan is still OK; a missing file is an error naming it.
+mkdir -p "$T/hp/holidays"
+cp plans/example.yaml "$T/hp/"
+hline=$(grep -n '^  bank_holidays: england-and-wales' plans/example.yaml | cut -d: -f1)
+[ -n "$hline" ] || fail "plans/example.yaml does not name the england-and-wales holiday file"
+year=$(date -u +%Y)
+printf 'nation: England and Wales\ndates: [%s-01-01, %s-12-25]\n' "$year" "$year" \
+    >"$T/hp/holidays/england-and-wales.yaml"
+rc=0
+"$BIN/musterd" --scripts scripts --check-plan "$T/hp/example.yaml" >"$T/out" 2>"$T/err" || rc=$?
+[ $rc = 0 ] && [ "$(cat "$T/out")" = "$T/hp/example.yaml: plan OK" ] || fail "short holiday list refused: $rc $(cat "$T/out" "$T/err")"
+grep -qx "$T/hp/example.yaml:$hline:3: warning: the bank holidays ($T/hp/holidays/england-and-wales.yaml) end with $year, before the incident horizon [0-9-]* (the last re-screening and its grace, 284 days from today): working-day deadlines after $year will count no bank holidays" "$T/err" ||
+    fail "no horizon warning: $(cat "$T/err")"
+ok "--check-plan warns (exit 0) when the bank holidays end before the incident horizon"
+
+printf 'nation: England and Wales\ndates: [%s-12-25]\n' "$((year + 1))" >"$T/hp/holidays/england-and-wales.yaml"
+"$BIN/musterd" --scripts scripts --check-plan "$T/hp/example.yaml" >/dev/null 2>"$T/err" || fail "long holiday list refused"
+[ ! -s "$T/err" ] || fail "warned though the dates reach the horizon: $(cat "$T/err")"
+ok "no warning when the dates run to the end of next year"
+
+rm "$T/hp/holidays/england-and-wales.yaml"
+sed -i 's/^  bank_holidays: england-and-wales/  bank_holidays: atlantis/' "$T/hp/example.yaml"
+rc=0
+"$BIN/musterd" --check-plan "$T/hp/example.yaml" >/dev/null 2>"$T/err" || rc=$?
+[ $rc = 1 ] && grep -q "^$T/hp/example.yaml:$hline:18: \"bank_holidays\": no holiday file \"atlantis\" (looked for $T/hp/holidays/atlantis.yaml and .*/atlantis.yaml)$" "$T/err" ||
+    fail "missing holiday file: $rc $(cat "$T/err")"
+ok "a missing holiday file is a plan error naming the files looked for"

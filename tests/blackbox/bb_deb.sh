@@ -22,7 +22,7 @@ for f in usr/sbin/musterd usr/bin/muster usr/sbin/muster-web lib/systemd/system/
     lib/systemd/system/muster-web.service usr/share/man/man8/musterd.8.gz usr/share/man/man1/muster.1.gz \
     usr/share/man/man5/muster-plan.5.gz usr/share/man/man8/muster-web.8.gz \
     usr/share/bash-completion/completions/muster usr/libexec/muster/page-sms \
-    usr/share/muster/plans/example.yaml; do
+    usr/share/muster/plans/example.yaml usr/share/muster/plans/holidays/england-and-wales.yaml; do
     [ -e "$R/$f" ] || fail "the package lacks $f"
 done
 grep -qx 'ExecStart=/usr/sbin/musterd .*' "$R/lib/systemd/system/musterd.service" || fail "unit ExecStart"

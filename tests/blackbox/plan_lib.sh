@@ -25,11 +25,13 @@ plan_check() {
     PLANS=$T/plans
 }
 
-# plan_sample NAME [SED...]: plans/NAME.yaml copied to $T/plans and edited
-# as plan_edit does; PLANS=$T/plans.
+# plan_sample NAME [SED...]: plans/NAME.yaml copied to $T/plans (with
+# the holiday files it names, plans/holidays/) and edited as plan_edit
+# does; PLANS=$T/plans.
 plan_sample() {
     mkdir -p "$T/plans"
     cp "$SRC/plans/$1.yaml" "$T/plans/$1.yaml"
+    [ -d "$T/plans/holidays" ] || cp -r "$SRC/plans/holidays" "$T/plans/"
     plan_edit "$@"
 }
 
