@@ -297,11 +297,8 @@ void cli_print_alarms(json_t *r)
         printf("no alarms\n");
         return;
     }
-    struct cli_table *t = cli_table_create(6);
-    cli_table_right(t, 0);
-    const char *head[] = {"ALARM", "INCIDENT", "KIND", "STATE", "RAISED", "ABOUT"};
-    for (size_t c = 0; c < 6; c++)
-        cli_table_add(t, "%s", head[c]);
+    static const char *const head[] = {"ALARM", "INCIDENT", "KIND", "STATE", "RAISED", "ABOUT"};
+    struct cli_table *t = cli_table_create(head, 6);
     json_array_foreach(arr, i, a)
     {
         char when[64];

@@ -37,12 +37,10 @@ void cli_print_person_list(json_t *r)
         printf("no persons\n");
         return;
     }
-    struct cli_table *t = cli_table_create(6);
-    cli_table_right(t, 0);
+    static const char *const head[] = {"PERSON",  "CATEGORY", "NAME",
+                                       "PATHWAY", "REFERRAL", "CONTACT"};
+    struct cli_table *t = cli_table_create(head, 6);
     cli_table_max(t, 2, 40);
-    const char *head[] = {"PERSON", "CATEGORY", "NAME", "PATHWAY", "REFERRAL", "CONTACT"};
-    for (size_t c = 0; c < 6; c++)
-        cli_table_add(t, "%s", head[c]);
     json_array_foreach(arr, i, p)
     {
         cli_table_add(t, "%lld", proto_int(p, "person"));
@@ -169,11 +167,9 @@ void cli_print_family(json_t *r)
         printf("  no members\n");
         return;
     }
-    struct cli_table *t = cli_table_create(6);
-    cli_table_right(t, 0);
-    const char *head[] = {"PERSON", "NAME", "CATEGORY", "STATUS", "CONTACT", "BEREAVED OF"};
-    for (size_t c = 0; c < 6; c++)
-        cli_table_add(t, "%s", head[c]);
+    static const char *const head[] = {"PERSON", "NAME",    "CATEGORY",
+                                       "STATUS", "CONTACT", "BEREAVED OF"};
+    struct cli_table *t = cli_table_create(head, 6);
     json_array_foreach(members, i, m)
     {
         char of[256] = "-";

@@ -227,11 +227,9 @@ void cli_print_incident_list(json_t *r)
         printf("no incidents\n");
         return;
     }
-    struct cli_table *t = cli_table_create(7);
-    cli_table_right(t, 2);
-    const char *head[] = {"REF", "STATE", "LEVEL", "MODE", "PLAN", "OPERATION", "STOOD UP"};
-    for (size_t c = 0; c < 7; c++)
-        cli_table_add(t, "%s", head[c]);
+    static const char *const head[] = {"REF",  "STATE",     "LEVEL",   "MODE",
+                                       "PLAN", "OPERATION", "STOOD UP"};
+    struct cli_table *t = cli_table_create(head, 7);
     json_array_foreach(arr, n, i)
     {
         char when[64];
@@ -280,7 +278,7 @@ static void print_agencies(json_t *ags, const char *level)
 {
     json_t *a;
     size_t i;
-    struct cli_table *t = cli_table_create(level ? 3 : 2);
+    struct cli_table *t = cli_table_create(NULL, level ? 3 : 2);
     json_array_foreach(ags, i, a)
     {
         cli_table_add(t, "%s", proto_dash(a, "id"));
@@ -371,12 +369,8 @@ void cli_print_plan_list(json_t *r)
         printf("no plans loaded\n");
         return;
     }
-    struct cli_table *t = cli_table_create(5);
-    cli_table_right(t, 2);
-    cli_table_right(t, 3);
-    const char *head[] = {"PLAN", "VERSION", "LEVELS", "AGENCIES", "NAME"};
-    for (size_t c = 0; c < 5; c++)
-        cli_table_add(t, "%s", head[c]);
+    static const char *const head[] = {"PLAN", "VERSION", "LEVELS", "AGENCIES", "NAME"};
+    struct cli_table *t = cli_table_create(head, 5);
     json_array_foreach(arr, i, p)
     {
         cli_table_add(t, "%s", proto_dash(p, "id"));
@@ -411,12 +405,9 @@ void cli_print_pledges(json_t *r)
         printf("no pledges\n");
         return;
     }
-    struct cli_table *t = cli_table_create(6);
-    cli_table_right(t, 0);
+    static const char *const head[] = {"ID", "AGENCY", "ROLE", "COUNT", "STATE", "SHIFTS"};
+    struct cli_table *t = cli_table_create(head, 6);
     cli_table_right(t, 3);
-    const char *head[] = {"ID", "AGENCY", "ROLE", "COUNT", "STATE", "SHIFTS"};
-    for (size_t c = 0; c < 6; c++)
-        cli_table_add(t, "%s", head[c]);
     json_array_foreach(arr, i, p)
     {
         char shifts[512] = "";

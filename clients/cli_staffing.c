@@ -44,13 +44,11 @@ static void print_cells(json_t *cells, const char *key)
         printf("  no staff needed\n");
         return;
     }
-    struct cli_table *t = cli_table_create(5);
+    static const char *const head[] = {"ROLE", "PLEDGED", "SHORT", "ACCEPTED", "ARRIVED"};
+    struct cli_table *t = cli_table_create(head, 5);
     cli_table_max(t, 0, ROLE_MAX);
     for (size_t c = 1; c < 5; c++)
         cli_table_right(t, c);
-    const char *head[] = {"ROLE", "PLEDGED", "SHORT", "ACCEPTED", "ARRIVED"};
-    for (size_t c = 0; c < 5; c++)
-        cli_table_add(t, "%s", head[c]);
     for (size_t i = 0; i < n; i++) {
         long long s = proto_int(rows[i], "shortfall"), x = proto_int(rows[i], "surplus");
         cli_table_add(t, "%s", proto_dash(rows[i], "role"));

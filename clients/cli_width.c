@@ -106,7 +106,7 @@ struct cli_table {
     int *max;
 };
 
-struct cli_table *cli_table_create(size_t ncols)
+struct cli_table *cli_table_create(const char *const *heading, size_t ncols)
 {
     struct cli_table *t = calloc(1, sizeof(*t));
     if (!t)
@@ -118,6 +118,8 @@ struct cli_table *cli_table_create(size_t ncols)
         cli_table_delete(t);
         return NULL;
     }
+    for (size_t c = 0; heading && c < ncols; c++)
+        cli_table_add(t, "%s", heading[c]);
     return t;
 }
 

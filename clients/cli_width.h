@@ -30,9 +30,10 @@ void cli_pad(FILE *f, const char *s, int cols);
 
 struct cli_table;
 
-/* A table of ncols columns; NULL when out of memory (every other call
- * accepts NULL and does nothing).  The caller deletes it. */
-struct cli_table *cli_table_create(size_t ncols);
+/* A table of ncols columns, its first row the heading (ncols names), or
+ * no heading for NULL; NULL when out of memory (every other call accepts
+ * NULL and does nothing).  The caller deletes it. */
+struct cli_table *cli_table_create(const char *const *heading, size_t ncols);
 void cli_table_delete(struct cli_table *t);
 
 /* Column col is aligned to the right (numbers). */
@@ -41,8 +42,7 @@ void cli_table_right(struct cli_table *t, size_t col);
 /* Column col is cut to at most cols columns (a long free-text name). */
 void cli_table_max(struct cli_table *t, size_t col, int cols);
 
-/* Add the next cell (printf format), filling rows left to right: the
- * first row added is the heading. */
+/* Add the next cell (printf format), filling rows left to right. */
 void cli_table_add(struct cli_table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Print the rows to f, each line opening with indent, the columns two

@@ -134,7 +134,7 @@ lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
 starts = lambda line: [width(line[:m.start()]) for m in re.finditer(r"\S+(?: \S+)*", line)]
 head = starts(lines[0])
 for line in lines[1:]:
-    if starts(line)[1:] != head[1:]:
+    if starts(line) != head:
         sys.exit(f"not aligned: {line!r} has cells at {starts(line)}, the heading at {head}")
 if not any("\u674e" in l for l in lines) or not any("\U0001f44d" in l for l in lines):
     sys.exit("the names are not listed")
