@@ -183,3 +183,4 @@ while read -r c; do
 done < <(m complete commands)
 [ -z "$missing" ] || fail "commands not walked: ${missing#, }"
 ok "every command run without --json printed sentences or tables ($(($(tr -cd '|' <<<"$walked" | wc -c) - 1)) walked)"
+stop_daemon
