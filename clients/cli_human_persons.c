@@ -156,10 +156,27 @@ void cli_print_family_change(json_t *r)
         printf("family %lld has no family liaison officer now.\n", proto_int(r, "family"));
 }
 
+/* "person 3, person 7": whom member m is bereaved of, or "-". */
+static const char *bereaved_of(json_t *m, char *buf, size_t len)
+{
+    json_t *x;
+    size_t i, n = 0;
+    snprintf(buf, len, "-");
+    json_array_foreach(json_object_get(m, "bereaved_of"), i, x)
+    {
+        int k = snprintf(buf + n, len - n, "%s%lld", i ? ", person " : "person ",
+                         (long long)json_integer_value(x));
+        if (k < 0 || (size_t)k >= len - n)
+            break;
+        n += (size_t)k;
+    }
+    return buf;
+}
+
 void cli_print_family(json_t *r)
 {
-    json_t *members = json_object_get(r, "members"), *m, *x;
-    size_t i, j;
+    json_t *members = json_object_get(r, "members"), *m;
+    size_t i;
     printf("family %lld in %s, liaison officer: %s\n", proto_int(r, "family"),
            proto_dash(r, "incident"),
            json_is_string(json_object_get(r, "liaison")) ? proto_dash(r, "liaison") : "none");
@@ -172,17 +189,13 @@ void cli_print_family(json_t *r)
     struct cli_table *t = cli_table_create(head, 6);
     json_array_foreach(members, i, m)
     {
-        char of[256] = "-";
-        size_t n = 0;
-        json_array_foreach(json_object_get(m, "bereaved_of"), j, x) if (n < sizeof(of) - 24) n +=
-            (size_t)snprintf(of + n, sizeof(of) - n, "%s%lld", j ? ", " : "person ",
-                             (long long)json_integer_value(x));
+        char of[256];
         cli_table_add(t, "%lld", proto_int(m, "person"));
         cli_table_add(t, "%s", proto_dash(m, "name"));
         cli_table_add(t, "%s", proto_dash(m, "category"));
         cli_table_add(t, "%s", proto_dash(m, "status"));
         cli_table_add(t, "%s", proto_dash(m, "contact_state"));
-        cli_table_add(t, "%s", of);
+        cli_table_add(t, "%s", bereaved_of(m, of, sizeof(of)));
     }
     cli_table_print(t, stdout, "  ");
     cli_table_delete(t);

@@ -7,6 +7,7 @@
 #include "cli_width.h"
 
 #include <langinfo.h>
+#include <limits.h>
 #include <locale.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -46,7 +47,7 @@ static int char_width(const char *s, size_t *n, locale_t loc)
     mbstate_t st;
     memset(&st, 0, sizeof(st));
     wchar_t wc;
-    size_t len = mbrtowc(&wc, s, strlen(s), &st);
+    size_t len = mbrtowc(&wc, s, strnlen(s, MB_LEN_MAX), &st);
     if (len == (size_t)-1 || len == (size_t)-2 || len == 0) {
         *n = 1;
         return 1;
@@ -56,8 +57,8 @@ static int char_width(const char *s, size_t *n, locale_t loc)
     return w < 0 ? 1 : w;
 }
 
-/* The width of s's first max bytes, and through fit the bytes of its
- * longest start within cols columns (cols < 0: no limit). */
+/* The columns of s, and through fit the bytes of its longest start
+ * within cols columns (cols < 0: no limit). */
 static int measure(const char *s, int cols, size_t *fit)
 {
     locale_t loc = width_locale();

@@ -113,8 +113,10 @@ human family add -- --as intake family add "$fam" "$dad"
 has "person $dad joined family $fam."
 human family liaison -- family liaison "$fam" dc-ward
 has "family $fam: dc-ward is its family liaison officer"
+m --as intake person status "$p" deceased >/dev/null
 human family show -- --as intake family show "$fam"
 has "liaison officer: dc-ward"
+grep -q "^  $dad  *Dan Human  *bereaved  *alive  *[a-z_]*  *person $p\$" <<<"$OUT" || fail "not bereaved of $p: $OUT"
 provider=$(m --as intake --json person show "$dad" | jq -r '[.referrals[] | select(.state == "referred")][0].provider')
 human referral ack -- --as "agency:$provider" referral ack "$dad"
 human referral close -- --as duty referral close "$dad" --reason "moved away"
