@@ -1,7 +1,8 @@
 /*
  * clients/cli_human.c - the muster CLI's sentences for the results of
  * acknowledgements (pages and referral notices), pledges, screenings, a
- * person's record and a stand-down (cli_out.h).  Each printer is handed a
+ * person's record, a stand-down and a close, a re-page, alarms and who the key is
+ * (cli_out.h).  Each printer is handed a
  * result already escaped by cli_safe; --json prints the result instead.
  * Times are local, with their zone (cli_time).
  */
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "cli_out.h"
+#include "cli_width.h"
 
 static const char *str(json_t *o, const char *key)
 {
@@ -105,6 +107,17 @@ void cli_print_standdown(json_t *r)
                str(r, "report"), str(r, "ref"));
 }
 
+void cli_print_close(json_t *r)
+{
+    char t[64];
+    long long n = num(r, "referrals_closed");
+    printf("%s closed at %s: the recovery phase is over", str(r, "ref"),
+           cli_time(json_object_get(r, "closed_at"), t, sizeof(t)));
+    if (n > 0)
+        printf("; %lld open referral%s closed with it", n, n == 1 ? " was" : "s were");
+    printf(".\n");
+}
+
 /* ---- person show ---- */
 
 enum { F_TEXT, F_TIME, F_LIST, F_BOOL };
@@ -177,7 +190,8 @@ static void person_safe_contact(json_t *sc)
         printf("    never by %-6s %s\n", k, json_string_value(v) ?: "");
     json_t *h = json_object_get(sc, "hours");
     if (h)
-        printf("    hours          %s to %s (local time)\n", str(h, "from"), str(h, "to"));
+        printf("    hours          %s to %s (musterd's local time)\n", str(h, "from"),
+               str(h, "to"));
     if (json_object_get(sc, "safe_number"))
         printf("    safe number    %s\n", str(sc, "safe_number"));
     if (json_object_get(sc, "note"))
@@ -241,4 +255,65 @@ void cli_print_person(json_t *p)
     person_referrals(p);
     person_screenings(p);
     person_contacts(p);
+}
+
+/* ---- the session, re-paging, alarms ---- */
+
+void cli_print_whoami(json_t *r)
+{
+    if (json_is_string(json_object_get(r, "person")))
+        printf("You are %s, acting as %s", str(r, "person"), str(r, "principal"));
+    else
+        printf("You act as %s (a key that names no person)", str(r, "principal"));
+    printf(", connected to musterd %s (database schema %lld).\n", str(r, "version"),
+           num(r, "schema"));
+}
+
+void cli_print_repage(json_t *r)
+{
+    printf("%s is paged again for %s from the first step of its ladder (%s).\n", str(r, "agency"),
+           str(r, "incident"), str(r, "state"));
+}
+
+/* The alarm's detail, and who ended it, when and why. */
+static void alarm_about(struct cli_table *t, json_t *a)
+{
+    char when[64];
+    if (!json_is_string(json_object_get(a, "ended_by"))) {
+        cli_table_add(t, "%s", str(a, "detail"));
+        return;
+    }
+    cli_table_add(t, "%s (%s by %s at %s%s%s)", str(a, "detail"), str(a, "state"),
+                  str(a, "ended_by"), cli_time(json_object_get(a, "ended_at"), when, sizeof(when)),
+                  json_is_string(json_object_get(a, "note")) ? ": " : "",
+                  json_is_string(json_object_get(a, "note")) ? str(a, "note") : "");
+}
+
+void cli_print_alarms(json_t *r)
+{
+    json_t *arr = json_object_get(r, "alarms"), *a;
+    size_t i;
+    if (json_array_size(arr) == 0) {
+        printf("no alarms\n");
+        return;
+    }
+    static const char *const head[] = {"ALARM", "INCIDENT", "KIND", "STATE", "RAISED", "ABOUT"};
+    struct cli_table *t = cli_table_create(head, 6);
+    json_array_foreach(arr, i, a)
+    {
+        char when[64];
+        cli_table_add(t, "%lld", num(a, "alarm"));
+        cli_table_add(t, "%s", str(a, "incident"));
+        cli_table_add(t, "%s", str(a, "kind"));
+        cli_table_add(t, "%s", str(a, "state"));
+        cli_table_add(t, "%s", cli_time(json_object_get(a, "raised_at"), when, sizeof(when)));
+        alarm_about(t, a);
+    }
+    cli_table_print(t, stdout, "");
+    cli_table_delete(t);
+}
+
+void cli_print_alarm_clear(json_t *r)
+{
+    printf("alarm %lld is now %s.\n", num(r, "alarm"), str(r, "state"));
 }

@@ -95,7 +95,8 @@ case 'r':
         return die_usage("usage: muster incident close REF [--force --reason TEXT]");
     return call(
         cli, "gold", "incident.close",
-        json_pack("{s:s, s:b, s:s?}", "ref", argv[optind], "force", force, "reason", reason), NULL);
+        json_pack("{s:s, s:b, s:s?}", "ref", argv[optind], "force", force, "reason", reason),
+        cli_print_close);
 }
 
 int cmd_list(struct cli *cli, int argc, char **argv)
@@ -208,7 +209,7 @@ int cmd_plan_show(struct cli *cli, int argc, char **argv)
 
 int cmd_whoami(struct cli *cli, int argc, char **argv)
 {
-    return call(cli, "gold", "session.whoami", NULL, NULL);
+    return call(cli, "gold", "session.whoami", NULL, cli_print_whoami);
 }
 
 int cmd_request(struct cli *cli, int argc, char **argv)

@@ -10,17 +10,52 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli_width.h"
 #include "proto.h"
+
+const char *cli_time_at(long long secs, int form, char *buf, size_t len)
+{
+    time_t t = (time_t)secs;
+    struct tm tm;
+    char zone[16];
+    tzset();
+    localtime_r(&t, &tm);
+    size_t n = form == CLI_TIME_SHIFT ? strftime(buf, len, "%a %d %b %H:%M", &tm)
+                                      : strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+    if (strftime(zone, sizeof(zone), "%Z", &tm) == 0 || zone[0] == '+' || zone[0] == '-') {
+        /* a zone without a name: its offset, +07:00 */
+        int off = (int)((tm.tm_gmtoff < 0 ? -tm.tm_gmtoff : tm.tm_gmtoff) % 86400);
+        snprintf(zone, sizeof(zone), "%c%02d:%02d", tm.tm_gmtoff < 0 ? '-' : '+', off / 3600,
+                 off / 60 % 60);
+    }
+    snprintf(buf + n, len - n, " %s", zone);
+    return buf;
+}
 
 const char *cli_time(json_t *ms, char *buf, size_t len)
 {
     if (!json_is_integer(ms))
         return "-";
-    time_t secs = (time_t)(json_integer_value(ms) / 1000);
-    struct tm tm;
-    localtime_r(&secs, &tm);
-    strftime(buf, len, "%Y-%m-%d %H:%M:%S %Z", &tm);
-    return buf;
+    return cli_time_at(json_integer_value(ms) / 1000, CLI_TIME_FULL, buf, len);
+}
+
+const char *cli_zone_name(void)
+{
+    static char name[128];
+    const char *tz = getenv("TZ");
+    if (tz && *tz) {
+        snprintf(name, sizeof(name), "%s", tz + (*tz == ':'));
+        return name;
+    }
+    FILE *f = fopen("/etc/timezone", "r");
+    if (f && fgets(name, sizeof(name), f) && name[0] != '\n') {
+        name[strcspn(name, "\n")] = '\0';
+        fclose(f);
+        return name;
+    }
+    if (f)
+        fclose(f);
+    return "the machine's local time";
 }
 
 /* The length of the valid UTF-8 sequence at p (1 to 4), 0 if none. */
@@ -192,16 +227,22 @@ void cli_print_incident_list(json_t *r)
         printf("no incidents\n");
         return;
     }
-    printf("%-20s %-10s %-5s %-8s %-16s %-24s %s\n", "REF", "STATE", "LEVEL", "MODE", "PLAN",
-           "OPERATION", "STOOD UP");
+    static const char *const head[] = {"REF",  "STATE",     "LEVEL",   "MODE",
+                                       "PLAN", "OPERATION", "STOOD UP"};
+    struct cli_table *t = cli_table_create(head, 7);
     json_array_foreach(arr, n, i)
     {
-        char t[64];
-        printf("%-20s %-10s %-5lld %-8s %-16s %-24s %s\n", proto_dash(i, "ref"),
-               proto_dash(i, "state"), proto_int(i, "level"), mode(i), proto_dash(i, "plan"),
-               proto_dash(i, "operation"),
-               cli_time(json_object_get(i, "created_at"), t, sizeof(t)));
+        char when[64];
+        cli_table_add(t, "%s", proto_dash(i, "ref"));
+        cli_table_add(t, "%s", proto_dash(i, "state"));
+        cli_table_add(t, "%lld", proto_int(i, "level"));
+        cli_table_add(t, "%s", mode(i));
+        cli_table_add(t, "%s", proto_dash(i, "plan"));
+        cli_table_add(t, "%s", proto_dash(i, "operation"));
+        cli_table_add(t, "%s", cli_time(json_object_get(i, "created_at"), when, sizeof(when)));
     }
+    cli_table_print(t, stdout, "");
+    cli_table_delete(t);
 }
 
 /* One agency's page state: paging (step, attempts), acknowledged (by
@@ -210,7 +251,10 @@ static void cli_print_page(json_t *pg)
 {
     char t[64];
     const char *state = proto_dash(pg, "state");
-    printf("  %-24s %-13s", proto_dash(pg, "agency"), state);
+    fputs("  ", stdout);
+    cli_pad(stdout, proto_dash(pg, "agency"), 24);
+    fputc(' ', stdout);
+    cli_pad(stdout, state, 13);
     if (!strcmp(state, "acknowledged"))
         printf(" by %s at %s%s%s", proto_dash(pg, "acknowledged_by"),
                cli_time(json_object_get(pg, "acknowledged_at"), t, sizeof(t)),
@@ -228,12 +272,29 @@ static void cli_print_page(json_t *pg)
     printf("\n");
 }
 
+/* The agencies, a table of id, the level that activates them (after
+ * level, when not NULL) and name. */
+static void print_agencies(json_t *ags, const char *level)
+{
+    json_t *a;
+    size_t i;
+    struct cli_table *t = cli_table_create(NULL, level ? 3 : 2);
+    json_array_foreach(ags, i, a)
+    {
+        cli_table_add(t, "%s", proto_dash(a, "id"));
+        if (level)
+            cli_table_add(t, "%s%lld", level, proto_int(a, "activate_level"));
+        cli_table_add(t, "%s", proto_dash(a, "name"));
+    }
+    cli_table_print(t, stdout, "  ");
+    cli_table_delete(t);
+}
+
 /* incident show --plan-version N: that version and its agencies. */
 static void print_shown_version(json_t *v)
 {
     char t[64];
-    json_t *ags = json_object_get(json_object_get(v, "plan"), "agencies"), *a;
-    size_t i;
+    json_t *ags = json_object_get(json_object_get(v, "plan"), "agencies");
     if (!v)
         return;
     printf("plan version %lld: %s version %s (%.12s), from %s by %s\n", proto_int(v, "version"),
@@ -241,8 +302,7 @@ static void print_shown_version(json_t *v)
            proto_dash(v, "digest"), cli_time(json_object_get(v, "created_at"), t, sizeof(t)),
            proto_dash(v, "created_by"));
     printf("  %s\n", proto_dash(v, "summary"));
-    json_array_foreach(ags, i, a) printf("  %-24s level %lld  %s\n", proto_dash(a, "id"),
-                                         proto_int(a, "activate_level"), proto_dash(a, "name"));
+    print_agencies(ags, "level ");
     if (json_is_string(json_object_get(v, "plan_source")))
         printf("%s", proto_dash(v, "plan_source"));
 }
@@ -275,11 +335,10 @@ void cli_print_incident(json_t *r)
                json_is_string(json_object_get(r, "close_reason")) ? ": " : "",
                json_is_string(json_object_get(r, "close_reason")) ? proto_dash(r, "close_reason")
                                                                   : "");
-    json_t *ags = json_object_get(r, "agencies"), *a;
+    json_t *ags = json_object_get(r, "agencies");
     size_t i;
     printf("agencies   %zu activated\n", json_array_size(ags));
-    json_array_foreach(ags, i, a)
-        printf("  %-24s %s\n", proto_dash(a, "id"), proto_dash(a, "name"));
+    print_agencies(ags, NULL);
     json_t *pages = json_object_get(r, "pages"), *pg;
     if (json_array_size(pages) > 0)
         printf("pages\n");
@@ -310,10 +369,18 @@ void cli_print_plan_list(json_t *r)
         printf("no plans loaded\n");
         return;
     }
-    printf("%-20s %-12s %-6s %-8s %s\n", "PLAN", "VERSION", "LEVELS", "AGENCIES", "NAME");
+    static const char *const head[] = {"PLAN", "VERSION", "LEVELS", "AGENCIES", "NAME"};
+    struct cli_table *t = cli_table_create(head, 5);
     json_array_foreach(arr, i, p)
-        printf("%-20s %-12s %-6lld %-8lld %s\n", proto_dash(p, "id"), proto_dash(p, "version"),
-               proto_int(p, "levels"), proto_int(p, "agencies"), proto_dash(p, "name"));
+    {
+        cli_table_add(t, "%s", proto_dash(p, "id"));
+        cli_table_add(t, "%s", proto_dash(p, "version"));
+        cli_table_add(t, "%lld", proto_int(p, "levels"));
+        cli_table_add(t, "%lld", proto_int(p, "agencies"));
+        cli_table_add(t, "%s", proto_dash(p, "name"));
+    }
+    cli_table_print(t, stdout, "");
+    cli_table_delete(t);
 }
 
 void cli_print_plan(json_t *r)
@@ -327,9 +394,7 @@ void cli_print_plan(json_t *r)
     size_t i;
     json_array_foreach(levels, i, l)
         printf("level %lld  %s\n", proto_int(l, "level"), proto_dash(l, "name"));
-    json_t *ags = json_object_get(r, "agencies"), *a;
-    json_array_foreach(ags, i, a) printf("  %-24s from level %lld  %s\n", proto_dash(a, "id"),
-                                         proto_int(a, "activate_level"), proto_dash(a, "name"));
+    print_agencies(json_object_get(r, "agencies"), "from level ");
 }
 
 void cli_print_pledges(json_t *r)
@@ -340,12 +405,23 @@ void cli_print_pledges(json_t *r)
         printf("no pledges\n");
         return;
     }
-    printf("%-6s %-24s %-20s %5s %-10s %s\n", "ID", "AGENCY", "ROLE", "COUNT", "STATE", "SHIFTS");
+    static const char *const head[] = {"ID", "AGENCY", "ROLE", "COUNT", "STATE", "SHIFTS"};
+    struct cli_table *t = cli_table_create(head, 6);
+    cli_table_right(t, 3);
     json_array_foreach(arr, i, p)
     {
-        printf("%-6lld %-24s %-20s %5lld %-10s", proto_int(p, "id"), proto_dash(p, "agency"),
-               proto_dash(p, "role"), proto_int(p, "count"), proto_dash(p, "state"));
-        json_array_foreach(json_object_get(p, "shifts"), j, s) printf(" %s", json_string_value(s));
-        printf("\n");
+        char shifts[512] = "";
+        size_t n = 0;
+        json_array_foreach(json_object_get(p, "shifts"), j, s) if (n < sizeof(shifts)) n +=
+            (size_t)snprintf(shifts + n, sizeof(shifts) - n, "%s%s", j ? " " : "",
+                             json_string_value(s) ?: "?");
+        cli_table_add(t, "%lld", proto_int(p, "id"));
+        cli_table_add(t, "%s", proto_dash(p, "agency"));
+        cli_table_add(t, "%s", proto_dash(p, "role"));
+        cli_table_add(t, "%lld", proto_int(p, "count"));
+        cli_table_add(t, "%s", proto_dash(p, "state"));
+        cli_table_add(t, "%s", shifts);
     }
+    cli_table_print(t, stdout, "");
+    cli_table_delete(t);
 }

@@ -15,8 +15,21 @@
 
 #include <jansson.h>
 
-/* Format ms since the epoch as local time "2026-11-22 19:40:05 GMT". */
+/* Format ms since the epoch as local time with its zone (TZ), as
+ * "2026-11-22 19:40:05 GMT", or "2026-11-22 19:40:05 +07:00" in a zone
+ * without a name; "-" when ms is not an integer.  Returns buf (or "-"). */
 const char *cli_time(json_t *ms, char *buf, size_t len);
+
+/* Format secs (since the epoch) as local time with its zone, as cli_time
+ * (CLI_TIME_FULL) or as a shift's start or end, "Mon 23 Nov 08:00 GMT"
+ * (CLI_TIME_SHIFT).  Returns buf. */
+enum { CLI_TIME_FULL, CLI_TIME_SHIFT };
+const char *cli_time_at(long long secs, int form, char *buf, size_t len);
+
+/* The local time zone's name: TZ as set (without a leading ':'), else
+ * this machine's (/etc/timezone), else "the machine's local time".
+ * Returns a static string. */
+const char *cli_zone_name(void);
 
 /* Keep new lines and tabs as they are (a document: the report, a page's
  * text); without it they are shown as \n and \t. */
@@ -68,11 +81,34 @@ void cli_print_staffing(json_t *r);
 /* Sentences for people (cli_human.c): an acknowledgement of a page or a
  * referral notice (agency ack, page ack, referral ack), a pledge offered
  * or moved, a screening's score, a person's record, a stand-down (with
- * where musterd writes the report). */
+ * where musterd writes the report), an incident closed. */
 void cli_print_ack(json_t *r);
 void cli_print_pledge(json_t *r);
 void cli_print_screening(json_t *r);
 void cli_print_person(json_t *r);
 void cli_print_standdown(json_t *r);
+void cli_print_close(json_t *r);
+
+/* Who the key is (whoami), an agency paged again (agency repage), the
+ * alarm table (alarm list), an alarm cleared (cli_human.c). */
+void cli_print_whoami(json_t *r);
+void cli_print_repage(json_t *r);
+void cli_print_alarms(json_t *r);
+void cli_print_alarm_clear(json_t *r);
+
+/* Persons and families (cli_human_persons.c): a registration and its
+ * possible duplicates, the person list (a table), consent, a contact
+ * attempt, a correction, a merge or unmerge, a status, a referral closed,
+ * a family made, joined or given its liaison, and a family shown. */
+void cli_print_person_added(json_t *r);
+void cli_print_person_list(json_t *r);
+void cli_print_consent(json_t *r);
+void cli_print_contact(json_t *r);
+void cli_print_update(json_t *r);
+void cli_print_merge(json_t *r);
+void cli_print_person_status(json_t *r);
+void cli_print_referral_close(json_t *r);
+void cli_print_family_change(json_t *r);
+void cli_print_family(json_t *r);
 
 #endif

@@ -113,7 +113,7 @@ int cmd_repage(struct cli *cli, int argc, char **argv)
     if (argc != 3)
         return die_usage("usage: muster agency repage INCIDENT AGENCY");
     return call(cli, "gold", "agency.repage",
-                json_pack("{s:s, s:s}", "incident", argv[1], "agency", argv[2]), NULL);
+                json_pack("{s:s, s:s}", "incident", argv[1], "agency", argv[2]), cli_print_repage);
 }
 
 /* muster referral ack PERSON | --code CODE: a provider acknowledges a
@@ -155,7 +155,7 @@ case 'a':
         return die_usage("usage: muster alarm list [INCIDENT] [--all]");
     const char *ref = optind == argc - 1 ? argv[optind] : NULL;
     return call(cli, "duty", "alarm.list", json_pack("{s:s?, s:b}", "incident", ref, "all", all),
-                NULL);
+                cli_print_alarms);
 }
 
 /* muster alarm clear ID [--note TEXT] */
@@ -173,5 +173,6 @@ case 'n':
     if (id <= 0 || !end || *end)
         return die_usage("usage: muster alarm clear ID [--note TEXT]");
     return call(cli, "duty", "alarm.clear",
-                json_pack("{s:I, s:s?}", "alarm", (json_int_t)id, "note", note), NULL);
+                json_pack("{s:I, s:s?}", "alarm", (json_int_t)id, "note", note),
+                cli_print_alarm_clear);
 }

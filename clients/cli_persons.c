@@ -116,19 +116,6 @@ static int field_set(json_t *person, const struct person_field *f, const char *v
 
 /* ---- add, show, list ---- */
 
-static void print_added(json_t *r)
-{
-    printf("person %lld registered in %s\n",
-           (long long)json_integer_value(json_object_get(r, "person")),
-           json_string_value(json_object_get(r, "incident")));
-    json_t *d;
-    size_t i;
-    json_array_foreach(json_object_get(r, "possible_duplicates"), i, d)
-        printf("  possible duplicate of person %lld (%s): check and merge if the same\n",
-               (long long)json_integer_value(json_object_get(d, "person")),
-               json_string_value(json_object_get(d, "reason")));
-}
-
 /* Read the --FIELD VALUE options into obj: 0, or the exit code. */
 static int fields_parse(int argc, char **argv, json_t *obj)
 {
@@ -160,7 +147,8 @@ static int person_add(struct cli *cli, int argc, char **argv)
         return rc;
     }
     return call(cli, "intake", "person.add",
-                json_pack("{s:s, s:o}", "incident", argv[optind], "person", person), print_added);
+                json_pack("{s:s, s:o}", "incident", argv[optind], "person", person),
+                cli_print_person_added);
 }
 
 static long id_arg(const char *s)
@@ -176,26 +164,6 @@ static int person_show(struct cli *cli, int argc, char **argv)
         return die_usage("usage: muster person show PERSON");
     return call(cli, "intake", "person.show", json_pack("{s:i}", "person", (int)id_arg(argv[1])),
                 cli_print_person);
-}
-
-static void print_list(json_t *r)
-{
-    json_t *p;
-    size_t i;
-    printf("%-7s %-10s %-28s %-20s %-13s %s\n", "PERSON", "CATEGORY", "NAME", "PATHWAY", "REFERRAL",
-           "CONTACT");
-    json_array_foreach(json_object_get(r, "persons"), i, p)
-    {
-        const char *pw = json_string_value(json_object_get(p, "pathway"));
-        const char *st = json_string_value(json_object_get(p, "referral"));
-        printf("%-7lld %-10s %-28.28s %-20s %-13s %s%s%s\n",
-               (long long)json_integer_value(json_object_get(p, "person")),
-               json_string_value(json_object_get(p, "category")),
-               json_string_value(json_object_get(p, "name")) ?: "-", pw ? pw : "-", st ? st : "-",
-               json_string_value(json_object_get(p, "contact_state")),
-               json_is_true(json_object_get(p, "urgent")) ? " URGENT" : "",
-               json_is_true(json_object_get(p, "breached")) ? " BREACH" : "");
-    }
 }
 
 static int person_list(struct cli *cli, int argc, char **argv)
@@ -216,7 +184,7 @@ case 'p':
     return call(cli, "intake", "person.list",
                 json_pack("{s:s, s:s?, s:s?}", "incident", argv[optind], "category", category,
                           "pathway", pathway),
-                print_list);
+                cli_print_person_list);
 }
 
 /* ---- screening, consent, contact, merging ---- */
@@ -275,7 +243,7 @@ static int person_consent(struct cli *cli, int argc, char **argv)
     return call(cli, "intake", "person.consent",
                 json_pack("{s:i, s:s, s:s?}", "person", (int)id_arg(argv[1]), "consent", argv[2],
                           "guardian", guardian ? argv[4] : NULL),
-                NULL);
+                cli_print_consent);
 }
 
 static int person_contact(struct cli *cli, int argc, char **argv)
@@ -310,7 +278,7 @@ case 't':
                 json_pack("{s:i, s:s, s:s?, s:s?, s:s?, s:s?}", "person", (int)id_arg(argv[optind]),
                           "outcome", outcome, "note", note, "channel", channel, "kind", kind, "to",
                           to),
-                NULL);
+                cli_print_contact);
 }
 
 /* person update PERSON --FIELD VALUE...: the options of person add (the
@@ -328,7 +296,7 @@ static int person_update(struct cli *cli, int argc, char **argv)
     }
     return call(cli, "intake", "person.update",
                 json_pack("{s:i, s:o}", "person", (int)id_arg(argv[optind]), "fields", changes),
-                NULL);
+                cli_print_update);
 }
 
 static int person_merge(struct cli *cli, int argc, char **argv)
@@ -337,7 +305,8 @@ static int person_merge(struct cli *cli, int argc, char **argv)
         return die_usage("usage: muster person merge KEEP DUPLICATE");
     return call(
         cli, "intake", "person.merge",
-        json_pack("{s:i, s:i}", "keep", (int)id_arg(argv[1]), "merge", (int)id_arg(argv[2])), NULL);
+        json_pack("{s:i, s:i}", "keep", (int)id_arg(argv[1]), "merge", (int)id_arg(argv[2])),
+        cli_print_merge);
 }
 
 static int person_unmerge(struct cli *cli, int argc, char **argv)
@@ -345,7 +314,7 @@ static int person_unmerge(struct cli *cli, int argc, char **argv)
     if (argc != 2 || id_arg(argv[1]) < 0)
         return die_usage("usage: muster person unmerge PERSON");
     return call(cli, "intake", "person.unmerge", json_pack("{s:i}", "person", (int)id_arg(argv[1])),
-                NULL);
+                cli_print_merge);
 }
 
 /* muster person status PERSON alive|missing|deceased [--reason TEXT] */
@@ -364,7 +333,7 @@ case 'r':
     return call(cli, "intake", "person.status",
                 json_pack("{s:i, s:s, s:s?}", "person", (int)id_arg(argv[optind]), "status",
                           argv[optind + 1], "reason", reason),
-                NULL);
+                cli_print_person_status);
 }
 
 /* ---- families ---- */
@@ -388,7 +357,7 @@ static int family_create(struct cli *cli, int argc, char **argv)
     json_object_set_new(args, "persons", json_array_size(persons) ? persons : json_null());
     if (!json_array_size(persons))
         json_decref(persons);
-    return call(cli, "intake", "family.create", args, NULL);
+    return call(cli, "intake", "family.create", args, cli_print_family_change);
 }
 
 static int family_add(struct cli *cli, int argc, char **argv)
@@ -398,7 +367,7 @@ static int family_add(struct cli *cli, int argc, char **argv)
     return call(
         cli, "intake", "family.add",
         json_pack("{s:i, s:i}", "family", (int)id_arg(argv[1]), "person", (int)id_arg(argv[2])),
-        NULL);
+        cli_print_family_change);
 }
 
 static int family_show(struct cli *cli, int argc, char **argv)
@@ -406,7 +375,7 @@ static int family_show(struct cli *cli, int argc, char **argv)
     if (argc != 2 || id_arg(argv[1]) < 0)
         return die_usage("usage: muster family show FAMILY");
     return call(cli, "intake", "family.show", json_pack("{s:i}", "family", (int)id_arg(argv[1])),
-                NULL);
+                cli_print_family);
 }
 
 /* muster family liaison FAMILY NAME|--clear */
@@ -418,7 +387,7 @@ static int family_liaison(struct cli *cli, int argc, char **argv)
     return call(
         cli, "duty", "family.liaison",
         json_pack("{s:i, s:s?}", "family", (int)id_arg(argv[1]), "liaison", clear ? NULL : argv[2]),
-        NULL);
+        cli_print_family_change);
 }
 
 int cli_family(struct cli *cli, int argc, char **argv)
@@ -449,7 +418,7 @@ case 'r':
         return die_usage("usage: muster referral close PERSON [--reason TEXT]");
     return call(cli, "duty", "referral.close",
                 json_pack("{s:i, s:s?}", "person", (int)id_arg(argv[optind]), "reason", reason),
-                NULL);
+                cli_print_referral_close);
 }
 
 /* ---- import ---- */

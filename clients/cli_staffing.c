@@ -1,15 +1,16 @@
 /*
  * clients/cli_staffing.c - `muster staffing` for people: the coverage
  * grid one shift at a time (the shift's key, which pledges name, its
- * times, then its roles down), every line within 80 columns, and the
+ * times with their zone, then its roles down), every line within 80
+ * columns (a table aligned by display width, cli_width.h), and the
  * shortfall said in staff, not cells ("12 staff short over 5 shifts").
  * Shifts that have ended are counted, not shown (--json has them).
  */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli_out.h"
+#include "cli_width.h"
 #include "proto.h"
 
 #define WIDTH 80
@@ -17,15 +18,11 @@
 
 static const char *shift_time(long long ms, char *buf, size_t len)
 {
-    time_t secs = (time_t)(ms / 1000);
-    struct tm tm;
-    localtime_r(&secs, &tm);
-    strftime(buf, len, "%a %d %b %H:%M", &tm);
-    return buf;
+    return cli_time_at(ms / 1000, CLI_TIME_SHIFT, buf, len);
 }
 
-/* The cells of shift key that need or have staff, and the widest role. */
-static size_t shift_cells(json_t *cells, const char *key, json_t **out, size_t max, int *width)
+/* The cells of shift key that need or have staff. */
+static size_t shift_cells(json_t *cells, const char *key, json_t **out, size_t max)
 {
     json_t *c;
     size_t i, n = 0;
@@ -35,9 +32,6 @@ static size_t shift_cells(json_t *cells, const char *key, json_t **out, size_t m
             (proto_int(c, "required") == 0 && proto_int(c, "pledged") == 0) || n == max)
             continue;
         out[n++] = c;
-        int len = (int)strlen(proto_dash(c, "role"));
-        if (len > *width)
-            *width = len > ROLE_MAX ? ROLE_MAX : len;
     }
     return n;
 }
@@ -45,27 +39,32 @@ static size_t shift_cells(json_t *cells, const char *key, json_t **out, size_t m
 static void print_cells(json_t *cells, const char *key)
 {
     json_t *rows[128];
-    int w = 4;
-    size_t n = shift_cells(cells, key, rows, 128, &w);
+    size_t n = shift_cells(cells, key, rows, 128);
     if (n == 0) {
         printf("  no staff needed\n");
         return;
     }
-    printf("  %-*s %8s %6s %9s %8s\n", w, "ROLE", "PLEDGED", "SHORT", "ACCEPTED", "ARRIVED");
+    static const char *const head[] = {"ROLE", "PLEDGED", "SHORT", "ACCEPTED", "ARRIVED"};
+    struct cli_table *t = cli_table_create(head, 5);
+    cli_table_max(t, 0, ROLE_MAX);
+    for (size_t c = 1; c < 5; c++)
+        cli_table_right(t, c);
     for (size_t i = 0; i < n; i++) {
-        char pledged[32], gap[24];
-        snprintf(pledged, sizeof(pledged), "%lld/%lld", proto_int(rows[i], "pledged"),
-                 proto_int(rows[i], "required"));
         long long s = proto_int(rows[i], "shortfall"), x = proto_int(rows[i], "surplus");
+        cli_table_add(t, "%s", proto_dash(rows[i], "role"));
+        cli_table_add(t, "%lld/%lld", proto_int(rows[i], "pledged"),
+                      proto_int(rows[i], "required"));
         if (s > 0)
-            snprintf(gap, sizeof(gap), "%lld", s);
+            cli_table_add(t, "%lld", s);
         else if (x > 0)
-            snprintf(gap, sizeof(gap), "+%lld", x);
+            cli_table_add(t, "+%lld", x);
         else
-            snprintf(gap, sizeof(gap), "-");
-        printf("  %-*.*s %8s %6s %9lld %8lld\n", w, ROLE_MAX, proto_dash(rows[i], "role"), pledged,
-               gap, proto_int(rows[i], "accepted"), proto_int(rows[i], "arrived"));
+            cli_table_add(t, "-");
+        cli_table_add(t, "%lld", proto_int(rows[i], "accepted"));
+        cli_table_add(t, "%lld", proto_int(rows[i], "arrived"));
     }
+    cli_table_print(t, stdout, "  ");
+    cli_table_delete(t);
 }
 
 /* "  asking: agency (role), ..." for the open asks of shift key,
@@ -112,12 +111,13 @@ static void print_shift(json_t *r, json_t *sh)
     const char *key = proto_dash(sh, "key");
     json_t *cells = json_object_get(r, "cells");
     long long gap = shift_short(cells, key);
-    char from[32], to[32];
+    char from[48], to[48];
+    const char *name = proto_dash(sh, "name");
     if (gap > 0)
         printf("\n%s  %s, %lld staff short\n", key, proto_dash(sh, "state"), gap);
     else
         printf("\n%s  %s, covered\n", key, proto_dash(sh, "state"));
-    printf("  %.40s, %s to %s\n", proto_dash(sh, "name"),
+    printf("  %.*s, %s to %s\n", (int)cli_width_fit(name, 26), name,
            shift_time(proto_int(sh, "starts_at"), from, sizeof(from)),
            shift_time(proto_int(sh, "ends_at"), to, sizeof(to)));
     print_cells(cells, key);
@@ -136,6 +136,8 @@ void cli_print_staffing(json_t *r)
         printf("staffing for %s: no staff short\n", proto_dash(r, "incident"));
     json_array_foreach(shifts, i, sh) ended += !strcmp(proto_dash(sh, "state"), "ended");
     printf("pledges name a shift by its key (muster pledge offer ... --shift KEY)\n");
+    printf("shift times are local time, %s; musterd starts shifts by its own local time\n",
+           cli_zone_name());
     if (ended > 0)
         printf("%zu ended shift%s not shown (muster --json staffing shows all)\n", ended,
                ended == 1 ? "" : "s");

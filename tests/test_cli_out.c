@@ -1,7 +1,8 @@
 /*
  * tests/test_cli_out.c - the muster CLI's output layer (clients/cli_out.c):
  * control characters in data are shown as escapes and never reach the
- * terminal, and JSON output stays the same JSON.
+ * terminal, JSON output stays the same JSON, and tables line up by
+ * display width (clients/cli_width.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 #include <cmocka.h>
 
 #include "cli_out.h"
+#include "cli_width.h"
 
 /* Whether text has a byte a terminal would obey: C0 but new line, DEL,
  * or the UTF-8 form of a C1 control. */
@@ -130,13 +132,45 @@ static void test_incident_list(void **state)
     json_decref(r);
 }
 
+/* Columns by the C library's widths: é one, a CJK character or an emoji
+ * two, a combining accent none; cut between characters, never inside. */
+static void test_width(void **state)
+{
+    (void)state;
+    assert_int_equal(cli_width("Ren\xc3\xa9"
+                               "e"),
+                     5);
+    assert_int_equal(cli_width("\xe6\x9d\x8e\xe5\xb0\x8f\xe9\xbe\x8d"), 6);
+    assert_int_equal(cli_width("\xf0\x9f\x91\x8d ok"), 5);
+    assert_int_equal(cli_width("e\xcc\x81"), 1);
+    assert_int_equal(cli_width("a\xff"
+                               "b"),
+                     3);
+    assert_int_equal(cli_width(""), 0);
+    assert_int_equal(cli_width_fit("\xe6\x9d\x8e\xe5\xb0\x8f", 3), 3);
+    assert_int_equal(cli_width_fit("abc", 2), 2);
+
+    static const char *const head[] = {"NAME", "N"};
+    struct cli_table *t = cli_table_create(head, 2);
+    cli_table_right(t, 1);
+    cli_table_add(t, "\xe6\x9d\x8e\xe5\xb0\x8f\xe9\xbe\x8d");
+    cli_table_add(t, "%d", 10);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    cli_table_print(t, f, "> ");
+    fclose(f);
+    cli_table_delete(t);
+    assert_string_equal(buf, "> NAME     N\n> \xe6\x9d\x8e\xe5\xb0\x8f\xe9\xbe\x8d  10\n");
+    free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_escape),
-        cmocka_unit_test(test_safe_tree),
-        cmocka_unit_test(test_json),
-        cmocka_unit_test(test_incident_list),
+        cmocka_unit_test(test_escape), cmocka_unit_test(test_safe_tree),
+        cmocka_unit_test(test_json),   cmocka_unit_test(test_incident_list),
+        cmocka_unit_test(test_width),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

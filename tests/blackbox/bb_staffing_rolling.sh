@@ -42,11 +42,11 @@ ok "the shift running at standup is planned and asked for at once"
 
 # muster staffing: shift keys, staff short in people, 80 columns.
 out=$(m staffing "$ref")
-echo "$out" | grep -q "^staffing for $ref: 6 staff short over 3 shifts$" || fail "summary: $out"
+grep -q "^staffing for $ref: 6 staff short over 3 shifts$" <<<"$out" || fail "summary: $out"
 for k in day-2026-12-01 night-2026-12-01 day-2026-12-02; do
-    echo "$out" | grep -q "^$k  " || fail "no shift key $k: $out"
+    grep -q "^$k  " <<<"$out" || fail "no shift key $k: $out"
 done
-echo "$out" | grep -q "asking: hub (call-handler), vs (call-handler)" || fail "asks: $out"
+grep -q "asking: hub (call-handler), vs (call-handler)" <<<"$out" || fail "asks: $out"
 wide=$(echo "$out" | awk 'length > 80' | wc -l)
 [ "$wide" = 0 ] || fail "lines over 80 columns: $(echo "$out" | awk 'length > 80')"
 ok "muster staffing names the shift keys, counts staff short and fits 80 columns"
@@ -100,8 +100,8 @@ wait_for 30 day6_asked || fail "day 6 not asked for: $(asks_list shift=day-2026-
     fail "shifts: $(shift_keys)"
 out=$(m staffing "$ref")
 [ -z "${SHOW_STAFFING:-}" ] || echo "$out" >&2
-echo "$out" | grep -q "^4 ended shifts not shown" || fail "ended shifts: $out"
-echo "$out" | grep -q "^day-2026-12-07  running, 2 staff short$" || fail "day 6: $out"
+grep -q "^4 ended shifts not shown" <<<"$out" || fail "ended shifts: $out"
+grep -q "^day-2026-12-07  running, 2 staff short$" <<<"$out" || fail "day 6: $out"
 [ "$(echo "$out" | awk 'length > 80' | wc -l)" = 0 ] || fail "over 80 columns: $out"
 grep -q "staffing: $ref: 3 shifts planned" "$LOG" || fail "no journal line for the grid"
 [ "$(events_count staffing.shifts)" -ge 2 ] || fail "no staffing.shifts events"
