@@ -42,12 +42,17 @@ ok "musterd refuses to start on invalid plans"
 # script in --scripts DIR.
 line=$(grep -n 'target: page-sms' plans/example.yaml | head -n 1 | cut -d: -f1)
 mkdir "$T/scripts"
+# The shipped holiday files end in a given year: from 284 days before its
+# end they warn of the horizon on purpose (a reminder to add the next
+# year).  That warning is tested below; the "no warning" checks here ignore
+# it, so that the suite passes on any day.
+other_warnings() { grep -v 'before the incident horizon' "$1" || true; }
 check_warn() { # want-pattern
     rc=0
     "$BIN/musterd" --scripts "$T/scripts" --check-plan plans/example.yaml >"$T/out" 2>"$T/err" || rc=$?
     [ $rc = 0 ] && [ "$(cat "$T/out")" = "plans/example.yaml: plan OK" ] || fail "warning made the plan fail: $rc $(cat "$T/out" "$T/err")"
     if [ -z "$1" ]; then
-        [ ! -s "$T/err" ] || fail "unexpected warning: $(cat "$T/err")"
+        [ -z "$(other_warnings "$T/err")" ] || fail "unexpected warning: $(cat "$T/err")"
     else
         grep -qx "plans/example.yaml:$line:17: warning: exec target \"page-sms\" ($T/scripts/page-sms) $1" "$T/err" ||
             fail "expected \"$1\" at line $line: $(cat "$T/err")"
@@ -65,7 +70,7 @@ ok "--check-plan warns (exit 0) when an exec target is missing or not executable
 # or the dry-run ones make run uses; an absolute target is checked as is.
 for d in scripts scripts/dry-run; do
     "$BIN/musterd" --scripts "$d" --check-plan plans/*.yaml >/dev/null 2>"$T/err" || fail "sample plans with $d"
-    [ ! -s "$T/err" ] || fail "sample plans warn with --scripts $d: $(cat "$T/err")"
+    [ -z "$(other_warnings "$T/err")" ] || fail "sample plans warn with --scripts $d: $(cat "$T/err")"
 done
 cp -r plans/holidays "$T/" # the holiday file the plan names, beside it
 sed 's|target: page-sms|target: /nonexistent/page-sms|' plans/example.yaml >"$T/abs.yaml"
@@ -90,7 +95,8 @@ mkdir -p "$T/hp/holidays"
 cp plans/example.yaml "$T/hp/"
 hline=$(grep -n '^  bank_holidays: england-and-wales' plans/example.yaml | cut -d: -f1)
 [ -n "$hline" ] || fail "plans/example.yaml does not name the england-and-wales holiday file"
-year=$(date -u +%Y)
+# (dates of last year only: before the horizon on any day of the year)
+year=$(($(date -u +%Y) - 1))
 printf 'nation: England and Wales\ndates: [%s-01-01, %s-12-25]\n' "$year" "$year" \
     >"$T/hp/holidays/england-and-wales.yaml"
 rc=0
@@ -100,7 +106,7 @@ grep -qx "$T/hp/example.yaml:$hline:3: warning: the bank holidays ($T/hp/holiday
     fail "no horizon warning: $(cat "$T/err")"
 ok "--check-plan warns (exit 0) when the bank holidays end before the incident horizon"
 
-printf 'nation: England and Wales\ndates: [%s-12-25]\n' "$((year + 1))" >"$T/hp/holidays/england-and-wales.yaml"
+printf 'nation: England and Wales\ndates: [%s-12-25]\n' "$((year + 2))" >"$T/hp/holidays/england-and-wales.yaml"
 "$BIN/musterd" --scripts scripts --check-plan "$T/hp/example.yaml" >/dev/null 2>"$T/err" || fail "long holiday list refused"
 [ ! -s "$T/err" ] || fail "warned though the dates reach the horizon: $(cat "$T/err")"
 ok "no warning when the dates run to the end of next year"

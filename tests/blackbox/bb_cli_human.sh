@@ -19,6 +19,7 @@ alarm_plan() {
 }
 plan_sample cambridgeshire 's/^  version: .*/  version: "1"/'
 cp "$T/plans/cambridgeshire.yaml" "$T/amended.yaml"
+cp -r "$T/plans/holidays" "$T/" # the holiday file the plan names, beside it
 sed -i 's/^  version: .*/  version: "2"/' "$T/amended.yaml"
 plan_write alarms alarm_plan
 init_keys
@@ -59,6 +60,7 @@ human plan show -- plan show cambridgeshire
 human whoami -- whoami
 has "You act as gold"
 human health -- health
+human metrics -- --as duty metrics
 human status -- --as duty status "$ref"
 
 code=$(page_field ack_code agency=cpft ask=none)

@@ -61,5 +61,8 @@ ok "units for /usr that never start without keys; the users and directories they
 "$R/usr/bin/muster" --version | grep -q '^muster ' || fail "installed muster --version"
 "$R/usr/sbin/musterd" --scripts "$R/usr/libexec/muster" --check-plan "$R"/usr/share/muster/plans/*.yaml \
     >"$T/check.log" 2>&1 || fail "installed plans: $(cat "$T/check.log")"
-! grep -qi warn "$T/check.log" || fail "installed plans warn: $(cat "$T/check.log")"
+# (the horizon warning of the shipped holiday files is a dated reminder,
+# tested in bb_check_plans: ignored here so the suite passes on any day)
+! grep -v 'before the incident horizon' "$T/check.log" | grep -qi warn ||
+    fail "installed plans warn: $(cat "$T/check.log")"
 ok "the installed musterd checks the installed example plans with the installed paging scripts"
