@@ -1,7 +1,7 @@
 /*
  * daemon/report_csv.c - the stand-down report's CSV tables (see report.h),
  * for a spreadsheet: one table a file, a header line, one line a row,
- * empty cells for null.  Every time (a column named *_at) is ISO 8601 with
+ * empty cells for null.  Every time (a column at or *_at) is ISO 8601 with
  * its offset, 2026-12-02T14:05:00+00:00; a cell a spreadsheet would run as
  * a formula is neutralised.  Made from the report's JSON alone.
  */
@@ -78,7 +78,7 @@ static void iso8601(json_int_t ms, char *buf, size_t len)
 static bool is_time(const char *col)
 {
     size_t n = strlen(col);
-    return n >= 3 && !strcmp(col + n - 3, "_at");
+    return !strcmp(col, "at") || (n >= 3 && !strcmp(col + n - 3, "_at"));
 }
 
 /* A text cell: quoted when it holds a comma, quote or line break.  One
