@@ -8,13 +8,14 @@
 # of the audit chain, the one `muster audit verify` checks.  Every CSV
 # table parses (python3's csv), every row as wide as its header, every time
 # ISO 8601 with its offset; `--format csv` to stdout is one table or a
-# usage error, never several files run together.
+# usage error, never several files run together.  After the retention
+# purge the files are written again with the same figures and no name.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/paging_lib.sh"
 
 export TZ=UTC
 content_plan() {
-    plan_head id=content name="Report content plan" prefix=RC lead=hub
+    plan_head id=content name="Report content plan" prefix=RC lead=hub retention_days=30
     cat <<'YAML'
 paging: {ack_wait: 1s}
 persons:
@@ -50,13 +51,13 @@ add() { m --as intake --json person add "$ref" "$@" | sed -n 's/.*"person": \([0
 # enhanced: a child, injured, screened urgent (PHQ-9 item 9); a bereaved
 # relative held for consent, never referred.  standard: a witness; a
 # survivor who refused consent.
-child=$(add --category injured --name "Kid" --age 10 --language pl --interpreter --home-area cambridge)
+child=$(add --category injured --name "Kid Mkr-Kid" --age 10 --language pl --interpreter --home-area cambridge)
 m --as intake person screen "$child" --instrument phq9 --answers 0,0,0,0,0,0,0,0,1 >/dev/null
 [ "$(referral_open "$child")" = crisis:referred ] || fail "urgent child: $(referral_open "$child")"
 m --as agency:mh referral ack "$child" --note "called back" >/dev/null || fail "referral ack"
-add --category bereaved --name "Bea" --age 40 --language en --home-area cambridge >/dev/null
-add --category witness --name "Wes" --age 70 --language pl --home-area cambridge >/dev/null
-add --category survivor --name "Sue" --age 30 --consent refused --home-area cambridge >/dev/null
+add --category bereaved --name "Bea Mkr-Bea" --age 40 --language en --home-area cambridge >/dev/null
+add --category witness --name "Wes Mkr-Wes" --age 70 --language pl --home-area cambridge >/dev/null
+add --category survivor --name "Sue Mkr-Sue" --age 30 --consent refused --home-area cambridge >/dev/null
 
 gw_alarm() { [ "$(alarms_count kind=agency_unreachable state=open)" = 1 ]; }
 wait_for 30 gw_alarm || fail "the failing gateway raised no alarm"
@@ -154,4 +155,23 @@ grep -q ',2026-12-14T09:00:[0-9][0-9]+00:00,' "$T/stdout-agencies.csv" || fail "
 expect_fail 2 'choose one with --table NAME' -- report "$ref" --format csv
 expect_fail 2 'no CSV table "nope"' -- report "$ref" --format csv --table nope
 ok "CSV: every table parses, rows as wide as headers, times ISO 8601; stdout is one table or a usage error"
+
+# Closed, then purged at the end of the retention period: the files are
+# written again from the purged record, every figure the same, and no
+# affected person's name is in any of them (there was none before either).
+m --as gold:insp-jones incident close "$ref" --force --reason "exercise closed" >/dev/null
+closed() { grep -q ',closed,gold (insp-jones),' "$dir/actions.csv" && [ -s "$dir/audit_head.csv" ]; }
+wait_for 30 closed || fail "report not written again at the close: $(cat "$dir/actions.csv")"
+! grep -r -l -F Mkr- "$dir" || fail "an affected person's name in the report files"
+mkdir "$T/before"
+cp "$dir"/{victims_code,channels,actions,urgent,age_bands,languages,agencies,alarms}.csv "$T/before/"
+crash_restart --clock-offset "$(clock_at '2027-01-25 10:00 UTC')"
+purged() { [ -n "$(incident_field "$ref" reports_purged_at 2>/dev/null)" ]; }
+wait_for 30 purged || fail "the report was not written again after the purge"
+for f in "$T"/before/*.csv; do
+    diff "$f" "$dir/$(basename "$f")" || fail "$(basename "$f") changed with the purge"
+done
+tr -d ' \n' <"$dir/report.json" | grep '"purged_at":[0-9]' >/dev/null || fail "the purged report does not say so"
+! grep -r -l -F Mkr- "$dir" || fail "an affected person's name in the purged report files"
+ok "after the retention purge the report's figures, channels and named staff are the same"
 stop_daemon
