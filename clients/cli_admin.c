@@ -22,7 +22,8 @@
 /* ---- report ---- */
 
 static const char *report_format = "md";
-static const char *report_out;
+static const char *report_out, *report_table;
+static int report_rc;
 
 static int write_text(const char *dir, const char *name, const char *text)
 {
@@ -40,40 +41,67 @@ static int write_text(const char *dir, const char *name, const char *text)
     return 0;
 }
 
+/* Every file of the report into report_out: report.md, report.json and
+ * one NAME.csv for each CSV table the reply holds. */
+static void write_report(json_t *r)
+{
+    const char *key;
+    json_t *v;
+    mkdir(report_out, 0750);
+    char *js = json_dumps(json_object_get(r, "report"), JSON_INDENT(2));
+    report_rc =
+        write_text(report_out, "report.md", json_string_value(json_object_get(r, "markdown")));
+    if (report_rc == 0)
+        report_rc = write_text(report_out, "report.json", js);
+    free(js);
+    json_object_foreach(json_object_get(r, "csv"), key, v)
+    {
+        char name[128];
+        snprintf(name, sizeof(name), "%s.csv", key);
+        if (report_rc == 0 && !strchr(key, '/') && key[0] != '.')
+            report_rc = write_text(report_out, name, json_string_value(v));
+    }
+}
+
+/* One CSV table to standard output: a CSV file holds one table, so the
+ * tables are never run together. */
+static void print_table(json_t *csv)
+{
+    json_t *t = json_object_get(csv, report_table);
+    if (json_is_string(t)) {
+        cli_print_escaped(stdout, json_string_value(t), CLI_ESC_LINES);
+        return;
+    }
+    const char *key;
+    json_t *v;
+    char names[1024] = "";
+    json_object_foreach(csv, key, v)
+    {
+        size_t n = strlen(names);
+        snprintf(names + n, sizeof(names) - n, "%s%s", n ? ", " : "", key);
+    }
+    cli_errorf("USAGE: the report has no CSV table \"%s\"; its tables are %s", report_table, names);
+    report_rc = EXIT_USAGE;
+}
+
 static void print_report(json_t *r)
 {
-    json_t *csv = json_object_get(r, "csv");
-    if (report_out) {
-        mkdir(report_out, 0750);
-        char *js = json_dumps(json_object_get(r, "report"), JSON_INDENT(2));
-        write_text(report_out, "report.md", json_string_value(json_object_get(r, "markdown")));
-        write_text(report_out, "report.json", js);
-        free(js);
-        write_text(report_out, "agencies.csv", json_string_value(json_object_get(csv, "agencies")));
-        write_text(report_out, "staffing.csv", json_string_value(json_object_get(csv, "staffing")));
-        write_text(report_out, "pathways.csv", json_string_value(json_object_get(csv, "pathways")));
-    } else if (!strcmp(report_format, "json")) {
+    if (report_out)
+        write_report(r);
+    else if (!strcmp(report_format, "json"))
         cli_print_json(stdout, json_object_get(r, "report"));
-    } else if (!strcmp(report_format, "csv")) {
-        const char *key;
-        json_t *v;
-        json_object_foreach(csv, key, v)
-        {
-            printf("# ");
-            cli_print_escaped(stdout, key, 0);
-            printf(".csv\n");
-            cli_print_escaped(stdout, json_string_value(v), CLI_ESC_LINES);
-            printf("\n");
-        }
-    } else {
+    else if (!strcmp(report_format, "csv"))
+        print_table(json_object_get(r, "csv"));
+    else
         cli_print_escaped(stdout, json_string_value(json_object_get(r, "markdown")), CLI_ESC_LINES);
-    }
 }
 
 int cmd_report(struct cli *cli, int argc, char **argv)
 {
-    static const struct option o[] = {
-        {"format", 1, NULL, 'f'}, {"out", 1, NULL, 'o'}, {NULL, 0, NULL, 0}};
+    static const struct option o[] = {{"format", 1, NULL, 'f'},
+                                      {"out", 1, NULL, 'o'},
+                                      {"table", 1, NULL, 't'},
+                                      {NULL, 0, NULL, 0}};
     SUBOPTS_BEGIN(o)
 case 'f':
     report_format = optarg;
@@ -81,16 +109,26 @@ case 'f':
 case 'o':
     report_out = optarg;
     break;
+case 't':
+    report_table = optarg;
+    break;
     SUBOPTS_END
     if (optind != argc - 1 || (strcmp(report_format, "md") && strcmp(report_format, "json") &&
                                strcmp(report_format, "csv")))
-        return die_usage("usage: muster report INCIDENT [--format md|json|csv] [--out DIR]");
+        return die_usage("usage: muster report INCIDENT [--format md|json|csv [--table NAME]]"
+                         " [--out DIR]");
+    if (!report_out && !strcmp(report_format, "csv") && !report_table)
+        return die_usage("USAGE: the CSV report is several tables and one CSV file holds one:"
+                         " choose one with --table NAME (agencies, channels, staffing, ...),"
+                         " or write them all with --out DIR");
+    if (report_table && (report_out || strcmp(report_format, "csv")))
+        return die_usage("USAGE: --table goes with --format csv, without --out");
     bool json = cli->json;
     cli->json = false;
     int rc = call_document(cli, "gold", "report.show", json_pack("{s:s}", "incident", argv[optind]),
                            print_report);
     cli->json = json;
-    return rc;
+    return rc ? rc : report_rc;
 }
 
 /* ---- audit ---- */

@@ -291,6 +291,10 @@ int report_build(struct muster *m, int64_t id, json_t **out)
         json_object_set(*out, "amendments", json_object_get(lists, "amendments"));
     if (*out)
         json_object_set(*out, "alarms", json_object_get(lists, "alarms"));
+    if (*out && (rc = report_detail(m, id, *out)) != 0) {
+        json_decref(*out);
+        *out = NULL;
+    }
     if (rc == 0 && !*out)
         rc = -ENOMEM;
     json_decref(incident);
@@ -344,14 +348,13 @@ static int sync_dir(const char *dir)
 /* Every rendering of report r into dir. */
 static int report_files(json_t *r, const char *dir)
 {
-    static const char *const tables[] = {"agencies", "staffing", "pathways"};
     char *md = report_markdown(r), *js = json_dumps(r, JSON_INDENT(2));
     int rc = write_file(dir, "report.md", md);
     if (rc == 0)
         rc = write_file(dir, "report.json", js);
-    for (int i = 0; rc == 0 && i < 3; i++) {
-        char name[32], *csv = report_csv(r, tables[i]);
-        snprintf(name, sizeof(name), "%s.csv", tables[i]);
+    for (int i = 0; rc == 0 && report_csv_tables[i]; i++) {
+        char name[48], *csv = report_csv(r, report_csv_tables[i]);
+        snprintf(name, sizeof(name), "%s.csv", report_csv_tables[i]);
         rc = write_file(dir, name, csv);
         free(csv);
     }

@@ -21,9 +21,21 @@ struct outbox;
  * *out is NULL: never a report with rows missing). */
 int report_build(struct muster *m, int64_t incident_id, json_t **out);
 
-/* Markdown and CSV renderings (malloc'd). */
+/* The parts of report r (being built for incident_id) that need the
+ * frozen plan, the anchor file or arithmetic (report_detail.c): agency
+ * names, channels, actions, the safeguarding's urgent_screenings,
+ * victims_code, audit_head.  Returns 0 or -errno (a read failed). */
+int report_detail(struct muster *m, int64_t incident_id, json_t *r);
+
+/* The Markdown rendering (malloc'd). */
 char *report_markdown(json_t *report);
-char *report_csv(json_t *report, const char *table); /* "agencies", "staffing", "pathways" */
+
+/* The names of the CSV tables (report_csv.c), NULL-terminated. */
+extern const char *const report_csv_tables[];
+
+/* One CSV table of the report (malloc'd), a header line and one line a
+ * row, every time ISO 8601 with its offset; NULL for an unknown table. */
+char *report_csv(json_t *report, const char *table);
 
 /* Where the files of incident ref are written: DIR/<ref> as an absolute
  * path (a relative --reports is taken from musterd's working directory),

@@ -1,6 +1,7 @@
 /*
  * daemon/report_cmd.c - report.show: the stand-down report of an incident
- * on demand, as JSON, Markdown and the CSV tables (built by report.c).
+ * on demand, as JSON, Markdown and the CSV tables (built by report.c,
+ * report_render.c and report_csv.c).
  */
 #include <stdlib.h>
 
@@ -19,14 +20,15 @@ static int cmd_report(struct cmd_ctx *c)
     int rc = report_build(c->m, inc.id, &r);
     if (rc != 0)
         return dispatch_storage_fail(c, rc);
-    char *md = report_markdown(r), *agencies = report_csv(r, "agencies");
-    char *staffing = report_csv(r, "staffing"), *pathways = report_csv(r, "pathways");
-    c->result = json_pack("{s:o, s:s, s:{s:s, s:s, s:s}}", "report", r, "markdown", md ? md : "",
-                          "csv", "agencies", agencies, "staffing", staffing, "pathways", pathways);
+    char *md = report_markdown(r);
+    json_t *csv = json_object();
+    for (int i = 0; report_csv_tables[i]; i++) {
+        char *t = report_csv(r, report_csv_tables[i]);
+        json_object_set_new(csv, report_csv_tables[i], json_string(t ? t : ""));
+        free(t);
+    }
+    c->result = json_pack("{s:o, s:s, s:o}", "report", r, "markdown", md ? md : "", "csv", csv);
     free(md);
-    free(agencies);
-    free(staffing);
-    free(pathways);
     return 0;
 }
 

@@ -50,10 +50,24 @@ static void md_header(FILE *f, json_t *r)
     }
 }
 
+/* An agency as people read it: "Name (id)", or the id when the plan has
+ * no name for it. */
+static void agency_label(json_t *x, char *buf, size_t len)
+{
+    const char *id = json_string_value(json_object_get(x, "agency"));
+    const char *name = json_string_value(json_object_get(x, "agency_name"));
+    if (id && name)
+        snprintf(buf, len, "%s (%s)", name, id);
+    else
+        snprintf(buf, len, "%s", id ? id : "-");
+}
+
 /* The detail column of a timeline row: who or what the event is about. */
 static void timeline_detail(FILE *f, json_t *d)
 {
-    const char *agency = json_string_value(json_object_get(d, "agency"));
+    char label[512];
+    agency_label(d, label, sizeof(label));
+    const char *agency = json_string_value(json_object_get(d, "agency")) ? label : NULL;
     const char *role = json_string_value(json_object_get(d, "role"));
     if (json_is_integer(json_object_get(d, "previous_level")))
         fprintf(f, "level %lld to %lld by %s", proto_int(d, "previous_level"),
@@ -115,8 +129,8 @@ static void md_agencies(FILE *f, json_t *r)
 {
     json_t *a;
     size_t i;
-    fprintf(f, "## Partner agencies\n\n| agency | state | attempts | time to acknowledge |"
-               " acknowledged by | via |\n|---|---|---|---|---|---|\n");
+    fprintf(f, "## Partner agencies\n\n| agency | name | state | attempts | time to acknowledge |"
+               " acknowledged by | via |\n|---|---|---|---|---|---|---|\n");
     json_array_foreach(json_object_get(r, "agencies"), i, a)
     {
         json_t *secs = json_object_get(a, "seconds_to_acknowledge");
@@ -124,8 +138,8 @@ static void md_agencies(FILE *f, json_t *r)
         if (json_is_integer(secs))
             snprintf(t, sizeof(t), "%lld min %lld s", proto_int(a, "seconds_to_acknowledge") / 60,
                      proto_int(a, "seconds_to_acknowledge") % 60);
-        fprintf(f, "| %s | %s | %lld | %s | %s | %s |\n", proto_dash(a, "agency"),
-                proto_dash(a, "state"), proto_int(a, "attempts"), t,
+        fprintf(f, "| %s | %s | %s | %lld | %s | %s | %s |\n", proto_dash(a, "agency"),
+                proto_dash(a, "agency_name"), proto_dash(a, "state"), proto_int(a, "attempts"), t,
                 proto_dash(a, "acknowledged_by"), proto_dash(a, "via"));
     }
     fprintf(f, "\n");
@@ -135,16 +149,19 @@ static void md_alarms(FILE *f, json_t *r)
 {
     json_t *a;
     size_t i;
-    fprintf(f, "## Alarms\n\n| alarm | kind | detail | state | time to clear | by |\n"
-               "|---|---|---|---|---|---|\n");
+    fprintf(f, "## Alarms\n\n| alarm | kind | agency | detail | state | time to clear | by |\n"
+               "|---|---|---|---|---|---|---|\n");
     json_array_foreach(json_object_get(r, "alarms"), i, a)
     {
         char t[32] = "-";
         if (json_is_integer(json_object_get(a, "seconds_to_clear")))
             snprintf(t, sizeof(t), "%lld min %lld s", proto_int(a, "seconds_to_clear") / 60,
                      proto_int(a, "seconds_to_clear") % 60);
-        fprintf(f, "| %lld | %s | %s | %s | %s | %s |\n", proto_int(a, "alarm"),
-                proto_dash(a, "kind"), proto_dash(a, "detail"), proto_dash(a, "state"), t,
+        char who[512] = "-";
+        if (json_is_string(json_object_get(a, "agency")))
+            agency_label(a, who, sizeof(who));
+        fprintf(f, "| %lld | %s | %s | %s | %s | %s | %s |\n", proto_int(a, "alarm"),
+                proto_dash(a, "kind"), who, proto_dash(a, "detail"), proto_dash(a, "state"), t,
                 proto_dash(a, "ended_by"));
     }
     fprintf(f, "\n");
@@ -220,6 +237,76 @@ static void md_acked(FILE *f, const char *what, json_t *x)
     fprintf(f, "\n");
 }
 
+/* Every channel tried for the agencies that ended unreachable or
+ * acknowledged late, in order, with why each failed. */
+static void md_channels(FILE *f, json_t *r)
+{
+    json_t *x, *list = json_object_get(r, "channels");
+    size_t i;
+    fprintf(f, "## Channels of agencies unreachable or late\n\n");
+    if (json_array_size(list) == 0)
+        fprintf(f, "None: every agency acknowledged at its first attempt.\n\n");
+    else
+        fprintf(f, "| agency | ended | step | attempt | channel | contact | result | sent (UTC) |"
+                   " why |\n|---|---|---|---|---|---|---|---|---|\n");
+    json_array_foreach(list, i, x)
+    {
+        char who[512], t[32];
+        agency_label(x, who, sizeof(who));
+        utc(json_object_get(x, "sent_at"), t, sizeof(t));
+        fprintf(f, "| %s | %s | %lld | %lld | %s | %s | %s | %s | %s |\n", who,
+                proto_dash(x, "agency_state"), proto_int(x, "step"), proto_int(x, "attempt"),
+                proto_dash(x, "channel"), proto_dash(x, "contact"), proto_dash(x, "state"), t,
+                proto_dash(x, "detail"));
+    }
+    if (json_array_size(list))
+        fprintf(f, "\n");
+}
+
+/* Who did what, by the names the system recorded. */
+static void md_actions(FILE *f, json_t *r)
+{
+    json_t *x;
+    size_t i;
+    fprintf(f, "## Named people\n\n| time (UTC) | action | by | agency |\n|---|---|---|---|\n");
+    json_array_foreach(json_object_get(r, "actions"), i, x)
+    {
+        char who[512] = "-", t[32];
+        if (json_is_string(json_object_get(x, "agency")))
+            agency_label(x, who, sizeof(who));
+        utc(json_object_get(x, "at"), t, sizeof(t));
+        fprintf(f, "| %s | %s | %s | %s |\n", t, proto_dash(x, "action"), proto_dash(x, "by"), who);
+    }
+    fprintf(f, "\n");
+}
+
+static double num(json_t *x, const char *key)
+{
+    return json_number_value(json_object_get(x, key));
+}
+
+/* Urgent screenings (PHQ-9 item 9) and what became of them. */
+static void md_urgent(FILE *f, json_t *u)
+{
+    if (!u)
+        return;
+    fprintf(f,
+            "- Urgent screenings: %lld (%lld persons); urgent referral notices %lld, acknowledged"
+            " %lld (%lld late)",
+            proto_int(u, "screenings"), proto_int(u, "persons"), proto_int(u, "sent"),
+            proto_int(u, "acknowledged"), proto_int(u, "acknowledged_late"));
+    if (json_is_number(json_object_get(u, "median_minutes_to_ack")))
+        fprintf(f, "; time to acknowledge: median %.1f min, longest %.1f min",
+                num(u, "median_minutes_to_ack"), num(u, "max_minutes_to_ack"));
+    fprintf(f,
+            "\n- Sent to an overflow pathway: %lld; held for want of a place: %lld (%lld still"
+            " held)\n- Alarms for urgent referrals: %lld raised, %lld cleared, %lld resolved by a"
+            " late acknowledgement, %lld open (who cleared them: under Alarms)\n",
+            proto_int(u, "overflow"), proto_int(u, "held"), proto_int(u, "held_now"),
+            proto_int(u, "alarms_raised"), proto_int(u, "alarms_cleared"),
+            proto_int(u, "alarms_resolved"), proto_int(u, "alarms_open"));
+}
+
 /* Safeguarding: urgent referrals, handoffs, age bands and languages. */
 static void md_safeguarding(FILE *f, json_t *r)
 {
@@ -230,6 +317,7 @@ static void md_safeguarding(FILE *f, json_t *r)
     fprintf(f, "\n## Safeguarding\n\n");
     md_acked(f, "Urgent referrals", json_object_get(sg, "urgent_referrals"));
     md_acked(f, "Handoffs out of area", json_object_get(sg, "handoffs"));
+    md_urgent(f, json_object_get(sg, "urgent_screenings"));
     fprintf(f, "\n| age band | persons |\n|---|---|\n");
     json_array_foreach(json_object_get(sg, "by_age_band"), i, x)
         fprintf(f, "| %s | %lld |\n", proto_dash(x, "age_band"), proto_int(x, "persons"));
@@ -237,6 +325,39 @@ static void md_safeguarding(FILE *f, json_t *r)
     json_array_foreach(json_object_get(sg, "by_language"), i, x)
         fprintf(f, "| %s | %lld | %lld |\n", proto_dash(x, "language"), proto_int(x, "persons"),
                 proto_int(x, "interpreter"));
+}
+
+static void md_victims_code(FILE *f, json_t *r)
+{
+    json_t *x;
+    size_t i;
+    fprintf(f, "\n## Victims' Code compliance\n\nReferral to support services (Code of Practice"
+               " for Victims of Crime in England and Wales, right 4), counted in working days"
+               " from registration with the plan's working days and bank holidays.\n\n"
+               "| entitlement | rule | persons | met | missed | pending | not applicable"
+               " (consent refused) |\n|---|---|---|---|---|---|---|\n");
+    json_array_foreach(json_object_get(r, "victims_code"), i, x)
+        fprintf(f, "| %s | %s | %lld | %lld | %lld | %lld | %lld |\n", proto_dash(x, "entitlement"),
+                proto_dash(x, "rule"), proto_int(x, "persons"), proto_int(x, "met"),
+                proto_int(x, "missed"), proto_int(x, "pending"), proto_int(x, "not_applicable"));
+}
+
+static void md_audit_head(FILE *f, json_t *r)
+{
+    json_t *h = json_object_get(r, "audit_head");
+    char t[32];
+    fprintf(f, "## Audit trail\n\n");
+    if (!json_is_integer(json_object_get(h, "rows"))) {
+        fprintf(f, "The audit trail is not anchored (%s): no signed head to quote.\n",
+                proto_dash(h, "state"));
+        return;
+    }
+    utc(json_object_get(h, "signed_at"), t, sizeof(t));
+    fprintf(f,
+            "- Signed head: row %lld, hash %s\n- Signed at: %s\n- Ed25519 signature: %s\n\n"
+            "To check: `muster audit verify` (online) or `muster audit verify --db FILE` on a"
+            " copy; the trail must be intact and at least this row signed.\n",
+            proto_int(h, "rows"), proto_dash(h, "hash"), t, proto_dash(h, "signature"));
 }
 
 /* Write one character of data for Markdown: control characters shown
@@ -318,71 +439,17 @@ char *report_markdown(json_t *report)
     md_timeline(f, r);
     md_amendments(f, r);
     md_agencies(f, r);
+    md_channels(f, r);
+    md_actions(f, r);
     md_staffing(f, r);
     md_persons(f, r);
     md_recovery(f, r);
     md_safeguarding(f, r);
+    md_victims_code(f, r);
+    fprintf(f, "\n");
     md_alarms(f, r);
+    md_audit_head(f, r);
     json_decref(r);
-    fclose(f);
-    return buf;
-}
-
-/* One CSV cell: quoted when it holds a comma, quote or line break.  A
- * text cell that a spreadsheet would read as a formula (it starts with =,
- * +, -, @, tab or carriage return) gets a single quote in front, the OWASP
- * way, so that opening the file runs nothing. */
-static void csv_cell(FILE *f, json_t *v, bool last)
-{
-    if (json_is_integer(v)) {
-        fprintf(f, "%lld", (long long)json_integer_value(v));
-    } else if (json_is_string(v)) {
-        const char *s = json_string_value(v);
-        bool formula = *s && strchr("=+-@\t\r", *s);
-        if (strpbrk(s, ",\"\r\n") || formula) {
-            fputc('"', f);
-            if (formula)
-                fputc('\'', f);
-            for (; *s; s++)
-                fputs(*s == '"' ? "\"\"" : (char[]){*s, 0}, f);
-            fputc('"', f);
-        } else {
-            fputs(s, f);
-        }
-    }
-    fputc(last ? '\n' : ',', f);
-}
-
-char *report_csv(json_t *r, const char *table)
-{
-    static const char *const agencies[] = {"agency",
-                                           "state",
-                                           "paged_at",
-                                           "acknowledged_at",
-                                           "seconds_to_acknowledge",
-                                           "acknowledged_by",
-                                           "via",
-                                           "unreachable_at",
-                                           "attempts",
-                                           "repages",
-                                           NULL};
-    static const char *const staffing[] = {"shift",    "role",    "required",  "pledged",
-                                           "accepted", "arrived", "shortfall", NULL};
-    static const char *const pathways[] = {"pathway",      "referred", "waitlisted",
-                                           "held_consent", "closed",   NULL};
-    bool a = !strcmp(table, "agencies"), s = !strcmp(table, "staffing");
-    const char *const *cols = a ? agencies : s ? staffing : pathways;
-    json_t *list = a   ? json_object_get(r, "agencies")
-                   : s ? json_object_get(r, "staffing")
-                       : json_object_get(json_object_get(r, "persons"), "by_pathway");
-    char *buf = NULL;
-    size_t len = 0, i;
-    FILE *f = open_memstream(&buf, &len);
-    json_t *row;
-    for (const char *const *c = cols; *c; c++)
-        fprintf(f, "%s%s", *c, c[1] ? "," : "\n");
-    json_array_foreach(list, i, row) for (const char *const *c = cols; *c; c++)
-        csv_cell(f, json_object_get(row, *c), !c[1]);
     fclose(f);
     return buf;
 }

@@ -141,6 +141,20 @@ int store_anchor_start(struct store *st, const char *keys_dir);
  * audit_verify).  Returns 0 and fills r, or -errno. */
 int store_audit_verify(struct store *st, struct audit_report *r);
 
+/* The signed head of the audit chain: the anchor file's last line, its
+ * signature checked with the audit key.  rows is the last row it vouches
+ * for, hash that row's chain hash ("" for an empty chain), at when it was
+ * signed (ms), sig the Ed25519 signature in hex. */
+struct store_audit_head {
+    int64_t rows, at;
+    char hash[65], sig[129];
+};
+
+/* Returns 0 and fills h; -ENOENT when musterd runs unanchored (no audit
+ * key) or nothing is anchored yet; -EBADMSG when the last line is not a
+ * head signed by the audit key. */
+int store_audit_head(struct store *st, struct store_audit_head *h);
+
 /* Idempotency: the stored reply for (principal, request id), or -ENOENT;
  * -EEXIST when the id was used for a request with another digest (of the
  * command and its arguments).  *reply is malloc'd, the caller frees it. */

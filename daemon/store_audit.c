@@ -98,6 +98,22 @@ static void anchor_last(struct store *st, char line[AUDIT_ANCHOR_LINE_MAX + 64])
     line[len] = '\0';
 }
 
+int store_audit_head(struct store *st, struct store_audit_head *h)
+{
+    char line[AUDIT_ANCHOR_LINE_MAX + 64];
+    *h = (struct store_audit_head){0};
+    if (!st->anchoring)
+        return -ENOENT;
+    anchor_last(st, line);
+    if (!line[0])
+        return -ENOENT;
+    if (audit_anchor_parse(&st->akey, line, &h->rows, h->hash, &h->at) != 0)
+        return -EBADMSG;
+    const char *sig = strrchr(line, ' ');
+    snprintf(h->sig, sizeof(h->sig), "%s", sig ? sig + 1 : "");
+    return 0;
+}
+
 static const char SQL_AUDIT_ROW_HASH[] = "SELECT hash FROM audit WHERE id = ?1";
 
 /* True when row rows of the chain does not have the anchored hash. */

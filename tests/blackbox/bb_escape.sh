@@ -98,7 +98,7 @@ wait_for 60 written || fail "report not written to $dir"
 grep -F ",\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\"," "$dir/agencies.csv" >/dev/null ||
     fail "formula cell not neutralised: $(cat "$dir/agencies.csv")"
 grep -E '(^|,)=' "$dir/agencies.csv" && fail "a cell starts with ="
-m report "$ref" --format csv >"$T/report.csv"
+m report "$ref" --format csv --table agencies >"$T/report.csv"
 grep -F "\"'=HYPERLINK(" "$T/report.csv" >/dev/null || fail "report --format csv: $(cat "$T/report.csv")"
 grep -Fx -- '- Operation: \# fake heading' "$dir/report.md" >/dev/null || fail "operation not escaped: $(cat "$dir/report.md")"
 grep -F 'by gold: \| a \| b \|<br>\#\# injected \[click\]\(http://evil.example\) |' "$dir/report.md" >/dev/null ||

@@ -21,12 +21,13 @@ for f in "$DB" "$DB-wal" "$DB-shm"; do expect_mode 600 "$f"; done
 ok "database, -wal and -shm are 0600 under umask 000"
 
 m incident standdown "$ref" --note "files test" >/dev/null
-written() { [ -s "$T/reports/$ref/pathways.csv" ]; }
+written() { [ -s "$T/reports/$ref/audit_head.csv" ]; } # the last file written
 wait_for 30 written || fail "report not written"
 expect_mode 700 "$T/reports"
 expect_mode 700 "$T/reports/$ref"
-for f in report.md report.json agencies.csv staffing.csv pathways.csv; do
-    expect_mode 600 "$T/reports/$ref/$f"
+[ "$(ls "$T/reports/$ref" | wc -l)" = 13 ] || fail "report files: $(ls "$T/reports/$ref")"
+for f in "$T/reports/$ref"/*; do
+    expect_mode 600 "$f"
 done
 ok "reports directory 0700, report files 0600 under umask 000"
 

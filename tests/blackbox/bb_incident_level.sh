@@ -88,7 +88,7 @@ wait_for 30 have_two || fail "a3 not paged again after the level came back"
 # The timeline and the audit; a restart keeps the level and pages no one.
 [ "$(events_count incident.level)" = 4 ] || fail "timeline entries: $(events_count incident.level)"
 [ "$(audit_count command=incident.level outcome=ok)" = 4 ] || fail "audit rows"
-m report "$ref" | grep -q '| incident.level | level 1 to 3 by gold' || fail "report timeline"
+grep -q '| incident.level | level 1 to 3 by gold' <<<"$(m report "$ref")" || fail "report timeline"
 grep -q "incident $ref: level 1 -> 3 by gold" "$LOG" || fail "journal line"
 crash_restart
 [ "$(incident_field "$ref" level)" = 3 ] || fail "level lost at restart"

@@ -92,7 +92,7 @@ m --as intake person screen "$b" --instrument phq9 --answers 1,1,0,0,0,0,0,0,0 >
 report=$(m report "$ref" --format json | tr -d ' \n')
 grep -qF '"recovery":{"open_referrals":2,"rescreens":[{"instrument":"phq9","pending":2,"due":0,"overdue":1,"done":1,"done_late":1,"cancelled":0},{"instrument":"tsq","pending":0,"due":0,"overdue":1,"done":1,"done_late":0,"cancelled":0}]}' <<<"$report" ||
     fail "report recovery: $report"
-m report "$ref" | grep -q "^- Open referrals: 2" || fail "the Markdown report has no recovery section"
+grep -q "^- Open referrals: 2" <<<"$(m report "$ref")" || fail "the Markdown report has no recovery section"
 ok "re-screens not done in 14 days are overdue once across two kill -9 restarts; board and report show the caseload"
 
 out=$(m --json incident close "$ref" --force --reason "remaining cases handed over" | tr -d ' \n')

@@ -88,15 +88,15 @@ has '"exercise":true'
 [ "$(echo "$j" | grep -o '"kind":"person.breach"' | wc -l)" = 1 ] || fail "timeline breach"
 ok "report.json has exactly the scripted counts"
 
-grep '^hub,acknowledged,.*,agency:hub,agency,' "$dir/agencies.csv" >/dev/null || fail "hub row: $(cat "$dir/agencies.csv")"
-grep '^mh,acknowledged,.*,duty,sms,' "$dir/agencies.csv" >/dev/null || fail "mh row"
-grep "^cruse,unreachable," "$dir/agencies.csv" >/dev/null || fail "cruse row: $(cat "$dir/agencies.csv")"
+grep '^hub,Hub,acknowledged,.*,agency:hub,agency,' "$dir/agencies.csv" >/dev/null || fail "hub row: $(cat "$dir/agencies.csv")"
+grep '^mh,Mental health trust,acknowledged,.*,duty,sms,' "$dir/agencies.csv" >/dev/null || fail "mh row"
+grep "^cruse,Cruse,unreachable," "$dir/agencies.csv" >/dev/null || fail "cruse row: $(cat "$dir/agencies.csv")"
 # 2 shifts of 2 roles, and (issue 14: the grid rolls on) day-2026-12-24,
 # planned when musterd started on its eve.
 [ "$(wc -l <"$dir/staffing.csv")" = 7 ] || fail "staffing.csv rows"
 grep -q '^day-2026-12-24,' "$dir/staffing.csv" || fail "staffing.csv: the rolled-on shift"
 head -n 1 "$dir/report.md" | grep 'EXERCISE EXERCISE EXERCISE' >/dev/null || fail "exercise not marked first in the Markdown"
-grep '| cruse | unreachable |' "$dir/report.md" >/dev/null || fail "markdown agency table"
+grep '| cruse | Cruse | unreachable |' "$dir/report.md" >/dev/null || fail "markdown agency table"
 ok "Markdown and CSV tables written at stand-down, the exercise marked"
 
 m report "$ref" --format json >"$T/ondemand.json"

@@ -86,6 +86,9 @@ grep -qF '"urgent_referrals":{"sent":0,' <<<"$report" || fail "report urgent ref
 grep -qF '{"age_band":"5-11","persons":1}' <<<"$report" && grep -qF '{"age_band":"12-15","persons":1}' <<<"$report" ||
     fail "report age bands: $report"
 grep -qF '{"language":"pl","persons":1,"interpreter":1}' <<<"$report" || fail "report languages: $report"
-m report "$ref" | grep -q "^- Handoffs out of area: 1 sent, 1 acknowledged" || fail "the Markdown report has no safeguarding section"
+# (read whole first: grep -q stops reading at the match, and a report
+# longer than the pipe's buffer would end muster with SIGPIPE)
+md=$(m report "$ref")
+grep -q "^- Handoffs out of area: 1 sent, 1 acknowledged" <<<"$md" || fail "the Markdown report has no safeguarding section"
 ok "the report counts handoffs, urgent referrals, age bands and languages"
 stop_daemon
