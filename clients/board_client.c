@@ -9,7 +9,10 @@
  * After a failover (or any restart of musterd) the SUB socket reconnects
  * by itself, but events published while it was away are lost, and if none
  * follows, no gap would ever show it: so a feed handshake that succeeds
- * after the connection dropped asks for a new snapshot, like a gap.
+ * after the connection dropped asks for a new snapshot, like a gap.  The
+ * feed's heartbeat (every second, the seq of the last event published)
+ * shows the same for a message lost at the end, and tells the watcher
+ * when it last heard from musterd.
  */
 #include "board_client.h"
 
@@ -34,10 +37,13 @@ struct board_client {
     void *zctx;
     bool own_ctx;
     void *sub;
-    void *mon;      /* the feed socket's monitor: drops and handshakes */
-    bool feed_lost; /* dropped, not yet handshaken again */
-    char ref[64];   /* the watched incident; "" for the latest active */
-    int64_t seq;    /* the last event reflected in board; -1 before a snapshot */
+    void *mon;         /* the feed socket's monitor: drops and handshakes */
+    bool feed_lost;    /* dropped, not yet handshaken again */
+    char ref[64];      /* the watched incident; "" for the latest active */
+    bool follow;       /* a new incident takes over */
+    char takeover[64]; /* the incident stood up meanwhile, to watch next */
+    int64_t heard;     /* our clock when musterd last spoke; 0 never */
+    int64_t seq;       /* the last event reflected in board; -1 before a snapshot */
     int64_t limit;
     int64_t skew;
     json_t *board, *meta;
@@ -202,6 +208,7 @@ int board_client_snapshot(struct board_client *b, char *err, size_t errlen)
         b->board = json_incref(json_object_get(r, "board"));
         b->meta = json_incref(json_object_get(r, "meta"));
         b->snapshots++;
+        b->heard = clock_real_ms();
     }
     json_decref(r);
     return rc;
@@ -227,12 +234,35 @@ static void apply_values(struct board_client *b, json_t *values)
     }
 }
 
+/* A new snapshot after events were lost: 1, or -errno. */
+static int regap(struct board_client *b, char *err, size_t errlen)
+{
+    b->gaps++;
+    int rc = board_client_snapshot(b, err, errlen);
+    return rc ? rc : 1;
+}
+
+/* The heartbeat: no event, the seq of the last one published.  Above
+ * ours, the last events were lost with none after them to show it. */
+static int heartbeat(struct board_client *b, int64_t seq, char *err, size_t errlen)
+{
+    if (b->seq < 0 || seq <= b->seq || (b->limit && seq > b->limit))
+        return 0;
+    return regap(b, err, errlen);
+}
+
 /* Apply one event.  Returns 1 when it moved the board or seq, 0 when it
  * was ignored, or -errno from a re-snapshot after a gap. */
 static int apply(struct board_client *b, json_t *ev, char *err, size_t errlen)
 {
-    json_t *jseq = json_object_get(ev, "seq");
+    json_t *jseq = json_object_get(ev, "seq"), *at = json_object_get(ev, "at");
     int64_t seq = json_integer_value(jseq);
+    const char *kind = json_string_value(json_object_get(ev, "kind"));
+    const char *ref = json_string_value(json_object_get(ev, "incident"));
+    if (json_is_integer(at))
+        b->skew = json_integer_value(at) - clock_real_ms();
+    if (kind && !strcmp(kind, "heartbeat"))
+        return heartbeat(b, seq, err, errlen);
     if (b->seq < 0) { /* no incident yet: this event may have made one */
         b->need_snapshot = true;
         return 0;
@@ -241,17 +271,12 @@ static int apply(struct board_client *b, json_t *ev, char *err, size_t errlen)
         return 0;
     if (b->drop_at > 0 && ++b->fresh == b->drop_at)
         return 0; /* the test hook: as if this message had been lost */
-    json_t *at = json_object_get(ev, "at");
-    if (json_is_integer(at))
-        b->skew = json_integer_value(at) - clock_real_ms();
-    if (seq > b->seq + 1) {
-        b->gaps++;
-        int rc = board_client_snapshot(b, err, errlen);
-        return rc ? rc : 1;
-    }
-    const char *ref = json_string_value(json_object_get(ev, "incident"));
+    if (seq > b->seq + 1)
+        return regap(b, err, errlen);
     if (ref && !strcmp(ref, b->ref))
         apply_values(b, json_object_get(ev, "board"));
+    else if (ref && b->follow && kind && !strcmp(kind, "incident.standup"))
+        snprintf(b->takeover, sizeof(b->takeover), "%s", ref);
     b->seq = seq;
     return 1;
 }
@@ -308,11 +333,17 @@ int board_client_drain(struct board_client *b, char *err, size_t errlen)
             snprintf(err, errlen, "feed: %s", zmq_strerror(-rc));
             return rc;
         }
+        b->heard = clock_real_ms();
         rc = ev ? apply(b, ev, err, errlen) : 0;
         json_decref(ev);
         if (rc < 0)
             return rc;
         changed += rc;
+    }
+    if (b->takeover[0]) { /* the newest incident: snapshot it */
+        snprintf(b->ref, sizeof(b->ref), "%s", b->takeover);
+        b->takeover[0] = '\0';
+        b->need_snapshot = true;
     }
     if (b->need_snapshot) {
         if ((rc = board_client_snapshot(b, err, errlen)) != 0)
@@ -320,6 +351,21 @@ int board_client_drain(struct board_client *b, char *err, size_t errlen)
         changed++;
     }
     return changed;
+}
+
+void board_client_follow(struct board_client *b, bool on)
+{
+    b->follow = on;
+}
+
+int64_t board_client_heard(const struct board_client *b)
+{
+    return b->heard;
+}
+
+bool board_client_feed_up(const struct board_client *b)
+{
+    return b->sub && !b->feed_lost;
 }
 
 void board_client_set_limit(struct board_client *b, int64_t limit)

@@ -12,6 +12,7 @@
 #ifndef MUSTER_BOARD_CLIENT_H
 #define MUSTER_BOARD_CLIENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -51,6 +52,18 @@ int board_client_snapshot(struct board_client *b, char *err, size_t errlen);
  * board or seq (>= 0), or -errno with err set (a failed re-snapshot: the
  * next call tries again). */
 int board_client_drain(struct board_client *b, char *err, size_t errlen);
+
+/* on: an incident stood up while watching becomes the watched one (its
+ * snapshot taken by the next drain).  Off by default. */
+void board_client_follow(struct board_client *b, bool on);
+
+/* When musterd last spoke to us (ms since the epoch, our clock): a feed
+ * message (an event or the heartbeat) or a snapshot; 0 never. */
+int64_t board_client_heard(const struct board_client *b);
+
+/* Whether the feed connection is up: false from a drop until it is made
+ * again (musterd killed, or stopped past the ZeroMQ heartbeat time-out). */
+bool board_client_feed_up(const struct board_client *b);
 
 /* Never apply events after seq limit (0: no limit), so that a test can
  * compare a watcher's board at an exact point of the feed. */
