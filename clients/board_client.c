@@ -31,6 +31,7 @@
 #include "keys.h"
 
 #define DRAIN_MAX 5000 /* messages read per drain, so a screen stays live */
+#define RECENT_MAX 200 /* events kept for the board's LATEST section */
 
 struct board_client {
     struct mclient *ctl;
@@ -47,6 +48,7 @@ struct board_client {
     int64_t limit;
     int64_t skew;
     json_t *board, *meta;
+    json_t *recent; /* the watched incident's latest events, oldest first */
     bool need_snapshot;
     unsigned long gaps, snapshots, reconnects;
     long drop_at, fresh; /* the MUSTER_WATCH_DROP hook */
@@ -133,6 +135,10 @@ int board_client_open(const struct board_client_opts *o, struct board_client **o
         return -ENOMEM;
     b->seq = -1;
     b->drop_at = drop_hook();
+    if (!(b->recent = json_array())) {
+        free(b);
+        return -ENOMEM;
+    }
     struct mclient_opts mo = {o->control_ep, o->me, o->server_pub, o->timeout_ms};
     int rc = mclient_open(&mo, &b->ctl, err, errlen);
     if (rc == 0 && o->feed_ep) {
@@ -163,6 +169,7 @@ void board_client_close(struct board_client *b)
         zmq_ctx_term(b->zctx);
     json_decref(b->board);
     json_decref(b->meta);
+    json_decref(b->recent);
     free(b);
 }
 
@@ -216,6 +223,8 @@ int board_client_snapshot(struct board_client *b, char *err, size_t errlen)
 
 int board_client_watch(struct board_client *b, const char *ref, char *err, size_t errlen)
 {
+    if (!ref || strcmp(ref, b->ref)) /* another incident: none of its events yet */
+        json_array_clear(b->recent);
     snprintf(b->ref, sizeof(b->ref), "%s", ref ? ref : "");
     return board_client_snapshot(b, err, errlen);
 }
@@ -232,6 +241,16 @@ static void apply_values(struct board_client *b, json_t *values)
         else
             json_object_set(b->board, key, v);
     }
+}
+
+/* Keep event ev (its at, kind and data) among the latest. */
+static void keep_recent(struct board_client *b, json_t *ev)
+{
+    if (json_array_size(b->recent) >= RECENT_MAX)
+        json_array_remove(b->recent, 0);
+    json_array_append_new(
+        b->recent, json_pack("{s:O?, s:O?, s:O?}", "at", json_object_get(ev, "at"), "kind",
+                             json_object_get(ev, "kind"), "data", json_object_get(ev, "data")));
 }
 
 /* A new snapshot after events were lost: 1, or -errno. */
@@ -273,9 +292,10 @@ static int apply(struct board_client *b, json_t *ev, char *err, size_t errlen)
         return 0; /* the test hook: as if this message had been lost */
     if (seq > b->seq + 1)
         return regap(b, err, errlen);
-    if (ref && !strcmp(ref, b->ref))
+    if (ref && !strcmp(ref, b->ref)) {
         apply_values(b, json_object_get(ev, "board"));
-    else if (ref && b->follow && kind && !strcmp(kind, "incident.standup"))
+        keep_recent(b, ev);
+    } else if (ref && b->follow && kind && !strcmp(kind, "incident.standup"))
         snprintf(b->takeover, sizeof(b->takeover), "%s", ref);
     b->seq = seq;
     return 1;
@@ -342,6 +362,7 @@ int board_client_drain(struct board_client *b, char *err, size_t errlen)
     }
     if (b->takeover[0]) { /* the newest incident: snapshot it */
         snprintf(b->ref, sizeof(b->ref), "%s", b->takeover);
+        json_array_clear(b->recent);
         b->takeover[0] = '\0';
         b->need_snapshot = true;
     }
@@ -413,6 +434,11 @@ json_t *board_client_board(const struct board_client *b)
 json_t *board_client_meta(const struct board_client *b)
 {
     return b->meta;
+}
+
+json_t *board_client_recent(const struct board_client *b)
+{
+    return b->recent;
 }
 
 unsigned long board_client_gaps(const struct board_client *b)

@@ -82,6 +82,9 @@ const char *board_client_ref(const struct board_client *b);
 int64_t board_client_seq(const struct board_client *b);
 json_t *board_client_board(const struct board_client *b);
 json_t *board_client_meta(const struct board_client *b);
+/* The watched incident's events applied since its snapshot, the latest
+ * 200, oldest first: [{at, kind, data}] (the feed's members). */
+json_t *board_client_recent(const struct board_client *b);
 /* How many gaps were seen and snapshots taken so far. */
 unsigned long board_client_gaps(const struct board_client *b);
 unsigned long board_client_snapshots(const struct board_client *b);

@@ -575,11 +575,66 @@ void render(const struct view *raw, struct canvas *c)
     char *ref = raw->ref ? cli_escape(raw->ref, 0) : NULL;
     v.board = cli_safe(raw->board);
     v.meta = cli_safe(raw->meta);
+    v.recent = raw->recent ? cli_safe(raw->recent) : NULL;
     v.ref = ref ? ref : raw->ref;
     render_view(&v, c);
     json_decref(v.board);
     json_decref(v.meta);
+    json_decref(v.recent);
     free(ref);
+}
+
+/* The name of id in meta's list (agencies, pathways), else id. */
+static const char *meta_name(const struct view *v, const char *list, const char *id)
+{
+    size_t i;
+    json_t *x;
+    json_array_foreach(json_object_get(v->meta, list), i, x)
+    {
+        if (!strcmp(proto_str(x, "id", ""), id))
+            return proto_str(x, "name", id);
+    }
+    return id;
+}
+
+/* What an event was about, from its data: the agency, pathway, category,
+ * role, shift, level or step; never a person's name or details. */
+static void event_about(const struct view *v, json_t *data, char *out, size_t len)
+{
+    static const char *const keys[] = {"agency", "pathway", "category", "role",
+                                       "shift",  "level",   "step",     NULL};
+    size_t at = 0;
+    out[0] = '\0';
+    for (int k = 0; keys[k] && at < len; k++) {
+        json_t *x = json_object_get(data, keys[k]);
+        char num[32];
+        const char *s = json_string_value(x);
+        if (json_is_integer(x))
+            snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(x));
+        if (!s && !json_is_integer(x))
+            continue;
+        s = !s                            ? num
+            : !strcmp(keys[k], "agency")  ? meta_name(v, "agencies", s)
+            : !strcmp(keys[k], "pathway") ? meta_name(v, "pathways", s)
+                                          : s;
+        at += (size_t)snprintf(out + at, len - at, "%s%s %s", at ? "  " : "", keys[k], s);
+    }
+}
+
+/* What the feed said lately, newest first: when, what, about what. */
+static void latest_block(const struct view *v, struct block *b)
+{
+    size_t n = json_array_size(v->recent);
+    block_add(b, S_HEAD "LATEST" S_END "  %s",
+              n ? "the feed's events, newest first" : "no event since this board started");
+    b->fixed = 1;
+    for (size_t i = n; i-- > 0;) {
+        json_t *e = json_array_get(v->recent, i);
+        char at[16], about[512];
+        fmt_time(json_integer_value(json_object_get(e, "at")), false, at, sizeof(at));
+        event_about(v, json_object_get(e, "data"), about, sizeof(about));
+        block_add(b, "  %s  %-24s %s", at, proto_str(e, "kind", "?"), about);
+    }
 }
 
 /* Two canvases side by side, each lw columns, three between. */
@@ -595,11 +650,12 @@ static void canvas_beside(struct canvas *c, struct canvas *l, struct canvas *r, 
 
 /* The sections in avail lines: one column, or two on a wide screen
  * (alarms, agencies and breaches; staffing and persons), so that a wall
- * screen is used across its width. */
+ * screen is used across its width; the latest events in the rows left. */
 static void render_sections(const struct view *v, struct canvas *c, int avail)
 {
     struct block b[5] = {{0}};
     bool wide = c->w >= WIDE_COLS;
+    int top = c->n;
     int lw = wide ? (c->w - 3) / 2 : c->w;
     alarms_block(v, lw, &b[0]);
     agencies_block(v, lw, &b[1]);
@@ -616,6 +672,14 @@ static void render_sections(const struct view *v, struct canvas *c, int avail)
         canvas_beside(c, &l, &r, lw);
         canvas_free(&l);
         canvas_free(&r);
+    }
+    int spare = avail - (c->n - top);
+    if (spare >= 3 && v->recent) { /* rows left over: the latest events */
+        struct block latest = {0};
+        latest_block(v, &latest);
+        canvas_put(c, "");
+        canvas_block(c, &latest, spare - 1);
+        block_free(&latest);
     }
     for (int i = 0; i < 5; i++)
         block_free(&b[i]);

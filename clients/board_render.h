@@ -42,6 +42,7 @@ struct view {
     int64_t seq, skew;
     const char *footer; /* NULL: none (muster status) */
     const char *note;   /* after the footer, wrapped; NULL: none */
+    json_t *recent;     /* the latest events (board_client_recent); NULL: none */
     int64_t now;        /* the wall clock shown (our ms since the epoch); 0: none */
     int64_t heard;      /* when musterd last spoke (as now); 0: never */
     bool stale;         /* STALE banner, and no ACTIVE in the header */

@@ -200,6 +200,7 @@ static void tui_draw(struct tui *t)
     v.stale = tui_stale(t, now, why, sizeof(why));
     v.why = why;
     v.note = note;
+    v.recent = board_client_recent(t->b);
     struct canvas c = {.w = COLS, .h = LINES < MAX_ROWS ? LINES : MAX_ROWS};
     render(&v, &c);
     erase();

@@ -3,7 +3,7 @@
 # banner (and never ACTIVE) within 5 s of musterd stopping (kill -STOP) or
 # dying (kill -9), gone once it runs again; the operation name whole,
 # wrapped, never cut; a second standup takes over the screen; a wall
-# screen is used across its width.  And widths are display columns
+# screen is used across its width and down to its foot.  And widths are display columns
 # (wcwidth): a role named in Japanese keeps the staffing grid aligned.
 #
 # The Cambridgeshire plan, its escalations moved 3 hours out, one role
@@ -56,7 +56,7 @@ gone() { ! pane "$1" | grep -q -- "$2"; }
 # The pane's text as one line of words: what a reader sees across wraps.
 words() { pane "$1" | tr -s ' \n' '  '; }
 whole_name() { words "$1" | grep -qF -- "$2"; }
-clock() { pane "$1" | grep -o '^[0-2][0-9]:[0-5][0-9]:[0-5][0-9] UTC' | head -n 1; }
+clock() { pane "$1" | grep -o '^[0-2][0-9]:[0-5][0-9]:[0-5][0-9] UTC' | head -n 1 || true; }
 ticked() { [ "$(clock "$1")" != "$2" ]; }
 tui 80 24 small
 tui 200 60 wall
@@ -73,12 +73,26 @@ for s in small wall; do
 done
 ok "80x24 and 200x60: a ticking wall clock, 'updated HH:MM:SS (Ns ago)', the 62-character operation name whole"
 
-# b) The wall screen is used across its width: many rows hold content
-# right of column 100, nothing is cut, and a resize is followed.
+# b) The wall screen is used across its width (many rows hold content
+# right of column 100) and down to its foot (the latest events fill the
+# rows the sections leave), no section is cut, no person's name is shown, and
+# a resize is followed.
+for i in $(seq 1 30); do
+    m --as intake person add "$ref" --category survivor --name "Privatename Person$i" \
+        --home-area cambridge >/dev/null
+done
+m --as agency:cpft agency ack "$ref" >/dev/null
+rows() { pane wall | sed '$d' | grep -c '[^ ]' || true; } # non-blank rows above the footer
+filled() { [ "$(rows)" -ge 45 ]; }
+wait_for 30 filled || fail "wall: only $(rows) of 59 rows used: $(pane wall)"
+drawn wall 'person.registered *category survivor' || fail "wall: no latest events: $(pane wall)"
+drawn wall 'agency.acknowledged *agency Cambridgeshire and Peterborough NHS' ||
+    fail "wall: the acknowledgement is not among the latest events: $(pane wall)"
+drawn wall Privatename && fail "wall: a person's name on the board: $(pane wall)"
 pane wall >"$T/wall.screen"
 right=$(awk '{ if (length($0) > 100 && substr($0, 101) ~ /[^ ]/) n++ } END { print n + 0 }' "$T/wall.screen")
 [ "$right" -ge 15 ] || fail "wall: only $right rows use the right half: $(cat "$T/wall.screen")"
-grep -q '+[0-9]* more' "$T/wall.screen" && fail "wall: a list cut at 200x60: $(cat "$T/wall.screen")"
+sed '/LATEST/,$d' "$T/wall.screen" | grep -q '+[0-9]* more' && fail "wall: a section cut at 200x60: $(cat "$T/wall.screen")"
 [ "$(awk '{ if (length($0) > 200) n++ } END { print n + 0 }' "$T/wall.screen")" = 0 ] || fail "wall: lines wider than 200"
 tmux -S "$T/tmux" resize-window -t wall -x 100 -y 40
 narrow() { [ "$(pane wall | awk '{ if (length($0) > 100) n++ } END { print n + 0 }')" = 0 ] && drawn wall BREACHES; }
@@ -86,7 +100,7 @@ wait_for 10 narrow || fail "wall: not redrawn for 100x40: $(pane wall)"
 tmux -S "$T/tmux" resize-window -t wall -x 200 -y 60
 wide() { [ "$(pane wall | awk '{ if (length($0) > 100 && substr($0, 101) ~ /[^ ]/) n++ } END { print n + 0 }')" -ge 15 ]; }
 wait_for 10 wide || fail "wall: not redrawn for 200x60: $(pane wall)"
-ok "200x60: $right rows use the right half of the screen, nothing cut; resizes to 100x40 and back are followed"
+ok "200x60: $right rows use the right half of the screen, $(rows) of 59 rows hold content (the latest events below), nothing cut, no name; resizes to 100x40 and back are followed"
 
 # c) musterd stopped (kill -STOP): within 5 s of its last heartbeat both
 # boards say STALE, with since when, and never ACTIVE; SIGCONT clears it.
