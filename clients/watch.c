@@ -116,8 +116,9 @@ struct tui {
     SCREEN *scr;
     int64_t last_draw;
     bool dirty;
-    char ref[64];   /* the incident on screen, to see another take over */
-    char note[256]; /* a message for the footer */
+    int empty_reads; /* the terminal readable with no key, in a row */
+    char ref[64];    /* the incident on screen, to see another take over */
+    char note[256];  /* a message for the footer */
 };
 
 /* curses: keys without echo or line editing (Ctrl-C still signals), the
@@ -133,6 +134,7 @@ static int tui_enter(struct tui *t)
     noecho();
     nonl();
     keypad(stdscr, TRUE);
+    set_escdelay(25); /* a lone Esc must not hold the loop */
     nodelay(stdscr, TRUE);
     leaveok(stdscr, TRUE);
     curs_set(0);
@@ -239,10 +241,12 @@ static void tui_switch(struct tui *t, int dir)
     json_decref(refs);
 }
 
-static void tui_keys(struct tui *t)
+/* The keys waiting: how many were read. */
+static int tui_keys(struct tui *t)
 {
     char err[256];
-    for (int k; (k = getch()) != ERR;) {
+    int n = 0;
+    for (int k; (k = getch()) != ERR; n++) {
         if (k == 'q' || k == 'Q')
             got_quit = 1;
         else if (k == 'n' || k == 'p')
@@ -253,6 +257,7 @@ static void tui_keys(struct tui *t)
             t->note[0] = '\0';
         t->dirty = true; /* KEY_RESIZE too: curses has the new size */
     }
+    return n;
 }
 
 /* Every wake-up: a reconnected feed needs a snapshot, input or not; an
@@ -284,7 +289,11 @@ static void tui_loop(struct tui *t)
         if (zmq_poll(items, 2, t->dirty && since >= FRAME_MS ? 0 : wait) < 0 && errno != EINTR)
             break;
         tui_feed(t);
-        tui_keys(t);
+        /* readable again and again with no key: the terminal went away */
+        if (tui_keys(t) == 0 && (items[1].revents & ZMQ_POLLIN))
+            got_quit = ++t->empty_reads > 100;
+        else
+            t->empty_reads = 0;
         now = clock_real_ms();
         since = now - t->last_draw;
         if ((t->dirty && since >= FRAME_MS) || now / 1000 != t->last_draw / 1000)

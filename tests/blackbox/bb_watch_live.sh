@@ -85,9 +85,9 @@ m --as agency:cpft agency ack "$ref" >/dev/null
 rows() { pane wall | sed '$d' | grep -c '[^ ]' || true; } # non-blank rows above the footer
 filled() { [ "$(rows)" -ge 45 ]; }
 wait_for 30 filled || fail "wall: only $(rows) of 59 rows used: $(pane wall)"
-drawn wall 'person.registered *category survivor' || fail "wall: no latest events: $(pane wall)"
-drawn wall 'agency.acknowledged *agency Cambridgeshire and Peterborough NHS' ||
+wait_for 30 drawn wall 'agency.acknowledged *agency Cambridgeshire and Peterborough NHS' ||
     fail "wall: the acknowledgement is not among the latest events: $(pane wall)"
+drawn wall 'person.registered *category survivor' || fail "wall: no registration among the latest events: $(pane wall)"
 drawn wall Privatename && fail "wall: a person's name on the board: $(pane wall)"
 pane wall >"$T/wall.screen"
 right=$(awk '{ if (length($0) > 100 && substr($0, 101) ~ /[^ ]/) n++ } END { print n + 0 }' "$T/wall.screen")
