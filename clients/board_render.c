@@ -201,6 +201,8 @@ static void canvas_wrap(struct canvas *c, const char *prefix, const char *text, 
         size_t fit = wl;
         if (wc > room) /* longer than a whole line: what fits, the rest after */
             wc = board_text_walk(word, room > 0 ? room : 1, NULL, NULL, &fit);
+        if (fit == 0) /* not even one character fits: one all the same */
+            wc = board_text_walk(word, 2, NULL, NULL, &fit);
         at += (size_t)snprintf(line + at, sizeof(line) - at, "%s%.*s", col > indent ? " " : "",
                                (int)fit, p);
         col += wc + (col > indent);
@@ -698,11 +700,15 @@ static void render_view(const struct view *v, struct canvas *c)
     struct canvas foot = {.w = c->w, .h = 4};
     if (v->footer) /* the keys, and a note wrapped after them */
         canvas_wrap(&foot, v->footer, v->note ? v->note : "", 2);
-    if (v->board)
-        render_sections(v, c, c->h - c->n - foot.n);
+    struct canvas body = {.w = c->w, .h = c->h - c->n - foot.n}; /* the footer always shows */
+    if (v->board && body.h > 0)
+        render_sections(v, &body, body.h);
+    for (int i = 0; i < body.n; i++)
+        canvas_put(c, body.line[i]);
     while (foot.n && c->n < c->h - foot.n)
         canvas_put(c, "");
     for (int i = 0; i < foot.n; i++)
         canvas_put(c, foot.line[i]);
+    canvas_free(&body);
     canvas_free(&foot);
 }
