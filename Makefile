@@ -28,7 +28,7 @@ DEB_PKGS = build-essential cmake pkg-config libuv1-dev libzmq3-dev libjansson-de
            libyaml-dev libsqlite3-dev libsodium-dev libsystemd-dev libcmocka-dev clang sqlite3 \
            libcurl4-openssl-dev libicu-dev python3 tmux valgrind libseccomp-dev systemd \
            stress-ng libmicrohttpd-dev chromium openssl jq curl \
-           resource-agents libxml2-utils mandoc
+           resource-agents libxml2-utils mandoc libncurses-dev
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps build install deb run test test-stress bench check-plans clean

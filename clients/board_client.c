@@ -9,7 +9,10 @@
  * After a failover (or any restart of musterd) the SUB socket reconnects
  * by itself, but events published while it was away are lost, and if none
  * follows, no gap would ever show it: so a feed handshake that succeeds
- * after the connection dropped asks for a new snapshot, like a gap.
+ * after the connection dropped asks for a new snapshot, like a gap.  The
+ * feed's heartbeat (every second, the seq of the last event published)
+ * shows the same for a message lost at the end, and tells the watcher
+ * when it last heard from musterd.
  */
 #include "board_client.h"
 
@@ -28,19 +31,24 @@
 #include "keys.h"
 
 #define DRAIN_MAX 5000 /* messages read per drain, so a screen stays live */
+#define RECENT_MAX 200 /* events kept for the board's LATEST section */
 
 struct board_client {
     struct mclient *ctl;
     void *zctx;
     bool own_ctx;
     void *sub;
-    void *mon;      /* the feed socket's monitor: drops and handshakes */
-    bool feed_lost; /* dropped, not yet handshaken again */
-    char ref[64];   /* the watched incident; "" for the latest active */
-    int64_t seq;    /* the last event reflected in board; -1 before a snapshot */
+    void *mon;         /* the feed socket's monitor: drops and handshakes */
+    bool feed_lost;    /* dropped, not yet handshaken again */
+    char ref[64];      /* the watched incident; "" for the latest active */
+    bool follow;       /* a new incident takes over */
+    char takeover[64]; /* the incident stood up meanwhile, to watch next */
+    int64_t heard;     /* our clock when musterd last spoke; 0 never */
+    int64_t seq;       /* the last event reflected in board; -1 before a snapshot */
     int64_t limit;
     int64_t skew;
     json_t *board, *meta;
+    json_t *recent; /* the watched incident's latest events, oldest first */
     bool need_snapshot;
     unsigned long gaps, snapshots, reconnects;
     long drop_at, fresh; /* the MUSTER_WATCH_DROP hook */
@@ -127,6 +135,10 @@ int board_client_open(const struct board_client_opts *o, struct board_client **o
         return -ENOMEM;
     b->seq = -1;
     b->drop_at = drop_hook();
+    if (!(b->recent = json_array())) {
+        free(b);
+        return -ENOMEM;
+    }
     struct mclient_opts mo = {o->control_ep, o->me, o->server_pub, o->timeout_ms};
     int rc = mclient_open(&mo, &b->ctl, err, errlen);
     if (rc == 0 && o->feed_ep) {
@@ -157,6 +169,7 @@ void board_client_close(struct board_client *b)
         zmq_ctx_term(b->zctx);
     json_decref(b->board);
     json_decref(b->meta);
+    json_decref(b->recent);
     free(b);
 }
 
@@ -202,6 +215,7 @@ int board_client_snapshot(struct board_client *b, char *err, size_t errlen)
         b->board = json_incref(json_object_get(r, "board"));
         b->meta = json_incref(json_object_get(r, "meta"));
         b->snapshots++;
+        b->heard = clock_real_ms();
     }
     json_decref(r);
     return rc;
@@ -209,6 +223,8 @@ int board_client_snapshot(struct board_client *b, char *err, size_t errlen)
 
 int board_client_watch(struct board_client *b, const char *ref, char *err, size_t errlen)
 {
+    if (!ref || strcmp(ref, b->ref)) /* another incident: none of its events yet */
+        json_array_clear(b->recent);
     snprintf(b->ref, sizeof(b->ref), "%s", ref ? ref : "");
     return board_client_snapshot(b, err, errlen);
 }
@@ -227,12 +243,45 @@ static void apply_values(struct board_client *b, json_t *values)
     }
 }
 
+/* Keep event ev (its at, kind and data) among the latest. */
+static void keep_recent(struct board_client *b, json_t *ev)
+{
+    if (json_array_size(b->recent) >= RECENT_MAX)
+        json_array_remove(b->recent, 0);
+    json_array_append_new(
+        b->recent, json_pack("{s:O?, s:O?, s:O?}", "at", json_object_get(ev, "at"), "kind",
+                             json_object_get(ev, "kind"), "data", json_object_get(ev, "data")));
+}
+
+/* A new snapshot after events were lost: 1, or -errno. */
+static int regap(struct board_client *b, char *err, size_t errlen)
+{
+    b->gaps++;
+    int rc = board_client_snapshot(b, err, errlen);
+    return rc ? rc : 1;
+}
+
+/* The heartbeat: no event, the seq of the last one published.  Above
+ * ours, the last events were lost with none after them to show it. */
+static int heartbeat(struct board_client *b, int64_t seq, char *err, size_t errlen)
+{
+    if (b->seq < 0 || seq <= b->seq || (b->limit && seq > b->limit))
+        return 0;
+    return regap(b, err, errlen);
+}
+
 /* Apply one event.  Returns 1 when it moved the board or seq, 0 when it
  * was ignored, or -errno from a re-snapshot after a gap. */
 static int apply(struct board_client *b, json_t *ev, char *err, size_t errlen)
 {
-    json_t *jseq = json_object_get(ev, "seq");
+    json_t *jseq = json_object_get(ev, "seq"), *at = json_object_get(ev, "at");
     int64_t seq = json_integer_value(jseq);
+    const char *kind = json_string_value(json_object_get(ev, "kind"));
+    const char *ref = json_string_value(json_object_get(ev, "incident"));
+    if (json_is_integer(at))
+        b->skew = json_integer_value(at) - clock_real_ms();
+    if (kind && !strcmp(kind, "heartbeat"))
+        return heartbeat(b, seq, err, errlen);
     if (b->seq < 0) { /* no incident yet: this event may have made one */
         b->need_snapshot = true;
         return 0;
@@ -241,17 +290,13 @@ static int apply(struct board_client *b, json_t *ev, char *err, size_t errlen)
         return 0;
     if (b->drop_at > 0 && ++b->fresh == b->drop_at)
         return 0; /* the test hook: as if this message had been lost */
-    json_t *at = json_object_get(ev, "at");
-    if (json_is_integer(at))
-        b->skew = json_integer_value(at) - clock_real_ms();
-    if (seq > b->seq + 1) {
-        b->gaps++;
-        int rc = board_client_snapshot(b, err, errlen);
-        return rc ? rc : 1;
-    }
-    const char *ref = json_string_value(json_object_get(ev, "incident"));
-    if (ref && !strcmp(ref, b->ref))
+    if (seq > b->seq + 1)
+        return regap(b, err, errlen);
+    if (ref && !strcmp(ref, b->ref)) {
         apply_values(b, json_object_get(ev, "board"));
+        keep_recent(b, ev);
+    } else if (ref && b->follow && kind && !strcmp(kind, "incident.standup"))
+        snprintf(b->takeover, sizeof(b->takeover), "%s", ref);
     b->seq = seq;
     return 1;
 }
@@ -308,11 +353,18 @@ int board_client_drain(struct board_client *b, char *err, size_t errlen)
             snprintf(err, errlen, "feed: %s", zmq_strerror(-rc));
             return rc;
         }
+        b->heard = clock_real_ms();
         rc = ev ? apply(b, ev, err, errlen) : 0;
         json_decref(ev);
         if (rc < 0)
             return rc;
         changed += rc;
+    }
+    if (b->takeover[0]) { /* the newest incident: snapshot it */
+        snprintf(b->ref, sizeof(b->ref), "%s", b->takeover);
+        json_array_clear(b->recent);
+        b->takeover[0] = '\0';
+        b->need_snapshot = true;
     }
     if (b->need_snapshot) {
         if ((rc = board_client_snapshot(b, err, errlen)) != 0)
@@ -320,6 +372,21 @@ int board_client_drain(struct board_client *b, char *err, size_t errlen)
         changed++;
     }
     return changed;
+}
+
+void board_client_follow(struct board_client *b, bool on)
+{
+    b->follow = on;
+}
+
+int64_t board_client_heard(const struct board_client *b)
+{
+    return b->heard;
+}
+
+bool board_client_feed_up(const struct board_client *b)
+{
+    return b->sub && !b->feed_lost;
 }
 
 void board_client_set_limit(struct board_client *b, int64_t limit)
@@ -367,6 +434,11 @@ json_t *board_client_board(const struct board_client *b)
 json_t *board_client_meta(const struct board_client *b)
 {
     return b->meta;
+}
+
+json_t *board_client_recent(const struct board_client *b)
+{
+    return b->recent;
 }
 
 unsigned long board_client_gaps(const struct board_client *b)

@@ -12,6 +12,7 @@
 #ifndef MUSTER_BOARD_CLIENT_H
 #define MUSTER_BOARD_CLIENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -52,6 +53,18 @@ int board_client_snapshot(struct board_client *b, char *err, size_t errlen);
  * next call tries again). */
 int board_client_drain(struct board_client *b, char *err, size_t errlen);
 
+/* on: an incident stood up while watching becomes the watched one (its
+ * snapshot taken by the next drain).  Off by default. */
+void board_client_follow(struct board_client *b, bool on);
+
+/* When musterd last spoke to us (ms since the epoch, our clock): a feed
+ * message (an event or the heartbeat) or a snapshot; 0 never. */
+int64_t board_client_heard(const struct board_client *b);
+
+/* Whether the feed connection is up: false from a drop until it is made
+ * again (musterd killed, or stopped past the ZeroMQ heartbeat time-out). */
+bool board_client_feed_up(const struct board_client *b);
+
 /* Never apply events after seq limit (0: no limit), so that a test can
  * compare a watcher's board at an exact point of the feed. */
 void board_client_set_limit(struct board_client *b, int64_t limit);
@@ -69,6 +82,9 @@ const char *board_client_ref(const struct board_client *b);
 int64_t board_client_seq(const struct board_client *b);
 json_t *board_client_board(const struct board_client *b);
 json_t *board_client_meta(const struct board_client *b);
+/* The watched incident's events applied since its snapshot, the latest
+ * 200, oldest first: [{at, kind, data}] (the feed's members). */
+json_t *board_client_recent(const struct board_client *b);
 /* How many gaps were seen and snapshots taken so far. */
 unsigned long board_client_gaps(const struct board_client *b);
 unsigned long board_client_snapshots(const struct board_client *b);

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "board_client.h"
+#include "board_text.h"
 #include "cli.h"
 #include "cli_out.h"
 #include "proto.h"
@@ -119,37 +120,6 @@ static void canvas_layout(struct canvas *c, struct block *b, int nb, int avail)
     }
 }
 
-/* Write line s for a screen of width w: markers become ANSI codes (or
- * vanish), any other control character (C0, DEL, C1) a '?', at most w
- * visible characters (UTF-8 aware). */
-void emit(FILE *f, const char *s, int w, bool ansi)
-{
-    static const char *const codes[] = {"", "\033[1;31m", "\033[1m", "\033[1;7m", "\033[0m"};
-    int visible = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p >= 1 && *p <= 4) {
-            if (ansi)
-                fputs(codes[*p], f);
-            continue;
-        }
-        if (*p < 0x20 || *p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)) {
-            if (visible >= w)
-                break;
-            fputc('?', f);
-            visible++;
-            p += *p == 0xc2; /* both bytes of a C1 control */
-            continue;
-        }
-        bool cont = (*p & 0xC0) == 0x80;
-        if (!cont && visible >= w)
-            break;
-        visible += !cont;
-        fputc(*p, f);
-    }
-    if (ansi)
-        fputs("\033[0m", f);
-}
-
 /* ---- reading the board ---- */
 
 __attribute__((format(printf, 2, 3))) static json_int_t count(json_t *board, const char *fmt, ...)
@@ -194,26 +164,120 @@ static void fmt_clock(json_t *ms, bool weekday, char *buf, size_t len)
 
 /* ---- the sections ---- */
 
-static void header_line(const struct view *v, struct canvas *c)
+/* A space that joins two words in canvas_wrap (become a space). */
+#define NBSP '\x05'
+
+static void wrap_put(struct canvas *c, char *line)
+{
+    for (char *n = strchr(line, NBSP); n; n = strchr(n, NBSP))
+        *n = ' ';
+    canvas_put(c, line);
+}
+
+/* Put prefix, then the words of text after it, wrapped at c->w columns
+ * onto lines indented by indent: every word is shown, one longer than a
+ * line is split across lines, never cut; NBSP joins two words. */
+static void canvas_wrap(struct canvas *c, const char *prefix, const char *text, int indent)
+{
+    char line[2048];
+    int col = snprintf(line, sizeof(line), "%s", prefix) < 0 ? 0 : board_text_cols(prefix);
+    size_t at = strlen(line);
+    for (const char *p = text; *p;) {
+        size_t wl = strcspn(p, " ");
+        int room = c->w - col - (col > indent), wc = 0;
+        char word[1024];
+        snprintf(word, sizeof(word), "%.*s", (int)(wl < sizeof(word) ? wl : sizeof(word) - 1), p);
+        wc = board_text_cols(word);
+        if (wl == 0) {
+            p++;
+            continue;
+        }
+        if (wc > room && col > indent) { /* the word goes on the next line */
+            wrap_put(c, line);
+            at = (size_t)snprintf(line, sizeof(line), "%*s", indent, "");
+            col = indent;
+            continue;
+        }
+        size_t fit = wl;
+        if (wc > room) /* longer than a whole line: what fits, the rest after */
+            wc = board_text_walk(word, room > 0 ? room : 1, NULL, NULL, &fit);
+        if (fit == 0) /* not even one character fits: one all the same */
+            wc = board_text_walk(word, 2, NULL, NULL, &fit);
+        at += (size_t)snprintf(line + at, sizeof(line) - at, "%s%.*s", col > indent ? " " : "",
+                               (int)fit, p);
+        col += wc + (col > indent);
+        p += fit;
+        if (at >= sizeof(line) - 1)
+            break;
+    }
+    wrap_put(c, line);
+}
+
+/* ms since the epoch as local "HH:MM:SS" (and the zone when zone). */
+static void fmt_time(int64_t ms, bool zone, char *buf, size_t len)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    strftime(buf, len, zone ? "%H:%M:%S %Z" : "%H:%M:%S", &tm);
+}
+
+/* The reference, EXERCISE or LIVE, the state (never ACTIVE while the
+ * board is stale), the level and the operation, wrapped, never cut. */
+static void header_lines(const struct view *v, struct canvas *c)
 {
     json_t *inc = json_object_get(v->board, "incident");
-    char up[32], line[512];
+    char up[32], head[512], rest[1024], was[128];
     const char *state = proto_str(inc, "state", "");
     bool active = !strcmp(state, "active");
     int64_t end = active ? clock_real_ms() + v->skew
                          : json_integer_value(json_object_get(inc, "stood_down_at"));
     fmt_duration(end - json_integer_value(json_object_get(inc, "created_at")), up, sizeof(up));
-    snprintf(line, sizeof(line),
-             S_BANNER " %s " S_END " " S_HEAD "%s" S_END "  %s%s" S_END " %s %s  level %lld %s"
-                      "  operation %s",
-             json_is_true(json_object_get(inc, "exercise")) ? "EXERCISE" : "LIVE", v->ref,
-             active ? "" : S_ALERT,
-             active                         ? "ACTIVE"
-             : !strcmp(state, "stood_down") ? "RECOVERY (stood down)"
-                                            : "CLOSED",
-             active ? "up" : "lasted", up,
+    const char *name = active                         ? "ACTIVE"
+                       : !strcmp(state, "stood_down") ? "RECOVERY (stood down)"
+                                                      : "CLOSED";
+    if (v->stale)
+        snprintf(was, sizeof(was), S_ALERT "STALE" S_END " (last known: %s, %s %s)",
+                 active                         ? "active"
+                 : !strcmp(state, "stood_down") ? "stood down"
+                                                : "closed",
+                 active ? "up" : "lasted", up);
+    else
+        snprintf(was, sizeof(was), "%s%s" S_END " %s %s", active ? "" : S_ALERT, name,
+                 active ? "up" : "lasted", up);
+    snprintf(head, sizeof(head), S_BANNER " %s " S_END " " S_HEAD "%s" S_END "  %s ",
+             json_is_true(json_object_get(inc, "exercise")) ? "EXERCISE" : "LIVE", v->ref, was);
+    snprintf(rest, sizeof(rest), " level %lld %s  operation%c%s",
              (long long)json_integer_value(json_object_get(inc, "level")),
-             proto_str(inc, "level_name", ""), proto_str(inc, "operation", "?"));
+             proto_str(inc, "level_name", ""), NBSP, proto_str(inc, "operation", "?"));
+    canvas_wrap(c, head, rest, 2);
+}
+
+/* At the top when the board is stale: since when, and why. */
+static void stale_banner(const struct view *v, struct canvas *c)
+{
+    char since[48], head[96], text[256];
+    fmt_time(v->heard, true, since, sizeof(since));
+    snprintf(head, sizeof(head), S_BANNER " STALE since %s " S_END " " S_ALERT,
+             v->heard ? since : "start");
+    snprintf(text, sizeof(text), "%s%s: the board shows the last known state" S_END,
+             v->why ? v->why : "no word from musterd", v->board ? "" : " (none yet)");
+    canvas_wrap(c, head, text, 2);
+}
+
+/* The wall clock and when musterd last spoke. */
+static void clock_line(const struct view *v, struct canvas *c)
+{
+    char now[48], heard[48], line[160];
+    fmt_time(v->now, true, now, sizeof(now));
+    fmt_time(v->heard, false, heard, sizeof(heard));
+    if (!v->heard)
+        snprintf(line, sizeof(line), S_HEAD "%s" S_END "  never updated", now);
+    else if (!v->footer) /* muster status: printed once */
+        snprintf(line, sizeof(line), "as of " S_HEAD "%s" S_END, now);
+    else
+        snprintf(line, sizeof(line), S_HEAD "%s" S_END "  updated %s (%llds ago)", now, heard,
+                 (long long)((v->now - v->heard) / 1000));
     canvas_put(c, line);
 }
 
@@ -230,7 +294,7 @@ static void agency_lines(const struct view *v, int w, struct block *b)
         json_array_foreach(json_object_get(v->meta, "agencies"), i, a)
         {
             const char *id = proto_str(a, "id", "?"), *name = proto_str(a, "name", id);
-            char key[160], when[16];
+            char key[160], when[16], nm[512];
             snprintf(key, sizeof(key), "agency/%s", id);
             json_t *st = json_object_get(v->board, key);
             const char *state = proto_str(st, "state", "?");
@@ -240,17 +304,17 @@ static void agency_lines(const struct view *v, int w, struct block *b)
             if (k != pass)
                 continue;
             long long step = json_integer_value(json_object_get(st, "step"));
+            board_text_fit(nm, sizeof(nm), name, nw);
             fmt_clock(json_object_get(st, "acknowledged_at"), false, when, sizeof(when));
             if (pass == 0)
-                block_add(b, "  " S_ALERT "UNREACHABLE" S_END " %-*.*s  step %lld", nw, nw, name,
-                          step);
+                block_add(b, "  " S_ALERT "UNREACHABLE" S_END " %s  step %lld", nm, step);
             else if (pass == 1)
-                block_add(b, "  waiting     %-*.*s  paging, step %lld", nw, nw, name, step);
+                block_add(b, "  waiting     %s  paging, step %lld", nm, step);
             else if (pass == 2)
-                block_add(b, "  answered    %-*.*s  by %s at %s", nw, nw, name,
+                block_add(b, "  answered    %s  by %s at %s", nm,
                           proto_str(st, "acknowledged_by", "?"), when);
             else
-                block_add(b, "  %-11.11s %-*.*s", state, nw, nw, name);
+                block_add(b, "  %-11.11s %s", state, nm);
         }
     }
 }
@@ -315,10 +379,10 @@ static void grid_cell(json_t *cell, char *out, size_t len)
 static void grid_row(const struct view *v, json_t *role, int rw, size_t from, size_t ns,
                      struct block *b)
 {
-    char line[2048], cell[48];
+    char line[2048], cell[48], nm[512];
     json_t *shifts = json_object_get(v->meta, "shifts");
-    int len = snprintf(line, sizeof(line), "  %-*.*s", rw, rw,
-                       proto_str(role, "name", proto_str(role, "id", "?")));
+    board_text_fit(nm, sizeof(nm), proto_str(role, "name", proto_str(role, "id", "?")), rw);
+    int len = snprintf(line, sizeof(line), "  %s", nm);
     for (size_t k = from; k < from + ns && len < (int)sizeof(line) - 64; k++) {
         char key[200];
         snprintf(key, sizeof(key), "cell/%s/%s", proto_str(json_array_get(shifts, k), "key", ""),
@@ -373,7 +437,8 @@ static void staffing_block(const struct view *v, int w, struct block *b)
         return;
     }
     int rw = 12;
-    json_array_foreach(roles, i, role) rw = clamp((int)strlen(proto_str(role, "name", "")), rw, 40);
+    json_array_foreach(roles, i, role) rw =
+        clamp(board_text_cols(proto_str(role, "name", "")), rw, 40);
     rw = clamp(rw, 12, w >= 160 ? 40 : 24);
     size_t fit = (size_t)clamp((w - 3 - rw) / 10, 1, 64);
     size_t from = first_shift(v, fit), ns = nshifts - from < fit ? nshifts - from : fit;
@@ -415,7 +480,7 @@ static void pathway_line(const struct view *v, json_t *p, int w, struct block *b
     long long wait = count(v->board, "pathway/%s/waitlisted", id);
     long long held = count(v->board, "pathway/%s/held_consent", id);
     int nw = clamp(w - 44, 16, 70), bw = clamp((w - nw - 30) / 3, 10, 40);
-    char bar[64], extra[128];
+    char bar[64], extra[128], nm[512];
     if (cap > 0) {
         long long fill = ref >= cap ? bw : ref * bw / cap;
         snprintf(bar, sizeof(bar), "[%.*s%*s]", (int)fill,
@@ -433,7 +498,8 @@ static void pathway_line(const struct view *v, json_t *p, int w, struct block *b
                                  " " S_ALERT "+%lld waiting" S_END, wait);
     if (held)
         snprintf(extra + used, sizeof(extra) - used, "  %lld awaiting consent", held);
-    block_add(b, "  %-*.*s %s%s" S_END " %s", nw, nw, proto_str(p, "name", id),
+    block_add(b, "  %s %s%s" S_END " %s",
+              board_text_fit(nm, sizeof(nm), proto_str(p, "name", id), nw),
               cap > 0 && ref >= cap ? S_ALERT : "", bar, extra);
 }
 
@@ -491,12 +557,13 @@ static void alarms_block(const struct view *v, int w, struct block *b)
     int dw = clamp(w - 44, 20, 120);
     for (size_t i = 0; i < n; i++) {
         a = json_object_get(v->board, keys[i]);
-        char at[16], age[32];
+        char at[16], age[32], detail[1024];
         json_t *raised = json_object_get(a, "raised_at");
         fmt_clock(raised, false, at, sizeof(at));
         fmt_duration(clock_real_ms() + v->skew - json_integer_value(raised), age, sizeof(age));
-        block_add(b, "  " S_ALERT "#%-5s" S_END " %-23.23s %s (%s)  %-*.*s", keys[i] + 6,
-                  proto_str(a, "kind", "?"), at, age, dw, dw, proto_str(a, "detail", ""));
+        block_add(b, "  " S_ALERT "#%-5s" S_END " %-23.23s %s (%s)  %s", keys[i] + 6,
+                  proto_str(a, "kind", "?"), at, age,
+                  board_text_fit(detail, sizeof(detail), proto_str(a, "detail", ""), dw));
     }
 }
 
@@ -510,33 +577,138 @@ void render(const struct view *raw, struct canvas *c)
     char *ref = raw->ref ? cli_escape(raw->ref, 0) : NULL;
     v.board = cli_safe(raw->board);
     v.meta = cli_safe(raw->meta);
+    v.recent = raw->recent ? cli_safe(raw->recent) : NULL;
     v.ref = ref ? ref : raw->ref;
     render_view(&v, c);
     json_decref(v.board);
     json_decref(v.meta);
+    json_decref(v.recent);
     free(ref);
+}
+
+/* The name of id in meta's list (agencies, pathways), else id. */
+static const char *meta_name(const struct view *v, const char *list, const char *id)
+{
+    size_t i;
+    json_t *x;
+    json_array_foreach(json_object_get(v->meta, list), i, x)
+    {
+        if (!strcmp(proto_str(x, "id", ""), id))
+            return proto_str(x, "name", id);
+    }
+    return id;
+}
+
+/* What an event was about, from its data: the agency, pathway, category,
+ * role, shift, level or step; never a person's name or details. */
+static void event_about(const struct view *v, json_t *data, char *out, size_t len)
+{
+    static const char *const keys[] = {"agency", "pathway", "category", "role",
+                                       "shift",  "level",   "step",     NULL};
+    size_t at = 0;
+    out[0] = '\0';
+    for (int k = 0; keys[k] && at < len; k++) {
+        json_t *x = json_object_get(data, keys[k]);
+        char num[32];
+        const char *s = json_string_value(x);
+        if (json_is_integer(x))
+            snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(x));
+        if (!s && !json_is_integer(x))
+            continue;
+        s = !s                            ? num
+            : !strcmp(keys[k], "agency")  ? meta_name(v, "agencies", s)
+            : !strcmp(keys[k], "pathway") ? meta_name(v, "pathways", s)
+                                          : s;
+        at += (size_t)snprintf(out + at, len - at, "%s%s %s", at ? "  " : "", keys[k], s);
+    }
+}
+
+/* What the feed said lately, newest first: when, what, about what. */
+static void latest_block(const struct view *v, struct block *b)
+{
+    size_t n = json_array_size(v->recent);
+    block_add(b, S_HEAD "LATEST" S_END "  %s",
+              n ? "the feed's events, newest first" : "no event since this board started");
+    b->fixed = 1;
+    for (size_t i = n; i-- > 0;) {
+        json_t *e = json_array_get(v->recent, i);
+        char at[16], about[512];
+        fmt_time(json_integer_value(json_object_get(e, "at")), false, at, sizeof(at));
+        event_about(v, json_object_get(e, "data"), about, sizeof(about));
+        block_add(b, "  %s  %-24s %s", at, proto_str(e, "kind", "?"), about);
+    }
+}
+
+/* Two canvases side by side, each lw columns, three between. */
+static void canvas_beside(struct canvas *c, struct canvas *l, struct canvas *r, int lw)
+{
+    char left[2048], line[4096];
+    for (int i = 0; i < l->n || i < r->n; i++) {
+        board_text_fit(left, sizeof(left), i < l->n ? l->line[i] : "", lw);
+        snprintf(line, sizeof(line), "%s" S_END "   %s", left, i < r->n ? r->line[i] : "");
+        canvas_put(c, line);
+    }
+}
+
+/* The sections in avail lines: one column, or two on a wide screen
+ * (alarms, agencies and breaches; staffing and persons), so that a wall
+ * screen is used across its width; the latest events in the rows left. */
+static void render_sections(const struct view *v, struct canvas *c, int avail)
+{
+    struct block b[5] = {{0}};
+    bool wide = c->w >= WIDE_COLS;
+    int top = c->n;
+    int lw = wide ? (c->w - 3) / 2 : c->w;
+    alarms_block(v, lw, &b[0]);
+    agencies_block(v, lw, &b[1]);
+    staffing_block(v, lw, &b[2]);
+    persons_block(v, lw, &b[3]);
+    breaches_block(v, &b[4]);
+    if (!wide) {
+        canvas_layout(c, b, 5, avail);
+    } else {
+        struct block left[3] = {b[0], b[1], b[4]}, right[2] = {b[2], b[3]};
+        struct canvas l = {.w = lw, .h = avail}, r = {.w = c->w - lw - 3, .h = avail};
+        canvas_layout(&l, left, 3, avail);
+        canvas_layout(&r, right, 2, avail);
+        canvas_beside(c, &l, &r, lw);
+        canvas_free(&l);
+        canvas_free(&r);
+    }
+    int spare = avail - (c->n - top);
+    if (spare >= 3 && v->recent) { /* rows left over: the latest events */
+        struct block latest = {0};
+        latest_block(v, &latest);
+        canvas_put(c, "");
+        canvas_block(c, &latest, spare - 1);
+        block_free(&latest);
+    }
+    for (int i = 0; i < 5; i++)
+        block_free(&b[i]);
 }
 
 static void render_view(const struct view *v, struct canvas *c)
 {
-    int avail = c->h - 1 - (v->footer ? 1 : 0);
-    if (!v->board) {
+    if (v->stale)
+        stale_banner(v, c);
+    if (v->board)
+        header_lines(v, c);
+    else
         canvas_put(c, S_HEAD "muster" S_END "  no incident to show: waiting for a standup");
-    } else {
-        struct block b[5] = {{0}};
-        header_line(v, c);
-        alarms_block(v, c->w, &b[0]);
-        agencies_block(v, c->w, &b[1]);
-        staffing_block(v, c->w, &b[2]);
-        persons_block(v, c->w, &b[3]);
-        breaches_block(v, &b[4]);
-        canvas_layout(c, b, 5, avail);
-        for (int i = 0; i < 5; i++)
-            block_free(&b[i]);
-    }
-    if (v->footer) {
-        while (c->n < c->h - 1)
-            canvas_put(c, "");
-        canvas_put(c, v->footer);
-    }
+    if (v->now)
+        clock_line(v, c);
+    struct canvas foot = {.w = c->w, .h = 4};
+    if (v->footer) /* the keys, and a note wrapped after them */
+        canvas_wrap(&foot, v->footer, v->note ? v->note : "", 2);
+    struct canvas body = {.w = c->w, .h = c->h - c->n - foot.n}; /* the footer always shows */
+    if (v->board && body.h > 0)
+        render_sections(v, &body, body.h);
+    for (int i = 0; i < body.n; i++)
+        canvas_put(c, body.line[i]);
+    while (foot.n && c->n < c->h - foot.n)
+        canvas_put(c, "");
+    for (int i = 0; i < foot.n; i++)
+        canvas_put(c, foot.line[i]);
+    canvas_free(&body);
+    canvas_free(&foot);
 }

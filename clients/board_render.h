@@ -3,10 +3,10 @@
  * h lines of at most w columns, for `muster watch` (a terminal) and
  * `muster status` (fixed 100x40 text).
  *
- * Lines carry one-byte style markers that become ANSI codes on a terminal
- * and disappear in plain text (emit).  The board's strings are escaped
- * (cli_safe) before they are drawn, so data can neither forge a marker nor
- * send the terminal a sequence of its own.
+ * Lines carry one-byte style markers that become ANSI codes or curses
+ * attributes on a terminal and disappear in plain text (board_text.h).  The board's strings are
+ * escaped (cli_safe) before they are drawn, so data can neither forge a marker nor send the
+ * terminal a sequence of its own.
  */
 #ifndef MUSTER_BOARD_RENDER_H
 #define MUSTER_BOARD_RENDER_H
@@ -32,20 +32,25 @@ struct canvas {
 
 void canvas_free(struct canvas *c);
 
+/* A screen this wide or wider shows the sections in two columns. */
+#define WIDE_COLS 160
+
 /* What is drawn: the board and its meta as the feed gave them. */
 struct view {
     json_t *board, *meta;
     const char *ref;
     int64_t seq, skew;
     const char *footer; /* NULL: none (muster status) */
+    const char *note;   /* after the footer, wrapped; NULL: none */
+    json_t *recent;     /* the latest events (board_client_recent); NULL: none */
+    int64_t now;        /* the wall clock shown (our ms since the epoch); 0: none */
+    int64_t heard;      /* when musterd last spoke (as now); 0: never */
+    bool stale;         /* STALE banner, and no ACTIVE in the header */
+    const char *why;    /* what the banner says is wrong */
 };
 
 /* Draw the whole board onto c (c->w by c->h), from escaped copies of the
  * board, its meta and the reference. */
 void render(const struct view *raw, struct canvas *c);
-
-/* Write line s to f in at most w columns: style markers become ANSI codes
- * when ansi, else disappear; no other control character gets through. */
-void emit(FILE *f, const char *s, int w, bool ansi);
 
 #endif

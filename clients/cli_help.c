@@ -155,8 +155,9 @@ static const struct help helps[] = {
      "commits, pages, persons, alarms; no personal data), as they are:\n"
      "muster metrics > FILE.prom feeds node_exporter's textfile collector.\n"},
     {"watch", NULL, "[INCIDENT]", "duty",
-     "The live board for a wall screen.  Keys: q quit, n/p next/previous\n"
-     "incident, r refresh.\n"},
+     "The live board for a wall screen: a clock and when musterd last spoke,\n"
+     "STALE after 5 s without a word from it; a new incident takes over.\n"
+     "Keys: q quit, n/p next/previous incident, r refresh.\n"},
     {"status", NULL, "[INCIDENT] [--hash]", "duty",
      "The board once, as text (--json: as JSON; --hash: its SHA-256).\n"},
     {"whoami", NULL, "", "gold", "Which principal and person musterd sees for your key.\n"},

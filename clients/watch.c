@@ -7,11 +7,13 @@
  * 80x24 terminal, a 200x60 wall screen and the fixed 100x40 text of
  * `muster status`; this file runs the terminal and the headless modes.
  *
- * The terminal is driven with plain ANSI sequences (no curses): the
- * alternate screen, a hidden cursor, and each frame written by moving to
- * each changed line and overwriting it (erase to end of line), never by
- * clearing the screen, so it does not flicker.  At most ten frames a
- * second, and a new one on SIGWINCH.
+ * The terminal is driven with curses (ncursesw): the alternate screen, no
+ * cursor, each frame drawn whole into curses' screen, which sends only
+ * what changed, so it does not flicker.  At most ten frames a second, one
+ * at each new second for the clock, and one on a resize (KEY_RESIZE).
+ * The board says STALE, never ACTIVE, when musterd has not spoken for
+ * STALE_MS (its feed sends a heartbeat every second) or the feed
+ * connection is down; an incident stood up meanwhile takes the screen.
  */
 #include <errno.h>
 #include <poll.h>
@@ -22,15 +24,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <curses.h>
 #include <zmq.h>
 
 #include "board_client.h"
 #include "board_render.h"
+#include "board_text.h"
 #include "cli.h"
 #include "cli_out.h"
 #include "clock.h"
@@ -38,18 +40,18 @@
 
 #define FRAME_MS 100 /* at most ten frames a second */
 #define STALL_MS 60000
+#define STALE_MS 5000 /* no word from musterd: five heartbeats missed */
 
 /* ---- muster status ---- */
 
 static void status_text(json_t *r)
 {
-    struct view v = {json_object_get(r, "board"),
-                     json_object_get(r, "meta"),
-                     json_string_value(json_object_get(r, "incident")),
-                     json_integer_value(json_object_get(r, "seq")),
-                     0,
-                     NULL};
+    struct view v = {.board = json_object_get(r, "board"),
+                     .meta = json_object_get(r, "meta"),
+                     .ref = json_string_value(json_object_get(r, "incident")),
+                     .seq = json_integer_value(json_object_get(r, "seq"))};
     struct canvas c = {.w = 100, .h = 40};
+    v.now = v.heard = clock_real_ms();
     render(&v, &c);
     for (int i = 0; i < c.n; i++) {
         emit(stdout, c.line[i], c.w, false);
@@ -82,22 +84,22 @@ case 'H':
         return die_usage("usage: muster status [INCIDENT] [--json|--hash]");
     if (hash)
         cli->json = false;
+    board_text_locale();
     json_t *args = optind < argc ? json_pack("{s:s}", "incident", argv[optind]) : json_object();
     return call(cli, "duty", "status.show", args, hash ? status_hash : status_text);
 }
 
 /* ---- the terminal ---- */
 
-static volatile sig_atomic_t got_quit, got_winch;
+static volatile sig_atomic_t got_quit;
 
 static void on_signal(int sig)
 {
-    if (sig == SIGWINCH)
-        got_winch = 1;
-    else
-        got_quit = 1;
+    (void)sig;
+    got_quit = 1;
 }
 
+/* Before curses starts, so that it keeps ours (it handles SIGWINCH). */
 static void signals_set(void)
 {
     struct sigaction sa;
@@ -107,106 +109,113 @@ static void signals_set(void)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
-    sigaction(SIGWINCH, &sa, NULL);
 }
 
 struct tui {
     struct board_client *b;
-    struct termios saved;
-    int w, h;
-    char *prev[MAX_ROWS]; /* the lines on screen, as written */
+    SCREEN *scr;
     int64_t last_draw;
     bool dirty;
-    char note[256]; /* a message for the footer */
+    int empty_reads; /* the terminal readable with no key, in a row */
+    char ref[64];    /* the incident on screen, to see another take over */
+    char note[256];  /* a message for the footer */
 };
 
-static void tui_size(struct tui *t)
-{
-    struct winsize ws;
-    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 && ws.ws_row > 0) {
-        t->w = ws.ws_col;
-        t->h = ws.ws_row < MAX_ROWS ? ws.ws_row : MAX_ROWS;
-    } else {
-        t->w = 80;
-        t->h = 24;
-    }
-    for (int i = 0; i < MAX_ROWS; i++) {
-        free(t->prev[i]);
-        t->prev[i] = NULL;
-    }
-    t->dirty = true;
-}
-
-/* Raw keys (no echo, no line editing; Ctrl-C still signals), the
- * alternate screen and a hidden cursor. */
+/* curses: keys without echo or line editing (Ctrl-C still signals), the
+ * alternate screen, no cursor, red where available. */
 static int tui_enter(struct tui *t)
 {
-    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO) || tcgetattr(STDIN_FILENO, &t->saved))
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
         return -ENOTTY;
-    struct termios raw = t->saved;
-    raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO | IEXTEN);
-    raw.c_iflag &= ~(tcflag_t)(IXON | ICRNL);
-    raw.c_cc[VMIN] = 1;
-    raw.c_cc[VTIME] = 0;
-    if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw) != 0)
-        return -errno;
-    fputs("\033[?1049h\033[?25l\033[H\033[2J", stdout);
-    fflush(stdout);
+    board_text_locale();
+    if (!(t->scr = newterm(NULL, stdout, stdin)))
+        return -ENOTTY;
+    cbreak();
+    noecho();
+    nonl();
+    keypad(stdscr, TRUE);
+    set_escdelay(25); /* a lone Esc must not hold the loop */
+    nodelay(stdscr, TRUE);
+    leaveok(stdscr, TRUE);
+    curs_set(0);
+    if (has_colors() && start_color() == OK) {
+        use_default_colors();
+        init_pair(1, COLOR_RED, -1);
+    }
     return 0;
 }
 
 static void tui_leave(struct tui *t)
 {
-    fputs("\033[0m\033[?25h\033[?1049l", stdout);
-    fflush(stdout);
-    tcsetattr(STDIN_FILENO, TCSAFLUSH, &t->saved);
-    for (int i = 0; i < MAX_ROWS; i++)
-        free(t->prev[i]);
+    endwin();
+    delscreen(t->scr);
 }
 
 static void tui_footer(struct tui *t, char *buf, size_t len)
 {
-    char *note = cli_escape(t->note, 0);
-    snprintf(buf, len,
-             S_HEAD "seq %lld" S_END "  q quit  n/p next/previous incident  r refresh%s%s%s",
-             (long long)board_client_seq(t->b), t->note[0] ? "   " S_ALERT : "", note ? note : "",
-             t->note[0] ? S_END : "");
-    free(note);
+    snprintf(buf, len, S_HEAD "seq %lld" S_END "  q quit  n/p next/previous incident  r refresh%s",
+             (long long)board_client_seq(t->b), t->note[0] ? "  " S_ALERT : "");
 }
 
-/* Write one frame: only the lines that changed, each overwritten in
- * place and erased to its end.  One write for the whole frame. */
+/* Stale: the feed connection is down, or nothing (not even the feed's
+ * heartbeat, every second) came for STALE_MS. */
+static bool tui_stale(struct tui *t, int64_t now, char *why, size_t len)
+{
+    int64_t heard = board_client_heard(t->b);
+    long long quiet = (now - heard) / 1000;
+    if (!board_client_feed_up(t->b))
+        snprintf(why, len, "no word from musterd for %llds: the feed connection is down", quiet);
+    else if (now - heard > STALE_MS)
+        snprintf(why, len, "no word from musterd for %llds: the feed is silent (no heartbeat)",
+                 quiet);
+    else
+        return false;
+    return true;
+}
+
+static void tui_put(void *ctx, int style, const char *bytes, size_t n, int cols)
+{
+    static const attr_t attrs[] = {A_NORMAL, A_BOLD, A_BOLD, A_BOLD | A_REVERSE, A_NORMAL};
+    (void)ctx;
+    (void)cols;
+    if (bytes)
+        addnstr(bytes, (int)n);
+    else
+        attrset(attrs[style] | (style == 1 && has_colors() ? COLOR_PAIR(1) : 0));
+}
+
+/* Draw one frame: the whole board into curses' screen, which sends the
+ * terminal only what changed (no flicker). */
 static void tui_draw(struct tui *t)
 {
-    char footer[512], *frame = NULL;
-    size_t flen = 0;
+    char footer[512], why[160], *note = cli_escape(t->note, 0);
+    int64_t now = clock_real_ms();
     tui_footer(t, footer, sizeof(footer));
-    struct view v = {board_client_board(t->b), board_client_meta(t->b), board_client_ref(t->b),
-                     board_client_seq(t->b),   board_client_skew(t->b), footer};
-    struct canvas c = {.w = t->w, .h = t->h};
+    struct view v = {.board = board_client_board(t->b),
+                     .meta = board_client_meta(t->b),
+                     .ref = board_client_ref(t->b),
+                     .seq = board_client_seq(t->b),
+                     .skew = board_client_skew(t->b),
+                     .footer = footer};
+    v.now = now;
+    v.heard = board_client_heard(t->b);
+    v.stale = tui_stale(t, now, why, sizeof(why));
+    v.why = why;
+    v.note = note;
+    v.recent = board_client_recent(t->b);
+    struct canvas c = {.w = COLS, .h = LINES < MAX_ROWS ? LINES : MAX_ROWS};
     render(&v, &c);
-    FILE *f = open_memstream(&frame, &flen);
-    for (int r = 0; f && r < t->h; r++) {
-        char *text = NULL;
-        size_t tlen = 0;
-        FILE *l = open_memstream(&text, &tlen);
-        emit(l, r < c.n ? c.line[r] : "", t->w - 1, true); /* never the last column */
-        fclose(l);
-        if (t->prev[r] && !strcmp(t->prev[r], text)) {
-            free(text);
-            continue;
-        }
-        fprintf(f, "\033[%d;1H%s\033[K", r + 1, text);
-        free(t->prev[r]);
-        t->prev[r] = text;
+    erase();
+    for (int r = 0; r < c.n; r++) {
+        move(r, 0);
+        attrset(A_NORMAL);
+        board_text_walk(c.line[r], COLS - 1, tui_put, NULL, NULL); /* never the last column */
     }
-    if (f)
-        fclose(f);
-    fwrite(frame, 1, flen, stdout);
-    fflush(stdout);
-    free(frame);
+    attrset(A_NORMAL);
+    refresh();
     canvas_free(&c);
-    t->last_draw = clock_real_ms();
+    free(note);
+    t->last_draw = now;
     t->dirty = false;
 }
 
@@ -228,53 +237,66 @@ static void tui_switch(struct tui *t, int dir)
         snprintf(t->note, sizeof(t->note), "%s", err);
     else
         snprintf(t->note, sizeof(t->note), "incident %zu of %zu active", at + 1, n);
+    snprintf(t->ref, sizeof(t->ref), "%s", board_client_ref(t->b));
     json_decref(refs);
 }
 
-static void tui_keys(struct tui *t)
-{
-    char keys[64], err[256];
-    ssize_t n = read(STDIN_FILENO, keys, sizeof(keys));
-    if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
-        got_quit = 1; /* the terminal went away */
-    for (ssize_t i = 0; i < n; i++) {
-        if (keys[i] == 'q' || keys[i] == 'Q')
-            got_quit = 1;
-        else if (keys[i] == 'n' || keys[i] == 'p')
-            tui_switch(t, keys[i] == 'n' ? 1 : -1);
-        else if (keys[i] == 'r' && board_client_snapshot(t->b, err, sizeof(err)) != 0)
-            snprintf(t->note, sizeof(t->note), "%s", err);
-        else if (keys[i] == 'r')
-            t->note[0] = '\0';
-    }
-    t->dirty = true;
-}
-
-/* The main loop: the feed, the keyboard and the clock, one poll. */
-static void tui_loop(struct tui *t)
+/* The keys waiting: how many were read. */
+static int tui_keys(struct tui *t)
 {
     char err[256];
+    int n = 0;
+    for (int k; (k = getch()) != ERR; n++) {
+        if (k == 'q' || k == 'Q')
+            got_quit = 1;
+        else if (k == 'n' || k == 'p')
+            tui_switch(t, k == 'n' ? 1 : -1);
+        else if (k == 'r' && board_client_snapshot(t->b, err, sizeof(err)) != 0)
+            snprintf(t->note, sizeof(t->note), "%s", err);
+        else if (k == 'r')
+            t->note[0] = '\0';
+        t->dirty = true; /* KEY_RESIZE too: curses has the new size */
+    }
+    return n;
+}
+
+/* Every wake-up: a reconnected feed needs a snapshot, input or not; an
+ * incident stood up meanwhile has taken over (board_client_follow). */
+static void tui_feed(struct tui *t)
+{
+    char err[256];
+    int rc = board_client_drain(t->b, err, sizeof(err));
+    if (rc < 0)
+        snprintf(t->note, sizeof(t->note), "%s", err);
+    t->dirty = t->dirty || rc != 0;
+    if (strcmp(t->ref, board_client_ref(t->b))) {
+        if (t->ref[0])
+            snprintf(t->note, sizeof(t->note), "%s stood up and took over from %s (n/p: others)",
+                     board_client_ref(t->b), t->ref);
+        snprintf(t->ref, sizeof(t->ref), "%s", board_client_ref(t->b));
+    }
+}
+
+/* The main loop: the feed, the keyboard and the clock (a frame at each
+ * new second), one poll. */
+static void tui_loop(struct tui *t)
+{
     zmq_pollitem_t items[2] = {{board_client_feed(t->b), 0, ZMQ_POLLIN, 0},
                                {NULL, STDIN_FILENO, ZMQ_POLLIN, 0}};
     while (!got_quit) {
-        int64_t since = clock_real_ms() - t->last_draw;
-        long wait = t->dirty ? (since >= FRAME_MS ? 0 : FRAME_MS - since) : 1000 - since % 1000;
-        if (zmq_poll(items, 2, wait) < 0 && errno != EINTR)
+        int64_t now = clock_real_ms(), since = now - t->last_draw;
+        long wait = t->dirty && since < FRAME_MS ? FRAME_MS - since : 1000 - now % 1000;
+        if (zmq_poll(items, 2, t->dirty && since >= FRAME_MS ? 0 : wait) < 0 && errno != EINTR)
             break;
-        { /* every wake-up: a reconnected feed needs a snapshot, input or not */
-            int rc = board_client_drain(t->b, err, sizeof(err));
-            if (rc < 0)
-                snprintf(t->note, sizeof(t->note), "%s", err);
-            t->dirty = t->dirty || rc != 0;
-        }
-        if (items[1].revents & ZMQ_POLLIN)
-            tui_keys(t);
-        if (got_winch) {
-            got_winch = 0;
-            tui_size(t);
-        }
-        since = clock_real_ms() - t->last_draw;
-        if ((t->dirty && since >= FRAME_MS) || since >= 1000)
+        tui_feed(t);
+        /* readable again and again with no key: the terminal went away */
+        if (tui_keys(t) == 0 && (items[1].revents & ZMQ_POLLIN))
+            got_quit = ++t->empty_reads > 100;
+        else
+            t->empty_reads = 0;
+        now = clock_real_ms();
+        since = now - t->last_draw;
+        if ((t->dirty && since >= FRAME_MS) || now / 1000 != t->last_draw / 1000)
             tui_draw(t);
     }
 }
@@ -282,13 +304,13 @@ static void tui_loop(struct tui *t)
 static int run_tui(struct board_client *b)
 {
     struct tui t = {.b = b};
-    int rc = tui_enter(&t);
-    if (rc != 0) {
+    signals_set();
+    if (tui_enter(&t) != 0) {
         fprintf(stderr, "muster: watch needs a terminal (muster status prints the board once)\n");
         return EXIT_USAGE;
     }
-    signals_set();
-    tui_size(&t);
+    board_client_follow(b, true);
+    snprintf(t.ref, sizeof(t.ref), "%s", board_client_ref(b));
     tui_draw(&t);
     tui_loop(&t);
     tui_leave(&t);

@@ -1,9 +1,13 @@
 /*
- * daemon/feed.c - the status feed PUB socket (see feed.h).
+ * daemon/feed.c - the status feed PUB socket (see feed.h), and its
+ * heartbeat: every FEED_HEARTBEAT_MS a "heartbeat" message with the seq of
+ * the last event published, so that a watcher can tell a quiet incident
+ * from a daemon that stopped (the zguide Clone pattern's HUGZ).
  */
 #include "feed.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +17,7 @@
 #include "guard.h"
 #include "log.h"
 #include "server.h"
+#include "store.h"
 
 #define REBIND_MS 5
 #define REBIND_TRIES 1000 /* 5 s */
@@ -21,9 +26,24 @@ struct feed {
     struct muster *m;
     void *sock;
     uv_timer_t rebind; /* binds again after a revocation */
+    uv_timer_t beat;   /* the heartbeat */
+    int64_t last_seq;  /* of the last event published */
     int tries;
     struct guard *guard; /* caps its pending handshakes */
 };
+
+/* The heartbeat: no event, no seq of its own; the seq of the last event
+ * published, and the daemon's time. */
+static void feed_beat(uv_timer_t *t)
+{
+    struct feed *feed = t->data;
+    char body[128];
+    snprintf(body, sizeof(body), "{\"seq\":%lld,\"at\":%lld,\"kind\":\"heartbeat\"}",
+             (long long)feed->last_seq, (long long)server_now(feed->m));
+    if (zmq_send(feed->sock, "heartbeat", 9, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+        zmq_send(feed->sock, body, strlen(body), ZMQ_DONTWAIT) < 0)
+        log_warnx("feed: could not publish a heartbeat: %s", zmq_strerror(errno));
+}
 
 int feed_open(struct muster *m, struct feed **out)
 {
@@ -43,8 +63,12 @@ int feed_open(struct muster *m, struct feed **out)
         return rc;
     }
     feed->m = m;
+    feed->last_seq = store_event_last_seq(m->store);
     uv_timer_init(m->loop, &feed->rebind);
     feed->rebind.data = feed;
+    uv_timer_init(m->loop, &feed->beat);
+    feed->beat.data = feed;
+    uv_timer_start(&feed->beat, feed_beat, FEED_HEARTBEAT_MS, FEED_HEARTBEAT_MS);
     *out = feed;
     return 0;
 }
@@ -86,8 +110,10 @@ void feed_revoke(struct feed *feed)
 
 void feed_close(struct feed *feed)
 {
-    if (feed && feed->m && !uv_is_closing((uv_handle_t *)&feed->rebind))
+    if (feed && feed->m && !uv_is_closing((uv_handle_t *)&feed->rebind)) {
         uv_close((uv_handle_t *)&feed->rebind, NULL);
+        uv_close((uv_handle_t *)&feed->beat, NULL);
+    }
 }
 
 void feed_free(struct feed *feed)
@@ -105,8 +131,9 @@ size_t feed_connections(const struct feed *feed)
     return guard_connections(feed->guard);
 }
 
-void feed_publish(struct feed *feed, const char *kind, const char *body)
+void feed_publish(struct feed *feed, int64_t seq, const char *kind, const char *body)
 {
+    feed->last_seq = seq;
     if (zmq_send(feed->sock, kind, strlen(kind), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
         zmq_send(feed->sock, body, strlen(body), ZMQ_DONTWAIT) < 0)
         log_warnx("feed: could not publish %s: %s", kind, zmq_strerror(errno));

@@ -6,6 +6,9 @@
  * which subscribers can filter on by prefix, and a JSON object
  *     {"seq": N, "at": ms, "kind": "...", "incident": "REF", "data": {...}}
  * Sequence numbers come from the store, so they continue across restarts.
+ * Every FEED_HEARTBEAT_MS, and only then, a message of kind "heartbeat"
+ *     {"seq": N, "at": ms, "kind": "heartbeat"}
+ * carries the seq of the last event published (no event of its own).
  */
 #ifndef MUSTER_FEED_H
 #define MUSTER_FEED_H
@@ -14,6 +17,8 @@
 #include <stdint.h>
 
 #include <jansson.h>
+
+#define FEED_HEARTBEAT_MS 1000
 
 struct muster;
 struct feed;
@@ -32,8 +37,8 @@ void feed_close(struct feed *feed);
  * handshake). */
 size_t feed_connections(const struct feed *feed);
 
-/* Publish one committed event.  Never blocks: a slow subscriber loses
- * messages and must re-snapshot (the gap in seq tells it). */
-void feed_publish(struct feed *feed, const char *kind, const char *body);
+/* Publish one committed event, numbered seq.  Never blocks: a slow
+ * subscriber loses messages and must re-snapshot (the gap in seq tells it). */
+void feed_publish(struct feed *feed, int64_t seq, const char *kind, const char *body);
 
 #endif

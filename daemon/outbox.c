@@ -17,6 +17,7 @@
 struct outbox_item {
     char *kind; /* a feed event when not NULL */
     char *body;
+    int64_t seq;   /* its sequence number */
     outbox_fn *fn; /* else an action */
     outbox_drop_fn *drop;
     void *arg;
@@ -53,7 +54,7 @@ int outbox_event(struct muster *m, struct outbox *ob, int64_t incident_id, const
         json_object_set_new(msg, "board", ob->board);
         ob->board = NULL;
     }
-    struct outbox_item item = {strdup(kind), json_dumps(msg, JSON_COMPACT), NULL, NULL, NULL};
+    struct outbox_item item = {strdup(kind), json_dumps(msg, JSON_COMPACT), seq, NULL, NULL, NULL};
     json_decref(msg);
     if (item.kind && item.body && (rc = outbox_push(ob, item)) == 0)
         return 0;
@@ -64,7 +65,7 @@ int outbox_event(struct muster *m, struct outbox *ob, int64_t incident_id, const
 
 int outbox_action(struct outbox *ob, outbox_fn *fn, outbox_drop_fn *drop, void *arg)
 {
-    int rc = outbox_push(ob, (struct outbox_item){NULL, NULL, fn, drop, arg});
+    int rc = outbox_push(ob, (struct outbox_item){NULL, NULL, 0, fn, drop, arg});
     if (rc != 0 && drop)
         drop(arg);
     return rc;
@@ -101,7 +102,7 @@ void outbox_flush(struct muster *m, struct outbox *ob)
     for (size_t i = 0; i < count; i++) {
         if (items[i].kind) {
             if (m->feed)
-                feed_publish(m->feed, items[i].kind, items[i].body);
+                feed_publish(m->feed, items[i].seq, items[i].kind, items[i].body);
             free(items[i].kind);
             free(items[i].body);
         } else {

@@ -171,9 +171,9 @@ tui 200 60 wall
 check_board wall 200 60
 grep -q '+[0-9]* more' "$T/wall.screen" && fail "wall: a list cut at 200x60: $(cat "$T/wall.screen")"
 grep -q 'Interpreter (Portuguese)' "$T/wall.screen" || fail "wall: the last role is missing"
-n=$(sed -n 's/^PERSONS *\([0-9]*\) registered.*/\1/p' "$T/wall.screen")
+n=$(sed -n 's/.*PERSONS *\([0-9]*\) registered.*/\1/p' "$T/wall.screen")
 add --category witness --name "Late Arrival" --home-area cambridge >/dev/null
-wait_for 30 drawn wall "^PERSONS *$((n + 1)) registered" || fail "wall: the board did not follow the feed: $(pane wall)"
+wait_for 30 drawn wall "PERSONS *$((n + 1)) registered" || fail "wall: the board did not follow the feed: $(pane wall)"
 tmux -S "$T/tmux" send-keys -t wall C-c
 restored wall
 ok "200x60: the whole board on one screen, updated live from the feed; Ctrl-C gave the terminal back"
