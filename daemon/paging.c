@@ -624,9 +624,11 @@ int paging_incident_pages(struct muster *m, int64_t incident_id, const char *age
 static const char SQL_RECOVER[] =
     "SELECT a.id, p.state FROM attempts a JOIN pages p ON p.id = a.page_id"
     " WHERE a.state = 'sending'";
+/* Both seek attempts_state: a restart reads the attempts in flight, not
+ * every page still paging (each referral notice is one). */
 static const char SQL_REQUEUE[] =
     "UPDATE attempts SET state = 'queued' WHERE state = 'sent' AND channel = 'zmq'"
-    " AND page_id IN (SELECT id FROM pages WHERE state = 'paging')";
+    " AND (SELECT state FROM pages WHERE id = attempts.page_id) = 'paging'";
 static const char SQL_ABANDON[] =
     "UPDATE attempts SET state = 'cancelled', detail = 'page no longer active at restart'"
     " WHERE id = ?1";
