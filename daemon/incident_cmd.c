@@ -161,6 +161,8 @@ static int cmd_standup(struct cmd_ctx *c)
         json_object_set_new(event, "by", json_string(c->actor));
         rc = outbox_event(c->m, c->outbox, id, ref, "incident.standup", event, c->now);
     }
+    if (rc == 0)
+        rc = paging_incident_first(c->m, c->outbox, id, c->now);
     if (rc != 0) {
         json_decref(data);
         return dispatch_storage_fail(c, rc);

@@ -132,6 +132,10 @@ static const char SQL_DUE[] =
     " p.ask_id IS NOT NULL FROM pages p"
     " JOIN incidents i ON i.id = p.incident_id WHERE p.state = 'paging' AND p.next_at <= ?1"
     " ORDER BY p.next_at LIMIT ?2";
+static const char SQL_DUE_OF[] =
+    "SELECT p.id, p.incident_id, p.agency_id, i.ref, p.step, p.attempt, p.kind <> 'page',"
+    " p.ask_id IS NOT NULL FROM pages p JOIN incidents i ON i.id = p.incident_id"
+    " WHERE p.incident_id = ?3 AND p.state = 'paging' AND p.next_at <= ?1 ORDER BY p.id LIMIT ?2";
 static const char SQL_UNREACHABLE[] = "UPDATE pages SET state = 'unreachable', unreachable_at = ?2,"
                                       " next_at = NULL WHERE id = ?1";
 static const char SQL_ATTEMPT_ADD[] =
@@ -290,17 +294,20 @@ static void step_guarded(struct paging *p, struct outbox *ob, const struct due *
         log_error("paging: %s: page of %s not put back: %s", d->ref, d->agency, strerror(-rc));
 }
 
-/* The pages due at now, at most PAGING_TICK_BATCH, into out (*n of them).
- * 0, or -errno when they cannot be read. */
-static int due_load(struct muster *m, struct due *out, size_t *n, int64_t now)
+/* The pages due at now (of incident_id only, when not 0), at most
+ * PAGING_TICK_BATCH, into out (*n of them).  0, or -errno when they cannot
+ * be read. */
+static int due_load(struct muster *m, int64_t incident_id, struct due *out, size_t *n, int64_t now)
 {
-    sqlite3_stmt *s = store_stmt(m->store, SQL_DUE);
+    sqlite3_stmt *s = store_stmt(m->store, incident_id ? SQL_DUE_OF : SQL_DUE);
     int rc = 0;
     *n = 0;
     if (!s)
         return -EINVAL;
     sqlite3_bind_int64(s, 1, now);
     sqlite3_bind_int(s, 2, PAGING_TICK_BATCH);
+    if (incident_id)
+        sqlite3_bind_int64(s, 3, incident_id);
     while (*n < PAGING_TICK_BATCH && (rc = store_step(s)) > 0) {
         struct due *d = &out[(*n)++];
         d->id = sqlite3_column_int64(s, 0);
@@ -326,7 +333,7 @@ static int tick_task(struct muster *m, struct outbox *ob, void *arg)
     int64_t now = server_now(m);
     struct due *due = calloc(PAGING_TICK_BATCH, sizeof(*due));
     size_t n = 0;
-    int rc = due ? due_load(m, due, &n, now) : -ENOMEM;
+    int rc = due ? due_load(m, 0, due, &n, now) : -ENOMEM;
     for (size_t i = 0; rc == 0 && i < n; i++)
         step_guarded(p, ob, &due[i], now);
     free(due);
@@ -383,6 +390,19 @@ int paging_incident_start(struct muster *m, struct outbox *ob, int64_t incident_
             paging_agency_board(m, ob, incident_id, plan->agencies[i].id);
     }
     return rc ? rc : paging_rearm_after_commit(m, ob);
+}
+
+int paging_incident_first(struct muster *m, struct outbox *ob, int64_t incident_id, int64_t now)
+{
+    if (!m->paging) /* no paging (a unit test's daemon): nothing steps pages */
+        return 0;
+    struct due *due = calloc(PAGING_TICK_BATCH, sizeof(*due));
+    size_t n = 0;
+    int rc = due ? due_load(m, incident_id, due, &n, now) : -ENOMEM;
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        step_guarded(m->paging, ob, &due[i], now);
+    free(due);
+    return rc;
 }
 
 static const char SQL_ACTIVATED[] = "SELECT 1 FROM pages WHERE incident_id = ?1"
@@ -624,9 +644,11 @@ int paging_incident_pages(struct muster *m, int64_t incident_id, const char *age
 static const char SQL_RECOVER[] =
     "SELECT a.id, p.state FROM attempts a JOIN pages p ON p.id = a.page_id"
     " WHERE a.state = 'sending'";
+/* Both seek attempts_state: a restart reads the attempts in flight, not
+ * every page still paging (each referral notice is one). */
 static const char SQL_REQUEUE[] =
     "UPDATE attempts SET state = 'queued' WHERE state = 'sent' AND channel = 'zmq'"
-    " AND page_id IN (SELECT id FROM pages WHERE state = 'paging')";
+    " AND (SELECT state FROM pages WHERE id = attempts.page_id) = 'paging'";
 static const char SQL_ABANDON[] =
     "UPDATE attempts SET state = 'cancelled', detail = 'page no longer active at restart'"
     " WHERE id = ?1";

@@ -33,6 +33,13 @@ void paging_free(struct paging *p);
 int paging_incident_start(struct muster *m, struct outbox *ob, int64_t incident_id,
                           const struct plan *plan, int level, int64_t now);
 
+/* Inside a standup's transaction, after its incident.standup event: the
+ * first attempt of every page due at once (paging_incident_start), so
+ * the pages go out as soon as the standup commits, not after a second
+ * batch (the timer's).  A page that cannot be stepped is put back a
+ * minute, as by the timer.  Returns 0 or -errno (the due pages unread). */
+int paging_incident_first(struct muster *m, struct outbox *ob, int64_t incident_id, int64_t now);
+
 /* What a change of level (or of the plan in force) did to the pages. */
 struct paging_level_change {
     int paged;   /* agencies activated now (a new page, or one a lowering had stopped) */

@@ -533,13 +533,16 @@ int paging__deliver_after_commit(struct paging *p, struct outbox *ob, int64_t id
 
 /* ---- listeners ---- */
 
+/* From the agency's open pages (pages_agency_state) to their attempts
+ * (attempts_page), never through every queued attempt of every agency:
+ * CROSS JOIN keeps SQLite to that order.  Every agency.listen asks. */
 static const char SQL_QUEUED_ANY[] =
-    "SELECT 1 FROM attempts a JOIN pages p ON p.id = a.page_id WHERE a.state = 'queued'"
-    " AND p.agency_id = ?1 AND p.state = 'paging' LIMIT 1";
+    "SELECT 1 FROM pages p CROSS JOIN attempts a ON a.page_id = p.id WHERE p.agency_id = ?1"
+    " AND p.state = 'paging' AND a.state = 'queued' LIMIT 1";
 static const char SQL_QUEUED_SEND[] =
-    "UPDATE attempts SET state = 'sent' WHERE id IN (SELECT a.id FROM attempts a"
-    " JOIN pages p ON p.id = a.page_id WHERE a.state = 'queued' AND p.agency_id = ?1"
-    " AND p.state = 'paging' ORDER BY a.id LIMIT 256) RETURNING id";
+    "UPDATE attempts SET state = 'sent' WHERE id IN (SELECT a.id FROM pages p"
+    " CROSS JOIN attempts a ON a.page_id = p.id WHERE p.agency_id = ?1 AND p.state = 'paging'"
+    " AND a.state = 'queued' ORDER BY a.id LIMIT 256) RETURNING id";
 
 int paging_has_queued(struct muster *m, const char *agency_id)
 {

@@ -206,10 +206,17 @@ static int store_part(struct muster *m)
     return store_open(m->cfg->db_path, &m->store);
 }
 
+/* Two I/O threads: CURVE encryption of a standup's 500 pages or a feed
+ * event's 1,000 copies is spread over them (each connection stays on
+ * one), while the loop thread builds the next batch (issue 19). */
+#define ZMQ_IO_THREADS_N 2
+
 static int zmq_part(struct muster *m)
 {
     m->zctx = zmq_ctx_new();
-    return m->zctx ? 0 : -errno;
+    if (!m->zctx)
+        return -errno;
+    return zmq_ctx_set(m->zctx, ZMQ_IO_THREADS, ZMQ_IO_THREADS_N) == 0 ? 0 : -errno;
 }
 
 static int frozen_part(struct muster *m)

@@ -525,6 +525,16 @@ static const char *const migrations[] = {
     "  id INTEGER PRIMARY KEY CHECK (id = 1),"
     "  probed_at INTEGER NOT NULL);"
     "INSERT INTO health (id, probed_at) VALUES (1, 0);",
+    /* 21: the hot paths seek instead of scanning (issue 19; tests/bench/
+     * scans.sh lists what still scans): attempts by state with their page
+     * (restart, an agency's queued pages; the partial attempts_open missed
+     * `state = 'sending'`), an agency's pages by state (agency.listen, every
+     * heartbeat), a notice's page by what it is about (a referral closed
+     * or rerouted cancels its notice). */
+    "DROP INDEX attempts_open;"
+    "CREATE INDEX attempts_state ON attempts (state, page_id);"
+    "CREATE INDEX pages_agency_state ON pages (agency_id, state);"
+    "CREATE INDEX pages_ref ON pages (ref_id, kind) WHERE ref_id IS NOT NULL;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -360,8 +360,14 @@ static int cmd_freeport(void)
 
 /* ---- durable intake ---- */
 
+/* The person of request i is person base + i: MBENCH_PERSON_BASE (run.sh's
+ * scale scenario sets it to the persons stored) keeps a later run's
+ * persons from matching an earlier run's as possible duplicates, which
+ * would add rows per person as the incident grows. */
 static char *person_request(const char *ref, long i)
 {
+    const char *b = getenv("MBENCH_PERSON_BASE");
+    long p = i + (b ? atol(b) : 0);
     static const char *const cats[] = {"survivor", "witness", "injured", "survivor", "responder"};
     static const char *const areas[] = {"cambridge", "fenland", "peterborough", "leeds"};
     char buf[1024];
@@ -370,8 +376,8 @@ static char *person_request(const char *ref, long i)
         "{\"id\":\"%s.p-%ld\",\"cmd\":\"person.add\",\"args\":{\"incident\":\"%s\",\"person\":{"
         "\"category\":\"%s\",\"name\":\"Bench Person %ld\",\"dob\":\"19%02ld-%02ld-%02ld\","
         "\"phone\":\"0770 %07ld\",\"home_area\":\"%s\",\"language\":\"en\"}}}",
-        tag, i, ref, cats[i % 5], i, 40 + i % 60, 1 + i % 12, 1 + i % 28, i % 10000000,
-        areas[i % 4]);
+        tag, i, ref, cats[p % 5], p, 40 + p % 60, 1 + p % 12, 1 + p % 28, p % 10000000,
+        areas[p % 4]);
     return strdup(buf);
 }
 

@@ -48,6 +48,9 @@ inc=$(q "SELECT id FROM incidents WHERE ref = '$REF'")
 orig_max=$(q "SELECT MAX(id) FROM persons WHERE incident_id = $inc")
 have=$(q "SELECT COUNT(*) FROM persons WHERE incident_id = $inc")
 originals=$have
+# only the originals' feed events are copied: a bound on seq keeps each
+# round from reading the copies made before it
+orig_seq=$(q "SELECT COALESCE(MAX(seq), 0) FROM events")
 [ "$originals" -gt 0 ] || { echo "preload: incident $REF has no persons to copy" >&2; exit 1; }
 
 {
@@ -72,7 +75,7 @@ INSERT INTO rescreens ($(cols rescreens ""))
 INSERT INTO events ($(cols events seq))
   SELECT $(exprs events seq "body=json_set(x.body, '\$.person', map.new)")
   FROM events x JOIN map ON map.old = json_extract(x.body, '\$.person')
-  WHERE x.incident_id = $inc AND x.kind LIKE 'person.%' ORDER BY x.seq;
+  WHERE x.seq <= $orig_seq AND x.incident_id = $inc AND x.kind LIKE 'person.%' ORDER BY x.seq;
 INSERT INTO replies ($(cols replies ""))
   SELECT $(exprs replies "" "request_id=x.request_id || '.copy$r'")
   FROM audit a JOIN map ON map.old = CAST(substr(a.target, 8) AS INTEGER)

@@ -20,7 +20,9 @@ ref=$(m --json incident standup --plan scripts --level 1 --exercise --operation 
 [ -n "$ref" ] || fail "no standup"
 wait_for 20 grep -q "delivered by $SRC/scripts/dry-run/page-sms: DRY RUN page-sms --group hub-duty-managers --priority high: page [0-9]* to hub (Duty manager (SMS)) not sent: EXERCISE EXERCISE EXERCISE" "$LOG" ||
     fail "no dry-run line in the log: $(grep -i 'page' "$LOG" | tail -5)"
-[ "$(attempt_outcome hub 0)" = "delivered|exit status 0" ] || fail "dry run: $(attempt_outcome hub 0)"
+# the script's line is logged before its result commits: wait for that
+dry_delivered() { [ "$(attempt_outcome hub 0)" = "delivered|exit status 0" ]; }
+wait_for 20 dry_delivered || fail "dry run: $(attempt_outcome hub 0)"
 ok "a page to page-sms through scripts/dry-run is delivered and its line logged"
 stop_daemon
 

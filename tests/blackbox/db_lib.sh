@@ -144,9 +144,12 @@ db_file_damage() {
 }
 
 # db_unmigrate_last: $DB as the schema before the last migration had it
-# (musterd stopped): the health probe's table gone, the version one less.
+# (musterd stopped): migration 21's indexes gone and the partial
+# attempts_open back, the version one less.
 db_unmigrate_last() {
-    q "DROP TABLE health; PRAGMA user_version = $(($(db_file_version "$DB") - 1))"
+    q "DROP INDEX pages_ref; DROP INDEX pages_agency_state; DROP INDEX attempts_state;
+       CREATE INDEX attempts_open ON attempts (state) WHERE state IN ('sending', 'queued', 'sent');
+       PRAGMA user_version = $(($(db_file_version "$DB") - 1))"
 }
 
 db_checkpoint() { # a TRUNCATE checkpoint: "0|0|0" when no writer was in the way

@@ -1,0 +1,52 @@
+# tests/blackbox/bb_query_plans.sh - the statements musterd runs for every
+# registration, every agency.listen heartbeat and every restart seek
+# through an index on the database musterd migrated, never read a whole
+# table that grows with the incident (persons, pages, attempts, referrals):
+# such a scan made each registration cost more as the incident grew, and
+# the heartbeats of 500 agencies read every attempt (issue 19).  The SQL is
+# read from the source by its constant's name and explained with the
+# sqlite3 CLI (EXPLAIN QUERY PLAN: the plan, not a timing); scans of the
+# few incidents and of a statement's own subquery are allowed.
+# tests/bench/scans.sh lists every statement a benchmark run prepared.
+. "$(dirname "$0")/lib.sh"
+
+start_daemon
+stop_daemon
+
+# FILE NAME...: "NAME<TAB>SQL" for each static const char NAME[] of FILE
+sql_of() {
+    python3 - "$SRC/daemon/$1" "${@:2}" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+for name in sys.argv[2:]:
+    m = re.search(r"static const char " + name + r"\[\] =((?:\s*\"(?:[^\"\\]|\\.)*\")+);", text)
+    if not m:
+        sys.exit(f"{name}: not found in {sys.argv[1]}")
+    sql = "".join(re.findall(r"\"((?:[^\"\\]|\\.)*)\"", m.group(1)))
+    print(name + "\t" + sql.replace('\\"', '"'))
+PY
+}
+
+checked=0
+check() { # FILE NAME...: each statement's plan has no scan of a growing table
+    local name sql plan
+    while IFS=$'\t' read -r name sql; do
+        plan=$(sqlite3 -batch "$DB" "EXPLAIN QUERY PLAN $sql") || fail "$name: $sql"
+        if grep 'SCAN ' <<<"$plan" | grep -v 'SCAN incidents\|SCAN (subquery\|SCAN CONSTANT ROW'; then
+            fail "$1 $name reads a whole table: $plan"
+        fi
+        checked=$((checked + 1))
+    done < <(sql_of "$@" || fail "$1: statements missing")
+}
+
+# every registration: duplicates, the referral's notice, the deadlines
+check persons_cmd.c SQL_MATCHES SQL_DUP_ADD
+check paging_notice.c SQL_NOTICE_FIND SQL_NOTICE_STOP
+check persons_retention.c SQL_DECLINED_DUE SQL_PURGE_DUE
+# every agency.listen (a heartbeat every 10 s per agency) and its flush
+check paging_deliver.c SQL_QUEUED_ANY SQL_QUEUED_SEND
+check paging_cmd.c SQL_OPEN_PAGES SQL_RECEIVED
+# every restart
+check paging.c SQL_RECOVER SQL_REQUEUE
+[ "$checked" = 12 ] || fail "$checked statements checked, 12 expected"
+ok "registration, agency.listen and restart statements seek by index ($checked statements)"
