@@ -100,9 +100,11 @@ void cli_print_standdown(json_t *r)
            " muster incident close %s.\n",
            str(r, "ref"));
     if (json_is_string(json_object_get(r, "report")))
-        printf("The report is written on the musterd host to %s/ (report.md, report.json,"
-               " agencies.csv, staffing.csv, pathways.csv); muster report %s shows it here.\n",
-               str(r, "report"), str(r, "ref"));
+        printf(
+            "The report is written on the musterd host to %s/ (report.md, report.json,"
+            " agencies.csv, staffing.csv, pathways.csv, self_registrations.csv); muster report %s"
+            " shows it here.\n",
+            str(r, "report"), str(r, "ref"));
 }
 
 void cli_print_published(json_t *r)

@@ -150,6 +150,22 @@ echo "$busy" | grep -q 'retry after [1-9][0-9]* ms' || fail "no retry_after_ms: 
 m incident show "$ref" >/dev/null || fail "Gold is slowed or refused by the public limit"
 ok "over the plan's max_per_minute: BUSY with retry_after_ms, nothing stored, Gold unaffected"
 
+m --as intake person contact "$p1" --outcome contacted --channel phone >/dev/null
+rep=$(m request report.show "{\"incident\":\"$ref\"}")
+sr=$(echo "$rep" | jq -c .report.self_registrations)
+[ "$(echo "$sr" | jq -c '[.verified, .rejected, .duplicates, .unverified]')" = "[1,1,1,$(($(echo "$sr" | jq .total) - 2))]" ] ||
+    fail "report figures: $sr"
+[ "$(echo "$sr" | jq '.by_day | length')" = 1 ] && [ "$(echo "$sr" | jq '.by_day[0].n')" = "$(echo "$sr" | jq .total)" ] ||
+    fail "by day: $sr"
+[ "$(echo "$sr" | jq '.median_first_contact_ms > 0')" = true ] || fail "time to first contact: $sr"
+[ "$(echo "$sr" | jq -c '.by_source')" = "{\"email\":1,\"sms\":1,\"web\":$(($(echo "$sr" | jq .total) - 2))}" ] ||
+    fail "by source: $sr"
+[ "$(echo "$sr" | jq '.by_language.pl')" = "$(($(echo "$sr" | jq .total) - 2))" ] || fail "by language: $sr"
+echo "$rep" | jq -r .markdown | grep -q "^## Self-registration" || fail "no Self-registration section in the Markdown"
+echo "$rep" | jq -r .csv.self_registrations | head -n 1 | grep -q '^day,n$' || fail "no self_registrations CSV"
+echo "$rep" | grep -q -e "Ann Early" -e 900001 && fail "personal data in the report"
+ok "the report counts self-registrations by day, verified, rejected, duplicates, time to first contact, language and source (JSON, Markdown, CSV), with no personal data"
+
 m incident unpublish "$ref" | grep -q "withdrawn from self-registration" || fail "unpublish"
 expect NOT_FOUND web public.register "$(reg 'Late Person' '07700 900200')"
 [ "$(web public.incidents '{}' | jq '.incidents | length')" = 0 ] || fail "unpublished incident still listed"
