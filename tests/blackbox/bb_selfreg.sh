@@ -99,7 +99,10 @@ p2=$(persons_ids | tail -n 1)
 [ "$(duplicate_of "$p2")" = "$p1:phone" ] || fail "possible duplicate not flagged: $(duplicate_of "$p2")"
 [ "$(selfreg_field "$p2" duplicate)" = 1 ] || fail "duplicate not counted"
 [ "$(persons_count)" = 2 ] || fail "a duplicate was merged or refused"
-ok "a possible duplicate is flagged (the same number written another way), not merged"
+m --as intake person consent "$p2" given >/dev/null
+m --as intake person screen "$p2" --instrument tsq --answers yes,yes,yes,yes,yes,yes,yes,no,no,no >/dev/null
+[ -z "$(referral_open "$p2")" ] || fail "an unverified person was routed by a consent or a screening: $(referral_open "$p2")"
+ok "a possible duplicate is flagged (the same number written another way), not merged; consent and screening do not route an unverified person"
 
 expect BAD_ARGUMENT m --as intake person verify "$p1" --outcome maybe
 m --as intake person verify "$p1" --outcome verified --note "called back, genuine" | grep -q "verified: routed as survivor" ||
