@@ -88,6 +88,11 @@ p1=$(persons_ids)
 [ -z "$(referral_open "$p1")" ] || fail "an unverified person was routed"
 m --as intake person list "$ref" --category self-referred | grep -q "Ann Early" || fail "intake does not see the unverified person"
 m --as agency:cpft person list "$ref" | grep -q "Ann Early" && fail "an agency sees an unverified person"
+show=$(m --as intake person show "$p1")
+echo "$show" | grep -q "self-registration (unverified)" && echo "$show" | grep -q "safe_to_call *weekday evenings" &&
+    echo "$show" | grep -q "safe_note *do not leave voicemail" && echo "$show" | grep -q "reference *$sr1" ||
+    fail "the call handler does not see when it is safe to call: $show"
+expect NOT_FOUND m --as agency:cpft person show "$p1"
 board=$(m --json status "$ref" | jq -c '.board["selfreg/unverified"]')
 [ "$(echo "$board" | jq .count)" = 1 ] && [ "$(echo "$board" | jq .oldest_at)" != null ] || fail "board queue: $board"
 m status "$ref" | grep -q "self-registered, unverified: 1 (oldest [0-9]" || fail "muster status: $(m status "$ref")"
@@ -110,6 +115,10 @@ m --as intake person verify "$p1" --outcome verified --note "called back, genuin
 [ "$(person_field "$p1" category)" = survivor ] || fail "verified person's category"
 [ -n "$(referral_open "$p1")" ] || fail "a verified person was not routed"
 expect CONFLICT m --as intake person verify "$p1" --outcome verified
+prov=$(referral_field "$p1" provider)
+ashow=$(m --json --as "agency:$prov" person show "$p1")
+[ "$(echo "$ashow" | jq -c .self_registration)" = '{"safe_to_call":"weekday evenings","safe_note":"do not leave voicemail"}' ] ||
+    fail "the agency given the referral sees: $(echo "$ashow" | jq -c .self_registration)"
 expect FORBIDDEN m --as agency:cpft person verify "$p2" --outcome rejected
 [ "$(m --json status "$ref" | jq '.board["selfreg/unverified"].count')" = 1 ] || fail "queue after verify"
 ok "a verified person is routed as person add routes them, leaves the queue, and cannot be verified twice"
