@@ -109,6 +109,7 @@ m --as intake person screen "$p2" --instrument tsq --answers yes,yes,yes,yes,yes
 [ -z "$(referral_open "$p2")" ] || fail "an unverified person was routed by a consent or a screening: $(referral_open "$p2")"
 ok "a possible duplicate is flagged (the same number written another way), not merged; consent and screening do not route an unverified person"
 
+expect CONFLICT m --as intake person update "$p1" --home-area Ely
 expect BAD_ARGUMENT m --as intake person verify "$p1" --outcome maybe
 m --as intake person verify "$p1" --outcome verified --note "called back, genuine" | grep -q "verified: routed as survivor" ||
     fail "verify does not say so"
