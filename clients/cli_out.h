@@ -110,5 +110,8 @@ void cli_print_person_status(json_t *r);
 void cli_print_referral_close(json_t *r);
 void cli_print_family_change(json_t *r);
 void cli_print_family(json_t *r);
+/* incident publish / unpublish, person verify. */
+void cli_print_published(json_t *r);
+void cli_print_verified(json_t *r);
 
 #endif

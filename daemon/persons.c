@@ -36,6 +36,7 @@
 #include "routing.h"
 #include "server.h"
 #include "store.h"
+#include "workdays.h"
 
 struct persons {
     struct muster *m;
@@ -412,6 +413,8 @@ int persons_route(struct muster *m, struct outbox *ob, int64_t person_id, int64_
 {
     struct facts f;
     int rc = facts_load(m, person_id, &f);
+    if (rc == 0 && !strcmp(f.category, PERSONS_SELF_REFERRED))
+        return 0; /* an unverified self-registration: routed once verified (person.verify) */
     if (rc == 0)
         rc = route(m, ob, person_id, &f, now);
     return rc ? rc : persons_retention_mark(m, ob, person_id, f.incident_id, now);
@@ -441,19 +444,52 @@ int persons_referral_close(struct muster *m, struct outbox *ob, int64_t person_i
     return rc ? rc : promote(m, ob, &f, &pp->pathways[freed], occupied[freed], now);
 }
 
+/* ---- corrections ---- */
+
+static const char SQL_CORRECTION_ADD[] =
+    "INSERT INTO corrections (person_id, at, by, fields, old) VALUES (?1, ?2, ?3, ?4, ?5)";
+
+int persons_correction_add(struct muster *m, int64_t person, int64_t now, const char *by,
+                           json_t *fields, json_t *old, int64_t *id)
+{
+    sqlite3_stmt *s = store_stmt(m->store, SQL_CORRECTION_ADD);
+    char *f = json_dumps(fields, JSON_COMPACT), *o = json_dumps(old, JSON_COMPACT);
+    int rc = -EINVAL;
+    if (s && f && o) {
+        sqlite3_bind_int64(s, 1, person);
+        sqlite3_bind_int64(s, 2, now);
+        sqlite3_bind_text(s, 3, by, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 4, f, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 5, o, -1, SQLITE_STATIC);
+        rc = store_exec_stmt(s);
+        *id = sqlite3_last_insert_rowid(sqlite3_db_handle(s));
+    }
+    free(f);
+    free(o);
+    return rc;
+}
+
 /* ---- deadlines ---- */
+
+int64_t persons_referral_due(const struct plan_persons *pp, int64_t now)
+{
+    struct workdays w = {pp->working_weekdays, (const char *const *)pp->bank_holidays,
+                         pp->nbank_holidays};
+    return workdays_deadline(&w, now, pp->referral_working_days);
+}
 
 static const char SQL_BREACH[] =
     "UPDATE persons SET breached_at = ?1 WHERE referred_at IS NULL AND breached_at IS NULL"
     " AND merged_into IS NULL AND referral_due_at <= ?1 AND consent <> 'refused'"
-    " AND status <> 'deceased'"
+    " AND status <> 'deceased' AND purged = 0"
     " AND +incident_id IN (SELECT id FROM incidents WHERE closed_at IS NULL)"
     " RETURNING id, incident_id, (SELECT ref FROM incidents WHERE id = incident_id),"
     " referral_due_at";
 static const char SQL_NEXT_DEADLINE[] =
     "SELECT MIN(t) FROM (SELECT MIN(referral_due_at) AS t FROM persons WHERE referred_at IS NULL"
     " AND breached_at IS NULL AND merged_into IS NULL AND consent <> 'refused'"
-    " AND status <> 'deceased' AND +incident_id IN (SELECT id FROM incidents WHERE closed_at IS "
+    " AND status <> 'deceased' AND purged = 0 AND +incident_id IN (SELECT id FROM incidents WHERE "
+    "closed_at IS "
     "NULL) UNION ALL"
     " SELECT MIN(due_at) FROM rescreens WHERE state = 'pending' UNION ALL"
     " SELECT MIN(overdue_at) FROM rescreens WHERE state = 'due' UNION ALL"

@@ -8,6 +8,9 @@
 #define MUSTER_PERSONS_H
 
 #define PERSONS_IMPORT_MAX_ROWS 500 /* rows of one person.import request */
+/* The category of a self-registration until a call handler verifies it
+ * (selfreg.c): such a person is never routed. */
+#define PERSONS_SELF_REFERRED "self-referred"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -25,13 +28,27 @@ int persons_open(struct muster *m, struct persons **out);
 void persons_close(struct persons *p);
 void persons_free(struct persons *p);
 
+struct plan_persons;
+
+/* The Victims' Code deadline of a person registered (or come forward) at
+ * now: the plan's referral_working_days working days later. */
+int64_t persons_referral_due(const struct plan_persons *pp, int64_t now);
+
+/* Inside a transaction: keep the old values (old, an object) of the
+ * fields (an array of names) of person changed at now by `by` (person.update,
+ * public.update), purged with the person; the correction's id in *id.
+ * 0 or -errno. */
+int persons_correction_add(struct muster *m, int64_t person, int64_t now, const char *by,
+                           json_t *fields, json_t *old, int64_t *id);
+
 /* After this transaction commits, look again at the deadlines. */
 int persons_check_after_commit(struct muster *m, struct outbox *ob);
 
 /*
  * Route (or re-route) person id: decide the pathway from the frozen plan,
  * close a referral it replaces (promoting the pathway's waitlist), make the
- * new one.  Inside a transaction.  Returns 0 or -errno.
+ * new one; an unverified self-registration (PERSONS_SELF_REFERRED) is left
+ * unrouted.  Inside a transaction.  Returns 0 or -errno.
  */
 int persons_route(struct muster *m, struct outbox *ob, int64_t person_id, int64_t now);
 

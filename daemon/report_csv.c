@@ -54,14 +54,25 @@ static const struct csv_table tables[] = {
      {"victims_code"},
      {"entitlement", "working_days", "rule", "persons", "met", "missed", "pending",
       "not_applicable"}},
+    {"self_registrations", {"self_registrations", "by_day"}, {"day", "n"}},
     {"audit_head", {"audit_head"}, {"state", "rows", "hash", "signed_at", "signature"}},
 };
 
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
 
-const char *const report_csv_tables[] = {"agencies",  "channels",     "staffing",   "pathways",
-                                         "alarms",    "actions",      "urgent",     "age_bands",
-                                         "languages", "victims_code", "audit_head", NULL};
+const char *const report_csv_tables[] = {"agencies",
+                                         "channels",
+                                         "staffing",
+                                         "pathways",
+                                         "alarms",
+                                         "actions",
+                                         "urgent",
+                                         "age_bands",
+                                         "languages",
+                                         "victims_code",
+                                         "self_registrations",
+                                         "audit_head",
+                                         NULL};
 
 _Static_assert(sizeof(report_csv_tables) / sizeof(report_csv_tables[0]) == NTABLES + 1,
                "every CSV table is named in report_csv_tables");

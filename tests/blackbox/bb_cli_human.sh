@@ -24,6 +24,7 @@ sed -i 's/^  version: .*/  version: "2"/' "$T/amended.yaml"
 plan_write alarms alarm_plan
 init_keys
 "$BIN/muster" keys add --keys "$KEYS" --person dc-ward agency:police >/dev/null
+"$BIN/muster" keys add --keys "$KEYS" web >/dev/null # the public door's key
 start_daemon
 
 # ---- every command, without --json ----
@@ -109,6 +110,13 @@ printf 'name,category\nCsv Human,witness\n' >"$T/one.csv"
 human person import -- --as intake person import "$ref" "$T/one.csv"
 human person status -- --as intake person status "$dup" missing
 has "person $dup is now recorded missing (was alive)."
+human incident publish -- incident publish "$ref" --public-name "City centre incident" --keyword HUMAN
+has "HUMAN"
+m --as web request public.register "{\"incident\":\"$ref\",\"name\":\"Sam Public\",\"phone\":\"07700 900555\",\"safe_to_call\":\"evenings\",\"language\":\"en\",\"home_area\":\"Cambridge\",\"involvement\":\"present\",\"wants_support\":true,\"consent\":true,\"source\":\"web\"}" >/dev/null
+self=$(m --as intake --json person list "$ref" | jq -r '[.persons[] | select(.name == "Sam Public")][0].person')
+human person verify -- --as intake person verify "$self" --outcome verified
+has "verified"
+human incident unpublish -- incident unpublish "$ref"
 human family create -- --as intake family create "$ref" "$p"
 fam=$(sed -n 's/^family \([0-9]*\) made.*/\1/p' <<<"$OUT")
 human family add -- --as intake family add "$fam" "$dad"

@@ -25,7 +25,7 @@ written() { [ -s "$T/reports/$ref/audit_head.csv" ]; } # the last file written
 wait_for 30 written || fail "report not written"
 expect_mode 700 "$T/reports"
 expect_mode 700 "$T/reports/$ref"
-[ "$(ls "$T/reports/$ref" | wc -l)" = 13 ] || fail "report files: $(ls "$T/reports/$ref")"
+[ "$(ls "$T/reports/$ref" | wc -l)" = 14 ] || fail "report files: $(ls "$T/reports/$ref")"
 for f in "$T/reports/$ref"/*; do
     expect_mode 600 "$f"
 done

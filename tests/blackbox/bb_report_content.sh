@@ -144,7 +144,7 @@ PY
 }
 csv_check "$dir"/*.csv
 m report "$ref" --out "$T/out" >/dev/null
-[ "$(ls "$T/out"/*.csv | wc -l)" = 11 ] || fail "--out wrote $(ls "$T/out")"
+[ "$(ls "$T/out"/*.csv | wc -l)" = 12 ] || fail "--out wrote $(ls "$T/out")"
 csv_check "$T"/out/*.csv
 for f in "$T"/out/*.csv; do
     t=$(basename "$f" .csv)

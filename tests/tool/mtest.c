@@ -14,6 +14,10 @@
  *   mtest flood EP KEYS PRINCIPAL CLIENTS PER   pipelined mixed load
  *   mtest feed EP FEED_EP KEYS N                 stand up N incidents, print
  *                                                the feed events they caused
+ *   mtest pubflood EP KEYS REF CLIENTS PER SAMPLES  web clients pipeline PER
+ *                                                junk public.register each while
+ *                                                Gold asks SAMPLES times: Gold's
+ *                                                median and slowest round trip
  *   mtest imports EP KEYS REF CLIENTS PER WINDOW intake clients import PER
  *                                                requests of 500 rows each into
  *                                                REF, WINDOW in flight each
@@ -128,6 +132,7 @@ struct flood {
     int client, per;
     int replies, ok, standups;
     const char *error;
+    const char *ref; /* pubflood: junk public registrations to this incident */
 };
 
 /* Request i of a client: every 8th a standup (a write that must commit),
@@ -137,7 +142,13 @@ static char *flood_request(struct flood *f, int i)
     json_t *req;
     char id[32];
     snprintf(id, sizeof(id), "c%d-%d", f->client, i);
-    if (i % 8 == 0) {
+    if (f->ref) { /* refused (no consent) after the daemon has checked it all */
+        req =
+            json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b}}", "id", id,
+                      "cmd", "public.register", "args", "incident", f->ref, "name", "Junk", "phone",
+                      "07700900000", "safe_to_call", "now", "language", "en", "home_area",
+                      "Nowhere", "involvement", "present", "wants_support", 0, "consent", 0);
+    } else if (i % 8 == 0) {
         char op[48];
         snprintf(op, sizeof(op), "FLOOD-%d-%d", f->client, i);
         req = json_pack("{s:s, s:s, s:{s:s, s:i, s:b, s:s}}", "id", id, "cmd", "incident.standup",
@@ -208,7 +219,7 @@ static int cmd_flood(int argc, char **argv)
     struct flood *f = calloc((size_t)n, sizeof(*f));
     pthread_t *t = calloc((size_t)n, sizeof(*t));
     for (int i = 0; i < n; i++) {
-        f[i] = (struct flood){argv[1], argv[2], argv[3], i, per, 0, 0, 0, NULL};
+        f[i] = (struct flood){argv[1], argv[2], argv[3], i, per, 0, 0, 0, NULL, NULL};
         pthread_create(&t[i], NULL, flood_run, &f[i]);
     }
     for (int i = 0; i < n; i++) {
@@ -232,6 +243,55 @@ static long long now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int cmp_ll(const void *a, const void *b)
+{
+    long long x = *(const long long *)a, y = *(const long long *)b;
+    return (x > y) - (x < y);
+}
+
+/* pubflood: CLIENTS web clients pipeline PER junk public registrations
+ * each while Gold asks for the incident SAMPLES times, one after another;
+ * prints Gold's median and slowest round trip and how many junk requests
+ * were answered by the time Gold was done. */
+static int cmd_pubflood(int argc, char **argv)
+{
+    if (argc != 7)
+        return fail("usage: pubflood EP KEYS REF CLIENTS PER SAMPLES");
+    int n = atoi(argv[4]), per = atoi(argv[5]), samples = atoi(argv[6]), during = 0;
+    struct flood *f = calloc((size_t)n, sizeof(*f));
+    pthread_t *t = calloc((size_t)n, sizeof(*t));
+    long long *ms = calloc((size_t)samples, sizeof(*ms));
+    for (int i = 0; i < n; i++) {
+        f[i] = (struct flood){argv[1], argv[2], "web", i, per, 0, 0, 0, NULL, argv[3]};
+        pthread_create(&t[i], NULL, flood_run, &f[i]);
+    }
+    struct mclient *gold = connect_as(argv[1], argv[2], "gold");
+    while (f[0].replies < 50 && !f[0].error) /* the flood is under way */
+        usleep(1000);
+    for (int k = 0; k < samples; k++) {
+        json_t *reply = NULL;
+        char err[256], id[32];
+        snprintf(id, sizeof(id), "g%d", k);
+        long long t0 = now_ms();
+        mclient_call(gold, id, "incident.show", json_pack("{s:s}", "ref", argv[3]), &reply, err,
+                     sizeof(err));
+        ms[k] = now_ms() - t0;
+        json_decref(reply);
+    }
+    for (int i = 0; i < n; i++)
+        during += f[i].replies;
+    for (int i = 0; i < n; i++)
+        pthread_join(t[i], NULL);
+    qsort(ms, (size_t)samples, sizeof(*ms), cmp_ll);
+    printf("gold_median_ms %lld gold_max_ms %lld junk_answered_meanwhile %d\n", ms[samples / 2],
+           ms[samples - 1], during);
+    mclient_close(gold);
+    free(ms);
+    free(f);
+    free(t);
+    return 0;
 }
 
 /* A CURVE SUB socket on the feed, subscribed to incident events. */
@@ -574,6 +634,8 @@ int main(int argc, char **argv)
         return cmd_frames(argc, argv);
     if (!strcmp(cmd, "flood"))
         return cmd_flood(argc, argv);
+    if (!strcmp(cmd, "pubflood"))
+        return cmd_pubflood(argc, argv);
     if (!strcmp(cmd, "feed"))
         return cmd_feed(argc, argv);
     if (!strcmp(cmd, "imports"))
