@@ -234,7 +234,7 @@ static enum MHD_Result callback(struct http_req *r, const char *name, const char
     json_t *e = json_object_get(reply, "error");
     const char *ecode = json_string_value(json_object_get(e, "code"));
     char *words =
-        ecode ? NULL : public_callback_reply(r->w->pub, json_object_get(reply, "result"), lang);
+        ecode ? NULL : public_callback_reply(r->w->pub, json_object_get(reply, "result"), kw, lang);
     log_info("web: hook %s: call-back request %s", name, ecode ? ecode : "taken");
     unsigned status = !ecode                           ? 200
                       : !strcmp(ecode, "NOT_FOUND")    ? 404

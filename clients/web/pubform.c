@@ -120,7 +120,8 @@ static const char *usable(const struct pubform *f, enum pubform_field i)
         return NULL;
     json_t *valid = json_stringn(s, n); /* NULL for invalid UTF-8 or a NUL */
     json_decref(valid);
-    if (!valid || strlen(s) != n || proto_control_char(s, n, false) >= 0)
+    /* no name, number, area or note has markup in it: "<" or ">" is a script, refused */
+    if (!valid || strlen(s) != n || proto_control_char(s, n, false) >= 0 || strpbrk(s, "<>"))
         return "err_bad_chars";
     return proto_utf8_chars(s, n) > pubform_defs[i].max ? "err_too_long" : NULL;
 }

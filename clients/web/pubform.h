@@ -2,7 +2,7 @@
  * clients/web/pubform.h - the public self-registration form as it
  * arrives (application/x-www-form-urlencoded): decoding, the checks made
  * before musterd is asked (lengths as musterd's, no control characters,
- * valid UTF-8, the choices offered), and the time challenge.
+ * no "<" or ">", valid UTF-8, the choices offered), and the time challenge.
  *
  * The time challenge: the form carries a hidden field t =
  * base64url(issued_at || HMAC-SHA256(secret, issued_at || keyword)),

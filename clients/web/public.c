@@ -450,8 +450,16 @@ enum MHD_Result public_link(struct http_req *r)
     return out;
 }
 
-char *public_callback_reply(struct public *p, json_t *result, const char *lang)
+char *public_callback_reply(struct public *p, json_t *result, const char *keyword, const char *lang)
 {
+    const char *url = inc_str(result, "url");
+    char link[512];
+    size_t n = url ? strlen(url) : 0;
+    /* the plan's url is the door's base: the page is under it, by keyword */
+    if (url && (n < strlen(keyword) || strcasecmp(url + n - strlen(keyword), keyword)))
+        snprintf(link, sizeof(link), "%s%s%s", url, n && url[n - 1] == '/' ? "" : "/", keyword);
+    else
+        snprintf(link, sizeof(link), "%s", url ? url : "");
     const char *langs[] = {lang, NULL};
     struct pubpage pg = {
         .t = p->t,
@@ -459,5 +467,5 @@ char *public_callback_reply(struct public *p, json_t *result, const char *lang)
         .public_name = inc_str(result, "public_name"),
         .hub_phone = inc_str(result, "hub_phone"),
     };
-    return pubhtml_words(&pg, "sms_reply", inc_str(result, "url"), inc_str(result, "reference"));
+    return pubhtml_words(&pg, "sms_reply", link, inc_str(result, "reference"));
 }

@@ -46,7 +46,9 @@ enum MHD_Result public_serve(struct http_req *r);
 enum MHD_Result public_link(struct http_req *r);
 
 /* The reply text for a call-back asked by SMS or e-mail ("HELP ARENA"):
- * public.callback's result in language lang (or English).  New. */
-char *public_callback_reply(struct public *p, json_t *result, const char *lang);
+ * public.callback's result (the page's link: its url and the keyword) in
+ * language lang (or English).  New. */
+char *public_callback_reply(struct public *p, json_t *result, const char *keyword,
+                            const char *lang);
 
 #endif
