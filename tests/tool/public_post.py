@@ -11,9 +11,10 @@ certificate is the test's own, not checked).
                                        N POSTs over CONNS keep-alive
                                        connections (default 4); prints
                                        {"status": count, ...} as JSON
-  public_post.py rate URL BODY PER_S SECONDS
-                                       PER_S POSTs a second for SECONDS;
-                                       prints the counts as flood does
+  public_post.py rate URL BODY PER_S SECONDS [SOURCES]
+                                       PER_S POSTs a second for SECONDS from
+                                       SOURCES loopback addresses (127.0.1.1
+                                       ...; default 1); counts as flood
   public_post.py hook URL SECRET JSON  a signed hook call; status, body
 """
 import base64
@@ -32,9 +33,11 @@ import urllib.parse
 CTX = ssl._create_unverified_context()
 
 
-def conn_for(url):
+def conn_for(url, source=None):
     u = urllib.parse.urlsplit(url)
-    return http.client.HTTPSConnection(u.hostname, u.port, context=CTX, timeout=60), u
+    src = (source, 0) if source else None
+    return http.client.HTTPSConnection(u.hostname, u.port, context=CTX, timeout=60,
+                                       source_address=src), u
 
 
 def request(conn, u, method, body=None, headers=None):
@@ -93,25 +96,39 @@ def flood(url, body, n, conns=4):
     print(json.dumps(counts, sort_keys=True))
 
 
-def rate(url, body, per_s, seconds):
-    per_s, seconds = int(per_s), float(seconds)
-    counts, lock = collections.Counter(), threading.Lock()
-    start = time.monotonic()
-    sent = 0
-    conns = [conn_for(url) for _ in range(4)]
+def pacer(url, body, per_s, seconds, sources, counts, lock):
+    """per_s POSTs a second, in turn from each of sources (addresses)."""
+    conns = {}
+    start, sent = time.monotonic(), 0
     while time.monotonic() - start < seconds:
         due = int((time.monotonic() - start) * per_s) + 1
         while sent < due:
-            conn, u = conns[sent % 4]
+            src = sources[sent % len(sources)]
+            if src not in conns:
+                conns[src] = conn_for(url, src)
+            conn, u = conns[src]
             try:
                 status, _ = request(conn, u, "POST", body.encode())
             except (http.client.HTTPException, OSError):
                 conn.close()
-                conns[sent % 4] = conn_for(url)
+                del conns[src]
                 status = "error"
-            counts[str(status)] += 1
+            with lock:
+                counts[str(status)] += 1
             sent += 1
         time.sleep(0.001)  # pacing the load generator, not synchronising a test
+
+
+def rate(url, body, per_s, seconds, nsources=1):
+    per_s, seconds, nsources = int(per_s), float(seconds), int(nsources)
+    sources = [f"127.0.{1 + i // 250}.{1 + i % 250}" for i in range(nsources)]
+    counts, lock = collections.Counter(), threading.Lock()
+    threads = [threading.Thread(target=pacer, args=(url, body, per_s / 4, seconds, sources[i::4] or sources,
+                                                    counts, lock)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
     print(json.dumps(counts, sort_keys=True))
 
 
