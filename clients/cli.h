@@ -82,6 +82,8 @@ int cmd_list(struct cli *cli, int argc, char **argv);
 int cmd_show(struct cli *cli, int argc, char **argv);
 int cmd_level(struct cli *cli, int argc, char **argv);
 int cmd_amend(struct cli *cli, int argc, char **argv);
+int cmd_publish(struct cli *cli, int argc, char **argv);
+int cmd_unpublish(struct cli *cli, int argc, char **argv);
 int cmd_plan_list(struct cli *cli, int argc, char **argv);
 int cmd_plan_show(struct cli *cli, int argc, char **argv);
 int cmd_whoami(struct cli *cli, int argc, char **argv);

@@ -45,6 +45,13 @@ static const struct help helps[] = {
     {"incident", "amend", "REF --plan-file FILE", "gold",
      "Give a running incident a new version of its plan, checked as --check-plan\n"
      "checks it and refused when it does not fit what the incident holds.\n"},
+    {"incident", "publish", "REF --public-name TEXT --keyword WORD", "gold",
+     "Open the public self-registration page of an incident (muster-web, at the\n"
+     "plan's public url) and its SMS/email keyword (HELP WORD).  The public sees\n"
+     "only the public name.  Publishing again changes the name or keyword.\n"},
+    {"incident", "unpublish", "REF", "gold",
+     "The kill switch: withdraw the public page and keyword at once (closing\n"
+     "the incident does it too).  What came in stays in the queue.\n"},
     {"agency", "listen", "[--count N]", "agency:ID",
      "Stay connected as an agency and print each page as it arrives (N pages,\n"
      "or until interrupted).\n"},
@@ -107,6 +114,10 @@ static const struct help helps[] = {
      "Register persons from a casualty-bureau CSV file (columns:\n"
      "docs/import-csv.md; the plan may map other headers).  Rows already\n"
      "imported are not stored twice; each refused row is reported by line.\n"},
+    {"person", "verify", "PERSON --outcome verified|rejected [--note TEXT]", "intake",
+     "Decide on a self-registration (category self-referred, unverified):\n"
+     "verified, the person is routed as person add routes; rejected (junk), their\n"
+     "personal fields are erased at once.\n"},
     {"person", "status", "PERSON alive|missing|deceased [--reason TEXT]", "intake",
      "Record whether a person is alive, missing or deceased.\n"},
     {"family", "create", "INCIDENT [PERSON...]", "intake",

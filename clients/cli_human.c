@@ -105,6 +105,28 @@ void cli_print_standdown(json_t *r)
                str(r, "report"), str(r, "ref"));
 }
 
+void cli_print_published(json_t *r)
+{
+    if (json_is_true(json_object_get(r, "published")))
+        printf("%s is published for self-registration as \"%s\": %s/%s; texts HELP %s.\n",
+               str(r, "ref"), str(r, "public_name"), str(r, "url"), str(r, "keyword"),
+               str(r, "keyword"));
+    else if (json_is_true(json_object_get(r, "was_published")))
+        printf("%s is withdrawn from self-registration: its public page and keyword are"
+               " closed.\n",
+               str(r, "ref"));
+    else
+        printf("%s was not published: nothing to withdraw.\n", str(r, "ref"));
+}
+
+void cli_print_verified(json_t *r)
+{
+    if (!strcmp(str(r, "outcome"), "verified"))
+        printf("person %lld verified: routed as %s.\n", num(r, "person"), str(r, "category"));
+    else
+        printf("person %lld rejected: their personal fields are erased.\n", num(r, "person"));
+}
+
 /* ---- person show ---- */
 
 enum { F_TEXT, F_TIME, F_LIST, F_BOOL };

@@ -98,6 +98,41 @@ case 'r':
         json_pack("{s:s, s:b, s:s?}", "ref", argv[optind], "force", force, "reason", reason), NULL);
 }
 
+/* incident publish REF --public-name TEXT --keyword WORD: open the public
+ * self-registration page (and the SMS keyword) for an incident. */
+int cmd_publish(struct cli *cli, int argc, char **argv)
+{
+    static const struct option o[] = {
+        {"public-name", 1, NULL, 'p'}, {"keyword", 1, NULL, 'k'}, {NULL, 0, NULL, 0}};
+    const char *name = NULL, *keyword = NULL;
+    SUBOPTS_BEGIN(o)
+case 'p':
+    name = optarg;
+    break;
+case 'k':
+    keyword = optarg;
+    break;
+    SUBOPTS_END
+    if (optind != argc - 1 || !name || !keyword)
+        return die_usage("usage: muster incident publish REF --public-name TEXT --keyword WORD");
+    return call(cli, "gold", "incident.publish",
+                json_pack("{s:s, s:s, s:s}", "incident", argv[optind], "public_name", name,
+                          "keyword", keyword),
+                cli_print_published);
+}
+
+/* incident unpublish REF: the kill switch of the public page. */
+int cmd_unpublish(struct cli *cli, int argc, char **argv)
+{
+    static const struct option o[] = {{NULL, 0, NULL, 0}};
+    SUBOPTS_BEGIN(o)
+    SUBOPTS_END
+    if (optind != argc - 1)
+        return die_usage("usage: muster incident unpublish REF");
+    return call(cli, "gold", "incident.unpublish", json_pack("{s:s}", "incident", argv[optind]),
+                cli_print_published);
+}
+
 int cmd_list(struct cli *cli, int argc, char **argv)
 {
     static const struct option o[] = {{"active", 0, NULL, 'a'},

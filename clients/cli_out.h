@@ -74,5 +74,8 @@ void cli_print_pledge(json_t *r);
 void cli_print_screening(json_t *r);
 void cli_print_person(json_t *r);
 void cli_print_standdown(json_t *r);
+/* incident publish / unpublish, person verify. */
+void cli_print_published(json_t *r);
+void cli_print_verified(json_t *r);
 
 #endif

@@ -367,6 +367,29 @@ case 'r':
                 NULL);
 }
 
+/* muster person verify PERSON --outcome verified|rejected [--note TEXT] */
+static int person_verify(struct cli *cli, int argc, char **argv)
+{
+    static const struct option o[] = {
+        {"outcome", 1, NULL, 'o'}, {"note", 1, NULL, 'n'}, {NULL, 0, NULL, 0}};
+    const char *outcome = NULL, *note = NULL;
+    SUBOPTS_BEGIN(o)
+case 'o':
+    outcome = optarg;
+    break;
+case 'n':
+    note = optarg;
+    break;
+    SUBOPTS_END
+    if (optind != argc - 1 || id_arg(argv[optind]) < 0 || !outcome)
+        return die_usage("usage: muster person verify PERSON --outcome verified|rejected"
+                         " [--note TEXT]");
+    return call(cli, "intake", "person.verify",
+                json_pack("{s:i, s:s, s:s?}", "person", (int)id_arg(argv[optind]), "outcome",
+                          outcome, "note", note),
+                cli_print_verified);
+}
+
 /* ---- families ---- */
 
 /* muster family create INCIDENT [PERSON...] */
@@ -727,10 +750,10 @@ int cli_person(struct cli *cli, int argc, char **argv)
         {"add", person_add},       {"show", person_show},       {"list", person_list},
         {"screen", person_screen}, {"consent", person_consent}, {"contact", person_contact},
         {"merge", person_merge},   {"unmerge", person_unmerge}, {"import", person_import},
-        {"update", person_update}, {"status", person_status}};
+        {"update", person_update}, {"status", person_status},   {"verify", person_verify}};
     for (size_t i = 0; argc > 1 && i < sizeof(actions) / sizeof(actions[0]); i++)
         if (!strcmp(argv[1], actions[i].action))
             return actions[i].fn(cli, argc - 1, argv + 1);
     return die_usage("usage: muster person add|show|list|screen|consent|contact|merge|unmerge|"
-                     "import|update|status ...");
+                     "import|update|status|verify ...");
 }

@@ -180,6 +180,8 @@ static const struct subcmd subcmds[] = {
     {"incident", "show", cmd_show},
     {"incident", "level", cmd_level},
     {"incident", "amend", cmd_amend},
+    {"incident", "publish", cmd_publish},
+    {"incident", "unpublish", cmd_unpublish},
     {"agency", "listen", cmd_listen},
     {"agency", "ack", cmd_agency_ack},
     {"agency", "repage", cmd_repage},

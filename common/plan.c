@@ -123,6 +123,11 @@ void plan_free(struct plan *plan)
         free(plan->import.columns[i].column);
     }
     free(plan->import.columns);
+    for (size_t i = 0; i < plan->public_.nlanguages; i++)
+        free(plan->public_.languages[i]);
+    free(plan->public_.languages);
+    free(plan->public_.hub_phone);
+    free(plan->public_.url);
     for (size_t i = 0; i < plan->nlevels; i++) {
         free(plan->levels[i].name);
         free(plan->levels[i].description);

@@ -252,6 +252,16 @@ struct plan_hub {
     char *phone;       /* may be NULL */
 };
 
+/* The public door (muster-web's self-registration page): present when
+ * nlanguages > 0. */
+struct plan_public {
+    char **languages; /* ISO 639-1, unique, "en" first */
+    size_t nlanguages;
+    char *hub_phone;    /* the Hub's number given to the public */
+    char *url;          /* the public base URL of muster-web, http(s)://... */
+    int max_per_minute; /* public submissions per incident per minute musterd accepts */
+};
+
 struct plan {
     char *path;   /* file name the plan was loaded from (as given) */
     char *source; /* the YAML text, NUL-terminated, kept for frozen copies */
@@ -273,7 +283,8 @@ struct plan {
     struct plan_agency *agencies;
     size_t nagencies;
     struct plan_command command;
-    struct plan_import import; /* ncolumns == 0 when the plan has none */
+    struct plan_import import;  /* ncolumns == 0 when the plan has none */
+    struct plan_public public_; /* nlanguages == 0 when the plan has none */
 };
 
 /* Collected "file:line:column: message" strings. */

@@ -341,6 +341,17 @@ static const struct field import_fields[] = {
 static const struct schema import_schema = {"import", sizeof(struct plan_import),
                                             FIELDS(import_fields), plan_post_import};
 
+static const struct field public_fields[] = {
+    F_STRSET("languages", plan_public, languages, nlanguages, REQUIRED, 1, 20, 2,
+             plan_check_language),
+    F_STR("hub_phone", plan_public, hub_phone, REQUIRED, 40, NULL),
+    F_STR("url", plan_public, url, REQUIRED, 200, plan_check_public_url),
+    F_INT("max_per_minute", plan_public, max_per_minute, OPTIONAL, 1, 100000, 600),
+};
+
+static const struct schema public_schema = {"public", sizeof(struct plan_public),
+                                            FIELDS(public_fields), plan_post_public};
+
 /* The "plan:" mapping fills the head of struct plan itself. */
 static const struct field head_fields[] = {
     F_STR("id", plan, id, REQUIRED, 40, plan_check_id),
@@ -364,6 +375,7 @@ static const struct field plan_fields[] = {
     F_MAP("persons", plan, persons, OPTIONAL, &persons_schema),
     F_MAP("command", plan, command, OPTIONAL, &command_schema),
     F_MAP("import", plan, import, OPTIONAL, &import_schema),
+    F_MAP("public", plan, public_, OPTIONAL, &public_schema),
 };
 
 const struct schema plan_root_schema = {"the plan file", sizeof(struct plan), FIELDS(plan_fields),

@@ -206,6 +206,7 @@ const char *plan_check_import_column(const char *s);
 const char *plan_check_ref_prefix(const char *s);
 const char *plan_check_email(const char *s);
 const char *plan_check_smtp_url(const char *s);
+const char *plan_check_public_url(const char *s);
 
 /* ---- plan_format.c: the plan format ------------------------------------ */
 
@@ -235,6 +236,7 @@ void plan_post_head(struct ctx *c, const struct node *map, void *obj);
 void plan_post_persons(struct ctx *c, const struct node *map, void *obj);
 void plan_post_screening(struct ctx *c, const struct node *map, void *obj);
 void plan_post_import(struct ctx *c, const struct node *map, void *obj);
+void plan_post_public(struct ctx *c, const struct node *map, void *obj);
 void plan_post_root(struct ctx *c, const struct node *root, void *obj);
 
 /* qsort comparison of two char * (strcmp order). */

@@ -455,3 +455,12 @@ const char *plan_check_smtp_url(const char *s)
         return "an smtp:// or smtps:// URL without spaces";
     return NULL;
 }
+
+const char *plan_check_public_url(const char *s)
+{
+    size_t n = strncmp(s, "https://", 8) == 0 ? 8 : strncmp(s, "http://", 7) == 0 ? 7 : 0;
+
+    if (n == 0 || s[n] == '\0' || strpbrk(s, " \n\t\"<>") != NULL || s[strlen(s) - 1] == '/')
+        return "an http:// or https:// URL without spaces, not ending in /";
+    return NULL;
+}

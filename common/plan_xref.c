@@ -75,6 +75,24 @@ bool plan_import_header_same(const char *a, const char *b)
     return la == lb && strncasecmp(a, b, la) == 0;
 }
 
+/* The public page's languages are ISO 639-1 (two letters), English
+ * first: the page falls back to it. */
+void plan_post_public(struct ctx *c, const struct node *map, void *obj)
+{
+    const struct plan_public *pub = obj;
+    const struct node *seq = plan_map_get(map, "languages");
+    for (size_t i = 0; i < pub->nlanguages; i++) {
+        if (pub->languages[i] && strlen(pub->languages[i]) != 2) {
+            plan_fail(c, &plan_seq_get(seq, i)->mark,
+                      "public languages are ISO 639-1 codes of two letters, not \"%s\"",
+                      pub->languages[i]);
+            return;
+        }
+    }
+    if (pub->nlanguages > 0 && pub->languages[0] && strcmp(pub->languages[0], "en"))
+        plan_fail(c, &plan_seq_get(seq, 0)->mark, "the public languages list \"en\" first");
+}
+
 /* Each header once; a column named by several headers (joined with a
  * space, in this order) must be a text column. */
 void plan_post_import(struct ctx *c, const struct node *map, void *obj)

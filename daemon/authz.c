@@ -61,6 +61,11 @@ static const struct policy policy[] = {
     {"audit.export", ROLE_GOLD},
     {"health.show", ROLE_ANY},               /* no personal data: for monitoring */
     {"metrics.show", ROLE_GOLD | ROLE_DUTY}, /* no personal data, but every agency's figures */
+    {"incident.publish", ROLE_GOLD},
+    {"incident.unpublish", ROLE_GOLD},
+    {"person.verify", ROLE_INTAKE | ROLE_DUTY},
+    {"public.incidents", ROLE_WEB}, /* the public door: the gateway's own key only */
+    {"public.register", ROLE_WEB},
 };
 
 enum authz_role authz_role_of(const char *principal)

@@ -12,6 +12,7 @@
 #include "incident.h"
 #include "outbox.h"
 #include "plan.h"
+#include "selfreg.h"
 #include "server.h"
 #include "staffing.h"
 #include "store.h"
@@ -146,6 +147,8 @@ int board_snapshot(struct muster *m, int64_t incident_id, json_t **out)
         rc = snapshot_rows(m, board, SQL_COUNTERS, incident_id, 2);
     if (rc == 0)
         rc = alarm_board(m, incident_id, board);
+    if (rc == 0)
+        rc = selfreg_board(m, incident_id, board);
     if (rc != 0) {
         json_decref(board);
         board = NULL;

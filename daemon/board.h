@@ -24,6 +24,8 @@
  *   alarms                        open alarms (a counter)
  *   alarm/<id>                    {kind, agency, detail, raised_at} of each open alarm;
  *                                  null (removed) when it is cleared or resolved
+ *   selfreg/unverified            {count, oldest_at}: self-registrations waiting for a call
+ *                                  handler (person.verify); only for an incident ever published
  * Counters are kept in the board table and changed by the change that
  * moves them, so neither a snapshot nor a delta ever counts rows.
  */

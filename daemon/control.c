@@ -4,7 +4,8 @@
  *
  * The loop: whenever the socket signals, read every waiting request into
  * the queue of its class (control_fill): Gold and duty managers first, then
- * partner agencies and everyone else, then intake (bulk registration).  If
+ * partner agencies and everyone else, then intake (bulk registration), and
+ * last the public door (public.* from the web gateway's own key).  If
  * no commit is running, execute a batch in one transaction (control_run):
  * every waiting request of Gold and duty, the daemon's own tasks (paging
  * steps, delivery results, deadlines), then the other classes in order
@@ -107,13 +108,24 @@ static struct inreq *queue_take(struct queue *q)
     return r;
 }
 
-static int request_class(zmq_msg_t *body)
+static void inreq_decode(struct inreq *r);
+
+/* The class of r: the web gateway's requests are decoded here, as the
+ * gateway carries Gold's and duty's requests ("as") and the public's
+ * (public.*, its own key), which come last. */
+static int request_class(struct inreq *r)
 {
-    const char *p = zmq_msg_gets(body, "User-Id");
+    const char *p = zmq_msg_gets(&r->frames[r->nframes - 1], "User-Id");
     if (!p)
         return CLASS_AGENCY;
-    if (!strcmp(p, "gold") || !strcmp(p, "duty") || !strcmp(p, "web"))
-        return CLASS_COMMAND; /* web: the gateway carries Gold's and duty's requests too */
+    if (!strcmp(p, "web")) {
+        inreq_decode(r);
+        bool public = !r->err.code && !r->req.as_principal && r->req.cmd &&
+                      !strncmp(r->req.cmd, "public.", 7);
+        return public ? CLASS_PUBLIC : CLASS_COMMAND;
+    }
+    if (!strcmp(p, "gold") || !strcmp(p, "duty"))
+        return CLASS_COMMAND;
     return strcmp(p, "intake") ? CLASS_AGENCY : CLASS_BULK;
 }
 
@@ -144,7 +156,7 @@ static void control_enqueue(struct control *c, struct inreq *r)
     conn->queued_bytes += r->bytes;
     c->queued++;
     c->queued_bytes += r->bytes;
-    queue_push(&c->queues[request_class(&r->frames[r->nframes - 1])], r);
+    queue_push(&c->queues[request_class(r)], r);
 }
 
 /* Read waiting requests into the queues until they are full or none is

@@ -33,7 +33,11 @@
 #define ROUTE_LEN 5  /* libzmq's own routing ids: a zero byte, then 4 bytes */
 #define CONN_BUCKETS 1024
 
-enum { CLASS_COMMAND, CLASS_AGENCY, CLASS_BULK, NCLASS };
+/* Scheduling classes, served in this order: Gold and duty (and the web
+ * gateway acting for its users), agencies, intake, and last the public
+ * door (public.* from the gateway's own key), so a flood of public
+ * submissions never delays Gold, duty or intake. */
+enum { CLASS_COMMAND, CLASS_AGENCY, CLASS_BULK, CLASS_PUBLIC, NCLASS };
 
 struct outrep {
     struct outrep *next;

@@ -27,9 +27,10 @@ static const struct command *const tables[] = {
     session_commands,     plan_commands,     incident_commands, incident_change_commands,
     paging_commands,      staffing_commands, persons_commands,  person_show_commands,
     person_care_commands, status_commands,   report_commands,   audit_commands,
-    alarm_commands,       family_commands,   health_commands,   metrics_commands};
+    alarm_commands,       family_commands,   health_commands,   metrics_commands,
+    selfreg_commands,     public_commands};
 
-#define MAX_COMMANDS 96
+#define MAX_COMMANDS 128
 
 const struct command *dispatch_table(size_t *count)
 {

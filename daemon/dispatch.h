@@ -168,5 +168,7 @@ extern const struct command audit_commands[];
 extern const struct command alarm_commands[];
 extern const struct command family_commands[];
 extern const struct command metrics_commands[];
+extern const struct command selfreg_commands[];
+extern const struct command public_commands[];
 
 #endif

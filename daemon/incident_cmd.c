@@ -19,6 +19,7 @@
 #include "authz.h"
 #include "board.h"
 #include "persons.h"
+#include "selfreg.h"
 #include "report.h"
 #include "dispatch.h"
 #include "frozen.h"
@@ -276,6 +277,10 @@ static int cmd_close(struct cmd_ctx *c)
     rc = rc < 0 ? rc : rc == 0 ? -EAGAIN : 0; /* checked above, in this transaction */
     if (rc == 0)
         rc = persons_incident_close(c->m, c->outbox, id, c->now, &closed);
+    if (rc == 0) { /* the public page goes with the close */
+        int was = selfreg_unpublish(c->m, id, c->now);
+        rc = was < 0 ? was : 0;
+    }
     if (rc == 0)
         board_put(c->outbox, "incident", board_incident(c->m, id));
     if (rc == 0)

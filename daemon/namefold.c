@@ -6,6 +6,7 @@
  */
 #include "namefold.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -183,4 +184,21 @@ int namefold_sql_register(sqlite3 *db)
                                         SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
                                         sql_name_key, NULL, NULL, NULL);
     return rc == SQLITE_OK ? 0 : -ENOMEM;
+}
+
+bool namefold_phone_key(const char *phone, char *out, size_t len)
+{
+    size_t n = 0;
+    for (const char *p = phone; *p; p++) {
+        if (isdigit((unsigned char)*p) && n + 1 < len)
+            out[n++] = *p;
+        else if (!strchr(" +-()", *p))
+            return false;
+    }
+    out[n] = '\0';
+    if (n > 2 && !strncmp(out, "44", 2)) { /* +44 7700 ... is 07700 ... */
+        memmove(out + 1, out + 2, n - 1);
+        out[0] = '0';
+    }
+    return n >= 6 && n <= 15;
 }

@@ -11,6 +11,7 @@
 #ifndef MUSTER_NAMEFOLD_H
 #define MUSTER_NAMEFOLD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <sqlite3.h>
@@ -30,5 +31,10 @@ int namefold_key(const char *name, char *out, size_t len);
  * text, NULL for NULL (schema migrations use it to fill the key of rows
  * stored before).  Returns 0 or -errno. */
 int namefold_sql_register(sqlite3 *db);
+
+/* The comparison key of a telephone number (digits only, +44 read as a
+ * leading 0) into out (len bytes): true, or false when phone is not a
+ * number of 6 to 15 digits written with digits, spaces, + - ( ). */
+bool namefold_phone_key(const char *phone, char *out, size_t len);
 
 #endif

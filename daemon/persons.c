@@ -36,6 +36,7 @@
 #include "routing.h"
 #include "server.h"
 #include "store.h"
+#include "workdays.h"
 
 struct persons {
     struct muster *m;
@@ -443,17 +444,25 @@ int persons_referral_close(struct muster *m, struct outbox *ob, int64_t person_i
 
 /* ---- deadlines ---- */
 
+int64_t persons_referral_due(const struct plan_persons *pp, int64_t now)
+{
+    struct workdays w = {pp->working_weekdays, (const char *const *)pp->bank_holidays,
+                         pp->nbank_holidays};
+    return workdays_deadline(&w, now, pp->referral_working_days);
+}
+
 static const char SQL_BREACH[] =
     "UPDATE persons SET breached_at = ?1 WHERE referred_at IS NULL AND breached_at IS NULL"
     " AND merged_into IS NULL AND referral_due_at <= ?1 AND consent <> 'refused'"
-    " AND status <> 'deceased'"
+    " AND status <> 'deceased' AND purged = 0"
     " AND +incident_id IN (SELECT id FROM incidents WHERE closed_at IS NULL)"
     " RETURNING id, incident_id, (SELECT ref FROM incidents WHERE id = incident_id),"
     " referral_due_at";
 static const char SQL_NEXT_DEADLINE[] =
     "SELECT MIN(t) FROM (SELECT MIN(referral_due_at) AS t FROM persons WHERE referred_at IS NULL"
     " AND breached_at IS NULL AND merged_into IS NULL AND consent <> 'refused'"
-    " AND status <> 'deceased' AND +incident_id IN (SELECT id FROM incidents WHERE closed_at IS "
+    " AND status <> 'deceased' AND purged = 0 AND +incident_id IN (SELECT id FROM incidents WHERE "
+    "closed_at IS "
     "NULL) UNION ALL"
     " SELECT MIN(due_at) FROM rescreens WHERE state = 'pending' UNION ALL"
     " SELECT MIN(overdue_at) FROM rescreens WHERE state = 'due' UNION ALL"

@@ -25,6 +25,12 @@ int persons_open(struct muster *m, struct persons **out);
 void persons_close(struct persons *p);
 void persons_free(struct persons *p);
 
+struct plan_persons;
+
+/* The Victims' Code deadline of a person registered (or come forward) at
+ * now: the plan's referral_working_days working days later. */
+int64_t persons_referral_due(const struct plan_persons *pp, int64_t now);
+
 /* After this transaction commits, look again at the deadlines. */
 int persons_check_after_commit(struct muster *m, struct outbox *ob);
 

@@ -3,7 +3,6 @@
  * (person.add) or a batch from a CSV import (person.import), with duplicate
  * flags, routing into pathways and re-screen deadlines (persons.c).
  */
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +25,6 @@
 #include "screening.h"
 #include "server.h"
 #include "store.h"
-#include "workdays.h"
 
 /* ---- what a registration holds ---- */
 
@@ -50,23 +48,6 @@ static bool valid_date(const char *s)
     check.tm_isdst = -1;
     mktime(&check);
     return check.tm_mday == tm.tm_mday && check.tm_mon == tm.tm_mon;
-}
-
-static bool phone_key(const char *phone, char *out, size_t len)
-{
-    size_t n = 0;
-    for (const char *p = phone; *p; p++) {
-        if (isdigit((unsigned char)*p) && n + 1 < len)
-            out[n++] = *p;
-        else if (!strchr(" +-()", *p))
-            return false;
-    }
-    out[n] = '\0';
-    if (n > 2 && !strncmp(out, "44", 2)) { /* +44 7700 ... is 07700 ... */
-        memmove(out + 1, out + 2, n - 1);
-        out[0] = '0';
-    }
-    return n >= 6 && n <= 15;
 }
 
 static int parse_vulnerabilities(struct cmd_ctx *c, json_t *v, unsigned *out)
@@ -193,7 +174,7 @@ static int person_parse(struct cmd_ctx *c, json_t *f, struct person_in *in, int6
                           "category is injured, survivor, witness, bereaved, responder or other");
     if (person_age(c, in, at))
         return -1;
-    if (in->phone && !phone_key(in->phone, in->phone_key, sizeof(in->phone_key)))
+    if (in->phone && !namefold_phone_key(in->phone, in->phone_key, sizeof(in->phone_key)))
         return proto_fail(&c->err, ERR_BAD_ARGUMENT, "\"phone\" must be a telephone number");
     if (in->email && (!strchr(in->email, '@') || strchr(in->email, ' ')))
         return proto_fail(&c->err, ERR_BAD_ARGUMENT, "\"email\" must be an email address");
@@ -240,13 +221,6 @@ static const char SQL_PERSON_ADD[] =
     " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, lower(?11), lower(?12), ?13, ?14, ?15, ?16, ?17,"
     " ?18, ?19, ?20, ?21, ?22)";
 
-static int64_t referral_due(const struct plan_persons *pp, int64_t now)
-{
-    struct workdays w = {pp->working_weekdays, (const char *const *)pp->bank_holidays,
-                         pp->nbank_holidays};
-    return workdays_deadline(&w, now, pp->referral_working_days);
-}
-
 static int person_insert(struct cmd_ctx *c, const struct incident_row *inc,
                          const struct person_in *in, int64_t *id)
 {
@@ -272,7 +246,7 @@ static int person_insert(struct cmd_ctx *c, const struct incident_row *inc,
     store_bind_text_opt(s, 17, in->external_ref);
     sqlite3_bind_int64(s, 18, c->now);
     sqlite3_bind_text(s, 19, c->actor, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 20, referral_due(&inc->plan->persons, c->now));
+    sqlite3_bind_int64(s, 20, persons_referral_due(&inc->plan->persons, c->now));
     store_bind_text_opt(s, 21, in->age_band);
     store_bind_text_opt(s, 22, in->guardian);
     int rc = store_exec_stmt(s);

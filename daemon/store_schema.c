@@ -525,6 +525,47 @@ static const char *const migrations[] = {
     "  id INTEGER PRIMARY KEY CHECK (id = 1),"
     "  probed_at INTEGER NOT NULL);"
     "INSERT INTO health (id, probed_at) VALUES (1, 0);",
+    /* 21: the public door (selfreg.c): an incident Gold published for
+     * self-registration (one row per incident; unpublished_at set by the
+     * kill switch or the close), the self-registrations and call-back
+     * requests waiting for a call handler (state unverified, then verified
+     * or rejected; their reference unique, erased with a rejection), and
+     * the one-time links back in (only a hash of each token is kept). */
+    "CREATE TABLE publications ("
+    "  incident_id INTEGER PRIMARY KEY REFERENCES incidents (id),"
+    "  public_name TEXT NOT NULL,"
+    "  keyword TEXT NOT NULL,"
+    "  published_at INTEGER NOT NULL,"
+    "  published_by TEXT NOT NULL,"
+    "  unpublished_at INTEGER);"
+    "CREATE UNIQUE INDEX publications_keyword ON publications (keyword)"
+    "  WHERE unpublished_at IS NULL;"
+    "CREATE TABLE selfregs ("
+    "  person_id INTEGER PRIMARY KEY REFERENCES persons (id),"
+    "  incident_id INTEGER NOT NULL REFERENCES incidents (id),"
+    "  reference TEXT UNIQUE,"
+    "  source TEXT NOT NULL,"
+    "  involvement TEXT,"
+    "  wants_support INTEGER NOT NULL DEFAULT 0,"
+    "  safe_to_call TEXT,"
+    "  safe_note TEXT,"
+    "  language TEXT,"
+    "  duplicate INTEGER NOT NULL DEFAULT 0,"
+    "  state TEXT NOT NULL DEFAULT 'unverified',"
+    "  registered_at INTEGER NOT NULL,"
+    "  decided_at INTEGER,"
+    "  decided_by TEXT,"
+    "  note TEXT);"
+    "CREATE INDEX selfregs_recent ON selfregs (incident_id, registered_at);"
+    "CREATE INDEX selfregs_queue ON selfregs (incident_id, registered_at)"
+    "  WHERE state = 'unverified';"
+    "CREATE TABLE public_tokens ("
+    "  hash TEXT PRIMARY KEY,"
+    "  person_id INTEGER NOT NULL REFERENCES persons (id),"
+    "  created_at INTEGER NOT NULL,"
+    "  expires_at INTEGER NOT NULL,"
+    "  used_at INTEGER);"
+    "CREATE INDEX public_tokens_person ON public_tokens (person_id, created_at);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

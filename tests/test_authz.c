@@ -53,9 +53,9 @@ static void test_reads_open(void **state)
     }
 }
 
-/* The web gateway's own key (acting for no user) reads the board and
- * nothing else; acting for a user it may relay every command but the
- * listening session's. */
+/* The web gateway's own key (acting for no user) reads the board and runs
+ * the public door's commands (public.*), which nobody else may; acting for
+ * a user it may relay every command but the listening session's. */
 static void test_web_key(void **state)
 {
     size_t n;
@@ -63,8 +63,11 @@ static void test_web_key(void **state)
     assert_int_equal(authz_role_of("web"), ROLE_WEB);
     assert_null(authz_agency_id("web"));
     for (size_t i = 0; i < n; i++) {
+        bool public = !strncmp(t[i].name, "public.", 7);
         bool board = !strcmp(t[i].name, "session.whoami") || !strcmp(t[i].name, "incident.list") ||
-                     !strcmp(t[i].name, "status.show");
+                     !strcmp(t[i].name, "status.show") || public;
+        if (public && (authz_roles_for(t[i].name) & ~(unsigned)ROLE_WEB))
+            fail_msg("%s is open to someone besides the web key", t[i].name);
         if (authz_allows("web", t[i].name) != board)
             fail_msg("web %s run %s", board ? "may not" : "may", t[i].name);
         if (authz_web_may_relay(t[i].name) != !!strcmp(t[i].name, "agency.listen"))
@@ -94,7 +97,8 @@ static void test_policy_covers_table(void **state)
     }
 }
 
-#define DOC_HEADER "| Command | Changes state | `gold` | `duty` | `intake` | `agency:<id>` |"
+#define DOC_HEADER                                                                                 \
+    "| Command | Changes state | `gold` | `duty` | `intake` | `agency:<id>` | `web` |"
 
 /* Split a Markdown table row into at most max trimmed cells (in place). */
 static size_t row_cells(char *line, char **cell, size_t max)
@@ -117,11 +121,11 @@ static size_t row_cells(char *line, char **cell, size_t max)
  * the code; returns the command's index in the dispatch table. */
 static size_t check_row(const char *doc, char *line)
 {
-    static const unsigned roles[] = {ROLE_GOLD, ROLE_DUTY, ROLE_INTAKE, ROLE_AGENCY};
-    static const char *const who[] = {"gold", "duty", "intake", "an agency"};
+    static const unsigned roles[] = {ROLE_GOLD, ROLE_DUTY, ROLE_INTAKE, ROLE_AGENCY, ROLE_WEB};
+    static const char *const who[] = {"gold", "duty", "intake", "an agency", "the web key"};
     char *cell[8];
-    if (row_cells(line, cell, 8) != 6)
-        fail_msg("%s: a row without 6 cells: %s", doc, line);
+    if (row_cells(line, cell, 8) != 7)
+        fail_msg("%s: a row without 7 cells: %s", doc, line);
     size_t len = strlen(cell[0]), n, i;
     const struct command *t = dispatch_table(&n);
     if (len < 3 || cell[0][0] != '`' || cell[0][len - 1] != '`')
@@ -137,7 +141,7 @@ static size_t check_row(const char *doc, char *line)
                                                           : "no";
     if (strcmp(cell[1], changes))
         fail_msg("%s: %s changes state \"%s\", the code \"%s\"", doc, cmd, cell[1], changes);
-    for (size_t r = 0; r < 4; r++) {
+    for (size_t r = 0; r < 5; r++) {
         bool doc_yes = !strncmp(cell[2 + r], "yes", 3);
         if (!doc_yes && strcmp(cell[2 + r], "no"))
             fail_msg("%s: %s: \"%s\" is neither yes nor no", doc, cmd, cell[2 + r]);

@@ -51,6 +51,9 @@ db_col() {
     persons.purged | persons.referral_due_at | persons.name | persons.purge_due_at) echo "$2" ;;
     persons.age_band | persons.guardian | persons.status) echo "$2" ;;
     persons.dob | persons.external_ref | persons.phone | persons.home_area) echo "$2" ;;
+    persons.category | persons.consent | persons.email) echo "$2" ;;
+    selfregs.state | selfregs.duplicate | selfregs.reference | selfregs.safe_to_call) echo "$2" ;;
+    selfregs.safe_note | selfregs.language) echo "$2" ;;
     incidents.reports_purged_at | incidents.purged_at | incidents.operation) echo "$2" ;;
     incidents.level | incidents.plan_rev) echo "$2" ;;
     referrals.home_area | referrals.provider | referrals.handoff) echo "$2" ;;
@@ -274,6 +277,10 @@ referral_field() { # PERSON COLUMN
 
 correction_old() { # PERSON: the old values kept by each of its corrections (person.update)
     q "SELECT COALESCE(old, 'null') FROM corrections WHERE person_id = $(sql_int "$1") ORDER BY id"
+}
+
+selfreg_field() { # PERSON COLUMN: of its self-registration (selfregs)
+    q "SELECT $(db_col selfregs "$2") FROM selfregs WHERE person_id = $(sql_int "$1")"
 }
 
 duplicate_match() { # PERSON: the person it was flagged as a duplicate of

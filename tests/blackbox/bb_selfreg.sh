@@ -1,0 +1,153 @@
+# bb_selfreg.sh - the public door in musterd (issue 16): Gold publishes an
+# incident (incident publish), the web gateway's own key lists what is
+# published (public.incidents) and registers a person (public.register);
+# the person waits unverified (category self-referred, not routed, on the
+# board's queue) until a call handler verifies them (routed) or rejects
+# them (every personal field gone from the database file).  Public
+# commands are the web key's alone; staff keys are refused them, and the
+# web key is refused staff commands.  Unpublished, unknown and closed
+# incidents all answer NOT_FOUND; consent false is refused; a possible
+# duplicate is flagged; over the plan's max_per_minute, BUSY.
+. "$(dirname "$0")/lib.sh"
+
+init_keys
+"$BIN/muster" keys add --keys "$KEYS" web >/dev/null
+plan_sample cambridgeshire
+plan_edit cambridgeshire 's/max_per_minute: 600/max_per_minute: 8/'
+start_daemon
+
+# web CMD JSON: the command run with the gateway's own key (no "as").
+web() { m --as web request "$1" "$2"; }
+# code OUTPUT: the error code of a refused request.
+code() { echo "$1" | sed -n -e 's/^muster: \([A-Z_]*\): .*/\1/p' -e 's/.*"code": *"\([A-Z_]*\)".*/\1/p' | head -n 1; }
+# expect CODE CMD...: the command must be refused with CODE.
+expect() {
+    local want=$1 out
+    shift
+    out=$("$@" 2>&1) && fail "$* succeeded: $out"
+    [ "$(code "$out")" = "$want" ] || fail "$* answered \"$out\", expected $want"
+}
+reg() { # NAME PHONE [EXTRA JSON]: a registration's arguments
+    printf '{"incident":"%s","name":"%s","phone":"%s","safe_to_call":"weekday evenings",'`
+        `'"safe_note":"do not leave voicemail","language":"pl","home_area":"Cambridge",'`
+        `'"involvement":"present","wants_support":true,"consent":true,"source":"web"%s}' \
+        "$ref" "$1" "$2" "${3:-}"
+}
+
+ref=$(m incident standup --plan cambridgeshire --level 1 --exercise --operation DOOR | head -n 1)
+expect NOT_FOUND web public.register "$(reg 'Ann Early' '07700 900001')"
+[ "$(web public.incidents '{}' | jq '.incidents | length')" = 0 ] || fail "unpublished incident listed"
+[ "$(persons_count)" = 0 ] || fail "a registration to an unpublished incident was stored"
+ok "an unpublished incident is NOT_FOUND to the public and lists nowhere"
+
+expect FORBIDDEN m --as intake incident publish "$ref" --public-name "Arena" --keyword ARENA
+expect BAD_ARGUMENT m incident publish "$ref" --public-name "Arena" --keyword "A"
+expect BAD_ARGUMENT m incident publish "$ref" --public-name "Arena" --keyword "ARE NA"
+m incident publish "$ref" --public-name "Incident at the Corn Exchange" --keyword arena |
+    grep -q "published for self-registration as \"Incident at the Corn Exchange\".*HELP ARENA" ||
+    fail "publish does not say so"
+list=$(web public.incidents '{}')
+[ "$(echo "$list" | jq -c '.incidents[0] | keys')" = '["hub_phone","incident","keyword","languages","public_name","url"]' ] ||
+    fail "public.incidents says more than it must: $list"
+[ "$(echo "$list" | jq -c '.incidents[0].languages')" = '["en","pl","lt","ro","pt"]' ] || fail "languages: $list"
+[ "$(echo "$list" | jq -r '.incidents[0].keyword')" = ARENA ] || fail "keyword not upper-cased: $list"
+[ "$(events_count incident.published)" = 1 ] || fail "no incident.published event"
+other=$(m incident standup --plan cambridgeshire --level 1 --exercise --operation OTHER | head -n 1)
+expect CONFLICT m incident publish "$other" --public-name "Other" --keyword Arena
+ok "Gold publishes with a unique upper-cased keyword; the public sees the public name and plan's public section only"
+
+for who in gold duty intake agency:cpft; do
+    expect FORBIDDEN m --as "$who" request public.register "$(reg 'Ann Early' '07700 900001')"
+    expect FORBIDDEN m --as "$who" request public.incidents '{}'
+done
+expect FORBIDDEN web person.list "{\"incident\":\"$ref\"}"
+expect FORBIDDEN web person.add "{\"incident\":\"$ref\",\"person\":{\"category\":\"witness\",\"name\":\"X\"}}"
+printf '{"id":"as1","cmd":"public.incidents","args":{},"as":{"principal":"gold","user":"insp-jones"}}' >"$T/req"
+out=$("$MTEST" raw "$CONTROL" "$KEYS" web "$T/req")
+[ "$(code "$out")" = FORBIDDEN ] || fail "the web key acting for Gold ran public.incidents: $out"
+ok "public commands are the web key's own: staff keys and the web key acting for a user are refused, and the web key may not run staff commands"
+
+expect BAD_ARGUMENT web public.register "$(reg 'Ann Early' '07700 900001' | jq -c '.consent = false')"
+expect BAD_ARGUMENT web public.register "$(reg 'Ann Early' '07700 900001' | jq -c 'del(.consent)')"
+expect BAD_ARGUMENT web public.register "$(reg 'Ann Early' '07700 900001' | jq -c 'del(.phone)')"
+expect BAD_ARGUMENT web public.register "$(reg 'Ann Early' '07700 900001' | jq -c '.language = "de"')"
+expect BAD_ARGUMENT web public.register "$(reg 'Ann Early' '07700 900001' | jq -c '.involvement = "nosy"')"
+expect BAD_ARGUMENT web public.register "$(reg 'Ann Early' '07700 900001' | jq -c '.name = "Ann\u0007Early"')"
+expect BAD_ARGUMENT web public.register "$(reg "$(printf 'x%.0s' $(seq 201))" '07700 900001')"
+expect BAD_ARGUMENT web public.register "$(reg 'Ann Early' '07700 900001' | jq -c '.safe_note = ("y" * 501)')"
+[ "$(persons_count)" = 0 ] || fail "a refused registration was stored"
+ok "consent false, no contact, a language the page does not offer, control characters, oversize fields: refused, nothing stored"
+
+r1=$(web public.register "$(reg 'Ann Early' '07700 900001')")
+[ "$(echo "$r1" | jq -c 'keys')" = '["reference"]' ] || fail "the reply says more than the reference: $r1"
+sr1=$(echo "$r1" | jq -r .reference)
+[[ $sr1 =~ ^SR-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$ ]] || fail "reference $sr1"
+p1=$(persons_ids)
+[ "$(person_field "$p1" category)" = self-referred ] || fail "category $(person_field "$p1" category)"
+[ "$(person_field "$p1" consent)" = given ] || fail "consent not recorded"
+[ -z "$(referral_open "$p1")" ] || fail "an unverified person was routed"
+m --as intake person list "$ref" --category self-referred | grep -q "Ann Early" || fail "intake does not see the unverified person"
+m --as agency:cpft person list "$ref" | grep -q "Ann Early" && fail "an agency sees an unverified person"
+board=$(m --json status "$ref" | jq -c '.board["selfreg/unverified"]')
+[ "$(echo "$board" | jq .count)" = 1 ] && [ "$(echo "$board" | jq .oldest_at)" != null ] || fail "board queue: $board"
+ok "a self-registration is stored unverified (self-referred, consent given, not routed), on the board's queue, seen by intake and no agency"
+
+r2=$(web public.register "$(reg 'Anne Early' '+44 7700 900001')")
+p2=$(persons_ids | tail -n 1)
+[ "$(duplicate_of "$p2")" = "$p1:phone" ] || fail "possible duplicate not flagged: $(duplicate_of "$p2")"
+[ "$(selfreg_field "$p2" duplicate)" = 1 ] || fail "duplicate not counted"
+[ "$(persons_count)" = 2 ] || fail "a duplicate was merged or refused"
+ok "a possible duplicate is flagged (the same number written another way), not merged"
+
+expect BAD_ARGUMENT m --as intake person verify "$p1" --outcome maybe
+m --as intake person verify "$p1" --outcome verified --note "called back, genuine" | grep -q "verified: routed as survivor" ||
+    fail "verify does not say so"
+[ "$(person_field "$p1" category)" = survivor ] || fail "verified person's category"
+[ -n "$(referral_open "$p1")" ] || fail "a verified person was not routed"
+expect CONFLICT m --as intake person verify "$p1" --outcome verified
+expect FORBIDDEN m --as agency:cpft person verify "$p2" --outcome rejected
+[ "$(m --json status "$ref" | jq '.board["selfreg/unverified"].count')" = 1 ] || fail "queue after verify"
+ok "a verified person is routed as person add routes them, leaves the queue, and cannot be verified twice"
+
+r3=$(web public.register "$(reg 'Zebedee Junkname' '07700 900777' ',"email":"junk-marker@example.org"')")
+p3=$(persons_ids | tail -n 1)
+grep -a -q -e Zebedee "$DB" "$DB-wal" 2>/dev/null || fail "the name should be on disk before the rejection"
+m --as intake person verify "$p3" --outcome rejected | grep -q "rejected" || fail "reject"
+wait_for 10 sh -c "! grep -a -q -e Zebedee -e junk-marker -e 900777 '$DB' '$DB-wal' 2>/dev/null" ||
+    fail "a rejected person's fields are still in the database file"
+dump=$(db_dump "$T/dump.sql" && cat "$T/dump.sql")
+echo "$dump" | grep -q -e Zebedee -e junk-marker -e 900777 && fail "a rejected person's fields are in a table"
+[ "$(person_field "$p3" purged)" = 1 ] || fail "rejected person not purged"
+m --as intake person list "$ref" | grep -q "Junkname" && fail "a rejected person is still listed"
+expect NOT_FOUND m --as intake person show "$p3"
+ok "a rejected self-registration's personal fields are gone from every table and the file at once"
+
+n=$(persons_count)
+for i in 4 5 6 7 8; do web public.register "$(reg "Person $i" "07700 90010$i")" >/dev/null; done
+out=$(web public.register "$(reg 'Person 9' '07700 900109')" 2>&1) && fail "over max_per_minute accepted"
+[ "$(code "$out")" = BUSY ] || fail "over max_per_minute: $out"
+echo "$out" | grep -q 'retry after [1-9][0-9]* ms' || fail "no retry_after_ms: $out"
+[ "$(persons_count)" = $((n + 5)) ] || fail "a registration over the limit was stored"
+m incident show "$ref" >/dev/null || fail "Gold is slowed or refused by the public limit"
+ok "over the plan's max_per_minute: BUSY with retry_after_ms, nothing stored, Gold unaffected"
+
+m incident unpublish "$ref" | grep -q "withdrawn from self-registration" || fail "unpublish"
+expect NOT_FOUND web public.register "$(reg 'Late Person' '07700 900200')"
+[ "$(web public.incidents '{}' | jq '.incidents | length')" = 0 ] || fail "unpublished incident still listed"
+m incident publish "$ref" --public-name "Incident at the Corn Exchange" --keyword ARENA >/dev/null
+[ "$(web public.incidents '{}' | jq '.incidents | length')" = 1 ] || fail "re-publish"
+m incident standdown "$ref" >/dev/null
+[ "$(web public.incidents '{}' | jq '.incidents | length')" = 1 ] || fail "stand-down withdrew the page"
+m incident close "$ref" --force --reason "test" >/dev/null
+[ "$(web public.incidents '{}' | jq '.incidents | length')" = 0 ] || fail "close did not withdraw the page"
+expect NOT_FOUND web public.register "$(reg 'Later Person' '07700 900201')"
+expect NOT_FOUND web public.register "$(reg 'Nobody' '07700 900202' | jq -c '.incident = "EX-NONE-2026-9999"')"
+ok "the kill switch and the close withdraw the page at once (stand-down does not); unknown is NOT_FOUND like unpublished"
+
+[ "$(audit_count command=public.register outcome=ok)" -ge 7 ] || fail "public.register not audited"
+[ "$(audit_count command=person.verify outcome=ok)" = 2 ] || fail "person.verify not audited"
+[ "$(audit_count command=incident.publish outcome=ok)" = 2 ] || fail "incident.publish not audited"
+grep -a -q 'Ann Early' <(q "SELECT * FROM audit") && fail "personal data in the audit trail"
+ok "publish, registrations and verifications are audited, without personal data"
+
+stop_daemon
