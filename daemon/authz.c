@@ -66,6 +66,7 @@ static const struct policy policy[] = {
     {"person.verify", ROLE_INTAKE | ROLE_DUTY},
     {"public.incidents", ROLE_WEB}, /* the public door: the gateway's own key only */
     {"public.register", ROLE_WEB},
+    {"public.callback", ROLE_WEB},
 };
 
 enum authz_role authz_role_of(const char *principal)

@@ -1,10 +1,10 @@
 /*
  * daemon/public_cmd.c - the public door's commands, run by the web gateway's
  * own key (principal "web", never acting for a user) and by nobody else:
- * the published incidents (public.incidents) and a self-registration
- * (public.register).  They trust nothing they did not check, answer
- * NOT_FOUND for anything not published, and say nothing about anyone.
- * The domain is selfreg.c.
+ * the published incidents (public.incidents), a self-registration
+ * (public.register) and a call-back request texted in (public.callback).  They trust nothing they
+ * did not check, answer NOT_FOUND for anything not published, and say nothing about anyone. The
+ * domain is selfreg.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -175,7 +175,63 @@ static int cmd_register(struct cmd_ctx *c)
     return 0;
 }
 
+/* ---- a call-back request (HELP KEYWORD by SMS or email) ---- */
+
+/* The sender of a keyword text: a telephone number (sms) or an email
+ * address (email), into in.  0 or -1 with c->err set. */
+static int callback_sender(struct cmd_ctx *c, const char *channel, const char *from,
+                           struct selfreg_in *in, char *phone_key, size_t len)
+{
+    if (!strcmp(channel, "sms"))
+        in->phone = from;
+    else if (!strcmp(channel, "email"))
+        in->email = from;
+    else
+        return proto_fail(&c->err, ERR_BAD_ARGUMENT, "\"channel\" is sms or email");
+    in->source = channel;
+    return contact_check(c, in, phone_key, len);
+}
+
+static int cmd_callback(struct cmd_ctx *c)
+{
+    const char *kw = NULL, *from = NULL, *channel = NULL, *lang = NULL;
+    struct selfreg_pub pub;
+    const struct plan *plan = NULL;
+    struct selfreg_in in = {0};
+    char phone_key[32], reference[SELFREG_REFERENCE_LEN + 1];
+    if (proto_arg_str(c->args, "keyword", true, SELFREG_KEYWORD_MAX, &kw, &c->err) ||
+        proto_arg_str(c->args, "from", true, 254, &from, &c->err) ||
+        proto_arg_str(c->args, "channel", true, 5, &channel, &c->err) ||
+        proto_arg_str(c->args, "language", false, 3, &lang, &c->err) ||
+        published(c, kw, true, &pub, &plan) ||
+        callback_sender(c, channel, from, &in, phone_key, sizeof(phone_key)))
+        return -1;
+    if (lang && !language_offered(plan, lang))
+        return proto_fail(&c->err, ERR_BAD_ARGUMENT, "\"language\" is not one this page offers");
+    if (rate_check(c, &pub, plan))
+        return -1;
+    in.incident_id = pub.incident_id;
+    in.name = SELFREG_CALLBACK_NAME;
+    in.language = lang;
+    in.consent = "not_asked"; /* they asked to be called: the call handler asks */
+    in.referral_due_at = persons_referral_due(&plan->persons, c->now);
+    int64_t person = 0;
+    int dups = 0;
+    int rc = selfreg_add(c->m, c->outbox, &in, c->actor, c->now, &person, reference, &dups);
+    if (rc != 0)
+        return dispatch_storage_fail(c, rc);
+    snprintf(c->target, sizeof(c->target), "person %lld", (long long)person);
+    snprintf(c->detail, sizeof(c->detail), "{\"source\":\"%s\",\"possible_duplicates\":%d}",
+             channel, dups);
+    char url[512];
+    snprintf(url, sizeof(url), "%s/%s", plan->public_.url, pub.keyword);
+    c->result = json_pack("{s:s, s:s, s:s, s:s}", "reference", reference, "url", url, "hub_phone",
+                          plan->public_.hub_phone, "public_name", pub.public_name);
+    return 0;
+}
+
 static const char *const incidents_args[] = {NULL};
+static const char *const callback_args[] = {"keyword", "from", "channel", "language", NULL};
 static const char *const register_args[] = {
     "incident",  "name",        "phone",         "email",   "safe_to_call", "safe_note", "language",
     "home_area", "involvement", "wants_support", "consent", "source",       NULL};
@@ -183,5 +239,6 @@ static const char *const register_args[] = {
 const struct command public_commands[] = {
     {.name = "public.incidents", .fn = cmd_incidents, .args = incidents_args},
     {.name = "public.register", .fn = cmd_register, .args = register_args, .flags = CMD_MUTATING},
+    {.name = "public.callback", .fn = cmd_callback, .args = callback_args, .flags = CMD_MUTATING},
     {.name = NULL},
 };

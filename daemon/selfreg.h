@@ -25,6 +25,9 @@
 #define SELFREG_KEYWORD_MAX 16
 #define SELFREG_PUBLIC_NAME_MAX 100
 #define SELFREG_REFERENCE_LEN 12 /* "SR-XXXX-XXXX" */
+/* The name a call-back request (public.callback) is listed under: the
+ * person gave only their number or address. */
+#define SELFREG_CALLBACK_NAME "(call-back request)"
 
 struct muster;
 struct outbox;

@@ -122,12 +122,29 @@ m --as intake person list "$ref" | grep -q "Junkname" && fail "a rejected person
 expect NOT_FOUND m --as intake person show "$p3"
 ok "a rejected self-registration's personal fields are gone from every table and the file at once"
 
-n=$(persons_count)
-for i in 4 5 6 7 8; do web public.register "$(reg "Person $i" "07700 90010$i")" >/dev/null; done
-out=$(web public.register "$(reg 'Person 9' '07700 900109')" 2>&1) && fail "over max_per_minute accepted"
-[ "$(code "$out")" = BUSY ] || fail "over max_per_minute: $out"
-echo "$out" | grep -q 'retry after [1-9][0-9]* ms' || fail "no retry_after_ms: $out"
-[ "$(persons_count)" = $((n + 5)) ] || fail "a registration over the limit was stored"
+cb=$(web public.callback '{"keyword":"arena","from":"+44 7700 900555","channel":"sms"}')
+[ "$(echo "$cb" | jq -c 'keys')" = '["hub_phone","public_name","reference","url"]' ] || fail "callback reply: $cb"
+[ "$(echo "$cb" | jq -r .url)" = https://victims.example.police.uk/p/ARENA ] || fail "callback url: $cb"
+[ "$(echo "$cb" | jq -r .hub_phone)" = "0800 112 4455" ] || fail "callback hub phone: $cb"
+pc=$(persons_ids | tail -n 1)
+[ "$(person_field "$pc" category)" = self-referred ] && [ "$(person_field "$pc" name)" = "(call-back request)" ] &&
+    [ "$(person_field "$pc" phone)" = "+44 7700 900555" ] && [ "$(selfreg_field "$pc" state)" = unverified ] ||
+    fail "the call-back request is not in the unverified queue"
+web public.callback '{"keyword":"ARENA","from":"ann@example.org","channel":"email","language":"pl"}' >/dev/null
+[ "$(m --json status "$ref" | jq '.board["selfreg/unverified"].count')" = 3 ] || fail "queue after call-backs"
+expect NOT_FOUND web public.callback '{"keyword":"NOPE","from":"07700900556","channel":"sms"}'
+expect BAD_ARGUMENT web public.callback '{"keyword":"ARENA","from":"call me","channel":"sms"}'
+expect FORBIDDEN m --as duty request public.callback '{"keyword":"ARENA","from":"07700900556","channel":"sms"}'
+ok "a texted HELP ARENA is a call-back request in the same unverified queue, answered with the page link, the Hub's number and the public name"
+
+busy=
+for i in $(seq 1 9); do
+    n=$(persons_count)
+    out=$(web public.register "$(reg "Person $i" "07700 90010$i")" 2>&1) || { busy=$out && break; }
+done
+[ "$(code "$busy")" = BUSY ] || fail "over max_per_minute: [$busy]"
+echo "$busy" | grep -q 'retry after [1-9][0-9]* ms' || fail "no retry_after_ms: $busy"
+[ "$(persons_count)" = "$n" ] || fail "a registration over the limit was stored"
 m incident show "$ref" >/dev/null || fail "Gold is slowed or refused by the public limit"
 ok "over the plan's max_per_minute: BUSY with retry_after_ms, nothing stored, Gold unaffected"
 
@@ -144,7 +161,9 @@ expect NOT_FOUND web public.register "$(reg 'Later Person' '07700 900201')"
 expect NOT_FOUND web public.register "$(reg 'Nobody' '07700 900202' | jq -c '.incident = "EX-NONE-2026-9999"')"
 ok "the kill switch and the close withdraw the page at once (stand-down does not); unknown is NOT_FOUND like unpublished"
 
-[ "$(audit_count command=public.register outcome=ok)" -ge 7 ] || fail "public.register not audited"
+[ "$(audit_count command=public.register outcome=ok)" -ge 4 ] || fail "public.register not audited"
+[ "$(audit_count command=public.callback outcome=ok)" = 2 ] || fail "public.callback not audited"
+[ "$(audit_count command=public.register outcome=BUSY)" = 1 ] || fail "the BUSY refusal not audited"
 [ "$(audit_count command=person.verify outcome=ok)" = 2 ] || fail "person.verify not audited"
 [ "$(audit_count command=incident.publish outcome=ok)" = 2 ] || fail "incident.publish not audited"
 grep -a -q 'Ann Early' <(q "SELECT * FROM audit") && fail "personal data in the audit trail"
