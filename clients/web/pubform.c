@@ -148,7 +148,7 @@ static bool phone_ok(const char *s)
         else if (!strchr("+ -()", *p))
             return false;
     }
-    return digits >= 5;
+    return digits >= 6 && digits <= 15; /* as musterd takes them */
 }
 
 static bool email_ok(const char *s)
