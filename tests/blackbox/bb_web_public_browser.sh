@@ -3,7 +3,7 @@
 # language at 390x844 and 1366x768 with JavaScript on and off, axe-core
 # clean; registrations with and without JavaScript seen by intake with
 # the CLI and verified; a script typed into the form refused and never
-# run; screenshots in build/.../web-screenshots/public-*.png.
+# run; the duty manager's wall board shows the unverified queue; screenshots in build/.../web-screenshots/public-*.png.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/web_lib.sh"
 
@@ -12,6 +12,7 @@ web_key
 start_daemon
 ref=$(m incident standup --plan cambridgeshire --level 1 --exercise --operation BROWSER | head -n 1)
 m incident publish "$ref" --public-name "City centre incident" --keyword ARENA >/dev/null
+web_users
 web_start --public-per-address 20
 chrome_start
 export REF=$ref SRC
@@ -20,6 +21,7 @@ step() { web_step public_test "$1"; }
 step languages
 step submit
 step hostile
+step board
 for pid in $(m --as intake --json person list "$ref" | jq -r '.persons[].person'); do
     m --as intake person verify "$pid" --outcome verified >/dev/null
 done

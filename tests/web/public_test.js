@@ -9,7 +9,7 @@
 
 const fs = require('fs');
 const path = require('path');
-const {E, SLOW, fail, ok, check, cli, main} = require('./lib');
+const {E, SLOW, fail, ok, check, cli, signIn, main} = require('./lib');
 
 const LANGS = ['en', 'pl', 'lt', 'ro', 'pt'];
 const SIZES = [[390, 844], [1366, 768]];
@@ -135,4 +135,15 @@ async function stepHostile(browser) {
   ok('a script typed as a name is refused with a message, never runs, and nothing is stored');
 }
 
-main({languages: stepLanguages, submit: stepSubmit, hostile: stepHostile});
+// The duty manager's wall board shows the queue waiting for a call handler.
+async function stepBoard(browser) {
+  const {ctx, page} = await signIn(browser, 'duty');
+  await page.goto(`${E.WEB}/board`);
+  await page.waitForFunction(() => [...document.querySelectorAll('#alarms dt')].some((dt) =>
+    dt.textContent === 'Self-registered, unverified' && /^2 \(oldest \d+ min\)$/.test(dt.nextElementSibling.textContent)),
+  {timeout: 5000 * SLOW}).catch(async () => fail(`the board: ${await page.$eval('#alarms', (e) => e.textContent)}`));
+  await ctx.close();
+  ok('the duty manager\'s board shows 2 self-registered, unverified, with the age of the oldest');
+}
+
+main({languages: stepLanguages, submit: stepSubmit, hostile: stepHostile, board: stepBoard});
