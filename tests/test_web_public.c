@@ -157,11 +157,11 @@ static const struct form_case forms[] = {
      "&language=en&involvement=injured&support=no&consent=yes",
      0,
      {[PF_NAME] = "err_bad_chars"}},
-    {"name=a%00b&phone=12345&safe_to_call=x&home_area=y&language=en&involvement=injured"
+    {"name=a%00b&phone=123456&safe_to_call=x&home_area=y&language=en&involvement=injured"
      "&support=no&consent=yes",
      0,
      {[PF_NAME] = "err_bad_chars"}},
-    {"name=a%1Bb&phone=12345&safe_to_call=x%0D%0A&home_area=y&language=en&involvement=x"
+    {"name=a%1Bb&phone=123456&safe_to_call=x%0D%0A&home_area=y&language=en&involvement=x"
      "&support=maybe",
      0,
      {[PF_NAME] = "err_bad_chars",
@@ -209,7 +209,7 @@ static void test_form_limits(void **state)
     (void)state;
     char body[1200];
     const char *langs[] = {"en", NULL}, *err[PUBFORM_NFIELDS];
-    snprintf(body, sizeof(body), "phone=12345&home_area=%0101d", 7); /* 101 characters */
+    snprintf(body, sizeof(body), "phone=123456&home_area=%0101d", 7); /* 101 characters */
     struct pubform f;
     assert_int_equal(pubform_parse(body, strlen(body), &f), 0);
     pubform_check(&f, langs, err);
@@ -217,7 +217,7 @@ static void test_form_limits(void **state)
     assert_null(pubform_text(&f, PF_HOME_AREA)); /* never shown back */
     pubform_free(&f);
     /* 100 characters of two bytes each: within the limit (characters, not bytes) */
-    strcpy(body, "phone=12345&home_area=");
+    strcpy(body, "phone=123456&home_area=");
     for (int i = 0; i < 100; i++)
         strcat(body, "%C5%81");
     assert_int_equal(pubform_parse(body, strlen(body), &f), 0);

@@ -123,11 +123,6 @@ static int load_dir(struct i18n *t, const char *dir, char *err, size_t errlen)
     return rc;
 }
 
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 int i18n_open(const char *dir, struct i18n **out, char *err, size_t errlen)
 {
     struct i18n *t = calloc(1, sizeof(*t));
@@ -144,10 +139,12 @@ int i18n_open(const char *dir, struct i18n **out, char *err, size_t errlen)
         i18n_free(t);
         return rc;
     }
-    for (size_t i = 0; i < t->n; i++)
-        t->names[i] = t->lang[i];
-    if (t->n > 2) /* the others in a fixed order */
-        qsort(t->names + 1, t->n - 1, sizeof(t->names[0]), by_name);
+    for (size_t i = 0; i < t->n; i++) { /* English, then the others in order */
+        size_t k = i;
+        for (; k > 1 && strcmp(t->names[k - 1], t->lang[i]) > 0; k--)
+            t->names[k] = t->names[k - 1];
+        t->names[k] = t->lang[i];
+    }
     *out = t;
     return 0;
 }
