@@ -51,28 +51,13 @@ __attribute__((format(printf, 2, 3))) static void rawf(struct html *h, const cha
 /* Text, escaped for an element or a quoted attribute. */
 static void text(struct html *h, const char *s)
 {
+    static const char *const esc[256] = {
+        ['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;", ['"'] = "&quot;", ['\''] = "&#39;"};
     char one[2] = {0};
     for (; s && *s; s++) {
-        switch (*s) {
-        case '&':
-            raw(h, "&amp;");
-            break;
-        case '<':
-            raw(h, "&lt;");
-            break;
-        case '>':
-            raw(h, "&gt;");
-            break;
-        case '"':
-            raw(h, "&quot;");
-            break;
-        case '\'':
-            raw(h, "&#39;");
-            break;
-        default:
-            one[0] = *s;
-            raw(h, one);
-        }
+        const char *e = esc[(unsigned char)*s];
+        one[0] = *s;
+        raw(h, e ? e : one);
     }
 }
 
@@ -107,6 +92,15 @@ static void say(struct html *h, const struct pubpage *p, const char *key)
     char *w = pubhtml_words(p, key, NULL, NULL);
     text(h, w ? w : "");
     free(w);
+}
+
+/* The text of key between the markup open and close. */
+static void wrap(struct html *h, const struct pubpage *p, const char *open, const char *key,
+                 const char *close)
+{
+    raw(h, open);
+    say(h, p, key);
+    raw(h, close);
 }
 
 static void picker(struct html *h, const struct pubpage *p)
@@ -156,9 +150,7 @@ static void foot(struct html *h, const struct pubpage *p)
 
 static void para(struct html *h, const struct pubpage *p, const char *key)
 {
-    raw(h, "<p>");
-    say(h, p, key);
-    raw(h, "</p>");
+    wrap(h, p, "<p>", key, "</p>");
 }
 
 void pubhtml_list(struct html *h, const struct pubpage *p, json_t *incidents)
@@ -283,9 +275,7 @@ static void summary(struct html *h, const struct pubpage *p, const char *const *
     say(h, p, "err_title");
     raw(h, "</h2><ul>");
     if (notice) {
-        raw(h, "<li>");
-        say(h, p, notice);
-        raw(h, "</li>");
+        wrap(h, p, "<li>", notice, "</li>");
     }
     for (int i = 0; err && i < PUBFORM_NFIELDS; i++) {
         if (!err[i] || i == PF_T || i == PF_WITHDRAW)
@@ -303,9 +293,7 @@ static void form_intro(struct html *h, const struct pubpage *p)
     say(h, p, "incident");
     raw(h, "</p>");
     para(h, p, "intro");
-    raw(h, "<h2>");
-    say(h, p, "who_title");
-    raw(h, "</h2>");
+    wrap(h, p, "<h2>", "who_title", "</h2>");
     para(h, p, "who_text");
 }
 
@@ -375,9 +363,7 @@ void pubhtml_thanks(struct html *h, const struct pubpage *p, const char *referen
     text(h, reference);
     raw(h, "</strong></p>");
     para(h, p, "reference_hint");
-    raw(h, "<h2>");
-    say(h, p, "next_title");
-    raw(h, "</h2>");
+    wrap(h, p, "<h2>", "next_title", "</h2>");
     para(h, p, "next_text");
     foot(h, p);
 }
@@ -430,9 +416,7 @@ void pubhtml_update(struct html *h, const struct pubpage *p, json_t *mine,
     say(h, p, "update_submit");
     raw(h, "</button>");
     if (given) {
-        raw(h, "<h2>");
-        say(h, p, "withdraw_title");
-        raw(h, "</h2>");
+        wrap(h, p, "<h2>", "withdraw_title", "</h2>");
         para(h, p, "withdraw_text");
         raw(h, "<button type=\"submit\" class=\"withdraw\" name=\"withdraw\" value=\"yes\">");
         say(h, p, "withdraw_button");
