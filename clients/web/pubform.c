@@ -27,6 +27,8 @@ const struct pubform_def pubform_defs[PUBFORM_NFIELDS] = {
     [PF_CONSENT] = {"consent", 16},
     [PF_T] = {"t", PUBFORM_T_LEN - 1},
     [PF_WITHDRAW] = {"withdraw", 16},
+    [PF_REFERENCE] = {"reference", 32},
+    [PF_CONTACT] = {"contact", 254},
 };
 
 const char *const pubform_involvements[] = {"injured",  "present", "witness",
@@ -217,6 +219,20 @@ int pubform_check_update(const struct pubform *f, const char *err[PUBFORM_NFIELD
         err[i] = usable(f, i);
         if (!err[i] && (i == PF_PHONE || i == PF_EMAIL))
             err[i] = rule(f, i, NULL);
+        n += err[i] != NULL;
+    }
+    return n;
+}
+
+int pubform_check_link(const struct pubform *f, const char *err[PUBFORM_NFIELDS])
+{
+    int n = 0;
+    for (int i = 0; i < PUBFORM_NFIELDS; i++) {
+        err[i] = usable(f, i);
+        if (!err[i] && i == PF_REFERENCE && blank(f, i))
+            err[i] = "err_reference";
+        if (!err[i] && i == PF_CONTACT && blank(f, i))
+            err[i] = "err_contact_given";
         n += err[i] != NULL;
     }
     return n;

@@ -41,6 +41,8 @@ enum pubform_field {
     PF_CONSENT,
     PF_T,
     PF_WITHDRAW,
+    PF_REFERENCE, /* asking for a one-time link: the reference */
+    PF_CONTACT,   /* and the phone or e-mail given */
     PUBFORM_NFIELDS
 };
 
@@ -79,6 +81,9 @@ int pubform_check(const struct pubform *f, const char *const *languages,
 
 /* Check an update through a one-time link (every field optional). */
 int pubform_check_update(const struct pubform *f, const char *err[PUBFORM_NFIELDS]);
+
+/* Check a request for a one-time link (reference and contact). */
+int pubform_check_link(const struct pubform *f, const char *err[PUBFORM_NFIELDS]);
 
 /* public.register's arguments for a checked registration (new). */
 json_t *pubform_register_args(const struct pubform *f, const char *incident);

@@ -134,6 +134,7 @@ static void head(struct html *h, const struct pubpage *p, const char *title)
     raw(h, "</header><main id=\"main\"><h1>");
     say(h, p, title);
     raw(h, "</h1>");
+    wrap(h, p, "<p class=\"emergency\">", "emergency", "</p>"); /* danger first */
 }
 
 static void foot(struct html *h, const struct pubpage *p)
@@ -143,9 +144,7 @@ static void foot(struct html *h, const struct pubpage *p)
         say(h, p, "call_hub");
         raw(h, "</p>");
     }
-    raw(h, "<p class=\"emergency\">");
-    say(h, p, "emergency");
-    raw(h, "</p></main></body></html>\n");
+    raw(h, "</main></body></html>\n");
 }
 
 static void para(struct html *h, const struct pubpage *p, const char *key)
@@ -191,13 +190,17 @@ static void input(struct html *h, const struct pubpage *p, const struct pubform 
 {
     const char *name = pubform_defs[i].name;
     rawf(h, "<div class=\"field%s\"><label for=\"f-%s\">", err && err[i] ? " bad" : "", name);
-    say(h, p,
-        i == PF_SAFE_TO_CALL ? "safe_to_call_label"
-        : i == PF_SAFE_NOTE  ? "safe_note_label"
-        : i == PF_HOME_AREA  ? "home_area_label"
-        : i == PF_PHONE      ? "phone_label"
-        : i == PF_EMAIL      ? "email_label"
-                             : "name_label");
+    static const char *const labels[PUBFORM_NFIELDS] = {
+        [PF_NAME] = "name_label",
+        [PF_PHONE] = "phone_label",
+        [PF_EMAIL] = "email_label",
+        [PF_SAFE_TO_CALL] = "safe_to_call_label",
+        [PF_SAFE_NOTE] = "safe_note_label",
+        [PF_HOME_AREA] = "home_area_label",
+        [PF_REFERENCE] = "reference_input_label",
+        [PF_CONTACT] = "contact_input_label",
+    };
+    say(h, p, labels[i] ? labels[i] : "name_label");
     raw(h, " <span class=\"req\">");
     say(h, p, required ? "required" : "optional");
     raw(h, "</span></label>");
@@ -365,6 +368,11 @@ void pubhtml_thanks(struct html *h, const struct pubpage *p, const char *referen
     para(h, p, "reference_hint");
     wrap(h, p, "<h2>", "next_title", "</h2>");
     para(h, p, "next_text");
+    raw(h, "<p>");
+    say(h, p, "link_later");
+    rawf(h, " <a href=\"/r/?lang=%s\">", p->lang);
+    say(h, p, "link_title");
+    raw(h, "</a></p>");
     foot(h, p);
 }
 
@@ -387,6 +395,25 @@ void pubhtml_message(struct html *h, const struct pubpage *p, const char *title,
     }
     raw(h, "</p>");
     free(w);
+    foot(h, p);
+}
+
+void pubhtml_link(struct html *h, const struct pubpage *p, const struct pubform *f,
+                  const char *const err[PUBFORM_NFIELDS])
+{
+    head(h, p, "link_title");
+    bool bad = false;
+    for (int i = 0; err && i < PUBFORM_NFIELDS; i++)
+        bad = bad || err[i];
+    if (bad)
+        summary(h, p, err, NULL);
+    para(h, p, "link_text");
+    rawf(h, "<form method=\"post\" action=\"/r/?lang=%s\" accept-charset=\"utf-8\" novalidate>",
+         p->lang);
+    input(h, p, f, err, PF_REFERENCE, "text", "off", NULL, true);
+    input(h, p, f, err, PF_CONTACT, "text", "off", NULL, true);
+    wrap(h, p, "<button type=\"submit\">", "link_submit", "</button>");
+    raw(h, "</form>");
     foot(h, p);
 }
 

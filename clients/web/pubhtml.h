@@ -45,6 +45,8 @@ void pubhtml_form(struct html *h, const struct pubpage *p, const struct pubform 
 void pubhtml_thanks(struct html *h, const struct pubpage *p, const char *reference);
 void pubhtml_message(struct html *h, const struct pubpage *p, const char *title, const char *text,
                      long minutes);
+void pubhtml_link(struct html *h, const struct pubpage *p, const struct pubform *f,
+                  const char *const err[PUBFORM_NFIELDS]);
 void pubhtml_update(struct html *h, const struct pubpage *p, json_t *mine,
                     const char *const err[PUBFORM_NFIELDS]);
 

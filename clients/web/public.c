@@ -413,19 +413,51 @@ static enum MHD_Result link_update(struct view *v, const char *token, json_t *mi
                     : message(v, MHD_HTTP_OK, "updated_title", "next_text", 0);
 }
 
+/* GET /r/: the form asking for a link; POST /r/: public.link, then the
+ * same page whatever musterd found (it never says whether the reference
+ * and the contact matched, nor does the page). */
+static enum MHD_Result link_request(struct view *v, bool post)
+{
+    struct http_req *r = v->r;
+    struct html h = {0};
+    struct pubform f;
+    const char *err[PUBFORM_NFIELDS];
+    if (!post) {
+        pubhtml_link(&h, &v->pg, NULL, NULL);
+        return send_html(r, MHD_HTTP_OK, &h, 0);
+    }
+    if (r->too_large || r->len > PUBFORM_BODY_MAX)
+        return message(v, MHD_HTTP_CONTENT_TOO_LARGE, "err_title", "err_too_long", 0);
+    if (pubform_parse(r->body ? r->body : "", r->len, &f) != 0 || pubform_check_link(&f, err) > 0) {
+        pubhtml_link(&h, &v->pg, &f, err);
+        pubform_free(&f);
+        return send_html(r, MHD_HTTP_BAD_REQUEST, &h, 0);
+    }
+    json_t *done = NULL;
+    int rc = ask(
+        v->p, "public.link",
+        json_pack("{s:s, s:s}", "reference", f.v[PF_REFERENCE], "contact", f.v[PF_CONTACT]), &done);
+    json_decref(done);
+    pubform_free(&f);
+    if (rc == -ETIMEDOUT)
+        return message(v, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable_title", "unavailable_text", 0);
+    return message(v, MHD_HTTP_OK, "link_sent_title", "link_sent_text", 0);
+}
+
 enum MHD_Result public_link(struct http_req *r)
 {
     struct view v = {.p = r->w->pub, .r = r};
     bool post = !strcmp(r->method, "POST");
     if (!post && strcmp(r->method, "GET") && strcmp(r->method, "HEAD"))
         return http_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "METHOD", "method not allowed");
-    const char *token = token_of(r->url);
+    bool asking = !strcmp(r->url, "/r/");
+    const char *token = asking ? NULL : token_of(r->url);
     char key[80];
     snprintf(key, sizeof(key), "r:%s", r->addr);
     int64_t now = web_now_ms(), wait = limiter_wait(v.p->addr, key, LIMIT_MAX, now);
     json_t *mine = NULL;
     int rc = wait > 0 || !token
-                 ? -ENOENT
+                 ? (asking ? 0 : -ENOENT)
                  : ask(v.p, "public.token", json_pack("{s:s}", "token", token), &mine);
     limiter_fail(v.p->addr, key, now);
     v.list = incidents(v.p);
@@ -436,6 +468,8 @@ enum MHD_Result public_link(struct http_req *r)
     enum MHD_Result out;
     if (wait > 0) {
         out = message(&v, MHD_HTTP_TOO_MANY_REQUESTS, "limit_title", "limit_text", wait);
+    } else if (asking) {
+        out = link_request(&v, post);
     } else if (rc != 0) {
         out = link_failed(&v, rc);
     } else if (post) {
