@@ -437,6 +437,22 @@ static void pathway_line(const struct view *v, json_t *p, int w, struct block *b
               cap > 0 && ref >= cap ? S_ALERT : "", bar, extra);
 }
 
+/* The self-registrations waiting for a call handler (an incident Gold
+ * published), with the age of the oldest: a queue that must not grow old. */
+static void selfreg_line(const struct view *v, struct block *b)
+{
+    json_t *q = json_object_get(v->board, "selfreg/unverified");
+    if (!json_is_object(q))
+        return;
+    long long n = count(q, "count");
+    json_t *oldest = json_object_get(q, "oldest_at");
+    char age[32] = "";
+    if (n > 0 && json_is_integer(oldest))
+        fmt_duration(clock_real_ms() + v->skew - json_integer_value(oldest), age, sizeof(age));
+    block_add(b, "  self-registered, unverified: %s%lld" S_END "%s%s%s", n ? S_ALERT : "", n,
+              n ? " (oldest " : "", age, n ? "; muster person verify P --outcome ...)" : "");
+}
+
 static void persons_block(const struct view *v, int w, struct block *b)
 {
     char cats[1024], contact[1024];
@@ -449,6 +465,7 @@ static void persons_block(const struct view *v, int w, struct block *b)
     b->fixed = 1;
     if (contact[0])
         block_add(b, "  contact:%s", contact);
+    selfreg_line(v, b);
     json_array_foreach(json_object_get(v->meta, "pathways"), i, p) pathway_line(v, p, w, b);
 }
 

@@ -128,6 +128,7 @@ void plan_free(struct plan *plan)
     free(plan->public_.languages);
     free(plan->public_.hub_phone);
     free(plan->public_.url);
+    free(plan->public_.sender);
     for (size_t i = 0; i < plan->nlevels; i++) {
         free(plan->levels[i].name);
         free(plan->levels[i].description);

@@ -260,6 +260,7 @@ struct plan_public {
     char *hub_phone;    /* the Hub's number given to the public */
     char *url;          /* the public base URL of muster-web, http(s)://... */
     int max_per_minute; /* public submissions per incident per minute musterd accepts */
+    char *sender;       /* exec target sending a one-time link to a person's contact, or NULL */
 };
 
 struct plan {

@@ -347,6 +347,7 @@ static const struct field public_fields[] = {
     F_STR("hub_phone", plan_public, hub_phone, REQUIRED, 40, NULL),
     F_STR("url", plan_public, url, REQUIRED, 200, plan_check_public_url),
     F_INT("max_per_minute", plan_public, max_per_minute, OPTIONAL, 1, 100000, 600),
+    F_STR("sender", plan_public, sender, OPTIONAL, 2000, NULL),
 };
 
 static const struct schema public_schema = {"public", sizeof(struct plan_public),

@@ -67,6 +67,9 @@ static const struct policy policy[] = {
     {"public.incidents", ROLE_WEB}, /* the public door: the gateway's own key only */
     {"public.register", ROLE_WEB},
     {"public.callback", ROLE_WEB},
+    {"public.link", ROLE_WEB},
+    {"public.token", ROLE_WEB},
+    {"public.update", ROLE_WEB},
 };
 
 enum authz_role authz_role_of(const char *principal)

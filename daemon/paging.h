@@ -21,6 +21,7 @@ struct muster;
 struct outbox;
 struct paging;
 struct plan;
+struct plan_paging;
 
 /* Start paging: channels, sessions, the timer; resume deliveries cut off
  * by a crash.  Returns 0 or -errno. */
@@ -165,5 +166,15 @@ void paging_session_seen(struct muster *m, const char *agency_id, const char *ke
 
 /* End the listener sessions whose key is no longer in the keyring. */
 void paging_sessions_revoke(struct muster *m);
+
+/* A message of the public door to an affected person's own contact (a
+ * one-time link): once the transaction commits, the exec target `sender`
+ * (a plan's public sender) runs with contact as its one argument and the
+ * text on stdin (MUSTER_TEXT, MUSTER_TARGET = contact, MUSTER_SUBJECT),
+ * within the paging's exec timeout; the outcome is logged, never
+ * retried (the person asks again).  Everything is copied.  0 or -errno. */
+int paging_public_send(struct muster *m, struct outbox *ob, const char *sender, const char *contact,
+                       const char *incident_ref, const char *subject, const char *text,
+                       const struct plan_paging *paging);
 
 #endif

@@ -40,6 +40,7 @@ struct paging {
     struct paging_session *sessions;
     size_t nsessions, capsessions;
     bool tick_queued, rearm_queued;
+    int64_t public_seq; /* ids of the public door's messages (paging_public.c) */
 };
 
 /* Inside a transaction: a new page of agency_id for the incident (a call

@@ -2,21 +2,30 @@
  * daemon/public_cmd.c - the public door's commands, run by the web gateway's
  * own key (principal "web", never acting for a user) and by nobody else:
  * the published incidents (public.incidents), a self-registration
- * (public.register) and a call-back request texted in (public.callback).  They trust nothing they
+ * (public.register), a call-back request texted in (public.callback), and
+ * the way back in: a one-time link sent to the person's own contact
+ * (public.link), what it shows (public.token) and the change made with it
+ * (public.update).  They trust nothing they
  * did not check, answer NOT_FOUND for anything not published, and say nothing about anyone. The
  * domain is selfreg.c.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <sodium.h>
 
 #include "dispatch.h"
 #include "frozen.h"
 #include "incident.h"
 #include "namefold.h"
+#include "outbox.h"
+#include "paging.h"
 #include "persons.h"
 #include "plan.h"
 #include "selfreg.h"
+#include "server.h"
 
 static int cmd_incidents(struct cmd_ctx *c)
 {
@@ -230,7 +239,197 @@ static int cmd_callback(struct cmd_ctx *c)
     return 0;
 }
 
+/* ---- a way back in: one-time links ---- */
+
+/* A reference as people type it ("sr-7kq2 mx4p"): its one canonical form
+ * "SR-7KQ2-MX4P" into out.  0, or -1 when it is not a reference. */
+static int reference_read(const char *in, char out[SELFREG_REFERENCE_LEN + 1])
+{
+    char code[PROTO_ACK_CODE_LEN + 1];
+    while (*in == ' ')
+        in++;
+    if ((in[0] != 'S' && in[0] != 's') || (in[1] != 'R' && in[1] != 'r'))
+        return -1;
+    if (proto_ack_code(in + 2, code) != 0)
+        return -1;
+    snprintf(out, SELFREG_REFERENCE_LEN + 1, "SR-%.4s-%.4s", code, code + 4);
+    return 0;
+}
+
+/* The contact a link request names: a number (its key into phone_key) or
+ * an email address. */
+static int link_contact(struct cmd_ctx *c, const char *contact, char *phone_key, size_t len,
+                        const char **email)
+{
+    *email = NULL;
+    if (strchr(contact, '@')) {
+        if (strchr(contact, ' '))
+            return proto_fail(&c->err, ERR_BAD_ARGUMENT,
+                              "\"contact\" must be a telephone number or an email address");
+        *email = contact;
+        phone_key[0] = '\0';
+        return 0;
+    }
+    if (!namefold_phone_key(contact, phone_key, len))
+        return proto_fail(&c->err, ERR_BAD_ARGUMENT,
+                          "\"contact\" must be a telephone number or an email address");
+    return 0;
+}
+
+/* Send the link to the contact, through the plan's public sender. */
+static int link_send(struct cmd_ctx *c, const struct selfreg_link *l, const char *contact)
+{
+    struct incident inc;
+    int rc = incident_find(c->m->store, l->ref, &inc);
+    const struct plan *plan = rc > 0 ? frozen_plan(c->m, inc.id) : NULL;
+    if (rc < 0 || !plan)
+        return rc < 0 ? rc : -ENOENT;
+    if (!plan->public_.sender) {
+        outbox_log(c->outbox, "public: %s has no public sender: a link was not sent", l->ref);
+        return 0;
+    }
+    char text[1024], subject[600];
+    snprintf(subject, sizeof(subject), "%s: your link", l->public_name);
+    snprintf(text, sizeof(text),
+             "%s: to change how we may contact you safely, or to withdraw your consent, open "
+             "%s/r/%s (it works once, for 24 hours). If you did not ask for it, ignore this "
+             "message. Questions: %s.",
+             l->public_name, plan->public_.url, l->token, plan->public_.hub_phone);
+    return paging_public_send(c->m, c->outbox, plan->public_.sender, contact, l->ref, subject, text,
+                              &plan->paging);
+}
+
+static int cmd_link(struct cmd_ctx *c)
+{
+    const char *ref_in = NULL, *contact = NULL, *email = NULL;
+    char reference[SELFREG_REFERENCE_LEN + 1], phone_key[32];
+    if (proto_arg_str(c->args, "reference", true, 32, &ref_in, &c->err) ||
+        proto_arg_str(c->args, "contact", true, 254, &contact, &c->err))
+        return -1;
+    if (reference_read(ref_in, reference) != 0)
+        return proto_fail(&c->err, ERR_BAD_ARGUMENT, "\"reference\" is SR- and 8 characters");
+    if (link_contact(c, contact, phone_key, sizeof(phone_key), &email))
+        return -1;
+    struct selfreg_link l = {0};
+    int rc =
+        selfreg_link_issue(c->m, reference, phone_key[0] ? phone_key : NULL, email, c->now, &l);
+    if (rc > 0) {
+        snprintf(c->target, sizeof(c->target), "person %lld", (long long)l.person);
+        rc = link_send(c, &l, contact);
+    }
+    sodium_memzero(l.token, sizeof(l.token));
+    if (rc < 0)
+        return dispatch_storage_fail(c, rc);
+    c->result = json_pack("{s:b}", "sent", 1); /* whether or not it matched: no oracle */
+    return 0;
+}
+
+/* A link that works, or NOT_FOUND (used, expired, unknown: the same). */
+static int token_get(struct cmd_ctx *c, struct selfreg_token *t)
+{
+    const char *token = NULL;
+    if (proto_arg_str(c->args, "token", true, 64, &token, &c->err))
+        return -1;
+    int rc = selfreg_token_find(c->m, token, c->now, t);
+    if (rc < 0)
+        return dispatch_storage_fail(c, rc);
+    if (rc == 0)
+        return proto_fail(&c->err, ERR_NOT_FOUND, "this link has been used or has expired");
+    snprintf(c->target, sizeof(c->target), "person %lld", (long long)t->person);
+    return 0;
+}
+
+static int cmd_token(struct cmd_ctx *c)
+{
+    struct selfreg_token t = {0};
+    if (token_get(c, &t))
+        return -1;
+    c->result = json_incref(t.view);
+    selfreg_token_clear(&t);
+    return 0;
+}
+
+/* The changes of a public.update, checked; the changed fields' names
+ * into fields. */
+static int change_parse(struct cmd_ctx *c, struct selfreg_change *ch, char *phone_key, size_t len,
+                        json_t *fields)
+{
+    json_t *a = c->args;
+    if (proto_arg_text(a, "safe_to_call", false, 200, &ch->safe_to_call, &c->err) ||
+        proto_arg_text(a, "safe_note", false, 500, &ch->safe_note, &c->err) ||
+        proto_arg_str(a, "phone", false, 20, &ch->phone, &c->err) ||
+        proto_arg_str(a, "email", false, 254, &ch->email, &c->err) ||
+        proto_arg_bool(a, "withdraw_consent", false, &ch->withdraw_consent, &c->err))
+        return -1;
+    if (ch->phone && !namefold_phone_key(ch->phone, phone_key, len))
+        return proto_fail(&c->err, ERR_BAD_ARGUMENT, "\"phone\" must be a telephone number");
+    if (ch->email && (!strchr(ch->email, '@') || strchr(ch->email, ' ')))
+        return proto_fail(&c->err, ERR_BAD_ARGUMENT, "\"email\" must be an email address");
+    ch->phone_key = ch->phone ? phone_key : NULL;
+    const char *names[] = {"safe_to_call", "safe_note", "phone", "email"};
+    const char *vals[] = {ch->safe_to_call, ch->safe_note, ch->phone, ch->email};
+    for (int i = 0; i < 4; i++)
+        if (vals[i])
+            json_array_append_new(fields, json_string(names[i]));
+    if (json_array_size(fields) == 0 && !ch->withdraw_consent)
+        return proto_fail(&c->err, ERR_BAD_ARGUMENT, "nothing to change");
+    return 0;
+}
+
+/* Consent withdrawn as person.consent refuses it: referrals closed, the
+ * person routed again (held), the retention clock of those who declined. */
+static int consent_withdrawn(struct cmd_ctx *c, const struct selfreg_token *t)
+{
+    int rc = persons_referral_close(c->m, c->outbox, t->person, "consent refused", c->now);
+    if (rc == 0)
+        rc = persons_route(c->m, c->outbox, t->person, c->now);
+    return rc ? rc : persons_retention_mark(c->m, c->outbox, t->person, t->incident_id, c->now);
+}
+
+static int cmd_update(struct cmd_ctx *c)
+{
+    struct selfreg_token t = {0};
+    struct selfreg_change ch = {0};
+    char phone_key[32];
+    json_t *fields = json_array();
+    int64_t correction = 0;
+    int rc =
+        token_get(c, &t) || change_parse(c, &ch, phone_key, sizeof(phone_key), fields) ? -1 : 0;
+    if (rc == 0) {
+        rc = selfreg_token_apply(c->m, &t, &ch, fields, c->actor, c->now, &correction);
+        if (rc == 0 && ch.withdraw_consent)
+            rc = consent_withdrawn(c, &t);
+        if (rc == 0)
+            rc = outbox_event(c->m, c->outbox, t.incident_id, t.ref, "person.updated",
+                              json_pack("{s:I, s:O, s:b}", "person", (json_int_t)t.person, "fields",
+                                        fields, "consent_withdrawn", ch.withdraw_consent),
+                              c->now);
+        rc = rc == -ENOENT ? proto_fail(&c->err, ERR_NOT_FOUND, "this link has been used")
+             : rc          ? dispatch_storage_fail(c, rc)
+                           : 0;
+    }
+    if (rc == 0) {
+        char *f = json_dumps(fields, JSON_COMPACT);
+        snprintf(c->detail, sizeof(c->detail),
+                 "{\"via\":\"one-time link\",\"correction\":%lld,\"fields\":%s,"
+                 "\"consent_withdrawn\":%s}",
+                 (long long)correction, f ? f : "[]", ch.withdraw_consent ? "true" : "false");
+        free(f);
+        c->result =
+            json_pack("{s:O, s:s}", "updated", fields, "consent",
+                      ch.withdraw_consent ? "withdrawn"
+                                          : json_string_value(json_object_get(t.view, "consent")));
+    }
+    json_decref(fields);
+    selfreg_token_clear(&t);
+    return rc;
+}
+
 static const char *const incidents_args[] = {NULL};
+static const char *const link_args[] = {"reference", "contact", NULL};
+static const char *const token_args[] = {"token", NULL};
+static const char *const update_args[] = {"token", "safe_to_call",     "safe_note", "phone",
+                                          "email", "withdraw_consent", NULL};
 static const char *const callback_args[] = {"keyword", "from", "channel", "language", NULL};
 static const char *const register_args[] = {
     "incident",  "name",        "phone",         "email",   "safe_to_call", "safe_note", "language",
@@ -240,5 +439,8 @@ const struct command public_commands[] = {
     {.name = "public.incidents", .fn = cmd_incidents, .args = incidents_args},
     {.name = "public.register", .fn = cmd_register, .args = register_args, .flags = CMD_MUTATING},
     {.name = "public.callback", .fn = cmd_callback, .args = callback_args, .flags = CMD_MUTATING},
+    {.name = "public.link", .fn = cmd_link, .args = link_args, .flags = CMD_MUTATING},
+    {.name = "public.token", .fn = cmd_token, .args = token_args, .flags = CMD_AUDIT_READ},
+    {.name = "public.update", .fn = cmd_update, .args = update_args, .flags = CMD_MUTATING},
     {.name = NULL},
 };

@@ -102,4 +102,58 @@ int selfreg_rejected(struct muster *m, struct outbox *ob, int64_t person, const 
 int selfreg_board_put(struct muster *m, struct outbox *ob, int64_t incident_id);
 int selfreg_board(struct muster *m, int64_t incident_id, json_t *board);
 
+/* ---- the way back in (selfreg_link.c) ---- */
+
+#define SELFREG_TOKEN_MS (24LL * 3600 * 1000) /* a one-time link works for a day */
+#define SELFREG_LINK_WINDOW_MS (3600LL * 1000)
+#define SELFREG_LINKS_PER_WINDOW 3 /* links sent to one person an hour, at most */
+
+/* A link issued: the person, its incident, and the token (to send, never
+ * stored). */
+struct selfreg_link {
+    int64_t person;
+    char ref[32];
+    char public_name[SELFREG_PUBLIC_NAME_MAX * 4 + 1];
+    char language[8];
+    char token[48]; /* 32 bytes in base64url, 43 characters */
+};
+
+/* When reference's self-registration has the contact given (phone_key:
+ * a telephone number's key, or email), and fewer than
+ * SELFREG_LINKS_PER_WINDOW links went to it in the last hour: a new token
+ * stored (its hash) and 1 with *out filled; else 0 (the same for every
+ * reason: the caller answers the same). */
+int selfreg_link_issue(struct muster *m, const char *reference, const char *phone_key,
+                       const char *email, int64_t now, struct selfreg_link *out);
+
+/* A token that works, as found: view is what the person may see
+ * ({public_name, language, safe_to_call, safe_note, consent}), old the
+ * values a change replaces (both new references: selfreg_token_clear). */
+struct selfreg_token {
+    int64_t person, incident_id;
+    char ref[32];
+    char hash[65];
+    json_t *view, *old;
+};
+
+/* Token, unused and unexpired at now, of a person not purged or
+ * rejected: 1 with *out filled, 0 none. */
+int selfreg_token_find(struct muster *m, const char *token, int64_t now, struct selfreg_token *out);
+void selfreg_token_clear(struct selfreg_token *t);
+
+/* The changes a person makes through a link (NULL: unchanged). */
+struct selfreg_change {
+    const char *safe_to_call, *safe_note, *phone, *phone_key, *email;
+    bool withdraw_consent;
+};
+
+/* Use token t (once: -ENOENT when it was used meanwhile) for change ch
+ * at now by `by`: the contact and safe-contact fields set, the consent
+ * withdrawn (the caller closes the referrals), the old values of fields
+ * (a JSON array of their names) kept as a correction (*correction its id,
+ * 0 when no field changed). */
+int selfreg_token_apply(struct muster *m, const struct selfreg_token *t,
+                        const struct selfreg_change *ch, json_t *fields, const char *by,
+                        int64_t now, int64_t *correction);
+
 #endif

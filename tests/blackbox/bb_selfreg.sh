@@ -90,6 +90,8 @@ m --as intake person list "$ref" --category self-referred | grep -q "Ann Early" 
 m --as agency:cpft person list "$ref" | grep -q "Ann Early" && fail "an agency sees an unverified person"
 board=$(m --json status "$ref" | jq -c '.board["selfreg/unverified"]')
 [ "$(echo "$board" | jq .count)" = 1 ] && [ "$(echo "$board" | jq .oldest_at)" != null ] || fail "board queue: $board"
+m status "$ref" | grep -q "self-registered, unverified: 1 (oldest [0-9]" || fail "muster status: $(m status "$ref")"
+m --as duty status "$ref" | grep -q "self-registered, unverified: 1" || fail "the duty manager's board has no queue"
 ok "a self-registration is stored unverified (self-referred, consent given, not routed), on the board's queue, seen by intake and no agency"
 
 r2=$(web public.register "$(reg 'Anne Early' '+44 7700 900001')")
