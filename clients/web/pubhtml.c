@@ -370,7 +370,7 @@ void pubhtml_thanks(struct html *h, const struct pubpage *p, const char *referen
     para(h, p, "next_text");
     raw(h, "<p>");
     say(h, p, "link_later");
-    rawf(h, " <a href=\"/r/?lang=%s\">", p->lang);
+    rawf(h, " <a href=\"/p/r/?lang=%s\">", p->lang);
     say(h, p, "link_title");
     raw(h, "</a></p>");
     foot(h, p);
@@ -408,8 +408,9 @@ void pubhtml_link(struct html *h, const struct pubpage *p, const struct pubform 
     if (bad)
         summary(h, p, err, NULL);
     para(h, p, "link_text");
-    rawf(h, "<form method=\"post\" action=\"/r/?lang=%s\" accept-charset=\"utf-8\" novalidate>",
-         p->lang);
+    raw(h, "<form method=\"post\" action=\"");
+    text(h, p->path);
+    rawf(h, "?lang=%s\" accept-charset=\"utf-8\" novalidate>", p->lang);
     input(h, p, f, err, PF_REFERENCE, "text", "off", NULL, true);
     input(h, p, f, err, PF_CONTACT, "text", "off", NULL, true);
     wrap(h, p, "<button type=\"submit\">", "link_submit", "</button>");

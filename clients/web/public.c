@@ -50,6 +50,8 @@ struct view {
     struct pubpage pg;
 };
 
+static enum MHD_Result link_serve(struct http_req *r, const char *path);
+
 int public_open(struct web *w, const char *i18n_dir, int per_address, int per_second,
                 struct public **out, char *err, size_t errlen)
 {
@@ -313,6 +315,8 @@ enum MHD_Result public_serve(struct http_req *r)
     bool post = !strcmp(r->method, "POST");
     if (!post && strcmp(r->method, "GET") && strcmp(r->method, "HEAD"))
         return http_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "METHOD", "method not allowed");
+    if (!strncmp(r->url, "/p/r/", 5)) /* the links musterd sends: <url>/r/<token> */
+        return link_serve(r, r->url + 2);
     v.list = incidents(v.p);
     bool list = !strcmp(r->url, "/p/");
     if (!list && keyword_of(r->url + 3, kw) == 0)
@@ -335,9 +339,9 @@ enum MHD_Result public_serve(struct http_req *r)
 }
 
 /* The token of /r/TOKEN (base64url), or NULL. */
-static const char *token_of(const char *url)
+static const char *token_of(const char *path)
 {
-    const char *t = url + 3;
+    const char *t = path + 3;
     size_t n = strlen(t);
     if (n == 0 || n > TOKEN_MAX)
         return NULL;
@@ -444,14 +448,15 @@ static enum MHD_Result link_request(struct view *v, bool post)
     return message(v, MHD_HTTP_OK, "link_sent_title", "link_sent_text", 0);
 }
 
-enum MHD_Result public_link(struct http_req *r)
+/* path: "/r/..." (the request's path, or what follows /p of it) */
+static enum MHD_Result link_serve(struct http_req *r, const char *path)
 {
     struct view v = {.p = r->w->pub, .r = r};
     bool post = !strcmp(r->method, "POST");
     if (!post && strcmp(r->method, "GET") && strcmp(r->method, "HEAD"))
         return http_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "METHOD", "method not allowed");
-    bool asking = !strcmp(r->url, "/r/");
-    const char *token = asking ? NULL : token_of(r->url);
+    bool asking = !strcmp(path, "/r/");
+    const char *token = asking ? NULL : token_of(path);
     char key[80];
     snprintf(key, sizeof(key), "r:%s", r->addr);
     int64_t now = web_now_ms(), wait = limiter_wait(v.p->addr, key, LIMIT_MAX, now);
@@ -482,6 +487,11 @@ enum MHD_Result public_link(struct http_req *r)
     json_decref(mine);
     json_decref(v.list);
     return out;
+}
+
+enum MHD_Result public_link(struct http_req *r)
+{
+    return link_serve(r, r->url);
 }
 
 char *public_callback_reply(struct public *p, json_t *result, const char *keyword, const char *lang)

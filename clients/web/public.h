@@ -6,8 +6,11 @@
  *   GET  /p/KEYWORD     the form, in ?lang=, else Accept-Language, else en
  *   POST /p/KEYWORD     checked here, then public.register; the thank-you
  *                       page with the reference, or the form again
+ *   GET  /r/            asking for a one-time link (reference, contact)
+ *   POST /r/            public.link; the same answer whatever matched
  *   GET  /r/TOKEN       the one-time link: safe-contact fields only
  *   POST /r/TOKEN       public.update, then a done page
+ * (/p/r/... as /r/...: musterd's links are <plan's public url>/r/TOKEN)
  * Every call to musterd is the gateway's own (principal "web", no "as").
  * Abuse is refused before musterd hears of it: a body over 8 KiB, the
  * time challenge (pubform.h), submissions per address (default 5 in 10

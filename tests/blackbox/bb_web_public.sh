@@ -9,6 +9,11 @@
 #   characters, no consent) are refused with nothing stored;
 #   a real one gives a reference and lands unverified, self-referred,
 #   for intake to see and verify with the CLI;
+#   a way back in: asking for a link answers the same whether or not the
+#   reference and contact match; the link (sent by the plan's public
+#   sender, a real child process) opens in the person's language with only
+#   their safe-contact fields, changes them once, then says it is used;
+#   another withdraws consent;
 #   an SMS "HELP ARENA" becomes a call-back request and is answered with
 #   the page's link and the Hub's number;
 #   Gold's kill switch closes the page;
@@ -19,6 +24,15 @@
 . "$(dirname "$0")/web_lib.sh"
 
 PY=$SRC/tests/tool/public_post.py
+mkdir -p "$T/sent"
+cat >"$T/sender.sh" <<EOF
+#!/bin/sh
+# the public sender: the contact as its argument, the message on stdin
+f=$T/sent/\$\$
+{ printf '%s\n' "\$1"; cat; } >"\$f.tmp" && mv "\$f.tmp" "\$f.msg"
+EOF
+chmod +x "$T/sender.sh"
+plan_sample cambridgeshire "s|^  sender: page-sms|  sender: $T/sender.sh|"
 init_keys
 web_key
 start_daemon
@@ -99,6 +113,36 @@ m --as intake --json person show "$pid" | jq -e '.category == "survivor"' >/dev/
     fail "not routed as present (survivor) after person verify: $(m --as intake person show "$pid")"
 waiting 0 || fail "still in the unverified queue after person verify"
 ok "a submission gives $code on a Polish thank-you page with the Hub's number; intake sees it self-referred and unverified, and verifies it"
+
+sent() { find "$T/sent" -name '*.msg' | wc -l; }
+sent_at_least() { [ "$(sent)" -ge "$1" ]; }
+token_in() { sed -n 's|.*/p/r/\([A-Za-z0-9_-]*\) .*|\1|p' "$(ls -t "$T"/sent/*.msg | head -n 1)"; }
+wrong=$("$PY" post "$WEB/p/r/" "reference=$code&contact=07700+900999")
+right=$("$PY" post "$WEB/p/r/" "reference=${code,,}&contact=07700900123")
+[ "$(head -n 1 <<<"$right")" = 200 ] || fail "asking for a link: $right"
+[ "$wrong" = "$right" ] || fail "asking for a link answers differently when the contact is wrong"
+grep -qF "$(jq -r .link_sent_title "$SRC/clients/web/i18n/en.json")" <<<"$right" || fail "the link page: $right"
+wait_for 10 sent_at_least 1 || fail "no link sent"
+[ "$(sent)" = 1 ] || fail "a link went to a contact that did not match"
+token=$(token_in)
+page=$(curl -sk "$WEB/p/r/$token")
+grep -qF '<html lang="pl">' <<<"$page" || fail "the link does not open in the person's language"
+grep -qF 'value="after 6pm"' <<<"$page" || fail "the link does not show when it is safe to call"
+! grep -qE 'Anna|Nowak|900123|ely' <<<"$page" || fail "the link shows more than the safe-contact fields"
+out=$("$PY" post "$WEB/p/r/$token" "safe_to_call=weekends+only&safe_note=text+first")
+[ "$(head -n 1 <<<"$out")" = 200 ] || fail "the change through the link: $out"
+grep -qF "$(jq -r .updated_title "$SRC/clients/web/i18n/pl.json")" <<<"$out" || fail "the done page"
+[ "$(selfreg_field "$pid" safe_to_call)" = "weekends only" ] || fail "safe_to_call not changed"
+out=$("$PY" post "$WEB/p/r/$token" "safe_to_call=again")
+[ "$(head -n 1 <<<"$out")" = 410 ] && grep -qF "0800 112 4455" <<<"$out" || fail "a used link: $out"
+[ "$(selfreg_field "$pid" safe_to_call)" = "weekends only" ] || fail "a used link changed something"
+"$PY" post "$WEB/p/r/" "reference=$code&contact=07700900123" >/dev/null
+wait_for 10 sent_at_least 2 || fail "no second link sent"
+out=$("$PY" post "$WEB/p/r/$(token_in)" "safe_to_call=&withdraw=yes")
+[ "$(head -n 1 <<<"$out")" = 200 ] && grep -qF "$(jq -r .withdrawn_title "$SRC/clients/web/i18n/pl.json")" <<<"$out" ||
+    fail "withdrawing consent: $out"
+[ "$(person_field "$pid" consent)" = refused ] || fail "consent not withdrawn"
+ok "a way back in: the same answer whether or not the contact matched; the link opens in Polish with only the safe-contact fields, changes them once, then says it is used with the Hub's number; another withdraws consent"
 
 out=$("$PY" hook "$WEB/hooks/sms" "$HOOK_SECRET" '{"from": "+447700900999", "text": "help arena"}')
 [ "$(head -n 1 <<<"$out")" = 200 ] || fail "HELP ARENA: $out"
