@@ -3,7 +3,8 @@
 # language at 390x844 and 1366x768 with JavaScript on and off, axe-core
 # clean; registrations with and without JavaScript seen by intake with
 # the CLI and verified; a script typed into the form refused and never
-# run; the duty manager's wall board shows the unverified queue; screenshots in build/.../web-screenshots/public-*.png.
+# run; the pages of the way back in; the duty manager's wall board shows
+# the unverified queue; screenshots in build/.../web-screenshots/public-*.png.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/web_lib.sh"
 
@@ -21,6 +22,7 @@ step() { web_step public_test "$1"; }
 step languages
 step submit
 step hostile
+step link-pages
 step board
 for pid in $(m --as intake --json person list "$ref" | jq -r '.persons[].person'); do
     m --as intake person verify "$pid" --outcome verified >/dev/null

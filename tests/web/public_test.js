@@ -135,6 +135,25 @@ async function stepHostile(browser) {
   ok('a script typed as a name is refused with a message, never runs, and nothing is stored');
 }
 
+// The pages of the way back in: asking for a link, and a used one.
+async function stepLinkPages(browser) {
+  for (const js of [true, false]) {
+    const {ctx, page} = await newPage(browser, js, [390, 844]);
+    await page.setBypassCSP(true); // for axe's own script only
+    for (const l of LANGS) {
+      const w = words(l);
+      let r = await page.goto(`${E.WEB}/p/r/?lang=${l}`);
+      check(r.status() === 200 && await page.$eval('h1', (e) => e.textContent) === w.link_title, `the link form in ${l}`);
+      if (js) await axe(page, `/p/r/?lang=${l}`);
+      r = await page.goto(`${E.WEB}/p/r/${'A'.repeat(43)}?lang=${l}`);
+      check(r.status() === 410 && await page.$eval('h1', (e) => e.textContent) === w.link_used_title, `a used link in ${l}`);
+      if (js) await axe(page, `a used link in ${l}`);
+    }
+    await ctx.close();
+  }
+  ok('asking for a link and a used link, in every language, JavaScript on and off, axe-core clean');
+}
+
 // The duty manager's wall board shows the queue waiting for a call handler.
 async function stepBoard(browser) {
   const {ctx, page} = await signIn(browser, 'duty');
@@ -146,4 +165,5 @@ async function stepBoard(browser) {
   ok('the duty manager\'s board shows 2 self-registered, unverified, with the age of the oldest');
 }
 
-main({languages: stepLanguages, submit: stepSubmit, hostile: stepHostile, board: stepBoard});
+main({languages: stepLanguages, submit: stepSubmit, hostile: stepHostile, board: stepBoard,
+  'link-pages': stepLinkPages});
