@@ -46,6 +46,7 @@ u=$R/usr/lib/systemd/system
 grep -qx 'ExecStart=/usr/sbin/musterd .*' "$u/musterd.service" || fail "musterd.service: $(grep ExecStart "$u/musterd.service")"
 grep -qx 'ExecStart=/usr/sbin/muster-web serve .*' "$u/muster-web.service" || fail "muster-web.service ExecStart"
 grep -q -- '--static /usr/share/muster/web ' "$u/muster-web.service" || fail "muster-web.service --static"
+grep -q -- '--i18n /usr/share/muster/web-i18n ' "$u/muster-web.service" || fail "muster-web.service --i18n"
 ! grep -q /usr/local "$u/musterd.service" "$u/muster-web.service" || fail "a unit still names /usr/local"
 grep -qx 'ConditionPathExists=/etc/muster/keys/server.key' "$u/musterd.service" || fail "musterd starts without keys"
 grep -qx 'ConditionPathExists=/etc/muster/web-keys/web.key' "$u/muster-web.service" || fail "muster-web starts without keys"
