@@ -52,6 +52,8 @@ static void print_report(json_t *r)
         write_text(report_out, "agencies.csv", json_string_value(json_object_get(csv, "agencies")));
         write_text(report_out, "staffing.csv", json_string_value(json_object_get(csv, "staffing")));
         write_text(report_out, "pathways.csv", json_string_value(json_object_get(csv, "pathways")));
+        write_text(report_out, "self_registrations.csv",
+                   json_string_value(json_object_get(csv, "self_registrations")));
     } else if (!strcmp(report_format, "json")) {
         cli_print_json(stdout, json_object_get(r, "report"));
     } else if (!strcmp(report_format, "csv")) {

@@ -100,9 +100,11 @@ void cli_print_standdown(json_t *r)
            " muster incident close %s.\n",
            str(r, "ref"));
     if (json_is_string(json_object_get(r, "report")))
-        printf("The report is written on the musterd host to %s/ (report.md, report.json,"
-               " agencies.csv, staffing.csv, pathways.csv); muster report %s shows it here.\n",
-               str(r, "report"), str(r, "ref"));
+        printf(
+            "The report is written on the musterd host to %s/ (report.md, report.json,"
+            " agencies.csv, staffing.csv, pathways.csv, self_registrations.csv); muster report %s"
+            " shows it here.\n",
+            str(r, "report"), str(r, "ref"));
 }
 
 void cli_print_published(json_t *r)
@@ -206,6 +208,24 @@ static void person_safe_contact(json_t *sc)
         printf("    note           %s\n", str(sc, "note"));
 }
 
+/* What a person who registered themselves said (the public door). */
+static void person_self_registration(json_t *sr)
+{
+    if (!json_is_object(sr))
+        return;
+    printf("  self-registration%s%s%s\n", json_is_string(json_object_get(sr, "state")) ? " (" : "",
+           json_is_string(json_object_get(sr, "state")) ? str(sr, "state") : "",
+           json_is_string(json_object_get(sr, "state")) ? ")" : "");
+    static const char *const keys[] = {"reference",    "source",    "involvement",
+                                       "safe_to_call", "safe_note", "note"};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        if (json_is_string(json_object_get(sr, keys[i])))
+            printf("    %-14s %s\n", keys[i], str(sr, keys[i]));
+    if (json_is_boolean(json_object_get(sr, "wants_support")))
+        printf("    %-14s %s\n", "wants support",
+               json_is_true(json_object_get(sr, "wants_support")) ? "now" : "not now");
+}
+
 static void person_referrals(json_t *p)
 {
     json_t *x;
@@ -260,6 +280,7 @@ void cli_print_person(json_t *p)
     for (size_t i = 0; i < sizeof(person_rows) / sizeof(person_rows[0]); i++)
         person_row(p, i);
     person_safe_contact(json_object_get(p, "safe_contact"));
+    person_self_registration(json_object_get(p, "self_registration"));
     person_referrals(p);
     person_screenings(p);
     person_contacts(p);

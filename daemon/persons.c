@@ -413,6 +413,8 @@ int persons_route(struct muster *m, struct outbox *ob, int64_t person_id, int64_
 {
     struct facts f;
     int rc = facts_load(m, person_id, &f);
+    if (rc == 0 && !strcmp(f.category, PERSONS_SELF_REFERRED))
+        return 0; /* an unverified self-registration: routed once verified (person.verify) */
     if (rc == 0)
         rc = route(m, ob, person_id, &f, now);
     return rc ? rc : persons_retention_mark(m, ob, person_id, f.incident_id, now);

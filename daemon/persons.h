@@ -8,6 +8,9 @@
 #define MUSTER_PERSONS_H
 
 #define PERSONS_IMPORT_MAX_ROWS 500 /* rows of one person.import request */
+/* The category of a self-registration until a call handler verifies it
+ * (selfreg.c): such a person is never routed. */
+#define PERSONS_SELF_REFERRED "self-referred"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -37,7 +40,8 @@ int persons_check_after_commit(struct muster *m, struct outbox *ob);
 /*
  * Route (or re-route) person id: decide the pathway from the frozen plan,
  * close a referral it replaces (promoting the pathway's waitlist), make the
- * new one.  Inside a transaction.  Returns 0 or -errno.
+ * new one; an unverified self-registration (PERSONS_SELF_REFERRED) is left
+ * unrouted.  Inside a transaction.  Returns 0 or -errno.
  */
 int persons_route(struct muster *m, struct outbox *ob, int64_t person_id, int64_t now);
 

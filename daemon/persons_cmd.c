@@ -739,6 +739,12 @@ static int cmd_update(struct cmd_ctx *c)
     rc = rc < 0 ? rc : person_fields_read(c, p.id, &before, &vuln);
     if (rc != 0)
         return dispatch_storage_fail(c, rc);
+    if (!strcmp(json_string_value(json_object_get(before, "category")), PERSONS_SELF_REFERRED)) {
+        json_decref(before);
+        return proto_fail(&c->err, ERR_CONFLICT,
+                          "person %lld registered themselves: verify them first (person.verify)",
+                          (long long)p.id);
+    }
     json_t *after = person_corrected(before, changes, vuln);
     rc = person_parse(c, after, &in, inc.created_at); /* ages on the incident's date */
     if (rc == 0) {

@@ -20,6 +20,7 @@
 #include "namefold.h"
 #include "outbox.h"
 #include "persons.h"
+#include "selfreg.h"
 #include "persons_int.h"
 #include "plan.h"
 #include "screening.h"
@@ -209,6 +210,8 @@ static int cmd_show(struct cmd_ctx *c)
         rc = person_lists_read(c, p.id, agency, r);
     if (rc == 0 && !agency) /* an agency learns no family member it was not given */
         rc = family_person_json(c->m, p.id, r);
+    if (rc == 0) /* an agency: only when and how it is safe to call */
+        rc = selfreg_person_json(c->m, p.id, agency != NULL, r);
     if (rc != 0) {
         json_decref(r);
         return dispatch_storage_fail(c, rc);

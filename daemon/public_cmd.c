@@ -157,6 +157,24 @@ static int register_parse(struct cmd_ctx *c, const struct plan *plan, struct sel
     return 0;
 }
 
+/* Store a checked submission to pub's incident (the Victims' Code clock
+ * runs from now): its reference into reference, its possible duplicates
+ * into *dups, the person as the audit row's target.  0 or -1 with c->err
+ * set. */
+static int submission_store(struct cmd_ctx *c, const struct selfreg_pub *pub,
+                            const struct plan *plan, struct selfreg_in *in,
+                            char reference[SELFREG_REFERENCE_LEN + 1], int *dups)
+{
+    int64_t person = 0;
+    in->incident_id = pub->incident_id;
+    in->referral_due_at = persons_referral_due(&plan->persons, c->now);
+    int rc = selfreg_add(c->m, c->outbox, in, c->actor, c->now, &person, reference, dups);
+    if (rc != 0)
+        return dispatch_storage_fail(c, rc);
+    snprintf(c->target, sizeof(c->target), "person %lld", (long long)person);
+    return 0;
+}
+
 static int cmd_register(struct cmd_ctx *c)
 {
     const char *ref = NULL;
@@ -169,14 +187,9 @@ static int cmd_register(struct cmd_ctx *c)
         register_parse(c, plan, &in, name_key, sizeof(name_key), phone_key, sizeof(phone_key)) ||
         rate_check(c, &pub, plan))
         return -1;
-    in.incident_id = pub.incident_id;
-    in.referral_due_at = persons_referral_due(&plan->persons, c->now);
-    int64_t person = 0;
     int dups = 0;
-    int rc = selfreg_add(c->m, c->outbox, &in, c->actor, c->now, &person, reference, &dups);
-    if (rc != 0)
-        return dispatch_storage_fail(c, rc);
-    snprintf(c->target, sizeof(c->target), "person %lld", (long long)person);
+    if (submission_store(c, &pub, plan, &in, reference, &dups))
+        return -1;
     snprintf(c->detail, sizeof(c->detail),
              "{\"source\":\"web\",\"language\":\"%s\",\"possible_duplicates\":%d}", in.language,
              dups);
@@ -219,17 +232,12 @@ static int cmd_callback(struct cmd_ctx *c)
         return proto_fail(&c->err, ERR_BAD_ARGUMENT, "\"language\" is not one this page offers");
     if (rate_check(c, &pub, plan))
         return -1;
-    in.incident_id = pub.incident_id;
     in.name = SELFREG_CALLBACK_NAME;
     in.language = lang;
     in.consent = "not_asked"; /* they asked to be called: the call handler asks */
-    in.referral_due_at = persons_referral_due(&plan->persons, c->now);
-    int64_t person = 0;
     int dups = 0;
-    int rc = selfreg_add(c->m, c->outbox, &in, c->actor, c->now, &person, reference, &dups);
-    if (rc != 0)
-        return dispatch_storage_fail(c, rc);
-    snprintf(c->target, sizeof(c->target), "person %lld", (long long)person);
+    if (submission_store(c, &pub, plan, &in, reference, &dups))
+        return -1;
     snprintf(c->detail, sizeof(c->detail), "{\"source\":\"%s\",\"possible_duplicates\":%d}",
              channel, dups);
     char url[512];

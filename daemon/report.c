@@ -275,6 +275,99 @@ static json_t *report_safeguarding(json_t *lists)
                      json_object_get(lists, "by_language"));
 }
 
+/* ---- self-registrations (the public door) ---- */
+
+static const char SQL_SR_DAYS[] =
+    "SELECT date(registered_at / 1000, 'unixepoch'), COUNT(*) FROM selfregs WHERE incident_id = ?1"
+    " GROUP BY 1 ORDER BY 1";
+static const char SQL_SR_FIGURES[] =
+    "SELECT COUNT(*), COALESCE(SUM(state = 'verified'), 0), COALESCE(SUM(state = 'rejected'), 0),"
+    " COALESCE(SUM(state = 'unverified'), 0), COALESCE(SUM(duplicate), 0) FROM selfregs"
+    " WHERE incident_id = ?1";
+static const char SQL_SR_LANGUAGES[] =
+    "SELECT COALESCE(language, 'unknown'), COUNT(*) FROM selfregs WHERE incident_id = ?1"
+    " AND state <> 'rejected' GROUP BY 1 ORDER BY 2 DESC, 1";
+static const char SQL_SR_SOURCES[] =
+    "SELECT source, COUNT(*) FROM selfregs WHERE incident_id = ?1 GROUP BY 1 ORDER BY 1";
+/* From registration to the first contact attempt recorded, in order. */
+static const char SQL_SR_FIRST_CONTACT[] =
+    "SELECT d FROM (SELECT (SELECT MIN(c.at) FROM contacts c WHERE c.person_id = s.person_id)"
+    " - s.registered_at AS d FROM selfregs s WHERE s.incident_id = ?1) WHERE d IS NOT NULL"
+    " ORDER BY d";
+
+static json_t *day_row(sqlite3_stmt *s)
+{
+    return json_pack("{s:s, s:i}", "day", store_col_text(s, 0), "n", sqlite3_column_int(s, 1));
+}
+
+static json_t *pair_row(sqlite3_stmt *s)
+{
+    return json_pack("[s, i]", store_col_text(s, 0), sqlite3_column_int(s, 1));
+}
+
+/* [[key, n]...] as {key: n}. */
+static json_t *pairs_object(json_t *pairs)
+{
+    json_t *o = json_object(), *p;
+    size_t i;
+    json_array_foreach(pairs, i, p)
+        json_object_set(o, json_string_value(json_array_get(p, 0)), json_array_get(p, 1));
+    return o;
+}
+
+/* The median of sorted integers (*null when there are none). */
+static json_t *median(json_t *sorted)
+{
+    size_t n = json_array_size(sorted);
+    if (n == 0)
+        return json_null();
+    json_int_t a = json_integer_value(json_array_get(sorted, (n - 1) / 2));
+    json_int_t b = json_integer_value(json_array_get(sorted, n / 2));
+    return json_integer((a + b) / 2);
+}
+
+/* The self-registration figures of incident id: by day (every
+ * submission, junk included: the shape of the flood), verified, rejected,
+ * waiting, possible duplicates, the median time from registration to the
+ * first contact attempt, by language (rejected ones left out) and by
+ * source. */
+static int report_selfreg(struct muster *m, int64_t id, json_t **out)
+{
+    json_t *days = NULL, *langs = NULL, *sources = NULL, *firsts = NULL, *fig = NULL;
+    int rc = store_rows(m->store, SQL_SR_DAYS, id, day_row, &days);
+    rc = rc ? rc : store_rows(m->store, SQL_SR_LANGUAGES, id, pair_row, &langs);
+    rc = rc ? rc : store_rows(m->store, SQL_SR_SOURCES, id, pair_row, &sources);
+    rc = rc ? rc : store_rows(m->store, SQL_SR_FIRST_CONTACT, id, store_row_int, &firsts);
+    sqlite3_stmt *s = rc ? NULL : store_stmt(m->store, SQL_SR_FIGURES);
+    if (rc == 0 && !s)
+        rc = -EINVAL;
+    if (rc == 0) {
+        sqlite3_bind_int64(s, 1, id);
+        rc = store_step(s);
+        if (rc > 0)
+            fig = json_pack("{s:i, s:i, s:i, s:i, s:i}", "total", sqlite3_column_int(s, 0),
+                            "verified", sqlite3_column_int(s, 1), "rejected",
+                            sqlite3_column_int(s, 2), "unverified", sqlite3_column_int(s, 3),
+                            "duplicates", sqlite3_column_int(s, 4));
+        sqlite3_reset(s);
+        rc = rc < 0 ? rc : fig ? 0 : -ENOMEM;
+    }
+    if (rc == 0) {
+        json_object_set(fig, "by_day", days);
+        json_object_set_new(fig, "median_first_contact_ms", median(firsts));
+        json_object_set_new(fig, "by_language", pairs_object(langs));
+        json_object_set_new(fig, "by_source", pairs_object(sources));
+    }
+    json_decref(days);
+    json_decref(langs);
+    json_decref(sources);
+    json_decref(firsts);
+    *out = rc == 0 ? fig : NULL;
+    if (rc != 0)
+        json_decref(fig);
+    return rc;
+}
+
 int report_build(struct muster *m, int64_t id, json_t **out)
 {
     struct incident inc;
@@ -291,6 +384,13 @@ int report_build(struct muster *m, int64_t id, json_t **out)
         json_object_set(*out, "amendments", json_object_get(lists, "amendments"));
     if (*out)
         json_object_set(*out, "alarms", json_object_get(lists, "alarms"));
+    json_t *sr = NULL;
+    if (*out && (rc = report_selfreg(m, id, &sr)) == 0)
+        json_object_set_new(*out, "self_registrations", sr);
+    if (rc != 0) {
+        json_decref(*out);
+        *out = NULL;
+    }
     if (rc == 0 && !*out)
         rc = -ENOMEM;
     json_decref(incident);
@@ -344,12 +444,12 @@ static int sync_dir(const char *dir)
 /* Every rendering of report r into dir. */
 static int report_files(json_t *r, const char *dir)
 {
-    static const char *const tables[] = {"agencies", "staffing", "pathways"};
+    static const char *const tables[] = {"agencies", "staffing", "pathways", "self_registrations"};
     char *md = report_markdown(r), *js = json_dumps(r, JSON_INDENT(2));
     int rc = write_file(dir, "report.md", md);
     if (rc == 0)
         rc = write_file(dir, "report.json", js);
-    for (int i = 0; rc == 0 && i < 3; i++) {
+    for (int i = 0; rc == 0 && i < 4; i++) {
         char name[32], *csv = report_csv(r, tables[i]);
         snprintf(name, sizeof(name), "%s.csv", tables[i]);
         rc = write_file(dir, name, csv);

@@ -23,7 +23,8 @@ int report_build(struct muster *m, int64_t incident_id, json_t **out);
 
 /* Markdown and CSV renderings (malloc'd). */
 char *report_markdown(json_t *report);
-char *report_csv(json_t *report, const char *table); /* "agencies", "staffing", "pathways" */
+char *report_csv(json_t *report, const char *table); /* "agencies", "staffing", "pathways",
+                                                       "self_registrations" */
 
 /* Where the files of incident ref are written: DIR/<ref> as an absolute
  * path (a relative --reports is taken from musterd's working directory),

@@ -21,8 +21,11 @@ static int cmd_report(struct cmd_ctx *c)
         return dispatch_storage_fail(c, rc);
     char *md = report_markdown(r), *agencies = report_csv(r, "agencies");
     char *staffing = report_csv(r, "staffing"), *pathways = report_csv(r, "pathways");
-    c->result = json_pack("{s:o, s:s, s:{s:s, s:s, s:s}}", "report", r, "markdown", md ? md : "",
-                          "csv", "agencies", agencies, "staffing", staffing, "pathways", pathways);
+    char *selfreg = report_csv(r, "self_registrations");
+    c->result = json_pack("{s:o, s:s, s:{s:s, s:s, s:s, s:s}}", "report", r, "markdown",
+                          md ? md : "", "csv", "agencies", agencies, "staffing", staffing,
+                          "pathways", pathways, "self_registrations", selfreg);
+    free(selfreg);
     free(md);
     free(agencies);
     free(staffing);

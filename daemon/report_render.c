@@ -239,6 +239,30 @@ static void md_safeguarding(FILE *f, json_t *r)
                 proto_int(x, "interpreter"));
 }
 
+/* Self-registrations (the public door), when there were any. */
+static void md_selfreg(FILE *f, json_t *r)
+{
+    json_t *sr = json_object_get(r, "self_registrations"), *x;
+    const char *k;
+    size_t i;
+    if (!sr || proto_int(sr, "total") == 0)
+        return;
+    fprintf(f,
+            "\n## Self-registration\n\n- Self-registrations and call-back requests: %lld"
+            " (verified %lld, rejected %lld, waiting %lld; possible duplicates %lld)\n",
+            proto_int(sr, "total"), proto_int(sr, "verified"), proto_int(sr, "rejected"),
+            proto_int(sr, "unverified"), proto_int(sr, "duplicates"));
+    if (json_is_integer(json_object_get(sr, "median_first_contact_ms")))
+        fprintf(f, "- Time to first contact (median): %.1f minutes\n",
+                (double)proto_int(sr, "median_first_contact_ms") / 60000.0);
+    fprintf(f, "\n| day | self-registrations |\n|---|---|\n");
+    json_array_foreach(json_object_get(sr, "by_day"), i, x)
+        fprintf(f, "| %s | %lld |\n", proto_dash(x, "day"), proto_int(x, "n"));
+    fprintf(f, "\n| language | self-registrations |\n|---|---|\n");
+    json_object_foreach(json_object_get(sr, "by_language"), k, x)
+        fprintf(f, "| %s | %lld |\n", k, (long long)json_integer_value(x));
+}
+
 /* Write one character of data for Markdown: control characters shown
  * as \xHH (C1 as \u00HH), new lines as <br>, tabs as spaces, and every
  * character that could start markup escaped with a backslash. */
@@ -322,6 +346,7 @@ char *report_markdown(json_t *report)
     md_persons(f, r);
     md_recovery(f, r);
     md_safeguarding(f, r);
+    md_selfreg(f, r);
     md_alarms(f, r);
     json_decref(r);
     fclose(f);
@@ -370,11 +395,14 @@ char *report_csv(json_t *r, const char *table)
                                            "accepted", "arrived", "shortfall", NULL};
     static const char *const pathways[] = {"pathway",      "referred", "waitlisted",
                                            "held_consent", "closed",   NULL};
+    static const char *const selfreg[] = {"day", "n", NULL};
     bool a = !strcmp(table, "agencies"), s = !strcmp(table, "staffing");
-    const char *const *cols = a ? agencies : s ? staffing : pathways;
-    json_t *list = a   ? json_object_get(r, "agencies")
-                   : s ? json_object_get(r, "staffing")
-                       : json_object_get(json_object_get(r, "persons"), "by_pathway");
+    bool sr = !strcmp(table, "self_registrations");
+    const char *const *cols = a ? agencies : s ? staffing : sr ? selfreg : pathways;
+    json_t *list = a    ? json_object_get(r, "agencies")
+                   : s  ? json_object_get(r, "staffing")
+                   : sr ? json_object_get(json_object_get(r, "self_registrations"), "by_day")
+                        : json_object_get(json_object_get(r, "persons"), "by_pathway");
     char *buf = NULL;
     size_t len = 0, i;
     FILE *f = open_memstream(&buf, &len);

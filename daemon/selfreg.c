@@ -378,6 +378,36 @@ int selfreg_rejected(struct muster *m, struct outbox *ob, int64_t person, const 
     return rc ? rc : selfreg_board_put(m, ob, incident_id);
 }
 
+static const char SQL_PERSON_SELFREG[] =
+    "SELECT reference, state, source, involvement, wants_support, safe_to_call, safe_note,"
+    " registered_at, decided_at, decided_by, note FROM selfregs WHERE person_id = ?1";
+
+int selfreg_person_json(struct muster *m, int64_t person, bool brief, json_t *r)
+{
+    sqlite3_stmt *s = store_stmt(m->store, SQL_PERSON_SELFREG);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, person);
+    int rc = store_step(s);
+    json_t *v = NULL;
+    if (rc > 0 && brief)
+        v = json_pack("{s:o, s:o}", "safe_to_call", store_col_opt_text(s, 5), "safe_note",
+                      store_col_opt_text(s, 6));
+    else if (rc > 0)
+        v = json_pack("{s:o, s:s, s:s, s:o, s:b, s:o, s:o, s:I, s:o, s:o, s:o}", "reference",
+                      store_col_opt_text(s, 0), "state", store_col_text(s, 1), "source",
+                      store_col_text(s, 2), "involvement", store_col_opt_text(s, 3),
+                      "wants_support", sqlite3_column_int(s, 4), "safe_to_call",
+                      store_col_opt_text(s, 5), "safe_note", store_col_opt_text(s, 6),
+                      "registered_at", (json_int_t)sqlite3_column_int64(s, 7), "decided_at",
+                      store_col_opt_int(s, 8), "decided_by", store_col_opt_text(s, 9), "note",
+                      store_col_opt_text(s, 10));
+    sqlite3_reset(s);
+    if (v)
+        json_object_set_new(r, "self_registration", v);
+    return rc < 0 ? rc : 0;
+}
+
 /* ---- the board's queue ---- */
 
 static const char SQL_QUEUE[] =

@@ -102,6 +102,13 @@ int selfreg_rejected(struct muster *m, struct outbox *ob, int64_t person, const 
 int selfreg_board_put(struct muster *m, struct outbox *ob, int64_t incident_id);
 int selfreg_board(struct muster *m, int64_t incident_id, json_t *board);
 
+/* Person's self-registration, as person.show adds it to r under
+ * "self_registration": {reference, state, source, involvement,
+ * wants_support, safe_to_call, safe_note, registered_at, decided_at,
+ * decided_by, note}, or for an agency (brief) only {safe_to_call,
+ * safe_note}; nothing for a person who did not register themselves. */
+int selfreg_person_json(struct muster *m, int64_t person, bool brief, json_t *r);
+
 /* ---- the way back in (selfreg_link.c) ---- */
 
 #define SELFREG_TOKEN_MS (24LL * 3600 * 1000) /* a one-time link works for a day */

@@ -88,6 +88,11 @@ p1=$(persons_ids)
 [ -z "$(referral_open "$p1")" ] || fail "an unverified person was routed"
 m --as intake person list "$ref" --category self-referred | grep -q "Ann Early" || fail "intake does not see the unverified person"
 m --as agency:cpft person list "$ref" | grep -q "Ann Early" && fail "an agency sees an unverified person"
+show=$(m --as intake person show "$p1")
+echo "$show" | grep -q "self-registration (unverified)" && echo "$show" | grep -q "safe_to_call *weekday evenings" &&
+    echo "$show" | grep -q "safe_note *do not leave voicemail" && echo "$show" | grep -q "reference *$sr1" ||
+    fail "the call handler does not see when it is safe to call: $show"
+expect NOT_FOUND m --as agency:cpft person show "$p1"
 board=$(m --json status "$ref" | jq -c '.board["selfreg/unverified"]')
 [ "$(echo "$board" | jq .count)" = 1 ] && [ "$(echo "$board" | jq .oldest_at)" != null ] || fail "board queue: $board"
 m status "$ref" | grep -q "self-registered, unverified: 1 (oldest [0-9]" || fail "muster status: $(m status "$ref")"
@@ -99,14 +104,22 @@ p2=$(persons_ids | tail -n 1)
 [ "$(duplicate_of "$p2")" = "$p1:phone" ] || fail "possible duplicate not flagged: $(duplicate_of "$p2")"
 [ "$(selfreg_field "$p2" duplicate)" = 1 ] || fail "duplicate not counted"
 [ "$(persons_count)" = 2 ] || fail "a duplicate was merged or refused"
-ok "a possible duplicate is flagged (the same number written another way), not merged"
+m --as intake person consent "$p2" given >/dev/null
+m --as intake person screen "$p2" --instrument tsq --answers yes,yes,yes,yes,yes,yes,yes,no,no,no >/dev/null
+[ -z "$(referral_open "$p2")" ] || fail "an unverified person was routed by a consent or a screening: $(referral_open "$p2")"
+ok "a possible duplicate is flagged (the same number written another way), not merged; consent and screening do not route an unverified person"
 
+expect CONFLICT m --as intake person update "$p1" --home-area Ely
 expect BAD_ARGUMENT m --as intake person verify "$p1" --outcome maybe
 m --as intake person verify "$p1" --outcome verified --note "called back, genuine" | grep -q "verified: routed as survivor" ||
     fail "verify does not say so"
 [ "$(person_field "$p1" category)" = survivor ] || fail "verified person's category"
 [ -n "$(referral_open "$p1")" ] || fail "a verified person was not routed"
 expect CONFLICT m --as intake person verify "$p1" --outcome verified
+prov=$(referral_field "$p1" provider)
+ashow=$(m --json --as "agency:$prov" person show "$p1")
+[ "$(echo "$ashow" | jq -c .self_registration)" = '{"safe_to_call":"weekday evenings","safe_note":"do not leave voicemail"}' ] ||
+    fail "the agency given the referral sees: $(echo "$ashow" | jq -c .self_registration)"
 expect FORBIDDEN m --as agency:cpft person verify "$p2" --outcome rejected
 [ "$(m --json status "$ref" | jq '.board["selfreg/unverified"].count')" = 1 ] || fail "queue after verify"
 ok "a verified person is routed as person add routes them, leaves the queue, and cannot be verified twice"
@@ -149,6 +162,22 @@ echo "$busy" | grep -q 'retry after [1-9][0-9]* ms' || fail "no retry_after_ms: 
 [ "$(persons_count)" = "$n" ] || fail "a registration over the limit was stored"
 m incident show "$ref" >/dev/null || fail "Gold is slowed or refused by the public limit"
 ok "over the plan's max_per_minute: BUSY with retry_after_ms, nothing stored, Gold unaffected"
+
+m --as intake person contact "$p1" --outcome contacted --channel phone >/dev/null
+rep=$(m request report.show "{\"incident\":\"$ref\"}")
+sr=$(echo "$rep" | jq -c .report.self_registrations)
+[ "$(echo "$sr" | jq -c '[.verified, .rejected, .duplicates, .unverified]')" = "[1,1,1,$(($(echo "$sr" | jq .total) - 2))]" ] ||
+    fail "report figures: $sr"
+[ "$(echo "$sr" | jq '.by_day | length')" = 1 ] && [ "$(echo "$sr" | jq '.by_day[0].n')" = "$(echo "$sr" | jq .total)" ] ||
+    fail "by day: $sr"
+[ "$(echo "$sr" | jq '.median_first_contact_ms > 0')" = true ] || fail "time to first contact: $sr"
+[ "$(echo "$sr" | jq -c '.by_source')" = "{\"email\":1,\"sms\":1,\"web\":$(($(echo "$sr" | jq .total) - 2))}" ] ||
+    fail "by source: $sr"
+[ "$(echo "$sr" | jq '.by_language.pl')" = "$(($(echo "$sr" | jq .total) - 2))" ] || fail "by language: $sr"
+echo "$rep" | jq -r .markdown | grep -q "^## Self-registration" || fail "no Self-registration section in the Markdown"
+echo "$rep" | jq -r .csv.self_registrations | head -n 1 | grep -q '^day,n$' || fail "no self_registrations CSV"
+echo "$rep" | grep -q -e "Ann Early" -e 900001 && fail "personal data in the report"
+ok "the report counts self-registrations by day, verified, rejected, duplicates, time to first contact, language and source (JSON, Markdown, CSV), with no personal data"
 
 m incident unpublish "$ref" | grep -q "withdrawn from self-registration" || fail "unpublish"
 expect NOT_FOUND web public.register "$(reg 'Late Person' '07700 900200')"
