@@ -70,8 +70,9 @@ int persons_retention_mark(struct muster *m, struct outbox *ob, int64_t person_i
     " 'incident closed')"
 
 /* The persons' personal fields, screening answers, contact notes, the old
- * values of their corrections (person.update), import
- * keys and free-text referral reasons (in the referrals and in their
+ * values of their corrections (person.update), import keys, what a
+ * self-registration said (its reference, when it is safe to call, the
+ * notes) and its one-time links, and free-text referral reasons (in the referrals and in their
  * events), for the persons of PURGE_SET; the persons themselves last, as
  * marking them purged takes them out of the set.  For an incident,
  * incident.c erases its own notes and the other modules purge theirs (see
@@ -81,6 +82,9 @@ static const char *const purge_sql[] = {
     "UPDATE contacts SET note = NULL WHERE person_id IN " PURGE_SET,
     "UPDATE corrections SET old = NULL WHERE person_id IN " PURGE_SET,
     "DELETE FROM imports WHERE person_id IN " PURGE_SET,
+    "UPDATE selfregs SET reference = NULL, safe_to_call = NULL, safe_note = NULL, note = NULL"
+    " WHERE person_id IN " PURGE_SET,
+    "DELETE FROM public_tokens WHERE person_id IN " PURGE_SET,
     "UPDATE rescreens SET state = 'cancelled' WHERE state = 'pending' AND person_id IN " PURGE_SET,
     "UPDATE referrals SET reason = 'purged' WHERE person_id IN " PURGE_SET
     " AND reason NOT IN " OWN_REASONS " AND reason NOT GLOB 'rule [0-9]*'",

@@ -130,6 +130,7 @@ expect "" person_field "$p1" purge_due_at
 expect "$p1" duplicate_match "$p2"
 expect "$p1:name_and_dob" duplicate_of "$p2"
 expect "" correction_old "$p1"
+expect "" selfreg_field "$p1" state
 expect monitoring:referred referral_open "$p1"
 check referral_field "$p1" home_area
 expect 0 referral_field "$p1" handoff
@@ -265,7 +266,7 @@ check db_file_version "$DB"
 v=$OUT
 check db_unmigrate_last
 expect $((v - 1)) db_file_version "$DB"
-! q "SELECT 1 FROM health" >/dev/null 2>&1 || fail "db_unmigrate_last: the health table is still there"
+! q "SELECT 1 FROM selfregs" >/dev/null 2>&1 || fail "db_unmigrate_last: the selfregs table is still there"
 check db_file_version_set "$DB" 999
 expect 999 db_file_version "$DB"
 check db_file_damage "$DB"

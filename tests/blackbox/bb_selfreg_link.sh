@@ -102,4 +102,14 @@ restart_daemon --clock-offset $((25 * 3600 * 1000))
 ok "a link expires after a day"
 
 [ "$(sent)" = 3 ] || fail "$(sent) messages sent, expected 3"
+
+grep -a -q "after 6pm only" "$DB" "$DB-wal" 2>/dev/null || fail "the safe-to-call text should be on disk before the purge"
+restart_daemon --clock-offset $((91 * 24 * 3600 * 1000))
+purged() { [ "$(person_field "$p" purged)" = 1 ] && grep -q vacuum "$LOG"; }
+wait_for 20 purged || fail "the person who withdrew consent was not purged after declined_retention_days"
+[ -z "$(selfreg_field "$p" safe_to_call)" ] && [ -z "$(selfreg_field "$p" reference)" ] ||
+    fail "the self-registration's fields outlive the purge"
+[ "$(q "SELECT COUNT(*) FROM public_tokens")" = 0 ] || fail "one-time links outlive the purge"
+grep -a -q "after 6pm only" "$DB" "$DB-wal" 2>/dev/null && fail "a purged safe-to-call text is still in the file"
+ok "withdrawn consent: after the plan's declined_retention_days what the person said is purged from every table and the file"
 stop_daemon

@@ -147,9 +147,10 @@ db_file_damage() {
 }
 
 # db_unmigrate_last: $DB as the schema before the last migration had it
-# (musterd stopped): the health probe's table gone, the version one less.
+# (musterd stopped): the public door's tables gone, the version one less.
 db_unmigrate_last() {
-    q "DROP TABLE health; PRAGMA user_version = $(($(db_file_version "$DB") - 1))"
+    q "DROP TABLE public_tokens; DROP TABLE selfregs; DROP TABLE publications;
+       PRAGMA user_version = $(($(db_file_version "$DB") - 1))"
 }
 
 db_checkpoint() { # a TRUNCATE checkpoint: "0|0|0" when no writer was in the way
