@@ -287,7 +287,8 @@ static void test_html_escapes(void **state)
     assert_int_equal(i18n_open(MUSTER_WEB_I18N, &t, err, sizeof(err)), 0);
     const char *langs[] = {"en", "pl", NULL};
     struct pubpage p = {t, "pl", langs, "/p/ARENA", "<b>Arena</b> & \"co\"", "ARENA", "0800 1"};
-    const char *body = "name=%3Cscript%3Ealert(1)%3C%2Fscript%3E&home_area=%22+onfocus%3D%27x%27+%26";
+    const char *body =
+        "name=%3Cscript%3Ealert(1)%3C%2Fscript%3E&home_area=%22+onfocus%3D%27x%27+%26";
     struct pubform f;
     assert_int_equal(pubform_parse(body, strlen(body), &f), 0);
     struct html h = {0};

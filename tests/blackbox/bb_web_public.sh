@@ -24,15 +24,7 @@
 . "$(dirname "$0")/web_lib.sh"
 
 PY=$SRC/tests/tool/public_post.py
-mkdir -p "$T/sent"
-cat >"$T/sender.sh" <<EOF
-#!/bin/sh
-# the public sender: the contact as its argument, the message on stdin
-f=$T/sent/\$\$
-{ printf '%s\n' "\$1"; cat; } >"\$f.tmp" && mv "\$f.tmp" "\$f.msg"
-EOF
-chmod +x "$T/sender.sh"
-plan_sample cambridgeshire "s|^  sender: page-sms|  sender: $T/sender.sh|"
+plan_public_sender
 init_keys
 web_key
 start_daemon
