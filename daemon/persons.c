@@ -444,6 +444,31 @@ int persons_referral_close(struct muster *m, struct outbox *ob, int64_t person_i
     return rc ? rc : promote(m, ob, &f, &pp->pathways[freed], occupied[freed], now);
 }
 
+/* ---- corrections ---- */
+
+static const char SQL_CORRECTION_ADD[] =
+    "INSERT INTO corrections (person_id, at, by, fields, old) VALUES (?1, ?2, ?3, ?4, ?5)";
+
+int persons_correction_add(struct muster *m, int64_t person, int64_t now, const char *by,
+                           json_t *fields, json_t *old, int64_t *id)
+{
+    sqlite3_stmt *s = store_stmt(m->store, SQL_CORRECTION_ADD);
+    char *f = json_dumps(fields, JSON_COMPACT), *o = json_dumps(old, JSON_COMPACT);
+    int rc = -EINVAL;
+    if (s && f && o) {
+        sqlite3_bind_int64(s, 1, person);
+        sqlite3_bind_int64(s, 2, now);
+        sqlite3_bind_text(s, 3, by, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 4, f, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 5, o, -1, SQLITE_STATIC);
+        rc = store_exec_stmt(s);
+        *id = sqlite3_last_insert_rowid(sqlite3_db_handle(s));
+    }
+    free(f);
+    free(o);
+    return rc;
+}
+
 /* ---- deadlines ---- */
 
 int64_t persons_referral_due(const struct plan_persons *pp, int64_t now)

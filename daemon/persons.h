@@ -34,6 +34,13 @@ struct plan_persons;
  * now: the plan's referral_working_days working days later. */
 int64_t persons_referral_due(const struct plan_persons *pp, int64_t now);
 
+/* Inside a transaction: keep the old values (old, an object) of the
+ * fields (an array of names) of person changed at now by `by` (person.update,
+ * public.update), purged with the person; the correction's id in *id.
+ * 0 or -errno. */
+int persons_correction_add(struct muster *m, int64_t person, int64_t now, const char *by,
+                           json_t *fields, json_t *old, int64_t *id);
+
 /* After this transaction commits, look again at the deadlines. */
 int persons_check_after_commit(struct muster *m, struct outbox *ob);
 

@@ -553,8 +553,6 @@ static const char SQL_PERSON_CORRECT[] =
     "UPDATE persons SET name = ?2, name_key = ?3, dob = ?4, age = ?5, phone = ?6, phone_key = ?7,"
     " email = ?8, address = ?9, home_area = lower(?10), language = lower(?11), interpreter = ?12,"
     " vulnerabilities = ?13, safe_contact = ?14, external_ref = ?15 WHERE id = ?1";
-static const char SQL_CORRECTION_ADD[] =
-    "INSERT INTO corrections (person_id, at, by, fields, old) VALUES (?1, ?2, ?3, ?4, ?5)";
 static const char SQL_DUPS_CLEAR[] = "DELETE FROM duplicates WHERE person_id = ?1";
 
 static int person_rewrite(struct cmd_ctx *c, int64_t id, const struct person_in *in)
@@ -578,28 +576,6 @@ static int person_rewrite(struct cmd_ctx *c, int64_t id, const struct person_in 
     store_bind_text_opt(s, 15, in->external_ref);
     int rc = store_exec_stmt(s);
     free(safe);
-    return rc;
-}
-
-/* Keep the old values of a correction (purged with the person); its id
- * in *id.  Returns 0 or -errno. */
-static int correction_add(struct cmd_ctx *c, int64_t person, json_t *changed, json_t *old,
-                          int64_t *id)
-{
-    sqlite3_stmt *s = store_stmt(c->m->store, SQL_CORRECTION_ADD);
-    char *f = json_dumps(changed, JSON_COMPACT), *o = json_dumps(old, JSON_COMPACT);
-    int rc = -EINVAL;
-    if (s && f && o) {
-        sqlite3_bind_int64(s, 1, person);
-        sqlite3_bind_int64(s, 2, c->now);
-        sqlite3_bind_text(s, 3, c->actor, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 4, f, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 5, o, -1, SQLITE_STATIC);
-        rc = store_exec_stmt(s);
-        *id = sqlite3_last_insert_rowid(sqlite3_db_handle(s));
-    }
-    free(f);
-    free(o);
     return rc;
 }
 
@@ -700,7 +676,7 @@ static int correction_store(struct cmd_ctx *c, const struct person_ref *p,
     json_t *dups = NULL;
     int rc = person_rewrite(c, p->id, in);
     if (rc == 0)
-        rc = correction_add(c, p->id, changed, old, &id);
+        rc = persons_correction_add(c->m, p->id, c->now, c->actor, changed, old, &id);
     if (rc == 0)
         rc = correction_rerun(c, p, in, changed, &dups);
     if (rc == 0)

@@ -14,6 +14,7 @@
 
 #include <sodium.h>
 
+#include "persons.h"
 #include "server.h"
 #include "store.h"
 
@@ -156,8 +157,6 @@ static const char SQL_CONTACT_SET[] =
 static const char SQL_SAFE_SET[] = "UPDATE selfregs SET safe_to_call = coalesce(?2, safe_to_call),"
                                    " safe_note = coalesce(?3, safe_note) WHERE person_id = ?1";
 static const char SQL_CONSENT_WITHDRAW[] = "UPDATE persons SET consent = 'refused' WHERE id = ?1";
-static const char SQL_OLD_KEEP[] =
-    "INSERT INTO corrections (person_id, at, by, fields, old) VALUES (?1, ?2, ?3, ?4, ?5)";
 
 static int bind_run(sqlite3_stmt *s, int64_t person, const char *const *text, int n)
 {
@@ -170,7 +169,7 @@ static int bind_run(sqlite3_stmt *s, int64_t person, const char *const *text, in
 }
 
 /* The old values of the changed fields, kept as person.update keeps them
- * (the corrections table, purged with the person): *id the row. */
+ * (a correction, purged with the person): *id the row. */
 static int old_keep(struct muster *m, const struct selfreg_token *t, json_t *fields, const char *by,
                     int64_t now, int64_t *id)
 {
@@ -181,21 +180,8 @@ static int old_keep(struct muster *m, const struct selfreg_token *t, json_t *fie
         json_t *v = json_object_get(t->old, json_string_value(f));
         json_object_set(old, json_string_value(f), v ? v : json_null());
     }
-    char *fs = json_dumps(fields, JSON_COMPACT), *os = json_dumps(old, JSON_COMPACT);
+    int rc = persons_correction_add(m, t->person, now, by, fields, old, id);
     json_decref(old);
-    sqlite3_stmt *s = store_stmt(m->store, SQL_OLD_KEEP);
-    int rc = -EINVAL;
-    if (s && fs && os) {
-        sqlite3_bind_int64(s, 1, t->person);
-        sqlite3_bind_int64(s, 2, now);
-        sqlite3_bind_text(s, 3, by, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 4, fs, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 5, os, -1, SQLITE_STATIC);
-        rc = store_exec_stmt(s);
-        *id = sqlite3_last_insert_rowid(sqlite3_db_handle(s));
-    }
-    free(fs);
-    free(os);
     return rc;
 }
 
