@@ -20,6 +20,7 @@
 #include "gw.h"
 #include "http.h"
 #include "log.h"
+#include "public.h"
 #include "web.h"
 
 #define SEEN_MAX 4096
@@ -212,6 +213,47 @@ static enum MHD_Result relay(struct http_req *r, const char *name, char *text)
     return http_json(r, status, out);
 }
 
+/* "HELP KEYWORD [xx]": a call-back request through public.callback, as
+ * the gateway itself; the answer carries the text to send back. */
+static enum MHD_Result callback(struct http_req *r, const char *name, const char *from, char *text)
+{
+    char *save = NULL, *help = strtok_r(text, " \t\r\n", &save);
+    char *kw = help ? strtok_r(NULL, " \t\r\n", &save) : NULL;
+    char *lang = kw ? strtok_r(NULL, " \t\r\n", &save) : NULL, err[256];
+    if (!kw || !from || strlen(kw) > 16)
+        return http_error(r, MHD_HTTP_BAD_REQUEST, "BAD_REPLY",
+                          "send {\"from\": ..., \"text\": \"HELP KEYWORD\"}");
+    for (char *p = kw; *p; p++)
+        *p = (char)toupper((unsigned char)*p);
+    json_t *args = json_pack("{s:s, s:s, s:s}", "keyword", kw, "from", from, "channel", name);
+    if (lang && strlen(lang) == 2)
+        json_object_set_new(args, "language", json_string(lang));
+    json_t *reply = NULL;
+    if (gw_call(r->w->gw, NULL, NULL, "public.callback", args, &reply, err, sizeof(err)) != 0)
+        return http_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "UNAVAILABLE", "musterd did not answer");
+    json_t *e = json_object_get(reply, "error");
+    const char *ecode = json_string_value(json_object_get(e, "code"));
+    char *words =
+        ecode ? NULL : public_callback_reply(r->w->pub, json_object_get(reply, "result"), kw, lang);
+    log_info("web: hook %s: call-back request %s", name, ecode ? ecode : "taken");
+    unsigned status = !ecode                           ? 200
+                      : !strcmp(ecode, "NOT_FOUND")    ? 404
+                      : !strcmp(ecode, "BUSY")         ? 503
+                      : !strcmp(ecode, "RATE_LIMITED") ? 429
+                                                       : 400;
+    json_t *out = ecode ? json_pack("{s:O}", "error", e) : json_pack("{s:s}", "reply", words);
+    free(words);
+    json_decref(reply);
+    return http_json(r, status, out);
+}
+
+static bool is_help(const char *text)
+{
+    while (isspace((unsigned char)*text))
+        text++;
+    return !strncasecmp(text, "help", 4) && isspace((unsigned char)text[4]);
+}
+
 enum MHD_Result hooks_receive(struct http_req *r)
 {
     const char *name = r->url + strlen("/hooks/");
@@ -222,10 +264,12 @@ enum MHD_Result hooks_receive(struct http_req *r)
         return refuse(r, strlen(name) < 16 ? name : "?", rc);
     json_t *body = json_loadb(r->body ? r->body : "", r->len, 0, NULL);
     const char *text = json_string_value(json_object_get(body, "text"));
+    const char *from = json_string_value(json_object_get(body, "from"));
     char *copy = text && strlen(text) <= 2100 ? strdup(text) : NULL;
-    enum MHD_Result out = copy ? relay(r, name, copy)
-                               : http_error(r, MHD_HTTP_BAD_REQUEST, "BAD_REPLY",
-                                            "send {\"from\": ..., \"text\": \"ACK CODE ...\"}");
+    enum MHD_Result out = copy && is_help(copy) ? callback(r, name, from, copy)
+                          : copy                ? relay(r, name, copy)
+                                                : http_error(r, MHD_HTTP_BAD_REQUEST, "BAD_REPLY",
+                                                             "send {\"from\": ..., \"text\": \"ACK CODE ...\"}");
     free(copy);
     json_decref(body);
     return out;

@@ -13,6 +13,8 @@
 #include <sodium.h>
 
 #include "log.h"
+#include "pubform.h"
+#include "public.h"
 #include "users.h"
 #include "web.h"
 
@@ -23,7 +25,8 @@
 
 typedef enum MHD_Result route_fn(struct http_req *r);
 
-/* The routes: an exact path (or a prefix ending in '/') and its method. */
+/* The routes: an exact path (or a prefix ending in '/') and its method
+ * (NULL: any, the handler checks). */
 struct route {
     const char *method, *path;
     route_fn *fn;
@@ -36,6 +39,8 @@ static const struct route routes[] = {
     {"POST", "/api/call", api_call},
     {"GET", "/api/board/events", sse_board},
     {"POST", "/hooks/", hooks_receive},
+    {NULL, "/p/", public_serve},
+    {NULL, "/r/", public_link},
     {"GET", "/", pages_serve},
 };
 
@@ -133,7 +138,7 @@ static void peer_address(struct http_req *r)
 
 static enum MHD_Result route(struct http_req *r)
 {
-    if (r->too_large)
+    if (r->too_large && !public_path(r->url)) /* the public pages say it in words */
         return http_error(r, 413, "TOO_LARGE", "request body too large");
     peer_address(r);
     find_session(r);
@@ -141,7 +146,7 @@ static enum MHD_Result route(struct http_req *r)
         size_t n = strlen(routes[i].path);
         bool prefix = routes[i].path[n - 1] == '/';
         bool match = prefix ? !strncmp(r->url, routes[i].path, n) : !strcmp(r->url, routes[i].path);
-        if (match && !strcmp(r->method, routes[i].method))
+        if (match && (!routes[i].method || !strcmp(r->method, routes[i].method)))
             return routes[i].fn(r);
         if (match && strcmp(routes[i].path, "/"))
             return http_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "METHOD", "method not allowed");
@@ -164,7 +169,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (*size > 0) {
-        if (!r->too_large && r->len + *size <= HTTP_BODY_MAX) {
+        size_t max = public_path(r->url) ? PUBFORM_BODY_MAX : HTTP_BODY_MAX;
+        if (!r->too_large && r->len + *size <= max) {
             char *b = realloc(r->body, r->len + *size + 1);
             if (!b)
                 return MHD_NO;

@@ -11,7 +11,7 @@
 
 #define KEYS_MAX 4096
 #define KEY_LEN 96
-#define FAILS_MAX 20 /* >= every limit */
+#define FAILS_MAX LIMIT_MAX
 
 struct entry {
     char key[KEY_LEN];
@@ -22,13 +22,16 @@ struct entry {
 
 struct limiter {
     pthread_mutex_t lock;
+    int64_t window_ms;
     struct entry *v;
     size_t n;
 };
 
-struct limiter *limiter_open(void)
+struct limiter *limiter_open(int64_t window_ms)
 {
     struct limiter *l = calloc(1, sizeof(*l));
+    if (l)
+        l->window_ms = window_ms;
     if (l && !(l->v = calloc(KEYS_MAX, sizeof(*l->v)))) {
         free(l);
         return NULL;
@@ -56,10 +59,10 @@ static struct entry *find(struct limiter *l, const char *key)
 }
 
 /* Forget failures older than the window. */
-static void expire(struct entry *e, int64_t now)
+static void expire(struct entry *e, int64_t now, int64_t window_ms)
 {
     int k = 0;
-    while (k < e->n && now - e->at[k] >= LIMIT_WINDOW_MS)
+    while (k < e->n && now - e->at[k] >= window_ms)
         k++;
     memmove(e->at, e->at + k, (size_t)(e->n - k) * sizeof(e->at[0]));
     e->n -= k;
@@ -71,9 +74,9 @@ int64_t limiter_wait(struct limiter *l, const char *key, int max, int64_t now)
     pthread_mutex_lock(&l->lock);
     struct entry *e = find(l, key);
     if (e) {
-        expire(e, now);
+        expire(e, now, l->window_ms);
         if (e->n >= max)
-            wait = e->at[e->n - max] + LIMIT_WINDOW_MS - now;
+            wait = e->at[e->n - max] + l->window_ms - now;
     }
     pthread_mutex_unlock(&l->lock);
     return wait > 0 ? wait : 0;
@@ -101,7 +104,7 @@ void limiter_fail(struct limiter *l, const char *key, int64_t now)
 {
     pthread_mutex_lock(&l->lock);
     struct entry *e = slot(l, key);
-    expire(e, now);
+    expire(e, now, l->window_ms);
     if (e->n == FAILS_MAX) {
         memmove(e->at, e->at + 1, (FAILS_MAX - 1) * sizeof(e->at[0]));
         e->n--;

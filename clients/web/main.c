@@ -19,6 +19,7 @@
 #include "http.h"
 #include "limiter.h"
 #include "log.h"
+#include "public.h"
 #include "sessions.h"
 #include "web.h"
 #include "webboard.h"
@@ -30,12 +31,14 @@ int64_t web_now_ms(void)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: muster-web serve --keys DIR --connect EP --feed EP --users FILE\n"
-                    "           --cert PEM --key PEM [--listen ADDR] [--port N] [--static DIR]\n"
-                    "           [--hooks FILE] [--idle-minutes N] [--absolute-hours N] [-v]\n"
-                    "       muster-web users ...   (muster-web users --help)\n"
-                    "       muster-web --version\n"
-                    "See muster-web(8).\n");
+    fprintf(stderr,
+            "usage: muster-web serve --keys DIR --connect EP --feed EP --users FILE\n"
+            "           --cert PEM --key PEM [--listen ADDR] [--port N] [--static DIR]\n"
+            "           [--hooks FILE] [--idle-minutes N] [--absolute-hours N]\n"
+            "           [--i18n DIR] [--public-per-address N] [--public-per-second N] [-v]\n"
+            "       muster-web users ...   (muster-web users --help)\n"
+            "       muster-web --version\n"
+            "See muster-web(8).\n");
     return 2;
 }
 
@@ -82,6 +85,15 @@ static int set_opt(struct web_opts *o, int ch, const char *arg, int *verbose)
     case 'a':
         o->absolute_s = atoi(arg) * 3600;
         break;
+    case 'L':
+        o->i18n_dir = arg;
+        break;
+    case 'A':
+        o->public_per_address = atoi(arg);
+        break;
+    case 'S':
+        o->public_per_second = atoi(arg);
+        break;
     case 'v':
         (*verbose)++;
         break;
@@ -93,17 +105,29 @@ static int set_opt(struct web_opts *o, int ch, const char *arg, int *verbose)
 
 static int parse(int argc, char **argv, struct web_opts *o, int *verbose)
 {
-    static const struct option opts[] = {
-        {"keys", 1, NULL, 'k'},         {"connect", 1, NULL, 'c'},
-        {"feed", 1, NULL, 'f'},         {"users", 1, NULL, 'u'},
-        {"cert", 1, NULL, 'C'},         {"key", 1, NULL, 'K'},
-        {"listen", 1, NULL, 'l'},       {"port", 1, NULL, 'p'},
-        {"static", 1, NULL, 's'},       {"hooks", 1, NULL, 'h'},
-        {"idle-minutes", 1, NULL, 'i'}, {"absolute-hours", 1, NULL, 'a'},
-        {"idle-seconds", 1, NULL, 'I'}, {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"keys", 1, NULL, 'k'},
+                                         {"connect", 1, NULL, 'c'},
+                                         {"feed", 1, NULL, 'f'},
+                                         {"users", 1, NULL, 'u'},
+                                         {"cert", 1, NULL, 'C'},
+                                         {"key", 1, NULL, 'K'},
+                                         {"listen", 1, NULL, 'l'},
+                                         {"port", 1, NULL, 'p'},
+                                         {"static", 1, NULL, 's'},
+                                         {"hooks", 1, NULL, 'h'},
+                                         {"idle-minutes", 1, NULL, 'i'},
+                                         {"absolute-hours", 1, NULL, 'a'},
+                                         {"idle-seconds", 1, NULL, 'I'},
+                                         {"i18n", 1, NULL, 'L'},
+                                         {"public-per-address", 1, NULL, 'A'},
+                                         {"public-per-second", 1, NULL, 'S'},
+                                         {NULL, 0, NULL, 0}};
     *o = (struct web_opts){.listen = "127.0.0.1",
                            .port = 8443,
                            .static_dir = MUSTER_WEB_STATIC,
+                           .i18n_dir = MUSTER_WEB_I18N,
+                           .public_per_address = PUBLIC_PER_ADDRESS,
+                           .public_per_second = PUBLIC_PER_SECOND,
                            .idle_s = 30 * 60,
                            .absolute_s = 12 * 3600,
                            .timeout_ms = 3000};
@@ -113,7 +137,9 @@ static int parse(int argc, char **argv, struct web_opts *o, int *verbose)
         if (set_opt(o, ch, optarg, verbose) != 0)
             return -1;
     if (!o->keys_dir || !o->control || !o->feed || !o->users || !o->cert || !o->key ||
-        o->port <= 0 || o->port > 65535 || o->idle_s <= 0 || o->absolute_s <= 0)
+        o->port <= 0 || o->port > 65535 || o->idle_s <= 0 || o->absolute_s <= 0 ||
+        o->public_per_address < 1 || o->public_per_address > LIMIT_MAX ||
+        o->public_per_second < 1 || o->public_per_second > LIMIT_MAX)
         return -1;
     return 0;
 }
@@ -126,8 +152,11 @@ static int web_open(struct web *w)
         return log_error("muster-web: %s", err), -1;
     if (w->o.hooks && hooks_open(w->o.hooks, &w->hooks, err, sizeof(err)) != 0)
         return log_error("muster-web: hooks: %s", err), -1;
+    if (public_open(w, w->o.i18n_dir, w->o.public_per_address, w->o.public_per_second, &w->pub, err,
+                    sizeof(err)) != 0)
+        return log_error("muster-web: public pages: %s", err), -1;
     w->sessions = sessions_open((int64_t)w->o.idle_s * 1000, (int64_t)w->o.absolute_s * 1000);
-    w->limiter = limiter_open();
+    w->limiter = limiter_open(LIMIT_WINDOW_MS);
     if (!w->sessions || !w->limiter)
         return log_error("muster-web: out of memory"), -1;
     struct webboard_opts bo = {w->o.control, w->o.feed, gw_key(w->gw), gw_server_pub(w->gw),
@@ -142,6 +171,7 @@ static void web_close(struct web *w)
     webboard_free(w->board);
     limiter_free(w->limiter);
     sessions_free(w->sessions);
+    public_free(w->pub);
     hooks_free(w->hooks);
     gw_free(w->gw);
 }

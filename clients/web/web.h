@@ -23,6 +23,7 @@ struct sessions;
 struct webboard;
 struct hooks;
 struct limiter;
+struct public;
 
 struct web_opts {
     const char *keys_dir;   /* holds web.key and server.pub */
@@ -34,6 +35,9 @@ struct web_opts {
     const char *users;      /* the accounts file (users.h) */
     const char *static_dir; /* the pages, styles and scripts */
     const char *hooks;      /* per-hook secrets (hooks.h), or NULL: no hooks */
+    const char *i18n_dir;   /* the public pages' translations (i18n.h) */
+    int public_per_address; /* public submissions per address in 10 minutes */
+    int public_per_second;  /* and from everyone in a second */
     int idle_s;             /* a session ends after this long unused */
     int absolute_s;         /* and this long after sign-in, whatever */
     int timeout_ms;         /* how long to wait for musterd */
@@ -46,6 +50,7 @@ struct web {
     struct limiter *limiter;
     struct webboard *board;
     struct hooks *hooks;
+    struct public *pub;       /* the public door (public.h) */
     char *tls_cert, *tls_key; /* PEM, read at start */
 };
 

@@ -1541,10 +1541,44 @@ static int cmd_unread(int argc, char **argv)
     return refused ? 1 : 0;
 }
 
+/* The duty manager's board alone for SECONDS (status.show and
+ * incident.list in turn, one at a time, each every 100 ms) while something
+ * else loads musterd: BENCH_ONLY=selfreg floods muster-web's public door
+ * meanwhile.  Figures PREFIX_duty_read_p50|p99|max (both kinds pooled). */
+static int cmd_board(int argc, char **argv)
+{
+    if (argc != 6)
+        die("usage: board EP KEYS REF SECONDS PREFIX");
+    double secs = atof(argv[4]);
+    if (secs <= 0)
+        die("board: SECONDS must be positive");
+    zctx_init();
+    void **duty = dealers(argv[1], argv[2], "duty", 1);
+    struct probe p;
+    probe_init(&p, duty[0], 50, "status.show", "incident.list");
+    p.incident = argv[3];
+    p.closed = true;
+    struct mux x;
+    mux_init(&x, duty, 1);
+    load_phase(&x, &p, 1, NULL, secs * 1000);
+    probe_figures(argv[5], "duty_read", &p, -1);
+    char name[64];
+    snprintf(name, sizeof(name), "%s_duty_unanswered", argv[5]);
+    figure(name, (double)probes_unanswered(&p, 1), "requests");
+    long refused = probes_refused(&p, 1);
+    zmq_close(duty[0]);
+    probe_free(&p);
+    mux_free(&x);
+    free(duty);
+    zmq_ctx_term(ctx);
+    return refused ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
-        die("usage: mbench start|stop|freeport|intake|standup|pledge|feed|underload|unread ...");
+        die("usage: mbench start|stop|freeport|intake|standup|pledge|feed|underload|unread|board "
+            "...");
     const char *cmd = argv[1];
     snprintf(tag, sizeof(tag), "%x%llx", (unsigned)getpid(), (unsigned long long)now_ms());
     argc--;
@@ -1567,6 +1601,8 @@ int main(int argc, char **argv)
         return cmd_underload(argc, argv);
     if (!strcmp(cmd, "unread"))
         return cmd_unread(argc, argv);
+    if (!strcmp(cmd, "board"))
+        return cmd_board(argc, argv);
     die("unknown command %s", cmd);
     return 1;
 }

@@ -38,7 +38,7 @@
 #   BENCH_PERF=1 samples musterd with perf record -g (dwarf call graphs)
 #   during the standup, feed and intake scenarios: $T/perf-NAME.data and
 #   $T/perf-NAME.txt (perf report), kept with BENCH_KEEP=1
-#   BENCH_ONLY ["core scale underload unread failover web"] the scenarios to run: core
+#   BENCH_ONLY ["core scale underload unread failover web selfreg"] the scenarios to run: core
 #   (standup, pledge, feed, intake, memory, start-up: they share one
 #   database), underload (command under intake load), unread (unread
 #   replies attack), failover (kill -9, the standby started on the same
@@ -46,6 +46,10 @@
 #   BENCH_FAILOVERS [5] failovers measured; web (muster-web: board streams
 #   receiving a change, its memory with them open, sign-ins while argon2id
 #   runs): BENCH_WEB_SESSIONS [500] BENCH_WEB_CHANGES [20] BENCH_WEB_LOGINS [4];
+#   selfreg (muster-web's public door flooded with junk submissions from
+#   many addresses while the duty manager's board is read and timed):
+#   BENCH_SELFREG_RATE [200] submissions/s, BENCH_SELFREG_SECONDS [20],
+#   BENCH_SELFREG_SOURCES [250] source addresses (127.0.1.x);
 #   the floors always run unless LIMITS=none
 #   LIMITS=path/to/limits/run (default ../shared/limits/run beside the
 #   source tree; set LIMITS=none to skip the floors)
@@ -77,14 +81,17 @@ UNREAD_CAP=${BENCH_UNREAD_CAP_MIB:-2048}
 FAILOVERS=${BENCH_FAILOVERS:-5}
 SCALE=${BENCH_SCALE:-1000 10000 100000 1000000}
 SCALE_INTAKE=${BENCH_SCALE_INTAKE:-5000}
-ONLY=" ${BENCH_ONLY:-core scale underload unread failover web} "
+ONLY=" ${BENCH_ONLY:-core scale underload unread failover web selfreg} "
 WEB_SESSIONS=${BENCH_WEB_SESSIONS:-500}
 WEB_CHANGES=${BENCH_WEB_CHANGES:-20}
 WEB_LOGINS=${BENCH_WEB_LOGINS:-4}
+SELFREG_RATE=${BENCH_SELFREG_RATE:-200}
+SELFREG_SECONDS=${BENCH_SELFREG_SECONDS:-20}
+SELFREG_SOURCES=${BENCH_SELFREG_SOURCES:-250}
 ONLY=${ONLY//,/ }
 for s in $ONLY; do
-    case $s in core | scale | underload | unread | failover | web) ;; *)
-        echo "run.sh: BENCH_ONLY: unknown scenario $s (core, scale, underload, unread, failover, web)" >&2
+    case $s in core | scale | underload | unread | failover | web | selfreg) ;; *)
+        echo "run.sh: BENCH_ONLY: unknown scenario $s (core, scale, underload, unread, failover, web, selfreg)" >&2
         exit 2
         ;;
     esac
@@ -175,6 +182,11 @@ persons:
     - {pathway: bereavement, categories: [bereaved]}
     - {pathway: trauma, categories: [injured], screen: positive}
     - {pathway: monitoring}
+public:
+  languages: [en, pl]
+  hub_phone: "0800 000 0000"
+  url: https://127.0.0.1/p
+  max_per_minute: 600
 agencies:
 YAML
     for i in $(seq 1 "$AGENCIES"); do
@@ -465,6 +477,50 @@ if want web; then
     stop_daemon
 fi
 
+# ---- the public door flooded (BENCH_ONLY=selfreg) ----
+# Junk that passes every check of the form (a matured challenge, fields
+# within limits) from SOURCES loopback addresses, SELFREG_RATE a second:
+# muster-web's limits pass at most 20 a second to musterd, which takes
+# them in its lowest class.  Meanwhile the duty manager's board (status.show,
+# incident.list) is read every 100 ms and timed in mbench.
+if want selfreg; then
+    DB=$T/selfreg.db
+    "$MUSTER" keys add --keys "$KEYS" web >/dev/null 2>&1 || true
+    start_daemon
+    sref=$(m incident standup --plan bench --level 1 --exercise --operation BENCH-SELFREG | head -n 1)
+    m incident publish "$sref" --public-name "Bench incident" --keyword BENCH >/dev/null
+    touch "$T/web-users"
+    sport=$("$MBENCH" freeport)
+    [ -f "$T/tls.crt" ] || openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+        -keyout "$T/tls.key" -out "$T/tls.crt" -days 2 -subj /CN=localhost \
+        -addext subjectAltName=IP:127.0.0.1 2>/dev/null
+    "$BUILD/muster/muster-web" serve --keys "$KEYS" --connect "$CONTROL" --feed "$FEED" \
+        --users "$T/web-users" --cert "$T/tls.crt" --key "$T/tls.key" --port "$sport" \
+        --static "$SRC/clients/web/static" --i18n "$SRC/clients/web/i18n" >"$T/selfreg-web.log" 2>&1 &
+    sweb=$!
+    curl -skf -o /dev/null --retry 20 --retry-connrefused --retry-delay 1 \
+        "https://127.0.0.1:$sport/p/" || { tail -n 20 "$T/selfreg-web.log" >&2; exit 1; }
+    POST=$SRC/tests/tool/public_post.py
+    t=$(python3 "$POST" form "https://127.0.0.1:$sport/p/BENCH")
+    for _ in $(seq 1 100); do # the challenge is taken 3 s after the form was served
+        [ "$(python3 "$POST" age "$t")" -ge 3 ] && break
+        sleep 0.1
+    done
+    junk="t=$t&name=zzqx+junk&phone=0000000000&safe_to_call=never&home_area=nowhere&language=en&involvement=worried&support=no&consent=yes"
+    say "selfreg: $SELFREG_RATE junk submissions/s from $SELFREG_SOURCES addresses for $SELFREG_SECONDS s; the duty board read every 100 ms"
+    python3 "$POST" rate "https://127.0.0.1:$sport/p/BENCH" "$junk" "$SELFREG_RATE" "$SELFREG_SECONDS" \
+        "$SELFREG_SOURCES" >"$T/selfreg-junk.json" &
+    junk_pid=$!
+    run "$MBENCH" board "$CONTROL" "$KEYS" "$sref" "$SELFREG_SECONDS" selfreg
+    wait "$junk_pid"
+    fig selfreg_junk_sent "$(jq '[.[]] | add' "$T/selfreg-junk.json")" submissions
+    fig selfreg_junk_taken "$(jq '."200" // 0' "$T/selfreg-junk.json")" submissions
+    fig selfreg_junk_refused "$(jq '[to_entries[] | select(.key != "200") | .value] | add // 0' "$T/selfreg-junk.json")" submissions
+    fig selfreg_persons_stored "$(persons_of "$sref")" persons
+    kill "$sweb" && wait "$sweb" 2>/dev/null || true
+    stop_daemon
+fi
+
 # ---- the machine's floors ----
 if [ "$LIMITS" != none ] && [ ! -f "$LIMITS" ]; then
     say "no floors: $LIMITS not found (set LIMITS=path/to/limits/run)"
@@ -603,6 +659,11 @@ awk -v persons="$PERSONS" -v agencies="$AGENCIES" -v watchers="$WATCHERS" \
                    sprintf("%s of Gold reads unanswered after 10 s during the attack; p99 %s ms, max %s ms",
                            v["unread_gold_unanswered"], v["unread_gold_read_p99"], v["unread_gold_read_max"]))
         }
+        if ("selfreg_duty_read_p99" in v)
+            target("selfreg_duty_read_p99<=100ms", v["selfreg_duty_read_p99"] <= 100 && v["selfreg_duty_unanswered"] == 0,
+                   sprintf("the duty board p99 %s ms (p50 %s, max %s) while %s junk submissions were posted, %s refused by muster-web, %s taken",
+                           v["selfreg_duty_read_p99"], v["selfreg_duty_read_p50"], v["selfreg_duty_read_max"],
+                           v["selfreg_junk_sent"], v["selfreg_junk_refused"], v["selfreg_junk_taken"]))
         if ("web_sse_change_p99" in v) {
             target("web_sse_p99<=100ms", v["web_sse_change_p99"] <= 100,
                    sprintf("%s ms (p50 %s, max %s) from the request to the last of %s board streams",

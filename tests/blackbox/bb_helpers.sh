@@ -93,6 +93,9 @@ grep -qxF -- "$want" "$PLANS/helpers.yaml" || fail "plan_agency wrote: $(grep --
 plan_sample example 's/^  version: .*/  version: "9"/'
 grep -q '^  version: "9"$' "$PLANS/example.yaml" || fail "plan_sample did not edit"
 (plan_edit example 's/no such text/x/' 2>/dev/null) && fail "an edit that changed nothing was accepted"
+plan_public_sender
+grep -qx "  sender: $T/sender.sh" "$PLANS/cambridgeshire.yaml" && echo hello | "$T/sender.sh" 07700900001 &&
+    [ "$(cat "$T"/sent/*.msg)" = "$(printf '07700900001\nhello')" ] || fail "plan_public_sender"
 ok "plan fixtures: written as expected, checked, sample plans copied and edited"
 
 # ---- 2. db_lib.sh against the real schema ----

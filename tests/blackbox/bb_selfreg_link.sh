@@ -10,15 +10,7 @@
 
 init_keys
 "$BIN/muster" keys add --keys "$KEYS" web >/dev/null
-mkdir -p "$T/sent"
-cat >"$T/sender.sh" <<EOF
-#!/bin/sh
-# the public sender: the contact as its argument, the message on stdin
-f=$T/sent/\$\$
-{ printf '%s\n' "\$1"; cat; } >"\$f.tmp" && mv "\$f.tmp" "\$f.msg"
-EOF
-chmod +x "$T/sender.sh"
-plan_sample cambridgeshire "s|^  sender: page-sms|  sender: $T/sender.sh|"
+plan_public_sender
 start_daemon
 
 web() { m --as web request "$1" "$2"; }

@@ -25,6 +25,22 @@ plan_check() {
     PLANS=$T/plans
 }
 
+# plan_public_sender: the sample plan cambridgeshire (plan_sample) with
+# its public sender a script that keeps each message it is given in
+# $T/sent/PID.msg (the contact on the first line, then the text), as the
+# public door's one-time links are sent.
+plan_public_sender() {
+    mkdir -p "$T/sent"
+    cat >"$T/sender.sh" <<EOF
+#!/bin/sh
+# the public sender: the contact as its argument, the message on stdin
+f=$T/sent/\$\$
+{ printf '%s\n' "\$1"; cat; } >"\$f.tmp" && mv "\$f.tmp" "\$f.msg"
+EOF
+    chmod +x "$T/sender.sh"
+    plan_sample cambridgeshire "s|^  sender: page-sms|  sender: $T/sender.sh|"
+}
+
 # plan_sample NAME [SED...]: plans/NAME.yaml copied to $T/plans (with
 # the holiday files it names, plans/holidays/) and edited as plan_edit
 # does; PLANS=$T/plans.

@@ -37,8 +37,9 @@ web_users() {
     web_user m.wood agency:mental-health mh-password-12345
 }
 
-# web_start: a certificate, hook secrets for sms and email (HOOK_SECRET,
-# HOOK_SECRET_EMAIL), muster-web on a free port (WEB, WEB_PID), serving.
+# web_start [ARG...]: a certificate, hook secrets for sms and email
+# (HOOK_SECRET, HOOK_SECRET_EMAIL), muster-web on a free port (WEB,
+# WEB_PID), serving; ARGs are more options of muster-web serve.
 web_start() {
     openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$T/tls.key" \
         -out "$T/tls.crt" -days 2 -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 2>/dev/null
@@ -48,7 +49,7 @@ web_start() {
     PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
     WEB=https://127.0.0.1:$PORT
     "$BIN/muster-web" serve --keys "$KEYS" --connect "$CONTROL" --feed "$FEED" --users "$U" \
-        --cert "$T/tls.crt" --key "$T/tls.key" --port "$PORT" --hooks "$T/hooks" >"$T/web.log" 2>&1 &
+        --cert "$T/tls.crt" --key "$T/tls.key" --port "$PORT" --hooks "$T/hooks" "$@" >>"$T/web.log" 2>&1 &
     WEB_PID=$!
     wait_for 20 curl -skf -o /dev/null "$WEB/login" || fail "muster-web did not serve"
 }

@@ -64,6 +64,11 @@ function renderPersons() {
 function renderAlarms() {
   const items = [['Open alarms', n('alarms')], ['Victims\u2019 Code breaches', n('breaches')],
     ['Urgent risk', n('urgent')], ['Re-screens overdue', n('rescreen/overdue')]];
+  const q = B.board['selfreg/unverified']; // only for an incident ever published
+  if (q && typeof q === 'object') {
+    const mins = q.oldest_at ? Math.max(0, Math.floor((Date.now() - q.oldest_at) / 60000)) : 0;
+    items.push(['Self-registered, unverified', q.count ? `${q.count} (oldest ${mins} min)` : 0]);
+  }
   M.fill('alarms', items.map(([k, v]) => [M.el('dt', {}, k), M.el('dd', {class: v ? 'alert' : ''}, v)]));
 }
 
