@@ -28,15 +28,21 @@ int64_t web_now_ms(void)
     return clock_mono_ms();
 }
 
+/* The usage on f: asked for (--help) on stdout, exit 0; else stderr, 2. */
+static int usage_to(FILE *f)
+{
+    fprintf(f, "usage: muster-web serve --keys DIR --connect EP --feed EP --users FILE\n"
+               "           --cert PEM --key PEM [--listen ADDR] [--port N] [--static DIR]\n"
+               "           [--hooks FILE] [--idle-minutes N] [--absolute-hours N] [-v]\n"
+               "       muster-web users ...   (muster-web users --help)\n"
+               "       muster-web --version\n"
+               "See muster-web(8).\n");
+    return f == stdout ? 0 : 2;
+}
+
 static int usage(void)
 {
-    fprintf(stderr, "usage: muster-web serve --keys DIR --connect EP --feed EP --users FILE\n"
-                    "           --cert PEM --key PEM [--listen ADDR] [--port N] [--static DIR]\n"
-                    "           [--hooks FILE] [--idle-minutes N] [--absolute-hours N] [-v]\n"
-                    "       muster-web users ...   (muster-web users --help)\n"
-                    "       muster-web --version\n"
-                    "See muster-web(8).\n");
-    return 2;
+    return usage_to(stderr);
 }
 
 /* One option into o; -1 for one that is not. */
@@ -184,6 +190,9 @@ int main(int argc, char **argv)
         return fprintf(stderr, "muster-web: libsodium failed to start\n"), 1;
     if (argc >= 2 && !strcmp(argv[1], "users"))
         return users_main(argc - 1, argv + 1);
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help"))
+            return usage_to(stdout);
     if (argc >= 2 && !strcmp(argv[1], "serve"))
         return serve(argc - 1, argv + 1);
     if (argc == 2 && !strcmp(argv[1], "--version"))

@@ -19,14 +19,21 @@
 
 #define DEFAULT_USERS "/var/lib/muster/web-users"
 
+/* The usage on f: asked for (--help) on stdout, exit 0; else stderr, 2. */
+static int usage_to(FILE *f)
+{
+    fprintf(f, "usage: muster-web users [--users FILE] add NAME --role ROLE [--generate]\n"
+               "       muster-web users [--users FILE] list\n"
+               "       muster-web users [--users FILE] disable|enable NAME\n"
+               "       muster-web users [--users FILE] passwd NAME [--generate]\n"
+               "ROLE: gold, duty, intake or agency:ID; NAME: 1 to 40 of a-z 0-9 . -\n"
+               "See muster-web(8).\n");
+    return f == stdout ? 0 : 2;
+}
+
 static int usage(void)
 {
-    fprintf(stderr, "usage: muster-web users [--users FILE] add NAME --role ROLE [--generate]\n"
-                    "       muster-web users [--users FILE] list\n"
-                    "       muster-web users [--users FILE] disable|enable NAME\n"
-                    "       muster-web users [--users FILE] passwd NAME [--generate]\n"
-                    "ROLE: gold, duty, intake or agency:ID; NAME: 1 to 40 of a-z 0-9 . -\n");
-    return 2;
+    return usage_to(stderr);
 }
 
 /* One line of standard input, unechoed when it is a terminal. */
@@ -164,6 +171,7 @@ int users_main(int argc, char **argv)
     static const struct option opts[] = {{"users", required_argument, NULL, 'u'},
                                          {"role", required_argument, NULL, 'r'},
                                          {"generate", no_argument, NULL, 'g'},
+                                         {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *path = getenv("MUSTER_WEB_USERS"), *role = NULL;
     bool gen = false;
@@ -176,6 +184,8 @@ int users_main(int argc, char **argv)
             role = optarg;
         else if (ch == 'g')
             gen = true;
+        else if (ch == 'h')
+            return usage_to(stdout);
         else
             return usage();
     }
