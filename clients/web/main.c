@@ -29,7 +29,7 @@ int64_t web_now_ms(void)
 }
 
 /* The usage on f: asked for (--help) on stdout, exit 0; else stderr, 2. */
-static int usage_to(FILE *f)
+static int web_usage(FILE *f)
 {
     fprintf(f, "usage: muster-web serve --keys DIR --connect EP --feed EP --users FILE\n"
                "           --cert PEM --key PEM [--listen ADDR] [--port N] [--static DIR]\n"
@@ -38,11 +38,6 @@ static int usage_to(FILE *f)
                "       muster-web --version\n"
                "See muster-web(8).\n");
     return f == stdout ? 0 : 2;
-}
-
-static int usage(void)
-{
-    return usage_to(stderr);
 }
 
 /* One option into o; -1 for one that is not. */
@@ -157,7 +152,7 @@ static int serve(int argc, char **argv)
     struct web w = {0};
     int verbose = 2, sig = 0; /* info, as musterd; -v adds debug */
     if (parse(argc, argv, &w.o, &verbose) != 0)
-        return usage();
+        return web_usage(stderr);
     log_open(verbose);
     sigset_t set;
     sigemptyset(&set);
@@ -192,10 +187,10 @@ int main(int argc, char **argv)
         return users_main(argc - 1, argv + 1);
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--help"))
-            return usage_to(stdout);
+            return web_usage(stdout);
     if (argc >= 2 && !strcmp(argv[1], "serve"))
         return serve(argc - 1, argv + 1);
     if (argc == 2 && !strcmp(argv[1], "--version"))
         return printf("muster-web %s\n", MUSTER_VERSION) < 0;
-    return usage();
+    return web_usage(stderr);
 }

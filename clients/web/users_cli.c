@@ -20,7 +20,7 @@
 #define DEFAULT_USERS "/var/lib/muster/web-users"
 
 /* The usage on f: asked for (--help) on stdout, exit 0; else stderr, 2. */
-static int usage_to(FILE *f)
+static int users_usage(FILE *f)
 {
     fprintf(f, "usage: muster-web users [--users FILE] add NAME --role ROLE [--generate]\n"
                "       muster-web users [--users FILE] list\n"
@@ -29,11 +29,6 @@ static int usage_to(FILE *f)
                "ROLE: gold, duty, intake or agency:ID; NAME: 1 to 40 of a-z 0-9 . -\n"
                "See muster-web(8).\n");
     return f == stdout ? 0 : 2;
-}
-
-static int usage(void)
-{
-    return usage_to(stderr);
 }
 
 /* One line of standard input, unechoed when it is a terminal. */
@@ -153,13 +148,13 @@ static int run(const char *path, const char *verb, const char *name, const char 
     if (!strcmp(verb, "list"))
         rc = cmd_list(&u);
     else if (!name || !keys_person_valid(name))
-        rc = usage();
+        rc = users_usage(stderr);
     else if (!strcmp(verb, "add"))
         rc = cmd_add(&u, name, role, gen);
     else if (!strcmp(verb, "disable") || !strcmp(verb, "enable") || !strcmp(verb, "passwd"))
         rc = change(&u, verb, name, gen);
     else
-        rc = usage();
+        rc = users_usage(stderr);
     if (rc == 0 && strcmp(verb, "list") && (rc = users_save(path, &u)) != 0)
         fprintf(stderr, "muster-web: %s: %s\n", path, strerror(-rc)), rc = 1;
     users_free(&u);
@@ -185,12 +180,12 @@ int users_main(int argc, char **argv)
         else if (ch == 'g')
             gen = true;
         else if (ch == 'h')
-            return usage_to(stdout);
+            return users_usage(stdout);
         else
-            return usage();
+            return users_usage(stderr);
     }
     if (optind >= argc)
-        return usage();
+        return users_usage(stderr);
     return run(path ? path : DEFAULT_USERS, argv[optind],
                optind + 1 < argc ? argv[optind + 1] : NULL, role, gen);
 }
