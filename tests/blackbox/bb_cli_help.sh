@@ -45,7 +45,10 @@ for o in $({ "$BIN/muster-web" --help && "$BIN/muster-web" users --help; } | gre
     grep -vx -- --help | sort -u); do
     grep -q -- "Fl -${o#--}\( \|$\)" "$SRC/docs/man/muster-web.8" || fail "muster-web.8 lacks $o"
 done
-ok "muster(1), musterd(8) and muster-web(8) name every command and option"
+for k in $(sed -n 's/^| `\([a-z_]*\)` |.*/\1/p' "$SRC/docs/plan-format.md" | sort -u); do
+    grep -qw -- "$k" "$SRC/docs/man/muster-plan.5" || fail "muster-plan.5 lacks the plan key $k"
+done
+ok "muster(1), musterd(8) and muster-web(8) name every command and option, muster-plan(5) every plan key"
 
 for k in backup restore "keys init"; do
     mm help $k | grep -qx 'Key: none[^(]*([^)]*)\.' || fail "muster help $k: $(mm help $k | grep '^Key')"
