@@ -1,6 +1,7 @@
 # Thin wrapper around CMake: the two commands a force's systems team needs.
 #   make run   install what is missing, build, create ./var, start musterd and muster-web
-#   make test  install what is missing, build with sanitizers, run every test
+#   make test  install what is missing (and what make deb needs, for bb_deb),
+#              build with sanitizers, run every test
 #   make bench build release binaries and run the benchmark (tests/bench)
 #   make install  build, then install under PREFIX (default /usr/local; DESTDIR
 #              honoured): binaries, units, sysusers/tmpfiles, manual pages,
@@ -31,7 +32,7 @@ DEB_PKGS = build-essential cmake pkg-config libuv1-dev libzmq3-dev libjansson-de
            resource-agents libxml2-utils mandoc libncurses-dev
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build install deb run test test-stress bench check-plans clean
+.PHONY: all deps deb-deps build install deb run test test-stress bench check-plans clean
 
 all: build
 
@@ -66,14 +67,19 @@ install: build
 # package and its .changes land in build/deb (not beside the checkout);
 # then lintian, which must find no error.  Debian 12 packages only:
 # DEB_BUILD_PKGS are what debian/control builds with.
+# make test installs them too, so that bb_deb runs there (it skips, exit
+# 77, on a machine without them).
 DEB_BUILD_PKGS = dpkg-dev debhelper lintian
-deb:
+deb: deb-deps
+	bash debian/build.sh build/deb
+
+deb-deps:
 	@missing=""; for p in $(DEB_BUILD_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
-	bash debian/build.sh build/deb
 
 $(VAR)/keys/server.key: | build
 	mkdir -p $(VAR)
@@ -116,7 +122,7 @@ run: build $(VAR)/keys/server.key $(VAR)/web/users
 	    --users $(VAR)/web/users --cert $(VAR)/web/cert.pem --key $(VAR)/web/key.pem \
 	    --port $(WEBPORT) --hooks $(VAR)/web/hooks --static clients/web/static
 
-test: deps
+test: deps deb-deps
 	cmake -S . -B $(TESTBUILD) -DCMAKE_BUILD_TYPE=Debug -DMUSTER_SANITIZE=ON >/dev/null
 	cmake --build $(TESTBUILD) -j $(JOBS)
 	cd $(TESTBUILD) && ctest --output-on-failure -j $(JOBS)

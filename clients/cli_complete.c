@@ -1,6 +1,6 @@
 /*
  * clients/cli_complete.c - `muster complete commands|refs|shifts INCIDENT`:
- * the words the bash completion (scripts/muster.bash-completion) offers,
+ * the words the bash completion (clients/completion/muster) offers,
  * one a line.  Incident references and shift keys are asked of musterd
  * with the user's own keys; when it cannot be asked (no key, not
  * reachable, refused) nothing is printed and the exit code says why, so

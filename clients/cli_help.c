@@ -242,7 +242,10 @@ static void entry_print(FILE *f, const struct help *h)
             fprintf(f, "%s --%s", i % 6 ? "" : "\n ", person_fields[i].column);
         fputc('\n', f);
     }
-    fprintf(f, "\nKey: %s (--as ROLE or --key FILE to choose another).\n", h->key);
+    if (!strncmp(h->key, "none", 4)) /* a local command: no key to choose */
+        fprintf(f, "\nKey: %s.\n", h->key);
+    else
+        fprintf(f, "\nKey: %s (--as ROLE or --key FILE to choose another).\n", h->key);
     fputs("Global options and exit codes: muster help.\n", f);
 }
 

@@ -65,8 +65,12 @@ void cli_print_pledge(json_t *r)
         print_pledge_line(r);
         return;
     }
-    printf("pledge %lld: %s's %lld %s for %s is now %s.\n", num(r, "id"), str(r, "agency"),
-           num(r, "count"), str(r, "role"), str(r, "incident"), str(r, "state"));
+    if (!strcmp(str(r, "state"), "arrived"))
+        printf("pledge %lld: %s's %lld %s for %s have arrived (checked in).\n", num(r, "id"),
+               str(r, "agency"), num(r, "count"), str(r, "role"), str(r, "incident"));
+    else
+        printf("pledge %lld: %s's %lld %s for %s is now %s.\n", num(r, "id"), str(r, "agency"),
+               num(r, "count"), str(r, "role"), str(r, "incident"), str(r, "state"));
 }
 
 static const char *instrument_name(const char *id)
@@ -102,11 +106,9 @@ void cli_print_standdown(json_t *r)
            " muster incident close %s.\n",
            str(r, "ref"));
     if (json_is_string(json_object_get(r, "report")))
-        printf(
-            "The report is written on the musterd host to %s/ (report.md, report.json,"
-            " agencies.csv, staffing.csv, pathways.csv, self_registrations.csv); muster report %s"
-            " shows it here.\n",
-            str(r, "report"), str(r, "ref"));
+        printf("The report is written on the musterd host to %s/ (report.md, report.json"
+               " and one CSV file a table); muster report %s shows it here.\n",
+               str(r, "report"), str(r, "ref"));
 }
 
 void cli_print_published(json_t *r)

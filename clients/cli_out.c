@@ -246,13 +246,13 @@ void cli_print_incident_list(json_t *r)
 }
 
 /* One agency's page state: paging (step, attempts), acknowledged (by
- * whom, when, note) or unreachable. */
-static void cli_print_page(json_t *pg)
+ * whom, when, note) or unreachable; the agency padded to idw columns. */
+static void cli_print_page(json_t *pg, int idw)
 {
     char t[64];
     const char *state = proto_dash(pg, "state");
     fputs("  ", stdout);
-    cli_pad(stdout, proto_dash(pg, "agency"), 24);
+    cli_pad(stdout, proto_dash(pg, "agency"), idw);
     fputc(' ', stdout);
     cli_pad(stdout, state, 13);
     if (!strcmp(state, "acknowledged"))
@@ -340,9 +340,15 @@ void cli_print_incident(json_t *r)
     printf("agencies   %zu activated\n", json_array_size(ags));
     print_agencies(ags, NULL);
     json_t *pages = json_object_get(r, "pages"), *pg;
+    int idw = 0; /* the widest agency id: the states line up after it */
+    json_array_foreach(pages, i, pg)
+    {
+        int w = cli_width(proto_dash(pg, "agency"));
+        idw = w > idw ? w : idw;
+    }
     if (json_array_size(pages) > 0)
         printf("pages\n");
-    json_array_foreach(pages, i, pg) cli_print_page(pg);
+    json_array_foreach(pages, i, pg) cli_print_page(pg, idw);
     print_shown_version(json_object_get(r, "shown_version"));
 }
 

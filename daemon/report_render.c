@@ -245,7 +245,7 @@ static void md_channels(FILE *f, json_t *r)
     size_t i;
     fprintf(f, "## Channels of agencies unreachable or late\n\n");
     if (json_array_size(list) == 0)
-        fprintf(f, "None: every agency acknowledged at its first attempt.\n\n");
+        fprintf(f, "None: no agency ended unreachable or acknowledged late.\n\n");
     else
         fprintf(f, "| agency | ended | step | attempt | channel | contact | result | sent (UTC) |"
                    " why |\n|---|---|---|---|---|---|---|---|---|\n");

@@ -29,17 +29,17 @@ int64_t web_now_ms(void)
     return clock_mono_ms();
 }
 
-static int usage(void)
+/* The usage on f: asked for (--help) on stdout, exit 0; else stderr, 2. */
+static int web_usage(FILE *f)
 {
-    fprintf(stderr,
-            "usage: muster-web serve --keys DIR --connect EP --feed EP --users FILE\n"
-            "           --cert PEM --key PEM [--listen ADDR] [--port N] [--static DIR]\n"
-            "           [--hooks FILE] [--idle-minutes N] [--absolute-hours N]\n"
-            "           [--i18n DIR] [--public-per-address N] [--public-per-second N] [-v]\n"
-            "       muster-web users ...   (muster-web users --help)\n"
-            "       muster-web --version\n"
-            "See muster-web(8).\n");
-    return 2;
+    fprintf(f, "usage: muster-web serve --keys DIR --connect EP --feed EP --users FILE\n"
+               "           --cert PEM --key PEM [--listen ADDR] [--port N] [--static DIR]\n"
+               "           [--hooks FILE] [--idle-minutes N] [--absolute-hours N]\n"
+               "           [--i18n DIR] [--public-per-address N] [--public-per-second N] [-v]\n"
+               "       muster-web users ...   (muster-web users --help)\n"
+               "       muster-web --version\n"
+               "See muster-web(8).\n");
+    return f == stdout ? 0 : 2;
 }
 
 /* One option into o; -1 for one that is not. */
@@ -181,7 +181,7 @@ static int serve(int argc, char **argv)
     struct web w = {0};
     int verbose = 2, sig = 0; /* info, as musterd; -v adds debug */
     if (parse(argc, argv, &w.o, &verbose) != 0)
-        return usage();
+        return web_usage(stderr);
     log_open(verbose);
     sigset_t set;
     sigemptyset(&set);
@@ -214,9 +214,12 @@ int main(int argc, char **argv)
         return fprintf(stderr, "muster-web: libsodium failed to start\n"), 1;
     if (argc >= 2 && !strcmp(argv[1], "users"))
         return users_main(argc - 1, argv + 1);
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help"))
+            return web_usage(stdout);
     if (argc >= 2 && !strcmp(argv[1], "serve"))
         return serve(argc - 1, argv + 1);
     if (argc == 2 && !strcmp(argv[1], "--version"))
         return printf("muster-web %s\n", MUSTER_VERSION) < 0;
-    return usage();
+    return web_usage(stderr);
 }

@@ -19,14 +19,16 @@
 
 #define DEFAULT_USERS "/var/lib/muster/web-users"
 
-static int usage(void)
+/* The usage on f: asked for (--help) on stdout, exit 0; else stderr, 2. */
+static int users_usage(FILE *f)
 {
-    fprintf(stderr, "usage: muster-web users [--users FILE] add NAME --role ROLE [--generate]\n"
-                    "       muster-web users [--users FILE] list\n"
-                    "       muster-web users [--users FILE] disable|enable NAME\n"
-                    "       muster-web users [--users FILE] passwd NAME [--generate]\n"
-                    "ROLE: gold, duty, intake or agency:ID; NAME: 1 to 40 of a-z 0-9 . -\n");
-    return 2;
+    fprintf(f, "usage: muster-web users [--users FILE] add NAME --role ROLE [--generate]\n"
+               "       muster-web users [--users FILE] list\n"
+               "       muster-web users [--users FILE] disable|enable NAME\n"
+               "       muster-web users [--users FILE] passwd NAME [--generate]\n"
+               "ROLE: gold, duty, intake or agency:ID; NAME: 1 to 40 of a-z 0-9 . -\n"
+               "See muster-web(8).\n");
+    return f == stdout ? 0 : 2;
 }
 
 /* One line of standard input, unechoed when it is a terminal. */
@@ -146,13 +148,13 @@ static int run(const char *path, const char *verb, const char *name, const char 
     if (!strcmp(verb, "list"))
         rc = cmd_list(&u);
     else if (!name || !keys_person_valid(name))
-        rc = usage();
+        rc = users_usage(stderr);
     else if (!strcmp(verb, "add"))
         rc = cmd_add(&u, name, role, gen);
     else if (!strcmp(verb, "disable") || !strcmp(verb, "enable") || !strcmp(verb, "passwd"))
         rc = change(&u, verb, name, gen);
     else
-        rc = usage();
+        rc = users_usage(stderr);
     if (rc == 0 && strcmp(verb, "list") && (rc = users_save(path, &u)) != 0)
         fprintf(stderr, "muster-web: %s: %s\n", path, strerror(-rc)), rc = 1;
     users_free(&u);
@@ -164,6 +166,7 @@ int users_main(int argc, char **argv)
     static const struct option opts[] = {{"users", required_argument, NULL, 'u'},
                                          {"role", required_argument, NULL, 'r'},
                                          {"generate", no_argument, NULL, 'g'},
+                                         {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *path = getenv("MUSTER_WEB_USERS"), *role = NULL;
     bool gen = false;
@@ -176,11 +179,13 @@ int users_main(int argc, char **argv)
             role = optarg;
         else if (ch == 'g')
             gen = true;
+        else if (ch == 'h')
+            return users_usage(stdout);
         else
-            return usage();
+            return users_usage(stderr);
     }
     if (optind >= argc)
-        return usage();
+        return users_usage(stderr);
     return run(path ? path : DEFAULT_USERS, argv[optind],
                optind + 1 < argc ? argv[optind + 1] : NULL, role, gen);
 }

@@ -29,6 +29,36 @@ rc=0; err=$(mm nosuch --help 2>&1) || rc=$?
 [ $rc = 2 ] || fail "nosuch --help exited $rc: $err"
 ok "help after arguments, a group's actions, unknown commands exit 2"
 
+# The manual pages name every command and option the binaries know.
+man1=$SRC/docs/man/muster.1
+while read -r -a c; do
+    grep -E "(Ic|Cm) ${c[0]}( |$)" "$man1" | grep -qw -- "${c[1]:-${c[0]}}" || fail "muster.1 lacks muster ${c[*]}"
+    for o in $(mm help "${c[@]}" | sed -n '/^Key: /q;p' | grep -oP -- '--[a-z][a-z0-9-]*[a-z0-9](?![-*a-z0-9])' | sort -u); do
+        [ "$o" = --check-plan ] && continue # musterd's, named in incident amend's text
+        grep -q -- "Fl -${o#--}\( \|$\)" "$man1" || fail "muster.1 lacks ${c[*]} $o"
+    done
+done <<<"$cmds"
+for o in $("$BIN/musterd" --help | grep -o -- '--[a-z][a-z0-9-]*' | grep -vx -- --help | sort -u); do
+    grep -q -- "Fl -${o#--}\( \|$\)" "$SRC/docs/man/musterd.8" || fail "musterd.8 lacks $o"
+done
+for o in $({ "$BIN/muster-web" --help && "$BIN/muster-web" users --help; } | grep -o -- '--[a-z][a-z0-9-]*' |
+    grep -vx -- --help | sort -u); do
+    grep -q -- "Fl -${o#--}\( \|$\)" "$SRC/docs/man/muster-web.8" || fail "muster-web.8 lacks $o"
+done
+for k in $(sed -n 's/^| `\([a-z_]*\)` |.*/\1/p' "$SRC/docs/plan-format.md" | sort -u); do
+    grep -qw -- "$k" "$SRC/docs/man/muster-plan.5" || fail "muster-plan.5 lacks the plan key $k"
+done
+ok "muster(1), musterd(8) and muster-web(8) name every command and option, muster-plan(5) every plan key"
+
+for k in backup restore "keys init"; do
+    mm help $k | grep -qx 'Key: none[^(]*([^)]*)\.' || fail "muster help $k: $(mm help $k | grep '^Key')"
+done
+out=$("$BIN/muster-web" --help) || fail "muster-web --help exited $?"
+[[ "$out" == "usage: muster-web serve"* ]] || fail "muster-web --help: $out"
+out=$("$BIN/muster-web" users --help 2>&1) || fail "muster-web users --help exited $?"
+[[ "$out" == "usage: muster-web users"* ]] || fail "muster-web users --help: $out"
+ok "local commands offer no key to choose; muster-web --help and users --help print usage, exit 0"
+
 for b in muster musterd muster-web; do
     v=$("$BIN/$b" --version) || fail "$b --version failed"
     [[ "$v" =~ ^$b\ [0-9]+\.[0-9]+\.[0-9]+ ]] || fail "$b --version said: $v"
@@ -66,7 +96,17 @@ out=$(m --as agency:cpft pledge offer "$ref" --role mh-nurse --count 2 --shift "
 [[ "$out" == "pledge 1: cpft pledges 2 mh-nurse for $shift_key ($ref, offered)" ]] || fail "pledge offer: $out"
 out=$(m pledge accept 1) && no_json "$out" "pledge accept"
 [[ "$out" == "pledge 1: cpft's 2 mh-nurse for $ref is now accepted." ]] || fail "pledge accept: $out"
-ok "page ack, agency ack, pledge offer and accept print sentences"
+out=$(m pledge arrive 1) && [[ "$out" == "pledge 1: cpft's 2 mh-nurse for $ref have arrived (checked in)." ]] ||
+    fail "pledge arrive: $out"
+ok "page ack, agency ack, pledge offer, accept and arrive print sentences"
+
+# incident show: the states line up after the longest agency id
+# (peterborough-city-council, 25 columns, in the level 2 plan).
+ref2=$(m incident standup --plan cambridgeshire --level 2 --exercise --operation ALIGN | head -n 1)
+cols=$(m incident show "$ref2" | sed -n '/^pages$/,$p' | sed 1d |
+    awk '{ print index($0, " paging ") + index($0, " acknowledged ") }' | sort -u)
+[ "$(echo "$cols" | wc -l)" = 1 ] || fail "incident show: pages not aligned: $(m incident show "$ref2" | sed -n '/^pages$/,$p')"
+m incident standdown "$ref2" >/dev/null
 
 p=$(m --as intake --json person add "$ref" --category survivor --name "Ann Help" --safe-hours 09:00-17:00 |
     jq -r .person)
@@ -82,8 +122,13 @@ ok "person screen and person show print sentences and tables"
 
 out=$(m incident standdown "$ref") && no_json "$out" "standdown"
 dir=$(sed -n 's/^The report is written on the musterd host to \(.*\)\/ (report.md.*/\1/p' <<<"$out")
+[[ "$out" == *"(report.md, report.json and one CSV file a table)"* ]] || fail "standdown names too few files: $out"
 [ "$dir" = "$(cd "$REPORTS" && pwd)/$ref" ] || fail "standdown did not say where the report went: $out"
 wait_for 10 test -s "$dir/report.md" || fail "no report in $dir"
+# Agencies still paging at the stand-down never acknowledged: the report
+# must not say every agency did.
+grep -qx 'None: no agency ended unreachable or acknowledged late.' "$dir/report.md" ||
+    fail "report.md's channels section: $(grep -A2 '^## Channels' "$dir/report.md")"
 m --json incident show "$ref" | jq -e '.state == "stood_down"' >/dev/null || fail "not stood down"
 ok "standdown says where the report went ($dir), and it is there"
 

@@ -24,7 +24,9 @@ comp "$M" incident st && [ "$C" = "standup standdown" ] || fail "incident st: [$
 comp "$M" person "" && [[ " $C " == *" import "* && " $C " == *" screen "* ]] || fail "person: [$C]"
 comp "$M" person add X --home && [ "$C" = "--home-area" ] || fail "person add --home: [$C]"
 comp "$M" --js && [ "$C" = "--json" ] || fail "--js: [$C]"
-ok "commands, actions and options complete without a daemon"
+comp "$M" help met && [ "$C" = metrics ] || fail "help met: [$C]"
+comp "$M" help pledge ar && [ "$C" = arrive ] || fail "help pledge ar: [$C]"
+ok "commands, actions and options complete without a daemon, after muster help too"
 
 start_daemon
 ref=$(m incident standup --plan cambridgeshire --level 1 --exercise --operation COMPLETE | head -n 1)

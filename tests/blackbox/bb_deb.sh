@@ -19,12 +19,15 @@ R=$T/root
 dpkg-deb -x "$deb" "$R"
 dpkg-deb -e "$deb" "$T/ctl"
 for f in usr/sbin/musterd usr/bin/muster usr/sbin/muster-web lib/systemd/system/musterd.service \
-    lib/systemd/system/muster-web.service usr/share/man/man8/musterd.8.gz usr/share/man/man1/muster.1.gz \
+    lib/systemd/system/muster-web.service lib/systemd/system/muster-backup.service \
+    lib/systemd/system/muster-backup.timer \
+    usr/share/man/man8/musterd.8.gz usr/share/man/man1/muster.1.gz \
     usr/share/man/man5/muster-plan.5.gz usr/share/man/man8/muster-web.8.gz \
     usr/share/bash-completion/completions/muster usr/libexec/muster/page-sms \
     usr/share/muster/plans/example.yaml usr/share/muster/plans/holidays/england-and-wales.yaml; do
     [ -e "$R/$f" ] || fail "the package lacks $f"
 done
+ls "$R"/usr/share/doc/muster/operations.md* >/dev/null 2>&1 || fail "the package lacks operations.md"
 grep -qx 'ExecStart=/usr/sbin/musterd .*' "$R/lib/systemd/system/musterd.service" || fail "unit ExecStart"
 grep -qx 'ConditionPathExists=/etc/muster/keys/server.key' "$R/lib/systemd/system/musterd.service" ||
     fail "musterd.service would start without keys"
@@ -46,4 +49,5 @@ grep -q "^muster:.*:/usr/sbin/nologin$" "$R/etc/passwd" || fail "muster can log 
 [ "$(stat -c '%a %u %g' "$R/etc/muster/keys")" = "750 0 $uid" ] || fail "/etc/muster/keys: $(stat -c '%a %u %g' "$R/etc/muster/keys")"
 grep -q "deb-systemd-invoke .*musterd.service" "$T/ctl/postinst" || fail "musterd is not started by postinst"
 ! grep -q "deb-systemd-invoke .*muster-web.service" "$T/ctl/postinst" || fail "postinst starts muster-web"
+! grep -q "muster-backup" "$T/ctl/postinst" || fail "postinst enables the backup timer before there are keys"
 ok "postinst: users muster and muster-web, /var/lib/muster 0700, /etc/muster/keys 0750 root:muster"

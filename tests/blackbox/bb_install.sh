@@ -18,6 +18,8 @@ want usr/sbin/musterd 755
 want usr/sbin/muster-web 755
 want usr/lib/systemd/system/musterd.service 644
 want usr/lib/systemd/system/muster-web.service 644
+want usr/lib/systemd/system/muster-backup.service 644
+want usr/lib/systemd/system/muster-backup.timer 644
 want usr/lib/sysusers.d/muster.conf 644
 want usr/lib/tmpfiles.d/muster.conf 644
 want usr/share/man/man1/muster.1 644
@@ -36,12 +38,13 @@ want usr/libexec/muster/page-dry-run 755
 want usr/libexec/muster/dry-run/page-sms 777 l
 want usr/share/doc/muster/README.md 644
 want usr/share/doc/muster/protocol.md 644
+want usr/share/doc/muster/operations.md 644
 want usr/share/muster/web/board.html 644
 for l in en pl lt ro pt; do want "usr/share/muster/web-i18n/$l.json" 644; done
 want usr/lib/ocf/resource.d/muster/musterd 755
 # Nothing else but the web pages, their translations and the documents.
 others=$(grep -v -e '^usr/share/muster/web/' -e '^usr/share/muster/web-i18n/' -e '^usr/share/doc/muster/' "$T/files" | wc -l)
-[ "$others" = 22 ] || fail "unexpected files installed: $(cat "$T/files")"
+[ "$others" = 24 ] || fail "unexpected files installed: $(cat "$T/files")"
 ! grep -v ' 644 f$\| 755 f$\| 777 l$' "$T/files" || fail "a file with an odd mode"
 ok "$(wc -l <"$T/files") files, with their modes"
 
@@ -50,7 +53,9 @@ grep -qx 'ExecStart=/usr/sbin/musterd .*' "$u/musterd.service" || fail "musterd.
 grep -qx 'ExecStart=/usr/sbin/muster-web serve .*' "$u/muster-web.service" || fail "muster-web.service ExecStart"
 grep -q -- '--static /usr/share/muster/web ' "$u/muster-web.service" || fail "muster-web.service --static"
 grep -q -- '--i18n /usr/share/muster/web-i18n ' "$u/muster-web.service" || fail "muster-web.service --i18n"
-! grep -q /usr/local "$u/musterd.service" "$u/muster-web.service" || fail "a unit still names /usr/local"
+! grep -q /usr/local "$u"/muster* || fail "a unit still names /usr/local"
+grep -q '^ */usr/bin/muster backup --db ' "$u/muster-backup.service" || fail "muster-backup.service ExecStart"
+grep -qx 'OnCalendar=hourly' "$u/muster-backup.timer" || fail "muster-backup.timer"
 grep -qx 'ConditionPathExists=/etc/muster/keys/server.key' "$u/musterd.service" || fail "musterd starts without keys"
 grep -qx 'ConditionPathExists=/etc/muster/web-keys/web.key' "$u/muster-web.service" || fail "muster-web starts without keys"
 grep -q '^u muster ' "$R/usr/lib/sysusers.d/muster.conf" || fail "no muster user"
