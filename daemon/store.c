@@ -51,20 +51,24 @@ static int store_file_create(const char *path)
  * The statement journal (SQLite's "sub-journal") keeps, for every
  * savepoint and every statement that may have to be undone midway (with
  * foreign keys on, most INSERTs), the original of each page it changes.
- * SQLite keeps it in memory up to 64 KiB, then moves it to a temporary
- * file until the transaction ends: one registration (13 rows, a savepoint,
- * a dozen statements) passes 64 KiB, so from the first request of a batch
- * on every page changed was written to that file, 28 % of musterd's CPU
- * during intake (pwrite under sqlite3BtreeInsert).  STMT_SPILL keeps a
- * request's journal in memory (it is emptied whenever the request's
- * savepoint ends); only a request larger than that (a big import's part)
- * still spills to the file.  Nothing durable changes: the statement
- * journal is never read after a crash (the WAL is what recovers).
- * sqlite3_config acts only before SQLite is initialised, so it is set
- * before the first connection opens; a later store_open in the same
- * process (tests) keeps the first setting.
+ * By default SQLite keeps it in memory up to 64 KiB, then moves it to a
+ * temporary file until the transaction ends: one registration (13 rows, a
+ * savepoint, a dozen statements) passes 64 KiB, so from the first request
+ * of a batch on every page changed was written to that file (pwrite under
+ * sqlite3BtreeInsert: 28 % of musterd's CPU during intake).  STMT_SPILL -1
+ * keeps it in memory always, as temp_store = MEMORY would (and only the
+ * statement journal: sorts and temporary tables still go to files).  It is
+ * emptied whenever a request's savepoint ends, so it holds one request's
+ * changed pages at most (an import part of 500 rows: some 6 MiB more peak
+ * RSS under the bench's import load).  A larger threshold is not safe:
+ * with 4 MiB, bb_persons' import of 3,000 rows lost its savepoints ("no
+ * such savepoint: sp2") after the journal moved to its file mid-request.
+ * Nothing durable changes: the statement journal is never read after a
+ * crash (the WAL is what recovers).  sqlite3_config acts only before
+ * SQLite is initialised, so it is set before the first connection opens;
+ * a later store_open in the same process (tests) keeps the setting.
  */
-enum { STMT_SPILL = 4 << 20 };
+enum { STMT_SPILL = -1 };
 
 static void store_config(void)
 {
