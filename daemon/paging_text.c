@@ -124,9 +124,14 @@ json_t *paging_json(const struct page_facts *f, const char *subject, const char 
     return j;
 }
 
+/* One draw of random bytes for the whole code (randombytes_uniform per
+ * character was a getrandom system call each, eight per page); each byte's
+ * low 5 bits pick a character, uniformly since 32 divides 256. */
 void paging_ack_code(char buf[9])
 {
+    unsigned char r[PROTO_ACK_CODE_LEN];
+    randombytes_buf(r, sizeof(r));
     for (int i = 0; i < PROTO_ACK_CODE_LEN; i++)
-        buf[i] = proto_ack_alphabet[randombytes_uniform(32)];
+        buf[i] = proto_ack_alphabet[r[i] & 31];
     buf[PROTO_ACK_CODE_LEN] = '\0';
 }

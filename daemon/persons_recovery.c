@@ -45,16 +45,62 @@ int persons_rescreen_add(struct muster *m, int64_t person, int64_t due, const ch
     return store_exec_stmt(s);
 }
 
+/* A registration's re-screens in one statement of up to RESCREEN_ROWS
+ * rows (?1 the person, then due, instrument, overdue for each): one
+ * statement (and one statement journal) where there were four. */
+enum { RESCREEN_ROWS = 4 };
+#define RESCREEN_HEAD                                                                              \
+    "INSERT OR IGNORE INTO rescreens (person_id, due_at, instrument, state, overdue_at) VALUES"    \
+    " (?1, ?2, ?3, 'pending', ?4)"
+static const char *const SQL_RESCREEN_ROWS[RESCREEN_ROWS] = {
+    RESCREEN_HEAD,
+    RESCREEN_HEAD ", (?1, ?5, ?6, 'pending', ?7)",
+    RESCREEN_HEAD ", (?1, ?5, ?6, 'pending', ?7), (?1, ?8, ?9, 'pending', ?10)",
+    RESCREEN_HEAD ", (?1, ?5, ?6, 'pending', ?7), (?1, ?8, ?9, 'pending', ?10),"
+                  " (?1, ?11, ?12, 'pending', ?13)",
+};
+
+struct rescreen_due {
+    int64_t due;
+    const char *instrument;
+};
+
+/* Insert rows[0..n) (1 <= n <= RESCREEN_ROWS), in order. */
+static int rescreen_rows_add(struct muster *m, int64_t person, const struct rescreen_due *rows,
+                             size_t n, int grace_days)
+{
+    sqlite3_stmt *s = store_stmt(m->store, SQL_RESCREEN_ROWS[n - 1]);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, person);
+    for (size_t i = 0; i < n; i++) {
+        int at = 2 + 3 * (int)i;
+        sqlite3_bind_int64(s, at, rows[i].due);
+        sqlite3_bind_text(s, at + 1, rows[i].instrument, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, at + 2, rows[i].due + grace_days * DAY_MS);
+    }
+    return store_exec_stmt(s);
+}
+
 int persons_rescreen_schedule(struct muster *m, int64_t person, int64_t incident_ms,
                               const struct plan_screening *sc)
 {
+    struct rescreen_due rows[RESCREEN_ROWS];
+    size_t n = 0;
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < sc->nrescreen; i++) {
         const struct plan_rescreen *r = &sc->rescreen[i];
-        for (size_t k = 0; rc == 0 && k < r->ndays; k++)
-            rc = persons_rescreen_add(m, person, incident_ms + r->days[k] * DAY_MS,
-                                      plan_instrument_name(r->instrument), sc->rescreen_grace_days);
+        for (size_t k = 0; rc == 0 && k < r->ndays; k++) {
+            rows[n++] = (struct rescreen_due){incident_ms + r->days[k] * DAY_MS,
+                                              plan_instrument_name(r->instrument)};
+            if (n == RESCREEN_ROWS) {
+                rc = rescreen_rows_add(m, person, rows, n, sc->rescreen_grace_days);
+                n = 0;
+            }
+        }
     }
+    if (rc == 0 && n > 0)
+        rc = rescreen_rows_add(m, person, rows, n, sc->rescreen_grace_days);
     return rc;
 }
 
