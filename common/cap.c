@@ -16,9 +16,9 @@
 #include "xml.h"
 
 /* The elements the schema lets repeat: arrays in the JSON. */
-static const char *const repeated[] = {"code",      "info",     "category", "responseType",
+static const char *const repeated[] = {"code",      "info",      "category", "responseType",
                                        "eventCode", "parameter", "resource", "area",
-                                       "polygon",   "circle",   "geocode",  NULL};
+                                       "polygon",   "circle",    "geocode",  NULL};
 
 static bool is_repeated(const char *name)
 {

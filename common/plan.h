@@ -254,7 +254,8 @@ struct plan_cap_event {
 struct plan_cap {
     char **senders; /* the <sender> values accepted; nsenders == 0: no cap section */
     size_t nsenders;
-    char **areas; /* an <areaDesc> or <geocode> <value> one of the alert's areas must name; none: any */
+    char **areas; /* an <areaDesc> or <geocode> <value> one of the alert's areas must name; none:
+                     any */
     size_t nareas;
     struct plan_cap_event *events;
     size_t nevents;

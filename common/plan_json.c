@@ -244,10 +244,10 @@ static json_t *cap_to_json(const struct plan_cap *cap)
         json_array_append_new(areas, json_string(cap->areas[i]));
     for (size_t i = 0; i < cap->nevents; i++) {
         const struct plan_cap_event *e = &cap->events[i];
-        json_array_append_new(events, json_pack("{s:s, s:i, s:i, s:i, s:i, s:i}", "code", e->code,
-                                                "extreme", e->extreme, "severe", e->severe,
-                                                "moderate", e->moderate, "minor", e->minor,
-                                                "unknown", e->unknown));
+        json_array_append_new(events,
+                              json_pack("{s:s, s:i, s:i, s:i, s:i, s:i}", "code", e->code,
+                                        "extreme", e->extreme, "severe", e->severe, "moderate",
+                                        e->moderate, "minor", e->minor, "unknown", e->unknown));
     }
     return json_pack("{s:o, s:o, s:o, s:s}", "senders", senders, "areas", areas, "events", events,
                      "cancel", cap->cancel == PLAN_CAP_REFUSE ? "refuse" : "standdown");

@@ -33,7 +33,8 @@ static void clean_message(const char *msg, char *out, size_t len)
     size_t o = 0;
     bool brace = false;
     for (const char *p = msg ? msg : "error"; *p && o + 1 < len; p++) {
-        if (*p == '{' && strchr(p, '}') && (!strncmp(p + 1, "urn:", 4) || !strncmp(p + 1, "http", 4)))
+        if (*p == '{' && strchr(p, '}') &&
+            (!strncmp(p + 1, "urn:", 4) || !strncmp(p + 1, "http", 4)))
             brace = true;
         else if (brace && *p == '}')
             brace = false;

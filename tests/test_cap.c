@@ -125,12 +125,14 @@ static void test_oversize(void **state)
 /* An alert built as JSON is written as valid CAP and reads back the same. */
 static void test_emit(void **state)
 {
-    json_t *a = json_pack(
-        "{s:s, s:s, s:s, s:s, s:s, s:s, s:[{s:[s], s:s, s:s, s:s, s:s, s:[{s:s, s:s}], s:[{s:s}]}]}",
-        "identifier", "x-1", "sender", "gold@example", "sent", "2026-01-01T00:00:00+00:00", "status",
-        "Exercise", "msgType", "Alert", "scope", "Private", "info", "category", "Security", "event",
-        "<Bomb> & \"threat\"", "urgency", "Immediate", "severity", "Severe", "certainty",
-        "Likely", "eventCode", "valueName", "muster", "value", "MCI", "area", "areaDesc", "Ely");
+    json_t *a =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:[{s:[s], s:s, s:s, s:s, s:s, s:[{s:s, s:s}], "
+                  "s:[{s:s}]}]}",
+                  "identifier", "x-1", "sender", "gold@example", "sent",
+                  "2026-01-01T00:00:00+00:00", "status", "Exercise", "msgType", "Alert", "scope",
+                  "Private", "info", "category", "Security", "event", "<Bomb> & \"threat\"",
+                  "urgency", "Immediate", "severity", "Severe", "certainty", "Likely", "eventCode",
+                  "valueName", "muster", "value", "MCI", "area", "areaDesc", "Ely");
     size_t len = 0;
     char *xml = cap_write(a, &len), err[512];
     json_t *b = NULL;

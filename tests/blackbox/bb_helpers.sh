@@ -265,8 +265,8 @@ check db_file_version "$DB"
 v=$OUT
 check db_unmigrate_last
 expect $((v - 1)) db_file_version "$DB"
-[ -z "$(q "SELECT name FROM sqlite_master WHERE name = 'attempts_state'")" ] ||
-    fail "db_unmigrate_last: migration 21's attempts_state is still there"
+[ -z "$(q "SELECT name FROM sqlite_master WHERE name = 'cap_messages'")" ] ||
+    fail "db_unmigrate_last: migration 22's cap_messages is still there"
 check db_file_version_set "$DB" 999
 expect 999 db_file_version "$DB"
 check db_file_damage "$DB"

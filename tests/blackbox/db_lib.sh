@@ -52,7 +52,8 @@ db_col() {
     persons.age_band | persons.guardian | persons.status) echo "$2" ;;
     persons.dob | persons.external_ref | persons.phone | persons.home_area) echo "$2" ;;
     incidents.reports_purged_at | incidents.purged_at | incidents.operation) echo "$2" ;;
-    incidents.level | incidents.plan_rev) echo "$2" ;;
+    incidents.level | incidents.plan_rev | incidents.exercise | incidents.state) echo "$2" ;;
+    incidents.standdown_note) echo "$2" ;;
     referrals.home_area | referrals.provider | referrals.handoff) echo "$2" ;;
     pages.ack_code | pages.state | pages.repages | pages.body | pages.ack_due_at) echo "p.$2" ;;
     pages.ack_via) echo "p.$2" ;;
@@ -144,11 +145,9 @@ db_file_damage() {
 }
 
 # db_unmigrate_last: $DB as the schema before the last migration had it
-# (musterd stopped): migration 21's indexes gone and the partial
-# attempts_open back, the version one less.
+# (musterd stopped): migration 22's cap_messages gone, the version one less.
 db_unmigrate_last() {
-    q "DROP INDEX pages_ref; DROP INDEX pages_agency_state; DROP INDEX attempts_state;
-       CREATE INDEX attempts_open ON attempts (state) WHERE state IN ('sending', 'queued', 'sent');
+    q "DROP TABLE cap_messages;
        PRAGMA user_version = $(($(db_file_version "$DB") - 1))"
 }
 
