@@ -329,8 +329,9 @@ static int cap_alert(struct cmd_ctx *c, struct cap_msg *msg)
 }
 
 /* The incident an Update or Cancel refers to (<references>: "sender,
- * identifier,sent" entries): 0 with *inc, or -1 with c->err. */
-static int referenced(struct cmd_ctx *c, const struct cap_msg *msg, struct incident *inc)
+ * identifier,sent" entries), active and of the message's mode: 0 with
+ * *inc, or -1 with c->err. */
+static int referenced_incident(struct cmd_ctx *c, const struct cap_msg *msg, struct incident *inc)
 {
     const char *refs = json_string_value(json_object_get(msg->alert, "references"));
     if (!refs)
@@ -374,16 +375,24 @@ static int referenced(struct cmd_ctx *c, const struct cap_msg *msg, struct incid
     return 0;
 }
 
+/* referenced_incident, and *plan its frozen plan in force. */
+static int referenced(struct cmd_ctx *c, const struct cap_msg *msg, struct incident *inc,
+                      const struct plan **plan)
+{
+    if (referenced_incident(c, msg, inc) != 0)
+        return -1;
+    *plan = frozen_plan(c->m, inc->id);
+    return *plan ? 0 : dispatch_storage_fail(c, -EIO);
+}
+
 /* An Update raises the level; a lower or equal one is recorded, never
  * followed silently: Gold lowers a level by hand (docs/interop.md). */
 static int cap_update(struct cmd_ctx *c, struct cap_msg *msg)
 {
     struct incident inc;
-    if (referenced(c, msg, &inc) != 0)
+    const struct plan *plan = NULL;
+    if (referenced(c, msg, &inc, &plan) != 0)
         return -1;
-    const struct plan *plan = frozen_plan(c->m, inc.id);
-    if (!plan)
-        return dispatch_storage_fail(c, -EIO);
     int level = plan_match(plan, msg);
     if (level <= 0)
         return unmapped(c, msg, plan, level);
@@ -406,11 +415,9 @@ static int cap_update(struct cmd_ctx *c, struct cap_msg *msg)
 static int cap_cancel(struct cmd_ctx *c, struct cap_msg *msg)
 {
     struct incident inc;
-    if (referenced(c, msg, &inc) != 0)
+    const struct plan *plan = NULL;
+    if (referenced(c, msg, &inc, &plan) != 0)
         return -1;
-    const struct plan *plan = frozen_plan(c->m, inc.id);
-    if (!plan)
-        return dispatch_storage_fail(c, -EIO);
     if (plan->cap.cancel == PLAN_CAP_REFUSE)
         return proto_fail(&c->err, ERR_CONFLICT,
                           "/alert/msgType: plan %s does not let a CAP Cancel stand incident %s "

@@ -24,10 +24,7 @@ cap:
     - {code: Crowd crush, moderate: 1}
 agencies:
 YAML
-    for i in 1 2 3; do
-        plan_agency id=a$i name="Agency $i" role="Level $i agency" level=$i \
-            contact="$(plan_contact Script exec "$EXEC" args="$T/exec")"
-    done
+    level_agencies 3
 }
 plan_write cp cap_plan
 
