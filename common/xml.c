@@ -113,6 +113,12 @@ void xml_schema_free(struct xml_schema *s)
     free(s);
 }
 
+/* libxml2's own messages (an encoding error, ...) go nowhere: what is
+ * wrong is in the error returned, never on musterd's stderr. */
+static void silent(void *ctx, const char *msg, ...)
+{
+}
+
 /* The SAX callback at <!DOCTYPE: mark the document and stop at once. */
 static void refuse_doctype(void *ctx, const xmlChar *name, const xmlChar *ext, const xmlChar *sys)
 {
@@ -172,6 +178,7 @@ int xml_parse(const char *buf, size_t len, xmlDocPtr *out, char *err, size_t err
         return -EINVAL;
     }
     xmlInitParser();
+    xmlSetGenericErrorFunc(NULL, silent);
     bool doctype = false;
     xmlDocPtr doc = parse_doc(buf, len, &doctype, err, errlen);
     if (doctype || (doc && (doc->intSubset || doc->extSubset))) {
