@@ -80,7 +80,14 @@ cap u2.xml CAMBS-3 Update Actual Moderate CAMBS-1
 out=$(m incident standup --cap "$T/u2.xml") || fail "lower update: $out"
 echo "$out" | grep -q "level kept at 2: the update asks for 1" || fail "lower update: $out"
 [ "$(incident_field "$ref" level)" = 2 ] || fail "a lower CAP update changed the level"
-ok "a CAP Update raises the level; a lower one is recorded and the level kept"
+cap ux.xml CAMBS-4 Update Exercise Extreme CAMBS-1
+expect_fail 1 "CONFLICT: /alert/status: \"Exercise\" cannot change live incident $ref" -- incident standup --cap "$T/ux.xml"
+cap un.xml CAMBS-5 Update Actual Extreme NOSUCH-1
+expect_fail 1 "NOT_FOUND: /alert/references: no incident was stood up" -- incident standup --cap "$T/un.xml"
+cap ur.xml CAMBS-6 Update Actual Extreme
+expect_fail 1 "BAD_CAP: /alert/references: an Update must name the message it updates" -- incident standup --cap "$T/ur.xml"
+[ "$(incident_field "$ref" level)" = 2 ] || fail "a refused CAP update changed the level"
+ok "a CAP Update raises the level; a lower one is recorded and the level kept; others refused"
 
 # Exercise: an exercise incident; Test: nothing.
 cap x.xml EX-1 Alert Exercise Moderate "" "Crowd crush" E07000011
