@@ -26,7 +26,7 @@ FEED       ?= tcp://127.0.0.1:7711
 SCRIPTS    ?= $(CURDIR)/scripts/dry-run
 
 DEB_PKGS = build-essential cmake pkg-config libuv1-dev libzmq3-dev libjansson-dev \
-           libyaml-dev libsqlite3-dev libsodium-dev libsystemd-dev libcmocka-dev clang sqlite3 \
+           libyaml-dev libxml2-dev libsqlite3-dev libsodium-dev libsystemd-dev libcmocka-dev clang sqlite3 \
            libcurl4-openssl-dev libicu-dev python3 tmux valgrind libseccomp-dev systemd \
            stress-ng libmicrohttpd-dev chromium openssl jq curl \
            resource-agents libxml2-utils mandoc libncurses-dev

@@ -22,11 +22,17 @@ struct help {
     "\nFields (--FIELD VALUE): see below; docs/import-csv.md says what each takes.\n"
 
 static const struct help helps[] = {
-    {"incident", "standup", "--plan ID --level N --exercise|--live --operation NAME [--note TEXT]",
+    {"incident", "standup",
+     "--plan ID --level N --exercise|--live --operation NAME [--note TEXT] | --cap FILE "
+     "[--plan ID]",
      "gold",
      "Stand an incident up from a loaded plan (muster plan list): every agency of\n"
      "the plan at that level is paged until it acknowledges.  --exercise or --live\n"
-     "must be said: muster never guesses.  Prints the new incident's reference.\n"},
+     "must be said: muster never guesses.  Prints the new incident's reference.\n"
+     "--cap FILE sends a CAP 1.2 alert instead (docs/interop.md): an Alert stands\n"
+     "up the plan whose cap section maps its event, an Update raises the level of\n"
+     "the incident it refers to, a Cancel stands it down; status Exercise makes an\n"
+     "exercise incident.  A message musterd has had before is refused.\n"},
     {"incident", "standdown", "REF [--note TEXT]", "gold",
      "Stand an incident down: paging and staffing end; persons, referrals and\n"
      "re-screens go on (the recovery phase) until the incident is closed.  Says\n"

@@ -19,15 +19,44 @@
 #include "keys.h"
 #include "plan.h"
 
+#define CAP_MAX_BYTES (256 * 1024) /* musterd's limit (common/xml.h) */
+
+/* incident standup --cap FILE [--plan ID]: the CAP 1.2 message's text to
+ * musterd, which checks it and does what it says (docs/interop.md). */
+static int standup_cap(struct cli *cli, const char *path, const char *plan)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return cli_errorf("%s: %s", path, strerror(errno)), EXIT_LOCAL;
+    char *buf = malloc(CAP_MAX_BYTES + 1);
+    size_t n = buf ? fread(buf, 1, CAP_MAX_BYTES + 1, f) : 0;
+    int bad = ferror(f);
+    fclose(f);
+    json_t *xml = buf && !bad && n <= CAP_MAX_BYTES ? json_stringn(buf, n) : NULL;
+    free(buf);
+    if (!xml) {
+        cli_errorf("%s: %s", path,
+                   bad                 ? "cannot be read"
+                   : n > CAP_MAX_BYTES ? "over the 262144 byte limit of a CAP message"
+                                       : "not UTF-8 text: a CAP 1.2 message is UTF-8");
+        return bad ? EXIT_LOCAL : EXIT_REFUSED;
+    }
+    json_t *args = json_pack("{s:o, s:s?}", "xml", xml, "plan", plan);
+    return call(cli, "gold", "incident.cap", args, cli_print_cap);
+}
+
 int cmd_standup(struct cli *cli, int argc, char **argv)
 {
     static const struct option o[] = {{"plan", 1, NULL, 'p'},      {"level", 1, NULL, 'l'},
                                       {"exercise", 0, NULL, 'x'},  {"live", 0, NULL, 'L'},
                                       {"operation", 1, NULL, 'o'}, {"note", 1, NULL, 'n'},
-                                      {NULL, 0, NULL, 0}};
-    const char *plan = NULL, *op = NULL, *note = NULL, *level = NULL;
+                                      {"cap", 1, NULL, 'c'},       {NULL, 0, NULL, 0}};
+    const char *plan = NULL, *op = NULL, *note = NULL, *level = NULL, *cap = NULL;
     int exercise = -1;
     SUBOPTS_BEGIN(o)
+case 'c':
+    cap = optarg;
+    break;
 case 'p':
     plan = optarg;
     break;
@@ -47,6 +76,11 @@ case 'n':
     note = optarg;
     break;
     SUBOPTS_END
+    if (cap && (level || op || note || exercise >= 0))
+        return die_usage("with --cap FILE the CAP message says the level, exercise or live and "
+                         "the operation: only --plan may be added");
+    if (cap)
+        return standup_cap(cli, cap, plan);
     if (!plan || !level || !op)
         return die_usage("incident standup needs --plan ID --level N --operation NAME");
     if (exercise < 0)

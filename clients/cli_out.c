@@ -219,6 +219,30 @@ void cli_print_standup(json_t *r)
            proto_int(r, "agencies"));
 }
 
+void cli_print_cap(json_t *r)
+{
+    json_t *cap = json_object_get(r, "cap");
+    const char *action = proto_dash(cap, "action");
+    if (!strcmp(action, "standup")) {
+        cli_print_standup(r);
+    } else if (!strcmp(action, "level_raised")) {
+        printf("%s\n", proto_dash(r, "ref"));
+        printf("level raised: %lld -> %lld (%s); %lld partner agencies paged\n",
+               proto_int(r, "previous_level"), proto_int(r, "level"), proto_dash(r, "level_name"),
+               proto_int(r, "agencies_paged"));
+    } else if (!strcmp(action, "level_kept")) {
+        printf("%s\n", proto_dash(r, "ref"));
+        printf("level kept at %lld: the update asks for %lld, and a CAP update never lowers a "
+               "level (Gold does: muster incident level)\n",
+               proto_int(r, "level"), proto_int(r, "requested_level"));
+    } else {
+        printf("%s\n", proto_dash(r, "ref"));
+        printf("stood down by CAP Cancel: paging and staffing ended\n");
+    }
+    printf("CAP %s %s from %s (%s)\n", proto_dash(cap, "msgType"), proto_dash(cap, "identifier"),
+           proto_dash(cap, "sender"), proto_dash(cap, "status"));
+}
+
 void cli_print_incident_list(json_t *r)
 {
     json_t *arr = json_object_get(r, "incidents"), *i;

@@ -69,6 +69,8 @@ void cli_dump_json(FILE *f, json_t *v, size_t flags);
 void cli_print_json(FILE *f, json_t *v);
 
 void cli_print_standup(json_t *r);
+/* incident.cap: what the CAP message did (standup, level raised or kept, standdown) */
+void cli_print_cap(json_t *r);
 void cli_print_incident_list(json_t *r);
 void cli_print_incident(json_t *r);
 void cli_print_level(json_t *r);

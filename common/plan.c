@@ -109,6 +109,32 @@ static void agency_free(struct plan_agency *a)
     free(a->role);
 }
 
+static void cap_free(struct plan_cap *cap)
+{
+    strings_free(cap->senders, cap->nsenders);
+    strings_free(cap->areas, cap->nareas);
+    for (size_t i = 0; i < cap->nevents; i++)
+        free(cap->events[i].code);
+    free(cap->events);
+}
+
+int plan_cap_level(const struct plan_cap *cap, const char *code, const char *severity,
+                   const struct plan_cap_event **ev)
+{
+    *ev = NULL;
+    for (size_t i = 0; code && i < cap->nevents && !*ev; i++)
+        if (!strcmp(cap->events[i].code, code))
+            *ev = &cap->events[i];
+    if (!*ev || !severity)
+        return 0;
+    const struct plan_cap_event *e = *ev;
+    return !strcmp(severity, "Extreme")    ? e->extreme
+           : !strcmp(severity, "Severe")   ? e->severe
+           : !strcmp(severity, "Moderate") ? e->moderate
+           : !strcmp(severity, "Minor")    ? e->minor
+                                           : e->unknown;
+}
+
 void plan_free(struct plan *plan)
 {
     if (plan == NULL)
@@ -130,6 +156,7 @@ void plan_free(struct plan *plan)
     free(plan->public_.hub_phone);
     free(plan->public_.url);
     free(plan->public_.sender);
+    cap_free(&plan->cap);
     for (size_t i = 0; i < plan->nlevels; i++) {
         free(plan->levels[i].name);
         free(plan->levels[i].description);

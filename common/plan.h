@@ -241,6 +241,32 @@ struct plan_import {
     int date_format; /* enum plan_date_format, how "dob" is written: default YYYY-MM-DD */
 };
 
+/* The optional top-level "cap" section: which CAP 1.2 alerts stand this
+ * plan's incidents up, raise and stand them down (docs/interop.md). */
+enum plan_cap_cancel { PLAN_CAP_STANDDOWN = 0, PLAN_CAP_REFUSE = 1 };
+
+struct plan_cap_event {
+    char *code; /* an <eventCode>'s <value>, or the <event> text */
+    /* the level for each <severity> (Extreme .. Unknown), 0: not stood up */
+    int extreme, severe, moderate, minor, unknown;
+};
+
+struct plan_cap {
+    char **senders; /* the <sender> values accepted; nsenders == 0: no cap section */
+    size_t nsenders;
+    char **areas; /* an <areaDesc> or <geocode> <value> one of the alert's areas must name; none:
+                     any */
+    size_t nareas;
+    struct plan_cap_event *events;
+    size_t nevents;
+    int cancel; /* enum plan_cap_cancel: what a Cancel does */
+};
+
+/* The level cap maps <severity> of event code to: 0 when none; *ev set to the
+ * event (NULL: the code is not mapped). */
+int plan_cap_level(const struct plan_cap *cap, const char *code, const char *severity,
+                   const struct plan_cap_event **ev);
+
 struct plan_level {
     int level; /* 1.. ; levels are unique and listed in increasing order */
     char *name;
@@ -288,6 +314,7 @@ struct plan {
     struct plan_command command;
     struct plan_import import;  /* ncolumns == 0 when the plan has none */
     struct plan_public public_; /* nlanguages == 0 when the plan has none */
+    struct plan_cap cap;        /* nsenders == 0 when the plan has none */
 };
 
 /* Collected "file:line:column: message" strings. */

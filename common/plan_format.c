@@ -372,6 +372,31 @@ static const struct field public_fields[] = {
 static const struct schema public_schema = {"public", sizeof(struct plan_public),
                                             FIELDS(public_fields), plan_post_public};
 
+static const struct field cap_event_fields[] = {
+    F_STR("code", plan_cap_event, code, REQUIRED, 200, NULL),
+    F_INT("extreme", plan_cap_event, extreme, OPTIONAL, 0, 9, 0),
+    F_INT("severe", plan_cap_event, severe, OPTIONAL, 0, 9, 0),
+    F_INT("moderate", plan_cap_event, moderate, OPTIONAL, 0, 9, 0),
+    F_INT("minor", plan_cap_event, minor, OPTIONAL, 0, 9, 0),
+    F_INT("unknown", plan_cap_event, unknown, OPTIONAL, 0, 9, 0),
+};
+
+static const struct schema cap_event_schema = {"cap event", sizeof(struct plan_cap_event),
+                                               FIELDS(cap_event_fields), NULL};
+
+static const char *const cap_cancel_names[] = {"standdown", "refuse"};
+static const int cap_cancel_values[] = {PLAN_CAP_STANDDOWN, PLAN_CAP_REFUSE};
+static const struct names cap_cancel_set = {cap_cancel_names, 2, cap_cancel_values};
+
+static const struct field cap_fields[] = {
+    F_STRSET("senders", plan_cap, senders, nsenders, REQUIRED, 1, 50, 255, NULL),
+    F_STRSET("areas", plan_cap, areas, nareas, OPTIONAL, 1, 100, 200, NULL),
+    F_SEQ("events", plan_cap, events, nevents, 1, 100, &cap_event_schema),
+    F_CHOICE("cancel", plan_cap, cancel, &cap_cancel_set, PLAN_CAP_STANDDOWN),
+};
+
+static const struct schema cap_schema = {"cap", sizeof(struct plan_cap), FIELDS(cap_fields), NULL};
+
 /* The "plan:" mapping fills the head of struct plan itself. */
 static const struct field head_fields[] = {
     F_STR("id", plan, id, REQUIRED, 40, plan_check_id),
@@ -396,6 +421,7 @@ static const struct field plan_fields[] = {
     F_MAP("command", plan, command, OPTIONAL, &command_schema),
     F_MAP("import", plan, import, OPTIONAL, &import_schema),
     F_MAP("public", plan, public_, OPTIONAL, &public_schema),
+    F_MAP("cap", plan, cap, OPTIONAL, &cap_schema),
 };
 
 const struct schema plan_root_schema = {"the plan file", sizeof(struct plan), FIELDS(plan_fields),

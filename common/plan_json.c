@@ -234,6 +234,25 @@ json_t *plan_import_to_json(const struct plan_import *im)
                      im->date_format == PLAN_DATE_DMY ? "DD/MM/YYYY" : "YYYY-MM-DD");
 }
 
+/* The cap section: its senders, areas and event mapping. */
+static json_t *cap_to_json(const struct plan_cap *cap)
+{
+    json_t *senders = json_array(), *areas = json_array(), *events = json_array();
+    for (size_t i = 0; i < cap->nsenders; i++)
+        json_array_append_new(senders, json_string(cap->senders[i]));
+    for (size_t i = 0; i < cap->nareas; i++)
+        json_array_append_new(areas, json_string(cap->areas[i]));
+    for (size_t i = 0; i < cap->nevents; i++) {
+        const struct plan_cap_event *e = &cap->events[i];
+        json_array_append_new(events,
+                              json_pack("{s:s, s:i, s:i, s:i, s:i, s:i}", "code", e->code,
+                                        "extreme", e->extreme, "severe", e->severe, "moderate",
+                                        e->moderate, "minor", e->minor, "unknown", e->unknown));
+    }
+    return json_pack("{s:o, s:o, s:o, s:s}", "senders", senders, "areas", areas, "events", events,
+                     "cancel", cap->cancel == PLAN_CAP_REFUSE ? "refuse" : "standdown");
+}
+
 json_t *plan_to_json(const struct plan *plan)
 {
     json_t *agencies = json_array();
@@ -253,5 +272,7 @@ json_t *plan_to_json(const struct plan *plan)
         persons_to_json(&plan->persons), "command", command_to_json(&plan->command));
     if (j != NULL && plan->import.ncolumns > 0)
         json_object_set_new(j, "import", plan_import_to_json(&plan->import));
+    if (j != NULL && plan->cap.nsenders > 0)
+        json_object_set_new(j, "cap", cap_to_json(&plan->cap));
     return j;
 }

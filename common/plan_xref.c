@@ -643,6 +643,33 @@ static void persons_check(struct ctx *c, const struct node *root, const struct p
 /* ---- the whole file ----------------------------------------------------- */
 
 /* Cross-references, once the whole file is loaded (keys come in any order). */
+/* Every CAP event maps some severity, and only to levels the plan has. */
+static void cap_check_levels(struct ctx *c, const struct node *root, const struct plan *plan)
+{
+    const struct node *seq = plan_map_get(plan_map_get(root, "cap"), "events");
+    if (!levels_complete(plan) || !seq)
+        return;
+    for (size_t i = 0; i < plan->cap.nevents; i++) {
+        const struct plan_cap_event *e = &plan->cap.events[i];
+        const int lv[] = {e->extreme, e->severe, e->moderate, e->minor, e->unknown};
+        const char *const names[] = {"extreme", "severe", "moderate", "minor", "unknown"};
+        const struct node *at = plan_seq_get(seq, i);
+        int any = 0;
+        for (size_t k = 0; k < 5; k++) {
+            any |= lv[k];
+            if (lv[k] && !plan_level_find(plan, lv[k]))
+                plan_fail(c, &plan_map_get(at, names[k])->mark,
+                          "cap event \"%s\": %s %d is not a level defined in this plan",
+                          e->code ? e->code : "?", names[k], lv[k]);
+        }
+        if (!any)
+            plan_fail(c, &at->mark,
+                      "cap event \"%s\" maps no severity to a level (extreme, severe, moderate, "
+                      "minor or unknown)",
+                      e->code ? e->code : "?");
+    }
+}
+
 void plan_post_root(struct ctx *c, const struct node *root, void *obj)
 {
     const struct plan *plan = obj;
@@ -653,4 +680,5 @@ void plan_post_root(struct ctx *c, const struct node *root, void *obj)
     agencies_check_levels(c, root, plan);
     staffing_check(c, root, plan);
     persons_check(c, root, plan);
+    cap_check_levels(c, root, plan);
 }

@@ -37,6 +37,10 @@
 #define ERR_RATE_LIMITED "RATE_LIMITED"       /* too many failed attempts; retry later */
 #define ERR_INTERNAL "INTERNAL"               /* a bug; nothing recorded */
 #define ERR_BUSY "BUSY"                       /* too many requests waiting from one connection */
+#define ERR_BAD_CAP "BAD_CAP"                 /* a CAP message fails the safe parse or the schema */
+#define ERR_CAP_IGNORED "CAP_IGNORED"         /* a CAP status or msgType muster does not act on */
+#define ERR_CAP_UNMAPPED "CAP_UNMAPPED"       /* no plan maps the CAP sender, event or severity */
+#define ERR_DUPLICATE "DUPLICATE"             /* that CAP message was received before */
 
 /* An error on its way to a reply. */
 struct proto_error {

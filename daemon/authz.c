@@ -22,6 +22,7 @@ static const struct policy policy[] = {
     {"incident.close", ROLE_GOLD},
     {"incident.level", ROLE_GOLD},
     {"incident.amend", ROLE_GOLD},
+    {"incident.cap", ROLE_GOLD},
     {"incident.list", ROLE_ANY | ROLE_WEB},
     {"incident.show", ROLE_ANY},
     {"agency.listen", ROLE_AGENCY | ROLE_GOLD | ROLE_DUTY}, /* Gold's and duty's: alarm pages */

@@ -24,11 +24,11 @@
 #include "store.h"
 
 static const struct command *const tables[] = {
-    session_commands,     plan_commands,     incident_commands, incident_change_commands,
-    paging_commands,      staffing_commands, persons_commands,  person_show_commands,
-    person_care_commands, status_commands,   report_commands,   audit_commands,
-    alarm_commands,       family_commands,   health_commands,   metrics_commands,
-    selfreg_commands,     public_commands};
+    session_commands,     plan_commands,        incident_commands, incident_change_commands,
+    cap_commands,         paging_commands,      staffing_commands, persons_commands,
+    person_show_commands, person_care_commands, status_commands,   report_commands,
+    audit_commands,       alarm_commands,       family_commands,   health_commands,
+    metrics_commands,     selfreg_commands,     public_commands};
 
 #define MAX_COMMANDS 128
 

@@ -28,6 +28,7 @@
 #include "plan.h"
 #include "store.h"
 #include "zap.h"
+#include "xml.h"
 
 int64_t server_now(const struct muster *m)
 {
@@ -354,6 +355,7 @@ void server_free(struct muster *m)
     persons_free(m->persons);
     metrics_http_free(m->metrics_http);
     metrics_free(m->metrics);
+    xml_schema_free(m->cap_schema);
     health_free(m->health);
     frozen_free(m->frozen);
     staffing_free(m->staffing);

@@ -23,6 +23,7 @@ struct feed;
 struct paging;
 struct staffing;
 struct frozen;
+struct xml_schema;
 struct persons;
 struct health;
 struct metrics;
@@ -59,6 +60,7 @@ struct muster {
     struct health *health;             /* the loop's timer for health.show */
     struct metrics *metrics;           /* counters and histograms (metrics.show) */
     struct metrics_http *metrics_http; /* GET /metrics (--metrics), or NULL */
+    struct xml_schema *cap_schema;     /* the CAP 1.2 XSD, compiled at the first incident.cap */
     uv_signal_t sig_int, sig_term, sig_hup;
     uv_timer_t housekeeping;
     uv_timer_t watchdog; /* WATCHDOG=1 to systemd, when it asks for it */

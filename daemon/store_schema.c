@@ -576,6 +576,22 @@ static const char *const migrations[] = {
     "  expires_at INTEGER NOT NULL,"
     "  used_at INTEGER);"
     "CREATE INDEX public_tokens_person ON public_tokens (person_id, created_at);",
+    /* 23 (issue 20, CAP 1.2 in): every CAP message
+     * musterd acted on, by sender and identifier, so a replay is refused
+     * (DUPLICATE) and an Update or Cancel finds the incident its
+     * <references> stood up; written in the same transaction as the
+     * standup, level change or standdown it caused (cap_cmd.c). */
+    "CREATE TABLE cap_messages ("
+    "  sender TEXT NOT NULL,"
+    "  identifier TEXT NOT NULL,"
+    "  sent TEXT NOT NULL,"
+    "  msg_type TEXT NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  incident_id INTEGER REFERENCES incidents (id),"
+    "  action TEXT NOT NULL,"
+    "  received_at INTEGER NOT NULL,"
+    "  received_by TEXT NOT NULL,"
+    "  PRIMARY KEY (sender, identifier)) WITHOUT ROWID;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

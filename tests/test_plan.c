@@ -1112,6 +1112,53 @@ static void test_paging_structure(void **state)
     UNIT_CASES_RUN(paging_structure_cases, run_paging_structure);
 }
 
+/* The cap section (docs/interop.md): senders and events required, levels
+ * the plan has, each event mapping some severity; "" is a valid plan. */
+static const struct text_case cap_section_cases[] = {
+    {"cap: {senders: [s@x], events: [{code: MCI, extreme: 1}]}\n", ""},
+    {"cap: {senders: [s@x], areas: [Ely], events: [{code: MCI, minor: 1}], cancel: refuse}\n", ""},
+    {"cap: {events: [{code: MCI, extreme: 1}]}\n",
+     "t.yaml:5:6: missing required key \"senders\" in cap\n"},
+    {"cap: {senders: [s@x], events: [{code: MCI, extreme: 2}]}\n",
+     "t.yaml:5:53: cap event \"MCI\": extreme 2 is not a level defined in this plan\n"},
+    {"cap: {senders: [s@x], events: [{code: MCI}]}\n",
+     "t.yaml:5:32: cap event \"MCI\" maps no severity to a level (extreme, severe, moderate, "
+     "minor or unknown)\n"},
+    {"cap: {senders: [s@x], events: [{code: MCI, huge: 1}]}\n",
+     "t.yaml:5:44: unknown key \"huge\" in cap event (expected one of: code, extreme, severe, "
+     "moderate, minor, unknown)\n"
+     "t.yaml:5:32: cap event \"MCI\" maps no severity to a level (extreme, severe, moderate, "
+     "minor or unknown)\n"},
+    {"cap: {senders: [s@x], events: [{code: MCI, extreme: 1}], cancel: ignore}\n",
+     "t.yaml:5:66: \"cancel\" must be one of standdown, refuse, got \"ignore\"\n"},
+    {"cap: {senders: [s@x], events: [{code: MCI, extreme: 1}], signed: yes}\n",
+     "t.yaml:5:58: unknown key \"signed\" in cap (expected one of: senders, areas, events, "
+     "cancel)\n"},
+    {"cap: {senders: [s@x, s@x], events: [{code: MCI, extreme: 1}]}\n", "*duplicate*"},
+};
+
+static void run_cap_section(const void *arg)
+{
+    const struct text_case *tc = arg;
+    char *text = textf(paging_tmpl, tc->text);
+
+    if (tc->error[0] == '*') {
+        struct plan *p = NULL;
+        struct plan_errors errs = {0};
+        assert_int_not_equal(plan_load_buffer("t.yaml", text, strlen(text), &p, &errs), 0);
+        plan_errors_free(&errs);
+    } else {
+        expect_errors(text, tc->error, tc->text);
+    }
+    free(text);
+}
+
+static void test_cap_section(void **state)
+{
+    (void)state;
+    UNIT_CASES_RUN(cap_section_cases, run_cap_section);
+}
+
 /*
  * One key of the section (on line 6): either an error, or the value the
  * key then has in plan_to_json (num for numbers, str for strings), which
@@ -2454,7 +2501,7 @@ static const struct text_case structure_cases[] = {
     {"--- !!map\na: 1\n", "t.yaml:1:5: tags are not allowed\n"},
     {"a: [[[[[[[1]]]]]]]\n", /* depth 8: structure is fine */
      "t.yaml:1:1: unknown key \"a\" in the plan file (expected one of: plan, levels, "
-     "hub, agencies, paging, staffing, persons, command, import, public)\n"
+     "hub, agencies, paging, staffing, persons, command, import, public, cap)\n"
      "t.yaml:1:1: missing required key \"plan\" in the plan file\n"
      "t.yaml:1:1: missing required key \"levels\" in the plan file\n"
      "t.yaml:1:1: missing required key \"hub\" in the plan file\n"
@@ -2540,11 +2587,11 @@ static void test_too_many_errors(void **state)
     assert_string_equal(
         errs.msg[0],
         "t.yaml:1:1: unknown key \"k0\" in the plan file (expected "
-        "one of: plan, levels, hub, agencies, paging, staffing, persons, command, import, public)");
+        "one of: plan, levels, hub, agencies, paging, staffing, persons, command, import, public, cap)");
     assert_string_equal(
         errs.msg[PLAN_MAX_ERRORS - 1],
         "t.yaml:50:1: unknown key \"k49\" in the plan file (expected one of: "
-        "plan, levels, hub, agencies, paging, staffing, persons, command, import, public)");
+        "plan, levels, hub, agencies, paging, staffing, persons, command, import, public, cap)");
     assert_string_equal(errs.msg[PLAN_MAX_ERRORS],
                         "t.yaml: too many errors, only the first 50 are shown");
     plan_errors_free(&errs);
@@ -3110,6 +3157,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_args),
         cmocka_unit_test(test_paging_defaults),
         cmocka_unit_test(test_paging_structure),
+        cmocka_unit_test(test_cap_section),
         cmocka_unit_test(test_paging_rules),
         cmocka_unit_test(test_staffing_rules),
         cmocka_unit_test(test_shift_start),

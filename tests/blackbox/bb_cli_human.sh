@@ -188,6 +188,8 @@ human incident standdown -- incident standdown "$ref"
 human report -- report "$ref"
 human incident close -- incident close "$ref" --force --reason "exercise over"
 has "$ref closed at "
+human incident standup -- incident standup --cap "$SRC/tests/cap/good/alert-moderate.xml" # CAP 1.2
+has "stood up: plan cambridgeshire, level 1, EXERCISE, operation CAP CAMBS-2026-0101"
 
 missing=
 while read -r c; do

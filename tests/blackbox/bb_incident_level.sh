@@ -25,10 +25,7 @@ staffing:
     - {level: 3, need: {call-handler: 9}}
 agencies:
 YAML
-    for i in 1 2 3; do
-        plan_agency id=a$i name="Agency $i" role="Level $i agency" level=$i \
-            contact="$(plan_contact Script exec "$EXEC" args="$T/exec")"
-    done
+    level_agencies 3
 }
 plan_write lv level_plan
 start_daemon --clock-offset "$(clock_at '2026-12-01 10:00 UTC')"

@@ -55,7 +55,8 @@ db_col() {
     selfregs.state | selfregs.duplicate | selfregs.reference | selfregs.safe_to_call) echo "$2" ;;
     selfregs.safe_note | selfregs.language) echo "$2" ;;
     incidents.reports_purged_at | incidents.purged_at | incidents.operation) echo "$2" ;;
-    incidents.level | incidents.plan_rev) echo "$2" ;;
+    incidents.level | incidents.plan_rev | incidents.exercise | incidents.state) echo "$2" ;;
+    incidents.standdown_note) echo "$2" ;;
     referrals.home_area | referrals.provider | referrals.handoff) echo "$2" ;;
     pages.ack_code | pages.state | pages.repages | pages.body | pages.ack_due_at) echo "p.$2" ;;
     pages.ack_via) echo "p.$2" ;;
@@ -147,9 +148,9 @@ db_file_damage() {
 }
 
 # db_unmigrate_last: $DB as the schema before the last migration had it
-# (musterd stopped): the public door's tables gone, the version one less.
+# (musterd stopped): migration 23's cap_messages gone, the version one less.
 db_unmigrate_last() {
-    q "DROP TABLE public_tokens; DROP TABLE selfregs; DROP TABLE publications;
+    q "DROP TABLE cap_messages;
        PRAGMA user_version = $(($(db_file_version "$DB") - 1))"
 }
 

@@ -25,6 +25,16 @@ cleanup_hook() {
     done
 }
 
+# level_agencies N: agencies a1..aN, agency i activated at level i, each
+# paged by the exec script into $T/exec.
+level_agencies() {
+    local i
+    for ((i = 1; i <= $1; i++)); do
+        plan_agency id=a$i name="Agency $i" role="Level $i agency" level=$i \
+            contact="$(plan_contact Script exec "$EXEC" args="$T/exec")"
+    done
+}
+
 # write_plan N DELAY: agencies a01..aN, each with the ladder zmq, exec,
 # webhook, email, DELAY apart; paging settings short enough for a test.
 write_plan() {

@@ -17,8 +17,9 @@
 #   run.sh exec BINARY TARGET SECONDS WORKDIR
 #       Run one already-built target (CMake's clang build uses this).
 #
-# TARGET is proto, plan or csv (built from common/proto.c, every
-# common/plan*.c with common/person_fields.c, common/csv.c).  Environment: FUZZ_CC (default clang),
+# TARGET is proto, plan, csv or cap (built from common/proto.c, every
+# common/plan*.c with common/person_fields.c, common/csv.c, common/cap.c
+# with common/xml.c).  Environment: FUZZ_CC (default clang),
 # FUZZ_SECONDS (short mode), FUZZ_TIMEOUT (seconds one input may take,
 # default 5).  Exit status: 0 clean, 1 a finding or a build failure,
 # 77 clang missing (CTest reports the test as skipped).
@@ -26,7 +27,7 @@ set -u
 
 FUZZ_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$FUZZ_DIR/../.." && pwd)
-TARGETS=(proto plan csv)
+TARGETS=(proto plan csv cap)
 CC=${FUZZ_CC:-clang}
 TIMEOUT=${FUZZ_TIMEOUT:-5}
 
@@ -41,7 +42,8 @@ sources() {
     proto) echo "$ROOT/common/proto.c" ;;
     plan) echo "$ROOT"/common/plan*.c "$ROOT/common/person_fields.c" ;;
     csv) echo "$ROOT/common/csv.c" ;;
-    *) die "unknown target $1 (proto, plan or csv)" ;;
+    cap) echo "$ROOT/common/cap.c" "$ROOT/common/xml.c" ;;
+    *) die "unknown target $1 (proto, plan, csv or cap)" ;;
     esac
 }
 dict() {
@@ -49,6 +51,7 @@ dict() {
     proto) echo "$FUZZ_DIR/json.dict" ;;
     plan) echo "$FUZZ_DIR/yaml.dict" ;;
     csv) echo "$FUZZ_DIR/csv.dict" ;;
+    cap) echo "$FUZZ_DIR/xml.dict" ;;
     esac
 }
 max_len() {
@@ -56,6 +59,7 @@ max_len() {
     proto) echo 16384 ;;  # deep nesting and long strings fit
     plan) echo 65536 ;;   # the largest plan is 19 KB; the huge-scalar seed 60 KB
     csv) echo 131072 ;;   # past CSV_MAX_RECORD (64 KiB)
+    cap) echo 270000 ;;   # past XML_MAX_BYTES (256 KiB)
     esac
 }
 
@@ -67,7 +71,8 @@ build() { # BINDIR
     }
     command -v pkg-config >/dev/null 2>&1 || die "pkg-config not found"
     local libs
-    libs=$(pkg-config --cflags --libs yaml-0.1 jansson) || die "yaml-0.1 or jansson missing"
+    libs=$(pkg-config --cflags --libs yaml-0.1 jansson libxml-2.0) ||
+        die "yaml-0.1, jansson or libxml-2.0 missing"
     mkdir -p "$bindir"
     for t in "${TARGETS[@]}"; do
         echo "run.sh: building fuzz_$t"
@@ -75,6 +80,7 @@ build() { # BINDIR
         "$CC" -g -O1 -fno-omit-frame-pointer -std=c17 -D_GNU_SOURCE -Wall -Wextra \
             -Wno-unused-parameter -fsanitize=fuzzer,address,undefined \
             -fno-sanitize-recover=all -I"$ROOT/common" \
+            -DCAP_XSD_PATH="\"$ROOT/docs/standards/cap-1.2.xsd\"" \
             "$FUZZ_DIR/fuzz_$t.c" $(sources "$t") $libs -o "$bindir/fuzz_$t" ||
             die "building fuzz_$t failed"
     done
@@ -84,6 +90,12 @@ build() { # BINDIR
 seed_corpus() { # TARGET DIR
     mkdir -p "$2"
     cp "$FUZZ_DIR/corpus/$1/"* "$2/" 2>/dev/null
+    if [ "$1" = cap ]; then # every good and hostile file of tests/cap
+        local x
+        for x in "$ROOT"/tests/cap/*/*.xml; do
+            cp "$x" "$2/cap-file-$(basename "$(dirname "$x")")-$(basename "$x")"
+        done
+    fi
     if [ "$1" = plan ]; then
         local f
         for f in "$ROOT"/plans/*.yaml "$ROOT"/tests/plans/*.yaml; do
