@@ -96,8 +96,12 @@ static const char SQL_ACTIONS[] =
     " UNION ALL SELECT acked_at, 'acknowledged an urgent referral', acked_by, agency_id"
     " FROM pages WHERE incident_id = ?1 AND kind IN ('referral', 'promotion')"
     " AND ack_due_at IS NOT NULL AND acked_at IS NOT NULL"
-    " UNION ALL SELECT updated_at, 'pledge ' || id || ' ' || state, updated_by, agency_id"
-    " FROM pledges WHERE incident_id = ?1 AND state IN ('accepted', 'declined', 'arrived')"
+    /* every move of a pledge, from its staffing.pledge events (a pledge's
+     * row keeps only its latest) */
+    " UNION ALL SELECT at, 'pledge ' || json_extract(body, '$.id') || ' '"
+    " || json_extract(body, '$.state'), json_extract(body, '$.by'), json_extract(body, '$.agency')"
+    " FROM events WHERE incident_id = ?1 AND kind = 'staffing.pledge'"
+    " AND json_extract(body, '$.state') IN ('accepted', 'declined', 'arrived', 'withdrawn')"
     " UNION ALL SELECT ended_at, 'cleared alarm ' || id || ' (' || kind || ')', ended_by,"
     " agency_id FROM alarms WHERE incident_id = ?1 AND state = 'cleared'"
     " UNION ALL SELECT stood_down_at, 'stood down', stood_down_by, NULL FROM incidents"

@@ -148,8 +148,8 @@ static int pledge_move(struct cmd_ctx *c, const char *cmd)
         rc = staffing_ledger_add(c->m, c->outbox, &ch);
     if (rc == 0)
         rc = outbox_event(c->m, c->outbox, p.incident_id, p.ref, "staffing.pledge",
-                          json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)id, "agency",
-                                    p.agency, "role", p.role, "state", mv->to),
+                          json_pack("{s:I, s:s, s:s, s:s, s:s}", "id", (json_int_t)id, "agency",
+                                    p.agency, "role", p.role, "state", mv->to, "by", c->actor),
                           c->now);
     if (rc != 0)
         return dispatch_storage_fail(c, rc);

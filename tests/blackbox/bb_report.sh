@@ -78,6 +78,10 @@ has '{"pathway":"bereavement","referred":0,"waitlisted":0,"held_consent":1,"clos
 has '"shift":"day-2026-12-18","role":"call-handler","required":2,"pledged":2,"accepted":2,"arrived":2,"shortfall":0'
 has '"shift":"day-2026-12-19","role":"mh-nurse","required":1,"pledged":1,"accepted":0,"arrived":0,"shortfall":0'
 has '"shift":"day-2026-12-19","role":"call-handler","required":2,"pledged":0,"accepted":0,"arrived":0,"shortfall":2'
+# Named people: every move of a pledge and who made it, not only its last
+# state (pledge 1 was accepted, then arrived).
+acts=$(jq -r '.actions[] | select(.action | startswith("pledge 1 ")) | "\(.action) by \(.by)"' "$dir/report.json" | tr '\n' ,)
+[ "$acts" = "pledge 1 accepted by duty,pledge 1 arrived by duty," ] || fail "pledge 1's moves in the report: $acts"
 has '"exercise":true'
 [ "$(echo "$j" | grep -o '"kind":"agency.acknowledged"' | wc -l)" = 2 ] || fail "timeline acknowledgements"
 # cruse's activation page, and (issue 14: the shift running at standup is
