@@ -56,6 +56,10 @@ m --as intake person contact $a --outcome contacted >/dev/null
 m --as intake person contact $b --outcome declined >/dev/null
 cruse_unreachable() { [ "$(page_field state agency=cruse)" = unreachable ]; }
 wait_for 30 cruse_unreachable || fail "cruse never became unreachable"
+# mh's call for nurses for the running shift climbs its ladder too (the
+# timeline below counts both); under memcheck it can end after cruse's
+mh_ask_unreachable() { [ "$(pages_count ask=any agency=mh ask_role=mh-nurse state=unreachable)" -ge 1 ]; }
+wait_for 30 mh_ask_unreachable || fail "mh's call for nurses never became unreachable: $(pages_states)"
 
 # Thursday: the bereaved relative held for consent is past the deadline.
 crash_restart --clock-offset "$(clock_at '2026-12-24 00:05 UTC')"

@@ -161,8 +161,14 @@ db_checkpoint() { # a TRUNCATE checkpoint: "0|0|0" when no writer was in the way
 # db_lock: another process (a sqlite3 shell, on fd DB_LOCK) takes the
 # write lock and holds it, with a write pending, until db_unlock.
 db_lock() {
-    exec {DB_LOCK}> >(exec sqlite3 "$DB" >/dev/null)
-    echo "BEGIN IMMEDIATE; INSERT INTO audit (at, principal, command, outcome) VALUES (0, 'test', 'lock', 'ok');" >&$DB_LOCK
+    : >"$T/db_lock.out"
+    exec {DB_LOCK}> >(exec sqlite3 "$DB" >"$T/db_lock.out")
+    # waiting for musterd's own write transaction to end (without the busy
+    # timeout BEGIN failed at once with "database is locked" when musterd
+    # was writing, and the lock was never held)
+    echo ".timeout 60000
+BEGIN IMMEDIATE; INSERT INTO audit (at, principal, command, outcome) VALUES (0, 'test', 'lock', 'ok');
+SELECT 'held';" >&$DB_LOCK
 }
 
 db_unlock() { # the held write is rolled back, the lock released
@@ -170,8 +176,9 @@ db_unlock() { # the held write is rolled back, the lock released
     exec {DB_LOCK}>&-
 }
 
-db_locked() { # true while someone holds the write lock
-    ! sqlite3 "$DB" "PRAGMA busy_timeout = 0; BEGIN IMMEDIATE; ROLLBACK;" >/dev/null 2>&1
+db_locked() { # true while db_lock holds the write lock (not only musterd)
+    grep -qx held "$T/db_lock.out" 2>/dev/null &&
+        ! sqlite3 "$DB" "PRAGMA busy_timeout = 0; BEGIN IMMEDIATE; ROLLBACK;" >/dev/null 2>&1
 }
 
 db_rows_total() { # every row of every table
