@@ -2584,10 +2584,9 @@ static void test_too_many_errors(void **state)
         o += (size_t)snprintf(text + o, sizeof(text) - o, "k%d: 1\n", i);
     assert_int_equal(plan_load_buffer("t.yaml", text, o, &p, &errs), -EINVAL);
     assert_int_equal(errs.count, PLAN_MAX_ERRORS + 1);
-    assert_string_equal(
-        errs.msg[0],
-        "t.yaml:1:1: unknown key \"k0\" in the plan file (expected "
-        "one of: plan, levels, hub, agencies, paging, staffing, persons, command, import, public, cap)");
+    assert_string_equal(errs.msg[0], "t.yaml:1:1: unknown key \"k0\" in the plan file (expected "
+                                     "one of: plan, levels, hub, agencies, paging, staffing, "
+                                     "persons, command, import, public, cap)");
     assert_string_equal(
         errs.msg[PLAN_MAX_ERRORS - 1],
         "t.yaml:50:1: unknown key \"k49\" in the plan file (expected one of: "
