@@ -3,7 +3,8 @@
  * attacker would send (a DOCTYPE of any kind, so no entities, external
  * or internal; the network; oversize or deeply nested input) and
  * validation against a compiled XML Schema.  The CAP adapter (cap.c)
- * uses it; the other OASIS adapters (EDXL, PFIF) are meant to.
+ * and the other OASIS adapters (EDXL, PFIF) use it, and its canonical
+ * JSON (xml_read, xml_write).
  *
  * Every error is one line, "PATH: message", PATH the element's path
  * ("/alert/info/severity") where libxml2 knows it, or "line N" for a
@@ -14,6 +15,7 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
 #include <libxml/tree.h>
 
 /* Limits a document is read within. */
@@ -40,5 +42,40 @@ int xml_validate(struct xml_schema *s, xmlDocPtr doc, char *err, size_t errlen);
 
 /* A node's path without namespace prefixes ("/alert/info[2]/area"). */
 void xml_node_path(const xmlNode *node, char *out, size_t len);
+
+/*
+ * The canonical JSON of a schema-valid document, shared by the adapters
+ * (cap.c, and the EDXL and PFIF ones): one member per element in
+ * document order, named as the element (its local name); a string for an
+ * element of text only, an object for one with elements or attributes
+ * (attributes as "@name", its text then as "#text"); an array for the
+ * elements named in repeated (NULL-terminated: those the schema lets
+ * repeat, so that one occurrence is an array too).  Only elements in
+ * namespace ns are read (an enveloped signature, say, is not content).
+ */
+struct xml_shape {
+    const char *name;            /* the format's, in errors: "CAP 1.2" */
+    const char *root;            /* the root element's local name */
+    const char *ns;              /* its namespace, and the content's */
+    const char *const *repeated; /* NULL-terminated */
+};
+
+/*
+ * Parse buf (xml_parse), check its root is shape->root in shape->ns
+ * (else "/ROOT: ..." naming what it is), validate it against s
+ * (xml_validate) and read it as canonical JSON: 0 with *out (new
+ * reference), or -EFBIG / -EINVAL with err set.
+ */
+int xml_read(struct xml_schema *s, const struct xml_shape *shape, const char *buf, size_t len,
+             json_t **out, char *err, size_t errlen);
+
+/* The same from a parsed document (the caller keeps and frees doc). */
+int xml_read_doc(struct xml_schema *s, const struct xml_shape *shape, xmlDocPtr doc, json_t **out,
+                 char *err, size_t errlen);
+
+/* The document for canonical JSON obj (malloc'd, NUL-terminated, UTF-8,
+ * indented; *len set), root shape->root in shape->ns; NULL when obj is
+ * not an object.  Members are written in the object's order. */
+char *xml_write(const struct xml_shape *shape, const json_t *obj, size_t *len);
 
 #endif

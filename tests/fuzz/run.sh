@@ -42,7 +42,7 @@ sources() {
     proto) echo "$ROOT/common/proto.c" ;;
     plan) echo "$ROOT"/common/plan*.c "$ROOT/common/person_fields.c" ;;
     csv) echo "$ROOT/common/csv.c" ;;
-    cap) echo "$ROOT/common/cap.c" "$ROOT/common/xml.c" ;;
+    cap) echo "$ROOT/common/cap.c" "$ROOT/common/xml.c" "$ROOT/common/xml_json.c" ;;
     *) die "unknown target $1 (proto, plan, csv or cap)" ;;
     esac
 }
