@@ -83,17 +83,46 @@ static void schema_error(void *ctx, xmlErrorPtr e)
     snprintf(err, 512, "%.200s: %.300s", path, msg);
 }
 
-struct xml_schema *xml_schema_open(const char *xsd, size_t len, char *err, size_t errlen)
+/* The documents xml_schema_open_set is compiling (it runs at start, on
+ * one thread): the only ones the loader below serves. */
+static const struct xml_xsd *serving;
+static size_t serving_n;
+
+/* libxml2's loader while a schema set compiles: a location of the set,
+ * from memory; anything else (a file, a URL) is refused. */
+static xmlParserInputPtr serve_xsd(const char *url, const char *id, xmlParserCtxtPtr ctxt)
+{
+    const char *base = url ? strrchr(url, '/') : NULL;
+    base = base ? base + 1 : url;
+    for (size_t i = 0; base && i < serving_n; i++)
+        if (!strcmp(serving[i].location, base)) {
+            xmlParserInputBufferPtr in = xmlParserInputBufferCreateMem(
+                (const char *)serving[i].text, (int)serving[i].len, XML_CHAR_ENCODING_NONE);
+            return in ? xmlNewIOInputStream(ctxt, in, XML_CHAR_ENCODING_NONE) : NULL;
+        }
+    return NULL;
+}
+
+struct xml_schema *xml_schema_open_set(const struct xml_xsd *docs, size_t n, char *err,
+                                       size_t errlen)
 {
     char first[512] = "";
     xmlInitParser();
-    xmlSchemaParserCtxtPtr pc = xmlSchemaNewMemParserCtxt(xsd, (int)len);
+    xmlSchemaParserCtxtPtr pc =
+        xmlSchemaNewMemParserCtxt((const char *)docs[0].text, (int)docs[0].len);
     if (!pc) {
         snprintf(err, errlen, "the schema cannot be read");
         return NULL;
     }
     xmlSchemaSetParserStructuredErrors(pc, schema_error, first);
+    xmlExternalEntityLoader saved = xmlGetExternalEntityLoader();
+    serving = docs;
+    serving_n = n;
+    xmlSetExternalEntityLoader(serve_xsd);
     xmlSchemaPtr schema = xmlSchemaParse(pc);
+    xmlSetExternalEntityLoader(saved);
+    serving = NULL;
+    serving_n = 0;
     xmlSchemaFreeParserCtxt(pc);
     struct xml_schema *s = schema ? calloc(1, sizeof(*s)) : NULL;
     if (!s) {
@@ -103,6 +132,12 @@ struct xml_schema *xml_schema_open(const char *xsd, size_t len, char *err, size_
     }
     s->schema = schema;
     return s;
+}
+
+struct xml_schema *xml_schema_open(const char *xsd, size_t len, char *err, size_t errlen)
+{
+    struct xml_xsd one = {"", (const unsigned char *)xsd, len};
+    return xml_schema_open_set(&one, 1, err, errlen);
 }
 
 void xml_schema_free(struct xml_schema *s)

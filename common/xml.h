@@ -27,6 +27,21 @@ struct xml_schema;
 /* Compile the XSD text xsd (len bytes, no import or include): the schema,
  * which the caller frees with xml_schema_free, or NULL with err set. */
 struct xml_schema *xml_schema_open(const char *xsd, size_t len, char *err, size_t errlen);
+
+/* One schema document of a set, named as the others' xs:import or
+ * xs:include schemaLocation names it ("edxl-ct-1.0.xsd"). */
+struct xml_xsd {
+    const char *location;
+    const unsigned char *text;
+    size_t len;
+};
+
+/* Compile a schema that spans documents (a format whose elements are in
+ * several namespaces): docs[0] is the main one; its imports and includes
+ * are served from docs[1..n-1] by location, and any other location is
+ * refused (nothing is read from the file system or the network). */
+struct xml_schema *xml_schema_open_set(const struct xml_xsd *docs, size_t n, char *err,
+                                       size_t errlen);
 void xml_schema_free(struct xml_schema *s);
 
 /*

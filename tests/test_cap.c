@@ -3,7 +3,8 @@
  * every tests/cap/good/NAME.xml reads and survives the round trip (JSON,
  * written back as CAP, valid against the XSD, read again, the same JSON);
  * every tests/cap/bad/NAME.xml is refused with the message its .err file
- * holds (a part of it); an oversize message is refused before parsing.
+ * holds (a part of it); an oversize message is refused before parsing;
+ * a schema set serves its imports from memory and from nowhere else.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -107,6 +108,42 @@ static void test_emit(void **state)
     free(xml);
 }
 
+/* A schema set: the import is served from the set, and from nowhere else. */
+static void test_schema_set(void **state)
+{
+#define MAIN_XSD(LOC)                                                                              \
+    "<xs:schema xmlns:xs='http://www.w3.org/2001/XMLSchema' xmlns:b='urn:b' "                      \
+    "targetNamespace='urn:a' elementFormDefault='qualified'>"                                      \
+    "<xs:import namespace='urn:b' schemaLocation='" LOC "'/>"                                      \
+    "<xs:element name='a' type='b:code'/></xs:schema>"
+    static const char main_xsd[] = MAIN_XSD("b.xsd"), stray[] = MAIN_XSD("/etc/hostname"),
+                      b_xsd[] = "<xs:schema xmlns:xs='http://www.w3.org/2001/XMLSchema' "
+                                "targetNamespace='urn:b'><xs:simpleType name='code'>"
+                                "<xs:restriction base='xs:string'><xs:pattern value='[A-Z]+'/>"
+                                "</xs:restriction></xs:simpleType></xs:schema>";
+    struct xml_xsd set[] = {{"", (const unsigned char *)main_xsd, sizeof(main_xsd) - 1},
+                            {"b.xsd", (const unsigned char *)b_xsd, sizeof(b_xsd) - 1}};
+    char err[512] = "";
+    struct xml_schema *s = xml_schema_open_set(set, 2, err, sizeof(err));
+    if (!s)
+        fail_msg("%s", err);
+    xmlDocPtr doc = NULL;
+    static const char good[] = "<a xmlns='urn:a'>MCI</a>", bad[] = "<a xmlns='urn:a'>mci</a>";
+    assert_int_equal(xml_parse(good, sizeof(good) - 1, &doc, err, sizeof(err)), 0);
+    assert_int_equal(xml_validate(s, doc, err, sizeof(err)), 0);
+    xmlFreeDoc(doc);
+    assert_int_equal(xml_parse(bad, sizeof(bad) - 1, &doc, err, sizeof(err)), 0);
+    assert_int_equal(xml_validate(s, doc, err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "/a: "));
+    xmlFreeDoc(doc);
+    xml_schema_free(s);
+    /* the same import from a file is not served: the type is unknown */
+    set[0].text = (const unsigned char *)stray;
+    set[0].len = sizeof(stray) - 1;
+    assert_null(xml_schema_open_set(set, 2, err, sizeof(err)));
+    assert_non_null(strstr(err, "the schema is invalid"));
+}
+
 int main(int argc, char **argv)
 {
     char err[512];
@@ -118,10 +155,9 @@ int main(int argc, char **argv)
         return 1;
     }
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_good),
-        cmocka_unit_test(test_bad),
-        cmocka_unit_test(test_oversize),
-        cmocka_unit_test(test_emit),
+        cmocka_unit_test(test_good),       cmocka_unit_test(test_bad),
+        cmocka_unit_test(test_oversize),   cmocka_unit_test(test_emit),
+        cmocka_unit_test(test_schema_set),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     xml_schema_free(schema);
