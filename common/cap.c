@@ -12,7 +12,7 @@ static const char *const repeated[] = {"code",      "info",      "category", "re
                                        "eventCode", "parameter", "resource", "area",
                                        "polygon",   "circle",    "geocode",  NULL};
 
-static const struct xml_shape shape = {"CAP 1.2", "alert", CAP_NS, repeated};
+static const struct xml_shape shape = {"CAP 1.2", "alert", CAP_NS, repeated, NULL};
 
 int cap_read(struct xml_schema *schema, const char *buf, size_t len, json_t **out, char *err,
              size_t errlen)

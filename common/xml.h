@@ -66,13 +66,17 @@ void xml_node_path(const xmlNode *node, char *out, size_t len);
  * (attributes as "@name", its text then as "#text"); an array for the
  * elements named in repeated (NULL-terminated: those the schema lets
  * repeat, so that one occurrence is an array too).  Only elements in
- * namespace ns are read (an enveloped signature, say, is not content).
+ * namespace ns, or named in elsewhere with theirs, are read (an enveloped
+ * signature, say, is not content).
  */
 struct xml_shape {
     const char *name;            /* the format's, in errors: "CAP 1.2" */
     const char *root;            /* the root element's local name */
     const char *ns;              /* its namespace, and the content's */
     const char *const *repeated; /* NULL-terminated */
+    /* Elements in another namespace, as pairs: local name, namespace, ...,
+     * NULL (or NULL for none).  Read as content, and written in it. */
+    const char *const *elsewhere;
 };
 
 /*

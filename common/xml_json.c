@@ -22,9 +22,19 @@ static bool is_repeated(const struct xml_shape *shape, const char *name)
     return false;
 }
 
+/* The namespace element name is in: shape->ns unless elsewhere says. */
+static const char *ns_of(const struct xml_shape *shape, const char *name)
+{
+    for (size_t i = 0; shape->elsewhere && shape->elsewhere[i]; i += 2)
+        if (!strcmp(shape->elsewhere[i], name))
+            return shape->elsewhere[i + 1];
+    return shape->ns;
+}
+
 static bool in_ns(const struct xml_shape *shape, const xmlNode *n)
 {
-    return n->ns && n->ns->href && !strcmp((const char *)n->ns->href, shape->ns);
+    return n->ns && n->ns->href &&
+           !strcmp((const char *)n->ns->href, ns_of(shape, (const char *)n->name));
 }
 
 static bool has_elements(const xmlNode *n)
@@ -124,9 +134,10 @@ int xml_read(struct xml_schema *s, const struct xml_shape *shape, const char *bu
     return rc;
 }
 
-static void write_value(xmlNodePtr parent, xmlNsPtr ns, const char *name, const json_t *v);
+static void write_value(xmlNodePtr parent, const struct xml_shape *shape, const char *name,
+                        const json_t *v);
 
-static void write_object(xmlNodePtr node, xmlNsPtr ns, const json_t *o)
+static void write_object(xmlNodePtr node, const struct xml_shape *shape, const json_t *o)
 {
     const char *key;
     const json_t *v;
@@ -139,19 +150,34 @@ static void write_object(xmlNodePtr node, xmlNsPtr ns, const json_t *o)
         } else if (json_is_array(v)) {
             size_t i;
             const json_t *item;
-            json_array_foreach(v, i, item) write_value(node, ns, key, item);
+            json_array_foreach(v, i, item) write_value(node, shape, key, item);
         } else {
-            write_value(node, ns, key, v);
+            write_value(node, shape, key, v);
         }
     }
 }
 
-static void write_value(xmlNodePtr parent, xmlNsPtr ns, const char *name, const json_t *v)
+/* The namespace declared for href on the root (prefixes n1, n2, ...). */
+static xmlNsPtr ns_for(xmlNodePtr node, const char *href)
 {
+    xmlNodePtr root = xmlDocGetRootElement(node->doc);
+    xmlNsPtr ns = xmlSearchNsByHref(node->doc, root, (const xmlChar *)href);
+    int count = 0;
+    for (xmlNsPtr d = root->nsDef; d; d = d->next)
+        count++;
+    char prefix[16];
+    snprintf(prefix, sizeof(prefix), "n%d", count);
+    return ns ? ns : xmlNewNs(root, (const xmlChar *)href, (const xmlChar *)prefix);
+}
+
+static void write_value(xmlNodePtr parent, const struct xml_shape *shape, const char *name,
+                        const json_t *v)
+{
+    xmlNsPtr ns = ns_for(parent, ns_of(shape, name));
     if (json_is_object(v)) {
         xmlNodePtr c = xmlNewChild(parent, ns, (const xmlChar *)name, NULL);
         if (c)
-            write_object(c, ns, v);
+            write_object(c, shape, v);
     } else if (json_is_string(v)) {
         xmlNewTextChild(parent, ns, (const xmlChar *)name, (const xmlChar *)json_string_value(v));
     }
@@ -168,7 +194,7 @@ char *xml_write(const struct xml_shape *shape, const json_t *obj, size_t *len)
         xmlNsPtr ns = xmlNewNs(root, (const xmlChar *)shape->ns, NULL);
         xmlSetNs(root, ns);
         xmlDocSetRootElement(doc, root);
-        write_object(root, ns, obj);
+        write_object(root, shape, obj);
         xmlChar *mem = NULL;
         int n = 0;
         xmlDocDumpFormatMemoryEnc(doc, &mem, &n, "UTF-8", 1);

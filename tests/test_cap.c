@@ -4,7 +4,8 @@
  * written back as CAP, valid against the XSD, read again, the same JSON);
  * every tests/cap/bad/NAME.xml is refused with the message its .err file
  * holds (a part of it); an oversize message is refused before parsing;
- * a schema set serves its imports from memory and from nowhere else.
+ * a schema set serves its imports from memory and from nowhere else; the
+ * canonical JSON holds attributes and a second namespace.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -144,6 +145,50 @@ static void test_schema_set(void **state)
     assert_non_null(strstr(err, "the schema is invalid"));
 }
 
+/* The canonical JSON of a format in two namespaces, with attributes and
+ * an element of text with attributes, written and read back the same. */
+static void test_shape(void **state)
+{
+    static const char a_xsd[] =
+        "<xs:schema xmlns:xs='http://www.w3.org/2001/XMLSchema' xmlns:b='urn:b' "
+        "targetNamespace='urn:a' elementFormDefault='qualified'>"
+        "<xs:import namespace='urn:b' schemaLocation='b.xsd'/>"
+        "<xs:element name='a'><xs:complexType><xs:sequence><xs:element ref='b:b'/>"
+        "<xs:element name='i' minOccurs='0' maxOccurs='unbounded'><xs:complexType>"
+        "<xs:simpleContent><xs:extension base='xs:string'>"
+        "<xs:attribute name='k' type='xs:string'/></xs:extension></xs:simpleContent>"
+        "</xs:complexType></xs:element></xs:sequence>"
+        "<xs:attribute name='id' type='xs:string' use='required'/></xs:complexType>"
+        "</xs:element></xs:schema>",
+                      b_xsd[] = "<xs:schema xmlns:xs='http://www.w3.org/2001/XMLSchema' "
+                                "targetNamespace='urn:b'><xs:element name='b' type='xs:string'/>"
+                                "</xs:schema>";
+    struct xml_xsd set[] = {{"", (const unsigned char *)a_xsd, sizeof(a_xsd) - 1},
+                            {"b.xsd", (const unsigned char *)b_xsd, sizeof(b_xsd) - 1}};
+    static const char *const repeated[] = {"i", NULL}, *const elsewhere[] = {"b", "urn:b", NULL};
+    const struct xml_shape shape = {"A", "a", "urn:a", repeated, elsewhere};
+    char err[512] = "";
+    struct xml_schema *s = xml_schema_open_set(set, 2, err, sizeof(err));
+    if (!s)
+        fail_msg("%s", err);
+    json_t *a = json_pack("{s:s, s:s, s:[{s:s, s:s}]}", "@id", "1 & <2>", "b", "x", "i", "@k", "v",
+                          "#text", "t");
+    size_t len = 0;
+    char *xml = xml_write(&shape, a, &len);
+    json_t *b = NULL;
+    if (xml_read(s, &shape, xml, len, &b, err, sizeof(err)) != 0)
+        fail_msg("%s\n%s", err, xml);
+    assert_true(json_equal(a, b));
+    json_decref(b);
+    assert_int_equal(xml_read(s, &shape, "<a xmlns='urn:b' id='1'/>", 25, &b, err, sizeof(err)),
+                     -EINVAL);
+    assert_non_null(strstr(err, "/a: namespace \"urn:b\" is not A's (urn:a)"));
+    json_decref(a);
+    json_decref(b);
+    free(xml);
+    xml_schema_free(s);
+}
+
 int main(int argc, char **argv)
 {
     char err[512];
@@ -157,7 +202,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_good),       cmocka_unit_test(test_bad),
         cmocka_unit_test(test_oversize),   cmocka_unit_test(test_emit),
-        cmocka_unit_test(test_schema_set),
+        cmocka_unit_test(test_schema_set), cmocka_unit_test(test_shape),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     xml_schema_free(schema);
