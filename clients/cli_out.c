@@ -288,9 +288,10 @@ static void cli_print_page(json_t *pg, int idw)
         printf(" since %s: RAISE WITH GOLD",
                cli_time(json_object_get(pg, "unreachable_at"), t, sizeof(t)));
     if (json_is_integer(json_object_get(pg, "escalated_to_step")))
-        printf(" (step %lld, %lld attempts, %lld delivered, %lld failed)",
+        printf(" (step %lld, %lld attempt%s, %lld delivered, %lld failed)",
                proto_int(pg, "escalated_to_step"), proto_int(pg, "attempts"),
-               proto_int(pg, "delivered"), proto_int(pg, "failed"));
+               proto_int(pg, "attempts") == 1 ? "" : "s", proto_int(pg, "delivered"),
+               proto_int(pg, "failed"));
     if (json_is_string(json_object_get(pg, "ack_code")))
         printf(" code %s", proto_dash(pg, "ack_code"));
     printf("\n");

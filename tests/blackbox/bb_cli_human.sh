@@ -76,6 +76,8 @@ has "agency_unreachable"
 alarm=$(m --json alarm list "$ref2" | jq -r '.alarms[0].alarm')
 human alarm clear -- --as duty alarm clear "$alarm" --note "phoned them"
 has "alarm $alarm is now cleared."
+OUT=$(m incident show "$ref") # one attempt each so far: said in the singular
+has "by duty at"; has "(step 1, 1 attempt, 0 delivered"
 
 shift_key=$(m complete shifts "$ref" | head -n 1)
 human pledge offer -- --as agency:cpft pledge offer "$ref" --role mh-nurse --count 3 --shift "$shift_key"
