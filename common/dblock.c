@@ -5,8 +5,9 @@
  * daemon is killed, and a pid that looks alive may be any other program
  * after a reboot or on the other node.  An open file description lock
  * lives exactly as long as the process holding it (the descriptor is
- * close-on-exec, so paging children never inherit it), and F_OFD_SETLK
- * refuses at once instead of waiting.  The pid and host written in the
+ * close-on-exec, so a paging child holds it only between its fork and its
+ * exec: musterd waits a moment for that, main.c), and F_OFD_SETLK refuses
+ * at once instead of waiting.  The pid and host written in the
  * file are only for the refusal message.
  */
 #include "dblock.h"

@@ -25,7 +25,8 @@ static void usage(FILE *f)
         "       musterd [--scripts DIR] --check-plan FILE...\n"
         "  --plans DIR        plan directory (default: plans)\n"
         "  --db FILE          SQLite database (default: var/muster.db); FILE.lock\n"
-        "                     beside it: one musterd per database (exit 75); one\n"
+        "                     beside it: one musterd per database (exit 75 after\n"
+        "                     5 s waiting for the lock); one\n"
         "                     newer than this musterd is refused (exit 78)\n"
         "  --keys DIR         server.key and keyring (default: var/keys)\n"
         "  --control EP       control endpoint (default: tcp://127.0.0.1:7710)\n"
@@ -140,6 +141,12 @@ static int parse_args(int argc, char **argv, struct args *a)
     return optind;
 }
 
+/* How long a musterd finding the lock held waits for it before exit 75:
+ * long enough for a killed daemon's paging child caught between fork and
+ * exec (it holds a copy of the descriptor until its exec closes it). */
+#define WRITER_LOCK_WAIT_MS 5000
+#define WRITER_LOCK_POLL_MS 20
+
 /* One writer, always: the lock beside the database, or exit
  * DBLOCK_EXIT_HELD naming the daemon that holds it (see dblock.h). */
 static struct dblock *writer_lock(const char *db_path)
@@ -147,6 +154,15 @@ static struct dblock *writer_lock(const char *db_path)
     struct dblock *lock = NULL;
     char holder[512] = "";
     int rc = dblock_open(db_path, &lock, holder, sizeof(holder));
+    if (rc == -EBUSY)
+        log_info("database %s is locked by %s: waiting up to %d ms for it to be released", db_path,
+                 holder, WRITER_LOCK_WAIT_MS);
+    for (int waited = 0; rc == -EBUSY && waited < WRITER_LOCK_WAIT_MS;
+         waited += WRITER_LOCK_POLL_MS) {
+        struct timespec ts = {0, WRITER_LOCK_POLL_MS * 1000000L};
+        nanosleep(&ts, NULL);
+        rc = dblock_open(db_path, &lock, holder, sizeof(holder));
+    }
     if (rc == -EBUSY) {
         log_error("database %s is in use by another musterd: %s; two daemons must never "
                   "run one database",

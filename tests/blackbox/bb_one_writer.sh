@@ -3,7 +3,8 @@
 # exit status 75 and a message naming the holder's pid and host, and takes
 # nothing from it (the same endpoints keep answering the first); --check-
 # plan still runs beside it; a daemon killed with -9 leaves no lock behind,
-# so the standby starts at once on the same directory.
+# so the standby starts at once on the same directory, and a standby that
+# finds the lock still held waits for it (5 s) before exit 75.
 . "$(dirname "$0")/lib.sh"
 
 start_daemon
@@ -46,4 +47,19 @@ grep -q "^pid $PID on host $(hostname) since " "$DB.lock" ||
     fail "the lock file does not name the new holder: $(cat "$DB.lock")"
 m incident show "$ref" >/dev/null || fail "the standby does not serve the incident"
 ok "after kill -9 the standby takes the lock at once and serves the incident"
+
+# A standby started while the lock is still held (a killed daemon's paging
+# child between fork and exec holds a copy of it) waits for it, up to 5 s,
+# instead of exiting 75 at once: the holder goes, the standby starts.
+FIRST=$PID
+musterd_argv
+"$DAEMON_TOOL" start "$T/notify2" "$LOG" "${MUSTERD_ARGV[@]}" >"$T/standby.out" 2>&1 &
+STANDBY_TOOL=$!
+waiting() { grep -q "database $DB is locked by pid $FIRST on host .*: waiting up to 5000 ms" "$LOG"; }
+wait_for 30 waiting || fail "the standby did not wait for the lock: $(tail -n 3 "$LOG")"
+crash_daemon
+wait "$STANDBY_TOOL" || fail "the standby did not start once the lock was released: $(cat "$T/standby.out")"
+PID=$(cut -d ' ' -f 1 "$T/standby.out")
+m incident show "$ref" >/dev/null || fail "the standby that waited does not serve the incident"
+ok "a standby finding the lock held waits for it and starts once its holder has gone"
 stop_daemon
