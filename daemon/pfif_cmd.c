@@ -55,10 +55,25 @@ static void utc(int64_t ms, char out[24])
     strftime(out, 24, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* Set member key to v, each control character XML 1.0 cannot carry
+ * (C0 but tab, new line and carriage return: data written behind
+ * musterd's back) replaced by U+FFFD; nothing for NULL or "". */
 static void set_text(json_t *o, const char *key, const char *v)
 {
-    if (v && *v)
-        json_object_set_new(o, key, json_string(v));
+    size_t n = v ? strlen(v) : 0, k = 0;
+    char *buf = n ? malloc(3 * n + 1) : NULL;
+    if (!buf)
+        return;
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+        if (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r') {
+            memcpy(buf + k, "\xef\xbf\xbd", 3);
+            k += 3;
+        } else {
+            buf[k++] = (char)*p;
+        }
+    }
+    json_object_set_new(o, key, json_stringn(buf, k));
+    free(buf);
 }
 
 /* Whether the instruction sc (an object, or NULL) allows channel. */
