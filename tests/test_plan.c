@@ -676,6 +676,15 @@ static void test_real_plans(void **state)
     assert_string_equal(ct->args[1], "hub-duty-managers");
     assert_real_staffing(p);
     assert_real_persons(p);
+    /* the PFIF parties: the bureau sees identity and contact, the
+     * neighbouring hub no date of birth, address or email */
+    assert_string_equal(p->exchange.domain, "muster.cambs.police.example");
+    assert_int_equal(p->exchange.nparties, 2);
+    assert_int_equal(plan_exchange_party(&p->exchange, "casualty-bureau")->fields, 0xff);
+    assert_int_equal(plan_exchange_party(&p->exchange, "neighbouring-hub")->fields,
+                     PLAN_XF_NAME | PLAN_XF_AGE | PLAN_XF_HOME_AREA | PLAN_XF_CATEGORY |
+                         PLAN_XF_PHONE);
+    assert_null(plan_exchange_party(&p->exchange, "press"));
     plan_free(p);
     p = load_ok(real_dir, "example.yaml");
     assert_int_equal(p->nlevels, 2);
