@@ -128,6 +128,8 @@ int cmd_complete(struct cli *cli, int argc, char **argv);
 
 /* The person commands (cli_persons.c). */
 int cli_person(struct cli *cli, int argc, char **argv);
+/* muster person export (cli_exchange.c). */
+int cli_person_export(struct cli *cli, int argc, char **argv);
 int cli_referral_close(struct cli *cli, int argc, char **argv);
 int cli_family(struct cli *cli, int argc, char **argv);
 

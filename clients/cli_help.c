@@ -120,6 +120,11 @@ static const struct help helps[] = {
      "Register persons from a casualty-bureau CSV file (columns:\n"
      "docs/import-csv.md; the plan may map other headers).  Rows already\n"
      "imported are not stored twice; each refused row is reported by line.\n"},
+    {"person", "export", "INCIDENT --for PARTY [--format pfif] [--offset N] [--out FILE]", "duty",
+     "Export the incident's persons for a receiving party of the plan's exchange\n"
+     "section (a casualty bureau, a neighbouring hub) as a PFIF 1.4 document:\n"
+     "only the fields that party may see, contact state in a note, never a\n"
+     "number safe contact forbids (docs/interop.md).  Gold and duty only.\n"},
     {"person", "verify", "PERSON --outcome verified|rejected [--note TEXT]", "intake",
      "Decide on a self-registration (category self-referred, unverified):\n"
      "verified, the person is routed as person add routes; rejected (junk), their\n"

@@ -579,6 +579,38 @@ static int import_column(const struct import *im, const char *header, const stru
     return -1;
 }
 
+/* A header the plan maps to a column that another header of the file
+ * fills too (Forename without Surname: half a name) must be there:
+ * 0, or EXIT_USAGE naming the missing header. */
+static int import_siblings(const struct import *im)
+{
+    json_t *cols = json_object_get(im->mapping, "columns"), *a, *b;
+    bool present[CSV_MAX_FIELDS] = {false};
+    size_t j, k;
+    for (size_t i = 0; i < im->ncolumns; i++)
+        if (im->rank[i] < CSV_MAX_FIELDS)
+            present[im->rank[i]] = true;
+    json_array_foreach(cols, j, a)
+    {
+        const char *col = json_string_value(json_object_get(a, "column"));
+        if (j >= CSV_MAX_FIELDS || present[j] || !col || !strcmp(col, "ignore"))
+            continue;
+        json_array_foreach(cols, k, b)
+        {
+            if (k < CSV_MAX_FIELDS && present[k] &&
+                person_field_find(col) ==
+                    person_field_find(json_string_value(json_object_get(b, "column")))) {
+                cli_errorf("line 1: missing column \"%s\" (the plan's import section fills %s "
+                           "from it and \"%s\": a file with one must have both)",
+                           json_string_value(json_object_get(a, "header")), col,
+                           json_string_value(json_object_get(b, "header")));
+                return EXIT_USAGE;
+            }
+        }
+    }
+    return 0;
+}
+
 static int import_header(struct import *im, const struct csv_record *rec)
 {
     for (size_t i = 0; i < rec->nfields; i++) {
@@ -590,6 +622,8 @@ static int import_header(struct import *im, const struct csv_record *rec)
         }
     }
     im->ncolumns = rec->nfields;
+    if (import_siblings(im) != 0)
+        return EXIT_USAGE;
     for (size_t i = 0; i < im->ncolumns; i++) { /* insertion sort by rank: a few columns */
         size_t j = i;
         for (; j > 0 && im->rank[im->order[j - 1]] > im->rank[i]; j--)
@@ -716,13 +750,14 @@ int cli_person(struct cli *cli, int argc, char **argv)
         const char *action;
         int (*fn)(struct cli *, int, char **);
     } actions[] = {
-        {"add", person_add},       {"show", person_show},       {"list", person_list},
-        {"screen", person_screen}, {"consent", person_consent}, {"contact", person_contact},
-        {"merge", person_merge},   {"unmerge", person_unmerge}, {"import", person_import},
-        {"update", person_update}, {"status", person_status},   {"verify", person_verify}};
+        {"add", person_add},          {"show", person_show},       {"list", person_list},
+        {"screen", person_screen},    {"consent", person_consent}, {"contact", person_contact},
+        {"merge", person_merge},      {"unmerge", person_unmerge}, {"import", person_import},
+        {"update", person_update},    {"status", person_status},   {"verify", person_verify},
+        {"export", cli_person_export}};
     for (size_t i = 0; argc > 1 && i < sizeof(actions) / sizeof(actions[0]); i++)
         if (!strcmp(argv[1], actions[i].action))
             return actions[i].fn(cli, argc - 1, argv + 1);
     return die_usage("usage: muster person add|show|list|screen|consent|contact|merge|unmerge|"
-                     "import|update|status|verify ...");
+                     "import|update|status|verify|export ...");
 }

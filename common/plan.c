@@ -135,6 +135,24 @@ int plan_cap_level(const struct plan_cap *cap, const char *code, const char *sev
                                            : e->unknown;
 }
 
+const struct plan_exchange_party *plan_exchange_party(const struct plan_exchange *x, const char *id)
+{
+    for (size_t i = 0; id && i < x->nparties; i++)
+        if (!strcmp(x->parties[i].id, id))
+            return &x->parties[i];
+    return NULL;
+}
+
+static void exchange_free(struct plan_exchange *x)
+{
+    for (size_t i = 0; i < x->nparties; i++) {
+        free(x->parties[i].id);
+        free(x->parties[i].name);
+    }
+    free(x->parties);
+    free(x->domain);
+}
+
 void plan_free(struct plan *plan)
 {
     if (plan == NULL)
@@ -157,6 +175,7 @@ void plan_free(struct plan *plan)
     free(plan->public_.url);
     free(plan->public_.sender);
     cap_free(&plan->cap);
+    exchange_free(&plan->exchange);
     for (size_t i = 0; i < plan->nlevels; i++) {
         free(plan->levels[i].name);
         free(plan->levels[i].description);

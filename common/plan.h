@@ -241,6 +241,36 @@ struct plan_import {
     int date_format; /* enum plan_date_format, how "dob" is written: default YYYY-MM-DD */
 };
 
+/* The optional top-level "exchange" section: the parties persons are
+ * exported to in PFIF 1.4 (person.export; docs/interop.md) and the person
+ * fields each may see. */
+enum plan_exchange_field {
+    PLAN_XF_NAME = 1u << 0,
+    PLAN_XF_DOB = 1u << 1,
+    PLAN_XF_AGE = 1u << 2,
+    PLAN_XF_ADDRESS = 1u << 3,
+    PLAN_XF_HOME_AREA = 1u << 4,
+    PLAN_XF_CATEGORY = 1u << 5,
+    PLAN_XF_PHONE = 1u << 6,
+    PLAN_XF_EMAIL = 1u << 7,
+};
+
+struct plan_exchange_party {
+    char *id;        /* [a-z0-9-]{1,40}, unique: `--for ID` */
+    char *name;      /* the receiving party's name, or NULL */
+    unsigned fields; /* enum plan_exchange_field bits it may see */
+};
+
+struct plan_exchange {
+    char *domain; /* the PFIF record ids' domain; NULL when the plan has no section */
+    struct plan_exchange_party *parties;
+    size_t nparties;
+};
+
+/* The party id of exchange, or NULL. */
+const struct plan_exchange_party *plan_exchange_party(const struct plan_exchange *x,
+                                                      const char *id);
+
 /* The optional top-level "cap" section: which CAP 1.2 alerts stand this
  * plan's incidents up, raise and stand them down (docs/interop.md). */
 enum plan_cap_cancel { PLAN_CAP_STANDDOWN = 0, PLAN_CAP_REFUSE = 1 };
@@ -312,9 +342,10 @@ struct plan {
     struct plan_agency *agencies;
     size_t nagencies;
     struct plan_command command;
-    struct plan_import import;  /* ncolumns == 0 when the plan has none */
-    struct plan_public public_; /* nlanguages == 0 when the plan has none */
-    struct plan_cap cap;        /* nsenders == 0 when the plan has none */
+    struct plan_import import;     /* ncolumns == 0 when the plan has none */
+    struct plan_public public_;    /* nlanguages == 0 when the plan has none */
+    struct plan_cap cap;           /* nsenders == 0 when the plan has none */
+    struct plan_exchange exchange; /* domain == NULL when the plan has none */
 };
 
 /* Collected "file:line:column: message" strings. */

@@ -397,6 +397,27 @@ static const struct field cap_fields[] = {
 
 static const struct schema cap_schema = {"cap", sizeof(struct plan_cap), FIELDS(cap_fields), NULL};
 
+static const char *const exchange_field_names[] = {"name",      "dob",      "age",   "address",
+                                                   "home_area", "category", "phone", "email"};
+static const struct names exchange_field_set = NAMES(exchange_field_names);
+
+static const struct field exchange_party_fields[] = {
+    F_STR("id", plan_exchange_party, id, REQUIRED, 40, plan_check_id),
+    F_STR("name", plan_exchange_party, name, OPTIONAL, 200, NULL),
+    F_FLAGS("fields", plan_exchange_party, fields, 0, 8, &exchange_field_set, 0),
+};
+
+static const struct schema exchange_party_schema = {
+    "exchange party", sizeof(struct plan_exchange_party), FIELDS(exchange_party_fields), NULL};
+
+static const struct field exchange_fields[] = {
+    F_STR("domain", plan_exchange, domain, REQUIRED, 200, plan_check_domain),
+    F_SEQ("parties", plan_exchange, parties, nparties, 1, 20, &exchange_party_schema),
+};
+
+static const struct schema exchange_schema = {"exchange", sizeof(struct plan_exchange),
+                                              FIELDS(exchange_fields), NULL};
+
 /* The "plan:" mapping fills the head of struct plan itself. */
 static const struct field head_fields[] = {
     F_STR("id", plan, id, REQUIRED, 40, plan_check_id),
@@ -422,6 +443,7 @@ static const struct field plan_fields[] = {
     F_MAP("import", plan, import, OPTIONAL, &import_schema),
     F_MAP("public", plan, public_, OPTIONAL, &public_schema),
     F_MAP("cap", plan, cap, OPTIONAL, &cap_schema),
+    F_MAP("exchange", plan, exchange, OPTIONAL, &exchange_schema),
 };
 
 const struct schema plan_root_schema = {"the plan file", sizeof(struct plan), FIELDS(plan_fields),

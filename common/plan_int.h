@@ -233,6 +233,8 @@ const char *plan_names_join(const struct names *nm, char *buf, size_t size);
  * ("an email address (name@domain)"), a static string. */
 const char *plan_check_id(const char *s);
 const char *plan_check_area(const char *s);
+/* A domain name with a dot (the PFIF record ids' domain). */
+const char *plan_check_domain(const char *s);
 const char *plan_check_language(const char *s);
 const char *plan_check_date(const char *s);
 /* A column an import header may name: a person field or "ignore". */

@@ -253,6 +253,23 @@ static json_t *cap_to_json(const struct plan_cap *cap)
                      "cancel", cap->cancel == PLAN_CAP_REFUSE ? "refuse" : "standdown");
 }
 
+/* The exchange section: its domain and each party's fields. */
+static json_t *exchange_to_json(const struct plan_exchange *x)
+{
+    static const char *const names[] = {"name",      "dob",      "age",   "address",
+                                        "home_area", "category", "phone", "email"};
+    json_t *parties = json_array();
+    for (size_t i = 0; i < x->nparties; i++) {
+        json_t *fields = json_array();
+        for (unsigned b = 0; b < 8; b++)
+            if (x->parties[i].fields & (1u << b))
+                json_array_append_new(fields, json_string(names[b]));
+        json_array_append_new(parties, json_pack("{s:s, s:s?, s:o}", "id", x->parties[i].id, "name",
+                                                 x->parties[i].name, "fields", fields));
+    }
+    return json_pack("{s:s, s:o}", "domain", x->domain, "parties", parties);
+}
+
 json_t *plan_to_json(const struct plan *plan)
 {
     json_t *agencies = json_array();
@@ -274,5 +291,7 @@ json_t *plan_to_json(const struct plan *plan)
         json_object_set_new(j, "import", plan_import_to_json(&plan->import));
     if (j != NULL && plan->cap.nsenders > 0)
         json_object_set_new(j, "cap", cap_to_json(&plan->cap));
+    if (j != NULL && plan->exchange.domain)
+        json_object_set_new(j, "exchange", exchange_to_json(&plan->exchange));
     return j;
 }

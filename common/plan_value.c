@@ -381,6 +381,15 @@ const char *plan_check_id(const char *s)
     return NULL;
 }
 
+/* A PFIF record id's domain: "muster.cambs.example". */
+const char *plan_check_domain(const char *s)
+{
+    size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-.");
+    if (n == 0 || n > 200 || s[n] != '\0' || !strchr(s, '.'))
+        return "a domain name (a-z, 0-9, \"-\" and \".\", with a \".\")";
+    return NULL;
+}
+
 const char *plan_check_area(const char *s)
 {
     size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-");

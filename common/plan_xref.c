@@ -681,4 +681,7 @@ void plan_post_root(struct ctx *c, const struct node *root, void *obj)
     staffing_check(c, root, plan);
     persons_check(c, root, plan);
     cap_check_levels(c, root, plan);
+    check_unique_ids(c, plan_map_get(plan_map_get(root, "exchange"), "parties"), "exchange party",
+                     plan->exchange.parties, sizeof(*plan->exchange.parties),
+                     plan->exchange.nparties);
 }

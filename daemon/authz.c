@@ -39,6 +39,7 @@ static const struct policy policy[] = {
     {"staffing.show", ROLE_ANY},
     {"person.add", ROLE_INTAKE | ROLE_DUTY},
     {"person.import", ROLE_INTAKE | ROLE_DUTY},
+    {"person.export", ROLE_GOLD | ROLE_DUTY},
     {"person.show", ROLE_INTAKE | ROLE_DUTY | ROLE_AGENCY},
     {"person.list", ROLE_INTAKE | ROLE_DUTY | ROLE_AGENCY},
     {"person.screen", ROLE_INTAKE | ROLE_DUTY | ROLE_AGENCY},

@@ -28,7 +28,7 @@ static const struct command *const tables[] = {
     cap_commands,         paging_commands,      staffing_commands, persons_commands,
     person_show_commands, person_care_commands, status_commands,   report_commands,
     audit_commands,       alarm_commands,       family_commands,   health_commands,
-    metrics_commands,     selfreg_commands,     public_commands};
+    metrics_commands,     selfreg_commands,     public_commands,   pfif_commands};
 
 #define MAX_COMMANDS 128
 
@@ -185,6 +185,7 @@ static char *run_mutating(struct cmd_ctx *c, const struct command *cmd)
 struct read_audit {
     struct audit_row a;
     char principal[KEYS_HOLDER_MAX + 4], request_id[80], command[40], target[96], outcome[24];
+    char detail[200]; /* the handler's, on success (person.export: party and count) */
 };
 
 static int read_audit_task(struct muster *m, struct outbox *ob, void *arg)
@@ -208,8 +209,14 @@ static struct read_audit *read_audit_new(struct cmd_ctx *c, const char *cmd, con
     snprintf(r->command, sizeof(r->command), "%s", cmd);
     snprintf(r->target, sizeof(r->target), "%s", c->target);
     snprintf(r->outcome, sizeof(r->outcome), "%s", outcome);
-    r->a = (struct audit_row){c->now,    r->principal, r->request_id, r->command,
-                              r->target, r->outcome,   NULL};
+    snprintf(r->detail, sizeof(r->detail), "%s", c->detail);
+    r->a = (struct audit_row){c->now,
+                              r->principal,
+                              r->request_id,
+                              r->command,
+                              r->target,
+                              r->outcome,
+                              r->detail[0] && !strcmp(outcome, "ok") ? r->detail : NULL};
     return r;
 }
 

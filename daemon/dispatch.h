@@ -157,6 +157,7 @@ extern const struct command health_commands[];
 extern const struct command incident_commands[];
 extern const struct command incident_change_commands[];
 extern const struct command cap_commands[];
+extern const struct command pfif_commands[];
 extern const struct command plan_commands[];
 extern const struct command paging_commands[];
 extern const struct command staffing_commands[];

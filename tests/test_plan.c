@@ -676,6 +676,15 @@ static void test_real_plans(void **state)
     assert_string_equal(ct->args[1], "hub-duty-managers");
     assert_real_staffing(p);
     assert_real_persons(p);
+    /* the PFIF parties: the bureau sees identity and contact, the
+     * neighbouring hub no date of birth, address or email */
+    assert_string_equal(p->exchange.domain, "muster.cambs.police.example");
+    assert_int_equal(p->exchange.nparties, 2);
+    assert_int_equal(plan_exchange_party(&p->exchange, "casualty-bureau")->fields, 0xff);
+    assert_int_equal(plan_exchange_party(&p->exchange, "neighbouring-hub")->fields,
+                     PLAN_XF_NAME | PLAN_XF_AGE | PLAN_XF_HOME_AREA | PLAN_XF_CATEGORY |
+                         PLAN_XF_PHONE);
+    assert_null(plan_exchange_party(&p->exchange, "press"));
     plan_free(p);
     p = load_ok(real_dir, "example.yaml");
     assert_int_equal(p->nlevels, 2);
@@ -2501,7 +2510,7 @@ static const struct text_case structure_cases[] = {
     {"--- !!map\na: 1\n", "t.yaml:1:5: tags are not allowed\n"},
     {"a: [[[[[[[1]]]]]]]\n", /* depth 8: structure is fine */
      "t.yaml:1:1: unknown key \"a\" in the plan file (expected one of: plan, levels, "
-     "hub, agencies, paging, staffing, persons, command, import, public, cap)\n"
+     "hub, agencies, paging, staffing, persons, command, import, public, cap, exchange)\n"
      "t.yaml:1:1: missing required key \"plan\" in the plan file\n"
      "t.yaml:1:1: missing required key \"levels\" in the plan file\n"
      "t.yaml:1:1: missing required key \"hub\" in the plan file\n"
@@ -2586,11 +2595,12 @@ static void test_too_many_errors(void **state)
     assert_int_equal(errs.count, PLAN_MAX_ERRORS + 1);
     assert_string_equal(errs.msg[0], "t.yaml:1:1: unknown key \"k0\" in the plan file (expected "
                                      "one of: plan, levels, hub, agencies, paging, staffing, "
-                                     "persons, command, import, public, cap)");
+                                     "persons, command, import, public, cap, exchange)");
     assert_string_equal(
         errs.msg[PLAN_MAX_ERRORS - 1],
         "t.yaml:50:1: unknown key \"k49\" in the plan file (expected one of: "
-        "plan, levels, hub, agencies, paging, staffing, persons, command, import, public, cap)");
+        "plan, levels, hub, agencies, paging, staffing, persons, command, import, public, cap, "
+        "exchange)");
     assert_string_equal(errs.msg[PLAN_MAX_ERRORS],
                         "t.yaml: too many errors, only the first 50 are shown");
     plan_errors_free(&errs);

@@ -110,6 +110,8 @@ human person unmerge -- --as intake person unmerge "$dup"
 has "person $dup is no longer merged"
 printf 'name,category\nCsv Human,witness\n' >"$T/one.csv"
 human person import -- --as intake person import "$ref" "$T/one.csv"
+human person export -- person export "$ref" --for casualty-bureau
+has "persons exported for casualty-bureau"
 human person status -- --as intake person status "$dup" missing
 has "person $dup is now recorded missing (was alive)."
 human incident publish -- incident publish "$ref" --public-name "City centre incident" --keyword HUMAN

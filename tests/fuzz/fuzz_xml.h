@@ -1,0 +1,70 @@
+/*
+ * tests/fuzz/fuzz_xml.h - what every libFuzzer target of an XML exchange
+ * format reader does (fuzz_cap.c, fuzz_pfif.c): compile the format's
+ * schema from the tree once, then for each input: whatever is read must
+ * survive the round trip (written back, valid against the schema, read
+ * again to the same canonical JSON); a refusal must name where ("/..." or
+ * "line N") and keep nothing.  Include it in one target file.
+ */
+#ifndef MUSTER_FUZZ_XML_H
+#define MUSTER_FUZZ_XML_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "xml.h"
+
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond))                                                                               \
+            abort();                                                                               \
+    } while (0)
+
+/* A format's reader and writer (cap_read / cap_write, pfif_read / ...). */
+typedef int fuzz_xml_read_fn(struct xml_schema *schema, const char *buf, size_t len, json_t **out,
+                             char *err, size_t errlen);
+typedef char *fuzz_xml_write_fn(const json_t *doc, size_t *len);
+
+/* The schema of the XSD file at path (aborts when it does not compile). */
+static struct xml_schema *fuzz_xml_schema(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    CHECK(f != NULL);
+    static char xsd[1 << 16];
+    size_t n = fread(xsd, 1, sizeof(xsd), f);
+    fclose(f);
+    char err[512];
+    struct xml_schema *schema = xml_schema_open(xsd, n, err, sizeof(err));
+    CHECK(schema != NULL);
+    return schema;
+}
+
+/* One input through read, write, read again. */
+static int fuzz_xml_one(struct xml_schema *schema, fuzz_xml_read_fn *read, fuzz_xml_write_fn *write,
+                        const uint8_t *data, size_t size)
+{
+    char err[512] = "";
+    json_t *a = NULL, *b = NULL;
+    if (read(schema, (const char *)data, size, &a, err, sizeof(err)) != 0) {
+        CHECK(a == NULL);
+        CHECK(err[0] == '/' || !strncmp(err, "line ", 5) || !strncmp(err, "document of", 11));
+        return 0;
+    }
+    CHECK(json_is_object(a));
+    size_t len = 0;
+    char *xml = write(a, &len);
+    CHECK(xml != NULL);
+    CHECK(read(schema, xml, len, &b, err, sizeof(err)) == 0);
+    CHECK(json_equal(a, b));
+    json_decref(a);
+    json_decref(b);
+    free(xml);
+    return 0;
+}
+
+#endif
