@@ -212,7 +212,7 @@ long)
                 { tail -20 "$work/merge-$t.log" >&2; die "merging fuzz_$t failed"; }
             added=0
             for f in "$merged"/*; do
-                case $(basename "$f") in seed-* | plan-file-*) continue ;; esac
+                case $(basename "$f") in seed-* | plan-file-* | edxl_rm-file-*) continue ;; esac
                 [ -e "$FUZZ_DIR/corpus/$t/$(basename "$f")" ] && continue
                 cp "$f" "$FUZZ_DIR/corpus/$t/" && added=$((added + 1))
             done
