@@ -245,6 +245,8 @@ static int answer_load(struct cmd_ctx *c, struct rm_answer *an)
     an->type = str_at(an->msg, "MessageContentType", NULL, NULL);
     an->id = str_at(an->msg, "MessageID", NULL, NULL);
     an->agency = authz_agency_id(c->principal);
+    if (!an->agency) /* authz lets only agencies in; never answer for nobody */
+        return proto_fail(&c->err, ERR_FORBIDDEN, "only an agency imports its own answers");
     snprintf(c->target, sizeof(c->target), "EDXL-RM %.80s", an->id);
     if (!strcmp(an->type, "RequestResource"))
         return proto_fail(&c->err, ERR_BAD_EDXL,
