@@ -94,6 +94,14 @@ int cmd_pledge_decline(struct cli *cli, int argc, char **argv);
 int cmd_pledge_arrive(struct cli *cli, int argc, char **argv);
 int cmd_pledge_withdraw(struct cli *cli, int argc, char **argv);
 int cmd_pledge_list(struct cli *cli, int argc, char **argv);
+
+/* EDXL-RM (cli_rm.c): pledge request and pledge import; and an XML file
+ * read for musterd (at most 256 KiB of UTF-8) as a JSON string in *xml:
+ * 0, or an exit code with the reason printed (format names the message
+ * in it: "CAP 1.2"). */
+int cmd_pledge_request(struct cli *cli, int argc, char **argv);
+int cmd_pledge_import(struct cli *cli, int argc, char **argv);
+int cli_xml_file(const char *path, const char *format, json_t **xml);
 int cmd_staffing(struct cli *cli, int argc, char **argv);
 
 /* The paging commands (cli_paging.c). */

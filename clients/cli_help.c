@@ -87,6 +87,13 @@ static const struct help helps[] = {
     {"pledge", "withdraw", "ID [--note TEXT]", "agency:ID or duty",
      "Withdraw a pledge (an agency its own).\n"},
     {"pledge", "list", "INCIDENT", "duty", "List an incident's pledges (an agency: its own).\n"},
+    {"pledge", "request", "INCIDENT [--agency ID] [--ask N]", "duty (an agency: its own)",
+     "Print the EDXL-RM 1.0 RequestResource of each open ask for staff (or of ask\n"
+     "N), as the plan's edxl_rm agencies get it with their page (docs/interop.md).\n"},
+    {"pledge", "import", "FILE", "agency:ID",
+     "Send an EDXL-RM 1.0 CommitResource or ResponseToRequestResource answering an\n"
+     "ask: it becomes the agency's pledge, checked as pledge offer is.  The same\n"
+     "message again makes no second pledge (docs/interop.md).\n"},
     {"staffing", NULL, "INCIDENT", "duty",
      "The staffing grid: each shift (local time of the daemon's host, with its\n"
      "zone) and role, required, pledged, accepted, arrived and short.\n"},

@@ -19,28 +19,14 @@
 #include "keys.h"
 #include "plan.h"
 
-#define CAP_MAX_BYTES (256 * 1024) /* musterd's limit (common/xml.h) */
-
 /* incident standup --cap FILE [--plan ID]: the CAP 1.2 message's text to
  * musterd, which checks it and does what it says (docs/interop.md). */
 static int standup_cap(struct cli *cli, const char *path, const char *plan)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return cli_errorf("%s: %s", path, strerror(errno)), EXIT_LOCAL;
-    char *buf = malloc(CAP_MAX_BYTES + 1);
-    size_t n = buf ? fread(buf, 1, CAP_MAX_BYTES + 1, f) : 0;
-    int bad = ferror(f);
-    fclose(f);
-    json_t *xml = buf && !bad && n <= CAP_MAX_BYTES ? json_stringn(buf, n) : NULL;
-    free(buf);
-    if (!xml) {
-        cli_errorf("%s: %s", path,
-                   bad                 ? "cannot be read"
-                   : n > CAP_MAX_BYTES ? "over the 262144 byte limit of a CAP message"
-                                       : "not UTF-8 text: a CAP 1.2 message is UTF-8");
-        return bad ? EXIT_LOCAL : EXIT_REFUSED;
-    }
+    json_t *xml = NULL;
+    int rc = cli_xml_file(path, "CAP 1.2", &xml);
+    if (rc != 0)
+        return rc;
     json_t *args = json_pack("{s:o, s:s?}", "xml", xml, "plan", plan);
     return call(cli, "gold", "incident.cap", args, cli_print_cap);
 }

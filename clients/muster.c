@@ -192,6 +192,8 @@ static const struct subcmd subcmds[] = {
     {"pledge", "arrive", cmd_pledge_arrive},
     {"pledge", "withdraw", cmd_pledge_withdraw},
     {"pledge", "list", cmd_pledge_list},
+    {"pledge", "request", cmd_pledge_request},
+    {"pledge", "import", cmd_pledge_import},
     {"staffing", NULL, cmd_staffing},
     {"person", NULL, cli_person},
     {"family", NULL, cli_family},

@@ -213,6 +213,7 @@ struct plan_agency {
     char **supplies;  /* role ids this agency can send staff for (may be empty) */
     size_t nsupplies;
     bool activate_on_referral; /* a referral to it activates it below its level: default true */
+    bool edxl_rm; /* its calls for staff carry an EDXL-RM RequestResource: default false */
 };
 
 /* The command ladders (the optional top-level "command" section): how

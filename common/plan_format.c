@@ -105,6 +105,11 @@ static const struct field agency_fields[] = {
      .required = OPTIONAL,
      .off = offsetof(struct plan_agency, activate_on_referral),
      .def = 1},
+    {.key = "edxl_rm",
+     .kind = K_BOOL,
+     .required = OPTIONAL,
+     .off = offsetof(struct plan_agency, edxl_rm),
+     .def = 0},
 };
 
 static const struct schema agency_schema = {"agency", sizeof(struct plan_agency),

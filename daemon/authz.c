@@ -36,6 +36,8 @@ static const struct policy policy[] = {
     {"pledge.arrive", ROLE_DUTY},
     {"pledge.withdraw", ROLE_AGENCY | ROLE_DUTY},
     {"pledge.list", ROLE_GOLD | ROLE_DUTY | ROLE_AGENCY},
+    {"pledge.request", ROLE_GOLD | ROLE_DUTY | ROLE_AGENCY}, /* an agency: its own asks */
+    {"pledge.import", ROLE_AGENCY}, /* an agency commits its own staff only */
     {"staffing.show", ROLE_ANY},
     {"person.add", ROLE_INTAKE | ROLE_DUTY},
     {"person.import", ROLE_INTAKE | ROLE_DUTY},

@@ -28,7 +28,8 @@ static const struct command *const tables[] = {
     cap_commands,         paging_commands,      staffing_commands, persons_commands,
     person_show_commands, person_care_commands, status_commands,   report_commands,
     audit_commands,       alarm_commands,       family_commands,   health_commands,
-    metrics_commands,     selfreg_commands,     public_commands,   pfif_commands};
+    metrics_commands,     selfreg_commands,     public_commands,   pfif_commands,
+    staffing_rm_commands};
 
 #define MAX_COMMANDS 128
 

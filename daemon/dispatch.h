@@ -161,6 +161,7 @@ extern const struct command pfif_commands[];
 extern const struct command plan_commands[];
 extern const struct command paging_commands[];
 extern const struct command staffing_commands[];
+extern const struct command staffing_rm_commands[];
 extern const struct command persons_commands[];
 extern const struct command person_show_commands[];
 extern const struct command person_care_commands[];

@@ -27,6 +27,7 @@
 #include "paging_text.h"
 #include "plan.h"
 #include "server.h"
+#include "staffing_rm.h"
 #include "store.h"
 
 #define SESSION_TTL_MS 30000 /* a listener heartbeats every 10 s */
@@ -179,6 +180,23 @@ static int ask_call(struct paging *p, int64_t ask_id, const struct plan *plan, c
     return rc < 0 ? rc : 0;
 }
 
+/* The EDXL-RM RequestResource of ask ask_id in *xml (owned by d) when
+ * the agency's plan entry asks for it (edxl_rm: true).  0, or -errno. */
+static int ask_rm(struct paging *p, struct delivery *d, int64_t ask_id,
+                  const struct plan_agency *agency, const char **xml)
+{
+    char *doc = NULL;
+    *xml = NULL;
+    if (ask_id <= 0 || !agency->edxl_rm)
+        return 0;
+    int rc = staffing_rm_request(p->m, ask_id, server_now(p->m), &doc);
+    if (rc == -ENOENT)
+        return 0; /* the ask is gone: the page says so */
+    *xml = rc == 0 ? keep(d, doc) : NULL;
+    free(doc);
+    return rc ? rc : d->oom ? -ENOMEM : 0;
+}
+
 /* Fill the words of the page from the frozen plan. */
 static int delivery_words(struct delivery *d, struct page_facts *f, const struct plan *plan,
                           const struct plan_agency *agency, const struct plan_contact *contact)
@@ -290,6 +308,8 @@ static int delivery_from_row(struct paging *p, sqlite3_stmt *s, int64_t id, stru
     if (rc == 0)
         rc = ask_call(p, sqlite3_column_int64(s, 11), plan, &d->call);
     f.call = d->call;
+    if (rc == 0)
+        rc = ask_rm(p, d, sqlite3_column_int64(s, 11), agency, &f.edxl_rm);
     if (rc == 0)
         rc = delivery_words(d, &f, plan, agency, contact);
     if (rc == 0)

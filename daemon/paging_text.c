@@ -115,6 +115,8 @@ json_t *paging_json(const struct page_facts *f, const char *subject, const char 
         f->ack_code, "subject", subject, "text", text);
     if (j && f->call)
         json_object_set_new(j, "call", json_string(f->call));
+    if (j && f->edxl_rm)
+        json_object_set_new(j, "edxl_rm", json_string(f->edxl_rm));
     if (j)
         json_object_set_new(j, "kind", json_string(f->kind ? f->kind : "page"));
     if (j && f->notice)

@@ -30,10 +30,11 @@ struct page_facts {
     int steps; /* ladder length */
     int attempt;
     const char *ack_code;
-    const char *call;   /* a call for staff ("2 x Mental health nurse for ..."), or NULL */
-    const char *kind;   /* "page" (an activation or a call for staff), or a notice's kind */
-    json_t *notice;     /* a notice's stored body {subject, text, facts} (borrowed), or NULL */
-    int64_t ack_due_at; /* a notice that must be acknowledged by then (urgent), or 0 */
+    const char *call;    /* a call for staff ("2 x Mental health nurse for ..."), or NULL */
+    const char *edxl_rm; /* its EDXL-RM RequestResource (plan: edxl_rm: true), or NULL */
+    const char *kind;    /* "page" (an activation or a call for staff), or a notice's kind */
+    json_t *notice;      /* a notice's stored body {subject, text, facts} (borrowed), or NULL */
+    int64_t ack_due_at;  /* a notice that must be acknowledged by then (urgent), or 0 */
 };
 
 /* The subject line (malloc'd).  Starts with the exercise mark for an

@@ -357,6 +357,7 @@ void server_free(struct muster *m)
     metrics_free(m->metrics);
     xml_schema_free(m->cap_schema);
     xml_schema_free(m->pfif_schema);
+    xml_schema_free(m->rm_schema);
     health_free(m->health);
     frozen_free(m->frozen);
     staffing_free(m->staffing);

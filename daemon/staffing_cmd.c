@@ -229,7 +229,7 @@ static const char SQL_CELLS[] =
     "SELECT s.key, c.role, c.required, c.pledged, c.accepted, c.arrived FROM coverage c"
     " JOIN shifts s ON s.id = c.shift_id WHERE s.incident_id = ?1 ORDER BY s.starts_at, c.role";
 static const char SQL_ASKS[] =
-    "SELECT s.key, a.role, a.agency_id, a.state, a.short, a.created_at FROM asks a"
+    "SELECT s.key, a.role, a.agency_id, a.state, a.short, a.created_at, a.id FROM asks a"
     " JOIN shifts s ON s.id = a.shift_id WHERE a.incident_id = ?1 ORDER BY a.id";
 
 static json_t *cell_row(sqlite3_stmt *s)
@@ -244,7 +244,8 @@ static json_t *cell_row(sqlite3_stmt *s)
 
 static json_t *ask_row(sqlite3_stmt *s)
 {
-    return json_pack("{s:s, s:s, s:s, s:s, s:i, s:I}", "shift", store_col_text(s, 0), "role",
+    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:i, s:I}", "id",
+                     (json_int_t)sqlite3_column_int64(s, 6), "shift", store_col_text(s, 0), "role",
                      store_col_text(s, 1), "agency", store_col_text(s, 2), "state",
                      store_col_text(s, 3), "short", sqlite3_column_int(s, 4), "created_at",
                      (json_int_t)sqlite3_column_int64(s, 5));

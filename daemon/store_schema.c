@@ -592,6 +592,22 @@ static const char *const migrations[] = {
     "  received_at INTEGER NOT NULL,"
     "  received_by TEXT NOT NULL,"
     "  PRIMARY KEY (sender, identifier)) WITHOUT ROWID;",
+    /* 24 (issue 20, EDXL-RM for staffing): every EDXL-RM message an
+     * agency imported (pledge.import), by the agency and its MessageID,
+     * with the reply it got: the same message again gets the same reply
+     * and makes no second pledge; written in the same transaction as the
+     * pledge it made (edxl_rm_cmd.c). */
+    "CREATE TABLE edxl_rm_messages ("
+    "  agency_id TEXT NOT NULL,"
+    "  message_id TEXT NOT NULL,"
+    "  msg_type TEXT NOT NULL,"
+    "  ask_id INTEGER REFERENCES asks (id),"
+    "  incident_id INTEGER REFERENCES incidents (id),"
+    "  pledge_id INTEGER REFERENCES pledges (id),"
+    "  reply TEXT NOT NULL,"
+    "  received_at INTEGER NOT NULL,"
+    "  received_by TEXT NOT NULL,"
+    "  PRIMARY KEY (agency_id, message_id)) WITHOUT ROWID;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

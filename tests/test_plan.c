@@ -1450,7 +1450,7 @@ static const struct staffing_case staffing_cases[] = {
     {.supplies = "supplies: [r, s]"},
     {.supplies = "colour: red",
      .error = "10:5: unknown key \"colour\" in agency (expected one of: id, name, role, "
-              "activate_level, contacts, supplies, activate_on_referral)\n"},
+              "activate_level, contacts, supplies, activate_on_referral, edxl_rm)\n"},
     {.supplies = "supplies: [x]",
      .error = "10:16: agency \"a\": supplies role \"x\" which is not in staffing.roles\n"},
     {.supplies = "supplies: [r, s, r]",

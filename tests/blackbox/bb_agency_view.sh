@@ -141,6 +141,18 @@ ca ack agency ack "$ref" || true
 ca offer request pledge.offer "{\"incident\": \"$ref\"}" || true
 ca withdraw request pledge.withdraw '{"pledge": 1}' || true
 ca listen request agency.listen '{}' || true
+# EDXL-RM: its own asks' requests only; another agency's ask is unknown to it.
+ca rm-requests --json pledge request "$ref"
+jq -e '[.requests[].agency] | all(. == "cruse")' "$A/rm-requests" >/dev/null ||
+    fail "pledge request shows other agencies' asks: $(cat "$A/rm-requests")"
+ca rm-other pledge request "$ref" --agency cpft && fail "cruse saw cpft's asks"
+grep -q FORBIDDEN "$A/rm-other" || fail "pledge request --agency cpft: $(cat "$A/rm-other")"
+other_ask=$(m --json staffing "$ref" | jq -r '[.asks[] | select(.agency != "cruse")][0].id')
+sed "s/muster:CAMB-2026-0001:ask:1/muster:$ref:ask:$other_ask/" \
+    "$SRC/tests/edxl_rm/good/commit-no-owner.xml" >"$A/commit.xml"
+ca rm-import pledge import "$A/commit.xml" && fail "cruse pledged against another agency's ask"
+grep -q "NOT_FOUND: /CommitResource/OriginatingMessageID: no request .* was sent to agency cruse" \
+    "$A/rm-import" || fail "pledge import of another's ask: $(cat "$A/rm-import")"
 for f in incident-show incident-list staffing pledges plans whoami; do
     jq -e . "$A/$f" >/dev/null || fail "$f: $(cat "$A/$f")"
 done
@@ -207,7 +219,8 @@ ok "health tells an agency only whether musterd is well"
 
 # Every command open to agencies has been run above.
 covered=" health.show session.whoami plan.list incident.list incident.show agency.listen agency.received
- agency.ack pledge.offer pledge.withdraw pledge.list staffing.show person.show person.list
+ agency.ack pledge.offer pledge.withdraw pledge.list pledge.request pledge.import staffing.show
+ person.show person.list
  person.screen person.consent person.contact referral.close referral.ack family.show "
 open=$(sed -n 's/^ *{"\([a-z.]*\)", .*ROLE_\(AGENCY\|ANY\).*/\1/p' "$SRC/daemon/authz.c")
 [ -n "$open" ] || fail "no command open to agencies found in authz.c"

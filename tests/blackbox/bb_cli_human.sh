@@ -87,6 +87,14 @@ human pledge decline -- pledge decline 2
 m --as agency:cpft pledge offer "$ref" --role mh-nurse --count 1 --shift "$shift_key" >/dev/null
 human pledge withdraw -- --as agency:cpft pledge withdraw 3
 human pledge list -- pledge list "$ref"
+ask=$(m --json staffing "$ref" | python3 -c 'import json,sys
+print([a["id"] for a in json.load(sys.stdin)["asks"] if a["agency"] == "cpft"][-1])')
+human pledge request -- pledge request "$ref" --ask "$ask"
+has "<MessageID>muster:$ref:ask:$ask</MessageID>"
+sed -e "s/muster:CAMB-2026-0001:ask:1/muster:$ref:ask:$ask/" -e 's/<rm:Amount>2</<rm:Amount>1</' \
+    "$SRC/tests/edxl_rm/good/commit-no-owner.xml" >"$T/commit.xml"
+human pledge import -- --as agency:cpft pledge import "$T/commit.xml"
+has "cpft pledges 1 mh-nurse for $ref, answering muster:$ref:ask:$ask"
 human staffing -- staffing "$ref"
 
 human person add -- --as intake person add "$ref" --category survivor --name "Ann Human" --home-area cambridge

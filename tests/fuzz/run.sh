@@ -2,12 +2,12 @@
 # tests/fuzz/run.sh - build and run the libFuzzer targets of tests/fuzz/.
 #
 #   run.sh short [WORKDIR]
-#       Build the three targets with clang into WORKDIR (default: a new
+#       Build the targets with clang into WORKDIR (default: a new
 #       temporary directory), run each for FUZZ_SECONDS (default 20) on a
 #       copy of its seed corpus, and fail if any finds a crash, a leak, a
 #       timeout or undefined behaviour.  This is CTest's fuzz_short.
 #   run.sh long [SECONDS] [TARGET...]
-#       Build into build/fuzz-long, run each TARGET (default: all three,
+#       Build into build/fuzz-long, run each TARGET (default: all of them,
 #       one after the other) for SECONDS (default 600) with -jobs=1, print
 #       executions, coverage and corpus size, and merge the inputs that add
 #       coverage into tests/fuzz/corpus/TARGET/.  A crash is copied to
@@ -17,9 +17,10 @@
 #   run.sh exec BINARY TARGET SECONDS WORKDIR
 #       Run one already-built target (CMake's clang build uses this).
 #
-# TARGET is proto, plan, csv, cap or pfif (built from common/proto.c, every
-# common/plan*.c with common/person_fields.c, common/csv.c, common/cap.c
-# or common/pfif.c with common/xml.c).  Environment: FUZZ_CC (default clang),
+# TARGET is proto, plan, csv, cap, pfif or edxl_rm (built from
+# common/proto.c, every common/plan*.c with common/person_fields.c,
+# common/csv.c, or common/cap.c, common/pfif.c or common/edxl_rm.c with
+# common/xml.c and xml_json.c).  Environment: FUZZ_CC (default clang),
 # FUZZ_SECONDS (short mode), FUZZ_TIMEOUT (seconds one input may take,
 # default 5).  Exit status: 0 clean, 1 a finding or a build failure,
 # 77 clang missing (CTest reports the test as skipped).
@@ -27,7 +28,7 @@ set -u
 
 FUZZ_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$FUZZ_DIR/../.." && pwd)
-TARGETS=(proto plan csv cap pfif)
+TARGETS=(proto plan csv cap pfif edxl_rm)
 CC=${FUZZ_CC:-clang}
 TIMEOUT=${FUZZ_TIMEOUT:-5}
 
@@ -44,7 +45,8 @@ sources() {
     csv) echo "$ROOT/common/csv.c" ;;
     cap) echo "$ROOT/common/cap.c" "$ROOT/common/xml.c" "$ROOT/common/xml_json.c" ;;
     pfif) echo "$ROOT/common/pfif.c" "$ROOT/common/xml.c" "$ROOT/common/xml_json.c" ;;
-    *) die "unknown target $1 (proto, plan, csv, cap or pfif)" ;;
+    edxl_rm) echo "$ROOT/common/edxl_rm.c" "$ROOT/common/xml.c" "$ROOT/common/xml_json.c" ;;
+    *) die "unknown target $1 (proto, plan, csv, cap, pfif or edxl_rm)" ;;
     esac
 }
 dict() {
@@ -52,7 +54,7 @@ dict() {
     proto) echo "$FUZZ_DIR/json.dict" ;;
     plan) echo "$FUZZ_DIR/yaml.dict" ;;
     csv) echo "$FUZZ_DIR/csv.dict" ;;
-    cap | pfif) echo "$FUZZ_DIR/xml.dict" ;;
+    cap | pfif | edxl_rm) echo "$FUZZ_DIR/xml.dict" ;;
     esac
 }
 max_len() {
@@ -60,7 +62,7 @@ max_len() {
     proto) echo 16384 ;;  # deep nesting and long strings fit
     plan) echo 65536 ;;   # the largest plan is 19 KB; the huge-scalar seed 60 KB
     csv) echo 131072 ;;   # past CSV_MAX_RECORD (64 KiB)
-    cap | pfif) echo 270000 ;; # past XML_MAX_BYTES (256 KiB)
+    cap | pfif | edxl_rm) echo 270000 ;; # past XML_MAX_BYTES (256 KiB)
     esac
 }
 
@@ -83,6 +85,7 @@ build() { # BINDIR
             -fno-sanitize-recover=all -I"$ROOT/common" \
             -DCAP_XSD_PATH="\"$ROOT/docs/standards/cap-1.2.xsd\"" \
             -DPFIF_XSD_PATH="\"$ROOT/docs/standards/pfif-1.4.xsd\"" \
+            -DEDXL_RM_XSD_DIR="\"$ROOT/docs/standards\"" \
             "$FUZZ_DIR/fuzz_$t.c" $(sources "$t") $libs -o "$bindir/fuzz_$t" ||
             die "building fuzz_$t failed"
     done
@@ -92,10 +95,10 @@ build() { # BINDIR
 seed_corpus() { # TARGET DIR
     mkdir -p "$2"
     cp "$FUZZ_DIR/corpus/$1/"* "$2/" 2>/dev/null
-    if [ "$1" = cap ] || [ "$1" = pfif ]; then # every good and hostile file of tests/TARGET
+    if [ "$1" = cap ] || [ "$1" = pfif ] || [ "$1" = edxl_rm ]; then # every good and hostile file of tests/TARGET
         local x
         for x in "$ROOT"/tests/"$1"/*/*.xml; do
-            cp "$x" "$2/cap-file-$(basename "$(dirname "$x")")-$(basename "$x")"
+            cp "$x" "$2/$1-file-$(basename "$(dirname "$x")")-$(basename "$x")"
         done
     fi
     if [ "$1" = plan ]; then
@@ -212,7 +215,7 @@ long)
                 { tail -20 "$work/merge-$t.log" >&2; die "merging fuzz_$t failed"; }
             added=0
             for f in "$merged"/*; do
-                case $(basename "$f") in seed-* | plan-file-*) continue ;; esac
+                case $(basename "$f") in seed-* | *-file-*) continue ;; esac
                 [ -e "$FUZZ_DIR/corpus/$t/$(basename "$f")" ] && continue
                 cp "$f" "$FUZZ_DIR/corpus/$t/" && added=$((added + 1))
             done
