@@ -1,0 +1,323 @@
+/*
+ * tests/test_cap_sig.c - signed CAP (common/cap_sig.c): a message signed
+ * with the key of the certificate the plan names verifies (RSA and ECDSA,
+ * exclusive and inclusive C14N, indented or not); every way of changing
+ * it or of pointing the signature elsewhere is refused naming the element:
+ * tampered text, a tampered attribute, another key, no signature, two,
+ * wrapping (a second alert in an Object, a signature moved inside), an
+ * external or Id Reference URI, an XSLT transform, SHA-1, a KeyInfo
+ * carrying the attacker's own certificate, an expired certificate.  Keys
+ * and certificates are made here, at test time.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "cap_sig.h"
+#include "cap_sign.h"
+
+/* A key and its self-signed certificate, PEM. */
+struct pair {
+    char *key, *cert;
+};
+
+static struct pair rsa, attacker, ec, expired;
+
+static char *bio_text(BIO *b)
+{
+    char *p = NULL;
+    long n = BIO_get_mem_data(b, &p);
+    char *s = malloc((size_t)n + 1);
+    assert_non_null(s);
+    memcpy(s, p, (size_t)n);
+    s[n] = '\0';
+    BIO_free(b);
+    return s;
+}
+
+/* A key (RSA 2048, or EC P-256) and a certificate valid from..to seconds
+ * from now. */
+static struct pair make_pair(bool use_ec, const char *cn, long from, long to)
+{
+    EVP_PKEY *k = use_ec ? EVP_EC_gen("P-256") : EVP_RSA_gen(2048);
+    X509 *x = X509_new();
+    assert_non_null(k);
+    X509_set_version(x, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+    X509_gmtime_adj(X509_getm_notBefore(x), from);
+    X509_gmtime_adj(X509_getm_notAfter(x), to);
+    X509_set_pubkey(x, k);
+    X509_NAME *name = X509_get_subject_name(x);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
+    X509_set_issuer_name(x, name);
+    assert_true(X509_sign(x, k, EVP_sha256()) > 0);
+    BIO *kb = BIO_new(BIO_s_mem()), *cb = BIO_new(BIO_s_mem());
+    PEM_write_bio_PrivateKey(kb, k, NULL, NULL, 0, NULL, NULL);
+    PEM_write_bio_X509(cb, x);
+    X509_free(x);
+    EVP_PKEY_free(k);
+    return (struct pair){bio_text(kb), bio_text(cb)};
+}
+
+static const char alert_xml[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    "<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\">\n"
+    "  <identifier>SIG-1</identifier>\n  <sender>control@cambs.police.example</sender>\n"
+    "  <sent>2026-06-01T21:14:00+01:00</sent>\n  <status>Actual</status>\n"
+    "  <msgType>Alert</msgType>\n  <scope>Restricted</scope>\n"
+    "  <restriction>partners</restriction>\n"
+    "  <info>\n    <category>Security</category>\n    <event>MCI</event>\n"
+    "    <urgency>Immediate</urgency>\n    <severity>Moderate</severity>\n"
+    "    <certainty>Observed</certainty>\n  </info>\n"
+    "</alert>\n";
+
+static char *sign_with(const struct pair *p, const struct cap_sign_opts *o)
+{
+    size_t n = 0;
+    char *s = cap_sign(alert_xml, strlen(alert_xml), p->key, o, &n);
+    assert_non_null(s);
+    return s;
+}
+
+static char *sign(const struct pair *p)
+{
+    struct cap_sign_opts o = {0};
+    return sign_with(p, &o);
+}
+
+/* s with the first from replaced by to (malloc'd). */
+static char *replace(const char *s, const char *from, const char *to)
+{
+    const char *at = strstr(s, from);
+    if (!at)
+        fail_msg("\"%s\" is not in:\n%s", from, s);
+    size_t head = (size_t)(at - s), n = strlen(s) - strlen(from) + strlen(to);
+    char *r = malloc(n + 1);
+    assert_non_null(r);
+    memcpy(r, s, head);
+    strcpy(r + head, to);
+    strcat(r, at + strlen(from));
+    return r;
+}
+
+static void ok(const char *xml, const char *cert)
+{
+    char err[512] = "";
+    if (cap_sig_verify(xml, strlen(xml), cert, time(NULL), err, sizeof(err)) != 0)
+        fail_msg("refused: %s\n%s", err, xml);
+}
+
+/* xml is refused with a message holding want. */
+static void refused(const char *xml, const char *cert, const char *want)
+{
+    char err[512] = "";
+    if (cap_sig_verify(xml, strlen(xml), cert, time(NULL), err, sizeof(err)) != -EINVAL)
+        fail_msg("not refused (want \"%s\"):\n%s", want, xml);
+    if (!strstr(err, want))
+        fail_msg("\"%s\" does not say \"%s\"", err, want);
+}
+
+static int setup(void **state)
+{
+    assert_int_equal(cap_sig_start(), 0);
+    rsa = make_pair(false, "control@cambs.police.example", -3600, 86400);
+    attacker = make_pair(false, "control@cambs.police.example", -3600, 86400);
+    ec = make_pair(true, "ec.example", -3600, 86400);
+    expired = make_pair(false, "old.example", -86400 * 2, -86400);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct pair *all[] = {&rsa, &attacker, &ec, &expired};
+    for (size_t i = 0; i < 4; i++) {
+        free(all[i]->key);
+        free(all[i]->cert);
+    }
+    cap_sig_shutdown();
+    return 0;
+}
+
+static void test_good(void **state)
+{
+    char *s = sign(&rsa);
+    ok(s, rsa.cert);
+    free(s);
+    struct cap_sign_opts incl = {.c14n = "incl"}, e = {.method = "ecdsa-sha256"};
+    s = sign_with(&rsa, &incl);
+    ok(s, rsa.cert);
+    free(s);
+    s = sign_with(&ec, &e);
+    ok(s, ec.cert);
+    free(s);
+}
+
+static void test_tampered(void **state)
+{
+    char *s = sign(&rsa);
+    char *t = replace(s, "<severity>Moderate", "<severity>Extreme");
+    refused(t, rsa.cert,
+            "/alert/Signature/SignedInfo/Reference: the digest does not match: the message "
+            "was changed after it was signed");
+    free(t);
+    t = replace(s, "<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\">",
+                "<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\" xml:lang=\"fr\">");
+    refused(t, rsa.cert, "/alert/Signature/SignedInfo/Reference: the digest does not match");
+    free(t);
+    t = replace(s, "xml-exc-c14n#\"", "xml-exc-c14n#WithComments\"");
+    refused(t, rsa.cert, "/alert/Signature/SignatureValue: not made by the key");
+    free(t);
+    t = replace(s, "<SignatureValue>", "<SignatureValue>AAAA");
+    refused(t, rsa.cert, "/alert/Signature");
+    free(t);
+    free(s);
+}
+
+static void test_other_key(void **state)
+{
+    char *s = sign(&attacker);
+    refused(s, rsa.cert, "/alert/Signature/SignatureValue: not made by the key of the sender's");
+    free(s);
+    struct cap_sign_opts o = {.keyinfo = attacker.cert};
+    s = sign_with(&attacker, &o); /* KeyInfo names the attacker's own certificate */
+    assert_non_null(strstr(s, "X509Certificate"));
+    refused(s, rsa.cert, "/alert/Signature/SignatureValue: not made by the key of the sender's");
+    free(s);
+    struct cap_sign_opts e = {.method = "ecdsa-sha256"};
+    s = sign_with(&ec, &e);
+    refused(s, rsa.cert, "/alert/Signature: cannot be verified with the certificate's key");
+    free(s);
+}
+
+static void test_unsigned_and_two(void **state)
+{
+    refused(alert_xml, rsa.cert, "/alert/Signature: missing: the message is not signed");
+    char *s = sign(&rsa);
+    const char *sig = strstr(s, "<Signature");
+    char *two = replace(s, "</alert>", sig);
+    refused(two, rsa.cert, "/alert/Signature[2]: a second signature is refused");
+    free(two);
+    char *el = strndup(sig, (size_t)(strstr(sig, "</Signature>") + 12 - sig));
+    char *without = replace(s, el, ""), *before = malloc(strlen(el) + 8);
+    sprintf(before, "%s<info>", el);
+    char *moved = replace(without, "<info>", before);
+    refused(moved, rsa.cert, "/alert/Signature: must be the last child of <alert>");
+    free(moved);
+    free(before);
+    free(without);
+    free(el);
+    free(s);
+}
+
+static void test_wrapping(void **state)
+{
+    char *s = sign(&rsa);
+    /* the signed original moved into an Object, a forged alert around it */
+    char *orig = strstr(s, "<alert"), *sig = strstr(s, "<Signature");
+    char *wrapped = malloc(strlen(s) * 3);
+    assert_non_null(wrapped);
+    snprintf(wrapped, strlen(s) * 3, "%.*s<Object>%.*s</alert></Object></Signature>\n</alert>\n",
+             (int)(strstr(s, "</Signature>") - s), s, (int)(sig - orig), orig);
+    char *forged = replace(wrapped, "<severity>Moderate", "<severity>Extreme");
+    refused(forged, rsa.cert, "/alert/Signature/Object/alert: a second <alert> inside the message");
+    free(forged);
+    free(wrapped);
+    char *inner = replace(s, "<info>", "<info><alert>x</alert>");
+    refused(inner, rsa.cert, "/alert/info/alert: a second <alert>");
+    free(inner);
+    char *obj = replace(s, "</SignatureValue>", "</SignatureValue><Object>x</Object>");
+    refused(obj, rsa.cert, "/alert/Signature/Object: an Object is refused");
+    free(obj);
+    free(s);
+}
+
+static void test_references(void **state)
+{
+    char *s = sign(&rsa);
+    char *t = replace(s, "URI=\"\"", "URI=\"http://attacker.example/alert.xml\"");
+    refused(t, rsa.cert,
+            "/alert/Signature/SignedInfo/Reference: URI \"http://attacker.example/alert.xml\" is "
+            "refused");
+    free(t);
+    t = replace(s, "URI=\"\"", "URI=\"#info1\"");
+    refused(t, rsa.cert, "/alert/Signature/SignedInfo/Reference: URI \"#info1\" is refused");
+    free(t);
+    t = replace(s, " URI=\"\"", "");
+    refused(t, rsa.cert, "URI missing is refused");
+    free(t);
+    const char *ref = strstr(s, "<Reference");
+    char *second = strndup(ref, (size_t)(strstr(s, "</Reference>") + 12 - ref));
+    char *ins = malloc(strlen(second) + 20);
+    sprintf(ins, "%s</SignedInfo>", second);
+    t = replace(s, "</SignedInfo>", ins);
+    refused(t, rsa.cert, "/alert/Signature/SignedInfo/Reference[2]: a second Reference is refused");
+    free(t);
+    free(ins);
+    free(second);
+    t = replace(s, "<Transforms>",
+                "<Transforms><Transform Algorithm=\"http://www.w3.org/TR/1999/REC-xslt-19991116\">"
+                "<xsl:stylesheet xmlns:xsl=\"http://www.w3.org/1999/XSL/Transform\"/></Transform>");
+    refused(t, rsa.cert,
+            "/alert/Signature/SignedInfo/Reference/Transforms/Transform[1]: transform "
+            "\"http://www.w3.org/TR/1999/REC-xslt-19991116\" is refused");
+    free(t);
+    free(s);
+}
+
+static void test_weak_and_expired(void **state)
+{
+    struct cap_sign_opts sha1 = {.method = "rsa-sha1"}, d1 = {.digest = "sha1"};
+    char *s = sign_with(&rsa, &sha1);
+    refused(s, rsa.cert,
+            "/alert/Signature/SignedInfo/SignatureMethod: signature method "
+            "\"http://www.w3.org/2000/09/xmldsig#rsa-sha1\" is refused (SHA-1 and MD5 are broken");
+    free(s);
+    s = sign_with(&rsa, &d1);
+    refused(s, rsa.cert, "/alert/Signature/SignedInfo/Reference/DigestMethod: digest");
+    free(s);
+    s = sign(&expired);
+    refused(s, expired.cert,
+            "/alert/sender: the certificate the plan names for the sender expired");
+    free(s);
+}
+
+static void test_cert_check(void **state)
+{
+    struct cap_sig_cert_info info;
+    char err[256];
+    assert_int_equal(cap_sig_cert_check(rsa.cert, strlen(rsa.cert), &info, err, sizeof(err)), 0);
+    assert_non_null(strstr(info.subject, "control@cambs.police.example"));
+    assert_true(info.not_after > info.not_before);
+    assert_int_equal(cap_sig_cert_check(rsa.key, strlen(rsa.key), &info, err, sizeof(err)),
+                     -EINVAL);
+    assert_non_null(strstr(err, "holds a private key"));
+    assert_int_equal(cap_sig_cert_check("junk", 4, &info, err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "not a PEM X.509 certificate"));
+    refused("<alert", rsa.cert, "line 1: not well-formed");
+    refused("<!DOCTYPE a [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><alert/>", rsa.cert,
+            "/: a DOCTYPE is refused");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_good),
+        cmocka_unit_test(test_tampered),
+        cmocka_unit_test(test_other_key),
+        cmocka_unit_test(test_unsigned_and_two),
+        cmocka_unit_test(test_wrapping),
+        cmocka_unit_test(test_references),
+        cmocka_unit_test(test_weak_and_expired),
+        cmocka_unit_test(test_cert_check),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
