@@ -98,6 +98,30 @@ static void load_strings(struct ctx *c, const struct field *f, const yaml_mark_t
         strings_check_unique(c, f, v, arr);
 }
 
+/* CAP senders: a list of strings whose items may also be {sender,
+ * certificate} mappings (plan_cert.c); obj is the struct plan_cap. */
+static void load_senders(struct ctx *c, const struct field *f, const yaml_mark_t *at,
+                         const struct node *v, void *obj)
+{
+    char what[64];
+    char **arr;
+
+    if (!sequence_ok(c, f, at, v))
+        return;
+    if ((arr = calloc(v->nkids + 1, sizeof(*arr))) == NULL) {
+        c->rc = -ENOMEM;
+        return;
+    }
+    *(char ***)at_off(obj, f->off) = arr;
+    *(size_t *)at_off(obj, f->count_off) = v->nkids;
+    snprintf(what, sizeof(what), "each item of \"%s\"", f->key);
+    for (size_t i = 0; i < v->nkids; i++)
+        arr[i] = v->kids[i]->type == NODE_MAPPING
+                     ? plan_cert_sender(c, f, v->kids[i], i, obj)
+                     : plan_string_value(c, what, f, f->item_max, &v->kids[i]->mark, v->kids[i]);
+    strings_check_unique(c, f, v, arr);
+}
+
 /* Bank holidays: a list of dates, or the name of a holiday file (an
  * empty value is no name: reported as a list would be). */
 static void load_holidays(struct ctx *c, const struct field *f, const yaml_mark_t *at,
@@ -339,6 +363,7 @@ static loader_fn *const loaders[] = {
     [K_SEQUENCE] = load_sequence,
     [K_STRINGS] = load_strings,
     [K_HOLIDAYS] = load_holidays,
+    [K_SENDERS] = load_senders,
     [K_NEEDS] = load_needs,
     [K_BOOL] = plan_load_bool,
     [K_CHOICE] = plan_load_choice,

@@ -8,14 +8,65 @@
 #ifndef MUSTER_TEST_CAP_SIGN_H
 #define MUSTER_TEST_CAP_SIGN_H
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <libxml/parser.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <xmlsec/crypto.h>
 #include <xmlsec/templates.h>
 #include <xmlsec/xmldsig.h>
 #include <xmlsec/xmlsec.h>
+
+/* A key and its self-signed certificate, PEM (malloc'd; NULL on failure). */
+struct cap_sign_pair {
+    char *key, *cert;
+};
+
+static char *cap_sign_bio_text(BIO *b)
+{
+    char *p = NULL;
+    long n = b ? BIO_get_mem_data(b, &p) : 0;
+    char *s = n > 0 ? malloc((size_t)n + 1) : NULL;
+    if (s) {
+        memcpy(s, p, (size_t)n);
+        s[n] = '\0';
+    }
+    BIO_free(b);
+    return s;
+}
+
+/* A key (RSA 2048, or EC P-256) and a certificate for cn valid from..to
+ * seconds from now. */
+static struct cap_sign_pair cap_sign_pair_make(bool use_ec, const char *cn, long from, long to)
+{
+    EVP_PKEY *k = use_ec ? EVP_EC_gen("P-256") : EVP_RSA_gen(2048);
+    X509 *x = X509_new();
+    struct cap_sign_pair p = {NULL, NULL};
+    if (k && x) {
+        X509_set_version(x, 2);
+        ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+        X509_gmtime_adj(X509_getm_notBefore(x), from);
+        X509_gmtime_adj(X509_getm_notAfter(x), to);
+        X509_set_pubkey(x, k);
+        X509_NAME *name = X509_get_subject_name(x);
+        X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
+        X509_set_issuer_name(x, name);
+    }
+    if (k && x && X509_sign(x, k, EVP_sha256()) > 0) {
+        BIO *kb = BIO_new(BIO_s_mem()), *cb = BIO_new(BIO_s_mem());
+        PEM_write_bio_PrivateKey(kb, k, NULL, NULL, 0, NULL, NULL);
+        PEM_write_bio_X509(cb, x);
+        p.key = cap_sign_bio_text(kb);
+        p.cert = cap_sign_bio_text(cb);
+    }
+    X509_free(x);
+    EVP_PKEY_free(k);
+    return p;
+}
 
 /* How to sign: each NULL is the default of the profile muster accepts. */
 struct cap_sign_opts {

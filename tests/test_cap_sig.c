@@ -6,8 +6,10 @@
  * tampered text, a tampered attribute, another key, no signature, two,
  * wrapping (a second alert in an Object, a signature moved inside), an
  * external or Id Reference URI, an XSLT transform, SHA-1, a KeyInfo
- * carrying the attacker's own certificate, an expired certificate.  Keys
- * and certificates are made here, at test time.
+ * carrying the attacker's own certificate, an expired certificate.  A
+ * plan names a certificate by file and its frozen copy holds the PEM; the
+ * urgency of an event raises or vetoes its level.  Keys and certificates
+ * are made here, at test time.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -18,54 +20,18 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 
 #include "cap_sig.h"
 #include "cap_sign.h"
+#include "plan.h"
 
-/* A key and its self-signed certificate, PEM. */
-struct pair {
-    char *key, *cert;
-};
+static struct cap_sign_pair rsa, attacker, ec, expired;
 
-static struct pair rsa, attacker, ec, expired;
-
-static char *bio_text(BIO *b)
+static struct cap_sign_pair make_pair(bool use_ec, const char *cn, long from, long to)
 {
-    char *p = NULL;
-    long n = BIO_get_mem_data(b, &p);
-    char *s = malloc((size_t)n + 1);
-    assert_non_null(s);
-    memcpy(s, p, (size_t)n);
-    s[n] = '\0';
-    BIO_free(b);
-    return s;
-}
-
-/* A key (RSA 2048, or EC P-256) and a certificate valid from..to seconds
- * from now. */
-static struct pair make_pair(bool use_ec, const char *cn, long from, long to)
-{
-    EVP_PKEY *k = use_ec ? EVP_EC_gen("P-256") : EVP_RSA_gen(2048);
-    X509 *x = X509_new();
-    assert_non_null(k);
-    X509_set_version(x, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
-    X509_gmtime_adj(X509_getm_notBefore(x), from);
-    X509_gmtime_adj(X509_getm_notAfter(x), to);
-    X509_set_pubkey(x, k);
-    X509_NAME *name = X509_get_subject_name(x);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
-    X509_set_issuer_name(x, name);
-    assert_true(X509_sign(x, k, EVP_sha256()) > 0);
-    BIO *kb = BIO_new(BIO_s_mem()), *cb = BIO_new(BIO_s_mem());
-    PEM_write_bio_PrivateKey(kb, k, NULL, NULL, 0, NULL, NULL);
-    PEM_write_bio_X509(cb, x);
-    X509_free(x);
-    EVP_PKEY_free(k);
-    return (struct pair){bio_text(kb), bio_text(cb)};
+    struct cap_sign_pair p = cap_sign_pair_make(use_ec, cn, from, to);
+    assert_non_null(p.key);
+    return p;
 }
 
 static const char alert_xml[] =
@@ -80,7 +46,7 @@ static const char alert_xml[] =
     "    <certainty>Observed</certainty>\n  </info>\n"
     "</alert>\n";
 
-static char *sign_with(const struct pair *p, const struct cap_sign_opts *o)
+static char *sign_with(const struct cap_sign_pair *p, const struct cap_sign_opts *o)
 {
     size_t n = 0;
     char *s = cap_sign(alert_xml, strlen(alert_xml), p->key, o, &n);
@@ -88,7 +54,7 @@ static char *sign_with(const struct pair *p, const struct cap_sign_opts *o)
     return s;
 }
 
-static char *sign(const struct pair *p)
+static char *sign(const struct cap_sign_pair *p)
 {
     struct cap_sign_opts o = {0};
     return sign_with(p, &o);
@@ -129,7 +95,7 @@ static void refused(const char *xml, const char *cert, const char *want)
 static int setup(void **state)
 {
     assert_int_equal(cap_sig_start(), 0);
-    rsa = make_pair(false, "control@cambs.police.example", -3600, 86400);
+    rsa = make_pair(false, "control@cambs.police.example", -3600, 86400L * 365);
     attacker = make_pair(false, "control@cambs.police.example", -3600, 86400);
     ec = make_pair(true, "ec.example", -3600, 86400);
     expired = make_pair(false, "old.example", -86400 * 2, -86400);
@@ -138,7 +104,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    struct pair *all[] = {&rsa, &attacker, &ec, &expired};
+    struct cap_sign_pair *all[] = {&rsa, &attacker, &ec, &expired};
     for (size_t i = 0; i < 4; i++) {
         free(all[i]->key);
         free(all[i]->cert);
@@ -307,6 +273,94 @@ static void test_cert_check(void **state)
             "/: a DOCTYPE is refused");
 }
 
+/* A plan naming a sender's certificate by file: the file is read at load,
+ * the frozen source holds the PEM text instead (same lines), and loading
+ * that source gives the same certificate; an expired one is warned of. */
+static const char plan_tmpl[] =
+    "plan: {id: t, name: T, version: '1', ref_prefix: TT}\n"
+    "levels: [{level: 1, name: L}]\n"
+    "hub: {name: H, lead_agency: a}\n"
+    "agencies: [{id: a, name: A, role: R, activate_level: 1,"
+    " contacts: [{name: C, channel: zmq, target: a}]}]\n"
+    "cap:\n  senders: [plain@x, {sender: s@x, certificate: %s}]\n"
+    "  events: [{code: MCI, extreme: 1, urgency: {immediate: 1, past: 0}}]\n";
+
+static struct plan *plan_with(const char *dir, const char *name, const struct cap_sign_pair *p)
+{
+    char path[600], text[1024];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(p->cert, f);
+    fclose(f);
+    snprintf(path, sizeof(path), "%s/t.yaml", dir);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    snprintf(text, sizeof(text), plan_tmpl, name);
+    fputs(text, f);
+    fclose(f);
+    struct plan *plan = NULL;
+    struct plan_errors errs = {0};
+    if (plan_load_file(path, &plan, &errs) != 0)
+        fail_msg("%s", errs.count ? errs.msg[0] : "?");
+    plan_errors_free(&errs);
+    return plan;
+}
+
+static void test_plan_certificate(void **state)
+{
+    char dir[] = "/tmp/muster-test.capsig.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    struct plan *p = plan_with(dir, "s.pem", &rsa), *frozen = NULL;
+    assert_string_equal(plan_cap_certificate(&p->cap, "s@x"), rsa.cert);
+    assert_null(plan_cap_certificate(&p->cap, "plain@x"));
+    assert_null(strstr(p->source, "s.pem"));
+    assert_non_null(strstr(p->source, "certificate: \"-----BEGIN CERTIFICATE-----\\n"));
+    struct plan_errors errs = {0};
+    assert_int_equal(plan_load_buffer("frozen", p->source, p->source_len, &frozen, &errs), 0);
+    assert_string_equal(plan_cap_certificate(&frozen->cap, "s@x"), rsa.cert);
+    assert_int_equal(plan_cap_check(frozen, time(NULL), &errs), 0);
+    plan_free(frozen);
+    plan_free(p);
+    p = plan_with(dir, "soon.pem", &attacker); /* valid for a day */
+    assert_int_equal(plan_cap_check(p, time(NULL), &errs), 1);
+    assert_non_null(strstr(errs.msg[0], "soon.pem) expires on "));
+    plan_free(p);
+    plan_errors_free(&errs);
+    p = plan_with(dir, "old.pem", &expired);
+    assert_int_equal(plan_cap_check(p, time(NULL), &errs), 1);
+    if (!strstr(errs.msg[0], "warning: the certificate of CAP sender s@x (") ||
+        !strstr(errs.msg[0], "old.pem) expired on "))
+        fail_msg("%s", errs.msg[0]);
+    plan_errors_free(&errs);
+    plan_free(p);
+    char cmd[700];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* Urgency in the level: at least its level, 0 for nothing. */
+static void test_urgency_level(void **state)
+{
+    char dir[] = "/tmp/muster-test.capsig.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    struct plan *p = plan_with(dir, "s.pem", &rsa);
+    const struct plan_cap_event *ev = NULL;
+    assert_int_equal(plan_cap_level(&p->cap, "MCI", "Extreme", "Expected", &ev), 1);
+    assert_non_null(ev);
+    assert_int_equal(plan_cap_level(&p->cap, "MCI", "Minor", "Immediate", &ev), 1);
+    assert_int_equal(plan_cap_level(&p->cap, "MCI", "Minor", "Expected", &ev), 0);
+    assert_int_equal(plan_cap_level(&p->cap, "MCI", "Extreme", "Past", &ev), 0);
+    assert_int_equal(plan_cap_urgency_level(ev, "Past"), 0);
+    assert_int_equal(plan_cap_urgency_level(ev, "Future"), -1);
+    assert_int_equal(plan_cap_level(&p->cap, "Flood", "Extreme", "Immediate", &ev), 0);
+    assert_null(ev);
+    plan_free(p);
+    char cmd[700];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -318,6 +372,8 @@ int main(void)
         cmocka_unit_test(test_references),
         cmocka_unit_test(test_weak_and_expired),
         cmocka_unit_test(test_cert_check),
+        cmocka_unit_test(test_plan_certificate),
+        cmocka_unit_test(test_urgency_level),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

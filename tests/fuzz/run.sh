@@ -17,9 +17,10 @@
 #   run.sh exec BINARY TARGET SECONDS WORKDIR
 #       Run one already-built target (CMake's clang build uses this).
 #
-# TARGET is proto, plan, csv or cap (built from common/proto.c, every
-# common/plan*.c with common/person_fields.c, common/csv.c, common/cap.c
-# with common/xml.c).  Environment: FUZZ_CC (default clang),
+# TARGET is proto, plan, csv, cap or cap_sig (built from common/proto.c,
+# every common/plan*.c with common/person_fields.c and common/cap_cert.c,
+# common/csv.c, common/cap.c with common/xml.c, common/cap_sig.c with
+# common/xml.c and libxmlsec1).  Environment: FUZZ_CC (default clang),
 # FUZZ_SECONDS (short mode), FUZZ_TIMEOUT (seconds one input may take,
 # default 5).  Exit status: 0 clean, 1 a finding or a build failure,
 # 77 clang missing (CTest reports the test as skipped).
@@ -27,7 +28,7 @@ set -u
 
 FUZZ_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$FUZZ_DIR/../.." && pwd)
-TARGETS=(proto plan csv cap)
+TARGETS=(proto plan csv cap cap_sig)
 CC=${FUZZ_CC:-clang}
 TIMEOUT=${FUZZ_TIMEOUT:-5}
 
@@ -40,10 +41,11 @@ die() { echo "run.sh: $*" >&2; exit 1; }
 sources() {
     case $1 in
     proto) echo "$ROOT/common/proto.c" ;;
-    plan) echo "$ROOT"/common/plan*.c "$ROOT/common/person_fields.c" ;;
+    plan) echo "$ROOT"/common/plan*.c "$ROOT/common/person_fields.c" "$ROOT/common/cap_cert.c" ;;
     csv) echo "$ROOT/common/csv.c" ;;
     cap) echo "$ROOT/common/cap.c" "$ROOT/common/xml.c" "$ROOT/common/xml_json.c" ;;
-    *) die "unknown target $1 (proto, plan, csv or cap)" ;;
+    cap_sig) echo "$ROOT/common/cap_sig.c" "$ROOT/common/cap_cert.c" "$ROOT/common/xml.c" ;;
+    *) die "unknown target $1 (proto, plan, csv, cap or cap_sig)" ;;
     esac
 }
 dict() {
@@ -51,7 +53,7 @@ dict() {
     proto) echo "$FUZZ_DIR/json.dict" ;;
     plan) echo "$FUZZ_DIR/yaml.dict" ;;
     csv) echo "$FUZZ_DIR/csv.dict" ;;
-    cap) echo "$FUZZ_DIR/xml.dict" ;;
+    cap | cap_sig) echo "$FUZZ_DIR/xml.dict" ;;
     esac
 }
 max_len() {
@@ -59,7 +61,7 @@ max_len() {
     proto) echo 16384 ;;  # deep nesting and long strings fit
     plan) echo 65536 ;;   # the largest plan is 19 KB; the huge-scalar seed 60 KB
     csv) echo 131072 ;;   # past CSV_MAX_RECORD (64 KiB)
-    cap) echo 270000 ;;   # past XML_MAX_BYTES (256 KiB)
+    cap | cap_sig) echo 270000 ;; # past XML_MAX_BYTES (256 KiB)
     esac
 }
 
@@ -71,8 +73,8 @@ build() { # BINDIR
     }
     command -v pkg-config >/dev/null 2>&1 || die "pkg-config not found"
     local libs
-    libs=$(pkg-config --cflags --libs yaml-0.1 jansson libxml-2.0) ||
-        die "yaml-0.1, jansson or libxml-2.0 missing"
+    libs=$(pkg-config --cflags --libs yaml-0.1 jansson libxml-2.0 xmlsec1-openssl) ||
+        die "yaml-0.1, jansson, libxml-2.0 or xmlsec1-openssl missing"
     mkdir -p "$bindir"
     for t in "${TARGETS[@]}"; do
         echo "run.sh: building fuzz_$t"
@@ -90,7 +92,7 @@ build() { # BINDIR
 seed_corpus() { # TARGET DIR
     mkdir -p "$2"
     cp "$FUZZ_DIR/corpus/$1/"* "$2/" 2>/dev/null
-    if [ "$1" = cap ]; then # every good and hostile file of tests/cap
+    if [ "$1" = cap ] || [ "$1" = cap_sig ]; then # every good and hostile file of tests/cap
         local x
         for x in "$ROOT"/tests/cap/*/*.xml; do
             cp "$x" "$2/cap-file-$(basename "$(dirname "$x")")-$(basename "$x")"

@@ -6,13 +6,45 @@
  *
  *   cap_sign [--c14n incl|exc] [--method rsa-sha256|rsa-sha1|ecdsa-sha256]
  *            [--digest sha256|sha1] [--keyinfo CERT.pem] KEY.pem IN.xml OUT.xml
+ *   cap_sign --pair [--ec] CN FROM TO KEY.pem CERT.pem
+ *
+ * The second form makes a key (RSA 2048, or EC P-256) and a self-signed
+ * certificate for CN, valid from FROM to TO seconds from now (negative:
+ * in the past, for an expired one).
  */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cap_sig.h"
 #include "cap_sign.h"
+
+/* Write len bytes of text to path: 0 or 1. */
+static int spill(const char *path, const char *text, size_t len)
+{
+    FILE *f = text ? fopen(path, "wb") : NULL;
+    int rc = f && fwrite(text, 1, len, f) == len ? 0 : 1;
+    if (f && fclose(f) != 0)
+        rc = 1;
+    return rc;
+}
+
+/* --pair [--ec] CN FROM TO KEY CERT */
+static int pair(bool ec, int argc, char **argv)
+{
+    if (argc != 5) {
+        fprintf(stderr, "usage: cap_sign --pair [--ec] CN FROM TO KEY.pem CERT.pem\n");
+        return 2;
+    }
+    struct cap_sign_pair p = cap_sign_pair_make(ec, argv[0], atol(argv[1]), atol(argv[2]));
+    int rc =
+        p.key ? spill(argv[3], p.key, strlen(p.key)) | spill(argv[4], p.cert, strlen(p.cert)) : 1;
+    free(p.key);
+    free(p.cert);
+    return rc;
+}
 
 /* The whole file (at most 1 MiB), NUL-terminated, or NULL. */
 static char *slurp(const char *path, size_t *len)
@@ -34,9 +66,12 @@ int main(int argc, char **argv)
                                          {"method", required_argument, NULL, 'm'},
                                          {"digest", required_argument, NULL, 'd'},
                                          {"keyinfo", required_argument, NULL, 'k'},
+                                         {"pair", no_argument, NULL, 'p'},
+                                         {"ec", no_argument, NULL, 'e'},
                                          {NULL, 0, NULL, 0}};
     struct cap_sign_opts o = {0};
     const char *keyinfo = NULL;
+    bool make_pair = false, ec = false;
     size_t len = 0, klen = 0, olen = 0;
     for (int c; (c = getopt_long(argc, argv, "", opts, NULL)) != -1;) {
         if (c == 'c')
@@ -47,9 +82,15 @@ int main(int argc, char **argv)
             o.digest = optarg;
         else if (c == 'k')
             keyinfo = optarg;
+        else if (c == 'p')
+            make_pair = true;
+        else if (c == 'e')
+            ec = true;
         else
             return 2;
     }
+    if (make_pair)
+        return pair(ec, argc - optind, argv + optind);
     if (argc - optind != 3) {
         fprintf(stderr, "usage: cap_sign [options] KEY.pem IN.xml OUT.xml\n");
         return 2;
@@ -59,10 +100,7 @@ int main(int argc, char **argv)
     o.keyinfo = cert;
     if (key && in && (!keyinfo || cert) && cap_sig_start() == 0)
         out = cap_sign(in, len, key, &o, &olen);
-    FILE *f = out ? fopen(argv[optind + 2], "wb") : NULL;
-    int rc = f && fwrite(out, 1, olen, f) == olen ? 0 : 1;
-    if (f && fclose(f) != 0)
-        rc = 1;
+    int rc = spill(argv[optind + 2], out, olen);
     if (rc)
         fprintf(stderr, "cap_sign: cannot sign %s with %s\n", argv[optind + 1], argv[optind]);
     free(key);
