@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cap_sig.h"
 #include "dbfile.h"
 #include "dblock.h"
 #include "log.h"
@@ -213,6 +214,7 @@ int main(int argc, char **argv)
 
     log_info("musterd stopped");
     server_free(&m);
+    cap_sig_shutdown(); /* libxmlsec1, if a signed CAP message started it */
     int rc = uv_loop_close(&loop) == 0 ? 0 : 1;
     dblock_free(lock); /* last: the database is closed */
     return rc;
