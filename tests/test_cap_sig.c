@@ -93,6 +93,14 @@ static void refused(const char *xml, const char *cert, const char *want)
         fail_msg("\"%s\" does not say \"%s\"", err, want);
 }
 
+/* s with from replaced by to is refused with rsa's certificate, saying want. */
+static void refused_edit(const char *s, const char *from, const char *to, const char *want)
+{
+    char *t = replace(s, from, to);
+    refused(t, rsa.cert, want);
+    free(t);
+}
+
 static int setup(void **state)
 {
     assert_int_equal(cap_sig_start(), 0);
@@ -131,21 +139,15 @@ static void test_good(void **state)
 static void test_tampered(void **state)
 {
     char *s = sign(&rsa);
-    char *t = replace(s, "<severity>Moderate", "<severity>Extreme");
-    refused(t, rsa.cert,
-            "/alert/Signature/SignedInfo/Reference: the digest does not match: the message "
-            "was changed after it was signed");
-    free(t);
-    t = replace(s, "<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\">",
-                "<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\" xml:lang=\"fr\">");
-    refused(t, rsa.cert, "/alert/Signature/SignedInfo/Reference: the digest does not match");
-    free(t);
-    t = replace(s, "xml-exc-c14n#\"", "xml-exc-c14n#WithComments\"");
-    refused(t, rsa.cert, "/alert/Signature/SignatureValue: not made by the key");
-    free(t);
-    t = replace(s, "<SignatureValue>", "<SignatureValue>AAAA");
-    refused(t, rsa.cert, "/alert/Signature");
-    free(t);
+    refused_edit(s, "<severity>Moderate", "<severity>Extreme",
+                 "/alert/Signature/SignedInfo/Reference: the digest does not match: the message "
+                 "was changed after it was signed");
+    refused_edit(s, "<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\">",
+                 "<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\" xml:lang=\"fr\">",
+                 "/alert/Signature/SignedInfo/Reference: the digest does not match");
+    refused_edit(s, "xml-exc-c14n#\"", "xml-exc-c14n#WithComments\"",
+                 "/alert/Signature/SignatureValue: not made by the key");
+    refused_edit(s, "<SignatureValue>", "<SignatureValue>AAAA", "/alert/Signature");
     free(s);
 }
 
@@ -170,9 +172,7 @@ static void test_unsigned_and_two(void **state)
     refused(alert_xml, rsa.cert, "/alert/Signature: missing: the message is not signed");
     char *s = sign(&rsa);
     const char *sig = strstr(s, "<Signature");
-    char *two = replace(s, "</alert>", sig);
-    refused(two, rsa.cert, "/alert/Signature[2]: a second signature is refused");
-    free(two);
+    refused_edit(s, "</alert>", sig, "/alert/Signature[2]: a second signature is refused");
     char *el = strndup(sig, (size_t)(strstr(sig, "</Signature>") + 12 - sig));
     char *without = replace(s, el, ""), *before = malloc(strlen(el) + 8);
     sprintf(before, "%s<info>", el);
@@ -198,45 +198,35 @@ static void test_wrapping(void **state)
     refused(forged, rsa.cert, "/alert/Signature/Object/alert: a second <alert> inside the message");
     free(forged);
     free(wrapped);
-    char *inner = replace(s, "<info>", "<info><alert>x</alert>");
-    refused(inner, rsa.cert, "/alert/info/alert: a second <alert>");
-    free(inner);
-    char *obj = replace(s, "</SignatureValue>", "</SignatureValue><Object>x</Object>");
-    refused(obj, rsa.cert, "/alert/Signature/Object: an Object is refused");
-    free(obj);
+    refused_edit(s, "<info>", "<info><alert>x</alert>", "/alert/info/alert: a second <alert>");
+    refused_edit(s, "</SignatureValue>", "</SignatureValue><Object>x</Object>",
+                 "/alert/Signature/Object: an Object is refused");
     free(s);
 }
 
 static void test_references(void **state)
 {
     char *s = sign(&rsa);
-    char *t = replace(s, "URI=\"\"", "URI=\"http://attacker.example/alert.xml\"");
-    refused(t, rsa.cert,
-            "/alert/Signature/SignedInfo/Reference: URI \"http://attacker.example/alert.xml\" is "
-            "refused");
-    free(t);
-    t = replace(s, "URI=\"\"", "URI=\"#info1\"");
-    refused(t, rsa.cert, "/alert/Signature/SignedInfo/Reference: URI \"#info1\" is refused");
-    free(t);
-    t = replace(s, " URI=\"\"", "");
-    refused(t, rsa.cert, "URI missing is refused");
-    free(t);
+    refused_edit(
+        s, "URI=\"\"", "URI=\"http://attacker.example/alert.xml\"",
+        "/alert/Signature/SignedInfo/Reference: URI \"http://attacker.example/alert.xml\" is "
+        "refused");
+    refused_edit(s, "URI=\"\"", "URI=\"#info1\"",
+                 "/alert/Signature/SignedInfo/Reference: URI \"#info1\" is refused");
+    refused_edit(s, " URI=\"\"", "", "URI missing is refused");
     const char *ref = strstr(s, "<Reference");
     char *second = strndup(ref, (size_t)(strstr(s, "</Reference>") + 12 - ref));
     char *ins = malloc(strlen(second) + 20);
     sprintf(ins, "%s</SignedInfo>", second);
-    t = replace(s, "</SignedInfo>", ins);
-    refused(t, rsa.cert, "/alert/Signature/SignedInfo/Reference[2]: a second Reference is refused");
-    free(t);
+    refused_edit(s, "</SignedInfo>", ins,
+                 "/alert/Signature/SignedInfo/Reference[2]: a second Reference is refused");
     free(ins);
     free(second);
-    t = replace(s, "<Transforms>",
-                "<Transforms><Transform Algorithm=\"http://www.w3.org/TR/1999/REC-xslt-19991116\">"
-                "<xsl:stylesheet xmlns:xsl=\"http://www.w3.org/1999/XSL/Transform\"/></Transform>");
-    refused(t, rsa.cert,
-            "/alert/Signature/SignedInfo/Reference/Transforms/Transform[1]: transform "
-            "\"http://www.w3.org/TR/1999/REC-xslt-19991116\" is refused");
-    free(t);
+    refused_edit(s, "<Transforms>",
+                 "<Transforms><Transform Algorithm=\"http://www.w3.org/TR/1999/REC-xslt-19991116\">"
+                 "<xsl:stylesheet xmlns:xsl=\"http://www.w3.org/1999/XSL/Transform\"/></Transform>",
+                 "/alert/Signature/SignedInfo/Reference/Transforms/Transform[1]: transform "
+                 "\"http://www.w3.org/TR/1999/REC-xslt-19991116\" is refused");
     free(s);
 }
 
