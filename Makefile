@@ -29,7 +29,7 @@ DEB_PKGS = build-essential cmake pkg-config libuv1-dev libzmq3-dev libjansson-de
            libyaml-dev libxml2-dev libsqlite3-dev libsodium-dev libsystemd-dev libcmocka-dev clang sqlite3 \
            libcurl4-openssl-dev libicu-dev python3 tmux valgrind libseccomp-dev systemd \
            stress-ng libmicrohttpd-dev chromium openssl jq curl \
-           resource-agents libxml2-utils mandoc libncurses-dev
+           resource-agents libxml2-utils mandoc libncurses-dev libxmlsec1-dev libxmlsec1-openssl
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps deb-deps build install deb run test test-stress bench check-plans clean

@@ -111,6 +111,12 @@ static void agency_free(struct plan_agency *a)
 
 static void cap_free(struct plan_cap *cap)
 {
+    for (size_t i = 0; i < cap->nsenders; i++) {
+        free(cap->certificates ? cap->certificates[i] : NULL);
+        free(cap->certificate_files ? cap->certificate_files[i] : NULL);
+    }
+    free(cap->certificates);
+    free(cap->certificate_files);
     strings_free(cap->senders, cap->nsenders);
     strings_free(cap->areas, cap->nareas);
     for (size_t i = 0; i < cap->nevents; i++)
@@ -118,21 +124,43 @@ static void cap_free(struct plan_cap *cap)
     free(cap->events);
 }
 
+int plan_cap_urgency_level(const struct plan_cap_event *ev, const char *u)
+{
+    const struct plan_cap_urgency *g = &ev->urgency;
+    return !u                        ? -1
+           : !strcmp(u, "Immediate") ? g->immediate
+           : !strcmp(u, "Expected")  ? g->expected
+           : !strcmp(u, "Future")    ? g->future
+           : !strcmp(u, "Past")      ? g->past
+                                     : g->unknown;
+}
+
 int plan_cap_level(const struct plan_cap *cap, const char *code, const char *severity,
-                   const struct plan_cap_event **ev)
+                   const char *urgency, const struct plan_cap_event **ev)
 {
     *ev = NULL;
     for (size_t i = 0; code && i < cap->nevents && !*ev; i++)
         if (!strcmp(cap->events[i].code, code))
             *ev = &cap->events[i];
-    if (!*ev || !severity)
+    if (!*ev)
         return 0;
     const struct plan_cap_event *e = *ev;
-    return !strcmp(severity, "Extreme")    ? e->extreme
-           : !strcmp(severity, "Severe")   ? e->severe
-           : !strcmp(severity, "Moderate") ? e->moderate
-           : !strcmp(severity, "Minor")    ? e->minor
-                                           : e->unknown;
+    int level = !severity                       ? 0
+                : !strcmp(severity, "Extreme")  ? e->extreme
+                : !strcmp(severity, "Severe")   ? e->severe
+                : !strcmp(severity, "Moderate") ? e->moderate
+                : !strcmp(severity, "Minor")    ? e->minor
+                                                : e->unknown;
+    int u = plan_cap_urgency_level(e, urgency);
+    return u == 0 ? 0 : u > level ? u : level;
+}
+
+const char *plan_cap_certificate(const struct plan_cap *cap, const char *sender)
+{
+    for (size_t i = 0; cap->certificates && sender && i < cap->nsenders; i++)
+        if (cap->senders[i] && !strcmp(cap->senders[i], sender))
+            return cap->certificates[i];
+    return NULL;
 }
 
 const struct plan_exchange_party *plan_exchange_party(const struct plan_exchange *x, const char *id)
@@ -269,6 +297,8 @@ int plan_load_buffer_at(const char *name, const char *holidays_dir, const char *
     if (plan_tree_parse(&c, &root) == 0)
         load_root(&c, root, plan);
     if (c.rc == 0 && c.nerr == 0)
+        c.rc = plan_cert_freeze(&c, plan);
+    if (c.rc == 0 && c.nerr == 0)
         c.rc = plan_holidays_freeze(&c, plan);
 done:
     rc = c.rc != 0 ? c.rc : c.nerr > 0 ? -EINVAL : 0;
@@ -279,6 +309,7 @@ done:
     else
         plan_free(plan);
     plan_node_free(root);
+    free(c.cert_spans);
     free(dir);
     return rc;
 }

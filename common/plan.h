@@ -276,15 +276,28 @@ const struct plan_exchange_party *plan_exchange_party(const struct plan_exchange
  * plan's incidents up, raise and stand them down (docs/interop.md). */
 enum plan_cap_cancel { PLAN_CAP_STANDDOWN = 0, PLAN_CAP_REFUSE = 1 };
 
+/* What an <urgency> does to the level, per value: -1 nothing (not in the
+ * plan), 0 nothing is stood up, n > 0 at least level n. */
+struct plan_cap_urgency {
+    int immediate, expected, future, past, unknown;
+};
+
 struct plan_cap_event {
     char *code; /* an <eventCode>'s <value>, or the <event> text */
     /* the level for each <severity> (Extreme .. Unknown), 0: not stood up */
     int extreme, severe, moderate, minor, unknown;
+    struct plan_cap_urgency urgency;
 };
 
 struct plan_cap {
     char **senders; /* the <sender> values accepted; nsenders == 0: no cap section */
     size_t nsenders;
+    /* per sender, the PEM certificate its messages must be signed with
+     * (XML-DSig, docs/interop.md), or NULL; and the file it was read from
+     * (NULL: written in the plan, as frozen copies hold it).  NULL arrays
+     * when no sender has one. */
+    char **certificates;
+    char **certificate_files;
     char **areas; /* an <areaDesc> or <geocode> <value> one of the alert's areas must name; none:
                      any */
     size_t nareas;
@@ -293,10 +306,20 @@ struct plan_cap {
     int cancel; /* enum plan_cap_cancel: what a Cancel does */
 };
 
-/* The level cap maps <severity> of event code to: 0 when none; *ev set to the
- * event (NULL: the code is not mapped). */
+/* The level cap maps event code to, for <severity> and <urgency> (either
+ * may be NULL): the severity's level, raised to the urgency's; 0 when none
+ * (or the urgency's is 0); *ev set to the event (NULL: not mapped). */
 int plan_cap_level(const struct plan_cap *cap, const char *code, const char *severity,
-                   const struct plan_cap_event **ev);
+                   const char *urgency, const struct plan_cap_event **ev);
+
+/* What ev's urgency section says of <urgency> value u: -1 nothing, 0 never
+ * stood up, n at least level n. */
+int plan_cap_urgency_level(const struct plan_cap_event *ev, const char *u);
+
+/* The PEM certificate the messages of sender must be signed with in cap,
+ * or NULL (none: unsigned messages are accepted). */
+const char *plan_cap_certificate(const struct plan_cap *cap, const char *sender);
+
 
 struct plan_level {
     int level; /* 1.. ; levels are unique and listed in increasing order */
@@ -418,6 +441,10 @@ int plan_exec_check(const struct plan *p, const char *scripts_dir, struct plan_e
  * instrument and its grace), a warning "file:line:column: warning: ..."
  * appended to warns.  Returns the number of warnings (0 or 1). */
 int plan_holidays_check(const struct plan *p, time_t now, struct plan_errors *warns);
+
+/* Warnings of p's CAP certificates at now: expired, not yet valid, or
+ * expiring within 30 days (file:line:column: warning: ...).  How many. */
+int plan_cap_check(const struct plan *p, time_t now, struct plan_errors *warns);
 
 /* Where a node of p's source is, as "file:line:column" into buf: path
  * names mapping keys from the root (NULL-terminated: {"persons",

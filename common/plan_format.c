@@ -377,6 +377,18 @@ static const struct field public_fields[] = {
 static const struct schema public_schema = {"public", sizeof(struct plan_public),
                                             FIELDS(public_fields), plan_post_public};
 
+/* "urgency: {immediate: 3, past: 0}": at least level 3, or nothing. */
+static const struct field cap_urgency_fields[] = {
+    F_INT("immediate", plan_cap_urgency, immediate, OPTIONAL, 0, 9, -1),
+    F_INT("expected", plan_cap_urgency, expected, OPTIONAL, 0, 9, -1),
+    F_INT("future", plan_cap_urgency, future, OPTIONAL, 0, 9, -1),
+    F_INT("past", plan_cap_urgency, past, OPTIONAL, 0, 9, -1),
+    F_INT("unknown", plan_cap_urgency, unknown, OPTIONAL, 0, 9, -1),
+};
+
+static const struct schema cap_urgency_schema = {"cap urgency", sizeof(struct plan_cap_urgency),
+                                                 FIELDS(cap_urgency_fields), NULL};
+
 static const struct field cap_event_fields[] = {
     F_STR("code", plan_cap_event, code, REQUIRED, 200, NULL),
     F_INT("extreme", plan_cap_event, extreme, OPTIONAL, 0, 9, 0),
@@ -384,6 +396,7 @@ static const struct field cap_event_fields[] = {
     F_INT("moderate", plan_cap_event, moderate, OPTIONAL, 0, 9, 0),
     F_INT("minor", plan_cap_event, minor, OPTIONAL, 0, 9, 0),
     F_INT("unknown", plan_cap_event, unknown, OPTIONAL, 0, 9, 0),
+    F_MAP("urgency", plan_cap_event, urgency, OPTIONAL, &cap_urgency_schema),
 };
 
 static const struct schema cap_event_schema = {"cap event", sizeof(struct plan_cap_event),
@@ -394,7 +407,16 @@ static const int cap_cancel_values[] = {PLAN_CAP_STANDDOWN, PLAN_CAP_REFUSE};
 static const struct names cap_cancel_set = {cap_cancel_names, 2, cap_cancel_values};
 
 static const struct field cap_fields[] = {
-    F_STRSET("senders", plan_cap, senders, nsenders, REQUIRED, 1, 50, 255, NULL),
+    /* strings, or {sender, certificate} mappings (plan_cert.c) */
+    {.key = "senders",
+     .kind = K_SENDERS,
+     .required = REQUIRED,
+     .off = offsetof(struct plan_cap, senders),
+     .min = 1,
+     .max = 50,
+     .item_max = 255,
+     .unique = true,
+     .count_off = offsetof(struct plan_cap, nsenders)},
     F_STRSET("areas", plan_cap, areas, nareas, OPTIONAL, 1, 100, 200, NULL),
     F_SEQ("events", plan_cap, events, nevents, 1, 100, &cap_event_schema),
     F_CHOICE("cancel", plan_cap, cancel, &cap_cancel_set, PLAN_CAP_STANDDOWN),

@@ -31,7 +31,7 @@
 
 /* The byte offset in buf of a mark (libyaml counts characters, and a CRLF
  * as one break), or -1 when the text is shorter. */
-static long mark_offset(const char *buf, size_t len, const yaml_mark_t *m)
+long plan_mark_offset(const char *buf, size_t len, const yaml_mark_t *m)
 {
     size_t i = 0, line = 0, col = 0;
     while (i < len && line < m->line) {
@@ -54,7 +54,7 @@ static long mark_offset(const char *buf, size_t len, const yaml_mark_t *m)
  * for plan_holidays_freeze; false when it is not there as one line. */
 static bool note_span(struct ctx *c, const struct node *v)
 {
-    long off = mark_offset(c->buf, c->len, &v->mark);
+    long off = plan_mark_offset(c->buf, c->len, &v->mark);
     size_t q = v->plain ? 0 : 1;
     if (off < 0 || (size_t)off + v->len + 2 * q > c->len)
         return false;

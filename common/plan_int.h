@@ -12,6 +12,7 @@
  *   plan_json.c    plan_to_json
  *   plan_locate.c  plan_locate: a node's file:line:column in a loaded plan
  *   plan_holidays.c bank holidays named by a shared file, and their horizon
+ *   plan_cert.c    CAP senders' certificates named by file, frozen as PEM
  *   plan.c         loading, freeing, queries and plan sets
  *
  * Everything that fails reports through plan_fail, which keeps the
@@ -61,6 +62,16 @@ struct ctx {
     /* the holiday file's name in buf, replaced by its dates once loaded
      * (plan_holidays_freeze); span 0 when the plan names none */
     size_t holidays_off, holidays_span;
+    /* the CAP certificates' file names in buf, replaced by their PEM text
+     * once loaded (plan_cert_freeze), in document order */
+    struct plan_cert_span *cert_spans;
+    size_t ncert_spans;
+};
+
+/* Where a certificate's file name stands in the text, quotes included,
+ * and the sender (index in cap.senders) it belongs to. */
+struct plan_cert_span {
+    size_t off, span, sender;
 };
 
 /* ---- the schema types ------------------------------------------------- */
@@ -81,6 +92,8 @@ enum kind {
     K_DAYS,     /* min..max increasing "<n>", "<n>d|w|m", 1..item_max days: int array, count */
     K_HOLIDAYS, /* a K_STRINGS list of dates, or a scalar naming a holiday file whose dates
                    fill the same members (plan_holidays.c) */
+    K_SENDERS,  /* a K_STRINGS list of CAP senders whose items may also be {sender,
+                   certificate} mappings: struct plan_cap at obj (plan_cert.c) */
     K_RESCREEN, /* min..max re-screenings: a K_DAYS list (the TSQ's), or mappings by sub:
                    struct plan_rescreen array at off, count at count_off */
 };
@@ -183,6 +196,22 @@ void plan_holidays_ref(struct ctx *c, const struct field *f, const yaml_mark_t *
 /* Once plan loaded from c: the holiday file's name in plan->source
  * replaced by the dates it stood for.  0 or -ENOMEM. */
 int plan_holidays_freeze(struct ctx *c, struct plan *plan);
+
+/* The byte offset in buf of a libyaml mark, or -1 (plan_holidays.c). */
+long plan_mark_offset(const char *buf, size_t len, const yaml_mark_t *m);
+
+/* ---- plan_cert.c: CAP senders' certificates ------------------------------ */
+
+/* One {sender, certificate} item (map) of cap.senders, number i: the
+ * sender (the caller owns it) with the certificate in cap, or NULL after
+ * reporting the problem. */
+char *plan_cert_sender(struct ctx *c, const struct field *f, const struct node *map, size_t i,
+                       struct plan_cap *cap);
+
+/* Once plan loaded from c: each certificate's file name in plan->source
+ * replaced by its PEM text (a quoted scalar on the same line).  0 or
+ * -ENOMEM. */
+int plan_cert_freeze(struct ctx *c, struct plan *plan);
 
 /* Read a whole regular file of at most PLAN_MAX_BYTES into *buf (the
  * caller frees it; NUL-terminated) and *len: 0, or -errno with the

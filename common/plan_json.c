@@ -240,17 +240,29 @@ static json_t *cap_to_json(const struct plan_cap *cap)
     json_t *senders = json_array(), *areas = json_array(), *events = json_array();
     for (size_t i = 0; i < cap->nsenders; i++)
         json_array_append_new(senders, json_string(cap->senders[i]));
+    json_t *signed_by = json_array(); /* the senders whose messages must be signed */
+    for (size_t i = 0; cap->certificates && i < cap->nsenders; i++)
+        if (cap->certificates[i])
+            json_array_append_new(signed_by, json_string(cap->senders[i]));
     for (size_t i = 0; i < cap->nareas; i++)
         json_array_append_new(areas, json_string(cap->areas[i]));
     for (size_t i = 0; i < cap->nevents; i++) {
         const struct plan_cap_event *e = &cap->events[i];
-        json_array_append_new(events,
-                              json_pack("{s:s, s:i, s:i, s:i, s:i, s:i}", "code", e->code,
-                                        "extreme", e->extreme, "severe", e->severe, "moderate",
-                                        e->moderate, "minor", e->minor, "unknown", e->unknown));
+        const struct plan_cap_urgency *g = &e->urgency;
+        const int ul[] = {g->immediate, g->expected, g->future, g->past, g->unknown};
+        const char *const un[] = {"immediate", "expected", "future", "past", "unknown"};
+        json_t *urgency = json_object();
+        for (size_t k = 0; k < 5; k++)
+            if (ul[k] >= 0)
+                json_object_set_new(urgency, un[k], json_integer(ul[k]));
+        json_array_append_new(events, json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:o}", "code",
+                                                e->code, "extreme", e->extreme, "severe", e->severe,
+                                                "moderate", e->moderate, "minor", e->minor,
+                                                "unknown", e->unknown, "urgency", urgency));
     }
-    return json_pack("{s:o, s:o, s:o, s:s}", "senders", senders, "areas", areas, "events", events,
-                     "cancel", cap->cancel == PLAN_CAP_REFUSE ? "refuse" : "standdown");
+    return json_pack("{s:o, s:o, s:o, s:o, s:s}", "senders", senders, "signed", signed_by, "areas",
+                     areas, "events", events, "cancel",
+                     cap->cancel == PLAN_CAP_REFUSE ? "refuse" : "standdown");
 }
 
 /* The exchange section: its domain and each party's fields. */

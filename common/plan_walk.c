@@ -76,9 +76,11 @@ static void strings_check_unique(struct ctx *c, const struct field *f, const str
 
 /* A sequence of strings becomes a NULL-terminated array at off, with its
  * count at count_off; each item follows the string rules, at most
- * f->item_max characters, and with f->unique appears once. */
-static void load_strings(struct ctx *c, const struct field *f, const yaml_mark_t *at,
-                         const struct node *v, void *obj)
+ * f->item_max characters, and with f->unique appears once.  With senders
+ * (K_SENDERS, obj a struct plan_cap) an item may also be a {sender,
+ * certificate} mapping (plan_cert.c). */
+static void load_string_list(struct ctx *c, const struct field *f, const yaml_mark_t *at,
+                             const struct node *v, void *obj, bool senders)
 {
     char what[64];
     char **arr;
@@ -93,9 +95,23 @@ static void load_strings(struct ctx *c, const struct field *f, const yaml_mark_t
     *(size_t *)at_off(obj, f->count_off) = v->nkids;
     snprintf(what, sizeof(what), "each item of \"%s\"", f->key);
     for (size_t i = 0; i < v->nkids; i++)
-        arr[i] = plan_string_value(c, what, f, f->item_max, &v->kids[i]->mark, v->kids[i]);
+        arr[i] = senders && v->kids[i]->type == NODE_MAPPING
+                     ? plan_cert_sender(c, f, v->kids[i], i, obj)
+                     : plan_string_value(c, what, f, f->item_max, &v->kids[i]->mark, v->kids[i]);
     if (f->unique)
         strings_check_unique(c, f, v, arr);
+}
+
+static void load_strings(struct ctx *c, const struct field *f, const yaml_mark_t *at,
+                         const struct node *v, void *obj)
+{
+    load_string_list(c, f, at, v, obj, false);
+}
+
+static void load_senders(struct ctx *c, const struct field *f, const yaml_mark_t *at,
+                         const struct node *v, void *obj)
+{
+    load_string_list(c, f, at, v, obj, true);
 }
 
 /* Bank holidays: a list of dates, or the name of a holiday file (an
@@ -339,6 +355,7 @@ static loader_fn *const loaders[] = {
     [K_SEQUENCE] = load_sequence,
     [K_STRINGS] = load_strings,
     [K_HOLIDAYS] = load_holidays,
+    [K_SENDERS] = load_senders,
     [K_NEEDS] = load_needs,
     [K_BOOL] = plan_load_bool,
     [K_CHOICE] = plan_load_choice,

@@ -654,13 +654,19 @@ static void cap_check_levels(struct ctx *c, const struct node *root, const struc
         const int lv[] = {e->extreme, e->severe, e->moderate, e->minor, e->unknown};
         const char *const names[] = {"extreme", "severe", "moderate", "minor", "unknown"};
         const struct node *at = plan_seq_get(seq, i);
+        const struct plan_cap_urgency *g = &e->urgency;
+        const int ul[] = {g->immediate, g->expected, g->future, g->past, g->unknown};
+        const char *const unames[] = {"immediate", "expected", "future", "past", "unknown"};
+        const struct node *urgency = plan_map_get(at, "urgency");
         int any = 0;
-        for (size_t k = 0; k < 5; k++) {
-            any |= lv[k];
-            if (lv[k] && !plan_level_find(plan, lv[k]))
-                plan_fail(c, &plan_map_get(at, names[k])->mark,
-                          "cap event \"%s\": %s %d is not a level defined in this plan",
-                          e->code ? e->code : "?", names[k], lv[k]);
+        for (size_t k = 0; k < 10; k++) {
+            int l = k < 5 ? lv[k] : ul[k - 5];
+            const char *name = k < 5 ? names[k] : unames[k - 5];
+            any |= l > 0;
+            if (l > 0 && !plan_level_find(plan, l))
+                plan_fail(c, &plan_map_get(k < 5 ? at : urgency, name)->mark,
+                          "cap event \"%s\": %s%s %d is not a level defined in this plan",
+                          e->code ? e->code : "?", k < 5 ? "" : "urgency ", name, l);
         }
         if (!any)
             plan_fail(c, &at->mark,

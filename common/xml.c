@@ -173,7 +173,8 @@ static int too_deep(const xmlNode *n, int depth)
 }
 
 /* Parse with the safe options; *doctype set when one was seen. */
-static xmlDocPtr parse_doc(const char *buf, size_t len, bool *doctype, char *err, size_t errlen)
+static xmlDocPtr parse_doc(const char *buf, size_t len, int blanks, bool *doctype, char *err,
+                           size_t errlen)
 {
     xmlParserCtxtPtr p = xmlCreateMemoryParserCtxt(buf, (int)len);
     if (!p) {
@@ -184,7 +185,7 @@ static xmlDocPtr parse_doc(const char *buf, size_t len, bool *doctype, char *err
     p->sax->internalSubset = refuse_doctype;
     p->sax->externalSubset = NULL;
     xmlCtxtUseOptions(p, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-                             XML_PARSE_NOCDATA | XML_PARSE_NOBLANKS);
+                             XML_PARSE_NOCDATA | blanks);
     xmlParseDocument(p);
     xmlDocPtr doc = p->myDoc;
     p->myDoc = NULL;
@@ -200,7 +201,9 @@ static xmlDocPtr parse_doc(const char *buf, size_t len, bool *doctype, char *err
     return doc;
 }
 
-int xml_parse(const char *buf, size_t len, xmlDocPtr *out, char *err, size_t errlen)
+/* xml_parse, blanks XML_PARSE_NOBLANKS or 0 (keep them). */
+static int parse_safe(const char *buf, size_t len, int blanks, xmlDocPtr *out, char *err,
+                      size_t errlen)
 {
     *out = NULL;
     if (len > XML_MAX_BYTES) {
@@ -215,7 +218,7 @@ int xml_parse(const char *buf, size_t len, xmlDocPtr *out, char *err, size_t err
     xmlInitParser();
     xmlSetGenericErrorFunc(NULL, silent);
     bool doctype = false;
-    xmlDocPtr doc = parse_doc(buf, len, &doctype, err, errlen);
+    xmlDocPtr doc = parse_doc(buf, len, blanks, &doctype, err, errlen);
     if (doctype || (doc && (doc->intSubset || doc->extSubset))) {
         snprintf(err, errlen, "/: a DOCTYPE is refused (no DTD, no entities)");
         xmlFreeDoc(doc);
@@ -230,6 +233,16 @@ int xml_parse(const char *buf, size_t len, xmlDocPtr *out, char *err, size_t err
     }
     *out = doc;
     return 0;
+}
+
+int xml_parse(const char *buf, size_t len, xmlDocPtr *out, char *err, size_t errlen)
+{
+    return parse_safe(buf, len, XML_PARSE_NOBLANKS, out, err, errlen);
+}
+
+int xml_parse_exact(const char *buf, size_t len, xmlDocPtr *out, char *err, size_t errlen)
+{
+    return parse_safe(buf, len, 0, out, err, errlen);
 }
 
 int xml_validate(struct xml_schema *s, xmlDocPtr doc, char *err, size_t errlen)

@@ -52,6 +52,10 @@ void xml_schema_free(struct xml_schema *s);
  */
 int xml_parse(const char *buf, size_t len, xmlDocPtr *out, char *err, size_t errlen);
 
+/* The same, keeping the whitespace between elements as it was: the
+ * document a signature covers (cap_sig.c). */
+int xml_parse_exact(const char *buf, size_t len, xmlDocPtr *out, char *err, size_t errlen);
+
 /* Validate doc against s: 0, or -EINVAL with the first error in err. */
 int xml_validate(struct xml_schema *s, xmlDocPtr doc, char *err, size_t errlen);
 

@@ -10,6 +10,10 @@
  * incident.standdown, found with dispatch_find) with the arguments the
  * message and the plan's cap section give, so a CAP standup is checked,
  * paged, audited and replayed exactly like one typed at the CLI.  The
+ * sender's messages must be signed when the plan names its certificate
+ * (common/cap_sig.c: verified with that certificate only, the loaded
+ * plan's for an Alert, the incident's frozen plan's for an Update or
+ * Cancel, which must come from a sender that plan accepts).  The
  * message's sender and identifier are stored in the same savepoint as the
  * change: a replay is refused (DUPLICATE) and, the row and the incident
  * being committed together, a crash can neither lose the standup nor let
@@ -21,6 +25,7 @@
 #include <string.h>
 
 #include "cap.h"
+#include "cap_sig.h"
 #include "dispatch.h"
 #include "frozen.h"
 #include "incident.h"
@@ -39,6 +44,7 @@ struct cap_msg {
     int level;               /* the level its first mapped <info> asks for */
     char code[201];          /* the event code that mapped */
     int info;                /* 1-based index of that <info> */
+    bool urgency_none;       /* the event maps, but its urgency stands nothing up */
 };
 
 static const char SQL_SEEN[] = "SELECT received_at, action FROM cap_messages"
@@ -141,29 +147,37 @@ static bool area_ok(const struct plan_cap *cap, const json_t *info)
     return false;
 }
 
-/* The level plan maps info to (its eventCode values, then its event);
- * 0 with msg->code set when the event maps but the severity does not,
- * -1 when the event is not mapped at all. */
-static int info_level(const struct plan *plan, const json_t *info, struct cap_msg *msg)
+/* The level of event code in plan for info's severity and urgency: -1
+ * when the code is not mapped; else the level, msg->code and
+ * msg->urgency_none set. */
+static int code_level(const struct plan *plan, const json_t *info, const char *code,
+                      struct cap_msg *msg)
 {
     const struct plan_cap_event *ev = NULL;
     const char *sev = json_string_value(json_object_get(info, "severity"));
+    const char *urg = json_string_value(json_object_get(info, "urgency"));
+    int level = plan_cap_level(&plan->cap, code, sev, urg, &ev);
+    if (!ev)
+        return -1;
+    snprintf(msg->code, sizeof(msg->code), "%s", code);
+    msg->urgency_none = plan_cap_urgency_level(ev, urg) == 0;
+    return level;
+}
+
+/* The level plan maps info to (its eventCode values, then its event);
+ * 0 with msg->code set when the event maps but the severity and urgency
+ * do not, -1 when the event is not mapped at all. */
+static int info_level(const struct plan *plan, const json_t *info, struct cap_msg *msg)
+{
     size_t i;
     json_t *code;
     json_array_foreach(json_object_get(info, "eventCode"), i, code)
     {
-        const char *v = json_string_value(json_object_get(code, "value"));
-        int level = plan_cap_level(&plan->cap, v, sev, &ev);
-        if (ev) {
-            snprintf(msg->code, sizeof(msg->code), "%s", v);
+        int level = code_level(plan, info, json_string_value(json_object_get(code, "value")), msg);
+        if (level >= 0)
             return level;
-        }
     }
-    const char *event = json_string_value(json_object_get(info, "event"));
-    int level = plan_cap_level(&plan->cap, event, sev, &ev);
-    if (ev)
-        snprintf(msg->code, sizeof(msg->code), "%s", event);
-    return ev ? level : -1;
+    return code_level(plan, info, json_string_value(json_object_get(info, "event")), msg);
 }
 
 /* The first <info> plan maps, in an area it covers: its level into msg
@@ -191,6 +205,14 @@ static int plan_match(const struct plan *plan, struct cap_msg *msg)
 /* Why nothing maps: -1 with c->err CAP_UNMAPPED naming the element. */
 static int unmapped(struct cmd_ctx *c, const struct cap_msg *msg, const struct plan *p, int level)
 {
+    if (level == 0 && msg->urgency_none)
+        return proto_fail(
+            &c->err, ERR_CAP_UNMAPPED,
+            "/alert/info[%d]/urgency: plan %s stands nothing up for urgency \"%s\" of event \"%s\"",
+            msg->info, p->id,
+            json_string_value(json_object_get(
+                json_array_get(json_object_get(msg->alert, "info"), msg->info - 1), "urgency")),
+            msg->code);
     if (level == 0)
         return proto_fail(
             &c->err, ERR_CAP_UNMAPPED,
@@ -238,6 +260,7 @@ static int alert_plan(struct cmd_ctx *c, struct cap_msg *msg)
             seen = p;
             seen_level = level;
             msg->info = probe.info;
+            msg->urgency_none = probe.urgency_none;
             memcpy(msg->code, probe.code, sizeof(msg->code));
         }
     }
@@ -250,6 +273,22 @@ static int alert_plan(struct cmd_ctx *c, struct cap_msg *msg)
                           "/alert/sender: no loaded plan's cap section accepts CAP from \"%.200s\"",
                           msg->sender);
     return unmapped(c, msg, seen, seen_level);
+}
+
+/* The message is signed as plan asks of its sender (nothing asked: 0).
+ * 0, or -1 with c->err BAD_SIGNATURE naming the element. */
+static int cap_signed(struct cmd_ctx *c, const struct cap_msg *msg, const struct plan *plan)
+{
+    const char *pem = plan_cap_certificate(&plan->cap, msg->sender);
+    if (!pem)
+        return 0;
+    json_t *x = json_object_get(c->args, "xml");
+    char err[512];
+    if (cap_sig_verify(json_string_value(x), json_string_length(x), pem, (time_t)(c->now / 1000),
+                       err, sizeof(err)) == 0)
+        return 0;
+    return proto_fail(&c->err, ERR_BAD_SIGNATURE, "%.200s; plan %s names the certificate of %s",
+                      err, plan->id, msg->sender);
 }
 
 /* Run the command name with args in place of the request's: what it
@@ -308,7 +347,7 @@ static int cap_done(struct cmd_ctx *c, const struct cap_msg *msg, int64_t incide
 
 static int cap_alert(struct cmd_ctx *c, struct cap_msg *msg)
 {
-    if (alert_plan(c, msg) != 0)
+    if (alert_plan(c, msg) != 0 || cap_signed(c, msg, msg->plan) != 0)
         return -1;
     char operation[65], note[600];
     snprintf(operation, sizeof(operation), "CAP %.60s", msg->identifier);
@@ -375,14 +414,21 @@ static int referenced_incident(struct cmd_ctx *c, const struct cap_msg *msg, str
     return 0;
 }
 
-/* referenced_incident, and *plan its frozen plan in force. */
+/* referenced_incident, and *plan its frozen plan in force, whose cap
+ * section accepts the sender, and which is signed as that plan asks. */
 static int referenced(struct cmd_ctx *c, const struct cap_msg *msg, struct incident *inc,
                       const struct plan **plan)
 {
     if (referenced_incident(c, msg, inc) != 0)
         return -1;
-    *plan = frozen_plan(c->m, inc->id);
-    return *plan ? 0 : dispatch_storage_fail(c, -EIO);
+    if (!(*plan = frozen_plan(c->m, inc->id)))
+        return dispatch_storage_fail(c, -EIO);
+    if (!in_list((*plan)->cap.senders, (*plan)->cap.nsenders, msg->sender))
+        return proto_fail(&c->err, ERR_CAP_UNMAPPED,
+                          "/alert/sender: the plan of incident %s does not accept CAP from "
+                          "\"%.200s\"",
+                          inc->ref, msg->sender);
+    return cap_signed(c, msg, *plan);
 }
 
 /* An Update raises the level; a lower or equal one is recorded, never

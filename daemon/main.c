@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cap_sig.h"
 #include "dbfile.h"
 #include "dblock.h"
 #include "log.h"
@@ -42,8 +43,9 @@ static void usage(FILE *f)
 }
 
 /* musterd --check-plan FILE...: like nginx -t.  An exec program that
- * cannot be run now, and bank holidays that end before the incident
- * horizon, are warnings on stderr: the plan is still OK. */
+ * cannot be run now, bank holidays that end before the incident
+ * horizon, and a CAP sender's certificate expired or expiring within 30
+ * days, are warnings on stderr: the plan is still OK. */
 static int check_plans(int argc, char **argv, const char *scripts_dir)
 {
     int bad = 0;
@@ -53,6 +55,7 @@ static int check_plans(int argc, char **argv, const char *scripts_dir)
         if (plan_load_file(argv[i], &p, &errs) == 0) {
             plan_exec_check(p, scripts_dir, &errs);
             plan_holidays_check(p, time(NULL), &errs);
+            plan_cap_check(p, time(NULL), &errs);
             for (size_t j = 0; j < errs.count; j++)
                 fprintf(stderr, "%s\n", errs.msg[j]);
             printf("%s: plan OK\n", argv[i]);
@@ -227,6 +230,7 @@ int main(int argc, char **argv)
 
     log_info("musterd stopped");
     server_free(&m);
+    cap_sig_shutdown(); /* libxmlsec1, if a signed CAP message started it */
     int rc = uv_loop_close(&loop) == 0 ? 0 : 1;
     dblock_free(lock); /* last: the database is closed */
     return rc;

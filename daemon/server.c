@@ -58,6 +58,7 @@ int server_plans_load(struct muster *m)
                  set->plans[i]->version, set->plans[i]->path);
         plan_exec_check(set->plans[i], m->cfg->scripts_dir, &errs);
         plan_holidays_check(set->plans[i], (time_t)(server_now(m) / 1000), &errs);
+        plan_cap_check(set->plans[i], (time_t)(server_now(m) / 1000), &errs);
     }
     for (size_t i = 0; i < errs.count; i++)
         log_warnx("%s", errs.msg[i]);

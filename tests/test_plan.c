@@ -1135,7 +1135,7 @@ static const struct text_case cap_section_cases[] = {
      "minor or unknown)\n"},
     {"cap: {senders: [s@x], events: [{code: MCI, huge: 1}]}\n",
      "t.yaml:5:44: unknown key \"huge\" in cap event (expected one of: code, extreme, severe, "
-     "moderate, minor, unknown)\n"
+     "moderate, minor, unknown, urgency)\n"
      "t.yaml:5:32: cap event \"MCI\" maps no severity to a level (extreme, severe, moderate, "
      "minor or unknown)\n"},
     {"cap: {senders: [s@x], events: [{code: MCI, extreme: 1}], cancel: ignore}\n",
@@ -1144,6 +1144,34 @@ static const struct text_case cap_section_cases[] = {
      "t.yaml:5:58: unknown key \"signed\" in cap (expected one of: senders, areas, events, "
      "cancel)\n"},
     {"cap: {senders: [s@x, s@x], events: [{code: MCI, extreme: 1}]}\n", "*duplicate*"},
+    /* urgency: at least a level, or 0 for nothing; levels the plan has */
+    {"cap: {senders: [s@x], events: [{code: MCI, moderate: 1, urgency: {immediate: 1, past: "
+     "0}}]}\n",
+     ""},
+    {"cap: {senders: [s@x], events: [{code: MCI, urgency: {immediate: 1}}]}\n", ""},
+    {"cap: {senders: [s@x], events: [{code: MCI, extreme: 1, urgency: {expected: 2}}]}\n",
+     "t.yaml:5:76: cap event \"MCI\": urgency expected 2 is not a level defined in this plan\n"},
+    {"cap: {senders: [s@x], events: [{code: MCI, extreme: 1, urgency: {soon: 1}}]}\n",
+     "t.yaml:5:66: unknown key \"soon\" in cap urgency (expected one of: immediate, expected, "
+     "future, past, unknown)\n"},
+    {"cap: {senders: [s@x], events: [{code: MCI, urgency: {past: 0}}]}\n",
+     "t.yaml:5:32: cap event \"MCI\" maps no severity to a level (extreme, severe, moderate, minor "
+     "or unknown)\n"},
+    /* a sender with a certificate (docs/interop.md, Signatures) */
+    {"cap: {senders: [{sender: s@x}], events: [{code: MCI, extreme: 1}]}\n",
+     "t.yaml:5:17: missing required key \"certificate\" in cap sender\n"},
+    {"cap: {senders: [{sender: s@x, certificate: c.pem, key: k.pem}], events: [{code: MCI, "
+     "extreme: 1}]}\n",
+     "t.yaml:5:44: \"certificate\": ./c.pem: cannot open: No such file or directory\n"
+     "t.yaml:5:51: unknown key \"key\" in cap sender (expected one of: sender, certificate)\n"},
+    {"cap: {senders: [{sender: s@x, certificate: no-such-cert.pem}], events: [{code: MCI, "
+     "extreme: 1}]}\n",
+     "t.yaml:5:44: \"certificate\": ./no-such-cert.pem: cannot open: No such file or directory\n"},
+    {"cap: {senders: [{sender: s@x, certificate: \"-----BEGIN CERTIFICATE-----\\nAAAA\\n-----END "
+     "CERTIFICATE-----\\n\"}], events: [{code: MCI, extreme: 1}]}\n",
+     "t.yaml:5:44: \"certificate\": the text is not a PEM X.509 certificate\n"},
+    {"cap: {senders: [{sender: s@x, certificate: [a]}], events: [{code: MCI, extreme: 1}]}\n",
+     "t.yaml:5:44: \"certificate\" must be a file name or PEM text, got a sequence\n"},
 };
 
 static void run_cap_section(const void *arg)

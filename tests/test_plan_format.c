@@ -130,6 +130,7 @@ static const char *field_problem(const struct field *f)
     case K_SEQUENCE:
     case K_STRINGS:
     case K_HOLIDAYS:
+    case K_SENDERS:
     case K_NEEDS:
     case K_DAYS:
     case K_RESCREEN:
@@ -155,6 +156,7 @@ static int field_depth(const struct field *f)
 {
     switch (f->kind) {
     case K_SEQUENCE:
+    case K_SENDERS:
     case K_RESCREEN:
         return 2;
     case K_MAPPING:

@@ -17,10 +17,11 @@
 #   run.sh exec BINARY TARGET SECONDS WORKDIR
 #       Run one already-built target (CMake's clang build uses this).
 #
-# TARGET is proto, plan, csv, cap, pfif or edxl_rm (built from
-# common/proto.c, every common/plan*.c with common/person_fields.c,
-# common/csv.c, or common/cap.c, common/pfif.c or common/edxl_rm.c with
-# common/xml.c and xml_json.c).  Environment: FUZZ_CC (default clang),
+# TARGET is proto, plan, csv, cap, cap_sig, pfif or edxl_rm (built from
+# common/proto.c, every common/plan*.c with common/person_fields.c and
+# common/cap_cert.c, common/csv.c, common/cap.c, common/pfif.c or
+# common/edxl_rm.c with common/xml.c and xml_json.c, common/cap_sig.c with
+# common/xml.c and libxmlsec1).  Environment: FUZZ_CC (default clang),
 # FUZZ_SECONDS (short mode), FUZZ_TIMEOUT (seconds one input may take,
 # default 5).  Exit status: 0 clean, 1 a finding or a build failure,
 # 77 clang missing (CTest reports the test as skipped).
@@ -28,7 +29,7 @@ set -u
 
 FUZZ_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$FUZZ_DIR/../.." && pwd)
-TARGETS=(proto plan csv cap pfif edxl_rm)
+TARGETS=(proto plan csv cap cap_sig pfif edxl_rm)
 CC=${FUZZ_CC:-clang}
 TIMEOUT=${FUZZ_TIMEOUT:-5}
 
@@ -41,12 +42,13 @@ die() { echo "run.sh: $*" >&2; exit 1; }
 sources() {
     case $1 in
     proto) echo "$ROOT/common/proto.c" ;;
-    plan) echo "$ROOT"/common/plan*.c "$ROOT/common/person_fields.c" ;;
+    plan) echo "$ROOT"/common/plan*.c "$ROOT/common/person_fields.c" "$ROOT/common/cap_cert.c" ;;
     csv) echo "$ROOT/common/csv.c" ;;
     cap) echo "$ROOT/common/cap.c" "$ROOT/common/xml.c" "$ROOT/common/xml_json.c" ;;
+    cap_sig) echo "$ROOT/common/cap_sig.c" "$ROOT/common/cap_cert.c" "$ROOT/common/xml.c" ;;
     pfif) echo "$ROOT/common/pfif.c" "$ROOT/common/xml.c" "$ROOT/common/xml_json.c" ;;
     edxl_rm) echo "$ROOT/common/edxl_rm.c" "$ROOT/common/xml.c" "$ROOT/common/xml_json.c" ;;
-    *) die "unknown target $1 (proto, plan, csv, cap, pfif or edxl_rm)" ;;
+    *) die "unknown target $1 (proto, plan, csv, cap, cap_sig, pfif or edxl_rm)" ;;
     esac
 }
 dict() {
@@ -54,7 +56,7 @@ dict() {
     proto) echo "$FUZZ_DIR/json.dict" ;;
     plan) echo "$FUZZ_DIR/yaml.dict" ;;
     csv) echo "$FUZZ_DIR/csv.dict" ;;
-    cap | pfif | edxl_rm) echo "$FUZZ_DIR/xml.dict" ;;
+    cap | cap_sig | pfif | edxl_rm) echo "$FUZZ_DIR/xml.dict" ;;
     esac
 }
 max_len() {
@@ -62,7 +64,7 @@ max_len() {
     proto) echo 16384 ;;  # deep nesting and long strings fit
     plan) echo 65536 ;;   # the largest plan is 19 KB; the huge-scalar seed 60 KB
     csv) echo 131072 ;;   # past CSV_MAX_RECORD (64 KiB)
-    cap | pfif | edxl_rm) echo 270000 ;; # past XML_MAX_BYTES (256 KiB)
+    cap | cap_sig | pfif | edxl_rm) echo 270000 ;; # past XML_MAX_BYTES (256 KiB)
     esac
 }
 
@@ -74,8 +76,8 @@ build() { # BINDIR
     }
     command -v pkg-config >/dev/null 2>&1 || die "pkg-config not found"
     local libs
-    libs=$(pkg-config --cflags --libs yaml-0.1 jansson libxml-2.0) ||
-        die "yaml-0.1, jansson or libxml-2.0 missing"
+    libs=$(pkg-config --cflags --libs yaml-0.1 jansson libxml-2.0 xmlsec1-openssl) ||
+        die "yaml-0.1, jansson, libxml-2.0 or xmlsec1-openssl missing"
     mkdir -p "$bindir"
     for t in "${TARGETS[@]}"; do
         echo "run.sh: building fuzz_$t"
@@ -95,9 +97,10 @@ build() { # BINDIR
 seed_corpus() { # TARGET DIR
     mkdir -p "$2"
     cp "$FUZZ_DIR/corpus/$1/"* "$2/" 2>/dev/null
-    if [ "$1" = cap ] || [ "$1" = pfif ] || [ "$1" = edxl_rm ]; then # every good and hostile file of tests/TARGET
+    if [ "$1" = cap ] || [ "$1" = cap_sig ] || [ "$1" = pfif ] || [ "$1" = edxl_rm ]; then
+        # every good and hostile file of tests/TARGET (cap_sig: tests/cap)
         local x
-        for x in "$ROOT"/tests/"$1"/*/*.xml; do
+        for x in "$ROOT"/tests/"${1%_sig}"/*/*.xml; do
             cp "$x" "$2/$1-file-$(basename "$(dirname "$x")")-$(basename "$x")"
         done
     fi
