@@ -356,6 +356,7 @@ void server_free(struct muster *m)
     metrics_http_free(m->metrics_http);
     metrics_free(m->metrics);
     xml_schema_free(m->cap_schema);
+    xml_schema_free(m->sitrep_schema);
     health_free(m->health);
     frozen_free(m->frozen);
     staffing_free(m->staffing);

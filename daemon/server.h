@@ -61,6 +61,7 @@ struct muster {
     struct metrics *metrics;           /* counters and histograms (metrics.show) */
     struct metrics_http *metrics_http; /* GET /metrics (--metrics), or NULL */
     struct xml_schema *cap_schema;     /* the CAP 1.2 XSD, compiled at the first incident.cap */
+    struct xml_schema *sitrep_schema;  /* the EDXL-SitRep XSD, compiled at the first SitRep */
     uv_signal_t sig_int, sig_term, sig_hup;
     uv_timer_t housekeeping;
     uv_timer_t watchdog; /* WATCHDOG=1 to systemd, when it asks for it */
