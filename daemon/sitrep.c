@@ -293,28 +293,30 @@ static json_t *header(json_t *inc, const struct plan *plan, const struct sitrep_
     return h;
 }
 
-int sitrep_build(struct muster *m, int64_t id, const struct sitrep_stamp *st, json_t **out)
+json_t *sitrep_json(json_t *board, const struct plan *plan, const struct sitrep_stamp *st,
+                    int64_t now)
 {
-    json_t *board = NULL;
-    *out = NULL;
-    int rc = board_snapshot(m, id, &board);
-    json_t *inc = board ? json_object_get(board, "incident") : NULL;
-    if (rc == 0 && !json_is_object(inc))
-        rc = -ENOENT;
-    if (rc != 0) {
-        json_decref(board);
-        return rc < 0 ? rc : -ENOENT;
-    }
-    const struct plan *plan = frozen_plan(m, id);
-    json_t *s = header(inc, plan, st, server_now(m));
+    json_t *inc = json_object_get(board, "incident");
+    json_t *s = header(inc, plan, st, now);
     json_object_set_new(s, "ManagementReportingSummary",
                         json_pack("{s:o, s:o, s:o, s:o}", "SituationSummary", situation(board, inc),
                                   "CasualtyAndIllnessSummary", casualties(board),
                                   "ResponseResourcesTotals", resources(board, plan),
                                   "PlannedActions", planned(board, inc, plan)));
+    return s;
+}
+
+int sitrep_build(struct muster *m, int64_t id, const struct sitrep_stamp *st, json_t **out)
+{
+    json_t *board = NULL;
+    *out = NULL;
+    int rc = board_snapshot(m, id, &board);
+    if (rc == 0 && !json_is_object(json_object_get(board, "incident")))
+        rc = -ENOENT;
+    if (rc == 0)
+        *out = sitrep_json(board, frozen_plan(m, id), st, server_now(m));
     json_decref(board);
-    *out = s;
-    return 0;
+    return rc < 0 ? rc : rc > 0 ? -ENOENT : 0;
 }
 
 int sitrep_document(struct muster *m, int64_t id, const struct sitrep_stamp *st, char **xml)

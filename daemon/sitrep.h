@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 struct muster;
+struct plan;
 
 /* What a SitRep is numbered and stamped with. */
 struct sitrep_stamp {
@@ -20,6 +21,12 @@ struct sitrep_stamp {
     int64_t from, to; /* ForTimePeriod, ms since the epoch */
     int64_t next;     /* NextContact, 0 for none */
 };
+
+/* The canonical JSON of the SitRep of the incident whose board snapshot
+ * (board_snapshot) is board, under its frozen plan (NULL: no staffing
+ * roles), stamped st, written at now (ms): a new reference. */
+json_t *sitrep_json(json_t *board, const struct plan *plan, const struct sitrep_stamp *st,
+                    int64_t now);
 
 /* The canonical JSON of incident id's SitRep (edxl_sitrep.h), built from
  * its board snapshot: 0 with *out (new reference), -ENOENT, or -errno

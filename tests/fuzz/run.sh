@@ -17,9 +17,9 @@
 #   run.sh exec BINARY TARGET SECONDS WORKDIR
 #       Run one already-built target (CMake's clang build uses this).
 #
-# TARGET is proto, plan, csv or cap (built from common/proto.c, every
-# common/plan*.c with common/person_fields.c, common/csv.c, common/cap.c
-# with common/xml.c).  Environment: FUZZ_CC (default clang),
+# TARGET is proto, plan, csv, cap or edxl_sitrep (built from common/proto.c,
+# every common/plan*.c with common/person_fields.c, common/csv.c,
+# common/cap.c or common/edxl_sitrep.c with common/xml.c).  Environment: FUZZ_CC (default clang),
 # FUZZ_SECONDS (short mode), FUZZ_TIMEOUT (seconds one input may take,
 # default 5).  Exit status: 0 clean, 1 a finding or a build failure,
 # 77 clang missing (CTest reports the test as skipped).
@@ -27,7 +27,7 @@ set -u
 
 FUZZ_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$FUZZ_DIR/../.." && pwd)
-TARGETS=(proto plan csv cap)
+TARGETS=(proto plan csv cap edxl_sitrep)
 CC=${FUZZ_CC:-clang}
 TIMEOUT=${FUZZ_TIMEOUT:-5}
 
@@ -43,7 +43,8 @@ sources() {
     plan) echo "$ROOT"/common/plan*.c "$ROOT/common/person_fields.c" ;;
     csv) echo "$ROOT/common/csv.c" ;;
     cap) echo "$ROOT/common/cap.c" "$ROOT/common/xml.c" "$ROOT/common/xml_json.c" ;;
-    *) die "unknown target $1 (proto, plan, csv or cap)" ;;
+    edxl_sitrep) echo "$ROOT/common/edxl_sitrep.c" "$ROOT/common/xml.c" "$ROOT/common/xml_json.c" ;;
+    *) die "unknown target $1 (proto, plan, csv, cap or edxl_sitrep)" ;;
     esac
 }
 dict() {
@@ -51,7 +52,7 @@ dict() {
     proto) echo "$FUZZ_DIR/json.dict" ;;
     plan) echo "$FUZZ_DIR/yaml.dict" ;;
     csv) echo "$FUZZ_DIR/csv.dict" ;;
-    cap) echo "$FUZZ_DIR/xml.dict" ;;
+    cap | edxl_sitrep) echo "$FUZZ_DIR/xml.dict" ;;
     esac
 }
 max_len() {
@@ -59,7 +60,7 @@ max_len() {
     proto) echo 16384 ;;  # deep nesting and long strings fit
     plan) echo 65536 ;;   # the largest plan is 19 KB; the huge-scalar seed 60 KB
     csv) echo 131072 ;;   # past CSV_MAX_RECORD (64 KiB)
-    cap) echo 270000 ;;   # past XML_MAX_BYTES (256 KiB)
+    cap | edxl_sitrep) echo 270000 ;; # past XML_MAX_BYTES (256 KiB)
     esac
 }
 
@@ -81,6 +82,7 @@ build() { # BINDIR
             -Wno-unused-parameter -fsanitize=fuzzer,address,undefined \
             -fno-sanitize-recover=all -I"$ROOT/common" \
             -DCAP_XSD_PATH="\"$ROOT/docs/standards/cap-1.2.xsd\"" \
+            -DSITREP_XSD_DIR="\"$ROOT/docs/standards\"" \
             "$FUZZ_DIR/fuzz_$t.c" $(sources "$t") $libs -o "$bindir/fuzz_$t" ||
             die "building fuzz_$t failed"
     done
@@ -90,10 +92,11 @@ build() { # BINDIR
 seed_corpus() { # TARGET DIR
     mkdir -p "$2"
     cp "$FUZZ_DIR/corpus/$1/"* "$2/" 2>/dev/null
-    if [ "$1" = cap ]; then # every good and hostile file of tests/cap
-        local x
-        for x in "$ROOT"/tests/cap/*/*.xml; do
-            cp "$x" "$2/cap-file-$(basename "$(dirname "$x")")-$(basename "$x")"
+    if [ "$1" = cap ] || [ "$1" = edxl_sitrep ]; then # the format's good and hostile files
+        local x dir=cap
+        [ "$1" = cap ] || dir=sitrep
+        for x in "$ROOT"/tests/$dir/*/*.xml; do
+            cp "$x" "$2/$dir-file-$(basename "$(dirname "$x")")-$(basename "$x")"
         done
     fi
     if [ "$1" = plan ]; then
