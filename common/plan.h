@@ -262,6 +262,14 @@ struct plan_cap {
     int cancel; /* enum plan_cap_cancel: what a Cancel does */
 };
 
+/* Periodic EDXL-SitReps while an incident is active (docs/interop.md):
+ * every_ms == 0 when the plan has no sitrep section. */
+struct plan_sitrep {
+    int64_t every_ms; /* one SitRep each period from the standup */
+    char **to;        /* the ladders it goes to: agency ids, "gold", "duty" */
+    size_t nto;
+};
+
 /* The level cap maps <severity> of event code to: 0 when none; *ev set to the
  * event (NULL: the code is not mapped). */
 int plan_cap_level(const struct plan_cap *cap, const char *code, const char *severity,
@@ -315,6 +323,7 @@ struct plan {
     struct plan_import import;  /* ncolumns == 0 when the plan has none */
     struct plan_public public_; /* nlanguages == 0 when the plan has none */
     struct plan_cap cap;        /* nsenders == 0 when the plan has none */
+    struct plan_sitrep sitrep;  /* every_ms == 0 when the plan has none */
 };
 
 /* Collected "file:line:column: message" strings. */
