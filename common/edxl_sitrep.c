@@ -26,15 +26,6 @@ static const char *const elsewhere[] = {"PersonDetails",    EDXL_CT_NS, "PersonN
 
 static const struct xml_shape shape = {"EDXL-SitRep 1.0", "SitRep", SITREP_NS, repeated, elsewhere};
 
-struct xml_schema *sitrep_schema_open(char *err, size_t errlen)
-{
-    const struct xml_xsd docs[] = {
-        {"edxl-sitrep-1.0.xsd", sitrep_xsd, sitrep_xsd_len},
-        {"edxl-ct-1.0-sitrep.xsd", sitrep_ct_xsd, sitrep_ct_xsd_len},
-    };
-    return xml_schema_open_set(docs, 2, err, errlen);
-}
-
 /* A count the schema checked (a nonNegativeInteger's text), at most
  * 10^12 (so that a sum of them cannot overflow). */
 static long long count_of(const json_t *o, const char *name)

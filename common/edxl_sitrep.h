@@ -22,15 +22,12 @@
 
 struct xml_schema;
 
-/* The schemas, built in from docs/standards/ (files CMake generates). */
+/* The schemas, built in from docs/standards/ (files CMake generates);
+ * sitrep.h's sitrep_schema_open compiles them as one set. */
 extern const unsigned char sitrep_xsd[];
 extern const size_t sitrep_xsd_len;
 extern const unsigned char sitrep_ct_xsd[];
 extern const size_t sitrep_ct_xsd_len;
-
-/* Compile the SitRep schema with its EDXL-CT import from the built-in
- * set: the schema (xml_schema_free), or NULL with err set. */
-struct xml_schema *sitrep_schema_open(char *err, size_t errlen);
 
 /*
  * Read an EDXL-SitRep from buf (len bytes) against schema: 0 with *out

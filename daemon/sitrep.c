@@ -319,6 +319,15 @@ int sitrep_build(struct muster *m, int64_t id, const struct sitrep_stamp *st, js
     return rc < 0 ? rc : rc > 0 ? -ENOENT : 0;
 }
 
+struct xml_schema *sitrep_schema_open(char *err, size_t errlen)
+{
+    const struct xml_xsd docs[] = {
+        {"edxl-sitrep-1.0.xsd", sitrep_xsd, sitrep_xsd_len},
+        {"edxl-ct-1.0-sitrep.xsd", sitrep_ct_xsd, sitrep_ct_xsd_len},
+    };
+    return xml_schema_open_set(docs, 2, err, errlen);
+}
+
 int sitrep_document(struct muster *m, int64_t id, const struct sitrep_stamp *st, char **xml)
 {
     json_t *s = NULL;

@@ -8,11 +8,13 @@
 #ifndef MUSTER_SITREP_H
 #define MUSTER_SITREP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
 
 struct muster;
+struct xml_schema;
 struct plan;
 
 /* What a SitRep is numbered and stamped with. */
@@ -33,6 +35,11 @@ json_t *sitrep_json(json_t *board, const struct plan *plan, const struct sitrep_
  * when the store could not be read. */
 int sitrep_build(struct muster *m, int64_t incident_id, const struct sitrep_stamp *st,
                  json_t **out);
+
+/* Compile the built-in SitRep schema with its EDXL-CT import (one set,
+ * nothing read from disk): the schema (xml_schema_free), or NULL with err
+ * set. */
+struct xml_schema *sitrep_schema_open(char *err, size_t errlen);
 
 /* The same written as a document and checked against the built-in
  * schema: 0 with *xml (malloc'd), or -errno (-EPROTO: the document
