@@ -212,8 +212,10 @@ long)
                 "$merged" "$jobdir/corpus-$t" >"$work/merge-$t.log" 2>&1 ||
                 { tail -20 "$work/merge-$t.log" >&2; die "merging fuzz_$t failed"; }
             added=0
+            mkdir -p "$FUZZ_DIR/corpus/$t"
             for f in "$merged"/*; do
-                case $(basename "$f") in seed-* | plan-file-*) continue ;; esac
+                # seeds, and the sample files seed_corpus copies in at run time
+                case $(basename "$f") in seed-* | *-file-*) continue ;; esac
                 [ -e "$FUZZ_DIR/corpus/$t/$(basename "$f")" ] && continue
                 cp "$f" "$FUZZ_DIR/corpus/$t/" && added=$((added + 1))
             done
