@@ -63,8 +63,10 @@ for f in "$T"/sr-*.xml; do
 done
 ! grep -q -e Quorum -e 07700900111 "$T/web.log" || fail "a periodic SitRep carries personal data"
 grep -q '<ReportNumber>6</ReportNumber>' "$T"/sr-*.xml || fail "no SitRep numbered 6"
-grep -q '<FromDateTime>2026-12-18T17:30:0.Z</FromDateTime>' "$T"/sr-*.xml ||
-    fail "SitRep 6 is not for its period (17:30 to 18:00)"
+created=$(m --json status "$a" | jq '.board.incident.created_at')
+from=$(date -u -d "@$(((created + 5 * 1800000) / 1000))" '+%Y-%m-%dT%H:%M:%SZ')
+grep -q "<FromDateTime>$from</FromDateTime>" "$T"/sr-*.xml ||
+    fail "SitRep 6 is not for its period (from $from, the standup + 5 x 30m)"
 
 # A 2-second period fires on the daemon's own timer, and stops at stand-down.
 b=$(m incident standup --plan fast --level 1 --exercise --operation FAST | head -n 1)
