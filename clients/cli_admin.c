@@ -86,7 +86,9 @@ static void print_table(json_t *csv)
 
 static void print_report(json_t *r)
 {
-    if (report_out)
+    if (!strcmp(report_format, "sitrep"))
+        fputs(json_string_value(json_object_get(r, "sitrep")), stdout);
+    else if (report_out)
         write_report(r);
     else if (!strcmp(report_format, "json"))
         cli_print_json(stdout, json_object_get(r, "report"));
@@ -114,9 +116,12 @@ case 't':
     break;
     SUBOPTS_END
     if (optind != argc - 1 || (strcmp(report_format, "md") && strcmp(report_format, "json") &&
-                               strcmp(report_format, "csv")))
-        return die_usage("usage: muster report INCIDENT [--format md|json|csv [--table NAME]]"
-                         " [--out DIR]");
+                               strcmp(report_format, "csv") && strcmp(report_format, "sitrep")))
+        return die_usage("usage: muster report INCIDENT [--format md|json|csv|sitrep"
+                         " [--table NAME]] [--out DIR]");
+    if (!strcmp(report_format, "sitrep") && (report_out || report_table))
+        return die_usage("USAGE: --format sitrep writes one EDXL-SitRep document to standard"
+                         " output, without --out or --table");
     if (!report_out && !strcmp(report_format, "csv") && !report_table)
         return die_usage("USAGE: the CSV report is several tables and one CSV file holds one:"
                          " choose one with --table NAME (agencies, channels, staffing, ...),"
@@ -125,8 +130,10 @@ case 't':
         return die_usage("USAGE: --table goes with --format csv, without --out");
     bool json = cli->json;
     cli->json = false;
-    int rc = call_document(cli, "gold", "report.show", json_pack("{s:s}", "incident", argv[optind]),
-                           print_report);
+    json_t *args = json_pack("{s:s}", "incident", argv[optind]);
+    if (!strcmp(report_format, "sitrep"))
+        json_object_set_new(args, "format", json_string("sitrep"));
+    int rc = call_document(cli, "gold", "report.show", args, print_report);
     cli->json = json;
     return rc ? rc : report_rc;
 }

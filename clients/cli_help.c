@@ -151,11 +151,13 @@ static const struct help helps[] = {
      "Open alarms (agency unreachable, referral unanswered, breach, shift short);\n"
      "--all: cleared ones too.\n"},
     {"alarm", "clear", "ID [--note TEXT]", "duty", "Clear an alarm: its ladder stops.\n"},
-    {"report", NULL, "INCIDENT [--format md|json|csv] [--table NAME] [--out DIR]", "gold",
+    {"report", NULL, "INCIDENT [--format md|json|csv|sitrep] [--table NAME] [--out DIR]", "gold",
      "The stand-down report, built now; with --out written as files to DIR (report.md,\n"
      "report.json and one NAME.csv a table).  --format csv writes one CSV table to standard\n"
      "output, the one --table names (agencies, channels, staffing, pathways, alarms, actions,\n"
-     "urgent, age_bands, languages, victims_code, audit_head): one CSV file is one table.\n"},
+     "urgent, age_bands, languages, victims_code, audit_head): one CSV file is one table.\n"
+     "--format sitrep writes the incident's EDXL-SitRep 1.0 (XML, counts only; the board's\n"
+     "counts) to standard output.\n"},
     {"audit", "verify", "[--db FILE [--anchor FILE] [--public FILE]]", "gold",
      "Check the signed audit chain: through musterd, or offline on a database\n"
      "copy with --db.\n"},

@@ -204,6 +204,7 @@ void plan_free(struct plan *plan)
     free(plan->public_.sender);
     cap_free(&plan->cap);
     exchange_free(&plan->exchange);
+    strings_free(plan->sitrep.to, plan->sitrep.nto);
     for (size_t i = 0; i < plan->nlevels; i++) {
         free(plan->levels[i].name);
         free(plan->levels[i].description);

@@ -306,6 +306,14 @@ struct plan_cap {
     int cancel; /* enum plan_cap_cancel: what a Cancel does */
 };
 
+/* Periodic EDXL-SitReps while an incident is active (docs/interop.md):
+ * every_ms == 0 when the plan has no sitrep section. */
+struct plan_sitrep {
+    int64_t every_ms; /* one SitRep each period from the standup */
+    char **to;        /* the ladders it goes to: agency ids, "gold", "duty" */
+    size_t nto;
+};
+
 /* The level cap maps event code to, for <severity> and <urgency> (either
  * may be NULL): the severity's level, raised to the urgency's; 0 when none
  * (or the urgency's is 0); *ev set to the event (NULL: not mapped). */
@@ -370,6 +378,7 @@ struct plan {
     struct plan_public public_;    /* nlanguages == 0 when the plan has none */
     struct plan_cap cap;           /* nsenders == 0 when the plan has none */
     struct plan_exchange exchange; /* domain == NULL when the plan has none */
+    struct plan_sitrep sitrep;     /* every_ms == 0 when the plan has none */
 };
 
 /* Collected "file:line:column: message" strings. */

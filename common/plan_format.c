@@ -444,6 +444,13 @@ static const struct field exchange_fields[] = {
 
 static const struct schema exchange_schema = {"exchange", sizeof(struct plan_exchange),
                                               FIELDS(exchange_fields), NULL};
+static const struct field sitrep_fields[] = {
+    F_DURATION_REQ("every", plan_sitrep, every_ms, SECONDS(1), DAYS(1)),
+    F_STRSET("to", plan_sitrep, to, nto, REQUIRED, 1, 50, 40, NULL),
+};
+
+static const struct schema sitrep_schema = {"sitrep", sizeof(struct plan_sitrep),
+                                            FIELDS(sitrep_fields), NULL};
 
 /* The "plan:" mapping fills the head of struct plan itself. */
 static const struct field head_fields[] = {
@@ -471,6 +478,7 @@ static const struct field plan_fields[] = {
     F_MAP("public", plan, public_, OPTIONAL, &public_schema),
     F_MAP("cap", plan, cap, OPTIONAL, &cap_schema),
     F_MAP("exchange", plan, exchange, OPTIONAL, &exchange_schema),
+    F_MAP("sitrep", plan, sitrep, OPTIONAL, &sitrep_schema),
 };
 
 const struct schema plan_root_schema = {"the plan file", sizeof(struct plan), FIELDS(plan_fields),

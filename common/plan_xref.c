@@ -642,6 +642,19 @@ static void persons_check(struct ctx *c, const struct node *root, const struct p
 
 /* ---- the whole file ----------------------------------------------------- */
 
+/* Every SitRep destination is a ladder of this plan: an agency, or gold
+ * or duty when the command section gives them one. */
+static void sitrep_check_to(struct ctx *c, const struct node *root, const struct plan *plan)
+{
+    const struct node *seq = plan_map_get(plan_map_get(root, "sitrep"), "to");
+    for (size_t i = 0; seq && i < plan->sitrep.nto; i++)
+        if (!plan_ladder_find(plan, plan->sitrep.to[i]))
+            plan_fail(c, &plan_seq_get(seq, i)->mark,
+                      "sitrep: \"%s\" is not an agency of this plan, nor gold or duty with a"
+                      " ladder in its command section",
+                      plan->sitrep.to[i]);
+}
+
 /* Cross-references, once the whole file is loaded (keys come in any order). */
 /* Every CAP event maps some severity, and only to levels the plan has. */
 static void cap_check_levels(struct ctx *c, const struct node *root, const struct plan *plan)
@@ -690,4 +703,5 @@ void plan_post_root(struct ctx *c, const struct node *root, void *obj)
     check_unique_ids(c, plan_map_get(plan_map_get(root, "exchange"), "parties"), "exchange party",
                      plan->exchange.parties, sizeof(*plan->exchange.parties),
                      plan->exchange.nparties);
+    sitrep_check_to(c, root, plan);
 }

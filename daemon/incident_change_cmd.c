@@ -27,6 +27,7 @@
 #include "paging.h"
 #include "plan.h"
 #include "server.h"
+#include "sitrep_period.h"
 #include "staffing.h"
 #include "store.h"
 
@@ -196,6 +197,8 @@ static int amend_apply(struct cmd_ctx *c, struct amend *a, json_t **result)
         json_object_set_new(ev, "by", json_string(c->actor));
         rc = outbox_event(c->m, c->outbox, a->inc.id, a->inc.ref, "incident.amended", ev, c->now);
     }
+    if (rc == 0) /* the amended plan may add, change or drop its SitReps */
+        rc = sitrep_period_after_commit(c->m, c->outbox);
     if (rc == 0)
         outbox_log(c->outbox, "incident %s: plan amended to version %d by %s: %s", a->inc.ref,
                    version, c->principal, a->summary);

@@ -28,6 +28,7 @@
 #include "staffing.h"
 #include "plan.h"
 #include "server.h"
+#include "sitrep_period.h"
 #include "store.h"
 
 static const char SQL_ACTIVE_OP[] = "SELECT ref FROM incidents WHERE state = 'active'"
@@ -164,6 +165,8 @@ static int cmd_standup(struct cmd_ctx *c)
     }
     if (rc == 0)
         rc = paging_incident_first(c->m, c->outbox, id, c->now);
+    if (rc == 0)
+        rc = sitrep_period_after_commit(c->m, c->outbox); /* its first period's end */
     if (rc != 0) {
         json_decref(data);
         return dispatch_storage_fail(c, rc);

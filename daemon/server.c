@@ -21,6 +21,7 @@
 #include "paging.h"
 #include "staffing.h"
 #include "persons.h"
+#include "sitrep_period.h"
 #include "frozen.h"
 #include "health.h"
 #include "metrics.h"
@@ -256,6 +257,11 @@ static int persons_part(struct muster *m)
     return persons_open(m, &m->persons);
 }
 
+static int sitrep_part(struct muster *m)
+{
+    return sitrep_period_open(m, &m->sitrep_period);
+}
+
 static int metrics_part(struct muster *m)
 {
     return metrics_open(m, &m->metrics);
@@ -290,6 +296,7 @@ static const struct {
     {"paging", paging_part},
     {"staffing", staffing_part},
     {"persons", persons_part},
+    {"the periodic SitReps", sitrep_part},
     {"the health timer", health_part},
     {"the metrics endpoint (--metrics)", metrics_http_part},
     {"the signal handlers", signals_open},
@@ -338,6 +345,7 @@ void server_close(struct muster *m)
         staffing_close(m->staffing);
     if (m->persons)
         persons_close(m->persons);
+    sitrep_period_close(m->sitrep_period);
     health_close(m->health);
     metrics_http_close(m->metrics_http);
     feed_close(m->feed);
@@ -354,11 +362,13 @@ void server_free(struct muster *m)
 {
     control_cancel(m->control); /* their drop functions use the modules below */
     persons_free(m->persons);
+    sitrep_period_free(m->sitrep_period);
     metrics_http_free(m->metrics_http);
     metrics_free(m->metrics);
     xml_schema_free(m->cap_schema);
     xml_schema_free(m->pfif_schema);
     xml_schema_free(m->rm_schema);
+    xml_schema_free(m->sitrep_schema);
     health_free(m->health);
     frozen_free(m->frozen);
     staffing_free(m->staffing);

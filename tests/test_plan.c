@@ -2538,7 +2538,7 @@ static const struct text_case structure_cases[] = {
     {"--- !!map\na: 1\n", "t.yaml:1:5: tags are not allowed\n"},
     {"a: [[[[[[[1]]]]]]]\n", /* depth 8: structure is fine */
      "t.yaml:1:1: unknown key \"a\" in the plan file (expected one of: plan, levels, "
-     "hub, agencies, paging, staffing, persons, command, import, public, cap, exchange)\n"
+     "hub, agencies, paging, staffing, persons, command, import, public, cap, exchange, sitrep)\n"
      "t.yaml:1:1: missing required key \"plan\" in the plan file\n"
      "t.yaml:1:1: missing required key \"levels\" in the plan file\n"
      "t.yaml:1:1: missing required key \"hub\" in the plan file\n"
@@ -2623,12 +2623,12 @@ static void test_too_many_errors(void **state)
     assert_int_equal(errs.count, PLAN_MAX_ERRORS + 1);
     assert_string_equal(errs.msg[0], "t.yaml:1:1: unknown key \"k0\" in the plan file (expected "
                                      "one of: plan, levels, hub, agencies, paging, staffing, "
-                                     "persons, command, import, public, cap, exchange)");
+                                     "persons, command, import, public, cap, exchange, sitrep)");
     assert_string_equal(
         errs.msg[PLAN_MAX_ERRORS - 1],
         "t.yaml:50:1: unknown key \"k49\" in the plan file (expected one of: "
         "plan, levels, hub, agencies, paging, staffing, persons, command, import, public, cap, "
-        "exchange)");
+        "exchange, sitrep)");
     assert_string_equal(errs.msg[PLAN_MAX_ERRORS],
                         "t.yaml: too many errors, only the first 50 are shown");
     plan_errors_free(&errs);

@@ -37,6 +37,8 @@ want usr/share/muster/standards/cap-1.2.xsd 644
 want usr/share/muster/standards/pfif-1.4.xsd 644
 want usr/share/muster/standards/edxl-rm-1.0-msg.xsd 644
 want usr/share/muster/standards/edxl-rm-1.0-ct.xsd 644
+want usr/share/muster/standards/edxl-sitrep-1.0.xsd 644
+want usr/share/muster/standards/edxl-ct-1.0-sitrep.xsd 644
 want usr/libexec/muster/page-sms 755
 want usr/libexec/muster/page-dry-run 755
 want usr/libexec/muster/dry-run/page-sms 777 l
@@ -49,7 +51,7 @@ for l in en pl lt ro pt; do want "usr/share/muster/web-i18n/$l.json" 644; done
 want usr/lib/ocf/resource.d/muster/musterd 755
 # Nothing else but the web pages, their translations and the documents.
 others=$(grep -v -e '^usr/share/muster/web/' -e '^usr/share/muster/web-i18n/' -e '^usr/share/doc/muster/' "$T/files" | wc -l)
-[ "$others" = 28 ] || fail "unexpected files installed: $(cat "$T/files")"
+[ "$others" = 30 ] || fail "unexpected files installed: $(cat "$T/files")"
 ! grep -v ' 644 f$\| 755 f$\| 777 l$' "$T/files" || fail "a file with an odd mode"
 ok "$(wc -l <"$T/files") files, with their modes"
 

@@ -1,7 +1,8 @@
 /*
  * tests/fuzz/fuzz_xml.h - what every libFuzzer target of an XML exchange
- * format reader does (fuzz_cap.c, fuzz_pfif.c, fuzz_edxl_rm.c): compile
- * the format's schema once, then for each input: whatever is read must
+ * format reader does (fuzz_cap.c, fuzz_pfif.c, fuzz_edxl_rm.c,
+ * fuzz_edxl_sitrep.c): compile the format's schema once, then for each
+ * input: whatever is read must
  * survive the round trip (written back, valid against the schema, read
  * again to the same canonical JSON); a refusal must name where ("/..." or
  * "line N") and keep nothing.  Include it in one target file.

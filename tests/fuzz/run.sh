@@ -17,11 +17,12 @@
 #   run.sh exec BINARY TARGET SECONDS WORKDIR
 #       Run one already-built target (CMake's clang build uses this).
 #
-# TARGET is proto, plan, csv, cap, cap_sig, pfif or edxl_rm (built from
-# common/proto.c, every common/plan*.c with common/person_fields.c and
-# common/cap_cert.c, common/csv.c, common/cap.c, common/pfif.c or
-# common/edxl_rm.c with common/xml.c and xml_json.c, common/cap_sig.c with
-# common/xml.c and libxmlsec1).  Environment: FUZZ_CC (default clang),
+# TARGET is proto, plan, csv, cap, cap_sig, pfif, edxl_rm or edxl_sitrep
+# (built from common/proto.c, every common/plan*.c with
+# common/person_fields.c and common/cap_cert.c, common/csv.c, common/cap.c,
+# common/pfif.c, common/edxl_rm.c or common/edxl_sitrep.c with
+# common/xml.c and xml_json.c, common/cap_sig.c with common/xml.c and
+# libxmlsec1).  Environment: FUZZ_CC (default clang),
 # FUZZ_SECONDS (short mode), FUZZ_TIMEOUT (seconds one input may take,
 # default 5).  Exit status: 0 clean, 1 a finding or a build failure,
 # 77 clang missing (CTest reports the test as skipped).
@@ -29,7 +30,7 @@ set -u
 
 FUZZ_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$FUZZ_DIR/../.." && pwd)
-TARGETS=(proto plan csv cap cap_sig pfif edxl_rm)
+TARGETS=(proto plan csv cap cap_sig pfif edxl_rm edxl_sitrep)
 CC=${FUZZ_CC:-clang}
 TIMEOUT=${FUZZ_TIMEOUT:-5}
 
@@ -48,7 +49,8 @@ sources() {
     cap_sig) echo "$ROOT/common/cap_sig.c" "$ROOT/common/cap_cert.c" "$ROOT/common/xml.c" ;;
     pfif) echo "$ROOT/common/pfif.c" "$ROOT/common/xml.c" "$ROOT/common/xml_json.c" ;;
     edxl_rm) echo "$ROOT/common/edxl_rm.c" "$ROOT/common/xml.c" "$ROOT/common/xml_json.c" ;;
-    *) die "unknown target $1 (proto, plan, csv, cap, cap_sig, pfif or edxl_rm)" ;;
+    edxl_sitrep) echo "$ROOT/common/edxl_sitrep.c" "$ROOT/common/xml.c" "$ROOT/common/xml_json.c" ;;
+    *) die "unknown target $1 (proto, plan, csv, cap, cap_sig, pfif, edxl_rm or edxl_sitrep)" ;;
     esac
 }
 dict() {
@@ -56,7 +58,7 @@ dict() {
     proto) echo "$FUZZ_DIR/json.dict" ;;
     plan) echo "$FUZZ_DIR/yaml.dict" ;;
     csv) echo "$FUZZ_DIR/csv.dict" ;;
-    cap | cap_sig | pfif | edxl_rm) echo "$FUZZ_DIR/xml.dict" ;;
+    cap | cap_sig | pfif | edxl_rm | edxl_sitrep) echo "$FUZZ_DIR/xml.dict" ;;
     esac
 }
 max_len() {
@@ -64,7 +66,7 @@ max_len() {
     proto) echo 16384 ;;  # deep nesting and long strings fit
     plan) echo 65536 ;;   # the largest plan is 19 KB; the huge-scalar seed 60 KB
     csv) echo 131072 ;;   # past CSV_MAX_RECORD (64 KiB)
-    cap | cap_sig | pfif | edxl_rm) echo 270000 ;; # past XML_MAX_BYTES (256 KiB)
+    cap | cap_sig | pfif | edxl_rm | edxl_sitrep) echo 270000 ;; # past XML_MAX_BYTES (256 KiB)
     esac
 }
 
@@ -88,6 +90,7 @@ build() { # BINDIR
             -DCAP_XSD_PATH="\"$ROOT/docs/standards/cap-1.2.xsd\"" \
             -DPFIF_XSD_PATH="\"$ROOT/docs/standards/pfif-1.4.xsd\"" \
             -DEDXL_RM_XSD_DIR="\"$ROOT/docs/standards\"" \
+            -DSITREP_XSD_DIR="\"$ROOT/docs/standards\"" \
             "$FUZZ_DIR/fuzz_$t.c" $(sources "$t") $libs -o "$bindir/fuzz_$t" ||
             die "building fuzz_$t failed"
     done
@@ -97,13 +100,16 @@ build() { # BINDIR
 seed_corpus() { # TARGET DIR
     mkdir -p "$2"
     cp "$FUZZ_DIR/corpus/$1/"* "$2/" 2>/dev/null
-    if [ "$1" = cap ] || [ "$1" = cap_sig ] || [ "$1" = pfif ] || [ "$1" = edxl_rm ]; then
-        # every good and hostile file of tests/TARGET (cap_sig: tests/cap)
-        local x
-        for x in "$ROOT"/tests/"${1%_sig}"/*/*.xml; do
+    case $1 in
+    cap | cap_sig | pfif | edxl_rm | edxl_sitrep)
+        # every good and hostile file of the format's tests/ directory
+        local x dir=${1%_sig}
+        [ "$1" != edxl_sitrep ] || dir=sitrep
+        for x in "$ROOT"/tests/$dir/*/*.xml; do
             cp "$x" "$2/$1-file-$(basename "$(dirname "$x")")-$(basename "$x")"
         done
-    fi
+        ;;
+    esac
     if [ "$1" = plan ]; then
         local f
         for f in "$ROOT"/plans/*.yaml "$ROOT"/tests/plans/*.yaml; do
@@ -217,7 +223,9 @@ long)
                 "$merged" "$jobdir/corpus-$t" >"$work/merge-$t.log" 2>&1 ||
                 { tail -20 "$work/merge-$t.log" >&2; die "merging fuzz_$t failed"; }
             added=0
+            mkdir -p "$FUZZ_DIR/corpus/$t"
             for f in "$merged"/*; do
+                # seeds, and the sample files seed_corpus copies in at run time
                 case $(basename "$f") in seed-* | *-file-*) continue ;; esac
                 [ -e "$FUZZ_DIR/corpus/$t/$(basename "$f")" ] && continue
                 cp "$f" "$FUZZ_DIR/corpus/$t/" && added=$((added + 1))
