@@ -324,7 +324,6 @@ static void control_committed(void *arg, int status)
     else
         outbox_flush(c->m, &c->outbox);
     control_flush(c);
-    store_checkpoint_due(c->m->store); /* the replies and pages are out first */
     control_fill(c);
     control_run(c);
 }

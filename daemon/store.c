@@ -75,35 +75,6 @@ static void store_config(void)
     (void)sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, (int)STMT_SPILL);
 }
 
-/* SQLite's own automatic checkpoint threshold (wal_autocheckpoint). */
-enum { WAL_CHECKPOINT_PAGES = 1000 };
-
-/* After every commit (SQLite's wal hook, which replaces its automatic
- * checkpoint): a commit on the worker thread leaves the checkpoint to
- * store_checkpoint_due, after its replies and pages are out; any other
- * checkpoints at once, as SQLite would have. */
-static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
-{
-    struct store *st = arg;
-    if (pages < WAL_CHECKPOINT_PAGES)
-        return SQLITE_OK;
-    if (st->async_commit)
-        st->checkpoint_due = true;
-    else
-        (void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-    return SQLITE_OK;
-}
-
-void store_checkpoint_due(struct store *st)
-{
-    if (!st->checkpoint_due || !sqlite3_get_autocommit(st->db))
-        return;
-    st->checkpoint_due = false;
-    int rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-    if (rc != SQLITE_OK && rc != SQLITE_BUSY)
-        log_warnx("store: checkpoint failed: %s", sqlite3_errstr(rc));
-}
-
 int store_open(const char *path, struct store **out)
 {
     store_config();
@@ -130,7 +101,6 @@ int store_open(const char *path, struct store **out)
                              "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;")) != 0 ||
         (rc = namefold_sql_register(st->db)) != 0)
         goto done;
-    sqlite3_wal_hook(st->db, wal_hook, st);
     rc = store__migrate(st, path);
 done:
     if (rc != 0) {
@@ -382,9 +352,7 @@ static void commit_work(uv_work_t *w)
     int64_t rows = 0;
     char hash[65];
     bool due = store__anchor_due(st, &rows, hash);
-    st->async_commit = true;
     int rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
-    st->async_commit = false;
     st->commit_rc = rc;
     st->commit_errno = rc != SQLITE_OK ? sqlite3_system_errno(st->db) : 0;
     st->anchor_tried = false;

@@ -125,15 +125,6 @@ typedef void store_commit_cb(void *arg, int status);
 int store_commit_async(struct store *st, uv_loop_t *loop, store_commit_cb *cb, void *arg);
 
 /*
- * Checkpoint the WAL if the last commit left it past SQLite's automatic
- * threshold (1,000 pages).  SQLite would do that inside the COMMIT, on the
- * worker thread, before cb could send the batch's replies and pages; the
- * caller calls this after it has sent them, outside any transaction.
- * Commits made with store_exec check by themselves, as SQLite would.
- */
-void store_checkpoint_due(struct store *st);
-
-/*
  * Anchor the audit trail outside the database (see audit.h): load the
  * signing key KEYS_DIR/audit.key and open DB.anchor (O_APPEND, 0600).
  * From then on every asynchronous commit that added audit rows appends the

@@ -37,8 +37,6 @@ struct store {
     int begin_err;    /* a BEGIN that failed in this batch: not tried again */
     store_commit_cb *commit_cb;
     void *commit_arg;
-    bool async_commit;   /* a commit on the worker thread: checkpoint after it */
-    bool checkpoint_due; /* that commit left the WAL past WAL_CHECKPOINT_PAGES */
     /* the audit anchor (audit.h): written by the commit's worker thread */
     bool anchoring;
     struct audit_key akey;
