@@ -392,6 +392,30 @@ int paging_incident_start(struct muster *m, struct outbox *ob, int64_t incident_
     return rc ? rc : paging_rearm_after_commit(m, ob);
 }
 
+/* Step pages due[0..n) under one savepoint: 0 when every one was
+ * stepped, else -errno with all of them undone (the savepoint rolled back,
+ * their outbox items dropped). */
+static int step_all(struct paging *p, struct outbox *ob, const struct due *due, size_t n,
+                    int64_t now)
+{
+    struct store *st = p->m->store;
+    size_t mark = ob->count;
+    int depth = store_savepoint_depth(st);
+    int rc = store_savepoint(st);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = step_page(p, ob, &due[i], now);
+    if (rc == 0 && (rc = store_savepoint_release(st)) == 0)
+        return 0;
+    if (store_savepoint_depth(st) > depth)
+        store_savepoint_rollback(st);
+    outbox_truncate(ob, mark);
+    return rc;
+}
+
+/* The standup's first attempts, in its own transaction.  Savepoints cost
+ * a statement journal each, so all the pages are stepped under one; only
+ * when one of them fails are they stepped again one by one, each under
+ * its own (step_guarded), as the paging tick does. */
 int paging_incident_first(struct muster *m, struct outbox *ob, int64_t incident_id, int64_t now)
 {
     if (!m->paging) /* no paging (a unit test's daemon): nothing steps pages */
@@ -399,8 +423,9 @@ int paging_incident_first(struct muster *m, struct outbox *ob, int64_t incident_
     struct due *due = calloc(PAGING_TICK_BATCH, sizeof(*due));
     size_t n = 0;
     int rc = due ? due_load(m, incident_id, due, &n, now) : -ENOMEM;
-    for (size_t i = 0; rc == 0 && i < n; i++)
-        step_guarded(m->paging, ob, &due[i], now);
+    if (rc == 0 && n > 0 && step_all(m->paging, ob, due, n, now) != 0)
+        for (size_t i = 0; i < n; i++)
+            step_guarded(m->paging, ob, &due[i], now);
     free(due);
     return rc;
 }

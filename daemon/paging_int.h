@@ -39,6 +39,7 @@ struct paging {
     struct channels *channels;
     struct paging_session *sessions;
     size_t nsessions, capsessions;
+    size_t session_next; /* where paging__session_find looks first */
     bool tick_queued, rearm_queued;
     int64_t public_seq; /* ids of the public door's messages (paging_public.c) */
 };

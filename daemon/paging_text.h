@@ -53,6 +53,11 @@ char *paging_notice_text(const struct page_facts *f);
 /* The page as a JSON object with subject and text (new reference). */
 json_t *paging_json(const struct page_facts *f, const char *subject, const char *text);
 
+/* The same page as compact JSON text (malloc'd), as json_dumps of
+ * paging_json with JSON_COMPACT would write it, made without building the
+ * object; NULL when memory ran out.  Every string must be valid UTF-8. */
+char *paging_page_json(const struct page_facts *f, const char *subject, const char *text);
+
 /* A fresh acknowledgement code: 8 characters of Crockford base32 (no I, L,
  * O, U), easy to read over a phone.  buf holds at least 9 bytes. */
 void paging_ack_code(char buf[9]);
