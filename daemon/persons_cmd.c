@@ -44,10 +44,12 @@ static bool valid_date(const char *s)
     const char *end = strptime(s, "%Y-%m-%d", &tm);
     if (!end || *end || strlen(s) != 10)
         return false;
-    struct tm check = tm;
-    check.tm_isdst = -1;
-    mktime(&check);
-    return check.tm_mday == tm.tm_mday && check.tm_mon == tm.tm_mon;
+    /* the day exists in its month: calendar arithmetic, not mktime (which
+     * re-reads the time zone on every call: issue 19) */
+    static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int y = tm.tm_year + 1900;
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return tm.tm_mday <= mdays[tm.tm_mon] + (tm.tm_mon == 1 && leap);
 }
 
 static int parse_vulnerabilities(struct cmd_ctx *c, json_t *v, unsigned *out)
