@@ -18,6 +18,7 @@
 #include "incident.h"
 #include "namefold.h"
 #include "outbox.h"
+#include "paging.h"
 #include "persons.h"
 #include "persons_int.h"
 #include "plan.h"
@@ -326,6 +327,8 @@ static int person_register(struct cmd_ctx *c, const struct incident_row *inc,
                          json_pack("{s:I, s:s, s:i}", "person", (json_int_t)id, "category",
                                    in->category, "possible_duplicates", (int)json_array_size(dups)),
                          c->now);
+    if (rc == 0)
+        rc = paging_notices_first(c->m, c->outbox, inc->i.id, c->now);
     if (rc == 0)
         rc = persons_check_after_commit(c->m, c->outbox);
     if (rc != 0) {

@@ -48,5 +48,7 @@ check paging_deliver.c SQL_QUEUED_ANY SQL_QUEUED_SEND
 check paging_cmd.c SQL_OPEN_PAGES SQL_RECEIVED
 # every restart
 check paging.c SQL_RECOVER SQL_REQUEUE
-[ "$checked" = 12 ] || fail "$checked statements checked, 12 expected"
+# every registration: its referral's notice stepped at once
+check paging.c SQL_DUE_NOTICES_OF
+[ "$checked" = 13 ] || fail "$checked statements checked, 13 expected"
 ok "registration, agency.listen and restart statements seek by index ($checked statements)"
