@@ -225,8 +225,7 @@ static int pathway_count(struct muster *m, struct outbox *ob, int64_t incident_i
 {
     char key[128];
     snprintf(key, sizeof(key), "pathway/%s/%s", pathway, state);
-    int rc = board_add(m, ob, incident_id, key, delta);
-    return rc ? rc : board_add(m, ob, incident_id, "referrals/open", delta);
+    return board_add2(m, ob, incident_id, key, "referrals/open", delta);
 }
 
 /* The agency a referral on pathway pw goes to: for an out-of-area
@@ -646,8 +645,7 @@ int persons_board_count(struct muster *m, struct outbox *ob, int64_t incident_id
 {
     char key[64];
     snprintf(key, sizeof(key), "category/%s", category);
-    int rc = board_add(m, ob, incident_id, "persons", delta);
-    return rc ? rc : board_add(m, ob, incident_id, key, delta);
+    return board_add2(m, ob, incident_id, "persons", key, delta);
 }
 
 json_t *persons_match_json(sqlite3_stmt *s)
