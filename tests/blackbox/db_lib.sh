@@ -148,9 +148,10 @@ db_file_damage() {
 }
 
 # db_unmigrate_last: $DB as the schema before the last migration had it
-# (musterd stopped): migration 23's cap_messages gone, the version one less.
+# (musterd stopped): migration 24's dropped index referrals_provider back,
+# the version one less.
 db_unmigrate_last() {
-    q "DROP TABLE cap_messages;
+    q "CREATE INDEX referrals_provider ON referrals (provider, state);
        PRAGMA user_version = $(($(db_file_version "$DB") - 1))"
 }
 
