@@ -332,8 +332,11 @@ static void test_wrong_codes(void **state)
 #define UNDO_23 " DROP TABLE cap_messages;"
 
 /* SQL that takes a database back from migration 24 (an unused index
- * dropped) to 23. */
-#define UNDO_24 " CREATE INDEX referrals_provider ON referrals (provider, state);"
+ * dropped, the places taken counted by triggers) to 23. */
+#define UNDO_24                                                                                    \
+    " DROP TRIGGER referral_places_add; DROP TRIGGER referral_places_move;"                        \
+    " DROP TRIGGER referral_places_gone; DROP TABLE referral_places;"                              \
+    " CREATE INDEX referrals_provider ON referrals (provider, state);"
 
 #define UNDO_TO_10                                                                                 \
     UNDO_24 UNDO_23 UNDO_22 UNDO_21 UNDO_20 UNDO_19 UNDO_18 UNDO_17 UNDO_16 UNDO_15 UNDO_14        \

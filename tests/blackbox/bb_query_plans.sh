@@ -53,6 +53,15 @@ check paging.c SQL_DUE_NOTICES_OF
 [ "$checked" = 13 ] || fail "$checked statements checked, 13 expected"
 ok "registration, agency.listen and restart statements seek by index ($checked statements)"
 
+# A pool's places taken are read from referral_places' counters (kept by
+# triggers), never by counting its referrals: that count grew with the
+# referrals of a pathway until it was full (issue 19).
+occupied=$(sql_of persons.c SQL_OCCUPIED) || fail "persons.c: SQL_OCCUPIED is not one string"
+plan=$(sqlite3 -batch "$DB" "EXPLAIN QUERY PLAN ${occupied#*$'\t'}") || fail "SQL_OCCUPIED: $occupied"
+grep -q 'referrals\|SEARCH r \|SCAN r ' <<<"$plan" && fail "SQL_OCCUPIED counts referrals: $plan"
+grep -q 'SEARCH c USING PRIMARY KEY' <<<"$plan" || fail "SQL_OCCUPIED does not seek referral_places: $plan"
+ok "routing reads a pathway's places taken from counters"
+
 # Every index on a table a registration writes is read by some statement
 # of musterd's (a UNIQUE one enforces its key): an index no query uses
 # costs every insert, and more as the incident grows (issue 19: migration
