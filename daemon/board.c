@@ -45,6 +45,28 @@ int board_add(struct muster *m, struct outbox *ob, int64_t incident_id, const ch
     return 0;
 }
 
+static const char SQL_ADD2[] =
+    "INSERT INTO board (incident_id, key, value) VALUES (?1, ?2, ?4), (?1, ?3, ?4)"
+    " ON CONFLICT (incident_id, key) DO UPDATE SET value = value + excluded.value"
+    " RETURNING key, value";
+
+int board_add2(struct muster *m, struct outbox *ob, int64_t incident_id, const char *key,
+               const char *key2, int delta)
+{
+    sqlite3_stmt *s = store_stmt(m->store, SQL_ADD2);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, incident_id);
+    sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, key2, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 4, delta);
+    int rc;
+    while ((rc = store_step(s)) > 0)
+        board_put(ob, store_col_text(s, 0), json_integer(sqlite3_column_int64(s, 1)));
+    sqlite3_reset(s);
+    return rc;
+}
+
 static const char SQL_AGENCY[] =
     "SELECT state, (SELECT MAX(step) + 1 FROM attempts a WHERE a.page_id = p.id), acked_by,"
     " acked_at FROM pages p WHERE incident_id = ?1 AND agency_id = ?2 AND ask_id IS NULL"

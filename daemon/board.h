@@ -44,6 +44,12 @@ struct outbox;
  * the new value rides on the next feed event.  Returns 0 or -errno. */
 int board_add(struct muster *m, struct outbox *ob, int64_t incident_id, const char *key, int delta);
 
+/* board_add of two counters of incident_id (key2 after key) in one
+ * statement: a registration moves two pairs (persons and its category;
+ * a pathway's state and referrals/open).  Returns 0 or -errno. */
+int board_add2(struct muster *m, struct outbox *ob, int64_t incident_id, const char *key,
+               const char *key2, int delta);
+
 /* Set an object key (value stolen) for the next feed event. */
 void board_put(struct outbox *ob, const char *key, json_t *value);
 

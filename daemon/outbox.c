@@ -37,25 +37,54 @@ static int outbox_push(struct outbox *ob, struct outbox_item item)
     return 0;
 }
 
+/* A JSON string (JSON_ENCODE_ANY: the encoder's own escaping), or "null"
+ * for NULL; malloc'd, NULL without memory. */
+static char *json_text(const char *s)
+{
+    json_t *v = s ? json_string(s) : json_null();
+    char *text = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    json_decref(v);
+    return text;
+}
+
+/* The published message, spliced from parts already encoded: the data as
+ * stored (encoded once, issue 19), the board keys when any.  The same text
+ * json_dumps gives for {"seq", "at", "kind", "incident", "data"[, "board"]}. */
+static char *event_message(int64_t seq, int64_t now, const char *kind, const char *ref,
+                           const char *data, const char *board)
+{
+    char *k = json_text(kind), *r = json_text(ref), *msg = NULL;
+    if (k && r &&
+        asprintf(&msg, "{\"seq\":%lld,\"at\":%lld,\"kind\":%s,\"incident\":%s,\"data\":%s%s%s}",
+                 (long long)seq, (long long)now, k, r, data, board ? ",\"board\":" : "",
+                 board ? board : "") < 0)
+        msg = NULL;
+    free(k);
+    free(r);
+    return msg;
+}
+
 int outbox_event(struct muster *m, struct outbox *ob, int64_t incident_id, const char *ref,
                  const char *kind, json_t *data, int64_t now)
 {
     char *stored = json_dumps(data, JSON_COMPACT);
+    json_decref(data);
     int64_t seq = 0;
     int rc = stored ? store_event_add(m->store, incident_id, now, kind, stored, &seq) : -ENOMEM;
-    free(stored);
     if (rc != 0) {
-        json_decref(data);
+        free(stored);
         return rc;
     }
-    json_t *msg = json_pack("{s:I, s:I, s:s, s:s?, s:o}", "seq", (json_int_t)seq, "at",
-                            (json_int_t)now, "kind", kind, "incident", ref, "data", data);
+    char *board = NULL;
     if (ob->board) { /* the board keys this change moved ride with it */
-        json_object_set_new(msg, "board", ob->board);
+        board = json_dumps(ob->board, JSON_COMPACT);
+        json_decref(ob->board);
         ob->board = NULL;
     }
-    struct outbox_item item = {strdup(kind), json_dumps(msg, JSON_COMPACT), seq, NULL, NULL, NULL};
-    json_decref(msg);
+    struct outbox_item item = {
+        strdup(kind), event_message(seq, now, kind, ref, stored, board), seq, NULL, NULL, NULL};
+    free(stored);
+    free(board);
     if (item.kind && item.body && (rc = outbox_push(ob, item)) == 0)
         return 0;
     free(item.kind);

@@ -136,6 +136,13 @@ static const char SQL_DUE_OF[] =
     "SELECT p.id, p.incident_id, p.agency_id, i.ref, p.step, p.attempt, p.kind <> 'page',"
     " p.ask_id IS NOT NULL FROM pages p JOIN incidents i ON i.id = p.incident_id"
     " WHERE p.incident_id = ?3 AND p.state = 'paging' AND p.next_at <= ?1 ORDER BY p.id LIMIT ?2";
+/* The due notices of incident ?3 through pages_due (the few pages due
+ * now), never through every page of the incident (+incident_id). */
+static const char SQL_DUE_NOTICES_OF[] =
+    "SELECT p.id, p.incident_id, p.agency_id, i.ref, p.step, p.attempt, p.kind <> 'page',"
+    " p.ask_id IS NOT NULL FROM pages p JOIN incidents i ON i.id = p.incident_id"
+    " WHERE p.state = 'paging' AND p.next_at <= ?1 AND +p.incident_id = ?3 AND p.kind <> 'page'"
+    " ORDER BY p.next_at LIMIT ?2";
 static const char SQL_UNREACHABLE[] = "UPDATE pages SET state = 'unreachable', unreachable_at = ?2,"
                                       " next_at = NULL WHERE id = ?1";
 static const char SQL_ATTEMPT_ADD[] =
@@ -243,8 +250,8 @@ static int step_page(struct paging *p, struct outbox *ob, const struct due *d, i
         return mark_unreachable(m, ob, d, steps, now);
     const struct plan_contact *contact = &agency->contacts[d->step];
     int64_t id = 0;
-    int rc =
-        attempt_insert(m, d, contact, paging__session_find(p, d->agency, now) != NULL, now, &id);
+    bool live = paging__session_find(p, d->agency, now) != NULL;
+    int rc = attempt_insert(m, d, contact, live, now, &id);
     if (rc == 0)
         rc = advance(m, d, agency, plan->paging.ack_wait_ms, now);
     if (rc == 0 && !d->notice)
@@ -258,7 +265,12 @@ static int step_page(struct paging *p, struct outbox *ob, const struct due *d, i
                                     (json_int_t)id, "step", d->step + 1, "attempt", d->attempt + 1,
                                     "channel", plan_channel_name(contact->channel)),
                           now);
-    return rc ? rc : paging__deliver_after_commit(p, ob, id);
+    /* an attempt queued for an agency not listening is built when it
+     * listens (paging_flush_queued): building it now, its page text and
+     * JSON, was work thrown away (issue 19) */
+    if (rc != 0 || (contact->channel == PLAN_CHANNEL_ZMQ && !live))
+        return rc;
+    return paging__deliver_after_commit(p, ob, id);
 }
 
 static const char SQL_POSTPONE[] = "UPDATE pages SET next_at = ?2 WHERE id = ?1";
@@ -294,21 +306,22 @@ static void step_guarded(struct paging *p, struct outbox *ob, const struct due *
         log_error("paging: %s: page of %s not put back: %s", d->ref, d->agency, strerror(-rc));
 }
 
-/* The pages due at now (of incident_id only, when not 0), at most
- * PAGING_TICK_BATCH, into out (*n of them).  0, or -errno when they cannot
- * be read. */
-static int due_load(struct muster *m, int64_t incident_id, struct due *out, size_t *n, int64_t now)
+/* The pages due at now by the statement sql (SQL_DUE, or SQL_DUE_OF and
+ * SQL_DUE_NOTICES_OF of incident_id), at most max, into out (*n of them).
+ * 0, or -errno when they cannot be read. */
+static int due_load_sql(struct muster *m, const char *sql, int64_t incident_id, struct due *out,
+                        size_t max, size_t *n, int64_t now)
 {
-    sqlite3_stmt *s = store_stmt(m->store, incident_id ? SQL_DUE_OF : SQL_DUE);
+    sqlite3_stmt *s = store_stmt(m->store, sql);
     int rc = 0;
     *n = 0;
     if (!s)
         return -EINVAL;
     sqlite3_bind_int64(s, 1, now);
-    sqlite3_bind_int(s, 2, PAGING_TICK_BATCH);
+    sqlite3_bind_int(s, 2, (int)max);
     if (incident_id)
         sqlite3_bind_int64(s, 3, incident_id);
-    while (*n < PAGING_TICK_BATCH && (rc = store_step(s)) > 0) {
+    while (*n < max && (rc = store_step(s)) > 0) {
         struct due *d = &out[(*n)++];
         d->id = sqlite3_column_int64(s, 0);
         d->incident_id = sqlite3_column_int64(s, 1);
@@ -321,6 +334,14 @@ static int due_load(struct muster *m, int64_t incident_id, struct due *out, size
     }
     sqlite3_reset(s);
     return rc < 0 ? rc : 0;
+}
+
+/* The pages due at now (of incident_id only, when not 0), at most
+ * PAGING_TICK_BATCH. */
+static int due_load(struct muster *m, int64_t incident_id, struct due *out, size_t *n, int64_t now)
+{
+    return due_load_sql(m, incident_id ? SQL_DUE_OF : SQL_DUE, incident_id, out, PAGING_TICK_BATCH,
+                        n, now);
 }
 
 /* Step every due page.  When the due pages cannot be read none is
@@ -427,6 +448,18 @@ int paging_incident_first(struct muster *m, struct outbox *ob, int64_t incident_
         for (size_t i = 0; i < n; i++)
             step_guarded(m->paging, ob, &due[i], now);
     free(due);
+    return rc;
+}
+
+int paging_notices_first(struct muster *m, struct outbox *ob, int64_t incident_id, int64_t now)
+{
+    struct due due[8]; /* a registration makes one notice, two with a handoff */
+    size_t n = 0;
+    if (!m->paging) /* no paging (a unit test's daemon): nothing steps pages */
+        return 0;
+    int rc = due_load_sql(m, SQL_DUE_NOTICES_OF, incident_id, due, 8, &n, now);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        step_guarded(m->paging, ob, &due[i], now);
     return rc;
 }
 

@@ -41,6 +41,15 @@ int paging_incident_start(struct muster *m, struct outbox *ob, int64_t incident_
  * minute, as by the timer.  Returns 0 or -errno (the due pages unread). */
 int paging_incident_first(struct muster *m, struct outbox *ob, int64_t incident_id, int64_t now);
 
+/* Inside a registration's transaction, after its events: the first
+ * attempt of the incident's notices due at once (a referral's notice with
+ * its ladder's first step at once), so the notice goes out with the
+ * registration's commit instead of in the paging timer's next batch (a
+ * second transaction).  At most 8 at a time; the timer steps any more.
+ * A notice that cannot be stepped is put back a minute, as by the timer.
+ * Returns 0 or -errno (the due notices unread). */
+int paging_notices_first(struct muster *m, struct outbox *ob, int64_t incident_id, int64_t now);
+
 /* What a change of level (or of the plan in force) did to the pages. */
 struct paging_level_change {
     int paged;   /* agencies activated now (a new page, or one a lowering had stopped) */

@@ -265,6 +265,8 @@ char *paging_page_json(const struct page_facts *f, const char *subject, const ch
     jt_kstr(&t, "text", text);
     if (f->call)
         jt_kstr(&t, "call", f->call);
+    if (f->edxl_rm)
+        jt_kstr(&t, "edxl_rm", f->edxl_rm);
     jt_kstr(&t, "kind", f->kind ? f->kind : "page");
     if (f->ack_due_at)
         jt_kint(&t, "ack_due_at", (long long)f->ack_due_at);

@@ -120,7 +120,13 @@ static int facts_load(struct muster *m, int64_t id, struct facts *f)
     " FROM referrals r JOIN incidents i ON i.id = r.incident_id WHERE r.provider = ?2"             \
     " AND r.pathway = ?3 AND (i.id = ?1 OR i.state = 'active')"                                    \
     " AND i.exercise = (SELECT exercise FROM incidents WHERE id = ?1)"
-static const char SQL_OCCUPIED[] = "SELECT COUNT(*)" POOL_INCIDENTS " AND r.state = 'referred'";
+/* The places taken in the pool: from referral_places (kept by triggers on
+ * referrals, migration 24), a few counters, never the referrals counted. */
+static const char SQL_OCCUPIED[] =
+    "SELECT COALESCE(SUM(c.referred), 0) FROM referral_places c"
+    " JOIN incidents i ON i.id = c.incident_id WHERE c.provider = ?2 AND c.pathway = ?3"
+    " AND (i.id = ?1 OR i.state = 'active')"
+    " AND i.exercise = (SELECT exercise FROM incidents WHERE id = ?1)";
 static const char SQL_OPEN_REFERRAL[] =
     "SELECT id, pathway, state FROM referrals WHERE person_id = ?1"
     " AND state IN ('referred', 'waitlisted', 'held_consent', 'held_urgent')";
@@ -225,8 +231,7 @@ static int pathway_count(struct muster *m, struct outbox *ob, int64_t incident_i
 {
     char key[128];
     snprintf(key, sizeof(key), "pathway/%s/%s", pathway, state);
-    int rc = board_add(m, ob, incident_id, key, delta);
-    return rc ? rc : board_add(m, ob, incident_id, "referrals/open", delta);
+    return board_add2(m, ob, incident_id, key, "referrals/open", delta);
 }
 
 /* The agency a referral on pathway pw goes to: for an out-of-area
@@ -646,8 +651,7 @@ int persons_board_count(struct muster *m, struct outbox *ob, int64_t incident_id
 {
     char key[64];
     snprintf(key, sizeof(key), "category/%s", category);
-    int rc = board_add(m, ob, incident_id, "persons", delta);
-    return rc ? rc : board_add(m, ob, incident_id, key, delta);
+    return board_add2(m, ob, incident_id, "persons", key, delta);
 }
 
 json_t *persons_match_json(sqlite3_stmt *s)

@@ -18,6 +18,7 @@
 #include "incident.h"
 #include "namefold.h"
 #include "outbox.h"
+#include "paging.h"
 #include "persons.h"
 #include "persons_int.h"
 #include "plan.h"
@@ -44,10 +45,12 @@ static bool valid_date(const char *s)
     const char *end = strptime(s, "%Y-%m-%d", &tm);
     if (!end || *end || strlen(s) != 10)
         return false;
-    struct tm check = tm;
-    check.tm_isdst = -1;
-    mktime(&check);
-    return check.tm_mday == tm.tm_mday && check.tm_mon == tm.tm_mon;
+    /* the day exists in its month: calendar arithmetic, not mktime (which
+     * re-reads the time zone on every call: issue 19) */
+    static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int y = tm.tm_year + 1900;
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return tm.tm_mday <= mdays[tm.tm_mon] + (tm.tm_mon == 1 && leap);
 }
 
 static int parse_vulnerabilities(struct cmd_ctx *c, json_t *v, unsigned *out)
@@ -324,6 +327,8 @@ static int person_register(struct cmd_ctx *c, const struct incident_row *inc,
                          json_pack("{s:I, s:s, s:i}", "person", (json_int_t)id, "category",
                                    in->category, "possible_duplicates", (int)json_array_size(dups)),
                          c->now);
+    if (rc == 0)
+        rc = paging_notices_first(c->m, c->outbox, inc->i.id, c->now);
     if (rc == 0)
         rc = persons_check_after_commit(c->m, c->outbox);
     if (rc != 0) {

@@ -608,6 +608,38 @@ static const char *const migrations[] = {
     "  received_at INTEGER NOT NULL,"
     "  received_by TEXT NOT NULL,"
     "  PRIMARY KEY (agency_id, message_id)) WITHOUT ROWID;",
+    /* 25 (issue 19): referrals_provider
+     * (provider, state) is read by no statement (referrals_pool, provider
+     * and pathway, serves every query by provider) and cost every referral
+     * and every change of its state an index write; bb_query_plans checks
+     * that every index on a table growing with the incident is used.
+     * referral_places: the places taken (referrals in state referred) of
+     * each provider's pathway in each incident, kept by triggers in the
+     * transaction that changes a referral, so routing reads a pool's
+     * occupancy from a few counters instead of counting its referrals (a
+     * count that grew with the referrals until the pathway was full).  A
+     * migration that rebuilds referrals must create the triggers again. */
+    "DROP INDEX IF EXISTS referrals_provider;"
+    "CREATE TABLE referral_places ("
+    "  provider TEXT NOT NULL,"
+    "  pathway TEXT NOT NULL,"
+    "  incident_id INTEGER NOT NULL,"
+    "  referred INTEGER NOT NULL,"
+    "  PRIMARY KEY (provider, pathway, incident_id)) WITHOUT ROWID;"
+    "INSERT INTO referral_places SELECT provider, pathway, incident_id, COUNT(*) FROM referrals"
+    "  WHERE state = 'referred' GROUP BY provider, pathway, incident_id;"
+    "CREATE TRIGGER referral_places_add AFTER INSERT ON referrals WHEN NEW.state = 'referred'"
+    " BEGIN INSERT INTO referral_places VALUES (NEW.provider, NEW.pathway, NEW.incident_id, 1)"
+    "  ON CONFLICT DO UPDATE SET referred = referred + 1; END;"
+    "CREATE TRIGGER referral_places_move AFTER UPDATE ON referrals"
+    " WHEN OLD.state = 'referred' OR NEW.state = 'referred'"
+    " BEGIN UPDATE referral_places SET referred = referred - 1 WHERE OLD.state = 'referred'"
+    "  AND provider = OLD.provider AND pathway = OLD.pathway AND incident_id = OLD.incident_id;"
+    " INSERT INTO referral_places SELECT NEW.provider, NEW.pathway, NEW.incident_id, 1"
+    "  WHERE NEW.state = 'referred' ON CONFLICT DO UPDATE SET referred = referred + 1; END;"
+    "CREATE TRIGGER referral_places_gone AFTER DELETE ON referrals WHEN OLD.state = 'referred'"
+    " BEGIN UPDATE referral_places SET referred = referred - 1 WHERE provider = OLD.provider"
+    "  AND pathway = OLD.pathway AND incident_id = OLD.incident_id; END;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

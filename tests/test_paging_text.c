@@ -79,6 +79,9 @@ static void test_call_for_staff(void **state)
     f.ack_due_at = 1795000000000LL;
     f.page_id = 9007199254740993LL;
     same(&f);
+    f.edxl_rm = "<?xml version=\"1.0\"?>\n<RequestResource xmlns=\"urn:x\">a &amp; "
+                "\"b\"</RequestResource>\n";
+    same(&f); /* an agency whose plan says edxl_rm: true */
 }
 
 static void test_escapes(void **state)

@@ -334,10 +334,16 @@ static void test_wrong_codes(void **state)
 /* SQL that takes a database back from migration 24 (EDXL-RM messages) to
  * 23. */
 #define UNDO_24 " DROP TABLE edxl_rm_messages;"
+/* SQL that takes a database back from migration 25 (an unused index
+ * dropped, the places taken counted by triggers) to 24. */
+#define UNDO_25                                                                                    \
+    " DROP TRIGGER referral_places_add; DROP TRIGGER referral_places_move;"                        \
+    " DROP TRIGGER referral_places_gone; DROP TABLE referral_places;"                              \
+    " CREATE INDEX referrals_provider ON referrals (provider, state);"
 
 #define UNDO_TO_10                                                                                 \
-    UNDO_24 UNDO_23 UNDO_22 UNDO_21 UNDO_20 UNDO_19 UNDO_18 UNDO_17 UNDO_16 UNDO_15 UNDO_14        \
-        UNDO_13 UNDO_12 UNDO_11
+    UNDO_25 UNDO_24 UNDO_23 UNDO_22 UNDO_21 UNDO_20 UNDO_19 UNDO_18 UNDO_17 UNDO_16 UNDO_15        \
+        UNDO_14 UNDO_13 UNDO_12 UNDO_11
 
 /* Migration 7 computes the name key of persons stored before it again, so
  * a look-alike registered after the upgrade is still found. */
@@ -656,8 +662,8 @@ static void test_recovery_backfill(void **state)
                        " due_at INTEGER NOT NULL, instrument TEXT NOT NULL, state TEXT NOT NULL,"
                        " PRIMARY KEY (person_id, due_at, instrument)) WITHOUT ROWID;"
                        "INSERT INTO rescreens VALUES (1, 100, 'tsq', 'due'), (1, 200, 'tsq',"
-                       " 'pending'), (2, 300, 'tsq', 'pending');" UNDO_24 UNDO_23 UNDO_22 UNDO_21
-                           UNDO_20 UNDO_19 UNDO_18 UNDO_17 UNDO_16 UNDO_15 UNDO_14 UNDO_13
+                       " 'pending'), (2, 300, 'tsq', 'pending');" UNDO_25 UNDO_24 UNDO_23 UNDO_22
+                           UNDO_21 UNDO_20 UNDO_19 UNDO_18 UNDO_17 UNDO_16 UNDO_15 UNDO_14 UNDO_13
                        "PRAGMA user_version = 12;"),
         0);
     assert_int_equal(store_commit(st), 0);
@@ -696,8 +702,8 @@ static void test_contacts_backfill(void **state)
                        " registered_by, referral_due_at, safe_contact) VALUES (1, 1, 'survivor',"
                        " 'given', 0, 'x', 0, '{\"channels\":[\"sms\"],\"note\":\"n\"}');"
                        "INSERT INTO contacts (person_id, at, by, outcome, slot, note) VALUES"
-                       " (1, 5, 'intake', 'no_answer', 'morning', 'vm');" UNDO_24 UNDO_23 UNDO_22
-                           UNDO_21 UNDO_20 UNDO_19 UNDO_18 UNDO_17 UNDO_16 UNDO_15 UNDO_14
+                       " (1, 5, 'intake', 'no_answer', 'morning', 'vm');" UNDO_25 UNDO_24 UNDO_23
+                           UNDO_22 UNDO_21 UNDO_20 UNDO_19 UNDO_18 UNDO_17 UNDO_16 UNDO_15 UNDO_14
                        "PRAGMA user_version = 13;"),
         0);
     assert_int_equal(store_commit(st), 0);
@@ -734,8 +740,8 @@ static void test_asks_rounds(void **state)
         store_exec(st, "INSERT INTO shifts VALUES (1, 1, 'day-2026-12-01', 'day', 'Day', 0, 9);"
                        "INSERT INTO coverage (shift_id, role, required) VALUES (1, 'isva', 2);"
                        "INSERT INTO asks (incident_id, shift_id, role, agency_id, short, state,"
-                       " created_at) VALUES (1, 1, 'isva', 'rc', 2, 'covered', 5);" UNDO_24 UNDO_23
-                           UNDO_22 UNDO_21 UNDO_20 UNDO_19 "PRAGMA user_version = 18;"),
+                       " created_at) VALUES (1, 1, 'isva', 'rc', 2, 'covered', 5);" UNDO_25 UNDO_24
+                           UNDO_23 UNDO_22 UNDO_21 UNDO_20 UNDO_19 "PRAGMA user_version = 18;"),
         0);
     assert_int_equal(store_commit(st), 0);
     store_close(st);

@@ -10,7 +10,11 @@
  *
  * Runs in "GMT0BST,M3.5.0/1,M10.5.0" (the UK rules as a POSIX TZ string,
  * so no tzdata is needed); DST cases are also checked against absolute
- * UTC instants, not only against mktime.
+ * UTC instants, not only against mktime.  The days are walked by calendar
+ * arithmetic: checked against a walk by mktime over four centuries of
+ * start dates, with mktime called once per deadline (it re-reads the time
+ * zone each call: issue 19; linked with -Wl,--wrap=mktime to count), and
+ * a changed TZ still moves the next deadline.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -27,6 +31,17 @@
 #include "workdays.h"
 
 static const char *plans_dir = "plans"; /* PLANS_DIR, the shipped plans/ */
+
+/* mktime, counted (the test is linked with -Wl,--wrap=mktime) */
+time_t __real_mktime(struct tm *tm);
+time_t __wrap_mktime(struct tm *tm);
+static int mktime_calls;
+
+time_t __wrap_mktime(struct tm *tm)
+{
+    mktime_calls++;
+    return __real_mktime(tm);
+}
 
 #define MON_FRI 0x3eu /* bits 1..5 */
 #define ALL_DAYS 0x7fu
@@ -197,6 +212,69 @@ static void test_before_epoch(void **state)
     assert_int_equal(workdays_deadline(&plain, -500, 1), local(1970, 1, 2, 0, 0));
 }
 
+/* The deadline as it was walked before issue 19: one mktime per day. */
+static int64_t deadline_by_mktime(const struct workdays *w, int64_t from_ms, int n)
+{
+    time_t t = (time_t)(from_ms / 1000);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    tm.tm_hour = 12;
+    tm.tm_min = tm.tm_sec = 0;
+    tm.tm_isdst = -1;
+    for (int found = 0; found < n;) {
+        tm.tm_mday++;
+        tm.tm_hour = 12;
+        tm.tm_isdst = -1;
+        mktime(&tm);
+        if (w->weekdays & (1u << tm.tm_wday))
+            found++;
+    }
+    tm.tm_mday++;
+    tm.tm_hour = 0;
+    tm.tm_isdst = -1;
+    return (int64_t)mktime(&tm) * 1000;
+}
+
+/* Calendar arithmetic walks the days as mktime did: month and year ends,
+ * 29 February in 1900 (none), 2000 and 2024, both DST changes, every
+ * weekday, from 1890 to 2290 every 13 days. */
+static void test_walk_as_mktime(void **state)
+{
+    const struct workdays all = {ALL_DAYS, NULL, 0}, sat = {0x40u, NULL, 0};
+    int64_t from = local(1890, 1, 1, 15, 0), to = local(2290, 1, 1, 15, 0);
+    for (int64_t ms = from; ms < to; ms += 13 * 86400000LL) {
+        int n = (int)((ms / 86400000LL) % 12) + 1;
+        assert_int_equal(workdays_deadline(&plain, ms, n), deadline_by_mktime(&plain, ms, n));
+        assert_int_equal(workdays_deadline(&all, ms, n), deadline_by_mktime(&all, ms, n));
+        assert_int_equal(workdays_deadline(&sat, ms, 1), deadline_by_mktime(&sat, ms, 1));
+    }
+    (void)state;
+}
+
+/* A deadline costs one mktime however many days it walks (mktime
+ * re-reads the time zone on every call). */
+static void test_one_mktime(void **state)
+{
+    int64_t from = local(2026, 8, 28, 10, 0), want = local(2026, 9, 15, 0, 0);
+    mktime_calls = 0;
+    assert_int_equal(workdays_deadline(&uk, from, 10), want);
+    assert_int_equal(mktime_calls, 1);
+    (void)state;
+}
+
+/* A changed time zone moves the next deadline (no tzset: mktime reads it). */
+static void test_zone_change(void **state)
+{
+    int64_t from = local(2026, 3, 2, 12, 0); /* Mon noon in London */
+    setenv("TZ", "EST5EDT,M3.2.0,M11.1.0", 1);
+    int64_t got = workdays_deadline(&plain, from, 1);
+    setenv("TZ", "GMT0BST,M3.5.0/1,M10.5.0", 1);
+    tzset();
+    /* the end of Tue 3 March in New York: 05:00 UTC on the 4th */
+    assert_int_equal(got, (int64_t)1772600400 * 1000);
+    (void)state;
+}
+
 /* The working days of a plan naming the nation's shipped holiday file.
  * The plan is returned for plan_free (it owns the dates). */
 static struct plan *nation(const char *name, struct workdays *w)
@@ -268,6 +346,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_no_working_days),
         cmocka_unit_test(test_before_epoch),
         cmocka_unit_test(test_shipped_nations),
+        cmocka_unit_test(test_walk_as_mktime),
+        cmocka_unit_test(test_one_mktime),
+        cmocka_unit_test(test_zone_change),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

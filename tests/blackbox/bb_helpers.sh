@@ -269,8 +269,8 @@ check db_file_version "$DB"
 v=$OUT
 check db_unmigrate_last
 expect $((v - 1)) db_file_version "$DB"
-[ -z "$(q "SELECT name FROM sqlite_master WHERE name = 'edxl_rm_messages'")" ] ||
-    fail "db_unmigrate_last: migration 24's edxl_rm_messages is still there"
+[ -n "$(q "SELECT name FROM sqlite_master WHERE name = 'referrals_provider'")" ] ||
+    fail "db_unmigrate_last: migration 25's dropped index is not back"
 check db_file_version_set "$DB" 999
 expect 999 db_file_version "$DB"
 check db_file_damage "$DB"

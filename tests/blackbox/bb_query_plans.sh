@@ -48,5 +48,56 @@ check paging_deliver.c SQL_QUEUED_ANY SQL_QUEUED_SEND
 check paging_cmd.c SQL_OPEN_PAGES SQL_RECEIVED
 # every restart
 check paging.c SQL_RECOVER SQL_REQUEUE
-[ "$checked" = 12 ] || fail "$checked statements checked, 12 expected"
+# every registration: its referral's notice stepped at once
+check paging.c SQL_DUE_NOTICES_OF
+[ "$checked" = 13 ] || fail "$checked statements checked, 13 expected"
 ok "registration, agency.listen and restart statements seek by index ($checked statements)"
+
+# A pool's places taken are read from referral_places' counters (kept by
+# triggers), never by counting its referrals: that count grew with the
+# referrals of a pathway until it was full (issue 19).
+occupied=$(sql_of persons.c SQL_OCCUPIED) || fail "persons.c: SQL_OCCUPIED is not one string"
+plan=$(sqlite3 -batch "$DB" "EXPLAIN QUERY PLAN ${occupied#*$'\t'}") || fail "SQL_OCCUPIED: $occupied"
+grep -q 'referrals\|SEARCH r \|SCAN r ' <<<"$plan" && fail "SQL_OCCUPIED counts referrals: $plan"
+grep -q 'SEARCH c USING PRIMARY KEY' <<<"$plan" || fail "SQL_OCCUPIED does not seek referral_places: $plan"
+ok "routing reads a pathway's places taken from counters"
+
+# Every index on a table a registration writes is read by some statement
+# of musterd's (a UNIQUE one enforces its key): an index no query uses
+# costs every insert, and more as the incident grows (issue 19: migration
+# 24 dropped referrals_provider).  Statements are read from every
+# daemon/*.c, with the string macros they are built from.
+unused=$(python3 - "$DB" "$SRC"/daemon/*.c <<'PY'
+import re, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+used = set()
+for path in sys.argv[2:]:
+    text = open(path).read()
+    macros = {m.group(1): m.group(2).replace("\\\n", " ")
+              for m in re.finditer(r"#define\s+(\w+)\s*((?:\\\n|[^\n])*)", text) if '"' in m.group(2)}
+    def expand(body):
+        for _ in range(3):
+            for k, v in macros.items():
+                body = re.sub(r"\b" + k + r"\b", lambda _m: v, body)
+        return "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', body)).replace('\\"', '"')
+    for m in re.finditer(r'const char (\w+)\[\]\s*=\s*((?:[^;"]|"(?:[^"\\]|\\.)*")*);', text):
+        sql = expand(m.group(2))
+        if not re.match(r"\s*(SELECT|INSERT|UPDATE|DELETE|WITH)", sql, re.I):
+            continue
+        try:
+            params = max([int(x) for x in re.findall(r"\?(\d+)", sql)] or [sql.count("?")])
+            rows = db.execute("EXPLAIN QUERY PLAN " + sql, (None,) * params).fetchall()
+        except sqlite3.Error:
+            continue
+        for r in rows:
+            used.update(re.findall(r"INDEX (\w+)", r[3]))
+tables = ("persons", "referrals", "pages", "attempts", "rescreens", "events", "audit", "replies",
+          "duplicates", "imports", "board")
+for name, tbl, sql in db.execute("SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index'"
+                                 " AND sql IS NOT NULL"):
+    if tbl in tables and name not in used and not sql.upper().startswith("CREATE UNIQUE"):
+        print(f"{tbl}.{name}")
+PY
+) || fail "the index check failed"
+[ -z "$unused" ] || fail "indexes no statement reads: $unused"
+ok "every index on the tables a registration writes is read by a statement"

@@ -148,10 +148,12 @@ db_file_damage() {
 }
 
 # db_unmigrate_last: $DB as the schema before the last migration had it
-# (musterd stopped): migration 24's edxl_rm_messages gone, the version one
-# less.
+# (musterd stopped): migration 25's referral_places gone (its triggers with
+# it) and its dropped index referrals_provider back, the version one less.
 db_unmigrate_last() {
-    q "DROP TABLE edxl_rm_messages;
+    q "DROP TRIGGER referral_places_add; DROP TRIGGER referral_places_move;
+       DROP TRIGGER referral_places_gone; DROP TABLE referral_places;
+       CREATE INDEX referrals_provider ON referrals (provider, state);
        PRAGMA user_version = $(($(db_file_version "$DB") - 1))"
 }
 
