@@ -648,14 +648,13 @@ static void sitrep_check_to(struct ctx *c, const struct node *root, const struct
 {
     const struct node *seq = plan_map_get(plan_map_get(root, "sitrep"), "to");
     for (size_t i = 0; seq && i < plan->sitrep.nto; i++)
-        if (!plan_ladder_find(plan, plan->sitrep.to[i]))
+        if (plan->sitrep.to[i] && !plan_ladder_find(plan, plan->sitrep.to[i]))
             plan_fail(c, &plan_seq_get(seq, i)->mark,
                       "sitrep: \"%s\" is not an agency of this plan, nor gold or duty with a"
                       " ladder in its command section",
                       plan->sitrep.to[i]);
 }
 
-/* Cross-references, once the whole file is loaded (keys come in any order). */
 /* Every CAP event maps some severity, and only to levels the plan has. */
 static void cap_check_levels(struct ctx *c, const struct node *root, const struct plan *plan)
 {
@@ -689,6 +688,7 @@ static void cap_check_levels(struct ctx *c, const struct node *root, const struc
     }
 }
 
+/* Cross-references, once the whole file is loaded (keys come in any order). */
 void plan_post_root(struct ctx *c, const struct node *root, void *obj)
 {
     const struct plan *plan = obj;
