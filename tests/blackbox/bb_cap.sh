@@ -120,9 +120,11 @@ expect_fail 1 "BAD_CAP: /alert: namespace \"urn:oasis:names:tc:emergency:cap:1.1
 expect_fail 1 "FORBIDDEN" -- --as duty incident standup --cap "$T/a.xml"
 expect_fail 2 "with --cap FILE the CAP message says the level" -- incident standup --cap "$T/a.xml" --level 2
 for f in "$SRC"/tests/cap/bad/*.xml; do # each hostile file, through the CLI
-    want="BAD_CAP: $(head -n 1 "${f%.xml}.err")"
-    [ "$(basename "$f")" != invalid-utf8.xml ] || want="not UTF-8 text" # JSON cannot carry it
-    expect_fail 1 "$(printf '%s' "$want" | sed 's/[][.*^$\\]/\\&/g')" -- incident standup --cap "$f"
+    # the .err line (a part of the message) as a grep pattern
+    pattern="BAD_CAP: .*$(head -n 1 "${f%.xml}.err" | sed 's/[]\\[^$.*]/\\&/g')"
+    [ "$(basename "$f")" != invalid-utf8.xml ] || pattern="not UTF-8 text" # JSON cannot carry it
+    [ "$pattern" != "BAD_CAP: .*" ] || fail "no message for $f"
+    expect_fail 1 "$pattern" -- incident standup --cap "$f"
 done
 [ "$(incidents)" = 2 ] || fail "a refused message stood something up"
 [ "$(q "SELECT COUNT(*) FROM cap_messages")" = 4 ] || fail "refused messages were recorded"
