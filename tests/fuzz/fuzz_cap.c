@@ -16,10 +16,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 static struct xml_schema *schema;
 
-/* The schema from the tree (CAP_XSD_PATH, set by run.sh and CMake). */
+/* The schema from the tree (STANDARDS_DIR, set by run.sh and CMake). */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-    schema = fuzz_xml_schema(CAP_XSD_PATH);
+    static const char *const files[] = {"cap-1.2.xsd"};
+    schema = fuzz_xml_schema(STANDARDS_DIR, files, 1);
     return 0;
 }
 

@@ -20,7 +20,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
-/* The schema comes from the tree's files (EDXL_RM_XSD_DIR, set by run.sh
+/* The schema comes from the tree's files (STANDARDS_DIR, set by run.sh
  * and CMake), not from the copies CMake builds in: these stand in for
  * them, unused. */
 const unsigned char edxl_rm_msg_xsd[] = {0}, edxl_rm_ct_xsd[] = {0};
@@ -28,29 +28,10 @@ const size_t edxl_rm_msg_xsd_len = 0, edxl_rm_ct_xsd_len = 0;
 
 static struct xml_schema *schema;
 
-static size_t slurp(const char *name, char *buf, size_t cap)
-{
-    char path[1024];
-    snprintf(path, sizeof(path), "%s/%s", EDXL_RM_XSD_DIR, name);
-    FILE *f = fopen(path, "rb");
-    CHECK(f != NULL);
-    size_t n = fread(buf, 1, cap, f);
-    fclose(f);
-    return n;
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-    static char msg[1 << 16], ct[1 << 16];
-    struct xml_xsd set[] = {
-        {"edxl-rm-1.0-msg.xsd", (const unsigned char *)msg,
-         slurp("edxl-rm-1.0-msg.xsd", msg, sizeof(msg))},
-        {"edxl-rm-1.0-ct.xsd", (const unsigned char *)ct,
-         slurp("edxl-rm-1.0-ct.xsd", ct, sizeof(ct))},
-    };
-    char err[512];
-    schema = xml_schema_open_set(set, 2, err, sizeof(err));
-    CHECK(schema != NULL);
+    static const char *const files[] = {"edxl-rm-1.0-msg.xsd", "edxl-rm-1.0-ct.xsd"};
+    schema = fuzz_xml_schema(STANDARDS_DIR, files, 2);
     return 0;
 }
 

@@ -22,28 +22,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 static struct xml_schema *schema;
 
-/* One schema file of SITREP_XSD_DIR (set by run.sh and CMake). */
-static size_t slurp(const char *name, unsigned char *buf, size_t cap)
-{
-    char path[1024];
-    snprintf(path, sizeof(path), "%s/%s", SITREP_XSD_DIR, name);
-    FILE *f = fopen(path, "rb");
-    CHECK(f != NULL);
-    size_t n = fread(buf, 1, cap, f);
-    fclose(f);
-    return n;
-}
-
+/* The schema set from the tree (STANDARDS_DIR, set by run.sh and CMake). */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-    static unsigned char main_xsd[1 << 16], ct_xsd[1 << 14];
-    struct xml_xsd docs[] = {
-        {"edxl-sitrep-1.0.xsd", main_xsd, slurp("edxl-sitrep-1.0.xsd", main_xsd, sizeof(main_xsd))},
-        {"edxl-ct-1.0-sitrep.xsd", ct_xsd, slurp("edxl-ct-1.0-sitrep.xsd", ct_xsd, sizeof(ct_xsd))},
-    };
-    char err[512];
-    schema = xml_schema_open_set(docs, 2, err, sizeof(err));
-    CHECK(schema != NULL);
+    static const char *const files[] = {"edxl-sitrep-1.0.xsd", "edxl-ct-1.0-sitrep.xsd"};
+    schema = fuzz_xml_schema(STANDARDS_DIR, files, 2);
     return 0;
 }
 

@@ -16,10 +16,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 static struct xml_schema *schema;
 
-/* The schema from the tree (PFIF_XSD_PATH, set by run.sh and CMake). */
+/* The schema from the tree (STANDARDS_DIR, set by run.sh and CMake). */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-    schema = fuzz_xml_schema(PFIF_XSD_PATH);
+    static const char *const files[] = {"pfif-1.4.xsd"};
+    schema = fuzz_xml_schema(STANDARDS_DIR, files, 1);
     return 0;
 }
 

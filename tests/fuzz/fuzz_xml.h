@@ -31,16 +31,24 @@ typedef int fuzz_xml_read_fn(struct xml_schema *schema, const char *buf, size_t 
                              char *err, size_t errlen);
 typedef char *fuzz_xml_write_fn(const json_t *doc, size_t *len);
 
-/* The schema of the XSD file at path (aborts when it does not compile). */
-static struct xml_schema *fuzz_xml_schema(const char *path)
+/* The schema of the XSD files dir/files[0..n-1] (the first the main one,
+ * the others its imports, by file name: xml_schema_open_set); aborts
+ * when one cannot be read or the set does not compile. */
+static struct xml_schema *fuzz_xml_schema(const char *dir, const char *const *files, size_t n)
 {
-    FILE *f = fopen(path, "rb");
-    CHECK(f != NULL);
-    static char xsd[1 << 16];
-    size_t n = fread(xsd, 1, sizeof(xsd), f);
-    fclose(f);
+    static unsigned char text[4][1 << 17]; /* the schema is for the whole run */
+    struct xml_xsd docs[4];
+    CHECK(n <= 4);
+    for (size_t i = 0; i < n; i++) {
+        char path[1024];
+        snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+        FILE *f = fopen(path, "rb");
+        CHECK(f != NULL);
+        docs[i] = (struct xml_xsd){files[i], text[i], fread(text[i], 1, sizeof(text[i]), f)};
+        fclose(f);
+    }
     char err[512];
-    struct xml_schema *schema = xml_schema_open(xsd, n, err, sizeof(err));
+    struct xml_schema *schema = xml_schema_open_set(docs, n, err, sizeof(err));
     CHECK(schema != NULL);
     return schema;
 }

@@ -87,10 +87,7 @@ build() { # BINDIR
         "$CC" -g -O1 -fno-omit-frame-pointer -std=c17 -D_GNU_SOURCE -Wall -Wextra \
             -Wno-unused-parameter -fsanitize=fuzzer,address,undefined \
             -fno-sanitize-recover=all -I"$ROOT/common" \
-            -DCAP_XSD_PATH="\"$ROOT/docs/standards/cap-1.2.xsd\"" \
-            -DPFIF_XSD_PATH="\"$ROOT/docs/standards/pfif-1.4.xsd\"" \
-            -DEDXL_RM_XSD_DIR="\"$ROOT/docs/standards\"" \
-            -DSITREP_XSD_DIR="\"$ROOT/docs/standards\"" \
+            -DSTANDARDS_DIR="\"$ROOT/docs/standards\"" \
             "$FUZZ_DIR/fuzz_$t.c" $(sources "$t") $libs -o "$bindir/fuzz_$t" ||
             die "building fuzz_$t failed"
     done
