@@ -328,7 +328,6 @@ int plan_cap_urgency_level(const struct plan_cap_event *ev, const char *u);
  * or NULL (none: unsigned messages are accepted). */
 const char *plan_cap_certificate(const struct plan_cap *cap, const char *sender);
 
-
 struct plan_level {
     int level; /* 1.. ; levels are unique and listed in increasing order */
     char *name;

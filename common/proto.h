@@ -41,8 +41,8 @@
 #define ERR_CAP_IGNORED "CAP_IGNORED"         /* a CAP status or msgType muster does not act on */
 #define ERR_CAP_UNMAPPED "CAP_UNMAPPED"       /* no plan maps the CAP sender, event or severity */
 #define ERR_DUPLICATE "DUPLICATE"             /* that CAP message was received before */
-#define ERR_BAD_EDXL "BAD_EDXL" /* an EDXL message fails the safe parse or the schema */
-#define ERR_BAD_SIGNATURE "BAD_SIGNATURE"     /* a CAP message's XML-DSig signature is refused */
+#define ERR_BAD_EDXL "BAD_EDXL"           /* an EDXL message fails the safe parse or the schema */
+#define ERR_BAD_SIGNATURE "BAD_SIGNATURE" /* a CAP message's XML-DSig signature is refused */
 
 /* An error on its way to a reply. */
 struct proto_error {

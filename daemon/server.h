@@ -64,8 +64,8 @@ struct muster {
     struct metrics_http *metrics_http;   /* GET /metrics (--metrics), or NULL */
     struct xml_schema *cap_schema;       /* the CAP 1.2 XSD, compiled at the first incident.cap */
     struct xml_schema *pfif_schema;      /* the PFIF 1.4 XSD, compiled at the first person.export */
-    struct xml_schema *rm_schema;        /* the EDXL-RM 1.0 XSD, compiled at the first pledge.import */
-    struct xml_schema *sitrep_schema;    /* the EDXL-SitRep XSD, compiled at the first SitRep */
+    struct xml_schema *rm_schema;     /* the EDXL-RM 1.0 XSD, compiled at the first pledge.import */
+    struct xml_schema *sitrep_schema; /* the EDXL-SitRep XSD, compiled at the first SitRep */
     uv_signal_t sig_int, sig_term, sig_hup;
     uv_timer_t housekeeping;
     uv_timer_t watchdog; /* WATCHDOG=1 to systemd, when it asks for it */

@@ -96,7 +96,8 @@ static void test_oversize(void **state)
  * the specials of the name are escaped in the XML, not interpreted. */
 static void test_emit(void **state)
 {
-    const char *name = "</pfif:full_name><x>&amp; \"Ann\" ]]> \xc5\x81\xc3\xb3" "d\xc5\xba";
+    const char *name = "</pfif:full_name><x>&amp; \"Ann\" ]]> \xc5\x81\xc3\xb3"
+                       "d\xc5\xba";
     json_t *a = json_pack(
         "{s:[{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[{s:s, s:s, s:s, s:s, s:s, s:s, s:s}]}]}",
         "person", "person_record_id", "muster.cambs.example/person.7", "entry_date",
