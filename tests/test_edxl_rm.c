@@ -29,19 +29,7 @@ static struct xml_schema *schema;
 /* json read, written back, read again: the same JSON. */
 static void round_trip(const char *name, json_t *a)
 {
-    char err[512] = "";
-    size_t wlen = 0;
-    char *xml = edxl_rm_write(a, &wlen);
-    assert_non_null(xml);
-    json_t *b = NULL;
-    if (edxl_rm_read(schema, xml, wlen, &b, err, sizeof(err)) != 0)
-        fail_msg("%s written back: %s\n%s", name, err, xml);
-    if (!json_equal(a, b)) {
-        char *ja = json_dumps(a, JSON_INDENT(1)), *jb = json_dumps(b, JSON_INDENT(1));
-        fail_msg("%s: the round trip changed it:\n%s\n%s", name, ja, jb);
-    }
-    json_decref(b);
-    free(xml);
+    xml_case_round_trip(edxl_rm_read, edxl_rm_write, schema, name, a);
 }
 
 static void read_good(const char *path, const char *name)
@@ -59,19 +47,9 @@ static void read_good(const char *path, const char *name)
     free(buf);
 }
 
-static int read_rm(const char *buf, size_t len, char *err, size_t errlen)
-{
-    json_t *a = NULL;
-    int rc = edxl_rm_read(schema, buf, len, &a, err, errlen);
-    if (rc != 0)
-        assert_null(a);
-    json_decref(a);
-    return rc;
-}
-
 static void read_bad(const char *path, const char *name)
 {
-    xml_case_refused(read_rm, path, name);
+    xml_case_refused(edxl_rm_read, schema, path, name);
 }
 
 static void test_good(void **state)
@@ -87,15 +65,7 @@ static void test_bad(void **state)
 /* Generated, not committed: over the limit, refused before parsing. */
 static void test_oversize(void **state)
 {
-    size_t n = XML_MAX_BYTES + 1;
-    char *buf = malloc(n), err[512];
-    memset(buf, ' ', n);
-    memcpy(buf, "<CommitResource>", 16);
-    json_t *a = NULL;
-    assert_int_equal(edxl_rm_read(schema, buf, n, &a, err, sizeof(err)), -EFBIG);
-    assert_non_null(strstr(err, "over the 262144 byte limit"));
-    assert_null(a);
-    free(buf);
+    xml_case_oversize(edxl_rm_read, schema, "<CommitResource>");
 }
 
 static const struct edxl_rm_ask ask = {

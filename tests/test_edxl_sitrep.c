@@ -31,20 +31,10 @@ static struct xml_schema *schema;
 static void round_trip(const char *name, const char *xml, size_t len, json_t **out)
 {
     char err[512] = "";
-    json_t *a = NULL, *b = NULL;
+    json_t *a = NULL;
     if (sitrep_read(schema, xml, len, &a, err, sizeof(err)) != 0)
         fail_msg("%s: %s\n%s", name, err, xml);
-    size_t wlen = 0;
-    char *back = sitrep_write(a, &wlen);
-    assert_non_null(back);
-    if (sitrep_read(schema, back, wlen, &b, err, sizeof(err)) != 0)
-        fail_msg("%s written back: %s\n%s", name, err, back);
-    if (!json_equal(a, b)) {
-        char *ja = json_dumps(a, JSON_INDENT(1)), *jb = json_dumps(b, JSON_INDENT(1));
-        fail_msg("%s: the round trip changed it:\n%s\n%s", name, ja, jb);
-    }
-    json_decref(b);
-    free(back);
+    xml_case_round_trip(sitrep_read, sitrep_write, schema, name, a);
     *out = a;
 }
 
@@ -59,19 +49,9 @@ static void read_good(const char *path, const char *name)
     free(buf);
 }
 
-static int read_sitrep(const char *buf, size_t len, char *err, size_t errlen)
-{
-    json_t *a = NULL;
-    int rc = sitrep_read(schema, buf, len, &a, err, errlen);
-    if (rc != 0)
-        assert_null(a);
-    json_decref(a);
-    return rc;
-}
-
 static void read_bad(const char *path, const char *name)
 {
-    xml_case_refused(read_sitrep, path, name);
+    xml_case_refused(sitrep_read, schema, path, name);
 }
 
 static void test_good(void **state)
@@ -86,14 +66,7 @@ static void test_bad(void **state)
 
 static void test_oversize(void **state)
 {
-    size_t n = XML_MAX_BYTES + 1;
-    char *buf = malloc(n), err[512];
-    memset(buf, ' ', n);
-    memcpy(buf, "<SitRep>", 8);
-    json_t *a = NULL;
-    assert_int_equal(sitrep_read(schema, buf, n, &a, err, sizeof(err)), -EFBIG);
-    assert_non_null(strstr(err, "over the 262144 byte limit"));
-    free(buf);
+    xml_case_oversize(sitrep_read, schema, "<SitRep>");
 }
 
 /* ---- SitReps of boards in several states ---- */

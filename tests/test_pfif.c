@@ -27,19 +27,7 @@ static struct xml_schema *schema;
 /* doc written as PFIF, read back: the same JSON (the round trip). */
 static void round_trip(const char *name, json_t *a)
 {
-    char err[512] = "";
-    size_t wlen = 0;
-    char *xml = pfif_write(a, &wlen);
-    json_t *b = NULL;
-    assert_non_null(xml);
-    if (pfif_read(schema, xml, wlen, &b, err, sizeof(err)) != 0)
-        fail_msg("%s written back: %s\n%s", name, err, xml);
-    if (!json_equal(a, b)) {
-        char *ja = json_dumps(a, JSON_INDENT(1)), *jb = json_dumps(b, JSON_INDENT(1));
-        fail_msg("%s: the round trip changed it:\n%s\n%s", name, ja, jb);
-    }
-    json_decref(b);
-    free(xml);
+    xml_case_round_trip(pfif_read, pfif_write, schema, name, a);
 }
 
 static void read_good(const char *path, const char *name)
@@ -55,19 +43,9 @@ static void read_good(const char *path, const char *name)
     free(buf);
 }
 
-static int read_pfif(const char *buf, size_t len, char *err, size_t errlen)
-{
-    json_t *a = NULL;
-    int rc = pfif_read(schema, buf, len, &a, err, errlen);
-    if (rc != 0)
-        assert_null(a);
-    json_decref(a);
-    return rc;
-}
-
 static void read_bad(const char *path, const char *name)
 {
-    xml_case_refused(read_pfif, path, name);
+    xml_case_refused(pfif_read, schema, path, name);
 }
 
 static void test_good(void **state)
@@ -82,14 +60,7 @@ static void test_bad(void **state)
 
 static void test_oversize(void **state)
 {
-    size_t n = XML_MAX_BYTES + 1;
-    char *buf = malloc(n), err[512];
-    memset(buf, ' ', n);
-    memcpy(buf, "<pfif>", 6);
-    json_t *a = NULL;
-    assert_int_equal(pfif_read(schema, buf, n, &a, err, sizeof(err)), -EFBIG);
-    assert_non_null(strstr(err, "over the 262144 byte limit"));
-    free(buf);
+    xml_case_oversize(pfif_read, schema, "<pfif>");
 }
 
 /* Records as musterd builds them: emitted, valid, read back the same;
