@@ -128,7 +128,11 @@ static char *cap_sign(const char *xml, size_t len, const char *key_pem,
     if (d && d->signKey && xmlSecDSigCtxSign(d, sig) == 0) {
         xmlChar *mem = NULL;
         int n = 0;
-        xmlDocDumpMemory(doc, &mem, &n);
+        /* In UTF-8 whatever the input declared: a document read as UTF-7
+         * and written back in UTF-7 has its '<' as "+ADw-", which no
+         * reader can detect.  The signature covers the canonical form,
+         * which is UTF-8 anyway. */
+        xmlDocDumpMemoryEnc(doc, &mem, &n, "UTF-8");
         if (mem && (out = malloc((size_t)n + 1))) {
             memcpy(out, mem, (size_t)n);
             out[n] = '\0';
