@@ -5,16 +5,18 @@
 # stand for time passing.  After kill -9 within a period nothing is sent
 # twice; after downtime over several periods one catch-up is sent, not a
 # burst; a stood-down incident gets no more; a short period fires on its
-# own timer; every document is valid and carries counts, never a name.
+# own timer; an amended plan adds and drops a running incident's SitReps;
+# every document is valid and carries counts, never a name.
 . "$(dirname "$0")/lib.sh"
 . "$SRC/tests/blackbox/paging_lib.sh"
 
 export TZ=UTC
 start_receiver web http_receiver.py
-period_plan() { # ID EVERY
-    plan_head id="$1" name="Periodic SitRep plan" prefix=PS lead=hub
+period_plan() { # ID EVERY|none [VERSION]
+    plan_head id="$1" name="Periodic SitRep plan" prefix=PS lead=hub |
+        sed "s/version: \"1\"/version: \"${3:-1}\"/"
+    [ "$2" = none ] || echo "sitrep: {every: $2, to: [hub]}"
     cat <<YAML
-sitrep: {every: $2, to: [hub]}
 agencies:
 YAML
     plan_agency id=hub name=Hub role=hub \
@@ -22,6 +24,7 @@ YAML
 }
 plan_write slow period_plan slow 30m
 plan_write fast period_plan fast 2s
+plan_write quiet period_plan quiet none
 T0="2026-12-18 15:00 UTC"
 at() { clock_at "$(date -u -d "$T0 + $1 minutes" '+%Y-%m-%d %H:%M UTC')"; }
 start_daemon --clock-offset "$(at 0)"
@@ -79,4 +82,21 @@ sent=$(pages_count kind=sitrep ref="$b")
 crash_restart --clock-offset "$(at 245)"
 wait_for 30 has_numbers slow "$a" 1,2,6,8 || fail "no catch-up after an hour: $(numbers slow "$a")"
 [ "$(pages_count kind=sitrep ref="$b")" = "$sent" ] || fail "a stood-down incident got more SitReps"
+
+# incident.amend: a plan that adds a sitrep section starts the running
+# incident's SitReps at once, on the new period; one that drops it ends them.
+c=$(m incident standup --plan quiet --level 1 --exercise --operation QUIET | head -n 1)
+period_plan quiet 2s 2 >"$T/quiet-2s.yaml"
+m incident amend "$c" --plan-file "$T/quiet-2s.yaml" >/dev/null
+some() { [ -n "$(numbers quiet "$c")" ]; }
+wait_for 60 some || fail "the amended plan's 2s SitRep never came"
+period_plan quiet none 3 >"$T/quiet-none.yaml"
+m incident amend "$c" --plan-file "$T/quiet-none.yaml" >/dev/null
+sent=$(pages_count kind=sitrep ref="$c")
+# An hour later: the slow incident's catch-up shows the periods were
+# looked at; the amended incident got nothing more.
+crash_restart --clock-offset "$(at 305)"
+wait_for 30 has_numbers slow "$a" 1,2,6,8,10 || fail "no catch-up after the amends: $(numbers slow "$a")"
+[ "$(pages_count kind=sitrep ref="$c")" = "$sent" ] ||
+    fail "SitReps after the plan dropped them: $sent, then $(pages_count kind=sitrep ref="$c")"
 ok
