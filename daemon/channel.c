@@ -90,6 +90,8 @@ static void free_copies(struct delivery *d)
     free(m->subject);
     free(m->text);
     free(m->json);
+    free(m->edxl_rm);
+    free(m->edxl_rm_id);
     free(d->paging.smtp_url);
     free(d->paging.email_from);
 }
@@ -111,6 +113,9 @@ static int copy_in(struct delivery *d, const struct page_msg *msg, const struct 
     m->subject = dup_or_empty(msg->subject);
     m->text = dup_or_empty(msg->text);
     m->json = dup_or_empty(msg->json);
+    bool rm = msg->edxl_rm != NULL && msg->edxl_rm[0] != '\0';
+    m->edxl_rm = rm ? strdup(msg->edxl_rm) : NULL;
+    m->edxl_rm_id = rm ? dup_or_empty(msg->edxl_rm_id) : NULL;
     d->paging.exec_timeout_ms = paging->exec_timeout_ms;
     d->paging.webhook_timeout_ms = paging->webhook_timeout_ms;
     d->paging.webhook_retries = paging->webhook_retries;
@@ -119,7 +124,7 @@ static int copy_in(struct delivery *d, const struct page_msg *msg, const struct 
     d->paging.email_from = dup_or_empty(paging->email_from);
     if (!m->incident_ref || !m->agency_id || !m->contact_name || !m->target || !m->args ||
         !m->ack_code || !m->subject || !m->text || !m->json || !d->paging.smtp_url ||
-        !d->paging.email_from)
+        !d->paging.email_from || (rm && (!m->edxl_rm || !m->edxl_rm_id)))
         return -ENOMEM;
     return 0;
 }

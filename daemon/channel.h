@@ -32,6 +32,11 @@ struct page_msg {
     const char *subject;     /* one line, starts "EXERCISE EXERCISE EXERCISE" for exercises */
     const char *text;        /* the whole page text, same first line rule */
     const char *json;        /* the page as a JSON object */
+    /* A call for staff to an edxl_rm agency: the ask's EDXL-RM
+     * RequestResource (XML) and its MessageID, or both NULL.  The webhook
+     * and exec carry it inside json; email attaches it. */
+    const char *edxl_rm;
+    const char *edxl_rm_id;
 };
 
 /*

@@ -8,7 +8,10 @@
  * resend, so mail systems can deduplicate), X-Muster-Page-Id,
  * X-Muster-Incident, MIME-Version, text/plain UTF-8 8bit.  The body is the
  * page text with CRLF line endings (lines over 990 bytes are broken);
- * libcurl does the dot-stuffing.  Each try is limited to webhook_timeout_ms
+ * libcurl does the dot-stuffing.  A call for staff that carries an EDXL-RM
+ * RequestResource is multipart/mixed instead: that same text part, then
+ * the XML as a base64 attachment named for its MessageID (see
+ * email_multipart).  Each try is limited to webhook_timeout_ms
  * and retried like a webhook: SMTP 4xx and transport errors are transient,
  * SMTP 5xx is permanent.  Owns the message buffer and recipient list.
  */
@@ -30,6 +33,9 @@
  * folding space, make lines of 73 characters (RFC 2047 allows 76). */
 #define WORD_FIRST_BYTES 39
 #define WORD_BYTES 45
+#define B64_LINE_BYTES 57 /* base64 lines of 76 characters (RFC 2045 section 6.8) */
+#define TEXT_PART                                                                                  \
+    "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
 
 /* A growing string; oom sticks once an allocation failed. */
 struct buf {
@@ -168,6 +174,77 @@ static void add_body(struct buf *b, const char *text)
         buf_str(b, "\r\n");
 }
 
+/* s in base64, lines of 76 characters, each ending in CRLF. */
+static void add_base64(struct buf *b, const char *s, size_t len)
+{
+    char line[sodium_base64_ENCODED_LEN(B64_LINE_BYTES, sodium_base64_VARIANT_ORIGINAL)];
+    for (size_t i = 0; i < len; i += B64_LINE_BYTES) {
+        size_t n = len - i < B64_LINE_BYTES ? len - i : B64_LINE_BYTES;
+        sodium_bin2base64(line, sizeof(line), (const unsigned char *)s + i, n,
+                          sodium_base64_VARIANT_ORIGINAL);
+        buf_str(b, line);
+        buf_str(b, "\r\n");
+    }
+}
+
+/* A boundary found nowhere in text: "=_muster_", the page id and 12
+ * random bytes in hex.  Base64 has no '_', so the attachment cannot hold
+ * it either (RFC 2045 recommends "=_" for that reason). */
+static void make_boundary(char *dst, size_t size, int64_t id, const char *text)
+{
+    unsigned char r[12];
+    char hex[sizeof(r) * 2 + 1];
+    do {
+        randombytes_buf(r, sizeof(r));
+        sodium_bin2hex(hex, sizeof(hex), r, sizeof(r));
+        snprintf(dst, size, "=_muster_%llx_%s", (unsigned long long)id, hex);
+    } while (strstr(text, dst) != NULL);
+}
+
+/* "request-resource-" and the MessageID with every character but letters,
+ * digits, '.', '-' and '_' made '-', then ".xml": a file name no mail
+ * client needs to quote or encode. */
+static void attachment_name(char *dst, size_t size, const char *id)
+{
+    static const char safe[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_";
+    char name[128];
+    size_t n = 0;
+    for (; id[n] != '\0' && n + 1 < sizeof(name); n++)
+        name[n] = strchr(safe, id[n]) != NULL ? id[n] : '-';
+    name[n] = '\0';
+    snprintf(dst, size, "request-resource-%s.xml", name);
+}
+
+/*
+ * The body of a page with a RequestResource: multipart/mixed (RFC 2046),
+ * the page text exactly as a plain page has it, then the XML as
+ * application/xml (RFC 7303) in base64, so neither SMTP's line limit nor
+ * dot-stuffing can touch the document a program will read.  The text part
+ * keeps its last line break: the CRLF before a delimiter belongs to the
+ * delimiter, so one more is written.
+ */
+static void email_multipart(struct buf *b, const struct page_copy *m)
+{
+    char boundary[80], name[160], line[512];
+    make_boundary(boundary, sizeof(boundary), m->id, m->text);
+    attachment_name(name, sizeof(name), m->edxl_rm_id);
+    snprintf(line, sizeof(line),
+             "Content-Type: multipart/mixed; boundary=\"%s\"\r\n"
+             "Content-Transfer-Encoding: 8bit\r\n\r\n--%s\r\n" TEXT_PART,
+             boundary, boundary);
+    buf_str(b, line);
+    add_body(b, m->text);
+    snprintf(line, sizeof(line),
+             "\r\n--%s\r\nContent-Type: application/xml; charset=UTF-8\r\n"
+             "Content-Disposition: attachment; filename=\"%s\"\r\n"
+             "Content-Transfer-Encoding: base64\r\n\r\n",
+             boundary, name);
+    buf_str(b, line);
+    add_base64(b, m->edxl_rm, strlen(m->edxl_rm));
+    snprintf(line, sizeof(line), "--%s--\r\n", boundary);
+    buf_str(b, line);
+}
+
 static int email_message(struct delivery *d)
 {
     struct buf b = {0};
@@ -180,11 +257,15 @@ static int email_message(struct delivery *d)
     add_subject(&b, d->msg.subject);
     snprintf(line, sizeof(line),
              "Message-ID: <muster-page-%lld@muster>\r\nX-Muster-Page-Id: %lld\r\n"
-             "X-Muster-Incident: %s\r\nMIME-Version: 1.0\r\n"
-             "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n",
+             "X-Muster-Incident: %s\r\nMIME-Version: 1.0\r\n",
              id, id, ref);
     buf_str(&b, line);
-    add_body(&b, d->msg.text);
+    if (d->msg.edxl_rm != NULL) {
+        email_multipart(&b, &d->msg);
+    } else {
+        buf_str(&b, TEXT_PART);
+        add_body(&b, d->msg.text);
+    }
     if (b.oom) {
         free(b.p);
         return -ENOMEM;

@@ -63,6 +63,8 @@ struct page_copy {
     char *subject;
     char *text;
     char *json;
+    char *edxl_rm;    /* or NULL */
+    char *edxl_rm_id; /* or NULL */
 };
 
 /* The plan's settings, copied at send time. */

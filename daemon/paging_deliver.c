@@ -17,6 +17,7 @@
 
 #include "channel.h"
 #include "control.h"
+#include "edxl_rm.h"
 #include "frozen.h"
 #include "keys.h"
 #include "log.h"
@@ -106,6 +107,8 @@ struct delivery {
     struct plan_paging paging;
     json_t *keep; /* owns the copied strings msg and paging point into */
     char *subject, *text, *json, *call;
+    const char *rm; /* the ask's RequestResource (borrowed from keep), or NULL */
+    char rm_id[96]; /* its MessageID */
     const char **args;
 };
 
@@ -187,20 +190,22 @@ static int ask_call(struct paging *p, int64_t ask_id, const struct plan *plan, c
     return rc < 0 ? rc : 0;
 }
 
-/* The EDXL-RM RequestResource of ask ask_id in *xml (owned by d) when
- * the agency's plan entry asks for it (edxl_rm: true).  0, or -errno. */
+/* The EDXL-RM RequestResource of ask ask_id of incident ref in d->rm
+ * and its MessageID in d->rm_id when the agency's plan entry asks for it
+ * (edxl_rm: true).  0, or -errno. */
 static int ask_rm(struct paging *p, struct delivery *d, int64_t ask_id,
-                  const struct plan_agency *agency, const char **xml)
+                  const struct plan_agency *agency, const char *ref)
 {
     char *doc = NULL;
-    *xml = NULL;
+    d->rm = NULL;
     if (ask_id <= 0 || !agency->edxl_rm)
         return 0;
     int rc = staffing_rm_request(p->m, ask_id, server_now(p->m), &doc);
     if (rc == -ENOENT)
         return 0; /* the ask is gone: the page says so */
-    *xml = rc == 0 ? keep(d, doc) : NULL;
+    d->rm = rc == 0 ? keep(d, doc) : NULL;
     free(doc);
+    edxl_rm_ask_id(d->rm_id, sizeof(d->rm_id), ref, ask_id);
     return rc ? rc : d->oom ? -ENOMEM : 0;
 }
 
@@ -244,7 +249,9 @@ static int delivery_msg(struct delivery *d, const struct page_facts *f,
                                .ack_code = f->ack_code,
                                .subject = d->subject,
                                .text = d->text,
-                               .json = d->json};
+                               .json = d->json,
+                               .edxl_rm = d->rm,
+                               .edxl_rm_id = d->rm ? d->rm_id : NULL};
     d->paging = *paging;
     d->paging.smtp_url = (char *)keep(d, paging->smtp_url);
     d->paging.email_from = (char *)keep(d, paging->email_from);
@@ -314,7 +321,8 @@ static int delivery_from_row(struct paging *p, sqlite3_stmt *s, int64_t id, stru
         rc = ask_call(p, sqlite3_column_int64(s, 11), plan, &d->call);
     f.call = d->call;
     if (rc == 0)
-        rc = ask_rm(p, d, sqlite3_column_int64(s, 11), agency, &f.edxl_rm);
+        rc = ask_rm(p, d, sqlite3_column_int64(s, 11), agency, f.incident_ref);
+    f.edxl_rm = d->rm;
     if (rc == 0)
         rc = delivery_words(d, &f, plan, agency, contact);
     if (rc == 0)

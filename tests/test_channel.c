@@ -921,6 +921,105 @@ static void test_email_retry(void **state)
     json_decref(msgs);
 }
 
+/* ---- email with an EDXL-RM RequestResource attached ---- */
+
+/* The XML of a test request: a line over SMTP's limit, a line starting
+ * with a dot, UTF-8; in *out (malloc'd). */
+static char *rm_doc(void)
+{
+    char *doc = malloc(2048);
+    assert_non_null(doc);
+    strcpy(doc, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<RequestResource>\n"
+                ".<!-- a dot first -->\n<Description>\xc3\x9c"
+                "berlebende ");
+    for (int i = 0; i < 120; i++)
+        strcat(doc, "long line ");
+    strcat(doc, "</Description>\n</RequestResource>\n");
+    return doc;
+}
+
+/* The mail to rcpt, after its headers; its multipart boundary in b. */
+static char *rm_mail(const char *rcpt, char *b, size_t size)
+{
+    json_t *msgs = smtp_messages(rcpt);
+    assert_int_equal(json_array_size(msgs), 1);
+    const char *data = json_string_value(json_object_get(json_array_get(msgs, 0), "data"));
+    assert_contains(data, "\r\nMessage-ID: <muster-page-422@muster>\r\n");
+    assert_contains(data, "\r\nMIME-Version: 1.0\r\n");
+    const char *ct = strstr(data, "\r\nContent-Type: multipart/mixed; boundary=\"");
+    assert_non_null(ct);
+    ct += strlen("\r\nContent-Type: multipart/mixed; boundary=\"");
+    size_t n = strcspn(ct, "\"");
+    assert_true(n < size && n <= 70);
+    snprintf(b, size, "%.*s", (int)n, ct);
+    assert_true(strncmp(b, "=_muster_1a6_", 13) == 0); /* the page id, 422, in hex */
+    assert_int_equal(strlen(b), 13 + 24);
+    char *body = strdup(strstr(data, "\r\n\r\n") + 4);
+    json_decref(msgs);
+    return body;
+}
+
+/* The base64 lines from p up to the closing delimiter of b, each at most
+ * 76 characters, decoded; must equal want. */
+static void assert_rm_part(const char *p, const char *b, const char *want)
+{
+    char close[96], *raw = malloc(4096);
+    size_t n = 0, len = 0;
+    unsigned char bin[64];
+    snprintf(close, sizeof(close), "--%s--\r\n", b);
+    while (strncmp(p, close, strlen(close)) != 0) {
+        const char *end = strstr(p, "\r\n");
+        assert_non_null(end);
+        assert_true(end - p <= 76 && end > p);
+        assert_int_equal(sodium_base642bin(bin, sizeof(bin), p, (size_t)(end - p), NULL, &n, NULL,
+                                           sodium_base64_VARIANT_ORIGINAL),
+                         0);
+        memcpy(raw + len, bin, n);
+        len += n;
+        p = end + 2;
+    }
+    assert_string_equal(p + strlen(close), ""); /* nothing after the closing delimiter */
+    raw[len] = '\0';
+    assert_string_equal(raw, want);
+    free(raw);
+}
+
+static void test_email_edxl_rm(void **state)
+{
+    char *doc = rm_doc(), b[96], want[1024];
+    struct page_msg m = page(422, "dora@example.org");
+    m.edxl_rm = doc;
+    m.edxl_rm_id = "muster:CAMB-2026-0001:ask:7";
+    struct plan_paging pg = paging();
+    struct outcome o = send_wait(*state, PLAN_CHANNEL_EMAIL, &m, &pg);
+    assert_int_equal(o.status, 0);
+    char *body = rm_mail("dora@example.org", b, sizeof(b));
+    /* The text part is the plain page's body; its last CRLF kept. */
+    snprintf(want, sizeof(want),
+             "--%s\r\nContent-Type: text/plain; charset=utf-8\r\n"
+             "Content-Transfer-Encoding: 8bit\r\n\r\n"
+             "EXERCISE EXERCISE EXERCISE\r\nMajor incident CAMB-2026-0001 declared at level 2.\r\n"
+             ".\r\nAcknowledge with K7Q2MX4P\r\n\r\n--%s\r\n"
+             "Content-Type: application/xml; charset=UTF-8\r\n"
+             "Content-Disposition: attachment; filename=\"request-resource-muster-CAMB-2026-0001-"
+             "ask-7.xml\"\r\nContent-Transfer-Encoding: base64\r\n\r\n",
+             b, b);
+    if (strncmp(body, want, strlen(want)) != 0)
+        fail_msg("the parts' headers or the text differ:\n%s", body);
+    assert_rm_part(body + strlen(want), b, doc);
+    free(body);
+    /* A MessageID that is no safe file name is made one. */
+    m = page(422, "eve@example.org");
+    m.edxl_rm = doc;
+    m.edxl_rm_id = "muster:A/B \"x\\y\":ask:7";
+    o = send_wait(*state, PLAN_CHANNEL_EMAIL, &m, &pg);
+    assert_int_equal(o.status, 0);
+    body = rm_mail("eve@example.org", b, sizeof(b));
+    assert_contains(body, "; filename=\"request-resource-muster-A-B--x-y--ask-7.xml\"\r\n");
+    free(body);
+    free(doc);
+}
+
 /* ---- closing with deliveries in flight ---- */
 
 static void test_close_in_flight(void **state)
@@ -1043,6 +1142,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_email_long_utf8_subject, setup, teardown),
         cmocka_unit_test_setup_teardown(test_email_rejected, setup, teardown),
         cmocka_unit_test_setup_teardown(test_email_retry, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_email_edxl_rm, setup, teardown),
         cmocka_unit_test_setup_teardown(test_close_in_flight, setup, teardown),
         cmocka_unit_test_setup_teardown(test_callback_reentry, setup, teardown),
     };
