@@ -53,12 +53,19 @@ static const struct hook *find(const struct hooks *h, const char *name)
     return NULL;
 }
 
-/* Check one line's words: 0 and the hook's name in name, or -EINVAL with
- * err set. */
+/* True for an agency id (as in a principal agency:ID). */
+static bool agency_ok(const char *id)
+{
+    char principal[64];
+    return snprintf(principal, sizeof(principal), "agency:%s", id) < (int)sizeof(principal) &&
+           keys_principal_valid(principal);
+}
+
+/* Check one line's words: 0 and the hook's name in name ("sms", "email",
+ * "rm/AGENCY"), or -EINVAL with err set. */
 static int parse_words(const struct hooks *h, char **word, int n, char name[NAME_MAX_LEN + 1],
                        const char *at, char *err, size_t errlen)
 {
-    char principal[64];
     bool rm = n == 3 && !strcmp(word[0], "rm");
     size_t len = n >= 2 ? strlen(word[n - 1]) : 0;
     if (!rm && !(n == 2 && (!strcmp(word[0], "sms") || !strcmp(word[0], "email"))))
@@ -66,12 +73,11 @@ static int parse_words(const struct hooks *h, char **word, int n, char name[NAME
                  at);
     else if (len < 32 || len > SECRET_MAX)
         snprintf(err, errlen, "%s: the secret must be 32 to %d characters", at, SECRET_MAX);
-    else if (rm && (snprintf(principal, sizeof(principal), "agency:%s", word[1]) >=
-                        (int)sizeof(principal) ||
-                    !keys_principal_valid(principal)))
+    else if (rm && !agency_ok(word[1]))
         snprintf(err, errlen, "%s: \"%.40s\" is not an agency id (1 to 40 of a-z, 0-9 and -)", at,
                  word[1]);
-    else if (snprintf(name, NAME_MAX_LEN + 1, "%s%s", rm ? "rm/" : word[0], rm ? word[1] : ""),
+    else if (snprintf(name, NAME_MAX_LEN + 1, "%s%s", rm ? "rm/" : word[0], rm ? word[1] : "") <
+                 0 ||
              find(h, name))
         snprintf(err, errlen, "%s: a second line for the hook %s", at, name);
     else
