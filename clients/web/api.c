@@ -137,7 +137,7 @@ static unsigned status_of(const char *code)
     static const struct {
         const char *code;
         unsigned status;
-    } map[] = {{"FORBIDDEN", 403},    {"NOT_FOUND", 404},   {"CONFLICT", 409},
+    } map[] = {{"FORBIDDEN", 403},    {"NOT_FOUND", 404},   {"CONFLICT", 409}, {"TOO_LARGE", 413},
                {"RATE_LIMITED", 429}, {"UNAVAILABLE", 503}, {"BUSY", 503}};
     for (size_t i = 0; code && i < sizeof(map) / sizeof(map[0]); i++)
         if (!strcmp(map[i].code, code))
@@ -145,25 +145,28 @@ static unsigned status_of(const char *code)
     return MHD_HTTP_BAD_REQUEST;
 }
 
-static enum MHD_Result relay(struct http_req *r, const char *cmd, json_t *args)
+enum MHD_Result api_relay(struct http_req *r, const char *principal, const char *user,
+                          const char *cmd, json_t *args, unsigned *status)
 {
     json_t *reply = NULL;
     char err[256];
-    int rc = gw_call(r->w->gw, r->s.principal, r->s.user, cmd, json_incref(args), &reply, err,
-                     sizeof(err));
-    if (rc != 0)
-        return http_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "UNAVAILABLE",
-                          "musterd did not answer: try again");
+    unsigned st = MHD_HTTP_SERVICE_UNAVAILABLE;
+    if (status)
+        *status = st;
+    if (gw_call(r->w->gw, principal, user, cmd, json_incref(args), &reply, err, sizeof(err)) != 0)
+        return http_error(r, st, "UNAVAILABLE", "musterd did not answer: try again");
+    json_t *e = json_object_get(reply, "error"), *out;
     if (json_is_true(json_object_get(reply, "ok"))) {
-        json_t *out = json_pack("{s:O}", "result", json_object_get(reply, "result"));
-        json_decref(reply);
-        return http_json(r, MHD_HTTP_OK, out);
+        st = MHD_HTTP_OK;
+        out = json_pack("{s:O}", "result", json_object_get(reply, "result"));
+    } else {
+        st = status_of(json_string_value(json_object_get(e, "code")));
+        out = json_pack("{s:O}", "error", e);
     }
-    json_t *e = json_object_get(reply, "error");
-    unsigned status = status_of(json_string_value(json_object_get(e, "code")));
-    json_t *out = json_pack("{s:O}", "error", e);
     json_decref(reply);
-    return http_json(r, status, out);
+    if (status)
+        *status = st;
+    return http_json(r, st, out);
 }
 
 enum MHD_Result api_call(struct http_req *r)
@@ -182,7 +185,7 @@ enum MHD_Result api_call(struct http_req *r)
     else if (!strcmp(cmd, "agency.listen"))
         rc = http_error(r, MHD_HTTP_FORBIDDEN, "FORBIDDEN", "not through the web gateway");
     else
-        rc = relay(r, cmd, args);
+        rc = api_relay(r, r->s.principal, r->s.user, cmd, args, NULL);
     json_decref(body);
     return rc;
 }

@@ -1,6 +1,7 @@
 /*
- * clients/web/hooks.c - signed inbound replies (see hooks.h): the
- * secrets, the signature and replay checks, and the relay to page.ack.
+ * clients/web/hooks.c - signed inbound calls (see hooks.h): the
+ * secrets, the signature and replay checks, and the relay of replies to
+ * page.ack (EDXL-RM answers go on to hooks_rm.c).
  */
 #include "hooks.h"
 
@@ -19,21 +20,23 @@
 
 #include "gw.h"
 #include "http.h"
+#include "keys.h"
 #include "log.h"
 #include "public.h"
 #include "web.h"
 
 #define SEEN_MAX 4096
 #define SECRET_MAX 128
+#define NAME_MAX_LEN (3 + 40) /* "rm/" and an agency id */
 
 struct hook {
-    char name[8];
+    char name[NAME_MAX_LEN + 1]; /* "sms", "email" or "rm/AGENCY" */
     char secret[SECRET_MAX + 1];
 };
 
 struct hooks {
-    struct hook v[2];
-    size_t n;
+    struct hook *v;
+    size_t n, cap;
     pthread_mutex_t lock;
     struct {
         unsigned char mac[crypto_auth_hmacsha256_BYTES];
@@ -42,24 +45,82 @@ struct hooks {
     size_t next;
 };
 
+static const struct hook *find(const struct hooks *h, const char *name)
+{
+    for (size_t i = 0; h && i < h->n; i++)
+        if (!strcmp(h->v[i].name, name))
+            return &h->v[i];
+    return NULL;
+}
+
+/* True for an agency id (as in a principal agency:ID). */
+static bool agency_ok(const char *id)
+{
+    char principal[64];
+    return snprintf(principal, sizeof(principal), "agency:%s", id) < (int)sizeof(principal) &&
+           keys_principal_valid(principal);
+}
+
+/* Check one line's words: 0 and the hook's name in name ("sms", "email",
+ * "rm/AGENCY"), or -EINVAL with err set. */
+static int parse_words(const struct hooks *h, char **word, int n, char name[NAME_MAX_LEN + 1],
+                       const char *at, char *err, size_t errlen)
+{
+    bool rm = n == 3 && !strcmp(word[0], "rm");
+    size_t len = n >= 2 ? strlen(word[n - 1]) : 0;
+    if (!rm && !(n == 2 && (!strcmp(word[0], "sms") || !strcmp(word[0], "email"))))
+        snprintf(err, errlen, "%s: not \"sms SECRET\", \"email SECRET\" or \"rm AGENCY SECRET\"",
+                 at);
+    else if (len < 32 || len > SECRET_MAX)
+        snprintf(err, errlen, "%s: the secret must be 32 to %d characters", at, SECRET_MAX);
+    else if (rm && !agency_ok(word[1]))
+        snprintf(err, errlen, "%s: \"%.40s\" is not an agency id (1 to 40 of a-z, 0-9 and -)", at,
+                 word[1]);
+    else if (snprintf(name, NAME_MAX_LEN + 1, "%s%s", rm ? "rm/" : word[0], rm ? word[1] : "") <
+                 0 ||
+             find(h, name))
+        snprintf(err, errlen, "%s: a second line for the hook %s", at, name);
+    else
+        return 0;
+    return -EINVAL;
+}
+
 static int parse(struct hooks *h, char *line, const char *path, int lineno, char *err,
                  size_t errlen)
 {
-    char *save = NULL, *name = strtok_r(line, " \t\n", &save);
-    char *secret = name ? strtok_r(NULL, " \t\n", &save) : NULL;
-    size_t n = secret ? strlen(secret) : 0;
-    if (!name || name[0] == '#')
+    char *save = NULL, *word[4], name[NAME_MAX_LEN + 1], at[300];
+    int n = 0;
+    for (char *w = strtok_r(line, " \t\r\n", &save); w && n < 4;
+         w = strtok_r(NULL, " \t\r\n", &save))
+        word[n++] = w;
+    if (n == 0 || word[0][0] == '#')
         return 0;
-    if ((strcmp(name, "sms") && strcmp(name, "email")) || n < 32 || n > SECRET_MAX ||
-        strtok_r(NULL, " \t\n", &save) || h->n == 2) {
-        snprintf(err, errlen, "%s:%d: not \"sms|email SECRET\" (32 to %d characters)", path, lineno,
-                 SECRET_MAX);
+    snprintf(at, sizeof(at), "%s:%d", path, lineno);
+    if (parse_words(h, word, n, name, at, err, errlen) != 0)
         return -EINVAL;
+    if (h->n == h->cap) {
+        size_t cap = h->cap ? 2 * h->cap : 8;
+        struct hook *v = realloc(h->v, cap * sizeof(*v));
+        if (!v)
+            return snprintf(err, errlen, "%s: out of memory", at), -ENOMEM;
+        h->v = v, h->cap = cap;
     }
     snprintf(h->v[h->n].name, sizeof(h->v[0].name), "%s", name);
-    snprintf(h->v[h->n].secret, sizeof(h->v[0].secret), "%s", secret);
+    snprintf(h->v[h->n].secret, sizeof(h->v[0].secret), "%s", word[n - 1]);
     h->n++;
     return 0;
+}
+
+/* Forget the secrets and free h (NULL: nothing). */
+static void hooks_release(struct hooks *h)
+{
+    if (!h)
+        return;
+    if (h->v)
+        sodium_memzero(h->v, h->cap * sizeof(*h->v));
+    free(h->v);
+    sodium_memzero(h, sizeof(*h));
+    free(h);
 }
 
 int hooks_open(const char *path, struct hooks **out, char *err, size_t errlen)
@@ -79,9 +140,10 @@ int hooks_open(const char *path, struct hooks **out, char *err, size_t errlen)
     char line[512];
     while (rc == 0 && fgets(line, sizeof(line), f))
         rc = parse(h, line, path, ++lineno, err, errlen);
+    sodium_memzero(line, sizeof(line));
     fclose(f);
     if (rc != 0) {
-        free(h);
+        hooks_release(h);
         return rc;
     }
     pthread_mutex_init(&h->lock, NULL);
@@ -94,16 +156,7 @@ void hooks_free(struct hooks *h)
     if (!h)
         return;
     pthread_mutex_destroy(&h->lock);
-    sodium_memzero(h, sizeof(*h));
-    free(h);
-}
-
-static const struct hook *find(const struct hooks *h, const char *name)
-{
-    for (size_t i = 0; h && i < h->n; i++)
-        if (!strcmp(h->v[i].name, name))
-            return &h->v[i];
-    return NULL;
+    hooks_release(h);
 }
 
 /* True when mac was seen in the window; otherwise remember it. */
@@ -254,6 +307,13 @@ static bool is_help(const char *text)
     return !strncasecmp(text, "help", 4) && isspace((unsigned char)text[4]);
 }
 
+/* The hook's name from the path, for the log: "?" unless it could be one. */
+static const char *log_name(const char *name)
+{
+    size_t n = strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-/");
+    return n > 0 && n <= NAME_MAX_LEN && !name[n] ? name : "?";
+}
+
 enum MHD_Result hooks_receive(struct http_req *r)
 {
     const char *name = r->url + strlen("/hooks/");
@@ -261,7 +321,9 @@ enum MHD_Result hooks_receive(struct http_req *r)
                           http_header(r, "X-Muster-Signature"), r->body ? r->body : "", r->len,
                           (int64_t)time(NULL));
     if (rc != 0)
-        return refuse(r, strlen(name) < 16 ? name : "?", rc);
+        return refuse(r, log_name(name), rc);
+    if (!strncmp(name, "rm/", 3))
+        return hooks_rm_relay(r, name + 3);
     json_t *body = json_loadb(r->body ? r->body : "", r->len, 0, NULL);
     const char *text = json_string_value(json_object_get(body, "text"));
     const char *from = json_string_value(json_object_get(body, "from"));

@@ -8,8 +8,15 @@
  * A body {"from": ..., "text": "ACK K7Q2MX4P on my way"} acknowledges the
  * page with that code through page.ack, with "via" the hook's name, as the
  * Hub's duty desk (the user "hook-sms" or "hook-email").
- * The secrets file has one "NAME SECRET" line per hook (NAME sms or email,
- * SECRET 32 to 128 printable characters), mode 0600.
+ * POST /hooks/rm/AGENCY carries an agency's EDXL-RM answer
+ * (application/xml), signed the same way with that agency's own secret:
+ * relayed as pledge.import acting as agency:AGENCY (the user "hook-rm"),
+ * so a system holding one agency's secret can commit only that agency's
+ * staff (hooks_rm.c).
+ * The secrets file (mode 0600) has one line per hook: "sms SECRET",
+ * "email SECRET" and "rm AGENCY SECRET" (AGENCY an agency id of the plan,
+ * 1 to 40 of a-z, 0-9 and -; SECRET 32 to 128 printable characters); a
+ * second line for the same hook is refused.
  */
 #ifndef MUSTER_WEB_HOOKS_H
 #define MUSTER_WEB_HOOKS_H
@@ -25,9 +32,9 @@ struct hooks;
 int hooks_open(const char *path, struct hooks **out, char *err, size_t errlen);
 void hooks_free(struct hooks *h);
 
-/* 0 when the call to hook name is signed with its secret, fresh and not
- * seen before (then remembered); -ENOENT unknown hook, -EACCES bad or
- * missing signature, -ETIME stale, -EALREADY replayed. */
+/* 0 when the call to hook name ("sms", "email", "rm/AGENCY") is signed with its secret, fresh and
+ * not seen before (then remembered); -ENOENT unknown hook, -EACCES bad or missing signature, -ETIME
+ * stale, -EALREADY replayed. */
 int hooks_verify(struct hooks *h, const char *name, const char *timestamp, const char *signature,
                  const char *body, size_t len, int64_t now_s);
 

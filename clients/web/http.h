@@ -71,4 +71,17 @@ enum MHD_Result pages_serve(struct http_req *r);
 enum MHD_Result sse_board(struct http_req *r);
 enum MHD_Result hooks_receive(struct http_req *r);
 
+/* The verified call to /hooks/rm/AGENCY: its EDXL-RM body relayed as
+ * pledge.import acting as agency:AGENCY (hooks_rm.c). */
+enum MHD_Result hooks_rm_relay(struct http_req *r, const char *agency);
+
+/* Relay cmd with args (borrowed; NULL for none) for user acting as
+ * principal, and answer r with musterd's result (200) or its coded error
+ * (FORBIDDEN 403, NOT_FOUND 404, CONFLICT 409, TOO_LARGE 413,
+ * RATE_LIMITED 429, UNAVAILABLE and BUSY 503, 400 otherwise; 503
+ * UNAVAILABLE when musterd did not answer).  *status (may be NULL) is the
+ * HTTP status sent (api.c). */
+enum MHD_Result api_relay(struct http_req *r, const char *principal, const char *user,
+                          const char *cmd, json_t *args, unsigned *status);
+
 #endif

@@ -12,33 +12,11 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/paging_lib.sh"
 . "$(dirname "$0")/db_lib.sh"
+. "$(dirname "$0")/edxl_rm_lib.sh"
 
 export TZ=UTC
 start_receiver http http_receiver.py
-rm_plan() {
-    plan_head id=rm name="EDXL-RM test plan" prefix=RM lead=hub hub="Test Victim and Witness Hub"
-    cat <<YAML
-staffing:
-  horizon: 24h
-  ask_lead: 4h
-  roles:
-    - {id: mh-nurse, name: Mental health nurse}
-    - {id: isva, name: ISVA}
-  shifts:
-    - {id: day, name: Day, start: "08:00", length: 12h}
-    - {id: night, name: Night, start: "20:00", length: 12h}
-  requirements:
-    - {level: 1, need: {mh-nurse: 3, isva: 1}}
-agencies:
-  - {id: hub, name: Hub team, role: runs the Hub, activate_level: 1,
-     contacts: [{name: Desk, channel: zmq, target: hub}]}
-  - {id: cpft, name: Mental health trust, role: nurses, activate_level: 1, supplies: [mh-nurse],
-     edxl_rm: true, contacts: [{name: Bed bureau, channel: webhook,
-     target: "http://127.0.0.1:$http_PORT/cpft"}]}
-  - {id: other, name: Other trust, role: nurses, activate_level: 1, supplies: [mh-nurse, isva],
-     contacts: [{name: Desk, channel: zmq, target: other}]}
-YAML
-}
+RM_CPFT_CONTACT="{name: Bed bureau, channel: webhook, target: \"http://127.0.0.1:$http_PORT/cpft\"}"
 plan_write rm rm_plan
 start_daemon --clock-offset "$(clock_at '2026-12-01 02:00 UTC')"
 ref=$(m incident standup --plan rm --level 1 --exercise --operation FEN | head -n 1)
@@ -70,29 +48,6 @@ expect_fail 1 "FORBIDDEN: agency other may not see the asks of cpft" -- --as age
 expect_fail 1 "NOT_FOUND: no ask $ask of incident $ref to agency other" -- --as agency:other pledge request "$ref" --ask "$ask"
 ok "pledge request prints the RequestResource; an agency sees only its own asks"
 
-# answer FILE ID [TYPE] [AMOUNT] [OWNER] [ROLE] [ARRIVAL] [ASK] [RESPONSE]
-answer() {
-    local type=${3:-CommitResource} resp=''
-    [ -z "${9:-}" ] || resp="<rm:ResponseInformation><rm:PrecedingResourceInfoElementID>1</rm:PrecedingResourceInfoElementID>
-      <rm:ResponseType>$9</rm:ResponseType><rm:ResponseReason>on-call rota</rm:ResponseReason></rm:ResponseInformation>"
-    cat >"$T/$1" <<XML
-<?xml version="1.0" encoding="UTF-8"?>
-<$type xmlns="urn:oasis:names:tc:emergency:EDXL:RM:1.0:msg" xmlns:rm="urn:oasis:names:tc:emergency:EDXL:RM:1.0">
-  <MessageID>$2</MessageID><SentDateTime>2026-12-01T02:10:00+00:00</SentDateTime>
-  <MessageContentType>$type</MessageContentType>
-  <OriginatingMessageID>muster:$ref:ask:${8:-$ask}</OriginatingMessageID>
-  <ContactInformation><rm:ContactDescription>Bed bureau</rm:ContactDescription><rm:ContactRole>Sender</rm:ContactRole></ContactInformation>
-  <ResourceInformation><rm:ResourceInfoElementID>1</rm:ResourceInfoElementID>$resp
-    <rm:Resource><rm:TypeStructure><rm:ValueListURN>urn:muster:plan:rm:roles</rm:ValueListURN>
-      <rm:Value>${6:-mh-nurse}</rm:Value></rm:TypeStructure>
-      <rm:OwnershipInformation><rm:Owner>${5:-cpft}</rm:Owner></rm:OwnershipInformation></rm:Resource>
-    <rm:AssignmentInformation><rm:Quantity><rm:MeasuredQuantity><rm:Amount>${4:-2}</rm:Amount></rm:MeasuredQuantity></rm:Quantity></rm:AssignmentInformation>
-    <rm:ScheduleInformation><rm:ScheduleType>EstimatedArrival</rm:ScheduleType>
-      <rm:DateTime>${7:-2026-11-30T21:00:00+00:00}</rm:DateTime></rm:ScheduleInformation>
-  </ResourceInformation>
-</$type>
-XML
-}
 pledges() { q "SELECT COUNT(*) FROM pledges"; }
 pledged() { coverage_grid | grep "^$night mh-nurse " | awk '{print $3}'; }
 

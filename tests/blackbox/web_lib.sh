@@ -38,14 +38,21 @@ web_users() {
 }
 
 # web_start [ARG...]: a certificate, hook secrets for sms and email
-# (HOOK_SECRET, HOOK_SECRET_EMAIL), muster-web on a free port (WEB,
-# WEB_PID), serving; ARGs are more options of muster-web serve.
+# (HOOK_SECRET, HOOK_SECRET_EMAIL) and for each agency of WEB_RM_AGENCIES
+# an "rm AGENCY SECRET" line (the secret in $T/rm-secret.AGENCY),
+# muster-web on a free port (WEB, WEB_PID), serving; ARGs are more options
+# of muster-web serve.
 web_start() {
     openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$T/tls.key" \
         -out "$T/tls.crt" -days 2 -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 2>/dev/null
     HOOK_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
     HOOK_SECRET_EMAIL=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
     (umask 077 && printf 'sms %s\nemail %s\n' "$HOOK_SECRET" "$HOOK_SECRET_EMAIL" >"$T/hooks")
+    local a
+    for a in ${WEB_RM_AGENCIES:-}; do
+        head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$T/rm-secret.$a"
+        printf 'rm %s %s\n' "$a" "$(cat "$T/rm-secret.$a")" >>"$T/hooks"
+    done
     PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
     WEB=https://127.0.0.1:$PORT
     "$BIN/muster-web" serve --keys "$KEYS" --connect "$CONTROL" --feed "$FEED" --users "$U" \
