@@ -182,11 +182,14 @@ int edxl_rm_time_parse(const char *s, int64_t *ms)
 {
     int y, mo, d, h, mi, sec, oh, om, used = 0;
     char sign;
+    /* xs:dateTime's whitespace is collapsed: around the value it is not
+     * part of it; and 24:00:00 is the end of the day (timegm carries it) */
     if (!s ||
-        sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%c%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &sign, &oh, &om,
-               &used) != 9 ||
-        s[used] || (sign != '+' && sign != '-') || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
-        mi > 59 || sec > 60 || oh > 23 || om > 59)
+        sscanf(s, " %4d-%2d-%2dT%2d:%2d:%2d%c%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &sign, &oh,
+               &om, &used) != 9 ||
+        s[used + strspn(s + used, " \t\r\n")] || (sign != '+' && sign != '-') || mo < 1 ||
+        mo > 12 || d < 1 || d > 31 || h > 24 || (h == 24 && (mi || sec)) || mi > 59 || sec > 60 ||
+        oh > 23 || om > 59)
         return -EINVAL;
     struct tm tm = {.tm_year = y - 1900,
                     .tm_mon = mo - 1,

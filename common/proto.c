@@ -24,10 +24,7 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
     return len;
 }
 
-/* Make a message valid UTF-8 in place: a byte that starts no valid
- * sequence (from a client's input, or a cut in the middle of a character)
- * becomes '?', so every error reply can be encoded. */
-static void utf8_repair(char *msg)
+void proto_utf8_repair(char *msg)
 {
     size_t n = strlen(msg);
     for (size_t i = 0; i < n;) {
@@ -48,7 +45,7 @@ int proto_fail(struct proto_error *e, const char *code, const char *fmt, ...)
     e->retry_after_ms = 0;
     vsnprintf(e->message, sizeof(e->message), fmt, ap);
     va_end(ap);
-    utf8_repair(e->message);
+    proto_utf8_repair(e->message);
     return -1;
 }
 

@@ -99,6 +99,12 @@ size_t proto_utf8_chars(const char *s, size_t len);
  */
 int32_t proto_control_char(const char *s, size_t len, bool multiline);
 
+/* Make a string valid UTF-8 in place: a byte that starts no valid
+ * sequence (from a client's input, or a cut in the middle of a character
+ * by "%.80s") becomes '?', so that every text musterd stores and sends
+ * can be encoded as JSON. */
+void proto_utf8_repair(char *s);
+
 /*
  * Argument checks.  String lengths are counted in characters.  Each returns 0 and sets *out (left
  * untouched when the argument is absent and not required), or -1 with e set to BAD_ARGUMENT.

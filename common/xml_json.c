@@ -37,6 +37,23 @@ static bool in_ns(const struct xml_shape *shape, const xmlNode *n)
            !strcmp((const char *)n->ns->href, ns_of(shape, (const char *)n->name));
 }
 
+#define XSI_NS "http://www.w3.org/2001/XMLSchema-instance"
+
+/* xsi:type, xsi:nil, xsi:schemaLocation are allowed on any element by
+ * XML Schema: hints to the validator, never content. */
+static bool is_xsi(const xmlAttr *a)
+{
+    return a->ns && a->ns->href && !strcmp((const char *)a->ns->href, XSI_NS);
+}
+
+static bool has_attributes(const xmlNode *n)
+{
+    for (const xmlAttr *a = n->properties; a; a = a->next)
+        if (!is_xsi(a))
+            return true;
+    return false;
+}
+
 static bool has_elements(const xmlNode *n)
 {
     for (const xmlNode *c = n->children; c; c = c->next)
@@ -57,7 +74,7 @@ static json_t *to_json(const struct xml_shape *shape, const xmlNode *n);
 
 static json_t *element_value(const struct xml_shape *shape, const xmlNode *c)
 {
-    if (!c->properties && !has_elements(c))
+    if (!has_attributes(c) && !has_elements(c))
         return text_of(c);
     json_t *o = to_json(shape, c);
     if (!has_elements(c))
@@ -70,6 +87,8 @@ static json_t *to_json(const struct xml_shape *shape, const xmlNode *n)
 {
     json_t *o = json_object();
     for (const xmlAttr *a = n->properties; a; a = a->next) {
+        if (is_xsi(a))
+            continue;
         char key[128];
         snprintf(key, sizeof(key), "@%.120s", (const char *)a->name);
         xmlChar *v = xmlNodeGetContent((const xmlNode *)a);

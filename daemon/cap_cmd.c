@@ -78,6 +78,8 @@ static int cap_load(struct cmd_ctx *c, struct cap_msg *msg)
     msg->sent = json_string_value(json_object_get(a, "sent"));
     msg->status = json_string_value(json_object_get(a, "status"));
     msg->msg_type = json_string_value(json_object_get(a, "msgType"));
+    if (!msg->identifier || !msg->sender || !msg->sent || !msg->status || !msg->msg_type)
+        return proto_fail(&c->err, ERR_BAD_CAP, "/alert: a required element is unreadable");
     msg->exercise = !strcmp(msg->status, "Exercise");
     snprintf(c->target, sizeof(c->target), "CAP %.80s", msg->identifier);
     return 0;
@@ -351,9 +353,11 @@ static int cap_alert(struct cmd_ctx *c, struct cap_msg *msg)
         return -1;
     char operation[65], note[600];
     snprintf(operation, sizeof(operation), "CAP %.60s", msg->identifier);
+    proto_utf8_repair(operation); /* a cut in a character: jansson refuses it */
     const char *headline = cap_info_str(msg->alert, "headline");
     snprintf(note, sizeof(note), "CAP %s %.200s from %.200s%s%.150s", msg->msg_type,
              msg->identifier, msg->sender, headline ? ": " : "", headline ? headline : "");
+    proto_utf8_repair(note);
     json_t *args =
         json_pack("{s:s, s:i, s:b, s:s, s:s}", "plan", msg->plan->id, "level", msg->level,
                   "exercise", msg->exercise, "operation", operation, "note", note);
@@ -369,8 +373,9 @@ static int cap_alert(struct cmd_ctx *c, struct cap_msg *msg)
 
 /* The incident an Update or Cancel refers to (<references>: "sender,
  * identifier,sent" entries), active and of the message's mode: 0 with
- * *inc, or -1 with c->err. */
-static int referenced_incident(struct cmd_ctx *c, const struct cap_msg *msg, struct incident *inc)
+ * *inc and the sender of the message found in by, or -1 with c->err. */
+static int referenced_incident(struct cmd_ctx *c, const struct cap_msg *msg, struct incident *inc,
+                               char *by, size_t bylen)
 {
     const char *refs = json_string_value(json_object_get(msg->alert, "references"));
     if (!refs)
@@ -393,8 +398,10 @@ static int referenced_incident(struct cmd_ctx *c, const struct cap_msg *msg, str
         }
         sqlite3_bind_text(s, 1, t, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(s, 2, comma + 1, -1, SQLITE_TRANSIENT);
-        if ((rc = store_step(s)) > 0)
+        if ((rc = store_step(s)) > 0) {
             id = sqlite3_column_int64(s, 0);
+            snprintf(by, bylen, "%s", t);
+        }
         sqlite3_reset(s);
     }
     free(copy);
@@ -415,11 +422,15 @@ static int referenced_incident(struct cmd_ctx *c, const struct cap_msg *msg, str
 }
 
 /* referenced_incident, and *plan its frozen plan in force, whose cap
- * section accepts the sender, and which is signed as that plan asks. */
+ * section accepts the sender, which is the sender of the message it
+ * references (another sender of the plan, one without a certificate say,
+ * cannot change an incident a signed sender stood up), and which is
+ * signed as that plan asks. */
 static int referenced(struct cmd_ctx *c, const struct cap_msg *msg, struct incident *inc,
                       const struct plan **plan)
 {
-    if (referenced_incident(c, msg, inc) != 0)
+    char by[256] = "";
+    if (referenced_incident(c, msg, inc, by, sizeof(by)) != 0)
         return -1;
     if (!(*plan = frozen_plan(c->m, inc->id)))
         return dispatch_storage_fail(c, -EIO);
@@ -428,6 +439,11 @@ static int referenced(struct cmd_ctx *c, const struct cap_msg *msg, struct incid
                           "/alert/sender: the plan of incident %s does not accept CAP from "
                           "\"%.200s\"",
                           inc->ref, msg->sender);
+    if (strcmp(by, msg->sender))
+        return proto_fail(&c->err, ERR_FORBIDDEN,
+                          "/alert/references: the message it names came from \"%.200s\"; only "
+                          "that sender may update or cancel incident %s",
+                          by, inc->ref);
     return cap_signed(c, msg, *plan);
 }
 
@@ -471,6 +487,7 @@ static int cap_cancel(struct cmd_ctx *c, struct cap_msg *msg)
                           plan->id, inc.ref);
     char note[300];
     snprintf(note, sizeof(note), "CAP Cancel %.250s", msg->identifier);
+    proto_utf8_repair(note);
     if (run_as(c, "incident.standdown", json_pack("{s:s, s:s}", "ref", inc.ref, "note", note)) != 0)
         return -1;
     return cap_done(c, msg, inc.id, "standdown");

@@ -102,8 +102,18 @@ int dispatch_person(struct cmd_ctx *c, const char *name, struct person_ref *p, b
     return 0;
 }
 
+/* The audit row's texts as valid UTF-8: a command cuts a client's text
+ * into c->target ("EDXL-RM %.80s"), maybe inside a character, and a row
+ * jansson cannot encode would be left out of every audit export. */
+static void audit_texts(struct cmd_ctx *c)
+{
+    proto_utf8_repair(c->target);
+    proto_utf8_repair(c->detail);
+}
+
 static void audit(struct cmd_ctx *c, const char *cmd, const char *outcome)
 {
+    audit_texts(c);
     struct audit_row a = {c->now,
                           c->actor,
                           c->req_id,
@@ -205,6 +215,7 @@ static struct read_audit *read_audit_new(struct cmd_ctx *c, const char *cmd, con
     struct read_audit *r = calloc(1, sizeof(*r));
     if (!r)
         return NULL;
+    audit_texts(c);
     snprintf(r->principal, sizeof(r->principal), "%s", c->actor);
     snprintf(r->request_id, sizeof(r->request_id), "%s", c->req_id);
     snprintf(r->command, sizeof(r->command), "%s", cmd);

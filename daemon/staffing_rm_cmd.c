@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "authz.h"
 #include "dispatch.h"
 #include "edxl_rm.h"
@@ -209,22 +211,34 @@ struct rm_answer {
     const char *response; /* ResponseType, "Accept" when none is given */
     int64_t count;
     char note[600];
+    char digest[crypto_hash_sha256_BYTES * 2 + 1]; /* of the message's text */
 };
 
 static const char SQL_SEEN[] =
-    "SELECT reply FROM edxl_rm_messages WHERE agency_id = ?1 AND message_id = ?2";
+    "SELECT reply, digest FROM edxl_rm_messages WHERE agency_id = ?1 AND message_id = ?2";
 static const char SQL_RECORD[] =
     "INSERT INTO edxl_rm_messages (agency_id, message_id, msg_type, ask_id, incident_id,"
-    " pledge_id, reply, received_at, received_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+    " pledge_id, reply, received_at, received_by, digest)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 
-static const char *str_at(json_t *o, const char *a, const char *b, const char *c2)
+/* The element o/a[/b[/c2]]: its JSON, or NULL when it is not there. */
+static json_t *node_at(json_t *o, const char *a, const char *b, const char *c2)
 {
     json_t *v = json_object_get(o, a);
     if (b)
         v = json_object_get(v, b);
     if (c2)
         v = json_object_get(v, c2);
-    return json_string_value(v);
+    return v;
+}
+
+/* Its text: the string, or an element with attributes' "#text" (none of
+ * RM's are declared, but a reader never trusts that), else NULL. */
+static const char *str_at(json_t *o, const char *a, const char *b, const char *c2)
+{
+    json_t *v = node_at(o, a, b, c2);
+    return json_is_object(v) ? json_string_value(json_object_get(v, "#text"))
+                             : json_string_value(v);
 }
 
 /* The message read and checked against the schema: 0, or -1 with c->err. */
@@ -242,9 +256,14 @@ static int answer_load(struct cmd_ctx *c, struct rm_answer *an)
         return proto_fail(&c->err, ERR_INTERNAL, "the EDXL-RM 1.0 schema: %s", err);
     if (edxl_rm_read(c->m->rm_schema, json_string_value(x), len, &an->msg, err, sizeof(err)))
         return proto_fail(&c->err, ERR_BAD_EDXL, "%s", err);
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(h, (const unsigned char *)json_string_value(x), len);
+    sodium_bin2hex(an->digest, sizeof(an->digest), h, sizeof(h));
     an->type = str_at(an->msg, "MessageContentType", NULL, NULL);
     an->id = str_at(an->msg, "MessageID", NULL, NULL);
     an->agency = authz_agency_id(c->principal);
+    if (!an->type || !an->id)
+        return proto_fail(&c->err, ERR_BAD_EDXL, "/: MessageID or MessageContentType unreadable");
     if (!an->agency) /* authz lets only agencies in; never answer for nobody */
         return proto_fail(&c->err, ERR_FORBIDDEN, "only an agency imports its own answers");
     snprintf(c->target, sizeof(c->target), "EDXL-RM %.80s", an->id);
@@ -263,7 +282,8 @@ static int answer_load(struct cmd_ctx *c, struct rm_answer *an)
 }
 
 /* The same message from the same agency before: 1 with its stored reply
- * as c->result, 0 when it is new, or -1. */
+ * as c->result, 0 when it is new, or -1 (CONFLICT when its MessageID
+ * came before with another text: the agency's system reused an id). */
 static int answer_seen(struct cmd_ctx *c, const struct rm_answer *an)
 {
     sqlite3_stmt *s = store_stmt(c->m->store, SQL_SEEN);
@@ -272,6 +292,14 @@ static int answer_seen(struct cmd_ctx *c, const struct rm_answer *an)
     sqlite3_bind_text(s, 1, an->agency, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, an->id, -1, SQLITE_STATIC);
     int rc = store_step(s);
+    const char *was = rc > 0 ? store_col_text(s, 1) : NULL;
+    if (was && strcmp(was, an->digest)) {
+        sqlite3_reset(s);
+        return proto_fail(&c->err, ERR_CONFLICT,
+                          "/%s/MessageID: \"%.200s\" was imported before with another text; a "
+                          "new answer needs a new MessageID",
+                          an->type, an->id);
+    }
     if (rc > 0 && (c->result = json_loads(store_col_text(s, 0), 0, NULL)))
         json_object_set_new(c->result, "replayed", json_true());
     sqlite3_reset(s);
@@ -311,12 +339,13 @@ static int answer_owner(struct cmd_ctx *c, const struct rm_answer *an)
     const char *owner = str_at(an->info, "Resource", "OwnershipInformation", "Owner");
     const struct plan *p = frozen_plan(c->m, an->ask.incident_id);
     const struct plan_agency *me = p ? plan_agency_find(p, an->agency) : NULL;
-    if (!owner || (me && (!strcmp(owner, me->id) || !strcmp(owner, me->name))))
-        return 0;
+    if (!node_at(an->info, "Resource", "OwnershipInformation", "Owner") ||
+        (owner && me && (!strcmp(owner, me->id) || !strcmp(owner, me->name))))
+        return 0; /* no owner named, or the caller: an Owner that cannot be read is neither */
     return proto_fail(&c->err, ERR_FORBIDDEN,
                       "/%s/ResourceInformation/Resource/OwnershipInformation/Owner: agency %s "
                       "may commit only its own staff, not those of \"%.200s\"",
-                      an->type, an->agency, owner);
+                      an->type, an->agency, owner ? owner : "?");
 }
 
 /* The staff committed: the role asked for, a whole number from 1 to the
@@ -349,9 +378,21 @@ static int answer_fits(struct cmd_ctx *c, struct rm_answer *an)
     {
         int64_t at = 0;
         const char *type = str_at(sch, "ScheduleType", NULL, NULL);
+        const char *when = str_at(sch, "DateTime", NULL, NULL);
+        if (!type)
+            return proto_fail(&c->err, ERR_BAD_EDXL,
+                              "/%s/ResourceInformation/ScheduleInformation[%zu]/ScheduleType: "
+                              "cannot be read",
+                              an->type, i + 1);
         if (strstr(type, "Return") || strstr(type, "Departure") || !strcmp(type, "EndAvailable") ||
-            edxl_rm_time_parse(str_at(sch, "DateTime", NULL, NULL), &at) != 0)
+            !node_at(sch, "DateTime", NULL, NULL))
             continue; /* leaving, or no time: nothing to check */
+        if (!when || edxl_rm_time_parse(when, &at) != 0)
+            return proto_fail(&c->err, ERR_BAD_ARGUMENT,
+                              "/%s/ResourceInformation/ScheduleInformation[%zu]/DateTime: "
+                              "\"%.40s\" is not a time muster can check against the shift "
+                              "(YYYY-MM-DDThh:mm:ss+hh:mm, hours 00 to 23)",
+                              an->type, i + 1, when ? when : "?");
         if (at < an->ask.starts || at >= an->ask.ends)
             return proto_fail(&c->err, ERR_BAD_ARGUMENT,
                               "/%s/ResourceInformation/ScheduleInformation[%zu]/DateTime: %s "
@@ -380,6 +421,7 @@ static int answer_record(struct cmd_ctx *c, const struct rm_answer *an, int64_t 
         sqlite3_bind_text(s, 7, text, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(s, 8, c->now);
         sqlite3_bind_text(s, 9, c->actor, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 10, an->digest, -1, SQLITE_STATIC);
         rc = store_exec_stmt(s);
     }
     free(text);
@@ -395,8 +437,14 @@ static int answer_pledge(struct cmd_ctx *c, struct rm_answer *an, json_t **pledg
     if (rc <= 0)
         return dispatch_storage_fail(c, rc ? rc : -ENOENT);
     const char *reason = str_at(an->info, "ResponseInformation", "ResponseReason", NULL);
+    if (reason && proto_control_char(reason, strlen(reason), true) >= 0)
+        return proto_fail(&c->err, ERR_BAD_ARGUMENT,
+                          "/%s/ResourceInformation/ResponseInformation/ResponseReason: control "
+                          "characters are refused, as in pledge.offer's note",
+                          an->type);
     snprintf(an->note, sizeof(an->note), "EDXL-RM %s %.200s (%s)%s%.300s", an->type, an->id,
              an->response, reason ? ": " : "", reason ? reason : "");
+    proto_utf8_repair(an->note); /* a cut in a character: the note is sent as JSON */
     json_t *shifts = json_pack("[s]", an->ask.shift_key);
     struct staffing_offer o = {.incident = &inc,
                                .agency = an->agency,
@@ -416,6 +464,11 @@ static int answer_pledge(struct cmd_ctx *c, struct rm_answer *an, json_t **pledg
 static int answer_act(struct cmd_ctx *c, struct rm_answer *an)
 {
     const char *rt = str_at(an->info, "ResponseInformation", "ResponseType", NULL);
+    if (!rt && node_at(an->info, "ResponseInformation", "ResponseType", NULL))
+        return proto_fail(&c->err, ERR_BAD_EDXL,
+                          "/%s/ResourceInformation/ResponseInformation/ResponseType: cannot be "
+                          "read",
+                          an->type);
     an->response = rt ? rt : "Accept";
     json_t *pledge = NULL;
     bool decline = !strcmp(an->response, "Decline");

@@ -640,6 +640,11 @@ static const char *const migrations[] = {
     "CREATE TRIGGER referral_places_gone AFTER DELETE ON referrals WHEN OLD.state = 'referred'"
     " BEGIN UPDATE referral_places SET referred = referred - 1 WHERE provider = OLD.provider"
     "  AND pathway = OLD.pathway AND incident_id = OLD.incident_id; END;",
+    /* 26: the SHA-256 of each imported EDXL-RM message's text, so that a
+     * MessageID sent again with another document is refused (CONFLICT)
+     * instead of answered with the first one's reply; NULL for messages
+     * imported before. */
+    "ALTER TABLE edxl_rm_messages ADD COLUMN digest TEXT;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -149,6 +149,36 @@ static void test_ids(void **state)
     assert_int_equal(edxl_rm_time_parse("2026-06-01T21:14:00", &ms), -EINVAL);
     assert_int_equal(edxl_rm_time_parse("2026-13-01T21:14:00+01:00", &ms), -EINVAL);
     assert_int_equal(edxl_rm_time_parse("2026-06-01T21:14:00+01:00x", &ms), -EINVAL);
+    /* what xs:dateTime also allows: whitespace around, 24:00:00 */
+    assert_int_equal(edxl_rm_time_parse(" \n2026-06-01T21:14:00+01:00\t ", &ms), 0);
+    assert_int_equal(ms, 1780344840000);
+    assert_int_equal(edxl_rm_time_parse("2026-05-31T24:00:00+00:00", &ms), 0);
+    edxl_rm_time_format(ms, buf, sizeof(buf));
+    assert_string_equal(buf, "2026-06-01T00:00:00+00:00");
+    assert_int_equal(edxl_rm_time_parse("2026-05-31T24:00:01+00:00", &ms), -EINVAL);
+    assert_int_equal(edxl_rm_time_parse("2026-05-31T25:00:00+00:00", &ms), -EINVAL);
+}
+
+/* xsi: attributes, which XML Schema allows on any element, are no
+ * content: the element reads as its text (it read as an object, a null
+ * to every caller that took its string). */
+static void test_xsi(void **state)
+{
+    char err[512] = "", path[600];
+    size_t len;
+    snprintf(path, sizeof(path), "%s/good/commit-xsi-attributes.xml", rm_dir);
+    char *buf = xml_case_slurp(path, &len);
+    json_t *a = NULL;
+    assert_int_equal(edxl_rm_read(schema, buf, len, &a, err, sizeof(err)), 0);
+    assert_string_equal(json_string_value(json_object_get(a, "MessageContentType")),
+                        "CommitResource");
+    json_t *res =
+        json_object_get(json_array_get(json_object_get(a, "ResourceInformation"), 0), "Resource");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(res, "OwnershipInformation"), "Owner")),
+        "nhs-mh");
+    json_decref(a);
+    free(buf);
 }
 
 int main(int argc, char **argv)
@@ -163,7 +193,7 @@ int main(int argc, char **argv)
     }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_good),    cmocka_unit_test(test_bad), cmocka_unit_test(test_oversize),
-        cmocka_unit_test(test_request), cmocka_unit_test(test_ids),
+        cmocka_unit_test(test_request), cmocka_unit_test(test_ids), cmocka_unit_test(test_xsi),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     xml_schema_free(schema);

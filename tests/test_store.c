@@ -340,10 +340,13 @@ static void test_wrong_codes(void **state)
     " DROP TRIGGER referral_places_add; DROP TRIGGER referral_places_move;"                        \
     " DROP TRIGGER referral_places_gone; DROP TABLE referral_places;"                              \
     " CREATE INDEX referrals_provider ON referrals (provider, state);"
+/* SQL that takes a database back from migration 26 (EDXL-RM message
+ * digests) to 25. */
+#define UNDO_26 " ALTER TABLE edxl_rm_messages DROP COLUMN digest;"
 
 #define UNDO_TO_10                                                                                 \
-    UNDO_25 UNDO_24 UNDO_23 UNDO_22 UNDO_21 UNDO_20 UNDO_19 UNDO_18 UNDO_17 UNDO_16 UNDO_15        \
-        UNDO_14 UNDO_13 UNDO_12 UNDO_11
+    UNDO_26 UNDO_25 UNDO_24 UNDO_23 UNDO_22 UNDO_21 UNDO_20 UNDO_19 UNDO_18 UNDO_17 UNDO_16        \
+        UNDO_15 UNDO_14 UNDO_13 UNDO_12 UNDO_11
 
 /* Migration 7 computes the name key of persons stored before it again, so
  * a look-alike registered after the upgrade is still found. */
@@ -654,17 +657,18 @@ static void test_recovery_backfill(void **state)
     incident_add(st, 1, "EX-R-2026-0001", 5000);
     incident_add(st, 2, "EX-R-2026-0002", 0);
     assert_int_equal(
-        store_exec(st, "UPDATE incidents SET state = 'active', stood_down_at = NULL WHERE id = 2;"
-                       "INSERT INTO persons (id, incident_id, category, consent, registered_at,"
-                       " registered_by, referral_due_at) VALUES (1, 1, 'survivor', 'given', 0, 'x',"
-                       " 0), (2, 2, 'survivor', 'given', 0, 'x', 0);"
-                       "DROP TABLE rescreens; CREATE TABLE rescreens (person_id INTEGER NOT NULL,"
-                       " due_at INTEGER NOT NULL, instrument TEXT NOT NULL, state TEXT NOT NULL,"
-                       " PRIMARY KEY (person_id, due_at, instrument)) WITHOUT ROWID;"
-                       "INSERT INTO rescreens VALUES (1, 100, 'tsq', 'due'), (1, 200, 'tsq',"
-                       " 'pending'), (2, 300, 'tsq', 'pending');" UNDO_25 UNDO_24 UNDO_23 UNDO_22
-                           UNDO_21 UNDO_20 UNDO_19 UNDO_18 UNDO_17 UNDO_16 UNDO_15 UNDO_14 UNDO_13
-                       "PRAGMA user_version = 12;"),
+        store_exec(
+            st, "UPDATE incidents SET state = 'active', stood_down_at = NULL WHERE id = 2;"
+                "INSERT INTO persons (id, incident_id, category, consent, registered_at,"
+                " registered_by, referral_due_at) VALUES (1, 1, 'survivor', 'given', 0, 'x',"
+                " 0), (2, 2, 'survivor', 'given', 0, 'x', 0);"
+                "DROP TABLE rescreens; CREATE TABLE rescreens (person_id INTEGER NOT NULL,"
+                " due_at INTEGER NOT NULL, instrument TEXT NOT NULL, state TEXT NOT NULL,"
+                " PRIMARY KEY (person_id, due_at, instrument)) WITHOUT ROWID;"
+                "INSERT INTO rescreens VALUES (1, 100, 'tsq', 'due'), (1, 200, 'tsq',"
+                " 'pending'), (2, 300, 'tsq', 'pending');" UNDO_26 UNDO_25 UNDO_24 UNDO_23 UNDO_22
+                    UNDO_21 UNDO_20 UNDO_19 UNDO_18 UNDO_17 UNDO_16 UNDO_15 UNDO_14 UNDO_13
+                "PRAGMA user_version = 12;"),
         0);
     assert_int_equal(store_commit(st), 0);
     store_close(st);
@@ -698,13 +702,14 @@ static void test_contacts_backfill(void **state)
     assert_int_equal(store_begin(st), 0);
     incident_add(st, 1, "EX-C-2026-0001", 0);
     assert_int_equal(
-        store_exec(st, "INSERT INTO persons (id, incident_id, category, consent, registered_at,"
-                       " registered_by, referral_due_at, safe_contact) VALUES (1, 1, 'survivor',"
-                       " 'given', 0, 'x', 0, '{\"channels\":[\"sms\"],\"note\":\"n\"}');"
-                       "INSERT INTO contacts (person_id, at, by, outcome, slot, note) VALUES"
-                       " (1, 5, 'intake', 'no_answer', 'morning', 'vm');" UNDO_25 UNDO_24 UNDO_23
-                           UNDO_22 UNDO_21 UNDO_20 UNDO_19 UNDO_18 UNDO_17 UNDO_16 UNDO_15 UNDO_14
-                       "PRAGMA user_version = 13;"),
+        store_exec(
+            st, "INSERT INTO persons (id, incident_id, category, consent, registered_at,"
+                " registered_by, referral_due_at, safe_contact) VALUES (1, 1, 'survivor',"
+                " 'given', 0, 'x', 0, '{\"channels\":[\"sms\"],\"note\":\"n\"}');"
+                "INSERT INTO contacts (person_id, at, by, outcome, slot, note) VALUES"
+                " (1, 5, 'intake', 'no_answer', 'morning', 'vm');" UNDO_26 UNDO_25 UNDO_24 UNDO_23
+                    UNDO_22 UNDO_21 UNDO_20 UNDO_19 UNDO_18 UNDO_17 UNDO_16 UNDO_15 UNDO_14
+                "PRAGMA user_version = 13;"),
         0);
     assert_int_equal(store_commit(st), 0);
     store_close(st);
@@ -737,11 +742,12 @@ static void test_asks_rounds(void **state)
     assert_int_equal(store_begin(st), 0);
     incident_add(st, 1, "EX-S-2026-0001", 0);
     assert_int_equal(
-        store_exec(st, "INSERT INTO shifts VALUES (1, 1, 'day-2026-12-01', 'day', 'Day', 0, 9);"
-                       "INSERT INTO coverage (shift_id, role, required) VALUES (1, 'isva', 2);"
-                       "INSERT INTO asks (incident_id, shift_id, role, agency_id, short, state,"
-                       " created_at) VALUES (1, 1, 'isva', 'rc', 2, 'covered', 5);" UNDO_25 UNDO_24
-                           UNDO_23 UNDO_22 UNDO_21 UNDO_20 UNDO_19 "PRAGMA user_version = 18;"),
+        store_exec(st,
+                   "INSERT INTO shifts VALUES (1, 1, 'day-2026-12-01', 'day', 'Day', 0, 9);"
+                   "INSERT INTO coverage (shift_id, role, required) VALUES (1, 'isva', 2);"
+                   "INSERT INTO asks (incident_id, shift_id, role, agency_id, short, state,"
+                   " created_at) VALUES (1, 1, 'isva', 'rc', 2, 'covered', 5);" UNDO_26 UNDO_25
+                       UNDO_24 UNDO_23 UNDO_22 UNDO_21 UNDO_20 UNDO_19 "PRAGMA user_version = 18;"),
         0);
     assert_int_equal(store_commit(st), 0);
     store_close(st);

@@ -99,6 +99,20 @@ expect_fail 1 "CAP_IGNORED: /alert/status: \"Test\" is technical testing only" -
 [ "$(incidents)" = 2 ] || fail "a Test message stood something up"
 ok "status Exercise makes an exercise incident; Test stands nothing up"
 
+# xsi: attributes, which XML Schema lets any element carry, are no
+# content (a status behind one was read as a null that stopped musterd);
+# a headline cut for the incident's note inside a character still makes
+# a note (it made the standup fail with a misleading error).
+XSI='xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="urn:x x.xsd"'
+cap xs.xml EX-XSI Alert Exercise Moderate "" "Crowd crush" E07000011
+sed -i -e "s|<status>|<status $XSI>|" -e "s|<msgType>|<msgType $XSI>|" \
+    -e "s|<headline>Major incident</headline>|<headline>$(printf 'A%.0s' $(seq 1 149))é</headline>|" "$T/xs.xml"
+out=$(m incident standup --cap "$T/xs.xml") || fail "xsi and a long headline: $out"
+xsref=$(echo "$out" | head -n 1)
+[ "$(incident_field "$xsref" exercise)" = 1 ] || fail "the Exercise behind an xsi: attribute made a live incident"
+m health >/dev/null || fail "musterd stopped serving"
+ok "xsi: attributes are no content; a headline cut inside a character still makes the note"
+
 # Refused with the element named, and the daemon keeps serving.
 cap n.xml N-1 Alert Actual Extreme "" "Flood"
 expect_fail 1 "CAP_UNMAPPED: /alert/info/event: no <eventCode> or <event> of the message (\"Flood\")" \
@@ -126,8 +140,8 @@ for f in "$SRC"/tests/cap/bad/*.xml; do # each hostile file, through the CLI
     [ "$pattern" != "BAD_CAP: .*" ] || fail "no message for $f"
     expect_fail 1 "$pattern" -- incident standup --cap "$f"
 done
-[ "$(incidents)" = 2 ] || fail "a refused message stood something up"
-[ "$(q "SELECT COUNT(*) FROM cap_messages")" = 4 ] || fail "refused messages were recorded"
+[ "$(incidents)" = 3 ] || fail "a refused message stood something up"
+[ "$(q "SELECT COUNT(*) FROM cap_messages")" = 5 ] || fail "refused messages were recorded"
 m health >/dev/null || fail "musterd stopped serving after the hostile messages"
 ok "unmapped, hostile and schema-invalid messages refused with the element named; nothing stood up"
 
@@ -151,7 +165,7 @@ echo "$out" | grep -q "stood down by CAP Cancel" || fail "cancel: $out"
 [ "$(incident_field "$ref" state)" = stood_down ] || fail "a CAP Cancel left the incident active"
 [ "$(incident_field "$ref" standdown_note)" = "CAP Cancel CAMBS-9" ] || fail "standdown note"
 expect_fail 1 "CONFLICT: incident $ref is stood down" -- incident standup --cap "$(cap c2.xml CAMBS-10 Update Actual Extreme CAMBS-1 && echo "$T/c2.xml")"
-[ "$(q "SELECT COUNT(*) FROM audit WHERE command = 'incident.cap' AND outcome = 'ok'")" = 6 ] ||
+[ "$(q "SELECT COUNT(*) FROM audit WHERE command = 'incident.cap' AND outcome = 'ok'")" = 7 ] ||
     fail "audit rows of incident.cap: $(q "SELECT COUNT(*) FROM audit WHERE command = 'incident.cap' AND outcome = 'ok'")"
 ok "a CAP Cancel stands the incident down, named in its note; each message is audited"
 

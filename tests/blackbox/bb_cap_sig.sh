@@ -130,9 +130,18 @@ expect_fail 1 "BAD_SIGNATURE: /alert/Signature: missing" -- incident standup --c
 alert uo.xml SIG-3 Update Extreme SIG-1 someone@else.example
 expect_fail 1 "CAP_UNMAPPED: /alert/sender: the plan of incident $ref does not accept CAP from \"someone@else.example\"" \
     -- incident standup --cap "$T/uo.xml"
+# The plan's other sender, which has no certificate, cannot change the
+# signed sender's incident either: not unsigned, not at all.
+alert up.xml PLAIN-3 Update Extreme SIG-1 "$PLAIN"
+expect_fail 1 "FORBIDDEN: /alert/references: the message it names came from \"$SIGNED\"; only that sender may update or cancel incident $ref" \
+    -- incident standup --cap "$T/up.xml"
+alert cp.xml PLAIN-4 Cancel "" SIG-1 "$PLAIN"
+expect_fail 1 "FORBIDDEN: /alert/references: the message it names came from \"$SIGNED\"" \
+    -- incident standup --cap "$T/cp.xml"
 [ "$(incident_field "$ref" level)" = 1 ] || fail "a refused update changed the level"
+[ "$(incident_field "$ref" state)" = active ] || fail "another sender's Cancel stood the incident down"
 expect_fail 1 "FORBIDDEN" -- --as agency:a1 incident standup --cap "$T/a.signed.xml"
-ok "an unsigned Update and one from a sender the plan does not accept are refused; an agency cannot send CAP"
+ok "an unsigned Update, one from a sender the plan does not accept, and the other sender's Update and Cancel are refused; an agency cannot send CAP"
 
 # The incident keeps the certificate it stood up with: after kill -9, with
 # the plan's certificate replaced, the original sender's signed Update is

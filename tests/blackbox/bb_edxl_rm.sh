@@ -79,6 +79,26 @@ for f in "$SRC"/tests/edxl_rm/bad/*.xml; do # each hostile file, through the CLI
     [ "$rc" = 1 ] && echo "$out" | grep -qF -- "$code" && echo "$out" | grep -qF -- "$want" ||
         fail "$(basename "$f"): exit $rc: $out"
 done
+# XML Schema lets any element carry xsi: attributes.  They are no content:
+# an Owner behind one is still another agency's, and a MessageContentType
+# behind one is read, not a null that stopped musterd.
+XSI='xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="urn:x x.xsd"'
+sed -e "s|<rm:Owner>|<rm:Owner $XSI>|" -e "s|<MessageContentType>|<MessageContentType $XSI>|" \
+    "$T/o.xml" >"$T/ox.xml"
+expect_fail 1 "FORBIDDEN: /CommitResource/ResourceInformation/Resource/OwnershipInformation/Owner: agency cpft may commit only its own staff" \
+    -- --as agency:cpft pledge import "$T/ox.xml"
+# The reason goes into the pledge's note: no control character, as there.
+answer cc.xml CPFT-7 CommitResource 2 cpft mh-nurse "" "" Accept
+sed -i 's|on-call rota|on-call \&#x9B;31m rota|' "$T/cc.xml"
+expect_fail 1 "BAD_ARGUMENT: /CommitResource/ResourceInformation/ResponseInformation/ResponseReason: control characters are refused" \
+    -- --as agency:cpft pledge import "$T/cc.xml"
+# A MessageID cut in the middle of a character for the audit row: the
+# row is still exported (it was left out, the chain intact without it).
+long=$(printf 'A%.0s' $(seq 1 79))é
+answer u.xml "$long" CommitResource 4
+expect_fail 1 "BAD_ARGUMENT" -- --as agency:cpft pledge import "$T/u.xml"
+[ "$(m audit export | grep -c '"hash":')" = "$(audit_count)" ] || fail "an audit row is missing from audit export"
+m audit export | grep -q "\"EDXL-RM A\{79\}" || fail "the audit row of the long MessageID is not exported"
 [ "$(pledges)" = 0 ] || fail "a refused message made a pledge"
 [ "$(q "SELECT COUNT(*) FROM edxl_rm_messages")" = 0 ] || fail "a refused message was recorded"
 m health >/dev/null || fail "musterd stopped serving after the hostile messages"
@@ -97,7 +117,12 @@ ok "a CommitResource imported by its agency is a pledge on the board, with pledg
 out=$(m --as agency:cpft pledge import "$T/c.xml") || fail "replay: $out"
 echo "$out" | grep -q "pledge 1: .*(received before: nothing new done)" || fail "replay: $out"
 [ "$(pledges)" = 1 ] || fail "a replay made a second pledge"
-ok "a replayed message is answered as before and makes no second pledge"
+# Its MessageID with another text: refused, not answered with the first reply.
+sed 's|<rm:Amount>2</rm:Amount>|<rm:Amount>1</rm:Amount>|' "$T/c.xml" >"$T/c1.xml"
+expect_fail 1 "CONFLICT: /CommitResource/MessageID: \"CPFT-1\" was imported before with another text" \
+    -- --as agency:cpft pledge import "$T/c1.xml"
+[ "$(pledges)" = 1 ] || fail "a reused MessageID made a second pledge"
+ok "a replayed message is answered as before and makes no second pledge; its id with another text is refused"
 
 # A Decline from the other agency: recorded, no pledge.
 oask=$(q "SELECT id FROM asks WHERE agency_id = 'other' AND role = 'mh-nurse'")
@@ -105,6 +130,13 @@ answer d.xml OTHER-1 ResponseToRequestResource 1 other mh-nurse "" "$oask" Decli
 out=$(m --as agency:other pledge import "$T/d.xml") || fail "decline: $out"
 echo "$out" | grep -q "Decline to muster:$ref:ask:$oask recorded, no pledge" || fail "decline: $out"
 [ "$(pledges)" = 1 ] || fail "a Decline made a pledge"
+# A Decline behind an xsi: attribute is still a Decline (it was read as
+# nothing, so as the default Accept: a pledge the agency refused).
+answer dx.xml OTHER-1X ResponseToRequestResource 1 other mh-nurse "" "$oask" Decline
+sed -i "s|<rm:ResponseType>|<rm:ResponseType $XSI>|" "$T/dx.xml"
+out=$(m --as agency:other pledge import "$T/dx.xml") || fail "decline with xsi: $out"
+echo "$out" | grep -q "Decline to muster:$ref:ask:$oask recorded, no pledge" || fail "decline with xsi: $out"
+[ "$(pledges)" = 1 ] || fail "a Decline behind an xsi: attribute made a pledge"
 ok "a ResponseToRequestResource that declines is recorded and pledges nothing"
 
 # kill -9 while the reply is on its way: whether or not it was committed,

@@ -148,12 +148,10 @@ db_file_damage() {
 }
 
 # db_unmigrate_last: $DB as the schema before the last migration had it
-# (musterd stopped): migration 25's referral_places gone (its triggers with
-# it) and its dropped index referrals_provider back, the version one less.
+# (musterd stopped): migration 26's digest column of edxl_rm_messages
+# gone, the version one less.
 db_unmigrate_last() {
-    q "DROP TRIGGER referral_places_add; DROP TRIGGER referral_places_move;
-       DROP TRIGGER referral_places_gone; DROP TABLE referral_places;
-       CREATE INDEX referrals_provider ON referrals (provider, state);
+    q "ALTER TABLE edxl_rm_messages DROP COLUMN digest;
        PRAGMA user_version = $(($(db_file_version "$DB") - 1))"
 }
 
