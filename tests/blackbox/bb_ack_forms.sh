@@ -105,7 +105,7 @@ ok "a bad count, no role, no shift, an unknown role or shift: refused, nothing c
 
 out=$(ack_hub --pledge-role call-handler --pledge-count 2 --pledge-shift day-2026-12-01 \
     --pledge-shift night-2026-12-01 --pledge-name "Amy Clarke" --pledge-note "from the day shift")
-echo "$out" | grep -q acknowledged || fail "ack with a pledge: $out"
+grep -q acknowledged <<<"$out" || fail "ack with a pledge: $out"
 [ "$(state_of hub)" = acknowledged ] || fail "hub: $(state_of hub)"
 cell() { # SHIFT: the call-handler cell of `muster staffing` (JSON), one line
     m --json staffing "$ref" | tr -d ' \n' | grep -o "{\"shift\":\"$1\",\"role\":\"call-handler\",[^}]*}"
@@ -114,7 +114,7 @@ cell day-2026-12-01 | grep -q '"pledged":2,' || fail "day cell: $(cell day-2026-
 cell night-2026-12-01 | grep -q '"pledged":2,' || fail "night cell: $(cell night-2026-12-01)"
 cell day-2026-12-02 | grep -q '"pledged":0,' || fail "day 2 cell: $(cell day-2026-12-02)"
 pledges=$(m --json pledge list "$ref" | tr -d '\n')
-echo "$pledges" | grep -q '"agency": *"hub"' && echo "$pledges" | grep -q '"count": *2' &&
-    echo "$pledges" | grep -q 'Amy Clarke' || fail "pledge list: $pledges"
+grep -q '"agency": *"hub"' <<<"$pledges" && grep -q '"count": *2' <<<"$pledges" &&
+    grep -q 'Amy Clarke' <<<"$pledges" || fail "pledge list: $pledges"
 ok "an acknowledgement by code carried a pledge, seen in muster staffing"
 stop_daemon

@@ -59,8 +59,8 @@ incidents() { q "SELECT COUNT(*) FROM incidents"; }
 cap a.xml CAMBS-1 Alert Actual Moderate
 out=$(m incident standup --cap "$T/a.xml") || fail "standup --cap: $out"
 ref=$(echo "$out" | head -n 1)
-echo "$out" | grep -q "stood up: plan cp, level 1, LIVE, operation CAP CAMBS-1" || fail "standup: $out"
-echo "$out" | grep -q "CAP Alert CAMBS-1 from $SENDER (Actual)" || fail "standup: $out"
+grep -q "stood up: plan cp, level 1, LIVE, operation CAP CAMBS-1" <<<"$out" || fail "standup: $out"
+grep -q "CAP Alert CAMBS-1 from $SENDER (Actual)" <<<"$out" || fail "standup: $out"
 [ "$(incident_field "$ref" exercise)" = 0 ] || fail "an Actual alert made an exercise incident"
 wait_for 30 paged_once a1 || fail "a1 not paged at the CAP standup"
 ok "an Actual CAP Alert stands a live incident up at the level the plan maps"
@@ -74,11 +74,11 @@ ok "a replayed CAP message is refused and stands nothing up"
 # Update, Severe: the level rises to 2 and a2 is paged; a Moderate update keeps it.
 cap u.xml CAMBS-2 Update Actual Severe CAMBS-1
 out=$(m incident standup --cap "$T/u.xml") || fail "update: $out"
-echo "$out" | grep -q "level raised: 1 -> 2" || fail "update: $out"
+grep -q "level raised: 1 -> 2" <<<"$out" || fail "update: $out"
 wait_for 30 paged_once a2 || fail "a2 not paged after the CAP update"
 cap u2.xml CAMBS-3 Update Actual Moderate CAMBS-1
 out=$(m incident standup --cap "$T/u2.xml") || fail "lower update: $out"
-echo "$out" | grep -q "level kept at 2: the update asks for 1" || fail "lower update: $out"
+grep -q "level kept at 2: the update asks for 1" <<<"$out" || fail "lower update: $out"
 [ "$(incident_field "$ref" level)" = 2 ] || fail "a lower CAP update changed the level"
 cap ux.xml CAMBS-4 Update Exercise Extreme CAMBS-1
 expect_fail 1 "CONFLICT: /alert/status: \"Exercise\" cannot change live incident $ref" -- incident standup --cap "$T/ux.xml"
@@ -161,7 +161,7 @@ ok "after kill -9 the message is still known: nothing stood up twice"
 # Cancel: stood down with the message named.
 cap c.xml CAMBS-9 Cancel Actual "" CAMBS-1
 out=$(m incident standup --cap "$T/c.xml") || fail "cancel: $out"
-echo "$out" | grep -q "stood down by CAP Cancel" || fail "cancel: $out"
+grep -q "stood down by CAP Cancel" <<<"$out" || fail "cancel: $out"
 [ "$(incident_field "$ref" state)" = stood_down ] || fail "a CAP Cancel left the incident active"
 [ "$(incident_field "$ref" standdown_note)" = "CAP Cancel CAMBS-9" ] || fail "standdown note"
 expect_fail 1 "CONFLICT: incident $ref is stood down" -- incident standup --cap "$(cap c2.xml CAMBS-10 Update Actual Extreme CAMBS-1 && echo "$T/c2.xml")"

@@ -81,7 +81,7 @@ grep -q "missing.yaml:[0-9]*:[0-9]*: \"certificate\": .*certs/none.pem: cannot o
     fail "--check-plan, missing certificate: $(cat "$T/err")"
 mkdir -p "$T/x/certs" && cp "$T/k/expired.pem" "$T/x/certs/control.pem" && cp "$T/plans/cs.yaml" "$T/x/"
 out=$("$MUSTERD" --check-plan "$T/x/cs.yaml" 2>"$T/err") || fail "--check-plan, expired certificate: $(cat "$T/err")"
-echo "$out" | grep -q "plan OK" || fail "--check-plan: $out"
+grep -q "plan OK" <<<"$out" || fail "--check-plan: $out"
 grep -q "warning: the certificate of CAP sender $SIGNED (.*certs/control.pem) expired on " "$T/err" ||
     fail "--check-plan, expired certificate: $(cat "$T/err")"
 ok "--check-plan refuses a missing certificate and warns of an expired one"
@@ -110,7 +110,7 @@ expect_fail 1 "BAD_SIGNATURE: /alert/Signature/SignedInfo/Reference: URI \"http:
 [ "$(q "SELECT COUNT(*) FROM cap_messages")" = 0 ] || fail "a refused message was recorded"
 out=$(m incident standup --cap "$T/a.signed.xml") || fail "signed standup: $out"
 ref=$(echo "$out" | head -n 1)
-echo "$out" | grep -q "stood up: plan cs, level 1, LIVE, operation CAP SIG-1" || fail "signed standup: $out"
+grep -q "stood up: plan cs, level 1, LIVE, operation CAP SIG-1" <<<"$out" || fail "signed standup: $out"
 ok "a signed Alert stands up; tampered, unsigned, another key's (with its KeyInfo), SHA-1 and external URI refused first"
 
 # A sender without a certificate: unsigned as before; and urgency raises the level.
@@ -150,7 +150,7 @@ cp "$T/k/attacker.pem" "$T/plans/certs/control.pem"
 crash_restart
 sign control u.xml u.signed.xml --c14n incl
 out=$(m incident standup --cap "$T/u.signed.xml") || fail "signed update after the restart: $out"
-echo "$out" | grep -q "level raised: 1 -> 2" || fail "signed update: $out"
+grep -q "level raised: 1 -> 2" <<<"$out" || fail "signed update: $out"
 alert b.xml SIG-4 Alert Severe
 sign control b.xml b.signed.xml
 expect_fail 1 "BAD_SIGNATURE: /alert/Signature/SignatureValue: not made by the key" -- incident standup --cap "$T/b.signed.xml"

@@ -10,18 +10,19 @@
 # ---- help, without a daemon ----
 mm() { "$BIN/muster" "$@"; }
 cmds=$(mm complete commands)
+overview=$(mm help)
 [ "$(echo "$cmds" | wc -l)" -ge 50 ] || fail "too few commands listed: $cmds"
 while read -r -a c; do
     out=$(mm "${c[@]}" --help) || fail "muster ${c[*]} --help failed"
     [[ "$out" == "usage: muster ${c[*]}"* ]] || fail "muster ${c[*]} --help said: $out"
-    echo "$out" | grep -q '^Key: ' || fail "muster ${c[*]} --help names no key: $out"
+    grep -q '^Key: ' <<<"$out" || fail "muster ${c[*]} --help names no key: $out"
     [ "$(mm help "${c[@]}")" = "$out" ] || fail "muster help ${c[*]} differs from --help"
-    mm help | grep -qF "  muster ${c[*]}" || fail "muster help does not list ${c[*]}"
+    grep -qF "  muster ${c[*]}" <<<"$overview" || fail "muster help does not list ${c[*]}"
 done <<<"$cmds"
 ok "$(echo "$cmds" | wc -l) commands: --help and muster help COMMAND print their usage, key and text"
 
 out=$(mm person add EX-X-2026-0001 --help) || fail "--help after arguments"
-echo "$out" | grep -q -- '--home-area' || fail "person add --help lists no fields: $out"
+grep -q -- '--home-area' <<<"$out" || fail "person add --help lists no fields: $out"
 mm help person | grep -q '^  muster person screen' || fail "muster help person lists no actions"
 rc=0; err=$(mm help nosuch 2>&1) || rc=$?
 [ $rc = 2 ] && [[ "$err" == *'unknown command "nosuch"'* ]] || fail "help nosuch: $rc $err"

@@ -90,9 +90,9 @@ wait_for 30 retried_twice || fail "the page was not retried: $(retries) retries"
 grep -q "local failure in musterd, not the agency's (.*Too many open files" "$LOG" ||
     fail "no log line names the local failure"
 show=$(m --json incident show "$ref")
-echo "$show" | grep -q '"state": "paging"' || fail "the page left paging: $show"
-echo "$show" | grep -q '"escalated_to_step": 1' || fail "the page escalated: $show"
-echo "$show" | grep -q '"failed": 0' || fail "a local failure counted as the agency's: $show"
+grep -q '"state": "paging"' <<<"$show" || fail "the page left paging: $show"
+grep -q '"escalated_to_step": 1' <<<"$show" || fail "the page escalated: $show"
+grep -q '"failed": 0' <<<"$show" || fail "a local failure counted as the agency's: $show"
 [ -z "$(ls "$T/escalated")" ] || fail "the page escalated to the next contact"
 [ "$(page_state_count unreachable)" = 0 ] || fail "an agency was raised unreachable"
 ok "out of descriptors: the page was retried $(retries) times, never escalated"

@@ -88,6 +88,6 @@ fi
 [ "$twice" = 0 ] || fail "$twice page attempts recorded twice"
 
 out=$(m --json request audit.verify)
-echo "$out" | grep -q '"intact": *true' || fail "audit chain: $out"
+grep -q '"intact": *true' <<<"$out" || fail "audit chain: $out"
 ok "$CYCLES kill -9 cycles: $acked acknowledged requests each found exactly once, none lost or duplicated, audit chain intact"
 stop_daemon

@@ -58,7 +58,7 @@ expect_unavailable() { # WHAT -- muster args
     local what=$1 out rc=0
     shift 2
     out=$(m "$@" 2>&1) || rc=$?
-    if [ "$rc" != 1 ] || ! echo "$out" | grep -q UNAVAILABLE || ! echo "$out" | grep -qi disk; then
+    if [ "$rc" != 1 ] || ! grep -q UNAVAILABLE <<<"$out" || ! grep -qi disk <<<"$out"; then
         problem "$what: muster $* exited $rc, said \"$out\" (expected UNAVAILABLE about the disk, exit 1)"
     else
         ok "$what refused: $out"
@@ -70,13 +70,13 @@ reads_served() { # WHAT REF PERSON
     local what=$1 ref=$2 person=$3 out rc before=$PROBLEMS
     kill -0 "$PID" 2>/dev/null || fail "$what: musterd is gone"
     sanitizer_clean
-    out=$(m incident list 2>&1) && echo "$out" | grep -q "$ref" ||
+    out=$(m incident list 2>&1) && grep -q "$ref" <<<"$out" ||
         problem "$what: incident.list failed: $out"
-    out=$(m status "$ref" 2>&1) && echo "$out" | grep -q "$ref" ||
+    out=$(m status "$ref" 2>&1) && grep -q "$ref" <<<"$out" ||
         problem "$what: status.show failed: $out"
     rc=0
     out=$(m --as intake --json person show "$person" 2>&1) || rc=$?
-    [ $rc = 0 ] && echo "$out" | grep -q "\"person\": $person" ||
+    [ $rc = 0 ] && grep -q "\"person\": $person" <<<"$out" ||
         problem "$what: person.show $person failed (exit $rc): $out"
     [ "$PROBLEMS" != "$before" ] || ok "$what: musterd up, reads answered"
 }

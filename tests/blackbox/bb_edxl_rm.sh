@@ -25,7 +25,7 @@ night=night-2026-11-30
 # The ask to cpft arrives at the webhook with its RequestResource.
 rm_page() { grep '"/cpft"' "$T/http.log" | grep -q 'RequestResource'; }
 wait_for 60 rm_page || fail "no RequestResource reached the webhook: $(cat "$T/http.log")"
-grep '"/cpft"' "$T/http.log" | grep 'RequestResource' | head -n 1 |
+sed -n '/"\/cpft"/{/RequestResource/{p;q}}' "$T/http.log" |
     python3 -c 'import json,sys; print(json.loads(json.loads(sys.stdin.readline())["body"])["edxl_rm"], end="")' \
         >"$T/request.xml" || fail "the page's JSON has no edxl_rm"
 (cd "$SRC/docs/standards" && xmllint --noout --nonet --schema edxl-rm-1.0-msg.xsd "$T/request.xml") 2>"$T/xmllint.out" ||
@@ -76,7 +76,7 @@ for f in "$SRC"/tests/edxl_rm/bad/*.xml; do # each hostile file, through the CLI
     [ "$(basename "$f")" != invalid-utf8.xml ] || want="not UTF-8 text" code= # JSON cannot carry it
     rc=0
     out=$(m --as agency:cpft pledge import "$f" 2>&1) || rc=$?
-    [ "$rc" = 1 ] && echo "$out" | grep -qF -- "$code" && echo "$out" | grep -qF -- "$want" ||
+    [ "$rc" = 1 ] && grep -qF -- "$code" <<<"$out" && grep -qF -- "$want" <<<"$out" ||
         fail "$(basename "$f"): exit $rc: $out"
 done
 # XML Schema lets any element carry xsi: attributes.  They are no content:
@@ -98,7 +98,7 @@ long=$(printf 'A%.0s' $(seq 1 79))é
 answer u.xml "$long" CommitResource 4
 expect_fail 1 "BAD_ARGUMENT" -- --as agency:cpft pledge import "$T/u.xml"
 [ "$(m audit export | grep -c '"hash":')" = "$(audit_count)" ] || fail "an audit row is missing from audit export"
-m audit export | grep -q "\"EDXL-RM A\{79\}" || fail "the audit row of the long MessageID is not exported"
+grep -q "\"EDXL-RM A\{79\}" <<<"$(m audit export)" || fail "the audit row of the long MessageID is not exported"
 [ "$(pledges)" = 0 ] || fail "a refused message made a pledge"
 [ "$(q "SELECT COUNT(*) FROM edxl_rm_messages")" = 0 ] || fail "a refused message was recorded"
 m health >/dev/null || fail "musterd stopped serving after the hostile messages"
@@ -106,7 +106,7 @@ ok "another agency's key or staff, a role, quantity or time not asked for, and h
 
 # The CommitResource: a pledge of 2 on the night shift, as pledge.offer's.
 out=$(m --as agency:cpft pledge import "$T/c.xml") || fail "import: $out"
-echo "$out" | grep -q "pledge 1: cpft pledges 2 mh-nurse for $ref, answering muster:$ref:ask:$ask" || fail "import: $out"
+grep -q "pledge 1: cpft pledges 2 mh-nurse for $ref, answering muster:$ref:ask:$ask" <<<"$out" || fail "import: $out"
 m --as duty --json pledge list "$ref" | grep -q '"state": "offered"' || fail "the pledge is not offered"
 [ "$(pledged)" = 3/2/0/0 ] || fail "the board: $(pledged)"
 m --as duty pledge accept 1 >/dev/null || fail "the imported pledge cannot be accepted"
@@ -115,7 +115,7 @@ ok "a CommitResource imported by its agency is a pledge on the board, with pledg
 
 # The same message again: the same answer, no second pledge.
 out=$(m --as agency:cpft pledge import "$T/c.xml") || fail "replay: $out"
-echo "$out" | grep -q "pledge 1: .*(received before: nothing new done)" || fail "replay: $out"
+grep -q "pledge 1: .*(received before: nothing new done)" <<<"$out" || fail "replay: $out"
 [ "$(pledges)" = 1 ] || fail "a replay made a second pledge"
 # Its MessageID with another text: refused, not answered with the first reply.
 sed 's|<rm:Amount>2</rm:Amount>|<rm:Amount>1</rm:Amount>|' "$T/c.xml" >"$T/c1.xml"
@@ -128,14 +128,14 @@ ok "a replayed message is answered as before and makes no second pledge; its id 
 oask=$(q "SELECT id FROM asks WHERE agency_id = 'other' AND role = 'mh-nurse'")
 answer d.xml OTHER-1 ResponseToRequestResource 1 other mh-nurse "" "$oask" Decline
 out=$(m --as agency:other pledge import "$T/d.xml") || fail "decline: $out"
-echo "$out" | grep -q "Decline to muster:$ref:ask:$oask recorded, no pledge" || fail "decline: $out"
+grep -q "Decline to muster:$ref:ask:$oask recorded, no pledge" <<<"$out" || fail "decline: $out"
 [ "$(pledges)" = 1 ] || fail "a Decline made a pledge"
 # A Decline behind an xsi: attribute is still a Decline (it was read as
 # nothing, so as the default Accept: a pledge the agency refused).
 answer dx.xml OTHER-1X ResponseToRequestResource 1 other mh-nurse "" "$oask" Decline
 sed -i "s|<rm:ResponseType>|<rm:ResponseType $XSI>|" "$T/dx.xml"
 out=$(m --as agency:other pledge import "$T/dx.xml") || fail "decline with xsi: $out"
-echo "$out" | grep -q "Decline to muster:$ref:ask:$oask recorded, no pledge" || fail "decline with xsi: $out"
+grep -q "Decline to muster:$ref:ask:$oask recorded, no pledge" <<<"$out" || fail "decline with xsi: $out"
 [ "$(pledges)" = 1 ] || fail "a Decline behind an xsi: attribute made a pledge"
 ok "a ResponseToRequestResource that declines is recorded and pledges nothing"
 
@@ -147,7 +147,7 @@ inflight=$!
 crash_restart --clock-offset "$(clock_at '2026-12-01 02:00 UTC')"
 wait "$inflight" 2>/dev/null || true # answered, or cut off by the crash: either is fine
 out=$(m --as agency:other pledge import "$T/k.xml" 2>&1) || fail "import after the crash: $out"
-echo "$out" | grep -q "other pledges 1 mh-nurse" || fail "import after the crash: $out"
+grep -q "other pledges 1 mh-nurse" <<<"$out" || fail "import after the crash: $out"
 [ "$(q "SELECT COUNT(*) FROM pledges WHERE agency_id = 'other'")" = 1 ] || fail "kill -9 made a double pledge"
 [ "$(q "SELECT COUNT(*) FROM edxl_rm_messages m JOIN pledges p ON p.id = m.pledge_id WHERE m.message_id = 'OTHER-2'")" = 1 ] ||
     fail "the message and its pledge were not committed together"

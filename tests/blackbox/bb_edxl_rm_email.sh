@@ -167,7 +167,7 @@ cat >"$T/commit.xml" <<XML
 </CommitResource>
 XML
 out=$(m --as agency:cpft pledge import "$T/commit.xml") || fail "import: $out"
-echo "$out" | grep -q "pledge 1: cpft pledges 2 mh-nurse for $ref, answering muster:$ref:ask:$ask" || fail "import: $out"
+grep -q "pledge 1: cpft pledges 2 mh-nurse for $ref, answering muster:$ref:ask:$ask" <<<"$out" || fail "import: $out"
 m --as duty --json pledge list "$ref" | grep -q '"state": "offered"' || fail "the pledge is not offered"
 ok "the mailed RequestResource answered with a CommitResource: pledge import makes cpft's pledge"
 

@@ -128,7 +128,7 @@ again=$(cat "$T"/exec/*.log 2>/dev/null | jq -r 'select(.page_id) | .page_id' | 
 ok "$acked acknowledged requests each exactly once ($resent resent after a failover); no attempt made twice; $again exec deliveries sent again after a kill (at least once, same page id)"
 
 out=$(m --json request audit.verify)
-echo "$out" | grep -q '"intact": *true' || fail "audit chain: $out"
+grep -q '"intact": *true' <<<"$out" || fail "audit chain: $out"
 
 # The board converges: every watcher ends on the daemon's board.
 want=$(m --as duty status "$ref0" --hash)

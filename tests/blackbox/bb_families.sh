@@ -79,7 +79,7 @@ ok "a deceased person is never contacted, screened or referred; the family is be
 cruse=$(m --as agency:cruse --json family show "$fam")
 echo "$cruse" | jq -e "[.members[].person] == [$dan]" >/dev/null || fail "cruse sees: $cruse"
 for name in "Mia Mother" "Vic Victim" "Kit Child"; do
-    echo "$cruse" | grep -q "$name" && fail "cruse learnt $name"
+    grep -q "$name" <<<"$cruse" && fail "cruse learnt $name"
 done
 m --as agency:cruse --json person show "$dan" | jq -e 'has("family") or has("bereaved_of") | not' \
     >/dev/null || fail "person show (agency) carries the family"

@@ -197,7 +197,7 @@ check plan_versions_list
 check shift_keys
 [ -n "$OUT" ] || fail "no shifts"
 check coverage_grid
-echo "$OUT" | grep -q ' call-handler 0/0/0/0$' || fail "coverage grid: $OUT"
+grep -q ' call-handler 0/0/0/0$' <<<"$OUT" || fail "coverage grid: $OUT"
 check asks_count role=call-handler state=open agency=hub
 check ask_field state agency=hub
 check asks_list

@@ -51,7 +51,7 @@ ok "an amendment removing an agency with a live page, an invalid plan, the same 
 # A valid amendment: a4 added at level 1 is paged once; a3 (level 2) is not.
 amend_plan 2.0 a1:1 a2:1 a3:2 a4:1 >"$T/v2.yaml"
 out=$(m incident amend "$ref" --plan-file "$T/v2.yaml")
-echo "$out" | grep -q "plan version 2 in force (version 1 to 2.0; agencies added: a4); 1 agencies paged" ||
+grep -q "plan version 2 in force (version 1 to 2.0; agencies added: a4); 1 agencies paged" <<<"$out" ||
     fail "amend: $out"
 wait_for 30 paged_once a4 || fail "a4 not paged after the amendment"
 [ "$(pages_of a3)" = 0 ] || fail "a3 paged below its level"

@@ -40,7 +40,7 @@ wait_for 30 paged_once a1 || fail "a1 not paged at standup"
 
 # Raise to 2: a2 is paged once, a1 is not paged again.
 out=$(m incident level "$ref" 2)
-echo "$out" | grep -q "level 2 Two (was 1); 1 agencies paged, 0 stood down" || fail "level 2: $out"
+grep -q "level 2 Two (was 1); 1 agencies paged, 0 stood down" <<<"$out" || fail "level 2: $out"
 wait_for 30 paged_once a2 || fail "a2 not paged after the raise"
 [ "$(required)" = "5 " ] || fail "required at level 2: $(required)"
 code1=$(sed -n 's/.*"ack_code":"\([0-9A-Z]*\)".*/\1/p' "$T/exec/a1.log")
@@ -68,7 +68,7 @@ ok "same level, unknown level, wrong caller and unknown incident refused"
 
 # Lower to 1: a3's ladder stops, a1 and a2 stay acknowledged.
 out=$(m incident level "$ref" 1)
-echo "$out" | grep -q "level 1 One (was 3); 0 agencies paged, 1 stood down" || fail "level 1: $out"
+grep -q "level 1 One (was 3); 0 agencies paged, 1 stood down" <<<"$out" || fail "level 1: $out"
 [ "$(page_field state agency=a3 ask=none)" = cancelled ] || fail "a3 still paging"
 [ "$(page_field state agency=a1 ask=none)" = acknowledged ] || fail "a1 un-acknowledged"
 [ "$(page_field state agency=a2 ask=none)" = acknowledged ] || fail "a2 un-acknowledged"

@@ -97,11 +97,11 @@ ok "muster metrics prints the same format; agencies and intake are refused"
 # Only GET (and HEAD) of /metrics.
 code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 [ "$(code -X POST -d x "$URL")" = 405 ] || fail "POST /metrics was not 405"
-curl -s -D - -o /dev/null -X DELETE "$URL" | grep -qi '^Allow: GET, HEAD' || fail "405 without Allow"
+grep -qi '^Allow: GET, HEAD' <<<"$(curl -s -D - -o /dev/null -X DELETE "$URL")" || fail "405 without Allow"
 [ "$(code "http://127.0.0.1:$PORT/")" = 404 ] || fail "GET / was not 404"
 [ "$(code "http://127.0.0.1:$PORT/metrics/../etc")" = 404 ] || fail "another path was not 404"
 [ "$(code -I "$URL")" = 200 ] || fail "HEAD /metrics was not 200"
-curl -s -D - -o /dev/null "$URL" | grep -qi '^Content-Type: text/plain; version=0.0.4' ||
+grep -qi '^Content-Type: text/plain; version=0.0.4' <<<"$(curl -s -D - -o /dev/null "$URL")" ||
     fail "GET /metrics has not the text format's content type"
 kill -0 "$PID" || fail "musterd died"
 ok "other methods 405, other paths 404"

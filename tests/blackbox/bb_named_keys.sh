@@ -34,14 +34,14 @@ m audit verify >/dev/null || fail "audit chain"
 ok "audit rows name the person: gold (insp-jones)"
 
 show=$(m incident show "$ref")
-echo "$show" | grep -q "^stood up .* by gold (insp-jones)$" || fail "incident show, stood up: $show"
-echo "$show" | grep -q "^stood down .* by gold (insp-jones): all safe$" || fail "incident show, stood down: $show"
+grep -q "^stood up .* by gold (insp-jones)$" <<<"$show" || fail "incident show, stood up: $show"
+grep -q "^stood down .* by gold (insp-jones): all safe$" <<<"$show" || fail "incident show, stood down: $show"
 ok "incident show names who stood it up and down"
 
 report=$(m report "$ref")
 # (Markdown-escaped: the report escapes what it quotes, parentheses included)
-echo "$report" | grep -qF '| incident.standup | by gold \(insp-jones\) |' || fail "report timeline: $report"
-echo "$report" | grep -qF '| incident.standdown | by gold \(insp-jones\): all safe |' || fail "report timeline"
+grep -qF '| incident.standup | by gold \(insp-jones\) |' <<<"$report" || fail "report timeline: $report"
+grep -qF '| incident.standdown | by gold \(insp-jones\): all safe |' <<<"$report" || fail "report timeline"
 grep -qF 'by gold \(insp-jones\)' "$T/reports/$ref/report.md" || fail "the report written at stand-down"
 ok "the stand-down report's timeline names the person"
 stop_daemon

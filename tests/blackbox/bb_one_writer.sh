@@ -16,7 +16,7 @@ ref=$(m incident standup --plan example --level 1 --exercise --operation ONE | h
 PID=
 start_refused
 PID=$FIRST
-echo "$REFUSAL" | grep -q 'exited with 75 ' || fail "the second musterd: $REFUSAL (expected exit 75)"
+grep -q 'exited with 75 ' <<<"$REFUSAL" || fail "the second musterd: $REFUSAL (expected exit 75)"
 grep -q "database $DB is in use by another musterd: pid $FIRST on host $(hostname) since " "$LOG" ||
     fail "the refusal does not name the holder (pid $FIRST on host $(hostname))"
 ok "a second musterd on the same database exits 75 naming pid $FIRST on host $(hostname)"
@@ -33,7 +33,7 @@ DB_REAL=$DB
 DB=$T/alias.db
 start_refused
 DB=$DB_REAL
-echo "$REFUSAL" | grep -q 'exited with 75 ' || fail "musterd on a link to the database: $REFUSAL"
+grep -q 'exited with 75 ' <<<"$REFUSAL" || fail "musterd on a link to the database: $REFUSAL"
 ok "a symbolic link to the database is refused too"
 
 "$BIN/musterd" --check-plan "$PLANS/example.yaml" >/dev/null ||

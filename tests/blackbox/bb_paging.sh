@@ -53,7 +53,7 @@ expect_fail 1 "NOT_FOUND: no such code for your agency" -- --as agency:a44 agenc
 have_http() { for i in $(seq 21 30); do grep "\"/a$i\"" "$T/http.log" >/dev/null || return 1; done; }
 wait_for 60 have_http || fail "webhook pages did not arrive"
 for i in $(seq 21 30); do
-    code=$(grep "\"/a$i\"" "$T/http.log" | head -n 1 | sed -n 's/.*ack_code\\":\\"\([0-9A-Z]*\)\\".*/\1/p')
+    code=$(grep -m 1 "\"/a$i\"" "$T/http.log" | sed -n 's/.*ack_code\\":\\"\([0-9A-Z]*\)\\".*/\1/p')
     m --as duty page ack "$code" --via webhook >/dev/null &
     jobs_add $!
 done
@@ -64,7 +64,7 @@ ok "10 agencies acknowledged through the webhook relay"
 have_mail() { for i in $(seq 31 40); do grep "a$i@test.example" "$T/smtp.log" | grep '"message"' >/dev/null || return 1; done; }
 wait_for 60 have_mail || fail "email pages did not arrive"
 for i in $(seq 31 40); do
-    code=$(grep '"message"' "$T/smtp.log" | grep "a$i@test.example" | head -n 1 | sed -n 's/.*ack code \([0-9A-Z]\{8\}\).*/\1/p')
+    code=$(sed -n "/\"message\"/{/a$i@test.example/{s/.*ack code \([0-9A-Z]\{8\}\).*/\1/p;q}}" "$T/smtp.log")
     m --as gold page ack "$code" --via email >/dev/null &
     jobs_add $!
 done

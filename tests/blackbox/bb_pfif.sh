@@ -128,7 +128,7 @@ export_for casualty-bureau "$T/after.xml"
 ! grep -q "person\.$cy<" "$T/after.xml" || fail "a merged duplicate exported"
 ! grep -q $'\e' "$T/after.xml" || fail "a raw escape code in the export"
 [ "$(xp "$T/after.xml" "$spec" full_name)" = $'Gus \xef\xbf\xbd[31mRed' ] || fail "the escape code not replaced: $(grep -A2 "person.$spec<" "$T/after.xml")"
-m --as duty person export "$ref" --for casualty-bureau | grep -q 'Gus' || fail "export to the terminal"
+grep -q 'Gus' <<<"$(m --as duty person export "$ref" --for casualty-bureau)" || fail "export to the terminal"
 exports_audited 4 || fail "the audit rows did not survive kill -9"
 ok "after kill -9: merged duplicate absent, the escape code replaced, the export valid, audit rows kept"
 

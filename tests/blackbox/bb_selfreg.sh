@@ -89,8 +89,8 @@ p1=$(persons_ids)
 m --as intake person list "$ref" --category self-referred | grep -q "Ann Early" || fail "intake does not see the unverified person"
 m --as agency:cpft person list "$ref" | grep -q "Ann Early" && fail "an agency sees an unverified person"
 show=$(m --as intake person show "$p1")
-echo "$show" | grep -q "self-registration (unverified)" && echo "$show" | grep -q "safe_to_call *weekday evenings" &&
-    echo "$show" | grep -q "safe_note *do not leave voicemail" && echo "$show" | grep -q "reference *$sr1" ||
+grep -q "self-registration (unverified)" <<<"$show" && grep -q "safe_to_call *weekday evenings" <<<"$show" &&
+    grep -q "safe_note *do not leave voicemail" <<<"$show" && grep -q "reference *$sr1" <<<"$show" ||
     fail "the call handler does not see when it is safe to call: $show"
 expect NOT_FOUND m --as agency:cpft person show "$p1"
 board=$(m --json status "$ref" | jq -c '.board["selfreg/unverified"]')
@@ -131,7 +131,7 @@ m --as intake person verify "$p3" --outcome rejected | grep -q "rejected" || fai
 wait_for 10 sh -c "! grep -a -q -e Zebedee -e junk-marker -e 900777 '$DB' '$DB-wal' 2>/dev/null" ||
     fail "a rejected person's fields are still in the database file"
 dump=$(db_dump "$T/dump.sql" && cat "$T/dump.sql")
-echo "$dump" | grep -q -e Zebedee -e junk-marker -e 900777 && fail "a rejected person's fields are in a table"
+grep -q -e Zebedee -e junk-marker -e 900777 <<<"$dump" && fail "a rejected person's fields are in a table"
 [ "$(person_field "$p3" purged)" = 1 ] || fail "rejected person not purged"
 m --as intake person list "$ref" | grep -q "Junkname" && fail "a rejected person is still listed"
 expect NOT_FOUND m --as intake person show "$p3"
@@ -158,7 +158,7 @@ for i in $(seq 1 9); do
     out=$(web public.register "$(reg "Person $i" "07700 90010$i")" 2>&1) || { busy=$out && break; }
 done
 [ "$(code "$busy")" = BUSY ] || fail "over max_per_minute: [$busy]"
-echo "$busy" | grep -q 'retry after [1-9][0-9]* ms' || fail "no retry_after_ms: $busy"
+grep -q 'retry after [1-9][0-9]* ms' <<<"$busy" || fail "no retry_after_ms: $busy"
 [ "$(persons_count)" = "$n" ] || fail "a registration over the limit was stored"
 m incident show "$ref" >/dev/null || fail "Gold is slowed or refused by the public limit"
 ok "over the plan's max_per_minute: BUSY with retry_after_ms, nothing stored, Gold unaffected"
@@ -174,9 +174,9 @@ sr=$(echo "$rep" | jq -c .report.self_registrations)
 [ "$(echo "$sr" | jq -c '.by_source')" = "{\"email\":1,\"sms\":1,\"web\":$(($(echo "$sr" | jq .total) - 2))}" ] ||
     fail "by source: $sr"
 [ "$(echo "$sr" | jq '.by_language.pl')" = "$(($(echo "$sr" | jq .total) - 2))" ] || fail "by language: $sr"
-echo "$rep" | jq -r .markdown | grep -q "^## Self-registration" || fail "no Self-registration section in the Markdown"
-echo "$rep" | jq -r .csv.self_registrations | head -n 1 | grep -q '^day,n$' || fail "no self_registrations CSV"
-echo "$rep" | grep -q -e "Ann Early" -e 900001 && fail "personal data in the report"
+grep -q "^## Self-registration" <<<"$(jq -r .markdown <<<"$rep")" || fail "no Self-registration section in the Markdown"
+[ "$(jq -r .csv.self_registrations <<<"$rep" | sed -n 1p)" = "day,n" ] || fail "no self_registrations CSV"
+grep -q -e "Ann Early" -e 900001 <<<"$rep" && fail "personal data in the report"
 ok "the report counts self-registrations by day, verified, rejected, duplicates, time to first contact, language and source (JSON, Markdown, CSV), with no personal data"
 
 m incident unpublish "$ref" | grep -q "withdrawn from self-registration" || fail "unpublish"

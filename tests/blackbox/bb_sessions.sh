@@ -59,14 +59,14 @@ reload_daemon
 wait_for 60 reloaded || fail "no reload"
 
 out=$(ask 'call session.whoami {}')
-echo "$out" | grep -q '"FORBIDDEN"' || fail "a revoked key's control session still works: $out"
-echo "$out" | grep -q 'revoked' || fail "revocation not named: $out"
+grep -q '"FORBIDDEN"' <<<"$out" || fail "a revoked key's control session still works: $out"
+grep -q 'revoked' <<<"$out" || fail "revocation not named: $out"
 ok "the revoked key's open control session is refused at once"
 
 listener_ended() { grep -q 'paging: listener session of cpft ended' "$LOG"; }
 wait_for 10 listener_ended || fail "the revoked agency key's listener session did not end"
 out=$(ask_agency 'call agency.listen {}')
-echo "$out" | grep -q '"FORBIDDEN"' || fail "the revoked agency key can listen again: $out"
+grep -q '"FORBIDDEN"' <<<"$out" || fail "the revoked agency key can listen again: $out"
 ok "the revoked agency key's listener session ended and cannot be opened again"
 
 # A standup after the revocation: a fresh duty subscriber with the new key

@@ -104,8 +104,8 @@ expect_fail 2 "format sitrep" -- report "$ref" --format sitrep --out "$T/x"
 expect_fail 2 "usage" -- report "$ref" --format pdf
 printf '{"id":"f","cmd":"report.show","args":{"incident":"%s","format":"pdf"}}' "$ref" >"$T/req"
 out=$("$MTEST" raw "$CONTROL" "$KEYS" gold "$T/req" 2>&1 || true)
-echo "$out" | grep -q '"BAD_ARGUMENT"' || fail "format pdf: $out"
-echo "$out" | grep -q 'json or sitrep' || fail "format pdf does not say what is allowed: $out"
+grep -q '"BAD_ARGUMENT"' <<<"$out" || fail "format pdf: $out"
+grep -q 'json or sitrep' <<<"$out" || fail "format pdf does not say what is allowed: $out"
 
 # More happens, then kill -9: the SitRep read from the restarted daemon
 # still equals its board.

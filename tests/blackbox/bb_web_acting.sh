@@ -18,20 +18,20 @@ raw() {
     "$MTEST" raw "$CONTROL" "$KEYS" "$1" "$T/req"
 }
 expect_code() {
-    echo "$1" | grep -q "\"code\":\"$2\"" || fail "expected $2, got $1"
+    grep -q "\"code\":\"$2\"" <<<"$1" || fail "expected $2, got $1"
 }
 as() { printf '"as":{"principal":"%s","user":"%s"}' "$1" "$2"; }
 incidents() { m incident list | grep -c . || true; }
 
 who=$(raw web '{"id":"w1","cmd":"session.whoami"}')
-echo "$who" | grep -q '"principal":"web"' || fail "whoami of the web key: $who"
+grep -q '"principal":"web"' <<<"$who" || fail "whoami of the web key: $who"
 expect_code "$(raw web '{"id":"w2","cmd":"incident.standup","args":{"plan":"cambridgeshire","level":1,"exercise":true,"operation":"WEB"}}')" FORBIDDEN
 ok "the web key acting for nobody is only web: it may not stand up"
 
 before=$(incidents)
 out=$(raw gold '{"id":"g1","cmd":"incident.standup",'"$(as gold insp-jones)"',"args":{"plan":"cambridgeshire","level":1,"exercise":true,"operation":"FORGED"}}')
 expect_code "$out" FORBIDDEN
-echo "$out" | grep -q "only the web gateway's key may act for a user" || fail "message: $out"
+grep -q "only the web gateway's key may act for a user" <<<"$out" || fail "message: $out"
 expect_code "$(raw agency:cpft '{"id":"a1","cmd":"session.whoami",'"$(as gold mallory)"'}')" FORBIDDEN
 [ "$(incidents)" = "$before" ] || fail "a refused \"as\" changed something"
 grep -q 'dispatch: gold sent "as" for incident.standup: refused' "$LOG" || fail "the refusal is not logged"
@@ -45,21 +45,21 @@ expect_code "$(raw web '{"id":"b5","cmd":"session.whoami","as":"gold"}')" BAD_RE
 ok "a malformed \"as\" is BAD_REQUEST"
 
 who=$(raw web '{"id":"w3","cmd":"session.whoami",'"$(as gold insp-jones)"'}')
-echo "$who" | grep -q '"principal":"gold","person":"insp-jones"' || fail "whoami as gold: $who"
+grep -q '"principal":"gold","person":"insp-jones"' <<<"$who" || fail "whoami as gold: $who"
 out=$(raw web '{"id":"w4","cmd":"incident.standup",'"$(as gold insp-jones)"',"args":{"plan":"cambridgeshire","level":1,"exercise":true,"operation":"WEB"}}')
 ref=$(echo "$out" | json_field ref)
 [ -n "$ref" ] || fail "standup through the web key: $out"
 expect_code "$(raw web '{"id":"w5","cmd":"incident.standup",'"$(as agency:cpft j.smith)"',"args":{"plan":"cambridgeshire","level":1,"exercise":true,"operation":"NO"}}')" FORBIDDEN
 out=$(raw web '{"id":"w6","cmd":"status.show",'"$(as agency:cpft j.smith)"',"args":{"ref":"'"$ref"'"}}')
 expect_code "$out" FORBIDDEN
-echo "$out" | grep -q "agency:cpft may not run status.show" || fail "message: $out"
+grep -q "agency:cpft may not run status.show" <<<"$out" || fail "message: $out"
 expect_code "$(raw web '{"id":"w7","cmd":"agency.listen",'"$(as agency:cpft j.smith)"'}')" FORBIDDEN
 ok "acting for a user, the web key has exactly that user's principal's rights"
 
 out=$(raw web '{"id":"w8","cmd":"agency.ack",'"$(as agency:cpft j.smith)"',"args":{"incident":"'"$ref"'","note":"on our way"}}')
-echo "$out" | grep -q '"ok":true' || fail "agency.ack as agency:cpft: $out"
+grep -q '"ok":true' <<<"$out" || fail "agency.ack as agency:cpft: $out"
 out=$(raw web '{"id":"w9","cmd":"incident.standdown",'"$(as gold insp-jones)"',"args":{"ref":"'"$ref"'","note":"all safe"}}')
-echo "$out" | grep -q '"ok":true' || fail "standdown as gold: $out"
+grep -q '"ok":true' <<<"$out" || fail "standdown as gold: $out"
 rows=$(m audit export)
 echo "$rows" | grep '"command":"incident.standup"' | grep '"outcome":"ok"' |
     grep -q '"principal":"gold (insp-jones)"' || fail "audit row of the standup: $rows"
@@ -69,7 +69,7 @@ echo "$rows" | grep '"command":"incident.standup"' | grep -q '"principal":"agenc
     fail "the refused standup names the user"
 m audit verify >/dev/null || fail "audit chain"
 show=$(m incident show "$ref")
-echo "$show" | grep -q "^stood up .* by gold (insp-jones)$" || fail "incident show: $show"
+grep -q "^stood up .* by gold (insp-jones)$" <<<"$show" || fail "incident show: $show"
 echo "$show" | grep "cpft" | grep -q "agency:cpft (j.smith)" || fail "incident show, the ack: $show"
 grep -qF '| incident.standdown | by gold \(insp-jones\): all safe |' "$T/reports/$ref/report.md" ||
     fail "the report's timeline"
@@ -77,6 +77,6 @@ ok "the audit trail, the incident and the report name the web user"
 
 # the gateway's key subscribes to the feed (the board) like gold and duty
 out=$(m --as web status "$ref" --json 2>&1) || fail "the web key's board (snapshot + feed): $out"
-echo "$out" | grep -q "\"ref\"" || fail "the board: $out"
+grep -q "\"ref\"" <<<"$out" || fail "the board: $out"
 ok "the web key reads the board"
 stop_daemon

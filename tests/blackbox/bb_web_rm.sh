@@ -38,7 +38,7 @@ bad_hooks() {
     local out rc=0
     out=$(timeout "$(scaled 20)" "$BIN/muster-web" serve --keys "$KEYS" --connect "$CONTROL" --feed "$FEED" \
         --users "$T/none" --cert /dev/null --key /dev/null --port 1 --hooks "$T/bad-hooks" 2>&1) || rc=$?
-    [ "$rc" = 1 ] && echo "$out" | grep -qF -- "$2" || fail "hooks line \"$1\": exit $rc: $out"
+    [ "$rc" = 1 ] && grep -qF -- "$2" <<<"$out" || fail "hooks line \"$1\": exit $rc: $out"
 }
 S32=0123456789abcdef0123456789abcdef
 bad_hooks "rm CPFT $S32" "bad-hooks:1: \"CPFT\" is not an agency id (1 to 40 of a-z, 0-9 and -)"

@@ -65,5 +65,5 @@ YAML
 
 # The acknowledgement code in a receiver's record for an agency.
 code_in() { # FILE PATTERN
-    grep "$2" "$1" | head -n 1 | sed -n 's/.*ack code \([0-9A-Z]\{8\}\).*/\1/p'
+    grep -m 1 "$2" "$1" | sed -n 's/.*ack code \([0-9A-Z]\{8\}\).*/\1/p'
 }
