@@ -42,12 +42,12 @@ trap cleanup EXIT
 # A test killed from outside (ctest's timeout sends SIGKILL, which no trap
 # sees) must not leave its daemon, receivers or exec children running to
 # slow every test after it: a reaper waits for this shell to end, then
-# kills whatever still runs from its directory and removes it.
-(
-    tail --pid=$$ -f /dev/null
-    pkill -9 -f -- "$T/"
-    rm -rf "$T"
-) </dev/null >/dev/null 2>&1 &
+# kills whatever still runs from its directory and removes it.  The
+# reaper runs in a session of its own (setsid -f), out of the test's
+# process group: ctest kills that whole group at a timeout, and a reaper
+# in it died with the test, leaving musterd (in its own session) running.
+setsid -f bash -c 'tail --pid="$1" -f /dev/null; pkill -9 -f -- "$2/"; rm -rf "$2"' \
+    reaper "$$" "$T" </dev/null >/dev/null 2>&1
 
 fail() {
     echo "FAIL: $*" >&2
