@@ -963,7 +963,7 @@ static char *rm_mail(const char *rcpt, char *b, size_t size)
  * 76 characters, decoded; must equal want. */
 static void assert_rm_part(const char *p, const char *b, const char *want)
 {
-    char close[96], *raw = malloc(4096);
+    char close[128], *raw = malloc(4096);
     size_t n = 0, len = 0;
     unsigned char bin[64];
     snprintf(close, sizeof(close), "--%s--\r\n", b);
