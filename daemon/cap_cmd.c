@@ -373,9 +373,10 @@ static int cap_alert(struct cmd_ctx *c, struct cap_msg *msg)
 
 /* The incident an Update or Cancel refers to (<references>: "sender,
  * identifier,sent" entries), active and of the message's mode: 0 with
- * *inc and the sender of the message found in by, or -1 with c->err. */
+ * *inc, the sender of the message found in by (cut to bylen) and *own
+ * whether that is the message's own sender, or -1 with c->err. */
 static int referenced_incident(struct cmd_ctx *c, const struct cap_msg *msg, struct incident *inc,
-                               char *by, size_t bylen)
+                               char *by, size_t bylen, bool *own)
 {
     const char *refs = json_string_value(json_object_get(msg->alert, "references"));
     if (!refs)
@@ -401,6 +402,7 @@ static int referenced_incident(struct cmd_ctx *c, const struct cap_msg *msg, str
         if ((rc = store_step(s)) > 0) {
             id = sqlite3_column_int64(s, 0);
             snprintf(by, bylen, "%s", t);
+            *own = !strcmp(t, msg->sender); /* compared whole: by may be cut */
         }
         sqlite3_reset(s);
     }
@@ -430,7 +432,8 @@ static int referenced(struct cmd_ctx *c, const struct cap_msg *msg, struct incid
                       const struct plan **plan)
 {
     char by[256] = "";
-    if (referenced_incident(c, msg, inc, by, sizeof(by)) != 0)
+    bool own = false;
+    if (referenced_incident(c, msg, inc, by, sizeof(by), &own) != 0)
         return -1;
     if (!(*plan = frozen_plan(c->m, inc->id)))
         return dispatch_storage_fail(c, -EIO);
@@ -439,7 +442,7 @@ static int referenced(struct cmd_ctx *c, const struct cap_msg *msg, struct incid
                           "/alert/sender: the plan of incident %s does not accept CAP from "
                           "\"%.200s\"",
                           inc->ref, msg->sender);
-    if (strcmp(by, msg->sender))
+    if (!own)
         return proto_fail(&c->err, ERR_FORBIDDEN,
                           "/alert/references: the message it names came from \"%.200s\"; only "
                           "that sender may update or cancel incident %s",

@@ -37,7 +37,8 @@ static const char SQL_EXPORT[] =
     " FROM persons p WHERE p.incident_id = ?1 AND p.purged = 0 AND p.merged_into IS NULL"
     " AND p.consent = 'given' AND p.category <> '" PERSONS_SELF_REFERRED "'"
     /* a child without a guardian named: held for consent, as routing
-     * holds them (an age if known, else the top of its band) */
+     * holds them (an age if known, else the top of its band: the bands
+     * of routing.c, whose tops under 18 are written out here) */
     " AND NOT (p.guardian IS NULL AND COALESCE(p.age, CASE p.age_band WHEN '0-4' THEN 4"
     " WHEN '5-11' THEN 11 WHEN '12-15' THEN 15 WHEN '16-17' THEN 17 END, 999) < ?4)"
     " ORDER BY p.id LIMIT ?2 OFFSET ?3";

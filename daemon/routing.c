@@ -122,6 +122,8 @@ const char *routing_action_name(enum route_action a)
     return a <= ROUTE_HOLD_URGENT ? names[a] : "none";
 }
 
+/* The age bands.  pfif_cmd.c's SQL_EXPORT holds the tops of those under
+ * 18, to leave out children held for a guardian's consent: change both. */
 static const struct {
     const char *name;
     int lo, hi;
