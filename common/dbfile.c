@@ -137,10 +137,53 @@ int dbfile_copy(sqlite3 *src, const char *dest, char hex[65], char *err, size_t 
     return rc;
 }
 
+/*
+ * The statement journal: every savepoint, and every statement that may
+ * have to be undone midway (with foreign keys on, most INSERTs), copies
+ * the pages it changes to SQLite's statement journal, which by default
+ * stays in memory up to 64 KiB and then moves to a temporary file under
+ * /var/tmp until the transaction ends.  A registration passes 64 KiB
+ * (once an incident holds 100,000 persons, nearly every one did), so the
+ * pages it changed, personal data among them, were written to a file
+ * that is never read after a crash: some 400 temporary files and 170 MiB
+ * for every 1,000 registrations, and the largest part of a person's cost
+ * growing with the incident (issue 19, tests/bench/README.md).
+ * STMTJRNL_SPILL -1 keeps it in memory always; it is emptied when each
+ * request's savepoint ends, so it holds one request's changed pages at
+ * most (an import part of 500 rows: some 6 MiB more peak RSS).  A larger
+ * threshold is not safe: with 4 MiB, bb_persons' import of 3,000 rows
+ * lost its savepoints ("no such savepoint: sp2") after the journal moved
+ * to its file mid-request.  Nothing durable changes: the statement
+ * journal is never read after a crash (the WAL is what recovers).
+ *
+ * SQLite counts the memory it holds (sqlite3_memory_used) under a global
+ * mutex taken at every one of its mallocs and frees, some twenty a
+ * statement; muster never reads the count, so it is off.
+ *
+ * sqlite3_config acts only before SQLite is first used in the process:
+ * musterd reads the schema version of an existing database (dbfile_version)
+ * before store_open, and when store_open alone made these settings that
+ * read came first, so every musterd restarted on an existing database ran
+ * without them.
+ */
+enum { STMT_SPILL = -1 };
+
+int dbfile_sqlite_setup(void)
+{
+    static int rc = 1; /* not tried yet; callers are single-threaded at start */
+    if (rc == 1)
+        rc = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK &&
+                     sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, (int)STMT_SPILL) == SQLITE_OK
+                 ? 0
+                 : -EBUSY;
+    return rc;
+}
+
 /* The database at path, read-only (-ENOENT when there is no file: SQLite
  * would make one). */
 static int open_ro(const char *path, sqlite3 **db)
 {
+    (void)dbfile_sqlite_setup();
     if (access(path, F_OK) != 0)
         return -errno;
     int rc = sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY, NULL);

@@ -27,6 +27,19 @@
 #define DBFILE_EXIT_NEWER 78
 
 /*
+ * The process-wide SQLite settings muster runs with: its memory statistics
+ * off, and the statement journal (the original of every page a savepoint
+ * may have to undo) kept in memory, never in a temporary file (why:
+ * "The statement journal" in dbfile.c).  SQLite takes them only before its
+ * first use in the process, so the functions here that open a database
+ * and store_open call
+ * this first.  0 when they are in force; -EBUSY when SQLite was used
+ * before the first call and they could not be set (store_open then keeps
+ * the statement journal in memory on its own connection).
+ */
+int dbfile_sqlite_setup(void);
+
+/*
  * Copy the live database src (any connection, read transactions are
  * enough) to a new file dest, mode 0600, in one read transaction: the copy
  * is the database as of one commit, whatever commits come after.  The

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dbfile.h"
 #include "log.h"
 #include "namefold.h"
 
@@ -49,29 +50,6 @@ static int store_file_create(const char *path)
 }
 
 /*
- * The statement journal (SQLite's "sub-journal") keeps, for every
- * savepoint and every statement that may have to be undone midway (with
- * foreign keys on, most INSERTs), the original of each page it changes.
- * By default SQLite keeps it in memory up to 64 KiB, then moves it to a
- * temporary file until the transaction ends: one registration (13 rows, a
- * savepoint, a dozen statements) passes 64 KiB, so from the first request
- * of a batch on every page changed was written to that file (pwrite under
- * sqlite3BtreeInsert: 28 % of musterd's CPU during intake).  STMT_SPILL -1
- * keeps it in memory always, as temp_store = MEMORY would (and only the
- * statement journal: sorts and temporary tables still go to files).  It is
- * emptied whenever a request's savepoint ends, so it holds one request's
- * changed pages at most (an import part of 500 rows: some 6 MiB more peak
- * RSS under the bench's import load).  A larger threshold is not safe:
- * with 4 MiB, bb_persons' import of 3,000 rows lost its savepoints ("no
- * such savepoint: sp2") after the journal moved to its file mid-request.
- * Nothing durable changes: the statement journal is never read after a
- * crash (the WAL is what recovers).  sqlite3_config acts only before
- * SQLite is initialised, so it is set before the first connection opens;
- * a later store_open in the same process (tests) keeps the setting.
- */
-enum { STMT_SPILL = -1 };
-
-/*
  * Every statement with RETURNING (a board counter's upsert, a breach's
  * update) buffers its rows in an ephemeral table whose page cache SQLite
  * mallocs at the step and frees at the reset: some hundred KiB at the top
@@ -85,21 +63,27 @@ enum { STMT_SPILL = -1 };
 enum { TRIM_KEEP = 4 << 20, MMAP_FROM = 1 << 20 };
 
 /*
- * SQLite counts the memory it holds (sqlite3_memory_used) under a global
- * mutex taken at every one of its mallocs and frees, some twenty a
- * statement; musterd never reads the count, so it is off (MEMSTATUS 0).
+ * The process's SQLite settings (dbfile_sqlite_setup) and its heap's.
+ * When SQLite was used before they could be set (a test, a tool), the
+ * connection keeps its temporary files in memory instead (temp_store =
+ * MEMORY), which holds the statement journal there too: personal data
+ * never goes to a temporary file either way.  Returns the PRAGMA that
+ * does it, or "" when the settings are in force.
  */
-static void store_config(void)
+static const char *store_config(void)
 {
-    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-    (void)sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, (int)STMT_SPILL);
     (void)mallopt(M_MMAP_THRESHOLD, MMAP_FROM);
     (void)mallopt(M_TRIM_THRESHOLD, TRIM_KEEP);
+    if (dbfile_sqlite_setup() == 0)
+        return "";
+    log_warnx("store: SQLite was in use before musterd's settings: temporary files kept in "
+              "memory on this connection");
+    return "PRAGMA temp_store = MEMORY;";
 }
 
 int store_open(const char *path, struct store **out)
 {
-    store_config();
+    const char *temp_store = store_config();
     int rc = store_file_create(path);
     if (rc != 0)
         return rc;
@@ -121,7 +105,7 @@ int store_open(const char *path, struct store **out)
     sqlite3_busy_timeout(st->db, 250);
     if ((rc = store_exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
                              "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;")) != 0 ||
-        (rc = namefold_sql_register(st->db)) != 0)
+        (rc = store_exec(st, temp_store)) != 0 || (rc = namefold_sql_register(st->db)) != 0)
         goto done;
     rc = store__migrate(st, path);
 done:

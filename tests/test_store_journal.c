@@ -2,9 +2,17 @@
  * tests/test_store_journal.c - the store's statement journal stays in
  * memory for a request's worth of changes: SQLite's default moves it to a
  * temporary file past 64 KiB, and every page a registration changed was
- * then written to that file (see STMT_SPILL in daemon/store.c).  The test
- * changes some 600 KiB of existing pages inside a savepoint and looks for
- * SQLite's temporary file ("etilqs_") among the process's descriptors.
+ * then written to that file (see "The statement journal" in
+ * common/dbfile.c).  Each case changes some 600 KiB of existing pages
+ * inside a savepoint and looks for SQLite's temporary file ("etilqs_")
+ * among the process's descriptors, in a process of its own, since the
+ * setting is made once per process, before SQLite's first use:
+ * - a fresh process that opens the store first;
+ * - musterd's own order on an existing database: the schema version read
+ *   (dbfile_version) first, then the store (the settings were lost on
+ *   every restart before);
+ * - SQLite used by something else first, so the settings cannot be made:
+ *   the store's connection keeps its temporary files in memory instead.
  */
 #include <dirent.h>
 #include <setjmp.h>
@@ -15,10 +23,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
+#include "dbfile.h"
 #include "store.h"
 
 static char dir[] = "/tmp/muster-journal.XXXXXX";
@@ -45,23 +56,68 @@ static bool temp_file_open(void)
     return found;
 }
 
-static void test_journal_in_memory(void **state)
+/* The savepoint that changes every page of 600 rows of 1,000 bytes:
+ * whether SQLite's temporary file was open meanwhile (1), not (0), or the
+ * store failed (2). */
+static int journal_case(void)
 {
     struct store *st;
-    assert_int_equal(store_open(path, &st), 0);
-    assert_int_equal(store_exec(st, "CREATE TABLE pages_test (x BLOB);"
-                                    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
-                                    "FROM n WHERE i < 600) INSERT INTO pages_test "
-                                    "SELECT randomblob(1000) FROM n"),
-                     0);
-    assert_int_equal(store_begin(st), 0);
-    assert_int_equal(store_savepoint(st), 0);
+    if (store_open(path, &st) != 0)
+        return 2;
+    int rc = store_exec(st, "DROP TABLE IF EXISTS pages_test; CREATE TABLE pages_test (x BLOB);"
+                            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
+                            "FROM n WHERE i < 600) INSERT INTO pages_test "
+                            "SELECT randomblob(1000) FROM n");
+    if (rc == 0)
+        rc = store_begin(st);
+    if (rc == 0)
+        rc = store_savepoint(st);
     /* every existing page changed inside the savepoint: each is journaled */
-    assert_int_equal(store_exec(st, "UPDATE pages_test SET x = randomblob(1000)"), 0);
-    assert_false(temp_file_open());
-    assert_int_equal(store_savepoint_rollback(st), 0);
-    assert_int_equal(store_commit(st), 0);
+    if (rc == 0)
+        rc = store_exec(st, "UPDATE pages_test SET x = randomblob(1000)");
+    bool open = temp_file_open();
+    if (rc == 0)
+        rc = store_savepoint_rollback(st);
+    if (rc == 0)
+        rc = store_commit(st);
     store_close(st);
+    return rc != 0 ? 2 : open ? 1 : 0;
+}
+
+enum start { STORE_FIRST, VERSION_FIRST, SQLITE_FIRST };
+
+/* journal_case in a new process that starts as start says; its result. */
+static int in_child(enum start start)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        int version = 0;
+        if (start == VERSION_FIRST && dbfile_version(path, &version) != 0)
+            _exit(3);
+        if (start == SQLITE_FIRST && sqlite3_initialize() != SQLITE_OK)
+            _exit(3);
+        _exit(journal_case());
+    }
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+        return -1;
+    return WEXITSTATUS(status);
+}
+
+static void test_journal_in_memory(void **state)
+{
+    assert_int_equal(in_child(STORE_FIRST), 0);
+}
+
+static void test_journal_after_version_check(void **state)
+{
+    assert_int_equal(in_child(STORE_FIRST), 0); /* the database exists now */
+    assert_int_equal(in_child(VERSION_FIRST), 0);
+}
+
+static void test_journal_sqlite_used_first(void **state)
+{
+    assert_int_equal(in_child(SQLITE_FIRST), 0);
 }
 
 static int setup(void **state)
@@ -83,6 +139,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_journal_in_memory),
+        cmocka_unit_test(test_journal_after_version_check),
+        cmocka_unit_test(test_journal_sqlite_used_first),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
