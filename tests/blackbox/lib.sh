@@ -97,10 +97,13 @@ start_daemon() {
 }
 
 # Stop with SIGTERM and check that the daemon shut down cleanly: no
-# sanitizer report, no leak.
+# sanitizer report, no leak; and that it made its SQLite settings before
+# anything else used SQLite (common/dbfile.c: else the store falls back,
+# and says so).
 stop_daemon() {
     daemon_stop TERM
     grep -q 'musterd stopped' "$LOG" || fail "musterd did not stop cleanly"
+    ! grep -q 'SQLite was in use before' "$LOG" || fail "musterd could not make its SQLite settings"
     sanitizer_clean
 }
 
