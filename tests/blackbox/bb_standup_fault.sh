@@ -18,7 +18,7 @@ fault_plan() {
 }
 plan_write fault fault_plan
 start_daemon
-sqlite3 "$DB" "CREATE TRIGGER refuse_b BEFORE INSERT ON attempts
+q "CREATE TRIGGER refuse_b BEFORE INSERT ON attempts
     WHEN (SELECT agency_id FROM pages WHERE id = NEW.page_id) = 'b'
     BEGIN SELECT RAISE(ABORT, 'injected: attempt refused'); END;"
 
@@ -31,10 +31,10 @@ wait_for 30 paged c || fail "agency c not paged"
 grep -q "paging: $ref: page of b not stepped: .*trying again in a minute" "$LOG" ||
     fail "the failed page is not logged"
 [ "$(pages_of b)" = 0 ] || fail "agency b paged although its attempt was refused"
-[ "$(sqlite3 "$DB" "SELECT count(*) FROM attempts JOIN pages ON pages.id = attempts.page_id
+[ "$(q "SELECT count(*) FROM attempts JOIN pages ON pages.id = attempts.page_id
     WHERE pages.agency_id = 'b'")" = 0 ] || fail "an attempt of b was stored"
 # a and c in the standup's own transaction, not a later paging tick's.
-[ "$(sqlite3 "$DB" "SELECT group_concat(pages.agency_id) FROM attempts
+[ "$(q "SELECT group_concat(pages.agency_id) FROM attempts
     JOIN pages ON pages.id = attempts.page_id JOIN incidents ON incidents.id = pages.incident_id
     WHERE incidents.ref = '$ref' AND attempts.created_at = incidents.created_at
     ORDER BY pages.agency_id")" = "a,c" ] || fail "a and c were not paged with the standup's commit"
@@ -42,10 +42,10 @@ grep -q "paging: $ref: page of b not stepped: .*trying again in a minute" "$LOG"
 # The fault clears; a minute and more later b is paged, a and c not again.
 # (Their deliveries are let finish first: one cut off by a stop is sent
 # again, at least once, which is not what this test is about.)
-sending() { sqlite3 "$DB" "SELECT count(*) FROM attempts WHERE state = 'sending'"; }
+sending() { q "SELECT count(*) FROM attempts WHERE state = 'sending'"; }
 settled() { [ "$(sending)" = 0 ]; }
 wait_for 30 settled || fail "the deliveries to a and c did not finish: $(sending) still sending"
-sqlite3 "$DB" "DROP TRIGGER refuse_b"
+q "DROP TRIGGER refuse_b"
 stop_daemon
 start_daemon --clock-offset "$(clock_at "$(date -u -d '+3 minutes' '+%Y-%m-%d %H:%M:%S UTC')")"
 wait_for 30 paged b || fail "agency b never paged after the fault cleared: $(pages_of b)"

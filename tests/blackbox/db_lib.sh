@@ -10,9 +10,13 @@
 # condition; each table's names are listed with its filter.  An unknown
 # name makes the helper fail, saying so.
 
-# q SQL...: statements against the daemon's database.
+# q SQL...: statements against the daemon's database.  A write waits up
+# to 30 s for musterd's own transaction to commit (reads never wait: the
+# WAL lets them through); without it a write made while musterd was in
+# one failed at once, "database is locked" (bb_standup_fault under
+# valgrind, where musterd's transactions last longer).
 q() {
-    sqlite3 -batch "$DB" "$@"
+    sqlite3 -batch -cmd ".timeout 30000" "$DB" "$@"
 }
 
 # sql_str VALUE: VALUE as an SQL string literal.
