@@ -31,11 +31,11 @@
  * off, and the statement journal (the original of every page a savepoint
  * may have to undo) kept in memory, never in a temporary file (why:
  * "The statement journal" in dbfile.c).  SQLite takes them only before its
- * first use in the process, so the functions here that open a database
- * and store_open call
- * this first.  0 when they are in force; -EBUSY when SQLite was used
- * before the first call and they could not be set (store_open then keeps
- * the statement journal in memory on its own connection).
+ * first use in the process, so the functions here that open a database,
+ * and store_open, call this first.  0 when they are in force; -EBUSY when
+ * SQLite was used before the first call and they could not be set
+ * (store_open then keeps the statement journal in memory on its own
+ * connection).
  */
 int dbfile_sqlite_setup(void);
 
