@@ -180,8 +180,8 @@ DUTY_PID=$!
 CRUSE_PID=$!
 cleanup_hook() { kill "$DUTY_PID" "$CRUSE_PID" 2>/dev/null || true; }
 exec 7>"$T/duty.in" 8<"$T/duty.out" 5>"$T/cruse.in" 6<"$T/cruse.out"
-feed() { # FD_IN FD_OUT WAIT_MS: the holder's answer to "feed WAIT_MS REF"
-    echo "feed $3 $ref" >&"$1"
+feed() { # FD_IN FD_OUT WAIT_MS [REF]: the holder's answer to "feed WAIT_MS REF"
+    echo "feed $3 ${4:-$ref}" >&"$1"
     local answer
     IFS= read -r -t "$MUSTER_TIMEOUT" answer <&"$2" || fail "held session: no answer"
     echo "$answer"
@@ -194,6 +194,9 @@ done
 reg "Feed Person last" >/dev/null
 [ "$(feed 7 8 2000)" != "feed none" ] || fail "duty missed an event"
 [ "$(feed 5 6 2000)" = "feed none" ] || fail "the agency's feed subscription received an event"
+# A wait is a deadline, not a silence: with a heartbeat every second, a
+# wait for an event that never comes still ends (the loop above relies on it).
+[ "$(feed 7 8 1500 NO-SUCH-REF)" = "feed none" ] || fail "a wait for no event did not end"
 exec 7>&- 5>&-
 wait "$DUTY_PID" "$CRUSE_PID" || true
 ok "the board, report, audit trail, plan and feed are closed to an agency"

@@ -245,6 +245,16 @@ static long long now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Wait for a message on sub until deadline (now_ms()); 1 when one is
+ * there.  Every reader of the feed waits this way: the heartbeat comes
+ * every second, so a wait restarted per message would never end. */
+static int poll_until(void *sub, long long deadline)
+{
+    zmq_pollitem_t item = {sub, 0, ZMQ_POLLIN, 0};
+    long long left = deadline - now_ms();
+    return left > 0 && zmq_poll(&item, 1, (long)left) == 1;
+}
+
 static int cmp_ll(const void *a, const void *b)
 {
     long long x = *(const long long *)a, y = *(const long long *)b;
@@ -335,8 +345,8 @@ static long long feed_last = -1, feed_gaps;
  * or -1.  Messages about other incidents are skipped. */
 static long long feed_expect(void *sub, const char *ref, int wait_ms)
 {
-    zmq_pollitem_t item = {sub, 0, ZMQ_POLLIN, 0};
-    while (zmq_poll(&item, 1, wait_ms) == 1) {
+    long long deadline = now_ms() + wait_ms;
+    while (poll_until(sub, deadline)) {
         char kind[64] = "", body[4096] = "";
         int k = zmq_recv(sub, kind, sizeof(kind) - 1, 0);
         int b = zmq_recv(sub, body, sizeof(body) - 1, 0);
@@ -563,9 +573,9 @@ static void *hold_feed(void *ctx, const char *ep, const char *keys, const char *
 /* Wait up to wait_ms for an event (about incident ref, when not empty). */
 static void hold_event(void *sub, int wait_ms, const char *ref)
 {
-    zmq_pollitem_t item = {sub, 0, ZMQ_POLLIN, 0};
+    long long deadline = now_ms() + wait_ms;
     char kind[64] = "", body[8192];
-    while (zmq_poll(&item, 1, wait_ms) == 1 && zmq_recv(sub, kind, sizeof(kind) - 1, 0) >= 0) {
+    while (poll_until(sub, deadline) && zmq_recv(sub, kind, sizeof(kind) - 1, 0) >= 0) {
         int n = zmq_recv(sub, body, sizeof(body) - 1, 0);
         body[n > 0 ? n : 0] = '\0';
         json_t *j = json_loads(body, 0, NULL);
