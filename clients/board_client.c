@@ -68,12 +68,16 @@ static int set_curve(void *sock, const struct board_client_opts *o)
 }
 
 /* The first handshake event of the feed socket: 0 when it succeeded,
- * -EACCES when our key was refused, -ETIMEDOUT or -EPROTO otherwise. */
+ * -EACCES when our key was refused, -ETIMEDOUT or -EPROTO otherwise.
+ * One deadline for it all: a dropped handshake is followed by a
+ * reconnect, and a wait restarted per DISCONNECTED would never end. */
 static int wait_handshake(void *mon, int timeout_ms)
 {
     zmq_pollitem_t item = {mon, 0, ZMQ_POLLIN, 0};
+    int64_t deadline = clock_mono_ms() + timeout_ms, left;
     int rc = -ETIMEDOUT;
-    while (rc == -ETIMEDOUT && zmq_poll(&item, 1, timeout_ms) == 1) {
+    while (rc == -ETIMEDOUT && (left = deadline - clock_mono_ms()) > 0 &&
+           zmq_poll(&item, 1, (long)left) == 1) {
         zmq_msg_t m;
         zmq_msg_init(&m);
         uint16_t event = 0;

@@ -183,7 +183,7 @@ exec 7>"$T/duty.in" 8<"$T/duty.out" 5>"$T/cruse.in" 6<"$T/cruse.out"
 feed() { # FD_IN FD_OUT WAIT_MS [REF]: the holder's answer to "feed WAIT_MS REF"
     echo "feed $3 ${4:-$ref}" >&"$1"
     local answer
-    IFS= read -r -t "$MUSTER_TIMEOUT" answer <&"$2" || fail "held session: no answer"
+    IFS= read -r -t "$(scaled 10)" answer <&"$2" || fail "held session: no answer"
     echo "$answer"
 }
 n=0

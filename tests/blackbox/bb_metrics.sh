@@ -37,7 +37,7 @@ expect_fail 1 UNKNOWN_COMMAND -- request no.such.command
 
 # scrape: GET /metrics into $T/scrape, checked valid.
 scrape() {
-    curl -s -f -o "$T/scrape" "$URL" || fail "GET $URL failed"
+    curl -s -f --max-time "$(scaled 5)" -o "$T/scrape" "$URL" || fail "GET $URL failed"
     python3 "$CHECK" <"$T/scrape" || fail "GET /metrics is not valid text format (above)"
 }
 # value NAME{LABELS}: the sample's value in the last scrape, 0 when absent.

@@ -12,11 +12,13 @@ DELAY=3s
 write_plan 50 $DELAY
 start_daemon
 
-# a01..a10 listen on their own authenticated sessions.
+# a01..a10 listen on their own authenticated sessions (bounded: a page
+# that never comes ends the listener, and the test fails below).
 mkdir "$T/listen"
 LISTENERS=
 for i in $(seq -w 1 10); do
-    exec {fd}< <(m --as agency:a$i --json agency listen --count 1 2>&1 >"$T/listen/a$i.json")
+    exec {fd}< <(timeout "$(scaled 60)" "$BIN/muster" --keys "$KEYS" --connect "$CONTROL" \
+        --as agency:a$i --json agency listen --count 1 2>&1 >"$T/listen/a$i.json")
     LISTENERS="$LISTENERS $!"
     read -r -t "$(scaled 30)" line <&"$fd" && [[ "$line" == *listening* ]] || fail "a$i listener: $line"
 done
@@ -25,7 +27,7 @@ ref=$(m incident standup --plan paging --level 1 --exercise --operation PAGING |
 [[ "$ref" == EX-PT-* ]] || fail "standup: $ref"
 
 # 1. listeners: the page arrives live, the agency acknowledges with its key.
-for p in $LISTENERS; do wait "$p" || fail "a listener failed"; done
+for p in $LISTENERS; do wait "$p" || fail "a listener failed (exit $?; 124: no page in time)"; done
 for i in $(seq -w 1 10); do
     grep '"agency":"a'"$i"'"' "$T/listen/a$i.json" >/dev/null || fail "a$i got no page"
     m --as agency:a$i agency ack "$ref" --note "a$i on its way" >/dev/null &

@@ -24,8 +24,9 @@ exec 5>"$T/agency.in" 6<"$T/agency.out"
 cleanup_hook() { kill "$HOLD_PID" "$AGENCY_PID" 2>/dev/null || true; }
 ask() { # ask LINE: send LINE to duty's held session, print its one-line answer
     echo "$1" >&7
-    local answer
-    IFS= read -r -t "$MUSTER_TIMEOUT" answer <&8 || fail "held session: no answer to $1"
+    local answer wait=$MUSTER_TIMEOUT
+    [[ "$1" != feed\ * ]] || wait=$(scaled 10) # answered within its WAIT_MS
+    IFS= read -r -t "$wait" answer <&8 || fail "held session: no answer to $1"
     echo "$answer"
 }
 ask_agency() { # the same for the agency's session

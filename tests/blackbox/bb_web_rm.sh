@@ -74,7 +74,7 @@ expect() {
 }
 pledges() { q "SELECT COUNT(*) FROM pledges"; }
 serving() {
-    curl -skf -o /dev/null "$WEB/login" || fail "muster-web stopped serving"
+    curl -skf --max-time "$(scaled 5)" -o /dev/null "$WEB/login" || fail "muster-web stopped serving"
     m health >/dev/null || fail "musterd stopped serving"
 }
 

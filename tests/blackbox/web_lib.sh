@@ -10,12 +10,33 @@ WEBDIR=$SRC/tests/web
 WEB_PID= CHROME_PID=
 U=$T/web-users
 cleanup_hook() {
-    [ -z "$CHROME_PID" ] || { kill "$CHROME_PID" && wait "$CHROME_PID"; } 2>/dev/null || true
+    if [ -n "$CHROME_PID" ] && kill "$CHROME_PID" 2>/dev/null; then reap "$CHROME_PID" 2>/dev/null || true; fi
     [ -z "$WEB_PID" ] || kill "$WEB_PID" 2>/dev/null || true
     if [ -f "$T/web.log" ]; then
         echo "--- muster-web log ---" >&2
         tail -n 30 "$T/web.log" >&2
     fi
+}
+
+# proc_ended PID: the process is gone, or a zombie not yet reaped (kill -0
+# still succeeds on one).
+proc_ended() {
+    local state
+    state=$(sed -n 's/.*) \([A-Za-z]\) .*/\1/p' "/proc/$1/stat" 2>/dev/null) || return 0
+    [ -z "$state" ] || [ "$state" = Z ]
+}
+
+# reap PID: wait until our child PID has ended, for at most 30 s (scaled),
+# and reap it: 0, with its exit status in REAPED.  Past that, kill -9 it,
+# reap it and return 1.
+reap() {
+    REAPED=0
+    if ! wait_for 30 proc_ended "$1"; then
+        kill -9 "$1" 2>/dev/null || true
+        wait "$1" 2>/dev/null || true
+        return 1
+    fi
+    wait "$1" || REAPED=$?
 }
 
 # web_key: the gateway's key (principal web) in the keyring.
@@ -58,13 +79,15 @@ web_start() {
     "$BIN/muster-web" serve --keys "$KEYS" --connect "$CONTROL" --feed "$FEED" --users "$U" \
         --cert "$T/tls.crt" --key "$T/tls.key" --port "$PORT" --hooks "$T/hooks" "$@" >>"$T/web.log" 2>&1 &
     WEB_PID=$!
-    wait_for 20 curl -skf -o /dev/null "$WEB/login" || fail "muster-web did not serve"
+    wait_for 20 curl -skf --max-time "$(scaled 5)" -o /dev/null "$WEB/login" || fail "muster-web did not serve"
 }
 
 # web_stop: muster-web stops cleanly on SIGTERM, with no sanitizer report.
 web_stop() {
-    kill -TERM "$WEB_PID" && wait "$WEB_PID" || fail "muster-web did not stop cleanly"
+    kill -TERM "$WEB_PID" || fail "muster-web did not stop cleanly"
+    reap "$WEB_PID" || { WEB_PID= && fail "muster-web did not stop within $(scaled 30) s of SIGTERM (killed)"; }
     WEB_PID=
+    [ "$REAPED" = 0 ] || fail "muster-web did not stop cleanly (exit $REAPED)"
     grep -q "muster-web stopped" "$T/web.log" || fail "muster-web did not log its stop"
     ! grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T/web.log" || fail "sanitizer report in muster-web"
 }
@@ -83,7 +106,9 @@ chrome_start() {
 }
 
 chrome_stop() {
-    { kill "$CHROME_PID" && wait "$CHROME_PID"; } 2>/dev/null || true
+    if kill "$CHROME_PID" 2>/dev/null; then
+        reap "$CHROME_PID" 2>/dev/null || { CHROME_PID= && fail "chromium did not stop within $(scaled 30) s (killed)"; }
+    fi
     CHROME_PID=
 }
 

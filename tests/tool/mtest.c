@@ -278,7 +278,7 @@ static int cmd_pubflood(int argc, char **argv)
         pthread_create(&t[i], NULL, flood_run, &f[i]);
     }
     struct mclient *gold = connect_as(argv[1], argv[2], "gold");
-    while (f[0].replies < 50 && !f[0].error) /* the flood is under way */
+    while (f[0].replies < 50 && f[0].replies < f[0].per && !f[0].error) /* under way */
         usleep(1000);
     for (int k = 0; k < samples; k++) {
         json_t *reply = NULL;
@@ -314,6 +314,8 @@ static void *feed_socket(void *ctx, const char *ep, const char *keys)
         exit(1);
     }
     void *sub = zmq_socket(ctx, ZMQ_SUB);
+    int linger = 0;
+    zmq_setsockopt(sub, ZMQ_LINGER, &linger, sizeof(linger));
     zmq_setsockopt(sub, ZMQ_CURVE_SERVERKEY, server_pub, 40);
     zmq_setsockopt(sub, ZMQ_CURVE_PUBLICKEY, me.public_z85, 40);
     zmq_setsockopt(sub, ZMQ_CURVE_SECRETKEY, me.secret_z85, 40);

@@ -156,7 +156,16 @@ static int start(struct shared *sh, struct watcher *ws, int n)
             return -1;
         }
     }
+    /* Each watcher ends its start by then: its last try, begun just
+     * before START_MS, waits REPLY_MS for the handshake and REPLY_MS for
+     * the snapshot. */
+    long long bound = (long long)START_MS + 2LL * REPLY_MS, deadline = now_ms() + bound;
     while (atomic_load(&sh->ready) + atomic_load(&sh->failed) < n) {
+        if (now_ms() >= deadline) {
+            fprintf(stderr, "watchers: only %d of %d ready (%d failed) after %lld ms\n",
+                    atomic_load(&sh->ready), n, atomic_load(&sh->failed), bound);
+            return -1;
+        }
         struct timespec ts = {0, 10 * 1000000};
         nanosleep(&ts, NULL); /* polling a counter, not waiting for time */
     }
