@@ -102,6 +102,9 @@ $(VAR)/web/users: | $(VAR)/keys/server.key
 	  $(BUILD)/muster-web users --users $@.new add $${a%%:*} --role $${a#*:} --generate || exit 1; \
 	done; mv $@.new $@
 
+# musterd's environment as its systemd unit sets it (glibc's per-thread cache)
+MUSTERD_ENV := $(shell sed -n 's/^Environment=\(GLIBC_TUNABLES=.*\)/\1/p' systemd/musterd.service)
+
 run: build $(VAR)/keys/server.key $(VAR)/web/users
 	@echo
 	@echo "musterd is starting on $(CONTROL) (control) and $(FEED) (feed);"
@@ -114,7 +117,7 @@ run: build $(VAR)/keys/server.key $(VAR)/web/users
 	@echo "Paging scripts: $(SCRIPTS) (scripts/dry-run sends nothing: see the log)."
 	@echo "Stop with Ctrl-C."
 	@echo
-	@$(BUILD)/musterd --plans plans --db $(VAR)/muster.db --keys $(VAR)/keys \
+	@$(MUSTERD_ENV) $(BUILD)/musterd --plans plans --db $(VAR)/muster.db --keys $(VAR)/keys \
 	    --control $(CONTROL) --feed $(FEED) --reports $(VAR)/reports \
 	    --scripts $(SCRIPTS) & d=$$!; \
 	trap 'kill $$d 2>/dev/null; wait $$d' EXIT INT TERM; \

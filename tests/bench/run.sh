@@ -38,6 +38,8 @@
 #   whole table on the grown database (scans.sh; $T/scans.txt)
 #   BENCH_MUSTERD=path: another musterd binary (before and after a change,
 #   on the same machine in the same conditions)
+#   BENCH_UNIT_ENV [1]: musterd with the environment systemd/musterd.service
+#   sets (GLIBC_TUNABLES); 0: with none of it
 #   BENCH_PERF=1 samples musterd with perf record -g (dwarf call graphs)
 #   during the standup, feed and intake scenarios: $T/perf-NAME.data and
 #   $T/perf-NAME.txt (perf report), kept with BENCH_KEEP=1
@@ -206,8 +208,14 @@ plan_write bench bench_plan
 CONTROL=tcp://127.0.0.1:$("$MBENCH" freeport)
 FEED=tcp://127.0.0.1:$("$MBENCH" freeport)
 
+# musterd runs with the environment its systemd unit gives it (glibc's
+# per-thread cache); BENCH_UNIT_ENV=0 runs it without, for comparison.
+WRAP=(/usr/bin/env)
+if [ "${BENCH_UNIT_ENV:-1}" = 1 ]; then
+    WRAP+=($(sed -n 's/^Environment=\(GLIBC_TUNABLES=.*\)/\1/p' "$SRC/systemd/musterd.service"))
+fi
 if [ "${BENCH_SCANS:-0}" = 1 ]; then # every SQL text musterd prepares, for scans.sh
-    WRAP=(/usr/bin/env "LD_PRELOAD=$BUILD/libsqltrace.so" "MUSTER_SQL_TRACE=$T/sql.trace")
+    WRAP+=("LD_PRELOAD=$BUILD/libsqltrace.so" "MUSTER_SQL_TRACE=$T/sql.trace")
 fi
 start_daemon() { # sets PID, and READY_MS: milliseconds from fork to READY
     daemon_start

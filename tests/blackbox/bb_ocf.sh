@@ -47,7 +47,9 @@ m whoami >/dev/null || fail "start returned before musterd answered"
 PID=$(sed -n 's/^pid \([0-9]*\) .*/\1/p' "$DB.lock")
 [ "$(DEPTH=0 rc_of ra monitor)" = 0 ] || fail "monitor depth 0 on a running musterd"
 [ "$(DEPTH=10 rc_of ra monitor)" = 0 ] || fail "monitor depth 10 on a running musterd"
-ok "start waits until musterd answers; monitor 0 and 10 see it running"
+tr '\0' '\n' <"/proc/$PID/environ" | grep -qx "$(grep -o 'GLIBC_TUNABLES=.*' "$SRC/systemd/musterd.service")" ||
+    fail "the agent's musterd lacks the unit's GLIBC_TUNABLES: $(tr '\0' ' ' <"/proc/$PID/environ")"
+ok "start waits until musterd answers; monitor 0 and 10 see it running; the unit's environment"
 
 kill -STOP "$PID"
 [ "$(DEPTH=0 rc_of ra monitor)" = 0 ] || fail "monitor depth 0 on a stopped (hung) musterd"

@@ -60,7 +60,9 @@ grep -q '^Seccomp:[[:space:]]*2' "/proc/$PID/status" || fail "musterd runs witho
 nofile=$(ulimit -Hn) # the ceiling here, without PID 1's privileges
 if [ "$nofile" = unlimited ] || [ "$nofile" -ge 65536 ]; then nofile=65536; fi
 grep -q "^Max open files *$nofile *$nofile" "/proc/$PID/limits" || fail "LimitNOFILE not applied: $(grep 'open files' "/proc/$PID/limits")"
-ok "musterd is ready under the unit's system-call filter"
+tr '\0' '\n' <"/proc/$PID/environ" | grep -qx "$(grep -o 'GLIBC_TUNABLES=.*' "$UNIT")" ||
+    fail "musterd runs without the unit's GLIBC_TUNABLES: $(tr '\0' ' ' <"/proc/$PID/environ")"
+ok "musterd is ready under the unit's system-call filter and environment"
 
 ref=$(m incident standup --plan paging --level 1 --exercise --operation UNIT | head -n 1)
 [[ "$ref" == EX-PT-* ]] || fail "standup under the filter: $ref"

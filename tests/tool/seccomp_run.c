@@ -29,6 +29,8 @@
  * - RestrictRealtime=yes: sched_setscheduler() to SCHED_FIFO, SCHED_RR or
  *   SCHED_DEADLINE fails with EPERM; SCHED_OTHER and the rest are allowed.
  * - LimitNOFILE= and UMask=.
+ * - Environment=: NAME=VALUE words set in CMD's environment (no quoting,
+ *   no specifiers: the unit uses neither).
  * - User=: --user NAME, given by a test that runs as root, switches to that
  *   account first (the unit's own account may not exist here).  It matters:
  *   SQLite, for one, chowns its journal files only when running as root.
@@ -382,11 +384,9 @@ static void switch_user(const char *name)
         die("cannot become %s", name);
 }
 
-/* ExecStart= with ${VAR} replaced from Environment=, one word a line. */
-static int print_exec_args(struct unit *u)
+/* Environment=: each NAME=VALUE set in this process (and so in CMD). */
+static void apply_environment(struct unit *u)
 {
-    if (!u->exec_start)
-        die("%s", "the unit has no ExecStart=");
     for (int i = 0; i < u->nenv; i++)
         for (char *a = strtok(u->env[i], " \t"); a; a = strtok(NULL, " \t")) {
             char *eq = strchr(a, '=');
@@ -395,6 +395,14 @@ static int print_exec_args(struct unit *u)
             *eq = '\0';
             setenv(a, eq + 1, 1);
         }
+}
+
+/* ExecStart= with ${VAR} replaced from Environment=, one word a line. */
+static int print_exec_args(struct unit *u)
+{
+    if (!u->exec_start)
+        die("%s", "the unit has no ExecStart=");
+    apply_environment(u);
     for (char *w = strtok(u->exec_start, " \t"); w; w = strtok(NULL, " \t")) {
         char name[128];
         if (sscanf(w, "${%127[A-Za-z0-9_]}", name) == 1 && w[strlen(name) + 2] == '}') {
@@ -432,6 +440,7 @@ int main(int argc, char **argv)
     unit_parse(slurp(argv[i]), &u);
     struct groups g = {slurp(groups_path)};
     apply_limits(&u);
+    apply_environment(&u);
     if (user)
         switch_user(user);
     load_families_filter(&u);
