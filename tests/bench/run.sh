@@ -29,8 +29,8 @@
 #   scale (intake as the incident grows): BENCH_SCALE ["1000 10000 100000
 #   1000000"] persons already stored at each step (the first registered
 #   through musterd, the rest pre-loaded), BENCH_SCALE_INTAKE [5000] persons
-#   registered and timed at each step; then BENCH_SCALE_ROUNDS [5] pairs of
-#   rounds of BENCH_SCALE_PAIR_PERSONS [3000] person.add, at the first and
+#   registered and timed at each step; then BENCH_SCALE_ROUNDS [7] pairs of
+#   rounds of BENCH_SCALE_PAIR_PERSONS [5000] person.add, at the first and
 #   the last size in turn, each after BENCH_SCALE_WARMUP [1000] untimed
 #   (the scale_cost target is the median of the pairs' ratios)
 #   BENCH_SCANS=1 runs musterd with the sqltrace.c shim and lists, after the
@@ -86,8 +86,8 @@ UNREAD_CAP=${BENCH_UNREAD_CAP_MIB:-2048}
 FAILOVERS=${BENCH_FAILOVERS:-5}
 SCALE=${BENCH_SCALE:-1000 10000 100000 1000000}
 SCALE_INTAKE=${BENCH_SCALE_INTAKE:-5000}
-ROUNDS=${BENCH_SCALE_ROUNDS:-5}
-PAIR_PERSONS=${BENCH_SCALE_PAIR_PERSONS:-3000}
+ROUNDS=${BENCH_SCALE_ROUNDS:-7}
+PAIR_PERSONS=${BENCH_SCALE_PAIR_PERSONS:-5000}
 WARM=${BENCH_SCALE_WARMUP:-1000}
 ONLY=" ${BENCH_ONLY:-core scale underload unread failover web selfreg} "
 WEB_SESSIONS=${BENCH_WEB_SESSIONS:-500}
