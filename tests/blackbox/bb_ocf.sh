@@ -35,12 +35,6 @@ for p in $PARAMS; do export "OCF_RESKEY_$p"; done
 export OCF_RESOURCE_INSTANCE=musterd-test
 ra() { OCF_CHECK_LEVEL=${DEPTH:-0} "$AGENT" "$@" 2>>"$T/agent.err"; }
 rc_of() { local rc=0; "$@" || rc=$?; echo $rc; }
-# whether PID runs (an exited process its parent has not reaped yet does not)
-running() {
-    local s
-    s=$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "/proc/$1/status" 2>/dev/null)
-    [ -n "$s" ] && [ "$s" != Z ]
-}
 
 ra start || fail "start failed: $(cat "$T/agent.err")"
 m whoami >/dev/null || fail "start returned before musterd answered"
@@ -66,7 +60,7 @@ ok "kill -9 is OCF_NOT_RUNNING, and start recovers on the same database"
 
 PID=$(sed -n 's/^pid \([0-9]*\) .*/\1/p' "$DB.lock")
 ra stop || fail "stop failed"
-! running "$PID" || fail "musterd still runs after stop"
+! pid_running "$PID" || fail "musterd still runs after stop"
 PID=
 grep -q 'musterd stopped' "$LOG" || fail "musterd did not stop cleanly"
 [ "$(rc_of ra monitor)" = 7 ] || fail "monitor after stop is not OCF_NOT_RUNNING"

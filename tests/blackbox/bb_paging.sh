@@ -17,8 +17,7 @@ start_daemon
 mkdir "$T/listen"
 LISTENERS=
 for i in $(seq -w 1 10); do
-    exec {fd}< <(timeout "$(scaled 60)" "$BIN/muster" --keys "$KEYS" --connect "$CONTROL" \
-        --as agency:a$i --json agency listen --count 1 2>&1 >"$T/listen/a$i.json")
+    exec {fd}< <(m_within 60 --as agency:a$i --json agency listen --count 1 2>&1 >"$T/listen/a$i.json")
     LISTENERS="$LISTENERS $!"
     read -r -t "$(scaled 30)" line <&"$fd" && [[ "$line" == *listening* ]] || fail "a$i listener: $line"
 done

@@ -74,8 +74,8 @@ ok "webhook answering 500 retried twice, then escalated"
 
 # The late listener gets its queued page when it connects.
 [ "$(attempt late 0)" = "queued|" ] || fail "late: $(attempt late 0)"
-out=$(timeout "$(scaled 30)" "$BIN/muster" --keys "$KEYS" --connect "$CONTROL" \
-    --as agency:late --json agency listen --count 1 2>/dev/null) || fail "late listener: no page ($?): $out"
+out=$(m_within 30 --as agency:late --json agency listen --count 1 2>/dev/null) ||
+    fail "late listener: no page ($?): $out"
 echo "$out" | grep "\"incident\":\"$ref\"" >/dev/null || fail "late listener: $out"
 delivered() { [ "$(attempt late 0)" = "delivered|" ]; }
 wait_for 30 delivered || fail "late page not confirmed: $(attempt late 0)"

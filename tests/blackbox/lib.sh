@@ -151,6 +151,24 @@ m() {
     "$BIN/muster" --keys "$KEYS" --connect "$CONTROL" "$@"
 }
 
+# m_within SECONDS ARGS...: m, ended by timeout (exit 124) after SECONDS
+# (scaled), for a command that waits for something that may never come
+# (a listener's page).
+m_within() {
+    local s=$1
+    shift
+    timeout "$(scaled "$s")" "$BIN/muster" --keys "$KEYS" --connect "$CONTROL" "$@"
+}
+
+# pid_running PID: whether PID runs (an exited process its parent has not
+# reaped yet, a zombie, does not; kill -0 would say it does).
+pid_running() {
+    local s
+    s=$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "/proc/$1/status" 2>/dev/null)
+    [ -n "$s" ] && [ "$s" != Z ]
+}
+pid_ended() { ! pid_running "$1"; }
+
 # expect_fail EXIT_CODE PATTERN -- muster args: the command must exit with
 # EXIT_CODE and print PATTERN on stderr.
 expect_fail() {

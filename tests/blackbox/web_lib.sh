@@ -18,20 +18,12 @@ cleanup_hook() {
     fi
 }
 
-# proc_ended PID: the process is gone, or a zombie not yet reaped (kill -0
-# still succeeds on one).
-proc_ended() {
-    local state
-    state=$(sed -n 's/.*) \([A-Za-z]\) .*/\1/p' "/proc/$1/stat" 2>/dev/null) || return 0
-    [ -z "$state" ] || [ "$state" = Z ]
-}
-
 # reap PID: wait until our child PID has ended, for at most 30 s (scaled),
 # and reap it: 0, with its exit status in REAPED.  Past that, kill -9 it,
 # reap it and return 1.
 reap() {
     REAPED=0
-    if ! wait_for 30 proc_ended "$1"; then
+    if ! wait_for 30 pid_ended "$1"; then
         kill -9 "$1" 2>/dev/null || true
         wait "$1" 2>/dev/null || true
         return 1

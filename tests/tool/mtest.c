@@ -304,21 +304,28 @@ static int cmd_pubflood(int argc, char **argv)
     return 0;
 }
 
-/* A CURVE SUB socket on the feed, subscribed to incident events. */
-static void *feed_socket(void *ctx, const char *ep, const char *keys)
+/* A CURVE socket of type with principal's key, not yet connected. */
+static void *curve_socket(void *ctx, int type, const char *keys, const char *principal)
 {
     struct keypair me;
     char server_pub[41], err[512];
-    if (mclient_keys_for(keys, "duty", &me, server_pub, err, sizeof(err)) != 0) {
+    if (mclient_keys_for(keys, principal, &me, server_pub, err, sizeof(err)) != 0) {
         fprintf(stderr, "mtest: %s\n", err);
         exit(1);
     }
-    void *sub = zmq_socket(ctx, ZMQ_SUB);
+    void *s = zmq_socket(ctx, type);
     int linger = 0;
-    zmq_setsockopt(sub, ZMQ_LINGER, &linger, sizeof(linger));
-    zmq_setsockopt(sub, ZMQ_CURVE_SERVERKEY, server_pub, 40);
-    zmq_setsockopt(sub, ZMQ_CURVE_PUBLICKEY, me.public_z85, 40);
-    zmq_setsockopt(sub, ZMQ_CURVE_SECRETKEY, me.secret_z85, 40);
+    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger));
+    zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, server_pub, 40);
+    zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, me.public_z85, 40);
+    zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, me.secret_z85, 40);
+    return s;
+}
+
+/* A feed subscriber with principal's key (duty's for the feed check). */
+static void *hold_feed(void *ctx, const char *ep, const char *keys, const char *principal)
+{
+    void *sub = curve_socket(ctx, ZMQ_SUB, keys, principal);
     zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "", 0);
     zmq_connect(sub, ep);
     return sub;
@@ -375,7 +382,7 @@ static int cmd_feed(int argc, char **argv)
     if (argc != 5)
         return fail("usage: feed EP FEED_EP KEYS N");
     void *ctx = zmq_ctx_new();
-    void *sub = feed_socket(ctx, argv[2], argv[3]);
+    void *sub = hold_feed(ctx, argv[2], argv[3], "duty");
     struct mclient *c = connect_as(argv[1], argv[3], "gold");
     int n = atoi(argv[4]), i = 0, rc = 0;
     char ref[64];
@@ -498,24 +505,6 @@ static int cmd_imports(int argc, char **argv)
     return bad;
 }
 
-/* A CURVE socket of type with principal's key, not yet connected. */
-static void *curve_socket(void *ctx, int type, const char *keys, const char *principal)
-{
-    struct keypair me;
-    char server_pub[41], err[512];
-    if (mclient_keys_for(keys, principal, &me, server_pub, err, sizeof(err)) != 0) {
-        fprintf(stderr, "mtest: %s\n", err);
-        exit(1);
-    }
-    void *s = zmq_socket(ctx, type);
-    int linger = 0;
-    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger));
-    zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, server_pub, 40);
-    zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, me.public_z85, 40);
-    zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, me.secret_z85, 40);
-    return s;
-}
-
 static int cmd_unread(int argc, char **argv)
 {
     if (argc != 7)
@@ -561,15 +550,6 @@ static int cmd_routed(int argc, char **argv)
     zmq_close(s);
     zmq_ctx_term(ctx);
     return n >= 0 ? 0 : fail("no reply");
-}
-
-/* A feed subscriber with principal's key. */
-static void *hold_feed(void *ctx, const char *ep, const char *keys, const char *principal)
-{
-    void *sub = curve_socket(ctx, ZMQ_SUB, keys, principal);
-    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "", 0);
-    zmq_connect(sub, ep);
-    return sub;
 }
 
 /* Wait up to wait_ms for an event (about incident ref, when not empty). */
