@@ -291,13 +291,28 @@ static json_t *call(void *s, const char *cmd, json_t *args)
     return NULL;
 }
 
-/* Wait for one reply (a message with an id) on each of the first n
- * sockets of x; anything else that arrives meanwhile is dropped. */
-static void collect_replies(struct mux *x, int n, const char *what)
+#define ASK_AGAIN_MS 2000 /* a read not answered by then is asked again */
+
+static void send_whoami(void *s, int i, int round)
 {
-    int left = n;
+    char id[64];
+    snprintf(id, sizeof(id), "%s.hello-%d-%d", tag, i, round);
+    send_json(s, json_pack("{s:s, s:s}", "id", id, "cmd", "session.whoami"));
+}
+
+/* Wait for one reply (a message with an id) on each of the first n
+ * sockets of x; anything else that arrives meanwhile is dropped.  With
+ * ask_again, a socket still without a reply after ASK_AGAIN_MS is sent it
+ * again (for a read only): when musterd's handshake guard shuts a
+ * connection during a connection storm (many agencies at once on a busy
+ * machine), libzmq reconnects, but a request it had already taken from the
+ * queue may be gone with the old connection. */
+static void collect_replies(struct mux *x, int n, const char *what,
+                            void (*ask_again)(void *s, int i, int round))
+{
+    int left = n, round = 0;
     bool *done = calloc((size_t)n, sizeof(*done));
-    double end = now_ms() + WAIT_MS;
+    double end = now_ms() + WAIT_MS, again = now_ms() + ASK_AGAIN_MS;
     while (left > 0 && now_ms() < end) {
         int nready = mux_wait(x, 1000);
         for (int k = 0; k < nready; k++) {
@@ -315,6 +330,13 @@ static void collect_replies(struct mux *x, int n, const char *what)
                 json_decref(r);
             }
         }
+        if (ask_again && left > 0 && now_ms() >= again) {
+            round++;
+            for (int i = 0; i < n; i++)
+                if (!done[i])
+                    ask_again(x->socks[i], i, round);
+            again = now_ms() + ASK_AGAIN_MS;
+        }
     }
     if (left > 0)
         die("%s: %d of %d connections got no reply", what, left, n);
@@ -326,19 +348,18 @@ static void collect_replies(struct mux *x, int n, const char *what)
 static void **dealers(const char *ep, const char *keys, const char *prefix, int n)
 {
     void **s = calloc((size_t)n + 1, sizeof(*s)); /* room for one more */
-    char principal[64], id[64];
+    char principal[64];
     for (int i = 0; i < n; i++) {
         if (!strncmp(prefix, "agency:", 7))
             snprintf(principal, sizeof(principal), "%s%04d", prefix, i + 1);
         else
             snprintf(principal, sizeof(principal), "%s", prefix);
         s[i] = dealer(ep, keys, principal);
-        snprintf(id, sizeof(id), "%s.hello-%d", tag, i);
-        send_json(s[i], json_pack("{s:s, s:s}", "id", id, "cmd", "session.whoami"));
+        send_whoami(s[i], i, 0);
     }
     struct mux x;
     mux_init(&x, s, n);
-    collect_replies(&x, n, "session.whoami");
+    collect_replies(&x, n, "session.whoami", send_whoami);
     mux_free(&x);
     return s;
 }
@@ -477,7 +498,7 @@ static void announce(void **ag, struct mux *x, int n)
         send_json(ag[i], json_pack("{s:s, s:s}", "id", id, "cmd", "agency.listen"));
     }
     serial++;
-    collect_replies(x, n, "agency.listen");
+    collect_replies(x, n, "agency.listen", NULL);
 }
 
 static int cmd_standup(int argc, char **argv)
@@ -557,7 +578,7 @@ static int cmd_standup(int argc, char **argv)
             send_json(ag[i], json_pack("{s:s, s:s, s:{s:I}}", "id", id, "cmd", "agency.received",
                                        "args", "page_id", (json_int_t)page_id[i]));
         }
-        collect_replies(&x, n, "agency.received");
+        collect_replies(&x, n, "agency.received", NULL);
         json_decref(call(gold[0], "incident.standdown",
                          json_pack("{s:s, s:s}", "ref", ref, "note", "bench round over")));
     }
