@@ -92,8 +92,9 @@ int incident_latest(struct store *st, struct incident *out)
 /* ---- incident.show's detail ---- */
 
 static const char SQL_DETAIL[] =
-    "SELECT plan_version, plan_digest, created_by, note, stood_down_by, standdown_note,"
-    " plan_json, plan_source, closed_by, close_reason FROM incidents WHERE id = ?1";
+    "SELECT i.plan_version, i.plan_digest, i.created_by, i.note, i.stood_down_by,"
+    " i.standdown_note, p.plan_json, p.plan_source, i.closed_by, i.close_reason FROM incidents i"
+    " JOIN incident_plans p ON p.incident_id = i.id WHERE i.id = ?1";
 
 /* Column i as a malloc'd string in *to (NULL for SQL NULL): 0 or -ENOMEM. */
 static int detail_col(sqlite3_stmt *s, int i, char **to)
@@ -148,7 +149,7 @@ void incident_detail_free(struct incident_detail *d)
 /* ---- the frozen plan's source (frozen.c) ---- */
 
 static const char SQL_DIGEST[] = "SELECT plan_digest FROM incidents WHERE id = ?1";
-static const char SQL_SOURCE[] = "SELECT plan_source FROM incidents WHERE id = ?1";
+static const char SQL_SOURCE[] = "SELECT plan_source FROM incident_plans WHERE incident_id = ?1";
 
 int incident_plan_digest(struct store *st, int64_t id, char digest[INCIDENT_DIGEST_MAX])
 {
@@ -279,17 +280,21 @@ int incident_set_level(struct store *st, int64_t id, int level)
 
 static const char SQL_KEEP_FIRST[] =
     "INSERT INTO plan_versions (incident_id, version, plan_version, plan_digest, plan_source,"
-    " plan_json, created_at, created_by, summary) SELECT id, 1, plan_version, plan_digest,"
-    " plan_source, plan_json, created_at, created_by, 'stood up' FROM incidents WHERE id = ?1"
-    " AND plan_rev = 1 AND NOT EXISTS (SELECT 1 FROM plan_versions WHERE incident_id = ?1)";
+    " plan_json, created_at, created_by, summary) SELECT i.id, 1, i.plan_version, i.plan_digest,"
+    " p.plan_source, p.plan_json, i.created_at, i.created_by, 'stood up' FROM incidents i"
+    " JOIN incident_plans p ON p.incident_id = i.id WHERE i.id = ?1 AND i.plan_rev = 1"
+    " AND NOT EXISTS (SELECT 1 FROM plan_versions WHERE incident_id = ?1)";
 static const char SQL_AMEND[] =
     "UPDATE incidents SET plan_rev = plan_rev + 1, plan_version = ?2, plan_digest = ?3,"
-    " plan_source = ?4, plan_json = ?5, ask_lead_ms = ?6, retention_days = ?7"
-    " WHERE id = ?1 AND state = 'active' RETURNING plan_rev";
+    " ask_lead_ms = ?4, retention_days = ?5 WHERE id = ?1 AND state = 'active'"
+    " RETURNING plan_rev";
+static const char SQL_AMEND_PLAN[] =
+    "UPDATE incident_plans SET plan_source = ?2, plan_json = ?3 WHERE incident_id = ?1";
 static const char SQL_VERSION_ADD[] =
     "INSERT INTO plan_versions (incident_id, version, plan_version, plan_digest, plan_source,"
-    " plan_json, created_at, created_by, summary) SELECT id, plan_rev, plan_version, plan_digest,"
-    " plan_source, plan_json, ?2, ?3, ?4 FROM incidents WHERE id = ?1";
+    " plan_json, created_at, created_by, summary) SELECT i.id, i.plan_rev, i.plan_version,"
+    " i.plan_digest, p.plan_source, p.plan_json, ?2, ?3, ?4 FROM incidents i"
+    " JOIN incident_plans p ON p.incident_id = i.id WHERE i.id = ?1";
 
 /* The incident's row takes p as its plan in force: 1 with *version, 0
  * when it is not active, or -errno. */
@@ -303,15 +308,21 @@ static int amend_row(struct store *st, int64_t id, const struct incident_plan *p
     sqlite3_bind_int64(s, 1, id);
     sqlite3_bind_text(s, 2, p->plan_version, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, digest, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 4, p->source, (int)p->source_len, SQLITE_STATIC);
-    sqlite3_bind_text(s, 5, p->json, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 6, p->ask_lead_ms);
-    sqlite3_bind_int(s, 7, p->retention_days);
+    sqlite3_bind_int64(s, 4, p->ask_lead_ms);
+    sqlite3_bind_int(s, 5, p->retention_days);
     int rc = store_step(s);
     if (rc > 0)
         *version = sqlite3_column_int(s, 0);
     sqlite3_reset(s);
-    return rc;
+    if (rc <= 0)
+        return rc;
+    if (!(s = store_stmt(st, SQL_AMEND_PLAN)))
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_text(s, 2, p->source, (int)p->source_len, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, p->json, -1, SQLITE_STATIC);
+    int prc = store_exec_stmt(s);
+    return prc ? prc : 1;
 }
 
 int incident_plan_amend(struct store *st, int64_t id, const struct incident_plan *p, int64_t now,
@@ -341,8 +352,9 @@ int incident_plan_amend(struct store *st, int64_t id, const struct incident_plan
 static const char SQL_VERSION[] =
     "SELECT version, plan_version, plan_digest, created_at, created_by, summary, plan_json,"
     " plan_source FROM plan_versions WHERE incident_id = ?1 AND version = ?2 UNION ALL"
-    " SELECT 1, plan_version, plan_digest, created_at, created_by, 'stood up', plan_json,"
-    " plan_source FROM incidents WHERE id = ?1 AND ?2 = 1 AND plan_rev = 1 LIMIT 1";
+    " SELECT 1, i.plan_version, i.plan_digest, i.created_at, i.created_by, 'stood up',"
+    " p.plan_json, p.plan_source FROM incidents i JOIN incident_plans p ON p.incident_id = i.id"
+    " WHERE i.id = ?1 AND ?2 = 1 AND i.plan_rev = 1 LIMIT 1";
 
 static json_t *version_row(sqlite3_stmt *s, bool with_source)
 {

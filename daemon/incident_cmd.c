@@ -102,10 +102,24 @@ static int standup_args(struct cmd_ctx *c, struct standup *su)
 }
 
 static const char SQL_INSERT[] =
-    "INSERT INTO incidents (ref, plan_id, plan_version, plan_digest, plan_source, plan_json,"
-    " level, exercise, operation, note, state, created_at, created_by, ask_lead_ms,"
-    " retention_days) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'active', ?11, ?12, ?13,"
-    " ?14)";
+    "INSERT INTO incidents (ref, plan_id, plan_version, plan_digest, level, exercise, operation,"
+    " note, state, created_at, created_by, ask_lead_ms, retention_days) VALUES (?1, ?2, ?3, ?4,"
+    " ?5, ?6, ?7, ?8, 'active', ?9, ?10, ?11, ?12)";
+static const char SQL_INSERT_PLAN[] =
+    "INSERT INTO incident_plans (incident_id, plan_source, plan_json) VALUES (?1, ?2, ?3)";
+
+/* The stood-up incident's plan text and JSON copy, beside its row. */
+static int standup_insert_plan(struct cmd_ctx *c, const struct standup *su, int64_t id,
+                               const char *plan_json)
+{
+    sqlite3_stmt *s = store_stmt(c->m->store, SQL_INSERT_PLAN);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_text(s, 2, su->plan->source, (int)su->plan->source_len, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, plan_json, -1, SQLITE_STATIC);
+    return store_exec_stmt(s);
+}
 
 static int standup_insert(struct cmd_ctx *c, const struct standup *su, const char *ref, int64_t *id)
 {
@@ -121,19 +135,19 @@ static int standup_insert(struct cmd_ctx *c, const struct standup *su, const cha
         sqlite3_bind_text(s, 2, su->plan->id, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 3, su->plan->version, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 4, digest, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 5, su->plan->source, (int)su->plan->source_len, SQLITE_STATIC);
-        sqlite3_bind_text(s, 6, plan_json, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 7, su->level);
-        sqlite3_bind_int(s, 8, su->exercise);
-        sqlite3_bind_text(s, 9, su->operation, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 10, su->note, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 11, c->now);
-        sqlite3_bind_text(s, 12, c->actor, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 13, su->plan->staffing.ask_lead_ms);
-        sqlite3_bind_int(s, 14, su->plan->retention_days);
+        sqlite3_bind_int64(s, 5, su->level);
+        sqlite3_bind_int(s, 6, su->exercise);
+        sqlite3_bind_text(s, 7, su->operation, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 8, su->note, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 9, c->now);
+        sqlite3_bind_text(s, 10, c->actor, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 11, su->plan->staffing.ask_lead_ms);
+        sqlite3_bind_int(s, 12, su->plan->retention_days);
         rc = store_exec_stmt(s);
         *id = sqlite3_last_insert_rowid(sqlite3_db_handle(s));
     }
+    if (rc == 0)
+        rc = standup_insert_plan(c, su, *id, plan_json);
     free(plan_json);
     return rc;
 }

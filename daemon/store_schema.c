@@ -645,6 +645,22 @@ static const char *const migrations[] = {
      * instead of answered with the first one's reply; NULL for messages
      * imported before. */
     "ALTER TABLE edxl_rm_messages ADD COLUMN digest TEXT;",
+    /* 27 (issue 19): an incident's plan, as stood up from (plan_source)
+     * and its JSON copy (plan_json), in a table of its own.  In the
+     * incidents row they came before level, exercise, state and the
+     * columns added since, and each is tens to hundreds of KiB: SQLite
+     * stores such a row over a chain of overflow pages and walks the chain
+     * to reach any column after them, so every request that looked up its
+     * incident (incident_find: each registration, each agency.received)
+     * read some 60 pages of plan text with the 500-agency bench plan.
+     * The plan is read only to freeze it, show it and amend it. */
+    "CREATE TABLE incident_plans ("
+    "  incident_id INTEGER PRIMARY KEY REFERENCES incidents (id),"
+    "  plan_source TEXT NOT NULL,"
+    "  plan_json TEXT NOT NULL);"
+    "INSERT INTO incident_plans SELECT id, plan_source, plan_json FROM incidents;"
+    "ALTER TABLE incidents DROP COLUMN plan_source;"
+    "ALTER TABLE incidents DROP COLUMN plan_json;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -133,11 +133,12 @@ static void incident_add(struct store *st, int64_t id, const char *ref, int64_t 
 {
     char sql[512];
     snprintf(sql, sizeof(sql),
-             "INSERT INTO incidents (id, ref, plan_id, plan_version, plan_digest, plan_source,"
-             " plan_json, level, exercise, operation, state, created_at, created_by, stood_down_at)"
-             " VALUES (%lld, '%s', 'p', '1', 'd', 's', '{}', 1, 1, 'OP', 'stood_down', 1, 'gold',"
-             " %lld)",
-             (long long)id, ref, (long long)stood_down_at);
+             "INSERT INTO incidents (id, ref, plan_id, plan_version, plan_digest, level, exercise,"
+             " operation, state, created_at, created_by, stood_down_at) VALUES (%lld, '%s', 'p',"
+             " '1', 'd', 1, 1, 'OP', 'stood_down', 1, 'gold', %lld);"
+             "INSERT INTO incident_plans (incident_id, plan_source, plan_json) VALUES (%lld, 's',"
+             " '{}')",
+             (long long)id, ref, (long long)stood_down_at, (long long)id);
     assert_int_equal(store_exec(st, sql), 0);
 }
 
@@ -343,10 +344,19 @@ static void test_wrong_codes(void **state)
 /* SQL that takes a database back from migration 26 (EDXL-RM message
  * digests) to 25. */
 #define UNDO_26 " ALTER TABLE edxl_rm_messages DROP COLUMN digest;"
+/* ... from 27 (an incident's plan in incident_plans) to 26: the plan
+ * columns come back to incidents, after the others. */
+#define UNDO_27                                                                                    \
+    " ALTER TABLE incidents ADD COLUMN plan_source TEXT NOT NULL DEFAULT '';"                      \
+    " ALTER TABLE incidents ADD COLUMN plan_json TEXT NOT NULL DEFAULT '';"                        \
+    " UPDATE incidents SET plan_source = (SELECT plan_source FROM incident_plans"                  \
+    "  WHERE incident_id = incidents.id), plan_json = (SELECT plan_json FROM incident_plans"       \
+    "  WHERE incident_id = incidents.id) WHERE id IN (SELECT incident_id FROM incident_plans);"    \
+    " DROP TABLE incident_plans;"
 
 #define UNDO_TO_10                                                                                 \
-    UNDO_26 UNDO_25 UNDO_24 UNDO_23 UNDO_22 UNDO_21 UNDO_20 UNDO_19 UNDO_18 UNDO_17 UNDO_16        \
-        UNDO_15 UNDO_14 UNDO_13 UNDO_12 UNDO_11
+    UNDO_27 UNDO_26 UNDO_25 UNDO_24 UNDO_23 UNDO_22 UNDO_21 UNDO_20 UNDO_19 UNDO_18 UNDO_17        \
+        UNDO_16 UNDO_15 UNDO_14 UNDO_13 UNDO_12 UNDO_11
 
 /* Migration 7 computes the name key of persons stored before it again, so
  * a look-alike registered after the upgrade is still found. */
@@ -582,12 +592,13 @@ static void test_frozen_columns_backfill(void **state)
     incident_add(st, 1, "EX-B-2026-0001", 1000);
     incident_add(st, 2, "EX-B-2026-0002", 1000);
     assert_int_equal(
-        store_exec(st, "UPDATE incidents SET plan_json = '{\"retention_days\":30,"
-                       "\"staffing\":{\"ask_lead_ms\":14400000}}' WHERE id = 1;"
-                       "UPDATE incidents SET plan_json = 'not json' WHERE id = 2;" UNDO_TO_10
-                       "ALTER TABLE incidents DROP COLUMN ask_lead_ms;"
-                       "ALTER TABLE incidents DROP COLUMN retention_days;"
-                       "PRAGMA user_version = 9;"),
+        store_exec(
+            st, "UPDATE incident_plans SET plan_json = '{\"retention_days\":30,"
+                "\"staffing\":{\"ask_lead_ms\":14400000}}' WHERE incident_id = 1;"
+                "UPDATE incident_plans SET plan_json = 'not json' WHERE incident_id = 2;" UNDO_TO_10
+                "ALTER TABLE incidents DROP COLUMN ask_lead_ms;"
+                "ALTER TABLE incidents DROP COLUMN retention_days;"
+                "PRAGMA user_version = 9;"),
         0);
     assert_int_equal(store_commit(st), 0);
     store_close(st);
@@ -600,6 +611,39 @@ static void test_frozen_columns_backfill(void **state)
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
     assert_int_equal(sqlite3_column_type(s, 0), SQLITE_NULL);
     assert_int_equal(sqlite3_column_type(s, 1), SQLITE_NULL);
+    sqlite3_reset(s);
+    store_close(st);
+}
+
+/* Migration 27 moves each incident's plan (its text and JSON copy) out
+ * of the incidents row into incident_plans, unchanged. */
+static void test_incident_plans_split(void **state)
+{
+    char old[300];
+    snprintf(old, sizeof(old), "%s/v26.db", dir);
+    struct store *st;
+    assert_int_equal(store_open(old, &st), 0);
+    assert_int_equal(store_begin(st), 0);
+    incident_add(st, 7, "EX-S-2026-0007", 1000);
+    assert_int_equal(store_exec(st, UNDO_27 "UPDATE incidents SET plan_source = 'plan: text',"
+                                            " plan_json = '{\"id\":\"s\"}' WHERE id = 7;"
+                                            "PRAGMA user_version = 26;"),
+                     0);
+    assert_int_equal(store_commit(st), 0);
+    store_close(st);
+    assert_int_equal(store_open(old, &st), 0);
+    sqlite3_stmt *s =
+        store_stmt(st, "SELECT incident_id, plan_source, plan_json,"
+                       " (SELECT COUNT(*) FROM pragma_table_info('incidents')"
+                       "  WHERE name LIKE 'plan_%' AND name <> 'plan_id'"
+                       "  AND name NOT IN ('plan_version', 'plan_digest', 'plan_rev'))"
+                       " FROM incident_plans");
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int64(s, 0), 7);
+    assert_string_equal(sqlite3_column_text(s, 1), "plan: text");
+    assert_string_equal(sqlite3_column_text(s, 2), "{\"id\":\"s\"}");
+    assert_int_equal(sqlite3_column_int64(s, 3), 0); /* the columns are gone from incidents */
+    assert_int_equal(sqlite3_step(s), SQLITE_DONE);
     sqlite3_reset(s);
     store_close(st);
 }
@@ -666,8 +710,8 @@ static void test_recovery_backfill(void **state)
                 " due_at INTEGER NOT NULL, instrument TEXT NOT NULL, state TEXT NOT NULL,"
                 " PRIMARY KEY (person_id, due_at, instrument)) WITHOUT ROWID;"
                 "INSERT INTO rescreens VALUES (1, 100, 'tsq', 'due'), (1, 200, 'tsq',"
-                " 'pending'), (2, 300, 'tsq', 'pending');" UNDO_26 UNDO_25 UNDO_24 UNDO_23 UNDO_22
-                    UNDO_21 UNDO_20 UNDO_19 UNDO_18 UNDO_17 UNDO_16 UNDO_15 UNDO_14 UNDO_13
+                " 'pending'), (2, 300, 'tsq', 'pending');" UNDO_27 UNDO_26 UNDO_25 UNDO_24 UNDO_23
+                    UNDO_22 UNDO_21 UNDO_20 UNDO_19 UNDO_18 UNDO_17 UNDO_16 UNDO_15 UNDO_14 UNDO_13
                 "PRAGMA user_version = 12;"),
         0);
     assert_int_equal(store_commit(st), 0);
@@ -707,8 +751,8 @@ static void test_contacts_backfill(void **state)
                 " registered_by, referral_due_at, safe_contact) VALUES (1, 1, 'survivor',"
                 " 'given', 0, 'x', 0, '{\"channels\":[\"sms\"],\"note\":\"n\"}');"
                 "INSERT INTO contacts (person_id, at, by, outcome, slot, note) VALUES"
-                " (1, 5, 'intake', 'no_answer', 'morning', 'vm');" UNDO_26 UNDO_25 UNDO_24 UNDO_23
-                    UNDO_22 UNDO_21 UNDO_20 UNDO_19 UNDO_18 UNDO_17 UNDO_16 UNDO_15 UNDO_14
+                " (1, 5, 'intake', 'no_answer', 'morning', 'vm');" UNDO_27 UNDO_26 UNDO_25 UNDO_24
+                    UNDO_23 UNDO_22 UNDO_21 UNDO_20 UNDO_19 UNDO_18 UNDO_17 UNDO_16 UNDO_15 UNDO_14
                 "PRAGMA user_version = 13;"),
         0);
     assert_int_equal(store_commit(st), 0);
@@ -742,12 +786,12 @@ static void test_asks_rounds(void **state)
     assert_int_equal(store_begin(st), 0);
     incident_add(st, 1, "EX-S-2026-0001", 0);
     assert_int_equal(
-        store_exec(st,
-                   "INSERT INTO shifts VALUES (1, 1, 'day-2026-12-01', 'day', 'Day', 0, 9);"
-                   "INSERT INTO coverage (shift_id, role, required) VALUES (1, 'isva', 2);"
-                   "INSERT INTO asks (incident_id, shift_id, role, agency_id, short, state,"
-                   " created_at) VALUES (1, 1, 'isva', 'rc', 2, 'covered', 5);" UNDO_26 UNDO_25
-                       UNDO_24 UNDO_23 UNDO_22 UNDO_21 UNDO_20 UNDO_19 "PRAGMA user_version = 18;"),
+        store_exec(st, "INSERT INTO shifts VALUES (1, 1, 'day-2026-12-01', 'day', 'Day', 0, 9);"
+                       "INSERT INTO coverage (shift_id, role, required) VALUES (1, 'isva', 2);"
+                       "INSERT INTO asks (incident_id, shift_id, role, agency_id, short, state,"
+                       " created_at) VALUES (1, 1, 'isva', 'rc', 2, 'covered', 5);" UNDO_27 UNDO_26
+                           UNDO_25 UNDO_24 UNDO_23 UNDO_22 UNDO_21 UNDO_20 UNDO_19
+                       "PRAGMA user_version = 18;"),
         0);
     assert_int_equal(store_commit(st), 0);
     store_close(st);
@@ -799,6 +843,7 @@ int main(void)
         cmocka_unit_test(test_step_damaged_table),
         cmocka_unit_test(test_report_read_error),
         cmocka_unit_test(test_frozen_columns_backfill),
+        cmocka_unit_test(test_incident_plans_split),
         cmocka_unit_test(test_given_at_backfill),
         cmocka_unit_test(test_recovery_backfill),
         cmocka_unit_test(test_contacts_backfill),

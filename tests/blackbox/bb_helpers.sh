@@ -269,8 +269,10 @@ check db_file_version "$DB"
 v=$OUT
 check db_unmigrate_last
 expect $((v - 1)) db_file_version "$DB"
-[ -z "$(q "SELECT name FROM pragma_table_info('edxl_rm_messages') WHERE name = 'digest'")" ] ||
-    fail "db_unmigrate_last: migration 26's column is still there"
+[ -z "$(q "SELECT name FROM sqlite_master WHERE name = 'incident_plans'")" ] ||
+    fail "db_unmigrate_last: migration 27's table is still there"
+[ "$(q "SELECT COUNT(*) FROM incidents WHERE length(plan_source) > 0 AND json_valid(plan_json)")" = \
+    "$(q "SELECT COUNT(*) FROM incidents")" ] || fail "db_unmigrate_last: an incident lost its plan"
 check db_file_version_set "$DB" 999
 expect 999 db_file_version "$DB"
 check db_file_damage "$DB"

@@ -152,10 +152,14 @@ db_file_damage() {
 }
 
 # db_unmigrate_last: $DB as the schema before the last migration had it
-# (musterd stopped): migration 26's digest column of edxl_rm_messages
-# gone, the version one less.
+# (musterd stopped): migration 27's incident_plans gone, each incident's
+# plan back in its row, the version one less.
 db_unmigrate_last() {
-    q "ALTER TABLE edxl_rm_messages DROP COLUMN digest;
+    q "ALTER TABLE incidents ADD COLUMN plan_source TEXT NOT NULL DEFAULT '';
+       ALTER TABLE incidents ADD COLUMN plan_json TEXT NOT NULL DEFAULT '';
+       UPDATE incidents SET plan_source = p.plan_source, plan_json = p.plan_json
+         FROM incident_plans p WHERE p.incident_id = incidents.id;
+       DROP TABLE incident_plans;
        PRAGMA user_version = $(($(db_file_version "$DB") - 1))"
 }
 
@@ -211,7 +215,8 @@ incidents_purged() { # how many incidents the retention purge has reached
 # frozen plan (for display) has the top-level FIELD, else 0.
 incident_plan_copy_has() {
     [[ "$2" =~ ^[a-z_]+$ ]] &&
-        q "SELECT json_type(plan_json, '\$.$2') IS NOT NULL FROM incidents WHERE ref = $(sql_str "$1")"
+        q "SELECT json_type(p.plan_json, '\$.$2') IS NOT NULL FROM incidents i
+           JOIN incident_plans p ON p.incident_id = i.id WHERE i.ref = $(sql_str "$1")"
 }
 
 # incident_plan_copy_scramble REF: the JSON copy loses, by removal or
@@ -219,11 +224,12 @@ incident_plan_copy_has() {
 # purge could read (agencies, levels, paging, staffing, persons,
 # retention_days); the plan it was stood up with is untouched.
 incident_plan_copy_scramble() {
-    q "UPDATE incidents SET plan_json = json_set(json_remove(plan_json, '\$.levels',
+    q "UPDATE incident_plans SET plan_json = json_set(json_remove(plan_json, '\$.levels',
          '\$.agencies', '\$.paging', '\$.staffing', '\$.persons', '\$.retention_days'),
          '\$.agency_list', json_extract(plan_json, '\$.agencies'),
          '\$.retention', json_extract(plan_json, '\$.retention_days'),
-         '\$.staff', json_extract(plan_json, '\$.staffing')) WHERE ref = $(sql_str "$1")"
+         '\$.staff', json_extract(plan_json, '\$.staffing'))
+       WHERE incident_id = (SELECT id FROM incidents WHERE ref = $(sql_str "$1"))"
 }
 
 # ---- affected persons ----
