@@ -579,30 +579,42 @@ static void test_report_read_error(void **state)
     store_close(m.store);
 }
 
+/* The store of a new database dir/file with n stood-down incidents (ids 1
+ * to n), taken back to an older schema by undo (SQL) and opened again, so
+ * that the migrations since run on it. */
+static struct store *incidents_migrated(const char *file, int n, const char *undo)
+{
+    char old[300];
+    snprintf(old, sizeof(old), "%s/%s", dir, file);
+    struct store *st;
+    assert_int_equal(store_open(old, &st), 0);
+    assert_int_equal(store_begin(st), 0);
+    for (int i = 1; i <= n; i++) {
+        char ref[32];
+        snprintf(ref, sizeof(ref), "EX-B-2026-%04d", i);
+        incident_add(st, i, ref, 1000);
+    }
+    assert_int_equal(store_exec(st, undo), 0);
+    assert_int_equal(store_commit(st), 0);
+    store_close(st);
+    assert_int_equal(store_open(old, &st), 0);
+    return st;
+}
+
 /* Migration 10 gives incidents stood up before it the frozen plan values
  * SQL needs as columns, read once from their JSON copy: later renaming or
  * removing a field of that copy changes nothing. */
 static void test_frozen_columns_backfill(void **state)
 {
-    char old[300];
-    snprintf(old, sizeof(old), "%s/v9.db", dir);
-    struct store *st;
-    assert_int_equal(store_open(old, &st), 0);
-    assert_int_equal(store_begin(st), 0);
-    incident_add(st, 1, "EX-B-2026-0001", 1000);
-    incident_add(st, 2, "EX-B-2026-0002", 1000);
-    assert_int_equal(
-        store_exec(
-            st, "UPDATE incident_plans SET plan_json = '{\"retention_days\":30,"
-                "\"staffing\":{\"ask_lead_ms\":14400000}}' WHERE incident_id = 1;"
-                "UPDATE incident_plans SET plan_json = 'not json' WHERE incident_id = 2;" UNDO_TO_10
-                "ALTER TABLE incidents DROP COLUMN ask_lead_ms;"
-                "ALTER TABLE incidents DROP COLUMN retention_days;"
-                "PRAGMA user_version = 9;"),
-        0);
-    assert_int_equal(store_commit(st), 0);
-    store_close(st);
-    assert_int_equal(store_open(old, &st), 0); /* a bad JSON copy never stops the upgrade */
+    /* a bad JSON copy never stops the upgrade */
+    struct store *st = incidents_migrated(
+        "v9.db", 2,
+        "UPDATE incident_plans SET plan_json = '{\"retention_days\":30,"
+        "\"staffing\":{\"ask_lead_ms\":14400000}}' WHERE incident_id = 1;"
+        "UPDATE incident_plans SET plan_json = 'not json' WHERE incident_id = 2;" UNDO_TO_10
+        "ALTER TABLE incidents DROP COLUMN ask_lead_ms;"
+        "ALTER TABLE incidents DROP COLUMN retention_days;"
+        "PRAGMA user_version = 9;");
     sqlite3_stmt *s = store_stmt(st, "SELECT ask_lead_ms, retention_days FROM incidents"
                                      " ORDER BY id");
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
@@ -619,19 +631,10 @@ static void test_frozen_columns_backfill(void **state)
  * of the incidents row into incident_plans, unchanged. */
 static void test_incident_plans_split(void **state)
 {
-    char old[300];
-    snprintf(old, sizeof(old), "%s/v26.db", dir);
-    struct store *st;
-    assert_int_equal(store_open(old, &st), 0);
-    assert_int_equal(store_begin(st), 0);
-    incident_add(st, 7, "EX-S-2026-0007", 1000);
-    assert_int_equal(store_exec(st, UNDO_27 "UPDATE incidents SET plan_source = 'plan: text',"
-                                            " plan_json = '{\"id\":\"s\"}' WHERE id = 7;"
-                                            "PRAGMA user_version = 26;"),
-                     0);
-    assert_int_equal(store_commit(st), 0);
-    store_close(st);
-    assert_int_equal(store_open(old, &st), 0);
+    struct store *st = incidents_migrated("v26.db", 1,
+                                          UNDO_27 "UPDATE incidents SET plan_source = 'plan: text',"
+                                                  " plan_json = '{\"id\":\"s\"}' WHERE id = 1;"
+                                                  "PRAGMA user_version = 26;");
     sqlite3_stmt *s =
         store_stmt(st, "SELECT incident_id, plan_source, plan_json,"
                        " (SELECT COUNT(*) FROM pragma_table_info('incidents')"
@@ -639,7 +642,7 @@ static void test_incident_plans_split(void **state)
                        "  AND name NOT IN ('plan_version', 'plan_digest', 'plan_rev'))"
                        " FROM incident_plans");
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int64(s, 0), 7);
+    assert_int_equal(sqlite3_column_int64(s, 0), 1);
     assert_string_equal(sqlite3_column_text(s, 1), "plan: text");
     assert_string_equal(sqlite3_column_text(s, 2), "{\"id\":\"s\"}");
     assert_int_equal(sqlite3_column_int64(s, 3), 0); /* the columns are gone from incidents */
