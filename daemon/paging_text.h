@@ -59,7 +59,10 @@ json_t *paging_json(const struct page_facts *f, const char *subject, const char 
 char *paging_page_json(const struct page_facts *f, const char *subject, const char *text);
 
 /* A fresh acknowledgement code: 8 characters of Crockford base32 (no I, L,
- * O, U), easy to read over a phone.  buf holds at least 9 bytes. */
+ * O, U), easy to read over a phone; the first two shared by a block of
+ * 1,024 codes made one after the other, the other six drawn for each.
+ * buf holds at least 9 bytes.  Not unique by itself: the caller draws
+ * again when the store already has the code. */
 void paging_ack_code(char buf[9]);
 
 #endif

@@ -3,9 +3,11 @@
 # affected persons with the sqlite3 CLI, while musterd is stopped, by
 # copying the persons that musterd registered (rounds of copies of the
 # originals) together with every row a registration leaves behind: the
-# person, its referral, its re-screen deadlines, its feed events and its
-# stored reply (not its audit row: the audit trail is a hash chain, which
-# copies cannot extend honestly).  Copies get their own name and telephone keys,
+# person, its referral, its re-screen deadlines, its feed events, its stored
+# reply, and its referral's notice to the provider (the page, with an
+# acknowledgement code of its own, its first attempt and its notice.sent
+# event); not its audit row: the audit trail is a hash chain, which copies
+# cannot extend honestly.  Copies get their own name and telephone keys,
 # so they are not duplicates of each other.  The board counters of the
 # incident (persons, category/..., pathway/...) are then recounted from the
 # tables.  Columns are read from the schema, so columns added later are
@@ -43,6 +45,19 @@ exprs() { # like cols, the values: "x.col" or an override "col=expr"
     echo "$out"
 }
 
+# code_of EXPR: SQL for an acknowledgement code made from the page id
+# EXPR: 8 characters of musterd's alphabet (Crockford base32) spelling
+# EXPR times an odd number modulo 2^40, so that copies' codes are distinct
+# and spread over the whole range of codes as musterd's random ones are (a
+# copy that meets one of musterd's own codes is left out by INSERT OR IGNORE).
+code_of() {
+    local i out="" a="'0123456789ABCDEFGHJKMNPQRSTVWXYZ'"
+    for i in 7 6 5 4 3 2 1 0; do
+        out="$out${out:+ || }substr($a, (((($1) * 679891637529) % 1099511627776) >> $((5 * i)) & 31) + 1, 1)"
+    done
+    echo "$out"
+}
+
 inc=$(q "SELECT id FROM incidents WHERE ref = '$REF'")
 [ -n "$inc" ] || { echo "preload: no incident $REF" >&2; exit 1; }
 orig_max=$(q "SELECT MAX(id) FROM persons WHERE incident_id = $inc")
@@ -56,6 +71,8 @@ orig_seq=$(q "SELECT COALESCE(MAX(seq), 0) FROM events")
 {
     echo "BEGIN;"
     echo "CREATE TEMP TABLE map (old INTEGER PRIMARY KEY, new INTEGER NOT NULL);"
+    echo "CREATE TEMP TABLE rmap (old INTEGER PRIMARY KEY, new INTEGER NOT NULL);"
+    echo "CREATE TEMP TABLE pmap (old INTEGER PRIMARY KEY, new INTEGER NOT NULL);"
     while [ "$have" -lt "$WANT" ]; do
         r=$have # a suffix no earlier copy has
         n=$((WANT - have < originals ? WANT - have : originals))
@@ -68,8 +85,25 @@ INSERT INTO persons (id, $(cols persons id))
         "name_key=x.name_key || ' copy $r'" "phone_key=x.phone_key || '$r'" \
         "external_ref=CASE WHEN x.external_ref IS NULL THEN NULL ELSE x.external_ref || '.$r' END")
   FROM map JOIN persons x ON x.id = map.old;
-INSERT INTO referrals ($(cols referrals id))
-  SELECT $(exprs referrals id "person_id=map.new") FROM map JOIN referrals x ON x.person_id = map.old;
+DELETE FROM rmap;
+INSERT INTO rmap SELECT x.id, (SELECT MAX(id) FROM referrals) + row_number() OVER (ORDER BY x.id)
+  FROM map JOIN referrals x ON x.person_id = map.old ORDER BY x.id;
+INSERT INTO referrals (id, $(cols referrals id))
+  SELECT rmap.new, $(exprs referrals id "person_id=map.new")
+  FROM rmap JOIN referrals x ON x.id = rmap.old JOIN map ON map.old = x.person_id;
+DELETE FROM pmap;
+INSERT INTO pmap SELECT x.id, (SELECT MAX(id) FROM pages) + row_number() OVER (ORDER BY x.id)
+  FROM rmap JOIN pages x ON x.ref_id = rmap.old AND x.kind = 'referral' ORDER BY x.id;
+INSERT OR IGNORE INTO pages (id, $(cols pages id))
+  SELECT pmap.new, $(exprs pages id "ref_id=rmap.new" "ack_code=$(code_of pmap.new)")
+  FROM pmap JOIN pages x ON x.id = pmap.old JOIN rmap ON rmap.old = x.ref_id;
+INSERT INTO attempts ($(cols attempts id))
+  SELECT $(exprs attempts id "page_id=pmap.new") FROM pmap JOIN pages p ON p.id = pmap.new
+  JOIN attempts x ON x.page_id = pmap.old ORDER BY x.id;
+INSERT INTO events ($(cols events seq))
+  SELECT $(exprs events seq "body=json_set(x.body, '\$.page_id', pmap.new)")
+  FROM events x JOIN pmap ON pmap.old = json_extract(x.body, '\$.page_id')
+  WHERE x.seq <= $orig_seq AND x.incident_id = $inc AND x.kind = 'notice.sent' ORDER BY x.seq;
 INSERT INTO rescreens ($(cols rescreens ""))
   SELECT $(exprs rescreens "" "person_id=map.new") FROM map JOIN rescreens x ON x.person_id = map.old;
 INSERT INTO events ($(cols events seq))

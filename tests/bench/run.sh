@@ -333,8 +333,8 @@ if want core; then
     if [ "$have" -lt "$ROWS" ]; then
         say "pre-loading more persons (each with its rows) with the sqlite3 CLI to pass $ROWS rows"
     fi
-    while [ "$have" -lt "$ROWS" ]; do # a person leaves 9 rows or so
-        bash "$SRC/tests/bench/preload.sh" "$DB" "$ref" $(($(persons_of "$ref") + (ROWS - have + 7) / 8))
+    while [ "$have" -lt "$ROWS" ]; do # a person leaves 13 rows or so
+        bash "$SRC/tests/bench/preload.sh" "$DB" "$ref" $(($(persons_of "$ref") + (ROWS - have + 11) / 12))
         have=$(rows)
     done
     fig stored_persons "$(persons_count)" persons
