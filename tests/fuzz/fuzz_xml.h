@@ -68,7 +68,12 @@ static int fuzz_xml_one(struct xml_schema *schema, fuzz_xml_read_fn *read, fuzz_
     size_t len = 0;
     char *xml = write(a, &len);
     CHECK(xml != NULL);
-    CHECK(read(schema, xml, len, &b, err, sizeof(err)) == 0);
+    if (read(schema, xml, len, &b, err, sizeof(err)) != 0) {
+        /* what was written back is refused: say why, and show it */
+        fprintf(stderr, "fuzz: the document written back is refused: %s\n%.*s\n", err, (int)len,
+                xml);
+        abort();
+    }
     CHECK(json_equal(a, b));
     json_decref(a);
     json_decref(b);
