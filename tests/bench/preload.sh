@@ -49,7 +49,8 @@ exprs() { # like cols, the values: "x.col" or an override "col=expr"
 # EXPR: 8 characters of musterd's alphabet (Crockford base32) spelling
 # EXPR times an odd number modulo 2^40, so that copies' codes are distinct
 # and spread over the whole range of codes as musterd's random ones are (a
-# copy that meets one of musterd's own codes is left out by INSERT OR IGNORE).
+# copy that meets one of musterd's own codes is left out by INSERT OR IGNORE,
+# and so are its attempt and event).
 code_of() {
     local i out="" a="'0123456789ABCDEFGHJKMNPQRSTVWXYZ'"
     for i in 7 6 5 4 3 2 1 0; do
@@ -103,6 +104,7 @@ INSERT INTO attempts ($(cols attempts id))
 INSERT INTO events ($(cols events seq))
   SELECT $(exprs events seq "body=json_set(x.body, '\$.page_id', pmap.new)")
   FROM events x JOIN pmap ON pmap.old = json_extract(x.body, '\$.page_id')
+  JOIN pages p ON p.id = pmap.new
   WHERE x.seq <= $orig_seq AND x.incident_id = $inc AND x.kind = 'notice.sent' ORDER BY x.seq;
 INSERT INTO rescreens ($(cols rescreens ""))
   SELECT $(exprs rescreens "" "person_id=map.new") FROM map JOIN rescreens x ON x.person_id = map.old;
