@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "alarm.h"
+#include "board_counters.h"
 #include "frozen.h"
 #include "incident.h"
 #include "outbox.h"
@@ -22,49 +23,6 @@ void board_put(struct outbox *ob, const char *key, json_t *value)
     if (!ob->board)
         ob->board = json_object();
     json_object_set_new(ob->board, key, value ? value : json_null());
-}
-
-static const char SQL_ADD[] =
-    "INSERT INTO board (incident_id, key, value) VALUES (?1, ?2, ?3)"
-    " ON CONFLICT (incident_id, key) DO UPDATE SET value = value + ?3 RETURNING value";
-
-int board_add(struct muster *m, struct outbox *ob, int64_t incident_id, const char *key, int delta)
-{
-    sqlite3_stmt *s = store_stmt(m->store, SQL_ADD);
-    if (!s)
-        return -EINVAL;
-    sqlite3_bind_int64(s, 1, incident_id);
-    sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, 3, delta);
-    int rc = store_step(s);
-    int64_t value = rc > 0 ? sqlite3_column_int64(s, 0) : 0;
-    sqlite3_reset(s);
-    if (rc < 0)
-        return rc;
-    board_put(ob, key, json_integer(value));
-    return 0;
-}
-
-static const char SQL_ADD2[] =
-    "INSERT INTO board (incident_id, key, value) VALUES (?1, ?2, ?4), (?1, ?3, ?4)"
-    " ON CONFLICT (incident_id, key) DO UPDATE SET value = value + excluded.value"
-    " RETURNING key, value";
-
-int board_add2(struct muster *m, struct outbox *ob, int64_t incident_id, const char *key,
-               const char *key2, int delta)
-{
-    sqlite3_stmt *s = store_stmt(m->store, SQL_ADD2);
-    if (!s)
-        return -EINVAL;
-    sqlite3_bind_int64(s, 1, incident_id);
-    sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, key2, -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, 4, delta);
-    int rc;
-    while ((rc = store_step(s)) > 0)
-        board_put(ob, store_col_text(s, 0), json_integer(sqlite3_column_int64(s, 1)));
-    sqlite3_reset(s);
-    return rc;
 }
 
 static const char SQL_AGENCY[] =
@@ -167,6 +125,8 @@ int board_snapshot(struct muster *m, int64_t incident_id, json_t **out)
         rc = snapshot_rows(m, board, SQL_CELLS, incident_id, 1);
     if (rc == 0)
         rc = snapshot_rows(m, board, SQL_COUNTERS, incident_id, 2);
+    if (rc == 0) /* moved in this transaction, written when it commits */
+        board_counters_pending(m->store, incident_id, board);
     if (rc == 0)
         rc = alarm_board(m, incident_id, board);
     if (rc == 0)

@@ -27,7 +27,8 @@
  *   selfreg/unverified            {count, oldest_at}: self-registrations waiting for a call
  *                                  handler (person.verify); only for an incident ever published
  * Counters are kept in the board table and changed by the change that
- * moves them, so neither a snapshot nor a delta ever counts rows.
+ * moves them, so neither a snapshot nor a delta ever counts rows (written
+ * once per key and transaction, when it commits: board_counters.c).
  */
 #ifndef MUSTER_BOARD_H
 #define MUSTER_BOARD_H
@@ -41,12 +42,15 @@ struct muster;
 struct outbox;
 
 /* Add delta to counter key of incident_id inside the open transaction;
- * the new value rides on the next feed event.  Returns 0 or -errno. */
+ * the new value rides on the next feed event.  The move is kept in memory
+ * and written, once per key, just before the transaction commits; a
+ * savepoint rolled back takes it back (board_counters.c).  Returns 0 or
+ * -errno. */
 int board_add(struct muster *m, struct outbox *ob, int64_t incident_id, const char *key, int delta);
 
-/* board_add of two counters of incident_id (key2 after key) in one
- * statement: a registration moves two pairs (persons and its category;
- * a pathway's state and referrals/open).  Returns 0 or -errno. */
+/* board_add of two counters of incident_id (key2 after key): a
+ * registration moves two pairs (persons and its category; a pathway's
+ * state and referrals/open).  Returns 0 or -errno. */
 int board_add2(struct muster *m, struct outbox *ob, int64_t incident_id, const char *key,
                const char *key2, int delta);
 

@@ -121,6 +121,8 @@ void store_close(struct store *st)
 {
     if (!st)
         return;
+    if (st->hooks && st->hooks->close)
+        st->hooks->close(st->hooks_arg);
     for (size_t i = 0; i < st->ncache; i++)
         sqlite3_finalize(st->cache[i].stmt);
     free(st->cache);
@@ -262,13 +264,38 @@ static int exec_cached(struct store *st, const char *sql)
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : sql_errno(rc);
 }
 
+void store_hooks_set(struct store *st, const struct store_hooks *hooks, void *arg)
+{
+    st->hooks = hooks;
+    st->hooks_arg = arg;
+}
+
+void *store_hooks_arg(const struct store *st)
+{
+    return st->hooks ? st->hooks_arg : NULL;
+}
+
+/* The transaction ended (committed or rolled back): its savepoints with it. */
+static void txn_ended(struct store *st)
+{
+    st->depth = 0;
+    if (st->hooks && st->hooks->ended)
+        st->hooks->ended(st->hooks_arg);
+}
+
+/* What the followers keep for the transaction, written before COMMIT. */
+static int txn_flush(struct store *st)
+{
+    return st->hooks && st->hooks->flush ? st->hooks->flush(st->hooks_arg) : 0;
+}
+
 int store_begin(struct store *st)
 {
     if (st->begin_err)
         return st->begin_err;
     int rc = exec_cached(st, "BEGIN IMMEDIATE");
     st->begin_err = rc;
-    st->depth = 0;
+    txn_ended(st); /* nothing is kept from before: a new transaction */
     return rc;
 }
 
@@ -284,16 +311,18 @@ bool store_in_txn(const struct store *st)
 
 int store_commit(struct store *st)
 {
-    st->depth = 0;
-    int rc = store_exec(st, "COMMIT");
+    int rc = txn_flush(st);
+    if (rc == 0)
+        rc = store_exec(st, "COMMIT");
     if (rc != 0 && store_in_txn(st))
         store_rollback(st);
+    txn_ended(st);
     return rc;
 }
 
 int store_rollback(struct store *st)
 {
-    st->depth = 0;
+    txn_ended(st);
     if (!store_in_txn(st))
         return 0;
     return store_exec(st, "ROLLBACK");
@@ -324,8 +353,11 @@ static int savepoint_exec(struct store *st, enum sp_op op, int depth)
 int store_savepoint(struct store *st)
 {
     int rc = savepoint_exec(st, SP_OPEN, st->depth + 1);
-    if (rc == 0)
-        st->depth++;
+    if (rc != 0)
+        return rc;
+    st->depth++;
+    if (st->hooks && st->hooks->opened && (rc = st->hooks->opened(st->hooks_arg, st->depth)) != 0)
+        store_savepoint_release(st); /* nothing done in it yet */
     return rc;
 }
 
@@ -344,6 +376,8 @@ int store_savepoint_rollback(struct store *st)
     if (st->depth == 0)
         return -EINVAL;
     int rc = savepoint_exec(st, SP_ROLLBACK, st->depth);
+    if (rc == 0 && st->hooks && st->hooks->rolled_back)
+        st->hooks->rolled_back(st->hooks_arg, st->depth);
     return rc ? rc : store_savepoint_release(st);
 }
 
@@ -370,7 +404,7 @@ static void commit_done(uv_work_t *w, int status)
 {
     struct store *st = w->data;
     int rc = status < 0 ? status : sql_errno(st->commit_rc);
-    st->depth = 0; /* the transaction ended, and its savepoints with it */
+    txn_ended(st); /* the transaction ended, and its savepoints with it */
     /* SQLite reports a read-only or full file system as a generic I/O
      * error: say what the operating system said */
     if (rc == -EIO && (st->commit_errno == EROFS || st->commit_errno == ENOSPC))
@@ -385,6 +419,9 @@ static void commit_done(uv_work_t *w, int status)
 
 int store_commit_async(struct store *st, uv_loop_t *loop, store_commit_cb *cb, void *arg)
 {
+    int rc = txn_flush(st); /* on the loop thread, before the worker has the connection */
+    if (rc != 0)
+        return rc;
     st->work.data = st;
     st->commit_cb = cb;
     st->commit_arg = arg;

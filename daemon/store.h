@@ -116,10 +116,32 @@ int store_savepoint_rollback(struct store *st);
 int store_savepoint_depth(const struct store *st);
 
 /*
+ * What a module keeps in memory for the open transaction and writes just
+ * before it commits (the board's counters, board_counters.c) follows the
+ * transaction through these: opened(arg, depth) when savepoint sp<depth>
+ * opens (0, or -errno: the savepoint is not opened), rolled_back(arg, depth) when its work is undone, flush(arg)
+ * before COMMIT (0, or -errno: the commit is not made and the transaction
+ * is rolled back), ended(arg) when the transaction ends either way, and
+ * close(arg) with the store.  One set per store; store_hooks_arg gives its
+ * arg (NULL when none is set).
+ */
+struct store_hooks {
+    int (*opened)(void *arg, int depth);
+    void (*rolled_back)(void *arg, int depth);
+    int (*flush)(void *arg);
+    void (*ended)(void *arg);
+    void (*close)(void *arg);
+};
+void store_hooks_set(struct store *st, const struct store_hooks *hooks, void *arg);
+void *store_hooks_arg(const struct store *st);
+
+/*
  * Commit the open transaction on a libuv worker thread, so the fsync never
  * blocks the loop.  cb runs on the loop thread with 0 or -errno; on failure
  * the transaction has been rolled back.  The caller must not use the store
- * until cb has run.
+ * until cb has run.  Returns 0, or -errno when the commit could not be
+ * started (what store_hooks keep could not be written, or no worker): the
+ * transaction is still open, for the caller to roll back.
  */
 typedef void store_commit_cb(void *arg, int status);
 int store_commit_async(struct store *st, uv_loop_t *loop, store_commit_cb *cb, void *arg);

@@ -37,6 +37,8 @@ struct store {
     int begin_err;    /* a BEGIN that failed in this batch: not tried again */
     store_commit_cb *commit_cb;
     void *commit_arg;
+    const struct store_hooks *hooks; /* the transaction's followers (store.h), or NULL */
+    void *hooks_arg;
     /* the audit anchor (audit.h): written by the commit's worker thread */
     bool anchoring;
     struct audit_key akey;
