@@ -6,6 +6,12 @@
  * stood up from one plan share one parsed copy, so a thousand incidents of
  * one plan cost one parse, and an incident id that comes back with another
  * plan (its first standup was rolled back) finds that plan's copy.
+ *
+ * Which copy an incident has is remembered for the few incidents last
+ * asked for, while the store's generation (store.h: bumped by every
+ * rollback and by every change of an incident's plan) stays the same: a
+ * registration asks for its incident's plan some eight times, each a read
+ * of the digest before (issue 19).
  */
 #include "frozen.h"
 
@@ -18,14 +24,24 @@
 #include "log.h"
 #include "plan.h"
 #include "server.h"
+#include "store.h"
 
 #define FROZEN_CACHE 16 /* distinct plans (by source) kept parsed */
+#define FROZEN_MEMO 4   /* incidents whose copy is remembered */
 #define DIGEST_LEN INCIDENT_DIGEST_MAX
+
+struct memo {
+    int64_t incident_id; /* 0: none */
+    uint64_t gen;        /* the store's generation when the digest was read */
+    size_t slot;
+};
 
 struct frozen {
     char digests[FROZEN_CACHE][DIGEST_LEN];
     struct plan *plans[FROZEN_CACHE];
     size_t next;
+    struct memo memo[FROZEN_MEMO];
+    size_t next_memo;
 };
 
 int frozen_open(struct frozen **out)
@@ -63,21 +79,35 @@ static struct plan *frozen_load(struct muster *m, int64_t incident_id)
     return p;
 }
 
+static const struct plan *remember(struct frozen *f, int64_t incident_id, uint64_t gen,
+                                   size_t slot)
+{
+    f->memo[f->next_memo++ % FROZEN_MEMO] = (struct memo){incident_id, gen, slot};
+    return f->plans[slot];
+}
+
 const struct plan *frozen_plan(struct muster *m, int64_t incident_id)
 {
     struct frozen *f = m->frozen;
+    uint64_t gen = store_generation(m->store);
+    for (size_t i = 0; i < FROZEN_MEMO; i++)
+        if (f->memo[i].incident_id == incident_id && f->memo[i].gen == gen && incident_id)
+            return f->plans[f->memo[i].slot];
     char digest[DIGEST_LEN];
     if (incident_plan_digest(m->store, incident_id, digest) <= 0)
         return NULL;
     for (size_t i = 0; i < FROZEN_CACHE; i++)
         if (f->plans[i] && !strcmp(f->digests[i], digest))
-            return f->plans[i];
+            return remember(f, incident_id, gen, i);
     struct plan *p = frozen_load(m, incident_id);
     if (!p)
         return NULL;
     size_t slot = f->next++ % FROZEN_CACHE;
+    for (size_t i = 0; i < FROZEN_MEMO; i++) /* whoever had the copy it replaces */
+        if (f->memo[i].slot == slot)
+            f->memo[i].incident_id = 0;
     plan_free(f->plans[slot]);
     f->plans[slot] = p;
     memcpy(f->digests[slot], digest, DIGEST_LEN);
-    return p;
+    return remember(f, incident_id, gen, slot);
 }

@@ -305,6 +305,7 @@ static int amend_row(struct store *st, int64_t id, const struct incident_plan *p
     if (!s)
         return -EINVAL;
     incident_digest(p->source, p->source_len, digest);
+    store_generation_bump(st); /* the incident's frozen plan changes (frozen.c) */
     sqlite3_bind_int64(s, 1, id);
     sqlite3_bind_text(s, 2, p->plan_version, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, digest, -1, SQLITE_TRANSIENT);

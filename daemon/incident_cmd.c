@@ -130,6 +130,7 @@ static int standup_insert(struct cmd_ctx *c, const struct standup *su, const cha
     json_decref(pj);
     sqlite3_stmt *s = store_stmt(c->m->store, SQL_INSERT);
     int rc = (s && plan_json) ? 0 : -ENOMEM;
+    store_generation_bump(c->m->store); /* a new incident's plan (frozen.c) */
     if (rc == 0) {
         sqlite3_bind_text(s, 1, ref, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 2, su->plan->id, -1, SQLITE_STATIC);

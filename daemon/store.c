@@ -316,12 +316,15 @@ int store_commit(struct store *st)
         rc = store_exec(st, "COMMIT");
     if (rc != 0 && store_in_txn(st))
         store_rollback(st);
+    if (rc != 0)
+        st->gen++; /* SQLite may have rolled back on its own */
     txn_ended(st);
     return rc;
 }
 
 int store_rollback(struct store *st)
 {
+    st->gen++;
     txn_ended(st);
     if (!store_in_txn(st))
         return 0;
@@ -376,6 +379,7 @@ int store_savepoint_rollback(struct store *st)
     if (st->depth == 0)
         return -EINVAL;
     int rc = savepoint_exec(st, SP_ROLLBACK, st->depth);
+    st->gen++;
     if (rc == 0 && st->hooks && st->hooks->rolled_back)
         st->hooks->rolled_back(st->hooks_arg, st->depth);
     return rc ? rc : store_savepoint_release(st);
@@ -384,6 +388,16 @@ int store_savepoint_rollback(struct store *st)
 int store_savepoint_depth(const struct store *st)
 {
     return st->depth;
+}
+
+uint64_t store_generation(const struct store *st)
+{
+    return st->gen;
+}
+
+void store_generation_bump(struct store *st)
+{
+    st->gen++;
 }
 
 static void commit_work(uv_work_t *w)

@@ -115,6 +115,13 @@ int store_savepoint_rollback(struct store *st);
 /* How many savepoints are open (0 outside any). */
 int store_savepoint_depth(const struct store *st);
 
+/* A number that changes whenever what was read in the open transaction
+ * may no longer hold: every rollback (of a savepoint or the transaction)
+ * and every store_generation_bump (a module that changes what another
+ * remembers, e.g. an incident's plan: frozen.c). */
+uint64_t store_generation(const struct store *st);
+void store_generation_bump(struct store *st);
+
 /*
  * What a module keeps in memory for the open transaction and writes just
  * before it commits (the board's counters, board_counters.c) follows the

@@ -33,6 +33,7 @@ struct store {
     uv_work_t work;
     int commit_rc;
     int depth;        /* open savepoints: the innermost is "sp<depth>" */
+    uint64_t gen;     /* store_generation */
     int commit_errno; /* the OS error behind a failed commit */
     int begin_err;    /* a BEGIN that failed in this batch: not tried again */
     store_commit_cb *commit_cb;

@@ -239,6 +239,33 @@ static void test_frozen_plan_typed(void **state)
     json_decref(r);
 }
 
+/* frozen_plan remembers which copy an incident has only while nothing
+ * that could change it happened: an amendment gives the new plan at once,
+ * its rollback the old one again (issue 19: the digest is no longer read
+ * on every call). */
+static void test_frozen_plan_follows_amend(void **state)
+{
+    struct fixture *f = *state;
+    struct store *st = f->m.store;
+    json_t *r = standup(f, "gold", "fa1", 2, "true", "AMENDED");
+    const char *ref = json_string_value(json_object_get(json_object_get(r, "result"), "ref"));
+    int64_t id = incident_id_of(f, ref);
+    const struct plan *other = planset_find(f->m.plans, "example");
+    assert_non_null(other);
+    assert_string_equal(frozen_plan(&f->m, id)->id, "cambridgeshire");
+    assert_string_equal(frozen_plan(&f->m, id)->id, "cambridgeshire"); /* remembered */
+    assert_true(store_in_txn(st) || store_begin(st) == 0);
+    assert_int_equal(store_savepoint(st), 0);
+    struct incident_plan np = {other->version, other->source, other->source_len, "{}",
+                               other->staffing.ask_lead_ms, other->retention_days, "test"};
+    int version = 0;
+    assert_int_equal(incident_plan_amend(st, id, &np, 5, "gold", &version), 1);
+    assert_string_equal(frozen_plan(&f->m, id)->id, "example");
+    assert_int_equal(store_savepoint_rollback(st), 0);
+    assert_string_equal(frozen_plan(&f->m, id)->id, "cambridgeshire");
+    json_decref(r);
+}
+
 static const char *ref_of(json_t *standup_reply)
 {
     return json_string_value(json_object_get(json_object_get(standup_reply, "result"), "ref"));
@@ -457,7 +484,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_standup),           cmocka_unit_test(test_retry_same_id),
         cmocka_unit_test(test_forbidden_audited), cmocka_unit_test(test_standdown_and_show),
         cmocka_unit_test(test_list_and_errors),   cmocka_unit_test(test_ref_format),
-        cmocka_unit_test(test_frozen_plan_typed), cmocka_unit_test(test_find_and_get),
+        cmocka_unit_test(test_frozen_plan_typed), cmocka_unit_test(test_frozen_plan_follows_amend),
+        cmocka_unit_test(test_find_and_get),
         cmocka_unit_test(test_owner_reads),       cmocka_unit_test(test_owner_writes),
         cmocka_unit_test(test_pages_read_error),
     };
