@@ -52,12 +52,15 @@ struct facts {
     char category[16], language[8], home_area[64], consent[16];
     struct route_person rp;
     bool merged, interpreter, deceased;
+    bool retention; /* refused, declined, or due to be purged: the mark may move */
 };
 
 static const char SQL_FACTS[] =
     "SELECT p.incident_id, i.ref, p.category, p.age, p.vulnerabilities, p.language,"
     " p.home_area, p.screen_positive, p.urgent, p.consent, p.merged_into, p.interpreter,"
-    " p.age_band, p.guardian IS NOT NULL, p.status = 'deceased' FROM persons p"
+    " p.age_band, p.guardian IS NOT NULL, p.status = 'deceased', p.purged = 0 AND"
+    " (p.consent = 'refused' OR p.contact_state = 'declined' OR p.purge_due_at IS NOT NULL)"
+    " FROM persons p"
     " JOIN incidents i ON i.id = p.incident_id WHERE p.id = ?1";
 
 static void copy_col(sqlite3_stmt *s, int i, char *buf, size_t len)
@@ -105,6 +108,7 @@ static int facts_load(struct muster *m, int64_t id, struct facts *f)
         facts_age(s, 12, &f->rp);
         f->rp.guardian = sqlite3_column_int(s, 13) != 0;
         f->deceased = sqlite3_column_int(s, 14) != 0;
+        f->retention = sqlite3_column_int(s, 15) != 0;
     }
     sqlite3_reset(s);
     return rc > 0 ? 0 : rc == 0 ? -ENOENT : rc;
@@ -422,7 +426,9 @@ int persons_route(struct muster *m, struct outbox *ob, int64_t person_id, int64_
         return 0; /* an unverified self-registration: routed once verified (person.verify) */
     if (rc == 0)
         rc = route(m, ob, person_id, &f, now);
-    return rc ? rc : persons_retention_mark(m, ob, person_id, f.incident_id, now);
+    if (rc != 0 || !f.retention)
+        return rc; /* nobody refused or declined, nothing due: the mark stays clear (issue 19) */
+    return persons_retention_mark(m, ob, person_id, f.incident_id, now);
 }
 
 int persons_referral_close(struct muster *m, struct outbox *ob, int64_t person_id,
