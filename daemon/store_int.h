@@ -29,6 +29,8 @@ struct store {
     sqlite3 *db;
     struct stmt_slot *cache; /* one per SQL text the code has (static strings): grows */
     size_t ncache, cache_cap;
+    uint32_t *index; /* cache slots by the SQL text's address: slot + 1, 0 empty */
+    size_t nindex;   /* a power of two, more than twice ncache */
     /* async commit */
     uv_work_t work;
     int commit_rc;
