@@ -38,7 +38,8 @@
 
 static const char SQL_NEXT_DUE[] =
     "SELECT MIN(t) FROM (SELECT MIN(next_at) AS t FROM pages WHERE state = 'paging' UNION ALL"
-    " SELECT MIN(ack_due_at) FROM pages WHERE state = 'paging' AND alarm_id IS NULL)";
+    " SELECT MIN(ack_due_at) FROM pages WHERE state = 'paging' AND alarm_id IS NULL"
+    " AND ack_due_at IS NOT NULL)";
 
 static int tick_task(struct muster *m, struct outbox *ob, void *arg);
 

@@ -353,10 +353,16 @@ static void test_wrong_codes(void **state)
     "  WHERE incident_id = incidents.id), plan_json = (SELECT plan_json FROM incident_plans"       \
     "  WHERE incident_id = incidents.id) WHERE id IN (SELECT incident_id FROM incident_plans);"    \
     " DROP TABLE incident_plans;"
+/* ... from 28 (index entries nobody read) to 27. */
+#define UNDO_28                                                                                    \
+    " CREATE INDEX persons_incident ON persons (incident_id); DROP INDEX persons_ext;"             \
+    " CREATE INDEX persons_ext ON persons (incident_id, external_ref); DROP INDEX pages_ack_due;"  \
+    " CREATE INDEX pages_ack_due ON pages (ack_due_at) WHERE state = 'paging'"                     \
+    " AND alarm_id IS NULL;"
 
 #define UNDO_TO_10                                                                                 \
-    UNDO_27 UNDO_26 UNDO_25 UNDO_24 UNDO_23 UNDO_22 UNDO_21 UNDO_20 UNDO_19 UNDO_18 UNDO_17        \
-        UNDO_16 UNDO_15 UNDO_14 UNDO_13 UNDO_12 UNDO_11
+    UNDO_28 UNDO_27 UNDO_26 UNDO_25 UNDO_24 UNDO_23 UNDO_22 UNDO_21 UNDO_20 UNDO_19 UNDO_18        \
+        UNDO_17 UNDO_16 UNDO_15 UNDO_14 UNDO_13 UNDO_12 UNDO_11
 
 /* Migration 7 computes the name key of persons stored before it again, so
  * a look-alike registered after the upgrade is still found. */
@@ -631,10 +637,11 @@ static void test_frozen_columns_backfill(void **state)
  * of the incidents row into incident_plans, unchanged. */
 static void test_incident_plans_split(void **state)
 {
-    struct store *st = incidents_migrated("v26.db", 1,
-                                          UNDO_27 "UPDATE incidents SET plan_source = 'plan: text',"
-                                                  " plan_json = '{\"id\":\"s\"}' WHERE id = 1;"
-                                                  "PRAGMA user_version = 26;");
+    struct store *st =
+        incidents_migrated("v26.db", 1,
+                           UNDO_28 UNDO_27 "UPDATE incidents SET plan_source = 'plan: text',"
+                                           " plan_json = '{\"id\":\"s\"}' WHERE id = 1;"
+                                           "PRAGMA user_version = 26;");
     sqlite3_stmt *s =
         store_stmt(st, "SELECT incident_id, plan_source, plan_json,"
                        " (SELECT COUNT(*) FROM pragma_table_info('incidents')"
@@ -648,6 +655,43 @@ static void test_incident_plans_split(void **state)
     assert_int_equal(sqlite3_column_int64(s, 3), 0); /* the columns are gone from incidents */
     assert_int_equal(sqlite3_step(s), SQLITE_DONE);
     sqlite3_reset(s);
+    store_close(st);
+}
+
+/* Migration 28 drops the index entries nobody read: persons_incident
+ * gone, persons_ext and pages_ack_due only for the rows their lookups can
+ * find, and the statements that read them still seek through them. */
+static void test_unread_index_entries(void **state)
+{
+    struct store *st = incidents_migrated("v27.db", 1, UNDO_28 "PRAGMA user_version = 27;");
+    sqlite3_stmt *s = store_stmt(st, "SELECT name, sql FROM sqlite_master WHERE name IN"
+                                     " ('persons_incident', 'persons_ext', 'pages_ack_due')"
+                                     " ORDER BY name");
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_string_equal(sqlite3_column_text(s, 0), "pages_ack_due");
+    assert_non_null(strstr((const char *)sqlite3_column_text(s, 1), "ack_due_at IS NOT NULL"));
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_string_equal(sqlite3_column_text(s, 0), "persons_ext");
+    assert_non_null(strstr((const char *)sqlite3_column_text(s, 1), "external_ref IS NOT NULL"));
+    assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+    sqlite3_reset(s);
+    const char *seeks[][2] = {
+        {"EXPLAIN QUERY PLAN SELECT id FROM persons WHERE incident_id = 1 AND 'x' IS NOT NULL"
+         " AND external_ref = 'x'",
+         "persons_ext"},
+        {"EXPLAIN QUERY PLAN SELECT MIN(ack_due_at) FROM pages WHERE state = 'paging'"
+         " AND alarm_id IS NULL AND ack_due_at IS NOT NULL",
+         "pages_ack_due"},
+        {"EXPLAIN QUERY PLAN SELECT id FROM pages WHERE state = 'paging' AND alarm_id IS NULL"
+         " AND ack_due_at <= 5 ORDER BY ack_due_at LIMIT 256",
+         "pages_ack_due"},
+    };
+    for (size_t i = 0; i < sizeof(seeks) / sizeof(seeks[0]); i++) {
+        s = store_stmt(st, seeks[i][0]);
+        assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+        assert_non_null(strstr((const char *)sqlite3_column_text(s, 3), seeks[i][1]));
+        sqlite3_reset(s);
+    }
     store_close(st);
 }
 
@@ -704,18 +748,17 @@ static void test_recovery_backfill(void **state)
     incident_add(st, 1, "EX-R-2026-0001", 5000);
     incident_add(st, 2, "EX-R-2026-0002", 0);
     assert_int_equal(
-        store_exec(
-            st, "UPDATE incidents SET state = 'active', stood_down_at = NULL WHERE id = 2;"
-                "INSERT INTO persons (id, incident_id, category, consent, registered_at,"
-                " registered_by, referral_due_at) VALUES (1, 1, 'survivor', 'given', 0, 'x',"
-                " 0), (2, 2, 'survivor', 'given', 0, 'x', 0);"
-                "DROP TABLE rescreens; CREATE TABLE rescreens (person_id INTEGER NOT NULL,"
-                " due_at INTEGER NOT NULL, instrument TEXT NOT NULL, state TEXT NOT NULL,"
-                " PRIMARY KEY (person_id, due_at, instrument)) WITHOUT ROWID;"
-                "INSERT INTO rescreens VALUES (1, 100, 'tsq', 'due'), (1, 200, 'tsq',"
-                " 'pending'), (2, 300, 'tsq', 'pending');" UNDO_27 UNDO_26 UNDO_25 UNDO_24 UNDO_23
-                    UNDO_22 UNDO_21 UNDO_20 UNDO_19 UNDO_18 UNDO_17 UNDO_16 UNDO_15 UNDO_14 UNDO_13
-                "PRAGMA user_version = 12;"),
+        store_exec(st, "UPDATE incidents SET state = 'active', stood_down_at = NULL WHERE id = 2;"
+                       "INSERT INTO persons (id, incident_id, category, consent, registered_at,"
+                       " registered_by, referral_due_at) VALUES (1, 1, 'survivor', 'given', 0, 'x',"
+                       " 0), (2, 2, 'survivor', 'given', 0, 'x', 0);"
+                       "DROP TABLE rescreens; CREATE TABLE rescreens (person_id INTEGER NOT NULL,"
+                       " due_at INTEGER NOT NULL, instrument TEXT NOT NULL, state TEXT NOT NULL,"
+                       " PRIMARY KEY (person_id, due_at, instrument)) WITHOUT ROWID;"
+                       "INSERT INTO rescreens VALUES (1, 100, 'tsq', 'due'), (1, 200, 'tsq',"
+                       " 'pending'), (2, 300, 'tsq', 'pending');" UNDO_28 UNDO_27 UNDO_26 UNDO_25
+                           UNDO_24 UNDO_23 UNDO_22 UNDO_21 UNDO_20 UNDO_19 UNDO_18 UNDO_17 UNDO_16
+                               UNDO_15 UNDO_14 UNDO_13 "PRAGMA user_version = 12;"),
         0);
     assert_int_equal(store_commit(st), 0);
     store_close(st);
@@ -749,14 +792,13 @@ static void test_contacts_backfill(void **state)
     assert_int_equal(store_begin(st), 0);
     incident_add(st, 1, "EX-C-2026-0001", 0);
     assert_int_equal(
-        store_exec(
-            st, "INSERT INTO persons (id, incident_id, category, consent, registered_at,"
-                " registered_by, referral_due_at, safe_contact) VALUES (1, 1, 'survivor',"
-                " 'given', 0, 'x', 0, '{\"channels\":[\"sms\"],\"note\":\"n\"}');"
-                "INSERT INTO contacts (person_id, at, by, outcome, slot, note) VALUES"
-                " (1, 5, 'intake', 'no_answer', 'morning', 'vm');" UNDO_27 UNDO_26 UNDO_25 UNDO_24
-                    UNDO_23 UNDO_22 UNDO_21 UNDO_20 UNDO_19 UNDO_18 UNDO_17 UNDO_16 UNDO_15 UNDO_14
-                "PRAGMA user_version = 13;"),
+        store_exec(st, "INSERT INTO persons (id, incident_id, category, consent, registered_at,"
+                       " registered_by, referral_due_at, safe_contact) VALUES (1, 1, 'survivor',"
+                       " 'given', 0, 'x', 0, '{\"channels\":[\"sms\"],\"note\":\"n\"}');"
+                       "INSERT INTO contacts (person_id, at, by, outcome, slot, note) VALUES"
+                       " (1, 5, 'intake', 'no_answer', 'morning', 'vm');" UNDO_28 UNDO_27 UNDO_26
+                           UNDO_25 UNDO_24 UNDO_23 UNDO_22 UNDO_21 UNDO_20 UNDO_19 UNDO_18 UNDO_17
+                               UNDO_16 UNDO_15 UNDO_14 "PRAGMA user_version = 13;"),
         0);
     assert_int_equal(store_commit(st), 0);
     store_close(st);
@@ -792,8 +834,8 @@ static void test_asks_rounds(void **state)
         store_exec(st, "INSERT INTO shifts VALUES (1, 1, 'day-2026-12-01', 'day', 'Day', 0, 9);"
                        "INSERT INTO coverage (shift_id, role, required) VALUES (1, 'isva', 2);"
                        "INSERT INTO asks (incident_id, shift_id, role, agency_id, short, state,"
-                       " created_at) VALUES (1, 1, 'isva', 'rc', 2, 'covered', 5);" UNDO_27 UNDO_26
-                           UNDO_25 UNDO_24 UNDO_23 UNDO_22 UNDO_21 UNDO_20 UNDO_19
+                       " created_at) VALUES (1, 1, 'isva', 'rc', 2, 'covered', 5);" UNDO_28 UNDO_27
+                           UNDO_26 UNDO_25 UNDO_24 UNDO_23 UNDO_22 UNDO_21 UNDO_20 UNDO_19
                        "PRAGMA user_version = 18;"),
         0);
     assert_int_equal(store_commit(st), 0);
@@ -847,6 +889,7 @@ int main(void)
         cmocka_unit_test(test_report_read_error),
         cmocka_unit_test(test_frozen_columns_backfill),
         cmocka_unit_test(test_incident_plans_split),
+        cmocka_unit_test(test_unread_index_entries),
         cmocka_unit_test(test_given_at_backfill),
         cmocka_unit_test(test_recovery_backfill),
         cmocka_unit_test(test_contacts_backfill),

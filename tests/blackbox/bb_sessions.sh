@@ -36,6 +36,11 @@ ask_agency() { # the same for the agency's session
     echo "$answer"
 }
 ask 'call session.whoami {}' | grep -q '"principal":"duty"' || fail "duty session not open"
+# the schema version protocol.md promises for this release is the one musterd has
+documented=$(sed -n 's/.*`schema` | integer | The database schema version (\([0-9]*\) in this release).*/\1/p' \
+    "$SRC/docs/protocol.md")
+ask 'call session.whoami {}' | grep -q "\"schema\":$documented[,}]" ||
+    fail "session.whoami's schema is not protocol.md's ($documented): $(ask 'call session.whoami {}')"
 # The subscription is live once an event reaches it (joining takes a moment).
 n=0
 until ref=$(m incident standup --plan example --level 1 --exercise --operation "SESS-$n" | head -n 1) &&

@@ -152,14 +152,14 @@ db_file_damage() {
 }
 
 # db_unmigrate_last: $DB as the schema before the last migration had it
-# (musterd stopped): migration 27's incident_plans gone, each incident's
-# plan back in its row, the version one less.
+# (musterd stopped): migration 28's partial indexes whole again and
+# persons_incident back, the version one less.
 db_unmigrate_last() {
-    q "ALTER TABLE incidents ADD COLUMN plan_source TEXT NOT NULL DEFAULT '';
-       ALTER TABLE incidents ADD COLUMN plan_json TEXT NOT NULL DEFAULT '';
-       UPDATE incidents SET plan_source = p.plan_source, plan_json = p.plan_json
-         FROM incident_plans p WHERE p.incident_id = incidents.id;
-       DROP TABLE incident_plans;
+    q "CREATE INDEX persons_incident ON persons (incident_id);
+       DROP INDEX persons_ext;
+       CREATE INDEX persons_ext ON persons (incident_id, external_ref);
+       DROP INDEX pages_ack_due;
+       CREATE INDEX pages_ack_due ON pages (ack_due_at) WHERE state = 'paging' AND alarm_id IS NULL;
        PRAGMA user_version = $(($(db_file_version "$DB") - 1))"
 }
 
