@@ -79,8 +79,7 @@ static struct plan *frozen_load(struct muster *m, int64_t incident_id)
     return p;
 }
 
-static const struct plan *remember(struct frozen *f, int64_t incident_id, uint64_t gen,
-                                   size_t slot)
+static const struct plan *remember(struct frozen *f, int64_t incident_id, uint64_t gen, size_t slot)
 {
     f->memo[f->next_memo++ % FROZEN_MEMO] = (struct memo){incident_id, gen, slot};
     return f->plans[slot];

@@ -126,11 +126,11 @@ void store_generation_bump(struct store *st);
  * What a module keeps in memory for the open transaction and writes just
  * before it commits (the board's counters, board_counters.c) follows the
  * transaction through these: opened(arg, depth) when savepoint sp<depth>
- * opens (0, or -errno: the savepoint is not opened), rolled_back(arg, depth) when its work is undone, flush(arg)
- * before COMMIT (0, or -errno: the commit is not made and the transaction
- * is rolled back), ended(arg) when the transaction ends either way, and
- * close(arg) with the store.  One set per store; store_hooks_arg gives its
- * arg (NULL when none is set).
+ * opens (0, or -errno: the savepoint is not opened); rolled_back(arg,
+ * depth) when its work is undone; flush(arg) before COMMIT (0, or -errno:
+ * the commit is not made and the transaction is rolled back); ended(arg)
+ * when the transaction ends either way; close(arg) with the store.  One
+ * set per store; store_hooks_arg gives its arg (NULL when none is set).
  */
 struct store_hooks {
     int (*opened)(void *arg, int depth);

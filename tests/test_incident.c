@@ -256,8 +256,9 @@ static void test_frozen_plan_follows_amend(void **state)
     assert_string_equal(frozen_plan(&f->m, id)->id, "cambridgeshire"); /* remembered */
     assert_true(store_in_txn(st) || store_begin(st) == 0);
     assert_int_equal(store_savepoint(st), 0);
-    struct incident_plan np = {other->version, other->source, other->source_len, "{}",
-                               other->staffing.ask_lead_ms, other->retention_days, "test"};
+    struct incident_plan np = {
+        other->version,        other->source, other->source_len, "{}", other->staffing.ask_lead_ms,
+        other->retention_days, "test"};
     int version = 0;
     assert_int_equal(incident_plan_amend(st, id, &np, 5, "gold", &version), 1);
     assert_string_equal(frozen_plan(&f->m, id)->id, "example");
@@ -485,9 +486,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_forbidden_audited), cmocka_unit_test(test_standdown_and_show),
         cmocka_unit_test(test_list_and_errors),   cmocka_unit_test(test_ref_format),
         cmocka_unit_test(test_frozen_plan_typed), cmocka_unit_test(test_frozen_plan_follows_amend),
-        cmocka_unit_test(test_find_and_get),
-        cmocka_unit_test(test_owner_reads),       cmocka_unit_test(test_owner_writes),
-        cmocka_unit_test(test_pages_read_error),
+        cmocka_unit_test(test_find_and_get),      cmocka_unit_test(test_owner_reads),
+        cmocka_unit_test(test_owner_writes),      cmocka_unit_test(test_pages_read_error),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
