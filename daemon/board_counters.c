@@ -58,6 +58,21 @@ static const char SQL_WRITE[] =
     "INSERT INTO board (incident_id, key, value) VALUES (?1, ?2, ?3)"
     " ON CONFLICT (incident_id, key) DO UPDATE SET value = value + excluded.value";
 
+/* arr (of *cap elements of size bytes), or where realloc moved it, able
+ * to hold need: doubled from first.  NULL without memory (arr stays). */
+static void *grow(void *arr, size_t *cap, size_t need, size_t size, size_t first)
+{
+    if (need <= *cap)
+        return arr;
+    size_t n = *cap ? *cap : first;
+    while (n < need)
+        n *= 2;
+    void *p = realloc(arr, n * size);
+    if (p)
+        *cap = n;
+    return p;
+}
+
 static uint32_t key_hash(int64_t incident_id, const char *key)
 {
     uint32_t h = 2166136261u ^ (uint32_t)incident_id ^ (uint32_t)((uint64_t)incident_id >> 32);
@@ -123,14 +138,10 @@ static int entry_of(struct counters *c, int64_t incident_id, const char *key, si
             return 0;
         }
     }
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 32;
-        struct entry *e = realloc(c->e, cap * sizeof(*e));
-        if (!e)
-            return -ENOMEM;
-        c->e = e;
-        c->cap = cap;
-    }
+    struct entry *grown = grow(c->e, &c->cap, c->n + 1, sizeof(*c->e), 32);
+    if (!grown)
+        return -ENOMEM;
+    c->e = grown;
     struct entry *e = &c->e[c->n];
     *e = (struct entry){.incident_id = incident_id, .key = strdup(key)};
     if (!e->key)
@@ -148,14 +159,10 @@ static int entry_of(struct counters *c, int64_t incident_id, const char *key, si
 static int hook_opened(void *arg, int depth)
 {
     struct counters *c = arg;
-    if ((size_t)depth > c->markcap) {
-        size_t cap = (size_t)depth * 2;
-        size_t *mark = realloc(c->mark, cap * sizeof(*mark));
-        if (!mark)
-            return -ENOMEM;
-        c->mark = mark;
-        c->markcap = cap;
-    }
+    size_t *mark = grow(c->mark, &c->markcap, (size_t)depth, sizeof(*c->mark), 8);
+    if (!mark)
+        return -ENOMEM;
+    c->mark = mark;
     c->mark[depth - 1] = c->nlog;
     return 0;
 }
@@ -242,14 +249,10 @@ static int move(struct store *st, int64_t incident_id, const char *key, int delt
     int rc = c ? entry_of(c, incident_id, key, &i) : -ENOMEM;
     if (rc != 0)
         return rc;
-    if (c->nlog == c->logcap) {
-        size_t cap = c->logcap ? c->logcap * 2 : 256;
-        struct move *log = realloc(c->log, cap * sizeof(*log));
-        if (!log)
-            return -ENOMEM;
-        c->log = log;
-        c->logcap = cap;
-    }
+    struct move *log = grow(c->log, &c->logcap, c->nlog + 1, sizeof(*c->log), 256);
+    if (!log)
+        return -ENOMEM;
+    c->log = log;
     c->log[c->nlog++] = (struct move){(uint32_t)i, delta};
     struct entry *e = &c->e[i];
     e->delta += delta;
