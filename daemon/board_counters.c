@@ -231,6 +231,14 @@ static struct counters *counters_of(struct store *st)
     if (!(c = calloc(1, sizeof(*c))))
         return NULL;
     c->st = st;
+    /* the savepoints open now were opened unseen: each takes back from
+     * the start (nothing was moved before) */
+    for (int d = 1; d <= store_savepoint_depth(st); d++)
+        if (hook_opened(c, d) != 0) {
+            free(c->mark);
+            free(c);
+            return NULL;
+        }
     store_hooks_set(st, &HOOKS, c);
     return c;
 }

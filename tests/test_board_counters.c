@@ -1,11 +1,12 @@
 /*
  * tests/test_board_counters.c - the board's counters moved in memory for
  * the open transaction (daemon/board_counters.c): the value each move
- * reports, a rolled-back savepoint taking back exactly its own moves at
- * any depth, the pending values a snapshot shows, one write per key when
- * the transaction commits, nothing when it rolls back, and a move outside
- * any transaction written at once.  What is on disk is read through a
- * second connection.
+ * reports, the first move of a store inside savepoints opened before it,
+ * a rolled-back savepoint taking back exactly its own moves at any depth,
+ * the pending values a snapshot shows, one write per key when the
+ * transaction commits, nothing when it rolls back, and a move outside any
+ * transaction written at once.  What is on disk is read through a second
+ * connection.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -78,6 +79,28 @@ static struct store *open_with_incidents(void)
     }
     assert_int_equal(store_exec(st, "INSERT INTO board VALUES (1, 'persons', 40)"), 0);
     return st;
+}
+
+/* The first move of a store's life, inside savepoints opened before the
+ * counters existed: rolled back with them all the same. */
+static void test_first_move_in_savepoints(void **state)
+{
+    struct store *st = open_with_incidents();
+    struct muster m = {.store = st};
+    struct outbox ob = {0};
+    assert_int_equal(store_begin(st), 0);
+    assert_int_equal(store_savepoint(st), 0);
+    assert_int_equal(store_savepoint(st), 0);
+    assert_int_equal(board_add(&m, &ob, 1, "persons", 3), 0);
+    assert_int_equal(store_savepoint_rollback(st), 0);
+    assert_int_equal(pending(st, 1, "persons"), 40);
+    assert_int_equal(board_add(&m, &ob, 1, "persons", 1), 0);
+    assert_int_equal(store_savepoint_rollback(st), 0);
+    assert_int_equal(pending(st, 1, "persons"), 40);
+    assert_int_equal(store_commit(st), 0);
+    assert_int_equal(stored("persons"), 40);
+    json_decref(ob.board);
+    store_close(st);
 }
 
 static void test_moves_and_savepoints(void **state)
@@ -176,6 +199,7 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_first_move_in_savepoints),
         cmocka_unit_test(test_moves_and_savepoints),
         cmocka_unit_test(test_commit_async_and_rollback),
     };
