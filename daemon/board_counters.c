@@ -12,8 +12,9 @@
  * that rides on the next feed event, is the stored value plus the pending
  * delta: what the upsert returned before.  Just before COMMIT
  * (store_hooks' flush) each moved key is written with one upsert; the
- * transaction's end forgets them all.  Outside a transaction (a unit
- * test's store) a move is written at once.  The snapshot
+ * transaction's end forgets them all.  Outside a transaction store_begin
+ * opened (a unit test's store; a savepoint alone, whose release commits)
+ * a move is written at once.  The snapshot
  * (board_snapshot) shows the pending values over the stored ones.
  */
 #include "board_counters.h"
@@ -246,7 +247,7 @@ static struct counters *counters_of(struct store *st)
 /* Move key by delta: its value after the move in *value.  0 or -errno. */
 static int move(struct store *st, int64_t incident_id, const char *key, int delta, int64_t *value)
 {
-    if (!store_in_txn(st)) { /* nothing would write it: at once */
+    if (!store_in_begun_txn(st)) { /* no commit of ours would write it: at once */
         struct entry e = {.incident_id = incident_id, .key = (char *)key, .delta = delta};
         bool exists;
         int rc = write_one(st, &e);

@@ -318,6 +318,7 @@ void *store_hooks_arg(const struct store *st)
 static void txn_ended(struct store *st)
 {
     st->depth = 0;
+    st->begun = false;
     if (st->hooks && st->hooks->ended)
         st->hooks->ended(st->hooks_arg);
 }
@@ -335,6 +336,7 @@ int store_begin(struct store *st)
     int rc = exec_cached(st, "BEGIN IMMEDIATE");
     st->begin_err = rc;
     txn_ended(st); /* nothing is kept from before: a new transaction */
+    st->begun = rc == 0;
     return rc;
 }
 
@@ -346,6 +348,11 @@ void store_batch_reset(struct store *st)
 bool store_in_txn(const struct store *st)
 {
     return !sqlite3_get_autocommit(st->db);
+}
+
+bool store_in_begun_txn(const struct store *st)
+{
+    return st->begun && store_in_txn(st);
 }
 
 int store_commit(struct store *st)
@@ -394,12 +401,10 @@ static int savepoint_exec(struct store *st, enum sp_op op, int depth)
 
 int store_savepoint(struct store *st)
 {
-    int rc = savepoint_exec(st, SP_OPEN, st->depth + 1);
-    if (rc != 0)
-        return rc;
-    st->depth++;
-    if (st->hooks && st->hooks->opened && (rc = st->hooks->opened(st->hooks_arg, st->depth)) != 0)
-        store_savepoint_release(st); /* nothing done in it yet */
+    /* the followers first: one that cannot follow leaves nothing opened */
+    int rc = st->hooks && st->hooks->opened ? st->hooks->opened(st->hooks_arg, st->depth + 1) : 0;
+    if (rc == 0 && (rc = savepoint_exec(st, SP_OPEN, st->depth + 1)) == 0)
+        st->depth++;
     return rc;
 }
 
@@ -419,6 +424,10 @@ int store_savepoint_rollback(struct store *st)
         return -EINVAL;
     int rc = savepoint_exec(st, SP_ROLLBACK, st->depth);
     st->gen++;
+    if (rc != 0 && !store_in_txn(st)) { /* SQLite rolled the whole transaction back (I/O error) */
+        txn_ended(st);
+        return rc;
+    }
     if (rc == 0 && st->hooks && st->hooks->rolled_back)
         st->hooks->rolled_back(st->hooks_arg, st->depth);
     return rc ? rc : store_savepoint_release(st);

@@ -95,6 +95,9 @@ int store_begin(struct store *st);
  * not retried within a batch, so one locked database costs one wait). */
 void store_batch_reset(struct store *st);
 bool store_in_txn(const struct store *st);
+/* In a transaction store_begin opened (not one a lone savepoint opened,
+ * whose release commits it): the one store_hooks' flush is sure to see. */
+bool store_in_begun_txn(const struct store *st);
 int store_commit(struct store *st);
 int store_rollback(struct store *st);
 

@@ -38,6 +38,7 @@ struct store {
     uint64_t gen;     /* store_generation */
     int commit_errno; /* the OS error behind a failed commit */
     int begin_err;    /* a BEGIN that failed in this batch: not tried again */
+    bool begun;       /* the open transaction is store_begin's (ends by commit or rollback) */
     store_commit_cb *commit_cb;
     void *commit_arg;
     const struct store_hooks *hooks; /* the transaction's followers (store.h), or NULL */

@@ -662,13 +662,12 @@ static const char *const migrations[] = {
     "ALTER TABLE incidents DROP COLUMN plan_source;"
     "ALTER TABLE incidents DROP COLUMN plan_json;",
     /* 28 (issue 19): index entries a registration wrote and no query
-     * read.  persons_incident (incident_id) is the first column of
-     * persons_namedob and persons_phone, which serve every lookup by
-     * incident; persons_ext holds only persons with an external reference
-     * (a lookup by it says external_ref = ?, never NULL); pages_ack_due
-     * only pages with a time to acknowledge (an urgent notice's: the
-     * queries read ack_due_at <= ? or its MIN, never a NULL). */
-    "DROP INDEX persons_incident;"
+     * read.  persons_ext holds only persons with an external reference (a
+     * lookup by it says external_ref = ?, never NULL); pages_ack_due only
+     * pages with a time to acknowledge (an urgent notice's: the queries
+     * read ack_due_at <= ? or its MIN, never a NULL).  persons_incident
+     * stays: a page of persons.list or person.export reads an incident's
+     * persons in id order from it, without sorting them all. */
     "DROP INDEX persons_ext;"
     "CREATE INDEX persons_ext ON persons (incident_id, external_ref)"
     " WHERE external_ref IS NOT NULL;"

@@ -4,9 +4,9 @@
  * reports, the first move of a store inside savepoints opened before it,
  * a rolled-back savepoint taking back exactly its own moves at any depth,
  * the pending values a snapshot shows, one write per key when the
- * transaction commits, nothing when it rolls back, and a move outside any
- * transaction written at once.  What is on disk is read through a second
- * connection.
+ * transaction commits, nothing when it rolls back (also by SQLite itself),
+ * and a move outside a transaction store_begin opened written at once.  What is on disk is read
+ * through a second connection.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -99,6 +99,36 @@ static void test_first_move_in_savepoints(void **state)
     assert_int_equal(pending(st, 1, "persons"), 40);
     assert_int_equal(store_commit(st), 0);
     assert_int_equal(stored("persons"), 40);
+    json_decref(ob.board);
+    store_close(st);
+}
+
+/* A savepoint alone opens a transaction its release commits, with no
+ * flush: a move there is written at once.  And when SQLite has rolled the
+ * whole transaction back by itself (an I/O error), the failed ROLLBACK TO
+ * ends the pending moves with it. */
+static void test_lone_savepoint_and_lost_transaction(void **state)
+{
+    struct store *st = open_with_incidents();
+    struct muster m = {.store = st};
+    struct outbox ob = {0};
+    assert_int_equal(store_savepoint(st), 0);
+    assert_int_equal(board_add(&m, &ob, 1, "persons", 2), 0);
+    assert_int_equal(store_savepoint_release(st), 0);
+    assert_int_equal(stored("persons"), 42);
+    assert_int_equal(store_begin(st), 0);
+    assert_int_equal(store_savepoint(st), 0);
+    assert_int_equal(board_add(&m, &ob, 1, "persons", 5), 0);
+    assert_int_equal(pending(st, 1, "persons"), 47);
+    assert_int_equal(store_exec(st, "ROLLBACK"), 0); /* as SQLite does on an I/O error */
+    assert_int_not_equal(store_savepoint_rollback(st), 0);
+    assert_int_equal(store_savepoint_depth(st), 0);
+    assert_int_equal(pending(st, 1, "persons"), -1);
+    assert_int_equal(store_savepoint(st), 0); /* a lone savepoint again: written at once */
+    assert_int_equal(board_add(&m, &ob, 1, "persons", 1), 0);
+    assert_int_equal(reported(&ob, "persons"), 43);
+    assert_int_equal(store_savepoint_release(st), 0);
+    assert_int_equal(stored("persons"), 43);
     json_decref(ob.board);
     store_close(st);
 }
@@ -201,6 +231,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_first_move_in_savepoints),
         cmocka_unit_test(test_moves_and_savepoints),
+        cmocka_unit_test(test_lone_savepoint_and_lost_transaction),
         cmocka_unit_test(test_commit_async_and_rollback),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -152,11 +152,10 @@ db_file_damage() {
 }
 
 # db_unmigrate_last: $DB as the schema before the last migration had it
-# (musterd stopped): migration 28's partial indexes whole again and
-# persons_incident back, the version one less.
+# (musterd stopped): migration 28's partial indexes whole again, the
+# version one less.
 db_unmigrate_last() {
-    q "CREATE INDEX persons_incident ON persons (incident_id);
-       DROP INDEX persons_ext;
+    q "DROP INDEX persons_ext;
        CREATE INDEX persons_ext ON persons (incident_id, external_ref);
        DROP INDEX pages_ack_due;
        CREATE INDEX pages_ack_due ON pages (ack_due_at) WHERE state = 'paging' AND alarm_id IS NULL;
