@@ -426,15 +426,7 @@ int persons_route(struct muster *m, struct outbox *ob, int64_t person_id, int64_
         return 0; /* an unverified self-registration: routed once verified (person.verify) */
     if (rc == 0)
         rc = route(m, ob, person_id, &f, now);
-    if (rc != 0)
-        return rc;
-    if (f.retention)
-        return persons_retention_mark(m, ob, person_id, f.incident_id, now);
-    /* nobody refused or declined, nothing due: the mark stays clear without
-     * its UPDATE (issue 19); the deadlines are looked at again after the
-     * commit as the mark would have (an unmerged person's is back) */
-    const struct plan *plan = frozen_plan(m, f.incident_id);
-    return plan && plan->declined_retention_days > 0 ? persons_check_after_commit(m, ob) : 0;
+    return rc ? rc : persons_retention_mark(m, ob, person_id, f.incident_id, !f.retention, now);
 }
 
 int persons_referral_close(struct muster *m, struct outbox *ob, int64_t person_id,

@@ -121,9 +121,12 @@ int persons_access(struct muster *m, int64_t id, const char *agency, bool acting
  * or declined all support, with no open referral, is due to be purged when
  * the plan's declined_retention_days have passed (the earliest such time
  * is kept); one who took support up again is not (persons_retention.c).
- * Returns 0 or -errno. */
+ * clear: the caller knows the person neither refused, declined nor is due
+ * to be purged, so the mark stays clear without its UPDATE (issue 19).
+ * The deadlines are looked at again after the commit either way.  Returns
+ * 0 or -errno. */
 int persons_retention_mark(struct muster *m, struct outbox *ob, int64_t person_id,
-                           int64_t incident_id, int64_t now);
+                           int64_t incident_id, bool clear, int64_t now);
 
 /* A possible duplicate as a row (person id, reason) gives it:
  * {"person", "reason"}. */

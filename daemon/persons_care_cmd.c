@@ -312,7 +312,7 @@ static int contact_record(struct cmd_ctx *c, const struct person_ref *p,
     if (rc == 0 && (!strcmp(state, "declined") || !strcmp(state, "unable_to_contact")))
         rc = persons_referral_close(c->m, c->outbox, p->id, state, c->now);
     if (rc == 0)
-        rc = persons_retention_mark(c->m, c->outbox, p->id, p->incident_id, c->now);
+        rc = persons_retention_mark(c->m, c->outbox, p->id, p->incident_id, false, c->now);
     if (rc == 0)
         rc = outbox_event(c->m, c->outbox, p->incident_id, p->ref, "person.contact",
                           json_pack("{s:I, s:s, s:s, s:s}", "person", (json_int_t)p->id, "channel",

@@ -39,20 +39,24 @@ static const char SQL_MARK[] =
     " THEN MIN(COALESCE(purge_due_at, ?2), ?2) ELSE NULL END WHERE id = ?1 AND purged = 0";
 
 int persons_retention_mark(struct muster *m, struct outbox *ob, int64_t person_id,
-                           int64_t incident_id, int64_t now)
+                           int64_t incident_id, bool clear, int64_t now)
 {
     const struct plan *plan = frozen_plan(m, incident_id);
     int days = plan ? plan->declined_retention_days : 0;
-    sqlite3_stmt *s = store_stmt(m->store, SQL_MARK);
-    if (!s)
-        return -EINVAL;
-    sqlite3_bind_int64(s, 1, person_id);
-    if (days > 0)
-        sqlite3_bind_int64(s, 2, now + days * DAY_MS);
-    else
-        sqlite3_bind_null(s, 2);
-    int rc = store_exec_stmt(s);
-    return rc != 0 || days == 0 ? rc : persons_check_after_commit(m, ob);
+    if (!clear) {
+        sqlite3_stmt *s = store_stmt(m->store, SQL_MARK);
+        if (!s)
+            return -EINVAL;
+        sqlite3_bind_int64(s, 1, person_id);
+        if (days > 0)
+            sqlite3_bind_int64(s, 2, now + days * DAY_MS);
+        else
+            sqlite3_bind_null(s, 2);
+        int rc = store_exec_stmt(s);
+        if (rc != 0)
+            return rc;
+    }
+    return days == 0 ? 0 : persons_check_after_commit(m, ob);
 }
 
 /* ---- the purge ---- */

@@ -391,7 +391,8 @@ static int consent_withdrawn(struct cmd_ctx *c, const struct selfreg_token *t)
     int rc = persons_referral_close(c->m, c->outbox, t->person, "consent refused", c->now);
     if (rc == 0)
         rc = persons_route(c->m, c->outbox, t->person, c->now);
-    return rc ? rc : persons_retention_mark(c->m, c->outbox, t->person, t->incident_id, c->now);
+    return rc ? rc
+              : persons_retention_mark(c->m, c->outbox, t->person, t->incident_id, false, c->now);
 }
 
 static int cmd_update(struct cmd_ctx *c)

@@ -141,6 +141,15 @@ static size_t index_home(const struct store *st, const char *sql)
     return (size_t)(((uintptr_t)sql >> 3) * 0x9E3779B97F4A7C15ull) & (st->nindex - 1);
 }
 
+/* Cache slot i into the index, at its first free place from home. */
+static void index_put(struct store *st, size_t i)
+{
+    size_t j = index_home(st, st->cache[i].sql);
+    while (st->index[j])
+        j = (j + 1) & (st->nindex - 1);
+    st->index[j] = (uint32_t)i + 1;
+}
+
 static int index_grow(struct store *st)
 {
     size_t n = st->nindex ? st->nindex * 2 : 512;
@@ -150,12 +159,8 @@ static int index_grow(struct store *st)
     free(st->index);
     st->index = index;
     st->nindex = n;
-    for (size_t i = 0; i < st->ncache; i++) {
-        size_t j = index_home(st, st->cache[i].sql);
-        while (st->index[j])
-            j = (j + 1) & (n - 1);
-        st->index[j] = (uint32_t)i + 1;
-    }
+    for (size_t i = 0; i < st->ncache; i++)
+        index_put(st, i);
     return 0;
 }
 
@@ -192,11 +197,8 @@ sqlite3_stmt *store_stmt(struct store *st, const char *sql)
         log_error("store: out of memory caching a statement");
         return NULL;
     }
-    st->cache[st->ncache++] = (struct stmt_slot){sql, stmt};
-    size_t j = index_home(st, sql);
-    while (st->index[j])
-        j = (j + 1) & (st->nindex - 1);
-    st->index[j] = (uint32_t)st->ncache;
+    st->cache[st->ncache] = (struct stmt_slot){sql, stmt};
+    index_put(st, st->ncache++);
     return stmt;
 }
 
@@ -360,10 +362,8 @@ int store_commit(struct store *st)
     int rc = txn_flush(st);
     if (rc == 0)
         rc = store_exec(st, "COMMIT");
-    if (rc != 0 && store_in_txn(st))
+    if (rc != 0) /* also when SQLite rolled back on its own: the generation moves */
         store_rollback(st);
-    if (rc != 0)
-        st->gen++; /* SQLite may have rolled back on its own */
     txn_ended(st);
     return rc;
 }
@@ -425,7 +425,7 @@ int store_savepoint_rollback(struct store *st)
     int rc = savepoint_exec(st, SP_ROLLBACK, st->depth);
     st->gen++;
     if (rc != 0 && !store_in_txn(st)) { /* SQLite rolled the whole transaction back (I/O error) */
-        txn_ended(st);
+        store_rollback(st);             /* ends what followed it */
         return rc;
     }
     if (rc == 0 && st->hooks && st->hooks->rolled_back)
