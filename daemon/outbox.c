@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "feed.h"
+#include "jtext.h"
 #include "log.h"
 #include "server.h"
 #include "store.h"
@@ -37,31 +38,28 @@ static int outbox_push(struct outbox *ob, struct outbox_item item)
     return 0;
 }
 
-/* A JSON string (JSON_ENCODE_ANY: the encoder's own escaping), or "null"
- * for NULL; malloc'd, NULL without memory. */
-static char *json_text(const char *s)
-{
-    json_t *v = s ? json_string(s) : json_null();
-    char *text = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-    json_decref(v);
-    return text;
-}
-
-/* The published message, spliced from parts already encoded: the data as
- * stored (encoded once, issue 19), the board keys when any.  The same text
- * json_dumps gives for {"seq", "at", "kind", "incident", "data"[, "board"]}. */
-static char *event_message(int64_t seq, int64_t now, const char *kind, const char *ref,
+char *outbox_event_message(int64_t seq, int64_t now, const char *kind, const char *ref,
                            const char *data, const char *board)
 {
-    char *k = json_text(kind), *r = json_text(ref), *msg = NULL;
-    if (k && r &&
-        asprintf(&msg, "{\"seq\":%lld,\"at\":%lld,\"kind\":%s,\"incident\":%s,\"data\":%s%s%s}",
-                 (long long)seq, (long long)now, k, r, data, board ? ",\"board\":" : "",
-                 board ? board : "") < 0)
-        msg = NULL;
-    free(k);
-    free(r);
-    return msg;
+    struct jtext t = {0};
+    char num[64];
+    int n = snprintf(num, sizeof(num), "{\"seq\":%lld,\"at\":%lld,\"kind\":", (long long)seq,
+                     (long long)now);
+    jtext_put(&t, num, (size_t)n);
+    jtext_str(&t, kind);
+    jtext_put(&t, ",\"incident\":", 12);
+    if (ref)
+        jtext_str(&t, ref);
+    else
+        jtext_put(&t, "null", 4);
+    jtext_put(&t, ",\"data\":", 8);
+    jtext_put(&t, data, strlen(data));
+    if (board) {
+        jtext_put(&t, ",\"board\":", 9);
+        jtext_put(&t, board, strlen(board));
+    }
+    jtext_put(&t, "}", 1);
+    return jtext_take(&t);
 }
 
 int outbox_event(struct muster *m, struct outbox *ob, int64_t incident_id, const char *ref,
@@ -82,7 +80,8 @@ int outbox_event(struct muster *m, struct outbox *ob, int64_t incident_id, const
         ob->board = NULL;
     }
     struct outbox_item item = {
-        strdup(kind), event_message(seq, now, kind, ref, stored, board), seq, NULL, NULL, NULL};
+        strdup(kind), outbox_event_message(seq, now, kind, ref, stored, board), seq, NULL, NULL,
+        NULL};
     free(stored);
     free(board);
     if (item.kind && item.body && (rc = outbox_push(ob, item)) == 0)

@@ -33,6 +33,14 @@ typedef void outbox_drop_fn(void *arg);
 int outbox_event(struct muster *m, struct outbox *ob, int64_t incident_id, const char *ref,
                  const char *kind, json_t *data, int64_t now);
 
+/* The published message (malloc'd; NULL without memory), spliced from
+ * parts already encoded: data as stored (encoded once, issue 19), the
+ * board keys (board) when not NULL.  The same text json_dumps gives, with
+ * JSON_COMPACT, for {"seq", "at", "kind", "incident", "data"[, "board"]};
+ * ref NULL is "incident":null.  kind and ref must be valid UTF-8. */
+char *outbox_event_message(int64_t seq, int64_t now, const char *kind, const char *ref,
+                           const char *data, const char *board);
+
 /* Queue fn(m, arg) to run after the commit.  drop(arg), when not NULL,
  * runs instead if the transaction rolls back, and after fn otherwise is
  * fn's business.  Returns 0 or -ENOMEM (then drop has run). */

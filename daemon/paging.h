@@ -100,6 +100,12 @@ struct paging_notice {
                             * 0: one confirmed delivery is enough */
 };
 
+/* n's stored body (malloc'd; NULL without memory or without a subject or
+ * text): {"subject", "text", "facts"} as json_dumps writes it, compact,
+ * written directly around the facts ({} when there are none; issue 19:
+ * one a registration). */
+char *paging_notice_body(const struct paging_notice *n);
+
 /* Inside a transaction: send notice n; its first step is due after the
  * agency's first contact's "after", as at standup (a second call for the
  * same record does nothing).  Returns 0, -ENOENT when the incident's

@@ -19,6 +19,7 @@
 
 #include "alarm.h"
 #include "frozen.h"
+#include "jtext.h"
 #include "log.h"
 #include "outbox.h"
 #include "paging.h"
@@ -82,6 +83,24 @@ static int notice_insert(struct muster *m, const struct paging_notice *n, const 
     return -EEXIST;
 }
 
+char *paging_notice_body(const struct paging_notice *n)
+{
+    struct jtext t = {0};
+    char *facts = n->facts ? json_dumps(n->facts, JSON_COMPACT) : NULL;
+    jtext_put(&t, "{\"subject\":", 11);
+    jtext_str(&t, n->subject);
+    jtext_put(&t, ",\"text\":", 8);
+    jtext_str(&t, n->text);
+    jtext_put(&t, ",\"facts\":", 9);
+    if (n->facts && !facts)
+        jtext_str(&t, NULL); /* no memory for the facts: no body */
+    else
+        jtext_put(&t, facts ? facts : "{}", facts ? strlen(facts) : 2);
+    jtext_put(&t, "}", 1);
+    free(facts);
+    return jtext_take(&t);
+}
+
 int paging_notice(struct muster *m, struct outbox *ob, const struct paging_notice *n, int64_t now)
 {
     int rc = notice_exists(m, n);
@@ -92,10 +111,7 @@ int paging_notice(struct muster *m, struct outbox *ob, const struct paging_notic
     if (!a)
         return -ENOENT;
     int64_t first = now + a->contacts[0].after_ms; /* the ladder's first step, as at standup */
-    json_t *b = json_pack("{s:s, s:s, s:O}", "subject", n->subject, "text", n->text, "facts",
-                          n->facts ? n->facts : json_object());
-    char *body = b ? json_dumps(b, JSON_COMPACT) : NULL;
-    json_decref(b);
+    char *body = paging_notice_body(n);
     rc = body ? notice_insert(m, n, body, first, now) : -ENOMEM;
     free(body);
     return rc ? rc : paging_rearm_after_commit(m, ob);

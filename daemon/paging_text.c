@@ -12,6 +12,7 @@
 
 #include <sodium.h>
 
+#include "jtext.h"
 #include "proto.h"
 
 char *paging_subject(const struct page_facts *f)
@@ -129,91 +130,13 @@ json_t *paging_json(const struct page_facts *f, const char *subject, const char 
 
 /* ---- a page's JSON text, written directly ---- */
 
-/* A growing text; len is left at SIZE_MAX once memory ran out. */
-struct jtext {
-    char *buf;
-    size_t len, cap;
-};
-
-static void jt_put(struct jtext *t, const char *s, size_t n)
-{
-    if (t->len == SIZE_MAX)
-        return;
-    if (t->len + n + 1 > t->cap) {
-        size_t cap = t->cap ? t->cap : 1024;
-        while (cap < t->len + n + 1)
-            cap *= 2;
-        char *b = realloc(t->buf, cap);
-        if (!b) {
-            free(t->buf);
-            *t = (struct jtext){NULL, SIZE_MAX, 0};
-            return;
-        }
-        t->buf = b;
-        t->cap = cap;
-    }
-    memcpy(t->buf + t->len, s, n);
-    t->len += n;
-    t->buf[t->len] = '\0';
-}
-
-/* s as a JSON string, escaped as jansson's json_dumps escapes it (no
- * JSON_ENSURE_ASCII: UTF-8 as it is; the strings are valid UTF-8, from the
- * plan or from a request). */
-static void jt_str(struct jtext *t, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    if (!s) { /* json_pack refuses a NULL string too */
-        free(t->buf);
-        *t = (struct jtext){NULL, SIZE_MAX, 0};
-        return;
-    }
-    jt_put(t, "\"", 1);
-    const char *run = s;
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
-        jt_put(t, run, (size_t)(s - run));
-        run = s + 1;
-        char esc[7] = {'\\', (char)c, 0};
-        switch (c) {
-        case '\b':
-            esc[1] = 'b';
-            break;
-        case '\f':
-            esc[1] = 'f';
-            break;
-        case '\n':
-            esc[1] = 'n';
-            break;
-        case '\r':
-            esc[1] = 'r';
-            break;
-        case '\t':
-            esc[1] = 't';
-            break;
-        case '"':
-        case '\\':
-            break;
-        default:
-            memcpy(esc + 1, "u00", 3);
-            esc[4] = hex[c >> 4];
-            esc[5] = hex[c & 15];
-        }
-        jt_put(t, esc, strlen(esc));
-    }
-    jt_put(t, run, (size_t)(s - run));
-    jt_put(t, "\"", 1);
-}
-
 /* ,"key":"value" */
 static void jt_kstr(struct jtext *t, const char *key, const char *value)
 {
-    jt_put(t, ",\"", 2);
-    jt_put(t, key, strlen(key));
-    jt_put(t, "\":", 2);
-    jt_str(t, value);
+    jtext_put(t, ",\"", 2);
+    jtext_put(t, key, strlen(key));
+    jtext_put(t, "\":", 2);
+    jtext_str(t, value);
 }
 
 /* ,"key":value, or {"key":value as the first */
@@ -221,10 +144,10 @@ static void jt_kint(struct jtext *t, const char *key, long long value)
 {
     char num[32];
     int n = snprintf(num, sizeof(num), "%lld", value);
-    jt_put(t, t->len ? ",\"" : "{\"", 2);
-    jt_put(t, key, strlen(key));
-    jt_put(t, "\":", 2);
-    jt_put(t, num, (size_t)n);
+    jtext_put(t, t->len ? ",\"" : "{\"", 2);
+    jtext_put(t, key, strlen(key));
+    jtext_put(t, "\":", 2);
+    jtext_put(t, num, (size_t)n);
 }
 
 /*
@@ -250,8 +173,9 @@ char *paging_page_json(const struct page_facts *f, const char *subject, const ch
     if (f->level_name) /* "s?" in paging_json: null when there is none */
         jt_kstr(&t, "level_name", f->level_name);
     else
-        jt_put(&t, ",\"level_name\":null", 18);
-    jt_put(&t, f->exercise ? ",\"exercise\":true" : ",\"exercise\":false", f->exercise ? 16 : 17);
+        jtext_put(&t, ",\"level_name\":null", 18);
+    jtext_put(&t, f->exercise ? ",\"exercise\":true" : ",\"exercise\":false",
+              f->exercise ? 16 : 17);
     jt_kstr(&t, "operation", f->operation);
     jt_kstr(&t, "agency", f->agency_id);
     jt_kstr(&t, "agency_name", f->agency_name);
@@ -270,8 +194,8 @@ char *paging_page_json(const struct page_facts *f, const char *subject, const ch
     jt_kstr(&t, "kind", f->kind ? f->kind : "page");
     if (f->ack_due_at)
         jt_kint(&t, "ack_due_at", (long long)f->ack_due_at);
-    jt_put(&t, "}", 1);
-    return t.len == SIZE_MAX ? NULL : t.buf;
+    jtext_put(&t, "}", 1);
+    return jtext_take(&t);
 }
 
 /* One draw of random bytes for the whole code (randombytes_uniform per

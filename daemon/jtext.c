@@ -1,0 +1,88 @@
+/*
+ * daemon/jtext.c - compact JSON text written directly (see jtext.h).
+ */
+#include "jtext.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void jtext_fail(struct jtext *t)
+{
+    free(t->buf);
+    *t = (struct jtext){NULL, SIZE_MAX, 0};
+}
+
+void jtext_put(struct jtext *t, const char *s, size_t n)
+{
+    if (t->len == SIZE_MAX)
+        return;
+    if (t->len + n + 1 > t->cap) {
+        size_t cap = t->cap ? t->cap : 512;
+        while (cap < t->len + n + 1)
+            cap *= 2;
+        char *b = realloc(t->buf, cap);
+        if (!b) {
+            jtext_fail(t);
+            return;
+        }
+        t->buf = b;
+        t->cap = cap;
+    }
+    memcpy(t->buf + t->len, s, n);
+    t->len += n;
+    t->buf[t->len] = '\0';
+}
+
+void jtext_str(struct jtext *t, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    if (!s) {
+        jtext_fail(t);
+        return;
+    }
+    jtext_put(t, "\"", 1);
+    const char *run = s;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        jtext_put(t, run, (size_t)(s - run));
+        run = s + 1;
+        char esc[7] = {'\\', (char)c, 0};
+        switch (c) {
+        case '\b':
+            esc[1] = 'b';
+            break;
+        case '\f':
+            esc[1] = 'f';
+            break;
+        case '\n':
+            esc[1] = 'n';
+            break;
+        case '\r':
+            esc[1] = 'r';
+            break;
+        case '\t':
+            esc[1] = 't';
+            break;
+        case '"':
+        case '\\':
+            break;
+        default:
+            memcpy(esc + 1, "u00", 3);
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+        }
+        jtext_put(t, esc, strlen(esc));
+    }
+    jtext_put(t, run, (size_t)(s - run));
+    jtext_put(t, "\"", 1);
+}
+
+char *jtext_take(struct jtext *t)
+{
+    char *out = t->len == SIZE_MAX ? NULL : t->buf;
+    *t = (struct jtext){0};
+    return out;
+}

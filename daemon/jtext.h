@@ -1,0 +1,30 @@
+/*
+ * daemon/jtext.h - compact JSON text written directly, byte for byte as
+ * jansson's json_dumps(..., JSON_COMPACT) writes the same values, for the
+ * texts made once or more per registration or page (issue 19): building a
+ * jansson object only to dump it was a sixth of a standup's work.
+ */
+#ifndef MUSTER_JTEXT_H
+#define MUSTER_JTEXT_H
+
+#include <stddef.h>
+
+/* A growing NUL-terminated text; len is SIZE_MAX once memory ran out (or a
+ * NULL string was given), and buf is then NULL. */
+struct jtext {
+    char *buf;
+    size_t len, cap;
+};
+
+/* Append n bytes of s as they are. */
+void jtext_put(struct jtext *t, const char *s, size_t n);
+
+/* Append s as a JSON string, escaped as json_dumps escapes it (no
+ * JSON_ENSURE_ASCII: UTF-8 as it is; s must be valid UTF-8).  NULL is a
+ * failure, as json_pack refuses a NULL string. */
+void jtext_str(struct jtext *t, const char *s);
+
+/* The text (the caller frees it), or NULL when memory ran out. */
+char *jtext_take(struct jtext *t);
+
+#endif
