@@ -4,6 +4,7 @@
 #include "jtext.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,6 +79,27 @@ void jtext_str(struct jtext *t, const char *s)
     }
     jtext_put(t, run, (size_t)(s - run));
     jtext_put(t, "\"", 1);
+}
+
+static void jtext_key(struct jtext *t, const char *key)
+{
+    jtext_put(t, t->len ? ",\"" : "{\"", 2);
+    jtext_put(t, key, strlen(key));
+    jtext_put(t, "\":", 2);
+}
+
+void jtext_kstr(struct jtext *t, const char *key, const char *value)
+{
+    jtext_key(t, key);
+    jtext_str(t, value);
+}
+
+void jtext_kint(struct jtext *t, const char *key, long long value)
+{
+    char num[24];
+    int n = snprintf(num, sizeof(num), "%lld", value);
+    jtext_key(t, key);
+    jtext_put(t, num, (size_t)n);
 }
 
 char *jtext_take(struct jtext *t)

@@ -24,6 +24,12 @@ void jtext_put(struct jtext *t, const char *s, size_t n);
  * failure, as json_pack refuses a NULL string. */
 void jtext_str(struct jtext *t, const char *s);
 
+/* Append "key":"value" ("key":value for jtext_kint) to an object: opened
+ * with { when the text is empty, else after a comma.  Close it with
+ * jtext_put(t, "}", 1). */
+void jtext_kstr(struct jtext *t, const char *key, const char *value);
+void jtext_kint(struct jtext *t, const char *key, long long value);
+
 /* The text (the caller frees it), or NULL when memory ran out. */
 char *jtext_take(struct jtext *t);
 

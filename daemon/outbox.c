@@ -65,8 +65,14 @@ char *outbox_event_message(int64_t seq, int64_t now, const char *kind, const cha
 int outbox_event(struct muster *m, struct outbox *ob, int64_t incident_id, const char *ref,
                  const char *kind, json_t *data, int64_t now)
 {
-    char *stored = json_dumps(data, JSON_COMPACT);
+    char *stored = data ? json_dumps(data, JSON_COMPACT) : NULL;
     json_decref(data);
+    return outbox_event_text(m, ob, incident_id, ref, kind, stored, now);
+}
+
+int outbox_event_text(struct muster *m, struct outbox *ob, int64_t incident_id, const char *ref,
+                      const char *kind, char *stored, int64_t now)
+{
     int64_t seq = 0;
     int rc = stored ? store_event_add(m->store, incident_id, now, kind, stored, &seq) : -ENOMEM;
     if (rc != 0) {

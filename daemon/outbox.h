@@ -33,6 +33,11 @@ typedef void outbox_drop_fn(void *arg);
 int outbox_event(struct muster *m, struct outbox *ob, int64_t incident_id, const char *ref,
                  const char *kind, json_t *data, int64_t now);
 
+/* The same with data already encoded as compact JSON text (stolen: freed
+ * here; NULL is a failure of memory), as json_dumps would write it. */
+int outbox_event_text(struct muster *m, struct outbox *ob, int64_t incident_id, const char *ref,
+                      const char *kind, char *stored, int64_t now);
+
 /* The published message (malloc'd; NULL without memory), spliced from
  * parts already encoded: data as stored (encoded once, issue 19), the
  * board keys (board) when not NULL.  The same text json_dumps gives, with

@@ -26,6 +26,7 @@
 #include "channel.h"
 #include "control.h"
 #include "frozen.h"
+#include "jtext.h"
 #include "log.h"
 #include "outbox.h"
 #include "paging_int.h"
@@ -260,12 +261,16 @@ static int step_page(struct paging *p, struct outbox *ob, const struct due *d, i
     const char *kind = d->notice                        ? "notice.sent"
                        : d->step > 0 && d->attempt == 0 ? "agency.escalated"
                                                         : "page.sent";
-    if (rc == 0)
-        rc = outbox_event(m, ob, d->incident_id, d->ref, kind,
-                          json_pack("{s:s, s:I, s:i, s:i, s:s}", "agency", d->agency, "page_id",
-                                    (json_int_t)id, "step", d->step + 1, "attempt", d->attempt + 1,
-                                    "channel", plan_channel_name(contact->channel)),
-                          now);
+    if (rc == 0) { /* one a registration's notice, 500 a standup's pages */
+        struct jtext t = {0};
+        jtext_kstr(&t, "agency", d->agency);
+        jtext_kint(&t, "page_id", id);
+        jtext_kint(&t, "step", d->step + 1);
+        jtext_kint(&t, "attempt", d->attempt + 1);
+        jtext_kstr(&t, "channel", plan_channel_name(contact->channel));
+        jtext_put(&t, "}", 1);
+        rc = outbox_event_text(m, ob, d->incident_id, d->ref, kind, jtext_take(&t), now);
+    }
     /* an attempt queued for an agency not listening is built when it
      * listens (paging_flush_queued): building it now, its page text and
      * JSON, was work thrown away (issue 19) */

@@ -130,26 +130,6 @@ json_t *paging_json(const struct page_facts *f, const char *subject, const char 
 
 /* ---- a page's JSON text, written directly ---- */
 
-/* ,"key":"value" */
-static void jt_kstr(struct jtext *t, const char *key, const char *value)
-{
-    jtext_put(t, ",\"", 2);
-    jtext_put(t, key, strlen(key));
-    jtext_put(t, "\":", 2);
-    jtext_str(t, value);
-}
-
-/* ,"key":value, or {"key":value as the first */
-static void jt_kint(struct jtext *t, const char *key, long long value)
-{
-    char num[32];
-    int n = snprintf(num, sizeof(num), "%lld", value);
-    jtext_put(t, t->len ? ",\"" : "{\"", 2);
-    jtext_put(t, key, strlen(key));
-    jtext_put(t, "\":", 2);
-    jtext_put(t, num, (size_t)n);
-}
-
 /*
  * The standup pages 500 agencies in its own transaction, and this text is
  * made for each: jansson's json_pack and json_dumps were a sixth of it.
@@ -167,33 +147,33 @@ char *paging_page_json(const struct page_facts *f, const char *subject, const ch
         return out;
     }
     struct jtext t = {0};
-    jt_kint(&t, "page_id", (long long)f->page_id);
-    jt_kstr(&t, "incident", f->incident_ref);
-    jt_kint(&t, "level", f->level);
+    jtext_kint(&t, "page_id", (long long)f->page_id);
+    jtext_kstr(&t, "incident", f->incident_ref);
+    jtext_kint(&t, "level", f->level);
     if (f->level_name) /* "s?" in paging_json: null when there is none */
-        jt_kstr(&t, "level_name", f->level_name);
+        jtext_kstr(&t, "level_name", f->level_name);
     else
         jtext_put(&t, ",\"level_name\":null", 18);
     jtext_put(&t, f->exercise ? ",\"exercise\":true" : ",\"exercise\":false",
               f->exercise ? 16 : 17);
-    jt_kstr(&t, "operation", f->operation);
-    jt_kstr(&t, "agency", f->agency_id);
-    jt_kstr(&t, "agency_name", f->agency_name);
-    jt_kstr(&t, "contact", f->contact_name);
-    jt_kstr(&t, "channel", f->channel);
-    jt_kint(&t, "step", f->step);
-    jt_kint(&t, "steps", f->steps);
-    jt_kint(&t, "attempt", f->attempt);
-    jt_kstr(&t, "ack_code", f->ack_code);
-    jt_kstr(&t, "subject", subject);
-    jt_kstr(&t, "text", text);
+    jtext_kstr(&t, "operation", f->operation);
+    jtext_kstr(&t, "agency", f->agency_id);
+    jtext_kstr(&t, "agency_name", f->agency_name);
+    jtext_kstr(&t, "contact", f->contact_name);
+    jtext_kstr(&t, "channel", f->channel);
+    jtext_kint(&t, "step", f->step);
+    jtext_kint(&t, "steps", f->steps);
+    jtext_kint(&t, "attempt", f->attempt);
+    jtext_kstr(&t, "ack_code", f->ack_code);
+    jtext_kstr(&t, "subject", subject);
+    jtext_kstr(&t, "text", text);
     if (f->call)
-        jt_kstr(&t, "call", f->call);
+        jtext_kstr(&t, "call", f->call);
     if (f->edxl_rm)
-        jt_kstr(&t, "edxl_rm", f->edxl_rm);
-    jt_kstr(&t, "kind", f->kind ? f->kind : "page");
+        jtext_kstr(&t, "edxl_rm", f->edxl_rm);
+    jtext_kstr(&t, "kind", f->kind ? f->kind : "page");
     if (f->ack_due_at)
-        jt_kint(&t, "ack_due_at", (long long)f->ack_due_at);
+        jtext_kint(&t, "ack_due_at", (long long)f->ack_due_at);
     jtext_put(&t, "}", 1);
     return jtext_take(&t);
 }

@@ -27,6 +27,7 @@
 #include "control.h"
 #include "frozen.h"
 #include "incident.h"
+#include "jtext.h"
 #include "log.h"
 #include "outbox.h"
 #include "paging.h"
@@ -222,10 +223,12 @@ static int referral_event(struct muster *m, struct outbox *ob, const struct fact
                           int64_t person_id, const char *kind, const char *pathway,
                           const char *state, int64_t now)
 {
-    return outbox_event(m, ob, f->incident_id, f->ref, kind,
-                        json_pack("{s:I, s:s, s:s}", "person", (json_int_t)person_id, "pathway",
-                                  pathway, "state", state),
-                        now);
+    struct jtext t = {0}; /* {"person", "pathway", "state"}, one or more a registration */
+    jtext_kint(&t, "person", person_id);
+    jtext_kstr(&t, "pathway", pathway);
+    jtext_kstr(&t, "state", state);
+    jtext_put(&t, "}", 1);
+    return outbox_event_text(m, ob, f->incident_id, f->ref, kind, jtext_take(&t), now);
 }
 
 /* pathway/<id>/<state> += delta on the board (state is an open one:

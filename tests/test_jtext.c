@@ -64,6 +64,35 @@ static void test_strings(void **state)
     assert_null(jtext_take(&t));
 }
 
+/* Objects of keys and values, as the hot events write them (a page's
+ * {"agency", "page_id", "step", "attempt", "channel"}, a referral's
+ * {"person", "pathway", "state"}): what json_pack and json_dumps write. */
+static void test_objects(void **state)
+{
+    (void)state;
+    struct jtext t = {0};
+    jtext_kstr(&t, "agency", "nhs-\"trauma\"\n");
+    jtext_kint(&t, "page_id", INT64_MAX);
+    jtext_kint(&t, "step", 1);
+    jtext_kint(&t, "attempt", -2);
+    jtext_kstr(&t, "channel", "exec");
+    jtext_put(&t, "}", 1);
+    char *got = jtext_take(&t);
+    json_t *v = json_pack("{s:s, s:I, s:i, s:i, s:s}", "agency", "nhs-\"trauma\"\n", "page_id",
+                          (json_int_t)INT64_MAX, "step", 1, "attempt", -2, "channel", "exec");
+    char *want = json_dumps(v, JSON_COMPACT);
+    assert_non_null(got);
+    assert_string_equal(got, want);
+    free(got);
+    free(want);
+    json_decref(v);
+    jtext_kint(&t, "person", INT64_MIN);
+    jtext_kstr(&t, "pathway", "crisis");
+    jtext_kstr(&t, "state", NULL); /* json_pack refuses it: no text */
+    jtext_put(&t, "}", 1);
+    assert_null(jtext_take(&t));
+}
+
 static void same_event(int64_t seq, int64_t at, const char *kind, const char *ref, json_t *data,
                        json_t *board)
 {
@@ -129,6 +158,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_strings),
+        cmocka_unit_test(test_objects),
         cmocka_unit_test(test_event_message),
         cmocka_unit_test(test_notice_body),
     };
