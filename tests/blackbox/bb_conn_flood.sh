@@ -45,7 +45,7 @@ flood "$CONTROL_PORT" 900
 flood "$FEED_PORT" 400
 
 # Gold still gets in, well within its deadline, while the flood goes on.
-ref=$(MUSTER_TIMEOUT=20 m incident standup --plan flood --level 1 --live --operation FLOOD | head -n 1)
+ref=$(MUSTER_TIMEOUT=$(scaled 20) m incident standup --plan flood --level 1 --live --operation FLOOD | head -n 1)
 [[ "$ref" =~ ^FL- ]] || fail "standup under the flood printed \"$ref\""
 ok "Gold stood up $ref under a flood of 1,300 connections"
 

@@ -3,7 +3,8 @@
 # the disk is short (a threshold above what it has, then a full tmpfs as
 # bb_diskfull.sh makes one), when the loop stalled (musterd stopped with
 # SIGSTOP for four seconds: its next second comes three late, the limit is
-# two), and when musterd is down.  A key of an agency in no plan asks too,
+# two; asked on a session held open through the stall, and by muster health
+# started during it), and when musterd is down.  A key of an agency in no plan asks too,
 # and may do nothing that matters.
 . "$(dirname "$0")/lib.sh"
 
@@ -34,11 +35,36 @@ wait_for 30 mon_healthy || fail "the monitoring key cannot ask health"
 ok "a monitoring key of its own asks health"
 
 # The loop stalls: musterd stopped for four seconds (the stall itself,
-# not a wait for anything).
+# not a wait for anything).  The late second shows only until the next
+# one comes on time, so both questions are already on their way when
+# musterd runs again: duty's, on a session opened before the stall, and
+# the monitoring key's muster health, started during it.  (A muster health
+# started after the stall could come too late for a slow run to see it.)
+mkfifo "$T/hold.in" "$T/hold.out"
+"$MTEST" hold "$CONTROL" "$FEED" "$KEYS" duty <"$T/hold.in" >"$T/hold.out" 2>&1 &
+HOLD_PID=$!
+cleanup_hook() { kill "$HOLD_PID" 2>/dev/null || true; }
+exec 7>"$T/hold.in" 8<"$T/hold.out"
+ask() { # LINE: sent on duty's held session; its one-line answer
+    echo "$1" >&7
+    IFS= read -r -t "$MUSTER_TIMEOUT" answer <&8 || fail "held session: no answer to $1"
+    echo "$answer"
+}
+ask 'call session.whoami {}' | grep -q '"principal":"duty"' || fail "duty's session not open"
 kill -STOP "$PID"
+echo 'call health.show {}' >&7
+mon health >"$T/stalled.out" 2>&1 &
+stalled_pid=$!
 sleep 4
 kill -CONT "$PID"
-health && [ $RC = 1 ] || fail "health right after a 4 s stall: $OUT"
+IFS= read -r -t "$MUSTER_TIMEOUT" answer <&8 || fail "held session: no answer to health.show"
+loop=$(jq -r '.result.loop | "\(.ok) \(.lag_ms)"' <<<"${answer#reply }" 2>/dev/null || true)
+[[ "$loop" =~ ^false\ ([0-9]+)$ ]] && [ "${BASH_REMATCH[1]}" -gt 2000 ] ||
+    fail "health.show asked during the stall: $answer"
+RC=0
+wait "$stalled_pid" || RC=$?
+OUT=$(cat "$T/stalled.out")
+[ $RC = 1 ] || fail "muster health during a 4 s stall: $OUT"
 [[ "$OUT" == "UNHEALTHY: loop LATE ("* ]] || fail "stalled loop: $OUT"
 healthy() { health && [ $RC = 0 ]; }
 wait_for 30 healthy || fail "health after the stall: $OUT"

@@ -65,8 +65,18 @@ grep -q Metricsperson "$T/scrape" && fail "a person's name in the metrics"
 ok "requests counted by command and outcome (errors by code); persons counted, never named"
 
 # The pages as muster incident show lists them, and the attempts behind
-# the failure.
-show=$(m --json incident show "$ref")
+# the failure.  The mental health trust's ladder may still be moving (a
+# failed exec, then its webhook's retries): the scrape is compared with
+# the pages only when they were the same just before it and just after.
+page_states() { m --json incident show "$ref" | jq -c '[.pages[].state] | sort'; }
+held_still() {
+    local before
+    before=$(page_states)
+    scrape
+    show=$(m --json incident show "$ref")
+    [ "$(jq -c '[.pages[].state] | sort' <<<"$show")" = "$before" ]
+}
+wait_for 30 held_still || fail "the pages never held still between two reads"
 for state in paging acknowledged unreachable; do
     n=$(echo "$show" | jq "[.pages[] | select(.state == \"$state\")] | length")
     want "muster_pages{kind=\"page\",state=\"$state\",exercise=\"yes\"}" "$n"

@@ -110,6 +110,10 @@ m --as duty alarm clear "$alarm" --note "crisis line phoned the person" >/dev/nu
 # before the counts below are taken)
 u2_alarmed() { [ "$(alarms_count state=open kind=referral_unacknowledged person="$u2")" = 1 ]; }
 wait_for 30 u2_alarmed || fail "no alarm after the overflow's ladder ran out"
+# ooh's activation page climbs the same ladder, its first step taken by the
+# next paging tick rather than in the request: its alarm can come later.
+ooh_alarmed() { [ "$(alarms_count state=open kind=agency_unreachable agency=ooh)" = 1 ]; }
+wait_for 30 ooh_alarmed || fail "no alarm after ooh's activation ran out of ladder: $(pages_states)"
 ok "a full crisis team sent the next urgent person to its overflow, then held one with an alarm, cleared by duty"
 
 # Bad input: coded errors, nothing changed.

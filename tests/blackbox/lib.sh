@@ -124,9 +124,16 @@ crash_restart() {
     start_daemon "$@"
 }
 
-# reload_daemon: SIGHUP, which reloads plans and keyring; returns at once.
+# reload_daemon: SIGHUP, returning once musterd has taken it.  Its log line
+# is written in the signal's callback, which loads the plans and keyring
+# before the loop turns again: a request sent after it sees the reload.
+# (The signal alone returns at once; a request could overtake it.)
 reload_daemon() {
+    local n
+    n=$(grep -c 'SIGHUP: reloading plans and keyring' "$LOG" || true)
     daemon_reload
+    hup_taken() { [ "$(grep -c 'SIGHUP: reloading plans and keyring' "$LOG" || true)" -gt "$n" ]; }
+    wait_for 30 hup_taken || fail "musterd did not take SIGHUP"
 }
 
 # start_refused ARGS...: musterd must end before it is ready; REFUSAL says
