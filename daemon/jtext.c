@@ -35,6 +35,30 @@ void jtext_put(struct jtext *t, const char *s, size_t n)
     t->buf[t->len] = '\0';
 }
 
+/* The length of the valid UTF-8 sequence at s, or 0: the rules jansson's
+ * json_string applies (no overlong form, no surrogate, nothing past
+ * U+10FFFF), so a text it would refuse is refused here too. */
+static size_t utf8_len(const unsigned char *s)
+{
+    size_t n;
+    uint32_t v;
+    if (s[0] < 0x80)
+        return 1;
+    if (s[0] < 0xC2 || s[0] > 0xF4)
+        return 0;
+    n = s[0] < 0xE0 ? 2 : s[0] < 0xF0 ? 3 : 4;
+    v = s[0] & (0x7F >> n);
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80) /* the terminating NUL included */
+            return 0;
+        v = v << 6 | (s[i] & 0x3F);
+    }
+    if ((n == 3 && v < 0x800) || (n == 4 && v < 0x10000) || v > 0x10FFFF ||
+        (v >= 0xD800 && v <= 0xDFFF))
+        return 0;
+    return n;
+}
+
 void jtext_str(struct jtext *t, const char *s)
 {
     static const char hex[] = "0123456789ABCDEF";
@@ -46,6 +70,15 @@ void jtext_str(struct jtext *t, const char *s)
     const char *run = s;
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
+        if (c >= 0x80) {
+            size_t n = utf8_len((const unsigned char *)s);
+            if (n == 0) { /* json_string refuses it: no text */
+                jtext_fail(t);
+                return;
+            }
+            s += n - 1;
+            continue;
+        }
         if (c >= 0x20 && c != '"' && c != '\\')
             continue;
         jtext_put(t, run, (size_t)(s - run));

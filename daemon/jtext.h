@@ -20,8 +20,9 @@ struct jtext {
 void jtext_put(struct jtext *t, const char *s, size_t n);
 
 /* Append s as a JSON string, escaped as json_dumps escapes it (no
- * JSON_ENSURE_ASCII: UTF-8 as it is; s must be valid UTF-8).  NULL is a
- * failure, as json_pack refuses a NULL string. */
+ * JSON_ENSURE_ASCII: UTF-8 as it is).  NULL, or a text that is not valid
+ * UTF-8 (a character cut short, an overlong form, a surrogate), is a
+ * failure, as json_string refuses them. */
 void jtext_str(struct jtext *t, const char *s);
 
 /* Append "key":"value" ("key":value for jtext_kint) to an object: opened

@@ -183,6 +183,9 @@ static void on_hup(uv_signal_t *h, int signum)
     log_info("SIGHUP: reloading plans and keyring");
     server_plans_load(m);
     keyring_reload(m);
+    /* the line a systems team (and the tests) wait for: from here new
+     * requests and new connections see what was reloaded */
+    log_info("SIGHUP: reload done");
 }
 
 static int signals_open(struct muster *m)

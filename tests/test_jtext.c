@@ -3,7 +3,8 @@
  * feed's event message spliced from it (outbox_event_message) are byte for
  * byte what jansson's json_dumps writes for the same values: every ASCII
  * byte alone and among others, quotes, backslashes, UTF-8 past ASCII, a
- * text long enough to grow the buffer, a NULL string refused; an event with
+ * text long enough to grow the buffer, a NULL string and invalid UTF-8
+ * refused as jansson refuses them; an event with
  * and without a reference and board keys; a notice's stored body.  Watchers and muster-web read
  * these texts; the independent client compared them with docs/protocol.md.
  */
@@ -57,6 +58,25 @@ static void test_strings(void **state)
     while (strlen(big) + 12 < sizeof(big))
         strcat(big, "ab\"\\\n\x01é"); /* 8 bytes: é is two */
     same_as_jansson(big);
+    /* what json_string refuses is refused: a character cut short (as a
+     * snprintf into a full buffer cuts one), overlong forms, surrogates,
+     * past U+10FFFF, stray bytes */
+    static const char *const bad[] = {"\xC3",
+                                      "ab\xE2\x82",
+                                      "\xC0\x80",
+                                      "\xE0\x80\xAF",
+                                      "\xED\xA0\x80",
+                                      "\xF4\x90\x80\x80",
+                                      "\xF5\x80\x80\x80",
+                                      "a\xFF"
+                                      "b",
+                                      "\x80",
+                                      "é\xBF"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_null(json_string(bad[i]));
+        assert_null(written(bad[i]));
+    }
+    same_as_jansson("\xF4\x8F\xBF\xBF \xEF\xBF\xBF \xE0\xA0\x80 \xC2\x80"); /* the edges */
     struct jtext t = {0};
     jtext_put(&t, "{", 1);
     jtext_str(&t, NULL); /* refused, as json_pack refuses it */

@@ -59,7 +59,7 @@
 #include "daemon_run.h"
 
 #define WAIT_MS 60000 /* a bound on waiting for anything, never a measurement */
-#define JOIN_STEP 32  /* feed watchers connecting at a time (see cmd_feed) */
+#define JOIN_STEP 32  /* feed watchers connected but not yet joined, at most (cmd_feed) */
 
 static void *ctx;
 
@@ -809,8 +809,9 @@ static int cmd_feed(int argc, char **argv)
     long gaps = 0;
     /* Slow joiners: a subscription reaches musterd some time after the
      * connection; register probe persons until every watcher has seen
-     * one.  The watchers connect JOIN_STEP at a time, each step once the
-     * one before has joined: musterd's connection guard lets 64 handshakes
+     * one.  At most JOIN_STEP watchers are connected and not yet joined
+     * at any time (one more connects as each joins): musterd's connection
+     * guard lets 64 handshakes
      * be pending and sheds the oldest beyond that, so 1,000 connections
      * made in the same millisecond are a flood to it, and their
      * reconnections (every 100 to 200 ms) can keep every handshake from

@@ -3,8 +3,7 @@
 # the disk is short (a threshold above what it has, then a full tmpfs as
 # bb_diskfull.sh makes one), when the loop stalled (musterd stopped with
 # SIGSTOP for four seconds: its next second comes three late, the limit is
-# two; asked on a session held open through the stall, and by muster health
-# started during it), and when musterd is down.  A key of an agency in no plan asks too,
+# two; asked on a session held open through the stall), and when musterd is down.  A key of an agency in no plan asks too,
 # and may do nothing that matters.
 . "$(dirname "$0")/lib.sh"
 
@@ -36,16 +35,18 @@ ok "a monitoring key of its own asks health"
 
 # The loop stalls: musterd stopped for four seconds (the stall itself,
 # not a wait for anything).  The late second shows only until the next
-# one comes on time, so both questions are already on their way when
-# musterd runs again: duty's, on a session opened before the stall, and
-# the monitoring key's muster health, started during it.  (A muster health
-# started after the stall could come too late for a slow run to see it.)
+# one comes on time, a second later, so the question is already waiting
+# when musterd runs again: health.show on duty's session, opened before
+# the stall.  (A muster health started after the stall, or during it,
+# still has its handshake to make once musterd runs: a slow run could
+# answer it after that second.)
 mkfifo "$T/hold.in" "$T/hold.out"
 "$MTEST" hold "$CONTROL" "$FEED" "$KEYS" duty <"$T/hold.in" >"$T/hold.out" 2>&1 &
 HOLD_PID=$!
 cleanup_hook() { kill "$HOLD_PID" 2>/dev/null || true; }
 exec 7>"$T/hold.in" 8<"$T/hold.out"
 ask() { # LINE: sent on duty's held session; its one-line answer
+    local answer
     echo "$1" >&7
     IFS= read -r -t "$MUSTER_TIMEOUT" answer <&8 || fail "held session: no answer to $1"
     echo "$answer"
@@ -53,19 +54,16 @@ ask() { # LINE: sent on duty's held session; its one-line answer
 ask 'call session.whoami {}' | grep -q '"principal":"duty"' || fail "duty's session not open"
 kill -STOP "$PID"
 echo 'call health.show {}' >&7
-mon health >"$T/stalled.out" 2>&1 &
-stalled_pid=$!
 sleep 4
 kill -CONT "$PID"
 IFS= read -r -t "$MUSTER_TIMEOUT" answer <&8 || fail "held session: no answer to health.show"
-loop=$(jq -r '.result.loop | "\(.ok) \(.lag_ms)"' <<<"${answer#reply }" 2>/dev/null || true)
-[[ "$loop" =~ ^false\ ([0-9]+)$ ]] && [ "${BASH_REMATCH[1]}" -gt 2000 ] ||
+loop=$(jq -r '.result | "\(.healthy) \(.loop.ok) \(.loop.lag_ms)"' <<<"${answer#reply }" 2>/dev/null || true)
+[[ "$loop" =~ ^false\ false\ ([0-9]+)$ ]] && [ "${BASH_REMATCH[1]}" -gt 2000 ] ||
     fail "health.show asked during the stall: $answer"
-RC=0
-wait "$stalled_pid" || RC=$?
-OUT=$(cat "$T/stalled.out")
-[ $RC = 1 ] || fail "muster health during a 4 s stall: $OUT"
-[[ "$OUT" == "UNHEALTHY: loop LATE ("* ]] || fail "stalled loop: $OUT"
+exec 7>&- 8<&-
+kill "$HOLD_PID" 2>/dev/null || true
+wait "$HOLD_PID" 2>/dev/null || true
+cleanup_hook() { :; }
 healthy() { health && [ $RC = 0 ]; }
 wait_for 30 healthy || fail "health after the stall: $OUT"
 ok "a stalled loop is unhealthy until it turns on time again"

@@ -124,16 +124,17 @@ crash_restart() {
     start_daemon "$@"
 }
 
-# reload_daemon: SIGHUP, returning once musterd has taken it.  Its log line
-# is written in the signal's callback, which loads the plans and keyring
-# before the loop turns again: a request sent after it sees the reload.
-# (The signal alone returns at once; a request could overtake it.)
+# reload_daemon: SIGHUP, returning once musterd has reloaded: its last
+# line, "SIGHUP: reload done", comes after the plans are loaded and the
+# keyring is handed to the thread that checks new connections' keys.
+# (The signal alone returns at once; a request or a connection could
+# overtake the reload.)
 reload_daemon() {
     local n
-    n=$(grep -c 'SIGHUP: reloading plans and keyring' "$LOG" || true)
+    n=$(grep -c 'SIGHUP: reload done' "$LOG" || true)
     daemon_reload
-    hup_taken() { [ "$(grep -c 'SIGHUP: reloading plans and keyring' "$LOG" || true)" -gt "$n" ]; }
-    wait_for 30 hup_taken || fail "musterd did not take SIGHUP"
+    reloaded() { [ "$(grep -c 'SIGHUP: reload done' "$LOG" || true)" -gt "$n" ]; }
+    wait_for 30 reloaded || fail "musterd did not finish a reload on SIGHUP"
 }
 
 # start_refused ARGS...: musterd must end before it is ready; REFUSAL says
