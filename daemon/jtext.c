@@ -135,6 +135,16 @@ void jtext_kint(struct jtext *t, const char *key, long long value)
     jtext_put(t, num, (size_t)n);
 }
 
+void jtext_kraw(struct jtext *t, const char *key, const char *json)
+{
+    if (!json) {
+        jtext_fail(t);
+        return;
+    }
+    jtext_key(t, key);
+    jtext_put(t, json, strlen(json));
+}
+
 char *jtext_take(struct jtext *t)
 {
     char *out = t->len == SIZE_MAX ? NULL : t->buf;

@@ -31,6 +31,10 @@ void jtext_str(struct jtext *t, const char *s);
 void jtext_kstr(struct jtext *t, const char *key, const char *value);
 void jtext_kint(struct jtext *t, const char *key, long long value);
 
+/* The same with a value already JSON text ("null", "true", a dumped
+ * object); NULL is a failure, as for jtext_str. */
+void jtext_kraw(struct jtext *t, const char *key, const char *json);
+
 /* The text (the caller frees it), or NULL when memory ran out. */
 char *jtext_take(struct jtext *t);
 

@@ -42,22 +42,16 @@ char *outbox_event_message(int64_t seq, int64_t now, const char *kind, const cha
                            const char *data, const char *board)
 {
     struct jtext t = {0};
-    char num[64];
-    int n = snprintf(num, sizeof(num), "{\"seq\":%lld,\"at\":%lld,\"kind\":", (long long)seq,
-                     (long long)now);
-    jtext_put(&t, num, (size_t)n);
-    jtext_str(&t, kind);
-    jtext_put(&t, ",\"incident\":", 12);
+    jtext_kint(&t, "seq", seq);
+    jtext_kint(&t, "at", now);
+    jtext_kstr(&t, "kind", kind);
     if (ref)
-        jtext_str(&t, ref);
+        jtext_kstr(&t, "incident", ref);
     else
-        jtext_put(&t, "null", 4);
-    jtext_put(&t, ",\"data\":", 8);
-    jtext_put(&t, data, strlen(data));
-    if (board) {
-        jtext_put(&t, ",\"board\":", 9);
-        jtext_put(&t, board, strlen(board));
-    }
+        jtext_kraw(&t, "incident", "null");
+    jtext_kraw(&t, "data", data);
+    if (board)
+        jtext_kraw(&t, "board", board);
     jtext_put(&t, "}", 1);
     return jtext_take(&t);
 }

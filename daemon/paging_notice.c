@@ -87,15 +87,9 @@ char *paging_notice_body(const struct paging_notice *n)
 {
     struct jtext t = {0};
     char *facts = n->facts ? json_dumps(n->facts, JSON_COMPACT) : NULL;
-    jtext_put(&t, "{\"subject\":", 11);
-    jtext_str(&t, n->subject);
-    jtext_put(&t, ",\"text\":", 8);
-    jtext_str(&t, n->text);
-    jtext_put(&t, ",\"facts\":", 9);
-    if (n->facts && !facts)
-        jtext_str(&t, NULL); /* no memory for the facts: no body */
-    else
-        jtext_put(&t, facts ? facts : "{}", facts ? strlen(facts) : 2);
+    jtext_kstr(&t, "subject", n->subject);
+    jtext_kstr(&t, "text", n->text);
+    jtext_kraw(&t, "facts", n->facts ? facts : "{}"); /* facts NULL: no memory, no body */
     jtext_put(&t, "}", 1);
     free(facts);
     return jtext_take(&t);

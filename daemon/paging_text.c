@@ -153,9 +153,8 @@ char *paging_page_json(const struct page_facts *f, const char *subject, const ch
     if (f->level_name) /* "s?" in paging_json: null when there is none */
         jtext_kstr(&t, "level_name", f->level_name);
     else
-        jtext_put(&t, ",\"level_name\":null", 18);
-    jtext_put(&t, f->exercise ? ",\"exercise\":true" : ",\"exercise\":false",
-              f->exercise ? 16 : 17);
+        jtext_kraw(&t, "level_name", "null");
+    jtext_kraw(&t, "exercise", f->exercise ? "true" : "false");
     jtext_kstr(&t, "operation", f->operation);
     jtext_kstr(&t, "agency", f->agency_id);
     jtext_kstr(&t, "agency_name", f->agency_name);

@@ -111,6 +111,9 @@ static void test_objects(void **state)
     jtext_kstr(&t, "state", NULL); /* json_pack refuses it: no text */
     jtext_put(&t, "}", 1);
     assert_null(jtext_take(&t));
+    jtext_kraw(&t, "facts", NULL); /* a value that could not be dumped: no text */
+    jtext_put(&t, "}", 1);
+    assert_null(jtext_take(&t));
 }
 
 static void same_event(int64_t seq, int64_t at, const char *kind, const char *ref, json_t *data,

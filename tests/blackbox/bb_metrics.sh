@@ -68,13 +68,13 @@ ok "requests counted by command and outcome (errors by code); persons counted, n
 # the failure.  The mental health trust's ladder may still be moving (a
 # failed exec, then its webhook's retries): the scrape is compared with
 # the pages only when they were the same just before it and just after.
-page_states() { m --json incident show "$ref" | jq -c '[.pages[].state] | sort'; }
+states() { jq -c '[.pages[].state] | sort'; } # of incident show's JSON on stdin
 held_still() {
     local before
-    before=$(page_states)
+    before=$(m --json incident show "$ref" | states)
     scrape
     show=$(m --json incident show "$ref")
-    [ "$(jq -c '[.pages[].state] | sort' <<<"$show")" = "$before" ]
+    [ "$(states <<<"$show")" = "$before" ]
 }
 wait_for 30 held_still || fail "the pages never held still between two reads"
 for state in paging acknowledged unreachable; do
