@@ -161,6 +161,10 @@ static void send_json(void *s, json_t *req)
     free(text);
 }
 
+/* The size of the last message recv_json read (the fan-out floor sends
+ * messages of the size musterd's pages and events are). */
+static size_t recv_bytes;
+
 /* Receive one message without waiting: the parsed object or NULL. */
 static json_t *recv_json(void *s)
 {
@@ -168,6 +172,7 @@ static json_t *recv_json(void *s)
     zmq_msg_init(&m);
     json_t *j = NULL;
     if (zmq_msg_recv(&m, s, ZMQ_DONTWAIT) >= 0) {
+        recv_bytes = zmq_msg_size(&m);
         j = json_loadb(zmq_msg_data(&m), zmq_msg_size(&m), 0, NULL);
         if (!j)
             die("unreadable message from musterd");
@@ -521,7 +526,7 @@ static int cmd_standup(int argc, char **argv)
     double *reply = calloc((size_t)repeats, sizeof(*reply));
     double *got = calloc((size_t)n, sizeof(*got));
     int64_t *page_id = calloc((size_t)n, sizeof(*page_id));
-    double heartbeat = 0;
+    double heartbeat = 0, page_bytes = 0;
     for (int r = 0; r < repeats; r++) {
         if (now_ms() - heartbeat > 8000) { /* sessions live 30 s after a listen */
             announce(ag, &x, n);
@@ -555,6 +560,7 @@ static int cmd_standup(int argc, char **argv)
                                      json_object_get(json_object_get(m, "result"), "ref")));
                     } else if (i < n && page && pop && !strcmp(pop, op) && !got[i]) {
                         got[i] = t;
+                        page_bytes += (double)recv_bytes;
                         page_id[i] = (int64_t)json_integer_value(json_object_get(page, "page_id"));
                         left--;
                     }
@@ -587,6 +593,7 @@ static int cmd_standup(int argc, char **argv)
     figure("standup_fanout_p99", percentile(fanout, (size_t)repeats, 99), "ms");
     figure("standup_first_page_p50", percentile(first, (size_t)repeats, 50), "ms");
     figure("standup_reply_p50", percentile(reply, (size_t)repeats, 50), "ms");
+    figure("standup_page_bytes", page_bytes / repeats / n, "bytes");
     for (int i = 0; i < n; i++)
         zmq_close(ag[i]);
     zmq_close(gold[0]);
@@ -754,6 +761,8 @@ static int cmd_pledge(int argc, char **argv)
 
 /* ---- feed fan-out ---- */
 
+static size_t event_bytes; /* the body of the last event a watcher read */
+
 /* Read everything a watcher has (its subscription is person.registered
  * only): the highest person id among the registrations, or 0 for none. */
 static int64_t watcher_read(void *sub, long long *last_seq, long *gaps)
@@ -771,6 +780,7 @@ static int64_t watcher_read(void *sub, long long *last_seq, long *gaps)
         if (zmq_msg_recv(&body, sub, 0) < 0)
             die("feed: a message without a body");
         json_t *j = json_loadb(zmq_msg_data(&body), zmq_msg_size(&body), 0, NULL);
+        event_bytes = zmq_msg_size(&body);
         long long seq = json_integer_value(json_object_get(j, "seq"));
         if (*last_seq > 0 && seq <= *last_seq)
             (*gaps)++; /* seq must grow (only one kind is subscribed: it jumps) */
@@ -899,6 +909,7 @@ static int cmd_feed(int argc, char **argv)
     figure("feed_first_watcher_p50", percentile(first, (size_t)changes, 50), "ms");
     figure("feed_any_watcher_p50", percentile(each, (size_t)changes * (size_t)n, 50), "ms");
     figure("feed_change_reply_p50", percentile(reply, (size_t)changes, 50), "ms");
+    figure("feed_event_bytes", (double)event_bytes, "bytes");
     figure("feed_out_of_order", (double)gaps, "events");
     for (int i = 0; i < n; i++)
         zmq_close(sub[i]);

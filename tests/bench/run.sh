@@ -7,8 +7,10 @@
 # stopped as the black-box tests do, tests/tool/daemon_run.sh, and read
 # through their tests/blackbox/db_lib.sh and plan_lib.sh), drives it
 # with mbench (tests/bench/bench.c: real ZeroMQ clients with CURVE keys),
-# then measures this machine's floors with ../shared/limits/run and prints
-# muster's figures beside them as ratios.  Every figure is one line
+# then measures this machine's floors with ../shared/limits/run (and, when
+# the standup and feed ran, the fan-out floor: fanout_floor.c sends their
+# messages to as many CURVE connections from a bare libzmq server) and
+# prints muster's figures beside them as ratios.  Every figure is one line
 # "name value unit"; lines starting with "#" explain.  Nothing here
 # asserts a timing: the targets are reported as met or missed.
 #
@@ -592,6 +594,17 @@ elif [ "$LIMITS" != none ]; then
     LIMITS_BUILD=$T/limits bash "$LIMITS" | while read -r name value; do
         fig "limit_$name" "$value" "per_s"
     done
+    # The fan-out floor (fanout_floor.c): the standup's and the feed's
+    # messages, of the sizes musterd's were in this run, sent by a bare
+    # libzmq server with CURVE to as many connections, timed as mbench
+    # times musterd's (only with the standup and feed scenarios).
+    page_bytes=$(awk '$1 == "standup_page_bytes" {print int($2)}' "$T/figures")
+    event_bytes=$(awk '$1 == "feed_event_bytes" {print int($2)}' "$T/figures")
+    if [ -n "$page_bytes" ] && [ -n "$event_bytes" ]; then
+        say "fan-out floor: $page_bytes bytes to $AGENCIES DEALERs, $event_bytes to $WATCHERS SUBs, CURVE, no work"
+        "$BUILD/fanout_floor" router "$AGENCIES" "$STANDUPS" "$page_bytes" | sed 's/^/limit_/' | tee -a "$T/figures"
+        "$BUILD/fanout_floor" pub "$WATCHERS" "$CHANGES" "$event_bytes" | sed 's/^/limit_/' | tee -a "$T/figures"
+    fi
 fi
 
 # ---- ratios and targets ----
@@ -641,6 +654,13 @@ awk -v persons="$PERSONS" -v agencies="$AGENCIES" -v watchers="$WATCHERS" \
             ratio("ratio_feed_p99_vs_zmq_round_trip", v["feed_last_watcher_p99"] / rtt, "round_trips",
                   sprintf("feed p99 to the last of %d watchers, in plain libzmq lockstep round trips", watchers))
         }
+        fr = "limit_fanout_floor_router_" agencies "_p50"; fp = "limit_fanout_floor_pub_" watchers "_p99"
+        if (core && v[fr] > 0)
+            ratio("ratio_standup_fanout_p50_vs_fanout_floor", v["standup_fanout_p50"] / v[fr], "x",
+                  sprintf("standup fan-out p50 / the same %d messages sent by a bare libzmq ROUTER with CURVE (1 = musterd adds nothing)", agencies))
+        if (core && v[fp] > 0)
+            ratio("ratio_feed_p99_vs_fanout_floor", v["feed_last_watcher_p99"] / v[fp], "x",
+                  sprintf("feed p99 / one event published to %d CURVE watchers by a bare libzmq PUB (musterd also registers the person first)", watchers))
         if (sql > 0 && load)
             ratio("ratio_underload_import_vs_sqlite_batch256", v["underload_import_persons_per_s"] / sql, "x",
                   "intake by person.import while Gold and duty work: persons/s / plain SQLite rows/s in transactions of 256")
@@ -708,13 +728,16 @@ awk -v persons="$PERSONS" -v agencies="$AGENCIES" -v watchers="$WATCHERS" \
         }
         if (curve > 0 && core) {
             need = 3 * agencies * 1000 / curve
+            fr = "limit_fanout_floor_router_" agencies "_p50"; fp = "limit_fanout_floor_pub_" watchers "_p99"
             target("standup_p50<=3x(agencies/zmq_curve_echo_rps)", v["standup_fanout_p50"] <= need,
-                   sprintf("%s ms to %d agencies vs %.1f ms allowed (%.0f CURVE echoes/s)",
-                           v["standup_fanout_p50"], agencies, need, curve))
+                   sprintf("%s ms to %d agencies vs %.1f ms allowed (%.0f CURVE echoes/s)%s",
+                           v["standup_fanout_p50"], agencies, need, curve,
+                           fr in v ? sprintf("; the bare transport alone took %s ms (fan-out floor p50)", v[fr]) : ""))
             need = 2 * watchers * 1000 / curve
             target("feed_p99<=2x(watchers/zmq_curve_echo_rps)", v["feed_last_watcher_p99"] <= need,
-                   sprintf("%s ms to %d watchers vs %.1f ms allowed; %s ms with %d persons stored",
-                           v["feed_last_watcher_p99"], watchers, need, v["feed_at_persons_last_watcher_p99"], persons))
+                   sprintf("%s ms to %d watchers vs %.1f ms allowed; %s ms with %d persons stored%s",
+                           v["feed_last_watcher_p99"], watchers, need, v["feed_at_persons_last_watcher_p99"], persons,
+                           fp in v ? sprintf("; the bare transport alone took %s ms (fan-out floor p99)", v[fp]) : ""))
         }
         if (core) {
             target("rss<=32MiB", v["rss_peak_with_persons"] <= 32,
