@@ -8,9 +8,11 @@
 # through their tests/blackbox/db_lib.sh and plan_lib.sh), drives it
 # with mbench (tests/bench/bench.c: real ZeroMQ clients with CURVE keys),
 # then measures this machine's floors with ../shared/limits/run (and, when
-# the standup and feed ran, the fan-out floor: fanout_floor.c sends their
-# messages to as many CURVE connections from a bare libzmq server) and
-# prints muster's figures beside them as ratios.  Every figure is one line
+# the core scenarios ran, the fan-out floor: fanout_floor.c sends the
+# standup's and the feed's messages to as many CURVE connections from a
+# bare libzmq server; and the SQL floor: musterd's own statements for a
+# registration, recorded by sqlrecord.c and replayed alone by sqlreplay.c)
+# and prints muster's figures beside them as ratios.  Every figure is one line
 # "name value unit"; lines starting with "#" explain.  Nothing here
 # asserts a timing: the targets are reported as met or missed.
 #
@@ -57,6 +59,8 @@
 #   many addresses while the duty manager's board is read and timed):
 #   BENCH_SELFREG_RATE [200] submissions/s, BENCH_SELFREG_SECONDS [20],
 #   BENCH_SELFREG_SOURCES [250] source addresses (127.0.1.x);
+#   BENCH_SQL_FLOOR_PERSONS [5000] registrations timed in the SQL floor
+#   (after BENCH_SCALE_WARMUP untimed; only with core)
 #   the floors always run unless LIMITS=none
 #   LIMITS=path/to/limits/run (default ../shared/limits/run beside the
 #   source tree; set LIMITS=none to skip the floors)
@@ -91,6 +95,7 @@ SCALE_INTAKE=${BENCH_SCALE_INTAKE:-5000}
 ROUNDS=${BENCH_SCALE_ROUNDS:-7}
 PAIR_PERSONS=${BENCH_SCALE_PAIR_PERSONS:-5000}
 WARM=${BENCH_SCALE_WARMUP:-1000}
+SQL_PERSONS=${BENCH_SQL_FLOOR_PERSONS:-5000}
 ONLY=" ${BENCH_ONLY:-core scale underload unread failover web selfreg} "
 WEB_SESSIONS=${BENCH_WEB_SESSIONS:-500}
 WEB_CHANGES=${BENCH_WEB_CHANGES:-20}
@@ -605,6 +610,34 @@ elif [ "$LIMITS" != none ]; then
         "$BUILD/fanout_floor" router "$AGENCIES" "$STANDUPS" "$page_bytes" | sed 's/^/limit_/' | tee -a "$T/figures"
         "$BUILD/fanout_floor" pub "$WATCHERS" "$CHANGES" "$event_bytes" | sed 's/^/limit_/' | tee -a "$T/figures"
     fi
+    # The SQL floor (only with durable intake): musterd's own statements
+    # for WARM + SQL_PERSONS registrations, recorded on a fresh database
+    # (sqlrecord.c, LD_PRELOAD) and replayed alone on another
+    # (sqlreplay.c: the same statements, values, savepoints and commits,
+    # no ZeroMQ, CURVE, JSON or routing), the last SQL_PERSONS timed; the
+    # median of 3 replays.
+    if grep -q '^intake_persons_per_s ' "$T/figures"; then
+        say "SQL floor: $((WARM + SQL_PERSONS)) registrations recorded, the last $SQL_PERSONS replayed alone"
+        DB=$T/sqlfloor.db
+        plain=("${WRAP[@]}")
+        WRAP+=("LD_PRELOAD=$BUILD/libsqlrecord.so" "MUSTER_SQL_RECORD=$T/sqlrecord")
+        start_daemon
+        qref=$(m incident standup --plan bench --level 1 --exercise --operation BENCH-SQL | head -n 1)
+        "$MBENCH" intake "$CONTROL" "$KEYS" "$qref" "$INTAKE_CLIENTS" "$INTAKE_WINDOW" \
+            "$((WARM + SQL_PERSONS))" >/dev/null
+        recorded=$T/sqlrecord.$PID
+        stop_daemon
+        WRAP=("${plain[@]}")
+        for i in 1 2 3; do
+            rm -f "$T/replay.db" "$T/replay.db-wal" "$T/replay.db-shm"
+            "${WRAP[@]}" "$BUILD/sqlreplay" "$T/replay.db" "$WARM" "$recorded" >"$T/replay.$i"
+        done
+        fig limit_sql_alone_persons_per_s "$(cat "$T"/replay.[123] |
+            awk '$1 == "sql_alone_persons_per_s" {print $2}' | sort -n | sed -n 2p)" persons/s
+        fig limit_sql_alone_persons_per_commit "$(awk '$1 == "sql_alone_persons_per_commit" {print $2}' \
+            "$T/replay.1")" persons
+        rm -f "$recorded" "$T"/replay.db*
+    fi
 fi
 
 # ---- ratios and targets ----
@@ -653,6 +686,13 @@ awk -v persons="$PERSONS" -v agencies="$AGENCIES" -v watchers="$WATCHERS" \
                   "the same per agency paged (under 1: the pages go out faster than one-at-a-time round trips)")
             ratio("ratio_feed_p99_vs_zmq_round_trip", v["feed_last_watcher_p99"] / rtt, "round_trips",
                   sprintf("feed p99 to the last of %d watchers, in plain libzmq lockstep round trips", watchers))
+        }
+        alone = v["limit_sql_alone_persons_per_s"]
+        if (core && alone > 0) {
+            ratio("ratio_sql_alone_rows_vs_sqlite_batch256", alone * v["intake_rows_per_person"] / sql, "x",
+                  "the SQL floor: the statements musterd steps for a registration, replayed with nothing else, in rows / plain SQLite rows/s in transactions of 256")
+            ratio("ratio_intake_vs_sql_alone", v["intake_persons_per_s"] / alone, "x",
+                  "durable intake / its own statements replayed alone (1 = musterd costs nothing beyond its SQL)")
         }
         fr = "limit_fanout_floor_router_" agencies "_p50"; fp = "limit_fanout_floor_pub_" watchers "_p99"
         if (core && v[fr] > 0)
@@ -721,10 +761,13 @@ awk -v persons="$PERSONS" -v agencies="$AGENCIES" -v watchers="$WATCHERS" \
         print "# targets"
         if (sql > 0 && core) {
             rows_s = v["intake_persons_per_s"] * v["intake_rows_per_person"]
+            alone = v["limit_sql_alone_persons_per_s"]
             target("intake_rows>=0.35xsqlite_batch256", rows_s >= 0.35 * sql,
-                   sprintf("%.0f persons/s x %s rows = %.0f rows/s = %.3fx, vs %.0f rows/s needed (%.0f persons/s over the first tenth)",
+                   sprintf("%.0f persons/s x %s rows = %.0f rows/s = %.3fx, vs %.0f rows/s needed (%.0f persons/s over the first tenth)%s",
                            v["intake_persons_per_s"], v["intake_rows_per_person"], rows_s, rows_s / sql,
-                           0.35 * sql, v["intake_persons_per_s_first_tenth"]))
+                           0.35 * sql, v["intake_persons_per_s_first_tenth"],
+                           alone > 0 ? sprintf("; its own statements replayed alone: %.0f persons/s = %.3fx", alone,
+                                               alone * v["intake_rows_per_person"] / sql) : ""))
         }
         if (curve > 0 && core) {
             need = 3 * agencies * 1000 / curve
