@@ -471,8 +471,12 @@ void planset_free(struct planset *set)
 {
     if (set == NULL)
         return;
-    for (size_t i = 0; i < set->count; i++)
+    for (size_t i = 0; i < set->count; i++) {
         plan_free(set->plans[i]);
+        if (set->json != NULL)
+            free(set->json[i]);
+    }
+    free(set->json);
     free(set->plans);
     free(set);
 }

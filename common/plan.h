@@ -480,6 +480,11 @@ json_t *plan_import_to_json(const struct plan_import *im);
 struct planset {
     struct plan **plans;
     size_t count;
+    /* each plan's JSON text (plan_to_json, compact), made at its first
+     * planset_plan_json and kept as long as the set: a standup freezes a
+     * copy of it with the incident, and the set never changes (a reload
+     * replaces it whole) */
+    char **json;
 };
 
 /* Returns 0 and sets *out when every file is valid; otherwise a negative
@@ -487,5 +492,9 @@ struct planset {
 int planset_load_dir(const char *dir, struct planset **out, struct plan_errors *errs);
 void planset_free(struct planset *set);
 const struct plan *planset_find(const struct planset *set, const char *id);
+/* The compact JSON text of plan, one of set's (what json_dumps of
+ * plan_to_json writes), made once for the set; NULL when plan is not in set
+ * or there is no memory. */
+const char *planset_plan_json(struct planset *set, const struct plan *plan);
 
 #endif

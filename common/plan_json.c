@@ -307,3 +307,20 @@ json_t *plan_to_json(const struct plan *plan)
         json_object_set_new(j, "exchange", exchange_to_json(&plan->exchange));
     return j;
 }
+
+const char *planset_plan_json(struct planset *set, const struct plan *plan)
+{
+    size_t i = 0;
+    while (i < set->count && set->plans[i] != plan)
+        i++;
+    if (i == set->count)
+        return NULL;
+    if (set->json == NULL && (set->json = calloc(set->count, sizeof(*set->json))) == NULL)
+        return NULL;
+    if (set->json[i] == NULL) {
+        json_t *j = plan_to_json(plan);
+        set->json[i] = j ? json_dumps(j, JSON_COMPACT) : NULL;
+        json_decref(j);
+    }
+    return set->json[i];
+}

@@ -125,9 +125,7 @@ static int standup_insert(struct cmd_ctx *c, const struct standup *su, const cha
 {
     char digest[INCIDENT_DIGEST_MAX];
     incident_digest(su->plan->source, su->plan->source_len, digest);
-    json_t *pj = plan_to_json(su->plan);
-    char *plan_json = json_dumps(pj, JSON_COMPACT);
-    json_decref(pj);
+    const char *plan_json = planset_plan_json(c->m->plans, su->plan); /* made once a plan */
     sqlite3_stmt *s = store_stmt(c->m->store, SQL_INSERT);
     int rc = (s && plan_json) ? 0 : -ENOMEM;
     store_generation_bump(c->m->store); /* a new incident's plan (frozen.c) */
@@ -149,7 +147,6 @@ static int standup_insert(struct cmd_ctx *c, const struct standup *su, const cha
     }
     if (rc == 0)
         rc = standup_insert_plan(c, su, *id, plan_json);
-    free(plan_json);
     return rc;
 }
 

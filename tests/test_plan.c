@@ -3120,6 +3120,24 @@ static void test_planset_dir(void **state)
     assert_string_equal(set->plans[1]->id, "beta");
     assert_ptr_equal(planset_find(set, "beta"), set->plans[1]);
     assert_null(planset_find(set, "gamma"));
+    /* Each plan's JSON text, made once for the set: what plan_to_json
+     * dumps, the same text at every later call, none for a plan of
+     * another set. */
+    for (size_t i = 0; i < set->count; i++) {
+        json_t *j = plan_to_json(set->plans[i]);
+        char *dumped = json_dumps(j, JSON_COMPACT);
+        const char *text = planset_plan_json(set, set->plans[i]);
+        assert_non_null(text);
+        assert_string_equal(text, dumped);
+        assert_ptr_equal(planset_plan_json(set, set->plans[i]), text);
+        free(dumped);
+        json_decref(j);
+    }
+    struct planset other = {set->plans, 1, NULL};
+    assert_non_null(planset_plan_json(&other, set->plans[0]));
+    assert_null(planset_plan_json(&other, set->plans[1]));
+    free(other.json[0]);
+    free(other.json);
     planset_free(set);
 
     /* a duplicate id and a broken file: all errors, no set */
