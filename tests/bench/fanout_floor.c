@@ -15,7 +15,9 @@
  *           server publishes one event in two frames (the kind, then a body
  *           of BYTES), as musterd's feed does.
  * A round is timed from the trigger's send to the last of the N receiving
- * its message.  Prints "fanout_floor_MODE_N_p50 V ms" and _p99, _first_p50.
+ * its message (each body starts with the round's tag: a join's message
+ * that arrives late is not counted as the round's).  Prints "fanout_floor_MODE_N_p50 V ms" and
+ * _p99, _first_p50.
  *
  * usage: fanout_floor router|pub N ROUNDS BYTES */
 #define _GNU_SOURCE
@@ -33,6 +35,7 @@
 
 #define WAIT_MS 60000.0
 #define JOIN_STEP 32 /* connections pending a handshake at once, as mbench */
+#define TAG 4        /* bytes of a round's tag, at the start of each body */
 
 static char server_pub[41], server_sec[41];
 
@@ -87,8 +90,9 @@ static void *server_socket(void *ctx, int type)
     return s;
 }
 
-/* Answers every DEALER's hello, and on a trigger ("R" or "P") sends one
- * message to every DEALER that said hello, or publishes one event. */
+/* Answers every DEALER's hello, and on a trigger ("R" or "P", then a tag
+ * of TAG bytes) sends one message to every DEALER that said hello, or
+ * publishes one event, the body starting with the trigger's tag. */
 static void serve(int n, size_t bytes, int ready_fd)
 {
     void *ctx = zmq_ctx_new();
@@ -126,12 +130,14 @@ static void serve(int n, size_t bytes, int ready_fd)
             }
             zmq_send(router, id, (size_t)il, ZMQ_SNDMORE);
             zmq_send(router, "ok", 2, 0);
-        } else if (msg[0] == 'R') { /* a standup: one message to each */
+        } else if (msg[0] == 'R' && ml == 1 + TAG) { /* a standup: one message to each */
+            memcpy(body, msg + 1, TAG);
             for (int i = 0; i < known; i++) {
                 zmq_send(router, ids[i], id_len[i], ZMQ_SNDMORE);
                 zmq_send(router, body, bytes, 0);
             }
-        } else if (msg[0] == 'P') { /* a feed event: kind, then body */
+        } else if (msg[0] == 'P' && ml == 1 + TAG) { /* a feed event: kind, then body */
+            memcpy(body, msg + 1, TAG);
             zmq_send(pub, "person.registered", 17, ZMQ_SNDMORE);
             zmq_send(pub, body, bytes, 0);
         }
@@ -168,8 +174,9 @@ static void watch(void *s, int i)
         die("epoll");
 }
 
-/* Drain socket s: how many whole messages (the last frame of each) it had. */
-static int drain(void *s)
+/* Drain socket s: how many whole messages it had whose body (the last
+ * frame) starts with tag (NULL: any). */
+static int drain(void *s, const char *tag)
 {
     int got = 0;
     for (;;) {
@@ -181,7 +188,8 @@ static int drain(void *s)
                 die("recv");
             return got;
         }
-        got += !zmq_msg_more(&m);
+        got += !zmq_msg_more(&m) &&
+               (!tag || (zmq_msg_size(&m) >= TAG && !memcmp(zmq_msg_data(&m), tag, TAG)));
         zmq_msg_close(&m);
     }
 }
@@ -212,7 +220,7 @@ int main(int argc, char **argv)
     }
     int router_mode = !strcmp(argv[1], "router"), n = atoi(argv[2]), rounds = atoi(argv[3]);
     size_t bytes = (size_t)atol(argv[4]);
-    if (n < 1 || rounds < 1 || bytes < 1 || zmq_curve_keypair(server_pub, server_sec) != 0) {
+    if (n < 1 || rounds < 1 || bytes < TAG || zmq_curve_keypair(server_pub, server_sec) != 0) {
         fprintf(stderr, "fanout_floor: bad arguments, or no CURVE in libzmq\n");
         return 2;
     }
@@ -270,13 +278,13 @@ int main(int argc, char **argv)
                 zmq_send(s[connected], "HA", 2, 0);
         }
         if (!router_mode)
-            zmq_send(s[n], "P", 1, 0);
+            zmq_send(s[n], "Pjoin", 1 + TAG, 0);
         double until = now_ms() + (router_mode ? 1000 : 100);
         while (joined < connected && now_ms() < until) {
             int k = wait_any(n + 1, ready, 50);
             for (int j = 0; j < k; j++) {
                 int i = ready[j];
-                if (drain(s[i]) && i < n && !got[i]) {
+                if (drain(s[i], NULL) && i < n && !got[i]) {
                     got[i] = 1;
                     joined++;
                 }
@@ -290,16 +298,18 @@ int main(int argc, char **argv)
     }
     for (int r = 0; r < rounds; r++) {
         for (int i = 0; i <= n; i++) /* nothing left over from the join */
-            drain(s[i]);
+            drain(s[i], NULL);
         memset(got, 0, (size_t)n * sizeof(*got));
         int left = n;
         double t0 = now_ms();
-        zmq_send(s[n], router_mode ? "R" : "P", 1, 0);
+        char trigger[1 + TAG + 1];
+        snprintf(trigger, sizeof(trigger), "%c%04d", router_mode ? 'R' : 'P', r % 10000);
+        zmq_send(s[n], trigger, 1 + TAG, 0);
         while (left > 0 && now_ms() - t0 < WAIT_MS) {
             int k = wait_any(n + 1, ready, 1000);
             for (int j = 0; j < k; j++) {
                 int i = ready[j];
-                if (drain(s[i]) && i < n && !got[i]) {
+                if (drain(s[i], trigger + 1) && i < n && !got[i]) {
                     got[i] = now_ms();
                     left--;
                 }
