@@ -252,37 +252,36 @@ static const char *referral_provider(const struct plan *plan, const struct plan_
     return hub ? hub : pw->provider;
 }
 
-/* Tell of referral rid (of person_id, on pathway pw) in state; the
- * person's facts are read again (a promotion is another person's). */
-static int news(struct muster *m, struct outbox *ob, int64_t person_id, int64_t rid,
-                const struct plan_pathway *pw, const char *state, int64_t now)
+/* Tell of referral rid (of person_id, whose facts are f, on pathway pw)
+ * in state. */
+static int news(struct muster *m, struct outbox *ob, const struct facts *f, int64_t person_id,
+                int64_t rid, const struct plan_pathway *pw, const char *state, int64_t now)
 {
-    struct facts f;
-    int rc = facts_load(m, person_id, &f);
-    const struct plan *plan = rc == 0 ? frozen_plan(m, f.incident_id) : NULL;
-    if (rc == 0 && !plan)
-        rc = -ENOENT;
-    if (rc != 0)
-        return rc;
-    struct referral_news n = {.incident_id = f.incident_id,
+    const struct plan *plan = frozen_plan(m, f->incident_id);
+    if (!plan)
+        return -ENOENT;
+    struct referral_news n = {.incident_id = f->incident_id,
                               .person_id = person_id,
                               .referral_id = rid,
-                              .ref = f.ref,
+                              .ref = f->ref,
                               .state = state,
-                              .category = f.category,
-                              .language = f.language,
-                              .home_area = pw->out_of_area ? f.home_area : "",
-                              .urgent = f.rp.urgent,
-                              .interpreter = f.interpreter,
+                              .category = f->category,
+                              .language = f->language,
+                              .home_area = pw->out_of_area ? f->home_area : "",
+                              .urgent = f->rp.urgent,
+                              .interpreter = f->interpreter,
                               .pathway = pw};
-    n.provider = referral_provider(plan, pw, f.home_area, &n.handoff);
+    n.provider = referral_provider(plan, pw, f->home_area, &n.handoff);
     return persons_referral_news(m, ob, plan, &n, now);
 }
 
+/* A promotion is another person's: their facts are read first. */
 static int promoted_news(struct muster *m, struct outbox *ob, int64_t person_id, int64_t rid,
                          const struct plan_pathway *pw, int64_t now)
 {
-    return news(m, ob, person_id, rid, pw, "promoted", now);
+    struct facts f;
+    int rc = facts_load(m, person_id, &f);
+    return rc ? rc : news(m, ob, &f, person_id, rid, pw, "promoted", now);
 }
 
 /* Give freed places of pathway pw to the urgent persons held on it, then
@@ -358,7 +357,7 @@ static int referral_insert(struct muster *m, struct outbox *ob, int64_t person_i
     if (rc == 0)
         rc = pathway_count(m, ob, f->incident_id, pw->id, state, 1);
     if (rc == 0 && (!strcmp(state, "referred") || !strcmp(state, "held_urgent")))
-        rc = news(m, ob, person_id, rid, pw, state, now);
+        rc = news(m, ob, f, person_id, rid, pw, state, now); /* nothing it reads has changed */
     return rc;
 }
 
