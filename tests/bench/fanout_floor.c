@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -234,6 +235,9 @@ int main(int argc, char **argv)
     if (child < 0)
         return 1;
     if (child == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlives the client, however it ends */
+        if (getppid() == 1)
+            _exit(1);
         close(pipefd[0]);
         serve(n, bytes, pipefd[1]);
         _exit(0);

@@ -221,6 +221,7 @@ WRAP=(/usr/bin/env)
 if [ "${BENCH_UNIT_ENV:-1}" = 1 ]; then
     WRAP+=($(sed -n 's/^Environment=\(GLIBC_TUNABLES=.*\)/\1/p' "$SRC/systemd/musterd.service"))
 fi
+UNIT_ENV=("${WRAP[@]}") # the environment alone (the SQL floor's record and replay)
 if [ "${BENCH_SCANS:-0}" = 1 ]; then # every SQL text musterd prepares, for scans.sh
     WRAP+=("LD_PRELOAD=$BUILD/libsqltrace.so" "MUSTER_SQL_TRACE=$T/sql.trace")
 fi
@@ -603,12 +604,18 @@ elif [ "$LIMITS" != none ]; then
     # messages, of the sizes musterd's were in this run, sent by a bare
     # libzmq server with CURVE to as many connections, timed as mbench
     # times musterd's (only with the standup and feed scenarios).
+    # A floor that fails is said, and the run goes on to its ratios.
     page_bytes=$(awk '$1 == "standup_page_bytes" {print int($2)}' "$T/figures")
     event_bytes=$(awk '$1 == "feed_event_bytes" {print int($2)}' "$T/figures")
-    if [ -n "$page_bytes" ] && [ -n "$event_bytes" ]; then
+    if [ "${page_bytes:-0}" -ge 4 ] && [ "${event_bytes:-0}" -ge 4 ]; then
         say "fan-out floor: $page_bytes bytes to $AGENCIES DEALERs, $event_bytes to $WATCHERS SUBs, CURVE, no work"
-        "$BUILD/fanout_floor" router "$AGENCIES" "$STANDUPS" "$page_bytes" | sed 's/^/limit_/' | tee -a "$T/figures"
-        "$BUILD/fanout_floor" pub "$WATCHERS" "$CHANGES" "$event_bytes" | sed 's/^/limit_/' | tee -a "$T/figures"
+        for mode in "router $AGENCIES $STANDUPS $page_bytes" "pub $WATCHERS $CHANGES $event_bytes"; do
+            if "$BUILD/fanout_floor" $mode >"$T/fanout.out"; then
+                sed 's/^/limit_/' "$T/fanout.out" | tee -a "$T/figures"
+            else
+                say "fan-out floor ($mode) failed: no figure"
+            fi
+        done
     fi
     # The SQL floor (only with durable intake): musterd's own statements
     # for WARM + SQL_PERSONS registrations, recorded on a fresh database
@@ -619,23 +626,31 @@ elif [ "$LIMITS" != none ]; then
     if grep -q '^intake_persons_per_s ' "$T/figures"; then
         say "SQL floor: $((WARM + SQL_PERSONS)) registrations recorded, the last $SQL_PERSONS replayed alone"
         DB=$T/sqlfloor.db
-        plain=("${WRAP[@]}")
-        WRAP+=("LD_PRELOAD=$BUILD/libsqlrecord.so" "MUSTER_SQL_RECORD=$T/sqlrecord")
+        saved=("${WRAP[@]}") # (without BENCH_SCANS's shim: one LD_PRELOAD at a time)
+        WRAP=("${UNIT_ENV[@]}" "LD_PRELOAD=$BUILD/libsqlrecord.so" "MUSTER_SQL_RECORD=$T/sqlrecord")
         start_daemon
         qref=$(m incident standup --plan bench --level 1 --exercise --operation BENCH-SQL | head -n 1)
         "$MBENCH" intake "$CONTROL" "$KEYS" "$qref" "$INTAKE_CLIENTS" "$INTAKE_WINDOW" \
             "$((WARM + SQL_PERSONS))" >/dev/null
         recorded=$T/sqlrecord.$PID
         stop_daemon
-        WRAP=("${plain[@]}")
+        WRAP=("${saved[@]}")
+        replays=0
         for i in 1 2 3; do
             rm -f "$T/replay.db" "$T/replay.db-wal" "$T/replay.db-shm"
-            "${WRAP[@]}" "$BUILD/sqlreplay" "$T/replay.db" "$WARM" "$recorded" >"$T/replay.$i"
+            if "${UNIT_ENV[@]}" "$BUILD/sqlreplay" "$T/replay.db" "$WARM" "$recorded" >"$T/replay.$i"; then
+                replays=$((replays + 1))
+            else
+                say "SQL floor: replay $i failed (see $T/replay.$i): no figure"
+                break
+            fi
         done
-        fig limit_sql_alone_persons_per_s "$(cat "$T"/replay.[123] |
-            awk '$1 == "sql_alone_persons_per_s" {print $2}' | sort -n | sed -n 2p)" persons/s
-        fig limit_sql_alone_persons_per_commit "$(awk '$1 == "sql_alone_persons_per_commit" {print $2}' \
-            "$T/replay.1")" persons
+        if [ "$replays" = 3 ]; then
+            fig limit_sql_alone_persons_per_s "$(cat "$T"/replay.[123] |
+                awk '$1 == "sql_alone_persons_per_s" {print $2}' | sort -n | sed -n 2p)" persons/s
+            fig limit_sql_alone_persons_per_commit "$(awk '$1 == "sql_alone_persons_per_commit" {print $2}' \
+                "$T/replay.1")" persons
+        fi
         rm -f "$recorded" "$T"/replay.db*
     fi
 fi
@@ -692,7 +707,7 @@ awk -v persons="$PERSONS" -v agencies="$AGENCIES" -v watchers="$WATCHERS" \
             ratio("ratio_sql_alone_rows_vs_sqlite_batch256", alone * v["intake_rows_per_person"] / sql, "x",
                   "the SQL floor: the statements musterd steps for a registration, replayed with nothing else, in rows / plain SQLite rows/s in transactions of 256")
             ratio("ratio_intake_vs_sql_alone", v["intake_persons_per_s"] / alone, "x",
-                  "durable intake / its own statements replayed alone (1 = musterd costs nothing beyond its SQL)")
+                  "durable intake / its own statements replayed alone (1 = all of musterd time is its statements)")
         }
         fr = "limit_fanout_floor_router_" agencies "_p50"; fp = "limit_fanout_floor_pub_" watchers "_p99"
         if (core && v[fr] > 0)
@@ -775,12 +790,12 @@ awk -v persons="$PERSONS" -v agencies="$AGENCIES" -v watchers="$WATCHERS" \
             target("standup_p50<=3x(agencies/zmq_curve_echo_rps)", v["standup_fanout_p50"] <= need,
                    sprintf("%s ms to %d agencies vs %.1f ms allowed (%.0f CURVE echoes/s)%s",
                            v["standup_fanout_p50"], agencies, need, curve,
-                           fr in v ? sprintf("; the bare transport alone took %s ms (fan-out floor p50)", v[fr]) : ""))
+                           v[fr] > 0 ? sprintf("; the bare transport alone took %s ms (fan-out floor p50)", v[fr]) : ""))
             need = 2 * watchers * 1000 / curve
             target("feed_p99<=2x(watchers/zmq_curve_echo_rps)", v["feed_last_watcher_p99"] <= need,
                    sprintf("%s ms to %d watchers vs %.1f ms allowed; %s ms with %d persons stored%s",
                            v["feed_last_watcher_p99"], watchers, need, v["feed_at_persons_last_watcher_p99"], persons,
-                           fp in v ? sprintf("; the bare transport alone took %s ms (fan-out floor p99)", v[fp]) : ""))
+                           v[fp] > 0 ? sprintf("; the bare transport alone took %s ms (fan-out floor p99)", v[fp]) : ""))
         }
         if (core) {
             target("rss<=32MiB", v["rss_peak_with_persons"] <= 32,

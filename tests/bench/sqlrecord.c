@@ -10,7 +10,7 @@
  * is recorded, as the replay makes the same inner calls itself.
  *
  * One line a call; texts and blobs in hexadecimal:
- *   P stmt db sql      S stmt     R stmt     C stmt     F stmt
+ *   P stmt db sql      S stmt result      R stmt     C stmt     F stmt
  *   E db sql           B stmt index i|d|n|t|b [value]
  */
 #define _GNU_SOURCE
@@ -144,15 +144,19 @@ int sqlite3_bind_text(sqlite3_stmt *s, int i, const char *v, int n, void (*d)(vo
 int sqlite3_bind_blob(sqlite3_stmt *s, int i, const void *v, int n, void (*d)(void *))
 {
     REAL(sqlite3_bind_blob);
-    line(v, v ? n : 0, "B %p %d b ", (void *)s, i);
+    if (v == NULL)
+        line(NULL, 0, "B %p %d n", (void *)s, i);
+    else
+        line(v, n, "B %p %d b ", (void *)s, i);
     return real_sqlite3_bind_blob(s, i, v, n, d);
 }
 
 int sqlite3_step(sqlite3_stmt *s)
 {
     REAL(sqlite3_step);
-    line(NULL, 0, "S %p", (void *)s);
-    return real_sqlite3_step(s);
+    int rc = real_sqlite3_step(s);
+    line(NULL, 0, "S %p %d", (void *)s, rc); /* the result, for the replay to compare */
+    return rc;
 }
 
 int sqlite3_reset(sqlite3_stmt *s)
