@@ -3,8 +3,9 @@
 # the disk is short (a threshold above what it has, then a full tmpfs as
 # bb_diskfull.sh makes one), when the loop stalled (musterd stopped with
 # SIGSTOP for four seconds: its next second comes three late, the limit is
-# two; asked on a session held open through the stall), and when musterd is down.  A key of an agency in no plan asks too,
-# and may do nothing that matters.
+# two; asked on a session held open through the stall), and when musterd
+# is down.  A key of an agency in no plan asks too, and may do nothing that
+# matters.
 . "$(dirname "$0")/lib.sh"
 
 health() { # ARGS...: muster health; its exit status in RC, its output in OUT
