@@ -198,6 +198,19 @@ int store_reply_put(struct store *st, const char *principal, const char *req_id,
 /* Audit trail: one row per state change or refusal (audit.h). */
 int store_audit_add(struct store *st, const struct audit_row *a);
 
+/* The feed events the stand-down report reads by incident (its timeline
+ * and who did what), as the condition of their index, events_report
+ * (migration 29).  A query uses that index only when its WHERE holds this
+ * same expression, so the report's statements say it, word for word.
+ * Never edited: events of another kind need a new index in a new
+ * migration.  Spelled as comparisons, not IN: an IN list is built into a
+ * temporary table at each insert into events. */
+#define EVENTS_REPORT_KINDS                                                                        \
+    "(kind = 'agency.acknowledged' OR kind = 'agency.repaged' OR kind = 'agency.unreachable'"      \
+    " OR kind = 'incident.amended' OR kind = 'incident.closed' OR kind = 'incident.level'"         \
+    " OR kind = 'incident.standdown' OR kind = 'incident.standup' OR kind = 'person.breach'"       \
+    " OR kind = 'staffing.ask' OR kind = 'staffing.pledge')"
+
 /* The target of the audit row of an attempt to acknowledge by code. */
 #define STORE_AUDIT_ACK_CODE "ack code"
 

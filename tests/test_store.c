@@ -360,9 +360,13 @@ static void test_wrong_codes(void **state)
     " CREATE INDEX pages_ack_due ON pages (ack_due_at) WHERE state = 'paging'"                     \
     " AND alarm_id IS NULL;"
 
+/* ... from 29 (what the report and person.show read, by index) to 28. */
+#define UNDO_29                                                                                    \
+    " DROP INDEX events_report; DROP INDEX alarms_incident; DROP INDEX duplicates_matches;"
+
 #define UNDO_TO_10                                                                                 \
-    UNDO_28 UNDO_27 UNDO_26 UNDO_25 UNDO_24 UNDO_23 UNDO_22 UNDO_21 UNDO_20 UNDO_19 UNDO_18        \
-        UNDO_17 UNDO_16 UNDO_15 UNDO_14 UNDO_13 UNDO_12 UNDO_11
+    UNDO_29 UNDO_28 UNDO_27 UNDO_26 UNDO_25 UNDO_24 UNDO_23 UNDO_22 UNDO_21 UNDO_20 UNDO_19        \
+        UNDO_18 UNDO_17 UNDO_16 UNDO_15 UNDO_14 UNDO_13 UNDO_12 UNDO_11
 
 /* Migration 7 computes the name key of persons stored before it again, so
  * a look-alike registered after the upgrade is still found. */
@@ -607,6 +611,47 @@ static struct store *incidents_migrated(const char *file, int n, const char *und
     return st;
 }
 
+/* Each plan (EXPLAIN QUERY PLAN) seeks[i][0]'s first row names the index
+ * seeks[i][1]. */
+static void assert_seeks(struct store *st, const char *const seeks[][2], size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_stmt *s = store_stmt(st, seeks[i][0]);
+        assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+        assert_non_null(strstr((const char *)sqlite3_column_text(s, 3), seeks[i][1]));
+        sqlite3_reset(s);
+    }
+}
+
+/* Migration 29 indexes what the stand-down report reads by incident and
+ * person.show by person: the report's feed events (only their kinds, so
+ * a registration's three events add no index entries), alarms by
+ * incident, possible duplicates by the person matched.  The statements
+ * written with EVENTS_REPORT_KINDS seek through it. */
+static void test_report_indexes(void **state)
+{
+    struct store *st = incidents_migrated("v28.db", 2, UNDO_29 "PRAGMA user_version = 28;");
+    sqlite3_stmt *s = store_stmt(st, "SELECT sql FROM sqlite_master WHERE name = 'events_report'");
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_non_null(strstr((const char *)sqlite3_column_text(s, 0), EVENTS_REPORT_KINDS));
+    sqlite3_reset(s);
+    const char *seeks[][2] = {
+        {"EXPLAIN QUERY PLAN SELECT at, body FROM events WHERE incident_id = 1 "
+         "AND " EVENTS_REPORT_KINDS
+         " AND kind IN ('incident.standup', 'person.breach') ORDER BY seq",
+         "events_report"},
+        {"EXPLAIN QUERY PLAN SELECT at FROM events WHERE incident_id = 2 AND " EVENTS_REPORT_KINDS
+         " AND kind = 'staffing.pledge'",
+         "events_report"},
+        {"EXPLAIN QUERY PLAN SELECT id FROM alarms WHERE incident_id = 1 ORDER BY id",
+         "alarms_incident"},
+        {"EXPLAIN QUERY PLAN SELECT person_id FROM duplicates WHERE matches_id = 7",
+         "duplicates_matches"},
+    };
+    assert_seeks(st, seeks, sizeof(seeks) / sizeof(seeks[0]));
+    store_close(st);
+}
+
 /* Migration 10 gives incidents stood up before it the frozen plan values
  * SQL needs as columns, read once from their JSON copy: later renaming or
  * removing a field of that copy changes nothing. */
@@ -637,11 +682,11 @@ static void test_frozen_columns_backfill(void **state)
  * of the incidents row into incident_plans, unchanged. */
 static void test_incident_plans_split(void **state)
 {
-    struct store *st =
-        incidents_migrated("v26.db", 1,
-                           UNDO_28 UNDO_27 "UPDATE incidents SET plan_source = 'plan: text',"
-                                           " plan_json = '{\"id\":\"s\"}' WHERE id = 1;"
-                                           "PRAGMA user_version = 26;");
+    struct store *st = incidents_migrated("v26.db", 1,
+                                          UNDO_29 UNDO_28 UNDO_27
+                                          "UPDATE incidents SET plan_source = 'plan: text',"
+                                          " plan_json = '{\"id\":\"s\"}' WHERE id = 1;"
+                                          "PRAGMA user_version = 26;");
     sqlite3_stmt *s =
         store_stmt(st, "SELECT incident_id, plan_source, plan_json,"
                        " (SELECT COUNT(*) FROM pragma_table_info('incidents')"
@@ -664,7 +709,7 @@ static void test_incident_plans_split(void **state)
  * incident's persons in id order still comes without a sort. */
 static void test_unread_index_entries(void **state)
 {
-    struct store *st = incidents_migrated("v27.db", 1, UNDO_28 "PRAGMA user_version = 27;");
+    struct store *st = incidents_migrated("v27.db", 1, UNDO_29 UNDO_28 "PRAGMA user_version = 27;");
     sqlite3_stmt *s = store_stmt(st, "SELECT name, sql FROM sqlite_master WHERE name IN"
                                      " ('persons_ext', 'pages_ack_due') ORDER BY name");
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
@@ -689,12 +734,7 @@ static void test_unread_index_entries(void **state)
          " OFFSET 100",
          "persons_incident"},
     };
-    for (size_t i = 0; i < sizeof(seeks) / sizeof(seeks[0]); i++) {
-        s = store_stmt(st, seeks[i][0]);
-        assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-        assert_non_null(strstr((const char *)sqlite3_column_text(s, 3), seeks[i][1]));
-        sqlite3_reset(s);
-    }
+    assert_seeks(st, seeks, sizeof(seeks) / sizeof(seeks[0]));
     store_close(st);
 }
 
@@ -759,9 +799,9 @@ static void test_recovery_backfill(void **state)
                        " due_at INTEGER NOT NULL, instrument TEXT NOT NULL, state TEXT NOT NULL,"
                        " PRIMARY KEY (person_id, due_at, instrument)) WITHOUT ROWID;"
                        "INSERT INTO rescreens VALUES (1, 100, 'tsq', 'due'), (1, 200, 'tsq',"
-                       " 'pending'), (2, 300, 'tsq', 'pending');" UNDO_28 UNDO_27 UNDO_26 UNDO_25
-                           UNDO_24 UNDO_23 UNDO_22 UNDO_21 UNDO_20 UNDO_19 UNDO_18 UNDO_17 UNDO_16
-                               UNDO_15 UNDO_14 UNDO_13 "PRAGMA user_version = 12;"),
+                       " 'pending'), (2, 300, 'tsq', 'pending');" UNDO_29 UNDO_28 UNDO_27 UNDO_26
+                           UNDO_25 UNDO_24 UNDO_23 UNDO_22 UNDO_21 UNDO_20 UNDO_19 UNDO_18 UNDO_17
+                               UNDO_16 UNDO_15 UNDO_14 UNDO_13 "PRAGMA user_version = 12;"),
         0);
     assert_int_equal(store_commit(st), 0);
     store_close(st);
@@ -799,9 +839,9 @@ static void test_contacts_backfill(void **state)
                        " registered_by, referral_due_at, safe_contact) VALUES (1, 1, 'survivor',"
                        " 'given', 0, 'x', 0, '{\"channels\":[\"sms\"],\"note\":\"n\"}');"
                        "INSERT INTO contacts (person_id, at, by, outcome, slot, note) VALUES"
-                       " (1, 5, 'intake', 'no_answer', 'morning', 'vm');" UNDO_28 UNDO_27 UNDO_26
-                           UNDO_25 UNDO_24 UNDO_23 UNDO_22 UNDO_21 UNDO_20 UNDO_19 UNDO_18 UNDO_17
-                               UNDO_16 UNDO_15 UNDO_14 "PRAGMA user_version = 13;"),
+                       " (1, 5, 'intake', 'no_answer', 'morning', 'vm');" UNDO_29 UNDO_28 UNDO_27
+                           UNDO_26 UNDO_25 UNDO_24 UNDO_23 UNDO_22 UNDO_21 UNDO_20 UNDO_19 UNDO_18
+                               UNDO_17 UNDO_16 UNDO_15 UNDO_14 "PRAGMA user_version = 13;"),
         0);
     assert_int_equal(store_commit(st), 0);
     store_close(st);
@@ -837,8 +877,8 @@ static void test_asks_rounds(void **state)
         store_exec(st, "INSERT INTO shifts VALUES (1, 1, 'day-2026-12-01', 'day', 'Day', 0, 9);"
                        "INSERT INTO coverage (shift_id, role, required) VALUES (1, 'isva', 2);"
                        "INSERT INTO asks (incident_id, shift_id, role, agency_id, short, state,"
-                       " created_at) VALUES (1, 1, 'isva', 'rc', 2, 'covered', 5);" UNDO_28 UNDO_27
-                           UNDO_26 UNDO_25 UNDO_24 UNDO_23 UNDO_22 UNDO_21 UNDO_20 UNDO_19
+                       " created_at) VALUES (1, 1, 'isva', 'rc', 2, 'covered', 5);" UNDO_29 UNDO_28
+                           UNDO_27 UNDO_26 UNDO_25 UNDO_24 UNDO_23 UNDO_22 UNDO_21 UNDO_20 UNDO_19
                        "PRAGMA user_version = 18;"),
         0);
     assert_int_equal(store_commit(st), 0);
@@ -893,6 +933,7 @@ int main(void)
         cmocka_unit_test(test_frozen_columns_backfill),
         cmocka_unit_test(test_incident_plans_split),
         cmocka_unit_test(test_unread_index_entries),
+        cmocka_unit_test(test_report_indexes),
         cmocka_unit_test(test_given_at_backfill),
         cmocka_unit_test(test_recovery_backfill),
         cmocka_unit_test(test_contacts_backfill),
