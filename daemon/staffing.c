@@ -102,7 +102,7 @@ int staffing_ledger_add(struct muster *m, struct outbox *ob, const struct staffi
 
 static const char SQL_EXPIRE[] =
     "UPDATE asks SET state = 'expired', closed_at = ?1 WHERE state = 'open'"
-    " AND shift_id IN (SELECT id FROM shifts WHERE ends_at <= ?1) RETURNING id";
+    " AND (SELECT ends_at FROM shifts WHERE id = asks.shift_id) <= ?1 RETURNING id";
 static const char SQL_COVERED[] =
     "UPDATE asks SET state = 'covered', closed_at = ?1 WHERE state = 'open' AND ("
     " (SELECT required - pledged FROM coverage c WHERE c.shift_id = asks.shift_id"

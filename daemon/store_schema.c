@@ -682,10 +682,12 @@ static const char *const migrations[] = {
      * holds only the kinds the report reads (EVENTS_REPORT_KINDS): the
      * three events of each registration are not in it, so intake writes
      * no more.  Alarms are read by incident for the report, a person's
-     * possible duplicates from both sides (matches_id) for person.show. */
+     * possible duplicates from both sides (matches_id) for person.show,
+     * the pages of a staffing ask (never a notice's) when it closes. */
     "CREATE INDEX events_report ON events (incident_id, kind) WHERE " EVENTS_REPORT_KINDS ";"
     "CREATE INDEX alarms_incident ON alarms (incident_id);"
-    "CREATE INDEX duplicates_matches ON duplicates (matches_id);",
+    "CREATE INDEX duplicates_matches ON duplicates (matches_id);"
+    "CREATE INDEX pages_ask ON pages (ask_id) WHERE ask_id IS NOT NULL;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

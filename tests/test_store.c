@@ -362,7 +362,8 @@ static void test_wrong_codes(void **state)
 
 /* ... from 29 (what the report and person.show read, by index) to 28. */
 #define UNDO_29                                                                                    \
-    " DROP INDEX events_report; DROP INDEX alarms_incident; DROP INDEX duplicates_matches;"
+    " DROP INDEX events_report; DROP INDEX alarms_incident; DROP INDEX duplicates_matches;"        \
+    " DROP INDEX pages_ask;"
 
 #define UNDO_TO_10                                                                                 \
     UNDO_29 UNDO_28 UNDO_27 UNDO_26 UNDO_25 UNDO_24 UNDO_23 UNDO_22 UNDO_21 UNDO_20 UNDO_19        \
@@ -647,6 +648,7 @@ static void test_report_indexes(void **state)
          "alarms_incident"},
         {"EXPLAIN QUERY PLAN SELECT person_id FROM duplicates WHERE matches_id = 7",
          "duplicates_matches"},
+        {"EXPLAIN QUERY PLAN SELECT id FROM pages WHERE ask_id = 3", "pages_ask"},
     };
     assert_seeks(st, seeks, sizeof(seeks) / sizeof(seeks[0]));
     store_close(st);
