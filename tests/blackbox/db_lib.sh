@@ -152,13 +152,10 @@ db_file_damage() {
 }
 
 # db_unmigrate_last: $DB as the schema before the last migration had it
-# (musterd stopped): migration 28's partial indexes whole again, the
-# version one less.
+# (musterd stopped): migration 29's indexes dropped, the version one less.
 db_unmigrate_last() {
-    q "DROP INDEX persons_ext;
-       CREATE INDEX persons_ext ON persons (incident_id, external_ref);
-       DROP INDEX pages_ack_due;
-       CREATE INDEX pages_ack_due ON pages (ack_due_at) WHERE state = 'paging' AND alarm_id IS NULL;
+    q "DROP INDEX events_report; DROP INDEX alarms_incident; DROP INDEX duplicates_matches;
+       DROP INDEX pages_ask;
        PRAGMA user_version = $(($(db_file_version "$DB") - 1))"
 }
 
