@@ -200,8 +200,10 @@ int store_audit_add(struct store *st, const struct audit_row *a);
 
 /* The feed events the stand-down report reads by incident (its timeline
  * and who did what), as the condition of their index, events_report
- * (migration 29).  A query uses that index only when its WHERE holds this
- * same expression, so the report's statements say it, word for word.
+ * (migration 29).  SQLite uses that index for a query whose WHERE holds
+ * this expression or one of its comparisons (kind = '...'); the report's
+ * timeline filters with an IN list, which is neither, so the report's
+ * statements say it whole, word for word.
  * Never edited: events of another kind need a new index in a new
  * migration.  Spelled as comparisons, not IN: an IN list is built into a
  * temporary table at each insert into events. */

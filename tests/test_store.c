@@ -360,7 +360,7 @@ static void test_wrong_codes(void **state)
     " CREATE INDEX pages_ack_due ON pages (ack_due_at) WHERE state = 'paging'"                     \
     " AND alarm_id IS NULL;"
 
-/* ... from 29 (what the report and person.show read, by index) to 28. */
+/* ... from 29 (what the report, person.show and closing asks read, by index) to 28. */
 #define UNDO_29                                                                                    \
     " DROP INDEX events_report; DROP INDEX alarms_incident; DROP INDEX duplicates_matches;"        \
     " DROP INDEX pages_ask;"
@@ -627,8 +627,9 @@ static void assert_seeks(struct store *st, const char *const seeks[][2], size_t 
 /* Migration 29 indexes what the stand-down report reads by incident and
  * person.show by person: the report's feed events (only their kinds, so
  * a registration's three events add no index entries), alarms by
- * incident, possible duplicates by the person matched.  The statements
- * written with EVENTS_REPORT_KINDS seek through it. */
+ * incident, possible duplicates by the person matched, and the pages of
+ * a staffing ask.  The statements written with EVENTS_REPORT_KINDS seek
+ * through the events' index. */
 static void test_report_indexes(void **state)
 {
     struct store *st = incidents_migrated("v28.db", 2, UNDO_29 "PRAGMA user_version = 28;");

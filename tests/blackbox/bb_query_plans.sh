@@ -72,7 +72,7 @@ ok "the stand-down report, person.show and closing asks seek by index ($checked 
 # A pool's places taken are read from referral_places' counters (kept by
 # triggers), never by counting its referrals: that count grew with the
 # referrals of a pathway until it was full (issue 19).
-occupied=$(sql_of persons.c SQL_OCCUPIED) || fail "persons.c: SQL_OCCUPIED is not one string"
+occupied=$(sql_of persons.c SQL_OCCUPIED) || fail "persons.c: SQL_OCCUPIED not found"
 plan=$(sqlite3 -batch "$DB" "EXPLAIN QUERY PLAN ${occupied#*$'\t'}") || fail "SQL_OCCUPIED: $occupied"
 grep -q 'referrals\|SEARCH r \|SCAN r ' <<<"$plan" && fail "SQL_OCCUPIED counts referrals: $plan"
 grep -q 'SEARCH c USING PRIMARY KEY' <<<"$plan" || fail "SQL_OCCUPIED does not seek referral_places: $plan"
