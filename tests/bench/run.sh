@@ -40,6 +40,9 @@
 #   BENCH_SCANS=1 runs musterd with the sqltrace.c shim and lists, after the
 #   core scenarios, every statement it prepared whose query plan reads a
 #   whole table on the grown database (scans.sh; $T/scans.txt)
+#   BENCH_SQL_PROFILE=1 replays the SQL floor's record once more, timing
+#   each statement, and prints what each costs a person (sqlreplay.c,
+#   SQLREPLAY_PROFILE; "# sql_profile US CALLS TEXT", $T/sql_profile)
 #   BENCH_MUSTERD=path: another musterd binary (before and after a change,
 #   on the same machine in the same conditions)
 #   BENCH_UNIT_ENV [1]: musterd with the environment systemd/musterd.service
@@ -650,6 +653,13 @@ elif [ "$LIMITS" != none ]; then
                 awk '$1 == "sql_alone_persons_per_s" {print $2}' | sort -n | sed -n 2p)" persons/s
             fig limit_sql_alone_persons_per_commit "$(awk '$1 == "sql_alone_persons_per_commit" {print $2}' \
                 "$T/replay.1")" persons
+        fi
+        if [ "$replays" = 3 ] && [ "${BENCH_SQL_PROFILE:-0}" = 1 ]; then
+            rm -f "$T/replay.db" "$T/replay.db-wal" "$T/replay.db-shm"
+            say "SQL floor, statement by statement (µs and calls a person, timed, so slower):"
+            "${UNIT_ENV[@]}" SQLREPLAY_PROFILE=1 "$BUILD/sqlreplay" "$T/replay.db" "$WARM" "$recorded" \
+                2>"$T/sql_profile" >/dev/null || say "SQL floor: the profiled replay failed"
+            sed -n 's/^sql_profile /# sql_profile /p' "$T/sql_profile"
         fi
         rm -f "$recorded" "$T"/replay.db*
     fi

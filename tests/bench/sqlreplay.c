@@ -11,6 +11,12 @@
  * "sql_alone_persons_per_s N", "sql_alone_persons N" and
  * "sql_alone_persons_per_commit N"; exits 1 if a step failed where
  * musterd's succeeded, or succeeded where musterd's failed.
+ *
+ * With SQLREPLAY_PROFILE=1 it also times each step and exec of the timed
+ * part and prints, to stderr, one line a statement text (the same text
+ * prepared again is one), the most costly first: "sql_profile US_A_PERSON
+ * CALLS_A_PERSON TEXT" (the text's first 100 bytes).  The timing itself
+ * costs a little: the persons/s of a profiled replay are not the floor.
  */
 #define _GNU_SOURCE
 #include <stdbool.h>
@@ -90,6 +96,84 @@ struct record {
     int nstmts;
     char **sql; /* each statement's text, by index */
 };
+
+/* SQLREPLAY_PROFILE: time and calls of the timed part, by statement
+ * index (execs by their own index, after the statements'). */
+struct profile {
+    bool on;
+    double *s;
+    long *n;
+    const char **text;
+    size_t cap, len;
+};
+
+/* A new slot for text, at zero. */
+static size_t profile_add(struct profile *p, const char *text)
+{
+    if (p->len == p->cap) {
+        p->cap = p->cap ? p->cap * 2 : 256;
+        p->s = realloc(p->s, p->cap * sizeof(*p->s));
+        p->n = realloc(p->n, p->cap * sizeof(*p->n));
+        p->text = realloc(p->text, p->cap * sizeof(*p->text));
+        if (!p->s || !p->n || !p->text)
+            die("memory", "profile");
+    }
+    p->s[p->len] = 0;
+    p->n[p->len] = 0;
+    p->text[p->len] = text;
+    return p->len++;
+}
+
+/* The slot of an exec's text (one per distinct text, after the
+ * statements' nstmts). */
+static size_t profile_exec(struct profile *p, int nstmts, const char *text)
+{
+    for (size_t i = (size_t)nstmts; i < p->len; i++)
+        if (strcmp(p->text[i], text) == 0)
+            return i;
+    return profile_add(p, text);
+}
+
+/* A slot for each statement of r, at zero, before any exec. */
+static void profile_reset(struct profile *p, struct record *r)
+{
+    p->len = 0;
+    for (int i = 0; i < r->nstmts; i++)
+        profile_add(p, r->sql[i]);
+}
+
+static int by_time(const void *a, const void *b)
+{
+    const double *x = *(const double *const *)a, *y = *(const double *const *)b;
+    return *x < *y ? 1 : *x > *y ? -1 : 0;
+}
+
+/* Merge the slots of the same text and print them, most costly first. */
+static void profile_print(struct profile *p, long persons)
+{
+    double **order = malloc(p->len * sizeof(*order));
+    size_t n = 0;
+    for (size_t i = 0; i < p->len; i++) {
+        size_t j = 0;
+        while (j < i && strcmp(p->text[j], p->text[i]) != 0)
+            j++;
+        if (j < i) { /* prepared again: counted with the first */
+            p->s[j] += p->s[i];
+            p->n[j] += p->n[i];
+            p->n[i] = 0;
+        }
+    }
+    for (size_t i = 0; i < p->len; i++)
+        if (p->n[i] > 0)
+            order[n++] = &p->s[i];
+    qsort(order, n, sizeof(*order), by_time);
+    for (size_t k = 0; k < n; k++) {
+        size_t i = (size_t)(order[k] - p->s);
+        fprintf(stderr, "sql_profile %.2f %.2f %.100s\n", p->s[i] * 1e6 / (double)persons,
+                (double)p->n[i] / (double)persons, p->text[i]);
+    }
+    free(order);
+}
 
 /* Read a record, keeping only the connection that commits. */
 static void record_read(const char *path, struct record *r)
@@ -175,13 +259,17 @@ int main(int argc, char **argv)
                                    NULL, name_key, NULL, NULL, NULL) != SQLITE_OK)
         die("cannot open", argv[1]);
     long persons = 0, commits = 0, failed = 0;
-    double t0 = 0, t1 = 0;
+    double t0 = 0, t1 = 0, ts = 0;
+    const char *pe = getenv("SQLREPLAY_PROFILE");
+    struct profile prof = {.on = pe && strcmp(pe, "1") == 0};
     for (int a = 3; a < argc; a++) {
         struct record r;
         record_read(argv[a], &r);
         sqlite3_stmt **st = calloc((size_t)r.nstmts + 1, sizeof(*st));
         char *is_person = calloc((size_t)r.nstmts + 1, 1);
         bool timed = a == argc - 1;
+        if (timed && prof.on)
+            profile_reset(&prof, &r);
         for (size_t n = 0; n < r.n; n++) {
             struct op *o = &r.ops[n];
             sqlite3_stmt *s = o->stmt >= 0 ? st[o->stmt] : NULL;
@@ -193,7 +281,13 @@ int main(int argc, char **argv)
                 is_person[o->stmt] = strncmp(o->text, "INSERT INTO persons ", 20) == 0;
                 break;
             case 'E':
+                ts = prof.on && t0 > 0 ? now() : 0;
                 failed += sqlite3_exec(db, o->text, NULL, NULL, NULL) != SQLITE_OK;
+                if (ts > 0) {
+                    size_t e = profile_exec(&prof, r.nstmts, o->text);
+                    prof.s[e] += now() - ts;
+                    prof.n[e]++;
+                }
                 if (t0 > 0 && strcmp(o->text, "COMMIT") == 0) {
                     t1 = now();
                     commits++;
@@ -214,7 +308,12 @@ int main(int argc, char **argv)
             case 'S': {
                 if (timed && is_person[o->stmt] && persons++ == from)
                     t0 = now();
+                ts = prof.on && t0 > 0 ? now() : 0;
                 int rc = sqlite3_step(s);
+                if (ts > 0) {
+                    prof.s[o->stmt] += now() - ts;
+                    prof.n[o->stmt]++;
+                }
                 bool ok = rc == SQLITE_ROW || rc == SQLITE_DONE;
                 if (ok != (o->idx == SQLITE_ROW || o->idx == SQLITE_DONE)) { /* not as musterd's */
                     fprintf(stderr, "sqlreplay: %d where musterd had %d: %s: %s\n", rc, o->idx,
@@ -244,6 +343,8 @@ int main(int argc, char **argv)
     persons -= from;
     if (t0 <= 0 || t1 <= t0 || persons <= 0)
         die("no persons registered after the first", argv[2]);
+    if (prof.on)
+        profile_print(&prof, persons);
     printf("sql_alone_persons_per_s %.0f\n", (double)persons / (t1 - t0));
     printf("sql_alone_persons %ld\n", persons);
     printf("sql_alone_persons_per_commit %.1f\n",
