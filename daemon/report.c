@@ -30,10 +30,7 @@
 
 static const char SQL_TIMELINE[] =
     "SELECT at, kind, body FROM events WHERE incident_id = ?1 AND " EVENTS_REPORT_KINDS
-    " AND kind IN ('incident.standup', 'agency.acknowledged', 'agency.unreachable',"
-    " 'agency.repaged', 'person.breach', 'staffing.ask', 'incident.level', 'incident.amended',"
-    " 'incident.standdown', 'incident.closed') AND json_extract(body, '$.ask') IS NULL"
-    " ORDER BY seq";
+    " AND kind <> 'staffing.pledge' AND json_extract(body, '$.ask') IS NULL ORDER BY seq";
 
 static json_t *timeline_row(sqlite3_stmt *s)
 {

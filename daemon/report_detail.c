@@ -87,7 +87,7 @@ static const char SQL_ACTIONS[] =
     "SELECT created_at, 'stood up', created_by, NULL FROM incidents WHERE id = ?1"
     " UNION ALL SELECT at, 'changed level to ' || json_extract(body, '$.level'),"
     " json_extract(body, '$.by'), NULL FROM events WHERE incident_id = ?1"
-    " AND " EVENTS_REPORT_KINDS " AND kind = 'incident.level'"
+    " AND kind = 'incident.level'"
     " UNION ALL SELECT created_at, 'amended the plan', created_by, NULL FROM plan_versions"
     " WHERE incident_id = ?1 AND version > 1"
     " UNION ALL SELECT acked_at, 'acknowledged the activation page', acked_by, agency_id"
@@ -100,7 +100,7 @@ static const char SQL_ACTIONS[] =
      * row keeps only its latest) */
     " UNION ALL SELECT at, 'pledge ' || json_extract(body, '$.id') || ' '"
     " || json_extract(body, '$.state'), json_extract(body, '$.by'), json_extract(body, '$.agency')"
-    " FROM events WHERE incident_id = ?1 AND " EVENTS_REPORT_KINDS " AND kind = 'staffing.pledge'"
+    " FROM events WHERE incident_id = ?1 AND kind = 'staffing.pledge'"
     " AND json_extract(body, '$.state') IN ('accepted', 'declined', 'arrived', 'withdrawn')"
     " UNION ALL SELECT ended_at, 'cleared alarm ' || id || ' (' || kind || ')', ended_by,"
     " agency_id FROM alarms WHERE incident_id = ?1 AND state = 'cleared'"

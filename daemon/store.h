@@ -198,12 +198,12 @@ int store_reply_put(struct store *st, const char *principal, const char *req_id,
 /* Audit trail: one row per state change or refusal (audit.h). */
 int store_audit_add(struct store *st, const struct audit_row *a);
 
-/* The feed events the stand-down report reads by incident (its timeline
- * and who did what), as the condition of their index, events_report
+/* The feed events the stand-down report reads by incident (its timeline:
+ * all of them but staffing.pledge; who did what: incident.level and
+ * staffing.pledge), as the condition of their index, events_report
  * (migration 29).  SQLite uses that index for a query whose WHERE holds
- * this expression or one of its comparisons (kind = '...'); the report's
- * timeline filters with an IN list, which is neither, so the report's
- * statements say it whole, word for word.
+ * this expression or one of its comparisons (kind = '...'), so the
+ * timeline says it whole, word for word.
  * Never edited: events of another kind need a new index in a new
  * migration.  Spelled as comparisons, not IN: an IN list is built into a
  * temporary table at each insert into events. */
