@@ -20,7 +20,7 @@
  * number of migrations in daemon/store_schema.c, which checks it at
  * compile time.  A database with a higher version was written by a newer
  * musterd and is refused. */
-#define MUSTER_SCHEMA_VERSION 29
+#define MUSTER_SCHEMA_VERSION 30
 
 /* musterd's exit status when its database is newer than itself
  * (EX_CONFIG: restarting will not help; systemd is told not to). */

@@ -61,6 +61,11 @@ struct store {
  * -errno (-EPROTO for a schema newer than this build). */
 int store__migrate(struct store *st, const char *path);
 
+/* store_checks.c: migration 30's code, in its transaction: the CHECKs'
+ * IN lists of three or more words rewritten as comparisons in
+ * sqlite_master, the schema cookie moved.  Returns 0 or -errno. */
+int store__checks_as_comparisons(struct store *st);
+
 /* store_audit.c, on the commit's worker thread: whether this commit adds
  * audit rows to anchor (true fills *rows and hash with the chain head to
  * sign once it has committed). */

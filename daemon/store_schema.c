@@ -688,9 +688,17 @@ static const char *const migrations[] = {
     "CREATE INDEX alarms_incident ON alarms (incident_id);"
     "CREATE INDEX duplicates_matches ON duplicates (matches_id);"
     "CREATE INDEX pages_ask ON pages (ask_id) WHERE ask_id IS NOT NULL;",
+    /* 30 (issue 19): each CHECK that a column holds one of three or more
+     * words is written as comparisons (state = 'a' OR state = 'b' ...)
+     * instead of an IN list: checks_as_comparisons, below. */
+    "",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+/* Code that runs after a migration's SQL, in its transaction, by the
+ * migration's index (30 is [29]). */
+static int (*const migration_code[])(struct store *) = {[29] = store__checks_as_comparisons};
 
 _Static_assert(NMIGRATIONS == MUSTER_SCHEMA_VERSION,
                "a migration added: set MUSTER_SCHEMA_VERSION in common/dbfile.h to match");
@@ -749,8 +757,13 @@ int store__migrate(struct store *st, const char *path)
     for (; version < NMIGRATIONS; version++) {
         char bump[64];
         snprintf(bump, sizeof(bump), "PRAGMA user_version = %d", version + 1);
+        int (*code)(struct store *) =
+            version < (int)(sizeof(migration_code) / sizeof(migration_code[0]))
+                ? migration_code[version]
+                : NULL;
         if ((rc = store_begin(st)) != 0 || (rc = store_exec(st, migrations[version])) != 0 ||
-            (rc = store_exec(st, bump)) != 0 || (rc = store_commit(st)) != 0) {
+            (code && (rc = code(st)) != 0) || (rc = store_exec(st, bump)) != 0 ||
+            (rc = store_commit(st)) != 0) {
             store_rollback(st);
             return rc;
         }

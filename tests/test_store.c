@@ -365,9 +365,51 @@ static void test_wrong_codes(void **state)
     " DROP INDEX events_report; DROP INDEX alarms_incident; DROP INDEX duplicates_matches;"        \
     " DROP INDEX pages_ask;"
 
+/* ... from 30 (the CHECKs' IN lists written as comparisons) to 29: the
+ * definitions as migrations 1 to 29 left them, read anew. */
+#define UNDO_30                                                                                    \
+    " PRAGMA writable_schema = ON;"                                                                \
+    " UPDATE sqlite_master SET sql = replace(sql, '(state = ''open'' OR state = ''cleared'' OR "   \
+    "state = ''resolved'')', 'state IN (''open'', ''cleared'', ''resolved'')') WHERE name = "      \
+    "'alarms';"                                                                                    \
+    " UPDATE sqlite_master SET sql = replace(sql, '(state = ''open'' OR state = ''covered'' OR "   \
+    "state = ''expired'' OR state = ''cancelled'')', 'state IN (''open'', ''covered'', "           \
+    "''expired'', ''cancelled'')') WHERE name = 'asks';"                                           \
+    " UPDATE sqlite_master SET sql = replace(sql, '(state = ''sending'' OR state = ''queued'' OR " \
+    "state = ''sent'' OR state = ''delivered'' OR state = ''failed'' OR state = ''cancelled'' OR " \
+    "state = ''retry'')', 'state IN    (''sending'', ''queued'', ''sent'', ''delivered'', "        \
+    "''failed'', ''cancelled'', ''retry'')') WHERE name = 'attempts';"                             \
+    " UPDATE sqlite_master SET sql = replace(sql, '(outcome = ''no_answer'' OR outcome = "         \
+    "''contacted'' OR outcome = ''declined'' OR outcome = ''sent'')', 'outcome IN "                \
+    "(''no_answer'', ''contacted'', ''declined'', ''sent'')') WHERE name = 'contacts';"            \
+    " UPDATE sqlite_master SET sql = replace(sql, '(channel = ''phone'' OR channel = ''sms'' OR "  \
+    "channel = ''email'' OR channel = ''letter'' OR channel = ''visit'')', 'channel IN "           \
+    "(''phone'', ''sms'', ''email'', ''letter'', ''visit'')') WHERE name = 'contacts';"            \
+    " UPDATE sqlite_master SET sql = replace(sql, '(state = ''paging'' OR state = "                \
+    "''acknowledged'' OR state = ''unreachable'' OR state = ''cancelled'')', 'state IN "           \
+    "(''paging'', ''acknowledged'', ''unreachable'', ''cancelled'')') WHERE name = 'pages';"       \
+    " UPDATE sqlite_master SET sql = replace(sql, '(consent = ''given'' OR consent = ''refused'' " \
+    "OR consent = ''not_asked'')', 'consent IN (''given'', ''refused'', ''not_asked'')') WHERE "   \
+    "name = 'persons';"                                                                            \
+    " UPDATE sqlite_master SET sql = replace(sql, '(status = ''alive'' OR status = ''missing'' "   \
+    "OR status = ''deceased'')', 'status IN (''alive'', ''missing'', ''deceased'')') WHERE name "  \
+    "= 'persons';"                                                                                 \
+    " UPDATE sqlite_master SET sql = replace(sql, '(state = ''offered'' OR state = ''accepted'' "  \
+    "OR state = ''declined'' OR state = ''arrived'' OR state = ''withdrawn'')', 'state IN "        \
+    "(''offered'', ''accepted'', ''declined'', ''arrived'', ''withdrawn'')') WHERE name = "        \
+    "'pledges';"                                                                                   \
+    " UPDATE sqlite_master SET sql = replace(sql, '(state = ''referred'' OR state = "              \
+    "''waitlisted'' OR state = ''held_consent'' OR state = ''held_urgent'' OR state = "            \
+    "''closed'')', 'state IN    (''referred'', ''waitlisted'', ''held_consent'', "                 \
+    "''held_urgent'', ''closed'')') WHERE name = 'referrals';"                                     \
+    " UPDATE sqlite_master SET sql = replace(sql, '(state = ''pending'' OR state = ''due'' OR "    \
+    "state = ''overdue'' OR state = ''done'' OR state = ''cancelled'')', 'state IN (''pending'', " \
+    "''due'', ''overdue'', ''done'', ''cancelled'')') WHERE name = 'rescreens';"                   \
+    " PRAGMA writable_schema = RESET;"
+
 #define UNDO_TO_10                                                                                 \
-    UNDO_29 UNDO_28 UNDO_27 UNDO_26 UNDO_25 UNDO_24 UNDO_23 UNDO_22 UNDO_21 UNDO_20 UNDO_19        \
-        UNDO_18 UNDO_17 UNDO_16 UNDO_15 UNDO_14 UNDO_13 UNDO_12 UNDO_11
+    UNDO_30 UNDO_29 UNDO_28 UNDO_27 UNDO_26 UNDO_25 UNDO_24 UNDO_23 UNDO_22 UNDO_21 UNDO_20        \
+        UNDO_19 UNDO_18 UNDO_17 UNDO_16 UNDO_15 UNDO_14 UNDO_13 UNDO_12 UNDO_11
 
 /* Migration 7 computes the name key of persons stored before it again, so
  * a look-alike registered after the upgrade is still found. */
@@ -396,7 +438,7 @@ static void test_name_key_backfill(void **state)
     assert_int_equal(store_open(old, &st), 0);
     sqlite3_stmt *s = store_stmt(st, "SELECT name_key = muster_name_key('Zo\xc3\xab \xd0\x90nna'),"
                                      " (SELECT name_key FROM persons WHERE id = 2) IS NULL"
-                                     " FROM persons WHERE id = 1");
+                                     " FROM persons WHERE rowid = 1");
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
     assert_int_equal(sqlite3_column_int(s, 0), 1);
     assert_int_equal(sqlite3_column_int(s, 1), 1);
@@ -612,6 +654,119 @@ static struct store *incidents_migrated(const char *file, int n, const char *und
     return st;
 }
 
+/* The store's own connection. */
+static sqlite3 *store_db(struct store *st)
+{
+    return sqlite3_db_handle(store_stmt(st, "SELECT 1"));
+}
+
+/* How many temporary b-trees (OpenEphemeral) the statement sql, as the
+ * store's connection compiles it, builds: 0 when it cannot compile. */
+static int ephemerals(struct store *st, const char *sql)
+{
+    char explain[512];
+    snprintf(explain, sizeof(explain), "EXPLAIN %s", sql);
+    sqlite3_stmt *s = NULL;
+    int n = 0;
+    if (sqlite3_prepare_v2(store_db(st), explain, -1, &s, NULL) != SQLITE_OK)
+        return -1;
+    while (sqlite3_step(s) == SQLITE_ROW)
+        n += !strcmp((const char *)sqlite3_column_text(s, 1), "OpenEphemeral");
+    sqlite3_finalize(s);
+    return n;
+}
+
+/* No table's CHECKs build a temporary b-tree: not when a row is inserted,
+ * nor when a column they check is updated (one row, as musterd does). */
+static void assert_checks_in_place(struct store *st)
+{
+    static const char *const updates[] = {"UPDATE alarms SET state = 'open' WHERE rowid = 1",
+                                          "UPDATE asks SET state = 'open' WHERE rowid = 1",
+                                          "UPDATE attempts SET state = 'sent' WHERE rowid = 1",
+                                          "UPDATE contacts SET outcome = 'sent' WHERE rowid = 1",
+                                          "UPDATE contacts SET channel = 'sms' WHERE rowid = 1",
+                                          "UPDATE pages SET state = 'paging' WHERE rowid = 1",
+                                          "UPDATE persons SET consent = 'given' WHERE rowid = 1",
+                                          "UPDATE persons SET status = 'alive' WHERE rowid = 1",
+                                          "UPDATE pledges SET state = 'offered' WHERE rowid = 1",
+                                          "UPDATE referrals SET state = 'closed' WHERE rowid = 1",
+                                          "UPDATE rescreens SET state = 'done' WHERE person_id = 1 "
+                                          "AND due_at = 1 AND instrument = 'x'",
+                                          "UPDATE incidents SET state = 'active' WHERE rowid = 1"};
+    sqlite3_stmt *t = NULL;
+    assert_int_equal(sqlite3_prepare_v2(store_db(st),
+                                        "SELECT name FROM sqlite_master WHERE type = 'table'"
+                                        " AND name NOT LIKE 'sqlite_%'",
+                                        -1, &t, NULL),
+                     SQLITE_OK);
+    int tables = 0;
+    while (sqlite3_step(t) == SQLITE_ROW) {
+        char sql[256];
+        snprintf(sql, sizeof(sql), "INSERT INTO \"%s\" DEFAULT VALUES", sqlite3_column_text(t, 0));
+        if (ephemerals(st, sql) != 0)
+            fail_msg("%s: %d temporary b-trees", sql, ephemerals(st, sql));
+        tables++;
+    }
+    sqlite3_finalize(t);
+    assert_true(tables > 30);
+    for (size_t i = 0; i < sizeof(updates) / sizeof(updates[0]); i++)
+        if (ephemerals(st, updates[i]) != 0)
+            fail_msg("%s: %d temporary b-trees", updates[i], ephemerals(st, updates[i]));
+}
+
+/* Migration 30 writes the CHECKs' IN lists as comparisons, on a new
+ * database and on one of schema 29 with rows in it: its connection and
+ * every later one read the new definitions (the schema cookie moved), the
+ * file is sound, and the same values pass and fail as before. */
+static void test_checks_as_comparisons(void **state)
+{
+    struct store *st;
+    assert_int_equal(store_open(path, &st), 0);
+    assert_checks_in_place(st);
+    store_close(st);
+
+    char old[300];
+    snprintf(old, sizeof(old), "%s/v29.db", dir);
+    st = incidents_migrated("v29.db", 1,
+                            "INSERT INTO persons (incident_id, category, consent,"
+                            " registered_at, registered_by, referral_due_at)"
+                            " VALUES (1, 'survivor', 'given', 0, 'x', 0);" UNDO_30
+                            "PRAGMA user_version = 29;");
+    assert_checks_in_place(st);
+    store_close(st);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(old, &db), SQLITE_OK);
+    sqlite3_stmt *s;
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT (SELECT sql FROM sqlite_master WHERE name ="
+                                        " 'persons'), (SELECT count(*) FROM persons)",
+                                        -1, &s, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    const char *def = (const char *)sqlite3_column_text(s, 0);
+    assert_non_null(strstr(def, "CHECK ((consent = 'given' OR consent = 'refused' OR"
+                                " consent = 'not_asked'))"));
+    assert_null(strstr(def, " IN ("));
+    assert_int_equal(sqlite3_column_int(s, 1), 1);
+    sqlite3_finalize(s);
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(s, 0), "ok");
+    sqlite3_finalize(s);
+    const char *refused[] = {
+        "INSERT INTO persons (incident_id, category, consent, registered_at, registered_by,"
+        " referral_due_at) VALUES (1, 'survivor', 'maybe', 0, 'x', 0)",
+        "UPDATE persons SET status = 'Alive'", "UPDATE persons SET consent = ''"};
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(sqlite3_exec(db, refused[i], NULL, NULL, NULL), SQLITE_CONSTRAINT);
+    assert_int_equal(sqlite3_exec(db,
+                                  "UPDATE persons SET status = 'missing', consent = 'refused';"
+                                  " UPDATE persons SET status = NULL WHERE 0",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+}
+
 /* Each plan (EXPLAIN QUERY PLAN) seeks[i][0]'s first row names the index
  * seeks[i][1]. */
 static void assert_seeks(struct store *st, const char *const seeks[][2], size_t n)
@@ -632,7 +787,7 @@ static void assert_seeks(struct store *st, const char *const seeks[][2], size_t 
  * through the events' index. */
 static void test_report_indexes(void **state)
 {
-    struct store *st = incidents_migrated("v28.db", 2, UNDO_29 "PRAGMA user_version = 28;");
+    struct store *st = incidents_migrated("v28.db", 2, UNDO_30 UNDO_29 "PRAGMA user_version = 28;");
     sqlite3_stmt *s = store_stmt(st, "SELECT sql FROM sqlite_master WHERE name = 'events_report'");
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
     assert_non_null(strstr((const char *)sqlite3_column_text(s, 0), EVENTS_REPORT_KINDS));
@@ -686,7 +841,7 @@ static void test_frozen_columns_backfill(void **state)
 static void test_incident_plans_split(void **state)
 {
     struct store *st = incidents_migrated("v26.db", 1,
-                                          UNDO_29 UNDO_28 UNDO_27
+                                          UNDO_30 UNDO_29 UNDO_28 UNDO_27
                                           "UPDATE incidents SET plan_source = 'plan: text',"
                                           " plan_json = '{\"id\":\"s\"}' WHERE id = 1;"
                                           "PRAGMA user_version = 26;");
@@ -712,7 +867,8 @@ static void test_incident_plans_split(void **state)
  * incident's persons in id order still comes without a sort. */
 static void test_unread_index_entries(void **state)
 {
-    struct store *st = incidents_migrated("v27.db", 1, UNDO_29 UNDO_28 "PRAGMA user_version = 27;");
+    struct store *st =
+        incidents_migrated("v27.db", 1, UNDO_30 UNDO_29 UNDO_28 "PRAGMA user_version = 27;");
     sqlite3_stmt *s = store_stmt(st, "SELECT name, sql FROM sqlite_master WHERE name IN"
                                      " ('persons_ext', 'pages_ack_due') ORDER BY name");
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
@@ -802,9 +958,9 @@ static void test_recovery_backfill(void **state)
                        " due_at INTEGER NOT NULL, instrument TEXT NOT NULL, state TEXT NOT NULL,"
                        " PRIMARY KEY (person_id, due_at, instrument)) WITHOUT ROWID;"
                        "INSERT INTO rescreens VALUES (1, 100, 'tsq', 'due'), (1, 200, 'tsq',"
-                       " 'pending'), (2, 300, 'tsq', 'pending');" UNDO_29 UNDO_28 UNDO_27 UNDO_26
-                           UNDO_25 UNDO_24 UNDO_23 UNDO_22 UNDO_21 UNDO_20 UNDO_19 UNDO_18 UNDO_17
-                               UNDO_16 UNDO_15 UNDO_14 UNDO_13 "PRAGMA user_version = 12;"),
+                       " 'pending'), (2, 300, 'tsq', 'pending');" UNDO_30 UNDO_29 UNDO_28 UNDO_27
+                           UNDO_26 UNDO_25 UNDO_24 UNDO_23 UNDO_22 UNDO_21 UNDO_20 UNDO_19 UNDO_18
+                               UNDO_17 UNDO_16 UNDO_15 UNDO_14 UNDO_13 "PRAGMA user_version = 12;"),
         0);
     assert_int_equal(store_commit(st), 0);
     store_close(st);
@@ -842,9 +998,9 @@ static void test_contacts_backfill(void **state)
                        " registered_by, referral_due_at, safe_contact) VALUES (1, 1, 'survivor',"
                        " 'given', 0, 'x', 0, '{\"channels\":[\"sms\"],\"note\":\"n\"}');"
                        "INSERT INTO contacts (person_id, at, by, outcome, slot, note) VALUES"
-                       " (1, 5, 'intake', 'no_answer', 'morning', 'vm');" UNDO_29 UNDO_28 UNDO_27
-                           UNDO_26 UNDO_25 UNDO_24 UNDO_23 UNDO_22 UNDO_21 UNDO_20 UNDO_19 UNDO_18
-                               UNDO_17 UNDO_16 UNDO_15 UNDO_14 "PRAGMA user_version = 13;"),
+                       " (1, 5, 'intake', 'no_answer', 'morning', 'vm');" UNDO_30 UNDO_29 UNDO_28
+                           UNDO_27 UNDO_26 UNDO_25 UNDO_24 UNDO_23 UNDO_22 UNDO_21 UNDO_20 UNDO_19
+                               UNDO_18 UNDO_17 UNDO_16 UNDO_15 UNDO_14 "PRAGMA user_version = 13;"),
         0);
     assert_int_equal(store_commit(st), 0);
     store_close(st);
@@ -877,12 +1033,13 @@ static void test_asks_rounds(void **state)
     assert_int_equal(store_begin(st), 0);
     incident_add(st, 1, "EX-S-2026-0001", 0);
     assert_int_equal(
-        store_exec(st, "INSERT INTO shifts VALUES (1, 1, 'day-2026-12-01', 'day', 'Day', 0, 9);"
-                       "INSERT INTO coverage (shift_id, role, required) VALUES (1, 'isva', 2);"
-                       "INSERT INTO asks (incident_id, shift_id, role, agency_id, short, state,"
-                       " created_at) VALUES (1, 1, 'isva', 'rc', 2, 'covered', 5);" UNDO_29 UNDO_28
-                           UNDO_27 UNDO_26 UNDO_25 UNDO_24 UNDO_23 UNDO_22 UNDO_21 UNDO_20 UNDO_19
-                       "PRAGMA user_version = 18;"),
+        store_exec(
+            st, "INSERT INTO shifts VALUES (1, 1, 'day-2026-12-01', 'day', 'Day', 0, 9);"
+                "INSERT INTO coverage (shift_id, role, required) VALUES (1, 'isva', 2);"
+                "INSERT INTO asks (incident_id, shift_id, role, agency_id, short, state,"
+                " created_at) VALUES (1, 1, 'isva', 'rc', 2, 'covered', 5);" UNDO_30 UNDO_29 UNDO_28
+                    UNDO_27 UNDO_26 UNDO_25 UNDO_24 UNDO_23 UNDO_22 UNDO_21 UNDO_20 UNDO_19
+                "PRAGMA user_version = 18;"),
         0);
     assert_int_equal(store_commit(st), 0);
     store_close(st);
@@ -937,6 +1094,7 @@ int main(void)
         cmocka_unit_test(test_incident_plans_split),
         cmocka_unit_test(test_unread_index_entries),
         cmocka_unit_test(test_report_indexes),
+        cmocka_unit_test(test_checks_as_comparisons),
         cmocka_unit_test(test_given_at_backfill),
         cmocka_unit_test(test_recovery_backfill),
         cmocka_unit_test(test_contacts_backfill),

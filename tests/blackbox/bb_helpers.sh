@@ -269,9 +269,12 @@ check db_file_version "$DB"
 v=$OUT
 check db_unmigrate_last
 expect $((v - 1)) db_file_version "$DB"
-[ -z "$(q "SELECT name FROM sqlite_master WHERE name IN ('events_report', 'alarms_incident',
-           'duplicates_matches', 'pages_ask')")" ] ||
-    fail "db_unmigrate_last: migration 29's indexes are still there"
+[ "$(q "SELECT count(*) FROM sqlite_master WHERE sql LIKE '% = ''paging'' OR %'
+          OR sql LIKE '%consent = ''given'' OR%'")" = 0 ] ||
+    fail "db_unmigrate_last: migration 30's comparisons are still there"
+q "SELECT sql FROM sqlite_master WHERE name = 'attempts'" | grep -qF "state IN    ('sending', 'queued'" ||
+    fail "db_unmigrate_last: attempts' IN list is not as migration 9 wrote it"
+[ "$(q "PRAGMA integrity_check")" = ok ] || fail "db_unmigrate_last: the file is not sound"
 check db_file_version_set "$DB" 999
 expect 999 db_file_version "$DB"
 check db_file_damage "$DB"

@@ -152,10 +152,23 @@ db_file_damage() {
 }
 
 # db_unmigrate_last: $DB as the schema before the last migration had it
-# (musterd stopped): migration 29's indexes dropped, the version one less.
+# (musterd stopped): migration 30's comparisons back to the IN lists
+# migrations 1 to 29 wrote, the version one less.
 db_unmigrate_last() {
-    q "DROP INDEX events_report; DROP INDEX alarms_incident; DROP INDEX duplicates_matches;
-       DROP INDEX pages_ask;
+    q "PRAGMA writable_schema = ON;
+       UPDATE sqlite_master SET sql = replace(sql, '(state = ''open'' OR state = ''cleared'' OR state = ''resolved'')', 'state IN (''open'', ''cleared'', ''resolved'')') WHERE name = 'alarms';
+       UPDATE sqlite_master SET sql = replace(sql, '(state = ''open'' OR state = ''covered'' OR state = ''expired'' OR state = ''cancelled'')', 'state IN (''open'', ''covered'', ''expired'', ''cancelled'')') WHERE name = 'asks';
+       UPDATE sqlite_master SET sql = replace(sql, '(state = ''sending'' OR state = ''queued'' OR state = ''sent'' OR state = ''delivered'' OR state = ''failed'' OR state = ''cancelled'' OR state = ''retry'')', 'state IN    (''sending'', ''queued'', ''sent'', ''delivered'', ''failed'', ''cancelled'', ''retry'')') WHERE name = 'attempts';
+       UPDATE sqlite_master SET sql = replace(sql, '(outcome = ''no_answer'' OR outcome = ''contacted'' OR outcome = ''declined'' OR outcome = ''sent'')', 'outcome IN (''no_answer'', ''contacted'', ''declined'', ''sent'')') WHERE name = 'contacts';
+       UPDATE sqlite_master SET sql = replace(sql, '(channel = ''phone'' OR channel = ''sms'' OR channel = ''email'' OR channel = ''letter'' OR channel = ''visit'')', 'channel IN (''phone'', ''sms'', ''email'', ''letter'', ''visit'')') WHERE name = 'contacts';
+       UPDATE sqlite_master SET sql = replace(sql, '(state = ''paging'' OR state = ''acknowledged'' OR state = ''unreachable'' OR state = ''cancelled'')', 'state IN (''paging'', ''acknowledged'', ''unreachable'', ''cancelled'')') WHERE name = 'pages';
+       UPDATE sqlite_master SET sql = replace(sql, '(consent = ''given'' OR consent = ''refused'' OR consent = ''not_asked'')', 'consent IN (''given'', ''refused'', ''not_asked'')') WHERE name = 'persons';
+       UPDATE sqlite_master SET sql = replace(sql, '(status = ''alive'' OR status = ''missing'' OR status = ''deceased'')', 'status IN (''alive'', ''missing'', ''deceased'')') WHERE name = 'persons';
+       UPDATE sqlite_master SET sql = replace(sql, '(state = ''offered'' OR state = ''accepted'' OR state = ''declined'' OR state = ''arrived'' OR state = ''withdrawn'')', 'state IN (''offered'', ''accepted'', ''declined'', ''arrived'', ''withdrawn'')') WHERE name = 'pledges';
+       UPDATE sqlite_master SET sql = replace(sql, '(state = ''referred'' OR state = ''waitlisted'' OR state = ''held_consent'' OR state = ''held_urgent'' OR state = ''closed'')', 'state IN    (''referred'', ''waitlisted'', ''held_consent'', ''held_urgent'', ''closed'')') WHERE name = 'referrals';
+       UPDATE sqlite_master SET sql = replace(sql, '(state = ''pending'' OR state = ''due'' OR state = ''overdue'' OR state = ''done'' OR state = ''cancelled'')', 'state IN (''pending'', ''due'', ''overdue'', ''done'', ''cancelled'')') WHERE name = 'rescreens';
+       PRAGMA schema_version = $(($(q "PRAGMA schema_version") + 1));
+       PRAGMA writable_schema = OFF;
        PRAGMA user_version = $(($(db_file_version "$DB") - 1))"
 }
 
