@@ -1,8 +1,7 @@
 /*
- * daemon/report.c - the stand-down report (see report.h).
- *
- * Owns the report files under the reports directory: written after the
- * stand-down commits, and written again from the purged record after the
+ * daemon/report.c - the stand-down report (see report.h), read from the
+ * database.  Its files are report_files.c's: written after the stand-down
+ * and the close commit, and again from the purged record after the
  * retention purge commits, so the counts stay and no note survives.  Each
  * file is written under a temporary name, synced and renamed over the old
  * one: a crash leaves the old file or the new one, never half of each.
@@ -10,21 +9,13 @@
 #include "report.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "board.h"
-#include "control.h"
 #include "incident.h"
 #include "log.h"
-#include "outbox.h"
-#include "proto.h"
 #include "server.h"
 #include "store.h"
 
@@ -395,167 +386,4 @@ int report_build(struct muster *m, int64_t id, json_t **out)
     json_decref(incident);
     json_decref(lists);
     return rc;
-}
-
-/* ---- written at stand-down ---- */
-
-/* Write text to dir/name through dir/name.tmp: synced, then renamed over
- * the old file.  Report files are 0600 (and their directories 0700)
- * whatever the umask: they name the incident and count the persons in it. */
-static int write_file(const char *dir, const char *name, const char *text)
-{
-    char path[4096], tmp[4200];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0600);
-    if (fd < 0)
-        return -errno;
-    FILE *f = fchmod(fd, 0600) == 0 ? fdopen(fd, "w") : NULL;
-    if (!f) {
-        int rc = -errno;
-        close(fd);
-        unlink(tmp);
-        return rc;
-    }
-    int rc = !text || fputs(text, f) < 0 ? -EIO : 0;
-    if (rc == 0 && (fflush(f) != 0 || fsync(fileno(f)) != 0))
-        rc = -errno;
-    if (fclose(f) != 0 && rc == 0)
-        rc = -errno;
-    if (rc == 0 && rename(tmp, path) != 0)
-        rc = -errno;
-    if (rc != 0)
-        unlink(tmp);
-    return rc;
-}
-
-/* The renames are durable once the directory itself is synced. */
-static int sync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    int rc = fsync(fd) == 0 ? 0 : -errno;
-    close(fd);
-    return rc;
-}
-
-/* Every rendering of report r into dir. */
-static int report_files(json_t *r, const char *dir)
-{
-    char *md = report_markdown(r), *js = json_dumps(r, JSON_INDENT(2));
-    int rc = write_file(dir, "report.md", md);
-    if (rc == 0)
-        rc = write_file(dir, "report.json", js);
-    for (int i = 0; rc == 0 && report_csv_tables[i]; i++) {
-        char name[48], *csv = report_csv(r, report_csv_tables[i]);
-        snprintf(name, sizeof(name), "%s.csv", report_csv_tables[i]);
-        rc = write_file(dir, name, csv);
-        free(csv);
-    }
-    free(md);
-    free(js);
-    return rc == 0 ? sync_dir(dir) : rc;
-}
-
-/* DIR/<ref> of the incident of report r. */
-static void report_dir(struct muster *m, json_t *r, char *dir, size_t len)
-{
-    const char *ref = json_string_value(json_object_get(json_object_get(r, "incident"), "ref"));
-    snprintf(dir, len, "%s/%s", m->cfg->reports_dir, ref ? ref : "unknown");
-}
-
-void report_dir_path(struct muster *m, const char *ref, char *buf, size_t len)
-{
-    char cwd[4096] = "";
-    const char *dir = m->cfg->reports_dir ? m->cfg->reports_dir : "var/reports";
-    if (dir[0] != '/' && !getcwd(cwd, sizeof(cwd)))
-        cwd[0] = 0;
-    if (!strncmp(dir, "./", 2))
-        dir += 2;
-    snprintf(buf, len, "%s%s%s/%s", cwd, cwd[0] ? "/" : "", dir, ref);
-}
-
-static void report_write(struct muster *m, void *arg)
-{
-    int64_t id = (int64_t)(intptr_t)arg;
-    json_t *r = NULL;
-    int rc = report_build(m, id, &r);
-    char dir[4096];
-    report_dir(m, r, dir, sizeof(dir));
-    mkdir(m->cfg->reports_dir, 0700);
-    if (rc == 0 && mkdir(dir, 0700) != 0 && errno != EEXIST)
-        rc = -errno;
-    if (rc == 0)
-        rc = report_files(r, dir);
-    if (rc == 0)
-        log_info("report: %s written", dir);
-    else
-        log_error("report: cannot write %s: %s", dir, strerror(-rc));
-    json_decref(r);
-}
-
-int report_after_commit(struct muster *m, struct outbox *ob, int64_t incident_id)
-{
-    return outbox_action(ob, report_write, NULL, (void *)(intptr_t)incident_id);
-}
-
-/* ---- rewritten after the retention purge ---- */
-
-/* The files are rewritten: record it, so the next start leaves them be. */
-static int purge_done_task(struct muster *m, struct outbox *ob, void *arg)
-{
-    int rc = incident_set_reports_purged(m->store, (int64_t)(intptr_t)arg, server_now(m));
-    if (rc != 0)
-        log_error("report: rewrite of purged report %lld not recorded: %s",
-                  (long long)(intptr_t)arg, strerror(-rc));
-    return rc;
-}
-
-/*
- * The files of an incident whose personal data was purged are made again
- * from the purged record: the counts and the timeline stay, the notes are
- * gone.  An incident whose files were never written gets none now.  Only
- * once every file is renamed and synced is the rewrite recorded (in the
- * next batch); until then every start does it again.
- */
-static void report_purge_files(struct muster *m, void *arg)
-{
-    int64_t id = (int64_t)(intptr_t)arg;
-    json_t *r = NULL;
-    int rc = report_build(m, id, &r);
-    char dir[4096];
-    report_dir(m, r, dir, sizeof(dir));
-    struct stat sb;
-    if (rc == 0)
-        rc = stat(dir, &sb) == 0 ? report_files(r, dir) : errno == ENOENT ? 0 : -errno;
-    json_decref(r);
-    if (rc != 0) {
-        log_error("report: cannot rewrite %s without personal data: %s", dir, strerror(-rc));
-        return;
-    }
-    log_info("report: %s rewritten from the purged record", dir);
-    if (m->control && control_task(m->control, purge_done_task, NULL, arg) != 0)
-        log_error("report: rewrite of %s not recorded: done again at the next start", dir);
-}
-
-int report_purge_after_commit(struct muster *m, struct outbox *ob, int64_t incident_id)
-{
-    return outbox_action(ob, report_purge_files, NULL, (void *)(intptr_t)incident_id);
-}
-
-void report_purge_pending(struct muster *m)
-{
-    int64_t ids[64], after = 0;
-    size_t n;
-    do { /* in pages: the statement is reset before any file is written */
-        int rc = incident_reports_unpurged(m->store, after, ids, 64, &n);
-        if (rc < 0) { /* not recorded as rewritten: the next start tries again */
-            log_error("report: purged reports to rewrite cannot be read: %s", strerror(-rc));
-            return;
-        }
-        for (size_t i = 0; i < n; i++)
-            report_purge_files(m, (void *)(intptr_t)ids[i]);
-        after = n ? ids[n - 1] : after;
-    } while (n == 64);
 }

@@ -37,13 +37,15 @@ extern const char *const report_csv_tables[];
  * row, every time ISO 8601 with its offset; NULL for an unknown table. */
 char *report_csv(json_t *report, const char *table);
 
-/* Where the files of incident ref are written: DIR/<ref> as an absolute
- * path (a relative --reports is taken from musterd's working directory),
- * for the stand-down's reply. */
+/* Where the files of incident ref are written (report_files.c):
+ * DIR/<ref> as an absolute path (a relative --reports is taken from
+ * musterd's working directory), for the stand-down's reply. */
 void report_dir_path(struct muster *m, const char *ref, char *buf, size_t len);
 
-/* After the stand-down commits, write DIR/<ref>/report.{md,json} and the
- * CSV tables.  Returns 0 or -errno (when it cannot queue the action). */
+/* After the stand-down commits, read the report and write
+ * DIR/<ref>/report.{md,json} and the CSV tables, on libuv's thread pool,
+ * after every report queued before (report_files.c).  Returns 0 or -errno
+ * (when it cannot queue the action). */
 int report_after_commit(struct muster *m, struct outbox *ob, int64_t incident_id);
 
 /* After the retention purge of the incident commits, rewrite its files (if

@@ -69,6 +69,10 @@ struct muster {
     uv_signal_t sig_int, sig_term, sig_hup;
     uv_timer_t housekeeping;
     uv_timer_t watchdog; /* WATCHDOG=1 to systemd, when it asks for it */
+    /* report files waiting to be written on libuv's thread pool, in order,
+     * one at a time (report_files.c) */
+    struct report_job *report_jobs, *report_jobs_tail;
+    bool report_writing;
     bool stopping;
 };
 

@@ -86,7 +86,7 @@ verify | grep '"intact":true' >/dev/null || fail "restored row not intact"
 # the personal data is gone from every copy.
 m incident standdown "$ref" --note "Mkr-StanddownNote" >/dev/null
 m incident close "$ref" --force --reason "Mkr-IncidentClose" >/dev/null
-written() { [ -s "$T/reports/$ref/pathways.csv" ] && grep -q -F Mkr-IncidentClose "$T/reports/$ref/report.json"; }
+written() { reports_written "$ref" 2 && grep -q -F Mkr-IncidentClose "$T/reports/$ref/report.json"; }
 wait_for 30 written || fail "report not written at stand-down and close"
 grep -c Quartermain "$DB" "$DB-wal" >/dev/null 2>&1 || fail "the name should be on disk before the purge"
 db_dump "$T/dump.sql"

@@ -31,6 +31,26 @@ for f in "$T/reports/$ref"/*; do
 done
 ok "reports directory 0700, report files 0600 under umask 000"
 
+# A reports directory that blocks (a hung network mount; here a FIFO where
+# report.md.tmp goes, whose opening blocks until someone reads it) holds up
+# nobody: the stand-down is answered, and Gold's and duty's reads, while
+# its files wait.  Once it unblocks the failure is logged (a FIFO cannot be
+# synced), and the next write, the close's, makes every file.
+ref2=$(m incident standup --plan cambridgeshire --level 1 --exercise --operation STUCK | head -n 1)
+mkdir -m 700 "$T/reports/$ref2"
+mkfifo -m 600 "$T/reports/$ref2/report.md.tmp"
+m_within 20 incident standdown "$ref2" --note "stuck" >/dev/null || fail "the stand-down waited for its report files"
+m_within 20 --as duty status "$ref2" >/dev/null || fail "duty's status waited for the report files"
+m_within 20 incident list | grep -q "^$ref2 " || fail "Gold's incident list waited for the report files"
+[ ! -e "$T/reports/$ref2/report.md" ] || fail "report.md was written past the blocked file"
+cat "$T/reports/$ref2/report.md.tmp" >/dev/null # the writer opens it, writes, cannot sync it
+failed() { grep -q -F "report: cannot write $REPORTS/$ref2: Invalid argument" "$LOG"; }
+wait_for 30 failed || fail "the blocked report's failure is not logged"
+m incident close "$ref2" >/dev/null
+wait_for 30 reports_written "$ref2" 1 || fail "the close did not write the report files"
+[ "$(ls "$T/reports/$ref2" | wc -l)" = 14 ] || fail "report files after the close: $(ls "$T/reports/$ref2")"
+ok "a reports directory that blocks holds up neither the stand-down's reply nor Gold and duty"
+
 # SIGHUP with a keyring others may write: not loaded, the old keys stay.
 chmod 666 "$KEYS/keyring"
 reload_daemon

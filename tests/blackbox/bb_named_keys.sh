@@ -42,6 +42,7 @@ report=$(m report "$ref")
 # (Markdown-escaped: the report escapes what it quotes, parentheses included)
 grep -qF '| incident.standup | by gold \(insp-jones\) |' <<<"$report" || fail "report timeline: $report"
 grep -qF '| incident.standdown | by gold \(insp-jones\): all safe |' <<<"$report" || fail "report timeline"
+wait_for 30 reports_written "$ref" 1 || fail "the report was not written at stand-down"
 grep -qF 'by gold \(insp-jones\)' "$T/reports/$ref/report.md" || fail "the report written at stand-down"
 ok "the stand-down report's timeline names the person"
 stop_daemon

@@ -71,6 +71,7 @@ m audit verify >/dev/null || fail "audit chain"
 show=$(m incident show "$ref")
 grep -q "^stood up .* by gold (insp-jones)$" <<<"$show" || fail "incident show: $show"
 echo "$show" | grep "cpft" | grep -q "agency:cpft (j.smith)" || fail "incident show, the ack: $show"
+wait_for 30 reports_written "$ref" 1 || fail "the report was not written"
 grep -qF '| incident.standdown | by gold \(insp-jones\): all safe |' "$T/reports/$ref/report.md" ||
     fail "the report's timeline"
 ok "the audit trail, the incident and the report name the web user"

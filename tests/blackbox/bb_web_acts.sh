@@ -92,6 +92,7 @@ new=$(m --json incident list | jq -r '.incidents[] | select(.operation == "TAKEO
 m --json incident show "$new" | jq -e '.exercise == true and .level == 1 and .state == "stood_down"' >/dev/null ||
     fail "the exercise stood up from the browser: $(m incident show "$new")"
 m incident show "$new" | grep -q "stood up .* by gold (insp-jones)" || fail "incident show does not name Gold: $(m incident show "$new")"
+wait_for 30 reports_written "$new" 1 || fail "the report of $new was not written"
 grep -qF '| incident.standdown | by gold \(insp-jones\): exercise over |' "$T/reports/$new/report.md" ||
     fail "the stand-down note is not in the report's timeline"
 m audit export | grep '"command":"incident.standdown"' | grep -q '"principal":"gold (insp-jones)"' ||

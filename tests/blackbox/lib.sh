@@ -202,6 +202,14 @@ wait_for() {
     done
 }
 
+# reports_written REF N: musterd has logged N writes of REF's report files
+# (stand-down, close, purge: each is logged once its last file is synced
+# and renamed, on the thread pool, just after the reply).  Read a report
+# file only after the write that made it.
+reports_written() {
+    [ "$(grep -c -F -e "report: $REPORTS/$1 written" -e "report: $REPORTS/$1 rewritten" "$LOG")" -ge "$2" ]
+}
+
 # Commands run in parallel: jobs_add PID after each, then jobs_wait fails
 # if any of them failed.  (A bare `wait` would also wait for the receivers
 # started with process substitution.)
