@@ -54,8 +54,9 @@ int report_after_commit(struct muster *m, struct outbox *ob, int64_t incident_id
  * queue the action). */
 int report_purge_after_commit(struct muster *m, struct outbox *ob, int64_t incident_id);
 
-/* At start, outside any transaction: rewrite the files of every purged
- * incident whose rewrite was never recorded (a crash came between). */
+/* At start, outside any transaction: queue the rewrite of the files of
+ * every purged incident whose rewrite was never recorded (a crash came
+ * between); each is recorded once written. */
 void report_purge_pending(struct muster *m);
 
 #endif

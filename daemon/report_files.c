@@ -5,16 +5,18 @@
  *
  * The report is read on the loop thread, in the after-commit work of the
  * batch that changed it (reading is a query like any other); rendering it
- * (Markdown, JSON, a CSV file a table) and writing the files, each synced,
- * renamed over the old one and the directory synced, take 10 to 40 ms and
+ * (Markdown, JSON, a CSV file a table) and writing the files (the
+ * directory made, each file synced and renamed over the old one, the
+ * directory synced: 10 to 22 ms a stand-down on the bench's machine)
  * happen on libuv's thread pool, so that Gold's and duty's requests are
- * not held meanwhile (issue 19).  One incident's files can be written
+ * not held meanwhile, nor by a disk that hangs (issue 19).  One incident's files can be written
  * twice in quick succession (a close just after its stand-down): the jobs
  * run one at a time, in the order they were queued, so the later report
  * is the one left.  A job holds its report, which nothing else holds; the
  * outcome is logged, and a purge's rewrite recorded, back on the loop
  * thread.  The loop does not end while a job is queued, so a stopping
- * musterd finishes writing first.
+ * musterd finishes writing first; a write that never ends (a hung mount)
+ * holds the reports after it, and a stop, until systemd's stop timeout.
  */
 #include "report.h"
 
@@ -122,19 +124,23 @@ struct report_job {
     bool purged; /* a rewrite from the purged record: only where files are */
     int rc;
     struct report_job *next;
-    char dir[4096];
+    char root[4096]; /* the reports directory, made 0700 if missing */
+    char dir[4096];  /* root/<ref> */
 };
 
 static void job_start(struct muster *m);
 
-/* On the thread pool: the job's report and dir, and nothing else. */
+/* On the thread pool: the job's report and directories, and nothing else. */
 static void job_work(uv_work_t *w)
 {
     struct report_job *j = w->data;
     struct stat sb;
-    if (!j->purged)
-        j->rc = report_files(j->report, j->dir);
-    else /* an incident whose files were never written gets none now */
+    if (!j->purged) {
+        mkdir(j->root, 0700);
+        j->rc = mkdir(j->dir, 0700) != 0 && errno != EEXIST ? -errno : 0;
+        if (j->rc == 0)
+            j->rc = report_files(j->report, j->dir);
+    } else /* an incident whose files were never written gets none now */
         j->rc = stat(j->dir, &sb) == 0 ? report_files(j->report, j->dir)
                 : errno == ENOENT      ? 0
                                        : -errno;
@@ -210,16 +216,8 @@ static void report_queue(struct muster *m, int64_t incident_id, bool purged)
         return;
     }
     *j = (struct report_job){.m = m, .report = r, .incident_id = incident_id, .purged = purged};
+    snprintf(j->root, sizeof(j->root), "%s", m->cfg->reports_dir);
     report_dir(m, r, j->dir, sizeof(j->dir));
-    if (!purged) {
-        mkdir(m->cfg->reports_dir, 0700);
-        if (mkdir(j->dir, 0700) != 0 && errno != EEXIST) {
-            log_error("report: cannot write %s: %s", j->dir, strerror(errno));
-            json_decref(r);
-            free(j);
-            return;
-        }
-    }
     if (m->report_jobs_tail)
         m->report_jobs_tail->next = j;
     else

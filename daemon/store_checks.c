@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "log.h"
 #include "store_int.h"
 
 static const struct {
@@ -61,12 +62,14 @@ static void check_texts(size_t i, char *old, char *new, size_t len)
 /* The schema's version one more: every connection reads it again. */
 static int schema_cookie_bump(struct store *st)
 {
-    sqlite3_stmt *s;
+    sqlite3_stmt *s = NULL;
     int rc = sqlite3_prepare_v2(st->db, "PRAGMA schema_version", -1, &s, NULL);
     int cookie = 0;
     if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
         cookie = sqlite3_column_int(s, 0);
         rc = SQLITE_OK;
+    } else if (rc == SQLITE_DONE) { /* no cookie at all: nothing to move on from */
+        rc = SQLITE_CORRUPT;
     }
     sqlite3_finalize(s);
     if (rc != SQLITE_OK)
@@ -76,16 +79,14 @@ static int schema_cookie_bump(struct store *st)
     return store_exec(st, bump);
 }
 
-int store__checks_as_comparisons(struct store *st)
+/* Each IN list of checks_in rewritten in its table's definition. */
+static int rewrite_checks(struct store *st)
 {
-    sqlite3_stmt *s;
-    int rc = store_exec(st, "PRAGMA writable_schema = ON");
-    if (rc != 0)
-        return rc;
-    rc = sqlite3_prepare_v2(st->db,
-                            "UPDATE sqlite_master SET sql = replace(sql, ?1, ?2)"
-                            " WHERE type = 'table' AND name = ?3",
-                            -1, &s, NULL);
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(st->db,
+                                "UPDATE sqlite_master SET sql = replace(sql, ?1, ?2)"
+                                " WHERE type = 'table' AND name = ?3",
+                                -1, &s, NULL);
     for (size_t i = 0; rc == SQLITE_OK && i < sizeof(checks_in) / sizeof(checks_in[0]); i++) {
         char old[256], new[256];
         check_texts(i, old, new, sizeof(old));
@@ -95,9 +96,30 @@ int store__checks_as_comparisons(struct store *st)
         rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(st->db);
         sqlite3_reset(s);
     }
+    if (rc != SQLITE_OK)
+        log_error("store: migration 30: %s", sqlite3_errmsg(st->db));
     sqlite3_finalize(s);
-    rc = rc == SQLITE_OK ? schema_cookie_bump(st) : sql_errno(rc);
+    return sql_errno(rc);
+}
+
+int store__checks_as_comparisons(struct store *st)
+{
+    /* SQLite's defensive mode forbids writable_schema: off for this alone */
+    int defensive = 0;
+    sqlite3_db_config(st->db, SQLITE_DBCONFIG_DEFENSIVE, -1, &defensive);
+    sqlite3_db_config(st->db, SQLITE_DBCONFIG_DEFENSIVE, 0, (int *)NULL);
+    int rc = store_exec(st, "PRAGMA writable_schema = ON");
+    if (rc == 0)
+        rc = rewrite_checks(st);
+    if (rc == 0)
+        rc = schema_cookie_bump(st);
     /* off again, and this connection reads the definitions anew */
     int off = store_exec(st, "PRAGMA writable_schema = RESET");
-    return rc ? rc : off;
+    rc = rc ? rc : off;
+    /* the new definitions parse (a statement that reads the schema),
+     * before the migration commits: else it is rolled back */
+    if (rc == 0)
+        rc = store_exec(st, "SELECT 1 FROM persons LIMIT 0");
+    sqlite3_db_config(st->db, SQLITE_DBCONFIG_DEFENSIVE, defensive, (int *)NULL);
+    return rc;
 }

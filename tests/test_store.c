@@ -661,7 +661,7 @@ static sqlite3 *store_db(struct store *st)
 }
 
 /* How many temporary b-trees (OpenEphemeral) the statement sql, as the
- * store's connection compiles it, builds: 0 when it cannot compile. */
+ * store's connection compiles it, builds: -1 when it cannot compile. */
 static int ephemerals(struct store *st, const char *sql)
 {
     char explain[512];
@@ -756,14 +756,21 @@ static void test_checks_as_comparisons(void **state)
     const char *refused[] = {
         "INSERT INTO persons (incident_id, category, consent, registered_at, registered_by,"
         " referral_due_at) VALUES (1, 'survivor', 'maybe', 0, 'x', 0)",
-        "UPDATE persons SET status = 'Alive'", "UPDATE persons SET consent = ''"};
-    for (size_t i = 0; i < 3; i++)
+        "UPDATE persons SET status = 'Alive'", "UPDATE persons SET consent = ''",
+        "INSERT INTO contacts (person_id, at, by, outcome, slot, channel)"
+        " VALUES (1, 0, 'x', 'sent', 'morning', 'fax')"};
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
         assert_int_equal(sqlite3_exec(db, refused[i], NULL, NULL, NULL), SQLITE_CONSTRAINT);
-    assert_int_equal(sqlite3_exec(db,
-                                  "UPDATE persons SET status = 'missing', consent = 'refused';"
-                                  " UPDATE persons SET status = NULL WHERE 0",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
+    /* the words pass, and NULL where the column may be NULL (a contact's
+     * channel), as with the IN lists */
+    assert_int_equal(
+        sqlite3_exec(db,
+                     "UPDATE persons SET status = 'missing', consent = 'refused';"
+                     " INSERT INTO contacts (person_id, at, by, outcome, slot, channel)"
+                     " VALUES (1, 0, 'x', 'sent', 'morning', 'sms'),"
+                     " (1, 0, 'x', 'no_answer', 'morning', NULL)",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
     sqlite3_close(db);
 }
 

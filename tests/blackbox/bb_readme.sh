@@ -57,7 +57,7 @@ ok "$n walkthrough blocks of README.md ran, every command succeeded"
 # dry-run pages in the log, the report.
 grep -q 'Anna Nowak' "$T/out" || fail "the sample CSV's persons are not listed"
 ref=$(sed -n 1p <(grep -E '^EX-CAMB-[0-9]{4}-[0-9]{4}' "$T/out"))
-[ -d "$W/var/reports/$ref" ] || fail "no report directory var/reports/$ref"
+wait_for 30 test -s "$W/var/reports/$ref/audit_head.csv" || fail "no report in var/reports/$ref" # the last file
 daemon_stop TERM
 sanitizer_clean
 ok "the walk-through's persons, report and a clean stop"
