@@ -9,14 +9,15 @@
  * directory made, each file synced and renamed over the old one, the
  * directory synced: 10 to 22 ms a stand-down on the bench's machine)
  * happen on libuv's thread pool, so that Gold's and duty's requests are
- * not held meanwhile, nor by a disk that hangs (issue 19).  One incident's files can be written
- * twice in quick succession (a close just after its stand-down): the jobs
- * run one at a time, in the order they were queued, so the later report
- * is the one left.  A job holds its report, which nothing else holds; the
- * outcome is logged, and a purge's rewrite recorded, back on the loop
- * thread.  The loop does not end while a job is queued, so a stopping
- * musterd finishes writing first; a write that never ends (a hung mount)
- * holds the reports after it, and a stop, until systemd's stop timeout.
+ * not held meanwhile, nor by a disk that hangs (issue 19).  One
+ * incident's files can be written twice in quick succession (a close just
+ * after its stand-down): the jobs run one at a time, in the order they
+ * were queued, so the later report is the one left.  A job holds its
+ * report, which nothing else holds; the outcome is logged, and a purge's
+ * rewrite recorded, back on the loop thread.  The loop does not end while
+ * a job is queued, so a stopping musterd finishes writing first; a write
+ * that never ends (a hung mount) holds the reports after it, and a stop,
+ * until systemd's stop timeout.
  */
 #include "report.h"
 
@@ -254,6 +255,7 @@ int report_purge_after_commit(struct muster *m, struct outbox *ob, int64_t incid
 {
     return outbox_action(ob, report_purge_files, NULL, (void *)(intptr_t)incident_id);
 }
+
 void report_purge_pending(struct muster *m)
 {
     int64_t ids[64], after = 0;

@@ -438,7 +438,7 @@ static void test_name_key_backfill(void **state)
     assert_int_equal(store_open(old, &st), 0);
     sqlite3_stmt *s = store_stmt(st, "SELECT name_key = muster_name_key('Zo\xc3\xab \xd0\x90nna'),"
                                      " (SELECT name_key FROM persons WHERE id = 2) IS NULL"
-                                     " FROM persons WHERE rowid = 1");
+                                     " FROM persons WHERE id = 1");
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
     assert_int_equal(sqlite3_column_int(s, 0), 1);
     assert_int_equal(sqlite3_column_int(s, 1), 1);
