@@ -209,6 +209,7 @@ void plan_free(struct plan *plan)
         free(plan->levels[i].name);
         free(plan->levels[i].description);
     }
+    free(plan->agency_index);
     free(plan->agencies);
     free(plan->levels);
     free(plan->hub.name);
@@ -270,6 +271,22 @@ static char *name_dir(const char *name, bool is_dir)
     return strndup(name, slash == name ? 1 : (size_t)(slash - name));
 }
 
+static int agency_cmp(const void *a, const void *b)
+{
+    return strcmp((*(const struct plan_agency *const *)a)->id,
+                  (*(const struct plan_agency *const *)b)->id);
+}
+
+/* plan->agency_index: the agencies by id (unique, checked in plan_xref.c). */
+static void agency_index(struct plan *plan)
+{
+    if (plan->nagencies == 0 || !(plan->agency_index = calloc(plan->nagencies, sizeof(void *))))
+        return;
+    for (size_t i = 0; i < plan->nagencies; i++)
+        plan->agency_index[i] = &plan->agencies[i];
+    qsort(plan->agency_index, plan->nagencies, sizeof(void *), agency_cmp);
+}
+
 int plan_load_buffer(const char *name, const char *buf, size_t len, struct plan **out,
                      struct plan_errors *errs)
 {
@@ -301,6 +318,8 @@ int plan_load_buffer_at(const char *name, const char *holidays_dir, const char *
         c.rc = plan_cert_freeze(&c, plan);
     if (c.rc == 0 && c.nerr == 0)
         c.rc = plan_holidays_freeze(&c, plan);
+    if (c.rc == 0 && c.nerr == 0)
+        agency_index(plan);
 done:
     rc = c.rc != 0 ? c.rc : c.nerr > 0 ? -EINVAL : 0;
     if (rc == -ENOMEM)
@@ -370,6 +389,13 @@ int plan_load_file(const char *path, struct plan **out, struct plan_errors *errs
 
 const struct plan_agency *plan_agency_find(const struct plan *plan, const char *id)
 {
+    if (plan->agency_index) {
+        struct plan_agency key = {.id = (char *)id};
+        const struct plan_agency *k = &key;
+        const struct plan_agency *const *hit =
+            bsearch(&k, plan->agency_index, plan->nagencies, sizeof(k), agency_cmp);
+        return hit ? *hit : NULL;
+    }
     for (size_t i = 0; i < plan->nagencies; i++)
         if (plan->agencies[i].id != NULL && strcmp(plan->agencies[i].id, id) == 0)
             return &plan->agencies[i];

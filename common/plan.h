@@ -372,6 +372,9 @@ struct plan {
     struct plan_persons persons;
     struct plan_agency *agencies;
     size_t nagencies;
+    /* the agencies sorted by id, for plan_agency_find (a standup looks up
+     * each of 500 twice); NULL when memory ran out: the lookup scans */
+    const struct plan_agency **agency_index;
     struct plan_command command;
     struct plan_import import;     /* ncolumns == 0 when the plan has none */
     struct plan_public public_;    /* nlanguages == 0 when the plan has none */

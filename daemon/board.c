@@ -37,6 +37,13 @@ static json_t *agency_row(sqlite3_stmt *s)
                      "acknowledged_at", store_col_opt_int(s, 3));
 }
 
+json_t *board_agency_paging(int steps)
+{
+    return json_pack("{s:s, s:o, s:n, s:n}", "state", "paging", "step",
+                     steps > 0 ? json_integer(steps) : json_null(), "acknowledged_by",
+                     "acknowledged_at");
+}
+
 json_t *board_agency(struct muster *m, int64_t incident_id, const char *agency)
 {
     sqlite3_stmt *s = store_stmt(m->store, SQL_AGENCY);

@@ -61,6 +61,10 @@ void board_put(struct outbox *ob, const char *key, json_t *value);
  * and the incident value (of incident_id, NULL when it cannot be read; or
  * of an incident already read). */
 json_t *board_agency(struct muster *m, int64_t incident_id, const char *agency);
+/* The same value, not read back, of an activation page still paging and
+ * not acknowledged whose attempts reached step `steps` (0: none yet): a
+ * page the standup has just made, or just tried for the first time. */
+json_t *board_agency_paging(int steps);
 json_t *board_incident(struct muster *m, int64_t incident_id);
 json_t *board_incident_of(struct muster *m, const struct incident *inc);
 

@@ -105,17 +105,21 @@ int paging_rearm_after_commit(struct muster *m, struct outbox *ob)
 }
 
 /* The agency's board key, to ride on the event that follows. */
-void paging_agency_board(struct muster *m, struct outbox *ob, int64_t incident_id,
-                         const char *agency)
+static void agency_board_put(struct outbox *ob, const char *agency, json_t *v)
 {
     char key[64];
-    json_t *v = board_agency(m, incident_id, agency);
     int n = snprintf(key, sizeof(key), "agency/%s", agency); /* ids are at most 40 */
     if (!v || n < 0 || (size_t)n >= sizeof(key)) {
         json_decref(v); /* asked for staff, but not activated: no activation page to show */
         return;
     }
     board_put(ob, key, v);
+}
+
+void paging_agency_board(struct muster *m, struct outbox *ob, int64_t incident_id,
+                         const char *agency)
+{
+    agency_board_put(ob, agency, board_agency(m, incident_id, agency));
 }
 
 /* ---- the ladder ---- */
@@ -127,6 +131,7 @@ struct due {
     int step, attempt;
     bool notice; /* a notice (paging_notice.c), not an activation or a call for staff */
     bool ask;    /* a call for staff */
+    bool fresh;  /* made by this standup: no attempt yet (paging_incident_first) */
 };
 
 static const char SQL_DUE[] =
@@ -256,7 +261,9 @@ static int step_page(struct paging *p, struct outbox *ob, const struct due *d, i
     int rc = attempt_insert(m, d, contact, live, now, &id);
     if (rc == 0)
         rc = advance(m, d, agency, plan->paging.ack_wait_ms, now);
-    if (rc == 0 && !d->notice)
+    if (rc == 0 && d->fresh && !d->notice && !d->ask) /* its first attempt: step 1, known */
+        agency_board_put(ob, d->agency, board_agency_paging(1));
+    else if (rc == 0 && !d->notice)
         paging_agency_board(m, ob, d->incident_id, d->agency);
     const char *kind = d->notice                        ? "notice.sent"
                        : d->step > 0 && d->attempt == 0 ? "agency.escalated"
@@ -337,6 +344,7 @@ static int due_load_sql(struct muster *m, const char *sql, int64_t incident_id, 
         d->attempt = sqlite3_column_int(s, 5);
         d->notice = sqlite3_column_int(s, 6) != 0;
         d->ask = sqlite3_column_int(s, 7) != 0;
+        d->fresh = false; /* paging_incident_first says otherwise */
     }
     sqlite3_reset(s);
     return rc < 0 ? rc : 0;
@@ -413,8 +421,8 @@ int paging_incident_start(struct muster *m, struct outbox *ob, int64_t incident_
             continue;
         rc = paging__page_insert(m, incident_id, plan->agencies[i].id, 0,
                                  now + plan->agencies[i].contacts[0].after_ms, now);
-        if (rc == 0)
-            paging_agency_board(m, ob, incident_id, plan->agencies[i].id);
+        if (rc == 0) /* what board_agency would read back of the new page */
+            agency_board_put(ob, plan->agencies[i].id, board_agency_paging(0));
     }
     return rc ? rc : paging_rearm_after_commit(m, ob);
 }
@@ -450,6 +458,8 @@ int paging_incident_first(struct muster *m, struct outbox *ob, int64_t incident_
     struct due *due = calloc(PAGING_TICK_BATCH, sizeof(*due));
     size_t n = 0;
     int rc = due ? due_load(m, incident_id, due, &n, now) : -ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        due[i].fresh = true; /* the incident's pages were all made in this transaction */
     if (rc == 0 && n > 0 && step_all(m->paging, ob, due, n, now) != 0)
         for (size_t i = 0; i < n; i++)
             step_guarded(m->paging, ob, &due[i], now);

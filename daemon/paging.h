@@ -34,11 +34,13 @@ void paging_free(struct paging *p);
 int paging_incident_start(struct muster *m, struct outbox *ob, int64_t incident_id,
                           const struct plan *plan, int level, int64_t now);
 
-/* Inside a standup's transaction, after its incident.standup event: the
- * first attempt of every page due at once (paging_incident_start), so
- * the pages go out as soon as the standup commits, not after a second
- * batch (the timer's).  A page that cannot be stepped is put back a
- * minute, as by the timer.  Returns 0 or -errno (the due pages unread). */
+/* Inside a standup's transaction, after its incident.standup event (and
+ * only there: the incident's pages have no attempt yet, so their board
+ * entries are made without reading them back): the first attempt of
+ * every page due at once (paging_incident_start), so the pages go out as
+ * soon as the standup commits, not after a second batch (the timer's).
+ * A page that cannot be stepped is put back a minute, as by the timer.
+ * Returns 0 or -errno (the due pages unread). */
 int paging_incident_first(struct muster *m, struct outbox *ob, int64_t incident_id, int64_t now);
 
 /* Inside a registration's transaction, after its events: the first

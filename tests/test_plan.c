@@ -502,6 +502,26 @@ static void test_good_persons(void **state)
     plan_free(p);
 }
 
+/* Every agency is found by its id (the sorted index, not a scan, since
+ * issue 19), and ids that sort before, between and after them are not. */
+static void check_agency_lookup(const struct plan *p)
+{
+    char near[64];
+    assert_non_null(p->agency_index);
+    for (size_t i = 0; i < p->nagencies; i++) {
+        assert_ptr_equal(plan_agency_find(p, p->agencies[i].id), &p->agencies[i]);
+        assert_ptr_equal(plan_ladder_find(p, p->agencies[i].id), &p->agencies[i]);
+        snprintf(near, sizeof(near), "%s-", p->agencies[i].id);
+        const struct plan_agency *want = NULL;
+        for (size_t j = 0; j < p->nagencies; j++)
+            if (!strcmp(p->agencies[j].id, near))
+                want = &p->agencies[j];
+        assert_ptr_equal(plan_agency_find(p, near), want);
+    }
+    assert_null(plan_agency_find(p, ""));
+    assert_null(plan_agency_find(p, "zzzz-not-an-agency"));
+}
+
 static void test_good_files_all_load(void **state)
 {
     DIR *d = opendir(plans_dir);
@@ -514,7 +534,9 @@ static void test_good_files_all_load(void **state)
         size_t len = strlen(de->d_name);
         if (strncmp(de->d_name, "good-", 5) != 0 || strcmp(de->d_name + len - 5, ".yaml") != 0)
             continue;
-        plan_free(load_ok(plans_dir, de->d_name));
+        struct plan *p = load_ok(plans_dir, de->d_name);
+        check_agency_lookup(p);
+        plan_free(p);
         n++;
     }
     closedir(d);

@@ -3,7 +3,8 @@
 # the daemon shows; a forced gap makes it re-snapshot and still agree; 100
 # watchers agree with the daemon after 1,000 registrations arrive while
 # they watch; the terminal board draws every section at 80x24 and 200x60
-# in tmux, follows the feed, and gives the terminal back on q and Ctrl-C.
+# in tmux, follows the feed, and gives the terminal back on q and Ctrl-C;
+# the agency entries on a standup's own events fold into status's board.
 #
 # The Cambridgeshire plan, its escalations moved 3 hours out and the
 # daemon's clock set (--clock-offset), so that no timer adds events while
@@ -177,6 +178,56 @@ wait_for 30 drawn wall "PERSONS *$((n + 1)) registered" || fail "wall: the board
 tmux -S "$T/tmux" send-keys -t wall C-c
 restored wall
 ok "200x60: the whole board on one screen, updated live from the feed; Ctrl-C gave the terminal back"
+
+# e) A standup followed from its first event: the agency entries that
+# ride on the standup's own events (made there, not read back from the
+# database: issue 19) fold into the board status shows, the first
+# attempts made in the standup included.  duty holds a feed subscription,
+# live once a message (a heartbeat at least) reaches it.
+mkfifo "$T/e.in" "$T/e.out"
+"$MTEST" hold "$CONTROL" "$FEED" "$KEYS" duty <"$T/e.in" >"$T/e.out" 2>"$T/e.err" &
+EPID=$!
+exec 7>"$T/e.in" 8<"$T/e.out"
+live() {
+    echo "live 1000" >&7
+    IFS= read -r -t "$MUSTER_TIMEOUT" answer <&8 || fail "e: the held session did not answer"
+    [ "$answer" = "feed live" ]
+}
+wait_for 60 live || fail "e: the held feed subscription never received a message"
+ref2=$(m incident standup --plan cambridgeshire --level 3 --exercise --operation WATCH-E | head -n 1)
+[ -n "$ref2" ] || fail "e: standup"
+mw status "$ref2" --json >"$T/e.status"
+echo "events $(scaled 30000) $ref2 $(seq_of <"$T/e.status")" >&7
+: >"$T/e.events"
+while IFS= read -r -t "$(scaled 60)" line <&8; do
+    [ "$line" != done ] || break
+    [ "$line" != "feed none" ] || fail "e: the feed stopped before status's seq: $(wc -l <"$T/e.events") events"
+    echo "${line#event }" >>"$T/e.events"
+done
+[ "$line" = done ] || fail "e: no answer from the held session"
+exec 7>&-
+wait "$EPID" || fail "e: the held session failed: $(cat "$T/e.err")"
+python3 - "$T/e.events" "$T/e.status" <<'PY' || fail "e: the standup's events do not fold into status's agencies"
+import json, sys
+board = {}
+kinds = []
+for line in open(sys.argv[1]):
+    ev = json.loads(line)
+    kinds.append(ev["kind"])
+    for k, v in (ev.get("board") or {}).items():
+        if v is None:
+            board.pop(k, None)
+        else:
+            board[k] = v
+want = {k: v for k, v in json.load(open(sys.argv[2]))["board"].items() if k.startswith("agency/")}
+got = {k: v for k, v in board.items() if k.startswith("agency/")}
+assert kinds[0] == "incident.standup", kinds[:3]
+assert got == want, [(k, got.get(k), want.get(k)) for k in sorted(set(got) | set(want)) if got.get(k) != want.get(k)]
+tried = [k for k, v in want.items() if v["step"] == 1]
+assert len(want) >= 10 and tried and kinds.count("page.sent") >= len(tried), (len(want), tried, kinds)
+print(len(want), len(tried))
+PY
+ok "a standup followed from its first event folds into status's agencies ($(python3 -c 'import json,sys; print(len([k for k in json.load(sys.stdin)["board"] if k.startswith("agency/")]))' <"$T/e.status") agencies)"
 
 grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T"/*.err >&2 && fail "sanitizer report from a client"
 stop_daemon

@@ -28,7 +28,10 @@
  *                                                socket with a chosen routing id
  *   mtest hold EP FEED_EP KEYS PRINCIPAL         one long-lived session: reads
  *       "call CMD ARGS-JSON" and "feed WAIT_MS [REF]" lines from stdin, answers each
- *       with one line ("reply JSON", "event KIND", "feed none")
+ *       with one line ("reply JSON", "event KIND", "feed none"); "live WAIT_MS"
+ *       ("feed live" once any message, a heartbeat too, is waiting); "events
+ *       WAIT_MS REF SEQ" ("event BODY" for each event about REF, then "done"
+ *       at the first message at or past SEQ)
  */
 #include <pthread.h>
 #include <stdbool.h>
@@ -573,6 +576,38 @@ static void hold_event(void *sub, int wait_ms, const char *ref)
     printf("feed none\n");
 }
 
+/* Print each event about ref as "event BODY" until a message (an event
+ * or a heartbeat) at or past seq until, then "done"; or "feed none" when
+ * wait_ms passes first.  A body is read whole, however long. */
+static void hold_events(void *sub, int wait_ms, const char *ref, long long until)
+{
+    long long deadline = now_ms() + wait_ms;
+    while (poll_until(sub, deadline)) {
+        zmq_msg_t kind, body;
+        zmq_msg_init(&kind);
+        zmq_msg_init(&body);
+        if (zmq_msg_recv(&kind, sub, 0) < 0 || zmq_msg_recv(&body, sub, 0) < 0) {
+            zmq_msg_close(&kind);
+            zmq_msg_close(&body);
+            break;
+        }
+        json_t *j = json_loadb(zmq_msg_data(&body), zmq_msg_size(&body), 0, NULL);
+        const char *about = json_string_value(json_object_get(j, "incident"));
+        long long seq = json_integer_value(json_object_get(j, "seq"));
+        bool heartbeat = zmq_msg_size(&kind) == 9 && !memcmp(zmq_msg_data(&kind), "heartbeat", 9);
+        if (!heartbeat && about && !strcmp(about, ref))
+            printf("event %.*s\n", (int)zmq_msg_size(&body), (const char *)zmq_msg_data(&body));
+        json_decref(j);
+        zmq_msg_close(&kind);
+        zmq_msg_close(&body);
+        if (seq >= until) {
+            printf("done\n");
+            return;
+        }
+    }
+    printf("feed none\n");
+}
+
 static int cmd_hold(int argc, char **argv)
 {
     if (argc != 5)
@@ -599,6 +634,15 @@ static int cmd_hold(int argc, char **argv)
             int wait_ms = 0;
             sscanf(line + 5, "%d %63s", &wait_ms, ref);
             hold_event(sub, wait_ms, ref);
+        } else if (!strncmp(line, "events ", 7)) {
+            char ref[64] = "";
+            int wait_ms = 0;
+            long long until = 0;
+            sscanf(line + 7, "%d %63s %lld", &wait_ms, ref, &until);
+            hold_events(sub, wait_ms, ref, until);
+        } else if (!strncmp(line, "live ", 5)) { /* any message, a heartbeat too */
+            zmq_pollitem_t item = {sub, 0, ZMQ_POLLIN, 0};
+            printf(zmq_poll(&item, 1, atol(line + 5)) == 1 ? "feed live\n" : "feed none\n");
         }
     }
     zmq_close(sub);
