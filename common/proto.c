@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "jtext.h"
+
 /* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if none. */
 static size_t utf8_seq(const unsigned char *s, size_t n)
 {
@@ -140,7 +142,7 @@ void proto_request_clear(struct proto_request *req)
 
 static char *reply_dump(json_t *reply)
 {
-    char *text = json_dumps(reply, JSON_COMPACT);
+    char *text = jtext_dump(reply, false);
     json_decref(reply);
     return text;
 }

@@ -15,6 +15,7 @@
 #include "authz.h"
 #include "control.h"
 #include "family.h"
+#include "jtext.h"
 #include "outbox.h"
 #include "incident.h"
 #include "log.h"
@@ -140,7 +141,7 @@ static char *reply_for(struct cmd_ctx *c, int rc)
  * request id reused for a different request is caught. */
 void dispatch_digest(const char *cmd, json_t *args, char hex[65])
 {
-    char *text = json_dumps(args, JSON_COMPACT | JSON_SORT_KEYS);
+    char *text = jtext_dump(args, true);
     crypto_hash_sha256_state h;
     unsigned char out[crypto_hash_sha256_BYTES];
     crypto_hash_sha256_init(&h);

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jtext.h"
 #include "log.h"
 #include "persons.h"
 #include "server.h"
@@ -107,7 +108,7 @@ static char *as_whole(const struct proto_request *req, char *part_text)
     json_t *r = json_loads(part_text, 0, NULL);
     char *text = NULL;
     if (json_is_object(r) && json_object_set_new(r, "id", json_string(req->id)) == 0)
-        text = json_dumps(r, JSON_COMPACT);
+        text = jtext_dump(r, false);
     json_decref(r);
     if (!text)
         return part_text;

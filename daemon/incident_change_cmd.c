@@ -22,6 +22,7 @@
 #include "frozen.h"
 #include "incident.h"
 #include "incident_amend.h"
+#include "jtext.h"
 #include "log.h"
 #include "outbox.h"
 #include "paging.h"
@@ -164,7 +165,7 @@ static int amend_check(struct cmd_ctx *c, struct amend *a)
 static int amend_store(struct cmd_ctx *c, struct amend *a, int *version)
 {
     json_t *pj = plan_to_json(a->nw);
-    char *json = pj ? json_dumps(pj, JSON_COMPACT) : NULL;
+    char *json = pj ? jtext_dump(pj, false) : NULL;
     json_decref(pj);
     if (!json)
         return -ENOMEM;

@@ -59,7 +59,7 @@ char *outbox_event_message(int64_t seq, int64_t now, const char *kind, const cha
 int outbox_event(struct muster *m, struct outbox *ob, int64_t incident_id, const char *ref,
                  const char *kind, json_t *data, int64_t now)
 {
-    char *stored = data ? json_dumps(data, JSON_COMPACT) : NULL;
+    char *stored = data ? jtext_dump(data, false) : NULL;
     json_decref(data);
     return outbox_event_text(m, ob, incident_id, ref, kind, stored, now);
 }
@@ -75,7 +75,7 @@ int outbox_event_text(struct muster *m, struct outbox *ob, int64_t incident_id, 
     }
     char *board = NULL;
     if (ob->board) { /* the board keys this change moved ride with it */
-        board = json_dumps(ob->board, JSON_COMPACT);
+        board = jtext_dump(ob->board, false);
         json_decref(ob->board);
         ob->board = NULL;
     }

@@ -86,7 +86,7 @@ static int notice_insert(struct muster *m, const struct paging_notice *n, const 
 char *paging_notice_body(const struct paging_notice *n)
 {
     struct jtext t = {0};
-    char *facts = n->facts ? json_dumps(n->facts, JSON_COMPACT) : NULL;
+    char *facts = n->facts ? jtext_dump(n->facts, false) : NULL;
     jtext_kstr(&t, "subject", n->subject);
     jtext_kstr(&t, "text", n->text);
     jtext_kraw(&t, "facts", n->facts ? facts : "{}"); /* facts NULL: no memory, no body */

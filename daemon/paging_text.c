@@ -142,7 +142,7 @@ char *paging_page_json(const struct page_facts *f, const char *subject, const ch
 {
     if (f->notice) {
         json_t *j = paging_json(f, subject, text);
-        char *out = j ? json_dumps(j, JSON_COMPACT) : NULL;
+        char *out = j ? jtext_dump(j, false) : NULL;
         json_decref(j);
         return out;
     }

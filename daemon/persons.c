@@ -464,7 +464,7 @@ int persons_correction_add(struct muster *m, int64_t person, int64_t now, const 
                            json_t *fields, json_t *old, int64_t *id)
 {
     sqlite3_stmt *s = store_stmt(m->store, SQL_CORRECTION_ADD);
-    char *f = json_dumps(fields, JSON_COMPACT), *o = json_dumps(old, JSON_COMPACT);
+    char *f = jtext_dump(fields, false), *o = jtext_dump(old, false);
     int rc = -EINVAL;
     if (s && f && o) {
         sqlite3_bind_int64(s, 1, person);

@@ -18,6 +18,7 @@
 #include "family.h"
 #include "frozen.h"
 #include "incident.h"
+#include "jtext.h"
 #include "namefold.h"
 #include "outbox.h"
 #include "persons.h"
@@ -91,7 +92,7 @@ static int screening_store(struct cmd_ctx *c, const struct person_ref *p, const 
                            json_t *answers, const struct screening_result *r)
 {
     sqlite3_stmt *s = store_stmt(c->m->store, SQL_SCREEN_ADD);
-    char *text = json_dumps(answers, JSON_COMPACT);
+    char *text = jtext_dump(answers, false);
     if (!s || !text) {
         free(text);
         return -ENOMEM;

@@ -16,6 +16,7 @@
 #include "dispatch.h"
 #include "frozen.h"
 #include "incident.h"
+#include "jtext.h"
 #include "namefold.h"
 #include "outbox.h"
 #include "paging.h"
@@ -230,7 +231,7 @@ static int person_insert(struct cmd_ctx *c, const struct incident_row *inc,
     sqlite3_stmt *s = store_stmt(c->m->store, SQL_PERSON_ADD);
     if (!s)
         return -EINVAL;
-    char *safe = in->safe_contact ? json_dumps(in->safe_contact, JSON_COMPACT) : NULL;
+    char *safe = in->safe_contact ? jtext_dump(in->safe_contact, false) : NULL;
     sqlite3_bind_int64(s, 1, inc->i.id);
     const char *text[] = {in->category, in->name, in->name_key, in->dob};
     for (int i = 0; i < 4; i++)
@@ -376,7 +377,7 @@ static void import_key(json_t *fields, char *out, size_t len)
         snprintf(out, len, "ref:%s", ext);
         return;
     }
-    char *text = json_dumps(fields, JSON_COMPACT | JSON_SORT_KEYS);
+    char *text = jtext_dump(fields, true);
     unsigned char h[crypto_hash_sha256_BYTES];
     crypto_hash_sha256(h, (const unsigned char *)(text ? text : ""), text ? strlen(text) : 0);
     free(text);
@@ -565,7 +566,7 @@ static int person_rewrite(struct cmd_ctx *c, int64_t id, const struct person_in 
     sqlite3_stmt *s = store_stmt(c->m->store, SQL_PERSON_CORRECT);
     if (!s)
         return -EINVAL;
-    char *safe = in->safe_contact ? json_dumps(in->safe_contact, JSON_COMPACT) : NULL;
+    char *safe = in->safe_contact ? jtext_dump(in->safe_contact, false) : NULL;
     sqlite3_bind_int64(s, 1, id);
     const char *text[] = {in->name, in->name_key, in->dob,     NULL,          in->phone,
                           NULL,     in->email,    in->address, in->home_area, in->language};
@@ -692,7 +693,7 @@ static int correction_store(struct cmd_ctx *c, const struct person_ref *p,
         json_decref(dups);
         return dispatch_storage_fail(c, rc);
     }
-    char *f = json_dumps(changed, JSON_COMPACT);
+    char *f = jtext_dump(changed, false);
     snprintf(c->detail, sizeof(c->detail), "{\"correction\":%lld,\"fields\":%s}", (long long)id,
              f ? f : "[]");
     free(f);

@@ -19,6 +19,7 @@
 #include "dispatch.h"
 #include "frozen.h"
 #include "incident.h"
+#include "jtext.h"
 #include "namefold.h"
 #include "outbox.h"
 #include "paging.h"
@@ -418,7 +419,7 @@ static int cmd_update(struct cmd_ctx *c)
                            : 0;
     }
     if (rc == 0) {
-        char *f = json_dumps(fields, JSON_COMPACT);
+        char *f = jtext_dump(fields, false);
         snprintf(c->detail, sizeof(c->detail),
                  "{\"via\":\"one-time link\",\"correction\":%lld,\"fields\":%s,"
                  "\"consent_withdrawn\":%s}",

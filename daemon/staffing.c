@@ -32,6 +32,7 @@
 #include "control.h"
 #include "frozen.h"
 #include "incident.h"
+#include "jtext.h"
 #include "log.h"
 #include "outbox.h"
 #include "paging.h"
@@ -382,7 +383,7 @@ static int offer_insert(struct muster *m, const struct staffing_offer *o,
     sqlite3_stmt *s = store_stmt(m->store, SQL_PLEDGE_ADD);
     if (!s)
         return -EINVAL;
-    char *names = o->names ? json_dumps(o->names, JSON_COMPACT) : NULL;
+    char *names = o->names ? jtext_dump(o->names, false) : NULL;
     sqlite3_bind_int64(s, 1, o->incident->id);
     sqlite3_bind_text(s, 2, o->agency, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, o->role, -1, SQLITE_STATIC);

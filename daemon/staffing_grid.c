@@ -26,6 +26,7 @@
 #include "board.h"
 #include "frozen.h"
 #include "incident.h"
+#include "jtext.h"
 #include "log.h"
 #include "outbox.h"
 #include "plan.h"
@@ -293,7 +294,7 @@ int staffing_incident_level(struct muster *m, struct outbox *ob, int64_t inciden
     for (size_t r = 0; needs && r < st->nroles; r++)
         json_object_set_new(needs, st->roles[r].id,
                             json_integer(required_count(st, level, st->roles[r].id)));
-    char *text = needs ? json_dumps(needs, JSON_COMPACT) : NULL;
+    char *text = needs ? jtext_dump(needs, false) : NULL;
     json_decref(needs);
     if (!text)
         return -ENOMEM;

@@ -26,6 +26,7 @@
 #include "edxl_rm.h"
 #include "frozen.h"
 #include "incident.h"
+#include "jtext.h"
 #include "outbox.h"
 #include "plan.h"
 #include "server.h"
@@ -405,7 +406,7 @@ static int answer_fits(struct cmd_ctx *c, struct rm_answer *an)
 static int answer_record(struct cmd_ctx *c, const struct rm_answer *an, int64_t pledge_id,
                          json_t *reply)
 {
-    char *text = json_dumps(reply, JSON_COMPACT);
+    char *text = jtext_dump(reply, false);
     sqlite3_stmt *s = text ? store_stmt(c->m->store, SQL_RECORD) : NULL;
     int rc = s ? 0 : text ? -EINVAL : -ENOMEM;
     if (s) {

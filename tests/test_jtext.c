@@ -1,11 +1,16 @@
 /*
- * tests/test_jtext.c - JSON text written directly (daemon/jtext.c) and the
+ * tests/test_jtext.c - JSON text written directly (common/jtext.c) and the
  * feed's event message spliced from it (outbox_event_message) are byte for
  * byte what jansson's json_dumps writes for the same values: every ASCII
  * byte alone and among others, quotes, backslashes, UTF-8 past ASCII, a
  * text long enough to grow the buffer, a NULL string and invalid UTF-8
  * refused as jansson refuses them; an event with
- * and without a reference and board keys; a notice's stored body.  Watchers and muster-web read
+ * and without a reference and board keys; a notice's stored body; and
+ * jansson values dumped by jtext_dump, sorted and not, against json_dumps
+ * for 20,000 random documents (strings with every kind of byte, NULs and
+ * invalid UTF-8 included; keys sharing prefixes, valid UTF-8 as a parsed
+ * document's are; integers to the limits;
+ * reals, left to jansson) and one too deep.  Watchers and muster-web read
  * these texts; the independent client compared them with docs/protocol.md.
  */
 #include <setjmp.h>
@@ -177,13 +182,131 @@ static void test_notice_body(void **state)
     assert_null(paging_notice_body(&none));
 }
 
+/* ---- jtext_dump against json_dumps ---- */
+
+static uint64_t rng = 0x9E3779B97F4A7C15ULL; /* fixed: the same documents every run */
+
+static unsigned next(unsigned n)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (unsigned)(rng % n);
+}
+
+/* A few bytes of text: plain letters (so keys share prefixes), characters
+ * JSON escapes, UTF-8 of every length, and now and then a NUL or a byte
+ * that is not UTF-8. */
+static size_t random_text(char *buf, bool key)
+{
+    static const char *const parts[] = {"a",    "b", "ab", "\"", "\\", "/", "\n", "\x01", "\x1f",
+                                        "\x7f", "é", "€",  "🚑",  " ",  "Z", "{}", "\t"};
+    size_t len = 0, n = next(key ? 4 : 8);
+    for (size_t i = 0; i < n; i++) {
+        unsigned r = next(100);
+        if (r == 0 && !key)
+            buf[len++] = '\0';       /* a value may hold a NUL (json_stringn) */
+        else if (r == 1 && !key)     /* keys are UTF-8: jansson would cut one short */
+            buf[len++] = (char)0xC3; /* cut short: not UTF-8 */
+        else {
+            const char *p = parts[next(sizeof(parts) / sizeof(*parts))];
+            memcpy(buf + len, p, strlen(p));
+            len += strlen(p);
+        }
+    }
+    buf[len] = '\0';
+    return len;
+}
+
+static json_t *random_value(int depth)
+{
+    char text[64];
+    unsigned kind = next(depth > 3 ? 6 : 8);
+    switch (kind) {
+    case 0:
+        return json_null();
+    case 1:
+        return json_boolean(next(2));
+    case 2: {
+        static const json_int_t edges[] = {0,         -1,           1, 9, 10, -10, INT64_MAX,
+                                           INT64_MIN, 1234567890123};
+        return json_integer(next(3) ? edges[next(9)] : (json_int_t)next(1000000) - 500000);
+    }
+    case 3:
+        return json_real(next(2) ? 0.5 : -1e300);
+    case 4:
+    case 5: {
+        size_t len = random_text(text, false);
+        return json_stringn_nocheck(text, len);
+    }
+    case 6: {
+        json_t *a = json_array();
+        for (unsigned i = next(5); i > 0; i--)
+            json_array_append_new(a, random_value(depth + 1));
+        return a;
+    }
+    default: {
+        json_t *o = json_object();
+        for (unsigned i = next(7); i > 0; i--) {
+            size_t len = random_text(text, true);
+            json_object_setn_new_nocheck(o, text, len, random_value(depth + 1));
+        }
+        return o;
+    }
+    }
+}
+
+static void dump_same(json_t *v, bool sort)
+{
+    char *want = json_dumps(v, JSON_COMPACT | (sort ? JSON_SORT_KEYS : 0));
+    char *got = jtext_dump(v, sort);
+    if (want && got)
+        assert_string_equal(got, want);
+    else
+        assert_ptr_equal(got, want); /* both refused */
+    free(want);
+    free(got);
+}
+
+static void test_dump(void **state)
+{
+    (void)state;
+    size_t texts = 0, refused = 0;
+    for (int i = 0; i < 20000; i++) {
+        json_t *v = i % 2 ? json_object() : json_array(); /* json_dumps refuses a bare value */
+        for (int k = 0; k < 3; k++) {
+            char key[2] = {(char)('a' + k), 0};
+            json_t *in = random_value(1);
+            i % 2 ? json_object_set_new(v, key, in) : json_array_append_new(v, in);
+        }
+        char *probe = json_dumps(v, JSON_COMPACT);
+        probe ? texts++ : refused++;
+        free(probe);
+        dump_same(v, false);
+        dump_same(v, true);
+        json_decref(v);
+    }
+    assert_true(texts > 10000 && refused > 500); /* both outcomes were compared */
+    json_t *deep = json_array(), *at = deep;
+    for (int i = 0; i < 3000; i++) { /* deeper than jtext_dump goes itself */
+        json_t *in = json_array();
+        json_array_append_new(at, in);
+        at = in;
+    }
+    dump_same(deep, false);
+    json_decref(deep);
+    assert_null(jtext_dump(NULL, false));
+    json_t *bare = json_integer(1);
+    assert_null(jtext_dump(bare, false)); /* a bare value: refused, as json_dumps refuses it */
+    json_decref(bare);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_strings),
-        cmocka_unit_test(test_objects),
-        cmocka_unit_test(test_event_message),
-        cmocka_unit_test(test_notice_body),
+        cmocka_unit_test(test_strings),       cmocka_unit_test(test_objects),
+        cmocka_unit_test(test_event_message), cmocka_unit_test(test_notice_body),
+        cmocka_unit_test(test_dump),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
