@@ -71,6 +71,18 @@ static inline bool plain(unsigned char c)
     return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
 }
 
+/* True when none of the 8 bytes of w needs more than copying (each is
+ * plain: not a control character, a quote, a backslash or past ASCII).
+ * The usual bit tests for a byte below n, exact for n <= 0x80. */
+static inline bool word_plain(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    uint64_t quote = w ^ (ones * '"'), slash = w ^ (ones * '\\');
+    uint64_t bad =
+        ((w - ones * 0x20) & ~w) | ((quote - ones) & ~quote) | ((slash - ones) & ~slash) | w;
+    return (bad & highs) == 0;
+}
+
 void jtext_strn(struct jtext *t, const char *s, size_t len)
 {
     static const char hex[] = "0123456789ABCDEF";
@@ -81,6 +93,11 @@ void jtext_strn(struct jtext *t, const char *s, size_t len)
     jtext_put(t, "\"", 1);
     const char *run = s, *end = s + len;
     while (s < end) {
+        uint64_t w;
+        if (end - s >= 8 && (memcpy(&w, s, 8), word_plain(w))) {
+            s += 8; /* most of a text: eight bytes at a time */
+            continue;
+        }
         unsigned char c = (unsigned char)*s;
         if (plain(c)) {
             s++;

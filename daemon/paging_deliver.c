@@ -97,6 +97,12 @@ void paging_sessions_revoke(struct muster *m)
 
 /* ---- deliveries ---- */
 
+/* One copied string, in a delivery's list of them. */
+struct kept {
+    struct kept *next;
+    char s[];
+};
+
 struct delivery {
     int64_t id; /* attempt id = page id on the wire */
     enum plan_channel channel;
@@ -105,9 +111,10 @@ struct delivery {
     bool oom;    /* a string could not be copied */
     struct page_msg msg;
     struct plan_paging paging;
-    json_t *keep; /* owns the copied strings msg and paging point into */
+    struct kept *kept; /* owns the copied strings msg and paging point into */
+    json_t *notice;    /* a notice's stored body (msg points into it), or NULL */
     char *subject, *text, *json, *call;
-    const char *rm; /* the ask's RequestResource (borrowed from keep), or NULL */
+    const char *rm; /* the ask's RequestResource (a kept copy), or NULL */
     char rm_id[96]; /* its MessageID */
     const char **args;
 };
@@ -117,7 +124,11 @@ static void delivery_free(void *arg)
     struct delivery *d = arg;
     if (!d)
         return;
-    json_decref(d->keep);
+    for (struct kept *k = d->kept, *next; k; k = next) {
+        next = k->next;
+        free(k);
+    }
+    json_decref(d->notice);
     free(d->subject);
     free(d->text);
     free(d->json);
@@ -130,12 +141,18 @@ static void delivery_free(void *arg)
  * s, or when memory ran out (then d->oom is set). */
 static const char *keep(struct delivery *d, const char *s)
 {
-    json_t *j = s ? json_string(s) : NULL;
-    if (s && (!j || json_array_append_new(d->keep, j) != 0)) {
+    size_t n = s ? strlen(s) + 1 : 0;
+    struct kept *k = s ? malloc(sizeof(*k) + n) : NULL;
+    if (s && !k) {
         d->oom = true;
         return NULL;
     }
-    return j ? json_string_value(j) : NULL;
+    if (!k)
+        return NULL;
+    memcpy(k->s, s, n);
+    k->next = d->kept;
+    d->kept = k;
+    return k->s;
 }
 
 static const char SQL_ATTEMPT[] =
@@ -263,10 +280,6 @@ static struct delivery *delivery_new(int64_t id, const struct plan_agency *agenc
                                      const struct plan_contact *contact)
 {
     struct delivery *d = calloc(1, sizeof(*d));
-    if (d && !(d->keep = json_array())) {
-        free(d);
-        return NULL;
-    }
     if (d) {
         d->id = id;
         d->channel = contact->channel;
@@ -285,8 +298,9 @@ static int notice_body(struct delivery *d, const char *text, json_t **out)
     json_t *b = json_loads(text, 0, NULL);
     if (!b)
         b = json_object(); /* never written unreadable; an empty notice is still a notice */
-    if (!b || json_array_append_new(d->keep, b) != 0)
+    if (!b)
         return -ENOMEM;
+    d->notice = b;
     *out = b;
     return 0;
 }

@@ -10,7 +10,8 @@
  * for 20,000 random documents (strings with every kind of byte, NULs and
  * invalid UTF-8 included; keys sharing prefixes, valid UTF-8 as a parsed
  * document's are; integers to the limits;
- * reals, left to jansson) and one too deep.  Watchers and muster-web read
+ * reals, left to jansson), every byte at each of 16 places in a text,
+ * and one too deep.  Watchers and muster-web read
  * these texts; the independent client compared them with docs/protocol.md.
  */
 #include <setjmp.h>
@@ -287,6 +288,15 @@ static void test_dump(void **state)
         json_decref(v);
     }
     assert_true(texts > 10000 && refused > 500); /* both outcomes were compared */
+    for (int pos = 0; pos < 16; pos++) /* every byte at every place of a word read at once */
+        for (int c = 0; c < 256; c++) {
+            char text[24];
+            memset(text, 'x', sizeof(text));
+            text[pos] = (char)c;
+            json_t *a = json_pack("[o]", json_stringn_nocheck(text, sizeof(text)));
+            dump_same(a, false);
+            json_decref(a);
+        }
     json_t *deep = json_array(), *at = deep;
     for (int i = 0; i < 3000; i++) { /* deeper than jtext_dump goes itself */
         json_t *in = json_array();
