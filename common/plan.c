@@ -32,6 +32,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "plan_int.h"
 
 /* ---- loading ------------------------------------------------------------ */
@@ -318,8 +320,12 @@ int plan_load_buffer_at(const char *name, const char *holidays_dir, const char *
         c.rc = plan_cert_freeze(&c, plan);
     if (c.rc == 0 && c.nerr == 0)
         c.rc = plan_holidays_freeze(&c, plan);
-    if (c.rc == 0 && c.nerr == 0)
+    if (c.rc == 0 && c.nerr == 0) {
+        unsigned char h[crypto_hash_sha256_BYTES];
         agency_index(plan);
+        crypto_hash_sha256(h, (const unsigned char *)plan->source, plan->source_len);
+        sodium_bin2hex(plan->source_digest, sizeof(plan->source_digest), h, sizeof(h));
+    }
 done:
     rc = c.rc != 0 ? c.rc : c.nerr > 0 ? -EINVAL : 0;
     if (rc == -ENOMEM)

@@ -356,6 +356,9 @@ struct plan {
     char *path;   /* file name the plan was loaded from (as given) */
     char *source; /* the YAML text, NUL-terminated, kept for frozen copies */
     size_t source_len;
+    /* SHA-256 of source, in lower-case hex: the digest an incident stood
+     * up from it records (incident_digest), made once at load */
+    char source_digest[65];
     char *id; /* [a-z0-9-]{1,40} */
     char *name;
     char *version;

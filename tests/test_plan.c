@@ -26,6 +26,7 @@
 
 #include <cmocka.h>
 
+#include "incident.h"
 #include "plan.h"
 #include "unit_cases.h"
 
@@ -535,6 +536,9 @@ static void test_good_files_all_load(void **state)
         if (strncmp(de->d_name, "good-", 5) != 0 || strcmp(de->d_name + len - 5, ".yaml") != 0)
             continue;
         struct plan *p = load_ok(plans_dir, de->d_name);
+        char digest[INCIDENT_DIGEST_MAX];
+        incident_digest(p->source, p->source_len, digest); /* what a standup records */
+        assert_string_equal(p->source_digest, digest);
         check_agency_lookup(p);
         plan_free(p);
         n++;
