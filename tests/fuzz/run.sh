@@ -19,7 +19,8 @@
 #
 # TARGET is proto, plan, csv, cap, cap_sig, pfif, edxl_rm or edxl_sitrep
 # (built from common/proto.c with common/jtext.c, every common/plan*.c with
-# common/person_fields.c and common/cap_cert.c, common/csv.c, common/cap.c,
+# common/person_fields.c and common/cap_cert.c (and libsodium: a plan's
+# digest), common/csv.c, common/cap.c,
 # common/pfif.c, common/edxl_rm.c or common/edxl_sitrep.c with
 # common/xml.c and xml_json.c, common/cap_sig.c with common/xml.c and
 # libxmlsec1).  Environment: FUZZ_CC (default clang),
@@ -83,8 +84,8 @@ build() { # BINDIR
     }
     command -v pkg-config >/dev/null 2>&1 || die "pkg-config not found"
     local libs
-    libs=$(pkg-config --cflags --libs yaml-0.1 jansson libxml-2.0 xmlsec1-openssl) ||
-        die "yaml-0.1, jansson, libxml-2.0 or xmlsec1-openssl missing"
+    libs=$(pkg-config --cflags --libs yaml-0.1 jansson libxml-2.0 xmlsec1-openssl libsodium) ||
+        die "yaml-0.1, jansson, libxml-2.0, xmlsec1-openssl or libsodium missing"
     mkdir -p "$bindir"
     for t in "${TARGETS[@]}"; do
         echo "run.sh: building fuzz_$t"
