@@ -356,8 +356,9 @@ struct plan {
     char *path;   /* file name the plan was loaded from (as given) */
     char *source; /* the YAML text, NUL-terminated, kept for frozen copies */
     size_t source_len;
-    /* SHA-256 of source, in lower-case hex: the digest an incident stood
-     * up from it records (incident_digest), made once at load */
+    /* SHA-256 of source, in lower-case hex, made once at load: the digest
+     * an incident stood up from it (or amended to it) records, which
+     * frozen plans are cached by */
     char source_digest[65];
     char *id; /* [a-z0-9-]{1,40} */
     char *name;

@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "store.h"
 
 void incident_ref_format(char *buf, size_t len, const char *prefix, int exercise, int year,
@@ -254,13 +252,6 @@ int incident_reports_unpurged(struct store *st, int64_t after, int64_t *ids, siz
     return rc < 0 ? rc : 0;
 }
 
-void incident_digest(const char *source, size_t len, char hex[INCIDENT_DIGEST_MAX])
-{
-    unsigned char h[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(h, (const unsigned char *)source, len);
-    sodium_bin2hex(hex, INCIDENT_DIGEST_MAX, h, sizeof(h));
-}
-
 /* ---- the level and the plan's versions ---- */
 
 static const char SQL_LEVEL[] =
@@ -300,15 +291,13 @@ static const char SQL_VERSION_ADD[] =
  * when it is not active, or -errno. */
 static int amend_row(struct store *st, int64_t id, const struct incident_plan *p, int *version)
 {
-    char digest[INCIDENT_DIGEST_MAX];
     sqlite3_stmt *s = store_stmt(st, SQL_AMEND);
     if (!s)
         return -EINVAL;
-    incident_digest(p->source, p->source_len, digest);
     store_generation_bump(st); /* the incident's frozen plan changes (frozen.c) */
     sqlite3_bind_int64(s, 1, id);
     sqlite3_bind_text(s, 2, p->plan_version, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, digest, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 3, p->digest, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 4, p->ask_lead_ms);
     sqlite3_bind_int(s, 5, p->retention_days);
     int rc = store_step(s);

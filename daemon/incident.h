@@ -110,9 +110,6 @@ int incident_set_reports_purged(struct store *st, int64_t id, int64_t now);
  * report files were not rewritten since: *n of them.  0 or -errno. */
 int incident_reports_unpurged(struct store *st, int64_t after, int64_t *ids, size_t max, size_t *n);
 
-/* The SHA-256 of len bytes of plan source, in hex. */
-void incident_digest(const char *source, size_t len, char hex[INCIDENT_DIGEST_MAX]);
-
 /* Inside a transaction: active incident id is at level now.  1 when set,
  * 0 when it is not active, or -errno. */
 int incident_set_level(struct store *st, int64_t id, int level);
@@ -122,7 +119,8 @@ struct incident_plan {
     const char *plan_version; /* the plan's own version label */
     const char *source;       /* the YAML text, source_len bytes */
     size_t source_len;
-    const char *json; /* its JSON rendering, for display */
+    const char *digest; /* its SHA-256 in hex (the plan's source_digest) */
+    const char *json;   /* its JSON rendering, for display */
     int64_t ask_lead_ms;
     int retention_days;
     const char *summary; /* one line: what changed */

@@ -143,9 +143,8 @@ static int amend_load(struct cmd_ctx *c, struct amend *a)
 /* The new plan against the incident: 0, or -1 with c->err set. */
 static int amend_check(struct cmd_ctx *c, struct amend *a)
 {
-    char digest[INCIDENT_DIGEST_MAX], now[INCIDENT_DIGEST_MAX];
-    incident_digest(a->nw->source, a->nw->source_len, digest);
-    if (incident_plan_digest(c->m->store, a->inc.id, now) > 0 && !strcmp(now, digest))
+    char now[INCIDENT_DIGEST_MAX];
+    if (incident_plan_digest(c->m->store, a->inc.id, now) > 0 && !strcmp(now, a->nw->source_digest))
         return proto_fail(&c->err, ERR_CONFLICT, "the plan is the same as version %d, in force",
                           a->inc.plan_rev);
     json_t *problems = json_array();
@@ -172,6 +171,7 @@ static int amend_store(struct cmd_ctx *c, struct amend *a, int *version)
     struct incident_plan p = {.plan_version = a->nw->version,
                               .source = a->nw->source,
                               .source_len = a->nw->source_len,
+                              .digest = a->nw->source_digest,
                               .json = json,
                               .ask_lead_ms = a->nw->staffing.ask_lead_ms,
                               .retention_days = a->nw->retention_days,

@@ -123,7 +123,7 @@ static int standup_insert_plan(struct cmd_ctx *c, const struct standup *su, int6
 
 static int standup_insert(struct cmd_ctx *c, const struct standup *su, const char *ref, int64_t *id)
 {
-    const char *digest = su->plan->source_digest; /* incident_digest's, made at load */
+    const char *digest = su->plan->source_digest; /* made when the plan loaded */
     const char *plan_json = planset_plan_json(c->m->plans, su->plan); /* made once a plan */
     sqlite3_stmt *s = store_stmt(c->m->store, SQL_INSERT);
     int rc = (s && plan_json) ? 0 : -ENOMEM;

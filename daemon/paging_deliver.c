@@ -141,14 +141,14 @@ static void delivery_free(void *arg)
  * s, or when memory ran out (then d->oom is set). */
 static const char *keep(struct delivery *d, const char *s)
 {
-    size_t n = s ? strlen(s) + 1 : 0;
-    struct kept *k = s ? malloc(sizeof(*k) + n) : NULL;
-    if (s && !k) {
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    struct kept *k = malloc(sizeof(*k) + n);
+    if (!k) {
         d->oom = true;
         return NULL;
     }
-    if (!k)
-        return NULL;
     memcpy(k->s, s, n);
     k->next = d->kept;
     d->kept = k;

@@ -256,9 +256,14 @@ static void test_frozen_plan_follows_amend(void **state)
     assert_string_equal(frozen_plan(&f->m, id)->id, "cambridgeshire"); /* remembered */
     assert_true(store_in_txn(st) || store_begin(st) == 0);
     assert_int_equal(store_savepoint(st), 0);
-    struct incident_plan np = {
-        other->version,        other->source, other->source_len, "{}", other->staffing.ask_lead_ms,
-        other->retention_days, "test"};
+    struct incident_plan np = {.plan_version = other->version,
+                               .source = other->source,
+                               .source_len = other->source_len,
+                               .digest = other->source_digest,
+                               .json = "{}",
+                               .ask_lead_ms = other->staffing.ask_lead_ms,
+                               .retention_days = other->retention_days,
+                               .summary = "test"};
     int version = 0;
     assert_int_equal(incident_plan_amend(st, id, &np, 5, "gold", &version), 1);
     assert_string_equal(frozen_plan(&f->m, id)->id, "example");
