@@ -51,4 +51,13 @@ char *jtext_dump(json_t *v, bool sort);
 /* The text (the caller frees it), or NULL when memory ran out. */
 char *jtext_take(struct jtext *t);
 
+/*
+ * A request's text (len bytes) read into jansson's values when it is a
+ * plain JSON object, exactly as json_loadb(JSON_REJECT_DUPLICATES) reads
+ * it, key order included; NULL for anything it leaves to json_loadb (an
+ * error, a \u escape, a real, nesting past 32: see jtext_load.c), which
+ * the caller then calls.  Owned by the caller.
+ */
+json_t *jtext_load(const char *text, size_t len);
+
 #endif

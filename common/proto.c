@@ -125,7 +125,9 @@ int proto_request_decode(const void *buf, size_t len, struct proto_request *req,
         return proto_fail(e, ERR_TOO_LARGE, "request of %zu bytes is over the %d byte limit", len,
                           PROTO_MAX_FRAME);
     json_error_t jerr;
-    req->root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+    req->root = jtext_load(buf, len);
+    if (!req->root)
+        req->root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!req->root)
         return proto_fail(e, ERR_BAD_JSON, "malformed JSON at line %d column %d: %s", jerr.line,
                           jerr.column, jerr.text);

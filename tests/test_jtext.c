@@ -13,9 +13,14 @@
  * reals, left to jansson), every byte at each of 16 places in a text,
  * and one too deep.  Watchers and muster-web read
  * these texts; the independent client compared them with docs/protocol.md.
+ * And requests read by jtext_load as json_loadb reads them (keys in the
+ * same order), or left to it: plain and tricky cases, the cases it must
+ * leave (errors, \u escapes, reals, duplicate keys, bad UTF-8, nesting
+ * past 32), and 20,000 random documents with four mutants each.
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -311,12 +316,163 @@ static void test_dump(void **state)
     json_decref(bare);
 }
 
+/* ---- jtext_load against json_loadb ---- */
+
+/* jtext_load's reading of text: NULL (left to json_loadb), or what
+ * json_loadb reads, keys in the same order.  Whether it read it. */
+static bool load_same(const char *text, size_t len)
+{
+    json_t *got = jtext_load(text, len);
+    if (!got)
+        return false;
+    json_error_t e;
+    json_t *want = json_loadb(text, len, JSON_REJECT_DUPLICATES, &e);
+    assert_non_null(want);
+    assert_true(json_equal(got, want));
+    char *a = json_dumps(got, JSON_COMPACT), *b = json_dumps(want, JSON_COMPACT);
+    assert_non_null(a);
+    assert_string_equal(a, b); /* the same keys in the same order */
+    free(a);
+    free(b);
+    json_decref(got);
+    json_decref(want);
+    return true;
+}
+
+static void load_left(const char *text, size_t len)
+{
+    json_t *got = jtext_load(text, len);
+    if (got)
+        fail_msg("read, not left to json_loadb: %.*s", (int)len, text);
+}
+
+static void test_load_cases(void **state)
+{
+    (void)state;
+    static const char *const read[] = {
+        "{\"id\":\"r1\",\"cmd\":\"person.add\",\"args\":{\"incident\":\"MI-1\",\"person\":{"
+        "\"name\":"
+        "\"Ann O'Neil\",\"dob\":\"1990-01-02\",\"consent\":true,\"notes\":null,\"flag\":false,"
+        "\"n\":-0,\"big\":123456789012345678,\"small\":-123456789012345678}}}",
+        " \t\r\n{ \"a\" : [ 1 , [ ] , { } , \"é€🚑\" , \"\\\"\\\\\\/\\b\\f\\n\\r\\t\" ] , \"\" : "
+        "false } \n",
+        "{}",
+        "{\"a\":{\"a\":{\"a\":[[[[\"deep enough\"]]]]}},\"b\":[]}",
+    };
+    for (size_t i = 0; i < sizeof(read) / sizeof(*read); i++)
+        assert_true(load_same(read[i], strlen(read[i])));
+    static const char *const left[] = {
+        "{\"a\":\"\\u00e9\"}",
+        "{\"a\":\"\\u0000\"}",
+        "{\"a\":1.5}",
+        "{\"a\":1e3}",
+        "{\"a\":-2E3}",
+        "[1]",
+        "\"x\"",
+        "1",
+        "",
+        " ",
+        "{",
+        "{\"a\"",
+        "{\"a\":",
+        "{\"a\":1",
+        "{\"a\":1,\"a\":2}",
+        "{\"a\":{\"b\":1,\"b\":1}}",
+        "{\"a\":01}",
+        "{\"a\":-}",
+        "{\"a\":-01}",
+        "{\"a\":1234567890123456789}",
+        "{} x",
+        "{}{}",
+        "{\"a\":1,}",
+        "{,}",
+        "{\"a\" 1}",
+        "{\"a\":tru}",
+        "{\"a\":truex}",
+        "{\"a\":nul}",
+        "{\"a\":[1,]}",
+        "{\"a\":[,1]}",
+        "{\"a\":\"\x01\"}",
+        "{\"a\":\"tab\there\"}",
+        "{\"a\":\"\xC0\x80\"}",
+        "{\"a\":\"\xED\xA0\x80\"}",
+        "{\"a\":\"\xF4\x90\x80\x80\"}",
+        "{\"a\":\"\xE2\x82\"}",
+        "{\"\xff\":1}",
+        "{\"a\":\"\\x\"}",
+        "{\"a\":'x'}",
+        "\xEF\xBB\xBF{}",
+        "{\"a\":+1}",
+    };
+    for (size_t i = 0; i < sizeof(left) / sizeof(*left); i++)
+        load_left(left[i], strlen(left[i]));
+    load_left("{\"a\":1}\0", 8); /* a NUL after the object */
+    load_left("{\"a\":\"x\0y\"}", 11);
+    char deep[400] = "", *p = deep; /* nesting past 32 */
+    for (int i = 0; i < 40; i++)
+        p += sprintf(p, "{\"a\":");
+    p += sprintf(p, "1");
+    for (int i = 0; i < 40; i++)
+        *p++ = '}';
+    *p = '\0';
+    load_left(deep, strlen(deep));
+}
+
+/* 20,000 random documents as json_dumps writes them, compact and
+ * indented, and four mutants of each: whatever jtext_load reads, it reads
+ * as json_loadb does. */
+static void test_load_random(void **state)
+{
+    (void)state;
+    size_t read = 0, mutants_read = 0;
+    for (int i = 0; i < 20000; i++) {
+        json_t *v = json_object();
+        for (int k = 0; k < 3; k++) {
+            char key[2] = {(char)('a' + k), 0};
+            json_object_set_new(v, key, random_value(1));
+        }
+        char *text = json_dumps(v, i % 3 ? JSON_COMPACT : JSON_INDENT(2));
+        json_decref(v);
+        if (!text)
+            continue;
+        size_t len = strlen(text);
+        read += load_same(text, len);
+        for (int m = 0; m < 4; m++) {
+            char *mut = malloc(len + 2);
+            size_t at = next((unsigned)len), mlen = len;
+            memcpy(mut, text, len + 1);
+            switch (m) {
+            case 0: /* one byte changed */
+                mut[at] = (char)next(256);
+                break;
+            case 1: /* cut short */
+                mlen = at;
+                break;
+            case 2: /* a byte taken out */
+                memmove(mut + at, mut + at + 1, len - at);
+                mlen = len - 1;
+                break;
+            default: /* a structural byte put in */
+                memmove(mut + at + 1, mut + at, len - at + 1);
+                mut[at] = "{}[],:\" 0-"[next(10)];
+                mlen = len + 1;
+                break;
+            }
+            mutants_read += load_same(mut, mlen);
+            free(mut);
+        }
+        free(text);
+    }
+    assert_true(read > 2000 && mutants_read > 1000); /* both were compared often */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_strings),       cmocka_unit_test(test_objects),
         cmocka_unit_test(test_event_message), cmocka_unit_test(test_notice_body),
-        cmocka_unit_test(test_dump),
+        cmocka_unit_test(test_dump),          cmocka_unit_test(test_load_cases),
+        cmocka_unit_test(test_load_random),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

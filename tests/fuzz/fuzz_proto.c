@@ -4,8 +4,9 @@
  * proto_request_decode; on success every argument helper is run over the
  * decoded args (each argument given, plus a few names commands really use,
  * as string, integer and boolean, required and optional), and both reply
- * builders render a reply.  Everything is freed, so LeakSanitizer sees any
- * leak.  See tests/fuzz/README.md.
+ * builders render a reply.  Whatever jtext_load reads (the fast path of
+ * the decode), json_loadb must read the same.  Everything is freed, so
+ * LeakSanitizer sees any leak.  See tests/fuzz/README.md.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "jtext.h"
 #include "proto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -91,10 +93,30 @@ static void try_arg(json_t *args, const char *name)
     }
 }
 
+/* What jtext_load reads, json_loadb reads the same, keys in the same
+ * order; what it leaves, json_loadb decides (proto_request_decode). */
+static void check_load(const uint8_t *data, size_t size)
+{
+    json_t *fast = jtext_load((const char *)data, size);
+    if (!fast)
+        return;
+    json_error_t jerr;
+    json_t *slow = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, &jerr);
+    CHECK(slow && json_equal(fast, slow));
+    char *a = json_dumps(fast, JSON_COMPACT), *b = json_dumps(slow, JSON_COMPACT);
+    CHECK(a && b && strcmp(a, b) == 0);
+    free(a);
+    free(b);
+    json_decref(fast);
+    json_decref(slow);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct proto_request req;
     struct proto_error e = {0};
+
+    check_load(data, size);
 
     if (proto_request_decode(data, size, &req, &e) != 0) {
         CHECK(e.code != NULL);

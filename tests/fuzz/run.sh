@@ -18,7 +18,7 @@
 #       Run one already-built target (CMake's clang build uses this).
 #
 # TARGET is proto, plan, csv, cap, cap_sig, pfif, edxl_rm or edxl_sitrep
-# (built from common/proto.c with common/jtext.c, every common/plan*.c with
+# (built from common/proto.c with common/jtext.c and jtext_load.c, every common/plan*.c with
 # common/person_fields.c and common/cap_cert.c (and libsodium: a plan's
 # digest), common/csv.c, common/cap.c,
 # common/pfif.c, common/edxl_rm.c or common/edxl_sitrep.c with
@@ -48,7 +48,7 @@ die() { echo "run.sh: $*" >&2; exit 1; }
 # The sources, dictionary and input size limit of each target.
 sources() {
     case $1 in
-    proto) echo "$ROOT/common/proto.c" "$ROOT/common/jtext.c" ;;
+    proto) echo "$ROOT/common/proto.c" "$ROOT/common/jtext.c" "$ROOT/common/jtext_load.c" ;;
     plan) echo "$ROOT"/common/plan*.c "$ROOT/common/person_fields.c" "$ROOT/common/cap_cert.c" ;;
     csv) echo "$ROOT/common/csv.c" ;;
     cap) echo "$ROOT/common/cap.c" "$ROOT/common/xml.c" "$ROOT/common/xml_json.c" ;;
