@@ -313,15 +313,48 @@ json_t *audit_report_json(const struct audit_report *r)
     return o;
 }
 
+/* The row's text, as "%s\n%lld\n%lld\n%s\n%s\n%s\n%s\n%s\n%s" would print
+ * it, into buf (size cap) when it fits, else into a new block (*heap):
+ * its length, or -1 when memory ran out.  Written directly: asprintf took
+ * a tenth of an audited request's own work (issue 19). */
+static long row_text(const char *prev, int64_t id, const struct audit_row *a, char *buf, size_t cap,
+                     char **heap)
+{
+    char ids[48];
+    int nids = snprintf(ids, sizeof(ids), "%lld\n%lld", (long long)id, (long long)a->at);
+    const char *part[] = {prev ? prev : "",
+                          ids,
+                          a->principal ? a->principal : "(null)", /* as printf has it */
+                          a->request_id ? a->request_id : "",
+                          a->command ? a->command : "(null)",
+                          a->target ? a->target : "",
+                          a->outcome ? a->outcome : "(null)",
+                          a->detail ? a->detail : ""};
+    enum { NPART = sizeof(part) / sizeof(part[0]) };
+    size_t len[NPART], total = NPART - 1; /* the line breaks between */
+    for (size_t i = 0; i < NPART; i++)
+        total += len[i] = i == 1 ? (size_t)nids : strlen(part[i]);
+    char *out = total < cap ? buf : (*heap = malloc(total + 1));
+    if (!out)
+        return -1;
+    char *at = out;
+    for (size_t i = 0; i < NPART; i++) {
+        memcpy(at, part[i], len[i]);
+        at += len[i];
+        if (i + 1 < NPART)
+            *at++ = '\n';
+    }
+    *at = '\0';
+    return (long)total;
+}
+
 void audit_row_hash(const char *prev, int64_t id, const struct audit_row *a, char hex[65])
 {
-    char *text = NULL;
+    char buf[1024], *heap = NULL;
     unsigned char h[crypto_hash_sha256_BYTES];
-    int n =
-        asprintf(&text, "%s\n%lld\n%lld\n%s\n%s\n%s\n%s\n%s\n%s", prev ? prev : "", (long long)id,
-                 (long long)a->at, a->principal, a->request_id ? a->request_id : "", a->command,
-                 a->target ? a->target : "", a->outcome, a->detail ? a->detail : "");
+    long n = row_text(prev, id, a, buf, sizeof(buf), &heap);
+    const char *text = heap ? heap : buf;
     crypto_hash_sha256(h, (const unsigned char *)(n > 0 ? text : ""), n > 0 ? (size_t)n : 0);
     sodium_bin2hex(hex, 65, h, sizeof(h));
-    free(text);
+    free(heap);
 }
