@@ -460,10 +460,44 @@ static int cmd_listen(struct cmd_ctx *c)
     return 0;
 }
 
+/* The attempt a receipt confirms, when it is the agency's and still sent:
+ * read, then changed, rather than one UPDATE ... RETURNING, which SQLite
+ * answers through a temporary table (some 25 thousand instructions of a
+ * receipt, 500 of them after every standup; issue 19). */
+static const char SQL_RECEIVED_FIND[] =
+    "SELECT p.incident_id, i.ref, a.step, a.page_id, p.kind FROM attempts a"
+    " JOIN pages p ON p.id = a.page_id JOIN incidents i ON i.id = p.incident_id"
+    " WHERE a.id = ?1 AND a.state = 'sent' AND p.agency_id = ?2";
 static const char SQL_RECEIVED[] =
-    "UPDATE attempts SET state = 'delivered', finished_at = ?3 WHERE id = ?1 AND state = 'sent'"
-    " AND EXISTS (SELECT 1 FROM pages p WHERE p.id = attempts.page_id AND p.agency_id = ?2)"
-    " RETURNING (SELECT incident_id FROM pages WHERE id = page_id), step, page_id";
+    "UPDATE attempts SET state = 'delivered', finished_at = ?2 WHERE id = ?1";
+
+struct receipt {
+    int64_t incident, page_id;
+    char ref[INCIDENT_REF_MAX];
+    int step;
+    char kind[24]; /* 'page' (an activation or a call for staff), or a notice's kind */
+};
+
+/* Attempt id, when it is agency me's and still sent, into *r: 1, 0 when
+ * it is not (a repeat, another's), or -errno. */
+static int receipt_find(struct store *st, int64_t id, const char *me, struct receipt *r)
+{
+    sqlite3_stmt *s = store_stmt(st, SQL_RECEIVED_FIND);
+    if (!s)
+        return -EINVAL;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_text(s, 2, me, -1, SQLITE_STATIC);
+    int rc = store_step(s);
+    if (rc > 0) {
+        r->incident = sqlite3_column_int64(s, 0);
+        snprintf(r->ref, sizeof(r->ref), "%s", store_col_text(s, 1));
+        r->step = sqlite3_column_int(s, 2);
+        r->page_id = sqlite3_column_int64(s, 3);
+        snprintf(r->kind, sizeof(r->kind), "%s", store_col_text(s, 4));
+    }
+    int reset = sql_errno(sqlite3_reset(s));
+    return rc < 0 ? rc : reset < 0 ? reset : rc > 0;
+}
 
 /* agency.received: the listener confirms a page reached it (a repeat, or
  * a page that is not the agency's, changes nothing). */
@@ -473,31 +507,30 @@ static int cmd_received(struct cmd_ctx *c)
     const char *me = listener_of(c->principal);
     if (proto_arg_int(c->args, "page_id", true, 1, INT64_MAX, &id, &c->err))
         return -1;
-    sqlite3_stmt *s = store_stmt(c->m->store, SQL_RECEIVED);
-    if (!s)
-        return dispatch_storage_fail(c, -EINVAL);
-    sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_text(s, 2, me, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 3, c->now);
-    int rc = store_step(s);
-    bool changed = rc > 0;
-    int64_t incident = changed ? sqlite3_column_int64(s, 0) : 0;
-    int step = changed ? sqlite3_column_int(s, 1) : 0;
-    int64_t page_id = changed ? sqlite3_column_int64(s, 2) : 0;
-    int reset = sql_errno(sqlite3_reset(s));
-    rc = rc < 0 ? rc : reset;
     snprintf(c->target, sizeof(c->target), "page %lld", (long long)id);
-    struct incident inc = {.ref = ""};
+    struct receipt r = {0};
+    int rc = receipt_find(c->m->store, id, me, &r);
+    bool changed = rc > 0;
+    sqlite3_stmt *s = changed ? store_stmt(c->m->store, SQL_RECEIVED) : NULL;
+    if (changed && !s)
+        rc = -EINVAL;
+    else if (changed) {
+        sqlite3_bind_int64(s, 1, id);
+        sqlite3_bind_int64(s, 2, c->now);
+        rc = store_exec_stmt(s);
+    }
+    /* a notice's receipt is a notice.delivered with its kind, as a
+     * notice's delivery by any other channel (docs/protocol.md) */
+    bool notice = changed && strcmp(r.kind, "page") != 0;
     if (rc == 0 && changed)
-        rc = incident_get(c->m->store, incident, &inc);
-    if (rc >= 0 && changed)
-        rc = outbox_event(c->m, c->outbox, incident, inc.ref, "page.delivered",
-                          json_pack("{s:s, s:I, s:i, s:s, s:s}", "agency", me, "page_id",
-                                    (json_int_t)id, "step", step + 1, "channel", "zmq", "state",
-                                    "delivered"),
+        rc = outbox_event(c->m, c->outbox, r.incident, r.ref,
+                          notice ? "notice.delivered" : "page.delivered",
+                          json_pack("{s:s, s:I, s:i, s:s, s:s, s:s*}", "agency", me, "page_id",
+                                    (json_int_t)id, "step", r.step + 1, "channel", "zmq", "state",
+                                    "delivered", "kind", notice ? r.kind : NULL),
                           c->now);
-    if (rc >= 0 && changed)
-        rc = paging_notice_delivered(c->m, c->outbox, page_id, c->now);
+    if (rc == 0 && notice) /* a routine notice stops at its receipt */
+        rc = paging_notice_delivered(c->m, c->outbox, r.page_id, c->now);
     if (rc != 0)
         return dispatch_storage_fail(c, rc);
     c->result = json_pack("{s:I, s:b}", "page_id", (json_int_t)id, "confirmed", changed);
