@@ -45,25 +45,34 @@ wait_for 30 receipted || fail "the routine notice did not stop at its receipt: $
 grep -q '"kind":"referral"' "$T/pages" || fail "the listener printed no notice: $(cat "$T/pages")"
 [ "$(attempts_count agency=hub state=delivered)" = 2 ] || fail "the notice's attempt is not delivered"
 [ "$(pages_count agency=hub kind=page state=paging)" = 1 ] || fail "the activation page moved"
-events() { q "SELECT group_concat(kind || ' ' || COALESCE(json_extract(body, '$.kind'), '-'), ',') FROM events
-              WHERE kind LIKE '%.delivered'"; }
+events() { q "SELECT group_concat(x, ',') FROM (SELECT kind || ' ' || COALESCE(json_extract(body,
+              '$.kind'), '-') AS x FROM events WHERE kind LIKE '%.delivered' ORDER BY seq)"; }
 [ "$(events)" = "page.delivered -,notice.delivered referral" ] || fail "delivery events: $(events)"
 ok "a routine notice pushed to a listening provider is acknowledged by its receipt"
 
 # Receipts that record nothing: again, another agency's page, no such page.
+# police does not listen, so its page waits queued; it is marked sent here,
+# as if pushed, so that only the agency check can refuse hub's receipt for
+# it (and police's own receipt, last, shows it could be confirmed).
 notice_id=$(q "SELECT a.id FROM attempts a JOIN pages p ON p.id = a.page_id WHERE p.kind = 'referral'")
 page_id=$(q "SELECT a.id FROM attempts a JOIN pages p ON p.id = a.page_id WHERE p.kind = 'page'
              AND p.agency_id = 'hub'")
 police_id=$(q "SELECT a.id FROM attempts a JOIN pages p ON p.id = a.page_id WHERE p.agency_id = 'police'")
+q "UPDATE attempts SET state = 'sent' WHERE id = $police_id"
 receipt() { # AGENCY ATTEMPT: the confirmed member of the reply
     m --as "agency:$1" --json request agency.received "{\"page_id\": $2}" |
         sed -n 's/.*"confirmed": \(true\|false\).*/\1/p'
 }
-before=$(q "SELECT group_concat(id || state, ' ') FROM attempts"):$(q "SELECT group_concat(id || state, ' ') FROM pages")
-for r in "hub $notice_id" "hub $page_id" "hub $police_id" "police $page_id" "hub 999999"; do
+rows() { # every attempt's and page's id and state, in order
+    q "SELECT group_concat(x, ' ') FROM (SELECT id || state AS x FROM attempts ORDER BY id)"
+    q "SELECT group_concat(x, ' ') FROM (SELECT id || state AS x FROM pages ORDER BY id)"
+}
+before=$(rows)
+for r in "hub $notice_id" "hub $page_id" "hub $police_id" "police $page_id" "police $notice_id" "hub 999999"; do
     [ "$(receipt $r)" = false ] || fail "the receipt $r was recorded"
 done
-after=$(q "SELECT group_concat(id || state, ' ') FROM attempts"):$(q "SELECT group_concat(id || state, ' ') FROM pages")
-[ "$after" = "$before" ] || fail "a receipt changed something: $before -> $after"
+[ "$(rows)" = "$before" ] || fail "a receipt changed something: $before -> $(rows)"
+[ "$(receipt police "$police_id")" = true ] || fail "police could not confirm its own page"
+[ "$(attempts_count agency=police state=delivered)" = 1 ] || fail "police's receipt was not recorded"
 ok "a receipt again, for another agency's page or for no page records nothing (confirmed: false)"
 stop_daemon
