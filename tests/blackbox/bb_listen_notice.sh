@@ -3,8 +3,10 @@
 # that listens stops climbing at its receipt (acknowledged, via
 # delivered; a notice.delivered event with the notice's kind, as from any
 # other channel), while the provider's activation page, confirmed the same
-# way, is only delivered (page.delivered) and keeps waiting for its code; a receipt sent again, for another agency's page or
-# for a page id that does not exist records nothing and says so.
+# way, is only delivered (page.delivered) and keeps waiting for its code;
+# a receipt sent again, for another agency's page (one sent and waiting:
+# its own agency's receipt then records it) or for a page id that does not
+# exist records nothing and says so.
 . "$(dirname "$0")/lib.sh"
 
 notice_plan() {
