@@ -37,9 +37,8 @@ struct paging {
     struct muster *m;
     uv_timer_t timer;
     struct channels *channels;
-    struct paging_session *sessions;
+    struct paging_session *sessions; /* sorted by agency id */
     size_t nsessions, capsessions;
-    size_t session_next; /* where paging__session_find looks first */
     bool tick_queued, rearm_queued;
     int64_t public_seq; /* ids of the public door's messages (paging_public.c) */
 };

@@ -13,10 +13,12 @@ write_plan 50 $DELAY
 start_daemon
 
 # a01..a10 listen on their own authenticated sessions (bounded: a page
-# that never comes ends the listener, and the test fails below).
+# that never comes ends the listener, and the test fails below), started
+# out of order: musterd keeps its sessions sorted by agency, and each new
+# one goes in first, last or between two others.
 mkdir "$T/listen"
 LISTENERS=
-for i in $(seq -w 1 10); do
+for i in 07 02 10 01 05 09 03 08 04 06; do
     exec {fd}< <(m_within 60 --as agency:a$i --json agency listen --count 1 2>&1 >"$T/listen/a$i.json")
     LISTENERS="$LISTENERS $!"
     read -r -t "$(scaled 30)" line <&"$fd" && [[ "$line" == *listening* ]] || fail "a$i listener: $line"
