@@ -37,11 +37,7 @@ void jtext_put(struct jtext *t, const char *s, size_t n)
     t->buf[t->len] = '\0';
 }
 
-/* The length of the valid UTF-8 sequence at s (left bytes from there), or
- * 0: the rules jansson's json_string applies (no overlong form, no
- * surrogate, nothing past U+10FFFF), so a text it would refuse is refused
- * here too. */
-static size_t utf8_len(const unsigned char *s, size_t left)
+size_t jtext_utf8_len(const unsigned char *s, size_t left)
 {
     size_t n;
     uint32_t v;
@@ -104,7 +100,7 @@ void jtext_strn(struct jtext *t, const char *s, size_t len)
             continue;
         }
         if (c >= 0x80) {
-            size_t n = utf8_len((const unsigned char *)s, (size_t)(end - s));
+            size_t n = jtext_utf8_len((const unsigned char *)s, (size_t)(end - s));
             if (n == 0) { /* json_string refuses it: no text */
                 jtext_fail(t);
                 return;

@@ -51,6 +51,12 @@ char *jtext_dump(json_t *v, bool sort);
 /* The text (the caller frees it), or NULL when memory ran out. */
 char *jtext_take(struct jtext *t);
 
+/* The length of the valid UTF-8 sequence at s (left bytes from there, at
+ * least 1), or 0: the rules jansson applies to a string it makes or reads
+ * (no overlong form, no surrogate, nothing past U+10FFFF), so a text it
+ * would refuse is refused here too. */
+size_t jtext_utf8_len(const unsigned char *s, size_t left);
+
 /*
  * A request's text (len bytes) read into jansson's values when it is a
  * plain JSON object, exactly as json_loadb(JSON_REJECT_DUPLICATES) reads

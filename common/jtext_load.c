@@ -38,26 +38,6 @@ static void skip_space(struct reader *r)
         r->p++;
 }
 
-/* The length of the strictly valid UTF-8 sequence at p (first byte past
- * ASCII), or 0: no overlong forms, no surrogates, nothing past U+10FFFF. */
-static size_t utf8_len(const unsigned char *p, const unsigned char *end)
-{
-    unsigned char c = p[0];
-    size_t n = c >= 0xC2 && c <= 0xDF   ? 2
-               : c >= 0xE0 && c <= 0xEF ? 3
-               : c >= 0xF0 && c <= 0xF4 ? 4
-                                        : 0;
-    if (n == 0 || (size_t)(end - p) < n)
-        return 0;
-    for (size_t i = 1; i < n; i++)
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-    if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] > 0x9F) || (c == 0xF0 && p[1] < 0x90) ||
-        (c == 0xF4 && p[1] > 0x8F))
-        return 0;
-    return n;
-}
-
 static bool buf_room(struct reader *r, size_t need)
 {
     if (need <= r->cap)
@@ -106,7 +86,7 @@ static long read_string(struct reader *r)
             r->p += 2;
             continue;
         }
-        size_t u = c >= 0x80 ? utf8_len(r->p, r->end) : 0;
+        size_t u = c >= 0x80 ? jtext_utf8_len(r->p, (size_t)(r->end - r->p)) : 0;
         if (u == 0)
             return -1; /* a control character, or not UTF-8 */
         memcpy(r->buf + n, r->p, u);

@@ -19,6 +19,7 @@
 #include "control.h"
 #include "edxl_rm.h"
 #include "frozen.h"
+#include "jtext.h"
 #include "keys.h"
 #include "log.h"
 #include "metrics.h"
@@ -566,14 +567,12 @@ static int push_page(struct muster *m, struct paging *p, struct delivery *d)
     struct paging_session *s = paging__session_find(p, d->agency, server_now(m));
     if (!s)
         return -EHOSTUNREACH;
-    static const char head[] = "{\"page\":";
-    size_t n = strlen(d->json);
-    char *msg = malloc(sizeof(head) + n + 1);
+    struct jtext t = {0};
+    jtext_kraw(&t, "page", d->json);
+    jtext_put(&t, "}", 1);
+    char *msg = jtext_take(&t);
     if (!msg)
         return -ENOMEM;
-    memcpy(msg, head, sizeof(head) - 1);
-    memcpy(msg + sizeof(head) - 1, d->json, n);
-    memcpy(msg + sizeof(head) - 1 + n, "}", 2);
     int rc = control_push(m->control, s->route, s->route_len, msg);
     free(msg);
     if (rc == -EHOSTUNREACH)
